@@ -1,0 +1,127 @@
+# swerve - outbound email gateway.
+#
+#   make            build bin/swerved, bin/swervectl, bin/swerve-mock (release)
+#   make run        set up, build, start swerved on the embedded defaults
+#   make test       set up, build with ASan+UBSan, run every test
+#   make fuzz       build the libFuzzer targets (clang) into $(B)/fuzz/
+#   make bench      run the benchmarks in bench/ (see bench/README.md)
+#   make format     clang-format the sources; make lint: clang-tidy + cppcheck
+#
+# Two build trees: $(B)/release (-O2) and $(B)/asan (ASan+UBSan, used by
+# the tests). Every .c under src/ except src/cmd is part of libswerve.a.
+
+CC       ?= cc
+B        ?= build
+PKGS     := libevent libevent_openssl libevent_pthreads openssl sqlite3 \
+            yaml-0.1 jansson libcurl
+WARN     := -std=c17 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -Isrc
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+LIB_SRCS  := $(filter-out src/cmd/%,$(wildcard src/*/*.c))
+CMD_SRCS  := $(wildcard src/cmd/*.c)
+PROGS     := $(notdir $(CMD_SRCS:.c=))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+HDRS      := $(wildcard src/*/*.h tests/unit/*.h)
+
+SETUP_STAMP := build/.setup-done
+
+release_CFLAGS := -O2 -g
+asan_CFLAGS    := -O1 -g -fno-omit-frame-pointer \
+                  -fsanitize=address,undefined -fno-sanitize-recover=all
+
+.PHONY: all setup run demo test unit fuzz-replay integration fuzz bench \
+        format lint clean
+.DEFAULT_GOAL := all
+
+all: $(addprefix bin/,$(PROGS))
+
+# setup: install the Debian packages once (idempotent script; the stamp
+# only saves the dpkg queries on later runs).
+setup: $(SETUP_STAMP)
+$(SETUP_STAMP): scripts/setup-deps.sh
+	bash scripts/setup-deps.sh
+	@mkdir -p $(@D) && touch $@
+
+# --- object trees -----------------------------------------------------------
+define variant
+$(B)/$(1)/obj/%.o: %.c $(HDRS) | $(SETUP_STAMP)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(WARN) $$($(1)_CFLAGS) $$(PKG_CFLAGS) -c $$< -o $$@
+
+$(B)/$(1)/libswerve.a: $(LIB_SRCS:%.c=$(B)/$(1)/obj/%.o)
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$(B)/$(1)/bin/%: $(B)/$(1)/obj/src/cmd/%.o $(B)/$(1)/libswerve.a
+	@mkdir -p $$(@D)
+	$$(CC) $$($(1)_CFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(eval $(call variant,release))
+$(eval $(call variant,asan))
+
+bin/%: $(B)/release/bin/%
+	@mkdir -p bin
+	cp $< $@
+
+# --- tests ------------------------------------------------------------------
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/asan/tests/%)
+REPLAY_BINS := $(FUZZ_SRCS:fuzz/%.c=$(B)/asan/replay/%)
+
+$(B)/asan/tests/%: $(B)/asan/obj/tests/unit/%.o $(B)/asan/libswerve.a
+	@mkdir -p $(@D)
+	$(CC) $(asan_CFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+$(B)/asan/replay/%: $(B)/asan/obj/fuzz/%.o $(B)/asan/obj/fuzz/replay_main.o $(B)/asan/libswerve.a
+	@mkdir -p $(@D)
+	$(CC) $(asan_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+TEST_BINS := $(UNIT_BINS) $(REPLAY_BINS) \
+             $(addprefix $(B)/asan/bin/,$(PROGS)) $(addprefix bin/,$(PROGS))
+
+test: setup
+	$(MAKE) $(TEST_BINS)
+	B=$(B) bash scripts/run-tests.sh
+
+unit: setup
+	$(MAKE) $(UNIT_BINS)
+	B=$(B) bash scripts/run-tests.sh unit
+
+fuzz-replay: setup
+	$(MAKE) $(REPLAY_BINS)
+	B=$(B) bash scripts/run-tests.sh fuzz
+
+integration: setup
+	$(MAKE) $(addprefix $(B)/asan/bin/,$(PROGS))
+	B=$(B) bash scripts/run-tests.sh integration
+
+# --- run --------------------------------------------------------------------
+run: setup all
+	./bin/swerved
+
+# --- fuzzing (clang, libFuzzer) ---------------------------------------------
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined
+FUZZ_LIB_SRCS := $(LIB_SRCS)
+fuzz: setup $(FUZZ_SRCS:fuzz/%.c=$(B)/fuzz/%)
+$(B)/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS) $(HDRS)
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) -std=c17 -Wall -Wextra -Werror -Wno-unused-parameter \
+		$(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS)
+
+# --- benchmarks -------------------------------------------------------------
+bench: setup all
+	bash bench/run.sh
+
+# --- housekeeping -----------------------------------------------------------
+format:
+	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/unit/*.c fuzz/*.c)
+
+lint: setup
+	clang-tidy $(LIB_SRCS) $(CMD_SRCS) -- $(CPPFLAGS) -std=c17 $(PKG_CFLAGS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr -Isrc $(LIB_SRCS) $(CMD_SRCS)
+
+clean:
+	rm -rf build bin

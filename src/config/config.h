@@ -1,0 +1,148 @@
+/*
+ * config.h - swerved's configuration: YAML file -> typed, validated struct.
+ *
+ * The loader is a pure function over a buffer (config_load_buf) so it can be
+ * unit-tested and fuzzed; config_load_file only reads the file and calls it.
+ * Unknown keys are errors. Every error names file:line, the key (as a dotted
+ * path, e.g. "providers[1].port") and what was expected. Keys that are not
+ * present keep the embedded defaults (config_defaults()).
+ *
+ * Sizes accept "25MB", "100KB", "1GB", "512B" or a bare number of bytes
+ * (KB/MB/GB are powers of 1024). Durations accept "500ms", "30s", "5m",
+ * "1h", "5d" or a bare number of seconds. Addresses are "host:port" or
+ * "[v6]:port".
+ *
+ * Secrets read from *_file keys are loaded at config time, relative to the
+ * directory of the config file; the file name is kept for messages, never
+ * the secret.
+ */
+#ifndef SWERVE_CONFIG_CONFIG_H
+#define SWERVE_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_ERR_SIZE 512
+
+struct config_addr {
+	char *host; /* numeric or name; "127.0.0.1", "::1", "localhost" */
+	uint16_t port;
+};
+
+/* A CIDR network: family is AF_INET or AF_INET6; addr in network order. */
+struct config_net {
+	int family;
+	uint8_t addr[16];
+	unsigned prefix;
+};
+
+struct config_user {
+	char *name;
+	char *password;	     /* from password: or the contents of password_file */
+	char **from_domains; /* lower-cased; "*" allows any */
+	size_t n_from_domains;
+};
+
+enum config_tls_mode {
+	CONFIG_TLS_NONE,     /* plaintext only */
+	CONFIG_TLS_STARTTLS, /* STARTTLS required, never falls back */
+	CONFIG_TLS_TLS,	     /* TLS from the first byte (465) */
+};
+
+struct config_provider {
+	char *name;
+	char *type; /* "smtp" for now; later ses, sendgrid, ... */
+	char *host;
+	uint16_t port; /* default 25 */
+	enum config_tls_mode tls;
+	bool tls_verify; /* default true */
+	char *username;	 /* NULL: no AUTH */
+	char *password;	 /* from password: or password_file: */
+	int priority;	 /* lower is preferred; default 1 */
+	int weight;	 /* default 1 */
+	bool enabled;	 /* default true */
+	/* Timeouts in milliseconds. */
+	uint64_t connect_timeout_ms;  /* default 5s */
+	uint64_t greeting_timeout_ms; /* default 5s */
+	uint64_t command_timeout_ms;  /* default 30s */
+	uint64_t data_timeout_ms;     /* default 60s (final dot to reply) */
+	unsigned max_connections;     /* pool size, default 4 */
+	unsigned max_msgs_per_conn;   /* connection reuse cap, default 100 */
+};
+
+struct config {
+	char *path; /* file loaded, or "<defaults>" */
+
+	struct config_addr *listen_smtp; /* listen.smtp: string or list */
+	size_t n_listen_smtp;
+	struct config_addr *listen_http; /* listen.http: string or list */
+	size_t n_listen_http;
+
+	char *hostname; /* smtp.hostname, default gethostname() */
+
+	char *spool_dir;	      /* spool.dir, default "./var/swerve" */
+	uint64_t spool_min_free;      /* spool.min_free, default 100MB */
+	uint64_t spool_max_messages;  /* spool.max_messages, default 1000000 */
+	uint64_t spool_batch_max;     /* spool.batch_max, default 256 */
+
+	uint64_t max_message_size; /* limits.max_message_size, default 25MB */
+	unsigned max_recipients;   /* limits.max_recipients, default 100 */
+	unsigned max_sessions;	   /* limits.max_sessions, default 1000 */
+	unsigned max_auth_failures;   /* limits.max_auth_failures, default 3 */
+	uint64_t idle_timeout_ms;     /* limits.idle_timeout, default 5m */
+	uint64_t command_timeout_ms;  /* limits.command_timeout, default 5m */
+	uint64_t min_data_rate;	      /* limits.min_data_rate B/s, default 1KB */
+
+	char *tls_cert; /* tls.cert; NULL = no STARTTLS */
+	char *tls_key;	/* tls.key */
+
+	struct config_net *networks; /* submitters.networks, default 127/8 */
+	size_t n_networks;
+	struct config_user *users; /* submitters.users */
+	size_t n_users;
+
+	struct config_provider *providers;
+	size_t n_providers;
+
+	uint64_t retry_min_backoff_ms;	/* retry.min_backoff, default 30s */
+	uint64_t retry_max_backoff_ms;	/* retry.max_backoff, default 1h */
+	uint64_t retry_max_lifetime_ms; /* retry.max_lifetime, default 5d */
+
+	int log_level;	/* log.level: debug|info|warn|error -> enum log_level */
+	int log_format; /* log.format: text|json -> enum log_format */
+};
+
+/* config_defaults - the embedded defaults. Caller frees with config_free. */
+struct config *config_defaults(void);
+
+/*
+ * config_load_buf - parse and validate YAML text.
+ * name is used in error messages ("swerve.yaml:12: ...") and as the base
+ * for relative *_file paths (its directory). Returns a new config, or NULL
+ * with a one-line message in err (file:line: key: expected ..., got ...).
+ */
+struct config *config_load_buf(const char *text, size_t len, const char *name,
+    char *err, size_t errlen);
+
+/* config_load_file - read path and call config_load_buf. */
+struct config *config_load_file(const char *path, char *err, size_t errlen);
+
+/* config_free - release c and everything it owns. NULL is a no-op. */
+void config_free(struct config *c);
+
+/* config_parse_size - "25MB" -> bytes. 0 on success, -1 if malformed. */
+int config_parse_size(const char *s, uint64_t *out);
+/* config_parse_duration - "30s" -> milliseconds. 0 or -1. */
+int config_parse_duration(const char *s, uint64_t *out);
+/* config_parse_addr - "host:port" -> addr (host heap-allocated). 0 or -1. */
+int config_parse_addr(const char *s, struct config_addr *out);
+/* config_parse_net - "10.0.0.0/8", "::1/128", "1.2.3.4" -> net. 0 or -1. */
+int config_parse_net(const char *s, struct config_net *out);
+
+/* config_net_contains - true if the sockaddr lies in net. */
+struct sockaddr;
+bool config_net_contains(const struct config_net *net,
+    const struct sockaddr *sa);
+
+#endif

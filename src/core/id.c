@@ -1,0 +1,70 @@
+/*
+ * id.c - message ids that sort by time.
+ */
+#include "core/id.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+static const char id_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t id_last_ms;
+static uint64_t id_seq;
+
+void
+id_make(char out[ID_SIZE], uint64_t ms, uint64_t seq)
+{
+	int i;
+
+	/* 10 characters for 50 bits of time (48 used), 10 for the sequence. */
+	for (i = 9; i >= 0; i--) {
+		out[i] = id_alphabet[ms & 31];
+		ms >>= 5;
+	}
+	for (i = 19; i >= 10; i--) {
+		out[i] = id_alphabet[seq & 31];
+		seq >>= 5;
+	}
+	out[ID_LEN] = '\0';
+}
+
+void
+id_new(char out[ID_SIZE])
+{
+	struct timespec ts;
+	uint64_t ms, seq, r = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	pthread_mutex_lock(&id_lock);
+	if (ms > id_last_ms) {
+		id_last_ms = ms;
+		/* Random start in the lower half leaves room to count up. */
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			r = (uint64_t)ts.tv_nsec;
+		id_seq = r & ((1ULL << 49) - 1);
+	} else {
+		/* Clock went back or same ms: keep order by counting on. */
+		ms = id_last_ms;
+		id_seq++;
+	}
+	seq = id_seq;
+	pthread_mutex_unlock(&id_lock);
+	id_make(out, ms, seq);
+}
+
+int
+id_valid(const char *s)
+{
+	size_t i;
+
+	if (strlen(s) != ID_LEN)
+		return 0;
+	for (i = 0; i < ID_LEN; i++)
+		if (strchr(id_alphabet, s[i]) == NULL || s[i] == '\0')
+			return 0;
+	return 1;
+}

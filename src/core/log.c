@@ -1,0 +1,119 @@
+/*
+ * log.c - the daemon's log.
+ *
+ * Each line is formatted into a stack buffer and written with one write(2)
+ * so lines from the spool writer thread and the loop thread never
+ * interleave. Control characters in messages are escaped so a hostile
+ * peer cannot forge log lines.
+ */
+#include "core/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static enum log_level log_min = LOG_LEVEL_INFO;
+static enum log_format log_fmt = LOG_FORMAT_TEXT;
+
+static const char *const log_names[] = {"debug", "info", "warn", "error"};
+
+void
+log_setup(enum log_level level, enum log_format format)
+{
+	log_min = level;
+	log_fmt = format;
+}
+
+/* log_escape - copy src into dst escaping control bytes (and " \ for JSON). */
+static size_t
+log_escape(char *dst, size_t cap, const char *src, int json)
+{
+	size_t o = 0;
+	const unsigned char *s;
+
+	for (s = (const unsigned char *)src; *s && o + 7 < cap; s++) {
+		if (*s < 0x20 || *s == 0x7f) {
+			o += (size_t)snprintf(dst + o, cap - o,
+			    json ? "\\u%04x" : "\\x%02x", *s);
+		} else if (json && (*s == '"' || *s == '\\')) {
+			dst[o++] = '\\';
+			dst[o++] = (char)*s;
+		} else {
+			dst[o++] = (char)*s;
+		}
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+static void
+log_emit(enum log_level level, const char *fmt, va_list ap)
+{
+	char msg[2048], esc[4096], line[4400];
+	struct timeval tv;
+	struct tm tm;
+	char ts[40];
+	int n;
+
+	if (level < log_min)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	log_escape(esc, sizeof(esc), msg, log_fmt == LOG_FORMAT_JSON);
+	if (log_fmt == LOG_FORMAT_JSON)
+		n = snprintf(line, sizeof(line),
+		    "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"%s\"}\n",
+		    ts, (long)(tv.tv_usec / 1000), log_names[level], esc);
+	else
+		n = snprintf(line, sizeof(line), "%s.%03ldZ %s %s\n", ts,
+		    (long)(tv.tv_usec / 1000), log_names[level], esc);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	/* A failed log write has nowhere to be reported. */
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;
+}
+
+#define LOG_FN(name, level)                                                    \
+	void name(const char *fmt, ...)                                        \
+	{                                                                      \
+		va_list ap;                                                    \
+		va_start(ap, fmt);                                             \
+		log_emit(level, fmt, ap);                                      \
+		va_end(ap);                                                    \
+	}
+
+LOG_FN(log_debug, LOG_LEVEL_DEBUG)
+LOG_FN(log_info, LOG_LEVEL_INFO)
+LOG_FN(log_warn, LOG_LEVEL_WARN)
+LOG_FN(log_error, LOG_LEVEL_ERROR)
+
+void
+log_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_ERROR, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+log_panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_ERROR, fmt, ap);
+	va_end(ap);
+	abort();
+}
