@@ -1,13 +1,167 @@
 /*
  * swerved.c - the swerve daemon: parse arguments, build the parts, run.
+ *
+ * Only wiring lives here. Start-up failures (bad config, unwritable spool,
+ * a port in use) are fatal with one clear line and exit status 1.
+ * SIGTERM and SIGINT stop the loop; then the SMTP sessions are closed, the
+ * spool finishes the commits it holds, and the process exits 0.
  */
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <getopt.h>
+#include <openssl/ssl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "core/log.h"
+#include "core/tls.h"
+#include "ingress/http_admin.h"
+#include "ingress/smtpd.h"
+#include "spool/spool.h"
+
+#define SWERVED_VERSION "0.1.0"
+
+static void
+swerved_usage(FILE *f)
+{
+	fprintf(f, "usage: swerved [-c FILE] [--check] [--version]\n"
+		   "  -c, --config FILE  configuration (default: embedded "
+		   "defaults)\n"
+		   "      --check        validate the configuration and exit "
+		   "0/1\n");
+}
+
+static void
+swerved_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct event_base *base = arg;
+
+	(void)what;
+	log_info("swerved: signal %d, shutting down", (int)sig);
+	event_base_loopbreak(base);
+}
 
 int
 main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "swerved: not wired yet\n");
-	return 1;
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 'C'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = NULL;
+	int check = 0, ch;
+	char err[CONFIG_ERR_SIZE];
+	struct config *cfg;
+	struct spool_opts sopts;
+	struct spool *sp;
+	struct event_base *base;
+	struct event *ev_term, *ev_int;
+	struct smtpd *smtpd;
+	struct http_admin *http;
+	SSL_CTX *tls = NULL;
+	size_t i;
+
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'C':
+			check = 1;
+			break;
+		case 'V':
+			printf("swerved %s\n", SWERVED_VERSION);
+			return 0;
+		case 'h':
+			swerved_usage(stdout);
+			return 0;
+		default:
+			swerved_usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		swerved_usage(stderr);
+		return 1;
+	}
+
+	cfg = path ? config_load_file(path, err, sizeof(err))
+		   : config_defaults();
+	if (cfg == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: ok\n", path ? path : "<defaults>");
+		config_free(cfg);
+		return 0;
+	}
+	log_setup(cfg->log_level, cfg->log_format);
+	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads() != 0)
+		log_fatal("swerved: libevent has no pthreads support");
+
+	if (cfg->tls_cert != NULL) {
+		tls = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, err,
+		    sizeof(err));
+		if (tls == NULL)
+			log_fatal("swerved: %s", err);
+	}
+
+	memset(&sopts, 0, sizeof(sopts));
+	sopts.dir = cfg->spool_dir;
+	sopts.min_free = cfg->spool_min_free;
+	sopts.max_messages = cfg->spool_max_messages;
+	sopts.batch_max = (size_t)cfg->spool_batch_max;
+	sp = spool_open(&sopts, err, sizeof(err));
+	if (sp == NULL)
+		log_fatal("swerved: spool %s: %s", cfg->spool_dir, err);
+
+	base = event_base_new();
+	if (base == NULL)
+		log_fatal("swerved: event_base_new failed");
+	if (spool_attach(sp, base) != 0)
+		log_fatal("swerved: cannot attach the spool to the loop");
+
+	smtpd = smtpd_new(base, cfg, sp, tls);
+	for (i = 0; i < cfg->n_listen_smtp; i++)
+		if (smtpd_listen(smtpd, &cfg->listen_smtp[i], err,
+			sizeof(err)) != 0)
+			log_fatal("swerved: %s", err);
+
+	http = http_admin_new(base, cfg, sp, err, sizeof(err));
+	if (http == NULL)
+		log_fatal("swerved: %s", err);
+	for (i = 0; i < cfg->n_listen_http; i++)
+		if (http_admin_listen(http, &cfg->listen_http[i], err,
+			sizeof(err)) != 0)
+			log_fatal("swerved: %s", err);
+
+	ev_term = evsignal_new(base, SIGTERM, swerved_on_signal, base);
+	ev_int = evsignal_new(base, SIGINT, swerved_on_signal, base);
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+
+	log_info("swerved: %s started (config %s, spool %s)", SWERVED_VERSION,
+	    path ? path : "<defaults>", cfg->spool_dir);
+	event_base_dispatch(base);
+
+	/* Orderly stop: no new sessions, then let the spool finish. */
+	smtpd_free(smtpd);
+	http_admin_free(http);
+	spool_close(sp);
+	event_free(ev_term);
+	event_free(ev_int);
+	event_base_free(base);
+	if (tls)
+		SSL_CTX_free(tls);
+	config_free(cfg);
+	log_info("swerved: stopped");
+	return 0;
 }

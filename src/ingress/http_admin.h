@@ -1,0 +1,39 @@
+/*
+ * http_admin.h - the admin side of the HTTP listener (contract).
+ *
+ * Serves what operators and swervectl read: GET /healthz (the process
+ * answers) and GET /v1/status (queue counts by state, spool commit
+ * figures, uptime) as JSON. It reads only in-memory state, so no request
+ * ever blocks the loop. The send API (a later issue) will share the same
+ * listener through http_admin_evhttp().
+ */
+#ifndef SWERVE_INGRESS_HTTP_ADMIN_H
+#define SWERVE_INGRESS_HTTP_ADMIN_H
+
+#include <stddef.h>
+
+struct config;
+struct config_addr;
+struct event_base;
+struct evhttp;
+struct spool;
+struct http_admin;
+
+/*
+ * http_admin_new - an HTTP server on base. cfg and sp are borrowed and must
+ * outlive it. Returns NULL only on libevent failure (err says why).
+ */
+struct http_admin *http_admin_new(struct event_base *base,
+    const struct config *cfg, struct spool *sp, char *err, size_t errlen);
+
+/* http_admin_listen - bind addr and serve on it. 0, or -1 with err set. */
+int http_admin_listen(struct http_admin *h, const struct config_addr *addr,
+    char *err, size_t errlen);
+
+/* http_admin_evhttp - the underlying evhttp, for other handlers. */
+struct evhttp *http_admin_evhttp(struct http_admin *h);
+
+/* http_admin_free - close the listeners and free h. NULL is a no-op. */
+void http_admin_free(struct http_admin *h);
+
+#endif
