@@ -1,0 +1,86 @@
+/*
+ * smtpd.h - the SMTP submission server on the event loop (contract).
+ *
+ * One struct smtpd owns its listeners and every session accepted on them.
+ * A session speaks ESMTP (RFC 5321) with PIPELINING, SIZE, 8BITMIME,
+ * ENHANCEDSTATUSCODES, SMTPUTF8, STARTTLS and AUTH PLAIN/LOGIN, decides who
+ * may submit through submit_policy, and hands each message to the spool.
+ * It says "250 ... queued as <id>" only from the spool's commit callback.
+ *
+ * Everything runs on the loop thread of the event_base given to
+ * smtpd_new(); no function here may be called from another thread.
+ */
+#ifndef SWERVE_INGRESS_SMTPD_H
+#define SWERVE_INGRESS_SMTPD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+struct event_base;
+struct config;
+struct config_addr;
+struct spool;
+struct smtpd;
+
+/* Why a session, command or message was refused (for metrics). */
+enum smtpd_reject {
+	SMTPD_REJECT_SESSIONS,	    /* limits.max_sessions reached [421] */
+	SMTPD_REJECT_AUTH_REQUIRED, /* MAIL without AUTH or trust [530] */
+	SMTPD_REJECT_AUTH_FAILED,   /* bad credentials [535] */
+	SMTPD_REJECT_SENDER,	    /* sender not in from_domains [553] */
+	SMTPD_REJECT_SIZE,	    /* SIZE= or body over the limit [552] */
+	SMTPD_REJECT_RECIPIENTS,    /* over limits.max_recipients [452] */
+	SMTPD_REJECT_CONTENT,	    /* bare LF/CR, NUL, long line in DATA */
+	SMTPD_REJECT_STORAGE,	    /* spool full or I/O error [452/451] */
+	SMTPD_REJECT_TIMEOUT,	    /* idle, stalled or too slow [421] */
+	SMTPD_REJECT_PROTOCOL,	    /* syntax, sequence, too many errors */
+	SMTPD_REJECT_COUNT,
+};
+
+/* Counters since smtpd_new(); read with smtpd_stats_get(). */
+struct smtpd_stats {
+	uint64_t sessions_open;	 /* sessions now open */
+	uint64_t sessions_total; /* sessions accepted since start */
+	uint64_t accepted;	 /* messages the spool stored */
+	uint64_t accepted_bytes; /* their sizes as stored */
+	uint64_t rejected[SMTPD_REJECT_COUNT];
+};
+
+/*
+ * smtpd_new - a server with no listener yet.
+ * cfg, sp and tls are borrowed and must outlive the server (tls may be
+ * NULL: then STARTTLS is not offered). Never returns NULL.
+ */
+struct smtpd *smtpd_new(struct event_base *base, const struct config *cfg,
+    struct spool *sp, SSL_CTX *tls);
+
+/*
+ * smtpd_listen - bind and listen on addr (may be called once per
+ * listen.smtp entry). Returns 0, or -1 with a one-line message in err.
+ */
+int smtpd_listen(struct smtpd *s, const struct config_addr *addr, char *err,
+    size_t errlen);
+
+/*
+ * smtpd_port - the local port of the i-th listener (in smtpd_listen order),
+ * useful after listening on port 0; 0 if there is no such listener.
+ */
+uint16_t smtpd_port(const struct smtpd *s, size_t i);
+
+/* smtpd_stats_get - copy the counters into out. */
+void smtpd_stats_get(const struct smtpd *s, struct smtpd_stats *out);
+
+/* smtpd_reject_name - "sessions", "auth_required", ... (metric labels). */
+const char *smtpd_reject_name(enum smtpd_reject r);
+
+/*
+ * smtpd_free - close the listeners and every session (without a reply).
+ * A session whose message is still being committed is detached from its
+ * commit: the spool's callback may still run later (or in spool_close())
+ * and then only releases its small token. NULL is a no-op.
+ */
+void smtpd_free(struct smtpd *s);
+
+#endif
