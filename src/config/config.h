@@ -140,7 +140,13 @@ int config_parse_addr(const char *s, struct config_addr *out);
 /* config_parse_net - "10.0.0.0/8", "::1/128", "1.2.3.4" -> net. 0 or -1. */
 int config_parse_net(const char *s, struct config_net *out);
 
-/* config_net_contains - true if the sockaddr lies in net. */
+/* config_tls_mode_name - "none", "starttls" or "tls" (for logs). */
+const char *config_tls_mode_name(enum config_tls_mode mode);
+
+/*
+ * config_net_contains - true if the sockaddr (AF_INET or AF_INET6) lies in
+ * net. An IPv4-mapped IPv6 address (::ffff:a.b.c.d) matches IPv4 networks.
+ */
 struct sockaddr;
 bool config_net_contains(const struct config_net *net,
     const struct sockaddr *sa);

@@ -1,0 +1,474 @@
+/*
+ * config.c - swerved's configuration: defaults, loading, validation.
+ *
+ * One table per section drives the parsing (key name, type, field offset,
+ * limits), in the manner of Redis's config table: adding a key is adding a
+ * row in config_keys.c. The YAML text is turned into a tree by config_tree.c;
+ * the scalar syntaxes (sizes, durations, addresses, networks) live in
+ * config_parse.c. This file walks the tree against the tables, then runs the
+ * checks that span several keys (tls.cert with tls.key, backoff order,
+ * unique names), always reporting "file:line: dotted.key: expected ...".
+ *
+ * The only I/O is reading the config file, the *_file secrets and checking
+ * that TLS files are readable. A struct config is plain data: nothing here
+ * opens sockets or starts anything. Secrets never reach an error message.
+ */
+#include "config/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/config_keys.h"
+#include "config/config_tree.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+
+/* Larger files are surely a mistake (a log, a binary). */
+#define CONFIG_FILE_MAX (1024 * 1024)
+/* A password file holds one line. */
+#define CONFIG_SECRET_MAX 4096
+
+/* --- messages --------------------------------------------------------- */
+
+int
+config_error(struct config_ctx *x, int line, const char *path,
+    const char *fmt, ...)
+{
+	char msg[CONFIG_ERR_SIZE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (x->err != NULL && x->errlen > 0) {
+		if (path != NULL && path[0] != '\0')
+			snprintf(x->err, x->errlen, "%s:%d: %s: %s", x->name,
+			    line, path, msg);
+		else
+			snprintf(x->err, x->errlen, "%s:%d: %s", x->name, line,
+			    msg);
+	}
+	return -1;
+}
+
+void
+config_text_quote(const char *s, char *out, size_t n)
+{
+	static const size_t shown = 60;
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	buf_addch(&b, '"');
+	for (i = 0; s[i] != '\0' && i < shown; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			buf_printf(&b, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			buf_printf(&b, "\\x%02x", c);
+		else
+			buf_addch(&b, (char)c);
+	}
+	if (s[i] != '\0')
+		buf_addstr(&b, "...");
+	buf_addch(&b, '"');
+	snprintf(out, n, "%s", buf_cstr(&b));
+	buf_fini(&b);
+}
+
+int
+config_expect(struct config_ctx *x, const struct config_node *v,
+    const char *path, bool secret, const char *what)
+{
+	char got[96];
+
+	switch (v->kind) {
+	case CONFIG_NODE_NULL:
+		snprintf(got, sizeof(got), "null");
+		break;
+	case CONFIG_NODE_SEQ:
+		snprintf(got, sizeof(got), "a list");
+		break;
+	case CONFIG_NODE_MAP:
+		snprintf(got, sizeof(got), "a map");
+		break;
+	case CONFIG_NODE_SCALAR:
+		if (secret)
+			return config_error(x, v->line, path, "expected %s",
+			    what);
+		config_text_quote(v->str, got, sizeof(got));
+		break;
+	}
+	return config_error(x, v->line, path, "expected %s; got %s", what, got);
+}
+
+void
+config_path_key(char *out, size_t n, const char *parent, const char *key)
+{
+	char q[96];
+
+	/* Keys from the file may hold anything; keep the message one line. */
+	if (strpbrk(key, "\"\\\n\r\t") != NULL || strlen(key) > 60) {
+		config_text_quote(key, q, sizeof(q));
+		key = q;
+	}
+	if (parent == NULL || parent[0] == '\0')
+		snprintf(out, n, "%s", key);
+	else
+		snprintf(out, n, "%s.%s", parent, key);
+}
+
+void
+config_path_index(char *out, size_t n, const char *parent, size_t i)
+{
+	snprintf(out, n, "%s[%zu]", parent, i);
+}
+
+/* --- files ------------------------------------------------------------ */
+
+char *
+config_file_resolve(const struct config_ctx *x, const char *file)
+{
+	struct buf b;
+
+	if (file[0] == '/' || x->dir == NULL)
+		return xstrdup(file);
+	buf_init(&b);
+	buf_addstr(&b, x->dir);
+	if (b.len > 0 && b.p[b.len - 1] != '/')
+		buf_addch(&b, '/');
+	buf_addstr(&b, file);
+	return buf_steal(&b, NULL);
+}
+
+/* config_file_read - the whole of path, NUL-terminated; NULL + errno. */
+static char *
+config_file_read(const char *path, size_t max, size_t *lenp)
+{
+	struct buf b;
+	char chunk[8192];
+	size_t n;
+	FILE *f;
+	int saved;
+
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (b.len + n > max) {
+			errno = EFBIG;
+			goto fail;
+		}
+		buf_add(&b, chunk, n);
+	}
+	if (ferror(f)) {
+		errno = EIO;
+		goto fail;
+	}
+	fclose(f);
+	return buf_steal(&b, lenp);
+fail:
+	saved = errno;
+	fclose(f);
+	buf_fini(&b);
+	errno = saved;
+	return NULL;
+}
+
+int
+config_secret_read(struct config_ctx *x, const struct config_node *v,
+    const char *path, char **out)
+{
+	char *file, *text;
+	size_t len;
+	int rc = -1;
+
+	file = config_file_resolve(x, v->str);
+	text = config_file_read(file, CONFIG_SECRET_MAX, &len);
+	if (text == NULL) {
+		config_error(x, v->line, path, "cannot read \"%s\": %s", file,
+		    errno == EFBIG ? "larger than 4KB" : strerror(errno));
+		goto done;
+	}
+	/* "echo secret > file" adds a newline that is not part of it. */
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		text[--len] = '\0';
+	if (len == 0 || memchr(text, '\0', len) != NULL ||
+	    memchr(text, '\n', len) != NULL) {
+		config_error(x, v->line, path,
+		    "expected \"%s\" to hold one non-empty line", file);
+		explicit_bzero(text, len);
+		free(text);
+		goto done;
+	}
+	if (*out != NULL) {
+		explicit_bzero(*out, strlen(*out));
+		free(*out);
+	}
+	*out = text;
+	rc = 0;
+done:
+	free(file);
+	return rc;
+}
+
+int
+config_file_check(struct config_ctx *x, const struct config_node *v,
+    const char *path, char **out)
+{
+	char *file = config_file_resolve(x, v->str);
+	struct stat st;
+
+	if (access(file, R_OK) != 0) {
+		config_error(x, v->line, path, "cannot read \"%s\": %s", file,
+		    strerror(errno));
+		free(file);
+		return -1;
+	}
+	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
+		config_error(x, v->line, path,
+		    "expected a file; \"%s\" is a directory", file);
+		free(file);
+		return -1;
+	}
+	free(*out);
+	*out = file;
+	return 0;
+}
+
+/* --- lifecycle -------------------------------------------------------- */
+
+/* config_secret_free - wipe and free a secret string. */
+static void
+config_secret_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+void
+config_addrs_free(struct config_addr *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(a[i].host);
+	free(a);
+}
+
+void
+config_user_fini(struct config_user *u)
+{
+	size_t i;
+
+	free(u->name);
+	config_secret_free(u->password);
+	for (i = 0; i < u->n_from_domains; i++)
+		free(u->from_domains[i]);
+	free(u->from_domains);
+	memset(u, 0, sizeof(*u));
+}
+
+void
+config_provider_init(struct config_provider *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->port = 25;
+	p->tls = CONFIG_TLS_STARTTLS;
+	p->tls_verify = true;
+	p->priority = 1;
+	p->weight = 1;
+	p->enabled = true;
+	p->connect_timeout_ms = 5000;
+	p->greeting_timeout_ms = 5000;
+	p->command_timeout_ms = 30000;
+	p->data_timeout_ms = 60000;
+	p->max_connections = 4;
+	p->max_msgs_per_conn = 100;
+}
+
+void
+config_provider_fini(struct config_provider *p)
+{
+	free(p->name);
+	free(p->type);
+	free(p->host);
+	free(p->username);
+	config_secret_free(p->password);
+	memset(p, 0, sizeof(*p));
+}
+
+/* config_addr_default - a one-element listen list for host:port. */
+static struct config_addr *
+config_addr_default(const char *host, uint16_t port)
+{
+	struct config_addr *a = xcalloc(1, sizeof(*a));
+
+	a->host = xstrdup(host);
+	a->port = port;
+	return a;
+}
+
+struct config *
+config_defaults(void)
+{
+	struct config *c = xcalloc(1, sizeof(*c));
+	char host[256];
+
+	c->path = xstrdup("<defaults>");
+	c->listen_smtp = config_addr_default("127.0.0.1", 2525);
+	c->n_listen_smtp = 1;
+	c->listen_http = config_addr_default("127.0.0.1", 2580);
+	c->n_listen_http = 1;
+
+	memset(host, 0, sizeof(host));
+	if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+		snprintf(host, sizeof(host), "localhost");
+	c->hostname = xstrdup(host);
+
+	c->spool_dir = xstrdup("./var/swerve");
+	c->spool_min_free = 100ULL << 20;
+	c->spool_max_messages = 1000000;
+	c->spool_batch_max = 256;
+
+	c->max_message_size = 25ULL << 20;
+	c->max_recipients = 100;
+	c->max_sessions = 1000;
+	c->max_auth_failures = 3;
+	c->idle_timeout_ms = 5 * 60 * 1000;
+	c->command_timeout_ms = 5 * 60 * 1000;
+	c->min_data_rate = 1024;
+
+	c->networks = xcalloc(2, sizeof(*c->networks));
+	c->n_networks = 2;
+	if (config_parse_net("127.0.0.0/8", &c->networks[0]) < 0 ||
+	    config_parse_net("::1/128", &c->networks[1]) < 0)
+		log_panic("config: default networks do not parse");
+
+	c->retry_min_backoff_ms = 30ULL * 1000;
+	c->retry_max_backoff_ms = 3600ULL * 1000;
+	c->retry_max_lifetime_ms = 5ULL * 86400 * 1000;
+
+	c->log_level = LOG_LEVEL_INFO;
+	c->log_format = LOG_FORMAT_TEXT;
+	return c;
+}
+
+void
+config_free(struct config *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	free(c->path);
+	config_addrs_free(c->listen_smtp, c->n_listen_smtp);
+	config_addrs_free(c->listen_http, c->n_listen_http);
+	free(c->hostname);
+	free(c->spool_dir);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->networks);
+	for (i = 0; i < c->n_users; i++)
+		config_user_fini(&c->users[i]);
+	free(c->users);
+	for (i = 0; i < c->n_providers; i++)
+		config_provider_fini(&c->providers[i]);
+	free(c->providers);
+	free(c);
+}
+
+const char *
+config_tls_mode_name(enum config_tls_mode mode)
+{
+	switch (mode) {
+	case CONFIG_TLS_NONE:
+		return "none";
+	case CONFIG_TLS_STARTTLS:
+		return "starttls";
+	case CONFIG_TLS_TLS:
+		return "tls";
+	}
+	return "?";
+}
+
+/* --- loading ---------------------------------------------------------- */
+
+/* config_dir_of - the directory part of name, or NULL for "here". */
+static char *
+config_dir_of(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+
+	if (slash == NULL)
+		return NULL;
+	if (slash == name)
+		return xstrdup("/");
+	return xstrndup(name, (size_t)(slash - name));
+}
+
+struct config *
+config_load_buf(const char *text, size_t len, const char *name, char *err,
+    size_t errlen)
+{
+	struct config_ctx x = {0};
+	struct config_node *root = NULL;
+	struct config *c = NULL;
+
+	if (name == NULL)
+		name = "<config>";
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	x.name = name;
+	x.dir = config_dir_of(name);
+	x.err = err;
+	x.errlen = errlen;
+
+	root = config_tree_parse(text, len, name, err, errlen);
+	if (root == NULL)
+		goto fail;
+	c = config_defaults();
+	free(c->path);
+	c->path = xstrdup(name);
+	if (config_keys_apply(&x, root, c) < 0)
+		goto fail;
+	config_tree_free(root);
+	free(x.dir);
+	return c;
+fail:
+	config_free(c);
+	config_tree_free(root);
+	free(x.dir);
+	return NULL;
+}
+
+struct config *
+config_load_file(const char *path, char *err, size_t errlen)
+{
+	struct config *c;
+	char *text;
+	size_t len;
+
+	text = config_file_read(path, CONFIG_FILE_MAX, &len);
+	if (text == NULL) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: cannot read: %s", path,
+			    errno == EFBIG ? "larger than 1MB"
+					   : strerror(errno));
+		return NULL;
+	}
+	c = config_load_buf(text, len, path, err, errlen);
+	free(text);
+	return c;
+}

@@ -1,0 +1,406 @@
+/*
+ * config_keys.c - every configuration key, and the rules that span keys.
+ *
+ * Each section is a table of rows { name, type, flags, field offset and
+ * size, limits }; config_walk.c applies a YAML map through one. Adding a key
+ * is adding a row (and a field in config.h, and a line in
+ * examples/swerve.yaml). Lists of maps (users, providers) have a row too,
+ * with per-element init, fini and a check for rules that span the keys of
+ * one element (password or password_file, unique names). Rules that span
+ * sections (tls.cert with tls.key, backoff order) run last.
+ *
+ * Fields are replaced, not merged: a list in the file replaces the default
+ * list. Everything stored is owned by the struct config.
+ */
+#include "config/config_keys.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+
+/* --- tables ----------------------------------------------------------- */
+
+static const struct key_choice choices_tls[] = {
+    {"none", CONFIG_TLS_NONE},
+    {"starttls", CONFIG_TLS_STARTTLS},
+    {"tls", CONFIG_TLS_TLS},
+    {NULL, 0},
+};
+
+static const struct key_choice choices_provider_type[] = {
+    {"smtp", 0},
+    {NULL, 0},
+};
+
+static const struct key_choice choices_log_level[] = {
+    {"debug", LOG_LEVEL_DEBUG},
+    {"info", LOG_LEVEL_INFO},
+    {"warn", LOG_LEVEL_WARN},
+    {"error", LOG_LEVEL_ERROR},
+    {NULL, 0},
+};
+
+static const struct key_choice choices_log_format[] = {
+    {"text", LOG_FORMAT_TEXT},
+    {"json", LOG_FORMAT_JSON},
+    {NULL, 0},
+};
+
+#define U struct config_user
+static const struct config_key keys_user[] = {
+    {ROW("name", KEY_STR, KEYF_REQUIRED), FIELD(U, name)},
+    {ROW("password", KEY_STR, KEYF_SECRET), FIELD(U, password)},
+    {ROW("password_file", KEY_SECRET_FILE, 0), FIELD(U, password)},
+    {ROW("from_domains", KEY_DOMAINS, KEYF_REQUIRED), FIELD(U, from_domains),
+	COUNT(U, n_from_domains)},
+    {.name = NULL},
+};
+#undef U
+
+#define P struct config_provider
+static const struct config_key keys_provider[] = {
+    {ROW("name", KEY_STR, KEYF_REQUIRED | KEYF_NAME), FIELD(P, name)},
+    {ROW("type", KEY_WORD, KEYF_REQUIRED), FIELD(P, type),
+	.choices = choices_provider_type},
+    {ROW("host", KEY_STR, KEYF_REQUIRED | KEYF_HOST), FIELD(P, host)},
+    {ROW("port", KEY_INT, 0), FIELD(P, port), .min = 1, .max = 65535},
+    {ROW("tls", KEY_ENUM, 0), FIELD(P, tls), .choices = choices_tls},
+    {ROW("tls_verify", KEY_BOOL, 0), FIELD(P, tls_verify)},
+    {ROW("username", KEY_STR, 0), FIELD(P, username)},
+    {ROW("password", KEY_STR, KEYF_SECRET), FIELD(P, password)},
+    {ROW("password_file", KEY_SECRET_FILE, 0), FIELD(P, password)},
+    {ROW("priority", KEY_INT, 0), FIELD(P, priority), .min = -1000000,
+	.max = 1000000},
+    {ROW("weight", KEY_INT, 0), FIELD(P, weight), .min = 0, .max = 1000000},
+    {ROW("enabled", KEY_BOOL, 0), FIELD(P, enabled)},
+    {ROW("connect_timeout", KEY_DURATION, 0), FIELD(P, connect_timeout_ms),
+	.min = 1},
+    {ROW("greeting_timeout", KEY_DURATION, 0),
+	FIELD(P, greeting_timeout_ms), .min = 1},
+    {ROW("command_timeout", KEY_DURATION, 0), FIELD(P, command_timeout_ms),
+	.min = 1},
+    {ROW("data_timeout", KEY_DURATION, 0), FIELD(P, data_timeout_ms),
+	.min = 1},
+    {ROW("max_connections", KEY_INT, 0), FIELD(P, max_connections),
+	.min = 1, .max = 10000},
+    {ROW("max_msgs_per_conn", KEY_INT, 0), FIELD(P, max_msgs_per_conn),
+	.min = 1, .max = 1000000},
+    {.name = NULL},
+};
+#undef P
+
+static void key_user_init(void *elem);
+static void key_user_fini(void *elem);
+static int key_user_check(struct config_ctx *x, const struct config_node *map,
+    const char *path, void *array, size_t i);
+static void key_provider_init(void *elem);
+static void key_provider_fini(void *elem);
+static int key_provider_check(struct config_ctx *x,
+    const struct config_node *map, const char *path, void *array, size_t i);
+
+static const struct key_list list_users = {
+    .elem_size = sizeof(struct config_user),
+    .keys = keys_user,
+    .init = key_user_init,
+    .fini = key_user_fini,
+    .check = key_user_check,
+};
+
+static const struct key_list list_providers = {
+    .elem_size = sizeof(struct config_provider),
+    .keys = keys_provider,
+    .init = key_provider_init,
+    .fini = key_provider_fini,
+    .check = key_provider_check,
+};
+
+#define C struct config
+static const struct config_key keys_listen[] = {
+    {ROW("smtp", KEY_ADDRS, 0), FIELD(C, listen_smtp), COUNT(C, n_listen_smtp)},
+    {ROW("http", KEY_ADDRS, 0), FIELD(C, listen_http), COUNT(C, n_listen_http)},
+    {.name = NULL},
+};
+
+static const struct config_key keys_spool[] = {
+    {ROW("dir", KEY_STR, 0), FIELD(C, spool_dir)},
+    {ROW("min_free", KEY_SIZE, 0), FIELD(C, spool_min_free)},
+    {ROW("max_messages", KEY_INT, 0), FIELD(C, spool_max_messages), .min = 1,
+	.max = INT64_MAX},
+    {ROW("batch_max", KEY_INT, 0), FIELD(C, spool_batch_max), .min = 1,
+	.max = 100000},
+    {.name = NULL},
+};
+
+static const struct config_key keys_limits[] = {
+    {ROW("max_message_size", KEY_SIZE, 0), FIELD(C, max_message_size),
+	.min = 1},
+    {ROW("max_recipients", KEY_INT, 0), FIELD(C, max_recipients), .min = 1,
+	.max = 100000},
+    {ROW("max_sessions", KEY_INT, 0), FIELD(C, max_sessions), .min = 1,
+	.max = 1000000},
+    {ROW("max_auth_failures", KEY_INT, 0), FIELD(C, max_auth_failures),
+	.min = 1, .max = 1000},
+    {ROW("idle_timeout", KEY_DURATION, 0), FIELD(C, idle_timeout_ms),
+	.min = 1},
+    {ROW("command_timeout", KEY_DURATION, 0), FIELD(C, command_timeout_ms),
+	.min = 1},
+    {ROW("min_data_rate", KEY_RATE, 0), FIELD(C, min_data_rate)},
+    {.name = NULL},
+};
+
+static const struct config_key keys_smtp[] = {
+    {ROW("hostname", KEY_STR, KEYF_HOST), FIELD(C, hostname)},
+    {.name = NULL},
+};
+
+static const struct config_key keys_tls[] = {
+    {ROW("cert", KEY_FILE, 0), FIELD(C, tls_cert)},
+    {ROW("key", KEY_FILE, 0), FIELD(C, tls_key)},
+    {.name = NULL},
+};
+
+static const struct config_key keys_submitters[] = {
+    {ROW("networks", KEY_NETS, 0), FIELD(C, networks), COUNT(C, n_networks)},
+    {ROW("users", KEY_LIST, 0), FIELD(C, users), COUNT(C, n_users),
+	.list = &list_users},
+    {.name = NULL},
+};
+
+static const struct config_key keys_retry[] = {
+    {ROW("min_backoff", KEY_DURATION, 0), FIELD(C, retry_min_backoff_ms),
+	.min = 1},
+    {ROW("max_backoff", KEY_DURATION, 0), FIELD(C, retry_max_backoff_ms),
+	.min = 1},
+    {ROW("max_lifetime", KEY_DURATION, 0), FIELD(C, retry_max_lifetime_ms),
+	.min = 1},
+    {.name = NULL},
+};
+
+static const struct config_key keys_log[] = {
+    {ROW("level", KEY_ENUM, 0), FIELD(C, log_level),
+	.choices = choices_log_level},
+    {ROW("format", KEY_ENUM, 0), FIELD(C, log_format),
+	.choices = choices_log_format},
+    {.name = NULL},
+};
+
+static const struct config_key keys_root[] = {
+    {ROW("listen", KEY_SECTION, 0), .sub = keys_listen},
+    {ROW("spool", KEY_SECTION, 0), .sub = keys_spool},
+    {ROW("limits", KEY_SECTION, 0), .sub = keys_limits},
+    {ROW("smtp", KEY_SECTION, 0), .sub = keys_smtp},
+    {ROW("tls", KEY_SECTION, 0), .sub = keys_tls},
+    {ROW("submitters", KEY_SECTION, 0), .sub = keys_submitters},
+    {ROW("providers", KEY_LIST, 0), FIELD(C, providers), COUNT(C, n_providers),
+	.list = &list_providers},
+    {ROW("retry", KEY_SECTION, 0), .sub = keys_retry},
+    {ROW("log", KEY_SECTION, 0), .sub = keys_log},
+    {.name = NULL},
+};
+#undef C
+
+
+/* --- rules that span keys --------------------------------------------- */
+
+/* keys_secret_check - exactly one (or, unless required, neither) of
+ * password and password_file in map; password needs username if asked. */
+static int
+keys_secret_check(struct config_ctx *x, const struct config_node *map,
+    const char *path, bool required)
+{
+	const struct config_pair *pw = config_tree_get(map, "password");
+	const struct config_pair *pf = config_tree_get(map, "password_file");
+	char kpath[CONFIG_PATH_SIZE];
+
+	if (pw != NULL && pf != NULL) {
+		config_path_key(kpath, sizeof(kpath), path, "password_file");
+		return config_error(x, pf->line, kpath,
+		    "expected only one of password and password_file");
+	}
+	if (required && pw == NULL && pf == NULL) {
+		config_path_key(kpath, sizeof(kpath), path, "password");
+		return config_error(x, map->line, kpath,
+		    "missing; expected password or password_file");
+	}
+	return 0;
+}
+
+/* keys_name_unique - refuse a name already used by an earlier element. */
+static int
+keys_name_unique(struct config_ctx *x, const struct config_node *map,
+    const char *path, const char *name, bool seen)
+{
+	const struct config_pair *p = config_tree_get(map, "name");
+	char kpath[CONFIG_PATH_SIZE], q[96];
+
+	if (!seen)
+		return 0;
+	config_path_key(kpath, sizeof(kpath), path, "name");
+	config_text_quote(name, q, sizeof(q));
+	return config_error(x, p ? p->line : map->line, kpath,
+	    "expected a unique name; got %s a second time", q);
+}
+
+static void
+key_user_init(void *elem)
+{
+	memset(elem, 0, sizeof(struct config_user));
+}
+
+static void
+key_user_fini(void *elem)
+{
+	config_user_fini(elem);
+}
+
+/* key_user_check - one password source, some domains, a unique name. */
+static int
+key_user_check(struct config_ctx *x, const struct config_node *map,
+    const char *path, void *array, size_t i)
+{
+	struct config_user *users = array, *u = &users[i];
+	const struct config_pair *p;
+	char kpath[CONFIG_PATH_SIZE];
+	size_t j;
+
+	if (keys_secret_check(x, map, path, true) < 0)
+		return -1;
+	if (u->n_from_domains == 0) {
+		p = config_tree_get(map, "from_domains");
+		config_path_key(kpath, sizeof(kpath), path, "from_domains");
+		return config_error(x, p ? p->line : map->line, kpath,
+		    "expected at least one domain (\"*\" allows any); "
+		    "got an empty list");
+	}
+	for (j = 0; j < i; j++)
+		if (strcmp(users[j].name, u->name) == 0)
+			return keys_name_unique(x, map, path, u->name, true);
+	return 0;
+}
+
+static void
+key_provider_init(void *elem)
+{
+	config_provider_init(elem);
+}
+
+static void
+key_provider_fini(void *elem)
+{
+	config_provider_fini(elem);
+}
+
+/* key_provider_check - credentials in pairs, unique name, TLS default. */
+static int
+key_provider_check(struct config_ctx *x, const struct config_node *map,
+    const char *path, void *array, size_t i)
+{
+	struct config_provider *providers = array, *p = &providers[i];
+	const struct config_pair *user = config_tree_get(map, "username");
+	const struct config_pair *pw = config_tree_get(map, "password");
+	const struct config_pair *pf = config_tree_get(map, "password_file");
+	char kpath[CONFIG_PATH_SIZE];
+	size_t j;
+
+	if (keys_secret_check(x, map, path, user != NULL) < 0)
+		return -1;
+	if (user == NULL && (pw != NULL || pf != NULL)) {
+		config_path_key(kpath, sizeof(kpath), path, "username");
+		return config_error(x, (pw ? pw : pf)->line, kpath,
+		    "missing; a password needs a username");
+	}
+	for (j = 0; j < i; j++)
+		if (strcmp(providers[j].name, p->name) == 0)
+			return keys_name_unique(x, map, path, p->name, true);
+	/* Port 465 speaks TLS from the first byte; elsewhere STARTTLS,
+	 * never plaintext unless asked for. */
+	if (config_tree_get(map, "tls") == NULL)
+		p->tls = p->port == 465 ? CONFIG_TLS_TLS : CONFIG_TLS_STARTTLS;
+	return 0;
+}
+
+/* keys_duration_text - ms as the largest whole unit ("90s", "1h"). */
+static void
+keys_duration_text(uint64_t ms, char *out, size_t n)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ms;
+	} units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000},
+	    {"s", 1000}};
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (ms % units[i].ms == 0) {
+			snprintf(out, n, "%llu%s",
+			    (unsigned long long)(ms / units[i].ms),
+			    units[i].unit);
+			return;
+		}
+	}
+	snprintf(out, n, "%llums", (unsigned long long)ms);
+}
+
+/* keys_tls_check - tls.cert and tls.key come together. */
+static int
+keys_tls_check(struct config_ctx *x, const struct config_node *root,
+    const struct config *c)
+{
+	const struct config_pair *tls = config_tree_get(root, "tls");
+	const struct config_pair *p;
+
+	if ((c->tls_cert == NULL) == (c->tls_key == NULL))
+		return 0;
+	if (c->tls_cert != NULL) {
+		p = tls ? config_tree_get(tls->value, "cert") : NULL;
+		return config_error(x, p ? p->line : 1, "tls.key",
+		    "missing; tls.cert and tls.key go together");
+	}
+	p = tls ? config_tree_get(tls->value, "key") : NULL;
+	return config_error(x, p ? p->line : 1, "tls.cert",
+	    "missing; tls.cert and tls.key go together");
+}
+
+/* keys_retry_check - min_backoff <= max_backoff. */
+static int
+keys_retry_check(struct config_ctx *x, const struct config_node *root,
+    const struct config *c)
+{
+	const struct config_pair *retry = config_tree_get(root, "retry");
+	const struct config_pair *lo = NULL, *hi = NULL;
+	char want[64], got[96];
+
+	if (c->retry_min_backoff_ms <= c->retry_max_backoff_ms)
+		return 0;
+	if (retry != NULL) {
+		lo = config_tree_get(retry->value, "min_backoff");
+		hi = config_tree_get(retry->value, "max_backoff");
+	}
+	if (lo != NULL) {
+		keys_duration_text(c->retry_max_backoff_ms, want, sizeof(want));
+		config_text_quote(lo->value->str, got, sizeof(got));
+		return config_error(x, lo->line, "retry.min_backoff",
+		    "expected at most retry.max_backoff (%s); got %s", want,
+		    got);
+	}
+	keys_duration_text(c->retry_min_backoff_ms, want, sizeof(want));
+	config_text_quote(hi ? hi->value->str : "", got, sizeof(got));
+	return config_error(x, hi ? hi->line : 1, "retry.max_backoff",
+	    "expected at least retry.min_backoff (%s); got %s", want, got);
+}
+
+int
+config_keys_apply(struct config_ctx *x, const struct config_node *root,
+    struct config *c)
+{
+	if (config_walk_map(x, root, "", keys_root, c) < 0)
+		return -1;
+	if (keys_tls_check(x, root, c) < 0)
+		return -1;
+	if (keys_retry_check(x, root, c) < 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,131 @@
+/*
+ * config_keys.h - the key tables and the walk that applies a YAML tree to a
+ * struct config. Internal to src/config (config.c, config_keys.c).
+ *
+ * A table is an array of struct config_key rows ending with a NULL name;
+ * config_walk.c applies a YAML map to a struct through one (values,
+ * types, ranges, unknown and duplicate keys); config_keys.c holds the
+ * tables themselves and the rules that span keys.
+ *
+ * The helpers declared here are shared by the files: message building
+ * (every message is "name:line: dotted.path: expected ...; got ..."), file
+ * reading relative to the config file's directory, and the per-element
+ * init/fini of users and providers.
+ */
+#ifndef SWERVE_CONFIG_CONFIG_KEYS_H
+#define SWERVE_CONFIG_CONFIG_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/config.h"
+#include "config/config_tree.h"
+
+/* Longest dotted path we build ("providers[12].greeting_timeout"). */
+#define CONFIG_PATH_SIZE 192
+
+/* One load: where messages go and where relative files are found. */
+struct config_ctx {
+	const char *name; /* the config's name in messages */
+	char *dir;	  /* its directory, or NULL for the working directory */
+	char *err;
+	size_t errlen;
+};
+
+enum key_type {
+	KEY_SECTION,	 /* a nested map; same struct */
+	KEY_STR,	 /* non-empty string */
+	KEY_WORD,	 /* string from choices, stored as a string */
+	KEY_ENUM,	 /* string from choices, stored as its int value */
+	KEY_INT,	 /* integer in min..max, stored by field size */
+	KEY_BOOL,	 /* true/false (yes/no, on/off) */
+	KEY_SIZE,	 /* "25MB" -> bytes */
+	KEY_RATE,	 /* "1KB" or "1KB/s" -> bytes per second */
+	KEY_DURATION,	 /* "30s" -> milliseconds */
+	KEY_ADDRS,	 /* "host:port" or a list of them */
+	KEY_NETS,	 /* list of CIDR networks */
+	KEY_DOMAINS,	 /* list of domains, lower-cased, "*" = any */
+	KEY_FILE,	 /* readable file, stored resolved */
+	KEY_SECRET_FILE, /* file whose one line is stored (a password) */
+	KEY_LIST,	 /* list of maps, see struct key_list */
+};
+
+#define KEYF_REQUIRED 0x1 /* must be present */
+#define KEYF_SECRET 0x2	  /* value never shown in messages */
+#define KEYF_NAME 0x4	  /* [a-z0-9_-], 1..64 characters */
+#define KEYF_HOST 0x8	  /* host name or IP literal */
+
+struct key_choice {
+	const char *name;
+	int value;
+};
+
+struct config_key;
+
+struct key_list {
+	size_t elem_size;
+	const struct config_key *keys;
+	void (*init)(void *elem);
+	void (*fini)(void *elem);
+	/* check - rules spanning keys of element i (and earlier ones). */
+	int (*check)(struct config_ctx *x, const struct config_node *map,
+	    const char *path, void *array, size_t i);
+};
+
+struct config_key {
+	const char *name;
+	enum key_type type;
+	unsigned flags;
+	size_t off;	  /* the field, in the struct the table describes */
+	size_t size;	  /* sizeof the field */
+	size_t count_off; /* lists: the size_t count beside the array */
+	int64_t min, max; /* KEY_INT range; KEY_SIZE/DURATION minimum */
+	const struct key_choice *choices; /* KEY_WORD, KEY_ENUM */
+	const struct config_key *sub;	  /* KEY_SECTION */
+	const struct key_list *list;	  /* KEY_LIST */
+};
+
+#define FIELD(st, f) .off = offsetof(st, f), .size = sizeof(((st *)0)->f)
+#define COUNT(st, f) .count_off = offsetof(st, f)
+#define ROW(n, t, fl) .name = (n), .type = (t), .flags = (fl)
+
+/* config_walk_map - apply map to base through table keys. 0 or -1 + err. */
+int config_walk_map(struct config_ctx *x, const struct config_node *map,
+    const char *path, const struct config_key *keys, void *base);
+
+/* config_keys_apply - walk root against the tables into c. 0 or -1 + err. */
+int config_keys_apply(struct config_ctx *x, const struct config_node *root,
+    struct config *c);
+
+/* config_error - write "name:line: path: message" to x->err; returns -1. */
+int config_error(struct config_ctx *x, int line, const char *path,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* config_expect - "expected what; got <v>" (v not shown if secret). -1. */
+int config_expect(struct config_ctx *x, const struct config_node *v,
+    const char *path, bool secret, const char *what);
+/* config_text_quote - s as a short, escaped, one-line "quoted" string. */
+void config_text_quote(const char *s, char *out, size_t n);
+/* config_path_key - out = parent.key (key escaped if it needs to be). */
+void config_path_key(char *out, size_t n, const char *parent, const char *key);
+/* config_path_index - out = parent[i]. */
+void config_path_index(char *out, size_t n, const char *parent, size_t i);
+
+/* config_file_resolve - file relative to the config's directory; freed. */
+char *config_file_resolve(const struct config_ctx *x, const char *file);
+/* config_file_check - v names a readable file: *out = its resolved path. */
+int config_file_check(struct config_ctx *x, const struct config_node *v,
+    const char *path, char **out);
+/* config_secret_read - *out = the one line in the file v names. */
+int config_secret_read(struct config_ctx *x, const struct config_node *v,
+    const char *path, char **out);
+
+/* config_addrs_free - free n addresses and the array. */
+void config_addrs_free(struct config_addr *a, size_t n);
+/* config_user_fini - free what u owns (wiping the password). */
+void config_user_fini(struct config_user *u);
+/* config_provider_init - p = the provider defaults. */
+void config_provider_init(struct config_provider *p);
+/* config_provider_fini - free what p owns (wiping the password). */
+void config_provider_fini(struct config_provider *p);
+
+#endif
