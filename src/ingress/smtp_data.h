@@ -48,14 +48,21 @@ struct smtp_data {
 	struct buf *out;
 };
 
-/* smtp_data_init - start reading a message into out (not owned). */
+/*
+ * smtp_data_init - start reading a message into out (not owned).
+ * max_size is the limit on the un-stuffed message octets (UINT64_MAX: no
+ * limit); out never grows by more than max_size.
+ */
 void smtp_data_init(struct smtp_data *d, struct buf *out, uint64_t max_size);
 
 /*
  * smtp_data_feed - consume up to len bytes of p.
  * Sets *used to the bytes consumed (all of them unless DONE). Returns
  * SMTP_DATA_DONE once the terminating CRLF.CRLF has been consumed; then
- * smtp_data_fault() tells whether the message must be refused.
+ * smtp_data_fault() tells whether the message must be refused. Once DONE,
+ * further calls consume nothing and return DONE again. The result (status,
+ * output, fault, bytes used in total) does not depend on how the input is
+ * split across calls.
  */
 enum smtp_data_status smtp_data_feed(struct smtp_data *d, const char *p,
     size_t len, size_t *used);
@@ -64,7 +71,8 @@ enum smtp_data_status smtp_data_feed(struct smtp_data *d, const char *p,
 enum smtp_data_fault smtp_data_fault(const struct smtp_data *d);
 
 /* smtp_data_fault_reply - the full SMTP reply for a fault, e.g.
- * "550 5.6.0 Bare LF in message; lines must end with CRLF". */
+ * "550 5.6.0 Bare LF in message; lines must end with CRLF". A static string
+ * without the CRLF; FAULT_NONE gives "250 2.0.0 OK". */
 const char *smtp_data_fault_reply(enum smtp_data_fault f);
 
 #endif

@@ -79,6 +79,11 @@ enum smtp_parse_status {
  * On error returns a negative enum smtp_parse_status and sets *why to a
  * static, human-readable reason ("MAIL needs FROM:<address>") suitable
  * for the reply text. Never reads past line[len].
+ * On success *why is "OK"; why may be NULL. cmd is zeroed first; after
+ * SMTP_PARSE_SYNTAX or SMTP_PARSE_BAD_PARAM cmd->verb says which command
+ * it was (to pick 5.1.7 for MAIL, 5.1.3 for RCPT). RCPT paths may hold
+ * UTF-8 (the parser cannot know whether MAIL had SMTPUTF8): the session
+ * checks smtp_path_valid(cmd->path, false) when it did not.
  */
 int smtp_cmd_parse(const char *line, size_t len, struct smtp_cmd *cmd,
     const char **why);
@@ -90,6 +95,8 @@ const char *smtp_verb_name(enum smtp_verb v);
  * smtp_path_valid - a mailbox "local@domain" as RFC 5321 allows (dot-atom
  * or quoted local part, domain or address literal); utf8 allows non-ASCII
  * (RFC 6531). The empty path is not valid here (callers allow <> for MAIL).
+ * The bare "Postmaster" (any case) is valid, as RCPT TO allows it; the
+ * parser itself refuses it after MAIL FROM.
  */
 bool smtp_path_valid(struct str path, bool utf8);
 
