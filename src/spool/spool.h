@@ -34,7 +34,11 @@ enum spool_status {
 	SPOOL_ERR_IO = -1,     /* write/fsync failed; nothing stored [451 4.3.0] */
 	SPOOL_ERR_FULL = -2,   /* disk below min_free or queue cap [452 4.3.1] */
 	SPOOL_ERR_CLOSED = -3, /* spool shutting down [421 4.3.2] */
+	SPOOL_ERR_NOTFOUND = -4, /* no message with that id (get, outcome) */
 };
+
+/* spool_status_name - "ok", "io", "full", "closed", "notfound". */
+const char *spool_status_name(int status);
 
 /* Message states, as stored and as counted by spool_counts_get(). */
 enum spool_state {
@@ -115,6 +119,10 @@ int spool_attach(struct spool *sp, struct event_base *base);
  * failed, unless spool_close() runs first (then with SPOOL_ERR_CLOSED).
  * Returns 0, or a negative enum spool_status when refused at once (in that
  * case cb is not called and m's contents are freed).
+ *
+ * In this implementation the only at-once refusal is SPOOL_ERR_CLOSED.
+ * Disk low / queue cap (SPOOL_ERR_FULL) and I/O errors arrive through cb,
+ * which never runs inside this call (always later, from the loop).
  */
 int spool_msg_submit(struct spool *sp, struct spool_msg_new *m,
     spool_commit_fn *cb, void *arg);
@@ -130,14 +138,177 @@ struct spool_counts {
 	uint64_t state[SPOOL_STATE_COUNT];
 	uint64_t commits;	/* group commits done */
 	uint64_t committed_msgs; /* messages stored since open */
+	/* Added for metrics and the benchmark. */
+	uint64_t failed_commits;  /* batches rolled back (I/O errors) */
+	uint64_t largest_batch;	  /* most jobs in one commit since open */
+	uint64_t commit_usec;	  /* total time spent in BEGIN..COMMIT */
+	uint64_t queued;	  /* jobs waiting for the writer right now */
+	int disk_low;		  /* 1 if free space was below min_free */
 };
 
 /* spool_counts_get - message counts by state, from memory (non-blocking). */
 void spool_counts_get(struct spool *sp, struct spool_counts *out);
 
 /*
+ * ---- Reading and delivering (additive API) -------------------------------
+ *
+ * Every operation below is queued to the writer thread like a submit and
+ * runs inside the next group commit, in submission order with the
+ * submits around it; its callback runs on the loop thread after that
+ * commit (reads: after the batch they ran in). None of them blocks the
+ * caller. Each returns 0 (cb will be called exactly once), or
+ * SPOOL_ERR_CLOSED at once (cb not called) when spool_close() has begun.
+ * On a failed batch every callback gets SPOOL_ERR_IO and nothing the
+ * batch did is stored.
+ */
+
+/* Per-recipient outcome. */
+enum spool_rcpt_state {
+	SPOOL_RCPT_PENDING,
+	SPOOL_RCPT_SENT,
+	SPOOL_RCPT_FAILED,
+};
+
+/* spool_rcpt_state_name - "pending", "sent", "failed". */
+const char *spool_rcpt_state_name(enum spool_rcpt_state s);
+
+struct spool_rcpt {
+	char *address;
+	enum spool_rcpt_state state;
+	char *last_reply;      /* may be NULL */
+	char *provider;	       /* provider that settled it; may be NULL */
+	char *provider_msg_id; /* may be NULL */
+};
+
+struct spool_attempt {
+	int64_t at_ms; /* ms since the epoch */
+	char *provider;
+	char *result; /* result class name: "accepted", "deferred", ... */
+	char *reply;  /* may be NULL */
+	int64_t duration_ms;
+};
+
+/*
+ * A snapshot of one stored message. Strings that are NULL in the store are
+ * NULL here (stream is never NULL). rcpts, attempts and body are filled
+ * only where the operation says so (else NULL / 0 / empty).
+ */
+struct spool_msg {
+	char id[ID_SIZE];
+	enum spool_state state;
+	char *sender;
+	char *tenant, *client, *stream, *idempotency_key, *last_error;
+	uint64_t size;		 /* body bytes */
+	int64_t created_at;	 /* ms since the epoch */
+	int64_t next_attempt_at; /* ms since the epoch */
+	uint32_t attempts;	 /* delivery attempts recorded so far */
+	struct spool_rcpt *rcpts;
+	size_t n_rcpts;
+	struct spool_attempt *atts; /* oldest first */
+	size_t n_atts;
+	struct buf body;
+};
+
+/* spool_msg_free - free m and everything it owns. NULL is a no-op. */
+void spool_msg_free(struct spool_msg *m);
+
+/*
+ * spool_msg_fn - one message (or none). status SPOOL_OK with m, or
+ * SPOOL_ERR_NOTFOUND / SPOOL_ERR_IO / SPOOL_ERR_CLOSED with m NULL.
+ * The callee owns m and frees it with spool_msg_free().
+ */
+typedef void spool_msg_fn(int status, struct spool_msg *m, void *arg);
+
+/*
+ * spool_msgs_fn - several messages. msgs[0..n-1] are owned by the callee
+ * (free each with spool_msg_free()); the array itself is valid only during
+ * the call. On error n is 0.
+ */
+typedef void spool_msgs_fn(int status, struct spool_msg **msgs, size_t n,
+    void *arg);
+
+/* spool_done_fn - the result of a state change, after its commit. */
+typedef void spool_done_fn(int status, void *arg);
+
+#define SPOOL_GET_BODY 0x1 /* spool_msg_get: also fill body */
+
+/*
+ * spool_msg_get - read one message with its recipients and attempts (for
+ * `swervectl show`); with SPOOL_GET_BODY also its body. id is copied.
+ */
+int spool_msg_get(struct spool *sp, const char *id, int flags,
+    spool_msg_fn *cb, void *arg);
+
+/*
+ * spool_msg_list - up to limit messages (ids ascending, i.e. oldest
+ * first) whose id is greater than the id `after` (NULL, "" or a non-id:
+ * from the start), in state `state`, or in any state when state is -1.
+ * For `swervectl queue` and paging: pass the last id seen. Summaries only:
+ * n_rcpts is set, rcpts/atts/body are not filled. limit is capped at 1000.
+ */
+int spool_msg_list(struct spool *sp, int state, const char *after,
+    size_t limit, spool_msgs_fn *cb, void *arg);
+
+/*
+ * spool_msg_claim - move up to max messages that are ready or deferred and
+ * due (next_attempt_at <= now_ms) to inflight, oldest due first, and hand
+ * them to cb with body and recipients (attempts not filled). The claim is
+ * committed before cb runs. A claimed message stays inflight until
+ * spool_msg_outcome() settles it, or until the next spool_open() (crash
+ * recovery makes it ready again: a duplicate, never a loss).
+ */
+int spool_msg_claim(struct spool *sp, size_t max, int64_t now_ms,
+    spool_msgs_fn *cb, void *arg);
+
+/* One recipient's result inside a spool_outcome. */
+struct spool_rcpt_result {
+	size_t index; /* position in the message's recipient list */
+	enum spool_rcpt_state state;
+	const char *reply;	     /* may be NULL */
+	const char *provider_msg_id; /* may be NULL */
+};
+
+/*
+ * What one delivery attempt did to a message. All pointers are borrowed
+ * for the duration of spool_msg_outcome() (it copies them).
+ */
+struct spool_outcome {
+	const char *id;
+	/* The attempt row; skipped when provider is NULL (e.g. a release). */
+	const char *provider;
+	const char *result; /* result class name */
+	const char *reply;  /* may be NULL */
+	int64_t at_ms;
+	int64_t duration_ms;
+	/* Recipient updates (provider is recorded on each). */
+	const struct spool_rcpt_result *rcpts;
+	size_t n_rcpts;
+	/*
+	 * The message's next state, decided by deliver: READY or DEFERRED
+	 * (with next_attempt_at), SENT or FAILED (final).
+	 */
+	enum spool_state next_state;
+	int64_t next_attempt_at;
+	const char *last_error; /* may be NULL */
+};
+
+/*
+ * spool_msg_outcome - record an attempt, recipient results and the next
+ * state in the next group commit. cb (may be NULL) gets SPOOL_OK after
+ * the commit, SPOOL_ERR_NOTFOUND if there is no such message, or
+ * SPOOL_ERR_IO. Returns 0, or at once (cb not called) SPOOL_ERR_CLOSED,
+ * or SPOOL_ERR_NOTFOUND when o->id is not a syntactically valid id.
+ */
+int spool_msg_outcome(struct spool *sp, const struct spool_outcome *o,
+    spool_done_fn *cb, void *arg);
+
+/*
  * spool_close - stop accepting, finish the commits already queued (their
  * callbacks run), stop the writer and close the database. NULL is a no-op.
+ * The callbacks of the last batches run synchronously inside spool_close,
+ * on the calling thread, which must be the loop thread (or any thread
+ * once the loop no longer runs). Callbacks may call spool_msg_submit()
+ * and friends; those return SPOOL_ERR_CLOSED.
  */
 void spool_close(struct spool *sp);
 

@@ -1,0 +1,912 @@
+/*
+ * spool.c - the durable message store and its group-commit writer.
+ *
+ * The only code that writes message state. Loop-thread callers queue jobs
+ * (submits, reads, claims, outcomes) under a mutex and signal a condition
+ * variable; one writer thread takes everything waiting (up to batch_max),
+ * runs it as one transaction with one fsync, and hands the finished jobs
+ * back through an eventfd watched by the loop, where their callbacks run.
+ * A submitter is told SPOOL_OK only after that commit returned. A batch
+ * whose write or fsync fails is rolled back as a whole (the VFS shim
+ * also scrubs its frames from the WAL), every job in it gets SPOOL_ERR_IO,
+ * and the writer reopens its connection before the next batch.
+ *
+ * Counts per state live in memory (loaded at open, updated after each
+ * commit) so that spool_counts_get() never touches the disk. Free space
+ * is sampled with statvfs at most every 100 ms by the writer, also when
+ * idle. Nothing here touches the network or blocks the loop thread: the
+ * mutex is held only for list operations.
+ */
+#include "spool/spool.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "spool/spool_db.h"
+#include "spool/spool_vfs.h"
+
+#define SPOOL_BATCH_DEFAULT 256
+#define SPOOL_SPACE_EVERY_MS 100
+
+enum job_kind {
+	JOB_SUBMIT,
+	JOB_GET,
+	JOB_LIST,
+	JOB_CLAIM,
+	JOB_OUTCOME,
+};
+
+/* One queued operation; owned by the queue, then the done list. */
+struct job {
+	struct job *next;
+	enum job_kind kind;
+	int status;
+	void *arg;
+	union {
+		spool_commit_fn *commit;
+		spool_msg_fn *msg;
+		spool_msgs_fn *msgs;
+		spool_done_fn *done;
+	} cb;
+	char id[ID_SIZE];
+	struct spool_msg_new m; /* JOB_SUBMIT */
+	int flags;		/* JOB_GET */
+	int state;		/* JOB_LIST */
+	size_t limit;		/* JOB_LIST, JOB_CLAIM */
+	int64_t now_ms;		/* JOB_CLAIM */
+	struct spool_outcome o; /* JOB_OUTCOME, deep copy */
+	struct spool_msg *one;	/* JOB_GET result */
+	struct spool_msg **many; /* JOB_LIST, JOB_CLAIM results */
+	size_t n_many;
+};
+
+struct job_list {
+	struct job *head;
+	struct job **tail;
+	size_t len;
+};
+
+struct spool {
+	char *dir;
+	char *db_path;
+	uint64_t min_free;
+	uint64_t max_messages;
+	size_t batch_max;
+	const struct spool_hooks *hooks;
+	struct spool_vfs *vfs;
+
+	struct spool_db *db; /* the writer's; NULL after a failed reopen */
+	pthread_t writer;
+	int writer_started;
+	uint64_t space_at_ms; /* writer: time of the last statvfs */
+
+	pthread_mutex_t lock; /* guards everything below */
+	pthread_cond_t cond;
+	struct job_list queue;
+	size_t queued_submits;
+	struct job_list done;
+	int closing;
+	int disk_low;
+	struct spool_counts counts;
+
+	int efd;
+	struct event *ev;
+};
+
+static const char *const spool_state_names[SPOOL_STATE_COUNT] = {
+	[SPOOL_STATE_READY] = "ready",
+	[SPOOL_STATE_INFLIGHT] = "inflight",
+	[SPOOL_STATE_DEFERRED] = "deferred",
+	[SPOOL_STATE_SENT] = "sent",
+	[SPOOL_STATE_FAILED] = "failed",
+};
+
+/* spool_state_name - the stored name of a state. */
+const char *
+spool_state_name(enum spool_state s)
+{
+	if ((unsigned)s >= SPOOL_STATE_COUNT)
+		return "unknown";
+	return spool_state_names[s];
+}
+
+/* spool_rcpt_state_name - the stored name of a recipient state. */
+const char *
+spool_rcpt_state_name(enum spool_rcpt_state s)
+{
+	switch (s) {
+	case SPOOL_RCPT_PENDING:
+		return "pending";
+	case SPOOL_RCPT_SENT:
+		return "sent";
+	case SPOOL_RCPT_FAILED:
+		return "failed";
+	}
+	return "unknown";
+}
+
+/* spool_status_name - short name of a status, for logs. */
+const char *
+spool_status_name(int status)
+{
+	switch (status) {
+	case SPOOL_OK:
+		return "ok";
+	case SPOOL_ERR_IO:
+		return "io";
+	case SPOOL_ERR_FULL:
+		return "full";
+	case SPOOL_ERR_CLOSED:
+		return "closed";
+	case SPOOL_ERR_NOTFOUND:
+		return "notfound";
+	}
+	return "unknown";
+}
+
+/* now_ms - wall-clock milliseconds since the epoch. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* mono_us - monotonic microseconds. */
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* spool_msg_new_fini - free what m owns. */
+void
+spool_msg_new_fini(struct spool_msg_new *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	free(m->sender);
+	for (i = 0; i < m->n_rcpts; i++)
+		free(m->rcpts[i]);
+	free(m->rcpts);
+	buf_fini(&m->body);
+	free(m->tenant);
+	free(m->client);
+	free(m->stream);
+	free(m->idempotency_key);
+	memset(m, 0, sizeof(*m));
+}
+
+/* spool_msg_free - free a snapshot. */
+void
+spool_msg_free(struct spool_msg *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	free(m->sender);
+	free(m->tenant);
+	free(m->client);
+	free(m->stream);
+	free(m->idempotency_key);
+	free(m->last_error);
+	for (i = 0; i < m->n_rcpts && m->rcpts != NULL; i++) {
+		free(m->rcpts[i].address);
+		free(m->rcpts[i].last_reply);
+		free(m->rcpts[i].provider);
+		free(m->rcpts[i].provider_msg_id);
+	}
+	free(m->rcpts);
+	for (i = 0; i < m->n_atts; i++) {
+		free(m->atts[i].provider);
+		free(m->atts[i].result);
+		free(m->atts[i].reply);
+	}
+	free(m->atts);
+	buf_fini(&m->body);
+	free(m);
+}
+
+/* sdup - xstrdup that passes NULL through. */
+static char *
+sdup(const char *s)
+{
+	return s == NULL ? NULL : xstrdup(s);
+}
+
+/* outcome_copy - deep copy of o into dst. */
+static void
+outcome_copy(struct spool_outcome *dst, const struct spool_outcome *o)
+{
+	struct spool_rcpt_result *r = NULL;
+	size_t i;
+
+	*dst = *o;
+	dst->id = sdup(o->id);
+	dst->provider = sdup(o->provider);
+	dst->result = sdup(o->result);
+	dst->reply = sdup(o->reply);
+	dst->last_error = sdup(o->last_error);
+	if (o->n_rcpts > 0) {
+		r = xcalloc(o->n_rcpts, sizeof(*r));
+		for (i = 0; i < o->n_rcpts; i++) {
+			r[i] = o->rcpts[i];
+			r[i].reply = sdup(o->rcpts[i].reply);
+			r[i].provider_msg_id = sdup(o->rcpts[i].provider_msg_id);
+		}
+	}
+	dst->rcpts = r;
+}
+
+/* outcome_fini - free a copy made by outcome_copy. */
+static void
+outcome_fini(struct spool_outcome *o)
+{
+	size_t i;
+
+	free((char *)o->id);
+	free((char *)o->provider);
+	free((char *)o->result);
+	free((char *)o->reply);
+	free((char *)o->last_error);
+	for (i = 0; i < o->n_rcpts && o->rcpts != NULL; i++) {
+		free((char *)o->rcpts[i].reply);
+		free((char *)o->rcpts[i].provider_msg_id);
+	}
+	free((void *)o->rcpts);
+}
+
+/* job_results_free - drop results a failed batch produced. */
+static void
+job_results_free(struct job *j)
+{
+	size_t i;
+
+	spool_msg_free(j->one);
+	j->one = NULL;
+	for (i = 0; i < j->n_many; i++)
+		spool_msg_free(j->many[i]);
+	free(j->many);
+	j->many = NULL;
+	j->n_many = 0;
+}
+
+/* job_free - free a job and whatever it still owns. */
+static void
+job_free(struct job *j)
+{
+	spool_msg_new_fini(&j->m);
+	if (j->kind == JOB_OUTCOME)
+		outcome_fini(&j->o);
+	job_results_free(j);
+	free(j);
+}
+
+/* job_deliver - run j's callback (loop thread), handing over results. */
+static void
+job_deliver(struct job *j)
+{
+	switch (j->kind) {
+	case JOB_SUBMIT:
+		if (j->cb.commit != NULL)
+			j->cb.commit(j->status,
+			    j->status == SPOOL_OK ? j->id : NULL, j->arg);
+		break;
+	case JOB_GET:
+		if (j->cb.msg != NULL) {
+			j->cb.msg(j->status, j->one, j->arg);
+			j->one = NULL;
+		}
+		break;
+	case JOB_LIST:
+	case JOB_CLAIM:
+		if (j->cb.msgs != NULL) {
+			j->cb.msgs(j->status, j->many, j->n_many, j->arg);
+			j->n_many = 0;
+		}
+		break;
+	case JOB_OUTCOME:
+		if (j->cb.done != NULL)
+			j->cb.done(j->status, j->arg);
+		break;
+	}
+}
+
+static void
+job_list_init(struct job_list *l)
+{
+	l->head = NULL;
+	l->tail = &l->head;
+	l->len = 0;
+}
+
+static void
+job_list_push(struct job_list *l, struct job *j)
+{
+	j->next = NULL;
+	*l->tail = j;
+	l->tail = &j->next;
+	l->len++;
+}
+
+/* job_list_splice - move all of src to the end of dst. */
+static void
+job_list_splice(struct job_list *dst, struct job_list *src)
+{
+	if (src->head == NULL)
+		return;
+	*dst->tail = src->head;
+	dst->tail = src->tail;
+	dst->len += src->len;
+	job_list_init(src);
+}
+
+/* spool_wake_loop - make the loop's eventfd readable. */
+static void
+spool_wake_loop(struct spool *sp)
+{
+	uint64_t one = 1;
+
+	/* EAGAIN means the counter is already non-zero: the loop will run. */
+	if (write(sp->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("spool: eventfd write: %s", strerror(errno));
+}
+
+/* spool_done_run - run the callbacks of every finished job. */
+static void
+spool_done_run(struct spool *sp)
+{
+	struct job_list done;
+	struct job *j, *next;
+
+	pthread_mutex_lock(&sp->lock);
+	done = sp->done;
+	if (done.head == NULL)
+		done.tail = &done.head;
+	job_list_init(&sp->done);
+	pthread_mutex_unlock(&sp->lock);
+	for (j = done.head; j != NULL; j = next) {
+		next = j->next;
+		job_deliver(j);
+		job_free(j);
+	}
+}
+
+/* spool_on_wake - the loop's eventfd callback. */
+static void
+spool_on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct spool *sp = arg;
+	uint64_t n;
+
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("spool: eventfd read: %s", strerror(errno));
+	spool_done_run(sp);
+}
+
+/* spool_space_refresh - sample free space if due (writer thread). */
+static void
+spool_space_refresh(struct spool *sp, int force)
+{
+	struct statvfs vfs;
+	uint64_t now = (uint64_t)now_ms(), avail;
+	int rc, low;
+
+	if (!force && now - sp->space_at_ms < SPOOL_SPACE_EVERY_MS)
+		return;
+	sp->space_at_ms = now;
+	if (sp->min_free == 0)
+		return;
+	if (sp->hooks != NULL && sp->hooks->statvfs != NULL)
+		rc = sp->hooks->statvfs(sp->dir, &vfs, sp->hooks->arg);
+	else
+		rc = statvfs(sp->dir, &vfs);
+	if (rc != 0) {
+		log_warn("spool: statvfs %s: %s", sp->dir, strerror(errno));
+		return;
+	}
+	avail = (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize;
+	low = avail < sp->min_free;
+	pthread_mutex_lock(&sp->lock);
+	if (low != sp->disk_low) {
+		if (low)
+			log_warn("spool: %s has %llu bytes free, below "
+				 "min_free %llu: refusing new messages",
+			    sp->dir, (unsigned long long)avail,
+			    (unsigned long long)sp->min_free);
+		else
+			log_info("spool: %s has %llu bytes free again: "
+				 "accepting",
+			    sp->dir, (unsigned long long)avail);
+	}
+	sp->disk_low = low;
+	pthread_mutex_unlock(&sp->lock);
+}
+
+/* spool_db_reopen - (re)open the writer's connection after a failure. */
+static int
+spool_db_reopen(struct spool *sp)
+{
+	char err[256];
+
+	spool_db_close(sp->db);
+	sp->db = spool_db_open(sp->db_path,
+	    sp->vfs ? spool_vfs_name(sp->vfs) : NULL, err, sizeof(err));
+	if (sp->db == NULL) {
+		log_warn("%s", err);
+		return SPOOL_ERR_IO;
+	}
+	return SPOOL_OK;
+}
+
+/* spool_job_run - do one job inside the open transaction. */
+static int
+spool_job_run(struct spool *sp, struct job *j, int disk_low, int64_t now,
+    int64_t delta[SPOOL_STATE_COUNT], uint64_t *stored)
+{
+	int rc;
+
+	switch (j->kind) {
+	case JOB_SUBMIT:
+		if (disk_low) {
+			j->status = SPOOL_ERR_FULL;
+			return SPOOL_OK;
+		}
+		id_new(j->id);
+		rc = spool_db_msg_insert(sp->db, j->id, now, &j->m);
+		if (rc == SPOOL_OK) {
+			delta[SPOOL_STATE_READY]++;
+			(*stored)++;
+		}
+		j->status = rc;
+		return rc;
+	case JOB_GET:
+		rc = spool_db_msg_get(sp->db, j->id, j->flags, &j->one);
+		break;
+	case JOB_LIST:
+		rc = spool_db_msg_list(sp->db, j->state, j->id, j->limit,
+		    &j->many, &j->n_many);
+		break;
+	case JOB_CLAIM:
+		rc = spool_db_msg_claim(sp->db, j->limit, j->now_ms, &j->many,
+		    &j->n_many, delta);
+		break;
+	case JOB_OUTCOME:
+		rc = spool_db_msg_outcome(sp->db, &j->o, delta);
+		break;
+	default:
+		rc = SPOOL_ERR_IO;
+	}
+	j->status = rc;
+	return rc == SPOOL_ERR_NOTFOUND ? SPOOL_OK : rc;
+}
+
+/* spool_batch_run - one transaction, one fsync, for every job in b. */
+static void
+spool_batch_run(struct spool *sp, struct job_list *b)
+{
+	int64_t delta[SPOOL_STATE_COUNT] = {0};
+	uint64_t stored = 0, t0, spent;
+	struct job *j;
+	int64_t now = now_ms();
+	int rc = SPOOL_OK, disk_low, s;
+
+	spool_space_refresh(sp, 0);
+	pthread_mutex_lock(&sp->lock);
+	disk_low = sp->disk_low;
+	pthread_mutex_unlock(&sp->lock);
+
+	t0 = mono_us();
+	if (sp->db == NULL)
+		rc = spool_db_reopen(sp);
+	if (rc == SPOOL_OK)
+		rc = spool_db_begin(sp->db);
+	for (j = b->head; rc == SPOOL_OK && j != NULL; j = j->next)
+		rc = spool_job_run(sp, j, disk_low, now, delta, &stored);
+	if (rc == SPOOL_OK)
+		rc = spool_db_commit(sp->db);
+	spent = mono_us() - t0;
+
+	if (rc != SPOOL_OK) {
+		/*
+		 * Nothing of this batch is stored. After a failed write or
+		 * fsync the connection's view of the WAL is suspect: start
+		 * the next batch on a fresh connection.
+		 */
+		if (sp->db != NULL)
+			spool_db_rollback(sp->db);
+		for (j = b->head; j != NULL; j = j->next) {
+			job_results_free(j);
+			if (!(j->kind == JOB_SUBMIT &&
+				j->status == SPOOL_ERR_FULL))
+				j->status = SPOOL_ERR_IO;
+		}
+		log_warn("spool: batch of %zu rolled back", b->len);
+		spool_db_close(sp->db);
+		sp->db = NULL;
+		(void)spool_db_reopen(sp);
+	}
+
+	pthread_mutex_lock(&sp->lock);
+	if (rc == SPOOL_OK) {
+		for (s = 0; s < SPOOL_STATE_COUNT; s++)
+			sp->counts.state[s] =
+			    (uint64_t)((int64_t)sp->counts.state[s] + delta[s]);
+		sp->counts.commits++;
+		sp->counts.committed_msgs += stored;
+		if (b->len > sp->counts.largest_batch)
+			sp->counts.largest_batch = b->len;
+	} else {
+		sp->counts.failed_commits++;
+	}
+	sp->counts.commit_usec += spent;
+	pthread_mutex_unlock(&sp->lock);
+}
+
+/* spool_writer_main - the writer thread: batch, commit, hand back. */
+static void *
+spool_writer_main(void *arg)
+{
+	struct spool *sp = arg;
+	struct job_list batch;
+	struct timespec until;
+	struct job *j;
+	int rc;
+
+	pthread_mutex_lock(&sp->lock);
+	for (;;) {
+		while (sp->queue.head == NULL && !sp->closing) {
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += SPOOL_SPACE_EVERY_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			rc = pthread_cond_timedwait(&sp->cond, &sp->lock,
+			    &until);
+			if (rc == ETIMEDOUT) {
+				/* Idle: keep spool_space_check() current. */
+				pthread_mutex_unlock(&sp->lock);
+				spool_space_refresh(sp, 0);
+				pthread_mutex_lock(&sp->lock);
+			}
+		}
+		if (sp->queue.head == NULL)
+			break;
+		/* Take up to batch_max jobs, in order. */
+		job_list_init(&batch);
+		while (batch.len < sp->batch_max && sp->queue.head != NULL) {
+			j = sp->queue.head;
+			sp->queue.head = j->next;
+			sp->queue.len--;
+			if (j->kind == JOB_SUBMIT)
+				sp->queued_submits--;
+			job_list_push(&batch, j);
+		}
+		if (sp->queue.head == NULL)
+			sp->queue.tail = &sp->queue.head;
+		pthread_mutex_unlock(&sp->lock);
+
+		spool_batch_run(sp, &batch);
+
+		pthread_mutex_lock(&sp->lock);
+		job_list_splice(&sp->done, &batch);
+		spool_wake_loop(sp);
+	}
+	pthread_mutex_unlock(&sp->lock);
+	return NULL;
+}
+
+/* spool_dir_make - create dir (0700) and its missing parents. */
+static int
+spool_dir_make(const char *dir, char *err, size_t errlen)
+{
+	char *p, *s;
+	struct stat st;
+
+	s = xstrdup(dir);
+	for (p = s + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(s, 0700) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "spool: mkdir %s: %s", s,
+			    strerror(errno));
+			goto fail;
+		}
+		*p = '/';
+	}
+	if (mkdir(s, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "spool: mkdir %s: %s", s, strerror(errno));
+		goto fail;
+	}
+	if (stat(s, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "spool: %s is not a directory", s);
+		goto fail;
+	}
+	free(s);
+	return 0;
+fail:
+	free(s);
+	return -1;
+}
+
+/* spool_open - open the store, recover in-flight messages, start writer. */
+struct spool *
+spool_open(const struct spool_opts *opts, char *err, size_t errlen)
+{
+	struct spool *sp;
+	struct buf path;
+	uint64_t recovered = 0;
+
+	if (opts == NULL || opts->dir == NULL || opts->dir[0] == '\0') {
+		snprintf(err, errlen, "spool: no directory given");
+		return NULL;
+	}
+	if (spool_dir_make(opts->dir, err, errlen) != 0)
+		return NULL;
+	sp = xcalloc(1, sizeof(*sp));
+	sp->efd = -1;
+	sp->dir = xstrdup(opts->dir);
+	buf_init(&path);
+	buf_printf(&path, "%s/spool.db", opts->dir);
+	sp->db_path = buf_steal(&path, NULL);
+	sp->min_free = opts->min_free;
+	sp->max_messages = opts->max_messages;
+	sp->batch_max = opts->batch_max ? opts->batch_max : SPOOL_BATCH_DEFAULT;
+	sp->hooks = opts->hooks;
+	pthread_mutex_init(&sp->lock, NULL);
+	pthread_cond_init(&sp->cond, NULL);
+	job_list_init(&sp->queue);
+	job_list_init(&sp->done);
+
+	sp->vfs = spool_vfs_new(sp->hooks);
+	if (sp->vfs == NULL) {
+		snprintf(err, errlen, "spool: cannot register the SQLite VFS");
+		goto fail;
+	}
+	sp->db = spool_db_open(sp->db_path, spool_vfs_name(sp->vfs), err,
+	    errlen);
+	if (sp->db == NULL)
+		goto fail;
+	if (spool_db_recover(sp->db, &recovered) != SPOOL_OK ||
+	    spool_db_counts_load(sp->db, sp->counts.state) != SPOOL_OK) {
+		snprintf(err, errlen, "spool: %s: cannot read the store",
+		    sp->db_path);
+		goto fail;
+	}
+	log_info("spool: %s open: %llu ready (%llu were in flight), "
+		 "%llu deferred, %llu sent, %llu failed",
+	    sp->db_path,
+	    (unsigned long long)sp->counts.state[SPOOL_STATE_READY],
+	    (unsigned long long)recovered,
+	    (unsigned long long)sp->counts.state[SPOOL_STATE_DEFERRED],
+	    (unsigned long long)sp->counts.state[SPOOL_STATE_SENT],
+	    (unsigned long long)sp->counts.state[SPOOL_STATE_FAILED]);
+	spool_space_refresh(sp, 1);
+	sp->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (sp->efd < 0) {
+		snprintf(err, errlen, "spool: eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	if (pthread_create(&sp->writer, NULL, spool_writer_main, sp) != 0) {
+		snprintf(err, errlen, "spool: cannot start the writer thread");
+		goto fail;
+	}
+	sp->writer_started = 1;
+	return sp;
+fail:
+	spool_close(sp);
+	return NULL;
+}
+
+/* spool_attach - watch the eventfd on base. */
+int
+spool_attach(struct spool *sp, struct event_base *base)
+{
+	if (sp->ev != NULL)
+		return -1;
+	sp->ev = event_new(base, sp->efd, EV_READ | EV_PERSIST, spool_on_wake,
+	    sp);
+	if (sp->ev == NULL || event_add(sp->ev, NULL) != 0) {
+		log_warn("spool: cannot watch the eventfd");
+		return -1;
+	}
+	/* Anything finished before we were attached is delivered now. */
+	event_active(sp->ev, EV_READ, 0);
+	return 0;
+}
+
+/* spool_job_queue - hand j to the writer, or to the loop at once. */
+static int
+spool_job_queue(struct spool *sp, struct job *j)
+{
+	uint64_t unfinished;
+
+	pthread_mutex_lock(&sp->lock);
+	if (sp->closing) {
+		pthread_mutex_unlock(&sp->lock);
+		job_free(j);
+		return SPOOL_ERR_CLOSED;
+	}
+	if (j->kind == JOB_SUBMIT) {
+		unfinished = sp->counts.state[SPOOL_STATE_READY] +
+		    sp->counts.state[SPOOL_STATE_INFLIGHT] +
+		    sp->counts.state[SPOOL_STATE_DEFERRED] + sp->queued_submits;
+		if (sp->disk_low ||
+		    (sp->max_messages != 0 && unfinished >= sp->max_messages)) {
+			/* Refused: answered from the loop, never re-entrantly. */
+			j->status = SPOOL_ERR_FULL;
+			spool_msg_new_fini(&j->m);
+			job_list_push(&sp->done, j);
+			pthread_mutex_unlock(&sp->lock);
+			spool_wake_loop(sp);
+			return 0;
+		}
+		sp->queued_submits++;
+	}
+	job_list_push(&sp->queue, j);
+	pthread_cond_signal(&sp->cond);
+	pthread_mutex_unlock(&sp->lock);
+	return 0;
+}
+
+/* spool_msg_submit - queue m for the next group commit. */
+int
+spool_msg_submit(struct spool *sp, struct spool_msg_new *m,
+    spool_commit_fn *cb, void *arg)
+{
+	struct job *j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->kind = JOB_SUBMIT;
+	j->m = *m;
+	memset(m, 0, sizeof(*m));
+	j->cb.commit = cb;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+/* spool_msg_get - queue a read of one message. */
+int
+spool_msg_get(struct spool *sp, const char *id, int flags, spool_msg_fn *cb,
+    void *arg)
+{
+	struct job *j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->kind = JOB_GET;
+	/* An id that is not one can match nothing (and must not truncate). */
+	if (id != NULL && id_valid(id))
+		snprintf(j->id, sizeof(j->id), "%s", id);
+	j->flags = flags & SPOOL_GET_BODY;
+	j->cb.msg = cb;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+/* spool_msg_list - queue a listing. */
+int
+spool_msg_list(struct spool *sp, int state, const char *after, size_t limit,
+    spool_msgs_fn *cb, void *arg)
+{
+	struct job *j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->kind = JOB_LIST;
+	j->state = state;
+	if (after != NULL && id_valid(after))
+		snprintf(j->id, sizeof(j->id), "%s", after);
+	j->limit = limit;
+	j->cb.msgs = cb;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+/* spool_msg_claim - queue a claim of due messages. */
+int
+spool_msg_claim(struct spool *sp, size_t max, int64_t now, spool_msgs_fn *cb,
+    void *arg)
+{
+	struct job *j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->kind = JOB_CLAIM;
+	j->limit = max;
+	j->now_ms = now;
+	j->cb.msgs = cb;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+/* spool_msg_outcome - queue the result of a delivery attempt. */
+int
+spool_msg_outcome(struct spool *sp, const struct spool_outcome *o,
+    spool_done_fn *cb, void *arg)
+{
+	struct job *j;
+
+	if (o == NULL || o->id == NULL || !id_valid(o->id) ||
+	    (unsigned)o->next_state >= SPOOL_STATE_COUNT)
+		return SPOOL_ERR_NOTFOUND;
+	j = xcalloc(1, sizeof(*j));
+	j->kind = JOB_OUTCOME;
+	outcome_copy(&j->o, o);
+	j->cb.done = cb;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+/* spool_space_check - answer from memory: full or not. */
+int
+spool_space_check(struct spool *sp)
+{
+	uint64_t unfinished;
+	int full;
+
+	pthread_mutex_lock(&sp->lock);
+	unfinished = sp->counts.state[SPOOL_STATE_READY] +
+	    sp->counts.state[SPOOL_STATE_INFLIGHT] +
+	    sp->counts.state[SPOOL_STATE_DEFERRED] + sp->queued_submits;
+	full = sp->disk_low ||
+	    (sp->max_messages != 0 && unfinished >= sp->max_messages);
+	pthread_mutex_unlock(&sp->lock);
+	return full ? SPOOL_ERR_FULL : SPOOL_OK;
+}
+
+/* spool_counts_get - copy the in-memory counters. */
+void
+spool_counts_get(struct spool *sp, struct spool_counts *out)
+{
+	pthread_mutex_lock(&sp->lock);
+	*out = sp->counts;
+	out->queued = sp->queue.len;
+	out->disk_low = sp->disk_low;
+	pthread_mutex_unlock(&sp->lock);
+}
+
+/* spool_close - drain, stop the writer, run the last callbacks, close. */
+void
+spool_close(struct spool *sp)
+{
+	if (sp == NULL)
+		return;
+	pthread_mutex_lock(&sp->lock);
+	sp->closing = 1;
+	pthread_cond_signal(&sp->cond);
+	pthread_mutex_unlock(&sp->lock);
+	if (sp->writer_started)
+		pthread_join(sp->writer, NULL);
+	/* The writer drained the queue; answer its last jobs here. */
+	spool_done_run(sp);
+	if (sp->ev != NULL)
+		event_free(sp->ev);
+	if (sp->efd >= 0)
+		close(sp->efd);
+	spool_db_close(sp->db);
+	spool_vfs_free(sp->vfs);
+	pthread_cond_destroy(&sp->cond);
+	pthread_mutex_destroy(&sp->lock);
+	free(sp->db_path);
+	free(sp->dir);
+	free(sp);
+}

@@ -1,0 +1,706 @@
+/*
+ * spool_db.c - the spool's SQL: schema, prepared statements, row I/O.
+ *
+ * Everything that knows table and column names lives here; spool.c only
+ * knows transactions and jobs. Statements are prepared once per
+ * connection and reset after each use. States are stored by name
+ * ("ready", ...) so that `sqlite3 spool.db` reads plainly. Times are
+ * milliseconds since the epoch. This file does not decide anything about
+ * delivery: deliver passes the next state in a struct spool_outcome.
+ */
+#include "spool/spool_db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "core/log.h"
+#include "core/xmalloc.h"
+
+#define SPOOL_SCHEMA_VERSION 1
+#define SPOOL_LIST_MAX 1000
+
+static const char spool_db_schema[] =
+    "CREATE TABLE IF NOT EXISTS messages ("
+    " id TEXT PRIMARY KEY,"
+    " state TEXT NOT NULL,"
+    " sender TEXT NOT NULL,"
+    " tenant TEXT,"
+    " client TEXT,"
+    " stream TEXT NOT NULL,"
+    " size INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " next_attempt_at INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT,"
+    " idempotency_key TEXT,"
+    " body BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS messages_claim"
+    " ON messages(state, next_attempt_at);"
+    "CREATE INDEX IF NOT EXISTS messages_idempotency"
+    " ON messages(tenant, idempotency_key)"
+    " WHERE idempotency_key IS NOT NULL;"
+    "CREATE TABLE IF NOT EXISTS recipients ("
+    " msg_id TEXT NOT NULL,"
+    " idx INTEGER NOT NULL,"
+    " address TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'pending',"
+    " last_reply TEXT,"
+    " provider TEXT,"
+    " provider_msg_id TEXT,"
+    " PRIMARY KEY (msg_id, idx)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS attempts ("
+    " id INTEGER PRIMARY KEY,"
+    " msg_id TEXT NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " provider TEXT NOT NULL,"
+    " result TEXT NOT NULL,"
+    " reply TEXT,"
+    " duration_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS attempts_msg ON attempts(msg_id, id);";
+
+#define MSG_COLS                                                              \
+	"id, state, sender, tenant, client, stream, size, created_at,"       \
+	" next_attempt_at, attempts, idempotency_key, last_error"
+
+enum {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_MSG_INSERT,
+	ST_RCPT_INSERT,
+	ST_MSG_GET,
+	ST_RCPT_GET,
+	ST_ATT_GET,
+	ST_LIST,
+	ST_CLAIM_SELECT,
+	ST_STATE_GET,
+	ST_STATE_SET,
+	ST_OUTCOME_MSG,
+	ST_ATT_INSERT,
+	ST_RCPT_SET,
+	ST_COUNT,
+};
+
+static const char *const spool_db_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_MSG_INSERT] = "INSERT INTO messages (id, state, sender, tenant,"
+			  " client, stream, size, created_at, next_attempt_at,"
+			  " idempotency_key, body)"
+			  " VALUES (?1, 'ready', ?2, ?3, ?4, ?5, ?6, ?7, ?7,"
+			  " ?8, ?9)",
+	[ST_RCPT_INSERT] = "INSERT INTO recipients (msg_id, idx, address)"
+			   " VALUES (?1, ?2, ?3)",
+	[ST_MSG_GET] = "SELECT " MSG_COLS ", CASE WHEN ?2 THEN body END"
+		       " FROM messages WHERE id = ?1",
+	[ST_RCPT_GET] = "SELECT address, state, last_reply, provider,"
+			" provider_msg_id FROM recipients WHERE msg_id = ?1"
+			" ORDER BY idx",
+	[ST_ATT_GET] = "SELECT at, provider, result, reply, duration_ms"
+		       " FROM attempts WHERE msg_id = ?1 ORDER BY id",
+	[ST_LIST] = "SELECT " MSG_COLS ", (SELECT count(*) FROM recipients r"
+		    " WHERE r.msg_id = m.id) FROM messages m"
+		    " WHERE id > ?1 AND (?2 IS NULL OR state = ?2)"
+		    " ORDER BY id LIMIT ?3",
+	[ST_CLAIM_SELECT] = "SELECT id, state FROM messages"
+			    " WHERE state IN ('ready', 'deferred')"
+			    " AND next_attempt_at <= ?1"
+			    " ORDER BY next_attempt_at, id LIMIT ?2",
+	[ST_STATE_GET] = "SELECT state FROM messages WHERE id = ?1",
+	[ST_STATE_SET] = "UPDATE messages SET state = ?2 WHERE id = ?1",
+	[ST_OUTCOME_MSG] = "UPDATE messages SET state = ?2,"
+			   " next_attempt_at = coalesce(?3, next_attempt_at),"
+			   " last_error = ?4, attempts = attempts + ?5"
+			   " WHERE id = ?1",
+	[ST_ATT_INSERT] = "INSERT INTO attempts (msg_id, at, provider, result,"
+			  " reply, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_RCPT_SET] = "UPDATE recipients SET state = ?3, last_reply = ?4,"
+			" provider = coalesce(?5, provider),"
+			" provider_msg_id = ?6 WHERE msg_id = ?1 AND idx = ?2",
+};
+
+struct spool_db {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+static const char *const spool_db_rcpt_states[] = {
+	[SPOOL_RCPT_PENDING] = "pending",
+	[SPOOL_RCPT_SENT] = "sent",
+	[SPOOL_RCPT_FAILED] = "failed",
+};
+
+/* spool_state_parse - the state named s, or -1. */
+int
+spool_state_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < SPOOL_STATE_COUNT; i++)
+		if (strcmp(s, spool_state_name(i)) == 0)
+			return i;
+	return -1;
+}
+
+/* rcpt_state_parse - the recipient state named s (unknown = pending). */
+static enum spool_rcpt_state
+rcpt_state_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; s != NULL && i <= SPOOL_RCPT_FAILED; i++)
+		if (strcmp(s, spool_db_rcpt_states[i]) == 0)
+			return i;
+	return SPOOL_RCPT_PENDING;
+}
+
+/* db_fail - log SQLite's complaint about what and return SPOOL_ERR_IO. */
+static int
+db_fail(struct spool_db *db, const char *what)
+{
+	log_warn("spool: %s: %s (sqlite %d)", what, sqlite3_errmsg(db->db),
+	    sqlite3_extended_errcode(db->db));
+	return SPOOL_ERR_IO;
+}
+
+/* db_done - step a statement that returns no rows, then reset it. */
+static int
+db_done(struct spool_db *db, int st, const char *what)
+{
+	int rc;
+
+	rc = sqlite3_step(db->st[st]);
+	sqlite3_reset(db->st[st]);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, what);
+	return SPOOL_OK;
+}
+
+/* bind_text - bind s (NULL binds NULL); the text must outlive the step. */
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+/* col_dup - copy a text column, NULL stays NULL. */
+static char *
+col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s == NULL ? NULL : xstrdup((const char *)s);
+}
+
+struct spool_db *
+spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
+{
+	struct spool_db *db;
+	sqlite3_stmt *st = NULL;
+	const char *mode;
+	int i, rc, version;
+
+	db = xcalloc(1, sizeof(*db));
+	rc = sqlite3_open_v2(path, &db->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    vfs);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "spool: open %s: %s", path,
+		    db->db ? sqlite3_errmsg(db->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->db, 1);
+	sqlite3_busy_timeout(db->db, 5000);
+	/* journal_mode answers with the mode it ended up in. */
+	if (sqlite3_prepare_v2(db->db, "PRAGMA journal_mode=WAL", -1, &st,
+		NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(err, errlen, "spool: %s: %s", path,
+		    sqlite3_errmsg(db->db));
+		goto fail;
+	}
+	mode = (const char *)sqlite3_column_text(st, 0);
+	if (mode == NULL || strcmp(mode, "wal") != 0) {
+		snprintf(err, errlen, "spool: %s: cannot use WAL (mode %s)",
+		    path, mode ? mode : "?");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	/*
+	 * synchronous=FULL: fsync the WAL at every commit. The WAL is
+	 * checkpointed every 4000 pages (16 MiB), and kept at most 64 MiB
+	 * after a checkpoint, so a checkpoint is a rare stall.
+	 */
+	if (sqlite3_exec(db->db,
+		"PRAGMA synchronous=FULL;"
+		"PRAGMA wal_autocheckpoint=4000;"
+		"PRAGMA journal_size_limit=67108864;"
+		"PRAGMA cache_size=-16384;"
+		"PRAGMA temp_store=MEMORY;",
+		NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "spool: %s: %s", path,
+		    sqlite3_errmsg(db->db));
+		goto fail;
+	}
+	if (sqlite3_prepare_v2(db->db, "PRAGMA user_version", -1, &st,
+		NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(err, errlen, "spool: %s: %s", path,
+		    sqlite3_errmsg(db->db));
+		goto fail;
+	}
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (version > SPOOL_SCHEMA_VERSION) {
+		snprintf(err, errlen,
+		    "spool: %s: schema version %d is newer than this build (%d)",
+		    path, version, SPOOL_SCHEMA_VERSION);
+		goto fail;
+	}
+	/* Only a new (or older) store is written to at open. */
+	if (version < SPOOL_SCHEMA_VERSION &&
+	    (sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_exec(db->db, spool_db_schema, NULL, NULL, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_exec(db->db, "PRAGMA user_version=1; COMMIT", NULL, NULL,
+		NULL) != SQLITE_OK)) {
+		snprintf(err, errlen, "spool: %s: schema: %s", path,
+		    sqlite3_errmsg(db->db));
+		goto fail;
+	}
+	for (i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(db->db, spool_db_sql[i], -1,
+			SQLITE_PREPARE_PERSISTENT, &db->st[i],
+			NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "spool: prepare %d: %s", i,
+			    sqlite3_errmsg(db->db));
+			goto fail;
+		}
+	}
+	return db;
+fail:
+	sqlite3_finalize(st);
+	spool_db_close(db);
+	return NULL;
+}
+
+void
+spool_db_close(struct spool_db *db)
+{
+	int i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(db->st[i]);
+	if (db->db != NULL && sqlite3_close(db->db) != SQLITE_OK)
+		log_warn("spool: close: %s", sqlite3_errmsg(db->db));
+	free(db);
+}
+
+int
+spool_db_begin(struct spool_db *db)
+{
+	return db_done(db, ST_BEGIN, "begin");
+}
+
+int
+spool_db_commit(struct spool_db *db)
+{
+	return db_done(db, ST_COMMIT, "commit");
+}
+
+void
+spool_db_rollback(struct spool_db *db)
+{
+	int i;
+
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_reset(db->st[i]);
+	if (!sqlite3_get_autocommit(db->db) &&
+	    sqlite3_step(db->st[ST_ROLLBACK]) != SQLITE_DONE)
+		log_warn("spool: rollback: %s", sqlite3_errmsg(db->db));
+	sqlite3_reset(db->st[ST_ROLLBACK]);
+}
+
+int
+spool_db_recover(struct spool_db *db, uint64_t *n)
+{
+	*n = 0;
+	if (sqlite3_exec(db->db,
+		"BEGIN IMMEDIATE;"
+		"UPDATE messages SET state = 'ready' WHERE state = 'inflight'",
+		NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(db, "recover");
+		spool_db_rollback(db);
+		return SPOOL_ERR_IO;
+	}
+	*n = (uint64_t)sqlite3_changes64(db->db);
+	if (spool_db_commit(db) != SPOOL_OK) {
+		spool_db_rollback(db);
+		return SPOOL_ERR_IO;
+	}
+	return SPOOL_OK;
+}
+
+int
+spool_db_counts_load(struct spool_db *db, uint64_t state[SPOOL_STATE_COUNT])
+{
+	sqlite3_stmt *st = NULL;
+	int rc, s;
+
+	memset(state, 0, sizeof(uint64_t) * SPOOL_STATE_COUNT);
+	if (sqlite3_prepare_v2(db->db,
+		"SELECT state, count(*) FROM messages GROUP BY state", -1, &st,
+		NULL) != SQLITE_OK)
+		return db_fail(db, "counts");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		s = spool_state_parse((const char *)sqlite3_column_text(st, 0));
+		if (s < 0) {
+			log_warn("spool: %lld messages in unknown state %s",
+			    (long long)sqlite3_column_int64(st, 1),
+			    (const char *)sqlite3_column_text(st, 0));
+			continue;
+		}
+		state[s] = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, "counts");
+	return SPOOL_OK;
+}
+
+int
+spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
+    const struct spool_msg_new *m)
+{
+	sqlite3_stmt *st = db->st[ST_MSG_INSERT];
+	size_t i;
+	int rc;
+
+	bind_text(st, 1, id);
+	bind_text(st, 2, m->sender ? m->sender : "");
+	bind_text(st, 3, m->tenant);
+	bind_text(st, 4, m->client);
+	bind_text(st, 5, m->stream ? m->stream : "transactional");
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)m->body.len);
+	sqlite3_bind_int64(st, 7, now_ms);
+	bind_text(st, 8, m->idempotency_key);
+	/* A NULL pointer would bind SQL NULL; an empty body is a zeroblob. */
+	if (m->body.len == 0)
+		sqlite3_bind_zeroblob(st, 9, 0);
+	else
+		sqlite3_bind_blob64(st, 9, m->body.p, m->body.len,
+		    SQLITE_STATIC);
+	rc = db_done(db, ST_MSG_INSERT, "insert message");
+	sqlite3_clear_bindings(st);
+	if (rc != SPOOL_OK)
+		return rc;
+	st = db->st[ST_RCPT_INSERT];
+	for (i = 0; i < m->n_rcpts; i++) {
+		bind_text(st, 1, id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		bind_text(st, 3, m->rcpts[i] ? m->rcpts[i] : "");
+		rc = db_done(db, ST_RCPT_INSERT, "insert recipient");
+		if (rc != SPOOL_OK)
+			return rc;
+	}
+	return SPOOL_OK;
+}
+
+/* msg_row_read - fill m from the MSG_COLS columns of st. */
+static void
+msg_row_read(sqlite3_stmt *st, struct spool_msg *m)
+{
+	const unsigned char *id = sqlite3_column_text(st, 0);
+	int s;
+
+	snprintf(m->id, sizeof(m->id), "%s", id ? (const char *)id : "");
+	s = spool_state_parse((const char *)sqlite3_column_text(st, 1));
+	m->state = s < 0 ? SPOOL_STATE_READY : (enum spool_state)s;
+	m->sender = col_dup(st, 2);
+	if (m->sender == NULL)
+		m->sender = xstrdup("");
+	m->tenant = col_dup(st, 3);
+	m->client = col_dup(st, 4);
+	m->stream = col_dup(st, 5);
+	if (m->stream == NULL)
+		m->stream = xstrdup("transactional");
+	m->size = (uint64_t)sqlite3_column_int64(st, 6);
+	m->created_at = sqlite3_column_int64(st, 7);
+	m->next_attempt_at = sqlite3_column_int64(st, 8);
+	m->attempts = (uint32_t)sqlite3_column_int64(st, 9);
+	m->idempotency_key = col_dup(st, 10);
+	m->last_error = col_dup(st, 11);
+}
+
+/* msg_rcpts_read - load m's recipients. */
+static int
+msg_rcpts_read(struct spool_db *db, struct spool_msg *m)
+{
+	sqlite3_stmt *st = db->st[ST_RCPT_GET];
+	struct spool_rcpt *r;
+	size_t cap = 0;
+	int rc;
+
+	bind_text(st, 1, m->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (m->n_rcpts == cap) {
+			cap = cap ? cap * 2 : 4;
+			m->rcpts = xreallocarray(m->rcpts, cap, sizeof(*r));
+		}
+		r = &m->rcpts[m->n_rcpts++];
+		r->address = col_dup(st, 0);
+		if (r->address == NULL)
+			r->address = xstrdup("");
+		r->state = rcpt_state_parse(
+		    (const char *)sqlite3_column_text(st, 1));
+		r->last_reply = col_dup(st, 2);
+		r->provider = col_dup(st, 3);
+		r->provider_msg_id = col_dup(st, 4);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SPOOL_OK : db_fail(db, "read recipients");
+}
+
+/* msg_atts_read - load m's attempts. */
+static int
+msg_atts_read(struct spool_db *db, struct spool_msg *m)
+{
+	sqlite3_stmt *st = db->st[ST_ATT_GET];
+	struct spool_attempt *a;
+	size_t cap = 0;
+	int rc;
+
+	bind_text(st, 1, m->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (m->n_atts == cap) {
+			cap = cap ? cap * 2 : 4;
+			m->atts = xreallocarray(m->atts, cap, sizeof(*a));
+		}
+		a = &m->atts[m->n_atts++];
+		a->at_ms = sqlite3_column_int64(st, 0);
+		a->provider = col_dup(st, 1);
+		a->result = col_dup(st, 2);
+		a->reply = col_dup(st, 3);
+		a->duration_ms = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SPOOL_OK : db_fail(db, "read attempts");
+}
+
+int
+spool_db_msg_get(struct spool_db *db, const char *id, int flags,
+    struct spool_msg **out)
+{
+	sqlite3_stmt *st = db->st[ST_MSG_GET];
+	struct spool_msg *m = NULL;
+	const void *body;
+	int rc;
+
+	*out = NULL;
+	bind_text(st, 1, id);
+	sqlite3_bind_int(st, 2, (flags & SPOOL_GET_BODY) != 0);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return SPOOL_ERR_NOTFOUND;
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return db_fail(db, "read message");
+	}
+	m = xcalloc(1, sizeof(*m));
+	buf_init(&m->body);
+	msg_row_read(st, m);
+	if (flags & SPOOL_GET_BODY) {
+		body = sqlite3_column_blob(st, 12);
+		buf_add(&m->body, body ? body : "",
+		    (size_t)sqlite3_column_bytes(st, 12));
+	}
+	sqlite3_reset(st);
+	if (msg_rcpts_read(db, m) != SPOOL_OK)
+		goto fail;
+	if (!(flags & SPOOL_GET_NO_ATTS) && msg_atts_read(db, m) != SPOOL_OK)
+		goto fail;
+	*out = m;
+	return SPOOL_OK;
+fail:
+	spool_msg_free(m);
+	return SPOOL_ERR_IO;
+}
+
+int
+spool_db_msg_list(struct spool_db *db, int state, const char *after,
+    size_t limit, struct spool_msg ***out, size_t *n)
+{
+	sqlite3_stmt *st = db->st[ST_LIST];
+	struct spool_msg **v = NULL, *m;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (limit > SPOOL_LIST_MAX)
+		limit = SPOOL_LIST_MAX;
+	bind_text(st, 1, after ? after : "");
+	bind_text(st, 2,
+	    state >= 0 && state < SPOOL_STATE_COUNT ? spool_state_name(state)
+						    : NULL);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+	v = xcalloc(limit ? limit : 1, sizeof(*v));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit) {
+		m = xcalloc(1, sizeof(*m));
+		buf_init(&m->body);
+		msg_row_read(st, m);
+		m->n_rcpts = (size_t)sqlite3_column_int64(st, 12);
+		v[(*n)++] = m;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		for (i = 0; i < *n; i++)
+			spool_msg_free(v[i]);
+		free(v);
+		*n = 0;
+		return db_fail(db, "list");
+	}
+	*out = v;
+	return SPOOL_OK;
+}
+
+int
+spool_db_msg_claim(struct spool_db *db, size_t max, int64_t now_ms,
+    struct spool_msg ***out, size_t *n, int64_t delta[SPOOL_STATE_COUNT])
+{
+	sqlite3_stmt *st = db->st[ST_CLAIM_SELECT];
+	char (*ids)[ID_SIZE] = NULL;
+	int *from = NULL;
+	struct spool_msg **v = NULL;
+	size_t i, k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (max == 0)
+		return SPOOL_OK;
+	ids = xcalloc(max, sizeof(*ids));
+	from = xcalloc(max, sizeof(*from));
+	v = xcalloc(max, sizeof(*v));
+	sqlite3_bind_int64(st, 1, now_ms);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(ids[k], ID_SIZE, "%s", sqlite3_column_text(st, 0));
+		from[k] = spool_state_parse(
+		    (const char *)sqlite3_column_text(st, 1));
+		k++;
+	}
+	sqlite3_reset(st);
+	if (k < max && rc != SQLITE_DONE) {
+		rc = db_fail(db, "claim");
+		goto fail;
+	}
+	st = db->st[ST_STATE_SET];
+	for (i = 0; i < k; i++) {
+		bind_text(st, 1, ids[i]);
+		bind_text(st, 2, spool_state_name(SPOOL_STATE_INFLIGHT));
+		if ((rc = db_done(db, ST_STATE_SET, "claim")) != SPOOL_OK)
+			goto fail;
+		rc = spool_db_msg_get(db, ids[i],
+		    SPOOL_GET_BODY | SPOOL_GET_NO_ATTS, &v[i]);
+		if (rc != SPOOL_OK) {
+			rc = SPOOL_ERR_IO;
+			goto fail;
+		}
+	}
+	for (i = 0; i < k; i++) {
+		if (from[i] >= 0)
+			delta[from[i]]--;
+		delta[SPOOL_STATE_INFLIGHT]++;
+	}
+	free(ids);
+	free(from);
+	*out = v;
+	*n = k;
+	return SPOOL_OK;
+fail:
+	for (i = 0; i < k; i++)
+		spool_msg_free(v[i]);
+	free(v);
+	free(ids);
+	free(from);
+	return rc;
+}
+
+int
+spool_db_msg_outcome(struct spool_db *db, const struct spool_outcome *o,
+    int64_t delta[SPOOL_STATE_COUNT])
+{
+	sqlite3_stmt *st = db->st[ST_STATE_GET];
+	const struct spool_rcpt_result *r;
+	size_t i;
+	int rc, from;
+
+	bind_text(st, 1, o->id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return SPOOL_ERR_NOTFOUND;
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return db_fail(db, "outcome");
+	}
+	from = spool_state_parse((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+
+	if (o->provider != NULL) {
+		st = db->st[ST_ATT_INSERT];
+		bind_text(st, 1, o->id);
+		sqlite3_bind_int64(st, 2, o->at_ms);
+		bind_text(st, 3, o->provider);
+		bind_text(st, 4, o->result ? o->result : "unknown");
+		bind_text(st, 5, o->reply);
+		sqlite3_bind_int64(st, 6, o->duration_ms);
+		if ((rc = db_done(db, ST_ATT_INSERT, "attempt")) != SPOOL_OK)
+			return rc;
+	}
+	st = db->st[ST_RCPT_SET];
+	for (i = 0; i < o->n_rcpts; i++) {
+		r = &o->rcpts[i];
+		bind_text(st, 1, o->id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)r->index);
+		bind_text(st, 3, spool_db_rcpt_states[r->state <= SPOOL_RCPT_FAILED
+			? r->state : SPOOL_RCPT_PENDING]);
+		bind_text(st, 4, r->reply);
+		bind_text(st, 5, o->provider);
+		bind_text(st, 6, r->provider_msg_id);
+		if ((rc = db_done(db, ST_RCPT_SET, "recipient")) != SPOOL_OK)
+			return rc;
+	}
+	st = db->st[ST_OUTCOME_MSG];
+	bind_text(st, 1, o->id);
+	bind_text(st, 2, spool_state_name(o->next_state));
+	if (o->next_state == SPOOL_STATE_READY ||
+	    o->next_state == SPOOL_STATE_DEFERRED)
+		sqlite3_bind_int64(st, 3, o->next_attempt_at);
+	else
+		sqlite3_bind_null(st, 3);
+	bind_text(st, 4, o->last_error);
+	sqlite3_bind_int(st, 5, o->provider != NULL);
+	if ((rc = db_done(db, ST_OUTCOME_MSG, "outcome")) != SPOOL_OK)
+		return rc;
+	if (from >= 0)
+		delta[from]--;
+	delta[o->next_state]++;
+	return SPOOL_OK;
+}

@@ -1,0 +1,67 @@
+/*
+ * spool_db.h - the spool's SQL: schema, prepared statements, row I/O
+ * (internal to src/spool).
+ *
+ * One struct spool_db is one SQLite connection with its statements
+ * prepared once and reused. It is used by one thread at a time (the
+ * writer). Functions return SPOOL_OK, SPOOL_ERR_NOTFOUND where a lookup
+ * may miss, or SPOOL_ERR_IO after logging SQLite's message once; after
+ * SPOOL_ERR_IO inside a transaction the caller must spool_db_rollback().
+ * Counts deltas are per state and applied by the caller after COMMIT.
+ */
+#ifndef SWERVE_SPOOL_SPOOL_DB_H
+#define SWERVE_SPOOL_SPOOL_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spool/spool.h"
+
+struct spool_db;
+
+/* Internal flag for spool_db_msg_get: skip the attempts (claims). */
+#define SPOOL_GET_NO_ATTS 0x100
+
+/*
+ * spool_db_open - open or create the database at path through the VFS
+ * named vfs (NULL = default), set WAL + synchronous=FULL and create the
+ * schema. NULL with a message in err on failure.
+ */
+struct spool_db *spool_db_open(const char *path, const char *vfs, char *err,
+    size_t errlen);
+/* spool_db_close - finalize the statements and close. NULL is a no-op. */
+void spool_db_close(struct spool_db *db);
+
+/* spool_db_begin - BEGIN IMMEDIATE. */
+int spool_db_begin(struct spool_db *db);
+/* spool_db_commit - COMMIT (the WAL fsync happens here). */
+int spool_db_commit(struct spool_db *db);
+/* spool_db_rollback - reset every statement and roll back if in a txn. */
+void spool_db_rollback(struct spool_db *db);
+
+/* spool_db_recover - inflight -> ready, in its own transaction; *n moved. */
+int spool_db_recover(struct spool_db *db, uint64_t *n);
+/* spool_db_counts_load - messages per state. */
+int spool_db_counts_load(struct spool_db *db,
+    uint64_t state[SPOOL_STATE_COUNT]);
+
+/* spool_db_msg_insert - store m as a new ready message with id. */
+int spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
+    const struct spool_msg_new *m);
+/* spool_db_msg_get - read one message; *out is the caller's. */
+int spool_db_msg_get(struct spool_db *db, const char *id, int flags,
+    struct spool_msg **out);
+/* spool_db_msg_list - summaries, see spool_msg_list(); *out is the caller's. */
+int spool_db_msg_list(struct spool_db *db, int state, const char *after,
+    size_t limit, struct spool_msg ***out, size_t *n);
+/* spool_db_msg_claim - see spool_msg_claim(); adds moves to delta. */
+int spool_db_msg_claim(struct spool_db *db, size_t max, int64_t now_ms,
+    struct spool_msg ***out, size_t *n, int64_t delta[SPOOL_STATE_COUNT]);
+/* spool_db_msg_outcome - see spool_msg_outcome(); adds moves to delta. */
+int spool_db_msg_outcome(struct spool_db *db, const struct spool_outcome *o,
+    int64_t delta[SPOOL_STATE_COUNT]);
+
+/* spool_state_parse - the state named s, or -1. */
+int spool_state_parse(const char *s);
+
+#endif

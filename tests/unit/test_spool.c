@@ -1,0 +1,982 @@
+/*
+ * test_spool.c - the durable spool: group commit, durability, faults.
+ *
+ * Real SQLite in a temporary directory, a real event_base driving the
+ * callbacks, fault hooks for fsync/write/statvfs, and a kill -9 test.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/xmalloc.h"
+#include "spool/spool.h"
+
+/* ---- fixtures ------------------------------------------------------------ */
+
+struct fx {
+	char dir[64];
+	struct event_base *base;
+	struct spool *sp;
+	struct spool_hooks hooks;
+	struct spool_opts opts;
+};
+
+/* Fault knobs, read on the writer thread. */
+static int sync_errno, write_errno, syncs_seen;
+static uint64_t free_bytes = (uint64_t)1 << 40;
+
+static int
+hook_sync(void *arg)
+{
+	__atomic_add_fetch(&syncs_seen, 1, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&sync_errno, __ATOMIC_SEQ_CST);
+}
+
+static int
+hook_write(void *arg)
+{
+	return __atomic_load_n(&write_errno, __ATOMIC_SEQ_CST);
+}
+
+static int
+hook_statvfs(const char *path, struct statvfs *out, void *arg)
+{
+	memset(out, 0, sizeof(*out));
+	out->f_frsize = 4096;
+	out->f_bsize = 4096;
+	out->f_bavail = __atomic_load_n(&free_bytes, __ATOMIC_SEQ_CST) / 4096;
+	return 0;
+}
+
+static void
+knobs_reset(void)
+{
+	__atomic_store_n(&sync_errno, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&write_errno, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&syncs_seen, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&free_bytes, (uint64_t)1 << 40, __ATOMIC_SEQ_CST);
+}
+
+static void
+fx_open(struct fx *f)
+{
+	char err[256] = "";
+
+	f->sp = spool_open(&f->opts, err, sizeof(err));
+	if (f->sp == NULL)
+		fail_msg("spool_open: %s", err);
+	assert_int_equal(spool_attach(f->sp, f->base), 0);
+}
+
+static int
+fx_setup(void **state)
+{
+	struct fx *f = xcalloc(1, sizeof(*f));
+
+	knobs_reset();
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_spool.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	/* A subdirectory, so that spool_open must create it. */
+	strcat(f->dir, "/q");
+	f->base = event_base_new();
+	f->hooks.sync_fault = hook_sync;
+	f->hooks.write_fault = hook_write;
+	f->hooks.statvfs = hook_statvfs;
+	f->opts.dir = f->dir;
+	f->opts.min_free = 1 << 20;
+	f->opts.hooks = &f->hooks;
+	*state = f;
+	return 0;
+}
+
+static int
+fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	spool_close(f->sp);
+	event_base_free(f->base);
+	f->dir[strlen(f->dir) - 2] = '\0';
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", f->dir);
+	free(f);
+	return 0;
+}
+
+/* pump - run the loop until *done reaches want or 5 s pass. */
+static void
+pump(struct fx *f, const int *done, int want)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (*done < want) {
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+		if (*done >= want)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 5)
+			fail_msg("timed out: %d of %d callbacks", *done, want);
+		usleep(200);
+	}
+}
+
+/* ---- submissions ----------------------------------------------------------- */
+
+struct sub {
+	int status;
+	char id[ID_SIZE];
+	int called;
+	int *done;
+	const char *dbpath; /* when set, check the row from another conn. */
+	int visible;
+	int syncs_at_cb;
+};
+
+static void
+msg_make(struct spool_msg_new *m, const char *body, size_t len, int n_rcpts)
+{
+	int i;
+	char a[64];
+
+	memset(m, 0, sizeof(*m));
+	m->sender = xstrdup("app@example.com");
+	m->n_rcpts = (size_t)n_rcpts;
+	m->rcpts = xcalloc((size_t)n_rcpts ? (size_t)n_rcpts : 1,
+	    sizeof(char *));
+	for (i = 0; i < n_rcpts; i++) {
+		snprintf(a, sizeof(a), "user%d@example.net", i);
+		m->rcpts[i] = xstrdup(a);
+	}
+	buf_init(&m->body);
+	buf_add(&m->body, body, len);
+	m->tenant = xstrdup("acme");
+	m->client = xstrdup("127.0.0.1:4242");
+}
+
+/* row_visible - does another connection see message id? */
+static int
+row_visible(const char *path, const char *id)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM messages WHERE id = ?", -1,
+		&st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		found = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return found;
+}
+
+static void
+on_commit(int status, const char *id, void *arg)
+{
+	struct sub *s = arg;
+
+	s->status = status;
+	s->called++;
+	if (id != NULL)
+		snprintf(s->id, sizeof(s->id), "%s", id);
+	else
+		assert_int_not_equal(status, SPOOL_OK);
+	if (s->dbpath != NULL && id != NULL)
+		s->visible = row_visible(s->dbpath, id);
+	s->syncs_at_cb = __atomic_load_n(&syncs_seen, __ATOMIC_SEQ_CST);
+	(*s->done)++;
+}
+
+/* submit_one - submit a small message, wait, return its status. */
+static int
+submit_one(struct fx *f, struct sub *s)
+{
+	struct spool_msg_new m;
+	int done = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->done = &done;
+	msg_make(&m, "Subject: x\r\n\r\nhi\r\n", 18, 1);
+	assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, s), 0);
+	pump(f, &done, 1);
+	assert_int_equal(s->called, 1);
+	s->done = NULL;
+	return s->status;
+}
+
+/* ---- reads ---------------------------------------------------------------- */
+
+struct got {
+	int status;
+	struct spool_msg *m;
+	struct spool_msg **v;
+	size_t n;
+	int done;
+};
+
+static void
+on_get(int status, struct spool_msg *m, void *arg)
+{
+	struct got *g = arg;
+
+	g->status = status;
+	g->m = m;
+	g->done++;
+}
+
+static void
+on_msgs(int status, struct spool_msg **v, size_t n, void *arg)
+{
+	struct got *g = arg;
+
+	g->status = status;
+	g->n = n;
+	g->v = n ? xcalloc(n, sizeof(*v)) : NULL;
+	if (n)
+		memcpy(g->v, v, n * sizeof(*v));
+	g->done++;
+}
+
+static void
+got_fini(struct got *g)
+{
+	size_t i;
+
+	spool_msg_free(g->m);
+	for (i = 0; i < g->n; i++)
+		spool_msg_free(g->v[i]);
+	free(g->v);
+	memset(g, 0, sizeof(*g));
+}
+
+static int
+get_one(struct fx *f, const char *id, struct got *g)
+{
+	memset(g, 0, sizeof(*g));
+	assert_int_equal(spool_msg_get(f->sp, id, SPOOL_GET_BODY, on_get, g),
+	    0);
+	pump(f, &g->done, 1);
+	return g->status;
+}
+
+static size_t
+list_all(struct fx *f, int state, struct got *g)
+{
+	memset(g, 0, sizeof(*g));
+	assert_int_equal(spool_msg_list(f->sp, state, NULL, 1000, on_msgs, g),
+	    0);
+	pump(f, &g->done, 1);
+	assert_int_equal(g->status, SPOOL_OK);
+	return g->n;
+}
+
+static void
+on_done(int status, void *arg)
+{
+	struct got *g = arg;
+
+	g->status = status;
+	g->done++;
+}
+
+/* ---- cases ---------------------------------------------------------------- */
+
+static void
+commit_survives_reopen_byte_for_byte(void **state)
+{
+	struct fx *f = *state;
+	struct spool_msg_new m;
+	struct spool_counts c;
+	struct sub s = {0};
+	struct got g;
+	char body[3000];
+	int done = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(body); i++)
+		body[i] = (char)(i * 7 + 3); /* includes NUL and high bytes */
+	fx_open(f);
+	msg_make(&m, body, sizeof(body), 3);
+	free(m.rcpts[2]);
+	m.rcpts[2] = xstrdup("\"odd name\"@example.org");
+	m.stream = xstrdup("bulk");
+	m.idempotency_key = xstrdup("key-1");
+	s.done = &done;
+	assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s), 0);
+	assert_null(m.sender); /* ownership moved */
+	assert_int_equal(m.n_rcpts, 0);
+	pump(f, &done, 1);
+	assert_int_equal(s.status, SPOOL_OK);
+	assert_int_equal(strlen(s.id), ID_LEN);
+	spool_close(f->sp);
+
+	fx_open(f);
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.state[SPOOL_STATE_READY], 1);
+	assert_int_equal(get_one(f, s.id, &g), SPOOL_OK);
+	assert_string_equal(g.m->id, s.id);
+	assert_int_equal(g.m->state, SPOOL_STATE_READY);
+	assert_string_equal(g.m->sender, "app@example.com");
+	assert_string_equal(g.m->tenant, "acme");
+	assert_string_equal(g.m->client, "127.0.0.1:4242");
+	assert_string_equal(g.m->stream, "bulk");
+	assert_string_equal(g.m->idempotency_key, "key-1");
+	assert_int_equal(g.m->size, sizeof(body));
+	assert_int_equal(g.m->body.len, sizeof(body));
+	assert_memory_equal(g.m->body.p, body, sizeof(body));
+	assert_int_equal(g.m->n_rcpts, 3);
+	assert_string_equal(g.m->rcpts[0].address, "user0@example.net");
+	assert_string_equal(g.m->rcpts[1].address, "user1@example.net");
+	assert_string_equal(g.m->rcpts[2].address, "\"odd name\"@example.org");
+	assert_int_equal(g.m->rcpts[0].state, SPOOL_RCPT_PENDING);
+	assert_int_equal(g.m->n_atts, 0);
+	assert_true(g.m->created_at > 1600000000000LL);
+	got_fini(&g);
+	assert_int_equal(get_one(f, "00000000000000000000", &g),
+	    SPOOL_ERR_NOTFOUND);
+	assert_null(g.m);
+	assert_int_equal(get_one(f, "not an id at all, too long", &g),
+	    SPOOL_ERR_NOTFOUND);
+}
+
+static void
+null_sender_and_empty_body_are_stored(void **state)
+{
+	struct fx *f = *state;
+	struct spool_msg_new m;
+	struct sub s = {0};
+	struct got g;
+	int done = 0;
+
+	fx_open(f);
+	msg_make(&m, "", 0, 1);
+	free(m.sender);
+	m.sender = xstrdup("");
+	s.done = &done;
+	assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s), 0);
+	pump(f, &done, 1);
+	assert_int_equal(s.status, SPOOL_OK);
+	assert_int_equal(get_one(f, s.id, &g), SPOOL_OK);
+	assert_string_equal(g.m->sender, "");
+	assert_int_equal(g.m->body.len, 0);
+	assert_string_equal(g.m->stream, "transactional");
+	got_fini(&g);
+}
+
+static void
+group_commit_batches_concurrent_submits(void **state)
+{
+	struct fx *f = *state;
+	struct spool_msg_new m;
+	struct spool_counts c;
+	struct sub s[100];
+	int i, done = 0;
+
+	fx_open(f);
+	memset(s, 0, sizeof(s));
+	for (i = 0; i < 100; i++) {
+		s[i].done = &done;
+		msg_make(&m, "body\r\n", 6, 2);
+		assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[i]),
+		    0);
+	}
+	pump(f, &done, 100);
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(s[i].status, SPOOL_OK);
+		assert_int_equal(s[i].called, 1);
+	}
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.committed_msgs, 100);
+	assert_int_equal(c.state[SPOOL_STATE_READY], 100);
+	assert_true(c.commits < 100);
+	assert_true(c.largest_batch > 1);
+}
+
+static void
+batch_max_bounds_a_commit(void **state)
+{
+	struct fx *f = *state;
+	struct spool_msg_new m;
+	struct spool_counts c;
+	struct sub s[40];
+	int i, done = 0;
+
+	f->opts.batch_max = 4;
+	fx_open(f);
+	memset(s, 0, sizeof(s));
+	for (i = 0; i < 40; i++) {
+		s[i].done = &done;
+		msg_make(&m, "b", 1, 1);
+		assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[i]),
+		    0);
+	}
+	pump(f, &done, 40);
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.committed_msgs, 40);
+	assert_true(c.largest_batch <= 4);
+	assert_true(c.commits >= 10);
+}
+
+static void
+callback_runs_only_after_commit(void **state)
+{
+	struct fx *f = *state;
+	struct spool_msg_new m;
+	struct sub s[20];
+	char path[128];
+	int i, done = 0, syncs0;
+
+	fx_open(f);
+	snprintf(path, sizeof(path), "%s/spool.db", f->dir);
+	syncs0 = __atomic_load_n(&syncs_seen, __ATOMIC_SEQ_CST);
+	memset(s, 0, sizeof(s));
+	for (i = 0; i < 20; i++) {
+		s[i].done = &done;
+		s[i].dbpath = path;
+		msg_make(&m, "x", 1, 1);
+		assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[i]),
+		    0);
+		/* Never from inside submit. */
+		assert_int_equal(s[i].called, 0);
+	}
+	pump(f, &done, 20);
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(s[i].status, SPOOL_OK);
+		/* Another connection already sees it: it is committed. */
+		assert_int_equal(s[i].visible, 1);
+		/* And an fsync happened between submit and callback. */
+		assert_true(s[i].syncs_at_cb > syncs0);
+	}
+}
+
+/* fault_case - a fault fails the whole batch, nothing survives a reopen,
+ * the spool recovers when the fault clears. */
+static void
+fault_case(struct fx *f, int *knob, int err)
+{
+	struct spool_msg_new m;
+	struct spool_counts c;
+	struct sub s[5], ok;
+	struct got g;
+	int i, done = 0;
+
+	fx_open(f);
+	assert_int_equal(submit_one(f, &ok), SPOOL_OK);
+	__atomic_store_n(knob, err, __ATOMIC_SEQ_CST);
+	memset(s, 0, sizeof(s));
+	for (i = 0; i < 5; i++) {
+		s[i].done = &done;
+		msg_make(&m, "doomed", 6, 1);
+		assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[i]),
+		    0);
+	}
+	pump(f, &done, 5);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(s[i].status, SPOOL_ERR_IO);
+	spool_counts_get(f->sp, &c);
+	assert_true(c.failed_commits >= 1);
+	assert_int_equal(c.state[SPOOL_STATE_READY], 1);
+
+	/* The fault clears: the next submit works. */
+	__atomic_store_n(knob, 0, __ATOMIC_SEQ_CST);
+	assert_int_equal(submit_one(f, &s[0]), SPOOL_OK);
+	/* Fail once more and close while the fault is still there. */
+	__atomic_store_n(knob, err, __ATOMIC_SEQ_CST);
+	assert_int_equal(submit_one(f, &s[1]), SPOOL_ERR_IO);
+	spool_close(f->sp);
+	f->sp = NULL;
+
+	__atomic_store_n(knob, 0, __ATOMIC_SEQ_CST);
+	fx_open(f);
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.state[SPOOL_STATE_READY], 2);
+	assert_int_equal(list_all(f, -1, &g), 2);
+	assert_string_equal(g.v[0]->id, ok.id);
+	assert_string_equal(g.v[1]->id, s[0].id);
+	got_fini(&g);
+}
+
+static void
+fsync_fault_fails_batch_and_stores_nothing(void **state)
+{
+	fault_case(*state, &sync_errno, EIO);
+}
+
+static void
+write_fault_enospc_fails_batch_and_stores_nothing(void **state)
+{
+	fault_case(*state, &write_errno, ENOSPC);
+}
+
+static void
+write_fault_eio_fails_batch_and_stores_nothing(void **state)
+{
+	fault_case(*state, &write_errno, EIO);
+}
+
+/* wait_space - wait (<= 2 s) until spool_space_check answers want. */
+static void
+wait_space(struct fx *f, int want)
+{
+	int i;
+
+	for (i = 0; i < 400 && spool_space_check(f->sp) != want; i++)
+		usleep(5000);
+	assert_int_equal(spool_space_check(f->sp), want);
+}
+
+static void
+low_disk_refuses_then_accepts_again(void **state)
+{
+	struct fx *f = *state;
+	struct spool_counts c;
+	struct sub s;
+
+	__atomic_store_n(&free_bytes, 4096, __ATOMIC_SEQ_CST);
+	fx_open(f);
+	/* Known at open, before any traffic. */
+	assert_int_equal(spool_space_check(f->sp), SPOOL_ERR_FULL);
+	assert_int_equal(submit_one(f, &s), SPOOL_ERR_FULL);
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.state[SPOOL_STATE_READY], 0);
+	assert_int_equal(c.disk_low, 1);
+
+	__atomic_store_n(&free_bytes, (uint64_t)1 << 30, __ATOMIC_SEQ_CST);
+	wait_space(f, SPOOL_OK);
+	assert_int_equal(submit_one(f, &s), SPOOL_OK);
+
+	/* Space goes while idle: noticed without any submit. */
+	__atomic_store_n(&free_bytes, 1000, __ATOMIC_SEQ_CST);
+	wait_space(f, SPOOL_ERR_FULL);
+	assert_int_equal(submit_one(f, &s), SPOOL_ERR_FULL);
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.state[SPOOL_STATE_READY], 1);
+}
+
+static void
+queue_cap_refuses_until_a_message_finishes(void **state)
+{
+	struct fx *f = *state;
+	struct spool_outcome o;
+	struct sub s[3], x;
+	struct got g;
+	int i;
+
+	f->opts.max_messages = 3;
+	fx_open(f);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(submit_one(f, &s[i]), SPOOL_OK);
+	assert_int_equal(spool_space_check(f->sp), SPOOL_ERR_FULL);
+	assert_int_equal(submit_one(f, &x), SPOOL_ERR_FULL);
+
+	memset(&o, 0, sizeof(o));
+	o.id = s[0].id;
+	o.provider = "ses";
+	o.result = "accepted";
+	o.next_state = SPOOL_STATE_SENT;
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(spool_msg_outcome(f->sp, &o, on_done, &g), 0);
+	pump(f, &g.done, 1);
+	assert_int_equal(g.status, SPOOL_OK);
+	assert_int_equal(spool_space_check(f->sp), SPOOL_OK);
+	assert_int_equal(submit_one(f, &x), SPOOL_OK);
+	assert_int_equal(submit_one(f, &x), SPOOL_ERR_FULL);
+}
+
+static void
+inflight_becomes_ready_on_reopen(void **state)
+{
+	struct fx *f = *state;
+	struct spool_counts c;
+	struct sub s[3];
+	struct got g;
+	int i;
+
+	fx_open(f);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(submit_one(f, &s[i]), SPOOL_OK);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(spool_msg_claim(f->sp, 2, INT64_MAX / 2, on_msgs, &g),
+	    0);
+	pump(f, &g.done, 1);
+	assert_int_equal(g.status, SPOOL_OK);
+	assert_int_equal(g.n, 2);
+	/* Oldest first, with body and recipients. */
+	assert_string_equal(g.v[0]->id, s[0].id);
+	assert_string_equal(g.v[1]->id, s[1].id);
+	assert_int_equal(g.v[0]->state, SPOOL_STATE_INFLIGHT);
+	assert_int_equal(g.v[0]->body.len, 18);
+	assert_memory_equal(g.v[0]->body.p, "Subject: x\r\n", 12);
+	assert_int_equal(g.v[0]->n_rcpts, 1);
+	got_fini(&g);
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.state[SPOOL_STATE_INFLIGHT], 2);
+	assert_int_equal(c.state[SPOOL_STATE_READY], 1);
+
+	/* Nothing is due in the past. */
+	assert_int_equal(spool_msg_claim(f->sp, 5, 1000, on_msgs, &g), 0);
+	pump(f, &g.done, 1);
+	assert_int_equal(g.n, 0);
+	got_fini(&g);
+
+	spool_close(f->sp);
+	fx_open(f);
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.state[SPOOL_STATE_INFLIGHT], 0);
+	assert_int_equal(c.state[SPOOL_STATE_READY], 3);
+	assert_int_equal(list_all(f, SPOOL_STATE_INFLIGHT, &g), 0);
+	got_fini(&g);
+}
+
+static void
+ids_sort_by_time(void **state)
+{
+	struct fx *f = *state;
+	struct sub s[6];
+	struct got g;
+	int i;
+
+	fx_open(f);
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(submit_one(f, &s[i]), SPOOL_OK);
+		if (i > 0)
+			assert_true(strcmp(s[i - 1].id, s[i].id) < 0);
+		if (i == 2)
+			usleep(3000);
+	}
+	assert_int_equal(list_all(f, -1, &g), 6);
+	for (i = 0; i < 6; i++)
+		assert_string_equal(g.v[i]->id, s[i].id);
+	for (i = 1; i < 6; i++)
+		assert_true(g.v[i - 1]->created_at <= g.v[i]->created_at);
+	got_fini(&g);
+	/* Paging: after the third id. */
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(spool_msg_list(f->sp, -1, s[2].id, 2, on_msgs, &g),
+	    0);
+	pump(f, &g.done, 1);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.v[0]->id, s[3].id);
+	assert_string_equal(g.v[1]->id, s[4].id);
+	got_fini(&g);
+}
+
+static void
+counts_follow_every_state_change(void **state)
+{
+	struct fx *f = *state;
+	struct spool_rcpt_result rr[2];
+	struct spool_outcome o;
+	struct spool_counts c;
+	struct spool_msg_new m;
+	struct sub s[4];
+	struct got g, d;
+	int i, done = 0;
+
+	fx_open(f);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(submit_one(f, &s[i]), SPOOL_OK);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(spool_msg_claim(f->sp, 2, INT64_MAX / 2, on_msgs, &g),
+	    0);
+	pump(f, &g.done, 1);
+	assert_int_equal(g.n, 2);
+	got_fini(&g);
+
+	/* s[0]: sent. */
+	memset(&o, 0, sizeof(o));
+	memset(rr, 0, sizeof(rr));
+	rr[0].index = 0;
+	rr[0].state = SPOOL_RCPT_SENT;
+	rr[0].reply = "250 ok";
+	rr[0].provider_msg_id = "pm-1";
+	o.id = s[0].id;
+	o.provider = "postmark";
+	o.result = "accepted";
+	o.reply = "200 OK";
+	o.at_ms = 1700000000000LL;
+	o.duration_ms = 42;
+	o.rcpts = rr;
+	o.n_rcpts = 1;
+	o.next_state = SPOOL_STATE_SENT;
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(spool_msg_outcome(f->sp, &o, on_done, &d), 0);
+	/* s[1]: deferred to far in the future. */
+	memset(&o, 0, sizeof(o));
+	o.id = s[1].id;
+	o.provider = "ses";
+	o.result = "deferred";
+	o.reply = "454 throttled";
+	o.next_state = SPOOL_STATE_DEFERRED;
+	o.next_attempt_at = INT64_MAX / 2 + 1000;
+	o.last_error = "every provider failed";
+	assert_int_equal(spool_msg_outcome(f->sp, &o, on_done, &d), 0);
+	/* An unknown id: NOTFOUND, without failing the batch. */
+	o.id = "00000000000000000000";
+	assert_int_equal(spool_msg_outcome(f->sp, &o, on_done, &d), 0);
+	o.id = "bogus";
+	assert_int_equal(spool_msg_outcome(f->sp, &o, on_done, &d),
+	    SPOOL_ERR_NOTFOUND);
+	/* And a submit in the same stream of jobs. */
+	s[0].done = &done;
+	msg_make(&m, "y", 1, 1);
+	assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[3]), 0);
+	s[3].done = &done;
+	pump(f, &d.done, 3);
+	pump(f, &done, 1);
+	assert_int_equal(d.status, SPOOL_ERR_NOTFOUND);
+	assert_int_equal(s[3].status, SPOOL_OK);
+
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.state[SPOOL_STATE_READY], 3);
+	assert_int_equal(c.state[SPOOL_STATE_INFLIGHT], 0);
+	assert_int_equal(c.state[SPOOL_STATE_DEFERRED], 1);
+	assert_int_equal(c.state[SPOOL_STATE_SENT], 1);
+	assert_int_equal(c.state[SPOOL_STATE_FAILED], 0);
+
+	/* The same numbers come back from disk. */
+	spool_close(f->sp);
+	fx_open(f);
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.state[SPOOL_STATE_READY], 3);
+	assert_int_equal(c.state[SPOOL_STATE_DEFERRED], 1);
+	assert_int_equal(c.state[SPOOL_STATE_SENT], 1);
+
+	assert_int_equal(get_one(f, s[0].id, &g), SPOOL_OK);
+	assert_int_equal(g.m->state, SPOOL_STATE_SENT);
+	assert_int_equal(g.m->attempts, 1);
+	assert_int_equal(g.m->n_atts, 1);
+	assert_string_equal(g.m->atts[0].provider, "postmark");
+	assert_string_equal(g.m->atts[0].result, "accepted");
+	assert_string_equal(g.m->atts[0].reply, "200 OK");
+	assert_int_equal(g.m->atts[0].duration_ms, 42);
+	assert_int_equal(g.m->rcpts[0].state, SPOOL_RCPT_SENT);
+	assert_string_equal(g.m->rcpts[0].provider, "postmark");
+	assert_string_equal(g.m->rcpts[0].provider_msg_id, "pm-1");
+	assert_string_equal(g.m->rcpts[0].last_reply, "250 ok");
+	got_fini(&g);
+	assert_int_equal(get_one(f, s[1].id, &g), SPOOL_OK);
+	assert_int_equal(g.m->state, SPOOL_STATE_DEFERRED);
+	assert_string_equal(g.m->last_error, "every provider failed");
+	assert_true(g.m->next_attempt_at == INT64_MAX / 2 + 1000);
+	got_fini(&g);
+	assert_int_equal(list_all(f, SPOOL_STATE_DEFERRED, &g), 1);
+	assert_string_equal(g.v[0]->id, s[1].id);
+	got_fini(&g);
+}
+
+/* Submitted from a callback while spool_close() is draining. */
+static int close_resubmit_status = 1;
+static struct spool *close_sp;
+
+static void
+on_commit_resubmit(int status, const char *id, void *arg)
+{
+	struct spool_msg_new m;
+
+	on_commit(status, id, arg);
+	msg_make(&m, "z", 1, 1);
+	close_resubmit_status = spool_msg_submit(close_sp, &m, on_commit, arg);
+}
+
+static void
+close_finishes_queued_commits(void **state)
+{
+	struct fx *f = *state;
+	struct spool_msg_new m;
+	struct sub s[10];
+	int i, done = 0;
+
+	fx_open(f);
+	memset(s, 0, sizeof(s));
+	for (i = 0; i < 10; i++) {
+		s[i].done = &done;
+		msg_make(&m, "late", 4, 1);
+		assert_int_equal(spool_msg_submit(f->sp, &m,
+				     i == 9 ? on_commit_resubmit : on_commit,
+				     &s[i]),
+		    0);
+	}
+	close_sp = f->sp;
+	/* No loop run: the callbacks come from inside spool_close. */
+	spool_close(f->sp);
+	assert_int_equal(done, 10);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(s[i].status, SPOOL_OK);
+	assert_int_equal(close_resubmit_status, SPOOL_ERR_CLOSED);
+	fx_open(f);
+	assert_int_equal(spool_space_check(f->sp), SPOOL_OK);
+	{
+		struct spool_counts c;
+
+		spool_counts_get(f->sp, &c);
+		assert_int_equal(c.state[SPOOL_STATE_READY], 10);
+	}
+}
+
+/* crash_child - submit forever, write each OK'd id to fd. */
+static void
+crash_child(struct fx *f, int fd)
+{
+	struct spool_msg_new m;
+	struct sub s[16];
+	char err[256], body[1024];
+	struct spool *sp;
+	int done = 0, i, prev = 0;
+
+	f->opts.hooks = NULL;
+	sp = spool_open(&f->opts, err, sizeof(err));
+	if (sp == NULL)
+		_exit(3);
+	spool_attach(sp, f->base);
+	memset(body, 'a', sizeof(body));
+	memset(s, 0, sizeof(s));
+	for (;;) {
+		for (i = 0; i < 16; i++) {
+			if (s[i].done != NULL && !s[i].called)
+				continue;
+			if (s[i].called && s[i].status == SPOOL_OK) {
+				if (write(fd, s[i].id, ID_LEN) != ID_LEN)
+					_exit(4);
+			}
+			memset(&s[i], 0, sizeof(s[i]));
+			s[i].done = &done;
+			msg_make(&m, body, sizeof(body), 2);
+			if (spool_msg_submit(sp, &m, on_commit, &s[i]) != 0)
+				_exit(5);
+		}
+		if (done == prev)
+			event_base_loop(f->base, EVLOOP_ONCE);
+		prev = done;
+	}
+}
+
+static void
+crash_keeps_every_acknowledged_message(void **state)
+{
+	struct fx *f = *state;
+	char buf[ID_LEN * 64], id[ID_SIZE];
+	char **ids = NULL;
+	size_t n = 0, cap = 0, have = 0;
+	struct timespec t0, t;
+	struct spool_counts c;
+	int fds[2], st, ms;
+	struct got g;
+	ssize_t r;
+	pid_t pid;
+	size_t i;
+
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	ms = 150 + rand() % 400;
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		crash_child(f, fds[1]);
+		_exit(0);
+	}
+	close(fds[1]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 +
+			(t.tv_nsec - t0.tv_nsec) / 1000000 >=
+		    ms)
+			break;
+		r = read(fds[0], buf + have, sizeof(buf) - have);
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		for (i = 0; i + ID_LEN <= have; i += ID_LEN) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 256;
+				ids = xreallocarray(ids, cap, sizeof(*ids));
+			}
+			ids[n++] = xstrndup(buf + i, ID_LEN);
+		}
+		memmove(buf, buf + i, have - i);
+		have -= i;
+	}
+	kill(pid, SIGKILL);
+	/* Ids the child wrote before it died were OK'd too. */
+	while ((r = read(fds[0], buf + have, sizeof(buf) - have)) > 0) {
+		have += (size_t)r;
+		for (i = 0; i + ID_LEN <= have; i += ID_LEN) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 256;
+				ids = xreallocarray(ids, cap, sizeof(*ids));
+			}
+			ids[n++] = xstrndup(buf + i, ID_LEN);
+		}
+		memmove(buf, buf + i, have - i);
+		have -= i;
+	}
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st));
+	assert_true(n > 0);
+
+	fx_open(f);
+	spool_counts_get(f->sp, &c);
+	assert_true(c.state[SPOOL_STATE_READY] >= n);
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "%s", ids[i]);
+		if (get_one(f, id, &g) != SPOOL_OK)
+			fail_msg("acknowledged %s lost (%zu of %zu)", id, i, n);
+		assert_int_equal(g.m->body.len, 1024);
+		assert_int_equal(g.m->n_rcpts, 2);
+		got_fini(&g);
+		free(ids[i]);
+	}
+	free(ids);
+	fprintf(stderr, "crash after %d ms: %zu acknowledged, %llu stored\n",
+	    ms, n, (unsigned long long)c.state[SPOOL_STATE_READY]);
+}
+
+int
+main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
+	const struct CMUnitTest tests[] = {
+		T(commit_survives_reopen_byte_for_byte),
+		T(null_sender_and_empty_body_are_stored),
+		T(group_commit_batches_concurrent_submits),
+		T(batch_max_bounds_a_commit),
+		T(callback_runs_only_after_commit),
+		T(fsync_fault_fails_batch_and_stores_nothing),
+		T(write_fault_enospc_fails_batch_and_stores_nothing),
+		T(write_fault_eio_fails_batch_and_stores_nothing),
+		T(low_disk_refuses_then_accepts_again),
+		T(queue_cap_refuses_until_a_message_finishes),
+		T(inflight_becomes_ready_on_reopen),
+		T(ids_sort_by_time),
+		T(counts_follow_every_state_change),
+		T(close_finishes_queued_commits),
+		T(crash_keeps_every_acknowledged_message),
+	};
+#undef T
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
