@@ -1,0 +1,173 @@
+/*
+ * swerve-mock.c - a fake upstream provider: parse arguments, build, run.
+ *
+ * Everything the mock does lives in src/mock/; this file only reads the
+ * command line, builds the shared state, the SMTP server and the HTTP
+ * server (control API), and runs the loop until SIGTERM or SIGINT, after
+ * which it frees everything and exits 0.
+ */
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "mock/mock.h"
+#include "mock/mock_ctl.h"
+#include "mock/mock_http.h"
+#include "mock/mock_smtp.h"
+
+static const char mock_usage[] =
+    "usage: swerve-mock [--smtp HOST:PORT] [--http HOST:PORT] [options]\n"
+    "  --smtp HOST:PORT     SMTP listener (port 0: any free port)\n"
+    "  --http HOST:PORT     HTTP control API listener\n"
+    "  --mode MODE          starting mode: accept, tempfail, permfail,\n"
+    "                       refuse, hang, drop, throttle, authfail,\n"
+    "                       \"slow MS\" (or slow:MS), \"rcptfail SUBSTR\"\n"
+    "  --tls-cert FILE      PEM certificate chain: offer STARTTLS\n"
+    "  --tls-key FILE       PEM private key for --tls-cert\n"
+    "  --auth USER:PASS     require SMTP AUTH with these credentials\n"
+    "  --name NAME          name in greetings, logs and /stats (mock)\n"
+    "  --max-store N        messages kept in memory (100000)\n"
+    "  --max-size BYTES     SMTP SIZE limit (52428800)\n"
+    "  --idle-timeout SEC   close idle SMTP sessions (300)\n"
+    "  --log-json           log lines as JSON\n"
+    "  -v, --verbose        log every SMTP command and reply\n";
+
+/* mock_main_num - a positive decimal option value, or fatal. */
+static unsigned long long
+mock_main_num(const char *opt, const char *v)
+{
+	char *end;
+	unsigned long long n;
+
+	n = strtoull(v, &end, 10);
+	if (*v == '\0' || *v == '-' || *end != '\0' || n == 0)
+		log_fatal("swerve-mock: %s needs a positive number, not \"%s\"",
+		    opt, v);
+	return n;
+}
+
+/* mock_main_signal - SIGTERM/SIGINT: leave the loop. */
+static void
+mock_main_signal(evutil_socket_t sig, short what, void *arg)
+{
+	log_info("swerve-mock: signal %d, exiting", (int)sig);
+	event_base_loopbreak(arg);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"smtp", required_argument, NULL, 's'},
+		{"http", required_argument, NULL, 'H'},
+		{"mode", required_argument, NULL, 'm'},
+		{"tls-cert", required_argument, NULL, 'c'},
+		{"tls-key", required_argument, NULL, 'k'},
+		{"auth", required_argument, NULL, 'a'},
+		{"name", required_argument, NULL, 'n'},
+		{"max-store", required_argument, NULL, 'S'},
+		{"max-size", required_argument, NULL, 'z'},
+		{"idle-timeout", required_argument, NULL, 't'},
+		{"log-json", no_argument, NULL, 'j'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct mock_smtp_opts so = {0};
+	const char *http_addr = NULL, *mode_text = NULL, *name = "mock";
+	unsigned long long max_store = 100000;
+	enum log_level level = LOG_LEVEL_INFO;
+	enum log_format format = LOG_FORMAT_TEXT;
+	struct mock_mode_set mode;
+	const char *why = "";
+	struct event_base *base;
+	struct event *sigterm, *sigint;
+	struct mock *m;
+	struct mock_http *http = NULL;
+	struct mock_smtp *smtp = NULL;
+	char *auth = NULL, *colon;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': so.listen = optarg; break;
+		case 'H': http_addr = optarg; break;
+		case 'm': mode_text = optarg; break;
+		case 'c': so.tls_cert = optarg; break;
+		case 'k': so.tls_key = optarg; break;
+		case 'a': auth = optarg; break;
+		case 'n': name = optarg; break;
+		case 'S': max_store = mock_main_num("--max-store", optarg); break;
+		case 'z': so.max_size = mock_main_num("--max-size", optarg); break;
+		case 't':
+			so.idle_timeout_s =
+			    (unsigned)mock_main_num("--idle-timeout", optarg);
+			break;
+		case 'j': format = LOG_FORMAT_JSON; break;
+		case 'v': level = LOG_LEVEL_DEBUG; break;
+		case 'h': fputs(mock_usage, stdout); return 0;
+		default: fputs(mock_usage, stderr); return 2;
+		}
+	}
+	log_setup(level, format);
+	if (optind != argc || (so.listen == NULL && http_addr == NULL)) {
+		fputs(mock_usage, stderr);
+		return 2;
+	}
+	mode.mode = MOCK_MODE_ACCEPT;
+	if (mode_text != NULL &&
+	    mock_mode_parse(mode_text, strlen(mode_text), &mode, &why) < 0)
+		log_fatal("swerve-mock: --mode \"%s\": %s", mode_text, why);
+	if (auth != NULL) {
+		auth = xstrdup(auth);
+		colon = strchr(auth, ':');
+		if (colon == NULL || colon == auth)
+			log_fatal("swerve-mock: --auth needs USER:PASS");
+		*colon = '\0';
+		so.auth_user = auth;
+		so.auth_pass = colon + 1;
+	}
+	if (strlen(name) > MOCK_NAME_MAX || strpbrk(name, " \t\r\n") != NULL)
+		log_fatal("swerve-mock: --name must be one word of at most %d "
+			  "bytes", MOCK_NAME_MAX);
+
+	signal(SIGPIPE, SIG_IGN);
+	base = event_base_new();
+	if (base == NULL)
+		log_fatal("swerve-mock: cannot create the event loop");
+	m = mock_new(base, name, (size_t)max_store);
+	if (mode_text != NULL)
+		mock_mode_change(m, &mode);
+	if (http_addr != NULL) {
+		http = mock_http_new(base, http_addr, m->name);
+		if (http == NULL)
+			log_fatal("swerve-mock: cannot start the HTTP server");
+		mock_ctl_register(http, m);
+	}
+	if (so.listen != NULL) {
+		smtp = mock_smtp_new(m, &so);
+		if (smtp == NULL)
+			log_fatal("swerve-mock: cannot start the SMTP server");
+	}
+	sigterm = evsignal_new(base, SIGTERM, mock_main_signal, base);
+	sigint = evsignal_new(base, SIGINT, mock_main_signal, base);
+	if (sigterm == NULL || sigint == NULL || event_add(sigterm, NULL) < 0 ||
+	    event_add(sigint, NULL) < 0)
+		log_fatal("swerve-mock: cannot catch signals");
+
+	event_base_dispatch(base);
+
+	mock_smtp_free(smtp);
+	mock_http_free(http);
+	event_free(sigterm);
+	event_free(sigint);
+	mock_free(m);
+	event_base_free(base);
+	free(auth);
+	return 0;
+}
