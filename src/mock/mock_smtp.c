@@ -89,6 +89,8 @@ struct mock_sess {
 
 static void mock_sess_process(struct mock_sess *s);
 static void mock_sess_event_cb(struct bufferevent *bev, short what, void *arg);
+static void mock_sess_read_cb(struct bufferevent *bev, void *arg);
+static void mock_sess_write_cb(struct bufferevent *bev, void *arg);
 
 /* mock_sess_reply - queue one reply line (CRLF added). */
 static void __attribute__((format(printf, 2, 3)))
@@ -183,7 +185,8 @@ mock_sess_tls_start(struct mock_sess *s)
 		return;
 	}
 	s->bev = f;
-	bufferevent_setcb(f, NULL, NULL, mock_sess_event_cb, s);
+	bufferevent_setcb(f, mock_sess_read_cb, mock_sess_write_cb,
+	    mock_sess_event_cb, s);
 	bufferevent_setwatermark(f, EV_READ, 0, MOCK_SMTP_READ_HIGH);
 	{
 		struct timeval tv = {(time_t)srv->idle_s, 0};
