@@ -53,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 
 	c = config_load_buf((const char *)data, size, FUZZ_NAME, err,
-	    sizeof(err));
+	                    sizeof(err));
 	if (c == NULL) {
 		if (strncmp(err, FUZZ_NAME ":", strlen(FUZZ_NAME ":")) != 0 ||
 		    strchr(err, '\n') != NULL)

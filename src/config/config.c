@@ -39,8 +39,8 @@
 /* --- messages --------------------------------------------------------- */
 
 int
-config_error(struct config_ctx *x, int line, const char *path,
-    const char *fmt, ...)
+config_error(struct config_ctx *x, int line, const char *path, const char *fmt,
+             ...)
 {
 	char msg[CONFIG_ERR_SIZE];
 	va_list ap;
@@ -51,10 +51,10 @@ config_error(struct config_ctx *x, int line, const char *path,
 	if (x->err != NULL && x->errlen > 0) {
 		if (path != NULL && path[0] != '\0')
 			snprintf(x->err, x->errlen, "%s:%d: %s: %s", x->name,
-			    line, path, msg);
+			         line, path, msg);
 		else
 			snprintf(x->err, x->errlen, "%s:%d: %s", x->name, line,
-			    msg);
+			         msg);
 	}
 	return -1;
 }
@@ -86,7 +86,7 @@ config_text_quote(const char *s, char *out, size_t n)
 
 int
 config_expect(struct config_ctx *x, const struct config_node *v,
-    const char *path, bool secret, const char *what)
+              const char *path, bool secret, const char *what)
 {
 	char got[96];
 
@@ -103,7 +103,7 @@ config_expect(struct config_ctx *x, const struct config_node *v,
 	case CONFIG_NODE_SCALAR:
 		if (secret)
 			return config_error(x, v->line, path, "expected %s",
-			    what);
+			                    what);
 		config_text_quote(v->str, got, sizeof(got));
 		break;
 	}
@@ -186,7 +186,7 @@ fail:
 
 int
 config_secret_read(struct config_ctx *x, const struct config_node *v,
-    const char *path, char **out)
+                   const char *path, char **out)
 {
 	char *file, *text;
 	size_t len;
@@ -196,7 +196,8 @@ config_secret_read(struct config_ctx *x, const struct config_node *v,
 	text = config_file_read(file, CONFIG_SECRET_MAX, &len);
 	if (text == NULL) {
 		config_error(x, v->line, path, "cannot read \"%s\": %s", file,
-		    errno == EFBIG ? "larger than 4KB" : strerror(errno));
+		             errno == EFBIG ? "larger than 4KB"
+		                            : strerror(errno));
 		goto done;
 	}
 	/* "echo secret > file" adds a newline that is not part of it. */
@@ -205,7 +206,8 @@ config_secret_read(struct config_ctx *x, const struct config_node *v,
 	if (len == 0 || memchr(text, '\0', len) != NULL ||
 	    memchr(text, '\n', len) != NULL) {
 		config_error(x, v->line, path,
-		    "expected \"%s\" to hold one non-empty line", file);
+		             "expected \"%s\" to hold one non-empty line",
+		             file);
 		explicit_bzero(text, len);
 		free(text);
 		goto done;
@@ -223,20 +225,20 @@ done:
 
 int
 config_file_check(struct config_ctx *x, const struct config_node *v,
-    const char *path, char **out)
+                  const char *path, char **out)
 {
 	char *file = config_file_resolve(x, v->str);
 	struct stat st;
 
 	if (access(file, R_OK) != 0) {
 		config_error(x, v->line, path, "cannot read \"%s\": %s", file,
-		    strerror(errno));
+		             strerror(errno));
 		free(file);
 		return -1;
 	}
 	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
 		config_error(x, v->line, path,
-		    "expected a file; \"%s\" is a directory", file);
+		             "expected a file; \"%s\" is a directory", file);
 		free(file);
 		return -1;
 	}
@@ -420,7 +422,7 @@ config_dir_of(const char *name)
 
 struct config *
 config_load_buf(const char *text, size_t len, const char *name, char *err,
-    size_t errlen)
+                size_t errlen)
 {
 	struct config_ctx x = {0};
 	struct config_node *root = NULL;
@@ -428,6 +430,8 @@ config_load_buf(const char *text, size_t len, const char *name, char *err,
 
 	if (name == NULL)
 		name = "<config>";
+	if (text == NULL)
+		len = 0;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	x.name = name;
@@ -435,7 +439,7 @@ config_load_buf(const char *text, size_t len, const char *name, char *err,
 	x.err = err;
 	x.errlen = errlen;
 
-	root = config_tree_parse(text, len, name, err, errlen);
+	root = config_tree_parse(text ? text : "", len, name, err, errlen);
 	if (root == NULL)
 		goto fail;
 	c = config_defaults();
@@ -464,8 +468,8 @@ config_load_file(const char *path, char *err, size_t errlen)
 	if (text == NULL) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s: cannot read: %s", path,
-			    errno == EFBIG ? "larger than 1MB"
-					   : strerror(errno));
+			         errno == EFBIG ? "larger than 1MB"
+			                        : strerror(errno));
 		return NULL;
 	}
 	c = config_load_buf(text, len, path, err, errlen);

@@ -14,7 +14,17 @@
  *
  * Secrets read from *_file keys are loaded at config time, relative to the
  * directory of the config file; the file name is kept for messages, never
- * the secret.
+ * the secret. tls.cert and tls.key are checked for readability at load time
+ * and stored resolved against that directory too; spool.dir is kept as
+ * written (relative to the working directory).
+ *
+ * A list in the file replaces the default list. Also refused: YAML aliases,
+ * more than one document, map sections given as anything but a map (an
+ * empty "tls:" is allowed and changes nothing). See examples/swerve.yaml.
+ *
+ * Ownership: a struct config owns every string and array it points to;
+ * config_free releases them all (and wipes passwords). The struct is plain
+ * data and may be read from any thread once loaded.
  */
 #ifndef SWERVE_CONFIG_CONFIG_H
 #define SWERVE_CONFIG_CONFIG_H
@@ -38,30 +48,30 @@ struct config_net {
 };
 
 struct config_user {
-	char *name;
-	char *password;	     /* from password: or the contents of password_file */
-	char **from_domains; /* lower-cased; "*" allows any */
+	char *name;     /* unique among users */
+	char *password; /* from password: or the contents of password_file */
+	char **from_domains; /* lower-cased, at least one; "*" allows any */
 	size_t n_from_domains;
 };
 
 enum config_tls_mode {
 	CONFIG_TLS_NONE,     /* plaintext only */
 	CONFIG_TLS_STARTTLS, /* STARTTLS required, never falls back */
-	CONFIG_TLS_TLS,	     /* TLS from the first byte (465) */
+	CONFIG_TLS_TLS,      /* TLS from the first byte (465) */
 };
 
 struct config_provider {
-	char *name;
+	char *name; /* unique, [a-z0-9_-]{1,64} */
 	char *type; /* "smtp" for now; later ses, sendgrid, ... */
 	char *host;
-	uint16_t port; /* default 25 */
-	enum config_tls_mode tls;
-	bool tls_verify; /* default true */
-	char *username;	 /* NULL: no AUTH */
-	char *password;	 /* from password: or password_file: */
-	int priority;	 /* lower is preferred; default 1 */
-	int weight;	 /* default 1 */
-	bool enabled;	 /* default true */
+	uint16_t port;            /* default 25 */
+	enum config_tls_mode tls; /* default: TLS on port 465, else STARTTLS */
+	bool tls_verify;          /* default true */
+	char *username; /* NULL: no AUTH (then password is NULL too) */
+	char *password; /* from password: or password_file: */
+	int priority;   /* lower is preferred; default 1 */
+	int weight;     /* default 1 */
+	bool enabled;   /* default true */
 	/* Timeouts in milliseconds. */
 	uint64_t connect_timeout_ms;  /* default 5s */
 	uint64_t greeting_timeout_ms; /* default 5s */
@@ -74,30 +84,32 @@ struct config_provider {
 struct config {
 	char *path; /* file loaded, or "<defaults>" */
 
-	struct config_addr *listen_smtp; /* listen.smtp: string or list */
+	/* listen.smtp: a string or a list; [] = do not listen */
+	struct config_addr *listen_smtp;
 	size_t n_listen_smtp;
-	struct config_addr *listen_http; /* listen.http: string or list */
+	/* listen.http: a string or a list; [] = do not listen */
+	struct config_addr *listen_http;
 	size_t n_listen_http;
 
 	char *hostname; /* smtp.hostname, default gethostname() */
 
-	char *spool_dir;	      /* spool.dir, default "./var/swerve" */
-	uint64_t spool_min_free;      /* spool.min_free, default 100MB */
-	uint64_t spool_max_messages;  /* spool.max_messages, default 1000000 */
-	uint64_t spool_batch_max;     /* spool.batch_max, default 256 */
+	char *spool_dir;             /* spool.dir, default "./var/swerve" */
+	uint64_t spool_min_free;     /* spool.min_free, default 100MB */
+	uint64_t spool_max_messages; /* spool.max_messages, default 1000000 */
+	uint64_t spool_batch_max;    /* spool.batch_max, default 256 */
 
-	uint64_t max_message_size; /* limits.max_message_size, default 25MB */
-	unsigned max_recipients;   /* limits.max_recipients, default 100 */
-	unsigned max_sessions;	   /* limits.max_sessions, default 1000 */
-	unsigned max_auth_failures;   /* limits.max_auth_failures, default 3 */
-	uint64_t idle_timeout_ms;     /* limits.idle_timeout, default 5m */
-	uint64_t command_timeout_ms;  /* limits.command_timeout, default 5m */
-	uint64_t min_data_rate;	      /* limits.min_data_rate B/s, default 1KB */
+	uint64_t max_message_size;   /* limits.max_message_size, default 25MB */
+	unsigned max_recipients;     /* limits.max_recipients, default 100 */
+	unsigned max_sessions;       /* limits.max_sessions, default 1000 */
+	unsigned max_auth_failures;  /* limits.max_auth_failures, default 3 */
+	uint64_t idle_timeout_ms;    /* limits.idle_timeout, default 5m */
+	uint64_t command_timeout_ms; /* limits.command_timeout, default 5m */
+	uint64_t min_data_rate;      /* limits.min_data_rate B/s, default 1KB */
 
-	char *tls_cert; /* tls.cert; NULL = no STARTTLS */
-	char *tls_key;	/* tls.key */
+	char *tls_cert; /* tls.cert (resolved path); NULL = no STARTTLS */
+	char *tls_key;  /* tls.key; set exactly when tls_cert is */
 
-	struct config_net *networks; /* submitters.networks, default 127/8 */
+	struct config_net *networks; /* default 127.0.0.0/8, ::1/128; [] ok */
 	size_t n_networks;
 	struct config_user *users; /* submitters.users */
 	size_t n_users;
@@ -105,11 +117,11 @@ struct config {
 	struct config_provider *providers;
 	size_t n_providers;
 
-	uint64_t retry_min_backoff_ms;	/* retry.min_backoff, default 30s */
-	uint64_t retry_max_backoff_ms;	/* retry.max_backoff, default 1h */
+	uint64_t retry_min_backoff_ms;  /* retry.min_backoff, default 30s */
+	uint64_t retry_max_backoff_ms;  /* retry.max_backoff, default 1h */
 	uint64_t retry_max_lifetime_ms; /* retry.max_lifetime, default 5d */
 
-	int log_level;	/* log.level: debug|info|warn|error -> enum log_level */
+	int log_level;  /* log.level: debug|info|warn|error -> enum log_level */
 	int log_format; /* log.format: text|json -> enum log_format */
 };
 
@@ -123,7 +135,7 @@ struct config *config_defaults(void);
  * with a one-line message in err (file:line: key: expected ..., got ...).
  */
 struct config *config_load_buf(const char *text, size_t len, const char *name,
-    char *err, size_t errlen);
+                               char *err, size_t errlen);
 
 /* config_load_file - read path and call config_load_buf. */
 struct config *config_load_file(const char *path, char *err, size_t errlen);
@@ -149,6 +161,6 @@ const char *config_tls_mode_name(enum config_tls_mode mode);
  */
 struct sockaddr;
 bool config_net_contains(const struct config_net *net,
-    const struct sockaddr *sa);
+                         const struct sockaddr *sa);
 
 #endif

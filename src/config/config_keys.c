@@ -55,7 +55,7 @@ static const struct config_key keys_user[] = {
     {ROW("password", KEY_STR, KEYF_SECRET), FIELD(U, password)},
     {ROW("password_file", KEY_SECRET_FILE, 0), FIELD(U, password)},
     {ROW("from_domains", KEY_DOMAINS, KEYF_REQUIRED), FIELD(U, from_domains),
-	COUNT(U, n_from_domains)},
+     COUNT(U, n_from_domains)},
     {.name = NULL},
 };
 #undef U
@@ -64,7 +64,7 @@ static const struct config_key keys_user[] = {
 static const struct config_key keys_provider[] = {
     {ROW("name", KEY_STR, KEYF_REQUIRED | KEYF_NAME), FIELD(P, name)},
     {ROW("type", KEY_WORD, KEYF_REQUIRED), FIELD(P, type),
-	.choices = choices_provider_type},
+     .choices = choices_provider_type},
     {ROW("host", KEY_STR, KEYF_REQUIRED | KEYF_HOST), FIELD(P, host)},
     {ROW("port", KEY_INT, 0), FIELD(P, port), .min = 1, .max = 65535},
     {ROW("tls", KEY_ENUM, 0), FIELD(P, tls), .choices = choices_tls},
@@ -73,21 +73,20 @@ static const struct config_key keys_provider[] = {
     {ROW("password", KEY_STR, KEYF_SECRET), FIELD(P, password)},
     {ROW("password_file", KEY_SECRET_FILE, 0), FIELD(P, password)},
     {ROW("priority", KEY_INT, 0), FIELD(P, priority), .min = -1000000,
-	.max = 1000000},
+     .max = 1000000},
     {ROW("weight", KEY_INT, 0), FIELD(P, weight), .min = 0, .max = 1000000},
     {ROW("enabled", KEY_BOOL, 0), FIELD(P, enabled)},
     {ROW("connect_timeout", KEY_DURATION, 0), FIELD(P, connect_timeout_ms),
-	.min = 1},
-    {ROW("greeting_timeout", KEY_DURATION, 0),
-	FIELD(P, greeting_timeout_ms), .min = 1},
+     .min = 1},
+    {ROW("greeting_timeout", KEY_DURATION, 0), FIELD(P, greeting_timeout_ms),
+     .min = 1},
     {ROW("command_timeout", KEY_DURATION, 0), FIELD(P, command_timeout_ms),
-	.min = 1},
-    {ROW("data_timeout", KEY_DURATION, 0), FIELD(P, data_timeout_ms),
-	.min = 1},
-    {ROW("max_connections", KEY_INT, 0), FIELD(P, max_connections),
-	.min = 1, .max = 10000},
+     .min = 1},
+    {ROW("data_timeout", KEY_DURATION, 0), FIELD(P, data_timeout_ms), .min = 1},
+    {ROW("max_connections", KEY_INT, 0), FIELD(P, max_connections), .min = 1,
+     .max = 10000},
     {ROW("max_msgs_per_conn", KEY_INT, 0), FIELD(P, max_msgs_per_conn),
-	.min = 1, .max = 1000000},
+     .min = 1, .max = 1000000},
     {.name = NULL},
 };
 #undef P
@@ -95,11 +94,12 @@ static const struct config_key keys_provider[] = {
 static void key_user_init(void *elem);
 static void key_user_fini(void *elem);
 static int key_user_check(struct config_ctx *x, const struct config_node *map,
-    const char *path, void *array, size_t i);
+                          const char *path, void *array, size_t i);
 static void key_provider_init(void *elem);
 static void key_provider_fini(void *elem);
 static int key_provider_check(struct config_ctx *x,
-    const struct config_node *map, const char *path, void *array, size_t i);
+                              const struct config_node *map, const char *path,
+                              void *array, size_t i);
 
 static const struct key_list list_users = {
     .elem_size = sizeof(struct config_user),
@@ -128,25 +128,24 @@ static const struct config_key keys_spool[] = {
     {ROW("dir", KEY_STR, 0), FIELD(C, spool_dir)},
     {ROW("min_free", KEY_SIZE, 0), FIELD(C, spool_min_free)},
     {ROW("max_messages", KEY_INT, 0), FIELD(C, spool_max_messages), .min = 1,
-	.max = INT64_MAX},
+     .max = INT64_MAX},
     {ROW("batch_max", KEY_INT, 0), FIELD(C, spool_batch_max), .min = 1,
-	.max = 100000},
+     .max = 100000},
     {.name = NULL},
 };
 
 static const struct config_key keys_limits[] = {
     {ROW("max_message_size", KEY_SIZE, 0), FIELD(C, max_message_size),
-	.min = 1},
+     .min = 1},
     {ROW("max_recipients", KEY_INT, 0), FIELD(C, max_recipients), .min = 1,
-	.max = 100000},
+     .max = 100000},
     {ROW("max_sessions", KEY_INT, 0), FIELD(C, max_sessions), .min = 1,
-	.max = 1000000},
+     .max = 1000000},
     {ROW("max_auth_failures", KEY_INT, 0), FIELD(C, max_auth_failures),
-	.min = 1, .max = 1000},
-    {ROW("idle_timeout", KEY_DURATION, 0), FIELD(C, idle_timeout_ms),
-	.min = 1},
+     .min = 1, .max = 1000},
+    {ROW("idle_timeout", KEY_DURATION, 0), FIELD(C, idle_timeout_ms), .min = 1},
     {ROW("command_timeout", KEY_DURATION, 0), FIELD(C, command_timeout_ms),
-	.min = 1},
+     .min = 1},
     {ROW("min_data_rate", KEY_RATE, 0), FIELD(C, min_data_rate)},
     {.name = NULL},
 };
@@ -165,25 +164,25 @@ static const struct config_key keys_tls[] = {
 static const struct config_key keys_submitters[] = {
     {ROW("networks", KEY_NETS, 0), FIELD(C, networks), COUNT(C, n_networks)},
     {ROW("users", KEY_LIST, 0), FIELD(C, users), COUNT(C, n_users),
-	.list = &list_users},
+     .list = &list_users},
     {.name = NULL},
 };
 
 static const struct config_key keys_retry[] = {
     {ROW("min_backoff", KEY_DURATION, 0), FIELD(C, retry_min_backoff_ms),
-	.min = 1},
+     .min = 1},
     {ROW("max_backoff", KEY_DURATION, 0), FIELD(C, retry_max_backoff_ms),
-	.min = 1},
+     .min = 1},
     {ROW("max_lifetime", KEY_DURATION, 0), FIELD(C, retry_max_lifetime_ms),
-	.min = 1},
+     .min = 1},
     {.name = NULL},
 };
 
 static const struct config_key keys_log[] = {
     {ROW("level", KEY_ENUM, 0), FIELD(C, log_level),
-	.choices = choices_log_level},
+     .choices = choices_log_level},
     {ROW("format", KEY_ENUM, 0), FIELD(C, log_format),
-	.choices = choices_log_format},
+     .choices = choices_log_format},
     {.name = NULL},
 };
 
@@ -195,13 +194,12 @@ static const struct config_key keys_root[] = {
     {ROW("tls", KEY_SECTION, 0), .sub = keys_tls},
     {ROW("submitters", KEY_SECTION, 0), .sub = keys_submitters},
     {ROW("providers", KEY_LIST, 0), FIELD(C, providers), COUNT(C, n_providers),
-	.list = &list_providers},
+     .list = &list_providers},
     {ROW("retry", KEY_SECTION, 0), .sub = keys_retry},
     {ROW("log", KEY_SECTION, 0), .sub = keys_log},
     {.name = NULL},
 };
 #undef C
-
 
 /* --- rules that span keys --------------------------------------------- */
 
@@ -209,7 +207,7 @@ static const struct config_key keys_root[] = {
  * password and password_file in map; password needs username if asked. */
 static int
 keys_secret_check(struct config_ctx *x, const struct config_node *map,
-    const char *path, bool required)
+                  const char *path, bool required)
 {
 	const struct config_pair *pw = config_tree_get(map, "password");
 	const struct config_pair *pf = config_tree_get(map, "password_file");
@@ -217,12 +215,14 @@ keys_secret_check(struct config_ctx *x, const struct config_node *map,
 
 	if (pw != NULL && pf != NULL) {
 		config_path_key(kpath, sizeof(kpath), path, "password_file");
-		return config_error(x, pf->line, kpath,
+		return config_error(
+		    x, pf->line, kpath,
 		    "expected only one of password and password_file");
 	}
 	if (required && pw == NULL && pf == NULL) {
 		config_path_key(kpath, sizeof(kpath), path, "password");
-		return config_error(x, map->line, kpath,
+		return config_error(
+		    x, map->line, kpath,
 		    "missing; expected password or password_file");
 	}
 	return 0;
@@ -231,7 +231,7 @@ keys_secret_check(struct config_ctx *x, const struct config_node *map,
 /* keys_name_unique - refuse a name already used by an earlier element. */
 static int
 keys_name_unique(struct config_ctx *x, const struct config_node *map,
-    const char *path, const char *name, bool seen)
+                 const char *path, const char *name, bool seen)
 {
 	const struct config_pair *p = config_tree_get(map, "name");
 	char kpath[CONFIG_PATH_SIZE], q[96];
@@ -241,15 +241,17 @@ keys_name_unique(struct config_ctx *x, const struct config_node *map,
 	config_path_key(kpath, sizeof(kpath), path, "name");
 	config_text_quote(name, q, sizeof(q));
 	return config_error(x, p ? p->line : map->line, kpath,
-	    "expected a unique name; got %s a second time", q);
+	                    "expected a unique name; got %s a second time", q);
 }
 
+/* key_user_init - a user starts empty (every key is given or required). */
 static void
 key_user_init(void *elem)
 {
 	memset(elem, 0, sizeof(struct config_user));
 }
 
+/* key_user_fini - release one user. */
 static void
 key_user_fini(void *elem)
 {
@@ -259,7 +261,7 @@ key_user_fini(void *elem)
 /* key_user_check - one password source, some domains, a unique name. */
 static int
 key_user_check(struct config_ctx *x, const struct config_node *map,
-    const char *path, void *array, size_t i)
+               const char *path, void *array, size_t i)
 {
 	struct config_user *users = array, *u = &users[i];
 	const struct config_pair *p;
@@ -271,7 +273,8 @@ key_user_check(struct config_ctx *x, const struct config_node *map,
 	if (u->n_from_domains == 0) {
 		p = config_tree_get(map, "from_domains");
 		config_path_key(kpath, sizeof(kpath), path, "from_domains");
-		return config_error(x, p ? p->line : map->line, kpath,
+		return config_error(
+		    x, p ? p->line : map->line, kpath,
 		    "expected at least one domain (\"*\" allows any); "
 		    "got an empty list");
 	}
@@ -281,12 +284,14 @@ key_user_check(struct config_ctx *x, const struct config_node *map,
 	return 0;
 }
 
+/* key_provider_init - a provider starts from the provider defaults. */
 static void
 key_provider_init(void *elem)
 {
 	config_provider_init(elem);
 }
 
+/* key_provider_fini - release one provider. */
 static void
 key_provider_fini(void *elem)
 {
@@ -296,7 +301,7 @@ key_provider_fini(void *elem)
 /* key_provider_check - credentials in pairs, unique name, TLS default. */
 static int
 key_provider_check(struct config_ctx *x, const struct config_node *map,
-    const char *path, void *array, size_t i)
+                   const char *path, void *array, size_t i)
 {
 	struct config_provider *providers = array, *p = &providers[i];
 	const struct config_pair *user = config_tree_get(map, "username");
@@ -310,7 +315,7 @@ key_provider_check(struct config_ctx *x, const struct config_node *map,
 	if (user == NULL && (pw != NULL || pf != NULL)) {
 		config_path_key(kpath, sizeof(kpath), path, "username");
 		return config_error(x, (pw ? pw : pf)->line, kpath,
-		    "missing; a password needs a username");
+		                    "missing; a password needs a username");
 	}
 	for (j = 0; j < i; j++)
 		if (strcmp(providers[j].name, p->name) == 0)
@@ -329,15 +334,15 @@ keys_duration_text(uint64_t ms, char *out, size_t n)
 	static const struct {
 		const char *unit;
 		uint64_t ms;
-	} units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000},
-	    {"s", 1000}};
+	} units[] = {
+	    {"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}};
 	size_t i;
 
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (ms % units[i].ms == 0) {
 			snprintf(out, n, "%llu%s",
-			    (unsigned long long)(ms / units[i].ms),
-			    units[i].unit);
+			         (unsigned long long)(ms / units[i].ms),
+			         units[i].unit);
 			return;
 		}
 	}
@@ -347,7 +352,7 @@ keys_duration_text(uint64_t ms, char *out, size_t n)
 /* keys_tls_check - tls.cert and tls.key come together. */
 static int
 keys_tls_check(struct config_ctx *x, const struct config_node *root,
-    const struct config *c)
+               const struct config *c)
 {
 	const struct config_pair *tls = config_tree_get(root, "tls");
 	const struct config_pair *p;
@@ -356,18 +361,19 @@ keys_tls_check(struct config_ctx *x, const struct config_node *root,
 		return 0;
 	if (c->tls_cert != NULL) {
 		p = tls ? config_tree_get(tls->value, "cert") : NULL;
-		return config_error(x, p ? p->line : 1, "tls.key",
+		return config_error(
+		    x, p ? p->line : 1, "tls.key",
 		    "missing; tls.cert and tls.key go together");
 	}
 	p = tls ? config_tree_get(tls->value, "key") : NULL;
 	return config_error(x, p ? p->line : 1, "tls.cert",
-	    "missing; tls.cert and tls.key go together");
+	                    "missing; tls.cert and tls.key go together");
 }
 
 /* keys_retry_check - min_backoff <= max_backoff. */
 static int
 keys_retry_check(struct config_ctx *x, const struct config_node *root,
-    const struct config *c)
+                 const struct config *c)
 {
 	const struct config_pair *retry = config_tree_get(root, "retry");
 	const struct config_pair *lo = NULL, *hi = NULL;
@@ -382,19 +388,21 @@ keys_retry_check(struct config_ctx *x, const struct config_node *root,
 	if (lo != NULL) {
 		keys_duration_text(c->retry_max_backoff_ms, want, sizeof(want));
 		config_text_quote(lo->value->str, got, sizeof(got));
-		return config_error(x, lo->line, "retry.min_backoff",
+		return config_error(
+		    x, lo->line, "retry.min_backoff",
 		    "expected at most retry.max_backoff (%s); got %s", want,
 		    got);
 	}
 	keys_duration_text(c->retry_min_backoff_ms, want, sizeof(want));
 	config_text_quote(hi ? hi->value->str : "", got, sizeof(got));
 	return config_error(x, hi ? hi->line : 1, "retry.max_backoff",
-	    "expected at least retry.min_backoff (%s); got %s", want, got);
+	                    "expected at least retry.min_backoff (%s); got %s",
+	                    want, got);
 }
 
 int
 config_keys_apply(struct config_ctx *x, const struct config_node *root,
-    struct config *c)
+                  struct config *c)
 {
 	if (config_walk_map(x, root, "", keys_root, c) < 0)
 		return -1;

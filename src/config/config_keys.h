@@ -27,33 +27,33 @@
 /* One load: where messages go and where relative files are found. */
 struct config_ctx {
 	const char *name; /* the config's name in messages */
-	char *dir;	  /* its directory, or NULL for the working directory */
+	char *dir;        /* its directory, or NULL for the working directory */
 	char *err;
 	size_t errlen;
 };
 
 enum key_type {
-	KEY_SECTION,	 /* a nested map; same struct */
-	KEY_STR,	 /* non-empty string */
-	KEY_WORD,	 /* string from choices, stored as a string */
-	KEY_ENUM,	 /* string from choices, stored as its int value */
-	KEY_INT,	 /* integer in min..max, stored by field size */
-	KEY_BOOL,	 /* true/false (yes/no, on/off) */
-	KEY_SIZE,	 /* "25MB" -> bytes */
-	KEY_RATE,	 /* "1KB" or "1KB/s" -> bytes per second */
-	KEY_DURATION,	 /* "30s" -> milliseconds */
-	KEY_ADDRS,	 /* "host:port" or a list of them */
-	KEY_NETS,	 /* list of CIDR networks */
-	KEY_DOMAINS,	 /* list of domains, lower-cased, "*" = any */
-	KEY_FILE,	 /* readable file, stored resolved */
+	KEY_SECTION,     /* a nested map; same struct */
+	KEY_STR,         /* non-empty string */
+	KEY_WORD,        /* string from choices, stored as a string */
+	KEY_ENUM,        /* string from choices, stored as its int value */
+	KEY_INT,         /* integer in min..max, stored by field size */
+	KEY_BOOL,        /* true/false (yes/no, on/off) */
+	KEY_SIZE,        /* "25MB" -> bytes */
+	KEY_RATE,        /* "1KB" or "1KB/s" -> bytes per second */
+	KEY_DURATION,    /* "30s" -> milliseconds */
+	KEY_ADDRS,       /* "host:port" or a list of them */
+	KEY_NETS,        /* list of CIDR networks */
+	KEY_DOMAINS,     /* list of domains, lower-cased, "*" = any */
+	KEY_FILE,        /* readable file, stored resolved */
 	KEY_SECRET_FILE, /* file whose one line is stored (a password) */
-	KEY_LIST,	 /* list of maps, see struct key_list */
+	KEY_LIST,        /* list of maps, see struct key_list */
 };
 
 #define KEYF_REQUIRED 0x1 /* must be present */
-#define KEYF_SECRET 0x2	  /* value never shown in messages */
-#define KEYF_NAME 0x4	  /* [a-z0-9_-], 1..64 characters */
-#define KEYF_HOST 0x8	  /* host name or IP literal */
+#define KEYF_SECRET 0x2   /* value never shown in messages */
+#define KEYF_NAME 0x4     /* [a-z0-9_-], 1..64 characters */
+#define KEYF_HOST 0x8     /* host name or IP literal */
 
 struct key_choice {
 	const char *name;
@@ -69,20 +69,20 @@ struct key_list {
 	void (*fini)(void *elem);
 	/* check - rules spanning keys of element i (and earlier ones). */
 	int (*check)(struct config_ctx *x, const struct config_node *map,
-	    const char *path, void *array, size_t i);
+	             const char *path, void *array, size_t i);
 };
 
 struct config_key {
 	const char *name;
 	enum key_type type;
 	unsigned flags;
-	size_t off;	  /* the field, in the struct the table describes */
-	size_t size;	  /* sizeof the field */
+	size_t off;       /* the field, in the struct the table describes */
+	size_t size;      /* sizeof the field */
 	size_t count_off; /* lists: the size_t count beside the array */
 	int64_t min, max; /* KEY_INT range; KEY_SIZE/DURATION minimum */
 	const struct key_choice *choices; /* KEY_WORD, KEY_ENUM */
-	const struct config_key *sub;	  /* KEY_SECTION */
-	const struct key_list *list;	  /* KEY_LIST */
+	const struct config_key *sub;     /* KEY_SECTION */
+	const struct key_list *list;      /* KEY_LIST */
 };
 
 #define FIELD(st, f) .off = offsetof(st, f), .size = sizeof(((st *)0)->f)
@@ -91,18 +91,19 @@ struct config_key {
 
 /* config_walk_map - apply map to base through table keys. 0 or -1 + err. */
 int config_walk_map(struct config_ctx *x, const struct config_node *map,
-    const char *path, const struct config_key *keys, void *base);
+                    const char *path, const struct config_key *keys,
+                    void *base);
 
 /* config_keys_apply - walk root against the tables into c. 0 or -1 + err. */
 int config_keys_apply(struct config_ctx *x, const struct config_node *root,
-    struct config *c);
+                      struct config *c);
 
 /* config_error - write "name:line: path: message" to x->err; returns -1. */
 int config_error(struct config_ctx *x, int line, const char *path,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* config_expect - "expected what; got <v>" (v not shown if secret). -1. */
 int config_expect(struct config_ctx *x, const struct config_node *v,
-    const char *path, bool secret, const char *what);
+                  const char *path, bool secret, const char *what);
 /* config_text_quote - s as a short, escaped, one-line "quoted" string. */
 void config_text_quote(const char *s, char *out, size_t n);
 /* config_path_key - out = parent.key (key escaped if it needs to be). */
@@ -114,10 +115,10 @@ void config_path_index(char *out, size_t n, const char *parent, size_t i);
 char *config_file_resolve(const struct config_ctx *x, const char *file);
 /* config_file_check - v names a readable file: *out = its resolved path. */
 int config_file_check(struct config_ctx *x, const struct config_node *v,
-    const char *path, char **out);
+                      const char *path, char **out);
 /* config_secret_read - *out = the one line in the file v names. */
 int config_secret_read(struct config_ctx *x, const struct config_node *v,
-    const char *path, char **out);
+                       const char *path, char **out);
 
 /* config_addrs_free - free n addresses and the array. */
 void config_addrs_free(struct config_addr *a, size_t n);

@@ -58,11 +58,20 @@ int
 config_parse_size(const char *s, uint64_t *out)
 {
 	static const struct parse_unit units[] = {
-	    {"", 1}, {"b", 1},
-	    {"k", 1ULL << 10}, {"kb", 1ULL << 10}, {"kib", 1ULL << 10},
-	    {"m", 1ULL << 20}, {"mb", 1ULL << 20}, {"mib", 1ULL << 20},
-	    {"g", 1ULL << 30}, {"gb", 1ULL << 30}, {"gib", 1ULL << 30},
-	    {"t", 1ULL << 40}, {"tb", 1ULL << 40}, {"tib", 1ULL << 40},
+	    {"", 1},
+	    {"b", 1},
+	    {"k", 1ULL << 10},
+	    {"kb", 1ULL << 10},
+	    {"kib", 1ULL << 10},
+	    {"m", 1ULL << 20},
+	    {"mb", 1ULL << 20},
+	    {"mib", 1ULL << 20},
+	    {"g", 1ULL << 30},
+	    {"gb", 1ULL << 30},
+	    {"gib", 1ULL << 30},
+	    {"t", 1ULL << 40},
+	    {"tb", 1ULL << 40},
+	    {"tib", 1ULL << 40},
 	};
 	const char *p = s;
 	uint64_t v;
@@ -94,7 +103,7 @@ config_parse_duration(const char *s, uint64_t *out)
 {
 	/* Case matters: "m" is minutes, and "M" would only confuse. */
 	static const struct parse_unit units[] = {
-	    {"ms", 1}, {"s", 1000}, {"m", 60 * 1000},
+	    {"ms", 1},          {"s", 1000},         {"m", 60 * 1000},
 	    {"h", 3600 * 1000}, {"d", 86400 * 1000}, {"w", 7 * 86400 * 1000},
 	};
 	const char *p = s;
@@ -160,8 +169,8 @@ parse_host_ok(const char *h, size_t len)
 	for (i = 0; i < len; i++) {
 		char c = h[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			(c >= '0' && c <= '9') || c == '.' || c == '-' ||
-			c == '_'))
+		      (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+		      c == '_'))
 			return false;
 	}
 	return true;

@@ -71,7 +71,7 @@ tree_next(struct tree_ctx *t, yaml_event_t *ev)
 	} else if (p->context != NULL) {
 		line = (int)p->problem_mark.line + 1;
 		tree_error(t, line, "YAML syntax error: %s (%s at line %d)",
-		    problem, p->context, (int)p->context_mark.line + 1);
+		           problem, p->context, (int)p->context_mark.line + 1);
 	} else {
 		line = (int)p->problem_mark.line + 1;
 		tree_error(t, line, "YAML syntax error: %s", problem);
@@ -104,14 +104,14 @@ tree_scalar_check(struct tree_ctx *t, const yaml_event_t *ev)
 {
 	if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length)) {
 		tree_error(t, (int)ev->start_mark.line + 1,
-		    "NUL byte in a scalar");
+		           "NUL byte in a scalar");
 		return -1;
 	}
 	return 0;
 }
 
 static struct config_node *tree_node_parse(struct tree_ctx *t,
-    const yaml_event_t *ev, int depth);
+                                           const yaml_event_t *ev, int depth);
 
 /* tree_seq_parse - read items until SEQUENCE-END into n. */
 static int
@@ -134,7 +134,8 @@ tree_seq_parse(struct tree_ctx *t, struct config_node *n, int depth)
 			return -1;
 		if (n->n_items == cap) {
 			cap = cap ? cap * 2 : 4;
-			n->items = xreallocarray(n->items, cap, sizeof(*n->items));
+			n->items =
+			    xreallocarray(n->items, cap, sizeof(*n->items));
 		}
 		n->items[n->n_items++] = item;
 	}
@@ -157,13 +158,13 @@ tree_map_parse(struct tree_ctx *t, struct config_node *n, int depth)
 		}
 		if (ev.type == YAML_ALIAS_EVENT) {
 			tree_error(t, (int)ev.start_mark.line + 1,
-			    "YAML aliases are not supported");
+			           "YAML aliases are not supported");
 			yaml_event_delete(&ev);
 			return -1;
 		}
 		if (ev.type != YAML_SCALAR_EVENT) {
 			tree_error(t, (int)ev.start_mark.line + 1,
-			    "map keys must be plain strings");
+			           "map keys must be plain strings");
 			yaml_event_delete(&ev);
 			return -1;
 		}
@@ -173,7 +174,8 @@ tree_map_parse(struct tree_ctx *t, struct config_node *n, int depth)
 		}
 		if (n->n_pairs == cap) {
 			cap = cap ? cap * 2 : 8;
-			n->pairs = xreallocarray(n->pairs, cap, sizeof(*n->pairs));
+			n->pairs =
+			    xreallocarray(n->pairs, cap, sizeof(*n->pairs));
 		}
 		pair = &n->pairs[n->n_pairs++];
 		pair->key = xstrdup((const char *)ev.data.scalar.value);
@@ -202,7 +204,7 @@ tree_node_parse(struct tree_ctx *t, const yaml_event_t *ev, int depth)
 
 	if (depth > CONFIG_TREE_MAX_DEPTH) {
 		tree_error(t, line, "nesting deeper than %d levels",
-		    CONFIG_TREE_MAX_DEPTH);
+		           CONFIG_TREE_MAX_DEPTH);
 		return NULL;
 	}
 	switch (ev->type) {
@@ -216,7 +218,7 @@ tree_node_parse(struct tree_ctx *t, const yaml_event_t *ev, int depth)
 		} else {
 			n->kind = CONFIG_NODE_SCALAR;
 			n->str = xmemdup(ev->data.scalar.value,
-			    ev->data.scalar.length);
+			                 ev->data.scalar.length);
 			n->len = ev->data.scalar.length;
 		}
 		return n;
@@ -248,10 +250,13 @@ fail:
 
 struct config_node *
 config_tree_parse(const char *text, size_t len, const char *name, char *err,
-    size_t errlen)
+                  size_t errlen)
 {
-	struct tree_ctx t = {.name = name, .text = text, .len = len,
-	    .err = err, .errlen = errlen};
+	struct tree_ctx t = {.name = name,
+	                     .text = text,
+	                     .len = len,
+	                     .err = err,
+	                     .errlen = errlen};
 	struct config_node *root = NULL;
 	yaml_event_t ev;
 	bool done = false;
@@ -261,7 +266,7 @@ config_tree_parse(const char *text, size_t len, const char *name, char *err,
 		return NULL;
 	}
 	yaml_parser_set_input_string(&t.parser, (const unsigned char *)text,
-	    len);
+	                             len);
 	/* STREAM-START, then at most one document, then STREAM-END. */
 	while (!done) {
 		if (tree_next(&t, &ev) < 0)
@@ -276,7 +281,7 @@ config_tree_parse(const char *text, size_t len, const char *name, char *err,
 		case YAML_DOCUMENT_START_EVENT:
 			if (root != NULL) {
 				tree_error(&t, (int)ev.start_mark.line + 1,
-				    "only one YAML document is allowed");
+				           "only one YAML document is allowed");
 				yaml_event_delete(&ev);
 				goto fail;
 			}
@@ -291,7 +296,7 @@ config_tree_parse(const char *text, size_t len, const char *name, char *err,
 			break;
 		default:
 			tree_error(&t, (int)ev.start_mark.line + 1,
-			    "unexpected YAML event");
+			           "unexpected YAML event");
 			yaml_event_delete(&ev);
 			goto fail;
 		}

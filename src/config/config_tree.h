@@ -50,13 +50,14 @@ struct config_node {
  * config_tree_free.
  */
 struct config_node *config_tree_parse(const char *text, size_t len,
-    const char *name, char *err, size_t errlen);
+                                      const char *name, char *err,
+                                      size_t errlen);
 
 /* config_tree_free - release n and all it holds. NULL is a no-op. */
 void config_tree_free(struct config_node *n);
 
 /* config_tree_get - the pair for key in map n, or NULL (first match). */
 const struct config_pair *config_tree_get(const struct config_node *n,
-    const char *key);
+                                          const char *key);
 
 #endif

@@ -45,8 +45,9 @@ key_what(const struct config_key *k, char *out, size_t n)
 		return;
 	case KEY_STR:
 		if (k->flags & KEYF_NAME)
-			snprintf(out, n, "a name of a-z, 0-9, _ and - "
-					 "(at most 64 characters)");
+			snprintf(out, n,
+			         "a name of a-z, 0-9, _ and - "
+			         "(at most 64 characters)");
 		else if (k->flags & KEYF_HOST)
 			snprintf(out, n, "a host name or IP address");
 		else
@@ -57,27 +58,27 @@ key_what(const struct config_key *k, char *out, size_t n)
 		buf_init(&b);
 		for (c = k->choices; c->name != NULL; c++)
 			buf_printf(&b, "%s%s", c == k->choices ? "" : ", ",
-			    c->name);
+			           c->name);
 		snprintf(out, n, "one of %s", buf_cstr(&b));
 		buf_fini(&b);
 		return;
 	case KEY_INT:
 		snprintf(out, n, "an integer in %lld..%lld", (long long)k->min,
-		    (long long)k->max);
+		         (long long)k->max);
 		return;
 	case KEY_BOOL:
 		snprintf(out, n, "true or false");
 		return;
 	case KEY_SIZE:
 		snprintf(out, n, "a size%s like \"25MB\" (B, KB, MB, GB)",
-		    k->min > 0 ? " > 0" : "");
+		         k->min > 0 ? " > 0" : "");
 		return;
 	case KEY_RATE:
 		snprintf(out, n, "a rate like \"1KB\" (bytes per second)");
 		return;
 	case KEY_DURATION:
 		snprintf(out, n, "a duration%s like \"30s\" (ms, s, m, h, d)",
-		    k->min > 0 ? " > 0" : "");
+		         k->min > 0 ? " > 0" : "");
 		return;
 	case KEY_ADDRS:
 		snprintf(out, n, "\"host:port\" or a list of them");
@@ -177,7 +178,7 @@ static bool
 key_host_ok(const char *s)
 {
 	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
-				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_";
+	                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_";
 	unsigned char a6[16];
 	size_t n = strlen(s);
 
@@ -204,7 +205,7 @@ key_domain_ok(const char *s)
 				return false;
 			label = 0;
 		} else if ((*s >= 'a' && *s <= 'z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-') {
+		           (*s >= '0' && *s <= '9') || *s == '-') {
 			if (++label > 63)
 				return false;
 		} else {
@@ -227,7 +228,7 @@ key_string_replace(char **slot, char *s, bool secret)
 /* key_scalar_apply - store a scalar value v of key k into base. */
 static int
 key_scalar_apply(struct config_ctx *x, const struct config_key *k,
-    const struct config_node *v, const char *path, void *base)
+                 const struct config_node *v, const char *path, void *base)
 {
 	void *field = (char *)base + k->off;
 	bool secret = (k->flags & KEYF_SECRET) != 0;
@@ -307,7 +308,7 @@ key_scalar_apply(struct config_ctx *x, const struct config_key *k,
 /* key_addrs_apply - "host:port" or a list of them; replaces the list. */
 static int
 key_addrs_apply(struct config_ctx *x, const struct config_key *k,
-    const struct config_node *v, const char *path, void *base)
+                const struct config_node *v, const char *path, void *base)
 {
 	static const char what[] =
 	    "\"host:port\" (port 1..65535, IPv6 in [brackets])";
@@ -345,7 +346,7 @@ key_addrs_apply(struct config_ctx *x, const struct config_key *k,
 /* key_nets_apply - a list of networks; [] is allowed (nobody). */
 static int
 key_nets_apply(struct config_ctx *x, const struct config_key *k,
-    const struct config_node *v, const char *path, void *base)
+               const struct config_node *v, const char *path, void *base)
 {
 	static const char what[] =
 	    "a network like \"10.0.0.0/8\" or \"::1/128\" (no host bits set)";
@@ -389,7 +390,7 @@ key_domains_free(char **d, size_t n)
 /* key_domains_apply - a list of sender domains, lower-cased. */
 static int
 key_domains_apply(struct config_ctx *x, const struct config_key *k,
-    const struct config_node *v, const char *path, void *base)
+                  const struct config_node *v, const char *path, void *base)
 {
 	static const char what[] = "a domain like \"example.com\", or \"*\"";
 	char ***slot = (void *)((char *)base + k->off);
@@ -428,7 +429,7 @@ key_domains_apply(struct config_ctx *x, const struct config_key *k,
 /* key_list_apply - a list of maps (users, providers); replaces the list. */
 static int
 key_list_apply(struct config_ctx *x, const struct config_key *k,
-    const struct config_node *v, const char *path, void *base)
+               const struct config_node *v, const char *path, void *base)
 {
 	const struct key_list *l = k->list;
 	char **slot = (void *)((char *)base + k->off);
@@ -455,9 +456,9 @@ key_list_apply(struct config_ctx *x, const struct config_key *k,
 		config_path_index(ipath, sizeof(ipath), path, i);
 		if (v->items[i]->kind != CONFIG_NODE_MAP)
 			return config_expect(x, v->items[i], ipath, false,
-			    "a map");
+			                     "a map");
 		if (config_walk_map(x, v->items[i], ipath, l->keys,
-			arr + i * l->elem_size) < 0)
+		                    arr + i * l->elem_size) < 0)
 			return -1;
 		if (l->check(x, v->items[i], ipath, arr, i) < 0)
 			return -1;
@@ -468,7 +469,7 @@ key_list_apply(struct config_ctx *x, const struct config_key *k,
 /* key_apply - store the value v of key k into base. */
 static int
 key_apply(struct config_ctx *x, const struct config_key *k,
-    const struct config_node *v, const char *path, void *base)
+          const struct config_node *v, const char *path, void *base)
 {
 	switch (k->type) {
 	case KEY_SECTION:
@@ -501,7 +502,7 @@ key_find(const struct config_key *keys, const char *name)
 
 int
 config_walk_map(struct config_ctx *x, const struct config_node *map,
-    const char *path, const struct config_key *keys, void *base)
+                const char *path, const struct config_key *keys, void *base)
 {
 	char kpath[CONFIG_PATH_SIZE];
 	const struct config_key *k;
@@ -519,17 +520,18 @@ config_walk_map(struct config_ctx *x, const struct config_node *map,
 			buf_init(&names);
 			for (k = keys; k->name != NULL; k++)
 				buf_printf(&names, "%s%s",
-				    k == keys ? "" : ", ", k->name);
+				           k == keys ? "" : ", ", k->name);
 			rc = config_error(x, pair->line, kpath,
-			    "unknown key; expected one of %s",
-			    buf_cstr(&names));
+			                  "unknown key; expected one of %s",
+			                  buf_cstr(&names));
 			buf_fini(&names);
 			return rc;
 		}
 		/* Earlier keys are all known, so this scan stays short. */
 		for (j = 0; j < i; j++)
 			if (strcmp(map->pairs[j].key, pair->key) == 0)
-				return config_error(x, pair->line, kpath,
+				return config_error(
+				    x, pair->line, kpath,
 				    "duplicate key (first at line %d)",
 				    map->pairs[j].line);
 		if (key_apply(x, k, pair->value, kpath, base) < 0)
@@ -541,7 +543,7 @@ config_walk_map(struct config_ctx *x, const struct config_node *map,
 			continue;
 		config_path_key(kpath, sizeof(kpath), path, k->name);
 		return config_error(x, map->line, kpath,
-		    "missing; this key is required");
+		                    "missing; this key is required");
 	}
 	return 0;
 }

@@ -51,8 +51,9 @@ tmp_setup(void **state)
 static int
 tmp_teardown(void **state)
 {
-	static const char *const names[] = {"swerve.yaml", "server.pem",
-	    "server.key", "app2.secret", "empty.secret", "relay.secret"};
+	static const char *const names[] = {"swerve.yaml",  "server.pem",
+	                                    "server.key",   "app2.secret",
+	                                    "empty.secret", "relay.secret"};
 	char path[256];
 	size_t i;
 
@@ -69,7 +70,7 @@ static struct config *
 load(const char *yaml, char *err)
 {
 	return config_load_buf(yaml, strlen(yaml), "swerve.yaml", err,
-	    CONFIG_ERR_SIZE);
+	                       CONFIG_ERR_SIZE);
 }
 
 /* expect_error - yaml must fail with exactly the message want. */
@@ -257,7 +258,7 @@ static void
 empty_file_keeps_every_default(void **state)
 {
 	static const char *const texts[] = {"", "# only a comment\n", "---\n",
-	    "~\n", "tls:\nlisten:\n"};
+	                                    "~\n", "tls:\nlisten:\n"};
 	char err[CONFIG_ERR_SIZE];
 	struct config *c;
 	size_t i;
@@ -279,12 +280,12 @@ file_overrides_only_the_keys_it_names(void **state)
 {
 	char err[CONFIG_ERR_SIZE];
 	struct config *c = load("limits:\n  max_recipients: 7\n"
-				"  idle_timeout: 90s\n"
-				"  min_data_rate: 2KB/s\n"
-				"spool:\n  max_messages: 5000\n"
-				"smtp: {hostname: mx.example.net}\n"
-				"log: {level: debug, format: json}\n",
-	    err);
+	                        "  idle_timeout: 90s\n"
+	                        "  min_data_rate: 2KB/s\n"
+	                        "spool:\n  max_messages: 5000\n"
+	                        "smtp: {hostname: mx.example.net}\n"
+	                        "log: {level: debug, format: json}\n",
+	                        err);
 
 	if (c == NULL)
 		fail_msg("%s", err);
@@ -308,9 +309,9 @@ listen_takes_a_string_or_a_list(void **state)
 {
 	char err[CONFIG_ERR_SIZE];
 	struct config *c = load("listen:\n"
-				"  smtp: [\"0.0.0.0:25\", \"[::1]:2525\"]\n"
-				"  http: localhost:8080\n",
-	    err);
+	                        "  smtp: [\"0.0.0.0:25\", \"[::1]:2525\"]\n"
+	                        "  http: localhost:8080\n",
+	                        err);
 
 	if (c == NULL)
 		fail_msg("%s", err);
@@ -323,10 +324,12 @@ listen_takes_a_string_or_a_list(void **state)
 	assert_string_equal(c->listen_http[0].host, "localhost");
 	config_free(c);
 
-	expect_error("listen:\n  smtp: [\"0.0.0.0:25\", \"::1:25\"]\n",
+	expect_error(
+	    "listen:\n  smtp: [\"0.0.0.0:25\", \"::1:25\"]\n",
 	    "swerve.yaml:2: listen.smtp[1]: expected \"host:port\" (port "
 	    "1..65535, IPv6 in [brackets]); got \"::1:25\"");
-	expect_error("listen: {http: {a: 1}}\n",
+	expect_error(
+	    "listen: {http: {a: 1}}\n",
 	    "swerve.yaml:1: listen.http: expected \"host:port\" or a list of "
 	    "them; got a map");
 }
@@ -341,12 +344,14 @@ networks_empty_list_means_nobody(void **state)
 		fail_msg("%s", err);
 	assert_int_equal(c->n_networks, 0);
 	config_free(c);
-	expect_error("submitters:\n  networks:\n    - 10.0.0.0/8\n"
-		     "    - 10.0.0.1/8\n",
+	expect_error(
+	    "submitters:\n  networks:\n    - 10.0.0.0/8\n"
+	    "    - 10.0.0.1/8\n",
 	    "swerve.yaml:4: submitters.networks[1]: expected a network like "
 	    "\"10.0.0.0/8\" or \"::1/128\" (no host bits set); got "
 	    "\"10.0.0.1/8\"");
-	expect_error("submitters: {networks: 10.0.0.0/8}\n",
+	expect_error(
+	    "submitters: {networks: 10.0.0.0/8}\n",
 	    "swerve.yaml:1: submitters.networks: expected a list of networks "
 	    "like \"10.0.0.0/8\"; got \"10.0.0.0/8\"");
 }
@@ -356,14 +361,17 @@ networks_empty_list_means_nobody(void **state)
 static void
 unknown_key_is_an_error_with_its_line(void **state)
 {
-	expect_error("spool:\n  dir: x\n  dirr: y\n",
+	expect_error(
+	    "spool:\n  dir: x\n  dirr: y\n",
 	    "swerve.yaml:3: spool.dirr: unknown key; expected one of dir, "
 	    "min_free, max_messages, batch_max");
-	expect_error("# hello\nlimit:\n  max_recipients: 3\n",
+	expect_error(
+	    "# hello\nlimit:\n  max_recipients: 3\n",
 	    "swerve.yaml:2: limit: unknown key; expected one of listen, spool, "
 	    "limits, smtp, tls, submitters, providers, retry, log");
-	expect_error("providers:\n  - name: a\n    type: smtp\n    host: h\n"
-		     "    colour: red\n",
+	expect_error(
+	    "providers:\n  - name: a\n    type: smtp\n    host: h\n"
+	    "    colour: red\n",
 	    "swerve.yaml:5: providers[0].colour: unknown key; expected one of "
 	    "name, type, host, port, tls, tls_verify, username, password, "
 	    "password_file, priority, weight, enabled, connect_timeout, "
@@ -375,9 +383,11 @@ static void
 duplicate_key_is_an_error(void **state)
 {
 	expect_error("limits:\n  max_recipients: 1\n  max_recipients: 2\n",
-	    "swerve.yaml:3: limits.max_recipients: duplicate key (first at line "
-	    "2)");
-	expect_error("log: {level: info}\nspool: {dir: x}\nlog: {level: warn}\n",
+	             "swerve.yaml:3: limits.max_recipients: duplicate key "
+	             "(first at line "
+	             "2)");
+	expect_error(
+	    "log: {level: info}\nspool: {dir: x}\nlog: {level: warn}\n",
 	    "swerve.yaml:3: log: duplicate key (first at line 1)");
 }
 
@@ -385,17 +395,22 @@ static void
 wrong_type_is_an_error(void **state)
 {
 	expect_error("spool: [a, b]\n",
-	    "swerve.yaml:1: spool: expected a map; got a list");
-	expect_error("spool:\n  dir: {a: b}\n",
+	             "swerve.yaml:1: spool: expected a map; got a list");
+	expect_error(
+	    "spool:\n  dir: {a: b}\n",
 	    "swerve.yaml:2: spool.dir: expected a non-empty string; got a map");
-	expect_error("spool:\n  dir:\n",
+	expect_error(
+	    "spool:\n  dir:\n",
 	    "swerve.yaml:2: spool.dir: expected a non-empty string; got null");
-	expect_error("providers: {name: a}\n",
+	expect_error(
+	    "providers: {name: a}\n",
 	    "swerve.yaml:1: providers: expected a list of maps; got a map");
-	expect_error("providers:\n  - primary\n",
+	expect_error(
+	    "providers:\n  - primary\n",
 	    "swerve.yaml:2: providers[0]: expected a map; got \"primary\"");
 	expect_error("- a\n- b\n", "swerve.yaml:1: expected a map; got a list");
-	expect_error("limits: {max_recipients: [1]}\n",
+	expect_error(
+	    "limits: {max_recipients: [1]}\n",
 	    "swerve.yaml:1: limits.max_recipients: expected an integer in "
 	    "1..100000; got a list");
 }
@@ -404,53 +419,67 @@ static void
 bad_values_name_what_was_expected(void **state)
 {
 	/* The issue's own example, on line 14. */
-	expect_error("# 1\n# 2\n# 3\n# 4\n# 5\n# 6\n# 7\n# 8\n"
-		     "providers:\n"
-		     "  - name: primary\n    type: smtp\n    host: h\n"
-		     "  - {name: backup, type: smtp, host: h,\n"
-		     "     tls: sttls}\n",
+	expect_error(
+	    "# 1\n# 2\n# 3\n# 4\n# 5\n# 6\n# 7\n# 8\n"
+	    "providers:\n"
+	    "  - name: primary\n    type: smtp\n    host: h\n"
+	    "  - {name: backup, type: smtp, host: h,\n"
+	    "     tls: sttls}\n",
 	    "swerve.yaml:14: providers[1].tls: expected one of none, starttls, "
 	    "tls; got \"sttls\"");
-	expect_error("providers:\n  - {name: a, type: ses, host: h}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: ses, host: h}\n",
 	    "swerve.yaml:2: providers[0].type: expected one of smtp; got "
 	    "\"ses\"");
-	expect_error("providers:\n  - {name: a, type: smtp, host: h, port: 0}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h, port: 0}\n",
 	    "swerve.yaml:2: providers[0].port: expected an integer in "
 	    "1..65535; got \"0\"");
-	expect_error("providers:\n  - {name: a, type: smtp, host: h, port: 70000}"
-		     "\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h, port: 70000}"
+	    "\n",
 	    "swerve.yaml:2: providers[0].port: expected an integer in "
 	    "1..65535; got \"70000\"");
-	expect_error("providers:\n  - {name: a, type: smtp, host: h, port: 25x}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h, port: 25x}\n",
 	    "swerve.yaml:2: providers[0].port: expected an integer in "
 	    "1..65535; got \"25x\"");
-	expect_error("providers:\n  - {name: a, type: smtp, host: h, weight: -1}"
-		     "\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h, weight: -1}"
+	    "\n",
 	    "swerve.yaml:2: providers[0].weight: expected an integer in "
 	    "0..1000000; got \"-1\"");
-	expect_error("providers:\n  - {name: Primary, type: smtp, host: h}\n",
+	expect_error(
+	    "providers:\n  - {name: Primary, type: smtp, host: h}\n",
 	    "swerve.yaml:2: providers[0].name: expected a name of a-z, 0-9, _ "
 	    "and - (at most 64 characters); got \"Primary\"");
-	expect_error("providers:\n  - {name: a, type: smtp, host: \"a b\"}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: \"a b\"}\n",
 	    "swerve.yaml:2: providers[0].host: expected a host name or IP "
 	    "address; got \"a b\"");
-	expect_error("providers:\n  - {name: a, type: smtp, host: h, "
-		     "enabled: maybe}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h, "
+	    "enabled: maybe}\n",
 	    "swerve.yaml:2: providers[0].enabled: expected true or false; got "
 	    "\"maybe\"");
-	expect_error("limits:\n  max_message_size: 25XB\n",
+	expect_error(
+	    "limits:\n  max_message_size: 25XB\n",
 	    "swerve.yaml:2: limits.max_message_size: expected a size > 0 like "
 	    "\"25MB\" (B, KB, MB, GB); got \"25XB\"");
-	expect_error("limits:\n  idle_timeout: -5s\n",
+	expect_error(
+	    "limits:\n  idle_timeout: -5s\n",
 	    "swerve.yaml:2: limits.idle_timeout: expected a duration > 0 like "
 	    "\"30s\" (ms, s, m, h, d); got \"-5s\"");
-	expect_error("limits:\n  command_timeout: 0s\n",
+	expect_error(
+	    "limits:\n  command_timeout: 0s\n",
 	    "swerve.yaml:2: limits.command_timeout: expected a duration > 0 "
 	    "like \"30s\" (ms, s, m, h, d); got \"0s\"");
-	expect_error("log: {level: verbose}\n",
+	expect_error(
+	    "log: {level: verbose}\n",
 	    "swerve.yaml:1: log.level: expected one of debug, info, warn, "
 	    "error; got \"verbose\"");
-	expect_error("log: {format: xml}\n",
+	expect_error(
+	    "log: {format: xml}\n",
 	    "swerve.yaml:1: log.format: expected one of text, json; got "
 	    "\"xml\"");
 }
@@ -461,28 +490,32 @@ provider_rules_span_keys(void **state)
 	char err[CONFIG_ERR_SIZE];
 	struct config *c;
 
-	expect_error("providers:\n  - {name: a, type: smtp}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp}\n",
 	    "swerve.yaml:2: providers[0].host: missing; this key is required");
-	expect_error("providers:\n  - {name: a, type: smtp, host: h}\n"
-		     "  - {name: a, type: smtp, host: h}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h}\n"
+	    "  - {name: a, type: smtp, host: h}\n",
 	    "swerve.yaml:3: providers[1].name: expected a unique name; got "
 	    "\"a\" a second time");
-	expect_error("providers:\n  - {name: a, type: smtp, host: h,\n"
-		     "     username: u}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h,\n"
+	    "     username: u}\n",
 	    "swerve.yaml:2: providers[0].password: missing; expected password "
 	    "or password_file");
-	expect_error("providers:\n  - {name: a, type: smtp, host: h,\n"
-		     "     password: hunter2}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h,\n"
+	    "     password: hunter2}\n",
 	    "swerve.yaml:3: providers[0].username: missing; a password needs a "
 	    "username");
 	/* TLS defaults: implicit TLS on 465, STARTTLS elsewhere. */
 	c = load("providers:\n  - {name: a, type: smtp, host: h, port: 465}\n"
-		 "  - {name: b, type: smtp, host: h}\n"
-		 "  - {name: c, type: smtp, host: h, enabled: false,\n"
-		 "     weight: 0, priority: -3, tls_verify: no,\n"
-		 "     connect_timeout: 1500ms, data_timeout: 2m,\n"
-		 "     max_connections: 9, max_msgs_per_conn: 1}\n",
-	    err);
+	         "  - {name: b, type: smtp, host: h}\n"
+	         "  - {name: c, type: smtp, host: h, enabled: false,\n"
+	         "     weight: 0, priority: -3, tls_verify: no,\n"
+	         "     connect_timeout: 1500ms, data_timeout: 2m,\n"
+	         "     max_connections: 9, max_msgs_per_conn: 1}\n",
+	         err);
 	if (c == NULL)
 		fail_msg("%s", err);
 	assert_int_equal(c->providers[0].tls, CONFIG_TLS_TLS);
@@ -506,37 +539,43 @@ user_rules_span_keys(void **state)
 	char err[CONFIG_ERR_SIZE];
 	struct config *c;
 
-	expect_error("submitters:\n  users:\n    - name: a\n"
-		     "      from_domains: [x.com]\n",
+	expect_error(
+	    "submitters:\n  users:\n    - name: a\n"
+	    "      from_domains: [x.com]\n",
 	    "swerve.yaml:3: submitters.users[0].password: missing; expected "
 	    "password or password_file");
-	expect_error("submitters:\n  users:\n    - name: a\n"
-		     "      password: p\n      password_file: p.txt\n"
-		     "      from_domains: [x.com]\n",
+	expect_error(
+	    "submitters:\n  users:\n    - name: a\n"
+	    "      password: p\n      password_file: p.txt\n"
+	    "      from_domains: [x.com]\n",
 	    "swerve.yaml:5: submitters.users[0].password_file: cannot read "
 	    "\"p.txt\": No such file or directory");
-	expect_error("submitters:\n  users:\n    - name: a\n"
-		     "      password: p\n      from_domains: []\n",
+	expect_error(
+	    "submitters:\n  users:\n    - name: a\n"
+	    "      password: p\n      from_domains: []\n",
 	    "swerve.yaml:5: submitters.users[0].from_domains: expected at "
 	    "least one domain (\"*\" allows any); got an empty list");
-	expect_error("submitters:\n  users:\n"
-		     "    - {name: a, password: p, from_domains: [x.com]}\n"
-		     "    - {name: a, password: q, from_domains: [x.com]}\n",
+	expect_error(
+	    "submitters:\n  users:\n"
+	    "    - {name: a, password: p, from_domains: [x.com]}\n"
+	    "    - {name: a, password: q, from_domains: [x.com]}\n",
 	    "swerve.yaml:4: submitters.users[1].name: expected a unique name; "
 	    "got \"a\" a second time");
-	expect_error("submitters:\n  users:\n"
-		     "    - {name: a, password: p, from_domains: [\"x..com\"]}\n",
+	expect_error(
+	    "submitters:\n  users:\n"
+	    "    - {name: a, password: p, from_domains: [\"x..com\"]}\n",
 	    "swerve.yaml:3: submitters.users[0].from_domains[0]: expected a "
 	    "domain like \"example.com\", or \"*\"; got \"x..com\"");
-	expect_error("submitters:\n  users:\n    - {password: p, from_domains: "
-		     "[x.com]}\n",
+	expect_error(
+	    "submitters:\n  users:\n    - {password: p, from_domains: "
+	    "[x.com]}\n",
 	    "swerve.yaml:3: submitters.users[0].name: missing; this key is "
 	    "required");
 
 	c = load("submitters:\n  users:\n"
-		 "    - {name: a, password: p, from_domains: [Example.COM, "
-		 "\"*\"]}\n",
-	    err);
+	         "    - {name: a, password: p, from_domains: [Example.COM, "
+	         "\"*\"]}\n",
+	         err);
 	if (c == NULL)
 		fail_msg("%s", err);
 	assert_string_equal(c->users[0].from_domains[0], "example.com");
@@ -552,14 +591,15 @@ both_password_sources_is_an_error(void **state)
 
 	tmp_write("app2.secret", "x\n");
 	snprintf(yaml, sizeof(yaml),
-	    "submitters:\n  users:\n    - name: a\n      password: p\n"
-	    "      password_file: %s/app2.secret\n      from_domains: [x.com]\n",
-	    tmpdir);
+	         "submitters:\n  users:\n    - name: a\n      password: p\n"
+	         "      password_file: %s/app2.secret\n      from_domains: "
+	         "[x.com]\n",
+	         tmpdir);
 	c = load(yaml, err);
 	assert_null(c);
 	assert_string_equal(err, "swerve.yaml:5: "
-				 "submitters.users[0].password_file: expected "
-				 "only one of password and password_file");
+	                         "submitters.users[0].password_file: expected "
+	                         "only one of password and password_file");
 }
 
 static void
@@ -571,7 +611,8 @@ password_file_is_read_relative_to_the_config(void **state)
 
 	tmp_write("relay.secret", "  pass word \r\n");
 	tmp_write("empty.secret", "\n");
-	path = tmp_write("swerve.yaml",
+	path = tmp_write(
+	    "swerve.yaml",
 	    "providers:\n  - name: relay\n    type: smtp\n    host: h\n"
 	    "    username: me\n    password_file: relay.secret\n");
 	c = config_load_file(path, err, sizeof(err));
@@ -581,21 +622,25 @@ password_file_is_read_relative_to_the_config(void **state)
 	assert_string_equal(c->providers[0].password, "  pass word ");
 	config_free(c);
 
-	path = tmp_write("swerve.yaml",
+	path = tmp_write(
+	    "swerve.yaml",
 	    "providers:\n  - name: relay\n    type: smtp\n    host: h\n"
 	    "    username: me\n    password_file: empty.secret\n");
 	assert_null(config_load_file(path, err, sizeof(err)));
-	snprintf(want, sizeof(want),
+	snprintf(
+	    want, sizeof(want),
 	    "%s:6: providers[0].password_file: expected \"%s/empty.secret\" "
 	    "to hold one non-empty line",
 	    path, tmpdir);
 	assert_string_equal(err, want);
 
-	path = tmp_write("swerve.yaml",
+	path = tmp_write(
+	    "swerve.yaml",
 	    "providers:\n  - name: relay\n    type: smtp\n    host: h\n"
 	    "    username: me\n    password_file: nope.secret\n");
 	assert_null(config_load_file(path, err, sizeof(err)));
-	snprintf(want, sizeof(want),
+	snprintf(
+	    want, sizeof(want),
 	    "%s:6: providers[0].password_file: cannot read \"%s/nope.secret\": "
 	    "No such file or directory",
 	    path, tmpdir);
@@ -610,7 +655,8 @@ passwords_never_appear_in_errors(void **state)
 	    "from_domains: []}\n",
 	    "submitters:\n  users:\n    - {name: a, password: hunter2, "
 	    "from_domains: [x.com], passwd: hunter2}\n",
-	    "providers:\n  - {name: a, type: smtp, host: h, password: hunter2}\n",
+	    "providers:\n  - {name: a, type: smtp, host: h, password: "
+	    "hunter2}\n",
 	    "providers:\n  - {name: a, type: smtp, host: h, username: u,\n"
 	    "     password: hunter2, port: 0}\n",
 	    "providers:\n  - {name: a, type: smtp, host: h, username: u,\n"
@@ -628,8 +674,9 @@ passwords_never_appear_in_errors(void **state)
 			fail_msg("secret in \"%s\"", err);
 	}
 	expect_error("providers:\n  - {name: a, type: smtp, host: h, username: "
-		     "u, password: \"\"}\n",
-	    "swerve.yaml:2: providers[0].password: expected a non-empty string");
+	             "u, password: \"\"}\n",
+	             "swerve.yaml:2: providers[0].password: expected a "
+	             "non-empty string");
 }
 
 static void
@@ -643,28 +690,36 @@ tls_files_must_exist_and_come_together(void **state)
 	snprintf(yaml, sizeof(yaml), "tls:\n  cert: %s/server.pem\n", tmpdir);
 	assert_null(load(yaml, err));
 	assert_string_equal(err, "swerve.yaml:2: tls.key: missing; tls.cert "
-				 "and tls.key go together");
+	                         "and tls.key go together");
 	snprintf(yaml, sizeof(yaml), "tls:\n  key: %s/server.key\n", tmpdir);
 	assert_null(load(yaml, err));
 	assert_string_equal(err, "swerve.yaml:2: tls.cert: missing; tls.cert "
-				 "and tls.key go together");
-	snprintf(yaml, sizeof(yaml), "tls:\n  cert: %s/server.pem\n"
-	    "  key: %s/missing.key\n", tmpdir, tmpdir);
+	                         "and tls.key go together");
+	snprintf(yaml, sizeof(yaml),
+	         "tls:\n  cert: %s/server.pem\n"
+	         "  key: %s/missing.key\n",
+	         tmpdir, tmpdir);
 	assert_null(load(yaml, err));
-	snprintf(want, sizeof(want), "swerve.yaml:3: tls.key: cannot read "
-	    "\"%s/missing.key\": No such file or directory", tmpdir);
+	snprintf(want, sizeof(want),
+	         "swerve.yaml:3: tls.key: cannot read "
+	         "\"%s/missing.key\": No such file or directory",
+	         tmpdir);
 	assert_string_equal(err, want);
-	snprintf(yaml, sizeof(yaml), "tls:\n  cert: %s/server.pem\n"
-	    "  key: %s/server.key\n", tmpdir, tmpdir);
+	snprintf(yaml, sizeof(yaml),
+	         "tls:\n  cert: %s/server.pem\n"
+	         "  key: %s/server.key\n",
+	         tmpdir, tmpdir);
 	c = load(yaml, err);
 	if (c == NULL)
 		fail_msg("%s", err);
 	config_free(c);
 	snprintf(yaml, sizeof(yaml), "tls:\n  cert: %s\n  key: %s\n", tmpdir,
-	    tmpdir);
+	         tmpdir);
 	assert_null(load(yaml, err));
-	snprintf(want, sizeof(want), "swerve.yaml:2: tls.cert: expected a file; "
-	    "\"%s\" is a directory", tmpdir);
+	snprintf(want, sizeof(want),
+	         "swerve.yaml:2: tls.cert: expected a file; "
+	         "\"%s\" is a directory",
+	         tmpdir);
 	assert_string_equal(err, want);
 }
 
@@ -672,36 +727,36 @@ static void
 retry_backoff_must_be_ordered(void **state)
 {
 	expect_error("retry:\n  min_backoff: 2h\n  max_backoff: 1h\n",
-	    "swerve.yaml:2: retry.min_backoff: expected at most "
-	    "retry.max_backoff (1h); got \"2h\"");
+	             "swerve.yaml:2: retry.min_backoff: expected at most "
+	             "retry.max_backoff (1h); got \"2h\"");
 	expect_error("retry:\n  max_backoff: 10s\n",
-	    "swerve.yaml:2: retry.max_backoff: expected at least "
-	    "retry.min_backoff (30s); got \"10s\"");
+	             "swerve.yaml:2: retry.max_backoff: expected at least "
+	             "retry.min_backoff (30s); got \"10s\"");
 }
 
 static void
 malformed_yaml_names_the_line(void **state)
 {
 	expect_error_prefix("spool:\n  dir: x\n    bad: indent\n",
-	    "swerve.yaml:3: YAML syntax error: ");
+	                    "swerve.yaml:3: YAML syntax error: ");
 	expect_error_prefix("spool: {dir: x\nlimits: {}\n",
-	    "swerve.yaml:2: YAML syntax error: ");
+	                    "swerve.yaml:2: YAML syntax error: ");
 	expect_error_prefix("listen:\n\tsmtp: x\n",
-	    "swerve.yaml:2: YAML syntax error: ");
+	                    "swerve.yaml:2: YAML syntax error: ");
 	expect_error_prefix("spool: \"unterminated\n", "swerve.yaml:");
 	expect_error("base: &b {dir: x}\nspool: *b\n",
-	    "swerve.yaml:2: YAML aliases are not supported");
+	             "swerve.yaml:2: YAML aliases are not supported");
 	expect_error("spool: {dir: x}\n---\nspool: {dir: y}\n",
-	    "swerve.yaml:2: only one YAML document is allowed");
+	             "swerve.yaml:2: only one YAML document is allowed");
 	expect_error("? [a, b]\n: c\n",
-	    "swerve.yaml:1: map keys must be plain strings");
+	             "swerve.yaml:1: map keys must be plain strings");
 	expect_error("spool: {dir: \"a\\0b\"}\n",
-	    "swerve.yaml:1: NUL byte in a scalar");
+	             "swerve.yaml:1: NUL byte in a scalar");
 	expect_error_prefix("x: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-			    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
-	    "swerve.yaml:1: nesting deeper than 32 levels");
+	                    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+	                    "swerve.yaml:1: nesting deeper than 32 levels");
 	expect_error_prefix("spool: {dir: \"\xff\xfe\"}\n",
-	    "swerve.yaml:1: YAML syntax error: ");
+	                    "swerve.yaml:1: YAML syntax error: ");
 }
 
 static void
@@ -709,10 +764,10 @@ load_file_reports_a_missing_file(void **state)
 {
 	char err[CONFIG_ERR_SIZE];
 
-	assert_null(config_load_file("/nonexistent/swerve.yaml", err,
-	    sizeof(err)));
+	assert_null(
+	    config_load_file("/nonexistent/swerve.yaml", err, sizeof(err)));
 	assert_string_equal(err, "/nonexistent/swerve.yaml: cannot read: No "
-				 "such file or directory");
+	                         "such file or directory");
 }
 
 /* --- scalar parsers --------------------------------------------------- */
@@ -724,15 +779,34 @@ size_parser_edges(void **state)
 		const char *in;
 		uint64_t out;
 	} good[] = {
-	    {"0", 0}, {"512", 512}, {"512B", 512}, {"100KB", 102400},
-	    {"25MB", 25ULL << 20}, {"25mb", 25ULL << 20}, {"1GB", 1ULL << 30},
-	    {"2 MB", 2ULL << 20}, {"3k", 3072}, {"1MiB", 1ULL << 20},
+	    {"0", 0},
+	    {"512", 512},
+	    {"512B", 512},
+	    {"100KB", 102400},
+	    {"25MB", 25ULL << 20},
+	    {"25mb", 25ULL << 20},
+	    {"1GB", 1ULL << 30},
+	    {"2 MB", 2ULL << 20},
+	    {"3k", 3072},
+	    {"1MiB", 1ULL << 20},
 	    {"18446744073709551615", UINT64_MAX},
 	    {"16777215TB", 16777215ULL << 40},
 	};
-	static const char *const bad[] = {"", "-1", "+1", "1.5GB", "MB",
-	    "10XB", "10 ", " 10", "10MB ", "10 MB x", "18446744073709551616",
-	    "16777216TB", "99999999999999999999999", "1e3", "0x10"};
+	static const char *const bad[] = {"",
+	                                  "-1",
+	                                  "+1",
+	                                  "1.5GB",
+	                                  "MB",
+	                                  "10XB",
+	                                  "10 ",
+	                                  " 10",
+	                                  "10MB ",
+	                                  "10 MB x",
+	                                  "18446744073709551616",
+	                                  "16777216TB",
+	                                  "99999999999999999999999",
+	                                  "1e3",
+	                                  "0x10"};
 	uint64_t v;
 	size_t i;
 
@@ -757,13 +831,25 @@ duration_parser_edges(void **state)
 		const char *in;
 		uint64_t out;
 	} good[] = {
-	    {"0", 0}, {"30", 30000}, {"500ms", 500}, {"30s", 30000},
-	    {"5m", 300000}, {"1h", 3600000}, {"5d", 432000000},
-	    {"1w", 604800000}, {"1h30m", 5400000}, {"1m500ms", 60500},
+	    {"0", 0},           {"30", 30000},     {"500ms", 500},
+	    {"30s", 30000},     {"5m", 300000},    {"1h", 3600000},
+	    {"5d", 432000000},  {"1w", 604800000}, {"1h30m", 5400000},
+	    {"1m500ms", 60500},
 	};
-	static const char *const bad[] = {"", "-5s", "+5s", "5x", "5S",
-	    "1.5s", "s", "5s ", " 5s", "1h30", "30 s",
-	    "18446744073709551615s", "99999999999999999999", "5msx"};
+	static const char *const bad[] = {"",
+	                                  "-5s",
+	                                  "+5s",
+	                                  "5x",
+	                                  "5S",
+	                                  "1.5s",
+	                                  "s",
+	                                  "5s ",
+	                                  " 5s",
+	                                  "1h30",
+	                                  "30 s",
+	                                  "18446744073709551615s",
+	                                  "99999999999999999999",
+	                                  "5msx"};
 	uint64_t v;
 	size_t i;
 
@@ -793,10 +879,11 @@ addr_parser_edges(void **state)
 	    {"[2001:db8::1]:25", "2001:db8::1", 25},
 	    {"mx-1.example.com:587", "mx-1.example.com", 587},
 	};
-	static const char *const bad[] = {"", ":25", "host", "host:",
-	    "host:0", "host:65536", "host:-1", "host:+25", "host:25x",
-	    "::1:25", "[::1]25", "[::1]", "[]:25", "[nothost]:25",
-	    "a b:25", "host:25:25", "host:000025", "[::1]:25x"};
+	static const char *const bad[] = {
+	    "",           ":25",         "host",     "host:",        "host:0",
+	    "host:65536", "host:-1",     "host:+25", "host:25x",     "::1:25",
+	    "[::1]25",    "[::1]",       "[]:25",    "[nothost]:25", "a b:25",
+	    "host:25:25", "host:000025", "[::1]:25x"};
 	struct config_addr a;
 	size_t i;
 
@@ -818,13 +905,24 @@ addr_parser_edges(void **state)
 static void
 net_parser_edges(void **state)
 {
-	static const char *const good[] = {"10.0.0.0/8", "0.0.0.0/0",
-	    "1.2.3.4", "1.2.3.4/32", "::1/128", "::/0", "2001:db8::/32",
-	    "::1", "::ffff:0:0/96"};
-	static const char *const bad[] = {"", "/8", "10.0.0.0/", "10.0.0.0/33",
-	    "10.0.0.1/8", "::1/129", "2001:db8::1/32", "10.0.0.0/8x",
-	    "10.0.0.0/-1", "10.0.0/8", "example.com/8", "10.0.0.0/08x",
-	    "10.0.0.0/0008", "fe80::1%eth0/128", "10.0.0.0 /8"};
+	static const char *const good[] = {
+	    "10.0.0.0/8", "0.0.0.0/0",     "1.2.3.4", "1.2.3.4/32",   "::1/128",
+	    "::/0",       "2001:db8::/32", "::1",     "::ffff:0:0/96"};
+	static const char *const bad[] = {"",
+	                                  "/8",
+	                                  "10.0.0.0/",
+	                                  "10.0.0.0/33",
+	                                  "10.0.0.1/8",
+	                                  "::1/129",
+	                                  "2001:db8::1/32",
+	                                  "10.0.0.0/8x",
+	                                  "10.0.0.0/-1",
+	                                  "10.0.0/8",
+	                                  "example.com/8",
+	                                  "10.0.0.0/08x",
+	                                  "10.0.0.0/0008",
+	                                  "fe80::1%eth0/128",
+	                                  "10.0.0.0 /8"};
 	struct config_net n;
 	size_t i;
 
@@ -908,9 +1006,9 @@ scalar_parsers_in_the_loader(void **state)
 {
 	char err[CONFIG_ERR_SIZE];
 	struct config *c = load("spool: {min_free: 0, batch_max: 1}\n"
-				"limits: {max_message_size: 1048576, "
-				"min_data_rate: 0, idle_timeout: 45}\n",
-	    err);
+	                        "limits: {max_message_size: 1048576, "
+	                        "min_data_rate: 0, idle_timeout: 45}\n",
+	                        err);
 
 	if (c == NULL)
 		fail_msg("%s", err);
@@ -920,10 +1018,12 @@ scalar_parsers_in_the_loader(void **state)
 	assert_int_equal(c->min_data_rate, 0);
 	assert_int_equal(c->idle_timeout_ms, 45000);
 	config_free(c);
-	expect_error("limits: {min_data_rate: 1KB/m}\n",
+	expect_error(
+	    "limits: {min_data_rate: 1KB/m}\n",
 	    "swerve.yaml:1: limits.min_data_rate: expected a rate like \"1KB\" "
 	    "(bytes per second); got \"1KB/m\"");
-	expect_error("limits: {max_message_size: 0}\n",
+	expect_error(
+	    "limits: {max_message_size: 0}\n",
 	    "swerve.yaml:1: limits.max_message_size: expected a size > 0 like "
 	    "\"25MB\" (B, KB, MB, GB); got \"0\"");
 }
@@ -931,12 +1031,15 @@ scalar_parsers_in_the_loader(void **state)
 static void
 odd_keys_are_quoted_in_messages(void **state)
 {
-	expect_error("spool: {\"a\\tb\": 1}\n",
+	expect_error(
+	    "spool: {\"a\\tb\": 1}\n",
 	    "swerve.yaml:1: spool.\"a\\x09b\": unknown key; expected one of "
 	    "dir, min_free, max_messages, batch_max");
-	expect_error("spool: {dir: \"a\\nb\", dir: x}\n",
+	expect_error(
+	    "spool: {dir: \"a\\nb\", dir: x}\n",
 	    "swerve.yaml:1: spool.dir: duplicate key (first at line 1)");
-	expect_error("smtp: {hostname: \"bad\\nhost\"}\n",
+	expect_error(
+	    "smtp: {hostname: \"bad\\nhost\"}\n",
 	    "swerve.yaml:1: smtp.hostname: expected a host name or IP address; "
 	    "got \"bad\\x0ahost\"");
 }
