@@ -365,8 +365,11 @@ smtp_cmd_args_hello(struct str args, struct smtp_cmd *cmd, const char **why)
 		                 "HELO/EHLO takes one domain");
 	if (!smtp_domain_valid((const unsigned char *)dom.p, dom.len, false,
 	                       true))
-		return smtp_fail(why, SMTP_PARSE_SYNTAX,
-		                 "invalid domain or address literal");
+		return smtp_fail(
+		    why, SMTP_PARSE_SYNTAX,
+		    cmd->verb == SMTP_VERB_EHLO
+		        ? "EHLO needs a valid domain or address literal"
+		        : "HELO needs a valid domain or address literal");
 	cmd->arg = dom;
 	return SMTP_PARSE_OK;
 }
@@ -398,7 +401,8 @@ smtp_cmd_path_scan(struct str s, struct str *path, struct str *rest,
 		return smtp_fail(why, SMTP_PARSE_SYNTAX,
 		                 "address lacks a closing >");
 	if (i + 1 > SMTP_PATH_MAX)
-		return smtp_fail(why, SMTP_PARSE_SYNTAX, "address too long");
+		return smtp_fail(why, SMTP_PARSE_SYNTAX,
+		                 "invalid address: over 256 octets");
 	path->p = s.p + 1;
 	path->len = i - 1;
 	rest->p = s.p + i + 1;
@@ -430,7 +434,8 @@ smtp_cmd_path_scan(struct str s, struct str *path, struct str *rest,
 	}
 	return SMTP_PARSE_OK;
 bad_route:
-	return smtp_fail(why, SMTP_PARSE_SYNTAX, "bad source route in address");
+	return smtp_fail(why, SMTP_PARSE_SYNTAX,
+	                 "invalid address: bad source route");
 }
 
 /* smtp_cmd_prefix - strip "FROM:"/"TO:" (any case) and one optional space. */
@@ -617,7 +622,7 @@ smtp_cmd_args_rcpt(struct str args, struct smtp_cmd *cmd, const char **why)
 		                 "RCPT parameters are not supported");
 	if (cmd->path.len == 0)
 		return smtp_fail(why, SMTP_PARSE_SYNTAX,
-		                 "RCPT needs a recipient address");
+		                 "invalid recipient: <> is not allowed");
 	/* UTF-8 passes here; the session knows whether MAIL had SMTPUTF8. */
 	if (!smtp_path_valid(cmd->path, true))
 		return smtp_fail(why, SMTP_PARSE_SYNTAX,

@@ -81,7 +81,9 @@ enum smtp_parse_status {
  * for the reply text. Never reads past line[len].
  * On success *why is "OK"; why may be NULL. cmd is zeroed first; after
  * SMTP_PARSE_SYNTAX or SMTP_PARSE_BAD_PARAM cmd->verb says which command
- * it was (to pick 5.1.7 for MAIL, 5.1.3 for RCPT). RCPT paths may hold
+ * it was. A SYNTAX reason that starts with "invalid" is about the address
+ * itself (reply 5.1.7 for MAIL, 5.1.3 for RCPT); any other reason is about
+ * the command's syntax (5.5.4). RCPT paths may hold
  * UTF-8 (the parser cannot know whether MAIL had SMTPUTF8): the session
  * checks smtp_path_valid(cmd->path, false) when it did not.
  */

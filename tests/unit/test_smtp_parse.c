@@ -34,6 +34,7 @@ struct parse_case {
 	bool smtputf8;
 	const char *mech; /* expected auth_mech; NULL: empty */
 	const char *init; /* expected auth_initial; NULL: empty */
+	const char *why;  /* expected start of the reason; NULL: any */
 };
 
 #define OK SMTP_PARSE_OK
@@ -105,7 +106,8 @@ static const struct parse_case cases[] = {
      .line = "HELO ",
      .len = 0,
      .status = SYNTAX,
-     .verb = SMTP_VERB_HELO},
+     .verb = SMTP_VERB_HELO,
+     .why = "HELO needs"},
     {.name = "ehlo with two words is syntax",
      .line = "EHLO a b",
      .len = 0,
@@ -115,7 +117,8 @@ static const struct parse_case cases[] = {
      .line = "EHLO [256.0.0.1]",
      .len = 0,
      .status = SYNTAX,
-     .verb = SMTP_VERB_EHLO},
+     .verb = SMTP_VERB_EHLO,
+     .why = "EHLO needs"},
     {.name = "ehlo with bad ipv6 literal is syntax",
      .line = "EHLO [IPv6:1:::2:::3]",
      .len = 0,
@@ -262,7 +265,8 @@ static const struct parse_case cases[] = {
      .line = "MAIL FROM:a@b",
      .len = 0,
      .status = SYNTAX,
-     .verb = SMTP_VERB_MAIL},
+     .verb = SMTP_VERB_MAIL,
+     .why = "MAIL needs FROM:<"},
     {.name = "mail without closing bracket is syntax",
      .line = "MAIL FROM:<a@b",
      .len = 0,
@@ -287,17 +291,20 @@ static const struct parse_case cases[] = {
      .line = long_path_mail,
      .len = 0,
      .status = SYNTAX,
-     .verb = SMTP_VERB_MAIL},
+     .verb = SMTP_VERB_MAIL,
+     .why = "invalid"},
     {.name = "mail local part over 64 is syntax",
      .line = long_local,
      .len = 0,
      .status = SYNTAX,
-     .verb = SMTP_VERB_MAIL},
+     .verb = SMTP_VERB_MAIL,
+     .why = "invalid"},
     {.name = "mail domain over 255 is syntax",
      .line = long_domain,
      .len = 0,
      .status = SYNTAX,
-     .verb = SMTP_VERB_MAIL},
+     .verb = SMTP_VERB_MAIL,
+     .why = "invalid"},
     {.name = "mail without domain is syntax",
      .line = "MAIL FROM:<a>",
      .len = 0,
@@ -312,7 +319,8 @@ static const struct parse_case cases[] = {
      .line = "MAIL FROM:<a..b@c>",
      .len = 0,
      .status = SYNTAX,
-     .verb = SMTP_VERB_MAIL},
+     .verb = SMTP_VERB_MAIL,
+     .why = "invalid"},
     {.name = "mail with junk after path is syntax",
      .line = "MAIL FROM:<a@b>x",
      .len = 0,
@@ -327,17 +335,20 @@ static const struct parse_case cases[] = {
      .line = "MAIL FROM:<@r1:>",
      .len = 0,
      .status = SYNTAX,
-     .verb = SMTP_VERB_MAIL},
+     .verb = SMTP_VERB_MAIL,
+     .why = "invalid"},
     {.name = "mail with unknown param is bad param",
      .line = "MAIL FROM:<a@b> RET=FULL",
      .len = 0,
      .status = PARAM,
-     .verb = SMTP_VERB_MAIL},
+     .verb = SMTP_VERB_MAIL,
+     .why = "unknown"},
     {.name = "mail with duplicate size is bad param",
      .line = "MAIL FROM:<a@b> SIZE=1 SIZE=1",
      .len = 0,
      .status = PARAM,
-     .verb = SMTP_VERB_MAIL},
+     .verb = SMTP_VERB_MAIL,
+     .why = "duplicate"},
     {.name = "mail with duplicate body is bad param",
      .line = "MAIL FROM:<a@b> BODY=7BIT body=8bitmime",
      .len = 0,
@@ -434,12 +445,14 @@ static const struct parse_case cases[] = {
      .line = "RCPT TO:<>",
      .len = 0,
      .status = SYNTAX,
-     .verb = SMTP_VERB_RCPT},
+     .verb = SMTP_VERB_RCPT,
+     .why = "invalid"},
     {.name = "rcpt without brackets is syntax",
      .line = "RCPT TO:z@w",
      .len = 0,
      .status = SYNTAX,
-     .verb = SMTP_VERB_RCPT},
+     .verb = SMTP_VERB_RCPT,
+     .why = "RCPT needs TO:<"},
     {.name = "rcpt with from is syntax",
      .line = "RCPT FROM:<z@w>",
      .len = 0,
@@ -454,7 +467,8 @@ static const struct parse_case cases[] = {
      .line = "RCPT TO:<\xc0\xaf@w>",
      .len = 0,
      .status = SYNTAX,
-     .verb = SMTP_VERB_RCPT},
+     .verb = SMTP_VERB_RCPT,
+     .why = "invalid"},
 
     /* Commands without arguments */
     {.name = "data alone is fine",
@@ -471,7 +485,8 @@ static const struct parse_case cases[] = {
      .line = "DATA x",
      .len = 0,
      .status = SYNTAX,
-     .verb = SMTP_VERB_DATA},
+     .verb = SMTP_VERB_DATA,
+     .why = "DATA takes no"},
     {.name = "rset with argument is syntax",
      .line = "RSET now",
      .len = 0,
@@ -633,7 +648,8 @@ static const struct parse_case cases[] = {
      .line = "NOOP a\0b",
      .len = 8,
      .status = BYTE,
-     .verb = NOVERB},
+     .verb = NOVERB,
+     .why = "NUL"},
     {.name = "tab is bad byte",
      .line = "NOOP\ta",
      .len = 0,
@@ -707,6 +723,10 @@ parse_case_run(void **state)
 	assert_true(view_inside(cmd.path, line, len));
 	assert_true(view_inside(cmd.auth_mech, line, len));
 	assert_true(view_inside(cmd.auth_initial, line, len));
+	if (c->why != NULL && strncmp(why, c->why, strlen(c->why)) != 0) {
+		print_error("reason \"%s\", want \"%s...\"\n", why, c->why);
+		fail();
+	}
 	if (rc != SMTP_PARSE_OK) {
 		assert_true(strlen(why) > 0);
 		free(line);
