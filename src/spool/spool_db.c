@@ -126,6 +126,7 @@ static const char *const spool_db_sql[ST_COUNT] = {
 struct spool_db {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	int wal_frames; /* from the WAL hook, after each commit */
 };
 
 static const char *const spool_db_rcpt_states[] = {
@@ -199,6 +200,34 @@ col_dup(sqlite3_stmt *st, int i)
 	return s == NULL ? NULL : xstrdup((const char *)s);
 }
 
+/* db_wal_hook - remember how long the WAL is after each commit. */
+static int
+db_wal_hook(void *arg, sqlite3 *conn, const char *name, int frames)
+{
+	struct spool_db *db = arg;
+
+	db->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+int
+spool_db_wal_frames(struct spool_db *db)
+{
+	return db->wal_frames;
+}
+
+int
+spool_db_checkpoint(struct spool_db *db)
+{
+	int rc;
+
+	rc = sqlite3_wal_checkpoint_v2(db->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return db_fail(db, "checkpoint");
+	return SPOOL_OK;
+}
+
 struct spool_db *
 spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
 {
@@ -235,13 +264,13 @@ spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
 	sqlite3_finalize(st);
 	st = NULL;
 	/*
-	 * synchronous=FULL: fsync the WAL at every commit. The WAL is
-	 * checkpointed every 4000 pages (16 MiB), and kept at most 64 MiB
-	 * after a checkpoint, so a checkpoint is a rare stall.
+	 * synchronous=FULL: fsync the WAL at every commit. This connection
+	 * does not checkpoint by itself (spool_ckpt.c does, off the commit
+	 * path); the WAL file is cut back to 64 MiB when it restarts.
 	 */
 	if (sqlite3_exec(db->db,
 		"PRAGMA synchronous=FULL;"
-		"PRAGMA wal_autocheckpoint=4000;"
+		"PRAGMA wal_autocheckpoint=0;"
 		"PRAGMA journal_size_limit=67108864;"
 		"PRAGMA cache_size=-16384;"
 		"PRAGMA temp_store=MEMORY;",
@@ -278,6 +307,7 @@ spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
 		    sqlite3_errmsg(db->db));
 		goto fail;
 	}
+	sqlite3_wal_hook(db->db, db_wal_hook, db);
 	for (i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(db->db, spool_db_sql[i], -1,
 			SQLITE_PREPARE_PERSISTENT, &db->st[i],

@@ -1,0 +1,31 @@
+/*
+ * spool_ckpt.h - the spool's background WAL checkpointer (internal).
+ *
+ * The writer connection never checkpoints on its own (that would stall
+ * the submitters of the commit that crossed the threshold while 16 MiB
+ * are copied and fsynced). Instead the writer pokes this thread, which
+ * runs PASSIVE checkpoints on a connection of its own: they copy WAL
+ * frames into the database without blocking the writer. The writer still
+ * checkpoints inline if the WAL grows past a hard limit (see spool.c).
+ */
+#ifndef SWERVE_SPOOL_SPOOL_CKPT_H
+#define SWERVE_SPOOL_SPOOL_CKPT_H
+
+#include <stddef.h>
+
+struct spool_ckpt;
+
+/*
+ * spool_ckpt_start - open path (through VFS vfs, NULL = default) and start
+ * the checkpointer thread. NULL with a message in err on failure.
+ */
+struct spool_ckpt *spool_ckpt_start(const char *path, const char *vfs,
+    char *err, size_t errlen);
+/* spool_ckpt_poke - ask for a checkpoint soon. Cheap; any thread. */
+void spool_ckpt_poke(struct spool_ckpt *c);
+/* spool_ckpt_runs - checkpoints completed so far. */
+unsigned long spool_ckpt_runs(struct spool_ckpt *c);
+/* spool_ckpt_stop - stop the thread and close. NULL is a no-op. */
+void spool_ckpt_stop(struct spool_ckpt *c);
+
+#endif
