@@ -1,0 +1,204 @@
+/*
+ * smtpd.c - the SMTP submission server: listeners, admission, counters.
+ *
+ * Binds the listen.smtp addresses, accepts connections and turns away
+ * those over limits.max_sessions with a 421, and keeps the counters for
+ * metrics. What a session does once accepted lives in smtpd_session.c
+ * (I/O, DATA, STARTTLS, the spool hand-off) and smtpd_cmd.c (the command
+ * table and AUTH). An accept error such as EMFILE pauses accepting for a
+ * second instead of spinning.
+ */
+#include "ingress/smtpd.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "config/config.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "ingress/smtpd_session.h"
+
+#define SMTPD_BACKLOG 511
+
+/* smtpd_on_accept - a new connection: greet it or turn it away. */
+static void
+smtpd_on_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	static const char busy[] = "421 4.3.2 Too many connections, try later"
+				   "\r\n";
+	struct smtpd *d = arg;
+
+	if (d->stats.sessions_open >= d->cfg->max_sessions) {
+		/* A fresh socket's send buffer is empty: this cannot block. */
+		(void)send(fd, busy, sizeof(busy) - 1,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		evutil_closesocket(fd);
+		d->stats.rejected[SMTPD_REJECT_SESSIONS]++;
+		log_info("smtpd: reject reason=sessions: %u sessions open",
+		    (unsigned)d->stats.sessions_open);
+		return;
+	}
+	(void)smtpd_session_new(d, fd, sa, (socklen_t)salen);
+}
+
+/* smtpd_on_accept_pause - accepting again after running out of fds. */
+static void
+smtpd_on_accept_pause(evutil_socket_t fd, short what, void *arg)
+{
+	struct smtpd *d = arg;
+	size_t i;
+
+	for (i = 0; i < d->n_listeners; i++)
+		evconnlistener_enable(d->listeners[i]);
+}
+
+/* smtpd_on_accept_error - accept(2) failed (EMFILE, ENFILE, ENOBUFS). */
+static void
+smtpd_on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct smtpd *d = arg;
+	struct timeval tv = {1, 0};
+	int err = EVUTIL_SOCKET_ERROR();
+	size_t i;
+
+	log_warn("smtpd: accept: %s; pausing for 1 s",
+	    evutil_socket_error_to_string(err));
+	/* Without a pause the listener would spin on the same error. */
+	for (i = 0; i < d->n_listeners; i++)
+		evconnlistener_disable(d->listeners[i]);
+	evtimer_add(d->accept_pause, &tv);
+}
+
+struct smtpd *
+smtpd_new(struct event_base *base, const struct config *cfg,
+    struct spool *sp, SSL_CTX *tls)
+{
+	struct smtpd *d = xcalloc(1, sizeof(*d));
+	struct timeval idle = smtpd_ms_tv(cfg->idle_timeout_ms);
+
+	d->base = base;
+	d->cfg = cfg;
+	d->sp = sp;
+	d->tls = tls;
+	TAILQ_INIT(&d->sessions);
+	d->idle_tv = event_base_init_common_timeout(base, &idle);
+	if (d->idle_tv == NULL)
+		log_panic("smtpd: cannot make a common timeout");
+	d->cmd_tv = smtpd_ms_tv(cfg->command_timeout_ms);
+	d->accept_pause = evtimer_new(base, smtpd_on_accept_pause, d);
+	return d;
+}
+
+int
+smtpd_listen(struct smtpd *d, const struct config_addr *addr, char *err,
+    size_t errlen)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct evconnlistener *l = NULL;
+	const char *host = addr->host;
+	char port[8];
+	int rc, saved = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (host != NULL && (host[0] == '\0' || strcmp(host, "*") == 0))
+		host = NULL;
+	snprintf(port, sizeof(port), "%u", (unsigned)addr->port);
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "smtpd: listen %s:%u: %s",
+		    host ? host : "*", (unsigned)addr->port, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL && l == NULL; ai = ai->ai_next) {
+		l = evconnlistener_new_bind(d->base, smtpd_on_accept, d,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+			LEV_OPT_CLOSE_ON_EXEC,
+		    SMTPD_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
+		if (l == NULL)
+			saved = errno;
+	}
+	freeaddrinfo(res);
+	if (l == NULL) {
+		snprintf(err, errlen, "smtpd: listen %s:%u: %s",
+		    host ? host : "*", (unsigned)addr->port,
+		    strerror(saved ? saved : EADDRNOTAVAIL));
+		return -1;
+	}
+	evconnlistener_set_error_cb(l, smtpd_on_accept_error);
+	d->listeners = xreallocarray(d->listeners, d->n_listeners + 1,
+	    sizeof(*d->listeners));
+	d->listeners[d->n_listeners++] = l;
+	log_info("smtpd: listening smtp %s:%u", host ? host : "*",
+	    (unsigned)smtpd_port(d, d->n_listeners - 1));
+	return 0;
+}
+
+uint16_t
+smtpd_port(const struct smtpd *d, size_t i)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (i >= d->n_listeners ||
+	    getsockname(evconnlistener_get_fd(d->listeners[i]),
+		(struct sockaddr *)&ss, &len) != 0)
+		return 0;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return 0;
+}
+
+void
+smtpd_stats_get(const struct smtpd *d, struct smtpd_stats *out)
+{
+	*out = d->stats;
+}
+
+const char *
+smtpd_reject_name(enum smtpd_reject r)
+{
+	static const char *const names[SMTPD_REJECT_COUNT] = {
+		[SMTPD_REJECT_SESSIONS] = "sessions",
+		[SMTPD_REJECT_AUTH_REQUIRED] = "auth_required",
+		[SMTPD_REJECT_AUTH_FAILED] = "auth_failed",
+		[SMTPD_REJECT_SENDER] = "sender",
+		[SMTPD_REJECT_SIZE] = "size",
+		[SMTPD_REJECT_RECIPIENTS] = "recipients",
+		[SMTPD_REJECT_CONTENT] = "content",
+		[SMTPD_REJECT_STORAGE] = "storage",
+		[SMTPD_REJECT_TIMEOUT] = "timeout",
+		[SMTPD_REJECT_PROTOCOL] = "protocol",
+	};
+
+	return (unsigned)r < SMTPD_REJECT_COUNT ? names[r] : "unknown";
+}
+
+void
+smtpd_free(struct smtpd *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->n_listeners; i++)
+		evconnlistener_free(d->listeners[i]);
+	free(d->listeners);
+	while (!TAILQ_EMPTY(&d->sessions))
+		smtpd_session_free(TAILQ_FIRST(&d->sessions));
+	event_free(d->accept_pause);
+	free(d);
+}

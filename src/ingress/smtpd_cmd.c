@@ -1,0 +1,506 @@
+/*
+ * smtpd_cmd.c - the SMTP server's command table and AUTH dialogue.
+ *
+ * One row per verb: a check (may it run in this state? if not, reply and
+ * stop) and a proceed (act and reply), in the manner of OpenSMTPD. Who may
+ * submit is asked of submit_policy; the session's I/O, DATA reading and
+ * TLS are smtpd_session.c's. Passwords are never logged and are wiped
+ * from our buffers after use.
+ */
+#include "ingress/smtpd_session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "config/config.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "ingress/submit_policy.h"
+#include "spool/spool.h"
+
+/* A row of the command table: may the verb run now, and what it does. */
+struct smtpd_cmd_row {
+	enum smtp_verb verb;
+	int (*check)(struct smtpd_session *, const struct smtp_cmd *);
+	void (*proceed)(struct smtpd_session *, const struct smtp_cmd *);
+};
+
+/* smtpd_cmd_printable - a loggable copy of untrusted bytes ('?' for others). */
+static void
+smtpd_cmd_printable(char *out, size_t outlen, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	if (outlen == 0)
+		return;
+	for (i = 0; i < n && i + 1 < outlen; i++)
+		out[i] = c[i] >= 0x20 && c[i] < 0x7f ? (char)c[i] : '?';
+	out[i] = '\0';
+}
+
+void
+smtpd_cmd_auth_forget(struct smtpd_session *s)
+{
+	OPENSSL_cleanse(s->auth_user, sizeof(s->auth_user));
+	s->auth_user_len = 0;
+}
+
+/* --- AUTH ------------------------------------------------------------- */
+
+/* smtpd_cmd_auth_finish - check user and pass, answer 235/535/421. */
+static void
+smtpd_cmd_auth_finish(struct smtpd_session *s, struct str user, struct str pass)
+{
+	const struct config *cfg = s->smtpd->cfg;
+	const struct config_user *u;
+	char name[128];
+
+	s->state = SMTPD_STATE_CMD;
+	u = submit_policy_user_check(cfg, user, pass);
+	smtpd_cmd_printable(name, sizeof(name), user.p, user.len);
+	if (u != NULL) {
+		s->user = u;
+		log_info("smtpd: auth ok user=%s client=%s", u->name,
+		    s->client);
+		smtpd_session_reply_lit(s, "235 2.7.0 Authentication successful");
+		return;
+	}
+	s->auth_failures++;
+	s->smtpd->stats.rejected[SMTPD_REJECT_AUTH_FAILED]++;
+	log_info("smtpd: reject client=%s reason=auth_failed user=%s "
+		 "failures=%u", s->client, name, s->auth_failures);
+	if (s->auth_failures >= cfg->max_auth_failures) {
+		smtpd_session_reply_lit(s, "421 4.7.0 Too many authentication "
+				   "failures");
+		smtpd_session_close(s);
+		return;
+	}
+	smtpd_session_reply_lit(s, "535 5.7.8 Authentication credentials invalid");
+}
+
+/* smtpd_cmd_auth_plain - a PLAIN response (base64, "=" for empty). */
+static void
+smtpd_cmd_auth_plain(struct smtpd_session *s, struct str b64)
+{
+	unsigned char dec[SMTPD_AUTH_MAX];
+	struct str user, pass;
+	int n;
+
+	if (b64.len == 1 && b64.p[0] == '=')
+		b64.len = 0;
+	n = submit_policy_b64_decode(b64, dec, sizeof(dec));
+	if (n < 0) {
+		s->state = SMTPD_STATE_CMD;
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		    "501 5.5.2 Cannot decode response");
+		return;
+	}
+	if (submit_policy_plain_split(dec, (size_t)n, &user, &pass) != 0) {
+		user = STR_LIT("");
+		pass = STR_LIT("");
+	}
+	smtpd_cmd_auth_finish(s, user, pass);
+	OPENSSL_cleanse(dec, sizeof(dec));
+}
+
+void
+smtpd_cmd_auth_step(struct smtpd_session *s, const char *line, size_t len)
+{
+	unsigned char dec[SMTPD_AUTH_MAX];
+	struct str in = {line, len};
+	int n;
+
+	if (len == 1 && line[0] == '*') {
+		s->state = SMTPD_STATE_CMD;
+		smtpd_cmd_auth_forget(s);
+		smtpd_session_reply_lit(s, "501 5.7.0 Authentication aborted");
+		return;
+	}
+	if (s->state == SMTPD_STATE_AUTH_PLAIN) {
+		smtpd_cmd_auth_plain(s, in);
+		return;
+	}
+	n = submit_policy_b64_decode(in, dec, sizeof(dec));
+	if (n < 0) {
+		s->state = SMTPD_STATE_CMD;
+		smtpd_cmd_auth_forget(s);
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		    "501 5.5.2 Cannot decode response");
+		return;
+	}
+	if (s->state == SMTPD_STATE_AUTH_USER) {
+		memcpy(s->auth_user, dec, (size_t)n);
+		s->auth_user_len = (size_t)n;
+		s->state = SMTPD_STATE_AUTH_PASS;
+		smtpd_session_reply_lit(s, "334 UGFzc3dvcmQ6"); /* "Password:" */
+	} else {
+		smtpd_cmd_auth_finish(s,
+		    (struct str){(const char *)s->auth_user, s->auth_user_len},
+		    (struct str){(const char *)dec, (size_t)n});
+		smtpd_cmd_auth_forget(s);
+	}
+	OPENSSL_cleanse(dec, sizeof(dec));
+}
+
+/* --- commands: checks -------------------------------------------------- */
+
+/* smtpd_cmd_check_helo - HELO/EHLO must come first. */
+static int
+smtpd_cmd_check_helo(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	if (s->helo_seen)
+		return 0;
+	smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+	    "503 5.5.1 Error: send HELO/EHLO first");
+	return -1;
+}
+
+/* smtpd_cmd_check_mail - after HELO, not inside a transaction. */
+static int
+smtpd_cmd_check_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	if (smtpd_cmd_check_helo(s, cmd) != 0)
+		return -1;
+	if (!s->in_tx)
+		return 0;
+	smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+	    "503 5.5.1 Error: nested MAIL command");
+	return -1;
+}
+
+/* smtpd_cmd_check_tx - RCPT and DATA need MAIL first. */
+static int
+smtpd_cmd_check_tx(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	if (s->in_tx)
+		return 0;
+	smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+	    "503 5.5.1 Error: need MAIL command");
+	return -1;
+}
+
+/* smtpd_cmd_check_data - a transaction with at least one recipient. */
+static int
+smtpd_cmd_check_data(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	if (smtpd_cmd_check_tx(s, cmd) != 0)
+		return -1;
+	if (s->n_rcpts > 0)
+		return 0;
+	smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+	    "554 5.5.1 Error: no valid recipients");
+	return -1;
+}
+
+/* smtpd_cmd_check_starttls - TLS configured, not active, no transaction. */
+static int
+smtpd_cmd_check_starttls(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	if (s->smtpd->tls == NULL) {
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		    "502 5.5.1 Error: command not implemented");
+		return -1;
+	}
+	if (s->tls) {
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		    "503 5.5.1 Error: TLS already active");
+		return -1;
+	}
+	if (s->in_tx) {
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		    "503 5.5.1 Error: MAIL transaction in progress");
+		return -1;
+	}
+	return 0;
+}
+
+/* smtpd_cmd_check_auth - after EHLO, once, outside a transaction, encrypted. */
+static int
+smtpd_cmd_check_auth(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	if (smtpd_cmd_check_helo(s, cmd) != 0)
+		return -1;
+	if (s->user != NULL) {
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		    "503 5.5.1 Error: already authenticated");
+		return -1;
+	}
+	if (s->in_tx) {
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		    "503 5.5.1 Error: MAIL transaction in progress");
+		return -1;
+	}
+	if (!s->tls && !s->trusted) {
+		smtpd_session_reject(s, SMTPD_REJECT_AUTH_REQUIRED, true,
+		    "538 5.7.11 Encryption required for requested "
+		    "authentication mechanism");
+		return -1;
+	}
+	return 0;
+}
+
+/* --- commands: actions ------------------------------------------------- */
+
+/* smtpd_cmd_helo - HELO and EHLO: reset, remember the name, greet. */
+static void
+smtpd_cmd_helo(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	const struct config *cfg = s->smtpd->cfg;
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+
+	smtpd_session_tx_reset(s);
+	smtpd_cmd_printable(s->helo, sizeof(s->helo), cmd->arg.p, cmd->arg.len);
+	s->helo_seen = true;
+	s->esmtp = cmd->verb == SMTP_VERB_EHLO;
+	if (!s->esmtp) {
+		smtpd_session_reply(s, "250 %s", cfg->hostname);
+		return;
+	}
+	evbuffer_add_printf(out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu\r\n",
+	    cfg->hostname, (unsigned long long)cfg->max_message_size);
+	if (s->smtpd->tls != NULL && !s->tls)
+		smtpd_session_reply_lit(s, "250-STARTTLS");
+	if (s->tls || s->trusted)
+		smtpd_session_reply_lit(s, "250-AUTH PLAIN LOGIN");
+	smtpd_session_reply_lit(s, "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"
+			   "250 SMTPUTF8");
+}
+
+/* smtpd_cmd_mail - MAIL FROM: who may send, size, storage. */
+static void
+smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	const struct config *cfg = s->smtpd->cfg;
+
+	if (s->user == NULL && !s->trusted) {
+		smtpd_session_reject(s, SMTPD_REJECT_AUTH_REQUIRED, true,
+		    "530 5.7.0 Authentication required");
+		return;
+	}
+	if (cmd->has_size && cmd->size > cfg->max_message_size) {
+		smtpd_session_reject(s, SMTPD_REJECT_SIZE, false,
+		    "552 5.3.4 Message size exceeds fixed limit of %llu bytes",
+		    (unsigned long long)cfg->max_message_size);
+		return;
+	}
+	if (!submit_policy_sender_allowed(s->user, cmd->path)) {
+		smtpd_session_reject(s, SMTPD_REJECT_SENDER, false,
+		    "553 5.7.1 Sender address not allowed for %s",
+		    s->user->name);
+		return;
+	}
+	if (spool_space_check(s->smtpd->sp) != SPOOL_OK) {
+		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
+		    "452 4.3.1 Insufficient system storage");
+		return;
+	}
+	memcpy(s->sender, cmd->path.p, cmd->path.len);
+	s->sender[cmd->path.len] = '\0';
+	s->in_tx = true;
+	s->smtputf8 = cmd->smtputf8;
+	smtpd_session_reply_lit(s, "250 2.1.0 Ok");
+}
+
+/* smtpd_cmd_rcpt - RCPT TO: one more recipient, up to the limit. */
+static void
+smtpd_cmd_rcpt(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	size_t i;
+
+	if (s->n_rcpts >= s->smtpd->cfg->max_recipients) {
+		smtpd_session_reject(s, SMTPD_REJECT_RECIPIENTS, false,
+		    "452 4.5.3 Too many recipients");
+		return;
+	}
+	if (!s->smtputf8)
+		for (i = 0; i < cmd->path.len; i++)
+			if ((unsigned char)cmd->path.p[i] >= 0x80) {
+				smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+				    "553 5.6.7 Non-ASCII recipient needs "
+				    "SMTPUTF8");
+				return;
+			}
+	if (s->n_rcpts == s->cap_rcpts) {
+		s->cap_rcpts = s->cap_rcpts ? s->cap_rcpts * 2 : 8;
+		s->rcpts = xreallocarray(s->rcpts, s->cap_rcpts,
+		    sizeof(*s->rcpts));
+	}
+	s->rcpts[s->n_rcpts++] = str_dup(cmd->path);
+	smtpd_session_reply_lit(s, "250 2.1.5 Ok");
+}
+
+/* smtpd_cmd_data - DATA: 354 and read the text (smtpd_session.c). */
+static void
+smtpd_cmd_data(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	smtpd_session_data_begin(s);
+}
+
+/* smtpd_cmd_starttls - STARTTLS: 220 and the handshake. */
+static void
+smtpd_cmd_starttls(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	smtpd_session_starttls(s);
+}
+
+static void
+smtpd_cmd_rset(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	smtpd_session_tx_reset(s);
+	smtpd_session_reply_lit(s, "250 2.0.0 Ok");
+}
+
+static void
+smtpd_cmd_noop(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	smtpd_session_reply_lit(s, "250 2.0.0 Ok");
+}
+
+static void
+smtpd_cmd_quit(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	smtpd_session_reply_lit(s, "221 2.0.0 Bye");
+	smtpd_session_close(s);
+}
+
+static void
+smtpd_cmd_vrfy(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	smtpd_session_reply_lit(s, "252 2.5.0 Cannot VRFY user, but will accept "
+			   "message and attempt delivery");
+}
+
+static void
+smtpd_cmd_help(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	smtpd_session_reply_lit(s, "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET "
+			   "NOOP QUIT VRFY HELP STARTTLS AUTH");
+}
+
+/* smtpd_cmd_auth - AUTH PLAIN / LOGIN, with or without a response. */
+static void
+smtpd_cmd_auth(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	unsigned char dec[SMTPD_AUTH_MAX];
+	struct str init = cmd->auth_initial;
+	int n;
+
+	if (str_eq_nocase(cmd->auth_mech, "PLAIN")) {
+		if (init.len > 0) {
+			smtpd_cmd_auth_plain(s, init);
+			return;
+		}
+		s->state = SMTPD_STATE_AUTH_PLAIN;
+		smtpd_session_reply_lit(s, "334 ");
+		return;
+	}
+	if (!str_eq_nocase(cmd->auth_mech, "LOGIN")) {
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		    "504 5.5.4 Unrecognized authentication type");
+		return;
+	}
+	if (init.len == 0) {
+		s->state = SMTPD_STATE_AUTH_USER;
+		smtpd_session_reply_lit(s, "334 VXNlcm5hbWU6"); /* "Username:" */
+		return;
+	}
+	/* LOGIN with the user name as initial response (widely sent). */
+	if (init.len == 1 && init.p[0] == '=')
+		init.len = 0;
+	n = submit_policy_b64_decode(init, dec, sizeof(dec));
+	if (n < 0) {
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		    "501 5.5.2 Cannot decode response");
+		return;
+	}
+	memcpy(s->auth_user, dec, (size_t)n);
+	s->auth_user_len = (size_t)n;
+	s->state = SMTPD_STATE_AUTH_PASS;
+	smtpd_session_reply_lit(s, "334 UGFzc3dvcmQ6");
+}
+
+/* Indexed by enum smtp_verb. */
+static const struct smtpd_cmd_row smtpd_cmds[SMTP_VERB_COUNT] = {
+	[SMTP_VERB_HELO] = {SMTP_VERB_HELO, NULL, smtpd_cmd_helo},
+	[SMTP_VERB_EHLO] = {SMTP_VERB_EHLO, NULL, smtpd_cmd_helo},
+	[SMTP_VERB_MAIL] = {SMTP_VERB_MAIL, smtpd_cmd_check_mail,
+	    smtpd_cmd_mail},
+	[SMTP_VERB_RCPT] = {SMTP_VERB_RCPT, smtpd_cmd_check_tx, smtpd_cmd_rcpt},
+	[SMTP_VERB_DATA] = {SMTP_VERB_DATA, smtpd_cmd_check_data,
+	    smtpd_cmd_data},
+	[SMTP_VERB_RSET] = {SMTP_VERB_RSET, NULL, smtpd_cmd_rset},
+	[SMTP_VERB_NOOP] = {SMTP_VERB_NOOP, NULL, smtpd_cmd_noop},
+	[SMTP_VERB_QUIT] = {SMTP_VERB_QUIT, NULL, smtpd_cmd_quit},
+	[SMTP_VERB_VRFY] = {SMTP_VERB_VRFY, NULL, smtpd_cmd_vrfy},
+	[SMTP_VERB_HELP] = {SMTP_VERB_HELP, NULL, smtpd_cmd_help},
+	[SMTP_VERB_STARTTLS] = {SMTP_VERB_STARTTLS, smtpd_cmd_check_starttls,
+	    smtpd_cmd_starttls},
+	[SMTP_VERB_AUTH] = {SMTP_VERB_AUTH, smtpd_cmd_check_auth,
+	    smtpd_cmd_auth},
+};
+
+/* smtpd_cmd_forbidden - an HTTP or proxy request sent to the SMTP port. */
+static bool
+smtpd_cmd_forbidden(const char *line, size_t len)
+{
+	static const char *const verbs[] = {"GET ", "POST ", "CONNECT ",
+	    "HEAD ", "PUT "};
+	size_t i, n;
+
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		n = strlen(verbs[i]);
+		if (len >= n && memcmp(line, verbs[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
+void
+smtpd_cmd_dispatch(struct smtpd_session *s, const char *line, size_t len)
+{
+	const struct smtpd_cmd_row *row;
+	struct smtp_cmd cmd;
+	const char *why = "";
+	int rc;
+
+	rc = smtp_cmd_parse(line, len, &cmd, &why);
+	switch (rc) {
+	case SMTP_PARSE_OK:
+		break;
+	case SMTP_PARSE_UNKNOWN_VERB:
+		if (smtpd_cmd_forbidden(line, len)) {
+			smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+			    "421 4.7.0 %s Error: HTTP or proxy command on the "
+			    "SMTP port", s->smtpd->cfg->hostname);
+			smtpd_session_close(s);
+			return;
+		}
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		    "500 5.5.1 Error: command not recognized");
+		return;
+	case SMTP_PARSE_SYNTAX:
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true, "501 %s Error: %s",
+		    strncmp(why, "invalid", 7) != 0    ? "5.5.4"
+			: cmd.verb == SMTP_VERB_MAIL ? "5.1.7"
+						     : "5.1.3",
+		    why);
+		return;
+	case SMTP_PARSE_BAD_PARAM:
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		    "555 5.5.4 Error: %s", why);
+		return;
+	default:
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		    "500 5.5.2 Error: %s", why);
+		return;
+	}
+	row = &smtpd_cmds[cmd.verb];
+	if (row->check != NULL && row->check(s, &cmd) != 0)
+		return;
+	row->proceed(s, &cmd);
+}
+

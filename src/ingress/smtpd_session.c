@@ -1,0 +1,718 @@
+/*
+ * smtpd_session.c - one SMTP server session: I/O, DATA, TLS, hand-off.
+ *
+ * Frames command lines out of the bufferevent input, feeds the DATA reader,
+ * runs STARTTLS, enforces the timeouts and the minimum data rate, and hands
+ * each message to the spool. What a command means is smtpd_cmd.c's job.
+ *
+ * Invariants:
+ *  - "250 ... queued as" is written only from the spool's commit callback
+ *    with SPOOL_OK. While a commit is pending no further input is parsed;
+ *    pipelined commands wait in the input buffer, which a read high
+ *    watermark bounds, so a client cannot make us buffer without limit.
+ *  - A command line is at most SMTP_CMD_LINE_MAX octets; a longer one is
+ *    answered once and then discarded up to its LF without buffering it.
+ *  - After STARTTLS every byte the client sent in plaintext after the
+ *    command is thrown away, and the session forgets HELO, MAIL and AUTH.
+ *  - A session is freed only from a top-level callback (read, write,
+ *    event, timer, commit), never from a helper they call, so no helper
+ *    touches a freed session. A pending commit holds a small token, not
+ *    the session; freeing the session detaches the token.
+ */
+#include "ingress/smtpd_session.h"
+
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/crypto.h>
+
+#include "config/config.h"
+#include "core/id.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "ingress/submit_policy.h"
+#include "mime/header.h"
+#include "spool/spool.h"
+
+static void smtpd_session_kick(struct smtpd_session *s);
+static void smtpd_on_read(struct bufferevent *bev, void *arg);
+static void smtpd_on_write(struct bufferevent *bev, void *arg);
+static void smtpd_on_event(struct bufferevent *bev, short what, void *arg);
+
+void
+smtpd_session_reply(struct smtpd_session *s, const char *fmt, ...)
+{
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	va_list ap;
+
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(out, fmt, ap);
+	va_end(ap);
+	evbuffer_add(out, "\r\n", 2);
+}
+
+void
+smtpd_session_reject(struct smtpd_session *s, enum smtpd_reject r,
+    bool protocol, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	s->smtpd->stats.rejected[r]++;
+	if (protocol)
+		s->errors++;
+	log_info("smtpd: reject client=%s reason=%s user=%s: %s", s->client,
+	    smtpd_reject_name(r), s->user ? s->user->name : "-", text);
+	smtpd_session_reply(s, "%s", text);
+}
+
+void
+smtpd_session_close(struct smtpd_session *s)
+{
+	struct timeval tv = smtpd_ms_tv(SMTPD_CLOSE_MS);
+
+	if (s->state == SMTPD_STATE_CLOSE)
+		return;
+	s->state = SMTPD_STATE_CLOSE;
+	bufferevent_disable(s->bev, EV_READ);
+	bufferevent_enable(s->bev, EV_WRITE);
+	evtimer_add(s->timer, &tv);
+}
+
+/* smtpd_idle_arm - (re)start the wait for the next command. */
+static void
+smtpd_idle_arm(struct smtpd_session *s)
+{
+	evtimer_add(s->timer, s->smtpd->idle_tv);
+}
+
+void
+smtpd_session_tx_reset(struct smtpd_session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_rcpts; i++)
+		free(s->rcpts[i]);
+	s->n_rcpts = 0;
+	s->sender[0] = '\0';
+	s->in_tx = false;
+	s->smtputf8 = false;
+	s->body.len = 0;
+	s->body_off = 0;
+}
+
+/* smtpd_with - the protocol name for Received (RFC 3848). */
+static const char *
+smtpd_with(const struct smtpd_session *s)
+{
+	if (!s->esmtp)
+		return "SMTP";
+	if (s->tls)
+		return s->user ? "ESMTPSA" : "ESMTPS";
+	return s->user ? "ESMTPA" : "ESMTP";
+}
+
+void
+smtpd_session_data_begin(struct smtpd_session *s)
+{
+	struct smtpd *d = s->smtpd;
+	struct mime_received r;
+	struct timeval tv = smtpd_ms_tv(SMTPD_RATE_GRACE_MS);
+
+	event_base_gettimeofday_cached(d->base, &s->data_start);
+	s->data_bytes = 0;
+	s->body.len = 0;
+	r.helo = s->helo;
+	r.ip = s->ip;
+	r.by = d->cfg->hostname;
+	r.with = smtpd_with(s);
+	r.id = NULL; /* the spool names the message only at commit */
+	r.t = s->data_start.tv_sec;
+	mime_header_received_add(&s->body, &r);
+	s->body_off = s->body.len;
+	smtp_data_init(&s->data, &s->body, d->cfg->max_message_size);
+	s->state = SMTPD_STATE_DATA;
+	evtimer_add(s->timer, &tv);
+	smtpd_session_reply_lit(s, "354 End data with <CR><LF>.<CR><LF>");
+}
+
+
+void
+smtpd_session_starttls(struct smtpd_session *s)
+{
+	struct smtpd *d = s->smtpd;
+	struct bufferevent *under = s->bev, *bev;
+	struct timeval tv = d->cmd_tv;
+	SSL *ssl;
+
+	ssl = SSL_new(d->tls);
+	if (ssl == NULL) {
+		smtpd_session_reply_lit(s, "454 4.7.0 TLS not available due to local "
+				   "problem");
+		return;
+	}
+	smtpd_session_reply_lit(s, "220 2.0.0 Ready to start TLS");
+	/*
+	 * Anything the client sent after STARTTLS in plaintext could be
+	 * taken for commands sent under TLS (CVE-2011-0411): drop it.
+	 */
+	evbuffer_drain(bufferevent_get_input(under),
+	    evbuffer_get_length(bufferevent_get_input(under)));
+	bufferevent_set_timeouts(under, NULL, NULL);
+	bev = bufferevent_openssl_filter_new(d->base, under, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		log_warn("smtpd: client=%s: cannot start TLS", s->client);
+		smtpd_session_close(s);
+		return;
+	}
+	s->bev = bev;
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	bufferevent_setcb(bev, smtpd_on_read, smtpd_on_write, smtpd_on_event,
+	    s);
+	bufferevent_setwatermark(bev, EV_READ, 0, SMTPD_READ_HIGH);
+	bufferevent_set_timeouts(bev, &tv, &tv);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	s->state = SMTPD_STATE_TLS;
+}
+
+/* --- input ------------------------------------------------------------- */
+
+/*
+ * smtpd_line_read - take one line from the input and act on it. Returns 1
+ * if something was consumed, 0 if a whole line has not arrived yet.
+ */
+static int
+smtpd_line_read(struct smtpd_session *s)
+{
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+	const char *lf;
+	ev_ssize_t n;
+	size_t len;
+
+	/* Copy at most one line plus one byte: enough to see "too long". */
+	n = evbuffer_copyout(in, s->line, sizeof(s->line));
+	if (n <= 0)
+		return 0;
+	lf = memchr(s->line, '\n', (size_t)n);
+	if (lf == NULL) {
+		if ((size_t)n < sizeof(s->line))
+			return 0;
+		evbuffer_drain(in, (size_t)n);
+		s->state = SMTPD_STATE_DISCARD;
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		    "500 5.5.2 Error: line too long");
+		return 1;
+	}
+	len = (size_t)(lf - s->line);
+	evbuffer_drain(in, len + 1);
+	if (len + 1 > SMTP_CMD_LINE_MAX) {
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		    "500 5.5.2 Error: line too long");
+		return 1;
+	}
+	if (len > 0 && s->line[len - 1] == '\r')
+		len--;
+	if (s->state == SMTPD_STATE_CMD)
+		smtpd_cmd_dispatch(s, s->line, len);
+	else
+		smtpd_cmd_auth_step(s, s->line, len);
+	return 1;
+}
+
+/* smtpd_discard - drop input up to and including the next LF. */
+static int
+smtpd_discard(struct smtpd_session *s)
+{
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+	struct evbuffer_ptr p;
+	size_t len = evbuffer_get_length(in);
+
+	if (len == 0)
+		return 0;
+	p = evbuffer_search(in, "\n", 1, NULL);
+	if (p.pos < 0) {
+		evbuffer_drain(in, len);
+		return 0;
+	}
+	evbuffer_drain(in, (size_t)p.pos + 1);
+	s->state = SMTPD_STATE_CMD;
+	return 1;
+}
+
+/* smtpd_msg_fixup - add Message-ID and Date when the message lacks them. */
+static void
+smtpd_msg_fixup(struct smtpd_session *s)
+{
+	const char *msg = s->body.p + s->body_off;
+	size_t len = s->body.len - s->body_off;
+	char local[ID_SIZE];
+	struct buf add;
+	bool need_id, need_date, no_header;
+
+	need_id = !mime_header_has(msg, len, "Message-ID");
+	need_date = !mime_header_has(msg, len, "Date");
+	if (!need_id && !need_date)
+		return;
+	no_header = mime_header_len(msg, len) == 0 && len > 0;
+	buf_init(&add);
+	if (need_id) {
+		id_new(local);
+		mime_header_msgid_add(&add, local, s->smtpd->cfg->hostname);
+	}
+	if (need_date)
+		mime_header_date_add(&add, time(NULL));
+	/* Text with no header section at all starts the body: keep it so. */
+	if (no_header)
+		buf_add(&add, "\r\n", 2);
+	buf_reserve(&s->body, add.len);
+	memmove(s->body.p + s->body_off + add.len, s->body.p + s->body_off,
+	    len);
+	memcpy(s->body.p + s->body_off, add.p, add.len);
+	s->body.len += add.len;
+	buf_fini(&add);
+}
+
+/* smtpd_commit_done - the spool's answer for a message (loop thread). */
+static void
+smtpd_commit_done(int status, const char *id, void *arg)
+{
+	struct smtpd_commit *c = arg;
+	struct smtpd_session *s = c->sess;
+	struct smtpd *d;
+
+	free(c);
+	if (s == NULL)
+		return; /* the session went away; the spool kept the message */
+	d = s->smtpd;
+	s->commit = NULL;
+	switch (status) {
+	case SPOOL_OK:
+		d->stats.accepted++;
+		d->stats.accepted_bytes += s->done_size;
+		log_info("smtpd: accepted id=%s from=<%s> nrcpt=%zu size=%zu "
+			 "client=%s tenant=%s tls=%s",
+		    id, s->sender, s->done_nrcpt, s->done_size, s->client,
+		    s->user ? s->user->name : "-", s->tls ? "yes" : "no");
+		smtpd_session_reply(s, "250 2.0.0 Ok: queued as %s", id);
+		break;
+	case SPOOL_ERR_FULL:
+		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
+		    "452 4.3.1 Insufficient system storage");
+		break;
+	case SPOOL_ERR_IO:
+		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
+		    "451 4.3.0 Error: queue file write error, try again later");
+		break;
+	default:
+		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
+		    "421 4.3.2 %s Service shutting down, try again later",
+		    d->cfg->hostname);
+		smtpd_session_close(s);
+		break;
+	}
+	smtpd_session_tx_reset(s);
+	if (s->state == SMTPD_STATE_COMMIT) {
+		s->state = SMTPD_STATE_CMD;
+		smtpd_idle_arm(s);
+	}
+	smtpd_session_kick(s);
+}
+
+/* smtpd_data_end - the final dot: refuse a faulty message or spool it. */
+static void
+smtpd_data_end(struct smtpd_session *s)
+{
+	struct smtpd *d = s->smtpd;
+	enum smtp_data_fault f = smtp_data_fault(&s->data);
+	struct spool_msg_new m;
+	struct smtpd_commit *c;
+	int rc;
+
+	s->state = SMTPD_STATE_CMD;
+	smtpd_idle_arm(s);
+	if (f != SMTP_DATA_FAULT_NONE) {
+		smtpd_session_reject(s, f == SMTP_DATA_FAULT_TOO_BIG ? SMTPD_REJECT_SIZE
+		    : SMTPD_REJECT_CONTENT, false, "%s",
+		    smtp_data_fault_reply(f));
+		smtpd_session_tx_reset(s);
+		return;
+	}
+	smtpd_msg_fixup(s);
+
+	memset(&m, 0, sizeof(m));
+	m.sender = xstrdup(s->sender);
+	/* Recipients and body move to the spool; keep counts for the log. */
+	m.rcpts = s->rcpts;
+	m.n_rcpts = s->n_rcpts;
+	s->done_nrcpt = s->n_rcpts;
+	s->rcpts = NULL;
+	s->n_rcpts = s->cap_rcpts = 0;
+	m.body = s->body;
+	s->done_size = m.body.len;
+	buf_init(&s->body);
+	m.tenant = s->user ? xstrdup(s->user->name) : NULL;
+	m.client = xstrdup(s->client);
+
+	c = xmalloc(sizeof(*c));
+	c->sess = s;
+	s->commit = c;
+	s->state = SMTPD_STATE_COMMIT;
+	rc = spool_msg_submit(d->sp, &m, smtpd_commit_done, c);
+	if (rc == 0)
+		return;
+	/* Refused at once: the spool freed m's contents, no callback. */
+	free(c);
+	s->commit = NULL;
+	s->state = SMTPD_STATE_CMD;
+	if (rc == SPOOL_ERR_FULL)
+		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
+		    "452 4.3.1 Insufficient system storage");
+	else if (rc == SPOOL_ERR_CLOSED) {
+		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
+		    "421 4.3.2 %s Service shutting down, try again later",
+		    d->cfg->hostname);
+		smtpd_session_close(s);
+	} else
+		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
+		    "451 4.3.0 Error: queue file write error, try again later");
+	smtpd_session_tx_reset(s);
+}
+
+/* smtpd_data_read - feed buffered input to the DATA reader. */
+static int
+smtpd_data_read(struct smtpd_session *s)
+{
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+	struct evbuffer_iovec v[16];
+	enum smtp_data_status st = SMTP_DATA_MORE;
+	size_t total = 0, used;
+	int n, i;
+
+	n = evbuffer_peek(in, -1, NULL, v, 16);
+	if (n <= 0)
+		return 0;
+	for (i = 0; i < n && i < 16 && st == SMTP_DATA_MORE; i++) {
+		st = smtp_data_feed(&s->data, v[i].iov_base, v[i].iov_len,
+		    &used);
+		total += used;
+	}
+	evbuffer_drain(in, total);
+	s->data_bytes += total;
+	if (st == SMTP_DATA_DONE)
+		smtpd_data_end(s);
+	return 1;
+}
+
+/* --- the session loop and its callbacks --------------------------------- */
+
+/* smtpd_session_run - act on buffered input until it runs out or waits. */
+static void
+smtpd_session_run(struct smtpd_session *s)
+{
+	const unsigned max_errors = SMTPD_MAX_ERRORS;
+	int more = 1;
+
+	while (more) {
+		if (evbuffer_get_length(bufferevent_get_output(s->bev)) >
+		    SMTPD_OUT_HIGH) {
+			/* The client does not read its replies: wait. */
+			s->paused = true;
+			return;
+		}
+		switch (s->state) {
+		case SMTPD_STATE_CMD:
+		case SMTPD_STATE_AUTH_PLAIN:
+		case SMTPD_STATE_AUTH_USER:
+		case SMTPD_STATE_AUTH_PASS:
+			more = smtpd_line_read(s);
+			if (more && s->state != SMTPD_STATE_DATA &&
+			    s->state != SMTPD_STATE_CLOSE)
+				smtpd_idle_arm(s);
+			break;
+		case SMTPD_STATE_DISCARD:
+			more = smtpd_discard(s);
+			break;
+		case SMTPD_STATE_DATA:
+			more = smtpd_data_read(s);
+			break;
+		case SMTPD_STATE_COMMIT:
+		case SMTPD_STATE_TLS:
+		case SMTPD_STATE_CLOSE:
+			return;
+		}
+		if (s->errors >= max_errors && s->state != SMTPD_STATE_CLOSE) {
+			smtpd_session_reply(s, "421 4.7.0 %s Error: too many errors",
+			    s->smtpd->cfg->hostname);
+			log_info("smtpd: client=%s: too many errors, closing",
+			    s->client);
+			smtpd_session_close(s);
+			return;
+		}
+	}
+}
+
+/* smtpd_session_flushed - every reply byte has left for the socket. */
+static bool
+smtpd_session_flushed(struct smtpd_session *s)
+{
+	struct bufferevent *under = bufferevent_get_underlying(s->bev);
+
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) > 0)
+		return false;
+	return under == NULL ||
+	    evbuffer_get_length(bufferevent_get_output(under)) == 0;
+}
+
+/* smtpd_under_drained - the TLS layer's output shrank while closing. */
+static void
+smtpd_under_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct smtpd_session *s = arg;
+
+	/* Free from the timer, not from inside libevent's write path. */
+	if (s->state == SMTPD_STATE_CLOSE && evbuffer_get_length(buf) == 0)
+		event_active(s->timer, EV_TIMEOUT, 1);
+}
+
+/*
+ * smtpd_session_kick - run the session, then free it if it is closing and
+ * its last reply is out. Only top-level callbacks call this.
+ */
+static void
+smtpd_session_kick(struct smtpd_session *s)
+{
+	struct bufferevent *under;
+
+	if (s->running)
+		return;
+	s->running = true;
+	smtpd_session_run(s);
+	s->running = false;
+	if (s->state != SMTPD_STATE_CLOSE)
+		return;
+	if (smtpd_session_flushed(s)) {
+		smtpd_session_free(s);
+		return;
+	}
+	under = bufferevent_get_underlying(s->bev);
+	if (under != NULL && !s->under_cb) {
+		s->under_cb = true;
+		evbuffer_add_cb(bufferevent_get_output(under),
+		    smtpd_under_drained, s);
+	}
+}
+
+/* smtpd_on_read - bytes arrived. */
+static void
+smtpd_on_read(struct bufferevent *bev, void *arg)
+{
+	smtpd_session_kick(arg);
+}
+
+/* smtpd_on_write - the output drained (to the low watermark, 0). */
+static void
+smtpd_on_write(struct bufferevent *bev, void *arg)
+{
+	struct smtpd_session *s = arg;
+
+	if (s->paused || s->state == SMTPD_STATE_CLOSE) {
+		s->paused = false;
+		smtpd_session_kick(s);
+	}
+}
+
+/* smtpd_tls_up - the TLS handshake finished: start over, encrypted. */
+static void
+smtpd_tls_up(struct smtpd_session *s)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(s->bev);
+
+	s->tls = true;
+	s->helo_seen = false;
+	s->esmtp = false;
+	s->user = NULL;
+	smtpd_session_tx_reset(s);
+	s->state = SMTPD_STATE_CMD;
+	log_debug("smtpd: client=%s: %s %s", s->client,
+	    ssl ? SSL_get_version(ssl) : "TLS",
+	    ssl ? SSL_get_cipher_name(ssl) : "");
+	bufferevent_setcb(s->bev, smtpd_on_read, smtpd_on_write,
+	    smtpd_on_event, s);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	smtpd_idle_arm(s);
+}
+
+/* smtpd_on_event - connected (TLS), end of file, error or I/O timeout. */
+static void
+smtpd_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct smtpd_session *s = arg;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		if (s->state == SMTPD_STATE_TLS) {
+			smtpd_tls_up(s);
+			smtpd_session_kick(s);
+		}
+		return;
+	}
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
+	    s->state == SMTPD_STATE_COMMIT) {
+		/* A client waiting for our 250 is not idle. */
+		bufferevent_enable(bev, EV_READ);
+		return;
+	}
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
+	    s->state != SMTPD_STATE_CLOSE && s->state != SMTPD_STATE_TLS) {
+		smtpd_session_reject(s, SMTPD_REJECT_TIMEOUT, false,
+		    "421 4.4.2 %s Error: timeout exceeded",
+		    s->smtpd->cfg->hostname);
+		smtpd_session_close(s);
+		smtpd_session_kick(s);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT)
+		s->smtpd->stats.rejected[SMTPD_REJECT_TIMEOUT]++;
+	if (s->state == SMTPD_STATE_DATA)
+		log_info("smtpd: client=%s: lost connection in DATA after %llu "
+			 "bytes", s->client, (unsigned long long)s->data_bytes);
+	else if (what & BEV_EVENT_ERROR)
+		log_debug("smtpd: client=%s: %s", s->client,
+		    s->state == SMTPD_STATE_TLS ? "TLS handshake failed"
+						: "connection error");
+	smtpd_session_free(s);
+}
+
+/* smtpd_on_timer - idle timeout, data rate check, or close deadline. */
+static void
+smtpd_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct smtpd_session *s = arg;
+	struct smtpd *d = s->smtpd;
+	struct timeval now, tv = {1, 0};
+	double elapsed;
+
+	switch (s->state) {
+	case SMTPD_STATE_DATA:
+		event_base_gettimeofday_cached(d->base, &now);
+		elapsed = (double)(now.tv_sec - s->data_start.tv_sec) +
+		    (double)(now.tv_usec - s->data_start.tv_usec) / 1e6;
+		if ((double)s->data_bytes >=
+		    (double)d->cfg->min_data_rate * elapsed) {
+			evtimer_add(s->timer, &tv);
+			return;
+		}
+		smtpd_session_reject(s, SMTPD_REJECT_TIMEOUT, false,
+		    "421 4.4.2 %s Error: data rate too low (%llu bytes in "
+		    "%.0f s)", d->cfg->hostname,
+		    (unsigned long long)s->data_bytes, elapsed);
+		smtpd_session_close(s);
+		smtpd_session_kick(s);
+		return;
+	case SMTPD_STATE_COMMIT:
+		smtpd_idle_arm(s);
+		return;
+	case SMTPD_STATE_TLS:
+	case SMTPD_STATE_CLOSE:
+		smtpd_session_free(s);
+		return;
+	default:
+		smtpd_session_reject(s, SMTPD_REJECT_TIMEOUT, false,
+		    "421 4.4.2 %s Error: timeout exceeded", d->cfg->hostname);
+		smtpd_session_close(s);
+		smtpd_session_kick(s);
+		return;
+	}
+}
+
+void
+smtpd_session_free(struct smtpd_session *s)
+{
+	struct bufferevent *under = bufferevent_get_underlying(s->bev);
+
+	if (s->commit != NULL)
+		s->commit->sess = NULL;
+	if (s->under_cb && under != NULL)
+		evbuffer_remove_cb(bufferevent_get_output(under),
+		    smtpd_under_drained, s);
+	log_debug("smtpd: disconnect from %s", s->client);
+	smtpd_session_tx_reset(s);
+	smtpd_cmd_auth_forget(s);
+	free(s->rcpts);
+	buf_fini(&s->body);
+	event_free(s->timer);
+	bufferevent_free(s->bev);
+	TAILQ_REMOVE(&s->smtpd->sessions, s, entry);
+	s->smtpd->stats.sessions_open--;
+	free(s);
+}
+
+/* smtpd_peer_format - numeric ip and "ip:port" of a peer address. */
+static void
+smtpd_peer_format(struct smtpd_session *s, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	char port[8] = "0";
+	const char *ip = s->ip;
+
+	if (getnameinfo(sa, salen, s->ip, sizeof(s->ip), port, sizeof(port),
+		NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(s->ip, sizeof(s->ip), "unknown");
+	if (strncmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, '.') != NULL)
+		memmove(s->ip, ip + 7, strlen(ip + 7) + 1);
+	if (strchr(s->ip, ':') != NULL)
+		snprintf(s->client, sizeof(s->client), "[%s]:%s", s->ip, port);
+	else
+		snprintf(s->client, sizeof(s->client), "%s:%s", s->ip, port);
+}
+
+struct smtpd_session *
+smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	struct smtpd_session *s;
+	struct timeval tv = d->cmd_tv;
+	int one = 1;
+
+	/* Pipelined replies must not wait for the peer's delayed ACK. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	s = xcalloc(1, sizeof(*s));
+	s->smtpd = d;
+	smtpd_peer_format(s, sa, salen);
+	s->trusted = submit_policy_net_trusted(d->cfg, sa);
+	buf_init(&s->body);
+	s->bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->bev == NULL) {
+		log_warn("smtpd: client=%s: cannot create a bufferevent",
+		    s->client);
+		evutil_closesocket(fd);
+		free(s);
+		return NULL;
+	}
+	s->timer = evtimer_new(d->base, smtpd_on_timer, s);
+	TAILQ_INSERT_TAIL(&d->sessions, s, entry);
+	d->stats.sessions_open++;
+	d->stats.sessions_total++;
+	bufferevent_setcb(s->bev, smtpd_on_read, smtpd_on_write, smtpd_on_event,
+	    s);
+	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTPD_READ_HIGH);
+	bufferevent_set_timeouts(s->bev, &tv, &tv);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	log_debug("smtpd: connect from %s%s", s->client,
+	    s->trusted ? " (trusted network)" : "");
+	smtpd_session_reply(s, "220 %s ESMTP swerve", d->cfg->hostname);
+	smtpd_idle_arm(s);
+	return s;
+}
