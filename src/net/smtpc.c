@@ -1,0 +1,1209 @@
+/*
+ * smtpc.c - SMTP client connection to one relay provider.
+ *
+ * One state machine per connection slot, driven by bufferevent callbacks
+ * (plain sockets, or bufferevent_openssl for implicit TLS and after
+ * STARTTLS) and one timer that bounds every wait: connect, greeting, each
+ * command's reply, body progress, the reply to the final dot, QUIT.
+ * Replies are read with the strict, bounded parser of smtp_reply.c, so a
+ * hostile server costs a few KB and one ERROR. The body is streamed
+ * through smtp_dot.c in chunks while the output buffer drains.
+ *
+ * What an outcome means is not decided here: every outcome goes through
+ * trouble_smtp_result(). The user's callback runs only from done_ev, an
+ * event activated once the outcome is known, as the last thing that
+ * callback does with the smtpc; so smtpc_send() never calls back, and the
+ * user may free or reuse the smtpc from inside the callback.
+ *
+ * A host name's addresses are tried in turn while connecting is refused.
+ *
+ * Does not: retry a message, announce BODY=8BITMIME or SMTPUTF8, resume
+ * TLS sessions.
+ */
+#include "net/smtpc.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/util.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "deliver/trouble.h"
+#include "net/smtp_dot.h"
+#include "net/smtp_reply.h"
+
+#define SMTPC_BODY_CHUNK 8192	      /* body bytes encoded per step */
+#define SMTPC_BODY_HIGH (64 * 1024) /* stop filling output above this */
+#define SMTPC_BODY_LOW (16 * 1024)  /* refill when output drains below */
+
+enum smtpc_state {
+	SMTPC_STATE_CLOSED,	/* no connection */
+	SMTPC_STATE_RESOLVING,	/* evdns lookup of the host */
+	SMTPC_STATE_CONNECTING, /* TCP connect (and implicit TLS) */
+	SMTPC_STATE_GREETING,	/* waiting for 220 */
+	SMTPC_STATE_EHLO,
+	SMTPC_STATE_HELO,
+	SMTPC_STATE_STARTTLS,  /* waiting for 220 to STARTTLS */
+	SMTPC_STATE_HANDSHAKE, /* TLS handshake after STARTTLS */
+	SMTPC_STATE_AUTH,
+	SMTPC_STATE_READY, /* session up, no command outstanding */
+	SMTPC_STATE_TXN,   /* RSET/MAIL/RCPT/DATA replies outstanding */
+	SMTPC_STATE_BODY,  /* streaming the message */
+	SMTPC_STATE_DOT,   /* final dot sent, waiting for the reply */
+	SMTPC_STATE_QUIT,  /* QUIT sent, waiting for 221 or close */
+};
+
+enum smtpc_step {
+	SMTPC_STEP_RSET,
+	SMTPC_STEP_MAIL,
+	SMTPC_STEP_RCPT,
+	SMTPC_STEP_DATA,
+};
+
+struct smtpc {
+	struct event_base *base;
+	const struct config_provider *prov;
+	SSL_CTX *ssl_ctx;
+	struct evdns_base *dns;
+	bool own_dns;
+	char *helo;
+
+	/* The connection. */
+	enum smtpc_state state;
+	struct bufferevent *bev;
+	struct evdns_getaddrinfo_request *dns_req;
+	struct evutil_addrinfo *ai_list; /* the host's addresses */
+	struct evutil_addrinfo *ai_next; /* to try if this one is refused */
+	struct event *timer;
+	struct smtp_reply_parser parser;
+	struct smtp_ehlo ext;
+	bool tls_up;
+	bool need_rset;	   /* the last transaction failed half-way */
+	bool free_on_quit; /* smtpc_quit: free once QUIT is done */
+	unsigned n_msgs;   /* transactions on this connection */
+	int auth_step;	   /* AUTH LOGIN: 334s answered so far */
+
+	/* The message in progress, from smtpc_send to the callback. */
+	bool busy;
+	bool decided; /* outcome known, done_ev is active */
+	struct event *done_ev;
+	struct smtpc_msg msg;
+	smtpc_done_fn *cb;
+	void *cb_arg;
+	struct send_result *rres; /* per recipient; stage NONE: no reply */
+	struct send_result res;	  /* the message's outcome */
+	bool txn_failed;	  /* res holds the outcome; drain replies */
+	size_t n_steps, rset_steps, steps_sent, steps_acked;
+	size_t n_accepted;
+	bool discard_dot; /* "." sent only to close a pointless DATA */
+	struct smtp_dot dot;
+	size_t body_off;
+};
+
+static void smtpc_kick(struct smtpc *c);
+static void smtpc_read_cb(struct bufferevent *bev, void *arg);
+static void smtpc_write_cb(struct bufferevent *bev, void *arg);
+static void smtpc_event_cb(struct bufferevent *bev, short what, void *arg);
+
+/* smtpc_host_numeric - true if host is an IPv4 or IPv6 literal. */
+static bool
+smtpc_host_numeric(const char *host, struct sockaddr_storage *ss,
+    socklen_t *len, uint16_t port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*len = sizeof(*sin);
+		return true;
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		*len = sizeof(*sin6);
+		return true;
+	}
+	return false;
+}
+
+/* smtpc_timer_arm - (re)start the one timer: ms from now. */
+static void
+smtpc_timer_arm(struct smtpc *c, uint64_t ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	evtimer_add(c->timer, &tv);
+}
+
+/* smtpc_printf - queue one command line on the connection. */
+static void __attribute__((format(printf, 2, 3)))
+smtpc_printf(struct smtpc *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(bufferevent_get_output(c->bev), fmt, ap);
+	va_end(ap);
+}
+
+/* smtpc_close - drop the connection at once; the message is untouched. */
+static void
+smtpc_close(struct smtpc *c)
+{
+	if (c->dns_req != NULL) {
+		struct evdns_getaddrinfo_request *req = c->dns_req;
+		c->dns_req = NULL;
+		evdns_getaddrinfo_cancel(req);
+	}
+	if (c->bev != NULL) {
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+	}
+	if (c->ai_list != NULL) {
+		evutil_freeaddrinfo(c->ai_list);
+		c->ai_list = NULL;
+		c->ai_next = NULL;
+	}
+	evtimer_del(c->timer);
+	c->state = SMTPC_STATE_CLOSED;
+	c->tls_up = false;
+	c->need_rset = false;
+	c->n_msgs = 0;
+	memset(&c->ext, 0, sizeof(c->ext));
+	smtp_reply_parser_reset(&c->parser);
+}
+
+/* smtpc_step_kind - which command is step i of the transaction. */
+static enum smtpc_step
+smtpc_step_kind(const struct smtpc *c, size_t i, size_t *rcpt)
+{
+	if (i < c->rset_steps)
+		return SMTPC_STEP_RSET;
+	if (i == c->rset_steps)
+		return SMTPC_STEP_MAIL;
+	if (i - c->rset_steps - 1 < c->msg.n_rcpts) {
+		if (rcpt != NULL)
+			*rcpt = i - c->rset_steps - 1;
+		return SMTPC_STEP_RCPT;
+	}
+	return SMTPC_STEP_DATA;
+}
+
+/* smtpc_stage - the stage an outcome now would be decided in. */
+static enum send_stage
+smtpc_stage(const struct smtpc *c)
+{
+	switch (c->state) {
+	case SMTPC_STATE_RESOLVING:
+	case SMTPC_STATE_CONNECTING:
+		return SEND_STAGE_CONNECT;
+	case SMTPC_STATE_GREETING:
+		return SEND_STAGE_GREETING;
+	case SMTPC_STATE_EHLO:
+	case SMTPC_STATE_HELO:
+		return SEND_STAGE_EHLO;
+	case SMTPC_STATE_STARTTLS:
+	case SMTPC_STATE_HANDSHAKE:
+		return SEND_STAGE_STARTTLS;
+	case SMTPC_STATE_AUTH:
+		return SEND_STAGE_AUTH;
+	case SMTPC_STATE_TXN:
+		switch (smtpc_step_kind(c, c->steps_acked, NULL)) {
+		case SMTPC_STEP_RSET:
+		case SMTPC_STEP_MAIL:
+			return SEND_STAGE_MAIL;
+		case SMTPC_STEP_RCPT:
+			return SEND_STAGE_RCPT;
+		default:
+			return SEND_STAGE_DATA;
+		}
+	case SMTPC_STATE_BODY:
+		return SEND_STAGE_DATA;
+	case SMTPC_STATE_DOT:
+		return SEND_STAGE_DOT;
+	default:
+		return SEND_STAGE_NONE;
+	}
+}
+
+/*
+ * smtpc_msg_end - the message's outcome is known: outcome for the message
+ * (NULL: no recipient accepted, pick one of theirs). Recipients without a
+ * reply of their own, or accepted at RCPT, share it. The callback runs
+ * from done_ev.
+ */
+static void
+smtpc_msg_end(struct smtpc *c, const struct send_result *outcome)
+{
+	size_t i;
+
+	if (outcome != NULL)
+		c->res = *outcome;
+	else
+		c->res = c->rres[trouble_rcpts_pick(c->rres, c->msg.n_rcpts)];
+	for (i = 0; i < c->msg.n_rcpts; i++) {
+		struct send_result *r = &c->rres[i];
+		if (r->stage == SEND_STAGE_NONE || r->class == SEND_ACCEPTED)
+			*r = c->res;
+	}
+	c->decided = true;
+	c->txn_failed = false;
+	c->discard_dot = false;
+	event_active(c->done_ev, EV_TIMEOUT, 1);
+}
+
+/*
+ * smtpc_fail - the connection failed (kind, detail) or the server gave a
+ * reply that ends it (r): decide the message, if one is in progress, and
+ * drop the connection.
+ */
+static void
+smtpc_fail(struct smtpc *c, enum trouble_kind kind,
+    const struct smtp_reply *r, const char *detail)
+{
+	struct send_result res;
+	bool quitting = c->state == SMTPC_STATE_QUIT;
+
+	/* During QUIT a waiting message has not started: it is unharmed. */
+	if (!quitting && c->busy && !c->decided) {
+		if (c->txn_failed) {
+			res = c->res;
+		} else if (r != NULL) {
+			trouble_smtp_result(&res, smtpc_stage(c), TROUBLE_REPLY,
+			    r->code, r->enhanced, r->text, NULL);
+		} else {
+			trouble_smtp_result(&res, smtpc_stage(c), kind, 0, NULL,
+			    NULL, detail);
+		}
+		log_debug("smtpc %s: %s at %s: %s", c->prov->name,
+		    send_class_name(res.class), send_stage_name(res.stage),
+		    res.text);
+		smtpc_msg_end(c, &res);
+	}
+	smtpc_close(c);
+	if (quitting && c->free_on_quit)
+		event_active(c->done_ev, EV_TIMEOUT, 1); /* frees c there */
+	else if (quitting)
+		smtpc_kick(c);
+}
+
+/* smtpc_quit_start - end the session politely; see smtpc_reply. */
+static void
+smtpc_quit_start(struct smtpc *c)
+{
+	smtpc_printf(c, "QUIT\r\n");
+	c->state = SMTPC_STATE_QUIT;
+	smtpc_timer_arm(c, c->prov->command_timeout_ms);
+}
+
+/* smtpc_ssl_new - an SSL for this provider, verifying as configured. */
+static SSL *
+smtpc_ssl_new(struct smtpc *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	const char *host = c->prov->host;
+	bool numeric = smtpc_host_numeric(host, &ss, &len, 0);
+	SSL *ssl = SSL_new(c->ssl_ctx);
+
+	if (ssl == NULL)
+		return NULL;
+	if (!numeric)
+		SSL_set_tlsext_host_name(ssl, host);
+	if (!c->prov->tls_verify) {
+		SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+		return ssl;
+	}
+	SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+	if ((numeric && X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
+			    host) != 1) ||
+	    (!numeric && SSL_set1_host(ssl, host) != 1)) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	return ssl;
+}
+
+/* smtpc_bev_setup - callbacks and modes for a new bufferevent. */
+static void
+smtpc_bev_setup(struct smtpc *c, struct bufferevent *bev)
+{
+	c->bev = bev;
+	bufferevent_setcb(bev, smtpc_read_cb, smtpc_write_cb, smtpc_event_cb,
+	    c);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+/* smtpc_connect_addr - start the TCP connect (and implicit TLS). */
+static void
+smtpc_connect_addr(struct smtpc *c, const struct sockaddr *sa, socklen_t len)
+{
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	c->state = SMTPC_STATE_CONNECTING;
+	if (c->prov->tls == CONFIG_TLS_TLS) {
+		ssl = smtpc_ssl_new(c);
+		if (ssl == NULL) {
+			smtpc_fail(c, TROUBLE_LOCAL, NULL, "TLS: SSL_new failed");
+			return;
+		}
+		bev = bufferevent_openssl_socket_new(c->base, -1, ssl,
+		    BUFFEREVENT_SSL_CONNECTING,
+		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+		if (bev != NULL)
+			bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	} else {
+		bev = bufferevent_socket_new(c->base, -1,
+		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	}
+	if (bev == NULL) {
+		smtpc_fail(c, TROUBLE_LOCAL, NULL, "cannot make a bufferevent");
+		return;
+	}
+	smtpc_bev_setup(c, bev);
+	smtpc_timer_arm(c, c->prov->connect_timeout_ms);
+	if (bufferevent_socket_connect(bev, sa, (int)len) != 0) {
+		char detail[128];
+		snprintf(detail, sizeof(detail), "connect %s:%u: %s",
+		    c->prov->host, c->prov->port, strerror(errno));
+		smtpc_fail(c, TROUBLE_REFUSED, NULL, detail);
+	}
+}
+
+/* smtpc_connect_next - try the host's next address, if it has one. */
+static bool
+smtpc_connect_next(struct smtpc *c)
+{
+	struct evutil_addrinfo *ai = c->ai_next;
+
+	if (ai == NULL)
+		return false;
+	c->ai_next = ai->ai_next;
+	bufferevent_free(c->bev);
+	c->bev = NULL;
+	smtpc_connect_addr(c, ai->ai_addr, (socklen_t)ai->ai_addrlen);
+	return true;
+}
+
+/* smtpc_dns_cb - the host's addresses; connect to the first. */
+static void
+smtpc_dns_cb(int result, struct evutil_addrinfo *ai, void *arg)
+{
+	struct smtpc *c = arg;
+	char detail[160];
+
+	/* Cancelled from smtpc_close/smtpc_free: c may be gone. */
+	if (result == EVUTIL_EAI_CANCEL) {
+		if (ai != NULL)
+			evutil_freeaddrinfo(ai);
+		return;
+	}
+	c->dns_req = NULL;
+	if (result != 0 || ai == NULL) {
+		snprintf(detail, sizeof(detail), "resolve %s: %s",
+		    c->prov->host, evutil_gai_strerror(result));
+		if (ai != NULL)
+			evutil_freeaddrinfo(ai);
+		smtpc_fail(c, TROUBLE_REFUSED, NULL, detail);
+		return;
+	}
+	c->ai_list = ai;
+	c->ai_next = ai->ai_next;
+	smtpc_connect_addr(c, ai->ai_addr, (socklen_t)ai->ai_addrlen);
+}
+
+/* smtpc_connect_start - resolve if needed, then connect. */
+static void
+smtpc_connect_start(struct smtpc *c)
+{
+	struct sockaddr_storage ss;
+	struct evutil_addrinfo hints;
+	struct evdns_getaddrinfo_request *req;
+	socklen_t len;
+	char port[8];
+
+	if (smtpc_host_numeric(c->prov->host, &ss, &len, c->prov->port)) {
+		smtpc_connect_addr(c, (struct sockaddr *)&ss, len);
+		return;
+	}
+	c->state = SMTPC_STATE_RESOLVING;
+	smtpc_timer_arm(c, c->prov->connect_timeout_ms);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	snprintf(port, sizeof(port), "%u", c->prov->port);
+	/* The callback may run before this returns (hosts file, cache). */
+	req = evdns_getaddrinfo(c->dns, c->prov->host, port, &hints,
+	    smtpc_dns_cb, c);
+	if (req != NULL && c->state == SMTPC_STATE_RESOLVING)
+		c->dns_req = req;
+}
+
+/* smtpc_base64 - heap base64 of n bytes; caller cleanses and frees. */
+static char *
+smtpc_base64(const void *p, size_t n)
+{
+	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	return out;
+}
+
+/* smtpc_secret_line - send "prefix base64(p) CRLF", wiping the copies. */
+static void
+smtpc_secret_line(struct smtpc *c, const char *prefix, const void *p,
+    size_t n)
+{
+	char *b64 = smtpc_base64(p, n);
+
+	smtpc_printf(c, "%s%s\r\n", prefix, b64);
+	OPENSSL_cleanse(b64, strlen(b64));
+	free(b64);
+}
+
+/* smtpc_auth_start - AUTH PLAIN if offered, else LOGIN. */
+static void
+smtpc_auth_start(struct smtpc *c)
+{
+	const char *user = c->prov->username;
+	const char *pass = c->prov->password ? c->prov->password : "";
+	size_t ul = strlen(user), pl = strlen(pass);
+	char *tok;
+
+	c->state = SMTPC_STATE_AUTH;
+	c->auth_step = 0;
+	if (c->ext.auth_plain) {
+		tok = xmalloc(ul + pl + 2);
+		tok[0] = '\0';
+		memcpy(tok + 1, user, ul);
+		tok[ul + 1] = '\0';
+		memcpy(tok + ul + 2, pass, pl);
+		smtpc_secret_line(c, "AUTH PLAIN ", tok, ul + pl + 2);
+		OPENSSL_cleanse(tok, ul + pl + 2);
+		free(tok);
+		c->auth_step = 2; /* the next reply is the last */
+	} else if (c->ext.auth_login) {
+		smtpc_printf(c, "AUTH LOGIN\r\n");
+	} else {
+		smtpc_fail(c, TROUBLE_NO_AUTH, NULL,
+		    "credentials configured but the server offers no AUTH "
+		    "PLAIN or LOGIN");
+		return;
+	}
+	smtpc_timer_arm(c, c->prov->command_timeout_ms);
+}
+
+/* smtpc_session_ready - the session is up: start the waiting message. */
+static void
+smtpc_session_ready(struct smtpc *c)
+{
+	c->state = SMTPC_STATE_READY;
+	evtimer_del(c->timer);
+	log_debug("smtpc %s: session up (tls %s)", c->prov->name,
+	    c->tls_up ? "yes" : "no");
+	smtpc_kick(c);
+}
+
+/* smtpc_session_next - after EHLO/HELO: STARTTLS, AUTH, or ready. */
+static void
+smtpc_session_next(struct smtpc *c)
+{
+	if (c->prov->tls == CONFIG_TLS_STARTTLS && !c->tls_up) {
+		c->state = SMTPC_STATE_STARTTLS;
+		if (!c->ext.starttls) {
+			/* Never fall back to plaintext. */
+			smtpc_fail(c, TROUBLE_NO_STARTTLS, NULL,
+			    "STARTTLS required but not offered");
+			return;
+		}
+		smtpc_printf(c, "STARTTLS\r\n");
+		smtpc_timer_arm(c, c->prov->command_timeout_ms);
+		return;
+	}
+	if (c->prov->username != NULL) {
+		smtpc_auth_start(c);
+		return;
+	}
+	smtpc_session_ready(c);
+}
+
+/* smtpc_ehlo_send - EHLO, collecting the extensions line by line. */
+static void
+smtpc_ehlo_send(struct smtpc *c)
+{
+	memset(&c->ext, 0, sizeof(c->ext));
+	smtpc_printf(c, "EHLO %s\r\n", c->helo);
+	c->state = SMTPC_STATE_EHLO;
+	smtpc_timer_arm(c, c->prov->command_timeout_ms);
+}
+
+/* smtpc_line_cb - every reply line; EHLO lines name the extensions. */
+static void
+smtpc_line_cb(void *arg, unsigned index, const char *text, size_t len)
+{
+	struct smtpc *c = arg;
+
+	if (c->state == SMTPC_STATE_EHLO && index > 0)
+		smtp_reply_ehlo_line(&c->ext, text, len);
+}
+
+/* smtpc_tls_start - wrap the connection in TLS after "220" to STARTTLS. */
+static void
+smtpc_tls_start(struct smtpc *c)
+{
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	/* Bytes already here came in plaintext: an injection attempt. */
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0) {
+		smtpc_fail(c, TROUBLE_PROTOCOL, NULL,
+		    "plaintext data after the STARTTLS reply");
+		return;
+	}
+	ssl = smtpc_ssl_new(c);
+	if (ssl == NULL) {
+		smtpc_fail(c, TROUBLE_LOCAL, NULL, "TLS: SSL_new failed");
+		return;
+	}
+	bev = bufferevent_openssl_filter_new(c->base, c->bev, ssl,
+	    BUFFEREVENT_SSL_CONNECTING,
+	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		smtpc_fail(c, TROUBLE_LOCAL, NULL, "TLS: cannot make a filter");
+		return;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	smtpc_bev_setup(c, bev);
+	c->state = SMTPC_STATE_HANDSHAKE;
+	smtpc_timer_arm(c, c->prov->command_timeout_ms);
+}
+
+/* smtpc_txn_write - send the next transaction step(s). */
+static void
+smtpc_txn_write(struct smtpc *c)
+{
+	size_t rcpt = 0;
+
+	do {
+		switch (smtpc_step_kind(c, c->steps_sent, &rcpt)) {
+		case SMTPC_STEP_RSET:
+			smtpc_printf(c, "RSET\r\n");
+			break;
+		case SMTPC_STEP_MAIL:
+			if (c->ext.size)
+				smtpc_printf(c, "MAIL FROM:<%s> SIZE=%zu\r\n",
+				    c->msg.sender, c->msg.body.len);
+			else
+				smtpc_printf(c, "MAIL FROM:<%s>\r\n",
+				    c->msg.sender);
+			break;
+		case SMTPC_STEP_RCPT:
+			smtpc_printf(c, "RCPT TO:<%s>\r\n", c->msg.rcpts[rcpt]);
+			break;
+		case SMTPC_STEP_DATA:
+			smtpc_printf(c, "DATA\r\n");
+			break;
+		}
+		c->steps_sent++;
+	} while (c->ext.pipelining && c->steps_sent < c->n_steps);
+	smtpc_timer_arm(c, c->prov->command_timeout_ms);
+}
+
+/* smtpc_txn_start - begin the waiting message on a ready session. */
+static void
+smtpc_txn_start(struct smtpc *c)
+{
+	c->rset_steps = c->need_rset ? 1 : 0;
+	c->n_steps = c->rset_steps + 1 + c->msg.n_rcpts + 1;
+	c->steps_sent = 0;
+	c->steps_acked = 0;
+	c->n_accepted = 0;
+	c->txn_failed = false;
+	c->discard_dot = false;
+	c->state = SMTPC_STATE_TXN;
+	smtpc_txn_write(c);
+}
+
+/* smtpc_kick - move a waiting message forward if the connection allows. */
+static void
+smtpc_kick(struct smtpc *c)
+{
+	if (!c->busy || c->decided)
+		return;
+	if (c->state == SMTPC_STATE_CLOSED)
+		smtpc_connect_start(c);
+	else if (c->state == SMTPC_STATE_READY)
+		smtpc_txn_start(c);
+	/* Otherwise the session is being set up or QUIT; it kicks later. */
+}
+
+/* smtpc_body_pump - encode more of the body while the output drains. */
+static void
+smtpc_body_pump(struct smtpc *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	char chunk[SMTP_DOT_OUT_MAX(SMTPC_BODY_CHUNK)];
+	size_t n, k;
+
+	while (evbuffer_get_length(out) < SMTPC_BODY_HIGH &&
+	       c->body_off < c->msg.body.len) {
+		n = c->msg.body.len - c->body_off;
+		if (n > SMTPC_BODY_CHUNK)
+			n = SMTPC_BODY_CHUNK;
+		k = smtp_dot_encode(&c->dot, c->msg.body.p + c->body_off, n,
+		    chunk);
+		evbuffer_add(out, chunk, k);
+		c->body_off += n;
+	}
+	if (c->body_off < c->msg.body.len) {
+		/* A stall of data_timeout_ms fails the message. */
+		smtpc_timer_arm(c, c->prov->data_timeout_ms);
+		return;
+	}
+	k = smtp_dot_finish(&c->dot, chunk);
+	evbuffer_add(out, chunk, k);
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	c->state = SMTPC_STATE_DOT;
+	smtpc_timer_arm(c, c->prov->data_timeout_ms);
+}
+
+/* smtpc_after_txn - the transaction ended: reuse, or QUIT at the cap. */
+static void
+smtpc_after_txn(struct smtpc *c)
+{
+	c->n_msgs++;
+	c->state = SMTPC_STATE_READY;
+	evtimer_del(c->timer);
+	if (c->prov->max_msgs_per_conn > 0 &&
+	    c->n_msgs >= c->prov->max_msgs_per_conn)
+		smtpc_quit_start(c);
+}
+
+/* smtpc_txn_reply - the reply to transaction step steps_acked. */
+static void
+smtpc_txn_reply(struct smtpc *c, const struct smtp_reply *r)
+{
+	size_t rcpt = 0;
+	bool ok = r->code >= 200 && r->code < 300;
+	enum smtpc_step kind = smtpc_step_kind(c, c->steps_acked, &rcpt);
+
+	switch (kind) {
+	case SMTPC_STEP_RSET:
+		if (!ok) {
+			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+			return;
+		}
+		c->need_rset = false;
+		break;
+	case SMTPC_STEP_MAIL:
+		if (!ok) {
+			trouble_smtp_result(&c->res, SEND_STAGE_MAIL,
+			    TROUBLE_REPLY, r->code, r->enhanced, r->text, NULL);
+			c->txn_failed = true;
+		}
+		break;
+	case SMTPC_STEP_RCPT:
+		if (c->txn_failed)
+			break;
+		trouble_smtp_result(&c->rres[rcpt], SEND_STAGE_RCPT,
+		    TROUBLE_REPLY, r->code, r->enhanced, r->text, NULL);
+		if (c->rres[rcpt].class == SEND_ACCEPTED)
+			c->n_accepted++;
+		break;
+	case SMTPC_STEP_DATA:
+		c->steps_acked++;
+		if (!c->txn_failed && c->n_accepted == 0) {
+			c->res = c->rres[trouble_rcpts_pick(c->rres,
+			    c->msg.n_rcpts)];
+			c->txn_failed = true;
+		}
+		if (c->txn_failed && r->code == 354) {
+			/* Pipelined DATA went through anyway: end it empty. */
+			smtpc_printf(c, ".\r\n");
+			c->discard_dot = true;
+			c->state = SMTPC_STATE_DOT;
+			smtpc_timer_arm(c, c->prov->command_timeout_ms);
+			return;
+		}
+		if (c->txn_failed) {
+			c->need_rset = true;
+			smtpc_msg_end(c, &c->res);
+			smtpc_after_txn(c);
+			return;
+		}
+		if (r->code != 354) {
+			struct send_result res;
+			trouble_smtp_result(&res, SEND_STAGE_DATA,
+			    TROUBLE_REPLY, r->code, r->enhanced, r->text, NULL);
+			c->need_rset = true;
+			smtpc_msg_end(c, &res);
+			smtpc_after_txn(c);
+			return;
+		}
+		c->state = SMTPC_STATE_BODY;
+		c->body_off = 0;
+		smtp_dot_init(&c->dot);
+		bufferevent_setwatermark(c->bev, EV_WRITE, SMTPC_BODY_LOW, 0);
+		smtpc_body_pump(c);
+		return;
+	}
+	c->steps_acked++;
+	if (c->steps_acked < c->steps_sent) {
+		smtpc_timer_arm(c, c->prov->command_timeout_ms);
+		return;
+	}
+	/* Not pipelining: stop early, or send the next step. */
+	if (c->txn_failed ||
+	    (smtpc_step_kind(c, c->steps_sent, NULL) == SMTPC_STEP_DATA &&
+		c->n_accepted == 0)) {
+		c->need_rset = true;
+		smtpc_msg_end(c, c->txn_failed ? &c->res : NULL);
+		smtpc_after_txn(c);
+		return;
+	}
+	smtpc_txn_write(c);
+}
+
+/* smtpc_dot_reply - the reply to the final dot: the message's fate. */
+static void
+smtpc_dot_reply(struct smtpc *c, const struct smtp_reply *r)
+{
+	struct send_result res;
+
+	if (c->discard_dot) {
+		smtpc_msg_end(c, &c->res);
+	} else {
+		trouble_smtp_result(&res, SEND_STAGE_DOT, TROUBLE_REPLY,
+		    r->code, r->enhanced, r->text, NULL);
+		log_debug("smtpc %s: %s: %d %s", c->prov->name,
+		    send_class_name(res.class), r->code, res.text);
+		smtpc_msg_end(c, &res);
+	}
+	c->need_rset = false;
+	smtpc_after_txn(c);
+}
+
+/* smtpc_auth_reply - one step of AUTH PLAIN or LOGIN. */
+static void
+smtpc_auth_reply(struct smtpc *c, const struct smtp_reply *r)
+{
+	const char *pass = c->prov->password ? c->prov->password : "";
+
+	if (r->code == 235 && c->auth_step >= 2) {
+		smtpc_session_ready(c);
+		return;
+	}
+	if (r->code != 334 || c->auth_step >= 2) {
+		smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+		return;
+	}
+	/* AUTH LOGIN: 334 asks for the user name, then the password. */
+	if (c->auth_step == 0)
+		smtpc_secret_line(c, "", c->prov->username,
+		    strlen(c->prov->username));
+	else
+		smtpc_secret_line(c, "", pass, strlen(pass));
+	c->auth_step++;
+	smtpc_timer_arm(c, c->prov->command_timeout_ms);
+}
+
+/* smtpc_reply - one complete reply, in the light of the state. */
+static void
+smtpc_reply(struct smtpc *c, const struct smtp_reply *r)
+{
+	bool ok = r->code >= 200 && r->code < 300;
+
+	/* 421: the server is closing the connection, whatever we asked. */
+	if (r->code == 421 && c->state != SMTPC_STATE_QUIT) {
+		smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+		return;
+	}
+	switch (c->state) {
+	case SMTPC_STATE_GREETING:
+		if (!ok) {
+			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+			return;
+		}
+		smtpc_ehlo_send(c);
+		return;
+	case SMTPC_STATE_EHLO:
+		if (ok) {
+			smtpc_session_next(c);
+		} else if (r->code >= 500) {
+			memset(&c->ext, 0, sizeof(c->ext));
+			smtpc_printf(c, "HELO %s\r\n", c->helo);
+			c->state = SMTPC_STATE_HELO;
+			smtpc_timer_arm(c, c->prov->command_timeout_ms);
+		} else {
+			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+		}
+		return;
+	case SMTPC_STATE_HELO:
+		if (ok)
+			smtpc_session_next(c);
+		else
+			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+		return;
+	case SMTPC_STATE_STARTTLS:
+		if (r->code == 220)
+			smtpc_tls_start(c);
+		else
+			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+		return;
+	case SMTPC_STATE_AUTH:
+		smtpc_auth_reply(c, r);
+		return;
+	case SMTPC_STATE_TXN:
+		smtpc_txn_reply(c, r);
+		return;
+	case SMTPC_STATE_BODY:
+		/* An answer before the dot: the server gave up on us. */
+		smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+		return;
+	case SMTPC_STATE_DOT:
+		smtpc_dot_reply(c, r);
+		return;
+	case SMTPC_STATE_QUIT:
+		/* 221 or anything else: the session is over either way. */
+		smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+		return;
+	default:
+		/* Out of turn (e.g. while idle): do not trust the session. */
+		log_debug("smtpc %s: unexpected reply %d while idle",
+		    c->prov->name, r->code);
+		smtpc_fail(c, TROUBLE_PROTOCOL, NULL, "reply out of turn");
+		return;
+	}
+}
+
+/* smtpc_read_cb - parse every complete reply that has arrived. */
+static void
+smtpc_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct smtpc *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_iovec v;
+	struct smtp_reply r;
+	enum smtp_reply_status st;
+	size_t used;
+
+	while (c->bev == bev && evbuffer_get_length(in) > 0) {
+		/* After STARTTLS's 220 the rest must wait for TLS. */
+		if (c->state == SMTPC_STATE_HANDSHAKE)
+			return;
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			return;
+		st = smtp_reply_parse(&c->parser, v.iov_base, v.iov_len,
+		    &used);
+		evbuffer_drain(in, used);
+		if (st == SMTP_REPLY_NEED_MORE)
+			continue;
+		if (st == SMTP_REPLY_ERROR) {
+			char detail[96];
+			snprintf(detail, sizeof(detail), "bad reply: %s",
+			    c->parser.error);
+			smtpc_fail(c, TROUBLE_PROTOCOL, NULL, detail);
+			return;
+		}
+		r = c->parser.reply;
+		smtp_reply_parser_reset(&c->parser);
+		smtpc_reply(c, &r);
+	}
+}
+
+/* smtpc_write_cb - output drained: feed more of the body. */
+static void
+smtpc_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct smtpc *c = arg;
+
+	if (c->bev == bev && c->state == SMTPC_STATE_BODY)
+		smtpc_body_pump(c);
+}
+
+/* smtpc_tls_detail - why a TLS handshake failed, for the result text. */
+static void
+smtpc_tls_detail(struct bufferevent *bev, char *out, size_t outlen)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+	long vr = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
+	unsigned long e = bufferevent_get_openssl_error(bev);
+	char err[160];
+
+	if (vr != X509_V_OK) {
+		snprintf(out, outlen, "TLS: certificate verify failed: %s",
+		    X509_verify_cert_error_string(vr));
+	} else if (e != 0) {
+		ERR_error_string_n(e, err, sizeof(err));
+		snprintf(out, outlen, "TLS: %s", err);
+	} else {
+		snprintf(out, outlen, "TLS: handshake failed: %s",
+		    EVUTIL_SOCKET_ERROR() ? strerror(EVUTIL_SOCKET_ERROR())
+					  : "connection closed");
+	}
+	while (bufferevent_get_openssl_error(bev) != 0)
+		; /* leave no stale errors for the next connection */
+}
+
+/* smtpc_event_cb - connected, handshake done, closed, or failed. */
+static void
+smtpc_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct smtpc *c = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+	char detail[256];
+
+	if (c->bev != bev)
+		return;
+	if (what & BEV_EVENT_CONNECTED) {
+		if (c->state == SMTPC_STATE_CONNECTING) {
+			c->tls_up = c->prov->tls == CONFIG_TLS_TLS;
+			c->state = SMTPC_STATE_GREETING;
+			smtpc_timer_arm(c, c->prov->greeting_timeout_ms);
+		} else if (c->state == SMTPC_STATE_HANDSHAKE) {
+			c->tls_up = true;
+			smtpc_ehlo_send(c);
+		}
+		return;
+	}
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	if (c->state == SMTPC_STATE_HANDSHAKE ||
+	    (c->state == SMTPC_STATE_CONNECTING &&
+		c->prov->tls == CONFIG_TLS_TLS &&
+		(what & BEV_EVENT_EOF || bufferevent_get_openssl_error(bev)))) {
+		smtpc_tls_detail(bev, detail, sizeof(detail));
+		smtpc_fail(c, TROUBLE_TLS, NULL, detail);
+	} else if (c->state == SMTPC_STATE_CONNECTING) {
+		if (smtpc_connect_next(c))
+			return;
+		snprintf(detail, sizeof(detail), "connect %s:%u: %s",
+		    c->prov->host, c->prov->port,
+		    err ? strerror(err) : "connection refused");
+		smtpc_fail(c, TROUBLE_REFUSED, NULL, detail);
+	} else {
+		snprintf(detail, sizeof(detail), "connection %s during %s",
+		    what & BEV_EVENT_EOF ? "closed" : "lost",
+		    send_stage_name(smtpc_stage(c)));
+		smtpc_fail(c, TROUBLE_LOST, NULL, detail);
+	}
+}
+
+/* smtpc_timer_cb - a wait ran out. */
+static void
+smtpc_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct smtpc *c = arg;
+	char detail[96];
+
+	snprintf(detail, sizeof(detail), "timeout during %s",
+	    c->state == SMTPC_STATE_QUIT ? "quit"
+					 : send_stage_name(smtpc_stage(c)));
+	smtpc_fail(c, TROUBLE_TIMEOUT, NULL, detail);
+}
+
+/* smtpc_done_cb - hand the outcome to the user; the last use of c. */
+static void
+smtpc_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct smtpc *c = arg;
+	struct smtpc_result res;
+	struct send_result *rres = c->rres;
+	smtpc_done_fn *cb = c->cb;
+	void *cb_arg = c->cb_arg;
+	size_t i;
+
+	/* smtpc_quit is done: the slot goes, nobody is waiting. */
+	if (c->free_on_quit && !c->busy) {
+		smtpc_free(c);
+		return;
+	}
+	res.msg = c->res;
+	res.rcpts = rres;
+	res.n_rcpts = c->msg.n_rcpts;
+	res.n_accepted = 0;
+	for (i = 0; i < res.n_rcpts; i++)
+		if (rres[i].class == SEND_ACCEPTED)
+			res.n_accepted++;
+	/* The slot is free before the callback, which may reuse it. */
+	c->rres = NULL;
+	c->busy = false;
+	c->decided = false;
+	c->cb = NULL;
+	c->cb_arg = NULL;
+	memset(&c->msg, 0, sizeof(c->msg));
+	cb(c, &res, cb_arg);
+	free(rres);
+}
+
+/* smtpc_new - a connection slot; no I/O yet. */
+struct smtpc *
+smtpc_new(const struct smtpc_opts *opts)
+{
+	struct smtpc *c = xcalloc(1, sizeof(*c));
+	const struct config_provider *p = opts->provider;
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	c->base = opts->base;
+	c->prov = p;
+	c->helo = xstrdup(opts->helo_name ? opts->helo_name : "localhost");
+	c->state = SMTPC_STATE_CLOSED;
+	smtp_reply_parser_init(&c->parser, smtpc_line_cb, c);
+	c->timer = evtimer_new(c->base, smtpc_timer_cb, c);
+	c->done_ev = event_new(c->base, -1, 0, smtpc_done_cb, c);
+	if (c->timer == NULL || c->done_ev == NULL) {
+		log_error("smtpc %s: cannot make events", p->name);
+		goto fail;
+	}
+	if (opts->ssl_ctx != NULL) {
+		SSL_CTX_up_ref(opts->ssl_ctx);
+		c->ssl_ctx = opts->ssl_ctx;
+	} else if (p->tls != CONFIG_TLS_NONE) {
+		c->ssl_ctx = SSL_CTX_new(TLS_client_method());
+		if (c->ssl_ctx == NULL ||
+		    SSL_CTX_set_min_proto_version(c->ssl_ctx,
+			TLS1_2_VERSION) != 1 ||
+		    SSL_CTX_set_default_verify_paths(c->ssl_ctx) != 1) {
+			log_error("smtpc %s: cannot make a TLS context",
+			    p->name);
+			goto fail;
+		}
+	}
+	c->dns = opts->dns;
+	if (c->dns == NULL && !smtpc_host_numeric(p->host, &ss, &len, 0)) {
+		c->dns = evdns_base_new(c->base,
+		    EVDNS_BASE_INITIALIZE_NAMESERVERS);
+		if (c->dns == NULL) {
+			log_error("smtpc %s: cannot make a resolver", p->name);
+			goto fail;
+		}
+		c->own_dns = true;
+	}
+	return c;
+fail:
+	smtpc_free(c);
+	return NULL;
+}
+
+/* smtpc_addr_ok - no control characters or angle brackets. */
+static bool
+smtpc_addr_ok(const char *a)
+{
+	const unsigned char *s;
+
+	if (a == NULL)
+		return false;
+	for (s = (const unsigned char *)a; *s != '\0'; s++)
+		if (*s < 0x20 || *s == 0x7f || *s == '<' || *s == '>')
+			return false;
+	return true;
+}
+
+/* smtpc_send - start one message; the outcome comes to cb later. */
+int
+smtpc_send(struct smtpc *c, const struct smtpc_msg *msg, smtpc_done_fn *cb,
+    void *arg)
+{
+	size_t i;
+
+	if (c->busy)
+		return -EBUSY;
+	if (msg->n_rcpts == 0 || !smtpc_addr_ok(msg->sender) ||
+	    (msg->body.len > 0 && msg->body.p == NULL) || cb == NULL)
+		return -EINVAL;
+	for (i = 0; i < msg->n_rcpts; i++)
+		if (!smtpc_addr_ok(msg->rcpts[i]) || msg->rcpts[i][0] == '\0')
+			return -EINVAL;
+	c->busy = true;
+	c->decided = false;
+	c->msg = *msg;
+	c->cb = cb;
+	c->cb_arg = arg;
+	c->rres = xcalloc(msg->n_rcpts, sizeof(*c->rres));
+	smtpc_kick(c);
+	return 0;
+}
+
+/* smtpc_idle - no message in progress. */
+bool
+smtpc_idle(const struct smtpc *c)
+{
+	return !c->busy;
+}
+
+/* smtpc_connected - a connection exists beyond the resolving stage. */
+bool
+smtpc_connected(const struct smtpc *c)
+{
+	return c->bev != NULL;
+}
+
+/* smtpc_msgs_sent - transactions on the current connection. */
+unsigned
+smtpc_msgs_sent(const struct smtpc *c)
+{
+	return c->n_msgs;
+}
+
+/* smtpc_quit - QUIT if idle on a live session, then free. */
+void
+smtpc_quit(struct smtpc *c)
+{
+	if (c == NULL)
+		return;
+	if (c->state == SMTPC_STATE_QUIT && !c->busy) {
+		c->free_on_quit = true;
+		return;
+	}
+	if (c->state != SMTPC_STATE_READY || c->busy) {
+		smtpc_free(c);
+		return;
+	}
+	c->free_on_quit = true;
+	smtpc_quit_start(c);
+}
+
+/* smtpc_free - drop everything now; no callback runs afterwards. */
+void
+smtpc_free(struct smtpc *c)
+{
+	if (c == NULL)
+		return;
+	if (c->timer != NULL)
+		smtpc_close(c);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	if (c->done_ev != NULL)
+		event_free(c->done_ev);
+	if (c->own_dns)
+		evdns_base_free(c->dns, 0);
+	if (c->ssl_ctx != NULL)
+		SSL_CTX_free(c->ssl_ctx);
+	free(c->rres);
+	free(c->helo);
+	free(c);
+}

@@ -1,0 +1,129 @@
+/*
+ * smtpc.h - SMTP client connection to one relay provider (contract).
+ *
+ * A struct smtpc is one connection slot on the event loop: it connects on
+ * demand, says EHLO (HELO after a 5xx), does STARTTLS or implicit TLS as
+ * configured (never falling back to plaintext), AUTH PLAIN or LOGIN (never
+ * before TLS unless tls: none is configured), and sends one message at a
+ * time: MAIL FROM (with SIZE= when offered), one RCPT TO per recipient,
+ * DATA, the dot-stuffed body. With PIPELINING, MAIL, the RCPTs and DATA
+ * go in one write. The connection is reused for the next message (RSET
+ * first after a failed transaction) up to max_msgs_per_conn, then closed
+ * with QUIT; the next smtpc_send() opens a new one. A pool is simply
+ * several struct smtpc.
+ *
+ * It reports facts, classified by deliver/trouble.c into the classes of
+ * deliver/result.h, per recipient and for the message, with the stage at
+ * which the outcome was decided. It never retries and never touches the
+ * spool.
+ *
+ * Callbacks: the done callback runs on the loop, never from inside
+ * smtpc_send() (outcomes known at once are deferred to the loop), once per
+ * accepted smtpc_send(). Nothing else calls back. Everything runs on the
+ * loop thread of the event_base given to smtpc_new().
+ */
+#ifndef SWERVE_NET_SMTPC_H
+#define SWERVE_NET_SMTPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <openssl/ssl.h>
+
+#include "config/config.h"
+#include "core/buf.h"
+#include "deliver/result.h"
+
+struct event_base;
+struct evdns_base;
+struct smtpc;
+
+struct smtpc_opts {
+	struct event_base *base;
+	/* Borrowed: host, port, tls, tls_verify, username, password, the
+	 * four timeouts and max_msgs_per_conn are read from it. It must
+	 * outlive the smtpc. */
+	const struct config_provider *provider;
+	/* Client TLS context, with its trust store loaded. smtpc takes a
+	 * reference (SSL_CTX_up_ref). NULL: smtpc_new makes one with the
+	 * system's default trust store when provider->tls is not none. */
+	SSL_CTX *ssl_ctx;
+	/* Resolver for a provider host that is a name. Borrowed; must
+	 * outlive the smtpc. NULL: smtpc_new makes its own when the host is
+	 * not a numeric address (this reads /etc/resolv.conf once). */
+	struct evdns_base *dns;
+	/* Our name in EHLO/HELO; copied. NULL: "localhost". */
+	const char *helo_name;
+};
+
+/* One message. Everything it points to is borrowed until the callback. */
+struct smtpc_msg {
+	const char *sender;	  /* envelope sender; "" for <> */
+	const char *const *rcpts; /* envelope recipients, n_rcpts > 0 */
+	size_t n_rcpts;
+	struct str body; /* CRLF line ends, not dot-stuffed (as spooled) */
+};
+
+/*
+ * What became of a message. rcpts[i] is the outcome for msg->rcpts[i]:
+ * a recipient refused at RCPT keeps that refusal; the others share the
+ * message's outcome (accepted with its provider message id, or the failure
+ * at MAIL, DATA, the dot or the connection). msg is the message's outcome:
+ * if no recipient was accepted it is the recipient outcome that stands for
+ * them (trouble_rcpts_pick). Valid only during the callback.
+ */
+struct smtpc_result {
+	struct send_result msg;
+	const struct send_result *rcpts;
+	size_t n_rcpts;
+	size_t n_accepted; /* rcpts[] with class SEND_ACCEPTED */
+};
+
+typedef void smtpc_done_fn(struct smtpc *c, const struct smtpc_result *res,
+    void *arg);
+
+/*
+ * smtpc_new - a connection slot for opts->provider; does not connect yet.
+ * Returns NULL (with a log line) only if a TLS context or resolver could
+ * not be made. Free with smtpc_free() or smtpc_quit().
+ */
+struct smtpc *smtpc_new(const struct smtpc_opts *opts);
+
+/*
+ * smtpc_send - send msg; cb(c, result, arg) runs on the loop when it is
+ * done, never from inside this call. Returns 0, -EBUSY if a message is
+ * already in progress (one at a time per smtpc), or -EINVAL if msg has no
+ * recipients or an address holds a control character, '<' or '>'; on an
+ * error nothing is started and cb will not run. msg and what it points to
+ * (the body too) must stay valid until cb runs or smtpc_free().
+ */
+int smtpc_send(struct smtpc *c, const struct smtpc_msg *msg,
+    smtpc_done_fn *cb, void *arg);
+
+/* smtpc_idle - true if no message is in progress (smtpc_send may be
+ * called). */
+bool smtpc_idle(const struct smtpc *c);
+
+/* smtpc_connected - true if a session is up (or being closed by QUIT). */
+bool smtpc_connected(const struct smtpc *c);
+
+/* smtpc_msgs_sent - transactions finished on the current connection. */
+unsigned smtpc_msgs_sent(const struct smtpc *c);
+
+/*
+ * smtpc_quit - close politely and free: if idle with a session up, send
+ * QUIT and free c once the server answers, closes, or command_timeout_ms
+ * passes (the loop must run until then); otherwise like smtpc_free.
+ * c must not be used afterwards. NULL is a no-op.
+ */
+void smtpc_quit(struct smtpc *c);
+
+/*
+ * smtpc_free - close at once (no QUIT) and free c. Safe at any time,
+ * including from inside the done callback and with I/O in flight: a
+ * message in progress is abandoned and its callback never runs; the
+ * borrowed message is not touched after this returns. NULL is a no-op.
+ */
+void smtpc_free(struct smtpc *c);
+
+#endif
