@@ -307,7 +307,8 @@ int spool_msg_outcome(struct spool *sp, const struct spool_outcome *o,
  * callbacks run), stop the writer and close the database. NULL is a no-op.
  * The callbacks of the last batches run synchronously inside spool_close,
  * on the calling thread, which must be the loop thread (or any thread
- * once the loop no longer runs). Callbacks may call spool_msg_submit()
+ * once the loop no longer runs), and before event_base_free() of the
+ * base given to spool_attach(). Callbacks may call spool_msg_submit()
  * and friends; those return SPOOL_ERR_CLOSED.
  */
 void spool_close(struct spool *sp);

@@ -106,9 +106,21 @@ static const char *const spool_db_sql[ST_COUNT] = {
 		    " WHERE r.msg_id = m.id) FROM messages m"
 		    " WHERE id > ?1 AND (?2 IS NULL OR state = ?2)"
 		    " ORDER BY id LIMIT ?3",
-	[ST_CLAIM_SELECT] = "SELECT id, state FROM messages"
-			    " WHERE state IN ('ready', 'deferred')"
-			    " AND next_attempt_at <= ?1"
+	/*
+	 * Each arm walks messages_claim and stops after ?2 rows, so a claim
+	 * costs O(max) however long the queue is; a plain IN (...) would
+	 * sort every due message.
+	 */
+	[ST_CLAIM_SELECT] = "SELECT id, state FROM ("
+			    " SELECT * FROM (SELECT id, state, next_attempt_at"
+			    "  FROM messages WHERE state = 'ready'"
+			    "  AND next_attempt_at <= ?1"
+			    "  ORDER BY next_attempt_at LIMIT ?2)"
+			    " UNION ALL"
+			    " SELECT * FROM (SELECT id, state, next_attempt_at"
+			    "  FROM messages WHERE state = 'deferred'"
+			    "  AND next_attempt_at <= ?1"
+			    "  ORDER BY next_attempt_at LIMIT ?2))"
 			    " ORDER BY next_attempt_at, id LIMIT ?2",
 	[ST_STATE_GET] = "SELECT state FROM messages WHERE id = ?1",
 	[ST_STATE_SET] = "UPDATE messages SET state = ?2 WHERE id = ?1",

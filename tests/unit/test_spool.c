@@ -787,6 +787,73 @@ counts_follow_every_state_change(void **state)
 	got_fini(&g);
 }
 
+static void
+deferred_message_is_claimed_again_when_due(void **state)
+{
+	struct fx *f = *state;
+	struct spool_outcome o;
+	struct spool_counts c;
+	struct sub s;
+	struct got g, d;
+
+	fx_open(f);
+	assert_int_equal(submit_one(f, &s), SPOOL_OK);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(spool_msg_claim(f->sp, 10, INT64_MAX / 2, on_msgs, &g),
+	    0);
+	pump(f, &g.done, 1);
+	assert_int_equal(g.n, 1);
+	got_fini(&g);
+
+	memset(&o, 0, sizeof(o));
+	o.id = s.id;
+	o.provider = "mailgun";
+	o.result = "throttled";
+	o.next_state = SPOOL_STATE_DEFERRED;
+	o.next_attempt_at = 5000;
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(spool_msg_outcome(f->sp, &o, on_done, &d), 0);
+	/* Queued behind the outcome, in the same or the next batch. */
+	assert_int_equal(spool_msg_claim(f->sp, 10, 4999, on_msgs, &g), 0);
+	pump(f, &g.done, 1);
+	assert_int_equal(d.status, SPOOL_OK);
+	assert_int_equal(g.n, 0); /* not due yet */
+	got_fini(&g);
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.state[SPOOL_STATE_DEFERRED], 1);
+
+	assert_int_equal(spool_msg_claim(f->sp, 10, 5000, on_msgs, &g), 0);
+	pump(f, &g.done, 1);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.v[0]->id, s.id);
+	assert_int_equal(g.v[0]->attempts, 1);
+	assert_int_equal(g.v[0]->state, SPOOL_STATE_INFLIGHT);
+	got_fini(&g);
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.state[SPOOL_STATE_DEFERRED], 0);
+	assert_int_equal(c.state[SPOOL_STATE_INFLIGHT], 1);
+}
+
+static void
+open_fails_cleanly_on_a_bad_directory(void **state)
+{
+	struct fx *f = *state;
+	struct spool_opts o = f->opts;
+	char err[256] = "";
+	FILE *fp;
+
+	/* f->dir does not exist yet; make its name a plain file. */
+	fp = fopen(f->dir, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	assert_null(spool_open(&o, err, sizeof(err)));
+	assert_non_null(strstr(err, f->dir));
+	unlink(f->dir);
+	o.dir = "";
+	assert_null(spool_open(&o, err, sizeof(err)));
+	assert_true(err[0] != '\0');
+}
+
 /* Submitted from a callback while spool_close() is draining. */
 static int close_resubmit_status = 1;
 static struct spool *close_sp;
@@ -974,6 +1041,8 @@ main(void)
 		T(inflight_becomes_ready_on_reopen),
 		T(ids_sort_by_time),
 		T(counts_follow_every_state_change),
+		T(deferred_message_is_claimed_again_when_due),
+		T(open_fails_cleanly_on_a_bad_directory),
 		T(close_finishes_queued_commits),
 		T(crash_keeps_every_acknowledged_message),
 	};
