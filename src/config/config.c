@@ -68,7 +68,7 @@ config_text_quote(const char *s, char *out, size_t n)
 
 	buf_init(&b);
 	buf_addch(&b, '"');
-	for (i = 0; s[i] != '\0' && i < shown; i++) {
+	for (i = 0; i < shown && s[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '"' || c == '\\')
 			buf_printf(&b, "\\%c", c);
@@ -163,6 +163,7 @@ config_file_read(const char *path, size_t max, size_t *lenp)
 	if (f == NULL)
 		return NULL;
 	buf_init(&b);
+	errno = 0;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (b.len + n > max) {
 			errno = EFBIG;
@@ -171,7 +172,9 @@ config_file_read(const char *path, size_t max, size_t *lenp)
 		buf_add(&b, chunk, n);
 	}
 	if (ferror(f)) {
-		errno = EIO;
+		/* fread leaves errno set (EISDIR for a directory). */
+		if (errno == 0)
+			errno = EIO;
 		goto fail;
 	}
 	fclose(f);
