@@ -32,6 +32,7 @@ enum smtp_data_state {
 	SMTP_DATA_STATE_END,   /* CR LF "." CR LF seen */
 };
 
+/* smtp_data_init - start at line start, as right after the 354 reply. */
 void
 smtp_data_init(struct smtp_data *d, struct buf *out, uint64_t max_size)
 {
@@ -164,6 +165,7 @@ smtp_data_run(const char *p, size_t len)
 	return i;
 }
 
+/* smtp_data_feed - run the bytes through the state machine until the end. */
 enum smtp_data_status
 smtp_data_feed(struct smtp_data *d, const char *p, size_t len, size_t *used)
 {
@@ -191,12 +193,14 @@ smtp_data_feed(struct smtp_data *d, const char *p, size_t len, size_t *used)
 	return SMTP_DATA_MORE;
 }
 
+/* smtp_data_fault - the first fault seen. */
 enum smtp_data_fault
 smtp_data_fault(const struct smtp_data *d)
 {
 	return d->fault;
 }
 
+/* smtp_data_fault_reply - the reply line refusing a message for f. */
 const char *
 smtp_data_fault_reply(enum smtp_data_fault f)
 {

@@ -285,6 +285,7 @@ smtp_is_postmaster(struct str path)
 	return str_eq_nocase(path, "postmaster");
 }
 
+/* smtp_path_valid - a mailbox as RFC 5321/6531 allows, or "Postmaster". */
 bool
 smtp_path_valid(struct str path, bool utf8)
 {
@@ -312,6 +313,7 @@ smtp_path_valid(struct str path, bool utf8)
 	       smtp_domain_valid(p + at + 1, path.len - at - 1, utf8, false);
 }
 
+/* smtp_verb_name - the verb as written on the wire. */
 const char *
 smtp_verb_name(enum smtp_verb v)
 {
@@ -718,6 +720,7 @@ smtp_cmd_args_auth(struct str args, struct smtp_cmd *cmd, const char **why)
 	return SMTP_PARSE_OK;
 }
 
+/* smtp_cmd_parse - one command line (no CRLF) into views of it. */
 int
 smtp_cmd_parse(const char *line, size_t len, struct smtp_cmd *cmd,
                const char **why)
