@@ -2,6 +2,8 @@
  * swervectl.c - the operator's command line.
  *
  *   swervectl [-c FILE | --url URL] status [--json]
+ *   swervectl [-c FILE | --url URL] queue [--state S] [--limit N] [--json]
+ *   swervectl [-c FILE | --url URL] show ID [--json]
  *
  * It finds the daemon through the same configuration file (the first
  * listen.http address) or --url, and reads its admin API over HTTP. A CLI
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config/config.h"
 #include "core/buf.h"
@@ -24,7 +27,11 @@ swervectl_usage(FILE *f)
 	fprintf(f,
 	    "usage: swervectl [-c FILE | --url URL] COMMAND [--json]\n"
 	    "commands:\n"
-	    "  status    queue counts by state and spool figures\n"
+	    "  status    queue counts by state, providers, spool figures\n"
+	    "  queue     list messages (--state ready|inflight|deferred|sent|"
+	    "failed|all,\n"
+	    "            --limit N, --after ID for the next page)\n"
+	    "  show ID   one message: recipients and every attempt\n"
 	    "options:\n"
 	    "  -c, --config FILE  find the daemon via this configuration\n"
 	    "  -u, --url URL      the daemon's HTTP address "
@@ -135,11 +142,206 @@ swervectl_status(const char *base, int json)
 	    (long long)json_integer_value(
 		json_object_get(spool, "committed_messages")),
 	    (long long)json_integer_value(json_object_get(spool, "commits")));
+	{
+		json_t *provs = json_object_get(root, "providers"), *p;
+		json_t *dl = json_object_get(root, "delivery");
+		size_t i;
+		if (json_array_size(provs) > 0)
+			printf("providers:\n  %-16s %-8s %6s %8s %8s %5s %5s\n",
+			    "name", "state", "fails", "sent", "failed", "busy",
+			    "wait");
+		json_array_foreach(provs, i, p)
+		{
+			printf("  %-16s %-8s %6lld %8lld %8lld %5lld %5lld",
+			    json_string_value(json_object_get(p, "name")),
+			    json_string_value(json_object_get(p, "state")),
+			    (long long)json_integer_value(json_object_get(p,
+				"consecutive_failures")),
+			    (long long)json_integer_value(
+				json_object_get(p, "sent")),
+			    (long long)json_integer_value(
+				json_object_get(p, "failed")),
+			    (long long)json_integer_value(
+				json_object_get(p, "busy")),
+			    (long long)json_integer_value(
+				json_object_get(p, "waiting")));
+			if (json_integer_value(
+				json_object_get(p, "cooldown_left_ms")) > 0)
+				printf("  (retry in %.1fs)",
+				    (double)json_integer_value(json_object_get(
+					p, "cooldown_left_ms")) /
+					1000.0);
+			printf("\n");
+		}
+		if (dl != NULL)
+			printf("delivery: %lld delivered, %lld failovers, %lld "
+			       "deferred, %lld failed, %lld possible "
+			       "duplicates\n",
+			    (long long)json_integer_value(
+				json_object_get(dl, "delivered")),
+			    (long long)json_integer_value(
+				json_object_get(dl, "failovers")),
+			    (long long)json_integer_value(
+				json_object_get(dl, "deferred")),
+			    (long long)json_integer_value(
+				json_object_get(dl, "failed")),
+			    (long long)json_integer_value(
+				json_object_get(dl, "possible_duplicates")));
+	}
 	json_decref(root);
 	rc = 0;
 out:
 	buf_fini(&body);
 	return rc;
+}
+
+/* swervectl_time - "2026-11-27 19:30:01" for ms since the epoch. */
+static const char *
+swervectl_time(json_t *v, char *dst, size_t len)
+{
+	time_t t = (time_t)(json_integer_value(v) / 1000);
+	struct tm tm;
+
+	if (json_integer_value(v) <= 0)
+		return "-";
+	localtime_r(&t, &tm);
+	strftime(dst, len, "%Y-%m-%d %H:%M:%S", &tm);
+	return dst;
+}
+
+/* swervectl_fetch_json - GET path and parse it. NULL on failure. */
+static json_t *
+swervectl_fetch_json(const char *base, const char *path, int raw)
+{
+	struct buf body;
+	json_t *root = NULL;
+	json_error_t jerr;
+
+	buf_init(&body);
+	if (swervectl_get(base, path, &body) != 0)
+		goto out;
+	if (raw) {
+		fwrite(body.p, 1, body.len, stdout);
+		root = json_true();
+		goto out;
+	}
+	root = json_loadb(body.p, body.len, 0, &jerr);
+	if (root == NULL)
+		fprintf(stderr, "swervectl: bad JSON from daemon: %s\n",
+		    jerr.text);
+out:
+	buf_fini(&body);
+	return root;
+}
+
+static int
+swervectl_queue(const char *base, const char *state, const char *limit,
+    const char *after, int json)
+{
+	char path[512], tbuf[32];
+	json_t *root, *msgs, *m;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/v1/messages?state=%s&limit=%s%s%s",
+	    state ? state : "all", limit ? limit : "100",
+	    after ? "&after=" : "", after ? after : "");
+	root = swervectl_fetch_json(base, path, json);
+	if (root == NULL)
+		return 1;
+	if (json) {
+		json_decref(root);
+		return 0;
+	}
+	msgs = json_object_get(root, "messages");
+	printf("%-20s %-8s %-28s %5s %4s %-19s %s\n", "id", "state",
+	    "sender", "rcpts", "att", "next attempt", "last error");
+	json_array_foreach(msgs, i, m)
+	{
+		const char *sender =
+		    json_string_value(json_object_get(m, "sender"));
+		const char *le =
+		    json_string_value(json_object_get(m, "last_error"));
+		printf("%-20s %-8s %-28.28s %5lld %4lld %-19s %.60s\n",
+		    json_string_value(json_object_get(m, "id")),
+		    json_string_value(json_object_get(m, "state")),
+		    sender && sender[0] ? sender : "<>",
+		    (long long)json_integer_value(
+			json_object_get(m, "recipients")),
+		    (long long)json_integer_value(
+			json_object_get(m, "attempts")),
+		    swervectl_time(json_object_get(m, "next_attempt_at_ms"),
+			tbuf, sizeof(tbuf)),
+		    le ? le : "");
+	}
+	printf("(%zu message%s)\n", json_array_size(msgs),
+	    json_array_size(msgs) == 1 ? "" : "s");
+	json_decref(root);
+	return 0;
+}
+
+static int
+swervectl_show(const char *base, const char *id, int json)
+{
+	char path[256], tbuf[32];
+	json_t *m, *v;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/v1/messages/%s", id);
+	m = swervectl_fetch_json(base, path, json);
+	if (m == NULL)
+		return 1;
+	if (json) {
+		json_decref(m);
+		return 0;
+	}
+	printf("id:        %s\n", json_string_value(json_object_get(m, "id")));
+	printf("state:     %s\n",
+	    json_string_value(json_object_get(m, "state")));
+	printf("sender:    <%s>\n",
+	    json_string_value(json_object_get(m, "sender")));
+	printf("size:      %lld bytes\n",
+	    (long long)json_integer_value(json_object_get(m, "size")));
+	printf("accepted:  %s\n",
+	    swervectl_time(json_object_get(m, "created_at_ms"), tbuf,
+		sizeof(tbuf)));
+	if (strcmp(json_string_value(json_object_get(m, "state")), "sent") &&
+	    strcmp(json_string_value(json_object_get(m, "state")), "failed"))
+		printf("next try:  %s\n",
+		    swervectl_time(json_object_get(m, "next_attempt_at_ms"),
+			tbuf, sizeof(tbuf)));
+	printf("recipients:\n");
+	json_array_foreach(json_object_get(m, "rcpts"), i, v)
+	{
+		const char *prov =
+		    json_string_value(json_object_get(v, "provider"));
+		const char *pid = json_string_value(
+		    json_object_get(v, "provider_message_id"));
+		const char *rep =
+		    json_string_value(json_object_get(v, "last_reply"));
+		printf("  %-32s %-8s %s%s%s\n",
+		    json_string_value(json_object_get(v, "address")),
+		    json_string_value(json_object_get(v, "state")),
+		    prov ? prov : "", pid ? " id=" : "", pid ? pid : "");
+		if (rep)
+			printf("      %s\n", rep);
+	}
+	printf("attempts:\n");
+	json_array_foreach(json_object_get(m, "attempts_detail"), i, v)
+	{
+		const char *rep = json_string_value(json_object_get(v, "reply"));
+		printf("  %s  %-12s %-9s %5lld ms  %s\n",
+		    swervectl_time(json_object_get(v, "at_ms"), tbuf,
+			sizeof(tbuf)),
+		    json_string_value(json_object_get(v, "provider")),
+		    json_string_value(json_object_get(v, "result")),
+		    (long long)json_integer_value(
+			json_object_get(v, "duration_ms")),
+		    rep ? rep : "");
+	}
+	if (json_array_size(json_object_get(m, "attempts_detail")) == 0)
+		printf("  (none yet)\n");
+	json_decref(m);
+	return 0;
 }
 
 int
@@ -149,15 +351,29 @@ main(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"url", required_argument, NULL, 'u'},
 		{"json", no_argument, NULL, 'j'},
+		{"state", required_argument, NULL, 's'},
+		{"limit", required_argument, NULL, 'n'},
+		{"after", required_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = NULL, *url = NULL, *cmd;
+	const char *state = NULL, *limit = NULL, *after = NULL;
 	char base[1100], err[CONFIG_ERR_SIZE];
 	int json = 0, ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "c:u:jh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:u:jhs:n:a:", opts, NULL)) !=
+	    -1) {
 		switch (ch) {
+		case 's':
+			state = optarg;
+			break;
+		case 'n':
+			limit = optarg;
+			break;
+		case 'a':
+			after = optarg;
+			break;
 		case 'c':
 			path = optarg;
 			break;
@@ -201,6 +417,10 @@ main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (strcmp(cmd, "status") == 0) {
 		rc = swervectl_status(base, json);
+	} else if (strcmp(cmd, "queue") == 0) {
+		rc = swervectl_queue(base, state, limit, after, json);
+	} else if (strcmp(cmd, "show") == 0 && optind + 1 < argc) {
+		rc = swervectl_show(base, argv[optind + 1], json);
 	} else {
 		fprintf(stderr, "swervectl: unknown command '%s'\n", cmd);
 		swervectl_usage(stderr);

@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "core/log.h"
 #include "core/tls.h"
+#include "deliver/deliver.h"
 #include "ingress/http_admin.h"
 #include "ingress/smtpd.h"
 #include "spool/spool.h"
@@ -64,6 +65,8 @@ main(int argc, char **argv)
 	struct event *ev_term, *ev_int;
 	struct smtpd *smtpd;
 	struct http_admin *http;
+	struct deliver *deliver;
+	struct deliver_opts dopts;
 	SSL_CTX *tls = NULL;
 	size_t i;
 
@@ -135,9 +138,18 @@ main(int argc, char **argv)
 			sizeof(err)) != 0)
 			log_fatal("swerved: %s", err);
 
+	memset(&dopts, 0, sizeof(dopts));
+	dopts.base = base;
+	dopts.spool = sp;
+	dopts.cfg = cfg;
+	deliver = deliver_new(&dopts);
+	if (deliver == NULL)
+		log_fatal("swerved: cannot start delivery");
+
 	http = http_admin_new(base, cfg, sp, err, sizeof(err));
 	if (http == NULL)
 		log_fatal("swerved: %s", err);
+	http_admin_set_deliver(http, deliver);
 	for (i = 0; i < cfg->n_listen_http; i++)
 		if (http_admin_listen(http, &cfg->listen_http[i], err,
 			sizeof(err)) != 0)
@@ -154,6 +166,7 @@ main(int argc, char **argv)
 
 	/* Orderly stop: no new sessions, then let the spool finish. */
 	smtpd_free(smtpd);
+	deliver_free(deliver);
 	http_admin_free(http);
 	spool_close(sp);
 	event_free(ev_term);

@@ -64,10 +64,12 @@ dsn_build(const struct dsn_info *info, struct buf *out)
 	size_t i, hlen;
 	bool permanent = false;
 
+
 	if (info->n_rcpts == 0 || !dsn_wanted(info->sender))
 		return -1;
 	for (i = 0; i < info->n_rcpts; i++)
-		if (info->rcpts[i].status && info->rcpts[i].status[0] == '5')
+		if (info->rcpts[i].failed || (info->rcpts[i].status &&
+		    info->rcpts[i].status[0] == '5'))
 			permanent = true;
 	dsn_date(date, sizeof(date), info->now);
 	dsn_date(arrival, sizeof(arrival), info->arrival);
@@ -130,7 +132,7 @@ dsn_build(const struct dsn_info *info, struct buf *out)
 		buf_addstr(out, "\r\nOriginal-Recipient: rfc822; ");
 		dsn_add_clean(out, r->addr, 256);
 		buf_printf(out, "\r\nAction: %s\r\n",
-		    st[0] == '5' ? "failed" : "delayed");
+		    st[0] == '5' || r->failed ? "failed" : "delayed");
 		buf_addstr(out, "Status: ");
 		dsn_add_clean(out, st, 16);
 		buf_addstr(out, "\r\n");

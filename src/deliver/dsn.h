@@ -22,6 +22,7 @@ struct dsn_rcpt {
 	const char *status;	  /* enhanced status, e.g. "5.1.1" or "4.4.7" */
 	const char *diagnostic;	  /* upstream reply text, sanitised; may be NULL */
 	const char *remote_mta;	  /* provider host; may be NULL */
+	bool failed;		  /* final: Action failed even for a 4.x.x */
 };
 
 struct dsn_info {

@@ -13,6 +13,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
+#include <sys/queue.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -20,13 +21,25 @@
 #include "config/config.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "deliver/deliver.h"
 #include "spool/spool.h"
 
 struct http_admin {
 	struct evhttp *http;
 	const struct config *cfg;
 	struct spool *sp;
+	struct deliver *deliver;
 	time_t started;
+};
+
+/*
+ * A request waiting for the spool. If the client goes away first, evhttp
+ * frees the request: the connection's close callback clears req so the
+ * spool callback only frees the context.
+ */
+struct http_admin_pending {
+	struct evhttp_request *req;
+	struct evhttp_connection *conn;
 };
 
 /* http_admin_json_send - answer req with code and the JSON of obj. */
@@ -89,13 +102,263 @@ http_admin_status(struct evhttp_request *req, void *arg)
 	    "commits", (json_int_t)c.commits, "committed_messages",
 	    (json_int_t)c.committed_msgs, "accepting",
 	    spool_space_check(h->sp) == SPOOL_OK);
+	if (h->deliver != NULL) {
+		struct deliver_stats ds;
+		json_t *provs = json_array();
+		size_t i, n = deliver_provider_count(h->deliver);
+		for (i = 0; i < n; i++) {
+			struct deliver_provider_info pi;
+			deliver_provider_info(h->deliver, i, &pi);
+			json_array_append_new(provs,
+			    json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+				"name", pi.name, "state", pi.mode,
+				"consecutive_failures",
+				(json_int_t)pi.consecutive_failures,
+				"cooldown_left_ms",
+				(json_int_t)pi.cooldown_left_ms, "sent",
+				(json_int_t)pi.sent, "failed",
+				(json_int_t)pi.failed, "connections",
+				(json_int_t)pi.connections, "busy",
+				(json_int_t)pi.busy, "waiting",
+				(json_int_t)pi.waiting));
+		}
+		json_object_set_new(root, "providers", provs);
+		deliver_stats_get(h->deliver, &ds);
+		json_object_set_new(root, "delivery",
+		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "inflight",
+			(json_int_t)ds.inflight, "attempts",
+			(json_int_t)ds.attempts, "delivered",
+			(json_int_t)ds.delivered, "failovers",
+			(json_int_t)ds.failovers, "deferred",
+			(json_int_t)ds.deferred, "failed",
+			(json_int_t)ds.failed, "dsns", (json_int_t)ds.dsns,
+			"possible_duplicates",
+			(json_int_t)ds.possible_duplicates));
+	}
 	http_admin_json_send(req, 200, root);
+}
+
+static void
+http_admin_pending_closed(struct evhttp_connection *conn, void *arg)
+{
+	struct http_admin_pending *pd = arg;
+
+	(void)conn;
+	pd->req = NULL;
+}
+
+/* http_admin_pending_new - remember req while the spool works. */
+static struct http_admin_pending *
+http_admin_pending_new(struct evhttp_request *req)
+{
+	struct http_admin_pending *pd = xcalloc(1, sizeof(*pd));
+
+	pd->req = req;
+	pd->conn = evhttp_request_get_connection(req);
+	if (pd->conn)
+		evhttp_connection_set_closecb(pd->conn,
+		    http_admin_pending_closed, pd);
+	return pd;
+}
+
+/* http_admin_pending_take - the request if still there; frees pd. */
+static struct evhttp_request *
+http_admin_pending_take(struct http_admin_pending *pd)
+{
+	struct evhttp_request *req = pd->req;
+
+	if (req != NULL && pd->conn != NULL)
+		evhttp_connection_set_closecb(pd->conn, NULL, NULL);
+	free(pd);
+	return req;
+}
+
+static json_t *
+http_admin_str(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* http_admin_msg_json - a message summary (and details when full). */
+static json_t *
+http_admin_msg_json(const struct spool_msg *m, int full)
+{
+	json_t *o = json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:s}",
+	    "id", m->id, "state", spool_state_name(m->state), "sender",
+	    http_admin_str(m->sender), "size", (json_int_t)m->size,
+	    "created_at_ms", (json_int_t)m->created_at, "next_attempt_at_ms",
+	    (json_int_t)m->next_attempt_at, "attempts",
+	    (json_int_t)m->attempts, "recipients", (json_int_t)m->n_rcpts,
+	    "last_error", http_admin_str(m->last_error), "tenant",
+	    http_admin_str(m->tenant), "stream",
+	    m->stream ? m->stream : "transactional");
+	size_t i;
+
+	if (m->rcpts != NULL) {
+		json_t *rs = json_array();
+		for (i = 0; i < m->n_rcpts; i++) {
+			const struct spool_rcpt *r = &m->rcpts[i];
+			json_array_append_new(rs,
+			    json_pack("{s:o,s:s,s:o,s:o,s:o}", "address",
+				http_admin_str(r->address), "state",
+				spool_rcpt_state_name(r->state), "last_reply",
+				http_admin_str(r->last_reply), "provider",
+				http_admin_str(r->provider),
+				"provider_message_id",
+				http_admin_str(r->provider_msg_id)));
+		}
+		json_object_set_new(o, "rcpts", rs);
+	}
+	if (full) {
+		json_t *as = json_array();
+		for (i = 0; i < m->n_atts; i++) {
+			const struct spool_attempt *a = &m->atts[i];
+			json_array_append_new(as,
+			    json_pack("{s:I,s:o,s:o,s:o,s:I}", "at_ms",
+				(json_int_t)a->at_ms, "provider",
+				http_admin_str(a->provider), "result",
+				http_admin_str(a->result), "reply",
+				http_admin_str(a->reply), "duration_ms",
+				(json_int_t)a->duration_ms));
+		}
+		json_object_set_new(o, "attempts_detail", as);
+		json_object_set_new(o, "client", http_admin_str(m->client));
+	}
+	return o;
+}
+
+static void
+http_admin_on_list(int status, struct spool_msg **msgs, size_t n, void *arg)
+{
+	struct evhttp_request *req = http_admin_pending_take(arg);
+	json_t *arr;
+	size_t i;
+
+	if (req == NULL || status != SPOOL_OK) {
+		for (i = 0; i < n; i++)
+			spool_msg_free(msgs[i]);
+		if (req != NULL)
+			http_admin_error(req, 503, "spool_unavailable",
+			    "the spool could not be read");
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		json_array_append_new(arr, http_admin_msg_json(msgs[i], 0));
+		spool_msg_free(msgs[i]);
+	}
+	http_admin_json_send(req, 200, json_pack("{s:o}", "messages", arr));
+}
+
+static void
+http_admin_on_get(int status, struct spool_msg *m, void *arg)
+{
+	struct evhttp_request *req = http_admin_pending_take(arg);
+
+	if (req == NULL) {
+		spool_msg_free(m);
+		return;
+	}
+	if (status == SPOOL_ERR_NOTFOUND)
+		http_admin_error(req, 404, "not_found", "no such message");
+	else if (status != SPOOL_OK || m == NULL)
+		http_admin_error(req, 503, "spool_unavailable",
+		    "the spool could not be read");
+	else
+		http_admin_json_send(req, 200, http_admin_msg_json(m, 1));
+	spool_msg_free(m);
+}
+
+/* http_admin_state_parse - "ready" -> SPOOL_STATE_READY; -1 for all. */
+static int
+http_admin_state_parse(const char *s)
+{
+	int i;
+
+	if (s == NULL || s[0] == '\0' || strcmp(s, "all") == 0)
+		return -1;
+	for (i = 0; i < SPOOL_STATE_COUNT; i++)
+		if (strcmp(s, spool_state_name(i)) == 0)
+			return i;
+	return -2;
+}
+
+static void
+http_admin_messages(struct evhttp_request *req, struct http_admin *h,
+    const char *path)
+{
+	struct http_admin_pending *pd;
+	int rc;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		http_admin_error(req, 405, "method_not_allowed", "use GET");
+		return;
+	}
+	if (strcmp(path, "/v1/messages") == 0) {
+		struct evkeyvalq q;
+		const char *uri = evhttp_request_get_uri(req), *qs;
+		const char *state, *after, *limit;
+		long lim = 100;
+		int st;
+		char *end;
+
+		TAILQ_INIT(&q);
+		qs = strchr(uri, '?');
+		if (qs && evhttp_parse_query_str(qs + 1, &q) != 0) {
+			http_admin_error(req, 400, "bad_query",
+			    "malformed query string");
+			return;
+		}
+		state = evhttp_find_header(&q, "state");
+		after = evhttp_find_header(&q, "after");
+		limit = evhttp_find_header(&q, "limit");
+		st = http_admin_state_parse(state);
+		if (limit) {
+			lim = strtol(limit, &end, 10);
+			if (*end != '\0' || lim < 1 || lim > 1000)
+				lim = -1;
+		}
+		if (st == -2 || lim < 0) {
+			evhttp_clear_headers(&q);
+			http_admin_error(req, 400, "bad_query",
+			    st == -2 ? "state must be one of ready, inflight, "
+				       "deferred, sent, failed, all"
+				     : "limit must be 1..1000");
+			return;
+		}
+		pd = http_admin_pending_new(req);
+		rc = spool_msg_list(h->sp, st, after, (size_t)lim,
+		    http_admin_on_list, pd);
+		evhttp_clear_headers(&q);
+	} else {
+		const char *id = path + strlen("/v1/messages/");
+		if (!id_valid(id)) {
+			http_admin_error(req, 404, "not_found",
+			    "no such message");
+			return;
+		}
+		pd = http_admin_pending_new(req);
+		rc = spool_msg_get(h->sp, id, 0, http_admin_on_get, pd);
+	}
+	if (rc != 0) {
+		http_admin_pending_take(pd);
+		http_admin_error(req, 503, "spool_unavailable",
+		    "the spool is closing");
+	}
 }
 
 static void
 http_admin_notfound(struct evhttp_request *req, void *arg)
 {
-	(void)arg;
+	struct http_admin *h = arg;
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
+	const char *path = u ? evhttp_uri_get_path(u) : NULL;
+
+	if (path && (strcmp(path, "/v1/messages") == 0 ||
+			strncmp(path, "/v1/messages/", 13) == 0)) {
+		http_admin_messages(req, h, path);
+		return;
+	}
 	http_admin_error(req, 404, "not_found", "no such endpoint");
 }
 
@@ -137,6 +400,12 @@ http_admin_listen(struct http_admin *h, const struct config_addr *addr,
 	}
 	log_info("swerved: listening http %s:%u", addr->host, addr->port);
 	return 0;
+}
+
+void
+http_admin_set_deliver(struct http_admin *h, struct deliver *d)
+{
+	h->deliver = d;
 }
 
 struct evhttp *

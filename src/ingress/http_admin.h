@@ -2,9 +2,12 @@
  * http_admin.h - the admin side of the HTTP listener (contract).
  *
  * Serves what operators and swervectl read: GET /healthz (the process
- * answers) and GET /v1/status (queue counts by state, spool commit
- * figures, uptime) as JSON. It reads only in-memory state, so no request
- * ever blocks the loop. The send API (a later issue) will share the same
+ * answers), GET /v1/status (queue counts by state, spool commit
+ * figures, provider states, uptime), GET /v1/messages?state=&after=&limit=
+ * (a page of the queue) and GET /v1/messages/ID (one message with its
+ * recipients and attempts) as JSON. Status reads only in-memory state; message
+ * reads go to the spool's writer thread and answer from its callback, so
+ * no request ever blocks the loop. The send API (a later issue) will share the same
  * listener through http_admin_evhttp().
  */
 #ifndef SWERVE_INGRESS_HTTP_ADMIN_H
@@ -29,6 +32,10 @@ struct http_admin *http_admin_new(struct event_base *base,
 /* http_admin_listen - bind addr and serve on it. 0, or -1 with err set. */
 int http_admin_listen(struct http_admin *h, const struct config_addr *addr,
     char *err, size_t errlen);
+
+struct deliver;
+/* http_admin_set_deliver - include d's provider states in /v1/status. */
+void http_admin_set_deliver(struct http_admin *h, struct deliver *d);
 
 /* http_admin_evhttp - the underlying evhttp, for other handlers. */
 struct evhttp *http_admin_evhttp(struct http_admin *h);

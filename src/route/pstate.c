@@ -65,6 +65,20 @@ pstate_try(struct pstate *p, uint64_t now_ms)
 	return false;
 }
 
+bool
+pstate_usable(const struct pstate *p, uint64_t now_ms)
+{
+	switch (p->mode) {
+	case PSTATE_UP:
+		return true;
+	case PSTATE_COOLING:
+		return now_ms >= p->until_ms;
+	case PSTATE_PROBING:
+		return !p->probe_out;
+	}
+	return false;
+}
+
 void
 pstate_success(struct pstate *p)
 {

@@ -53,6 +53,12 @@ void pstate_init(struct pstate *p, const struct pstate_opts *opts);
  */
 bool pstate_try(struct pstate *p, uint64_t now_ms);
 
+/*
+ * pstate_usable - would pstate_try() say yes now? Changes nothing; for
+ * "is any provider worth claiming mail for".
+ */
+bool pstate_usable(const struct pstate *p, uint64_t now_ms);
+
 /* pstate_success - the provider accepted (or permanently refused) mail. */
 void pstate_success(struct pstate *p);
 

@@ -1,0 +1,80 @@
+/*
+ * deliver.h - the delivery scheduler (contract).
+ *
+ * Claims due messages from the spool (oldest due first), keeps at most
+ * max_inflight of them in memory, and sends each through the providers:
+ * the preferred usable provider first (lowest priority number; within a
+ * priority, the least loaded relative to its weight), and on any failure
+ * that another provider could fix (deferred, throttled, config, unknown)
+ * the next one at once, without back-off. Only when every usable provider
+ * failed for a message is it deferred, with exponential back-off and
+ * jitter between retry.min_backoff and retry.max_backoff; past
+ * retry.max_lifetime it fails, and a DSN goes to its envelope sender
+ * (never to <>). Every attempt is recorded in the spool.
+ *
+ * What a provider's answer means is decided by deliver/trouble.c (via the
+ * SMTP client); whether a provider is skipped is route/pstate.c. This file
+ * only sequences. Loop thread only.
+ */
+#ifndef SWERVE_DELIVER_DELIVER_H
+#define SWERVE_DELIVER_DELIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "route/pstate.h"
+
+struct config;
+struct event_base;
+struct spool;
+struct deliver;
+
+struct deliver_opts {
+	struct event_base *base;
+	struct spool *spool;	  /* borrowed; must outlive deliver */
+	const struct config *cfg; /* borrowed: providers, retry, hostname */
+	size_t max_inflight;	  /* messages in memory at once (0 = 256) */
+	uint64_t poll_ms;	  /* look for due mail this often (0 = 50) */
+	/* Test seam: wall clock in ms since the epoch (NULL = real). */
+	int64_t (*now_ms)(void);
+};
+
+/* deliver_new - start delivering. Returns NULL if a provider's TLS
+ * context cannot be made (logged). */
+struct deliver *deliver_new(const struct deliver_opts *opts);
+
+/*
+ * deliver_free - stop: close provider connections at once. Messages in
+ * flight stay "inflight" in the spool and become ready on the next start
+ * (a possible duplicate, never a loss). If a spool read is pending, the
+ * memory is released when its callback runs (inside spool_close at the
+ * latest). NULL is a no-op.
+ */
+void deliver_free(struct deliver *d);
+
+/* A provider's state for status output. Strings are borrowed from d. */
+struct deliver_provider_info {
+	const char *name;
+	const char *mode; /* "up", "cooling", "probing", "disabled" */
+	unsigned consecutive_failures;
+	uint64_t cooldown_left_ms;
+	uint64_t sent, failed; /* attempts that succeeded / failed */
+	size_t connections, busy, waiting;
+};
+
+/* deliver_provider_count - number of configured providers. */
+size_t deliver_provider_count(const struct deliver *d);
+/* deliver_provider_info - fill out for provider i. */
+void deliver_provider_info(const struct deliver *d, size_t i,
+    struct deliver_provider_info *out);
+
+struct deliver_stats {
+	size_t inflight;
+	uint64_t attempts, delivered, failovers, deferred, failed, dsns;
+	uint64_t possible_duplicates;
+};
+/* deliver_stats_get - counters since start. */
+void deliver_stats_get(const struct deliver *d, struct deliver_stats *out);
+
+#endif
