@@ -35,6 +35,7 @@
 #include "core/xmalloc.h"
 #include "spool/spool_ckpt.h"
 #include "spool/spool_db.h"
+#include "spool/spool_job.h"
 #include "spool/spool_vfs.h"
 
 #define SPOOL_BATCH_DEFAULT 256
@@ -44,44 +45,6 @@
  * the hard mark it cannot keep up, and the writer checkpoints inline. */
 #define SPOOL_WAL_SOFT 1000
 #define SPOOL_WAL_HARD 16000
-
-enum job_kind {
-	JOB_SUBMIT,
-	JOB_GET,
-	JOB_LIST,
-	JOB_CLAIM,
-	JOB_OUTCOME,
-};
-
-/* One queued operation; owned by the queue, then the done list. */
-struct job {
-	struct job *next;
-	enum job_kind kind;
-	int status;
-	void *arg;
-	union {
-		spool_commit_fn *commit;
-		spool_msg_fn *msg;
-		spool_msgs_fn *msgs;
-		spool_done_fn *done;
-	} cb;
-	char id[ID_SIZE];
-	struct spool_msg_new m; /* JOB_SUBMIT */
-	int flags;		/* JOB_GET */
-	int state;		/* JOB_LIST */
-	size_t limit;		/* JOB_LIST, JOB_CLAIM */
-	int64_t now_ms;		/* JOB_CLAIM */
-	struct spool_outcome o; /* JOB_OUTCOME, deep copy */
-	struct spool_msg *one;	/* JOB_GET result */
-	struct spool_msg **many; /* JOB_LIST, JOB_CLAIM results */
-	size_t n_many;
-};
-
-struct job_list {
-	struct job *head;
-	struct job **tail;
-	size_t len;
-};
 
 struct spool {
 	char *dir;
@@ -100,9 +63,9 @@ struct spool {
 
 	pthread_mutex_t lock; /* guards everything below */
 	pthread_cond_t cond;
-	struct job_list queue;
+	struct spool_job_list queue;
 	size_t queued_submits;
-	struct job_list done;
+	struct spool_job_list done;
 	int closing;
 	int disk_low;
 	uint64_t handed_gen;  /* batches handed back to the loop */
@@ -134,140 +97,6 @@ mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* sdup - xstrdup that passes NULL through. */
-static char *
-sdup(const char *s)
-{
-	return s == NULL ? NULL : xstrdup(s);
-}
-
-/* outcome_copy - deep copy of o into dst. */
-static void
-outcome_copy(struct spool_outcome *dst, const struct spool_outcome *o)
-{
-	struct spool_rcpt_result *r = NULL;
-	size_t i;
-
-	*dst = *o;
-	dst->id = sdup(o->id);
-	dst->provider = sdup(o->provider);
-	dst->result = sdup(o->result);
-	dst->reply = sdup(o->reply);
-	dst->last_error = sdup(o->last_error);
-	if (o->n_rcpts > 0) {
-		r = xcalloc(o->n_rcpts, sizeof(*r));
-		for (i = 0; i < o->n_rcpts; i++) {
-			r[i] = o->rcpts[i];
-			r[i].reply = sdup(o->rcpts[i].reply);
-			r[i].provider_msg_id = sdup(o->rcpts[i].provider_msg_id);
-		}
-	}
-	dst->rcpts = r;
-}
-
-/* outcome_fini - free a copy made by outcome_copy. */
-static void
-outcome_fini(struct spool_outcome *o)
-{
-	size_t i;
-
-	free((char *)o->id);
-	free((char *)o->provider);
-	free((char *)o->result);
-	free((char *)o->reply);
-	free((char *)o->last_error);
-	for (i = 0; i < o->n_rcpts && o->rcpts != NULL; i++) {
-		free((char *)o->rcpts[i].reply);
-		free((char *)o->rcpts[i].provider_msg_id);
-	}
-	free((void *)o->rcpts);
-}
-
-/* job_results_free - drop results a failed batch produced. */
-static void
-job_results_free(struct job *j)
-{
-	size_t i;
-
-	spool_msg_free(j->one);
-	j->one = NULL;
-	for (i = 0; i < j->n_many; i++)
-		spool_msg_free(j->many[i]);
-	free(j->many);
-	j->many = NULL;
-	j->n_many = 0;
-}
-
-/* job_free - free a job and whatever it still owns. */
-static void
-job_free(struct job *j)
-{
-	spool_msg_new_fini(&j->m);
-	if (j->kind == JOB_OUTCOME)
-		outcome_fini(&j->o);
-	job_results_free(j);
-	free(j);
-}
-
-/* job_deliver - run j's callback (loop thread), handing over results. */
-static void
-job_deliver(struct job *j)
-{
-	switch (j->kind) {
-	case JOB_SUBMIT:
-		if (j->cb.commit != NULL)
-			j->cb.commit(j->status,
-			    j->status == SPOOL_OK ? j->id : NULL, j->arg);
-		break;
-	case JOB_GET:
-		if (j->cb.msg != NULL) {
-			j->cb.msg(j->status, j->one, j->arg);
-			j->one = NULL;
-		}
-		break;
-	case JOB_LIST:
-	case JOB_CLAIM:
-		if (j->cb.msgs != NULL) {
-			j->cb.msgs(j->status, j->many, j->n_many, j->arg);
-			j->n_many = 0;
-		}
-		break;
-	case JOB_OUTCOME:
-		if (j->cb.done != NULL)
-			j->cb.done(j->status, j->arg);
-		break;
-	}
-}
-
-static void
-job_list_init(struct job_list *l)
-{
-	l->head = NULL;
-	l->tail = &l->head;
-	l->len = 0;
-}
-
-static void
-job_list_push(struct job_list *l, struct job *j)
-{
-	j->next = NULL;
-	*l->tail = j;
-	l->tail = &j->next;
-	l->len++;
-}
-
-/* job_list_splice - move all of src to the end of dst. */
-static void
-job_list_splice(struct job_list *dst, struct job_list *src)
-{
-	if (src->head == NULL)
-		return;
-	*dst->tail = src->head;
-	dst->tail = src->tail;
-	dst->len += src->len;
-	job_list_init(src);
-}
-
 /* spool_wake_loop - make the loop's eventfd readable. */
 static void
 spool_wake_loop(struct spool *sp)
@@ -283,21 +112,21 @@ spool_wake_loop(struct spool *sp)
 static void
 spool_done_run(struct spool *sp)
 {
-	struct job_list done;
-	struct job *j, *next;
+	struct spool_job_list done;
+	struct spool_job *j, *next;
 	uint64_t gen;
 
 	pthread_mutex_lock(&sp->lock);
 	done = sp->done;
 	if (done.head == NULL)
 		done.tail = &done.head;
-	job_list_init(&sp->done);
+	spool_job_list_init(&sp->done);
 	gen = sp->handed_gen;
 	pthread_mutex_unlock(&sp->lock);
 	for (j = done.head; j != NULL; j = next) {
 		next = j->next;
-		job_deliver(j);
-		job_free(j);
+		spool_job_deliver(j);
+		spool_job_free(j);
 	}
 	/* Whatever those callbacks submitted is queued now: tell the
 	 * writer, which may be gathering them (see spool_writer_gather). */
@@ -378,13 +207,13 @@ spool_db_reopen(struct spool *sp)
 
 /* spool_job_run - do one job inside the open transaction. */
 static int
-spool_job_run(struct spool *sp, struct job *j, int disk_low, int64_t now,
+spool_job_run(struct spool *sp, struct spool_job *j, int disk_low, int64_t now,
     int64_t delta[SPOOL_STATE_COUNT], uint64_t *stored)
 {
 	int rc;
 
 	switch (j->kind) {
-	case JOB_SUBMIT:
+	case SPOOL_JOB_SUBMIT:
 		if (disk_low) {
 			j->status = SPOOL_ERR_FULL;
 			return SPOOL_OK;
@@ -397,18 +226,18 @@ spool_job_run(struct spool *sp, struct job *j, int disk_low, int64_t now,
 		}
 		j->status = rc;
 		return rc;
-	case JOB_GET:
+	case SPOOL_JOB_GET:
 		rc = spool_db_msg_get(sp->db, j->id, j->flags, &j->one);
 		break;
-	case JOB_LIST:
+	case SPOOL_JOB_LIST:
 		rc = spool_db_msg_list(sp->db, j->state, j->id, j->limit,
 		    &j->many, &j->n_many);
 		break;
-	case JOB_CLAIM:
+	case SPOOL_JOB_CLAIM:
 		rc = spool_db_msg_claim(sp->db, j->limit, j->now_ms, &j->many,
 		    &j->n_many, delta);
 		break;
-	case JOB_OUTCOME:
+	case SPOOL_JOB_OUTCOME:
 		rc = spool_db_msg_outcome(sp->db, &j->o, delta);
 		break;
 	default:
@@ -420,11 +249,11 @@ spool_job_run(struct spool *sp, struct job *j, int disk_low, int64_t now,
 
 /* spool_batch_run - one transaction, one fsync, for every job in b. */
 static void
-spool_batch_run(struct spool *sp, struct job_list *b)
+spool_batch_run(struct spool *sp, struct spool_job_list *b)
 {
 	int64_t delta[SPOOL_STATE_COUNT] = {0};
 	uint64_t stored = 0, t0, spent;
-	struct job *j;
+	struct spool_job *j;
 	int64_t now = now_ms();
 	int rc = SPOOL_OK, disk_low, s;
 
@@ -453,8 +282,8 @@ spool_batch_run(struct spool *sp, struct job_list *b)
 		if (sp->db != NULL)
 			spool_db_rollback(sp->db);
 		for (j = b->head; j != NULL; j = j->next) {
-			job_results_free(j);
-			if (!(j->kind == JOB_SUBMIT &&
+			spool_job_results_free(j);
+			if (!(j->kind == SPOOL_JOB_SUBMIT &&
 				j->status == SPOOL_ERR_FULL))
 				j->status = SPOOL_ERR_IO;
 		}
@@ -526,9 +355,9 @@ static void *
 spool_writer_main(void *arg)
 {
 	struct spool *sp = arg;
-	struct job_list batch;
+	struct spool_job_list batch;
 	struct timespec until;
-	struct job *j;
+	struct spool_job *j;
 	int rc;
 
 	pthread_mutex_lock(&sp->lock);
@@ -553,14 +382,14 @@ spool_writer_main(void *arg)
 			break;
 		spool_writer_gather(sp);
 		/* Take up to batch_max jobs, in order. */
-		job_list_init(&batch);
+		spool_job_list_init(&batch);
 		while (batch.len < sp->batch_max && sp->queue.head != NULL) {
 			j = sp->queue.head;
 			sp->queue.head = j->next;
 			sp->queue.len--;
-			if (j->kind == JOB_SUBMIT)
+			if (j->kind == SPOOL_JOB_SUBMIT)
 				sp->queued_submits--;
-			job_list_push(&batch, j);
+			spool_job_list_push(&batch, j);
 		}
 		if (sp->queue.head == NULL)
 			sp->queue.tail = &sp->queue.head;
@@ -571,7 +400,7 @@ spool_writer_main(void *arg)
 		pthread_mutex_lock(&sp->lock);
 		sp->last_batch = batch.len;
 		sp->handed_gen++;
-		job_list_splice(&sp->done, &batch);
+		spool_job_list_splice(&sp->done, &batch);
 		spool_wake_loop(sp);
 	}
 	pthread_mutex_unlock(&sp->lock);
@@ -638,8 +467,8 @@ spool_open(const struct spool_opts *opts, char *err, size_t errlen)
 	sp->hooks = opts->hooks;
 	pthread_mutex_init(&sp->lock, NULL);
 	pthread_cond_init(&sp->cond, NULL);
-	job_list_init(&sp->queue);
-	job_list_init(&sp->done);
+	spool_job_list_init(&sp->queue);
+	spool_job_list_init(&sp->done);
 
 	sp->vfs = spool_vfs_new(sp->hooks);
 	if (sp->vfs == NULL) {
@@ -704,17 +533,17 @@ spool_attach(struct spool *sp, struct event_base *base)
 
 /* spool_job_queue - hand j to the writer, or to the loop at once. */
 static int
-spool_job_queue(struct spool *sp, struct job *j)
+spool_job_queue(struct spool *sp, struct spool_job *j)
 {
 	uint64_t unfinished;
 
 	pthread_mutex_lock(&sp->lock);
 	if (sp->closing) {
 		pthread_mutex_unlock(&sp->lock);
-		job_free(j);
+		spool_job_free(j);
 		return SPOOL_ERR_CLOSED;
 	}
-	if (j->kind == JOB_SUBMIT) {
+	if (j->kind == SPOOL_JOB_SUBMIT) {
 		unfinished = sp->counts.state[SPOOL_STATE_READY] +
 		    sp->counts.state[SPOOL_STATE_INFLIGHT] +
 		    sp->counts.state[SPOOL_STATE_DEFERRED] + sp->queued_submits;
@@ -723,14 +552,14 @@ spool_job_queue(struct spool *sp, struct job *j)
 			/* Refused: answered from the loop, never re-entrantly. */
 			j->status = SPOOL_ERR_FULL;
 			spool_msg_new_fini(&j->m);
-			job_list_push(&sp->done, j);
+			spool_job_list_push(&sp->done, j);
 			pthread_mutex_unlock(&sp->lock);
 			spool_wake_loop(sp);
 			return 0;
 		}
 		sp->queued_submits++;
 	}
-	job_list_push(&sp->queue, j);
+	spool_job_list_push(&sp->queue, j);
 	pthread_cond_signal(&sp->cond);
 	pthread_mutex_unlock(&sp->lock);
 	return 0;
@@ -741,10 +570,10 @@ int
 spool_msg_submit(struct spool *sp, struct spool_msg_new *m,
     spool_commit_fn *cb, void *arg)
 {
-	struct job *j;
+	struct spool_job *j;
 
 	j = xcalloc(1, sizeof(*j));
-	j->kind = JOB_SUBMIT;
+	j->kind = SPOOL_JOB_SUBMIT;
 	j->m = *m;
 	memset(m, 0, sizeof(*m));
 	j->cb.commit = cb;
@@ -757,10 +586,10 @@ int
 spool_msg_get(struct spool *sp, const char *id, int flags, spool_msg_fn *cb,
     void *arg)
 {
-	struct job *j;
+	struct spool_job *j;
 
 	j = xcalloc(1, sizeof(*j));
-	j->kind = JOB_GET;
+	j->kind = SPOOL_JOB_GET;
 	/* An id that is not one can match nothing (and must not truncate). */
 	if (id != NULL && id_valid(id))
 		snprintf(j->id, sizeof(j->id), "%s", id);
@@ -775,10 +604,10 @@ int
 spool_msg_list(struct spool *sp, int state, const char *after, size_t limit,
     spool_msgs_fn *cb, void *arg)
 {
-	struct job *j;
+	struct spool_job *j;
 
 	j = xcalloc(1, sizeof(*j));
-	j->kind = JOB_LIST;
+	j->kind = SPOOL_JOB_LIST;
 	j->state = state;
 	if (after != NULL && id_valid(after))
 		snprintf(j->id, sizeof(j->id), "%s", after);
@@ -793,10 +622,10 @@ int
 spool_msg_claim(struct spool *sp, size_t max, int64_t now, spool_msgs_fn *cb,
     void *arg)
 {
-	struct job *j;
+	struct spool_job *j;
 
 	j = xcalloc(1, sizeof(*j));
-	j->kind = JOB_CLAIM;
+	j->kind = SPOOL_JOB_CLAIM;
 	j->limit = max;
 	j->now_ms = now;
 	j->cb.msgs = cb;
@@ -809,14 +638,14 @@ int
 spool_msg_outcome(struct spool *sp, const struct spool_outcome *o,
     spool_done_fn *cb, void *arg)
 {
-	struct job *j;
+	struct spool_job *j;
 
 	if (o == NULL || o->id == NULL || !id_valid(o->id) ||
 	    (unsigned)o->next_state >= SPOOL_STATE_COUNT)
 		return SPOOL_ERR_NOTFOUND;
 	j = xcalloc(1, sizeof(*j));
-	j->kind = JOB_OUTCOME;
-	outcome_copy(&j->o, o);
+	j->kind = SPOOL_JOB_OUTCOME;
+	spool_job_outcome_copy(&j->o, o);
 	j->cb.done = cb;
 	j->arg = arg;
 	return spool_job_queue(sp, j);

@@ -1,0 +1,147 @@
+/*
+ * spool_job.c - the operations queued between the loop and the writer.
+ *
+ * Building, delivering and freeing jobs, and the little FIFO lists that
+ * carry them. No locking and no I/O here: spool.c owns the mutex, the
+ * writer runs the jobs through spool_db.c.
+ */
+#include "spool/spool_job.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xmalloc.h"
+
+/* sdup - xstrdup that passes NULL through. */
+static char *
+sdup(const char *s)
+{
+	return s == NULL ? NULL : xstrdup(s);
+}
+
+/* spool_job_outcome_copy - deep copy of o into dst. */
+void
+spool_job_outcome_copy(struct spool_outcome *dst, const struct spool_outcome *o)
+{
+	struct spool_rcpt_result *r = NULL;
+	size_t i;
+
+	*dst = *o;
+	dst->id = sdup(o->id);
+	dst->provider = sdup(o->provider);
+	dst->result = sdup(o->result);
+	dst->reply = sdup(o->reply);
+	dst->last_error = sdup(o->last_error);
+	if (o->n_rcpts > 0) {
+		r = xcalloc(o->n_rcpts, sizeof(*r));
+		for (i = 0; i < o->n_rcpts; i++) {
+			r[i] = o->rcpts[i];
+			r[i].reply = sdup(o->rcpts[i].reply);
+			r[i].provider_msg_id = sdup(o->rcpts[i].provider_msg_id);
+		}
+	}
+	dst->rcpts = r;
+}
+
+/* outcome_fini - free a copy made by spool_job_outcome_copy. */
+static void
+outcome_fini(struct spool_outcome *o)
+{
+	size_t i;
+
+	free((char *)o->id);
+	free((char *)o->provider);
+	free((char *)o->result);
+	free((char *)o->reply);
+	free((char *)o->last_error);
+	for (i = 0; i < o->n_rcpts && o->rcpts != NULL; i++) {
+		free((char *)o->rcpts[i].reply);
+		free((char *)o->rcpts[i].provider_msg_id);
+	}
+	free((void *)o->rcpts);
+}
+
+/* spool_job_results_free - drop results a failed batch produced. */
+void
+spool_job_results_free(struct spool_job *j)
+{
+	size_t i;
+
+	spool_msg_free(j->one);
+	j->one = NULL;
+	for (i = 0; i < j->n_many; i++)
+		spool_msg_free(j->many[i]);
+	free(j->many);
+	j->many = NULL;
+	j->n_many = 0;
+}
+
+/* spool_job_free - free a job and whatever it still owns. */
+void
+spool_job_free(struct spool_job *j)
+{
+	spool_msg_new_fini(&j->m);
+	if (j->kind == SPOOL_JOB_OUTCOME)
+		outcome_fini(&j->o);
+	spool_job_results_free(j);
+	free(j);
+}
+
+/* spool_job_deliver - run j's callback (loop thread), handing over results. */
+void
+spool_job_deliver(struct spool_job *j)
+{
+	switch (j->kind) {
+	case SPOOL_JOB_SUBMIT:
+		if (j->cb.commit != NULL)
+			j->cb.commit(j->status,
+			    j->status == SPOOL_OK ? j->id : NULL, j->arg);
+		break;
+	case SPOOL_JOB_GET:
+		if (j->cb.msg != NULL) {
+			j->cb.msg(j->status, j->one, j->arg);
+			j->one = NULL;
+		}
+		break;
+	case SPOOL_JOB_LIST:
+	case SPOOL_JOB_CLAIM:
+		if (j->cb.msgs != NULL) {
+			j->cb.msgs(j->status, j->many, j->n_many, j->arg);
+			j->n_many = 0;
+		}
+		break;
+	case SPOOL_JOB_OUTCOME:
+		if (j->cb.done != NULL)
+			j->cb.done(j->status, j->arg);
+		break;
+	}
+}
+
+void
+spool_job_list_init(struct spool_job_list *l)
+{
+	l->head = NULL;
+	l->tail = &l->head;
+	l->len = 0;
+}
+
+void
+spool_job_list_push(struct spool_job_list *l, struct spool_job *j)
+{
+	j->next = NULL;
+	*l->tail = j;
+	l->tail = &j->next;
+	l->len++;
+}
+
+/* spool_job_list_splice - move all of src to the end of dst. */
+void
+spool_job_list_splice(struct spool_job_list *dst, struct spool_job_list *src)
+{
+	if (src->head == NULL)
+		return;
+	*dst->tail = src->head;
+	dst->tail = src->tail;
+	dst->len += src->len;
+	spool_job_list_init(src);
+}

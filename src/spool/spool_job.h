@@ -1,0 +1,74 @@
+/*
+ * spool_job.h - the operations queued between the loop and the writer
+ * (internal to src/spool).
+ *
+ * A job is born on the loop thread (spool_msg_submit() and friends),
+ * waits in the spool's queue, is run by the writer inside a batch, waits
+ * in the done list, and dies on the loop thread after its callback ran
+ * (spool_job_deliver(), then spool_job_free()). The lists are not locked
+ * here; spool.c holds its mutex around them.
+ */
+#ifndef SWERVE_SPOOL_SPOOL_JOB_H
+#define SWERVE_SPOOL_SPOOL_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spool/spool.h"
+
+enum spool_job_kind {
+	SPOOL_JOB_SUBMIT,
+	SPOOL_JOB_GET,
+	SPOOL_JOB_LIST,
+	SPOOL_JOB_CLAIM,
+	SPOOL_JOB_OUTCOME,
+};
+
+/* One queued operation; owned by the queue, then the done list. */
+struct spool_job {
+	struct spool_job *next;
+	enum spool_job_kind kind;
+	int status;
+	void *arg;
+	union {
+		spool_commit_fn *commit;
+		spool_msg_fn *msg;
+		spool_msgs_fn *msgs;
+		spool_done_fn *done;
+	} cb;
+	char id[ID_SIZE];
+	struct spool_msg_new m; /* SPOOL_JOB_SUBMIT */
+	int flags;		/* SPOOL_JOB_GET */
+	int state;		/* SPOOL_JOB_LIST */
+	size_t limit;		/* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM */
+	int64_t now_ms;		/* SPOOL_JOB_CLAIM */
+	struct spool_outcome o; /* SPOOL_JOB_OUTCOME, deep copy */
+	struct spool_msg *one;	/* SPOOL_JOB_GET result */
+	struct spool_msg **many; /* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM results */
+	size_t n_many;
+};
+
+struct spool_job_list {
+	struct spool_job *head;
+	struct spool_job **tail;
+	size_t len;
+};
+
+/* spool_job_outcome_copy - deep copy of o into dst (spool_job_free frees it). */
+void spool_job_outcome_copy(struct spool_outcome *dst,
+    const struct spool_outcome *o);
+/* spool_job_results_free - drop the results a (failed) batch produced. */
+void spool_job_results_free(struct spool_job *j);
+/* spool_job_free - free j and whatever it still owns. */
+void spool_job_free(struct spool_job *j);
+/* spool_job_deliver - run j's callback, handing over its results. */
+void spool_job_deliver(struct spool_job *j);
+/* spool_job_list_init - make l empty. */
+void spool_job_list_init(struct spool_job_list *l);
+/* spool_job_list_push - append j to l. */
+void spool_job_list_push(struct spool_job_list *l, struct spool_job *j);
+/* spool_job_list_splice - move all of src to the end of dst. */
+void spool_job_list_splice(struct spool_job_list *dst,
+    struct spool_job_list *src);
+
+#endif
