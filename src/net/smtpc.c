@@ -1,5 +1,6 @@
 /*
- * smtpc.c - SMTP client connection to one relay provider.
+ * smtpc.c - SMTP client connection to one relay provider: the object,
+ * the connection and its callbacks.
  *
  * One state machine per connection slot, driven by bufferevent callbacks
  * (plain sockets, or bufferevent_openssl for implicit TLS and after
@@ -16,6 +17,9 @@
  * user may free or reuse the smtpc from inside the callback.
  *
  * A host name's addresses are tried in turn while connecting is refused.
+ *
+ * The session setup is in smtpc_session.c, the mail transaction in
+ * smtpc_txn.c; they share struct smtpc through smtpc_int.h.
  *
  * Does not: retry a message, announce BODY=8BITMIME or SMTPUTF8, resume
  * TLS sessions.
@@ -46,76 +50,8 @@
 #include "deliver/trouble.h"
 #include "net/smtp_dot.h"
 #include "net/smtp_reply.h"
+#include "net/smtpc_int.h"
 
-#define SMTPC_BODY_CHUNK 8192	      /* body bytes encoded per step */
-#define SMTPC_BODY_HIGH (64 * 1024) /* stop filling output above this */
-#define SMTPC_BODY_LOW (16 * 1024)  /* refill when output drains below */
-
-enum smtpc_state {
-	SMTPC_STATE_CLOSED,	/* no connection */
-	SMTPC_STATE_RESOLVING,	/* evdns lookup of the host */
-	SMTPC_STATE_CONNECTING, /* TCP connect (and implicit TLS) */
-	SMTPC_STATE_GREETING,	/* waiting for 220 */
-	SMTPC_STATE_EHLO,
-	SMTPC_STATE_HELO,
-	SMTPC_STATE_STARTTLS,  /* waiting for 220 to STARTTLS */
-	SMTPC_STATE_HANDSHAKE, /* TLS handshake after STARTTLS */
-	SMTPC_STATE_AUTH,
-	SMTPC_STATE_READY, /* session up, no command outstanding */
-	SMTPC_STATE_TXN,   /* RSET/MAIL/RCPT/DATA replies outstanding */
-	SMTPC_STATE_BODY,  /* streaming the message */
-	SMTPC_STATE_DOT,   /* final dot sent, waiting for the reply */
-	SMTPC_STATE_QUIT,  /* QUIT sent, waiting for 221 or close */
-};
-
-enum smtpc_step {
-	SMTPC_STEP_RSET,
-	SMTPC_STEP_MAIL,
-	SMTPC_STEP_RCPT,
-	SMTPC_STEP_DATA,
-};
-
-struct smtpc {
-	struct event_base *base;
-	const struct config_provider *prov;
-	SSL_CTX *ssl_ctx;
-	struct evdns_base *dns;
-	bool own_dns;
-	char *helo;
-
-	/* The connection. */
-	enum smtpc_state state;
-	struct bufferevent *bev;
-	struct evdns_getaddrinfo_request *dns_req;
-	struct evutil_addrinfo *ai_list; /* the host's addresses */
-	struct evutil_addrinfo *ai_next; /* to try if this one is refused */
-	struct event *timer;
-	struct smtp_reply_parser parser;
-	struct smtp_ehlo ext;
-	bool tls_up;
-	bool need_rset;	   /* the last transaction failed half-way */
-	bool free_on_quit; /* smtpc_quit: free once QUIT is done */
-	unsigned n_msgs;   /* transactions on this connection */
-	int auth_step;	   /* AUTH LOGIN: 334s answered so far */
-
-	/* The message in progress, from smtpc_send to the callback. */
-	bool busy;
-	bool decided; /* outcome known, done_ev is active */
-	struct event *done_ev;
-	struct smtpc_msg msg;
-	smtpc_done_fn *cb;
-	void *cb_arg;
-	struct send_result *rres; /* per recipient; stage NONE: no reply */
-	struct send_result res;	  /* the message's outcome */
-	bool txn_failed;	  /* res holds the outcome; drain replies */
-	size_t n_steps, rset_steps, steps_sent, steps_acked;
-	size_t n_accepted;
-	bool discard_dot; /* "." sent only to close a pointless DATA */
-	struct smtp_dot dot;
-	size_t body_off;
-};
-
-static void smtpc_kick(struct smtpc *c);
 static void smtpc_read_cb(struct bufferevent *bev, void *arg);
 static void smtpc_write_cb(struct bufferevent *bev, void *arg);
 static void smtpc_event_cb(struct bufferevent *bev, short what, void *arg);
@@ -145,7 +81,7 @@ smtpc_host_numeric(const char *host, struct sockaddr_storage *ss,
 }
 
 /* smtpc_timer_arm - (re)start the one timer: ms from now. */
-static void
+void
 smtpc_timer_arm(struct smtpc *c, uint64_t ms)
 {
 	struct timeval tv;
@@ -156,7 +92,7 @@ smtpc_timer_arm(struct smtpc *c, uint64_t ms)
 }
 
 /* smtpc_printf - queue one command line on the connection. */
-static void __attribute__((format(printf, 2, 3)))
+void
 smtpc_printf(struct smtpc *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -191,22 +127,6 @@ smtpc_close(struct smtpc *c)
 	c->n_msgs = 0;
 	memset(&c->ext, 0, sizeof(c->ext));
 	smtp_reply_parser_reset(&c->parser);
-}
-
-/* smtpc_step_kind - which command is step i of the transaction. */
-static enum smtpc_step
-smtpc_step_kind(const struct smtpc *c, size_t i, size_t *rcpt)
-{
-	if (i < c->rset_steps)
-		return SMTPC_STEP_RSET;
-	if (i == c->rset_steps)
-		return SMTPC_STEP_MAIL;
-	if (i - c->rset_steps - 1 < c->msg.n_rcpts) {
-		if (rcpt != NULL)
-			*rcpt = i - c->rset_steps - 1;
-		return SMTPC_STEP_RCPT;
-	}
-	return SMTPC_STEP_DATA;
 }
 
 /* smtpc_stage - the stage an outcome now would be decided in. */
@@ -247,37 +167,11 @@ smtpc_stage(const struct smtpc *c)
 }
 
 /*
- * smtpc_msg_end - the message's outcome is known: outcome for the message
- * (NULL: no recipient accepted, pick one of theirs). Recipients without a
- * reply of their own, or accepted at RCPT, share it. The callback runs
- * from done_ev.
- */
-static void
-smtpc_msg_end(struct smtpc *c, const struct send_result *outcome)
-{
-	size_t i;
-
-	if (outcome != NULL)
-		c->res = *outcome;
-	else
-		c->res = c->rres[trouble_rcpts_pick(c->rres, c->msg.n_rcpts)];
-	for (i = 0; i < c->msg.n_rcpts; i++) {
-		struct send_result *r = &c->rres[i];
-		if (r->stage == SEND_STAGE_NONE || r->class == SEND_ACCEPTED)
-			*r = c->res;
-	}
-	c->decided = true;
-	c->txn_failed = false;
-	c->discard_dot = false;
-	event_active(c->done_ev, EV_TIMEOUT, 1);
-}
-
-/*
  * smtpc_fail - the connection failed (kind, detail) or the server gave a
  * reply that ends it (r): decide the message, if one is in progress, and
  * drop the connection.
  */
-static void
+void
 smtpc_fail(struct smtpc *c, enum trouble_kind kind,
     const struct smtp_reply *r, const char *detail)
 {
@@ -308,7 +202,7 @@ smtpc_fail(struct smtpc *c, enum trouble_kind kind,
 }
 
 /* smtpc_quit_start - end the session politely; see smtpc_reply. */
-static void
+void
 smtpc_quit_start(struct smtpc *c)
 {
 	smtpc_printf(c, "QUIT\r\n");
@@ -317,7 +211,7 @@ smtpc_quit_start(struct smtpc *c)
 }
 
 /* smtpc_ssl_new - an SSL for this provider, verifying as configured. */
-static SSL *
+SSL *
 smtpc_ssl_new(struct smtpc *c)
 {
 	struct sockaddr_storage ss;
@@ -345,7 +239,7 @@ smtpc_ssl_new(struct smtpc *c)
 }
 
 /* smtpc_bev_setup - callbacks and modes for a new bufferevent. */
-static void
+void
 smtpc_bev_setup(struct smtpc *c, struct bufferevent *bev)
 {
 	c->bev = bev;
@@ -461,194 +355,8 @@ smtpc_connect_start(struct smtpc *c)
 		c->dns_req = req;
 }
 
-/* smtpc_base64 - heap base64 of n bytes; caller cleanses and frees. */
-static char *
-smtpc_base64(const void *p, size_t n)
-{
-	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
-
-	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-	return out;
-}
-
-/* smtpc_secret_line - send "prefix base64(p) CRLF", wiping the copies. */
-static void
-smtpc_secret_line(struct smtpc *c, const char *prefix, const void *p,
-    size_t n)
-{
-	char *b64 = smtpc_base64(p, n);
-
-	smtpc_printf(c, "%s%s\r\n", prefix, b64);
-	OPENSSL_cleanse(b64, strlen(b64));
-	free(b64);
-}
-
-/* smtpc_auth_start - AUTH PLAIN if offered, else LOGIN. */
-static void
-smtpc_auth_start(struct smtpc *c)
-{
-	const char *user = c->prov->username;
-	const char *pass = c->prov->password ? c->prov->password : "";
-	size_t ul = strlen(user), pl = strlen(pass);
-	char *tok;
-
-	c->state = SMTPC_STATE_AUTH;
-	c->auth_step = 0;
-	if (c->ext.auth_plain) {
-		tok = xmalloc(ul + pl + 2);
-		tok[0] = '\0';
-		memcpy(tok + 1, user, ul);
-		tok[ul + 1] = '\0';
-		memcpy(tok + ul + 2, pass, pl);
-		smtpc_secret_line(c, "AUTH PLAIN ", tok, ul + pl + 2);
-		OPENSSL_cleanse(tok, ul + pl + 2);
-		free(tok);
-		c->auth_step = 2; /* the next reply is the last */
-	} else if (c->ext.auth_login) {
-		smtpc_printf(c, "AUTH LOGIN\r\n");
-	} else {
-		smtpc_fail(c, TROUBLE_NO_AUTH, NULL,
-		    "credentials configured but the server offers no AUTH "
-		    "PLAIN or LOGIN");
-		return;
-	}
-	smtpc_timer_arm(c, c->prov->command_timeout_ms);
-}
-
-/* smtpc_session_ready - the session is up: start the waiting message. */
-static void
-smtpc_session_ready(struct smtpc *c)
-{
-	c->state = SMTPC_STATE_READY;
-	evtimer_del(c->timer);
-	log_debug("smtpc %s: session up (tls %s)", c->prov->name,
-	    c->tls_up ? "yes" : "no");
-	smtpc_kick(c);
-}
-
-/* smtpc_session_next - after EHLO/HELO: STARTTLS, AUTH, or ready. */
-static void
-smtpc_session_next(struct smtpc *c)
-{
-	if (c->prov->tls == CONFIG_TLS_STARTTLS && !c->tls_up) {
-		c->state = SMTPC_STATE_STARTTLS;
-		if (!c->ext.starttls) {
-			/* Never fall back to plaintext. */
-			smtpc_fail(c, TROUBLE_NO_STARTTLS, NULL,
-			    "STARTTLS required but not offered");
-			return;
-		}
-		smtpc_printf(c, "STARTTLS\r\n");
-		smtpc_timer_arm(c, c->prov->command_timeout_ms);
-		return;
-	}
-	if (c->prov->username != NULL) {
-		smtpc_auth_start(c);
-		return;
-	}
-	smtpc_session_ready(c);
-}
-
-/* smtpc_ehlo_send - EHLO, collecting the extensions line by line. */
-static void
-smtpc_ehlo_send(struct smtpc *c)
-{
-	memset(&c->ext, 0, sizeof(c->ext));
-	smtpc_printf(c, "EHLO %s\r\n", c->helo);
-	c->state = SMTPC_STATE_EHLO;
-	smtpc_timer_arm(c, c->prov->command_timeout_ms);
-}
-
-/* smtpc_line_cb - every reply line; EHLO lines name the extensions. */
-static void
-smtpc_line_cb(void *arg, unsigned index, const char *text, size_t len)
-{
-	struct smtpc *c = arg;
-
-	if (c->state == SMTPC_STATE_EHLO && index > 0)
-		smtp_reply_ehlo_line(&c->ext, text, len);
-}
-
-/* smtpc_tls_start - wrap the connection in TLS after "220" to STARTTLS. */
-static void
-smtpc_tls_start(struct smtpc *c)
-{
-	struct bufferevent *bev;
-	SSL *ssl;
-
-	/* Bytes already here came in plaintext: an injection attempt. */
-	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0) {
-		smtpc_fail(c, TROUBLE_PROTOCOL, NULL,
-		    "plaintext data after the STARTTLS reply");
-		return;
-	}
-	ssl = smtpc_ssl_new(c);
-	if (ssl == NULL) {
-		smtpc_fail(c, TROUBLE_LOCAL, NULL, "TLS: SSL_new failed");
-		return;
-	}
-	bev = bufferevent_openssl_filter_new(c->base, c->bev, ssl,
-	    BUFFEREVENT_SSL_CONNECTING,
-	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-	if (bev == NULL) {
-		SSL_free(ssl);
-		smtpc_fail(c, TROUBLE_LOCAL, NULL, "TLS: cannot make a filter");
-		return;
-	}
-	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	smtpc_bev_setup(c, bev);
-	c->state = SMTPC_STATE_HANDSHAKE;
-	smtpc_timer_arm(c, c->prov->command_timeout_ms);
-}
-
-/* smtpc_txn_write - send the next transaction step(s). */
-static void
-smtpc_txn_write(struct smtpc *c)
-{
-	size_t rcpt = 0;
-
-	do {
-		switch (smtpc_step_kind(c, c->steps_sent, &rcpt)) {
-		case SMTPC_STEP_RSET:
-			smtpc_printf(c, "RSET\r\n");
-			break;
-		case SMTPC_STEP_MAIL:
-			if (c->ext.size)
-				smtpc_printf(c, "MAIL FROM:<%s> SIZE=%zu\r\n",
-				    c->msg.sender, c->msg.body.len);
-			else
-				smtpc_printf(c, "MAIL FROM:<%s>\r\n",
-				    c->msg.sender);
-			break;
-		case SMTPC_STEP_RCPT:
-			smtpc_printf(c, "RCPT TO:<%s>\r\n", c->msg.rcpts[rcpt]);
-			break;
-		case SMTPC_STEP_DATA:
-			smtpc_printf(c, "DATA\r\n");
-			break;
-		}
-		c->steps_sent++;
-	} while (c->ext.pipelining && c->steps_sent < c->n_steps);
-	smtpc_timer_arm(c, c->prov->command_timeout_ms);
-}
-
-/* smtpc_txn_start - begin the waiting message on a ready session. */
-static void
-smtpc_txn_start(struct smtpc *c)
-{
-	c->rset_steps = c->need_rset ? 1 : 0;
-	c->n_steps = c->rset_steps + 1 + c->msg.n_rcpts + 1;
-	c->steps_sent = 0;
-	c->steps_acked = 0;
-	c->n_accepted = 0;
-	c->txn_failed = false;
-	c->discard_dot = false;
-	c->state = SMTPC_STATE_TXN;
-	smtpc_txn_write(c);
-}
-
 /* smtpc_kick - move a waiting message forward if the connection allows. */
-static void
+void
 smtpc_kick(struct smtpc *c)
 {
 	if (!c->busy || c->decided)
@@ -660,182 +368,10 @@ smtpc_kick(struct smtpc *c)
 	/* Otherwise the session is being set up or QUIT; it kicks later. */
 }
 
-/* smtpc_body_pump - encode more of the body while the output drains. */
-static void
-smtpc_body_pump(struct smtpc *c)
-{
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	char chunk[SMTP_DOT_OUT_MAX(SMTPC_BODY_CHUNK)];
-	size_t n, k;
-
-	while (evbuffer_get_length(out) < SMTPC_BODY_HIGH &&
-	       c->body_off < c->msg.body.len) {
-		n = c->msg.body.len - c->body_off;
-		if (n > SMTPC_BODY_CHUNK)
-			n = SMTPC_BODY_CHUNK;
-		k = smtp_dot_encode(&c->dot, c->msg.body.p + c->body_off, n,
-		    chunk);
-		evbuffer_add(out, chunk, k);
-		c->body_off += n;
-	}
-	if (c->body_off < c->msg.body.len) {
-		/* A stall of data_timeout_ms fails the message. */
-		smtpc_timer_arm(c, c->prov->data_timeout_ms);
-		return;
-	}
-	k = smtp_dot_finish(&c->dot, chunk);
-	evbuffer_add(out, chunk, k);
-	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	c->state = SMTPC_STATE_DOT;
-	smtpc_timer_arm(c, c->prov->data_timeout_ms);
-}
-
-/* smtpc_after_txn - the transaction ended: reuse, or QUIT at the cap. */
-static void
-smtpc_after_txn(struct smtpc *c)
-{
-	c->n_msgs++;
-	c->state = SMTPC_STATE_READY;
-	evtimer_del(c->timer);
-	if (c->prov->max_msgs_per_conn > 0 &&
-	    c->n_msgs >= c->prov->max_msgs_per_conn)
-		smtpc_quit_start(c);
-}
-
-/* smtpc_txn_reply - the reply to transaction step steps_acked. */
-static void
-smtpc_txn_reply(struct smtpc *c, const struct smtp_reply *r)
-{
-	size_t rcpt = 0;
-	bool ok = r->code >= 200 && r->code < 300;
-	enum smtpc_step kind = smtpc_step_kind(c, c->steps_acked, &rcpt);
-
-	switch (kind) {
-	case SMTPC_STEP_RSET:
-		if (!ok) {
-			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
-			return;
-		}
-		c->need_rset = false;
-		break;
-	case SMTPC_STEP_MAIL:
-		if (!ok) {
-			trouble_smtp_result(&c->res, SEND_STAGE_MAIL,
-			    TROUBLE_REPLY, r->code, r->enhanced, r->text, NULL);
-			c->txn_failed = true;
-		}
-		break;
-	case SMTPC_STEP_RCPT:
-		if (c->txn_failed)
-			break;
-		trouble_smtp_result(&c->rres[rcpt], SEND_STAGE_RCPT,
-		    TROUBLE_REPLY, r->code, r->enhanced, r->text, NULL);
-		if (c->rres[rcpt].class == SEND_ACCEPTED)
-			c->n_accepted++;
-		break;
-	case SMTPC_STEP_DATA:
-		c->steps_acked++;
-		if (!c->txn_failed && c->n_accepted == 0) {
-			c->res = c->rres[trouble_rcpts_pick(c->rres,
-			    c->msg.n_rcpts)];
-			c->txn_failed = true;
-		}
-		if (c->txn_failed && r->code == 354) {
-			/* Pipelined DATA went through anyway: end it empty. */
-			smtpc_printf(c, ".\r\n");
-			c->discard_dot = true;
-			c->state = SMTPC_STATE_DOT;
-			smtpc_timer_arm(c, c->prov->command_timeout_ms);
-			return;
-		}
-		if (c->txn_failed) {
-			c->need_rset = true;
-			smtpc_msg_end(c, &c->res);
-			smtpc_after_txn(c);
-			return;
-		}
-		if (r->code != 354) {
-			struct send_result res;
-			trouble_smtp_result(&res, SEND_STAGE_DATA,
-			    TROUBLE_REPLY, r->code, r->enhanced, r->text, NULL);
-			c->need_rset = true;
-			smtpc_msg_end(c, &res);
-			smtpc_after_txn(c);
-			return;
-		}
-		c->state = SMTPC_STATE_BODY;
-		c->body_off = 0;
-		smtp_dot_init(&c->dot);
-		bufferevent_setwatermark(c->bev, EV_WRITE, SMTPC_BODY_LOW, 0);
-		smtpc_body_pump(c);
-		return;
-	}
-	c->steps_acked++;
-	if (c->steps_acked < c->steps_sent) {
-		smtpc_timer_arm(c, c->prov->command_timeout_ms);
-		return;
-	}
-	/* Not pipelining: stop early, or send the next step. */
-	if (c->txn_failed ||
-	    (smtpc_step_kind(c, c->steps_sent, NULL) == SMTPC_STEP_DATA &&
-		c->n_accepted == 0)) {
-		c->need_rset = true;
-		smtpc_msg_end(c, c->txn_failed ? &c->res : NULL);
-		smtpc_after_txn(c);
-		return;
-	}
-	smtpc_txn_write(c);
-}
-
-/* smtpc_dot_reply - the reply to the final dot: the message's fate. */
-static void
-smtpc_dot_reply(struct smtpc *c, const struct smtp_reply *r)
-{
-	struct send_result res;
-
-	if (c->discard_dot) {
-		smtpc_msg_end(c, &c->res);
-	} else {
-		trouble_smtp_result(&res, SEND_STAGE_DOT, TROUBLE_REPLY,
-		    r->code, r->enhanced, r->text, NULL);
-		log_debug("smtpc %s: %s: %d %s", c->prov->name,
-		    send_class_name(res.class), r->code, res.text);
-		smtpc_msg_end(c, &res);
-	}
-	c->need_rset = false;
-	smtpc_after_txn(c);
-}
-
-/* smtpc_auth_reply - one step of AUTH PLAIN or LOGIN. */
-static void
-smtpc_auth_reply(struct smtpc *c, const struct smtp_reply *r)
-{
-	const char *pass = c->prov->password ? c->prov->password : "";
-
-	if (r->code == 235 && c->auth_step >= 2) {
-		smtpc_session_ready(c);
-		return;
-	}
-	if (r->code != 334 || c->auth_step >= 2) {
-		smtpc_fail(c, TROUBLE_REPLY, r, NULL);
-		return;
-	}
-	/* AUTH LOGIN: 334 asks for the user name, then the password. */
-	if (c->auth_step == 0)
-		smtpc_secret_line(c, "", c->prov->username,
-		    strlen(c->prov->username));
-	else
-		smtpc_secret_line(c, "", pass, strlen(pass));
-	c->auth_step++;
-	smtpc_timer_arm(c, c->prov->command_timeout_ms);
-}
-
 /* smtpc_reply - one complete reply, in the light of the state. */
 static void
 smtpc_reply(struct smtpc *c, const struct smtp_reply *r)
 {
-	bool ok = r->code >= 200 && r->code < 300;
-
 	/* 421: the server is closing the connection, whatever we asked. */
 	if (r->code == 421 && c->state != SMTPC_STATE_QUIT) {
 		smtpc_fail(c, TROUBLE_REPLY, r, NULL);
@@ -843,38 +379,11 @@ smtpc_reply(struct smtpc *c, const struct smtp_reply *r)
 	}
 	switch (c->state) {
 	case SMTPC_STATE_GREETING:
-		if (!ok) {
-			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
-			return;
-		}
-		smtpc_ehlo_send(c);
-		return;
 	case SMTPC_STATE_EHLO:
-		if (ok) {
-			smtpc_session_next(c);
-		} else if (r->code >= 500) {
-			memset(&c->ext, 0, sizeof(c->ext));
-			smtpc_printf(c, "HELO %s\r\n", c->helo);
-			c->state = SMTPC_STATE_HELO;
-			smtpc_timer_arm(c, c->prov->command_timeout_ms);
-		} else {
-			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
-		}
-		return;
 	case SMTPC_STATE_HELO:
-		if (ok)
-			smtpc_session_next(c);
-		else
-			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
-		return;
 	case SMTPC_STATE_STARTTLS:
-		if (r->code == 220)
-			smtpc_tls_start(c);
-		else
-			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
-		return;
 	case SMTPC_STATE_AUTH:
-		smtpc_auth_reply(c, r);
+		smtpc_session_reply(c, r);
 		return;
 	case SMTPC_STATE_TXN:
 		smtpc_txn_reply(c, r);
