@@ -1,6 +1,7 @@
 # swerve - outbound email gateway.
 #
 #   make            build bin/swerved, bin/swervectl, bin/swerve-mock (release)
+#   make demo       set up, build, run the failover demo (scripts/demo.py)
 #   make run        set up, build, start swerved on the embedded defaults
 #   make test       set up, build with ASan+UBSan, run every test
 #   make fuzz       build the libFuzzer targets (clang) into $(B)/fuzz/
@@ -100,6 +101,9 @@ integration: setup
 # --- run --------------------------------------------------------------------
 run: setup all
 	./bin/swerved
+
+demo: setup all
+	/usr/bin/python3 scripts/demo.py
 
 # --- fuzzing (clang, libFuzzer) ---------------------------------------------
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined

@@ -1,0 +1,258 @@
+#!/usr/bin/python3
+"""demo.py - swerve's main job, end to end, on loopback.
+
+Starts two swerve-mock providers (primary, backup) and swerved with
+examples/demo.yaml, submits N messages over SMTP from several threads,
+switches the primary to `refuse` halfway, shows live progress on one line,
+and ends with a report: accepted, delivered per provider, lost (must be 0),
+duplicates, and the time from the primary's failure to the first delivery
+through the backup. Every process it starts is stopped by PID, also on
+Ctrl-C. Exit status 0 only if nothing was lost.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import datetime
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PRIMARY = {"name": "primary", "smtp": 2601, "http": 2611}
+BACKUP = {"name": "backup", "smtp": 2602, "http": 2612}
+SMTP_PORT, HTTP_PORT = 2525, 2580
+
+procs = []
+
+
+def start(argv, log):
+    p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                         cwd=ROOT, start_new_session=True)
+    procs.append(p)
+    return p
+
+
+def stop_all():
+    for p in reversed(procs):
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    deadline = time.time() + 5
+    for p in reversed(procs):
+        try:
+            p.wait(max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    procs.clear()
+
+
+def wait_port(port, what, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"demo: {what} did not start listening on {port}")
+
+
+def port_free(port):
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def http(method, port, path, body=None):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                 data=body, method=method)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"null")
+
+
+def mock_messages(prov):
+    return http("GET", prov["http"], "/messages")
+
+
+def parse_ts(s):
+    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp() \
+        if s.endswith("Z") else float(s)
+
+
+class Submitter:
+    def __init__(self, total, threads):
+        self.total = total
+        self.next = 0
+        self.accepted = {}       # seq -> queue id
+        self.refused = 0
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self.run, daemon=True)
+                        for _ in range(threads)]
+
+    def take(self):
+        with self.lock:
+            if self.next >= self.total:
+                return None
+            self.next += 1
+            return self.next - 1
+
+    def run(self):
+        s = None
+        while True:
+            seq = self.take()
+            if seq is None:
+                break
+            msg = (f"From: demo@example.com\r\nTo: user{seq}@example.net\r\n"
+                   f"Subject: demo message {seq}\r\nX-Demo-Seq: {seq}\r\n\r\n"
+                   f"Hello from the swerve demo, message {seq}.\r\n")
+            for _ in range(3):
+                try:
+                    if s is None:
+                        s = smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=30)
+                        s.ehlo("demo.example.com")
+                    s.mail("demo@example.com")
+                    s.rcpt(f"user{seq}@example.net")
+                    code, resp = s.data(msg.encode())
+                    if code == 250:
+                        qid = resp.decode().rsplit(" ", 1)[-1]
+                        with self.lock:
+                            self.accepted[seq] = qid
+                    else:
+                        with self.lock:
+                            self.refused += 1
+                    break
+                except (smtplib.SMTPException, OSError):
+                    s = None
+        if s is not None:
+            try:
+                s.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+
+
+def progress(sub, total, delivered, phase):
+    bar_w = 30
+    done = int(bar_w * delivered / max(total, 1))
+    line = (f"\r  [{'#' * done}{'.' * (bar_w - done)}] accepted "
+            f"{len(sub.accepted):5d}/{total}  delivered {delivered:5d}  "
+            f"primary: {phase:<7s}")
+    sys.stdout.write(line)
+    sys.stdout.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=1000)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--bin", default=os.path.join(ROOT, "bin"))
+    args = ap.parse_args()
+
+    for port in (SMTP_PORT, HTTP_PORT, PRIMARY["smtp"], PRIMARY["http"],
+                 BACKUP["smtp"], BACKUP["http"]):
+        if not port_free(port):
+            raise SystemExit(f"demo: port {port} is in use; stop what "
+                             f"uses it (an earlier swerved?) and retry")
+    spool = os.path.join(ROOT, "var", "demo")
+    shutil.rmtree(spool, ignore_errors=True)
+    logdir = os.path.join(ROOT, "var", "demo-logs")
+    os.makedirs(logdir, exist_ok=True)
+
+    print("swerve demo: 2 fake providers, swerved in front, "
+          f"{args.messages} messages; the primary goes dark halfway.")
+    for prov in (PRIMARY, BACKUP):
+        log = open(os.path.join(logdir, f"{prov['name']}.log"), "w")
+        start([os.path.join(args.bin, "swerve-mock"), "--smtp",
+               f"127.0.0.1:{prov['smtp']}", "--http",
+               f"127.0.0.1:{prov['http']}", "--name", prov["name"]], log)
+        wait_port(prov["http"], f"swerve-mock {prov['name']}")
+    log = open(os.path.join(logdir, "swerved.log"), "w")
+    start([os.path.join(args.bin, "swerved"), "-c",
+           "examples/demo.yaml"], log)
+    wait_port(SMTP_PORT, "swerved")
+    wait_port(HTTP_PORT, "swerved (http)")
+
+    sub = Submitter(args.messages, args.threads)
+    t0 = time.time()
+    for t in sub.threads:
+        t.start()
+    t_fail = None
+    phase = "up"
+    delivered = 0
+    while True:
+        p = len(mock_messages(PRIMARY))
+        b = len(mock_messages(BACKUP))
+        delivered = p + b
+        if t_fail is None and len(sub.accepted) >= args.messages // 2:
+            http("PUT", PRIMARY["http"], "/mode", b"refuse")
+            t_fail = time.time()
+            phase = "REFUSE"
+        progress(sub, args.messages, delivered, phase)
+        alive = any(t.is_alive() for t in sub.threads)
+        if not alive and delivered >= len(sub.accepted):
+            break
+        if not alive and time.time() - t0 > 120:
+            break
+        time.sleep(0.1)
+    t_end = time.time()
+    print()
+
+    # What each provider received, by the demo's sequence number.
+    seen = {}
+    first_backup_after = None
+    per = {}
+    for prov in (PRIMARY, BACKUP):
+        msgs = mock_messages(prov)
+        per[prov["name"]] = len(msgs)
+        for m in msgs:
+            for r in m["rcpt_to"]:
+                seq = int(r.split("@")[0][4:])
+                seen[seq] = seen.get(seq, 0) + 1
+            if prov is BACKUP and t_fail is not None:
+                ts = parse_ts(m["received_at"])
+                if ts >= t_fail and (first_backup_after is None or
+                                     ts < first_backup_after):
+                    first_backup_after = ts
+    lost = [s for s in sub.accepted if s not in seen]
+    dups = sum(n - 1 for n in seen.values() if n > 1)
+    status = http("GET", HTTP_PORT, "/v1/status")
+    possible = status.get("delivery", {}).get("possible_duplicates", 0)
+
+    print()
+    print("  report")
+    print(f"    submitted           {args.messages}")
+    print(f"    accepted (250)      {len(sub.accepted)}"
+          + (f"   (refused: {sub.refused})" if sub.refused else ""))
+    for name, n in per.items():
+        print(f"    delivered {name:<9s} {n}")
+    print(f"    lost                {len(lost)}")
+    print(f"    duplicates          {dups}  (logged as possible: {possible})")
+    if first_backup_after is not None:
+        print(f"    failover time       {1000 * (first_backup_after - t_fail):.0f} ms"
+              "  (primary switched to refuse -> first message at backup)")
+    print(f"    wall time           {t_end - t0:.1f} s")
+    print(f"    failovers           {status.get('delivery', {}).get('failovers')}")
+    print(f"  logs in {os.path.relpath(logdir, ROOT)}/")
+    return 0 if not lost else 1
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(130))
+    rc = 1
+    try:
+        rc = main()
+    except KeyboardInterrupt:
+        print("\ndemo: interrupted")
+        rc = 130
+    finally:
+        stop_all()
+    sys.exit(rc)
