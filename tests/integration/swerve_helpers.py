@@ -214,7 +214,7 @@ class Daemon:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self, sig=signal.SIGTERM, timeout=15.0):
+    def stop(self, sig=signal.SIGTERM, timeout=10.0):
         """Stop by PID with sig; SIGKILL after timeout. Returns the exit code
         (negative for a signal, as subprocess reports it)."""
         if self.proc is None:
@@ -289,7 +289,7 @@ class Daemon:
             if how == "kill9":
                 continue
             if how == "stop-timeout":
-                out.append("swerved ignored SIGTERM for 15 s (killed)")
+                out.append("swerved ignored SIGTERM for 10 s (killed)")
             elif how == "exited-by-itself":
                 out.append("swerved exited by itself with %s" % rc)
             elif rc != 0:
@@ -635,8 +635,9 @@ class Spool:
             fk = next((c for c in self.MSG_COLS if c in cols), None)
             addr = next((c for c in self.ADDR_COLS if c in cols), None)
             assert fk and addr, "recipients table columns not understood: %s" % cols
+            order = " ORDER BY idx" if "idx" in cols else ""
             return [r[0] for r in db.execute(
-                "SELECT %s FROM recipients WHERE %s = ? ORDER BY rowid" % (addr, fk),
+                "SELECT %s FROM recipients WHERE %s = ?%s" % (addr, fk, order),
                 (msg_id,))]
         finally:
             db.close()

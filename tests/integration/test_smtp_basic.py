@@ -194,7 +194,7 @@ def test_accepted_log_line(swerve):
     assert m, "no accepted line for %s:\n%s" % (qid, d.log_tail())
     line = m.group(0)
     assert "logger@example.com" in line, line
-    assert re.search(r"\brcpts?\w*=2\b|\brecipients=2\b", line), line
+    assert re.search(r"\bn?rcpts?\w*=2\b|\brecipients=2\b", line), line
     sz = re.search(r"\bsize=(\d+)", line)
     assert sz and int(sz.group(1)) >= len(msg), line
     assert "127.0.0.1" in line, line

@@ -35,6 +35,6 @@ def test_swaks_sees_452_when_full(swerve):
     d = swerve.start(spool={"min_free": "1000TB"})
     r = h.run_swaks(d.smtp_port, "--from", "a@example.com", "--to", "b@example.net")
     assert r.returncode != 0
-    assert re.search(r"452 4\.3\.1", r.stdout), r.stdout
+    assert re.search(r"452 4\.3\.1", r.stdout + r.stderr), r.stdout
     assert not re.search(r"queued as", r.stdout), r.stdout
     assert d.alive()

@@ -116,7 +116,7 @@ def test_open_relay_refused(swerve):
         r2 = c.cmd("RCPT TO:<victim@example.net>")
         assert 530 in (r.code, r2.code) and r2.code != 250, (r, r2)
     r = h.run_swaks(d.smtp_port, "--from", "a@example.com", "--to", "v@example.net")
-    assert r.returncode != 0 and "530 5.7.0" in r.stdout, r.stdout
+    assert r.returncode != 0 and "530 5.7.0" in r.stdout + r.stderr, r.stdout
     assert d.spool.count() == 0
 
 
