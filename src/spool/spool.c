@@ -253,6 +253,7 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 {
 	int64_t delta[SPOOL_STATE_COUNT] = {0};
 	uint64_t stored = 0, t0, spent;
+	int64_t changes0 = 0, changed = 0;
 	struct spool_job *j;
 	int64_t now = now_ms();
 	int rc = SPOOL_OK, disk_low, s;
@@ -265,12 +266,16 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 	t0 = mono_us();
 	if (sp->db == NULL)
 		rc = spool_db_reopen(sp);
-	if (rc == SPOOL_OK)
+	if (rc == SPOOL_OK) {
+		changes0 = spool_db_changes(sp->db);
 		rc = spool_db_begin(sp->db);
+	}
 	for (j = b->head; rc == SPOOL_OK && j != NULL; j = j->next)
 		rc = spool_job_run(sp, j, disk_low, now, delta, &stored);
-	if (rc == SPOOL_OK)
+	if (rc == SPOOL_OK) {
+		changed = spool_db_changes(sp->db) - changes0;
 		rc = spool_db_commit(sp->db);
+	}
 	spent = mono_us() - t0;
 
 	if (rc != SPOOL_OK) {
@@ -298,14 +303,18 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 		for (s = 0; s < SPOOL_STATE_COUNT; s++)
 			sp->counts.state[s] =
 			    (uint64_t)((int64_t)sp->counts.state[s] + delta[s]);
-		sp->counts.commits++;
+		/* Read-only batches (an empty claim, a get) write nothing
+		 * and fsync nothing: they are not counted as commits. */
+		if (changed > 0) {
+			sp->counts.commits++;
+			sp->counts.commit_usec += spent;
+		}
 		sp->counts.committed_msgs += stored;
 		if (b->len > sp->counts.largest_batch)
 			sp->counts.largest_batch = b->len;
 	} else {
 		sp->counts.failed_commits++;
 	}
-	sp->counts.commit_usec += spent;
 	pthread_mutex_unlock(&sp->lock);
 
 	if (rc == SPOOL_OK && spool_db_wal_frames(sp->db) >= SPOOL_WAL_SOFT)

@@ -136,12 +136,12 @@ int spool_space_check(struct spool *sp);
 
 struct spool_counts {
 	uint64_t state[SPOOL_STATE_COUNT];
-	uint64_t commits;	/* group commits done */
+	uint64_t commits;	/* group commits done (that wrote) */
 	uint64_t committed_msgs; /* messages stored since open */
 	/* Added for metrics and the benchmark. */
 	uint64_t failed_commits;  /* batches rolled back (I/O errors) */
 	uint64_t largest_batch;	  /* most jobs in one commit since open */
-	uint64_t commit_usec;	  /* total time spent in BEGIN..COMMIT */
+	uint64_t commit_usec;	  /* total BEGIN..COMMIT time of commits */
 	uint64_t queued;	  /* jobs waiting for the writer right now */
 	int disk_low;		  /* 1 if free space was below min_free */
 };
@@ -298,6 +298,9 @@ struct spool_outcome {
  * the commit, SPOOL_ERR_NOTFOUND if there is no such message, or
  * SPOOL_ERR_IO. Returns 0, or at once (cb not called) SPOOL_ERR_CLOSED,
  * or SPOOL_ERR_NOTFOUND when o->id is not a syntactically valid id.
+ * After SPOOL_ERR_IO nothing of o is stored: the message keeps its state
+ * (normally inflight, which the next spool_open() turns into ready), so
+ * a caller that wants it settled sooner submits the outcome again.
  */
 int spool_msg_outcome(struct spool *sp, const struct spool_outcome *o,
     spool_done_fn *cb, void *arg);

@@ -222,6 +222,12 @@ db_wal_hook(void *arg, sqlite3 *conn, const char *name, int frames)
 	return SQLITE_OK;
 }
 
+int64_t
+spool_db_changes(struct spool_db *db)
+{
+	return sqlite3_total_changes64(db->db);
+}
+
 int
 spool_db_wal_frames(struct spool_db *db)
 {

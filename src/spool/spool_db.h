@@ -61,6 +61,8 @@ int spool_db_msg_claim(struct spool_db *db, size_t max, int64_t now_ms,
 int spool_db_msg_outcome(struct spool_db *db, const struct spool_outcome *o,
     int64_t delta[SPOOL_STATE_COUNT]);
 
+/* spool_db_changes - rows changed on this connection since it opened. */
+int64_t spool_db_changes(struct spool_db *db);
 /* spool_db_wal_frames - frames in the WAL after the last commit. */
 int spool_db_wal_frames(struct spool_db *db);
 /* spool_db_checkpoint - a PASSIVE checkpoint on this connection. */
