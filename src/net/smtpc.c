@@ -177,7 +177,24 @@ smtpc_fail(struct smtpc *c, enum trouble_kind kind,
 {
 	struct send_result res;
 	bool quitting = c->state == SMTPC_STATE_QUIT;
+	/*
+	 * A reused connection that the server dropped (or 421'd) while it
+	 * sat idle fails on the first command of the next transaction. No
+	 * reply came yet, so nothing was delivered: open a fresh connection
+	 * instead of failing the message. The fresh one has n_msgs 0, so
+	 * this happens at most once per message.
+	 */
+	bool stale = c->state == SMTPC_STATE_TXN && c->steps_acked == 0 &&
+	    c->n_msgs > 0 &&
+	    (kind == TROUBLE_LOST || (r != NULL && r->code == 421));
 
+	if (stale && c->busy && !c->decided) {
+		log_debug("smtpc %s: reused connection was closed; reconnecting",
+		    c->prov->name);
+		smtpc_close(c);
+		smtpc_kick(c);
+		return;
+	}
 	/* During QUIT a waiting message has not started: it is unharmed. */
 	if (!quitting && c->busy && !c->decided) {
 		if (c->txn_failed) {

@@ -1145,6 +1145,47 @@ max_msgs_per_conn_quits_and_reconnects(void **state)
 }
 
 static void
+reused_connection_closed_by_server_reconnects(void **state)
+{
+	static const struct fake_step script[] = {GREET, EHLO_PLAIN,
+	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
+	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
+	    {"DATA", "354 go\r\n", F_BODY}, {"<dot>", "250 ok\r\n", 0},
+	    /* The server timed the idle session out just as we spoke. */
+	    {"MAIL FROM:<sender@example.com>", NULL, F_CLOSE}, GREET,
+	    EHLO_PLAIN, {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
+	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
+	    {"DATA", "354 go\r\n", F_BODY}, {"<dot>", "250 ok id=X2\r\n", 0},
+	    /* A 421 to MAIL on a reused session: the same. */
+	    {"MAIL FROM:<sender@example.com>", "421 4.4.2 idle timeout\r\n",
+		F_CLOSE},
+	    GREET, EHLO_PLAIN,
+	    {"MAIL FROM:<sender@example.com>", "421 4.3.2 shutting down\r\n",
+		F_CLOSE}};
+	const struct smtpc_msg msgs[3] = {msg1, msg1, msg1};
+	struct event_base *base = event_base_new();
+	struct config_provider prov;
+	struct fake f;
+	struct run r = {0};
+
+	fake_start(&f, base, script, N(script));
+	prov_init(&prov, f.port);
+	assert_int_equal(run_msgs(&r, base, &prov, NULL, msgs, 3), 3);
+	assert_string_equal(f.error, "");
+	assert_int_equal(r.msg[0].class, SEND_ACCEPTED);
+	assert_int_equal(r.msg[1].class, SEND_ACCEPTED);
+	assert_string_equal(r.msg[1].provider_msg_id, "X2");
+	/* On a fresh connection a 421 is an answer: deferred, no loop. */
+	assert_int_equal(r.msg[2].class, SEND_DEFERRED);
+	assert_int_equal(r.msg[2].stage, SEND_STAGE_MAIL);
+	assert_int_equal(r.msg[2].smtp_code, 421);
+	assert_int_equal(f.n_conns, 3);
+	smtpc_free(r.c);
+	fake_stop(&f);
+	event_base_free(base);
+}
+
+static void
 send_refuses_bad_input_and_second_message(void **state)
 {
 	static const char *const bad_rcpt[] = {"a@b>\r\nRSET"};
@@ -1365,6 +1406,7 @@ main(void)
 		cmocka_unit_test(mail_5_7_x_is_config_and_next_message_resets),
 		cmocka_unit_test(pipelined_all_rcpts_rejected_then_reset),
 		cmocka_unit_test(max_msgs_per_conn_quits_and_reconnects),
+		cmocka_unit_test(reused_connection_closed_by_server_reconnects),
 		cmocka_unit_test(send_refuses_bad_input_and_second_message),
 		cmocka_unit_test(free_from_inside_the_callback_is_safe),
 		cmocka_unit_test(refused_connect_never_calls_back_from_send),
