@@ -35,7 +35,7 @@ info_base(const struct dsn_rcpt *r, size_t n)
 static void
 null_sender_gets_no_dsn(void **state)
 {
-	struct dsn_rcpt r = {"a@example.net", "5.1.1", "550 no", NULL};
+	struct dsn_rcpt r = {"a@example.net", "5.1.1", "550 no", NULL, false};
 	struct dsn_info info = info_base(&r, 1);
 	struct buf out;
 
@@ -52,8 +52,9 @@ static void
 report_has_three_parts_and_status_fields(void **state)
 {
 	struct dsn_rcpt r[2] = {
-	    {"a@example.net", "5.1.1", "550 5.1.1 no such user", "relay.test"},
-	    {"b@example.net", "4.4.7", NULL, NULL},
+	    {"a@example.net", "5.1.1", "550 5.1.1 no such user", "relay.test",
+		false},
+	    {"b@example.net", "4.4.7", NULL, NULL, false},
 	};
 	struct dsn_info info = info_base(r, 2);
 	struct buf out;
@@ -89,13 +90,29 @@ static void
 diagnostic_cannot_inject_headers(void **state)
 {
 	struct dsn_rcpt r = {"a@example.net", "5.0.0",
-	    "550 bad\r\nBcc: victim@example.org", NULL};
+	    "550 bad\r\nBcc: victim@example.org", NULL, false};
 	struct dsn_info info = info_base(&r, 1);
 	struct buf out;
 
 	buf_init(&out);
 	assert_int_equal(dsn_build(&info, &out), 0);
 	assert_null(strstr(buf_cstr(&out), "\r\nBcc:"));
+	buf_fini(&out);
+}
+
+static void
+expired_recipient_is_reported_failed(void **state)
+{
+	struct dsn_rcpt r = {"a@example.net", "4.4.7", "gave up", NULL, true};
+	struct dsn_info info = info_base(&r, 1);
+	struct buf out;
+	const char *s;
+
+	buf_init(&out);
+	assert_int_equal(dsn_build(&info, &out), 0);
+	s = buf_cstr(&out);
+	assert_non_null(strstr(s, "Action: failed\r\nStatus: 4.4.7\r\n"));
+	assert_non_null(strstr(s, "Subject: Undelivered Mail Returned"));
 	buf_fini(&out);
 }
 
@@ -106,6 +123,7 @@ main(void)
 		cmocka_unit_test(null_sender_gets_no_dsn),
 		cmocka_unit_test(report_has_three_parts_and_status_fields),
 		cmocka_unit_test(diagnostic_cannot_inject_headers),
+		cmocka_unit_test(expired_recipient_is_reported_failed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
