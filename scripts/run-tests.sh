@@ -62,9 +62,13 @@ run_fuzz() {
 
 run_integration() {
 	local n f
-	echo "== pytest tests/integration"
+	local dirs=()
+	for d in tests/integration tests/mock tests/delivery; do
+		[ -d "$d" ] && dirs+=("$d")
+	done
+	echo "== pytest ${dirs[*]}"
 	SWERVE_BIN=${SWERVE_BIN:-$(cd "$B" && pwd)/asan/bin} \
-		/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration \
+		/usr/bin/python3 -m pytest -q -p no:cacheprovider "${dirs[@]}" \
 		2>&1 | tee "$log"
 	local rc=${PIPESTATUS[0]}
 	n=$(tail -1 "$log" | grep -o '[0-9]* passed' | grep -o '[0-9]*')
