@@ -359,6 +359,7 @@ mock_smtp_listen(struct mock_smtp *srv)
 	    (struct sockaddr *)&srv->addr, srv->addrlen);
 	if (srv->lev == NULL)
 		return -1;
+	memset(&ss, 0, sizeof(ss));
 	/* Remember a kernel-chosen port so refuse/accept reuses it. */
 	if (getsockname(evconnlistener_get_fd(srv->lev),
 	    (struct sockaddr *)&ss, &sl) == 0) {

@@ -66,10 +66,10 @@ class Mock:
         self.log.flush()
         return self.log_path.read_text(errors="replace")
 
-    def stop(self):
-        """SIGTERM by PID; returns the exit code."""
+    def stop(self, sig=signal.SIGTERM):
+        """Signal by PID (SIGTERM by default); returns the exit code."""
         if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
+            os.kill(self.proc.pid, sig)
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -484,6 +484,17 @@ def test_starttls_then_send(tmp_path):
         assert m.get("/messages/" + msgs[0]["id"])[2] == MSG
     finally:
         assert m.stop() == 0, m.log_text()
+
+
+def test_start_in_refuse_then_open_port_zero(tmp_path):
+    m = Mock(tmp_path, "--mode", "refuse")
+    try:
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((HOST, m.smtp_port), timeout=1).close()
+        m.mode("accept")
+        assert send(m) == {}
+    finally:
+        assert m.stop(signal.SIGINT) == 0, m.log_text()
 
 
 def test_bad_arguments_exit_nonzero():
