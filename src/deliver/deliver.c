@@ -496,8 +496,23 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 			    .helo_name = d->o.cfg->hostname,
 			};
 			conn->c = smtpc_new(&so);
-			if (conn->c == NULL)
-				break;
+			if (conn->c == NULL) {
+				/* No connection can be made (TLS context,
+				 * resolver): treat it as an account fault
+				 * and send the queue elsewhere. */
+				log_error("deliver: provider %s: cannot make "
+					  "a client connection",
+				    p->cfg->name);
+				pstate_failure(&p->ps,
+				    (uint64_t)deliver_now(d), true);
+				while ((job = TAILQ_FIRST(&p->waiting)) !=
+				    NULL) {
+					TAILQ_REMOVE(&p->waiting, job, wait);
+					p->n_waiting--;
+					job_next(job);
+				}
+				return;
+			}
 		}
 		if (!smtpc_idle(conn->c))
 			continue;
