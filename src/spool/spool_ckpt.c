@@ -70,6 +70,14 @@ spool_ckpt_start(const char *path, const char *vfs, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_busy_timeout(c->db, 1000);
+	/* A connection only knows it is in WAL mode once it has read the
+	 * database; until then a checkpoint is a silent no-op. */
+	if (sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL,
+		NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "spool: checkpointer: %s: %s", path,
+		    sqlite3_errmsg(c->db));
+		goto fail;
+	}
 	/* This connection never writes; the writer's close does the last
 	 * checkpoint (it closes after us). */
 	sqlite3_wal_autocheckpoint(c->db, 0);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -854,6 +855,48 @@ open_fails_cleanly_on_a_bad_directory(void **state)
 	assert_true(err[0] != '\0');
 }
 
+static long
+file_size(const char *dir, const char *name)
+{
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void
+wal_is_checkpointed_in_the_background(void **state)
+{
+	struct fx *f = *state;
+	struct spool_msg_new m;
+	struct sub *s;
+	char body[4096];
+	int i, done = 0, n = 1500;
+	long db0;
+
+	fx_open(f);
+	db0 = file_size(f->dir, "spool.db");
+	memset(body, 'q', sizeof(body));
+	s = xcalloc((size_t)n, sizeof(*s));
+	for (i = 0; i < n; i++) {
+		s[i].done = &done;
+		msg_make(&m, body, sizeof(body), 1);
+		assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[i]),
+		    0);
+	}
+	pump(f, &done, n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(s[i].status, SPOOL_OK);
+	free(s);
+	/* ~6 MiB went through the WAL; the checkpointer copies it into the
+	 * database file while the spool is still open. */
+	for (i = 0; i < 300 && file_size(f->dir, "spool.db") < 4000000; i++)
+		usleep(10000);
+	assert_true(file_size(f->dir, "spool.db") >= 4000000);
+	assert_true(file_size(f->dir, "spool.db") > db0);
+}
+
 /* Submitted from a callback while spool_close() is draining. */
 static int close_resubmit_status = 1;
 static struct spool *close_sp;
@@ -1043,6 +1086,7 @@ main(void)
 		T(counts_follow_every_state_change),
 		T(deferred_message_is_claimed_again_when_due),
 		T(open_fails_cleanly_on_a_bad_directory),
+		T(wal_is_checkpointed_in_the_background),
 		T(close_finishes_queued_commits),
 		T(crash_keeps_every_acknowledged_message),
 	};
