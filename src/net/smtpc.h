@@ -104,7 +104,8 @@ int smtpc_send(struct smtpc *c, const struct smtpc_msg *msg,
  * called). */
 bool smtpc_idle(const struct smtpc *c);
 
-/* smtpc_connected - true if a session is up (or being closed by QUIT). */
+/* smtpc_connected - true while a connection exists: connecting, in a
+ * session, or closing it with QUIT. */
 bool smtpc_connected(const struct smtpc *c);
 
 /* smtpc_msgs_sent - transactions finished on the current connection. */

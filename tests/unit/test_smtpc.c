@@ -1280,6 +1280,47 @@ host_name_is_resolved_without_blocking(void **state)
 	event_base_free(base);
 }
 
+static void
+unknown_host_is_deferred(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct config_provider prov;
+	struct run r = {0};
+
+	/* NXDOMAIN, or no answer within the connect timeout. */
+	prov_init(&prov, 25);
+	prov.host = "swerve-test.invalid";
+	prov.connect_timeout_ms = 500;
+	assert_int_equal(run_msgs(&r, base, &prov, NULL, &msg1, 1), 1);
+	assert_int_equal(r.msg[0].class, SEND_DEFERRED);
+	assert_int_equal(r.msg[0].stage, SEND_STAGE_CONNECT);
+	print_message("%s\n", r.msg[0].text);
+	smtpc_free(r.c);
+	event_base_free(base);
+}
+
+static void
+free_while_resolving_is_safe(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct config_provider prov;
+	struct smtpc_opts o = {base, &prov, NULL, NULL, NULL};
+	struct smtpc *c;
+	struct run r = {0};
+
+	/* Whatever the resolver does with this name, nobody hears of it. */
+	prov_init(&prov, 25);
+	prov.host = "swerve-test.invalid";
+	c = smtpc_new(&o);
+	assert_non_null(c);
+	assert_int_equal(smtpc_send(c, &msg1, run_done, &r), 0);
+	/* The query is out (or failed at once; then the outcome waits). */
+	smtpc_free(c);
+	run_loop(base, 50);
+	assert_int_equal(r.n_done, 0);
+	event_base_free(base);
+}
+
 /* ------------------------------------------------------------------ */
 /* The body encoder.                                                    */
 
@@ -1411,6 +1452,8 @@ main(void)
 		cmocka_unit_test(free_from_inside_the_callback_is_safe),
 		cmocka_unit_test(refused_connect_never_calls_back_from_send),
 		cmocka_unit_test(host_name_is_resolved_without_blocking),
+		cmocka_unit_test(unknown_host_is_deferred),
+		cmocka_unit_test(free_while_resolving_is_safe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
