@@ -35,7 +35,8 @@ static const char mock_usage[] =
     "  --max-size BYTES     SMTP SIZE limit (52428800)\n"
     "  --idle-timeout SEC   close idle SMTP sessions (300)\n"
     "  --log-json           log lines as JSON\n"
-    "  -v, --verbose        log every SMTP command and reply\n";
+    "  -v, --verbose        log every SMTP command and reply\n"
+    "  -q, --quiet          log warnings only (not every message)\n";
 
 /* mock_main_num - a positive decimal option value, or fatal. */
 static unsigned long long
@@ -75,6 +76,7 @@ main(int argc, char **argv)
 		{"idle-timeout", required_argument, NULL, 't'},
 		{"log-json", no_argument, NULL, 'j'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -93,7 +95,7 @@ main(int argc, char **argv)
 	char *auth = NULL, *colon;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': so.listen = optarg; break;
 		case 'H': http_addr = optarg; break;
@@ -110,6 +112,7 @@ main(int argc, char **argv)
 			break;
 		case 'j': format = LOG_FORMAT_JSON; break;
 		case 'v': level = LOG_LEVEL_DEBUG; break;
+		case 'q': level = LOG_LEVEL_WARN; break;
 		case 'h': fputs(mock_usage, stdout); return 0;
 		default: fputs(mock_usage, stderr); return 2;
 		}
