@@ -20,6 +20,7 @@
 #include "spool/spool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <event2/event.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -60,6 +61,7 @@ struct spool {
 	pthread_t writer;
 	int writer_started;
 	uint64_t space_at_ms; /* writer: time of the last statvfs */
+	uint64_t ckpt_inline_us; /* writer: last inline checkpoint */
 
 	pthread_mutex_t lock; /* guards everything below */
 	pthread_cond_t cond;
@@ -319,12 +321,19 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 
 	if (rc == SPOOL_OK && spool_db_wal_frames(sp->db) >= SPOOL_WAL_SOFT)
 		spool_ckpt_poke(sp->ckpt);
-	if (rc == SPOOL_OK && spool_db_wal_frames(sp->db) >= SPOOL_WAL_HARD) {
-		/* The WAL can only restart once fully copied; under steady
-		 * load only the writer can make that happen. */
-		log_info("spool: WAL at %d frames, checkpointing inline",
+	if (rc == SPOOL_OK && spool_db_wal_frames(sp->db) >= SPOOL_WAL_HARD &&
+	    mono_us() - sp->ckpt_inline_us >= 1000000) {
+		/*
+		 * The WAL restarts only once every frame is copied and no
+		 * commit came in meanwhile; under steady load only the
+		 * writer can arrange that. The background checkpointer has
+		 * copied most frames already, so this is short. At most
+		 * once a second, in case it cannot finish.
+		 */
+		log_debug("spool: WAL at %d frames, checkpointing inline",
 		    spool_db_wal_frames(sp->db));
 		(void)spool_db_checkpoint(sp->db);
+		sp->ckpt_inline_us = mono_us();
 	}
 }
 
@@ -416,6 +425,45 @@ spool_writer_main(void *arg)
 	return NULL;
 }
 
+/* dir_sync - fsync the directory holding path (best effort). */
+static void
+dir_sync(const char *path)
+{
+	char *s = xstrdup(path), *slash;
+	int fd;
+
+	slash = strrchr(s, '/');
+	if (slash == s)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	else
+		strcpy(s, ".");
+	fd = open(s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fsync(fd) != 0)
+			log_warn("spool: fsync %s: %s", s, strerror(errno));
+		close(fd);
+	}
+	free(s);
+}
+
+/* spool_dir_mkdir - mkdir one level; make a new entry durable. */
+static int
+spool_dir_mkdir(const char *s, char *err, size_t errlen)
+{
+	if (mkdir(s, 0700) == 0) {
+		/* A spool that vanishes with its directory entry after a
+		 * power cut would lose everything it acknowledged. */
+		dir_sync(s);
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	snprintf(err, errlen, "spool: mkdir %s: %s", s, strerror(errno));
+	return -1;
+}
+
 /* spool_dir_make - create dir (0700) and its missing parents. */
 static int
 spool_dir_make(const char *dir, char *err, size_t errlen)
@@ -428,17 +476,12 @@ spool_dir_make(const char *dir, char *err, size_t errlen)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(s, 0700) != 0 && errno != EEXIST) {
-			snprintf(err, errlen, "spool: mkdir %s: %s", s,
-			    strerror(errno));
+		if (spool_dir_mkdir(s, err, errlen) != 0)
 			goto fail;
-		}
 		*p = '/';
 	}
-	if (mkdir(s, 0700) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "spool: mkdir %s: %s", s, strerror(errno));
+	if (spool_dir_mkdir(s, err, errlen) != 0)
 		goto fail;
-	}
 	if (stat(s, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "spool: %s is not a directory", s);
 		goto fail;
