@@ -16,6 +16,7 @@
 #include "config/config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -149,42 +150,72 @@ config_file_resolve(const struct config_ctx *x, const char *file)
 	return buf_steal(&b, NULL);
 }
 
-/* config_file_read - the whole of path, NUL-terminated; NULL + errno. */
+/*
+ * config_file_read - the whole of path, NUL-terminated; NULL + errno.
+ * With regular set, anything but a regular file is refused (EINVAL)
+ * without blocking: a secret named /dev/stdin or a FIFO must not hang the
+ * load.
+ */
 static char *
-config_file_read(const char *path, size_t max, size_t *lenp)
+config_file_read(const char *path, size_t max, bool regular, size_t *lenp)
 {
 	struct buf b;
 	char chunk[8192];
-	size_t n;
-	FILE *f;
-	int saved;
+	struct stat st;
+	ssize_t n;
+	int fd, saved;
 
-	f = fopen(path, "rb");
-	if (f == NULL)
+	fd = open(path,
+	          O_RDONLY | O_CLOEXEC | O_NOCTTY | (regular ? O_NONBLOCK : 0));
+	if (fd < 0)
 		return NULL;
 	buf_init(&b);
-	errno = 0;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (b.len + n > max) {
+	if (regular) {
+		if (fstat(fd, &st) != 0)
+			goto fail;
+		if (!S_ISREG(st.st_mode)) {
+			errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+			goto fail;
+		}
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		if (b.len + (size_t)n > max) {
 			errno = EFBIG;
 			goto fail;
 		}
-		buf_add(&b, chunk, n);
+		buf_add(&b, chunk, (size_t)n);
 	}
-	if (ferror(f)) {
-		/* fread leaves errno set (EISDIR for a directory). */
-		if (errno == 0)
-			errno = EIO;
-		goto fail;
-	}
-	fclose(f);
+	explicit_bzero(chunk, sizeof(chunk));
+	close(fd);
 	return buf_steal(&b, lenp);
 fail:
 	saved = errno;
-	fclose(f);
+	explicit_bzero(chunk, sizeof(chunk));
+	close(fd);
+	if (b.p != NULL)
+		explicit_bzero(b.p, b.len);
 	buf_fini(&b);
 	errno = saved;
 	return NULL;
+}
+
+/* config_file_strerror - errno from config_file_read, in words. */
+static const char *
+config_file_strerror(int err, size_t max)
+{
+	if (err == EFBIG)
+		return max == CONFIG_SECRET_MAX ? "larger than 4KB"
+		                                : "larger than 1MB";
+	if (err == EINVAL)
+		return "not a regular file";
+	return strerror(err);
 }
 
 int
@@ -196,11 +227,10 @@ config_secret_read(struct config_ctx *x, const struct config_node *v,
 	int rc = -1;
 
 	file = config_file_resolve(x, v->str);
-	text = config_file_read(file, CONFIG_SECRET_MAX, &len);
+	text = config_file_read(file, CONFIG_SECRET_MAX, true, &len);
 	if (text == NULL) {
 		config_error(x, v->line, path, "cannot read \"%s\": %s", file,
-		             errno == EFBIG ? "larger than 4KB"
-		                            : strerror(errno));
+		             config_file_strerror(errno, CONFIG_SECRET_MAX));
 		goto done;
 	}
 	/* "echo secret > file" adds a newline that is not part of it. */
@@ -467,12 +497,12 @@ config_load_file(const char *path, char *err, size_t errlen)
 	char *text;
 	size_t len;
 
-	text = config_file_read(path, CONFIG_FILE_MAX, &len);
+	/* Not only regular files: "-c /dev/stdin" and "-c <(...)" work. */
+	text = config_file_read(path, CONFIG_FILE_MAX, false, &len);
 	if (text == NULL) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s: cannot read: %s", path,
-			         errno == EFBIG ? "larger than 1MB"
-			                        : strerror(errno));
+			         config_file_strerror(errno, CONFIG_FILE_MAX));
 		return NULL;
 	}
 	c = config_load_buf(text, len, path, err, errlen);

@@ -634,6 +634,18 @@ password_file_is_read_relative_to_the_config(void **state)
 	    path, tmpdir);
 	assert_string_equal(err, want);
 
+	/* A secret that is not a regular file must not block the load. */
+	path = tmp_write("swerve.yaml",
+	                 "providers:\n  - name: relay\n    type: smtp\n"
+	                 "    host: h\n    username: me\n"
+	                 "    password_file: /dev/stdin\n");
+	assert_null(config_load_file(path, err, sizeof(err)));
+	snprintf(want, sizeof(want),
+	         "%s:6: providers[0].password_file: cannot read "
+	         "\"/dev/stdin\": not a regular file",
+	         path);
+	assert_string_equal(err, want);
+
 	path = tmp_write(
 	    "swerve.yaml",
 	    "providers:\n  - name: relay\n    type: smtp\n    host: h\n"
@@ -768,6 +780,8 @@ load_file_reports_a_missing_file(void **state)
 	    config_load_file("/nonexistent/swerve.yaml", err, sizeof(err)));
 	assert_string_equal(err, "/nonexistent/swerve.yaml: cannot read: No "
 	                         "such file or directory");
+	assert_null(config_load_file("/tmp", err, sizeof(err)));
+	assert_string_equal(err, "/tmp: cannot read: Is a directory");
 }
 
 /* --- scalar parsers --------------------------------------------------- */
