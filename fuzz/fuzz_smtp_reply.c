@@ -4,12 +4,16 @@
  * Parses the input as a stream of replies twice, once whole and once in
  * chunks whose sizes come from the data, and checks that both agree and
  * that every reply respects the caps: bounded text, printable ASCII only,
- * a code in 200..559, at most SMTP_REPLY_LINES_MAX lines.
+ * a code in 200..559, at most SMTP_REPLY_LINES_MAX lines. Each reply is
+ * also classified at every stage, as the client would, and the result
+ * must hold only sanitised, terminated text.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "deliver/result.h"
+#include "deliver/trouble.h"
 #include "net/smtp_reply.h"
 
 struct fuzz_seen {
@@ -29,6 +33,36 @@ fuzz_line(void *arg, unsigned index, const char *text, size_t len)
 	smtp_reply_ehlo_line(&s->ehlo, text, len);
 }
 
+/* fuzz_classify - trouble.c over the reply, at every SMTP stage. */
+static void
+fuzz_classify(const struct smtp_reply *r)
+{
+	struct send_result res;
+	int stage;
+	size_t i;
+
+	for (stage = SEND_STAGE_CONNECT; stage <= SEND_STAGE_DOT; stage++) {
+		trouble_smtp_result(&res, (enum send_stage)stage,
+		    TROUBLE_REPLY, r->code, r->enhanced, r->text, NULL);
+		if ((unsigned)res.class >= SEND_CLASS_COUNT ||
+		    res.smtp_code != r->code)
+			abort();
+		if (memchr(res.text, '\0', sizeof(res.text)) == NULL ||
+		    memchr(res.provider_msg_id, '\0',
+			sizeof(res.provider_msg_id)) == NULL)
+			abort();
+		for (i = 0; res.text[i] != '\0'; i++)
+			if (res.text[i] < 0x20 || res.text[i] > 0x7e)
+				abort();
+		if (res.class == SEND_ACCEPTED) {
+			if (r->code / 100 != 2)
+				abort();
+		} else if (r->code / 100 == 2) {
+			abort();
+		}
+	}
+}
+
 /* fuzz_check - the invariants every complete reply keeps. */
 static void
 fuzz_check(const struct smtp_reply *r)
@@ -45,6 +79,7 @@ fuzz_check(const struct smtp_reply *r)
 			abort();
 	if (r->enhanced[0] != '\0' && r->enhanced[0] - '0' != r->code / 100)
 		abort();
+	fuzz_classify(r);
 }
 
 /* fuzz_run - parse all of data; chunk 0 means whole. Returns a digest. */
