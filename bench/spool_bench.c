@@ -15,6 +15,23 @@
  * the spool's sync hook): run in a tmpfs directory (/dev/shm) with -F 250
  * to emulate a disk whose fsync takes 0.25 ms when the local one is
  * slower or shared. -k keeps the spool directory.
+ *
+ * Measured 2026-11-27 on the 2-core development VM (ext4 on virtio, load
+ * average 7 from parallel builds; a 32 KiB write+fsync measured 3.5-4.5
+ * ms there, not the 0.25 ms of the reference disk):
+ *
+ *   disk,  8 submitters x 1 KiB:    2,200 msgs/s, batch 8.0, commit 2.9 ms
+ *   disk, 128 submitters x 1 KiB:  17,500 msgs/s, batch 126, commit 6.5 ms
+ *   tmpfs, 8 submitters x 1 KiB:   21,000 msgs/s, batch 8.0, commit 161 us
+ *   tmpfs, 64 submitters x 1 KiB:  28,000-66,000 msgs/s (CPU-bound, noisy)
+ *   tmpfs -F 250, 8 x 1 KiB:        7,300 msgs/s, commit 819 us (a 250 us
+ *                                  nanosleep took ~450 us under that load)
+ *
+ * With C submitters that each wait for their callback, throughput is
+ * C / (commit time + loop round trip): every commit carries all C (the
+ * writer gathers resubmits, see spool_writer_gather), so on a disk whose
+ * fsync is 0.25 ms, 8 submitters give about 8 / (0.16 + 0.25 + 0.03 ms),
+ * ~18,000 msgs/s; on a 4 ms disk only more concurrency helps.
  */
 #include <event2/event.h>
 #include <stdint.h>
