@@ -20,7 +20,9 @@
  * Callbacks: the done callback runs on the loop, never from inside
  * smtpc_send() (outcomes known at once are deferred to the loop), once per
  * accepted smtpc_send(). Nothing else calls back. Everything runs on the
- * loop thread of the event_base given to smtpc_new().
+ * loop thread of the event_base given to smtpc_new(). As everywhere in
+ * swerved, the process must ignore SIGPIPE (a peer may hang up while we
+ * write).
  */
 #ifndef SWERVE_NET_SMTPC_H
 #define SWERVE_NET_SMTPC_H
