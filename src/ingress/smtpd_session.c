@@ -301,7 +301,7 @@ smtpd_commit_done(int status, const char *id, void *arg)
 	case SPOOL_OK:
 		d->stats.accepted++;
 		d->stats.accepted_bytes += s->done_size;
-		log_info("smtpd: accepted id=%s from=<%s> nrcpt=%zu size=%zu "
+		log_info("smtpd: accepted id=%s from=<%s> rcpts=%zu size=%zu "
 			 "client=%s tenant=%s tls=%s",
 		    id, s->sender, s->done_nrcpt, s->done_size, s->client,
 		    s->user ? s->user->name : "-", s->tls ? "yes" : "no");
@@ -400,6 +400,9 @@ smtpd_data_read(struct smtpd_session *s)
 	size_t total = 0, used;
 	int n, i;
 
+	if (evbuffer_get_length(in) == 0)
+		return 0;
+	/* Chains may be empty (the TLS filter leaves some): skip them. */
 	n = evbuffer_peek(in, -1, NULL, v, 16);
 	if (n <= 0)
 		return 0;
@@ -410,9 +413,11 @@ smtpd_data_read(struct smtpd_session *s)
 	}
 	evbuffer_drain(in, total);
 	s->data_bytes += total;
-	if (st == SMTP_DATA_DONE)
+	if (st == SMTP_DATA_DONE) {
 		smtpd_data_end(s);
-	return 1;
+		return 1;
+	}
+	return total > 0;
 }
 
 /* --- the session loop and its callbacks --------------------------------- */
