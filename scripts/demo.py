@@ -173,7 +173,7 @@ def main():
         log = open(os.path.join(logdir, f"{prov['name']}.log"), "w")
         start([os.path.join(args.bin, "swerve-mock"), "--smtp",
                f"127.0.0.1:{prov['smtp']}", "--http",
-               f"127.0.0.1:{prov['http']}", "--name", prov["name"]], log)
+               f"127.0.0.1:{prov['http']}", "--name", prov["name"], "-q"], log)
         wait_port(prov["http"], f"swerve-mock {prov['name']}")
     log = open(os.path.join(logdir, "swerved.log"), "w")
     start([os.path.join(args.bin, "swerved"), "-c",
@@ -189,9 +189,8 @@ def main():
     phase = "up"
     delivered = 0
     while True:
-        p = len(mock_messages(PRIMARY))
-        b = len(mock_messages(BACKUP))
-        delivered = p + b
+        delivered = sum(http("GET", prov["http"], "/stats")
+                        ["messages_accepted"] for prov in (PRIMARY, BACKUP))
         if t_fail is None and len(sub.accepted) >= args.messages // 2:
             http("PUT", PRIMARY["http"], "/mode", b"refuse")
             t_fail = time.time()
