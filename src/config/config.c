@@ -60,16 +60,22 @@ config_error(struct config_ctx *x, int line, const char *path, const char *fmt,
 	return -1;
 }
 
-void
-config_text_quote(const char *s, char *out, size_t n)
+/* config_quote_max - s quoted and escaped, at most shown bytes of it. */
+static void
+config_quote_max(const char *s, size_t shown, char *out, size_t n)
 {
-	static const size_t shown = 60;
 	struct buf b;
-	size_t i;
+	size_t i, end;
 
+	for (end = 0; end < shown && s[end] != '\0'; end++)
+		;
+	/* Cut at a character boundary, not inside a UTF-8 sequence. */
+	if (s[end] != '\0')
+		while (end > 0 && ((unsigned char)s[end] & 0xc0) == 0x80)
+			end--;
 	buf_init(&b);
 	buf_addch(&b, '"');
-	for (i = 0; i < shown && s[i] != '\0'; i++) {
+	for (i = 0; i < end; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '"' || c == '\\')
 			buf_printf(&b, "\\%c", c);
@@ -78,11 +84,24 @@ config_text_quote(const char *s, char *out, size_t n)
 		else
 			buf_addch(&b, (char)c);
 	}
-	if (s[i] != '\0')
+	if (s[end] != '\0')
 		buf_addstr(&b, "...");
 	buf_addch(&b, '"');
 	snprintf(out, n, "%s", buf_cstr(&b));
 	buf_fini(&b);
+}
+
+void
+config_text_quote(const char *s, char *out, size_t n)
+{
+	config_quote_max(s, 60, out, n);
+}
+
+/* config_file_quote - a file name for a message: quoted, one line. */
+static void
+config_file_quote(const char *file, char *out, size_t n)
+{
+	config_quote_max(file, 200, out, n);
 }
 
 int
@@ -222,15 +241,17 @@ int
 config_secret_read(struct config_ctx *x, const struct config_node *v,
                    const char *path, char **out)
 {
-	char *file, *text;
+	char *file, *text, q[1024];
 	size_t len;
-	int rc = -1;
+	int rc = -1, saved;
 
 	file = config_file_resolve(x, v->str);
+	config_file_quote(file, q, sizeof(q));
 	text = config_file_read(file, CONFIG_SECRET_MAX, true, &len);
 	if (text == NULL) {
-		config_error(x, v->line, path, "cannot read \"%s\": %s", file,
-		             config_file_strerror(errno, CONFIG_SECRET_MAX));
+		saved = errno;
+		config_error(x, v->line, path, "cannot read %s: %s", q,
+		             config_file_strerror(saved, CONFIG_SECRET_MAX));
 		goto done;
 	}
 	/* "echo secret > file" adds a newline that is not part of it. */
@@ -239,8 +260,7 @@ config_secret_read(struct config_ctx *x, const struct config_node *v,
 	if (len == 0 || memchr(text, '\0', len) != NULL ||
 	    memchr(text, '\n', len) != NULL) {
 		config_error(x, v->line, path,
-		             "expected \"%s\" to hold one non-empty line",
-		             file);
+		             "expected %s to hold one non-empty line", q);
 		explicit_bzero(text, len);
 		free(text);
 		goto done;
@@ -260,18 +280,19 @@ int
 config_file_check(struct config_ctx *x, const struct config_node *v,
                   const char *path, char **out)
 {
-	char *file = config_file_resolve(x, v->str);
+	char *file = config_file_resolve(x, v->str), q[1024];
 	struct stat st;
 
+	config_file_quote(file, q, sizeof(q));
 	if (access(file, R_OK) != 0) {
-		config_error(x, v->line, path, "cannot read \"%s\": %s", file,
+		config_error(x, v->line, path, "cannot read %s: %s", q,
 		             strerror(errno));
 		free(file);
 		return -1;
 	}
 	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
 		config_error(x, v->line, path,
-		             "expected a file; \"%s\" is a directory", file);
+		             "expected a file; %s is a directory", q);
 		free(file);
 		return -1;
 	}

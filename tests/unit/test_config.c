@@ -1045,6 +1045,11 @@ scalar_parsers_in_the_loader(void **state)
 static void
 odd_keys_are_quoted_in_messages(void **state)
 {
+	/* Found by the fuzzer: a file name with a newline broke the line. */
+	expect_error(
+	    "tls: {cert: \"a\\nb\", key: x}\n",
+	    "swerve.yaml:1: tls.cert: cannot read \"a\\x0ab\": No such "
+	    "file or directory");
 	expect_error(
 	    "spool: {\"a\\tb\": 1}\n",
 	    "swerve.yaml:1: spool.\"a\\x09b\": unknown key; expected one of "
