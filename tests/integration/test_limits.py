@@ -55,6 +55,7 @@ def test_endless_line_bounded_memory(swerve):
     time.sleep(0.3)
     after = rss_kb(d.pid)
     c.close()
+    print("\nendless line: sent %d bytes, RSS %d -> %d KB" % (sent, before, after))
     assert d.alive()
     assert after - before < 16 * 1024, \
         "RSS grew %d KB after %d bytes of one line" % (after - before, sent)

@@ -137,6 +137,7 @@ def test_auth_refused_in_plaintext_outside_networks(swerve):
     d = swerve.start(submitters=CLOSED)
     with d.connect() as c:
         c.ehlo()
+        assert "AUTH" not in c.caps, "AUTH offered in plaintext: %s" % c.caps
         r = c.auth_plain("app1", "s3cret")
         assert r.code != 235 and 500 <= r.code < 600, r
         r = c.auth_login("app1", "s3cret")
@@ -197,8 +198,7 @@ def test_sender_domain_enforced(swerve):
             r = c.cmd("MAIL FROM:<%s>" % bad)
             assert r.code == 553 and r.first.startswith("5.7.1"), (bad, r)
         # pipelined: the refused MAIL must leave no transaction behind
-        c.send("MAIL FROM:<x@evil.test>\r\nRCPT TO:<v@example.net>\r\nDATA\r\n"
-               "Subject: spoof\r\n\r\nspoof\r\n.\r\n")
+        c.send("MAIL FROM:<x@evil.test>\r\nRCPT TO:<v@example.net>\r\nDATA\r\n")
         rs = c.replies(3)
         assert rs[0].code == 553, rs
         assert rs[1].code == 503 and rs[2].code in (503, 554), rs
