@@ -74,7 +74,7 @@ struct smtpc {
 	bool need_rset;	   /* the last transaction failed half-way */
 	bool free_on_quit; /* smtpc_quit: free once QUIT is done */
 	unsigned n_msgs;   /* transactions on this connection */
-	int auth_step;	   /* AUTH LOGIN: 334s answered so far */
+	int auth_step;	   /* 334s answered; 2: the next reply is final */
 
 	/* The message in progress, from smtpc_send to the callback. */
 	bool busy;

@@ -45,7 +45,7 @@ smtpc_msg_end(struct smtpc *c, const struct send_result *outcome)
 {
 	size_t i;
 
-	if (outcome != NULL)
+	if (outcome != NULL && outcome != &c->res)
 		c->res = *outcome;
 	else
 		c->res = c->rres[trouble_rcpts_pick(c->rres, c->msg.n_rcpts)];
