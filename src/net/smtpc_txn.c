@@ -45,10 +45,10 @@ smtpc_msg_end(struct smtpc *c, const struct send_result *outcome)
 {
 	size_t i;
 
-	if (outcome != NULL && outcome != &c->res)
-		c->res = *outcome;
-	else
+	if (outcome == NULL)
 		c->res = c->rres[trouble_rcpts_pick(c->rres, c->msg.n_rcpts)];
+	else if (outcome != &c->res)
+		c->res = *outcome;
 	for (i = 0; i < c->msg.n_rcpts; i++) {
 		struct send_result *r = &c->rres[i];
 		if (r->stage == SEND_STAGE_NONE || r->class == SEND_ACCEPTED)
