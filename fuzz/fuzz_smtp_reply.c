@@ -42,14 +42,14 @@ fuzz_classify(const struct smtp_reply *r)
 	size_t i;
 
 	for (stage = SEND_STAGE_CONNECT; stage <= SEND_STAGE_DOT; stage++) {
-		trouble_smtp_result(&res, (enum send_stage)stage,
-		    TROUBLE_REPLY, r->code, r->enhanced, r->text, NULL);
+		trouble_smtp_result(&res, (enum send_stage)stage, TROUBLE_REPLY,
+		                    r->code, r->enhanced, r->text, NULL);
 		if ((unsigned)res.class >= SEND_CLASS_COUNT ||
 		    res.smtp_code != r->code)
 			abort();
 		if (memchr(res.text, '\0', sizeof(res.text)) == NULL ||
 		    memchr(res.provider_msg_id, '\0',
-			sizeof(res.provider_msg_id)) == NULL)
+		           sizeof(res.provider_msg_id)) == NULL)
 			abort();
 		for (i = 0; res.text[i] != '\0'; i++)
 			if (res.text[i] < 0x20 || res.text[i] > 0x7e)

@@ -8,27 +8,18 @@
 #include <string.h>
 
 static const char *const send_class_names[SEND_CLASS_COUNT] = {
-	[SEND_ACCEPTED] = "accepted",
-	[SEND_REJECTED] = "rejected",
-	[SEND_DEFERRED] = "deferred",
-	[SEND_THROTTLED] = "throttled",
-	[SEND_CONFIG] = "config",
-	[SEND_UNKNOWN] = "unknown",
+    [SEND_ACCEPTED] = "accepted", [SEND_REJECTED] = "rejected",
+    [SEND_DEFERRED] = "deferred", [SEND_THROTTLED] = "throttled",
+    [SEND_CONFIG] = "config",     [SEND_UNKNOWN] = "unknown",
 };
 
 static const char *const send_stage_names[SEND_STAGE_COUNT] = {
-	[SEND_STAGE_NONE] = "none",
-	[SEND_STAGE_CONNECT] = "connect",
-	[SEND_STAGE_GREETING] = "greeting",
-	[SEND_STAGE_EHLO] = "ehlo",
-	[SEND_STAGE_STARTTLS] = "starttls",
-	[SEND_STAGE_AUTH] = "auth",
-	[SEND_STAGE_MAIL] = "mail",
-	[SEND_STAGE_RCPT] = "rcpt",
-	[SEND_STAGE_DATA] = "data",
-	[SEND_STAGE_DOT] = "dot",
-	[SEND_STAGE_REQUEST] = "request",
-	[SEND_STAGE_RESPONSE] = "response",
+    [SEND_STAGE_NONE] = "none",         [SEND_STAGE_CONNECT] = "connect",
+    [SEND_STAGE_GREETING] = "greeting", [SEND_STAGE_EHLO] = "ehlo",
+    [SEND_STAGE_STARTTLS] = "starttls", [SEND_STAGE_AUTH] = "auth",
+    [SEND_STAGE_MAIL] = "mail",         [SEND_STAGE_RCPT] = "rcpt",
+    [SEND_STAGE_DATA] = "data",         [SEND_STAGE_DOT] = "dot",
+    [SEND_STAGE_REQUEST] = "request",   [SEND_STAGE_RESPONSE] = "response",
 };
 
 /* send_class_name - the class as a lower-case word. */

@@ -17,83 +17,77 @@
 #define ANY 0u
 
 /* Stages where the session is being set up: no message is involved. */
-#define STAGES_SESSION                                                    \
-	(STAGE(SEND_STAGE_CONNECT) | STAGE(SEND_STAGE_GREETING) |         \
-	    STAGE(SEND_STAGE_EHLO) | STAGE(SEND_STAGE_STARTTLS))
+#define STAGES_SESSION                                                         \
+	(STAGE(SEND_STAGE_CONNECT) | STAGE(SEND_STAGE_GREETING) |              \
+	 STAGE(SEND_STAGE_EHLO) | STAGE(SEND_STAGE_STARTTLS))
 /* Stages of the transaction whose 5xx fails the whole message. */
-#define STAGES_MESSAGE                                                    \
-	(STAGE(SEND_STAGE_MAIL) | STAGE(SEND_STAGE_DATA) |                \
-	    STAGE(SEND_STAGE_DOT))
+#define STAGES_MESSAGE                                                         \
+	(STAGE(SEND_STAGE_MAIL) | STAGE(SEND_STAGE_DATA) |                     \
+	 STAGE(SEND_STAGE_DOT))
 
 struct trouble_rule {
-	unsigned stages;	/* STAGE() bits; ANY matches every stage */
-	unsigned kinds;		/* KIND() bits; ANY matches every kind */
-	int code_lo, code_hi;	/* inclusive; 0, 0 matches any code */
-	const char *enhanced;	/* prefix of the enhanced code, or NULL */
-	const char *text;	/* case-insensitive substring, or NULL */
+	unsigned stages;      /* STAGE() bits; ANY matches every stage */
+	unsigned kinds;       /* KIND() bits; ANY matches every kind */
+	int code_lo, code_hi; /* inclusive; 0, 0 matches any code */
+	const char *enhanced; /* prefix of the enhanced code, or NULL */
+	const char *text;     /* case-insensitive substring, or NULL */
 	enum send_class class;
 	bool quota;
 };
 
 /* The rules, in order. docs/providers.md "Classification - SMTP". */
 static const struct trouble_rule trouble_rules[] = {
-	/* After the final dot the server may have taken the message. */
-	{STAGE(SEND_STAGE_DOT),
-	    KIND(TROUBLE_TIMEOUT) | KIND(TROUBLE_LOST) | KIND(TROUBLE_PROTOCOL),
-	    0, 0, NULL, NULL, SEND_UNKNOWN, false},
-	{ANY, KIND(TROUBLE_NO_AUTH), 0, 0, NULL, NULL, SEND_CONFIG, false},
-	/* Any other failure without a reply: nothing was delivered. */
-	{ANY,
-	    KIND(TROUBLE_REFUSED) | KIND(TROUBLE_TIMEOUT) | KIND(TROUBLE_LOST) |
-		KIND(TROUBLE_TLS) | KIND(TROUBLE_NO_STARTTLS) |
-		KIND(TROUBLE_PROTOCOL) | KIND(TROUBLE_LOCAL),
-	    0, 0, NULL, NULL, SEND_DEFERRED, false},
+    /* After the final dot the server may have taken the message. */
+    {STAGE(SEND_STAGE_DOT),
+     KIND(TROUBLE_TIMEOUT) | KIND(TROUBLE_LOST) | KIND(TROUBLE_PROTOCOL), 0, 0,
+     NULL, NULL, SEND_UNKNOWN, false},
+    {ANY, KIND(TROUBLE_NO_AUTH), 0, 0, NULL, NULL, SEND_CONFIG, false},
+    /* Any other failure without a reply: nothing was delivered. */
+    {ANY,
+     KIND(TROUBLE_REFUSED) | KIND(TROUBLE_TIMEOUT) | KIND(TROUBLE_LOST) |
+         KIND(TROUBLE_TLS) | KIND(TROUBLE_NO_STARTTLS) |
+         KIND(TROUBLE_PROTOCOL) | KIND(TROUBLE_LOCAL),
+     0, 0, NULL, NULL, SEND_DEFERRED, false},
 
-	/* Replies from here on. */
-	{ANY, ANY, 200, 299, NULL, NULL, SEND_ACCEPTED, false},
-	/* Amazon SES: "454 Throttling failure: Daily message quota ...". */
-	{ANY, ANY, 454, 454, NULL, "daily message quota", SEND_THROTTLED, true},
-	{ANY, ANY, 454, 454, NULL, "throttling", SEND_THROTTLED, false},
-	/* Authentication required or failed: our credentials. */
-	{ANY, ANY, 530, 530, NULL, NULL, SEND_CONFIG, false},
-	{ANY, ANY, 534, 535, NULL, NULL, SEND_CONFIG, false},
-	{ANY, ANY, 538, 538, NULL, NULL, SEND_CONFIG, false},
-	/* Amazon SES: "554 Message rejected: Email address is not verified". */
-	{ANY, ANY, 554, 554, NULL, "not verified", SEND_CONFIG, false},
-	{STAGE(SEND_STAGE_AUTH), ANY, 500, 599, NULL, NULL, SEND_CONFIG, false},
-	/* Sender not allowed for this account. */
-	{STAGE(SEND_STAGE_MAIL), ANY, 500, 599, "5.7.", NULL, SEND_CONFIG,
-	    false},
-	/*
-	 * "554 5.7.1 Relay access denied" at RCPT means the relay does not
-	 * know us (AUTH missing or wrong), not that the address is bad:
-	 * failing the recipient would lose mail over a configuration slip.
-	 */
-	{STAGE(SEND_STAGE_RCPT), ANY, 500, 599, "5.7.", "relay", SEND_CONFIG,
-	    false},
-	{STAGE(SEND_STAGE_RCPT), ANY, 500, 599, NULL, "relay access denied",
-	    SEND_CONFIG, false},
-	/* The server refuses the session, not this message: go elsewhere. */
-	{STAGES_SESSION, ANY, 500, 599, NULL, NULL, SEND_DEFERRED, false},
-	{STAGE(SEND_STAGE_RCPT), ANY, 500, 599, NULL, NULL, SEND_REJECTED,
-	    false},
-	{STAGES_MESSAGE, ANY, 500, 599, NULL, NULL, SEND_REJECTED, false},
-	/* 421, 451, 452, other 454 and every other 4xx. */
-	{ANY, ANY, 400, 499, NULL, NULL, SEND_DEFERRED, false},
-	/* Anything else (a 3xx out of turn, a 5xx in an odd stage). */
-	{ANY, ANY, 0, 0, NULL, NULL, SEND_DEFERRED, false},
+    /* Replies from here on. */
+    {ANY, ANY, 200, 299, NULL, NULL, SEND_ACCEPTED, false},
+    /* Amazon SES: "454 Throttling failure: Daily message quota ...". */
+    {ANY, ANY, 454, 454, NULL, "daily message quota", SEND_THROTTLED, true},
+    {ANY, ANY, 454, 454, NULL, "throttling", SEND_THROTTLED, false},
+    /* Authentication required or failed: our credentials. */
+    {ANY, ANY, 530, 530, NULL, NULL, SEND_CONFIG, false},
+    {ANY, ANY, 534, 535, NULL, NULL, SEND_CONFIG, false},
+    {ANY, ANY, 538, 538, NULL, NULL, SEND_CONFIG, false},
+    /* Amazon SES: "554 Message rejected: Email address is not verified". */
+    {ANY, ANY, 554, 554, NULL, "not verified", SEND_CONFIG, false},
+    {STAGE(SEND_STAGE_AUTH), ANY, 500, 599, NULL, NULL, SEND_CONFIG, false},
+    /* Sender not allowed for this account. */
+    {STAGE(SEND_STAGE_MAIL), ANY, 500, 599, "5.7.", NULL, SEND_CONFIG, false},
+    /*
+     * "554 5.7.1 Relay access denied" at RCPT means the relay does not
+     * know us (AUTH missing or wrong), not that the address is bad:
+     * failing the recipient would lose mail over a configuration slip.
+     */
+    {STAGE(SEND_STAGE_RCPT), ANY, 500, 599, "5.7.", "relay", SEND_CONFIG,
+     false},
+    {STAGE(SEND_STAGE_RCPT), ANY, 500, 599, NULL, "relay access denied",
+     SEND_CONFIG, false},
+    /* The server refuses the session, not this message: go elsewhere. */
+    {STAGES_SESSION, ANY, 500, 599, NULL, NULL, SEND_DEFERRED, false},
+    {STAGE(SEND_STAGE_RCPT), ANY, 500, 599, NULL, NULL, SEND_REJECTED, false},
+    {STAGES_MESSAGE, ANY, 500, 599, NULL, NULL, SEND_REJECTED, false},
+    /* 421, 451, 452, other 454 and every other 4xx. */
+    {ANY, ANY, 400, 499, NULL, NULL, SEND_DEFERRED, false},
+    /* Anything else (a 3xx out of turn, a 5xx in an odd stage). */
+    {ANY, ANY, 0, 0, NULL, NULL, SEND_DEFERRED, false},
 };
 
 static const char *const trouble_kind_names[TROUBLE_KIND_COUNT] = {
-	[TROUBLE_REPLY] = "reply",
-	[TROUBLE_REFUSED] = "refused",
-	[TROUBLE_TIMEOUT] = "timeout",
-	[TROUBLE_LOST] = "lost",
-	[TROUBLE_TLS] = "tls",
-	[TROUBLE_NO_STARTTLS] = "no-starttls",
-	[TROUBLE_NO_AUTH] = "no-auth",
-	[TROUBLE_PROTOCOL] = "protocol",
-	[TROUBLE_LOCAL] = "local",
+    [TROUBLE_REPLY] = "reply",     [TROUBLE_REFUSED] = "refused",
+    [TROUBLE_TIMEOUT] = "timeout", [TROUBLE_LOST] = "lost",
+    [TROUBLE_TLS] = "tls",         [TROUBLE_NO_STARTTLS] = "no-starttls",
+    [TROUBLE_NO_AUTH] = "no-auth", [TROUBLE_PROTOCOL] = "protocol",
+    [TROUBLE_LOCAL] = "local",
 };
 
 /* trouble_kind_name - the kind as a short word. */
@@ -120,7 +114,8 @@ trouble_contains(const char *hay, const char *needle)
 /* trouble_rule_match - does rule r cover this outcome? */
 static bool
 trouble_rule_match(const struct trouble_rule *r, enum send_stage stage,
-    enum trouble_kind kind, int code, const char *enhanced, const char *text)
+                   enum trouble_kind kind, int code, const char *enhanced,
+                   const char *text)
 {
 	if (r->stages != ANY && !(r->stages & STAGE(stage)))
 		return false;
@@ -141,7 +136,7 @@ trouble_rule_match(const struct trouble_rule *r, enum send_stage stage,
 /* trouble_smtp_class - first matching rule's class. */
 enum send_class
 trouble_smtp_class(enum send_stage stage, enum trouble_kind kind, int code,
-    const char *enhanced, const char *text, bool *quota)
+                   const char *enhanced, const char *text, bool *quota)
 {
 	size_t i;
 
@@ -173,7 +168,7 @@ trouble_token(const char *s, char *out, size_t outsize)
 	if (*s == '<')
 		s++;
 	while (s[n] != '\0' && (isalnum((unsigned char)s[n]) ||
-				   strchr("._@+=/-", s[n]) != NULL))
+	                        strchr("._@+=/-", s[n]) != NULL))
 		n++;
 	if (n == 0)
 		return false;
@@ -211,8 +206,8 @@ trouble_smtp_msgid(const char *text, char *out, size_t outsize)
 /* trouble_smtp_result - classify and fill a whole result. */
 void
 trouble_smtp_result(struct send_result *r, enum send_stage stage,
-    enum trouble_kind kind, int code, const char *enhanced, const char *text,
-    const char *detail)
+                    enum trouble_kind kind, int code, const char *enhanced,
+                    const char *text, const char *detail)
 {
 	bool quota;
 	enum send_class c;
@@ -226,7 +221,7 @@ trouble_smtp_result(struct send_result *r, enum send_stage stage,
 		r->smtp_code = code;
 		/* Enhanced codes are digits and dots; keep nothing else. */
 		for (i = 0; enhanced != NULL && enhanced[i] != '\0' &&
-		     i < sizeof(r->enhanced) - 1;
+		            i < sizeof(r->enhanced) - 1;
 		     i++) {
 			if (!isdigit((unsigned char)enhanced[i]) &&
 			    enhanced[i] != '.')
@@ -243,7 +238,7 @@ trouble_smtp_result(struct send_result *r, enum send_stage stage,
 	send_result_text_set(r, t, strlen(t));
 	if (c == SEND_ACCEPTED && stage == SEND_STAGE_DOT)
 		trouble_smtp_msgid(r->text, r->provider_msg_id,
-		    sizeof(r->provider_msg_id));
+		                   sizeof(r->provider_msg_id));
 }
 
 /* trouble_rcpts_pick - the recipient result that stands for the message. */

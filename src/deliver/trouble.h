@@ -25,15 +25,15 @@
 
 /* What happened, apart from the stage it happened in. */
 enum trouble_kind {
-	TROUBLE_REPLY,	     /* the server answered: code, enhanced, text */
+	TROUBLE_REPLY,       /* the server answered: code, enhanced, text */
 	TROUBLE_REFUSED,     /* connect refused or failed, no address */
 	TROUBLE_TIMEOUT,     /* no complete answer in time */
-	TROUBLE_LOST,	     /* the peer closed or reset the connection */
-	TROUBLE_TLS,	     /* TLS handshake or certificate check failed */
+	TROUBLE_LOST,        /* the peer closed or reset the connection */
+	TROUBLE_TLS,         /* TLS handshake or certificate check failed */
 	TROUBLE_NO_STARTTLS, /* STARTTLS required but not offered */
 	TROUBLE_NO_AUTH,     /* credentials set, no usable AUTH offered */
 	TROUBLE_PROTOCOL,    /* malformed or oversized reply, or out of turn */
-	TROUBLE_LOCAL,	     /* our side: sockets, descriptors */
+	TROUBLE_LOCAL,       /* our side: sockets, descriptors */
 	TROUBLE_KIND_COUNT,
 };
 
@@ -47,8 +47,9 @@ const char *trouble_kind_name(enum trouble_kind k);
  * about a daily quota rather than a rate.
  */
 enum send_class trouble_smtp_class(enum send_stage stage,
-    enum trouble_kind kind, int code, const char *enhanced, const char *text,
-    bool *quota);
+                                   enum trouble_kind kind, int code,
+                                   const char *enhanced, const char *text,
+                                   bool *quota);
 
 /*
  * trouble_smtp_result - fill r for one outcome: class (as above), stage,
@@ -57,8 +58,8 @@ enum send_class trouble_smtp_class(enum send_stage stage,
  * provider message id taken from the text. text and detail may be NULL.
  */
 void trouble_smtp_result(struct send_result *r, enum send_stage stage,
-    enum trouble_kind kind, int code, const char *enhanced, const char *text,
-    const char *detail);
+                         enum trouble_kind kind, int code, const char *enhanced,
+                         const char *text, const char *detail);
 
 /*
  * trouble_smtp_msgid - find the queue id in the text of a 2xx reply to the

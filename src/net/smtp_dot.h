@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 struct smtp_dot {
-	bool at_bol;	 /* the next byte starts a line */
+	bool at_bol;     /* the next byte starts a line */
 	bool pending_cr; /* a CR was read; its CRLF is not written yet */
 };
 
@@ -33,7 +33,7 @@ void smtp_dot_init(struct smtp_dot *d);
  * SMTP_DOT_OUT_MAX(len) bytes. Returns the number of bytes written.
  */
 size_t smtp_dot_encode(struct smtp_dot *d, const char *in, size_t len,
-    char *out);
+                       char *out);
 
 /*
  * smtp_dot_finish - write the end of the body ("[CRLF].CRLF") into out,

@@ -18,8 +18,8 @@ enum {
 	SMTP_REPLY_STATE_CODE0, /* expecting the first digit of a line */
 	SMTP_REPLY_STATE_CODE1,
 	SMTP_REPLY_STATE_CODE2,
-	SMTP_REPLY_STATE_SEP,	  /* after three digits */
-	SMTP_REPLY_STATE_TEXT,	  /* in the text of a line */
+	SMTP_REPLY_STATE_SEP,     /* after three digits */
+	SMTP_REPLY_STATE_TEXT,    /* in the text of a line */
 	SMTP_REPLY_STATE_TEXT_CR, /* CR seen in text: LF ends the line */
 	SMTP_REPLY_STATE_BARE_CR, /* "NNN\r": only LF may follow */
 	SMTP_REPLY_STATE_DONE,
@@ -28,8 +28,8 @@ enum {
 
 /* smtp_reply_parser_init - prepare p for a first reply. */
 void
-smtp_reply_parser_init(struct smtp_reply_parser *p,
-    smtp_reply_line_fn *line_fn, void *arg)
+smtp_reply_parser_init(struct smtp_reply_parser *p, smtp_reply_line_fn *line_fn,
+                       void *arg)
 {
 	p->line_fn = line_fn;
 	p->line_arg = arg;
@@ -75,8 +75,8 @@ smtp_reply_enhanced_len(const char *s, size_t len, int cls)
 		if (i >= len || s[i] != '.')
 			return 0;
 		i++;
-		for (digits = 0; i < len && isdigit((unsigned char)s[i]) &&
-		     digits < 3;
+		for (digits = 0;
+		     i < len && isdigit((unsigned char)s[i]) && digits < 3;
 		     digits++)
 			i++;
 		if (digits == 0)
@@ -99,8 +99,8 @@ smtp_reply_text_add(struct smtp_reply *r, const char *s, size_t len)
 			r->truncated = true;
 			break;
 		}
-		r->text[r->text_len++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch
-								    : '?';
+		r->text[r->text_len++] =
+		    (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
 	}
 	r->text[r->text_len] = '\0';
 }
@@ -124,8 +124,8 @@ smtp_reply_line_end(struct smtp_reply_parser *p)
 		r->enhanced[elen] = '\0';
 	}
 	/* Drop the enhanced code where it repeats the first line's. */
-	if (elen > 0 && r->enhanced[0] != '\0' &&
-	    strlen(r->enhanced) == elen && memcmp(text, r->enhanced, elen) == 0) {
+	if (elen > 0 && r->enhanced[0] != '\0' && strlen(r->enhanced) == elen &&
+	    memcmp(text, r->enhanced, elen) == 0) {
 		text += elen;
 		len -= elen;
 		while (len > 0 && *text == ' ') {
@@ -187,8 +187,8 @@ smtp_reply_byte(struct smtp_reply_parser *p, char ch)
 			return smtp_reply_fail(p, "reply code malformed");
 		p->line_code += d;
 		if (p->reply.n_lines > 0 && p->line_code != p->reply.code)
-			return smtp_reply_fail(p,
-			    "reply code changes between lines");
+			return smtp_reply_fail(
+			    p, "reply code changes between lines");
 		p->state = SMTP_REPLY_STATE_SEP;
 		return SMTP_REPLY_NEED_MORE;
 	case SMTP_REPLY_STATE_SEP:
@@ -203,10 +203,12 @@ smtp_reply_byte(struct smtp_reply_parser *p, char ch)
 			p->state = SMTP_REPLY_STATE_BARE_CR;
 			return SMTP_REPLY_NEED_MORE;
 		}
-		return smtp_reply_fail(p, "reply code not followed by ' ' or '-'");
+		return smtp_reply_fail(p,
+		                       "reply code not followed by ' ' or '-'");
 	case SMTP_REPLY_STATE_BARE_CR:
 		if (ch != '\n')
-			return smtp_reply_fail(p, "CR without LF after reply code");
+			return smtp_reply_fail(
+			    p, "CR without LF after reply code");
 		return smtp_reply_line_end(p);
 	case SMTP_REPLY_STATE_TEXT_CR:
 		if (ch == '\n')
@@ -236,7 +238,7 @@ smtp_reply_byte(struct smtp_reply_parser *p, char ch)
 /* smtp_reply_parse - feed bytes until a reply is complete or broken. */
 enum smtp_reply_status
 smtp_reply_parse(struct smtp_reply_parser *p, const char *data, size_t len,
-    size_t *used)
+                 size_t *used)
 {
 	enum smtp_reply_status st = SMTP_REPLY_NEED_MORE;
 	size_t i;
@@ -279,7 +281,7 @@ smtp_reply_ehlo_line(struct smtp_ehlo *e, const char *text, size_t len)
 	/* Split into at most 16 words on spaces (and '=' after AUTH). */
 	while (i < len && n < 16) {
 		while (i < len && (text[i] == ' ' || text[i] == '\t' ||
-				      (n == 1 && text[i] == '=')))
+		                   (n == 1 && text[i] == '=')))
 			i++;
 		if (i >= len)
 			break;

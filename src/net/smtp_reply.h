@@ -46,9 +46,9 @@ enum smtp_reply_status {
 
 /* One complete reply. */
 struct smtp_reply {
-	int code;					/* 200..559 */
-	char enhanced[SMTP_REPLY_ENHANCED_SIZE];	/* "2.0.0" or "" */
-	char text[SMTP_REPLY_TEXT_SIZE];		/* sanitised, NUL-ended */
+	int code;                                /* 200..559 */
+	char enhanced[SMTP_REPLY_ENHANCED_SIZE]; /* "2.0.0" or "" */
+	char text[SMTP_REPLY_TEXT_SIZE];         /* sanitised, NUL-ended */
 	size_t text_len;
 	unsigned n_lines;
 	bool truncated; /* text was cut to fit */
@@ -61,11 +61,11 @@ struct smtp_reply {
  * during the call.
  */
 typedef void smtp_reply_line_fn(void *arg, unsigned index, const char *text,
-    size_t len);
+                                size_t len);
 
 struct smtp_reply_parser {
 	struct smtp_reply reply; /* complete after SMTP_REPLY_DONE */
-	const char *error;	 /* static message after SMTP_REPLY_ERROR */
+	const char *error;       /* static message after SMTP_REPLY_ERROR */
 
 	/* Private state. */
 	smtp_reply_line_fn *line_fn;
@@ -83,7 +83,7 @@ struct smtp_reply_parser {
  * NULL; arg is passed to it.
  */
 void smtp_reply_parser_init(struct smtp_reply_parser *p,
-    smtp_reply_line_fn *line_fn, void *arg);
+                            smtp_reply_line_fn *line_fn, void *arg);
 
 /* smtp_reply_parser_reset - prepare p for the next reply; keeps line_fn. */
 void smtp_reply_parser_reset(struct smtp_reply_parser *p);
@@ -97,13 +97,14 @@ void smtp_reply_parser_reset(struct smtp_reply_parser *p);
  * from inside this function.
  */
 enum smtp_reply_status smtp_reply_parse(struct smtp_reply_parser *p,
-    const char *data, size_t len, size_t *used);
+                                        const char *data, size_t len,
+                                        size_t *used);
 
 /* What an EHLO reply offers. */
 struct smtp_ehlo {
 	bool pipelining;
 	bool starttls;
-	bool size;	   /* SIZE offered */
+	bool size;         /* SIZE offered */
 	uint64_t size_max; /* SIZE's argument; 0 if none or unlimited */
 	bool auth_plain;
 	bool auth_login;

@@ -59,7 +59,7 @@ static void smtpc_event_cb(struct bufferevent *bev, short what, void *arg);
 /* smtpc_host_numeric - true if host is an IPv4 or IPv6 literal. */
 static bool
 smtpc_host_numeric(const char *host, struct sockaddr_storage *ss,
-    socklen_t *len, uint16_t port)
+                   socklen_t *len, uint16_t port)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
@@ -172,8 +172,8 @@ smtpc_stage(const struct smtpc *c)
  * drop the connection.
  */
 void
-smtpc_fail(struct smtpc *c, enum trouble_kind kind,
-    const struct smtp_reply *r, const char *detail)
+smtpc_fail(struct smtpc *c, enum trouble_kind kind, const struct smtp_reply *r,
+           const char *detail)
 {
 	struct send_result res;
 	bool quitting = c->state == SMTPC_STATE_QUIT;
@@ -185,11 +185,12 @@ smtpc_fail(struct smtpc *c, enum trouble_kind kind,
 	 * this happens at most once per message.
 	 */
 	bool stale = c->state == SMTPC_STATE_TXN && c->steps_acked == 0 &&
-	    c->n_msgs > 0 &&
-	    (kind == TROUBLE_LOST || (r != NULL && r->code == 421));
+	             c->n_msgs > 0 &&
+	             (kind == TROUBLE_LOST || (r != NULL && r->code == 421));
 
 	if (stale && c->busy && !c->decided) {
-		log_debug("smtpc %s: reused connection was closed; reconnecting",
+		log_debug(
+		    "smtpc %s: reused connection was closed; reconnecting",
 		    c->prov->name);
 		smtpc_close(c);
 		smtpc_kick(c);
@@ -201,14 +202,15 @@ smtpc_fail(struct smtpc *c, enum trouble_kind kind,
 			res = c->res;
 		} else if (r != NULL) {
 			trouble_smtp_result(&res, smtpc_stage(c), TROUBLE_REPLY,
-			    r->code, r->enhanced, r->text, NULL);
+			                    r->code, r->enhanced, r->text,
+			                    NULL);
 		} else {
 			trouble_smtp_result(&res, smtpc_stage(c), kind, 0, NULL,
-			    NULL, detail);
+			                    NULL, detail);
 		}
 		log_debug("smtpc %s: %s at %s: %s", c->prov->name,
-		    send_class_name(res.class), send_stage_name(res.stage),
-		    res.text);
+		          send_class_name(res.class),
+		          send_stage_name(res.stage), res.text);
 		smtpc_msg_end(c, &res);
 	}
 	smtpc_close(c);
@@ -246,8 +248,8 @@ smtpc_ssl_new(struct smtpc *c)
 		return ssl;
 	}
 	SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
-	if ((numeric && X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
-			    host) != 1) ||
+	if ((numeric &&
+	     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) != 1) ||
 	    (!numeric && SSL_set1_host(ssl, host) != 1)) {
 		SSL_free(ssl);
 		return NULL;
@@ -261,7 +263,7 @@ smtpc_bev_setup(struct smtpc *c, struct bufferevent *bev)
 {
 	c->bev = bev;
 	bufferevent_setcb(bev, smtpc_read_cb, smtpc_write_cb, smtpc_event_cb,
-	    c);
+	                  c);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 
@@ -276,17 +278,19 @@ smtpc_connect_addr(struct smtpc *c, const struct sockaddr *sa, socklen_t len)
 	if (c->prov->tls == CONFIG_TLS_TLS) {
 		ssl = smtpc_ssl_new(c);
 		if (ssl == NULL) {
-			smtpc_fail(c, TROUBLE_LOCAL, NULL, "TLS: SSL_new failed");
+			smtpc_fail(c, TROUBLE_LOCAL, NULL,
+			           "TLS: SSL_new failed");
 			return;
 		}
-		bev = bufferevent_openssl_socket_new(c->base, -1, ssl,
-		    BUFFEREVENT_SSL_CONNECTING,
+		bev = bufferevent_openssl_socket_new(
+		    c->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
 		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 		if (bev != NULL)
 			bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	} else {
 		bev = bufferevent_socket_new(c->base, -1,
-		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+		                             BEV_OPT_CLOSE_ON_FREE |
+		                                 BEV_OPT_DEFER_CALLBACKS);
 	}
 	if (bev == NULL) {
 		smtpc_fail(c, TROUBLE_LOCAL, NULL, "cannot make a bufferevent");
@@ -297,7 +301,7 @@ smtpc_connect_addr(struct smtpc *c, const struct sockaddr *sa, socklen_t len)
 	if (bufferevent_socket_connect(bev, sa, (int)len) != 0) {
 		char detail[128];
 		snprintf(detail, sizeof(detail), "connect %s:%u: %s",
-		    c->prov->host, c->prov->port, strerror(errno));
+		         c->prov->host, c->prov->port, strerror(errno));
 		smtpc_fail(c, TROUBLE_REFUSED, NULL, detail);
 	}
 }
@@ -333,7 +337,7 @@ smtpc_dns_cb(int result, struct evutil_addrinfo *ai, void *arg)
 	c->dns_req = NULL;
 	if (result != 0 || ai == NULL) {
 		snprintf(detail, sizeof(detail), "resolve %s: %s",
-		    c->prov->host, evutil_gai_strerror(result));
+		         c->prov->host, evutil_gai_strerror(result));
 		if (ai != NULL)
 			evutil_freeaddrinfo(ai);
 		smtpc_fail(c, TROUBLE_REFUSED, NULL, detail);
@@ -367,7 +371,7 @@ smtpc_connect_start(struct smtpc *c)
 	snprintf(port, sizeof(port), "%u", c->prov->port);
 	/* The callback may run before this returns (hosts file, cache). */
 	req = evdns_getaddrinfo(c->dns, c->prov->host, port, &hints,
-	    smtpc_dns_cb, c);
+	                        smtpc_dns_cb, c);
 	if (req != NULL && c->state == SMTPC_STATE_RESOLVING)
 		c->dns_req = req;
 }
@@ -419,7 +423,7 @@ smtpc_reply(struct smtpc *c, const struct smtp_reply *r)
 	default:
 		/* Out of turn (e.g. while idle): do not trust the session. */
 		log_debug("smtpc %s: unexpected reply %d while idle",
-		    c->prov->name, r->code);
+		          c->prov->name, r->code);
 		smtpc_fail(c, TROUBLE_PROTOCOL, NULL, "reply out of turn");
 		return;
 	}
@@ -442,15 +446,14 @@ smtpc_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			return;
-		st = smtp_reply_parse(&c->parser, v.iov_base, v.iov_len,
-		    &used);
+		st = smtp_reply_parse(&c->parser, v.iov_base, v.iov_len, &used);
 		evbuffer_drain(in, used);
 		if (st == SMTP_REPLY_NEED_MORE)
 			continue;
 		if (st == SMTP_REPLY_ERROR) {
 			char detail[96];
 			snprintf(detail, sizeof(detail), "bad reply: %s",
-			    c->parser.error);
+			         c->parser.error);
 			smtpc_fail(c, TROUBLE_PROTOCOL, NULL, detail);
 			return;
 		}
@@ -481,14 +484,14 @@ smtpc_tls_detail(struct bufferevent *bev, char *out, size_t outlen)
 
 	if (vr != X509_V_OK) {
 		snprintf(out, outlen, "TLS: certificate verify failed: %s",
-		    X509_verify_cert_error_string(vr));
+		         X509_verify_cert_error_string(vr));
 	} else if (e != 0) {
 		ERR_error_string_n(e, err, sizeof(err));
 		snprintf(out, outlen, "TLS: %s", err);
 	} else {
 		snprintf(out, outlen, "TLS: handshake failed: %s",
-		    EVUTIL_SOCKET_ERROR() ? strerror(EVUTIL_SOCKET_ERROR())
-					  : "connection closed");
+		         EVUTIL_SOCKET_ERROR() ? strerror(EVUTIL_SOCKET_ERROR())
+		                               : "connection closed");
 	}
 	while (bufferevent_get_openssl_error(bev) != 0)
 		; /* leave no stale errors for the next connection */
@@ -519,21 +522,21 @@ smtpc_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	if (c->state == SMTPC_STATE_HANDSHAKE ||
 	    (c->state == SMTPC_STATE_CONNECTING &&
-		c->prov->tls == CONFIG_TLS_TLS &&
-		(what & BEV_EVENT_EOF || bufferevent_get_openssl_error(bev)))) {
+	     c->prov->tls == CONFIG_TLS_TLS &&
+	     (what & BEV_EVENT_EOF || bufferevent_get_openssl_error(bev)))) {
 		smtpc_tls_detail(bev, detail, sizeof(detail));
 		smtpc_fail(c, TROUBLE_TLS, NULL, detail);
 	} else if (c->state == SMTPC_STATE_CONNECTING) {
 		if (smtpc_connect_next(c))
 			return;
 		snprintf(detail, sizeof(detail), "connect %s:%u: %s",
-		    c->prov->host, c->prov->port,
-		    err ? strerror(err) : "connection refused");
+		         c->prov->host, c->prov->port,
+		         err ? strerror(err) : "connection refused");
 		smtpc_fail(c, TROUBLE_REFUSED, NULL, detail);
 	} else {
 		snprintf(detail, sizeof(detail), "connection %s during %s",
-		    what & BEV_EVENT_EOF ? "closed" : "lost",
-		    send_stage_name(smtpc_stage(c)));
+		         what & BEV_EVENT_EOF ? "closed" : "lost",
+		         send_stage_name(smtpc_stage(c)));
 		smtpc_fail(c, TROUBLE_LOST, NULL, detail);
 	}
 }
@@ -546,8 +549,9 @@ smtpc_timer_cb(evutil_socket_t fd, short what, void *arg)
 	char detail[96];
 
 	snprintf(detail, sizeof(detail), "timeout during %s",
-	    c->state == SMTPC_STATE_QUIT ? "quit"
-					 : send_stage_name(smtpc_stage(c)));
+	         c->state == SMTPC_STATE_QUIT
+	             ? "quit"
+	             : send_stage_name(smtpc_stage(c)));
 	smtpc_fail(c, TROUBLE_TIMEOUT, NULL, detail);
 }
 
@@ -611,18 +615,18 @@ smtpc_new(const struct smtpc_opts *opts)
 	} else if (p->tls != CONFIG_TLS_NONE) {
 		c->ssl_ctx = SSL_CTX_new(TLS_client_method());
 		if (c->ssl_ctx == NULL ||
-		    SSL_CTX_set_min_proto_version(c->ssl_ctx,
-			TLS1_2_VERSION) != 1 ||
+		    SSL_CTX_set_min_proto_version(c->ssl_ctx, TLS1_2_VERSION) !=
+		        1 ||
 		    SSL_CTX_set_default_verify_paths(c->ssl_ctx) != 1) {
 			log_error("smtpc %s: cannot make a TLS context",
-			    p->name);
+			          p->name);
 			goto fail;
 		}
 	}
 	c->dns = opts->dns;
 	if (c->dns == NULL && !smtpc_host_numeric(p->host, &ss, &len, 0)) {
-		c->dns = evdns_base_new(c->base,
-		    EVDNS_BASE_INITIALIZE_NAMESERVERS);
+		c->dns =
+		    evdns_base_new(c->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
 		if (c->dns == NULL) {
 			log_error("smtpc %s: cannot make a resolver", p->name);
 			goto fail;
@@ -652,7 +656,7 @@ smtpc_addr_ok(const char *a)
 /* smtpc_send - start one message; the outcome comes to cb later. */
 int
 smtpc_send(struct smtpc *c, const struct smtpc_msg *msg, smtpc_done_fn *cb,
-    void *arg)
+           void *arg)
 {
 	size_t i;
 

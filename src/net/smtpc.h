@@ -60,7 +60,7 @@ struct smtpc_opts {
 
 /* One message. Everything it points to is borrowed until the callback. */
 struct smtpc_msg {
-	const char *sender;	  /* envelope sender; "" for <> */
+	const char *sender;       /* envelope sender; "" for <> */
 	const char *const *rcpts; /* envelope recipients, n_rcpts > 0 */
 	size_t n_rcpts;
 	struct str body; /* CRLF line ends, not dot-stuffed (as spooled) */
@@ -82,7 +82,7 @@ struct smtpc_result {
 };
 
 typedef void smtpc_done_fn(struct smtpc *c, const struct smtpc_result *res,
-    void *arg);
+                           void *arg);
 
 /*
  * smtpc_new - a connection slot for opts->provider; does not connect yet.
@@ -99,8 +99,8 @@ struct smtpc *smtpc_new(const struct smtpc_opts *opts);
  * error nothing is started and cb will not run. msg and what it points to
  * (the body too) must stay valid until cb runs or smtpc_free().
  */
-int smtpc_send(struct smtpc *c, const struct smtpc_msg *msg,
-    smtpc_done_fn *cb, void *arg);
+int smtpc_send(struct smtpc *c, const struct smtpc_msg *msg, smtpc_done_fn *cb,
+               void *arg);
 
 /* smtpc_idle - true if no message is in progress (smtpc_send may be
  * called). */

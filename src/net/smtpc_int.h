@@ -25,15 +25,15 @@
 #include "net/smtp_reply.h"
 #include "net/smtpc.h"
 
-#define SMTPC_BODY_CHUNK 8192	      /* body bytes encoded per step */
+#define SMTPC_BODY_CHUNK 8192       /* body bytes encoded per step */
 #define SMTPC_BODY_HIGH (64 * 1024) /* stop filling output above this */
 #define SMTPC_BODY_LOW (16 * 1024)  /* refill when output drains below */
 
 enum smtpc_state {
-	SMTPC_STATE_CLOSED,	/* no connection */
-	SMTPC_STATE_RESOLVING,	/* evdns lookup of the host */
+	SMTPC_STATE_CLOSED,     /* no connection */
+	SMTPC_STATE_RESOLVING,  /* evdns lookup of the host */
 	SMTPC_STATE_CONNECTING, /* TCP connect (and implicit TLS) */
-	SMTPC_STATE_GREETING,	/* waiting for 220 */
+	SMTPC_STATE_GREETING,   /* waiting for 220 */
 	SMTPC_STATE_EHLO,
 	SMTPC_STATE_HELO,
 	SMTPC_STATE_STARTTLS,  /* waiting for 220 to STARTTLS */
@@ -71,10 +71,10 @@ struct smtpc {
 	struct smtp_reply_parser parser;
 	struct smtp_ehlo ext;
 	bool tls_up;
-	bool need_rset;	   /* the last transaction failed half-way */
+	bool need_rset;    /* the last transaction failed half-way */
 	bool free_on_quit; /* smtpc_quit: free once QUIT is done */
 	unsigned n_msgs;   /* transactions on this connection */
-	int auth_step;	   /* 334s answered; 2: the next reply is final */
+	int auth_step;     /* 334s answered; 2: the next reply is final */
 
 	/* The message in progress, from smtpc_send to the callback. */
 	bool busy;
@@ -84,8 +84,8 @@ struct smtpc {
 	smtpc_done_fn *cb;
 	void *cb_arg;
 	struct send_result *rres; /* per recipient; stage NONE: no reply */
-	struct send_result res;	  /* the message's outcome */
-	bool txn_failed;	  /* res holds the outcome; drain replies */
+	struct send_result res;   /* the message's outcome */
+	bool txn_failed;          /* res holds the outcome; drain replies */
 	size_t n_steps, rset_steps, steps_sent, steps_acked;
 	size_t n_accepted;
 	bool discard_dot; /* "." sent only to close a pointless DATA */
@@ -98,7 +98,7 @@ void smtpc_timer_arm(struct smtpc *c, uint64_t ms);
 void smtpc_printf(struct smtpc *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void smtpc_fail(struct smtpc *c, enum trouble_kind kind,
-    const struct smtp_reply *r, const char *detail);
+                const struct smtp_reply *r, const char *detail);
 void smtpc_quit_start(struct smtpc *c);
 SSL *smtpc_ssl_new(struct smtpc *c);
 void smtpc_bev_setup(struct smtpc *c, struct bufferevent *bev);
@@ -110,8 +110,7 @@ void smtpc_line_cb(void *arg, unsigned index, const char *text, size_t len);
 void smtpc_session_reply(struct smtpc *c, const struct smtp_reply *r);
 
 /* smtpc_txn.c: one message. */
-enum smtpc_step smtpc_step_kind(const struct smtpc *c, size_t i,
-    size_t *rcpt);
+enum smtpc_step smtpc_step_kind(const struct smtpc *c, size_t i, size_t *rcpt);
 void smtpc_msg_end(struct smtpc *c, const struct send_result *outcome);
 void smtpc_txn_start(struct smtpc *c);
 void smtpc_txn_reply(struct smtpc *c, const struct smtp_reply *r);

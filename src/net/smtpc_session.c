@@ -33,8 +33,7 @@ smtpc_base64(const void *p, size_t n)
 
 /* smtpc_secret_line - send "prefix base64(p) CRLF", wiping the copies. */
 static void
-smtpc_secret_line(struct smtpc *c, const char *prefix, const void *p,
-    size_t n)
+smtpc_secret_line(struct smtpc *c, const char *prefix, const void *p, size_t n)
 {
 	char *b64 = smtpc_base64(p, n);
 
@@ -67,7 +66,8 @@ smtpc_auth_start(struct smtpc *c)
 	} else if (c->ext.auth_login) {
 		smtpc_printf(c, "AUTH LOGIN\r\n");
 	} else {
-		smtpc_fail(c, TROUBLE_NO_AUTH, NULL,
+		smtpc_fail(
+		    c, TROUBLE_NO_AUTH, NULL,
 		    "credentials configured but the server offers no AUTH "
 		    "PLAIN or LOGIN");
 		return;
@@ -82,7 +82,7 @@ smtpc_session_ready(struct smtpc *c)
 	c->state = SMTPC_STATE_READY;
 	evtimer_del(c->timer);
 	log_debug("smtpc %s: session up (tls %s)", c->prov->name,
-	    c->tls_up ? "yes" : "no");
+	          c->tls_up ? "yes" : "no");
 	smtpc_kick(c);
 }
 
@@ -95,7 +95,7 @@ smtpc_session_next(struct smtpc *c)
 		if (!c->ext.starttls) {
 			/* Never fall back to plaintext. */
 			smtpc_fail(c, TROUBLE_NO_STARTTLS, NULL,
-			    "STARTTLS required but not offered");
+			           "STARTTLS required but not offered");
 			return;
 		}
 		smtpc_printf(c, "STARTTLS\r\n");
@@ -139,7 +139,7 @@ smtpc_tls_start(struct smtpc *c)
 	/* Bytes already here came in plaintext: an injection attempt. */
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0) {
 		smtpc_fail(c, TROUBLE_PROTOCOL, NULL,
-		    "plaintext data after the STARTTLS reply");
+		           "plaintext data after the STARTTLS reply");
 		return;
 	}
 	ssl = smtpc_ssl_new(c);
@@ -147,8 +147,8 @@ smtpc_tls_start(struct smtpc *c)
 		smtpc_fail(c, TROUBLE_LOCAL, NULL, "TLS: SSL_new failed");
 		return;
 	}
-	bev = bufferevent_openssl_filter_new(c->base, c->bev, ssl,
-	    BUFFEREVENT_SSL_CONNECTING,
+	bev = bufferevent_openssl_filter_new(
+	    c->base, c->bev, ssl, BUFFEREVENT_SSL_CONNECTING,
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (bev == NULL) {
 		SSL_free(ssl);
@@ -178,7 +178,7 @@ smtpc_auth_reply(struct smtpc *c, const struct smtp_reply *r)
 	/* AUTH LOGIN: 334 asks for the user name, then the password. */
 	if (c->auth_step == 0)
 		smtpc_secret_line(c, "", c->prov->username,
-		    strlen(c->prov->username));
+		                  strlen(c->prov->username));
 	else
 		smtpc_secret_line(c, "", pass, strlen(pass));
 	c->auth_step++;

@@ -74,10 +74,10 @@ smtpc_txn_write(struct smtpc *c)
 		case SMTPC_STEP_MAIL:
 			if (c->ext.size)
 				smtpc_printf(c, "MAIL FROM:<%s> SIZE=%zu\r\n",
-				    c->msg.sender, c->msg.body.len);
+				             c->msg.sender, c->msg.body.len);
 			else
 				smtpc_printf(c, "MAIL FROM:<%s>\r\n",
-				    c->msg.sender);
+				             c->msg.sender);
 			break;
 		case SMTPC_STEP_RCPT:
 			smtpc_printf(c, "RCPT TO:<%s>\r\n", c->msg.rcpts[rcpt]);
@@ -120,7 +120,7 @@ smtpc_body_pump(struct smtpc *c)
 		if (n > SMTPC_BODY_CHUNK)
 			n = SMTPC_BODY_CHUNK;
 		k = smtp_dot_encode(&c->dot, c->msg.body.p + c->body_off, n,
-		    chunk);
+		                    chunk);
 		evbuffer_add(out, chunk, k);
 		c->body_off += n;
 	}
@@ -167,7 +167,8 @@ smtpc_txn_reply(struct smtpc *c, const struct smtp_reply *r)
 	case SMTPC_STEP_MAIL:
 		if (!ok) {
 			trouble_smtp_result(&c->res, SEND_STAGE_MAIL,
-			    TROUBLE_REPLY, r->code, r->enhanced, r->text, NULL);
+			                    TROUBLE_REPLY, r->code, r->enhanced,
+			                    r->text, NULL);
 			c->txn_failed = true;
 		}
 		break;
@@ -175,7 +176,8 @@ smtpc_txn_reply(struct smtpc *c, const struct smtp_reply *r)
 		if (c->txn_failed)
 			break;
 		trouble_smtp_result(&c->rres[rcpt], SEND_STAGE_RCPT,
-		    TROUBLE_REPLY, r->code, r->enhanced, r->text, NULL);
+		                    TROUBLE_REPLY, r->code, r->enhanced,
+		                    r->text, NULL);
 		if (c->rres[rcpt].class == SEND_ACCEPTED)
 			c->n_accepted++;
 		break;
@@ -183,7 +185,7 @@ smtpc_txn_reply(struct smtpc *c, const struct smtp_reply *r)
 		c->steps_acked++;
 		if (!c->txn_failed && c->n_accepted == 0) {
 			c->res = c->rres[trouble_rcpts_pick(c->rres,
-			    c->msg.n_rcpts)];
+			                                    c->msg.n_rcpts)];
 			c->txn_failed = true;
 		}
 		if (c->txn_failed && r->code == 354) {
@@ -203,7 +205,8 @@ smtpc_txn_reply(struct smtpc *c, const struct smtp_reply *r)
 		if (r->code != 354) {
 			struct send_result res;
 			trouble_smtp_result(&res, SEND_STAGE_DATA,
-			    TROUBLE_REPLY, r->code, r->enhanced, r->text, NULL);
+			                    TROUBLE_REPLY, r->code, r->enhanced,
+			                    r->text, NULL);
 			c->need_rset = true;
 			smtpc_msg_end(c, &res);
 			smtpc_after_txn(c);
@@ -224,7 +227,7 @@ smtpc_txn_reply(struct smtpc *c, const struct smtp_reply *r)
 	/* Not pipelining: stop early, or send the next step. */
 	if (c->txn_failed ||
 	    (smtpc_step_kind(c, c->steps_sent, NULL) == SMTPC_STEP_DATA &&
-		c->n_accepted == 0)) {
+	     c->n_accepted == 0)) {
 		c->need_rset = true;
 		smtpc_msg_end(c, c->txn_failed ? &c->res : NULL);
 		smtpc_after_txn(c);
@@ -243,9 +246,9 @@ smtpc_dot_reply(struct smtpc *c, const struct smtp_reply *r)
 		smtpc_msg_end(c, &c->res);
 	} else {
 		trouble_smtp_result(&res, SEND_STAGE_DOT, TROUBLE_REPLY,
-		    r->code, r->enhanced, r->text, NULL);
+		                    r->code, r->enhanced, r->text, NULL);
 		log_debug("smtpc %s: %s: %d %s", c->prov->name,
-		    send_class_name(res.class), r->code, res.text);
+		          send_class_name(res.class), r->code, res.text);
 		smtpc_msg_end(c, &res);
 	}
 	c->need_rset = false;

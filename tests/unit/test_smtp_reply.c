@@ -30,69 +30,64 @@ struct reply_case {
 #define ALL SIZE_MAX
 
 static const struct reply_case reply_cases[] = {
-	{"single line", L("250 OK\r\n"), SMTP_REPLY_DONE, 250, "", "OK", 1, ALL},
-	{"code only last line", L("250\r\n"), SMTP_REPLY_DONE, 250, "", "", 1,
-	    ALL},
-	{"code only with bare LF", L("221\n"), SMTP_REPLY_DONE, 221, "", "", 1,
-	    ALL},
-	{"multi line joined by space",
-	    L("250-mx.example.com\r\n250-PIPELINING\r\n250 SIZE 100\r\n"),
-	    SMTP_REPLY_DONE, 250, "", "mx.example.com PIPELINING SIZE 100", 3,
-	    ALL},
-	{"multi line ending in code only", L("250-a\r\n250\r\n"),
-	    SMTP_REPLY_DONE, 250, "", "a", 2, ALL},
-	{"enhanced code parsed and stripped",
-	    L("550 5.1.1 <x@y>: Recipient address rejected\r\n"),
-	    SMTP_REPLY_DONE, 550, "5.1.1", "<x@y>: Recipient address rejected",
-	    1, ALL},
-	{"enhanced code stripped from every line",
-	    L("451-4.7.1 first\r\n451 4.7.1 second\r\n"), SMTP_REPLY_DONE, 451,
-	    "4.7.1", "first second", 2, ALL},
-	{"enhanced code alone", L("250 2.0.0\r\n"), SMTP_REPLY_DONE, 250,
-	    "2.0.0", "", 1, ALL},
-	{"enhanced class must match code", L("550 4.1.1 odd\r\n"),
-	    SMTP_REPLY_DONE, 550, "", "4.1.1 odd", 1, ALL},
-	{"enhanced needs a space after", L("250 2.0.0x\r\n"), SMTP_REPLY_DONE,
-	    250, "", "2.0.0x", 1, ALL},
-	{"enhanced with long parts", L("554 5.123.456 no\r\n"),
-	    SMTP_REPLY_DONE, 554, "5.123.456", "no", 1, ALL},
-	{"version-like text is not enhanced", L("220 2.0 ready\r\n"),
-	    SMTP_REPLY_DONE, 220, "", "2.0 ready", 1, ALL},
-	{"postfix queue id",
-	    L("250 2.0.0 Ok: queued as 4Tq3xY1z2Kz9\r\n"), SMTP_REPLY_DONE,
-	    250, "2.0.0", "Ok: queued as 4Tq3xY1z2Kz9", 1, ALL},
-	{"bytes after reply are left", L("250 OK\r\n354 go\r\n"),
-	    SMTP_REPLY_DONE, 250, "", "OK", 1, 8},
-	{"control bytes sanitised", L("550 bad\x01\x7f\xff\tx\r\n"),
-	    SMTP_REPLY_DONE, 550, "", "bad????x", 1, ALL},
-	{"NUL in text sanitised", "550 a\0b\r\n", 9, SMTP_REPLY_DONE, 550, "",
-	    "a?b", 1, ALL},
-	{"lone CR in text kept as ?", L("250 a\rb\r\n"), SMTP_REPLY_DONE, 250,
-	    "", "a?b", 1, ALL},
-	{"incomplete line needs more", L("250-first\r\n250 sec"),
-	    SMTP_REPLY_NEED_MORE, 0, "", "", 0, ALL},
-	{"empty input needs more", L(""), SMTP_REPLY_NEED_MORE, 0, "", "", 0, ALL},
-	{"code changes between lines", L("250-a\r\n251 b\r\n"),
-	    SMTP_REPLY_ERROR, 0, NULL, NULL, 0, 9},
-	{"non-numeric code", L("2x0 OK\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0,
-	    1},
-	{"1xx code", L("150 go\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0, 0},
-	{"6xx code", L("650 no\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0, 0},
-	{"second digit above 5", L("260 no\r\n"), SMTP_REPLY_ERROR, 0, NULL,
-	    NULL, 0, 1},
-	{"NUL in code", "25\0 OK\r\n", 8, SMTP_REPLY_ERROR, 0, NULL, NULL, 0, 2},
-	{"missing separator", L("250OK\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0,
-	    3},
-	{"two-digit code", L("25 OK\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0, 2},
-	{"four-digit code", L("2500 OK\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0,
-	    3},
-	{"CR without LF after code", L("250\rX"), SMTP_REPLY_ERROR, 0, NULL,
-	    NULL, 0, 4},
-	{"empty line", L("\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0, 0},
-	{"leading space", L(" 250 OK\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0,
-	    0},
-	{"HTTP answer", L("HTTP/1.1 400 Bad Request\r\n"), SMTP_REPLY_ERROR, 0,
-	    NULL, NULL, 0, 0},
+    {"single line", L("250 OK\r\n"), SMTP_REPLY_DONE, 250, "", "OK", 1, ALL},
+    {"code only last line", L("250\r\n"), SMTP_REPLY_DONE, 250, "", "", 1, ALL},
+    {"code only with bare LF", L("221\n"), SMTP_REPLY_DONE, 221, "", "", 1,
+     ALL},
+    {"multi line joined by space",
+     L("250-mx.example.com\r\n250-PIPELINING\r\n250 SIZE 100\r\n"),
+     SMTP_REPLY_DONE, 250, "", "mx.example.com PIPELINING SIZE 100", 3, ALL},
+    {"multi line ending in code only", L("250-a\r\n250\r\n"), SMTP_REPLY_DONE,
+     250, "", "a", 2, ALL},
+    {"enhanced code parsed and stripped",
+     L("550 5.1.1 <x@y>: Recipient address rejected\r\n"), SMTP_REPLY_DONE, 550,
+     "5.1.1", "<x@y>: Recipient address rejected", 1, ALL},
+    {"enhanced code stripped from every line",
+     L("451-4.7.1 first\r\n451 4.7.1 second\r\n"), SMTP_REPLY_DONE, 451,
+     "4.7.1", "first second", 2, ALL},
+    {"enhanced code alone", L("250 2.0.0\r\n"), SMTP_REPLY_DONE, 250, "2.0.0",
+     "", 1, ALL},
+    {"enhanced class must match code", L("550 4.1.1 odd\r\n"), SMTP_REPLY_DONE,
+     550, "", "4.1.1 odd", 1, ALL},
+    {"enhanced needs a space after", L("250 2.0.0x\r\n"), SMTP_REPLY_DONE, 250,
+     "", "2.0.0x", 1, ALL},
+    {"enhanced with long parts", L("554 5.123.456 no\r\n"), SMTP_REPLY_DONE,
+     554, "5.123.456", "no", 1, ALL},
+    {"version-like text is not enhanced", L("220 2.0 ready\r\n"),
+     SMTP_REPLY_DONE, 220, "", "2.0 ready", 1, ALL},
+    {"postfix queue id", L("250 2.0.0 Ok: queued as 4Tq3xY1z2Kz9\r\n"),
+     SMTP_REPLY_DONE, 250, "2.0.0", "Ok: queued as 4Tq3xY1z2Kz9", 1, ALL},
+    {"bytes after reply are left", L("250 OK\r\n354 go\r\n"), SMTP_REPLY_DONE,
+     250, "", "OK", 1, 8},
+    {"control bytes sanitised", L("550 bad\x01\x7f\xff\tx\r\n"),
+     SMTP_REPLY_DONE, 550, "", "bad????x", 1, ALL},
+    {"NUL in text sanitised", "550 a\0b\r\n", 9, SMTP_REPLY_DONE, 550, "",
+     "a?b", 1, ALL},
+    {"lone CR in text kept as ?", L("250 a\rb\r\n"), SMTP_REPLY_DONE, 250, "",
+     "a?b", 1, ALL},
+    {"incomplete line needs more", L("250-first\r\n250 sec"),
+     SMTP_REPLY_NEED_MORE, 0, "", "", 0, ALL},
+    {"empty input needs more", L(""), SMTP_REPLY_NEED_MORE, 0, "", "", 0, ALL},
+    {"code changes between lines", L("250-a\r\n251 b\r\n"), SMTP_REPLY_ERROR, 0,
+     NULL, NULL, 0, 9},
+    {"non-numeric code", L("2x0 OK\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0,
+     1},
+    {"1xx code", L("150 go\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0, 0},
+    {"6xx code", L("650 no\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0, 0},
+    {"second digit above 5", L("260 no\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL,
+     0, 1},
+    {"NUL in code", "25\0 OK\r\n", 8, SMTP_REPLY_ERROR, 0, NULL, NULL, 0, 2},
+    {"missing separator", L("250OK\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0,
+     3},
+    {"two-digit code", L("25 OK\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0, 2},
+    {"four-digit code", L("2500 OK\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0,
+     3},
+    {"CR without LF after code", L("250\rX"), SMTP_REPLY_ERROR, 0, NULL, NULL,
+     0, 4},
+    {"empty line", L("\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0, 0},
+    {"leading space", L(" 250 OK\r\n"), SMTP_REPLY_ERROR, 0, NULL, NULL, 0, 0},
+    {"HTTP answer", L("HTTP/1.1 400 Bad Request\r\n"), SMTP_REPLY_ERROR, 0,
+     NULL, NULL, 0, 0},
 };
 
 /* check_case - one table row, fed whole and then one byte at a time. */
@@ -154,14 +149,14 @@ ten_thousand_lines_fail_at_the_cap(void **state)
 	buf_addstr(&b, "250 end\r\n");
 	smtp_reply_parser_init(&p, NULL, NULL);
 	assert_int_equal(smtp_reply_parse(&p, b.p, b.len, &used),
-	    SMTP_REPLY_ERROR);
+	                 SMTP_REPLY_ERROR);
 	assert_int_equal(used, SMTP_REPLY_LINES_MAX * 20 - 1);
 	assert_string_equal(p.error, "reply has too many lines");
 	assert_true(p.reply.truncated);
 	assert_true(p.reply.text_len < SMTP_REPLY_TEXT_SIZE);
 	/* After ERROR it stays in error and consumes nothing. */
 	assert_int_equal(smtp_reply_parse(&p, "250 OK\r\n", 8, &used),
-	    SMTP_REPLY_ERROR);
+	                 SMTP_REPLY_ERROR);
 	assert_int_equal(used, 0);
 	buf_fini(&b);
 }
@@ -180,7 +175,7 @@ hundred_lines_are_accepted(void **state)
 	buf_addstr(&b, "250 y\r\n");
 	smtp_reply_parser_init(&p, NULL, NULL);
 	assert_int_equal(smtp_reply_parse(&p, b.p, b.len, &used),
-	    SMTP_REPLY_DONE);
+	                 SMTP_REPLY_DONE);
 	assert_int_equal(p.reply.n_lines, SMTP_REPLY_LINES_MAX);
 	buf_fini(&b);
 }
@@ -196,7 +191,7 @@ hundred_kb_line_fails_at_the_cap(void **state)
 	memset(big + 4, 'A', 100 * 1024 - 4);
 	smtp_reply_parser_init(&p, NULL, NULL);
 	assert_int_equal(smtp_reply_parse(&p, big, 100 * 1024, &used),
-	    SMTP_REPLY_ERROR);
+	                 SMTP_REPLY_ERROR);
 	assert_int_equal(used, SMTP_REPLY_LINE_MAX);
 	assert_string_equal(p.error, "reply line too long");
 	free(big);
@@ -214,7 +209,7 @@ line_of_exactly_the_cap_is_accepted(void **state)
 	memcpy(line + SMTP_REPLY_LINE_MAX, "\r\n", 2);
 	smtp_reply_parser_init(&p, NULL, NULL);
 	assert_int_equal(smtp_reply_parse(&p, line, sizeof(line), &used),
-	    SMTP_REPLY_DONE);
+	                 SMTP_REPLY_DONE);
 	assert_true(p.reply.truncated);
 	assert_int_equal(p.reply.text_len, SMTP_REPLY_TEXT_SIZE - 1);
 	/* One more octet is one too many, CRs included. */
@@ -222,14 +217,14 @@ line_of_exactly_the_cap_is_accepted(void **state)
 	line[SMTP_REPLY_LINE_MAX + 1] = 'x';
 	smtp_reply_parser_init(&p, NULL, NULL);
 	assert_int_equal(smtp_reply_parse(&p, line, sizeof(line), &used),
-	    SMTP_REPLY_ERROR);
+	                 SMTP_REPLY_ERROR);
 }
 
 static void
 pipelined_replies_parse_in_turn(void **state)
 {
 	static const char in[] = "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n550 5.1.1 "
-				 "no\r\n354 End data\r\n";
+	                         "no\r\n354 End data\r\n";
 	static const int codes[] = {250, 250, 550, 354};
 	struct smtp_reply_parser p;
 	size_t off = 0, used;
@@ -237,8 +232,8 @@ pipelined_replies_parse_in_turn(void **state)
 
 	smtp_reply_parser_init(&p, NULL, NULL);
 	for (i = 0; i < 4; i++) {
-		assert_int_equal(smtp_reply_parse(&p, in + off,
-				     sizeof(in) - 1 - off, &used),
+		assert_int_equal(
+		    smtp_reply_parse(&p, in + off, sizeof(in) - 1 - off, &used),
 		    SMTP_REPLY_DONE);
 		assert_int_equal(p.reply.code, codes[i]);
 		off += used;
@@ -267,10 +262,10 @@ static void
 ehlo_keywords_are_read_per_line(void **state)
 {
 	static const char in[] = "250-mx.example.com Hello PIPELINING\r\n"
-				 "250-size 10240000\r\n"
-				 "250-AUTH=PLAIN LOGIN\r\n"
-				 "250-8BITMIME\r\n"
-				 "250 STARTTLS\r\n";
+	                         "250-size 10240000\r\n"
+	                         "250-AUTH=PLAIN LOGIN\r\n"
+	                         "250-8BITMIME\r\n"
+	                         "250 STARTTLS\r\n";
 	struct lines_seen s;
 	struct smtp_reply_parser p;
 	size_t used;
@@ -278,7 +273,7 @@ ehlo_keywords_are_read_per_line(void **state)
 	memset(&s, 0, sizeof(s));
 	smtp_reply_parser_init(&p, collect_ehlo, &s);
 	assert_int_equal(smtp_reply_parse(&p, in, sizeof(in) - 1, &used),
-	    SMTP_REPLY_DONE);
+	                 SMTP_REPLY_DONE);
 	assert_int_equal(s.n, 5);
 	/* The name line's words are not keywords. */
 	assert_false(s.ehlo.pipelining);
@@ -315,14 +310,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(reply_table),
-		cmocka_unit_test(ten_thousand_lines_fail_at_the_cap),
-		cmocka_unit_test(hundred_lines_are_accepted),
-		cmocka_unit_test(hundred_kb_line_fails_at_the_cap),
-		cmocka_unit_test(line_of_exactly_the_cap_is_accepted),
-		cmocka_unit_test(pipelined_replies_parse_in_turn),
-		cmocka_unit_test(ehlo_keywords_are_read_per_line),
-		cmocka_unit_test(ehlo_auth_mechanisms_are_matched_whole),
+	    cmocka_unit_test(reply_table),
+	    cmocka_unit_test(ten_thousand_lines_fail_at_the_cap),
+	    cmocka_unit_test(hundred_lines_are_accepted),
+	    cmocka_unit_test(hundred_kb_line_fails_at_the_cap),
+	    cmocka_unit_test(line_of_exactly_the_cap_is_accepted),
+	    cmocka_unit_test(pipelined_replies_parse_in_turn),
+	    cmocka_unit_test(ehlo_keywords_are_read_per_line),
+	    cmocka_unit_test(ehlo_auth_mechanisms_are_matched_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

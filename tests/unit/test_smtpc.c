@@ -115,15 +115,15 @@ fake_send(struct fake *f, const struct fake_step *s)
 		} else {
 			bufferevent_disable(bev, EV_READ);
 			bufferevent_setcb(bev, NULL, fake_drained_cb,
-			    fake_event_cb, f);
+			                  fake_event_cb, f);
 		}
 	}
 	if ((s->flags & F_BODY))
 		f->in_body = true;
 	if ((s->flags & F_TLS) && f->bev != NULL) {
 		SSL *ssl = SSL_new(f->tls);
-		struct bufferevent *tb = bufferevent_openssl_filter_new(f->base,
-		    f->bev, ssl, BUFFEREVENT_SSL_ACCEPTING,
+		struct bufferevent *tb = bufferevent_openssl_filter_new(
+		    f->base, f->bev, ssl, BUFFEREVENT_SSL_ACCEPTING,
 		    BEV_OPT_CLOSE_ON_FREE);
 		bufferevent_openssl_set_allow_dirty_shutdown(tb, 1);
 		f->bev = tb;
@@ -142,7 +142,7 @@ fake_next(struct fake *f, const char *what, size_t len)
 	if (f->step >= f->n_steps) {
 		if (f->error[0] == '\0')
 			snprintf(f->error, sizeof(f->error),
-			    "script over, got \"%.*s\"", (int)len, what);
+			         "script over, got \"%.*s\"", (int)len, what);
 		return NULL;
 	}
 	s = &f->script[f->step];
@@ -150,8 +150,8 @@ fake_next(struct fake *f, const char *what, size_t len)
 	    strncmp(what, s->expect, strlen(s->expect)) != 0) {
 		if (f->error[0] == '\0')
 			snprintf(f->error, sizeof(f->error),
-			    "step %zu: want \"%s\", got \"%.*s\"", f->step,
-			    s->expect, (int)len, what);
+			         "step %zu: want \"%s\", got \"%.*s\"", f->step,
+			         s->expect, (int)len, what);
 		return NULL;
 	}
 	f->step++;
@@ -194,12 +194,14 @@ fake_read_cb(struct bufferevent *bev, void *arg)
 			if (end == 0)
 				return;
 			/* Whatever followed the dot goes back as commands. */
-			evbuffer_prepend(in, f->body.p + end, f->body.len - end);
+			evbuffer_prepend(in, f->body.p + end,
+			                 f->body.len - end);
 			f->body.len = end;
 			f->in_body = false;
 			s = fake_next(f, "<dot>", 5);
 		} else {
-			line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF_STRICT);
+			line =
+			    evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF_STRICT);
 			if (line == NULL)
 				return;
 			buf_add(&f->wire, line, len);
@@ -221,7 +223,7 @@ fake_read_cb(struct bufferevent *bev, void *arg)
 /* fake_accept_cb - a new connection: greet per the "<connect>" step. */
 static void
 fake_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+               struct sockaddr *sa, int salen, void *arg)
 {
 	struct fake *f = arg;
 	const struct fake_step *s;
@@ -236,12 +238,13 @@ fake_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	    (s->flags & F_TLS)) {
 		/* Implicit TLS: the greeting waits for the handshake. */
 		ssl = SSL_new(f->tls);
-		f->bev = bufferevent_openssl_socket_new(f->base, fd, ssl,
-		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		f->bev = bufferevent_openssl_socket_new(
+		    f->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+		    BEV_OPT_CLOSE_ON_FREE);
 		bufferevent_openssl_set_allow_dirty_shutdown(f->bev, 1);
 	} else {
-		f->bev = bufferevent_socket_new(f->base, fd,
-		    BEV_OPT_CLOSE_ON_FREE);
+		f->bev =
+		    bufferevent_socket_new(f->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	}
 	bufferevent_setcb(f->bev, fake_read_cb, NULL, fake_event_cb, f);
 	bufferevent_enable(f->bev, EV_READ | EV_WRITE);
@@ -260,7 +263,7 @@ fake_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 /* fake_start - listen on 127.0.0.1:0 with a script. */
 static void
 fake_start(struct fake *f, struct event_base *base,
-    const struct fake_step *script, size_t n)
+           const struct fake_step *script, size_t n)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
@@ -275,13 +278,13 @@ fake_start(struct fake *f, struct event_base *base,
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	f->lis = evconnlistener_new_bind(base, fake_accept_cb, f,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 16,
-	    (struct sockaddr *)&sin, sizeof(sin));
+	f->lis = evconnlistener_new_bind(
+	    base, fake_accept_cb, f, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
+	    16, (struct sockaddr *)&sin, sizeof(sin));
 	assert_non_null(f->lis);
 	assert_int_equal(getsockname(evconnlistener_get_fd(f->lis),
-			     (struct sockaddr *)&sin, &len),
-	    0);
+	                             (struct sockaddr *)&sin, &len),
+	                 0);
 	f->port = ntohs(sin.sin_port);
 }
 
@@ -324,12 +327,13 @@ cert_make(struct cert *c)
 	X509_set_pubkey(c->x509, c->key);
 	name = X509_get_subject_name(c->x509);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	    (const unsigned char *)"swerve test", -1, -1, 0);
+	                           (const unsigned char *)"swerve test", -1, -1,
+	                           0);
 	X509_set_issuer_name(c->x509, name);
 	X509V3_set_ctx_nodb(&v3);
 	X509V3_set_ctx(&v3, c->x509, c->x509, NULL, NULL, 0);
 	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name,
-	    "IP:127.0.0.1");
+	                          "IP:127.0.0.1");
 	X509_add_ext(c->x509, ext, -1);
 	X509_EXTENSION_free(ext);
 	assert_true(X509_sign(c->x509, c->key, EVP_sha256()) > 0);
@@ -385,7 +389,7 @@ struct run {
 };
 
 static void run_done(struct smtpc *c, const struct smtpc_result *res,
-    void *arg);
+                     void *arg);
 
 /* run_send_next - smtpc_send the next message, noting re-entry. */
 static int
@@ -472,8 +476,8 @@ prov_init(struct config_provider *p, uint16_t port)
  */
 static size_t
 run_msgs(struct run *r, struct event_base *base,
-    const struct config_provider *prov, SSL_CTX *ctx,
-    const struct smtpc_msg *msgs, size_t n)
+         const struct config_provider *prov, SSL_CTX *ctx,
+         const struct smtpc_msg *msgs, size_t n)
 {
 	struct smtpc_opts o = {base, prov, ctx, NULL, "client.test"};
 
@@ -491,31 +495,43 @@ run_msgs(struct run *r, struct event_base *base,
 
 static const char *const rcpts2[] = {"a@example.org", "b@example.org"};
 static const char *const rcpts1[] = {"a@example.org"};
-#define BODY(s) {(s), sizeof(s) - 1}
+#define BODY(s)                                                                \
+	{                                                                      \
+		(s), sizeof(s) - 1                                             \
+	}
 static const struct smtpc_msg msg2 = {"sender@example.com", rcpts2, 2,
-    BODY("Subject: hi\r\n\r\nhello\r\n")};
+                                      BODY("Subject: hi\r\n\r\nhello\r\n")};
 static const struct smtpc_msg msg1 = {"sender@example.com", rcpts1, 1,
-    BODY("Subject: hi\r\n\r\nhello\r\n")};
+                                      BODY("Subject: hi\r\n\r\nhello\r\n")};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-#define GREET {"<connect>", "220 fake ESMTP\r\n", 0}
-#define EHLO_PIPE                                                          \
-	{"EHLO client.test",                                               \
-	    "250-fake\r\n250-PIPELINING\r\n250-SIZE 1000000\r\n250 "       \
-	    "8BITMIME\r\n",                                                \
-	    0}
-#define EHLO_PLAIN {"EHLO client.test", "250-fake\r\n250 8BITMIME\r\n", 0}
+#define GREET                                                                  \
+	{                                                                      \
+		"<connect>", "220 fake ESMTP\r\n", 0                           \
+	}
+#define EHLO_PIPE                                                              \
+	{                                                                      \
+		"EHLO client.test",                                            \
+		    "250-fake\r\n250-PIPELINING\r\n250-SIZE 1000000\r\n250 "   \
+		    "8BITMIME\r\n",                                            \
+		    0                                                          \
+	}
+#define EHLO_PLAIN                                                             \
+	{                                                                      \
+		"EHLO client.test", "250-fake\r\n250 8BITMIME\r\n", 0          \
+	}
 
 /* A whole pipelined transaction: replies held until DATA, so a client
  * that waited for each reply would time out. */
-#define TXN_PIPE(id)                                                       \
-	{"MAIL FROM:<sender@example.com> SIZE=", "250 2.1.0 Ok\r\n",        \
-	    F_HOLD},                                                       \
-	{"RCPT TO:<a@example.org>", "250 2.1.5 Ok\r\n", F_HOLD},            \
-	{"RCPT TO:<b@example.org>", "250 2.1.5 Ok\r\n", F_HOLD},            \
-	{"DATA", "354 go\r\n", F_BODY},                                     \
-	{"<dot>", "250 2.0.0 Ok: queued as " id "\r\n", 0}
+#define TXN_PIPE(id)                                                           \
+	{"MAIL FROM:<sender@example.com> SIZE=", "250 2.1.0 Ok\r\n", F_HOLD},  \
+	    {"RCPT TO:<a@example.org>", "250 2.1.5 Ok\r\n", F_HOLD},           \
+	    {"RCPT TO:<b@example.org>", "250 2.1.5 Ok\r\n", F_HOLD},           \
+	    {"DATA", "354 go\r\n", F_BODY},                                    \
+	{                                                                      \
+		"<dot>", "250 2.0.0 Ok: queued as " id "\r\n", 0               \
+	}
 
 /* ------------------------------------------------------------------ */
 /* Tests.                                                               */
@@ -523,9 +539,9 @@ static const struct smtpc_msg msg1 = {"sender@example.com", rcpts1, 1,
 static void
 pipelining_reuses_one_connection_for_three_messages(void **state)
 {
-	static const struct fake_step script[] = {GREET, EHLO_PIPE,
-	    TXN_PIPE("Q1"), TXN_PIPE("Q2"), TXN_PIPE("Q3"),
-	    {"QUIT", "221 bye\r\n", F_CLOSE}};
+	static const struct fake_step script[] = {
+	    GREET,          EHLO_PIPE,      TXN_PIPE("Q1"),
+	    TXN_PIPE("Q2"), TXN_PIPE("Q3"), {"QUIT", "221 bye\r\n", F_CLOSE}};
 	const struct smtpc_msg msgs[3] = {msg2, msg2, msg2};
 	struct event_base *base = event_base_new();
 	struct config_provider prov;
@@ -538,7 +554,8 @@ pipelining_reuses_one_connection_for_three_messages(void **state)
 	assert_int_equal(run_msgs(&r, base, &prov, NULL, msgs, 3), 3);
 	for (i = 0; i < 3; i++) {
 		char id[4] = {'Q', (char)('1' + i), '\0'};
-		assert_string_equal(send_class_name(r.msg[i].class), "accepted");
+		assert_string_equal(send_class_name(r.msg[i].class),
+		                    "accepted");
 		assert_int_equal(r.msg[i].stage, SEND_STAGE_DOT);
 		assert_int_equal(r.msg[i].smtp_code, 250);
 		assert_string_equal(r.msg[i].provider_msg_id, id);
@@ -563,11 +580,12 @@ pipelining_reuses_one_connection_for_three_messages(void **state)
 static void
 rcpt_550_fails_only_that_recipient(void **state)
 {
-	static const struct fake_step script[] = {GREET, EHLO_PLAIN,
+	static const struct fake_step script[] = {
+	    GREET,
+	    EHLO_PLAIN,
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
 	    {"RCPT TO:<a@example.org>",
-		"550 5.1.1 <a@example.org>: Recipient address rejected\r\n",
-		0},
+	     "550 5.1.1 <a@example.org>: Recipient address rejected\r\n", 0},
 	    {"RCPT TO:<b@example.org>", "250 ok\r\n", 0},
 	    {"DATA", "354 go\r\n", F_BODY},
 	    {"<dot>", "250 Ok 0100018c-abc-000000\r\n", 0}};
@@ -587,7 +605,7 @@ rcpt_550_fails_only_that_recipient(void **state)
 	assert_int_equal(r.rcpt[0][0].smtp_code, 550);
 	assert_string_equal(r.rcpt[0][0].enhanced, "5.1.1");
 	assert_string_equal(r.rcpt[0][0].text,
-	    "<a@example.org>: Recipient address rejected");
+	                    "<a@example.org>: Recipient address rejected");
 	assert_int_equal(r.rcpt[0][1].class, SEND_ACCEPTED);
 	assert_string_equal(f.error, "");
 	smtpc_free(r.c);
@@ -598,7 +616,9 @@ rcpt_550_fails_only_that_recipient(void **state)
 static void
 code_451_at_dot_is_deferred_and_connection_reused(void **state)
 {
-	static const struct fake_step script[] = {GREET, EHLO_PLAIN,
+	static const struct fake_step script[] = {
+	    GREET,
+	    EHLO_PLAIN,
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
 	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
 	    {"DATA", "354 go\r\n", F_BODY},
@@ -606,7 +626,8 @@ code_451_at_dot_is_deferred_and_connection_reused(void **state)
 	    /* The dot ended the transaction: no RSET needed. */
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
 	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY}, {"<dot>", "250 ok\r\n", 0}};
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", "250 ok\r\n", 0}};
 	const struct smtpc_msg msgs[2] = {msg1, msg1};
 	struct event_base *base = event_base_new();
 	struct config_provider prov;
@@ -712,10 +733,13 @@ greeting_timeout_is_deferred(void **state)
 static void
 drop_after_the_dot_is_unknown(void **state)
 {
-	static const struct fake_step script[] = {GREET, EHLO_PLAIN,
+	static const struct fake_step script[] = {
+	    GREET,
+	    EHLO_PLAIN,
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
 	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY}, {"<dot>", NULL, F_CLOSE}};
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", NULL, F_CLOSE}};
 	struct event_base *base = event_base_new();
 	struct config_provider prov;
 	struct fake f;
@@ -735,10 +759,13 @@ drop_after_the_dot_is_unknown(void **state)
 static void
 timeout_after_the_dot_is_unknown(void **state)
 {
-	static const struct fake_step script[] = {GREET, EHLO_PLAIN,
+	static const struct fake_step script[] = {
+	    GREET,
+	    EHLO_PLAIN,
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
 	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY}, {"<dot>", NULL, F_HANG}};
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", NULL, F_HANG}};
 	struct event_base *base = event_base_new();
 	struct config_provider prov;
 	struct fake f;
@@ -810,20 +837,23 @@ hundred_kb_reply_line_fails_cleanly(void **state)
 static void
 body_is_dot_stuffed_with_crlf_on_the_wire(void **state)
 {
-	static const struct fake_step script[] = {GREET, EHLO_PLAIN,
+	static const struct fake_step script[] = {
+	    GREET,
+	    EHLO_PLAIN,
 	    {"MAIL FROM:<>", "250 ok\r\n", 0},
 	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY}, {"<dot>", "250 ok\r\n", 0}};
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", "250 ok\r\n", 0}};
 	static const char body[] = ".starts with a dot\r\n"
-				   "bare\nlf\rcr\r\n"
-				   "..two dots\r\n"
-				   ".\r\n"
-				   "no final newline";
+	                           "bare\nlf\rcr\r\n"
+	                           "..two dots\r\n"
+	                           ".\r\n"
+	                           "no final newline";
 	static const char wire[] = "..starts with a dot\r\n"
-				   "bare\r\nlf\r\ncr\r\n"
-				   "...two dots\r\n"
-				   "..\r\n"
-				   "no final newline\r\n.\r\n";
+	                           "bare\r\nlf\r\ncr\r\n"
+	                           "...two dots\r\n"
+	                           "..\r\n"
+	                           "no final newline\r\n.\r\n";
 	const struct smtpc_msg m = {"", rcpts1, 1, BODY(body)};
 	struct event_base *base = event_base_new();
 	struct config_provider prov;
@@ -844,10 +874,13 @@ body_is_dot_stuffed_with_crlf_on_the_wire(void **state)
 static void
 large_body_streams_intact(void **state)
 {
-	static const struct fake_step script[] = {GREET, EHLO_PIPE,
+	static const struct fake_step script[] = {
+	    GREET,
+	    EHLO_PIPE,
 	    {"MAIL FROM:<sender@example.com> SIZE=3000000", "250 ok\r\n", 0},
 	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY}, {"<dot>", "250 ok\r\n", 0}};
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", "250 ok\r\n", 0}};
 	struct event_base *base = event_base_new();
 	struct config_provider prov;
 	struct fake f;
@@ -857,8 +890,7 @@ large_body_streams_intact(void **state)
 	size_t i;
 
 	for (i = 0; i < 3000000; i++)
-		body[i] = (i % 100 == 98) ? '\r' : (i % 100 == 99) ? '\n'
-								  : 'x';
+		body[i] = (i % 100 == 98) ? '\r' : (i % 100 == 99) ? '\n' : 'x';
 	m.body.p = body;
 	m.body.len = 3000000;
 	fake_start(&f, base, script, N(script));
@@ -901,17 +933,19 @@ starttls_required_but_not_offered_sends_no_mail(void **state)
 static void
 starttls_then_auth_plain_with_verified_certificate(void **state)
 {
-	static const struct fake_step script[] = {GREET,
+	static const struct fake_step script[] = {
+	    GREET,
 	    {"EHLO client.test",
-		"250-fake\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n", 0},
+	     "250-fake\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n", 0},
 	    {"STARTTLS", "220 go ahead\r\n", F_TLS},
 	    {"EHLO client.test",
-		"250-fake\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n", 0},
+	     "250-fake\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n", 0},
 	    /* base64("\0user\0secret") */
 	    {"AUTH PLAIN AHVzZXIAc2VjcmV0", "235 2.7.0 ok\r\n", 0},
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
 	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY}, {"<dot>", "250 ok\r\n", 0}};
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", "250 ok\r\n", 0}};
 	struct event_base *base = event_base_new();
 	struct config_provider prov;
 	struct fake f;
@@ -945,7 +979,8 @@ starttls_then_auth_plain_with_verified_certificate(void **state)
 static void
 untrusted_certificate_is_deferred(void **state)
 {
-	static const struct fake_step script[] = {GREET,
+	static const struct fake_step script[] = {
+	    GREET,
 	    {"EHLO client.test", "250-fake\r\n250 STARTTLS\r\n", 0},
 	    {"STARTTLS", "220 go ahead\r\n", F_TLS}};
 	struct event_base *base = event_base_new();
@@ -977,10 +1012,12 @@ static void
 tls_verify_false_accepts_untrusted_certificate(void **state)
 {
 	static const struct fake_step script[] = {
-	    {"<connect>", "220 fake ESMTP\r\n", F_TLS}, EHLO_PLAIN,
+	    {"<connect>", "220 fake ESMTP\r\n", F_TLS},
+	    EHLO_PLAIN,
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
 	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY}, {"<dot>", "250 ok\r\n", 0}};
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", "250 ok\r\n", 0}};
 	struct event_base *base = event_base_new();
 	struct config_provider prov;
 	struct fake f;
@@ -1009,12 +1046,13 @@ tls_verify_false_accepts_untrusted_certificate(void **state)
 static void
 auth_login_535_is_config(void **state)
 {
-	static const struct fake_step script[] = {GREET,
+	static const struct fake_step script[] = {
+	    GREET,
 	    {"EHLO client.test", "250-fake\r\n250 AUTH LOGIN\r\n", 0},
 	    {"AUTH LOGIN", "334 VXNlcm5hbWU6\r\n", 0},
 	    {"dXNlcg==", "334 UGFzc3dvcmQ6\r\n", 0},
 	    {"c2VjcmV0", "535 5.7.8 Authentication credentials invalid\r\n",
-		0}};
+	     0}};
 	struct event_base *base = event_base_new();
 	struct config_provider prov;
 	struct fake f;
@@ -1037,12 +1075,14 @@ auth_login_535_is_config(void **state)
 static void
 ehlo_5xx_falls_back_to_helo(void **state)
 {
-	static const struct fake_step script2[] = {GREET,
+	static const struct fake_step script2[] = {
+	    GREET,
 	    {"EHLO client.test", "502 5.5.2 what?\r\n", 0},
 	    {"HELO client.test", "250 fake\r\n", 0},
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
 	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY}, {"<dot>", "250 ok\r\n", 0}};
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", "250 ok\r\n", 0}};
 	struct event_base *base = event_base_new();
 	struct config_provider prov;
 	struct fake f;
@@ -1063,13 +1103,16 @@ ehlo_5xx_falls_back_to_helo(void **state)
 static void
 mail_5_7_x_is_config_and_next_message_resets(void **state)
 {
-	static const struct fake_step script[] = {GREET, EHLO_PLAIN,
+	static const struct fake_step script[] = {
+	    GREET,
+	    EHLO_PLAIN,
 	    {"MAIL FROM:<sender@example.com>",
-		"550 5.7.1 Sender not allowed\r\n", 0},
+	     "550 5.7.1 Sender not allowed\r\n", 0},
 	    {"RSET", "250 ok\r\n", 0},
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
 	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY}, {"<dot>", "250 ok\r\n", 0}};
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", "250 ok\r\n", 0}};
 	const struct smtpc_msg msgs[2] = {msg1, msg1};
 	struct event_base *base = event_base_new();
 	struct config_provider prov;
@@ -1092,14 +1135,18 @@ mail_5_7_x_is_config_and_next_message_resets(void **state)
 static void
 pipelined_all_rcpts_rejected_then_reset(void **state)
 {
-	static const struct fake_step script[] = {GREET, EHLO_PIPE,
+	static const struct fake_step script[] = {
+	    GREET,
+	    EHLO_PIPE,
 	    {"MAIL FROM:", "250 ok\r\n", F_HOLD},
 	    {"RCPT TO:<a@example.org>", "550 5.1.1 no a\r\n", F_HOLD},
 	    {"RCPT TO:<b@example.org>", "452 4.2.2 mailbox full\r\n", F_HOLD},
 	    {"DATA", "554 5.5.1 no valid recipients\r\n", 0},
-	    {"RSET", "250 ok\r\n", F_HOLD}, {"MAIL FROM:", "250 ok\r\n", F_HOLD},
+	    {"RSET", "250 ok\r\n", F_HOLD},
+	    {"MAIL FROM:", "250 ok\r\n", F_HOLD},
 	    {"RCPT TO:<a@example.org>", "250 ok\r\n", F_HOLD},
-	    {"DATA", "354 go\r\n", F_BODY}, {"<dot>", "250 ok\r\n", 0}};
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", "250 ok\r\n", 0}};
 	const struct smtpc_msg msgs[2] = {msg2, msg1};
 	struct event_base *base = event_base_new();
 	struct config_provider prov;
@@ -1125,9 +1172,15 @@ pipelined_all_rcpts_rejected_then_reset(void **state)
 static void
 max_msgs_per_conn_quits_and_reconnects(void **state)
 {
-	static const struct fake_step script[] = {GREET, EHLO_PIPE,
-	    TXN_PIPE("A"), TXN_PIPE("B"), {"QUIT", "221 bye\r\n", F_CLOSE},
-	    GREET, EHLO_PIPE, TXN_PIPE("C")};
+	static const struct fake_step script[] = {
+	    GREET,
+	    EHLO_PIPE,
+	    TXN_PIPE("A"),
+	    TXN_PIPE("B"),
+	    {"QUIT", "221 bye\r\n", F_CLOSE},
+	    GREET,
+	    EHLO_PIPE,
+	    TXN_PIPE("C")};
 	const struct smtpc_msg msgs[3] = {msg2, msg2, msg2};
 	struct event_base *base = event_base_new();
 	struct config_provider prov;
@@ -1150,21 +1203,28 @@ max_msgs_per_conn_quits_and_reconnects(void **state)
 static void
 reused_connection_closed_by_server_reconnects(void **state)
 {
-	static const struct fake_step script[] = {GREET, EHLO_PLAIN,
+	static const struct fake_step script[] = {
+	    GREET,
+	    EHLO_PLAIN,
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
 	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY}, {"<dot>", "250 ok\r\n", 0},
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", "250 ok\r\n", 0},
 	    /* The server timed the idle session out just as we spoke. */
-	    {"MAIL FROM:<sender@example.com>", NULL, F_CLOSE}, GREET,
-	    EHLO_PLAIN, {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
+	    {"MAIL FROM:<sender@example.com>", NULL, F_CLOSE},
+	    GREET,
+	    EHLO_PLAIN,
+	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
 	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY}, {"<dot>", "250 ok id=X2\r\n", 0},
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", "250 ok id=X2\r\n", 0},
 	    /* A 421 to MAIL on a reused session: the same. */
 	    {"MAIL FROM:<sender@example.com>", "421 4.4.2 idle timeout\r\n",
-		F_CLOSE},
-	    GREET, EHLO_PLAIN,
+	     F_CLOSE},
+	    GREET,
+	    EHLO_PLAIN,
 	    {"MAIL FROM:<sender@example.com>", "421 4.3.2 shutting down\r\n",
-		F_CLOSE}};
+	     F_CLOSE}};
 	const struct smtpc_msg msgs[3] = {msg1, msg1, msg1};
 	struct event_base *base = event_base_new();
 	struct config_provider prov;
@@ -1262,10 +1322,13 @@ refused_connect_never_calls_back_from_send(void **state)
 static void
 host_name_is_resolved_without_blocking(void **state)
 {
-	static const struct fake_step script[] = {GREET, EHLO_PLAIN,
+	static const struct fake_step script[] = {
+	    GREET,
+	    EHLO_PLAIN,
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
 	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY}, {"<dot>", "250 ok\r\n", 0}};
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", "250 ok\r\n", 0}};
 	struct event_base *base = event_base_new();
 	struct config_provider prov;
 	struct fake f;
@@ -1334,17 +1397,17 @@ struct dot_case {
 };
 
 static const struct dot_case dot_cases[] = {
-	{"empty body is a lone dot", "", ".\r\n"},
-	{"CRLF body", "a\r\nb\r\n", "a\r\nb\r\n.\r\n"},
-	{"missing final CRLF is added", "a", "a\r\n.\r\n"},
-	{"leading dot is doubled", ".a\r\n", "..a\r\n.\r\n"},
-	{"dot after bare LF is doubled", "a\n.b", "a\r\n..b\r\n.\r\n"},
-	{"dot after bare CR is doubled", "a\r.b", "a\r\n..b\r\n.\r\n"},
-	{"dot mid-line untouched", "a.b\r\n", "a.b\r\n.\r\n"},
-	{"CR CR LF is two line ends", "a\r\r\nb", "a\r\n\r\nb\r\n.\r\n"},
-	{"LF CR is two line ends", "a\n\rb", "a\r\n\r\nb\r\n.\r\n"},
-	{"trailing bare CR ends the line", "a\r", "a\r\n.\r\n"},
-	{"lone dot line", ".\r\n", "..\r\n.\r\n"},
+    {"empty body is a lone dot", "", ".\r\n"},
+    {"CRLF body", "a\r\nb\r\n", "a\r\nb\r\n.\r\n"},
+    {"missing final CRLF is added", "a", "a\r\n.\r\n"},
+    {"leading dot is doubled", ".a\r\n", "..a\r\n.\r\n"},
+    {"dot after bare LF is doubled", "a\n.b", "a\r\n..b\r\n.\r\n"},
+    {"dot after bare CR is doubled", "a\r.b", "a\r\n..b\r\n.\r\n"},
+    {"dot mid-line untouched", "a.b\r\n", "a.b\r\n.\r\n"},
+    {"CR CR LF is two line ends", "a\r\r\nb", "a\r\n\r\nb\r\n.\r\n"},
+    {"LF CR is two line ends", "a\n\rb", "a\r\n\r\nb\r\n.\r\n"},
+    {"trailing bare CR ends the line", "a\r", "a\r\n.\r\n"},
+    {"lone dot line", ".\r\n", "..\r\n.\r\n"},
 };
 
 /* dot_run - encode in chunks of size chunk (0: whole). */
@@ -1404,8 +1467,8 @@ dot_output_never_has_bare_cr_or_lf(void **state)
 	}
 	buf_init(&out);
 	dot_run(in, sizeof(in), 7, &out);
-	assert_true(out.len <= SMTP_DOT_OUT_MAX(sizeof(in)) +
-	    SMTP_DOT_FINISH_MAX);
+	assert_true(out.len <=
+	            SMTP_DOT_OUT_MAX(sizeof(in)) + SMTP_DOT_FINISH_MAX);
 	for (i = 0; i < out.len; i++) {
 		if (out.p[i] == '\r')
 			assert_true(i + 1 < out.len && out.p[i + 1] == '\n');
@@ -1423,40 +1486,38 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(dot_table),
-		cmocka_unit_test(dot_output_never_has_bare_cr_or_lf),
-		cmocka_unit_test(
-		    pipelining_reuses_one_connection_for_three_messages),
-		cmocka_unit_test(rcpt_550_fails_only_that_recipient),
-		cmocka_unit_test(
-		    code_451_at_dot_is_deferred_and_connection_reused),
-		cmocka_unit_test(greeting_421_is_deferred),
-		cmocka_unit_test(connection_refused_is_deferred),
-		cmocka_unit_test(greeting_timeout_is_deferred),
-		cmocka_unit_test(drop_after_the_dot_is_unknown),
-		cmocka_unit_test(timeout_after_the_dot_is_unknown),
-		cmocka_unit_test(ten_thousand_line_reply_fails_cleanly),
-		cmocka_unit_test(hundred_kb_reply_line_fails_cleanly),
-		cmocka_unit_test(body_is_dot_stuffed_with_crlf_on_the_wire),
-		cmocka_unit_test(large_body_streams_intact),
-		cmocka_unit_test(
-		    starttls_required_but_not_offered_sends_no_mail),
-		cmocka_unit_test(
-		    starttls_then_auth_plain_with_verified_certificate),
-		cmocka_unit_test(untrusted_certificate_is_deferred),
-		cmocka_unit_test(tls_verify_false_accepts_untrusted_certificate),
-		cmocka_unit_test(auth_login_535_is_config),
-		cmocka_unit_test(ehlo_5xx_falls_back_to_helo),
-		cmocka_unit_test(mail_5_7_x_is_config_and_next_message_resets),
-		cmocka_unit_test(pipelined_all_rcpts_rejected_then_reset),
-		cmocka_unit_test(max_msgs_per_conn_quits_and_reconnects),
-		cmocka_unit_test(reused_connection_closed_by_server_reconnects),
-		cmocka_unit_test(send_refuses_bad_input_and_second_message),
-		cmocka_unit_test(free_from_inside_the_callback_is_safe),
-		cmocka_unit_test(refused_connect_never_calls_back_from_send),
-		cmocka_unit_test(host_name_is_resolved_without_blocking),
-		cmocka_unit_test(unknown_host_is_deferred),
-		cmocka_unit_test(free_while_resolving_is_safe),
+	    cmocka_unit_test(dot_table),
+	    cmocka_unit_test(dot_output_never_has_bare_cr_or_lf),
+	    cmocka_unit_test(
+	        pipelining_reuses_one_connection_for_three_messages),
+	    cmocka_unit_test(rcpt_550_fails_only_that_recipient),
+	    cmocka_unit_test(code_451_at_dot_is_deferred_and_connection_reused),
+	    cmocka_unit_test(greeting_421_is_deferred),
+	    cmocka_unit_test(connection_refused_is_deferred),
+	    cmocka_unit_test(greeting_timeout_is_deferred),
+	    cmocka_unit_test(drop_after_the_dot_is_unknown),
+	    cmocka_unit_test(timeout_after_the_dot_is_unknown),
+	    cmocka_unit_test(ten_thousand_line_reply_fails_cleanly),
+	    cmocka_unit_test(hundred_kb_reply_line_fails_cleanly),
+	    cmocka_unit_test(body_is_dot_stuffed_with_crlf_on_the_wire),
+	    cmocka_unit_test(large_body_streams_intact),
+	    cmocka_unit_test(starttls_required_but_not_offered_sends_no_mail),
+	    cmocka_unit_test(
+	        starttls_then_auth_plain_with_verified_certificate),
+	    cmocka_unit_test(untrusted_certificate_is_deferred),
+	    cmocka_unit_test(tls_verify_false_accepts_untrusted_certificate),
+	    cmocka_unit_test(auth_login_535_is_config),
+	    cmocka_unit_test(ehlo_5xx_falls_back_to_helo),
+	    cmocka_unit_test(mail_5_7_x_is_config_and_next_message_resets),
+	    cmocka_unit_test(pipelined_all_rcpts_rejected_then_reset),
+	    cmocka_unit_test(max_msgs_per_conn_quits_and_reconnects),
+	    cmocka_unit_test(reused_connection_closed_by_server_reconnects),
+	    cmocka_unit_test(send_refuses_bad_input_and_second_message),
+	    cmocka_unit_test(free_from_inside_the_callback_is_safe),
+	    cmocka_unit_test(refused_connect_never_calls_back_from_send),
+	    cmocka_unit_test(host_name_is_resolved_without_blocking),
+	    cmocka_unit_test(unknown_host_is_deferred),
+	    cmocka_unit_test(free_while_resolving_is_safe),
 	};
 
 	/* As in swerved: a peer that hangs up must not kill us. */

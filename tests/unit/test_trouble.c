@@ -27,95 +27,93 @@ struct class_case {
 #define S(x) SEND_STAGE_##x
 
 static const struct class_case class_cases[] = {
-	{"250 at the dot is accepted", S(DOT), R, 250, "2.0.0", "Ok",
-	    SEND_ACCEPTED, false},
-	{"250 to RCPT is accepted", S(RCPT), R, 250, "2.1.5", "Ok",
-	    SEND_ACCEPTED, false},
-	{"550 at RCPT rejects the recipient", S(RCPT), R, 550, "5.1.1",
-	    "User unknown", SEND_REJECTED, false},
-	{"551 at RCPT rejects the recipient", S(RCPT), R, 551, "", "not local",
-	    SEND_REJECTED, false},
-	{"553 at RCPT rejects the recipient", S(RCPT), R, 553, "5.1.3",
-	    "bad address syntax", SEND_REJECTED, false},
-	{"552 at the dot rejects the message", S(DOT), R, 552, "5.3.4",
-	    "Message size exceeds fixed limit", SEND_REJECTED, false},
-	{"554 content refused at the dot", S(DOT), R, 554, "5.7.1",
-	    "Message rejected: spam", SEND_REJECTED, false},
-	{"550 to DATA rejects the message", S(DATA), R, 550, "", "no",
-	    SEND_REJECTED, false},
-	{"553 sender syntax at MAIL rejects the message", S(MAIL), R, 553,
-	    "5.1.7", "bad sender", SEND_REJECTED, false},
-	{"5.7.x at MAIL is config", S(MAIL), R, 550, "5.7.1",
-	    "Sender not allowed", SEND_CONFIG, false},
-	{"554 not verified at MAIL is config", S(MAIL), R, 554, "",
-	    "Message rejected: Email address is not verified.", SEND_CONFIG,
-	    false},
-	{"554 not verified at the dot is config", S(DOT), R, 554, "",
-	    "Message rejected: Email address is NOT VERIFIED. The following "
-	    "identities failed the check",
-	    SEND_CONFIG, false},
-	{"535 bad credentials is config", S(AUTH), R, 535, "5.7.8",
-	    "Authentication credentials invalid", SEND_CONFIG, false},
-	{"530 auth required at MAIL is config", S(MAIL), R, 530, "5.7.0",
-	    "Authentication required", SEND_CONFIG, false},
-	{"534 mechanism too weak is config", S(AUTH), R, 534, "", "weak",
-	    SEND_CONFIG, false},
-	{"504 mechanism unknown at AUTH is config", S(AUTH), R, 504, "", "no",
-	    SEND_CONFIG, false},
-	{"relay access denied at RCPT is config", S(RCPT), R, 554, "5.7.1",
-	    "<a@b>: Relay access denied", SEND_CONFIG, false},
-	{"454 Throttling is throttled", S(MAIL), R, 454, "",
-	    "Throttling failure: Maximum sending rate exceeded.",
-	    SEND_THROTTLED, false},
-	{"454 throttling any case at the dot", S(DOT), R, 454, "4.7.0",
-	    "THROTTLING failure", SEND_THROTTLED, false},
-	{"454 daily quota is throttled with quota", S(MAIL), R, 454, "",
-	    "Throttling failure: Daily message quota exceeded.",
-	    SEND_THROTTLED, true},
-	{"other 454 is deferred", S(STARTTLS), R, 454, "4.7.0",
-	    "TLS not available due to local problem", SEND_DEFERRED, false},
-	{"451 at the dot is deferred", S(DOT), R, 451, "4.3.0",
-	    "Temporary failure", SEND_DEFERRED, false},
-	{"452 at RCPT is deferred", S(RCPT), R, 452, "4.5.3",
-	    "Too many recipients", SEND_DEFERRED, false},
-	{"450 at RCPT is deferred", S(RCPT), R, 450, "4.2.0", "greylisted",
-	    SEND_DEFERRED, false},
-	{"421 greeting is deferred", S(GREETING), R, 421, "",
-	    "Service not available", SEND_DEFERRED, false},
-	{"421 at the dot is deferred, not unknown", S(DOT), R, 421, "4.4.2",
-	    "timeout", SEND_DEFERRED, false},
-	{"554 greeting is deferred", S(GREETING), R, 554, "",
-	    "No SMTP service here", SEND_DEFERRED, false},
-	{"5xx to HELO is deferred", S(EHLO), R, 502, "", "unknown", SEND_DEFERRED,
-	    false},
-	{"354 out of turn is deferred", S(MAIL), R, 354, "", "go",
-	    SEND_DEFERRED, false},
-	{"connection refused is deferred", S(CONNECT), TROUBLE_REFUSED, 0, NULL,
-	    NULL, SEND_DEFERRED, false},
-	{"connect timeout is deferred", S(CONNECT), TROUBLE_TIMEOUT, 0, NULL,
-	    NULL, SEND_DEFERRED, false},
-	{"greeting timeout is deferred", S(GREETING), TROUBLE_TIMEOUT, 0, NULL,
-	    NULL, SEND_DEFERRED, false},
-	{"TLS failure is deferred", S(STARTTLS), TROUBLE_TLS, 0, NULL, NULL,
-	    SEND_DEFERRED, false},
-	{"no STARTTLS offered is deferred", S(EHLO), TROUBLE_NO_STARTTLS, 0,
-	    NULL, NULL, SEND_DEFERRED, false},
-	{"no usable AUTH is config", S(AUTH), TROUBLE_NO_AUTH, 0, NULL, NULL,
-	    SEND_CONFIG, false},
-	{"lost during DATA (before the dot) is deferred", S(DATA),
-	    TROUBLE_LOST, 0, NULL, NULL, SEND_DEFERRED, false},
-	{"lost at RCPT is deferred", S(RCPT), TROUBLE_LOST, 0, NULL, NULL,
-	    SEND_DEFERRED, false},
-	{"timeout after the dot is unknown", S(DOT), TROUBLE_TIMEOUT, 0, NULL,
-	    NULL, SEND_UNKNOWN, false},
-	{"lost after the dot is unknown", S(DOT), TROUBLE_LOST, 0, NULL, NULL,
-	    SEND_UNKNOWN, false},
-	{"garbled reply to the dot is unknown", S(DOT), TROUBLE_PROTOCOL, 0,
-	    NULL, NULL, SEND_UNKNOWN, false},
-	{"garbled greeting is deferred", S(GREETING), TROUBLE_PROTOCOL, 0, NULL,
-	    NULL, SEND_DEFERRED, false},
-	{"local failure is deferred", S(CONNECT), TROUBLE_LOCAL, 0, NULL, NULL,
-	    SEND_DEFERRED, false},
+    {"250 at the dot is accepted", S(DOT), R, 250, "2.0.0", "Ok", SEND_ACCEPTED,
+     false},
+    {"250 to RCPT is accepted", S(RCPT), R, 250, "2.1.5", "Ok", SEND_ACCEPTED,
+     false},
+    {"550 at RCPT rejects the recipient", S(RCPT), R, 550, "5.1.1",
+     "User unknown", SEND_REJECTED, false},
+    {"551 at RCPT rejects the recipient", S(RCPT), R, 551, "", "not local",
+     SEND_REJECTED, false},
+    {"553 at RCPT rejects the recipient", S(RCPT), R, 553, "5.1.3",
+     "bad address syntax", SEND_REJECTED, false},
+    {"552 at the dot rejects the message", S(DOT), R, 552, "5.3.4",
+     "Message size exceeds fixed limit", SEND_REJECTED, false},
+    {"554 content refused at the dot", S(DOT), R, 554, "5.7.1",
+     "Message rejected: spam", SEND_REJECTED, false},
+    {"550 to DATA rejects the message", S(DATA), R, 550, "", "no",
+     SEND_REJECTED, false},
+    {"553 sender syntax at MAIL rejects the message", S(MAIL), R, 553, "5.1.7",
+     "bad sender", SEND_REJECTED, false},
+    {"5.7.x at MAIL is config", S(MAIL), R, 550, "5.7.1", "Sender not allowed",
+     SEND_CONFIG, false},
+    {"554 not verified at MAIL is config", S(MAIL), R, 554, "",
+     "Message rejected: Email address is not verified.", SEND_CONFIG, false},
+    {"554 not verified at the dot is config", S(DOT), R, 554, "",
+     "Message rejected: Email address is NOT VERIFIED. The following "
+     "identities failed the check",
+     SEND_CONFIG, false},
+    {"535 bad credentials is config", S(AUTH), R, 535, "5.7.8",
+     "Authentication credentials invalid", SEND_CONFIG, false},
+    {"530 auth required at MAIL is config", S(MAIL), R, 530, "5.7.0",
+     "Authentication required", SEND_CONFIG, false},
+    {"534 mechanism too weak is config", S(AUTH), R, 534, "", "weak",
+     SEND_CONFIG, false},
+    {"504 mechanism unknown at AUTH is config", S(AUTH), R, 504, "", "no",
+     SEND_CONFIG, false},
+    {"relay access denied at RCPT is config", S(RCPT), R, 554, "5.7.1",
+     "<a@b>: Relay access denied", SEND_CONFIG, false},
+    {"454 Throttling is throttled", S(MAIL), R, 454, "",
+     "Throttling failure: Maximum sending rate exceeded.", SEND_THROTTLED,
+     false},
+    {"454 throttling any case at the dot", S(DOT), R, 454, "4.7.0",
+     "THROTTLING failure", SEND_THROTTLED, false},
+    {"454 daily quota is throttled with quota", S(MAIL), R, 454, "",
+     "Throttling failure: Daily message quota exceeded.", SEND_THROTTLED, true},
+    {"other 454 is deferred", S(STARTTLS), R, 454, "4.7.0",
+     "TLS not available due to local problem", SEND_DEFERRED, false},
+    {"451 at the dot is deferred", S(DOT), R, 451, "4.3.0", "Temporary failure",
+     SEND_DEFERRED, false},
+    {"452 at RCPT is deferred", S(RCPT), R, 452, "4.5.3", "Too many recipients",
+     SEND_DEFERRED, false},
+    {"450 at RCPT is deferred", S(RCPT), R, 450, "4.2.0", "greylisted",
+     SEND_DEFERRED, false},
+    {"421 greeting is deferred", S(GREETING), R, 421, "",
+     "Service not available", SEND_DEFERRED, false},
+    {"421 at the dot is deferred, not unknown", S(DOT), R, 421, "4.4.2",
+     "timeout", SEND_DEFERRED, false},
+    {"554 greeting is deferred", S(GREETING), R, 554, "",
+     "No SMTP service here", SEND_DEFERRED, false},
+    {"5xx to HELO is deferred", S(EHLO), R, 502, "", "unknown", SEND_DEFERRED,
+     false},
+    {"354 out of turn is deferred", S(MAIL), R, 354, "", "go", SEND_DEFERRED,
+     false},
+    {"connection refused is deferred", S(CONNECT), TROUBLE_REFUSED, 0, NULL,
+     NULL, SEND_DEFERRED, false},
+    {"connect timeout is deferred", S(CONNECT), TROUBLE_TIMEOUT, 0, NULL, NULL,
+     SEND_DEFERRED, false},
+    {"greeting timeout is deferred", S(GREETING), TROUBLE_TIMEOUT, 0, NULL,
+     NULL, SEND_DEFERRED, false},
+    {"TLS failure is deferred", S(STARTTLS), TROUBLE_TLS, 0, NULL, NULL,
+     SEND_DEFERRED, false},
+    {"no STARTTLS offered is deferred", S(EHLO), TROUBLE_NO_STARTTLS, 0, NULL,
+     NULL, SEND_DEFERRED, false},
+    {"no usable AUTH is config", S(AUTH), TROUBLE_NO_AUTH, 0, NULL, NULL,
+     SEND_CONFIG, false},
+    {"lost during DATA (before the dot) is deferred", S(DATA), TROUBLE_LOST, 0,
+     NULL, NULL, SEND_DEFERRED, false},
+    {"lost at RCPT is deferred", S(RCPT), TROUBLE_LOST, 0, NULL, NULL,
+     SEND_DEFERRED, false},
+    {"timeout after the dot is unknown", S(DOT), TROUBLE_TIMEOUT, 0, NULL, NULL,
+     SEND_UNKNOWN, false},
+    {"lost after the dot is unknown", S(DOT), TROUBLE_LOST, 0, NULL, NULL,
+     SEND_UNKNOWN, false},
+    {"garbled reply to the dot is unknown", S(DOT), TROUBLE_PROTOCOL, 0, NULL,
+     NULL, SEND_UNKNOWN, false},
+    {"garbled greeting is deferred", S(GREETING), TROUBLE_PROTOCOL, 0, NULL,
+     NULL, SEND_DEFERRED, false},
+    {"local failure is deferred", S(CONNECT), TROUBLE_LOCAL, 0, NULL, NULL,
+     SEND_DEFERRED, false},
 };
 
 static void
@@ -127,10 +125,10 @@ class_table(void **state)
 	for (i = 0; i < sizeof(class_cases) / sizeof(class_cases[0]); i++) {
 		const struct class_case *c = &class_cases[i];
 		print_message("case: %s\n", c->name);
-		assert_string_equal(send_class_name(trouble_smtp_class(c->stage,
-					c->kind, c->code, c->enhanced, c->text,
-					&quota)),
-		    send_class_name(c->want));
+		assert_string_equal(send_class_name(trouble_smtp_class(
+		                        c->stage, c->kind, c->code, c->enhanced,
+		                        c->text, &quota)),
+		                    send_class_name(c->want));
 		assert_int_equal(quota, c->quota);
 	}
 }
@@ -141,15 +139,15 @@ struct msgid_case {
 };
 
 static const struct msgid_case msgid_cases[] = {
-	{"Ok: queued as 4Tq3xY1z2Kz9", "4Tq3xY1z2Kz9"},
-	{"Ok 0100018c1f2e3d4c-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d-000000",
-	    "0100018c1f2e3d4c-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d-000000"},
-	{"OK id=1rABCD-000123-AB", "1rABCD-000123-AB"},
-	{"Ok: queued as <abc.def@mx>", "abc.def@mx"},
-	{"Great success", NULL},
-	{"", NULL},
-	{"Ok", NULL},
-	{"message queued as", NULL},
+    {"Ok: queued as 4Tq3xY1z2Kz9", "4Tq3xY1z2Kz9"},
+    {"Ok 0100018c1f2e3d4c-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d-000000",
+     "0100018c1f2e3d4c-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d-000000"},
+    {"OK id=1rABCD-000123-AB", "1rABCD-000123-AB"},
+    {"Ok: queued as <abc.def@mx>", "abc.def@mx"},
+    {"Great success", NULL},
+    {"", NULL},
+    {"Ok", NULL},
+    {"message queued as", NULL},
 };
 
 static void
@@ -162,7 +160,7 @@ msgid_table(void **state)
 		const struct msgid_case *c = &msgid_cases[i];
 		print_message("msgid: %s\n", c->text);
 		assert_int_equal(trouble_smtp_msgid(c->text, out, sizeof(out)),
-		    c->want != NULL);
+		                 c->want != NULL);
 		assert_string_equal(out, c->want ? c->want : "");
 	}
 }
@@ -172,8 +170,8 @@ msgid_is_truncated_to_fit(void **state)
 {
 	char out[6];
 
-	assert_true(trouble_smtp_msgid("queued as ABCDEFGHIJ", out,
-	    sizeof(out)));
+	assert_true(
+	    trouble_smtp_msgid("queued as ABCDEFGHIJ", out, sizeof(out)));
 	assert_string_equal(out, "ABCDE");
 }
 
@@ -183,7 +181,7 @@ result_of_accepted_dot_keeps_queue_id(void **state)
 	struct send_result r;
 
 	trouble_smtp_result(&r, SEND_STAGE_DOT, TROUBLE_REPLY, 250, "2.0.0",
-	    "Ok: queued as 4Tq3x", NULL);
+	                    "Ok: queued as 4Tq3x", NULL);
 	assert_int_equal(r.class, SEND_ACCEPTED);
 	assert_int_equal(r.stage, SEND_STAGE_DOT);
 	assert_int_equal(r.smtp_code, 250);
@@ -198,7 +196,7 @@ result_of_accepted_rcpt_has_no_queue_id(void **state)
 	struct send_result r;
 
 	trouble_smtp_result(&r, SEND_STAGE_RCPT, TROUBLE_REPLY, 250, NULL,
-	    "Ok id=x1", NULL);
+	                    "Ok id=x1", NULL);
 	assert_int_equal(r.class, SEND_ACCEPTED);
 	assert_string_equal(r.provider_msg_id, "");
 	assert_string_equal(r.enhanced, "");
@@ -210,14 +208,15 @@ result_of_network_failure_uses_detail(void **state)
 	struct send_result r;
 
 	trouble_smtp_result(&r, SEND_STAGE_CONNECT, TROUBLE_REFUSED, 999,
-	    "1.2.3", "ignored", "connect 127.0.0.1:1: Connection\nrefused");
+	                    "1.2.3", "ignored",
+	                    "connect 127.0.0.1:1: Connection\nrefused");
 	assert_int_equal(r.class, SEND_DEFERRED);
 	assert_int_equal(r.smtp_code, 0);
 	assert_string_equal(r.enhanced, "");
 	/* Sanitised: the newline cannot forge a log line. */
 	assert_string_equal(r.text, "connect 127.0.0.1:1: Connection?refused");
 	trouble_smtp_result(&r, SEND_STAGE_DOT, TROUBLE_TIMEOUT, 0, NULL, NULL,
-	    NULL);
+	                    NULL);
 	assert_int_equal(r.class, SEND_UNKNOWN);
 	assert_string_equal(r.text, "timeout");
 }
@@ -228,7 +227,7 @@ result_keeps_only_digits_and_dots_of_enhanced(void **state)
 	struct send_result r;
 
 	trouble_smtp_result(&r, SEND_STAGE_RCPT, TROUBLE_REPLY, 550,
-	    "5.1.1\x1b[31m", "x", NULL);
+	                    "5.1.1\x1b[31m", "x", NULL);
 	assert_string_equal(r.enhanced, "5.1.1");
 }
 
@@ -266,15 +265,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(class_table),
-		cmocka_unit_test(msgid_table),
-		cmocka_unit_test(msgid_is_truncated_to_fit),
-		cmocka_unit_test(result_of_accepted_dot_keeps_queue_id),
-		cmocka_unit_test(result_of_accepted_rcpt_has_no_queue_id),
-		cmocka_unit_test(result_of_network_failure_uses_detail),
-		cmocka_unit_test(result_keeps_only_digits_and_dots_of_enhanced),
-		cmocka_unit_test(rcpts_pick_prefers_a_transient_reason),
-		cmocka_unit_test(names_cover_every_value),
+	    cmocka_unit_test(class_table),
+	    cmocka_unit_test(msgid_table),
+	    cmocka_unit_test(msgid_is_truncated_to_fit),
+	    cmocka_unit_test(result_of_accepted_dot_keeps_queue_id),
+	    cmocka_unit_test(result_of_accepted_rcpt_has_no_queue_id),
+	    cmocka_unit_test(result_of_network_failure_uses_detail),
+	    cmocka_unit_test(result_keeps_only_digits_and_dots_of_enhanced),
+	    cmocka_unit_test(rcpts_pick_prefers_a_transient_reason),
+	    cmocka_unit_test(names_cover_every_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
