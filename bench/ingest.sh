@@ -31,6 +31,7 @@ TMPBASE=${TMPDIR:-/tmp}
 HZ=$(getconf CLK_TCK)
 
 WORK=$(mktemp -d "$TMPBASE/swerve-bench.XXXXXX")
+chmod 0755 "$WORK" # the throwaway Postfix runs as user postfix
 PIDS=()
 
 # cleanup - stop every process we started (by PID) and remove temp dirs.
@@ -42,6 +43,12 @@ cleanup() {
 	for p in "${PIDS[@]}"; do
 		wait "$p" 2>/dev/null || true
 	done
+	for p in "${PF_DIRS[@]}"; do
+		if [ -s "$p/queue/pid/master.pid" ]; then
+			kill "$(tr -d ' ' <"$p/queue/pid/master.pid")" 2>/dev/null || true
+		fi
+	done
+	rm -f "/var/tmp/swerve-bench-postfix.$$.log"
 	rm -rf "$WORK" /dev/shm/swerve-bench.$$
 }
 trap cleanup EXIT
@@ -84,6 +91,7 @@ cpu_ticks() {
 }
 
 SWERVED_PID=""
+PF_DIRS=()
 SMTP_PORT=""
 HTTP_PORT=""
 
@@ -141,6 +149,64 @@ sink_start() {
 	die "smtp-sink did not start"
 }
 
+# postfix_start DIR - a throwaway Postfix (the Debian package's binaries)
+# with its queue in DIR, smtpd on a free loopback port, no qmgr delivery:
+# every accepted message is put on hold (check_client_access static:HOLD),
+# so Postfix does the same work as swerved here: receive, fsync, say 250.
+postfix_start() {
+	local d=$1 i
+	SMTP_PORT=$(free_port)
+	HTTP_PORT=""
+	mkdir -p "$d/etc" "$d/queue" "$d/data"
+	chown postfix "$d/data"
+	cat >"$d/etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $d/queue
+data_directory = $d/data
+myhostname = bench.example
+mydomain = example
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+mydestination = bench.example, localhost
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtpd_recipient_restrictions = check_client_access static:HOLD
+smtpd_peername_lookup = no
+master_service_disable = pickup.unix
+maillog_file = /var/tmp/swerve-bench-postfix.$$.log
+alias_maps =
+alias_database =
+local_recipient_maps =
+EOF
+	sed -E "s/^smtp +inet .*/$SMTP_PORT inet n - n - - smtpd/" \
+		/etc/postfix/master.cf >"$d/etc/master.cf"
+	postfix -c "$d/etc" start >/dev/null 2>&1 || die "postfix did not start"
+	for i in $(seq 100); do
+		[ -s "$d/queue/pid/master.pid" ] && break
+		sleep 0.1
+	done
+	SWERVED_PID=$(tr -d ' ' <"$d/queue/pid/master.pid")
+	PF_DIRS+=("$d")
+	for i in $(seq 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	die "postfix did not listen on 127.0.0.1:$SMTP_PORT"
+}
+
+# postfix_stop - stop the throwaway master by PID (it stops its children).
+postfix_stop() {
+	local i
+	kill -TERM "$SWERVED_PID" 2>/dev/null || true
+	for i in $(seq 100); do
+		kill -0 "$SWERVED_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	rm -f "/var/tmp/swerve-bench-postfix.$$.log"
+}
+
 # swerved_stop - SIGTERM, wait up to 30 s, then SIGKILL (that is a failure).
 swerved_stop() {
 	local i
@@ -158,7 +224,8 @@ swerved_stop() {
 
 # Scenarios: name | client | server | client arguments.
 # server: disk = swerved, spool under TMPDIR; tmpfs = swerved, spool in
-# /dev/shm (labelled, for comparison only); sink = smtp-sink (baseline).
+# /dev/shm (labelled, for comparison only); sink = smtp-sink (baseline);
+# postfix = a throwaway stock Postfix, accept and hold (POSTFIX=0 skips).
 # Sizes: smtp_lat -s is the whole message (headers included); smtp-source
 # -l is the body alone (it adds ~150 bytes of headers).
 SCENARIOS=(
@@ -174,6 +241,9 @@ SCENARIOS=(
 	"sink-1k-reuse|smtp_lat|sink|-c 8 -m 20000 -s 1024"
 	"sink-1k-newconn|smtp_lat|sink|-c 8 -m 20000 -s 1024 -n"
 	"sink-100k-reuse|smtp_lat|sink|-c 8 -m 2000 -s 102400"
+	"postfix-1k-reuse|smtp_lat|postfix|-c 8 -m 20000 -s 1024"
+	"postfix-1k-newconn|smtp_lat|postfix|-c 8 -m 20000 -s 1024 -n"
+	"postfix-100k-reuse|smtp_lat|postfix|-c 8 -m 2000 -s 102400"
 )
 
 RESULTS=$WORK/results.txt
@@ -185,6 +255,9 @@ printf '%-20s %6s %4s %7s %9s %7s %7s %7s %7s %8s %7s %7s %7s %6s\n' \
 for sc in "${SCENARIOS[@]}"; do
 	IFS='|' read -r name client fs args <<<"$sc"
 	[[ $name =~ $ONLY ]] || continue
+	if [ "$fs" = postfix ] && { [ "${POSTFIX:-1}" = 0 ] || ! command -v postfix >/dev/null; }; then
+		continue
+	fi
 	# Scale down for QUICK runs: divide -m by 10.
 	if [ "$QUICK" = 1 ]; then
 		args=$(awk '{ for (i = 2; i <= NF; i++) if ($(i-1) == "-m") $i = int($i / 10); print }' <<<"$args")
@@ -197,10 +270,14 @@ for sc in "${SCENARIOS[@]}"; do
 		spool=$WORK/$name
 	fi
 	echo "== $name: $client $args (spool on $fs: $spool)" >&2
-	if [ "$fs" = sink ]; then sink_start "$spool"; else swerved_start "$spool"; fi
+	case $fs in
+	sink) sink_start "$spool" ;;
+	postfix) postfix_start "$spool" ;;
+	*) swerved_start "$spool" ;;
+	esac
 	cpu0=$(cpu_ticks "$SWERVED_PID")
 	perf_pid=""
-	if [ "$PERF_OK" = 1 ]; then
+	if [ "$PERF_OK" = 1 ] && [ "$fs" != postfix ]; then
 		perf stat -x, -o "$spool.perf" \
 			-e syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync \
 			-p "$SWERVED_PID" >/dev/null 2>&1 &
@@ -223,7 +300,7 @@ for sc in "${SCENARIOS[@]}"; do
 	cpu1=$(cpu_ticks "$SWERVED_PID")
 	rss_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SWERVED_PID/status")
 	status_json='{}'
-	if [ "$fs" != sink ]; then
+	if [ "$fs" = disk ] || [ "$fs" = tmpfs ]; then
 		status_json=$("$BIN/swervectl" --url "http://127.0.0.1:$HTTP_PORT" \
 			status --json 2>/dev/null || echo '{}')
 	fi
@@ -231,8 +308,13 @@ for sc in "${SCENARIOS[@]}"; do
 		kill -INT "$perf_pid" 2>/dev/null || true
 		wait "$perf_pid" 2>/dev/null || true
 	fi
-	swerved_stop
-	if [ "$fs" = sink ]; then stored=$want; else stored=$(spool_count "$spool"); fi
+	case $fs in
+	sink) swerved_stop; stored=$want ;;
+	postfix)
+		postfix_stop
+		stored=$(find "$spool/queue/hold" -type f | wc -l) ;;
+	*) swerved_stop; stored=$(spool_count "$spool") ;;
+	esac
 
 	cat "$spool.client.err" >&2
 	# Figures.
@@ -255,6 +337,9 @@ for sc in "${SCENARIOS[@]}"; do
 	cpu_us=$(awk -v d=$((cpu1 - cpu0)) -v hz="$HZ" -v n="$ok" \
 		'BEGIN { if (n > 0) printf "%.1f", d / hz * 1e6 / n; else print "-" }')
 	rss_mb=$(awk -v k="$rss_kb" 'BEGIN { printf "%.1f", k / 1024 }')
+	if [ "$fs" = postfix ]; then
+		cpu_us=- rss_mb=- # spread over short-lived smtpd/cleanup processes
+	fi
 	fsyncs=-
 	if [ -f "$spool.perf" ]; then
 		fsyncs=$(awk -F, '/sys_enter_f(data)?sync/ { n += $1 } END { print n + 0 }' "$spool.perf")
