@@ -23,10 +23,12 @@ kill -9 leftovers by PID.
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -194,10 +196,11 @@ class Sink:
 
     def __init__(self, workdir, options=(), dump=True):
         self.port = sh.free_port()
-        self.dump_dir = os.path.join(str(workdir), "sink-%d" % self.port)
-        self.log_path = self.dump_dir + ".log"
-        os.makedirs(self.dump_dir, exist_ok=True)
-        os.chmod(self.dump_dir, 0o777)  # smtp-sink runs as nobody
+        # smtp-sink runs as nobody, and pytest's tmp dirs are 0700: dump
+        # into a world-writable dir of our own under /tmp (removed at stop)
+        self.dump_dir = tempfile.mkdtemp(prefix="swerve-sink-")
+        os.chmod(self.dump_dir, 0o777)
+        self.log_path = os.path.join(str(workdir), "sink-%d.log" % self.port)
         argv = [SMTP_SINK, "-u", "nobody"]
         if dump:
             argv += ["-d", os.path.join(self.dump_dir, "m.")]
@@ -214,6 +217,7 @@ class Sink:
         if self.proc is not None:
             _stop_popen(self.proc)
             self.proc = None
+        shutil.rmtree(self.dump_dir, ignore_errors=True)
 
     def dumps(self):
         """[(X-Rcpt-Args list, message bytes as received)] of every file.
