@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/xmalloc.h"
 #include "spool/spool.h"
 
@@ -1091,5 +1092,6 @@ main(void)
 		T(crash_keeps_every_acknowledged_message),
 	};
 #undef T
+	log_setup(LOG_LEVEL_WARN, LOG_FORMAT_TEXT);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
