@@ -80,6 +80,26 @@ if command -v perf >/dev/null &&
 	PERF_OK=1
 fi
 
+# fsync_probe DIR - p50/p99 of 200 x (4 KiB write + fdatasync) in DIR: the
+# floor under any durable 250 on this disk, printed with the results.
+fsync_probe() {
+	/usr/bin/python3 - "$1" <<'EOF'
+import os, sys, time
+path = os.path.join(sys.argv[1], "fsync-probe")
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+ts = []
+for i in range(200):
+    os.write(fd, b"x" * 4096)
+    t = time.perf_counter()
+    os.fdatasync(fd)
+    ts.append(time.perf_counter() - t)
+os.close(fd)
+os.unlink(path)
+ts.sort()
+print("fdatasync p50 %.2f ms, p99 %.2f ms" % (ts[100] * 1e3, ts[198] * 1e3))
+EOF
+}
+
 # spool_count DIR - messages stored in the spool at DIR.
 spool_count() {
 	sqlite3 "$1/spool.db" 'select count(*) from messages;' 2>/dev/null || echo "?"
@@ -247,10 +267,12 @@ SCENARIOS=(
 )
 
 RESULTS=$WORK/results.txt
+FSYNC_BEFORE=$(fsync_probe "$WORK")
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 FAILED=0
-printf '%-20s %6s %4s %7s %9s %7s %7s %7s %7s %8s %7s %7s %7s %6s\n' \
+printf '%-20s %6s %4s %7s %9s %7s %7s %7s %7s %8s %7s %7s %7s %6s %5s\n' \
 	scenario msgs err secs msg/s p50ms p90ms p99ms maxms cpu_us/m rss_MB \
-	fsyncs commits m/c >"$RESULTS.table"
+	fsyncs commits m/c load >"$RESULTS.table"
 
 for sc in "${SCENARIOS[@]}"; do
 	IFS='|' read -r name client fs args <<<"$sc"
@@ -357,9 +379,10 @@ for sc in "${SCENARIOS[@]}"; do
 	fi
 	[ "$verdict" = ok ] || FAILED=1
 	label=$name
-	printf '%-20s %6s %4s %7s %9s %7s %7s %7s %7s %8s %7s %7s %7s %6s\n' \
+	printf '%-20s %6s %4s %7s %9s %7s %7s %7s %7s %8s %7s %7s %7s %6s %5s\n' \
 		"$label" "$ok" "$err" "$secs" "$rate" "$p50" "$p90" "$p99" "$pmax" \
-		"$cpu_us" "$rss_mb" "$fsyncs" "$commits" "$mpc" >>"$RESULTS.table"
+		"$cpu_us" "$rss_mb" "$fsyncs" "$commits" "$mpc" \
+		"$(cut -d' ' -f1 /proc/loadavg)" >>"$RESULTS.table"
 	echo "   $verdict; spool holds $stored; swerved cpu $((cpu1 - cpu0)) ticks, VmHWM ${rss_kb} kB" >&2
 	echo "$name: $verdict (stored $stored of $want)" >>"$RESULTS.verdicts"
 	rm -rf "$spool" "$spool"-*
@@ -370,6 +393,8 @@ done
 	echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet -- src 2>/dev/null || echo ' (+uncommitted src changes)')"
 	echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r)"
 	echo "spool:   $(stat -f -c %T "$WORK") at $TMPBASE (scenarios marked -tmpfs: /dev/shm; sink-*: smtp-sink, no spool)$( [ "$QUICK" = 1 ] && echo '; QUICK=1 (1/10 of the messages)')"
+	echo "disk:    $FSYNC_BEFORE before the run; $(fsync_probe "$WORK") after"
+	echo "load:    $LOAD_BEFORE before the run (1/5/15 min), $(cut -d' ' -f1-3 /proc/loadavg) after; the machine is shared"
 	echo "client and server share the machine; smtp_lat = bench/smtp_lat.c, src = Postfix smtp-source"
 	echo
 	cat "$RESULTS.table"
@@ -377,7 +402,8 @@ done
 	echo "columns: msg/s = accepted (fsynced) messages per second of client wall time;"
 	echo "  pNNms = final dot to 250 reply; cpu_us/m = swerved utime+stime per message;"
 	echo "  rss_MB = swerved VmHWM; fsyncs = fsync+fdatasync calls by swerved;"
-	echo "  commits, m/c = spool group commits and messages per commit (swervectl status)"
+	echo "  commits, m/c = spool group commits and messages per commit (swervectl status);"
+	echo "  load = 1-minute load average when the scenario ended (2 cores)"
 	echo
 	cat "$RESULTS.verdicts"
 } >"$RESULTS"
