@@ -4,8 +4,7 @@
  * The fake server lives in the test's own event_base (a listener on
  * 127.0.0.1:0) and answers from a script: each step names the start of
  * the client line it expects and the reply to send. It records every line
- * and every body byte it receives, so tests can check the wire. Also the
- * pure body encoder (smtp_dot.c).
+ * and every body byte it receives, so tests can check the wire.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -37,7 +36,6 @@
 #include "config/config.h"
 #include "core/buf.h"
 #include "deliver/result.h"
-#include "net/smtp_dot.h"
 #include "net/smtpc.h"
 
 /* ------------------------------------------------------------------ */
@@ -1387,107 +1385,10 @@ free_while_resolving_is_safe(void **state)
 	event_base_free(base);
 }
 
-/* ------------------------------------------------------------------ */
-/* The body encoder.                                                    */
-
-struct dot_case {
-	const char *name;
-	const char *in;
-	const char *out;
-};
-
-static const struct dot_case dot_cases[] = {
-    {"empty body is a lone dot", "", ".\r\n"},
-    {"CRLF body", "a\r\nb\r\n", "a\r\nb\r\n.\r\n"},
-    {"missing final CRLF is added", "a", "a\r\n.\r\n"},
-    {"leading dot is doubled", ".a\r\n", "..a\r\n.\r\n"},
-    {"dot after bare LF is doubled", "a\n.b", "a\r\n..b\r\n.\r\n"},
-    {"dot after bare CR is doubled", "a\r.b", "a\r\n..b\r\n.\r\n"},
-    {"dot mid-line untouched", "a.b\r\n", "a.b\r\n.\r\n"},
-    {"CR CR LF is two line ends", "a\r\r\nb", "a\r\n\r\nb\r\n.\r\n"},
-    {"LF CR is two line ends", "a\n\rb", "a\r\n\r\nb\r\n.\r\n"},
-    {"trailing bare CR ends the line", "a\r", "a\r\n.\r\n"},
-    {"lone dot line", ".\r\n", "..\r\n.\r\n"},
-};
-
-/* dot_run - encode in chunks of size chunk (0: whole). */
-static void
-dot_run(const char *in, size_t len, size_t chunk, struct buf *out)
-{
-	struct smtp_dot d;
-	char tmp[SMTP_DOT_OUT_MAX(64)];
-	size_t off = 0, n;
-
-	smtp_dot_init(&d);
-	while (off < len) {
-		n = chunk == 0 || len - off < chunk ? len - off : chunk;
-		if (n > 64)
-			n = 64;
-		buf_add(out, tmp, smtp_dot_encode(&d, in + off, n, tmp));
-		off += n;
-	}
-	buf_add(out, tmp, smtp_dot_finish(&d, tmp));
-}
-
-static void
-dot_table(void **state)
-{
-	size_t i, chunk;
-	struct buf out;
-
-	for (i = 0; i < N(dot_cases); i++) {
-		const struct dot_case *c = &dot_cases[i];
-		print_message("case: %s\n", c->name);
-		for (chunk = 0; chunk < 4; chunk++) {
-			buf_init(&out);
-			dot_run(c->in, strlen(c->in), chunk, &out);
-			assert_string_equal(buf_cstr(&out), c->out);
-			buf_fini(&out);
-		}
-	}
-	/* A NUL is data like any other byte. */
-	buf_init(&out);
-	dot_run("a\0b", 3, 1, &out);
-	assert_int_equal(out.len, 3 + 5);
-	assert_memory_equal(out.p, "a\0b\r\n.\r\n", 8);
-	buf_fini(&out);
-}
-
-static void
-dot_output_never_has_bare_cr_or_lf(void **state)
-{
-	char in[4096];
-	struct buf out;
-	size_t i;
-	unsigned seed = 1;
-
-	for (i = 0; i < sizeof(in); i++) {
-		seed = seed * 1103515245 + 12345;
-		in[i] = "\r\n.a"[(seed >> 16) % 4];
-	}
-	buf_init(&out);
-	dot_run(in, sizeof(in), 7, &out);
-	assert_true(out.len <=
-	            SMTP_DOT_OUT_MAX(sizeof(in)) + SMTP_DOT_FINISH_MAX);
-	for (i = 0; i < out.len; i++) {
-		if (out.p[i] == '\r')
-			assert_true(i + 1 < out.len && out.p[i + 1] == '\n');
-		if (out.p[i] == '\n')
-			assert_true(i > 0 && out.p[i - 1] == '\r');
-		/* A line starting with '.' is "..x" or the final ".\r\n". */
-		if (out.p[i] == '.' && (i == 0 || out.p[i - 1] == '\n') &&
-		    i + 3 != out.len)
-			assert_int_equal(out.p[i + 1], '.');
-	}
-	buf_fini(&out);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(dot_table),
-	    cmocka_unit_test(dot_output_never_has_bare_cr_or_lf),
 	    cmocka_unit_test(
 	        pipelining_reuses_one_connection_for_three_messages),
 	    cmocka_unit_test(rcpt_550_fails_only_that_recipient),
