@@ -210,7 +210,7 @@ spool_db_reopen(struct spool *sp)
 /* spool_job_run - do one job inside the open transaction. */
 static int
 spool_job_run(struct spool *sp, struct spool_job *j, int disk_low, int64_t now,
-    int64_t delta[SPOOL_STATE_COUNT], uint64_t *stored)
+    int64_t delta[SPOOL_STATE_COUNT], uint64_t *stored, uint64_t *dedup)
 {
 	int rc;
 
@@ -219,6 +219,17 @@ spool_job_run(struct spool *sp, struct spool_job *j, int disk_low, int64_t now,
 		if (disk_low) {
 			j->status = SPOOL_ERR_FULL;
 			return SPOOL_OK;
+		}
+		if (j->m.idempotency_key != NULL) {
+			/* Sees earlier submits of this very batch too. */
+			rc = spool_db_msg_find_idem(sp->db, j->m.tenant,
+			    j->m.idempotency_key, j->id);
+			if (rc != SPOOL_ERR_NOTFOUND) {
+				if (rc == SPOOL_OK)
+					(*dedup)++;
+				j->status = rc;
+				return rc;
+			}
 		}
 		id_new(j->id);
 		rc = spool_db_msg_insert(sp->db, j->id, now, &j->m);
@@ -254,7 +265,7 @@ static void
 spool_batch_run(struct spool *sp, struct spool_job_list *b)
 {
 	int64_t delta[SPOOL_STATE_COUNT] = {0};
-	uint64_t stored = 0, t0, spent;
+	uint64_t stored = 0, dedup = 0, t0, spent;
 	int64_t changes0 = 0, changed = 0;
 	struct spool_job *j;
 	int64_t now = now_ms();
@@ -273,7 +284,8 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 		rc = spool_db_begin(sp->db);
 	}
 	for (j = b->head; rc == SPOOL_OK && j != NULL; j = j->next)
-		rc = spool_job_run(sp, j, disk_low, now, delta, &stored);
+		rc = spool_job_run(sp, j, disk_low, now, delta, &stored,
+		    &dedup);
 	if (rc == SPOOL_OK) {
 		changed = spool_db_changes(sp->db) - changes0;
 		rc = spool_db_commit(sp->db);
@@ -312,6 +324,7 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 			sp->counts.commit_usec += spent;
 		}
 		sp->counts.committed_msgs += stored;
+		sp->counts.deduplicated += dedup;
 		if (b->len > sp->counts.largest_batch)
 			sp->counts.largest_batch = b->len;
 	} else {

@@ -83,7 +83,7 @@ struct spool_msg_new {
 	char *tenant;	 /* authenticated user or api key tenant; may be NULL */
 	char *client;	 /* peer address, "127.0.0.1:4242"; may be NULL */
 	char *stream;	 /* NULL means "transactional" */
-	char *idempotency_key; /* may be NULL */
+	char *idempotency_key; /* may be NULL; see spool_msg_submit() */
 };
 
 /* spool_msg_new_fini - free what m owns (for callers that did not submit). */
@@ -120,6 +120,12 @@ int spool_attach(struct spool *sp, struct event_base *base);
  * Returns 0, or a negative enum spool_status when refused at once (in that
  * case cb is not called and m's contents are freed).
  *
+ * Idempotency: when m->idempotency_key is set and a stored message has
+ * the same tenant (both NULL counts as the same) and key, nothing is
+ * stored and cb gets SPOOL_OK with the stored message's id. The check
+ * and the insert are one step on the writer, so concurrent retries with
+ * one key store one message.
+ *
  * In this implementation the only at-once refusal is SPOOL_ERR_CLOSED.
  * Disk low / queue cap (SPOOL_ERR_FULL) and I/O errors arrive through cb,
  * which never runs inside this call (always later, from the loop).
@@ -143,6 +149,7 @@ struct spool_counts {
 	uint64_t largest_batch;	  /* most jobs in one commit since open */
 	uint64_t commit_usec;	  /* total BEGIN..COMMIT time of commits */
 	uint64_t queued;	  /* jobs waiting for the writer right now */
+	uint64_t deduplicated;	  /* submits answered by idempotency key */
 	int disk_low;		  /* 1 if free space was below min_free */
 };
 

@@ -81,6 +81,7 @@ enum {
 	ST_OUTCOME_MSG,
 	ST_ATT_INSERT,
 	ST_RCPT_SET,
+	ST_IDEM_FIND,
 	ST_COUNT,
 };
 
@@ -133,6 +134,8 @@ static const char *const spool_db_sql[ST_COUNT] = {
 	[ST_RCPT_SET] = "UPDATE recipients SET state = ?3, last_reply = ?4,"
 			" provider = coalesce(?5, provider),"
 			" provider_msg_id = ?6 WHERE msg_id = ?1 AND idx = ?2",
+	[ST_IDEM_FIND] = "SELECT id FROM messages WHERE tenant IS ?1"
+			 " AND idempotency_key = ?2 ORDER BY id LIMIT 1",
 };
 
 struct spool_db {
@@ -464,6 +467,26 @@ spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
 			return rc;
 	}
 	return SPOOL_OK;
+}
+
+int
+spool_db_msg_find_idem(struct spool_db *db, const char *tenant,
+    const char *key, char out[ID_SIZE])
+{
+	sqlite3_stmt *st = db->st[ST_IDEM_FIND];
+	int rc;
+
+	bind_text(st, 1, tenant);
+	bind_text(st, 2, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(out, ID_SIZE, "%s", sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return SPOOL_OK;
+	if (rc == SQLITE_DONE)
+		return SPOOL_ERR_NOTFOUND;
+	return db_fail(db, "idempotency lookup");
 }
 
 /* msg_row_read - fill m from the MSG_COLS columns of st. */

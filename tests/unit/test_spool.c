@@ -856,6 +856,54 @@ open_fails_cleanly_on_a_bad_directory(void **state)
 	assert_true(err[0] != '\0');
 }
 
+/* submit_keyed - queue a message with tenant and idempotency key. */
+static void
+submit_keyed(struct fx *f, struct sub *s, int *done, const char *tenant,
+    const char *key)
+{
+	struct spool_msg_new m;
+
+	memset(s, 0, sizeof(*s));
+	s->done = done;
+	msg_make(&m, "k", 1, 1);
+	free(m.tenant);
+	m.tenant = tenant ? xstrdup(tenant) : NULL;
+	m.idempotency_key = xstrdup(key);
+	assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, s), 0);
+}
+
+static void
+idempotency_key_stores_one_message(void **state)
+{
+	struct fx *f = *state;
+	struct spool_counts c;
+	struct sub s[6];
+	int done = 0;
+
+	fx_open(f);
+	/* Two retries racing in one batch, and one in a later batch. */
+	submit_keyed(f, &s[0], &done, "acme", "order-1");
+	submit_keyed(f, &s[1], &done, "acme", "order-1");
+	pump(f, &done, 2);
+	submit_keyed(f, &s[2], &done, "acme", "order-1");
+	/* Another tenant's key, and no tenant at all (twice). */
+	submit_keyed(f, &s[3], &done, "globex", "order-1");
+	submit_keyed(f, &s[4], &done, NULL, "order-1");
+	submit_keyed(f, &s[5], &done, NULL, "order-1");
+	pump(f, &done, 6);
+	assert_int_equal(s[0].status, SPOOL_OK);
+	assert_string_equal(s[1].id, s[0].id);
+	assert_string_equal(s[2].id, s[0].id);
+	assert_string_not_equal(s[3].id, s[0].id);
+	assert_string_not_equal(s[4].id, s[0].id);
+	assert_string_not_equal(s[4].id, s[3].id);
+	assert_string_equal(s[5].id, s[4].id);
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.state[SPOOL_STATE_READY], 3);
+	assert_int_equal(c.committed_msgs, 3);
+	assert_int_equal(c.deduplicated, 3);
+}
+
 static long
 file_size(const char *dir, const char *name)
 {
@@ -1087,6 +1135,7 @@ main(void)
 		T(counts_follow_every_state_change),
 		T(deferred_message_is_claimed_again_when_due),
 		T(open_fails_cleanly_on_a_bad_directory),
+		T(idempotency_key_stores_one_message),
 		T(wal_is_checkpointed_in_the_background),
 		T(close_finishes_queued_commits),
 		T(crash_keeps_every_acknowledged_message),
