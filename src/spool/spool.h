@@ -129,6 +129,8 @@ int spool_attach(struct spool *sp, struct event_base *base);
  * In this implementation the only at-once refusal is SPOOL_ERR_CLOSED.
  * Disk low / queue cap (SPOOL_ERR_FULL) and I/O errors arrive through cb,
  * which never runs inside this call (always later, from the loop).
+ * Messages queued when spool_close() starts are still committed; their
+ * cb runs inside spool_close() with the real outcome.
  */
 int spool_msg_submit(struct spool *sp, struct spool_msg_new *m,
     spool_commit_fn *cb, void *arg);
@@ -136,7 +138,7 @@ int spool_msg_submit(struct spool *sp, struct spool_msg_new *m,
 /*
  * spool_space_check - cheap, non-blocking: SPOOL_OK, or SPOOL_ERR_FULL when
  * free space was below min_free at the last check or the queue is at its
- * cap. Ingress calls it at MAIL FROM to answer 452 early.
+ * cap. Ingress calls it at MAIL FROM to answer 452 early. Any thread.
  */
 int spool_space_check(struct spool *sp);
 
@@ -153,7 +155,7 @@ struct spool_counts {
 	int disk_low;		  /* 1 if free space was below min_free */
 };
 
-/* spool_counts_get - message counts by state, from memory (non-blocking). */
+/* spool_counts_get - counts by state and figures, from memory; any thread. */
 void spool_counts_get(struct spool *sp, struct spool_counts *out);
 
 /*
@@ -318,8 +320,9 @@ int spool_msg_outcome(struct spool *sp, const struct spool_outcome *o,
  * The callbacks of the last batches run synchronously inside spool_close,
  * on the calling thread, which must be the loop thread (or any thread
  * once the loop no longer runs), and before event_base_free() of the
- * base given to spool_attach(). Callbacks may call spool_msg_submit()
- * and friends; those return SPOOL_ERR_CLOSED.
+ * base given to spool_attach(), and not from inside a spool callback.
+ * Callbacks may call spool_msg_submit() and friends; those return
+ * SPOOL_ERR_CLOSED.
  */
 void spool_close(struct spool *sp);
 
