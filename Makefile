@@ -63,9 +63,10 @@ endef
 $(eval $(call variant,release))
 $(eval $(call variant,asan))
 
+# Copy then rename, so a running bin/swerved does not block the update.
 bin/%: $(B)/release/bin/%
 	@mkdir -p bin
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 # --- tests ------------------------------------------------------------------
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/asan/tests/%)
