@@ -25,18 +25,18 @@ tls_err_format(char *err, size_t errlen, const char *what, const char *file)
 		snprintf(reason, sizeof(reason), "unknown error");
 	ERR_clear_error();
 	snprintf(err, errlen, "tls: %s %s: %s", what, file ? file : "(none)",
-	    reason);
+	         reason);
 }
 
 SSL_CTX *
-tls_server_ctx_new(const char *cert, const char *key, char *err,
-    size_t errlen)
+tls_server_ctx_new(const char *cert, const char *key, char *err, size_t errlen)
 {
 	SSL_CTX *ctx;
 
 	if (cert == NULL || key == NULL) {
-		snprintf(err, errlen, "tls: both a certificate and a key "
-				      "are needed");
+		snprintf(err, errlen,
+		         "tls: both a certificate and a key "
+		         "are needed");
 		return NULL;
 	}
 	ERR_clear_error();
@@ -47,15 +47,16 @@ tls_server_ctx_new(const char *cert, const char *key, char *err,
 	}
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
 		tls_err_format(err, errlen, "cannot set TLS 1.2 floor for",
-		    cert);
+		               cert);
 		goto fail;
 	}
 	/*
 	 * No compression (CRIME), no client-initiated renegotiation, and our
 	 * cipher preference: the defaults of OpenSSL 3 are otherwise sane.
 	 */
-	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-	    SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
+	                             SSL_OP_NO_RENEGOTIATION |
+	                             SSL_OP_CIPHER_SERVER_PREFERENCE);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		tls_err_format(err, errlen, "cannot load certificate", cert);
 		goto fail;
@@ -66,7 +67,7 @@ tls_server_ctx_new(const char *cert, const char *key, char *err,
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
 		tls_err_format(err, errlen, "key does not match certificate",
-		    key);
+		               key);
 		goto fail;
 	}
 	return ctx;

@@ -20,6 +20,6 @@
  * and OpenSSL's reason.
  */
 SSL_CTX *tls_server_ctx_new(const char *cert, const char *key, char *err,
-    size_t errlen);
+                            size_t errlen);
 
 #endif

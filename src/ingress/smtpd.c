@@ -31,20 +31,20 @@
 /* smtpd_on_accept - a new connection: greet it or turn it away. */
 static void
 smtpd_on_accept(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+                struct sockaddr *sa, int salen, void *arg)
 {
 	static const char busy[] = "421 4.3.2 Too many connections, try later"
-				   "\r\n";
+	                           "\r\n";
 	struct smtpd *d = arg;
 
 	if (d->stats.sessions_open >= d->cfg->max_sessions) {
 		/* A fresh socket's send buffer is empty: this cannot block. */
 		(void)send(fd, busy, sizeof(busy) - 1,
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		           MSG_NOSIGNAL | MSG_DONTWAIT);
 		evutil_closesocket(fd);
 		d->stats.rejected[SMTPD_REJECT_SESSIONS]++;
 		log_info("smtpd: reject reason=sessions: %u sessions open",
-		    (unsigned)d->stats.sessions_open);
+		         (unsigned)d->stats.sessions_open);
 		return;
 	}
 	(void)smtpd_session_new(d, fd, sa, (socklen_t)salen);
@@ -71,7 +71,7 @@ smtpd_on_accept_error(struct evconnlistener *l, void *arg)
 	size_t i;
 
 	log_warn("smtpd: accept: %s; pausing for 1 s",
-	    evutil_socket_error_to_string(err));
+	         evutil_socket_error_to_string(err));
 	/* Without a pause the listener would spin on the same error. */
 	for (i = 0; i < d->n_listeners; i++)
 		evconnlistener_disable(d->listeners[i]);
@@ -79,8 +79,8 @@ smtpd_on_accept_error(struct evconnlistener *l, void *arg)
 }
 
 struct smtpd *
-smtpd_new(struct event_base *base, const struct config *cfg,
-    struct spool *sp, SSL_CTX *tls)
+smtpd_new(struct event_base *base, const struct config *cfg, struct spool *sp,
+          SSL_CTX *tls)
 {
 	struct smtpd *d = xcalloc(1, sizeof(*d));
 	struct timeval idle = smtpd_ms_tv(cfg->idle_timeout_ms);
@@ -100,7 +100,7 @@ smtpd_new(struct event_base *base, const struct config *cfg,
 
 int
 smtpd_listen(struct smtpd *d, const struct config_addr *addr, char *err,
-    size_t errlen)
+             size_t errlen)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	struct evconnlistener *l = NULL;
@@ -118,13 +118,15 @@ smtpd_listen(struct smtpd *d, const struct config_addr *addr, char *err,
 	rc = getaddrinfo(host, port, &hints, &res);
 	if (rc != 0) {
 		snprintf(err, errlen, "smtpd: listen %s:%u: %s",
-		    host ? host : "*", (unsigned)addr->port, gai_strerror(rc));
+		         host ? host : "*", (unsigned)addr->port,
+		         gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai != NULL && l == NULL; ai = ai->ai_next) {
-		l = evconnlistener_new_bind(d->base, smtpd_on_accept, d,
+		l = evconnlistener_new_bind(
+		    d->base, smtpd_on_accept, d,
 		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-			LEV_OPT_CLOSE_ON_EXEC,
+		        LEV_OPT_CLOSE_ON_EXEC,
 		    SMTPD_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
 		if (l == NULL)
 			saved = errno;
@@ -132,16 +134,16 @@ smtpd_listen(struct smtpd *d, const struct config_addr *addr, char *err,
 	freeaddrinfo(res);
 	if (l == NULL) {
 		snprintf(err, errlen, "smtpd: listen %s:%u: %s",
-		    host ? host : "*", (unsigned)addr->port,
-		    strerror(saved ? saved : EADDRNOTAVAIL));
+		         host ? host : "*", (unsigned)addr->port,
+		         strerror(saved ? saved : EADDRNOTAVAIL));
 		return -1;
 	}
 	evconnlistener_set_error_cb(l, smtpd_on_accept_error);
 	d->listeners = xreallocarray(d->listeners, d->n_listeners + 1,
-	    sizeof(*d->listeners));
+	                             sizeof(*d->listeners));
 	d->listeners[d->n_listeners++] = l;
 	log_info("smtpd: listening smtp %s:%u", host ? host : "*",
-	    (unsigned)smtpd_port(d, d->n_listeners - 1));
+	         (unsigned)smtpd_port(d, d->n_listeners - 1));
 	return 0;
 }
 
@@ -153,7 +155,7 @@ smtpd_port(const struct smtpd *d, size_t i)
 
 	if (i >= d->n_listeners ||
 	    getsockname(evconnlistener_get_fd(d->listeners[i]),
-		(struct sockaddr *)&ss, &len) != 0)
+	                (struct sockaddr *)&ss, &len) != 0)
 		return 0;
 	if (ss.ss_family == AF_INET)
 		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
@@ -172,16 +174,16 @@ const char *
 smtpd_reject_name(enum smtpd_reject r)
 {
 	static const char *const names[SMTPD_REJECT_COUNT] = {
-		[SMTPD_REJECT_SESSIONS] = "sessions",
-		[SMTPD_REJECT_AUTH_REQUIRED] = "auth_required",
-		[SMTPD_REJECT_AUTH_FAILED] = "auth_failed",
-		[SMTPD_REJECT_SENDER] = "sender",
-		[SMTPD_REJECT_SIZE] = "size",
-		[SMTPD_REJECT_RECIPIENTS] = "recipients",
-		[SMTPD_REJECT_CONTENT] = "content",
-		[SMTPD_REJECT_STORAGE] = "storage",
-		[SMTPD_REJECT_TIMEOUT] = "timeout",
-		[SMTPD_REJECT_PROTOCOL] = "protocol",
+	    [SMTPD_REJECT_SESSIONS] = "sessions",
+	    [SMTPD_REJECT_AUTH_REQUIRED] = "auth_required",
+	    [SMTPD_REJECT_AUTH_FAILED] = "auth_failed",
+	    [SMTPD_REJECT_SENDER] = "sender",
+	    [SMTPD_REJECT_SIZE] = "size",
+	    [SMTPD_REJECT_RECIPIENTS] = "recipients",
+	    [SMTPD_REJECT_CONTENT] = "content",
+	    [SMTPD_REJECT_STORAGE] = "storage",
+	    [SMTPD_REJECT_TIMEOUT] = "timeout",
+	    [SMTPD_REJECT_PROTOCOL] = "protocol",
 	};
 
 	return (unsigned)r < SMTPD_REJECT_COUNT ? names[r] : "unknown";

@@ -26,24 +26,24 @@ struct smtpd;
 
 /* Why a session, command or message was refused (for metrics). */
 enum smtpd_reject {
-	SMTPD_REJECT_SESSIONS,	    /* limits.max_sessions reached [421] */
+	SMTPD_REJECT_SESSIONS,      /* limits.max_sessions reached [421] */
 	SMTPD_REJECT_AUTH_REQUIRED, /* MAIL without AUTH or trust [530] */
 	SMTPD_REJECT_AUTH_FAILED,   /* bad credentials [535] */
-	SMTPD_REJECT_SENDER,	    /* sender not in from_domains [553] */
-	SMTPD_REJECT_SIZE,	    /* SIZE= or body over the limit [552] */
+	SMTPD_REJECT_SENDER,        /* sender not in from_domains [553] */
+	SMTPD_REJECT_SIZE,          /* SIZE= or body over the limit [552] */
 	SMTPD_REJECT_RECIPIENTS,    /* over limits.max_recipients [452] */
-	SMTPD_REJECT_CONTENT,	    /* bare LF/CR, NUL, long line in DATA */
-	SMTPD_REJECT_STORAGE,	    /* spool full or I/O error [452/451] */
-	SMTPD_REJECT_TIMEOUT,	    /* idle, stalled or too slow [421] */
-	SMTPD_REJECT_PROTOCOL,	    /* syntax, sequence, too many errors */
+	SMTPD_REJECT_CONTENT,       /* bare LF/CR, NUL, long line in DATA */
+	SMTPD_REJECT_STORAGE,       /* spool full or I/O error [452/451] */
+	SMTPD_REJECT_TIMEOUT,       /* idle, stalled or too slow [421] */
+	SMTPD_REJECT_PROTOCOL,      /* syntax, sequence, too many errors */
 	SMTPD_REJECT_COUNT,
 };
 
 /* Counters since smtpd_new(); read with smtpd_stats_get(). */
 struct smtpd_stats {
-	uint64_t sessions_open;	 /* sessions now open */
+	uint64_t sessions_open;  /* sessions now open */
 	uint64_t sessions_total; /* sessions accepted since start */
-	uint64_t accepted;	 /* messages the spool stored */
+	uint64_t accepted;       /* messages the spool stored */
 	uint64_t accepted_bytes; /* their sizes as stored */
 	uint64_t rejected[SMTPD_REJECT_COUNT];
 };
@@ -54,14 +54,14 @@ struct smtpd_stats {
  * NULL: then STARTTLS is not offered). Never returns NULL.
  */
 struct smtpd *smtpd_new(struct event_base *base, const struct config *cfg,
-    struct spool *sp, SSL_CTX *tls);
+                        struct spool *sp, SSL_CTX *tls);
 
 /*
  * smtpd_listen - bind and listen on addr (may be called once per
  * listen.smtp entry). Returns 0, or -1 with a one-line message in err.
  */
 int smtpd_listen(struct smtpd *s, const struct config_addr *addr, char *err,
-    size_t errlen);
+                 size_t errlen);
 
 /*
  * smtpd_port - the local port of the i-th listener (in smtpd_listen order),

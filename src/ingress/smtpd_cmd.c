@@ -65,21 +65,24 @@ smtpd_cmd_auth_finish(struct smtpd_session *s, struct str user, struct str pass)
 	if (u != NULL) {
 		s->user = u;
 		log_info("smtpd: auth ok user=%s client=%s", u->name,
-		    s->client);
-		smtpd_session_reply_lit(s, "235 2.7.0 Authentication successful");
+		         s->client);
+		smtpd_session_reply_lit(s,
+		                        "235 2.7.0 Authentication successful");
 		return;
 	}
 	s->auth_failures++;
 	s->smtpd->stats.rejected[SMTPD_REJECT_AUTH_FAILED]++;
 	log_info("smtpd: reject client=%s reason=auth_failed user=%s "
-		 "failures=%u", s->client, name, s->auth_failures);
+	         "failures=%u",
+	         s->client, name, s->auth_failures);
 	if (s->auth_failures >= cfg->max_auth_failures) {
 		smtpd_session_reply_lit(s, "421 4.7.0 Too many authentication "
-				   "failures");
+		                           "failures");
 		smtpd_session_close(s);
 		return;
 	}
-	smtpd_session_reply_lit(s, "535 5.7.8 Authentication credentials invalid");
+	smtpd_session_reply_lit(s,
+	                        "535 5.7.8 Authentication credentials invalid");
 }
 
 /* smtpd_cmd_auth_plain - a PLAIN response (base64, "=" for empty). */
@@ -96,7 +99,7 @@ smtpd_cmd_auth_plain(struct smtpd_session *s, struct str b64)
 	if (n < 0) {
 		s->state = SMTPD_STATE_CMD;
 		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
-		    "501 5.5.2 Cannot decode response");
+		                     "501 5.5.2 Cannot decode response");
 		return;
 	}
 	if (submit_policy_plain_split(dec, (size_t)n, &user, &pass) != 0) {
@@ -129,16 +132,18 @@ smtpd_cmd_auth_step(struct smtpd_session *s, const char *line, size_t len)
 		s->state = SMTPD_STATE_CMD;
 		smtpd_cmd_auth_forget(s);
 		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
-		    "501 5.5.2 Cannot decode response");
+		                     "501 5.5.2 Cannot decode response");
 		return;
 	}
 	if (s->state == SMTPD_STATE_AUTH_USER) {
 		memcpy(s->auth_user, dec, (size_t)n);
 		s->auth_user_len = (size_t)n;
 		s->state = SMTPD_STATE_AUTH_PASS;
-		smtpd_session_reply_lit(s, "334 UGFzc3dvcmQ6"); /* "Password:" */
+		smtpd_session_reply_lit(s,
+		                        "334 UGFzc3dvcmQ6"); /* "Password:" */
 	} else {
-		smtpd_cmd_auth_finish(s,
+		smtpd_cmd_auth_finish(
+		    s,
 		    (struct str){(const char *)s->auth_user, s->auth_user_len},
 		    (struct str){(const char *)dec, (size_t)n});
 		smtpd_cmd_auth_forget(s);
@@ -155,7 +160,7 @@ smtpd_cmd_check_helo(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	if (s->helo_seen)
 		return 0;
 	smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
-	    "503 5.5.1 Error: send HELO/EHLO first");
+	                     "503 5.5.1 Error: send HELO/EHLO first");
 	return -1;
 }
 
@@ -168,7 +173,7 @@ smtpd_cmd_check_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	if (!s->in_tx)
 		return 0;
 	smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
-	    "503 5.5.1 Error: nested MAIL command");
+	                     "503 5.5.1 Error: nested MAIL command");
 	return -1;
 }
 
@@ -179,7 +184,7 @@ smtpd_cmd_check_tx(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	if (s->in_tx)
 		return 0;
 	smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
-	    "503 5.5.1 Error: need MAIL command");
+	                     "503 5.5.1 Error: need MAIL command");
 	return -1;
 }
 
@@ -192,7 +197,7 @@ smtpd_cmd_check_data(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	if (s->n_rcpts > 0)
 		return 0;
 	smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
-	    "554 5.5.1 Error: no valid recipients");
+	                     "554 5.5.1 Error: no valid recipients");
 	return -1;
 }
 
@@ -201,17 +206,19 @@ static int
 smtpd_cmd_check_starttls(struct smtpd_session *s, const struct smtp_cmd *cmd)
 {
 	if (s->smtpd->tls == NULL) {
-		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		smtpd_session_reject(
+		    s, SMTPD_REJECT_PROTOCOL, true,
 		    "502 5.5.1 Error: command not implemented");
 		return -1;
 	}
 	if (s->tls) {
 		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
-		    "503 5.5.1 Error: TLS already active");
+		                     "503 5.5.1 Error: TLS already active");
 		return -1;
 	}
 	if (s->in_tx) {
-		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		smtpd_session_reject(
+		    s, SMTPD_REJECT_PROTOCOL, true,
 		    "503 5.5.1 Error: MAIL transaction in progress");
 		return -1;
 	}
@@ -226,16 +233,18 @@ smtpd_cmd_check_auth(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		return -1;
 	if (s->user != NULL) {
 		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
-		    "503 5.5.1 Error: already authenticated");
+		                     "503 5.5.1 Error: already authenticated");
 		return -1;
 	}
 	if (s->in_tx) {
-		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		smtpd_session_reject(
+		    s, SMTPD_REJECT_PROTOCOL, true,
 		    "503 5.5.1 Error: MAIL transaction in progress");
 		return -1;
 	}
 	if (!s->tls && !s->trusted) {
-		smtpd_session_reject(s, SMTPD_REJECT_AUTH_REQUIRED, true,
+		smtpd_session_reject(
+		    s, SMTPD_REJECT_AUTH_REQUIRED, true,
 		    "538 5.7.11 Encryption required for requested "
 		    "authentication mechanism");
 		return -1;
@@ -260,14 +269,15 @@ smtpd_cmd_helo(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		smtpd_session_reply(s, "250 %s", cfg->hostname);
 		return;
 	}
-	evbuffer_add_printf(out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu\r\n",
-	    cfg->hostname, (unsigned long long)cfg->max_message_size);
+	evbuffer_add_printf(
+	    out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu\r\n", cfg->hostname,
+	    (unsigned long long)cfg->max_message_size);
 	if (s->smtpd->tls != NULL && !s->tls)
 		smtpd_session_reply_lit(s, "250-STARTTLS");
 	if (s->tls || s->trusted)
 		smtpd_session_reply_lit(s, "250-AUTH PLAIN LOGIN");
 	smtpd_session_reply_lit(s, "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"
-			   "250 SMTPUTF8");
+	                           "250 SMTPUTF8");
 }
 
 /* smtpd_cmd_mail - MAIL FROM: who may send, size, storage. */
@@ -278,24 +288,26 @@ smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 
 	if (s->user == NULL && !s->trusted) {
 		smtpd_session_reject(s, SMTPD_REJECT_AUTH_REQUIRED, true,
-		    "530 5.7.0 Authentication required");
+		                     "530 5.7.0 Authentication required");
 		return;
 	}
 	if (cmd->has_size && cmd->size > cfg->max_message_size) {
-		smtpd_session_reject(s, SMTPD_REJECT_SIZE, false,
+		smtpd_session_reject(
+		    s, SMTPD_REJECT_SIZE, false,
 		    "552 5.3.4 Message size exceeds fixed limit of %llu bytes",
 		    (unsigned long long)cfg->max_message_size);
 		return;
 	}
 	if (!submit_policy_sender_allowed(s->user, cmd->path)) {
-		smtpd_session_reject(s, SMTPD_REJECT_SENDER, false,
+		smtpd_session_reject(
+		    s, SMTPD_REJECT_SENDER, false,
 		    "553 5.7.1 Sender address not allowed for %s",
 		    s->user->name);
 		return;
 	}
 	if (spool_space_check(s->smtpd->sp) != SPOOL_OK) {
 		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
-		    "452 4.3.1 Insufficient system storage");
+		                     "452 4.3.1 Insufficient system storage");
 		return;
 	}
 	memcpy(s->sender, cmd->path.p, cmd->path.len);
@@ -313,21 +325,22 @@ smtpd_cmd_rcpt(struct smtpd_session *s, const struct smtp_cmd *cmd)
 
 	if (s->n_rcpts >= s->smtpd->cfg->max_recipients) {
 		smtpd_session_reject(s, SMTPD_REJECT_RECIPIENTS, false,
-		    "452 4.5.3 Too many recipients");
+		                     "452 4.5.3 Too many recipients");
 		return;
 	}
 	if (!s->smtputf8)
 		for (i = 0; i < cmd->path.len; i++)
 			if ((unsigned char)cmd->path.p[i] >= 0x80) {
-				smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+				smtpd_session_reject(
+				    s, SMTPD_REJECT_PROTOCOL, true,
 				    "553 5.6.7 Non-ASCII recipient needs "
 				    "SMTPUTF8");
 				return;
 			}
 	if (s->n_rcpts == s->cap_rcpts) {
 		s->cap_rcpts = s->cap_rcpts ? s->cap_rcpts * 2 : 8;
-		s->rcpts = xreallocarray(s->rcpts, s->cap_rcpts,
-		    sizeof(*s->rcpts));
+		s->rcpts =
+		    xreallocarray(s->rcpts, s->cap_rcpts, sizeof(*s->rcpts));
 	}
 	s->rcpts[s->n_rcpts++] = str_dup(cmd->path);
 	smtpd_session_reply_lit(s, "250 2.1.5 Ok");
@@ -370,15 +383,17 @@ smtpd_cmd_quit(struct smtpd_session *s, const struct smtp_cmd *cmd)
 static void
 smtpd_cmd_vrfy(struct smtpd_session *s, const struct smtp_cmd *cmd)
 {
-	smtpd_session_reply_lit(s, "252 2.5.0 Cannot VRFY user, but will accept "
-			   "message and attempt delivery");
+	smtpd_session_reply_lit(s,
+	                        "252 2.5.0 Cannot VRFY user, but will accept "
+	                        "message and attempt delivery");
 }
 
 static void
 smtpd_cmd_help(struct smtpd_session *s, const struct smtp_cmd *cmd)
 {
-	smtpd_session_reply_lit(s, "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET "
-			   "NOOP QUIT VRFY HELP STARTTLS AUTH");
+	smtpd_session_reply_lit(
+	    s, "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET "
+	       "NOOP QUIT VRFY HELP STARTTLS AUTH");
 }
 
 /* smtpd_cmd_auth - AUTH PLAIN / LOGIN, with or without a response. */
@@ -399,13 +414,15 @@ smtpd_cmd_auth(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		return;
 	}
 	if (!str_eq_nocase(cmd->auth_mech, "LOGIN")) {
-		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		smtpd_session_reject(
+		    s, SMTPD_REJECT_PROTOCOL, true,
 		    "504 5.5.4 Unrecognized authentication type");
 		return;
 	}
 	if (init.len == 0) {
 		s->state = SMTPD_STATE_AUTH_USER;
-		smtpd_session_reply_lit(s, "334 VXNlcm5hbWU6"); /* "Username:" */
+		smtpd_session_reply_lit(s,
+		                        "334 VXNlcm5hbWU6"); /* "Username:" */
 		return;
 	}
 	/* LOGIN with the user name as initial response (widely sent). */
@@ -414,7 +431,7 @@ smtpd_cmd_auth(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	n = submit_policy_b64_decode(init, dec, sizeof(dec));
 	if (n < 0) {
 		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
-		    "501 5.5.2 Cannot decode response");
+		                     "501 5.5.2 Cannot decode response");
 		return;
 	}
 	memcpy(s->auth_user, dec, (size_t)n);
@@ -425,22 +442,19 @@ smtpd_cmd_auth(struct smtpd_session *s, const struct smtp_cmd *cmd)
 
 /* Indexed by enum smtp_verb. */
 static const struct smtpd_cmd_row smtpd_cmds[SMTP_VERB_COUNT] = {
-	[SMTP_VERB_HELO] = {SMTP_VERB_HELO, NULL, smtpd_cmd_helo},
-	[SMTP_VERB_EHLO] = {SMTP_VERB_EHLO, NULL, smtpd_cmd_helo},
-	[SMTP_VERB_MAIL] = {SMTP_VERB_MAIL, smtpd_cmd_check_mail,
-	    smtpd_cmd_mail},
-	[SMTP_VERB_RCPT] = {SMTP_VERB_RCPT, smtpd_cmd_check_tx, smtpd_cmd_rcpt},
-	[SMTP_VERB_DATA] = {SMTP_VERB_DATA, smtpd_cmd_check_data,
-	    smtpd_cmd_data},
-	[SMTP_VERB_RSET] = {SMTP_VERB_RSET, NULL, smtpd_cmd_rset},
-	[SMTP_VERB_NOOP] = {SMTP_VERB_NOOP, NULL, smtpd_cmd_noop},
-	[SMTP_VERB_QUIT] = {SMTP_VERB_QUIT, NULL, smtpd_cmd_quit},
-	[SMTP_VERB_VRFY] = {SMTP_VERB_VRFY, NULL, smtpd_cmd_vrfy},
-	[SMTP_VERB_HELP] = {SMTP_VERB_HELP, NULL, smtpd_cmd_help},
-	[SMTP_VERB_STARTTLS] = {SMTP_VERB_STARTTLS, smtpd_cmd_check_starttls,
-	    smtpd_cmd_starttls},
-	[SMTP_VERB_AUTH] = {SMTP_VERB_AUTH, smtpd_cmd_check_auth,
-	    smtpd_cmd_auth},
+    [SMTP_VERB_HELO] = {SMTP_VERB_HELO, NULL, smtpd_cmd_helo},
+    [SMTP_VERB_EHLO] = {SMTP_VERB_EHLO, NULL, smtpd_cmd_helo},
+    [SMTP_VERB_MAIL] = {SMTP_VERB_MAIL, smtpd_cmd_check_mail, smtpd_cmd_mail},
+    [SMTP_VERB_RCPT] = {SMTP_VERB_RCPT, smtpd_cmd_check_tx, smtpd_cmd_rcpt},
+    [SMTP_VERB_DATA] = {SMTP_VERB_DATA, smtpd_cmd_check_data, smtpd_cmd_data},
+    [SMTP_VERB_RSET] = {SMTP_VERB_RSET, NULL, smtpd_cmd_rset},
+    [SMTP_VERB_NOOP] = {SMTP_VERB_NOOP, NULL, smtpd_cmd_noop},
+    [SMTP_VERB_QUIT] = {SMTP_VERB_QUIT, NULL, smtpd_cmd_quit},
+    [SMTP_VERB_VRFY] = {SMTP_VERB_VRFY, NULL, smtpd_cmd_vrfy},
+    [SMTP_VERB_HELP] = {SMTP_VERB_HELP, NULL, smtpd_cmd_help},
+    [SMTP_VERB_STARTTLS] = {SMTP_VERB_STARTTLS, smtpd_cmd_check_starttls,
+                            smtpd_cmd_starttls},
+    [SMTP_VERB_AUTH] = {SMTP_VERB_AUTH, smtpd_cmd_check_auth, smtpd_cmd_auth},
 };
 
 /* smtpd_cmd_forbidden - an HTTP or proxy request sent to the SMTP port. */
@@ -448,7 +462,7 @@ static bool
 smtpd_cmd_forbidden(const char *line, size_t len)
 {
 	static const char *const verbs[] = {"GET ", "POST ", "CONNECT ",
-	    "HEAD ", "PUT "};
+	                                    "HEAD ", "PUT "};
 	size_t i, n;
 
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
@@ -473,29 +487,32 @@ smtpd_cmd_dispatch(struct smtpd_session *s, const char *line, size_t len)
 		break;
 	case SMTP_PARSE_UNKNOWN_VERB:
 		if (smtpd_cmd_forbidden(line, len)) {
-			smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+			smtpd_session_reject(
+			    s, SMTPD_REJECT_PROTOCOL, true,
 			    "421 4.7.0 %s Error: HTTP or proxy command on the "
-			    "SMTP port", s->smtpd->cfg->hostname);
+			    "SMTP port",
+			    s->smtpd->cfg->hostname);
 			smtpd_session_close(s);
 			return;
 		}
 		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
-		    "500 5.5.1 Error: command not recognized");
+		                     "500 5.5.1 Error: command not recognized");
 		return;
 	case SMTP_PARSE_SYNTAX:
-		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true, "501 %s Error: %s",
-		    strncmp(why, "invalid", 7) != 0    ? "5.5.4"
-			: cmd.verb == SMTP_VERB_MAIL ? "5.1.7"
-						     : "5.1.3",
-		    why);
+		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
+		                     "501 %s Error: %s",
+		                     strncmp(why, "invalid", 7) != 0 ? "5.5.4"
+		                     : cmd.verb == SMTP_VERB_MAIL    ? "5.1.7"
+		                                                     : "5.1.3",
+		                     why);
 		return;
 	case SMTP_PARSE_BAD_PARAM:
 		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
-		    "555 5.5.4 Error: %s", why);
+		                     "555 5.5.4 Error: %s", why);
 		return;
 	default:
 		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
-		    "500 5.5.2 Error: %s", why);
+		                     "500 5.5.2 Error: %s", why);
 		return;
 	}
 	row = &smtpd_cmds[cmd.verb];
@@ -503,4 +520,3 @@ smtpd_cmd_dispatch(struct smtpd_session *s, const char *line, size_t len)
 		return;
 	row->proceed(s, &cmd);
 }
-

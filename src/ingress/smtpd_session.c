@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <event2/bufferevent_ssl.h>
@@ -60,7 +61,7 @@ smtpd_session_reply(struct smtpd_session *s, const char *fmt, ...)
 
 void
 smtpd_session_reject(struct smtpd_session *s, enum smtpd_reject r,
-    bool protocol, const char *fmt, ...)
+                     bool protocol, const char *fmt, ...)
 {
 	char text[512];
 	va_list ap;
@@ -72,7 +73,7 @@ smtpd_session_reject(struct smtpd_session *s, enum smtpd_reject r,
 	if (protocol)
 		s->errors++;
 	log_info("smtpd: reject client=%s reason=%s user=%s: %s", s->client,
-	    smtpd_reject_name(r), s->user ? s->user->name : "-", text);
+	         smtpd_reject_name(r), s->user ? s->user->name : "-", text);
 	smtpd_session_reply(s, "%s", text);
 }
 
@@ -146,7 +147,6 @@ smtpd_session_data_begin(struct smtpd_session *s)
 	smtpd_session_reply_lit(s, "354 End data with <CR><LF>.<CR><LF>");
 }
 
-
 void
 smtpd_session_starttls(struct smtpd_session *s)
 {
@@ -157,8 +157,9 @@ smtpd_session_starttls(struct smtpd_session *s)
 
 	ssl = SSL_new(d->tls);
 	if (ssl == NULL) {
-		smtpd_session_reply_lit(s, "454 4.7.0 TLS not available due to local "
-				   "problem");
+		smtpd_session_reply_lit(
+		    s, "454 4.7.0 TLS not available due to local "
+		       "problem");
 		return;
 	}
 	smtpd_session_reply_lit(s, "220 2.0.0 Ready to start TLS");
@@ -167,10 +168,11 @@ smtpd_session_starttls(struct smtpd_session *s)
 	 * taken for commands sent under TLS (CVE-2011-0411): drop it.
 	 */
 	evbuffer_drain(bufferevent_get_input(under),
-	    evbuffer_get_length(bufferevent_get_input(under)));
+	               evbuffer_get_length(bufferevent_get_input(under)));
 	bufferevent_set_timeouts(under, NULL, NULL);
 	bev = bufferevent_openssl_filter_new(d->base, under, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	                                     BUFFEREVENT_SSL_ACCEPTING,
+	                                     BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		SSL_free(ssl);
 		log_warn("smtpd: client=%s: cannot start TLS", s->client);
@@ -180,7 +182,7 @@ smtpd_session_starttls(struct smtpd_session *s)
 	s->bev = bev;
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	bufferevent_setcb(bev, smtpd_on_read, smtpd_on_write, smtpd_on_event,
-	    s);
+	                  s);
 	bufferevent_setwatermark(bev, EV_READ, 0, SMTPD_READ_HIGH);
 	bufferevent_set_timeouts(bev, &tv, &tv);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
@@ -200,34 +202,38 @@ smtpd_line_read(struct smtpd_session *s)
 	const char *lf;
 	ev_ssize_t n;
 	size_t len;
+	bool secret;
 
 	/* Copy at most one line plus one byte: enough to see "too long". */
 	n = evbuffer_copyout(in, s->line, sizeof(s->line));
 	if (n <= 0)
 		return 0;
 	lf = memchr(s->line, '\n', (size_t)n);
-	if (lf == NULL) {
-		if ((size_t)n < sizeof(s->line))
-			return 0;
-		evbuffer_drain(in, (size_t)n);
-		s->state = SMTPD_STATE_DISCARD;
+	if (lf == NULL && (size_t)n < sizeof(s->line))
+		return 0;
+	len = lf ? (size_t)(lf - s->line) : (size_t)n;
+	if (lf == NULL || len + 1 > SMTP_CMD_LINE_MAX) {
+		/* Without its LF yet, skip the rest of the line as it comes. */
+		evbuffer_drain(in, lf ? len + 1 : len);
+		if (s->state != SMTPD_STATE_CMD)
+			smtpd_cmd_auth_forget(s); /* an AUTH dialogue ends */
+		s->state = lf ? SMTPD_STATE_CMD : SMTPD_STATE_DISCARD;
 		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
-		    "500 5.5.2 Error: line too long");
+		                     "500 5.5.2 Error: line too long");
 		return 1;
 	}
-	len = (size_t)(lf - s->line);
 	evbuffer_drain(in, len + 1);
-	if (len + 1 > SMTP_CMD_LINE_MAX) {
-		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
-		    "500 5.5.2 Error: line too long");
-		return 1;
-	}
 	if (len > 0 && s->line[len - 1] == '\r')
 		len--;
+	secret = s->state != SMTPD_STATE_CMD ||
+	         (len >= 5 && strncasecmp(s->line, "AUTH ", 5) == 0);
 	if (s->state == SMTPD_STATE_CMD)
 		smtpd_cmd_dispatch(s, s->line, len);
 	else
 		smtpd_cmd_auth_step(s, s->line, len);
+	/* Credentials do not linger in our line buffer. */
+	if (secret)
+		OPENSSL_cleanse(s->line, sizeof(s->line));
 	return 1;
 }
 
@@ -278,7 +284,7 @@ smtpd_msg_fixup(struct smtpd_session *s)
 		buf_add(&add, "\r\n", 2);
 	buf_reserve(&s->body, add.len);
 	memmove(s->body.p + s->body_off + add.len, s->body.p + s->body_off,
-	    len);
+	        len);
 	memcpy(s->body.p + s->body_off, add.p, add.len);
 	s->body.len += add.len;
 	buf_fini(&add);
@@ -302,21 +308,23 @@ smtpd_commit_done(int status, const char *id, void *arg)
 		d->stats.accepted++;
 		d->stats.accepted_bytes += s->done_size;
 		log_info("smtpd: accepted id=%s from=<%s> rcpts=%zu size=%zu "
-			 "client=%s tenant=%s tls=%s",
-		    id, s->sender, s->done_nrcpt, s->done_size, s->client,
-		    s->user ? s->user->name : "-", s->tls ? "yes" : "no");
+		         "client=%s tenant=%s tls=%s",
+		         id, s->sender, s->done_nrcpt, s->done_size, s->client,
+		         s->user ? s->user->name : "-", s->tls ? "yes" : "no");
 		smtpd_session_reply(s, "250 2.0.0 Ok: queued as %s", id);
 		break;
 	case SPOOL_ERR_FULL:
 		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
-		    "452 4.3.1 Insufficient system storage");
+		                     "452 4.3.1 Insufficient system storage");
 		break;
 	case SPOOL_ERR_IO:
-		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
+		smtpd_session_reject(
+		    s, SMTPD_REJECT_STORAGE, false,
 		    "451 4.3.0 Error: queue file write error, try again later");
 		break;
 	default:
-		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
+		smtpd_session_reject(
+		    s, SMTPD_REJECT_STORAGE, false,
 		    "421 4.3.2 %s Service shutting down, try again later",
 		    d->cfg->hostname);
 		smtpd_session_close(s);
@@ -343,9 +351,11 @@ smtpd_data_end(struct smtpd_session *s)
 	s->state = SMTPD_STATE_CMD;
 	smtpd_idle_arm(s);
 	if (f != SMTP_DATA_FAULT_NONE) {
-		smtpd_session_reject(s, f == SMTP_DATA_FAULT_TOO_BIG ? SMTPD_REJECT_SIZE
-		    : SMTPD_REJECT_CONTENT, false, "%s",
-		    smtp_data_fault_reply(f));
+		smtpd_session_reject(s,
+		                     f == SMTP_DATA_FAULT_TOO_BIG
+		                         ? SMTPD_REJECT_SIZE
+		                         : SMTPD_REJECT_CONTENT,
+		                     false, "%s", smtp_data_fault_reply(f));
 		smtpd_session_tx_reset(s);
 		return;
 	}
@@ -378,14 +388,16 @@ smtpd_data_end(struct smtpd_session *s)
 	s->state = SMTPD_STATE_CMD;
 	if (rc == SPOOL_ERR_FULL)
 		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
-		    "452 4.3.1 Insufficient system storage");
+		                     "452 4.3.1 Insufficient system storage");
 	else if (rc == SPOOL_ERR_CLOSED) {
-		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
+		smtpd_session_reject(
+		    s, SMTPD_REJECT_STORAGE, false,
 		    "421 4.3.2 %s Service shutting down, try again later",
 		    d->cfg->hostname);
 		smtpd_session_close(s);
 	} else
-		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
+		smtpd_session_reject(
+		    s, SMTPD_REJECT_STORAGE, false,
 		    "451 4.3.0 Error: queue file write error, try again later");
 	smtpd_session_tx_reset(s);
 }
@@ -408,7 +420,7 @@ smtpd_data_read(struct smtpd_session *s)
 		return 0;
 	for (i = 0; i < n && i < 16 && st == SMTP_DATA_MORE; i++) {
 		st = smtp_data_feed(&s->data, v[i].iov_base, v[i].iov_len,
-		    &used);
+		                    &used);
 		total += used;
 	}
 	evbuffer_drain(in, total);
@@ -458,10 +470,11 @@ smtpd_session_run(struct smtpd_session *s)
 			return;
 		}
 		if (s->errors >= max_errors && s->state != SMTPD_STATE_CLOSE) {
-			smtpd_session_reply(s, "421 4.7.0 %s Error: too many errors",
+			smtpd_session_reply(
+			    s, "421 4.7.0 %s Error: too many errors",
 			    s->smtpd->cfg->hostname);
 			log_info("smtpd: client=%s: too many errors, closing",
-			    s->client);
+			         s->client);
 			smtpd_session_close(s);
 			return;
 		}
@@ -477,13 +490,13 @@ smtpd_session_flushed(struct smtpd_session *s)
 	if (evbuffer_get_length(bufferevent_get_output(s->bev)) > 0)
 		return false;
 	return under == NULL ||
-	    evbuffer_get_length(bufferevent_get_output(under)) == 0;
+	       evbuffer_get_length(bufferevent_get_output(under)) == 0;
 }
 
 /* smtpd_under_drained - the TLS layer's output shrank while closing. */
 static void
 smtpd_under_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info,
-    void *arg)
+                    void *arg)
 {
 	struct smtpd_session *s = arg;
 
@@ -516,7 +529,7 @@ smtpd_session_kick(struct smtpd_session *s)
 	if (under != NULL && !s->under_cb) {
 		s->under_cb = true;
 		evbuffer_add_cb(bufferevent_get_output(under),
-		    smtpd_under_drained, s);
+		                smtpd_under_drained, s);
 	}
 }
 
@@ -552,10 +565,10 @@ smtpd_tls_up(struct smtpd_session *s)
 	smtpd_session_tx_reset(s);
 	s->state = SMTPD_STATE_CMD;
 	log_debug("smtpd: client=%s: %s %s", s->client,
-	    ssl ? SSL_get_version(ssl) : "TLS",
-	    ssl ? SSL_get_cipher_name(ssl) : "");
-	bufferevent_setcb(s->bev, smtpd_on_read, smtpd_on_write,
-	    smtpd_on_event, s);
+	          ssl ? SSL_get_version(ssl) : "TLS",
+	          ssl ? SSL_get_cipher_name(ssl) : "");
+	bufferevent_setcb(s->bev, smtpd_on_read, smtpd_on_write, smtpd_on_event,
+	                  s);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	smtpd_idle_arm(s);
 }
@@ -582,8 +595,8 @@ smtpd_on_event(struct bufferevent *bev, short what, void *arg)
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
 	    s->state != SMTPD_STATE_CLOSE && s->state != SMTPD_STATE_TLS) {
 		smtpd_session_reject(s, SMTPD_REJECT_TIMEOUT, false,
-		    "421 4.4.2 %s Error: timeout exceeded",
-		    s->smtpd->cfg->hostname);
+		                     "421 4.4.2 %s Error: timeout exceeded",
+		                     s->smtpd->cfg->hostname);
 		smtpd_session_close(s);
 		smtpd_session_kick(s);
 		return;
@@ -592,11 +605,12 @@ smtpd_on_event(struct bufferevent *bev, short what, void *arg)
 		s->smtpd->stats.rejected[SMTPD_REJECT_TIMEOUT]++;
 	if (s->state == SMTPD_STATE_DATA)
 		log_info("smtpd: client=%s: lost connection in DATA after %llu "
-			 "bytes", s->client, (unsigned long long)s->data_bytes);
+		         "bytes",
+		         s->client, (unsigned long long)s->data_bytes);
 	else if (what & BEV_EVENT_ERROR)
 		log_debug("smtpd: client=%s: %s", s->client,
-		    s->state == SMTPD_STATE_TLS ? "TLS handshake failed"
-						: "connection error");
+		          s->state == SMTPD_STATE_TLS ? "TLS handshake failed"
+		                                      : "connection error");
 	smtpd_session_free(s);
 }
 
@@ -613,16 +627,18 @@ smtpd_on_timer(evutil_socket_t fd, short what, void *arg)
 	case SMTPD_STATE_DATA:
 		event_base_gettimeofday_cached(d->base, &now);
 		elapsed = (double)(now.tv_sec - s->data_start.tv_sec) +
-		    (double)(now.tv_usec - s->data_start.tv_usec) / 1e6;
+		          (double)(now.tv_usec - s->data_start.tv_usec) / 1e6;
 		if ((double)s->data_bytes >=
 		    (double)d->cfg->min_data_rate * elapsed) {
 			evtimer_add(s->timer, &tv);
 			return;
 		}
-		smtpd_session_reject(s, SMTPD_REJECT_TIMEOUT, false,
+		smtpd_session_reject(
+		    s, SMTPD_REJECT_TIMEOUT, false,
 		    "421 4.4.2 %s Error: data rate too low (%llu bytes in "
-		    "%.0f s)", d->cfg->hostname,
-		    (unsigned long long)s->data_bytes, elapsed);
+		    "%.0f s)",
+		    d->cfg->hostname, (unsigned long long)s->data_bytes,
+		    elapsed);
 		smtpd_session_close(s);
 		smtpd_session_kick(s);
 		return;
@@ -635,7 +651,8 @@ smtpd_on_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	default:
 		smtpd_session_reject(s, SMTPD_REJECT_TIMEOUT, false,
-		    "421 4.4.2 %s Error: timeout exceeded", d->cfg->hostname);
+		                     "421 4.4.2 %s Error: timeout exceeded",
+		                     d->cfg->hostname);
 		smtpd_session_close(s);
 		smtpd_session_kick(s);
 		return;
@@ -651,7 +668,7 @@ smtpd_session_free(struct smtpd_session *s)
 		s->commit->sess = NULL;
 	if (s->under_cb && under != NULL)
 		evbuffer_remove_cb(bufferevent_get_output(under),
-		    smtpd_under_drained, s);
+		                   smtpd_under_drained, s);
 	log_debug("smtpd: disconnect from %s", s->client);
 	smtpd_session_tx_reset(s);
 	smtpd_cmd_auth_forget(s);
@@ -667,13 +684,13 @@ smtpd_session_free(struct smtpd_session *s)
 /* smtpd_peer_format - numeric ip and "ip:port" of a peer address. */
 static void
 smtpd_peer_format(struct smtpd_session *s, const struct sockaddr *sa,
-    socklen_t salen)
+                  socklen_t salen)
 {
 	char port[8] = "0";
 	const char *ip = s->ip;
 
 	if (getnameinfo(sa, salen, s->ip, sizeof(s->ip), port, sizeof(port),
-		NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+	                NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 		snprintf(s->ip, sizeof(s->ip), "unknown");
 	if (strncmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, '.') != NULL)
 		memmove(s->ip, ip + 7, strlen(ip + 7) + 1);
@@ -685,7 +702,7 @@ smtpd_peer_format(struct smtpd_session *s, const struct sockaddr *sa,
 
 struct smtpd_session *
 smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
-    const struct sockaddr *sa, socklen_t salen)
+                  const struct sockaddr *sa, socklen_t salen)
 {
 	struct smtpd_session *s;
 	struct timeval tv = d->cmd_tv;
@@ -701,7 +718,7 @@ smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
 	s->bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
 		log_warn("smtpd: client=%s: cannot create a bufferevent",
-		    s->client);
+		         s->client);
 		evutil_closesocket(fd);
 		free(s);
 		return NULL;
@@ -711,12 +728,12 @@ smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
 	d->stats.sessions_open++;
 	d->stats.sessions_total++;
 	bufferevent_setcb(s->bev, smtpd_on_read, smtpd_on_write, smtpd_on_event,
-	    s);
+	                  s);
 	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTPD_READ_HIGH);
 	bufferevent_set_timeouts(s->bev, &tv, &tv);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	log_debug("smtpd: connect from %s%s", s->client,
-	    s->trusted ? " (trusted network)" : "");
+	          s->trusted ? " (trusted network)" : "");
 	smtpd_session_reply(s, "220 %s ESMTP swerve", d->cfg->hostname);
 	smtpd_idle_arm(s);
 	return s;

@@ -34,24 +34,24 @@
 struct config_user;
 struct evconnlistener;
 
-#define SMTPD_MAX_ERRORS 20	       /* protocol errors before 421 */
-#define SMTPD_READ_HIGH (256 * 1024)   /* input buffered before reads stop */
-#define SMTPD_OUT_HIGH (64 * 1024)     /* replies queued before parsing stops */
-#define SMTPD_RATE_GRACE_MS 5000       /* DATA time before min_data_rate */
-#define SMTPD_CLOSE_MS 10000	       /* longest wait to flush a last reply */
-#define SMTPD_AUTH_MAX 512	       /* decoded SASL response octets */
+#define SMTPD_MAX_ERRORS 20          /* protocol errors before 421 */
+#define SMTPD_READ_HIGH (256 * 1024) /* input buffered before reads stop */
+#define SMTPD_OUT_HIGH (64 * 1024)   /* replies queued before parsing stops */
+#define SMTPD_RATE_GRACE_MS 5000     /* DATA time before min_data_rate */
+#define SMTPD_CLOSE_MS 10000         /* longest wait to flush a last reply */
+#define SMTPD_AUTH_MAX 512           /* decoded SASL response octets */
 
 /* Where a session is; one switch in smtpd_session_run() drives it. */
 enum smtpd_state {
-	SMTPD_STATE_CMD,	/* reading command lines */
-	SMTPD_STATE_DISCARD,	/* skipping the rest of an overlong line */
+	SMTPD_STATE_CMD,        /* reading command lines */
+	SMTPD_STATE_DISCARD,    /* skipping the rest of an overlong line */
 	SMTPD_STATE_AUTH_PLAIN, /* waiting for the PLAIN response */
-	SMTPD_STATE_AUTH_USER,	/* waiting for the LOGIN user name */
-	SMTPD_STATE_AUTH_PASS,	/* waiting for the LOGIN password */
-	SMTPD_STATE_DATA,	/* reading the message text */
-	SMTPD_STATE_COMMIT,	/* message with the spool; input waits */
-	SMTPD_STATE_TLS,	/* TLS handshake after STARTTLS */
-	SMTPD_STATE_CLOSE,	/* flushing the last reply, then free */
+	SMTPD_STATE_AUTH_USER,  /* waiting for the LOGIN user name */
+	SMTPD_STATE_AUTH_PASS,  /* waiting for the LOGIN password */
+	SMTPD_STATE_DATA,       /* reading the message text */
+	SMTPD_STATE_COMMIT,     /* message with the spool; input waits */
+	SMTPD_STATE_TLS,        /* TLS handshake after STARTTLS */
+	SMTPD_STATE_CLOSE,      /* flushing the last reply, then free */
 };
 
 struct smtpd_session;
@@ -65,17 +65,17 @@ struct smtpd_session {
 	TAILQ_ENTRY(smtpd_session) entry;
 	struct smtpd *smtpd;
 	struct bufferevent *bev; /* the TLS filter once STARTTLS is done */
-	struct event *timer;	 /* idle, data rate, close deadline */
+	struct event *timer;     /* idle, data rate, close deadline */
 	enum smtpd_state state;
-	bool trusted;	/* peer in submitters.networks */
-	bool tls;	/* TLS is up */
+	bool trusted;   /* peer in submitters.networks */
+	bool tls;       /* TLS is up */
 	bool helo_seen; /* HELO or EHLO since connect or STARTTLS */
-	bool esmtp;	/* it was EHLO */
-	bool in_tx;	/* MAIL accepted, transaction open */
-	bool smtputf8;	/* MAIL had SMTPUTF8 */
-	bool running;	/* inside smtpd_session_kick() */
-	bool paused;	/* too many replies queued; wait for the write cb */
-	bool under_cb;	/* watching the TLS layer's output to drain */
+	bool esmtp;     /* it was EHLO */
+	bool in_tx;     /* MAIL accepted, transaction open */
+	bool smtputf8;  /* MAIL had SMTPUTF8 */
+	bool running;   /* inside smtpd_session_kick() */
+	bool paused;    /* too many replies queued; wait for the write cb */
+	bool under_cb;  /* watching the TLS layer's output to drain */
 	const struct config_user *user; /* after AUTH; borrowed from cfg */
 	unsigned errors;
 	unsigned auth_failures;
@@ -87,8 +87,8 @@ struct smtpd_session {
 	char sender[SMTP_PATH_MAX + 1];
 	char **rcpts;
 	size_t n_rcpts, cap_rcpts;
-	struct buf body;   /* Received + message text */
-	size_t body_off;   /* where the client's text starts in body */
+	struct buf body; /* Received + message text */
+	size_t body_off; /* where the client's text starts in body */
 	struct smtp_data data;
 	struct timeval data_start;
 	uint64_t data_bytes; /* wire octets read in DATA */
@@ -117,9 +117,9 @@ struct smtpd {
 };
 
 /* smtpd_session_reply_lit - queue one constant reply line (CRLF added). */
-#define smtpd_session_reply_lit(s, lit)                                       \
-	evbuffer_add(bufferevent_get_output((s)->bev), lit "\r\n",            \
-	    sizeof(lit "\r\n") - 1)
+#define smtpd_session_reply_lit(s, lit)                                        \
+	evbuffer_add(bufferevent_get_output((s)->bev), lit "\r\n",             \
+	             sizeof(lit "\r\n") - 1)
 
 /* smtpd_ms_tv - milliseconds as a timeval. */
 static inline struct timeval
@@ -139,7 +139,8 @@ smtpd_ms_tv(uint64_t ms)
  * Takes ownership of fd (closed on failure). Returns the session or NULL.
  */
 struct smtpd_session *smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
-    const struct sockaddr *sa, socklen_t salen);
+                                        const struct sockaddr *sa,
+                                        socklen_t salen);
 
 /* smtpd_session_free - close and release s now; detaches a pending commit. */
 void smtpd_session_free(struct smtpd_session *s);
@@ -154,7 +155,7 @@ void smtpd_session_reply(struct smtpd_session *s, const char *fmt, ...)
  * counts toward the session's error limit.
  */
 void smtpd_session_reject(struct smtpd_session *s, enum smtpd_reject r,
-    bool protocol, const char *fmt, ...)
+                          bool protocol, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* smtpd_session_close - accept no more input; flush replies, then free. */
@@ -172,12 +173,10 @@ void smtpd_session_starttls(struct smtpd_session *s);
 /* --- smtpd_cmd.c --------------------------------------------------------- */
 
 /* smtpd_cmd_dispatch - parse one command line (no CRLF) and act on it. */
-void smtpd_cmd_dispatch(struct smtpd_session *s, const char *line,
-    size_t len);
+void smtpd_cmd_dispatch(struct smtpd_session *s, const char *line, size_t len);
 
 /* smtpd_cmd_auth_step - one client line inside an AUTH dialogue. */
-void smtpd_cmd_auth_step(struct smtpd_session *s, const char *line,
-    size_t len);
+void smtpd_cmd_auth_step(struct smtpd_session *s, const char *line, size_t len);
 
 /* smtpd_cmd_auth_forget - wipe AUTH state kept between dialogue steps. */
 void smtpd_cmd_auth_forget(struct smtpd_session *s);

@@ -56,7 +56,7 @@ submit_policy_digest(const void *p, size_t n, unsigned char md[32])
 
 const struct config_user *
 submit_policy_user_check(const struct config *cfg, struct str user,
-    struct str pass)
+                         struct str pass)
 {
 	static const char dummy[] = "swerve: no such user";
 	const struct config_user *found = NULL, *u;
@@ -158,8 +158,8 @@ submit_policy_b64_decode(struct str in, unsigned char *out, size_t outcap)
 }
 
 int
-submit_policy_plain_split(const unsigned char *p, size_t len,
-    struct str *user, struct str *pass)
+submit_policy_plain_split(const unsigned char *p, size_t len, struct str *user,
+                          struct str *pass)
 {
 	const unsigned char *nul1, *nul2;
 	struct str authz;
@@ -181,7 +181,7 @@ submit_policy_plain_split(const unsigned char *p, size_t len,
 		return -1;
 	/* We do not let one user act for another. */
 	if (authz.len != 0 && (authz.len != user->len ||
-	    memcmp(authz.p, user->p, user->len) != 0))
+	                       memcmp(authz.p, user->p, user->len) != 0))
 		return -1;
 	return 0;
 }

@@ -31,7 +31,7 @@ struct sockaddr;
 /* submit_policy_net_trusted - true if sa lies in submitters.networks
  * (an IPv4-mapped IPv6 address is checked as IPv4). */
 bool submit_policy_net_trusted(const struct config *cfg,
-    const struct sockaddr *sa);
+                               const struct sockaddr *sa);
 
 /*
  * submit_policy_user_check - the configured user named user whose password
@@ -39,7 +39,8 @@ bool submit_policy_net_trusted(const struct config *cfg,
  * which, on purpose). The result is borrowed from cfg.
  */
 const struct config_user *submit_policy_user_check(const struct config *cfg,
-    struct str user, struct str pass);
+                                                   struct str user,
+                                                   struct str pass);
 
 /*
  * submit_policy_sender_allowed - may u use the envelope sender (a mailbox
@@ -47,15 +48,14 @@ const struct config_user *submit_policy_user_check(const struct config *cfg,
  * unauthenticated client: always true.
  */
 bool submit_policy_sender_allowed(const struct config_user *u,
-    struct str sender);
+                                  struct str sender);
 
 /*
  * submit_policy_b64_decode - strict base64 (RFC 4648, with padding, no
  * blanks, canonical final bits) of in into out. Returns the decoded length,
  * or -1 if in is malformed or the result would not fit in outcap.
  */
-int submit_policy_b64_decode(struct str in, unsigned char *out,
-    size_t outcap);
+int submit_policy_b64_decode(struct str in, unsigned char *out, size_t outcap);
 
 /*
  * submit_policy_plain_split - split a decoded AUTH PLAIN response
@@ -64,6 +64,6 @@ int submit_policy_b64_decode(struct str in, unsigned char *out,
  * or an authzid that is neither empty nor equal to authcid.
  */
 int submit_policy_plain_split(const unsigned char *p, size_t len,
-    struct str *user, struct str *pass);
+                              struct str *user, struct str *pass);
 
 #endif

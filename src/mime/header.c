@@ -28,7 +28,7 @@ static bool
 mime_line_blank(const char *p, size_t n)
 {
 	return n == 0 || (n == 1 && p[0] == '\n') ||
-	    (n == 2 && p[0] == '\r' && p[1] == '\n');
+	       (n == 2 && p[0] == '\r' && p[1] == '\n');
 }
 
 /*
@@ -99,16 +99,18 @@ mime_header_has(const char *msg, size_t len, const char *name)
 void
 mime_date_format(char out[MIME_DATE_SIZE], time_t t)
 {
-	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu",
-	    "Fri", "Sat"};
-	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed",
+	                                "Thu", "Fri", "Sat"};
+	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr",
+	                                   "May", "Jun", "Jul", "Aug",
+	                                   "Sep", "Oct", "Nov", "Dec"};
 	struct tm tm;
 
 	/* Names by hand, not strftime: they must not follow the locale. */
 	if (gmtime_r(&t, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
-	snprintf(out, MIME_DATE_SIZE, "%.3s, %02u %.3s %04u %02u:%02u:%02u +0000",
+	snprintf(
+	    out, MIME_DATE_SIZE, "%.3s, %02u %.3s %04u %02u:%02u:%02u +0000",
 	    days[(unsigned)tm.tm_wday % 7], (unsigned)tm.tm_mday % 100,
 	    months[(unsigned)tm.tm_mon % 12],
 	    (unsigned)(tm.tm_year + 1900) % 10000, (unsigned)tm.tm_hour % 100,
@@ -137,7 +139,7 @@ mime_header_received_add(struct buf *out, const struct mime_received *r)
 
 	mime_date_format(date, r->t);
 	buf_printf(out, "Received: from %s (%s)\r\n\tby %s (swerve) with %s",
-	    r->helo, r->ip, r->by, r->with);
+	           r->helo, r->ip, r->by, r->with);
 	if (r->id != NULL)
 		buf_printf(out, " id %s", r->id);
 	buf_printf(out, ";\r\n\t%s\r\n", date);

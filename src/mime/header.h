@@ -47,16 +47,16 @@ void mime_header_date_add(struct buf *out, time_t t);
  * local should be unique (an id from id_new()); host is our hostname.
  */
 void mime_header_msgid_add(struct buf *out, const char *local,
-    const char *host);
+                           const char *host);
 
 /* What goes into a Received field; pointers are borrowed. */
 struct mime_received {
 	const char *helo; /* the client's HELO/EHLO argument */
-	const char *ip;	  /* the client's address, numeric, no port */
-	const char *by;	  /* our hostname */
+	const char *ip;   /* the client's address, numeric, no port */
+	const char *by;   /* our hostname */
 	const char *with; /* "ESMTP", "ESMTPS", "ESMTPA", "ESMTPSA", "SMTP" */
-	const char *id;	  /* message id, or NULL when not known yet */
-	time_t t;	  /* time of receipt */
+	const char *id;   /* message id, or NULL when not known yet */
+	time_t t;         /* time of receipt */
 };
 
 /*

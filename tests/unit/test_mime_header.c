@@ -25,7 +25,7 @@ static void
 field_found_case_insensitively(void **state)
 {
 	const char *m = "From: a@example.com\r\nmessage-id: <x@y>\r\n"
-			"DATE: Tue, 04 Mar 2025 12:00:00 +0000\r\n\r\nbody\r\n";
+	                "DATE: Tue, 04 Mar 2025 12:00:00 +0000\r\n\r\nbody\r\n";
 
 	assert_true(has(m, "Message-ID"));
 	assert_true(has(m, "Date"));
@@ -41,8 +41,8 @@ static void
 folded_lines_never_match(void **state)
 {
 	const char *m = "Subject: hello\r\n Message-ID: <not@a.field>\r\n"
-			"\tDate: not a field either\r\n"
-			"To: b@example.com\r\n\r\n";
+	                "\tDate: not a field either\r\n"
+	                "To: b@example.com\r\n\r\n";
 
 	assert_false(has(m, "Message-ID"));
 	assert_false(has(m, "Date"));
@@ -54,7 +54,7 @@ static void
 body_after_empty_line_ignored(void **state)
 {
 	const char *m = "Subject: x\r\n\r\nMessage-ID: <in@body>\r\n"
-			"Date: in body\r\n";
+	                "Date: in body\r\n";
 
 	assert_false(has(m, "Message-ID"));
 	assert_false(has(m, "Date"));
@@ -128,12 +128,12 @@ date_and_message_id_lines(void **state)
 	buf_init(&b);
 	mime_header_date_add(&b, 1741089600);
 	assert_string_equal(buf_cstr(&b),
-	    "Date: Tue, 04 Mar 2025 12:00:00 +0000\r\n");
+	                    "Date: Tue, 04 Mar 2025 12:00:00 +0000\r\n");
 	b.len = 0;
 	id_make(id, 1741089600000ull, 7);
 	mime_header_msgid_add(&b, id, "mx.example.com");
-	assert_int_equal(b.len, strlen("Message-ID: <@mx.example.com>\r\n") +
-	    ID_LEN);
+	assert_int_equal(b.len,
+	                 strlen("Message-ID: <@mx.example.com>\r\n") + ID_LEN);
 	assert_memory_equal(b.p, "Message-ID: <", 13);
 	assert_memory_equal(b.p + 13, id, ID_LEN);
 	assert_string_equal(b.p + 13 + ID_LEN, "@mx.example.com>\r\n");
@@ -146,21 +146,21 @@ static void
 received_line_folded_like_postfix(void **state)
 {
 	struct mime_received r = {
-		.helo = "client.test",
-		.ip = "127.0.0.1",
-		.by = "mx.example.com",
-		.with = "ESMTPSA",
-		.id = NULL,
-		.t = 1741089600,
+	    .helo = "client.test",
+	    .ip = "127.0.0.1",
+	    .by = "mx.example.com",
+	    .with = "ESMTPSA",
+	    .id = NULL,
+	    .t = 1741089600,
 	};
 	struct buf b;
 
 	buf_init(&b);
 	mime_header_received_add(&b, &r);
 	assert_string_equal(buf_cstr(&b),
-	    "Received: from client.test (127.0.0.1)\r\n"
-	    "\tby mx.example.com (swerve) with ESMTPSA;\r\n"
-	    "\tTue, 04 Mar 2025 12:00:00 +0000\r\n");
+	                    "Received: from client.test (127.0.0.1)\r\n"
+	                    "\tby mx.example.com (swerve) with ESMTPSA;\r\n"
+	                    "\tTue, 04 Mar 2025 12:00:00 +0000\r\n");
 	b.len = 0;
 	r.id = "01ABC";
 	r.with = "ESMTP";
@@ -176,15 +176,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(field_found_case_insensitively),
-		cmocka_unit_test(folded_lines_never_match),
-		cmocka_unit_test(body_after_empty_line_ignored),
-		cmocka_unit_test(no_header_section_at_all),
-		cmocka_unit_test(header_without_body_or_final_newline),
-		cmocka_unit_test(malformed_line_ends_header_section),
-		cmocka_unit_test(date_format_rfc5322),
-		cmocka_unit_test(date_and_message_id_lines),
-		cmocka_unit_test(received_line_folded_like_postfix),
+	    cmocka_unit_test(field_found_case_insensitively),
+	    cmocka_unit_test(folded_lines_never_match),
+	    cmocka_unit_test(body_after_empty_line_ignored),
+	    cmocka_unit_test(no_header_section_at_all),
+	    cmocka_unit_test(header_without_body_or_final_newline),
+	    cmocka_unit_test(malformed_line_ends_header_section),
+	    cmocka_unit_test(date_format_rfc5322),
+	    cmocka_unit_test(date_and_message_id_lines),
+	    cmocka_unit_test(received_line_folded_like_postfix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

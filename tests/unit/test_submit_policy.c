@@ -23,7 +23,7 @@ static char *any_domains[] = {"*"};
 /* policy_config - two networks, three users (one without a password). */
 static void
 policy_config(struct config *c, struct config_net nets[2],
-    struct config_user users[3])
+              struct config_user users[3])
 {
 	memset(c, 0, sizeof(*c));
 	assert_int_equal(config_parse_net("10.0.0.0/8", &nets[0]), 0);
@@ -122,17 +122,19 @@ user_right_password_accepted(void **state)
 	struct config_user users[3];
 
 	policy_config(&c, nets, users);
-	assert_ptr_equal(submit_policy_user_check(&c, STR_LIT("app1"),
-	    STR_LIT("s3cret")), &users[0]);
-	assert_ptr_equal(submit_policy_user_check(&c, STR_LIT("any"),
-	    STR_LIT("pw-any")), &users[1]);
+	assert_ptr_equal(
+	    submit_policy_user_check(&c, STR_LIT("app1"), STR_LIT("s3cret")),
+	    &users[0]);
+	assert_ptr_equal(
+	    submit_policy_user_check(&c, STR_LIT("any"), STR_LIT("pw-any")),
+	    &users[1]);
 }
 
 static void
 user_wrong_password_refused(void **state)
 {
 	static const char *const wrong[] = {"s3cre", "s3cret ", "S3CRET",
-	    "", "pw-any", "s3cret\n"};
+	                                    "",      "pw-any",  "s3cret\n"};
 	struct config c;
 	struct config_net nets[2];
 	struct config_user users[3];
@@ -141,10 +143,10 @@ user_wrong_password_refused(void **state)
 	policy_config(&c, nets, users);
 	for (i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++)
 		assert_null(submit_policy_user_check(&c, STR_LIT("app1"),
-		    str_from(wrong[i])));
+		                                     str_from(wrong[i])));
 	/* A password with a NUL inside is not the password. */
 	assert_null(submit_policy_user_check(&c, STR_LIT("app1"),
-	    (struct str){"s3cret\0x", 8}));
+	                                     (struct str){"s3cret\0x", 8}));
 }
 
 static void
@@ -155,18 +157,18 @@ user_unknown_or_passwordless_refused(void **state)
 	struct config_user users[3];
 
 	policy_config(&c, nets, users);
-	assert_null(submit_policy_user_check(&c, STR_LIT("nobody"),
-	    STR_LIT("s3cret")));
-	assert_null(submit_policy_user_check(&c, STR_LIT("APP1"),
-	    STR_LIT("s3cret")));
-	assert_null(submit_policy_user_check(&c, STR_LIT("app"),
-	    STR_LIT("s3cret")));
+	assert_null(
+	    submit_policy_user_check(&c, STR_LIT("nobody"), STR_LIT("s3cret")));
+	assert_null(
+	    submit_policy_user_check(&c, STR_LIT("APP1"), STR_LIT("s3cret")));
+	assert_null(
+	    submit_policy_user_check(&c, STR_LIT("app"), STR_LIT("s3cret")));
 	assert_null(submit_policy_user_check(&c, STR_LIT(""), STR_LIT("")));
 	/* The dummy used for unknown users is not a way in either. */
 	assert_null(submit_policy_user_check(&c, STR_LIT("nopass"),
-	    STR_LIT("swerve: no such user")));
-	assert_null(submit_policy_user_check(&c, STR_LIT("nopass"),
-	    STR_LIT("")));
+	                                     STR_LIT("swerve: no such user")));
+	assert_null(
+	    submit_policy_user_check(&c, STR_LIT("nopass"), STR_LIT("")));
 }
 
 static void
@@ -177,14 +179,14 @@ sender_domain_exact_match_any_case(void **state)
 	struct config_user users[3];
 
 	policy_config(&c, nets, users);
-	assert_true(submit_policy_sender_allowed(&users[0],
-	    STR_LIT("a@example.com")));
-	assert_true(submit_policy_sender_allowed(&users[0],
-	    STR_LIT("a@EXAMPLE.Com")));
-	assert_true(submit_policy_sender_allowed(&users[0],
-	    STR_LIT("Bounce+x@mail.example.net")));
-	assert_true(submit_policy_sender_allowed(&users[0],
-	    STR_LIT("\"a@b\"@example.com")));
+	assert_true(
+	    submit_policy_sender_allowed(&users[0], STR_LIT("a@example.com")));
+	assert_true(
+	    submit_policy_sender_allowed(&users[0], STR_LIT("a@EXAMPLE.Com")));
+	assert_true(submit_policy_sender_allowed(
+	    &users[0], STR_LIT("Bounce+x@mail.example.net")));
+	assert_true(submit_policy_sender_allowed(
+	    &users[0], STR_LIT("\"a@b\"@example.com")));
 }
 
 static void
@@ -195,18 +197,18 @@ sender_subdomain_and_parent_refused(void **state)
 	struct config_user users[3];
 
 	policy_config(&c, nets, users);
-	assert_false(submit_policy_sender_allowed(&users[0],
-	    STR_LIT("a@sub.example.com")));
-	assert_false(submit_policy_sender_allowed(&users[0],
-	    STR_LIT("a@example.net")));
-	assert_false(submit_policy_sender_allowed(&users[0],
-	    STR_LIT("a@example.com.evil.test")));
-	assert_false(submit_policy_sender_allowed(&users[0],
-	    STR_LIT("a@xexample.com")));
-	assert_false(submit_policy_sender_allowed(&users[0],
-	    STR_LIT("example.com@evil.test")));
-	assert_false(submit_policy_sender_allowed(&users[0],
-	    STR_LIT("postmaster")));
+	assert_false(submit_policy_sender_allowed(
+	    &users[0], STR_LIT("a@sub.example.com")));
+	assert_false(
+	    submit_policy_sender_allowed(&users[0], STR_LIT("a@example.net")));
+	assert_false(submit_policy_sender_allowed(
+	    &users[0], STR_LIT("a@example.com.evil.test")));
+	assert_false(
+	    submit_policy_sender_allowed(&users[0], STR_LIT("a@xexample.com")));
+	assert_false(submit_policy_sender_allowed(
+	    &users[0], STR_LIT("example.com@evil.test")));
+	assert_false(
+	    submit_policy_sender_allowed(&users[0], STR_LIT("postmaster")));
 	assert_false(submit_policy_sender_allowed(&users[0], STR_LIT("a@")));
 }
 
@@ -219,48 +221,45 @@ sender_star_null_and_network_allowed(void **state)
 
 	policy_config(&c, nets, users);
 	assert_true(submit_policy_sender_allowed(&users[1],
-	    STR_LIT("x@anything.test")));
+	                                         STR_LIT("x@anything.test")));
 	/* The null sender (DSNs) is allowed for users... */
 	assert_true(submit_policy_sender_allowed(&users[0], STR_LIT("")));
 	/* ...and anything goes for network-trusted clients (no user). */
-	assert_true(submit_policy_sender_allowed(NULL,
-	    STR_LIT("x@anything.test")));
+	assert_true(
+	    submit_policy_sender_allowed(NULL, STR_LIT("x@anything.test")));
 	assert_true(submit_policy_sender_allowed(NULL, STR_LIT("")));
 	/* A user with no from_domains may only send DSNs. */
-	assert_false(submit_policy_sender_allowed(&users[2],
-	    STR_LIT("a@example.com")));
+	assert_false(
+	    submit_policy_sender_allowed(&users[2], STR_LIT("a@example.com")));
 }
 
 static void
 base64_strict_decoding(void **state)
 {
-	static const char *const bad[] = {"YWJ", "YW=j", "Y===", "====",
-	    "YWJj\n", " YWJj", "YWJj ", "YR==", "YWK=", "YW\0j", "YWJj=",
-	    "YWJjZA", "Y-_j"};
+	static const char *const bad[] = {
+	    "YWJ",  "YW=j", "Y===",  "====",  "YWJj\n", " YWJj", "YWJj ",
+	    "YR==", "YWK=", "YW\0j", "YWJj=", "YWJjZA", "Y-_j"};
 	unsigned char out[64];
 	size_t i;
 
-	assert_int_equal(submit_policy_b64_decode(STR_LIT("YWJj"), out, 64),
-	    3);
+	assert_int_equal(submit_policy_b64_decode(STR_LIT("YWJj"), out, 64), 3);
 	assert_memory_equal(out, "abc", 3);
-	assert_int_equal(submit_policy_b64_decode(STR_LIT("YWI="), out, 64),
-	    2);
+	assert_int_equal(submit_policy_b64_decode(STR_LIT("YWI="), out, 64), 2);
 	assert_memory_equal(out, "ab", 2);
-	assert_int_equal(submit_policy_b64_decode(STR_LIT("YQ=="), out, 64),
-	    1);
+	assert_int_equal(submit_policy_b64_decode(STR_LIT("YQ=="), out, 64), 1);
 	assert_memory_equal(out, "a", 1);
 	assert_int_equal(submit_policy_b64_decode(STR_LIT(""), out, 64), 0);
-	assert_int_equal(submit_policy_b64_decode(STR_LIT("AGFwcDEAczNjcmV0"),
-	    out, 64), 12);
+	assert_int_equal(
+	    submit_policy_b64_decode(STR_LIT("AGFwcDEAczNjcmV0"), out, 64), 12);
 	assert_memory_equal(out, "\0app1\0s3cret", 12);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(submit_policy_b64_decode(str_from(bad[i]),
-		    out, 64), -1);
-	assert_int_equal(submit_policy_b64_decode((struct str){"YW\0j", 4},
-	    out, 64), -1);
+		assert_int_equal(
+		    submit_policy_b64_decode(str_from(bad[i]), out, 64), -1);
+	assert_int_equal(
+	    submit_policy_b64_decode((struct str){"YW\0j", 4}, out, 64), -1);
 	/* Never writes past outcap. */
-	assert_int_equal(submit_policy_b64_decode(STR_LIT("YWJjZGVm"), out,
-	    5), -1);
+	assert_int_equal(submit_policy_b64_decode(STR_LIT("YWJjZGVm"), out, 5),
+	                 -1);
 }
 
 static void
@@ -268,45 +267,56 @@ plain_response_split(void **state)
 {
 	struct str u, p;
 
-	assert_int_equal(submit_policy_plain_split(
-	    (const unsigned char *)"\0app1\0s3cret", 12, &u, &p), 0);
+	assert_int_equal(
+	    submit_policy_plain_split((const unsigned char *)"\0app1\0s3cret",
+	                              12, &u, &p),
+	    0);
 	assert_true(str_eq_nocase(u, "app1") && u.len == 4);
 	assert_int_equal(p.len, 6);
 	assert_memory_equal(p.p, "s3cret", 6);
 	/* authzid equal to authcid is fine. */
-	assert_int_equal(submit_policy_plain_split(
-	    (const unsigned char *)"app1\0app1\0pw", 12, &u, &p), 0);
+	assert_int_equal(
+	    submit_policy_plain_split((const unsigned char *)"app1\0app1\0pw",
+	                              12, &u, &p),
+	    0);
 	assert_int_equal(p.len, 2);
 	/* Acting for another user, missing parts, extra NULs: refused. */
+	assert_int_equal(
+	    submit_policy_plain_split((const unsigned char *)"root\0app1\0pw",
+	                              12, &u, &p),
+	    -1);
 	assert_int_equal(submit_policy_plain_split(
-	    (const unsigned char *)"root\0app1\0pw", 12, &u, &p), -1);
+	                     (const unsigned char *)"\0\0pw", 4, &u, &p),
+	                 -1);
 	assert_int_equal(submit_policy_plain_split(
-	    (const unsigned char *)"\0\0pw", 4, &u, &p), -1);
+	                     (const unsigned char *)"\0app1\0", 6, &u, &p),
+	                 -1);
 	assert_int_equal(submit_policy_plain_split(
-	    (const unsigned char *)"\0app1\0", 6, &u, &p), -1);
+	                     (const unsigned char *)"\0app1\0pw\0", 9, &u, &p),
+	                 -1);
 	assert_int_equal(submit_policy_plain_split(
-	    (const unsigned char *)"\0app1\0pw\0", 9, &u, &p), -1);
-	assert_int_equal(submit_policy_plain_split(
-	    (const unsigned char *)"app1 pw", 7, &u, &p), -1);
-	assert_int_equal(submit_policy_plain_split(
-	    (const unsigned char *)"", 0, &u, &p), -1);
+	                     (const unsigned char *)"app1 pw", 7, &u, &p),
+	                 -1);
+	assert_int_equal(
+	    submit_policy_plain_split((const unsigned char *)"", 0, &u, &p),
+	    -1);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(network_match_by_prefix),
-		cmocka_unit_test(network_v4_mapped_peer_checked_as_v4),
-		cmocka_unit_test(network_none_configured_trusts_nobody),
-		cmocka_unit_test(user_right_password_accepted),
-		cmocka_unit_test(user_wrong_password_refused),
-		cmocka_unit_test(user_unknown_or_passwordless_refused),
-		cmocka_unit_test(sender_domain_exact_match_any_case),
-		cmocka_unit_test(sender_subdomain_and_parent_refused),
-		cmocka_unit_test(sender_star_null_and_network_allowed),
-		cmocka_unit_test(base64_strict_decoding),
-		cmocka_unit_test(plain_response_split),
+	    cmocka_unit_test(network_match_by_prefix),
+	    cmocka_unit_test(network_v4_mapped_peer_checked_as_v4),
+	    cmocka_unit_test(network_none_configured_trusts_nobody),
+	    cmocka_unit_test(user_right_password_accepted),
+	    cmocka_unit_test(user_wrong_password_refused),
+	    cmocka_unit_test(user_unknown_or_passwordless_refused),
+	    cmocka_unit_test(sender_domain_exact_match_any_case),
+	    cmocka_unit_test(sender_subdomain_and_parent_refused),
+	    cmocka_unit_test(sender_star_null_and_network_allowed),
+	    cmocka_unit_test(base64_strict_decoding),
+	    cmocka_unit_test(plain_response_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
