@@ -64,6 +64,37 @@ def test_endless_line_bounded_memory(swerve):
         assert c2.ehlo().code == 250
 
 
+def test_endless_data_line_bounded_memory(swerve):
+    """One 32 MB line inside DATA (max_message_size 1MB): not buffered,
+    refused at the dot, nothing queued, session still in step."""
+    d = swerve.start(env={"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1:"
+                                         "quarantine_size_mb=1"})
+    with d.connect() as warm:
+        warm.ehlo()
+        rs = warm.mail("a@example.com", ["b@example.net"], h.message())
+        assert rs[-1].code == 250
+    time.sleep(0.2)
+    before = rss_kb(d.pid)
+    with d.connect() as c:
+        c.ehlo()
+        assert c.cmd("MAIL FROM:<a@example.com>").code == 250
+        assert c.cmd("RCPT TO:<b@example.net>").code == 250
+        assert c.cmd("DATA").code == 354
+        c.send(b"Subject: endless\r\n\r\n")
+        chunk = b"B" * 65536
+        for _ in range(512):
+            c.sock.sendall(chunk)
+        after = rss_kb(d.pid)
+        r = c.send_data(b"", stuff=False)
+        after = max(after, rss_kb(d.pid))
+        assert 500 <= r.code < 600, r
+        assert c.cmd("RCPT TO:<b@example.net>").code == 503
+        assert c.cmd("NOOP").code == 250
+    print("\nendless DATA line: RSS %d -> %d KB" % (before, after))
+    assert after - before < 16 * 1024, "RSS grew %d KB" % (after - before)
+    assert d.spool.count() == 1
+
+
 def rss_kb(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:

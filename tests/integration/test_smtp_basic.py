@@ -198,6 +198,8 @@ def test_accepted_log_line(swerve):
     sz = re.search(r"\bsize=(\d+)", line)
     assert sz and int(sz.group(1)) >= len(msg), line
     assert "127.0.0.1" in line, line
+    assert len(re.findall(r"accepted[^\n]*id=%s" % qid, d.log_text())) == 1, \
+        "not exactly one accepted line for %s" % qid
 
 
 def test_sigterm_and_sigint_exit_cleanly(swerve):

@@ -50,6 +50,9 @@ def test_smtplib_starttls_auth(swerve, mech):
     assert row is not None and row["sender"] == "me@example.com"
     if "tenant" in row:
         assert row["tenant"] == "app1"
+    m = d.wait_log(r"[^\n]*accepted[^\n]*id=%s[^\n]*" % qid)
+    assert m and re.search(r"\bapp1\b", m.group(0)), "tenant not logged: %s" % (
+        m and m.group(0))
 
 
 @pytest.mark.parametrize("mech", ["PLAIN", "LOGIN"])
