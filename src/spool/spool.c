@@ -443,6 +443,7 @@ static void
 dir_sync(const char *path)
 {
 	char *s = xstrdup(path), *slash;
+	const char *parent = s;
 	int fd;
 
 	slash = strrchr(s, '/');
@@ -451,11 +452,12 @@ dir_sync(const char *path)
 	else if (slash != NULL)
 		*slash = '\0';
 	else
-		strcpy(s, ".");
-	fd = open(s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		parent = ".";
+	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		if (fsync(fd) != 0)
-			log_warn("spool: fsync %s: %s", s, strerror(errno));
+			log_warn("spool: fsync %s: %s", parent,
+			    strerror(errno));
 		close(fd);
 	}
 	free(s);

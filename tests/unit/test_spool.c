@@ -94,7 +94,7 @@ fx_setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_spool.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	/* A subdirectory, so that spool_open must create it. */
-	strcat(f->dir, "/q");
+	memcpy(f->dir + strlen(f->dir), "/q", 3);
 	f->base = event_base_new();
 	f->hooks.sync_fault = hook_sync;
 	f->hooks.write_fault = hook_write;
