@@ -90,8 +90,21 @@ class SwerveFactory:
         return d
 
     def start(self, env=None, **overrides):
-        """Start a daemon and wait until its ports accept connections."""
-        return self.daemon(env=env, **overrides).start()
+        """Start a daemon and wait until its ports accept connections.
+        If another process took a free port meanwhile, retry with new ones
+        (only when the test did not choose the listen addresses)."""
+        d = self.daemon(env=env, **overrides)
+        for attempt in range(3):
+            try:
+                return d.start()
+            except h.DaemonError:
+                d.stop()
+                if ("listen" in overrides or attempt == 2
+                        or "in use" not in d.log_tail(5)):
+                    raise
+                d.exit_codes.clear()  # that run's failure is not the product's
+                d.config["listen"] = self.base_config()["listen"]
+        return d
 
     def finish(self):
         problems = []

@@ -193,17 +193,24 @@ class Daemon:
         return self
 
     def wait_ready(self, timeout=30.0):
-        """Wait until the SMTP (and HTTP, if configured) ports accept."""
-        ports = [self.smtp_port]
+        """Wait until swerved logged "listening smtp/http <addr>" for its
+        configured listeners and those ports accept connections (the log
+        line makes sure it is our process, not another one that took the
+        port meanwhile)."""
+        pending = [("smtp", self.config["listen"]["smtp"])]
         if "http" in self.config.get("listen", {}):
-            ports.append(self.http_port)
+            pending.append(("http", self.config["listen"]["http"]))
         deadline = time.monotonic() + timeout
-        pending = list(ports)
+        log = self.logs[-1]
         while pending:
             if self.proc.poll() is not None:
                 raise DaemonError("swerved exited with %s before listening:\n%s"
                                   % (self.proc.returncode, self.log_tail()))
-            if port_accepts(pending[0]):
+            kind, addr = pending[0]
+            with open(log, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+            port = int(addr.rsplit(":", 1)[1])
+            if ("listening %s %s" % (kind, addr)) in text and port_accepts(port):
                 pending.pop(0)
                 continue
             if time.monotonic() > deadline:
