@@ -285,16 +285,20 @@ class Api:
         assert code == 200, "GET /v1/messages/%s -> %s %r" % (qid, code, obj)
         return obj
 
+    def page(self, state="all", limit=1000, after=""):
+        """One page of GET /v1/messages."""
+        q = "/v1/messages?state=%s&limit=%d" % (state, limit)
+        if after:
+            q += "&after=" + after
+        code, obj = http_json(self.d.http_url + q)
+        assert code == 200, obj
+        return obj["messages"]
+
     def list(self, state="all", limit=1000):
         """Every message in state (pages through the API)."""
         out, after = [], ""
         while True:
-            q = "/v1/messages?state=%s&limit=%d" % (state, limit)
-            if after:
-                q += "&after=" + after
-            code, obj = http_json(self.d.http_url + q)
-            assert code == 200, obj
-            page = obj["messages"]
+            page = self.page(state, limit, after)
             out += page
             if len(page) < limit:
                 return out
