@@ -253,6 +253,10 @@ spool_job_run(struct spool *sp, struct spool_job *j, int disk_low, int64_t now,
 	case SPOOL_JOB_OUTCOME:
 		rc = spool_db_msg_outcome(sp->db, &j->o, delta);
 		break;
+	case SPOOL_JOB_PURGE:
+		rc = spool_db_msg_purge(sp->db, j->id, j->limit, &j->n_done,
+		    delta);
+		break;
 	default:
 		rc = SPOOL_ERR_IO;
 	}
@@ -714,6 +718,28 @@ spool_msg_outcome(struct spool *sp, const struct spool_outcome *o,
 	j->kind = SPOOL_JOB_OUTCOME;
 	spool_job_outcome_copy(&j->o, o);
 	j->cb.done = cb;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+/* spool_msg_purge - queue the deletion of old finished messages. */
+int
+spool_msg_purge(struct spool *sp, int64_t before_ms, size_t max,
+    spool_count_fn *cb, void *arg)
+{
+	struct spool_job *j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->kind = SPOOL_JOB_PURGE;
+	/* The smallest id of that millisecond: everything older sorts
+	 * before it. Ids hold 50 bits of time; clamp, don't wrap. */
+	if (before_ms < 0)
+		before_ms = 0;
+	if ((uint64_t)before_ms >= (1ULL << 50))
+		before_ms = (int64_t)((1ULL << 50) - 1);
+	id_make(j->id, (uint64_t)before_ms, 0);
+	j->limit = max;
+	j->cb.count = cb;
 	j->arg = arg;
 	return spool_job_queue(sp, j);
 }

@@ -314,6 +314,20 @@ struct spool_outcome {
 int spool_msg_outcome(struct spool *sp, const struct spool_outcome *o,
     spool_done_fn *cb, void *arg);
 
+/* spool_count_fn - the result of a bulk operation: how many it touched. */
+typedef void spool_count_fn(int status, uint64_t n, void *arg);
+
+/*
+ * spool_msg_purge - delete up to max finished messages (sent or failed)
+ * whose id is older than before_ms (ids carry their creation time), with
+ * their recipients and attempts, oldest first, in the next group commit.
+ * For retention: call it periodically until n < max. cb (may be NULL)
+ * gets the number deleted. Returns 0 or SPOOL_ERR_CLOSED at once.
+ * Unfinished messages are never deleted.
+ */
+int spool_msg_purge(struct spool *sp, int64_t before_ms, size_t max,
+    spool_count_fn *cb, void *arg);
+
 /*
  * spool_close - stop accepting, finish the commits already queued (their
  * callbacks run), stop the writer and close the database. NULL is a no-op.

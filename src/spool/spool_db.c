@@ -82,6 +82,10 @@ enum {
 	ST_ATT_INSERT,
 	ST_RCPT_SET,
 	ST_IDEM_FIND,
+	ST_PURGE_SELECT,
+	ST_PURGE_MSG,
+	ST_PURGE_RCPTS,
+	ST_PURGE_ATTS,
 	ST_COUNT,
 };
 
@@ -136,6 +140,13 @@ static const char *const spool_db_sql[ST_COUNT] = {
 			" provider_msg_id = ?6 WHERE msg_id = ?1 AND idx = ?2",
 	[ST_IDEM_FIND] = "SELECT id FROM messages WHERE tenant IS ?1"
 			 " AND idempotency_key = ?2 ORDER BY id LIMIT 1",
+	/* By id, which starts with the creation time: stops after ?2. */
+	[ST_PURGE_SELECT] = "SELECT id, state FROM messages WHERE id < ?1"
+			    " AND state IN ('sent', 'failed')"
+			    " ORDER BY id LIMIT ?2",
+	[ST_PURGE_MSG] = "DELETE FROM messages WHERE id = ?1",
+	[ST_PURGE_RCPTS] = "DELETE FROM recipients WHERE msg_id = ?1",
+	[ST_PURGE_ATTS] = "DELETE FROM attempts WHERE msg_id = ?1",
 };
 
 struct spool_db {
@@ -487,6 +498,51 @@ spool_db_msg_find_idem(struct spool_db *db, const char *tenant,
 	if (rc == SQLITE_DONE)
 		return SPOOL_ERR_NOTFOUND;
 	return db_fail(db, "idempotency lookup");
+}
+
+int
+spool_db_msg_purge(struct spool_db *db, const char *before_id, size_t max,
+    uint64_t *n, int64_t delta[SPOOL_STATE_COUNT])
+{
+	sqlite3_stmt *st = db->st[ST_PURGE_SELECT];
+	char (*ids)[ID_SIZE] = NULL;
+	int *from = NULL;
+	size_t i, k = 0;
+	int rc = SQLITE_DONE, s;
+
+	*n = 0;
+	if (max == 0)
+		return SPOOL_OK;
+	ids = xcalloc(max, sizeof(*ids));
+	from = xcalloc(max, sizeof(*from));
+	bind_text(st, 1, before_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(ids[k], ID_SIZE, "%s", sqlite3_column_text(st, 0));
+		from[k] = spool_state_parse(
+		    (const char *)sqlite3_column_text(st, 1));
+		k++;
+	}
+	sqlite3_reset(st);
+	if (k < max && rc != SQLITE_DONE) {
+		rc = db_fail(db, "purge");
+		goto done;
+	}
+	for (i = 0; i < k; i++) {
+		for (s = ST_PURGE_MSG; s <= ST_PURGE_ATTS; s++) {
+			bind_text(db->st[s], 1, ids[i]);
+			if ((rc = db_done(db, s, "purge")) != SPOOL_OK)
+				goto done;
+		}
+		if (from[i] >= 0)
+			delta[from[i]]--;
+	}
+	*n = k;
+	rc = SPOOL_OK;
+done:
+	free(ids);
+	free(from);
+	return rc;
 }
 
 /* msg_row_read - fill m from the MSG_COLS columns of st. */

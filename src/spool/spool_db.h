@@ -67,6 +67,12 @@ int spool_db_msg_claim(struct spool_db *db, size_t max, int64_t now_ms,
 int spool_db_msg_outcome(struct spool_db *db, const struct spool_outcome *o,
     int64_t delta[SPOOL_STATE_COUNT]);
 
+/*
+ * spool_db_msg_purge - delete up to max sent/failed messages with ids
+ * below before_id; *n deleted; adds moves to delta.
+ */
+int spool_db_msg_purge(struct spool_db *db, const char *before_id,
+    size_t max, uint64_t *n, int64_t delta[SPOOL_STATE_COUNT]);
 /* spool_db_changes - rows changed on this connection since it opened. */
 int64_t spool_db_changes(struct spool_db *db);
 /* spool_db_wal_frames - frames in the WAL after the last commit. */

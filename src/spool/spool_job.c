@@ -74,6 +74,7 @@ spool_job_results_free(struct spool_job *j)
 	free(j->many);
 	j->many = NULL;
 	j->n_many = 0;
+	j->n_done = 0;
 }
 
 /* spool_job_free - free a job and whatever it still owns. */
@@ -113,6 +114,10 @@ spool_job_deliver(struct spool_job *j)
 	case SPOOL_JOB_OUTCOME:
 		if (j->cb.done != NULL)
 			j->cb.done(j->status, j->arg);
+		break;
+	case SPOOL_JOB_PURGE:
+		if (j->cb.count != NULL)
+			j->cb.count(j->status, j->n_done, j->arg);
 		break;
 	}
 }

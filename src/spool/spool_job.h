@@ -22,6 +22,7 @@ enum spool_job_kind {
 	SPOOL_JOB_LIST,
 	SPOOL_JOB_CLAIM,
 	SPOOL_JOB_OUTCOME,
+	SPOOL_JOB_PURGE,
 };
 
 /* One queued operation; owned by the queue, then the done list. */
@@ -35,17 +36,19 @@ struct spool_job {
 		spool_msg_fn *msg;
 		spool_msgs_fn *msgs;
 		spool_done_fn *done;
+		spool_count_fn *count;
 	} cb;
 	char id[ID_SIZE];
 	struct spool_msg_new m; /* SPOOL_JOB_SUBMIT */
 	int flags;		/* SPOOL_JOB_GET */
 	int state;		/* SPOOL_JOB_LIST */
 	size_t limit;		/* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM */
-	int64_t now_ms;		/* SPOOL_JOB_CLAIM */
+	int64_t now_ms;		/* SPOOL_JOB_CLAIM; SPOOL_JOB_PURGE: before */
 	struct spool_outcome o; /* SPOOL_JOB_OUTCOME, deep copy */
 	struct spool_msg *one;	/* SPOOL_JOB_GET result */
 	struct spool_msg **many; /* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM results */
 	size_t n_many;
+	uint64_t n_done; /* SPOOL_JOB_PURGE result */
 };
 
 struct spool_job_list {

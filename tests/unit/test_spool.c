@@ -856,6 +856,106 @@ open_fails_cleanly_on_a_bad_directory(void **state)
 	assert_true(err[0] != '\0');
 }
 
+static void
+on_count(int status, uint64_t n, void *arg)
+{
+	struct got *g = arg;
+
+	g->status = status;
+	g->n = (size_t)n;
+	g->done++;
+}
+
+/* rows - count(*) of a table, through another connection. */
+static int
+rows(struct fx *f, const char *table)
+{
+	char path[128], sql[128];
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	int n = -1;
+
+	snprintf(path, sizeof(path), "%s/spool.db", f->dir);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
+		SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+purge_deletes_only_old_finished_messages(void **state)
+{
+	static const enum spool_state next[4] = {SPOOL_STATE_SENT,
+	    SPOOL_STATE_FAILED, SPOOL_STATE_SENT, SPOOL_STATE_DEFERRED};
+	struct fx *f = *state;
+	struct spool_outcome o;
+	struct spool_counts c;
+	struct sub s[5];
+	struct got g, d;
+	int i;
+
+	fx_open(f);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(submit_one(f, &s[i]), SPOOL_OK);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(spool_msg_claim(f->sp, 4, INT64_MAX / 2, on_msgs, &g),
+	    0);
+	pump(f, &g.done, 1);
+	assert_int_equal(g.n, 4);
+	got_fini(&g);
+	memset(&d, 0, sizeof(d));
+	for (i = 0; i < 4; i++) {
+		memset(&o, 0, sizeof(o));
+		o.id = s[i].id;
+		o.provider = "relay";
+		o.result = "accepted";
+		o.next_state = next[i];
+		o.next_attempt_at = INT64_MAX / 2;
+		assert_int_equal(spool_msg_outcome(f->sp, &o, on_done, &d), 0);
+	}
+	pump(f, &d.done, 4);
+	assert_int_equal(rows(f, "attempts"), 4);
+
+	/* Nothing finished before 1970 + 1 s. */
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(spool_msg_purge(f->sp, 1000, 10, on_count, &g), 0);
+	pump(f, &g.done, 1);
+	assert_int_equal(g.status, SPOOL_OK);
+	assert_int_equal(g.n, 0);
+
+	/* Two at a time, oldest first. */
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(spool_msg_purge(f->sp, INT64_MAX / 4 + 12345, 2,
+			     on_count, &g),
+	    0);
+	pump(f, &g.done, 1);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(get_one(f, s[0].id, &d), SPOOL_ERR_NOTFOUND);
+	assert_int_equal(get_one(f, s[2].id, &d), SPOOL_OK);
+	got_fini(&d);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(spool_msg_purge(f->sp, INT64_MAX / 4, 10, on_count,
+			     &g),
+	    0);
+	pump(f, &g.done, 1);
+	assert_int_equal(g.n, 1);
+
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.state[SPOOL_STATE_SENT], 0);
+	assert_int_equal(c.state[SPOOL_STATE_FAILED], 0);
+	assert_int_equal(c.state[SPOOL_STATE_DEFERRED], 1);
+	assert_int_equal(c.state[SPOOL_STATE_READY], 1);
+	assert_int_equal(rows(f, "messages"), 2);
+	assert_int_equal(rows(f, "recipients"), 2);
+	assert_int_equal(rows(f, "attempts"), 1);
+}
+
 /* submit_keyed - queue a message with tenant and idempotency key. */
 static void
 submit_keyed(struct fx *f, struct sub *s, int *done, const char *tenant,
@@ -1136,6 +1236,7 @@ main(void)
 		T(deferred_message_is_claimed_again_when_due),
 		T(open_fails_cleanly_on_a_bad_directory),
 		T(idempotency_key_stores_one_message),
+		T(purge_deletes_only_old_finished_messages),
 		T(wal_is_checkpointed_in_the_background),
 		T(close_finishes_queued_commits),
 		T(crash_keeps_every_acknowledged_message),
