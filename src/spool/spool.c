@@ -14,8 +14,12 @@
  * Counts per state live in memory (loaded at open, updated after each
  * commit) so that spool_counts_get() never touches the disk. Free space
  * is sampled with statvfs at most every 100 ms by the writer, also when
- * idle. Nothing here touches the network or blocks the loop thread: the
- * mutex is held only for list operations.
+ * idle. Checkpoints run on their own thread (spool_ckpt.c), not inside a
+ * commit. Nothing here touches the network or blocks the loop thread:
+ * the mutex is held only for list operations.
+ *
+ * Files: spool_db.c (SQL), spool_vfs.c (fault seam, WAL scrub),
+ * spool_job.c (the queued operations), spool_ckpt.c, spool_msg.c.
  */
 #include "spool/spool.h"
 
