@@ -183,9 +183,11 @@ def test_failover_under_load_exactly_once(lab):
     assert per["primary"] > 0 and per["backup"] > 0, per
     assert st["delivery"]["failovers"] > 0
     assert flips == [m for m, _ in SCHEDULE], flips
-    # every fault mode met live traffic on the primary
+    # the faults met live traffic on the primary: transient failures, and
+    # unknown outcomes after the dot (drop, hang); which stage each mode
+    # hits first depends on timing, so only the classes are pinned
     results = {r for r, _ in hits}
     assert {"accepted", "deferred", "unknown"} <= results, hits
-    assert ("deferred", "connect") in hits and ("deferred", "dot") in hits, hits
+    assert sum(n for (r, _), n in hits.items() if r != "accepted") >= 2 * len(FAULTS), hits
     assert st["delivery"]["possible_duplicates"] == len(
         dh.log_lines(d, r"possible duplicate"))
