@@ -46,7 +46,7 @@ def client(port, tid, stop, acked, errors):
             time.sleep(0.02)  # daemon down or killed mid-dialogue: retry
 
 
-def test_kill9_loop_loses_no_acknowledged_message(swerve):
+def test_kill9_loop_loses_no_acknowledged_message(swerve, capsys):
     d = swerve.start()
     stop = threading.Event()
     acked = {}
@@ -70,8 +70,9 @@ def test_kill9_loop_loses_no_acknowledged_message(swerve):
         for t in threads:
             t.join(10)
     d.stop()
-    print("\nkill -9 cycles: %d, acknowledged messages: %d (per cycle %s)"
-          % (cycles, len(acked), per_cycle))
+    with capsys.disabled():  # shown even without -s
+        print("\n[crash] kill -9 cycles: %d, threads: %d, acknowledged messages: %d "
+              "(per cycle %s)" % (cycles, THREADS, len(acked), per_cycle))
     assert cycles == CYCLES
     assert len(acked) >= CYCLES, "too few messages acknowledged to mean anything"
     assert not errors, errors[:5]
