@@ -60,3 +60,9 @@ def test_status_counts_survive_restart(swerve):
     submit(d, 2)
     d.restart()
     assert h.queue_counts(d)["ready"] == 2
+
+
+def test_status_daemon_down_fails():
+    r = h.swervectl(["--url", "http://127.0.0.1:%d" % h.free_port(), "status", "--json"])
+    assert r.returncode != 0, r.stdout
+    assert r.stderr.strip(), "no error message"
