@@ -9,7 +9,6 @@
 
 import atexit
 import os
-import signal
 
 import pytest
 
@@ -69,12 +68,8 @@ class Lab:
         problems = []
         # SIGTERM the helpers first (no wait), so they exit in parallel
         # with the daemons; each is then waited for by PID below.
-        for p in [m.proc for m in self.mocks] + [s.proc for s in self.sinks]:
-            if p is not None and p.poll() is None:
-                try:
-                    os.kill(p.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
+        for m in self.mocks:
+            m.signal_stop()
         for d in self.daemons:
             d.stop()
             for p in d.problems():

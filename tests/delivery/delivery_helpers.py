@@ -58,12 +58,14 @@ def wait_until(cond, timeout, interval=0.05, what="condition"):
 
 
 def _stop_popen(p, sig=signal.SIGTERM, timeout=10.0):
-    """Stop p by PID; SIGKILL after timeout. Returns its exit code."""
+    """Stop p by PID with sig (None: it was signalled already, just wait);
+    SIGKILL after timeout. Returns its exit code."""
     if p.poll() is None:
-        try:
-            os.kill(p.pid, sig)
-        except ProcessLookupError:
-            pass
+        if sig is not None:
+            try:
+                os.kill(p.pid, sig)
+            except ProcessLookupError:
+                pass
         try:
             p.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -111,6 +113,7 @@ class Mock:
         self.exit_code = None
         self.mode_arg = mode
         self.extra = list(extra)
+        self.signalled = False
 
     def start(self):
         argv = [sh.bin_path("swerve-mock"), "--smtp",
@@ -139,9 +142,19 @@ class Mock:
     def url(self):
         return "http://%s:%d" % (HOST, self.http_port)
 
+    def signal_stop(self):
+        """SIGTERM by PID without waiting; stop() then only waits."""
+        if self.proc is not None and self.proc.poll() is None and not self.signalled:
+            try:
+                os.kill(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            self.signalled = True
+
     def stop(self):
         if self.proc is not None:
-            self.exit_code = _stop_popen(self.proc)
+            self.exit_code = _stop_popen(
+                self.proc, None if self.signalled else signal.SIGTERM)
             self.proc = None
         return self.exit_code
 
