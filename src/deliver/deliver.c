@@ -240,6 +240,23 @@ job_dsn(struct djob *job, const char *reason)
 }
 
 /*
+ * deliver_on_outcome - an outcome's commit. On an I/O error the message
+ * keeps its last stored state (inflight): it is delivered again after the
+ * next restart, a possible duplicate but never a loss.
+ */
+static void
+deliver_on_outcome(int status, void *arg)
+{
+	char *id = arg;
+
+	if (status != SPOOL_OK && status != SPOOL_ERR_CLOSED)
+		log_error("deliver: id=%s outcome not stored (%s); it stays "
+			  "inflight until the next start",
+		    id, spool_status_name(status));
+	free(id);
+}
+
+/*
  * job_record - queue one outcome for job: the attempt just made (when
  * res is not NULL), the recipient changes in upd, and the next state.
  */
@@ -266,7 +283,8 @@ job_record(struct djob *job, const struct send_result *res,
 	o.next_state = next;
 	o.next_attempt_at = next_at;
 	o.last_error = last_error;
-	if (spool_msg_outcome(d->o.spool, &o, NULL, NULL) != 0)
+	if (spool_msg_outcome(d->o.spool, &o, deliver_on_outcome,
+		xstrdup(job->m->id)) != 0)
 		log_warn("deliver: id=%s outcome not recorded: spool closing",
 		    job->m->id);
 }
