@@ -20,6 +20,8 @@
 #   ONLY=REGEX      run only the scenarios whose name matches
 #   NO_RESULTS=1    do not write bench/results/ingest-<date>.txt
 #   TMPDIR          where the spool dirs go (must be a real disk)
+#   BENCH_NICE=N    run servers and clients under `nice -n N` (e.g. -10 on
+#                   a shared machine; recorded in the results header)
 # Everything started here is stopped by PID on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +31,10 @@ QUICK=${QUICK:-0}
 ONLY=${ONLY:-.}
 TMPBASE=${TMPDIR:-/tmp}
 HZ=$(getconf CLK_TCK)
+NICE=()
+if [ -n "${BENCH_NICE:-}" ]; then
+	NICE=(nice -n "$BENCH_NICE")
+fi
 
 WORK=$(mktemp -d "$TMPBASE/swerve-bench.XXXXXX")
 chmod 0755 "$WORK" # the throwaway Postfix runs as user postfix
@@ -137,7 +143,7 @@ submitters:
 log:
   level: warn
 EOF
-	"$BIN/swerved" -c "$conf" >"$spool.log" 2>&1 &
+	"${NICE[@]}" "$BIN/swerved" -c "$conf" >"$spool.log" 2>&1 &
 	SWERVED_PID=$!
 	PIDS+=("$SWERVED_PID")
 	for i in $(seq 100); do
@@ -157,7 +163,7 @@ sink_start() {
 	local spool=$1 i
 	SMTP_PORT=$(free_port)
 	HTTP_PORT=""
-	smtp-sink -u nobody "127.0.0.1:$SMTP_PORT" 256 >"$spool.log" 2>&1 &
+	"${NICE[@]}" smtp-sink -u nobody "127.0.0.1:$SMTP_PORT" 256 >"$spool.log" 2>&1 &
 	SWERVED_PID=$!
 	PIDS+=("$SWERVED_PID")
 	for i in $(seq 100); do
@@ -200,7 +206,8 @@ local_recipient_maps =
 EOF
 	sed -E "s/^smtp +inet .*/$SMTP_PORT inet n - n - - smtpd/" \
 		/etc/postfix/master.cf >"$d/etc/master.cf"
-	postfix -c "$d/etc" start >/dev/null 2>&1 || die "postfix did not start"
+	"${NICE[@]}" postfix -c "$d/etc" start >/dev/null 2>&1 ||
+		die "postfix did not start"
 	for i in $(seq 100); do
 		[ -s "$d/queue/pid/master.pid" ] && break
 		sleep 0.1
@@ -270,9 +277,9 @@ RESULTS=$WORK/results.txt
 FSYNC_BEFORE=$(fsync_probe "$WORK")
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 FAILED=0
-printf '%-20s %6s %4s %7s %9s %7s %7s %7s %7s %8s %7s %7s %7s %6s %5s\n' \
-	scenario msgs err secs msg/s p50ms p90ms p99ms maxms cpu_us/m rss_MB \
-	fsyncs commits m/c load >"$RESULTS.table"
+printf '%-20s %6s %4s %7s %9s %7s %7s %7s %7s %8s %6s %6s %5s %7s %7s %6s %5s\n' \
+	scenario msgs err secs msg/s p50ms p90ms p99ms maxms cpu_us/m sys/m \
+	cs/m rssMB fsyncs commits m/c load >"$RESULTS.table"
 
 for sc in "${SCENARIOS[@]}"; do
 	IFS='|' read -r name client fs args <<<"$sc"
@@ -302,6 +309,7 @@ for sc in "${SCENARIOS[@]}"; do
 	if [ "$PERF_OK" = 1 ] && [ "$fs" != postfix ]; then
 		perf stat -x, -o "$spool.perf" \
 			-e syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync \
+			-e raw_syscalls:sys_enter,context-switches \
 			-p "$SWERVED_PID" >/dev/null 2>&1 &
 		perf_pid=$!
 		PIDS+=("$perf_pid")
@@ -311,11 +319,11 @@ for sc in "${SCENARIOS[@]}"; do
 	rc=0
 	if [ "$client" = smtp_lat ]; then
 		# shellcheck disable=SC2086
-		"$WORK/smtp_lat" -T 600 $args "127.0.0.1:$SMTP_PORT" \
+		"${NICE[@]}" "$WORK/smtp_lat" -T 600 $args "127.0.0.1:$SMTP_PORT" \
 			>"$spool.client" 2>"$spool.client.err" || rc=$?
 	else
 		# shellcheck disable=SC2086
-		timeout 600 smtp-source $args "127.0.0.1:$SMTP_PORT" \
+		"${NICE[@]}" timeout 600 smtp-source $args "127.0.0.1:$SMTP_PORT" \
 			>"$spool.client" 2>"$spool.client.err" || rc=$?
 	fi
 	t1=$(date +%s.%N)
@@ -362,9 +370,11 @@ for sc in "${SCENARIOS[@]}"; do
 	if [ "$fs" = postfix ]; then
 		cpu_us=- rss_mb=- # spread over short-lived smtpd/cleanup processes
 	fi
-	fsyncs=-
+	fsyncs=- sysm=- csm=-
 	if [ -f "$spool.perf" ]; then
 		fsyncs=$(awk -F, '/sys_enter_f(data)?sync/ { n += $1 } END { print n + 0 }' "$spool.perf")
+		sysm=$(awk -F, -v n="$ok" '/raw_syscalls:sys_enter/ && n > 0 { printf "%.1f", $1 / n }' "$spool.perf")
+		csm=$(awk -F, -v n="$ok" '/context-switches/ && n > 0 { printf "%.1f", $1 / n }' "$spool.perf")
 	fi
 	commits=$(jq -r '.spool.commits // "-"' <<<"$status_json" 2>/dev/null || echo -)
 	committed=$(jq -r '.spool.committed_messages // "-"' <<<"$status_json" 2>/dev/null || echo -)
@@ -379,9 +389,9 @@ for sc in "${SCENARIOS[@]}"; do
 	fi
 	[ "$verdict" = ok ] || FAILED=1
 	label=$name
-	printf '%-20s %6s %4s %7s %9s %7s %7s %7s %7s %8s %7s %7s %7s %6s %5s\n' \
+	printf '%-20s %6s %4s %7s %9s %7s %7s %7s %7s %8s %6s %6s %5s %7s %7s %6s %5s\n' \
 		"$label" "$ok" "$err" "$secs" "$rate" "$p50" "$p90" "$p99" "$pmax" \
-		"$cpu_us" "$rss_mb" "$fsyncs" "$commits" "$mpc" \
+		"$cpu_us" "$sysm" "$csm" "$rss_mb" "$fsyncs" "$commits" "$mpc" \
 		"$(cut -d' ' -f1 /proc/loadavg)" >>"$RESULTS.table"
 	echo "   $verdict; spool holds $stored; swerved cpu $((cpu1 - cpu0)) ticks, VmHWM ${rss_kb} kB" >&2
 	echo "$name: $verdict (stored $stored of $want)" >>"$RESULTS.verdicts"
@@ -394,14 +404,15 @@ done
 	echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r)"
 	echo "spool:   $(stat -f -c %T "$WORK") at $TMPBASE (scenarios marked -tmpfs: /dev/shm; sink-*: smtp-sink, no spool)$( [ "$QUICK" = 1 ] && echo '; QUICK=1 (1/10 of the messages)')"
 	echo "disk:    $FSYNC_BEFORE before the run; $(fsync_probe "$WORK") after"
-	echo "load:    $LOAD_BEFORE before the run (1/5/15 min), $(cut -d' ' -f1-3 /proc/loadavg) after; the machine is shared"
+	echo "load:    $LOAD_BEFORE before the run (1/5/15 min), $(cut -d' ' -f1-3 /proc/loadavg) after; the machine is shared${BENCH_NICE:+; servers and clients ran under nice -n $BENCH_NICE}"
 	echo "client and server share the machine; smtp_lat = bench/smtp_lat.c, src = Postfix smtp-source"
 	echo
 	cat "$RESULTS.table"
 	echo
 	echo "columns: msg/s = accepted (fsynced) messages per second of client wall time;"
 	echo "  pNNms = final dot to 250 reply; cpu_us/m = swerved utime+stime per message;"
-	echo "  rss_MB = swerved VmHWM; fsyncs = fsync+fdatasync calls by swerved;"
+	echo "  sys/m, cs/m = swerved's syscalls and context switches per message (perf);"
+	echo "  rssMB = swerved VmHWM; fsyncs = fsync+fdatasync calls by swerved;"
 	echo "  commits, m/c = spool group commits and messages per commit (swervectl status);"
 	echo "  load = 1-minute load average when the scenario ended (2 cores)"
 	echo
