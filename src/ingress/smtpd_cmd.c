@@ -259,8 +259,6 @@ static void
 smtpd_cmd_helo(struct smtpd_session *s, const struct smtp_cmd *cmd)
 {
 	const struct config *cfg = s->smtpd->cfg;
-	struct evbuffer *out = bufferevent_get_output(s->bev);
-
 	smtpd_session_tx_reset(s);
 	smtpd_cmd_printable(s->helo, sizeof(s->helo), cmd->arg.p, cmd->arg.len);
 	s->helo_seen = true;
@@ -269,9 +267,9 @@ smtpd_cmd_helo(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		smtpd_session_reply(s, "250 %s", cfg->hostname);
 		return;
 	}
-	evbuffer_add_printf(
-	    out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu\r\n", cfg->hostname,
-	    (unsigned long long)cfg->max_message_size);
+	smtpd_session_reply(s, "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu",
+	                    cfg->hostname,
+	                    (unsigned long long)cfg->max_message_size);
 	if (s->smtpd->tls != NULL && !s->tls)
 		smtpd_session_reply_lit(s, "250-STARTTLS");
 	if (s->tls || s->trusted)

@@ -50,13 +50,46 @@ static void smtpd_on_event(struct bufferevent *bev, short what, void *arg);
 void
 smtpd_session_reply(struct smtpd_session *s, const char *fmt, ...)
 {
-	struct evbuffer *out = bufferevent_get_output(s->bev);
 	va_list ap;
+	char text[1024];
+	int n;
 
 	va_start(ap, fmt);
-	evbuffer_add_vprintf(out, fmt, ap);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	evbuffer_add(out, "\r\n", 2);
+	if (n < 0)
+		n = 0;
+	buf_add(&s->out, text,
+	        (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
+	buf_add(&s->out, "\r\n", 2);
+}
+
+/*
+ * smtpd_session_flush - hand the queued replies to the socket. On a plain
+ * connection with nothing pending, write(2) them at once: the usual case,
+ * and it spares the two epoll_ctl calls a bufferevent write costs. What
+ * the kernel does not take goes through the bufferevent, in order.
+ */
+static void
+smtpd_session_flush(struct smtpd_session *s)
+{
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	size_t off = 0;
+	ssize_t n;
+
+	if (s->out.len == 0)
+		return;
+	if (bufferevent_get_underlying(s->bev) == NULL &&
+	    evbuffer_get_length(out) == 0) {
+		n = send(bufferevent_getfd(s->bev), s->out.p, s->out.len,
+		         MSG_NOSIGNAL | MSG_DONTWAIT);
+		/* On an error the bufferevent's own write will report it. */
+		if (n > 0)
+			off = (size_t)n;
+	}
+	if (off < s->out.len)
+		evbuffer_add(out, s->out.p + off, s->out.len - off);
+	s->out.len = 0;
 }
 
 void
@@ -163,6 +196,7 @@ smtpd_session_starttls(struct smtpd_session *s)
 		return;
 	}
 	smtpd_session_reply_lit(s, "220 2.0.0 Ready to start TLS");
+	smtpd_session_flush(s); /* in plaintext, before any TLS byte */
 	/*
 	 * Anything the client sent after STARTTLS in plaintext could be
 	 * taken for commands sent under TLS (CVE-2011-0411): drop it.
@@ -442,6 +476,8 @@ smtpd_session_run(struct smtpd_session *s)
 	int more = 1;
 
 	while (more) {
+		if (s->out.len > SMTPD_OUT_HIGH / 4)
+			smtpd_session_flush(s);
 		if (evbuffer_get_length(bufferevent_get_output(s->bev)) >
 		    SMTPD_OUT_HIGH) {
 			/* The client does not read its replies: wait. */
@@ -519,6 +555,7 @@ smtpd_session_kick(struct smtpd_session *s)
 	s->running = true;
 	smtpd_session_run(s);
 	s->running = false;
+	smtpd_session_flush(s);
 	if (s->state != SMTPD_STATE_CLOSE)
 		return;
 	if (smtpd_session_flushed(s)) {
@@ -674,6 +711,7 @@ smtpd_session_free(struct smtpd_session *s)
 	smtpd_cmd_auth_forget(s);
 	free(s->rcpts);
 	buf_fini(&s->body);
+	buf_fini(&s->out);
 	event_free(s->timer);
 	bufferevent_free(s->bev);
 	TAILQ_REMOVE(&s->smtpd->sessions, s, entry);
@@ -715,6 +753,7 @@ smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
 	smtpd_peer_format(s, sa, salen);
 	s->trusted = submit_policy_net_trusted(d->cfg, sa);
 	buf_init(&s->body);
+	buf_init(&s->out);
 	s->bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
 		log_warn("smtpd: client=%s: cannot create a bufferevent",
@@ -735,6 +774,7 @@ smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
 	log_debug("smtpd: connect from %s%s", s->client,
 	          s->trusted ? " (trusted network)" : "");
 	smtpd_session_reply(s, "220 %s ESMTP swerve", d->cfg->hostname);
+	smtpd_session_flush(s);
 	smtpd_idle_arm(s);
 	return s;
 }

@@ -95,6 +95,7 @@ struct smtpd_session {
 	struct smtpd_commit *commit;
 	size_t done_nrcpt, done_size; /* of the message being committed */
 
+	struct buf out; /* replies not yet handed to the bufferevent */
 	char line[SMTP_CMD_LINE_MAX + 1];
 	unsigned char auth_user[SMTPD_AUTH_MAX]; /* LOGIN user, between steps */
 	size_t auth_user_len;
@@ -116,10 +117,12 @@ struct smtpd {
 	struct smtpd_stats stats;
 };
 
-/* smtpd_session_reply_lit - queue one constant reply line (CRLF added). */
+/*
+ * smtpd_session_reply_lit - queue one constant reply line (CRLF added).
+ * Replies collect in s->out and leave in one write per batch of input.
+ */
 #define smtpd_session_reply_lit(s, lit)                                        \
-	evbuffer_add(bufferevent_get_output((s)->bev), lit "\r\n",             \
-	             sizeof(lit "\r\n") - 1)
+	buf_add(&(s)->out, lit "\r\n", sizeof(lit "\r\n") - 1)
 
 /* smtpd_ms_tv - milliseconds as a timeval. */
 static inline struct timeval
