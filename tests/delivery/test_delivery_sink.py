@@ -125,3 +125,76 @@ def test_sink_without_ehlo_gets_helo(lab):
     assert m["state"] == "sent", m
     dumps = dh.wait_until(s.dumps, 5, what="a sink dump")
     assert dumps[0]["body"] == d.spool.body(qid)
+
+
+def one_txn_per_session(received):
+    """An upstream that answers 421 to a second MAIL in one session (as
+    some providers do after their per-connection limit) and closes."""
+    def script(c, n):
+        buf, txns = [], 0
+        c.sendall(b"220 strict ESMTP\r\n")
+        while True:
+            line = dh.read_line(c, buf)
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                c.sendall(b"250-strict\r\n250 8BITMIME\r\n")
+            elif verb == b"MAIL":
+                txns += 1
+                if txns > 1:
+                    c.sendall(b"421 4.7.0 one message per connection\r\n")
+                    received.append("421@%d" % n)
+                    return
+                c.sendall(b"250 ok\r\n")
+            elif verb == b"DATA":
+                c.sendall(b"354 go\r\n")
+                data = buf[0] if buf else b""
+                while b"\r\n.\r\n" not in data:
+                    chunk = c.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                buf[:] = [data.split(b"\r\n.\r\n", 1)[1]]
+                received.append(n)
+                c.sendall(b"250 ok\r\n")
+            elif verb == b"QUIT":
+                c.sendall(b"221 bye\r\n")
+                return
+            else:
+                c.sendall(b"250 ok\r\n")
+    return script
+
+
+def test_reused_connection_closed_by_server_is_reopened(lab):
+    """Providers close idle connections (smtp-sink -t 1: after 1 s) or
+    answer 421 to the next transaction on a reused one: the next message
+    must go through on a new connection, with no failed attempt recorded."""
+    idle = lab.sink(["-t", "1"])
+    d = lab.daemon([dh.provider("sink", idle.port, 1, max_connections=1)])
+    api = dh.Api(d)
+    for i in range(3):
+        qid = dh.submit(d, SENDER, ["reuse%d@example.net" % i],
+                        sh.message(subject="reuse %d" % i))
+        m = api.wait_state(qid, ("sent", "failed"), 10)
+        assert attempts(m) == [("sink", "accepted")], m
+        time.sleep(1.6)  # the sink drops the idle connection
+    dumps = dh.wait_until(lambda: len(idle.dumps()) == 3 and idle.dumps(), 5,
+                          what="three dumps")
+    assert sorted(x["rcpts"][0] for x in dumps) == \
+        ["<reuse%d@example.net>" % i for i in range(3)]
+
+    received = []
+    strict = lab.hostile(one_txn_per_session(received))
+    d2 = lab.daemon([dh.provider("strict", strict.port, 1, max_connections=1)])
+    api2 = dh.Api(d2)
+    conn = sh.SMTPConn(d2.smtp_port)
+    conn.ehlo()
+    for i in range(3):
+        qid = dh.submit(d2, SENDER, ["s%d@example.net" % i], sh.message(subject="s"),
+                        conn=conn)
+        m = api2.wait_state(qid, ("sent", "failed"), 10)
+        assert attempts(m) == [("strict", "accepted")], m
+    conn.close()
+    # sessions 1, 2, 3 each carried one message; the 421 came when swerved
+    # reused sessions 1 and 2
+    assert received == [1, "421@1", 2, "421@2", 3], received
+    assert strict.sessions == 3
