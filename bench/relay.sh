@@ -92,8 +92,7 @@ free_port() {
 
 # wait_port PORT PID WHAT - wait until PORT accepts, PID still alive.
 wait_port() {
-	local i
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
 			return 0
 		fi
@@ -105,9 +104,8 @@ wait_port() {
 
 # stop_pid PID - SIGTERM, wait up to 30 s, then SIGKILL.
 stop_pid() {
-	local i
 	kill -TERM "$1" 2>/dev/null || true
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -287,7 +285,7 @@ one_run() {
 	cpu0=0
 	[ -z "$root" ] || cpu0=$($UTIL cpu "$root")
 	if [ "$PROFILE" = 1 ] && [ "$relay" = swerved ] && [ "$name" = 1k-reuse ]; then
-		perf record -g -o "$WORK/perf.data" -p "$SW_PID" >/dev/null 2>"$WORK/perf.err" &
+		perf record -F 999 -g -o "$WORK/perf.data" -p "$SW_PID" >/dev/null 2>"$WORK/perf.err" &
 		perf_pid=$!
 		PIDS+=("$perf_pid")
 		sleep 0.5
@@ -435,8 +433,15 @@ fi
 # --- profile ---------------------------------------------------------------------
 PROFILE_TXT=""
 if [ -f "$WORK/perf.data" ]; then
-	PROFILE_TXT=$(perf report -i "$WORK/perf.data" --stdio --no-children \
-		--percent-limit 1.5 -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -40)
+	PROFILE_TXT=$(
+		echo "by shared object:"
+		perf report -i "$WORK/perf.data" --stdio --no-children --sort dso \
+			-g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -12
+		echo "by symbol (self time, >= 0.7%):"
+		perf report -i "$WORK/perf.data" --stdio --no-children \
+			--sort dso,sym --percent-limit 0.7 -g none 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | head -60
+	)
 fi
 
 # --- report ----------------------------------------------------------------------
@@ -473,7 +478,7 @@ RESULTS=$WORK/results.txt
 	cat "$VERDICTS"
 	if [ -n "$PROFILE_TXT" ]; then
 		echo
-		echo "perf profile of swerved during 1k-reuse (self time, >= 1.5%):"
+		echo "perf profile of swerved during 1k-reuse (perf record -F 999 -g; self time):"
 		echo "$PROFILE_TXT"
 	fi
 } >"$RESULTS"
