@@ -27,8 +27,9 @@
 #   RELAYS="..."    subset of "direct swerved postfix"
 #   RSS_MSGS=N      messages for the dark-provider RSS test (100000; 0 = skip)
 #   DEMO=0          skip the demo failover run
-#   PROFILE=1       perf record -g swerved during the 1k-reuse run; the top
-#                   of the report goes into the results
+#   PROFILE=1       perf record -g swerved during the 1k-reuse run (or
+#   PROFILE=NAME    during scenario NAME); the top of the report goes into
+#                   the results
 #   NO_RESULTS=1    do not write bench/results/relay-<date>.txt
 #   TMPDIR          where spools and queues go (must be a real disk)
 # Everything started here is stopped by PID on exit (Postfix through
@@ -43,6 +44,7 @@ RELAYS=${RELAYS:-direct swerved postfix}
 RSS_MSGS=${RSS_MSGS:-100000}
 DEMO=${DEMO:-1}
 PROFILE=${PROFILE:-0}
+[ "$PROFILE" != 1 ] || PROFILE=1k-reuse
 TMPBASE=${TMPDIR:-/tmp}
 HZ=$(getconf CLK_TCK)
 UTIL="/usr/bin/python3 $ROOT/bench/relay_util.py"
@@ -284,7 +286,7 @@ one_run() {
 	before=$($UTIL count "$SINK_OUT")
 	cpu0=0
 	[ -z "$root" ] || cpu0=$($UTIL cpu "$root")
-	if [ "$PROFILE" = 1 ] && [ "$relay" = swerved ] && [ "$name" = 1k-reuse ]; then
+	if [ "$relay" = swerved ] && [ "$name" = "$PROFILE" ]; then
 		perf record -F 999 -g -o "$WORK/perf.data" -p "$SW_PID" >/dev/null 2>"$WORK/perf.err" &
 		perf_pid=$!
 		PIDS+=("$perf_pid")
@@ -478,7 +480,7 @@ RESULTS=$WORK/results.txt
 	cat "$VERDICTS"
 	if [ -n "$PROFILE_TXT" ]; then
 		echo
-		echo "perf profile of swerved during 1k-reuse (perf record -F 999 -g; self time):"
+		echo "perf profile of swerved during $PROFILE (perf record -F 999 -g; self time):"
 		echo "$PROFILE_TXT"
 	fi
 } >"$RESULTS"
