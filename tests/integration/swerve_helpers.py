@@ -342,6 +342,13 @@ def queue_counts(daemon, use_url=False):
     return json.loads(r.stdout)["queue"]
 
 
+def swaks_has_tls():
+    """True if swaks can do STARTTLS (needs Net::SSLeay)."""
+    r = subprocess.run(["swaks", "--support"], capture_output=True, text=True,
+                       timeout=30, stdin=subprocess.DEVNULL)
+    return "=== TLS supported" in r.stdout + r.stderr
+
+
 def run_swaks(port, *args, timeout=60):
     cmd = ["swaks", "--server", "127.0.0.1", "--port", str(port),
            "--timeout", "20"] + list(args)

@@ -57,6 +57,8 @@ def test_smtplib_starttls_auth(swerve, mech):
 
 @pytest.mark.parametrize("mech", ["PLAIN", "LOGIN"])
 def test_swaks_starttls_auth(swerve, mech):
+    assert h.swaks_has_tls(), \
+        "swaks has no TLS: install libnet-ssleay-perl (scripts/setup-deps.sh)"
     d = swerve.start(submitters=CLOSED)
     r = h.run_swaks(d.smtp_port, "--tls", "--auth", mech, "--auth-user", "app1",
                     "--auth-password", "s3cret", "--from", "x@example.com",
@@ -71,6 +73,8 @@ def test_swaks_starttls_auth(swerve, mech):
 
 
 def test_swaks_wrong_password_fails(swerve):
+    assert h.swaks_has_tls(), \
+        "swaks has no TLS: install libnet-ssleay-perl (scripts/setup-deps.sh)"
     d = swerve.start(submitters=CLOSED)
     r = h.run_swaks(d.smtp_port, "--tls", "--auth", "PLAIN", "--auth-user", "app1",
                     "--auth-password", "wrong", "--from", "x@example.com",
