@@ -123,7 +123,7 @@ HTTP_PORT=""
 
 # swerved_start SPOOLDIR - write a config, start swerved, wait for SMTP.
 swerved_start() {
-	local spool=$1 conf=$1.yaml i
+	local spool=$1 conf=$1.yaml
 	SMTP_PORT=$(free_port)
 	HTTP_PORT=$(free_port)
 	while [ "$HTTP_PORT" = "$SMTP_PORT" ]; do HTTP_PORT=$(free_port); done
@@ -146,7 +146,7 @@ EOF
 	"${NICE[@]}" "$BIN/swerved" -c "$conf" >"$spool.log" 2>&1 &
 	SWERVED_PID=$!
 	PIDS+=("$SWERVED_PID")
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null; then
 			return 0
 		fi
@@ -160,13 +160,13 @@ EOF
 # sink_start - start Postfix's smtp-sink instead of swerved: the ceiling
 # of client + loopback on this machine, with no durability at all.
 sink_start() {
-	local spool=$1 i
+	local spool=$1
 	SMTP_PORT=$(free_port)
 	HTTP_PORT=""
 	"${NICE[@]}" smtp-sink -u nobody "127.0.0.1:$SMTP_PORT" 256 >"$spool.log" 2>&1 &
 	SWERVED_PID=$!
 	PIDS+=("$SWERVED_PID")
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null; then
 			return 0
 		fi
@@ -180,7 +180,7 @@ sink_start() {
 # every accepted message is put on hold (check_client_access static:HOLD),
 # so Postfix does the same work as swerved here: receive, fsync, say 250.
 postfix_start() {
-	local d=$1 i
+	local d=$1
 	SMTP_PORT=$(free_port)
 	HTTP_PORT=""
 	mkdir -p "$d/etc" "$d/queue" "$d/data"
@@ -208,13 +208,13 @@ EOF
 		/etc/postfix/master.cf >"$d/etc/master.cf"
 	"${NICE[@]}" postfix -c "$d/etc" start >/dev/null 2>&1 ||
 		die "postfix did not start"
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ -s "$d/queue/pid/master.pid" ] && break
 		sleep 0.1
 	done
 	SWERVED_PID=$(tr -d ' ' <"$d/queue/pid/master.pid")
 	PF_DIRS+=("$d")
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null; then
 			return 0
 		fi
@@ -225,9 +225,8 @@ EOF
 
 # postfix_stop - stop the throwaway master by PID (it stops its children).
 postfix_stop() {
-	local i
 	kill -TERM "$SWERVED_PID" 2>/dev/null || true
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		kill -0 "$SWERVED_PID" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -236,9 +235,8 @@ postfix_stop() {
 
 # swerved_stop - SIGTERM, wait up to 30 s, then SIGKILL (that is a failure).
 swerved_stop() {
-	local i
 	kill -TERM "$SWERVED_PID" 2>/dev/null || true
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		kill -0 "$SWERVED_PID" 2>/dev/null || break
 		sleep 0.1
 	done
