@@ -312,6 +312,7 @@ smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	s->sender[cmd->path.len] = '\0';
 	s->in_tx = true;
 	s->smtputf8 = cmd->smtputf8;
+	s->size_hint = cmd->has_size ? cmd->size : 0;
 	smtpd_session_reply_lit(s, "250 2.1.0 Ok");
 }
 

@@ -162,10 +162,20 @@ smtpd_session_data_begin(struct smtpd_session *s)
 	struct smtpd *d = s->smtpd;
 	struct mime_received r;
 	struct timeval tv = smtpd_ms_tv(SMTPD_RATE_GRACE_MS);
+	uint64_t hint;
 
 	event_base_gettimeofday_cached(d->base, &s->data_start);
 	s->data_bytes = 0;
 	s->body.len = 0;
+	/*
+	 * The body moves to the spool with every message, so start it at a
+	 * size that avoids regrowing it line by line; trust SIZE= only so far
+	 * (a client could claim the maximum on every session).
+	 */
+	hint = s->size_hint + 1024;
+	buf_reserve(&s->body, hint < 8192                ? 8192
+	                      : hint > SMTPD_RESERVE_MAX ? SMTPD_RESERVE_MAX
+	                                                 : hint);
 	r.helo = s->helo;
 	r.ip = s->ip;
 	r.by = d->cfg->hostname;

@@ -39,7 +39,8 @@ struct evconnlistener;
 #define SMTPD_OUT_HIGH (64 * 1024)   /* replies queued before parsing stops */
 #define SMTPD_RATE_GRACE_MS 5000     /* DATA time before min_data_rate */
 #define SMTPD_CLOSE_MS 10000         /* longest wait to flush a last reply */
-#define SMTPD_AUTH_MAX 512           /* decoded SASL response octets */
+#define SMTPD_RESERVE_MAX (1024 * 1024) /* largest body preallocation */
+#define SMTPD_AUTH_MAX 512              /* decoded SASL response octets */
 
 /* Where a session is; one switch in smtpd_session_run() drives it. */
 enum smtpd_state {
@@ -87,8 +88,9 @@ struct smtpd_session {
 	char sender[SMTP_PATH_MAX + 1];
 	char **rcpts;
 	size_t n_rcpts, cap_rcpts;
-	struct buf body; /* Received + message text */
-	size_t body_off; /* where the client's text starts in body */
+	uint64_t size_hint; /* MAIL SIZE=, 0 if not given */
+	struct buf body;    /* Received + message text */
+	size_t body_off;    /* where the client's text starts in body */
 	struct smtp_data data;
 	struct timeval data_start;
 	uint64_t data_bytes; /* wire octets read in DATA */
