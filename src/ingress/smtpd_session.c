@@ -228,6 +228,8 @@ smtpd_session_starttls(struct smtpd_session *s)
 	bufferevent_setcb(bev, smtpd_on_read, smtpd_on_write, smtpd_on_event,
 	                  s);
 	bufferevent_setwatermark(bev, EV_READ, 0, SMTPD_READ_HIGH);
+	bufferevent_set_max_single_read(under, SMTPD_READ_CHUNK);
+	bufferevent_set_max_single_read(bev, SMTPD_READ_CHUNK);
 	bufferevent_set_timeouts(bev, &tv, &tv);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	s->state = SMTPD_STATE_TLS;
@@ -779,6 +781,8 @@ smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
 	bufferevent_setcb(s->bev, smtpd_on_read, smtpd_on_write, smtpd_on_event,
 	                  s);
 	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTPD_READ_HIGH);
+	/* libevent reads 4 KiB at a time by default: one syscall per 4 KiB. */
+	bufferevent_set_max_single_read(s->bev, SMTPD_READ_CHUNK);
 	bufferevent_set_timeouts(s->bev, &tv, &tv);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	log_debug("smtpd: connect from %s%s", s->client,

@@ -36,6 +36,7 @@ struct evconnlistener;
 
 #define SMTPD_MAX_ERRORS 20          /* protocol errors before 421 */
 #define SMTPD_READ_HIGH (256 * 1024) /* input buffered before reads stop */
+#define SMTPD_READ_CHUNK (64 * 1024) /* most octets one read(2) takes */
 #define SMTPD_OUT_HIGH (64 * 1024)   /* replies queued before parsing stops */
 #define SMTPD_RATE_GRACE_MS 5000     /* DATA time before min_data_rate */
 #define SMTPD_CLOSE_MS 10000         /* longest wait to flush a last reply */
