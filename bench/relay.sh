@@ -18,7 +18,8 @@
 # relayed message of the relay's whole process tree, the relay's peak RSS,
 # and the sink's count (must equal the number submitted; for swerved its
 # status must also say all sent). Then: swerved's RSS with 100,000 1 KiB
-# messages queued behind a dark provider, and the demo's failover time.
+# messages queued behind a dark provider (then the provider comes back:
+# every one of them must arrive, once), and the demo's failover time.
 #
 # Environment:
 #   BIN=DIR         swerved/swervectl/swerve-mock (default: bin/)
@@ -26,6 +27,8 @@
 #   ONLY=REGEX      only the scenarios whose name matches (not saved)
 #   RELAYS="..."    subset of "direct swerved postfix"
 #   RSS_MSGS=N      messages for the dark-provider RSS test (100000; 0 = skip)
+#   DRAIN=0         after the RSS test, do not bring the provider back to
+#                   check that the whole backlog gets delivered
 #   DEMO=0          skip the demo failover run
 #   PROFILE=1       perf record -g swerved during the 1k-reuse run (or
 #   PROFILE=NAME    during scenario NAME); the top of the report goes into
@@ -42,6 +45,7 @@ QUICK=${QUICK:-0}
 ONLY=${ONLY:-.}
 RELAYS=${RELAYS:-direct swerved postfix}
 RSS_MSGS=${RSS_MSGS:-100000}
+DRAIN=${DRAIN:-1}
 DEMO=${DEMO:-1}
 PROFILE=${PROFILE:-0}
 [ "$PROFILE" != 1 ] || PROFILE=1k-reuse
@@ -137,7 +141,8 @@ wait_port "$SINK_PORT" "$SINK_PID" smtp-sink
 # --- swerved ---------------------------------------------------------------
 SW_PID="" SW_SMTP="" SW_HTTP=""
 
-# swerved_start DIR PROVIDER_PORT - write DIR.yaml, start swerved on it.
+# swerved_start DIR PROVIDER_PORT [YAML] - write DIR.yaml (plus the extra
+# top-level YAML, if given), start swerved on it.
 swerved_start() {
 	local dir=$1 conf=$1.yaml
 	SW_SMTP=$(free_port)
@@ -167,6 +172,7 @@ providers:
     max_msgs_per_conn: 1000
 log:
   level: warn
+${3:-}
 EOF
 	"$BIN/swerved" --check -c "$conf" >/dev/null || die "swerved --check -c $conf failed"
 	"$BIN/swerved" -c "$conf" >"$dir.log" 2>&1 &
@@ -385,12 +391,52 @@ done
 
 # --- RSS with a queue behind a dark provider --------------------------------
 RSS_LINE="(skipped)"
+DRAIN_LINE="(skipped)"
+
+# drain_run N PORT - the dark provider comes back: start a second sink on
+# PORT and wait until it has all N messages and swerved says N sent.
+drain_run() {
+	local n=$1 port=$2 out=$WORK/sink-drain.out pid t_up w1 w2 w99 t_first t_99 t_all
+	local first all final sent st2
+	smtp-sink -u nobody -c "127.0.0.1:$port" 1024 >"$out" 2>"$WORK/sink-drain.err" &
+	pid=$!
+	PIDS+=("$pid")
+	t_up=$(date +%s.%N)
+	say "drain: provider back on port $port; waiting for $n messages"
+	w1=$($UTIL wait "$out" 1 900 0)
+	first=$(kv reached "$w1") t_first=$(kv at "$w1")
+	w99=$($UTIL wait "$out" $((n * 99 / 100)) 1200 0)
+	t_99=$(kv at "$w99")
+	w2=$($UTIL wait "$out" "$n" 1200 2)
+	all=$(kv reached "$w2") t_all=$(kv at "$w2") final=$(kv final "$w2")
+	sent=0
+	for _ in $(seq 100); do
+		st2=$(status_json "$SW_HTTP")
+		sent=$(jq -r '.queue.sent // 0' <<<"$st2")
+		[ "$sent" -ge "$n" ] && break
+		sleep 0.1
+	done
+	DRAIN_LINE=$(printf 'provider back: first message after %.1f s (the cool-down running out), 99%% after %.1f s (%.0f msg/s from the first), all %s after %.1f s;\n  sink got %s; status %s' \
+		"$(awk -v a="$t_up" -v b="$t_first" 'BEGIN { print b - a }')" \
+		"$(awk -v a="$t_up" -v b="$t_99" 'BEGIN { print b - a }')" \
+		"$(awk -v a="$t_first" -v b="$t_99" -v n="$n" 'BEGIN { print (b > a ? n * 0.99 / (b - a) : 0) }')" "$n" \
+		"$(awk -v a="$t_up" -v b="$t_all" 'BEGIN { print b - a }')" \
+		"$final" "$(jq -c '{queue, delivery}' <<<"$st2")")
+	if [ "$first" != 1 ] || [ "$all" != 1 ] || [ "$final" != "$n" ] || [ "$sent" != "$n" ]; then
+		FAILED=1
+		DRAIN_LINE="FAILED (sink got $final of $n, swerved says $sent sent): $DRAIN_LINE"
+	fi
+	say "drain: $DRAIN_LINE"
+	stop_pid "$pid"
+}
 if [ "$RSS_MSGS" != 0 ] && [[ rss =~ $ONLY || $ONLY = . ]]; then
 	n=$RSS_MSGS
 	[ "$QUICK" = 1 ] && n=$((n / 10))
 	dark=$(free_port) # nothing listens there: connection refused
 	dir=$WORK/rss-dark
-	swerved_start "$dir" "$dark"
+	# Short retry back-off so that, once the provider is back, the few
+	# messages that were deferred do not wait the default 30 s .. 1 h.
+	swerved_start "$dir" "$dark" 'retry: {min_backoff: "1s", max_backoff: "10s"}'
 	idle_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SW_PID/status")
 	say "rss: $n x 1 KiB into swerved whose only provider refuses connections"
 	t0=$(date +%s.%N)
@@ -404,6 +450,9 @@ if [ "$RSS_MSGS" != 0 ] && [[ rss =~ $ONLY || $ONLY = . ]]; then
 	st=$(status_json "$SW_HTTP")
 	q=$(jq -c '.queue' <<<"$st")
 	queued=$(jq -r '(.queue.ready // 0) + (.queue.deferred // 0) + (.queue.inflight // 0)' <<<"$st")
+	if [ "$DRAIN" = 1 ]; then
+		drain_run "$n" "$dark"
+	fi
 	stop_pid "$SW_PID"
 	per10k=$(awk -v r="$rss_kb" -v n="$n" 'BEGIN { printf "%.2f", r / 1024 / (n / 10000) }')
 	hper10k=$(awk -v r="$hwm_kb" -v n="$n" 'BEGIN { printf "%.2f", r / 1024 / (n / 10000) }')
@@ -469,6 +518,7 @@ RESULTS=$WORK/results.txt
 	done
 	echo
 	echo "rss (dark provider): $RSS_LINE"
+	echo "drain (provider back): $DRAIN_LINE"
 	echo "demo: $DEMO_LINE"
 	echo
 	echo "columns: sunk = messages the sink counted (must equal msgs); submit_s = smtp-source"
