@@ -34,6 +34,9 @@
 #   PROFILE=NAME    during scenario NAME); the top of the report goes into
 #                   the results
 #   NO_RESULTS=1    do not write bench/results/relay-<date>.txt
+#   NICE=N          niceness for everything this script starts (default
+#                   -10, so that other jobs on a shared machine disturb
+#                   less; 0 = do not renice)
 #   TMPDIR          where spools and queues go (must be a real disk)
 # Everything started here is stopped by PID on exit (Postfix through
 # `postfix -c DIR stop`, which signals its master by its pid file).
@@ -47,6 +50,9 @@ RELAYS=${RELAYS:-direct swerved postfix}
 RSS_MSGS=${RSS_MSGS:-100000}
 DRAIN=${DRAIN:-1}
 DEMO=${DEMO:-1}
+NICE=${NICE:--10}
+NICE_RUN=()
+[ "$NICE" = 0 ] || NICE_RUN=(nice -n "$NICE")
 PROFILE=${PROFILE:-0}
 [ "$PROFILE" != 1 ] || PROFILE=1k-reuse
 TMPBASE=${TMPDIR:-/tmp}
@@ -133,7 +139,7 @@ status_json() {
 # --- the sink (one for the whole run; counts are taken as differences) ---
 SINK_PORT=$(free_port)
 SINK_OUT=$WORK/sink.out
-smtp-sink -u nobody -c "127.0.0.1:$SINK_PORT" 1024 >"$SINK_OUT" 2>"$WORK/sink.err" &
+"${NICE_RUN[@]}" smtp-sink -u nobody -c "127.0.0.1:$SINK_PORT" 1024 >"$SINK_OUT" 2>"$WORK/sink.err" &
 SINK_PID=$!
 PIDS+=("$SINK_PID")
 wait_port "$SINK_PORT" "$SINK_PID" smtp-sink
@@ -175,7 +181,7 @@ log:
 ${3:-}
 EOF
 	"$BIN/swerved" --check -c "$conf" >/dev/null || die "swerved --check -c $conf failed"
-	"$BIN/swerved" -c "$conf" >"$dir.log" 2>&1 &
+	"${NICE_RUN[@]}" "$BIN/swerved" -c "$conf" >"$dir.log" 2>&1 &
 	SW_PID=$!
 	PIDS+=("$SW_PID")
 	wait_port "$SW_SMTP" "$SW_PID" swerved
@@ -224,7 +230,7 @@ EOF
 	postfix -c "$d/conf" check >"$d/check.log" 2>&1 ||
 		{ cat "$d/check.log" >&2; die "postfix -c $d/conf check failed"; }
 	PF_DIRS+=("$d/conf")
-	postfix -c "$d/conf" start >"$d/start.log" 2>&1 ||
+	"${NICE_RUN[@]}" postfix -c "$d/conf" start >"$d/start.log" 2>&1 ||
 		{ cat "$d/start.log" "$d/maillog" >&2; die "postfix start failed"; }
 	for _ in $(seq 100); do
 		PF_PID=$(tr -d ' ' <"$d/queue/pid/master.pid" 2>/dev/null || true)
@@ -302,7 +308,7 @@ one_run() {
 	t0=$(date +%s.%N)
 	rc=0
 	# shellcheck disable=SC2086
-	timeout 900 smtp-source $args -f "$SENDER" -t "$RCPT" "127.0.0.1:$port" \
+	timeout 900 "${NICE_RUN[@]}" smtp-source $args -f "$SENDER" -t "$RCPT" "127.0.0.1:$port" \
 		>"$dir.client" 2>&1 || rc=$?
 	t1=$(date +%s.%N)
 	w=$($UTIL wait "$SINK_OUT" $((before + want)) 900 1)
@@ -326,7 +332,7 @@ one_run() {
 			[ "$sent" -ge "$want" ] && break
 			sleep 0.1
 		done
-		jq -c '{queue, delivery}' <<<"$st" >"$dir.status"
+		jq -c '{queue, delivery, spool}' <<<"$st" >"$dir.status"
 		stop_pid "$SW_PID"
 		;;
 	postfix)
@@ -398,7 +404,7 @@ DRAIN_LINE="(skipped)"
 drain_run() {
 	local n=$1 port=$2 out=$WORK/sink-drain.out pid t_up w1 w2 w99 t_first t_99 t_all
 	local first all final sent st2
-	smtp-sink -u nobody -c "127.0.0.1:$port" 1024 >"$out" 2>"$WORK/sink-drain.err" &
+	"${NICE_RUN[@]}" smtp-sink -u nobody -c "127.0.0.1:$port" 1024 >"$out" 2>"$WORK/sink-drain.err" &
 	pid=$!
 	PIDS+=("$pid")
 	t_up=$(date +%s.%N)
@@ -421,7 +427,7 @@ drain_run() {
 		"$(awk -v a="$t_up" -v b="$t_99" 'BEGIN { print b - a }')" \
 		"$(awk -v a="$t_first" -v b="$t_99" -v n="$n" 'BEGIN { print (b > a ? n * 0.99 / (b - a) : 0) }')" "$n" \
 		"$(awk -v a="$t_up" -v b="$t_all" 'BEGIN { print b - a }')" \
-		"$final" "$(jq -c '{queue, delivery}' <<<"$st2")")
+		"$final" "$(jq -c '{queue, delivery, spool}' <<<"$st2")")
 	if [ "$first" != 1 ] || [ "$all" != 1 ] || [ "$final" != "$n" ] || [ "$sent" != "$n" ]; then
 		FAILED=1
 		DRAIN_LINE="FAILED (sink got $final of $n, swerved says $sent sent): $DRAIN_LINE"
@@ -441,7 +447,7 @@ if [ "$RSS_MSGS" != 0 ] && [[ rss =~ $ONLY || $ONLY = . ]]; then
 	say "rss: $n x 1 KiB into swerved whose only provider refuses connections"
 	t0=$(date +%s.%N)
 	rc=0
-	timeout 1800 smtp-source -d -s 8 -m "$n" -l 1024 -f "$SENDER" -t "$RCPT" \
+	timeout 1800 "${NICE_RUN[@]}" smtp-source -d -s 8 -m "$n" -l 1024 -f "$SENDER" -t "$RCPT" \
 		"127.0.0.1:$SW_SMTP" >"$dir.client" 2>&1 || rc=$?
 	t1=$(date +%s.%N)
 	sleep 3 # let delivery attempts on the last arrivals run and fail
@@ -473,7 +479,7 @@ fi
 DEMO_LINE="(skipped)"
 if [ "$DEMO" = 1 ] && [ "$ONLY" = . ]; then
 	say "demo: scripts/demo.py --bin $BIN"
-	if /usr/bin/python3 scripts/demo.py --bin "$BIN" >"$WORK/demo.out" 2>&1; then
+	if "${NICE_RUN[@]}" /usr/bin/python3 scripts/demo.py --bin "$BIN" >"$WORK/demo.out" 2>&1; then
 		DEMO_LINE=$(grep -m1 'failover time' "$WORK/demo.out" | sed 's/^ *//' || true)
 		[ -n "$DEMO_LINE" ] || DEMO_LINE="(no failover time line in the demo output)"
 	else
@@ -506,7 +512,7 @@ RESULTS=$WORK/results.txt
 	echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet -- src 2>/dev/null || echo ' (+uncommitted src changes in the checkout)')"
 	echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "postfix: $(postconf -d -h mail_version 2>/dev/null) (stock, private instance); spool/queue on $(stat -f -c %T "$WORK") under $TMPBASE$( [ "$QUICK" = 1 ] && echo '; QUICK=1 (1/10 of the messages)')"
-	echo "chain:   smtp-source -> relay -> smtp-sink, all on 127.0.0.1, same machine"
+	echo "chain:   smtp-source -> relay -> smtp-sink, all on 127.0.0.1, same machine, all under nice -n ${NICE}"
 	echo
 	cat "$TABLE"
 	echo
