@@ -66,10 +66,10 @@ class Lab:
 
     def finish(self):
         problems = []
-        # SIGTERM the helpers first (no wait), so they exit in parallel
-        # with the daemons; each is then waited for by PID below.
-        for m in self.mocks:
-            m.signal_stop()
+        # swerved first, while its providers are still up: a provider
+        # closing its connections at the moment swerved gets SIGTERM makes
+        # swerved leak those connections at exit (a known product bug,
+        # see the report), which is not what these tests are about.
         for d in self.daemons:
             d.stop()
             for p in d.problems():
