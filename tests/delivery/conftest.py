@@ -68,8 +68,10 @@ class Lab:
         problems = []
         # swerved first, while its providers are still up: a provider
         # closing its connections at the moment swerved gets SIGTERM makes
-        # swerved leak those connections at exit (a known product bug,
-        # see the report), which is not what these tests are about.
+        # swerved leak those connections at exit (a product bug: the
+        # smtpc bufferevents use BEV_OPT_DEFER_CALLBACKS and a deferred
+        # callback still queued when the loop stops keeps a reference that
+        # is never dropped), which is not what these tests are about.
         for d in self.daemons:
             d.stop()
             for p in d.problems():
