@@ -102,9 +102,13 @@ mime_fields_free(struct mime_field *f, size_t n)
 
 /* mime_field_finish - trim the value being built in v into field f. */
 static void
-mime_field_finish(struct mime_field *f, struct buf *v)
+mime_field_finish(struct mime_msg *m, struct mime_field *f, struct buf *v)
 {
 	size_t a = 0, b = v->len;
+
+	/* A NUL would silently cut the value short where it is a C string. */
+	if (v->len > 0 && memchr(v->p, '\0', v->len))
+		mime_note(m, MIME_F_HEADER, "NUL byte in header field");
 
 	while (a < b && (v->p[a] == ' ' || v->p[a] == '\t'))
 		a++;
@@ -152,7 +156,7 @@ mime_fields_parse(struct mime_msg *m, const char *p, size_t n,
 			break;
 		}
 		if (open)
-			mime_field_finish(&f[nf - 1], &v);
+			mime_field_finish(m, &f[nf - 1], &v);
 		open = false;
 		skipping = false;
 		if (nf == MIME_MAX_FIELDS) {
@@ -173,7 +177,7 @@ mime_fields_parse(struct mime_msg *m, const char *p, size_t n,
 		pos += adv;
 	}
 	if (open)
-		mime_field_finish(&f[nf - 1], &v);
+		mime_field_finish(m, &f[nf - 1], &v);
 	buf_fini(&v);
 	*fp = f;
 	*np = nf;

@@ -115,10 +115,16 @@ mime_jx_related(struct mime_msg *m, const struct mime_part *p)
 	}
 	for (i = 0; start && i < p->nchildren; i++) {
 		const char *cid = p->children[i]->content_id;
+		const char *s = start;
 		size_t sl = strlen(start);
 
-		if (cid && sl >= 2 && start[0] == '<' &&
-		    strlen(cid) == sl - 2 && memcmp(cid, start + 1, sl - 2) == 0)
+		/* start is a msg-id ("<x>"); some writers drop the brackets. */
+		if (sl >= 2 && s[0] == '<' && s[sl - 1] == '>') {
+			s++;
+			sl -= 2;
+		}
+		if (cid && root == NULL && strlen(cid) == sl &&
+		    memcmp(cid, s, sl) == 0)
 			root = p->children[i];
 	}
 	if (start && root == NULL) {

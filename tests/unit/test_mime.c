@@ -728,6 +728,43 @@ unrepresentable_shapes_are_not_faithful(void **state)
 }
 
 static void
+related_start_parameter_picks_the_root(void **state)
+{
+	static const char *const starts[] = {"\"<h@x>\"", "h@x"};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		char msg[1024];
+		struct mime_msg *m;
+
+		snprintf(msg, sizeof(msg),
+		         HDR "Content-Type: multipart/related; boundary=r; "
+		             "start=%s\r\n\r\n--r\r\nContent-Type: image/png\r\n"
+		             "Content-ID: <i@x>\r\n\r\nPNG\r\n--r\r\n"
+		             "Content-Type: text/html\r\nContent-ID: <h@x>\r\n"
+		             "\r\n<img src=cid:i@x>\r\n--r--\r\n",
+		         starts[i]);
+		m = parse(msg);
+		assert_true(faithful(m));
+		assert_string_equal(m->html, "<img src=cid:i@x>");
+		assert_int_equal(m->nattachments, 1);
+		assert_string_equal(m->attachments[0].content_id, "i@x");
+		mime_free(m);
+	}
+}
+
+static void
+nul_in_header_is_flagged_not_truncated(void **state)
+{
+	static const char msg[] = "From: a@b.c\r\nSubject: a\0b\r\n\r\nx";
+	struct mime_msg *m = mime_parse(msg, sizeof(msg) - 1);
+
+	assert_true(m->flags & MIME_F_HEADER);
+	assert_false(faithful(m));
+	mime_free(m);
+}
+
+static void
 empty_and_headerless_input_never_crash(void **state)
 {
 	static const char *const inputs[] = {"", "\r\n", "\r\n\r\n", "x",
@@ -772,6 +809,8 @@ main(void)
 	    cmocka_unit_test(depth_limit_is_flagged),
 	    cmocka_unit_test(part_and_field_limits_are_flagged),
 	    cmocka_unit_test(unrepresentable_shapes_are_not_faithful),
+	    cmocka_unit_test(related_start_parameter_picks_the_root),
+	    cmocka_unit_test(nul_in_header_is_flagged_not_truncated),
 	    cmocka_unit_test(empty_and_headerless_input_never_crash),
 	};
 
