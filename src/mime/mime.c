@@ -28,11 +28,15 @@ static const char *
 mime_flag_text(unsigned flags)
 {
 	static const char *const text[] = {
-	    "malformed header",      "malformed multipart boundary",
-	    "bad transfer encoding", "bytes invalid in their charset",
-	    "unknown charset",       "multipart nesting too deep",
+	    "malformed header",
+	    "malformed multipart boundary",
+	    "bad transfer encoding",
+	    "bytes invalid in their charset",
+	    "unknown charset",
+	    "multipart nesting too deep",
 	    "too many parts, fields or parameters",
-	    "malformed address",     "malformed MIME parameter",
+	    "malformed address",
+	    "malformed MIME parameter",
 	};
 	size_t i;
 
@@ -205,8 +209,7 @@ mime_fields_find(const struct mime_field *f, size_t n, const char *name,
 
 /* mime_part_field - first field of part p, flagging duplicates. */
 static const char *
-mime_part_field(struct mime_msg *m, const struct mime_part *p,
-                const char *name)
+mime_part_field(struct mime_msg *m, const struct mime_part *p, const char *name)
 {
 	size_t count;
 	const struct mime_field *f =
@@ -226,17 +229,16 @@ static void
 mime_child_add(struct mime_msg *m, struct mime_part *parent, const char *p,
                size_t n)
 {
-	const char *def =
-	    strcmp(parent->type, "multipart/digest") == 0 ? "message/rfc822"
-	                                                  : "text/plain";
+	const char *def = strcmp(parent->type, "multipart/digest") == 0
+	                      ? "message/rfc822"
+	                      : "text/plain";
 
 	if (m->nparts >= MIME_MAX_PARTS) {
 		mime_note(m, MIME_F_LIMIT, "too many MIME parts");
 		return;
 	}
-	parent->children = xreallocarray(parent->children,
-	                                 parent->nchildren + 1,
-	                                 sizeof(*parent->children));
+	parent->children = xreallocarray(
+	    parent->children, parent->nchildren + 1, sizeof(*parent->children));
 	parent->children[parent->nchildren++] =
 	    mime_entity_parse(m, p, n, parent->depth + 1, def);
 }
@@ -281,7 +283,8 @@ mime_multipart_split(struct mime_msg *m, struct mime_part *part,
 
 		if (mime_delim(body + pos, content, b, bl, &close)) {
 			if (open) {
-				/* The line end before a delimiter is its own. */
+				/* The line end before a delimiter is its own.
+				 */
 				size_t end = pos;
 
 				if (end > start && body[end - 1] == '\n')
@@ -311,8 +314,8 @@ mime_multipart_split(struct mime_msg *m, struct mime_part *part,
 static enum mime_cte
 mime_cte_parse(struct mime_msg *m, const char *value)
 {
-	static const char *const names[] = {"7bit", "8bit", "binary",
-	                                    "base64", "quoted-printable"};
+	static const char *const names[] = {"7bit", "8bit", "binary", "base64",
+	                                    "quoted-printable"};
 	struct mime_param *params;
 	size_t np, i;
 	char *tok;
@@ -351,8 +354,9 @@ mime_leaf_decode(struct mime_msg *m, struct mime_part *part, const char *p,
 		buf_add(&b, p, n);
 	if (rc < 0)
 		mime_note(m, MIME_F_ENCODING,
-		          part->cte == MIME_CTE_BASE64 ? "invalid base64"
-		                                       : "invalid quoted-printable");
+		          part->cte == MIME_CTE_BASE64
+		              ? "invalid base64"
+		              : "invalid quoted-printable");
 	buf_cstr(&b);
 	part->data = (unsigned char *)buf_steal(&b, &part->len);
 
@@ -384,9 +388,9 @@ mime_part_describe(struct mime_msg *m, struct mime_part *part,
 	unsigned flags = 0;
 
 	v = mime_part_field(m, part, "Content-Type");
-	if (v != NULL && mime_ctype_parse(v, strlen(v), true, &part->type,
-	                                  &part->params, &part->nparams,
-	                                  &flags) < 0) {
+	if (v != NULL &&
+	    mime_ctype_parse(v, strlen(v), true, &part->type, &part->params,
+	                     &part->nparams, &flags) < 0) {
 		/* RFC 2045 5.2 says default, but then it is not faithful. */
 		free(part->type);
 		part->type = NULL;
@@ -404,8 +408,8 @@ mime_part_describe(struct mime_msg *m, struct mime_part *part,
 			if (*c >= 'A' && *c <= 'Z')
 				*c = (char)(*c - 'A' + 'a');
 	}
-	part->cte = mime_cte_parse(m, mime_part_field(m, part,
-	                                              "Content-Transfer-Encoding"));
+	part->cte = mime_cte_parse(
+	    m, mime_part_field(m, part, "Content-Transfer-Encoding"));
 	v = mime_part_field(m, part, "Content-Disposition");
 	if (v != NULL &&
 	    mime_ctype_parse(v, strlen(v), false, &part->disposition,

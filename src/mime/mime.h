@@ -98,7 +98,7 @@ struct mime_part {
 	 * when the charset is unknown or the bytes are invalid in it. */
 	char *utf8;
 	size_t utf8_len;
-	unsigned cs_flags; /* MIME_F_CHARSET/MIME_F_UNKNOWN_CS when utf8 failed */
+	unsigned cs_flags; /* why utf8 is NULL: MIME_F_CHARSET/_UNKNOWN_CS */
 	struct mime_part **children; /* multipart only */
 	size_t nchildren;
 	int depth; /* 0 for the message itself */
@@ -107,9 +107,9 @@ struct mime_part {
 /* An attachment (or inline part) as a JSON provider sends it. */
 struct mime_attachment {
 	const struct mime_part *part; /* borrowed from the same mime_msg */
-	const char *filename;   /* may be NULL */
-	const char *type;       /* "type/subtype" */
-	const unsigned char *data; /* decoded bytes */
+	const char *filename;         /* may be NULL */
+	const char *type;             /* "type/subtype" */
+	const unsigned char *data;    /* decoded bytes */
 	size_t len;
 	const char *content_id; /* may be NULL */
 	bool is_inline;         /* inline (related, or disposition inline) */
@@ -141,8 +141,8 @@ struct mime_msg {
 	const struct mime_field **custom;
 	size_t ncustom;
 
-	unsigned flags;       /* enum mime_flag bits */
-	const char *error;    /* static text for the first flag, or NULL */
+	unsigned flags;         /* enum mime_flag bits */
+	const char *error;      /* static text for the first flag, or NULL */
 	const char *unfaithful; /* static reason, or NULL when faithful */
 };
 

@@ -109,7 +109,8 @@ mime_acur_words(struct mime_acur *c, struct buf *phrase, struct buf *raw)
 		if (c->i >= c->n)
 			break;
 		if (words > 0 && !dot_end && c->s[c->i] != '.' &&
-		    (c->s[c->i] == '"' || mime_atext((unsigned char)c->s[c->i])))
+		    (c->s[c->i] == '"' ||
+		     mime_atext((unsigned char)c->s[c->i])))
 			c->undotted = true;
 		if (words > 0 && phrase->len > 0 &&
 		    phrase->p[phrase->len - 1] != '.' && c->s[c->i] != '.')
@@ -121,13 +122,15 @@ mime_acur_words(struct mime_acur *c, struct buf *phrase, struct buf *raw)
 			words++;
 			continue;
 		}
-		for (j = c->i; j < c->n && (mime_atext((unsigned char)c->s[j]) ||
-		                            c->s[j] == '.');
+		for (j = c->i;
+		     j < c->n &&
+		     (mime_atext((unsigned char)c->s[j]) || c->s[j] == '.');
 		     j++)
 			;
 		if (j == c->i) {
 			/* Undo the separator added for a word not found. */
-			if (phrase->len > 0 && phrase->p[phrase->len - 1] == ' ')
+			if (phrase->len > 0 &&
+			    phrase->p[phrase->len - 1] == ' ')
 				phrase->len--;
 			break;
 		}
@@ -271,7 +274,8 @@ mime_addrs_parse(const char *s, size_t n, struct mime_addr **v, size_t *nv,
 			mime_acur_cfws(&c);
 			/* Obsolete source route: "@a,@b:" is dropped. */
 			if (c.i < n && s[c.i] == '@') {
-				while (c.i < n && s[c.i] != ':' && s[c.i] != '>')
+				while (c.i < n && s[c.i] != ':' &&
+				       s[c.i] != '>')
 					c.i++;
 				if (c.i >= n || s[c.i] != ':')
 					goto bad;
@@ -308,7 +312,7 @@ mime_addrs_parse(const char *s, size_t n, struct mime_addr **v, size_t *nv,
 		if (c.i < n && s[c.i] != ',' && !(s[c.i] == ';' && group))
 			goto bad;
 		continue;
-bad:
+	bad:
 		*flags |= MIME_F_ADDRESS;
 		mime_acur_skip(&c);
 	}

@@ -231,8 +231,7 @@ static const char *const mime_cs_ascii[] = {
     "us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us", "us", NULL};
 static const char *const mime_cs_latin1[] = {
     "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "l1", NULL};
-static const char *const mime_cs_cp1252[] = {"windows-1252", "cp1252",
-                                             NULL};
+static const char *const mime_cs_cp1252[] = {"windows-1252", "cp1252", NULL};
 
 /* mime_iconv_to_utf8 - convert through iconv(3); see mime_charset_to_utf8. */
 static unsigned

@@ -57,8 +57,8 @@ void mime_params_free(struct mime_param *p, size_t n);
  * array *v of *nv addresses. Problems set MIME_F_ADDRESS; *groups is set
  * when group syntax was seen.
  */
-void mime_addrs_parse(const char *s, size_t n, struct mime_addr **v,
-                      size_t *nv, bool *groups, unsigned *flags);
+void mime_addrs_parse(const char *s, size_t n, struct mime_addr **v, size_t *nv,
+                      bool *groups, unsigned *flags);
 
 /* mime_addrs_free - release n addresses and the array. */
 void mime_addrs_free(struct mime_addr *v, size_t n);

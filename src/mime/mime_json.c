@@ -104,8 +104,7 @@ static void mime_jx_body(struct mime_msg *m, const struct mime_part *p);
 static void
 mime_jx_related(struct mime_msg *m, const struct mime_part *p)
 {
-	const char *start =
-	    mime_param_get(p->params, p->nparams, "start");
+	const char *start = mime_param_get(p->params, p->nparams, "start");
 	const struct mime_part *root = NULL;
 	size_t i;
 
@@ -195,7 +194,8 @@ mime_jx_mixed(struct mime_msg *m, const struct mime_part *p)
 			 * it travels as an ordinary attachment. */
 			mime_jx_attach(m, c,
 			               c->disposition && c->content_id &&
-			                   strcmp(c->disposition, "inline") == 0);
+			                   strcmp(c->disposition, "inline") ==
+			                       0);
 		}
 	}
 }
@@ -250,9 +250,10 @@ mime_jx_custom(struct mime_msg *m)
 	for (i = 0; i < m->nfields; i++) {
 		bool mapped = false;
 
-		for (j = 0; j < sizeof(mime_jx_mapped) / sizeof(*mime_jx_mapped);
-		     j++)
-			if (strcasecmp(m->fields[i].name, mime_jx_mapped[j]) == 0)
+		for (j = 0;
+		     j < sizeof(mime_jx_mapped) / sizeof(*mime_jx_mapped); j++)
+			if (strcasecmp(m->fields[i].name, mime_jx_mapped[j]) ==
+			    0)
 				mapped = true;
 		if (strcasecmp(m->fields[i].name, "DKIM-Signature") == 0)
 			mime_jx_why(m, "DKIM-Signature would be broken");

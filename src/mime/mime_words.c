@@ -38,9 +38,9 @@ mime_word_q(const char *p, size_t n, struct buf *out)
 			lo = isxdigit((unsigned char)p[i + 2]);
 			if (!hi || !lo)
 				return -1;
-			buf_addch(out, (char)strtol((char[]){p[i + 1], p[i + 2],
-			                                     0},
-			                            NULL, 16));
+			buf_addch(out,
+			          (char)strtol((char[]){p[i + 1], p[i + 2], 0},
+			                       NULL, 16));
 			i += 2;
 		} else {
 			buf_addch(out, p[i]);
@@ -339,8 +339,8 @@ mime_param_join(struct mime_rawparam *raw, size_t nraw, const char *name,
 	}
 	if (cs[0] == '\0')
 		strcpy(cs, "us-ascii");
-	*flags |= mime_charset_to_utf8(cs, bytes.p ? bytes.p : "", bytes.len,
-	                               &out);
+	*flags |=
+	    mime_charset_to_utf8(cs, bytes.p ? bytes.p : "", bytes.len, &out);
 	if (memchr(out.p ? out.p : "", '\0', out.len))
 		*flags |= MIME_F_PARAM;
 	buf_fini(&bytes);
@@ -389,9 +389,9 @@ mime_param_one(const char *s, size_t n, size_t *ip, struct mime_rawparam *raw)
 		i++;
 	} else {
 		/* Lenient: unquoted values with tspecials, up to ';'. */
-		for (j = i; j < n && s[j] != ';' && s[j] != ' ' &&
-		            s[j] != '\t' && s[j] != '"' && s[j] != '\r' &&
-		            s[j] != '\n';
+		for (j = i;
+		     j < n && s[j] != ';' && s[j] != ' ' && s[j] != '\t' &&
+		     s[j] != '"' && s[j] != '\r' && s[j] != '\n';
 		     j++)
 			;
 		if (j == i) {

@@ -237,13 +237,13 @@ struct cte_case {
 static const struct cte_case cte_cases[] = {
     {"base64", "aGVsbG8=\r\n", "hello", 5},
     {"base64", "aGVs\r\nbG8gd29y\r\nbGQ=\r\n", "hello world", 11},
-    {"base64", "aGVsbG8\r\n", "hello", 5},     /* padding optional */
-    {"base64", "aGV sbG8=\r\n", "hello", 5},   /* blanks skipped */
+    {"base64", "aGVsbG8\r\n", "hello", 5},   /* padding optional */
+    {"base64", "aGV sbG8=\r\n", "hello", 5}, /* blanks skipped */
     {"base64", "", "", 0},
-    {"base64", "aGVs*bG8=\r\n", NULL, 0},      /* garbage */
-    {"base64", "aGVsbG8=aGk=\r\n", NULL, 0},   /* data after padding */
-    {"base64", "aGVsb\r\n", NULL, 0},          /* lone sextet */
-    {"base64", "aGVsbA===\r\n", NULL, 0},      /* too much padding */
+    {"base64", "aGVs*bG8=\r\n", NULL, 0},    /* garbage */
+    {"base64", "aGVsbG8=aGk=\r\n", NULL, 0}, /* data after padding */
+    {"base64", "aGVsb\r\n", NULL, 0},        /* lone sextet */
+    {"base64", "aGVsbA===\r\n", NULL, 0},    /* too much padding */
     {"quoted-printable", "a=3Db=\r\nc\r\n", "a=bc\r\n", 6},
     {"quoted-printable", "caf=c3=a9\r\n", "caf\xc3\xa9\r\n", 7},
     {"quoted-printable", "trailing   \r\nx", "trailing\r\nx", 11},
@@ -318,7 +318,8 @@ encoded_words_decode_to_utf8(void **state)
 		struct mime_msg *m;
 
 		snprintf(msg, sizeof(msg),
-		         "From: a@b.c\r\nSubject: %s\r\n\r\nx", word_cases[i][0]);
+		         "From: a@b.c\r\nSubject: %s\r\n\r\nx",
+		         word_cases[i][0]);
 		m = parse(msg);
 		assert_string_equal(m->subject, word_cases[i][1]);
 		assert_true(faithful(m));
@@ -366,8 +367,7 @@ static const struct addr_case addr_cases[] = {
      1,
      {{"Ren\xc3\xa9", "r@x.org", NULL}},
      false},
-    {"\"first.last\"@x.org", 1, {{NULL, "\"first.last\"@x.org", NULL}},
-     false},
+    {"\"first.last\"@x.org", 1, {{NULL, "\"first.last\"@x.org", NULL}}, false},
     {"<@route.example:a@x.org>", 1, {{NULL, "a@x.org", NULL}}, false},
     {"a@[192.0.2.1]", 1, {{NULL, "a@[192.0.2.1]", NULL}}, false},
     {"team: a@x.org, Bee <b@x.org>;, c@x.org",
@@ -448,8 +448,7 @@ static const char *const rfc2231_cases[][2] = {
     /* The extended form wins over the plain one. */
     {"attachment; filename=old.txt; filename*=utf-8''new.txt", "new.txt"},
     /* RFC 2047 inside a quoted filename, as mail readers accept. */
-    {"attachment; filename=\"=?utf-8?B?Y2Fmw6kudHh0?=\"",
-     "caf\xc3\xa9.txt"},
+    {"attachment; filename=\"=?utf-8?B?Y2Fmw6kudHh0?=\"", "caf\xc3\xa9.txt"},
     {"attachment ; filename = \"spaced.txt\" (comment)", "spaced.txt"},
 };
 
@@ -458,8 +457,7 @@ rfc2231_filenames_join_and_decode(void **state)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(rfc2231_cases) / sizeof(rfc2231_cases[0]);
-	     i++) {
+	for (i = 0; i < sizeof(rfc2231_cases) / sizeof(rfc2231_cases[0]); i++) {
 		char msg[512];
 		struct mime_msg *m;
 
@@ -485,7 +483,8 @@ filename_falls_back_to_type_name_and_gaps_are_flagged(void **state)
 	struct mime_msg *m = parse(
 	    "From: a@b.c\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
 	    "--b\r\n\r\nbody\r\n--b\r\nContent-Type: application/zip; "
-	    "name=\"n.zip\"\r\n\r\nPK\r\n--b\r\nContent-Type: application/zip\r\n"
+	    "name=\"n.zip\"\r\n\r\nPK\r\n--b\r\nContent-Type: "
+	    "application/zip\r\n"
 	    "Content-Disposition: attachment; filename*0=a; filename*2=c\r\n"
 	    "\r\nPK\r\n--b--\r\n");
 
@@ -502,7 +501,8 @@ filename_falls_back_to_type_name_and_gaps_are_flagged(void **state)
 static const char *const cs_cases[][3] = {
     {"iso-8859-1", "caf\xe9", "caf\xc3\xa9"},
     {"ISO-8859-1", "\xff", "\xc3\xbf"},
-    {"windows-1252", "\x80 \x93q\x94", "\xe2\x82\xac \xe2\x80\x9cq\xe2\x80\x9d"},
+    {"windows-1252", "\x80 \x93q\x94",
+     "\xe2\x82\xac \xe2\x80\x9cq\xe2\x80\x9d"},
     {"windows-1252", "\x81", NULL},
     {"us-ascii", "caf\xe9", NULL},
     {"utf-8", "caf\xc3\xa9", "caf\xc3\xa9"},
@@ -622,8 +622,9 @@ depth_limit_is_flagged(void **state)
 	buf_init(&b);
 	buf_addstr(&b, "From: a@b.c\r\n");
 	for (i = 0; i < MIME_MAX_DEPTH + 4; i++)
-		buf_printf(&b, "Content-Type: multipart/mixed; boundary=b%d"
-		               "\r\n\r\n--b%d\r\n",
+		buf_printf(&b,
+		           "Content-Type: multipart/mixed; boundary=b%d"
+		           "\r\n\r\n--b%d\r\n",
 		           i, i);
 	buf_addstr(&b, "\r\ndeep\r\n");
 	m = mime_parse(b.p, b.len);
@@ -711,8 +712,8 @@ unrepresentable_shapes_are_not_faithful(void **state)
 {
 	size_t i;
 
-	for (i = 0;
-	     i < sizeof(unfaithful_cases) / sizeof(unfaithful_cases[0]); i++) {
+	for (i = 0; i < sizeof(unfaithful_cases) / sizeof(unfaithful_cases[0]);
+	     i++) {
 		char msg[1024];
 		struct mime_msg *m;
 		const char *want = unfaithful_cases[i][1];
@@ -738,11 +739,12 @@ related_start_parameter_picks_the_root(void **state)
 		struct mime_msg *m;
 
 		snprintf(msg, sizeof(msg),
-		         HDR "Content-Type: multipart/related; boundary=r; "
-		             "start=%s\r\n\r\n--r\r\nContent-Type: image/png\r\n"
-		             "Content-ID: <i@x>\r\n\r\nPNG\r\n--r\r\n"
-		             "Content-Type: text/html\r\nContent-ID: <h@x>\r\n"
-		             "\r\n<img src=cid:i@x>\r\n--r--\r\n",
+		         HDR
+		         "Content-Type: multipart/related; boundary=r; "
+		         "start=%s\r\n\r\n--r\r\nContent-Type: image/png\r\n"
+		         "Content-ID: <i@x>\r\n\r\nPNG\r\n--r\r\n"
+		         "Content-Type: text/html\r\nContent-ID: <h@x>\r\n"
+		         "\r\n<img src=cid:i@x>\r\n--r--\r\n",
 		         starts[i]);
 		m = parse(msg);
 		assert_true(faithful(m));
@@ -767,7 +769,7 @@ nul_in_header_is_flagged_not_truncated(void **state)
 static void
 empty_and_headerless_input_never_crash(void **state)
 {
-	static const char *const inputs[] = {"", "\r\n", "\r\n\r\n", "x",
+	static const char *const inputs[] = {"",  "\r\n",  "\r\n\r\n", "x",
 	                                     ":", " \r\n", "A:\r\n B"};
 	size_t i;
 
