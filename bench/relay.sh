@@ -403,7 +403,8 @@ DRAIN_LINE="(skipped)"
 # PORT and wait until it has all N messages and swerved says N sent.
 drain_run() {
 	local n=$1 port=$2 out=$WORK/sink-drain.out pid t_up w1 w2 w99 t_first t_99 t_all
-	local first all final sent st2
+	local first all final sent st2 dcpu0 dcpu1
+	dcpu0=$($UTIL cpu "$SW_PID")
 	"${NICE_RUN[@]}" smtp-sink -u nobody -c "127.0.0.1:$port" 1024 >"$out" 2>"$WORK/sink-drain.err" &
 	pid=$!
 	PIDS+=("$pid")
@@ -422,11 +423,13 @@ drain_run() {
 		[ "$sent" -ge "$n" ] && break
 		sleep 0.1
 	done
-	DRAIN_LINE=$(printf 'provider back: first message after %.1f s (the cool-down running out), 99%% after %.1f s (%.0f msg/s from the first), all %s after %.1f s;\n  sink got %s; status %s' \
+	dcpu1=$($UTIL cpu "$SW_PID")
+	DRAIN_LINE=$(printf 'provider back: first message after %.1f s (the cool-down running out), 99%% after %.1f s (%.0f msg/s from the first), all %s after %.1f s;\n  swerved CPU %.3f ms per delivered message (delivery alone); sink got %s; status %s' \
 		"$(awk -v a="$t_up" -v b="$t_first" 'BEGIN { print b - a }')" \
 		"$(awk -v a="$t_up" -v b="$t_99" 'BEGIN { print b - a }')" \
 		"$(awk -v a="$t_first" -v b="$t_99" -v n="$n" 'BEGIN { print (b > a ? n * 0.99 / (b - a) : 0) }')" "$n" \
 		"$(awk -v a="$t_up" -v b="$t_all" 'BEGIN { print b - a }')" \
+		"$(awk -v d=$((dcpu1 - dcpu0)) -v hz="$HZ" -v n="$n" 'BEGIN { print d / hz * 1e3 / n }')" \
 		"$final" "$(jq -c '{queue, delivery, spool}' <<<"$st2")")
 	if [ "$first" != 1 ] || [ "$all" != 1 ] || [ "$final" != "$n" ] || [ "$sent" != "$n" ]; then
 		FAILED=1
