@@ -49,7 +49,7 @@ struct http_call {
 	char *url;
 	const char *body; /* borrowed */
 	size_t body_len;
-	size_t body_pos; /* read callback position */
+	size_t body_pos;         /* read callback position */
 	const char *const *want; /* borrowed */
 	size_t n_want;
 	long timeout_ms;
@@ -253,7 +253,8 @@ http_call_header(char *p, size_t size, size_t nitems, void *arg)
 	while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r'))
 		len--;
 	colon = memchr(p, ':', len);
-	if (colon == NULL || colon == p || call->n_rh == HTTP_CLIENT_HEADERS_MAX)
+	if (colon == NULL || colon == p ||
+	    call->n_rh == HTTP_CLIENT_HEADERS_MAX)
 		return n;
 	nlen = (size_t)(colon - p);
 	if (!http_call_wanted(call, p, nlen))
@@ -284,17 +285,16 @@ http_call_find(const struct http_call *call, const char *name)
 
 /* http_call_error - map a curl result to our error and stage. */
 static void
-http_call_error(struct http_call *call, CURLcode rc,
-                struct http_response *r)
+http_call_error(struct http_call *call, CURLcode rc, struct http_response *r)
 {
 	curl_off_t up = 0;
 	long reqsize = 0;
 
 	curl_easy_getinfo(call->easy, CURLINFO_SIZE_UPLOAD_T, &up);
 	curl_easy_getinfo(call->easy, CURLINFO_REQUEST_SIZE, &reqsize);
-	r->request_sent =
-	    reqsize > 0 && up >= 0 && (size_t)up >= call->body_len &&
-	    call->body_pos >= call->body_len;
+	r->request_sent = reqsize > 0 && up >= 0 &&
+	                  (size_t)up >= call->body_len &&
+	                  call->body_pos >= call->body_len;
 	if (r->request_sent || r->status > 0)
 		r->stage = SEND_STAGE_RESPONSE;
 	else if (reqsize > 0)
@@ -309,7 +309,8 @@ http_call_error(struct http_call *call, CURLcode rc,
 	}
 	switch (rc) {
 	case CURLE_WRITE_ERROR:
-		r->error = call->too_large ? HTTP_CLIENT_ERR_TOO_LARGE : HTTP_CLIENT_ERR_IO;
+		r->error = call->too_large ? HTTP_CLIENT_ERR_TOO_LARGE
+		                           : HTTP_CLIENT_ERR_IO;
 		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
@@ -327,8 +328,9 @@ http_call_error(struct http_call *call, CURLcode rc,
 		r->error = HTTP_CLIENT_ERR_TLS;
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
-		r->error = r->stage == SEND_STAGE_CONNECT ? HTTP_CLIENT_ERR_CONNECT
-		                                          : HTTP_CLIENT_ERR_TIMEOUT;
+		r->error = r->stage == SEND_STAGE_CONNECT
+		               ? HTTP_CLIENT_ERR_CONNECT
+		               : HTTP_CLIENT_ERR_TIMEOUT;
 		break;
 	default:
 		r->error = HTTP_CLIENT_ERR_IO;
@@ -365,8 +367,9 @@ http_call_finish(struct http_call *call, CURLcode rc)
 	r.body_len = call->resp.len;
 	r.error_text = call->err;
 	if (r.error != HTTP_CLIENT_OK)
-		log_debug("http: %s %s %s: %s (%s)", call->c->name, call->method,
-		          call->url, call->err, send_stage_name(r.stage));
+		log_debug("http: %s %s %s: %s (%s)", call->c->name,
+		          call->method, call->url, call->err,
+		          send_stage_name(r.stage));
 	call->done(&r, call->arg);
 	http_call_free(call);
 }
@@ -555,11 +558,14 @@ http_client_new(struct event_base *base, const struct http_client_opts *opts)
 	c->timer = evtimer_new(base, http_client_timer_event, c);
 	if (c->multi == NULL || c->timer == NULL)
 		goto fail;
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, http_client_sock_cb);
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION,
+	                  http_client_sock_cb);
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, http_client_timer_cb);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION,
+	                  http_client_timer_cb);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
-	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->max_in_flight);
+	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS,
+	                  (long)c->max_in_flight);
 	return c;
 fail:
 	log_error("http: %s: cannot set up libcurl", c->name);
@@ -643,7 +649,8 @@ http_call_setup(struct http_call *call, const struct http_request *req)
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
 		                 (curl_off_t)call->body_len);
 		if (strcmp(call->method, "POST") != 0)
-			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, call->method);
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST,
+			                 call->method);
 	}
 	return 0;
 }
@@ -667,8 +674,8 @@ http_client_submit(struct http_client *c, const struct http_request *req,
 	call->body_len = req->body_len;
 	call->want = req->want_headers;
 	call->n_want = req->n_want;
-	call->timeout_ms =
-	    req->total_timeout_ms > 0 ? req->total_timeout_ms : c->total_timeout_ms;
+	call->timeout_ms = req->total_timeout_ms > 0 ? req->total_timeout_ms
+	                                             : c->total_timeout_ms;
 	call->done = done;
 	call->arg = arg;
 	buf_init(&call->resp);

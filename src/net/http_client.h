@@ -1,5 +1,6 @@
 /*
- * http_client.h - HTTP(S) requests on the libevent loop, via libcurl (contract).
+ * http_client.h - HTTP(S) requests on the libevent loop, via libcurl
+ * (contract).
  *
  * One client per provider: it owns a libcurl multi handle driven by the
  * caller's event_base (curl_multi_socket_action from libevent events; the
@@ -33,13 +34,13 @@ struct http_call;
 
 /* Client settings; strings are copied by http_client_new. */
 struct http_client_opts {
-	const char *name;         /* for logs, e.g. "ses"; NULL: "http" */
-	unsigned max_in_flight;   /* concurrent requests; 0: 8 */
-	long connect_timeout_ms;  /* TCP + TLS; 0: 10000 */
-	long total_timeout_ms;    /* whole request; 0: 30000 */
-	size_t max_body;          /* response body cap; 0: 1 MiB */
-	bool tls_insecure;        /* skip certificate/host checks (tests) */
-	const char *ca_file;      /* NULL: system CA store */
+	const char *name;        /* for logs, e.g. "ses"; NULL: "http" */
+	unsigned max_in_flight;  /* concurrent requests; 0: 8 */
+	long connect_timeout_ms; /* TCP + TLS; 0: 10000 */
+	long total_timeout_ms;   /* whole request; 0: 30000 */
+	size_t max_body;         /* response body cap; 0: 1 MiB */
+	bool tls_insecure;       /* skip certificate/host checks (tests) */
+	const char *ca_file;     /* NULL: system CA store */
 };
 
 /* One request or response header. */
@@ -68,7 +69,8 @@ struct http_request {
 
 enum http_client_error {
 	HTTP_CLIENT_OK,            /* a complete response (any status) */
-	HTTP_CLIENT_ERR_CONNECT,   /* DNS, refused, unreachable, connect timeout */
+	HTTP_CLIENT_ERR_CONNECT,   /* DNS, refused, unreachable, connect timeout
+	                            */
 	HTTP_CLIENT_ERR_TLS,       /* handshake or certificate failure */
 	HTTP_CLIENT_ERR_TIMEOUT,   /* total timeout */
 	HTTP_CLIENT_ERR_TOO_LARGE, /* response body over max_body */
@@ -85,11 +87,11 @@ enum http_client_error {
 struct http_response {
 	enum http_client_error error;
 	enum send_stage stage;
-	bool request_sent; /* headers and whole body were written */
-	int status;        /* HTTP status, 0 if none */
+	bool request_sent;        /* headers and whole body were written */
+	int status;               /* HTTP status, 0 if none */
 	const char *content_type; /* NULL if absent */
 	const char *retry_after;
-	const char *message_id;   /* X-Message-Id */
+	const char *message_id;            /* X-Message-Id */
 	const struct http_header *headers; /* the above + want_headers found */
 	size_t n_headers;
 	const char *body; /* NUL-terminated (not counted); "" if none */
@@ -99,7 +101,8 @@ struct http_response {
 
 typedef void http_client_done_fn(const struct http_response *resp, void *arg);
 
-/* http_client_error_name - "ok", "connect", "tls", "timeout", "too_large", "io". */
+/* http_client_error_name - "ok", "connect", "tls", "timeout", "too_large",
+ * "io". */
 const char *http_client_error_name(enum http_client_error e);
 
 /*

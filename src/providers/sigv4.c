@@ -285,7 +285,8 @@ sigv4_query_append(struct buf *out, const char *query)
 		if (e > p) {
 			eq = memchr(p, '=', (size_t)(e - p));
 			buf_init(&tmp);
-			sigv4_decode_encode(&tmp, p, (size_t)((eq ? eq : e) - p));
+			sigv4_decode_encode(&tmp, p,
+			                    (size_t)((eq ? eq : e) - p));
 			pairs[n].name = xstrdup(buf_cstr(&tmp));
 			buf_fini(&tmp);
 			if (eq != NULL)
@@ -315,7 +316,8 @@ static bool
 sigv4_tchar(unsigned char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
+	       (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
 }
 
 /* sigv4_str_cmp - order two views bytewise, shorter first on a tie. */
@@ -424,8 +426,9 @@ sigv4_canonical_request(struct buf *out, struct buf *signed_out,
 		for (; *h != '\0'; h++) {
 			if (!sigv4_tchar((unsigned char)*h))
 				goto fail;
-			buf_addch(&low, (*h >= 'A' && *h <= 'Z') ? (char)(*h + 32)
-			                                         : *h);
+			buf_addch(&low, (*h >= 'A' && *h <= 'Z')
+			                    ? (char)(*h + 32)
+			                    : *h);
 		}
 		buf_addch(&low, '\0');
 	}
@@ -525,8 +528,8 @@ sigv4_sign(struct buf *auth_out, char *sig_out, const struct sigv4_request *req,
 	buf_printf(auth_out,
 	           "%s Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=%s, "
 	           "Signature=%s",
-	           SIGV4_ALGORITHM, cred->akid, date, cred->region, cred->service,
-	           buf_cstr(&signed_h), sig);
+	           SIGV4_ALGORITHM, cred->akid, date, cred->region,
+	           cred->service, buf_cstr(&signed_h), sig);
 	if (sig_out != NULL)
 		memcpy(sig_out, sig, sizeof(sig));
 	rc = 0;
@@ -561,7 +564,8 @@ sigv4_auth_credential(struct sigv4_auth *out, const char *p, size_t n,
 		start = i + 1;
 	}
 	if (k != 5) {
-		*why = "Credential must be AKID/date/region/service/aws4_request";
+		*why =
+		    "Credential must be AKID/date/region/service/aws4_request";
 		return -1;
 	}
 	if (part[1].len != 8 || sigv4_digits(part[1].p, 8) < 0) {
@@ -657,14 +661,15 @@ sigv4_auth_parse(struct sigv4_auth *out, const char *value, size_t len,
 		}
 		if (eq - p == 10 && memcmp(p, "Credential", 10) == 0 &&
 		    !have_cred) {
-			if (sigv4_auth_credential(out, eq + 1,
-			                          (size_t)(p + n - eq - 1), why) < 0)
+			if (sigv4_auth_credential(
+			        out, eq + 1, (size_t)(p + n - eq - 1), why) < 0)
 				return -1;
 			have_cred = true;
-		} else if (eq - p == 13 && memcmp(p, "SignedHeaders", 13) == 0 &&
+		} else if (eq - p == 13 &&
+		           memcmp(p, "SignedHeaders", 13) == 0 &&
 		           !have_signed) {
-			if (sigv4_auth_signed(out, eq + 1, (size_t)(p + n - eq - 1),
-			                      why) < 0)
+			if (sigv4_auth_signed(
+			        out, eq + 1, (size_t)(p + n - eq - 1), why) < 0)
 				return -1;
 			have_signed = true;
 		} else if (eq - p == 9 && memcmp(p, "Signature", 9) == 0 &&
@@ -676,9 +681,11 @@ sigv4_auth_parse(struct sigv4_auth *out, const char *value, size_t len,
 				return -1;
 			}
 			for (i = 0; i < SIGV4_HEX_LEN; i++)
-				if (!strchr(sigv4_hexdigits, out->signature.p[i]) ||
+				if (!strchr(sigv4_hexdigits,
+				            out->signature.p[i]) ||
 				    out->signature.p[i] == '\0') {
-					*why = "Signature must be lowercase hex";
+					*why =
+					    "Signature must be lowercase hex";
 					return -1;
 				}
 			have_sig = true;
@@ -689,7 +696,8 @@ sigv4_auth_parse(struct sigv4_auth *out, const char *value, size_t len,
 		p = e < end ? e + 1 : end;
 	}
 	if (!have_cred || !have_signed || !have_sig) {
-		*why = "Authorization needs Credential, SignedHeaders, Signature";
+		*why =
+		    "Authorization needs Credential, SignedHeaders, Signature";
 		return -1;
 	}
 	return 0;

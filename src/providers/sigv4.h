@@ -32,10 +32,10 @@
 #include "core/buf.h"
 
 #define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
-#define SIGV4_KEY_LEN 32      /* raw signing key bytes */
-#define SIGV4_HEX_LEN 64      /* hex SHA-256 / signature, without NUL */
-#define SIGV4_AMZDATE_LEN 16  /* "YYYYMMDDTHHMMSSZ", without NUL */
-#define SIGV4_SIGNED_MAX 64   /* most names accepted in SignedHeaders */
+#define SIGV4_KEY_LEN 32            /* raw signing key bytes */
+#define SIGV4_HEX_LEN 64            /* hex SHA-256 / signature, without NUL */
+#define SIGV4_AMZDATE_LEN 16        /* "YYYYMMDDTHHMMSSZ", without NUL */
+#define SIGV4_SIGNED_MAX 64         /* most names accepted in SignedHeaders */
 #define SIGV4_SMTP_PASSWORD_SIZE 48 /* base64 of 33 bytes is 44, plus NUL */
 #define SIGV4_DEFAULT_SKEW_S 300    /* AWS accepts about +-5 minutes */
 
@@ -76,7 +76,7 @@ struct sigv4_auth {
 	struct str date; /* credential scope date, 8 digits */
 	struct str region;
 	struct str service;
-	struct str signed_headers; /* "content-type;host;x-amz-date" */
+	struct str signed_headers;          /* "content-type;host;x-amz-date" */
 	struct str names[SIGV4_SIGNED_MAX]; /* each name of signed_headers */
 	size_t n_signed;
 	struct str signature; /* 64 lowercase hex digits */
@@ -85,10 +85,10 @@ struct sigv4_auth {
 /* Outcome of sigv4_request_verify; the names follow AWS error codes. */
 enum sigv4_verdict {
 	SIGV4_OK,
-	SIGV4_MALFORMED,     /* IncompleteSignature: missing date/header */
-	SIGV4_SCOPE,         /* wrong region/service, or date != scope date */
-	SIGV4_SKEWED,        /* RequestTimeTooSkewed: X-Amz-Date too far */
-	SIGV4_MISMATCH,      /* SignatureDoesNotMatch */
+	SIGV4_MALFORMED, /* IncompleteSignature: missing date/header */
+	SIGV4_SCOPE,     /* wrong region/service, or date != scope date */
+	SIGV4_SKEWED,    /* RequestTimeTooSkewed: X-Amz-Date too far */
+	SIGV4_MISMATCH,  /* SignatureDoesNotMatch */
 };
 
 /* sigv4_verdict_name - "ok", "malformed", "scope", "skewed", "mismatch". */

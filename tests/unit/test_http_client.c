@@ -252,10 +252,10 @@ get_and_post_round_trip_with_headers(void **state)
 	struct http_client_opts o = {.name = "test"};
 	struct http_client *c = http_client_new(S.base, &o);
 	struct http_header h[] = {{"Content-Type", "text/plain"}};
-	struct http_request get = {"GET", url("/echo"), NULL, 0, NULL, 0,
-	                           want_extra, 1, 0};
-	struct http_request post = {"POST", url("/echo"), h, 1, "hello", 5,
-	                            NULL, 0, 0};
+	struct http_request get = {"GET", url("/echo"), NULL, 0, NULL,
+	                           0,     want_extra,   1,    0};
+	struct http_request post = {"POST", url("/echo"), h, 1, "hello",
+	                            5,      NULL,         0, 0};
 	struct got g1 = {0}, g2 = {0};
 
 	assert_non_null(c);
@@ -284,8 +284,8 @@ static void
 put_sends_its_body_with_the_method(void **state)
 {
 	struct http_client *c = http_client_new(S.base, NULL);
-	struct http_request put = {"PUT", url("/echo"), NULL, 0, "x", 1,
-	                           NULL, 0, 0};
+	struct http_request put = {"PUT", url("/echo"), NULL, 0, "x",
+	                           1,     NULL,         0,    0};
 	struct got g = {0};
 
 	assert_non_null(http_client_submit(c, &put, on_done, &g));
@@ -299,8 +299,8 @@ static void
 error_status_is_a_complete_response(void **state)
 {
 	struct http_client *c = http_client_new(S.base, NULL);
-	struct http_request get = {"GET", url("/nope"), NULL, 0, NULL, 0,
-	                           NULL, 0, 0};
+	struct http_request get = {"GET", url("/nope"), NULL, 0, NULL,
+	                           0,     NULL,         0,    0};
 	struct got g = {0};
 
 	assert_non_null(http_client_submit(c, &get, on_done, &g));
@@ -315,8 +315,8 @@ keep_alive_reuses_one_connection(void **state)
 {
 	struct http_client_opts o = {.max_in_flight = 1};
 	struct http_client *c = http_client_new(S.base, &o);
-	struct http_request post = {"POST", url("/echo"), NULL, 0, "abc", 3,
-	                            NULL, 0, 0};
+	struct http_request post = {"POST", url("/echo"), NULL, 0, "abc",
+	                            3,      NULL,         0,    0};
 	struct got g[5];
 	int i;
 
@@ -337,8 +337,8 @@ concurrency_cap_queues_the_rest(void **state)
 {
 	struct http_client_opts o = {.max_in_flight = 2};
 	struct http_client *c = http_client_new(S.base, &o);
-	struct http_request get = {"GET", url("/slow"), NULL, 0, NULL, 0,
-	                           NULL, 0, 0};
+	struct http_request get = {"GET", url("/slow"), NULL, 0, NULL,
+	                           0,     NULL,         0,    0};
 	struct got g[6];
 	int i;
 
@@ -365,7 +365,8 @@ connect_refused_is_stage_connect(void **state)
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
 	struct http_client *c = http_client_new(S.base, NULL);
-	struct http_request post = {"POST", NULL, NULL, 0, "abc", 3, NULL, 0, 0};
+	struct http_request post = {"POST", NULL, NULL, 0, "abc",
+	                            3,      NULL, 0,    0};
 	struct got g = {0};
 	char u[64];
 	int fd;
@@ -394,7 +395,8 @@ static void
 tls_is_verified_and_fails_before_sending(void **state)
 {
 	struct http_client *c = http_client_new(S.base, NULL);
-	struct http_request post = {"POST", NULL, NULL, 0, "abc", 3, NULL, 0, 0};
+	struct http_request post = {"POST", NULL, NULL, 0, "abc",
+	                            3,      NULL, 0,    0};
 	struct got g = {0};
 	char u[64];
 
@@ -416,7 +418,7 @@ total_timeout_after_sending_is_stage_response(void **state)
 	struct http_client_opts o = {.total_timeout_ms = 300};
 	struct http_client *c = http_client_new(S.base, &o);
 	struct http_request post = {"POST", url("/never"), NULL, 0, "payload",
-	                            7, NULL, 0, 0};
+	                            7,      NULL,          0,    0};
 	struct got g = {0};
 
 	assert_non_null(http_client_submit(c, &post, on_done, &g));
@@ -430,13 +432,51 @@ total_timeout_after_sending_is_stage_response(void **state)
 }
 
 static void
+timeout_while_writing_the_body_is_stage_request(void **state)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	struct http_client_opts o = {.total_timeout_ms = 500};
+	struct http_client *c = http_client_new(S.base, &o);
+	struct http_request post = {"POST", NULL, NULL, 0, NULL, 0, NULL, 0, 0};
+	size_t body_len = 64u << 20; /* more than any socket buffers hold */
+	char *body = calloc(1, body_len);
+	struct got g = {0};
+	char u[64];
+	int fd;
+
+	/* a listener that never accepts nor reads: the kernel completes
+	 * the handshake, then the send buffers fill */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &len);
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d/", ntohs(sin.sin_port));
+	post.url = u;
+	post.body = body;
+	post.body_len = body_len;
+	assert_non_null(http_client_submit(c, &post, on_done, &g));
+	run_until(1, 5000);
+	close(fd);
+	free(body);
+	assert_int_equal(g.calls, 1);
+	assert_int_equal(g.error, HTTP_CLIENT_ERR_TIMEOUT);
+	assert_int_equal(g.stage, SEND_STAGE_REQUEST);
+	assert_false(g.request_sent);
+	http_client_free(c);
+}
+
+static void
 response_over_the_cap_is_an_error(void **state)
 {
 	struct http_client *c = http_client_new(S.base, NULL);
 	struct http_client_opts o = {.max_body = BIG_BODY};
 	struct http_client *c2 = http_client_new(S.base, &o);
-	struct http_request get = {"GET", url("/big"), NULL, 0, NULL, 0,
-	                           NULL, 0, 0};
+	struct http_request get = {"GET", url("/big"), NULL, 0, NULL,
+	                           0,     NULL,        0,    0};
 	struct got g = {0}, g2 = {0};
 
 	assert_non_null(http_client_submit(c, &get, on_done, &g));
@@ -445,7 +485,8 @@ response_over_the_cap_is_an_error(void **state)
 	assert_int_equal(g.calls, 1);
 	assert_int_equal(g.error, HTTP_CLIENT_ERR_TOO_LARGE);
 	assert_int_equal(g.stage, SEND_STAGE_RESPONSE);
-	assert_int_equal(g2.error, HTTP_CLIENT_OK); /* exactly at the cap is fine */
+	assert_int_equal(g2.error,
+	                 HTTP_CLIENT_OK); /* exactly at the cap is fine */
 	assert_int_equal(g2.body_len, BIG_BODY);
 	http_client_free(c);
 	http_client_free(c2);
@@ -456,8 +497,8 @@ free_with_calls_in_flight_cancels_them(void **state)
 {
 	struct http_client_opts o = {.max_in_flight = 2};
 	struct http_client *c = http_client_new(S.base, &o);
-	struct http_request post = {"POST", url("/never"), NULL, 0, "x", 1,
-	                            NULL, 0, 0};
+	struct http_request post = {"POST", url("/never"), NULL, 0, "x",
+	                            1,      NULL,          0,    0};
 	struct got g[4];
 	int i;
 
@@ -476,8 +517,8 @@ cancel_drops_one_call_without_callback(void **state)
 {
 	struct http_client_opts o = {.max_in_flight = 1};
 	struct http_client *c = http_client_new(S.base, &o);
-	struct http_request get = {"GET", url("/slow"), NULL, 0, NULL, 0,
-	                           NULL, 0, 0};
+	struct http_request get = {"GET", url("/slow"), NULL, 0, NULL,
+	                           0,     NULL,         0,    0};
 	struct got g[3];
 	struct http_call *k[3];
 	int i;
@@ -500,10 +541,10 @@ static void
 free_from_inside_a_callback_is_safe(void **state)
 {
 	struct http_client *c = http_client_new(S.base, NULL);
-	struct http_request fast = {"GET", url("/echo"), NULL, 0, NULL, 0,
-	                            NULL, 0, 0};
-	struct http_request hang = {"GET", url("/never"), NULL, 0, NULL, 0,
-	                            NULL, 0, 0};
+	struct http_request fast = {"GET", url("/echo"), NULL, 0, NULL,
+	                            0,     NULL,         0,    0};
+	struct http_request hang = {"GET", url("/never"), NULL, 0, NULL,
+	                            0,     NULL,          0,    0};
 	struct got g1 = {0}, g2 = {0};
 
 	g1.free_me = &c;
@@ -521,8 +562,8 @@ static void
 unusable_request_is_refused_without_callback(void **state)
 {
 	struct http_client *c = http_client_new(S.base, NULL);
-	struct http_request bad = {NULL, url("/echo"), NULL, 0, NULL, 0,
-	                           NULL, 0, 0};
+	struct http_request bad = {NULL, url("/echo"), NULL, 0, NULL,
+	                           0,    NULL,         0,    0};
 	struct got g = {0};
 
 	assert_null(http_client_submit(c, &bad, on_done, &g));
@@ -538,8 +579,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(get_and_post_round_trip_with_headers,
-	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        get_and_post_round_trip_with_headers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(put_sends_its_body_with_the_method,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(error_status_is_a_complete_response,
@@ -554,6 +595,9 @@ main(void)
 	        tls_is_verified_and_fails_before_sending, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        total_timeout_after_sending_is_stage_response, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        timeout_while_writing_the_body_is_stage_request, setup,
+	        teardown),
 	    cmocka_unit_test_setup_teardown(response_over_the_cap_is_an_error,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(

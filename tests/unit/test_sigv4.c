@@ -89,7 +89,8 @@ vector1_get_vanilla_reproduces_every_step(void **state)
 	                         "956d9b8aae1d763fbf31");
 	assert_string_equal(
 	    buf_cstr(&auth),
-	    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/"
+	    "AWS4-HMAC-SHA256 "
+	    "Credential=AKIDEXAMPLE/20150830/us-east-1/service/"
 	    "aws4_request, SignedHeaders=host;x-amz-date, Signature="
 	    "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
 	buf_fini(&canon);
@@ -99,8 +100,9 @@ vector1_get_vanilla_reproduces_every_step(void **state)
 static void
 vector2_ses_v2_raw_send_reproduces_every_step(void **state)
 {
-	struct sigv4_request req = {"POST", "/v2/email/outbound-emails", "",
-	                            v2_headers, 3, v2_body, sizeof(v2_body) - 1};
+	struct sigv4_request req = {
+	    "POST",  "/v2/email/outbound-emails", "", v2_headers, 3,
+	    v2_body, sizeof(v2_body) - 1};
 	struct sigv4_cred cred = {AKID, SECRET, NULL, "us-east-1", "ses"};
 	struct buf signed_h, auth;
 	uint8_t key[SIGV4_KEY_LEN];
@@ -112,7 +114,8 @@ vector2_ses_v2_raw_send_reproduces_every_step(void **state)
 	assert_string_equal(hex, "f7010919b7532f024b6f2d893f2e41e3330f85e08111"
 	                         "ee0a21990280914f026e");
 	canon_hash(hex, &req, &signed_h);
-	assert_string_equal(buf_cstr(&signed_h), "content-type;host;x-amz-date");
+	assert_string_equal(buf_cstr(&signed_h),
+	                    "content-type;host;x-amz-date");
 	assert_string_equal(hex, "7be1be63d899c3be296b98f474d9b8835ad16c544494"
 	                         "b0d0af96b56a99ca8975");
 	sigv4_signing_key(key, SECRET, "20150830", "us-east-1", "ses");
@@ -134,8 +137,8 @@ vector3_ses_v1_send_raw_email(void **state)
 	    {"Host", "email.us-east-1.amazonaws.com"},
 	    {"X-Amz-Date", AMZDATE},
 	};
-	struct sigv4_request req = {"POST", "/", NULL, h, 3, v1_body,
-	                            sizeof(v1_body) - 1};
+	struct sigv4_request req = {
+	    "POST", "/", NULL, h, 3, v1_body, sizeof(v1_body) - 1};
 	struct sigv4_cred cred = {AKID, SECRET, NULL, "us-east-1", "ses"};
 	struct buf auth;
 	char hex[65], sig[65];
@@ -167,8 +170,9 @@ header_order_and_case_do_not_change_the_signature(void **state)
 	    {"HOST", "  email.us-east-1.amazonaws.com "},
 	    {"content-TYPE", "application/json"},
 	};
-	struct sigv4_request req = {"POST", "/v2/email/outbound-emails", NULL,
-	                            h, 3, v2_body, sizeof(v2_body) - 1};
+	struct sigv4_request req = {
+	    "POST",  "/v2/email/outbound-emails", NULL, h, 3,
+	    v2_body, sizeof(v2_body) - 1};
 	struct sigv4_cred cred = {AKID, SECRET, NULL, "us-east-1", "ses"};
 	struct buf auth;
 	char sig[65];
@@ -194,8 +198,8 @@ header_values_are_trimmed_collapsed_and_repeats_joined(void **state)
 	buf_init(&canon);
 	buf_init(&signed_h);
 	assert_int_equal(sigv4_canonical_request(&canon, &signed_h, &req), 0);
-	assert_non_null(strstr(buf_cstr(&canon),
-	                       "\nhost:h\nmy-header1:a b c,\"a b\"\n\n"));
+	assert_non_null(
+	    strstr(buf_cstr(&canon), "\nhost:h\nmy-header1:a b c,\"a b\"\n\n"));
 	assert_string_equal(buf_cstr(&signed_h), "host;my-header1");
 	buf_fini(&canon);
 	buf_fini(&signed_h);
@@ -310,8 +314,9 @@ auth_parse_table(void **state)
 	     "738856341cedd0edad8a95871ab3f012345c49733869b3b1f3adf93ee69d22c7,"
 	     "SignedHeaders=host,Credential=A/20150830/r/s/aws4_request",
 	     0},
-	    {"wrong algorithm", "AWS4-HMAC-SHA1 Credential=A/20150830/r/s/"
-	                        "aws4_request, SignedHeaders=host, Signature=00",
+	    {"wrong algorithm",
+	     "AWS4-HMAC-SHA1 Credential=A/20150830/r/s/"
+	     "aws4_request, SignedHeaders=host, Signature=00",
 	     -1},
 	    {"empty", "", -1},
 	    {"missing signature",
@@ -372,9 +377,8 @@ auth_parse_table(void **state)
 		if (cases[i].rc < 0)
 			assert_non_null(why);
 	}
-	assert_int_equal(sigv4_auth_parse(&a, cases[0].in, strlen(cases[0].in),
-	                                  NULL),
-	                 0);
+	assert_int_equal(
+	    sigv4_auth_parse(&a, cases[0].in, strlen(cases[0].in), NULL), 0);
 	assert_true(str_eq_nocase(a.akid, "AKID") && a.akid.len == 4);
 	assert_int_equal(a.n_signed, 2);
 	assert_int_equal(a.names[1].len, 10);
@@ -384,8 +388,8 @@ auth_parse_table(void **state)
 
 /* verify_v2 - sign vector 2, then verify it with the given changes. */
 static enum sigv4_verdict
-verify_v2(time_t now, const char *region, const char *body,
-          const char *secret, const char *host)
+verify_v2(time_t now, const char *region, const char *body, const char *secret,
+          const char *host)
 {
 	struct sigv4_header recv[4] = {
 	    {"Content-Type", "application/json"},
@@ -393,8 +397,9 @@ verify_v2(time_t now, const char *region, const char *body,
 	    {"X-Amz-Date", AMZDATE},
 	    {"User-Agent", "aws-sdk-js/3"},
 	};
-	struct sigv4_request req = {"POST", "/v2/email/outbound-emails", NULL,
-	                            v2_headers, 3, v2_body, sizeof(v2_body) - 1};
+	struct sigv4_request req = {
+	    "POST",  "/v2/email/outbound-emails", NULL, v2_headers, 3,
+	    v2_body, sizeof(v2_body) - 1};
 	struct sigv4_cred cred = {AKID, SECRET, NULL, "us-east-1", "ses"};
 	struct sigv4_auth a;
 	struct buf auth;
@@ -446,8 +451,9 @@ verify_rejects_tampering_wrong_secret_and_scope(void **state)
 	                 SIGV4_MISMATCH);
 	assert_int_equal(verify_v2(T0, "us-east-1", v2_body, "other", h),
 	                 SIGV4_MISMATCH);
-	assert_int_equal(verify_v2(T0, "us-east-1", v2_body, SECRET, "evil.example"),
-	                 SIGV4_MISMATCH);
+	assert_int_equal(
+	    verify_v2(T0, "us-east-1", v2_body, SECRET, "evil.example"),
+	    SIGV4_MISMATCH);
 	assert_int_equal(verify_v2(T0, "eu-west-1", v2_body, SECRET, h),
 	                 SIGV4_SCOPE);
 }
