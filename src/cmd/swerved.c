@@ -171,6 +171,9 @@ main(int argc, char **argv)
 	spool_close(sp);
 	event_free(ev_term);
 	event_free(ev_int);
+	/* Deferred callbacks still queued hold references to bufferevents
+	 * that were freed above; one last pass lets them run and release. */
+	event_base_loop(base, EVLOOP_NONBLOCK);
 	event_base_free(base);
 	if (tls)
 		SSL_CTX_free(tls);

@@ -61,6 +61,7 @@ struct dprov {
 	TAILQ_HEAD(, djob) waiting;
 	size_t n_waiting, busy;
 	uint64_t sent, failed;
+	int64_t credit; /* smooth weighted round-robin */
 };
 
 struct djob {
@@ -363,9 +364,15 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 /* ---- routing ---------------------------------------------------------- */
 
 /*
- * route_pick - the provider for job's next attempt, or NULL. Lowest
- * priority number first; within it the least loaded for its weight.
- * Takes a probe slot when the chosen provider is probing.
+ * route_pick - the provider for job's next attempt, or NULL.
+ *
+ * The lowest priority number among usable providers wins; within that
+ * priority the share follows the weights by smooth weighted round-robin
+ * (each pick adds every candidate's weight to its credit and takes the
+ * total from the one chosen), so weights 1 and 3 give 1 in 4 and 3 in 4
+ * whether or not messages overlap. Weight 0 marks a standby: used only
+ * when no weighted provider of that priority is usable. Takes a probe
+ * slot when the chosen provider is probing.
  */
 static struct dprov *
 route_pick(struct deliver *d, struct djob *job)
@@ -375,25 +382,45 @@ route_pick(struct deliver *d, struct djob *job)
 	size_t i;
 
 	for (;;) {
-		double best_load = 0;
-		best = NULL;
+		int prio = 0;
+		bool any = false, weighted = false;
+		int64_t total = 0;
+
+		/* The best priority with a usable provider, and whether it
+		 * has any weighted one. */
 		for (i = 0; i < d->n_provs; i++) {
 			struct dprov *p = &d->provs[i];
-			double load;
 			if (!p->cfg->enabled || (job->tried & (1ULL << i)) ||
 			    !pstate_usable(&p->ps, (uint64_t)now))
 				continue;
-			load = (double)(p->busy + p->n_waiting) /
-			       (p->cfg->weight > 0 ? p->cfg->weight : 1);
-			if (best == NULL || p->cfg->priority <
-			    best->cfg->priority ||
-			    (p->cfg->priority == best->cfg->priority &&
-				load < best_load)) {
-				best = p;
-				best_load = load;
+			if (!any || p->cfg->priority < prio) {
+				prio = p->cfg->priority;
+				weighted = false;
 			}
+			any = true;
+			if (p->cfg->priority == prio && p->cfg->weight > 0)
+				weighted = true;
 		}
-		if (best == NULL || pstate_try(&best->ps, (uint64_t)now))
+		if (!any)
+			return NULL;
+		best = NULL;
+		for (i = 0; i < d->n_provs; i++) {
+			struct dprov *p = &d->provs[i];
+			int64_t w;
+			if (!p->cfg->enabled || (job->tried & (1ULL << i)) ||
+			    !pstate_usable(&p->ps, (uint64_t)now) ||
+			    p->cfg->priority != prio)
+				continue;
+			w = weighted ? p->cfg->weight : 1;
+			if (w <= 0)
+				continue;
+			p->credit += w;
+			total += w;
+			if (best == NULL || p->credit > best->credit)
+				best = p;
+		}
+		best->credit -= total;
+		if (pstate_try(&best->ps, (uint64_t)now))
 			return best;
 		job->tried |= 1ULL << best->index;
 	}

@@ -4,7 +4,7 @@
  * Claims due messages from the spool (oldest due first), keeps at most
  * max_inflight of them in memory, and sends each through the providers:
  * the preferred usable provider first (lowest priority number; within a
- * priority, the least loaded relative to its weight), and on any failure
+ * priority, shared in proportion to the weights), and on any failure
  * that another provider could fix (deferred, throttled, config, unknown)
  * the next one at once, without back-off. Only when every usable provider
  * failed for a message is it deferred, with exponential back-off and
