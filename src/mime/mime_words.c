@@ -20,6 +20,9 @@
 
 #include "core/xmalloc.h"
 
+/* Longest encoded-word we decode (RFC 2047 says 75; mailers exceed it). */
+#define MIME_WORD_MAX 1024
+
 /* mime_word_q - decode RFC 2047 "Q" text; -1 on a bad escape. */
 static int
 mime_word_q(const char *p, size_t n, struct buf *out)
@@ -66,6 +69,10 @@ mime_word_try(const char *s, size_t n, struct buf *out, unsigned *flags)
 
 	if (n < 8 || s[0] != '=' || s[1] != '?')
 		return 0;
+	/* RFC 2047 allows 75 octets; allow more, but bound the scan so that
+	 * text full of "=?" stays linear. */
+	if (n > MIME_WORD_MAX)
+		n = MIME_WORD_MAX;
 	q1 = memchr(s + 2, '?', n - 2);
 	if (q1 == NULL || q1 + 3 >= s + n || q1[2] != '?')
 		return 0;
