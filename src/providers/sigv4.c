@@ -481,6 +481,9 @@ sigv4_signing_key(uint8_t key[SIGV4_KEY_LEN], const char *secret,
 	OPENSSL_cleanse(b, sizeof(b));
 }
 
+static const char *sigv4_header_find(const struct sigv4_request *req,
+                                     const char *name);
+
 /* sigv4_signature - hex signature of a canonical request (hex hash). */
 static void
 sigv4_signature(char out[SIGV4_HEX_LEN + 1], const struct buf *canon,
@@ -511,6 +514,7 @@ sigv4_sign(struct buf *auth_out, char *sig_out, const struct sigv4_request *req,
 {
 	struct buf canon, signed_h;
 	char date[9], sig[SIGV4_HEX_LEN + 1];
+	const char *tok;
 	time_t t;
 	int rc = -1;
 
@@ -518,6 +522,10 @@ sigv4_sign(struct buf *auth_out, char *sig_out, const struct sigv4_request *req,
 	buf_init(&signed_h);
 	if (amzdate == NULL ||
 	    sigv4_amzdate_parse(amzdate, strlen(amzdate), &t) < 0)
+		goto fail;
+	tok = sigv4_header_find(req, "x-amz-security-token");
+	if (cred->session_token != NULL &&
+	    (tok == NULL || strcmp(tok, cred->session_token) != 0))
 		goto fail;
 	if (sigv4_canonical_request(&canon, &signed_h, req) < 0)
 		goto fail;
@@ -737,7 +745,7 @@ sigv4_request_verify(const struct sigv4_request *req,
                      int max_skew_s, const char **why)
 {
 	char sig[SIGV4_HEX_LEN + 1], *date = NULL, *reg = NULL, *svc = NULL;
-	const char *amzdate, *dummy;
+	const char *amzdate, *content_sha, *dummy;
 	enum sigv4_verdict v;
 	struct buf canon;
 	time_t t;
@@ -775,6 +783,15 @@ sigv4_request_verify(const struct sigv4_request *req,
 		*why = "X-Amz-Date too far from the server time";
 		v = SIGV4_SKEWED;
 		goto fail;
+	}
+	content_sha = sigv4_header_find(req, "x-amz-content-sha256");
+	if (content_sha != NULL) {
+		sigv4_sha256_hex(sig, req->body, req->body_len);
+		if (strcmp(content_sha, sig) != 0) {
+			*why = "X-Amz-Content-Sha256 does not match the body";
+			v = SIGV4_MISMATCH;
+			goto fail;
+		}
 	}
 	if (sigv4_canon_build(&canon, NULL, req, auth->names, auth->n_signed) <
 	    0) {

@@ -143,8 +143,9 @@ void sigv4_signing_key(uint8_t key[SIGV4_KEY_LEN], const char *secret,
  * to auth_out. The caller must have put the Host and X-Amz-Date headers
  * (and X-Amz-Security-Token when cred has one) in req, and send the same
  * headers and body. sig_out, if not NULL, receives the hex signature.
- * Returns 0, or -1 if req is unusable (see sigv4_canonical_request) or
- * amzdate is malformed.
+ * Returns 0, or -1 if req is unusable (see sigv4_canonical_request),
+ * amzdate is malformed, or cred has a session token that req does not
+ * carry as X-Amz-Security-Token.
  */
 int sigv4_sign(struct buf *auth_out, char *sig_out,
                const struct sigv4_request *req, const struct sigv4_cred *cred,
@@ -166,7 +167,9 @@ int sigv4_auth_parse(struct sigv4_auth *out, const char *value, size_t len,
  * service must equal region and service, the X-Amz-Date header must be
  * signed, well-formed, on the scope date and within max_skew_s seconds of
  * now, host must be signed, every signed header present, and the signature
- * must match (constant-time compare). req->headers are all the headers
+ * must match (constant-time compare). An X-Amz-Content-Sha256 header, if
+ * received, must equal the body's hash (UNSIGNED-PAYLOAD is refused).
+ * req->headers are all the headers
  * received. *why, if not NULL, gets a static message on failure.
  */
 enum sigv4_verdict sigv4_request_verify(const struct sigv4_request *req,

@@ -498,6 +498,105 @@ verify_needs_signed_host_and_date_present(void **state)
 	                 SIGV4_MALFORMED);
 }
 
+static void
+session_token_must_be_among_the_signed_headers(void **state)
+{
+	static const struct sigv4_header without[] = {
+	    {"Host", "email.us-east-1.amazonaws.com"},
+	    {"X-Amz-Date", AMZDATE},
+	};
+	static const struct sigv4_header with[] = {
+	    {"Host", "email.us-east-1.amazonaws.com"},
+	    {"X-Amz-Date", AMZDATE},
+	    {"X-Amz-Security-Token", "TOKEN"},
+	};
+	struct sigv4_request req = {"POST", "/", NULL, without, 2, NULL, 0};
+	struct sigv4_cred cred = {AKID, SECRET, "TOKEN", "us-east-1", "ses"};
+	struct buf auth;
+
+	buf_init(&auth);
+	assert_int_equal(sigv4_sign(&auth, NULL, &req, &cred, AMZDATE), -1);
+	req.headers = with;
+	req.n_headers = 3;
+	assert_int_equal(sigv4_sign(&auth, NULL, &req, &cred, AMZDATE), 0);
+	assert_non_null(strstr(buf_cstr(&auth), "SignedHeaders=host;x-amz-date;"
+	                                        "x-amz-security-token,"));
+	buf_fini(&auth);
+}
+
+static void
+verify_round_trips_query_and_escaped_path(void **state)
+{
+	static const struct sigv4_header h[] = {
+	    {"Host", "email.us-east-1.amazonaws.com"},
+	    {"X-Amz-Date", AMZDATE},
+	    {"Amz-Sdk-Invocation-Id", "  abc   def "},
+	};
+	struct sigv4_request req = {
+	    "GET", "/v2/email/identities/a%40b.com", "b=2&a=%41&c", h, 3, NULL,
+	    0};
+	struct sigv4_cred cred = {AKID, SECRET, NULL, "us-east-1", "ses"};
+	struct sigv4_auth a;
+	struct buf auth;
+
+	buf_init(&auth);
+	assert_int_equal(sigv4_sign(&auth, NULL, &req, &cred, AMZDATE), 0);
+	assert_int_equal(sigv4_auth_parse(&a, auth.p, auth.len, NULL), 0);
+	assert_int_equal(a.n_signed, 3);
+	assert_int_equal(sigv4_request_verify(&req, &a, SECRET, "us-east-1",
+	                                      "ses", T0, 300, NULL),
+	                 SIGV4_OK);
+	req.query = "a=A&b=2&c="; /* same canonical query */
+	assert_int_equal(sigv4_request_verify(&req, &a, SECRET, "us-east-1",
+	                                      "ses", T0, 300, NULL),
+	                 SIGV4_OK);
+	req.query = "a=A&b=3&c=";
+	assert_int_equal(sigv4_request_verify(&req, &a, SECRET, "us-east-1",
+	                                      "ses", T0, 300, NULL),
+	                 SIGV4_MISMATCH);
+	req.query = "a=A&b=2&c=";
+	req.method = "DELETE";
+	assert_int_equal(sigv4_request_verify(&req, &a, SECRET, "us-east-1",
+	                                      "ses", T0, 300, NULL),
+	                 SIGV4_MISMATCH);
+	req.method = "GET";
+	req.path = "/v2/email/identities/a@b.com";
+	assert_int_equal(sigv4_request_verify(&req, &a, SECRET, "us-east-1",
+	                                      "ses", T0, 300, NULL),
+	                 SIGV4_MISMATCH);
+	buf_fini(&auth);
+}
+
+static void
+verify_checks_content_sha256_header_against_body(void **state)
+{
+	struct sigv4_header h[] = {
+	    {"Content-Type", "application/json"},
+	    {"Host", "email.us-east-1.amazonaws.com"},
+	    {"X-Amz-Date", AMZDATE},
+	    {"X-Amz-Content-Sha256", "f7010919b7532f024b6f2d893f2e41e3330f85e0"
+	                             "8111ee0a21990280914f026e"},
+	};
+	struct sigv4_request req = {
+	    "POST",  "/v2/email/outbound-emails", NULL, h, 4,
+	    v2_body, sizeof(v2_body) - 1};
+	struct sigv4_cred cred = {AKID, SECRET, NULL, "us-east-1", "ses"};
+	struct sigv4_auth a;
+	struct buf auth;
+
+	buf_init(&auth);
+	assert_int_equal(sigv4_sign(&auth, NULL, &req, &cred, AMZDATE), 0);
+	assert_int_equal(sigv4_auth_parse(&a, auth.p, auth.len, NULL), 0);
+	assert_int_equal(sigv4_request_verify(&req, &a, SECRET, "us-east-1",
+	                                      "ses", T0, 300, NULL),
+	                 SIGV4_OK);
+	h[3].value = "UNSIGNED-PAYLOAD";
+	assert_int_equal(sigv4_request_verify(&req, &a, SECRET, "us-east-1",
+	                                      "ses", T0, 300, NULL),
+	                 SIGV4_MISMATCH);
+	buf_fini(&auth);
+}
+
 int
 main(void)
 {
@@ -518,6 +617,9 @@ main(void)
 	    cmocka_unit_test(verify_rejects_stale_or_future_date),
 	    cmocka_unit_test(verify_rejects_tampering_wrong_secret_and_scope),
 	    cmocka_unit_test(verify_needs_signed_host_and_date_present),
+	    cmocka_unit_test(session_token_must_be_among_the_signed_headers),
+	    cmocka_unit_test(verify_round_trips_query_and_escaped_path),
+	    cmocka_unit_test(verify_checks_content_sha256_header_against_body),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
