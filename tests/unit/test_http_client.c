@@ -558,6 +558,47 @@ free_from_inside_a_callback_is_safe(void **state)
 	assert_int_equal(g2.calls, 0);
 }
 
+struct chain {
+	struct http_client *c;
+	struct http_request req;
+	struct got g;
+	int left; /* further calls to submit from the callback */
+	int calls;
+};
+
+/* on_chain - submit the next call from inside the callback. */
+static void
+on_chain(const struct http_response *r, void *arg)
+{
+	struct chain *ch = arg;
+
+	ch->calls++;
+	g_done++;
+	ch->g.error = r->error;
+	if (ch->left-- > 0)
+		assert_non_null(
+		    http_client_submit(ch->c, &ch->req, on_chain, ch));
+}
+
+static void
+submit_from_inside_a_callback_runs_later(void **state)
+{
+	struct http_client_opts o = {.max_in_flight = 1};
+	struct chain ch;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.c = http_client_new(S.base, &o);
+	ch.req.method = "GET";
+	ch.req.url = url("/echo");
+	ch.left = 3;
+	assert_non_null(http_client_submit(ch.c, &ch.req, on_chain, &ch));
+	run_until(4, 5000);
+	assert_int_equal(ch.calls, 4);
+	assert_int_equal(ch.g.error, HTTP_CLIENT_OK);
+	assert_int_equal(S.conns, 1);
+	http_client_free(ch.c);
+}
+
 static void
 unusable_request_is_refused_without_callback(void **state)
 {
@@ -606,6 +647,8 @@ main(void)
 	        cancel_drops_one_call_without_callback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(free_from_inside_a_callback_is_safe,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        submit_from_inside_a_callback_runs_later, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        unusable_request_is_refused_without_callback, setup, teardown),
 	};
