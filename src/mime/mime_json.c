@@ -72,6 +72,31 @@ mime_jx_body_set(struct mime_msg *m, const struct mime_part *p)
 	*dlen = p->utf8_len;
 }
 
+/*
+ * mime_jx_params_plain - true when a JSON "type/subtype" says all that p's
+ * Content-Type does: only a name, or a charset that JSON's UTF-8 text
+ * implies anyway. Others (text/calendar's method, a latin-1 charset) would
+ * be dropped and change what the part means.
+ */
+static bool
+mime_jx_params_plain(const struct mime_part *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nparams; i++) {
+		const char *n = p->params[i].name, *v = p->params[i].value;
+
+		if (strcmp(n, "name") == 0)
+			continue;
+		if (strcmp(n, "charset") == 0 &&
+		    (strcasecmp(v, "utf-8") == 0 ||
+		     strcasecmp(v, "us-ascii") == 0))
+			continue;
+		return false;
+	}
+	return true;
+}
+
 /* mime_jx_attach - list p as an attachment (inline when asked). */
 static void
 mime_jx_attach(struct mime_msg *m, const struct mime_part *p, bool is_inline)
@@ -84,6 +109,11 @@ mime_jx_attach(struct mime_msg *m, const struct mime_part *p, bool is_inline)
 	}
 	if (strncmp(p->type, "message/", 8) == 0) {
 		mime_jx_why(m, "message/ part (e.g. message/rfc822)");
+		return;
+	}
+	if (!mime_jx_params_plain(p)) {
+		mime_jx_why(m,
+		            "attachment Content-Type parameters would be lost");
 		return;
 	}
 	m->attachments = xreallocarray(m->attachments, m->nattachments + 1,

@@ -545,15 +545,30 @@ charsets_convert_to_utf8_or_flag(void **state)
 static void
 text_attachment_keeps_its_bytes_unconverted(void **state)
 {
-	struct mime_msg *m = parse(
+	static const char fmt[] =
 	    "From: a@b.c\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
 	    "--b\r\n\r\nbody\r\n--b\r\nContent-Type: text/plain; "
-	    "charset=x-weird\r\nContent-Disposition: attachment; "
-	    "filename=w.txt\r\n\r\n\xfe\xff\r\n--b--\r\n");
+	    "charset=%s\r\nContent-Disposition: attachment; "
+	    "filename=w.txt\r\n\r\n\xfe\xff\r\n--b--\r\n";
+	char msg[512];
+	struct mime_msg *m;
 
+	/* Attachment bytes are never charset-converted or validated. */
+	snprintf(msg, sizeof(msg), fmt, "utf-8");
+	m = parse(msg);
+	assert_int_equal(m->flags, 0);
 	assert_true(faithful(m));
 	assert_int_equal(m->attachments[0].len, 2);
 	assert_memory_equal(m->attachments[0].data, "\xfe\xff", 2);
+	assert_null(m->attachments[0].part->utf8);
+	mime_free(m);
+	/* But a charset that a JSON "type" cannot carry is lost. */
+	snprintf(msg, sizeof(msg), fmt, "x-weird");
+	m = parse(msg);
+	assert_int_equal(m->flags, 0);
+	assert_false(faithful(m));
+	assert_string_equal(reason(m),
+	                    "attachment Content-Type parameters would be lost");
 	mime_free(m);
 }
 
@@ -692,6 +707,10 @@ static const char *const unfaithful_cases[][2] = {
      "--s--\r\n",
      "related part without"},
     {"Content-Type: application/pdf\r\n\r\n%PDF\r\n", "body is neither"},
+    {"Content-Type: multipart/mixed; boundary=s\r\n\r\n--s\r\n\r\nx\r\n"
+     "--s\r\nContent-Type: text/calendar; method=REQUEST; name=i.ics\r\n"
+     "Content-Disposition: attachment\r\n\r\nBEGIN\r\n--s--\r\n",
+     "attachment Content-Type parameters"},
     {"Content-Type: multipart/report; boundary=s\r\n\r\n--s\r\n\r\nx\r\n"
      "--s--\r\n",
      "multipart subtype"},
