@@ -161,13 +161,19 @@ void mime_free(struct mime_msg *m);
  * mime_faithful_for_json - true when a JSON provider can carry m without
  * losing content or structure. When false and reason is not NULL, *reason
  * is set to a static, human-readable explanation (e.g. "multipart/signed",
- * "unknown charset"). Causes: any parse flag; multipart/signed or
- * encrypted; message/ parts (any subtype); multipart subtypes other than mixed,
- * alternative, related; alternatives other than one text/plain and one
- * text/html; more than one text or html body; inline text parts after the
- * body; related parts without Content-ID; no text or html body at all;
- * more than one From address; group syntax in address fields; a
- * DKIM-Signature (rebuilding the message breaks it).
+ * "body in an unknown charset"). Causes: any parse flag (reason is then
+ * m->error); multipart/signed or encrypted; message/ parts of any subtype;
+ * multipart subtypes other than mixed, alternative, related; alternatives
+ * other than one text/plain and one text/html (the HTML may be related);
+ * more than one text or HTML body; inline text parts after the body; a
+ * related root that is not HTML; related parts without Content-ID;
+ * multiparts nested in mixed after the body; attachments with Content-Type
+ * parameters besides name and a utf-8/us-ascii charset; a body whose
+ * charset is unknown or whose bytes are invalid in it; no text or HTML
+ * body at all; a From field without exactly one address; group syntax in
+ * address fields; a DKIM-Signature (rebuilding the message breaks it).
+ * Not checked: format=flowed on the text body and per-part header fields
+ * other than Content-* (e.g. X-Attachment-Id) are dropped silently.
  */
 bool mime_faithful_for_json(const struct mime_msg *m, const char **reason);
 
