@@ -91,8 +91,8 @@ mime_acur_quoted(struct mime_acur *c, struct buf *text, struct buf *raw)
 
 /*
  * mime_acur_words - read a phrase or local-part: words (atoms, dots,
- * quoted-strings) separated by CFWS. The display form (words joined by one
- * space) goes to phrase, the CFWS-free form to raw. Returns the number of
+ * quoted-strings) separated by CFWS. The display form (one space for each
+ * run of CFWS) goes to phrase, the CFWS-free form to raw. Returns the number of
  * words, or -1 on an unterminated quoted-string.
  */
 static int
@@ -103,7 +103,7 @@ mime_acur_words(struct mime_acur *c, struct buf *phrase, struct buf *raw)
 
 	c->undotted = false;
 	for (;;) {
-		size_t j;
+		size_t j, before = c->i;
 
 		mime_acur_cfws(c);
 		if (c->i >= c->n)
@@ -112,8 +112,9 @@ mime_acur_words(struct mime_acur *c, struct buf *phrase, struct buf *raw)
 		    (c->s[c->i] == '"' ||
 		     mime_atext((unsigned char)c->s[c->i])))
 			c->undotted = true;
-		if (words > 0 && phrase->len > 0 &&
-		    phrase->p[phrase->len - 1] != '.' && c->s[c->i] != '.')
+		/* The display form keeps one space where the source had
+		 * blanks or comments between words ("Joe Q. Public"). */
+		if (words > 0 && c->i > before)
 			buf_addch(phrase, ' ');
 		if (c->s[c->i] == '"') {
 			if (mime_acur_quoted(c, phrase, raw) < 0)
@@ -129,8 +130,7 @@ mime_acur_words(struct mime_acur *c, struct buf *phrase, struct buf *raw)
 			;
 		if (j == c->i) {
 			/* Undo the separator added for a word not found. */
-			if (phrase->len > 0 &&
-			    phrase->p[phrase->len - 1] == ' ')
+			if (words > 0 && c->i > before)
 				phrase->len--;
 			break;
 		}
