@@ -19,7 +19,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 
-#define SPOOL_SCHEMA_VERSION 1
+#define SPOOL_SCHEMA_VERSION 2
 #define SPOOL_LIST_MAX 1000
 
 static const char spool_db_schema[] =
@@ -35,7 +35,14 @@ static const char spool_db_schema[] =
     " next_attempt_at INTEGER NOT NULL,"
     " attempts INTEGER NOT NULL DEFAULT 0,"
     " last_error TEXT,"
-    " idempotency_key TEXT,"
+    " idempotency_key TEXT);"
+    /*
+     * Bodies live apart from the row that changes at every attempt:
+     * SQLite rewrites a whole row on UPDATE, overflow pages included, so
+     * a body in `messages` would be written again at each state change.
+     */
+    "CREATE TABLE IF NOT EXISTS bodies ("
+    " id TEXT PRIMARY KEY,"
     " body BLOB NOT NULL);"
     "CREATE INDEX IF NOT EXISTS messages_claim"
     " ON messages(state, next_attempt_at);"
@@ -61,6 +68,12 @@ static const char spool_db_schema[] =
     " duration_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS attempts_msg ON attempts(msg_id, id);";
 
+/* Version 1 kept the body in messages; move it out (SQLite >= 3.35). */
+static const char spool_db_migrate_1[] =
+    "CREATE TABLE bodies (id TEXT PRIMARY KEY, body BLOB NOT NULL);"
+    "INSERT INTO bodies (id, body) SELECT id, body FROM messages;"
+    "ALTER TABLE messages DROP COLUMN body;";
+
 #define MSG_COLS                                                              \
 	"id, state, sender, tenant, client, stream, size, created_at,"       \
 	" next_attempt_at, attempts, idempotency_key, last_error"
@@ -70,6 +83,7 @@ enum {
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_MSG_INSERT,
+	ST_BODY_INSERT,
 	ST_RCPT_INSERT,
 	ST_MSG_GET,
 	ST_RCPT_GET,
@@ -86,6 +100,7 @@ enum {
 	ST_PURGE_MSG,
 	ST_PURGE_RCPTS,
 	ST_PURGE_ATTS,
+	ST_PURGE_BODY,
 	ST_COUNT,
 };
 
@@ -95,12 +110,14 @@ static const char *const spool_db_sql[ST_COUNT] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_MSG_INSERT] = "INSERT INTO messages (id, state, sender, tenant,"
 			  " client, stream, size, created_at, next_attempt_at,"
-			  " idempotency_key, body)"
+			  " idempotency_key)"
 			  " VALUES (?1, 'ready', ?2, ?3, ?4, ?5, ?6, ?7, ?7,"
-			  " ?8, ?9)",
+			  " ?8)",
+	[ST_BODY_INSERT] = "INSERT INTO bodies (id, body) VALUES (?1, ?2)",
 	[ST_RCPT_INSERT] = "INSERT INTO recipients (msg_id, idx, address)"
 			   " VALUES (?1, ?2, ?3)",
-	[ST_MSG_GET] = "SELECT " MSG_COLS ", CASE WHEN ?2 THEN body END"
+	[ST_MSG_GET] = "SELECT " MSG_COLS ", CASE WHEN ?2 THEN"
+		       " (SELECT body FROM bodies b WHERE b.id = ?1) END"
 		       " FROM messages WHERE id = ?1",
 	[ST_RCPT_GET] = "SELECT address, state, last_reply, provider,"
 			" provider_msg_id FROM recipients WHERE msg_id = ?1"
@@ -147,6 +164,7 @@ static const char *const spool_db_sql[ST_COUNT] = {
 	[ST_PURGE_MSG] = "DELETE FROM messages WHERE id = ?1",
 	[ST_PURGE_RCPTS] = "DELETE FROM recipients WHERE msg_id = ?1",
 	[ST_PURGE_ATTS] = "DELETE FROM attempts WHERE msg_id = ?1",
+	[ST_PURGE_BODY] = "DELETE FROM bodies WHERE id = ?1",
 };
 
 struct spool_db {
@@ -331,9 +349,11 @@ spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
 	if (version < SPOOL_SCHEMA_VERSION &&
 	    (sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 		SQLITE_OK ||
+	    (version == 1 && sqlite3_exec(db->db, spool_db_migrate_1, NULL,
+		NULL, NULL) != SQLITE_OK) ||
 	    sqlite3_exec(db->db, spool_db_schema, NULL, NULL, NULL) !=
 		SQLITE_OK ||
-	    sqlite3_exec(db->db, "PRAGMA user_version=1; COMMIT", NULL, NULL,
+	    sqlite3_exec(db->db, "PRAGMA user_version=2; COMMIT", NULL, NULL,
 		NULL) != SQLITE_OK)) {
 		snprintf(err, errlen, "spool: %s: schema: %s", path,
 		    sqlite3_errmsg(db->db));
@@ -458,13 +478,19 @@ spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)m->body.len);
 	sqlite3_bind_int64(st, 7, now_ms);
 	bind_text(st, 8, m->idempotency_key);
+	rc = db_done(db, ST_MSG_INSERT, "insert message");
+	sqlite3_clear_bindings(st);
+	if (rc != SPOOL_OK)
+		return rc;
+	st = db->st[ST_BODY_INSERT];
+	bind_text(st, 1, id);
 	/* A NULL pointer would bind SQL NULL; an empty body is a zeroblob. */
 	if (m->body.len == 0)
-		sqlite3_bind_zeroblob(st, 9, 0);
+		sqlite3_bind_zeroblob(st, 2, 0);
 	else
-		sqlite3_bind_blob64(st, 9, m->body.p, m->body.len,
+		sqlite3_bind_blob64(st, 2, m->body.p, m->body.len,
 		    SQLITE_STATIC);
-	rc = db_done(db, ST_MSG_INSERT, "insert message");
+	rc = db_done(db, ST_BODY_INSERT, "insert body");
 	sqlite3_clear_bindings(st);
 	if (rc != SPOOL_OK)
 		return rc;
@@ -529,7 +555,7 @@ spool_db_msg_purge(struct spool_db *db, const char *before_id, size_t max,
 		goto done;
 	}
 	for (i = 0; i < k; i++) {
-		for (s = ST_PURGE_MSG; s <= ST_PURGE_ATTS; s++) {
+		for (s = ST_PURGE_MSG; s <= ST_PURGE_BODY; s++) {
 			bind_text(db->st[s], 1, ids[i]);
 			if ((rc = db_done(db, s, "purge")) != SPOOL_OK)
 				goto done;

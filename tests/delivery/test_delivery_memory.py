@@ -44,22 +44,24 @@ def fill_spool(path, n, now_ms):
     db = sqlite3.connect(path)
     try:
         (version,) = db.execute("PRAGMA user_version").fetchone()
-        assert version == 1, "unexpected spool schema version %d" % version
+        assert version == 2, "unexpected spool schema version %d" % version
         body_pad = b"x" * (BODY_SIZE - 200)
-        msgs, rcpts = [], []
+        msgs, rcpts, bodies = [], [], []
         for i in range(n):
             qid = make_id(now_ms - n + i, i)
             body = (b"Received: from prefill\r\nSubject: queued %d\r\n"
                     b"Message-ID: <%d@prefill.test>\r\n\r\n" % (i, i)) + body_pad + b"\r\n"
             msgs.append((qid, "ready", "queue@example.com", None, "prefill",
                          "transactional", len(body), now_ms - n + i, now_ms - n + i,
-                         None, body))
+                         None))
+            bodies.append((qid, body))
             rcpts.append((qid, 0, "q%d@example.net" % i))
         with db:
             db.executemany(
                 "INSERT INTO messages (id, state, sender, tenant, client, stream,"
-                " size, created_at, next_attempt_at, idempotency_key, body)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?)", msgs)
+                " size, created_at, next_attempt_at, idempotency_key)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)", msgs)
+            db.executemany("INSERT INTO bodies (id, body) VALUES (?,?)", bodies)
             db.executemany("INSERT INTO recipients (msg_id, idx, address)"
                            " VALUES (?,?,?)", rcpts)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -629,7 +629,10 @@ class Spool:
         """{id: dict(row)} of every stored message."""
         db = self._connect()
         try:
-            return {r["id"]: dict(r) for r in db.execute("SELECT * FROM messages")}
+            # Bodies are kept in their own table (schema version 2).
+            return {r["id"]: dict(r) for r in db.execute(
+                "SELECT m.*, b.body FROM messages m"
+                " LEFT JOIN bodies b ON b.id = m.id")}
         finally:
             db.close()
 

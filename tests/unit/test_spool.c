@@ -1215,6 +1215,62 @@ crash_keeps_every_acknowledged_message(void **state)
 	    ms, n, (unsigned long long)c.state[SPOOL_STATE_READY]);
 }
 
+/* The schema of version 1, when bodies were a column of messages. */
+static const char v1_schema[] =
+    "CREATE TABLE messages (id TEXT PRIMARY KEY, state TEXT NOT NULL,"
+    " sender TEXT NOT NULL, tenant TEXT, client TEXT, stream TEXT NOT NULL,"
+    " size INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+    " next_attempt_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT, idempotency_key TEXT, body BLOB NOT NULL);"
+    "CREATE INDEX messages_claim ON messages(state, next_attempt_at);"
+    "CREATE TABLE recipients (msg_id TEXT NOT NULL, idx INTEGER NOT NULL,"
+    " address TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending',"
+    " last_reply TEXT, provider TEXT, provider_msg_id TEXT,"
+    " PRIMARY KEY (msg_id, idx)) WITHOUT ROWID;"
+    "CREATE TABLE attempts (id INTEGER PRIMARY KEY, msg_id TEXT NOT NULL,"
+    " at INTEGER NOT NULL, provider TEXT NOT NULL, result TEXT NOT NULL,"
+    " reply TEXT, duration_ms INTEGER NOT NULL);"
+    "INSERT INTO messages (id, state, sender, stream, size, created_at,"
+    " next_attempt_at, body) VALUES ('01M8FB00000000000001', 'ready',"
+    " 'old@example.com', 'transactional', 11, 1, 1, 'old body\r\n\r\n');"
+    "INSERT INTO recipients (msg_id, idx, address) VALUES"
+    " ('01M8FB00000000000001', 0, 'rcpt@example.net');"
+    "PRAGMA journal_mode=WAL; PRAGMA user_version=1;";
+
+static void
+version_1_spool_is_migrated_keeping_bodies(void **state)
+{
+	struct fx *f = *state;
+	char path[128];
+	sqlite3 *db = NULL;
+	struct got g;
+
+	assert_int_equal(mkdir(f->dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/spool.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, v1_schema, NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+
+	fx_open(f);
+	assert_int_equal(get_one(f, "01M8FB00000000000001", &g), SPOOL_OK);
+	assert_string_equal(g.m->sender, "old@example.com");
+	assert_int_equal(g.m->body.len, 12);
+	assert_memory_equal(g.m->body.p, "old body\r\n\r\n", 12);
+	assert_int_equal(g.m->n_rcpts, 1);
+	assert_string_equal(g.m->rcpts[0].address, "rcpt@example.net");
+	got_fini(&g);
+	/* New mail goes into the migrated store as usual. */
+	{
+		struct sub sb;
+		memset(&sb, 0, sizeof(sb));
+		assert_int_equal(submit_one(f, &sb), SPOOL_OK);
+		assert_int_equal(get_one(f, sb.id, &g), SPOOL_OK);
+		assert_true(g.m->body.len > 0);
+		got_fini(&g);
+	}
+}
+
 int
 main(void)
 {
@@ -1240,6 +1296,7 @@ main(void)
 		T(wal_is_checkpointed_in_the_background),
 		T(close_finishes_queued_commits),
 		T(crash_keeps_every_acknowledged_message),
+		T(version_1_spool_is_migrated_keeping_bodies),
 	};
 #undef T
 	log_setup(LOG_LEVEL_WARN, LOG_FORMAT_TEXT);
