@@ -12,7 +12,7 @@
 static const struct pstate_opts pstate_defaults = {
 	.fail_threshold = 3,
 	.cooldown_min_ms = 5000,
-	.cooldown_max_ms = 300000,
+	.cooldown_max_ms = 60000,
 };
 
 void

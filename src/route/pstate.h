@@ -29,7 +29,7 @@ enum pstate_mode {
 struct pstate_opts {
 	unsigned fail_threshold; /* consecutive failures to cool (default 3) */
 	uint64_t cooldown_min_ms; /* first cool-down (default 5 s) */
-	uint64_t cooldown_max_ms; /* cap (default 5 min) */
+	uint64_t cooldown_max_ms; /* cap (default 60 s) */
 };
 
 struct pstate {
