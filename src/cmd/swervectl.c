@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +262,10 @@ swervectl_queue(const char *base, const char *state, const char *limit,
 		    json_string_value(json_object_get(m, "sender"));
 		const char *le =
 		    json_string_value(json_object_get(m, "last_error"));
+		const char *st =
+		    json_string_value(json_object_get(m, "state"));
+		bool done = st && (strcmp(st, "sent") == 0 ||
+				      strcmp(st, "failed") == 0);
 		printf("%-20s %-8s %-28.28s %5lld %4lld %-19s %.60s\n",
 		    json_string_value(json_object_get(m, "id")),
 		    json_string_value(json_object_get(m, "state")),
@@ -269,8 +274,10 @@ swervectl_queue(const char *base, const char *state, const char *limit,
 			json_object_get(m, "recipients")),
 		    (long long)json_integer_value(
 			json_object_get(m, "attempts")),
-		    swervectl_time(json_object_get(m, "next_attempt_at_ms"),
-			tbuf, sizeof(tbuf)),
+		    done ? "-"
+			 : swervectl_time(json_object_get(m,
+					      "next_attempt_at_ms"),
+			       tbuf, sizeof(tbuf)),
 		    le ? le : "");
 	}
 	printf("(%zu message%s)\n", json_array_size(msgs),
