@@ -3,6 +3,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -106,12 +107,83 @@ dot_output_never_has_bare_cr_or_lf(void **state)
 	buf_fini(&out);
 }
 
+/*
+ * dot_reference - the plain byte-at-a-time encoding, kept here as the
+ * oracle for the fast path in smtp_dot_encode.
+ */
+static void
+dot_reference(const char *in, size_t len, struct buf *out)
+{
+	bool bol = true, cr = false;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char ch = in[i];
+		if (ch == '\n') {
+			buf_add(out, "\r\n", 2);
+			cr = false;
+			bol = true;
+			continue;
+		}
+		if (cr) {
+			buf_add(out, "\r\n", 2);
+			cr = false;
+			bol = true;
+		}
+		if (ch == '\r') {
+			cr = true;
+			continue;
+		}
+		if (bol && ch == '.')
+			buf_addch(out, '.');
+		buf_addch(out, ch);
+		bol = false;
+	}
+	if (cr || !bol)
+		buf_add(out, "\r\n", 2);
+	buf_add(out, ".\r\n", 3);
+}
+
+static void
+dot_fast_path_matches_reference(void **state)
+{
+	static const char alphabet[] = "ab.\r\n.x";
+	unsigned seed = 12345;
+	char in[600];
+	int round;
+
+	for (round = 0; round < 2000; round++) {
+		struct buf want, got;
+		size_t len, i, chunk;
+
+		seed = seed * 1103515245u + 12345u;
+		len = (seed >> 8) % sizeof(in);
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* Mostly plain bytes, so long runs hit the fast path. */
+			in[i] = (seed >> 16) % 4 ? 'a' + (char)((seed >> 20) % 26)
+						 : alphabet[(seed >> 20) % 8];
+		}
+		seed = seed * 1103515245u + 12345u;
+		chunk = 1 + (seed >> 8) % 64;
+		buf_init(&want);
+		buf_init(&got);
+		dot_reference(in, len, &want);
+		dot_run(in, len, chunk, &got);
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.p, want.p, want.len);
+		buf_fini(&want);
+		buf_fini(&got);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(dot_table),
 	    cmocka_unit_test(dot_output_never_has_bare_cr_or_lf),
+	    cmocka_unit_test(dot_fast_path_matches_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
