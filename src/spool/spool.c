@@ -50,6 +50,7 @@
  * the hard mark it cannot keep up, and the writer checkpoints inline. */
 #define SPOOL_WAL_SOFT 1000
 #define SPOOL_WAL_HARD 16000
+#define SPOOL_CKPT_EVERY_US 200000
 
 struct spool {
 	char *dir;
@@ -66,6 +67,7 @@ struct spool {
 	int writer_started;
 	uint64_t space_at_ms; /* writer: time of the last statvfs */
 	uint64_t ckpt_inline_us; /* writer: last inline checkpoint */
+	uint64_t ckpt_poke_us;	 /* writer: last poke of the checkpointer */
 
 	pthread_mutex_t lock; /* guards everything below */
 	pthread_cond_t cond;
@@ -340,8 +342,17 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 	}
 	pthread_mutex_unlock(&sp->lock);
 
-	if (rc == SPOOL_OK && spool_db_wal_frames(sp->db) >= SPOOL_WAL_SOFT)
+	/*
+	 * Poke the checkpointer at most every SPOOL_CKPT_EVERY_US: each of
+	 * its runs ends in an fsync of the database file, and poking it
+	 * after every commit doubled the fsyncs and put them in the way of
+	 * the commits' own.
+	 */
+	if (rc == SPOOL_OK && spool_db_wal_frames(sp->db) >= SPOOL_WAL_SOFT &&
+	    mono_us() - sp->ckpt_poke_us >= SPOOL_CKPT_EVERY_US) {
 		spool_ckpt_poke(sp->ckpt);
+		sp->ckpt_poke_us = mono_us();
+	}
 	if (rc == SPOOL_OK && spool_db_wal_frames(sp->db) >= SPOOL_WAL_HARD &&
 	    mono_us() - sp->ckpt_inline_us >= 1000000) {
 		/*
