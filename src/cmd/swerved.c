@@ -142,6 +142,8 @@ main(int argc, char **argv)
 	dopts.base = base;
 	dopts.spool = sp;
 	dopts.cfg = cfg;
+	dopts.max_inflight = cfg->delivery_max_inflight;
+	dopts.poll_ms = cfg->delivery_poll_ms;
 	deliver = deliver_new(&dopts);
 	if (deliver == NULL)
 		log_fatal("swerved: cannot start delivery");

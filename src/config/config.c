@@ -415,6 +415,8 @@ config_defaults(void)
 	c->retry_min_backoff_ms = 30ULL * 1000;
 	c->retry_max_backoff_ms = 3600ULL * 1000;
 	c->retry_max_lifetime_ms = 5ULL * 86400 * 1000;
+	c->delivery_max_inflight = 256;
+	c->delivery_poll_ms = 50;
 
 	c->log_level = LOG_LEVEL_INFO;
 	c->log_format = LOG_FORMAT_TEXT;

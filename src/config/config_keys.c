@@ -178,6 +178,14 @@ static const struct config_key keys_retry[] = {
     {.name = NULL},
 };
 
+static const struct config_key keys_delivery[] = {
+    {ROW("max_inflight", KEY_INT, 0), FIELD(C, delivery_max_inflight),
+     .min = 1, .max = 100000},
+    {ROW("poll_interval", KEY_DURATION, 0), FIELD(C, delivery_poll_ms),
+     .min = 1},
+    {.name = NULL},
+};
+
 static const struct config_key keys_log[] = {
     {ROW("level", KEY_ENUM, 0), FIELD(C, log_level),
      .choices = choices_log_level},
@@ -196,6 +204,7 @@ static const struct config_key keys_root[] = {
     {ROW("providers", KEY_LIST, 0), FIELD(C, providers), COUNT(C, n_providers),
      .list = &list_providers},
     {ROW("retry", KEY_SECTION, 0), .sub = keys_retry},
+    {ROW("delivery", KEY_SECTION, 0), .sub = keys_delivery},
     {ROW("log", KEY_SECTION, 0), .sub = keys_log},
     {.name = NULL},
 };

@@ -284,7 +284,9 @@ file_overrides_only_the_keys_it_names(void **state)
 	                        "  min_data_rate: 2KB/s\n"
 	                        "spool:\n  max_messages: 5000\n"
 	                        "smtp: {hostname: mx.example.net}\n"
-	                        "log: {level: debug, format: json}\n",
+	                        "log: {level: debug, format: json}\n"
+	                        "delivery: {max_inflight: 32, "
+	                        "poll_interval: 20ms}\n",
 	                        err);
 
 	if (c == NULL)
@@ -296,6 +298,8 @@ file_overrides_only_the_keys_it_names(void **state)
 	assert_string_equal(c->hostname, "mx.example.net");
 	assert_int_equal(c->log_level, LOG_LEVEL_DEBUG);
 	assert_int_equal(c->log_format, LOG_FORMAT_JSON);
+	assert_int_equal(c->delivery_max_inflight, 32);
+	assert_int_equal(c->delivery_poll_ms, 20);
 	/* untouched */
 	assert_int_equal(c->max_message_size, 25ULL << 20);
 	assert_int_equal(c->command_timeout_ms, 300000);
@@ -368,7 +372,7 @@ unknown_key_is_an_error_with_its_line(void **state)
 	expect_error(
 	    "# hello\nlimit:\n  max_recipients: 3\n",
 	    "swerve.yaml:2: limit: unknown key; expected one of listen, spool, "
-	    "limits, smtp, tls, submitters, providers, retry, log");
+	    "limits, smtp, tls, submitters, providers, retry, delivery, log");
 	expect_error(
 	    "providers:\n  - name: a\n    type: smtp\n    host: h\n"
 	    "    colour: red\n",
