@@ -126,7 +126,9 @@ format:
 lint: setup
 	clang-tidy $(LIB_SRCS) $(CMD_SRCS) -- $(CPPFLAGS) -std=c17 $(PKG_CFLAGS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--inline-suppr -Isrc $(LIB_SRCS) $(CMD_SRCS)
+		--inline-suppr -D_GNU_SOURCE -Isrc \
+		--include=/usr/include/x86_64-linux-gnu/sys/queue.h \
+		$(LIB_SRCS) $(CMD_SRCS)
 
 clean:
 	rm -rf build bin

@@ -419,6 +419,8 @@ route_pick(struct deliver *d, struct djob *job)
 			if (best == NULL || p->credit > best->credit)
 				best = p;
 		}
+		if (best == NULL)
+			return NULL; /* not reached: `any` found one */
 		best->credit -= total;
 		if (pstate_try(&best->ps, (uint64_t)now))
 			return best;

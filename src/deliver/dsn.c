@@ -26,7 +26,7 @@ dsn_add_clean(struct buf *out, const char *s, size_t max)
 {
 	size_t i;
 
-	for (i = 0; s[i] != '\0' && i < max; i++) {
+	for (i = 0; i < max && s[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)s[i];
 		buf_addch(out, (c < 0x20 || c == 0x7f) ? ' ' : (char)c);
 	}
