@@ -1,7 +1,7 @@
 /*
  * deliver.c - the delivery scheduler.
  *
- * Sequencing only: claim due messages, pick a provider (route_pick), hand
+ * Sequencing only: claim due messages, pick a provider (route/route.c), hand
  * the message to one of the provider's SMTP connections, read the
  * classified result, record the attempt, and either finish the message,
  * fail over to the next provider at once, or defer it with back-off.
@@ -34,11 +34,11 @@
 #include "deliver/dsn.h"
 #include "deliver/result.h"
 #include "net/smtpc.h"
+#include "route/route.h"
 #include "spool/spool.h"
 
 #define DELIVER_CLAIM_MAX 64
 #define DELIVER_IDLE_CLOSE_MS 15000
-#define DELIVER_MAX_PROVIDERS 64
 
 struct dprov;
 struct djob;
@@ -54,14 +54,13 @@ struct dprov {
 	struct deliver *d;
 	size_t index;
 	const struct config_provider *cfg;
-	struct pstate ps;
+	struct route_prov rp; /* health and routing state */
 	struct dconn *conns;
 	size_t max_conns;
 	struct event *pump;
 	TAILQ_HEAD(, djob) waiting;
 	size_t n_waiting, busy;
 	uint64_t sent, failed;
-	int64_t credit; /* smooth weighted round-robin */
 };
 
 struct djob {
@@ -85,6 +84,7 @@ struct djob {
 struct deliver {
 	struct deliver_opts o;
 	struct dprov *provs;
+	struct route_prov **rps; /* &provs[i].rp, for route_pick */
 	size_t n_provs;
 	struct event *tick, *sweep;
 	bool claim_pending, closing;
@@ -363,69 +363,14 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 
 /* ---- routing ---------------------------------------------------------- */
 
-/*
- * route_pick - the provider for job's next attempt, or NULL.
- *
- * The lowest priority number among usable providers wins; within that
- * priority the share follows the weights by smooth weighted round-robin
- * (each pick adds every candidate's weight to its credit and takes the
- * total from the one chosen), so weights 1 and 3 give 1 in 4 and 3 in 4
- * whether or not messages overlap. Weight 0 marks a standby: used only
- * when no weighted provider of that priority is usable. Takes a probe
- * slot when the chosen provider is probing.
- */
+/* deliver_route - the provider for job's next attempt, or NULL. */
 static struct dprov *
-route_pick(struct deliver *d, struct djob *job)
+deliver_route(struct deliver *d, struct djob *job)
 {
-	int64_t now = deliver_now(d);
-	struct dprov *best;
-	size_t i;
+	int i = route_pick(d->rps, d->n_provs, &job->tried,
+	    (uint64_t)deliver_now(d));
 
-	for (;;) {
-		int prio = 0;
-		bool any = false, weighted = false;
-		int64_t total = 0;
-
-		/* The best priority with a usable provider, and whether it
-		 * has any weighted one. */
-		for (i = 0; i < d->n_provs; i++) {
-			struct dprov *p = &d->provs[i];
-			if (!p->cfg->enabled || (job->tried & (1ULL << i)) ||
-			    !pstate_usable(&p->ps, (uint64_t)now))
-				continue;
-			if (!any || p->cfg->priority < prio) {
-				prio = p->cfg->priority;
-				weighted = false;
-			}
-			any = true;
-			if (p->cfg->priority == prio && p->cfg->weight > 0)
-				weighted = true;
-		}
-		if (!any)
-			return NULL;
-		best = NULL;
-		for (i = 0; i < d->n_provs; i++) {
-			struct dprov *p = &d->provs[i];
-			int64_t w;
-			if (!p->cfg->enabled || (job->tried & (1ULL << i)) ||
-			    !pstate_usable(&p->ps, (uint64_t)now) ||
-			    p->cfg->priority != prio)
-				continue;
-			w = weighted ? p->cfg->weight : 1;
-			if (w <= 0)
-				continue;
-			p->credit += w;
-			total += w;
-			if (best == NULL || p->credit > best->credit)
-				best = p;
-		}
-		if (best == NULL)
-			return NULL; /* not reached: `any` found one */
-		best->credit -= total;
-		if (pstate_try(&best->ps, (uint64_t)now))
-			return best;
-		job->tried |= 1ULL << best->index;
-	}
+	return i < 0 ? NULL : &d->provs[i];
 }
 
 /* job_assign - queue job on provider p; its pump starts the send. */
@@ -443,7 +388,7 @@ job_assign(struct djob *job, struct dprov *p)
 static void
 job_next(struct djob *job)
 {
-	struct dprov *p = route_pick(job->d, job);
+	struct dprov *p = deliver_route(job->d, job);
 
 	if (p == NULL) {
 		job->prov = NULL;
@@ -521,7 +466,7 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (p->ps.mode == PSTATE_COOLING) {
+	if (p->rp.ps.mode == PSTATE_COOLING) {
 		/* The provider tripped: send its queue elsewhere now. */
 		while ((job = TAILQ_FIRST(&p->waiting)) != NULL) {
 			TAILQ_REMOVE(&p->waiting, job, wait);
@@ -550,7 +495,7 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 				log_error("deliver: provider %s: cannot make "
 					  "a client connection",
 				    p->cfg->name);
-				pstate_failure(&p->ps,
+				pstate_failure(&p->rp.ps,
 				    (uint64_t)deliver_now(d), true);
 				while ((job = TAILQ_FIRST(&p->waiting)) !=
 				    NULL) {
@@ -619,15 +564,15 @@ conn_on_sent(struct smtpc *c, const struct smtpc_result *res, void *arg)
 
 	ok = mr->class == SEND_ACCEPTED || mr->class == SEND_REJECTED;
 	if (ok) {
-		pstate_success(&p->ps);
+		pstate_success(&p->rp.ps);
 		p->sent++;
 	} else {
-		pstate_failure(&p->ps, (uint64_t)now, mr->class == SEND_CONFIG);
+		pstate_failure(&p->rp.ps, (uint64_t)now, mr->class == SEND_CONFIG);
 		p->failed++;
-		if (p->ps.mode == PSTATE_COOLING && p->ps.consecutive_failures)
+		if (p->rp.ps.mode == PSTATE_COOLING && p->rp.ps.consecutive_failures)
 			log_debug("deliver: provider %s cooling for %llu ms",
 			    p->cfg->name,
-			    (unsigned long long)p->ps.cooldown_ms);
+			    (unsigned long long)p->rp.ps.cooldown_ms);
 	}
 	if (mr->class == SEND_UNKNOWN) {
 		d->stats.possible_duplicates++;
@@ -652,7 +597,7 @@ conn_on_sent(struct smtpc *c, const struct smtpc_result *res, void *arg)
 			d->stats.failed++;
 		job_dsn(job, "the recipient's provider refused it");
 		job_free(job);
-	} else if ((next = route_pick(d, job)) != NULL) {
+	} else if ((next = deliver_route(d, job)) != NULL) {
 		job_record(job, mr, upd, n_upd, SPOOL_STATE_INFLIGHT, 0,
 		    mr->text);
 		d->stats.failovers++;
@@ -674,14 +619,7 @@ static void deliver_tick(evutil_socket_t fd, short what, void *arg);
 static bool
 deliver_any_usable(const struct deliver *d)
 {
-	int64_t now = deliver_now(d);
-	size_t i;
-
-	for (i = 0; i < d->n_provs; i++)
-		if (d->provs[i].cfg->enabled &&
-		    pstate_usable(&d->provs[i].ps, (uint64_t)now))
-			return true;
-	return false;
+	return route_any_usable(d->rps, d->n_provs, (uint64_t)deliver_now(d));
 }
 
 static void deliver_release(struct deliver *d);
@@ -782,9 +720,8 @@ deliver_new(const struct deliver_opts *opts)
 	if (d->o.poll_ms == 0)
 		d->o.poll_ms = 50;
 	TAILQ_INIT(&d->jobs);
-	if (cfg->n_providers > DELIVER_MAX_PROVIDERS)
-		log_fatal("deliver: at most %d providers",
-		    DELIVER_MAX_PROVIDERS);
+	if (cfg->n_providers > ROUTE_MAX_PROVIDERS)
+		log_fatal("deliver: at most %d providers", ROUTE_MAX_PROVIDERS);
 	d->ssl = SSL_CTX_new(TLS_client_method());
 	if (d->ssl == NULL) {
 		free(d);
@@ -795,13 +732,16 @@ deliver_new(const struct deliver_opts *opts)
 	SSL_CTX_set_default_verify_paths(d->ssl);
 	d->n_provs = cfg->n_providers;
 	d->provs = xcalloc(d->n_provs ? d->n_provs : 1, sizeof(*d->provs));
+	d->rps = xcalloc(d->n_provs ? d->n_provs : 1, sizeof(*d->rps));
 	for (i = 0; i < d->n_provs; i++) {
 		struct dprov *p = &d->provs[i];
 		size_t j;
 		p->d = d;
 		p->index = i;
 		p->cfg = &cfg->providers[i];
-		pstate_init(&p->ps, NULL);
+		p->rp.cfg = p->cfg;
+		pstate_init(&p->rp.ps, NULL);
+		d->rps[i] = &p->rp;
 		p->max_conns = p->cfg->max_connections ? p->cfg->max_connections
 						       : 4;
 		p->conns = xcalloc(p->max_conns, sizeof(*p->conns));
@@ -833,6 +773,7 @@ static void
 deliver_release(struct deliver *d)
 {
 	free(d->provs);
+	free(d->rps);
 	free(d);
 }
 
@@ -879,11 +820,11 @@ deliver_provider_info(const struct deliver *d, size_t i,
 
 	memset(out, 0, sizeof(*out));
 	out->name = p->cfg->name;
-	out->mode = p->cfg->enabled ? pstate_mode_name(p->ps.mode)
+	out->mode = p->cfg->enabled ? pstate_mode_name(p->rp.ps.mode)
 				    : "disabled";
-	out->consecutive_failures = p->ps.consecutive_failures;
-	if (p->ps.mode == PSTATE_COOLING && (int64_t)p->ps.until_ms > now)
-		out->cooldown_left_ms = p->ps.until_ms - (uint64_t)now;
+	out->consecutive_failures = p->rp.ps.consecutive_failures;
+	if (p->rp.ps.mode == PSTATE_COOLING && (int64_t)p->rp.ps.until_ms > now)
+		out->cooldown_left_ms = p->rp.ps.until_ms - (uint64_t)now;
 	out->sent = p->sent;
 	out->failed = p->failed;
 	for (j = 0; j < p->max_conns; j++)

@@ -23,7 +23,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "route/pstate.h"
 
 struct config;
 struct event_base;
