@@ -315,7 +315,12 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 	char reason[600];
 
 	if (age >= (int64_t)cfg->retry_max_lifetime_ms) {
-		/* Give up: every pending recipient fails with 4.4.7. */
+		struct spool_rcpt_result *own = NULL;
+
+		/* Give up: every pending recipient fails with 4.4.7. The
+		 * caller may have no update array (no attempt was made). */
+		if (upd == NULL)
+			upd = own = xcalloc(m->n_rcpts + 1, sizeof(*upd));
 		snprintf(reason, sizeof(reason),
 		    "gave up after %lld s in the queue; last error: %s",
 		    (long long)(age / 1000), why ? why : "none");
@@ -338,6 +343,7 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 		log_info("deliver: id=%s expired: %s", m->id, reason);
 		job_dsn(job, "the message expired in the queue");
 		job_free(job);
+		free(own);
 		return;
 	}
 	/* Exponential in the message's age, within [min, max], +-20%. */

@@ -112,7 +112,8 @@ dsn_build(const struct dsn_info *info, struct buf *out)
 		buf_addstr(out, ">: ");
 		dsn_add_clean(out,
 		    info->rcpts[i].diagnostic ? info->rcpts[i].diagnostic
-					      : info->rcpts[i].status,
+		    : info->rcpts[i].status   ? info->rcpts[i].status
+					      : "delivery failed",
 		    700);
 		buf_addstr(out, "\r\n");
 	}

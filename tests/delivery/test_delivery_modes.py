@@ -288,3 +288,30 @@ def test_max_lifetime_expires_with_dsn(lab):
     assert all("gave up" in (blk["Diagnostic-Code"] or "") for blk in recs.values())
     assert dsn[0]["state"] in ("ready", "inflight", "deferred"), dsn
     assert api.status()["delivery"]["dsns"] == 1
+
+
+def test_many_expire_while_the_only_provider_is_probed(lab):
+    """Several messages outlive max_lifetime behind a dark provider. When
+    its cool-down ends, one message takes the probe slot and the others,
+    claimed in the same batch, find no provider and expire at once: each
+    fails with 4.4.7 and gets its DSN. (This path once wrote through a
+    NULL update array and crashed the daemon.)"""
+    p = lab.mock("dark", "refuse")
+    d = lab.daemon([dh.provider("dark", p.smtp_port, 1)],
+                   retry={"min_backoff": "1s", "max_backoff": "1s",
+                          "max_lifetime": "2s"})
+    api = dh.Api(d)
+    conn = sh.SMTPConn(d.smtp_port)
+    conn.ehlo()
+    ids = [dh.submit(d, SENDER, ["gone%d@example.net" % i],
+                     sh.message(subject="gone %d" % i), conn=conn)
+           for i in range(6)]
+    conn.close()
+    for qid in ids:
+        m = api.wait_state(qid, "failed", 30)
+        assert m["rcpts"][0]["state"] == "failed", m
+        assert "gave up" in (m["rcpts"][0]["last_reply"] or ""), m
+    assert d.alive(), d.log_tail()
+    # One DSN per expired message, queued to the sender with <> as sender.
+    dsns = [m for m in api.list() if m["sender"] == "" and m["id"] not in ids]
+    assert len(dsns) == len(ids), dsns
