@@ -11,7 +11,7 @@ packages=(
 	libcurl4-openssl-dev
 	libcmocka-dev
 	python3 python3-pytest
-	swaks libnet-ssleay-perl postfix openssl sqlite3 valgrind
+	swaks libnet-ssleay-perl postfix openssl sqlite3 valgrind jq
 )
 
 missing=()
