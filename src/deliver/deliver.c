@@ -810,6 +810,12 @@ deliver_free(struct deliver *d)
 		deliver_release(d);
 }
 
+bool
+deliver_can_send(const struct deliver *d)
+{
+	return deliver_any_usable(d);
+}
+
 size_t
 deliver_provider_count(const struct deliver *d)
 {

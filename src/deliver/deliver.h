@@ -62,6 +62,12 @@ struct deliver_provider_info {
 	size_t connections, busy, waiting;
 };
 
+/*
+ * deliver_can_send - true if at least one enabled provider could take a
+ * message now (not cooling, or its probe slot is free). For /readyz.
+ */
+bool deliver_can_send(const struct deliver *d);
+
 /* deliver_provider_count - number of configured providers. */
 size_t deliver_provider_count(const struct deliver *d);
 /* deliver_provider_info - fill out for provider i. */

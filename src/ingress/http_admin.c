@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
@@ -136,6 +137,55 @@ http_admin_status(struct evhttp_request *req, void *arg)
 			(json_int_t)ds.possible_duplicates));
 	}
 	http_admin_json_send(req, 200, root);
+}
+
+/*
+ * http_admin_readyz - 200 when mail can flow end to end: the spool takes
+ * new messages and at least one provider can take one now; else 503 with
+ * the reason, for load balancers and orchestrators.
+ */
+static void
+http_admin_readyz(struct evhttp_request *req, void *arg)
+{
+	struct http_admin *h = arg;
+	struct buf why;
+	size_t i, n;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		http_admin_error(req, 405, "method_not_allowed", "use GET");
+		return;
+	}
+	if (spool_space_check(h->sp) != SPOOL_OK) {
+		http_admin_json_send(req, 503,
+		    json_pack("{s:b,s:s}", "ready", 0, "reason",
+			"spool: free space below spool.min_free or the queue "
+			"is at spool.max_messages"));
+		return;
+	}
+	n = h->deliver ? deliver_provider_count(h->deliver) : 0;
+	if (n == 0) {
+		http_admin_json_send(req, 503,
+		    json_pack("{s:b,s:s}", "ready", 0, "reason",
+			"no provider configured: mail is queued, not sent"));
+		return;
+	}
+	if (deliver_can_send(h->deliver)) {
+		http_admin_json_send(req, 200, json_pack("{s:b}", "ready", 1));
+		return;
+	}
+	buf_init(&why);
+	buf_addstr(&why, "no provider can take mail now:");
+	for (i = 0; i < n; i++) {
+		struct deliver_provider_info pi;
+		deliver_provider_info(h->deliver, i, &pi);
+		buf_printf(&why, "%s %s %s", i ? "," : "", pi.name, pi.mode);
+		if (pi.cooldown_left_ms > 0)
+			buf_printf(&why, " (retry in %.1fs)",
+			    (double)pi.cooldown_left_ms / 1000.0);
+	}
+	http_admin_json_send(req, 503,
+	    json_pack("{s:b,s:s}", "ready", 0, "reason", buf_cstr(&why)));
+	buf_fini(&why);
 }
 
 static void
@@ -384,6 +434,7 @@ http_admin_new(struct event_base *base, const struct config *cfg,
 	evhttp_set_timeout(h->http, 30);
 	evhttp_set_cb(h->http, "/healthz", http_admin_healthz, h);
 	evhttp_set_cb(h->http, "/v1/status", http_admin_status, h);
+	evhttp_set_cb(h->http, "/readyz", http_admin_readyz, h);
 	evhttp_set_gencb(h->http, http_admin_notfound, h);
 	return h;
 }

@@ -2,7 +2,8 @@
  * http_admin.h - the admin side of the HTTP listener (contract).
  *
  * Serves what operators and swervectl read: GET /healthz (the process
- * answers), GET /v1/status (queue counts by state, spool commit
+ * answers), GET /readyz (200 when the spool takes mail and a provider can
+ * take it now; 503 with the reason otherwise), GET /v1/status (queue counts by state, spool commit
  * figures, provider states, uptime), GET /v1/messages?state=&after=&limit=
  * (a page of the queue) and GET /v1/messages/ID (one message with its
  * recipients and attempts) as JSON. Status reads only in-memory state; message
