@@ -152,6 +152,7 @@ main(int argc, char **argv)
 	if (http == NULL)
 		log_fatal("swerved: %s", err);
 	http_admin_set_deliver(http, deliver);
+	http_admin_set_smtpd(http, smtpd);
 	for (i = 0; i < cfg->n_listen_http; i++)
 		if (http_admin_listen(http, &cfg->listen_http[i], err,
 			sizeof(err)) != 0)

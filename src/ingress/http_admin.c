@@ -23,6 +23,8 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
+#include "ingress/smtpd.h"
+#include "observe/metrics.h"
 #include "spool/spool.h"
 
 struct http_admin {
@@ -30,6 +32,7 @@ struct http_admin {
 	const struct config *cfg;
 	struct spool *sp;
 	struct deliver *deliver;
+	struct smtpd *smtpd;
 	time_t started;
 };
 
@@ -186,6 +189,54 @@ http_admin_readyz(struct evhttp_request *req, void *arg)
 	http_admin_json_send(req, 503,
 	    json_pack("{s:b,s:s}", "ready", 0, "reason", buf_cstr(&why)));
 	buf_fini(&why);
+}
+
+/* http_admin_metrics - GET /metrics in the Prometheus text format. */
+static void
+http_admin_metrics(struct evhttp_request *req, void *arg)
+{
+	struct http_admin *h = arg;
+	struct metrics_snapshot ms;
+	struct deliver_provider_info *provs = NULL;
+	struct deliver_stats ds;
+	struct smtpd_stats ss;
+	struct spool_counts sc;
+	struct evbuffer *body;
+	struct buf out;
+	size_t i;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		http_admin_error(req, 405, "method_not_allowed", "use GET");
+		return;
+	}
+	memset(&ms, 0, sizeof(ms));
+	spool_counts_get(h->sp, &sc);
+	ms.spool = &sc;
+	if (h->smtpd) {
+		smtpd_stats_get(h->smtpd, &ss);
+		ms.smtpd = &ss;
+	}
+	if (h->deliver) {
+		deliver_stats_get(h->deliver, &ds);
+		ms.deliver = &ds;
+		ms.n_provs = deliver_provider_count(h->deliver);
+		provs = xcalloc(ms.n_provs ? ms.n_provs : 1, sizeof(*provs));
+		for (i = 0; i < ms.n_provs; i++)
+			deliver_provider_info(h->deliver, i, &provs[i]);
+		ms.provs = provs;
+	}
+	ms.uptime_seconds = (double)(time(NULL) - h->started);
+	metrics_process_read(&ms);
+	buf_init(&out);
+	metrics_render(&ms, &out);
+	body = evbuffer_new();
+	evbuffer_add(body, out.p ? out.p : "", out.len);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, 200, "OK", body);
+	evbuffer_free(body);
+	buf_fini(&out);
+	free(provs);
 }
 
 static void
@@ -435,6 +486,7 @@ http_admin_new(struct event_base *base, const struct config *cfg,
 	evhttp_set_cb(h->http, "/healthz", http_admin_healthz, h);
 	evhttp_set_cb(h->http, "/v1/status", http_admin_status, h);
 	evhttp_set_cb(h->http, "/readyz", http_admin_readyz, h);
+	evhttp_set_cb(h->http, "/metrics", http_admin_metrics, h);
 	evhttp_set_gencb(h->http, http_admin_notfound, h);
 	return h;
 }
@@ -457,6 +509,12 @@ void
 http_admin_set_deliver(struct http_admin *h, struct deliver *d)
 {
 	h->deliver = d;
+}
+
+void
+http_admin_set_smtpd(struct http_admin *h, struct smtpd *s)
+{
+	h->smtpd = s;
 }
 
 struct evhttp *

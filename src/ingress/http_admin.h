@@ -3,7 +3,8 @@
  *
  * Serves what operators and swervectl read: GET /healthz (the process
  * answers), GET /readyz (200 when the spool takes mail and a provider can
- * take it now; 503 with the reason otherwise), GET /v1/status (queue counts by state, spool commit
+ * take it now; 503 with the reason otherwise), GET /metrics (Prometheus
+ * text, see observe/metrics.h), GET /v1/status (queue counts by state, spool commit
  * figures, provider states, uptime), GET /v1/messages?state=&after=&limit=
  * (a page of the queue) and GET /v1/messages/ID (one message with its
  * recipients and attempts) as JSON. Status reads only in-memory state; message
@@ -37,6 +38,10 @@ int http_admin_listen(struct http_admin *h, const struct config_addr *addr,
 struct deliver;
 /* http_admin_set_deliver - include d's provider states in /v1/status. */
 void http_admin_set_deliver(struct http_admin *h, struct deliver *d);
+
+struct smtpd;
+/* http_admin_set_smtpd - include s's counters in /metrics. */
+void http_admin_set_smtpd(struct http_admin *h, struct smtpd *s);
 
 /* http_admin_evhttp - the underlying evhttp, for other handlers. */
 struct evhttp *http_admin_evhttp(struct http_admin *h);

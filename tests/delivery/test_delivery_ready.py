@@ -48,3 +48,31 @@ def test_not_ready_without_providers_or_space(lab):
                       spool={"min_free": "1000TB"})
     code, obj = get(full, "/readyz")
     assert code == 503 and obj["reason"].startswith("spool:"), obj
+
+
+def test_metrics_in_prometheus_text_format(lab):
+    p = lab.mock("primary")
+    d = lab.daemon([dh.provider("primary", p.smtp_port, 1)])
+    api = dh.Api(d)
+    qid = dh.submit(d, SENDER, ["m@example.net"], sh.message())
+    api.wait_state(qid, "sent", 10)
+    code, body = get(d, "/metrics")
+    assert code == 200
+    text = body.decode()
+    samples = {}
+    for line in text.splitlines():
+        if line.startswith("#"):
+            assert line.startswith(("# HELP ", "# TYPE ")), line
+            continue
+        name, value = line.rsplit(" ", 1)
+        samples[name] = float(value)
+    assert samples['swerve_messages_accepted_total{ingress="smtp"}'] == 1
+    assert samples["swerve_messages_delivered_total"] == 1
+    assert samples['swerve_queue_messages{state="sent"}'] == 1
+    assert samples['swerve_provider_state{provider="primary",state="up"}'] == 1
+    assert samples['swerve_provider_attempts_total{provider="primary",result="ok"}'] == 1
+    assert samples["swerve_spool_committed_messages_total"] >= 1
+    assert samples["process_resident_memory_bytes"] > 1e6
+    assert samples["process_open_fds"] > 3
+    # Bounded labels only: no message ids or addresses.
+    assert qid not in text and "m@example.net" not in text
