@@ -7,6 +7,8 @@
  */
 #include "mock/mock.h"
 
+#include <event2/util.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,4 +115,28 @@ void
 mock_stats_clear(struct mock *m)
 {
 	memset(m->stats, 0, sizeof(m->stats));
+}
+
+int
+mock_sockaddr_parse(const char *s, struct sockaddr *sa, int *len)
+{
+	const char *colon = strrchr(s, ':');
+	size_t n = strlen(s);
+	char *tmp;
+	int rc;
+
+	if (colon == NULL || strcmp(colon + 1, "0") != 0)
+		return evutil_parse_sockaddr_port(s, sa, len);
+	/* libevent refuses port 0: parse with port 1, then set it to 0. */
+	tmp = xstrdup(s);
+	tmp[n - 1] = '1';
+	rc = evutil_parse_sockaddr_port(tmp, sa, len);
+	free(tmp);
+	if (rc < 0)
+		return -1;
+	if (sa->sa_family == AF_INET)
+		((struct sockaddr_in *)sa)->sin_port = 0;
+	else
+		((struct sockaddr_in6 *)sa)->sin6_port = 0;
+	return 0;
 }

@@ -80,4 +80,12 @@ const char *mock_stat_name(enum mock_stat s);
 /* mock_stats_clear - zero every counter. */
 void mock_stats_clear(struct mock *m);
 
+struct sockaddr;
+/*
+ * mock_sockaddr_parse - "HOST:PORT" or "[V6]:PORT" into sa (*len in: its
+ * size, out: the address length). Unlike evutil_parse_sockaddr_port it
+ * takes port 0 (any free port). Returns 0 or -1.
+ */
+int mock_sockaddr_parse(const char *s, struct sockaddr *sa, int *len);
+
 #endif

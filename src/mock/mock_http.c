@@ -8,6 +8,7 @@
  * messages with attachments.
  */
 #include "mock/mock_http.h"
+#include "mock/mock.h"
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -142,8 +143,7 @@ mock_http_new(struct event_base *base, const char *listen, const char *name)
 	socklen_t gl = sizeof(ss);
 	struct evconnlistener *lev;
 
-	if (evutil_parse_sockaddr_port(listen, (struct sockaddr *)&ss,
-	    &sl) < 0) {
+	if (mock_sockaddr_parse(listen, (struct sockaddr *)&ss, &sl) < 0) {
 		log_error("mock: http: bad listen address \"%s\" "
 			  "(want HOST:PORT)", listen);
 		goto fail;

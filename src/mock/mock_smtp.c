@@ -452,8 +452,8 @@ mock_smtp_new(struct mock *m, const struct mock_smtp_opts *o)
 	srv->idle_s = o->idle_timeout_s ? o->idle_timeout_s
 					: MOCK_SMTP_IDLE_DEFAULT;
 	srv->addrlen = (int)sizeof(srv->addr);
-	if (evutil_parse_sockaddr_port(o->listen,
-	    (struct sockaddr *)&srv->addr, &srv->addrlen) < 0) {
+	if (mock_sockaddr_parse(o->listen, (struct sockaddr *)&srv->addr,
+	    &srv->addrlen) < 0) {
 		log_error("mock: smtp: bad listen address \"%s\" "
 			  "(want HOST:PORT)", o->listen);
 		goto fail;

@@ -504,3 +504,32 @@ def test_bad_arguments_exit_nonzero():
                  [], ["--smtp", "%s:0" % HOST, "--auth", "nocolon"]):
         r = subprocess.run([MOCK, *args], capture_output=True, timeout=10)
         assert r.returncode != 0, args
+
+
+def test_port_zero_picks_free_ports_and_logs_them(tmp_path):
+    """--smtp/--http HOST:0 bind any free port; the log line names it."""
+    log = open(tmp_path / "mock.log", "w+")
+    p = subprocess.Popen([MOCK, "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0"],
+                         stdout=log, stderr=subprocess.STDOUT)
+    try:
+        ports = {}
+        deadline = time.time() + 10
+        while len(ports) < 2 and time.time() < deadline:
+            log.seek(0)
+            for line in log.read().splitlines():
+                for kind in ("smtp", "http"):
+                    tag = "%s listening on 127.0.0.1:0 (port " % kind
+                    if tag in line:
+                        ports[kind] = int(line.split(tag)[1].split(")")[0])
+            time.sleep(0.05)
+        assert set(ports) == {"smtp", "http"}, ports
+        assert all(port > 0 for port in ports.values()), ports
+        with smtplib.SMTP("127.0.0.1", ports["smtp"], timeout=5) as s:
+            assert s.ehlo()[0] == 250
+        with urllib.request.urlopen("http://127.0.0.1:%d/healthz" % ports["http"],
+                                    timeout=5) as r:
+            assert r.status == 200
+    finally:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(10) == 0
+        log.close()
