@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
 	build-essential pkg-config clang
 	libevent-dev libssl-dev libsqlite3-dev libyaml-dev libjansson-dev
-	libcurl4-openssl-dev
+	libcurl4-openssl-dev libxml2-dev
 	libcmocka-dev
 	python3 python3-pytest
 	swaks libnet-ssleay-perl postfix openssl sqlite3 valgrind jq
