@@ -33,7 +33,7 @@
 #include "core/xmalloc.h"
 #include "deliver/dsn.h"
 #include "deliver/result.h"
-#include "net/smtpc.h"
+#include "providers/adapter.h"
 #include "route/route.h"
 #include "spool/spool.h"
 
@@ -45,7 +45,7 @@ struct djob;
 
 struct dconn {
 	struct dprov *p;
-	struct smtpc *c;
+	void *ch; /* the adapter's channel; NULL until needed */
 	struct djob *job;
 	int64_t last_used;
 };
@@ -55,6 +55,7 @@ struct dprov {
 	size_t index;
 	const struct config_provider *cfg;
 	struct route_prov rp; /* health and routing state */
+	struct adapter *ad;
 	struct dconn *conns;
 	size_t max_conns;
 	struct event *pump;
@@ -78,7 +79,7 @@ struct djob {
 	size_t *pmap;		 /* pending[k] is recipient pmap[k] */
 	size_t n_pending;
 	bool any_sent;
-	struct smtpc_msg msg;
+	struct adapter_msg msg;
 };
 
 struct deliver {
@@ -92,6 +93,7 @@ struct deliver {
 	TAILQ_HEAD(, djob) jobs;
 	SSL_CTX *ssl;
 	struct evdns_base *dns;
+	struct adapter_env env;
 	struct deliver_stats stats;
 };
 
@@ -407,8 +409,7 @@ job_next(struct djob *job)
 
 /* ---- sending ---------------------------------------------------------- */
 
-static void conn_on_sent(struct smtpc *c, const struct smtpc_result *res,
-    void *arg);
+static void conn_on_sent(const struct adapter_result *res, void *arg);
 
 /* conn_run - start sending job on conn. */
 static void
@@ -426,7 +427,10 @@ conn_run(struct dconn *conn, struct djob *job)
 		job->pmap[k++] = i;
 	}
 	job->n_pending = k;
-	job->msg = (struct smtpc_msg){
+	job->msg = (struct adapter_msg){
+	    .id = job->m->id,
+	    .stream = job->m->stream,
+	    .tenant = job->m->tenant,
 	    .sender = job->m->sender,
 	    .rcpts = job->pending,
 	    .n_rcpts = k,
@@ -435,14 +439,14 @@ conn_run(struct dconn *conn, struct djob *job)
 	job->started_ms = deliver_now(d);
 	conn->job = job;
 	p->busy++;
-	rc = smtpc_send(conn->c, &job->msg, conn_on_sent, conn);
+	rc = p->ad->ops->send(conn->ch, &job->msg, conn_on_sent, conn);
 	if (rc == 0)
 		return;
 	/* Refused before anything was sent: an address no relay could take. */
 	conn->job = NULL;
 	p->busy--;
 	{
-		struct smtpc_result res;
+		struct adapter_result res;
 		struct send_result *rr = xcalloc(k ? k : 1, sizeof(*rr));
 		for (i = 0; i < k; i++) {
 			send_result_init(&rr[i], SEND_REJECTED, SEND_STAGE_RCPT);
@@ -456,7 +460,7 @@ conn_run(struct dconn *conn, struct djob *job)
 		res.n_accepted = 0;
 		conn->job = job;
 		p->busy++;
-		conn_on_sent(conn->c, &res, conn);
+		conn_on_sent(&res, conn);
 		free(rr);
 	}
 }
@@ -485,16 +489,9 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 		struct dconn *conn = &p->conns[i];
 		if (conn->job != NULL)
 			continue;
-		if (conn->c == NULL) {
-			struct smtpc_opts so = {
-			    .base = d->o.base,
-			    .provider = p->cfg,
-			    .ssl_ctx = d->ssl,
-			    .dns = d->dns,
-			    .helo_name = d->o.cfg->hostname,
-			};
-			conn->c = smtpc_new(&so);
-			if (conn->c == NULL) {
+		if (conn->ch == NULL) {
+			conn->ch = p->ad->ops->chan_new(p->ad);
+			if (conn->ch == NULL) {
 				/* No connection can be made (TLS context,
 				 * resolver): treat it as an account fault
 				 * and send the queue elsewhere. */
@@ -512,7 +509,7 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 				return;
 			}
 		}
-		if (!smtpc_idle(conn->c))
+		if (!p->ad->ops->idle(conn->ch))
 			continue;
 		job = TAILQ_FIRST(&p->waiting);
 		TAILQ_REMOVE(&p->waiting, job, wait);
@@ -523,7 +520,7 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 
 /* conn_on_sent - an attempt finished: record it and decide what next. */
 static void
-conn_on_sent(struct smtpc *c, const struct smtpc_result *res, void *arg)
+conn_on_sent(const struct adapter_result *res, void *arg)
 {
 	struct dconn *conn = arg;
 	struct dprov *p = conn->p;
@@ -536,7 +533,6 @@ conn_on_sent(struct smtpc *c, const struct smtpc_result *res, void *arg)
 	int64_t now = deliver_now(d);
 	bool ok;
 
-	(void)c;
 	conn->job = NULL;
 	conn->last_used = now;
 	p->busy--;
@@ -690,12 +686,12 @@ deliver_sweep(evutil_socket_t fd, short what, void *arg)
 		struct dprov *p = &d->provs[i];
 		for (j = 0; j < p->max_conns; j++) {
 			struct dconn *conn = &p->conns[j];
-			if (conn->c == NULL || conn->job != NULL ||
-			    !smtpc_idle(conn->c) ||
+			if (conn->ch == NULL || conn->job != NULL ||
+			    !p->ad->ops->idle(conn->ch) ||
 			    now - conn->last_used < DELIVER_IDLE_CLOSE_MS)
 				continue;
-			smtpc_quit(conn->c);
-			conn->c = NULL;
+			p->ad->ops->quit(conn->ch);
+			conn->ch = NULL;
 		}
 	}
 }
@@ -755,7 +751,7 @@ deliver_new(const struct deliver_opts *opts)
 			p->conns[j].p = p;
 		p->pump = event_new(opts->base, -1, 0, prov_pump, p);
 		TAILQ_INIT(&p->waiting);
-		if (deliver_host_is_name(p->cfg->host))
+		if (p->cfg->host != NULL && deliver_host_is_name(p->cfg->host))
 			names = true;
 	}
 	if (names)
@@ -769,6 +765,19 @@ deliver_new(const struct deliver_opts *opts)
 	tv.tv_sec = 5;
 	tv.tv_usec = 0;
 	event_add(d->sweep, &tv);
+	d->env = (struct adapter_env){
+	    .base = opts->base,
+	    .ssl_ctx = d->ssl,
+	    .dns = d->dns,
+	    .helo_name = cfg->hostname,
+	};
+	for (i = 0; i < d->n_provs; i++) {
+		d->provs[i].ad = adapter_new(d->provs[i].cfg, &d->env);
+		if (d->provs[i].ad == NULL) {
+			deliver_free(d);
+			return NULL;
+		}
+	}
 	log_info("deliver: %zu provider%s, up to %zu messages in flight",
 	    d->n_provs, d->n_provs == 1 ? "" : "s", d->o.max_inflight);
 	return d;
@@ -796,9 +805,10 @@ deliver_free(struct deliver *d)
 	event_free(d->sweep);
 	for (i = 0; i < d->n_provs; i++) {
 		struct dprov *p = &d->provs[i];
-		for (j = 0; j < p->max_conns; j++)
-			smtpc_free(p->conns[j].c);
+		for (j = 0; j < p->max_conns && p->ad != NULL; j++)
+			p->ad->ops->chan_free(p->conns[j].ch);
 		free(p->conns);
+		adapter_free(p->ad);
 		event_free(p->pump);
 	}
 	while ((job = TAILQ_FIRST(&d->jobs)) != NULL)
@@ -840,7 +850,7 @@ deliver_provider_info(const struct deliver *d, size_t i,
 	out->sent = p->sent;
 	out->failed = p->failed;
 	for (j = 0; j < p->max_conns; j++)
-		out->connections += p->conns[j].c != NULL;
+		out->connections += p->conns[j].ch != NULL;
 	out->busy = p->busy;
 	out->waiting = p->n_waiting;
 }

@@ -1,0 +1,116 @@
+/*
+ * adapter_smtp.c - the SMTP relay adapter: struct adapter_ops over
+ * net/smtpc.h.
+ *
+ * A channel is one struct smtpc (one connection, reused for several
+ * messages). All the protocol work and the classification of replies are
+ * in net/smtpc*.c and deliver/trouble.c; this file only adapts calls.
+ */
+#include "providers/adapter.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/xmalloc.h"
+#include "net/smtpc.h"
+
+struct smtp_chan {
+	struct adapter *a;
+	struct smtpc *c;
+	struct smtpc_msg msg;
+	adapter_done_fn *cb;
+	void *arg;
+};
+
+static void *
+smtp_chan_new(struct adapter *a)
+{
+	struct smtp_chan *ch = xcalloc(1, sizeof(*ch));
+	struct smtpc_opts so = {
+	    .base = a->env->base,
+	    .provider = a->cfg,
+	    .ssl_ctx = a->env->ssl_ctx,
+	    .dns = a->env->dns,
+	    .helo_name = a->env->helo_name,
+	};
+
+	ch->a = a;
+	ch->c = smtpc_new(&so);
+	if (ch->c == NULL) {
+		free(ch);
+		return NULL;
+	}
+	return ch;
+}
+
+/* smtp_on_sent - smtpc's result is already in the adapter's shape. */
+static void
+smtp_on_sent(struct smtpc *c, const struct smtpc_result *res, void *arg)
+{
+	struct smtp_chan *ch = arg;
+	struct adapter_result r = {
+	    .msg = res->msg,
+	    .rcpts = res->rcpts,
+	    .n_rcpts = res->n_rcpts,
+	    .n_accepted = res->n_accepted,
+	};
+
+	(void)c;
+	ch->cb(&r, ch->arg);
+}
+
+static int
+smtp_send(void *chan, const struct adapter_msg *msg, adapter_done_fn *cb,
+    void *arg)
+{
+	struct smtp_chan *ch = chan;
+	int rc;
+
+	ch->msg = (struct smtpc_msg){
+	    .sender = msg->sender,
+	    .rcpts = msg->rcpts,
+	    .n_rcpts = msg->n_rcpts,
+	    .body = msg->body,
+	};
+	ch->cb = cb;
+	ch->arg = arg;
+	rc = smtpc_send(ch->c, &ch->msg, smtp_on_sent, ch);
+	return rc == -EBUSY || rc == 0 ? rc : -EINVAL;
+}
+
+static bool
+smtp_idle(const void *chan)
+{
+	const struct smtp_chan *ch = chan;
+
+	return smtpc_idle(ch->c);
+}
+
+static void
+smtp_quit(void *chan)
+{
+	struct smtp_chan *ch = chan;
+
+	smtpc_quit(ch->c);
+	free(ch);
+}
+
+static void
+smtp_chan_free(void *chan)
+{
+	struct smtp_chan *ch = chan;
+
+	if (ch == NULL)
+		return;
+	smtpc_free(ch->c);
+	free(ch);
+}
+
+const struct adapter_ops adapter_smtp_ops = {
+    .type = "smtp",
+    .chan_new = smtp_chan_new,
+    .send = smtp_send,
+    .idle = smtp_idle,
+    .quit = smtp_quit,
+    .chan_free = smtp_chan_free,
+};
