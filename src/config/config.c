@@ -333,6 +333,7 @@ config_user_fini(struct config_user *u)
 	for (i = 0; i < u->n_from_domains; i++)
 		free(u->from_domains[i]);
 	free(u->from_domains);
+	free(u->stream);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -352,6 +353,31 @@ config_provider_init(struct config_provider *p)
 	p->data_timeout_ms = 60000;
 	p->max_connections = 4;
 	p->max_msgs_per_conn = 100;
+	p->request_timeout_ms = 30000;
+	p->failback_ramp_ms = 5 * 60 * 1000;
+	p->probe_interval_ms = 30000;
+	p->status_page.interval_ms = 60000;
+	p->circuit = (struct config_circuit){
+	    .failures = 3,
+	    .failure_ratio = 0.5,
+	    .min_volume = 20,
+	    .window_ms = 30000,
+	    .cooldown_ms = 5000,
+	    .max_cooldown_ms = 5 * 60 * 1000,
+	    .config_cooldown_ms = 10 * 60 * 1000,
+	    .trials = 3,
+	};
+}
+
+/* config_strs_free - free n strings and the array. */
+static void
+config_strs_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 void
@@ -362,7 +388,55 @@ config_provider_fini(struct config_provider *p)
 	free(p->host);
 	free(p->username);
 	config_secret_free(p->password);
+	free(p->endpoint);
+	free(p->region);
+	free(p->access_key_id);
+	config_secret_free(p->secret_access_key);
+	config_secret_free(p->session_token);
+	free(p->configuration_set);
+	config_secret_free(p->api_key);
+	free(p->domain);
+	free(p->message_stream);
+	free(p->ca_file);
+	free(p->max_rate);
+	free(p->status_page.url);
+	config_strs_free(p->status_page.components,
+	    p->status_page.n_components);
 	memset(p, 0, sizeof(*p));
+}
+
+void
+config_stream_init(struct config_stream *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->weight = 10;
+}
+
+void
+config_stream_fini(struct config_stream *s)
+{
+	free(s->name);
+	config_strs_free(s->providers, s->n_providers);
+	memset(s, 0, sizeof(*s));
+}
+
+/* config_streams_default - critical 100, transactional 10, bulk 1. */
+static void
+config_streams_default(struct config *c)
+{
+	static const struct {
+		const char *name;
+		unsigned weight;
+	} defs[] = {{"critical", 100}, {"transactional", 10}, {"bulk", 1}};
+	size_t i;
+
+	c->n_streams = sizeof(defs) / sizeof(defs[0]);
+	c->streams = xcalloc(c->n_streams, sizeof(*c->streams));
+	for (i = 0; i < c->n_streams; i++) {
+		config_stream_init(&c->streams[i]);
+		c->streams[i].name = xstrdup(defs[i].name);
+		c->streams[i].weight = defs[i].weight;
+	}
 }
 
 /* config_addr_default - a one-element listen list for host:port. */
@@ -417,6 +491,7 @@ config_defaults(void)
 	c->retry_max_lifetime_ms = 5ULL * 86400 * 1000;
 	c->delivery_max_inflight = 256;
 	c->delivery_poll_ms = 50;
+	config_streams_default(c);
 
 	c->log_level = LOG_LEVEL_INFO;
 	c->log_format = LOG_FORMAT_TEXT;
@@ -444,6 +519,9 @@ config_free(struct config *c)
 	for (i = 0; i < c->n_providers; i++)
 		config_provider_fini(&c->providers[i]);
 	free(c->providers);
+	for (i = 0; i < c->n_streams; i++)
+		config_stream_fini(&c->streams[i]);
+	free(c->streams);
 	free(c);
 }
 

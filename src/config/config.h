@@ -52,6 +52,7 @@ struct config_user {
 	char *password; /* from password: or the contents of password_file */
 	char **from_domains; /* lower-cased, at least one; "*" allows any */
 	size_t n_from_domains;
+	char *stream; /* default stream of its mail; NULL: transactional */
 };
 
 enum config_tls_mode {
@@ -60,10 +61,36 @@ enum config_tls_mode {
 	CONFIG_TLS_TLS,      /* TLS from the first byte (465) */
 };
 
+/* What a provider's status page saying "major outage" does. */
+enum config_on_major {
+	CONFIG_ON_MAJOR_WARN, /* log and alert; routing unchanged (default) */
+	CONFIG_ON_MAJOR_OPEN, /* open the provider's circuit until it clears */
+};
+
+struct config_status_page {
+	char *url; /* NULL: no status page */
+	char **components; /* only these count; none: the page's indicator */
+	size_t n_components;
+	int on_major;         /* enum config_on_major */
+	uint64_t interval_ms; /* poll interval, default 60s */
+};
+
+/* Circuit breaker tuning (providers[].circuit); see route/breaker.h. */
+struct config_circuit {
+	unsigned failures;     /* consecutive failures that open, default 3 */
+	double failure_ratio;  /* window ratio that opens, default 50% */
+	unsigned min_volume;   /* attempts in the window first, default 20 */
+	uint64_t window_ms;    /* default 30s */
+	uint64_t cooldown_ms;  /* first open, default 5s; doubles */
+	uint64_t max_cooldown_ms; /* cap, default 5m */
+	uint64_t config_cooldown_ms; /* after a config failure, default 10m */
+	unsigned trials;       /* half-open trial messages at once, default 3 */
+};
+
 struct config_provider {
 	char *name; /* unique, [a-z0-9_-]{1,64} */
-	char *type; /* "smtp" for now; later ses, sendgrid, ... */
-	char *host;
+	char *type; /* smtp, ses, sendgrid, mailgun, postmark, resend */
+	char *host; /* smtp: required; others: unused (see endpoint) */
 	uint16_t port;            /* default 25 */
 	enum config_tls_mode tls; /* default: TLS on port 465, else STARTTLS */
 	bool tls_verify;          /* default true */
@@ -79,6 +106,51 @@ struct config_provider {
 	uint64_t data_timeout_ms;     /* default 60s (final dot to reply) */
 	unsigned max_connections;     /* pool size, default 4 */
 	unsigned max_msgs_per_conn;   /* connection reuse cap, default 100 */
+
+	/* HTTP providers (issue 5). Secrets are never logged. */
+	char *endpoint;   /* base URL override, "https://host[:port]" */
+	char *region;     /* ses: "us-east-1" (default); mailgun: us|eu */
+	char *access_key_id;     /* ses; default $AWS_ACCESS_KEY_ID */
+	char *secret_access_key; /* ses; _file, or $AWS_SECRET_ACCESS_KEY */
+	char *session_token;     /* ses; $AWS_SESSION_TOKEN if set */
+	char *configuration_set; /* ses; NULL: none */
+	char *api_key;    /* sendgrid, mailgun, postmark, resend */
+	char *domain;     /* mailgun sending domain */
+	char *message_stream; /* postmark; default "outbound" */
+	char *ca_file;    /* extra trust anchor for the endpoint (tests) */
+	uint64_t request_timeout_ms; /* HTTP: whole request, default 30s */
+
+	/* Health and routing (issue 4). */
+	double cost_per_1k;        /* currency units per 1000; default 0 */
+	char *max_rate;            /* "14/s"; NULL: unlimited */
+	uint64_t quota_daily;      /* quota.daily; 0: none */
+	double keep_warm;          /* share sent to a standby, 0..1 */
+	uint64_t failback_ramp_ms; /* default 5m */
+	uint64_t probe_interval_ms; /* active probe period, default 30s */
+	struct config_status_page status_page;
+	struct config_circuit circuit;
+};
+
+/* A stream (priority class): streams.NAME. */
+enum config_objective {
+	CONFIG_OBJECTIVE_BALANCED, /* health-weighted share (default) */
+	CONFIG_OBJECTIVE_LATENCY,  /* fastest healthy provider first */
+	CONFIG_OBJECTIVE_COST,     /* cheapest healthy provider first */
+};
+
+enum config_on_unknown {
+	CONFIG_ON_UNKNOWN_RESEND, /* resend elsewhere (possible duplicate) */
+	CONFIG_ON_UNKNOWN_HOLD,   /* hold for an operator: no duplicate */
+};
+
+struct config_stream {
+	char *name;
+	unsigned weight;      /* dequeue share, default 10 */
+	char **providers;     /* allowed providers; none: all */
+	size_t n_providers;
+	uint64_t failover_after_ms; /* 0: only on a failure */
+	int on_unknown; /* enum config_on_unknown, default resend */
+	int objective;  /* enum config_objective, default balanced */
 };
 
 struct config {
@@ -116,6 +188,9 @@ struct config {
 
 	struct config_provider *providers;
 	size_t n_providers;
+	/* streams: default critical (100), transactional (10), bulk (1). */
+	struct config_stream *streams;
+	size_t n_streams;
 
 	uint64_t retry_min_backoff_ms;  /* retry.min_backoff, default 30s */
 	uint64_t retry_max_backoff_ms;  /* retry.max_backoff, default 1h */

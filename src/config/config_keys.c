@@ -14,12 +14,14 @@
  */
 #include "config/config_keys.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
+#include "core/xmalloc.h"
 
 /* --- tables ----------------------------------------------------------- */
 
@@ -31,7 +33,27 @@ static const struct key_choice choices_tls[] = {
 };
 
 static const struct key_choice choices_provider_type[] = {
-    {"smtp", 0},
+    {"smtp", 0},     {"ses", 0},     {"sendgrid", 0},
+    {"mailgun", 0},  {"postmark", 0}, {"resend", 0},
+    {NULL, 0},
+};
+
+static const struct key_choice choices_on_major[] = {
+    {"warn", CONFIG_ON_MAJOR_WARN},
+    {"open", CONFIG_ON_MAJOR_OPEN},
+    {NULL, 0},
+};
+
+static const struct key_choice choices_on_unknown[] = {
+    {"resend", CONFIG_ON_UNKNOWN_RESEND},
+    {"hold", CONFIG_ON_UNKNOWN_HOLD},
+    {NULL, 0},
+};
+
+static const struct key_choice choices_objective[] = {
+    {"balanced", CONFIG_OBJECTIVE_BALANCED},
+    {"latency", CONFIG_OBJECTIVE_LATENCY},
+    {"cost", CONFIG_OBJECTIVE_COST},
     {NULL, 0},
 };
 
@@ -56,16 +78,53 @@ static const struct config_key keys_user[] = {
     {ROW("password_file", KEY_SECRET_FILE, 0), FIELD(U, password)},
     {ROW("from_domains", KEY_DOMAINS, KEYF_REQUIRED), FIELD(U, from_domains),
      COUNT(U, n_from_domains)},
+    {ROW("stream", KEY_STR, KEYF_NAME), FIELD(U, stream)},
     {.name = NULL},
 };
 #undef U
 
 #define P struct config_provider
+static const struct config_key keys_quota[] = {
+    {ROW("daily", KEY_INT, 0), FIELD(P, quota_daily), .min = 1,
+     .max = INT64_MAX},
+    {.name = NULL},
+};
+
+static const struct config_key keys_status_page[] = {
+    {ROW("url", KEY_STR, 0), FIELD(P, status_page.url)},
+    {ROW("components", KEY_STRS, 0), FIELD(P, status_page.components),
+     COUNT(P, status_page.n_components)},
+    {ROW("on_major", KEY_ENUM, 0), FIELD(P, status_page.on_major),
+     .choices = choices_on_major},
+    {ROW("interval", KEY_DURATION, 0), FIELD(P, status_page.interval_ms),
+     .min = 1000},
+    {.name = NULL},
+};
+
+static const struct config_key keys_circuit[] = {
+    {ROW("failures", KEY_INT, 0), FIELD(P, circuit.failures), .min = 1,
+     .max = 1000},
+    {ROW("failure_ratio", KEY_PERCENT, 0), FIELD(P, circuit.failure_ratio)},
+    {ROW("min_volume", KEY_INT, 0), FIELD(P, circuit.min_volume), .min = 1,
+     .max = 1000000},
+    {ROW("window", KEY_DURATION, 0), FIELD(P, circuit.window_ms),
+     .min = 1000},
+    {ROW("cooldown", KEY_DURATION, 0), FIELD(P, circuit.cooldown_ms),
+     .min = 1},
+    {ROW("max_cooldown", KEY_DURATION, 0), FIELD(P, circuit.max_cooldown_ms),
+     .min = 1},
+    {ROW("config_cooldown", KEY_DURATION, 0),
+     FIELD(P, circuit.config_cooldown_ms), .min = 1},
+    {ROW("trials", KEY_INT, 0), FIELD(P, circuit.trials), .min = 1,
+     .max = 1000},
+    {.name = NULL},
+};
+
 static const struct config_key keys_provider[] = {
     {ROW("name", KEY_STR, KEYF_REQUIRED | KEYF_NAME), FIELD(P, name)},
     {ROW("type", KEY_WORD, KEYF_REQUIRED), FIELD(P, type),
      .choices = choices_provider_type},
-    {ROW("host", KEY_STR, KEYF_REQUIRED | KEYF_HOST), FIELD(P, host)},
+    {ROW("host", KEY_STR, KEYF_HOST), FIELD(P, host)},
     {ROW("port", KEY_INT, 0), FIELD(P, port), .min = 1, .max = 65535},
     {ROW("tls", KEY_ENUM, 0), FIELD(P, tls), .choices = choices_tls},
     {ROW("tls_verify", KEY_BOOL, 0), FIELD(P, tls_verify)},
@@ -87,9 +146,51 @@ static const struct config_key keys_provider[] = {
      .max = 10000},
     {ROW("max_msgs_per_conn", KEY_INT, 0), FIELD(P, max_msgs_per_conn),
      .min = 1, .max = 1000000},
+    /* HTTP providers */
+    {ROW("endpoint", KEY_STR, 0), FIELD(P, endpoint)},
+    {ROW("region", KEY_STR, KEYF_NAME), FIELD(P, region)},
+    {ROW("access_key_id", KEY_STR, 0), FIELD(P, access_key_id)},
+    {ROW("secret_access_key", KEY_STR, KEYF_SECRET),
+     FIELD(P, secret_access_key)},
+    {ROW("secret_access_key_file", KEY_SECRET_FILE, 0),
+     FIELD(P, secret_access_key)},
+    {ROW("configuration_set", KEY_STR, 0), FIELD(P, configuration_set)},
+    {ROW("api_key", KEY_STR, KEYF_SECRET), FIELD(P, api_key)},
+    {ROW("api_key_file", KEY_SECRET_FILE, 0), FIELD(P, api_key)},
+    {ROW("api_key_env", KEY_SECRET_ENV, 0), FIELD(P, api_key)},
+    {ROW("domain", KEY_STR, KEYF_HOST), FIELD(P, domain)},
+    {ROW("message_stream", KEY_STR, 0), FIELD(P, message_stream)},
+    {ROW("ca_file", KEY_FILE, 0), FIELD(P, ca_file)},
+    {ROW("request_timeout", KEY_DURATION, 0), FIELD(P, request_timeout_ms),
+     .min = 1},
+    /* health and routing */
+    {ROW("cost_per_1k", KEY_NUMBER, 0), FIELD(P, cost_per_1k), .min = 0,
+     .max = 1000000},
+    {ROW("max_rate", KEY_STR, 0), FIELD(P, max_rate)},
+    {ROW("quota", KEY_SECTION, 0), .sub = keys_quota},
+    {ROW("keep_warm", KEY_PERCENT, 0), FIELD(P, keep_warm)},
+    {ROW("failback_ramp", KEY_DURATION, 0), FIELD(P, failback_ramp_ms)},
+    {ROW("probe_interval", KEY_DURATION, 0), FIELD(P, probe_interval_ms)},
+    {ROW("status_page", KEY_SECTION, 0), .sub = keys_status_page},
+    {ROW("circuit", KEY_SECTION, 0), .sub = keys_circuit},
     {.name = NULL},
 };
 #undef P
+
+#define S struct config_stream
+static const struct config_key keys_stream[] = {
+    {ROW("weight", KEY_INT, 0), FIELD(S, weight), .min = 1, .max = 1000000},
+    {ROW("providers", KEY_STRS, KEYF_NAME), FIELD(S, providers),
+     COUNT(S, n_providers)},
+    {ROW("failover_after", KEY_DURATION, 0), FIELD(S, failover_after_ms),
+     .min = 1},
+    {ROW("on_unknown", KEY_ENUM, 0), FIELD(S, on_unknown),
+     .choices = choices_on_unknown},
+    {ROW("objective", KEY_ENUM, 0), FIELD(S, objective),
+     .choices = choices_objective},
+    {.name = NULL},
+};
+#undef S
 
 static void key_user_init(void *elem);
 static void key_user_fini(void *elem);
@@ -115,6 +216,21 @@ static const struct key_list list_providers = {
     .init = key_provider_init,
     .fini = key_provider_fini,
     .check = key_provider_check,
+};
+
+static void key_stream_init(void *elem);
+static void key_stream_fini(void *elem);
+static int key_stream_check(struct config_ctx *x,
+                            const struct config_node *map, const char *path,
+                            void *array, size_t i);
+
+static const struct key_list list_streams = {
+    .elem_size = sizeof(struct config_stream),
+    .keys = keys_stream,
+    .init = key_stream_init,
+    .fini = key_stream_fini,
+    .check = key_stream_check,
+    .name_off = offsetof(struct config_stream, name),
 };
 
 #define C struct config
@@ -203,6 +319,8 @@ static const struct config_key keys_root[] = {
     {ROW("submitters", KEY_SECTION, 0), .sub = keys_submitters},
     {ROW("providers", KEY_LIST, 0), FIELD(C, providers), COUNT(C, n_providers),
      .list = &list_providers},
+    {ROW("streams", KEY_NAMED, 0), FIELD(C, streams), COUNT(C, n_streams),
+     .list = &list_streams},
     {ROW("retry", KEY_SECTION, 0), .sub = keys_retry},
     {ROW("delivery", KEY_SECTION, 0), .sub = keys_delivery},
     {ROW("log", KEY_SECTION, 0), .sub = keys_log},
@@ -307,6 +425,230 @@ key_provider_fini(void *elem)
 	config_provider_fini(elem);
 }
 
+/* keys_one_of - at most one of the keys a, b, c (c may be NULL) in map. */
+static int
+keys_one_of(struct config_ctx *x, const struct config_node *map,
+            const char *path, const char *a, const char *b, const char *c)
+{
+	const char *names[3] = {a, b, c};
+	const struct config_pair *first = NULL, *p;
+	char kpath[CONFIG_PATH_SIZE];
+	size_t i;
+
+	for (i = 0; i < 3 && names[i] != NULL; i++) {
+		if ((p = config_tree_get(map, names[i])) == NULL)
+			continue;
+		if (first != NULL) {
+			config_path_key(kpath, sizeof(kpath), path, names[i]);
+			return config_error(x, p->line, kpath,
+			                    "expected only one of %s, %s%s%s", a, b,
+			                    c ? " and " : "", c ? c : "");
+		}
+		first = p;
+	}
+	return 0;
+}
+
+/* keys_missing - "path.key: missing; <why>". */
+static int
+keys_missing(struct config_ctx *x, const struct config_node *map,
+             const char *path, const char *key, const char *why)
+{
+	char kpath[CONFIG_PATH_SIZE];
+
+	config_path_key(kpath, sizeof(kpath), path, key);
+	return config_error(x, map->line, kpath, "missing; %s", why);
+}
+
+/* keys_env_default - *slot = $name when *slot is unset (secret). */
+static void
+keys_env_default(char **slot, const char *name)
+{
+	const char *v = getenv(name);
+
+	if (*slot == NULL && v != NULL && v[0] != '\0')
+		*slot = xstrdup(v);
+}
+
+/*
+ * keys_rate_ok - "14/s", "0.5/s", "100/m", "5000/h", "1000/d": a positive
+ * decimal, a slash and a unit. The router parses it again (route/
+ * ratelimit.h); this only refuses what it would refuse, early and with
+ * the line.
+ */
+static bool
+keys_rate_ok(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	size_t i, digits = 0, dots = 0;
+
+	if (slash == NULL || slash == s || strlen(slash) != 2 ||
+	    strchr("smhd", slash[1]) == NULL)
+		return false;
+	for (i = 0; s + i < slash; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (s[i] != '.' || dots++ > 0)
+			return false;
+	}
+	return digits > 0 && digits <= 12 && strtod(s, NULL) > 0;
+}
+
+/* keys_provider_type_check - what each provider type needs. */
+static int
+keys_provider_type_check(struct config_ctx *x, const struct config_node *map,
+                         const char *path, struct config_provider *p)
+{
+	const struct config_pair *kp;
+	char kpath[CONFIG_PATH_SIZE];
+	bool http = strcmp(p->type, "smtp") != 0;
+
+	if (keys_one_of(x, map, path, "api_key", "api_key_file",
+	                "api_key_env") < 0 ||
+	    keys_one_of(x, map, path, "secret_access_key",
+	                "secret_access_key_file", NULL) < 0)
+		return -1;
+	if (!http && p->host == NULL)
+		return keys_missing(x, map, path, "host",
+		                    "type smtp needs the relay's host");
+	if (http && p->endpoint != NULL &&
+	    strncmp(p->endpoint, "https://", 8) != 0 &&
+	    strncmp(p->endpoint, "http://", 7) != 0) {
+		kp = config_tree_get(map, "endpoint");
+		config_path_key(kpath, sizeof(kpath), path, "endpoint");
+		return config_expect(x, kp->value, kpath, false,
+		                     "a URL starting with https:// or http://");
+	}
+	if (strcmp(p->type, "ses") == 0) {
+		keys_env_default(&p->access_key_id, "AWS_ACCESS_KEY_ID");
+		keys_env_default(&p->secret_access_key,
+		                 "AWS_SECRET_ACCESS_KEY");
+		keys_env_default(&p->session_token, "AWS_SESSION_TOKEN");
+		if (p->region == NULL) {
+			const char *r = getenv("AWS_REGION");
+			p->region = xstrdup(r && *r ? r : "us-east-1");
+		}
+		if (p->access_key_id == NULL || p->secret_access_key == NULL)
+			return keys_missing(
+			    x, map, path, "access_key_id",
+			    "type ses needs access_key_id and "
+			    "secret_access_key_file (or AWS_ACCESS_KEY_ID "
+			    "and AWS_SECRET_ACCESS_KEY in the environment)");
+	} else if (http && p->api_key == NULL) {
+		return keys_missing(x, map, path, "api_key_file",
+		                    "this provider type needs api_key_file, "
+		                    "api_key_env or api_key");
+	}
+	if (strcmp(p->type, "mailgun") == 0) {
+		if (p->domain == NULL)
+			return keys_missing(x, map, path, "domain",
+			                    "type mailgun needs the sending "
+			                    "domain");
+		if (p->region != NULL && strcmp(p->region, "us") != 0 &&
+		    strcmp(p->region, "eu") != 0) {
+			kp = config_tree_get(map, "region");
+			config_path_key(kpath, sizeof(kpath), path, "region");
+			return config_expect(x, kp->value, kpath, false,
+			                     "us or eu");
+		}
+	}
+	if (p->max_rate != NULL && !keys_rate_ok(p->max_rate)) {
+		kp = config_tree_get(map, "max_rate");
+		config_path_key(kpath, sizeof(kpath), path, "max_rate");
+		return config_expect(x, kp->value, kpath, false,
+		                     "a rate like \"14/s\" (per s, m, h or d)");
+	}
+	if (p->status_page.n_components > 0 && p->status_page.url == NULL)
+		return keys_missing(x, map, path, "status_page.url",
+		                    "components need the status page's url");
+	return 0;
+}
+
+/* key_stream_init - a stream starts from the stream defaults. */
+static void
+key_stream_init(void *elem)
+{
+	config_stream_init(elem);
+}
+
+/* key_stream_fini - release one stream. */
+static void
+key_stream_fini(void *elem)
+{
+	config_stream_fini(elem);
+}
+
+/* key_stream_check - nothing spans a stream's own keys yet. */
+static int
+key_stream_check(struct config_ctx *x, const struct config_node *map,
+                 const char *path, void *array, size_t i)
+{
+	(void)x;
+	(void)map;
+	(void)path;
+	(void)array;
+	(void)i;
+	return 0;
+}
+
+/* keys_stream_find - the stream named name, or NULL. */
+static const struct config_stream *
+keys_stream_find(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_streams; i++)
+		if (strcmp(c->streams[i].name, name) == 0)
+			return &c->streams[i];
+	return NULL;
+}
+
+/*
+ * keys_streams_check - "transactional" exists (the default stream); a
+ * stream's providers exist; users name existing streams.
+ */
+static int
+keys_streams_check(struct config_ctx *x, const struct config_node *root,
+                   const struct config *c)
+{
+	const struct config_pair *sp = config_tree_get(root, "streams");
+	const struct config_pair *pp;
+	char kpath[CONFIG_PATH_SIZE];
+	size_t i, j, k;
+
+	if (keys_stream_find(c, "transactional") == NULL)
+		return config_error(x, sp ? sp->line : 1, "streams",
+		                    "expected a stream named transactional "
+		                    "(mail without a stream goes there)");
+	for (i = 0; i < c->n_streams; i++) {
+		const struct config_stream *st = &c->streams[i];
+		for (j = 0; j < st->n_providers; j++) {
+			for (k = 0; k < c->n_providers; k++)
+				if (strcmp(c->providers[k].name,
+				           st->providers[j]) == 0)
+					break;
+			if (k < c->n_providers)
+				continue;
+			pp = sp ? config_tree_get(sp->value, st->name) : NULL;
+			snprintf(kpath, sizeof(kpath), "streams.%s.providers",
+			         st->name);
+			return config_error(x, pp ? pp->line : 1, kpath,
+			                    "no provider named \"%s\"",
+			                    st->providers[j]);
+		}
+	}
+	for (i = 0; i < c->n_users; i++) {
+		if (c->users[i].stream == NULL ||
+		    keys_stream_find(c, c->users[i].stream) != NULL)
+			continue;
+		snprintf(kpath, sizeof(kpath), "submitters.users[%zu].stream",
+		         i);
+		return config_error(x, 1, kpath, "no stream named \"%s\"",
+		                    c->users[i].stream);
+	}
+	return 0;
+}
+
 /* key_provider_check - credentials in pairs, unique name, TLS default. */
 static int
 key_provider_check(struct config_ctx *x, const struct config_node *map,
@@ -329,6 +671,8 @@ key_provider_check(struct config_ctx *x, const struct config_node *map,
 	for (j = 0; j < i; j++)
 		if (strcmp(providers[j].name, p->name) == 0)
 			return keys_name_unique(x, map, path, p->name, true);
+	if (keys_provider_type_check(x, map, path, p) < 0)
+		return -1;
 	/* Port 465 speaks TLS from the first byte; elsewhere STARTTLS,
 	 * never plaintext unless asked for. */
 	if (config_tree_get(map, "tls") == NULL)
@@ -418,6 +762,8 @@ config_keys_apply(struct config_ctx *x, const struct config_node *root,
 	if (keys_tls_check(x, root, c) < 0)
 		return -1;
 	if (keys_retry_check(x, root, c) < 0)
+		return -1;
+	if (keys_streams_check(x, root, c) < 0)
 		return -1;
 	return 0;
 }

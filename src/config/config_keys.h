@@ -48,6 +48,13 @@ enum key_type {
 	KEY_FILE,        /* readable file, stored resolved */
 	KEY_SECRET_FILE, /* file whose one line is stored (a password) */
 	KEY_LIST,        /* list of maps, see struct key_list */
+	KEY_NAMED,       /* map of name -> map, stored like KEY_LIST; the
+	                    element's name goes to list->name_off */
+	KEY_NUMBER,      /* decimal number in min..max, stored as double */
+	KEY_PERCENT,     /* "2%" or "2.5%" -> 0.02, 0.025 (double 0..1) */
+	KEY_STRS,        /* list of non-empty strings (KEYF_NAME: names) */
+	KEY_SECRET_ENV,  /* name of an environment variable holding a secret;
+	                    its value is stored (unset or empty: error) */
 };
 
 #define KEYF_REQUIRED 0x1 /* must be present */
@@ -70,6 +77,7 @@ struct key_list {
 	/* check - rules spanning keys of element i (and earlier ones). */
 	int (*check)(struct config_ctx *x, const struct config_node *map,
 	             const char *path, void *array, size_t i);
+	size_t name_off; /* KEY_NAMED: offset of the element's char *name */
 };
 
 struct config_key {
@@ -128,5 +136,9 @@ void config_user_fini(struct config_user *u);
 void config_provider_init(struct config_provider *p);
 /* config_provider_fini - free what p owns (wiping the password). */
 void config_provider_fini(struct config_provider *p);
+/* config_stream_init - s = the stream defaults (weight 10). */
+void config_stream_init(struct config_stream *s);
+/* config_stream_fini - free what s owns. */
+void config_stream_fini(struct config_stream *s);
 
 #endif

@@ -96,6 +96,23 @@ key_what(const struct config_key *k, char *out, size_t n)
 	case KEY_LIST:
 		snprintf(out, n, "a list of maps");
 		return;
+	case KEY_NAMED:
+		snprintf(out, n, "a map of names to maps");
+		return;
+	case KEY_NUMBER:
+		snprintf(out, n, "a number in %lld..%lld", (long long)k->min,
+		         (long long)k->max);
+		return;
+	case KEY_PERCENT:
+		snprintf(out, n, "a percentage like \"2%%\" (0%%..100%%)");
+		return;
+	case KEY_STRS:
+		snprintf(out, n, "a list of %s",
+		         (k->flags & KEYF_NAME) ? "names" : "strings");
+		return;
+	case KEY_SECRET_ENV:
+		snprintf(out, n, "the name of a set environment variable");
+		return;
 	}
 	snprintf(out, n, "?");
 }
@@ -215,6 +232,40 @@ key_domain_ok(const char *s)
 	return label > 0;
 }
 
+/*
+ * key_number_parse - "1.25", "14", and with percent "2%" (-> 0.02). No
+ * exponents, no hex, no sign: plain decimal text only.
+ */
+static int
+key_number_parse(const char *s, bool percent, double *out)
+{
+	size_t n = strlen(s), digits = 0, dots = 0, i;
+	char *end;
+	double d;
+
+	if (percent) {
+		if (n < 2 || s[n - 1] != '%')
+			return -1;
+		n--;
+	}
+	for (i = 0; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (s[i] == '.' && dots++ == 0)
+			continue;
+		else
+			return -1;
+	}
+	if (digits == 0 || digits > 15)
+		return -1;
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno != 0 || (size_t)(end - s) != n)
+		return -1;
+	*out = percent ? d / 100.0 : d;
+	return 0;
+}
+
 /* key_string_replace - free *slot (wiping secrets) and store s. */
 static void
 key_string_replace(char **slot, char *s, bool secret)
@@ -236,6 +287,7 @@ key_scalar_apply(struct config_ctx *x, const struct config_key *k,
 	char what[256], *copy;
 	uint64_t u;
 	int64_t i;
+	double d;
 	bool b;
 	size_t n;
 
@@ -300,6 +352,21 @@ key_scalar_apply(struct config_ctx *x, const struct config_key *k,
 		if (v->len == 0)
 			return config_expect(x, v, path, secret, what);
 		return config_secret_read(x, v, path, field);
+	case KEY_NUMBER:
+	case KEY_PERCENT:
+		if (key_number_parse(v->str, k->type == KEY_PERCENT, &d) < 0 ||
+		    (k->type == KEY_NUMBER &&
+		     (d < (double)k->min || d > (double)k->max)) ||
+		    (k->type == KEY_PERCENT && (d < 0 || d > 1)))
+			return config_expect(x, v, path, secret, what);
+		memcpy(field, &d, sizeof(d));
+		return 0;
+	case KEY_SECRET_ENV:
+		copy = v->len > 0 ? getenv(v->str) : NULL;
+		if (copy == NULL || copy[0] == '\0')
+			return config_expect(x, v, path, false, what);
+		key_string_replace(field, xstrdup(copy), true);
+		return 0;
 	default:
 		log_panic("config: %s: not a scalar key", path);
 	}
@@ -426,6 +493,93 @@ key_domains_apply(struct config_ctx *x, const struct config_key *k,
 	return 0;
 }
 
+/* key_strs_apply - a list of strings (names with KEYF_NAME); replaces. */
+static int
+key_strs_apply(struct config_ctx *x, const struct config_key *k,
+               const struct config_node *v, const char *path, void *base)
+{
+	char ***slot = (void *)((char *)base + k->off);
+	size_t *count = (void *)((char *)base + k->count_off);
+	char **arr, ipath[CONFIG_PATH_SIZE], what[128];
+	size_t i;
+
+	key_what(k, what, sizeof(what));
+	if (v->kind != CONFIG_NODE_SEQ)
+		return config_expect(x, v, path, false, what);
+	arr = v->n_items > 0 ? xcalloc(v->n_items, sizeof(*arr)) : NULL;
+	for (i = 0; i < v->n_items; i++) {
+		const struct config_node *item = v->items[i];
+		if (item->kind == CONFIG_NODE_SCALAR && item->len > 0 &&
+		    (!(k->flags & KEYF_NAME) || key_name_ok(item->str))) {
+			arr[i] = xstrdup(item->str);
+			continue;
+		}
+		key_domains_free(arr, i);
+		config_path_index(ipath, sizeof(ipath), path, i);
+		return config_expect(x, item, ipath, false,
+		                     (k->flags & KEYF_NAME)
+		                         ? "a name of a-z, 0-9, _ and -"
+		                         : "a non-empty string");
+	}
+	key_domains_free(*slot, *count);
+	*slot = arr;
+	*count = v->n_items;
+	return 0;
+}
+
+/*
+ * key_named_apply - a map of name -> map (streams); replaces the list.
+ * Elements keep the file's order; each name is checked like KEYF_NAME.
+ */
+static int
+key_named_apply(struct config_ctx *x, const struct config_key *k,
+                const struct config_node *v, const char *path, void *base)
+{
+	const struct key_list *l = k->list;
+	char **slot = (void *)((char *)base + k->off);
+	size_t *count = (void *)((char *)base + k->count_off);
+	char ipath[CONFIG_PATH_SIZE], kwhat[128];
+	char *arr, *elem;
+	size_t i, j;
+
+	if (v->kind != CONFIG_NODE_MAP) {
+		key_what(k, kwhat, sizeof(kwhat));
+		return config_expect(x, v, path, false, kwhat);
+	}
+	for (i = 0; i < *count; i++)
+		l->fini(*slot + i * l->elem_size);
+	free(*slot);
+	arr = v->n_pairs > 0 ? xcalloc(v->n_pairs, l->elem_size) : NULL;
+	for (i = 0; i < v->n_pairs; i++)
+		l->init(arr + i * l->elem_size);
+	*slot = arr;
+	*count = v->n_pairs;
+	for (i = 0; i < v->n_pairs; i++) {
+		const struct config_pair *pair = &v->pairs[i];
+		config_path_key(ipath, sizeof(ipath), path, pair->key);
+		if (!key_name_ok(pair->key))
+			return config_error(x, pair->line, ipath,
+			                    "expected a name of a-z, 0-9, _ and "
+			                    "- (at most 64 characters)");
+		for (j = 0; j < i; j++)
+			if (strcmp(v->pairs[j].key, pair->key) == 0)
+				return config_error(
+				    x, pair->line, ipath,
+				    "duplicate key (first at line %d)",
+				    v->pairs[j].line);
+		elem = arr + i * l->elem_size;
+		key_string_replace((char **)(elem + l->name_off),
+		                   xstrdup(pair->key), false);
+		/* "bulk:" with nothing under it: all defaults. */
+		if (pair->value->kind != CONFIG_NODE_NULL &&
+		    config_walk_map(x, pair->value, ipath, l->keys, elem) < 0)
+			return -1;
+		if (l->check(x, pair->value, ipath, arr, i) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* key_list_apply - a list of maps (users, providers); replaces the list. */
 static int
 key_list_apply(struct config_ctx *x, const struct config_key *k,
@@ -485,6 +639,10 @@ key_apply(struct config_ctx *x, const struct config_key *k,
 		return key_domains_apply(x, k, v, path, base);
 	case KEY_LIST:
 		return key_list_apply(x, k, v, path, base);
+	case KEY_NAMED:
+		return key_named_apply(x, k, v, path, base);
+	case KEY_STRS:
+		return key_strs_apply(x, k, v, path, base);
 	default:
 		return key_scalar_apply(x, k, v, path, base);
 	}

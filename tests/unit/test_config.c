@@ -372,15 +372,16 @@ unknown_key_is_an_error_with_its_line(void **state)
 	expect_error(
 	    "# hello\nlimit:\n  max_recipients: 3\n",
 	    "swerve.yaml:2: limit: unknown key; expected one of listen, spool, "
-	    "limits, smtp, tls, submitters, providers, retry, delivery, log");
-	expect_error(
+	    "limits, smtp, tls, submitters, providers, streams, retry, "
+	    "delivery, log");
+	expect_error_prefix(
 	    "providers:\n  - name: a\n    type: smtp\n    host: h\n"
 	    "    colour: red\n",
 	    "swerve.yaml:5: providers[0].colour: unknown key; expected one of "
 	    "name, type, host, port, tls, tls_verify, username, password, "
 	    "password_file, priority, weight, enabled, connect_timeout, "
 	    "greeting_timeout, command_timeout, data_timeout, max_connections, "
-	    "max_msgs_per_conn");
+	    "max_msgs_per_conn, endpoint, ");
 }
 
 static void
@@ -432,9 +433,9 @@ bad_values_name_what_was_expected(void **state)
 	    "swerve.yaml:14: providers[1].tls: expected one of none, starttls, "
 	    "tls; got \"sttls\"");
 	expect_error(
-	    "providers:\n  - {name: a, type: ses, host: h}\n",
-	    "swerve.yaml:2: providers[0].type: expected one of smtp; got "
-	    "\"ses\"");
+	    "providers:\n  - {name: a, type: sas, host: h}\n",
+	    "swerve.yaml:2: providers[0].type: expected one of smtp, ses, "
+	    "sendgrid, mailgun, postmark, resend; got \"sas\"");
 	expect_error(
 	    "providers:\n  - {name: a, type: smtp, host: h, port: 0}\n",
 	    "swerve.yaml:2: providers[0].port: expected an integer in "
@@ -496,7 +497,8 @@ provider_rules_span_keys(void **state)
 
 	expect_error(
 	    "providers:\n  - {name: a, type: smtp}\n",
-	    "swerve.yaml:2: providers[0].host: missing; this key is required");
+	    "swerve.yaml:2: providers[0].host: missing; type smtp needs the "
+	    "relay's host");
 	expect_error(
 	    "providers:\n  - {name: a, type: smtp, host: h}\n"
 	    "  - {name: a, type: smtp, host: h}\n",
