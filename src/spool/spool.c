@@ -253,7 +253,8 @@ spool_job_run(struct spool *sp, struct spool_job *j, int disk_low, int64_t now,
 		    &j->many, &j->n_many);
 		break;
 	case SPOOL_JOB_CLAIM:
-		rc = spool_db_msg_claim(sp->db, j->limit, j->now_ms, &j->many,
+		rc = spool_db_msg_claim(sp->db, j->stream, j->limit, j->now_ms,
+		    &j->many,
 		    &j->n_many, delta);
 		break;
 	case SPOOL_JOB_OUTCOME:
@@ -698,6 +699,23 @@ spool_msg_list(struct spool *sp, int state, const char *after, size_t limit,
 	if (after != NULL && id_valid(after))
 		snprintf(j->id, sizeof(j->id), "%s", after);
 	j->limit = limit;
+	j->cb.msgs = cb;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+/* spool_msg_claim_stream - queue a claim of one stream's due messages. */
+int
+spool_msg_claim_stream(struct spool *sp, const char *stream, size_t max,
+    int64_t now, spool_msgs_fn *cb, void *arg)
+{
+	struct spool_job *j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->kind = SPOOL_JOB_CLAIM;
+	j->stream = xstrdup(stream);
+	j->limit = max;
+	j->now_ms = now;
 	j->cb.msgs = cb;
 	j->arg = arg;
 	return spool_job_queue(sp, j);

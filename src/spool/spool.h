@@ -195,6 +195,7 @@ struct spool_attempt {
 	char *result; /* result class name: "accepted", "deferred", ... */
 	char *reply;  /* may be NULL */
 	int64_t duration_ms;
+	char *trace;  /* the router's decision in plain words; may be NULL */
 };
 
 /*
@@ -266,6 +267,14 @@ int spool_msg_list(struct spool *sp, int state, const char *after,
  * spool_msg_outcome() settles it, or until the next spool_open() (crash
  * recovery makes it ready again: a duplicate, never a loss).
  */
+/*
+ * spool_msg_claim_stream - the same, only messages of stream (not NULL).
+ * Costs O(max) whatever the other streams hold, so the scheduler can
+ * claim each stream's fair share.
+ */
+int spool_msg_claim_stream(struct spool *sp, const char *stream, size_t max,
+    int64_t now_ms, spool_msgs_fn *cb, void *arg);
+
 int spool_msg_claim(struct spool *sp, size_t max, int64_t now_ms,
     spool_msgs_fn *cb, void *arg);
 
@@ -287,6 +296,7 @@ struct spool_outcome {
 	const char *provider;
 	const char *result; /* result class name */
 	const char *reply;  /* may be NULL */
+	const char *trace;  /* why this provider was chosen; may be NULL */
 	int64_t at_ms;
 	int64_t duration_ms;
 	/* Recipient updates (provider is recorded on each). */

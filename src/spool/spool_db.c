@@ -19,7 +19,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 
-#define SPOOL_SCHEMA_VERSION 2
+#define SPOOL_SCHEMA_VERSION 3
 #define SPOOL_LIST_MAX 1000
 
 static const char spool_db_schema[] =
@@ -65,8 +65,15 @@ static const char spool_db_schema[] =
     " provider TEXT NOT NULL,"
     " result TEXT NOT NULL,"
     " reply TEXT,"
-    " duration_ms INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS attempts_msg ON attempts(msg_id, id);";
+    " duration_ms INTEGER NOT NULL,"
+    " trace TEXT);"
+    "CREATE INDEX IF NOT EXISTS attempts_msg ON attempts(msg_id, id);"
+    "CREATE INDEX IF NOT EXISTS messages_claim_stream"
+    " ON messages(state, stream, next_attempt_at);";
+
+/* Version 3 records why each provider was chosen (the router's trace). */
+static const char spool_db_migrate_2[] =
+    "ALTER TABLE attempts ADD COLUMN trace TEXT;";
 
 /* Version 1 kept the body in messages; move it out (SQLite >= 3.35). */
 static const char spool_db_migrate_1[] =
@@ -90,6 +97,7 @@ enum {
 	ST_ATT_GET,
 	ST_LIST,
 	ST_CLAIM_SELECT,
+	ST_CLAIM_STREAM,
 	ST_STATE_GET,
 	ST_STATE_SET,
 	ST_OUTCOME_MSG,
@@ -122,7 +130,7 @@ static const char *const spool_db_sql[ST_COUNT] = {
 	[ST_RCPT_GET] = "SELECT address, state, last_reply, provider,"
 			" provider_msg_id FROM recipients WHERE msg_id = ?1"
 			" ORDER BY idx",
-	[ST_ATT_GET] = "SELECT at, provider, result, reply, duration_ms"
+	[ST_ATT_GET] = "SELECT at, provider, result, reply, duration_ms, trace"
 		       " FROM attempts WHERE msg_id = ?1 ORDER BY id",
 	[ST_LIST] = "SELECT " MSG_COLS ", (SELECT count(*) FROM recipients r"
 		    " WHERE r.msg_id = m.id) FROM messages m"
@@ -144,6 +152,18 @@ static const char *const spool_db_sql[ST_COUNT] = {
 			    "  AND next_attempt_at <= ?1"
 			    "  ORDER BY next_attempt_at LIMIT ?2))"
 			    " ORDER BY next_attempt_at, id LIMIT ?2",
+	/* The same for one stream (?3), on messages_claim_stream. */
+	[ST_CLAIM_STREAM] = "SELECT id, state FROM ("
+			    " SELECT * FROM (SELECT id, state, next_attempt_at"
+			    "  FROM messages WHERE state = 'ready'"
+			    "  AND stream = ?3 AND next_attempt_at <= ?1"
+			    "  ORDER BY next_attempt_at LIMIT ?2)"
+			    " UNION ALL"
+			    " SELECT * FROM (SELECT id, state, next_attempt_at"
+			    "  FROM messages WHERE state = 'deferred'"
+			    "  AND stream = ?3 AND next_attempt_at <= ?1"
+			    "  ORDER BY next_attempt_at LIMIT ?2))"
+			    " ORDER BY next_attempt_at, id LIMIT ?2",
 	[ST_STATE_GET] = "SELECT state FROM messages WHERE id = ?1",
 	[ST_STATE_SET] = "UPDATE messages SET state = ?2 WHERE id = ?1",
 	[ST_OUTCOME_MSG] = "UPDATE messages SET state = ?2,"
@@ -151,7 +171,8 @@ static const char *const spool_db_sql[ST_COUNT] = {
 			   " last_error = ?4, attempts = attempts + ?5"
 			   " WHERE id = ?1",
 	[ST_ATT_INSERT] = "INSERT INTO attempts (msg_id, at, provider, result,"
-			  " reply, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			  " reply, duration_ms, trace)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_RCPT_SET] = "UPDATE recipients SET state = ?3, last_reply = ?4,"
 			" provider = coalesce(?5, provider),"
 			" provider_msg_id = ?6 WHERE msg_id = ?1 AND idx = ?2",
@@ -351,9 +372,12 @@ spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
 		SQLITE_OK ||
 	    (version == 1 && sqlite3_exec(db->db, spool_db_migrate_1, NULL,
 		NULL, NULL) != SQLITE_OK) ||
+	    (version >= 1 && version <= 2 &&
+		sqlite3_exec(db->db, spool_db_migrate_2, NULL, NULL, NULL) !=
+		    SQLITE_OK) ||
 	    sqlite3_exec(db->db, spool_db_schema, NULL, NULL, NULL) !=
 		SQLITE_OK ||
-	    sqlite3_exec(db->db, "PRAGMA user_version=2; COMMIT", NULL, NULL,
+	    sqlite3_exec(db->db, "PRAGMA user_version=3; COMMIT", NULL, NULL,
 		NULL) != SQLITE_OK)) {
 		snprintf(err, errlen, "spool: %s: schema: %s", path,
 		    sqlite3_errmsg(db->db));
@@ -647,6 +671,7 @@ msg_atts_read(struct spool_db *db, struct spool_msg *m)
 		a->result = col_dup(st, 2);
 		a->reply = col_dup(st, 3);
 		a->duration_ms = sqlite3_column_int64(st, 4);
+		a->trace = col_dup(st, 5);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? SPOOL_OK : db_fail(db, "read attempts");
@@ -732,10 +757,11 @@ spool_db_msg_list(struct spool_db *db, int state, const char *after,
 }
 
 int
-spool_db_msg_claim(struct spool_db *db, size_t max, int64_t now_ms,
-    struct spool_msg ***out, size_t *n, int64_t delta[SPOOL_STATE_COUNT])
+spool_db_msg_claim(struct spool_db *db, const char *stream, size_t max,
+    int64_t now_ms, struct spool_msg ***out, size_t *n,
+    int64_t delta[SPOOL_STATE_COUNT])
 {
-	sqlite3_stmt *st = db->st[ST_CLAIM_SELECT];
+	sqlite3_stmt *st = db->st[stream ? ST_CLAIM_STREAM : ST_CLAIM_SELECT];
 	char (*ids)[ID_SIZE] = NULL;
 	int *from = NULL;
 	struct spool_msg **v = NULL;
@@ -751,6 +777,8 @@ spool_db_msg_claim(struct spool_db *db, size_t max, int64_t now_ms,
 	v = xcalloc(max, sizeof(*v));
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	if (stream != NULL)
+		bind_text(st, 3, stream);
 	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		snprintf(ids[k], ID_SIZE, "%s", sqlite3_column_text(st, 0));
 		from[k] = spool_state_parse(
@@ -824,6 +852,7 @@ spool_db_msg_outcome(struct spool_db *db, const struct spool_outcome *o,
 		bind_text(st, 4, o->result ? o->result : "unknown");
 		bind_text(st, 5, o->reply);
 		sqlite3_bind_int64(st, 6, o->duration_ms);
+		bind_text(st, 7, o->trace);
 		if ((rc = db_done(db, ST_ATT_INSERT, "attempt")) != SPOOL_OK)
 			return rc;
 	}

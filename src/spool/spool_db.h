@@ -61,7 +61,8 @@ int spool_db_msg_get(struct spool_db *db, const char *id, int flags,
 int spool_db_msg_list(struct spool_db *db, int state, const char *after,
     size_t limit, struct spool_msg ***out, size_t *n);
 /* spool_db_msg_claim - see spool_msg_claim(); adds moves to delta. */
-int spool_db_msg_claim(struct spool_db *db, size_t max, int64_t now_ms,
+int spool_db_msg_claim(struct spool_db *db, const char *stream, size_t max,
+    int64_t now_ms,
     struct spool_msg ***out, size_t *n, int64_t delta[SPOOL_STATE_COUNT]);
 /* spool_db_msg_outcome - see spool_msg_outcome(); adds moves to delta. */
 int spool_db_msg_outcome(struct spool_db *db, const struct spool_outcome *o,

@@ -31,6 +31,7 @@ spool_job_outcome_copy(struct spool_outcome *dst, const struct spool_outcome *o)
 	dst->provider = sdup(o->provider);
 	dst->result = sdup(o->result);
 	dst->reply = sdup(o->reply);
+	dst->trace = sdup(o->trace);
 	dst->last_error = sdup(o->last_error);
 	if (o->n_rcpts > 0) {
 		r = xcalloc(o->n_rcpts, sizeof(*r));
@@ -53,6 +54,7 @@ outcome_fini(struct spool_outcome *o)
 	free((char *)o->provider);
 	free((char *)o->result);
 	free((char *)o->reply);
+	free((char *)o->trace);
 	free((char *)o->last_error);
 	for (i = 0; i < o->n_rcpts && o->rcpts != NULL; i++) {
 		free((char *)o->rcpts[i].reply);
@@ -84,6 +86,7 @@ spool_job_free(struct spool_job *j)
 	spool_msg_new_fini(&j->m);
 	if (j->kind == SPOOL_JOB_OUTCOME)
 		outcome_fini(&j->o);
+	free(j->stream);
 	spool_job_results_free(j);
 	free(j);
 }

@@ -106,6 +106,7 @@ spool_msg_free(struct spool_msg *m)
 		free(m->atts[i].provider);
 		free(m->atts[i].result);
 		free(m->atts[i].reply);
+		free(m->atts[i].trace);
 	}
 	free(m->atts);
 	buf_fini(&m->body);

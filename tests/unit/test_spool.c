@@ -1215,6 +1215,104 @@ crash_keeps_every_acknowledged_message(void **state)
 	    ms, n, (unsigned long long)c.state[SPOOL_STATE_READY]);
 }
 
+
+/* submit_stream - submit a small message in stream; returns its status. */
+static int
+submit_stream(struct fx *f, struct sub *s, const char *stream)
+{
+	struct spool_msg_new m;
+	int done = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->done = &done;
+	msg_make(&m, "Subject: x\r\n\r\nhi\r\n", 18, 1);
+	m.stream = xstrdup(stream);
+	assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, s), 0);
+	pump(f, &done, 1);
+	s->done = NULL;
+	return s->status;
+}
+
+static void
+stream_claim_takes_only_that_stream_oldest_first(void **state)
+{
+	struct fx *f = *state;
+	struct sub s[6];
+	struct got g;
+	size_t i;
+	static const char *const streams[] = {"bulk", "critical", "bulk",
+	    "critical", "bulk", "transactional"};
+
+	fx_open(f);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(submit_stream(f, &s[i], streams[i]), SPOOL_OK);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(spool_msg_claim_stream(f->sp, "critical", 10,
+			     INT64_MAX / 2, on_msgs, &g),
+	    0);
+	pump(f, &g.done, 1);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.v[0]->id, s[1].id);
+	assert_string_equal(g.v[1]->id, s[3].id);
+	assert_string_equal(g.v[0]->stream, "critical");
+	got_fini(&g);
+	/* A limit below what is due: the oldest of the stream. */
+	assert_int_equal(spool_msg_claim_stream(f->sp, "bulk", 2,
+			     INT64_MAX / 2, on_msgs, &g),
+	    0);
+	pump(f, &g.done, 1);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.v[0]->id, s[0].id);
+	assert_string_equal(g.v[1]->id, s[2].id);
+	got_fini(&g);
+	/* Claimed ones are not claimed twice; unknown streams give none. */
+	assert_int_equal(spool_msg_claim_stream(f->sp, "critical", 10,
+			     INT64_MAX / 2, on_msgs, &g),
+	    0);
+	pump(f, &g.done, 1);
+	assert_int_equal(g.n, 0);
+	got_fini(&g);
+	assert_int_equal(spool_msg_claim_stream(f->sp, "nosuch", 10,
+			     INT64_MAX / 2, on_msgs, &g),
+	    0);
+	pump(f, &g.done, 1);
+	assert_int_equal(g.status, SPOOL_OK);
+	assert_int_equal(g.n, 0);
+	got_fini(&g);
+}
+
+static void
+attempt_trace_is_stored_and_read_back(void **state)
+{
+	struct fx *f = *state;
+	struct spool_outcome o;
+	struct sub s;
+	struct got g, d;
+
+	fx_open(f);
+	assert_int_equal(submit_one(f, &s), SPOOL_OK);
+	memset(&o, 0, sizeof(o));
+	o.id = s.id;
+	o.provider = "ses";
+	o.result = "deferred";
+	o.trace = "chose ses (priority 1); filtered: pm (circuit open)";
+	o.next_state = SPOOL_STATE_READY;
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(spool_msg_outcome(f->sp, &o, on_done, &d), 0);
+	o.provider = "pm";
+	o.result = "accepted";
+	o.trace = NULL;
+	o.next_state = SPOOL_STATE_SENT;
+	assert_int_equal(spool_msg_outcome(f->sp, &o, on_done, &d), 0);
+	pump(f, &d.done, 2);
+	assert_int_equal(get_one(f, s.id, &g), SPOOL_OK);
+	assert_int_equal(g.m->n_atts, 2);
+	assert_string_equal(g.m->atts[0].trace,
+	    "chose ses (priority 1); filtered: pm (circuit open)");
+	assert_null(g.m->atts[1].trace);
+	got_fini(&g);
+}
+
 /* The schema of version 1, when bodies were a column of messages. */
 static const char v1_schema[] =
     "CREATE TABLE messages (id TEXT PRIMARY KEY, state TEXT NOT NULL,"
@@ -1269,6 +1367,25 @@ version_1_spool_is_migrated_keeping_bodies(void **state)
 		assert_true(g.m->body.len > 0);
 		got_fini(&g);
 	}
+	/* Attempts gained a trace column on the way to version 3. */
+	{
+		struct spool_outcome o;
+		struct got d;
+		memset(&o, 0, sizeof(o));
+		o.id = "01M8FB00000000000001";
+		o.provider = "ses";
+		o.result = "accepted";
+		o.trace = "chose ses";
+		o.next_state = SPOOL_STATE_SENT;
+		memset(&d, 0, sizeof(d));
+		assert_int_equal(spool_msg_outcome(f->sp, &o, on_done, &d), 0);
+		pump(f, &d.done, 1);
+		assert_int_equal(d.status, SPOOL_OK);
+		assert_int_equal(get_one(f, "01M8FB00000000000001", &g),
+		    SPOOL_OK);
+		assert_string_equal(g.m->atts[0].trace, "chose ses");
+		got_fini(&g);
+	}
 }
 
 int
@@ -1277,6 +1394,8 @@ main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(commit_survives_reopen_byte_for_byte),
+		T(stream_claim_takes_only_that_stream_oldest_first),
+		T(attempt_trace_is_stored_and_read_back),
 		T(null_sender_and_empty_body_are_stored),
 		T(group_commit_batches_concurrent_submits),
 		T(batch_max_bounds_a_commit),
