@@ -221,9 +221,8 @@ bucket_wait_ms_says_when_the_next_token_comes(void **state)
 	uint64_t w;
 
 	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
-		tbucket_init(&tb, rates[i], 0, 1000);
-		while (tbucket_take(&tb, 1000))
-			;
+		tbucket_init(&tb, rates[i], 1, 1000); /* burst 1 */
+		assert_true(tbucket_take(&tb, 1000));
 		w = tbucket_wait_ms(&tb, 1000);
 		probe = tb;
 		if (w > 0 && tbucket_take(&probe, 1000 + w - 1))
