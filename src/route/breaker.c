@@ -345,6 +345,13 @@ breaker_force_clear(struct breaker *b, uint64_t now_ms)
 	return BREAKER_EV_CLOSED;
 }
 
+void
+breaker_trial_cancel(struct breaker *b)
+{
+	if (b->state == BREAKER_HALF_OPEN && b->trials_out > 0)
+		b->trials_out--;
+}
+
 const char *
 breaker_state_name(enum breaker_state s)
 {

@@ -111,9 +111,9 @@ enum breaker_event breaker_tick(struct breaker *b, uint64_t now_ms);
 /*
  * breaker_allow - may a message go to this provider now? In half-open a
  * true answer takes a trial slot: the caller must then report that
- * message's outcome with breaker_record() (a message that was never sent
- * must be reported too, as a failure, or the slot stays taken until the
- * next state change).
+ * message's outcome with breaker_record(), or give the slot back with
+ * breaker_trial_cancel() if the message was not sent after all; else the
+ * slot stays taken until the next state change.
  */
 bool breaker_allow(struct breaker *b, uint64_t now_ms);
 
@@ -147,6 +147,13 @@ enum breaker_event breaker_force_open(struct breaker *b, uint64_t now_ms,
  * if it was closed already.
  */
 enum breaker_event breaker_force_clear(struct breaker *b, uint64_t now_ms);
+
+/*
+ * breaker_trial_cancel - a trial slot taken by breaker_allow() was not
+ * used (the message went elsewhere before it was sent): free it. No
+ * effect outside half-open.
+ */
+void breaker_trial_cancel(struct breaker *b);
 
 /* breaker_state_name - "closed", "open", "half-open". */
 const char *breaker_state_name(enum breaker_state s);

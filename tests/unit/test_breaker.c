@@ -291,6 +291,34 @@ half_open_limits_trials_in_flight(void **state)
 }
 
 static void
+cancelled_trial_frees_its_slot(void **state)
+{
+	static const struct step s[] = {
+	    {CONFIG, 0, OPENED, O},
+	    {ALLOW, 60000, NONE, H},
+	    {ALLOW, 60000, NONE, H},
+	    {DENY, 60000, NONE, H},
+	};
+	struct breaker b;
+
+	breaker_init(&b, &opts);
+	RUN(&b, s);
+	breaker_trial_cancel(&b);
+	assert_int_equal(b.trials_out, 1);
+	assert_true(breaker_allow(&b, 60001));
+	breaker_trial_cancel(&b);
+	breaker_trial_cancel(&b);
+	breaker_trial_cancel(&b); /* more than were out: no underflow */
+	assert_int_equal(b.trials_out, 0);
+	/* Cancelling changes no state and counts nothing. */
+	assert_int_equal(b.state, BREAKER_HALF_OPEN);
+	assert_int_equal(b.trial_successes, 0);
+	breaker_init(&b, &opts);
+	breaker_trial_cancel(&b);
+	assert_int_equal(b.state, BREAKER_CLOSED);
+}
+
+static void
 trial_successes_close_it(void **state)
 {
 	static const struct step s[] = {
@@ -556,6 +584,7 @@ main(void)
 	    cmocka_unit_test(failure_ratio_forgets_attempts_older_than_window),
 	    cmocka_unit_test(cooldown_over_half_opens_on_tick_or_allow),
 	    cmocka_unit_test(half_open_limits_trials_in_flight),
+	    cmocka_unit_test(cancelled_trial_frees_its_slot),
 	    cmocka_unit_test(trial_successes_close_it),
 	    cmocka_unit_test(
 	        trial_failure_reopens_with_doubled_cooldown_up_to_cap),
