@@ -81,7 +81,12 @@ bool tbucket_take(struct tbucket *tb, uint64_t now_ms);
 /* tbucket_wait_ms - ms until a token is there (0: now). Changes nothing. */
 uint64_t tbucket_wait_ms(const struct tbucket *tb, uint64_t now_ms);
 
-/* tbucket_tokens - tokens in the bucket now. Changes nothing. */
+/*
+ * tbucket_tokens - tokens in the bucket now (for status). Changes
+ * nothing. To ask "may a message go now", use tbucket_wait_ms() == 0:
+ * it rounds as tbucket_take() does, where a bucket a hair under 1 token
+ * (0.9999999999 after many refills) already counts as holding one.
+ */
 double tbucket_tokens(const struct tbucket *tb, uint64_t now_ms);
 
 /*
