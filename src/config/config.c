@@ -522,6 +522,9 @@ config_free(struct config *c)
 	for (i = 0; i < c->n_streams; i++)
 		config_stream_fini(&c->streams[i]);
 	free(c->streams);
+	for (i = 0; i < c->n_api_keys; i++)
+		config_api_key_fini(&c->api_keys[i]);
+	free(c->api_keys);
 	free(c);
 }
 

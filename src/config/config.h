@@ -153,6 +153,17 @@ struct config_stream {
 	int objective;  /* enum config_objective, default balanced */
 };
 
+/* api_keys: one key of the HTTP send API (see ingress/api_auth.h). */
+struct config_api_key {
+	char *name;	    /* unique, [a-z0-9_-]{1,64} */
+	char *key_sha256;   /* lower-case hex of the key's SHA-256 */
+	unsigned char digest[32]; /* the same, as bytes */
+	char *key;	    /* key_file's line while loading; NULL after */
+	char *tenant;	    /* messages' tenant; default: name */
+	char **from_domains; /* lower-cased, at least one; "*" allows any */
+	size_t n_from_domains;
+};
+
 struct config {
 	char *path; /* file loaded, or "<defaults>" */
 
@@ -201,6 +212,10 @@ struct config {
 
 	int log_level;  /* log.level: debug|info|warn|error -> enum log_level */
 	int log_format; /* log.format: text|json -> enum log_format */
+
+	/* api_keys: keys of the HTTP send API; [] (default) = API closed. */
+	struct config_api_key *api_keys;
+	size_t n_api_keys;
 };
 
 /* config_defaults - the embedded defaults. Caller frees with config_free. */

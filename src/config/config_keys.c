@@ -324,6 +324,8 @@ static const struct config_key keys_root[] = {
     {ROW("retry", KEY_SECTION, 0), .sub = keys_retry},
     {ROW("delivery", KEY_SECTION, 0), .sub = keys_delivery},
     {ROW("log", KEY_SECTION, 0), .sub = keys_log},
+    {ROW("api_keys", KEY_LIST, 0), FIELD(C, api_keys), COUNT(C, n_api_keys),
+     .list = &config_list_api_keys},
     {.name = NULL},
 };
 #undef C

@@ -136,6 +136,10 @@ void config_user_fini(struct config_user *u);
 void config_provider_init(struct config_provider *p);
 /* config_provider_fini - free what p owns (wiping the password). */
 void config_provider_fini(struct config_provider *p);
+/* config_list_api_keys - the api_keys: list (config_api_keys.c). */
+extern const struct key_list config_list_api_keys;
+/* config_api_key_fini - free what k owns (wiping a key read from a file). */
+void config_api_key_fini(struct config_api_key *k);
 /* config_stream_init - s = the stream defaults (weight 10). */
 void config_stream_init(struct config_stream *s);
 /* config_stream_fini - free what s owns. */
