@@ -228,12 +228,22 @@ spool_job_run(struct spool *sp, struct spool_job *j, int disk_low, int64_t now,
 		}
 		if (j->m.idempotency_key != NULL) {
 			/* Sees earlier submits of this very batch too. */
+			char hash[72];
 			rc = spool_db_msg_find_idem(sp->db, j->m.tenant,
-			    j->m.idempotency_key, j->id);
+			    j->m.idempotency_key, j->id, hash, sizeof(hash));
 			if (rc != SPOOL_ERR_NOTFOUND) {
-				if (rc == SPOOL_OK)
+				if (rc == SPOOL_OK) {
 					(*dedup)++;
+					j->dup = 1;
+				}
 				j->status = rc;
+				/* A key reused for another payload: refused,
+				 * and the rest of the batch goes on. */
+				if (rc == SPOOL_OK && j->idem &&
+				    j->m.idempotency_hash != NULL &&
+				    hash[0] != '\0' &&
+				    strcmp(hash, j->m.idempotency_hash) != 0)
+					j->status = SPOOL_ERR_CONFLICT;
 				return rc;
 			}
 		}
@@ -664,6 +674,23 @@ spool_msg_submit(struct spool *sp, struct spool_msg_new *m,
 	j->m = *m;
 	memset(m, 0, sizeof(*m));
 	j->cb.commit = cb;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+/* spool_msg_submit_idem - queue m; cb tells new, replay or conflict. */
+int
+spool_msg_submit_idem(struct spool *sp, struct spool_msg_new *m,
+    spool_submit_fn *cb, void *arg)
+{
+	struct spool_job *j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->kind = SPOOL_JOB_SUBMIT;
+	j->m = *m;
+	memset(m, 0, sizeof(*m));
+	j->cb.submit = cb;
+	j->idem = 1;
 	j->arg = arg;
 	return spool_job_queue(sp, j);
 }

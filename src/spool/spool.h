@@ -35,6 +35,8 @@ enum spool_status {
 	SPOOL_ERR_FULL = -2,   /* disk below min_free or queue cap [452 4.3.1] */
 	SPOOL_ERR_CLOSED = -3, /* spool shutting down [421 4.3.2] */
 	SPOOL_ERR_NOTFOUND = -4, /* no message with that id (get, outcome) */
+	SPOOL_ERR_CONFLICT = -5, /* idempotency key kept for another payload
+				    (spool_msg_submit_idem only) */
 };
 
 /* spool_status_name - "ok", "io", "full", "closed", "notfound". */
@@ -84,6 +86,9 @@ struct spool_msg_new {
 	char *client;	 /* peer address, "127.0.0.1:4242"; may be NULL */
 	char *stream;	 /* NULL means "transactional" */
 	char *idempotency_key; /* may be NULL; see spool_msg_submit() */
+	/* Digest of the request the key came with (hex); may be NULL. Only
+	 * spool_msg_submit_idem() compares it; it is stored either way. */
+	char *idempotency_hash;
 };
 
 /* spool_msg_new_fini - free what m owns (for callers that did not submit). */
@@ -134,6 +139,26 @@ int spool_attach(struct spool *sp, struct event_base *base);
  */
 int spool_msg_submit(struct spool *sp, struct spool_msg_new *m,
     spool_commit_fn *cb, void *arg);
+
+/*
+ * spool_submit_fn - the result of spool_msg_submit_idem(), on the loop
+ * thread. SPOOL_OK: id is the message's id; dup is 0 when this submit
+ * stored it, 1 when a message with the same tenant, key and payload hash
+ * (or no hash on either side) was already stored. SPOOL_ERR_CONFLICT: the
+ * key is taken by a message with another payload hash (id is that
+ * message's id, dup 1); nothing was stored. Other negative statuses as
+ * for spool_commit_fn (id NULL).
+ */
+typedef void spool_submit_fn(int status, const char *id, int dup, void *arg);
+
+/*
+ * spool_msg_submit_idem - spool_msg_submit() for callers that must tell
+ * a new message from a replay and a replay from a key reused for another
+ * payload (the HTTP API's 202 / 200 / 409). Same ownership, timing and
+ * at-once refusals as spool_msg_submit(); cb as spool_submit_fn says.
+ */
+int spool_msg_submit_idem(struct spool *sp, struct spool_msg_new *m,
+    spool_submit_fn *cb, void *arg);
 
 /*
  * spool_space_check - cheap, non-blocking: SPOOL_OK, or SPOOL_ERR_FULL when

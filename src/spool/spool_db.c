@@ -19,7 +19,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 
-#define SPOOL_SCHEMA_VERSION 3
+#define SPOOL_SCHEMA_VERSION 4
 #define SPOOL_LIST_MAX 1000
 
 static const char spool_db_schema[] =
@@ -35,7 +35,8 @@ static const char spool_db_schema[] =
     " next_attempt_at INTEGER NOT NULL,"
     " attempts INTEGER NOT NULL DEFAULT 0,"
     " last_error TEXT,"
-    " idempotency_key TEXT);"
+    " idempotency_key TEXT,"
+    " idempotency_hash TEXT);"
     /*
      * Bodies live apart from the row that changes at every attempt:
      * SQLite rewrites a whole row on UPDATE, overflow pages included, so
@@ -70,6 +71,10 @@ static const char spool_db_schema[] =
     "CREATE INDEX IF NOT EXISTS attempts_msg ON attempts(msg_id, id);"
     "CREATE INDEX IF NOT EXISTS messages_claim_stream"
     " ON messages(state, stream, next_attempt_at);";
+
+/* Version 4 keeps a payload digest beside the idempotency key. */
+static const char spool_db_migrate_3[] =
+    "ALTER TABLE messages ADD COLUMN idempotency_hash TEXT;";
 
 /* Version 3 records why each provider was chosen (the router's trace). */
 static const char spool_db_migrate_2[] =
@@ -118,9 +123,9 @@ static const char *const spool_db_sql[ST_COUNT] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_MSG_INSERT] = "INSERT INTO messages (id, state, sender, tenant,"
 			  " client, stream, size, created_at, next_attempt_at,"
-			  " idempotency_key)"
+			  " idempotency_key, idempotency_hash)"
 			  " VALUES (?1, 'ready', ?2, ?3, ?4, ?5, ?6, ?7, ?7,"
-			  " ?8)",
+			  " ?8, ?9)",
 	[ST_BODY_INSERT] = "INSERT INTO bodies (id, body) VALUES (?1, ?2)",
 	[ST_RCPT_INSERT] = "INSERT INTO recipients (msg_id, idx, address)"
 			   " VALUES (?1, ?2, ?3)",
@@ -176,7 +181,8 @@ static const char *const spool_db_sql[ST_COUNT] = {
 	[ST_RCPT_SET] = "UPDATE recipients SET state = ?3, last_reply = ?4,"
 			" provider = coalesce(?5, provider),"
 			" provider_msg_id = ?6 WHERE msg_id = ?1 AND idx = ?2",
-	[ST_IDEM_FIND] = "SELECT id FROM messages WHERE tenant IS ?1"
+	[ST_IDEM_FIND] = "SELECT id, idempotency_hash FROM messages"
+			 " WHERE tenant IS ?1"
 			 " AND idempotency_key = ?2 ORDER BY id LIMIT 1",
 	/* By id, which starts with the creation time: stops after ?2. */
 	[ST_PURGE_SELECT] = "SELECT id, state FROM messages WHERE id < ?1"
@@ -375,9 +381,12 @@ spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
 	    (version >= 1 && version <= 2 &&
 		sqlite3_exec(db->db, spool_db_migrate_2, NULL, NULL, NULL) !=
 		    SQLITE_OK) ||
+	    (version >= 1 && version <= 3 &&
+		sqlite3_exec(db->db, spool_db_migrate_3, NULL, NULL, NULL) !=
+		    SQLITE_OK) ||
 	    sqlite3_exec(db->db, spool_db_schema, NULL, NULL, NULL) !=
 		SQLITE_OK ||
-	    sqlite3_exec(db->db, "PRAGMA user_version=3; COMMIT", NULL, NULL,
+	    sqlite3_exec(db->db, "PRAGMA user_version=4; COMMIT", NULL, NULL,
 		NULL) != SQLITE_OK)) {
 		snprintf(err, errlen, "spool: %s: schema: %s", path,
 		    sqlite3_errmsg(db->db));
@@ -502,6 +511,7 @@ spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)m->body.len);
 	sqlite3_bind_int64(st, 7, now_ms);
 	bind_text(st, 8, m->idempotency_key);
+	bind_text(st, 9, m->idempotency_hash);
 	rc = db_done(db, ST_MSG_INSERT, "insert message");
 	sqlite3_clear_bindings(st);
 	if (rc != SPOOL_OK)
@@ -532,16 +542,21 @@ spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
 
 int
 spool_db_msg_find_idem(struct spool_db *db, const char *tenant,
-    const char *key, char out[ID_SIZE])
+    const char *key, char out[ID_SIZE], char *hash, size_t hashlen)
 {
 	sqlite3_stmt *st = db->st[ST_IDEM_FIND];
+	const unsigned char *h;
 	int rc;
 
 	bind_text(st, 1, tenant);
 	bind_text(st, 2, key);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		snprintf(out, ID_SIZE, "%s", sqlite3_column_text(st, 0));
+		h = sqlite3_column_text(st, 1);
+		if (hash != NULL && hashlen > 0)
+			snprintf(hash, hashlen, "%s", h ? (const char *)h : "");
+	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return SPOOL_OK;

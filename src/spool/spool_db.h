@@ -50,10 +50,12 @@ int spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
     const struct spool_msg_new *m);
 /*
  * spool_db_msg_find_idem - the id of a stored message with this tenant
- * (NULL matches NULL) and idempotency key, into out; or NOTFOUND.
+ * (NULL matches NULL) and idempotency key, into out, and its payload
+ * hash into hash ("" when none was stored; hash may be NULL); or
+ * NOTFOUND.
  */
 int spool_db_msg_find_idem(struct spool_db *db, const char *tenant,
-    const char *key, char out[ID_SIZE]);
+    const char *key, char out[ID_SIZE], char *hash, size_t hashlen);
 /* spool_db_msg_get - read one message; *out is the caller's. */
 int spool_db_msg_get(struct spool_db *db, const char *id, int flags,
     struct spool_msg **out);

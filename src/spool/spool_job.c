@@ -97,7 +97,15 @@ spool_job_deliver(struct spool_job *j)
 {
 	switch (j->kind) {
 	case SPOOL_JOB_SUBMIT:
-		if (j->cb.commit != NULL)
+		if (j->idem) {
+			if (j->cb.submit != NULL)
+				j->cb.submit(j->status,
+				    j->status == SPOOL_OK ||
+					    j->status == SPOOL_ERR_CONFLICT
+					? j->id
+					: NULL,
+				    j->dup, j->arg);
+		} else if (j->cb.commit != NULL)
 			j->cb.commit(j->status,
 			    j->status == SPOOL_OK ? j->id : NULL, j->arg);
 		break;

@@ -37,7 +37,10 @@ struct spool_job {
 		spool_msgs_fn *msgs;
 		spool_done_fn *done;
 		spool_count_fn *count;
+		spool_submit_fn *submit; /* SPOOL_JOB_SUBMIT when idem */
 	} cb;
+	int idem; /* SPOOL_JOB_SUBMIT: cb.submit, hash compared */
+	int dup;  /* SPOOL_JOB_SUBMIT result: answered by an earlier one */
 	char id[ID_SIZE];
 	struct spool_msg_new m; /* SPOOL_JOB_SUBMIT */
 	int flags;		/* SPOOL_JOB_GET */

@@ -57,6 +57,8 @@ spool_status_name(int status)
 		return "closed";
 	case SPOOL_ERR_NOTFOUND:
 		return "notfound";
+	case SPOOL_ERR_CONFLICT:
+		return "conflict";
 	}
 	return "unknown";
 }
@@ -78,6 +80,7 @@ spool_msg_new_fini(struct spool_msg_new *m)
 	free(m->client);
 	free(m->stream);
 	free(m->idempotency_key);
+	free(m->idempotency_hash);
 	memset(m, 0, sizeof(*m));
 }
 
