@@ -3,8 +3,9 @@
  *
  * Everything the mock does lives in src/mock/; this file only reads the
  * command line, builds the shared state, the SMTP server and the HTTP
- * server (control API), and runs the loop until SIGTERM or SIGINT, after
- * which it frees everything and exits 0.
+ * server (control API and the fake provider APIs of mock_api.h), and runs
+ * the loop until SIGTERM or SIGINT, after which it frees everything and
+ * exits 0.
  */
 #include <event2/event.h>
 #include <getopt.h>
@@ -16,6 +17,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "mock/mock.h"
+#include "mock/mock_api.h"
 #include "mock/mock_ctl.h"
 #include "mock/mock_http.h"
 #include "mock/mock_smtp.h"
@@ -23,7 +25,8 @@
 static const char mock_usage[] =
     "usage: swerve-mock [--smtp HOST:PORT] [--http HOST:PORT] [options]\n"
     "  --smtp HOST:PORT     SMTP listener (port 0: any free port)\n"
-    "  --http HOST:PORT     HTTP control API listener\n"
+    "  --http HOST:PORT     HTTP control API and fake provider APIs (SES v2,\n"
+    "                       SendGrid, Mailgun, Postmark, Resend)\n"
     "  --mode MODE          starting mode: accept, tempfail, permfail,\n"
     "                       refuse, hang, drop, throttle, authfail,\n"
     "                       \"slow MS\" (or slow:MS), \"rcptfail SUBSTR\"\n"
@@ -34,6 +37,21 @@ static const char mock_usage[] =
     "  --max-store N        messages kept in memory (100000)\n"
     "  --max-size BYTES     SMTP SIZE limit (52428800)\n"
     "  --idle-timeout SEC   close idle SMTP sessions (300)\n"
+    "  --api-mode MODE      starting mode of the provider APIs: follow (the\n"
+    "                       SMTP mode, default), accept, throttle [S], 500,\n"
+    "                       503, 401, 403, \"slow MS\", hang, hang_after_body,\n"
+    "                       malformed_json, \"account [CODE [MSG]]\",\n"
+    "                       \"reject [CODE [MSG]]\" (PUT /mode/api changes it)\n"
+    "  --api-key [API=]KEY  accept KEY for every key API, or for API (sendgrid,\n"
+    "                       mailgun, postmark, resend); repeatable. Defaults:\n"
+    "                       sendgrid SG.mock-sendgrid-key, mailgun\n"
+    "                       key-mock-mailgun, postmark\n"
+    "                       mock-postmark-server-token, resend\n"
+    "                       re_mock_resend_key\n"
+    "  --aws-key ID:SECRET  SES SigV4 credentials; repeatable (default\n"
+    "                       AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY)\n"
+    "  --aws-max-skew SEC   SigV4 clock skew allowed (300)\n"
+    "  --mailgun-domain D   the only Mailgun domain (default: any)\n"
     "  --log-json           log lines as JSON\n"
     "  -v, --verbose        log every SMTP command and reply\n"
     "  -q, --quiet          log warnings only (not every message)\n";
@@ -74,6 +92,11 @@ main(int argc, char **argv)
 		{"max-store", required_argument, NULL, 'S'},
 		{"max-size", required_argument, NULL, 'z'},
 		{"idle-timeout", required_argument, NULL, 't'},
+		{"api-mode", required_argument, NULL, 'A'},
+		{"api-key", required_argument, NULL, 'K'},
+		{"aws-key", required_argument, NULL, 'W'},
+		{"aws-max-skew", required_argument, NULL, 'X'},
+		{"mailgun-domain", required_argument, NULL, 'D'},
 		{"log-json", no_argument, NULL, 'j'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -92,6 +115,9 @@ main(int argc, char **argv)
 	struct mock *m;
 	struct mock_http *http = NULL;
 	struct mock_smtp *smtp = NULL;
+	struct mock_api_opts ao = {0};
+	struct mock_api_mode api_mode;
+	struct mock_api *api = NULL;
 	char *auth = NULL, *colon;
 	int c;
 
@@ -110,6 +136,26 @@ main(int argc, char **argv)
 			so.idle_timeout_s =
 			    (unsigned)mock_main_num("--idle-timeout", optarg);
 			break;
+		case 'A':
+			if (mock_api_mode_parse(optarg, strlen(optarg),
+			    &api_mode, &why) < 0)
+				log_fatal("swerve-mock: --api-mode \"%s\": %s",
+				    optarg, why);
+			ao.mode = &api_mode;
+			break;
+		case 'K':
+			if (mock_api_opts_key(&ao, optarg, &why) < 0)
+				log_fatal("swerve-mock: --api-key: %s", why);
+			break;
+		case 'W':
+			if (mock_api_opts_aws(&ao, optarg, &why) < 0)
+				log_fatal("swerve-mock: --aws-key: %s", why);
+			break;
+		case 'X':
+			ao.aws_max_skew_s = (int)mock_main_num("--aws-max-skew",
+			    optarg);
+			break;
+		case 'D': ao.mailgun_domain = optarg; break;
 		case 'j': format = LOG_FORMAT_JSON; break;
 		case 'v': level = LOG_LEVEL_DEBUG; break;
 		case 'q': level = LOG_LEVEL_WARN; break;
@@ -151,6 +197,7 @@ main(int argc, char **argv)
 		if (http == NULL)
 			log_fatal("swerve-mock: cannot start the HTTP server");
 		mock_ctl_register(http, m);
+		api = mock_api_new(m, http, &ao);
 	}
 	if (so.listen != NULL) {
 		smtp = mock_smtp_new(m, &so);
@@ -166,6 +213,7 @@ main(int argc, char **argv)
 	event_base_dispatch(base);
 
 	mock_smtp_free(smtp);
+	mock_api_free(api);
 	mock_http_free(http);
 	event_free(sigterm);
 	event_free(sigint);

@@ -218,19 +218,48 @@ mock_ctl_time(int64_t ms, char out[32])
 static json_t *
 mock_ctl_msg_json(const struct mock_msg *msg)
 {
-	json_t *rcpt = json_array();
+	json_t *rcpt = json_array(), *o, *api;
 	char when[32];
 	size_t i;
 
 	for (i = 0; i < msg->nrcpt; i++)
 		json_array_append_new(rcpt, json_string(msg->rcpt[i]));
 	mock_ctl_time(msg->received_ms, when);
-	/* Addresses are ASCII (mock_parse refuses 8-bit bytes), so the
-	 * strings are valid UTF-8 and json_pack cannot fail on them. */
-	return json_pack("{s:s,s:s?,s:o,s:I,s:s,s:s,s:s}", "id", msg->id,
+	/* SMTP addresses are ASCII (mock_parse refuses 8-bit bytes); a fake
+	 * API's may not be UTF-8, so fall back to an empty string. */
+	o = json_pack("{s:s,s:s?,s:o,s:I,s:s,s:s,s:s}", "id", msg->id,
 	    "mail_from", msg->mail_from, "rcpt_to", rcpt, "size",
 	    (json_int_t)msg->len, "received_at", when, "sha256", msg->sha256,
 	    "via", msg->via);
+	if (o == NULL && msg->api != NULL)
+		o = json_pack("{s:s,s:s,s:[],s:I,s:s,s:s,s:s}", "id", msg->id,
+		    "mail_from", "", "rcpt_to", "size", (json_int_t)msg->len,
+		    "received_at", when, "sha256", msg->sha256, "via",
+		    msg->via);
+	/* A fake provider API's record: provider, auth, format, ids. */
+	if (o != NULL && msg->api != NULL) {
+		api = json_loads(msg->api, 0, NULL);
+		if (api != NULL)
+			json_object_set_new(o, "api", api);
+	}
+	return o;
+}
+
+/* mock_ctl_msg_format - "json" if a fake API stored a JSON payload. */
+static bool
+mock_ctl_msg_is_json(const struct mock_msg *msg)
+{
+	json_t *api, *fmt;
+	bool is_json = false;
+
+	if (msg->api == NULL)
+		return false;
+	api = json_loads(msg->api, 0, NULL);
+	fmt = json_object_get(api, "format");
+	if (json_is_string(fmt) && strcmp(json_string_value(fmt), "json") == 0)
+		is_json = true;
+	json_decref(api);
+	return is_json;
 }
 
 /* mock_ctl_messages - GET or DELETE /messages. */
@@ -298,7 +327,8 @@ mock_ctl_message(struct evhttp_request *req, const char *rest, void *arg)
 	out = evbuffer_new();
 	evbuffer_add(out, msg->data, msg->len);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "message/rfc822");
+	    "Content-Type", mock_ctl_msg_is_json(msg) ? "application/json"
+						      : "message/rfc822");
 	evhttp_send_reply(req, 200, "OK", out);
 	evbuffer_free(out);
 }

@@ -11,8 +11,11 @@
  *                          new mode as GET shows it, 400 {"error":{...}}
  *   GET  /stats            counters, totals and by mode
  *   GET  /messages         JSON array, oldest first; ?limit=N: newest N
+ *                          (messages from a fake API add an "api" object)
  *   DELETE /messages       clear the store and every counter
  *   GET  /messages/ID      the raw message, Content-Type message/rfc822
+ *                          (application/json for a JSON payload a fake
+ *                          provider API stored; see mock_api.h)
  * Other methods get 405, unknown ids 404, all errors as JSON.
  */
 #ifndef SWERVE_MOCK_MOCK_CTL_H

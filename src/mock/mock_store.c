@@ -38,6 +38,7 @@ mock_msg_free(struct mock_msg *m)
 	free(m->rcpt);
 	free(m->mail_from);
 	free(m->data);
+	free(m->api);
 	free(m);
 }
 
@@ -98,6 +99,15 @@ const struct mock_msg *
 mock_store_add(struct mock_store *st, const char *mail_from,
     char *const *rcpt, size_t nrcpt, struct buf *data, const char *via)
 {
+	return mock_store_add_api(st, mail_from, rcpt, nrcpt, data, via, NULL);
+}
+
+/* mock_store_add_api - capture a message with its fake API record. */
+const struct mock_msg *
+mock_store_add_api(struct mock_store *st, const char *mail_from,
+    char *const *rcpt, size_t nrcpt, struct buf *data, const char *via,
+    char *api)
+{
 	struct mock_msg *m = xcalloc(1, sizeof(*m));
 	struct timeval tv;
 	size_t i;
@@ -113,6 +123,7 @@ mock_store_add(struct mock_store *st, const char *mail_from,
 	m->received_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 	mock_sha256_hex(m->data, m->len, m->sha256);
 	snprintf(m->via, sizeof(m->via), "%s", via);
+	m->api = api;
 
 	if (st->count == st->max) {
 		mock_msg_free(st->ring[st->head]);

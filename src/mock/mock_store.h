@@ -26,6 +26,7 @@ struct mock_msg {
 	int64_t received_ms;	 /* wall clock, ms since the epoch */
 	char sha256[65];	 /* lower-case hex of data */
 	char via[16];		 /* "smtp", or the fake API's name */
+	char *api;		 /* fake API record (JSON text), NULL for SMTP */
 };
 
 struct mock_store;
@@ -45,6 +46,14 @@ void mock_store_free(struct mock_store *st);
 const struct mock_msg *mock_store_add(struct mock_store *st,
     const char *mail_from, char *const *rcpt, size_t nrcpt, struct buf *data,
     const char *via);
+
+/*
+ * mock_store_add_api - mock_store_add for a fake provider API, plus api:
+ * the JSON text describing the request (taken; see mock_api.h).
+ */
+const struct mock_msg *mock_store_add_api(struct mock_store *st,
+    const char *mail_from, char *const *rcpt, size_t nrcpt, struct buf *data,
+    const char *via, char *api);
 
 /* mock_store_count - messages held now. */
 size_t mock_store_count(const struct mock_store *st);
