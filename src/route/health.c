@@ -137,6 +137,7 @@ health_ramp_start(struct health *h, uint64_t now_ms, uint64_t ramp_ms)
 {
 	h->ramp_start_ms = now_ms;
 	h->ramp_ms = ramp_ms;
+	memset(h->win, 0, sizeof(h->win));
 }
 
 double

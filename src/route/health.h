@@ -92,7 +92,11 @@ double health_score(const struct health *h, uint64_t now_ms);
 
 /*
  * health_ramp_start - begin the fail-back ramp: call when the provider's
- * breaker closes after having been open. ramp_ms 0 cancels any ramp.
+ * breaker closes after having been open. Also forgets the window (not
+ * the totals or the latency EWMA): the outage's failures would otherwise
+ * hold the score down for a whole window after the breaker proved the
+ * provider healthy, and the ramp is what limits its share now. ramp_ms 0
+ * cancels any ramp (the provider gets its full share at once).
  */
 void health_ramp_start(struct health *h, uint64_t now_ms, uint64_t ramp_ms);
 

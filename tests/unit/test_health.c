@@ -240,6 +240,28 @@ ramp_rises_linearly_from_five_percent(void **state)
 }
 
 static void
+ramp_start_forgets_the_outage_but_not_totals_or_latency(void **state)
+{
+	struct health h;
+	int i;
+
+	health_init(&h, &opts);
+	health_record(&h, 0, SEND_ACCEPTED, 400);
+	for (i = 0; i < 10; i++)
+		health_record(&h, 1000, SEND_DEFERRED, 0);
+	assert_true(health_success_ratio(&h, 2000) < 0.1);
+	health_ramp_start(&h, 2000, 60000);
+	assert_true(health_success_ratio(&h, 2000) == 1.0);
+	assert_true(health_score(&h, 2000) == 1.0);
+	assert_int_equal(health_window_count(&h, 2000, SEND_DEFERRED), 0);
+	assert_int_equal(h.total[SEND_DEFERRED], 10);
+	assert_int_equal(health_latency_ewma(&h), 400);
+	/* What comes after counts as usual. */
+	health_record(&h, 3000, SEND_DEFERRED, 0);
+	assert_true(health_success_ratio(&h, 3000) == 0.0);
+}
+
+static void
 zero_ramp_cancels_and_gives_full_share(void **state)
 {
 	struct health h;
@@ -282,6 +304,8 @@ main(void)
 	    cmocka_unit_test(score_is_ratio_times_latency_factor),
 	    cmocka_unit_test(score_never_reaches_zero),
 	    cmocka_unit_test(ramp_rises_linearly_from_five_percent),
+	    cmocka_unit_test(
+	        ramp_start_forgets_the_outage_but_not_totals_or_latency),
 	    cmocka_unit_test(zero_ramp_cancels_and_gives_full_share),
 	    cmocka_unit_test(class_out_of_range_is_ignored),
 	};
