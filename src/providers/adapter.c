@@ -11,9 +11,15 @@
 
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "providers/providers_http.h"
 
 static const struct adapter_ops *const adapter_types[] = {
     &adapter_smtp_ops,
+    &adapter_ses_ops,
+    &adapter_sendgrid_ops,
+    &adapter_mailgun_ops,
+    &adapter_postmark_ops,
+    &adapter_resend_ops,
     NULL,
 };
 

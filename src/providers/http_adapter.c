@@ -1,0 +1,537 @@
+/*
+ * http_adapter.c - the channel machinery shared by the HTTPS providers.
+ *
+ * One http_client per configured provider (a->priv) pools and keeps alive
+ * the connections and caps concurrent requests at max_connections. A
+ * channel carries one request at a time: send builds the request through
+ * the provider's description, submits it, and on the answer classifies it
+ * (transport failures here, HTTP answers in the provider file) and hands
+ * deliver one struct adapter_result in which every recipient shares the
+ * message's outcome. A message the provider cannot carry faithfully is
+ * answered "deferred" from the loop without any request, so deliver moves
+ * it to another provider.
+ *
+ * Never logs header values or bodies (they carry keys and mail).
+ */
+#include "providers/http_adapter.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include <event2/event.h>
+
+#include "core/log.h"
+#include "core/xmalloc.h"
+
+struct http_probe;
+
+struct http_adapter {
+	struct adapter *a;
+	const struct http_provider *prov;
+	struct http_client *client;
+	struct http_probe *probes; /* running probes, freed at fini */
+};
+
+struct http_chan {
+	struct http_adapter *ha;
+	struct http_call *call; /* the request in flight, or NULL */
+	struct event *local;	/* reports a refusal made before sending */
+	bool busy;
+	struct http_out out;
+	struct send_result res;
+	size_t n_rcpts;
+	adapter_done_fn *cb;
+	void *arg;
+};
+
+struct http_probe {
+	struct http_adapter *ha;
+	struct http_probe *prev, *next;
+	struct http_call *call;
+	struct http_out out;
+	uint64_t t0;
+	adapter_probe_fn *cb;
+	void *arg;
+};
+
+/* ---- requests ---------------------------------------------------------- */
+
+void
+http_out_init(struct http_out *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->method = "POST";
+	buf_init(&o->body);
+}
+
+void
+http_out_fini(struct http_out *o)
+{
+	size_t i;
+
+	free(o->url);
+	for (i = 0; i < o->n_hdrs; i++)
+		free((char *)o->hdrs[i].value);
+	/* The body may hold a key's base64 (never) or mail: wipe nothing,
+	 * but release it. */
+	buf_fini(&o->body);
+	http_out_init(o);
+}
+
+void
+http_out_header_add(struct http_out *o, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char *v;
+
+	if (o->n_hdrs >= HTTP_OUT_HEADERS_MAX)
+		log_panic("http_adapter: more than %d headers",
+		          HTTP_OUT_HEADERS_MAX);
+	va_start(ap, fmt);
+	if (vasprintf(&v, fmt, ap) < 0)
+		log_panic("http_adapter: out of memory");
+	va_end(ap);
+	o->hdrs[o->n_hdrs].name = name;
+	o->hdrs[o->n_hdrs].value = v;
+	o->n_hdrs++;
+}
+
+const char *
+http_out_header_get(const struct http_out *o, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_hdrs; i++)
+		if (strcasecmp(o->hdrs[i].name, name) == 0)
+			return o->hdrs[i].value;
+	return NULL;
+}
+
+char *
+http_base_url(const struct config_provider *cfg, const char *dflt)
+{
+	const char *s = cfg->endpoint && *cfg->endpoint ? cfg->endpoint : dflt;
+	size_t n = strlen(s);
+
+	while (n > 0 && s[n - 1] == '/')
+		n--;
+	return xstrndup(s, n);
+}
+
+/* ---- shared classification ------------------------------------------- */
+
+bool
+http_transport_classify(const struct http_response *resp, struct send_result *r)
+{
+	const char *what = http_client_error_name(resp->error);
+	char text[SEND_TEXT_SIZE];
+	int n;
+
+	if (resp->error == HTTP_CLIENT_OK)
+		return false;
+	if (resp->request_sent || resp->stage == SEND_STAGE_RESPONSE) {
+		/* The provider may have acted on the request. */
+		send_result_init(r, SEND_UNKNOWN, SEND_STAGE_RESPONSE);
+		n = snprintf(text, sizeof(text),
+		             "%s after the request was sent: %s", what,
+		             resp->error_text ? resp->error_text : "");
+	} else {
+		send_result_init(r, SEND_DEFERRED,
+		                 resp->stage == SEND_STAGE_CONNECT
+		                     ? SEND_STAGE_CONNECT
+		                     : SEND_STAGE_REQUEST);
+		n = snprintf(text, sizeof(text), "%s: %s", what,
+		             resp->error_text ? resp->error_text : "");
+	}
+	r->http_status = resp->status;
+	snprintf(r->provider_code, sizeof(r->provider_code), "%s", what);
+	send_result_text_set(r, text,
+	                     n < 0 ? 0 : (size_t)n < sizeof(text) ? (size_t)n
+	                                                          : sizeof(text) - 1);
+	return true;
+}
+
+void
+http_status_classify(int status, struct send_result *r)
+{
+	enum send_class c;
+
+	if (status >= 200 && status < 300)
+		c = SEND_ACCEPTED;
+	else if (status == 429)
+		c = SEND_THROTTLED;
+	else if (status == 401 || status == 403)
+		c = SEND_CONFIG;
+	else if (status == 408 || status >= 500 || status < 200)
+		c = SEND_DEFERRED;
+	else
+		c = SEND_REJECTED;
+	r->class = c;
+	r->stage = SEND_STAGE_RESPONSE;
+	r->http_status = status;
+}
+
+int64_t
+http_retry_after_ms(const char *value, time_t now, int64_t fallback_ms)
+{
+	struct tm tm;
+	char *end;
+	long long s;
+	time_t t;
+
+	if (value == NULL || *value == '\0')
+		return fallback_ms;
+	while (*value == ' ')
+		value++;
+	if (*value >= '0' && *value <= '9') {
+		s = strtoll(value, &end, 10);
+		if (s < 0 || s > 86400 * 7)
+			return fallback_ms;
+		return (int64_t)s * 1000;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (end == NULL)
+		return fallback_ms;
+	t = timegm(&tm);
+	return t > now ? (int64_t)(t - now) * 1000 : 0;
+}
+
+const char *
+http_header_find(const struct http_response *resp, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < resp->n_headers; i++)
+		if (strcasecmp(resp->headers[i].name, name) == 0)
+			return resp->headers[i].value;
+	return NULL;
+}
+
+/* ---- adapter ----------------------------------------------------------- */
+
+/* http_now_ms - monotonic-enough wall clock for probe latency. */
+static uint64_t
+http_now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+int
+http_adapter_init(struct adapter *a, const struct http_provider *prov)
+{
+	const struct config_provider *cfg = a->cfg;
+	struct http_adapter *ha = xcalloc(1, sizeof(*ha));
+	struct http_client_opts o = {
+	    .name = cfg->name,
+	    .max_in_flight = cfg->max_connections ? cfg->max_connections : 4,
+	    .connect_timeout_ms = (long)cfg->connect_timeout_ms,
+	    .total_timeout_ms = (long)cfg->request_timeout_ms,
+	    .tls_insecure = !cfg->tls_verify,
+	    .ca_file = cfg->ca_file,
+	};
+
+	ha->a = a;
+	ha->prov = prov;
+	ha->client = http_client_new(a->env->base, &o);
+	if (ha->client == NULL) {
+		log_error("provider %s: cannot set up the HTTP client",
+		          cfg->name);
+		free(ha);
+		return -1;
+	}
+	if (!cfg->tls_verify)
+		log_warn("provider %s: TLS certificate checks are off "
+		         "(tls_verify: false)",
+		         cfg->name);
+	a->priv = ha;
+	return 0;
+}
+
+/* http_probe_free - release a probe (its call is finished or cancelled). */
+static void
+http_probe_free(struct http_probe *p)
+{
+	struct http_adapter *ha = p->ha;
+
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		ha->probes = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	http_out_fini(&p->out);
+	free(p);
+}
+
+void
+http_adapter_fini(struct adapter *a)
+{
+	struct http_adapter *ha = a->priv;
+
+	if (ha == NULL)
+		return;
+	/* Freeing the client cancels every call: no callback runs. */
+	http_client_free(ha->client);
+	while (ha->probes != NULL)
+		http_probe_free(ha->probes);
+	free(ha);
+	a->priv = NULL;
+}
+
+/* http_chan_report - hand the channel's result to deliver, once. */
+static void
+http_chan_report(struct http_chan *ch)
+{
+	struct send_result stack[8];
+	struct send_result *rr = stack;
+	struct adapter_result res;
+	adapter_done_fn *cb = ch->cb;
+	void *arg = ch->arg;
+	size_t i, n = ch->n_rcpts;
+
+	if (n > sizeof(stack) / sizeof(stack[0]))
+		rr = xcalloc(n, sizeof(*rr));
+	for (i = 0; i < n; i++)
+		rr[i] = ch->res;
+	res.msg = ch->res;
+	res.rcpts = rr;
+	res.n_rcpts = n;
+	res.n_accepted = ch->res.class == SEND_ACCEPTED ? n : 0;
+	ch->busy = false;
+	ch->call = NULL;
+	ch->cb = NULL;
+	http_out_fini(&ch->out);
+	/* The callback may free the channel: touch nothing after it. */
+	cb(&res, arg);
+	if (rr != stack)
+		free(rr);
+}
+
+/* http_chan_on_local - report a refusal decided in send(). */
+static void
+http_chan_on_local(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	http_chan_report(arg);
+}
+
+/* http_chan_on_done - the answer (or transport failure) for a send. */
+static void
+http_chan_on_done(const struct http_response *resp, void *arg)
+{
+	struct http_chan *ch = arg;
+	const struct http_provider *prov = ch->ha->prov;
+
+	ch->call = NULL;
+	if (!http_transport_classify(resp, &ch->res))
+		prov->classify(resp, time(NULL), &ch->res);
+	if (ch->res.class == SEND_CONFIG)
+		log_warn("provider %s: %s (HTTP %d %s): %s",
+		         ch->ha->a->cfg->name, send_class_name(ch->res.class),
+		         ch->res.http_status, ch->res.provider_code,
+		         ch->res.text);
+	http_chan_report(ch);
+}
+
+void *
+http_adapter_chan_new(struct adapter *a)
+{
+	struct http_adapter *ha = a->priv;
+	struct http_chan *ch = xcalloc(1, sizeof(*ch));
+
+	ch->ha = ha;
+	ch->local = event_new(a->env->base, -1, 0, http_chan_on_local, ch);
+	if (ch->local == NULL) {
+		free(ch);
+		return NULL;
+	}
+	http_out_init(&ch->out);
+	return ch;
+}
+
+int
+http_adapter_send(void *chan, const struct adapter_msg *msg,
+                  adapter_done_fn *cb, void *arg)
+{
+	struct http_chan *ch = chan;
+	const struct http_provider *prov = ch->ha->prov;
+	const struct config_provider *cfg = ch->ha->a->cfg;
+	struct http_request req;
+	char why[200];
+
+	if (ch->busy)
+		return -EBUSY;
+	if (msg->n_rcpts == 0)
+		return -EINVAL;
+	ch->busy = true;
+	ch->cb = cb;
+	ch->arg = arg;
+	ch->n_rcpts = msg->n_rcpts;
+	http_out_fini(&ch->out);
+	why[0] = '\0';
+	if (prov->build(cfg, msg, time(NULL), &ch->out, why, sizeof(why)) !=
+	    0) {
+		char text[SEND_TEXT_SIZE];
+		int n = snprintf(text, sizeof(text),
+		                 "%s cannot carry this message faithfully: %s",
+		                 prov->type, why);
+
+		/* Nothing was sent; another provider (raw MIME) can take
+		 * it. The trace shows why. */
+		send_result_init(&ch->res, SEND_DEFERRED, SEND_STAGE_NONE);
+		snprintf(ch->res.provider_code, sizeof(ch->res.provider_code),
+		         "not_representable");
+		send_result_text_set(&ch->res, text,
+		                     n < 0 ? 0 : strnlen(text, sizeof(text)));
+		log_info("provider %s: message %s: %s", cfg->name,
+		         msg->id ? msg->id : "-", why);
+		event_active(ch->local, 0, 0);
+		return 0;
+	}
+	req = (struct http_request){
+	    .method = ch->out.method,
+	    .url = ch->out.url,
+	    .headers = ch->out.hdrs,
+	    .n_headers = ch->out.n_hdrs,
+	    .body = ch->out.body.len ? ch->out.body.p : NULL,
+	    .body_len = ch->out.body.len,
+	    .want_headers = prov->want_headers,
+	    .n_want = prov->n_want,
+	};
+	ch->call = http_client_submit(ch->ha->client, &req, http_chan_on_done,
+	                              ch);
+	if (ch->call == NULL) {
+		send_result_init(&ch->res, SEND_DEFERRED, SEND_STAGE_REQUEST);
+		send_result_text_set(&ch->res, "unusable request", 16);
+		event_active(ch->local, 0, 0);
+	}
+	return 0;
+}
+
+bool
+http_adapter_idle(const void *chan)
+{
+	const struct http_chan *ch = chan;
+
+	return !ch->busy;
+}
+
+void
+http_adapter_chan_free(void *chan)
+{
+	struct http_chan *ch = chan;
+
+	if (ch == NULL)
+		return;
+	if (ch->call != NULL)
+		http_call_cancel(ch->call);
+	event_free(ch->local);
+	http_out_fini(&ch->out);
+	free(ch);
+}
+
+void
+http_adapter_quit(void *chan)
+{
+	/* HTTP has nothing to say on leaving; the pool keeps the
+	 * connection for the other channels. */
+	http_adapter_chan_free(chan);
+}
+
+bool
+http_adapter_represents(struct adapter *a, const struct adapter_msg *msg,
+                        char *why, size_t whylen)
+{
+	struct http_adapter *ha = a->priv;
+
+	if (ha->prov->represents == NULL)
+		return true;
+	return ha->prov->represents(msg, why, whylen);
+}
+
+/* ---- probes ------------------------------------------------------------ */
+
+/* http_probe_on_done - classify the probe's answer and report it. */
+static void
+http_probe_on_done(const struct http_response *resp, void *arg)
+{
+	struct http_probe *p = arg;
+	struct adapter_probe_result pr;
+	struct send_result r;
+	adapter_probe_fn *cb = p->cb;
+	void *cbarg = p->arg;
+
+	memset(&pr, 0, sizeof(pr));
+	pr.max_send_rate = -1;
+	pr.quota_left = -1;
+	pr.sending_enabled = true;
+	pr.latency_ms = http_now_ms() - p->t0;
+	if (http_transport_classify(resp, &r)) {
+		/* A probe changes nothing: a lost answer is just a failure. */
+		pr.ok = false;
+		pr.class = SEND_DEFERRED;
+		pr.stage = r.stage;
+		snprintf(pr.text, sizeof(pr.text), "%.250s", r.text);
+	} else {
+		pr.stage = SEND_STAGE_RESPONSE;
+		p->ha->prov->probe_read(resp, time(NULL), &pr);
+	}
+	p->call = NULL;
+	http_probe_free(p);
+	cb(&pr, cbarg);
+}
+
+void *
+http_adapter_probe(struct adapter *a, adapter_probe_fn *cb, void *arg)
+{
+	struct http_adapter *ha = a->priv;
+	struct http_probe *p = xcalloc(1, sizeof(*p));
+	struct http_request req;
+
+	p->ha = ha;
+	p->cb = cb;
+	p->arg = arg;
+	p->t0 = http_now_ms();
+	http_out_init(&p->out);
+	ha->prov->probe_build(a->cfg, time(NULL), &p->out);
+	req = (struct http_request){
+	    .method = p->out.method,
+	    .url = p->out.url,
+	    .headers = p->out.hdrs,
+	    .n_headers = p->out.n_hdrs,
+	    .body = p->out.body.len ? p->out.body.p : NULL,
+	    .body_len = p->out.body.len,
+	};
+	p->next = ha->probes;
+	if (ha->probes)
+		ha->probes->prev = p;
+	ha->probes = p;
+	p->call = http_client_submit(ha->client, &req, http_probe_on_done, p);
+	if (p->call == NULL) {
+		http_probe_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+http_adapter_probe_cancel(void *handle)
+{
+	struct http_probe *p = handle;
+
+	if (p == NULL)
+		return;
+	if (p->call != NULL)
+		http_call_cancel(p->call);
+	http_probe_free(p);
+}

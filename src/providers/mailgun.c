@@ -1,0 +1,274 @@
+/*
+ * mailgun.c - the Mailgun adapter (type: mailgun).
+ *
+ * Sends the spooled message byte for byte through POST
+ * /v3/{domain}/messages.mime as multipart/form-data: one "to" field per
+ * envelope recipient, "v:swerve_id" (echoed in webhooks as
+ * user-variables) and the message as the file part "message"
+ * (message/rfc822). HTTP Basic auth, user "api". Base URL
+ * https://api.mailgun.net, https://api.eu.mailgun.net for region "eu",
+ * or providers[].endpoint.
+ *
+ * Success is 200 {"id":"<...>","message":"Queued..."}; the id is kept
+ * without its angle brackets (webhooks report it that way).
+ * Classification: docs/providers.md section 6.
+ *
+ * Probe: GET /v3/domains/{domain}, the cheapest authenticated call that
+ * also proves the sending domain exists in the account and says whether
+ * it is active.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <openssl/rand.h>
+
+#include "core/xmalloc.h"
+#include "providers/mail_json.h"
+#include "providers/providers_http.h"
+
+#define MAILGUN_BASE_US "https://api.mailgun.net"
+#define MAILGUN_BASE_EU "https://api.eu.mailgun.net"
+
+/* mailgun_base - the base URL for cfg (owned). */
+static char *
+mailgun_base(const struct config_provider *cfg)
+{
+	bool eu = cfg->region && strcasecmp(cfg->region, "eu") == 0;
+
+	return http_base_url(cfg, eu ? MAILGUN_BASE_EU : MAILGUN_BASE_US);
+}
+
+/* mailgun_auth - the Basic Authorization header for cfg's key. */
+static void
+mailgun_auth(const struct config_provider *cfg, struct http_out *out)
+{
+	char *plain, *b64;
+	size_t n;
+
+	n = strlen(cfg->api_key ? cfg->api_key : "") + 4;
+	plain = xmalloc(n + 1);
+	snprintf(plain, n + 1, "api:%s", cfg->api_key ? cfg->api_key : "");
+	b64 = mail_json_base64(plain, n);
+	http_out_header_add(out, "Authorization", "Basic %s", b64);
+	explicit_bzero(plain, n);
+	explicit_bzero(b64, strlen(b64));
+	free(plain);
+	free(b64);
+}
+
+/* mailgun_field - one plain form field. */
+static void
+mailgun_field(struct buf *b, const char *bnd, const char *name,
+              const char *value)
+{
+	buf_printf(b,
+	           "--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n"
+	           "\r\n%s\r\n",
+	           bnd, name, value);
+}
+
+/* mailgun_safe - no CR, LF or quote that would break the form framing. */
+static bool
+mailgun_safe(const char *s)
+{
+	return strpbrk(s, "\r\n\"") == NULL;
+}
+
+int
+mailgun_request_build(const struct config_provider *cfg,
+                      const struct adapter_msg *msg, time_t now,
+                      struct http_out *out, char *why, size_t whylen)
+{
+	unsigned char rnd[12];
+	char bnd[64];
+	char *base;
+	size_t i;
+	int tries;
+
+	(void)now;
+	if (cfg->domain == NULL || *cfg->domain == '\0') {
+		snprintf(why, whylen, "no mailgun domain configured");
+		return -1;
+	}
+	for (i = 0; i < msg->n_rcpts; i++) {
+		if (!mailgun_safe(msg->rcpts[i])) {
+			snprintf(why, whylen, "a recipient has CR, LF or '\"'");
+			return -1;
+		}
+	}
+	/* A boundary that does not occur in the message. */
+	for (tries = 0;; tries++) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			memset(rnd, tries, sizeof(rnd));
+		snprintf(bnd, sizeof(bnd),
+		         "swerve-%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x",
+		         rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
+		         rnd[7], rnd[8], rnd[9], rnd[10], rnd[11]);
+		if (memmem(msg->body.p, msg->body.len, bnd, strlen(bnd)) ==
+		    NULL)
+			break;
+	}
+	buf_fini(&out->body);
+	buf_reserve(&out->body, msg->body.len + 512 + 96 * msg->n_rcpts);
+	for (i = 0; i < msg->n_rcpts; i++)
+		mailgun_field(&out->body, bnd, "to", msg->rcpts[i]);
+	if (msg->id && *msg->id && mailgun_safe(msg->id))
+		mailgun_field(&out->body, bnd, "v:" PROVIDERS_ID_TAG, msg->id);
+	buf_printf(&out->body,
+	           "--%s\r\nContent-Disposition: form-data; name=\"message\"; "
+	           "filename=\"message.mime\"\r\n"
+	           "Content-Type: message/rfc822\r\n\r\n",
+	           bnd);
+	buf_add(&out->body, msg->body.p, msg->body.len);
+	buf_printf(&out->body, "\r\n--%s--\r\n", bnd);
+	base = mailgun_base(cfg);
+	out->method = "POST";
+	if (asprintf(&out->url, "%s/v3/%s/messages.mime", base, cfg->domain) <
+	    0)
+		out->url = NULL;
+	free(base);
+	http_out_header_add(out, "Content-Type",
+	                    "multipart/form-data; boundary=%s", bnd);
+	mailgun_auth(cfg, out);
+	return 0;
+}
+
+/* mailgun_text - the answer's "message" (JSON) or its plain text. */
+static void
+mailgun_text(const struct http_response *resp, struct send_result *r)
+{
+	json_t *body = json_loadb(resp->body, resp->body_len, 0, NULL);
+	const char *m = json_string_value(json_object_get(body, "message"));
+
+	if (m != NULL)
+		send_result_text_set(r, m, strlen(m));
+	else
+		send_result_text_set(r, resp->body,
+		                     resp->body_len > 200 ? 200 : resp->body_len);
+	json_decref(body);
+}
+
+/* mailgun_account_words - text that means the account, not the message. */
+static bool
+mailgun_account_words(const char *t)
+{
+	return strcasestr(t, "sandbox") || strcasestr(t, "authorized recipient") ||
+	       strcasestr(t, "not allowed") || strcasestr(t, "not verified") ||
+	       strcasestr(t, "free accounts");
+}
+
+void
+mailgun_classify(const struct http_response *resp, time_t now,
+                 struct send_result *r)
+{
+	json_t *body;
+	const char *id;
+	size_t n;
+
+	send_result_init(r, SEND_ACCEPTED, SEND_STAGE_RESPONSE);
+	http_status_classify(resp->status, r);
+	snprintf(r->provider_code, sizeof(r->provider_code), "%d",
+	         resp->status);
+	if (resp->status >= 200 && resp->status < 300) {
+		r->provider_code[0] = '\0';
+		body = json_loadb(resp->body, resp->body_len, 0, NULL);
+		id = json_string_value(json_object_get(body, "id"));
+		if (id != NULL) {
+			n = strlen(id);
+			if (n >= 2 && id[0] == '<' && id[n - 1] == '>') {
+				id++;
+				n -= 2;
+			}
+			snprintf(r->provider_msg_id, sizeof(r->provider_msg_id),
+			         "%.*s", (int)n, id);
+		}
+		send_result_text_set(r, id ? "accepted" : "accepted (no id)",
+		                     id ? 8 : 17);
+		json_decref(body);
+		return;
+	}
+	mailgun_text(resp, r);
+	switch (resp->status) {
+	case 400:
+	case 403:
+		r->class = mailgun_account_words(r->text) || resp->status == 403
+		               ? SEND_CONFIG
+		               : SEND_REJECTED;
+		break;
+	case 401:
+	case 404: /* the domain is not in this account */
+		r->class = SEND_CONFIG;
+		break;
+	case 413:
+		r->class = SEND_REJECTED;
+		break;
+	case 429:
+		r->retry_after_ms =
+		    http_retry_after_ms(resp->retry_after, now, 1000);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+mailgun_probe_build(const struct config_provider *cfg, time_t now,
+                    struct http_out *out)
+{
+	char *base = mailgun_base(cfg);
+
+	(void)now;
+	out->method = "GET";
+	if (asprintf(&out->url, "%s/v3/domains/%s", base,
+	             cfg->domain ? cfg->domain : "") < 0)
+		out->url = NULL;
+	free(base);
+	mailgun_auth(cfg, out);
+}
+
+void
+mailgun_probe_read(const struct http_response *resp, time_t now,
+                   struct adapter_probe_result *pr)
+{
+	struct send_result r;
+	json_t *body;
+	const char *state;
+
+	if (resp->status < 200 || resp->status >= 300) {
+		mailgun_classify(resp, now, &r);
+		pr->ok = false;
+		pr->class = r.class;
+		snprintf(pr->text, sizeof(pr->text), "domain: HTTP %d: %.200s",
+		         resp->status, r.text);
+		return;
+	}
+	body = json_loadb(resp->body, resp->body_len, 0, NULL);
+	state = json_string_value(
+	    json_object_get(json_object_get(body, "domain"), "state"));
+	pr->ok = state == NULL || strcmp(state, "active") == 0;
+	pr->class = pr->ok ? SEND_ACCEPTED : SEND_CONFIG;
+	snprintf(pr->text, sizeof(pr->text), "domain: state %s",
+	         state ? state : "unknown");
+	json_decref(body);
+}
+
+const struct http_provider mailgun_http = {
+    .type = "mailgun",
+    .build = mailgun_request_build,
+    .classify = mailgun_classify,
+    .probe_build = mailgun_probe_build,
+    .probe_read = mailgun_probe_read,
+};
+
+/* mailgun_init - a Mailgun adapter. */
+static int
+mailgun_init(struct adapter *a)
+{
+	return http_adapter_init(a, &mailgun_http);
+}
+
+const struct adapter_ops adapter_mailgun_ops =
+    HTTP_ADAPTER_OPS("mailgun", mailgun_init);

@@ -1,0 +1,344 @@
+/*
+ * postmark.c - the Postmark adapter (type: postmark).
+ *
+ * Postmark's API takes no raw MIME, so the message is parsed
+ * (mail_json.h) and rebuilt as POST /email JSON: From, To / Cc / Bcc
+ * (comma lists of "Name <addr>", envelope recipients only), ReplyTo,
+ * Subject, TextBody, HtmlBody, Headers [{Name, Value}], Attachments
+ * (inline ones with ContentID "cid:..."), MessageStream (default
+ * "outbound") and Metadata {swerve_id}, which Postmark echoes in its
+ * webhooks. Auth: X-Postmark-Server-Token.
+ *
+ * Success is 200 {"ErrorCode":0,"MessageID":...}. Errors are classified
+ * by ErrorCode (docs/providers.md section 7): an inactive recipient (406)
+ * is the recipient's problem and must not fail over; an unconfirmed sender
+ * signature (400/401) is the account's, and must.
+ *
+ * Probe: GET /server, the cheapest call a server token may make; it
+ * proves the token without sending anything.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "core/xmalloc.h"
+#include "providers/mail_json.h"
+#include "providers/providers_http.h"
+
+#define POSTMARK_BASE "https://api.postmarkapp.com"
+
+/* postmark_list - "a, Name <b>" for n recipients; owned. */
+static char *
+postmark_list(const struct mail_rcpt *r, size_t n)
+{
+	struct buf b;
+	char *one;
+	size_t i;
+
+	buf_init(&b);
+	for (i = 0; i < n; i++) {
+		one = mail_json_addr_format(r[i].name, r[i].addr);
+		buf_printf(&b, "%s%s", i ? ", " : "", one);
+		free(one);
+	}
+	return buf_steal(&b, NULL);
+}
+
+/* postmark_set_list - set key to the list of n recipients. 0 or -1. */
+static int
+postmark_set_list(json_t *root, const char *key, const struct mail_rcpt *r,
+                  size_t n)
+{
+	char *s;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	s = postmark_list(r, n);
+	rc = mail_json_set(root, key, mail_json_str(s, strlen(s)));
+	free(s);
+	return rc;
+}
+
+/* postmark_attachments - the Attachments array; NULL on bad UTF-8. */
+static json_t *
+postmark_attachments(const struct mime_msg *m)
+{
+	json_t *a = json_array(), *o;
+	char name[32], *b64, *cid;
+	size_t i;
+	int bad;
+
+	for (i = 0; i < m->nattachments; i++) {
+		const struct mime_attachment *at = &m->attachments[i];
+		const char *fn = at->filename;
+
+		if (fn == NULL) {
+			snprintf(name, sizeof(name), "part-%zu", i + 1);
+			fn = name;
+		}
+		o = json_object();
+		json_array_append_new(a, o);
+		b64 = mail_json_base64(at->data, at->len);
+		json_object_set_new(o, "Content", json_string(b64));
+		free(b64);
+		bad = mail_json_set(o, "Name", mail_json_str(fn, strlen(fn))) ||
+		      mail_json_set(o, "ContentType",
+		                    mail_json_str(at->type, strlen(at->type)));
+		if (!bad && at->content_id && at->is_inline) {
+			if (asprintf(&cid, "cid:%s", at->content_id) < 0)
+				cid = NULL;
+			bad = cid == NULL || mail_json_set(o, "ContentID",
+			                                   mail_json_str(cid, strlen(cid)));
+			free(cid);
+		}
+		if (bad) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* postmark_headers - the Headers array; NULL on bad UTF-8. */
+static json_t *
+postmark_headers(const struct mime_msg *m)
+{
+	static const char *const deny[] = {"X-PM-Message-Stream", NULL};
+	json_t *a = json_array(), *o;
+	size_t i;
+
+	for (i = 0; i < m->ncustom; i++) {
+		const struct mime_field *f = m->custom[i];
+
+		if (!mail_json_header_passes(f->name, deny))
+			continue;
+		o = json_object();
+		json_array_append_new(a, o);
+		if (mail_json_set(o, "Name", mail_json_str(f->name,
+		                                           strlen(f->name))) ||
+		    mail_json_set(o, "Value", mail_json_str(f->value,
+		                                            strlen(f->value)))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+int
+postmark_request_build(const struct config_provider *cfg,
+                       const struct adapter_msg *msg, time_t now,
+                       struct http_out *out, char *why, size_t whylen)
+{
+	struct mail_json mj;
+	const struct mime_msg *m;
+	struct mail_rcpt from;
+	json_t *root, *v;
+	char *base;
+	const char *stream;
+	int bad;
+
+	(void)now;
+	if (mail_json_open(&mj, msg, why, whylen) != 0)
+		return -1;
+	m = mj.m;
+	root = json_object();
+	from = (struct mail_rcpt){mj.from->addr, mj.from->name};
+	bad = postmark_set_list(root, "From", &from, 1) ||
+	      postmark_set_list(root, "To", mj.to, mj.nto) ||
+	      postmark_set_list(root, "Cc", mj.cc, mj.ncc) ||
+	      postmark_set_list(root, "Bcc", mj.bcc, mj.nbcc);
+	if (!bad && m->nreply_to > 0) {
+		struct mail_rcpt *rt = xcalloc(m->nreply_to, sizeof(*rt));
+		size_t i;
+
+		for (i = 0; i < m->nreply_to; i++)
+			rt[i] = (struct mail_rcpt){m->reply_to[i].addr,
+			                           m->reply_to[i].name};
+		bad = postmark_set_list(root, "ReplyTo", rt, m->nreply_to);
+		free(rt);
+	}
+	if (!bad && m->subject)
+		bad = mail_json_set(root, "Subject",
+		                    mail_json_str(m->subject, strlen(m->subject)));
+	if (!bad && m->text)
+		bad = mail_json_set(root, "TextBody",
+		                    mail_json_str(m->text, m->text_len));
+	if (!bad && m->html)
+		bad = mail_json_set(root, "HtmlBody",
+		                    mail_json_str(m->html, m->html_len));
+	if (!bad && m->nattachments)
+		bad = mail_json_set(root, "Attachments", postmark_attachments(m));
+	if (!bad) {
+		v = postmark_headers(m);
+		if (v && json_array_size(v) == 0) {
+			json_decref(v);
+		} else {
+			bad = mail_json_set(root, "Headers", v);
+		}
+	}
+	stream = cfg->message_stream && *cfg->message_stream
+	             ? cfg->message_stream
+	             : "outbound";
+	if (!bad)
+		bad = mail_json_set(root, "MessageStream", json_string(stream));
+	if (!bad && msg->id && *msg->id)
+		json_object_set_new(root, "Metadata",
+		                    json_pack("{s:s}", PROVIDERS_ID_TAG, msg->id));
+	buf_fini(&out->body);
+	if (bad || mail_json_dump(root, &out->body) != 0) {
+		snprintf(why, whylen, "a field is not valid UTF-8");
+		json_decref(root);
+		mail_json_close(&mj);
+		return -1;
+	}
+	json_decref(root);
+	mail_json_close(&mj);
+	base = http_base_url(cfg, POSTMARK_BASE);
+	out->method = "POST";
+	if (asprintf(&out->url, "%s/email", base) < 0)
+		out->url = NULL;
+	free(base);
+	http_out_header_add(out, "Accept", "application/json");
+	http_out_header_add(out, "Content-Type", "application/json");
+	http_out_header_add(out, "X-Postmark-Server-Token", "%s",
+	                    cfg->api_key ? cfg->api_key : "");
+	return 0;
+}
+
+/* The ErrorCode table. */
+struct postmark_row {
+	long code;
+	enum send_class class;
+};
+
+static const struct postmark_row postmark_rows[] = {
+    {10, SEND_CONFIG},    /* bad or missing server token */
+    {100, SEND_DEFERRED}, /* maintenance */
+    {400, SEND_CONFIG},   /* sender signature not found */
+    {401, SEND_CONFIG},   /* sender signature not confirmed */
+    {402, SEND_REJECTED}, /* invalid JSON: our bug */
+    {403, SEND_REJECTED}, /* incompatible JSON: our bug */
+    {405, SEND_CONFIG},   /* not allowed to send (credits) */
+    {406, SEND_REJECTED}, /* inactive recipient */
+    {409, SEND_REJECTED}, /* JSON required: our bug */
+    {410, SEND_REJECTED}, /* too many batch messages */
+    {411, SEND_REJECTED}, /* forbidden attachment type */
+    {412, SEND_CONFIG},   /* account pending */
+    {413, SEND_CONFIG},   /* account may not send */
+    {0, SEND_ACCEPTED},
+};
+
+void
+postmark_classify(const struct http_response *resp, time_t now,
+                  struct send_result *r)
+{
+	json_t *body = json_loadb(resp->body, resp->body_len, 0, NULL);
+	json_t *ec = json_object_get(body, "ErrorCode");
+	const char *m = json_string_value(json_object_get(body, "Message"));
+	const char *id;
+	long code = json_is_integer(ec) ? (long)json_integer_value(ec) : -1;
+	size_t i;
+
+	send_result_init(r, SEND_ACCEPTED, SEND_STAGE_RESPONSE);
+	http_status_classify(resp->status, r);
+	if (m != NULL)
+		send_result_text_set(r, m, strlen(m));
+	else
+		send_result_text_set(r, resp->body,
+		                     resp->body_len > 200 ? 200 : resp->body_len);
+	if (code >= 0)
+		snprintf(r->provider_code, sizeof(r->provider_code), "%ld", code);
+	if (resp->status >= 200 && resp->status < 300 && code <= 0) {
+		id = json_string_value(json_object_get(body, "MessageID"));
+		if (id != NULL)
+			snprintf(r->provider_msg_id, sizeof(r->provider_msg_id),
+			         "%s", id);
+		r->provider_code[0] = '\0';
+		send_result_text_set(r, id ? "accepted" : "accepted (no MessageID)",
+		                     id ? 8 : 23);
+		goto done;
+	}
+	if (resp->status == 429) {
+		r->class = SEND_THROTTLED;
+		r->retry_after_ms =
+		    http_retry_after_ms(resp->retry_after, now, 1000);
+		goto done;
+	}
+	if (resp->status >= 500) {
+		r->class = SEND_DEFERRED;
+		goto done;
+	}
+	if (code > 0) {
+		/* An ErrorCode we do not list is more likely our bug. */
+		r->class = SEND_REJECTED;
+		for (i = 0; postmark_rows[i].code != 0; i++)
+			if (postmark_rows[i].code == code)
+				r->class = postmark_rows[i].class;
+		if (code == 300 && m != NULL &&
+		    (strcasestr(m, "signature") || strcasestr(m, "not verified") ||
+		     strcasestr(m, "not confirmed")))
+			r->class = SEND_CONFIG;
+	}
+	/* No ErrorCode: the status's default (401 config, 404 rejected). */
+done:
+	json_decref(body);
+}
+
+void
+postmark_probe_build(const struct config_provider *cfg, time_t now,
+                     struct http_out *out)
+{
+	char *base = http_base_url(cfg, POSTMARK_BASE);
+
+	(void)now;
+	out->method = "GET";
+	if (asprintf(&out->url, "%s/server", base) < 0)
+		out->url = NULL;
+	free(base);
+	http_out_header_add(out, "Accept", "application/json");
+	http_out_header_add(out, "X-Postmark-Server-Token", "%s",
+	                    cfg->api_key ? cfg->api_key : "");
+}
+
+void
+postmark_probe_read(const struct http_response *resp, time_t now,
+                    struct adapter_probe_result *pr)
+{
+	struct send_result r;
+
+	if (resp->status >= 200 && resp->status < 300) {
+		pr->ok = true;
+		pr->class = SEND_ACCEPTED;
+		snprintf(pr->text, sizeof(pr->text), "server: token valid");
+		return;
+	}
+	postmark_classify(resp, now, &r);
+	pr->ok = false;
+	pr->class = r.class;
+	snprintf(pr->text, sizeof(pr->text), "server: HTTP %d %.40s: %.160s",
+	         resp->status, r.provider_code, r.text);
+}
+
+const struct http_provider postmark_http = {
+    .type = "postmark",
+    .build = postmark_request_build,
+    .classify = postmark_classify,
+    .probe_build = postmark_probe_build,
+    .probe_read = postmark_probe_read,
+    .represents = mail_json_represents,
+};
+
+/* postmark_init - a Postmark adapter. */
+static int
+postmark_init(struct adapter *a)
+{
+	return http_adapter_init(a, &postmark_http);
+}
+
+const struct adapter_ops adapter_postmark_ops =
+    HTTP_ADAPTER_OPS("postmark", postmark_init);

@@ -1,0 +1,371 @@
+/*
+ * sendgrid.c - the SendGrid v3 adapter (type: sendgrid).
+ *
+ * SendGrid takes no raw MIME, so the message is parsed (mail_json.h) and
+ * rebuilt as POST /v3/mail/send JSON: from, reply_to (reply_to_list for
+ * several), one personalization with the envelope recipients split into
+ * to / cc / bcc and custom_args {swerve_id} (echoed at the top level of
+ * every event webhook), subject, content (text/plain before text/html, as
+ * SendGrid requires), attachments (inline ones with disposition "inline"
+ * and content_id) and the remaining header fields as "headers". A message
+ * this cannot carry faithfully is refused before sending (represents).
+ *
+ * Success is 202 with an empty body; the message id is the X-Message-Id
+ * response header. Classification: docs/providers.md section 5.
+ *
+ * Probe: GET /v3/scopes, the cheapest authenticated call: it proves the
+ * key and lists its permissions, so a key without mail.send is caught
+ * before mail is sent with it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "core/xmalloc.h"
+#include "providers/mail_json.h"
+#include "providers/providers_http.h"
+
+#define SENDGRID_BASE "https://api.sendgrid.com"
+
+static const char *const sendgrid_want[] = {
+    "X-RateLimit-Reset", "X-RateLimit-Remaining", "X-RateLimit-Limit"};
+
+/* sendgrid_addr - {"email": addr, "name": name}; NULL on bad UTF-8. */
+static json_t *
+sendgrid_addr(const char *addr, const char *name)
+{
+	json_t *o = json_object();
+
+	if (mail_json_set(o, "email", mail_json_str(addr, strlen(addr))) ||
+	    (name && *name &&
+	     mail_json_set(o, "name", mail_json_str(name, strlen(name))))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* sendgrid_list - a JSON array of n recipients; NULL on bad UTF-8. */
+static json_t *
+sendgrid_list(const struct mail_rcpt *r, size_t n)
+{
+	json_t *a = json_array(), *o;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		o = sendgrid_addr(r[i].addr, r[i].name);
+		if (o == NULL || json_array_append_new(a, o) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* sendgrid_content - append {"type", "value"} to content. 0 or -1. */
+static int
+sendgrid_content(json_t *content, const char *type, const char *s, size_t n)
+{
+	json_t *o = json_object();
+
+	json_array_append_new(content, o);
+	if (mail_json_set(o, "type", json_string(type)) ||
+	    mail_json_set(o, "value", mail_json_str(s, n)))
+		return -1;
+	return 0;
+}
+
+/* sendgrid_attachments - the attachments array of m. */
+static json_t *
+sendgrid_attachments(const struct mime_msg *m)
+{
+	json_t *a = json_array(), *o;
+	char name[32];
+	char *b64;
+	size_t i;
+
+	for (i = 0; i < m->nattachments; i++) {
+		const struct mime_attachment *at = &m->attachments[i];
+		const char *fn = at->filename;
+
+		if (fn == NULL) {
+			snprintf(name, sizeof(name), "part-%zu", i + 1);
+			fn = name;
+		}
+		o = json_object();
+		b64 = mail_json_base64(at->data, at->len);
+		json_object_set_new(o, "content", json_string(b64));
+		free(b64);
+		if (mail_json_set(o, "type", mail_json_str(at->type,
+		                                          strlen(at->type))) ||
+		    mail_json_set(o, "filename", mail_json_str(fn, strlen(fn))) ||
+		    mail_json_set(o, "disposition",
+		                  json_string(at->is_inline ? "inline"
+		                                            : "attachment")) ||
+		    (at->content_id &&
+		     mail_json_set(o, "content_id",
+		                   mail_json_str(at->content_id,
+		                                 strlen(at->content_id))))) {
+			json_decref(o);
+			json_decref(a);
+			return NULL;
+		}
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* sendgrid_headers - the custom headers object; NULL on a repeated name. */
+static json_t *
+sendgrid_headers(const struct mime_msg *m, const char **bad)
+{
+	json_t *h = json_object();
+	size_t i;
+
+	for (i = 0; i < m->ncustom; i++) {
+		const struct mime_field *f = m->custom[i];
+
+		if (!mail_json_header_passes(f->name, NULL))
+			continue;
+		if (json_object_get(h, f->name) != NULL) {
+			*bad = "a header field is repeated";
+			goto fail;
+		}
+		if (mail_json_set(h, f->name,
+		                  mail_json_str(f->value, strlen(f->value)))) {
+			*bad = "a header field is not UTF-8";
+			goto fail;
+		}
+	}
+	return h;
+fail:
+	json_decref(h);
+	return NULL;
+}
+
+int
+sendgrid_request_build(const struct config_provider *cfg,
+                       const struct adapter_msg *msg, time_t now,
+                       struct http_out *out, char *why, size_t whylen)
+{
+	struct mail_json mj;
+	const struct mime_msg *m;
+	json_t *root = NULL, *pers, *p, *content, *v;
+	const char *bad = "an address or name is not UTF-8";
+	char *base;
+	size_t i;
+
+	(void)now;
+	if (mail_json_open(&mj, msg, why, whylen) != 0)
+		return -1;
+	m = mj.m;
+	if (m->subject == NULL || *m->subject == '\0') {
+		bad = "no Subject (SendGrid needs one)";
+		goto fail;
+	}
+	root = json_object();
+	pers = json_array();
+	p = json_object();
+	json_array_append_new(pers, p);
+	json_object_set_new(root, "personalizations", pers);
+	if (mail_json_set(p, "to", sendgrid_list(mj.to, mj.nto)) ||
+	    (mj.ncc && mail_json_set(p, "cc", sendgrid_list(mj.cc, mj.ncc))) ||
+	    (mj.nbcc &&
+	     mail_json_set(p, "bcc", sendgrid_list(mj.bcc, mj.nbcc))))
+		goto fail;
+	if (msg->id && *msg->id)
+		json_object_set_new(p, "custom_args",
+		                    json_pack("{s:s}", PROVIDERS_ID_TAG, msg->id));
+	if (mail_json_set(root, "from",
+	                  sendgrid_addr(mj.from->addr, mj.from->name)))
+		goto fail;
+	if (m->nreply_to == 1) {
+		if (mail_json_set(root, "reply_to",
+		                  sendgrid_addr(m->reply_to[0].addr,
+		                                m->reply_to[0].name)))
+			goto fail;
+	} else if (m->nreply_to > 1) {
+		v = json_array();
+		json_object_set_new(root, "reply_to_list", v);
+		for (i = 0; i < m->nreply_to; i++)
+			if (json_array_append_new(
+			        v, sendgrid_addr(m->reply_to[i].addr,
+			                         m->reply_to[i].name)) != 0)
+				goto fail;
+	}
+	if (mail_json_set(root, "subject",
+	                  mail_json_str(m->subject, strlen(m->subject))))
+		goto fail;
+	content = json_array();
+	json_object_set_new(root, "content", content);
+	if ((m->text && sendgrid_content(content, "text/plain", m->text,
+	                                 m->text_len)) ||
+	    (m->html &&
+	     sendgrid_content(content, "text/html", m->html, m->html_len)))
+		goto fail;
+	if (m->nattachments &&
+	    mail_json_set(root, "attachments", sendgrid_attachments(m)))
+		goto fail;
+	v = sendgrid_headers(m, &bad);
+	if (v == NULL)
+		goto fail;
+	if (json_object_size(v) > 0)
+		json_object_set_new(root, "headers", v);
+	else
+		json_decref(v);
+	buf_fini(&out->body);
+	if (mail_json_dump(root, &out->body) != 0)
+		goto fail;
+	base = http_base_url(cfg, SENDGRID_BASE);
+	out->method = "POST";
+	if (asprintf(&out->url, "%s/v3/mail/send", base) < 0)
+		out->url = NULL;
+	free(base);
+	http_out_header_add(out, "Content-Type", "application/json");
+	http_out_header_add(out, "Authorization", "Bearer %s", cfg->api_key);
+	json_decref(root);
+	mail_json_close(&mj);
+	return 0;
+fail:
+	snprintf(why, whylen, "%s", bad);
+	json_decref(root);
+	mail_json_close(&mj);
+	return -1;
+}
+
+/* sendgrid_error_text - the first errors[].message of a JSON answer. */
+static void
+sendgrid_error_text(const struct http_response *resp, struct send_result *r)
+{
+	json_t *body = json_loadb(resp->body, resp->body_len, 0, NULL);
+	json_t *e = json_array_get(json_object_get(body, "errors"), 0);
+	const char *m = json_string_value(json_object_get(e, "message"));
+	const char *f = json_string_value(json_object_get(e, "field"));
+
+	if (m != NULL)
+		send_result_text_set(r, m, strlen(m));
+	else
+		send_result_text_set(r, resp->body,
+		                     resp->body_len > 200 ? 200 : resp->body_len);
+	if (f != NULL)
+		snprintf(r->provider_code, sizeof(r->provider_code), "%s", f);
+	json_decref(body);
+}
+
+void
+sendgrid_classify(const struct http_response *resp, time_t now,
+                  struct send_result *r)
+{
+	const char *reset;
+	long long t;
+
+	send_result_init(r, SEND_ACCEPTED, SEND_STAGE_RESPONSE);
+	http_status_classify(resp->status, r);
+	if (resp->status >= 200 && resp->status < 300) {
+		if (resp->message_id)
+			snprintf(r->provider_msg_id, sizeof(r->provider_msg_id),
+			         "%s", resp->message_id);
+		send_result_text_set(r, "accepted", 8);
+		return;
+	}
+	sendgrid_error_text(resp, r);
+	if (r->provider_code[0] == '\0')
+		snprintf(r->provider_code, sizeof(r->provider_code), "%d",
+		         resp->status);
+	switch (resp->status) {
+	case 400:
+	case 413:
+		r->class = SEND_REJECTED;
+		break;
+	case 401:
+	case 403:
+	case 451: /* data residency: the wrong regional host */
+		r->class = SEND_CONFIG;
+		break;
+	case 429:
+		r->class = SEND_THROTTLED;
+		r->retry_after_ms = http_retry_after_ms(resp->retry_after, now, 0);
+		reset = http_header_find(resp, "X-RateLimit-Reset");
+		if (r->retry_after_ms == 0 && reset != NULL) {
+			t = strtoll(reset, NULL, 10);
+			r->retry_after_ms =
+			    t > (long long)now ? (t - (long long)now) * 1000 : 1000;
+		}
+		if (r->retry_after_ms == 0)
+			r->retry_after_ms = 1000;
+		break;
+	default:
+		break; /* 5xx deferred, other 4xx rejected */
+	}
+}
+
+void
+sendgrid_probe_build(const struct config_provider *cfg, time_t now,
+                     struct http_out *out)
+{
+	char *base = http_base_url(cfg, SENDGRID_BASE);
+
+	(void)now;
+	out->method = "GET";
+	if (asprintf(&out->url, "%s/v3/scopes", base) < 0)
+		out->url = NULL;
+	free(base);
+	http_out_header_add(out, "Authorization", "Bearer %s", cfg->api_key);
+}
+
+void
+sendgrid_probe_read(const struct http_response *resp, time_t now,
+                    struct adapter_probe_result *pr)
+{
+	struct send_result r;
+	json_t *body, *scopes, *s;
+	size_t i;
+	bool send = false;
+
+	if (resp->status < 200 || resp->status >= 300) {
+		sendgrid_classify(resp, now, &r);
+		pr->ok = false;
+		pr->class = r.class;
+		snprintf(pr->text, sizeof(pr->text), "scopes: HTTP %d: %.200s",
+		         resp->status, r.text);
+		return;
+	}
+	body = json_loadb(resp->body, resp->body_len, 0, NULL);
+	scopes = json_object_get(body, "scopes");
+	json_array_foreach(scopes, i, s)
+	{
+		if (json_is_string(s) &&
+		    strcmp(json_string_value(s), "mail.send") == 0)
+			send = true;
+	}
+	pr->ok = send;
+	pr->class = send ? SEND_ACCEPTED : SEND_CONFIG;
+	snprintf(pr->text, sizeof(pr->text), "%s",
+	         send ? "scopes: key valid, mail.send granted"
+	              : "scopes: the key lacks mail.send");
+	json_decref(body);
+}
+
+const struct http_provider sendgrid_http = {
+    .type = "sendgrid",
+    .build = sendgrid_request_build,
+    .classify = sendgrid_classify,
+    .probe_build = sendgrid_probe_build,
+    .probe_read = sendgrid_probe_read,
+    .represents = mail_json_represents,
+    .want_headers = sendgrid_want,
+    .n_want = sizeof(sendgrid_want) / sizeof(sendgrid_want[0]),
+};
+
+/* sendgrid_init - a SendGrid adapter. */
+static int
+sendgrid_init(struct adapter *a)
+{
+	return http_adapter_init(a, &sendgrid_http);
+}
+
+const struct adapter_ops adapter_sendgrid_ops =
+    HTTP_ADAPTER_OPS("sendgrid", sendgrid_init);

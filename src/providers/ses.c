@@ -1,0 +1,399 @@
+/*
+ * ses.c - the Amazon SES API v2 adapter (type: ses).
+ *
+ * Sends with SendEmail and Content.Raw: the spooled message byte for byte
+ * (base64 in JSON), the envelope recipients as Destination.ToAddresses
+ * (SES does not rewrite the MIME headers of a raw message), the envelope
+ * sender as FromEmailAddress, swerve's id as the EmailTag swerve_id (SES
+ * echoes tags in configuration-set events) and ConfigurationSetName when
+ * configured. Every request is signed with SigV4, service "ses"
+ * (providers/sigv4.h), including X-Amz-Security-Token for temporary
+ * credentials. The endpoint is https://email.{region}.amazonaws.com unless
+ * providers[].endpoint overrides it (tests, emulators, VPC endpoints).
+ *
+ * Classification follows docs/providers.md section 2: by the error code
+ * (x-amzn-ErrorType, else body "code" / "__type"), then the message text
+ * ("not verified", daily quota), then the HTTP status.
+ *
+ * Probe: GetAccount (GET /v2/email/account), the cheapest signed call; it
+ * proves the credentials and the clock, and says whether sending is
+ * enabled and how much of the 24-hour quota and send rate is left.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "core/xmalloc.h"
+#include "providers/mail_json.h"
+#include "providers/providers_http.h"
+#include "providers/sigv4.h"
+
+#define SES_SEND_PATH "/v2/email/outbound-emails"
+#define SES_ACCOUNT_PATH "/v2/email/account"
+#define SES_QUOTA_RETRY_MS (10 * 60 * 1000) /* AWS: wait up to 10 min */
+
+static const char *const ses_want[] = {"x-amzn-ErrorType",
+                                       "x-amzn-RequestId"};
+
+/* ses_region - the configured region, us-east-1 by default. */
+static const char *
+ses_region(const struct config_provider *cfg)
+{
+	return cfg->region && *cfg->region ? cfg->region : "us-east-1";
+}
+
+/*
+ * ses_sign - set out's URL to base + path and add Host, X-Amz-Date, the
+ * session token and Authorization for out's method, body and (when
+ * content_type is not NULL) Content-Type.
+ */
+static int
+ses_sign(const struct config_provider *cfg, struct http_out *out,
+         const char *path, const char *content_type, time_t now)
+{
+	char dflt[128], amzdate[SIGV4_AMZDATE_LEN + 1];
+	struct sigv4_header sh[4];
+	struct sigv4_request sr;
+	struct sigv4_cred cred = {
+	    .akid = cfg->access_key_id,
+	    .secret = cfg->secret_access_key,
+	    .session_token = cfg->session_token,
+	    .region = ses_region(cfg),
+	    .service = "ses",
+	};
+	struct buf auth, full;
+	char *base, *host, *slash;
+	const char *hstart, *prefix;
+	size_t n = 0;
+	int rc = -1;
+
+	if (cred.akid == NULL || cred.secret == NULL)
+		return -1;
+	snprintf(dflt, sizeof(dflt), "https://email.%s.amazonaws.com",
+	         cred.region);
+	base = http_base_url(cfg, dflt);
+	hstart = strstr(base, "://");
+	hstart = hstart ? hstart + 3 : base;
+	host = xstrdup(hstart);
+	slash = strchr(host, '/');
+	if (slash)
+		*slash = '\0';
+	prefix = strchr(hstart, '/');
+	buf_init(&full);
+	buf_printf(&full, "%s%s", prefix ? prefix : "", path);
+	buf_init(&auth);
+	sigv4_amzdate_format(amzdate, now);
+	if (content_type != NULL) {
+		http_out_header_add(out, "Content-Type", "%s", content_type);
+		sh[n++] = (struct sigv4_header){"content-type", content_type};
+	}
+	http_out_header_add(out, "Host", "%s", host);
+	sh[n++] = (struct sigv4_header){"host", host};
+	http_out_header_add(out, "X-Amz-Date", "%s", amzdate);
+	sh[n++] = (struct sigv4_header){"x-amz-date", amzdate};
+	if (cred.session_token && *cred.session_token) {
+		http_out_header_add(out, "X-Amz-Security-Token", "%s",
+		                    cred.session_token);
+		sh[n++] = (struct sigv4_header){"x-amz-security-token",
+		                                cred.session_token};
+	} else {
+		cred.session_token = NULL;
+	}
+	sr = (struct sigv4_request){
+	    .method = out->method,
+	    .path = buf_cstr(&full),
+	    .headers = sh,
+	    .n_headers = n,
+	    .body = out->body.p,
+	    .body_len = out->body.len,
+	};
+	if (sigv4_sign(&auth, NULL, &sr, &cred, amzdate) != 0)
+		goto fail;
+	http_out_header_add(out, "Authorization", "%s", buf_cstr(&auth));
+	free(out->url);
+	if (asprintf(&out->url, "%s%s", base, path) < 0)
+		goto fail;
+	rc = 0;
+fail:
+	buf_fini(&auth);
+	buf_fini(&full);
+	free(host);
+	free(base);
+	return rc;
+}
+
+int
+ses_request_build(const struct config_provider *cfg,
+                  const struct adapter_msg *msg, time_t now,
+                  struct http_out *out, char *why, size_t whylen)
+{
+	json_t *root = json_object(), *dest, *to, *tags, *tag;
+	char *data;
+	size_t i;
+	int rc = -1;
+
+	data = mail_json_base64(msg->body.p, msg->body.len);
+	if (msg->sender && *msg->sender)
+		mail_json_set(root, "FromEmailAddress", json_string(msg->sender));
+	dest = json_object();
+	to = json_array();
+	for (i = 0; i < msg->n_rcpts; i++)
+		json_array_append_new(to, json_string(msg->rcpts[i]));
+	json_object_set_new(dest, "ToAddresses", to);
+	json_object_set_new(root, "Destination", dest);
+	json_object_set_new(root, "Content",
+	                    json_pack("{s:{s:s}}", "Raw", "Data", data));
+	if (cfg->configuration_set && *cfg->configuration_set)
+		json_object_set_new(root, "ConfigurationSetName",
+		                    json_string(cfg->configuration_set));
+	if (msg->id && *msg->id) {
+		tags = json_array();
+		tag = json_pack("{s:s,s:s}", "Name", PROVIDERS_ID_TAG, "Value",
+		                msg->id);
+		json_array_append_new(tags, tag);
+		json_object_set_new(root, "EmailTags", tags);
+	}
+	out->method = "POST";
+	buf_fini(&out->body);
+	if (mail_json_dump(root, &out->body) != 0) {
+		snprintf(why, whylen, "an address is not valid UTF-8");
+		goto fail;
+	}
+	if (ses_sign(cfg, out, SES_SEND_PATH, "application/json", now) != 0) {
+		snprintf(why, whylen, "no usable AWS credentials");
+		goto fail;
+	}
+	rc = 0;
+fail:
+	json_decref(root);
+	free(data);
+	return rc;
+}
+
+/*
+ * ses_error_code - the AWS error code of an answer into code: the
+ * x-amzn-ErrorType header, else body "code", else "__type"; anything
+ * after ':' and before '#' removed.
+ */
+static void
+ses_error_code(const struct http_response *resp, json_t *body, char *code,
+               size_t size)
+{
+	const char *v = http_header_find(resp, "x-amzn-ErrorType");
+	const char *hash, *colon;
+	size_t n;
+
+	if ((v == NULL || *v == '\0') && json_is_object(body)) {
+		v = json_string_value(json_object_get(body, "code"));
+		if (v == NULL)
+			v = json_string_value(json_object_get(body, "Code"));
+		if (v == NULL)
+			v = json_string_value(json_object_get(body, "__type"));
+	}
+	if (v == NULL) {
+		code[0] = '\0';
+		return;
+	}
+	hash = strrchr(v, '#');
+	if (hash)
+		v = hash + 1;
+	colon = strchr(v, ':');
+	n = colon ? (size_t)(colon - v) : strlen(v);
+	snprintf(code, size, "%.*s", (int)n, v);
+}
+
+/* ses_code_is - code equals name, with or without "Exception". */
+static bool
+ses_code_is(const char *code, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(code, name, n) != 0)
+		return false;
+	return code[n] == '\0' || strcmp(code + n, "Exception") == 0;
+}
+
+/* One row of the SES table: codes that always mean the same class. */
+struct ses_row {
+	const char *code;
+	enum send_class class;
+};
+
+static const struct ses_row ses_rows[] = {
+    {"MailFromDomainNotVerified", SEND_CONFIG},
+    {"AccountSuspended", SEND_CONFIG},
+    {"SendingPaused", SEND_CONFIG},
+    {"AccountSendingPaused", SEND_CONFIG},
+    {"ConfigurationSetSendingPaused", SEND_CONFIG},
+    {"ConfigurationSetDoesNotExist", SEND_CONFIG},
+    {"NotFound", SEND_CONFIG},
+    {"BadRequest", SEND_REJECTED},
+    {"LimitExceeded", SEND_REJECTED},
+    {"InvalidParameterValue", SEND_REJECTED},
+    {"MissingParameter", SEND_REJECTED},
+    {"ValidationError", SEND_REJECTED},
+    {"TooManyRequests", SEND_THROTTLED},
+    {"AccessDenied", SEND_CONFIG},
+    {"InvalidClientTokenId", SEND_CONFIG},
+    {"SignatureDoesNotMatch", SEND_CONFIG},
+    {"IncompleteSignature", SEND_CONFIG},
+    {"UnrecognizedClient", SEND_CONFIG},
+    {"ExpiredToken", SEND_CONFIG},
+    {"MissingAuthenticationToken", SEND_CONFIG},
+    {"OptInRequired", SEND_CONFIG},
+    {"InvalidSignature", SEND_CONFIG},
+    {"RequestExpired", SEND_CONFIG},
+    {"InternalServiceError", SEND_DEFERRED},
+    {"InternalFailure", SEND_DEFERRED},
+    {"ServiceUnavailable", SEND_DEFERRED},
+    {NULL, SEND_ACCEPTED},
+};
+
+void
+ses_classify(const struct http_response *resp, time_t now,
+             struct send_result *r)
+{
+	json_t *body = json_loadb(resp->body, resp->body_len, 0, NULL);
+	const char *msg = NULL, *id;
+	char code[SEND_PROVIDER_CODE_SIZE];
+	size_t i;
+
+	send_result_init(r, SEND_ACCEPTED, SEND_STAGE_RESPONSE);
+	http_status_classify(resp->status, r);
+	if (resp->status >= 200 && resp->status < 300) {
+		id = json_string_value(json_object_get(body, "MessageId"));
+		if (id != NULL)
+			snprintf(r->provider_msg_id, sizeof(r->provider_msg_id),
+			         "%s", id);
+		send_result_text_set(r, id ? "accepted" : "accepted (no MessageId)",
+		                     id ? 8 : 23);
+		goto done;
+	}
+	ses_error_code(resp, body, code, sizeof(code));
+	snprintf(r->provider_code, sizeof(r->provider_code), "%s", code);
+	if (json_is_object(body)) {
+		msg = json_string_value(json_object_get(body, "message"));
+		if (msg == NULL)
+			msg = json_string_value(json_object_get(body, "Message"));
+	}
+	if (msg == NULL)
+		msg = "";
+	send_result_text_set(r, *msg ? msg : code, strlen(*msg ? msg : code));
+	if (ses_code_is(code, "MessageRejected")) {
+		r->class = strcasestr(msg, "not verified") ? SEND_CONFIG
+		                                           : SEND_REJECTED;
+		goto done;
+	}
+	if (ses_code_is(code, "Throttling")) {
+		r->class = SEND_THROTTLED;
+		if (strcasestr(msg, "daily") || strcasestr(msg, "quota")) {
+			r->quota_exhausted = true;
+			r->retry_after_ms = SES_QUOTA_RETRY_MS;
+		} else {
+			r->retry_after_ms = 1000;
+		}
+		goto done;
+	}
+	for (i = 0; ses_rows[i].code != NULL; i++) {
+		if (ses_code_is(code, ses_rows[i].code)) {
+			r->class = ses_rows[i].class;
+			break;
+		}
+	}
+	/* A code we do not know keeps the status's default meaning. */
+	if (r->class == SEND_THROTTLED && r->retry_after_ms == 0)
+		r->retry_after_ms =
+		    http_retry_after_ms(resp->retry_after, now, 1000);
+done:
+	json_decref(body);
+}
+
+void
+ses_probe_build(const struct config_provider *cfg, time_t now,
+                struct http_out *out)
+{
+	out->method = "GET";
+	buf_fini(&out->body);
+	if (ses_sign(cfg, out, SES_ACCOUNT_PATH, NULL, now) != 0 &&
+	    out->url == NULL)
+		out->url = xstrdup("");
+}
+
+void
+ses_probe_read(const struct http_response *resp, time_t now,
+               struct adapter_probe_result *pr)
+{
+	json_t *body, *quota;
+	struct send_result r;
+	json_t *en;
+	double max24, sent;
+
+	if (resp->status < 200 || resp->status >= 300) {
+		ses_classify(resp, now, &r);
+		pr->ok = false;
+		pr->class = r.class;
+		snprintf(pr->text, sizeof(pr->text), "GetAccount: HTTP %d %.40s: %.160s",
+		         resp->status, r.provider_code, r.text);
+		return;
+	}
+	body = json_loadb(resp->body, resp->body_len, 0, NULL);
+	if (!json_is_object(body)) {
+		pr->ok = false;
+		pr->class = SEND_DEFERRED;
+		snprintf(pr->text, sizeof(pr->text),
+		         "GetAccount: unreadable answer");
+		json_decref(body);
+		return;
+	}
+	en = json_object_get(body, "SendingEnabled");
+	pr->sending_enabled = !json_is_false(en);
+	quota = json_object_get(body, "SendQuota");
+	if (json_is_object(quota)) {
+		pr->max_send_rate =
+		    json_number_value(json_object_get(quota, "MaxSendRate"));
+		max24 = json_number_value(json_object_get(quota, "Max24HourSend"));
+		sent = json_number_value(
+		    json_object_get(quota, "SentLast24Hours"));
+		if (json_object_get(quota, "Max24HourSend"))
+			pr->quota_left = max24 - sent > 0 ? max24 - sent : 0;
+	}
+	if (!pr->sending_enabled) {
+		pr->ok = false;
+		pr->class = SEND_CONFIG;
+		snprintf(pr->text, sizeof(pr->text),
+		         "GetAccount: sending is disabled for this account");
+	} else if (pr->quota_left == 0) {
+		pr->ok = false;
+		pr->class = SEND_THROTTLED;
+		snprintf(pr->text, sizeof(pr->text),
+		         "GetAccount: 24-hour quota used up");
+	} else {
+		pr->ok = true;
+		snprintf(pr->text, sizeof(pr->text),
+		         "GetAccount: sending enabled, rate %.0f/s, %.0f left",
+		         pr->max_send_rate, pr->quota_left);
+	}
+	json_decref(body);
+}
+
+const struct http_provider ses_http = {
+    .type = "ses",
+    .build = ses_request_build,
+    .classify = ses_classify,
+    .probe_build = ses_probe_build,
+    .probe_read = ses_probe_read,
+    .want_headers = ses_want,
+    .n_want = sizeof(ses_want) / sizeof(ses_want[0]),
+};
+
+/* ses_init - an SES adapter (credentials come checked from config). */
+static int
+ses_init(struct adapter *a)
+{
+	return http_adapter_init(a, &ses_http);
+}
+
+const struct adapter_ops adapter_ses_ops = HTTP_ADAPTER_OPS("ses", ses_init);
