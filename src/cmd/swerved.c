@@ -20,6 +20,7 @@
 #include "core/tls.h"
 #include "deliver/deliver.h"
 #include "ingress/http_admin.h"
+#include "ingress/http_api.h"
 #include "ingress/smtpd.h"
 #include "spool/spool.h"
 
@@ -65,6 +66,7 @@ main(int argc, char **argv)
 	struct event *ev_term, *ev_int;
 	struct smtpd *smtpd;
 	struct http_admin *http;
+	struct http_api *api;
 	struct deliver *deliver;
 	struct deliver_opts dopts;
 	SSL_CTX *tls = NULL;
@@ -153,6 +155,8 @@ main(int argc, char **argv)
 		log_fatal("swerved: %s", err);
 	http_admin_set_deliver(http, deliver);
 	http_admin_set_smtpd(http, smtpd);
+	api = http_api_new(http_admin_evhttp(http), cfg, sp);
+	http_admin_set_post(http, http_api_handle, api);
 	for (i = 0; i < cfg->n_listen_http; i++)
 		if (http_admin_listen(http, &cfg->listen_http[i], err,
 			sizeof(err)) != 0)
@@ -170,6 +174,7 @@ main(int argc, char **argv)
 	/* Orderly stop: no new sessions, then let the spool finish. */
 	smtpd_free(smtpd);
 	deliver_free(deliver);
+	http_api_free(api);
 	http_admin_free(http);
 	spool_close(sp);
 	event_free(ev_term);

@@ -34,6 +34,8 @@ struct http_admin {
 	struct deliver *deliver;
 	struct smtpd *smtpd;
 	time_t started;
+	void (*post_cb)(struct evhttp_request *, void *); /* send API */
+	void *post_arg;
 };
 
 /*
@@ -391,6 +393,11 @@ http_admin_messages(struct evhttp_request *req, struct http_admin *h,
 	struct http_admin_pending *pd;
 	int rc;
 
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
+	    h->post_cb != NULL) {
+		h->post_cb(req, h->post_arg);
+		return;
+	}
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 		http_admin_error(req, 405, "method_not_allowed", "use GET");
 		return;
@@ -515,6 +522,14 @@ void
 http_admin_set_smtpd(struct http_admin *h, struct smtpd *s)
 {
 	h->smtpd = s;
+}
+
+void
+http_admin_set_post(struct http_admin *h,
+    void (*cb)(struct evhttp_request *, void *), void *arg)
+{
+	h->post_cb = cb;
+	h->post_arg = arg;
 }
 
 struct evhttp *

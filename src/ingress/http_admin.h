@@ -43,6 +43,15 @@ struct smtpd;
 /* http_admin_set_smtpd - include s's counters in /metrics. */
 void http_admin_set_smtpd(struct http_admin *h, struct smtpd *s);
 
+/*
+ * http_admin_set_post - route requests under /v1/messages that are not
+ * GET (the send API: POST /v1/messages, /raw, /batch) to cb(req, arg).
+ * Without it they get 405.
+ */
+struct evhttp_request;
+void http_admin_set_post(struct http_admin *h,
+    void (*cb)(struct evhttp_request *, void *), void *arg);
+
 /* http_admin_evhttp - the underlying evhttp, for other handlers. */
 struct evhttp *http_admin_evhttp(struct http_admin *h);
 
