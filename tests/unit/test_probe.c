@@ -1,0 +1,736 @@
+/*
+ * test_probe.c - the active SMTP probe against swerve-mock's SMTP server
+ * (the real mock code, in process, on 127.0.0.1, its modes switched as
+ * its HTTP /mode control would), against a bare listening socket that
+ * never greets, and against a scripted fake for what the mock cannot do:
+ * odd greetings, 421, garbage, EHLO refused, implicit TLS, STARTTLS
+ * injection.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "mock/mock.h"
+#include "mock/mock_smtp.h"
+#include "route/probe.h"
+
+/* ------------------------------------------------------------------ */
+/* A self-signed certificate for 127.0.0.1, made in memory.            */
+
+struct cert {
+	EVP_PKEY *key;
+	X509 *x509;
+	char dir[64];
+	char cert_path[96];
+	char key_path[96];
+};
+
+/* cert_make - the key, the certificate, and both as PEM files. */
+static void
+cert_make(struct cert *c)
+{
+	X509_NAME *name;
+	X509_EXTENSION *ext;
+	X509V3_CTX v3;
+	FILE *f;
+
+	c->key = EVP_EC_gen("P-256");
+	assert_non_null(c->key);
+	c->x509 = X509_new();
+	X509_set_version(c->x509, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(c->x509), 1);
+	X509_gmtime_adj(X509_getm_notBefore(c->x509), -60);
+	X509_gmtime_adj(X509_getm_notAfter(c->x509), 3600);
+	X509_set_pubkey(c->x509, c->key);
+	name = X509_get_subject_name(c->x509);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	                           (const unsigned char *)"swerve probe test",
+	                           -1, -1, 0);
+	X509_set_issuer_name(c->x509, name);
+	X509V3_set_ctx_nodb(&v3);
+	X509V3_set_ctx(&v3, c->x509, c->x509, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name,
+	                          "IP:127.0.0.1");
+	X509_add_ext(c->x509, ext, -1);
+	X509_EXTENSION_free(ext);
+	assert_true(X509_sign(c->x509, c->key, EVP_sha256()) > 0);
+	snprintf(c->dir, sizeof(c->dir), "/tmp/test_probe.XXXXXX");
+	assert_non_null(mkdtemp(c->dir));
+	snprintf(c->cert_path, sizeof(c->cert_path), "%s/cert.pem", c->dir);
+	snprintf(c->key_path, sizeof(c->key_path), "%s/key.pem", c->dir);
+	f = fopen(c->cert_path, "w");
+	assert_non_null(f);
+	PEM_write_X509(f, c->x509);
+	fclose(f);
+	f = fopen(c->key_path, "w");
+	assert_non_null(f);
+	PEM_write_PrivateKey(f, c->key, NULL, NULL, 0, NULL, NULL);
+	fclose(f);
+}
+
+/* cert_free - the files, the directory, the objects. */
+static void
+cert_free(struct cert *c)
+{
+	unlink(c->cert_path);
+	unlink(c->key_path);
+	rmdir(c->dir);
+	EVP_PKEY_free(c->key);
+	X509_free(c->x509);
+}
+
+/* cert_client_ctx - a client context that trusts c (or nothing). */
+static SSL_CTX *
+cert_client_ctx(const struct cert *c)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (c != NULL)
+		X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), c->x509);
+	return ctx;
+}
+
+/* ------------------------------------------------------------------ */
+/* The loop, the mock, the provider.                                   */
+
+struct fx {
+	struct event_base *base;
+	struct mock *mock;
+	struct mock_smtp *smtp;
+	struct config_provider prov;
+	struct cert cert;
+	bool have_cert;
+	SSL_CTX *cctx;
+	/* results */
+	int calls;
+	struct probe_result res;
+	struct probe **chain; /* start another probe from the callback */
+};
+
+static struct fx F;
+
+/* on_done - record the result; optionally start one more probe. */
+static void
+on_done(const struct probe_result *r, void *arg)
+{
+	struct fx *f = arg;
+
+	f->calls++;
+	f->res = *r;
+	if (f->chain != NULL) {
+		struct probe **slot = f->chain;
+		f->chain = NULL;
+		*slot = probe_smtp_start(f->base, &f->prov, f->cctx, NULL,
+		                         "probe.test", on_done, f);
+	}
+}
+
+/* stop - loop timeout. */
+static void
+stop(evutil_socket_t fd, short what, void *arg)
+{
+	event_base_loopbreak(F.base);
+}
+
+/* poll_done - stop once want callbacks ran. */
+static void
+poll_done(evutil_socket_t fd, short what, void *arg)
+{
+	if (F.calls >= *(int *)arg)
+		event_base_loopbreak(F.base);
+}
+
+/* run_until - run the loop until want callbacks ran or ms passed. */
+static void
+run_until(int want, int ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	struct timeval tick = {0, 2000};
+	struct event *to = evtimer_new(F.base, stop, NULL);
+	struct event *p = event_new(F.base, -1, EV_PERSIST, poll_done, &want);
+
+	evtimer_add(to, &tv);
+	event_add(p, &tick);
+	event_base_dispatch(F.base);
+	event_free(to);
+	event_free(p);
+}
+
+/* mode - switch the mock, as PUT /mode would. */
+static void
+mode(const char *text)
+{
+	struct mock_mode_set set;
+	const char *why;
+
+	assert_int_equal(mock_mode_parse(text, strlen(text), &set, &why), 0);
+	mock_mode_change(F.mock, &set);
+}
+
+/* mock_start - the mock SMTP server, with STARTTLS if tls. */
+static void
+mock_start(bool tls)
+{
+	struct mock_smtp_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.listen = "127.0.0.1:0";
+	if (tls) {
+		cert_make(&F.cert);
+		F.have_cert = true;
+		o.tls_cert = F.cert.cert_path;
+		o.tls_key = F.cert.key_path;
+	}
+	F.smtp = mock_smtp_new(F.mock, &o);
+	assert_non_null(F.smtp);
+	F.prov.port = (uint16_t)mock_smtp_port(F.smtp);
+}
+
+/* setup - loop, mock state, a plaintext provider with short timeouts. */
+static int
+setup(void **state)
+{
+	memset(&F, 0, sizeof(F));
+	signal(SIGPIPE, SIG_IGN);
+	F.base = event_base_new();
+	F.mock = mock_new(F.base, "mock", 100);
+	F.prov.name = "mockp";
+	F.prov.type = "smtp";
+	F.prov.host = "127.0.0.1";
+	F.prov.tls = CONFIG_TLS_NONE;
+	F.prov.tls_verify = true;
+	F.prov.connect_timeout_ms = 1000;
+	F.prov.greeting_timeout_ms = 1000;
+	F.prov.command_timeout_ms = 1000;
+	F.prov.data_timeout_ms = 1000;
+	return 0;
+}
+
+/* teardown - everything setup and the test made. */
+static int
+teardown(void **state)
+{
+	mock_smtp_free(F.smtp);
+	mock_free(F.mock);
+	/* Let closed sessions' deferred callbacks finish. */
+	event_base_loop(F.base, EVLOOP_NONBLOCK);
+	event_base_free(F.base);
+	SSL_CTX_free(F.cctx);
+	if (F.have_cert)
+		cert_free(&F.cert);
+	return 0;
+}
+
+/* probe_once - one probe of F.prov; waits for its result. */
+static void
+probe_once(int timeout_ms)
+{
+	int before = F.calls;
+
+	probe_smtp_start(F.base, &F.prov, F.cctx, NULL, "probe.test", on_done,
+	                 &F);
+	/* Never from inside probe_smtp_start. */
+	assert_int_equal(F.calls, before);
+	run_until(before + 1, timeout_ms);
+	assert_int_equal(F.calls, before + 1);
+}
+
+/* assert_clean_text - printable ASCII, terminated. */
+static void
+assert_clean_text(const struct probe_result *r)
+{
+	size_t i, n = strnlen(r->text, sizeof(r->text));
+
+	assert_true(n < sizeof(r->text));
+	for (i = 0; i < n; i++)
+		assert_true(r->text[i] >= 0x20 && r->text[i] <= 0x7e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Against swerve-mock                                                 */
+
+static void
+healthy_mock_probe_is_ok(void **state)
+{
+	mock_start(false);
+	probe_once(3000);
+	assert_true(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_NONE);
+	assert_int_equal(F.res.smtp_code, 250);
+	assert_true(F.res.latency_ms < 1000);
+	assert_int_equal(mock_stat_total(F.mock, MOCK_STAT_CONNECTIONS), 1);
+	assert_int_equal(mock_stat_total(F.mock, MOCK_STAT_MESSAGES_ACCEPTED),
+	                 0);
+	assert_clean_text(&F.res);
+}
+
+static void
+mail_faults_do_not_fail_a_probe(void **state)
+{
+	static const char *modes[] = {"tempfail", "permfail", "throttle",
+	                              "authfail", "drop", "rcptfail x"};
+	size_t i;
+
+	mock_start(false);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		mode(modes[i]);
+		probe_once(3000);
+		assert_true(F.res.ok);
+	}
+}
+
+static void
+refused_connection_stops_at_connect(void **state)
+{
+	mock_start(false);
+	mode("refuse");
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_CONNECT);
+	assert_int_equal(F.res.smtp_code, 0);
+	assert_non_null(strstr(F.res.text, "refused"));
+	/* The provider heals: the next probe is ok. */
+	mode("accept");
+	probe_once(3000);
+	assert_true(F.res.ok);
+}
+
+static void
+hung_server_times_out_at_greeting(void **state)
+{
+	mock_start(false);
+	mode("hang");
+	F.prov.greeting_timeout_ms = 200;
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_GREETING);
+	assert_string_equal(F.res.text, "timeout waiting for the greeting");
+	assert_true(F.res.latency_ms >= 190 && F.res.latency_ms < 1500);
+}
+
+static void
+slow_server_honours_each_timeout(void **state)
+{
+	mock_start(false);
+	mode("slow 300");
+	F.prov.greeting_timeout_ms = 100;
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_GREETING);
+	/* Greeting waits long enough, EHLO does not. */
+	F.prov.greeting_timeout_ms = 2000;
+	F.prov.command_timeout_ms = 100;
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_EHLO);
+	assert_string_equal(F.res.text, "timeout waiting for the reply to EHLO");
+	/* Both wait: ok, and the latency shows the delay. */
+	F.prov.command_timeout_ms = 2000;
+	probe_once(5000);
+	assert_true(F.res.ok);
+	assert_true(F.res.latency_ms >= 590);
+}
+
+static void
+bare_socket_that_never_greets_times_out(void **state)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 8), 0); /* never accept()ed */
+	getsockname(fd, (struct sockaddr *)&sin, &len);
+	F.prov.port = ntohs(sin.sin_port);
+	F.prov.greeting_timeout_ms = 150;
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_GREETING);
+	assert_true(F.res.latency_ms >= 140);
+	close(fd);
+}
+
+static void
+starttls_with_trusted_certificate_is_ok(void **state)
+{
+	mock_start(true);
+	F.cctx = cert_client_ctx(&F.cert);
+	F.prov.tls = CONFIG_TLS_STARTTLS;
+	probe_once(3000);
+	assert_true(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_NONE);
+}
+
+static void
+starttls_with_untrusted_certificate_fails(void **state)
+{
+	mock_start(true);
+	F.cctx = cert_client_ctx(NULL);
+	F.prov.tls = CONFIG_TLS_STARTTLS;
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_STARTTLS);
+	assert_non_null(strstr(F.res.text, "certificate verify failed"));
+	/* tls_verify: false takes it anyway. */
+	F.prov.tls_verify = false;
+	probe_once(3000);
+	assert_true(F.res.ok);
+}
+
+static void
+starttls_not_offered_never_falls_back(void **state)
+{
+	mock_start(false);
+	F.cctx = cert_client_ctx(NULL);
+	F.prov.tls = CONFIG_TLS_STARTTLS;
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_STARTTLS);
+	assert_string_equal(F.res.text, "STARTTLS required but not offered");
+}
+
+static void
+cancel_before_result_never_calls_back(void **state)
+{
+	struct probe *pr;
+
+	mock_start(false);
+	mode("hang");
+	pr = probe_smtp_start(F.base, &F.prov, NULL, NULL, NULL, on_done, &F);
+	run_until(1, 100);
+	probe_cancel(pr);
+	/* Cancel before the loop ever ran, too. */
+	pr = probe_smtp_start(F.base, &F.prov, NULL, NULL, NULL, on_done, &F);
+	probe_cancel(pr);
+	run_until(1, 200);
+	assert_int_equal(F.calls, 0);
+	probe_cancel(NULL);
+}
+
+static void
+callback_may_start_the_next_probe(void **state)
+{
+	struct probe *next = NULL;
+
+	mock_start(false);
+	F.chain = &next;
+	probe_smtp_start(F.base, &F.prov, NULL, NULL, NULL, on_done, &F);
+	run_until(2, 3000);
+	assert_int_equal(F.calls, 2);
+	assert_non_null(next);
+	assert_true(F.res.ok);
+}
+
+static void
+host_name_is_resolved(void **state)
+{
+	mock_start(false);
+	F.prov.host = "localhost"; /* /etc/hosts, through evdns */
+	probe_once(5000);
+	/* localhost may give ::1 first: refused there, then 127.0.0.1. */
+	assert_true(F.res.ok);
+	F.prov.host = "no-such-host.invalid";
+	probe_once(8000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_CONNECT);
+}
+
+/* ------------------------------------------------------------------ */
+/* Against a scripted fake                                             */
+
+enum fake_script {
+	FAKE_GOOD,       /* 220, EHLO 250, QUIT 221 */
+	FAKE_GREET_554,  /* 554 greeting */
+	FAKE_EHLO_421,   /* 421 to EHLO */
+	FAKE_GARBAGE,    /* a malformed reply to EHLO */
+	FAKE_EHLO_502,   /* 502 to EHLO, 250 to HELO */
+	FAKE_INJECT,     /* STARTTLS reply with a pipelined extra reply */
+	FAKE_CLOSE,      /* close (for writing) right after the greeting */
+	FAKE_QUIT_HANG,  /* never answers QUIT */
+};
+
+struct fake {
+	struct evconnlistener *lis;
+	SSL_CTX *tls; /* implicit TLS on accept */
+	enum fake_script script;
+	struct bufferevent *conns[16];
+	size_t n_conns;
+	int fds[16]; /* FAKE_CLOSE sockets */
+	size_t n_fds;
+	uint16_t port;
+};
+
+static struct fake K;
+
+/* fake_say - send one raw reply. */
+static void
+fake_say(struct bufferevent *bev, const char *s)
+{
+	evbuffer_add(bufferevent_get_output(bev), s, strlen(s));
+}
+
+/* fake_read - answer each command line by the script. */
+static void
+fake_read(struct bufferevent *bev, void *arg)
+{
+	char *line;
+	size_t n;
+
+	while ((line = evbuffer_readln(bufferevent_get_input(bev), &n,
+	                               EVBUFFER_EOL_CRLF)) != NULL) {
+		bool ehlo = strncmp(line, "EHLO", 4) == 0;
+		bool helo = strncmp(line, "HELO", 4) == 0;
+		bool quit = strncmp(line, "QUIT", 4) == 0;
+		bool stls = strncmp(line, "STARTTLS", 8) == 0;
+
+		free(line);
+		if (ehlo && K.script == FAKE_EHLO_421)
+			fake_say(bev, "421 4.3.2 shutting down\r\n");
+		else if (ehlo && K.script == FAKE_GARBAGE)
+			fake_say(bev, "hello there\r\n");
+		else if (ehlo && K.script == FAKE_EHLO_502)
+			fake_say(bev, "502 5.5.1 no EHLO here\r\n");
+		else if (ehlo && K.script == FAKE_INJECT)
+			fake_say(bev, "250-fake\r\n250 STARTTLS\r\n");
+		else if (ehlo)
+			fake_say(bev, "250-fake\r\n250 PIPELINING\r\n");
+		else if (helo)
+			fake_say(bev, "250 fake\r\n");
+		else if (stls)
+			fake_say(bev, "220 go ahead\r\n250 injected\r\n");
+		else if (quit && K.script != FAKE_QUIT_HANG)
+			fake_say(bev, "221 bye\r\n");
+	}
+}
+
+/* fake_accept - greet (through TLS if configured). */
+static void
+fake_accept(struct evconnlistener *lis, evutil_socket_t fd,
+            struct sockaddr *sa, int salen, void *arg)
+{
+	struct event_base *base = evconnlistener_get_base(lis);
+	struct bufferevent *bev;
+
+	if (K.script == FAKE_CLOSE) {
+		/* Greet, then close our side; kept open for reading. */
+		assert_int_equal(send(fd, "220 fake\r\n", 10, 0), 10);
+		shutdown(fd, SHUT_WR);
+		assert_true(K.n_fds < 16);
+		K.fds[K.n_fds++] = fd;
+		return;
+	}
+	if (K.tls != NULL)
+		bev = bufferevent_openssl_socket_new(
+		    base, fd, SSL_new(K.tls), BUFFEREVENT_SSL_ACCEPTING,
+		    BEV_OPT_CLOSE_ON_FREE);
+	else
+		bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	assert_non_null(bev);
+	assert_true(K.n_conns < 16);
+	K.conns[K.n_conns++] = bev;
+	bufferevent_setcb(bev, fake_read, NULL, NULL, NULL);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	if (K.script == FAKE_GREET_554)
+		fake_say(bev, "554 5.7.1 \x01no service\xff here\r\n");
+	else
+		fake_say(bev, "220 fake ESMTP\r\n");
+}
+
+/* fake_start - listen on a free loopback port with script s. */
+static void
+fake_start(enum fake_script s)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	memset(&K, 0, sizeof(K));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	K.script = s;
+	K.lis = evconnlistener_new_bind(
+	    F.base, fake_accept, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
+	    16, (struct sockaddr *)&sin, sizeof(sin));
+	assert_non_null(K.lis);
+	getsockname(evconnlistener_get_fd(K.lis), (struct sockaddr *)&sin,
+	            &len);
+	K.port = ntohs(sin.sin_port);
+	F.prov.port = K.port;
+}
+
+/* fake_teardown - close the fake, then the fixture. */
+static int
+fake_teardown(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < K.n_conns; i++)
+		bufferevent_free(K.conns[i]);
+	for (i = 0; i < K.n_fds; i++)
+		close(K.fds[i]);
+	if (K.lis != NULL)
+		evconnlistener_free(K.lis);
+	SSL_CTX_free(K.tls);
+	memset(&K, 0, sizeof(K));
+	return teardown(state);
+}
+
+static void
+refusing_greeting_stops_at_greeting(void **state)
+{
+	fake_start(FAKE_GREET_554);
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_GREETING);
+	assert_int_equal(F.res.smtp_code, 554);
+	assert_non_null(strstr(F.res.text, "554 5.7.1"));
+	assert_clean_text(&F.res);
+}
+
+static void
+reply_421_to_ehlo_stops_at_ehlo(void **state)
+{
+	fake_start(FAKE_EHLO_421);
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_EHLO);
+	assert_int_equal(F.res.smtp_code, 421);
+}
+
+static void
+malformed_reply_fails_the_probe(void **state)
+{
+	fake_start(FAKE_GARBAGE);
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_EHLO);
+	assert_non_null(strstr(F.res.text, "malformed reply"));
+}
+
+static void
+ehlo_refused_falls_back_to_helo(void **state)
+{
+	fake_start(FAKE_EHLO_502);
+	probe_once(3000);
+	assert_true(F.res.ok);
+	assert_string_equal(F.res.text, "fake");
+	/* Not when STARTTLS is required: HELO cannot offer it. */
+	F.prov.tls = CONFIG_TLS_STARTTLS;
+	F.cctx = cert_client_ctx(NULL);
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_EHLO);
+	assert_int_equal(F.res.smtp_code, 502);
+}
+
+static void
+plaintext_after_starttls_reply_is_refused(void **state)
+{
+	fake_start(FAKE_INJECT);
+	F.prov.tls = CONFIG_TLS_STARTTLS;
+	F.cctx = cert_client_ctx(NULL);
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_STARTTLS);
+	assert_non_null(strstr(F.res.text, "plaintext data"));
+}
+
+static void
+close_after_greeting_is_reported(void **state)
+{
+	fake_start(FAKE_CLOSE);
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_EHLO);
+	assert_non_null(strstr(F.res.text, "closed"));
+}
+
+static void
+unanswered_quit_does_not_spoil_the_result(void **state)
+{
+	fake_start(FAKE_QUIT_HANG);
+	F.prov.command_timeout_ms = 300;
+	probe_once(3000);
+	assert_true(F.res.ok);
+	assert_true(F.res.latency_ms < 250);
+}
+
+static void
+implicit_tls_probe_is_ok(void **state)
+{
+	SSL_CTX *sctx;
+
+	cert_make(&F.cert);
+	F.have_cert = true;
+	fake_start(FAKE_GOOD);
+	sctx = SSL_CTX_new(TLS_server_method());
+	assert_int_equal(SSL_CTX_use_certificate(sctx, F.cert.x509), 1);
+	assert_int_equal(SSL_CTX_use_PrivateKey(sctx, F.cert.key), 1);
+	K.tls = sctx;
+	F.prov.tls = CONFIG_TLS_TLS;
+	F.cctx = cert_client_ctx(&F.cert);
+	probe_once(3000);
+	assert_true(F.res.ok);
+	/* Untrusted: stops at connect, where the handshake belongs. */
+	SSL_CTX_free(F.cctx);
+	F.cctx = cert_client_ctx(NULL);
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_CONNECT);
+	assert_non_null(strstr(F.res.text, "certificate verify failed"));
+}
+
+int
+main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define TK(name) cmocka_unit_test_setup_teardown(name, setup, fake_teardown)
+	const struct CMUnitTest tests[] = {
+	    T(healthy_mock_probe_is_ok),
+	    T(mail_faults_do_not_fail_a_probe),
+	    T(refused_connection_stops_at_connect),
+	    T(hung_server_times_out_at_greeting),
+	    T(slow_server_honours_each_timeout),
+	    T(bare_socket_that_never_greets_times_out),
+	    T(starttls_with_trusted_certificate_is_ok),
+	    T(starttls_with_untrusted_certificate_fails),
+	    T(starttls_not_offered_never_falls_back),
+	    T(cancel_before_result_never_calls_back),
+	    T(callback_may_start_the_next_probe),
+	    T(host_name_is_resolved),
+	    TK(refusing_greeting_stops_at_greeting),
+	    TK(reply_421_to_ehlo_stops_at_ehlo),
+	    TK(malformed_reply_fails_the_probe),
+	    TK(ehlo_refused_falls_back_to_helo),
+	    TK(plaintext_after_starttls_reply_is_refused),
+	    TK(close_after_greeting_is_reported),
+	    TK(unanswered_quit_does_not_spoil_the_result),
+	    TK(implicit_tls_probe_is_ok),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
