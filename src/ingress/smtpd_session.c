@@ -40,6 +40,7 @@
 #include "core/xmalloc.h"
 #include "ingress/submit_policy.h"
 #include "mime/header.h"
+#include "mime/header_edit.h"
 #include "spool/spool.h"
 
 static void smtpd_session_kick(struct smtpd_session *s);
@@ -384,6 +385,21 @@ smtpd_commit_done(int status, const char *id, void *arg)
 	smtpd_session_kick(s);
 }
 
+/*
+ * smtpd_idem_key_ok - an X-Swerve-Idempotency-Key value we honour: 1..255
+ * printable ASCII (as the HTTP API's keys); others are dropped unused.
+ */
+static bool
+smtpd_idem_key_ok(const char *k)
+{
+	size_t i;
+
+	for (i = 0; k[i] != '\0'; i++)
+		if ((unsigned char)k[i] < 0x21 || (unsigned char)k[i] > 0x7e)
+			return false;
+	return i > 0 && i <= 255;
+}
+
 /* smtpd_data_end - the final dot: refuse a faulty message or spool it. */
 static void
 smtpd_data_end(struct smtpd_session *s)
@@ -392,6 +408,7 @@ smtpd_data_end(struct smtpd_session *s)
 	enum smtp_data_fault f = smtp_data_fault(&s->data);
 	struct spool_msg_new m;
 	struct smtpd_commit *c;
+	char *idem = NULL;
 	int rc;
 
 	s->state = SMTPD_STATE_CMD;
@@ -405,9 +422,17 @@ smtpd_data_end(struct smtpd_session *s)
 		smtpd_session_tx_reset(s);
 		return;
 	}
+	/* An instruction to swerve, not part of the message: taken out
+	 * before it is stored (and so before it is relayed). */
+	mime_header_take(&s->body, s->body_off, "X-Swerve-Idempotency-Key",
+	                 &idem);
 	smtpd_msg_fixup(s);
 
 	memset(&m, 0, sizeof(m));
+	if (idem != NULL && smtpd_idem_key_ok(idem))
+		m.idempotency_key = idem;
+	else
+		free(idem);
 	m.sender = xstrdup(s->sender);
 	/* Recipients and body move to the spool; keep counts for the log. */
 	m.rcpts = s->rcpts;
