@@ -225,7 +225,7 @@ probe_fail(struct probe *pr, const struct smtp_reply *r, const char *detail)
 		         (int)(sizeof(text) - 32), r->text);
 		probe_text_set(pr, text);
 	} else {
-		probe_text_set(pr, detail);
+		probe_text_set(pr, detail != NULL ? detail : "failed");
 	}
 	log_debug("probe %s: failed at %s: %s", pr->prov->name,
 	          send_stage_name(pr->res.stage), pr->res.text);

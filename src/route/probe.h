@@ -48,8 +48,9 @@ struct probe_result {
 	enum send_stage stage; /* where it stopped; SEND_STAGE_NONE if ok */
 	int smtp_code;        /* the reply that stopped it, 0 if none */
 	uint64_t latency_ms;  /* start to session up (ok), or to failure */
-	char text[PROBE_TEXT_SIZE]; /* server's reply or local reason; on
-	                               success the last EHLO's first line */
+	char text[PROBE_TEXT_SIZE]; /* the reply that stopped it, or the
+	                               local reason; on success the text of
+	                               the last EHLO (or HELO) reply */
 };
 
 typedef void probe_done_fn(const struct probe_result *r, void *arg);

@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -610,6 +611,15 @@ statuspage_xml_quiet(void *ctx, const char *msg, ...)
 {
 }
 
+static pthread_once_t statuspage_xml_once = PTHREAD_ONCE_INIT;
+
+/* statuspage_xml_init - libxml2's global set-up, once per process. */
+static void
+statuspage_xml_init(void)
+{
+	xmlInitParser();
+}
+
 /* statuspage_rss_guard - what the SAX hook saw, via ctxt->_private. */
 struct statuspage_rss_guard {
 	bool doctype;
@@ -713,6 +723,8 @@ statuspage_parse_rss(const char *body, size_t len, struct status_report *out,
 		               len);
 		goto fail;
 	}
+	/* libxml2's first-use set-up is not safe to race; do it once. */
+	pthread_once(&statuspage_xml_once, statuspage_xml_init);
 	/* Per thread in libxml2; swerve uses libxml2 nowhere else. */
 	xmlSetGenericErrorFunc(NULL, statuspage_xml_quiet);
 	ctxt = xmlNewParserCtxt();

@@ -44,7 +44,8 @@
  * Bad input (truncated or non-UTF-8 JSON, wrong types, malformed XML, a
  * body over STATUSPAGE_BODY_MAX) is an expected failure: -1 and one line
  * in err; out is then left as STATUS_UNKNOWN with an empty description.
- * Thread-safe (libxml2 is initialised on first use).
+ * Thread-safe: no shared state (libxml2 is initialised once, under
+ * pthread_once, on the first RSS parse).
  */
 #ifndef SWERVE_ROUTE_STATUSPAGE_H
 #define SWERVE_ROUTE_STATUSPAGE_H

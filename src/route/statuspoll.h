@@ -9,6 +9,9 @@
  * route/statuspage.h, and tells its owner when the level changes. The
  * format is taken from the Content-Type, else sniffed from the body.
  *
+ * Redirects are not followed (a 3xx is a failed poll): configure the
+ * final URL, e.g. https://status.example.com/api/v2/status.json.
+ *
  * The first poll starts on the loop right after statuspoll_new; each next
  * one starts interval_ms after the previous one finished, so polls never
  * overlap. A failed poll (DNS or connect error, TLS, timeout, a non-2xx
