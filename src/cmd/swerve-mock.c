@@ -119,6 +119,7 @@ main(int argc, char **argv)
 	struct mock_api_mode api_mode;
 	struct mock_api *api = NULL;
 	char *auth = NULL, *colon;
+	unsigned long long n;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
@@ -152,8 +153,8 @@ main(int argc, char **argv)
 				log_fatal("swerve-mock: --aws-key: %s", why);
 			break;
 		case 'X':
-			ao.aws_max_skew_s = (int)mock_main_num("--aws-max-skew",
-			    optarg);
+			n = mock_main_num("--aws-max-skew", optarg);
+			ao.aws_max_skew_s = n > 1000000000 ? 1000000000 : (int)n;
 			break;
 		case 'D': ao.mailgun_domain = optarg; break;
 		case 'j': format = LOG_FORMAT_JSON; break;

@@ -304,6 +304,15 @@ mock_api_wait(struct mock_api_req *r)
 	TAILQ_INSERT_TAIL(&r->api->waiting, r, link);
 }
 
+/* mock_api_ascii - replace bytes outside printable ASCII with '?'. */
+static void
+mock_api_ascii(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '?';
+}
+
 /* mock_api_dispatch - every provider request starts here. */
 void
 mock_api_dispatch(struct evhttp_request *req, const char *rest, void *arg)
@@ -323,6 +332,9 @@ mock_api_dispatch(struct evhttp_request *req, const char *rest, void *arg)
 	r->req = req;
 	r->path = xstrdup(path && *path ? path : "/");
 	r->rest = xstrdup(rest);
+	/* The path lands in JSON records: keep it printable ASCII. */
+	mock_api_ascii(r->path);
+	mock_api_ascii(r->rest);
 	buf_init(&r->body);
 	mock_http_body(req, &r->body);
 	mock_api_mode_effective(api, s->id, &r->mode);
@@ -539,10 +551,15 @@ mock_api_store(struct mock_api_req *r, struct mock_api_capture *cap)
 			return -1;
 		}
 	}
+	/* Every string here is ASCII: our ids, a sanitised path, and an
+	 * identity that matched a configured key. */
 	meta = json_pack("{s:s,s:s,s:s,s:s,s:s}", "provider",
 	    mock_api_name(r->id), "endpoint", r->path, "auth", r->identity,
 	    "format", cap->format, "provider_message_id",
 	    cap->provider_id ? cap->provider_id : "");
+	if (meta == NULL)
+		meta = json_pack("{s:s,s:s}", "provider", mock_api_name(r->id),
+		    "format", cap->format);
 	if (meta == NULL)
 		log_panic("mock: api: cannot build the capture record");
 	if (cap->request != NULL)

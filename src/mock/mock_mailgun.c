@@ -125,7 +125,9 @@ mock_mg_domain(struct mock_api_req *r, const char *rest, const char **tail)
 	char *d, msg[MOCK_MG_DOMAIN_MAX + 32];
 
 	if (slash == NULL || slash == rest ||
-	    slash - rest > MOCK_MG_DOMAIN_MAX) {
+	    slash - rest > MOCK_MG_DOMAIN_MAX ||
+	    strspn(rest, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789.-") != (size_t)(slash - rest)) {
 		mock_mg_msg(r, 404, "Not Found");
 		return NULL;
 	}
@@ -178,9 +180,12 @@ mock_mg_fields_json(const struct mock_form *form, bool options_only,
 			continue;
 		}
 		arr = json_object_get(o, name);
-		if (arr == NULL) {
-			arr = json_array();
-			json_object_set_new(o, name, arr);
+		/* A name that is not UTF-8 cannot be a key: skip the field
+		 * (json_object_set_new has freed arr then). */
+		if (arr == NULL && json_object_set_new(o, name,
+		    arr = json_array()) < 0) {
+			free(name);
+			continue;
 		}
 		if (f->is_file) {
 			char *fn = str_dup(f->filename), *ct = str_dup(f->ctype);
