@@ -17,8 +17,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -34,6 +37,7 @@
 
 #include "mock/mock.h"
 #include "mock/mock_smtp.h"
+#include "net/http_client.h"
 #include "route/probe.h"
 
 /* ------------------------------------------------------------------ */
@@ -127,6 +131,8 @@ struct fx {
 	int calls;
 	struct probe_result res;
 	struct probe **chain; /* start another probe from the callback */
+	pid_t child;          /* a real swerve-mock, stopped in teardown */
+	struct http_client *hc;
 };
 
 static struct fx F;
@@ -232,6 +238,12 @@ setup(void **state)
 static int
 teardown(void **state)
 {
+	if (F.child > 0) {
+		/* By PID, also when an assertion cut the test short. */
+		kill(F.child, SIGTERM);
+		waitpid(F.child, NULL, 0);
+	}
+	http_client_free(F.hc);
 	mock_smtp_free(F.smtp);
 	mock_free(F.mock);
 	/* Let closed sessions' deferred callbacks finish. */
@@ -458,6 +470,165 @@ host_name_is_resolved(void **state)
 	probe_once(8000);
 	assert_false(F.res.ok);
 	assert_int_equal(F.res.stage, SEND_STAGE_CONNECT);
+}
+
+/* ------------------------------------------------------------------ */
+/* Against the real bin/swerve-mock, driven over its HTTP /mode API     */
+
+/* free_port - a loopback TCP port nobody listens on right now. */
+static uint16_t
+free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &len);
+	close(fd);
+	return ntohs(sin.sin_port);
+}
+
+/* port_open - true if something accepts TCP on the loopback port. */
+static bool
+port_open(uint16_t port)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool ok;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(port);
+	ok = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* mock_binary - $SWERVE_MOCK, else ../bin/swerve-mock beside this test
+ * (the build tree's asan/bin), or NULL. */
+static const char *
+mock_binary(char *buf, size_t size)
+{
+	const char *env = getenv("SWERVE_MOCK");
+	ssize_t n;
+	char *slash;
+
+	if (env != NULL && access(env, X_OK) == 0)
+		return env;
+	n = readlink("/proc/self/exe", buf, size - 32);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash == NULL)
+		return NULL;
+	strcpy(slash, "/../bin/swerve-mock");
+	return access(buf, X_OK) == 0 ? buf : NULL;
+}
+
+struct put {
+	int calls;
+	int status;
+};
+
+/* on_put - the answer to PUT /mode. */
+static void
+on_put(const struct http_response *r, void *arg)
+{
+	struct put *p = arg;
+
+	p->status = r->status;
+	p->calls++;
+	F.calls++; /* wakes run_until */
+}
+
+/* mode_http - PUT /mode text to the real mock, as an operator would. */
+static void
+mode_http(struct http_client *hc, uint16_t http_port, const char *text)
+{
+	struct put p = {0, 0};
+	struct http_request req;
+	char u[64];
+	int before = F.calls;
+
+	snprintf(u, sizeof(u), "http://127.0.0.1:%u/mode", http_port);
+	memset(&req, 0, sizeof(req));
+	req.method = "PUT";
+	req.url = u;
+	req.body = text;
+	req.body_len = strlen(text);
+	assert_non_null(http_client_submit(hc, &req, on_put, &p));
+	run_until(before + 1, 5000);
+	assert_int_equal(p.calls, 1);
+	assert_int_equal(p.status, 200);
+	F.calls = before;
+}
+
+static void
+real_swerve_mock_modes_over_http(void **state)
+{
+	char path[4096], smtp_arg[32], http_arg[32];
+	const char *mock = mock_binary(path, sizeof(path));
+	uint16_t sp = free_port(), hp = free_port();
+	struct http_client *hc;
+	struct timespec nap = {0, 20 * 1000 * 1000};
+	int i, status;
+	pid_t pid;
+
+	if (mock == NULL) {
+		print_message("swerve-mock not built; set SWERVE_MOCK\n");
+		skip();
+	}
+	snprintf(smtp_arg, sizeof(smtp_arg), "127.0.0.1:%u", sp);
+	snprintf(http_arg, sizeof(http_arg), "127.0.0.1:%u", hp);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		execl(mock, mock, "--smtp", smtp_arg, "--http", http_arg,
+		      "--name", "probe-mock", "-q", (char *)NULL);
+		_exit(127);
+	}
+	F.child = pid;
+	for (i = 0; i < 500 && !(port_open(hp) && port_open(sp)); i++)
+		nanosleep(&nap, NULL);
+	hc = F.hc = http_client_new(F.base, NULL);
+	assert_non_null(hc);
+	F.prov.port = sp;
+	F.prov.greeting_timeout_ms = 300;
+
+	probe_once(5000);
+	assert_true(F.res.ok);
+	mode_http(hc, hp, "hang");
+	probe_once(5000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_GREETING);
+	mode_http(hc, hp, "refuse");
+	probe_once(5000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_CONNECT);
+	mode_http(hc, hp, "slow 500");
+	probe_once(5000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_GREETING);
+	mode_http(hc, hp, "tempfail");
+	probe_once(5000);
+	assert_true(F.res.ok);
+
+	http_client_free(hc);
+	F.hc = NULL;
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	F.child = 0;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -723,6 +894,7 @@ main(void)
 	    T(cancel_before_result_never_calls_back),
 	    T(callback_may_start_the_next_probe),
 	    T(host_name_is_resolved),
+	    T(real_swerve_mock_modes_over_http),
 	    TK(refusing_greeting_stops_at_greeting),
 	    TK(reply_421_to_ehlo_stops_at_ehlo),
 	    TK(malformed_reply_fails_the_probe),
