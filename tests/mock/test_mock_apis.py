@@ -882,3 +882,85 @@ def test_bad_api_flags_exit_nonzero():
     r = subprocess.run([MOCK, "--help"], capture_output=True, timeout=10)
     for flag in (b"--api-key", b"--aws-key", b"--api-mode", b"--mailgun-domain"):
         assert flag in r.stdout
+
+
+# --- clients nobody on this project wrote ---------------------------------------
+
+def aws_cli(m, *args, secret=SECRET):
+    """Run the AWS CLI (botocore's SigV4 and restJson1 parser) against m."""
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
+           "AWS_ACCESS_KEY_ID": AKID, "AWS_SECRET_ACCESS_KEY": secret,
+           "AWS_DEFAULT_REGION": "eu-west-1", "AWS_CONFIG_FILE": "/nonexistent",
+           "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true",
+           "AWS_MAX_ATTEMPTS": "1", "AWS_RETRY_MODE": "standard"}
+    return subprocess.run(["aws", "sesv2", *args, "--endpoint-url",
+                           "http://%s:%d" % (HOST, m.port)],
+                          capture_output=True, env=env, timeout=120)
+
+
+def have(cmd, *probe):
+    import shutil
+    if shutil.which(cmd) is None:
+        return False
+    try:
+        return subprocess.run([cmd, *probe], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def test_aws_cli_sends_and_parses_errors(mock, tmp_path):
+    if not have("aws", "--version"):
+        pytest.skip("aws CLI not installed")
+    text = RAW.decode("utf-8")
+    doc = {"FromEmailAddress": "a@sender.test",
+           "Destination": {"ToAddresses": ["b@rcpt.test"]},
+           "Content": {"Raw": {"Data": text}},   # CLI v1 base64-encodes blobs itself
+           "EmailTags": [{"Name": "gw_id", "Value": "01HX0000000000000000"}]}
+    (tmp_path / "in.json").write_text(json.dumps(doc))
+    r = aws_cli(mock, "send-email", "--cli-input-json", "file://%s" % (tmp_path / "in.json"))
+    assert r.returncode == 0, r.stderr
+    mid = json.loads(r.stdout)["MessageId"]
+    [msg] = mock.messages()
+    assert msg["api"]["provider_message_id"] == mid
+    assert msg["api"]["request"]["region"] == "eu-west-1"
+    assert mock.raw(msg["id"])[2] == RAW
+    r = aws_cli(mock, "get-account")
+    assert r.returncode == 0 and json.loads(r.stdout)["SendingEnabled"] is True
+    # botocore reads our error code from x-amzn-ErrorType and our message.
+    mock.api_mode("account")
+    r = aws_cli(mock, "send-email", "--cli-input-json", "file://%s" % (tmp_path / "in.json"))
+    assert r.returncode != 0 and b"(SendingPausedException)" in r.stderr
+    assert b"Sending is paused" in r.stderr
+    mock.api_mode("accept")
+    r = aws_cli(mock, "get-account", secret="wrong")
+    assert r.returncode != 0 and b"(InvalidSignatureException)" in r.stderr
+    assert len(mock.messages()) == 1
+
+
+def test_curl_aws_sigv4_and_curl_form_upload(mock, tmp_path):
+    if not have("curl", "--version"):
+        pytest.skip("curl not installed")
+    base = "http://%s:%d" % (HOST, mock.port)
+    body = json.dumps(ses_raw_doc(Destination={"ToAddresses": ["b@rcpt.test"]}))
+    (tmp_path / "ses.json").write_text(body)
+    r = subprocess.run(["curl", "-sS", "--aws-sigv4", "aws:amz:us-east-1:ses",
+                        "--user", "%s:%s" % (AKID, SECRET), "-H",
+                        "Content-Type: application/json", "--data-binary",
+                        "@%s" % (tmp_path / "ses.json"), base + SES_PATH],
+                       capture_output=True, timeout=30)
+    assert r.returncode == 0 and "MessageId" in json.loads(r.stdout), r.stdout
+    (tmp_path / "message.mime").write_bytes(RAW)
+    r = subprocess.run(["curl", "-sS", "--user", "api:" + KEYS["mailgun"],
+                        "-F", "to=b@rcpt.test",
+                        "-F", "message=@%s;type=message/rfc822" % (tmp_path / "message.mime"),
+                        base + "/v3/mg.test/messages.mime"], capture_output=True, timeout=30)
+    assert r.returncode == 0 and json.loads(r.stdout)["message"] == "Queued. Thank you."
+    r = subprocess.run(["curl", "-sS", "--user", "api:" + KEYS["mailgun"],
+                        "--data-urlencode", "from=A <a@sender.test>",
+                        "--data-urlencode", "to=b@rcpt.test",
+                        "--data-urlencode", "text=h\u00e9llo & more",
+                        base + "/v3/mg.test/messages"], capture_output=True, timeout=30)
+    assert r.returncode == 0 and json.loads(r.stdout)["id"].endswith("@mg.test>")
+    m1, m2, m3 = mock.messages()
+    assert mock.raw(m1["id"])[2] == RAW and mock.raw(m2["id"])[2] == RAW
+    assert json.loads(mock.raw(m3["id"])[2])["text"] == ["h\u00e9llo & more"]
