@@ -88,7 +88,9 @@ mail_json_open(struct mail_json *mj, const struct adapter_msg *msg, char *why,
 		if (!used[i])
 			mj->bcc[mj->nbcc++].addr = msg->rcpts[i];
 	free(used);
-	if (mj->nto == 0) {
+	/* Routing may ask before it knows the recipients of this attempt
+	 * (n == 0): then only the content is judged. */
+	if (mj->nto == 0 && n > 0) {
 		reason = "no envelope recipient is in To (Bcc-only)";
 		goto fail;
 	}

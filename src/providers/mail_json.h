@@ -47,7 +47,8 @@ struct mail_json {
 /*
  * mail_json_open - parse msg->body and split its recipients. 0, or -1
  * with a short reason in why (and mj closed) when a JSON provider cannot
- * carry the message faithfully.
+ * carry the message faithfully. With no envelope recipients (routing asks
+ * before an attempt's recipients are known) only the content is judged.
  */
 int mail_json_open(struct mail_json *mj, const struct adapter_msg *msg,
                    char *why, size_t whylen);
