@@ -7,7 +7,7 @@
  * own decoder, fills the struct. Every decoder names its field in the
  * error it returns. The payload hash is SHA-256 over jansson's compact,
  * key-sorted dump, so the same request written with other spacing or key
- * order hashes the same.
+ * order hashes the same; the idempotency_key itself is left out.
  */
 #include "ingress/api_json.h"
 
@@ -750,7 +750,14 @@ api_msg_from_json(json_t *root, struct api_msg *out, struct api_error *err)
 		    "a message needs text or html");
 		goto fail;
 	}
-	canon = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+	/* The key is not part of the payload: the same request with the key
+	 * in the body or in the Idempotency-Key header hashes the same. */
+	{
+		json_t *pay = json_copy(root);
+		json_object_del(pay, "idempotency_key");
+		canon = json_dumps(pay, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(pay);
+	}
 	if (canon == NULL) {
 		api_error_set(err, 400, "invalid_json", "",
 		    "cannot canonicalise the request");

@@ -81,7 +81,8 @@ struct api_msg {
 	struct api_kv *tags;
 	size_t n_tags;
 	char *metadata;			/* compact JSON object, or NULL */
-	char payload_sha256[65];	/* hex SHA-256 of the canonical JSON */
+	char payload_sha256[65];	/* hex SHA-256 of the canonical JSON,
+					   idempotency_key left out */
 };
 
 /*

@@ -1,10 +1,19 @@
 """api_client - a small client for swerved's send API (urllib, no deps)."""
 
 import json
+import os
+import sys
 import urllib.error
 import urllib.request
 
-from conftest import WEB_KEY
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "delivery"))
+
+import delivery_helpers as dh  # noqa: E402,F401  (read-only)
+from delivery_helpers import sh  # noqa: E402,F401
+
+WEB_KEY = "web-key-0123456789abcdef"
+JOBS_KEY = "jobs-key-fedcba9876543210"
 
 
 def post(d, path, body, key=WEB_KEY, headers=None, raw=False, timeout=15):

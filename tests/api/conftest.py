@@ -17,17 +17,12 @@ import sys
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "delivery"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import delivery_helpers as dh  # noqa: E402
-from delivery_helpers import sh  # noqa: E402
+from api_client import JOBS_KEY, WEB_KEY, dh, sh  # noqa: E402
 
 atexit.register(dh.kill_leftovers)
 atexit.register(sh.kill_leftovers)
-
-WEB_KEY = "web-key-0123456789abcdef"
-JOBS_KEY = "jobs-key-fedcba9876543210"
 
 
 def api_keys(tmp):
@@ -36,7 +31,8 @@ def api_keys(tmp):
     with open(path, "w") as f:
         f.write(JOBS_KEY + "\n")
     return [
-        {"name": "web", "key_sha256": hashlib.sha256(WEB_KEY.encode()).hexdigest(),
+        {"name": "web",
+         "key_sha256": hashlib.sha256(WEB_KEY.encode()).hexdigest(),
          "tenant": "webt", "from_domains": ["example.com"]},
         {"name": "jobs", "key_file": path, "tenant": "jobs",
          "from_domains": ["example.org"]},

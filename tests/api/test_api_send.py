@@ -8,8 +8,8 @@ import email.policy
 import json
 import socket
 
-from api_client import get, msg, post, send
-from conftest import JOBS_KEY, dh, sh
+from api_client import WEB_KEY, get, msg, post, send
+from api_client import JOBS_KEY, dh, sh
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
@@ -200,7 +200,6 @@ def test_keep_alive_serves_many_requests(lab):
     d = lab.daemon()
     s = socket.create_connection(("127.0.0.1", d.http_port))
     body = json.dumps(msg()).encode()
-    from conftest import WEB_KEY
     req = (b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
            + WEB_KEY.encode() + b"\r\nContent-Type: application/json\r\n"
            b"Content-Length: %d\r\n\r\n" % len(body)) + body

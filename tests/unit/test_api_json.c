@@ -339,6 +339,18 @@ payload_hash_ignores_spacing_and_key_order(void **state)
 	api_msg_fini(&a);
 	api_msg_fini(&b);
 	api_msg_fini(&c);
+	/* The key is not payload: with or without it, the same hash. */
+	assert_int_equal(decode("{\"from\":\"a@b.com\",\"to\":\"b@c.com\","
+				"\"text\":\"x\",\"idempotency_key\":\"k\"}",
+			     &b, &e),
+	    0);
+	assert_int_equal(decode("{\"from\":\"a@b.com\",\"to\":\"b@c.com\","
+				"\"text\":\"x\"}",
+			     &a, &e),
+	    0);
+	assert_string_equal(a.payload_sha256, b.payload_sha256);
+	api_msg_fini(&a);
+	api_msg_fini(&b);
 }
 
 static void
