@@ -1,0 +1,371 @@
+/*
+ * test_mock_form.c - the pure parts of swerve-mock's fake provider APIs:
+ * form bodies (mock_form.h), address lists, header lookup and base64
+ * (mock_api.h), the API mode text form, and the store's API record.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "core/buf.h"
+#include "core/xmalloc.h"
+#include "mock/mock_api.h"
+#include "mock/mock_form.h"
+#include "mock/mock_store.h"
+
+/* eq - a view equals a C string. */
+static void
+eq(struct str v, const char *s)
+{
+	assert_int_equal(v.len, strlen(s));
+	assert_memory_equal(v.p, s, v.len);
+}
+
+/* mp - parse body with boundary b; returns the rc. */
+static int
+mp(const char *body, size_t len, const char *b, struct mock_form *f)
+{
+	const char *why = NULL;
+	int rc = mock_form_multipart_parse(body, len, str_from(b), f, &why);
+
+	if (rc < 0)
+		assert_non_null(why);
+	return rc;
+}
+
+static void
+multipart_fields_files_and_binary_values(void **state)
+{
+	static const char body[] =
+	    "preamble\r\n--XyZ\r\n"
+	    "Content-Disposition: form-data; name=\"to\"\r\n\r\n"
+	    "b@rcpt.test\r\n--XyZ\r\n"
+	    "content-disposition: FORM-DATA; filename=\"m.mime\"; name=message\r\n"
+	    "Content-Type: message/rfc822\r\n\r\n"
+	    "A\r\n\0B\r\n--Xy\r\n--XyZ  \r\n"
+	    "Content-Disposition: form-data;\r\n name=\"v:gw_id\"\r\n\r\n"
+	    "\r\n--XyZ--\r\nepilogue";
+	const struct mock_form_field *f;
+	struct mock_form form;
+
+	mock_form_init(&form);
+	assert_int_equal(mp(body, sizeof(body) - 1, "XyZ", &form), 0);
+	assert_int_equal(form.n, 3);
+	eq(form.f[0].name, "to");
+	eq(form.f[0].value, "b@rcpt.test");
+	assert_false(form.f[0].is_file);
+	f = mock_form_get(&form, "message");
+	assert_non_null(f);
+	assert_true(f->is_file);
+	eq(f->filename, "m.mime");
+	eq(f->ctype, "message/rfc822");
+	/* A NUL and a near-boundary stay inside the value. */
+	assert_int_equal(f->value.len, 11);
+	assert_memory_equal(f->value.p, "A\r\n\0B\r\n--Xy", 11);
+	eq(form.f[2].name, "v:gw_id");
+	eq(form.f[2].value, "");
+	assert_null(mock_form_get(&form, "from"));
+	mock_form_fini(&form);
+}
+
+static void
+multipart_refuses_broken_structure(void **state)
+{
+	static const char *const bad[] = {
+	    /* no boundary at all */
+	    "hello",
+	    /* no closing delimiter */
+	    "--b\r\nContent-Disposition: form-data; name=x\r\n\r\nv",
+	    /* no Content-Disposition */
+	    "--b\r\nContent-Type: text/plain\r\n\r\nv\r\n--b--",
+	    /* not form-data */
+	    "--b\r\nContent-Disposition: attachment; name=x\r\n\r\nv\r\n--b--",
+	    /* no name */
+	    "--b\r\nContent-Disposition: form-data\r\n\r\nv\r\n--b--",
+	    /* bare LF after the delimiter */
+	    "--b\nContent-Disposition: form-data; name=x\n\nv\n--b--",
+	    /* header line without a colon */
+	    "--b\r\nContent-Disposition form-data\r\n\r\nv\r\n--b--",
+	};
+	struct mock_form form;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		mock_form_init(&form);
+		assert_int_equal(mp(bad[i], strlen(bad[i]), "b", &form), -1);
+		mock_form_fini(&form);
+	}
+}
+
+static void
+multipart_caps_the_number_of_fields(void **state)
+{
+	struct mock_form form;
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	for (i = 0; i <= MOCK_FORM_FIELDS_MAX; i++)
+		buf_addstr(&b, "--b\r\nContent-Disposition: form-data; "
+			       "name=x\r\n\r\nv\r\n");
+	buf_addstr(&b, "--b--\r\n");
+	mock_form_init(&form);
+	assert_int_equal(mp(b.p, b.len, "b", &form), -1);
+	assert_true(form.n <= MOCK_FORM_FIELDS_MAX);
+	mock_form_fini(&form);
+	buf_fini(&b);
+}
+
+static void
+boundary_from_content_type(void **state)
+{
+	const char *why = NULL;
+	struct str b;
+
+	assert_int_equal(mock_form_boundary("multipart/form-data; "
+	    "boundary=----abc123", &b, &why), 0);
+	eq(b, "----abc123");
+	assert_int_equal(mock_form_boundary("Multipart/Form-Data;charset=x; "
+	    "BOUNDARY=\"a b'c\"", &b, &why), 0);
+	eq(b, "a b'c");
+	assert_int_equal(mock_form_boundary("multipart/mixed; boundary=x", &b,
+	    &why), -1);
+	assert_int_equal(mock_form_boundary("multipart/form-data", &b, &why),
+	    -1);
+	assert_int_equal(mock_form_boundary("multipart/form-data; boundary=",
+	    &b, &why), -1);
+	assert_int_equal(mock_form_boundary("multipart/form-data; "
+	    "boundary=\"ends in space \"", &b, &why), -1);
+	assert_int_equal(mock_form_boundary("multipart/form-data; "
+	    "boundary=a{b}", &b, &why), -1);
+	assert_int_equal(mock_form_boundary(NULL, &b, &why), -1);
+	assert_int_equal(mock_form_boundary("multipart/form-dataX; boundary=a",
+	    &b, &why), -1);
+}
+
+static void
+urlencoded_decodes_in_place(void **state)
+{
+	char body[] = "from=a%40x.test&to=b@y&&subject=h%C3%A9+llo&flag&to=c";
+	const char *why = NULL;
+	struct mock_form form;
+	char bad1[] = "a=%4", bad2[] = "a=%zz";
+
+	mock_form_init(&form);
+	assert_int_equal(mock_form_urlencoded_parse(body, strlen(body), &form,
+	    &why), 0);
+	assert_int_equal(form.n, 5);
+	eq(form.f[0].value, "a@x.test");
+	eq(form.f[2].name, "subject");
+	eq(form.f[2].value, "h\xc3\xa9 llo");
+	eq(form.f[3].name, "flag");
+	eq(form.f[3].value, "");
+	eq(mock_form_get(&form, "to")->value, "b@y");
+	mock_form_fini(&form);
+	mock_form_init(&form);
+	assert_int_equal(mock_form_urlencoded_parse(bad1, strlen(bad1), &form,
+	    &why), -1);
+	assert_int_equal(mock_form_urlencoded_parse(bad2, strlen(bad2), &form,
+	    &why), -1);
+	mock_form_fini(&form);
+}
+
+static void
+address_lists_split_like_headers(void **state)
+{
+	static const char list[] = "Alice <a@x.test>, \"Bob, Jr.\" <b@y.test>,"
+				   "c@z.test (Carl, the third),  team: d@w.test,"
+				   " e@v.test; , undisclosed-recipients:;";
+	static const char *const want[] = {"a@x.test", "b@y.test", "c@z.test",
+					   "d@w.test", "e@v.test"};
+	struct mock_api_addrs a = {0};
+	size_t i;
+
+	mock_api_addrs_add(&a, list, strlen(list));
+	assert_int_equal(a.n, 5);
+	for (i = 0; i < 5; i++)
+		assert_string_equal(a.v[i], want[i]);
+	mock_api_addrs_fini(&a);
+	assert_null(a.v);
+}
+
+static void
+mime_header_unfolds_and_joins(void **state)
+{
+	static const char msg[] = "From: a@x\r\nto: b@y,\r\n\tc@z\r\n"
+				  "Subject: s\r\nTo: d@w\r\n\r\nTo: body@no\r\n";
+	struct buf b;
+
+	buf_init(&b);
+	assert_true(mock_api_mime_header(msg, sizeof(msg) - 1, "To", &b));
+	assert_string_equal(buf_cstr(&b), "b@y,\tc@z, d@w");
+	b.len = 0;
+	assert_false(mock_api_mime_header(msg, sizeof(msg) - 1, "Cc", &b));
+	assert_int_equal(b.len, 0);
+	assert_true(mock_api_mime_header("Subject: x\nFrom:  a@x  \n\nb",
+	    strlen("Subject: x\nFrom:  a@x  \n\nb"), "From", &b));
+	assert_string_equal(buf_cstr(&b), "a@x");
+	buf_fini(&b);
+}
+
+static void
+b64_decodes_long_input_and_refuses_garbage(void **state)
+{
+	size_t n = 3 * 1024 * 1024 + 2, i;
+	char *raw = xmalloc(n), *enc = xmalloc(4 * ((n + 2) / 3) + 1);
+	struct buf out;
+
+	for (i = 0; i < n; i++)
+		raw[i] = (char)(i * 7);
+	/* The decoder must give the bytes back across its 1 MiB slices. */
+	EVP_EncodeBlock((unsigned char *)enc, (unsigned char *)raw, (int)n);
+	buf_init(&out);
+	assert_int_equal(mock_api_b64_decode(enc, strlen(enc), &out), 0);
+	assert_int_equal(out.len, n);
+	assert_memory_equal(out.p, raw, n);
+	out.len = 0;
+	/* Padding in the middle of a long input is refused. */
+	enc[1024 * 1024 - 1] = '=';
+	assert_int_equal(mock_api_b64_decode(enc, strlen(enc), &out), -1);
+	assert_int_equal(mock_api_b64_decode("aGk", 3, &out), -1);
+	assert_int_equal(mock_api_b64_decode("a\nGk", 4, &out), -1);
+	buf_fini(&out);
+	free(raw);
+	free(enc);
+}
+
+static void
+api_mode_text_forms(void **state)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		enum mock_api_fault fault;
+		unsigned num;
+		const char *arg;
+	} cases[] = {
+	    {"accept", 0, MOCK_API_ACCEPT, 0, ""},
+	    {"  FOLLOW \n", 0, MOCK_API_FOLLOW, 0, ""},
+	    {"429", 0, MOCK_API_THROTTLE, 1, ""},
+	    {"throttle=30", 0, MOCK_API_THROTTLE, 30, ""},
+	    {"throttle 0", 0, MOCK_API_THROTTLE, 0, ""},
+	    {"500", 0, MOCK_API_INTERNAL, 0, ""},
+	    {"unavailable", 0, MOCK_API_UNAVAILABLE, 0, ""},
+	    {"401", 0, MOCK_API_UNAUTHORIZED, 0, ""},
+	    {"forbidden", 0, MOCK_API_FORBIDDEN, 0, ""},
+	    {"slow:250", 0, MOCK_API_SLOW, 250, ""},
+	    {"hang", 0, MOCK_API_HANG, 0, ""},
+	    {"hang_after_body", 0, MOCK_API_HANG_AFTER_BODY, 0, ""},
+	    {"malformed_json", 0, MOCK_API_MALFORMED, 0, ""},
+	    {"account", 0, MOCK_API_ACCOUNT, 0, ""},
+	    {"reject 406 Inactive recipient", 0, MOCK_API_REJECT, 0,
+		"406 Inactive recipient"},
+	    {"sideways", -1, 0, 0, ""},
+	    {"", -1, 0, 0, ""},
+	    {"slow", -1, 0, 0, ""},
+	    {"slow 0", -1, 0, 0, ""},
+	    {"slow 600001", -1, 0, 0, ""},
+	    {"throttle 86401", -1, 0, 0, ""},
+	    {"throttle soon", -1, 0, 0, ""},
+	    {"hang 5", -1, 0, 0, ""},
+	    {"account a\tb", -1, 0, 0, ""},
+	};
+	struct mock_api_mode m;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why = NULL;
+		assert_int_equal(mock_api_mode_parse(cases[i].text,
+		    strlen(cases[i].text), &m, &why), cases[i].rc);
+		if (cases[i].rc < 0) {
+			assert_non_null(why);
+			continue;
+		}
+		assert_int_equal(m.fault, cases[i].fault);
+		if (m.fault == MOCK_API_SLOW)
+			assert_int_equal(m.ms, cases[i].num);
+		if (m.fault == MOCK_API_THROTTLE)
+			assert_int_equal(m.retry_after_s, cases[i].num);
+		assert_string_equal(m.arg, cases[i].arg);
+	}
+	assert_string_equal(mock_api_mode_name(MOCK_API_THROTTLE), "throttle");
+	assert_string_equal(mock_api_mode_name(MOCK_API_MALFORMED),
+	    "malformed_json");
+}
+
+static void
+api_key_options_per_provider_and_for_all(void **state)
+{
+	struct mock_api_opts o;
+	const char *why = NULL;
+
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(mock_api_opts_key(&o, "k1", &why), 0);
+	assert_int_equal(mock_api_opts_key(&o, "postmark=k2", &why), 0);
+	assert_int_equal(o.nkeys[MOCK_API_SENDGRID], 1);
+	assert_int_equal(o.nkeys[MOCK_API_POSTMARK], 2);
+	assert_string_equal(o.keys[MOCK_API_POSTMARK][1], "k2");
+	assert_int_equal(o.nkeys[MOCK_API_SES], 0);
+	assert_int_equal(mock_api_opts_key(&o, "ses=x", &why), -1);
+	assert_int_equal(mock_api_opts_key(&o, "", &why), -1);
+	assert_int_equal(mock_api_opts_key(&o, "resend=", &why), -1);
+	assert_int_equal(mock_api_opts_key(&o, "a b", &why), -1);
+	/* An unknown prefix is part of the key ("x=y" is a key). */
+	assert_int_equal(mock_api_opts_key(&o, "x=y", &why), 0);
+	assert_int_equal(mock_api_opts_aws(&o, "AKID:sec/ret", &why), 0);
+	assert_int_equal(mock_api_opts_aws(&o, "AKID", &why), -1);
+	assert_int_equal(mock_api_opts_aws(&o, ":x", &why), -1);
+	assert_int_equal(mock_api_opts_aws(&o, "AKID:", &why), -1);
+	assert_string_equal(mock_api_default_key(MOCK_API_RESEND),
+	    "re_mock_resend_key");
+}
+
+static void
+store_keeps_the_api_record(void **state)
+{
+	struct mock_store *st = mock_store_new(2);
+	char *rcpt[] = {"b@y"};
+	const struct mock_msg *m;
+	struct buf d;
+
+	buf_init(&d);
+	buf_addstr(&d, "{}");
+	m = mock_store_add_api(st, "a@x", rcpt, 1, &d, "resend",
+	    xstrdup("{\"provider\":\"resend\"}"));
+	assert_string_equal(m->api, "{\"provider\":\"resend\"}");
+	assert_string_equal(m->via, "resend");
+	buf_addstr(&d, "x");
+	m = mock_store_add(st, "a@x", rcpt, 1, &d, "smtp");
+	assert_null(m->api);
+	buf_addstr(&d, "y");
+	mock_store_add_api(st, "", rcpt, 0, &d, "ses", xstrdup("{}"));
+	assert_int_equal(mock_store_count(st), 2);
+	mock_store_free(st); /* ASan: the dropped record was freed */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(multipart_fields_files_and_binary_values),
+		cmocka_unit_test(multipart_refuses_broken_structure),
+		cmocka_unit_test(multipart_caps_the_number_of_fields),
+		cmocka_unit_test(boundary_from_content_type),
+		cmocka_unit_test(urlencoded_decodes_in_place),
+		cmocka_unit_test(address_lists_split_like_headers),
+		cmocka_unit_test(mime_header_unfolds_and_joins),
+		cmocka_unit_test(b64_decodes_long_input_and_refuses_garbage),
+		cmocka_unit_test(api_mode_text_forms),
+		cmocka_unit_test(api_key_options_per_provider_and_for_all),
+		cmocka_unit_test(store_keeps_the_api_record),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
