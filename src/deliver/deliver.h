@@ -55,16 +55,32 @@ void deliver_free(struct deliver *d);
 /* A provider's state for status output. Strings are borrowed from d. */
 struct deliver_provider_info {
 	const char *name;
-	const char *mode; /* "up", "cooling", "probing", "disabled" */
+	const char *type;
+	/* "closed", "open", "half-open", "paused", "draining", "disabled" */
+	const char *mode;
+	const char *reason;	  /* the circuit's last change, plain words */
 	unsigned consecutive_failures;
 	uint64_t cooldown_left_ms;
 	uint64_t sent, failed; /* attempts that succeeded / failed */
+	uint64_t picks, warm_picks;
+	uint64_t opens;	       /* times the circuit opened */
 	size_t connections, busy, waiting;
+	double success_ratio;  /* last 5 minutes; 1 with no data */
+	uint64_t latency_ewma_ms;
+	double health;	       /* score in (0, 1] */
+	double ramp;	       /* fail-back ramp factor in (0, 1] */
+	bool limited;
+	double rate, tokens;   /* when limited: current rate/s, tokens now */
+	uint64_t quota_limit, quota_left; /* limit 0: no quota */
+	const char *status_page; /* level name, or NULL when none */
+	uint64_t probes_ok, probes_failed;
+	uint64_t class_counts[6]; /* results per send_class since start */
+	uint64_t failovers_from;  /* failovers away from this provider */
 };
 
 /*
  * deliver_can_send - true if at least one enabled provider could take a
- * message now (not cooling, or its probe slot is free). For /readyz.
+ * message now (circuit not open, not paused). For /readyz.
  */
 bool deliver_can_send(const struct deliver *d);
 
@@ -75,11 +91,39 @@ void deliver_provider_info(const struct deliver *d, size_t i,
     struct deliver_provider_info *out);
 
 struct deliver_stats {
-	size_t inflight;
+	size_t inflight, parked;
 	uint64_t attempts, delivered, failovers, deferred, failed, dsns;
-	uint64_t possible_duplicates;
+	uint64_t possible_duplicates, held, circuit_opens;
 };
 /* deliver_stats_get - counters since start. */
 void deliver_stats_get(const struct deliver *d, struct deliver_stats *out);
+
+/* deliver_stream_inflight - messages of stream i in memory now. */
+size_t deliver_stream_inflight(const struct deliver *d, size_t i);
+
+enum deliver_admin_action {
+	DELIVER_ADMIN_PAUSE,  /* no new sends; queued mail waits */
+	DELIVER_ADMIN_RESUME, /* back to normal (and clear an open circuit) */
+	DELIVER_ADMIN_DRAIN,  /* no new sends; queued mail moves elsewhere */
+};
+
+/*
+ * deliver_provider_admin - the operator's pause, resume or drain of the
+ * provider named name, for for_ms (0: until resumed). Returns 0, or -1
+ * with a message in err (no such provider).
+ */
+int deliver_provider_admin(struct deliver *d, const char *name,
+    enum deliver_admin_action action, uint64_t for_ms, char *err,
+    size_t errlen);
+
+/*
+ * deliver_reload - switch to cfg (borrowed; must outlive d or the next
+ * reload) without dropping a connection or a message: routing keys,
+ * streams and limits take effect at once. The set of providers (names,
+ * types, order) and their connection settings must not change; if they
+ * do, nothing changes and -1 comes back with the reason in err.
+ */
+int deliver_reload(struct deliver *d, const struct config *cfg, char *err,
+    size_t errlen);
 
 #endif

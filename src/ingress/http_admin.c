@@ -116,8 +116,9 @@ http_admin_status(struct evhttp_request *req, void *arg)
 			struct deliver_provider_info pi;
 			deliver_provider_info(h->deliver, i, &pi);
 			json_array_append_new(provs,
-			    json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-				"name", pi.name, "state", pi.mode,
+			    json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+				"name", pi.name, "state", pi.mode, "reason",
+				pi.reason,
 				"consecutive_failures",
 				(json_int_t)pi.consecutive_failures,
 				"cooldown_left_ms",

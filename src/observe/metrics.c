@@ -142,13 +142,13 @@ static void
 metrics_providers(struct buf *out, const struct deliver_provider_info *p,
     size_t n)
 {
-	static const char *const states[] = {"up", "cooling", "probing",
-	    "disabled"};
+	static const char *const states[] = {"closed", "open", "half-open",
+	    "paused", "draining", "disabled"};
 	size_t i, k;
 
 	metrics_family(out, "swerve_provider_state", "gauge",
-	    "1 for the state each provider is in (up, cooling, probing, "
-	    "disabled).");
+	    "1 for the circuit state each provider is in (closed, open, "
+	    "half-open, paused, draining, disabled).");
 	for (i = 0; i < n; i++)
 		for (k = 0; k < sizeof(states) / sizeof(states[0]); k++) {
 			buf_addstr(out, "swerve_provider_state");

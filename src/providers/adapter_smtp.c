@@ -9,10 +9,13 @@
 #include "providers/adapter.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/xmalloc.h"
 #include "net/smtpc.h"
+#include "route/probe.h"
 
 struct smtp_chan {
 	struct adapter *a;
@@ -106,6 +109,59 @@ smtp_chan_free(void *chan)
 	free(ch);
 }
 
+struct smtp_probe {
+	struct probe *pr;
+	adapter_probe_fn *cb;
+	void *arg;
+};
+
+/* smtp_on_probe - route/probe.c's verdict in the adapter's shape. */
+static void
+smtp_on_probe(const struct probe_result *r, void *arg)
+{
+	struct smtp_probe *sp = arg;
+	struct adapter_probe_result out;
+
+	memset(&out, 0, sizeof(out));
+	out.ok = r->ok;
+	out.stage = r->stage;
+	/* 5xx at greeting/EHLO/AUTH means the account or relay refuses us;
+	 * anything else is a transient failure. */
+	out.class = r->ok ? SEND_ACCEPTED
+	    : (r->smtp_code >= 500 && r->stage == SEND_STAGE_AUTH)
+		? SEND_CONFIG
+		: SEND_DEFERRED;
+	out.latency_ms = r->latency_ms;
+	snprintf(out.text, sizeof(out.text), "%s", r->text);
+	out.max_send_rate = -1;
+	out.quota_left = -1;
+	out.sending_enabled = true;
+	sp->cb(&out, sp->arg);
+	free(sp);
+}
+
+/* smtp_probe - connect, greet, EHLO, STARTTLS as configured, QUIT. */
+static void *
+smtp_probe(struct adapter *a, adapter_probe_fn *cb, void *arg)
+{
+	struct smtp_probe *sp = xcalloc(1, sizeof(*sp));
+
+	sp->cb = cb;
+	sp->arg = arg;
+	sp->pr = probe_smtp_start(a->env->base, a->cfg, a->env->ssl_ctx,
+	    a->env->dns, a->env->helo_name, smtp_on_probe, sp);
+	return sp;
+}
+
+static void
+smtp_probe_cancel(void *handle)
+{
+	struct smtp_probe *sp = handle;
+
+	probe_cancel(sp->pr);
+	free(sp);
+}
+
 const struct adapter_ops adapter_smtp_ops = {
     .type = "smtp",
     .chan_new = smtp_chan_new,
@@ -113,4 +169,6 @@ const struct adapter_ops adapter_smtp_ops = {
     .idle = smtp_idle,
     .quit = smtp_quit,
     .chan_free = smtp_chan_free,
+    .probe = smtp_probe,
+    .probe_cancel = smtp_probe_cancel,
 };

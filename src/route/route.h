@@ -1,17 +1,36 @@
 /*
- * route.h - which provider takes a message's next attempt (contract).
+ * route.h - which provider takes a message's next attempt, and the live
+ * health model behind the choice (contract).
  *
- * Pure choice over the caller's providers: no I/O, no allocation, time
- * passed in. The lowest priority number among usable providers wins;
- * within that priority the traffic is shared by weight with smooth
- * weighted round-robin, so weights 1 and 3 give one message in four and
- * three in four whether or not messages overlap in time. Weight 0 marks
- * a standby, used only when no weighted provider of that priority is
- * usable. "Usable" is route/pstate.c's verdict (not cooling, probe slot
- * free); disabled providers and those already tried for this message are
- * never offered.
+ * Each provider has a struct route_prov: its circuit breaker
+ * (route/breaker.h), passive health (route/health.h), rate limit with AIMD
+ * and daily quota (route/ratelimit.h), and the operator's pause/drain.
+ * Deliver feeds every result in with route_result() and asks route_pick()
+ * for each attempt.
  *
- * The health/routing issue replaces the scoring here behind the same call.
+ * route_pick, for one message:
+ *   1. filter: enabled; not paused or draining; not tried yet for this
+ *      message; allowed by the message's stream; the circuit lets it
+ *      (half-open: a free trial slot); the provider can carry the message
+ *      (a JSON provider cannot carry some MIME faithfully); a rate token
+ *      and quota left.
+ *   2. keep warm: a usable provider outside the chosen group with
+ *      keep_warm > 0 gets that share of picks (deterministic credit), so a
+ *      standby is proven before it is needed.
+ *   3. choose by the stream's objective:
+ *      balanced - the lowest priority number with a candidate; within it,
+ *                 smooth weighted round-robin on weight x health score x
+ *                 fail-back ramp (weight 0 = standby, used only when no
+ *                 weighted provider of that priority is left);
+ *      latency  - the lowest latency EWMA (divided by the success ratio)
+ *                 among all candidates;
+ *      cost     - the lowest cost_per_1k among all candidates, priority
+ *                 and then balanced share breaking ties.
+ * Every pick can write a trace: the candidates, their scores, what was
+ * filtered out and why, in plain words.
+ *
+ * Pure logic: no I/O, time passed in, nothing allocated except trace text
+ * in the caller's buffer. Loop thread only.
  */
 #ifndef SWERVE_ROUTE_ROUTE_H
 #define SWERVE_ROUTE_ROUTE_H
@@ -20,32 +39,111 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "route/pstate.h"
+#include "core/buf.h"
+#include "deliver/result.h"
+#include "route/breaker.h"
+#include "route/health.h"
+#include "route/ratelimit.h"
 
 struct config_provider;
+struct config_stream;
 
 #define ROUTE_MAX_PROVIDERS 64 /* one bit each in a uint64_t mask */
 
+enum route_admin {
+	ROUTE_ADMIN_ACTIVE,
+	ROUTE_ADMIN_PAUSED,   /* no new sends; queued mail waits or moves */
+	ROUTE_ADMIN_DRAINING, /* no new sends; queued mail moves elsewhere */
+};
+
 /* One provider as the router sees it; embedded in the caller's record. */
 struct route_prov {
-	const struct config_provider *cfg; /* borrowed: enabled, priority, weight */
-	struct pstate ps;		   /* health, first version */
-	int64_t credit;			   /* round-robin state; starts at 0 */
+	const struct config_provider *cfg; /* borrowed */
+	struct breaker br;
+	struct health h;
+	bool limited;	    /* max_rate set: tb and aimd are live */
+	struct tbucket tb;
+	struct aimd aimd;
+	struct quota quota; /* limit 0: none */
+	enum route_admin admin;
+	uint64_t admin_until_ms; /* 0: until resumed */
+	bool status_major;	 /* its status page reports a major outage */
+	double credit;		 /* smooth weighted round-robin */
+	double warm_credit;	 /* keep_warm */
+	bool was_open;		 /* the breaker left closed; ramp on close */
+	uint64_t picks, warm_picks; /* for status */
 };
 
 /*
- * route_pick - the index in provs[0..n) for one attempt, or -1 if none is
- * usable. Bit i of *tried marks provs[i] as already tried for this
- * message; the chosen provider's bit is NOT set here (the caller sets it
- * when it assigns). A provider whose probe slot was taken meanwhile gets
- * its bit set and the next one is chosen. Takes the probe slot of a
- * probing provider (pstate_try). n <= ROUTE_MAX_PROVIDERS.
+ * route_prov_init - fresh state for cfg (borrowed; must outlive rp):
+ * breaker from cfg->circuit, rate from cfg->max_rate (ignored if it does
+ * not parse; config checked it), quota from cfg->quota_daily.
  */
-int route_pick(struct route_prov *const *provs, size_t n, uint64_t *tried,
-    uint64_t now_ms);
+void route_prov_init(struct route_prov *rp,
+    const struct config_provider *cfg, uint64_t now_ms, int64_t wall_ms);
 
-/* route_any_usable - is any enabled provider usable now? Changes nothing. */
+/* One routing question. */
+struct route_ctx {
+	const struct config_stream *stream; /* NULL: every provider, balanced */
+	uint64_t tried;  /* bit i: provs[i] already tried for this message */
+	uint64_t now_ms; /* monotonic milliseconds */
+	int64_t wall_ms; /* ms since the epoch (quota days) */
+	/* May provs[i] carry this message? NULL: all can. why gets a short
+	 * reason when not. */
+	bool (*represents)(size_t i, char *why, size_t whylen, void *arg);
+	void *arg;
+	struct buf *trace; /* NULL: no trace; else appended to */
+	/* Out: when route_pick returns -1 only because of rate limits or a
+	 * trial slot in use, how long until one could be free (else 0). */
+	uint64_t wait_ms;
+	bool trial; /* out: the pick took a half-open trial slot */
+	bool warm;  /* out: the pick was a keep-warm share */
+};
+
+/*
+ * route_pick - the index in provs[0..n) for one attempt, or -1 if none can
+ * take it now. The chosen provider's rate token and quota are taken (and
+ * its trial slot when half-open, ctx->trial); its bit in ctx->tried is NOT
+ * set here. n <= ROUTE_MAX_PROVIDERS.
+ */
+int route_pick(struct route_prov *const *provs, size_t n,
+    struct route_ctx *ctx);
+
+/*
+ * route_result - feed one attempt's result: health, breaker (trial says
+ * whether the attempt held a trial slot), AIMD on throttling, quota
+ * refund when nothing was accepted, quota exhausted when the provider said
+ * so, a Retry-After answer opens the circuit for that long. Returns the
+ * breaker's change (reason in rp->br.reason) for the caller to log.
+ */
+enum breaker_event route_result(struct route_prov *rp,
+    const struct send_result *r, uint64_t latency_ms, bool trial,
+    uint64_t now_ms, int64_t wall_ms);
+
+/*
+ * route_unpick - the picked attempt never ran (the job moved elsewhere
+ * before it was sent): give back the trial slot and the quota taken.
+ */
+void route_unpick(struct route_prov *rp, bool trial, int64_t wall_ms);
+
+/* route_probe_result - an active probe's verdict: a failure counts against
+ * a closed circuit; a success is health evidence only. */
+enum breaker_event route_probe_result(struct route_prov *rp, bool ok,
+    enum send_class cls, uint64_t latency_ms, uint64_t now_ms);
+
+/* route_usable - could rp take some message now (ignoring rate and which
+ * message)? Changes nothing. */
+bool route_usable(const struct route_prov *rp, uint64_t now_ms);
+
+/* route_any_usable - is any provider usable now? Changes nothing. */
 bool route_any_usable(struct route_prov *const *provs, size_t n,
     uint64_t now_ms);
+
+/* route_state_name - "closed", "open", "half-open", "paused", "draining",
+ * "disabled": what status output shows. */
+const char *route_state_name(const struct route_prov *rp, uint64_t now_ms);
+
+/* route_share_factor - health score x fail-back ramp, in (0, 1]. */
+double route_share_factor(const struct route_prov *rp, uint64_t now_ms);
 
 #endif

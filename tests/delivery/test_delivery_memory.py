@@ -44,7 +44,8 @@ def fill_spool(path, n, now_ms):
     db = sqlite3.connect(path)
     try:
         (version,) = db.execute("PRAGMA user_version").fetchone()
-        assert version == 2, "unexpected spool schema version %d" % version
+        # The columns written below exist in every version since 2.
+        assert version >= 2, "unexpected spool schema version %d" % version
         body_pad = b"x" * (BODY_SIZE - 200)
         msgs, rcpts, bodies = [], [], []
         for i in range(n):

@@ -29,11 +29,11 @@ def test_not_ready_while_the_only_provider_cools(lab):
     api = dh.Api(d)
     for i in range(3):
         dh.submit(d, SENDER, ["r%d@example.net" % i], sh.message())
-    dh.wait_until(lambda: api.status()["providers"][0]["state"] == "cooling",
-                  10, what="primary cooling")
+    dh.wait_until(lambda: api.status()["providers"][0]["state"] == "open",
+                  10, what="primary open")
     code, obj = get(d, "/readyz")
     assert code == 503 and obj["ready"] is False, (code, obj)
-    assert "primary cooling" in obj["reason"], obj
+    assert "primary open" in obj["reason"], obj
     assert "retry in" in obj["reason"], obj
     # The process itself is fine.
     assert get(d, "/healthz")[0] == 200
@@ -69,7 +69,7 @@ def test_metrics_in_prometheus_text_format(lab):
     assert samples['swerve_messages_accepted_total{ingress="smtp"}'] == 1
     assert samples["swerve_messages_delivered_total"] == 1
     assert samples['swerve_queue_messages{state="sent"}'] == 1
-    assert samples['swerve_provider_state{provider="primary",state="up"}'] == 1
+    assert samples['swerve_provider_state{provider="primary",state="closed"}'] == 1
     assert samples['swerve_provider_attempts_total{provider="primary",result="ok"}'] == 1
     assert samples["swerve_spool_committed_messages_total"] >= 1
     assert samples["process_resident_memory_bytes"] > 1e6

@@ -1,10 +1,13 @@
 /*
- * test_route.c - provider choice: priority, weights, standbys, health.
+ * test_route.c - provider choice: priority, health-weighted shares,
+ * standbys, keep-warm, objectives, stream filters, circuit, rate limits,
+ * quota, the fail-back ramp, and the trace; all with a fake clock.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -13,147 +16,449 @@
 #include "route/route.h"
 
 #define N 4
+#define T0 1000000ULL /* fake clock start, ms */
 
 struct world {
 	struct config_provider cfg[N];
 	struct route_prov rp[N];
 	struct route_prov *v[N];
+	char names[N][24];
+	size_t n;
 };
 
-/* world_init - n enabled providers, priority 1, weight 1, all up. */
+/* world_init - n enabled providers p0.., priority 1, weight 1, healthy. */
 static void
 world_init(struct world *w, size_t n)
 {
 	size_t i;
 
 	memset(w, 0, sizeof(*w));
+	w->n = n;
 	for (i = 0; i < n; i++) {
+		memset(&w->cfg[i], 0, sizeof(w->cfg[i]));
+		snprintf(w->names[i], sizeof(w->names[i]), "p%zu", i);
+		w->cfg[i].name = w->names[i];
 		w->cfg[i].enabled = true;
 		w->cfg[i].priority = 1;
 		w->cfg[i].weight = 1;
-		w->rp[i].cfg = &w->cfg[i];
-		pstate_init(&w->rp[i].ps, NULL);
+		w->cfg[i].failback_ramp_ms = 300000;
 		w->v[i] = &w->rp[i];
 	}
 }
 
-static int
-pick(struct world *w, size_t n)
+/* world_start - route_prov_init every provider (after cfg tweaks). */
+static void
+world_start(struct world *w)
 {
-	uint64_t tried = 0;
+	size_t i;
 
-	return route_pick(w->v, n, &tried, 0);
+	for (i = 0; i < w->n; i++)
+		route_prov_init(&w->rp[i], &w->cfg[i], T0, (int64_t)T0);
+}
+
+static int
+pick_at(struct world *w, const struct config_stream *st, uint64_t tried,
+    uint64_t now, struct route_ctx *out)
+{
+	struct route_ctx ctx;
+	int i;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.stream = st;
+	ctx.tried = tried;
+	ctx.now_ms = now;
+	ctx.wall_ms = (int64_t)now;
+	i = route_pick(w->v, w->n, &ctx);
+	if (out != NULL)
+		*out = ctx;
+	return i;
+}
+
+static int
+pick(struct world *w)
+{
+	return pick_at(w, NULL, 0, T0, NULL);
+}
+
+/* result - feed one result of class c to provider i at time now. */
+static enum breaker_event
+result(struct world *w, size_t i, enum send_class c, uint64_t now)
+{
+	struct send_result r;
+
+	send_result_init(&r, c, SEND_STAGE_DOT);
+	return route_result(&w->rp[i], &r, 100, false, now, (int64_t)now);
 }
 
 static void
 lowest_priority_number_wins(void **state)
 {
 	struct world w;
+	int i;
 
 	world_init(&w, 3);
 	w.cfg[0].priority = 2;
 	w.cfg[1].priority = 1;
 	w.cfg[2].priority = 3;
-	for (int i = 0; i < 10; i++)
-		assert_int_equal(pick(&w, 3), 1);
+	world_start(&w);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(pick(&w), 1);
 }
 
 static void
-weights_share_traffic_exactly(void **state)
+weights_share_traffic_within_tolerance(void **state)
 {
 	struct world w;
-	int count[2] = {0, 0}, i, run = 0, longest = 0, last = -1;
+	int counts[N] = {0}, i;
 
-	world_init(&w, 2);
+	world_init(&w, 3);
 	w.cfg[0].weight = 1;
 	w.cfg[1].weight = 3;
-	for (i = 0; i < 400; i++) {
-		int k = pick(&w, 2);
-		count[k]++;
-		run = k == last ? run + 1 : 1;
-		if (run > longest)
-			longest = run;
-		last = k;
-	}
-	assert_int_equal(count[0], 100);
-	assert_int_equal(count[1], 300);
-	/* Smooth: never more than 3 in a row to the heavy one. */
-	assert_true(longest <= 3);
+	w.cfg[2].weight = 6;
+	world_start(&w);
+	for (i = 0; i < 10000; i++)
+		counts[pick(&w)]++;
+	/* Smooth round-robin is exact over whole cycles of 10. */
+	assert_int_equal(counts[0], 1000);
+	assert_int_equal(counts[1], 3000);
+	assert_int_equal(counts[2], 6000);
 }
 
 static void
-standby_weight_zero_only_when_needed(void **state)
+health_lowers_a_providers_share(void **state)
 {
 	struct world w;
-	uint64_t tried = 0;
+	int counts[N] = {0}, i;
+
+	world_init(&w, 2);
+	world_start(&w);
+	/* p1: half its recent attempts failed -> score 0.5. */
+	for (i = 0; i < 10; i++) {
+		result(&w, 1, SEND_ACCEPTED, T0);
+		result(&w, 1, i % 2 ? SEND_DEFERRED : SEND_ACCEPTED, T0);
+	}
+	w.rp[1].br.consecutive = 0; /* keep the circuit closed for this */
+	for (i = 0; i < 3000; i++)
+		counts[pick(&w)]++;
+	/* p1 had 15 of 20 succeed: share 0.75 / 1.75 = 43% (+-2%). */
+	assert_in_range(counts[1], 1230, 1340);
+	assert_int_equal(counts[0] + counts[1], 3000);
+}
+
+static void
+standby_only_when_no_weighted_provider_is_left(void **state)
+{
+	struct world w;
+	int i;
 
 	world_init(&w, 2);
 	w.cfg[1].weight = 0;
-	for (int i = 0; i < 10; i++)
-		assert_int_equal(pick(&w, 2), 0);
-	/* The weighted one already failed for this message: standby. */
-	tried = 1;
-	assert_int_equal(route_pick(w.v, 2, &tried, 0), 1);
+	world_start(&w);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(pick(&w), 0);
+	w.cfg[0].enabled = false;
+	assert_int_equal(pick(&w), 1);
 }
 
 static void
-tried_disabled_and_cooling_are_skipped(void **state)
+keep_warm_sends_its_share_to_a_standby(void **state)
 {
 	struct world w;
-	uint64_t tried = 1; /* provider 0 tried */
-
-	world_init(&w, 4);
-	w.cfg[1].enabled = false;
-	pstate_failure(&w.rp[2].ps, 0, true); /* cooling for 5 s */
-	assert_int_equal(route_pick(w.v, 4, &tried, 100), 3);
-	tried |= 1ULL << 3;
-	assert_int_equal(route_pick(w.v, 4, &tried, 100), -1);
-	/* "Any usable" ignores what this message tried: 0 and 3 still are. */
-	assert_true(route_any_usable(w.v, 4, 100));
-	/* Only the disabled and the cooling one: none. */
-	assert_false(route_any_usable(w.v + 1, 2, 100));
-}
-
-static void
-lower_priority_used_when_preferred_cools(void **state)
-{
-	struct world w;
+	struct route_ctx ctx;
+	int counts[N] = {0}, warm = 0, i;
 
 	world_init(&w, 2);
 	w.cfg[1].priority = 2;
-	pstate_failure(&w.rp[0].ps, 0, true);
-	assert_int_equal(pick(&w, 2), 1);
-	/* After the cool-down exactly one message probes the primary. */
+	w.cfg[1].keep_warm = 0.02;
+	world_start(&w);
+	for (i = 0; i < 1000; i++) {
+		counts[pick_at(&w, NULL, 0, T0, &ctx)]++;
+		warm += ctx.warm;
+	}
+	assert_int_equal(counts[1], 20);
+	assert_int_equal(warm, 20);
+	assert_int_equal(w.rp[1].warm_picks, 20);
+}
+
+static void
+open_circuit_fails_over_and_half_open_lets_trials_through(void **state)
+{
+	struct world w;
+	struct route_ctx ctx;
+	int i;
+
+	world_init(&w, 2);
+	w.cfg[1].priority = 2;
+	world_start(&w);
+	assert_int_equal(result(&w, 0, SEND_DEFERRED, T0), BREAKER_EV_NONE);
+	assert_int_equal(result(&w, 0, SEND_DEFERRED, T0), BREAKER_EV_NONE);
+	assert_int_equal(result(&w, 0, SEND_DEFERRED, T0), BREAKER_EV_OPENED);
+	assert_string_equal(route_state_name(&w.rp[0], T0), "open");
+	for (i = 0; i < 5; i++)
+		assert_int_equal(pick(&w), 1);
+	/* After the 5 s cool-down: three trial messages at most. */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(pick_at(&w, NULL, 0, T0 + 5000, &ctx), 0);
+		assert_true(ctx.trial);
+	}
+	assert_int_equal(pick_at(&w, NULL, 0, T0 + 5000, &ctx), 1);
+	assert_false(ctx.trial);
+	/* One trial never ran: its slot comes back. */
+	route_unpick(&w.rp[0], true, (int64_t)T0);
+	assert_int_equal(pick_at(&w, NULL, 0, T0 + 5001, &ctx), 0);
+}
+
+static void
+trials_succeeding_close_the_circuit_and_start_the_ramp(void **state)
+{
+	struct world w;
+	struct send_result r;
+	int counts[N] = {0}, i;
+
+	world_init(&w, 2);
+	w.cfg[0].weight = 1;
+	w.cfg[1].weight = 1;
+	world_start(&w);
+	for (i = 0; i < 3; i++)
+		result(&w, 0, SEND_DEFERRED, T0);
+	send_result_init(&r, SEND_ACCEPTED, SEND_STAGE_DOT);
+	for (i = 0; i < 3; i++) {
+		struct route_ctx ctx;
+		uint64_t tried = 1ULL << 1; /* only p0 */
+		assert_int_equal(pick_at(&w, NULL, tried, T0 + 6000, &ctx), 0);
+		assert_true(ctx.trial);
+	}
+	assert_int_equal(
+	    route_result(&w.rp[0], &r, 50, true, T0 + 6000, (int64_t)T0),
+	    BREAKER_EV_NONE);
+	route_result(&w.rp[0], &r, 50, true, T0 + 6000, (int64_t)T0);
+	assert_int_equal(
+	    route_result(&w.rp[0], &r, 50, true, T0 + 6000, (int64_t)T0),
+	    BREAKER_EV_CLOSED);
+	/* Just closed: its share starts near 5% of its weight. */
+	for (i = 0; i < 1000; i++)
+		counts[pick_at(&w, NULL, 0, T0 + 6000, NULL)]++;
+	assert_in_range(counts[0], 30, 70);
+	/* Half-way through the 5 m ramp: about half its weight. */
+	memset(counts, 0, sizeof(counts));
+	for (i = 0; i < 1000; i++)
+		counts[pick_at(&w, NULL, 0, T0 + 6000 + 150000, NULL)]++;
+	assert_in_range(counts[0], 320, 370);
+	/* After the ramp: an equal share. */
+	memset(counts, 0, sizeof(counts));
+	for (i = 0; i < 1000; i++)
+		counts[pick_at(&w, NULL, 0, T0 + 6000 + 300000, NULL)]++;
+	assert_int_equal(counts[0], 500);
+}
+
+static void
+stream_filter_and_tried_bits_are_respected(void **state)
+{
+	struct world w;
+	struct config_stream st;
+	char *allowed[] = {"p1"};
+	struct route_ctx ctx;
+
+	world_init(&w, 3);
+	world_start(&w);
+	memset(&st, 0, sizeof(st));
+	st.name = "critical";
+	st.providers = allowed;
+	st.n_providers = 1;
+	assert_int_equal(pick_at(&w, &st, 0, T0, NULL), 1);
+	assert_int_equal(pick_at(&w, &st, 1ULL << 1, T0, &ctx), -1);
+	assert_int_equal(ctx.wait_ms, 0);
+	assert_int_equal(pick_at(&w, NULL, 1ULL << 0 | 1ULL << 1, T0, NULL),
+	    2);
+}
+
+static void
+cost_objective_picks_the_cheapest_usable(void **state)
+{
+	struct world w;
+	struct config_stream st;
+	int i;
+
+	world_init(&w, 3);
+	w.cfg[0].cost_per_1k = 1.25;
+	w.cfg[1].cost_per_1k = 0.10;
+	w.cfg[1].priority = 3;
+	w.cfg[2].cost_per_1k = 0.80;
+	world_start(&w);
+	memset(&st, 0, sizeof(st));
+	st.name = "bulk";
+	st.objective = CONFIG_OBJECTIVE_COST;
+	for (i = 0; i < 5; i++)
+		assert_int_equal(pick_at(&w, &st, 0, T0, NULL), 1);
+	for (i = 0; i < 3; i++)
+		result(&w, 1, SEND_DEFERRED, T0);
+	assert_int_equal(pick_at(&w, &st, 0, T0, NULL), 2);
+	/* Balanced ignores cost: priority 1 providers share. */
+	assert_int_not_equal(pick_at(&w, NULL, 0, T0, NULL), 1);
+}
+
+static void
+latency_objective_picks_the_fastest(void **state)
+{
+	struct world w;
+	struct config_stream st;
+	struct send_result r;
+
+	world_init(&w, 2);
+	world_start(&w);
+	send_result_init(&r, SEND_ACCEPTED, SEND_STAGE_DOT);
+	route_result(&w.rp[0], &r, 900, false, T0, (int64_t)T0);
+	route_result(&w.rp[1], &r, 40, false, T0, (int64_t)T0);
+	memset(&st, 0, sizeof(st));
+	st.name = "critical";
+	st.objective = CONFIG_OBJECTIVE_LATENCY;
+	assert_int_equal(pick_at(&w, &st, 0, T0, NULL), 1);
+	assert_int_equal(pick_at(&w, &st, 0, T0, NULL), 1);
+}
+
+static void
+rate_limit_waits_instead_of_failing(void **state)
+{
+	struct world w;
+	struct route_ctx ctx;
+	char rate[] = "2/s";
+	int i;
+
+	world_init(&w, 1);
+	w.cfg[0].max_rate = rate;
+	world_start(&w);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pick_at(&w, NULL, 0, T0, NULL), 0);
+	assert_int_equal(pick_at(&w, NULL, 0, T0, &ctx), -1);
+	assert_in_range(ctx.wait_ms, 1, 500);
+	assert_int_equal(pick_at(&w, NULL, 0, T0 + 500, NULL), 0);
+	/* A throttling answer halves the rate (AIMD), without opening. */
 	{
-		uint64_t now = w.rp[0].ps.until_ms, t1 = 0, t2 = 0;
-		assert_int_equal(route_pick(w.v, 2, &t1, now), 0);
-		assert_int_equal(route_pick(w.v, 2, &t2, now), 1);
+		struct send_result r;
+		send_result_init(&r, SEND_THROTTLED, SEND_STAGE_MAIL);
+		assert_int_equal(route_result(&w.rp[0], &r, 10, false,
+				     T0 + 600, (int64_t)T0),
+		    BREAKER_EV_NONE);
+		assert_true(w.rp[0].tb.rate < 1.01);
+		assert_string_equal(route_state_name(&w.rp[0], T0), "closed");
 	}
 }
 
 static void
-nothing_usable_gives_minus_one(void **state)
+retry_after_opens_the_circuit_for_that_long(void **state)
+{
+	struct world w;
+	struct send_result r;
+
+	world_init(&w, 1);
+	world_start(&w);
+	send_result_init(&r, SEND_THROTTLED, SEND_STAGE_RESPONSE);
+	r.retry_after_ms = 30000;
+	assert_int_equal(route_result(&w.rp[0], &r, 10, false, T0,
+			     (int64_t)T0),
+	    BREAKER_EV_OPENED);
+	assert_int_equal(breaker_cooldown_left(&w.rp[0].br, T0), 30000);
+	assert_string_equal(w.rp[0].br.reason,
+	    "provider asked to retry after 30 s");
+}
+
+static void
+daily_quota_filters_when_used_up(void **state)
 {
 	struct world w;
 
 	world_init(&w, 2);
-	pstate_failure(&w.rp[0].ps, 0, true);
-	pstate_failure(&w.rp[1].ps, 0, true);
-	assert_int_equal(pick(&w, 2), -1);
-	assert_false(route_any_usable(w.v, 2, 1));
-	assert_int_equal(pick(&w, 0), -1);
+	w.cfg[0].quota_daily = 2;
+	w.cfg[1].priority = 2;
+	world_start(&w);
+	assert_int_equal(pick(&w), 0);
+	assert_int_equal(pick(&w), 0);
+	assert_int_equal(pick(&w), 1);
+	/* A failed attempt gives its quota back. */
+	result(&w, 0, SEND_DEFERRED, T0);
+	assert_int_equal(pick(&w), 0);
+}
+
+static void
+paused_and_draining_providers_take_nothing(void **state)
+{
+	struct world w;
+
+	world_init(&w, 2);
+	world_start(&w);
+	w.rp[0].admin = ROUTE_ADMIN_PAUSED;
+	w.rp[0].admin_until_ms = T0 + 1000;
+	assert_int_equal(pick_at(&w, NULL, 0, T0, NULL), 1);
+	assert_int_equal(pick_at(&w, NULL, 0, T0, NULL), 1);
+	assert_string_equal(route_state_name(&w.rp[0], T0), "paused");
+	/* The pause had a time limit. */
+	assert_string_equal(route_state_name(&w.rp[0], T0 + 1000), "closed");
+	w.rp[1].admin = ROUTE_ADMIN_DRAINING;
+	assert_int_equal(pick_at(&w, NULL, 0, T0 + 1000, NULL), 0);
+	assert_false(route_usable(&w.rp[1], T0));
+}
+
+static bool
+json_cannot(size_t i, char *why, size_t n, void *arg)
+{
+	(void)arg;
+	if (i == 0) {
+		snprintf(why, n, "cannot carry multipart/signed as JSON");
+		return false;
+	}
+	return true;
+}
+
+static void
+trace_says_why_in_plain_words(void **state)
+{
+	struct world w;
+	struct route_ctx ctx;
+	struct buf t;
+	int i;
+
+	world_init(&w, 3);
+	w.cfg[2].priority = 2;
+	world_start(&w);
+	for (i = 0; i < 3; i++)
+		result(&w, 1, SEND_DEFERRED, T0);
+	buf_init(&t);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.now_ms = T0;
+	ctx.wall_ms = (int64_t)T0;
+	ctx.represents = json_cannot;
+	ctx.trace = &t;
+	assert_int_equal(route_pick(w.v, w.n, &ctx), 2);
+	assert_string_equal(buf_cstr(&t),
+	    "stream transactional (balanced): chose p2 by priority and "
+	    "weight (priority 2, weight 1 x health 1.00 x ramp 1.00, cost "
+	    "0.00/1k, latency 0 ms); filtered: p0 (cannot carry "
+	    "multipart/signed as JSON), p1 (circuit open, 5.0 s left)");
+	buf_fini(&t);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(lowest_priority_number_wins),
-		cmocka_unit_test(weights_share_traffic_exactly),
-		cmocka_unit_test(standby_weight_zero_only_when_needed),
-		cmocka_unit_test(tried_disabled_and_cooling_are_skipped),
-		cmocka_unit_test(lower_priority_used_when_preferred_cools),
-		cmocka_unit_test(nothing_usable_gives_minus_one),
+	    cmocka_unit_test(lowest_priority_number_wins),
+	    cmocka_unit_test(weights_share_traffic_within_tolerance),
+	    cmocka_unit_test(health_lowers_a_providers_share),
+	    cmocka_unit_test(standby_only_when_no_weighted_provider_is_left),
+	    cmocka_unit_test(keep_warm_sends_its_share_to_a_standby),
+	    cmocka_unit_test(
+		open_circuit_fails_over_and_half_open_lets_trials_through),
+	    cmocka_unit_test(
+		trials_succeeding_close_the_circuit_and_start_the_ramp),
+	    cmocka_unit_test(stream_filter_and_tried_bits_are_respected),
+	    cmocka_unit_test(cost_objective_picks_the_cheapest_usable),
+	    cmocka_unit_test(latency_objective_picks_the_fastest),
+	    cmocka_unit_test(rate_limit_waits_instead_of_failing),
+	    cmocka_unit_test(retry_after_opens_the_circuit_for_that_long),
+	    cmocka_unit_test(daily_quota_filters_when_used_up),
+	    cmocka_unit_test(paused_and_draining_providers_take_nothing),
+	    cmocka_unit_test(trace_says_why_in_plain_words),
 	};
+
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

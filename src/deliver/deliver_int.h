@@ -1,0 +1,160 @@
+/*
+ * deliver_int.h - the scheduler's records, shared by its files (internal
+ * to src/deliver).
+ *
+ *   deliver.c        life cycle, fair claiming per stream, status, the
+ *                    operator's pause/drain, reload
+ *   deliver_send.c   routing a job, sending it on a provider channel,
+ *                    reading the result, failover, failover_after deadlines
+ *   deliver_job.c    a job's bookkeeping: outcome records, back-off,
+ *                    expiry, hold, DSNs
+ *   deliver_watch.c  active probes and status pages per provider
+ *
+ * Invariants: a job is in exactly one place: parked (waiting for a rate
+ * token or a trial slot), waiting in one provider's queue, on one channel,
+ * or (briefly) being routed. A provider's bit in job->tried is set as soon
+ * as the job is assigned to it, so routing never offers the same provider
+ * twice in one round of attempts.
+ */
+#ifndef SWERVE_DELIVER_DELIVER_INT_H
+#define SWERVE_DELIVER_DELIVER_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "config/config.h"
+#include "core/buf.h"
+#include "deliver/deliver.h"
+#include "deliver/result.h"
+#include "providers/adapter.h"
+#include "route/fairq.h"
+#include "route/route.h"
+#include "spool/spool.h"
+
+#define DELIVER_CLAIM_MAX 64
+#define DELIVER_IDLE_CLOSE_MS 15000
+#define DELIVER_MAX_STREAMS FAIRQ_MAX
+
+struct dprov;
+struct djob;
+struct statuspoll;
+
+struct dconn {
+	struct dprov *p;
+	void *ch; /* the adapter's channel; NULL until needed */
+	struct djob *job;
+	int64_t last_used;
+};
+
+TAILQ_HEAD(djob_q, djob);
+
+struct dprov {
+	struct deliver *d;
+	size_t index;
+	const struct config_provider *cfg;
+	struct route_prov rp; /* health and routing state */
+	struct adapter *ad;
+	struct dconn *conns;
+	size_t max_conns;
+	struct event *pump;
+	struct djob_q waiting[DELIVER_MAX_STREAMS]; /* per stream */
+	struct fairq fq;			     /* across those */
+	size_t n_waiting, busy;
+	uint64_t sent, failed;
+	/* deliver_watch.c */
+	struct event *probe_timer;
+	void *probe; /* running probe handle */
+	bool probe_is_smtp;
+	struct statuspoll *status;
+	int status_level; /* enum status_level */
+	uint64_t probes_ok, probes_failed;
+};
+
+struct djob {
+	TAILQ_ENTRY(djob) all;	/* d->jobs */
+	TAILQ_ENTRY(djob) wait; /* prov->waiting[stream] or d->parked */
+	struct deliver *d;
+	struct spool_msg *m;
+	size_t stream; /* index in cfg->streams */
+	uint64_t tried; /* providers assigned this round */
+	struct dprov *prov; /* current provider, if any */
+	bool on_conn;	    /* sending (else waiting in prov's queue) */
+	bool trial;	    /* holds a half-open trial slot at prov */
+	bool parked;	    /* in d->parked */
+	int64_t started_ms; /* current attempt */
+	int64_t first_ms;   /* first assignment this round (deadline) */
+	struct event *deadline; /* stream failover_after; NULL if none */
+	struct buf trace;	/* why the current provider was chosen */
+	char *att_trace;	/* the trace of the attempt on the wire */
+	enum spool_rcpt_state *rstate;
+	char (*rstatus)[SEND_ENHANCED_SIZE];
+	char **rreply;	      /* last reply per recipient; owned */
+	const char **pending; /* addresses sent in this attempt */
+	size_t *pmap;	      /* pending[k] is recipient pmap[k] */
+	size_t n_pending;
+	bool any_sent;
+	struct adapter_msg msg;
+};
+
+struct deliver {
+	struct deliver_opts o;
+	const struct config *cfg; /* current; o.cfg at start */
+	struct dprov *provs;
+	struct route_prov **rps; /* &provs[i].rp, for route_pick */
+	size_t n_provs;
+	struct event *tick, *sweep, *unpark;
+	size_t claims_pending;
+	bool closing;
+	size_t inflight;
+	size_t stream_inflight[DELIVER_MAX_STREAMS];
+	bool stream_short[DELIVER_MAX_STREAMS]; /* last claim came back short */
+	struct fairq claim_fq;
+	struct djob_q jobs;
+	struct djob_q parked; /* waiting for a rate token or trial slot */
+	int64_t unpark_at;
+	SSL_CTX *ssl;
+	struct evdns_base *dns;
+	struct adapter_env env;
+	struct deliver_stats stats;
+	uint64_t failover_from_to[ROUTE_MAX_PROVIDERS]; /* per source */
+};
+
+/* deliver_now - wall clock ms (or the test clock). */
+int64_t deliver_now(const struct deliver *d);
+/* deliver_mono - the routing clock (the same clock; kept apart for
+ * clarity: route times are uint64_t). */
+uint64_t deliver_mono(const struct deliver *d);
+/* deliver_stream_index - the stream named name, else transactional. */
+size_t deliver_stream_index(const struct deliver *d, const char *name);
+
+/* deliver_job.c */
+struct djob *job_new(struct deliver *d, struct spool_msg *m);
+void job_free(struct djob *job);
+size_t job_pending_count(const struct djob *job);
+enum spool_state job_final_state(const struct djob *job);
+void job_record(struct djob *job, const struct send_result *res,
+    const struct spool_rcpt_result *upd, size_t n_upd,
+    enum spool_state next, int64_t next_at, const char *last_error);
+void job_defer_or_expire(struct djob *job, const struct send_result *res,
+    struct spool_rcpt_result *upd, size_t n_upd, const char *why);
+void job_hold(struct djob *job, const struct send_result *res,
+    struct spool_rcpt_result *upd, size_t n_upd, const char *why);
+void job_dsn(struct djob *job, const char *reason);
+
+/* deliver_send.c */
+void job_next(struct djob *job);
+void prov_pump(evutil_socket_t fd, short what, void *arg);
+void prov_reroute_waiting(struct dprov *p);
+void deliver_unpark(evutil_socket_t fd, short what, void *arg);
+void prov_breaker_event(struct dprov *p, enum breaker_event ev,
+    const char *detail);
+
+/* deliver_watch.c */
+void watch_start(struct dprov *p);
+void watch_stop(struct dprov *p);
+
+#endif

@@ -1,0 +1,311 @@
+/*
+ * deliver_job.c - a claimed message's bookkeeping: its record in memory,
+ * what gets written to the spool after each attempt, back-off, expiry,
+ * hold, and the DSN to the sender when recipients failed.
+ *
+ * Decides no routing (deliver_send.c) and sends nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "deliver/deliver_int.h"
+#include "deliver/dsn.h"
+
+/* ---- jobs ------------------------------------------------------------- */
+
+/* job_new - a job for claimed message m (takes ownership of m). */
+struct djob *
+job_new(struct deliver *d, struct spool_msg *m)
+{
+	struct djob *job = xcalloc(1, sizeof(*job));
+	size_t i, n = m->n_rcpts;
+
+	job->d = d;
+	job->m = m;
+	job->rstate = xcalloc(n, sizeof(*job->rstate));
+	job->rstatus = xcalloc(n, sizeof(*job->rstatus));
+	job->rreply = xcalloc(n, sizeof(*job->rreply));
+	job->pending = xcalloc(n, sizeof(*job->pending));
+	job->pmap = xcalloc(n, sizeof(*job->pmap));
+	for (i = 0; i < n; i++) {
+		job->rstate[i] = m->rcpts[i].state;
+		if (m->rcpts[i].state == SPOOL_RCPT_SENT)
+			job->any_sent = true;
+		if (m->rcpts[i].last_reply)
+			job->rreply[i] = xstrdup(m->rcpts[i].last_reply);
+		snprintf(job->rstatus[i], SEND_ENHANCED_SIZE, "%s",
+		    m->rcpts[i].state == SPOOL_RCPT_FAILED ? "5.0.0" : "");
+	}
+	job->stream = deliver_stream_index(d, m->stream);
+	buf_init(&job->trace);
+	TAILQ_INSERT_TAIL(&d->jobs, job, all);
+	d->inflight++;
+	d->stream_inflight[job->stream]++;
+	return job;
+}
+
+/* job_free - forget job; the message's state was already queued. */
+void
+job_free(struct djob *job)
+{
+	struct deliver *d = job->d;
+	size_t i;
+
+	TAILQ_REMOVE(&d->jobs, job, all);
+	d->inflight--;
+	d->stream_inflight[job->stream]--;
+	if (job->parked)
+		TAILQ_REMOVE(&d->parked, job, wait);
+	if (job->deadline != NULL)
+		event_free(job->deadline);
+	buf_fini(&job->trace);
+	free(job->att_trace);
+	for (i = 0; i < job->m->n_rcpts; i++)
+		free(job->rreply[i]);
+	free(job->rreply);
+	free(job->rstate);
+	free(job->rstatus);
+	free(job->pending);
+	free(job->pmap);
+	spool_msg_free(job->m);
+	free(job);
+}
+
+size_t
+job_pending_count(const struct djob *job)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < job->m->n_rcpts; i++)
+		n += job->rstate[i] == SPOOL_RCPT_PENDING;
+	return n;
+}
+
+static void
+deliver_on_dsn_stored(int status, const char *id, void *arg)
+{
+	char *orig = arg;
+
+	if (status == SPOOL_OK)
+		log_info("deliver: id=%s dsn queued as %s", orig, id);
+	else
+		log_warn("deliver: id=%s dsn not stored (status %d)", orig,
+		    status);
+	free(orig);
+}
+
+/* job_dsn - queue a DSN for the failed recipients of a finished job. */
+void
+job_dsn(struct djob *job, const char *reason)
+{
+	struct deliver *d = job->d;
+	struct spool_msg *m = job->m;
+	struct dsn_rcpt *rs;
+	struct spool_msg_new nm;
+	struct dsn_info info;
+	size_t i, n = 0;
+
+	if (!dsn_wanted(m->sender))
+		return;
+	rs = xcalloc(m->n_rcpts, sizeof(*rs));
+	for (i = 0; i < m->n_rcpts; i++) {
+		if (job->rstate[i] != SPOOL_RCPT_FAILED)
+			continue;
+		rs[n].addr = m->rcpts[i].address;
+		rs[n].status = job->rstatus[i][0] ? job->rstatus[i] : "5.0.0";
+		rs[n].diagnostic = job->rreply[i];
+		rs[n].failed = true;
+		n++;
+	}
+	if (n == 0) {
+		free(rs);
+		return;
+	}
+	info = (struct dsn_info){
+	    .reporting_mta = d->cfg->hostname ? d->cfg->hostname
+						: "localhost",
+	    .msg_id = m->id,
+	    .sender = m->sender,
+	    .arrival = (time_t)(m->created_at / 1000),
+	    .now = (time_t)(deliver_now(d) / 1000),
+	    .reason = reason,
+	    .rcpts = rs,
+	    .n_rcpts = n,
+	    .original = {m->body.p ? m->body.p : "", m->body.len},
+	};
+	memset(&nm, 0, sizeof(nm));
+	buf_init(&nm.body);
+	if (dsn_build(&info, &nm.body) != 0) {
+		buf_fini(&nm.body);
+		free(rs);
+		return;
+	}
+	free(rs);
+	nm.sender = xstrdup("");
+	nm.rcpts = xcalloc(1, sizeof(char *));
+	nm.rcpts[0] = xstrdup(m->sender);
+	nm.n_rcpts = 1;
+	nm.client = xstrdup("dsn");
+	nm.stream = xstrdup("transactional");
+	d->stats.dsns++;
+	if (spool_msg_submit(d->o.spool, &nm, deliver_on_dsn_stored,
+		xstrdup(m->id)) != 0)
+		log_warn("deliver: id=%s dsn refused: spool closing", m->id);
+}
+
+/*
+ * deliver_on_outcome - an outcome's commit. On an I/O error the message
+ * keeps its last stored state (inflight): it is delivered again after the
+ * next restart, a possible duplicate but never a loss.
+ */
+static void
+deliver_on_outcome(int status, void *arg)
+{
+	char *id = arg;
+
+	if (status != SPOOL_OK && status != SPOOL_ERR_CLOSED)
+		log_error("deliver: id=%s outcome not stored (%s); it stays "
+			  "inflight until the next start",
+		    id, spool_status_name(status));
+	free(id);
+}
+
+/*
+ * job_record - queue one outcome for job: the attempt just made (when
+ * res is not NULL), the recipient changes in upd, and the next state.
+ */
+void
+job_record(struct djob *job, const struct send_result *res,
+    const struct spool_rcpt_result *upd, size_t n_upd,
+    enum spool_state next, int64_t next_at, const char *last_error)
+{
+	struct deliver *d = job->d;
+	struct spool_outcome o;
+	int64_t now = deliver_now(d);
+
+	memset(&o, 0, sizeof(o));
+	o.id = job->m->id;
+	if (res != NULL && job->prov != NULL) {
+		o.provider = job->prov->cfg->name;
+		o.result = send_class_name(res->class);
+		o.reply = res->text;
+		o.trace = job->att_trace;
+		o.at_ms = job->started_ms;
+		o.duration_ms = now - job->started_ms;
+	}
+	o.rcpts = upd;
+	o.n_rcpts = n_upd;
+	o.next_state = next;
+	o.next_attempt_at = next_at;
+	o.last_error = last_error;
+	if (spool_msg_outcome(d->o.spool, &o, deliver_on_outcome,
+		xstrdup(job->m->id)) != 0)
+		log_warn("deliver: id=%s outcome not recorded: spool closing",
+		    job->m->id);
+}
+
+/* job_final_state - SENT if any recipient was sent, else FAILED. */
+enum spool_state
+job_final_state(const struct djob *job)
+{
+	return job->any_sent ? SPOOL_STATE_SENT : SPOOL_STATE_FAILED;
+}
+
+/*
+ * job_defer_or_expire - no provider can take job now: back off, or give
+ * up when its lifetime is over. upd/n_upd carry the attempt's recipient
+ * results (may be empty); res the attempt (may be NULL).
+ */
+void
+job_defer_or_expire(struct djob *job, const struct send_result *res,
+    struct spool_rcpt_result *upd, size_t n_upd, const char *why)
+{
+	struct deliver *d = job->d;
+	const struct config *cfg = d->cfg;
+	struct spool_msg *m = job->m;
+	int64_t now = deliver_now(d), age = now - m->created_at, delay;
+	uint32_t r = 0;
+	size_t i;
+	char reason[600];
+
+	if (age >= (int64_t)cfg->retry_max_lifetime_ms) {
+		struct spool_rcpt_result *own = NULL;
+
+		/* Give up: every pending recipient fails with 4.4.7. The
+		 * caller may have no update array (no attempt was made). */
+		if (upd == NULL)
+			upd = own = xcalloc(m->n_rcpts + 1, sizeof(*upd));
+		snprintf(reason, sizeof(reason),
+		    "gave up after %lld s in the queue; last error: %s",
+		    (long long)(age / 1000), why ? why : "none");
+		for (i = 0; i < m->n_rcpts; i++) {
+			if (job->rstate[i] != SPOOL_RCPT_PENDING)
+				continue;
+			job->rstate[i] = SPOOL_RCPT_FAILED;
+			snprintf(job->rstatus[i], SEND_ENHANCED_SIZE, "4.4.7");
+			free(job->rreply[i]);
+			job->rreply[i] = xstrdup(reason);
+			upd[n_upd++] = (struct spool_rcpt_result){
+			    .index = i,
+			    .state = SPOOL_RCPT_FAILED,
+			    .reply = job->rreply[i],
+			};
+		}
+		job_record(job, res, upd, n_upd, job_final_state(job), 0,
+		    reason);
+		d->stats.failed++;
+		log_info("deliver: id=%s expired: %s", m->id, reason);
+		job_dsn(job, "the message expired in the queue");
+		job_free(job);
+		free(own);
+		return;
+	}
+	/* Exponential in the message's age, within [min, max], +-20%. */
+	delay = age;
+	if (delay < (int64_t)cfg->retry_min_backoff_ms)
+		delay = (int64_t)cfg->retry_min_backoff_ms;
+	if (delay > (int64_t)cfg->retry_max_backoff_ms)
+		delay = (int64_t)cfg->retry_max_backoff_ms;
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint32_t)now;
+	delay = delay * (80 + (int64_t)(r % 41)) / 100;
+	if (delay < (int64_t)cfg->retry_min_backoff_ms)
+		delay = (int64_t)cfg->retry_min_backoff_ms;
+	if (delay > (int64_t)cfg->retry_max_backoff_ms)
+		delay = (int64_t)cfg->retry_max_backoff_ms;
+	job_record(job, res, upd, n_upd, SPOOL_STATE_DEFERRED, now + delay,
+	    why);
+	d->stats.deferred++;
+	log_info("deliver: id=%s deferred for %lld s: %s", m->id,
+	    (long long)(delay / 1000), why ? why : "no provider available");
+	job_free(job);
+}
+
+/*
+ * job_hold - the outcome at a provider is unknown and the stream says
+ * on_unknown: hold: do not resend (that could duplicate). The message
+ * waits, deferred with no next attempt time, until an operator releases
+ * it (swervectl release ID) or its lifetime ends.
+ */
+void
+job_hold(struct djob *job, const struct send_result *res,
+    struct spool_rcpt_result *upd, size_t n_upd, const char *why)
+{
+	struct deliver *d = job->d;
+	char reason[700];
+
+	snprintf(reason, sizeof(reason),
+	    "held: outcome unknown at %s (%s); the stream's on_unknown is "
+	    "hold, so it is not resent automatically",
+	    job->prov ? job->prov->cfg->name : "a provider", why ? why : "");
+	job_record(job, res, upd, n_upd, SPOOL_STATE_DEFERRED, INT64_MAX / 4,
+	    reason);
+	d->stats.held++;
+	log_warn("deliver: id=%s %s", job->m->id, reason);
+	job_free(job);
+}

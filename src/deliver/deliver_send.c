@@ -1,0 +1,524 @@
+/*
+ * deliver_send.c - route a job, send it on a provider channel, read the
+ * classified result, and fail over, defer or finish.
+ *
+ * A provider's waiting jobs sit in one queue per stream; its pump hands
+ * them to idle channels in weighted-fair order (route/fairq.h), so a
+ * critical message never waits behind a queue of bulk mail and bulk still
+ * moves. A job that no provider can take only because of rate limits or
+ * busy trial slots is parked in memory until a slot frees, not deferred.
+ * A stream's failover_after moves a job on when its provider has not
+ * answered in time.
+ *
+ * What an answer means is the adapter's business (result classes); what
+ * a provider's health is, route/route.c's. This file only sequences.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "deliver/deliver_int.h"
+
+static void conn_on_sent(const struct adapter_result *res, void *arg);
+
+/* ---- routing ---------------------------------------------------------- */
+
+/* job_represents - route_ctx callback: can provider i carry the job? */
+static bool
+job_represents(size_t i, char *why, size_t whylen, void *arg)
+{
+	struct djob *job = arg;
+	struct adapter *ad = job->d->provs[i].ad;
+
+	if (ad == NULL || ad->ops->represents == NULL)
+		return true;
+	return ad->ops->represents(ad, &job->msg, why, whylen);
+}
+
+/* deliver_route - the provider for job's next attempt, or NULL (*wait
+ * then says how long until one may be free, 0 if none will be). */
+static struct dprov *
+deliver_route(struct deliver *d, struct djob *job, uint64_t *wait)
+{
+	struct route_ctx ctx;
+	int i;
+
+	job->msg = (struct adapter_msg){
+	    .id = job->m->id,
+	    .sender = job->m->sender,
+	    .body = {job->m->body.p ? job->m->body.p : "", job->m->body.len},
+	    .stream = job->m->stream,
+	    .tenant = job->m->tenant,
+	};
+	job->trace.len = 0; /* reuse the bytes */
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.stream = &d->cfg->streams[job->stream];
+	ctx.tried = job->tried;
+	ctx.now_ms = deliver_mono(d);
+	ctx.wall_ms = deliver_now(d);
+	ctx.represents = job_represents;
+	ctx.arg = job;
+	ctx.trace = &job->trace;
+	i = route_pick(d->rps, d->n_provs, &ctx);
+	*wait = ctx.wait_ms;
+	job->trial = i >= 0 && ctx.trial;
+	return i < 0 ? NULL : &d->provs[i];
+}
+
+static void job_deadline(evutil_socket_t fd, short what, void *arg);
+
+/* job_assign - queue job on provider p; its pump starts the send. */
+static void
+job_assign(struct djob *job, struct dprov *p)
+{
+	struct deliver *d = job->d;
+	uint64_t after = d->cfg->streams[job->stream].failover_after_ms;
+
+	job->prov = p;
+	job->on_conn = false;
+	job->tried |= 1ULL << p->index;
+	TAILQ_INSERT_TAIL(&p->waiting[job->stream], job, wait);
+	p->n_waiting++;
+	if (after > 0) {
+		struct timeval tv = {
+		    .tv_sec = (time_t)(after / 1000),
+		    .tv_usec = (suseconds_t)(after % 1000) * 1000,
+		};
+		if (job->deadline == NULL)
+			job->deadline =
+			    evtimer_new(d->o.base, job_deadline, job);
+		evtimer_add(job->deadline, &tv);
+	}
+	event_active(p->pump, EV_TIMEOUT, 1);
+}
+
+/* job_unqueue - take job out of its provider's waiting queue. */
+static void
+job_unqueue(struct djob *job)
+{
+	struct dprov *p = job->prov;
+
+	TAILQ_REMOVE(&p->waiting[job->stream], job, wait);
+	p->n_waiting--;
+}
+
+/* job_park - no provider now, but one will have a slot in wait ms. */
+static void
+job_park(struct djob *job, uint64_t wait)
+{
+	struct deliver *d = job->d;
+	int64_t at = deliver_now(d) + (int64_t)wait;
+
+	job->prov = NULL;
+	job->parked = true;
+	TAILQ_INSERT_TAIL(&d->parked, job, wait);
+	if (d->unpark_at == 0 || at < d->unpark_at) {
+		struct timeval tv = {
+		    .tv_sec = (time_t)(wait / 1000),
+		    .tv_usec = (suseconds_t)(wait % 1000) * 1000,
+		};
+		d->unpark_at = at;
+		evtimer_add(d->unpark, &tv);
+	}
+}
+
+/* deliver_unpark - parked jobs try routing again. */
+void
+deliver_unpark(evutil_socket_t fd, short what, void *arg)
+{
+	struct deliver *d = arg;
+	struct djob_q q;
+	struct djob *job;
+
+	(void)fd;
+	(void)what;
+	d->unpark_at = 0;
+	TAILQ_INIT(&q);
+	TAILQ_CONCAT(&q, &d->parked, wait);
+	while ((job = TAILQ_FIRST(&q)) != NULL) {
+		TAILQ_REMOVE(&q, job, wait);
+		job->parked = false;
+		job_next(job);
+	}
+}
+
+/* job_next - route job to its next provider, park it, or defer it. */
+void
+job_next(struct djob *job)
+{
+	uint64_t wait = 0;
+	struct dprov *p = deliver_route(job->d, job, &wait);
+	char why[600];
+
+	if (p != NULL) {
+		job_assign(job, p);
+		return;
+	}
+	if (wait > 0) {
+		job_park(job, wait);
+		return;
+	}
+	job->prov = NULL;
+	snprintf(why, sizeof(why), "no usable provider: %s",
+	    buf_cstr(&job->trace));
+	job_defer_or_expire(job, NULL, NULL, 0, why);
+}
+
+/* prov_reroute_waiting - send every job waiting for p elsewhere now. */
+void
+prov_reroute_waiting(struct dprov *p)
+{
+	struct deliver *d = p->d;
+	struct djob *job;
+	size_t s;
+
+	for (s = 0; s < d->cfg->n_streams && s < DELIVER_MAX_STREAMS; s++) {
+		while ((job = TAILQ_FIRST(&p->waiting[s])) != NULL) {
+			job_unqueue(job);
+			route_unpick(&p->rp, job->trial, deliver_now(d));
+			job->trial = false;
+			job_next(job);
+		}
+	}
+}
+
+/* prov_breaker_event - log a circuit change; move queued mail away when
+ * it opened. detail: the provider's own words (may be NULL). */
+void
+prov_breaker_event(struct dprov *p, enum breaker_event ev, const char *detail)
+{
+	switch (ev) {
+	case BREAKER_EV_NONE:
+		return;
+	case BREAKER_EV_OPENED:
+	case BREAKER_EV_REOPENED:
+		p->d->stats.circuit_opens++;
+		log_warn("deliver: provider %s circuit %s for %llu s: %s%s%s",
+		    p->cfg->name,
+		    ev == BREAKER_EV_OPENED ? "opened" : "re-opened",
+		    (unsigned long long)(breaker_cooldown_left(&p->rp.br,
+					     deliver_mono(p->d)) /
+			1000),
+		    p->rp.br.reason, detail ? "; last answer: " : "",
+		    detail ? detail : "");
+		event_active(p->pump, EV_TIMEOUT, 1);
+		return;
+	case BREAKER_EV_HALF_OPENED:
+		log_info("deliver: provider %s circuit half-open: %s",
+		    p->cfg->name, p->rp.br.reason);
+		return;
+	case BREAKER_EV_CLOSED:
+		log_info("deliver: provider %s circuit closed: %s; traffic "
+			 "ramps back over %llu s",
+		    p->cfg->name, p->rp.br.reason,
+		    (unsigned long long)(p->cfg->failback_ramp_ms / 1000));
+		return;
+	}
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+/* conn_reject_all - the adapter refused the message outright (an address
+ * no provider could take): every pending recipient fails. */
+static void
+conn_reject_all(struct dconn *conn, struct djob *job, size_t k)
+{
+	struct adapter_result res;
+	struct send_result *rr = xcalloc(k ? k : 1, sizeof(*rr));
+	size_t i;
+
+	for (i = 0; i < k; i++) {
+		send_result_init(&rr[i], SEND_REJECTED, SEND_STAGE_RCPT);
+		snprintf(rr[i].enhanced, sizeof(rr[i].enhanced), "5.1.3");
+		send_result_text_set(&rr[i], "invalid address", 15);
+	}
+	res.msg = rr[0];
+	res.rcpts = rr;
+	res.n_rcpts = k;
+	res.n_accepted = 0;
+	conn_on_sent(&res, conn);
+	free(rr);
+}
+
+/* conn_run - start sending job on conn. */
+static void
+conn_run(struct dconn *conn, struct djob *job)
+{
+	struct dprov *p = conn->p;
+	struct deliver *d = p->d;
+	size_t i, k = 0;
+
+	for (i = 0; i < job->m->n_rcpts; i++) {
+		if (job->rstate[i] != SPOOL_RCPT_PENDING)
+			continue;
+		job->pending[k] = job->m->rcpts[i].address;
+		job->pmap[k++] = i;
+	}
+	job->n_pending = k;
+	job->msg.rcpts = job->pending;
+	job->msg.n_rcpts = k;
+	free(job->att_trace);
+	job->att_trace = job->trace.len ? xstrdup(buf_cstr(&job->trace)) : NULL;
+	job->started_ms = deliver_now(d);
+	job->on_conn = true;
+	conn->job = job;
+	p->busy++;
+	if (p->ad->ops->send(conn->ch, &job->msg, conn_on_sent, conn) != 0)
+		conn_reject_all(conn, job, k);
+}
+
+/* prov_next_job - the next waiting job in fair stream order, unqueued. */
+static struct djob *
+prov_next_job(struct dprov *p)
+{
+	uint64_t mask = 0;
+	struct djob *job;
+	size_t s, n = p->d->cfg->n_streams;
+	int pick;
+
+	for (s = 0; s < n && s < DELIVER_MAX_STREAMS; s++)
+		if (!TAILQ_EMPTY(&p->waiting[s]))
+			mask |= 1ULL << s;
+	if (mask == 0)
+		return NULL;
+	pick = fairq_pick(&p->fq, mask);
+	if (pick < 0)
+		return NULL;
+	job = TAILQ_FIRST(&p->waiting[pick]);
+	job_unqueue(job);
+	return job;
+}
+
+/* prov_pump - give waiting jobs to idle channels; move them if the
+ * provider can no longer take them. */
+void
+prov_pump(evutil_socket_t fd, short what, void *arg)
+{
+	struct dprov *p = arg;
+	struct deliver *d = p->d;
+	struct djob *job;
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	if (p->n_waiting == 0)
+		return;
+	if (p->rp.admin == ROUTE_ADMIN_DRAINING ||
+	    p->rp.br.state == BREAKER_OPEN) {
+		prov_reroute_waiting(p);
+		return;
+	}
+	if (p->rp.admin == ROUTE_ADMIN_PAUSED)
+		return; /* they wait; a stream deadline may move them */
+	for (i = 0; i < p->max_conns && p->n_waiting > 0; i++) {
+		struct dconn *conn = &p->conns[i];
+		if (conn->job != NULL)
+			continue;
+		if (conn->ch == NULL) {
+			conn->ch = p->ad->ops->chan_new(p->ad);
+			if (conn->ch == NULL) {
+				/* No channel can be made (TLS context,
+				 * resolver): an account-class fault. */
+				struct send_result r;
+				send_result_init(&r, SEND_CONFIG,
+				    SEND_STAGE_CONNECT);
+				send_result_text_set(&r,
+				    "cannot make a client connection", 31);
+				log_error("deliver: provider %s: cannot make "
+					  "a client connection",
+				    p->cfg->name);
+				prov_breaker_event(p,
+				    route_result(&p->rp, &r, 0, false,
+					deliver_mono(d), deliver_now(d)),
+				    r.text);
+				prov_reroute_waiting(p);
+				return;
+			}
+		}
+		if (!p->ad->ops->idle(conn->ch))
+			continue;
+		job = prov_next_job(p);
+		if (job != NULL)
+			conn_run(conn, job);
+	}
+}
+
+/* ---- results ---------------------------------------------------------- */
+
+/* job_take_result - apply per-recipient results; fills upd. */
+static size_t
+job_take_result(struct djob *job, const struct adapter_result *res,
+    struct spool_rcpt_result *upd)
+{
+	size_t k, n_upd = 0;
+
+	for (k = 0; k < res->n_rcpts && k < job->n_pending; k++) {
+		const struct send_result *r = &res->rcpts[k];
+		size_t i = job->pmap[k];
+		if (r->class != SEND_ACCEPTED && r->class != SEND_REJECTED)
+			continue;
+		job->rstate[i] = r->class == SEND_ACCEPTED ? SPOOL_RCPT_SENT
+							   : SPOOL_RCPT_FAILED;
+		if (r->class == SEND_ACCEPTED)
+			job->any_sent = true;
+		snprintf(job->rstatus[i], SEND_ENHANCED_SIZE, "%s",
+		    r->enhanced[0] ? r->enhanced
+				   : (r->class == SEND_ACCEPTED ? "2.0.0"
+								: "5.0.0"));
+		free(job->rreply[i]);
+		job->rreply[i] = xstrdup(r->text);
+		upd[n_upd++] = (struct spool_rcpt_result){
+		    .index = i,
+		    .state = job->rstate[i],
+		    .reply = job->rreply[i],
+		    .provider_msg_id =
+			r->provider_msg_id[0] ? r->provider_msg_id : NULL,
+		};
+	}
+	return n_upd;
+}
+
+/* job_after_attempt - what now for job after its attempt at p. */
+static void
+job_after_attempt(struct djob *job, struct dprov *p,
+    const struct adapter_result *res)
+{
+	struct deliver *d = job->d;
+	const struct send_result *mr = &res->msg;
+	const struct config_stream *st = &d->cfg->streams[job->stream];
+	struct spool_rcpt_result *upd;
+	struct dprov *next;
+	uint64_t wait = 0;
+	size_t n_upd;
+
+	upd = xcalloc(job->m->n_rcpts + 1, sizeof(*upd));
+	n_upd = job_take_result(job, res, upd);
+	if (job->deadline != NULL)
+		evtimer_del(job->deadline);
+	if (mr->class == SEND_UNKNOWN) {
+		d->stats.possible_duplicates++;
+		if (st->on_unknown == CONFIG_ON_UNKNOWN_HOLD &&
+		    job_pending_count(job) > 0) {
+			job_hold(job, mr, upd, n_upd, mr->text);
+			free(upd);
+			return;
+		}
+		log_warn("deliver: id=%s possible duplicate: outcome unknown "
+			 "at %s (%s); resending elsewhere",
+		    job->m->id, p->cfg->name, mr->text);
+	}
+	if (job_pending_count(job) == 0) {
+		enum spool_state fin = job_final_state(job);
+		job_record(job, mr, upd, n_upd, fin, 0,
+		    fin == SPOOL_STATE_SENT ? NULL : mr->text);
+		if (fin == SPOOL_STATE_SENT)
+			d->stats.delivered++;
+		else
+			d->stats.failed++;
+		job_dsn(job, "the recipient's provider refused it");
+		job_free(job);
+	} else if ((next = deliver_route(d, job, &wait)) != NULL) {
+		job_record(job, mr, upd, n_upd, SPOOL_STATE_INFLIGHT, 0,
+		    mr->text);
+		d->stats.failovers++;
+		d->failover_from_to[p->index]++;
+		log_info("deliver: id=%s failover %s -> %s (%s)", job->m->id,
+		    p->cfg->name, next->cfg->name, send_class_name(mr->class));
+		job_assign(job, next);
+	} else if (wait > 0) {
+		job_record(job, mr, upd, n_upd, SPOOL_STATE_INFLIGHT, 0,
+		    mr->text);
+		job_park(job, wait);
+	} else {
+		job_defer_or_expire(job, mr, upd, n_upd, mr->text);
+	}
+	free(upd);
+}
+
+/* conn_on_sent - an attempt finished: feed health, then decide. */
+static void
+conn_on_sent(const struct adapter_result *res, void *arg)
+{
+	struct dconn *conn = arg;
+	struct dprov *p = conn->p;
+	struct deliver *d = p->d;
+	struct djob *job = conn->job;
+	const struct send_result *mr = &res->msg;
+	int64_t now = deliver_now(d);
+	bool ok = mr->class == SEND_ACCEPTED || mr->class == SEND_REJECTED;
+
+	conn->job = NULL;
+	conn->last_used = now;
+	p->busy--;
+	job->on_conn = false;
+	d->stats.attempts++;
+	if (ok)
+		p->sent++;
+	else
+		p->failed++;
+	prov_breaker_event(p,
+	    route_result(&p->rp, mr, (uint64_t)(now - job->started_ms),
+		job->trial, deliver_mono(d), now),
+	    ok ? NULL : mr->text);
+	job->trial = false;
+	log_info("deliver: id=%s provider=%s result=%s stage=%s "
+		 "rcpts=%zu/%zu ms=%lld reply=\"%s\"",
+	    job->m->id, p->cfg->name, send_class_name(mr->class),
+	    send_stage_name(mr->stage), res->n_accepted, job->n_pending,
+	    (long long)(now - job->started_ms), mr->text);
+	job_after_attempt(job, p, res);
+	event_active(p->pump, EV_TIMEOUT, 1);
+}
+
+/*
+ * job_deadline - the stream's failover_after passed at the current
+ * provider. Waiting in its queue: move on. Being sent: abandon the
+ * channel; the provider may have the message, so the attempt is
+ * "unknown" (resent or held per the stream's on_unknown).
+ */
+static void
+job_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct djob *job = arg;
+	struct deliver *d = job->d;
+	struct dprov *p = job->prov;
+	struct adapter_result res;
+	struct send_result r;
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	if (p == NULL || job->parked)
+		return;
+	if (!job->on_conn) {
+		job_unqueue(job);
+		route_unpick(&p->rp, job->trial, deliver_now(d));
+		job->trial = false;
+		log_info("deliver: id=%s not started at %s within the "
+			 "stream's failover_after; trying the next provider",
+		    job->m->id, p->cfg->name);
+		job_next(job);
+		return;
+	}
+	for (i = 0; i < p->max_conns; i++) {
+		struct dconn *conn = &p->conns[i];
+		if (conn->job != job)
+			continue;
+		p->ad->ops->chan_free(conn->ch);
+		conn->ch = NULL;
+		send_result_init(&r, SEND_UNKNOWN, SEND_STAGE_NONE);
+		snprintf(r.text, sizeof(r.text),
+		    "no answer within the stream's failover_after (%llu ms)",
+		    (unsigned long long)d->cfg->streams[job->stream]
+			.failover_after_ms);
+		memset(&res, 0, sizeof(res));
+		res.msg = r;
+		res.rcpts = &r;
+		res.n_rcpts = 0; /* nobody settled */
+		conn_on_sent(&res, conn);
+		return;
+	}
+}

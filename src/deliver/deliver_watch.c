@@ -1,0 +1,161 @@
+/*
+ * deliver_watch.c - the active and external health signals of each
+ * provider: periodic probes through the adapter (SMTP: connect, greet,
+ * EHLO, STARTTLS; HTTP: a cheap authenticated call) and the provider's
+ * status page (route/statuspoll.h).
+ *
+ * A probe runs every probe_interval while the provider has had no real
+ * result in that time (an idle standby, or one with its circuit open), so
+ * a dead backup is known before it is needed and busy providers are not
+ * probed for nothing. A failed probe counts against a closed circuit.
+ *
+ * A status page at major outage or worse: with on_major: open the circuit
+ * opens and stays open until the page clears (traffic then ramps back);
+ * with on_major: warn it is only logged. Loop thread only.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "deliver/deliver_int.h"
+#include "route/statuspage.h"
+#include "route/statuspoll.h"
+
+#define WATCH_STATUS_OPEN_MS (24ULL * 3600 * 1000) /* until it clears */
+
+static void watch_probe_tick(evutil_socket_t fd, short what, void *arg);
+
+/* watch_on_probe - one probe's verdict into the health model. */
+static void
+watch_on_probe(const struct adapter_probe_result *r, void *arg)
+{
+	struct dprov *p = arg;
+	struct deliver *d = p->d;
+
+	p->probe = NULL;
+	if (r->ok) {
+		p->probes_ok++;
+		log_debug("deliver: provider %s probe ok in %llu ms",
+		    p->cfg->name, (unsigned long long)r->latency_ms);
+	} else {
+		p->probes_failed++;
+		log_warn("deliver: provider %s probe failed at %s (%s): %s",
+		    p->cfg->name, send_stage_name(r->stage),
+		    send_class_name(r->class), r->text);
+	}
+	prov_breaker_event(p,
+	    route_probe_result(&p->rp, r->ok, r->class, r->latency_ms,
+		deliver_mono(d)),
+	    r->ok ? NULL : r->text);
+	if (r->ok && !r->sending_enabled)
+		log_warn("deliver: provider %s says sending is disabled for "
+			 "the account",
+		    p->cfg->name);
+}
+
+/* watch_idle - no real result within the probe interval? */
+static bool
+watch_idle(const struct dprov *p, uint64_t now)
+{
+	uint64_t n = 0;
+	int c;
+
+	for (c = 0; c < SEND_CLASS_COUNT; c++)
+		n += health_window_count(&p->rp.h, now, (enum send_class)c);
+	return n == 0 || p->rp.br.state != BREAKER_CLOSED;
+}
+
+static void
+watch_probe_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct dprov *p = arg;
+
+	(void)fd;
+	(void)what;
+	if (p->probe != NULL || !p->cfg->enabled || p->ad == NULL ||
+	    p->ad->ops->probe == NULL || !watch_idle(p, deliver_mono(p->d)))
+		return;
+	p->probe = p->ad->ops->probe(p->ad, watch_on_probe, p);
+}
+
+/* watch_on_status - the status page's level changed. */
+static void
+watch_on_status(const struct status_report *now,
+    const struct status_report *before, void *arg)
+{
+	struct dprov *p = arg;
+	struct deliver *d = p->d;
+	bool outage = statuspage_level_outage(now->level);
+	char why[BREAKER_REASON_SIZE];
+
+	p->status_level = (int)now->level;
+	log_warn("deliver: provider %s status page: %s -> %s (%s)",
+	    p->cfg->name, statuspage_level_name(before->level),
+	    statuspage_level_name(now->level), now->description);
+	if (p->cfg->status_page.on_major != CONFIG_ON_MAJOR_OPEN)
+		return;
+	if (outage && !p->rp.status_major) {
+		p->rp.status_major = true;
+		snprintf(why, sizeof(why), "status page reports %s: %.80s",
+		    statuspage_level_name(now->level), now->description);
+		prov_breaker_event(p,
+		    breaker_force_open(&p->rp.br, deliver_mono(d),
+			WATCH_STATUS_OPEN_MS, why),
+		    NULL);
+		p->rp.was_open = true;
+	} else if (!outage && p->rp.status_major) {
+		p->rp.status_major = false;
+		prov_breaker_event(p,
+		    breaker_force_clear(&p->rp.br, deliver_mono(d)), NULL);
+		health_ramp_start(&p->rp.h, deliver_mono(d),
+		    p->cfg->failback_ramp_ms);
+		p->rp.was_open = false;
+		deliver_unpark(-1, 0, d);
+	}
+}
+
+void
+watch_start(struct dprov *p)
+{
+	struct deliver *d = p->d;
+	const struct config_status_page *sp = &p->cfg->status_page;
+
+	if (p->cfg->probe_interval_ms > 0 && p->ad != NULL &&
+	    p->ad->ops->probe != NULL) {
+		struct timeval tv = {
+		    .tv_sec = (time_t)(p->cfg->probe_interval_ms / 1000),
+		    .tv_usec =
+			(suseconds_t)(p->cfg->probe_interval_ms % 1000) * 1000,
+		};
+		p->probe_timer = event_new(d->o.base, -1, EV_PERSIST,
+		    watch_probe_tick, p);
+		event_add(p->probe_timer, &tv);
+	}
+	if (sp->url != NULL) {
+		struct statuspoll_opts o = {
+		    .name = p->cfg->name,
+		    .url = sp->url,
+		    .components = (const char *const *)sp->components,
+		    .n_components = sp->n_components,
+		    .interval_ms = sp->interval_ms,
+		    .on_change = watch_on_status,
+		    .arg = p,
+		};
+		p->status = statuspoll_new(d->o.base, &o);
+	}
+}
+
+void
+watch_stop(struct dprov *p)
+{
+	if (p->probe_timer != NULL) {
+		event_free(p->probe_timer);
+		p->probe_timer = NULL;
+	}
+	if (p->probe != NULL) {
+		p->ad->ops->probe_cancel(p->probe);
+		p->probe = NULL;
+	}
+	statuspoll_free(p->status);
+	p->status = NULL;
+}
