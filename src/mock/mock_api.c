@@ -524,6 +524,13 @@ mock_api_mailgun_domain(struct mock_api_req *r)
 	return r->api->mailgun_domain;
 }
 
+/* mock_api_accepted - the API's accepted counter. */
+uint64_t
+mock_api_accepted(struct mock_api_req *r)
+{
+	return r->api->stats[r->id].accepted;
+}
+
 /* mock_api_retry_after - seconds for Retry-After. */
 unsigned
 mock_api_retry_after(struct mock_api_req *r)

@@ -50,9 +50,18 @@
  *   Postmark ErrorCode (300, 406, 412, ...), a Resend error name (e.g.
  *   daily_quota_exceeded); SendGrid and Mailgun take a message only.
  *
- * Every accepted request becomes a message in the shared store (GET
- * /messages shows an "api" object with provider, endpoint, auth identity,
- * format and provider_message_id). Loop thread only.
+ * Every accepted request becomes a message in the shared store. GET
+ * /messages shows it with the usual fields (mail_from, rcpt_to: the
+ * envelope the API was given; via: the API's name) plus
+ *   "api": {"provider": "ses", "endpoint": "/v2/email/outbound-emails",
+ *           "auth": AKID or API key, "format": "mime" | "json",
+ *           "provider_message_id": the id the reply carried,
+ *           "request": {provider details, see each provider file}}
+ * and GET /messages/ID gives the bytes: the decoded MIME (SES Raw, Mailgun
+ * messages.mime; byte-exact, Content-Type message/rfc822) or the JSON
+ * payload (SendGrid, Postmark, Resend, SES Simple: the request body as
+ * sent; Mailgun /messages: its form fields as JSON), application/json.
+ * Loop thread only.
  */
 #ifndef SWERVE_MOCK_MOCK_API_H
 #define SWERVE_MOCK_MOCK_API_H
@@ -325,6 +334,10 @@ int mock_api_idem_find(struct mock_api_req *r, const char *key,
 /* mock_api_idem_put - remember key -> (sha, id). */
 void mock_api_idem_put(struct mock_api_req *r, const char *key,
     const char *sha, const char *id);
+
+/* mock_api_accepted - messages r's API has accepted since the start (or
+ * the last DELETE /stats/api). */
+uint64_t mock_api_accepted(struct mock_api_req *r);
 
 /* mock_api_retry_after - Retry-After seconds of r's throttle mode. */
 unsigned mock_api_retry_after(struct mock_api_req *r);

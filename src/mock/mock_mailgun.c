@@ -7,7 +7,9 @@
  * as multipart/form-data or application/x-www-form-urlencoded, with HTTP
  * Basic "api:KEY". o:, h:, v: and t: options are kept in the record. A bad
  * key gets Mailgun's plain-text 401 "Forbidden"; other errors are JSON
- * {"message": ...}. GET /v3/domains/{domain} is the probe. With
+ * {"message": ...}. The record's "request" holds domain, kind ("mime" or
+ * "form") and options {"o:tag": [values], ...}. GET /v3/domains/{domain}
+ * is the probe. With
  * --mailgun-domain only that domain exists (others: 404). Not done:
  * templates, batch recipient-variables, scheduled delivery.
  */

@@ -6,8 +6,10 @@
  * {"ErrorCode": N, "Message": ...} from Postmark's published table; a bad
  * or missing token is 401 with ErrorCode 10; a batch answers 200 with one
  * result per message, failures included. Every accepted message's JSON is
- * stored (a batch element re-serialised, not byte-exact). GET /server is
- * the probe. Not done: templates, the account token API, bounce API.
+ * stored (a batch element re-serialised, not byte-exact); the record's
+ * "request" holds message_stream, tag and, for a batch, batch_index.
+ * GET /server is the probe. Not done: templates, the account token API,
+ * the bounce API, the POSTMARK_API_TEST token.
  */
 #include <event2/http.h>
 #include <stdio.h>

@@ -6,7 +6,8 @@
  * with the same body answers the first id again without storing a second
  * message; with a different body it is 409 invalid_idempotent_request.
  * Errors are {"statusCode","name","message"}; responses carry the
- * ratelimit-* headers. The request JSON is stored as sent. GET /domains is
+ * ratelimit-* headers. The request JSON is stored as sent; the record's
+ * "request" holds idempotency_key (or null) and tags {name: value}. GET /domains is
  * the probe. Not done: /emails/batch, scheduled_at, key scopes.
  */
 #include <event2/http.h>

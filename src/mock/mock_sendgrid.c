@@ -7,6 +7,7 @@
  * recipients) answer 400 with every problem found, as SendGrid does, in
  * {"errors":[{"message","field","help"}]}. Success is 202 with an empty
  * body and the id in X-Message-Id; the request JSON is stored as sent.
+ * The record's "request" holds {"personalizations": count}.
  * GET /v3/scopes is the probe. Other /v3/ paths belong to the fake
  * Mailgun (its /v3/{domain}/...). Not done: templates, send_at, ASM, IP
  * pools, data residency (451).

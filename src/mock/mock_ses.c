@@ -8,7 +8,9 @@
  * is whatever the credential scope names, the secret is looked up by
  * access key id, and the signature is checked with providers/sigv4.h.
  * Errors are restJson1: status, x-amzn-ErrorType, x-amzn-RequestId and a
- * body {"message": ...}. Not done: Content.Template, the v1 Query API,
+ * body {"message": ...}. The /messages record's "request" holds region,
+ * content ("raw"|"simple"), from_email_address, destination {to,cc,bcc},
+ * configuration_set and tags {name: value}. Not done: Content.Template, the v1 Query API,
  * X-Amz-Security-Token session credentials (accepted, not checked),
  * sandbox rules, quotas.
  */
@@ -465,7 +467,8 @@ mock_ses_account(struct mock_api_req *r)
 		"DedicatedIpAutoWarmupEnabled", 0, "EnforcementStatus",
 		shut ? "SHUTDOWN" : "HEALTHY", "ProductionAccessEnabled", 1,
 		"SendQuota", "Max24HourSend", 50000.0, "MaxSendRate", 14.0,
-		"SentLast24Hours", 0.0, "SendingEnabled", !paused,
+		"SentLast24Hours", (double)mock_api_accepted(r),
+		"SendingEnabled", !paused,
 		"SuppressionAttributes", "SuppressedReasons", "BOUNCE",
 		"COMPLAINT"));
 }

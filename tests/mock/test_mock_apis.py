@@ -378,6 +378,9 @@ def test_ses_get_account_probe(mock):
     acct = get()
     assert acct["SendingEnabled"] is True and acct["EnforcementStatus"] == "HEALTHY"
     assert set(acct["SendQuota"]) == {"Max24HourSend", "MaxSendRate", "SentLast24Hours"}
+    assert acct["SendQuota"]["SentLast24Hours"] == 0
+    assert send(mock, "ses")[0] == 200
+    assert get()["SendQuota"]["SentLast24Hours"] == 1
     mock.api_mode("account")
     assert get()["SendingEnabled"] is False
     mock.api_mode("account AccountSuspendedException")
