@@ -10,8 +10,8 @@
  * the spool callback only releases the context.
  *
  * The decoder (api_json.c), the builder (mime/mime_build.c) and the key
- * rules (api_auth.c) are pure; this file owns the HTTP and spool glue.
- * The raw endpoint lives here too (http_api_raw_* below).
+ * rules (api_auth.c) and the raw message checks (api_raw.c) are pure;
+ * this file owns the HTTP and spool glue.
  */
 #include "ingress/http_api.h"
 
@@ -27,7 +27,6 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "config/config.h"
 #include "core/buf.h"
@@ -36,9 +35,7 @@
 #include "core/xmalloc.h"
 #include "ingress/api_auth.h"
 #include "ingress/api_json.h"
-#include "mime/header.h"
-#include "mime/header_edit.h"
-#include "mime/mime.h"
+#include "ingress/api_raw.h"
 #include "mime/mime_build.h"
 #include "spool/spool.h"
 
@@ -291,19 +288,6 @@ api_peer(struct evhttp_request *req, char *out, size_t n)
 	snprintf(out, n, "%s:%u", host ? host : "?", port);
 }
 
-/* rcpt_add - append addr to the envelope unless already there. */
-static void
-rcpt_add(struct spool_msg_new *m, const char *addr)
-{
-	size_t i;
-
-	for (i = 0; i < m->n_rcpts; i++)
-		if (strcasecmp(m->rcpts[i], addr) == 0)
-			return;
-	m->rcpts = xreallocarray(m->rcpts, m->n_rcpts + 1, sizeof(char *));
-	m->rcpts[m->n_rcpts++] = xstrdup(addr);
-}
-
 /* stream_known - is name a configured stream? */
 static bool
 stream_known(const struct config *cfg, const char *name)
@@ -359,11 +343,11 @@ api_prepare(struct http_api *a, const struct config_api_key *k,
 	}
 	out->sender = xstrdup(msg->mail.from.addr);
 	for (i = 0; i < msg->mail.n_to; i++)
-		rcpt_add(out, msg->mail.to[i].addr);
+		api_rcpt_add(out, msg->mail.to[i].addr);
 	for (i = 0; i < msg->mail.n_cc; i++)
-		rcpt_add(out, msg->mail.cc[i].addr);
+		api_rcpt_add(out, msg->mail.cc[i].addr);
 	for (i = 0; i < msg->n_bcc; i++)
-		rcpt_add(out, msg->bcc[i].addr);
+		api_rcpt_add(out, msg->bcc[i].addr);
 	out->tenant = xstrdup(k->tenant);
 	out->client = xstrdup(client);
 	out->stream = msg->stream ? xstrdup(msg->stream) : NULL;
@@ -526,9 +510,28 @@ done:
 	api_batch_fini(&b);
 }
 
-/* raw_query - the query's from and to parameters into m (0 or -1). */
+/* The query's envelope for a raw message. */
+struct raw_env {
+	char *from;
+	char **to;
+	size_t n_to;
+};
+
+/* raw_env_fini - free what env holds. */
+static void
+raw_env_fini(struct raw_env *env)
+{
+	size_t i;
+
+	free(env->from);
+	for (i = 0; i < env->n_to; i++)
+		free(env->to[i]);
+	free(env->to);
+}
+
+/* raw_query - the query's from and to parameters into env (0 or -1). */
 static int
-raw_query(struct evhttp_request *req, struct spool_msg_new *m,
+raw_query(struct evhttp_request *req, struct raw_env *env,
     struct api_error *e)
 {
 	const char *uri = evhttp_request_get_uri(req), *qs = strchr(uri, '?');
@@ -550,7 +553,8 @@ raw_query(struct evhttp_request *req, struct spool_msg_new *m,
 			    "the query takes from and to only");
 			break;
 		}
-		if (api_json_addr_parse(kv->value, &ad) < 0 || ad.name) {
+		if (api_json_addr_parse(kv->value, &ad) < 0 || ad.name ||
+		    (!is_from && env->n_to >= API_JSON_RCPTS_MAX)) {
 			free(ad.name);
 			free(ad.addr);
 			rc = api_error_set(e, 400, "invalid_address",
@@ -558,171 +562,16 @@ raw_query(struct evhttp_request *req, struct spool_msg_new *m,
 			break;
 		}
 		if (is_from) {
-			free(m->sender);
-			m->sender = ad.addr;
+			free(env->from);
+			env->from = ad.addr;
 		} else {
-			rcpt_add(m, ad.addr);
-			free(ad.addr);
+			env->to = xreallocarray(env->to, env->n_to + 1,
+			    sizeof(*env->to));
+			env->to[env->n_to++] = ad.addr;
 		}
 	}
 	evhttp_clear_headers(&q);
 	return rc;
-}
-
-/* raw_normalise - CRLF line ends; refuse NUL and lines over 998. */
-static int
-raw_normalise(const char *p, size_t n, struct buf *out, struct api_error *e)
-{
-	size_t i, col = 0;
-
-	buf_reserve(out, n + n / 32 + 2);
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\0')
-			return api_error_set(e, 400, "invalid_message", "",
-			    "the message contains NUL");
-		if (p[i] == '\r' || p[i] == '\n') {
-			if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n')
-				i++;
-			buf_add(out, "\r\n", 2);
-			col = 0;
-			continue;
-		}
-		if (++col > 998)
-			return api_error_set(e, 400, "invalid_message", "",
-			    "a line is longer than 998 octets");
-		buf_addch(out, p[i]);
-	}
-	if (out->len > 0 && (out->len < 2 ||
-		memcmp(out->p + out->len - 2, "\r\n", 2) != 0))
-		buf_add(out, "\r\n", 2);
-	return 0;
-}
-
-/*
- * raw_prepare - a raw RFC 5322 body to a spool message: envelope from the
- * query or the header fields, From checked against the key, Message-ID
- * and Date added when missing. 0, or -1 with *e set.
- */
-static int
-raw_prepare(struct http_api *a, struct evhttp_request *req,
-    const struct config_api_key *k, const char *p, size_t n,
-    struct spool_msg_new *m, struct api_error *e)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	struct mime_msg *mm = NULL;
-	EVP_MD_CTX *sh;
-	struct buf add;
-	char local[ID_SIZE], client[96], *key = NULL;
-	const char *h;
-	size_t i;
-
-	memset(m, 0, sizeof(*m));
-	buf_init(&m->body);
-	if (raw_normalise(p, n, &m->body, e) < 0)
-		goto fail;
-	if (m->body.len > a->cfg->max_message_size) {
-		api_error_set(e, 413, "too_large", "",
-		    "the message is over limits.max_message_size");
-		goto fail;
-	}
-	if (mime_header_len(m->body.p, m->body.len) == 0) {
-		api_error_set(e, 400, "invalid_message", "",
-		    "the message has no header section");
-		goto fail;
-	}
-	if (mime_header_has(m->body.p, m->body.len, "Bcc")) {
-		api_error_set(e, 400, "invalid_message", "Bcc",
-		    "remove the Bcc field; give hidden recipients as to= in "
-		    "the query");
-		goto fail;
-	}
-	mime_header_take(&m->body, 0, "X-Swerve-Idempotency-Key", &key);
-	mm = mime_parse(m->body.p, m->body.len);
-	if (mm->nfrom != 1 || mm->groups) {
-		api_error_set(e, 400, "invalid_message", "From",
-		    "the message needs a From field with one address");
-		goto fail;
-	}
-	if (raw_query(req, m, e) < 0)
-		goto fail;
-	if (m->sender == NULL)
-		m->sender = xstrdup(mm->from[0].addr);
-	if (m->n_rcpts == 0) {
-		for (i = 0; i < mm->nto; i++)
-			rcpt_add(m, mm->to[i].addr);
-		for (i = 0; i < mm->ncc; i++)
-			rcpt_add(m, mm->cc[i].addr);
-	}
-	if (m->n_rcpts == 0) {
-		api_error_set(e, 400, "missing_field", "to",
-		    "no recipients: give to= in the query or To/Cc fields");
-		goto fail;
-	}
-	if (m->n_rcpts > a->cfg->max_recipients) {
-		api_error_set(e, 400, "invalid_field", "to",
-		    "too many recipients (limits.max_recipients)");
-		goto fail;
-	}
-	if (!api_auth_from_allowed(k, m->sender) ||
-	    !api_auth_from_allowed(k, mm->from[0].addr)) {
-		api_error_set(e, 403, "forbidden", "",
-		    "this API key may not send this message");
-		goto fail;
-	}
-	h = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Idempotency-Key");
-	if (h != NULL) {
-		free(key);
-		key = xstrdup(h);
-	}
-	if (key != NULL) {
-		if (key[0] == '\0' || strlen(key) > API_JSON_KEY_MAX) {
-			api_error_set(e, 400, "invalid_field",
-			    "Idempotency-Key", "expected 1..255 characters");
-			goto fail;
-		}
-		/* The payload: envelope and message as they will be stored. */
-		sh = EVP_MD_CTX_new();
-		EVP_DigestInit_ex(sh, EVP_sha256(), NULL);
-		EVP_DigestUpdate(sh, m->sender, strlen(m->sender) + 1);
-		for (i = 0; i < m->n_rcpts; i++)
-			EVP_DigestUpdate(sh, m->rcpts[i],
-			    strlen(m->rcpts[i]) + 1);
-		EVP_DigestUpdate(sh, m->body.p, m->body.len);
-		EVP_DigestFinal_ex(sh, md, &mdlen);
-		EVP_MD_CTX_free(sh);
-		m->idempotency_hash = xmalloc(2 * (size_t)mdlen + 1);
-		for (i = 0; i < mdlen; i++)
-			snprintf(m->idempotency_hash + 2 * i, 3, "%02x", md[i]);
-		m->idempotency_key = key;
-		key = NULL;
-	}
-	buf_init(&add);
-	if (!mime_header_has(m->body.p, m->body.len, "Message-ID")) {
-		id_new(local);
-		mime_header_msgid_add(&add, local,
-		    strrchr(mm->from[0].addr, '@') + 1);
-	}
-	if (!mime_header_has(m->body.p, m->body.len, "Date"))
-		mime_header_date_add(&add, time(NULL));
-	if (add.len > 0) {
-		buf_reserve(&m->body, add.len);
-		memmove(m->body.p + add.len, m->body.p, m->body.len);
-		memcpy(m->body.p, add.p, add.len);
-		m->body.len += add.len;
-	}
-	buf_fini(&add);
-	api_peer(req, client, sizeof(client));
-	m->tenant = xstrdup(k->tenant);
-	m->client = xstrdup(client);
-	mime_free(mm);
-	return 0;
-fail:
-	free(key);
-	mime_free(mm);
-	spool_msg_new_fini(m);
-	return -1;
 }
 
 /* api_post_raw - POST /v1/messages/raw. */
@@ -730,23 +579,40 @@ static void
 api_post_raw(struct http_api *a, struct evhttp_request *req,
     const struct config_api_key *k)
 {
+	struct api_raw_opts o;
 	struct spool_msg_new m;
+	struct raw_env env;
 	struct api_error e;
+	char local[ID_SIZE], client[96];
 	const char *body;
 	size_t len;
 
 	if ((body = api_body(a, req, &len)) == NULL)
 		return;
-	if (len > a->cfg->max_message_size) {
-		api_fail_with(req, 413, "too_large",
-		    "the message is over limits.max_message_size");
-		return;
-	}
-	if (raw_prepare(a, req, k, body, len, &m, &e) < 0) {
-		api_fail(req, &e);
-		return;
-	}
+	memset(&env, 0, sizeof(env));
+	if (raw_query(req, &env, &e) < 0)
+		goto fail;
+	id_new(local);
+	o.env_from = env.from;
+	o.env_to = env.to;
+	o.n_env_to = env.n_to;
+	o.idem_key = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Idempotency-Key");
+	o.msgid_local = local;
+	o.date = time(NULL);
+	o.max_recipients = a->cfg->max_recipients;
+	o.max_size = a->cfg->max_message_size;
+	if (api_raw_prepare(body, len, &o, k, &m, &e) < 0)
+		goto fail;
+	raw_env_fini(&env);
+	api_peer(req, client, sizeof(client));
+	m.tenant = xstrdup(k->tenant);
+	m.client = xstrdup(client);
 	api_submit(api_ctx_new(a, req, 1, false, k->name), 0, &m);
+	return;
+fail:
+	raw_env_fini(&env);
+	api_fail(req, &e);
 }
 
 void

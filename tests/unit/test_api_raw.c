@@ -1,0 +1,200 @@
+/*
+ * test_api_raw.c - raw RFC 5322 messages from HTTP clients: line ends,
+ * refusals (NUL, long lines, no header, Bcc, no From, From or envelope
+ * outside the key's domains, size, recipients), envelope from the
+ * options or the fields, the idempotency key field taken out, the hash
+ * stable across retries, Message-ID and Date added when missing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config/config.h"
+#include "ingress/api_raw.h"
+
+static char *doms[] = {"example.com"};
+static const struct config_api_key key = {
+    .name = "web", .tenant = "web", .from_domains = doms,
+    .n_from_domains = 1};
+
+/* opts - defaults: no envelope, fixed id and date. */
+static struct api_raw_opts
+opts(void)
+{
+	struct api_raw_opts o = {0};
+
+	o.msgid_local = "LOCAL";
+	o.date = 1700000000;
+	o.max_recipients = 10;
+	o.max_size = 10000;
+	return o;
+}
+
+/* prep - api_raw_prepare over a C string. */
+static int
+prep(const char *s, const struct api_raw_opts *o, struct spool_msg_new *m,
+    struct api_error *e)
+{
+	memset(e, 0, sizeof(*e));
+	return api_raw_prepare(s, strlen(s), o, &key, m, e);
+}
+
+static void
+envelope_from_fields_and_fields_added(void **state)
+{
+	struct api_raw_opts o = opts();
+	struct spool_msg_new m;
+	struct api_error e;
+
+	assert_int_equal(prep("From: A <a@example.com>\nTo: b@x.org, c@x.org\n"
+			      "Cc: B@x.org\nSubject: s\n\nbody",
+			     &o, &m, &e),
+	    0);
+	assert_string_equal(m.sender, "a@example.com");
+	assert_int_equal(m.n_rcpts, 2); /* B@x.org is b@x.org */
+	assert_string_equal(m.rcpts[1], "c@x.org");
+	buf_cstr(&m.body);
+	assert_non_null(strstr(m.body.p, "Message-ID: <LOCAL@example.com>\r\n"));
+	assert_non_null(strstr(m.body.p,
+	    "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"));
+	assert_non_null(strstr(m.body.p, "\r\n\r\nbody\r\n"));
+	assert_null(m.idempotency_key);
+	spool_msg_new_fini(&m);
+}
+
+static void
+envelope_from_options_and_key_field_taken_out(void **state)
+{
+	static char *to[] = {"x@y.org", "z@y.org"};
+	struct api_raw_opts o = opts();
+	struct spool_msg_new m;
+	struct api_error e;
+	const char *msg = "From: a@example.com\r\nTo: b@x.org\r\n"
+			  "X-Swerve-Idempotency-Key: k-1\r\n"
+			  "Message-ID: <m@x>\r\nDate: now\r\n\r\nbody\r\n";
+
+	o.env_from = "bounce@example.com";
+	o.env_to = to;
+	o.n_env_to = 2;
+	assert_int_equal(prep(msg, &o, &m, &e), 0);
+	assert_string_equal(m.sender, "bounce@example.com");
+	assert_int_equal(m.n_rcpts, 2);
+	assert_string_equal(m.idempotency_key, "k-1");
+	assert_int_equal(strlen(m.idempotency_hash), 64);
+	buf_cstr(&m.body);
+	assert_null(strstr(m.body.p, "Idempotency"));
+	assert_string_equal(m.body.p, "From: a@example.com\r\nTo: b@x.org\r\n"
+				      "Message-ID: <m@x>\r\nDate: now\r\n\r\n"
+				      "body\r\n");
+	spool_msg_new_fini(&m);
+}
+
+static void
+retry_hashes_the_same_other_payload_not(void **state)
+{
+	struct api_raw_opts o = opts();
+	struct spool_msg_new a, b, c;
+	struct api_error e;
+	const char *msg = "From: a@example.com\nTo: b@x.org\n\nbody\n";
+
+	o.idem_key = "k";
+	assert_int_equal(prep(msg, &o, &a, &e), 0);
+	o.date += 5; /* a retry seconds later: another Date is added */
+	o.msgid_local = "OTHER";
+	assert_int_equal(prep(msg, &o, &b, &e), 0);
+	assert_string_equal(a.idempotency_hash, b.idempotency_hash);
+	assert_int_equal(prep("From: a@example.com\nTo: b@x.org\n\nbody!\n", &o,
+			     &c, &e),
+	    0);
+	assert_string_not_equal(a.idempotency_hash, c.idempotency_hash);
+	spool_msg_new_fini(&a);
+	spool_msg_new_fini(&b);
+	spool_msg_new_fini(&c);
+}
+
+static void
+bad_messages_are_refused(void **state)
+{
+	static const struct {
+		const char *msg;
+		int status;
+		const char *field;
+	} bad[] = {
+	    {"no header at all", 400, ""},
+	    {"From: a@example.com\nBcc: v@x.org\nTo: b@x.org\n\nx", 400, "Bcc"},
+	    {"To: b@x.org\n\nx", 400, "From"},
+	    {"From: a@example.com, c@example.com\nTo: b@x.org\n\nx", 400,
+	     "From"},
+	    {"From: a@example.com\n\nno recipients", 400, "to"},
+	    {"From: a@evil.org\nTo: b@x.org\n\nx", 403, ""},
+	    {"From: a@example.com\nTo: b@x.org\nX-Swerve-Idempotency-Key: a b"
+	     "\n\nx",
+	     400, "Idempotency-Key"},
+	};
+	struct api_raw_opts o = opts();
+	struct spool_msg_new m;
+	struct api_error e;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(prep(bad[i].msg, &o, &m, &e), -1);
+		assert_int_equal(e.http_status, bad[i].status);
+		assert_string_equal(e.field, bad[i].field);
+		assert_null(m.sender);
+	}
+	o.env_from = "x@evil.org";
+	assert_int_equal(prep("From: a@example.com\nTo: b@x.org\n\nx", &o, &m,
+			     &e),
+	    -1);
+	assert_int_equal(e.http_status, 403);
+	o = opts();
+	assert_int_equal(api_raw_prepare("From: a@example.com\nTo: b@x.org\n\n"
+					 "a\0b",
+			     36, &o, &key, &m, &e),
+	    -1);
+	assert_non_null(strstr(e.message, "NUL"));
+	o.max_size = 10;
+	assert_int_equal(prep("From: a@example.com\nTo: b@x.org\n\nx", &o, &m,
+			     &e),
+	    -1);
+	assert_int_equal(e.http_status, 413);
+}
+
+static void
+long_lines_and_many_recipients_are_refused(void **state)
+{
+	struct api_raw_opts o = opts();
+	struct spool_msg_new m;
+	struct api_error e;
+	char msg[2000];
+
+	snprintf(msg, sizeof(msg), "From: a@example.com\nTo: b@x.org\n\n%0999d",
+	    0);
+	assert_int_equal(prep(msg, &o, &m, &e), -1);
+	assert_non_null(strstr(e.message, "998"));
+	o.max_recipients = 1;
+	assert_int_equal(prep("From: a@example.com\nTo: b@x.org, c@x.org\n\nx",
+			     &o, &m, &e),
+	    -1);
+	assert_string_equal(e.field, "to");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(envelope_from_fields_and_fields_added),
+	    cmocka_unit_test(envelope_from_options_and_key_field_taken_out),
+	    cmocka_unit_test(retry_hashes_the_same_other_payload_not),
+	    cmocka_unit_test(bad_messages_are_refused),
+	    cmocka_unit_test(long_lines_and_many_recipients_are_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
