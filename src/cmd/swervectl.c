@@ -4,6 +4,9 @@
  *   swervectl [-c FILE | --url URL] status [--json]
  *   swervectl [-c FILE | --url URL] queue [--state S] [--limit N] [--json]
  *   swervectl [-c FILE | --url URL] show ID [--json]
+ *   swervectl [-c FILE | --url URL] trace ID
+ *   swervectl [-c FILE | --url URL] provider pause|resume|drain NAME
+ *                                            [--for 10m]
  *
  * It finds the daemon through the same configuration file (the first
  * listen.http address) or --url, and reads its admin API over HTTP. A CLI
@@ -33,6 +36,10 @@ swervectl_usage(FILE *f)
 	    "failed|all,\n"
 	    "            --limit N, --after ID for the next page)\n"
 	    "  show ID   one message: recipients and every attempt\n"
+	    "  trace ID  why each attempt went to the provider it did\n"
+	    "  provider pause|resume|drain NAME [--for 10m]\n"
+	    "            pause: no new sends; drain: also move its queued "
+	    "mail\n            elsewhere; resume: back to normal\n"
 	    "options:\n"
 	    "  -c, --config FILE  find the daemon via this configuration\n"
 	    "  -u, --url URL      the daemon's HTTP address "
@@ -49,7 +56,19 @@ swervectl_collect(char *p, size_t size, size_t n, void *arg)
 
 /* swervectl_get - GET base+path into out. 0, or -1 with a message printed. */
 static int
+swervectl_request(const char *base, const char *path, bool post,
+    struct buf *out);
+
+static int
 swervectl_get(const char *base, const char *path, struct buf *out)
+{
+	return swervectl_request(base, path, false, out);
+}
+
+/* swervectl_request - GET (or an empty POST) base+path into out. */
+static int
+swervectl_request(const char *base, const char *path, bool post,
+    struct buf *out)
 {
 	char url[2200], cerr[CURL_ERROR_SIZE] = "";
 	CURL *c = curl_easy_init();
@@ -65,6 +84,10 @@ swervectl_get(const char *base, const char *path, struct buf *out)
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (post) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+	}
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
@@ -102,6 +125,69 @@ swervectl_url_from_config(const struct config *cfg, char *url, size_t len)
 		snprintf(url, len, "http://[%s]:%u", host, port);
 	else
 		snprintf(url, len, "http://%s:%u", host, port);
+}
+
+/* swervectl_num - a JSON number as a double (0 if absent). */
+static double
+swervectl_num(json_t *o, const char *key)
+{
+	return json_number_value(json_object_get(o, key));
+}
+
+/*
+ * swervectl_providers - one line per provider: circuit state, share of
+ * the routing picks, success ratio and latency over the last 5 minutes,
+ * health score, fail-back ramp, queue, and why the circuit last changed.
+ */
+static void
+swervectl_providers(const char *base)
+{
+	struct buf body;
+	json_t *root, *provs, *p;
+	double total = 0;
+	size_t i;
+
+	buf_init(&body);
+	if (swervectl_get(base, "/v1/providers", &body) != 0 ||
+	    (root = json_loadb(body.p, body.len, 0, NULL)) == NULL) {
+		buf_fini(&body);
+		return;
+	}
+	provs = json_object_get(root, "providers");
+	json_array_foreach(provs, i, p)
+		total += swervectl_num(p, "picks");
+	if (json_array_size(provs) > 0)
+		printf("providers:\n  %-14s %-9s %6s %7s %8s %6s %5s %8s %8s "
+		       "%5s\n",
+		    "name", "state", "share", "success", "latency", "health",
+		    "ramp", "sent", "failed", "wait");
+	json_array_foreach(provs, i, p)
+	{
+		const char *reason =
+		    json_string_value(json_object_get(p, "reason"));
+		double left = swervectl_num(p, "cooldown_left_ms");
+		printf("  %-14s %-9s %5.1f%% %6.1f%% %6.0fms %6.2f %5.2f %8.0f "
+		       "%8.0f %5.0f\n",
+		    json_string_value(json_object_get(p, "name")),
+		    json_string_value(json_object_get(p, "state")),
+		    total > 0 ? 100.0 * swervectl_num(p, "picks") / total : 0.0,
+		    100.0 * swervectl_num(p, "success_ratio"),
+		    swervectl_num(p, "latency_ewma_ms"),
+		    swervectl_num(p, "health"), swervectl_num(p, "ramp"),
+		    swervectl_num(p, "sent"), swervectl_num(p, "failed"),
+		    swervectl_num(p, "waiting"));
+		if (reason != NULL && reason[0] != '\0')
+			printf("      last change: %s%s", reason,
+			    left > 0 ? "" : "\n");
+		if (left > 0)
+			printf(" (retry in %.1fs)\n", left / 1000.0);
+		if (json_object_get(p, "status_page"))
+			printf("      status page: %s\n",
+			    json_string_value(
+				json_object_get(p, "status_page")));
+	}
+	json_decref(root);
+	buf_fini(&body);
 }
 
 static int
@@ -147,33 +233,10 @@ swervectl_status(const char *base, int json)
 		json_t *provs = json_object_get(root, "providers"), *p;
 		json_t *dl = json_object_get(root, "delivery");
 		size_t i;
-		if (json_array_size(provs) > 0)
-			printf("providers:\n  %-16s %-8s %6s %8s %8s %5s %5s\n",
-			    "name", "state", "fails", "sent", "failed", "busy",
-			    "wait");
-		json_array_foreach(provs, i, p)
-		{
-			printf("  %-16s %-8s %6lld %8lld %8lld %5lld %5lld",
-			    json_string_value(json_object_get(p, "name")),
-			    json_string_value(json_object_get(p, "state")),
-			    (long long)json_integer_value(json_object_get(p,
-				"consecutive_failures")),
-			    (long long)json_integer_value(
-				json_object_get(p, "sent")),
-			    (long long)json_integer_value(
-				json_object_get(p, "failed")),
-			    (long long)json_integer_value(
-				json_object_get(p, "busy")),
-			    (long long)json_integer_value(
-				json_object_get(p, "waiting")));
-			if (json_integer_value(
-				json_object_get(p, "cooldown_left_ms")) > 0)
-				printf("  (retry in %.1fs)",
-				    (double)json_integer_value(json_object_get(
-					p, "cooldown_left_ms")) /
-					1000.0);
-			printf("\n");
-		}
+		(void)provs;
+		(void)p;
+		(void)i;
+		swervectl_providers(base);
 		if (dl != NULL)
 			printf("delivery: %lld delivered, %lld failovers, %lld "
 			       "deferred, %lld failed, %lld possible "
@@ -351,6 +414,79 @@ swervectl_show(const char *base, const char *id, int json)
 	return 0;
 }
 
+/* swervectl_trace - each attempt's provider and the router's reasons. */
+static int
+swervectl_trace(const char *base, const char *id)
+{
+	char path[256], tbuf[32];
+	json_t *m, *v;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/v1/messages/%s", id);
+	m = swervectl_fetch_json(base, path, 0);
+	if (m == NULL)
+		return 1;
+	printf("%s (%s, stream %s)\n",
+	    json_string_value(json_object_get(m, "id")),
+	    json_string_value(json_object_get(m, "state")),
+	    json_string_value(json_object_get(m, "stream"))
+		? json_string_value(json_object_get(m, "stream"))
+		: "transactional");
+	json_array_foreach(json_object_get(m, "attempts_detail"), i, v)
+	{
+		const char *tr = json_string_value(json_object_get(v, "trace"));
+		const char *rep = json_string_value(json_object_get(v, "reply"));
+		printf("attempt %zu at %s: %s -> %s%s%s\n", i + 1,
+		    swervectl_time(json_object_get(v, "at_ms"), tbuf,
+			sizeof(tbuf)),
+		    json_string_value(json_object_get(v, "provider")),
+		    json_string_value(json_object_get(v, "result")),
+		    rep ? ": " : "", rep ? rep : "");
+		printf("  why: %s\n", tr ? tr : "(no trace recorded)");
+	}
+	if (json_array_size(json_object_get(m, "attempts_detail")) == 0)
+		printf("no attempts yet\n");
+	json_decref(m);
+	return 0;
+}
+
+/* swervectl_provider - pause / resume / drain NAME [--for D]. */
+static int
+swervectl_provider(const char *base, const char *verb, const char *name,
+    const char *dur, int json)
+{
+	char path[512];
+	struct buf body;
+	json_t *o;
+	int rc = 1;
+
+	if (strcmp(verb, "pause") != 0 && strcmp(verb, "resume") != 0 &&
+	    strcmp(verb, "drain") != 0) {
+		fprintf(stderr, "swervectl: provider: expected pause, resume "
+				"or drain; got '%s'\n",
+		    verb);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/v1/providers/%s/%s%s%s", name, verb,
+	    dur ? "?for=" : "", dur ? dur : "");
+	buf_init(&body);
+	if (swervectl_request(base, path, true, &body) != 0)
+		goto out;
+	if (json) {
+		fwrite(body.p, 1, body.len, stdout);
+		rc = 0;
+		goto out;
+	}
+	o = json_loadb(body.p, body.len, 0, NULL);
+	printf("%s: %s\n", name,
+	    o ? json_string_value(json_object_get(o, "state")) : "?");
+	json_decref(o);
+	rc = 0;
+out:
+	buf_fini(&body);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -361,15 +497,16 @@ main(int argc, char **argv)
 		{"state", required_argument, NULL, 's'},
 		{"limit", required_argument, NULL, 'n'},
 		{"after", required_argument, NULL, 'a'},
+		{"for", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = NULL, *url = NULL, *cmd;
-	const char *state = NULL, *limit = NULL, *after = NULL;
+	const char *state = NULL, *limit = NULL, *after = NULL, *dur = NULL;
 	char base[1100], err[CONFIG_ERR_SIZE];
 	int json = 0, ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "c:u:jhs:n:a:", opts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "c:u:jhs:n:a:f:", opts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 's':
@@ -380,6 +517,9 @@ main(int argc, char **argv)
 			break;
 		case 'a':
 			after = optarg;
+			break;
+		case 'f':
+			dur = optarg;
 			break;
 		case 'c':
 			path = optarg;
@@ -428,6 +568,11 @@ main(int argc, char **argv)
 		rc = swervectl_queue(base, state, limit, after, json);
 	} else if (strcmp(cmd, "show") == 0 && optind + 1 < argc) {
 		rc = swervectl_show(base, argv[optind + 1], json);
+	} else if (strcmp(cmd, "trace") == 0 && optind + 1 < argc) {
+		rc = swervectl_trace(base, argv[optind + 1]);
+	} else if (strcmp(cmd, "provider") == 0 && optind + 2 < argc) {
+		rc = swervectl_provider(base, argv[optind + 1],
+		    argv[optind + 2], dur, json);
 	} else {
 		fprintf(stderr, "swervectl: unknown command '%s'\n", cmd);
 		swervectl_usage(stderr);

@@ -18,9 +18,11 @@
 #include "config/config.h"
 #include "core/log.h"
 #include "core/tls.h"
+#include "core/xmalloc.h"
 #include "deliver/deliver.h"
 #include "ingress/http_admin.h"
 #include "ingress/http_api.h"
+#include "ingress/http_ops.h"
 #include "ingress/smtpd.h"
 #include "spool/spool.h"
 
@@ -34,6 +36,57 @@ swerved_usage(FILE *f)
 		   "defaults)\n"
 		   "      --check        validate the configuration and exit "
 		   "0/1\n");
+}
+
+/* What SIGHUP needs to swap the configuration. */
+struct swerved_reload {
+	const char *path;
+	struct config **cfgs; /* every config loaded; [n-1] is current */
+	size_t n;
+	struct deliver *deliver;
+	struct smtpd *smtpd;
+};
+
+/*
+ * swerved_on_hup - reload the configuration file. An invalid file, or
+ * one that changes what needs a restart (listeners, the set of providers
+ * or streams, a provider's connection settings), is refused with the
+ * reason and the running configuration stays. Old configurations are
+ * kept until exit: connections and sessions still borrow from them.
+ */
+static void
+swerved_on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct swerved_reload *r = arg;
+	char err[CONFIG_ERR_SIZE];
+	struct config *cfg;
+
+	(void)sig;
+	(void)what;
+	if (r->path == NULL) {
+		log_warn("swerved: SIGHUP: running on the embedded defaults; "
+			 "nothing to reload");
+		return;
+	}
+	cfg = config_load_file(r->path, err, sizeof(err));
+	if (cfg == NULL) {
+		log_error("swerved: reload refused, keeping the running "
+			  "configuration: %s",
+		    err);
+		return;
+	}
+	if (deliver_reload(r->deliver, cfg, err, sizeof(err)) != 0) {
+		log_error("swerved: reload refused, keeping the running "
+			  "configuration: %s",
+		    err);
+		config_free(cfg);
+		return;
+	}
+	smtpd_reload(r->smtpd, cfg);
+	log_setup(cfg->log_level, cfg->log_format);
+	r->cfgs = xreallocarray(r->cfgs, r->n + 1, sizeof(*r->cfgs));
+	r->cfgs[r->n++] = cfg;
+	log_info("swerved: configuration reloaded from %s", r->path);
 }
 
 static void
@@ -63,7 +116,9 @@ main(int argc, char **argv)
 	struct spool_opts sopts;
 	struct spool *sp;
 	struct event_base *base;
-	struct event *ev_term, *ev_int;
+	struct event *ev_term, *ev_int, *ev_hup;
+	struct swerved_reload reload;
+	struct http_ops *ops;
 	struct smtpd *smtpd;
 	struct http_admin *http;
 	struct http_api *api;
@@ -157,6 +212,7 @@ main(int argc, char **argv)
 	http_admin_set_smtpd(http, smtpd);
 	api = http_api_new(http_admin_evhttp(http), cfg, sp);
 	http_admin_set_post(http, http_api_handle, api);
+	ops = http_ops_new(http, deliver);
 	for (i = 0; i < cfg->n_listen_http; i++)
 		if (http_admin_listen(http, &cfg->listen_http[i], err,
 			sizeof(err)) != 0)
@@ -166,6 +222,12 @@ main(int argc, char **argv)
 	ev_int = evsignal_new(base, SIGINT, swerved_on_signal, base);
 	evsignal_add(ev_term, NULL);
 	evsignal_add(ev_int, NULL);
+	memset(&reload, 0, sizeof(reload));
+	reload.path = path;
+	reload.deliver = deliver;
+	reload.smtpd = smtpd;
+	ev_hup = evsignal_new(base, SIGHUP, swerved_on_hup, &reload);
+	evsignal_add(ev_hup, NULL);
 
 	log_info("swerved: %s started (config %s, spool %s)", SWERVED_VERSION,
 	    path ? path : "<defaults>", cfg->spool_dir);
@@ -176,9 +238,11 @@ main(int argc, char **argv)
 	deliver_free(deliver);
 	http_api_free(api);
 	http_admin_free(http);
+	http_ops_free(ops);
 	spool_close(sp);
 	event_free(ev_term);
 	event_free(ev_int);
+	event_free(ev_hup);
 	/* Deferred callbacks still queued hold references to bufferevents
 	 * that were freed above; one last pass lets them run and release. */
 	event_base_loop(base, EVLOOP_NONBLOCK);
@@ -186,6 +250,9 @@ main(int argc, char **argv)
 	if (tls)
 		SSL_CTX_free(tls);
 	config_free(cfg);
+	for (i = 0; i < reload.n; i++)
+		config_free(reload.cfgs[i]);
+	free(reload.cfgs);
 	log_info("swerved: stopped");
 	return 0;
 }

@@ -36,6 +36,12 @@ struct http_admin {
 	time_t started;
 	void (*post_cb)(struct evhttp_request *, void *); /* send API */
 	void *post_arg;
+	struct {
+		const char *prefix;
+		void (*cb)(struct evhttp_request *, void *);
+		void *arg;
+	} routes[HTTP_ADMIN_MAX_ROUTES];
+	size_t n_routes;
 };
 
 /*
@@ -318,12 +324,13 @@ http_admin_msg_json(const struct spool_msg *m, int full)
 		for (i = 0; i < m->n_atts; i++) {
 			const struct spool_attempt *a = &m->atts[i];
 			json_array_append_new(as,
-			    json_pack("{s:I,s:o,s:o,s:o,s:I}", "at_ms",
+			    json_pack("{s:I,s:o,s:o,s:o,s:I,s:o}", "at_ms",
 				(json_int_t)a->at_ms, "provider",
 				http_admin_str(a->provider), "result",
 				http_admin_str(a->result), "reply",
 				http_admin_str(a->reply), "duration_ms",
-				(json_int_t)a->duration_ms));
+				(json_int_t)a->duration_ms, "trace",
+				http_admin_str(a->trace)));
 		}
 		json_object_set_new(o, "attempts_detail", as);
 		json_object_set_new(o, "client", http_admin_str(m->client));
@@ -463,10 +470,20 @@ http_admin_notfound(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	const char *path = u ? evhttp_uri_get_path(u) : NULL;
 
+	size_t i;
+
 	if (path && (strcmp(path, "/v1/messages") == 0 ||
 			strncmp(path, "/v1/messages/", 13) == 0)) {
 		http_admin_messages(req, h, path);
 		return;
+	}
+	for (i = 0; path != NULL && i < h->n_routes; i++) {
+		size_t n = strlen(h->routes[i].prefix);
+		if (strncmp(path, h->routes[i].prefix, n) == 0 &&
+		    (path[n] == '\0' || path[n] == '/')) {
+			h->routes[i].cb(req, h->routes[i].arg);
+			return;
+		}
 	}
 	http_admin_error(req, 404, "not_found", "no such endpoint");
 }
@@ -531,6 +548,19 @@ http_admin_set_post(struct http_admin *h,
 {
 	h->post_cb = cb;
 	h->post_arg = arg;
+}
+
+void
+http_admin_route_add(struct http_admin *h, const char *prefix,
+    void (*cb)(struct evhttp_request *, void *), void *arg)
+{
+	if (h->n_routes == HTTP_ADMIN_MAX_ROUTES)
+		log_panic("http: more than %d prefix routes",
+		    HTTP_ADMIN_MAX_ROUTES);
+	h->routes[h->n_routes].prefix = prefix;
+	h->routes[h->n_routes].cb = cb;
+	h->routes[h->n_routes].arg = arg;
+	h->n_routes++;
 }
 
 struct evhttp *

@@ -52,6 +52,16 @@ struct evhttp_request;
 void http_admin_set_post(struct http_admin *h,
     void (*cb)(struct evhttp_request *, void *), void *arg);
 
+#define HTTP_ADMIN_MAX_ROUTES 16
+
+/*
+ * http_admin_route_add - send requests whose path is prefix or starts
+ * with prefix + "/" to cb(req, arg), any method. prefix is not copied
+ * (use literals). Exact routes and /v1/messages come first.
+ */
+void http_admin_route_add(struct http_admin *h, const char *prefix,
+    void (*cb)(struct evhttp_request *, void *), void *arg);
+
 /* http_admin_evhttp - the underlying evhttp, for other handlers. */
 struct evhttp *http_admin_evhttp(struct http_admin *h);
 

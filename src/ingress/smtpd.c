@@ -190,6 +190,12 @@ smtpd_reject_name(enum smtpd_reject r)
 }
 
 void
+smtpd_reload(struct smtpd *d, const struct config *cfg)
+{
+	d->cfg = cfg;
+}
+
+void
 smtpd_free(struct smtpd *d)
 {
 	size_t i;

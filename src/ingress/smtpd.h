@@ -53,6 +53,15 @@ struct smtpd_stats {
  * cfg, sp and tls are borrowed and must outlive the server (tls may be
  * NULL: then STARTTLS is not offered). Never returns NULL.
  */
+/*
+ * smtpd_reload - use cfg (borrowed, must outlive the server) for new
+ * commands: submitters (networks, users, their streams), streams, size
+ * and recipient limits, hostname. Listeners and timeouts stay as they
+ * were. Sessions already authenticated keep their user record, so the
+ * previous config must stay alive too (swerved keeps every one).
+ */
+void smtpd_reload(struct smtpd *d, const struct config *cfg);
+
 struct smtpd *smtpd_new(struct event_base *base, const struct config *cfg,
                         struct spool *sp, SSL_CTX *tls);
 

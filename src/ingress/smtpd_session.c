@@ -400,6 +400,18 @@ smtpd_idem_key_ok(const char *k)
 	return i > 0 && i <= 255;
 }
 
+/* smtpd_stream_known - is name one of the configured streams? */
+static bool
+smtpd_stream_known(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_streams; i++)
+		if (strcmp(cfg->streams[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 /* smtpd_data_end - the final dot: refuse a faulty message or spool it. */
 static void
 smtpd_data_end(struct smtpd_session *s)
@@ -408,7 +420,7 @@ smtpd_data_end(struct smtpd_session *s)
 	enum smtp_data_fault f = smtp_data_fault(&s->data);
 	struct spool_msg_new m;
 	struct smtpd_commit *c;
-	char *idem = NULL;
+	char *idem = NULL, *stream = NULL;
 	int rc;
 
 	s->state = SMTPD_STATE_CMD;
@@ -426,6 +438,16 @@ smtpd_data_end(struct smtpd_session *s)
 	 * before it is stored (and so before it is relayed). */
 	mime_header_take(&s->body, s->body_off, "X-Swerve-Idempotency-Key",
 	                 &idem);
+	mime_header_take(&s->body, s->body_off, "X-Swerve-Stream", &stream);
+	if (stream != NULL && !smtpd_stream_known(d->cfg, stream)) {
+		smtpd_session_reject(s, SMTPD_REJECT_CONTENT, false,
+		                     "554 5.6.0 X-Swerve-Stream names no "
+		                     "configured stream");
+		free(stream);
+		free(idem);
+		smtpd_session_tx_reset(s);
+		return;
+	}
 	smtpd_msg_fixup(s);
 
 	memset(&m, 0, sizeof(m));
@@ -445,6 +467,11 @@ smtpd_data_end(struct smtpd_session *s)
 	buf_init(&s->body);
 	m.tenant = s->user ? xstrdup(s->user->name) : NULL;
 	m.client = xstrdup(s->client);
+	/* The header's stream, else the submitter's default, else the
+	 * spool's (transactional). */
+	if (stream == NULL && s->user != NULL && s->user->stream != NULL)
+		stream = xstrdup(s->user->stream);
+	m.stream = stream;
 
 	c = xmalloc(sizeof(*c));
 	c->sess = s;

@@ -1,0 +1,232 @@
+/*
+ * http_ops.c - operator endpoints on listen.http: the providers' live
+ * health, and pause / resume / drain without a restart.
+ *
+ *   GET  /v1/providers                     every provider's state
+ *   POST /v1/providers/NAME/pause[?for=10m]
+ *   POST /v1/providers/NAME/resume
+ *   POST /v1/providers/NAME/drain[?for=10m]
+ *
+ * Changes are accepted only from loopback peers (127.0.0.0/8, ::1): the
+ * admin listener is meant for the host and its operators, and a pause is
+ * not something a client of the send API may do. Reads are open like
+ * /v1/status. Answers are JSON; errors {"error": {"code", "message"}}.
+ */
+#include "ingress/http_ops.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <sys/queue.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "core/xmalloc.h"
+#include "deliver/deliver.h"
+#include "ingress/http_admin.h"
+
+struct http_ops {
+	struct deliver *d;
+};
+
+/* ops_send - reply code with obj (taken). */
+static void
+ops_send(struct evhttp_request *req, int code, json_t *obj)
+{
+	struct evbuffer *b = evbuffer_new();
+	char *s = json_dumps(obj, JSON_COMPACT);
+
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evbuffer_add_printf(b, "%s\n", s ? s : "{}");
+	evhttp_send_reply(req, code, code == 200 ? "OK" : "Error", b);
+	evbuffer_free(b);
+	free(s);
+	json_decref(obj);
+}
+
+static void
+ops_error(struct evhttp_request *req, int code, const char *ecode,
+    const char *msg)
+{
+	ops_send(req, code,
+	    json_pack("{s:{s:s,s:s}}", "error", "code", ecode, "message", msg));
+}
+
+/* ops_from_loopback - did req come from this host? */
+static bool
+ops_from_loopback(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	const char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if (c == NULL)
+		return false;
+	evhttp_connection_get_peer(c, (char **)&addr, &port);
+	if (addr == NULL)
+		return false;
+	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+	       strncmp(addr, "::ffff:127.", 11) == 0;
+}
+
+/* ops_provider_json - one provider's live state. */
+static json_t *
+ops_provider_json(const struct deliver_provider_info *pi)
+{
+	json_t *o = json_pack(
+	    "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:I,"
+	    "s:f,s:f,s:I,s:I}",
+	    "name", pi->name, "type", pi->type ? pi->type : "smtp", "state",
+	    pi->mode, "reason", pi->reason ? pi->reason : "",
+	    "cooldown_left_ms", (json_int_t)pi->cooldown_left_ms, "sent",
+	    (json_int_t)pi->sent, "failed", (json_int_t)pi->failed, "picks",
+	    (json_int_t)pi->picks, "keep_warm_picks",
+	    (json_int_t)pi->warm_picks, "circuit_opens", (json_int_t)pi->opens,
+	    "connections", (json_int_t)pi->connections, "busy",
+	    (json_int_t)pi->busy, "waiting", (json_int_t)pi->waiting,
+	    "success_ratio", pi->success_ratio, "latency_ewma_ms",
+	    (json_int_t)pi->latency_ewma_ms, "health", pi->health, "ramp",
+	    pi->ramp, "probes_ok", (json_int_t)pi->probes_ok, "probes_failed",
+	    (json_int_t)pi->probes_failed);
+
+	if (pi->limited)
+		json_object_set_new(o, "rate",
+		    json_pack("{s:f,s:f}", "per_second", pi->rate, "tokens",
+			pi->tokens));
+	if (pi->quota_limit > 0)
+		json_object_set_new(o, "quota",
+		    json_pack("{s:I,s:I}", "daily", (json_int_t)pi->quota_limit,
+			"left", (json_int_t)pi->quota_left));
+	if (pi->status_page != NULL)
+		json_object_set_new(o, "status_page",
+		    json_string(pi->status_page));
+	json_object_set_new(o, "failovers_from",
+	    json_integer((json_int_t)pi->failovers_from));
+	return o;
+}
+
+static void
+ops_list(struct evhttp_request *req, struct http_ops *o)
+{
+	json_t *arr = json_array();
+	size_t i, n = deliver_provider_count(o->d);
+
+	for (i = 0; i < n; i++) {
+		struct deliver_provider_info pi;
+		deliver_provider_info(o->d, i, &pi);
+		json_array_append_new(arr, ops_provider_json(&pi));
+	}
+	ops_send(req, 200, json_pack("{s:o}", "providers", arr));
+}
+
+/* ops_for - the for= query parameter in ms (0 if absent); -1 if bad. */
+static int
+ops_for(struct evhttp_request *req, uint64_t *ms)
+{
+	const char *uri = evhttp_request_get_uri(req), *qs = strchr(uri, '?');
+	struct evkeyvalq q;
+	const char *v;
+	int rc = 0;
+
+	*ms = 0;
+	if (qs == NULL)
+		return 0;
+	TAILQ_INIT(&q);
+	if (evhttp_parse_query_str(qs + 1, &q) != 0)
+		return -1;
+	v = evhttp_find_header(&q, "for");
+	if (v != NULL && (config_parse_duration(v, ms) < 0 || *ms == 0))
+		rc = -1;
+	evhttp_clear_headers(&q);
+	return rc;
+}
+
+static void
+ops_handle(struct evhttp_request *req, void *arg)
+{
+	struct http_ops *o = arg;
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
+	const char *path = u ? evhttp_uri_get_path(u) : "";
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	char name[80], verb[16], err[160];
+	enum deliver_admin_action act;
+	uint64_t ms;
+	int n = 0;
+
+	if (strcmp(path, "/v1/providers") == 0) {
+		if (cmd != EVHTTP_REQ_GET) {
+			ops_error(req, 405, "method_not_allowed", "use GET");
+			return;
+		}
+		ops_list(req, o);
+		return;
+	}
+	if (sscanf(path, "/v1/providers/%79[a-z0-9_-]/%15[a-z]%n", name, verb,
+		&n) != 2 ||
+	    path[n] != '\0') {
+		ops_error(req, 404, "not_found",
+		    "use /v1/providers/NAME/pause, resume or drain");
+		return;
+	}
+	if (cmd != EVHTTP_REQ_POST) {
+		ops_error(req, 405, "method_not_allowed", "use POST");
+		return;
+	}
+	if (!ops_from_loopback(req)) {
+		ops_error(req, 403, "forbidden",
+		    "provider control is only accepted from this host");
+		return;
+	}
+	if (strcmp(verb, "pause") == 0)
+		act = DELIVER_ADMIN_PAUSE;
+	else if (strcmp(verb, "resume") == 0)
+		act = DELIVER_ADMIN_RESUME;
+	else if (strcmp(verb, "drain") == 0)
+		act = DELIVER_ADMIN_DRAIN;
+	else {
+		ops_error(req, 404, "not_found",
+		    "the actions are pause, resume and drain");
+		return;
+	}
+	if (ops_for(req, &ms) < 0) {
+		ops_error(req, 400, "invalid_field",
+		    "for: expected a duration like \"10m\"");
+		return;
+	}
+	if (deliver_provider_admin(o->d, name, act, ms, err, sizeof(err)) <
+	    0) {
+		ops_error(req, 404, "not_found", err);
+		return;
+	}
+	{
+		struct deliver_provider_info pi;
+		size_t i, cnt = deliver_provider_count(o->d);
+		for (i = 0; i < cnt; i++) {
+			deliver_provider_info(o->d, i, &pi);
+			if (strcmp(pi.name, name) == 0)
+				break;
+		}
+		ops_send(req, 200, ops_provider_json(&pi));
+	}
+}
+
+struct http_ops *
+http_ops_new(struct http_admin *h, struct deliver *d)
+{
+	struct http_ops *o = xcalloc(1, sizeof(*o));
+
+	o->d = d;
+	http_admin_route_add(h, "/v1/providers", ops_handle, o);
+	return o;
+}
+
+void
+http_ops_free(struct http_ops *o)
+{
+	free(o);
+}
