@@ -35,6 +35,8 @@
  *   unauthorized | 401, forbidden | 403   auth errors whatever the creds
  *   slow MS           every reply (success or error) MS ms late
  *   hang              never answer; nothing is processed or stored
+ *                     (evhttp reads a request's body before any route
+ *                     runs, so a small body still leaves the client)
  *   hang_after_body   process (and store) the request, never answer: the
  *                     client's "unknown outcome" case
  *   malformed_json    success status, broken body (the message is stored)

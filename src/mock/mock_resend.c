@@ -278,10 +278,11 @@ mock_rs_check(json_t *root, struct mock_api_addrs *from,
 	tags = json_object_get(root, "tags");
 	if (tags != NULL && !json_is_array(tags))
 		goto badtag;
-	json_array_foreach(tags, i, t)
+	json_array_foreach(tags, i, t) {
 		if (!mock_rs_tag_ok(json_object_get(t, "name")) ||
 		    !mock_rs_tag_ok(json_object_get(t, "value")))
 			goto badtag;
+	}
 	atts = json_object_get(root, "attachments");
 	json_array_foreach(atts, i, t) {
 		if (!json_is_string(json_object_get(t, "content")) &&
@@ -346,9 +347,10 @@ mock_rs_send(struct mock_api_req *r)
 	}
 	tagmap = json_object();
 	tags = json_object_get(root, "tags");
-	json_array_foreach(tags, i, t)
+	json_array_foreach(tags, i, t) {
 		json_object_set(tagmap, json_string_value(json_object_get(t,
 		    "name")), json_object_get(t, "value"));
+	}
 	mock_api_uuid(id);
 	buf_init(&data);
 	buf_add(&data, r->body.p, r->body.len);
