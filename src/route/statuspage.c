@@ -590,6 +590,9 @@ statuspage_rss_title_level(const char *t)
 
 	while (isspace((unsigned char)*t))
 		t++;
+	/* "Informational message: [RESOLVED] ..." is over, too. */
+	if (strcasestr(t, "[RESOLVED]") != NULL)
+		return STATUS_OK;
 	for (i = 0; i < sizeof(statuspage_aws_titles) /
 	                    sizeof(statuspage_aws_titles[0]);
 	     i++) {

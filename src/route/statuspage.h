@@ -24,6 +24,8 @@
  *   cannot be read counts as older than any dated one, and among equals
  *   the first in the document wins) decides, by the start of its title:
  *     "Service is operating normally", "[RESOLVED]"  -> OK
+ *     (and "[RESOLVED]" anywhere in the title: AWS also writes
+ *     "Informational message: [RESOLVED] ...")
  *     "Informational message"                        -> MINOR
  *     "Performance issues"                           -> MINOR
  *     "Service disruption"                           -> MAJOR

@@ -347,6 +347,10 @@ rss_titles_map_to_levels(void **state)
 	    {RSS_HEAD ITEM("[RESOLVED] Increased API Error Rates",
 	                   "Tue, 14 Nov 2023 10:52:33 PST") RSS_TAIL,
 	     STATUS_OK},
+	    {RSS_HEAD ITEM("Informational message: [Resolved] Delayed "
+	                   "bounces",
+	                   "Tue, 14 Nov 2023 10:52:33 PST") RSS_TAIL,
+	     STATUS_OK},
 	    {RSS_HEAD ITEM("Informational message: Delayed bounce "
 	                   "notifications",
 	                   "Tue, 14 Nov 2023 10:52:33 PST") RSS_TAIL,
