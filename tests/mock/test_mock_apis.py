@@ -967,3 +967,16 @@ def test_curl_aws_sigv4_and_curl_form_upload(mock, tmp_path):
     m1, m2, m3 = mock.messages()
     assert mock.raw(m1["id"])[2] == RAW and mock.raw(m2["id"])[2] == RAW
     assert json.loads(mock.raw(m3["id"])[2])["text"] == ["h\u00e9llo & more"]
+
+
+def test_client_gone_before_a_slow_reply(mock):
+    """The late reply to a vanished client is dropped safely (ASan is watching)."""
+    mock.api_mode("slow 400")
+    for api in ("resend", "ses"):
+        with pytest.raises((socket.timeout, TimeoutError)):
+            send(mock, api, timeout=0.1)
+    time.sleep(0.6)
+    assert mock.ctl("GET", "/healthz")[0] == 200
+    stats = mock.ctl("GET", "/stats/api")[1]
+    assert stats["resend"]["delayed"] == 1 and stats["ses"]["delayed"] == 1
+    assert len(mock.messages()) == 2
