@@ -32,6 +32,7 @@
 #include "deliver/result.h"
 #include "providers/adapter.h"
 #include "route/fairq.h"
+#include "observe/events.h"
 #include "route/route.h"
 #include "spool/spool.h"
 
@@ -130,6 +131,10 @@ int64_t deliver_now(const struct deliver *d);
 uint64_t deliver_mono(const struct deliver *d);
 /* deliver_stream_index - the stream named name, else transactional. */
 size_t deliver_stream_index(const struct deliver *d, const char *name);
+
+/* job_event - emit a message event of kind for job (see
+ * observe/events.h); the caller fills the rest of e first. */
+void job_event(struct djob *job, enum event_kind kind, struct event *e);
 
 /* deliver_job.c */
 struct djob *job_new(struct deliver *d, struct spool_msg *m);

@@ -49,6 +49,21 @@ job_new(struct deliver *d, struct spool_msg *m)
 	return job;
 }
 
+void
+job_event(struct djob *job, enum event_kind kind, struct event *e)
+{
+	e->kind = kind;
+	e->at_ms = deliver_now(job->d);
+	e->msg_id = job->m->id;
+	e->tenant = job->m->tenant;
+	e->stream = job->d->cfg->streams[job->stream].name;
+	if (e->provider == NULL && job->prov != NULL)
+		e->provider = job->prov->cfg->name;
+	if (e->rcpts == 0)
+		e->rcpts = (unsigned)job->m->n_rcpts;
+	events_emit(e);
+}
+
 /* job_free - forget job; the message's state was already queued. */
 void
 job_free(struct djob *job)
@@ -153,6 +168,10 @@ job_dsn(struct djob *job, const char *reason)
 	nm.client = xstrdup("dsn");
 	nm.stream = xstrdup("transactional");
 	d->stats.dsns++;
+	{
+		struct event e = {.text = reason};
+		job_event(job, EVENT_DSN, &e);
+	}
 	if (spool_msg_submit(d->o.spool, &nm, deliver_on_dsn_stored,
 		xstrdup(m->id)) != 0)
 		log_warn("deliver: id=%s dsn refused: spool closing", m->id);
@@ -259,6 +278,10 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 		job_record(job, res, upd, n_upd, job_final_state(job), 0,
 		    reason);
 		d->stats.failed++;
+		{
+			struct event e = {.text = reason};
+			job_event(job, EVENT_FAILED, &e);
+		}
 		log_info("deliver: id=%s expired: %s", m->id, reason);
 		job_dsn(job, "the message expired in the queue");
 		job_free(job);
@@ -281,6 +304,10 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 	job_record(job, res, upd, n_upd, SPOOL_STATE_DEFERRED, now + delay,
 	    why);
 	d->stats.deferred++;
+	{
+		struct event e = {.text = why, .duration_ms = (uint64_t)delay};
+		job_event(job, EVENT_DEFERRED, &e);
+	}
 	log_info("deliver: id=%s deferred for %lld s: %s", m->id,
 	    (long long)(delay / 1000), why ? why : "no provider available");
 	job_free(job);
@@ -306,6 +333,10 @@ job_hold(struct djob *job, const struct send_result *res,
 	job_record(job, res, upd, n_upd, SPOOL_STATE_DEFERRED, INT64_MAX / 4,
 	    reason);
 	d->stats.held++;
+	{
+		struct event e = {.text = reason};
+		job_event(job, EVENT_HELD, &e);
+	}
 	log_warn("deliver: id=%s %s", job->m->id, reason);
 	job_free(job);
 }

@@ -190,6 +190,20 @@ prov_reroute_waiting(struct dprov *p)
 void
 prov_breaker_event(struct dprov *p, enum breaker_event ev, const char *detail)
 {
+	if (ev != BREAKER_EV_NONE) {
+		struct event e = {
+		    .kind = EVENT_CIRCUIT,
+		    .at_ms = deliver_now(p->d),
+		    .provider = p->cfg->name,
+		    .state = route_state_name(&p->rp, deliver_mono(p->d)),
+		    .reason = p->rp.br.reason,
+		    .text = detail,
+		    .cls = strncmp(p->rp.br.reason, "config", 6) == 0
+			? SEND_CONFIG
+			: SEND_DEFERRED,
+		};
+		events_emit(&e);
+	}
 	switch (ev) {
 	case BREAKER_EV_NONE:
 		return;
@@ -412,12 +426,20 @@ job_after_attempt(struct djob *job, struct dprov *p,
 	}
 	if (job_pending_count(job) == 0) {
 		enum spool_state fin = job_final_state(job);
+		struct event e = {
+		    .provider = p->cfg->name,
+		    .cls = mr->class,
+		    .text = mr->text,
+		    .latency_ms = (uint64_t)(deliver_now(d) - job->m->created_at),
+		};
 		job_record(job, mr, upd, n_upd, fin, 0,
 		    fin == SPOOL_STATE_SENT ? NULL : mr->text);
 		if (fin == SPOOL_STATE_SENT)
 			d->stats.delivered++;
 		else
 			d->stats.failed++;
+		job_event(job, fin == SPOOL_STATE_SENT ? EVENT_SENT : EVENT_FAILED,
+		    &e);
 		job_dsn(job, "the recipient's provider refused it");
 		job_free(job);
 	} else if ((next = deliver_route(d, job, &wait)) != NULL) {
@@ -427,6 +449,15 @@ job_after_attempt(struct djob *job, struct dprov *p,
 		d->failover_from_to[p->index]++;
 		log_info("deliver: id=%s failover %s -> %s (%s)", job->m->id,
 		    p->cfg->name, next->cfg->name, send_class_name(mr->class));
+		{
+			struct event e = {
+			    .provider = p->cfg->name,
+			    .to_provider = next->cfg->name,
+			    .cls = mr->class,
+			    .text = mr->text,
+			};
+			job_event(job, EVENT_FAILOVER, &e);
+		}
 		job_assign(job, next);
 	} else if (wait > 0) {
 		job_record(job, mr, upd, n_upd, SPOOL_STATE_INFLIGHT, 0,
@@ -464,6 +495,26 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 		job->trial, deliver_mono(d), now),
 	    ok ? NULL : mr->text);
 	job->trial = false;
+	{
+		struct event e = {
+		    .provider = p->cfg->name,
+		    .cls = mr->class,
+		    .stage = mr->stage,
+		    .text = mr->text,
+		    .duration_ms = (uint64_t)(now - job->started_ms),
+		    .rcpts = (unsigned)job->n_pending,
+		};
+		job_event(job, EVENT_ATTEMPT, &e);
+		if (mr->class == SEND_THROTTLED) {
+			struct event t = {
+			    .kind = EVENT_THROTTLED,
+			    .at_ms = now,
+			    .provider = p->cfg->name,
+			    .text = mr->text,
+			};
+			events_emit(&t);
+		}
+	}
 	log_info("deliver: id=%s provider=%s result=%s stage=%s "
 		 "rcpts=%zu/%zu ms=%lld reply=\"%s\"",
 	    job->m->id, p->cfg->name, send_class_name(mr->class),

@@ -43,6 +43,17 @@ watch_on_probe(const struct adapter_probe_result *r, void *arg)
 		    p->cfg->name, send_stage_name(r->stage),
 		    send_class_name(r->class), r->text);
 	}
+	{
+		struct event e = {
+		    .kind = EVENT_PROBE,
+		    .provider = p->cfg->name,
+		    .cls = r->ok ? SEND_ACCEPTED : r->class,
+		    .stage = r->stage,
+		    .text = r->text,
+		    .duration_ms = r->latency_ms,
+		};
+		events_emit(&e);
+	}
 	prov_breaker_event(p,
 	    route_probe_result(&p->rp, r->ok, r->class, r->latency_ms,
 		deliver_mono(d)),
@@ -89,6 +100,15 @@ watch_on_status(const struct status_report *now,
 	char why[BREAKER_REASON_SIZE];
 
 	p->status_level = (int)now->level;
+	{
+		struct event e = {
+		    .kind = EVENT_STATUS_PAGE,
+		    .provider = p->cfg->name,
+		    .state = statuspage_level_name(now->level),
+		    .text = now->description,
+		};
+		events_emit(&e);
+	}
 	log_warn("deliver: provider %s status page: %s -> %s (%s)",
 	    p->cfg->name, statuspage_level_name(before->level),
 	    statuspage_level_name(now->level), now->description);

@@ -37,6 +37,7 @@
 #include "config/config.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "observe/events.h"
 #include "core/xmalloc.h"
 #include "ingress/submit_policy.h"
 #include "mime/header.h"
@@ -358,6 +359,17 @@ smtpd_commit_done(int status, const char *id, void *arg)
 		         "client=%s tenant=%s tls=%s",
 		         id, s->sender, s->done_nrcpt, s->done_size, s->client,
 		         s->user ? s->user->name : "-", s->tls ? "yes" : "no");
+		{
+			struct event e = {
+			    .kind = EVENT_ACCEPTED,
+			    .msg_id = id,
+			    .tenant = s->user ? s->user->name : NULL,
+			    .ingress = "smtp",
+			    .size = s->done_size,
+			    .rcpts = (unsigned)s->done_nrcpt,
+			};
+			events_emit(&e);
+		}
 		smtpd_session_reply(s, "250 2.0.0 Ok: queued as %s", id);
 		break;
 	case SPOOL_ERR_FULL:

@@ -1,0 +1,79 @@
+/*
+ * events.h - what happened, told to whoever listens (contract).
+ *
+ * Ingress and delivery call events_emit() at each message and provider
+ * event; observers (structured logs, alert rules, histograms) subscribe.
+ * The emitter does not know who listens, and a listener never changes
+ * what happens: it only records, counts or notifies.
+ *
+ * A struct event is borrowed for the duration of the call: listeners copy
+ * what they keep. Strings may be NULL. No event carries a password, a key
+ * or a message body; addresses appear only in message events' rcpt field
+ * (listeners that export metrics must not use it as a label).
+ *
+ * Loop thread only: emit and subscribe from the thread running the
+ * event_base. Listeners must not block.
+ */
+#ifndef SWERVE_OBSERVE_EVENTS_H
+#define SWERVE_OBSERVE_EVENTS_H
+
+#include <stdint.h>
+
+#include "deliver/result.h"
+
+enum event_kind {
+	/* message events: msg_id, tenant, stream set */
+	EVENT_ACCEPTED,	 /* stored; ingress: "smtp" or "http" */
+	EVENT_ATTEMPT,	 /* an attempt finished: provider, cls, stage,
+			    text, duration_ms */
+	EVENT_SENT,	 /* every recipient settled, at least one sent;
+			    latency_ms: accepted -> provider accepted */
+	EVENT_DEFERRED,	 /* no provider now: back off; text */
+	EVENT_FAILED,	 /* every recipient failed; text */
+	EVENT_FAILOVER,	 /* provider -> to_provider; cls, text */
+	EVENT_DSN,	 /* a bounce was queued to the sender */
+	EVENT_HELD,	 /* outcome unknown, held (on_unknown: hold) */
+	/* provider events: provider set */
+	EVENT_CIRCUIT,	 /* state: "open", "half-open", "closed"; reason;
+			    cls: SEND_CONFIG when a config failure did it */
+	EVENT_PROBE,	 /* ok: cls SEND_ACCEPTED, else the failure; text */
+	EVENT_STATUS_PAGE, /* state: level name; text: description */
+	EVENT_THROTTLED, /* the provider slowed us down; text */
+	EVENT_KIND_COUNT,
+};
+
+struct event {
+	enum event_kind kind;
+	int64_t at_ms; /* wall clock, ms since the epoch */
+	const char *msg_id, *tenant, *stream;
+	const char *ingress; /* EVENT_ACCEPTED */
+	const char *provider, *to_provider;
+	enum send_class cls;
+	enum send_stage stage;
+	const char *state, *reason, *text;
+	uint64_t duration_ms; /* EVENT_ATTEMPT */
+	uint64_t latency_ms;  /* EVENT_SENT */
+	uint64_t size;	      /* EVENT_ACCEPTED: bytes */
+	unsigned rcpts;	      /* recipients concerned */
+};
+
+typedef void event_fn(const struct event *e, void *arg);
+
+/* events_kind_name - "accepted", "attempt", "circuit", ... */
+const char *events_kind_name(enum event_kind k);
+
+/*
+ * events_subscribe - call fn(e, arg) for every event from now on. At most
+ * EVENTS_MAX_LISTENERS; returns 0 or -1 when full.
+ */
+#define EVENTS_MAX_LISTENERS 16
+int events_subscribe(event_fn *fn, void *arg);
+
+/* events_unsubscribe - stop calling fn with arg. */
+void events_unsubscribe(event_fn *fn, void *arg);
+
+/* events_emit - tell every listener, in subscription order. e->at_ms 0 is
+ * filled with the current time. */
+void events_emit(struct event *e);
+
+#endif
