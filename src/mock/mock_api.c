@@ -125,8 +125,10 @@ mock_api_opts_aws(struct mock_api_opts *o, const char *arg, const char **why)
 {
 	const char *colon = strchr(arg, ':');
 
+	/* The id may hold no '/' (it would break the credential scope). */
 	if (colon == NULL || colon == arg || colon[1] == '\0' ||
-	    strpbrk(arg, " \t\r\n/") < colon) {
+	    strpbrk(arg, " \t\r\n") != NULL ||
+	    memchr(arg, '/', (size_t)(colon - arg)) != NULL) {
 		*why = "--aws-key needs ACCESS_KEY_ID:SECRET";
 		return -1;
 	}

@@ -874,6 +874,18 @@ def test_shutdown_with_parked_and_delayed_requests_exits_cleanly(tmp_path):
     assert rc == 0, m.log_text()
 
 
+def test_aws_key_flag_replaces_the_default(tmp_path):
+    m = Mock(tmp_path, "--aws-key", "AKIDOTHER:othersecret", "--aws-key", "AKID3:s3/x+y")
+    try:
+        assert ses_post(m, ses_raw_doc(), akid="AKIDOTHER", secret="othersecret")[0] == 200
+        assert ses_post(m, ses_raw_doc(), akid="AKID3", secret="s3/x+y")[0] == 200
+        st, h, _ = ses_post(m, ses_raw_doc())
+        assert st == 403 and h["x-amzn-errortype"].startswith("UnrecognizedClientException")
+        assert [x["api"]["auth"] for x in m.messages()] == ["AKIDOTHER", "AKID3"]
+    finally:
+        assert m.stop() == 0, m.log_text()
+
+
 def test_bad_api_flags_exit_nonzero():
     if not os.access(MOCK, os.X_OK):
         pytest.skip("swerve-mock missing")

@@ -320,6 +320,10 @@ api_key_options_per_provider_and_for_all(void **state)
 	/* An unknown prefix is part of the key ("x=y" is a key). */
 	assert_int_equal(mock_api_opts_key(&o, "x=y", &why), 0);
 	assert_int_equal(mock_api_opts_aws(&o, "AKID:sec/ret", &why), 0);
+	assert_int_equal(mock_api_opts_aws(&o, "AKID2:secret", &why), 0);
+	assert_int_equal(o.naws, 2);
+	assert_int_equal(mock_api_opts_aws(&o, "AK/ID:secret", &why), -1);
+	assert_int_equal(mock_api_opts_aws(&o, "AKID:sec ret", &why), -1);
 	assert_int_equal(mock_api_opts_aws(&o, "AKID", &why), -1);
 	assert_int_equal(mock_api_opts_aws(&o, ":x", &why), -1);
 	assert_int_equal(mock_api_opts_aws(&o, "AKID:", &why), -1);
