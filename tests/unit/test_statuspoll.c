@@ -21,8 +21,14 @@
 #include <cmocka.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "route/statuspoll.h"
 
@@ -99,7 +105,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	evhttp_free(S.http);
+	if (S.http != NULL)
+		evhttp_free(S.http);
 	event_base_free(S.base);
 	return 0;
 }
@@ -455,6 +462,134 @@ hanging_page_times_out_without_blocking_the_loop(void **state)
 	statuspoll_free(sp);
 }
 
+/* A self-signed certificate for 127.0.0.1, its PEM file, and a TLS
+ * server context; for the https case. */
+struct tls_srv {
+	EVP_PKEY *key;
+	X509 *x509;
+	SSL_CTX *ctx;
+	char path[64];
+};
+
+/* tls_make - the key, certificate, PEM file and server context. */
+static void
+tls_make(struct tls_srv *t)
+{
+	X509_NAME *name;
+	X509_EXTENSION *ext;
+	X509V3_CTX v3;
+	int fd;
+	FILE *f;
+
+	t->key = EVP_EC_gen("P-256");
+	t->x509 = X509_new();
+	X509_set_version(t->x509, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(t->x509), 1);
+	X509_gmtime_adj(X509_getm_notBefore(t->x509), -60);
+	X509_gmtime_adj(X509_getm_notAfter(t->x509), 3600);
+	X509_set_pubkey(t->x509, t->key);
+	name = X509_get_subject_name(t->x509);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	                           (const unsigned char *)"statuspoll test",
+	                           -1, -1, 0);
+	X509_set_issuer_name(t->x509, name);
+	X509V3_set_ctx_nodb(&v3);
+	X509V3_set_ctx(&v3, t->x509, t->x509, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name,
+	                          "IP:127.0.0.1");
+	X509_add_ext(t->x509, ext, -1);
+	X509_EXTENSION_free(ext);
+	assert_true(X509_sign(t->x509, t->key, EVP_sha256()) > 0);
+	snprintf(t->path, sizeof(t->path), "/tmp/test_statuspoll.XXXXXX");
+	fd = mkstemp(t->path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	PEM_write_X509(f, t->x509);
+	fclose(f);
+	t->ctx = SSL_CTX_new(TLS_server_method());
+	assert_int_equal(SSL_CTX_use_certificate(t->ctx, t->x509), 1);
+	assert_int_equal(SSL_CTX_use_PrivateKey(t->ctx, t->key), 1);
+}
+
+/* tls_free - everything tls_make made. */
+static void
+tls_free(struct tls_srv *t)
+{
+	unlink(t->path);
+	SSL_CTX_free(t->ctx);
+	EVP_PKEY_free(t->key);
+	X509_free(t->x509);
+}
+
+/* tls_bev - evhttp's connections, wrapped in TLS. */
+static struct bufferevent *
+tls_bev(struct event_base *base, void *arg)
+{
+	struct tls_srv *t = arg;
+
+	return bufferevent_openssl_socket_new(base, -1, SSL_new(t->ctx),
+	                                      BUFFEREVENT_SSL_ACCEPTING,
+	                                      BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* tls_poller - an https poller with the given trust settings. */
+static struct statuspoll *
+tls_poller(struct seen *seen, const char *ca_file, bool insecure)
+{
+	struct statuspoll_opts o;
+	char u[96];
+	struct statuspoll *sp;
+
+	snprintf(u, sizeof(u), "https://127.0.0.1:%d/api/v2/status.json",
+	         S.port);
+	memset(&o, 0, sizeof(o));
+	o.url = u;
+	o.interval_ms = 20;
+	o.timeout_ms = 2000;
+	o.ca_file = ca_file;
+	o.tls_insecure = insecure;
+	o.on_change = on_change;
+	o.arg = seen;
+	sp = statuspoll_new(S.base, &o);
+	assert_non_null(sp);
+	return sp;
+}
+
+static void
+https_page_is_verified_against_ca_file(void **state)
+{
+	struct tls_srv t;
+	struct seen seen = {0};
+	struct statuspoll *sp;
+	struct statuspoll_stats st;
+
+	tls_make(&t);
+	evhttp_set_bevcb(S.http, tls_bev, &t);
+	/* Trusted through ca_file. */
+	sp = tls_poller(&seen, t.path, false);
+	wait_polls(sp, 1, 0);
+	assert_int_equal(seen.calls, 1);
+	assert_int_equal(seen.now.level, STATUS_OK);
+	statuspoll_free(sp);
+	/* The system store does not know this certificate. */
+	memset(&seen, 0, sizeof(seen));
+	sp = tls_poller(&seen, NULL, false);
+	wait_polls(sp, 2, 2);
+	statuspoll_stats(sp, &st);
+	assert_false(st.have_report);
+	assert_non_null(strstr(st.last_error, "tls"));
+	assert_int_equal(seen.calls, 0);
+	statuspoll_free(sp);
+	/* tls_insecure takes it anyway. */
+	sp = tls_poller(&seen, NULL, true);
+	wait_polls(sp, 1, 0);
+	assert_int_equal(seen.calls, 1);
+	statuspoll_free(sp);
+	evhttp_free(S.http); /* before the context its connections use */
+	S.http = NULL;
+	tls_free(&t);
+}
+
 static void
 bad_urls_are_refused(void **state)
 {
@@ -493,6 +628,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        hanging_page_times_out_without_blocking_the_loop, setup,
 	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        https_page_is_verified_against_ca_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(bad_urls_are_refused, setup,
 	                                    teardown),
 	};
