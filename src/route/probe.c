@@ -15,7 +15,10 @@
  * their rules: never fall back to plaintext when STARTTLS is required,
  * refuse bytes that arrive between the 220 to STARTTLS and the handshake.
  *
- * Does not: AUTH, send mail, retry, or judge the provider.
+ * Credentials are base64'd into short-lived buffers that are wiped after
+ * use and never logged.
+ *
+ * Does not: send mail, retry, or judge the provider.
  */
 #include "route/probe.h"
 
@@ -35,7 +38,9 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/util.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 #include "core/log.h"
@@ -52,6 +57,7 @@ enum probe_state {
 	PROBE_STATE_HELO,
 	PROBE_STATE_STARTTLS,  /* waiting for 220 to STARTTLS */
 	PROBE_STATE_HANDSHAKE, /* TLS handshake after STARTTLS */
+	PROBE_STATE_AUTH,      /* AUTH PLAIN or LOGIN in progress */
 	PROBE_STATE_QUIT,      /* outcome known; QUIT sent */
 	PROBE_STATE_DONE,      /* outcome known; connection closed */
 };
@@ -75,6 +81,7 @@ struct probe {
 	struct smtp_reply_parser parser;
 	struct smtp_ehlo ext;
 	bool tls_up;
+	int auth_step; /* 334s answered; 2: the next reply is final */
 	uint64_t start_ms;
 	struct probe_result res;
 };
@@ -119,6 +126,8 @@ probe_stage(const struct probe *pr)
 	case PROBE_STATE_STARTTLS:
 	case PROBE_STATE_HANDSHAKE:
 		return SEND_STAGE_STARTTLS;
+	case PROBE_STATE_AUTH:
+		return SEND_STAGE_AUTH;
 	default:
 		return SEND_STAGE_NONE;
 	}
@@ -143,6 +152,8 @@ probe_state_wait(enum probe_state s)
 		return "reply to STARTTLS";
 	case PROBE_STATE_HANDSHAKE:
 		return "TLS handshake";
+	case PROBE_STATE_AUTH:
+		return "reply to AUTH";
 	default:
 		return "reply to QUIT";
 	}
@@ -371,12 +382,88 @@ probe_tls_start(struct probe *pr)
 	probe_timer_arm(pr, pr->prov->command_timeout_ms);
 }
 
-/* probe_after_ehlo - a 2xx to EHLO/HELO: STARTTLS or done. */
+/* probe_secret_line - send "prefix base64(p) CRLF", wiping copies. */
+static void
+probe_secret_line(struct probe *pr, const char *prefix, const void *p,
+                  size_t n)
+{
+	size_t blen = 4 * ((n + 2) / 3) + 1;
+	char *b64 = xmalloc(blen);
+
+	EVP_EncodeBlock((unsigned char *)b64, p, (int)n);
+	evbuffer_add_printf(bufferevent_get_output(pr->bev), "%s%s\r\n",
+	                    prefix, b64);
+	OPENSSL_cleanse(b64, blen);
+	free(b64);
+}
+
+/* probe_auth_start - AUTH PLAIN if offered, else LOGIN, else fail. */
+static void
+probe_auth_start(struct probe *pr)
+{
+	const char *user = pr->prov->username;
+	const char *pass = pr->prov->password ? pr->prov->password : "";
+	size_t ul = strlen(user), pl = strlen(pass);
+	char *tok;
+
+	pr->state = PROBE_STATE_AUTH;
+	pr->auth_step = 0;
+	if (pr->ext.auth_plain) {
+		tok = xmalloc(ul + pl + 2);
+		tok[0] = '\0';
+		memcpy(tok + 1, user, ul);
+		tok[ul + 1] = '\0';
+		memcpy(tok + ul + 2, pass, pl);
+		probe_secret_line(pr, "AUTH PLAIN ", tok, ul + pl + 2);
+		OPENSSL_cleanse(tok, ul + pl + 2);
+		free(tok);
+		pr->auth_step = 2; /* the next reply is the last */
+	} else if (pr->ext.auth_login) {
+		evbuffer_add_printf(bufferevent_get_output(pr->bev),
+		                    "AUTH LOGIN\r\n");
+	} else {
+		probe_fail(pr, NULL,
+		           "credentials configured but the server offers no "
+		           "AUTH PLAIN or LOGIN");
+		return;
+	}
+	probe_timer_arm(pr, pr->prov->command_timeout_ms);
+}
+
+/* probe_auth_reply - one step of AUTH PLAIN or LOGIN. */
+static void
+probe_auth_reply(struct probe *pr, const struct smtp_reply *r)
+{
+	const char *pass = pr->prov->password ? pr->prov->password : "";
+
+	if (r->code == 235 && pr->auth_step >= 2) {
+		probe_ok(pr, r);
+		return;
+	}
+	if (r->code != 334 || pr->auth_step >= 2) {
+		probe_fail(pr, r, NULL);
+		return;
+	}
+	/* AUTH LOGIN: 334 asks for the user name, then the password. */
+	if (pr->auth_step == 0)
+		probe_secret_line(pr, "", pr->prov->username,
+		                  strlen(pr->prov->username));
+	else
+		probe_secret_line(pr, "", pass, strlen(pass));
+	pr->auth_step++;
+	probe_timer_arm(pr, pr->prov->command_timeout_ms);
+}
+
+/* probe_after_ehlo - a 2xx to EHLO/HELO: STARTTLS, AUTH, or done. */
 static void
 probe_after_ehlo(struct probe *pr, const struct smtp_reply *r)
 {
 	if (pr->prov->tls != CONFIG_TLS_STARTTLS || pr->tls_up) {
-		probe_ok(pr, r);
+		/* Credentials go only over TLS, unless tls: none says so. */
+		if (pr->prov->username != NULL)
+			probe_auth_start(pr);
+		else
+			probe_ok(pr, r);
 		return;
 	}
 	pr->state = PROBE_STATE_STARTTLS;
@@ -422,9 +509,12 @@ probe_reply(struct probe *pr, const struct smtp_reply *r)
 		break;
 	case PROBE_STATE_HELO:
 		if (ok)
-			probe_ok(pr, r);
+			probe_after_ehlo(pr, r); /* no extensions: no AUTH */
 		else
 			probe_fail(pr, r, NULL);
+		break;
+	case PROBE_STATE_AUTH:
+		probe_auth_reply(pr, r);
 		break;
 	case PROBE_STATE_STARTTLS:
 		if (r->code != 220) {

@@ -6,12 +6,15 @@
  * connecting is refused), read the 220 greeting, EHLO (HELO after a 5xx
  * to EHLO, unless STARTTLS is required), then as the provider's tls mode
  * says: STARTTLS, the handshake and EHLO again (starttls; never goes on
- * in plaintext), or TLS from the first byte (tls), and finally QUIT. It
- * does not AUTH: credentials are checked by real sends.
+ * in plaintext), or TLS from the first byte (tls), then, when the
+ * provider has a username, AUTH PLAIN (or LOGIN if PLAIN is not offered;
+ * never before TLS unless tls is none), and finally QUIT. A wrong
+ * password or a suspended account thus shows at stage SEND_STAGE_AUTH
+ * with the server's 5xx, before any mail is tried.
  *
  * Timeouts are the provider's: connect_timeout_ms bounds DNS, the TCP
  * connect and an implicit TLS handshake; greeting_timeout_ms the 220;
- * command_timeout_ms each reply and the STARTTLS handshake. Replies are
+ * command_timeout_ms each reply (AUTH's too) and the STARTTLS handshake. Replies are
  * read with net/smtp_reply.h (bounded, strict); a 421 at any point ends
  * the probe.
  *
@@ -50,7 +53,7 @@ struct probe_result {
 	uint64_t latency_ms;  /* start to session up (ok), or to failure */
 	char text[PROBE_TEXT_SIZE]; /* the reply that stopped it, or the
 	                               local reason; on success the text of
-	                               the last EHLO (or HELO) reply */
+	                               the last EHLO, HELO or AUTH reply */
 };
 
 typedef void probe_done_fn(const struct probe_result *r, void *arg);

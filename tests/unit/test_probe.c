@@ -132,6 +132,8 @@ struct fx {
 	struct probe_result res;
 	struct probe **chain; /* start another probe from the callback */
 	pid_t child;          /* a real swerve-mock, stopped in teardown */
+	const char *auth_user; /* mock_start: require these credentials */
+	const char *auth_pass;
 	struct http_client *hc;
 };
 
@@ -203,6 +205,8 @@ mock_start(bool tls)
 
 	memset(&o, 0, sizeof(o));
 	o.listen = "127.0.0.1:0";
+	o.auth_user = F.auth_user;
+	o.auth_pass = F.auth_pass;
 	if (tls) {
 		cert_make(&F.cert);
 		F.have_cert = true;
@@ -427,6 +431,57 @@ starttls_not_offered_never_falls_back(void **state)
 }
 
 static void
+auth_with_good_credentials_is_ok(void **state)
+{
+	F.auth_user = "probe";
+	F.auth_pass = "s3cret";
+	mock_start(false);
+	F.prov.username = "probe";
+	F.prov.password = "s3cret";
+	probe_once(3000);
+	assert_true(F.res.ok);
+	assert_int_equal(F.res.smtp_code, 235);
+	assert_int_equal(mock_stat_total(F.mock, MOCK_STAT_AUTH_ACCEPTED), 1);
+}
+
+static void
+auth_refused_stops_at_auth(void **state)
+{
+	F.auth_user = "probe";
+	F.auth_pass = "s3cret";
+	mock_start(false);
+	F.prov.username = "probe";
+	F.prov.password = "wrong";
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_AUTH);
+	assert_int_equal(F.res.smtp_code, 535);
+	assert_null(strstr(F.res.text, "wrong"));
+	/* authfail: even good credentials are refused. */
+	F.prov.password = "s3cret";
+	mode("authfail");
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_AUTH);
+	assert_int_equal(F.res.smtp_code, 535);
+}
+
+static void
+auth_goes_after_starttls(void **state)
+{
+	F.auth_user = "probe";
+	F.auth_pass = "s3cret";
+	mock_start(true);
+	F.cctx = cert_client_ctx(&F.cert);
+	F.prov.tls = CONFIG_TLS_STARTTLS;
+	F.prov.username = "probe";
+	F.prov.password = "s3cret";
+	probe_once(3000);
+	assert_true(F.res.ok);
+	assert_int_equal(F.res.smtp_code, 235);
+}
+
+static void
 cancel_before_result_never_calls_back(void **state)
 {
 	struct probe *pr;
@@ -643,6 +698,7 @@ enum fake_script {
 	FAKE_INJECT,     /* STARTTLS reply with a pipelined extra reply */
 	FAKE_CLOSE,      /* close (for writing) right after the greeting */
 	FAKE_QUIT_HANG,  /* never answers QUIT */
+	FAKE_AUTH_LOGIN, /* offers only AUTH LOGIN; wants probe / s3cret */
 };
 
 struct fake {
@@ -653,6 +709,7 @@ struct fake {
 	size_t n_conns;
 	int fds[16]; /* FAKE_CLOSE sockets */
 	size_t n_fds;
+	int auth_step; /* FAKE_AUTH_LOGIN: lines after AUTH LOGIN */
 	uint16_t port;
 };
 
@@ -674,6 +731,29 @@ fake_read(struct bufferevent *bev, void *arg)
 
 	while ((line = evbuffer_readln(bufferevent_get_input(bev), &n,
 	                               EVBUFFER_EOL_CRLF)) != NULL) {
+		if (K.auth_step > 0) {
+			/* base64("probe"), then base64("s3cret") */
+			const char *want =
+			    K.auth_step == 1 ? "cHJvYmU=" : "czNjcmV0";
+			bool good = strcmp(line, want) == 0;
+			free(line);
+			if (!good) {
+				K.auth_step = 0;
+				fake_say(bev, "535 5.7.8 bad\r\n");
+			} else if (K.auth_step++ == 1) {
+				fake_say(bev, "334 UGFzc3dvcmQ6\r\n");
+			} else {
+				K.auth_step = 0;
+				fake_say(bev, "235 2.7.0 welcome\r\n");
+			}
+			continue;
+		}
+		if (strcmp(line, "AUTH LOGIN") == 0) {
+			free(line);
+			K.auth_step = 1;
+			fake_say(bev, "334 VXNlcm5hbWU6\r\n");
+			continue;
+		}
 		bool ehlo = strncmp(line, "EHLO", 4) == 0;
 		bool helo = strncmp(line, "HELO", 4) == 0;
 		bool quit = strncmp(line, "QUIT", 4) == 0;
@@ -686,6 +766,8 @@ fake_read(struct bufferevent *bev, void *arg)
 			fake_say(bev, "hello there\r\n");
 		else if (ehlo && K.script == FAKE_EHLO_502)
 			fake_say(bev, "502 5.5.1 no EHLO here\r\n");
+		else if (ehlo && K.script == FAKE_AUTH_LOGIN)
+			fake_say(bev, "250-fake\r\n250 AUTH LOGIN\r\n");
 		else if (ehlo && K.script == FAKE_INJECT)
 			fake_say(bev, "250-fake\r\n250 STARTTLS\r\n");
 		else if (ehlo)
@@ -852,6 +934,45 @@ unanswered_quit_does_not_spoil_the_result(void **state)
 }
 
 static void
+auth_login_when_plain_is_not_offered(void **state)
+{
+	fake_start(FAKE_AUTH_LOGIN);
+	F.prov.username = "probe";
+	F.prov.password = "s3cret";
+	probe_once(3000);
+	assert_true(F.res.ok);
+	assert_int_equal(F.res.smtp_code, 235);
+	F.prov.password = "nope";
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_AUTH);
+	assert_int_equal(F.res.smtp_code, 535);
+}
+
+static void
+credentials_without_auth_offered_fail_at_auth(void **state)
+{
+	fake_start(FAKE_GOOD);
+	F.prov.username = "probe";
+	F.prov.password = "s3cret";
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_AUTH);
+	assert_non_null(strstr(F.res.text, "offers no AUTH"));
+}
+
+static void
+helo_fallback_with_credentials_fails_at_auth(void **state)
+{
+	fake_start(FAKE_EHLO_502);
+	F.prov.username = "probe";
+	F.prov.password = "s3cret";
+	probe_once(3000);
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.stage, SEND_STAGE_AUTH);
+}
+
+static void
 implicit_tls_probe_is_ok(void **state)
 {
 	SSL_CTX *sctx;
@@ -891,6 +1012,9 @@ main(void)
 	    T(starttls_with_trusted_certificate_is_ok),
 	    T(starttls_with_untrusted_certificate_fails),
 	    T(starttls_not_offered_never_falls_back),
+	    T(auth_with_good_credentials_is_ok),
+	    T(auth_refused_stops_at_auth),
+	    T(auth_goes_after_starttls),
 	    T(cancel_before_result_never_calls_back),
 	    T(callback_may_start_the_next_probe),
 	    T(host_name_is_resolved),
@@ -902,6 +1026,9 @@ main(void)
 	    TK(plaintext_after_starttls_reply_is_refused),
 	    TK(close_after_greeting_is_reported),
 	    TK(unanswered_quit_does_not_spoil_the_result),
+	    TK(auth_login_when_plain_is_not_offered),
+	    TK(credentials_without_auth_offered_fail_at_auth),
+	    TK(helo_fallback_with_credentials_fails_at_auth),
 	    TK(implicit_tls_probe_is_ok),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
