@@ -5,6 +5,7 @@
  *   swervectl [-c FILE | --url URL] queue [--state S] [--limit N] [--json]
  *   swervectl [-c FILE | --url URL] show ID [--json]
  *   swervectl [-c FILE | --url URL] trace ID
+ *   swervectl [-c FILE | --url URL] release ID
  *   swervectl [-c FILE | --url URL] provider pause|resume|drain NAME
  *                                            [--for 10m]
  *
@@ -37,6 +38,7 @@ swervectl_usage(FILE *f)
 	    "            --limit N, --after ID for the next page)\n"
 	    "  show ID   one message: recipients and every attempt\n"
 	    "  trace ID  why each attempt went to the provider it did\n"
+	    "  release ID  a deferred or held message is tried again now\n"
 	    "  provider pause|resume|drain NAME [--for 10m]\n"
 	    "            pause: no new sends; drain: also move its queued "
 	    "mail\n            elsewhere; resume: back to normal\n"
@@ -568,6 +570,16 @@ main(int argc, char **argv)
 		rc = swervectl_queue(base, state, limit, after, json);
 	} else if (strcmp(cmd, "show") == 0 && optind + 1 < argc) {
 		rc = swervectl_show(base, argv[optind + 1], json);
+	} else if (strcmp(cmd, "release") == 0 && optind + 1 < argc) {
+		char rpath[256];
+		struct buf body;
+		buf_init(&body);
+		snprintf(rpath, sizeof(rpath), "/v1/queue/%s/release",
+		    argv[optind + 1]);
+		rc = swervectl_request(base, rpath, true, &body) == 0 ? 0 : 1;
+		if (rc == 0)
+			printf("%s: released, due now\n", argv[optind + 1]);
+		buf_fini(&body);
 	} else if (strcmp(cmd, "trace") == 0 && optind + 1 < argc) {
 		rc = swervectl_trace(base, argv[optind + 1]);
 	} else if (strcmp(cmd, "provider") == 0 && optind + 2 < argc) {

@@ -24,6 +24,9 @@
 #include "ingress/http_api.h"
 #include "ingress/http_ops.h"
 #include "ingress/smtpd.h"
+#include "observe/events.h"
+#include "observe/logjson.h"
+#include "observe/stats.h"
 #include "spool/spool.h"
 
 #define SWERVED_VERSION "0.1.0"
@@ -210,9 +213,15 @@ main(int argc, char **argv)
 		log_fatal("swerved: %s", err);
 	http_admin_set_deliver(http, deliver);
 	http_admin_set_smtpd(http, smtpd);
+	/* Observers: metrics from events, and JSON event lines. */
+	struct stats *stats = stats_new(cfg, NULL);
+	struct logjson *logjson = logjson_new(cfg);
+	events_subscribe(stats_on_event, stats);
+	events_subscribe(logjson_on_event, logjson);
+	http_admin_set_stats(http, stats);
 	api = http_api_new(http_admin_evhttp(http), cfg, sp);
 	http_admin_set_post(http, http_api_handle, api);
-	ops = http_ops_new(http, deliver);
+	ops = http_ops_new(http, deliver, sp);
 	for (i = 0; i < cfg->n_listen_http; i++)
 		if (http_admin_listen(http, &cfg->listen_http[i], err,
 			sizeof(err)) != 0)
@@ -240,6 +249,10 @@ main(int argc, char **argv)
 	http_admin_free(http);
 	http_ops_free(ops);
 	spool_close(sp);
+	events_unsubscribe(stats_on_event, stats);
+	events_unsubscribe(logjson_on_event, logjson);
+	stats_free(stats);
+	logjson_free(logjson);
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);

@@ -6,6 +6,8 @@
  *   POST /v1/providers/NAME/pause[?for=10m]
  *   POST /v1/providers/NAME/resume
  *   POST /v1/providers/NAME/drain[?for=10m]
+ *   POST /v1/queue/ID/release              a deferred (e.g. held) message
+ *                                          becomes due now
  *
  * Changes are accepted only from loopback peers (127.0.0.0/8, ::1): the
  * admin listener is meant for the host and its operators, and a pause is
@@ -23,14 +25,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config/config.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
+#include "core/id.h"
 #include "ingress/http_admin.h"
+#include "spool/spool.h"
 
 struct http_ops {
 	struct deliver *d;
+	struct spool *sp;
+};
+
+/* A release waiting for the spool: the message's state, then the write. */
+struct ops_release {
+	struct http_ops *o;
+	struct evhttp_request *req;
+	char id[ID_SIZE];
 };
 
 /* ops_send - reply code with obj (taken). */
@@ -215,13 +228,102 @@ ops_handle(struct evhttp_request *req, void *arg)
 	}
 }
 
+static void
+ops_on_released(int status, void *arg)
+{
+	struct ops_release *r = arg;
+
+	if (status == SPOOL_OK)
+		ops_send(r->req, 200,
+		    json_pack("{s:s,s:s}", "id", r->id, "state", "ready"));
+	else
+		ops_error(r->req, 503, "spool_error", spool_status_name(status));
+	free(r);
+}
+
+/* ops_on_release_get - only a deferred message may be released: one that
+ * is inflight belongs to the scheduler, a finished one is finished. */
+static void
+ops_on_release_get(int status, struct spool_msg *m, void *arg)
+{
+	struct ops_release *r = arg;
+	struct spool_outcome out;
+	struct timespec ts;
+
+	if (status != SPOOL_OK) {
+		ops_error(r->req, status == SPOOL_ERR_NOTFOUND ? 404 : 503,
+		    status == SPOOL_ERR_NOTFOUND ? "not_found" : "spool_error",
+		    status == SPOOL_ERR_NOTFOUND ? "no such message"
+						 : spool_status_name(status));
+		free(r);
+		return;
+	}
+	if (m->state != SPOOL_STATE_DEFERRED) {
+		char msg[96];
+		snprintf(msg, sizeof(msg),
+		    "the message is %s; only a deferred one can be released",
+		    spool_state_name(m->state));
+		ops_error(r->req, 409, "conflict", msg);
+		spool_msg_free(m);
+		free(r);
+		return;
+	}
+	spool_msg_free(m);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	memset(&out, 0, sizeof(out));
+	out.id = r->id;
+	out.next_state = SPOOL_STATE_READY;
+	out.next_attempt_at = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	out.last_error = "released by operator";
+	if (spool_msg_outcome(r->o->sp, &out, ops_on_released, r) != 0) {
+		ops_error(r->req, 503, "spool_error", "spool closing");
+		free(r);
+	}
+}
+
+static void
+ops_queue(struct evhttp_request *req, void *arg)
+{
+	struct http_ops *o = arg;
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
+	const char *path = u ? evhttp_uri_get_path(u) : "";
+	struct ops_release *r;
+	char id[ID_SIZE];
+	int n = 0;
+
+	if (sscanf(path, "/v1/queue/%20[0-9A-Z]/release%n", id, &n) != 1 ||
+	    path[n] != '\0' || !id_valid(id)) {
+		ops_error(req, 404, "not_found", "use /v1/queue/ID/release");
+		return;
+	}
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		ops_error(req, 405, "method_not_allowed", "use POST");
+		return;
+	}
+	if (!ops_from_loopback(req)) {
+		ops_error(req, 403, "forbidden",
+		    "queue control is only accepted from this host");
+		return;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->o = o;
+	r->req = req;
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	if (spool_msg_get(o->sp, id, 0, ops_on_release_get, r) != 0) {
+		ops_error(req, 503, "spool_error", "spool closing");
+		free(r);
+	}
+}
+
 struct http_ops *
-http_ops_new(struct http_admin *h, struct deliver *d)
+http_ops_new(struct http_admin *h, struct deliver *d, struct spool *sp)
 {
 	struct http_ops *o = xcalloc(1, sizeof(*o));
 
 	o->d = d;
+	o->sp = sp;
 	http_admin_route_add(h, "/v1/providers", ops_handle, o);
+	http_admin_route_add(h, "/v1/queue", ops_queue, o);
 	return o;
 }
 

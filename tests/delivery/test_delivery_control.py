@@ -145,3 +145,29 @@ def test_sighup_reloads_and_refuses_a_bad_file(lab):
     m = api.wait_state(qid, "sent", 10)
     assert [a["provider"] for a in m["attempts_detail"]] == ["backup"], m
     assert d.proc.poll() is None
+
+
+def test_unknown_outcome_is_held_then_released(lab):
+    """on_unknown: hold - a lost answer after the dot is not resent
+    (no duplicate) until an operator releases the message."""
+    p = lab.mock("primary", "drop")  # reads the message, then hangs up
+    b = lab.mock("backup")
+    d = lab.daemon([dh.provider("primary", p.smtp_port, 1),
+                    dh.provider("backup", b.smtp_port, 2)],
+                   streams={"transactional": {"weight": 10},
+                            "bulk": {"weight": 1, "on_unknown": "hold"}})
+    api = dh.Api(d)
+    qid = dh.submit(d, SENDER, ["h@example.net"],
+                    sh.message(subject="held", headers=["X-Swerve-Stream: bulk"]))
+    m = api.wait_state(qid, "deferred", 10)
+    assert m["last_error"].startswith("held: outcome unknown at primary"), m
+    assert [a["result"] for a in m["attempts_detail"]] == ["unknown"], m
+    time.sleep(1.5)
+    assert b.messages() == [] and api.state(qid) == "deferred"
+    p.set_mode("accept")
+    r = sh.swervectl(["-c", d.config_path, "release", qid])
+    assert r.returncode == 0 and "released" in r.stdout, (r.stdout, r.stderr)
+    m = api.wait_state(qid, "sent", 10)
+    # a second release of a finished message is refused
+    r = sh.swervectl(["-c", d.config_path, "release", qid])
+    assert r.returncode != 0 and "only a deferred one" in r.stderr, r.stderr
