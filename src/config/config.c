@@ -495,6 +495,7 @@ config_defaults(void)
 
 	c->log_level = LOG_LEVEL_INFO;
 	c->log_format = LOG_FORMAT_TEXT;
+	config_alerts_defaults(c);
 	return c;
 }
 
@@ -525,6 +526,7 @@ config_free(struct config *c)
 	for (i = 0; i < c->n_api_keys; i++)
 		config_api_key_fini(&c->api_keys[i]);
 	free(c->api_keys);
+	config_alerts_free(c);
 	free(c);
 }
 

@@ -164,6 +164,66 @@ struct config_api_key {
 	size_t n_from_domains;
 };
 
+/*
+ * alerts: built-in alerting (observe/alert.h, observe/notify.h).
+ * Severities order info < warning < critical.
+ */
+enum config_severity {
+	CONFIG_SEVERITY_INFO,
+	CONFIG_SEVERITY_WARNING,
+	CONFIG_SEVERITY_CRITICAL,
+};
+
+enum config_notify_type {
+	CONFIG_NOTIFY_WEBHOOK,	    /* JSON POST, HMAC-signed with secret */
+	CONFIG_NOTIFY_SLACK,	    /* Slack incoming-webhook JSON */
+	CONFIG_NOTIFY_ALERTMANAGER, /* POST url/api/v2/alerts */
+	CONFIG_NOTIFY_EMAIL,	    /* a message through the spool */
+};
+
+/* alerts.notify[]: one place notifications go. */
+struct config_notify {
+	int type;	  /* enum config_notify_type */
+	char *url;	  /* webhook, slack, alertmanager: http(s)://... */
+	char *secret;	  /* webhook: secret_file's line; NULL: unsigned */
+	char **to;	  /* email: recipients, at least one */
+	size_t n_to;
+	char *from;	  /* email: envelope and header sender */
+	char *stream;	  /* email: stream of the alert mail; default critical
+			     (transactional if there is no such stream) */
+	int min_severity; /* enum config_severity; default info */
+};
+
+/* What an alert rule watches (alerts.rules[].kind). */
+enum config_alert_kind {
+	CONFIG_ALERT_CIRCUIT_OPEN,    /* a provider's circuit is open */
+	CONFIG_ALERT_STREAM_UNUSABLE, /* no provider of a stream can send */
+	CONFIG_ALERT_FAILOVER,	      /* mail failed over from a provider */
+	CONFIG_ALERT_QUEUE_AGE,	      /* oldest queued message too old */
+	CONFIG_ALERT_DEFERRED,	      /* too many deferred messages */
+	CONFIG_ALERT_RATE_DROP,	      /* deliveries far below the usual */
+	CONFIG_ALERT_PROVIDER_CONFIG, /* credentials, account paused */
+	CONFIG_ALERT_DISK_LOW,	      /* the spool's disk below min_free */
+	CONFIG_ALERT_KIND_COUNT,
+};
+
+/* alerts.rules[]: one rule; see observe/alert.h for the semantics. */
+struct config_alert_rule {
+	char *name;	/* unique; the alert's name in every notifier */
+	int kind;	/* enum config_alert_kind */
+	char *stream;	/* NULL: every stream (stream kinds) */
+	char *provider; /* NULL: every provider (provider kinds) */
+	uint64_t oldest_age_over_ms; /* queue_age threshold */
+	uint64_t deferred_over;	     /* deferred threshold */
+	double rate_below;	     /* rate_drop: fraction of usual, 0..1 */
+	uint64_t for_ms;	     /* condition must hold this long */
+	uint64_t clear_for_ms;	     /* must be clear this long to resolve */
+	double hysteresis;	     /* thresholds: resolve below t*(1-h) */
+	uint64_t window_ms;	     /* failover: quiet time; rate: window */
+	uint64_t repeat_ms;	     /* re-notify interval; 0: alerts' */
+	int severity;		     /* enum config_severity */
+};
+
 struct config {
 	char *path; /* file loaded, or "<defaults>" */
 
@@ -216,6 +276,14 @@ struct config {
 	/* api_keys: keys of the HTTP send API; [] (default) = API closed. */
 	struct config_api_key *api_keys;
 	size_t n_api_keys;
+
+	/* alerts: (config_alerts.c). Rules default to one of each kind. */
+	struct config_notify *alert_notify;
+	size_t n_alert_notify;
+	struct config_alert_rule *alert_rules;
+	size_t n_alert_rules;
+	uint64_t alerts_interval_ms; /* alerts.interval, default 1s */
+	uint64_t alerts_repeat_ms;   /* alerts.repeat_interval, default 4h */
 };
 
 /* config_defaults - the embedded defaults. Caller frees with config_free. */

@@ -326,6 +326,7 @@ static const struct config_key keys_root[] = {
     {ROW("log", KEY_SECTION, 0), .sub = keys_log},
     {ROW("api_keys", KEY_LIST, 0), FIELD(C, api_keys), COUNT(C, n_api_keys),
      .list = &config_list_api_keys},
+    {ROW("alerts", KEY_SECTION, 0), .sub = config_keys_alerts},
     {.name = NULL},
 };
 #undef C
@@ -766,6 +767,8 @@ config_keys_apply(struct config_ctx *x, const struct config_node *root,
 	if (keys_retry_check(x, root, c) < 0)
 		return -1;
 	if (keys_streams_check(x, root, c) < 0)
+		return -1;
+	if (config_alerts_check(x, root, c) < 0)
 		return -1;
 	return 0;
 }

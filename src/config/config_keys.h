@@ -140,6 +140,15 @@ void config_provider_fini(struct config_provider *p);
 extern const struct key_list config_list_api_keys;
 /* config_api_key_fini - free what k owns (wiping a key read from a file). */
 void config_api_key_fini(struct config_api_key *k);
+/* config_keys_alerts - the alerts: section (config_alerts.c). */
+extern const struct config_key config_keys_alerts[];
+/* config_alerts_check - rules' streams/providers exist. 0 or -1 + err. */
+int config_alerts_check(struct config_ctx *x, const struct config_node *root,
+                        const struct config *c);
+/* config_alerts_defaults - c's alerts = the shipped defaults. */
+void config_alerts_defaults(struct config *c);
+/* config_alerts_free - free c's alert notifiers and rules. */
+void config_alerts_free(struct config *c);
 /* config_stream_init - s = the stream defaults (weight 10). */
 void config_stream_init(struct config_stream *s);
 /* config_stream_fini - free what s owns. */
