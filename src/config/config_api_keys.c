@@ -102,9 +102,10 @@ api_key_check(struct config_ctx *x, const struct config_node *map,
 		for (j = 0; j < 32; j++)
 			snprintf(k->key_sha256 + 2 * j, 3, "%02x",
 			         k->digest[j]);
-	} else if (api_key_hex(k->key_sha256, k->digest) < 0) {
+	} else if (k->key_sha256 == NULL ||
+	           api_key_hex(k->key_sha256, k->digest) < 0) {
 		config_path_key(kpath, sizeof(kpath), path, "key_sha256");
-		return config_error(x, hs->line, kpath,
+		return config_error(x, hs ? hs->line : map->line, kpath,
 		                    "expected 64 hex digits (sha256 of the "
 		                    "key, e.g. from sha256sum)");
 	}

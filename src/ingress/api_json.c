@@ -130,16 +130,22 @@ api_json_load(const char *buf, size_t len, struct api_error *err)
 	return root;
 }
 
-/* path - "prefix.key" or "prefix[i]" into out. */
+/* path - "prefix.key" (or "key" at the top) into out. */
 static const char *
-path(char *out, size_t n, const char *prefix, const char *key, long idx)
+path(char *out, size_t n, const char *prefix, const char *key)
 {
-	if (idx >= 0)
-		snprintf(out, n, "%s[%ld]", prefix, idx);
-	else if (prefix[0] != '\0')
+	if (prefix[0] != '\0')
 		snprintf(out, n, "%s.%s", prefix, key);
 	else
 		snprintf(out, n, "%s", key);
+	return out;
+}
+
+/* path_idx - "prefix[i]" into out. */
+static const char *
+path_idx(char *out, size_t n, const char *prefix, size_t i)
+{
+	snprintf(out, n, "%s[%zu]", prefix, i);
 	return out;
 }
 
@@ -257,20 +263,20 @@ addr_get(json_t *v, const char *field, struct mime_build_addr *out,
 		json_object_foreach(v, k, e) {
 			if (strcmp(k, "email") != 0 && strcmp(k, "name") != 0)
 				return api_error_set(err, 400, "unknown_field",
-				    path(f, sizeof(f), field, k, -1),
+				    path(f, sizeof(f), field, k),
 				    "an address has only email and name");
 		}
 		e = json_object_get(v, "email");
 		nm = json_object_get(v, "name");
 		if (e == NULL)
 			return api_error_set(err, 400, "missing_field",
-			    path(f, sizeof(f), field, "email", -1),
+			    path(f, sizeof(f), field, "email"),
 			    "an address needs email");
-		if (str_get(e, path(f, sizeof(f), field, "email", -1), 254,
+		if (str_get(e, path(f, sizeof(f), field, "email"), 254,
 			true, &s, err) < 0)
 			return -1;
 		if (nm != NULL && !json_is_null(nm) &&
-		    str_get(nm, path(f, sizeof(f), field, "name", -1),
+		    str_get(nm, path(f, sizeof(f), field, "name"),
 			MIME_BUILD_NAME_MAX, true, &name, err) < 0) {
 			free(s);
 			return -1;
@@ -283,7 +289,7 @@ addr_get(json_t *v, const char *field, struct mime_build_addr *out,
 			free(out->addr);
 			memset(out, 0, sizeof(*out));
 			return api_error_set(err, 400, "invalid_address",
-			    path(f, sizeof(f), field, "email", -1),
+			    path(f, sizeof(f), field, "email"),
 			    "not an email address (local@domain)");
 		}
 		if (name != NULL && name[0] == '\0') {
@@ -324,7 +330,7 @@ addrs_get(json_t *v, const char *field, struct mime_build_addr **out,
 	*out = xcalloc(cnt ? cnt : 1, sizeof(**out));
 	for (i = 0; i < cnt; i++) {
 		if (addr_get(json_array_get(v, i),
-			path(f, sizeof(f), field, NULL, (long)i), &(*out)[i],
+			path_idx(f, sizeof(f), field, i), &(*out)[i],
 			err) < 0)
 			return -1;
 		*n = i + 1;
@@ -368,7 +374,7 @@ headers_get(json_t *v, struct mime_build_msg *m, struct api_error *err)
 	m->fields = xcalloc(json_object_size(v) + 1, sizeof(*m->fields));
 	json_object_foreach(v, k, e) {
 		struct mime_build_field *fl = &m->fields[m->n_fields];
-		path(f, sizeof(f), "headers", k, -1);
+		path(f, sizeof(f), "headers", k);
 		/* The name is client text: keep the path printable. */
 		if (strpbrk(k, "\r\n") != NULL || strlen(k) > 76)
 			snprintf(f, sizeof(f), "headers");
@@ -464,12 +470,12 @@ atts_get(json_t *v, struct mime_build_msg *m, struct api_error *err)
 		struct mime_build_att *a = &m->atts[i];
 		char *ct = NULL;
 		m->n_atts = i + 1;
-		path(p, sizeof(p), "attachments", NULL, (long)i);
+		path_idx(p, sizeof(p), "attachments", i);
 		if (!json_is_object(o))
 			return api_error_set(err, 400, "invalid_field", p,
 			    "expected an object");
 		json_object_foreach(o, k, e) {
-			path(f, sizeof(f), p, k, -1);
+			path(f, sizeof(f), p, k);
 			if (strcmp(k, "filename") == 0) {
 				if (str_get(e, f, MIME_BUILD_FILENAME_MAX,
 					true, &a->filename, err) < 0)
@@ -509,11 +515,11 @@ atts_get(json_t *v, struct mime_build_msg *m, struct api_error *err)
 		}
 		if (json_object_get(o, "content") == NULL)
 			return api_error_set(err, 400, "missing_field",
-			    path(f, sizeof(f), p, "content", -1),
+			    path(f, sizeof(f), p, "content"),
 			    "an attachment needs content (base64)");
 		if (a->filename == NULL && a->content_id == NULL)
 			return api_error_set(err, 400, "missing_field",
-			    path(f, sizeof(f), p, "filename", -1),
+			    path(f, sizeof(f), p, "filename"),
 			    "an attachment needs filename (or content_id "
 			    "for an inline part)");
 	}
@@ -540,7 +546,7 @@ tags_get(json_t *v, struct api_msg *m, struct api_error *err)
 		if (!name_ok(k, true))
 			return api_error_set(err, 400, "invalid_field", "tags",
 			    "tag names are [A-Za-z0-9_-], 1..64 characters");
-		if (str_get(e, path(f, sizeof(f), "tags", k, -1), 256, true,
+		if (str_get(e, path(f, sizeof(f), "tags", k), 256, true,
 			&t->value, err) < 0)
 			return -1;
 		t->name = xstrdup(k);
