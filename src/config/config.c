@@ -527,6 +527,7 @@ config_free(struct config *c)
 		config_api_key_fini(&c->api_keys[i]);
 	free(c->api_keys);
 	config_alerts_free(c);
+	config_ses_compat_free(c);
 	free(c);
 }
 

@@ -164,6 +164,16 @@ struct config_api_key {
 	size_t n_from_domains;
 };
 
+/* ses_compat.credentials[]: who may call the SES-compatible ingress
+ * (config_ses_compat.c). The secret is secret_access_key_file's line. */
+struct config_ses_credential {
+	char *access_key_id;	 /* [A-Z0-9]{16,128}, unique */
+	char *secret_access_key; /* never logged; wiped on free */
+	char *tenant;		 /* messages' tenant; default: the id */
+	char **from_domains;	 /* lower-cased, at least one; "*" any */
+	size_t n_from_domains;
+};
+
 /*
  * alerts: built-in alerting (observe/alert.h, observe/notify.h).
  * Severities order info < warning < critical.
@@ -284,6 +294,10 @@ struct config {
 	size_t n_alert_rules;
 	uint64_t alerts_interval_ms; /* alerts.interval, default 1s */
 	uint64_t alerts_repeat_ms;   /* alerts.repeat_interval, default 4h */
+
+	/* ses_compat: (config_ses_compat.c); none: SES endpoints closed. */
+	struct config_ses_credential *ses_compat_credentials;
+	size_t n_ses_compat_credentials;
 };
 
 /* config_defaults - the embedded defaults. Caller frees with config_free. */
@@ -303,6 +317,10 @@ struct config *config_load_file(const char *path, char *err, size_t errlen);
 
 /* config_free - release c and everything it owns. NULL is a no-op. */
 void config_free(struct config *c);
+
+/* config_ses_compat_free - free c's ses_compat credentials (config_free
+ * calls it). */
+void config_ses_compat_free(struct config *c);
 
 /* config_parse_size - "25MB" -> bytes. 0 on success, -1 if malformed. */
 int config_parse_size(const char *s, uint64_t *out);

@@ -327,6 +327,7 @@ static const struct config_key keys_root[] = {
     {ROW("api_keys", KEY_LIST, 0), FIELD(C, api_keys), COUNT(C, n_api_keys),
      .list = &config_list_api_keys},
     {ROW("alerts", KEY_SECTION, 0), .sub = config_keys_alerts},
+    {ROW("ses_compat", KEY_SECTION, 0), .sub = config_keys_ses_compat},
     {.name = NULL},
 };
 #undef C

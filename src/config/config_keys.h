@@ -149,6 +149,8 @@ int config_alerts_check(struct config_ctx *x, const struct config_node *root,
 void config_alerts_defaults(struct config *c);
 /* config_alerts_free - free c's alert notifiers and rules. */
 void config_alerts_free(struct config *c);
+/* config_keys_ses_compat - the ses_compat: section (config_ses_compat.c). */
+extern const struct config_key config_keys_ses_compat[];
 /* config_stream_init - s = the stream defaults (weight 10). */
 void config_stream_init(struct config_stream *s);
 /* config_stream_fini - free what s owns. */
