@@ -21,9 +21,11 @@
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
 #include "ingress/http_admin.h"
+#include "ingress/http_alerts.h"
 #include "ingress/http_api.h"
 #include "ingress/http_ops.h"
 #include "ingress/smtpd.h"
+#include "observe/alerting.h"
 #include "observe/events.h"
 #include "observe/logjson.h"
 #include "observe/stats.h"
@@ -122,6 +124,7 @@ main(int argc, char **argv)
 	struct event *ev_term, *ev_int, *ev_hup;
 	struct swerved_reload reload;
 	struct http_ops *ops;
+	struct alerting *alerting;
 	struct smtpd *smtpd;
 	struct http_admin *http;
 	struct http_api *api;
@@ -222,6 +225,10 @@ main(int argc, char **argv)
 	api = http_api_new(http_admin_evhttp(http), cfg, sp);
 	http_admin_set_post(http, http_api_handle, api);
 	ops = http_ops_new(http, deliver, sp);
+	alerting = alerting_new(base, cfg, deliver, sp);
+	if (alerting == NULL)
+		log_fatal("swerved: cannot start alerting");
+	http_alerts_register(http, alerting);
 	for (i = 0; i < cfg->n_listen_http; i++)
 		if (http_admin_listen(http, &cfg->listen_http[i], err,
 			sizeof(err)) != 0)
@@ -243,6 +250,7 @@ main(int argc, char **argv)
 	event_base_dispatch(base);
 
 	/* Orderly stop: no new sessions, then let the spool finish. */
+	alerting_free(alerting);
 	smtpd_free(smtpd);
 	deliver_free(deliver);
 	http_api_free(api);

@@ -1,0 +1,301 @@
+/*
+ * alerting.c - the loop-side glue of built-in alerting: events in,
+ * snapshots every interval, changes out to the log and the notifiers.
+ * See alerting.h.
+ */
+#include "observe/alerting.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config/config.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "deliver/deliver.h"
+#include "observe/alert.h"
+#include "observe/backlog.h"
+#include "observe/events.h"
+#include "observe/notify.h"
+#include "spool/spool.h"
+
+#define ALERTING_MINUTE_MS 60000
+#define ALERTING_SEED_PAGE 1000
+
+struct alerting {
+	const struct config *cfg;
+	struct deliver *d;
+	struct spool *sp;
+	struct alert *alert;
+	struct backlog *backlog;
+	struct notify *notify;
+	struct event *tick;
+	int64_t last_minute_ms;
+	int seed_state; /* spool state being seeded, or -1 when done */
+	unsigned pending; /* spool reads in flight */
+	bool closing;	  /* freed; the last callback frees the struct */
+	/* Snapshot buffers, sized once. */
+	struct alert_provider_view *provs;
+	size_t n_provs;
+	struct alert_stream_view *streams;
+};
+
+static int64_t
+alerting_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* alerting_on_event - feed the backlog and the rules. */
+static void
+alerting_on_event(const struct event *e, void *arg)
+{
+	struct alerting *al = arg;
+
+	backlog_event(al->backlog, e);
+	alert_event(al->alert, e);
+}
+
+/* alerting_on_change - log an alert change and notify. */
+static void
+alerting_on_change(const struct alert_info *a, enum alert_change ch,
+    void *arg)
+{
+	struct alerting *al = arg;
+	const char *subj = a->provider ? a->provider
+	    : a->stream		       ? a->stream
+				       : "-";
+
+	if (ch == ALERT_CHANGE_RESOLVED || a->severity_level ==
+	    CONFIG_SEVERITY_INFO)
+		log_info("alert: %s %s/%s [%s] %s", alert_change_name(ch),
+		    a->rule, subj, a->severity, a->summary);
+	else
+		log_warn("alert: %s %s/%s [%s] %s", alert_change_name(ch),
+		    a->rule, subj, a->severity, a->summary);
+	if (al->notify != NULL)
+		notify_alert(al->notify, a, ch);
+}
+
+/* alerting_release - one spool read finished; free if closing. */
+static bool
+alerting_release(struct alerting *al)
+{
+	al->pending--;
+	if (al->closing && al->pending == 0) {
+		free(al);
+		return true;
+	}
+	return al->closing;
+}
+
+static void alerting_seed_next(struct alerting *al, const char *after);
+
+/* alerting_on_seed - one page of ready/deferred messages. */
+static void
+alerting_on_seed(int status, struct spool_msg **msgs, size_t n, void *arg)
+{
+	struct alerting *al = arg;
+	char last[ID_SIZE] = "";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!al->closing)
+			backlog_seed(al->backlog, msgs[i]->id, msgs[i]->stream,
+			    msgs[i]->created_at,
+			    msgs[i]->state == SPOOL_STATE_DEFERRED);
+		memcpy(last, msgs[i]->id, ID_SIZE);
+		spool_msg_free(msgs[i]);
+	}
+	if (alerting_release(al))
+		return;
+	if (status != SPOOL_OK) {
+		al->seed_state = -1;
+		return;
+	}
+	if (n < ALERTING_SEED_PAGE) {
+		if (al->seed_state == SPOOL_STATE_READY) {
+			al->seed_state = SPOOL_STATE_DEFERRED;
+			alerting_seed_next(al, NULL);
+		} else {
+			al->seed_state = -1;
+		}
+		return;
+	}
+	alerting_seed_next(al, last);
+}
+
+/* alerting_seed_next - ask for the next page after id `after`. */
+static void
+alerting_seed_next(struct alerting *al, const char *after)
+{
+	if (spool_msg_list(al->sp, al->seed_state, after, ALERTING_SEED_PAGE,
+	    alerting_on_seed, al) == 0)
+		al->pending++;
+	else
+		al->seed_state = -1;
+}
+
+/* alerting_on_check - the spool's word on a stream's oldest message. */
+static void
+alerting_on_check(int status, struct spool_msg *m, void *arg)
+{
+	struct alerting *al = arg;
+
+	if (!al->closing && m != NULL &&
+	    (m->state == SPOOL_STATE_SENT || m->state == SPOOL_STATE_FAILED))
+		backlog_forget(al->backlog, m->id);
+	spool_msg_free(m);
+	(void)status;
+	alerting_release(al);
+}
+
+/* alerting_minute - Alertmanager refresh and the backlog check. */
+static void
+alerting_minute(struct alerting *al)
+{
+	struct backlog_stream bs;
+	struct alert_info info;
+	size_t i;
+
+	for (i = 0; al->notify != NULL && i < alert_active_count(al->alert);
+	     i++) {
+		alert_active_get(al->alert, i, &info);
+		if (info.state == ALERT_FIRING)
+			notify_alert_refresh(al->notify, &info);
+	}
+	if (al->seed_state != -1)
+		return;
+	for (i = 0; i < al->cfg->n_streams; i++) {
+		backlog_stream_get(al->backlog, i, &bs);
+		if (bs.oldest_id != NULL &&
+		    spool_msg_get(al->sp, bs.oldest_id, 0, alerting_on_check,
+			al) == 0)
+			al->pending++;
+	}
+}
+
+/* alerting_on_tick - snapshot and evaluate. */
+static void
+alerting_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct alerting *al = arg;
+	struct deliver_provider_info pi;
+	struct backlog_stream bs;
+	struct alert_snapshot s;
+	struct spool_counts sc;
+	int64_t now = alerting_now_ms();
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < al->n_provs; i++) {
+		deliver_provider_info(al->d, i, &pi);
+		al->provs[i].name = pi.name;
+		al->provs[i].mode = pi.mode;
+		al->provs[i].reason = pi.reason;
+	}
+	for (i = 0; i < al->cfg->n_streams; i++) {
+		const struct config_stream *cs = &al->cfg->streams[i];
+		backlog_stream_get(al->backlog, i, &bs);
+		al->streams[i].name = cs->name;
+		al->streams[i].providers = (const char *const *)cs->providers;
+		al->streams[i].n_providers = cs->n_providers;
+		al->streams[i].oldest_ms = bs.oldest_ms;
+		al->streams[i].deferred = bs.deferred;
+		al->streams[i].sent_total = bs.sent_total;
+	}
+	spool_counts_get(al->sp, &sc);
+	memset(&s, 0, sizeof(s));
+	s.provs = al->provs;
+	s.n_provs = al->n_provs;
+	s.streams = al->streams;
+	s.n_streams = al->cfg->n_streams;
+	s.disk_low = sc.disk_low != 0;
+	alert_eval(al->alert, &s, now);
+	if (now - al->last_minute_ms >= ALERTING_MINUTE_MS) {
+		al->last_minute_ms = now;
+		alerting_minute(al);
+	}
+}
+
+struct alerting *
+alerting_new(struct event_base *base, const struct config *cfg,
+    struct deliver *d, struct spool *sp)
+{
+	struct alerting *al = xcalloc(1, sizeof(*al));
+	struct notify_opts no;
+	struct timeval tv;
+
+	al->cfg = cfg;
+	al->d = d;
+	al->sp = sp;
+	al->alert = alert_new(cfg, alerting_on_change, al);
+	al->backlog = backlog_new(cfg);
+	al->n_provs = deliver_provider_count(d);
+	al->provs = xcalloc(al->n_provs + 1, sizeof(*al->provs));
+	al->streams = xcalloc(cfg->n_streams + 1, sizeof(*al->streams));
+	if (cfg->n_alert_notify > 0) {
+		memset(&no, 0, sizeof(no));
+		no.base = base;
+		no.cfg = cfg;
+		no.spool = sp;
+		al->notify = notify_new(&no);
+		if (al->notify == NULL) {
+			alerting_free(al);
+			return NULL;
+		}
+	}
+	if (events_subscribe(alerting_on_event, al) != 0)
+		log_warn("alerting: too many event listeners; failover and "
+			 "config alerts will not see events");
+	al->last_minute_ms = alerting_now_ms();
+	al->seed_state = SPOOL_STATE_READY;
+	alerting_seed_next(al, NULL);
+	tv.tv_sec = (time_t)(cfg->alerts_interval_ms / 1000);
+	tv.tv_usec = (suseconds_t)(cfg->alerts_interval_ms % 1000 * 1000);
+	al->tick = event_new(base, -1, EV_PERSIST, alerting_on_tick, al);
+	event_add(al->tick, &tv);
+	log_info("alerting: %zu rules, %zu notifiers", cfg->n_alert_rules,
+	    cfg->n_alert_notify);
+	return al;
+}
+
+void
+alerting_free(struct alerting *al)
+{
+	if (al == NULL)
+		return;
+	events_unsubscribe(alerting_on_event, al);
+	if (al->tick != NULL)
+		event_free(al->tick);
+	notify_free(al->notify);
+	alert_free(al->alert);
+	backlog_free(al->backlog);
+	free(al->provs);
+	free(al->streams);
+	al->notify = NULL;
+	al->alert = NULL;
+	al->backlog = NULL;
+	if (al->pending > 0) {
+		al->closing = true; /* the last spool callback frees al */
+		return;
+	}
+	free(al);
+}
+
+const struct alert *
+alerting_engine(const struct alerting *al)
+{
+	return al->alert;
+}
+
+const struct notify *
+alerting_notify(const struct alerting *al)
+{
+	return al->notify;
+}

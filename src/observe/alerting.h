@@ -1,0 +1,44 @@
+/*
+ * alerting.h - built-in alerting wired to the daemon (contract).
+ *
+ * Puts observe/alert.h (the rules), observe/backlog.h (per-stream queue
+ * figures from events) and observe/notify.h (the notifiers) together:
+ * subscribes to events, evaluates the rules every alerts.interval over a
+ * snapshot of deliver's providers, the backlog and the spool, logs each
+ * change ("alert: FIRING ...") and hands it to the notifiers. Every
+ * minute it re-posts firing alerts to Alertmanager and checks the oldest
+ * message of each stream against the spool (a missed event must not
+ * leave a ghost that keeps queue_age firing). At start it seeds the
+ * backlog from the spool's ready and deferred messages, a page at a
+ * time on the writer thread.
+ *
+ * Loop thread only. cfg, d and sp are borrowed and must outlive it;
+ * alerting_free must run before spool_close (a spool read still pending
+ * then releases what is left from its callback).
+ */
+#ifndef SWERVE_OBSERVE_ALERTING_H
+#define SWERVE_OBSERVE_ALERTING_H
+
+struct config;
+struct deliver;
+struct event_base;
+struct spool;
+struct alert;
+struct notify;
+struct alerting;
+
+/* alerting_new - start. NULL if a notifier cannot be set up (logged). */
+struct alerting *alerting_new(struct event_base *base,
+    const struct config *cfg, struct deliver *d, struct spool *sp);
+
+/* alerting_free - stop: unsubscribe, drop queued notifications. NULL is
+ * a no-op. */
+void alerting_free(struct alerting *al);
+
+/* alerting_engine - the rules, for listing active alerts. */
+const struct alert *alerting_engine(const struct alerting *al);
+
+/* alerting_notify - the notifiers, for their counters. */
+const struct notify *alerting_notify(const struct alerting *al);
+
+#endif
