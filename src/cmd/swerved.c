@@ -20,6 +20,7 @@
 #include "core/tls.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
+#include "ingress/compat.h"
 #include "ingress/http_admin.h"
 #include "ingress/http_alerts.h"
 #include "ingress/http_api.h"
@@ -128,6 +129,7 @@ main(int argc, char **argv)
 	struct smtpd *smtpd;
 	struct http_admin *http;
 	struct http_api *api;
+	struct compat *compat;
 	struct deliver *deliver;
 	struct deliver_opts dopts;
 	SSL_CTX *tls = NULL;
@@ -225,6 +227,8 @@ main(int argc, char **argv)
 	api = http_api_new(http_admin_evhttp(http), cfg, sp);
 	http_admin_set_post(http, http_api_handle, api);
 	ops = http_ops_new(http, deliver, sp);
+	/* The providers' SDK endpoints (SES, SendGrid, Postmark, ...). */
+	compat = compat_new(http, cfg, sp);
 	alerting = alerting_new(base, cfg, deliver, sp);
 	if (alerting == NULL)
 		log_fatal("swerved: cannot start alerting");
@@ -256,6 +260,7 @@ main(int argc, char **argv)
 	http_api_free(api);
 	http_admin_free(http);
 	http_ops_free(ops);
+	compat_free(compat);
 	spool_close(sp);
 	events_unsubscribe(stats_on_event, stats);
 	events_unsubscribe(logjson_on_event, logjson);

@@ -1,0 +1,337 @@
+/*
+ * compat.h - drop-in endpoints for the providers' official SDKs
+ * (contract).
+ *
+ * On the listener http_admin owns (listen.http), swerved answers the send
+ * calls of five providers' APIs in their own wire formats, so that an
+ * application changes only its SDK's endpoint or base URL:
+ *   POST /v2/email/outbound-emails   SES API v2 SendEmail (Raw, Simple)
+ *   POST /                           SES API v1 Query SendEmail,
+ *                                    SendRawEmail (form-encoded Action=)
+ *   POST /v3/mail/send               SendGrid (Authorization: Bearer KEY)
+ *   POST /email, /email/batch        Postmark (X-Postmark-Server-Token)
+ *   POST /v3/{domain}/messages       Mailgun (Basic api:KEY), form data
+ *   POST /v3/{domain}/messages.mime
+ *   POST /emails                     Resend (Bearer KEY, Idempotency-Key)
+ * The SendGrid, Postmark, Mailgun and Resend keys are swerve api_keys
+ * (found by SHA-256 through api_auth); SES requests are SigV4-verified
+ * against ses_compat.credentials. The key's from_domains bound the From
+ * and the envelope sender, its tenant marks the messages. JSON requests
+ * become messages through mime_build, raw ones (SES Raw, Mailgun mime)
+ * are taken as given through api_raw. Every answer that says "accepted"
+ * comes from the spool's commit callback; mail is then routed like any
+ * other. Errors come in each provider's own shape, so the SDK raises its
+ * usual error type.
+ *
+ * The rest of this header is the seam between compat.c (HTTP and spool
+ * glue, shared helpers) and the per-provider files compat_*.c; their
+ * decoders are pure and unit-tested (tests/unit/test_compat.c).
+ *
+ * Generic error codes (struct api_error.code), which each provider file
+ * renders in its own shape: "unauthorized" (no or unknown key),
+ * "signature" (SigV4 mismatch), "skewed" (SigV4 date too far from now),
+ * "incomplete_signature", "forbidden" (From not allowed for the key),
+ * "invalid_field", "missing_field", "invalid_json", "too_large",
+ * "unavailable" (spool full, failing or closing), "conflict"
+ * (idempotency key reused with another payload), "not_found",
+ * "method_not_allowed".
+ */
+#ifndef SWERVE_INGRESS_COMPAT_H
+#define SWERVE_INGRESS_COMPAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "config/config.h"
+#include "core/buf.h"
+#include "core/id.h"
+#include "ingress/api_json.h"
+#include "spool/spool.h"
+
+struct evhttp_request;
+struct http_admin;
+struct compat;
+
+/*
+ * compat_new - register the compatible endpoints on h. cfg and sp are
+ * borrowed and must outlive the result. Free it after http_admin_free
+ * has stopped requests and before spool_close (see http_api_free).
+ */
+struct compat *compat_new(struct http_admin *h, const struct config *cfg,
+    struct spool *sp);
+
+/* compat_free - free c (requests still waiting keep their contexts). */
+void compat_free(struct compat *c);
+
+/* ---- shared by compat_*.c ------------------------------------------- */
+
+/* The outcome of one message of a request. */
+struct compat_result {
+	int status;	     /* SPOOL_OK or a negative spool status;
+				unused when err.http_status != 0 */
+	char id[ID_SIZE];    /* the message id (SPOOL_OK, or conflict) */
+	int dup;	     /* an idempotent replay */
+	struct api_error err; /* set (http_status != 0) when the item was
+				 refused before the spool */
+};
+
+/*
+ * compat_done_fn - answer req (never NULL) now that every item has its
+ * result; res[0..n) are borrowed for the call. arg as given to
+ * compat_submit.
+ */
+typedef void compat_done_fn(struct evhttp_request *req,
+    const struct compat_result *res, size_t n, void *arg);
+
+/* The glue's state, for the provider files. */
+struct compat {
+	const struct config *cfg;
+	struct spool *sp;
+	size_t body_max; /* largest request body taken */
+	size_t pending;	 /* requests waiting for the spool */
+	bool freed;
+};
+
+/*
+ * compat_submit - hand the messages ms[0..n) to the spool (ms[i] whose
+ * res_pre[i].err.http_status != 0 are skipped and reported as they are;
+ * res_pre may be NULL) and call done once every one has its result, if
+ * the client is still there. Takes ownership of every ms[i]'s contents
+ * and of arg (released with arg_free, or free() when that is NULL, after
+ * done or when the client left). done normally runs from a spool
+ * callback; it runs inside this call when nothing needed the spool or
+ * the spool refused at once (closing).
+ */
+void compat_submit(struct compat *c, struct evhttp_request *req,
+    struct spool_msg_new *ms, const struct compat_result *res_pre, size_t n,
+    compat_done_fn *done, void *arg, void (*arg_free)(void *));
+
+/*
+ * compat_msg_prepare - check msg against key k (From allowed, recipients
+ * limit) and the limits, build its MIME and fill *out (sender, rcpts,
+ * body, tenant, client, stream, idempotency). 0, or -1 with *e set
+ * ("forbidden", "invalid_field", "too_large").
+ */
+int compat_msg_prepare(const struct compat *c, const struct config_api_key *k,
+    struct api_msg *msg, const char *client, struct spool_msg_new *out,
+    struct api_error *e);
+
+/*
+ * compat_raw_prepare - a raw RFC 5322 message msg[0..n) through
+ * api_raw_prepare for key k, with the envelope given (env_from may be
+ * NULL, n_to 0) and idempotency key idem (may be NULL). 0, or -1 with *e.
+ */
+int compat_raw_prepare(const struct compat *c, const struct config_api_key *k,
+    const char *msg, size_t n, const char *env_from, char *const *env_to,
+    size_t n_to, const char *idem, const char *client,
+    struct spool_msg_new *out, struct api_error *e);
+
+/*
+ * compat_body - the request body as one block (NUL-terminated copy kept
+ * in the request's buffer), or NULL when over c->body_max (e set to
+ * "too_large") or the spool has no room (e set to "unavailable").
+ */
+const char *compat_body(struct compat *c, struct evhttp_request *req,
+    size_t *len, struct api_error *e);
+
+/* compat_header - a request header's value, or NULL. */
+const char *compat_header(struct evhttp_request *req, const char *name);
+
+/* compat_peer - "ip:port" of the client into out. */
+void compat_peer(struct evhttp_request *req, char *out, size_t n);
+
+/*
+ * compat_key_find - the api key presented as key[0..len), or NULL when
+ * len is 0 or no configured key matches.
+ */
+const struct config_api_key *compat_key_find(const struct compat *c,
+    const char *key, size_t len);
+
+/*
+ * compat_reply - answer req with status, a Content-Type (NULL: none)
+ * and body[0..len) (body may be NULL when len is 0). Extra headers are
+ * the caller's to add first (evhttp_request_get_output_headers).
+ */
+void compat_reply(struct evhttp_request *req, int status, const char *ctype,
+    const char *body, size_t len);
+
+/* compat_reply_json - compat_reply of obj as compact JSON (obj stolen). */
+void compat_reply_json(struct evhttp_request *req, int status, json_t *obj);
+
+/*
+ * compat_spool_error - the generic error for a spool status (conflict,
+ * unavailable) into *e.
+ */
+void compat_spool_error(int status, struct api_error *e);
+
+/* ---- pure helpers (unit-tested) -------------------------------------- */
+
+/*
+ * compat_b64_decode - decode base64 s[0..n) (whitespace ignored, padding
+ * optional) into a new buffer *out of *outlen octets. 0, or -1 when s
+ * is not base64.
+ */
+int compat_b64_decode(const char *s, size_t n, unsigned char **out,
+    size_t *outlen);
+
+/*
+ * compat_addr_list_parse - split a comma-separated address list ("a@b.c,
+ * \"Doe, J\" <j@d.e>") into addresses appended to *list (n counted in
+ * *n), at most max in all. 0, or -1 when an item is not an address or
+ * there are too many (what was appended stays and is the caller's).
+ */
+int compat_addr_list_parse(const char *s, size_t len,
+    struct mime_build_addr **list, size_t *n, size_t max);
+
+/* compat_addrs_free - free list[0..n) and the array. */
+void compat_addrs_free(struct mime_build_addr *list, size_t n);
+
+/*
+ * compat_str_check - may s[0..n) go into a header? 0, or -1 with *e set
+ * ("invalid_field" naming field) when it holds CR, LF or NUL.
+ */
+int compat_str_check(const char *s, size_t n, const char *field,
+    struct api_error *e);
+
+/*
+ * compat_json_load - parse a JSON body with duplicate keys refused. NULL
+ * with *e set ("invalid_json") when it is not JSON.
+ */
+json_t *compat_json_load(const char *body, size_t len, struct api_error *e);
+
+/*
+ * compat_json_str - the string member key of obj (NULL when absent or
+ * null): copied to *out when out is not NULL. 0, or -1 with *e set
+ * ("invalid_field" at field) when present but not a string, or when it is
+ * header-bound and holds CR, LF or NUL.
+ */
+int compat_json_str(json_t *obj, const char *key, const char *field,
+    bool header, char **out, struct api_error *e);
+
+/*
+ * compat_json_addrs - append the addresses in v to *list (*n counted):
+ * v is a string (one address; a comma-separated list when lists is
+ * true), or an array of such strings or of {"email", "name"} objects.
+ * Absent or null v appends nothing. At most API_JSON_RCPTS_MAX in all.
+ * 0, or -1 with *e ("invalid_field" at field).
+ */
+int compat_json_addrs(json_t *v, const char *field, bool lists,
+    struct mime_build_addr **list, size_t *n, struct api_error *e);
+
+/*
+ * compat_json_addr1 - exactly one address (a string or an {"email",
+ * "name"} object) into *out, which must be empty. Absent or null v leaves
+ * it empty. 0, or -1 with *e.
+ */
+int compat_json_addr1(json_t *v, const char *field,
+    struct mime_build_addr *out, struct api_error *e);
+
+/*
+ * compat_att_add - append a copy of data[0..len) to m as an attachment
+ * (an inline part when cid is not NULL or empty; "cid:" and angle
+ * brackets are taken off). filename and ctype may be NULL; ctype is
+ * lower-cased and stripped of parameters. 0, or -1 with *e at field.
+ */
+int compat_att_add(struct mime_build_msg *m, const char *filename,
+    const char *ctype, const char *cid, const void *data, size_t len,
+    const char *field, struct api_error *e);
+
+/* compat_att_add_b64 - compat_att_add of base64 text b64[0..n). */
+int compat_att_add_b64(struct mime_build_msg *m, const char *filename,
+    const char *ctype, const char *cid, const char *b64, size_t n,
+    const char *field, struct api_error *e);
+
+/*
+ * compat_field_add - append the custom header name: value to m after
+ * mime_build_field_check (at most API_JSON_HEADERS_MAX). 0 or -1 + *e.
+ */
+int compat_field_add(struct mime_build_msg *m, const char *name,
+    const char *value, const char *field, struct api_error *e);
+
+/* compat_text_set - set m's text (html false) or HTML body to a copy of
+ * s[0..n). 0, or -1 with *e when s holds NUL. */
+int compat_text_set(struct mime_build_msg *m, bool html, const char *s,
+    size_t n, const char *field, struct api_error *e);
+
+/* compat_sha256_hex - hex SHA-256 of p[0..n) into out (65 octets). */
+void compat_sha256_hex(const void *p, size_t n, char out[65]);
+
+/* ---- the providers (compat_*.c) -------------------------------------- */
+
+/* Request handlers, registered by compat_new. arg is the struct compat. */
+void compat_ses_v2_handle(struct evhttp_request *req, void *arg);
+void compat_ses_v1_handle(struct evhttp_request *req, void *arg);
+void compat_v3_handle(struct evhttp_request *req, void *arg);
+void compat_postmark_handle(struct evhttp_request *req, void *arg);
+void compat_resend_handle(struct evhttp_request *req, void *arg);
+/* compat_v3_handle sends /v3/mail/send here, other /v3 paths to Mailgun. */
+void compat_sendgrid_handle(struct compat *c, struct evhttp_request *req);
+void compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
+    const char *path);
+
+/* ---- decoders (pure; unit-tested and fuzzed) ------------------------- */
+
+/*
+ * compat_ses_v2_decode - a SES v2 SendEmail body. For Content.Simple
+ * *msg is filled and *raw stays empty; for Content.Raw *raw gets the
+ * decoded message, *env_from the FromEmailAddress (or NULL) and env_to
+ * the Destination's addresses. 0, or -1 with *e.
+ */
+struct compat_raw_req {
+	unsigned char *data; /* decoded message; NULL for a simple one */
+	size_t len;
+	char *env_from;	     /* may be NULL */
+	char **env_to;
+	size_t n_env_to;
+};
+void compat_raw_req_fini(struct compat_raw_req *r);
+int compat_ses_v2_decode(const char *body, size_t len, struct api_msg *msg,
+    struct compat_raw_req *raw, struct api_error *e);
+
+/* The SES v1 Query actions swerve serves. */
+enum compat_ses_action {
+	COMPAT_SES_SEND_EMAIL,
+	COMPAT_SES_SEND_RAW_EMAIL,
+};
+
+/*
+ * compat_ses_v1_decode - a SES v1 Query body (form-encoded, modified in
+ * place): *action, and *msg (SendEmail) or *raw (SendRawEmail) as for
+ * v2. The Action name (up to 63 octets) goes to action_name even on
+ * failure, for the error's wording. 0, or -1 with *e.
+ */
+int compat_ses_v1_decode(char *body, size_t len,
+    enum compat_ses_action *action, char action_name[64], struct api_msg *msg,
+    struct compat_raw_req *raw, struct api_error *e);
+
+/*
+ * compat_sendgrid_decode - a SendGrid v3 mail/send body: one message per
+ * personalization into *msgs (*n of them). 0, or -1 with *e.
+ */
+int compat_sendgrid_decode(const char *body, size_t len,
+    struct api_msg **msgs, size_t *n, struct api_error *e);
+
+/* compat_postmark_msg_decode - one Postmark message object. 0 or -1. */
+int compat_postmark_msg_decode(json_t *o, struct api_msg *msg,
+    struct api_error *e);
+
+/*
+ * compat_resend_decode - a Resend POST /emails body. The payload hash is
+ * the SHA-256 of the body. 0, or -1 with *e.
+ */
+int compat_resend_decode(const char *body, size_t len, struct api_msg *msg,
+    struct api_error *e);
+
+struct form;
+/*
+ * compat_mailgun_decode - a Mailgun /messages form into *msg. 0 or -1.
+ */
+int compat_mailgun_decode(const struct form *fm, struct api_msg *msg,
+    struct api_error *e);
+
+/* compat_msgs_free - api_msg_fini each of msgs[0..n) and free the array. */
+void compat_msgs_free(struct api_msg *msgs, size_t n);
+
+#endif

@@ -1,0 +1,379 @@
+/*
+ * compat_postmark.c - Postmark POST /email and /email/batch, as the
+ * postmark npm client calls them.
+ *
+ * X-Postmark-Server-Token: <key>, a swerve api key. A message is
+ * Postmark's object (From, To/Cc/Bcc comma lists, ReplyTo, Subject,
+ * TextBody, HtmlBody, Headers [{Name, Value}], Attachments [{Name,
+ * Content, ContentType, ContentID}]). Success is 200 {"To",
+ * "SubmittedAt", "MessageID", "ErrorCode": 0, "Message": "OK"}; errors
+ * are {"ErrorCode", "Message"} with 401 (code 10) or 422 (300 invalid
+ * request, 400 sender not allowed, 402 bad JSON, 410 too many messages),
+ * 503 when the spool cannot take mail. A batch (at most 500) answers 200
+ * with one such object per message, as Postmark does; valid messages
+ * are queued even when others in the batch are not.
+ *
+ * Not done: templates (/email/withTemplate), MessageStream (read and
+ * ignored: swerve's streams come from its own configuration), Tag,
+ * Metadata, tracking options (ignored).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/http.h>
+
+#include "core/xmalloc.h"
+#include "ingress/compat.h"
+
+#define PM_BATCH_MAX 500
+
+/* pm_addrs - a comma-separated address field into list. */
+static int
+pm_addrs(json_t *o, const char *key, struct mime_build_addr **list, size_t *n,
+    struct api_error *e)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v != NULL && !json_is_null(v) && !json_is_string(v))
+		return api_error_set(e, 422, "invalid_field", key,
+		    "Invalid '%s' address: expected a string", key);
+	if (compat_json_addrs(v, key, true, list, n, e) < 0) {
+		snprintf(e->message, sizeof(e->message),
+		    "Error parsing '%s': Illegal email address '%s'.", key,
+		    json_string_value(v));
+		return -1;
+	}
+	return 0;
+}
+
+int
+compat_postmark_msg_decode(json_t *o, struct api_msg *msg,
+    struct api_error *e)
+{
+	struct mime_build_msg *m = &msg->mail;
+	struct mime_build_addr *from = NULL;
+	size_t nfrom = 0, i;
+	json_t *v, *it;
+
+	memset(msg, 0, sizeof(*msg));
+	if (!json_is_object(o))
+		return api_error_set(e, 422, "invalid_json", "",
+		    "Received invalid JSON input.");
+	if (pm_addrs(o, "From", &from, &nfrom, e) < 0)
+		goto fail;
+	if (nfrom != 1) {
+		compat_addrs_free(from, nfrom);
+		from = NULL;
+		api_error_set(e, 422, nfrom ? "invalid_field" : "missing_field",
+		    "From", "Invalid 'From' address: exactly one is needed.");
+		goto fail;
+	}
+	m->from = from[0];
+	free(from);
+	if (pm_addrs(o, "To", &m->to, &m->n_to, e) < 0 ||
+	    pm_addrs(o, "Cc", &m->cc, &m->n_cc, e) < 0 ||
+	    pm_addrs(o, "Bcc", &msg->bcc, &msg->n_bcc, e) < 0 ||
+	    pm_addrs(o, "ReplyTo", &m->reply_to, &m->n_reply_to, e) < 0)
+		goto fail;
+	if (m->n_to + m->n_cc + msg->n_bcc == 0) {
+		api_error_set(e, 422, "missing_field", "To",
+		    "Zero recipients specified");
+		goto fail;
+	}
+	if (compat_json_str(o, "Subject", "Subject", true, &m->subject, e) < 0)
+		goto fail;
+	if ((v = json_object_get(o, "TextBody")) != NULL && !json_is_null(v) &&
+	    (!json_is_string(v) || compat_text_set(m, false,
+	    json_string_value(v), json_string_length(v), "TextBody", e) < 0))
+		goto bad_body;
+	if ((v = json_object_get(o, "HtmlBody")) != NULL && !json_is_null(v) &&
+	    (!json_is_string(v) || compat_text_set(m, true,
+	    json_string_value(v), json_string_length(v), "HtmlBody", e) < 0))
+		goto bad_body;
+	if (m->text == NULL && m->html == NULL) {
+		api_error_set(e, 422, "missing_field", "TextBody",
+		    "Provide either email TextBody or HtmlBody or both.");
+		goto fail;
+	}
+	v = json_object_get(o, "Headers");
+	if (v != NULL && !json_is_null(v) && !json_is_array(v)) {
+		api_error_set(e, 422, "invalid_field", "Headers",
+		    "Headers must be an array");
+		goto fail;
+	}
+	json_array_foreach(v, i, it) {
+		char *n = NULL, *val = NULL;
+		int rc = compat_json_str(it, "Name", "Headers", true, &n, e);
+		if (rc == 0)
+			rc = compat_json_str(it, "Value", "Headers", true, &val,
+			    e);
+		if (rc == 0)
+			rc = compat_field_add(m, n ? n : "", val ? val : "",
+			    "Headers", e);
+		free(n);
+		free(val);
+		if (rc < 0)
+			goto fail;
+	}
+	v = json_object_get(o, "Attachments");
+	if (v != NULL && !json_is_null(v) && !json_is_array(v)) {
+		api_error_set(e, 422, "invalid_field", "Attachments",
+		    "Attachments must be an array");
+		goto fail;
+	}
+	json_array_foreach(v, i, it) {
+		char f[40], *fn = NULL, *ct = NULL, *cid = NULL;
+		json_t *c = json_object_get(it, "Content");
+		int rc;
+
+		snprintf(f, sizeof(f), "Attachments[%zu]", i);
+		if (!json_is_string(c)) {
+			api_error_set(e, 422, "invalid_field", f,
+			    "Attachment content is required");
+			goto fail;
+		}
+		rc = compat_json_str(it, "Name", f, true, &fn, e);
+		if (rc == 0)
+			rc = compat_json_str(it, "ContentType", f, true, &ct, e);
+		if (rc == 0)
+			rc = compat_json_str(it, "ContentID", f, true, &cid, e);
+		if (rc == 0)
+			rc = compat_att_add_b64(m, fn, ct, cid,
+			    json_string_value(c), json_string_length(c), f, e);
+		free(fn);
+		free(ct);
+		free(cid);
+		if (rc < 0)
+			goto fail;
+	}
+	return 0;
+bad_body:
+	api_error_set(e, 422, "invalid_field", "TextBody",
+	    "TextBody and HtmlBody must be strings without NUL");
+fail:
+	api_msg_fini(msg);
+	return -1;
+}
+
+/* The text Postmark echoes in "To", per message (packed in one block). */
+struct pm_arg {
+	bool batch;
+	size_t n;
+	char *to[];
+};
+
+/* pm_arg_new - room for n To strings. */
+static struct pm_arg *
+pm_arg_new(bool batch, size_t n)
+{
+	struct pm_arg *a = xcalloc(1, sizeof(*a) + n * sizeof(char *));
+
+	a->batch = batch;
+	a->n = n;
+	return a;
+}
+
+/* pm_arg_free - free a and its strings. */
+static void
+pm_arg_free(void *p)
+{
+	struct pm_arg *a = p;
+	size_t i;
+
+	for (i = 0; a != NULL && i < a->n; i++)
+		free(a->to[i]);
+	free(a);
+}
+
+/* pm_error_code - Postmark's ErrorCode for a generic error. */
+static int
+pm_error_code(const struct api_error *e, int *status)
+{
+	*status = 422;
+	if (strcmp(e->code, "unauthorized") == 0) {
+		*status = 401;
+		return 10;
+	}
+	if (strcmp(e->code, "unavailable") == 0) {
+		*status = 503;
+		return 100;
+	}
+	if (strcmp(e->code, "not_found") == 0 ||
+	    strcmp(e->code, "method_not_allowed") == 0) {
+		*status = 404;
+		return 0;
+	}
+	if (strcmp(e->code, "forbidden") == 0)
+		return 400;
+	if (strcmp(e->code, "invalid_json") == 0)
+		return 402;
+	if (strcmp(e->code, "batch_too_large") == 0)
+		return 410;
+	return 300;
+}
+
+/* pm_error_obj - {"ErrorCode", "Message"} of e. */
+static json_t *
+pm_error_obj(const struct api_error *e, int *status)
+{
+	int code = pm_error_code(e, status);
+
+	return json_pack("{s:i,s:s}", "ErrorCode", code, "Message",
+	    e->message);
+}
+
+/* pm_fail - one error answer. */
+static void
+pm_fail(struct evhttp_request *req, const struct api_error *e)
+{
+	int st;
+	json_t *o = pm_error_obj(e, &st);
+
+	compat_reply_json(req, st, o);
+}
+
+/* pm_result - one message's result object. */
+static json_t *
+pm_result(const struct compat_result *r, const char *to, int *status)
+{
+	struct api_error e;
+	char when[40];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	*status = 200;
+	if (r->err.http_status != 0 || r->status != SPOOL_OK) {
+		if (r->err.http_status != 0)
+			e = r->err;
+		else
+			compat_spool_error(r->status, &e);
+		return pm_error_obj(&e, status);
+	}
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_pack("{s:s,s:s,s:s,s:i,s:s}", "To", to ? to : "",
+	    "SubmittedAt", when, "MessageID", r->id, "ErrorCode", 0,
+	    "Message", "OK");
+}
+
+/* pm_done - one object, or an array for a batch. */
+static void
+pm_done(struct evhttp_request *req, const struct compat_result *res,
+    size_t n, void *arg)
+{
+	struct pm_arg *a = arg;
+	json_t *out;
+	size_t i;
+	int st;
+
+	if (!a->batch) {
+		out = pm_result(&res[0], a->to[0], &st);
+		compat_reply_json(req, st, out);
+		return;
+	}
+	out = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(out, pm_result(&res[i], a->to[i], &st));
+	compat_reply_json(req, 200, out);
+}
+
+/* pm_prepare - decode and prepare item o into *m / *r; To into *to. */
+static void
+pm_prepare(struct compat *c, const struct config_api_key *k, json_t *o,
+    const char *client, struct spool_msg_new *m, struct compat_result *r,
+    char **to)
+{
+	struct api_msg msg;
+	json_t *t = json_object_get(o, "To");
+
+	memset(r, 0, sizeof(*r));
+	*to = json_is_string(t) ? xstrdup(json_string_value(t)) : NULL;
+	if (compat_postmark_msg_decode(o, &msg, &r->err) < 0)
+		return;
+	if (compat_msg_prepare(c, k, &msg, client, m, &r->err) < 0 &&
+	    strcmp(r->err.code, "forbidden") == 0)
+		snprintf(r->err.message, sizeof(r->err.message),
+		    "The 'From' address you supplied (%s) is not a Sender "
+		    "Signature on your account. Please add and confirm this "
+		    "address in order to be able to use it in the 'From' "
+		    "field of your messages.", msg.mail.from.addr);
+	api_msg_fini(&msg);
+}
+
+void
+compat_postmark_handle(struct evhttp_request *req, void *arg)
+{
+	struct compat *c = arg;
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
+	const char *path = u ? evhttp_uri_get_path(u) : "";
+	const char *tok = compat_header(req, "X-Postmark-Server-Token");
+	const struct config_api_key *k;
+	struct compat_result *rs;
+	struct spool_msg_new *ms;
+	struct pm_arg *a;
+	struct api_error e;
+	const char *body;
+	char client[96];
+	bool batch;
+	json_t *j;
+	size_t len, n, i;
+
+	if (path == NULL || (strcmp(path, "/email") != 0 &&
+	    strcmp(path, "/email/batch") != 0)) {
+		api_error_set(&e, 404, "not_found", "", "Not found");
+		pm_fail(req, &e);
+		return;
+	}
+	batch = strcmp(path, "/email/batch") == 0;
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		api_error_set(&e, 405, "method_not_allowed", "", "use POST");
+		pm_fail(req, &e);
+		return;
+	}
+	if ((k = compat_key_find(c, tok, tok ? strlen(tok) : 0)) == NULL) {
+		api_error_set(&e, 401, "unauthorized", "",
+		    "Request does not contain a valid Server token.");
+		pm_fail(req, &e);
+		return;
+	}
+	if ((body = compat_body(c, req, &len, &e)) == NULL ||
+	    (j = compat_json_load(body, len, &e)) == NULL) {
+		if (strcmp(e.code, "invalid_json") == 0)
+			snprintf(e.message, sizeof(e.message),
+			    "Received invalid JSON input.");
+		pm_fail(req, &e);
+		return;
+	}
+	if (batch && (!json_is_array(j) || json_array_size(j) == 0 ||
+	    json_array_size(j) > PM_BATCH_MAX)) {
+		api_error_set(&e, 422, json_is_array(j) && json_array_size(j)
+		    ? "batch_too_large" : "invalid_json", "",
+		    json_is_array(j) && json_array_size(j)
+		    ? "Too many batch messages (at most 500)."
+		    : "Received invalid JSON input.");
+		json_decref(j);
+		pm_fail(req, &e);
+		return;
+	}
+	n = batch ? json_array_size(j) : 1;
+	compat_peer(req, client, sizeof(client));
+	ms = xcalloc(n, sizeof(*ms));
+	rs = xcalloc(n, sizeof(*rs));
+	a = pm_arg_new(batch, n);
+	for (i = 0; i < n; i++)
+		pm_prepare(c, k, batch ? json_array_get(j, i) : j, client,
+		    &ms[i], &rs[i], &a->to[i]);
+	json_decref(j);
+	if (!batch && rs[0].err.http_status != 0) {
+		pm_fail(req, &rs[0].err);
+		pm_arg_free(a);
+		free(rs);
+		free(ms);
+		return;
+	}
+	compat_submit(c, req, ms, rs, n, pm_done, a, pm_arg_free);
+	free(rs);
+	free(ms);
+}
