@@ -198,6 +198,7 @@ backlog_remove(struct backlog *b, const char *id)
 {
 	struct backlog_entry **pp = backlog_slot(b, id), *e = *pp;
 	struct backlog_heap *h;
+	int s;
 
 	if (e == NULL)
 		return -1;
@@ -205,13 +206,15 @@ backlog_remove(struct backlog *b, const char *id)
 	e->next = NULL;
 	e->done = true;
 	b->n_entries--;
-	h = &b->streams[e->stream];
+	s = (int)e->stream;
+	h = &b->streams[s];
 	h->live--;
 	if (e->deferred)
 		h->deferred--;
+	/* e may be freed by the compaction: not used after this. */
 	if (h->n > 1024 && h->n > 2 * h->live)
 		backlog_compact(h);
-	return (int)e->stream;
+	return s;
 }
 
 /* backlog_mark - set id's deferred flag. */
