@@ -98,11 +98,14 @@ deliver_on_claim(int status, struct spool_msg **msgs, size_t n, void *arg)
 		return;
 	}
 	d->stream_short[c->stream] = n < c->asked;
+	d->claim_full |= n == c->asked;
 	for (i = 0; i < n; i++)
 		job_next(job_new(d, msgs[i]));
 	/* A full claim: there is more; look again without waiting. */
-	if (n == c->asked && d->claims_pending == 0)
+	if (d->claim_full && d->claims_pending == 0) {
+		d->claim_full = false;
 		deliver_tick(-1, 0, d);
+	}
 	free(c);
 }
 
@@ -142,6 +145,7 @@ deliver_tick(evutil_socket_t fd, short what, void *arg)
 	for (s = 0; s < n; s++)
 		demand[s] = d->stream_short[s] ? 1 : room;
 	fairq_share(&d->claim_fq, demand, room, out);
+	d->claim_full = false;
 	for (s = 0; s < n; s++) {
 		struct dclaim *c;
 		reserve = deliver_stream_reserve(d, s);

@@ -109,6 +109,7 @@ struct deliver {
 	size_t n_provs;
 	struct event *tick, *sweep, *unpark;
 	size_t claims_pending;
+	bool claim_full; /* a claim of this round came back full */
 	bool closing;
 	size_t inflight;
 	size_t stream_inflight[DELIVER_MAX_STREAMS];
