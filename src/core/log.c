@@ -28,6 +28,45 @@ log_setup(enum log_level level, enum log_format format)
 	log_fmt = format;
 }
 
+enum log_format
+log_format_get(void)
+{
+	return log_fmt;
+}
+
+int
+log_level_enabled(enum log_level level)
+{
+	return level >= log_min;
+}
+
+const char *
+log_level_name(enum log_level level)
+{
+	return (unsigned)level <= LOG_LEVEL_ERROR ? log_names[level] : "error";
+}
+
+void
+log_timestamp(char *dst, size_t cap)
+{
+	struct timeval tv;
+	struct tm tm;
+	char ts[40];
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(dst, cap, "%s.%03ldZ", ts, (long)(tv.tv_usec / 1000));
+}
+
+void
+log_line_write(const char *line, size_t len)
+{
+	/* A failed log write has nowhere to be reported. */
+	if (write(STDERR_FILENO, line, len) < 0)
+		return;
+}
+
 /* log_escape - copy src into dst escaping control bytes (and " \ for JSON). */
 static size_t
 log_escape(char *dst, size_t cap, const char *src, int json)

@@ -1,9 +1,12 @@
 /*
- * http_admin.c - /healthz and /v1/status over evhttp.
+ * http_admin.c - /healthz, /readyz, /metrics, /metrics.json and
+ * /v1/status over evhttp.
  *
  * Everything served here comes from memory (spool_counts_get keeps its
  * counts in memory), so a slow disk can never stall a status request or
- * the loop. JSON is built with jansson.
+ * the loop. JSON is built with jansson. Every response is counted by
+ * handler and status code for /metrics (on completion, so the code is
+ * the one the client got).
  */
 #include "ingress/http_admin.h"
 
@@ -25,6 +28,7 @@
 #include "deliver/deliver.h"
 #include "ingress/smtpd.h"
 #include "observe/metrics.h"
+#include "observe/stats.h"
 #include "spool/spool.h"
 
 struct http_admin {
@@ -33,6 +37,8 @@ struct http_admin {
 	struct spool *sp;
 	struct deliver *deliver;
 	struct smtpd *smtpd;
+	struct stats *stats;
+	struct metrics_http httpc; /* responses by handler and code */
 	time_t started;
 	void (*post_cb)(struct evhttp_request *, void *); /* send API */
 	void *post_arg;
@@ -79,10 +85,44 @@ http_admin_error(struct evhttp_request *req, int code, const char *ecode,
 	    json_pack("{s:{s:s,s:s}}", "error", "code", ecode, "message", msg));
 }
 
+/* http_admin_done - count a finished response by its status code. */
+static void
+http_admin_done(uint64_t *by_code, struct evhttp_request *req)
+{
+	int code = evhttp_request_get_response_code(req);
+
+	if (code >= 100 && code < METRICS_HTTP_CODES)
+		by_code[code]++;
+}
+
+static void
+http_admin_done_admin(struct evhttp_request *req, void *arg)
+{
+	struct http_admin *h = arg;
+
+	http_admin_done(h->httpc.admin, req);
+}
+
+static void
+http_admin_done_send(struct evhttp_request *req, void *arg)
+{
+	struct http_admin *h = arg;
+
+	http_admin_done(h->httpc.send, req);
+}
+
+/* http_admin_track - count req's response when it is sent. */
+static void
+http_admin_track(struct http_admin *h, struct evhttp_request *req, int send)
+{
+	evhttp_request_set_on_complete_cb(req,
+	    send ? http_admin_done_send : http_admin_done_admin, h);
+}
+
 static void
 http_admin_healthz(struct evhttp_request *req, void *arg)
 {
-	(void)arg;
+	http_admin_track(arg, req, 0);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 		http_admin_error(req, 405, "method_not_allowed",
 		    "use GET");
@@ -99,6 +139,7 @@ http_admin_status(struct evhttp_request *req, void *arg)
 	json_t *queue, *root;
 	int s;
 
+	http_admin_track(h, req, 0);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 		http_admin_error(req, 405, "method_not_allowed", "use GET");
 		return;
@@ -163,6 +204,7 @@ http_admin_readyz(struct evhttp_request *req, void *arg)
 	struct buf why;
 	size_t i, n;
 
+	http_admin_track(h, req, 0);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 		http_admin_error(req, 405, "method_not_allowed", "use GET");
 		return;
@@ -200,44 +242,80 @@ http_admin_readyz(struct evhttp_request *req, void *arg)
 	buf_fini(&why);
 }
 
+/* What a metrics snapshot borrows, taken from the modules. */
+struct http_admin_snap {
+	struct metrics_snapshot ms;
+	struct deliver_provider_info *provs;
+	size_t *stream_inflight;
+	struct deliver_stats ds;
+	struct smtpd_stats ss;
+	struct spool_counts sc;
+};
+
+/* http_admin_snap_take - fill sn from the modules (memory only). */
+static void
+http_admin_snap_take(struct http_admin *h, struct http_admin_snap *sn)
+{
+	struct metrics_snapshot *ms = &sn->ms;
+	size_t i;
+
+	memset(sn, 0, sizeof(*sn));
+	spool_counts_get(h->sp, &sn->sc);
+	ms->spool = &sn->sc;
+	if (h->smtpd) {
+		smtpd_stats_get(h->smtpd, &sn->ss);
+		ms->smtpd = &sn->ss;
+	}
+	if (h->deliver) {
+		deliver_stats_get(h->deliver, &sn->ds);
+		ms->deliver = &sn->ds;
+		ms->n_provs = deliver_provider_count(h->deliver);
+		sn->provs = xcalloc(ms->n_provs ? ms->n_provs : 1,
+		    sizeof(*sn->provs));
+		for (i = 0; i < ms->n_provs; i++)
+			deliver_provider_info(h->deliver, i, &sn->provs[i]);
+		ms->provs = sn->provs;
+		sn->stream_inflight = xcalloc(h->cfg->n_streams + 1,
+		    sizeof(*sn->stream_inflight));
+		for (i = 0; i < h->cfg->n_streams; i++)
+			sn->stream_inflight[i] =
+			    deliver_stream_inflight(h->deliver, i);
+		ms->stream_inflight = sn->stream_inflight;
+		ms->cfg = h->cfg;
+	}
+	ms->stats = h->stats;
+	ms->http = &h->httpc;
+	ms->uptime_seconds = (double)(time(NULL) - h->started);
+	metrics_process_read(ms);
+}
+
+/* http_admin_snap_free - release what sn allocated. */
+static void
+http_admin_snap_free(struct http_admin_snap *sn)
+{
+	free(sn->provs);
+	free(sn->stream_inflight);
+}
+
 /* http_admin_metrics - GET /metrics in the Prometheus text format. */
 static void
 http_admin_metrics(struct evhttp_request *req, void *arg)
 {
 	struct http_admin *h = arg;
-	struct metrics_snapshot ms;
-	struct deliver_provider_info *provs = NULL;
-	struct deliver_stats ds;
-	struct smtpd_stats ss;
-	struct spool_counts sc;
+	struct http_admin_snap sn;
 	struct evbuffer *body;
 	struct buf out;
-	size_t i;
 
+	http_admin_track(h, req, 0);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 		http_admin_error(req, 405, "method_not_allowed", "use GET");
 		return;
 	}
-	memset(&ms, 0, sizeof(ms));
-	spool_counts_get(h->sp, &sc);
-	ms.spool = &sc;
-	if (h->smtpd) {
-		smtpd_stats_get(h->smtpd, &ss);
-		ms.smtpd = &ss;
-	}
-	if (h->deliver) {
-		deliver_stats_get(h->deliver, &ds);
-		ms.deliver = &ds;
-		ms.n_provs = deliver_provider_count(h->deliver);
-		provs = xcalloc(ms.n_provs ? ms.n_provs : 1, sizeof(*provs));
-		for (i = 0; i < ms.n_provs; i++)
-			deliver_provider_info(h->deliver, i, &provs[i]);
-		ms.provs = provs;
-	}
-	ms.uptime_seconds = (double)(time(NULL) - h->started);
-	metrics_process_read(&ms);
+	http_admin_snap_take(h, &sn);
 	buf_init(&out);
-	metrics_render(&ms, &out);
+	buf_reserve(&out, 256 * 1024);
+	metrics_render(&sn.ms, &out);
+	http_admin_snap_free(&sn);
 	body = evbuffer_new();
 	evbuffer_add(body, out.p ? out.p : "", out.len);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -245,7 +323,26 @@ http_admin_metrics(struct evhttp_request *req, void *arg)
 	evhttp_send_reply(req, 200, "OK", body);
 	evbuffer_free(body);
 	buf_fini(&out);
-	free(provs);
+}
+
+/* http_admin_metrics_json - GET /metrics.json: the same, for scripts. */
+static void
+http_admin_metrics_json(struct evhttp_request *req, void *arg)
+{
+	struct http_admin *h = arg;
+	struct http_admin_snap sn;
+	json_t *root;
+
+	http_admin_track(h, req, 0);
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		http_admin_error(req, 405, "method_not_allowed", "use GET");
+		return;
+	}
+	http_admin_snap_take(h, &sn);
+	root = json_object();
+	metrics_render_json(&sn.ms, root);
+	http_admin_snap_free(&sn);
+	http_admin_json_send(req, 200, root);
 }
 
 static void
@@ -472,6 +569,9 @@ http_admin_notfound(struct evhttp_request *req, void *arg)
 
 	size_t i;
 
+	http_admin_track(h, req,
+	    evhttp_request_get_command(req) != EVHTTP_REQ_GET && path &&
+		strncmp(path, "/v1/messages", 12) == 0);
 	if (path && (strcmp(path, "/v1/messages") == 0 ||
 			strncmp(path, "/v1/messages/", 13) == 0)) {
 		http_admin_messages(req, h, path);
@@ -512,6 +612,7 @@ http_admin_new(struct event_base *base, const struct config *cfg,
 	evhttp_set_cb(h->http, "/v1/status", http_admin_status, h);
 	evhttp_set_cb(h->http, "/readyz", http_admin_readyz, h);
 	evhttp_set_cb(h->http, "/metrics", http_admin_metrics, h);
+	evhttp_set_cb(h->http, "/metrics.json", http_admin_metrics_json, h);
 	evhttp_set_gencb(h->http, http_admin_notfound, h);
 	return h;
 }
@@ -540,6 +641,12 @@ void
 http_admin_set_smtpd(struct http_admin *h, struct smtpd *s)
 {
 	h->smtpd = s;
+}
+
+void
+http_admin_set_stats(struct http_admin *h, struct stats *st)
+{
+	h->stats = st;
 }
 
 void

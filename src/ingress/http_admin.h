@@ -4,7 +4,7 @@
  * Serves what operators and swervectl read: GET /healthz (the process
  * answers), GET /readyz (200 when the spool takes mail and a provider can
  * take it now; 503 with the reason otherwise), GET /metrics (Prometheus
- * text, see observe/metrics.h), GET /v1/status (queue counts by state, spool commit
+ * text, see observe/metrics.h), GET /metrics.json (the same as JSON), GET /v1/status (queue counts by state, spool commit
  * figures, provider states, uptime), GET /v1/messages?state=&after=&limit=
  * (a page of the queue) and GET /v1/messages/ID (one message with its
  * recipients and attempts) as JSON. Status reads only in-memory state; message
@@ -42,6 +42,11 @@ void http_admin_set_deliver(struct http_admin *h, struct deliver *d);
 struct smtpd;
 /* http_admin_set_smtpd - include s's counters in /metrics. */
 void http_admin_set_smtpd(struct http_admin *h, struct smtpd *s);
+
+struct stats;
+/* http_admin_set_stats - include st's families (observe/stats.h) in
+ * /metrics and /metrics.json. st is borrowed and must outlive h. */
+void http_admin_set_stats(struct http_admin *h, struct stats *st);
 
 /*
  * http_admin_set_post - route requests under /v1/messages that are not

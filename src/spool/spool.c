@@ -281,6 +281,25 @@ spool_job_run(struct spool *sp, struct spool_job *j, int disk_low, int64_t now,
 	return rc == SPOOL_ERR_NOTFOUND ? SPOOL_OK : rc;
 }
 
+const uint64_t spool_commit_bounds_us[SPOOL_COMMIT_BUCKETS] = {100, 250,
+    500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000};
+
+/* spool_hist_count - one writing commit of jobs jobs in usec (locked). */
+static void
+spool_hist_count(struct spool_counts *c, size_t jobs, uint64_t usec)
+{
+	size_t i = 0;
+
+	while (i < SPOOL_BATCH_BUCKETS && jobs > ((size_t)1 << i))
+		i++;
+	c->batch_hist[i]++;
+	c->batch_jobs += jobs;
+	for (i = 0; i < SPOOL_COMMIT_BUCKETS; i++)
+		if (usec <= spool_commit_bounds_us[i])
+			break;
+	c->commit_hist[i]++;
+}
+
 /* spool_batch_run - one transaction, one fsync, for every job in b. */
 static void
 spool_batch_run(struct spool *sp, struct spool_job_list *b)
@@ -343,6 +362,7 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 		if (changed > 0) {
 			sp->counts.commits++;
 			sp->counts.commit_usec += spent;
+			spool_hist_count(&sp->counts, b->len, spent);
 		}
 		sp->counts.committed_msgs += stored;
 		sp->counts.deduplicated += dedup;

@@ -178,7 +178,22 @@ struct spool_counts {
 	uint64_t queued;	  /* jobs waiting for the writer right now */
 	uint64_t deduplicated;	  /* submits answered by idempotency key */
 	int disk_low;		  /* 1 if free space was below min_free */
+	/*
+	 * Added for the metrics' histograms; counted for writing commits
+	 * only, under the writer's lock. batch_hist[i] counts commits of
+	 * at most 2^i jobs (the last bucket: more); commit_hist[i] commits
+	 * whose BEGIN..COMMIT (the fsync included) took at most
+	 * spool_commit_bounds_us[i] (the last bucket: longer).
+	 */
+#define SPOOL_BATCH_BUCKETS 10
+#define SPOOL_COMMIT_BUCKETS 12
+	uint64_t batch_hist[SPOOL_BATCH_BUCKETS + 1];
+	uint64_t commit_hist[SPOOL_COMMIT_BUCKETS + 1];
+	uint64_t batch_jobs; /* jobs in writing commits (the batch sum) */
 };
+
+/* Upper bounds of commit_hist's buckets, in microseconds. */
+extern const uint64_t spool_commit_bounds_us[SPOOL_COMMIT_BUCKETS];
 
 /* spool_counts_get - counts by state and figures, from memory; any thread. */
 void spool_counts_get(struct spool *sp, struct spool_counts *out);

@@ -58,9 +58,9 @@ render(struct buf *out)
 	struct smtpd_stats ss = {.sessions_open = 2, .accepted = 20};
 	struct deliver_stats ds = {.attempts = 25, .failovers = 3};
 	struct deliver_provider_info pi[2] = {
-		{.name = "primary", .mode = "cooling",
+		{.name = "primary", .mode = "open",
 		    .consecutive_failures = 3, .failed = 5},
-		{.name = "back\"up", .mode = "up", .sent = 20,
+		{.name = "back\"up", .mode = "closed", .sent = 20,
 		    .connections = 2},
 	};
 	struct metrics_snapshot ms = {
@@ -112,8 +112,8 @@ values_and_labels_are_exported(void **state)
 	assert_non_null(strstr(s, "swerve_queue_messages{state=\"ready\"} 4\n"));
 	assert_non_null(strstr(s, "swerve_spool_commits_total 7\n"));
 	assert_non_null(strstr(s, "swerve_failovers_total 3\n"));
-	assert_non_null(strstr(s, "swerve_provider_state{provider=\"primary\",state=\"cooling\"} 1\n"));
-	assert_non_null(strstr(s, "swerve_provider_state{provider=\"primary\",state=\"up\"} 0\n"));
+	assert_non_null(strstr(s, "swerve_provider_state{provider=\"primary\",state=\"open\"} 1\n"));
+	assert_non_null(strstr(s, "swerve_provider_state{provider=\"primary\",state=\"closed\"} 0\n"));
 	assert_non_null(strstr(s, "swerve_provider_attempts_total{provider=\"primary\",result=\"failed\"} 5\n"));
 	/* A quote in a label value is escaped. */
 	assert_non_null(strstr(s, "provider=\"back\\\"up\""));
