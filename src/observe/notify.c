@@ -3,10 +3,10 @@
  * posts and e-mail submissions. See notify.h for the targets and the
  * retry policy.
  *
- * A job is one payload for one target. A timer (every 200 ms) starts the
- * jobs that are due and not in flight; each target has its own HTTP
- * client (its own connections and two request slots), so a receiver that
- * hangs only delays its own jobs. Nothing here blocks: HTTP goes through
+ * A job is one payload for one target. A timer (every 200 ms) starts, for
+ * each target, its oldest job when it is due: one job in flight per
+ * target, in order. Each target has its own HTTP client (its own
+ * connections), so a receiver that hangs only delays its own jobs. Nothing here blocks: HTTP goes through
  * libcurl multi on the loop, e-mail through spool_msg_submit.
  */
 #include "observe/notify.h"
@@ -33,6 +33,7 @@ struct notify_target {
 	struct http_client *http; /* NULL for e-mail */
 	char *url;		  /* where to POST */
 	char label[96];		  /* "webhook 127.0.0.1:9000", for logs */
+	bool head_seen;		  /* notify_on_tick: met its first job */
 };
 
 struct notify_job {
@@ -256,18 +257,29 @@ notify_job_start(struct notify *n, struct notify_job *j)
 		notify_job_done(n, j, false, true, "bad request");
 }
 
-/* notify_on_tick - start the due jobs. */
+/*
+ * notify_on_tick - start the due jobs. Each target takes its jobs one at
+ * a time in queue order, so a receiver never sees a resolve before the
+ * firing it ends (a retried firing holds back what follows it).
+ */
 static void
 notify_on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct notify *n = arg;
 	struct notify_job *j, *next;
 	int64_t now = n->now_ms();
+	size_t i;
 
 	(void)fd;
 	(void)what;
+	for (i = 0; i < n->n_targets; i++)
+		n->targets[i].head_seen = false;
 	for (j = TAILQ_FIRST(&n->jobs); j != NULL; j = next) {
+		struct notify_target *t = &n->targets[j->target];
 		next = TAILQ_NEXT(j, link);
+		if (t->head_seen)
+			continue;
+		t->head_seen = true;
 		if (!j->busy && j->next_ms <= now)
 			notify_job_start(n, j);
 	}
@@ -400,7 +412,7 @@ notify_new(const struct notify_opts *o)
 		    : xstrdup(t->cfg->url);
 		memset(&ho, 0, sizeof(ho));
 		ho.name = "notify";
-		ho.max_in_flight = 2;
+		ho.max_in_flight = 1;
 		ho.connect_timeout_ms = 5000;
 		ho.total_timeout_ms = o->timeout_ms ? (long)o->timeout_ms
 						    : 10000;

@@ -26,9 +26,10 @@
  * job (connection error, timeout, 5xx, 408, 429; a spool refusal) is
  * retried with exponential back-off from backoff_min_ms doubling up to
  * 5 minutes, at most NOTIFY_MAX_ATTEMPTS times; other 4xx answers are
- * final. HTTP runs on the loop through libcurl multi (net/http_client.h),
- * one client per target with 2 requests at once and a 10 s timeout, so a
- * dead or hanging receiver costs a few sockets and never blocks delivery.
+ * final. A target gets its jobs one at a time, in order (a resolve never
+ * overtakes the firing it ends). HTTP runs on the loop through libcurl
+ * multi (net/http_client.h), one client per target with a 10 s timeout,
+ * so a dead or hanging receiver costs a socket and never blocks delivery.
  * Secrets are never logged: log lines name the target by type and host.
  *
  * Loop thread only.

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "config/config.h"
@@ -215,6 +216,53 @@ email_message_has_headers_and_summary(void **state)
 	buf_fini(&b);
 }
 
+static void
+stop_loop(evutil_socket_t fd, short what, void *arg)
+{
+	event_base_loopbreak(arg);
+}
+
+static void
+full_queue_drops_oldest_and_free_cancels(void **state)
+{
+	const char *yaml = "alerts:\n  notify:\n"
+			   "    - {type: webhook, url: \"http://127.0.0.1:1/h\"}\n";
+	char err[CONFIG_ERR_SIZE];
+	struct config *c = config_load_buf(yaml, strlen(yaml), "t.yaml", err,
+	    sizeof(err));
+	struct event_base *base = event_base_new();
+	struct notify_opts o;
+	struct notify_stats st;
+	struct alert_info a = sample();
+	struct notify *n;
+	struct timeval tv = {1, 0};
+	int i;
+
+	assert_non_null(c);
+	memset(&o, 0, sizeof(o));
+	o.base = base;
+	o.cfg = c;
+	o.hostname = "mx1";
+	o.backoff_min_ms = 3600 * 1000; /* no retry inside the test */
+	n = notify_new(&o);
+	assert_non_null(n);
+	for (i = 0; i < NOTIFY_QUEUE_MAX + 50; i++)
+		notify_alert(n, &a, ALERT_CHANGE_REPEAT);
+	notify_stats_get(n, &st);
+	assert_true(st.queued <= NOTIFY_QUEUE_MAX);
+	assert_true(st.dropped >= 50);
+	/* Let the refused connections fail: they are retried, not lost. */
+	event_base_once(base, -1, EV_TIMEOUT, stop_loop, base, &tv);
+	event_base_dispatch(base);
+	notify_stats_get(n, &st);
+	assert_int_equal(st.sent, 0);
+	assert_true(st.retries >= 1);
+	assert_int_equal(st.failed, 0);
+	notify_free(n);
+	event_base_free(base);
+	config_free(c);
+}
+
 int
 main(void)
 {
@@ -225,6 +273,7 @@ main(void)
 	    cmocka_unit_test(slack_body_has_text_and_blocks_with_escaping),
 	    cmocka_unit_test(alertmanager_body_labels_and_ends_at),
 	    cmocka_unit_test(email_message_has_headers_and_summary),
+	    cmocka_unit_test(full_queue_drops_oldest_and_free_cancels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
