@@ -267,6 +267,7 @@ deliver_new(const struct deliver_opts *opts)
 		for (j = 0; j < p->max_conns; j++)
 			p->conns[j].p = p;
 		p->pump = event_new(opts->base, -1, 0, prov_pump, p);
+		p->admin_timer = evtimer_new(opts->base, prov_pump, p);
 		for (s = 0; s < DELIVER_MAX_STREAMS; s++)
 			TAILQ_INIT(&p->waiting[s]);
 		p->status_level = STATUS_UNKNOWN;
@@ -336,6 +337,7 @@ deliver_free(struct deliver *d)
 		free(p->conns);
 		adapter_free(p->ad);
 		event_free(p->pump);
+		event_free(p->admin_timer);
 	}
 	while ((job = TAILQ_FIRST(&d->jobs)) != NULL)
 		job_free(job);
@@ -464,6 +466,16 @@ deliver_provider_admin(struct deliver *d, const char *name,
 	    (unsigned long long)(p->rp.admin_until_ms ? for_ms / 1000 : 0),
 	    p->rp.admin_until_ms ? " s" : "");
 	event_active(p->pump, EV_TIMEOUT, 1);
+	if (p->rp.admin_until_ms != 0) {
+		/* Wake its queue when a timed pause ends. */
+		struct timeval tv = {
+		    .tv_sec = (time_t)(for_ms / 1000),
+		    .tv_usec = (suseconds_t)(for_ms % 1000) * 1000,
+		};
+		evtimer_add(p->admin_timer, &tv);
+	} else {
+		evtimer_del(p->admin_timer);
+	}
 	if (action == DELIVER_ADMIN_RESUME)
 		deliver_unpark(-1, 0, d);
 	return 0;

@@ -62,6 +62,7 @@ struct dprov {
 	struct dconn *conns;
 	size_t max_conns;
 	struct event *pump;
+	struct event *admin_timer; /* fires the pump when a timed pause ends */
 	struct djob_q waiting[DELIVER_MAX_STREAMS]; /* per stream */
 	struct fairq fq;			     /* across those */
 	size_t n_waiting, busy;

@@ -313,6 +313,7 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 {
 	struct dprov *p = arg;
 	struct deliver *d = p->d;
+	enum route_admin admin;
 	struct djob *job;
 	size_t i;
 
@@ -320,13 +321,14 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (p->n_waiting == 0)
 		return;
-	if (p->rp.admin == ROUTE_ADMIN_DRAINING ||
-	    p->rp.br.state == BREAKER_OPEN) {
+	admin = route_admin_now(&p->rp, deliver_mono(d));
+	if (admin == ROUTE_ADMIN_DRAINING || p->rp.br.state == BREAKER_OPEN) {
 		prov_reroute_waiting(p);
 		return;
 	}
-	if (p->rp.admin == ROUTE_ADMIN_PAUSED)
-		return; /* they wait; a stream deadline may move them */
+	if (admin == ROUTE_ADMIN_PAUSED)
+		return; /* they wait; a stream deadline or the end of a timed
+			   pause (a pump is scheduled) moves them */
 	for (i = 0; i < p->max_conns && p->n_waiting > 0; i++) {
 		struct dconn *conn = &p->conns[i];
 		if (conn->job != NULL)

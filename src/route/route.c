@@ -69,7 +69,7 @@ route_prov_init(struct route_prov *rp, const struct config_provider *cfg,
 }
 
 /* route_admin_now - the operator state, expiring a timed pause. */
-static enum route_admin
+enum route_admin
 route_admin_now(const struct route_prov *rp, uint64_t now_ms)
 {
 	if (rp->admin != ROUTE_ADMIN_ACTIVE && rp->admin_until_ms != 0 &&
@@ -163,6 +163,10 @@ route_filter(struct route_prov *p, size_t i, struct route_ctx *ctx,
 	switch (route_admin_now(p, now)) {
 	case ROUTE_ADMIN_PAUSED:
 		snprintf(note->why, sizeof(note->why), "paused by operator");
+		/* A timed pause: worth waiting for if nothing else can. */
+		if (p->admin_until_ms > now &&
+		    (ctx->wait_ms == 0 || p->admin_until_ms - now < ctx->wait_ms))
+			ctx->wait_ms = p->admin_until_ms - now;
 		return false;
 	case ROUTE_ADMIN_DRAINING:
 		snprintf(note->why, sizeof(note->why), "draining");

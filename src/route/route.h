@@ -131,6 +131,10 @@ void route_unpick(struct route_prov *rp, bool trial, int64_t wall_ms);
 enum breaker_event route_probe_result(struct route_prov *rp, bool ok,
     enum send_class cls, uint64_t latency_ms, uint64_t now_ms);
 
+/* route_admin_now - the operator's state at now (a timed pause or drain
+ * has ended once now passes admin_until_ms). */
+enum route_admin route_admin_now(const struct route_prov *rp, uint64_t now_ms);
+
 /* route_usable - could rp take some message now (ignoring rate and which
  * message)? Changes nothing. */
 bool route_usable(const struct route_prov *rp, uint64_t now_ms);

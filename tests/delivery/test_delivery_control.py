@@ -171,3 +171,22 @@ def test_unknown_outcome_is_held_then_released(lab):
     # a second release of a finished message is refused
     r = sh.swervectl(["-c", d.config_path, "release", qid])
     assert r.returncode != 0 and "only a deferred one" in r.stderr, r.stderr
+
+
+def test_timed_pause_of_the_only_provider_holds_mail_in_memory(lab):
+    """Paused for 2 s: mail waits for the pause to end (not a back-off)
+    and leaves as soon as it does."""
+    p = lab.mock("primary")
+    d = lab.daemon([dh.provider("primary", p.smtp_port, 1)],
+                   retry={"min_backoff": "30s", "max_backoff": "60s",
+                          "max_lifetime": "1h"})
+    api = dh.Api(d)
+    r = sh.swervectl(["-c", d.config_path, "provider", "pause", "primary",
+                      "--for", "2s"])
+    assert r.returncode == 0, r.stderr
+    t0 = time.monotonic()
+    qid = dh.submit(d, SENDER, ["w@example.net"], sh.message(subject="wait"))
+    m = api.wait_state(qid, "sent", 10)
+    took = time.monotonic() - t0
+    assert 1.0 < took < 6.0, took  # not the 30 s back-off
+    assert [a["provider"] for a in m["attempts_detail"]] == ["primary"], m
