@@ -217,7 +217,7 @@ class Run:
         perf = None
         if os.environ.get("PROFILE") == "1":
             self.perf_data = os.path.join(tmp_keep(), "perf-%s-%d.data" % (self.kind, self.size))
-            perf = subprocess.Popen(["perf", "record", "-g", "-o", self.perf_data,
+            perf = subprocess.Popen(["perf", "record", "--call-graph", os.environ.get("PERF_CG", "fp"), "-o", self.perf_data,
                                      "-p", str(d.pid)], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
         busy, infl = [], []

@@ -202,6 +202,31 @@ http_retry_after_ms(const char *value, time_t now, int64_t fallback_ms)
 	return t > now ? (int64_t)(t - now) * 1000 : 0;
 }
 
+void
+http_code_set(struct send_result *r, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && s[i] != '\0' &&
+	            i < sizeof(r->provider_code) - 1;
+	     i++)
+		r->provider_code[i] =
+		    s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	r->provider_code[i] = '\0';
+}
+
+void
+http_msgid_set(struct send_result *r, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && s[i] != '\0' && i < sizeof(r->provider_msg_id) - 1;
+	     i++)
+		r->provider_msg_id[i] =
+		    s[i] > 0x20 && s[i] < 0x7f ? s[i] : '?';
+	r->provider_msg_id[i] = '\0';
+}
+
 const char *
 http_header_find(const struct http_response *resp, const char *name)
 {

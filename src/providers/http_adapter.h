@@ -117,6 +117,16 @@ void http_status_classify(int status, struct send_result *r);
  */
 int64_t http_retry_after_ms(const char *value, time_t now, int64_t fallback_ms);
 
+/*
+ * http_code_set - store s as r->provider_code, sanitised like
+ * send_result_text_set (printable ASCII only, truncated): codes come from
+ * the provider's headers and bodies.
+ */
+void http_code_set(struct send_result *r, const char *s);
+
+/* http_msgid_set - store n bytes of s as r->provider_msg_id, sanitised. */
+void http_msgid_set(struct send_result *r, const char *s, size_t n);
+
 /* http_header_find - the value of response header name (any case), or NULL. */
 const char *http_header_find(const struct http_response *resp,
                              const char *name);

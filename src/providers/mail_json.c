@@ -196,16 +196,31 @@ mail_json_set(json_t *obj, const char *key, json_t *v)
 	return json_object_set_new(obj, key, v) == 0 ? 0 : -1;
 }
 
+/* mail_json_dump_cb - json_dump_callback's sink: append to a struct buf. */
+static int
+mail_json_dump_cb(const char *p, size_t n, void *arg)
+{
+	buf_add(arg, p, n);
+	return 0;
+}
+
 int
 mail_json_dump(const json_t *root, struct buf *out)
 {
-	size_t n = json_dumpb(root, NULL, 0, JSON_COMPACT);
+	/* One pass: escaping a 100 KiB body twice (size, then write) or
+	 * copying it out of a temporary string both cost. */
+	return json_dump_callback(root, mail_json_dump_cb, out, JSON_COMPACT) ==
+	               0
+	           ? 0
+	           : -1;
+}
 
-	if (n == 0)
-		return -1;
-	buf_reserve(out, n + 1);
-	if (json_dumpb(root, out->p + out->len, n, JSON_COMPACT) != n)
-		return -1;
-	out->len += n;
-	return 0;
+void
+mail_json_base64_add(struct buf *out, const void *p, size_t n)
+{
+	size_t need = 4 * ((n + 2) / 3);
+
+	buf_reserve(out, need + 1);
+	EVP_EncodeBlock((unsigned char *)out->p + out->len, p, (int)n);
+	out->len += need;
 }

@@ -182,8 +182,7 @@ mailgun_classify(const struct http_response *resp, time_t now,
 				id++;
 				n -= 2;
 			}
-			snprintf(r->provider_msg_id, sizeof(r->provider_msg_id),
-			         "%.*s", (int)n, id);
+			http_msgid_set(r, id, n);
 		}
 		send_result_text_set(r, id ? "accepted" : "accepted (no id)",
 		                     id ? 8 : 17);

@@ -256,8 +256,7 @@ postmark_classify(const struct http_response *resp, time_t now,
 	if (resp->status >= 200 && resp->status < 300 && code <= 0) {
 		id = json_string_value(json_object_get(body, "MessageID"));
 		if (id != NULL)
-			snprintf(r->provider_msg_id, sizeof(r->provider_msg_id),
-			         "%s", id);
+			http_msgid_set(r, id, strlen(id));
 		r->provider_code[0] = '\0';
 		send_result_text_set(r, id ? "accepted" : "accepted (no MessageID)",
 		                     id ? 8 : 23);

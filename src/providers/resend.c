@@ -245,8 +245,7 @@ resend_classify(const struct http_response *resp, time_t now,
 	if (resp->status >= 200 && resp->status < 300) {
 		id = json_string_value(json_object_get(body, "id"));
 		if (id != NULL)
-			snprintf(r->provider_msg_id, sizeof(r->provider_msg_id),
-			         "%s", id);
+			http_msgid_set(r, id, strlen(id));
 		send_result_text_set(r, id ? "accepted" : "accepted (no id)",
 		                     id ? 8 : 16);
 		goto done;
@@ -257,7 +256,7 @@ resend_classify(const struct http_response *resp, time_t now,
 	                     *m ? strlen(m)
 	                        : resp->body_len > 200 ? 200 : resp->body_len);
 	if (name != NULL) {
-		snprintf(r->provider_code, sizeof(r->provider_code), "%s", name);
+		http_code_set(r, name);
 		for (i = 0; resend_rows[i].name != NULL; i++)
 			if (strcmp(resend_rows[i].name, name) == 0)
 				r->class = resend_rows[i].class;

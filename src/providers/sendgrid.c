@@ -251,7 +251,7 @@ sendgrid_error_text(const struct http_response *resp, struct send_result *r)
 		send_result_text_set(r, resp->body,
 		                     resp->body_len > 200 ? 200 : resp->body_len);
 	if (f != NULL)
-		snprintf(r->provider_code, sizeof(r->provider_code), "%s", f);
+		http_code_set(r, f);
 	json_decref(body);
 }
 
@@ -266,8 +266,8 @@ sendgrid_classify(const struct http_response *resp, time_t now,
 	http_status_classify(resp->status, r);
 	if (resp->status >= 200 && resp->status < 300) {
 		if (resp->message_id)
-			snprintf(r->provider_msg_id, sizeof(r->provider_msg_id),
-			         "%s", resp->message_id);
+			http_msgid_set(r, resp->message_id,
+			               strlen(resp->message_id));
 		send_result_text_set(r, "accepted", 8);
 		return;
 	}

@@ -348,6 +348,23 @@ accepted_answer_keeps_the_message_id(void **state)
 	assert_int_equal(r.http_status, 200);
 }
 
+static void
+codes_and_ids_from_the_wire_are_sanitised(void **state)
+{
+	struct pt_row row = {"x", 400, ET, "Throt\r\nX-Evil\xae", "{}",
+	                     SEND_REJECTED, false, 0, false, NULL, ses_classify};
+	struct send_result r;
+
+	(void)state;
+	pt_classify(&row, &r);
+	assert_string_equal(r.provider_code, "Throt??X-Evil?");
+	row = (struct pt_row){"y", 200, NULL, NULL,
+	                      "{\"MessageId\":\"id\\r\\nSet: x\"}", SEND_ACCEPTED,
+	                      false, 0, false, NULL, ses_classify};
+	pt_classify(&row, &r);
+	assert_string_equal(r.provider_msg_id, "id??Set:?x");
+}
+
 int
 main(void)
 {
@@ -360,6 +377,7 @@ main(void)
 	    cmocka_unit_test(probe_is_a_signed_get_account),
 	    cmocka_unit_test(probe_reads_quota_rate_and_sending_enabled),
 	    cmocka_unit_test(accepted_answer_keeps_the_message_id),
+	    cmocka_unit_test(codes_and_ids_from_the_wire_are_sanitised),
 	};
 
 	return pt_run("ses", tests, sizeof(tests) / sizeof(tests[0]), rows,
