@@ -247,6 +247,24 @@ delim_end(const char *p, size_t dl, const char *end, const char **next)
 	return 0;
 }
 
+/*
+ * delim_find - the first "\r\n--boundary" in [p, end) that is a whole
+ * delimiter line (followed by "--", or by padding and CRLF), or NULL.
+ * A look-alike inside content ("--boundary and more") is skipped.
+ */
+static const char *
+delim_find(const char *p, const char *end, const char *delim, size_t dl)
+{
+	const char *q, *next;
+
+	while (p < end && (q = memmem(p, (size_t)(end - p), delim, dl))) {
+		if (delim_end(q, dl, end, &next) >= 0)
+			return q;
+		p = q + 1;
+	}
+	return NULL;
+}
+
 int
 form_multipart_parse(const char *body, size_t len, struct str boundary,
     struct form *fm, const char **why)
@@ -300,7 +318,7 @@ form_multipart_parse(const char *body, size_t len, struct str boundary,
 			}
 			hend += 2;
 		}
-		cend = memmem(hend + 2, (size_t)(end - (hend + 2)), delim, dl);
+		cend = delim_find(hend + 2, end, delim, dl);
 		if (cend == NULL) {
 			*why = "multipart body without a closing delimiter";
 			return -1;

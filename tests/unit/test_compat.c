@@ -1,0 +1,691 @@
+/*
+ * test_compat.c - the providers' request mappings: SES v2 (Simple with
+ * attachments and inline parts, Raw with its envelope), SES v1 Query
+ * (SendEmail members, SendRawEmail, unknown actions), SendGrid
+ * (personalizations, content, inline attachments), Postmark (comma
+ * lists, ContentID), Resend (string or array recipients, payload hash),
+ * Mailgun forms (files, inline parts, h: fields); the shared helpers
+ * (base64, address lists, attachments, header checks); and the
+ * ses_compat configuration.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config/config.h"
+#include "core/xmalloc.h"
+#include "ingress/compat.h"
+#include "ingress/form.h"
+
+#define PNG_B64 "iVBORw0KGgo="
+
+/* decode_ok - a JSON decoder run that must succeed. */
+#define S(x) x, strlen(x)
+
+static void
+b64_decodes_with_whitespace_and_without_padding(void **state)
+{
+	unsigned char *out;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(compat_b64_decode(S("aGVs\r\nbG8="), &out, &n), 0);
+	assert_int_equal(n, 5);
+	assert_memory_equal(out, "hello", 5);
+	free(out);
+	assert_int_equal(compat_b64_decode(S("aGVsbG8"), &out, &n), 0);
+	assert_int_equal(n, 5);
+	free(out);
+	assert_int_equal(compat_b64_decode(S(""), &out, &n), 0);
+	assert_int_equal(n, 0);
+	free(out);
+	assert_int_equal(compat_b64_decode(S("aGVsb"), &out, &n), -1);
+	assert_int_equal(compat_b64_decode(S("aG=Vs"), &out, &n), -1);
+	assert_int_equal(compat_b64_decode(S("a*==="), &out, &n), -1);
+}
+
+static void
+address_lists_split_outside_quotes(void **state)
+{
+	struct mime_build_addr *l = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(compat_addr_list_parse(S("a@x.org, \"Doe, J\" "
+	    "<j@y.org>,,  B <b@z.org> "), &l, &n, 10), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(l[0].addr, "a@x.org");
+	assert_string_equal(l[1].addr, "j@y.org");
+	assert_string_equal(l[1].name, "Doe, J");
+	assert_string_equal(l[2].name, "B");
+	assert_int_equal(compat_addr_list_parse(S("c@x.org"), &l, &n, 3), -1);
+	compat_addrs_free(l, n);
+	l = NULL;
+	n = 0;
+	assert_int_equal(compat_addr_list_parse(S("not an address"), &l, &n,
+	    10), -1);
+	assert_int_equal(compat_addr_list_parse(S("\"open <a@b.c>"), &l, &n,
+	    10), -1);
+	compat_addrs_free(l, n);
+}
+
+static void
+attachments_normalise_type_and_content_id(void **state)
+{
+	struct mime_build_msg m;
+	struct api_error e;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(compat_att_add(&m, "a.png", "Image/PNG; name=a.png",
+	    "cid:<logo@x>", "ab", 2, "f", &e), 0);
+	assert_string_equal(m.atts[0].content_type, "image/png");
+	assert_string_equal(m.atts[0].content_id, "logo@x");
+	assert_int_equal(m.atts[0].len, 2);
+	assert_int_equal(compat_att_add(&m, NULL, NULL, "", "", 0, "f", &e), 0);
+	assert_null(m.atts[1].content_id);
+	assert_null(m.atts[1].content_type);
+	assert_int_equal(compat_att_add(&m, "x\r\nBcc: y", NULL, NULL, "", 0,
+	    "f", &e), -1);
+	assert_string_equal(e.code, "invalid_field");
+	assert_int_equal(compat_att_add(&m, "x", "nonsense", NULL, "", 0, "f",
+	    &e), -1);
+	assert_int_equal(compat_att_add(&m, "x", NULL, "a b", "", 0, "f", &e),
+	    -1);
+	assert_int_equal(compat_field_add(&m, "X-Ok", "v", "h", &e), 0);
+	assert_int_equal(compat_field_add(&m, "From", "v", "h", &e), -1);
+	assert_int_equal(compat_field_add(&m, "X-Bad", "a\nb", "h", &e), -1);
+	mime_build_msg_fini(&m);
+}
+
+static void
+ses_v2_simple_maps_every_part(void **state)
+{
+	static const char body[] =
+	    "{\"FromEmailAddress\":\"Alice <a@example.com>\","
+	    "\"Destination\":{\"ToAddresses\":[\"b@example.net\"],"
+	    "\"CcAddresses\":[\"c@example.net\"],"
+	    "\"BccAddresses\":[\"d@example.net\"]},"
+	    "\"ReplyToAddresses\":[\"r@example.com\"],"
+	    "\"ConfigurationSetName\":\"ignored\","
+	    "\"Content\":{\"Simple\":{\"Subject\":{\"Data\":\"Gr\\u00fc\\u00dfe\","
+	    "\"Charset\":\"UTF-8\"},\"Body\":{\"Text\":{\"Data\":\"hi\\n\"},"
+	    "\"Html\":{\"Data\":\"<img src=cid:l@x>\"}},"
+	    "\"Headers\":[{\"Name\":\"X-Tag\",\"Value\":\"t\"}],"
+	    "\"Attachments\":[{\"FileName\":\"r.pdf\",\"RawContent\":\"JVBERg==\","
+	    "\"ContentType\":\"application/pdf\"},{\"FileName\":\"l.png\","
+	    "\"RawContent\":\"" PNG_B64 "\",\"ContentType\":\"image/png\","
+	    "\"ContentDisposition\":\"INLINE\",\"ContentId\":\"l@x\"}]}}}";
+	struct compat_raw_req raw;
+	struct api_error e;
+	struct api_msg m;
+
+	(void)state;
+	assert_int_equal(compat_ses_v2_decode(S(body), &m, &raw, &e), 0);
+	assert_null(raw.data);
+	assert_string_equal(m.mail.from.addr, "a@example.com");
+	assert_string_equal(m.mail.from.name, "Alice");
+	assert_int_equal(m.mail.n_to, 1);
+	assert_int_equal(m.mail.n_cc, 1);
+	assert_int_equal(m.n_bcc, 1);
+	assert_string_equal(m.mail.reply_to[0].addr, "r@example.com");
+	assert_string_equal(m.mail.subject, "Gr\xc3\xbc\xc3\x9f" "e");
+	assert_int_equal(m.mail.text_len, 3);
+	assert_string_equal(m.mail.html, "<img src=cid:l@x>");
+	assert_string_equal(m.mail.fields[0].name, "X-Tag");
+	assert_int_equal(m.mail.n_atts, 2);
+	assert_memory_equal(m.mail.atts[0].data, "%PDF", 4);
+	assert_null(m.mail.atts[0].content_id);
+	assert_string_equal(m.mail.atts[1].content_id, "l@x");
+	api_msg_fini(&m);
+}
+
+static void
+ses_v2_raw_takes_the_destination_as_envelope(void **state)
+{
+	static const char body[] =
+	    "{\"FromEmailAddress\":\"a@example.com\",\"Destination\":"
+	    "{\"ToAddresses\":[\"b@example.net\"],\"BccAddresses\":"
+	    "[\"c@example.net\"]},\"Content\":{\"Raw\":{\"Data\":"
+	    "\"RnJvbTogYUBleGFtcGxlLmNvbQ0KDQpoaQ0K\"}}}";
+	struct compat_raw_req raw;
+	struct api_error e;
+	struct api_msg m;
+
+	(void)state;
+	assert_int_equal(compat_ses_v2_decode(S(body), &m, &raw, &e), 0);
+	assert_non_null(raw.data);
+	assert_memory_equal(raw.data, "From: a@example.com\r\n\r\nhi\r\n",
+	    raw.len);
+	assert_string_equal(raw.env_from, "a@example.com");
+	assert_int_equal(raw.n_env_to, 2);
+	assert_string_equal(raw.env_to[1], "c@example.net");
+	api_msg_fini(&m);
+	compat_raw_req_fini(&raw);
+}
+
+static void
+ses_v2_refusals_name_the_field(void **state)
+{
+	static const struct {
+		const char *body, *code, *field;
+	} cases[] = {
+	    {"{", "invalid_json", ""},
+	    {"[]", "invalid_json", ""},
+	    {"{\"FromEmailAddress\":\"a@example.com\"}", "missing_field",
+		"Content"},
+	    {"{\"Content\":{\"Template\":{}}}", "invalid_field",
+		"Content.Template"},
+	    {"{\"Content\":{\"Raw\":{\"Data\":\"!!\"}}}", "invalid_field",
+		"Content.Raw.Data"},
+	    {"{\"Content\":{\"Raw\":{}}}", "missing_field", "Content.Raw.Data"},
+	    {"{\"Content\":{\"Simple\":{\"Subject\":{\"Data\":\"a\\r\\nBcc: "
+		"x\"}}}}", "invalid_field", "Content.Simple.Subject"},
+	    {"{\"Destination\":{\"ToAddresses\":[\"nope\"]},\"Content\":{}}",
+		"invalid_field", "Destination.ToAddresses[0]"},
+	    {"{\"FromEmailAddress\":1,\"Content\":{}}", "invalid_field",
+		"FromEmailAddress"},
+	    {"{\"a\":1,\"a\":2}", "invalid_json", ""},
+	};
+	struct compat_raw_req raw;
+	struct api_error e;
+	struct api_msg m;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		if (compat_ses_v2_decode(S(cases[i].body), &m, &raw, &e) != -1)
+			fail_msg("case %zu accepted", i);
+		assert_string_equal(e.code, cases[i].code);
+		assert_string_equal(e.field, cases[i].field);
+		assert_int_equal(e.http_status, 400);
+	}
+}
+
+static void
+ses_v1_send_email_reads_members_in_order(void **state)
+{
+	char body[] = "Action=SendEmail&Version=2010-12-01&Source=Alice+%3C"
+		      "a%40example.com%3E&Destination.ToAddresses.member.1=b%40"
+		      "example.net&Destination.ToAddresses.member.2=c%40example"
+		      ".net&Destination.BccAddresses.member.1=d%40example.net&"
+		      "Message.Subject.Data=Gr%C3%BC%C3%9Fe&Message.Subject."
+		      "Charset=UTF-8&Message.Body.Text.Data=hi&Message.Body."
+		      "Html.Data=%3Cp%3Ehi%3C%2Fp%3E&ReplyToAddresses.member.1="
+		      "r%40example.com&Tags.member.1.Name=x";
+	enum compat_ses_action act;
+	struct compat_raw_req raw;
+	struct api_error e;
+	struct api_msg m;
+	char name[64];
+
+	(void)state;
+	assert_int_equal(compat_ses_v1_decode(body, strlen(body), &act, name,
+	    &m, &raw, &e), 0);
+	assert_int_equal(act, COMPAT_SES_SEND_EMAIL);
+	assert_string_equal(name, "SendEmail");
+	assert_string_equal(m.mail.from.addr, "a@example.com");
+	assert_string_equal(m.mail.from.name, "Alice");
+	assert_int_equal(m.mail.n_to, 2);
+	assert_string_equal(m.mail.to[1].addr, "c@example.net");
+	assert_int_equal(m.n_bcc, 1);
+	assert_string_equal(m.mail.subject, "Gr\xc3\xbc\xc3\x9f" "e");
+	assert_string_equal(m.mail.text, "hi");
+	assert_string_equal(m.mail.html, "<p>hi</p>");
+	assert_int_equal(m.mail.n_reply_to, 1);
+	api_msg_fini(&m);
+}
+
+static void
+ses_v1_send_raw_email_decodes_the_message(void **state)
+{
+	char body[] = "Action=SendRawEmail&Version=2010-12-01&RawMessage.Data="
+		      "RnJvbTogYUBleGFtcGxlLmNvbQ0KVG86IGJAZXhhbXBsZS5uZXQNClN1"
+		      "YmplY3Q6IGhpDQoNCmhlbGxvDQo%3D&Destinations.member.1=x%40"
+		      "example.net&Source=a%40example.com";
+	enum compat_ses_action act;
+	struct compat_raw_req raw;
+	struct api_error e;
+	struct api_msg m;
+	char name[64];
+
+	(void)state;
+	assert_int_equal(compat_ses_v1_decode(body, strlen(body), &act, name,
+	    &m, &raw, &e), 0);
+	assert_int_equal(act, COMPAT_SES_SEND_RAW_EMAIL);
+	assert_int_equal(raw.len, 62);
+	assert_memory_equal(raw.data, "From: a@example.com\r\nTo: b@example.net"
+	    "\r\nSubject: hi\r\n\r\nhello\r\n", 62);
+	assert_string_equal(raw.env_from, "a@example.com");
+	assert_int_equal(raw.n_env_to, 1);
+	assert_string_equal(raw.env_to[0], "x@example.net");
+	compat_raw_req_fini(&raw);
+	api_msg_fini(&m);
+}
+
+static void
+ses_v1_refusals(void **state)
+{
+	static const struct {
+		const char *body, *code, *field;
+	} cases[] = {
+	    {"Version=2010-12-01", "missing_action", "Action"},
+	    {"Action=GetSendQuota", "invalid_action", "Action"},
+	    {"Action=SendEmail&Message.Subject.Data=x", "missing_field",
+		"Source"},
+	    {"Action=SendEmail&Source=a%40example.com", "missing_field",
+		"Message.Subject.Data"},
+	    {"Action=SendEmail&Source=a%40example.com&Message.Subject.Data=a"
+		"%0d%0aBcc:x", "invalid_field", "Message.Subject.Data"},
+	    {"Action=SendEmail&Source=nope&Message.Subject.Data=x",
+		"invalid_field", "Source"},
+	    {"Action=SendEmail&Source=a%40example.com&Message.Subject.Data=x&"
+		"Destination.ToAddresses.member.1=bad", "invalid_field",
+		"Destination.ToAddresses"},
+	    {"Action=SendRawEmail", "missing_field", "RawMessage.Data"},
+	    {"Action=SendRawEmail&RawMessage.Data=%%", "invalid_field", ""},
+	    {"Action=SendRawEmail&RawMessage.Data=***", "invalid_field",
+		"RawMessage.Data"},
+	};
+	enum compat_ses_action act;
+	struct compat_raw_req raw;
+	struct api_error e;
+	struct api_msg m;
+	char name[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *b = xstrdup(cases[i].body);
+		memset(&e, 0, sizeof(e));
+		if (compat_ses_v1_decode(b, strlen(b), &act, name, &m, &raw,
+		    &e) != -1)
+			fail_msg("case %zu accepted", i);
+		assert_string_equal(e.code, cases[i].code);
+		assert_string_equal(e.field, cases[i].field);
+		free(b);
+	}
+}
+
+static void
+sendgrid_one_message_per_personalization(void **state)
+{
+	static const char body[] =
+	    "{\"personalizations\":[{\"to\":[{\"email\":\"b@example.net\","
+	    "\"name\":\"B\"}],\"subject\":\"own\",\"headers\":{\"X-P\":\"1\"}},"
+	    "{\"to\":[{\"email\":\"c@example.net\"}],\"bcc\":[{\"email\":"
+	    "\"d@example.net\"}]}],\"from\":{\"email\":\"a@example.com\","
+	    "\"name\":\"A\"},\"reply_to\":{\"email\":\"r@example.com\"},"
+	    "\"subject\":\"shared\",\"content\":[{\"type\":\"text/plain\","
+	    "\"value\":\"t\"},{\"type\":\"text/html\",\"value\":\"<p>h</p>\"}],"
+	    "\"attachments\":[{\"content\":\"" PNG_B64 "\",\"filename\":"
+	    "\"l.png\",\"type\":\"image/png\",\"disposition\":\"inline\","
+	    "\"content_id\":\"l@x\"},{\"content\":\"JVBERg==\",\"filename\":"
+	    "\"r.pdf\",\"content_id\":\"not-inline\"}],"
+	    "\"categories\":[\"c\"],\"custom_args\":{\"k\":\"v\"}}";
+	struct api_msg *ms;
+	struct api_error e;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(compat_sendgrid_decode(S(body), &ms, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ms[0].mail.subject, "own");
+	assert_string_equal(ms[1].mail.subject, "shared");
+	assert_string_equal(ms[0].mail.to[0].name, "B");
+	assert_string_equal(ms[0].mail.from.name, "A");
+	assert_string_equal(ms[0].mail.fields[0].name, "X-P");
+	assert_int_equal(ms[1].mail.n_fields, 0);
+	assert_int_equal(ms[1].n_bcc, 1);
+	assert_string_equal(ms[1].mail.text, "t");
+	assert_string_equal(ms[1].mail.html, "<p>h</p>");
+	assert_string_equal(ms[0].mail.atts[0].content_id, "l@x");
+	assert_null(ms[0].mail.atts[1].content_id);
+	assert_string_equal(ms[0].mail.reply_to[0].addr, "r@example.com");
+	compat_msgs_free(ms, n);
+}
+
+static void
+sendgrid_refusals(void **state)
+{
+	static const struct {
+		const char *body, *code, *field;
+	} cases[] = {
+	    {"{}", "missing_field", "personalizations"},
+	    {"{\"personalizations\":[{}],\"from\":{\"email\":\"a@example.com\"},"
+		"\"content\":[{\"type\":\"text/plain\",\"value\":\"t\"}]}",
+		"missing_field", "personalizations.0.to"},
+	    {"{\"personalizations\":[{\"to\":[{\"email\":\"b@example.net\"}]}],"
+		"\"content\":[{\"type\":\"text/plain\",\"value\":\"t\"}]}",
+		"missing_field", "from"},
+	    {"{\"personalizations\":[{\"to\":[{\"email\":\"b@example.net\"}]}],"
+		"\"from\":{\"email\":\"a@example.com\"}}", "missing_field",
+		"content"},
+	    {"{\"template_id\":\"d-1\"}", "invalid_field", "template_id"},
+	    {"{\"personalizations\":[{\"to\":[{\"email\":\"A <b@example.net>\""
+		"}]}],\"from\":{\"email\":\"a@example.com\"}}", "invalid_field",
+		"personalizations.to[0]"},
+	    {"{\"personalizations\":[{\"to\":[{\"email\":\"b@example.net\"}]}],"
+		"\"from\":{\"email\":\"a@example.com\"},\"content\":[{\"type\":"
+		"\"text/calendar\",\"value\":\"x\"}]}", "invalid_field",
+		"content.type"},
+	};
+	struct api_msg *ms;
+	struct api_error e;
+	size_t n, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		if (compat_sendgrid_decode(S(cases[i].body), &ms, &n, &e) != -1)
+			fail_msg("case %zu accepted", i);
+		assert_string_equal(e.code, cases[i].code);
+		assert_string_equal(e.field, cases[i].field);
+		assert_null(ms);
+	}
+}
+
+/* pm - decode a Postmark object from JSON text. */
+static int
+pm(const char *text, struct api_msg *m, struct api_error *e)
+{
+	json_t *j = json_loads(text, 0, NULL);
+	int rc;
+
+	assert_non_null(j);
+	memset(e, 0, sizeof(*e));
+	rc = compat_postmark_msg_decode(j, m, e);
+	json_decref(j);
+	return rc;
+}
+
+static void
+postmark_comma_lists_and_content_ids(void **state)
+{
+	struct api_error e;
+	struct api_msg m;
+
+	(void)state;
+	assert_int_equal(pm("{\"From\":\"A <a@example.com>\",\"To\":\"b@example"
+	    ".net, \\\"C, D\\\" <c@example.net>\",\"Cc\":\"e@example.net\","
+	    "\"Bcc\":\"f@example.net\",\"ReplyTo\":\"r@example.com\","
+	    "\"Subject\":\"s\",\"TextBody\":\"t\",\"HtmlBody\":\"h\","
+	    "\"Headers\":[{\"Name\":\"X-A\",\"Value\":\"1\"}],\"Attachments\":"
+	    "[{\"Name\":\"l.png\",\"Content\":\"" PNG_B64 "\",\"ContentType\":"
+	    "\"image/png\",\"ContentID\":\"cid:l@x\"}],\"MessageStream\":"
+	    "\"outbound\",\"Metadata\":{\"k\":\"v\"},\"Tag\":\"t\"}", &m, &e), 0);
+	assert_string_equal(m.mail.from.name, "A");
+	assert_int_equal(m.mail.n_to, 2);
+	assert_string_equal(m.mail.to[1].name, "C, D");
+	assert_int_equal(m.mail.n_cc, 1);
+	assert_int_equal(m.n_bcc, 1);
+	assert_int_equal(m.mail.n_reply_to, 1);
+	assert_string_equal(m.mail.atts[0].content_id, "l@x");
+	assert_string_equal(m.mail.fields[0].value, "1");
+	api_msg_fini(&m);
+
+	assert_int_equal(pm("{\"From\":\"a@example.com\",\"To\":\"b@example.net"
+	    "\",\"Subject\":\"s\"}", &m, &e), -1);
+	assert_string_equal(e.field, "TextBody");
+	assert_int_equal(e.http_status, 422);
+	assert_int_equal(pm("{\"From\":\"a@example.com, b@example.com\",\"To\":"
+	    "\"b@example.net\",\"TextBody\":\"t\"}", &m, &e), -1);
+	assert_string_equal(e.field, "From");
+	assert_int_equal(pm("{\"From\":\"a@example.com\",\"To\":\"not an "
+	    "address\",\"TextBody\":\"t\"}", &m, &e), -1);
+	assert_string_equal(e.field, "To");
+	assert_int_equal(pm("{\"From\":\"a@example.com\",\"TextBody\":\"t\"}",
+	    &m, &e), -1);
+	assert_string_equal(e.code, "missing_field");
+	assert_int_equal(pm("[1]", &m, &e), -1);
+	assert_string_equal(e.code, "invalid_json");
+}
+
+static void
+resend_recipients_attachments_and_payload_hash(void **state)
+{
+	static const char a[] =
+	    "{\"from\":\"A <a@example.com>\",\"to\":\"b@example.net\",\"cc\":"
+	    "[\"c@example.net\"],\"reply_to\":\"r@example.com\",\"subject\":"
+	    "\"s\",\"html\":\"<p>h</p>\",\"headers\":{\"X-E\":\"1\"},"
+	    "\"attachments\":[{\"filename\":\"l.png\",\"content\":\"" PNG_B64
+	    "\",\"content_type\":\"image/png\",\"content_id\":\"l@x\"}],"
+	    "\"tags\":[{\"name\":\"n\",\"value\":\"v\"}]}";
+	static const char b[] = "{\"from\":\"a@example.com\",\"to\":[\"b@examp"
+				"le.net\"],\"subject\":\"s\",\"text\":\"t\"}";
+	struct api_error e;
+	struct api_msg m, m2;
+
+	(void)state;
+	assert_int_equal(compat_resend_decode(S(a), &m, &e), 0);
+	assert_int_equal(m.mail.n_to, 1);
+	assert_int_equal(m.mail.n_cc, 1);
+	assert_string_equal(m.mail.atts[0].content_id, "l@x");
+	assert_string_equal(m.mail.fields[0].name, "X-E");
+	assert_int_equal(strlen(m.payload_sha256), 64);
+	assert_int_equal(compat_resend_decode(S(b), &m2, &e), 0);
+	assert_string_not_equal(m.payload_sha256, m2.payload_sha256);
+	api_msg_fini(&m);
+	api_msg_fini(&m2);
+	assert_int_equal(compat_resend_decode(S(b), &m, &e), 0);
+	assert_int_equal(compat_resend_decode(S(b), &m2, &e), 0);
+	assert_string_equal(m.payload_sha256, m2.payload_sha256);
+	api_msg_fini(&m);
+	api_msg_fini(&m2);
+
+	assert_int_equal(compat_resend_decode(S("{\"to\":\"b@example.net\"}"),
+	    &m, &e), -1);
+	assert_string_equal(e.field, "from");
+	assert_int_equal(e.http_status, 422);
+	assert_int_equal(compat_resend_decode(S("{\"from\":\"a@example.com\","
+	    "\"to\":\"b@example.net\",\"text\":\"t\"}"), &m, &e), -1);
+	assert_string_equal(e.field, "subject");
+	assert_int_equal(compat_resend_decode(S("{\"from\":\"a@example.com\","
+	    "\"to\":\"b@example.net\",\"subject\":\"s\",\"text\":\"t\","
+	    "\"scheduled_at\":\"in 1 min\"}"), &m, &e), -1);
+	assert_string_equal(e.field, "scheduled_at");
+	assert_int_equal(compat_resend_decode(S("{\"from\":\"a@example.com\","
+	    "\"to\":\"b@example.net\",\"subject\":\"s\",\"text\":\"t\","
+	    "\"attachments\":[{\"path\":\"https://x/y\"}]}"), &m, &e), -1);
+	assert_int_equal(compat_resend_decode(S("nope"), &m, &e), -1);
+	assert_int_equal(e.http_status, 422);
+}
+
+static void
+mailgun_form_maps_files_inline_and_headers(void **state)
+{
+	static const char body[] =
+	    "--b\r\nContent-Disposition: form-data; name=\"from\"\r\n\r\n"
+	    "A <a@example.com>\r\n"
+	    "--b\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\n"
+	    "b@example.net, c@example.net\r\n"
+	    "--b\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\n"
+	    "d@example.net\r\n"
+	    "--b\r\nContent-Disposition: form-data; name=\"subject\"\r\n\r\n"
+	    "s\r\n"
+	    "--b\r\nContent-Disposition: form-data; name=\"html\"\r\n\r\n"
+	    "<img src=cid:l.png>\r\n"
+	    "--b\r\nContent-Disposition: form-data; name=\"h:Reply-To\"\r\n\r\n"
+	    "r@example.com\r\n"
+	    "--b\r\nContent-Disposition: form-data; name=\"h:X-Ref\"\r\n\r\n"
+	    "42\r\n"
+	    "--b\r\nContent-Disposition: form-data; name=\"o:tag\"\r\n\r\n"
+	    "t\r\n"
+	    "--b\r\nContent-Disposition: form-data; name=\"attachment\"; "
+	    "filename=\"r.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+	    "%PDF\r\n"
+	    "--b\r\nContent-Disposition: form-data; name=\"inline\"; "
+	    "filename=\"l.png\"\r\nContent-Type: image/png\r\n\r\n"
+	    "\x89PNG\r\n"
+	    "--b--\r\n";
+	struct str bs = STR_LIT("b");
+	struct api_error e;
+	struct api_msg m;
+	struct form fm;
+	const char *why;
+
+	(void)state;
+	form_init(&fm);
+	assert_int_equal(form_multipart_parse(S(body), bs, &fm, &why), 0);
+	assert_int_equal(compat_mailgun_decode(&fm, &m, &e), 0);
+	assert_string_equal(m.mail.from.addr, "a@example.com");
+	assert_int_equal(m.mail.n_to, 3);
+	assert_string_equal(m.mail.subject, "s");
+	assert_null(m.mail.text);
+	assert_string_equal(m.mail.reply_to[0].addr, "r@example.com");
+	assert_int_equal(m.mail.n_fields, 1);
+	assert_string_equal(m.mail.fields[0].name, "X-Ref");
+	assert_int_equal(m.mail.n_atts, 2);
+	assert_null(m.mail.atts[0].content_id);
+	assert_string_equal(m.mail.atts[1].content_id, "l.png");
+	assert_memory_equal(m.mail.atts[1].data, "\x89PNG", 4);
+	api_msg_fini(&m);
+	form_fini(&fm);
+}
+
+static void
+mailgun_refusals(void **state)
+{
+	static const struct {
+		const char *body, *code, *field;
+	} cases[] = {
+	    {"to=b%40example.net&text=t", "missing_field", "from"},
+	    {"from=a%40example.com&text=t", "missing_field", "to"},
+	    {"from=a%40example.com&to=b%40example.net", "missing_field",
+		"text"},
+	    {"from=a%40example.com&to=nope&text=t", "invalid_field", "to"},
+	    {"from=a%40example.com&to=b%40example.net&template=x",
+		"invalid_field", "template"},
+	    {"from=a%40example.com&to=b%40example.net&text=t&h:From=x",
+		"invalid_field", "h:"},
+	    {"from=a%40example.com&to=b%40example.net&text=t&subject=a%0d%0ab",
+		"invalid_field", "subject"},
+	};
+	struct api_error e;
+	struct api_msg m;
+	struct form fm;
+	const char *why;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *b = xstrdup(cases[i].body);
+		form_init(&fm);
+		assert_int_equal(form_urlencoded_parse(b, strlen(b), &fm, &why),
+		    0);
+		memset(&e, 0, sizeof(e));
+		if (compat_mailgun_decode(&fm, &m, &e) != -1)
+			fail_msg("case %zu accepted", i);
+		assert_string_equal(e.code, cases[i].code);
+		assert_string_equal(e.field, cases[i].field);
+		form_fini(&fm);
+		free(b);
+	}
+}
+
+static void
+decoded_messages_build_as_mime(void **state)
+{
+	static const char body[] =
+	    "{\"from\":\"a@example.com\",\"to\":\"b@example.net\",\"subject\":"
+	    "\"Gr\\u00fc\\u00dfe\",\"text\":\"t\",\"html\":\"<img src=cid:l@x>\","
+	    "\"attachments\":[{\"filename\":\"l.png\",\"content\":\"" PNG_B64
+	    "\",\"content_type\":\"image/png\",\"content_id\":\"l@x\"}]}";
+	struct mime_build_opts o = {"LOCAL", NULL, 1700000000};
+	struct api_error e;
+	struct api_msg m;
+	const char *why;
+	struct buf out;
+
+	(void)state;
+	assert_int_equal(compat_resend_decode(S(body), &m, &e), 0);
+	buf_init(&out);
+	assert_int_equal(mime_build(&m.mail, &o, &out, &why), 0);
+	assert_non_null(strstr(buf_cstr(&out), "Subject: =?UTF-8?B?"));
+	assert_non_null(strstr(buf_cstr(&out), "multipart/related"));
+	assert_non_null(strstr(buf_cstr(&out), "Content-ID: <l@x>"));
+	buf_fini(&out);
+	api_msg_fini(&m);
+}
+
+static void
+ses_compat_config_loads_and_checks(void **state)
+{
+	char err[CONFIG_ERR_SIZE], yaml[512];
+	struct config *c;
+	FILE *f = fopen("/tmp/test_compat.secret", "w");
+
+	(void)state;
+	assert_non_null(f);
+	fputs("s3cret/KEY\n", f);
+	fclose(f);
+	snprintf(yaml, sizeof(yaml), "ses_compat:\n  credentials:\n"
+	    "    - {access_key_id: AKIDEXAMPLE00001, secret_access_key_file: "
+	    "/tmp/test_compat.secret, tenant: web, from_domains: "
+	    "[Example.COM]}\n    - {access_key_id: AKIDEXAMPLE00002, "
+	    "secret_access_key_file: /tmp/test_compat.secret, from_domains: "
+	    "[\"*\"]}\n");
+	c = config_load_buf(yaml, strlen(yaml), "t.yaml", err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(c->n_ses_compat_credentials, 2);
+	assert_string_equal(c->ses_compat_credentials[0].secret_access_key,
+	    "s3cret/KEY");
+	assert_string_equal(c->ses_compat_credentials[0].from_domains[0],
+	    "example.com");
+	assert_string_equal(c->ses_compat_credentials[1].tenant,
+	    "akidexample00002");
+	config_free(c);
+
+	snprintf(yaml, sizeof(yaml), "ses_compat:\n  credentials:\n"
+	    "    - {access_key_id: short, secret_access_key_file: "
+	    "/tmp/test_compat.secret, from_domains: [x.org]}\n");
+	assert_null(config_load_buf(yaml, strlen(yaml), "t.yaml", err,
+	    sizeof(err)));
+	assert_non_null(strstr(err, "access_key_id"));
+	snprintf(yaml, sizeof(yaml), "ses_compat:\n  credentials:\n"
+	    "    - {access_key_id: AKIDEXAMPLE00001, from_domains: [x.org]}\n");
+	assert_null(config_load_buf(yaml, strlen(yaml), "t.yaml", err,
+	    sizeof(err)));
+	snprintf(yaml, sizeof(yaml), "ses_compat:\n  credentials:\n"
+	    "    - {access_key_id: AKIDEXAMPLE00001, secret_access_key_file: "
+	    "/tmp/test_compat.secret, from_domains: [x.org]}\n"
+	    "    - {access_key_id: AKIDEXAMPLE00001, secret_access_key_file: "
+	    "/tmp/test_compat.secret, from_domains: [x.org]}\n");
+	assert_null(config_load_buf(yaml, strlen(yaml), "t.yaml", err,
+	    sizeof(err)));
+	assert_non_null(strstr(err, "same access key id"));
+	remove("/tmp/test_compat.secret");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(b64_decodes_with_whitespace_and_without_padding),
+	    cmocka_unit_test(address_lists_split_outside_quotes),
+	    cmocka_unit_test(attachments_normalise_type_and_content_id),
+	    cmocka_unit_test(ses_v2_simple_maps_every_part),
+	    cmocka_unit_test(ses_v2_raw_takes_the_destination_as_envelope),
+	    cmocka_unit_test(ses_v2_refusals_name_the_field),
+	    cmocka_unit_test(ses_v1_send_email_reads_members_in_order),
+	    cmocka_unit_test(ses_v1_send_raw_email_decodes_the_message),
+	    cmocka_unit_test(ses_v1_refusals),
+	    cmocka_unit_test(sendgrid_one_message_per_personalization),
+	    cmocka_unit_test(sendgrid_refusals),
+	    cmocka_unit_test(postmark_comma_lists_and_content_ids),
+	    cmocka_unit_test(resend_recipients_attachments_and_payload_hash),
+	    cmocka_unit_test(mailgun_form_maps_files_inline_and_headers),
+	    cmocka_unit_test(mailgun_refusals),
+	    cmocka_unit_test(decoded_messages_build_as_mime),
+	    cmocka_unit_test(ses_compat_config_loads_and_checks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
