@@ -1,7 +1,7 @@
 /*
  * swervectl.c - the operator's command line.
  *
- *   swervectl [-c FILE | --url URL] status [--json]
+ *   swervectl [-c FILE | --url URL] status [--json | --watch]
  *   swervectl [-c FILE | --url URL] queue [--state S] [--limit N] [--json]
  *   swervectl [-c FILE | --url URL] show ID [--json]
  *   swervectl [-c FILE | --url URL] trace ID
@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,9 @@ swervectl_usage(FILE *f)
 	fprintf(f,
 	    "usage: swervectl [-c FILE | --url URL] COMMAND [--json]\n"
 	    "commands:\n"
-	    "  status    queue counts by state, providers, spool figures\n"
+	    "  status    queue counts by state, providers, alerts, spool "
+	    "figures\n"
+	    "            (--watch: refresh in place every 2 s until ^C)\n"
 	    "  queue     list messages (--state ready|inflight|deferred|sent|"
 	    "failed|all,\n"
 	    "            --limit N, --after ID for the next page)\n"
@@ -67,19 +70,19 @@ swervectl_get(const char *base, const char *path, struct buf *out)
 	return swervectl_request(base, path, false, out);
 }
 
-/* swervectl_request - GET (or an empty POST) base+path into out. */
-static int
-swervectl_request(const char *base, const char *path, bool post,
-    struct buf *out)
+/*
+ * swervectl_perform - GET (or an empty POST) url into out. Returns the
+ * HTTP status, or -1 with curl's error in cerr (CURL_ERROR_SIZE bytes).
+ */
+static long
+swervectl_perform(const char *url, bool post, struct buf *out, char *cerr)
 {
-	char url[2200], cerr[CURL_ERROR_SIZE] = "";
 	CURL *c = curl_easy_init();
 	long code = 0;
 	CURLcode rc;
 
 	if (c == NULL)
 		return -1;
-	snprintf(url, sizeof(url), "%s%s", base, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, swervectl_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
@@ -93,10 +96,25 @@ swervectl_request(const char *base, const char *path, bool post,
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	else if (cerr[0] == '\0')
+		snprintf(cerr, CURL_ERROR_SIZE, "%s", curl_easy_strerror(rc));
 	curl_easy_cleanup(c);
-	if (rc != CURLE_OK) {
+	return rc == CURLE_OK ? code : -1;
+}
+
+/* swervectl_request - GET (or an empty POST) base+path into out. */
+static int
+swervectl_request(const char *base, const char *path, bool post,
+    struct buf *out)
+{
+	char url[2200], cerr[CURL_ERROR_SIZE] = "";
+	long code;
+
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	code = swervectl_perform(url, post, out, cerr);
+	if (code < 0) {
 		fprintf(stderr, "swervectl: %s: %s (is swerved running?)\n",
-		    url, cerr[0] ? cerr : curl_easy_strerror(rc));
+		    url, cerr);
 		return -1;
 	}
 	if (code != 200) {
@@ -105,6 +123,25 @@ swervectl_request(const char *base, const char *path, bool post,
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * swervectl_json_quiet - the JSON at base+path, or NULL without a word
+ * (an optional endpoint: an older daemon answers 404). Caller decrefs.
+ */
+static json_t *
+swervectl_json_quiet(const char *base, const char *path)
+{
+	char url[2200], cerr[CURL_ERROR_SIZE] = "";
+	json_t *j = NULL;
+	struct buf body;
+
+	buf_init(&body);
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	if (swervectl_perform(url, false, &body, cerr) == 200)
+		j = json_loadb(body.p ? body.p : "", body.len, 0, NULL);
+	buf_fini(&body);
+	return j;
 }
 
 /* swervectl_url_from_config - http://host:port of cfg's first listener. */
@@ -136,16 +173,35 @@ swervectl_num(json_t *o, const char *key)
 	return json_number_value(json_object_get(o, key));
 }
 
+/* swervectl_share - provider name's sample in a /metrics.json family. */
+static double
+swervectl_share(json_t *samples, const char *name)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(samples, i, x)
+	{
+		const char *p = json_string_value(
+		    json_object_get(json_object_get(x, "labels"), "provider"));
+		if (p != NULL && name != NULL && strcmp(p, name) == 0)
+			return json_number_value(json_object_get(x, "value"));
+	}
+	return 0;
+}
+
 /*
  * swervectl_providers - one line per provider: circuit state, share of
- * the routing picks, success ratio and latency over the last 5 minutes,
+ * the accepted deliveries over the last 5 minutes (of the routing picks
+ * since start, from a daemon without /metrics.json), success ratio and
+ * latency over the last 5 minutes,
  * health score, fail-back ramp, queue, and why the circuit last changed.
  */
 static void
 swervectl_providers(const char *base)
 {
 	struct buf body;
-	json_t *root, *provs, *p;
+	json_t *root, *provs, *p, *metrics, *share;
 	double total = 0;
 	size_t i;
 
@@ -158,6 +214,11 @@ swervectl_providers(const char *base)
 	provs = json_object_get(root, "providers");
 	json_array_foreach(provs, i, p)
 		total += swervectl_num(p, "picks");
+	/* The share of the last 5 minutes, when the daemon exports it. */
+	metrics = swervectl_json_quiet(base, "/metrics.json");
+	share = json_object_get(json_object_get(metrics,
+				    "swerve_provider_traffic_share_ratio"),
+	    "samples");
 	if (json_array_size(provs) > 0)
 		printf("providers:\n  %-14s %-9s %6s %7s %8s %6s %5s %8s %8s "
 		       "%5s\n",
@@ -172,7 +233,12 @@ swervectl_providers(const char *base)
 		       "%8.0f %5.0f\n",
 		    json_string_value(json_object_get(p, "name")),
 		    json_string_value(json_object_get(p, "state")),
-		    total > 0 ? 100.0 * swervectl_num(p, "picks") / total : 0.0,
+		    share != NULL
+			? 100.0 * swervectl_share(share,
+				      json_string_value(json_object_get(p,
+					  "name")))
+			: total > 0 ? 100.0 * swervectl_num(p, "picks") / total
+				    : 0.0,
 		    100.0 * swervectl_num(p, "success_ratio"),
 		    swervectl_num(p, "latency_ewma_ms"),
 		    swervectl_num(p, "health"), swervectl_num(p, "ramp"),
@@ -188,8 +254,41 @@ swervectl_providers(const char *base)
 			    json_string_value(
 				json_object_get(p, "status_page")));
 	}
+	json_decref(metrics);
 	json_decref(root);
 	buf_fini(&body);
+}
+
+/* swervectl_alerts - the active alerts, when the daemon serves them. */
+static void
+swervectl_alerts(const char *base)
+{
+	json_t *root = swervectl_json_quiet(base, "/v1/alerts"), *a;
+	json_t *arr = json_object_get(root, "alerts");
+	size_t i;
+
+	if (arr == NULL) {
+		json_decref(root);
+		return;
+	}
+	if (json_array_size(arr) == 0)
+		printf("alerts: none\n");
+	else
+		printf("alerts:\n");
+	json_array_foreach(arr, i, a)
+	{
+		const char *scope = json_string_value(json_object_get(a,
+		    "provider"));
+		if (scope == NULL)
+			scope = json_string_value(json_object_get(a, "stream"));
+		printf("  %-8s %-8s %-24s %-12s %s\n",
+		    json_string_value(json_object_get(a, "severity")),
+		    json_string_value(json_object_get(a, "state")),
+		    json_string_value(json_object_get(a, "rule")),
+		    scope ? scope : "-",
+		    json_string_value(json_object_get(a, "summary")));
+	}
+	json_decref(root);
 }
 
 static int
@@ -239,6 +338,7 @@ swervectl_status(const char *base, int json)
 		(void)p;
 		(void)i;
 		swervectl_providers(base);
+		swervectl_alerts(base);
 		if (dl != NULL)
 			printf("delivery: %lld delivered, %lld failovers, %lld "
 			       "deferred, %lld failed, %lld possible "
@@ -259,6 +359,68 @@ swervectl_status(const char *base, int json)
 out:
 	buf_fini(&body);
 	return rc;
+}
+
+static volatile sig_atomic_t swervectl_stop;
+
+static void
+swervectl_on_stop(int sig)
+{
+	(void)sig;
+	swervectl_stop = 1;
+}
+
+/*
+ * swervectl_watch - status every 2 s, in place, until SIGINT or SIGTERM.
+ * Each frame is composed in memory first and then drawn over the last
+ * one (cursor home, each line cleared to its end, the rest of the screen
+ * cleared), so the terminal never shows a half-drawn or blank frame.
+ */
+static int
+swervectl_watch(const char *base)
+{
+	struct sigaction sa;
+	struct timespec tick = {0, 100 * 1000 * 1000};
+	FILE *real = stdout, *mem;
+	char *frame = NULL, stamp[32], *line, *nl;
+	size_t len = 0;
+	time_t now;
+	int i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = swervectl_on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!swervectl_stop) {
+		mem = open_memstream(&frame, &len);
+		if (mem == NULL)
+			return 1;
+		now = time(NULL);
+		strftime(stamp, sizeof(stamp), "%H:%M:%S", localtime(&now));
+		/* XXX: the status printers write to stdout; point it at the
+		 * frame while they run rather than thread a FILE through. */
+		stdout = mem;
+		printf("swervectl status --watch  %s  (every 2 s, ^C to stop)\n\n",
+		    stamp);
+		swervectl_status(base, 0);
+		stdout = real;
+		fclose(mem);
+		fputs("\033[H", stdout);
+		for (line = frame; line != NULL && *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			if (nl == NULL)
+				nl = line + strlen(line) - 1;
+			printf("%.*s\033[K\n", (int)(nl - line + (*nl != '\n')),
+			    line);
+		}
+		fputs("\033[J", stdout);
+		fflush(stdout);
+		free(frame);
+		frame = NULL;
+		for (i = 0; i < 20 && !swervectl_stop; i++)
+			nanosleep(&tick, NULL);
+	}
+	return 0;
 }
 
 /* swervectl_time - "2026-11-27 19:30:01" for ms since the epoch. */
@@ -496,6 +658,7 @@ main(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"url", required_argument, NULL, 'u'},
 		{"json", no_argument, NULL, 'j'},
+		{"watch", no_argument, NULL, 'w'},
 		{"state", required_argument, NULL, 's'},
 		{"limit", required_argument, NULL, 'n'},
 		{"after", required_argument, NULL, 'a'},
@@ -506,9 +669,9 @@ main(int argc, char **argv)
 	const char *path = NULL, *url = NULL, *cmd;
 	const char *state = NULL, *limit = NULL, *after = NULL, *dur = NULL;
 	char base[1100], err[CONFIG_ERR_SIZE];
-	int json = 0, ch, rc;
+	int json = 0, watch = 0, ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "c:u:jhs:n:a:f:", opts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "c:u:jwhs:n:a:f:", opts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 's':
@@ -531,6 +694,9 @@ main(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'w':
+			watch = 1;
 			break;
 		case 'h':
 			swervectl_usage(stdout);
@@ -564,7 +730,9 @@ main(int argc, char **argv)
 	}
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (strcmp(cmd, "status") == 0) {
+	if (strcmp(cmd, "status") == 0 && watch && !json) {
+		rc = swervectl_watch(base);
+	} else if (strcmp(cmd, "status") == 0) {
 		rc = swervectl_status(base, json);
 	} else if (strcmp(cmd, "queue") == 0) {
 		rc = swervectl_queue(base, state, limit, after, json);

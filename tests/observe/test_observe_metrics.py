@@ -164,6 +164,41 @@ def test_prometheus_server_scraped_the_outage(outage):
                   "SwerveFailoverHappened in Prometheus")
 
 
+def test_swervectl_status_shows_share_alerts_and_watch_refreshes(outage):
+    import signal
+    import time
+    ctl = [oh.sh.bin_path("swervectl"), "--url", outage.daemon.http_url]
+    r = subprocess.run(ctl + ["status"], capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    rows = {l.split()[0]: l.split() for l in out.splitlines()
+            if l.startswith("  primary ") or l.startswith("  backup ")}
+    assert rows["primary"][1] == "closed", out
+    # share (5 min) + success ratio + latency columns; the backup carried
+    # the outage, so both have a share and the shares add up to 100%.
+    shares = [float(rows[p][2].rstrip("%")) for p in ("primary", "backup")]
+    assert all(x > 0 for x in shares) and abs(sum(shares) - 100) < 0.2, out
+    assert rows["backup"][3].endswith("%") and rows["backup"][4].endswith("ms")
+    # Active alerts when the daemon serves /v1/alerts (tolerated if not).
+    code, _ = dh.http_json(outage.daemon.http_url + "/v1/alerts")
+    assert ("alerts:" in out) == (code == 200), out
+    p = subprocess.Popen(ctl + ["status", "--watch"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        time.sleep(4.6)
+        os_kill = __import__("os").kill
+        os_kill(p.pid, signal.SIGINT)
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, err
+    frames = out.decode().count("swervectl status --watch")
+    assert frames >= 2, out
+    assert out.count(b"\033[H") == frames and b"\033[2J" not in out
+
+
 def test_daemon_stopped_cleanly(outage):
     # The scenario's swerved is stopped at module teardown; this test is
     # last in the file and only checks what happened so far.
