@@ -12,7 +12,7 @@ packages=(
 	libcmocka-dev
 	python3 python3-pytest
 	swaks libnet-ssleay-perl postfix openssl sqlite3 valgrind jq
-	prometheus-alertmanager php-cli php-symfony-amazon-mailer
+	prometheus prometheus-alertmanager php-cli php-symfony-amazon-mailer
 )
 
 missing=()
