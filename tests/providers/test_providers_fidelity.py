@@ -163,8 +163,8 @@ def one_message(mock):
     return ms[0]
 
 
-def sent(d, qid):
-    m = dh.Api(d).wait_state(qid, ("sent", "failed"), 15)
+def sent(d, qid, timeout=15):
+    m = dh.Api(d).wait_state(qid, ("sent", "failed"), timeout)
     assert m["state"] == "sent", json.dumps(m, indent=1)
     return m
 
@@ -238,7 +238,47 @@ def test_resend_idempotency_key_is_swerves_id(lab):
     qid = dh.submit(d, SENDER, ["bob@example.net"], rich())
     sent(d, qid)
     got = one_message(m)
-    assert qid in json.dumps(got["api"]), json.dumps(got["api"])
+    assert got["api"]["request"]["idempotency_key"] == qid, got["api"]
+
+
+def test_resend_after_unknown_outcome_does_not_duplicate(lab):
+    """The API kept the first request but never answered (unknown); the
+    retry on the same provider carries the same Idempotency-Key, so Resend
+    answers with the first message's id instead of sending it again."""
+    m = lab.mock("api", extra=["--api-mode", "hang_after_body"])
+    d = lab.daemon([http_provider("p1", "resend", m.url, request_timeout="1s")],
+                   retry={"min_backoff": "1s", "max_backoff": "1s",
+                          "max_lifetime": "1h"})
+    api = dh.Api(d)
+    qid = dh.submit(d, SENDER, ["bob@example.net"], rich())
+    dh.wait_until(lambda: [a["result"] for a in api.message(qid)["attempts_detail"]]
+                  == ["unknown"], 10, 0.1, "the first attempt to time out")
+    first = one_message(m)
+    api_mode = dh.http_json(m.url + "/mode/api", "PUT", b"accept")
+    assert api_mode[0] == 200, api_mode
+    msg = sent(d, qid, 20)
+    assert [a["result"] for a in msg["attempts_detail"]][-1] == "accepted", msg
+    again = one_message(m)  # still exactly one message at the provider
+    assert again["id"] == first["id"]
+    pid = first["api"]["provider_message_id"]
+    assert {r["provider_message_id"] for r in msg["rcpts"]} == {pid}
+
+
+def test_bcc_only_recipient_goes_to_a_raw_provider(lab):
+    """A recipient in no To/Cc header cannot be given to a JSON API
+    without disclosing it or dropping the To header: that attempt is
+    refused before sending and the message goes to a raw provider."""
+    m = lab.mock("api")
+    d = lab.daemon([http_provider("json", "sendgrid", m.url, priority=1),
+                    http_provider("raw", "ses", m.url, priority=2)])
+    qid = dh.submit(d, SENDER, ["hidden@example.org"], rich())
+    msg = sent(d, qid)
+    assert [(a["provider"], a["result"]) for a in msg["attempts_detail"]] == [
+        ("json", "deferred"), ("raw", "accepted")], msg
+    assert "Bcc" in msg["attempts_detail"][0]["reply"]
+    got = one_message(m)
+    assert got["api"]["provider"] == "ses"
+    assert got["rcpt_to"] == ["hidden@example.org"]
 
 
 SIGNED = (b"From: a@example.com\r\nTo: bob@example.net\r\nSubject: signed\r\n"
