@@ -12,6 +12,9 @@
  * backlog from the spool's ready and deferred messages, a page at a
  * time on the writer thread.
  *
+ * The rules and notifiers are those of the configuration at start: a
+ * SIGHUP reload does not change them (restart to change alerts:).
+ *
  * Loop thread only. cfg, d and sp are borrowed and must outlive it;
  * alerting_free must run before spool_close (a spool read still pending
  * then releases what is left from its callback).
