@@ -165,8 +165,9 @@ http_status_classify(int status, struct send_result *r)
 		c = SEND_ACCEPTED;
 	else if (status == 429)
 		c = SEND_THROTTLED;
-	else if (status == 401 || status == 403)
-		c = SEND_CONFIG;
+	else if (status == 401 || status == 403 ||
+	         (status >= 300 && status < 400))
+		c = SEND_CONFIG; /* a redirect: the endpoint is wrong */
 	else if (status == 408 || status >= 500 || status < 200)
 		c = SEND_DEFERRED;
 	else

@@ -104,6 +104,7 @@ bool http_transport_classify(const struct http_response *resp,
 /*
  * http_status_classify - the default meaning of an HTTP status, for codes
  * a provider's table does not name: 2xx accepted, 429 throttled, 401/403
+ * and 3xx (redirects are not followed: the endpoint is misconfigured)
  * config, 408 and 5xx deferred, other 4xx rejected (more often our bug
  * than the recipient's; the text says so). Sets r's class, stage
  * (response) and http_status only.
