@@ -480,3 +480,42 @@ def test_failover_after_during_greeting_is_not_unknown(lab):
         assert not dh.log_lines(d, "possible duplicate")
     finally:
         gate.stop()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "product bug: the fail-back ramp (failback_ramp) only scales a "
+    "provider's weight against others of the same priority "
+    "(route.c route_balanced); a recovered provider alone in its priority "
+    "group - the issue's own example, ses priority 1 with failback_ramp "
+    "and postmark priority 2 - takes all the traffic the moment its "
+    "circuit closes, although /v1/providers reports ramp < 1"))
+def test_failback_ramps_the_share_back_gradually(lab):
+    """After the primary heals and its circuit closes, its share climbs over
+    failback_ramp (6 s here) instead of snapping back: in the first 2 s
+    after the close the backup still takes a good part of the mail."""
+    pm = lab.mock("primary")
+    bm = lab.mock("backup")
+    d = lab.daemon([primary_cfg(pm.smtp_port, "refuse", failback_ramp="6s"),
+                    dh.provider("backup", bm.smtp_port, 2)],
+                   streams=streams_cfg())
+    run = Run.__new__(Run)  # reuse submit() on this daemon
+    run.d, run.api, run.sent, run.seq = d, dh.Api(d), {}, 0
+    pm.set_mode("refuse")
+    run.wait_sent([run.submit("transactional", tag="r") for _ in range(3)], 15)
+    assert prov(d, "primary")["state"] == "open"
+    pm.set_mode("accept")
+    deadline = time.monotonic() + 15
+    while prov(d, "primary")["state"] != "closed":
+        assert time.monotonic() < deadline, prov(d, "primary")
+        run.wait_sent([run.submit("transactional", tag="t")], 10)
+        time.sleep(0.1)
+    p = prov(d, "primary")
+    assert p["ramp"] < 0.8, p  # the ramp has started
+    t0 = time.monotonic()
+    qids = []
+    while time.monotonic() - t0 < 2.0:
+        qids.append(run.submit("transactional", tag="a"))
+        time.sleep(0.08)
+    msgs = run.wait_sent(qids, 15)
+    share = sum(accepted_by(m) == ["primary"] for m in msgs.values()) / len(msgs)
+    assert share <= 0.6, (share, prov(d, "primary"))
