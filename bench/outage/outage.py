@@ -395,12 +395,14 @@ def figures(load, received, t_break, t_heal, t_end, queued=frozenset()):
     subm = {rc: (i, st, ts) for (i, st, rc, ts, _) in load.done}
     missing = [rc for rc in subm if rc not in first]
     lost = [rc for rc in missing if rc not in queued]
-    dup = [rc for rc, n in count.items() if n > 1]
+    dup = [rc for rc, n in count.items() if n > 1 and rc in subm]
     events = sorted((t, p) for (p, t) in first.values())
     ts = sorted(x[2] for x in subm.values())
     f = {"submitted": len(subm), "errors": len(load.errors),
          "late_submissions": load.late, "received": len(first),
          "lost": len(lost), "dup": len(dup), "lost_sample": lost[:5],
+         "dup_sample": dup[:5],
+         "other_rcpts": sorted(rc for rc in count if rc not in subm)[:5],
          "queued_at_end": len(missing) - len(lost),
          "queued_sample": [rc for rc in missing if rc in queued][:5],
          "submit_rate": (len(ts) - 1) / ((ts[-1] - ts[0]) / 1000.0)
