@@ -342,6 +342,33 @@ compat_reply_json(struct evhttp_request *req, int status, json_t *obj)
 	json_decref(obj);
 }
 
+void
+compat_answer_json(struct compat_answer *a, int status, json_t *obj)
+{
+	char *text = json_dumps(obj, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	a->status = status;
+	a->ctype = "application/json";
+	a->error_type = NULL;
+	buf_init(&a->body);
+	buf_addstr(&a->body, text ? text : "{}");
+	free(text);
+	json_decref(obj);
+}
+
+void
+compat_answer_send(struct evhttp_request *req, struct compat_answer *a)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	if (a->error_type != NULL)
+		evhttp_add_header(h, "x-amzn-ErrorType", a->error_type);
+	if (a->status == 503)
+		evhttp_add_header(h, "Retry-After", "5");
+	compat_reply(req, a->status, a->ctype, a->body.p, a->body.len);
+	buf_fini(&a->body);
+}
+
 int
 compat_b64_decode(const char *s, size_t n, unsigned char **out,
     size_t *outlen)

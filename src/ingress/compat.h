@@ -166,6 +166,49 @@ void compat_reply_json(struct evhttp_request *req, int status, json_t *obj);
  */
 void compat_spool_error(int status, struct api_error *e);
 
+/*
+ * A rendered answer: status, Content-Type (static), body, and for SES v2
+ * errors the x-amzn-ErrorType value (static, else NULL). The renderers
+ * below are pure, so every provider's error and success shapes are
+ * unit-tested without a socket.
+ */
+struct compat_answer {
+	int status;
+	const char *ctype;
+	const char *error_type;
+	struct buf body;
+};
+
+/* compat_answer_json - set a to status and the compact JSON of obj
+ * (stolen). a->body must be empty (buf_init). */
+void compat_answer_json(struct compat_answer *a, int status, json_t *obj);
+
+/*
+ * compat_answer_send - answer req with a (adding x-amzn-ErrorType when
+ * set and Retry-After to a 503), then release a's body.
+ */
+void compat_answer_send(struct evhttp_request *req, struct compat_answer *a);
+
+/* The providers' error renderers: e's generic code in their shapes.
+ * Each initialises *a; release with buf_fini(&a->body) or send it. */
+void compat_ses_v2_error_render(const struct api_error *e,
+    struct compat_answer *a);
+void compat_ses_v1_error_render(const struct api_error *e, const char *rid,
+    struct compat_answer *a);
+void compat_sendgrid_error_render(const struct api_error *e,
+    struct compat_answer *a);
+void compat_postmark_error_render(const struct api_error *e,
+    struct compat_answer *a);
+void compat_resend_error_render(const struct api_error *e,
+    struct compat_answer *a);
+void compat_mailgun_error_render(const struct api_error *e,
+    struct compat_answer *a);
+
+/* compat_ses_v1_ok_render - <SendEmailResponse> or
+ * <SendRawEmailResponse> with the message id and request id. */
+void compat_ses_v1_ok_render(int raw, const char *id, const char *rid,
+    struct compat_answer *a);
+
 /* ---- pure helpers (unit-tested) -------------------------------------- */
 
 /*

@@ -184,16 +184,17 @@ fail:
 	return -1;
 }
 
-/* mg_fail - a Mailgun error (plain "Forbidden" for a bad key). */
-static void
-mg_fail(struct evhttp_request *req, const struct api_error *e)
+void
+compat_mailgun_error_render(const struct api_error *e, struct compat_answer *a)
 {
-	int st = e->http_status;
+	int st;
 
 	if (strcmp(e->code, "unauthorized") == 0) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "WWW-Authenticate", "Basic realm=\"MG API\"");
-		compat_reply(req, 401, "text/plain", "Forbidden", 9);
+		a->status = 401;
+		a->ctype = "text/plain";
+		a->error_type = NULL;
+		buf_init(&a->body);
+		buf_addstr(&a->body, "Forbidden");
 		return;
 	}
 	if (strcmp(e->code, "forbidden") == 0)
@@ -208,7 +209,20 @@ mg_fail(struct evhttp_request *req, const struct api_error *e)
 		st = 405;
 	else
 		st = 400;
-	compat_reply_json(req, st, json_pack("{s:s}", "message", e->message));
+	compat_answer_json(a, st, json_pack("{s:s}", "message", e->message));
+}
+
+/* mg_fail - a Mailgun error (plain "Forbidden" for a bad key). */
+static void
+mg_fail(struct evhttp_request *req, const struct api_error *e)
+{
+	struct compat_answer a;
+
+	compat_mailgun_error_render(e, &a);
+	if (a.status == 401)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "WWW-Authenticate", "Basic realm=\"MG API\"");
+	compat_answer_send(req, &a);
 }
 
 /* mg_done - 200 {"id", "message"} or the failure; arg is the domain. */

@@ -224,14 +224,24 @@ pm_error_obj(const struct api_error *e, int *status)
 	    e->message);
 }
 
-/* pm_fail - one error answer. */
-static void
-pm_fail(struct evhttp_request *req, const struct api_error *e)
+void
+compat_postmark_error_render(const struct api_error *e,
+    struct compat_answer *a)
 {
 	int st;
 	json_t *o = pm_error_obj(e, &st);
 
-	compat_reply_json(req, st, o);
+	compat_answer_json(a, st, o);
+}
+
+/* pm_fail - one error answer. */
+static void
+pm_fail(struct evhttp_request *req, const struct api_error *e)
+{
+	struct compat_answer a;
+
+	compat_postmark_error_render(e, &a);
+	compat_answer_send(req, &a);
 }
 
 /* pm_result - one message's result object. */

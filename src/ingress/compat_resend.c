@@ -217,18 +217,24 @@ rs_name(const struct api_error *e, int *status)
 	return "validation_error";
 }
 
-/* rs_fail - a Resend error. */
-static void
-rs_fail(struct evhttp_request *req, const struct api_error *e)
+void
+compat_resend_error_render(const struct api_error *e, struct compat_answer *a)
 {
 	int st;
 	const char *name = rs_name(e, &st);
 
-	if (st == 503)
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Retry-After", "5");
-	compat_reply_json(req, st, json_pack("{s:i,s:s,s:s}", "statusCode",
-	    st, "name", name, "message", e->message));
+	compat_answer_json(a, st, json_pack("{s:i,s:s,s:s}", "statusCode", st,
+	    "name", name, "message", e->message));
+}
+
+/* rs_fail - a Resend error. */
+static void
+rs_fail(struct evhttp_request *req, const struct api_error *e)
+{
+	struct compat_answer a;
+
+	compat_resend_error_render(e, &a);
+	compat_answer_send(req, &a);
 }
 
 /* rs_done - 200 {"id"} (also for a replay) or the failure. */

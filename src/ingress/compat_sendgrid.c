@@ -240,9 +240,9 @@ done:
 	return rc;
 }
 
-/* sg_fail - a SendGrid error. */
-static void
-sg_fail(struct evhttp_request *req, const struct api_error *e)
+void
+compat_sendgrid_error_render(const struct api_error *e,
+    struct compat_answer *a)
 {
 	int st = e->http_status;
 	json_t *err;
@@ -255,15 +255,25 @@ sg_fail(struct evhttp_request *req, const struct api_error *e)
 		st = 413;
 	else if (strcmp(e->code, "unavailable") == 0)
 		st = 503;
-	else if (st < 400 || st >= 500)
-		st = 400;
-	if (strcmp(e->code, "not_found") == 0)
+	else if (strcmp(e->code, "not_found") == 0)
 		st = 404;
-	if (strcmp(e->code, "method_not_allowed") == 0)
+	else if (strcmp(e->code, "method_not_allowed") == 0)
 		st = 405;
+	else
+		st = 400;
 	err = json_pack("{s:s,s:o,s:n}", "message", e->message, "field",
 	    e->field[0] ? json_string(e->field) : json_null(), "help");
-	compat_reply_json(req, st, json_pack("{s:[o]}", "errors", err));
+	compat_answer_json(a, st, json_pack("{s:[o]}", "errors", err));
+}
+
+/* sg_fail - a SendGrid error. */
+static void
+sg_fail(struct evhttp_request *req, const struct api_error *e)
+{
+	struct compat_answer a;
+
+	compat_sendgrid_error_render(e, &a);
+	compat_answer_send(req, &a);
 }
 
 /* sg_done - 202 with X-Message-Id, or the first failure. */

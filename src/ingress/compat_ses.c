@@ -507,21 +507,28 @@ ses_err_map(const struct api_error *e)
 	    "InvalidParameterValue", false};
 }
 
+void
+compat_ses_v2_error_render(const struct api_error *e, struct compat_answer *a)
+{
+	struct ses_err s = ses_err_map(e);
+
+	compat_answer_json(a, s.status, json_pack("{s:s}", "message",
+	    e->message));
+	a->error_type = s.v2;
+}
+
 /* ses_v2_fail - a restJson1 error. */
 static void
 ses_v2_fail(struct evhttp_request *req, const struct api_error *e)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	struct ses_err s = ses_err_map(e);
+	struct compat_answer a;
 	char rid[37];
 
 	request_id(rid);
-	evhttp_add_header(h, "x-amzn-RequestId", rid);
-	evhttp_add_header(h, "x-amzn-ErrorType", s.v2);
-	if (s.status == 503)
-		evhttp_add_header(h, "Retry-After", "5");
-	compat_reply_json(req, s.status,
-	    json_pack("{s:s}", "message", e->message));
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "x-amzn-RequestId", rid);
+	compat_ses_v2_error_render(e, &a);
+	compat_answer_send(req, &a);
 }
 
 /* xml_escape - append s to b with & < > " escaped. */
@@ -548,29 +555,52 @@ xml_escape(struct buf *b, const char *s)
 	}
 }
 
+void
+compat_ses_v1_error_render(const struct api_error *e, const char *rid,
+    struct compat_answer *a)
+{
+	struct ses_err s = ses_err_map(e);
+
+	a->status = s.status;
+	a->ctype = "text/xml";
+	a->error_type = NULL;
+	buf_init(&a->body);
+	buf_printf(&a->body, "<ErrorResponse xmlns=\"%s\">\n  <Error>\n    "
+	    "<Type>%s</Type>\n    <Code>%s</Code>\n    <Message>", SES_XMLNS,
+	    s.receiver ? "Receiver" : "Sender", s.v1);
+	xml_escape(&a->body, e->message);
+	buf_printf(&a->body, "</Message>\n  </Error>\n  <RequestId>%s"
+	    "</RequestId>\n</ErrorResponse>\n", rid);
+}
+
+void
+compat_ses_v1_ok_render(int raw, const char *id, const char *rid,
+    struct compat_answer *a)
+{
+	const char *op = raw ? "SendRawEmail" : "SendEmail";
+
+	a->status = 200;
+	a->ctype = "text/xml";
+	a->error_type = NULL;
+	buf_init(&a->body);
+	buf_printf(&a->body, "<%sResponse xmlns=\"%s\">\n  <%sResult>\n    "
+	    "<MessageId>%s</MessageId>\n  </%sResult>\n  <ResponseMetadata>\n"
+	    "    <RequestId>%s</RequestId>\n  </ResponseMetadata>\n"
+	    "</%sResponse>\n", op, SES_XMLNS, op, id, op, rid, op);
+}
+
 /* ses_v1_fail - an awsQuery <ErrorResponse>. */
 static void
 ses_v1_fail(struct evhttp_request *req, const struct api_error *e)
 {
-	struct ses_err s = ses_err_map(e);
-	struct buf b;
+	struct compat_answer a;
 	char rid[37];
 
 	request_id(rid);
-	buf_init(&b);
-	buf_printf(&b, "<ErrorResponse xmlns=\"%s\">\n  <Error>\n    <Type>%s"
-	    "</Type>\n    <Code>%s</Code>\n    <Message>", SES_XMLNS,
-	    s.receiver ? "Receiver" : "Sender", s.v1);
-	xml_escape(&b, e->message);
-	buf_printf(&b, "</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n"
-	    "</ErrorResponse>\n", rid);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "x-amzn-RequestId", rid);
-	if (s.status == 503)
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Retry-After", "5");
-	compat_reply(req, s.status, "text/xml", b.p, b.len);
-	buf_fini(&b);
+	compat_ses_v1_error_render(e, rid, &a);
+	compat_answer_send(req, &a);
 }
 
 /* ses_v2_done - answer a v2 SendEmail from its spool result. */
@@ -602,10 +632,8 @@ static void
 ses_v1_done(struct evhttp_request *req, const struct compat_result *res,
     size_t n, void *arg)
 {
-	const char *op = *(const enum compat_ses_action *)arg ==
-		COMPAT_SES_SEND_RAW_EMAIL ? "SendRawEmail" : "SendEmail";
+	struct compat_answer a;
 	struct api_error e;
-	struct buf b;
 	char rid[37];
 
 	(void)n;
@@ -618,15 +646,11 @@ ses_v1_done(struct evhttp_request *req, const struct compat_result *res,
 		return;
 	}
 	request_id(rid);
-	buf_init(&b);
-	buf_printf(&b, "<%sResponse xmlns=\"%s\">\n  <%sResult>\n    "
-	    "<MessageId>%s</MessageId>\n  </%sResult>\n  <ResponseMetadata>\n"
-	    "    <RequestId>%s</RequestId>\n  </ResponseMetadata>\n"
-	    "</%sResponse>\n", op, SES_XMLNS, op, res[0].id, op, rid, op);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "x-amzn-RequestId", rid);
-	compat_reply(req, 200, "text/xml", b.p, b.len);
-	buf_fini(&b);
+	compat_ses_v1_ok_render(*(const enum compat_ses_action *)arg ==
+	    COMPAT_SES_SEND_RAW_EMAIL, res[0].id, rid, &a);
+	compat_answer_send(req, &a);
 }
 
 /* ---- authentication --------------------------------------------------- */

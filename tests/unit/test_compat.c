@@ -664,6 +664,203 @@ ses_compat_config_loads_and_checks(void **state)
 	remove("/tmp/test_compat.secret");
 }
 
+/* err - a generic error. */
+static struct api_error
+err(const char *code, int status)
+{
+	struct api_error e;
+
+	api_error_set(&e, status, code, "from", "msg <&>");
+	return e;
+}
+
+/* body_json - the answer's body parsed (caller decrefs). */
+static json_t *
+body_json(struct compat_answer *a)
+{
+	json_t *j = json_loadb(a->body.p, a->body.len, 0, NULL);
+
+	assert_non_null(j);
+	assert_string_equal(a->ctype, "application/json");
+	return j;
+}
+
+static void
+ses_answers_use_ses_codes_and_envelopes(void **state)
+{
+	static const struct {
+		const char *code;
+		int status;
+		const char *v2, *v1;
+	} cases[] = {
+	    {"unauthorized", 403, "UnrecognizedClientException",
+		"InvalidClientTokenId"},
+	    {"missing_auth", 403, "MissingAuthenticationTokenException",
+		"MissingAuthenticationToken"},
+	    {"signature", 403, "InvalidSignatureException",
+		"SignatureDoesNotMatch"},
+	    {"skewed", 403, "InvalidSignatureException",
+		"SignatureDoesNotMatch"},
+	    {"forbidden", 400, "MessageRejected", "MessageRejected"},
+	    {"invalid_field", 400, "BadRequestException",
+		"InvalidParameterValue"},
+	    {"missing_field", 400, "BadRequestException", "ValidationError"},
+	    {"invalid_action", 400, "UnknownOperationException",
+		"InvalidAction"},
+	    {"unavailable", 503, "ServiceUnavailable", "ServiceUnavailable"},
+	};
+	struct compat_answer a;
+	struct api_error e;
+	char want[128];
+	size_t i;
+	json_t *j;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		e = err(cases[i].code, 400);
+		compat_ses_v2_error_render(&e, &a);
+		assert_int_equal(a.status, cases[i].status);
+		assert_string_equal(a.error_type, cases[i].v2);
+		j = body_json(&a);
+		assert_string_equal(json_string_value(json_object_get(j,
+		    "message")), "msg <&>");
+		json_decref(j);
+		buf_fini(&a.body);
+
+		compat_ses_v1_error_render(&e, "RID", &a);
+		assert_int_equal(a.status, cases[i].status);
+		assert_string_equal(a.ctype, "text/xml");
+		assert_null(a.error_type);
+		snprintf(want, sizeof(want), "<Code>%s</Code>", cases[i].v1);
+		assert_non_null(strstr(buf_cstr(&a.body), want));
+		assert_non_null(strstr(buf_cstr(&a.body),
+		    cases[i].status == 503 ? "<Type>Receiver</Type>"
+					   : "<Type>Sender</Type>"));
+		assert_non_null(strstr(buf_cstr(&a.body),
+		    "<Message>msg &lt;&amp;&gt;</Message>"));
+		assert_non_null(strstr(buf_cstr(&a.body),
+		    "<RequestId>RID</RequestId>"));
+		buf_fini(&a.body);
+	}
+	compat_ses_v1_ok_render(1, "ID1", "RID", &a);
+	assert_int_equal(a.status, 200);
+	assert_non_null(strstr(buf_cstr(&a.body), "<SendRawEmailResponse xmlns="
+	    "\"http://ses.amazonaws.com/doc/2010-12-01/\">"));
+	assert_non_null(strstr(buf_cstr(&a.body), "<SendRawEmailResult>\n    "
+	    "<MessageId>ID1</MessageId>"));
+	buf_fini(&a.body);
+	compat_ses_v1_ok_render(0, "ID2", "RID", &a);
+	assert_non_null(strstr(buf_cstr(&a.body), "</SendEmailResponse>"));
+	buf_fini(&a.body);
+}
+
+static void
+sendgrid_postmark_resend_mailgun_error_shapes(void **state)
+{
+	struct compat_answer a;
+	struct api_error e;
+	json_t *j, *x;
+
+	(void)state;
+	e = err("forbidden", 403);
+	compat_sendgrid_error_render(&e, &a);
+	assert_int_equal(a.status, 403);
+	j = body_json(&a);
+	x = json_array_get(json_object_get(j, "errors"), 0);
+	assert_string_equal(json_string_value(json_object_get(x, "field")),
+	    "from");
+	assert_true(json_is_null(json_object_get(x, "help")));
+	json_decref(j);
+	buf_fini(&a.body);
+	e = err("unauthorized", 401);
+	compat_sendgrid_error_render(&e, &a);
+	assert_int_equal(a.status, 401);
+	buf_fini(&a.body);
+	e = err("invalid_field", 422);
+	compat_sendgrid_error_render(&e, &a);
+	assert_int_equal(a.status, 400);
+	buf_fini(&a.body);
+
+	e = err("unauthorized", 401);
+	compat_postmark_error_render(&e, &a);
+	assert_int_equal(a.status, 401);
+	j = body_json(&a);
+	assert_int_equal(json_integer_value(json_object_get(j, "ErrorCode")),
+	    10);
+	json_decref(j);
+	buf_fini(&a.body);
+	e = err("forbidden", 403);
+	compat_postmark_error_render(&e, &a);
+	assert_int_equal(a.status, 422);
+	j = body_json(&a);
+	assert_int_equal(json_integer_value(json_object_get(j, "ErrorCode")),
+	    400);
+	json_decref(j);
+	buf_fini(&a.body);
+	e = err("invalid_json", 400);
+	compat_postmark_error_render(&e, &a);
+	j = body_json(&a);
+	assert_int_equal(json_integer_value(json_object_get(j, "ErrorCode")),
+	    402);
+	json_decref(j);
+	buf_fini(&a.body);
+
+	e = err("conflict", 409);
+	compat_resend_error_render(&e, &a);
+	assert_int_equal(a.status, 409);
+	j = body_json(&a);
+	assert_string_equal(json_string_value(json_object_get(j, "name")),
+	    "invalid_idempotent_request");
+	assert_int_equal(json_integer_value(json_object_get(j, "statusCode")),
+	    409);
+	json_decref(j);
+	buf_fini(&a.body);
+	e = err("missing_auth", 401);
+	compat_resend_error_render(&e, &a);
+	assert_int_equal(a.status, 401);
+	j = body_json(&a);
+	assert_string_equal(json_string_value(json_object_get(j, "name")),
+	    "missing_api_key");
+	json_decref(j);
+	buf_fini(&a.body);
+	e = err("invalid_field", 400);
+	compat_resend_error_render(&e, &a);
+	assert_int_equal(a.status, 422);
+	buf_fini(&a.body);
+
+	e = err("unauthorized", 401);
+	compat_mailgun_error_render(&e, &a);
+	assert_int_equal(a.status, 401);
+	assert_string_equal(a.ctype, "text/plain");
+	assert_string_equal(buf_cstr(&a.body), "Forbidden");
+	buf_fini(&a.body);
+	e = err("unavailable", 503);
+	compat_mailgun_error_render(&e, &a);
+	assert_int_equal(a.status, 503);
+	j = body_json(&a);
+	assert_string_equal(json_string_value(json_object_get(j, "message")),
+	    "msg <&>");
+	json_decref(j);
+	buf_fini(&a.body);
+}
+
+static void
+spool_statuses_map_to_conflict_or_unavailable(void **state)
+{
+	struct api_error e;
+
+	(void)state;
+	compat_spool_error(SPOOL_ERR_CONFLICT, &e);
+	assert_string_equal(e.code, "conflict");
+	assert_int_equal(e.http_status, 409);
+	compat_spool_error(SPOOL_ERR_FULL, &e);
+	assert_string_equal(e.code, "unavailable");
+	compat_spool_error(SPOOL_ERR_IO, &e);
+	assert_int_equal(e.http_status, 503);
+	compat_spool_error(SPOOL_ERR_CLOSED, &e);
+	assert_string_equal(e.code, "unavailable");
+}
+
 int
 main(void)
 {
@@ -685,6 +882,9 @@ main(void)
 	    cmocka_unit_test(mailgun_refusals),
 	    cmocka_unit_test(decoded_messages_build_as_mime),
 	    cmocka_unit_test(ses_compat_config_loads_and_checks),
+	    cmocka_unit_test(ses_answers_use_ses_codes_and_envelopes),
+	    cmocka_unit_test(sendgrid_postmark_resend_mailgun_error_shapes),
+	    cmocka_unit_test(spool_statuses_map_to_conflict_or_unavailable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
