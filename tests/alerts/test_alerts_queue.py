@@ -57,3 +57,28 @@ def test_queue_age_and_deferred_fire_per_stream_and_resolve(lab):
                        ("deferred_high", "resolved"),
                        ("queue_too_old", "firing"),
                        ("queue_too_old", "resolved")], changes
+
+
+def test_queue_age_sees_mail_queued_before_a_restart(lab):
+    """After a restart nothing is accepted anew and the deferred message
+    is not due for an hour: only the backlog seeded from the spool can
+    tell how old it is."""
+    m = lab.mock("m1", "refuse")
+    d = lab.daemon([dh.provider("m1", m.smtp_port, 1)],
+                   retry={"min_backoff": "1h", "max_backoff": "1h",
+                          "max_lifetime": "5d"},
+                   alerts={"rules": []})
+    api = dh.Api(d)
+    qid = dh.submit(d, "app@example.com", ["user@example.net"],
+                    "Subject: old\r\n\r\nbody\r\n")
+    api.wait_state(qid, "deferred", 20)
+    d.restart(alerts={"interval": "200ms", "rules": [
+        {"name": "queue_too_old", "oldest_age_over": "1s", "for": "0s",
+         "severity": "critical"},
+        {"name": "deferred_high", "deferred_over": 0, "for": "0s"}]})
+    got = dh.wait_until(lambda: len(_by_rule(d)) == 2 and _by_rule(d),
+                        20, 0.2, "both alerts from the seeded backlog")
+    assert got["queue_too_old"]["stream"] == "transactional"
+    assert got["queue_too_old"]["state"] == "firing"
+    assert got["deferred_high"]["value"] == 1
+    assert api.state(qid) == "deferred"  # not retried meanwhile
