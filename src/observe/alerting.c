@@ -6,6 +6,7 @@
 #include "observe/alerting.h"
 
 #include <event2/event.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,6 +61,46 @@ alerting_on_event(const struct event *e, void *arg)
 	alert_event(al->alert, e);
 }
 
+/*
+ * alerting_log_json - the change as one JSON line (log.format json), in
+ * the shape of observe/logjson.h's lines: ts, level, event "alert",
+ * provider/stream, state (firing, repeat, resolved), text, msg, and the
+ * alert's rule, kind, severity, value and threshold.
+ */
+static void
+alerting_log_json(const struct alert_info *a, enum alert_change ch,
+    enum log_level level, const char *msg)
+{
+	json_t *o = json_object();
+	char ts[40], *s;
+	size_t len;
+
+	log_timestamp(ts, sizeof(ts));
+	json_object_set_new(o, "ts", json_string(ts));
+	json_object_set_new(o, "level", json_string(log_level_name(level)));
+	json_object_set_new(o, "event", json_string("alert"));
+	if (a->provider != NULL)
+		json_object_set_new(o, "provider", json_string(a->provider));
+	if (a->stream != NULL)
+		json_object_set_new(o, "stream", json_string(a->stream));
+	json_object_set_new(o, "state", json_string(alert_change_name(ch)));
+	json_object_set_new(o, "rule", json_string(a->rule));
+	json_object_set_new(o, "kind", json_string(a->kind));
+	json_object_set_new(o, "severity", json_string(a->severity));
+	json_object_set_new(o, "value", json_real(a->value));
+	json_object_set_new(o, "threshold", json_real(a->threshold));
+	json_object_set_new(o, "text", json_string(a->summary));
+	json_object_set_new(o, "msg", json_string(msg));
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (s == NULL)
+		return;
+	len = strlen(s);
+	s[len] = '\n'; /* json_dumps leaves room: replace the NUL */
+	log_line_write(s, len + 1);
+	free(s);
+}
+
 /* alerting_on_change - log an alert change and notify. */
 static void
 alerting_on_change(const struct alert_info *a, enum alert_change ch,
@@ -69,14 +110,22 @@ alerting_on_change(const struct alert_info *a, enum alert_change ch,
 	const char *subj = a->provider ? a->provider
 	    : a->stream		       ? a->stream
 				       : "-";
+	enum log_level level = ch == ALERT_CHANGE_RESOLVED ||
+		a->severity_level == CONFIG_SEVERITY_INFO
+	    ? LOG_LEVEL_INFO
+	    : LOG_LEVEL_WARN;
+	char msg[512];
 
-	if (ch == ALERT_CHANGE_RESOLVED || a->severity_level ==
-	    CONFIG_SEVERITY_INFO)
-		log_info("alert: %s %s/%s [%s] %s", alert_change_name(ch),
-		    a->rule, subj, a->severity, a->summary);
-	else
-		log_warn("alert: %s %s/%s [%s] %s", alert_change_name(ch),
-		    a->rule, subj, a->severity, a->summary);
+	snprintf(msg, sizeof(msg), "alert: %s %s/%s [%s] %s",
+	    alert_change_name(ch), a->rule, subj, a->severity, a->summary);
+	if (log_format_get() == LOG_FORMAT_JSON) {
+		if (log_level_enabled(level))
+			alerting_log_json(a, ch, level, msg);
+	} else if (level == LOG_LEVEL_INFO) {
+		log_info("%s", msg);
+	} else {
+		log_warn("%s", msg);
+	}
 	if (al->notify != NULL)
 		notify_alert(al->notify, a, ch);
 }

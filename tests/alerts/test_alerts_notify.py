@@ -172,3 +172,28 @@ def test_dead_receivers_do_not_slow_delivery(lab):
     print("delivery of %d: %.2fs without notifiers, %.2fs with dead ones"
           % (n, base_s, dead_s))
     assert dead_s < base_s * 1.5 + 1.0, (base_s, dead_s)
+
+
+def test_alert_changes_are_json_log_lines(lab):
+    import json
+    m = lab.mock("m1", "refuse")
+    d = lab.daemon([dh.provider("m1", m.smtp_port, 1,
+                                circuit={"failures": 1, "cooldown": "1m"})],
+                   log={"level": "info", "format": "json"},
+                   alerts={"interval": "200ms", "rules": [
+                       {"name": "circuit_open", "severity": "critical"}]})
+    dh.submit(d, "app@example.com", ["user@example.net"], _msg())
+
+    def alert_lines():
+        out = []
+        for line in d.log_text().splitlines():
+            if '"event":"alert"' in line:
+                out.append(json.loads(line))
+        return out
+    got = dh.wait_until(alert_lines, 20, 0.1, "an alert log line")[0]
+    assert got["level"] == "warn" and got["state"] == "firing"
+    assert got["rule"] == "circuit_open" and got["provider"] == "m1"
+    assert got["severity"] == "critical" and got["kind"] == "circuit_open"
+    assert got["ts"].endswith("Z")
+    assert got["msg"].startswith("alert: firing circuit_open/m1")
+    assert "provider m1: circuit open" in got["text"]
