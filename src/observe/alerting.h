@@ -5,7 +5,9 @@
  * figures from events) and observe/notify.h (the notifiers) together:
  * subscribes to events, evaluates the rules every alerts.interval over a
  * snapshot of deliver's providers, the backlog and the spool, logs each
- * change ("alert: FIRING ...") and hands it to the notifiers. Every
+ * change ("alert: firing rule/subject [severity] summary"; with
+ * log.format json one JSON line with event "alert") and hands it to the
+ * notifiers. Every
  * minute it re-posts firing alerts to Alertmanager and checks the oldest
  * message of each stream against the spool (a missed event must not
  * leave a ghost that keeps queue_age firing). At start it seeds the
