@@ -99,7 +99,8 @@ fuzz_answer(const struct http_provider *p, const uint8_t *d, size_t n)
 	pr.quota_left = -1;
 	pr.max_send_rate = -1;
 	p->probe_read(&resp, 1440938160, &pr);
-	if (pr.class >= SEND_CLASS_COUNT || memchr(pr.text, 0, sizeof(pr.text)) == NULL)
+	if (pr.class >= SEND_CLASS_COUNT ||
+	    memchr(pr.text, 0, sizeof(pr.text)) == NULL)
 		abort();
 	free(copy);
 }
@@ -114,8 +115,7 @@ same(json_t *v, const char *p, size_t n)
 
 /* check_json_bodies - the JSON's text/HTML equal the MIME reader's. */
 static void
-check_json_bodies(const struct http_provider *p, const struct str *m,
-                  json_t *j)
+check_json_bodies(const struct http_provider *p, const struct str *m, json_t *j)
 {
 	struct mime_msg *mm = mime_parse(m->p, m->len);
 	json_t *text = NULL, *html = NULL, *c, *e;
@@ -131,7 +131,8 @@ check_json_bodies(const struct http_provider *p, const struct str *m,
 		c = json_object_get(j, "content");
 		json_array_foreach(c, i, e)
 		{
-			const char *t = json_string_value(json_object_get(e, "type"));
+			const char *t =
+			    json_string_value(json_object_get(e, "type"));
 			if (t && strcmp(t, "text/plain") == 0)
 				text = json_object_get(e, "value");
 			if (t && strcmp(t, "text/html") == 0)
@@ -170,7 +171,8 @@ fuzz_build(const struct http_provider *p, const uint8_t *d, size_t n)
 	char why[200];
 	json_error_t jerr;
 	json_t *j;
-	bool repr = p->represents ? p->represents(&msg, why, sizeof(why)) : true;
+	bool repr =
+	    p->represents ? p->represents(&msg, why, sizeof(why)) : true;
 	int rc;
 
 	http_out_init(&out);
@@ -192,10 +194,12 @@ fuzz_build(const struct http_provider *p, const uint8_t *d, size_t n)
 	}
 	if (p == &ses_http) {
 		const char *b64 = json_string_value(json_object_get(
-		    json_object_get(json_object_get(j, "Content"), "Raw"), "Data"));
+		    json_object_get(json_object_get(j, "Content"), "Raw"),
+		    "Data"));
 		size_t bl = b64 ? strlen(b64) : 0;
 		unsigned char *raw = malloc(bl + 1);
-		int got = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)bl);
+		int got =
+		    EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)bl);
 
 		while (bl > 0 && b64[bl - 1] == '=') {
 			got--;

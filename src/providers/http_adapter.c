@@ -40,7 +40,7 @@ struct http_adapter {
 struct http_chan {
 	struct http_adapter *ha;
 	struct http_call *call; /* the request in flight, or NULL */
-	struct event *local;	/* reports a refusal made before sending */
+	struct event *local;    /* reports a refusal made before sending */
 	bool busy;
 	struct http_out out;
 	struct send_result res;
@@ -151,8 +151,9 @@ http_transport_classify(const struct http_response *resp, struct send_result *r)
 	r->http_status = resp->status;
 	snprintf(r->provider_code, sizeof(r->provider_code), "%s", what);
 	send_result_text_set(r, text,
-	                     n < 0 ? 0 : (size_t)n < sizeof(text) ? (size_t)n
-	                                                          : sizeof(text) - 1);
+	                     n < 0                      ? 0
+	                     : (size_t)n < sizeof(text) ? (size_t)n
+	                                                : sizeof(text) - 1);
 	return true;
 }
 
@@ -208,11 +209,9 @@ http_code_set(struct send_result *r, const char *s)
 {
 	size_t i;
 
-	for (i = 0; s != NULL && s[i] != '\0' &&
-	            i < sizeof(r->provider_code) - 1;
-	     i++)
-		r->provider_code[i] =
-		    s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	for (i = 0;
+	     s != NULL && s[i] != '\0' && i < sizeof(r->provider_code) - 1; i++)
+		r->provider_code[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
 	r->provider_code[i] = '\0';
 }
 
@@ -223,8 +222,7 @@ http_msgid_set(struct send_result *r, const char *s, size_t n)
 
 	for (i = 0; i < n && s[i] != '\0' && i < sizeof(r->provider_msg_id) - 1;
 	     i++)
-		r->provider_msg_id[i] =
-		    s[i] > 0x20 && s[i] < 0x7f ? s[i] : '?';
+		r->provider_msg_id[i] = s[i] > 0x20 && s[i] < 0x7f ? s[i] : '?';
 	r->provider_msg_id[i] = '\0';
 }
 
@@ -434,8 +432,8 @@ http_adapter_send(void *chan, const struct adapter_msg *msg,
 	    .want_headers = prov->want_headers,
 	    .n_want = prov->n_want,
 	};
-	ch->call = http_client_submit(ch->ha->client, &req, http_chan_on_done,
-	                              ch);
+	ch->call =
+	    http_client_submit(ch->ha->client, &req, http_chan_on_done, ch);
 	if (ch->call == NULL) {
 		send_result_init(&ch->res, SEND_DEFERRED, SEND_STAGE_REQUEST);
 		send_result_text_set(&ch->res, "unusable request", 16);

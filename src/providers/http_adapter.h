@@ -56,9 +56,8 @@ void http_out_fini(struct http_out *o);
  * http_out_header_add - add header name (a static string) with a printf
  * value. Panics past HTTP_OUT_HEADERS_MAX (a bug in a provider file).
  */
-void http_out_header_add(struct http_out *o, const char *name,
-                         const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void http_out_header_add(struct http_out *o, const char *name, const char *fmt,
+                         ...) __attribute__((format(printf, 3, 4)));
 
 /* http_out_header_get - the value of header name (any case), or NULL. */
 const char *http_out_header_get(const struct http_out *o, const char *name);

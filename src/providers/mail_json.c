@@ -18,12 +18,24 @@
 
 /* Fields the providers set themselves or refuse as custom headers. */
 static const char *const mail_json_deny[] = {
-    "From",           "To",         "Cc",
-    "Bcc",            "Subject",    "Reply-To",
-    "Received",       "DKIM-Signature", "Return-Path",
-    "MIME-Version",   "Content-Type", "Content-Transfer-Encoding",
-    "Content-Disposition", "Content-ID", "Content-Description",
-    "X-SG-ID",        "X-SG-EID",   "Sender",
+    "From",
+    "To",
+    "Cc",
+    "Bcc",
+    "Subject",
+    "Reply-To",
+    "Received",
+    "DKIM-Signature",
+    "Return-Path",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "Content-Disposition",
+    "Content-ID",
+    "Content-Description",
+    "X-SG-ID",
+    "X-SG-EID",
+    "Sender",
     NULL,
 };
 

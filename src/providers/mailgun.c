@@ -103,10 +103,11 @@ mailgun_request_build(const struct config_provider *cfg,
 	for (tries = 0;; tries++) {
 		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 			memset(rnd, tries, sizeof(rnd));
-		snprintf(bnd, sizeof(bnd),
-		         "swerve-%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x",
-		         rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
-		         rnd[7], rnd[8], rnd[9], rnd[10], rnd[11]);
+		snprintf(
+		    bnd, sizeof(bnd),
+		    "swerve-%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x",
+		    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
+		    rnd[7], rnd[8], rnd[9], rnd[10], rnd[11]);
 		if (memmem(msg->body.p, msg->body.len, bnd, strlen(bnd)) ==
 		    NULL)
 			break;
@@ -146,8 +147,8 @@ mailgun_text(const struct http_response *resp, struct send_result *r)
 	if (m != NULL)
 		send_result_text_set(r, m, strlen(m));
 	else
-		send_result_text_set(r, resp->body,
-		                     resp->body_len > 200 ? 200 : resp->body_len);
+		send_result_text_set(
+		    r, resp->body, resp->body_len > 200 ? 200 : resp->body_len);
 	json_decref(body);
 }
 
@@ -155,7 +156,8 @@ mailgun_text(const struct http_response *resp, struct send_result *r)
 static bool
 mailgun_account_words(const char *t)
 {
-	return strcasestr(t, "sandbox") || strcasestr(t, "authorized recipient") ||
+	return strcasestr(t, "sandbox") ||
+	       strcasestr(t, "authorized recipient") ||
 	       strcasestr(t, "not allowed") || strcasestr(t, "not verified") ||
 	       strcasestr(t, "free accounts");
 }

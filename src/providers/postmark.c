@@ -91,8 +91,9 @@ postmark_attachments(const struct mime_msg *m)
 		if (!bad && at->content_id && at->is_inline) {
 			if (asprintf(&cid, "cid:%s", at->content_id) < 0)
 				cid = NULL;
-			bad = cid == NULL || mail_json_set(o, "ContentID",
-			                                   mail_json_str(cid, strlen(cid)));
+			bad = cid == NULL ||
+			      mail_json_set(o, "ContentID",
+			                    mail_json_str(cid, strlen(cid)));
 			free(cid);
 		}
 		if (bad) {
@@ -118,10 +119,10 @@ postmark_headers(const struct mime_msg *m)
 			continue;
 		o = json_object();
 		json_array_append_new(a, o);
-		if (mail_json_set(o, "Name", mail_json_str(f->name,
-		                                           strlen(f->name))) ||
-		    mail_json_set(o, "Value", mail_json_str(f->value,
-		                                            strlen(f->value)))) {
+		if (mail_json_set(o, "Name",
+		                  mail_json_str(f->name, strlen(f->name))) ||
+		    mail_json_set(o, "Value",
+		                  mail_json_str(f->value, strlen(f->value)))) {
 			json_decref(a);
 			return NULL;
 		}
@@ -163,8 +164,9 @@ postmark_request_build(const struct config_provider *cfg,
 		free(rt);
 	}
 	if (!bad && m->subject)
-		bad = mail_json_set(root, "Subject",
-		                    mail_json_str(m->subject, strlen(m->subject)));
+		bad = mail_json_set(
+		    root, "Subject",
+		    mail_json_str(m->subject, strlen(m->subject)));
 	if (!bad && m->text)
 		bad = mail_json_set(root, "TextBody",
 		                    mail_json_str(m->text, m->text_len));
@@ -172,7 +174,8 @@ postmark_request_build(const struct config_provider *cfg,
 		bad = mail_json_set(root, "HtmlBody",
 		                    mail_json_str(m->html, m->html_len));
 	if (!bad && m->nattachments)
-		bad = mail_json_set(root, "Attachments", postmark_attachments(m));
+		bad =
+		    mail_json_set(root, "Attachments", postmark_attachments(m));
 	if (!bad) {
 		v = postmark_headers(m);
 		if (v && json_array_size(v) == 0) {
@@ -187,8 +190,9 @@ postmark_request_build(const struct config_provider *cfg,
 	if (!bad)
 		bad = mail_json_set(root, "MessageStream", json_string(stream));
 	if (!bad && msg->id && *msg->id)
-		json_object_set_new(root, "Metadata",
-		                    json_pack("{s:s}", PROVIDERS_ID_TAG, msg->id));
+		json_object_set_new(
+		    root, "Metadata",
+		    json_pack("{s:s}", PROVIDERS_ID_TAG, msg->id));
 	buf_fini(&out->body);
 	if (bad || mail_json_dump(root, &out->body) != 0) {
 		snprintf(why, whylen, "a field is not valid UTF-8");
@@ -249,17 +253,19 @@ postmark_classify(const struct http_response *resp, time_t now,
 	if (m != NULL)
 		send_result_text_set(r, m, strlen(m));
 	else
-		send_result_text_set(r, resp->body,
-		                     resp->body_len > 200 ? 200 : resp->body_len);
+		send_result_text_set(
+		    r, resp->body, resp->body_len > 200 ? 200 : resp->body_len);
 	if (code >= 0)
-		snprintf(r->provider_code, sizeof(r->provider_code), "%ld", code);
+		snprintf(r->provider_code, sizeof(r->provider_code), "%ld",
+		         code);
 	if (resp->status >= 200 && resp->status < 300 && code <= 0) {
 		id = json_string_value(json_object_get(body, "MessageID"));
 		if (id != NULL)
 			http_msgid_set(r, id, strlen(id));
 		r->provider_code[0] = '\0';
-		send_result_text_set(r, id ? "accepted" : "accepted (no MessageID)",
-		                     id ? 8 : 23);
+		send_result_text_set(
+		    r, id ? "accepted" : "accepted (no MessageID)",
+		    id ? 8 : 23);
 		goto done;
 	}
 	if (resp->status == 429) {
@@ -279,7 +285,8 @@ postmark_classify(const struct http_response *resp, time_t now,
 			if (postmark_rows[i].code == code)
 				r->class = postmark_rows[i].class;
 		if (code == 300 && m != NULL &&
-		    (strcasestr(m, "signature") || strcasestr(m, "not verified") ||
+		    (strcasestr(m, "signature") ||
+		     strcasestr(m, "not verified") ||
 		     strcasestr(m, "not confirmed")))
 			r->class = SEND_CONFIG;
 	}

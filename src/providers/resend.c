@@ -74,7 +74,8 @@ resend_attachments(const struct mime_msg *m)
 		b64 = mail_json_base64(at->data, at->len);
 		json_object_set_new(o, "content", json_string(b64));
 		free(b64);
-		if (mail_json_set(o, "filename", mail_json_str(fn, strlen(fn))) ||
+		if (mail_json_set(o, "filename",
+		                  mail_json_str(fn, strlen(fn))) ||
 		    mail_json_set(o, "content_type",
 		                  mail_json_str(at->type, strlen(at->type))) ||
 		    (at->is_inline && at->content_id &&
@@ -132,10 +133,11 @@ resend_request_build(const struct config_provider *cfg,
 	fs = mail_json_addr_format(from.name, from.addr);
 	bad = mail_json_set(root, "from", mail_json_str(fs, strlen(fs)));
 	free(fs);
-	bad = bad || mail_json_set(root, "to", resend_list(mj.to, mj.nto)) ||
-	      (mj.ncc && mail_json_set(root, "cc", resend_list(mj.cc, mj.ncc))) ||
-	      (mj.nbcc &&
-	       mail_json_set(root, "bcc", resend_list(mj.bcc, mj.nbcc)));
+	bad =
+	    bad || mail_json_set(root, "to", resend_list(mj.to, mj.nto)) ||
+	    (mj.ncc && mail_json_set(root, "cc", resend_list(mj.cc, mj.ncc))) ||
+	    (mj.nbcc &&
+	     mail_json_set(root, "bcc", resend_list(mj.bcc, mj.nbcc)));
 	if (!bad && m->nreply_to > 0) {
 		rt = xcalloc(m->nreply_to, sizeof(*rt));
 		for (i = 0; i < m->nreply_to; i++)
@@ -146,14 +148,16 @@ resend_request_build(const struct config_provider *cfg,
 		free(rt);
 	}
 	if (!bad)
-		bad = mail_json_set(root, "subject",
-		                    mail_json_str(m->subject ? m->subject : "",
-		                                  m->subject ? strlen(m->subject)
-		                                             : 0));
+		bad = mail_json_set(
+		    root, "subject",
+		    mail_json_str(m->subject ? m->subject : "",
+		                  m->subject ? strlen(m->subject) : 0));
 	if (!bad && m->text)
-		bad = mail_json_set(root, "text", mail_json_str(m->text, m->text_len));
+		bad = mail_json_set(root, "text",
+		                    mail_json_str(m->text, m->text_len));
 	if (!bad && m->html)
-		bad = mail_json_set(root, "html", mail_json_str(m->html, m->html_len));
+		bad = mail_json_set(root, "html",
+		                    mail_json_str(m->html, m->html_len));
 	if (!bad && m->nattachments)
 		bad = mail_json_set(root, "attachments", resend_attachments(m));
 	if (!bad) {
@@ -166,7 +170,8 @@ resend_request_build(const struct config_provider *cfg,
 	if (!bad && msg->id && *msg->id)
 		json_object_set_new(root, "tags",
 		                    json_pack("[{s:s,s:s}]", "name",
-		                              PROVIDERS_ID_TAG, "value", msg->id));
+		                              PROVIDERS_ID_TAG, "value",
+		                              msg->id));
 	buf_fini(&out->body);
 	if (bad || mail_json_dump(root, &out->body) != 0) {
 		snprintf(why, whylen,
@@ -253,8 +258,9 @@ resend_classify(const struct http_response *resp, time_t now,
 	if (m == NULL)
 		m = "";
 	send_result_text_set(r, *m ? m : resp->body,
-	                     *m ? strlen(m)
-	                        : resp->body_len > 200 ? 200 : resp->body_len);
+	                     *m                     ? strlen(m)
+	                     : resp->body_len > 200 ? 200
+	                                            : resp->body_len);
 	if (name != NULL) {
 		http_code_set(r, name);
 		for (i = 0; resend_rows[i].name != NULL; i++)
@@ -265,8 +271,8 @@ resend_classify(const struct http_response *resp, time_t now,
 			               ? SEND_CONFIG
 			               : SEND_REJECTED;
 		if (strcmp(name, "invalid_from_address") == 0)
-			r->class = resend_unverified(m) ? SEND_CONFIG
-			                                : SEND_REJECTED;
+			r->class =
+			    resend_unverified(m) ? SEND_CONFIG : SEND_REJECTED;
 		if (strstr(name, "quota_exceeded")) {
 			r->quota_exhausted = true;
 			r->retry_after_ms = RESEND_QUOTA_RETRY_MS;
@@ -274,8 +280,9 @@ resend_classify(const struct http_response *resp, time_t now,
 	}
 	if (r->class == SEND_THROTTLED && r->retry_after_ms == 0)
 		r->retry_after_ms = http_retry_after_ms(
-		    resp->retry_after ? resp->retry_after
-		                      : http_header_find(resp, "ratelimit-reset"),
+		    resp->retry_after
+		        ? resp->retry_after
+		        : http_header_find(resp, "ratelimit-reset"),
 		    now, 1000);
 done:
 	json_decref(body);

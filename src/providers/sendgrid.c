@@ -99,12 +99,13 @@ sendgrid_attachments(const struct mime_msg *m)
 		b64 = mail_json_base64(at->data, at->len);
 		json_object_set_new(o, "content", json_string(b64));
 		free(b64);
-		if (mail_json_set(o, "type", mail_json_str(at->type,
-		                                          strlen(at->type))) ||
-		    mail_json_set(o, "filename", mail_json_str(fn, strlen(fn))) ||
-		    mail_json_set(o, "disposition",
-		                  json_string(at->is_inline ? "inline"
-		                                            : "attachment")) ||
+		if (mail_json_set(o, "type",
+		                  mail_json_str(at->type, strlen(at->type))) ||
+		    mail_json_set(o, "filename",
+		                  mail_json_str(fn, strlen(fn))) ||
+		    mail_json_set(
+		        o, "disposition",
+		        json_string(at->is_inline ? "inline" : "attachment")) ||
 		    (at->content_id &&
 		     mail_json_set(o, "content_id",
 		                   mail_json_str(at->content_id,
@@ -177,8 +178,9 @@ sendgrid_request_build(const struct config_provider *cfg,
 	     mail_json_set(p, "bcc", sendgrid_list(mj.bcc, mj.nbcc))))
 		goto fail;
 	if (msg->id && *msg->id)
-		json_object_set_new(p, "custom_args",
-		                    json_pack("{s:s}", PROVIDERS_ID_TAG, msg->id));
+		json_object_set_new(
+		    p, "custom_args",
+		    json_pack("{s:s}", PROVIDERS_ID_TAG, msg->id));
 	if (mail_json_set(root, "from",
 	                  sendgrid_addr(mj.from->addr, mj.from->name)))
 		goto fail;
@@ -201,8 +203,8 @@ sendgrid_request_build(const struct config_provider *cfg,
 		goto fail;
 	content = json_array();
 	json_object_set_new(root, "content", content);
-	if ((m->text && sendgrid_content(content, "text/plain", m->text,
-	                                 m->text_len)) ||
+	if ((m->text &&
+	     sendgrid_content(content, "text/plain", m->text, m->text_len)) ||
 	    (m->html &&
 	     sendgrid_content(content, "text/html", m->html, m->html_len)))
 		goto fail;
@@ -248,8 +250,8 @@ sendgrid_error_text(const struct http_response *resp, struct send_result *r)
 	if (m != NULL)
 		send_result_text_set(r, m, strlen(m));
 	else
-		send_result_text_set(r, resp->body,
-		                     resp->body_len > 200 ? 200 : resp->body_len);
+		send_result_text_set(
+		    r, resp->body, resp->body_len > 200 ? 200 : resp->body_len);
 	if (f != NULL)
 		http_code_set(r, f);
 	json_decref(body);
@@ -287,12 +289,14 @@ sendgrid_classify(const struct http_response *resp, time_t now,
 		break;
 	case 429:
 		r->class = SEND_THROTTLED;
-		r->retry_after_ms = http_retry_after_ms(resp->retry_after, now, 0);
+		r->retry_after_ms =
+		    http_retry_after_ms(resp->retry_after, now, 0);
 		reset = http_header_find(resp, "X-RateLimit-Reset");
 		if (r->retry_after_ms == 0 && reset != NULL) {
 			t = strtoll(reset, NULL, 10);
-			r->retry_after_ms =
-			    t > (long long)now ? (t - (long long)now) * 1000 : 1000;
+			r->retry_after_ms = t > (long long)now
+			                        ? (t - (long long)now) * 1000
+			                        : 1000;
 		}
 		if (r->retry_after_ms == 0)
 			r->retry_after_ms = 1000;

@@ -35,8 +35,7 @@
 #define SES_ACCOUNT_PATH "/v2/email/account"
 #define SES_QUOTA_RETRY_MS (10 * 60 * 1000) /* AWS: wait up to 10 min */
 
-static const char *const ses_want[] = {"x-amzn-ErrorType",
-                                       "x-amzn-RequestId"};
+static const char *const ses_want[] = {"x-amzn-ErrorType", "x-amzn-RequestId"};
 
 /* ses_region - the configured region, us-east-1 by default. */
 static const char *
@@ -281,8 +280,9 @@ ses_classify(const struct http_response *resp, time_t now,
 		id = json_string_value(json_object_get(body, "MessageId"));
 		if (id != NULL)
 			http_msgid_set(r, id, strlen(id));
-		send_result_text_set(r, id ? "accepted" : "accepted (no MessageId)",
-		                     id ? 8 : 23);
+		send_result_text_set(
+		    r, id ? "accepted" : "accepted (no MessageId)",
+		    id ? 8 : 23);
 		goto done;
 	}
 	ses_error_code(resp, body, code, sizeof(code));
@@ -290,7 +290,8 @@ ses_classify(const struct http_response *resp, time_t now,
 	if (json_is_object(body)) {
 		msg = json_string_value(json_object_get(body, "message"));
 		if (msg == NULL)
-			msg = json_string_value(json_object_get(body, "Message"));
+			msg =
+			    json_string_value(json_object_get(body, "Message"));
 	}
 	if (msg == NULL)
 		msg = "";
@@ -348,8 +349,9 @@ ses_probe_read(const struct http_response *resp, time_t now,
 		ses_classify(resp, now, &r);
 		pr->ok = false;
 		pr->class = r.class;
-		snprintf(pr->text, sizeof(pr->text), "GetAccount: HTTP %d %.40s: %.160s",
-		         resp->status, r.provider_code, r.text);
+		snprintf(pr->text, sizeof(pr->text),
+		         "GetAccount: HTTP %d %.40s: %.160s", resp->status,
+		         r.provider_code, r.text);
 		return;
 	}
 	body = json_loadb(resp->body, resp->body_len, 0, NULL);
@@ -367,7 +369,8 @@ ses_probe_read(const struct http_response *resp, time_t now,
 	if (json_is_object(quota)) {
 		pr->max_send_rate =
 		    json_number_value(json_object_get(quota, "MaxSendRate"));
-		max24 = json_number_value(json_object_get(quota, "Max24HourSend"));
+		max24 =
+		    json_number_value(json_object_get(quota, "Max24HourSend"));
 		sent = json_number_value(
 		    json_object_get(quota, "SentLast24Hours"));
 		if (json_object_get(quota, "Max24HourSend"))

@@ -120,19 +120,55 @@ pt_run(const char *group, const struct CMUnitTest *fixed, size_t nfixed,
 
 /* The transport rows every provider shares (docs/design.md classes). */
 #define PT_TRANSPORT_ROWS                                                      \
-	{"connect refused is deferred", 0, NULL, NULL, NULL, SEND_DEFERRED,    \
-	 false, HTTP_CLIENT_ERR_CONNECT, false, NULL, NULL},                   \
-	    {"tls failure is deferred", 0, NULL, NULL, NULL, SEND_DEFERRED,    \
-	     false, HTTP_CLIENT_ERR_TLS, false, NULL, NULL},                   \
-	    {"timeout before the body was sent is deferred", 0, NULL, NULL,    \
-	     NULL, SEND_DEFERRED, false, HTTP_CLIENT_ERR_TIMEOUT, false, NULL, \
+	{"connect refused is deferred",                                        \
+	 0,                                                                    \
+	 NULL,                                                                 \
+	 NULL,                                                                 \
+	 NULL,                                                                 \
+	 SEND_DEFERRED,                                                        \
+	 false,                                                                \
+	 HTTP_CLIENT_ERR_CONNECT,                                              \
+	 false,                                                                \
+	 NULL,                                                                 \
+	 NULL},                                                                \
+	    {"tls failure is deferred",                                        \
+	     0,                                                                \
+	     NULL,                                                             \
+	     NULL,                                                             \
+	     NULL,                                                             \
+	     SEND_DEFERRED,                                                    \
+	     false,                                                            \
+	     HTTP_CLIENT_ERR_TLS,                                              \
+	     false,                                                            \
+	     NULL,                                                             \
 	     NULL},                                                            \
-	    {"timeout after the body was sent is unknown", 0, NULL, NULL,      \
-	     NULL, SEND_UNKNOWN, false, HTTP_CLIENT_ERR_TIMEOUT, true, NULL,   \
+	    {"timeout before the body was sent is deferred",                   \
+	     0,                                                                \
+	     NULL,                                                             \
+	     NULL,                                                             \
+	     NULL,                                                             \
+	     SEND_DEFERRED,                                                    \
+	     false,                                                            \
+	     HTTP_CLIENT_ERR_TIMEOUT,                                          \
+	     false,                                                            \
+	     NULL,                                                             \
 	     NULL},                                                            \
-	    {"connection lost after the body was sent is unknown", 0, NULL,    \
-	     NULL, NULL, SEND_UNKNOWN, false, HTTP_CLIENT_ERR_IO, true, NULL,  \
-	     NULL}
+	    {"timeout after the body was sent is unknown",                     \
+	     0,                                                                \
+	     NULL,                                                             \
+	     NULL,                                                             \
+	     NULL,                                                             \
+	     SEND_UNKNOWN,                                                     \
+	     false,                                                            \
+	     HTTP_CLIENT_ERR_TIMEOUT,                                          \
+	     true,                                                             \
+	     NULL,                                                             \
+	     NULL},                                                            \
+	{                                                                      \
+		"connection lost after the body was sent is unknown", 0, NULL, \
+		    NULL, NULL, SEND_UNKNOWN, false, HTTP_CLIENT_ERR_IO, true, \
+		    NULL, NULL                                                 \
+	}
 
 /* pt_cfg - a provider of type with every HTTP field filled. */
 static inline struct config_provider

@@ -69,8 +69,9 @@ part(const struct http_out *out, const char *bnd, const char *name, int nth)
 static void
 raw_message_goes_byte_for_byte_as_a_file_part(void **state)
 {
-	static const char body[] = "From: a@example.com\r\nTo: b@example.net\r\n"
-	                           "Subject: x\r\n\r\n\xc3\xa4\xff\r\n--x\r\n.\r\n";
+	static const char body[] =
+	    "From: a@example.com\r\nTo: b@example.net\r\n"
+	    "Subject: x\r\n\r\n\xc3\xa4\xff\r\n--x\r\n.\r\n";
 	struct config_provider cfg = pt_cfg("mailgun");
 	struct adapter_msg msg = pt_msg(body, pt_rcpts, 3);
 	struct http_out out;
@@ -80,9 +81,9 @@ raw_message_goes_byte_for_byte_as_a_file_part(void **state)
 
 	(void)state;
 	http_out_init(&out);
-	assert_int_equal(mailgun_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                       sizeof(why)),
-	                 0);
+	assert_int_equal(
+	    mailgun_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    0);
 	assert_string_equal(out.url,
 	                    "https://api.mailgun.net/v3/mg.example.com/"
 	                    "messages.mime");
@@ -112,7 +113,8 @@ raw_message_goes_byte_for_byte_as_a_file_part(void **state)
 	assert_memory_equal(v.p, "01HXTESTID0000000000", v.len);
 	/* The closing delimiter ends the body. */
 	assert_true(out.body.len > strlen(bnd) + 6);
-	assert_memory_equal(out.body.p + out.body.len - strlen(bnd) - 6, "--", 2);
+	assert_memory_equal(out.body.p + out.body.len - strlen(bnd) - 6, "--",
+	                    2);
 	assert_memory_equal(out.body.p + out.body.len - 4, "--\r\n", 4);
 	http_out_fini(&out);
 }
@@ -128,23 +130,23 @@ eu_region_and_endpoint_pick_the_base_url(void **state)
 	(void)state;
 	cfg.region = "eu";
 	http_out_init(&out);
-	assert_int_equal(mailgun_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                       sizeof(why)),
-	                 0);
+	assert_int_equal(
+	    mailgun_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    0);
 	assert_string_equal(out.url, "https://api.eu.mailgun.net/v3/"
 	                             "mg.example.com/messages.mime");
 	http_out_fini(&out);
 	cfg.endpoint = "http://127.0.0.1:8025";
-	assert_int_equal(mailgun_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                       sizeof(why)),
-	                 0);
+	assert_int_equal(
+	    mailgun_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    0);
 	assert_string_equal(out.url, "http://127.0.0.1:8025/v3/mg.example.com/"
 	                             "messages.mime");
 	http_out_fini(&out);
 	cfg.domain = NULL;
-	assert_int_equal(mailgun_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                       sizeof(why)),
-	                 -1);
+	assert_int_equal(
+	    mailgun_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    -1);
 	http_out_fini(&out);
 }
 
@@ -159,9 +161,9 @@ recipient_with_crlf_cannot_break_the_form(void **state)
 
 	(void)state;
 	http_out_init(&out);
-	assert_int_equal(mailgun_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                       sizeof(why)),
-	                 -1);
+	assert_int_equal(
+	    mailgun_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    -1);
 	http_out_fini(&out);
 }
 
@@ -174,15 +176,15 @@ probe_reads_the_domain_state(void **state)
 	const char *ok = "{\"domain\":{\"name\":\"mg.example.com\","
 	                 "\"state\":\"active\"}}";
 	const char *unv = "{\"domain\":{\"state\":\"unverified\"}}";
-	struct http_response resp = {.status = 200, .body = ok,
-	                             .body_len = strlen(ok)};
+	struct http_response resp = {
+	    .status = 200, .body = ok, .body_len = strlen(ok)};
 
 	(void)state;
 	http_out_init(&out);
 	mailgun_probe_build(&cfg, PT_NOW, &out);
 	assert_string_equal(out.method, "GET");
-	assert_string_equal(out.url,
-	                    "https://api.mailgun.net/v3/domains/mg.example.com");
+	assert_string_equal(
+	    out.url, "https://api.mailgun.net/v3/domains/mg.example.com");
 	http_out_fini(&out);
 	memset(&pr, 0, sizeof(pr));
 	mailgun_probe_read(&resp, PT_NOW, &pr);

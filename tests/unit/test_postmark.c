@@ -26,19 +26,17 @@ static struct pt_row rows[] = {
      EC(300, "The 'From' address is not a verified Sender Signature"),
      SEND_CONFIG, false, 0, false, NULL, NULL},
     {"ErrorCode 400 sender signature not found is config", 422, NULL, NULL,
-     EC(400, "Sender signature not found"), SEND_CONFIG, false, 0, false,
+     EC(400, "Sender signature not found"), SEND_CONFIG, false, 0, false, NULL,
+     NULL},
+    {"ErrorCode 401 sender signature not confirmed is config", 422, NULL, NULL,
+     EC(401, "Sender signature not confirmed"), SEND_CONFIG, false, 0, false,
      NULL, NULL},
-    {"ErrorCode 401 sender signature not confirmed is config", 422, NULL,
-     NULL, EC(401, "Sender signature not confirmed"), SEND_CONFIG, false, 0,
-     false, NULL, NULL},
     {"ErrorCode 402 invalid JSON is rejected", 422, NULL, NULL,
      EC(402, "Invalid JSON"), SEND_REJECTED, false, 0, false, NULL, NULL},
     {"ErrorCode 403 incompatible JSON is rejected", 422, NULL, NULL,
-     EC(403, "Incompatible JSON"), SEND_REJECTED, false, 0, false, NULL,
-     NULL},
+     EC(403, "Incompatible JSON"), SEND_REJECTED, false, 0, false, NULL, NULL},
     {"ErrorCode 405 not allowed to send is config", 422, NULL, NULL,
-     EC(405, "Not allowed to send"), SEND_CONFIG, false, 0, false, NULL,
-     NULL},
+     EC(405, "Not allowed to send"), SEND_CONFIG, false, 0, false, NULL, NULL},
     {"ErrorCode 406 inactive recipient is rejected", 422, NULL, NULL,
      EC(406, "You tried to send to a recipient that has been marked as "
              "inactive."),
@@ -49,23 +47,22 @@ static struct pt_row rows[] = {
      EC(410, "Too many batch messages"), SEND_REJECTED, false, 0, false, NULL,
      NULL},
     {"ErrorCode 411 forbidden attachment is rejected", 422, NULL, NULL,
-     EC(411, "Forbidden attachment type"), SEND_REJECTED, false, 0, false,
-     NULL, NULL},
+     EC(411, "Forbidden attachment type"), SEND_REJECTED, false, 0, false, NULL,
+     NULL},
     {"ErrorCode 412 account pending is config", 422, NULL, NULL,
      EC(412, "Account pending"), SEND_CONFIG, false, 0, false, NULL, NULL},
     {"ErrorCode 413 account may not send is config", 422, NULL, NULL,
-     EC(413, "Account may not send"), SEND_CONFIG, false, 0, false, NULL,
-     NULL},
+     EC(413, "Account may not send"), SEND_CONFIG, false, 0, false, NULL, NULL},
     {"HTTP 429 is throttled", 429, NULL, NULL, "", SEND_THROTTLED, false, 0,
      false, NULL, NULL},
-    {"HTTP 500 is deferred", 500, NULL, NULL, EC(0, "Internal"),
-     SEND_DEFERRED, false, 0, false, NULL, NULL},
+    {"HTTP 500 is deferred", 500, NULL, NULL, EC(0, "Internal"), SEND_DEFERRED,
+     false, 0, false, NULL, NULL},
     {"HTTP 503 is deferred", 503, NULL, NULL, "", SEND_DEFERRED, false, 0,
      false, NULL, NULL},
     {"HTTP 401 without a body is config", 401, NULL, NULL, "", SEND_CONFIG,
      false, 0, false, NULL, NULL},
-    {"unknown ErrorCode is rejected", 422, NULL, NULL,
-     EC(999, "Something new"), SEND_REJECTED, false, 0, false, NULL, NULL},
+    {"unknown ErrorCode is rejected", 422, NULL, NULL, EC(999, "Something new"),
+     SEND_REJECTED, false, 0, false, NULL, NULL},
     PT_TRANSPORT_ROWS,
 };
 
@@ -78,7 +75,8 @@ named(json_t *arr, const char *fn)
 
 	json_array_foreach(arr, i, a)
 	{
-		if (strcmp(json_string_value(json_object_get(a, "Name")), fn) == 0)
+		if (strcmp(json_string_value(json_object_get(a, "Name")), fn) ==
+		    0)
 			return a;
 	}
 	fail_msg("no attachment %s", fn);
@@ -98,12 +96,13 @@ rich_message_maps_every_field(void **state)
 
 	(void)state;
 	http_out_init(&out);
-	assert_int_equal(postmark_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                        sizeof(why)),
-	                 0);
+	assert_int_equal(
+	    postmark_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    0);
 	assert_string_equal(out.url, "https://api.postmarkapp.com/email");
-	assert_string_equal(http_out_header_get(&out, "X-Postmark-Server-Token"),
-	                    "key-secret-123");
+	assert_string_equal(
+	    http_out_header_get(&out, "X-Postmark-Server-Token"),
+	    "key-secret-123");
 	assert_string_equal(http_out_header_get(&out, "Accept"),
 	                    "application/json");
 	j = pt_json(&out);
@@ -114,8 +113,8 @@ rich_message_maps_every_field(void **state)
 	assert_string_equal(pt_str(j, "Cc", NULL), "Dave <dave@example.org>");
 	assert_string_equal(pt_str(j, "Bcc", NULL), "eve@example.com");
 	assert_string_equal(pt_str(j, "ReplyTo", NULL), "replies@example.com");
-	assert_string_equal(pt_str(j, "Subject", NULL),
-	                    "Gr\xc3\xbc\xc3\x9f" "e \xf0\x9f\x91\x8b");
+	assert_string_equal(pt_str(j, "Subject", NULL), "Gr\xc3\xbc\xc3\x9f"
+	                                                "e \xf0\x9f\x91\x8b");
 	assert_non_null(strstr(pt_str(j, "TextBody", NULL), "Hall\xc3\xb6"));
 	assert_non_null(strstr(pt_str(j, "HtmlBody", NULL), "cid:logo@x"));
 	assert_string_equal(pt_str(j, "MessageStream", NULL), "outbound");
@@ -163,9 +162,9 @@ message_stream_and_quoted_names_follow_config_and_rfc5322(void **state)
 	(void)state;
 	cfg.message_stream = "broadcast";
 	http_out_init(&out);
-	assert_int_equal(postmark_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                        sizeof(why)),
-	                 0);
+	assert_int_equal(
+	    postmark_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    0);
 	j = pt_json(&out);
 	assert_string_equal(pt_str(j, "MessageStream", NULL), "broadcast");
 	assert_string_equal(pt_str(j, "From", NULL),
@@ -193,9 +192,9 @@ unfaithful_message_is_refused(void **state)
 
 	(void)state;
 	http_out_init(&out);
-	assert_int_equal(postmark_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                        sizeof(why)),
-	                 -1);
+	assert_int_equal(
+	    postmark_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    -1);
 	assert_true(why[0] != '\0');
 	assert_false(postmark_http.represents(&msg, why, sizeof(why)));
 	http_out_fini(&out);
@@ -208,16 +207,17 @@ probe_is_get_server_with_the_token(void **state)
 	struct http_out out;
 	struct adapter_probe_result pr;
 	const char *bad = EC(10, "Bad or missing API token");
-	struct http_response resp = {.status = 200, .body = "{}",
-	                             .body_len = 2};
+	struct http_response resp = {
+	    .status = 200, .body = "{}", .body_len = 2};
 
 	(void)state;
 	http_out_init(&out);
 	postmark_probe_build(&cfg, PT_NOW, &out);
 	assert_string_equal(out.method, "GET");
 	assert_string_equal(out.url, "https://api.postmarkapp.com/server");
-	assert_string_equal(http_out_header_get(&out, "X-Postmark-Server-Token"),
-	                    "key-secret-123");
+	assert_string_equal(
+	    http_out_header_get(&out, "X-Postmark-Server-Token"),
+	    "key-secret-123");
 	http_out_fini(&out);
 	memset(&pr, 0, sizeof(pr));
 	postmark_probe_read(&resp, PT_NOW, &pr);
@@ -255,6 +255,6 @@ main(void)
 	    cmocka_unit_test(accepted_answer_keeps_message_id),
 	};
 
-	return pt_run("postmark", tests, sizeof(tests) / sizeof(tests[0]),
-	              rows, sizeof(rows) / sizeof(rows[0]), postmark_classify);
+	return pt_run("postmark", tests, sizeof(tests) / sizeof(tests[0]), rows,
+	              sizeof(rows) / sizeof(rows[0]), postmark_classify);
 }

@@ -7,30 +7,29 @@
 #include "providers_test.h"
 
 #define ERR(st, name, msg)                                                     \
-	"{\"statusCode\":" #st ",\"name\":\"" name "\",\"message\":\"" msg    \
-	"\"}"
+	"{\"statusCode\":" #st ",\"name\":\"" name "\",\"message\":\"" msg "\"}"
 
 static struct pt_row rows[] = {
     {"200 is accepted with id", 200, NULL, NULL,
-     "{\"id\":\"49a3999c-0ce1-4ea6-ab68-afcd6dc2e794\"}", SEND_ACCEPTED,
-     false, 0, false, NULL, NULL},
+     "{\"id\":\"49a3999c-0ce1-4ea6-ab68-afcd6dc2e794\"}", SEND_ACCEPTED, false,
+     0, false, NULL, NULL},
     {"validation_error 400 is rejected", 400, NULL, NULL,
-     ERR(400, "validation_error", "Invalid `to` field."), SEND_REJECTED,
-     false, 0, false, "validation_error", NULL},
+     ERR(400, "validation_error", "Invalid `to` field."), SEND_REJECTED, false,
+     0, false, "validation_error", NULL},
     {"validation_error 403 testing emails only is config", 403, NULL, NULL,
      ERR(403, "validation_error",
          "You can only send testing emails to your own email address. To "
          "send emails to other recipients, please verify a domain"),
      SEND_CONFIG, false, 0, false, NULL, NULL},
     {"invalid_idempotency_key is rejected", 400, NULL, NULL,
-     ERR(400, "invalid_idempotency_key", "key too long"), SEND_REJECTED,
-     false, 0, false, NULL, NULL},
+     ERR(400, "invalid_idempotency_key", "key too long"), SEND_REJECTED, false,
+     0, false, NULL, NULL},
     {"missing_api_key is config", 401, NULL, NULL,
      ERR(401, "missing_api_key", "Missing API key"), SEND_CONFIG, false, 0,
      false, NULL, NULL},
     {"restricted_api_key is config", 401, NULL, NULL,
-     ERR(401, "restricted_api_key", "This API key is restricted"),
-     SEND_CONFIG, false, 0, false, NULL, NULL},
+     ERR(401, "restricted_api_key", "This API key is restricted"), SEND_CONFIG,
+     false, 0, false, NULL, NULL},
     {"invalid_api_key is config", 403, NULL, NULL,
      ERR(403, "invalid_api_key", "API key is invalid"), SEND_CONFIG, false, 0,
      false, NULL, NULL},
@@ -38,8 +37,7 @@ static struct pt_row rows[] = {
      ERR(403, "invalid_api_Key", "API key is invalid"), SEND_CONFIG, false, 0,
      false, NULL, NULL},
     {"invalid_from_address unverified domain is config", 403, NULL, NULL,
-     ERR(403, "invalid_from_address",
-         "The example.com domain is not verified"),
+     ERR(403, "invalid_from_address", "The example.com domain is not verified"),
      SEND_CONFIG, false, 0, false, NULL, NULL},
     {"invalid_from_address malformed is rejected", 422, NULL, NULL,
      ERR(422, "invalid_from_address", "Invalid `from` field"), SEND_REJECTED,
@@ -57,8 +55,8 @@ static struct pt_row rows[] = {
      ERR(409, "concurrent_idempotent_requests", "in progress"), SEND_UNKNOWN,
      false, 0, false, NULL, NULL},
     {"missing_required_field is rejected", 422, NULL, NULL,
-     ERR(422, "missing_required_field", "Missing `to` field"),
-     SEND_REJECTED, false, 0, false, NULL, NULL},
+     ERR(422, "missing_required_field", "Missing `to` field"), SEND_REJECTED,
+     false, 0, false, NULL, NULL},
     {"invalid_parameter is rejected", 422, NULL, NULL,
      ERR(422, "invalid_parameter", "x"), SEND_REJECTED, false, 0, false, NULL,
      NULL},
@@ -69,8 +67,8 @@ static struct pt_row rows[] = {
      ERR(422, "invalid_region", "x"), SEND_REJECTED, false, 0, false, NULL,
      NULL},
     {"invalid_attachment is rejected", 422, NULL, NULL,
-     ERR(422, "invalid_attachment", "x"), SEND_REJECTED, false, 0, false,
-     NULL, NULL},
+     ERR(422, "invalid_attachment", "x"), SEND_REJECTED, false, 0, false, NULL,
+     NULL},
     {"rate_limit_exceeded is throttled", 429, "Retry-After", "1",
      ERR(429, "rate_limit_exceeded", "Too many requests"), SEND_THROTTLED,
      false, 0, false, NULL, NULL},
@@ -78,11 +76,10 @@ static struct pt_row rows[] = {
      ERR(429, "daily_quota_exceeded", "daily quota"), SEND_THROTTLED, true, 0,
      false, NULL, NULL},
     {"monthly_quota_exceeded is throttled with quota", 429, NULL, NULL,
-     ERR(429, "monthly_quota_exceeded", "monthly quota"), SEND_THROTTLED,
-     true, 0, false, NULL, NULL},
+     ERR(429, "monthly_quota_exceeded", "monthly quota"), SEND_THROTTLED, true,
+     0, false, NULL, NULL},
     {"security_error is config", 451, NULL, NULL,
-     ERR(451, "security_error", "x"), SEND_CONFIG, false, 0, false, NULL,
-     NULL},
+     ERR(451, "security_error", "x"), SEND_CONFIG, false, 0, false, NULL, NULL},
     {"application_error is deferred", 500, NULL, NULL,
      ERR(500, "application_error", "x"), SEND_DEFERRED, false, 0, false, NULL,
      NULL},
@@ -90,8 +87,8 @@ static struct pt_row rows[] = {
      ERR(500, "internal_server_error", "x"), SEND_DEFERRED, false, 0, false,
      NULL, NULL},
     {"name decides over status", 500, NULL, NULL,
-     ERR(500, "validation_error", "bad"), SEND_REJECTED, false, 0, false,
-     NULL, NULL},
+     ERR(500, "validation_error", "bad"), SEND_REJECTED, false, 0, false, NULL,
+     NULL},
     {"503 without a body is deferred", 503, NULL, NULL, "", SEND_DEFERRED,
      false, 0, false, NULL, NULL},
     PT_TRANSPORT_ROWS,
@@ -110,9 +107,9 @@ rich_message_maps_every_field_with_idempotency_key(void **state)
 
 	(void)state;
 	http_out_init(&out);
-	assert_int_equal(resend_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                      sizeof(why)),
-	                 0);
+	assert_int_equal(
+	    resend_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    0);
 	assert_string_equal(out.url, "https://api.resend.com/emails");
 	assert_string_equal(http_out_header_get(&out, "Authorization"),
 	                    "Bearer key-secret-123");
@@ -136,8 +133,8 @@ rich_message_maps_every_field_with_idempotency_key(void **state)
 	assert_string_equal(json_string_value(json_array_get(
 	                        json_object_get(j, "reply_to"), 0)),
 	                    "replies@example.com");
-	assert_string_equal(pt_str(j, "subject", NULL),
-	                    "Gr\xc3\xbc\xc3\x9f" "e \xf0\x9f\x91\x8b");
+	assert_string_equal(pt_str(j, "subject", NULL), "Gr\xc3\xbc\xc3\x9f"
+	                                                "e \xf0\x9f\x91\x8b");
 	assert_non_null(strstr(pt_str(j, "text", NULL), "Hall\xc3\xb6"));
 	assert_non_null(strstr(pt_str(j, "html", NULL), "cid:logo@x"));
 	t = json_array_get(json_object_get(j, "tags"), 0);
@@ -182,9 +179,9 @@ repeated_custom_header_is_refused_not_merged(void **state)
 
 	(void)state;
 	http_out_init(&out);
-	assert_int_equal(resend_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                      sizeof(why)),
-	                 -1);
+	assert_int_equal(
+	    resend_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    -1);
 	http_out_fini(&out);
 }
 
@@ -197,8 +194,8 @@ probe_accepts_a_sending_only_key(void **state)
 	const char *restricted =
 	    ERR(401, "restricted_api_key", "This API key is restricted");
 	const char *invalid = ERR(403, "invalid_api_key", "API key is invalid");
-	struct http_response resp = {.status = 200, .body = "{\"data\":[]}",
-	                             .body_len = 11};
+	struct http_response resp = {
+	    .status = 200, .body = "{\"data\":[]}", .body_len = 11};
 
 	(void)state;
 	http_out_init(&out);
@@ -239,7 +236,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(rich_message_maps_every_field_with_idempotency_key),
+	    cmocka_unit_test(
+	        rich_message_maps_every_field_with_idempotency_key),
 	    cmocka_unit_test(repeated_custom_header_is_refused_not_merged),
 	    cmocka_unit_test(probe_accepts_a_sending_only_key),
 	    cmocka_unit_test(accepted_answer_keeps_the_id),

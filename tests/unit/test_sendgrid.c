@@ -7,8 +7,8 @@
 #include "providers_test.h"
 
 static struct pt_row rows[] = {
-    {"202 is accepted with X-Message-Id", 202, "X-Message-Id", "sg-abc123",
-     "", SEND_ACCEPTED, false, 0, false, NULL, NULL},
+    {"202 is accepted with X-Message-Id", 202, "X-Message-Id", "sg-abc123", "",
+     SEND_ACCEPTED, false, 0, false, NULL, NULL},
     {"400 validation is rejected", 400, NULL, NULL,
      "{\"errors\":[{\"message\":\"Does not contain a valid address.\","
      "\"field\":\"personalizations.0.to.0.email\"}]}",
@@ -22,8 +22,8 @@ static struct pt_row rows[] = {
      "verified Sender Identity.\",\"field\":\"from\"}]}",
      SEND_CONFIG, false, 0, false, NULL, NULL},
     {"403 missing mail.send scope is config", 403, NULL, NULL,
-     "{\"errors\":[{\"message\":\"access forbidden\"}]}", SEND_CONFIG, false,
-     0, false, NULL, NULL},
+     "{\"errors\":[{\"message\":\"access forbidden\"}]}", SEND_CONFIG, false, 0,
+     false, NULL, NULL},
     {"413 payload too large is rejected", 413, NULL, NULL,
      "{\"errors\":[{\"message\":\"too large\"}]}", SEND_REJECTED, false, 0,
      false, NULL, NULL},
@@ -78,17 +78,17 @@ rich_message_maps_every_field(void **state)
 
 	(void)state;
 	http_out_init(&out);
-	assert_int_equal(sendgrid_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                        sizeof(why)),
-	                 0);
+	assert_int_equal(
+	    sendgrid_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    0);
 	assert_string_equal(out.url, "https://api.sendgrid.com/v3/mail/send");
 	assert_string_equal(http_out_header_get(&out, "Authorization"),
 	                    "Bearer key-secret-123");
 	assert_string_equal(http_out_header_get(&out, "Content-Type"),
 	                    "application/json");
 	j = pt_json(&out);
-	assert_int_equal(json_array_size(json_object_get(j, "personalizations")),
-	                 1);
+	assert_int_equal(
+	    json_array_size(json_object_get(j, "personalizations")), 1);
 	p = json_array_get(json_object_get(j, "personalizations"), 0);
 	a = json_object_get(p, "to");
 	assert_int_equal(json_array_size(a), 2);
@@ -112,18 +112,19 @@ rich_message_maps_every_field(void **state)
 	assert_string_equal(pt_str(j, "from", "name"), "J\xc3\xbcrgen");
 	assert_string_equal(pt_str(j, "reply_to", "email"),
 	                    "replies@example.com");
-	assert_string_equal(pt_str(j, "subject", NULL),
-	                    "Gr\xc3\xbc\xc3\x9f" "e \xf0\x9f\x91\x8b");
+	assert_string_equal(pt_str(j, "subject", NULL), "Gr\xc3\xbc\xc3\x9f"
+	                                                "e \xf0\x9f\x91\x8b");
 	c = json_object_get(j, "content");
 	assert_int_equal(json_array_size(c), 2);
 	assert_string_equal(pt_str(json_array_get(c, 0), "type", NULL),
 	                    "text/plain");
 	assert_non_null(strstr(pt_str(json_array_get(c, 0), "value", NULL),
-	                       "Hall\xc3\xb6" "chen"));
+	                       "Hall\xc3\xb6"
+	                       "chen"));
 	assert_string_equal(pt_str(json_array_get(c, 1), "type", NULL),
 	                    "text/html");
-	assert_non_null(strstr(pt_str(json_array_get(c, 1), "value", NULL),
-	                       "cid:logo@x"));
+	assert_non_null(
+	    strstr(pt_str(json_array_get(c, 1), "value", NULL), "cid:logo@x"));
 	a = json_object_get(j, "attachments");
 	assert_int_equal(json_array_size(a), 2);
 	c = att_named(a, "filename", "logo.png");
@@ -161,9 +162,9 @@ to_address_not_in_envelope_is_not_sent_to(void **state)
 
 	(void)state;
 	http_out_init(&out);
-	assert_int_equal(sendgrid_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                        sizeof(why)),
-	                 0);
+	assert_int_equal(
+	    sendgrid_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    0);
 	j = pt_json(&out);
 	p = json_array_get(json_object_get(j, "personalizations"), 0);
 	assert_int_equal(json_array_size(json_object_get(p, "to")), 1);
@@ -192,9 +193,9 @@ unfaithful_mime_is_refused_with_a_reason(void **state)
 
 	(void)state;
 	http_out_init(&out);
-	assert_int_equal(sendgrid_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                        sizeof(why)),
-	                 -1);
+	assert_int_equal(
+	    sendgrid_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    -1);
 	assert_non_null(strstr(why, "signed"));
 	why[0] = '\0';
 	assert_false(sendgrid_http.represents(&msg, why, sizeof(why)));
@@ -218,14 +219,14 @@ bcc_only_and_subjectless_messages_are_refused(void **state)
 
 	(void)state;
 	http_out_init(&out);
-	assert_int_equal(sendgrid_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                        sizeof(why)),
-	                 -1);
+	assert_int_equal(
+	    sendgrid_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    -1);
 	assert_non_null(strstr(why, "Bcc"));
 	msg = pt_msg(nosubj, b, 1);
-	assert_int_equal(sendgrid_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                        sizeof(why)),
-	                 -1);
+	assert_int_equal(
+	    sendgrid_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    -1);
 	assert_non_null(strstr(why, "Subject"));
 	http_out_fini(&out);
 }
@@ -233,8 +234,9 @@ bcc_only_and_subjectless_messages_are_refused(void **state)
 static void
 invalid_utf8_header_is_refused_not_dropped(void **state)
 {
-	static const char bad[] = "From: a@example.com\r\nTo: b@example.net\r\n"
-	                          "Subject: s\r\nX-Raw: caf\xe9\r\n\r\nhello\r\n";
+	static const char bad[] =
+	    "From: a@example.com\r\nTo: b@example.net\r\n"
+	    "Subject: s\r\nX-Raw: caf\xe9\r\n\r\nhello\r\n";
 	static const char *const b[] = {"b@example.net"};
 	struct config_provider cfg = pt_cfg("sendgrid");
 	struct adapter_msg msg = pt_msg(bad, b, 1);
@@ -243,9 +245,9 @@ invalid_utf8_header_is_refused_not_dropped(void **state)
 
 	(void)state;
 	http_out_init(&out);
-	assert_int_equal(sendgrid_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                        sizeof(why)),
-	                 -1);
+	assert_int_equal(
+	    sendgrid_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    -1);
 	http_out_fini(&out);
 }
 
@@ -257,8 +259,8 @@ probe_checks_the_mail_send_scope(void **state)
 	struct adapter_probe_result pr;
 	const char *ok = "{\"scopes\":[\"mail.send\",\"user.profile.read\"]}";
 	const char *no = "{\"scopes\":[\"stats.read\"]}";
-	struct http_response resp = {.status = 200, .body = ok,
-	                             .body_len = strlen(ok)};
+	struct http_response resp = {
+	    .status = 200, .body = ok, .body_len = strlen(ok)};
 
 	(void)state;
 	cfg.endpoint = "http://127.0.0.1:9/";
@@ -312,6 +314,6 @@ main(void)
 	    cmocka_unit_test(accepted_answer_keeps_x_message_id),
 	};
 
-	return pt_run("sendgrid", tests, sizeof(tests) / sizeof(tests[0]),
-	              rows, sizeof(rows) / sizeof(rows[0]), sendgrid_classify);
+	return pt_run("sendgrid", tests, sizeof(tests) / sizeof(tests[0]), rows,
+	              sizeof(rows) / sizeof(rows[0]), sendgrid_classify);
 }

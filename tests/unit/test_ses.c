@@ -22,8 +22,8 @@ static struct pt_row rows[] = {
      "{\"message\":\"Illegal header\"}", SEND_REJECTED, false, 0, false,
      "MessageRejected", NULL},
     {"MailFromDomainNotVerifiedException is config", 400, ET,
-     "MailFromDomainNotVerifiedException", "{\"message\":\"x\"}",
-     SEND_CONFIG, false, 0, false, NULL, NULL},
+     "MailFromDomainNotVerifiedException", "{\"message\":\"x\"}", SEND_CONFIG,
+     false, 0, false, NULL, NULL},
     {"AccountSuspendedException is config", 400, ET,
      "AccountSuspendedException", "{}", SEND_CONFIG, false, 0, false, NULL,
      NULL},
@@ -32,29 +32,28 @@ static struct pt_row rows[] = {
     {"NotFoundException is config", 404, ET, "NotFoundException",
      "{\"message\":\"Configuration set gw does not exist\"}", SEND_CONFIG,
      false, 0, false, NULL, NULL},
-    {"BadRequestException is rejected", 400, ET, "BadRequestException",
+    {"BadRequestException is rejected", 400, ET, "BadRequestException", "{}",
+     SEND_REJECTED, false, 0, false, NULL, NULL},
+    {"LimitExceededException is rejected", 400, ET, "LimitExceededException",
      "{}", SEND_REJECTED, false, 0, false, NULL, NULL},
-    {"LimitExceededException is rejected", 400, ET,
-     "LimitExceededException", "{}", SEND_REJECTED, false, 0, false, NULL,
-     NULL},
     {"TooManyRequestsException is throttled", 429, ET,
-     "TooManyRequestsException", "{}", SEND_THROTTLED, false, 0, false,
-     NULL, NULL},
+     "TooManyRequestsException", "{}", SEND_THROTTLED, false, 0, false, NULL,
+     NULL},
     {"ThrottlingException rate is throttled", 400, ET, "ThrottlingException",
-     "{\"message\":\"Maximum sending rate exceeded.\"}", SEND_THROTTLED,
-     false, 0, false, NULL, NULL},
-    {"Throttling daily quota is throttled with quota", 400, ET, "Throttling",
-     "{\"message\":\"Daily message quota exceeded.\"}", SEND_THROTTLED, true,
+     "{\"message\":\"Maximum sending rate exceeded.\"}", SEND_THROTTLED, false,
      0, false, NULL, NULL},
+    {"Throttling daily quota is throttled with quota", 400, ET, "Throttling",
+     "{\"message\":\"Daily message quota exceeded.\"}", SEND_THROTTLED, true, 0,
+     false, NULL, NULL},
     {"AccessDenied is config", 403, ET, "AccessDenied", "{}", SEND_CONFIG,
      false, 0, false, NULL, NULL},
-    {"AccessDeniedException is config", 403, ET, "AccessDeniedException",
-     "{}", SEND_CONFIG, false, 0, false, NULL, NULL},
+    {"AccessDeniedException is config", 403, ET, "AccessDeniedException", "{}",
+     SEND_CONFIG, false, 0, false, NULL, NULL},
     {"InvalidClientTokenId is config", 403, ET, "InvalidClientTokenId", "{}",
      SEND_CONFIG, false, 0, false, NULL, NULL},
     {"SignatureDoesNotMatch is config", 403, ET, "SignatureDoesNotMatch",
-     "{\"message\":\"Signature expired\"}", SEND_CONFIG, false, 0, false,
-     NULL, NULL},
+     "{\"message\":\"Signature expired\"}", SEND_CONFIG, false, 0, false, NULL,
+     NULL},
     {"IncompleteSignature is config", 400, ET, "IncompleteSignature", "{}",
      SEND_CONFIG, false, 0, false, NULL, NULL},
     {"UnrecognizedClientException is config", 400, ET,
@@ -78,8 +77,8 @@ static struct pt_row rows[] = {
      SEND_DEFERRED, false, 0, false, "", NULL},
     /* v1 spellings the table also lists. */
     {"AccountSendingPausedException is config", 400, ET,
-     "AccountSendingPausedException", "{}", SEND_CONFIG, false, 0, false,
-     NULL, NULL},
+     "AccountSendingPausedException", "{}", SEND_CONFIG, false, 0, false, NULL,
+     NULL},
     {"ConfigurationSetDoesNotExist is config", 400, ET,
      "ConfigurationSetDoesNotExist", "{}", SEND_CONFIG, false, 0, false, NULL,
      NULL},
@@ -90,18 +89,18 @@ static struct pt_row rows[] = {
      "{}", SEND_REJECTED, false, 0, false, NULL, NULL},
     /* Where the code comes from. */
     {"code after ':' in the header is cut", 400, ET,
-     "MessageRejected:http://internal.amazon.com/coral/", "{}",
-     SEND_REJECTED, false, 0, false, "MessageRejected", NULL},
+     "MessageRejected:http://internal.amazon.com/coral/", "{}", SEND_REJECTED,
+     false, 0, false, "MessageRejected", NULL},
     {"code from body __type with namespace", 400, NULL, NULL,
      "{\"__type\":\"com.amazonaws.sesv2#AccountSuspendedException\"}",
      SEND_CONFIG, false, 0, false, "AccountSuspendedException", NULL},
     {"code from body code", 400, NULL, NULL,
-     "{\"code\":\"TooManyRequestsException\"}", SEND_THROTTLED, false, 0,
-     false, NULL, NULL},
+     "{\"code\":\"TooManyRequestsException\"}", SEND_THROTTLED, false, 0, false,
+     NULL, NULL},
     {"unknown 4xx code is rejected", 400, ET, "SomethingNewException", "{}",
      SEND_REJECTED, false, 0, false, NULL, NULL},
-    {"unknown 429 without code is throttled", 429, NULL, NULL, "", SEND_THROTTLED,
-     false, 0, false, NULL, NULL},
+    {"unknown 429 without code is throttled", 429, NULL, NULL, "",
+     SEND_THROTTLED, false, 0, false, NULL, NULL},
     PT_TRANSPORT_ROWS,
 };
 
@@ -135,19 +134,22 @@ verify(const struct http_out *out, const char *path, const char *region)
 	};
 
 	assert_non_null(authz);
-	assert_int_equal(sigv4_auth_parse(&auth, authz, strlen(authz), &why), 0);
-	assert_int_equal(sigv4_request_verify(&req, &auth,
-	                                      "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-	                                      region, "ses", PT_NOW, 300, &why),
-	                 SIGV4_OK);
+	assert_int_equal(sigv4_auth_parse(&auth, authz, strlen(authz), &why),
+	                 0);
+	assert_int_equal(
+	    sigv4_request_verify(&req, &auth,
+	                         "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+	                         region, "ses", PT_NOW, 300, &why),
+	    SIGV4_OK);
 }
 
 static void
 raw_send_carries_exact_bytes_recipients_and_tag(void **state)
 {
 	/* 8-bit bytes and a lone CR must survive exactly. */
-	static const char body[] = "From: a@example.com\r\nTo: b@example.net\r\n"
-	                           "Subject: x\r\n\r\n\xc3\xa4\xff\r\n.\r\nend\r";
+	static const char body[] =
+	    "From: a@example.com\r\nTo: b@example.net\r\n"
+	    "Subject: x\r\n\r\n\xc3\xa4\xff\r\n.\r\nend\r";
 	struct config_provider cfg = pt_cfg("ses");
 	struct adapter_msg msg = pt_msg(body, pt_rcpts, 2);
 	struct http_out out;
@@ -158,9 +160,8 @@ raw_send_carries_exact_bytes_recipients_and_tag(void **state)
 
 	(void)state;
 	http_out_init(&out);
-	assert_int_equal(ses_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                   sizeof(why)),
-	                 0);
+	assert_int_equal(
+	    ses_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)), 0);
 	assert_string_equal(out.method, "POST");
 	assert_string_equal(out.url, "https://email.us-east-1.amazonaws.com"
 	                             "/v2/email/outbound-emails");
@@ -172,7 +173,8 @@ raw_send_carries_exact_bytes_recipients_and_tag(void **state)
 	                    "20150830T123600Z");
 	assert_null(http_out_header_get(&out, "X-Amz-Security-Token"));
 	j = pt_json(&out);
-	raw = pt_b64(pt_str(json_object_get(j, "Content"), "Raw", "Data"), &len);
+	raw =
+	    pt_b64(pt_str(json_object_get(j, "Content"), "Raw", "Data"), &len);
 	assert_int_equal(len, sizeof(body) - 1);
 	assert_memory_equal(raw, body, len);
 	free(raw);
@@ -208,16 +210,17 @@ endpoint_region_config_set_and_session_token_are_used(void **state)
 	cfg.configuration_set = "gw-events";
 	cfg.session_token = "FQoGZXIvYXdzEXAMPLETOKEN";
 	http_out_init(&out);
-	assert_int_equal(ses_request_build(&cfg, &msg, PT_NOW, &out, why2,
-	                                   sizeof(why2)),
-	                 0);
+	assert_int_equal(
+	    ses_request_build(&cfg, &msg, PT_NOW, &out, why2, sizeof(why2)), 0);
 	assert_string_equal(out.url,
 	                    "http://127.0.0.1:4566/v2/email/outbound-emails");
-	assert_string_equal(http_out_header_get(&out, "Host"), "127.0.0.1:4566");
+	assert_string_equal(http_out_header_get(&out, "Host"),
+	                    "127.0.0.1:4566");
 	assert_string_equal(http_out_header_get(&out, "X-Amz-Security-Token"),
 	                    "FQoGZXIvYXdzEXAMPLETOKEN");
 	authz = http_out_header_get(&out, "Authorization");
-	assert_int_equal(sigv4_auth_parse(&auth, authz, strlen(authz), &why), 0);
+	assert_int_equal(sigv4_auth_parse(&auth, authz, strlen(authz), &why),
+	                 0);
 	assert_memory_equal(auth.region.p, "eu-west-1", 9);
 	assert_memory_equal(auth.service.p, "ses", 3);
 	assert_memory_equal(auth.signed_headers.p,
@@ -227,7 +230,8 @@ endpoint_region_config_set_and_session_token_are_used(void **state)
 	assert_null(strstr(authz, cfg.secret_access_key));
 	verify(&out, "/v2/email/outbound-emails", "eu-west-1");
 	j = pt_json(&out);
-	assert_string_equal(pt_str(j, "ConfigurationSetName", NULL), "gw-events");
+	assert_string_equal(pt_str(j, "ConfigurationSetName", NULL),
+	                    "gw-events");
 	json_decref(j);
 	http_out_fini(&out);
 }
@@ -244,9 +248,8 @@ bounce_sender_leaves_from_address_out(void **state)
 	(void)state;
 	msg.sender = "";
 	http_out_init(&out);
-	assert_int_equal(ses_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                   sizeof(why)),
-	                 0);
+	assert_int_equal(
+	    ses_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)), 0);
 	j = pt_json(&out);
 	assert_null(json_object_get(j, "FromEmailAddress"));
 	json_decref(j);
@@ -264,9 +267,8 @@ missing_credentials_refuse_to_build(void **state)
 	(void)state;
 	cfg.secret_access_key = NULL;
 	http_out_init(&out);
-	assert_int_equal(ses_request_build(&cfg, &msg, PT_NOW, &out, why,
-	                                   sizeof(why)),
-	                 -1);
+	assert_int_equal(
+	    ses_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "credentials"));
 	http_out_fini(&out);
 }
@@ -292,9 +294,8 @@ probe_is_a_signed_get_account(void **state)
 static struct adapter_probe_result
 probe(int status, const char *body)
 {
-	struct adapter_probe_result pr = {.max_send_rate = -1,
-	                                  .quota_left = -1,
-	                                  .sending_enabled = true};
+	struct adapter_probe_result pr = {
+	    .max_send_rate = -1, .quota_left = -1, .sending_enabled = true};
 	struct http_response resp = {.status = status,
 	                             .body = body,
 	                             .body_len = strlen(body),
@@ -351,16 +352,25 @@ accepted_answer_keeps_the_message_id(void **state)
 static void
 codes_and_ids_from_the_wire_are_sanitised(void **state)
 {
-	struct pt_row row = {"x", 400, ET, "Throt\r\nX-Evil\xae", "{}",
-	                     SEND_REJECTED, false, 0, false, NULL, ses_classify};
+	struct pt_row row = {
+	    "x", 400,   ET,   "Throt\r\nX-Evil\xae", "{}", SEND_REJECTED, false,
+	    0,   false, NULL, ses_classify};
 	struct send_result r;
 
 	(void)state;
 	pt_classify(&row, &r);
 	assert_string_equal(r.provider_code, "Throt??X-Evil?");
-	row = (struct pt_row){"y", 200, NULL, NULL,
-	                      "{\"MessageId\":\"id\\r\\nSet: x\"}", SEND_ACCEPTED,
-	                      false, 0, false, NULL, ses_classify};
+	row = (struct pt_row){"y",
+	                      200,
+	                      NULL,
+	                      NULL,
+	                      "{\"MessageId\":\"id\\r\\nSet: x\"}",
+	                      SEND_ACCEPTED,
+	                      false,
+	                      0,
+	                      false,
+	                      NULL,
+	                      ses_classify};
 	pt_classify(&row, &r);
 	assert_string_equal(r.provider_msg_id, "id??Set:?x");
 }
