@@ -63,7 +63,7 @@ run_fuzz() {
 run_integration() {
 	local n f
 	local dirs=()
-	for d in tests/integration tests/mock tests/delivery tests/api tests/alerts tests/sdk tests/observe; do
+	for d in tests/integration tests/mock tests/delivery tests/api tests/alerts tests/sdk tests/observe tests/providers; do
 		[ -d "$d" ] && dirs+=("$d")
 	done
 	echo "== pytest ${dirs[*]}"
