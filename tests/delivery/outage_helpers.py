@@ -25,7 +25,6 @@ import http.server
 import json
 import socket
 import threading
-import time
 import urllib.request
 
 HOST = "127.0.0.1"
