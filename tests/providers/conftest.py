@@ -25,28 +25,6 @@ from delivery_helpers import sh  # noqa: E402
 atexit.register(dh.kill_leftovers)
 atexit.register(sh.kill_leftovers)
 
-AKID = "AKIDEXAMPLE"
-SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-KEYS = {"sendgrid": "SG.mock-sendgrid-key", "mailgun": "key-mock-mailgun",
-        "postmark": "mock-postmark-server-token", "resend": "re_mock_resend_key"}
-HTTP_TYPES = ("ses", "sendgrid", "mailgun", "postmark", "resend")
-
-
-def http_provider(name, type_, endpoint, priority=1, **kw):
-    """A provider entry of an HTTP type pointed at endpoint (a base URL)."""
-    p = {"name": name, "type": type_, "endpoint": endpoint,
-         "priority": priority, "connect_timeout": "2s",
-         "request_timeout": "3s", "max_connections": 4}
-    if type_ == "ses":
-        p.update(access_key_id=AKID, secret_access_key=SECRET,
-                 region="us-east-1")
-    else:
-        p["api_key"] = KEYS[type_]
-    if type_ == "mailgun":
-        p["domain"] = "mg.test"
-    p.update(kw)
-    return p
-
 
 @pytest.fixture(scope="session", autouse=True)
 def _binaries_present():

@@ -19,7 +19,7 @@ import pytest
 
 import delivery_helpers as dh
 from delivery_helpers import sh
-from conftest import HTTP_TYPES, http_provider
+from providers_helpers import HTTP_TYPES, http_provider
 
 SENDER = "alice@example.com"
 

@@ -23,7 +23,7 @@ import pytest
 
 import delivery_helpers as dh
 from delivery_helpers import sh
-from conftest import http_provider
+from providers_helpers import http_provider
 
 SENDER = "bounce@example.com"
 

@@ -22,7 +22,7 @@ import pytest
 
 import delivery_helpers as dh
 from delivery_helpers import sh
-from conftest import http_provider
+from providers_helpers import http_provider
 from test_providers_fidelity import PDF, PNG, WANT, rich
 
 HERE = os.path.dirname(os.path.abspath(__file__))
