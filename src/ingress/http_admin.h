@@ -4,13 +4,15 @@
  * Serves what operators and swervectl read: GET /healthz (the process
  * answers), GET /readyz (200 when the spool takes mail and a provider can
  * take it now; 503 with the reason otherwise), GET /metrics (Prometheus
- * text, see observe/metrics.h), GET /metrics.json (the same as JSON), GET /v1/status (queue counts by state, spool commit
- * figures, provider states, uptime), GET /v1/messages?state=&after=&limit=
- * (a page of the queue) and GET /v1/messages/ID (one message with its
- * recipients and attempts) as JSON. Status reads only in-memory state; message
- * reads go to the spool's writer thread and answer from its callback, so
- * no request ever blocks the loop. The send API (a later issue) will share the same
- * listener through http_admin_evhttp().
+ * text, see observe/metrics.h), GET /metrics.json (the same families as
+ * JSON), GET /v1/status (queue counts by state, spool commit figures,
+ * provider states, uptime), GET /v1/messages?state=&after=&limit= (a page
+ * of the queue) and GET /v1/messages/ID (one message with its recipients
+ * and attempts) as JSON. Status and metrics read only in-memory state;
+ * message reads go to the spool's writer thread and answer from its
+ * callback, so no request ever blocks the loop. The send API shares the
+ * same listener through http_admin_evhttp(). Every response is counted by
+ * handler and status code for /metrics.
  */
 #ifndef SWERVE_INGRESS_HTTP_ADMIN_H
 #define SWERVE_INGRESS_HTTP_ADMIN_H

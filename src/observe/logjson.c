@@ -32,8 +32,8 @@ logjson_secret_add(struct logjson *lj, const char *s)
 {
 	if (s == NULL || strlen(s) < LOGJSON_SECRET_MIN)
 		return;
-	lj->secrets = xreallocarray(lj->secrets, lj->n_secrets + 1,
-	    sizeof(*lj->secrets));
+	lj->secrets =
+	    xreallocarray(lj->secrets, lj->n_secrets + 1, sizeof(*lj->secrets));
 	lj->secrets[lj->n_secrets++] = xstrdup(s);
 }
 
@@ -122,7 +122,8 @@ logjson_level(const struct event *e)
 {
 	switch (e->kind) {
 	case EVENT_ATTEMPT:
-		return e->cls == SEND_ACCEPTED ? LOG_LEVEL_INFO : LOG_LEVEL_WARN;
+		return e->cls == SEND_ACCEPTED ? LOG_LEVEL_INFO
+		                               : LOG_LEVEL_WARN;
 	case EVENT_DEFERRED:
 	case EVENT_FAILED:
 	case EVENT_FAILOVER:
@@ -135,25 +136,30 @@ logjson_level(const struct event *e)
 		return e->cls == SEND_CONFIG ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN;
 	case EVENT_PROBE:
 		return e->cls == SEND_ACCEPTED ? LOG_LEVEL_DEBUG
-					       : LOG_LEVEL_WARN;
+		                               : LOG_LEVEL_WARN;
 	case EVENT_STATUS_PAGE:
 		return e->state != NULL && strcmp(e->state, "ok") == 0
-			   ? LOG_LEVEL_INFO
-			   : LOG_LEVEL_WARN;
+		           ? LOG_LEVEL_INFO
+		           : LOG_LEVEL_WARN;
 	default:
 		return LOG_LEVEL_INFO;
 	}
 }
 
-/* logjson_set_str - o[key] = s when s is set. */
+/*
+ * logjson_set_str - o[key] = s when s is set. For names and ids only
+ * (configuration names, message ids, fixed vocabularies: ASCII by
+ * construction), so jansson's UTF-8 check is skipped; free text goes
+ * through logjson_scrub, which keeps it.
+ */
 static void
 logjson_set_str(json_t *o, const char *key, const char *s)
 {
 	json_t *v;
 
-	if (s == NULL || (v = json_string(s)) == NULL)
+	if (s == NULL || (v = json_string_nocheck(s)) == NULL)
 		return;
-	json_object_set_new(o, key, v);
+	json_object_set_new_nocheck(o, key, v);
 }
 
 /* logjson_summary - the "msg" field: the event in a few words. */
@@ -165,23 +171,23 @@ logjson_summary(const struct event *e, struct buf *b)
 	switch (e->kind) {
 	case EVENT_FAILOVER:
 		buf_printf(b, "failover %s -> %s (%s)", p,
-		    e->to_provider ? e->to_provider : "-",
-		    send_class_name(e->cls));
+		           e->to_provider ? e->to_provider : "-",
+		           send_class_name(e->cls));
 		break;
 	case EVENT_ATTEMPT:
 		buf_printf(b, "attempt via %s: %s", p, send_class_name(e->cls));
 		break;
 	case EVENT_CIRCUIT:
 		buf_printf(b, "provider %s circuit %s", p,
-		    e->state ? e->state : "-");
+		           e->state ? e->state : "-");
 		break;
 	case EVENT_PROBE:
 		buf_printf(b, "provider %s probe %s", p,
-		    e->cls == SEND_ACCEPTED ? "ok" : "failed");
+		           e->cls == SEND_ACCEPTED ? "ok" : "failed");
 		break;
 	case EVENT_STATUS_PAGE:
 		buf_printf(b, "provider %s status page %s", p,
-		    e->state ? e->state : "-");
+		           e->state ? e->state : "-");
 		break;
 	case EVENT_THROTTLED:
 		buf_printf(b, "provider %s throttled us", p);
@@ -195,7 +201,7 @@ logjson_summary(const struct event *e, struct buf *b)
 /* logjson_object - the JSON object of e at level. */
 static json_t *
 logjson_object(const struct logjson *lj, const struct event *e,
-    enum log_level level)
+               enum log_level level)
 {
 	json_t *o = json_object();
 	bool msg_event = e->kind <= EVENT_HELD;
@@ -203,13 +209,16 @@ logjson_object(const struct logjson *lj, const struct event *e,
 	struct buf sum;
 
 	log_timestamp(ts, sizeof(ts));
-	json_object_set_new(o, "ts", json_string(ts));
-	json_object_set_new(o, "level", json_string(log_level_name(level)));
-	json_object_set_new(o, "event", json_string(events_kind_name(e->kind)));
+	json_object_set_new_nocheck(o, "ts", json_string_nocheck(ts));
+	json_object_set_new_nocheck(o, "level",
+	                            json_string_nocheck(log_level_name(level)));
+	json_object_set_new_nocheck(
+	    o, "event", json_string_nocheck(events_kind_name(e->kind)));
 	if (msg_event) {
 		logjson_set_str(o, "msg_id", e->msg_id);
-		json_object_set_new(o, "tenant",
-		    e->tenant ? json_string(e->tenant) : json_null());
+		json_object_set_new_nocheck(
+		    o, "tenant",
+		    e->tenant ? json_string_nocheck(e->tenant) : json_null());
 	}
 	logjson_set_str(o, "stream", e->stream);
 	logjson_set_str(o, "ingress", e->ingress);
@@ -218,30 +227,34 @@ logjson_object(const struct logjson *lj, const struct event *e,
 	if (e->kind == EVENT_ATTEMPT || e->kind == EVENT_FAILOVER ||
 	    e->kind == EVENT_PROBE || e->kind == EVENT_CIRCUIT ||
 	    e->kind == EVENT_FAILED || e->kind == EVENT_SENT)
-		json_object_set_new(o, "class",
-		    json_string(send_class_name(e->cls)));
+		json_object_set_new_nocheck(
+		    o, "class", json_string_nocheck(send_class_name(e->cls)));
 	if ((e->kind == EVENT_ATTEMPT || e->kind == EVENT_PROBE) &&
 	    e->stage != SEND_STAGE_NONE)
-		json_object_set_new(o, "stage",
-		    json_string(send_stage_name(e->stage)));
+		json_object_set_new_nocheck(
+		    o, "stage", json_string_nocheck(send_stage_name(e->stage)));
 	logjson_set_str(o, "state", e->state);
 	if (e->reason != NULL)
-		json_object_set_new(o, "reason", logjson_scrub(lj, e->reason));
+		json_object_set_new_nocheck(o, "reason",
+		                            logjson_scrub(lj, e->reason));
 	if (e->kind == EVENT_ATTEMPT || e->kind == EVENT_PROBE)
-		json_object_set_new(o, "duration_ms",
-		    json_integer((json_int_t)e->duration_ms));
+		json_object_set_new_nocheck(
+		    o, "duration_ms", json_integer((json_int_t)e->duration_ms));
 	if (e->kind == EVENT_SENT)
-		json_object_set_new(o, "latency_ms",
-		    json_integer((json_int_t)e->latency_ms));
+		json_object_set_new_nocheck(
+		    o, "latency_ms", json_integer((json_int_t)e->latency_ms));
 	if (e->kind == EVENT_ACCEPTED)
-		json_object_set_new(o, "size", json_integer((json_int_t)e->size));
+		json_object_set_new_nocheck(o, "size",
+		                            json_integer((json_int_t)e->size));
 	if (e->rcpts > 0)
-		json_object_set_new(o, "rcpts", json_integer(e->rcpts));
+		json_object_set_new_nocheck(o, "rcpts", json_integer(e->rcpts));
 	if (e->text != NULL)
-		json_object_set_new(o, "text", logjson_scrub(lj, e->text));
+		json_object_set_new_nocheck(o, "text",
+		                            logjson_scrub(lj, e->text));
 	buf_init(&sum);
 	logjson_summary(e, &sum);
-	json_object_set_new(o, "msg", logjson_scrub(lj, buf_cstr(&sum)));
+	json_object_set_new_nocheck(o, "msg",
+	                            logjson_scrub(lj, buf_cstr(&sum)));
 	buf_fini(&sum);
 	return o;
 }
@@ -273,13 +286,13 @@ logjson_on_event(const struct event *e, void *arg)
 		return;
 	o = logjson_object(lj, e, level);
 	n = json_dumpb(o, line, sizeof(line) - 1,
-	    JSON_COMPACT | JSON_PRESERVE_ORDER);
+	               JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (n > 0 && n < sizeof(line) - 1) {
 		/* One write for the object and its newline. */
 		line[n] = '\n';
 		log_line_write(line, n + 1);
 	} else if ((big = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)) !=
-	    NULL) {
+	           NULL) {
 		n = strlen(big);
 		big[n] = '\n'; /* replaces the NUL; the length is kept */
 		log_line_write(big, n + 1);
