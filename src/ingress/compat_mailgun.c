@@ -14,8 +14,9 @@
  * is 401 with the plain text "Forbidden", other errors {"message"} with
  * 400, 403, 404, 413 or 503.
  *
- * Not done: templates (refused), o: options and v: variables (ignored:
- * swerve does no tracking), recipient-variables (refused: batch sends
+ * Not done: templates (refused), o:testmode (refused: ignoring it would
+ * deliver a test), other o: options and v: variables (ignored: swerve
+ * does no tracking), recipient-variables (refused: batch sends
  * would need one message per recipient), the domain's own checks (any
  * well-formed {domain} is accepted; the key's from_domains decide).
  */
@@ -83,6 +84,13 @@ mg_field(const struct form_field *f, struct api_msg *msg,
 		return compat_text_set(m, form_str_eq(f->name, "html"),
 		    f->value.p, f->value.len, f->name.p[0] == 't' ? "text"
 								   : "html", e);
+	if (form_str_eq(f->name, "o:testmode") && (form_str_eq(f->value,
+	    "yes") || form_str_eq(f->value, "true") || form_str_eq(f->value,
+	    "True")))
+		/* Ignoring it would deliver what the client meant as a test. */
+		return api_error_set(e, 400, "invalid_field", "o:testmode",
+		    "test mode is not supported by this endpoint; nothing was "
+		    "sent");
 	if (form_str_eq(f->name, "template") ||
 	    form_str_eq(f->name, "recipient-variables"))
 		return api_error_set(e, 400, "invalid_field", "template",
@@ -116,8 +124,10 @@ compat_mailgun_decode(const struct form *fm, struct api_msg *msg,
 	size_t nfrom = 0, i;
 
 	memset(msg, 0, sizeof(*msg));
-	if (mg_addrs(fm, "from", &from, &nfrom, e) < 0)
+	if (mg_addrs(fm, "from", &from, &nfrom, e) < 0) {
+		compat_addrs_free(from, nfrom);
 		goto fail;
+	}
 	if (nfrom != 1) {
 		compat_addrs_free(from, nfrom);
 		from = NULL;
@@ -314,7 +324,7 @@ mg_mime(struct compat *c, const struct config_api_key *k,
 		return api_error_set(e, 400, "missing_field", "message",
 		    "'message' parameter is missing");
 	if (mg_addrs(fm, "to", &to, &n, e) < 0)
-		return -1;
+		goto done;
 	if (n == 0) {
 		api_error_set(e, 400, "missing_field", "to",
 		    "'to' parameter is missing");

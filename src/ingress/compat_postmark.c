@@ -61,8 +61,10 @@ compat_postmark_msg_decode(json_t *o, struct api_msg *msg,
 	if (!json_is_object(o))
 		return api_error_set(e, 422, "invalid_json", "",
 		    "Received invalid JSON input.");
-	if (pm_addrs(o, "From", &from, &nfrom, e) < 0)
+	if (pm_addrs(o, "From", &from, &nfrom, e) < 0) {
+		compat_addrs_free(from, nfrom);
 		goto fail;
+	}
 	if (nfrom != 1) {
 		compat_addrs_free(from, nfrom);
 		from = NULL;

@@ -747,7 +747,7 @@ ses_forbidden_wording(struct api_error *e, const char *from)
 	if (strcmp(e->code, "forbidden") == 0)
 		snprintf(e->message, sizeof(e->message),
 		    "Email address is not verified. The following identities "
-		    "failed the check: %s", from ? from : "(From)");
+		    "failed the check: %s", from ? from : "the From address");
 }
 
 /*

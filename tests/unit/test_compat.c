@@ -567,6 +567,8 @@ mailgun_refusals(void **state)
 		"invalid_field", "h:"},
 	    {"from=a%40example.com&to=b%40example.net&text=t&subject=a%0d%0ab",
 		"invalid_field", "subject"},
+	    {"from=a%40example.com&to=b%40example.net&text=t&o:testmode=yes",
+		"invalid_field", "o:testmode"},
 	};
 	struct api_error e;
 	struct api_msg m;
