@@ -569,7 +569,7 @@ compat_json_addr1(json_t *v, const char *field, struct mime_build_addr *out,
 	if (addr_one(json_string_value(em), json_string_length(em), field,
 	    out, e) < 0)
 		return -1;
-	if (out->name != NULL || strchr(out->addr, '<') != NULL) {
+	if (out->addr == NULL || out->name != NULL) {
 		free(out->name);
 		free(out->addr);
 		memset(out, 0, sizeof(*out));

@@ -244,8 +244,8 @@ void
 compat_sendgrid_error_render(const struct api_error *e,
     struct compat_answer *a)
 {
-	int st = e->http_status;
 	json_t *err;
+	int st;
 
 	if (strcmp(e->code, "unauthorized") == 0)
 		st = 401;
