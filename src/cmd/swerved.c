@@ -224,6 +224,7 @@ main(int argc, char **argv)
 	events_subscribe(stats_on_event, stats);
 	events_subscribe(logjson_on_event, logjson);
 	http_admin_set_stats(http, stats);
+	stats_seed(stats, sp); /* mail left from an earlier run */
 	api = http_api_new(http_admin_evhttp(http), cfg, sp);
 	http_admin_set_post(http, http_api_handle, api);
 	ops = http_ops_new(http, deliver, sp);

@@ -25,6 +25,7 @@
 #include "core/xmalloc.h"
 #include "deliver/result.h"
 #include "observe/metrics.h"
+#include "spool/spool.h"
 
 const double stats_latency_bounds[STATS_LAT_BUCKETS] = {0.005, 0.01, 0.025,
     0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600};
@@ -100,6 +101,8 @@ struct stats {
 	size_t n_track;
 	uint64_t *tcount; /* [stream+1][tstate] */
 	uint64_t untracked;
+	struct spool *seed_sp; /* stats_seed in progress */
+	int seed_state;	       /* the spool state being paged */
 };
 
 /* stats_real_now - wall clock in ms since the epoch. */
@@ -365,6 +368,64 @@ stats_track_drop(struct stats *st, const char *id)
 		}
 	}
 	st->track[hole].id[0] = '\0';
+}
+
+/* ---- seeding from the spool ------------------------------------------------ */
+
+#define STATS_SEED_PAGE 1000
+
+static void stats_seed_page(int status, struct spool_msg **msgs, size_t n,
+    void *arg);
+
+/* stats_seed_next - ask for the page after `after` (NULL: the first). */
+static void
+stats_seed_next(struct stats *st, const char *after)
+{
+	if (st->n_track >= STATS_TRACK_MAX ||
+	    spool_msg_list(st->seed_sp, st->seed_state, after, STATS_SEED_PAGE,
+		stats_seed_page, st) != 0)
+		st->seed_sp = NULL;
+}
+
+/* stats_seed_page - track one page of unsent messages, then the next. */
+static void
+stats_seed_page(int status, struct spool_msg **msgs, size_t n, void *arg)
+{
+	struct stats *st = arg;
+	char last[ID_SIZE] = "";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (status == SPOOL_OK)
+			stats_track_put(st, msgs[i]->id,
+			    stats_names_find(&st->stream, msgs[i]->stream),
+			    msgs[i]->state == SPOOL_STATE_DEFERRED
+				? STATS_T_DEFERRED
+				: STATS_T_READY);
+		memcpy(last, msgs[i]->id, ID_SIZE);
+		spool_msg_free(msgs[i]);
+	}
+	if (status != SPOOL_OK || st->seed_sp == NULL) {
+		st->seed_sp = NULL;
+		return;
+	}
+	if (n == STATS_SEED_PAGE) {
+		stats_seed_next(st, last);
+	} else if (st->seed_state == SPOOL_STATE_READY) {
+		st->seed_state = SPOOL_STATE_DEFERRED;
+		stats_seed_next(st, NULL);
+	} else {
+		st->seed_sp = NULL;
+	}
+}
+
+int
+stats_seed(struct stats *st, struct spool *sp)
+{
+	st->seed_sp = sp;
+	st->seed_state = SPOOL_STATE_READY;
+	stats_seed_next(st, NULL);
+	return st->seed_sp != NULL ? 0 : -1;
 }
 
 /* ---- events ------------------------------------------------------------------ */

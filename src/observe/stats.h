@@ -19,9 +19,9 @@
  *
  * The queue estimate (swerve_stream_queued_messages,
  * swerve_stream_oldest_message_age_seconds) is APPROXIMATE: a message
- * counts from its accepted event (or, for mail the daemon found in the
- * spool at start and for DSNs, from its first delivery event) until it is
- * sent or failed. Its age comes from its id (ids carry their creation
+ * counts from its accepted event (mail the daemon found in the spool at
+ * start: from stats_seed(); DSNs: from their first delivery event) until
+ * it is sent or failed. Its age comes from its id (ids carry their creation
  * time). At most STATS_TRACK_MAX messages are tracked; beyond that new
  * ones are only counted in swerve_stream_queue_untracked_total, which
  * keeps the oldest age right (the oldest are the ones tracked). Accepted
@@ -53,6 +53,19 @@ struct stats;
  * test seam for the 5-minute window and the queue ages.
  */
 struct stats *stats_new(const struct config *cfg, int64_t (*now_ms)(void));
+
+/*
+ * stats_seed - add the unsent messages already in the spool (ready and
+ * deferred, oldest first, up to STATS_TRACK_MAX) to the queue estimate,
+ * so a restart does not hide old mail until its next attempt. Pages of
+ * 1,000 through spool_msg_list(), one after the other, on the spool's
+ * writer like any read; the callbacks run on the loop thread, in order
+ * with the claims, so a message is never counted after it was sent.
+ * sp is borrowed; st must outlive spool_close(sp) (which runs the last
+ * callback). Returns 0, or -1 when the spool refused (closing).
+ */
+struct spool;
+int stats_seed(struct stats *st, struct spool *sp);
 
 /* stats_free - free st. NULL is a no-op. */
 void stats_free(struct stats *st);
