@@ -217,10 +217,11 @@ alerts_rule_check(struct config_ctx *x, const struct config_node *map,
 	for (j = 0; j < i; j++) {
 		if (strcmp(rules[j].name, r->name) == 0) {
 			config_path_key(kpath, sizeof(kpath), path, "name");
-			return config_error(x, map->line, kpath,
-			                    "expected a unique name; got \"%s\" "
-			                    "a second time",
-			                    r->name);
+			return config_error(
+			    x, map->line, kpath,
+			    "expected a unique name; got \"%s\" "
+			    "a second time",
+			    r->name);
 		}
 	}
 	return 0;
@@ -249,8 +250,8 @@ const struct config_key config_keys_alerts[] = {
     {ROW("repeat_interval", KEY_DURATION, 0), FIELD(C, alerts_repeat_ms)},
     {ROW("notify", KEY_LIST, 0), FIELD(C, alert_notify),
      COUNT(C, n_alert_notify), .list = &list_notify},
-    {ROW("rules", KEY_LIST, 0), FIELD(C, alert_rules),
-     COUNT(C, n_alert_rules), .list = &list_rules},
+    {ROW("rules", KEY_LIST, 0), FIELD(C, alert_rules), COUNT(C, n_alert_rules),
+     .list = &list_rules},
     {.name = NULL},
 };
 #undef C
@@ -278,10 +279,10 @@ config_alerts_check(struct config_ctx *x, const struct config_node *root,
 	for (i = 0; i < c->n_alert_rules; i++) {
 		const struct config_alert_rule *r = &c->alert_rules[i];
 		if (r->stream != NULL && !alerts_has_stream(c, r->stream)) {
-			snprintf(kpath, sizeof(kpath), "alerts.rules[%zu].stream",
-			         i);
-			return config_error(x, 1, kpath, "no stream named \"%s\"",
-			                    r->stream);
+			snprintf(kpath, sizeof(kpath),
+			         "alerts.rules[%zu].stream", i);
+			return config_error(
+			    x, 1, kpath, "no stream named \"%s\"", r->stream);
 		}
 		if (r->provider == NULL)
 			continue;
@@ -299,10 +300,10 @@ config_alerts_check(struct config_ctx *x, const struct config_node *root,
 	for (i = 0; i < c->n_alert_notify; i++) {
 		const struct config_notify *n = &c->alert_notify[i];
 		if (n->stream != NULL && !alerts_has_stream(c, n->stream)) {
-			snprintf(kpath, sizeof(kpath), "alerts.notify[%zu].stream",
-			         i);
-			return config_error(x, 1, kpath, "no stream named \"%s\"",
-			                    n->stream);
+			snprintf(kpath, sizeof(kpath),
+			         "alerts.notify[%zu].stream", i);
+			return config_error(
+			    x, 1, kpath, "no stream named \"%s\"", n->stream);
 		}
 	}
 	return 0;

@@ -32,9 +32,10 @@ static json_t *
 alerts_one(const struct alert_info *a)
 {
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:f}", "rule", a->rule,
-	    "kind", a->kind, "severity", a->severity, "state",
-	    a->state == ALERT_PENDING ? "pending" : "firing", "summary",
-	    a->summary, "value", a->value, "threshold", a->threshold);
+	                      "kind", a->kind, "severity", a->severity, "state",
+	                      a->state == ALERT_PENDING ? "pending" : "firing",
+	                      "summary", a->summary, "value", a->value,
+	                      "threshold", a->threshold);
 	json_t *t;
 
 	if (a->provider != NULL)
@@ -73,16 +74,17 @@ alerts_handle(struct evhttp_request *req, void *arg)
 	}
 	if (n != NULL)
 		notify_stats_get(n, &st);
-	o = json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I}}", "alerts", arr,
-	    "notify", "queued", (json_int_t)st.queued, "sent",
-	    (json_int_t)st.sent, "retries", (json_int_t)st.retries, "failed",
-	    (json_int_t)st.failed, "dropped", (json_int_t)st.dropped);
+	o = json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I}}", "alerts", arr, "notify",
+	              "queued", (json_int_t)st.queued, "sent",
+	              (json_int_t)st.sent, "retries", (json_int_t)st.retries,
+	              "failed", (json_int_t)st.failed, "dropped",
+	              (json_int_t)st.dropped);
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	b = evbuffer_new();
 	evbuffer_add_printf(b, "%s\n", s ? s : "{}");
 	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/json");
+	                  "Content-Type", "application/json");
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
 	free(s);

@@ -22,10 +22,10 @@
 #define ALERT_NAME_SIZE 65
 #define ALERT_SUMMARY_SIZE 320
 #define ALERT_REASON_SIZE 200
-#define RATE_RING 60		/* minutes of history for the window */
-#define RATE_ALPHA 0.3		/* weight of the newest day */
-#define RATE_MIN_DAYS 3		/* history before rate_drop may fire */
-#define RATE_MIN_USUAL 1.0	/* per minute; quieter hours are ignored */
+#define RATE_RING 60             /* minutes of history for the window */
+#define RATE_ALPHA 0.3           /* weight of the newest day */
+#define RATE_MIN_DAYS 3          /* history before rate_drop may fire */
+#define RATE_MIN_USUAL 1.0       /* per minute; quieter hours are ignored */
 #define RATE_MIN_HOUR_MINUTES 30 /* minutes seen for an hour to count */
 
 /* One rule x subject, pending or firing. */
@@ -55,14 +55,14 @@ struct alert_rate {
 	char name[ALERT_NAME_SIZE];
 	bool started;
 	uint64_t last_total;
-	int64_t minute;		   /* the minute being counted */
-	uint64_t ring[RATE_RING];  /* sends per finished minute */
-	unsigned filled;	   /* finished minutes seen (capped) */
-	int64_t hour;		   /* hour being accumulated */
+	int64_t minute;           /* the minute being counted */
+	uint64_t ring[RATE_RING]; /* sends per finished minute */
+	unsigned filled;          /* finished minutes seen (capped) */
+	int64_t hour;             /* hour being accumulated */
 	uint64_t hour_sum;
 	unsigned hour_minutes;
-	double usual[24];	   /* EWMA of sends per minute */
-	unsigned days[24];	   /* hours folded into usual[h] */
+	double usual[24];  /* EWMA of sends per minute */
+	unsigned days[24]; /* hours folded into usual[h] */
 };
 
 struct alert {
@@ -156,10 +156,10 @@ alert_dur_text(int64_t ms, char *out, size_t n)
 
 	if (s >= 3600)
 		snprintf(out, n, "%lldh%lldm", (long long)(s / 3600),
-		    (long long)(s % 3600 / 60));
+		         (long long)(s % 3600 / 60));
 	else if (s >= 60)
 		snprintf(out, n, "%lldm%llds", (long long)(s / 60),
-		    (long long)(s % 60));
+		         (long long)(s % 60));
 	else
 		snprintf(out, n, "%llds", (long long)s);
 }
@@ -233,17 +233,17 @@ alert_event(struct alert *a, const struct event *e)
 		if (e->state != NULL && strcmp(e->state, "closed") == 0) {
 			p->config_fault = false;
 		} else if (e->state != NULL && strcmp(e->state, "open") == 0 &&
-			   e->cls == SEND_CONFIG) {
+		           e->cls == SEND_CONFIG) {
 			p->config_fault = true;
 			alert_copy(p->config_why, ALERT_REASON_SIZE,
-			    e->reason ? e->reason : e->text);
+			           e->reason ? e->reason : e->text);
 		}
 		break;
 	case EVENT_ATTEMPT:
 	case EVENT_PROBE:
 		if (e->cls == SEND_ACCEPTED) {
 			p = (struct alert_prov *)alert_prov_find(a,
-			    e->provider);
+			                                         e->provider);
 			if (p != NULL)
 				p->config_fault = false;
 		} else if (e->cls == SEND_CONFIG) {
@@ -287,8 +287,9 @@ alert_rate_minute_end(struct alert_rate *r, int64_t minute, uint64_t n)
 			double mean = (double)r->hour_sum / r->hour_minutes;
 			h = (int)(r->hour % 24);
 			r->usual[h] = r->days[h] == 0
-			    ? mean
-			    : RATE_ALPHA * mean + (1 - RATE_ALPHA) * r->usual[h];
+			                  ? mean
+			                  : RATE_ALPHA * mean +
+			                        (1 - RATE_ALPHA) * r->usual[h];
 			r->days[h]++;
 		}
 		r->hour = hour;
@@ -374,7 +375,8 @@ alert_stream_allows(const struct alert_stream_view *s, const char *name)
 /* alert_cond_provider - the condition of rule r for provider p. */
 static void
 alert_cond_provider(const struct alert *a, const struct config_alert_rule *r,
-    const struct alert_provider_view *p, int64_t now, struct alert_cond *c)
+                    const struct alert_provider_view *p, int64_t now,
+                    struct alert_cond *c)
 {
 	const struct alert_prov *ev = alert_prov_find(a, p->name);
 	char ago[32];
@@ -383,10 +385,9 @@ alert_cond_provider(const struct alert *a, const struct config_alert_rule *r,
 	case CONFIG_ALERT_CIRCUIT_OPEN:
 		c->fire = strcmp(p->mode, "open") == 0;
 		c->still = c->fire || strcmp(p->mode, "half-open") == 0;
-		alert_say(c,
-		    "provider %s: circuit %s%s%s", p->name, p->mode,
-		    p->reason && *p->reason ? ": " : "",
-		    p->reason ? p->reason : "");
+		alert_say(c, "provider %s: circuit %s%s%s", p->name, p->mode,
+		          p->reason && *p->reason ? ": " : "",
+		          p->reason ? p->reason : "");
 		break;
 	case CONFIG_ALERT_FAILOVER:
 		if (ev == NULL || ev->failovers == 0)
@@ -396,20 +397,22 @@ alert_cond_provider(const struct alert *a, const struct config_alert_rule *r,
 		c->value = (double)ev->failovers;
 		alert_dur_text(now - ev->failover_ms, ago, sizeof(ago));
 		alert_say(c,
-		    "mail failed over from provider %s to %s (%llu times "
-		    "since start, last %s ago)%s%s",
-		    p->name, ev->failover_to[0] ? ev->failover_to : "another",
-		    (unsigned long long)ev->failovers, ago,
-		    ev->failover_why[0] ? ": " : "", ev->failover_why);
+		          "mail failed over from provider %s to %s (%llu times "
+		          "since start, last %s ago)%s%s",
+		          p->name,
+		          ev->failover_to[0] ? ev->failover_to : "another",
+		          (unsigned long long)ev->failovers, ago,
+		          ev->failover_why[0] ? ": " : "", ev->failover_why);
 		break;
 	case CONFIG_ALERT_PROVIDER_CONFIG:
 		if (ev == NULL)
 			return;
 		c->fire = c->still = ev->config_fault;
 		alert_say(c,
-		    "provider %s: configuration error (credentials or "
-		    "account)%s%s",
-		    p->name, ev->config_why[0] ? ": " : "", ev->config_why);
+		          "provider %s: configuration error (credentials or "
+		          "account)%s%s",
+		          p->name, ev->config_why[0] ? ": " : "",
+		          ev->config_why);
 		break;
 	default:
 		break;
@@ -419,8 +422,9 @@ alert_cond_provider(const struct alert *a, const struct config_alert_rule *r,
 /* alert_cond_stream - the condition of rule r for stream s. */
 static void
 alert_cond_stream(struct alert *a, const struct config_alert_rule *r,
-    const struct alert_snapshot *snap, const struct alert_stream_view *s,
-    int64_t now, struct alert_cond *c)
+                  const struct alert_snapshot *snap,
+                  const struct alert_stream_view *s, int64_t now,
+                  struct alert_cond *c)
 {
 	char v[32], t[32], down[160];
 	size_t i, n = 0, len = 0;
@@ -439,14 +443,13 @@ alert_cond_stream(struct alert *a, const struct config_alert_rule *r,
 				return; /* one can send: no alert */
 			n++;
 			if (len < sizeof(down))
-				len += (size_t)snprintf(down + len,
-				    sizeof(down) - len, "%s%s %s",
+				len += (size_t)snprintf(
+				    down + len, sizeof(down) - len, "%s%s %s",
 				    len ? ", " : "", p->name, p->mode);
 		}
 		c->fire = c->still = true;
-		alert_say(c,
-		    "stream %s: no provider can take mail (%s)", s->name,
-		    n ? down : "no provider allowed");
+		alert_say(c, "stream %s: no provider can take mail (%s)",
+		          s->name, n ? down : "no provider allowed");
 		break;
 	case CONFIG_ALERT_QUEUE_AGE:
 		if (s->oldest_ms <= 0 || s->oldest_ms > now)
@@ -457,7 +460,8 @@ alert_cond_stream(struct alert *a, const struct config_alert_rule *r,
 		c->still = c->value > c->threshold * (1 - h);
 		alert_dur_text(now - s->oldest_ms, v, sizeof(v));
 		alert_dur_text((int64_t)r->oldest_age_over_ms, t, sizeof(t));
-		alert_say(c,
+		alert_say(
+		    c,
 		    "stream %s: oldest queued message is %s old (alert over "
 		    "%s)",
 		    s->name, v, t);
@@ -468,9 +472,9 @@ alert_cond_stream(struct alert *a, const struct config_alert_rule *r,
 		c->fire = c->value > c->threshold;
 		c->still = c->value > c->threshold * (1 - h);
 		alert_say(c,
-		    "stream %s: %llu messages deferred (alert over %llu)",
-		    s->name, (unsigned long long)s->deferred,
-		    (unsigned long long)r->deferred_over);
+		          "stream %s: %llu messages deferred (alert over %llu)",
+		          s->name, (unsigned long long)s->deferred,
+		          (unsigned long long)r->deferred_over);
 		break;
 	case CONFIG_ALERT_RATE_DROP:
 		rt = alert_rate_get(a, s->name);
@@ -484,7 +488,8 @@ alert_cond_stream(struct alert *a, const struct config_alert_rule *r,
 		c->threshold = usual * r->rate_below;
 		c->fire = rate < c->threshold;
 		c->still = rate < c->threshold * (1 + h);
-		alert_say(c,
+		alert_say(
+		    c,
 		    "stream %s: %.1f deliveries/min over the last %llum, the "
 		    "usual for %02d:00 UTC is %.1f/min (alert below %.0f%%)",
 		    s->name, rate, (unsigned long long)(r->window_ms / 60000),
@@ -500,7 +505,7 @@ alert_cond_stream(struct alert *a, const struct config_alert_rule *r,
 /* alert_inst_find - the instance of rule for the subject, or NULL. */
 static struct alert_inst *
 alert_inst_find(struct alert *a, size_t rule, const char *prov,
-    const char *stream)
+                const char *stream)
 {
 	size_t i;
 
@@ -516,7 +521,7 @@ alert_inst_find(struct alert *a, size_t rule, const char *prov,
 /* alert_info_fill - the public view of an instance. */
 static void
 alert_info_fill(const struct alert *a, const struct alert_inst *in,
-    struct alert_info *out)
+                struct alert_info *out)
 {
 	const struct config_alert_rule *r = &a->cfg->alert_rules[in->rule];
 
@@ -538,7 +543,7 @@ alert_info_fill(const struct alert *a, const struct alert_inst *in,
 /* alert_notify - tell the callback about in. */
 static void
 alert_notify(struct alert *a, struct alert_inst *in, enum alert_change ch,
-    int64_t now)
+             int64_t now)
 {
 	struct alert_info info;
 
@@ -555,11 +560,12 @@ alert_notify(struct alert *a, struct alert_inst *in, enum alert_change ch,
 /* alert_step - advance rule x subject by one evaluation of c. */
 static void
 alert_step(struct alert *a, size_t rule, const char *prov, const char *stream,
-    const struct alert_cond *c, int64_t now)
+           const struct alert_cond *c, int64_t now)
 {
 	const struct config_alert_rule *r = &a->cfg->alert_rules[rule];
 	struct alert_inst *in = alert_inst_find(a, rule, prov, stream);
-	uint64_t repeat = r->repeat_ms ? r->repeat_ms : a->cfg->alerts_repeat_ms;
+	uint64_t repeat =
+	    r->repeat_ms ? r->repeat_ms : a->cfg->alerts_repeat_ms;
 
 	if (in == NULL) {
 		if (!c->fire)
@@ -567,7 +573,7 @@ alert_step(struct alert *a, size_t rule, const char *prov, const char *stream,
 		if (a->n_insts == a->cap_insts) {
 			a->cap_insts = a->cap_insts ? 2 * a->cap_insts : 8;
 			a->insts = xreallocarray(a->insts, a->cap_insts,
-			    sizeof(*a->insts));
+			                         sizeof(*a->insts));
 		}
 		in = &a->insts[a->n_insts++];
 		memset(in, 0, sizeof(*in));
@@ -614,7 +620,7 @@ alert_step(struct alert *a, size_t rule, const char *prov, const char *stream,
 /* alert_eval_rule - evaluate rule i over its subjects. */
 static void
 alert_eval_rule(struct alert *a, size_t i, const struct alert_snapshot *s,
-    int64_t now)
+                int64_t now)
 {
 	const struct config_alert_rule *r = &a->cfg->alert_rules[i];
 	struct alert_cond c;
@@ -636,9 +642,9 @@ alert_eval_rule(struct alert *a, size_t i, const struct alert_snapshot *s,
 	case CONFIG_ALERT_DISK_LOW:
 		memset(&c, 0, sizeof(c));
 		c.fire = c.still = s->disk_low;
-		alert_say(&c,
-		    "spool: free disk space below spool.min_free; new mail "
-		    "is refused");
+		alert_say(
+		    &c, "spool: free disk space below spool.min_free; new mail "
+		        "is refused");
 		alert_step(a, i, "", "", &c, now);
 		break;
 	default:
@@ -662,7 +668,7 @@ alert_eval(struct alert *a, const struct alert_snapshot *s, int64_t now_ms)
 
 	for (i = 0; i < s->n_streams; i++)
 		alert_rate_update(alert_rate_get(a, s->streams[i].name),
-		    s->streams[i].sent_total, now_ms);
+		                  s->streams[i].sent_total, now_ms);
 	for (i = 0; i < a->n_insts; i++)
 		a->insts[i].seen = false;
 	for (i = 0; i < a->cfg->n_alert_rules; i++)
@@ -678,7 +684,7 @@ alert_eval(struct alert *a, const struct alert_snapshot *s, int64_t now_ms)
 		}
 		j = a->n_insts;
 		alert_step(a, in->rule, in->provider, in->stream, &none,
-		    now_ms);
+		           now_ms);
 		if (a->n_insts == j)
 			i++;
 	}

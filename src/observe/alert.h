@@ -76,7 +76,7 @@ struct alert_stream_view {
 	const char *const *providers; /* allowed providers; none: all */
 	size_t n_providers;
 	int64_t oldest_ms;   /* created_at of its oldest unfinished message
-				(ms since the epoch); 0: none */
+	                        (ms since the epoch); 0: none */
 	uint64_t deferred;   /* its messages backing off now */
 	uint64_t sent_total; /* its messages sent since start (counter) */
 };
@@ -117,14 +117,14 @@ struct alert_info {
 	int64_t since_ms;    /* condition first seen (ms since the epoch) */
 	int64_t fired_ms;    /* started firing; 0 while pending */
 	int64_t resolved_ms; /* 0 unless resolved */
-	double value;	     /* the measured value (kind's unit) */
+	double value;        /* the measured value (kind's unit) */
 	double threshold;    /* what it is compared with; 0 for yes/no */
 	const char *summary; /* one line in plain words */
 };
 
 /* alert_notify_fn - an alert changed; a is borrowed for the call. */
 typedef void alert_notify_fn(const struct alert_info *a, enum alert_change ch,
-    void *arg);
+                             void *arg);
 
 /* alert_kind_name - "circuit_open", ... for enum config_alert_kind. */
 const char *alert_kind_name(int kind);
@@ -135,7 +135,7 @@ const char *alert_change_name(enum alert_change ch);
 
 /* alert_new - an engine over cfg's rules; fn(…, arg) gets the changes. */
 struct alert *alert_new(const struct config *cfg, alert_notify_fn *fn,
-    void *arg);
+                        void *arg);
 
 /* alert_free - free a. NULL is a no-op. */
 void alert_free(struct alert *a);
@@ -147,7 +147,7 @@ void alert_event(struct alert *a, const struct event *e);
 /* alert_eval - evaluate every rule against s at now_ms; notifications
  * run inside this call. */
 void alert_eval(struct alert *a, const struct alert_snapshot *s,
-    int64_t now_ms);
+                int64_t now_ms);
 
 /* alert_active_count - pending and firing alerts now. */
 size_t alert_active_count(const struct alert *a);

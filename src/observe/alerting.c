@@ -33,9 +33,9 @@ struct alerting {
 	struct notify *notify;
 	struct event *tick;
 	int64_t last_minute_ms;
-	int seed_state; /* spool state being seeded, or -1 when done */
+	int seed_state;   /* spool state being seeded, or -1 when done */
 	unsigned pending; /* spool reads in flight */
-	bool closing;	  /* freed; the last callback frees the struct */
+	bool closing;     /* freed; the last callback frees the struct */
 	/* Snapshot buffers, sized once. */
 	struct alert_provider_view *provs;
 	size_t n_provs;
@@ -69,7 +69,7 @@ alerting_on_event(const struct event *e, void *arg)
  */
 static void
 alerting_log_json(const struct alert_info *a, enum alert_change ch,
-    enum log_level level, const char *msg)
+                  enum log_level level, const char *msg)
 {
 	json_t *o = json_object();
 	char ts[40], *s;
@@ -103,21 +103,20 @@ alerting_log_json(const struct alert_info *a, enum alert_change ch,
 
 /* alerting_on_change - log an alert change and notify. */
 static void
-alerting_on_change(const struct alert_info *a, enum alert_change ch,
-    void *arg)
+alerting_on_change(const struct alert_info *a, enum alert_change ch, void *arg)
 {
 	struct alerting *al = arg;
 	const char *subj = a->provider ? a->provider
-	    : a->stream		       ? a->stream
-				       : "-";
+	                   : a->stream ? a->stream
+	                               : "-";
 	enum log_level level = ch == ALERT_CHANGE_RESOLVED ||
-		a->severity_level == CONFIG_SEVERITY_INFO
-	    ? LOG_LEVEL_INFO
-	    : LOG_LEVEL_WARN;
+	                               a->severity_level == CONFIG_SEVERITY_INFO
+	                           ? LOG_LEVEL_INFO
+	                           : LOG_LEVEL_WARN;
 	char msg[512];
 
 	snprintf(msg, sizeof(msg), "alert: %s %s/%s [%s] %s",
-	    alert_change_name(ch), a->rule, subj, a->severity, a->summary);
+	         alert_change_name(ch), a->rule, subj, a->severity, a->summary);
 	if (log_format_get() == LOG_FORMAT_JSON) {
 		if (log_level_enabled(level))
 			alerting_log_json(a, ch, level, msg);
@@ -155,8 +154,8 @@ alerting_on_seed(int status, struct spool_msg **msgs, size_t n, void *arg)
 	for (i = 0; i < n; i++) {
 		if (!al->closing)
 			backlog_seed(al->backlog, msgs[i]->id, msgs[i]->stream,
-			    msgs[i]->created_at,
-			    msgs[i]->state == SPOOL_STATE_DEFERRED);
+			             msgs[i]->created_at,
+			             msgs[i]->state == SPOOL_STATE_DEFERRED);
 		memcpy(last, msgs[i]->id, ID_SIZE);
 		spool_msg_free(msgs[i]);
 	}
@@ -183,7 +182,7 @@ static void
 alerting_seed_next(struct alerting *al, const char *after)
 {
 	if (spool_msg_list(al->sp, al->seed_state, after, ALERTING_SEED_PAGE,
-	    alerting_on_seed, al) == 0)
+	                   alerting_on_seed, al) == 0)
 		al->pending++;
 	else
 		al->seed_state = -1;
@@ -223,7 +222,7 @@ alerting_minute(struct alerting *al)
 		backlog_stream_get(al->backlog, i, &bs);
 		if (bs.oldest_id != NULL &&
 		    spool_msg_get(al->sp, bs.oldest_id, 0, alerting_on_check,
-			al) == 0)
+		                  al) == 0)
 			al->pending++;
 	}
 }
@@ -274,7 +273,7 @@ alerting_on_tick(evutil_socket_t fd, short what, void *arg)
 
 struct alerting *
 alerting_new(struct event_base *base, const struct config *cfg,
-    struct deliver *d, struct spool *sp)
+             struct deliver *d, struct spool *sp)
 {
 	struct alerting *al = xcalloc(1, sizeof(*al));
 	struct notify_opts no;
@@ -301,7 +300,7 @@ alerting_new(struct event_base *base, const struct config *cfg,
 	}
 	if (events_subscribe(alerting_on_event, al) != 0)
 		log_warn("alerting: too many event listeners; failover and "
-			 "config alerts will not see events");
+		         "config alerts will not see events");
 	al->last_minute_ms = alerting_now_ms();
 	al->seed_state = SPOOL_STATE_READY;
 	alerting_seed_next(al, NULL);
@@ -310,7 +309,7 @@ alerting_new(struct event_base *base, const struct config *cfg,
 	al->tick = event_new(base, -1, EV_PERSIST, alerting_on_tick, al);
 	event_add(al->tick, &tv);
 	log_info("alerting: %zu rules, %zu notifiers", cfg->n_alert_rules,
-	    cfg->n_alert_notify);
+	         cfg->n_alert_notify);
 	return al;
 }
 

@@ -33,8 +33,8 @@ struct notify;
 struct alerting;
 
 /* alerting_new - start. NULL if a notifier cannot be set up (logged). */
-struct alerting *alerting_new(struct event_base *base,
-    const struct config *cfg, struct deliver *d, struct spool *sp);
+struct alerting *alerting_new(struct event_base *base, const struct config *cfg,
+                              struct deliver *d, struct spool *sp);
 
 /* alerting_free - stop: unsubscribe, drop queued notifications. NULL is
  * a no-op. */

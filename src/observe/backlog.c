@@ -53,8 +53,8 @@ backlog_hash(const char *id)
 static struct backlog_entry **
 backlog_slot(struct backlog *b, const char *id)
 {
-	struct backlog_entry **pp = &b->buckets[backlog_hash(id) &
-						 (b->n_buckets - 1)];
+	struct backlog_entry **pp =
+	    &b->buckets[backlog_hash(id) & (b->n_buckets - 1)];
 
 	while (*pp != NULL && strcmp((*pp)->id, id) != 0)
 		pp = &(*pp)->next;
@@ -166,7 +166,7 @@ backlog_stream_index(const struct backlog *b, const char *name)
 /* backlog_add - a new unfinished message. */
 static void
 backlog_add(struct backlog *b, const char *id, int s, int64_t created,
-    bool deferred)
+            bool deferred)
 {
 	struct backlog_heap *h = &b->streams[s];
 	struct backlog_entry **pp, *e;
@@ -302,7 +302,7 @@ backlog_event(struct backlog *b, const struct event *e)
 		if (s >= 0 && *backlog_slot(b, e->msg_id) == NULL &&
 		    backlog_id_ms(e->msg_id) > 0)
 			backlog_add(b, e->msg_id, s, backlog_id_ms(e->msg_id),
-			    false);
+			            false);
 	}
 	switch (e->kind) {
 	case EVENT_ACCEPTED:
@@ -333,7 +333,7 @@ backlog_event(struct backlog *b, const struct event *e)
 
 void
 backlog_seed(struct backlog *b, const char *id, const char *stream,
-    int64_t created_ms, bool deferred)
+             int64_t created_ms, bool deferred)
 {
 	int s = backlog_stream_index(b, stream);
 

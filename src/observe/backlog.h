@@ -39,21 +39,21 @@ void backlog_event(struct backlog *b, const struct event *e);
 /* backlog_seed - add an unfinished message found in the spool, unless
  * it is known already. stream NULL means transactional. */
 void backlog_seed(struct backlog *b, const char *id, const char *stream,
-    int64_t created_ms, bool deferred);
+                  int64_t created_ms, bool deferred);
 
 /* backlog_forget - the message id is finished after all: drop it. */
 void backlog_forget(struct backlog *b, const char *id);
 
 struct backlog_stream {
-	int64_t oldest_ms;   /* created; 0: nothing waiting */
+	int64_t oldest_ms;     /* created; 0: nothing waiting */
 	const char *oldest_id; /* valid until the next call; NULL if none */
-	uint64_t waiting;    /* unfinished messages */
-	uint64_t deferred;   /* of which backing off */
-	uint64_t sent_total; /* sent since start */
+	uint64_t waiting;      /* unfinished messages */
+	uint64_t deferred;     /* of which backing off */
+	uint64_t sent_total;   /* sent since start */
 };
 
 /* backlog_stream_get - figures of stream i (cfg order). */
 void backlog_stream_get(struct backlog *b, size_t i,
-    struct backlog_stream *out);
+                        struct backlog_stream *out);
 
 #endif

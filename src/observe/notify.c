@@ -6,8 +6,9 @@
  * A job is one payload for one target. A timer (every 200 ms) starts, for
  * each target, its oldest job when it is due: one job in flight per
  * target, in order. Each target has its own HTTP client (its own
- * connections), so a receiver that hangs only delays its own jobs. Nothing here blocks: HTTP goes through
- * libcurl multi on the loop, e-mail through spool_msg_submit.
+ * connections), so a receiver that hangs only delays its own jobs. Nothing here
+ * blocks: HTTP goes through libcurl multi on the loop, e-mail through
+ * spool_msg_submit.
  */
 #include "observe/notify.h"
 
@@ -31,9 +32,9 @@
 struct notify_target {
 	const struct config_notify *cfg;
 	struct http_client *http; /* NULL for e-mail */
-	char *url;		  /* where to POST */
-	char label[96];		  /* "webhook 127.0.0.1:9000", for logs */
-	bool head_seen;		  /* notify_on_tick: met its first job */
+	char *url;                /* where to POST */
+	char label[96];           /* "webhook 127.0.0.1:9000", for logs */
+	bool head_seen;           /* notify_on_tick: met its first job */
 };
 
 struct notify_job {
@@ -117,8 +118,8 @@ notify_job_free(struct notify *n, struct notify_job *j)
 
 /* notify_job_done - j's try ended: ok, retry later, or give up. */
 static void
-notify_job_done(struct notify *n, struct notify_job *j, bool ok,
-    bool final, const char *why)
+notify_job_done(struct notify *n, struct notify_job *j, bool ok, bool final,
+                const char *why)
 {
 	const struct notify_target *t = &n->targets[j->target];
 	uint64_t delay;
@@ -134,18 +135,19 @@ notify_job_done(struct notify *n, struct notify_job *j, bool ok,
 	if (final || j->attempts >= NOTIFY_MAX_ATTEMPTS) {
 		n->stats.failed++;
 		log_warn("notify: %s: %s not delivered after %u tries: %s",
-		    t->label, j->what, j->attempts, why);
+		         t->label, j->what, j->attempts, why);
 		notify_job_free(n, j);
 		return;
 	}
 	n->stats.retries++;
-	delay = n->backoff_min_ms << (j->attempts - 1 < 20 ? j->attempts - 1
-							     : 20);
+	delay = n->backoff_min_ms
+	        << (j->attempts - 1 < 20 ? j->attempts - 1 : 20);
 	if (delay > NOTIFY_BACKOFF_MAX_MS)
 		delay = NOTIFY_BACKOFF_MAX_MS;
 	j->next_ms = n->now_ms() + (int64_t)delay;
 	log_warn("notify: %s: %s: try %u failed (%s); again in %llums",
-	    t->label, j->what, j->attempts, why, (unsigned long long)delay);
+	         t->label, j->what, j->attempts, why,
+	         (unsigned long long)delay);
 }
 
 /* notify_on_http - a POST finished. */
@@ -158,13 +160,13 @@ notify_on_http(const struct http_response *r, void *arg)
 
 	if (r->error != HTTP_CLIENT_OK) {
 		snprintf(why, sizeof(why), "%s: %s",
-		    http_client_error_name(r->error), r->error_text);
+		         http_client_error_name(r->error), r->error_text);
 		notify_job_done(j->n, j, false, false, why);
 		return;
 	}
 	ok = r->status >= 200 && r->status < 300;
 	final = r->status >= 400 && r->status < 500 && r->status != 408 &&
-		r->status != 429;
+	        r->status != 429;
 	snprintf(why, sizeof(why), "HTTP %d", r->status);
 	notify_job_done(j->n, j, ok, final, why);
 }
@@ -181,8 +183,8 @@ notify_on_spool(int status, const char *id, void *arg)
 	}
 	if (status == SPOOL_OK)
 		log_info("notify: e-mail %s queued as %s", j->what, id);
-	notify_job_done(j->n, j, status == SPOOL_OK,
-	    status == SPOOL_ERR_CLOSED, spool_status_name(status));
+	notify_job_done(j->n, j, status == SPOOL_OK, status == SPOOL_ERR_CLOSED,
+	                spool_status_name(status));
 }
 
 /* notify_stream - the stream of an alert e-mail for target c. */
@@ -247,7 +249,7 @@ notify_job_start(struct notify *n, struct notify_job *j)
 	if (t->cfg->type == CONFIG_NOTIFY_WEBHOOK && t->cfg->secret != NULL) {
 		/* Signed at each try: the timestamp says when it was sent. */
 		notify_webhook_sign(t->cfg->secret, n->now_ms() / 1000, j->body,
-		    j->len, sig);
+		                    j->len, sig);
 		hs[1] = (struct http_header){"X-Swerve-Signature", sig};
 		req.n_headers = 2;
 	}
@@ -288,24 +290,24 @@ notify_on_tick(evutil_socket_t fd, short what, void *arg)
 /* notify_enqueue - queue body (taken) for target i. */
 static void
 notify_enqueue(struct notify *n, size_t i, char *body, size_t len,
-    const struct alert_info *a, const char *change)
+               const struct alert_info *a, const char *change)
 {
 	struct notify_job *j, *old;
 
 	if (n->n_jobs >= NOTIFY_QUEUE_MAX) {
 		TAILQ_FOREACH(old, &n->jobs, link)
-			if (!old->busy)
-				break;
+		if (!old->busy)
+			break;
 		if (old == NULL) {
 			log_warn("notify: queue full of requests in flight; "
-				 "%s %s dropped",
-			    a->rule, change);
+			         "%s %s dropped",
+			         a->rule, change);
 			n->stats.dropped++;
 			free(body);
 			return;
 		}
 		log_warn("notify: queue full; %s: %s dropped",
-		    n->targets[old->target].label, old->what);
+		         n->targets[old->target].label, old->what);
 		n->stats.dropped++;
 		notify_job_free(n, old);
 	}
@@ -316,7 +318,10 @@ notify_enqueue(struct notify *n, size_t i, char *body, size_t len,
 	j->len = len;
 	j->next_ms = 0;
 	snprintf(j->what, sizeof(j->what), "%s/%s %s", a->rule,
-	    a->provider ? a->provider : a->stream ? a->stream : "-", change);
+	         a->provider ? a->provider
+	         : a->stream ? a->stream
+	                     : "-",
+	         change);
 	TAILQ_INSERT_TAIL(&n->jobs, j, link);
 	n->n_jobs++;
 }
@@ -324,7 +329,7 @@ notify_enqueue(struct notify *n, size_t i, char *body, size_t len,
 /* notify_payload - target t's payload for a. */
 static char *
 notify_payload(struct notify *n, const struct notify_target *t,
-    const struct alert_info *a, enum alert_change ch, size_t *len)
+               const struct alert_info *a, enum alert_change ch, size_t *len)
 {
 	struct buf b;
 	char *s = NULL;
@@ -349,8 +354,7 @@ notify_payload(struct notify *n, const struct notify_target *t,
 }
 
 void
-notify_alert(struct notify *n, const struct alert_info *a,
-    enum alert_change ch)
+notify_alert(struct notify *n, const struct alert_info *a, enum alert_change ch)
 {
 	size_t i, len;
 	char *body;
@@ -392,9 +396,9 @@ notify_new(const struct notify_opts *o)
 
 	n->cfg = o->cfg;
 	n->spool = o->spool;
-	n->host = xstrdup(o->hostname       ? o->hostname
-			  : o->cfg->hostname ? o->cfg->hostname
-					     : "swerve");
+	n->host = xstrdup(o->hostname        ? o->hostname
+	                  : o->cfg->hostname ? o->cfg->hostname
+	                                     : "swerve");
 	n->backoff_min_ms = o->backoff_min_ms ? o->backoff_min_ms : 1000;
 	n->now_ms = o->now_ms ? o->now_ms : notify_wall_ms;
 	TAILQ_INIT(&n->jobs);
@@ -404,18 +408,18 @@ notify_new(const struct notify_opts *o)
 		struct notify_target *t = &n->targets[i];
 		t->cfg = &o->cfg->alert_notify[i];
 		notify_label(notify_type_names[t->cfg->type], t->cfg->url,
-		    t->label, sizeof(t->label));
+		             t->label, sizeof(t->label));
 		if (t->cfg->type == CONFIG_NOTIFY_EMAIL)
 			continue;
 		t->url = t->cfg->type == CONFIG_NOTIFY_ALERTMANAGER
-		    ? notify_alertmanager_url(t->cfg->url)
-		    : xstrdup(t->cfg->url);
+		             ? notify_alertmanager_url(t->cfg->url)
+		             : xstrdup(t->cfg->url);
 		memset(&ho, 0, sizeof(ho));
 		ho.name = "notify";
 		ho.max_in_flight = 1;
 		ho.connect_timeout_ms = 5000;
-		ho.total_timeout_ms = o->timeout_ms ? (long)o->timeout_ms
-						    : 10000;
+		ho.total_timeout_ms =
+		    o->timeout_ms ? (long)o->timeout_ms : 10000;
 		ho.max_body = 64 * 1024;
 		t->http = http_client_new(o->base, &ho);
 		if (t->http == NULL) {

@@ -55,12 +55,12 @@ struct notify;
 
 struct notify_opts {
 	struct event_base *base;
-	const struct config *cfg;   /* borrowed: alerts.notify, streams */
-	struct spool *spool;	    /* borrowed: e-mail targets */
-	const char *hostname;	    /* copied; in payloads; NULL: cfg's */
-	uint64_t backoff_min_ms;    /* first retry delay; 0: 1000 */
-	uint64_t timeout_ms;	    /* per HTTP request; 0: 10000 */
-	int64_t (*now_ms)(void);    /* test seam; NULL: wall clock */
+	const struct config *cfg; /* borrowed: alerts.notify, streams */
+	struct spool *spool;      /* borrowed: e-mail targets */
+	const char *hostname;     /* copied; in payloads; NULL: cfg's */
+	uint64_t backoff_min_ms;  /* first retry delay; 0: 1000 */
+	uint64_t timeout_ms;      /* per HTTP request; 0: 10000 */
+	int64_t (*now_ms)(void);  /* test seam; NULL: wall clock */
 };
 
 /* notify_new - the targets of cfg. NULL if an HTTP client cannot be
@@ -77,7 +77,7 @@ void notify_free(struct notify *n);
 /* notify_alert - queue a change of a (borrowed) for every target whose
  * min_severity it meets. */
 void notify_alert(struct notify *n, const struct alert_info *a,
-    enum alert_change ch);
+                  enum alert_change ch);
 
 /* notify_alert_refresh - re-post a firing alert to Alertmanager targets
  * only (keeps its endsAt in the future). */
@@ -85,7 +85,7 @@ void notify_alert_refresh(struct notify *n, const struct alert_info *a);
 
 struct notify_stats {
 	uint64_t queued;  /* jobs waiting or in flight now */
-	uint64_t sent;	  /* delivered (2xx, or stored by the spool) */
+	uint64_t sent;    /* delivered (2xx, or stored by the spool) */
 	uint64_t retries; /* failed tries that were retried */
 	uint64_t failed;  /* given up (final answer or attempts used) */
 	uint64_t dropped; /* pushed out of a full queue */
@@ -101,20 +101,20 @@ void notify_time_text(int64_t ms, char *out, size_t n);
 
 /* notify_webhook_body - the generic webhook JSON; caller frees. */
 char *notify_webhook_body(const struct alert_info *a, enum alert_change ch,
-    const char *host, int64_t now_ms);
+                          const char *host, int64_t now_ms);
 
 /* notify_webhook_sign - "t=<ts>,v1=<hex HMAC-SHA256(secret, ts.body)>". */
 void notify_webhook_sign(const char *secret, int64_t ts, const char *body,
-    size_t len, char out[NOTIFY_SIG_SIZE]);
+                         size_t len, char out[NOTIFY_SIG_SIZE]);
 
 /* notify_slack_body - Slack incoming-webhook JSON; caller frees. */
 char *notify_slack_body(const struct alert_info *a, enum alert_change ch,
-    const char *host);
+                        const char *host);
 
 /* notify_alertmanager_body - Alertmanager v2 alerts JSON (an array of
  * one); caller frees. */
-char *notify_alertmanager_body(const struct alert_info *a,
-    enum alert_change ch, const char *host, int64_t now_ms);
+char *notify_alertmanager_body(const struct alert_info *a, enum alert_change ch,
+                               const char *host, int64_t now_ms);
 
 /* notify_alertmanager_url - base + "/api/v2/alerts"; caller frees. */
 char *notify_alertmanager_url(const char *base);
@@ -122,7 +122,7 @@ char *notify_alertmanager_url(const char *base);
 /* notify_email_build - the RFC 5322 alert message (CRLF) for target t,
  * appended to out. */
 void notify_email_build(const struct config_notify *t,
-    const struct alert_info *a, enum alert_change ch, const char *host,
-    int64_t now_ms, struct buf *out);
+                        const struct alert_info *a, enum alert_change ch,
+                        const char *host, int64_t now_ms, struct buf *out);
 
 #endif

@@ -41,7 +41,7 @@ notify_alertmanager_url(const char *base)
 
 char *
 notify_alertmanager_body(const struct alert_info *a, enum alert_change ch,
-    const char *host, int64_t now_ms)
+                         const char *host, int64_t now_ms)
 {
 	json_t *labels = json_object(), *ann = json_object(), *al, *arr;
 	char starts[40], ends[40], desc[512];
@@ -55,20 +55,20 @@ notify_alertmanager_body(const struct alert_info *a, enum alert_change ch,
 	json_object_set_new(labels, "instance", json_string(host ? host : ""));
 	if (a->provider != NULL)
 		json_object_set_new(labels, "provider",
-		    json_string(a->provider));
+		                    json_string(a->provider));
 	if (a->stream != NULL)
 		json_object_set_new(labels, "stream", json_string(a->stream));
 	json_object_set_new(ann, "summary", json_string(a->summary));
 	snprintf(desc, sizeof(desc), "swerve alert rule %s (kind %s): %s",
-	    a->rule, a->kind, a->summary);
+	         a->rule, a->kind, a->summary);
 	json_object_set_new(ann, "description", json_string(desc));
 
 	notify_time_text(a->fired_ms ? a->fired_ms : a->since_ms, starts,
-	    sizeof(starts));
+	                 sizeof(starts));
 	end = ch == ALERT_CHANGE_RESOLVED ? now_ms : now_ms + AM_ENDS_AFTER_MS;
 	notify_time_text(end, ends, sizeof(ends));
 	al = json_pack("{s:o,s:o,s:s,s:s}", "labels", labels, "annotations",
-	    ann, "startsAt", starts, "endsAt", ends);
+	               ann, "startsAt", starts, "endsAt", ends);
 	arr = json_array();
 	json_array_append_new(arr, al);
 	s = json_dumps(arr, JSON_COMPACT | JSON_SORT_KEYS);

@@ -37,7 +37,8 @@ email_clean(struct buf *out, const char *s)
 
 void
 notify_email_build(const struct config_notify *t, const struct alert_info *a,
-    enum alert_change ch, const char *host, int64_t now_ms, struct buf *out)
+                   enum alert_change ch, const char *host, int64_t now_ms,
+                   struct buf *out)
 {
 	char sev[16], date[64], when[40], id[ID_SIZE];
 	time_t now = (time_t)(now_ms / 1000);
@@ -58,10 +59,10 @@ notify_email_build(const struct config_notify *t, const struct alert_info *a,
 		email_clean(out, t->to[i]);
 	}
 	buf_printf(out, "\r\nSubject: [swerve %s] %s %s", sev,
-	    ch == ALERT_CHANGE_RESOLVED ? "RESOLVED"
-	    : ch == ALERT_CHANGE_REPEAT ? "STILL FIRING"
-					: "FIRING",
-	    a->rule);
+	           ch == ALERT_CHANGE_RESOLVED ? "RESOLVED"
+	           : ch == ALERT_CHANGE_REPEAT ? "STILL FIRING"
+	                                       : "FIRING",
+	           a->rule);
 	if (a->provider != NULL || a->stream != NULL) {
 		buf_printf(out, " (%s ", a->provider ? "provider" : "stream");
 		email_clean(out, a->provider ? a->provider : a->stream);
@@ -71,22 +72,22 @@ notify_email_build(const struct config_notify *t, const struct alert_info *a,
 	buf_printf(out, "Message-ID: <%s.alert@", id);
 	email_clean(out, host ? host : "swerve");
 	buf_addstr(out, ">\r\nMIME-Version: 1.0\r\n"
-			"Content-Type: text/plain; charset=us-ascii\r\n"
-			"Content-Transfer-Encoding: 7bit\r\n"
-			"Auto-Submitted: auto-generated\r\n");
+	                "Content-Type: text/plain; charset=us-ascii\r\n"
+	                "Content-Transfer-Encoding: 7bit\r\n"
+	                "Auto-Submitted: auto-generated\r\n");
 	buf_printf(out, "X-Swerve-Alert: %s\r\n\r\n", a->rule);
 
 	email_clean(out, a->summary);
 	buf_addstr(out, "\r\n\r\n");
 	buf_printf(out, "rule:      %s\r\nkind:      %s\r\nseverity:  %s\r\n",
-	    a->rule, a->kind, a->severity);
+	           a->rule, a->kind, a->severity);
 	buf_printf(out, "status:    %s\r\n", alert_change_name(ch));
 	if (a->provider != NULL)
 		buf_printf(out, "provider:  %s\r\n", a->provider);
 	if (a->stream != NULL)
 		buf_printf(out, "stream:    %s\r\n", a->stream);
 	notify_time_text(a->fired_ms ? a->fired_ms : a->since_ms, when,
-	    sizeof(when));
+	                 sizeof(when));
 	buf_printf(out, "since:     %s\r\n", when);
 	if (a->resolved_ms > 0) {
 		notify_time_text(a->resolved_ms, when, sizeof(when));
@@ -95,5 +96,5 @@ notify_email_build(const struct config_notify *t, const struct alert_info *a,
 	buf_addstr(out, "host:      ");
 	email_clean(out, host ? host : "?");
 	buf_addstr(out, "\r\n\r\n-- \r\nswerve built-in alerting "
-			"(alerts: in the configuration)\r\n");
+	                "(alerts: in the configuration)\r\n");
 }

@@ -38,8 +38,7 @@ slack_escape(struct buf *b, const char *s)
 
 /* slack_headline - "[CRITICAL] FIRING" / "RESOLVED" / "STILL FIRING". */
 static void
-slack_headline(struct buf *b, const struct alert_info *a,
-    enum alert_change ch)
+slack_headline(struct buf *b, const struct alert_info *a, enum alert_change ch)
 {
 	const char *s;
 
@@ -48,13 +47,13 @@ slack_headline(struct buf *b, const struct alert_info *a,
 		buf_addch(b, (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s));
 	buf_addstr(b, "] ");
 	buf_addstr(b, ch == ALERT_CHANGE_RESOLVED ? "RESOLVED"
-	    : ch == ALERT_CHANGE_REPEAT	    ? "STILL FIRING"
-					    : "FIRING");
+	              : ch == ALERT_CHANGE_REPEAT ? "STILL FIRING"
+	                                          : "FIRING");
 }
 
 char *
 notify_slack_body(const struct alert_info *a, enum alert_change ch,
-    const char *host)
+                  const char *host)
 {
 	struct buf text, md, ctx;
 	char since[40];
@@ -76,15 +75,16 @@ notify_slack_body(const struct alert_info *a, enum alert_change ch,
 	slack_escape(&md, a->summary);
 
 	notify_time_text(a->fired_ms ? a->fired_ms : a->since_ms, since,
-	    sizeof(since));
+	                 sizeof(since));
 	buf_addstr(&ctx, "swerve on ");
 	slack_escape(&ctx, host ? host : "?");
 	buf_printf(&ctx, " \xc2\xb7 kind %s \xc2\xb7 since %s", a->kind, since);
 
-	o = json_pack("{s:s,s:[{s:s,s:{s:s,s:s}},{s:s,s:[{s:s,s:s}]}]}",
-	    "text", buf_cstr(&text), "blocks", "type", "section", "text",
-	    "type", "mrkdwn", "text", buf_cstr(&md), "type", "context",
-	    "elements", "type", "mrkdwn", "text", buf_cstr(&ctx));
+	o = json_pack("{s:s,s:[{s:s,s:{s:s,s:s}},{s:s,s:[{s:s,s:s}]}]}", "text",
+	              buf_cstr(&text), "blocks", "type", "section", "text",
+	              "type", "mrkdwn", "text", buf_cstr(&md), "type",
+	              "context", "elements", "type", "mrkdwn", "text",
+	              buf_cstr(&ctx));
 	buf_fini(&text);
 	buf_fini(&md);
 	buf_fini(&ctx);

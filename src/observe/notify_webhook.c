@@ -60,14 +60,16 @@ webhook_time(int64_t ms)
 
 char *
 notify_webhook_body(const struct alert_info *a, enum alert_change ch,
-    const char *host, int64_t now_ms)
+                    const char *host, int64_t now_ms)
 {
 	json_t *al = json_object(), *o = json_object();
 	char id[160];
 	char *s;
 
 	snprintf(id, sizeof(id), "%s/%s", a->rule,
-	    a->provider ? a->provider : a->stream ? a->stream : "-");
+	         a->provider ? a->provider
+	         : a->stream ? a->stream
+	                     : "-");
 	json_object_set_new(al, "id", json_string(id));
 	json_object_set_new(al, "rule", json_string(a->rule));
 	json_object_set_new(al, "kind", json_string(a->kind));
@@ -84,7 +86,8 @@ notify_webhook_body(const struct alert_info *a, enum alert_change ch,
 	json_object_set_new(o, "version", json_integer(1));
 	json_object_set_new(o, "source", json_string("swerve"));
 	json_object_set_new(o, "host", json_string(host ? host : ""));
-	json_object_set_new(o, "status",
+	json_object_set_new(
+	    o, "status",
 	    json_string(ch == ALERT_CHANGE_RESOLVED ? "resolved" : "firing"));
 	json_object_set_new(o, "change", json_string(alert_change_name(ch)));
 	json_object_set_new(o, "sent_at", webhook_time(now_ms));
@@ -98,7 +101,7 @@ notify_webhook_body(const struct alert_info *a, enum alert_change ch,
 
 void
 notify_webhook_sign(const char *secret, int64_t ts, const char *body,
-    size_t len, char out[NOTIFY_SIG_SIZE])
+                    size_t len, char out[NOTIFY_SIG_SIZE])
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int mlen = 0, i;
@@ -107,17 +110,16 @@ notify_webhook_sign(const char *secret, int64_t ts, const char *body,
 	struct buf msg;
 	int w;
 
-	plen = (size_t)snprintf(prefix, sizeof(prefix), "%lld.",
-	    (long long)ts);
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "%lld.", (long long)ts);
 	buf_init(&msg);
 	buf_add(&msg, prefix, plen);
 	buf_add(&msg, body, len);
 	HMAC(EVP_sha256(), secret, (int)strlen(secret),
-	    (const unsigned char *)msg.p, msg.len, mac, &mlen);
+	     (const unsigned char *)msg.p, msg.len, mac, &mlen);
 	buf_fini(&msg);
 	w = snprintf(out, NOTIFY_SIG_SIZE, "t=%lld,v1=", (long long)ts);
 	for (i = 0; i < mlen && w + 2 < NOTIFY_SIG_SIZE; i++)
 		w += snprintf(out + w, NOTIFY_SIG_SIZE - (size_t)w, "%02x",
-		    mac[i]);
+		              mac[i]);
 	OPENSSL_cleanse(mac, sizeof(mac));
 }

@@ -55,7 +55,9 @@ on_alert(const struct alert_info *a, enum alert_change ch, void *arg)
 	t->last = ch;
 	snprintf(t->last_rule, sizeof(t->last_rule), "%s", a->rule);
 	snprintf(t->last_subject, sizeof(t->last_subject), "%s",
-	    a->provider ? a->provider : a->stream ? a->stream : "-");
+	         a->provider ? a->provider
+	         : a->stream ? a->stream
+	                     : "-");
 	snprintf(t->last_summary, sizeof(t->last_summary), "%s", a->summary);
 	t->last_value = a->value;
 	assert_true(ch != ALERT_CHANGE_RESOLVED || a->state == ALERT_RESOLVED);
@@ -70,8 +72,8 @@ world_new(const char *yaml)
 	struct world *w = calloc(1, sizeof(*w));
 	char err[CONFIG_ERR_SIZE];
 
-	w->cfg = config_load_buf(yaml, strlen(yaml), "t.yaml", err,
-	    sizeof(err));
+	w->cfg =
+	    config_load_buf(yaml, strlen(yaml), "t.yaml", err, sizeof(err));
 	if (w->cfg == NULL)
 		fail_msg("config: %s", err);
 	w->a = alert_new(w->cfg, on_alert, &w->told);
@@ -114,7 +116,7 @@ world_run(struct world *w, int64_t span, int64_t step)
 
 static void
 world_event(struct world *w, enum event_kind kind, const char *prov,
-    const char *state, enum send_class cls, const char *text)
+            const char *state, enum send_class cls, const char *text)
 {
 	struct event e;
 
@@ -172,8 +174,8 @@ circuit_open_fires_at_once_and_resolves_after_clear_for(void **state)
 static void
 condition_shorter_than_for_never_fires(void **state)
 {
-	struct world *w = world_new(PROVIDERS RULES(
-	    "    - {name: circuit_open, for: 1m}\n"));
+	struct world *w =
+	    world_new(PROVIDERS RULES("    - {name: circuit_open, for: 1m}\n"));
 	struct alert_info info;
 
 	w->provs[1].mode = "open";
@@ -202,8 +204,8 @@ condition_shorter_than_for_never_fires(void **state)
 static void
 flapping_inside_clear_for_neither_resolves_nor_refires(void **state)
 {
-	struct world *w = world_new(PROVIDERS RULES(
-	    "    - {name: circuit_open, clear_for: 1m}\n"));
+	struct world *w = world_new(
+	    PROVIDERS RULES("    - {name: circuit_open, clear_for: 1m}\n"));
 	int i;
 
 	for (i = 0; i < 10; i++) {
@@ -241,9 +243,9 @@ static void
 global_repeat_interval_applies_and_zero_means_never(void **state)
 {
 	struct world *w = world_new(PROVIDERS "alerts:\n"
-	    "  repeat_interval: 0s\n"
-	    "  rules:\n"
-	    "    - {name: circuit_open}\n");
+	                                      "  repeat_interval: 0s\n"
+	                                      "  rules:\n"
+	                                      "    - {name: circuit_open}\n");
 
 	w->provs[0].mode = "open";
 	world_run(w, 3 * 3600 * SEC, 10 * SEC);
@@ -255,8 +257,8 @@ global_repeat_interval_applies_and_zero_means_never(void **state)
 static void
 provider_filter_limits_the_rule_to_one_provider(void **state)
 {
-	struct world *w = world_new(PROVIDERS RULES(
-	    "    - {name: circuit_open, provider: b}\n"));
+	struct world *w = world_new(
+	    PROVIDERS RULES("    - {name: circuit_open, provider: b}\n"));
 
 	w->provs[0].mode = "open";
 	world_run(w, 5 * SEC, SEC);
@@ -304,7 +306,7 @@ failover_is_an_info_alert_that_resolves_when_quiet(void **state)
 	struct alert_info info;
 
 	world_event(w, EVENT_FAILOVER, "a", NULL, SEND_DEFERRED,
-	    "421 try later");
+	            "421 try later");
 	world_run(w, SEC, SEC);
 	assert_int_equal(w->told.firing, 1);
 	assert_string_equal(w->told.last_subject, "a");
@@ -459,16 +461,16 @@ rate_drop_silent_in_quiet_hours(void **state)
 static void
 provider_config_error_from_circuit_event_until_closed(void **state)
 {
-	struct world *w = world_new(PROVIDERS RULES(
-	    "    - {name: provider_config, clear_for: 0s, "
-	    "severity: critical}\n"));
+	struct world *w = world_new(
+	    PROVIDERS RULES("    - {name: provider_config, clear_for: 0s, "
+	                    "severity: critical}\n"));
 
 	/* An ordinary open is not a config fault. */
 	world_event(w, EVENT_CIRCUIT, "a", "open", SEND_DEFERRED, "timeouts");
 	world_run(w, 2 * SEC, SEC);
 	assert_int_equal(w->told.firing, 0);
 	world_event(w, EVENT_CIRCUIT, "a", "open", SEND_CONFIG,
-	    "535 authentication failed");
+	            "535 authentication failed");
 	world_run(w, SEC, SEC);
 	assert_int_equal(w->told.firing, 1);
 	assert_non_null(strstr(w->told.last_summary, "535 authentication"));
@@ -492,8 +494,8 @@ provider_config_error_from_circuit_event_until_closed(void **state)
 static void
 disk_low_fires_and_resolves(void **state)
 {
-	struct world *w = world_new(PROVIDERS RULES(
-	    "    - {name: disk_low, clear_for: 5s}\n"));
+	struct world *w = world_new(
+	    PROVIDERS RULES("    - {name: disk_low, clear_for: 5s}\n"));
 	struct alert_info info;
 
 	w->snap.disk_low = true;
@@ -512,8 +514,8 @@ disk_low_fires_and_resolves(void **state)
 static void
 vanished_subject_resolves(void **state)
 {
-	struct world *w = world_new(PROVIDERS RULES(
-	    "    - {name: circuit_open, clear_for: 3s}\n"));
+	struct world *w = world_new(
+	    PROVIDERS RULES("    - {name: circuit_open, clear_for: 3s}\n"));
 
 	w->provs[2].mode = "open";
 	world_run(w, SEC, SEC);
@@ -547,9 +549,9 @@ config_infers_kind_and_refuses_bad_rules(void **state)
 	char err[CONFIG_ERR_SIZE];
 	struct config *c;
 	const char *y1 = "alerts:\n  rules:\n"
-	    "    - {name: q, oldest_age_over: 5m}\n"
-	    "    - {name: d, deferred_over: 10}\n"
-	    "    - {name: disk_low}\n";
+	                 "    - {name: q, oldest_age_over: 5m}\n"
+	                 "    - {name: d, deferred_over: 10}\n"
+	                 "    - {name: disk_low}\n";
 	const char *bad[] = {
 	    "alerts:\n  rules:\n    - {name: mystery}\n",
 	    "alerts:\n  rules:\n    - {name: q, kind: queue_age}\n",
@@ -575,7 +577,7 @@ config_infers_kind_and_refuses_bad_rules(void **state)
 	config_free(c);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		c = config_load_buf(bad[i], strlen(bad[i]), "t.yaml", err,
-		    sizeof(err));
+		                    sizeof(err));
 		if (c != NULL)
 			fail_msg("accepted bad config %zu", i);
 		assert_non_null(strstr(err, "alerts."));
@@ -594,19 +596,19 @@ config_notify_secret_is_read_and_never_in_messages(void **state)
 	assert_int_equal(write(fd, "s3cr3t-hook\n", 12), 12);
 	close(fd);
 	snprintf(yaml, sizeof(yaml),
-	    "alerts:\n  notify:\n"
-	    "    - {type: webhook, url: \"http://127.0.0.1:9/h\", "
-	    "secret_file: \"%s\"}\n"
-	    "    - {type: email, to: [ops@example.com], from: "
-	    "swerve@example.com, min_severity: warning}\n",
-	    path);
+	         "alerts:\n  notify:\n"
+	         "    - {type: webhook, url: \"http://127.0.0.1:9/h\", "
+	         "secret_file: \"%s\"}\n"
+	         "    - {type: email, to: [ops@example.com], from: "
+	         "swerve@example.com, min_severity: warning}\n",
+	         path);
 	c = config_load_buf(yaml, strlen(yaml), "t.yaml", err, sizeof(err));
 	assert_non_null(c);
 	assert_int_equal(c->n_alert_notify, 2);
 	assert_string_equal(c->alert_notify[0].secret, "s3cr3t-hook");
 	assert_int_equal(c->alert_notify[1].type, CONFIG_NOTIFY_EMAIL);
 	assert_int_equal(c->alert_notify[1].min_severity,
-	    CONFIG_SEVERITY_WARNING);
+	                 CONFIG_SEVERITY_WARNING);
 	config_free(c);
 	unlink(path);
 }
@@ -616,28 +618,30 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(
-		circuit_open_fires_at_once_and_resolves_after_clear_for),
+	        circuit_open_fires_at_once_and_resolves_after_clear_for),
 	    cmocka_unit_test(condition_shorter_than_for_never_fires),
 	    cmocka_unit_test(
-		flapping_inside_clear_for_neither_resolves_nor_refires),
+	        flapping_inside_clear_for_neither_resolves_nor_refires),
 	    cmocka_unit_test(repeats_are_suppressed_until_the_repeat_interval),
 	    cmocka_unit_test(
-		global_repeat_interval_applies_and_zero_means_never),
+	        global_repeat_interval_applies_and_zero_means_never),
 	    cmocka_unit_test(provider_filter_limits_the_rule_to_one_provider),
 	    cmocka_unit_test(stream_unusable_when_all_its_providers_are_down),
-	    cmocka_unit_test(failover_is_an_info_alert_that_resolves_when_quiet),
 	    cmocka_unit_test(
-		queue_age_fires_over_threshold_and_clears_with_hysteresis),
+	        failover_is_an_info_alert_that_resolves_when_quiet),
+	    cmocka_unit_test(
+	        queue_age_fires_over_threshold_and_clears_with_hysteresis),
 	    cmocka_unit_test(deferred_over_fires_per_stream),
 	    cmocka_unit_test(rate_drop_fires_below_the_same_hours_usual_rate),
 	    cmocka_unit_test(rate_drop_silent_in_quiet_hours),
 	    cmocka_unit_test(
-		provider_config_error_from_circuit_event_until_closed),
+	        provider_config_error_from_circuit_event_until_closed),
 	    cmocka_unit_test(disk_low_fires_and_resolves),
 	    cmocka_unit_test(vanished_subject_resolves),
 	    cmocka_unit_test(default_rules_cover_every_kind),
 	    cmocka_unit_test(config_infers_kind_and_refuses_bad_rules),
-	    cmocka_unit_test(config_notify_secret_is_read_and_never_in_messages),
+	    cmocka_unit_test(
+	        config_notify_secret_is_read_and_never_in_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

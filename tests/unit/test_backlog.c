@@ -22,7 +22,7 @@
 /* ev - feed one message event. */
 static void
 ev(struct backlog *b, enum event_kind k, const char *id, const char *stream,
-    int64_t at)
+   int64_t at)
 {
 	struct event e;
 

@@ -38,7 +38,7 @@ sample(void)
 	a.value = 372;
 	a.threshold = 300;
 	a.summary = "stream transactional: oldest queued message is 6m12s "
-		    "old (alert over 5m) <&>";
+	            "old (alert over 5m) <&>";
 	return a;
 }
 
@@ -57,7 +57,8 @@ webhook_signature_matches_an_independent_hmac(void **state)
 	char sig[NOTIFY_SIG_SIZE];
 
 	notify_webhook_sign("s3cr3t", 1700000000, "{\"a\":1}", 7, sig);
-	assert_string_equal(sig,
+	assert_string_equal(
+	    sig,
 	    "t=1700000000,v1=8dbbbbf4523b10bbb793e74d854144c45acccc2d233667b"
 	    "1c06b805b6ded8a84");
 	/* Another body, another timestamp: another signature. */
@@ -76,14 +77,14 @@ webhook_body_carries_the_alert(void **state)
 	assert_non_null(o);
 	assert_int_equal(json_integer_value(json_object_get(o, "version")), 1);
 	assert_string_equal(json_string_value(json_object_get(o, "status")),
-	    "firing");
+	                    "firing");
 	assert_string_equal(json_string_value(json_object_get(o, "host")),
-	    "mx1");
+	                    "mx1");
 	al = json_object_get(o, "alert");
 	assert_string_equal(json_string_value(json_object_get(al, "id")),
-	    "queue_too_old/transactional");
-	assert_string_equal(
-	    json_string_value(json_object_get(al, "severity")), "critical");
+	                    "queue_too_old/transactional");
+	assert_string_equal(json_string_value(json_object_get(al, "severity")),
+	                    "critical");
 	assert_true(json_is_null(json_object_get(al, "provider")));
 	assert_true(json_is_null(json_object_get(al, "resolved_at")));
 	assert_string_equal(
@@ -98,10 +99,10 @@ webhook_body_carries_the_alert(void **state)
 	s = notify_webhook_body(&a, ALERT_CHANGE_RESOLVED, "mx1", T0 + 5000);
 	o = json_loads(s, 0, &e);
 	assert_string_equal(json_string_value(json_object_get(o, "status")),
-	    "resolved");
+	                    "resolved");
 	assert_string_equal(json_string_value(json_object_get(
-				json_object_get(o, "alert"), "resolved_at")),
-	    "2023-11-14T22:13:25.000Z");
+	                        json_object_get(o, "alert"), "resolved_at")),
+	                    "2023-11-14T22:13:25.000Z");
 	json_decref(o);
 	free(s);
 }
@@ -123,11 +124,11 @@ slack_body_has_text_and_blocks_with_escaping(void **state)
 	blocks = json_object_get(o, "blocks");
 	assert_int_equal(json_array_size(blocks), 2);
 	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(blocks, 0), "type")),
-	    "section");
+	                        json_array_get(blocks, 0), "type")),
+	                    "section");
 	assert_non_null(strstr(
 	    json_string_value(json_object_get(
-		json_object_get(json_array_get(blocks, 0), "text"), "text")),
+	        json_object_get(json_array_get(blocks, 0), "text"), "text")),
 	    "`queue_too_old`"));
 	json_decref(o);
 	free(s);
@@ -158,21 +159,21 @@ alertmanager_body_labels_and_ends_at(void **state)
 	    "transactional");
 	assert_null(json_object_get(labels, "provider"));
 	assert_string_equal(json_string_value(json_object_get(al, "startsAt")),
-	    "2023-11-14T22:13:20.000Z");
+	                    "2023-11-14T22:13:20.000Z");
 	/* Firing: ends in the future, so it lives until refreshed. */
 	assert_string_equal(json_string_value(json_object_get(al, "endsAt")),
-	    "2023-11-14T22:17:20.000Z");
-	assert_non_null(json_object_get(json_object_get(al, "annotations"),
-	    "summary"));
+	                    "2023-11-14T22:17:20.000Z");
+	assert_non_null(
+	    json_object_get(json_object_get(al, "annotations"), "summary"));
 	json_decref(arr);
 	free(s);
 
 	s = notify_alertmanager_body(&a, ALERT_CHANGE_RESOLVED, "mx1",
-	    T0 + 7000);
+	                             T0 + 7000);
 	arr = json_loads(s, 0, &e);
 	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(arr, 0), "endsAt")),
-	    "2023-11-14T22:13:27.000Z");
+	                        json_array_get(arr, 0), "endsAt")),
+	                    "2023-11-14T22:13:27.000Z");
 	json_decref(arr);
 	free(s);
 
@@ -202,7 +203,7 @@ email_message_has_headers_and_summary(void **state)
 	assert_non_null(
 	    strstr(m, "To: oncall@example.com, ops@example.com\r\n"));
 	assert_non_null(strstr(m, "Subject: [swerve CRITICAL] FIRING "
-				  "queue_too_old (stream transactional)\r\n"));
+	                          "queue_too_old (stream transactional)\r\n"));
 	assert_non_null(strstr(m, "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"));
 	assert_non_null(strstr(m, "Auto-Submitted: auto-generated\r\n"));
 	assert_non_null(strstr(m, "\r\n\r\nstream transactional: oldest"));
@@ -225,11 +226,12 @@ stop_loop(evutil_socket_t fd, short what, void *arg)
 static void
 full_queue_drops_oldest_and_free_cancels(void **state)
 {
-	const char *yaml = "alerts:\n  notify:\n"
-			   "    - {type: webhook, url: \"http://127.0.0.1:1/h\"}\n";
+	const char *yaml =
+	    "alerts:\n  notify:\n"
+	    "    - {type: webhook, url: \"http://127.0.0.1:1/h\"}\n";
 	char err[CONFIG_ERR_SIZE];
-	struct config *c = config_load_buf(yaml, strlen(yaml), "t.yaml", err,
-	    sizeof(err));
+	struct config *c =
+	    config_load_buf(yaml, strlen(yaml), "t.yaml", err, sizeof(err));
 	struct event_base *base = event_base_new();
 	struct notify_opts o;
 	struct notify_stats st;
