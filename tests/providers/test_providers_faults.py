@@ -10,10 +10,13 @@ and acted on, end to end (swerved + swerve-mock).
     circuit's cool-down is over;
   - active probes: the provider's cheap authenticated call (GetAccount,
     scopes, domain, server, domains) succeeds against a healthy API and is
-    reported as a config failure when the API refuses the credentials.
+    reported as a config failure when the API refuses the credentials;
+  - connection refused is deferred (nothing sent) and fails over;
+  - max_connections caps the requests in flight to one provider.
 """
 
 import json
+import time
 
 import pytest
 
@@ -117,3 +120,31 @@ def test_probe_uses_the_providers_cheap_call(lab, kind):
                    "mock-postmark-server-token", "re_mock_resend_key",
                    "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"):
         assert secret not in d.log_text() and secret not in d2.log_text()
+
+
+@pytest.mark.parametrize("kind", ["ses", "resend"])
+def test_connection_refused_is_deferred_and_fails_over(lab, kind):
+    relay = lab.mock("relay")
+    dead = "http://127.0.0.1:%d" % sh.free_port()  # nobody listens there
+    d = lab.daemon([http_provider("http", kind, dead, priority=1),
+                    dh.provider("relay", relay.smtp_port, 2)])
+    qid = dh.submit(d, SENDER, ["bob@example.net"],
+                    sh.message(subject="refused", to="bob@example.net"))
+    assert attempts(sent(d, qid)) == [("http", "deferred"), ("relay", "accepted")]
+
+
+def test_concurrent_requests_are_capped_by_max_connections(lab):
+    """max_connections is the cap on requests in flight to one provider:
+    with the API holding every request, only that many reach it."""
+    api = lab.mock("api", extra=["--api-mode", "hang_after_body"])
+    d = lab.daemon([http_provider("http", "sendgrid", api.url,
+                                  max_connections=2, request_timeout="3s")])
+    for i in range(6):
+        dh.submit(d, SENDER, ["bob@example.net"],
+                  sh.message(subject="cap%d" % i, to="bob@example.net"))
+    dh.wait_until(lambda: len([m for m in api.messages() if m.get("api")]) >= 2,
+                  5, 0.05, "two requests at the API")
+    time.sleep(1.0)
+    assert len([m for m in api.messages() if m.get("api")]) == 2
+    st = next(p for p in dh.Api(d).status()["providers"] if p["name"] == "http")
+    assert st["busy"] == 2, st
