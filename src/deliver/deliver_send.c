@@ -180,6 +180,9 @@ prov_reroute_waiting(struct dprov *p)
 			job_unqueue(job);
 			route_unpick(&p->rp, job->trial, deliver_now(d));
 			job->trial = false;
+			/* Never attempted there: the trace should say why it
+			 * is skipped now (open, draining), not "tried". */
+			job->tried &= ~(1ULL << p->index);
 			job_next(job);
 		}
 	}
@@ -558,15 +561,20 @@ job_deadline(evutil_socket_t fd, short what, void *arg)
 	}
 	for (i = 0; i < p->max_conns; i++) {
 		struct dconn *conn = &p->conns[i];
+		bool maybe;
 		if (conn->job != job)
 			continue;
+		maybe = p->ad->ops->may_have_delivered == NULL ||
+			p->ad->ops->may_have_delivered(conn->ch);
 		p->ad->ops->chan_free(conn->ch);
 		conn->ch = NULL;
-		send_result_init(&r, SEND_UNKNOWN, SEND_STAGE_NONE);
+		send_result_init(&r, maybe ? SEND_UNKNOWN : SEND_DEFERRED,
+		    SEND_STAGE_NONE);
 		snprintf(r.text, sizeof(r.text),
-		    "no answer within the stream's failover_after (%llu ms)",
+		    "no answer within the stream's failover_after (%llu ms)%s",
 		    (unsigned long long)d->cfg->streams[job->stream]
-			.failover_after_ms);
+			.failover_after_ms,
+		    maybe ? " after the message was sent" : "");
 		memset(&res, 0, sizeof(res));
 		res.msg = r;
 		res.rcpts = &r;

@@ -125,8 +125,11 @@ watch_on_status(const struct status_report *now,
 		p->rp.was_open = true;
 	} else if (!outage && p->rp.status_major) {
 		p->rp.status_major = false;
-		prov_breaker_event(p,
-		    breaker_force_clear(&p->rp.br, deliver_mono(d)), NULL);
+		enum breaker_event ev =
+		    breaker_force_clear(&p->rp.br, deliver_mono(d));
+		snprintf(p->rp.br.reason, sizeof(p->rp.br.reason),
+		    "status page back to %s", statuspage_level_name(now->level));
+		prov_breaker_event(p, ev, NULL);
 		health_ramp_start(&p->rp.h, deliver_mono(d),
 		    p->cfg->failback_ramp_ms);
 		p->rp.was_open = false;

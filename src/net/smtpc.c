@@ -680,6 +680,12 @@ smtpc_send(struct smtpc *c, const struct smtpc_msg *msg, smtpc_done_fn *cb,
 
 /* smtpc_idle - no message in progress. */
 bool
+smtpc_dot_sent(const struct smtpc *c)
+{
+	return c->busy && c->state == SMTPC_STATE_DOT;
+}
+
+bool
 smtpc_idle(const struct smtpc *c)
 {
 	return !c->busy;

@@ -110,6 +110,13 @@ bool smtpc_idle(const struct smtpc *c);
  * session, or closing it with QUIT. */
 bool smtpc_connected(const struct smtpc *c);
 
+/*
+ * smtpc_dot_sent - true while the final dot of the message in progress
+ * has been sent and its reply not read: the server may have taken the
+ * message. Before that, abandoning the connection delivers nothing.
+ */
+bool smtpc_dot_sent(const struct smtpc *c);
+
 /* smtpc_msgs_sent - transactions finished on the current connection. */
 unsigned smtpc_msgs_sent(const struct smtpc *c);
 

@@ -123,6 +123,14 @@ struct adapter_ops {
 	 */
 	bool (*represents)(struct adapter *a, const struct adapter_msg *msg,
 	    char *why, size_t whylen);
+	/*
+	 * may_have_delivered - optional (NULL: assume yes): if the send in
+	 * progress on chan were abandoned now, could the provider already
+	 * have the message? SMTP: only once the final dot is out. Decides
+	 * whether giving up on a slow provider is "unknown" (a resend may
+	 * duplicate) or "deferred".
+	 */
+	bool (*may_have_delivered)(const void *chan);
 };
 
 struct adapter {

@@ -89,6 +89,14 @@ smtp_idle(const void *chan)
 	return smtpc_idle(ch->c);
 }
 
+static bool
+smtp_may_have_delivered(const void *chan)
+{
+	const struct smtp_chan *ch = chan;
+
+	return smtpc_dot_sent(ch->c);
+}
+
 static void
 smtp_quit(void *chan)
 {
@@ -171,4 +179,5 @@ const struct adapter_ops adapter_smtp_ops = {
     .chan_free = smtp_chan_free,
     .probe = smtp_probe,
     .probe_cancel = smtp_probe_cancel,
+    .may_have_delivered = smtp_may_have_delivered,
 };

@@ -307,6 +307,61 @@ route_balanced(struct route_prov *const *provs, size_t n,
 	return best;
 }
 
+/*
+ * route_ramped - balanced choice with the fail-back ramp across priority
+ * groups: while the best group is ramping back after an outage (its
+ * members' ramp factors below 1), the share it does not take yet goes to
+ * the next priority group with a candidate, by deterministic credit. So a
+ * recovered primary gets 5% of the traffic at first and all of it only at
+ * the end of failback_ramp, even when it is alone in its priority.
+ */
+static int
+route_ramped(struct route_prov *const *provs, size_t n,
+    struct route_note *notes, uint64_t now_ms, bool *spilled)
+{
+	int best = route_balanced(provs, n, notes, false, 0), alt, lead = -1;
+	double full = 0, ramped = 0;
+	bool saved[ROUTE_MAX_PROVIDERS];
+	size_t i;
+
+	*spilled = false;
+	if (best < 0)
+		return best;
+	for (i = 0; i < n; i++) {
+		const struct route_prov *p = provs[i];
+		double w;
+		if (!notes[i].ok || p->cfg->priority != provs[best]->cfg->priority)
+			continue;
+		if (lead < 0)
+			lead = (int)i;
+		w = (double)(p->cfg->weight ? p->cfg->weight : 1) *
+		    health_score(&p->h, now_ms);
+		full += w;
+		ramped += w * health_ramp_factor(&p->h, now_ms);
+	}
+	if (full <= 0 || ramped >= full * 0.999)
+		return best;
+	provs[lead]->spill_credit += 1.0 - ramped / full;
+	if (provs[lead]->spill_credit < 1.0)
+		return best;
+	/* Owed a pick: the next group, if there is one. */
+	for (i = 0; i < n; i++) {
+		saved[i] = notes[i].ok;
+		if (notes[i].ok &&
+		    provs[i]->cfg->priority == provs[best]->cfg->priority)
+			notes[i].ok = false;
+	}
+	alt = route_balanced(provs, n, notes, false, 0);
+	for (i = 0; i < n; i++)
+		notes[i].ok = saved[i];
+	if (alt < 0)
+		return best;
+	/* Paid: one pick of the ramp's missing share went elsewhere. */
+	provs[lead]->spill_credit -= 1.0;
+	*spilled = true;
+	return alt;
+}
+
 /* route_latency - the candidate with the lowest latency per success. */
 static int
 route_latency(struct route_prov *const *provs, size_t n,
@@ -426,9 +481,14 @@ route_pick(struct route_prov *const *provs, size_t n, struct route_ctx *ctx)
 				    cost);
 			how = "lowest cost";
 			break;
-		default:
-			pick = route_balanced(provs, n, notes, false, 0);
+		default: {
+			bool spilled;
+			pick = route_ramped(provs, n, notes, ctx->now_ms,
+			    &spilled);
+			if (spilled)
+				how = "fail-back ramp share";
 			break;
+		}
 		}
 		if (pick < 0)
 			break;

@@ -70,6 +70,8 @@ struct route_prov {
 	bool status_major;	 /* its status page reports a major outage */
 	double credit;		 /* smooth weighted round-robin */
 	double warm_credit;	 /* keep_warm */
+	double spill_credit;	 /* fail-back ramp share owed to the next
+				    priority (kept on the group's first) */
 	bool was_open;		 /* the breaker left closed; ramp on close */
 	uint64_t picks, warm_picks; /* for status */
 };

@@ -303,7 +303,12 @@ def test_outage_shape_fails_over_and_back(lab, shape):
         want = {"refuse": "refused", "hang": "timeout",
                 "421": "service not available", "451": "temporary failure",
                 "throttle": "throttling failure"}[shape]
-        assert want in (first["reply"] or "").lower(), first
+        reply = (first["reply"] or "").lower()
+        # a hung session may also be given up by a critical message's
+        # failover_after (2 s) before the command timeout: that attempt is
+        # "deferred" too, as nothing of the message can have been taken
+        assert want in reply or (shape == "hang" and
+                                 "failover_after" in reply), first
         if shape == "hang":
             # a frozen session: the command timeout (2 s); a new one: the
             # greeting timeout (1 s); never longer
@@ -445,13 +450,6 @@ def test_outage_flapping_every_5s(lab):
         run.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: when a stream's failover_after fires while the attempt is "
-    "still connecting or waiting for the greeting, deliver_send.c "
-    "job_deadline() records the attempt as 'unknown' (stage none) although "
-    "nothing can have been sent; with on_unknown: hold the message is held "
-    "instead of failing over, and every such attempt is logged and counted "
-    "as a possible duplicate"))
 def test_failover_after_during_greeting_is_not_unknown(lab):
     """A hung provider (never greets) with a greeting timeout longer than
     the stream's failover_after: the deadline moves the message on; as no
@@ -482,13 +480,6 @@ def test_failover_after_during_greeting_is_not_unknown(lab):
         gate.stop()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: the fail-back ramp (failback_ramp) only scales a "
-    "provider's weight against others of the same priority "
-    "(route.c route_balanced); a recovered provider alone in its priority "
-    "group - the issue's own example, ses priority 1 with failback_ramp "
-    "and postmark priority 2 - takes all the traffic the moment its "
-    "circuit closes, although /v1/providers reports ramp < 1"))
 def test_failback_ramps_the_share_back_gradually(lab):
     """After the primary heals and its circuit closes, its share climbs over
     failback_ramp (6 s here) instead of snapping back: in the first 2 s

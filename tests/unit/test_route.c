@@ -252,6 +252,42 @@ trials_succeeding_close_the_circuit_and_start_the_ramp(void **state)
 }
 
 static void
+ramp_spills_to_the_next_priority_while_alone_in_its_group(void **state)
+{
+	struct world w;
+	struct route_ctx ctx;
+	int counts[N] = {0}, i;
+
+	world_init(&w, 2);
+	w.cfg[1].priority = 2;
+	world_start(&w);
+	for (i = 0; i < 3; i++)
+		result(&w, 0, SEND_DEFERRED, T0);
+	for (i = 0; i < 3; i++) {
+		struct send_result r;
+		send_result_init(&r, SEND_ACCEPTED, SEND_STAGE_DOT);
+		assert_int_equal(pick_at(&w, NULL, 1ULL << 1, T0 + 6000, &ctx),
+		    0);
+		route_result(&w.rp[0], &r, 50, true, T0 + 6000, (int64_t)T0);
+	}
+	assert_string_equal(route_state_name(&w.rp[0], T0 + 6000), "closed");
+	/* Just closed: about 5% to the recovered primary, 95% stays on
+	 * the backup of priority 2. */
+	for (i = 0; i < 1000; i++)
+		counts[pick_at(&w, NULL, 0, T0 + 6000, &ctx)]++;
+	assert_in_range(counts[0], 40, 60);
+	/* Half-way: about half; at the end: everything. */
+	memset(counts, 0, sizeof(counts));
+	for (i = 0; i < 1000; i++)
+		counts[pick_at(&w, NULL, 0, T0 + 6000 + 150000, NULL)]++;
+	assert_in_range(counts[0], 490, 560);
+	memset(counts, 0, sizeof(counts));
+	for (i = 0; i < 100; i++)
+		counts[pick_at(&w, NULL, 0, T0 + 6000 + 300000, NULL)]++;
+	assert_int_equal(counts[0], 100);
+}
+
+static void
 stream_filter_and_tried_bits_are_respected(void **state)
 {
 	struct world w;
@@ -450,6 +486,8 @@ main(void)
 		open_circuit_fails_over_and_half_open_lets_trials_through),
 	    cmocka_unit_test(
 		trials_succeeding_close_the_circuit_and_start_the_ramp),
+	    cmocka_unit_test(
+		ramp_spills_to_the_next_priority_while_alone_in_its_group),
 	    cmocka_unit_test(stream_filter_and_tried_bits_are_respected),
 	    cmocka_unit_test(cost_objective_picks_the_cheapest_usable),
 	    cmocka_unit_test(latency_objective_picks_the_fastest),
