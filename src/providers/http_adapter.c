@@ -300,13 +300,17 @@ void
 http_adapter_fini(struct adapter *a)
 {
 	struct http_adapter *ha = a->priv;
+	struct http_probe *p, *next;
 
 	if (ha == NULL)
 		return;
 	/* Freeing the client cancels every call: no callback runs. */
 	http_client_free(ha->client);
-	while (ha->probes != NULL)
-		http_probe_free(ha->probes);
+	for (p = ha->probes; p != NULL; p = next) {
+		next = p->next;
+		http_out_fini(&p->out);
+		free(p);
+	}
 	free(ha);
 	a->priv = NULL;
 }

@@ -271,7 +271,7 @@ ses_classify(const struct http_response *resp, time_t now,
 {
 	json_t *body = json_loadb(resp->body, resp->body_len, 0, NULL);
 	const char *msg = NULL, *id;
-	char code[SEND_PROVIDER_CODE_SIZE];
+	char code[SEND_PROVIDER_CODE_SIZE] = "";
 	size_t i;
 
 	send_result_init(r, SEND_ACCEPTED, SEND_STAGE_RESPONSE);
