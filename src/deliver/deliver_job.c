@@ -308,8 +308,10 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 		struct event e = {.text = why, .duration_ms = (uint64_t)delay};
 		job_event(job, EVENT_DEFERRED, &e);
 	}
-	log_info("deliver: id=%s deferred for %lld s: %s", m->id,
-	    (long long)(delay / 1000), why ? why : "no provider available");
+	/* JSON logs carry this as an event line (observe/logjson). */
+	if (log_format_get() != LOG_FORMAT_JSON)
+		log_info("deliver: id=%s deferred for %lld s: %s", m->id,
+		    (long long)(delay / 1000), why ? why : "no provider available");
 	job_free(job);
 }
 

@@ -452,8 +452,10 @@ job_after_attempt(struct djob *job, struct dprov *p,
 		    mr->text);
 		d->stats.failovers++;
 		d->failover_from_to[p->index]++;
-		log_info("deliver: id=%s failover %s -> %s (%s)", job->m->id,
-		    p->cfg->name, next->cfg->name, send_class_name(mr->class));
+		/* JSON logs carry this as an event line (observe/logjson). */
+		if (log_format_get() != LOG_FORMAT_JSON)
+			log_info("deliver: id=%s failover %s -> %s (%s)", job->m->id,
+			    p->cfg->name, next->cfg->name, send_class_name(mr->class));
 		{
 			struct event e = {
 			    .provider = p->cfg->name,
@@ -520,11 +522,13 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 			events_emit(&t);
 		}
 	}
-	log_info("deliver: id=%s provider=%s result=%s stage=%s "
-		 "rcpts=%zu/%zu ms=%lld reply=\"%s\"",
-	    job->m->id, p->cfg->name, send_class_name(mr->class),
-	    send_stage_name(mr->stage), res->n_accepted, job->n_pending,
-	    (long long)(now - job->started_ms), mr->text);
+	/* JSON logs carry this as an event line (observe/logjson). */
+	if (log_format_get() != LOG_FORMAT_JSON)
+		log_info("deliver: id=%s provider=%s result=%s stage=%s "
+			 "rcpts=%zu/%zu ms=%lld reply=\"%s\"",
+		    job->m->id, p->cfg->name, send_class_name(mr->class),
+		    send_stage_name(mr->stage), res->n_accepted, job->n_pending,
+		    (long long)(now - job->started_ms), mr->text);
 	job_after_attempt(job, p, res);
 	event_active(p->pump, EV_TIMEOUT, 1);
 }

@@ -355,10 +355,12 @@ smtpd_commit_done(int status, const char *id, void *arg)
 	case SPOOL_OK:
 		d->stats.accepted++;
 		d->stats.accepted_bytes += s->done_size;
-		log_info("smtpd: accepted id=%s from=<%s> rcpts=%zu size=%zu "
-		         "client=%s tenant=%s tls=%s",
-		         id, s->sender, s->done_nrcpt, s->done_size, s->client,
-		         s->user ? s->user->name : "-", s->tls ? "yes" : "no");
+		/* JSON logs carry this as an event line (observe/logjson). */
+		if (log_format_get() != LOG_FORMAT_JSON)
+			log_info("smtpd: accepted id=%s from=<%s> rcpts=%zu size=%zu "
+			         "client=%s tenant=%s tls=%s",
+			         id, s->sender, s->done_nrcpt, s->done_size, s->client,
+			         s->user ? s->user->name : "-", s->tls ? "yes" : "no");
 		{
 			struct event e = {
 			    .kind = EVENT_ACCEPTED,
