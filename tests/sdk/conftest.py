@@ -10,6 +10,7 @@
 
 import atexit
 import os
+import shutil
 import subprocess
 import sys
 
@@ -39,6 +40,8 @@ _npm_state = {}
 @pytest.fixture(scope="session")
 def npm():
     """Install the pinned SDKs once; skip (saying why) when unreachable."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
     if "rc" not in _npm_state:
         try:
             p = subprocess.run(["bash", os.path.join(HERE, "setup-npm.sh")],

@@ -39,10 +39,6 @@ PDF = b"%PDF-1.4\n% binary: \x00\x01\x02\xff\xfe\n%%EOF\n"
 PNG_B64 = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAE"
            "hQGAhKmMIQAAAABJRU5ErkJggg==")
 
-pytestmark = pytest.mark.skipif(shutil.which("node") is None,
-                                reason="node is not installed")
-
-
 def run(lab, sdk, case="send", **env):
     """One SDK call through sdk_run.js -> its JSON result."""
     e = dict(os.environ, SWERVE_URL=lab.url,
