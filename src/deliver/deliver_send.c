@@ -38,6 +38,21 @@ job_represents(size_t i, char *why, size_t whylen, void *arg)
 	return ad->ops->represents(ad, &job->msg, why, whylen);
 }
 
+/* job_pending_fill - the recipients still pending, for the next attempt. */
+static void
+job_pending_fill(struct djob *job)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < job->m->n_rcpts; i++) {
+		if (job->rstate[i] != SPOOL_RCPT_PENDING)
+			continue;
+		job->pending[k] = job->m->rcpts[i].address;
+		job->pmap[k++] = i;
+	}
+	job->n_pending = k;
+}
+
 /* deliver_route - the provider for job's next attempt, or NULL (*wait
  * then says how long until one may be free, 0 if none will be). */
 static struct dprov *
@@ -46,9 +61,12 @@ deliver_route(struct deliver *d, struct djob *job, uint64_t *wait)
 	struct route_ctx ctx;
 	int i;
 
+	job_pending_fill(job);
 	job->msg = (struct adapter_msg){
 	    .id = job->m->id,
 	    .sender = job->m->sender,
+	    .rcpts = job->pending,
+	    .n_rcpts = job->n_pending,
 	    .body = {job->m->body.p ? job->m->body.p : "", job->m->body.len},
 	    .stream = job->m->stream,
 	    .tenant = job->m->tenant,
@@ -266,15 +284,10 @@ conn_run(struct dconn *conn, struct djob *job)
 {
 	struct dprov *p = conn->p;
 	struct deliver *d = p->d;
-	size_t i, k = 0;
+	size_t k;
 
-	for (i = 0; i < job->m->n_rcpts; i++) {
-		if (job->rstate[i] != SPOOL_RCPT_PENDING)
-			continue;
-		job->pending[k] = job->m->rcpts[i].address;
-		job->pmap[k++] = i;
-	}
-	job->n_pending = k;
+	job_pending_fill(job);
+	k = job->n_pending;
 	job->msg.rcpts = job->pending;
 	job->msg.n_rcpts = k;
 	free(job->att_trace);

@@ -24,15 +24,36 @@
 #define WATCH_STATUS_OPEN_MS (24ULL * 3600 * 1000) /* until it clears */
 
 static void watch_probe_tick(evutil_socket_t fd, short what, void *arg);
+static void watch_on_probe_result(struct dprov *p,
+    const struct adapter_probe_result *r);
 
 /* watch_on_probe - one probe's verdict into the health model. */
 static void
 watch_on_probe(const struct adapter_probe_result *r, void *arg)
 {
 	struct dprov *p = arg;
-	struct deliver *d = p->d;
 
 	p->probe = NULL;
+	if (r->ok && !r->sending_enabled) {
+		/* It answers, but will not send (SES: account paused): an
+		 * account fault, as good as a refused login. */
+		struct adapter_probe_result bad = *r;
+		bad.ok = false;
+		bad.class = SEND_CONFIG;
+		snprintf(bad.text, sizeof(bad.text),
+		    "the provider says sending is disabled for the account");
+		watch_on_probe_result(p, &bad);
+		return;
+	}
+	watch_on_probe_result(p, r);
+}
+
+/* watch_on_probe_result - count, log, emit and feed the health model. */
+static void
+watch_on_probe_result(struct dprov *p, const struct adapter_probe_result *r)
+{
+	struct deliver *d = p->d;
+
 	if (r->ok) {
 		p->probes_ok++;
 		log_debug("deliver: provider %s probe ok in %llu ms",
@@ -58,10 +79,6 @@ watch_on_probe(const struct adapter_probe_result *r, void *arg)
 	    route_probe_result(&p->rp, r->ok, r->class, r->latency_ms,
 		deliver_mono(d)),
 	    r->ok ? NULL : r->text);
-	if (r->ok && !r->sending_enabled)
-		log_warn("deliver: provider %s says sending is disabled for "
-			 "the account",
-		    p->cfg->name);
 }
 
 /* watch_idle - no real result within the probe interval? */

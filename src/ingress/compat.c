@@ -28,6 +28,7 @@
 #include <openssl/sha.h>
 
 #include "core/log.h"
+#include "observe/events.h"
 #include "core/xmalloc.h"
 #include "ingress/api_auth.h"
 #include "ingress/api_raw.h"
@@ -99,9 +100,18 @@ compat_on_commit(int status, const char *id, int dup, void *arg)
 	r->dup = dup;
 	if (id != NULL)
 		snprintf(r->id, sizeof(r->id), "%s", id);
-	if (status == SPOOL_OK)
+	if (status == SPOOL_OK) {
 		log_info("compat: %s id=%s", dup ? "replayed" : "accepted",
 		    id);
+		if (!dup) {
+			struct event ev = {
+			    .kind = EVENT_ACCEPTED,
+			    .msg_id = id,
+			    .ingress = "http",
+			};
+			events_emit(&ev);
+		}
+	}
 	else
 		log_info("compat: refused: %s", spool_status_name(status));
 	free(it);

@@ -32,6 +32,7 @@
 #include "core/buf.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "observe/events.h"
 #include "core/xmalloc.h"
 #include "ingress/api_auth.h"
 #include "ingress/api_json.h"
@@ -207,6 +208,14 @@ api_on_commit(int status, const char *id, int dup, void *arg)
 		code = dup ? 200 : 202;
 		log_info("http_api: %s id=%s key=%s", dup ? "replayed" :
 		    "accepted", id, c->key_name);
+		if (!dup) {
+			struct event ev = {
+			    .kind = EVENT_ACCEPTED,
+			    .msg_id = id,
+			    .ingress = "http",
+			};
+			events_emit(&ev);
+		}
 	} else {
 		api_status_error(status, &e);
 		code = e.http_status;

@@ -156,7 +156,9 @@ mime_words_decode(const char *s, size_t n, struct buf *out, unsigned *flags)
 		buf_addch(out, s[i]);
 		i++;
 	}
-	if (!mime_utf8_valid(out->p + start, out->len - start))
+	/* Nothing added (an empty value): out->p may still be NULL. */
+	if (out->len > start &&
+	    !mime_utf8_valid(out->p + start, out->len - start))
 		*flags |= MIME_F_CHARSET;
 }
 

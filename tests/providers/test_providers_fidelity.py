@@ -266,16 +266,18 @@ def test_resend_after_unknown_outcome_does_not_duplicate(lab):
 
 def test_bcc_only_recipient_goes_to_a_raw_provider(lab):
     """A recipient in no To/Cc header cannot be given to a JSON API
-    without disclosing it or dropping the To header: that attempt is
-    refused before sending and the message goes to a raw provider."""
+    without disclosing it or dropping the To header: the router sees that
+    before any attempt (the adapter's `represents` gets the envelope) and
+    the message goes straight to a raw provider; the trace says why."""
     m = lab.mock("api")
     d = lab.daemon([http_provider("json", "sendgrid", m.url, priority=1),
                     http_provider("raw", "ses", m.url, priority=2)])
     qid = dh.submit(d, SENDER, ["hidden@example.org"], rich())
     msg = sent(d, qid)
     assert [(a["provider"], a["result"]) for a in msg["attempts_detail"]] == [
-        ("json", "deferred"), ("raw", "accepted")], msg
-    assert "Bcc" in msg["attempts_detail"][0]["reply"]
+        ("raw", "accepted")], msg
+    assert "filtered: json (" in msg["attempts_detail"][0]["trace"], msg
+    assert "Bcc" in msg["attempts_detail"][0]["trace"], msg
     got = one_message(m)
     assert got["api"]["provider"] == "ses"
     assert got["rcpt_to"] == ["hidden@example.org"]
