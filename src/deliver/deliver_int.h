@@ -69,6 +69,7 @@ struct dprov {
 	uint64_t sent, failed;
 	/* deliver_watch.c */
 	struct event *probe_timer;
+	uint64_t last_probe_ms; /* when the last probe started */
 	void *probe; /* running probe handle */
 	bool probe_is_smtp;
 	struct statuspoll *status;

@@ -5,9 +5,12 @@
  * status page (route/statuspoll.h).
  *
  * A probe runs every probe_interval while the provider has had no real
- * result in that time (an idle standby, or one with its circuit open), so
- * a dead backup is known before it is needed and busy providers are not
- * probed for nothing. A failed probe counts against a closed circuit.
+ * result in that time (an idle standby), so a dead backup is known before
+ * it is needed and busy providers are not probed for nothing; while its
+ * circuit is open, every WATCH_OPEN_PROBE_MS, so recovery is seen within
+ * seconds whatever the cool-down has grown to. A failed probe counts
+ * against a closed circuit; a good one ends an open circuit's cool-down
+ * early (route_probe_result).
  *
  * A status page at major outage or worse: with on_major: open the circuit
  * opens and stays open until the page clears (traffic then ramps back);
@@ -22,6 +25,7 @@
 #include "route/statuspoll.h"
 
 #define WATCH_STATUS_OPEN_MS (24ULL * 3600 * 1000) /* until it clears */
+#define WATCH_OPEN_PROBE_MS 2000 /* probe period while the circuit is open */
 
 static void watch_probe_tick(evutil_socket_t fd, short what, void *arg);
 static void watch_on_probe_result(struct dprov *p,
@@ -90,7 +94,18 @@ watch_idle(const struct dprov *p, uint64_t now)
 
 	for (c = 0; c < SEND_CLASS_COUNT; c++)
 		n += health_window_count(&p->rp.h, now, (enum send_class)c);
-	return n == 0 || p->rp.br.state != BREAKER_CLOSED;
+	return n == 0;
+}
+
+/* watch_due - is a probe due now? */
+static bool
+watch_due(const struct dprov *p, uint64_t now)
+{
+	uint64_t since = now - p->last_probe_ms;
+
+	if (p->rp.br.state == BREAKER_OPEN)
+		return since >= WATCH_OPEN_PROBE_MS;
+	return since >= p->cfg->probe_interval_ms && watch_idle(p, now);
 }
 
 static void
@@ -101,8 +116,9 @@ watch_probe_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (p->probe != NULL || !p->cfg->enabled || p->ad == NULL ||
-	    p->ad->ops->probe == NULL || !watch_idle(p, deliver_mono(p->d)))
+	    p->ad->ops->probe == NULL || !watch_due(p, deliver_mono(p->d)))
 		return;
+	p->last_probe_ms = deliver_mono(p->d);
 	p->probe = p->ad->ops->probe(p->ad, watch_on_probe, p);
 }
 
@@ -162,11 +178,14 @@ watch_start(struct dprov *p)
 
 	if (p->cfg->probe_interval_ms > 0 && p->ad != NULL &&
 	    p->ad->ops->probe != NULL) {
+		uint64_t tick = p->cfg->probe_interval_ms < WATCH_OPEN_PROBE_MS
+		    ? p->cfg->probe_interval_ms
+		    : WATCH_OPEN_PROBE_MS;
 		struct timeval tv = {
-		    .tv_sec = (time_t)(p->cfg->probe_interval_ms / 1000),
-		    .tv_usec =
-			(suseconds_t)(p->cfg->probe_interval_ms % 1000) * 1000,
+		    .tv_sec = (time_t)(tick / 1000),
+		    .tv_usec = (suseconds_t)(tick % 1000) * 1000,
 		};
+		p->last_probe_ms = deliver_mono(d);
 		p->probe_timer = event_new(d->o.base, -1, EV_PERSIST,
 		    watch_probe_tick, p);
 		event_add(p->probe_timer, &tv);

@@ -525,6 +525,8 @@ route_after(struct route_prov *rp, enum breaker_event ev, uint64_t now_ms)
 		health_ramp_start(&rp->h, now_ms, rp->cfg->failback_ramp_ms);
 		rp->was_open = false;
 	}
+	if (ev == BREAKER_EV_CLOSED)
+		rp->forced = false;
 	if (ev == BREAKER_EV_OPENED || ev == BREAKER_EV_REOPENED)
 		rp->was_open = true;
 	return ev;
@@ -575,6 +577,7 @@ route_result(struct route_prov *rp, const struct send_result *r,
 		    (unsigned long long)((ms + 999) / 1000));
 		ev = route_after(rp, breaker_force_open(&rp->br, now_ms, ms, why),
 		    now_ms);
+		rp->forced = true;
 	}
 	return ev;
 }
@@ -594,6 +597,12 @@ route_probe_result(struct route_prov *rp, bool ok, enum send_class cls,
 {
 	if (ok) {
 		health_record(&rp->h, now_ms, SEND_ACCEPTED, latency_ms);
+		/* Not after an account fault: a probe cannot see a paused
+		 * account (it sends no MAIL), only trials can. */
+		if (rp->br.state == BREAKER_OPEN && !rp->forced &&
+		    !rp->status_major && rp->br.until_ms > now_ms &&
+		    strncmp(rp->br.reason, "config", 6) != 0)
+			rp->br.until_ms = now_ms; /* trials may go now */
 		return BREAKER_EV_NONE;
 	}
 	health_record(&rp->h, now_ms, cls == SEND_ACCEPTED ? SEND_DEFERRED : cls,

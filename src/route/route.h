@@ -73,6 +73,8 @@ struct route_prov {
 	double spill_credit;	 /* fail-back ramp share owed to the next
 				    priority (kept on the group's first) */
 	bool was_open;		 /* the breaker left closed; ramp on close */
+	bool forced;		 /* opened by route/watch on purpose (status
+				    page, Retry-After): probes do not end it */
 	uint64_t picks, warm_picks; /* for status */
 };
 
@@ -129,7 +131,9 @@ enum breaker_event route_result(struct route_prov *rp,
 void route_unpick(struct route_prov *rp, bool trial, int64_t wall_ms);
 
 /* route_probe_result - an active probe's verdict: a failure counts against
- * a closed circuit; a success is health evidence only. */
+ * a closed circuit; a success is health evidence, and ends the cool-down
+ * of a circuit that failures opened (not one forced open by a status page,
+ * a Retry-After or the operator), so trial messages go at once. */
 enum breaker_event route_probe_result(struct route_prov *rp, bool ok,
     enum send_class cls, uint64_t latency_ms, uint64_t now_ms);
 

@@ -434,6 +434,33 @@ paused_and_draining_providers_take_nothing(void **state)
 	assert_false(route_usable(&w.rp[1], T0));
 }
 
+static void
+good_probe_ends_a_failure_cooldown_but_not_a_forced_one(void **state)
+{
+	struct world w;
+	struct send_result r;
+
+	world_init(&w, 3);
+	world_start(&w);
+	/* p0: opened by failures; a good probe lets trials go at once. */
+	result(&w, 0, SEND_DEFERRED, T0);
+	result(&w, 0, SEND_DEFERRED, T0);
+	result(&w, 0, SEND_DEFERRED, T0);
+	assert_false(route_usable(&w.rp[0], T0 + 100));
+	route_probe_result(&w.rp[0], true, SEND_ACCEPTED, 20, T0 + 100);
+	assert_true(route_usable(&w.rp[0], T0 + 100));
+	/* p1: a Retry-After is the provider's own word: kept. */
+	send_result_init(&r, SEND_THROTTLED, SEND_STAGE_RESPONSE);
+	r.retry_after_ms = 30000;
+	route_result(&w.rp[1], &r, 10, false, T0, (int64_t)T0);
+	route_probe_result(&w.rp[1], true, SEND_ACCEPTED, 20, T0 + 100);
+	assert_false(route_usable(&w.rp[1], T0 + 100));
+	/* p2: an account fault: a probe cannot see a paused account. */
+	result(&w, 2, SEND_CONFIG, T0);
+	route_probe_result(&w.rp[2], true, SEND_ACCEPTED, 20, T0 + 100);
+	assert_false(route_usable(&w.rp[2], T0 + 100));
+}
+
 static bool
 json_cannot(size_t i, char *why, size_t n, void *arg)
 {
@@ -495,6 +522,8 @@ main(void)
 	    cmocka_unit_test(retry_after_opens_the_circuit_for_that_long),
 	    cmocka_unit_test(daily_quota_filters_when_used_up),
 	    cmocka_unit_test(paused_and_draining_providers_take_nothing),
+	    cmocka_unit_test(
+		good_probe_ends_a_failure_cooldown_but_not_a_forced_one),
 	    cmocka_unit_test(trace_says_why_in_plain_words),
 	};
 
