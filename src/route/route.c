@@ -541,6 +541,8 @@ route_result(struct route_prov *rp, const struct send_result *r,
 	enum breaker_event ev;
 
 	health_record(&rp->h, now_ms, r->class, latency_ms);
+	if (!health_class_is_success(r->class))
+		rp->fail_stage = r->stage;
 	if (r->class != SEND_ACCEPTED && rp->quota.limit > 0)
 		quota_refund(&rp->quota, wall);
 	if (r->class == SEND_THROTTLED && r->quota_exhausted)
@@ -601,7 +603,9 @@ route_probe_result(struct route_prov *rp, bool ok, enum send_class cls,
 		 * account (it sends no MAIL), only trials can. */
 		if (rp->br.state == BREAKER_OPEN && !rp->forced &&
 		    !rp->status_major && rp->br.until_ms > now_ms &&
-		    strncmp(rp->br.reason, "config", 6) != 0)
+		    strncmp(rp->br.reason, "config", 6) != 0 &&
+		    rp->fail_stage >= SEND_STAGE_CONNECT &&
+		    rp->fail_stage <= SEND_STAGE_AUTH)
 			rp->br.until_ms = now_ms; /* trials may go now */
 		return BREAKER_EV_NONE;
 	}

@@ -75,6 +75,7 @@ struct route_prov {
 	bool was_open;		 /* the breaker left closed; ramp on close */
 	bool forced;		 /* opened by route/watch on purpose (status
 				    page, Retry-After): probes do not end it */
+	enum send_stage fail_stage; /* where the last failure happened */
 	uint64_t picks, warm_picks; /* for status */
 };
 
@@ -132,8 +133,9 @@ void route_unpick(struct route_prov *rp, bool trial, int64_t wall_ms);
 
 /* route_probe_result - an active probe's verdict: a failure counts against
  * a closed circuit; a success is health evidence, and ends the cool-down
- * of a circuit that failures opened (not one forced open by a status page,
- * a Retry-After or the operator), so trial messages go at once. */
+ * of a circuit that failures a probe can see opened (connect, greeting,
+ * EHLO, STARTTLS, AUTH: not refusals of the message itself, not a status
+ * page, a Retry-After or an account fault), so trial messages go at once. */
 enum breaker_event route_probe_result(struct route_prov *rp, bool ok,
     enum send_class cls, uint64_t latency_ms, uint64_t now_ms);
 

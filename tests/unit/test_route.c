@@ -442,13 +442,29 @@ good_probe_ends_a_failure_cooldown_but_not_a_forced_one(void **state)
 
 	world_init(&w, 3);
 	world_start(&w);
-	/* p0: opened by failures; a good probe lets trials go at once. */
-	result(&w, 0, SEND_DEFERRED, T0);
-	result(&w, 0, SEND_DEFERRED, T0);
-	result(&w, 0, SEND_DEFERRED, T0);
+	/* p0: opened by refused connections; a good probe sees what failed,
+	 * so trials go at once. */
+	for (int i = 0; i < 3; i++) {
+		send_result_init(&r, SEND_DEFERRED, SEND_STAGE_CONNECT);
+		route_result(&w.rp[0], &r, 10, false, T0, (int64_t)T0);
+	}
 	assert_false(route_usable(&w.rp[0], T0 + 100));
 	route_probe_result(&w.rp[0], true, SEND_ACCEPTED, 20, T0 + 100);
 	assert_true(route_usable(&w.rp[0], T0 + 100));
+	/* p0 again, now refusing each message (451 at MAIL): a probe never
+	 * sends a message, so it cannot tell; the cool-down stands. */
+	{
+		struct route_ctx ctx;
+		assert_int_equal(pick_at(&w, NULL, 6, T0 + 200, &ctx), 0);
+		assert_true(ctx.trial);
+		send_result_init(&r, SEND_DEFERRED, SEND_STAGE_MAIL);
+		assert_int_equal(route_result(&w.rp[0], &r, 10, true, T0 + 200,
+				     (int64_t)T0),
+		    BREAKER_EV_REOPENED);
+	}
+	assert_false(route_usable(&w.rp[0], T0 + 300));
+	route_probe_result(&w.rp[0], true, SEND_ACCEPTED, 20, T0 + 300);
+	assert_false(route_usable(&w.rp[0], T0 + 300));
 	/* p1: a Retry-After is the provider's own word: kept. */
 	send_result_init(&r, SEND_THROTTLED, SEND_STAGE_RESPONSE);
 	r.retry_after_ms = 30000;
