@@ -248,7 +248,10 @@ def run_failover_shape(lab, shape, burst=12, wait_open=False):
             [(run.sent[q][0], accepted_by(m)) for q, m in msgs.items()]
         # the circuit opened, for the shape's reason
         states = watch.states()
-        assert any(s == "open" and run.shape.reason in r for s, r in states), states
+        # the sampler may miss a short open on a loaded machine; the
+        # daemon's own count of opens does not
+        assert any(s == "open" and run.shape.reason in r for s, r in states) \
+            or prov(run.d, "primary")["circuit_opens"] >= 1, states
         assert dh.log_lines(run.d, r"provider primary circuit opened .*%s"
                             % run.shape.reason), run.d.log_tail(40)
         # the trace says why
