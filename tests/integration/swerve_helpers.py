@@ -49,11 +49,22 @@ def bin_path(name):
     return os.path.join(SWERVE_BIN, name)
 
 
+_PORTS_GIVEN = set()
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that was free when asked (bind port 0)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port on 127.0.0.1 that was free when asked (bind port 0),
+    never one this process handed out before: the kernel may offer a
+    just-closed port again, and two listeners of one daemon (smtp and
+    http) asked in a row must not get the same number."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _PORTS_GIVEN:
+            _PORTS_GIVEN.add(port)
+            return port
+    raise RuntimeError("no fresh free port after 100 tries")
 
 
 def port_accepts(port, host="127.0.0.1", timeout=0.2):
