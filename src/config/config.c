@@ -531,6 +531,17 @@ config_free(struct config *c)
 	free(c);
 }
 
+bool
+config_stream_known(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_streams; i++)
+		if (strcmp(c->streams[i].name, name) == 0)
+			return true;
+	return c->n_streams == 0 && strcmp(name, "transactional") == 0;
+}
+
 const char *
 config_tls_mode_name(enum config_tls_mode mode)
 {

@@ -331,6 +331,10 @@ int config_parse_addr(const char *s, struct config_addr *out);
 /* config_parse_net - "10.0.0.0/8", "::1/128", "1.2.3.4" -> net. 0 or -1. */
 int config_parse_net(const char *s, struct config_net *out);
 
+/* config_stream_known - is name one of c's streams? (With none
+ * configured, only "transactional".) */
+bool config_stream_known(const struct config *c, const char *name);
+
 /* config_tls_mode_name - "none", "starttls" or "tls" (for logs). */
 const char *config_tls_mode_name(enum config_tls_mode mode);
 

@@ -17,11 +17,14 @@
 
 #include <openssl/evp.h>
 
+#include "config/config.h"
+#include "core/id.h"
 #include "core/xmalloc.h"
 #include "ingress/api_auth.h"
 #include "mime/header.h"
 #include "mime/header_edit.h"
 #include "mime/mime.h"
+#include "mime/mime_build.h"
 
 void
 api_rcpt_add(struct spool_msg_new *m, const char *addr)
@@ -206,4 +209,49 @@ fail:
 	mime_free(mm);
 	spool_msg_new_fini(m);
 	return -1;
+}
+
+int
+api_msg_spool(const struct config *cfg, const struct config_api_key *k,
+    const struct api_msg *msg, const char *client, struct spool_msg_new *out,
+    struct api_error *e)
+{
+	struct mime_build_opts o;
+	char local[ID_SIZE];
+	const char *why;
+	size_t i;
+
+	if (msg->stream != NULL && !config_stream_known(cfg, msg->stream))
+		return api_error_set(e, 400, "invalid_field", "stream",
+		    "no such stream");
+	id_new(local);
+	o.msgid_local = local;
+	o.hostname = NULL;
+	o.date = time(NULL);
+	buf_init(&out->body);
+	if (mime_build(&msg->mail, &o, &out->body, &why) < 0) {
+		buf_fini(&out->body);
+		return api_error_set(e, 400, "invalid_field", "", "%s", why);
+	}
+	if (out->body.len > cfg->max_message_size) {
+		buf_fini(&out->body);
+		return api_error_set(e, 413, "too_large", "",
+		    "the message is %zu octets; the limit is %llu", out->body.len,
+		    (unsigned long long)cfg->max_message_size);
+	}
+	out->sender = xstrdup(msg->mail.from.addr);
+	for (i = 0; i < msg->mail.n_to; i++)
+		api_rcpt_add(out, msg->mail.to[i].addr);
+	for (i = 0; i < msg->mail.n_cc; i++)
+		api_rcpt_add(out, msg->mail.cc[i].addr);
+	for (i = 0; i < msg->n_bcc; i++)
+		api_rcpt_add(out, msg->bcc[i].addr);
+	out->tenant = xstrdup(k->tenant);
+	out->client = xstrdup(client);
+	out->stream = msg->stream ? xstrdup(msg->stream) : NULL;
+	if (msg->idempotency_key != NULL) {
+		out->idempotency_key = xstrdup(msg->idempotency_key);
+		out->idempotency_hash = xstrdup(msg->payload_sha256);
+	}
+	return 0;
 }

@@ -49,6 +49,21 @@ int api_raw_prepare(const char *msg, size_t n, const struct api_raw_opts *o,
     const struct config_api_key *k, struct spool_msg_new *out,
     struct api_error *e);
 
+struct config;
+
+/*
+ * api_msg_spool - the common end of every JSON-built submission (the
+ * native API and the drop-in endpoints), after the caller's own checks:
+ * the stream must exist, the message is built (mime_build, a fresh
+ * Message-ID and Date) and must fit limits.max_message_size, and *out gets
+ * envelope, tenant k->tenant, client, stream and the idempotency key and
+ * payload hash. 0, or -1 with *e set (400, 413) and *out empty. *out is
+ * zeroed by the caller first; msg and k are only read.
+ */
+int api_msg_spool(const struct config *cfg, const struct config_api_key *k,
+    const struct api_msg *msg, const char *client, struct spool_msg_new *out,
+    struct api_error *e);
+
 /* api_rcpt_add - append a copy of addr to m's recipients unless there. */
 void api_rcpt_add(struct spool_msg_new *m, const char *addr);
 

@@ -171,28 +171,11 @@ compat_spool_error(int status, struct api_error *e)
 		    "the message could not be stored now; retry later");
 }
 
-/* stream_known - is name a configured stream? */
-static bool
-stream_known(const struct config *cfg, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->n_streams; i++)
-		if (strcmp(cfg->streams[i].name, name) == 0)
-			return true;
-	return cfg->n_streams == 0 && strcmp(name, "transactional") == 0;
-}
-
 int
 compat_msg_prepare(const struct compat *c, const struct config_api_key *k,
     struct api_msg *msg, const char *client, struct spool_msg_new *out,
     struct api_error *e)
 {
-	struct mime_build_opts o;
-	char local[ID_SIZE];
-	const char *why;
-	size_t i;
-
 	memset(out, 0, sizeof(*out));
 	if (msg->mail.from.addr == NULL)
 		return api_error_set(e, 400, "missing_field", "from",
@@ -210,40 +193,7 @@ compat_msg_prepare(const struct compat *c, const struct config_api_key *k,
 	if (msg->mail.text == NULL && msg->mail.html == NULL)
 		return api_error_set(e, 400, "missing_field", "text",
 		    "a text or an HTML body is required");
-	if (msg->stream != NULL && !stream_known(c->cfg, msg->stream))
-		return api_error_set(e, 400, "invalid_field", "stream",
-		    "no such stream");
-	id_new(local);
-	o.msgid_local = local;
-	o.hostname = NULL;
-	o.date = time(NULL);
-	buf_init(&out->body);
-	if (mime_build(&msg->mail, &o, &out->body, &why) < 0) {
-		buf_fini(&out->body);
-		return api_error_set(e, 400, "invalid_field", "", "%s", why);
-	}
-	if (out->body.len > c->cfg->max_message_size) {
-		buf_fini(&out->body);
-		return api_error_set(e, 413, "too_large", "",
-		    "the message is %zu octets; the limit is %llu",
-		    out->body.len,
-		    (unsigned long long)c->cfg->max_message_size);
-	}
-	out->sender = xstrdup(msg->mail.from.addr);
-	for (i = 0; i < msg->mail.n_to; i++)
-		api_rcpt_add(out, msg->mail.to[i].addr);
-	for (i = 0; i < msg->mail.n_cc; i++)
-		api_rcpt_add(out, msg->mail.cc[i].addr);
-	for (i = 0; i < msg->n_bcc; i++)
-		api_rcpt_add(out, msg->bcc[i].addr);
-	out->tenant = xstrdup(k->tenant);
-	out->client = xstrdup(client);
-	out->stream = msg->stream ? xstrdup(msg->stream) : NULL;
-	if (msg->idempotency_key != NULL) {
-		out->idempotency_key = xstrdup(msg->idempotency_key);
-		out->idempotency_hash = xstrdup(msg->payload_sha256);
-	}
-	return 0;
+	return api_msg_spool(c->cfg, k, msg, client, out, e);
 }
 
 int

@@ -297,18 +297,6 @@ api_peer(struct evhttp_request *req, char *out, size_t n)
 	snprintf(out, n, "%s:%u", host ? host : "?", port);
 }
 
-/* stream_known - is name a configured stream? */
-static bool
-stream_known(const struct config *cfg, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->n_streams; i++)
-		if (strcmp(cfg->streams[i].name, name) == 0)
-			return true;
-	return cfg->n_streams == 0 && strcmp(name, "transactional") == 0;
-}
-
 /*
  * api_prepare - check msg against the key and the limits, build its
  * message and fill out for the spool. 0, or -1 with *e set.
@@ -318,11 +306,6 @@ api_prepare(struct http_api *a, const struct config_api_key *k,
     struct api_msg *msg, const char *client, struct spool_msg_new *out,
     struct api_error *e)
 {
-	struct mime_build_opts o;
-	char local[ID_SIZE];
-	const char *why;
-	size_t i;
-
 	memset(out, 0, sizeof(*out));
 	if (!api_auth_from_allowed(k, msg->mail.from.addr))
 		return api_error_set(e, 403, "forbidden", "",
@@ -332,39 +315,7 @@ api_prepare(struct http_api *a, const struct config_api_key *k,
 		return api_error_set(e, 400, "invalid_field", "to",
 		    "more than %u recipients (limits.max_recipients)",
 		    a->cfg->max_recipients);
-	if (msg->stream != NULL && !stream_known(a->cfg, msg->stream))
-		return api_error_set(e, 400, "invalid_field", "stream",
-		    "no such stream");
-	id_new(local);
-	o.msgid_local = local;
-	o.hostname = NULL;
-	o.date = time(NULL);
-	buf_init(&out->body);
-	if (mime_build(&msg->mail, &o, &out->body, &why) < 0) {
-		buf_fini(&out->body);
-		return api_error_set(e, 400, "invalid_field", "", "%s", why);
-	}
-	if (out->body.len > a->cfg->max_message_size) {
-		buf_fini(&out->body);
-		return api_error_set(e, 413, "too_large", "",
-		    "the message is %zu octets; the limit is %llu", out->body.len,
-		    (unsigned long long)a->cfg->max_message_size);
-	}
-	out->sender = xstrdup(msg->mail.from.addr);
-	for (i = 0; i < msg->mail.n_to; i++)
-		api_rcpt_add(out, msg->mail.to[i].addr);
-	for (i = 0; i < msg->mail.n_cc; i++)
-		api_rcpt_add(out, msg->mail.cc[i].addr);
-	for (i = 0; i < msg->n_bcc; i++)
-		api_rcpt_add(out, msg->bcc[i].addr);
-	out->tenant = xstrdup(k->tenant);
-	out->client = xstrdup(client);
-	out->stream = msg->stream ? xstrdup(msg->stream) : NULL;
-	if (msg->idempotency_key != NULL) {
-		out->idempotency_key = xstrdup(msg->idempotency_key);
-		out->idempotency_hash = xstrdup(msg->payload_sha256);
-	}
-	return 0;
+	return api_msg_spool(a->cfg, k, msg, client, out, e);
 }
 
 /*

@@ -414,18 +414,6 @@ smtpd_idem_key_ok(const char *k)
 	return i > 0 && i <= 255;
 }
 
-/* smtpd_stream_known - is name one of the configured streams? */
-static bool
-smtpd_stream_known(const struct config *cfg, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->n_streams; i++)
-		if (strcmp(cfg->streams[i].name, name) == 0)
-			return true;
-	return false;
-}
-
 /* smtpd_data_end - the final dot: refuse a faulty message or spool it. */
 static void
 smtpd_data_end(struct smtpd_session *s)
@@ -453,7 +441,7 @@ smtpd_data_end(struct smtpd_session *s)
 	mime_header_take(&s->body, s->body_off, "X-Swerve-Idempotency-Key",
 	                 &idem);
 	mime_header_take(&s->body, s->body_off, "X-Swerve-Stream", &stream);
-	if (stream != NULL && !smtpd_stream_known(d->cfg, stream)) {
+	if (stream != NULL && !config_stream_known(d->cfg, stream)) {
 		smtpd_session_reject(s, SMTPD_REJECT_CONTENT, false,
 		                     "554 5.6.0 X-Swerve-Stream names no "
 		                     "configured stream");
