@@ -26,6 +26,7 @@ PROGS     := $(notdir $(CMD_SRCS:.c=))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 HDRS      := $(wildcard src/*/*.h tests/unit/*.h)
+FORMAT_SRCS := $(wildcard src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h fuzz/*.c bench/*.c)
 
 SETUP_STAMP := build/.setup-done
 
@@ -36,6 +37,8 @@ asan_CFLAGS    := -O1 -g -fno-omit-frame-pointer \
 .PHONY: all setup run demo test unit fuzz-replay integration fuzz bench \
         format lint clean
 .DEFAULT_GOAL := all
+# Keep intermediate objects (test and replay .o files) for incremental builds.
+.SECONDARY:
 
 all: $(addprefix bin/,$(PROGS))
 
@@ -48,9 +51,9 @@ $(SETUP_STAMP): scripts/setup-deps.sh
 
 # --- object trees -----------------------------------------------------------
 define variant
-$(B)/$(1)/obj/%.o: %.c $(HDRS) | $(SETUP_STAMP)
+$(B)/$(1)/obj/%.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $$(@D)
-	$$(CC) $$(CPPFLAGS) $$(WARN) $$($(1)_CFLAGS) $$(PKG_CFLAGS) -c $$< -o $$@
+	$$(CC) $$(CPPFLAGS) $$(WARN) $$($(1)_CFLAGS) $$(PKG_CFLAGS) -MMD -MP -c $$< -o $$@
 
 $(B)/$(1)/libswerve.a: $(LIB_SRCS:%.c=$(B)/$(1)/obj/%.o)
 	@rm -f $$@
@@ -115,13 +118,16 @@ $(B)/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS) $(HDRS)
 	clang $(CPPFLAGS) -std=c17 -Wall -Wextra -Werror -Wno-unused-parameter \
 		$(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS)
 
+# Header dependencies: each object's .d file, written by -MMD -MP.
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
 # --- benchmarks -------------------------------------------------------------
 bench: setup all
 	bash bench/run.sh
 
 # --- housekeeping -----------------------------------------------------------
 format:
-	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/unit/*.c fuzz/*.c)
+	clang-format -i $(FORMAT_SRCS)
 
 lint: setup
 	clang-tidy $(LIB_SRCS) $(CMD_SRCS) -- $(CPPFLAGS) -std=c17 $(PKG_CFLAGS)

@@ -60,15 +60,15 @@ struct lat_conn {
 	int fd;
 	enum lat_state state;
 	bool pipelining; /* server advertised PIPELINING */
-	bool in_msg;	 /* a message is claimed by this session */
+	bool in_msg;     /* a message is claimed by this session */
 	uint64_t msg_no; /* sequence number of the claimed message */
-	uint64_t t_dot;	 /* ns when the final dot was written */
+	uint64_t t_dot;  /* ns when the final dot was written */
 	unsigned sent_on_conn;
-	char *out;	 /* pending output */
+	char *out; /* pending output */
 	size_t out_len, out_off, out_cap;
-	char in[8192];	 /* reply bytes not yet parsed */
+	char in[8192]; /* reply bytes not yet parsed */
 	size_t in_len;
-	bool want_out;	 /* EPOLLOUT registered */
+	bool want_out; /* EPOLLOUT registered */
 };
 
 struct lat_opts {
@@ -89,12 +89,12 @@ static struct lat_opts opts;
 static struct sockaddr_storage srv_addr;
 static socklen_t srv_addrlen;
 static int epfd = -1;
-static uint64_t next_msg;      /* next message number to claim */
-static uint64_t done_ok;       /* messages that got a 2xx after the dot */
-static uint64_t done_err;      /* messages that failed */
-static uint64_t sess_err;      /* sessions that failed outside a message */
-static uint64_t *lat_ns;       /* latency of each successful message */
-static char *body_tmpl;	       /* message text without its first header */
+static uint64_t next_msg; /* next message number to claim */
+static uint64_t done_ok;  /* messages that got a 2xx after the dot */
+static uint64_t done_err; /* messages that failed */
+static uint64_t sess_err; /* sessions that failed outside a message */
+static uint64_t *lat_ns;  /* latency of each successful message */
+static char *body_tmpl;   /* message text without its first header */
 static size_t body_tmpl_len;
 static char first_err[256];
 
@@ -133,13 +133,14 @@ static void
 lat_body_build(void)
 {
 	char hdr[512];
-	int n = snprintf(hdr, sizeof(hdr),
-	    "From: <%s>\r\nTo: <%s>\r\nSubject: swerve bench\r\n"
-	    "Date: Thu, 1 Jan 2026 00:00:00 +0000\r\n"
-	    "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n",
-	    opts.from, opts.to);
-	size_t want = opts.size > SEQ_LEN + (size_t)n ? opts.size - SEQ_LEN
-						       : (size_t)n;
+	int n =
+	    snprintf(hdr, sizeof(hdr),
+	             "From: <%s>\r\nTo: <%s>\r\nSubject: swerve bench\r\n"
+	             "Date: Thu, 1 Jan 2026 00:00:00 +0000\r\n"
+	             "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n",
+	             opts.from, opts.to);
+	size_t want =
+	    opts.size > SEQ_LEN + (size_t)n ? opts.size - SEQ_LEN : (size_t)n;
 	size_t len = (size_t)n;
 
 	body_tmpl = lat_xrealloc(NULL, want + 80);
@@ -242,7 +243,7 @@ lat_msg_fail(struct lat_conn *c, const char *why, const char *reply)
 {
 	if (first_err[0] == '\0')
 		snprintf(first_err, sizeof(first_err), "%s: %.200s", why,
-		    reply != NULL ? reply : "");
+		         reply != NULL ? reply : "");
 	if (c->in_msg)
 		done_err++;
 	else
@@ -282,7 +283,7 @@ lat_body_send(struct lat_conn *c)
 {
 	char seq[64];
 	int n = snprintf(seq, sizeof(seq), "X-Seq: %010llu\r\n",
-	    (unsigned long long)c->msg_no);
+	                 (unsigned long long)c->msg_no);
 
 	lat_out_add(c, seq, (size_t)n);
 	lat_out_add(c, body_tmpl, body_tmpl_len);
@@ -296,8 +297,8 @@ static int
 lat_flush(struct lat_conn *c)
 {
 	while (c->out_off < c->out_len) {
-		ssize_t n = write(c->fd, c->out + c->out_off,
-		    c->out_len - c->out_off);
+		ssize_t n =
+		    write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -352,7 +353,7 @@ lat_reply_handle(struct lat_conn *c, int code, const char *text)
 	case LAT_DOT:
 		if (c->t_dot == 0) {
 			lat_msg_fail(c, "reply before the final dot was sent",
-			    text);
+			             text);
 			return -1;
 		}
 		if (code / 100 != 2)
@@ -383,13 +384,13 @@ lat_input(struct lat_conn *c)
 {
 	for (;;) {
 		ssize_t n = read(c->fd, c->in + c->in_len,
-		    sizeof(c->in) - c->in_len - 1);
+		                 sizeof(c->in) - c->in_len - 1);
 		size_t start = 0, i;
 
 		if (n == 0) {
 			if (c->state != LAT_QUIT)
 				lat_msg_fail(c, "server closed the connection",
-				    NULL);
+				             NULL);
 			return -1;
 		}
 		if (n < 0) {
@@ -489,7 +490,8 @@ lat_pct(double p)
 static void
 lat_usage(void)
 {
-	fprintf(stderr,
+	fprintf(
+	    stderr,
 	    "usage: smtp_lat [-n] [-P] [-q] [-c conns] [-m msgs] [-s bytes]\n"
 	    "                [-T timeout_s] [-f from] [-t to] host:port\n"
 	    "  -c  concurrent sessions (8)      -m  messages in all (1000)\n"
@@ -516,16 +518,35 @@ lat_opts_parse(int argc, char **argv)
 	opts.to = "sink@example.net";
 	while ((ch = getopt(argc, argv, "c:m:s:nPqT:f:t:")) != -1) {
 		switch (ch) {
-		case 'c': opts.conns = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'm': opts.msgs = strtoull(optarg, NULL, 10); break;
-		case 's': opts.size = strtoul(optarg, NULL, 10); break;
-		case 'n': opts.new_conn = true; break;
-		case 'P': opts.pipeline = true; break;
-		case 'q': opts.quiet = true; break;
-		case 'T': opts.timeout_s = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'f': opts.from = optarg; break;
-		case 't': opts.to = optarg; break;
-		default: lat_usage();
+		case 'c':
+			opts.conns = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'm':
+			opts.msgs = strtoull(optarg, NULL, 10);
+			break;
+		case 's':
+			opts.size = strtoul(optarg, NULL, 10);
+			break;
+		case 'n':
+			opts.new_conn = true;
+			break;
+		case 'P':
+			opts.pipeline = true;
+			break;
+		case 'q':
+			opts.quiet = true;
+			break;
+		case 'T':
+			opts.timeout_s = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'f':
+			opts.from = optarg;
+			break;
+		case 't':
+			opts.to = optarg;
+			break;
+		default:
+			lat_usage();
 		}
 	}
 	if (optind + 1 != argc || opts.conns == 0)
@@ -594,8 +615,10 @@ main(int argc, char **argv)
 	secs = (double)(t1 - t0) / 1e9;
 	qsort(lat_ns, done_ok, sizeof(*lat_ns), lat_cmp);
 	if (!opts.quiet) {
-		fprintf(stderr,
-		    "smtp_lat: %llu ok, %llu errors (%llu session errors) in %.3f s over %u sessions "
+		fprintf(
+		    stderr,
+		    "smtp_lat: %llu ok, %llu errors (%llu session errors) in "
+		    "%.3f s over %u sessions "
 		    "(%s), %zu-byte messages\n"
 		    "  rate %.1f msg/s; dot-to-reply p50 %.3f ms, p90 %.3f ms, "
 		    "p99 %.3f ms, max %.3f ms\n",
@@ -604,27 +627,30 @@ main(int argc, char **argv)
 		    opts.new_conn ? "new connection per message" : "reused",
 		    body_tmpl_len + SEQ_LEN, (double)done_ok / secs,
 		    (double)lat_pct(50) / 1e6, (double)lat_pct(90) / 1e6,
-		    (double)lat_pct(99) / 1e6,
-		    (double)lat_pct(100) / 1e6);
+		    (double)lat_pct(99) / 1e6, (double)lat_pct(100) / 1e6);
 		if (first_err[0] != '\0')
 			fprintf(stderr, "  first error: %s\n", first_err);
 		if (timed_out)
 			fprintf(stderr, "  timed out after %u s\n",
-			    opts.timeout_s);
+			        opts.timeout_s);
 	}
-	printf("msgs=%llu errors=%llu session_errors=%llu timeout=%d secs=%.3f rate=%.1f "
-	       "p50_us=%.0f p90_us=%.0f p99_us=%.0f max_us=%.0f\n",
+	printf(
+	    "msgs=%llu errors=%llu session_errors=%llu timeout=%d secs=%.3f "
+	    "rate=%.1f "
+	    "p50_us=%.0f p90_us=%.0f p99_us=%.0f max_us=%.0f\n",
 	    (unsigned long long)done_ok,
 	    (unsigned long long)(done_err + (opts.msgs - done_ok - done_err)),
-	    (unsigned long long)sess_err, timed_out, secs, (double)done_ok / secs,
-	    (double)lat_pct(50) / 1e3, (double)lat_pct(90) / 1e3,
-	    (double)lat_pct(99) / 1e3, (double)lat_pct(100) / 1e3);
+	    (unsigned long long)sess_err, timed_out, secs,
+	    (double)done_ok / secs, (double)lat_pct(50) / 1e3,
+	    (double)lat_pct(90) / 1e3, (double)lat_pct(99) / 1e3,
+	    (double)lat_pct(100) / 1e3);
 	free(body_tmpl);
 	free(lat_ns);
 	for (i = 0; i < opts.conns; i++)
 		free(conns[i].out);
 	free(conns);
 	close(epfd);
-	return done_err > 0 || sess_err > 0 || timed_out ||
-		done_ok != opts.msgs ? 1 : 0;
+	return done_err > 0 || sess_err > 0 || timed_out || done_ok != opts.msgs
+	           ? 1
+	           : 0;
 }

@@ -171,9 +171,9 @@ main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: spool_bench [-n total] "
-					"[-c submitters] [-s bytes] "
-					"[-b batch_max] [-F fsync_us] [-k] "
-					"[dir]\n");
+			                "[-c submitters] [-s bytes] "
+			                "[-b batch_max] [-F fsync_us] [-k] "
+			                "[dir]\n");
 			return 2;
 		}
 	}
@@ -217,21 +217,21 @@ main(int argc, char **argv)
 	c.commit_usec -= c0.commit_usec;
 	printf("spool_bench: %ld msgs x %zu B, %ld submitters, batch_max %zu"
 	       "%s\n",
-	    b.total, b.size, conc, opts.batch_max ? opts.batch_max : 256,
-	    fake_fsync_us ? " (fsync + emulated delay)" : "");
+	       b.total, b.size, conc, opts.batch_max ? opts.batch_max : 256,
+	       fake_fsync_us ? " (fsync + emulated delay)" : "");
 	printf("  throughput   %.0f msgs/s (%.2f s, %ld failed)\n",
-	    (double)b.finished / secs, secs, b.failed);
+	       (double)b.finished / secs, secs, b.failed);
 	printf("  commits      %llu, avg batch %.1f, largest %llu\n",
-	    (unsigned long long)c.commits,
-	    c.commits ? (double)b.finished / (double)c.commits : 0.0,
-	    (unsigned long long)c.largest_batch);
+	       (unsigned long long)c.commits,
+	       c.commits ? (double)b.finished / (double)c.commits : 0.0,
+	       (unsigned long long)c.largest_batch);
 	printf("  commit time  avg %.0f us (BEGIN..COMMIT incl. fsync)\n",
-	    c.commits ? (double)c.commit_usec / (double)c.commits : 0.0);
+	       c.commits ? (double)c.commit_usec / (double)c.commits : 0.0);
 	printf("  latency us   p50 %llu  p90 %llu  p99 %llu  max %llu\n",
-	    (unsigned long long)b.lat_us[b.finished / 2],
-	    (unsigned long long)b.lat_us[b.finished * 9 / 10],
-	    (unsigned long long)b.lat_us[b.finished * 99 / 100],
-	    (unsigned long long)b.lat_us[b.finished - 1]);
+	       (unsigned long long)b.lat_us[b.finished / 2],
+	       (unsigned long long)b.lat_us[b.finished * 9 / 10],
+	       (unsigned long long)b.lat_us[b.finished * 99 / 100],
+	       (unsigned long long)b.lat_us[b.finished - 1]);
 
 	spool_close(b.sp);
 	event_base_free(b.base);

@@ -20,8 +20,8 @@
 static int
 inside(struct str v, const char *base, size_t len)
 {
-	return v.len == 0 || (v.p >= base && v.len <= len &&
-	    v.p + v.len <= base + len);
+	return v.len == 0 ||
+	       (v.p >= base && v.len <= len && v.p + v.len <= base + len);
 }
 
 /* check - every field of fm is a view into body. */
@@ -87,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ct[size] = '\0';
 	if (form_boundary_get(ct, &b, &why) == 0 &&
 	    (b.len == 0 || b.len > FORM_BOUNDARY_MAX ||
-		!inside(b, ct, strlen(ct))))
+	     !inside(b, ct, strlen(ct))))
 		abort();
 	free(ct);
 	return 0;

@@ -114,14 +114,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		m.fields[0].value = f[7];
 	}
 	bad = has_crlf(m.subject) || has_crlf(m.from.name) ||
-	    has_crlf(m.to[0].name) || (m.n_atts && has_crlf(m.atts[0].filename)) ||
-	    (m.n_fields && has_crlf(m.fields[0].value)) ||
-	    (m.subject && strlen(m.subject) > MIME_BUILD_SUBJECT_MAX) ||
-	    (m.from.name && strlen(m.from.name) > MIME_BUILD_NAME_MAX) ||
-	    (m.to[0].name && strlen(m.to[0].name) > MIME_BUILD_NAME_MAX) ||
-	    (m.n_atts && m.atts[0].filename &&
-		strlen(m.atts[0].filename) > MIME_BUILD_FILENAME_MAX) ||
-	    (m.n_fields && strlen(m.fields[0].value) > MIME_BUILD_FIELD_MAX);
+	      has_crlf(m.to[0].name) ||
+	      (m.n_atts && has_crlf(m.atts[0].filename)) ||
+	      (m.n_fields && has_crlf(m.fields[0].value)) ||
+	      (m.subject && strlen(m.subject) > MIME_BUILD_SUBJECT_MAX) ||
+	      (m.from.name && strlen(m.from.name) > MIME_BUILD_NAME_MAX) ||
+	      (m.to[0].name && strlen(m.to[0].name) > MIME_BUILD_NAME_MAX) ||
+	      (m.n_atts && m.atts[0].filename &&
+	       strlen(m.atts[0].filename) > MIME_BUILD_FILENAME_MAX) ||
+	      (m.n_fields && strlen(m.fields[0].value) > MIME_BUILD_FIELD_MAX);
 	buf_init(&out);
 	rc = mime_build(&m, &o, &out, &why);
 	fuzz_check((rc < 0) == (bad != 0));
@@ -131,7 +132,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fuzz_check(k > 0 && out.p[k - 1] == '\r');
 				col = 0;
 			} else {
-				fuzz_check(out.p[k] != '\r' ||
+				fuzz_check(
+				    out.p[k] != '\r' ||
 				    (k + 1 < out.len && out.p[k + 1] == '\n'));
 				fuzz_check(++col <= 999);
 			}
@@ -140,28 +142,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check(r->flags == 0);
 		if (m.subject && plain_blanks(m.subject))
 			fuzz_check(r->subject &&
-			    strcmp(r->subject, m.subject) == 0);
+			           strcmp(r->subject, m.subject) == 0);
 		if (m.from.name && plain_blanks(m.from.name))
 			fuzz_check(r->nfrom == 1 && r->from[0].name &&
-			    strcmp(r->from[0].name, m.from.name) == 0);
+			           strcmp(r->from[0].name, m.from.name) == 0);
 		if (m.text && m.html == NULL && m.n_atts == 0) {
 			buf_init(&want);
 			crlf_of(m.text, m.text_len, &want);
 			fuzz_check(r->text != NULL && r->text_len >= want.len &&
-			    memcmp(r->text, want.p ? want.p : "", want.len) ==
-				0);
+			           memcmp(r->text, want.p ? want.p : "",
+			                  want.len) == 0);
 			buf_fini(&want);
 		}
 		if (m.n_atts && m.atts[0].content_id == NULL) {
 			fuzz_check(r->nattachments == 1);
 			fuzz_check(r->attachments[0].len == m.atts[0].len);
 			fuzz_check(m.atts[0].len == 0 ||
-			    memcmp(r->attachments[0].data, m.atts[0].data,
-				m.atts[0].len) == 0);
-			if (m.atts[0].filename && plain_blanks(m.atts[0].filename))
+			           memcmp(r->attachments[0].data,
+			                  m.atts[0].data, m.atts[0].len) == 0);
+			if (m.atts[0].filename &&
+			    plain_blanks(m.atts[0].filename))
 				fuzz_check(r->attachments[0].filename &&
-				    strcmp(r->attachments[0].filename,
-					m.atts[0].filename) == 0);
+				           strcmp(r->attachments[0].filename,
+				                  m.atts[0].filename) == 0);
 		}
 		mime_free(r);
 	}

@@ -68,9 +68,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (mock_form_boundary(ctype, &boundary, &why) == 0) {
 			fuzz_inside(boundary, ctype, strlen(ctype));
 			mock_form_multipart_parse(nl + 1,
-			    len - (size_t)(nl + 1 - p), boundary, &form, &why);
+			                          len - (size_t)(nl + 1 - p),
+			                          boundary, &form, &why);
 			fuzz_form_check(&form, nl + 1,
-			    len - (size_t)(nl + 1 - p));
+			                len - (size_t)(nl + 1 - p));
 		}
 		free(ctype);
 		break;

@@ -79,8 +79,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (mock_b64_decode((struct str){p, len}, &out) == 0) {
 			if (out.len > len)
 				abort();
-			if (mock_auth_plain_split((struct str){out.p ? out.p : "",
-			    out.len}, &user, &pass) == 0) {
+			if (mock_auth_plain_split(
+			        (struct str){out.p ? out.p : "", out.len},
+			        &user, &pass) == 0) {
 				fuzz_inside(user, out.p, out.len);
 				fuzz_inside(pass, out.p, out.len);
 			}

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "deliver/result.h"
-#include "deliver/trouble.h"
 #include "net/smtp_reply.h"
+#include "send/result.h"
+#include "send/trouble.h"
 
 struct fuzz_seen {
 	struct smtp_ehlo ehlo;

@@ -72,8 +72,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		body = nl ? nl + 1 : body + size;
 		len = size - (size_t)(body - (const char *)data);
 	}
-	rc1 = statuspage_parse_json(body, len, names, n, &r1, err1,
-	                            sizeof(err1));
+	rc1 =
+	    statuspage_parse_json(body, len, names, n, &r1, err1, sizeof(err1));
 	fuzz_check(rc1, &r1, err1, sizeof(err1));
 	rc2 = statuspage_parse("application/json", body, len, names, n, &r2,
 	                       err2, sizeof(err2));

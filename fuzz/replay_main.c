@@ -64,7 +64,7 @@ main(int argc, char **argv)
 				if (de->d_name[0] == '.')
 					continue;
 				snprintf(path, sizeof(path), "%s/%s", argv[i],
-				    de->d_name);
+				         de->d_name);
 				if (replay_file(path) == 0)
 					count++;
 				else

@@ -39,17 +39,21 @@ static const char mock_usage[] =
     "  --idle-timeout SEC   close idle SMTP sessions (300)\n"
     "  --api-mode MODE      starting mode of the provider APIs: follow (the\n"
     "                       SMTP mode, default), accept, throttle [S], 500,\n"
-    "                       503, 401, 403, \"slow MS\", hang, hang_after_body,\n"
+    "                       503, 401, 403, \"slow MS\", hang, "
+    "hang_after_body,\n"
     "                       malformed_json, \"account [CODE [MSG]]\",\n"
-    "                       \"reject [CODE [MSG]]\" (PUT /mode/api changes it)\n"
-    "  --api-key [API=]KEY  accept KEY for every key API, or for API (sendgrid,\n"
+    "                       \"reject [CODE [MSG]]\" (PUT /mode/api changes "
+    "it)\n"
+    "  --api-key [API=]KEY  accept KEY for every key API, or for API "
+    "(sendgrid,\n"
     "                       mailgun, postmark, resend); repeatable. Defaults:\n"
     "                       sendgrid SG.mock-sendgrid-key, mailgun\n"
     "                       key-mock-mailgun, postmark\n"
     "                       mock-postmark-server-token, resend\n"
     "                       re_mock_resend_key\n"
     "  --aws-key ID:SECRET  SES SigV4 credentials; repeatable (default\n"
-    "                       AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY)\n"
+    "                       "
+    "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY)\n"
     "  --aws-max-skew SEC   SigV4 clock skew allowed (300)\n"
     "  --mailgun-domain D   the only Mailgun domain (default: any)\n"
     "  --log-json           log lines as JSON\n"
@@ -66,7 +70,7 @@ mock_main_num(const char *opt, const char *v)
 	n = strtoull(v, &end, 10);
 	if (*v == '\0' || *v == '-' || *end != '\0' || n == 0)
 		log_fatal("swerve-mock: %s needs a positive number, not \"%s\"",
-		    opt, v);
+		          opt, v);
 	return n;
 }
 
@@ -82,26 +86,26 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"smtp", required_argument, NULL, 's'},
-		{"http", required_argument, NULL, 'H'},
-		{"mode", required_argument, NULL, 'm'},
-		{"tls-cert", required_argument, NULL, 'c'},
-		{"tls-key", required_argument, NULL, 'k'},
-		{"auth", required_argument, NULL, 'a'},
-		{"name", required_argument, NULL, 'n'},
-		{"max-store", required_argument, NULL, 'S'},
-		{"max-size", required_argument, NULL, 'z'},
-		{"idle-timeout", required_argument, NULL, 't'},
-		{"api-mode", required_argument, NULL, 'A'},
-		{"api-key", required_argument, NULL, 'K'},
-		{"aws-key", required_argument, NULL, 'W'},
-		{"aws-max-skew", required_argument, NULL, 'X'},
-		{"mailgun-domain", required_argument, NULL, 'D'},
-		{"log-json", no_argument, NULL, 'j'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"smtp", required_argument, NULL, 's'},
+	    {"http", required_argument, NULL, 'H'},
+	    {"mode", required_argument, NULL, 'm'},
+	    {"tls-cert", required_argument, NULL, 'c'},
+	    {"tls-key", required_argument, NULL, 'k'},
+	    {"auth", required_argument, NULL, 'a'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"max-store", required_argument, NULL, 'S'},
+	    {"max-size", required_argument, NULL, 'z'},
+	    {"idle-timeout", required_argument, NULL, 't'},
+	    {"api-mode", required_argument, NULL, 'A'},
+	    {"api-key", required_argument, NULL, 'K'},
+	    {"aws-key", required_argument, NULL, 'W'},
+	    {"aws-max-skew", required_argument, NULL, 'X'},
+	    {"mailgun-domain", required_argument, NULL, 'D'},
+	    {"log-json", no_argument, NULL, 'j'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct mock_smtp_opts so = {0};
 	const char *http_addr = NULL, *mode_text = NULL, *name = "mock";
@@ -124,24 +128,42 @@ main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': so.listen = optarg; break;
-		case 'H': http_addr = optarg; break;
-		case 'm': mode_text = optarg; break;
-		case 'c': so.tls_cert = optarg; break;
-		case 'k': so.tls_key = optarg; break;
-		case 'a': auth = optarg; break;
-		case 'n': name = optarg; break;
-		case 'S': max_store = mock_main_num("--max-store", optarg); break;
-		case 'z': so.max_size = mock_main_num("--max-size", optarg); break;
+		case 's':
+			so.listen = optarg;
+			break;
+		case 'H':
+			http_addr = optarg;
+			break;
+		case 'm':
+			mode_text = optarg;
+			break;
+		case 'c':
+			so.tls_cert = optarg;
+			break;
+		case 'k':
+			so.tls_key = optarg;
+			break;
+		case 'a':
+			auth = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'S':
+			max_store = mock_main_num("--max-store", optarg);
+			break;
+		case 'z':
+			so.max_size = mock_main_num("--max-size", optarg);
+			break;
 		case 't':
 			so.idle_timeout_s =
 			    (unsigned)mock_main_num("--idle-timeout", optarg);
 			break;
 		case 'A':
 			if (mock_api_mode_parse(optarg, strlen(optarg),
-			    &api_mode, &why) < 0)
+			                        &api_mode, &why) < 0)
 				log_fatal("swerve-mock: --api-mode \"%s\": %s",
-				    optarg, why);
+				          optarg, why);
 			ao.mode = &api_mode;
 			break;
 		case 'K':
@@ -154,14 +176,27 @@ main(int argc, char **argv)
 			break;
 		case 'X':
 			n = mock_main_num("--aws-max-skew", optarg);
-			ao.aws_max_skew_s = n > 1000000000 ? 1000000000 : (int)n;
+			ao.aws_max_skew_s =
+			    n > 1000000000 ? 1000000000 : (int)n;
 			break;
-		case 'D': ao.mailgun_domain = optarg; break;
-		case 'j': format = LOG_FORMAT_JSON; break;
-		case 'v': level = LOG_LEVEL_DEBUG; break;
-		case 'q': level = LOG_LEVEL_WARN; break;
-		case 'h': fputs(mock_usage, stdout); return 0;
-		default: fputs(mock_usage, stderr); return 2;
+		case 'D':
+			ao.mailgun_domain = optarg;
+			break;
+		case 'j':
+			format = LOG_FORMAT_JSON;
+			break;
+		case 'v':
+			level = LOG_LEVEL_DEBUG;
+			break;
+		case 'q':
+			level = LOG_LEVEL_WARN;
+			break;
+		case 'h':
+			fputs(mock_usage, stdout);
+			return 0;
+		default:
+			fputs(mock_usage, stderr);
+			return 2;
 		}
 	}
 	log_setup(level, format);
@@ -184,7 +219,8 @@ main(int argc, char **argv)
 	}
 	if (strlen(name) > MOCK_NAME_MAX || strpbrk(name, " \t\r\n") != NULL)
 		log_fatal("swerve-mock: --name must be one word of at most %d "
-			  "bytes", MOCK_NAME_MAX);
+		          "bytes",
+		          MOCK_NAME_MAX);
 
 	signal(SIGPIPE, SIG_IGN);
 	base = event_base_new();

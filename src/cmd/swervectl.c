@@ -30,7 +30,8 @@
 static void
 swervectl_usage(FILE *f)
 {
-	fprintf(f,
+	fprintf(
+	    f,
 	    "usage: swervectl [-c FILE | --url URL] COMMAND [--json]\n"
 	    "commands:\n"
 	    "  status    queue counts by state, providers, alerts, spool "
@@ -60,9 +61,8 @@ swervectl_collect(char *p, size_t size, size_t n, void *arg)
 }
 
 /* swervectl_get - GET base+path into out. 0, or -1 with a message printed. */
-static int
-swervectl_request(const char *base, const char *path, bool post,
-    struct buf *out);
+static int swervectl_request(const char *base, const char *path, bool post,
+                             struct buf *out);
 
 static int
 swervectl_get(const char *base, const char *path, struct buf *out)
@@ -105,7 +105,7 @@ swervectl_perform(const char *url, bool post, struct buf *out, char *cerr)
 /* swervectl_request - GET (or an empty POST) base+path into out. */
 static int
 swervectl_request(const char *base, const char *path, bool post,
-    struct buf *out)
+                  struct buf *out)
 {
 	char url[2200], cerr[CURL_ERROR_SIZE] = "";
 	long code;
@@ -114,12 +114,12 @@ swervectl_request(const char *base, const char *path, bool post,
 	code = swervectl_perform(url, post, out, cerr);
 	if (code < 0) {
 		fprintf(stderr, "swervectl: %s: %s (is swerved running?)\n",
-		    url, cerr);
+		        url, cerr);
 		return -1;
 	}
 	if (code != 200) {
 		fprintf(stderr, "swervectl: %s: HTTP %ld: %.*s\n", url, code,
-		    (int)out->len, out->p ? out->p : "");
+		        (int)out->len, out->p ? out->p : "");
 		return -1;
 	}
 	return 0;
@@ -212,18 +212,17 @@ swervectl_providers(const char *base)
 		return;
 	}
 	provs = json_object_get(root, "providers");
-	json_array_foreach(provs, i, p)
-		total += swervectl_num(p, "picks");
+	json_array_foreach(provs, i, p) total += swervectl_num(p, "picks");
 	/* The share of the last 5 minutes, when the daemon exports it. */
 	metrics = swervectl_json_quiet(base, "/metrics.json");
-	share = json_object_get(json_object_get(metrics,
-				    "swerve_provider_traffic_share_ratio"),
+	share = json_object_get(
+	    json_object_get(metrics, "swerve_provider_traffic_share_ratio"),
 	    "samples");
 	if (json_array_size(provs) > 0)
 		printf("providers:\n  %-14s %-9s %6s %7s %8s %6s %5s %8s %8s "
 		       "%5s\n",
-		    "name", "state", "share", "success", "latency", "health",
-		    "ramp", "sent", "failed", "wait");
+		       "name", "state", "share", "success", "latency", "health",
+		       "ramp", "sent", "failed", "wait");
 	json_array_foreach(provs, i, p)
 	{
 		const char *reason =
@@ -231,28 +230,28 @@ swervectl_providers(const char *base)
 		double left = swervectl_num(p, "cooldown_left_ms");
 		printf("  %-14s %-9s %5.1f%% %6.1f%% %6.0fms %6.2f %5.2f %8.0f "
 		       "%8.0f %5.0f\n",
-		    json_string_value(json_object_get(p, "name")),
-		    json_string_value(json_object_get(p, "state")),
-		    share != NULL
-			? 100.0 * swervectl_share(share,
-				      json_string_value(json_object_get(p,
-					  "name")))
-			: total > 0 ? 100.0 * swervectl_num(p, "picks") / total
-				    : 0.0,
-		    100.0 * swervectl_num(p, "success_ratio"),
-		    swervectl_num(p, "latency_ewma_ms"),
-		    swervectl_num(p, "health"), swervectl_num(p, "ramp"),
-		    swervectl_num(p, "sent"), swervectl_num(p, "failed"),
-		    swervectl_num(p, "waiting"));
+		       json_string_value(json_object_get(p, "name")),
+		       json_string_value(json_object_get(p, "state")),
+		       share != NULL
+		           ? 100.0 * swervectl_share(
+		                         share, json_string_value(
+		                                    json_object_get(p, "name")))
+		       : total > 0 ? 100.0 * swervectl_num(p, "picks") / total
+		                   : 0.0,
+		       100.0 * swervectl_num(p, "success_ratio"),
+		       swervectl_num(p, "latency_ewma_ms"),
+		       swervectl_num(p, "health"), swervectl_num(p, "ramp"),
+		       swervectl_num(p, "sent"), swervectl_num(p, "failed"),
+		       swervectl_num(p, "waiting"));
 		if (reason != NULL && reason[0] != '\0')
 			printf("      last change: %s%s", reason,
-			    left > 0 ? "" : "\n");
+			       left > 0 ? "" : "\n");
 		if (left > 0)
 			printf(" (retry in %.1fs)\n", left / 1000.0);
 		if (json_object_get(p, "status_page"))
 			printf("      status page: %s\n",
-			    json_string_value(
-				json_object_get(p, "status_page")));
+			       json_string_value(
+			           json_object_get(p, "status_page")));
 	}
 	json_decref(metrics);
 	json_decref(root);
@@ -277,16 +276,16 @@ swervectl_alerts(const char *base)
 		printf("alerts:\n");
 	json_array_foreach(arr, i, a)
 	{
-		const char *scope = json_string_value(json_object_get(a,
-		    "provider"));
+		const char *scope =
+		    json_string_value(json_object_get(a, "provider"));
 		if (scope == NULL)
 			scope = json_string_value(json_object_get(a, "stream"));
 		printf("  %-8s %-8s %-24s %-12s %s\n",
-		    json_string_value(json_object_get(a, "severity")),
-		    json_string_value(json_object_get(a, "state")),
-		    json_string_value(json_object_get(a, "rule")),
-		    scope ? scope : "-",
-		    json_string_value(json_object_get(a, "summary")));
+		       json_string_value(json_object_get(a, "severity")),
+		       json_string_value(json_object_get(a, "state")),
+		       json_string_value(json_object_get(a, "rule")),
+		       scope ? scope : "-",
+		       json_string_value(json_object_get(a, "summary")));
 	}
 	json_decref(root);
 }
@@ -310,25 +309,26 @@ swervectl_status(const char *base, int json)
 	root = json_loadb(body.p, body.len, 0, &jerr);
 	if (root == NULL) {
 		fprintf(stderr, "swervectl: bad JSON from daemon: %s\n",
-		    jerr.text);
+		        jerr.text);
 		goto out;
 	}
 	queue = json_object_get(root, "queue");
 	spool = json_object_get(root, "spool");
 	printf("swerved at %s, up %llds, %s\n", base,
-	    (long long)json_integer_value(
-		json_object_get(root, "uptime_seconds")),
-	    json_is_true(json_object_get(spool, "accepting"))
-		? "accepting mail"
-		: "NOT accepting mail (spool full or disk low)");
+	       (long long)json_integer_value(
+	           json_object_get(root, "uptime_seconds")),
+	       json_is_true(json_object_get(spool, "accepting"))
+	           ? "accepting mail"
+	           : "NOT accepting mail (spool full or disk low)");
 	printf("queue:\n");
 	for (s = 0; s < SPOOL_STATE_COUNT; s++)
 		printf("  %-10s %8lld\n", spool_state_name(s),
-		    (long long)json_integer_value(
-			json_object_get(queue, spool_state_name(s))));
-	printf("spool: %lld messages in %lld commits since start\n",
+		       (long long)json_integer_value(
+		           json_object_get(queue, spool_state_name(s))));
+	printf(
+	    "spool: %lld messages in %lld commits since start\n",
 	    (long long)json_integer_value(
-		json_object_get(spool, "committed_messages")),
+	        json_object_get(spool, "committed_messages")),
 	    (long long)json_integer_value(json_object_get(spool, "commits")));
 	{
 		json_t *provs = json_object_get(root, "providers"), *p;
@@ -343,16 +343,16 @@ swervectl_status(const char *base, int json)
 			printf("delivery: %lld delivered, %lld failovers, %lld "
 			       "deferred, %lld failed, %lld possible "
 			       "duplicates\n",
-			    (long long)json_integer_value(
-				json_object_get(dl, "delivered")),
-			    (long long)json_integer_value(
-				json_object_get(dl, "failovers")),
-			    (long long)json_integer_value(
-				json_object_get(dl, "deferred")),
-			    (long long)json_integer_value(
-				json_object_get(dl, "failed")),
-			    (long long)json_integer_value(
-				json_object_get(dl, "possible_duplicates")));
+			       (long long)json_integer_value(
+			           json_object_get(dl, "delivered")),
+			       (long long)json_integer_value(
+			           json_object_get(dl, "failovers")),
+			       (long long)json_integer_value(
+			           json_object_get(dl, "deferred")),
+			       (long long)json_integer_value(
+			           json_object_get(dl, "failed")),
+			       (long long)json_integer_value(
+			           json_object_get(dl, "possible_duplicates")));
 	}
 	json_decref(root);
 	rc = 0;
@@ -400,7 +400,8 @@ swervectl_watch(const char *base)
 		/* XXX: the status printers write to stdout; point it at the
 		 * frame while they run rather than thread a FILE through. */
 		stdout = mem;
-		printf("swervectl status --watch  %s  (every 2 s, ^C to stop)\n\n",
+		printf(
+		    "swervectl status --watch  %s  (every 2 s, ^C to stop)\n\n",
 		    stamp);
 		swervectl_status(base, 0);
 		stdout = real;
@@ -411,7 +412,7 @@ swervectl_watch(const char *base)
 			if (nl == NULL)
 				nl = line + strlen(line) - 1;
 			printf("%.*s\033[K\n", (int)(nl - line + (*nl != '\n')),
-			    line);
+			       line);
 		}
 		fputs("\033[J", stdout);
 		fflush(stdout);
@@ -456,7 +457,7 @@ swervectl_fetch_json(const char *base, const char *path, int raw)
 	root = json_loadb(body.p, body.len, 0, &jerr);
 	if (root == NULL)
 		fprintf(stderr, "swervectl: bad JSON from daemon: %s\n",
-		    jerr.text);
+		        jerr.text);
 out:
 	buf_fini(&body);
 	return root;
@@ -464,15 +465,15 @@ out:
 
 static int
 swervectl_queue(const char *base, const char *state, const char *limit,
-    const char *after, int json)
+                const char *after, int json)
 {
 	char path[512], tbuf[32];
 	json_t *root, *msgs, *m;
 	size_t i;
 
 	snprintf(path, sizeof(path), "/v1/messages?state=%s&limit=%s%s%s",
-	    state ? state : "all", limit ? limit : "100",
-	    after ? "&after=" : "", after ? after : "");
+	         state ? state : "all", limit ? limit : "100",
+	         after ? "&after=" : "", after ? after : "");
 	root = swervectl_fetch_json(base, path, json);
 	if (root == NULL)
 		return 1;
@@ -481,34 +482,33 @@ swervectl_queue(const char *base, const char *state, const char *limit,
 		return 0;
 	}
 	msgs = json_object_get(root, "messages");
-	printf("%-20s %-8s %-28s %5s %4s %-19s %s\n", "id", "state",
-	    "sender", "rcpts", "att", "next attempt", "last error");
+	printf("%-20s %-8s %-28s %5s %4s %-19s %s\n", "id", "state", "sender",
+	       "rcpts", "att", "next attempt", "last error");
 	json_array_foreach(msgs, i, m)
 	{
 		const char *sender =
 		    json_string_value(json_object_get(m, "sender"));
 		const char *le =
 		    json_string_value(json_object_get(m, "last_error"));
-		const char *st =
-		    json_string_value(json_object_get(m, "state"));
+		const char *st = json_string_value(json_object_get(m, "state"));
 		bool done = st && (strcmp(st, "sent") == 0 ||
-				      strcmp(st, "failed") == 0);
+		                   strcmp(st, "failed") == 0);
 		printf("%-20s %-8s %-28.28s %5lld %4lld %-19s %.60s\n",
-		    json_string_value(json_object_get(m, "id")),
-		    json_string_value(json_object_get(m, "state")),
-		    sender && sender[0] ? sender : "<>",
-		    (long long)json_integer_value(
-			json_object_get(m, "recipients")),
-		    (long long)json_integer_value(
-			json_object_get(m, "attempts")),
-		    done ? "-"
-			 : swervectl_time(json_object_get(m,
-					      "next_attempt_at_ms"),
-			       tbuf, sizeof(tbuf)),
-		    le ? le : "");
+		       json_string_value(json_object_get(m, "id")),
+		       json_string_value(json_object_get(m, "state")),
+		       sender && sender[0] ? sender : "<>",
+		       (long long)json_integer_value(
+		           json_object_get(m, "recipients")),
+		       (long long)json_integer_value(
+		           json_object_get(m, "attempts")),
+		       done ? "-"
+		            : swervectl_time(
+		                  json_object_get(m, "next_attempt_at_ms"),
+		                  tbuf, sizeof(tbuf)),
+		       le ? le : "");
 	}
 	printf("(%zu message%s)\n", json_array_size(msgs),
-	    json_array_size(msgs) == 1 ? "" : "s");
+	       json_array_size(msgs) == 1 ? "" : "s");
 	json_decref(root);
 	return 0;
 }
@@ -530,19 +530,19 @@ swervectl_show(const char *base, const char *id, int json)
 	}
 	printf("id:        %s\n", json_string_value(json_object_get(m, "id")));
 	printf("state:     %s\n",
-	    json_string_value(json_object_get(m, "state")));
+	       json_string_value(json_object_get(m, "state")));
 	printf("sender:    <%s>\n",
-	    json_string_value(json_object_get(m, "sender")));
+	       json_string_value(json_object_get(m, "sender")));
 	printf("size:      %lld bytes\n",
-	    (long long)json_integer_value(json_object_get(m, "size")));
+	       (long long)json_integer_value(json_object_get(m, "size")));
 	printf("accepted:  %s\n",
-	    swervectl_time(json_object_get(m, "created_at_ms"), tbuf,
-		sizeof(tbuf)));
+	       swervectl_time(json_object_get(m, "created_at_ms"), tbuf,
+	                      sizeof(tbuf)));
 	if (strcmp(json_string_value(json_object_get(m, "state")), "sent") &&
 	    strcmp(json_string_value(json_object_get(m, "state")), "failed"))
 		printf("next try:  %s\n",
-		    swervectl_time(json_object_get(m, "next_attempt_at_ms"),
-			tbuf, sizeof(tbuf)));
+		       swervectl_time(json_object_get(m, "next_attempt_at_ms"),
+		                      tbuf, sizeof(tbuf)));
 	printf("recipients:\n");
 	json_array_foreach(json_object_get(m, "rcpts"), i, v)
 	{
@@ -553,24 +553,25 @@ swervectl_show(const char *base, const char *id, int json)
 		const char *rep =
 		    json_string_value(json_object_get(v, "last_reply"));
 		printf("  %-32s %-8s %s%s%s\n",
-		    json_string_value(json_object_get(v, "address")),
-		    json_string_value(json_object_get(v, "state")),
-		    prov ? prov : "", pid ? " id=" : "", pid ? pid : "");
+		       json_string_value(json_object_get(v, "address")),
+		       json_string_value(json_object_get(v, "state")),
+		       prov ? prov : "", pid ? " id=" : "", pid ? pid : "");
 		if (rep)
 			printf("      %s\n", rep);
 	}
 	printf("attempts:\n");
 	json_array_foreach(json_object_get(m, "attempts_detail"), i, v)
 	{
-		const char *rep = json_string_value(json_object_get(v, "reply"));
+		const char *rep =
+		    json_string_value(json_object_get(v, "reply"));
 		printf("  %s  %-12s %-9s %5lld ms  %s\n",
-		    swervectl_time(json_object_get(v, "at_ms"), tbuf,
-			sizeof(tbuf)),
-		    json_string_value(json_object_get(v, "provider")),
-		    json_string_value(json_object_get(v, "result")),
-		    (long long)json_integer_value(
-			json_object_get(v, "duration_ms")),
-		    rep ? rep : "");
+		       swervectl_time(json_object_get(v, "at_ms"), tbuf,
+		                      sizeof(tbuf)),
+		       json_string_value(json_object_get(v, "provider")),
+		       json_string_value(json_object_get(v, "result")),
+		       (long long)json_integer_value(
+		           json_object_get(v, "duration_ms")),
+		       rep ? rep : "");
 	}
 	if (json_array_size(json_object_get(m, "attempts_detail")) == 0)
 		printf("  (none yet)\n");
@@ -591,21 +592,22 @@ swervectl_trace(const char *base, const char *id)
 	if (m == NULL)
 		return 1;
 	printf("%s (%s, stream %s)\n",
-	    json_string_value(json_object_get(m, "id")),
-	    json_string_value(json_object_get(m, "state")),
-	    json_string_value(json_object_get(m, "stream"))
-		? json_string_value(json_object_get(m, "stream"))
-		: "transactional");
+	       json_string_value(json_object_get(m, "id")),
+	       json_string_value(json_object_get(m, "state")),
+	       json_string_value(json_object_get(m, "stream"))
+	           ? json_string_value(json_object_get(m, "stream"))
+	           : "transactional");
 	json_array_foreach(json_object_get(m, "attempts_detail"), i, v)
 	{
 		const char *tr = json_string_value(json_object_get(v, "trace"));
-		const char *rep = json_string_value(json_object_get(v, "reply"));
+		const char *rep =
+		    json_string_value(json_object_get(v, "reply"));
 		printf("attempt %zu at %s: %s -> %s%s%s\n", i + 1,
-		    swervectl_time(json_object_get(v, "at_ms"), tbuf,
-			sizeof(tbuf)),
-		    json_string_value(json_object_get(v, "provider")),
-		    json_string_value(json_object_get(v, "result")),
-		    rep ? ": " : "", rep ? rep : "");
+		       swervectl_time(json_object_get(v, "at_ms"), tbuf,
+		                      sizeof(tbuf)),
+		       json_string_value(json_object_get(v, "provider")),
+		       json_string_value(json_object_get(v, "result")),
+		       rep ? ": " : "", rep ? rep : "");
 		printf("  why: %s\n", tr ? tr : "(no trace recorded)");
 	}
 	if (json_array_size(json_object_get(m, "attempts_detail")) == 0)
@@ -617,7 +619,7 @@ swervectl_trace(const char *base, const char *id)
 /* swervectl_provider - pause / resume / drain NAME [--for D]. */
 static int
 swervectl_provider(const char *base, const char *verb, const char *name,
-    const char *dur, int json)
+                   const char *dur, int json)
 {
 	char path[512];
 	struct buf body;
@@ -626,13 +628,14 @@ swervectl_provider(const char *base, const char *verb, const char *name,
 
 	if (strcmp(verb, "pause") != 0 && strcmp(verb, "resume") != 0 &&
 	    strcmp(verb, "drain") != 0) {
-		fprintf(stderr, "swervectl: provider: expected pause, resume "
-				"or drain; got '%s'\n",
-		    verb);
+		fprintf(stderr,
+		        "swervectl: provider: expected pause, resume "
+		        "or drain; got '%s'\n",
+		        verb);
 		return 2;
 	}
 	snprintf(path, sizeof(path), "/v1/providers/%s/%s%s%s", name, verb,
-	    dur ? "?for=" : "", dur ? dur : "");
+	         dur ? "?for=" : "", dur ? dur : "");
 	buf_init(&body);
 	if (swervectl_request(base, path, true, &body) != 0)
 		goto out;
@@ -643,7 +646,7 @@ swervectl_provider(const char *base, const char *verb, const char *name,
 	}
 	o = json_loadb(body.p, body.len, 0, NULL);
 	printf("%s: %s\n", name,
-	    o ? json_string_value(json_object_get(o, "state")) : "?");
+	       o ? json_string_value(json_object_get(o, "state")) : "?");
 	json_decref(o);
 	rc = 0;
 out:
@@ -655,16 +658,16 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"url", required_argument, NULL, 'u'},
-		{"json", no_argument, NULL, 'j'},
-		{"watch", no_argument, NULL, 'w'},
-		{"state", required_argument, NULL, 's'},
-		{"limit", required_argument, NULL, 'n'},
-		{"after", required_argument, NULL, 'a'},
-		{"for", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"url", required_argument, NULL, 'u'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"watch", no_argument, NULL, 'w'},
+	    {"state", required_argument, NULL, 's'},
+	    {"limit", required_argument, NULL, 'n'},
+	    {"after", required_argument, NULL, 'a'},
+	    {"for", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *path = NULL, *url = NULL, *cmd;
 	const char *state = NULL, *limit = NULL, *after = NULL, *dur = NULL;
@@ -672,7 +675,7 @@ main(int argc, char **argv)
 	int json = 0, watch = 0, ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "c:u:jwhs:n:a:f:", opts, NULL)) !=
-	    -1) {
+	       -1) {
 		switch (ch) {
 		case 's':
 			state = optarg;
@@ -718,9 +721,9 @@ main(int argc, char **argv)
 		if (base[0] && base[strlen(base) - 1] == '/')
 			base[strlen(base) - 1] = '\0';
 	} else {
-		struct config *cfg = path ? config_load_file(path, err,
-						sizeof(err))
-					  : config_defaults();
+		struct config *cfg =
+		    path ? config_load_file(path, err, sizeof(err))
+		         : config_defaults();
 		if (cfg == NULL) {
 			fprintf(stderr, "swervectl: %s\n", err);
 			return 2;
@@ -743,7 +746,7 @@ main(int argc, char **argv)
 		struct buf body;
 		buf_init(&body);
 		snprintf(rpath, sizeof(rpath), "/v1/queue/%s/release",
-		    argv[optind + 1]);
+		         argv[optind + 1]);
 		rc = swervectl_request(base, rpath, true, &body) == 0 ? 0 : 1;
 		if (rc == 0)
 			printf("%s: released, due now\n", argv[optind + 1]);
@@ -752,7 +755,7 @@ main(int argc, char **argv)
 		rc = swervectl_trace(base, argv[optind + 1]);
 	} else if (strcmp(cmd, "provider") == 0 && optind + 2 < argc) {
 		rc = swervectl_provider(base, argv[optind + 1],
-		    argv[optind + 2], dur, json);
+		                        argv[optind + 2], dur, json);
 	} else {
 		fprintf(stderr, "swervectl: unknown command '%s'\n", cmd);
 		swervectl_usage(stderr);

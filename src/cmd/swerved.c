@@ -38,10 +38,10 @@ static void
 swerved_usage(FILE *f)
 {
 	fprintf(f, "usage: swerved [-c FILE] [--check] [--version]\n"
-		   "  -c, --config FILE  configuration (default: embedded "
-		   "defaults)\n"
-		   "      --check        validate the configuration and exit "
-		   "0/1\n");
+	           "  -c, --config FILE  configuration (default: embedded "
+	           "defaults)\n"
+	           "      --check        validate the configuration and exit "
+	           "0/1\n");
 }
 
 /* What SIGHUP needs to swap the configuration. */
@@ -71,20 +71,20 @@ swerved_on_hup(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (r->path == NULL) {
 		log_warn("swerved: SIGHUP: running on the embedded defaults; "
-			 "nothing to reload");
+		         "nothing to reload");
 		return;
 	}
 	cfg = config_load_file(r->path, err, sizeof(err));
 	if (cfg == NULL) {
 		log_error("swerved: reload refused, keeping the running "
-			  "configuration: %s",
-		    err);
+		          "configuration: %s",
+		          err);
 		return;
 	}
 	if (deliver_reload(r->deliver, cfg, err, sizeof(err)) != 0) {
 		log_error("swerved: reload refused, keeping the running "
-			  "configuration: %s",
-		    err);
+		          "configuration: %s",
+		          err);
 		config_free(cfg);
 		return;
 	}
@@ -109,11 +109,11 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check", no_argument, NULL, 'C'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'C'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *path = NULL;
 	int check = 0, ch;
@@ -159,8 +159,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	cfg = path ? config_load_file(path, err, sizeof(err))
-		   : config_defaults();
+	cfg =
+	    path ? config_load_file(path, err, sizeof(err)) : config_defaults();
 	if (cfg == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
@@ -177,7 +177,7 @@ main(int argc, char **argv)
 
 	if (cfg->tls_cert != NULL) {
 		tls = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, err,
-		    sizeof(err));
+		                         sizeof(err));
 		if (tls == NULL)
 			log_fatal("swerved: %s", err);
 	}
@@ -200,7 +200,7 @@ main(int argc, char **argv)
 	smtpd = smtpd_new(base, cfg, sp, tls);
 	for (i = 0; i < cfg->n_listen_smtp; i++)
 		if (smtpd_listen(smtpd, &cfg->listen_smtp[i], err,
-			sizeof(err)) != 0)
+		                 sizeof(err)) != 0)
 			log_fatal("swerved: %s", err);
 
 	memset(&dopts, 0, sizeof(dopts));
@@ -236,7 +236,7 @@ main(int argc, char **argv)
 	http_alerts_register(http, alerting);
 	for (i = 0; i < cfg->n_listen_http; i++)
 		if (http_admin_listen(http, &cfg->listen_http[i], err,
-			sizeof(err)) != 0)
+		                      sizeof(err)) != 0)
 			log_fatal("swerved: %s", err);
 
 	ev_term = evsignal_new(base, SIGTERM, swerved_on_signal, base);
@@ -251,7 +251,7 @@ main(int argc, char **argv)
 	evsignal_add(ev_hup, NULL);
 
 	log_info("swerved: %s started (config %s, spool %s)", SWERVED_VERSION,
-	    path ? path : "<defaults>", cfg->spool_dir);
+	         path ? path : "<defaults>", cfg->spool_dir);
 	event_base_dispatch(base);
 
 	/* Orderly stop: no new sessions, then let the spool finish. */

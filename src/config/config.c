@@ -401,7 +401,7 @@ config_provider_fini(struct config_provider *p)
 	free(p->max_rate);
 	free(p->status_page.url);
 	config_strs_free(p->status_page.components,
-	    p->status_page.n_components);
+	                 p->status_page.n_components);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -68,7 +68,7 @@ enum config_on_major {
 };
 
 struct config_status_page {
-	char *url; /* NULL: no status page */
+	char *url;         /* NULL: no status page */
 	char **components; /* only these count; none: the page's indicator */
 	size_t n_components;
 	int on_major;         /* enum config_on_major */
@@ -77,21 +77,21 @@ struct config_status_page {
 
 /* Circuit breaker tuning (providers[].circuit); see route/breaker.h. */
 struct config_circuit {
-	unsigned failures;     /* consecutive failures that open, default 3 */
-	double failure_ratio;  /* window ratio that opens, default 50% */
-	unsigned min_volume;   /* attempts in the window first, default 20 */
-	uint64_t window_ms;    /* default 30s */
-	uint64_t cooldown_ms;  /* first open, default 5s; doubles */
-	uint64_t max_cooldown_ms; /* cap, default 5m */
+	unsigned failures;    /* consecutive failures that open, default 3 */
+	double failure_ratio; /* window ratio that opens, default 50% */
+	unsigned min_volume;  /* attempts in the window first, default 20 */
+	uint64_t window_ms;   /* default 30s */
+	uint64_t cooldown_ms; /* first open, default 5s; doubles */
+	uint64_t max_cooldown_ms;    /* cap, default 5m */
 	uint64_t config_cooldown_ms; /* after a config failure, default 10m */
-	unsigned trials;       /* half-open trial messages at once, default 3 */
+	unsigned trials; /* half-open trial messages at once, default 3 */
 };
 
 struct config_provider {
-	char *name; /* unique, [a-z0-9_-]{1,64} */
-	char *type; /* smtp, ses, sendgrid, mailgun, postmark, resend */
-	char *host; /* smtp: required; others: unused (see endpoint) */
-	uint16_t port;            /* default 25 */
+	char *name;    /* unique, [a-z0-9_-]{1,64} */
+	char *type;    /* smtp, ses, sendgrid, mailgun, postmark, resend */
+	char *host;    /* smtp: required; others: unused (see endpoint) */
+	uint16_t port; /* default 25 */
 	enum config_tls_mode tls; /* default: TLS on port 465, else STARTTLS */
 	bool tls_verify;          /* default true */
 	char *username; /* NULL: no AUTH (then password is NULL too) */
@@ -108,24 +108,24 @@ struct config_provider {
 	unsigned max_msgs_per_conn;   /* connection reuse cap, default 100 */
 
 	/* HTTP providers (issue 5). Secrets are never logged. */
-	char *endpoint;   /* base URL override, "https://host[:port]" */
-	char *region;     /* ses: "us-east-1" (default); mailgun: us|eu */
-	char *access_key_id;     /* ses; default $AWS_ACCESS_KEY_ID */
+	char *endpoint;      /* base URL override, "https://host[:port]" */
+	char *region;        /* ses: "us-east-1" (default); mailgun: us|eu */
+	char *access_key_id; /* ses; default $AWS_ACCESS_KEY_ID */
 	char *secret_access_key; /* ses; _file, or $AWS_SECRET_ACCESS_KEY */
 	char *session_token;     /* ses; $AWS_SESSION_TOKEN if set */
 	char *configuration_set; /* ses; NULL: none */
-	char *api_key;    /* sendgrid, mailgun, postmark, resend */
-	char *domain;     /* mailgun sending domain */
-	char *message_stream; /* postmark; default "outbound" */
-	char *ca_file;    /* extra trust anchor for the endpoint (tests) */
+	char *api_key;           /* sendgrid, mailgun, postmark, resend */
+	char *domain;            /* mailgun sending domain */
+	char *message_stream;    /* postmark; default "outbound" */
+	char *ca_file; /* extra trust anchor for the endpoint (tests) */
 	uint64_t request_timeout_ms; /* HTTP: whole request, default 30s */
 
 	/* Health and routing (issue 4). */
-	double cost_per_1k;        /* currency units per 1000; default 0 */
-	char *max_rate;            /* "14/s"; NULL: unlimited */
-	uint64_t quota_daily;      /* quota.daily; 0: none */
-	double keep_warm;          /* share sent to a standby, 0..1 */
-	uint64_t failback_ramp_ms; /* default 5m */
+	double cost_per_1k;         /* currency units per 1000; default 0 */
+	char *max_rate;             /* "14/s"; NULL: unlimited */
+	uint64_t quota_daily;       /* quota.daily; 0: none */
+	double keep_warm;           /* share sent to a standby, 0..1 */
+	uint64_t failback_ramp_ms;  /* default 5m */
 	uint64_t probe_interval_ms; /* active probe period, default 30s */
 	struct config_status_page status_page;
 	struct config_circuit circuit;
@@ -145,21 +145,21 @@ enum config_on_unknown {
 
 struct config_stream {
 	char *name;
-	unsigned weight;      /* dequeue share, default 10 */
-	char **providers;     /* allowed providers; none: all */
+	unsigned weight;  /* dequeue share, default 10 */
+	char **providers; /* allowed providers; none: all */
 	size_t n_providers;
 	uint64_t failover_after_ms; /* 0: only on a failure */
-	int on_unknown; /* enum config_on_unknown, default resend */
-	int objective;  /* enum config_objective, default balanced */
+	int on_unknown;             /* enum config_on_unknown, default resend */
+	int objective; /* enum config_objective, default balanced */
 };
 
 /* api_keys: one key of the HTTP send API (see ingress/api_auth.h). */
 struct config_api_key {
-	char *name;	    /* unique, [a-z0-9_-]{1,64} */
-	char *key_sha256;   /* lower-case hex of the key's SHA-256 */
+	char *name;               /* unique, [a-z0-9_-]{1,64} */
+	char *key_sha256;         /* lower-case hex of the key's SHA-256 */
 	unsigned char digest[32]; /* the same, as bytes */
-	char *key;	    /* key_file's line while loading; NULL after */
-	char *tenant;	    /* messages' tenant; default: name */
+	char *key;           /* key_file's line while loading; NULL after */
+	char *tenant;        /* messages' tenant; default: name */
 	char **from_domains; /* lower-cased, at least one; "*" allows any */
 	size_t n_from_domains;
 };
@@ -167,10 +167,10 @@ struct config_api_key {
 /* ses_compat.credentials[]: who may call the SES-compatible ingress
  * (config_ses_compat.c). The secret is secret_access_key_file's line. */
 struct config_ses_credential {
-	char *access_key_id;	 /* [A-Z0-9]{16,128}, unique */
+	char *access_key_id;     /* [A-Z0-9]{16,128}, unique */
 	char *secret_access_key; /* never logged; wiped on free */
-	char *tenant;		 /* messages' tenant; default: the id */
-	char **from_domains;	 /* lower-cased, at least one; "*" any */
+	char *tenant;            /* messages' tenant; default: the id */
+	char **from_domains;     /* lower-cased, at least one; "*" any */
 	size_t n_from_domains;
 };
 
@@ -185,22 +185,22 @@ enum config_severity {
 };
 
 enum config_notify_type {
-	CONFIG_NOTIFY_WEBHOOK,	    /* JSON POST, HMAC-signed with secret */
-	CONFIG_NOTIFY_SLACK,	    /* Slack incoming-webhook JSON */
+	CONFIG_NOTIFY_WEBHOOK,      /* JSON POST, HMAC-signed with secret */
+	CONFIG_NOTIFY_SLACK,        /* Slack incoming-webhook JSON */
 	CONFIG_NOTIFY_ALERTMANAGER, /* POST url/api/v2/alerts */
-	CONFIG_NOTIFY_EMAIL,	    /* a message through the spool */
+	CONFIG_NOTIFY_EMAIL,        /* a message through the spool */
 };
 
 /* alerts.notify[]: one place notifications go. */
 struct config_notify {
-	int type;	  /* enum config_notify_type */
-	char *url;	  /* webhook, slack, alertmanager: http(s)://... */
-	char *secret;	  /* webhook: secret_file's line; NULL: unsigned */
-	char **to;	  /* email: recipients, at least one */
+	int type;     /* enum config_notify_type */
+	char *url;    /* webhook, slack, alertmanager: http(s)://... */
+	char *secret; /* webhook: secret_file's line; NULL: unsigned */
+	char **to;    /* email: recipients, at least one */
 	size_t n_to;
-	char *from;	  /* email: envelope and header sender */
-	char *stream;	  /* email: stream of the alert mail; default critical
-			     (transactional if there is no such stream) */
+	char *from;       /* email: envelope and header sender */
+	char *stream;     /* email: stream of the alert mail; default critical
+	                     (transactional if there is no such stream) */
 	int min_severity; /* enum config_severity; default info */
 };
 
@@ -208,30 +208,30 @@ struct config_notify {
 enum config_alert_kind {
 	CONFIG_ALERT_CIRCUIT_OPEN,    /* a provider's circuit is open */
 	CONFIG_ALERT_STREAM_UNUSABLE, /* no provider of a stream can send */
-	CONFIG_ALERT_FAILOVER,	      /* mail failed over from a provider */
-	CONFIG_ALERT_QUEUE_AGE,	      /* oldest queued message too old */
-	CONFIG_ALERT_DEFERRED,	      /* too many deferred messages */
-	CONFIG_ALERT_RATE_DROP,	      /* deliveries far below the usual */
+	CONFIG_ALERT_FAILOVER,        /* mail failed over from a provider */
+	CONFIG_ALERT_QUEUE_AGE,       /* oldest queued message too old */
+	CONFIG_ALERT_DEFERRED,        /* too many deferred messages */
+	CONFIG_ALERT_RATE_DROP,       /* deliveries far below the usual */
 	CONFIG_ALERT_PROVIDER_CONFIG, /* credentials, account paused */
-	CONFIG_ALERT_DISK_LOW,	      /* the spool's disk below min_free */
+	CONFIG_ALERT_DISK_LOW,        /* the spool's disk below min_free */
 	CONFIG_ALERT_KIND_COUNT,
 };
 
 /* alerts.rules[]: one rule; see observe/alert.h for the semantics. */
 struct config_alert_rule {
-	char *name;	/* unique; the alert's name in every notifier */
-	int kind;	/* enum config_alert_kind */
-	char *stream;	/* NULL: every stream (stream kinds) */
+	char *name;     /* unique; the alert's name in every notifier */
+	int kind;       /* enum config_alert_kind */
+	char *stream;   /* NULL: every stream (stream kinds) */
 	char *provider; /* NULL: every provider (provider kinds) */
 	uint64_t oldest_age_over_ms; /* queue_age threshold */
-	uint64_t deferred_over;	     /* deferred threshold */
-	double rate_below;	     /* rate_drop: fraction of usual, 0..1 */
-	uint64_t for_ms;	     /* condition must hold this long */
-	uint64_t clear_for_ms;	     /* must be clear this long to resolve */
-	double hysteresis;	     /* thresholds: resolve below t*(1-h) */
-	uint64_t window_ms;	     /* failover: quiet time; rate: window */
-	uint64_t repeat_ms;	     /* re-notify interval; 0: alerts' */
-	int severity;		     /* enum config_severity */
+	uint64_t deferred_over;      /* deferred threshold */
+	double rate_below;           /* rate_drop: fraction of usual, 0..1 */
+	uint64_t for_ms;             /* condition must hold this long */
+	uint64_t clear_for_ms;       /* must be clear this long to resolve */
+	double hysteresis;           /* thresholds: resolve below t*(1-h) */
+	uint64_t window_ms;          /* failover: quiet time; rate: window */
+	uint64_t repeat_ms;          /* re-notify interval; 0: alerts' */
+	int severity;                /* enum config_severity */
 };
 
 struct config {

@@ -33,9 +33,8 @@ static const struct key_choice choices_tls[] = {
 };
 
 static const struct key_choice choices_provider_type[] = {
-    {"smtp", 0},     {"ses", 0},     {"sendgrid", 0},
-    {"mailgun", 0},  {"postmark", 0}, {"resend", 0},
-    {NULL, 0},
+    {"smtp", 0},     {"ses", 0},    {"sendgrid", 0}, {"mailgun", 0},
+    {"postmark", 0}, {"resend", 0}, {NULL, 0},
 };
 
 static const struct key_choice choices_on_major[] = {
@@ -107,10 +106,8 @@ static const struct config_key keys_circuit[] = {
     {ROW("failure_ratio", KEY_PERCENT, 0), FIELD(P, circuit.failure_ratio)},
     {ROW("min_volume", KEY_INT, 0), FIELD(P, circuit.min_volume), .min = 1,
      .max = 1000000},
-    {ROW("window", KEY_DURATION, 0), FIELD(P, circuit.window_ms),
-     .min = 1000},
-    {ROW("cooldown", KEY_DURATION, 0), FIELD(P, circuit.cooldown_ms),
-     .min = 1},
+    {ROW("window", KEY_DURATION, 0), FIELD(P, circuit.window_ms), .min = 1000},
+    {ROW("cooldown", KEY_DURATION, 0), FIELD(P, circuit.cooldown_ms), .min = 1},
     {ROW("max_cooldown", KEY_DURATION, 0), FIELD(P, circuit.max_cooldown_ms),
      .min = 1},
     {ROW("config_cooldown", KEY_DURATION, 0),
@@ -220,9 +217,8 @@ static const struct key_list list_providers = {
 
 static void key_stream_init(void *elem);
 static void key_stream_fini(void *elem);
-static int key_stream_check(struct config_ctx *x,
-                            const struct config_node *map, const char *path,
-                            void *array, size_t i);
+static int key_stream_check(struct config_ctx *x, const struct config_node *map,
+                            const char *path, void *array, size_t i);
 
 static const struct key_list list_streams = {
     .elem_size = sizeof(struct config_stream),
@@ -295,8 +291,8 @@ static const struct config_key keys_retry[] = {
 };
 
 static const struct config_key keys_delivery[] = {
-    {ROW("max_inflight", KEY_INT, 0), FIELD(C, delivery_max_inflight),
-     .min = 1, .max = 100000},
+    {ROW("max_inflight", KEY_INT, 0), FIELD(C, delivery_max_inflight), .min = 1,
+     .max = 100000},
     {ROW("poll_interval", KEY_DURATION, 0), FIELD(C, delivery_poll_ms),
      .min = 1},
     {.name = NULL},
@@ -445,8 +441,8 @@ keys_one_of(struct config_ctx *x, const struct config_node *map,
 		if (first != NULL) {
 			config_path_key(kpath, sizeof(kpath), path, names[i]);
 			return config_error(x, p->line, kpath,
-			                    "expected only one of %s, %s%s%s", a, b,
-			                    c ? " and " : "", c ? c : "");
+			                    "expected only one of %s, %s%s%s",
+			                    a, b, c ? " and " : "", c ? c : "");
 		}
 		first = p;
 	}

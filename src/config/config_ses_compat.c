@@ -49,7 +49,7 @@ ses_cred_fini(void *elem)
 	free(s->access_key_id);
 	if (s->secret_access_key != NULL) {
 		explicit_bzero(s->secret_access_key,
-		    strlen(s->secret_access_key));
+		               strlen(s->secret_access_key));
 		free(s->secret_access_key);
 	}
 	free(s->tenant);
@@ -62,7 +62,7 @@ ses_cred_fini(void *elem)
 /* ses_cred_check - id alphabet and length, domains, unique ids. */
 static int
 ses_cred_check(struct config_ctx *x, const struct config_node *map,
-    const char *path, void *array, size_t i)
+               const char *path, void *array, size_t i)
 {
 	struct config_ses_credential *cs = array, *s = &cs[i];
 	char kpath[CONFIG_PATH_SIZE];
@@ -71,22 +71,25 @@ ses_cred_check(struct config_ctx *x, const struct config_node *map,
 	config_path_key(kpath, sizeof(kpath), path, "access_key_id");
 	for (j = 0; j < n; j++)
 		if (!((s->access_key_id[j] >= 'A' &&
-			  s->access_key_id[j] <= 'Z') ||
-			(s->access_key_id[j] >= '0' &&
-			    s->access_key_id[j] <= '9')))
+		       s->access_key_id[j] <= 'Z') ||
+		      (s->access_key_id[j] >= '0' &&
+		       s->access_key_id[j] <= '9')))
 			break;
 	if (n < 16 || n > 128 || j < n)
-		return config_error(x, map->line, kpath,
+		return config_error(
+		    x, map->line, kpath,
 		    "expected 16..128 characters A-Z 0-9 (an AWS access "
 		    "key id)");
 	for (j = 0; j < i; j++)
 		if (strcmp(cs[j].access_key_id, s->access_key_id) == 0)
 			return config_error(x, map->line, kpath,
-			    "the same access key id as "
-			    "ses_compat.credentials[%zu]", j);
+			                    "the same access key id as "
+			                    "ses_compat.credentials[%zu]",
+			                    j);
 	if (s->n_from_domains == 0) {
 		config_path_key(kpath, sizeof(kpath), path, "from_domains");
-		return config_error(x, map->line, kpath,
+		return config_error(
+		    x, map->line, kpath,
 		    "expected at least one domain (\"*\" allows any); got "
 		    "an empty list");
 	}

@@ -558,9 +558,10 @@ key_named_apply(struct config_ctx *x, const struct config_key *k,
 		const struct config_pair *pair = &v->pairs[i];
 		config_path_key(ipath, sizeof(ipath), path, pair->key);
 		if (!key_name_ok(pair->key))
-			return config_error(x, pair->line, ipath,
-			                    "expected a name of a-z, 0-9, _ and "
-			                    "- (at most 64 characters)");
+			return config_error(
+			    x, pair->line, ipath,
+			    "expected a name of a-z, 0-9, _ and "
+			    "- (at most 64 characters)");
 		for (j = 0; j < i; j++)
 			if (strcmp(v->pairs[j].key, pair->key) == 0)
 				return config_error(

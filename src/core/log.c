@@ -77,7 +77,7 @@ log_escape(char *dst, size_t cap, const char *src, int json)
 	for (s = (const unsigned char *)src; *s && o + 7 < cap; s++) {
 		if (*s < 0x20 || *s == 0x7f) {
 			o += (size_t)snprintf(dst + o, cap - o,
-			    json ? "\\u%04x" : "\\x%02x", *s);
+			                      json ? "\\u%04x" : "\\x%02x", *s);
 		} else if (json && (*s == '"' || *s == '\\')) {
 			dst[o++] = '\\';
 			dst[o++] = (char)*s;
@@ -106,12 +106,13 @@ log_emit(enum log_level level, const char *fmt, va_list ap)
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	log_escape(esc, sizeof(esc), msg, log_fmt == LOG_FORMAT_JSON);
 	if (log_fmt == LOG_FORMAT_JSON)
-		n = snprintf(line, sizeof(line),
+		n = snprintf(
+		    line, sizeof(line),
 		    "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"%s\"}\n",
 		    ts, (long)(tv.tv_usec / 1000), log_names[level], esc);
 	else
 		n = snprintf(line, sizeof(line), "%s.%03ldZ %s %s\n", ts,
-		    (long)(tv.tv_usec / 1000), log_names[level], esc);
+		             (long)(tv.tv_usec / 1000), log_names[level], esc);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line))

@@ -15,9 +15,9 @@
  */
 #include "deliver/deliver.h"
 
+#include <arpa/inet.h>
 #include <event2/dns.h>
 #include <event2/event.h>
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +118,7 @@ deliver_stream_reserve(const struct deliver *d, size_t s)
 	for (i = 0; i < d->cfg->n_streams && i < DELIVER_MAX_STREAMS; i++)
 		total += d->cfg->streams[i].weight;
 	r = total ? d->o.max_inflight * d->cfg->streams[s].weight / total / 4
-		  : 0;
+	          : 0;
 	return r < DELIVER_RESERVE_MIN ? DELIVER_RESERVE_MIN : r;
 }
 
@@ -137,9 +137,8 @@ deliver_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (n > DELIVER_MAX_STREAMS)
 		n = DELIVER_MAX_STREAMS;
-	room = d->inflight < d->o.max_inflight
-	    ? d->o.max_inflight - d->inflight
-	    : 0;
+	room = d->inflight < d->o.max_inflight ? d->o.max_inflight - d->inflight
+	                                       : 0;
 	if (room > DELIVER_CLAIM_MAX)
 		room = DELIVER_CLAIM_MAX;
 	for (s = 0; s < n; s++)
@@ -161,7 +160,8 @@ deliver_tick(evutil_socket_t fd, short what, void *arg)
 		c->stream = s;
 		c->asked = out[s];
 		if (spool_msg_claim_stream(d->o.spool, d->cfg->streams[s].name,
-			out[s], deliver_now(d), deliver_on_claim, c) != 0) {
+		                           out[s], deliver_now(d),
+		                           deliver_on_claim, c) != 0) {
 			free(c);
 			continue;
 		}
@@ -258,11 +258,11 @@ deliver_new(const struct deliver_opts *opts)
 		p->index = i;
 		p->cfg = &cfg->providers[i];
 		route_prov_init(&p->rp, p->cfg, deliver_mono(d),
-		    deliver_now(d));
+		                deliver_now(d));
 		d->rps[i] = &p->rp;
 		deliver_weights(cfg, &p->fq);
-		p->max_conns = p->cfg->max_connections ? p->cfg->max_connections
-						       : 4;
+		p->max_conns =
+		    p->cfg->max_connections ? p->cfg->max_connections : 4;
 		p->conns = xcalloc(p->max_conns, sizeof(*p->conns));
 		for (j = 0; j < p->max_conns; j++)
 			p->conns[j].p = p;
@@ -276,7 +276,7 @@ deliver_new(const struct deliver_opts *opts)
 	}
 	if (names)
 		d->dns = evdns_base_new(opts->base,
-		    EVDNS_BASE_INITIALIZE_NAMESERVERS);
+		                        EVDNS_BASE_INITIALIZE_NAMESERVERS);
 	d->tick = event_new(opts->base, -1, EV_PERSIST, deliver_tick, d);
 	tv.tv_sec = (time_t)(d->o.poll_ms / 1000);
 	tv.tv_usec = (suseconds_t)(d->o.poll_ms % 1000) * 1000;
@@ -302,9 +302,9 @@ deliver_new(const struct deliver_opts *opts)
 	for (i = 0; i < d->n_provs; i++)
 		watch_start(&d->provs[i]);
 	log_info("deliver: %zu provider%s, %zu stream%s, up to %zu messages "
-		 "in flight",
-	    d->n_provs, d->n_provs == 1 ? "" : "s", cfg->n_streams,
-	    cfg->n_streams == 1 ? "" : "s", d->o.max_inflight);
+	         "in flight",
+	         d->n_provs, d->n_provs == 1 ? "" : "s", cfg->n_streams,
+	         cfg->n_streams == 1 ? "" : "s", d->o.max_inflight);
 	return d;
 }
 
@@ -364,7 +364,7 @@ deliver_provider_count(const struct deliver *d)
 
 void
 deliver_provider_info(const struct deliver *d, size_t i,
-    struct deliver_provider_info *out)
+                      struct deliver_provider_info *out)
 {
 	const struct dprov *p = &d->provs[i];
 	const struct route_prov *rp = &p->rp;
@@ -399,9 +399,10 @@ deliver_provider_info(const struct deliver *d, size_t i,
 	out->quota_limit = rp->quota.limit;
 	if (rp->quota.limit > 0)
 		out->quota_left = quota_left(&rp->quota, deliver_mono(d));
-	out->status_page = p->status != NULL
-	    ? statuspage_level_name((enum status_level)p->status_level)
-	    : NULL;
+	out->status_page =
+	    p->status != NULL
+	        ? statuspage_level_name((enum status_level)p->status_level)
+	        : NULL;
 	out->probes_ok = p->probes_ok;
 	out->probes_failed = p->probes_failed;
 	for (j = 0; j < SEND_CLASS_COUNT && j < 6; j++)
@@ -418,7 +419,7 @@ deliver_stats_get(const struct deliver *d, struct deliver_stats *out)
 	out->inflight = d->inflight;
 	out->parked = 0;
 	TAILQ_FOREACH(job, &d->parked, wait)
-		out->parked++;
+	out->parked++;
 }
 
 size_t
@@ -431,8 +432,8 @@ deliver_stream_inflight(const struct deliver *d, size_t i)
 
 int
 deliver_provider_admin(struct deliver *d, const char *name,
-    enum deliver_admin_action action, uint64_t for_ms, char *err,
-    size_t errlen)
+                       enum deliver_admin_action action, uint64_t for_ms,
+                       char *err, size_t errlen)
 {
 	static const char *const words[] = {"paused", "resumed", "draining"};
 	uint64_t now = deliver_mono(d);
@@ -456,15 +457,15 @@ deliver_provider_admin(struct deliver *d, const char *name,
 	case DELIVER_ADMIN_RESUME:
 		p->rp.admin = ROUTE_ADMIN_ACTIVE;
 		prov_breaker_event(p, breaker_force_clear(&p->rp.br, now),
-		    NULL);
+		                   NULL);
 		break;
 	}
 	p->rp.admin_until_ms =
 	    action != DELIVER_ADMIN_RESUME && for_ms > 0 ? now + for_ms : 0;
 	log_warn("deliver: provider %s %s by operator%s%llu%s", p->cfg->name,
-	    words[action], p->rp.admin_until_ms ? " for " : "",
-	    (unsigned long long)(p->rp.admin_until_ms ? for_ms / 1000 : 0),
-	    p->rp.admin_until_ms ? " s" : "");
+	         words[action], p->rp.admin_until_ms ? " for " : "",
+	         (unsigned long long)(p->rp.admin_until_ms ? for_ms / 1000 : 0),
+	         p->rp.admin_until_ms ? " s" : "");
 	event_active(p->pump, EV_TIMEOUT, 1);
 	if (p->rp.admin_until_ms != 0) {
 		/* Wake its queue when a timed pause ends. */
@@ -494,12 +495,13 @@ deliver_str_same(const char *a, const char *b)
 /* deliver_reload_check - may cfg replace d->cfg without a restart? */
 static int
 deliver_reload_check(const struct deliver *d, const struct config *cfg,
-    char *err, size_t errlen)
+                     char *err, size_t errlen)
 {
 	size_t i;
 
 	if (cfg->n_providers != d->n_provs) {
-		snprintf(err, errlen,
+		snprintf(
+		    err, errlen,
 		    "the number of providers changed (%zu -> %zu); restart to "
 		    "add or remove providers",
 		    d->n_provs, cfg->n_providers);
@@ -519,10 +521,11 @@ deliver_reload_check(const struct deliver *d, const struct config *cfg,
 		    !deliver_str_same(a->api_key, b->api_key) ||
 		    !deliver_str_same(a->access_key_id, b->access_key_id) ||
 		    !deliver_str_same(a->secret_access_key,
-			b->secret_access_key) ||
+		                      b->secret_access_key) ||
 		    !deliver_str_same(a->domain, b->domain) ||
 		    a->max_connections != b->max_connections) {
-			snprintf(err, errlen,
+			snprintf(
+			    err, errlen,
 			    "provider %s: its connection settings changed; "
 			    "restart to apply them",
 			    a->name);
@@ -530,14 +533,16 @@ deliver_reload_check(const struct deliver *d, const struct config *cfg,
 		}
 	}
 	if (cfg->n_streams != d->cfg->n_streams) {
-		snprintf(err, errlen, "the set of streams changed; restart to "
-				      "add or remove streams");
+		snprintf(err, errlen,
+		         "the set of streams changed; restart to "
+		         "add or remove streams");
 		return -1;
 	}
 	for (i = 0; i < cfg->n_streams; i++)
 		if (strcmp(cfg->streams[i].name, d->cfg->streams[i].name) !=
 		    0) {
-			snprintf(err, errlen,
+			snprintf(
+			    err, errlen,
 			    "the set of streams changed; restart to add or "
 			    "remove streams");
 			return -1;
@@ -547,7 +552,7 @@ deliver_reload_check(const struct deliver *d, const struct config *cfg,
 
 int
 deliver_reload(struct deliver *d, const struct config *cfg, char *err,
-    size_t errlen)
+               size_t errlen)
 {
 	uint64_t now = deliver_mono(d);
 	size_t i;

@@ -12,7 +12,7 @@
  * retry.max_lifetime it fails, and a DSN goes to its envelope sender
  * (never to <>). Every attempt is recorded in the spool.
  *
- * What a provider's answer means is decided by deliver/trouble.c (via the
+ * What a provider's answer means is decided by send/trouble.c (via the
  * SMTP client); whether a provider is skipped is route/pstate.c. This file
  * only sequences. Loop thread only.
  */
@@ -23,7 +23,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-
 struct config;
 struct event_base;
 struct spool;
@@ -31,10 +30,10 @@ struct deliver;
 
 struct deliver_opts {
 	struct event_base *base;
-	struct spool *spool;	  /* borrowed; must outlive deliver */
+	struct spool *spool;      /* borrowed; must outlive deliver */
 	const struct config *cfg; /* borrowed: providers, retry, hostname */
-	size_t max_inflight;	  /* messages in memory at once (0 = 256) */
-	uint64_t poll_ms;	  /* look for due mail this often (0 = 50) */
+	size_t max_inflight;      /* messages in memory at once (0 = 256) */
+	uint64_t poll_ms;         /* look for due mail this often (0 = 50) */
 	/* Test seam: wall clock in ms since the epoch (NULL = real). */
 	int64_t (*now_ms)(void);
 };
@@ -58,21 +57,21 @@ struct deliver_provider_info {
 	const char *type;
 	/* "closed", "open", "half-open", "paused", "draining", "disabled" */
 	const char *mode;
-	const char *reason;	  /* the circuit's last change, plain words */
+	const char *reason; /* the circuit's last change, plain words */
 	unsigned consecutive_failures;
 	uint64_t cooldown_left_ms;
 	uint64_t sent, failed; /* attempts that succeeded / failed */
 	uint64_t picks, warm_picks;
-	uint64_t opens;	       /* times the circuit opened */
+	uint64_t opens; /* times the circuit opened */
 	size_t connections, busy, waiting;
-	double success_ratio;  /* last 5 minutes; 1 with no data */
+	double success_ratio; /* last 5 minutes; 1 with no data */
 	uint64_t latency_ewma_ms;
-	double health;	       /* score in (0, 1] */
-	double ramp;	       /* fail-back ramp factor in (0, 1] */
+	double health; /* score in (0, 1] */
+	double ramp;   /* fail-back ramp factor in (0, 1] */
 	bool limited;
-	double rate, tokens;   /* when limited: current rate/s, tokens now */
+	double rate, tokens; /* when limited: current rate/s, tokens now */
 	uint64_t quota_limit, quota_left; /* limit 0: no quota */
-	const char *status_page; /* level name, or NULL when none */
+	const char *status_page;          /* level name, or NULL when none */
 	uint64_t probes_ok, probes_failed;
 	uint64_t class_counts[6]; /* results per send_class since start */
 	uint64_t failovers_from;  /* failovers away from this provider */
@@ -88,7 +87,7 @@ bool deliver_can_send(const struct deliver *d);
 size_t deliver_provider_count(const struct deliver *d);
 /* deliver_provider_info - fill out for provider i. */
 void deliver_provider_info(const struct deliver *d, size_t i,
-    struct deliver_provider_info *out);
+                           struct deliver_provider_info *out);
 
 struct deliver_stats {
 	size_t inflight, parked;
@@ -113,8 +112,8 @@ enum deliver_admin_action {
  * with a message in err (no such provider).
  */
 int deliver_provider_admin(struct deliver *d, const char *name,
-    enum deliver_admin_action action, uint64_t for_ms, char *err,
-    size_t errlen);
+                           enum deliver_admin_action action, uint64_t for_ms,
+                           char *err, size_t errlen);
 
 /*
  * deliver_reload - switch to cfg (borrowed; must outlive d or the next
@@ -124,6 +123,6 @@ int deliver_provider_admin(struct deliver *d, const char *name,
  * do, nothing changes and -1 comes back with the reason in err.
  */
 int deliver_reload(struct deliver *d, const struct config *cfg, char *err,
-    size_t errlen);
+                   size_t errlen);
 
 #endif

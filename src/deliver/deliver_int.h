@@ -29,11 +29,11 @@
 #include "config/config.h"
 #include "core/buf.h"
 #include "deliver/deliver.h"
-#include "deliver/result.h"
+#include "observe/events.h"
 #include "providers/adapter.h"
 #include "route/fairq.h"
-#include "observe/events.h"
 #include "route/route.h"
+#include "send/result.h"
 #include "spool/spool.h"
 
 #define DELIVER_CLAIM_MAX 64
@@ -64,13 +64,13 @@ struct dprov {
 	struct event *pump;
 	struct event *admin_timer; /* fires the pump when a timed pause ends */
 	struct djob_q waiting[DELIVER_MAX_STREAMS]; /* per stream */
-	struct fairq fq;			     /* across those */
+	struct fairq fq;                            /* across those */
 	size_t n_waiting, busy;
 	uint64_t sent, failed;
 	/* deliver_watch.c */
 	struct event *probe_timer;
 	uint64_t last_probe_ms; /* when the last probe started */
-	void *probe; /* running probe handle */
+	void *probe;            /* running probe handle */
 	bool probe_is_smtp;
 	struct statuspoll *status;
 	int status_level; /* enum status_level */
@@ -78,26 +78,26 @@ struct dprov {
 };
 
 struct djob {
-	TAILQ_ENTRY(djob) all;	/* d->jobs */
+	TAILQ_ENTRY(djob) all;  /* d->jobs */
 	TAILQ_ENTRY(djob) wait; /* prov->waiting[stream] or d->parked */
 	struct deliver *d;
 	struct spool_msg *m;
-	size_t stream; /* index in cfg->streams */
-	uint64_t tried; /* providers assigned this round */
-	struct dprov *prov; /* current provider, if any */
-	bool on_conn;	    /* sending (else waiting in prov's queue) */
-	bool trial;	    /* holds a half-open trial slot at prov */
-	bool parked;	    /* in d->parked */
-	int64_t started_ms; /* current attempt */
-	int64_t first_ms;   /* first assignment this round (deadline) */
+	size_t stream;          /* index in cfg->streams */
+	uint64_t tried;         /* providers assigned this round */
+	struct dprov *prov;     /* current provider, if any */
+	bool on_conn;           /* sending (else waiting in prov's queue) */
+	bool trial;             /* holds a half-open trial slot at prov */
+	bool parked;            /* in d->parked */
+	int64_t started_ms;     /* current attempt */
+	int64_t first_ms;       /* first assignment this round (deadline) */
 	struct event *deadline; /* stream failover_after; NULL if none */
-	struct buf trace;	/* why the current provider was chosen */
-	char *att_trace;	/* the trace of the attempt on the wire */
+	struct buf trace;       /* why the current provider was chosen */
+	char *att_trace;        /* the trace of the attempt on the wire */
 	enum spool_rcpt_state *rstate;
 	char (*rstatus)[SEND_ENHANCED_SIZE];
-	char **rreply;	      /* last reply per recipient; owned */
+	char **rreply;        /* last reply per recipient; owned */
 	const char **pending; /* addresses sent in this attempt */
-	size_t *pmap;	      /* pending[k] is recipient pmap[k] */
+	size_t *pmap;         /* pending[k] is recipient pmap[k] */
 	size_t n_pending;
 	bool any_sent;
 	struct adapter_msg msg;
@@ -145,12 +145,13 @@ void job_free(struct djob *job);
 size_t job_pending_count(const struct djob *job);
 enum spool_state job_final_state(const struct djob *job);
 void job_record(struct djob *job, const struct send_result *res,
-    const struct spool_rcpt_result *upd, size_t n_upd,
-    enum spool_state next, int64_t next_at, const char *last_error);
+                const struct spool_rcpt_result *upd, size_t n_upd,
+                enum spool_state next, int64_t next_at, const char *last_error);
 void job_defer_or_expire(struct djob *job, const struct send_result *res,
-    struct spool_rcpt_result *upd, size_t n_upd, const char *why);
+                         struct spool_rcpt_result *upd, size_t n_upd,
+                         const char *why);
 void job_hold(struct djob *job, const struct send_result *res,
-    struct spool_rcpt_result *upd, size_t n_upd, const char *why);
+              struct spool_rcpt_result *upd, size_t n_upd, const char *why);
 void job_dsn(struct djob *job, const char *reason);
 
 /* deliver_send.c */
@@ -159,7 +160,7 @@ void prov_pump(evutil_socket_t fd, short what, void *arg);
 void prov_reroute_waiting(struct dprov *p);
 void deliver_unpark(evutil_socket_t fd, short what, void *arg);
 void prov_breaker_event(struct dprov *p, enum breaker_event ev,
-    const char *detail);
+                        const char *detail);
 
 /* deliver_watch.c */
 void watch_start(struct dprov *p);

@@ -39,7 +39,7 @@ job_new(struct deliver *d, struct spool_msg *m)
 		if (m->rcpts[i].last_reply)
 			job->rreply[i] = xstrdup(m->rcpts[i].last_reply);
 		snprintf(job->rstatus[i], SEND_ENHANCED_SIZE, "%s",
-		    m->rcpts[i].state == SPOOL_RCPT_FAILED ? "5.0.0" : "");
+		         m->rcpts[i].state == SPOOL_RCPT_FAILED ? "5.0.0" : "");
 	}
 	job->stream = deliver_stream_index(d, m->stream);
 	buf_init(&job->trace);
@@ -110,7 +110,7 @@ deliver_on_dsn_stored(int status, const char *id, void *arg)
 		log_info("deliver: id=%s dsn queued as %s", orig, id);
 	else
 		log_warn("deliver: id=%s dsn not stored (status %d)", orig,
-		    status);
+		         status);
 	free(orig);
 }
 
@@ -142,8 +142,7 @@ job_dsn(struct djob *job, const char *reason)
 		return;
 	}
 	info = (struct dsn_info){
-	    .reporting_mta = d->cfg->hostname ? d->cfg->hostname
-						: "localhost",
+	    .reporting_mta = d->cfg->hostname ? d->cfg->hostname : "localhost",
 	    .msg_id = m->id,
 	    .sender = m->sender,
 	    .arrival = (time_t)(m->created_at / 1000),
@@ -173,7 +172,7 @@ job_dsn(struct djob *job, const char *reason)
 		job_event(job, EVENT_DSN, &e);
 	}
 	if (spool_msg_submit(d->o.spool, &nm, deliver_on_dsn_stored,
-		xstrdup(m->id)) != 0)
+	                     xstrdup(m->id)) != 0)
 		log_warn("deliver: id=%s dsn refused: spool closing", m->id);
 }
 
@@ -189,8 +188,8 @@ deliver_on_outcome(int status, void *arg)
 
 	if (status != SPOOL_OK && status != SPOOL_ERR_CLOSED)
 		log_error("deliver: id=%s outcome not stored (%s); it stays "
-			  "inflight until the next start",
-		    id, spool_status_name(status));
+		          "inflight until the next start",
+		          id, spool_status_name(status));
 	free(id);
 }
 
@@ -200,8 +199,8 @@ deliver_on_outcome(int status, void *arg)
  */
 void
 job_record(struct djob *job, const struct send_result *res,
-    const struct spool_rcpt_result *upd, size_t n_upd,
-    enum spool_state next, int64_t next_at, const char *last_error)
+           const struct spool_rcpt_result *upd, size_t n_upd,
+           enum spool_state next, int64_t next_at, const char *last_error)
 {
 	struct deliver *d = job->d;
 	struct spool_outcome o;
@@ -223,9 +222,9 @@ job_record(struct djob *job, const struct send_result *res,
 	o.next_attempt_at = next_at;
 	o.last_error = last_error;
 	if (spool_msg_outcome(d->o.spool, &o, deliver_on_outcome,
-		xstrdup(job->m->id)) != 0)
+	                      xstrdup(job->m->id)) != 0)
 		log_warn("deliver: id=%s outcome not recorded: spool closing",
-		    job->m->id);
+		         job->m->id);
 }
 
 /* job_final_state - SENT if any recipient was sent, else FAILED. */
@@ -242,7 +241,8 @@ job_final_state(const struct djob *job)
  */
 void
 job_defer_or_expire(struct djob *job, const struct send_result *res,
-    struct spool_rcpt_result *upd, size_t n_upd, const char *why)
+                    struct spool_rcpt_result *upd, size_t n_upd,
+                    const char *why)
 {
 	struct deliver *d = job->d;
 	const struct config *cfg = d->cfg;
@@ -260,8 +260,8 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 		if (upd == NULL)
 			upd = own = xcalloc(m->n_rcpts + 1, sizeof(*upd));
 		snprintf(reason, sizeof(reason),
-		    "gave up after %lld s in the queue; last error: %s",
-		    (long long)(age / 1000), why ? why : "none");
+		         "gave up after %lld s in the queue; last error: %s",
+		         (long long)(age / 1000), why ? why : "none");
 		for (i = 0; i < m->n_rcpts; i++) {
 			if (job->rstate[i] != SPOOL_RCPT_PENDING)
 				continue;
@@ -276,7 +276,7 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 			};
 		}
 		job_record(job, res, upd, n_upd, job_final_state(job), 0,
-		    reason);
+		           reason);
 		d->stats.failed++;
 		{
 			struct event e = {.text = reason};
@@ -302,7 +302,7 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 	if (delay > (int64_t)cfg->retry_max_backoff_ms)
 		delay = (int64_t)cfg->retry_max_backoff_ms;
 	job_record(job, res, upd, n_upd, SPOOL_STATE_DEFERRED, now + delay,
-	    why);
+	           why);
 	d->stats.deferred++;
 	{
 		struct event e = {.text = why, .duration_ms = (uint64_t)delay};
@@ -311,7 +311,8 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 	/* JSON logs carry this as an event line (observe/logjson). */
 	if (log_format_get() != LOG_FORMAT_JSON)
 		log_info("deliver: id=%s deferred for %lld s: %s", m->id,
-		    (long long)(delay / 1000), why ? why : "no provider available");
+		         (long long)(delay / 1000),
+		         why ? why : "no provider available");
 	job_free(job);
 }
 
@@ -323,17 +324,18 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
  */
 void
 job_hold(struct djob *job, const struct send_result *res,
-    struct spool_rcpt_result *upd, size_t n_upd, const char *why)
+         struct spool_rcpt_result *upd, size_t n_upd, const char *why)
 {
 	struct deliver *d = job->d;
 	char reason[700];
 
 	snprintf(reason, sizeof(reason),
-	    "held: outcome unknown at %s (%s); the stream's on_unknown is "
-	    "hold, so it is not resent automatically",
-	    job->prov ? job->prov->cfg->name : "a provider", why ? why : "");
+	         "held: outcome unknown at %s (%s); the stream's on_unknown is "
+	         "hold, so it is not resent automatically",
+	         job->prov ? job->prov->cfg->name : "a provider",
+	         why ? why : "");
 	job_record(job, res, upd, n_upd, SPOOL_STATE_DEFERRED, INT64_MAX / 4,
-	    reason);
+	           reason);
 	d->stats.held++;
 	{
 		struct event e = {.text = reason};

@@ -181,7 +181,7 @@ job_next(struct djob *job)
 	}
 	job->prov = NULL;
 	snprintf(why, sizeof(why), "no usable provider: %s",
-	    buf_cstr(&job->trace));
+	         buf_cstr(&job->trace));
 	job_defer_or_expire(job, NULL, NULL, 0, why);
 }
 
@@ -220,8 +220,8 @@ prov_breaker_event(struct dprov *p, enum breaker_event ev, const char *detail)
 		    .reason = p->rp.br.reason,
 		    .text = detail,
 		    .cls = strncmp(p->rp.br.reason, "config", 6) == 0
-			? SEND_CONFIG
-			: SEND_DEFERRED,
+		               ? SEND_CONFIG
+		               : SEND_DEFERRED,
 		};
 		events_emit(&e);
 	}
@@ -231,25 +231,26 @@ prov_breaker_event(struct dprov *p, enum breaker_event ev, const char *detail)
 	case BREAKER_EV_OPENED:
 	case BREAKER_EV_REOPENED:
 		p->d->stats.circuit_opens++;
-		log_warn("deliver: provider %s circuit %s for %llu s: %s%s%s",
+		log_warn(
+		    "deliver: provider %s circuit %s for %llu s: %s%s%s",
 		    p->cfg->name,
 		    ev == BREAKER_EV_OPENED ? "opened" : "re-opened",
-		    (unsigned long long)(breaker_cooldown_left(&p->rp.br,
-					     deliver_mono(p->d)) /
-			1000),
+		    (unsigned long long)(breaker_cooldown_left(
+		                             &p->rp.br, deliver_mono(p->d)) /
+		                         1000),
 		    p->rp.br.reason, detail ? "; last answer: " : "",
 		    detail ? detail : "");
 		event_active(p->pump, EV_TIMEOUT, 1);
 		return;
 	case BREAKER_EV_HALF_OPENED:
 		log_info("deliver: provider %s circuit half-open: %s",
-		    p->cfg->name, p->rp.br.reason);
+		         p->cfg->name, p->rp.br.reason);
 		return;
 	case BREAKER_EV_CLOSED:
 		log_info("deliver: provider %s circuit closed: %s; traffic "
-			 "ramps back over %llu s",
-		    p->cfg->name, p->rp.br.reason,
-		    (unsigned long long)(p->cfg->failback_ramp_ms / 1000));
+		         "ramps back over %llu s",
+		         p->cfg->name, p->rp.br.reason,
+		         (unsigned long long)(p->cfg->failback_ramp_ms / 1000));
 		return;
 	}
 }
@@ -344,7 +345,7 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 	}
 	if (admin == ROUTE_ADMIN_PAUSED)
 		return; /* they wait; a stream deadline or the end of a timed
-			   pause (a pump is scheduled) moves them */
+		           pause (a pump is scheduled) moves them */
 	for (i = 0; i < p->max_conns && p->n_waiting > 0; i++) {
 		struct dconn *conn = &p->conns[i];
 		if (conn->job != NULL)
@@ -356,16 +357,18 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 				 * resolver): an account-class fault. */
 				struct send_result r;
 				send_result_init(&r, SEND_CONFIG,
-				    SEND_STAGE_CONNECT);
-				send_result_text_set(&r,
-				    "cannot make a client connection", 31);
+				                 SEND_STAGE_CONNECT);
+				send_result_text_set(
+				    &r, "cannot make a client connection", 31);
 				log_error("deliver: provider %s: cannot make "
-					  "a client connection",
-				    p->cfg->name);
+				          "a client connection",
+				          p->cfg->name);
 				prov_breaker_event(p,
-				    route_result(&p->rp, &r, 0, false,
-					deliver_mono(d), deliver_now(d)),
-				    r.text);
+				                   route_result(&p->rp, &r, 0,
+				                                false,
+				                                deliver_mono(d),
+				                                deliver_now(d)),
+				                   r.text);
 				prov_reroute_waiting(p);
 				return;
 			}
@@ -383,7 +386,7 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 /* job_take_result - apply per-recipient results; fills upd. */
 static size_t
 job_take_result(struct djob *job, const struct adapter_result *res,
-    struct spool_rcpt_result *upd)
+                struct spool_rcpt_result *upd)
 {
 	size_t k, n_upd = 0;
 
@@ -393,13 +396,13 @@ job_take_result(struct djob *job, const struct adapter_result *res,
 		if (r->class != SEND_ACCEPTED && r->class != SEND_REJECTED)
 			continue;
 		job->rstate[i] = r->class == SEND_ACCEPTED ? SPOOL_RCPT_SENT
-							   : SPOOL_RCPT_FAILED;
+		                                           : SPOOL_RCPT_FAILED;
 		if (r->class == SEND_ACCEPTED)
 			job->any_sent = true;
 		snprintf(job->rstatus[i], SEND_ENHANCED_SIZE, "%s",
-		    r->enhanced[0] ? r->enhanced
-				   : (r->class == SEND_ACCEPTED ? "2.0.0"
-								: "5.0.0"));
+		         r->enhanced[0]
+		             ? r->enhanced
+		             : (r->class == SEND_ACCEPTED ? "2.0.0" : "5.0.0"));
 		free(job->rreply[i]);
 		job->rreply[i] = xstrdup(r->text);
 		upd[n_upd++] = (struct spool_rcpt_result){
@@ -407,7 +410,7 @@ job_take_result(struct djob *job, const struct adapter_result *res,
 		    .state = job->rstate[i],
 		    .reply = job->rreply[i],
 		    .provider_msg_id =
-			r->provider_msg_id[0] ? r->provider_msg_id : NULL,
+		        r->provider_msg_id[0] ? r->provider_msg_id : NULL,
 		};
 	}
 	return n_upd;
@@ -416,7 +419,7 @@ job_take_result(struct djob *job, const struct adapter_result *res,
 /* job_after_attempt - what now for job after its attempt at p. */
 static void
 job_after_attempt(struct djob *job, struct dprov *p,
-    const struct adapter_result *res)
+                  const struct adapter_result *res)
 {
 	struct deliver *d = job->d;
 	const struct send_result *mr = &res->msg;
@@ -439,8 +442,8 @@ job_after_attempt(struct djob *job, struct dprov *p,
 			return;
 		}
 		log_warn("deliver: id=%s possible duplicate: outcome unknown "
-			 "at %s (%s); resending elsewhere",
-		    job->m->id, p->cfg->name, mr->text);
+		         "at %s (%s); resending elsewhere",
+		         job->m->id, p->cfg->name, mr->text);
 	}
 	if (job_pending_count(job) == 0) {
 		enum spool_state fin = job_final_state(job);
@@ -448,27 +451,30 @@ job_after_attempt(struct djob *job, struct dprov *p,
 		    .provider = p->cfg->name,
 		    .cls = mr->class,
 		    .text = mr->text,
-		    .latency_ms = (uint64_t)(deliver_now(d) - job->m->created_at),
+		    .latency_ms =
+		        (uint64_t)(deliver_now(d) - job->m->created_at),
 		};
 		job_record(job, mr, upd, n_upd, fin, 0,
-		    fin == SPOOL_STATE_SENT ? NULL : mr->text);
+		           fin == SPOOL_STATE_SENT ? NULL : mr->text);
 		if (fin == SPOOL_STATE_SENT)
 			d->stats.delivered++;
 		else
 			d->stats.failed++;
-		job_event(job, fin == SPOOL_STATE_SENT ? EVENT_SENT : EVENT_FAILED,
-		    &e);
+		job_event(job,
+		          fin == SPOOL_STATE_SENT ? EVENT_SENT : EVENT_FAILED,
+		          &e);
 		job_dsn(job, "the recipient's provider refused it");
 		job_free(job);
 	} else if ((next = deliver_route(d, job, &wait)) != NULL) {
 		job_record(job, mr, upd, n_upd, SPOOL_STATE_INFLIGHT, 0,
-		    mr->text);
+		           mr->text);
 		d->stats.failovers++;
 		d->failover_from_to[p->index]++;
 		/* JSON logs carry this as an event line (observe/logjson). */
 		if (log_format_get() != LOG_FORMAT_JSON)
-			log_info("deliver: id=%s failover %s -> %s (%s)", job->m->id,
-			    p->cfg->name, next->cfg->name, send_class_name(mr->class));
+			log_info("deliver: id=%s failover %s -> %s (%s)",
+			         job->m->id, p->cfg->name, next->cfg->name,
+			         send_class_name(mr->class));
 		{
 			struct event e = {
 			    .provider = p->cfg->name,
@@ -481,7 +487,7 @@ job_after_attempt(struct djob *job, struct dprov *p,
 		job_assign(job, next);
 	} else if (wait > 0) {
 		job_record(job, mr, upd, n_upd, SPOOL_STATE_INFLIGHT, 0,
-		    mr->text);
+		           mr->text);
 		job_park(job, wait);
 	} else {
 		job_defer_or_expire(job, mr, upd, n_upd, mr->text);
@@ -511,9 +517,10 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 	else
 		p->failed++;
 	prov_breaker_event(p,
-	    route_result(&p->rp, mr, (uint64_t)(now - job->started_ms),
-		job->trial, deliver_mono(d), now),
-	    ok ? NULL : mr->text);
+	                   route_result(&p->rp, mr,
+	                                (uint64_t)(now - job->started_ms),
+	                                job->trial, deliver_mono(d), now),
+	                   ok ? NULL : mr->text);
 	job->trial = false;
 	{
 		struct event e = {
@@ -538,10 +545,11 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 	/* JSON logs carry this as an event line (observe/logjson). */
 	if (log_format_get() != LOG_FORMAT_JSON)
 		log_info("deliver: id=%s provider=%s result=%s stage=%s "
-			 "rcpts=%zu/%zu ms=%lld reply=\"%s\"",
-		    job->m->id, p->cfg->name, send_class_name(mr->class),
-		    send_stage_name(mr->stage), res->n_accepted, job->n_pending,
-		    (long long)(now - job->started_ms), mr->text);
+		         "rcpts=%zu/%zu ms=%lld reply=\"%s\"",
+		         job->m->id, p->cfg->name, send_class_name(mr->class),
+		         send_stage_name(mr->stage), res->n_accepted,
+		         job->n_pending, (long long)(now - job->started_ms),
+		         mr->text);
 	job_after_attempt(job, p, res);
 	event_active(p->pump, EV_TIMEOUT, 1);
 }
@@ -571,8 +579,8 @@ job_deadline(evutil_socket_t fd, short what, void *arg)
 		route_unpick(&p->rp, job->trial, deliver_now(d));
 		job->trial = false;
 		log_info("deliver: id=%s not started at %s within the "
-			 "stream's failover_after; trying the next provider",
-		    job->m->id, p->cfg->name);
+		         "stream's failover_after; trying the next provider",
+		         job->m->id, p->cfg->name);
 		job_next(job);
 		return;
 	}
@@ -582,15 +590,16 @@ job_deadline(evutil_socket_t fd, short what, void *arg)
 		if (conn->job != job)
 			continue;
 		maybe = p->ad->ops->may_have_delivered == NULL ||
-			p->ad->ops->may_have_delivered(conn->ch);
+		        p->ad->ops->may_have_delivered(conn->ch);
 		p->ad->ops->chan_free(conn->ch);
 		conn->ch = NULL;
 		send_result_init(&r, maybe ? SEND_UNKNOWN : SEND_DEFERRED,
-		    SEND_STAGE_NONE);
-		snprintf(r.text, sizeof(r.text),
+		                 SEND_STAGE_NONE);
+		snprintf(
+		    r.text, sizeof(r.text),
 		    "no answer within the stream's failover_after (%llu ms)%s",
 		    (unsigned long long)d->cfg->streams[job->stream]
-			.failover_after_ms,
+		        .failover_after_ms,
 		    maybe ? " after the message was sent" : "");
 		memset(&res, 0, sizeof(res));
 		res.msg = r;

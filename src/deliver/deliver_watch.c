@@ -29,7 +29,7 @@
 
 static void watch_probe_tick(evutil_socket_t fd, short what, void *arg);
 static void watch_on_probe_result(struct dprov *p,
-    const struct adapter_probe_result *r);
+                                  const struct adapter_probe_result *r);
 
 /* watch_on_probe - one probe's verdict into the health model. */
 static void
@@ -44,7 +44,8 @@ watch_on_probe(const struct adapter_probe_result *r, void *arg)
 		struct adapter_probe_result bad = *r;
 		bad.ok = false;
 		bad.class = SEND_CONFIG;
-		snprintf(bad.text, sizeof(bad.text),
+		snprintf(
+		    bad.text, sizeof(bad.text),
 		    "the provider says sending is disabled for the account");
 		watch_on_probe_result(p, &bad);
 		return;
@@ -61,12 +62,12 @@ watch_on_probe_result(struct dprov *p, const struct adapter_probe_result *r)
 	if (r->ok) {
 		p->probes_ok++;
 		log_debug("deliver: provider %s probe ok in %llu ms",
-		    p->cfg->name, (unsigned long long)r->latency_ms);
+		          p->cfg->name, (unsigned long long)r->latency_ms);
 	} else {
 		p->probes_failed++;
 		log_warn("deliver: provider %s probe failed at %s (%s): %s",
-		    p->cfg->name, send_stage_name(r->stage),
-		    send_class_name(r->class), r->text);
+		         p->cfg->name, send_stage_name(r->stage),
+		         send_class_name(r->class), r->text);
 	}
 	{
 		struct event e = {
@@ -80,9 +81,9 @@ watch_on_probe_result(struct dprov *p, const struct adapter_probe_result *r)
 		events_emit(&e);
 	}
 	prov_breaker_event(p,
-	    route_probe_result(&p->rp, r->ok, r->class, r->latency_ms,
-		deliver_mono(d)),
-	    r->ok ? NULL : r->text);
+	                   route_probe_result(&p->rp, r->ok, r->class,
+	                                      r->latency_ms, deliver_mono(d)),
+	                   r->ok ? NULL : r->text);
 }
 
 /* watch_idle - no real result within the probe interval? */
@@ -125,7 +126,7 @@ watch_probe_tick(evutil_socket_t fd, short what, void *arg)
 /* watch_on_status - the status page's level changed. */
 static void
 watch_on_status(const struct status_report *now,
-    const struct status_report *before, void *arg)
+                const struct status_report *before, void *arg)
 {
 	struct dprov *p = arg;
 	struct deliver *d = p->d;
@@ -143,17 +144,18 @@ watch_on_status(const struct status_report *now,
 		events_emit(&e);
 	}
 	log_warn("deliver: provider %s status page: %s -> %s (%s)",
-	    p->cfg->name, statuspage_level_name(before->level),
-	    statuspage_level_name(now->level), now->description);
+	         p->cfg->name, statuspage_level_name(before->level),
+	         statuspage_level_name(now->level), now->description);
 	if (p->cfg->status_page.on_major != CONFIG_ON_MAJOR_OPEN)
 		return;
 	if (outage && !p->rp.status_major) {
 		p->rp.status_major = true;
 		snprintf(why, sizeof(why), "status page reports %s: %.80s",
-		    statuspage_level_name(now->level), now->description);
-		prov_breaker_event(p,
+		         statuspage_level_name(now->level), now->description);
+		prov_breaker_event(
+		    p,
 		    breaker_force_open(&p->rp.br, deliver_mono(d),
-			WATCH_STATUS_OPEN_MS, why),
+		                       WATCH_STATUS_OPEN_MS, why),
 		    NULL);
 		p->rp.was_open = true;
 	} else if (!outage && p->rp.status_major) {
@@ -161,10 +163,11 @@ watch_on_status(const struct status_report *now,
 		enum breaker_event ev =
 		    breaker_force_clear(&p->rp.br, deliver_mono(d));
 		snprintf(p->rp.br.reason, sizeof(p->rp.br.reason),
-		    "status page back to %s", statuspage_level_name(now->level));
+		         "status page back to %s",
+		         statuspage_level_name(now->level));
 		prov_breaker_event(p, ev, NULL);
 		health_ramp_start(&p->rp.h, deliver_mono(d),
-		    p->cfg->failback_ramp_ms);
+		                  p->cfg->failback_ramp_ms);
 		p->rp.was_open = false;
 		deliver_unpark(-1, 0, d);
 	}
@@ -179,15 +182,15 @@ watch_start(struct dprov *p)
 	if (p->cfg->probe_interval_ms > 0 && p->ad != NULL &&
 	    p->ad->ops->probe != NULL) {
 		uint64_t tick = p->cfg->probe_interval_ms < WATCH_OPEN_PROBE_MS
-		    ? p->cfg->probe_interval_ms
-		    : WATCH_OPEN_PROBE_MS;
+		                    ? p->cfg->probe_interval_ms
+		                    : WATCH_OPEN_PROBE_MS;
 		struct timeval tv = {
 		    .tv_sec = (time_t)(tick / 1000),
 		    .tv_usec = (suseconds_t)(tick % 1000) * 1000,
 		};
 		p->last_probe_ms = deliver_mono(d);
-		p->probe_timer = event_new(d->o.base, -1, EV_PERSIST,
-		    watch_probe_tick, p);
+		p->probe_timer =
+		    event_new(d->o.base, -1, EV_PERSIST, watch_probe_tick, p);
 		event_add(p->probe_timer, &tv);
 	}
 	if (sp->url != NULL) {

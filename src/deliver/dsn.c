@@ -64,12 +64,11 @@ dsn_build(const struct dsn_info *info, struct buf *out)
 	size_t i, hlen;
 	bool permanent = false;
 
-
 	if (info->n_rcpts == 0 || !dsn_wanted(info->sender))
 		return -1;
 	for (i = 0; i < info->n_rcpts; i++)
-		if (info->rcpts[i].failed || (info->rcpts[i].status &&
-		    info->rcpts[i].status[0] == '5'))
+		if (info->rcpts[i].failed ||
+		    (info->rcpts[i].status && info->rcpts[i].status[0] == '5'))
 			permanent = true;
 	dsn_date(date, sizeof(date), info->now);
 	dsn_date(arrival, sizeof(arrival), info->arrival);
@@ -77,18 +76,19 @@ dsn_build(const struct dsn_info *info, struct buf *out)
 	snprintf(boundary, sizeof(boundary), "=_swerve_dsn_%s", id);
 
 	buf_printf(out, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n",
-	    info->reporting_mta);
+	           info->reporting_mta);
 	buf_addstr(out, "To: <");
 	dsn_add_clean(out, info->sender, 256);
 	buf_addstr(out, ">\r\n");
 	buf_printf(out, "Subject: %s\r\n",
-	    permanent ? "Undelivered Mail Returned to Sender"
-		      : "Delayed Mail (still being retried)");
+	           permanent ? "Undelivered Mail Returned to Sender"
+	                     : "Delayed Mail (still being retried)");
 	buf_printf(out, "Date: %s\r\n", date);
 	buf_printf(out, "Message-ID: <%s.dsn@%s>\r\n", id, info->reporting_mta);
 	buf_addstr(out, "Auto-Submitted: auto-replied\r\n");
 	buf_addstr(out, "MIME-Version: 1.0\r\n");
-	buf_printf(out,
+	buf_printf(
+	    out,
 	    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
 	    "\tboundary=\"%s\"\r\n\r\n",
 	    boundary);
@@ -98,23 +98,25 @@ dsn_build(const struct dsn_info *info, struct buf *out)
 	buf_printf(out, "--%s\r\n", boundary);
 	buf_addstr(out, "Content-Type: text/plain; charset=us-ascii\r\n\r\n");
 	buf_printf(out, "This is the mail system at host %s.\r\n\r\n",
-	    info->reporting_mta);
-	buf_printf(out,
+	           info->reporting_mta);
+	buf_printf(
+	    out,
 	    "Your message (queue id %s) could not be delivered to one or "
 	    "more\r\nrecipients: ",
 	    info->msg_id);
 	dsn_add_clean(out, info->reason ? info->reason : "delivery failed",
-	    200);
+	              200);
 	buf_addstr(out, ".\r\n\r\n");
 	for (i = 0; i < info->n_rcpts; i++) {
 		buf_addstr(out, "<");
 		dsn_add_clean(out, info->rcpts[i].addr, 256);
 		buf_addstr(out, ">: ");
 		dsn_add_clean(out,
-		    info->rcpts[i].diagnostic ? info->rcpts[i].diagnostic
-		    : info->rcpts[i].status   ? info->rcpts[i].status
-					      : "delivery failed",
-		    700);
+		              info->rcpts[i].diagnostic
+		                  ? info->rcpts[i].diagnostic
+		              : info->rcpts[i].status ? info->rcpts[i].status
+		                                      : "delivery failed",
+		              700);
 		buf_addstr(out, "\r\n");
 	}
 	buf_addstr(out, "\r\n");
@@ -133,7 +135,7 @@ dsn_build(const struct dsn_info *info, struct buf *out)
 		buf_addstr(out, "\r\nOriginal-Recipient: rfc822; ");
 		dsn_add_clean(out, r->addr, 256);
 		buf_printf(out, "\r\nAction: %s\r\n",
-		    st[0] == '5' || r->failed ? "failed" : "delayed");
+		           st[0] == '5' || r->failed ? "failed" : "delayed");
 		buf_addstr(out, "Status: ");
 		dsn_add_clean(out, st, 16);
 		buf_addstr(out, "\r\n");

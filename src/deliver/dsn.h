@@ -18,23 +18,26 @@
 #include "core/buf.h"
 
 struct dsn_rcpt {
-	const char *addr;	  /* the original recipient */
-	const char *status;	  /* enhanced status, e.g. "5.1.1" or "4.4.7" */
-	const char *diagnostic;	  /* upstream reply text, sanitised; may be NULL */
-	const char *remote_mta;	  /* provider host; may be NULL */
-	bool failed;		  /* final: Action failed even for a 4.x.x */
+	const char *addr;   /* the original recipient */
+	const char *status; /* enhanced status, e.g. "5.1.1" or "4.4.7" */
+	const char
+	    *diagnostic; /* upstream reply text, sanitised; may be NULL */
+	const char *remote_mta; /* provider host; may be NULL */
+	bool failed;            /* final: Action failed even for a 4.x.x */
 };
 
 struct dsn_info {
 	const char *reporting_mta; /* our hostname */
-	const char *msg_id;	   /* swerve's queue id */
-	const char *sender;	   /* original envelope sender (not "") */
-	time_t arrival;		   /* when we accepted the original */
-	time_t now;		   /* Date of the report */
-	const char *reason;	   /* one line for humans, e.g. "gave up after 5 days" */
+	const char *msg_id;        /* swerve's queue id */
+	const char *sender;        /* original envelope sender (not "") */
+	time_t arrival;            /* when we accepted the original */
+	time_t now;                /* Date of the report */
+	const char
+	    *reason; /* one line for humans, e.g. "gave up after 5 days" */
 	const struct dsn_rcpt *rcpts;
 	size_t n_rcpts;
-	struct str original;	   /* the original message; only its headers are used */
+	struct str
+	    original; /* the original message; only its headers are used */
 };
 
 /* dsn_wanted - false for the null sender (never answer a bounce). */

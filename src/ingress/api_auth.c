@@ -50,8 +50,8 @@ api_auth_key_find(const struct config *cfg, struct str key)
 
 	SHA256((const unsigned char *)key.p, key.len, md);
 	for (i = 0; i < cfg->n_api_keys; i++) {
-		int diff = CRYPTO_memcmp(md, cfg->api_keys[i].digest,
-		    sizeof(md));
+		int diff =
+		    CRYPTO_memcmp(md, cfg->api_keys[i].digest, sizeof(md));
 		/* Keep going after a match: same work for every key. */
 		if (diff == 0 && found == NULL)
 			found = &cfg->api_keys[i];

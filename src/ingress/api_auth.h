@@ -33,7 +33,7 @@ int api_auth_bearer_parse(const char *hdr, struct str *key);
  * is borrowed from cfg.
  */
 const struct config_api_key *api_auth_key_find(const struct config *cfg,
-    struct str key);
+                                               struct str key);
 
 /*
  * api_auth_from_allowed - may k send with this From / envelope sender?

@@ -28,7 +28,7 @@
 
 int
 api_error_set(struct api_error *e, int status, const char *code,
-    const char *field, const char *fmt, ...)
+              const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -44,8 +44,8 @@ api_error_set(struct api_error *e, int status, const char *code,
 char *
 api_error_json(const struct api_error *e)
 {
-	json_t *in = json_pack("{s:s,s:s}", "code", e->code, "message",
-	    e->message);
+	json_t *in =
+	    json_pack("{s:s,s:s}", "code", e->code, "message", e->message);
 	json_t *root;
 	char *s;
 
@@ -85,8 +85,9 @@ api_json_prescan(const char *p, size_t n, struct api_error *err)
 		case '[':
 		case '{':
 			if (++depth > API_JSON_DEPTH_MAX)
-				return api_error_set(err, 400, "invalid_json",
-				    "", "JSON nested deeper than %d levels",
+				return api_error_set(
+				    err, 400, "invalid_json", "",
+				    "JSON nested deeper than %d levels",
 				    API_JSON_DEPTH_MAX);
 			count[depth] = 0;
 			break;
@@ -97,9 +98,11 @@ api_json_prescan(const char *p, size_t n, struct api_error *err)
 			break;
 		case ',':
 			if (depth > 0 && ++count[depth] >= API_JSON_ITEMS_MAX)
-				return api_error_set(err, 400, "invalid_json",
-				    "", "an array or object has more than %d "
-				    "members", API_JSON_ITEMS_MAX);
+				return api_error_set(
+				    err, 400, "invalid_json", "",
+				    "an array or object has more than %d "
+				    "members",
+				    API_JSON_ITEMS_MAX);
 			break;
 		default:
 			break;
@@ -117,16 +120,16 @@ api_json_load(const char *buf, size_t len, struct api_error *err)
 
 	if (len == 0)
 		return api_error_set(err, 400, "invalid_json", "",
-			   "the request body is empty"),
+		                     "the request body is empty"),
 		       NULL;
 	if (api_json_prescan(buf, len, err) < 0)
 		return NULL;
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
-	    &je);
+	root =
+	    json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
 	if (root == NULL)
 		api_error_set(err, 400, "invalid_json", "",
-		    "malformed JSON at line %d column %d: %s", je.line,
-		    je.column, je.text);
+		              "malformed JSON at line %d column %d: %s",
+		              je.line, je.column, je.text);
 	return root;
 }
 
@@ -152,25 +155,25 @@ path_idx(char *out, size_t n, const char *prefix, size_t i)
 /* str_get - v as a string without CR/LF/NUL (if hdr) within max octets. */
 static int
 str_get(json_t *v, const char *field, size_t max, bool hdr, char **out,
-    struct api_error *err)
+        struct api_error *err)
 {
 	const char *s;
 	size_t n;
 
 	if (!json_is_string(v))
 		return api_error_set(err, 400, "invalid_field", field,
-		    "expected a string");
+		                     "expected a string");
 	s = json_string_value(v);
 	n = json_string_length(v);
 	if (n > max)
 		return api_error_set(err, 400, "invalid_field", field,
-		    "longer than %zu octets", max);
+		                     "longer than %zu octets", max);
 	if (memchr(s, '\0', n) != NULL)
 		return api_error_set(err, 400, "invalid_field", field,
-		    "contains NUL");
+		                     "contains NUL");
 	if (hdr && (memchr(s, '\r', n) || memchr(s, '\n', n)))
 		return api_error_set(err, 400, "invalid_field", field,
-		    "contains CR or LF");
+		                     "contains CR or LF");
 	*out = xstrndup(s, n);
 	return 0;
 }
@@ -250,7 +253,7 @@ api_json_addr_parse(const char *s, struct mime_build_addr *out)
 /* addr_get - one address from a string or {"email", "name"}. */
 static int
 addr_get(json_t *v, const char *field, struct mime_build_addr *out,
-    struct api_error *err)
+         struct api_error *err)
 {
 	char *s = NULL, *name = NULL;
 	json_t *e, *nm;
@@ -260,9 +263,11 @@ addr_get(json_t *v, const char *field, struct mime_build_addr *out,
 
 	memset(out, 0, sizeof(*out));
 	if (json_is_object(v)) {
-		json_object_foreach(v, k, e) {
+		json_object_foreach(v, k, e)
+		{
 			if (strcmp(k, "email") != 0 && strcmp(k, "name") != 0)
-				return api_error_set(err, 400, "unknown_field",
+				return api_error_set(
+				    err, 400, "unknown_field",
 				    path(f, sizeof(f), field, k),
 				    "an address has only email and name");
 		}
@@ -270,14 +275,14 @@ addr_get(json_t *v, const char *field, struct mime_build_addr *out,
 		nm = json_object_get(v, "name");
 		if (e == NULL)
 			return api_error_set(err, 400, "missing_field",
-			    path(f, sizeof(f), field, "email"),
-			    "an address needs email");
-		if (str_get(e, path(f, sizeof(f), field, "email"), 254,
-			true, &s, err) < 0)
+			                     path(f, sizeof(f), field, "email"),
+			                     "an address needs email");
+		if (str_get(e, path(f, sizeof(f), field, "email"), 254, true,
+		            &s, err) < 0)
 			return -1;
 		if (nm != NULL && !json_is_null(nm) &&
 		    str_get(nm, path(f, sizeof(f), field, "name"),
-			MIME_BUILD_NAME_MAX, true, &name, err) < 0) {
+		            MIME_BUILD_NAME_MAX, true, &name, err) < 0) {
 			free(s);
 			return -1;
 		}
@@ -288,7 +293,8 @@ addr_get(json_t *v, const char *field, struct mime_build_addr *out,
 			free(out->name);
 			free(out->addr);
 			memset(out, 0, sizeof(*out));
-			return api_error_set(err, 400, "invalid_address",
+			return api_error_set(
+			    err, 400, "invalid_address",
 			    path(f, sizeof(f), field, "email"),
 			    "not an email address (local@domain)");
 		}
@@ -304,7 +310,8 @@ addr_get(json_t *v, const char *field, struct mime_build_addr *out,
 	rc = api_json_addr_parse(s, out);
 	free(s);
 	if (rc < 0)
-		return api_error_set(err, 400, "invalid_address", field,
+		return api_error_set(
+		    err, 400, "invalid_address", field,
 		    "not an email address (\"local@domain\" or "
 		    "\"Name <local@domain>\")");
 	return 0;
@@ -312,8 +319,8 @@ addr_get(json_t *v, const char *field, struct mime_build_addr *out,
 
 /* addrs_get - one address or an array of them; *n total at most max. */
 static int
-addrs_get(json_t *v, const char *field, struct mime_build_addr **out,
-    size_t *n, size_t max, struct api_error *err)
+addrs_get(json_t *v, const char *field, struct mime_build_addr **out, size_t *n,
+          size_t max, struct api_error *err)
 {
 	char f[128];
 	size_t i, cnt;
@@ -326,12 +333,12 @@ addrs_get(json_t *v, const char *field, struct mime_build_addr **out,
 	cnt = json_array_size(v);
 	if (cnt > max)
 		return api_error_set(err, 400, "invalid_field", field,
-		    "more than %zu addresses", max);
+		                     "more than %zu addresses", max);
 	*out = xcalloc(cnt ? cnt : 1, sizeof(**out));
 	for (i = 0; i < cnt; i++) {
 		if (addr_get(json_array_get(v, i),
-			path_idx(f, sizeof(f), field, i), &(*out)[i],
-			err) < 0)
+		             path_idx(f, sizeof(f), field, i), &(*out)[i],
+		             err) < 0)
 			return -1;
 		*n = i + 1;
 	}
@@ -349,8 +356,8 @@ name_ok(const char *s, bool any_case)
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			c == '_' || c == '-' ||
-			(any_case && c >= 'A' && c <= 'Z')))
+		      c == '_' || c == '-' ||
+		      (any_case && c >= 'A' && c <= 'Z')))
 			return false;
 	}
 	return true;
@@ -366,30 +373,34 @@ headers_get(json_t *v, struct mime_build_msg *m, struct api_error *err)
 	size_t i;
 
 	if (!json_is_object(v))
-		return api_error_set(err, 400, "invalid_field", "headers",
+		return api_error_set(
+		    err, 400, "invalid_field", "headers",
 		    "expected an object of header names to string values");
 	if (json_object_size(v) > API_JSON_HEADERS_MAX)
 		return api_error_set(err, 400, "invalid_field", "headers",
-		    "more than %d headers", API_JSON_HEADERS_MAX);
+		                     "more than %d headers",
+		                     API_JSON_HEADERS_MAX);
 	m->fields = xcalloc(json_object_size(v) + 1, sizeof(*m->fields));
-	json_object_foreach(v, k, e) {
+	json_object_foreach(v, k, e)
+	{
 		struct mime_build_field *fl = &m->fields[m->n_fields];
 		path(f, sizeof(f), "headers", k);
 		/* The name is client text: keep the path printable. */
 		if (strpbrk(k, "\r\n") != NULL || strlen(k) > 76)
 			snprintf(f, sizeof(f), "headers");
-		if (str_get(e, f, MIME_BUILD_FIELD_MAX, true, &fl->value,
-			err) < 0)
+		if (str_get(e, f, MIME_BUILD_FIELD_MAX, true, &fl->value, err) <
+		    0)
 			return -1;
 		fl->name = xstrdup(k);
 		m->n_fields++;
 		if (mime_build_field_check(fl->name, fl->value, &why) < 0)
-			return api_error_set(err, 400, "invalid_field", f,
-			    "%s", why);
+			return api_error_set(err, 400, "invalid_field", f, "%s",
+			                     why);
 		for (i = 0; i + 1 < m->n_fields; i++)
 			if (strcasecmp(m->fields[i].name, k) == 0)
-				return api_error_set(err, 400, "invalid_field",
-				    f, "header given twice (names are "
+				return api_error_set(
+				    err, 400, "invalid_field", f,
+				    "header given twice (names are "
 				    "case-insensitive)");
 	}
 	return 0;
@@ -422,7 +433,7 @@ fail:
 /* b64_get - decode base64 content (blanks and line breaks skipped). */
 static int
 b64_get(json_t *v, const char *field, struct mime_build_att *a,
-    struct api_error *err)
+        struct api_error *err)
 {
 	const char *s;
 	size_t n, i, k = 0;
@@ -431,21 +442,20 @@ b64_get(json_t *v, const char *field, struct mime_build_att *a,
 
 	if (!json_is_string(v))
 		return api_error_set(err, 400, "invalid_field", field,
-		    "expected a base64 string");
+		                     "expected a base64 string");
 	s = json_string_value(v);
 	n = json_string_length(v);
 	clean = xmalloc(n + 1);
 	for (i = 0; i < n; i++)
-		if (s[i] != '\r' && s[i] != '\n' && s[i] != ' ' &&
-		    s[i] != '\t')
+		if (s[i] != '\r' && s[i] != '\n' && s[i] != ' ' && s[i] != '\t')
 			clean[k++] = s[i];
 	a->data = xmalloc(k / 4 * 3 + 1);
 	r = submit_policy_b64_decode((struct str){clean, k}, a->data,
-	    k / 4 * 3 + 1);
+	                             k / 4 * 3 + 1);
 	free(clean);
 	if (r < 0)
 		return api_error_set(err, 400, "invalid_field", field,
-		    "not valid base64 (RFC 4648, padded)");
+		                     "not valid base64 (RFC 4648, padded)");
 	a->len = (size_t)r;
 	return 0;
 }
@@ -461,24 +471,27 @@ atts_get(json_t *v, struct mime_build_msg *m, struct api_error *err)
 
 	if (!json_is_array(v))
 		return api_error_set(err, 400, "invalid_field", "attachments",
-		    "expected an array of objects");
+		                     "expected an array of objects");
 	if (json_array_size(v) > API_JSON_ATTS_MAX)
 		return api_error_set(err, 400, "invalid_field", "attachments",
-		    "more than %d attachments", API_JSON_ATTS_MAX);
+		                     "more than %d attachments",
+		                     API_JSON_ATTS_MAX);
 	m->atts = xcalloc(json_array_size(v) + 1, sizeof(*m->atts));
-	json_array_foreach(v, i, o) {
+	json_array_foreach(v, i, o)
+	{
 		struct mime_build_att *a = &m->atts[i];
 		char *ct = NULL;
 		m->n_atts = i + 1;
 		path_idx(p, sizeof(p), "attachments", i);
 		if (!json_is_object(o))
 			return api_error_set(err, 400, "invalid_field", p,
-			    "expected an object");
-		json_object_foreach(o, k, e) {
+			                     "expected an object");
+		json_object_foreach(o, k, e)
+		{
 			path(f, sizeof(f), p, k);
 			if (strcmp(k, "filename") == 0) {
-				if (str_get(e, f, MIME_BUILD_FILENAME_MAX,
-					true, &a->filename, err) < 0)
+				if (str_get(e, f, MIME_BUILD_FILENAME_MAX, true,
+				            &a->filename, err) < 0)
 					return -1;
 			} else if (strcmp(k, "content_type") == 0) {
 				if (str_get(e, f, 127, true, &ct, err) < 0)
@@ -486,39 +499,42 @@ atts_get(json_t *v, struct mime_build_msg *m, struct api_error *err)
 				a->content_type = ctype_norm(ct);
 				free(ct);
 				if (a->content_type == NULL)
-					return api_error_set(err, 400,
-					    "invalid_field", f,
+					return api_error_set(
+					    err, 400, "invalid_field", f,
 					    "expected type/subtype without "
 					    "parameters");
 			} else if (strcmp(k, "content_id") == 0) {
 				if (str_get(e, f, 250, true, &a->content_id,
-					err) < 0)
+				            err) < 0)
 					return -1;
 				if (a->content_id[0] == '\0' ||
 				    strpbrk(a->content_id, "<> \t\"") ||
-				    strspn(a->content_id,
-					"!#$%&'*+-./0123456789=?@ABCDEFGHIJKLMN"
-					"OPQRSTUVWXYZ^_`abcdefghijklmnopqrstuvw"
-					"xyz{|}~[]") != strlen(a->content_id))
-					return api_error_set(err, 400,
-					    "invalid_field", f,
+				    strspn(
+				        a->content_id,
+				        "!#$%&'*+-./0123456789=?@ABCDEFGHIJKLMN"
+				        "OPQRSTUVWXYZ^_`abcdefghijklmnopqrstuvw"
+				        "xyz{|}~[]") != strlen(a->content_id))
+					return api_error_set(
+					    err, 400, "invalid_field", f,
 					    "expected printable ASCII without "
 					    "blanks or angle brackets");
 			} else if (strcmp(k, "content") == 0) {
 				if (b64_get(e, f, a, err) < 0)
 					return -1;
 			} else
-				return api_error_set(err, 400,
-				    "unknown_field", f,
+				return api_error_set(
+				    err, 400, "unknown_field", f,
 				    "an attachment has filename, "
 				    "content_type, content and content_id");
 		}
 		if (json_object_get(o, "content") == NULL)
-			return api_error_set(err, 400, "missing_field",
+			return api_error_set(
+			    err, 400, "missing_field",
 			    path(f, sizeof(f), p, "content"),
 			    "an attachment needs content (base64)");
 		if (a->filename == NULL && a->content_id == NULL)
-			return api_error_set(err, 400, "missing_field",
+			return api_error_set(
+			    err, 400, "missing_field",
 			    path(f, sizeof(f), p, "filename"),
 			    "an attachment needs filename (or content_id "
 			    "for an inline part)");
@@ -536,18 +552,20 @@ tags_get(json_t *v, struct api_msg *m, struct api_error *err)
 
 	if (!json_is_object(v))
 		return api_error_set(err, 400, "invalid_field", "tags",
-		    "expected an object of string values");
+		                     "expected an object of string values");
 	if (json_object_size(v) > API_JSON_TAGS_MAX)
 		return api_error_set(err, 400, "invalid_field", "tags",
-		    "more than %d tags", API_JSON_TAGS_MAX);
+		                     "more than %d tags", API_JSON_TAGS_MAX);
 	m->tags = xcalloc(json_object_size(v) + 1, sizeof(*m->tags));
-	json_object_foreach(v, k, e) {
+	json_object_foreach(v, k, e)
+	{
 		struct api_kv *t = &m->tags[m->n_tags];
 		if (!name_ok(k, true))
-			return api_error_set(err, 400, "invalid_field", "tags",
+			return api_error_set(
+			    err, 400, "invalid_field", "tags",
 			    "tag names are [A-Za-z0-9_-], 1..64 characters");
 		if (str_get(e, path(f, sizeof(f), "tags", k), 256, true,
-			&t->value, err) < 0)
+		            &t->value, err) < 0)
 			return -1;
 		t->name = xstrdup(k);
 		m->n_tags++;
@@ -566,7 +584,7 @@ key_from(json_t *v, struct api_msg *m, struct api_error *err)
 {
 	if (json_is_array(v))
 		return api_error_set(err, 400, "invalid_field", "from",
-		    "expected one address");
+		                     "expected one address");
 	return addr_get(v, "from", &m->mail.from, err);
 }
 
@@ -574,35 +592,34 @@ static int
 key_to(json_t *v, struct api_msg *m, struct api_error *err)
 {
 	return addrs_get(v, "to", &m->mail.to, &m->mail.n_to,
-	    API_JSON_RCPTS_MAX, err);
+	                 API_JSON_RCPTS_MAX, err);
 }
 
 static int
 key_cc(json_t *v, struct api_msg *m, struct api_error *err)
 {
 	return addrs_get(v, "cc", &m->mail.cc, &m->mail.n_cc,
-	    API_JSON_RCPTS_MAX, err);
+	                 API_JSON_RCPTS_MAX, err);
 }
 
 static int
 key_bcc(json_t *v, struct api_msg *m, struct api_error *err)
 {
-	return addrs_get(v, "bcc", &m->bcc, &m->n_bcc, API_JSON_RCPTS_MAX,
-	    err);
+	return addrs_get(v, "bcc", &m->bcc, &m->n_bcc, API_JSON_RCPTS_MAX, err);
 }
 
 static int
 key_reply_to(json_t *v, struct api_msg *m, struct api_error *err)
 {
-	return addrs_get(v, "reply_to", &m->mail.reply_to,
-	    &m->mail.n_reply_to, 100, err);
+	return addrs_get(v, "reply_to", &m->mail.reply_to, &m->mail.n_reply_to,
+	                 100, err);
 }
 
 static int
 key_subject(json_t *v, struct api_msg *m, struct api_error *err)
 {
 	return str_get(v, "subject", MIME_BUILD_SUBJECT_MAX, true,
-	    &m->mail.subject, err);
+	               &m->mail.subject, err);
 }
 
 static int
@@ -642,7 +659,7 @@ key_stream(json_t *v, struct api_msg *m, struct api_error *err)
 		return -1;
 	if (!name_ok(m->stream, false))
 		return api_error_set(err, 400, "invalid_field", "stream",
-		    "expected [a-z0-9_-], 1..64 characters");
+		                     "expected [a-z0-9_-], 1..64 characters");
 	return 0;
 }
 
@@ -657,12 +674,12 @@ key_metadata(json_t *v, struct api_msg *m, struct api_error *err)
 {
 	if (!json_is_object(v))
 		return api_error_set(err, 400, "invalid_field", "metadata",
-		    "expected an object");
+		                     "expected an object");
 	m->metadata = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
 	if (m->metadata == NULL || strlen(m->metadata) > API_JSON_METADATA_MAX)
 		return api_error_set(err, 400, "invalid_field", "metadata",
-		    "larger than %d octets as compact JSON",
-		    API_JSON_METADATA_MAX);
+		                     "larger than %d octets as compact JSON",
+		                     API_JSON_METADATA_MAX);
 	return 0;
 }
 
@@ -672,35 +689,35 @@ key_idempotency_key(json_t *v, struct api_msg *m, struct api_error *err)
 	size_t i;
 
 	if (str_get(v, "idempotency_key", API_JSON_KEY_MAX, true,
-		&m->idempotency_key, err) < 0)
+	            &m->idempotency_key, err) < 0)
 		return -1;
 	for (i = 0; m->idempotency_key[i] != '\0'; i++)
 		if (m->idempotency_key[i] < 0x21 ||
 		    m->idempotency_key[i] > 0x7e)
 			break;
 	if (i == 0 || m->idempotency_key[i] != '\0')
-		return api_error_set(err, 400, "invalid_field",
-		    "idempotency_key",
+		return api_error_set(
+		    err, 400, "invalid_field", "idempotency_key",
 		    "expected 1..255 printable ASCII characters");
 	return 0;
 }
 
 static const struct api_key api_keys[] = {
-	{"from", key_from},
-	{"to", key_to},
-	{"cc", key_cc},
-	{"bcc", key_bcc},
-	{"reply_to", key_reply_to},
-	{"subject", key_subject},
-	{"text", key_text},
-	{"html", key_html},
-	{"headers", key_headers},
-	{"attachments", key_attachments},
-	{"stream", key_stream},
-	{"tags", key_tags},
-	{"metadata", key_metadata},
-	{"idempotency_key", key_idempotency_key},
-	{NULL, NULL},
+    {"from", key_from},
+    {"to", key_to},
+    {"cc", key_cc},
+    {"bcc", key_bcc},
+    {"reply_to", key_reply_to},
+    {"subject", key_subject},
+    {"text", key_text},
+    {"html", key_html},
+    {"headers", key_headers},
+    {"attachments", key_attachments},
+    {"stream", key_stream},
+    {"tags", key_tags},
+    {"metadata", key_metadata},
+    {"idempotency_key", key_idempotency_key},
+    {NULL, NULL},
 };
 
 /* api_msg_from_json - decode one request object. */
@@ -716,8 +733,9 @@ api_msg_from_json(json_t *root, struct api_msg *out, struct api_error *err)
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(root))
 		return api_error_set(err, 400, "invalid_json", "",
-		    "expected a JSON object");
-	json_object_foreach(root, k, v) {
+		                     "expected a JSON object");
+	json_object_foreach(root, k, v)
+	{
 		for (i = 0; api_keys[i].name != NULL; i++)
 			if (strcmp(api_keys[i].name, k) == 0)
 				break;
@@ -727,7 +745,7 @@ api_msg_from_json(json_t *root, struct api_msg *out, struct api_error *err)
 			if (strpbrk(f, "\r\n") != NULL)
 				f[0] = '\0';
 			api_error_set(err, 400, "unknown_field", f,
-			    "unknown field");
+			              "unknown field");
 			goto fail;
 		}
 		if (json_is_null(v))
@@ -737,23 +755,24 @@ api_msg_from_json(json_t *root, struct api_msg *out, struct api_error *err)
 	}
 	if (out->mail.from.addr == NULL) {
 		api_error_set(err, 400, "missing_field", "from",
-		    "a message needs from");
+		              "a message needs from");
 		goto fail;
 	}
 	if (out->mail.n_to + out->mail.n_cc + out->n_bcc == 0) {
-		api_error_set(err, 400, "missing_field", "to",
+		api_error_set(
+		    err, 400, "missing_field", "to",
 		    "a message needs at least one recipient (to, cc or bcc)");
 		goto fail;
 	}
 	if (out->mail.n_to + out->mail.n_cc + out->n_bcc > API_JSON_RCPTS_MAX) {
 		api_error_set(err, 400, "invalid_field", "to",
-		    "more than %d recipients over to, cc and bcc",
-		    API_JSON_RCPTS_MAX);
+		              "more than %d recipients over to, cc and bcc",
+		              API_JSON_RCPTS_MAX);
 		goto fail;
 	}
 	if (out->mail.text == NULL && out->mail.html == NULL) {
 		api_error_set(err, 400, "missing_field", "text",
-		    "a message needs text or html");
+		              "a message needs text or html");
 		goto fail;
 	}
 	/* The key is not part of the payload: the same request with the key
@@ -766,7 +785,7 @@ api_msg_from_json(json_t *root, struct api_msg *out, struct api_error *err)
 	}
 	if (canon == NULL) {
 		api_error_set(err, 400, "invalid_json", "",
-		    "cannot canonicalise the request");
+		              "cannot canonicalise the request");
 		goto fail;
 	}
 	SHA256((const unsigned char *)canon, strlen(canon), md);
@@ -781,7 +800,7 @@ fail:
 
 int
 api_json_msg_decode(const char *buf, size_t len, struct api_msg *out,
-    struct api_error *err)
+                    struct api_error *err)
 {
 	json_t *root;
 	int rc;
@@ -797,7 +816,7 @@ api_json_msg_decode(const char *buf, size_t len, struct api_msg *out,
 
 int
 api_json_batch_decode(const char *buf, size_t len, struct api_batch *out,
-    struct api_error *err)
+                      struct api_error *err)
 {
 	json_t *root, *arr, *item;
 	size_t i, n;
@@ -811,7 +830,8 @@ api_json_batch_decode(const char *buf, size_t len, struct api_batch *out,
 		arr = json_object_get(root, "messages");
 		if (json_object_size(root) != 1 || arr == NULL) {
 			json_decref(root);
-			return api_error_set(err, 400, "invalid_json", "",
+			return api_error_set(
+			    err, 400, "invalid_json", "",
 			    "expected an array of messages or "
 			    "{\"messages\": [...]} and nothing else");
 		}
@@ -819,18 +839,20 @@ api_json_batch_decode(const char *buf, size_t len, struct api_batch *out,
 	if (!json_is_array(arr) || json_array_size(arr) == 0) {
 		json_decref(root);
 		return api_error_set(err, 400, "invalid_field", "messages",
-		    "expected a non-empty array of messages");
+		                     "expected a non-empty array of messages");
 	}
 	n = json_array_size(arr);
 	if (n > API_JSON_BATCH_MAX) {
 		json_decref(root);
 		return api_error_set(err, 400, "invalid_field", "messages",
-		    "more than %d messages in one batch", API_JSON_BATCH_MAX);
+		                     "more than %d messages in one batch",
+		                     API_JSON_BATCH_MAX);
 	}
 	out->msgs = xcalloc(n, sizeof(*out->msgs));
 	out->errs = xcalloc(n, sizeof(*out->errs));
 	out->n = n;
-	json_array_foreach(arr, i, item) {
+	json_array_foreach(arr, i, item)
+	{
 		if (api_msg_from_json(item, &out->msgs[i], &out->errs[i]) < 0)
 			out->n_bad++;
 	}

@@ -42,15 +42,15 @@
 
 #include "mime/mime_build.h"
 
-#define API_JSON_DEPTH_MAX 16	 /* nesting of arrays and objects */
-#define API_JSON_ITEMS_MAX 1000	 /* members of one array or object */
-#define API_JSON_BATCH_MAX 500	 /* messages in one batch */
-#define API_JSON_RCPTS_MAX 1000	 /* to + cc + bcc */
-#define API_JSON_HEADERS_MAX 100 /* custom header fields */
-#define API_JSON_ATTS_MAX 100	 /* attachments and inline parts */
-#define API_JSON_TAGS_MAX 32	 /* tags */
+#define API_JSON_DEPTH_MAX 16      /* nesting of arrays and objects */
+#define API_JSON_ITEMS_MAX 1000    /* members of one array or object */
+#define API_JSON_BATCH_MAX 500     /* messages in one batch */
+#define API_JSON_RCPTS_MAX 1000    /* to + cc + bcc */
+#define API_JSON_HEADERS_MAX 100   /* custom header fields */
+#define API_JSON_ATTS_MAX 100      /* attachments and inline parts */
+#define API_JSON_TAGS_MAX 32       /* tags */
 #define API_JSON_METADATA_MAX 4096 /* metadata, as compact JSON */
-#define API_JSON_KEY_MAX 255	 /* idempotency key octets */
+#define API_JSON_KEY_MAX 255       /* idempotency key octets */
 
 /*
  * An error for the client: HTTP status, a stable code ("invalid_json",
@@ -73,16 +73,16 @@ struct api_kv {
 
 /* One decoded message request. */
 struct api_msg {
-	struct mime_build_msg mail;	/* what the message shows */
-	struct mime_build_addr *bcc;	/* envelope only */
+	struct mime_build_msg mail;  /* what the message shows */
+	struct mime_build_addr *bcc; /* envelope only */
 	size_t n_bcc;
-	char *stream;			/* NULL: "transactional" */
-	char *idempotency_key;		/* NULL when absent */
+	char *stream;          /* NULL: "transactional" */
+	char *idempotency_key; /* NULL when absent */
 	struct api_kv *tags;
 	size_t n_tags;
-	char *metadata;			/* compact JSON object, or NULL */
-	char payload_sha256[65];	/* hex SHA-256 of the canonical JSON,
-					   idempotency_key left out */
+	char *metadata;          /* compact JSON object, or NULL */
+	char payload_sha256[65]; /* hex SHA-256 of the canonical JSON,
+	                            idempotency_key left out */
 };
 
 /*
@@ -91,7 +91,7 @@ struct api_msg {
  * empty).
  */
 int api_json_msg_decode(const char *buf, size_t len, struct api_msg *out,
-    struct api_error *err);
+                        struct api_error *err);
 
 /* A decoded batch: item i is msgs[i] when errs[i].http_status == 0. */
 struct api_batch {
@@ -108,7 +108,7 @@ struct api_batch {
  * with *err filled when the whole body is unusable (then *out is empty).
  */
 int api_json_batch_decode(const char *buf, size_t len, struct api_batch *out,
-    struct api_error *err);
+                          struct api_error *err);
 
 /*
  * api_json_addr_parse - "a@b.c", "Name <a@b.c>" or "\"Name\" <a@b.c>"
@@ -120,7 +120,7 @@ int api_json_addr_parse(const char *s, struct mime_build_addr *out);
 
 /* api_error_set - fill *e (printf-style message). Returns -1. */
 int api_error_set(struct api_error *e, int status, const char *code,
-    const char *field, const char *fmt, ...)
+                  const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 /*

@@ -48,7 +48,7 @@ raw_normalise(const char *p, size_t n, struct buf *out, struct api_error *e)
 	for (i = 0; i < n; i++) {
 		if (p[i] == '\0')
 			return api_error_set(e, 400, "invalid_message", "",
-			    "the message contains NUL");
+			                     "the message contains NUL");
 		if (p[i] == '\r' || p[i] == '\n') {
 			if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n')
 				i++;
@@ -57,7 +57,8 @@ raw_normalise(const char *p, size_t n, struct buf *out, struct api_error *e)
 			continue;
 		}
 		if (++col > 998)
-			return api_error_set(e, 400, "invalid_message", "",
+			return api_error_set(
+			    e, 400, "invalid_message", "",
 			    "a line is longer than 998 octets");
 		buf_addch(out, p[i]);
 	}
@@ -104,15 +105,14 @@ raw_hash(const struct spool_msg_new *m)
 
 /* raw_fields_add - Message-ID and Date in front when missing. */
 static void
-raw_fields_add(struct buf *body, const struct api_raw_opts *o,
-    const char *from)
+raw_fields_add(struct buf *body, const struct api_raw_opts *o, const char *from)
 {
 	struct buf add;
 
 	buf_init(&add);
 	if (!mime_header_has(body->p, body->len, "Message-ID"))
 		mime_header_msgid_add(&add, o->msgid_local,
-		    strrchr(from, '@') + 1);
+		                      strrchr(from, '@') + 1);
 	if (!mime_header_has(body->p, body->len, "Date"))
 		mime_header_date_add(&add, o->date);
 	if (add.len > 0) {
@@ -126,8 +126,8 @@ raw_fields_add(struct buf *body, const struct api_raw_opts *o,
 
 int
 api_raw_prepare(const char *msg, size_t n, const struct api_raw_opts *o,
-    const struct config_api_key *k, struct spool_msg_new *m,
-    struct api_error *e)
+                const struct config_api_key *k, struct spool_msg_new *m,
+                struct api_error *e)
 {
 	struct mime_msg *mm = NULL;
 	char *key = NULL;
@@ -137,18 +137,19 @@ api_raw_prepare(const char *msg, size_t n, const struct api_raw_opts *o,
 	buf_init(&m->body);
 	if (n > o->max_size) {
 		api_error_set(e, 413, "too_large", "",
-		    "the message is over limits.max_message_size");
+		              "the message is over limits.max_message_size");
 		goto fail;
 	}
 	if (raw_normalise(msg, n, &m->body, e) < 0)
 		goto fail;
 	if (mime_header_len(m->body.p, m->body.len) == 0) {
 		api_error_set(e, 400, "invalid_message", "",
-		    "the message has no header section");
+		              "the message has no header section");
 		goto fail;
 	}
 	if (mime_header_has(m->body.p, m->body.len, "Bcc")) {
-		api_error_set(e, 400, "invalid_message", "Bcc",
+		api_error_set(
+		    e, 400, "invalid_message", "Bcc",
 		    "remove the Bcc field; give hidden recipients as to= in "
 		    "the query");
 		goto fail;
@@ -156,7 +157,8 @@ api_raw_prepare(const char *msg, size_t n, const struct api_raw_opts *o,
 	mime_header_take(&m->body, 0, "X-Swerve-Idempotency-Key", &key);
 	mm = mime_parse(m->body.p, m->body.len);
 	if (mm->nfrom != 1 || mm->groups) {
-		api_error_set(e, 400, "invalid_message", "From",
+		api_error_set(
+		    e, 400, "invalid_message", "From",
 		    "the message needs a From field with one address");
 		goto fail;
 	}
@@ -170,20 +172,21 @@ api_raw_prepare(const char *msg, size_t n, const struct api_raw_opts *o,
 			api_rcpt_add(m, mm->cc[i].addr);
 	}
 	if (m->n_rcpts == 0) {
-		api_error_set(e, 400, "missing_field", "to",
+		api_error_set(
+		    e, 400, "missing_field", "to",
 		    "no recipients: give to= in the query or To/Cc fields");
 		goto fail;
 	}
 	if (m->n_rcpts > o->max_recipients) {
 		api_error_set(e, 400, "invalid_field", "to",
-		    "more than %u recipients (limits.max_recipients)",
-		    o->max_recipients);
+		              "more than %u recipients (limits.max_recipients)",
+		              o->max_recipients);
 		goto fail;
 	}
 	if (!api_auth_from_allowed(k, m->sender) ||
 	    !api_auth_from_allowed(k, mm->from[0].addr)) {
 		api_error_set(e, 403, "forbidden", "",
-		    "this API key may not send this message");
+		              "this API key may not send this message");
 		goto fail;
 	}
 	if (o->idem_key != NULL) {
@@ -192,7 +195,7 @@ api_raw_prepare(const char *msg, size_t n, const struct api_raw_opts *o,
 	}
 	if (key != NULL && !key_ok(key)) {
 		api_error_set(e, 400, "invalid_field", "Idempotency-Key",
-		    "expected 1..255 printable ASCII characters");
+		              "expected 1..255 printable ASCII characters");
 		goto fail;
 	}
 	/* Hash before the fields we add: a retry gets another Date. */
@@ -213,8 +216,8 @@ fail:
 
 int
 api_msg_spool(const struct config *cfg, const struct config_api_key *k,
-    const struct api_msg *msg, const char *client, struct spool_msg_new *out,
-    struct api_error *e)
+              const struct api_msg *msg, const char *client,
+              struct spool_msg_new *out, struct api_error *e)
 {
 	struct mime_build_opts o;
 	char local[ID_SIZE];
@@ -223,7 +226,7 @@ api_msg_spool(const struct config *cfg, const struct config_api_key *k,
 
 	if (msg->stream != NULL && !config_stream_known(cfg, msg->stream))
 		return api_error_set(e, 400, "invalid_field", "stream",
-		    "no such stream");
+		                     "no such stream");
 	id_new(local);
 	o.msgid_local = local;
 	o.hostname = NULL;
@@ -235,9 +238,10 @@ api_msg_spool(const struct config *cfg, const struct config_api_key *k,
 	}
 	if (out->body.len > cfg->max_message_size) {
 		buf_fini(&out->body);
-		return api_error_set(e, 413, "too_large", "",
-		    "the message is %zu octets; the limit is %llu", out->body.len,
-		    (unsigned long long)cfg->max_message_size);
+		return api_error_set(
+		    e, 413, "too_large", "",
+		    "the message is %zu octets; the limit is %llu",
+		    out->body.len, (unsigned long long)cfg->max_message_size);
 	}
 	out->sender = xstrdup(msg->mail.from.addr);
 	for (i = 0; i < msg->mail.n_to; i++)

@@ -30,14 +30,14 @@ struct config_api_key;
 
 /* The request's side of a raw message. Pointers are borrowed. */
 struct api_raw_opts {
-	const char *env_from;	 /* envelope sender, or NULL: the From */
-	char *const *env_to;	 /* envelope recipients, or none: To + Cc */
+	const char *env_from; /* envelope sender, or NULL: the From */
+	char *const *env_to;  /* envelope recipients, or none: To + Cc */
 	size_t n_env_to;
-	const char *idem_key;	 /* Idempotency-Key header, or NULL */
+	const char *idem_key;    /* Idempotency-Key header, or NULL */
 	const char *msgid_local; /* for a missing Message-ID */
-	time_t date;		 /* for a missing Date */
+	time_t date;             /* for a missing Date */
 	unsigned max_recipients;
-	uint64_t max_size;	 /* limits.max_message_size */
+	uint64_t max_size; /* limits.max_message_size */
 };
 
 /*
@@ -46,8 +46,8 @@ struct api_raw_opts {
  * fill). 0, or -1 with *e set (400, 403 or 413) and *out empty.
  */
 int api_raw_prepare(const char *msg, size_t n, const struct api_raw_opts *o,
-    const struct config_api_key *k, struct spool_msg_new *out,
-    struct api_error *e);
+                    const struct config_api_key *k, struct spool_msg_new *out,
+                    struct api_error *e);
 
 struct config;
 
@@ -61,8 +61,8 @@ struct config;
  * zeroed by the caller first; msg and k are only read.
  */
 int api_msg_spool(const struct config *cfg, const struct config_api_key *k,
-    const struct api_msg *msg, const char *client, struct spool_msg_new *out,
-    struct api_error *e);
+                  const struct api_msg *msg, const char *client,
+                  struct spool_msg_new *out, struct api_error *e);
 
 /* api_rcpt_add - append a copy of addr to m's recipients unless there. */
 void api_rcpt_add(struct spool_msg_new *m, const char *addr);

@@ -28,12 +28,12 @@
 #include <openssl/sha.h>
 
 #include "core/log.h"
-#include "observe/events.h"
 #include "core/xmalloc.h"
 #include "ingress/api_auth.h"
 #include "ingress/api_raw.h"
 #include "ingress/http_admin.h"
 #include "mime/mime_build.h"
+#include "observe/events.h"
 
 #define COMPAT_JSON_SLACK (1u << 20) /* request bytes around the message */
 #define COMPAT_MAX_PENDING 20000     /* requests waiting for the spool */
@@ -101,8 +101,7 @@ compat_on_commit(int status, const char *id, int dup, void *arg)
 	if (id != NULL)
 		snprintf(r->id, sizeof(r->id), "%s", id);
 	if (status == SPOOL_OK) {
-		log_info("compat: %s id=%s", dup ? "replayed" : "accepted",
-		    id);
+		log_info("compat: %s id=%s", dup ? "replayed" : "accepted", id);
 		if (!dup) {
 			struct event ev = {
 			    .kind = EVENT_ACCEPTED,
@@ -111,8 +110,7 @@ compat_on_commit(int status, const char *id, int dup, void *arg)
 			};
 			events_emit(&ev);
 		}
-	}
-	else
+	} else
 		log_info("compat: refused: %s", spool_status_name(status));
 	free(it);
 	if (--x->left == 0)
@@ -121,8 +119,9 @@ compat_on_commit(int status, const char *id, int dup, void *arg)
 
 void
 compat_submit(struct compat *c, struct evhttp_request *req,
-    struct spool_msg_new *ms, const struct compat_result *res_pre, size_t n,
-    compat_done_fn *done, void *arg, void (*arg_free)(void *))
+              struct spool_msg_new *ms, const struct compat_result *res_pre,
+              size_t n, compat_done_fn *done, void *arg,
+              void (*arg_free)(void *))
 {
 	struct compat_ctx *x = xcalloc(1, sizeof(*x));
 	size_t i;
@@ -164,43 +163,48 @@ void
 compat_spool_error(int status, struct api_error *e)
 {
 	if (status == SPOOL_ERR_CONFLICT)
-		api_error_set(e, 409, "conflict", "Idempotency-Key",
+		api_error_set(
+		    e, 409, "conflict", "Idempotency-Key",
 		    "this idempotency key was used for another request");
 	else
-		api_error_set(e, 503, "unavailable", "",
+		api_error_set(
+		    e, 503, "unavailable", "",
 		    "the message could not be stored now; retry later");
 }
 
 int
 compat_msg_prepare(const struct compat *c, const struct config_api_key *k,
-    struct api_msg *msg, const char *client, struct spool_msg_new *out,
-    struct api_error *e)
+                   struct api_msg *msg, const char *client,
+                   struct spool_msg_new *out, struct api_error *e)
 {
 	memset(out, 0, sizeof(*out));
 	if (msg->mail.from.addr == NULL)
 		return api_error_set(e, 400, "missing_field", "from",
-		    "a From address is required");
+		                     "a From address is required");
 	if (!api_auth_from_allowed(k, msg->mail.from.addr))
 		return api_error_set(e, 403, "forbidden", "from",
-		    "this key may not send as %s", msg->mail.from.addr);
+		                     "this key may not send as %s",
+		                     msg->mail.from.addr);
 	if (msg->mail.n_to + msg->mail.n_cc + msg->n_bcc == 0)
 		return api_error_set(e, 400, "missing_field", "to",
-		    "at least one recipient is required");
+		                     "at least one recipient is required");
 	if (msg->mail.n_to + msg->mail.n_cc + msg->n_bcc >
 	    c->cfg->max_recipients)
 		return api_error_set(e, 400, "invalid_field", "to",
-		    "more than %u recipients", c->cfg->max_recipients);
+		                     "more than %u recipients",
+		                     c->cfg->max_recipients);
 	if (msg->mail.text == NULL && msg->mail.html == NULL)
 		return api_error_set(e, 400, "missing_field", "text",
-		    "a text or an HTML body is required");
+		                     "a text or an HTML body is required");
 	return api_msg_spool(c->cfg, k, msg, client, out, e);
 }
 
 int
 compat_raw_prepare(const struct compat *c, const struct config_api_key *k,
-    const char *msg, size_t n, const char *env_from, char *const *env_to,
-    size_t n_to, const char *idem, const char *client,
-    struct spool_msg_new *out, struct api_error *e)
+                   const char *msg, size_t n, const char *env_from,
+                   char *const *env_to, size_t n_to, const char *idem,
+                   const char *client, struct spool_msg_new *out,
+                   struct api_error *e)
 {
 	struct api_raw_opts o;
 	char local[ID_SIZE];
@@ -227,19 +231,20 @@ compat_raw_prepare(const struct compat *c, const struct config_api_key *k,
 
 const char *
 compat_body(struct compat *c, struct evhttp_request *req, size_t *len,
-    struct api_error *e)
+            struct api_error *e)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 
 	*len = evbuffer_get_length(in);
 	if (*len > c->body_max) {
 		api_error_set(e, 413, "too_large", "",
-		    "the request body is over the size limit");
+		              "the request body is over the size limit");
 		return NULL;
 	}
 	if (spool_space_check(c->sp) != SPOOL_OK ||
 	    c->pending >= COMPAT_MAX_PENDING) {
-		api_error_set(e, 503, "unavailable", "",
+		api_error_set(
+		    e, 503, "unavailable", "",
 		    "the queue is full or disk space is low; retry later");
 		return NULL;
 	}
@@ -278,13 +283,13 @@ compat_key_find(const struct compat *c, const char *key, size_t len)
 
 void
 compat_reply(struct evhttp_request *req, int status, const char *ctype,
-    const char *body, size_t len)
+             const char *body, size_t len)
 {
 	struct evbuffer *out = evbuffer_new();
 
 	if (ctype != NULL)
 		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Content-Type", ctype);
+		                  "Content-Type", ctype);
 	if (len > 0)
 		evbuffer_add(out, body, len);
 	evhttp_send_reply(req, status, status < 300 ? "OK" : "Error", out);
@@ -297,7 +302,7 @@ compat_reply_json(struct evhttp_request *req, int status, json_t *obj)
 	char *text = json_dumps(obj, JSON_COMPACT | JSON_ENCODE_ANY);
 
 	compat_reply(req, status, "application/json", text ? text : "{}",
-	    text ? strlen(text) : 2);
+	             text ? strlen(text) : 2);
 	free(text);
 	json_decref(obj);
 }
@@ -330,8 +335,7 @@ compat_answer_send(struct evhttp_request *req, struct compat_answer *a)
 }
 
 int
-compat_b64_decode(const char *s, size_t n, unsigned char **out,
-    size_t *outlen)
+compat_b64_decode(const char *s, size_t n, unsigned char **out, size_t *outlen)
 {
 	char *clean = xmalloc(n + 4);
 	size_t m = 0, i, pad = 0;
@@ -383,8 +387,8 @@ compat_addrs_free(struct mime_build_addr *list, size_t n)
 }
 
 int
-compat_addr_list_parse(const char *s, size_t len,
-    struct mime_build_addr **list, size_t *n, size_t max)
+compat_addr_list_parse(const char *s, size_t len, struct mime_build_addr **list,
+                       size_t *n, size_t max)
 {
 	size_t i = 0, start = 0;
 	bool quoted = false;
@@ -426,7 +430,7 @@ compat_addr_list_parse(const char *s, size_t len,
 		item = xstrndup(s + b, e - b);
 		memset(&a, 0, sizeof(a));
 		rc = memchr(item, '\0', e - b) ? -1
-		    : api_json_addr_parse(item, &a);
+		                               : api_json_addr_parse(item, &a);
 		free(item);
 		if (rc < 0)
 			return -1;
@@ -438,14 +442,14 @@ compat_addr_list_parse(const char *s, size_t len,
 
 int
 compat_str_check(const char *s, size_t n, const char *field,
-    struct api_error *e)
+                 struct api_error *e)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0')
 			return api_error_set(e, 400, "invalid_field", field,
-			    "CR, LF or NUL in %s", field);
+			                     "CR, LF or NUL in %s", field);
 	return 0;
 }
 
@@ -457,14 +461,14 @@ compat_json_load(const char *body, size_t len, struct api_error *e)
 
 	if (j == NULL)
 		api_error_set(e, 400, "invalid_json", "",
-		    "malformed JSON at line %d column %d: %s", je.line,
-		    je.column, je.text);
+		              "malformed JSON at line %d column %d: %s",
+		              je.line, je.column, je.text);
 	return j;
 }
 
 int
 compat_json_str(json_t *obj, const char *key, const char *field, bool header,
-    char **out, struct api_error *e)
+                char **out, struct api_error *e)
 {
 	json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
 
@@ -474,13 +478,13 @@ compat_json_str(json_t *obj, const char *key, const char *field, bool header,
 		return 0;
 	if (!json_is_string(v))
 		return api_error_set(e, 400, "invalid_field", field,
-		    "%s must be a string", field);
+		                     "%s must be a string", field);
 	if (header && compat_str_check(json_string_value(v),
-	    json_string_length(v), field, e) < 0)
+	                               json_string_length(v), field, e) < 0)
 		return -1;
 	if (memchr(json_string_value(v), '\0', json_string_length(v)))
 		return api_error_set(e, 400, "invalid_field", field,
-		    "NUL in %s", field);
+		                     "NUL in %s", field);
 	if (out != NULL)
 		*out = xstrdup(json_string_value(v));
 	return 0;
@@ -489,26 +493,26 @@ compat_json_str(json_t *obj, const char *key, const char *field, bool header,
 /* addr_one - parse one address string into *out. 0 or -1 + *e. */
 static int
 addr_one(const char *s, size_t n, const char *field,
-    struct mime_build_addr *out, struct api_error *e)
+         struct mime_build_addr *out, struct api_error *e)
 {
 	char *t;
 	int rc;
 
 	if (memchr(s, '\0', n) != NULL)
 		return api_error_set(e, 400, "invalid_field", field,
-		    "NUL in %s", field);
+		                     "NUL in %s", field);
 	t = xstrndup(s, n);
 	rc = api_json_addr_parse(t, out);
 	free(t);
 	if (rc < 0)
 		return api_error_set(e, 400, "invalid_field", field,
-		    "not a valid email address");
+		                     "not a valid email address");
 	return 0;
 }
 
 int
 compat_json_addr1(json_t *v, const char *field, struct mime_build_addr *out,
-    struct api_error *e)
+                  struct api_error *e)
 {
 	json_t *em, *nm;
 
@@ -516,34 +520,35 @@ compat_json_addr1(json_t *v, const char *field, struct mime_build_addr *out,
 		return 0;
 	if (json_is_string(v))
 		return addr_one(json_string_value(v), json_string_length(v),
-		    field, out, e);
+		                field, out, e);
 	if (!json_is_object(v))
 		return api_error_set(e, 400, "invalid_field", field,
-		    "expected an address");
+		                     "expected an address");
 	em = json_object_get(v, "email");
 	nm = json_object_get(v, "name");
-	if (!json_is_string(em) || (nm != NULL && !json_is_null(nm) &&
-	    !json_is_string(nm)))
-		return api_error_set(e, 400, "invalid_field", field,
+	if (!json_is_string(em) ||
+	    (nm != NULL && !json_is_null(nm) && !json_is_string(nm)))
+		return api_error_set(
+		    e, 400, "invalid_field", field,
 		    "expected {\"email\": ..., \"name\": ...}");
-	if (addr_one(json_string_value(em), json_string_length(em), field,
-	    out, e) < 0)
+	if (addr_one(json_string_value(em), json_string_length(em), field, out,
+	             e) < 0)
 		return -1;
 	if (out->addr == NULL || out->name != NULL) {
 		free(out->name);
 		free(out->addr);
 		memset(out, 0, sizeof(*out));
 		return api_error_set(e, 400, "invalid_field", field,
-		    "email must be a bare address");
+		                     "email must be a bare address");
 	}
 	if (json_is_string(nm) && json_string_length(nm) > 0) {
 		if (compat_str_check(json_string_value(nm),
-		    json_string_length(nm), field, e) < 0 ||
+		                     json_string_length(nm), field, e) < 0 ||
 		    json_string_length(nm) > MIME_BUILD_NAME_MAX) {
 			free(out->addr);
 			out->addr = NULL;
 			return api_error_set(e, 400, "invalid_field", field,
-			    "bad display name");
+			                     "bad display name");
 		}
 		out->name = xstrdup(json_string_value(nm));
 	}
@@ -552,7 +557,7 @@ compat_json_addr1(json_t *v, const char *field, struct mime_build_addr *out,
 
 int
 compat_json_addrs(json_t *v, const char *field, bool lists,
-    struct mime_build_addr **list, size_t *n, struct api_error *e)
+                  struct mime_build_addr **list, size_t *n, struct api_error *e)
 {
 	size_t i;
 	json_t *it;
@@ -561,8 +566,10 @@ compat_json_addrs(json_t *v, const char *field, bool lists,
 		return 0;
 	if (json_is_string(v) && lists) {
 		if (compat_addr_list_parse(json_string_value(v),
-		    json_string_length(v), list, n, API_JSON_RCPTS_MAX) < 0)
-			return api_error_set(e, 400, "invalid_field", field,
+		                           json_string_length(v), list, n,
+		                           API_JSON_RCPTS_MAX) < 0)
+			return api_error_set(
+			    e, 400, "invalid_field", field,
 			    "not a valid list of email addresses");
 		return 0;
 	}
@@ -574,20 +581,22 @@ compat_json_addrs(json_t *v, const char *field, bool lists,
 		(*list)[(*n)++] = a;
 		return 0;
 	}
-	json_array_foreach(v, i, it) {
+	json_array_foreach(v, i, it)
+	{
 		char f[96];
 		struct mime_build_addr a = {0};
 
 		if (*n >= API_JSON_RCPTS_MAX)
 			return api_error_set(e, 400, "invalid_field", field,
-			    "too many addresses");
+			                     "too many addresses");
 		snprintf(f, sizeof(f), "%s[%zu]", field, i);
 		if (json_is_string(it) && lists) {
 			if (compat_addr_list_parse(json_string_value(it),
-			    json_string_length(it), list, n,
-			    API_JSON_RCPTS_MAX) < 0)
-				return api_error_set(e, 400, "invalid_field",
-				    f, "not a valid email address");
+			                           json_string_length(it), list,
+			                           n, API_JSON_RCPTS_MAX) < 0)
+				return api_error_set(
+				    e, 400, "invalid_field", f,
+				    "not a valid email address");
 			continue;
 		}
 		if (compat_json_addr1(it, f, &a, e) < 0)
@@ -629,8 +638,8 @@ bad:
 
 int
 compat_att_add(struct mime_build_msg *m, const char *filename,
-    const char *ctype, const char *cid, const void *data, size_t len,
-    const char *field, struct api_error *e)
+               const char *ctype, const char *cid, const void *data, size_t len,
+               const char *field, struct api_error *e)
 {
 	struct mime_build_att a;
 	size_t cl;
@@ -638,20 +647,21 @@ compat_att_add(struct mime_build_msg *m, const char *filename,
 	memset(&a, 0, sizeof(a));
 	if (m->n_atts >= API_JSON_ATTS_MAX)
 		return api_error_set(e, 400, "invalid_field", field,
-		    "more than %d attachments", API_JSON_ATTS_MAX);
+		                     "more than %d attachments",
+		                     API_JSON_ATTS_MAX);
 	if (filename != NULL && filename[0] != '\0') {
 		if (compat_str_check(filename, strlen(filename), field, e) < 0)
 			return -1;
 		if (strlen(filename) > MIME_BUILD_FILENAME_MAX)
 			return api_error_set(e, 400, "invalid_field", field,
-			    "file name too long");
+			                     "file name too long");
 		a.filename = xstrdup(filename);
 	}
 	if (ctype != NULL && ctype[0] != '\0' &&
 	    (a.content_type = ctype_norm(ctype)) == NULL) {
 		free(a.filename);
 		return api_error_set(e, 400, "invalid_field", field,
-		    "bad content type");
+		                     "bad content type");
 	}
 	if (cid != NULL && strncasecmp(cid, "cid:", 4) == 0)
 		cid += 4;
@@ -671,7 +681,7 @@ compat_att_add(struct mime_build_msg *m, const char *filename,
 			free(a.filename);
 			free(a.content_type);
 			return api_error_set(e, 400, "invalid_field", field,
-			    "bad content id");
+			                     "bad content id");
 		}
 		a.content_id = xstrndup(cid, cl);
 	}
@@ -686,8 +696,8 @@ compat_att_add(struct mime_build_msg *m, const char *filename,
 
 int
 compat_att_add_b64(struct mime_build_msg *m, const char *filename,
-    const char *ctype, const char *cid, const char *b64, size_t n,
-    const char *field, struct api_error *e)
+                   const char *ctype, const char *cid, const char *b64,
+                   size_t n, const char *field, struct api_error *e)
 {
 	unsigned char *data;
 	size_t len;
@@ -695,26 +705,27 @@ compat_att_add_b64(struct mime_build_msg *m, const char *filename,
 
 	if (compat_b64_decode(b64, n, &data, &len) < 0)
 		return api_error_set(e, 400, "invalid_field", field,
-		    "content is not base64");
+		                     "content is not base64");
 	rc = compat_att_add(m, filename, ctype, cid, data, len, field, e);
 	free(data);
 	return rc;
 }
 
 int
-compat_field_add(struct mime_build_msg *m, const char *name,
-    const char *value, const char *field, struct api_error *e)
+compat_field_add(struct mime_build_msg *m, const char *name, const char *value,
+                 const char *field, struct api_error *e)
 {
 	const char *why;
 
 	if (m->n_fields >= API_JSON_HEADERS_MAX)
 		return api_error_set(e, 400, "invalid_field", field,
-		    "more than %d header fields", API_JSON_HEADERS_MAX);
+		                     "more than %d header fields",
+		                     API_JSON_HEADERS_MAX);
 	if (mime_build_field_check(name, value, &why) < 0)
 		return api_error_set(e, 400, "invalid_field", field, "%s: %s",
-		    name, why);
-	m->fields = xreallocarray(m->fields, m->n_fields + 1,
-	    sizeof(*m->fields));
+		                     name, why);
+	m->fields =
+	    xreallocarray(m->fields, m->n_fields + 1, sizeof(*m->fields));
 	m->fields[m->n_fields].name = xstrdup(name);
 	m->fields[m->n_fields].value = xstrdup(value);
 	m->n_fields++;
@@ -723,14 +734,14 @@ compat_field_add(struct mime_build_msg *m, const char *name,
 
 int
 compat_text_set(struct mime_build_msg *m, bool html, const char *s, size_t n,
-    const char *field, struct api_error *e)
+                const char *field, struct api_error *e)
 {
 	char **dst = html ? &m->html : &m->text;
 	size_t *dl = html ? &m->html_len : &m->text_len;
 
 	if (memchr(s, '\0', n) != NULL)
 		return api_error_set(e, 400, "invalid_field", field,
-		    "NUL in %s", field);
+		                     "NUL in %s", field);
 	free(*dst);
 	*dst = xstrndup(s, n);
 	*dl = n;

@@ -60,7 +60,7 @@ struct compat;
  * has stopped requests and before spool_close (see http_api_free).
  */
 struct compat *compat_new(struct http_admin *h, const struct config *cfg,
-    struct spool *sp);
+                          struct spool *sp);
 
 /* compat_free - free c (requests still waiting keep their contexts). */
 void compat_free(struct compat *c);
@@ -69,12 +69,12 @@ void compat_free(struct compat *c);
 
 /* The outcome of one message of a request. */
 struct compat_result {
-	int status;	     /* SPOOL_OK or a negative spool status;
-				unused when err.http_status != 0 */
-	char id[ID_SIZE];    /* the message id (SPOOL_OK, or conflict) */
-	int dup;	     /* an idempotent replay */
+	int status;           /* SPOOL_OK or a negative spool status;
+	                         unused when err.http_status != 0 */
+	char id[ID_SIZE];     /* the message id (SPOOL_OK, or conflict) */
+	int dup;              /* an idempotent replay */
 	struct api_error err; /* set (http_status != 0) when the item was
-				 refused before the spool */
+	                         refused before the spool */
 };
 
 /*
@@ -83,14 +83,15 @@ struct compat_result {
  * compat_submit.
  */
 typedef void compat_done_fn(struct evhttp_request *req,
-    const struct compat_result *res, size_t n, void *arg);
+                            const struct compat_result *res, size_t n,
+                            void *arg);
 
 /* The glue's state, for the provider files. */
 struct compat {
 	const struct config *cfg;
 	struct spool *sp;
 	size_t body_max; /* largest request body taken */
-	size_t pending;	 /* requests waiting for the spool */
+	size_t pending;  /* requests waiting for the spool */
 	bool freed;
 };
 
@@ -105,8 +106,9 @@ struct compat {
  * the spool refused at once (closing).
  */
 void compat_submit(struct compat *c, struct evhttp_request *req,
-    struct spool_msg_new *ms, const struct compat_result *res_pre, size_t n,
-    compat_done_fn *done, void *arg, void (*arg_free)(void *));
+                   struct spool_msg_new *ms,
+                   const struct compat_result *res_pre, size_t n,
+                   compat_done_fn *done, void *arg, void (*arg_free)(void *));
 
 /*
  * compat_msg_prepare - check msg against key k (From allowed, recipients
@@ -115,8 +117,8 @@ void compat_submit(struct compat *c, struct evhttp_request *req,
  * ("forbidden", "invalid_field", "too_large").
  */
 int compat_msg_prepare(const struct compat *c, const struct config_api_key *k,
-    struct api_msg *msg, const char *client, struct spool_msg_new *out,
-    struct api_error *e);
+                       struct api_msg *msg, const char *client,
+                       struct spool_msg_new *out, struct api_error *e);
 
 /*
  * compat_raw_prepare - a raw RFC 5322 message msg[0..n) through
@@ -124,9 +126,10 @@ int compat_msg_prepare(const struct compat *c, const struct config_api_key *k,
  * NULL, n_to 0) and idempotency key idem (may be NULL). 0, or -1 with *e.
  */
 int compat_raw_prepare(const struct compat *c, const struct config_api_key *k,
-    const char *msg, size_t n, const char *env_from, char *const *env_to,
-    size_t n_to, const char *idem, const char *client,
-    struct spool_msg_new *out, struct api_error *e);
+                       const char *msg, size_t n, const char *env_from,
+                       char *const *env_to, size_t n_to, const char *idem,
+                       const char *client, struct spool_msg_new *out,
+                       struct api_error *e);
 
 /*
  * compat_body - the request body as one block (NUL-terminated copy kept
@@ -134,7 +137,7 @@ int compat_raw_prepare(const struct compat *c, const struct config_api_key *k,
  * "too_large") or the spool has no room (e set to "unavailable").
  */
 const char *compat_body(struct compat *c, struct evhttp_request *req,
-    size_t *len, struct api_error *e);
+                        size_t *len, struct api_error *e);
 
 /* compat_header - a request header's value, or NULL. */
 const char *compat_header(struct evhttp_request *req, const char *name);
@@ -147,7 +150,7 @@ void compat_peer(struct evhttp_request *req, char *out, size_t n);
  * len is 0 or no configured key matches.
  */
 const struct config_api_key *compat_key_find(const struct compat *c,
-    const char *key, size_t len);
+                                             const char *key, size_t len);
 
 /*
  * compat_reply - answer req with status, a Content-Type (NULL: none)
@@ -155,7 +158,7 @@ const struct config_api_key *compat_key_find(const struct compat *c,
  * the caller's to add first (evhttp_request_get_output_headers).
  */
 void compat_reply(struct evhttp_request *req, int status, const char *ctype,
-    const char *body, size_t len);
+                  const char *body, size_t len);
 
 /* compat_reply_json - compat_reply of obj as compact JSON (obj stolen). */
 void compat_reply_json(struct evhttp_request *req, int status, json_t *obj);
@@ -192,22 +195,22 @@ void compat_answer_send(struct evhttp_request *req, struct compat_answer *a);
 /* The providers' error renderers: e's generic code in their shapes.
  * Each initialises *a; release with buf_fini(&a->body) or send it. */
 void compat_ses_v2_error_render(const struct api_error *e,
-    struct compat_answer *a);
+                                struct compat_answer *a);
 void compat_ses_v1_error_render(const struct api_error *e, const char *rid,
-    struct compat_answer *a);
+                                struct compat_answer *a);
 void compat_sendgrid_error_render(const struct api_error *e,
-    struct compat_answer *a);
+                                  struct compat_answer *a);
 void compat_postmark_error_render(const struct api_error *e,
-    struct compat_answer *a);
+                                  struct compat_answer *a);
 void compat_resend_error_render(const struct api_error *e,
-    struct compat_answer *a);
+                                struct compat_answer *a);
 void compat_mailgun_error_render(const struct api_error *e,
-    struct compat_answer *a);
+                                 struct compat_answer *a);
 
 /* compat_ses_v1_ok_render - <SendEmailResponse> or
  * <SendRawEmailResponse> with the message id and request id. */
 void compat_ses_v1_ok_render(int raw, const char *id, const char *rid,
-    struct compat_answer *a);
+                             struct compat_answer *a);
 
 /* ---- pure helpers (unit-tested) -------------------------------------- */
 
@@ -217,7 +220,7 @@ void compat_ses_v1_ok_render(int raw, const char *id, const char *rid,
  * is not base64.
  */
 int compat_b64_decode(const char *s, size_t n, unsigned char **out,
-    size_t *outlen);
+                      size_t *outlen);
 
 /*
  * compat_addr_list_parse - split a comma-separated address list ("a@b.c,
@@ -226,7 +229,8 @@ int compat_b64_decode(const char *s, size_t n, unsigned char **out,
  * there are too many (what was appended stays and is the caller's).
  */
 int compat_addr_list_parse(const char *s, size_t len,
-    struct mime_build_addr **list, size_t *n, size_t max);
+                           struct mime_build_addr **list, size_t *n,
+                           size_t max);
 
 /* compat_addrs_free - free list[0..n) and the array. */
 void compat_addrs_free(struct mime_build_addr *list, size_t n);
@@ -236,7 +240,7 @@ void compat_addrs_free(struct mime_build_addr *list, size_t n);
  * ("invalid_field" naming field) when it holds CR, LF or NUL.
  */
 int compat_str_check(const char *s, size_t n, const char *field,
-    struct api_error *e);
+                     struct api_error *e);
 
 /*
  * compat_json_load - parse a JSON body with duplicate keys refused. NULL
@@ -251,7 +255,7 @@ json_t *compat_json_load(const char *body, size_t len, struct api_error *e);
  * header-bound and holds CR, LF or NUL.
  */
 int compat_json_str(json_t *obj, const char *key, const char *field,
-    bool header, char **out, struct api_error *e);
+                    bool header, char **out, struct api_error *e);
 
 /*
  * compat_json_addrs - append the addresses in v to *list (*n counted):
@@ -261,15 +265,16 @@ int compat_json_str(json_t *obj, const char *key, const char *field,
  * 0, or -1 with *e ("invalid_field" at field).
  */
 int compat_json_addrs(json_t *v, const char *field, bool lists,
-    struct mime_build_addr **list, size_t *n, struct api_error *e);
+                      struct mime_build_addr **list, size_t *n,
+                      struct api_error *e);
 
 /*
  * compat_json_addr1 - exactly one address (a string or an {"email",
  * "name"} object) into *out, which must be empty. Absent or null v leaves
  * it empty. 0, or -1 with *e.
  */
-int compat_json_addr1(json_t *v, const char *field,
-    struct mime_build_addr *out, struct api_error *e);
+int compat_json_addr1(json_t *v, const char *field, struct mime_build_addr *out,
+                      struct api_error *e);
 
 /*
  * compat_att_add - append a copy of data[0..len) to m as an attachment
@@ -278,25 +283,25 @@ int compat_json_addr1(json_t *v, const char *field,
  * lower-cased and stripped of parameters. 0, or -1 with *e at field.
  */
 int compat_att_add(struct mime_build_msg *m, const char *filename,
-    const char *ctype, const char *cid, const void *data, size_t len,
-    const char *field, struct api_error *e);
+                   const char *ctype, const char *cid, const void *data,
+                   size_t len, const char *field, struct api_error *e);
 
 /* compat_att_add_b64 - compat_att_add of base64 text b64[0..n). */
 int compat_att_add_b64(struct mime_build_msg *m, const char *filename,
-    const char *ctype, const char *cid, const char *b64, size_t n,
-    const char *field, struct api_error *e);
+                       const char *ctype, const char *cid, const char *b64,
+                       size_t n, const char *field, struct api_error *e);
 
 /*
  * compat_field_add - append the custom header name: value to m after
  * mime_build_field_check (at most API_JSON_HEADERS_MAX). 0 or -1 + *e.
  */
 int compat_field_add(struct mime_build_msg *m, const char *name,
-    const char *value, const char *field, struct api_error *e);
+                     const char *value, const char *field, struct api_error *e);
 
 /* compat_text_set - set m's text (html false) or HTML body to a copy of
  * s[0..n). 0, or -1 with *e when s holds NUL. */
 int compat_text_set(struct mime_build_msg *m, bool html, const char *s,
-    size_t n, const char *field, struct api_error *e);
+                    size_t n, const char *field, struct api_error *e);
 
 /* compat_sha256_hex - hex SHA-256 of p[0..n) into out (65 octets). */
 void compat_sha256_hex(const void *p, size_t n, char out[65]);
@@ -312,7 +317,7 @@ void compat_resend_handle(struct evhttp_request *req, void *arg);
 /* compat_v3_handle sends /v3/mail/send here, other /v3 paths to Mailgun. */
 void compat_sendgrid_handle(struct compat *c, struct evhttp_request *req);
 void compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
-    const char *path);
+                           const char *path);
 
 /* ---- decoders (pure; unit-tested and fuzzed) ------------------------- */
 
@@ -325,13 +330,13 @@ void compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 struct compat_raw_req {
 	unsigned char *data; /* decoded message; NULL for a simple one */
 	size_t len;
-	char *env_from;	     /* may be NULL */
+	char *env_from; /* may be NULL */
 	char **env_to;
 	size_t n_env_to;
 };
 void compat_raw_req_fini(struct compat_raw_req *r);
 int compat_ses_v2_decode(const char *body, size_t len, struct api_msg *msg,
-    struct compat_raw_req *raw, struct api_error *e);
+                         struct compat_raw_req *raw, struct api_error *e);
 
 /* The SES v1 Query actions swerve serves. */
 enum compat_ses_action {
@@ -345,34 +350,34 @@ enum compat_ses_action {
  * v2. The Action name (up to 63 octets) goes to action_name even on
  * failure, for the error's wording. 0, or -1 with *e.
  */
-int compat_ses_v1_decode(char *body, size_t len,
-    enum compat_ses_action *action, char action_name[64], struct api_msg *msg,
-    struct compat_raw_req *raw, struct api_error *e);
+int compat_ses_v1_decode(char *body, size_t len, enum compat_ses_action *action,
+                         char action_name[64], struct api_msg *msg,
+                         struct compat_raw_req *raw, struct api_error *e);
 
 /*
  * compat_sendgrid_decode - a SendGrid v3 mail/send body: one message per
  * personalization into *msgs (*n of them). 0, or -1 with *e.
  */
-int compat_sendgrid_decode(const char *body, size_t len,
-    struct api_msg **msgs, size_t *n, struct api_error *e);
+int compat_sendgrid_decode(const char *body, size_t len, struct api_msg **msgs,
+                           size_t *n, struct api_error *e);
 
 /* compat_postmark_msg_decode - one Postmark message object. 0 or -1. */
 int compat_postmark_msg_decode(json_t *o, struct api_msg *msg,
-    struct api_error *e);
+                               struct api_error *e);
 
 /*
  * compat_resend_decode - a Resend POST /emails body. The payload hash is
  * the SHA-256 of the body. 0, or -1 with *e.
  */
 int compat_resend_decode(const char *body, size_t len, struct api_msg *msg,
-    struct api_error *e);
+                         struct api_error *e);
 
 struct form;
 /*
  * compat_mailgun_decode - a Mailgun /messages form into *msg. 0 or -1.
  */
 int compat_mailgun_decode(const struct form *fm, struct api_msg *msg,
-    struct api_error *e);
+                          struct api_error *e);
 
 /* compat_msgs_free - api_msg_fini each of msgs[0..n) and free the array. */
 void compat_msgs_free(struct api_msg *msgs, size_t n);

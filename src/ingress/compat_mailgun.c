@@ -38,9 +38,9 @@ static char *
 mg_str(struct str s, const char *field, bool header, struct api_error *e)
 {
 	if (header ? compat_str_check(s.p, s.len, field, e) < 0
-		   : memchr(s.p, '\0', s.len) != NULL) {
+	           : memchr(s.p, '\0', s.len) != NULL) {
 		api_error_set(e, 400, "invalid_field", field,
-		    "'%s' parameter holds CR, LF or NUL", field);
+		              "'%s' parameter holds CR, LF or NUL", field);
 		return NULL;
 	}
 	return str_dup(s);
@@ -48,8 +48,8 @@ mg_str(struct str s, const char *field, bool header, struct api_error *e)
 
 /* mg_addrs - every field called name (comma lists) into list. */
 static int
-mg_addrs(const struct form *fm, const char *name,
-    struct mime_build_addr **list, size_t *n, struct api_error *e)
+mg_addrs(const struct form *fm, const char *name, struct mime_build_addr **list,
+         size_t *n, struct api_error *e)
 {
 	size_t i;
 
@@ -57,19 +57,20 @@ mg_addrs(const struct form *fm, const char *name,
 		if (!form_str_eq(fm->f[i].name, name))
 			continue;
 		if (memchr(fm->f[i].value.p, '\0', fm->f[i].value.len) ||
-		    compat_addr_list_parse(fm->f[i].value.p,
-			fm->f[i].value.len, list, n, API_JSON_RCPTS_MAX) < 0)
-			return api_error_set(e, 400, "invalid_field", name,
+		    compat_addr_list_parse(fm->f[i].value.p, fm->f[i].value.len,
+		                           list, n, API_JSON_RCPTS_MAX) < 0)
+			return api_error_set(
+			    e, 400, "invalid_field", name,
 			    "'%s' parameter is not a valid address. Please "
-			    "check documentation", name);
+			    "check documentation",
+			    name);
 	}
 	return 0;
 }
 
 /* mg_field - one non-file field (or a header field h:Name). */
 static int
-mg_field(const struct form_field *f, struct api_msg *msg,
-    struct api_error *e)
+mg_field(const struct form_field *f, struct api_msg *msg, struct api_error *e)
 {
 	struct mime_build_msg *m = &msg->mail;
 	char name[128], *v;
@@ -81,19 +82,21 @@ mg_field(const struct form_field *f, struct api_msg *msg,
 		return m->subject ? 0 : -1;
 	}
 	if (form_str_eq(f->name, "text") || form_str_eq(f->name, "html"))
-		return compat_text_set(m, form_str_eq(f->name, "html"),
-		    f->value.p, f->value.len, f->name.p[0] == 't' ? "text"
-								   : "html", e);
-	if (form_str_eq(f->name, "o:testmode") && (form_str_eq(f->value,
-	    "yes") || form_str_eq(f->value, "true") || form_str_eq(f->value,
-	    "True")))
+		return compat_text_set(
+		    m, form_str_eq(f->name, "html"), f->value.p, f->value.len,
+		    f->name.p[0] == 't' ? "text" : "html", e);
+	if (form_str_eq(f->name, "o:testmode") &&
+	    (form_str_eq(f->value, "yes") || form_str_eq(f->value, "true") ||
+	     form_str_eq(f->value, "True")))
 		/* Ignoring it would deliver what the client meant as a test. */
-		return api_error_set(e, 400, "invalid_field", "o:testmode",
+		return api_error_set(
+		    e, 400, "invalid_field", "o:testmode",
 		    "test mode is not supported by this endpoint; nothing was "
 		    "sent");
 	if (form_str_eq(f->name, "template") ||
 	    form_str_eq(f->name, "recipient-variables"))
-		return api_error_set(e, 400, "invalid_field", "template",
+		return api_error_set(
+		    e, 400, "invalid_field", "template",
 		    "templates and batch sends are not supported by this "
 		    "endpoint");
 	if (f->name.len < 3 || f->name.len - 2 >= sizeof(name) ||
@@ -105,10 +108,10 @@ mg_field(const struct form_field *f, struct api_msg *msg,
 		return -1;
 	if (strcasecmp(name, "Reply-To") == 0) {
 		rc = compat_addr_list_parse(v, strlen(v), &m->reply_to,
-		    &m->n_reply_to, API_JSON_RCPTS_MAX);
+		                            &m->n_reply_to, API_JSON_RCPTS_MAX);
 		if (rc < 0)
 			api_error_set(e, 400, "invalid_field", "h:Reply-To",
-			    "not a valid address");
+			              "not a valid address");
 	} else
 		rc = compat_field_add(m, name, v, "h:", e);
 	free(v);
@@ -117,7 +120,7 @@ mg_field(const struct form_field *f, struct api_msg *msg,
 
 int
 compat_mailgun_decode(const struct form *fm, struct api_msg *msg,
-    struct api_error *e)
+                      struct api_error *e)
 {
 	struct mime_build_msg *m = &msg->mail;
 	struct mime_build_addr *from = NULL;
@@ -131,10 +134,11 @@ compat_mailgun_decode(const struct form *fm, struct api_msg *msg,
 	if (nfrom != 1) {
 		compat_addrs_free(from, nfrom);
 		from = NULL;
-		api_error_set(e, 400, nfrom ? "invalid_field" : "missing_field",
-		    "from", nfrom ? "'from' parameter is not a valid address. "
-		    "Please check documentation"
-		    : "'from' parameter is missing");
+		api_error_set(
+		    e, 400, nfrom ? "invalid_field" : "missing_field", "from",
+		    nfrom ? "'from' parameter is not a valid address. "
+		            "Please check documentation"
+		          : "'from' parameter is missing");
 		goto fail;
 	}
 	m->from = from[0];
@@ -145,7 +149,7 @@ compat_mailgun_decode(const struct form *fm, struct api_msg *msg,
 		goto fail;
 	if (m->n_to == 0) {
 		api_error_set(e, 400, "missing_field", "to",
-		    "'to' parameter is missing");
+		              "'to' parameter is missing");
 		goto fail;
 	}
 	for (i = 0; i < fm->n; i++) {
@@ -161,29 +165,32 @@ compat_mailgun_decode(const struct form *fm, struct api_msg *msg,
 			continue;
 		}
 		if (f->filename.len > 0 &&
-		    (fn = mg_str(f->filename, f->name.p[0] == 'a' ?
-			"attachment" : "inline", true, e)) == NULL)
+		    (fn = mg_str(f->filename,
+		                 f->name.p[0] == 'a' ? "attachment" : "inline",
+		                 true, e)) == NULL)
 			goto fail;
-		if (f->ctype.len > 0 && (ct = mg_str(f->ctype, "attachment",
-		    true, e)) == NULL) {
+		if (f->ctype.len > 0 &&
+		    (ct = mg_str(f->ctype, "attachment", true, e)) == NULL) {
 			free(fn);
 			goto fail;
 		}
 		if (inl && fn == NULL) {
 			free(ct);
 			api_error_set(e, 400, "invalid_field", "inline",
-			    "an inline part needs a file name");
+			              "an inline part needs a file name");
 			goto fail;
 		}
 		rc = compat_att_add(m, fn, ct, inl ? fn : NULL, f->value.p,
-		    f->value.len, att ? "attachment" : "inline", e);
+		                    f->value.len, att ? "attachment" : "inline",
+		                    e);
 		free(fn);
 		free(ct);
 		if (rc < 0)
 			goto fail;
 	}
 	if (m->text == NULL && m->html == NULL) {
-		api_error_set(e, 400, "missing_field", "text",
+		api_error_set(
+		    e, 400, "missing_field", "text",
 		    "Need at least one of 'text', 'html' or 'template' "
 		    "parameters specified");
 		goto fail;
@@ -231,14 +238,14 @@ mg_fail(struct evhttp_request *req, const struct api_error *e)
 	compat_mailgun_error_render(e, &a);
 	if (a.status == 401)
 		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "WWW-Authenticate", "Basic realm=\"MG API\"");
+		                  "WWW-Authenticate", "Basic realm=\"MG API\"");
 	compat_answer_send(req, &a);
 }
 
 /* mg_done - 200 {"id", "message"} or the failure; arg is the domain. */
 static void
-mg_done(struct evhttp_request *req, const struct compat_result *res,
-    size_t n, void *arg)
+mg_done(struct evhttp_request *req, const struct compat_result *res, size_t n,
+        void *arg)
 {
 	struct api_error e;
 	char id[ID_SIZE + MG_DOMAIN_MAX + 4];
@@ -253,8 +260,9 @@ mg_done(struct evhttp_request *req, const struct compat_result *res,
 		return;
 	}
 	snprintf(id, sizeof(id), "<%s@%s>", res[0].id, (const char *)arg);
-	compat_reply_json(req, 200, json_pack("{s:s,s:s}", "id", id, "message",
-	    "Queued. Thank you."));
+	compat_reply_json(
+	    req, 200,
+	    json_pack("{s:s,s:s}", "id", id, "message", "Queued. Thank you."));
 }
 
 /* mg_auth - the key of "Basic base64(api:KEY)", or NULL. */
@@ -293,9 +301,10 @@ mg_path(const char *path, char d[MG_DOMAIN_MAX + 1], bool *mime)
 	if (n == 0 || n > MG_DOMAIN_MAX)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' &&
-		    p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9') ||
-		    p[i] == '.' || p[i] == '-' || p[i] == '_'))
+		if (!((p[i] >= 'a' && p[i] <= 'z') ||
+		      (p[i] >= 'A' && p[i] <= 'Z') ||
+		      (p[i] >= '0' && p[i] <= '9') || p[i] == '.' ||
+		      p[i] == '-' || p[i] == '_'))
 			return -1;
 	memcpy(d, p, n);
 	d[n] = '\0';
@@ -310,9 +319,8 @@ mg_path(const char *path, char d[MG_DOMAIN_MAX + 1], bool *mime)
 
 /* mg_mime - the spool message of a messages.mime form. 0 or -1 + *e. */
 static int
-mg_mime(struct compat *c, const struct config_api_key *k,
-    const struct form *fm, const char *client, struct spool_msg_new *m,
-    struct api_error *e)
+mg_mime(struct compat *c, const struct config_api_key *k, const struct form *fm,
+        const char *client, struct spool_msg_new *m, struct api_error *e)
 {
 	const struct form_field *msg = form_field_get(fm, "message");
 	struct mime_build_addr *to = NULL;
@@ -322,19 +330,19 @@ mg_mime(struct compat *c, const struct config_api_key *k,
 
 	if (msg == NULL)
 		return api_error_set(e, 400, "missing_field", "message",
-		    "'message' parameter is missing");
+		                     "'message' parameter is missing");
 	if (mg_addrs(fm, "to", &to, &n, e) < 0)
 		goto done;
 	if (n == 0) {
 		api_error_set(e, 400, "missing_field", "to",
-		    "'to' parameter is missing");
+		              "'to' parameter is missing");
 		goto done;
 	}
 	env = xcalloc(n, sizeof(*env));
 	for (i = 0; i < n; i++)
 		env[i] = to[i].addr;
 	rc = compat_raw_prepare(c, k, msg->value.p, msg->value.len, NULL, env,
-	    n, NULL, client, m, e);
+	                        n, NULL, client, m, e);
 done:
 	free(env);
 	compat_addrs_free(to, n);
@@ -343,7 +351,7 @@ done:
 
 void
 compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
-    const char *path)
+                      const char *path)
 {
 	const struct config_api_key *k;
 	char domain[MG_DOMAIN_MAX + 1], client[96], *copy = NULL;
@@ -364,7 +372,7 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 	}
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		api_error_set(&e, 405, "method_not_allowed", "",
-		    "Method Not Allowed");
+		              "Method Not Allowed");
 		goto fail;
 	}
 	if ((k = mg_auth(c, req)) == NULL) {
@@ -375,8 +383,9 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 		goto fail;
 	if (ct != NULL && form_boundary_get(ct, &bnd, &why) == 0)
 		rc = form_multipart_parse(body, len, bnd, &fm, &why);
-	else if (ct != NULL && strncasecmp(ct,
-	    "application/x-www-form-urlencoded", 33) == 0) {
+	else if (ct != NULL &&
+	         strncasecmp(ct, "application/x-www-form-urlencoded", 33) ==
+	             0) {
 		copy = xmemdup(body, len + 1);
 		rc = form_urlencoded_parse(copy, len, &fm, &why);
 	} else {
@@ -397,9 +406,11 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 	}
 	if (rc < 0) {
 		if (strcmp(e.code, "forbidden") == 0)
-			snprintf(e.message, sizeof(e.message),
+			snprintf(
+			    e.message, sizeof(e.message),
 			    "Domain %.80s is not allowed to send: the From "
-			    "address is not in this key's domains", domain);
+			    "address is not in this key's domains",
+			    domain);
 		goto fail;
 	}
 	form_fini(&fm);

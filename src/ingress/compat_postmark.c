@@ -32,25 +32,25 @@
 /* pm_addrs - a comma-separated address field into list. */
 static int
 pm_addrs(json_t *o, const char *key, struct mime_build_addr **list, size_t *n,
-    struct api_error *e)
+         struct api_error *e)
 {
 	json_t *v = json_object_get(o, key);
 
 	if (v != NULL && !json_is_null(v) && !json_is_string(v))
 		return api_error_set(e, 422, "invalid_field", key,
-		    "Invalid '%s' address: expected a string", key);
+		                     "Invalid '%s' address: expected a string",
+		                     key);
 	if (compat_json_addrs(v, key, true, list, n, e) < 0) {
 		snprintf(e->message, sizeof(e->message),
-		    "Error parsing '%s': Illegal email address '%s'.", key,
-		    json_string_value(v));
+		         "Error parsing '%s': Illegal email address '%s'.", key,
+		         json_string_value(v));
 		return -1;
 	}
 	return 0;
 }
 
 int
-compat_postmark_msg_decode(json_t *o, struct api_msg *msg,
-    struct api_error *e)
+compat_postmark_msg_decode(json_t *o, struct api_msg *msg, struct api_error *e)
 {
 	struct mime_build_msg *m = &msg->mail;
 	struct mime_build_addr *from = NULL;
@@ -60,7 +60,7 @@ compat_postmark_msg_decode(json_t *o, struct api_msg *msg,
 	memset(msg, 0, sizeof(*msg));
 	if (!json_is_object(o))
 		return api_error_set(e, 422, "invalid_json", "",
-		    "Received invalid JSON input.");
+		                     "Received invalid JSON input.");
 	if (pm_addrs(o, "From", &from, &nfrom, e) < 0) {
 		compat_addrs_free(from, nfrom);
 		goto fail;
@@ -69,7 +69,8 @@ compat_postmark_msg_decode(json_t *o, struct api_msg *msg,
 		compat_addrs_free(from, nfrom);
 		from = NULL;
 		api_error_set(e, 422, nfrom ? "invalid_field" : "missing_field",
-		    "From", "Invalid 'From' address: exactly one is needed.");
+		              "From",
+		              "Invalid 'From' address: exactly one is needed.");
 		goto fail;
 	}
 	m->from = from[0];
@@ -81,39 +82,43 @@ compat_postmark_msg_decode(json_t *o, struct api_msg *msg,
 		goto fail;
 	if (m->n_to + m->n_cc + msg->n_bcc == 0) {
 		api_error_set(e, 422, "missing_field", "To",
-		    "Zero recipients specified");
+		              "Zero recipients specified");
 		goto fail;
 	}
 	if (compat_json_str(o, "Subject", "Subject", true, &m->subject, e) < 0)
 		goto fail;
 	if ((v = json_object_get(o, "TextBody")) != NULL && !json_is_null(v) &&
-	    (!json_is_string(v) || compat_text_set(m, false,
-	    json_string_value(v), json_string_length(v), "TextBody", e) < 0))
+	    (!json_is_string(v) ||
+	     compat_text_set(m, false, json_string_value(v),
+	                     json_string_length(v), "TextBody", e) < 0))
 		goto bad_body;
 	if ((v = json_object_get(o, "HtmlBody")) != NULL && !json_is_null(v) &&
-	    (!json_is_string(v) || compat_text_set(m, true,
-	    json_string_value(v), json_string_length(v), "HtmlBody", e) < 0))
+	    (!json_is_string(v) ||
+	     compat_text_set(m, true, json_string_value(v),
+	                     json_string_length(v), "HtmlBody", e) < 0))
 		goto bad_body;
 	if (m->text == NULL && m->html == NULL) {
-		api_error_set(e, 422, "missing_field", "TextBody",
+		api_error_set(
+		    e, 422, "missing_field", "TextBody",
 		    "Provide either email TextBody or HtmlBody or both.");
 		goto fail;
 	}
 	v = json_object_get(o, "Headers");
 	if (v != NULL && !json_is_null(v) && !json_is_array(v)) {
 		api_error_set(e, 422, "invalid_field", "Headers",
-		    "Headers must be an array");
+		              "Headers must be an array");
 		goto fail;
 	}
-	json_array_foreach(v, i, it) {
+	json_array_foreach(v, i, it)
+	{
 		char *n = NULL, *val = NULL;
 		int rc = compat_json_str(it, "Name", "Headers", true, &n, e);
 		if (rc == 0)
 			rc = compat_json_str(it, "Value", "Headers", true, &val,
-			    e);
+			                     e);
 		if (rc == 0)
 			rc = compat_field_add(m, n ? n : "", val ? val : "",
-			    "Headers", e);
+			                      "Headers", e);
 		free(n);
 		free(val);
 		if (rc < 0)
@@ -122,10 +127,11 @@ compat_postmark_msg_decode(json_t *o, struct api_msg *msg,
 	v = json_object_get(o, "Attachments");
 	if (v != NULL && !json_is_null(v) && !json_is_array(v)) {
 		api_error_set(e, 422, "invalid_field", "Attachments",
-		    "Attachments must be an array");
+		              "Attachments must be an array");
 		goto fail;
 	}
-	json_array_foreach(v, i, it) {
+	json_array_foreach(v, i, it)
+	{
 		char f[40], *fn = NULL, *ct = NULL, *cid = NULL;
 		json_t *c = json_object_get(it, "Content");
 		int rc;
@@ -133,17 +139,19 @@ compat_postmark_msg_decode(json_t *o, struct api_msg *msg,
 		snprintf(f, sizeof(f), "Attachments[%zu]", i);
 		if (!json_is_string(c)) {
 			api_error_set(e, 422, "invalid_field", f,
-			    "Attachment content is required");
+			              "Attachment content is required");
 			goto fail;
 		}
 		rc = compat_json_str(it, "Name", f, true, &fn, e);
 		if (rc == 0)
-			rc = compat_json_str(it, "ContentType", f, true, &ct, e);
+			rc =
+			    compat_json_str(it, "ContentType", f, true, &ct, e);
 		if (rc == 0)
 			rc = compat_json_str(it, "ContentID", f, true, &cid, e);
 		if (rc == 0)
 			rc = compat_att_add_b64(m, fn, ct, cid,
-			    json_string_value(c), json_string_length(c), f, e);
+			                        json_string_value(c),
+			                        json_string_length(c), f, e);
 		free(fn);
 		free(ct);
 		free(cid);
@@ -153,7 +161,7 @@ compat_postmark_msg_decode(json_t *o, struct api_msg *msg,
 	return 0;
 bad_body:
 	api_error_set(e, 422, "invalid_field", "TextBody",
-	    "TextBody and HtmlBody must be strings without NUL");
+	              "TextBody and HtmlBody must be strings without NUL");
 fail:
 	api_msg_fini(msg);
 	return -1;
@@ -222,13 +230,11 @@ pm_error_obj(const struct api_error *e, int *status)
 {
 	int code = pm_error_code(e, status);
 
-	return json_pack("{s:i,s:s}", "ErrorCode", code, "Message",
-	    e->message);
+	return json_pack("{s:i,s:s}", "ErrorCode", code, "Message", e->message);
 }
 
 void
-compat_postmark_error_render(const struct api_error *e,
-    struct compat_answer *a)
+compat_postmark_error_render(const struct api_error *e, struct compat_answer *a)
 {
 	int st;
 	json_t *o = pm_error_obj(e, &st);
@@ -266,14 +272,14 @@ pm_result(const struct compat_result *r, const char *to, int *status)
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return json_pack("{s:s,s:s,s:s,s:i,s:s}", "To", to ? to : "",
-	    "SubmittedAt", when, "MessageID", r->id, "ErrorCode", 0,
-	    "Message", "OK");
+	                 "SubmittedAt", when, "MessageID", r->id, "ErrorCode",
+	                 0, "Message", "OK");
 }
 
 /* pm_done - one object, or an array for a batch. */
 static void
-pm_done(struct evhttp_request *req, const struct compat_result *res,
-    size_t n, void *arg)
+pm_done(struct evhttp_request *req, const struct compat_result *res, size_t n,
+        void *arg)
 {
 	struct pm_arg *a = arg;
 	json_t *out;
@@ -294,8 +300,8 @@ pm_done(struct evhttp_request *req, const struct compat_result *res,
 /* pm_prepare - decode and prepare item o into *m / *r; To into *to. */
 static void
 pm_prepare(struct compat *c, const struct config_api_key *k, json_t *o,
-    const char *client, struct spool_msg_new *m, struct compat_result *r,
-    char **to)
+           const char *client, struct spool_msg_new *m, struct compat_result *r,
+           char **to)
 {
 	struct api_msg msg;
 	json_t *t = json_object_get(o, "To");
@@ -306,11 +312,13 @@ pm_prepare(struct compat *c, const struct config_api_key *k, json_t *o,
 		return;
 	if (compat_msg_prepare(c, k, &msg, client, m, &r->err) < 0 &&
 	    strcmp(r->err.code, "forbidden") == 0)
-		snprintf(r->err.message, sizeof(r->err.message),
+		snprintf(
+		    r->err.message, sizeof(r->err.message),
 		    "The 'From' address you supplied (%s) is not a Sender "
 		    "Signature on your account. Please add and confirm this "
 		    "address in order to be able to use it in the 'From' "
-		    "field of your messages.", msg.mail.from.addr);
+		    "field of your messages.",
+		    msg.mail.from.addr);
 	api_msg_fini(&msg);
 }
 
@@ -333,7 +341,7 @@ compat_postmark_handle(struct evhttp_request *req, void *arg)
 	size_t len, n, i;
 
 	if (path == NULL || (strcmp(path, "/email") != 0 &&
-	    strcmp(path, "/email/batch") != 0)) {
+	                     strcmp(path, "/email/batch") != 0)) {
 		api_error_set(&e, 404, "not_found", "", "Not found");
 		pm_fail(req, &e);
 		return;
@@ -346,7 +354,7 @@ compat_postmark_handle(struct evhttp_request *req, void *arg)
 	}
 	if ((k = compat_key_find(c, tok, tok ? strlen(tok) : 0)) == NULL) {
 		api_error_set(&e, 401, "unauthorized", "",
-		    "Request does not contain a valid Server token.");
+		              "Request does not contain a valid Server token.");
 		pm_fail(req, &e);
 		return;
 	}
@@ -354,17 +362,20 @@ compat_postmark_handle(struct evhttp_request *req, void *arg)
 	    (j = compat_json_load(body, len, &e)) == NULL) {
 		if (strcmp(e.code, "invalid_json") == 0)
 			snprintf(e.message, sizeof(e.message),
-			    "Received invalid JSON input.");
+			         "Received invalid JSON input.");
 		pm_fail(req, &e);
 		return;
 	}
 	if (batch && (!json_is_array(j) || json_array_size(j) == 0 ||
-	    json_array_size(j) > PM_BATCH_MAX)) {
-		api_error_set(&e, 422, json_is_array(j) && json_array_size(j)
-		    ? "batch_too_large" : "invalid_json", "",
-		    json_is_array(j) && json_array_size(j)
-		    ? "Too many batch messages (at most 500)."
-		    : "Received invalid JSON input.");
+	              json_array_size(j) > PM_BATCH_MAX)) {
+		api_error_set(&e, 422,
+		              json_is_array(j) && json_array_size(j)
+		                  ? "batch_too_large"
+		                  : "invalid_json",
+		              "",
+		              json_is_array(j) && json_array_size(j)
+		                  ? "Too many batch messages (at most 500)."
+		                  : "Received invalid JSON input.");
 		json_decref(j);
 		pm_fail(req, &e);
 		return;
@@ -376,7 +387,7 @@ compat_postmark_handle(struct evhttp_request *req, void *arg)
 	a = pm_arg_new(batch, n);
 	for (i = 0; i < n; i++)
 		pm_prepare(c, k, batch ? json_array_get(j, i) : j, client,
-		    &ms[i], &rs[i], &a->to[i]);
+		           &ms[i], &rs[i], &a->to[i]);
 	json_decref(j);
 	if (!batch && rs[0].err.http_status != 0) {
 		pm_fail(req, &rs[0].err);

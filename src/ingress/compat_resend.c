@@ -38,13 +38,14 @@ rs_headers(json_t *h, struct mime_build_msg *m, struct api_error *e)
 		return 0;
 	if (!json_is_object(h))
 		return api_error_set(e, 422, "invalid_field", "headers",
-		    "headers must be an object");
-	json_object_foreach(h, k, v) {
+		                     "headers must be an object");
+	json_object_foreach(h, k, v)
+	{
 		if (!json_is_string(v))
 			return api_error_set(e, 422, "invalid_field", "headers",
-			    "header values must be strings");
-		if (compat_field_add(m, k, json_string_value(v), "headers",
-		    e) < 0)
+			                     "header values must be strings");
+		if (compat_field_add(m, k, json_string_value(v), "headers", e) <
+		    0)
 			return -1;
 	}
 	return 0;
@@ -61,31 +62,37 @@ rs_attachments(json_t *a, struct mime_build_msg *m, struct api_error *e)
 		return 0;
 	if (!json_is_array(a))
 		return api_error_set(e, 422, "invalid_field", "attachments",
-		    "attachments must be an array");
-	json_array_foreach(a, i, it) {
+		                     "attachments must be an array");
+	json_array_foreach(a, i, it)
+	{
 		char f[40], *fn = NULL, *ct = NULL, *cid = NULL;
 		json_t *c = json_object_get(it, "content");
 		int rc;
 
 		snprintf(f, sizeof(f), "attachments[%zu]", i);
 		if (json_object_get(it, "path") != NULL)
-			return api_error_set(e, 422, "invalid_field", f,
+			return api_error_set(
+			    e, 422, "invalid_field", f,
 			    "attachments by path are not supported by this "
 			    "endpoint; send content");
 		if (!json_is_string(c))
-			return api_error_set(e, 422, "invalid_field", f,
+			return api_error_set(
+			    e, 422, "invalid_field", f,
 			    "attachment content (base64) is required");
 		rc = compat_json_str(it, "filename", f, true, &fn, e);
 		if (rc == 0)
-			rc = compat_json_str(it, "content_type", f, true, &ct, e);
+			rc = compat_json_str(it, "content_type", f, true, &ct,
+			                     e);
 		if (rc == 0)
-			rc = compat_json_str(it, "content_id", f, true, &cid, e);
+			rc =
+			    compat_json_str(it, "content_id", f, true, &cid, e);
 		if (rc == 0 && cid == NULL)
 			rc = compat_json_str(it, "inline_content_id", f, true,
-			    &cid, e);
+			                     &cid, e);
 		if (rc == 0)
 			rc = compat_att_add_b64(m, fn, ct, cid,
-			    json_string_value(c), json_string_length(c), f, e);
+			                        json_string_value(c),
+			                        json_string_length(c), f, e);
 		free(fn);
 		free(ct);
 		free(cid);
@@ -97,7 +104,7 @@ rs_attachments(json_t *a, struct mime_build_msg *m, struct api_error *e)
 
 int
 compat_resend_decode(const char *body, size_t len, struct api_msg *msg,
-    struct api_error *e)
+                     struct api_error *e)
 {
 	struct mime_build_msg *m = &msg->mail;
 	json_t *j, *v;
@@ -114,31 +121,36 @@ compat_resend_decode(const char *body, size_t len, struct api_msg *msg,
 	}
 	if (json_object_get(j, "scheduled_at") != NULL ||
 	    json_object_get(j, "scheduledAt") != NULL) {
-		api_error_set(e, 422, "invalid_field", "scheduled_at",
+		api_error_set(
+		    e, 422, "invalid_field", "scheduled_at",
 		    "scheduled sends are not supported by this endpoint");
 		goto done;
 	}
 	v = json_object_get(j, "from");
 	if (v == NULL || json_is_null(v)) {
 		api_error_set(e, 422, "missing_field", "from",
-		    "Missing `from` field.");
+		              "Missing `from` field.");
 		goto done;
 	}
 	if (compat_json_addr1(v, "from", &m->from, e) < 0) {
-		snprintf(e->message, sizeof(e->message), "Invalid `from` "
-		    "field. The email address needs to follow the "
-		    "`email@example.com` or `Name <email@example.com>` format.");
+		snprintf(e->message, sizeof(e->message),
+		         "Invalid `from` "
+		         "field. The email address needs to follow the "
+		         "`email@example.com` or `Name <email@example.com>` "
+		         "format.");
 		goto done;
 	}
 	if (compat_json_addrs(json_object_get(j, "to"), "to", false, &m->to,
-	    &m->n_to, e) < 0 ||
+	                      &m->n_to, e) < 0 ||
 	    compat_json_addrs(json_object_get(j, "cc"), "cc", false, &m->cc,
-	    &m->n_cc, e) < 0 ||
+	                      &m->n_cc, e) < 0 ||
 	    compat_json_addrs(json_object_get(j, "bcc"), "bcc", false,
-	    &msg->bcc, &msg->n_bcc, e) < 0 ||
-	    compat_json_addrs(json_object_get(j, "reply_to"), "reply_to",
-	    false, &m->reply_to, &m->n_reply_to, e) < 0) {
-		snprintf(e->message, sizeof(e->message), "Invalid `%.40s` field. "
+	                      &msg->bcc, &msg->n_bcc, e) < 0 ||
+	    compat_json_addrs(json_object_get(j, "reply_to"), "reply_to", false,
+	                      &m->reply_to, &m->n_reply_to, e) < 0) {
+		snprintf(
+		    e->message, sizeof(e->message),
+		    "Invalid `%.40s` field. "
 		    "The email address needs to follow the "
 		    "`email@example.com` or `Name <email@example.com>` format.",
 		    e->field);
@@ -147,29 +159,31 @@ compat_resend_decode(const char *body, size_t len, struct api_msg *msg,
 	}
 	if (m->n_to == 0) {
 		api_error_set(e, 422, "missing_field", "to",
-		    "Missing `to` field.");
+		              "Missing `to` field.");
 		goto done;
 	}
 	if (compat_json_str(j, "subject", "subject", true, &m->subject, e) < 0)
 		goto done;
 	if (m->subject == NULL) {
 		api_error_set(e, 422, "missing_field", "subject",
-		    "Missing `subject` field.");
+		              "Missing `subject` field.");
 		goto done;
 	}
 	if (((v = json_object_get(j, "text")) != NULL && !json_is_null(v) &&
-	    (!json_is_string(v) || compat_text_set(m, false,
-	    json_string_value(v), json_string_length(v), "text", e) < 0)) ||
+	     (!json_is_string(v) ||
+	      compat_text_set(m, false, json_string_value(v),
+	                      json_string_length(v), "text", e) < 0)) ||
 	    ((v = json_object_get(j, "html")) != NULL && !json_is_null(v) &&
-	    (!json_is_string(v) || compat_text_set(m, true,
-	    json_string_value(v), json_string_length(v), "html", e) < 0))) {
+	     (!json_is_string(v) ||
+	      compat_text_set(m, true, json_string_value(v),
+	                      json_string_length(v), "html", e) < 0))) {
 		api_error_set(e, 422, "invalid_field", "text",
-		    "text and html must be strings");
+		              "text and html must be strings");
 		goto done;
 	}
 	if (m->text == NULL && m->html == NULL) {
 		api_error_set(e, 422, "missing_field", "html",
-		    "Missing `html` or `text` field.");
+		              "Missing `html` or `text` field.");
 		goto done;
 	}
 	if (rs_headers(json_object_get(j, "headers"), m, e) < 0 ||
@@ -223,8 +237,9 @@ compat_resend_error_render(const struct api_error *e, struct compat_answer *a)
 	int st;
 	const char *name = rs_name(e, &st);
 
-	compat_answer_json(a, st, json_pack("{s:i,s:s,s:s}", "statusCode", st,
-	    "name", name, "message", e->message));
+	compat_answer_json(a, st,
+	                   json_pack("{s:i,s:s,s:s}", "statusCode", st, "name",
+	                             name, "message", e->message));
 }
 
 /* rs_fail - a Resend error. */
@@ -239,8 +254,8 @@ rs_fail(struct evhttp_request *req, const struct api_error *e)
 
 /* rs_done - 200 {"id"} (also for a replay) or the failure. */
 static void
-rs_done(struct evhttp_request *req, const struct compat_result *res,
-    size_t n, void *arg)
+rs_done(struct evhttp_request *req, const struct compat_result *res, size_t n,
+        void *arg)
 {
 	struct api_error e;
 
@@ -252,7 +267,8 @@ rs_done(struct evhttp_request *req, const struct compat_result *res,
 		else {
 			compat_spool_error(res[0].status, &e);
 			if (res[0].status == SPOOL_ERR_CONFLICT)
-				snprintf(e.message, sizeof(e.message),
+				snprintf(
+				    e.message, sizeof(e.message),
 				    "Same idempotency key used with a "
 				    "different request payload. Change your "
 				    "idempotency key or payload.");
@@ -278,8 +294,9 @@ rs_idem_key(struct evhttp_request *req, const char **key, struct api_error *e)
 			break;
 	if (i == 0 || h[i] != '\0' || i > RESEND_KEY_MAX)
 		return api_error_set(e, 400, "bad_idempotency_key",
-		    "Idempotency-Key", "The idempotency key must be 1 to 256 "
-		    "printable characters.");
+		                     "Idempotency-Key",
+		                     "The idempotency key must be 1 to 256 "
+		                     "printable characters.");
 	*key = h;
 	return 0;
 }
@@ -300,14 +317,14 @@ compat_resend_handle(struct evhttp_request *req, void *arg)
 	size_t len;
 
 	if (path == NULL || strcmp(path, "/emails") != 0) {
-		api_error_set(&e, 404, "not_found",
-		    "", "The requested endpoint does not exist.");
+		api_error_set(&e, 404, "not_found", "",
+		              "The requested endpoint does not exist.");
 		rs_fail(req, &e);
 		return;
 	}
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		api_error_set(&e, 405, "method_not_allowed", "",
-		    "Method is not allowed for the requested path.");
+		              "Method is not allowed for the requested path.");
 		rs_fail(req, &e);
 		return;
 	}
@@ -315,13 +332,15 @@ compat_resend_handle(struct evhttp_request *req, void *arg)
 		k = compat_key_find(c, key.p, key.len);
 	if (k == NULL) {
 		if (authz == NULL)
-			api_error_set(&e, 401, "missing_auth", "",
+			api_error_set(
+			    &e, 401, "missing_auth", "",
 			    "Missing API key in the authorization header. "
 			    "Include the following header "
-			    "Authorization: Bearer YOUR_API_KEY in the request.");
+			    "Authorization: Bearer YOUR_API_KEY in the "
+			    "request.");
 		else
 			api_error_set(&e, 403, "unauthorized", "",
-			    "API key is invalid");
+			              "API key is invalid");
 		rs_fail(req, &e);
 		return;
 	}
@@ -337,7 +356,8 @@ compat_resend_handle(struct evhttp_request *req, void *arg)
 	if (compat_msg_prepare(c, k, &msg, client, &m, &e) < 0) {
 		if (strcmp(e.code, "forbidden") == 0) {
 			const char *d = strrchr(msg.mail.from.addr, '@');
-			snprintf(e.message, sizeof(e.message),
+			snprintf(
+			    e.message, sizeof(e.message),
 			    "The %s domain is not verified. Please, add and "
 			    "verify your domain on https://resend.com/domains",
 			    d ? d + 1 : msg.mail.from.addr);

@@ -69,7 +69,7 @@ static bool
 bchar(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z') || strchr("'()+_,-./:=? ", c) != NULL;
+	       (c >= 'A' && c <= 'Z') || strchr("'()+_,-./:=? ", c) != NULL;
 }
 
 /*
@@ -113,7 +113,7 @@ param_find(const char *p, size_t n, const char *name, struct str *out)
 		} else {
 			vs = i;
 			while (i < n && p[i] != ';' && p[i] != ' ' &&
-			    p[i] != '\t')
+			       p[i] != '\t')
 				i++;
 			ve = i;
 		}
@@ -135,13 +135,13 @@ form_boundary_get(const char *ctype, struct str *boundary, const char **why)
 
 	if (ctype == NULL || strncasecmp(ctype, mt, sizeof(mt) - 1) != 0 ||
 	    (ctype[sizeof(mt) - 1] != ';' && ctype[sizeof(mt) - 1] != ' ' &&
-		ctype[sizeof(mt) - 1] != '\t')) {
+	     ctype[sizeof(mt) - 1] != '\t')) {
 		*why = "not multipart/form-data";
 		return -1;
 	}
 	n = strlen(ctype);
 	rc = param_find(ctype + sizeof(mt) - 1, n - (sizeof(mt) - 1),
-	    "boundary", boundary);
+	                "boundary", boundary);
 	if (rc <= 0 || boundary->len == 0) {
 		*why = "multipart/form-data without a boundary";
 		return -1;
@@ -184,7 +184,8 @@ part_headers(const char *h, size_t n, struct form_field *f, const char **why)
 			j = i + sizeof(cd) - 1;
 			while (j < e && (h[j] == ' ' || h[j] == '\t'))
 				j++;
-			if (e - j < 9 || strncasecmp(h + j, "form-data", 9) != 0 ||
+			if (e - j < 9 ||
+			    strncasecmp(h + j, "form-data", 9) != 0 ||
 			    (j + 9 < e && h[j + 9] != ';' && h[j + 9] != ' ')) {
 				*why = "part disposition is not form-data";
 				return -1;
@@ -197,7 +198,7 @@ part_headers(const char *h, size_t n, struct form_field *f, const char **why)
 			}
 			have_name = true;
 			switch (param_find(h + j, e - j, "filename",
-			    &f->filename)) {
+			                   &f->filename)) {
 			case 1:
 				f->is_file = true;
 				break;
@@ -208,7 +209,7 @@ part_headers(const char *h, size_t n, struct form_field *f, const char **why)
 				return -1;
 			}
 		} else if (e - i >= sizeof(ct) - 1 &&
-		    strncasecmp(h + i, ct, sizeof(ct) - 1) == 0) {
+		           strncasecmp(h + i, ct, sizeof(ct) - 1) == 0) {
 			j = i + sizeof(ct) - 1;
 			while (j < e && (h[j] == ' ' || h[j] == '\t'))
 				j++;
@@ -267,7 +268,7 @@ delim_find(const char *p, const char *end, const char *delim, size_t dl)
 
 int
 form_multipart_parse(const char *body, size_t len, struct str boundary,
-    struct form *fm, const char **why)
+                     struct form *fm, const char **why)
 {
 	const char *end = body + len, *p, *next = NULL;
 	char delim[FORM_BOUNDARY_MAX + 4];
@@ -311,9 +312,10 @@ form_multipart_parse(const char *body, size_t len, struct str boundary,
 				hmax = FORM_PART_HEADER_MAX + 4;
 			hend = memmem(next, hmax, "\r\n\r\n", 4);
 			if (hend == NULL) {
-				*why = hmax == (size_t)(end - next)
-				    ? "part header section not terminated"
-				    : "part header section too long";
+				*why =
+				    hmax == (size_t)(end - next)
+				        ? "part header section not terminated"
+				        : "part header section too long";
 				return -1;
 			}
 			hend += 2;
@@ -327,8 +329,11 @@ form_multipart_parse(const char *body, size_t len, struct str boundary,
 			*why = "too many form fields";
 			return -1;
 		}
-		if (part_headers(next, (size_t)(hend - next) >= 2
-			? (size_t)(hend - next) - 2 : 0, f, why) < 0)
+		if (part_headers(next,
+		                 (size_t)(hend - next) >= 2
+		                     ? (size_t)(hend - next) - 2
+		                     : 0,
+		                 f, why) < 0)
 			return -1;
 		f->value.p = hend + 2;
 		f->value.len = (size_t)(cend - (hend + 2));
@@ -375,8 +380,7 @@ url_decode(char *p, size_t n)
 }
 
 int
-form_urlencoded_parse(char *body, size_t len, struct form *fm,
-    const char **why)
+form_urlencoded_parse(char *body, size_t len, struct form *fm, const char **why)
 {
 	size_t i = 0;
 

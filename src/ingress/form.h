@@ -29,9 +29,9 @@
 
 #include "core/buf.h"
 
-#define FORM_FIELDS_MAX 1024	   /* fields in one body */
+#define FORM_FIELDS_MAX 1024      /* fields in one body */
 #define FORM_PART_HEADER_MAX 8192 /* header octets of one part */
-#define FORM_BOUNDARY_MAX 70	   /* RFC 2046 */
+#define FORM_BOUNDARY_MAX 70      /* RFC 2046 */
 
 /* One form field. */
 struct form_field {
@@ -39,7 +39,7 @@ struct form_field {
 	struct str filename; /* multipart file parts only; else empty */
 	struct str ctype;    /* the part's Content-Type; else empty */
 	struct str value;    /* the bytes (decoded for urlencoded) */
-	bool is_file;	     /* the part had a filename parameter */
+	bool is_file;        /* the part had a filename parameter */
 };
 
 /* A list of fields in body order. */
@@ -61,7 +61,7 @@ void form_fini(struct form *fm);
  * over FORM_BOUNDARY_MAX octets or holds bytes RFC 2046 forbids.
  */
 int form_boundary_get(const char *ctype, struct str *boundary,
-    const char **why);
+                      const char **why);
 
 /*
  * form_multipart_parse - split body[0..len) at boundary and append its
@@ -69,7 +69,7 @@ int form_boundary_get(const char *ctype, struct str *boundary,
  * hold some fields; form_fini still applies).
  */
 int form_multipart_parse(const char *body, size_t len, struct str boundary,
-    struct form *fm, const char **why);
+                         struct form *fm, const char **why);
 
 /*
  * form_urlencoded_parse - decode "a=1&b=x%20y+z" in place ('+' is a
@@ -78,11 +78,11 @@ int form_multipart_parse(const char *body, size_t len, struct str boundary,
  * modified. 0, or -1 with *why for a bad escape or too many fields.
  */
 int form_urlencoded_parse(char *body, size_t len, struct form *fm,
-    const char **why);
+                          const char **why);
 
 /* form_field_get - the first field called name (exact), or NULL. */
 const struct form_field *form_field_get(const struct form *fm,
-    const char *name);
+                                        const char *name);
 
 /* form_str_eq - does the view s hold exactly the C string lit? */
 bool form_str_eq(struct str s, const char *lit);

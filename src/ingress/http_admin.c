@@ -16,9 +16,9 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
-#include <sys/queue.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <time.h>
 
 #include "config/config.h"
@@ -68,7 +68,7 @@ http_admin_json_send(struct evhttp_request *req, int code, json_t *obj)
 	char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
 
 	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/json");
+	                  "Content-Type", "application/json");
 	evbuffer_add_printf(out, "%s\n", text ? text : "{}");
 	evhttp_send_reply(req, code, code == 200 ? "OK" : "Error", out);
 	evbuffer_free(out);
@@ -79,9 +79,10 @@ http_admin_json_send(struct evhttp_request *req, int code, json_t *obj)
 /* http_admin_error - a JSON error in the project's shape. */
 static void
 http_admin_error(struct evhttp_request *req, int code, const char *ecode,
-    const char *msg)
+                 const char *msg)
 {
-	http_admin_json_send(req, code,
+	http_admin_json_send(
+	    req, code,
 	    json_pack("{s:{s:s,s:s}}", "error", "code", ecode, "message", msg));
 }
 
@@ -115,8 +116,8 @@ http_admin_done_send(struct evhttp_request *req, void *arg)
 static void
 http_admin_track(struct http_admin *h, struct evhttp_request *req, int send)
 {
-	evhttp_request_set_on_complete_cb(req,
-	    send ? http_admin_done_send : http_admin_done_admin, h);
+	evhttp_request_set_on_complete_cb(
+	    req, send ? http_admin_done_send : http_admin_done_admin, h);
 }
 
 static void
@@ -124,8 +125,7 @@ http_admin_healthz(struct evhttp_request *req, void *arg)
 {
 	http_admin_track(arg, req, 0);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		http_admin_error(req, 405, "method_not_allowed",
-		    "use GET");
+		http_admin_error(req, 405, "method_not_allowed", "use GET");
 		return;
 	}
 	http_admin_json_send(req, 200, json_pack("{s:s}", "status", "ok"));
@@ -148,13 +148,13 @@ http_admin_status(struct evhttp_request *req, void *arg)
 	queue = json_object();
 	for (s = 0; s < SPOOL_STATE_COUNT; s++)
 		json_object_set_new(queue, spool_state_name(s),
-		    json_integer((json_int_t)c.state[s]));
-	root = json_pack("{s:s,s:I,s:o,s:{s:I,s:I,s:b}}", "service",
-	    "swerved", "uptime_seconds",
-	    (json_int_t)(time(NULL) - h->started), "queue", queue, "spool",
-	    "commits", (json_int_t)c.commits, "committed_messages",
-	    (json_int_t)c.committed_msgs, "accepting",
-	    spool_space_check(h->sp) == SPOOL_OK);
+		                    json_integer((json_int_t)c.state[s]));
+	root =
+	    json_pack("{s:s,s:I,s:o,s:{s:I,s:I,s:b}}", "service", "swerved",
+	              "uptime_seconds", (json_int_t)(time(NULL) - h->started),
+	              "queue", queue, "spool", "commits", (json_int_t)c.commits,
+	              "committed_messages", (json_int_t)c.committed_msgs,
+	              "accepting", spool_space_check(h->sp) == SPOOL_OK);
 	if (h->deliver != NULL) {
 		struct deliver_stats ds;
 		json_t *provs = json_array();
@@ -162,32 +162,34 @@ http_admin_status(struct evhttp_request *req, void *arg)
 		for (i = 0; i < n; i++) {
 			struct deliver_provider_info pi;
 			deliver_provider_info(h->deliver, i, &pi);
-			json_array_append_new(provs,
-			    json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-				"name", pi.name, "state", pi.mode, "reason",
-				pi.reason,
-				"consecutive_failures",
-				(json_int_t)pi.consecutive_failures,
-				"cooldown_left_ms",
-				(json_int_t)pi.cooldown_left_ms, "sent",
-				(json_int_t)pi.sent, "failed",
-				(json_int_t)pi.failed, "connections",
-				(json_int_t)pi.connections, "busy",
-				(json_int_t)pi.busy, "waiting",
-				(json_int_t)pi.waiting));
+			json_array_append_new(
+			    provs,
+			    json_pack(
+			        "{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+			        "name", pi.name, "state", pi.mode, "reason",
+			        pi.reason, "consecutive_failures",
+			        (json_int_t)pi.consecutive_failures,
+			        "cooldown_left_ms",
+			        (json_int_t)pi.cooldown_left_ms, "sent",
+			        (json_int_t)pi.sent, "failed",
+			        (json_int_t)pi.failed, "connections",
+			        (json_int_t)pi.connections, "busy",
+			        (json_int_t)pi.busy, "waiting",
+			        (json_int_t)pi.waiting));
 		}
 		json_object_set_new(root, "providers", provs);
 		deliver_stats_get(h->deliver, &ds);
-		json_object_set_new(root, "delivery",
+		json_object_set_new(
+		    root, "delivery",
 		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "inflight",
-			(json_int_t)ds.inflight, "attempts",
-			(json_int_t)ds.attempts, "delivered",
-			(json_int_t)ds.delivered, "failovers",
-			(json_int_t)ds.failovers, "deferred",
-			(json_int_t)ds.deferred, "failed",
-			(json_int_t)ds.failed, "dsns", (json_int_t)ds.dsns,
-			"possible_duplicates",
-			(json_int_t)ds.possible_duplicates));
+		              (json_int_t)ds.inflight, "attempts",
+		              (json_int_t)ds.attempts, "delivered",
+		              (json_int_t)ds.delivered, "failovers",
+		              (json_int_t)ds.failovers, "deferred",
+		              (json_int_t)ds.deferred, "failed",
+		              (json_int_t)ds.failed, "dsns",
+		              (json_int_t)ds.dsns, "possible_duplicates",
+		              (json_int_t)ds.possible_duplicates));
 	}
 	http_admin_json_send(req, 200, root);
 }
@@ -210,17 +212,21 @@ http_admin_readyz(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (spool_space_check(h->sp) != SPOOL_OK) {
-		http_admin_json_send(req, 503,
-		    json_pack("{s:b,s:s}", "ready", 0, "reason",
-			"spool: free space below spool.min_free or the queue "
-			"is at spool.max_messages"));
+		http_admin_json_send(
+		    req, 503,
+		    json_pack(
+		        "{s:b,s:s}", "ready", 0, "reason",
+		        "spool: free space below spool.min_free or the queue "
+		        "is at spool.max_messages"));
 		return;
 	}
 	n = h->deliver ? deliver_provider_count(h->deliver) : 0;
 	if (n == 0) {
-		http_admin_json_send(req, 503,
-		    json_pack("{s:b,s:s}", "ready", 0, "reason",
-			"no provider configured: mail is queued, not sent"));
+		http_admin_json_send(
+		    req, 503,
+		    json_pack(
+		        "{s:b,s:s}", "ready", 0, "reason",
+		        "no provider configured: mail is queued, not sent"));
 		return;
 	}
 	if (deliver_can_send(h->deliver)) {
@@ -235,9 +241,10 @@ http_admin_readyz(struct evhttp_request *req, void *arg)
 		buf_printf(&why, "%s %s %s", i ? "," : "", pi.name, pi.mode);
 		if (pi.cooldown_left_ms > 0)
 			buf_printf(&why, " (retry in %.1fs)",
-			    (double)pi.cooldown_left_ms / 1000.0);
+			           (double)pi.cooldown_left_ms / 1000.0);
 	}
-	http_admin_json_send(req, 503,
+	http_admin_json_send(
+	    req, 503,
 	    json_pack("{s:b,s:s}", "ready", 0, "reason", buf_cstr(&why)));
 	buf_fini(&why);
 }
@@ -270,13 +277,13 @@ http_admin_snap_take(struct http_admin *h, struct http_admin_snap *sn)
 		deliver_stats_get(h->deliver, &sn->ds);
 		ms->deliver = &sn->ds;
 		ms->n_provs = deliver_provider_count(h->deliver);
-		sn->provs = xcalloc(ms->n_provs ? ms->n_provs : 1,
-		    sizeof(*sn->provs));
+		sn->provs =
+		    xcalloc(ms->n_provs ? ms->n_provs : 1, sizeof(*sn->provs));
 		for (i = 0; i < ms->n_provs; i++)
 			deliver_provider_info(h->deliver, i, &sn->provs[i]);
 		ms->provs = sn->provs;
 		sn->stream_inflight = xcalloc(h->cfg->n_streams + 1,
-		    sizeof(*sn->stream_inflight));
+		                              sizeof(*sn->stream_inflight));
 		for (i = 0; i < h->cfg->n_streams; i++)
 			sn->stream_inflight[i] =
 			    deliver_stream_inflight(h->deliver, i);
@@ -319,7 +326,8 @@ http_admin_metrics(struct evhttp_request *req, void *arg)
 	body = evbuffer_new();
 	evbuffer_add(body, out.p ? out.p : "", out.len);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	                  "Content-Type",
+	                  "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, 200, "OK", body);
 	evbuffer_free(body);
 	buf_fini(&out);
@@ -364,7 +372,7 @@ http_admin_pending_new(struct evhttp_request *req)
 	pd->conn = evhttp_request_get_connection(req);
 	if (pd->conn)
 		evhttp_connection_set_closecb(pd->conn,
-		    http_admin_pending_closed, pd);
+		                              http_admin_pending_closed, pd);
 	return pd;
 }
 
@@ -390,29 +398,30 @@ http_admin_str(const char *s)
 static json_t *
 http_admin_msg_json(const struct spool_msg *m, int full)
 {
-	json_t *o = json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:s}",
-	    "id", m->id, "state", spool_state_name(m->state), "sender",
+	json_t *o = json_pack(
+	    "{s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:s}", "id", m->id,
+	    "state", spool_state_name(m->state), "sender",
 	    http_admin_str(m->sender), "size", (json_int_t)m->size,
 	    "created_at_ms", (json_int_t)m->created_at, "next_attempt_at_ms",
-	    (json_int_t)m->next_attempt_at, "attempts",
-	    (json_int_t)m->attempts, "recipients", (json_int_t)m->n_rcpts,
-	    "last_error", http_admin_str(m->last_error), "tenant",
-	    http_admin_str(m->tenant), "stream",
-	    m->stream ? m->stream : "transactional");
+	    (json_int_t)m->next_attempt_at, "attempts", (json_int_t)m->attempts,
+	    "recipients", (json_int_t)m->n_rcpts, "last_error",
+	    http_admin_str(m->last_error), "tenant", http_admin_str(m->tenant),
+	    "stream", m->stream ? m->stream : "transactional");
 	size_t i;
 
 	if (m->rcpts != NULL) {
 		json_t *rs = json_array();
 		for (i = 0; i < m->n_rcpts; i++) {
 			const struct spool_rcpt *r = &m->rcpts[i];
-			json_array_append_new(rs,
-			    json_pack("{s:o,s:s,s:o,s:o,s:o}", "address",
-				http_admin_str(r->address), "state",
-				spool_rcpt_state_name(r->state), "last_reply",
-				http_admin_str(r->last_reply), "provider",
-				http_admin_str(r->provider),
-				"provider_message_id",
-				http_admin_str(r->provider_msg_id)));
+			json_array_append_new(
+			    rs, json_pack(
+			            "{s:o,s:s,s:o,s:o,s:o}", "address",
+			            http_admin_str(r->address), "state",
+			            spool_rcpt_state_name(r->state),
+			            "last_reply", http_admin_str(r->last_reply),
+			            "provider", http_admin_str(r->provider),
+			            "provider_message_id",
+			            http_admin_str(r->provider_msg_id)));
 		}
 		json_object_set_new(o, "rcpts", rs);
 	}
@@ -420,14 +429,15 @@ http_admin_msg_json(const struct spool_msg *m, int full)
 		json_t *as = json_array();
 		for (i = 0; i < m->n_atts; i++) {
 			const struct spool_attempt *a = &m->atts[i];
-			json_array_append_new(as,
+			json_array_append_new(
+			    as,
 			    json_pack("{s:I,s:o,s:o,s:o,s:I,s:o}", "at_ms",
-				(json_int_t)a->at_ms, "provider",
-				http_admin_str(a->provider), "result",
-				http_admin_str(a->result), "reply",
-				http_admin_str(a->reply), "duration_ms",
-				(json_int_t)a->duration_ms, "trace",
-				http_admin_str(a->trace)));
+			              (json_int_t)a->at_ms, "provider",
+			              http_admin_str(a->provider), "result",
+			              http_admin_str(a->result), "reply",
+			              http_admin_str(a->reply), "duration_ms",
+			              (json_int_t)a->duration_ms, "trace",
+			              http_admin_str(a->trace)));
 		}
 		json_object_set_new(o, "attempts_detail", as);
 		json_object_set_new(o, "client", http_admin_str(m->client));
@@ -447,7 +457,7 @@ http_admin_on_list(int status, struct spool_msg **msgs, size_t n, void *arg)
 			spool_msg_free(msgs[i]);
 		if (req != NULL)
 			http_admin_error(req, 503, "spool_unavailable",
-			    "the spool could not be read");
+			                 "the spool could not be read");
 		return;
 	}
 	arr = json_array();
@@ -471,7 +481,7 @@ http_admin_on_get(int status, struct spool_msg *m, void *arg)
 		http_admin_error(req, 404, "not_found", "no such message");
 	else if (status != SPOOL_OK || m == NULL)
 		http_admin_error(req, 503, "spool_unavailable",
-		    "the spool could not be read");
+		                 "the spool could not be read");
 	else
 		http_admin_json_send(req, 200, http_admin_msg_json(m, 1));
 	spool_msg_free(m);
@@ -493,7 +503,7 @@ http_admin_state_parse(const char *s)
 
 static void
 http_admin_messages(struct evhttp_request *req, struct http_admin *h,
-    const char *path)
+                    const char *path)
 {
 	struct http_admin_pending *pd;
 	int rc;
@@ -519,7 +529,7 @@ http_admin_messages(struct evhttp_request *req, struct http_admin *h,
 		qs = strchr(uri, '?');
 		if (qs && evhttp_parse_query_str(qs + 1, &q) != 0) {
 			http_admin_error(req, 400, "bad_query",
-			    "malformed query string");
+			                 "malformed query string");
 			return;
 		}
 		state = evhttp_find_header(&q, "state");
@@ -533,21 +543,22 @@ http_admin_messages(struct evhttp_request *req, struct http_admin *h,
 		}
 		if (st == -2 || lim < 0) {
 			evhttp_clear_headers(&q);
-			http_admin_error(req, 400, "bad_query",
+			http_admin_error(
+			    req, 400, "bad_query",
 			    st == -2 ? "state must be one of ready, inflight, "
-				       "deferred, sent, failed, all"
-				     : "limit must be 1..1000");
+			               "deferred, sent, failed, all"
+			             : "limit must be 1..1000");
 			return;
 		}
 		pd = http_admin_pending_new(req);
 		rc = spool_msg_list(h->sp, st, after, (size_t)lim,
-		    http_admin_on_list, pd);
+		                    http_admin_on_list, pd);
 		evhttp_clear_headers(&q);
 	} else {
 		const char *id = path + strlen("/v1/messages/");
 		if (!id_valid(id)) {
 			http_admin_error(req, 404, "not_found",
-			    "no such message");
+			                 "no such message");
 			return;
 		}
 		pd = http_admin_pending_new(req);
@@ -556,7 +567,7 @@ http_admin_messages(struct evhttp_request *req, struct http_admin *h,
 	if (rc != 0) {
 		http_admin_pending_take(pd);
 		http_admin_error(req, 503, "spool_unavailable",
-		    "the spool is closing");
+		                 "the spool is closing");
 	}
 }
 
@@ -570,10 +581,10 @@ http_admin_notfound(struct evhttp_request *req, void *arg)
 	size_t i;
 
 	http_admin_track(h, req,
-	    evhttp_request_get_command(req) != EVHTTP_REQ_GET && path &&
-		strncmp(path, "/v1/messages", 12) == 0);
+	                 evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
+	                     path && strncmp(path, "/v1/messages", 12) == 0);
 	if (path && (strcmp(path, "/v1/messages") == 0 ||
-			strncmp(path, "/v1/messages/", 13) == 0)) {
+	             strncmp(path, "/v1/messages/", 13) == 0)) {
 		http_admin_messages(req, h, path);
 		return;
 	}
@@ -590,7 +601,7 @@ http_admin_notfound(struct evhttp_request *req, void *arg)
 
 struct http_admin *
 http_admin_new(struct event_base *base, const struct config *cfg,
-    struct spool *sp, char *err, size_t errlen)
+               struct spool *sp, char *err, size_t errlen)
 {
 	struct http_admin *h = xcalloc(1, sizeof(*h));
 
@@ -603,8 +614,9 @@ http_admin_new(struct event_base *base, const struct config *cfg,
 	h->cfg = cfg;
 	h->sp = sp;
 	h->started = time(NULL);
-	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+	evhttp_set_allowed_methods(
+	    h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	                 EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
 	evhttp_set_max_headers_size(h->http, 16384);
 	evhttp_set_max_body_size(h->http, 1 << 20);
 	evhttp_set_timeout(h->http, 30);
@@ -619,12 +631,12 @@ http_admin_new(struct event_base *base, const struct config *cfg,
 
 int
 http_admin_listen(struct http_admin *h, const struct config_addr *addr,
-    char *err, size_t errlen)
+                  char *err, size_t errlen)
 {
 	if (evhttp_bind_socket_with_handle(h->http, addr->host, addr->port) ==
 	    NULL) {
 		snprintf(err, errlen, "http: cannot listen on %s:%u: %s",
-		    addr->host, addr->port, strerror(errno));
+		         addr->host, addr->port, strerror(errno));
 		return -1;
 	}
 	log_info("swerved: listening http %s:%u", addr->host, addr->port);
@@ -651,7 +663,7 @@ http_admin_set_stats(struct http_admin *h, struct stats *st)
 
 void
 http_admin_set_post(struct http_admin *h,
-    void (*cb)(struct evhttp_request *, void *), void *arg)
+                    void (*cb)(struct evhttp_request *, void *), void *arg)
 {
 	h->post_cb = cb;
 	h->post_arg = arg;
@@ -659,11 +671,11 @@ http_admin_set_post(struct http_admin *h,
 
 void
 http_admin_route_add(struct http_admin *h, const char *prefix,
-    void (*cb)(struct evhttp_request *, void *), void *arg)
+                     void (*cb)(struct evhttp_request *, void *), void *arg)
 {
 	if (h->n_routes == HTTP_ADMIN_MAX_ROUTES)
 		log_panic("http: more than %d prefix routes",
-		    HTTP_ADMIN_MAX_ROUTES);
+		          HTTP_ADMIN_MAX_ROUTES);
 	h->routes[h->n_routes].prefix = prefix;
 	h->routes[h->n_routes].cb = cb;
 	h->routes[h->n_routes].arg = arg;

@@ -31,11 +31,12 @@ struct http_admin;
  * outlive it. Returns NULL only on libevent failure (err says why).
  */
 struct http_admin *http_admin_new(struct event_base *base,
-    const struct config *cfg, struct spool *sp, char *err, size_t errlen);
+                                  const struct config *cfg, struct spool *sp,
+                                  char *err, size_t errlen);
 
 /* http_admin_listen - bind addr and serve on it. 0, or -1 with err set. */
 int http_admin_listen(struct http_admin *h, const struct config_addr *addr,
-    char *err, size_t errlen);
+                      char *err, size_t errlen);
 
 struct deliver;
 /* http_admin_set_deliver - include d's provider states in /v1/status. */
@@ -57,7 +58,8 @@ void http_admin_set_stats(struct http_admin *h, struct stats *st);
  */
 struct evhttp_request;
 void http_admin_set_post(struct http_admin *h,
-    void (*cb)(struct evhttp_request *, void *), void *arg);
+                         void (*cb)(struct evhttp_request *, void *),
+                         void *arg);
 
 #define HTTP_ADMIN_MAX_ROUTES 16
 
@@ -67,7 +69,8 @@ void http_admin_set_post(struct http_admin *h,
  * (use literals). Exact routes and /v1/messages come first.
  */
 void http_admin_route_add(struct http_admin *h, const char *prefix,
-    void (*cb)(struct evhttp_request *, void *), void *arg);
+                          void (*cb)(struct evhttp_request *, void *),
+                          void *arg);
 
 /* http_admin_evhttp - the underlying evhttp, for other handlers. */
 struct evhttp *http_admin_evhttp(struct http_admin *h);

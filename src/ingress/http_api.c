@@ -32,12 +32,12 @@
 #include "core/buf.h"
 #include "core/id.h"
 #include "core/log.h"
-#include "observe/events.h"
 #include "core/xmalloc.h"
 #include "ingress/api_auth.h"
 #include "ingress/api_json.h"
 #include "ingress/api_raw.h"
 #include "mime/mime_build.h"
+#include "observe/events.h"
 #include "spool/spool.h"
 
 #define HTTP_API_JSON_SLACK (1u << 20) /* JSON around the message */
@@ -49,7 +49,7 @@ struct http_api {
 	struct spool *sp;
 	size_t body_max;
 	size_t pending; /* contexts alive */
-	bool freed;	/* http_api_free ran; free when pending is 0 */
+	bool freed;     /* http_api_free ran; free when pending is 0 */
 };
 
 /* A request waiting for one or more spool callbacks. */
@@ -59,10 +59,10 @@ struct api_ctx {
 	struct evhttp_connection *conn;
 	bool gone; /* the connection closed (conn is freed) */
 	bool batch;
-	size_t n, left; /* items submitted, callbacks still due */
-	size_t n_ok;	/* items stored or replayed */
+	size_t n, left;  /* items submitted, callbacks still due */
+	size_t n_ok;     /* items stored or replayed */
 	json_t *results; /* batch: one object per item */
-	char *key_name;	 /* for the log */
+	char *key_name;  /* for the log */
 };
 
 /* One item's callback argument. */
@@ -95,8 +95,8 @@ api_reply(struct evhttp_request *req, int status, json_t *obj)
 static json_t *
 api_error_obj(const struct api_error *e)
 {
-	json_t *o = json_pack("{s:s,s:s}", "code", e->code, "message",
-	    e->message);
+	json_t *o =
+	    json_pack("{s:s,s:s}", "code", e->code, "message", e->message);
 
 	if (e->field[0] != '\0')
 		json_object_set_new(o, "field", json_string(e->field));
@@ -108,13 +108,13 @@ static void
 api_fail(struct evhttp_request *req, const struct api_error *e)
 {
 	api_reply(req, e->http_status,
-	    json_pack("{s:o}", "error", api_error_obj(e)));
+	          json_pack("{s:o}", "error", api_error_obj(e)));
 }
 
 /* api_fail_with - answer req with a one-off error. */
 static void
 api_fail_with(struct evhttp_request *req, int status, const char *code,
-    const char *msg)
+              const char *msg)
 {
 	struct api_error e;
 
@@ -128,21 +128,22 @@ api_status_error(int status, struct api_error *e)
 {
 	switch (status) {
 	case SPOOL_ERR_CONFLICT:
-		api_error_set(e, 409, "idempotency_conflict",
-		    "idempotency_key", "this idempotency key was used for "
-		    "another request");
+		api_error_set(e, 409, "idempotency_conflict", "idempotency_key",
+		              "this idempotency key was used for "
+		              "another request");
 		break;
 	case SPOOL_ERR_FULL:
-		api_error_set(e, 503, "spool_full", "",
+		api_error_set(
+		    e, 503, "spool_full", "",
 		    "the queue is full or disk space is low; retry later");
 		break;
 	case SPOOL_ERR_CLOSED:
 		api_error_set(e, 503, "shutting_down", "",
-		    "the server is shutting down; retry later");
+		              "the server is shutting down; retry later");
 		break;
 	default:
 		api_error_set(e, 503, "spool_error", "",
-		    "the message could not be stored; retry later");
+		              "the message could not be stored; retry later");
 	}
 }
 
@@ -160,7 +161,7 @@ api_ctx_closed(struct evhttp_connection *conn, void *arg)
 /* api_ctx_new - a context for req with n items due. */
 static struct api_ctx *
 api_ctx_new(struct http_api *a, struct evhttp_request *req, size_t n,
-    bool batch, const char *key_name)
+            bool batch, const char *key_name)
 {
 	struct api_ctx *c = xcalloc(1, sizeof(*c));
 
@@ -206,8 +207,8 @@ api_on_commit(int status, const char *id, int dup, void *arg)
 	if (status == SPOOL_OK) {
 		c->n_ok++;
 		code = dup ? 200 : 202;
-		log_info("http_api: %s id=%s key=%s", dup ? "replayed" :
-		    "accepted", id, c->key_name);
+		log_info("http_api: %s id=%s key=%s",
+		         dup ? "replayed" : "accepted", id, c->key_name);
 		if (!dup) {
 			struct event ev = {
 			    .kind = EVENT_ACCEPTED,
@@ -220,11 +221,11 @@ api_on_commit(int status, const char *id, int dup, void *arg)
 		api_status_error(status, &e);
 		code = e.http_status;
 		log_info("http_api: refused key=%s: %s", c->key_name,
-		    spool_status_name(status));
+		         spool_status_name(status));
 	}
 	if (c->batch) {
 		json_t *o = json_pack("{s:I,s:i}", "index",
-		    (json_int_t)it->index, "status", code);
+		                      (json_int_t)it->index, "status", code);
 		if (status == SPOOL_OK)
 			json_object_set_new(o, "id", json_string(id));
 		else
@@ -235,9 +236,9 @@ api_on_commit(int status, const char *id, int dup, void *arg)
 	} else if (c->req != NULL) {
 		if (status == SPOOL_OK)
 			api_reply(c->req, code,
-			    dup ? json_pack("{s:s,s:b}", "id", id, "duplicate",
-				      1)
-				: json_pack("{s:s}", "id", id));
+			          dup ? json_pack("{s:s,s:b}", "id", id,
+			                          "duplicate", 1)
+			              : json_pack("{s:s}", "id", id));
 		else
 			api_fail(c->req, &e);
 		c->req = NULL;
@@ -247,9 +248,9 @@ api_on_commit(int status, const char *id, int dup, void *arg)
 		return;
 	if (c->batch && c->req != NULL)
 		api_reply(c->req, c->n_ok == c->n ? 202 : 207,
-		    json_pack("{s:O,s:I,s:I}", "results", c->results,
-			"accepted", (json_int_t)c->n_ok, "failed",
-			(json_int_t)(c->n - c->n_ok)));
+		          json_pack("{s:O,s:I,s:I}", "results", c->results,
+		                    "accepted", (json_int_t)c->n_ok, "failed",
+		                    (json_int_t)(c->n - c->n_ok)));
 	api_ctx_free(c);
 }
 
@@ -271,15 +272,16 @@ api_submit(struct api_ctx *c, size_t index, struct spool_msg_new *m)
 static const struct config_api_key *
 api_key_get(struct http_api *a, struct evhttp_request *req)
 {
-	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Authorization");
+	const char *h = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Authorization");
 	const struct config_api_key *k = NULL;
 	struct str key;
 
 	if (api_auth_bearer_parse(h, &key) == 0)
 		k = api_auth_key_find(a->cfg, key);
 	if (k == NULL)
-		api_fail_with(req, 401, "unauthorized",
+		api_fail_with(
+		    req, 401, "unauthorized",
 		    "missing or invalid API key (Authorization: Bearer <key>)");
 	return k;
 }
@@ -303,16 +305,17 @@ api_peer(struct evhttp_request *req, char *out, size_t n)
  */
 static int
 api_prepare(struct http_api *a, const struct config_api_key *k,
-    struct api_msg *msg, const char *client, struct spool_msg_new *out,
-    struct api_error *e)
+            struct api_msg *msg, const char *client, struct spool_msg_new *out,
+            struct api_error *e)
 {
 	memset(out, 0, sizeof(*out));
 	if (!api_auth_from_allowed(k, msg->mail.from.addr))
 		return api_error_set(e, 403, "forbidden", "",
-		    "this API key may not send this message");
+		                     "this API key may not send this message");
 	if (msg->mail.n_to + msg->mail.n_cc + msg->n_bcc >
 	    a->cfg->max_recipients)
-		return api_error_set(e, 400, "invalid_field", "to",
+		return api_error_set(
+		    e, 400, "invalid_field", "to",
 		    "more than %u recipients (limits.max_recipients)",
 		    a->cfg->max_recipients);
 	return api_msg_spool(a->cfg, k, msg, client, out, e);
@@ -324,10 +327,10 @@ api_prepare(struct http_api *a, const struct config_api_key *k,
  */
 static int
 api_idem_header(struct evhttp_request *req, struct api_msg *msg,
-    struct api_error *e)
+                struct api_error *e)
 {
-	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Idempotency-Key");
+	const char *h = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Idempotency-Key");
 	size_t i;
 
 	if (h == NULL)
@@ -336,12 +339,13 @@ api_idem_header(struct evhttp_request *req, struct api_msg *msg,
 		if ((unsigned char)h[i] < 0x21 || (unsigned char)h[i] > 0x7e)
 			break;
 	if (i == 0 || h[i] != '\0' || i > API_JSON_KEY_MAX)
-		return api_error_set(e, 400, "invalid_field", "Idempotency-Key",
+		return api_error_set(
+		    e, 400, "invalid_field", "Idempotency-Key",
 		    "expected 1..255 printable ASCII characters");
 	if (msg->idempotency_key != NULL &&
 	    strcmp(msg->idempotency_key, h) != 0)
 		return api_error_set(e, 400, "invalid_field", "idempotency_key",
-		    "differs from the Idempotency-Key header");
+		                     "differs from the Idempotency-Key header");
 	if (msg->idempotency_key == NULL)
 		msg->idempotency_key = xstrdup(h);
 	return 0;
@@ -359,12 +363,13 @@ api_body(struct http_api *a, struct evhttp_request *req, size_t *len)
 	*len = evbuffer_get_length(in);
 	if (*len > a->body_max) {
 		api_fail_with(req, 413, "too_large",
-		    "the request body is over the size limit");
+		              "the request body is over the size limit");
 		return NULL;
 	}
 	if (spool_space_check(a->sp) != SPOOL_OK ||
 	    a->pending >= HTTP_API_MAX_PENDING) {
-		api_fail_with(req, 503, "spool_full",
+		api_fail_with(
+		    req, 503, "spool_full",
 		    "the queue is full or disk space is low; retry later");
 		return NULL;
 	}
@@ -374,7 +379,7 @@ api_body(struct http_api *a, struct evhttp_request *req, size_t *len)
 /* api_post_message - POST /v1/messages. */
 static void
 api_post_message(struct http_api *a, struct evhttp_request *req,
-    const struct config_api_key *k)
+                 const struct config_api_key *k)
 {
 	struct spool_msg_new m;
 	struct api_error e;
@@ -405,7 +410,7 @@ api_post_message(struct http_api *a, struct evhttp_request *req,
 /* api_post_batch - POST /v1/messages/batch: all valid, or nothing. */
 static void
 api_post_batch(struct http_api *a, struct evhttp_request *req,
-    const struct config_api_key *k)
+               const struct config_api_key *k)
 {
 	struct spool_msg_new *ms = NULL;
 	struct api_batch b;
@@ -420,8 +425,9 @@ api_post_batch(struct http_api *a, struct evhttp_request *req,
 	if ((body = api_body(a, req, &len)) == NULL)
 		return;
 	if (evhttp_find_header(evhttp_request_get_input_headers(req),
-		"Idempotency-Key") != NULL) {
-		api_fail_with(req, 400, "invalid_field",
+	                       "Idempotency-Key") != NULL) {
+		api_fail_with(
+		    req, 400, "invalid_field",
 		    "a batch takes idempotency_key per message, not the "
 		    "Idempotency-Key header");
 		return;
@@ -436,29 +442,33 @@ api_post_batch(struct http_api *a, struct evhttp_request *req,
 	for (i = 0; i < b.n; i++) {
 		if (b.errs[i].http_status == 0 &&
 		    api_prepare(a, k, &b.msgs[i], client, &ms[i], &b.errs[i]) ==
-			0) {
-			json_array_append_new(res,
-			    json_pack("{s:I,s:b}", "index", (json_int_t)i,
-				"valid", 1));
+		        0) {
+			json_array_append_new(
+			    res, json_pack("{s:I,s:b}", "index", (json_int_t)i,
+			                   "valid", 1));
 			continue;
 		}
 		bad++;
 		if (b.errs[i].http_status > worst)
 			worst = b.errs[i].http_status;
-		json_array_append_new(res,
-		    json_pack("{s:I,s:i,s:o}", "index", (json_int_t)i,
-			"status", b.errs[i].http_status, "error",
-			api_error_obj(&b.errs[i])));
+		json_array_append_new(
+		    res, json_pack("{s:I,s:i,s:o}", "index", (json_int_t)i,
+		                   "status", b.errs[i].http_status, "error",
+		                   api_error_obj(&b.errs[i])));
 	}
 	if (bad > 0) {
 		/* Nothing is queued unless every item is valid. */
 		for (i = 0; i < b.n; i++)
 			spool_msg_new_fini(&ms[i]);
-		api_reply(req, worst == 403 ? 403 : worst == 413 ? 413 : 400,
+		api_reply(
+		    req,
+		    worst == 403   ? 403
+		    : worst == 413 ? 413
+		                   : 400,
 		    json_pack("{s:{s:s,s:s},s:o}", "error", "code",
-			"invalid_batch", "message",
-			"some messages are invalid; nothing was queued",
-			"results", res));
+		              "invalid_batch", "message",
+		              "some messages are invalid; nothing was queued",
+		              "results", res));
 		goto done;
 	}
 	json_decref(res);
@@ -491,8 +501,7 @@ raw_env_fini(struct raw_env *env)
 
 /* raw_query - the query's from and to parameters into env (0 or -1). */
 static int
-raw_query(struct evhttp_request *req, struct raw_env *env,
-    struct api_error *e)
+raw_query(struct evhttp_request *req, struct raw_env *env, struct api_error *e)
 {
 	const char *uri = evhttp_request_get_uri(req), *qs = strchr(uri, '?');
 	struct mime_build_addr ad;
@@ -505,12 +514,13 @@ raw_query(struct evhttp_request *req, struct raw_env *env,
 		return 0;
 	if (evhttp_parse_query_str(qs + 1, &q) != 0)
 		return api_error_set(e, 400, "invalid_field", "query",
-		    "malformed query string");
-	TAILQ_FOREACH(kv, &q, next) {
+		                     "malformed query string");
+	TAILQ_FOREACH(kv, &q, next)
+	{
 		bool is_from = strcmp(kv->key, "from") == 0;
 		if (!is_from && strcmp(kv->key, "to") != 0) {
 			rc = api_error_set(e, 400, "unknown_field", "query",
-			    "the query takes from and to only");
+			                   "the query takes from and to only");
 			break;
 		}
 		if (api_json_addr_parse(kv->value, &ad) < 0 || ad.name ||
@@ -518,7 +528,8 @@ raw_query(struct evhttp_request *req, struct raw_env *env,
 			free(ad.name);
 			free(ad.addr);
 			rc = api_error_set(e, 400, "invalid_address",
-			    is_from ? "from" : "to", "not an email address");
+			                   is_from ? "from" : "to",
+			                   "not an email address");
 			break;
 		}
 		if (is_from) {
@@ -526,7 +537,7 @@ raw_query(struct evhttp_request *req, struct raw_env *env,
 			env->from = ad.addr;
 		} else {
 			env->to = xreallocarray(env->to, env->n_to + 1,
-			    sizeof(*env->to));
+			                        sizeof(*env->to));
 			env->to[env->n_to++] = ad.addr;
 		}
 	}
@@ -537,7 +548,7 @@ raw_query(struct evhttp_request *req, struct raw_env *env,
 /* api_post_raw - POST /v1/messages/raw. */
 static void
 api_post_raw(struct http_api *a, struct evhttp_request *req,
-    const struct config_api_key *k)
+             const struct config_api_key *k)
 {
 	struct api_raw_opts o;
 	struct spool_msg_new m;
@@ -557,7 +568,7 @@ api_post_raw(struct http_api *a, struct evhttp_request *req,
 	o.env_to = env.to;
 	o.n_env_to = env.n_to;
 	o.idem_key = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Idempotency-Key");
+	                                "Idempotency-Key");
 	o.msgid_local = local;
 	o.date = time(NULL);
 	o.max_recipients = a->cfg->max_recipients;

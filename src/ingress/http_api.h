@@ -46,7 +46,7 @@ struct http_api;
  * http_api_handle (http_admin_set_post does).
  */
 struct http_api *http_api_new(struct evhttp *http, const struct config *cfg,
-    struct spool *sp);
+                              struct spool *sp);
 
 /*
  * http_api_handle - serve one non-GET request under /v1/messages (an

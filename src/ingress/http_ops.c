@@ -21,16 +21,16 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
-#include <sys/queue.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <time.h>
 
 #include "config/config.h"
+#include "core/id.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
-#include "core/id.h"
 #include "ingress/http_admin.h"
 #include "spool/spool.h"
 
@@ -54,7 +54,7 @@ ops_send(struct evhttp_request *req, int code, json_t *obj)
 	char *s = json_dumps(obj, JSON_COMPACT);
 
 	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/json");
+	                  "Content-Type", "application/json");
 	evbuffer_add_printf(b, "%s\n", s ? s : "{}");
 	evhttp_send_reply(req, code, code == 200 ? "OK" : "Error", b);
 	evbuffer_free(b);
@@ -64,9 +64,10 @@ ops_send(struct evhttp_request *req, int code, json_t *obj)
 
 static void
 ops_error(struct evhttp_request *req, int code, const char *ecode,
-    const char *msg)
+          const char *msg)
 {
-	ops_send(req, code,
+	ops_send(
+	    req, code,
 	    json_pack("{s:{s:s,s:s}}", "error", "code", ecode, "message", msg));
 }
 
@@ -109,17 +110,18 @@ ops_provider_json(const struct deliver_provider_info *pi)
 
 	if (pi->limited)
 		json_object_set_new(o, "rate",
-		    json_pack("{s:f,s:f}", "per_second", pi->rate, "tokens",
-			pi->tokens));
+		                    json_pack("{s:f,s:f}", "per_second",
+		                              pi->rate, "tokens", pi->tokens));
 	if (pi->quota_limit > 0)
-		json_object_set_new(o, "quota",
+		json_object_set_new(
+		    o, "quota",
 		    json_pack("{s:I,s:I}", "daily", (json_int_t)pi->quota_limit,
-			"left", (json_int_t)pi->quota_left));
+		              "left", (json_int_t)pi->quota_left));
 	if (pi->status_page != NULL)
 		json_object_set_new(o, "status_page",
-		    json_string(pi->status_page));
+		                    json_string(pi->status_page));
 	json_object_set_new(o, "failovers_from",
-	    json_integer((json_int_t)pi->failovers_from));
+	                    json_integer((json_int_t)pi->failovers_from));
 	return o;
 }
 
@@ -180,10 +182,10 @@ ops_handle(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (sscanf(path, "/v1/providers/%79[a-z0-9_-]/%15[a-z]%n", name, verb,
-		&n) != 2 ||
+	           &n) != 2 ||
 	    path[n] != '\0') {
 		ops_error(req, 404, "not_found",
-		    "use /v1/providers/NAME/pause, resume or drain");
+		          "use /v1/providers/NAME/pause, resume or drain");
 		return;
 	}
 	if (cmd != EVHTTP_REQ_POST) {
@@ -192,7 +194,7 @@ ops_handle(struct evhttp_request *req, void *arg)
 	}
 	if (!ops_from_loopback(req)) {
 		ops_error(req, 403, "forbidden",
-		    "provider control is only accepted from this host");
+		          "provider control is only accepted from this host");
 		return;
 	}
 	if (strcmp(verb, "pause") == 0)
@@ -203,16 +205,15 @@ ops_handle(struct evhttp_request *req, void *arg)
 		act = DELIVER_ADMIN_DRAIN;
 	else {
 		ops_error(req, 404, "not_found",
-		    "the actions are pause, resume and drain");
+		          "the actions are pause, resume and drain");
 		return;
 	}
 	if (ops_for(req, &ms) < 0) {
 		ops_error(req, 400, "invalid_field",
-		    "for: expected a duration like \"10m\"");
+		          "for: expected a duration like \"10m\"");
 		return;
 	}
-	if (deliver_provider_admin(o->d, name, act, ms, err, sizeof(err)) <
-	    0) {
+	if (deliver_provider_admin(o->d, name, act, ms, err, sizeof(err)) < 0) {
 		ops_error(req, 404, "not_found", err);
 		return;
 	}
@@ -235,9 +236,10 @@ ops_on_released(int status, void *arg)
 
 	if (status == SPOOL_OK)
 		ops_send(r->req, 200,
-		    json_pack("{s:s,s:s}", "id", r->id, "state", "ready"));
+		         json_pack("{s:s,s:s}", "id", r->id, "state", "ready"));
 	else
-		ops_error(r->req, 503, "spool_error", spool_status_name(status));
+		ops_error(r->req, 503, "spool_error",
+		          spool_status_name(status));
 	free(r);
 }
 
@@ -251,16 +253,18 @@ ops_on_release_get(int status, struct spool_msg *m, void *arg)
 	struct timespec ts;
 
 	if (status != SPOOL_OK) {
-		ops_error(r->req, status == SPOOL_ERR_NOTFOUND ? 404 : 503,
+		ops_error(
+		    r->req, status == SPOOL_ERR_NOTFOUND ? 404 : 503,
 		    status == SPOOL_ERR_NOTFOUND ? "not_found" : "spool_error",
 		    status == SPOOL_ERR_NOTFOUND ? "no such message"
-						 : spool_status_name(status));
+		                                 : spool_status_name(status));
 		free(r);
 		return;
 	}
 	if (m->state != SPOOL_STATE_DEFERRED) {
 		char msg[96];
-		snprintf(msg, sizeof(msg),
+		snprintf(
+		    msg, sizeof(msg),
 		    "the message is %s; only a deferred one can be released",
 		    spool_state_name(m->state));
 		ops_error(r->req, 409, "conflict", msg);
@@ -302,7 +306,7 @@ ops_queue(struct evhttp_request *req, void *arg)
 	}
 	if (!ops_from_loopback(req)) {
 		ops_error(req, 403, "forbidden",
-		    "queue control is only accepted from this host");
+		          "queue control is only accepted from this host");
 		return;
 	}
 	r = xcalloc(1, sizeof(*r));

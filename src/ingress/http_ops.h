@@ -13,7 +13,7 @@ struct http_ops;
  * are borrowed and must outlive the returned handle. */
 struct spool;
 struct http_ops *http_ops_new(struct http_admin *h, struct deliver *d,
-    struct spool *sp);
+                              struct spool *sp);
 
 /* http_ops_free - free o (h must stop serving first). NULL is a no-op. */
 void http_ops_free(struct http_ops *o);

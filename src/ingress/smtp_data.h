@@ -28,7 +28,7 @@ enum smtp_data_fault {
 	SMTP_DATA_FAULT_NONE = 0,
 	SMTP_DATA_FAULT_BARE_LF,   /* 550 5.6.0 bare LF */
 	SMTP_DATA_FAULT_BARE_CR,   /* 550 5.6.0 bare CR */
-	SMTP_DATA_FAULT_NUL,	   /* 550 5.6.0 NUL byte */
+	SMTP_DATA_FAULT_NUL,       /* 550 5.6.0 NUL byte */
 	SMTP_DATA_FAULT_LINE_LONG, /* 500 5.5.2 line too long */
 	SMTP_DATA_FAULT_TOO_BIG,   /* 552 5.3.4 message too big */
 };
@@ -43,7 +43,7 @@ struct smtp_data {
 	int state;
 	size_t line_len;
 	uint64_t max_size;
-	uint64_t total; /* message octets seen, stored or not */
+	uint64_t total;             /* message octets seen, stored or not */
 	enum smtp_data_fault fault; /* first fault seen */
 	struct buf *out;
 };
@@ -65,7 +65,7 @@ void smtp_data_init(struct smtp_data *d, struct buf *out, uint64_t max_size);
  * split across calls.
  */
 enum smtp_data_status smtp_data_feed(struct smtp_data *d, const char *p,
-    size_t len, size_t *used);
+                                     size_t len, size_t *used);
 
 /* smtp_data_fault - the first fault seen, or SMTP_DATA_FAULT_NONE. */
 enum smtp_data_fault smtp_data_fault(const struct smtp_data *d);

@@ -27,9 +27,10 @@
 
 #include "core/buf.h"
 
-#define SMTP_CMD_LINE_MAX 512  /* octets, including CRLF (RFC 5321 4.5.3.1.4) */
+/* Octets, including CRLF (RFC 5321 4.5.3.1.4). */
+#define SMTP_CMD_LINE_MAX 512
 #define SMTP_TEXT_LINE_MAX 1000 /* octets, including CRLF */
-#define SMTP_PATH_MAX 256      /* octets of a path (RFC 5321 4.5.3.1.3) */
+#define SMTP_PATH_MAX 256       /* octets of a path (RFC 5321 4.5.3.1.3) */
 
 enum smtp_verb {
 	SMTP_VERB_HELO,
@@ -55,21 +56,22 @@ enum smtp_body {
 
 struct smtp_cmd {
 	enum smtp_verb verb;
-	struct str arg;	  /* HELO/EHLO domain, VRFY/HELP/NOOP argument */
-	struct str path;  /* MAIL/RCPT mailbox without <>; len 0 for <> */
-	bool has_size;	  /* MAIL SIZE= present */
-	uint64_t size;	  /* MAIL SIZE= value */
+	struct str arg;  /* HELO/EHLO domain, VRFY/HELP/NOOP argument */
+	struct str path; /* MAIL/RCPT mailbox without <>; len 0 for <> */
+	bool has_size;   /* MAIL SIZE= present */
+	uint64_t size;   /* MAIL SIZE= value */
 	enum smtp_body body;
-	bool smtputf8;	  /* MAIL SMTPUTF8 */
-	struct str auth_mech;	 /* AUTH mechanism, as given */
-	struct str auth_initial; /* AUTH initial response ("=" kept); may be empty */
+	bool smtputf8;        /* MAIL SMTPUTF8 */
+	struct str auth_mech; /* AUTH mechanism, as given */
+	struct str
+	    auth_initial; /* AUTH initial response ("=" kept); may be empty */
 };
 
 /* What went wrong, and which reply the session should send. */
 enum smtp_parse_status {
 	SMTP_PARSE_OK = 0,
 	SMTP_PARSE_UNKNOWN_VERB = -1, /* 500 5.5.1 */
-	SMTP_PARSE_SYNTAX = -2,	      /* 501 5.5.4 / 5.1.7 / 5.1.3 */
+	SMTP_PARSE_SYNTAX = -2,       /* 501 5.5.4 / 5.1.7 / 5.1.3 */
 	SMTP_PARSE_BAD_PARAM = -3,    /* 555 5.5.4 */
 	SMTP_PARSE_BAD_BYTE = -4,     /* 500 5.5.2: NUL, control or 8-bit */
 };
@@ -88,7 +90,7 @@ enum smtp_parse_status {
  * checks smtp_path_valid(cmd->path, false) when it did not.
  */
 int smtp_cmd_parse(const char *line, size_t len, struct smtp_cmd *cmd,
-    const char **why);
+                   const char **why);
 
 /* smtp_verb_name - "HELO", "EHLO", ... */
 const char *smtp_verb_name(enum smtp_verb v);

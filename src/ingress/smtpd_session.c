@@ -37,11 +37,11 @@
 #include "config/config.h"
 #include "core/id.h"
 #include "core/log.h"
-#include "observe/events.h"
 #include "core/xmalloc.h"
 #include "ingress/submit_policy.h"
 #include "mime/header.h"
 #include "mime/header_edit.h"
+#include "observe/events.h"
 #include "spool/spool.h"
 
 static void smtpd_session_kick(struct smtpd_session *s);
@@ -357,10 +357,12 @@ smtpd_commit_done(int status, const char *id, void *arg)
 		d->stats.accepted_bytes += s->done_size;
 		/* JSON logs carry this as an event line (observe/logjson). */
 		if (log_format_get() != LOG_FORMAT_JSON)
-			log_info("smtpd: accepted id=%s from=<%s> rcpts=%zu size=%zu "
+			log_info("smtpd: accepted id=%s from=<%s> rcpts=%zu "
+			         "size=%zu "
 			         "client=%s tenant=%s tls=%s",
-			         id, s->sender, s->done_nrcpt, s->done_size, s->client,
-			         s->user ? s->user->name : "-", s->tls ? "yes" : "no");
+			         id, s->sender, s->done_nrcpt, s->done_size,
+			         s->client, s->user ? s->user->name : "-",
+			         s->tls ? "yes" : "no");
 		{
 			struct event e = {
 			    .kind = EVENT_ACCEPTED,

@@ -62,8 +62,7 @@ value_copy(const char *p, size_t n)
 }
 
 size_t
-mime_header_take(struct buf *msg, size_t off, const char *name,
-    char **value)
+mime_header_take(struct buf *msg, size_t off, const char *name, char **value)
 {
 	size_t hlen, pos, n, removed = 0;
 
@@ -81,7 +80,7 @@ mime_header_take(struct buf *msg, size_t off, const char *name,
 		}
 		/* Swallow the continuation lines. */
 		while (pos + n < off + hlen &&
-		    (msg->p[pos + n] == ' ' || msg->p[pos + n] == '\t'))
+		       (msg->p[pos + n] == ' ' || msg->p[pos + n] == '\t'))
 			n += line_len(msg->p + pos + n, off + hlen - pos - n);
 		if (value != NULL && *value == NULL)
 			*value = value_copy(msg->p + pos, n);

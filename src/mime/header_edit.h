@@ -23,6 +23,6 @@
  * removed.
  */
 size_t mime_header_take(struct buf *msg, size_t off, const char *name,
-    char **value);
+                        char **value);
 
 #endif

@@ -24,19 +24,33 @@
 #include "mime/header.h"
 #include "mime/mime_int.h"
 
-#define HDR_FOLD_COL 78	  /* fold when a line would pass this */
-#define EW_CHUNK 45	  /* UTF-8 octets per encoded-word (60 base64) */
-#define B64_LINE_IN 57	  /* input octets per 76-column base64 line */
-#define QP_LINE_MAX 76	  /* quoted-printable line length, "=" included */
-#define TEXT_7BIT_MAX 76  /* longest line sent as 7bit */
-#define RFC2231_SEG 60	  /* encoded octets per filename*N* segment */
+#define HDR_FOLD_COL 78  /* fold when a line would pass this */
+#define EW_CHUNK 45      /* UTF-8 octets per encoded-word (60 base64) */
+#define B64_LINE_IN 57   /* input octets per 76-column base64 line */
+#define QP_LINE_MAX 76   /* quoted-printable line length, "=" included */
+#define TEXT_7BIT_MAX 76 /* longest line sent as 7bit */
+#define RFC2231_SEG 60   /* encoded octets per filename*N* segment */
 
 /* Fields the builder writes itself or that a request must not set. */
 static const char *const mime_build_protected[] = {
-	"from", "sender", "to", "cc", "bcc", "reply-to", "subject", "date",
-	"message-id", "mime-version", "content-type",
-	"content-transfer-encoding", "content-disposition", "content-id",
-	"return-path", "received", "x-swerve-idempotency-key", NULL,
+    "from",
+    "sender",
+    "to",
+    "cc",
+    "bcc",
+    "reply-to",
+    "subject",
+    "date",
+    "message-id",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "content-disposition",
+    "content-id",
+    "return-path",
+    "received",
+    "x-swerve-idempotency-key",
+    NULL,
 };
 
 /* A header field being written: the output and the current column. */
@@ -135,12 +149,12 @@ ew_write(struct hw *w, const char *p, size_t n)
 		k = n - off > EW_CHUNK ? EW_CHUNK : n - off;
 		/* Back off to a character boundary (continuation 10xxxxxx). */
 		while (k > 1 && off + k < n &&
-		    ((unsigned char)p[off + k] & 0xc0) == 0x80)
+		       ((unsigned char)p[off + k] & 0xc0) == 0x80)
 			k--;
 		len = EVP_EncodeBlock(b64, (const unsigned char *)p + off,
-		    (int)k);
+		                      (int)k);
 		len = snprintf(word, sizeof(word), "=?UTF-8?B?%.*s?=", len,
-		    (const char *)b64);
+		               (const char *)b64);
 		hw_token(w, word, (size_t)len);
 		off += k;
 	}
@@ -173,7 +187,8 @@ hdr_unstructured(struct buf *out, const char *name, const char *v, size_t n)
 	w.col++;
 	for (start = 0, i = 0; i < n; i++) {
 		bool fold_here = i > start && (v[i] == ' ' || v[i] == '\t') &&
-		    i + 1 < n && v[i + 1] != ' ' && v[i + 1] != '\t';
+		                 i + 1 < n && v[i + 1] != ' ' &&
+		                 v[i + 1] != '\t';
 		if (fold_here) {
 			size_t j = i + 1;
 			while (j < n && v[j] != ' ' && v[j] != '\t')
@@ -264,7 +279,7 @@ addr_ok(const char *a)
 /* hdr_addrs - the field name: a list of addresses. */
 static void
 hdr_addrs(struct buf *out, const char *name, const struct mime_build_addr *v,
-    size_t n)
+          size_t n)
 {
 	struct hw w;
 	struct buf t;
@@ -324,7 +339,8 @@ param_write(struct hw *w, const char *pname, const char *v)
 		}
 	}
 	for (i = 0; i < enc.len; seg++) {
-		size_t k = enc.len - i > RFC2231_SEG ? RFC2231_SEG : enc.len - i;
+		size_t k =
+		    enc.len - i > RFC2231_SEG ? RFC2231_SEG : enc.len - i;
 		if (i + k < enc.len) {
 			if (enc.p[i + k - 1] == '%')
 				k -= 1;
@@ -333,7 +349,7 @@ param_write(struct hw *w, const char *pname, const char *v)
 		}
 		t.len = 0;
 		buf_printf(&t, "%s*%zu*=%s%.*s", pname, seg,
-		    seg == 0 ? "utf-8''" : "", (int)k, enc.p + i);
+		           seg == 0 ? "utf-8''" : "", (int)k, enc.p + i);
 		if (seg > 0)
 			hw_raw(w, ";", 1);
 		hw_token(w, t.p, t.len);
@@ -409,7 +425,7 @@ qp_write(struct buf *out, const char *p, size_t n)
 		}
 		at_eol = i + 1 == n || p[i + 1] == '\r' || p[i + 1] == '\n';
 		enc = c == '=' || c > 0x7e || (c < 0x20 && c != '\t') ||
-		    ((c == ' ' || c == '\t') && at_eol);
+		      ((c == ' ' || c == '\t') && at_eol);
 		if (enc) {
 			u[0] = '=';
 			u[1] = hex[c >> 4];
@@ -453,9 +469,9 @@ leaf_text(struct buf *out, const char *sub, const char *p, size_t n)
 	bool seven = text_7bit_ok(p, n);
 
 	buf_printf(out,
-	    "Content-Type: text/%s; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: %s\r\n\r\n",
-	    sub, seven ? "7bit" : "quoted-printable");
+	           "Content-Type: text/%s; charset=utf-8\r\n"
+	           "Content-Transfer-Encoding: %s\r\n\r\n",
+	           sub, seven ? "7bit" : "quoted-printable");
 	if (seven)
 		text_crlf_write(out, p, n);
 	else
@@ -469,17 +485,16 @@ leaf_att(struct buf *out, const struct mime_build_att *a, bool is_inline)
 	struct hw w;
 
 	hw_start(&w, out, "Content-Type");
-	hw_token(&w, a->content_type ? a->content_type
-				     : "application/octet-stream",
-	    strlen(a->content_type ? a->content_type
-				   : "application/octet-stream"));
+	hw_token(&w,
+	         a->content_type ? a->content_type : "application/octet-stream",
+	         strlen(a->content_type ? a->content_type
+	                                : "application/octet-stream"));
 	if (a->filename != NULL)
 		param_write(&w, "name", a->filename);
 	hw_end(&w);
 	buf_addstr(out, "Content-Transfer-Encoding: base64\r\n");
 	hw_start(&w, out, "Content-Disposition");
-	hw_token(&w, is_inline ? "inline" : "attachment",
-	    is_inline ? 6 : 10);
+	hw_token(&w, is_inline ? "inline" : "attachment", is_inline ? 6 : 10);
 	if (a->filename != NULL)
 		param_write(&w, "filename", a->filename);
 	hw_end(&w);
@@ -503,8 +518,8 @@ mp_open(struct mb *b, const char *sub, char *bnd, size_t bndlen)
 {
 	snprintf(bnd, bndlen, "=_swerve_%s_%c", b->o->msgid_local, b->next++);
 	buf_printf(b->out,
-	    "Content-Type: multipart/%s;\r\n boundary=\"%s\"\r\n\r\n", sub,
-	    bnd);
+	           "Content-Type: multipart/%s;\r\n boundary=\"%s\"\r\n\r\n",
+	           sub, bnd);
 }
 
 /* mp_next - the delimiter before a child (the first has no CRLF before). */
@@ -564,7 +579,7 @@ emit_content(struct mb *b)
 
 	if (m->html == NULL) {
 		leaf_text(b->out, "plain", m->text ? m->text : "",
-		    m->text ? m->text_len : 0);
+		          m->text ? m->text_len : 0);
 		return;
 	}
 	if (m->text == NULL) {
@@ -621,8 +636,9 @@ addrs_check(const struct mime_build_addr *v, size_t n, const char **why)
 		}
 		if (v[i].name != NULL &&
 		    (strlen(v[i].name) > MIME_BUILD_NAME_MAX ||
-			bad_octets(v[i].name, strlen(v[i].name)))) {
-			*why = "display name too long or contains CR, LF or NUL";
+		     bad_octets(v[i].name, strlen(v[i].name)))) {
+			*why =
+			    "display name too long or contains CR, LF or NUL";
 			return -1;
 		}
 	}
@@ -636,8 +652,7 @@ ctype_ok(const char *s)
 	const char *slash = strchr(s, '/');
 	size_t i;
 
-	if (slash == NULL || slash == s || slash[1] == '\0' ||
-	    strlen(s) > 127)
+	if (slash == NULL || slash == s || slash[1] == '\0' || strlen(s) > 127)
 		return false;
 	for (i = 0; s[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -663,13 +678,13 @@ msg_check(const struct mime_build_msg *m, const char **why)
 		return -1;
 	if (m->subject != NULL &&
 	    (strlen(m->subject) > MIME_BUILD_SUBJECT_MAX ||
-		bad_octets(m->subject, strlen(m->subject)))) {
+	     bad_octets(m->subject, strlen(m->subject)))) {
 		*why = "subject too long or contains CR, LF or NUL";
 		return -1;
 	}
 	for (i = 0; i < m->n_fields; i++)
 		if (mime_build_field_check(m->fields[i].name,
-			m->fields[i].value, why) < 0)
+		                           m->fields[i].value, why) < 0)
 			return -1;
 	for (i = 0; i < m->n_atts; i++) {
 		const struct mime_build_att *a = &m->atts[i];
@@ -679,15 +694,15 @@ msg_check(const struct mime_build_msg *m, const char **why)
 		}
 		if (a->filename &&
 		    (strlen(a->filename) > MIME_BUILD_FILENAME_MAX ||
-			bad_octets(a->filename, strlen(a->filename)))) {
+		     bad_octets(a->filename, strlen(a->filename)))) {
 			*why = "file name too long or contains CR, LF or NUL";
 			return -1;
 		}
 		if (a->content_id &&
 		    (strlen(a->content_id) == 0 ||
-			strlen(a->content_id) > 250 ||
-			!ascii_plain(a->content_id, strlen(a->content_id)) ||
-			strpbrk(a->content_id, "<> \t\"") != NULL)) {
+		     strlen(a->content_id) > 250 ||
+		     !ascii_plain(a->content_id, strlen(a->content_id)) ||
+		     strpbrk(a->content_id, "<> \t\"") != NULL)) {
 			*why = "content_id must be printable ASCII without "
 			       "blanks or angle brackets";
 			return -1;
@@ -747,7 +762,7 @@ mime_build_field_check(const char *name, const char *value, const char **why)
 /* mime_build - see mime_build.h. */
 int
 mime_build(const struct mime_build_msg *m, const struct mime_build_opts *o,
-    struct buf *out, const char **why)
+           struct buf *out, const char **why)
 {
 	struct mb b = {m, o, out, 'a'};
 	const char *host;
@@ -769,13 +784,13 @@ mime_build(const struct mime_build_msg *m, const struct mime_build_opts *o,
 		hdr_addrs(out, "Reply-To", m->reply_to, m->n_reply_to);
 	if (m->subject != NULL)
 		hdr_unstructured(out, "Subject", m->subject,
-		    strlen(m->subject));
+		                 strlen(m->subject));
 	mime_header_date_add(out, o->date);
 	mime_header_msgid_add(out, o->msgid_local, host);
 	buf_addstr(out, "MIME-Version: 1.0\r\n");
 	for (i = 0; i < m->n_fields; i++)
 		hdr_unstructured(out, m->fields[i].name, m->fields[i].value,
-		    strlen(m->fields[i].value));
+		                 strlen(m->fields[i].value));
 	emit_body(&b);
 	/* End with a line break, without doubling a text body's own. */
 	if (out->len < 2 || memcmp(out->p + out->len - 2, "\r\n", 2) != 0)

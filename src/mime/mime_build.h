@@ -42,9 +42,9 @@
 #include "core/buf.h"
 
 /* Limits the builder enforces (api_json enforces the same or smaller). */
-#define MIME_BUILD_NAME_MAX 256	   /* display name octets */
+#define MIME_BUILD_NAME_MAX 256     /* display name octets */
 #define MIME_BUILD_SUBJECT_MAX 2048 /* subject octets */
-#define MIME_BUILD_FIELD_MAX 900   /* custom field value octets */
+#define MIME_BUILD_FIELD_MAX 900    /* custom field value octets */
 #define MIME_BUILD_FILENAME_MAX 255 /* file name octets */
 
 /* An address: addr is "local@domain"; name (UTF-8) may be NULL. */
@@ -61,7 +61,7 @@ struct mime_build_field {
 
 /* An attachment, or an inline part when content_id is set. */
 struct mime_build_att {
-	char *filename;	    /* UTF-8; may be NULL */
+	char *filename;     /* UTF-8; may be NULL */
 	char *content_type; /* lower-case "type/subtype"; NULL = octet-stream */
 	char *content_id;   /* without angle brackets; may be NULL */
 	unsigned char *data;
@@ -91,8 +91,8 @@ struct mime_build_msg {
 /* What the builder cannot invent by itself. Pointers are borrowed. */
 struct mime_build_opts {
 	const char *msgid_local; /* unique local part (id_new()); required */
-	const char *hostname;	 /* Message-ID's domain; NULL: From's domain */
-	time_t date;		 /* the Date field */
+	const char *hostname;    /* Message-ID's domain; NULL: From's domain */
+	time_t date;             /* the Date field */
 };
 
 /*
@@ -100,8 +100,8 @@ struct mime_build_opts {
  * set to a static reason (then out may hold a partial message: discard
  * it). m and o are only read.
  */
-int mime_build(const struct mime_build_msg *m,
-    const struct mime_build_opts *o, struct buf *out, const char **why);
+int mime_build(const struct mime_build_msg *m, const struct mime_build_opts *o,
+               struct buf *out, const char **why);
 
 /*
  * mime_build_field_check - may a request add the field name: value?
@@ -110,7 +110,7 @@ int mime_build(const struct mime_build_msg *m,
  * Message-ID, Content-*, ...), or a value with CR, LF or NUL or too long.
  */
 int mime_build_field_check(const char *name, const char *value,
-    const char **why);
+                           const char **why);
 
 /* mime_build_msg_fini - free what m owns and zero it. NULL is a no-op. */
 void mime_build_msg_fini(struct mime_build_msg *m);

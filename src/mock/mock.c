@@ -17,14 +17,14 @@
 #include "core/xmalloc.h"
 
 static const char *const mock_stat_names[MOCK_STAT_COUNT] = {
-	[MOCK_STAT_CONNECTIONS] = "connections",
-	[MOCK_STAT_MESSAGES_ACCEPTED] = "messages_accepted",
-	[MOCK_STAT_MESSAGES_REJECTED] = "messages_rejected",
-	[MOCK_STAT_MESSAGES_DROPPED] = "messages_dropped",
-	[MOCK_STAT_RCPTS_ACCEPTED] = "rcpts_accepted",
-	[MOCK_STAT_RCPTS_REJECTED] = "rcpts_rejected",
-	[MOCK_STAT_AUTH_ACCEPTED] = "auth_accepted",
-	[MOCK_STAT_AUTH_REJECTED] = "auth_rejected",
+    [MOCK_STAT_CONNECTIONS] = "connections",
+    [MOCK_STAT_MESSAGES_ACCEPTED] = "messages_accepted",
+    [MOCK_STAT_MESSAGES_REJECTED] = "messages_rejected",
+    [MOCK_STAT_MESSAGES_DROPPED] = "messages_dropped",
+    [MOCK_STAT_RCPTS_ACCEPTED] = "rcpts_accepted",
+    [MOCK_STAT_RCPTS_REJECTED] = "rcpts_rejected",
+    [MOCK_STAT_AUTH_ACCEPTED] = "auth_accepted",
+    [MOCK_STAT_AUTH_REJECTED] = "auth_rejected",
 };
 
 /* mock_new - the shared state in accept mode. */
@@ -71,13 +71,13 @@ mock_mode_change(struct mock *m, const struct mock_mode_set *set)
 	m->mode = *set;
 	if (set->mode == MOCK_MODE_SLOW)
 		log_info("mock[%s]: mode %s -> slow %u ms", m->name,
-		    mock_mode_name(old.mode), set->slow_ms);
+		         mock_mode_name(old.mode), set->slow_ms);
 	else if (set->mode == MOCK_MODE_RCPTFAIL)
 		log_info("mock[%s]: mode %s -> rcptfail \"%s\"", m->name,
-		    mock_mode_name(old.mode), set->match);
+		         mock_mode_name(old.mode), set->match);
 	else
 		log_info("mock[%s]: mode %s -> %s", m->name,
-		    mock_mode_name(old.mode), mock_mode_name(set->mode));
+		         mock_mode_name(old.mode), mock_mode_name(set->mode));
 	for (i = 0; i < m->nwatch; i++)
 		m->watch[i].fn(m, &old, m->watch[i].arg);
 }

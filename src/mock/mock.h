@@ -33,7 +33,7 @@ enum mock_stat {
 
 /* mock_mode_fn - told after the mode changed from old to m->mode. */
 typedef void mock_mode_fn(struct mock *m, const struct mock_mode_set *old,
-    void *arg);
+                          void *arg);
 
 #define MOCK_WATCH_MAX 8
 #define MOCK_NAME_MAX 63
@@ -55,7 +55,7 @@ struct mock {
 /* mock_new - the shared state, in accept mode, keeping max_store messages.
  * name is copied (truncated to MOCK_NAME_MAX). */
 struct mock *mock_new(struct event_base *base, const char *name,
-    size_t max_store);
+                      size_t max_store);
 
 /* mock_free - release the state and its store; NULL is a no-op. */
 void mock_free(struct mock *m);

@@ -34,29 +34,28 @@
 #include "providers/sigv4.h"
 
 static const char *const mock_api_names[MOCK_API_COUNT] = {
-	[MOCK_API_SES] = "ses",
-	[MOCK_API_SENDGRID] = "sendgrid",
-	[MOCK_API_MAILGUN] = "mailgun",
-	[MOCK_API_POSTMARK] = "postmark",
-	[MOCK_API_RESEND] = "resend",
+    [MOCK_API_SES] = "ses",         [MOCK_API_SENDGRID] = "sendgrid",
+    [MOCK_API_MAILGUN] = "mailgun", [MOCK_API_POSTMARK] = "postmark",
+    [MOCK_API_RESEND] = "resend",
 };
 
 static const char *const mock_api_default_keys[MOCK_API_COUNT] = {
-	[MOCK_API_SES] = "",
-	[MOCK_API_SENDGRID] = "SG.mock-sendgrid-key",
-	[MOCK_API_MAILGUN] = "key-mock-mailgun",
-	[MOCK_API_POSTMARK] = "mock-postmark-server-token",
-	[MOCK_API_RESEND] = "re_mock_resend_key",
+    [MOCK_API_SES] = "",
+    [MOCK_API_SENDGRID] = "SG.mock-sendgrid-key",
+    [MOCK_API_MAILGUN] = "key-mock-mailgun",
+    [MOCK_API_POSTMARK] = "mock-postmark-server-token",
+    [MOCK_API_RESEND] = "re_mock_resend_key",
 };
 
-#define MOCK_API_DEFAULT_AWS "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+#define MOCK_API_DEFAULT_AWS                                                   \
+	"AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
 static const struct mock_api_provider *const mock_api_providers[] = {
-	[MOCK_API_SES] = &mock_api_ses,
-	[MOCK_API_SENDGRID] = &mock_api_sendgrid,
-	[MOCK_API_MAILGUN] = &mock_api_mailgun,
-	[MOCK_API_POSTMARK] = &mock_api_postmark,
-	[MOCK_API_RESEND] = &mock_api_resend,
+    [MOCK_API_SES] = &mock_api_ses,
+    [MOCK_API_SENDGRID] = &mock_api_sendgrid,
+    [MOCK_API_MAILGUN] = &mock_api_mailgun,
+    [MOCK_API_POSTMARK] = &mock_api_postmark,
+    [MOCK_API_RESEND] = &mock_api_resend,
 };
 
 /* mock_api_name - the API's name. */
@@ -153,16 +152,15 @@ mock_api_aws_add(struct mock_api *api, const char *pair)
 
 /* mock_api_new - register every provider's routes and the control. */
 struct mock_api *
-mock_api_new(struct mock *m, struct mock_http *h,
-    const struct mock_api_opts *o)
+mock_api_new(struct mock *m, struct mock_http *h, const struct mock_api_opts *o)
 {
 	struct mock_api *api = xcalloc(1, sizeof(*api));
 	size_t i, j;
 
 	api->m = m;
 	TAILQ_INIT(&api->waiting);
-	api->aws_skew = o->aws_max_skew_s > 0 ? o->aws_max_skew_s
-					      : SIGV4_DEFAULT_SKEW_S;
+	api->aws_skew =
+	    o->aws_max_skew_s > 0 ? o->aws_max_skew_s : SIGV4_DEFAULT_SKEW_S;
 	for (i = MOCK_API_SENDGRID; i < MOCK_API_COUNT; i++) {
 		if (o->nkeys[i] == 0)
 			api->keys[i][api->nkeys[i]++] =
@@ -193,7 +191,7 @@ mock_api_new(struct mock *m, struct mock_http *h,
 			s->id = (enum mock_api_id)i;
 			s->ep = &p->endpoints[j];
 			mock_http_route_add(h, s->ep->path, s->ep->prefix,
-			    mock_api_dispatch, s);
+			                    mock_api_dispatch, s);
 		}
 	}
 	mock_api_ctl_register(api, h);
@@ -247,11 +245,21 @@ mock_api_follow(const struct mock_mode_set *smtp, struct mock_api_mode *out)
 {
 	memset(out, 0, sizeof(*out));
 	switch (smtp->mode) {
-	case MOCK_MODE_TEMPFAIL: out->fault = MOCK_API_INTERNAL; break;
-	case MOCK_MODE_PERMFAIL: out->fault = MOCK_API_REJECT; break;
-	case MOCK_MODE_REFUSE: out->fault = MOCK_API_UNAVAILABLE; break;
-	case MOCK_MODE_HANG: out->fault = MOCK_API_HANG; break;
-	case MOCK_MODE_DROP: out->fault = MOCK_API_HANG_AFTER_BODY; break;
+	case MOCK_MODE_TEMPFAIL:
+		out->fault = MOCK_API_INTERNAL;
+		break;
+	case MOCK_MODE_PERMFAIL:
+		out->fault = MOCK_API_REJECT;
+		break;
+	case MOCK_MODE_REFUSE:
+		out->fault = MOCK_API_UNAVAILABLE;
+		break;
+	case MOCK_MODE_HANG:
+		out->fault = MOCK_API_HANG;
+		break;
+	case MOCK_MODE_DROP:
+		out->fault = MOCK_API_HANG_AFTER_BODY;
+		break;
 	case MOCK_MODE_SLOW:
 		out->fault = MOCK_API_SLOW;
 		out->ms = smtp->slow_ms;
@@ -260,19 +268,23 @@ mock_api_follow(const struct mock_mode_set *smtp, struct mock_api_mode *out)
 		out->fault = MOCK_API_THROTTLE;
 		out->retry_after_s = 1;
 		break;
-	case MOCK_MODE_AUTHFAIL: out->fault = MOCK_API_UNAUTHORIZED; break;
+	case MOCK_MODE_AUTHFAIL:
+		out->fault = MOCK_API_UNAUTHORIZED;
+		break;
 	case MOCK_MODE_RCPTFAIL:
 		out->fault = MOCK_API_REJECT;
 		snprintf(out->match, sizeof(out->match), "%s", smtp->match);
 		break;
-	default: out->fault = MOCK_API_ACCEPT; break;
+	default:
+		out->fault = MOCK_API_ACCEPT;
+		break;
 	}
 }
 
 /* mock_api_mode_effective - the mode that applies to API id now. */
 void
 mock_api_mode_effective(const struct mock_api *api, enum mock_api_id id,
-    struct mock_api_mode *out)
+                        struct mock_api_mode *out)
 {
 	*out = api->per_set[id] ? api->per[id] : api->global;
 	if (out->fault == MOCK_API_FOLLOW)
@@ -283,7 +295,7 @@ mock_api_mode_effective(const struct mock_api *api, enum mock_api_id id,
  * message (either may come back NULL); uses buf as storage. */
 static void
 mock_api_mode_arg(const struct mock_api_mode *mode, char *buf, size_t size,
-    const char **code, const char **message)
+                  const char **code, const char **message)
 {
 	char *sp;
 
@@ -357,11 +369,21 @@ mock_api_dispatch(struct evhttp_request *req, const char *rest, void *arg)
 	}
 	mock_api_mode_arg(&r->mode, argbuf, sizeof(argbuf), &code, &message);
 	switch (r->mode.fault) {
-	case MOCK_API_THROTTLE: e = MOCK_API_ERR_THROTTLE; break;
-	case MOCK_API_INTERNAL: e = MOCK_API_ERR_INTERNAL; break;
-	case MOCK_API_UNAVAILABLE: e = MOCK_API_ERR_UNAVAILABLE; break;
-	case MOCK_API_UNAUTHORIZED: e = MOCK_API_ERR_UNAUTHORIZED; break;
-	case MOCK_API_FORBIDDEN: e = MOCK_API_ERR_FORBIDDEN; break;
+	case MOCK_API_THROTTLE:
+		e = MOCK_API_ERR_THROTTLE;
+		break;
+	case MOCK_API_INTERNAL:
+		e = MOCK_API_ERR_INTERNAL;
+		break;
+	case MOCK_API_UNAVAILABLE:
+		e = MOCK_API_ERR_UNAVAILABLE;
+		break;
+	case MOCK_API_UNAUTHORIZED:
+		e = MOCK_API_ERR_UNAUTHORIZED;
+		break;
+	case MOCK_API_FORBIDDEN:
+		e = MOCK_API_ERR_FORBIDDEN;
+		break;
 	case MOCK_API_ACCOUNT:
 		if (s->ep->probe)
 			goto run;
@@ -396,7 +418,7 @@ mock_api_reply_fire(evutil_socket_t fd, short what, void *arg)
 /* mock_api_reply - the one way out for every provider reply. */
 void
 mock_api_reply(struct mock_api_req *r, int code, const char *ctype,
-    const void *body, size_t len)
+               const void *body, size_t len)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 	struct mock_api_stats *st = &r->api->stats[r->id];
@@ -470,16 +492,15 @@ const char *
 mock_api_header(struct mock_api_req *r, const char *name)
 {
 	return evhttp_find_header(evhttp_request_get_input_headers(r->req),
-	    name);
+	                          name);
 }
 
 /* mock_api_header_add - one reply header. */
 void
-mock_api_header_add(struct mock_api_req *r, const char *name,
-    const char *value)
+mock_api_header_add(struct mock_api_req *r, const char *name, const char *value)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(r->req), name,
-	    value);
+	                  value);
 }
 
 /* mock_api_key_check - compare against every key of the API. */
@@ -562,13 +583,13 @@ mock_api_store(struct mock_api_req *r, struct mock_api_capture *cap)
 	}
 	/* Every string here is ASCII: our ids, a sanitised path, and an
 	 * identity that matched a configured key. */
-	meta = json_pack("{s:s,s:s,s:s,s:s,s:s}", "provider",
-	    mock_api_name(r->id), "endpoint", r->path, "auth", r->identity,
-	    "format", cap->format, "provider_message_id",
-	    cap->provider_id ? cap->provider_id : "");
+	meta = json_pack(
+	    "{s:s,s:s,s:s,s:s,s:s}", "provider", mock_api_name(r->id),
+	    "endpoint", r->path, "auth", r->identity, "format", cap->format,
+	    "provider_message_id", cap->provider_id ? cap->provider_id : "");
 	if (meta == NULL)
 		meta = json_pack("{s:s,s:s}", "provider", mock_api_name(r->id),
-		    "format", cap->format);
+		                 "format", cap->format);
 	if (meta == NULL)
 		log_panic("mock: api: cannot build the capture record");
 	if (cap->request != NULL)
@@ -576,11 +597,12 @@ mock_api_store(struct mock_api_req *r, struct mock_api_capture *cap)
 	text = json_dumps(meta, JSON_COMPACT);
 	json_decref(meta);
 	msg = mock_store_add_api(m->store, cap->from ? cap->from : "",
-	    cap->rcpt, cap->nrcpt, cap->data, mock_api_name(r->id), text);
+	                         cap->rcpt, cap->nrcpt, cap->data,
+	                         mock_api_name(r->id), text);
 	r->api->stats[r->id].accepted++;
 	log_info("mock[%s]: %s accepted %s (%zu bytes, %zu rcpt) as %s",
-	    m->name, mock_api_name(r->id), msg->id, msg->len, msg->nrcpt,
-	    cap->provider_id ? cap->provider_id : "-");
+	         m->name, mock_api_name(r->id), msg->id, msg->len, msg->nrcpt,
+	         cap->provider_id ? cap->provider_id : "-");
 	return 0;
 }
 
@@ -595,10 +617,10 @@ mock_api_uuid(char out[37])
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	snprintf(out, 37,
-	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x",
-	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
-	    b[11], b[12], b[13], b[14], b[15]);
+	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	         "%02x%02x%02x%02x%02x%02x",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+	         b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 /* mock_api_b64_decode - strict base64 in slices mock_b64_decode takes. */

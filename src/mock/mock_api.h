@@ -125,15 +125,15 @@ struct mock_api_mode {
 
 /* Error replies a provider renders in its own shape. */
 enum mock_api_err {
-	MOCK_API_ERR_THROTTLE,	   /* 429 (+ Retry-After) */
-	MOCK_API_ERR_INTERNAL,	   /* 500 */
+	MOCK_API_ERR_THROTTLE,     /* 429 (+ Retry-After) */
+	MOCK_API_ERR_INTERNAL,     /* 500 */
 	MOCK_API_ERR_UNAVAILABLE,  /* 503 */
 	MOCK_API_ERR_UNAUTHORIZED, /* 401 mode */
-	MOCK_API_ERR_FORBIDDEN,	   /* 403 mode */
-	MOCK_API_ERR_ACCOUNT,	   /* account mode; code/message may override */
-	MOCK_API_ERR_REJECT,	   /* reject mode; code/message may override */
-	MOCK_API_ERR_NOT_FOUND,	   /* no such endpoint under the provider */
-	MOCK_API_ERR_METHOD,	   /* wrong method for the endpoint */
+	MOCK_API_ERR_FORBIDDEN,    /* 403 mode */
+	MOCK_API_ERR_ACCOUNT,      /* account mode; code/message may override */
+	MOCK_API_ERR_REJECT,       /* reject mode; code/message may override */
+	MOCK_API_ERR_NOT_FOUND,    /* no such endpoint under the provider */
+	MOCK_API_ERR_METHOD,       /* wrong method for the endpoint */
 };
 
 #define MOCK_API_KEYS_MAX 8
@@ -144,8 +144,8 @@ struct mock_api_opts {
 	size_t nkeys[MOCK_API_COUNT];
 	const char *aws[MOCK_API_KEYS_MAX]; /* "AKID:SECRET" */
 	size_t naws;
-	const char *mailgun_domain; /* NULL: every domain exists */
-	int aws_max_skew_s;	    /* 0: SIGV4_DEFAULT_SKEW_S */
+	const char *mailgun_domain;       /* NULL: every domain exists */
+	int aws_max_skew_s;               /* 0: SIGV4_DEFAULT_SKEW_S */
 	const struct mock_api_mode *mode; /* starting mode, NULL: follow */
 };
 
@@ -161,7 +161,7 @@ struct mock_api_req {
 	char *rest; /* the path after a prefix route, "" otherwise (owned) */
 	struct buf body;
 	struct mock_api_mode mode; /* effective for this request */
-	char identity[256];	   /* who authenticated (AKID, key) */
+	char identity[256];        /* who authenticated (AKID, key) */
 	/* A reply waiting for slow mode's timer or parked by a hang. */
 	int code;
 	struct evbuffer *out;
@@ -189,7 +189,7 @@ struct mock_api_provider {
 	/* error - reply with e in the provider's shape; code and message
 	 * (either may be NULL) come from an account/reject mode argument. */
 	void (*error)(struct mock_api_req *r, enum mock_api_err e,
-	    const char *code, const char *message);
+	              const char *code, const char *message);
 };
 
 extern const struct mock_api_provider mock_api_ses;
@@ -206,11 +206,11 @@ extern const struct mock_api_provider mock_api_resend;
  * replaces its default. Returns 0, or -1 with *why set.
  */
 int mock_api_opts_key(struct mock_api_opts *o, const char *arg,
-    const char **why);
+                      const char **why);
 
 /* mock_api_opts_aws - add "AKID:SECRET" for SES. Returns 0 or -1. */
 int mock_api_opts_aws(struct mock_api_opts *o, const char *arg,
-    const char **why);
+                      const char **why);
 
 /* mock_api_default_key - the built-in key of an API ("" for SES). */
 const char *mock_api_default_key(enum mock_api_id id);
@@ -220,7 +220,7 @@ const char *mock_api_default_key(enum mock_api_id id);
  * result). Copies what it keeps from o.
  */
 struct mock_api *mock_api_new(struct mock *m, struct mock_http *h,
-    const struct mock_api_opts *o);
+                              const struct mock_api_opts *o);
 
 /* mock_api_free - answer parked and delayed requests with 503 (so evhttp
  * frees them), release everything; call before mock_http_free. NULL is a
@@ -228,8 +228,8 @@ struct mock_api *mock_api_new(struct mock *m, struct mock_http *h,
 void mock_api_free(struct mock_api *api);
 
 /* mock_api_mode_parse - the text form into out; -1 with *why set. */
-int mock_api_mode_parse(const char *text, size_t len,
-    struct mock_api_mode *out, const char **why);
+int mock_api_mode_parse(const char *text, size_t len, struct mock_api_mode *out,
+                        const char **why);
 
 /* mock_api_mode_name - "accept", "hang_after_body", ... */
 const char *mock_api_mode_name(enum mock_api_fault f);
@@ -244,7 +244,7 @@ const char *mock_api_header(struct mock_api_req *r, const char *name);
 
 /* mock_api_header_add - add a reply header. */
 void mock_api_header_add(struct mock_api_req *r, const char *name,
-    const char *value);
+                         const char *value);
 
 /* mock_api_key_check - 1 if key is one of the API's keys (constant time
  * per key), else 0. */
@@ -265,7 +265,7 @@ const char *mock_api_mailgun_domain(struct mock_api_req *r);
  * (NULL: none), honouring slow and hang_after_body; ends r.
  */
 void mock_api_reply(struct mock_api_req *r, int code, const char *ctype,
-    const void *body, size_t len);
+                    const void *body, size_t len);
 
 /* mock_api_reply_json - reply code with obj (taken) as compact JSON. */
 void mock_api_reply_json(struct mock_api_req *r, int code, json_t *obj);
@@ -278,13 +278,13 @@ void mock_api_success(struct mock_api_req *r, int code, json_t *obj);
 
 /* What an endpoint accepted, for mock_api_store. */
 struct mock_api_capture {
-	const char *from;	/* sender address, "" if none */
-	char *const *rcpt;	/* envelope recipients */
+	const char *from;  /* sender address, "" if none */
+	char *const *rcpt; /* envelope recipients */
 	size_t nrcpt;
-	struct buf *data;	/* raw MIME or JSON payload: taken */
-	const char *format;	/* "mime" or "json" */
+	struct buf *data;        /* raw MIME or JSON payload: taken */
+	const char *format;      /* "mime" or "json" */
 	const char *provider_id; /* the id the reply will carry */
-	json_t *request;	/* provider details for /messages (taken) */
+	json_t *request;         /* provider details for /messages (taken) */
 };
 
 /*
@@ -308,8 +308,7 @@ struct mock_api_addrs {
 
 /* mock_api_addrs_add - add each address of a header-style list
  * ("A <a@x>, b@y, group: c@z;") to a. */
-void mock_api_addrs_add(struct mock_api_addrs *a, const char *text,
-    size_t len);
+void mock_api_addrs_add(struct mock_api_addrs *a, const char *text, size_t len);
 
 /* mock_api_addrs_push - add one address as given. */
 void mock_api_addrs_push(struct mock_api_addrs *a, const char *addr);
@@ -323,19 +322,19 @@ void mock_api_addrs_fini(struct mock_api_addrs *a);
  * true if at least one was found.
  */
 bool mock_api_mime_header(const char *msg, size_t len, const char *name,
-    struct buf *out);
+                          struct buf *out);
 
 /*
  * mock_api_idem_find - look up an idempotency key (kept 24 hours). Returns
  * 0 if unknown; 1 with the stored id copied to id (size bytes) and *same
  * telling whether the stored body hash equals sha.
  */
-int mock_api_idem_find(struct mock_api_req *r, const char *key,
-    const char *sha, char *id, size_t size, bool *same);
+int mock_api_idem_find(struct mock_api_req *r, const char *key, const char *sha,
+                       char *id, size_t size, bool *same);
 
 /* mock_api_idem_put - remember key -> (sha, id). */
-void mock_api_idem_put(struct mock_api_req *r, const char *key,
-    const char *sha, const char *id);
+void mock_api_idem_put(struct mock_api_req *r, const char *key, const char *sha,
+                       const char *id);
 
 /* mock_api_accepted - messages r's API has accepted since the start (or
  * the last DELETE /stats/api). */

@@ -21,25 +21,25 @@ static const struct {
 	const char *name;
 	enum mock_api_fault fault;
 } mock_api_modes[] = {
-	/* The first name of a fault is the one shown. */
-	{"follow", MOCK_API_FOLLOW},
-	{"accept", MOCK_API_ACCEPT},
-	{"throttle", MOCK_API_THROTTLE},
-	{"429", MOCK_API_THROTTLE},
-	{"internal", MOCK_API_INTERNAL},
-	{"500", MOCK_API_INTERNAL},
-	{"unavailable", MOCK_API_UNAVAILABLE},
-	{"503", MOCK_API_UNAVAILABLE},
-	{"unauthorized", MOCK_API_UNAUTHORIZED},
-	{"401", MOCK_API_UNAUTHORIZED},
-	{"forbidden", MOCK_API_FORBIDDEN},
-	{"403", MOCK_API_FORBIDDEN},
-	{"slow", MOCK_API_SLOW},
-	{"hang", MOCK_API_HANG},
-	{"hang_after_body", MOCK_API_HANG_AFTER_BODY},
-	{"malformed_json", MOCK_API_MALFORMED},
-	{"account", MOCK_API_ACCOUNT},
-	{"reject", MOCK_API_REJECT},
+    /* The first name of a fault is the one shown. */
+    {"follow", MOCK_API_FOLLOW},
+    {"accept", MOCK_API_ACCEPT},
+    {"throttle", MOCK_API_THROTTLE},
+    {"429", MOCK_API_THROTTLE},
+    {"internal", MOCK_API_INTERNAL},
+    {"500", MOCK_API_INTERNAL},
+    {"unavailable", MOCK_API_UNAVAILABLE},
+    {"503", MOCK_API_UNAVAILABLE},
+    {"unauthorized", MOCK_API_UNAUTHORIZED},
+    {"401", MOCK_API_UNAUTHORIZED},
+    {"forbidden", MOCK_API_FORBIDDEN},
+    {"403", MOCK_API_FORBIDDEN},
+    {"slow", MOCK_API_SLOW},
+    {"hang", MOCK_API_HANG},
+    {"hang_after_body", MOCK_API_HANG_AFTER_BODY},
+    {"malformed_json", MOCK_API_MALFORMED},
+    {"account", MOCK_API_ACCOUNT},
+    {"reject", MOCK_API_REJECT},
 };
 #define MOCK_API_NMODES (sizeof(mock_api_modes) / sizeof(mock_api_modes[0]))
 
@@ -57,8 +57,7 @@ mock_api_mode_name(enum mock_api_fault f)
 
 /* mock_api_num - a decimal in lo..hi of len bytes. */
 static int
-mock_api_num(const char *p, size_t len, unsigned lo, unsigned hi,
-    unsigned *out)
+mock_api_num(const char *p, size_t len, unsigned lo, unsigned hi, unsigned *out)
 {
 	unsigned long v = 0;
 	size_t i;
@@ -78,8 +77,8 @@ mock_api_num(const char *p, size_t len, unsigned lo, unsigned hi,
 
 /* mock_api_mode_build - a mode from its name and argument. */
 static int
-mock_api_mode_build(const char *name, size_t nlen, const char *arg,
-    size_t alen, struct mock_api_mode *out, const char **why)
+mock_api_mode_build(const char *name, size_t nlen, const char *arg, size_t alen,
+                    struct mock_api_mode *out, const char **why)
 {
 	struct mock_api_mode set;
 	size_t i;
@@ -109,7 +108,7 @@ mock_api_mode_build(const char *name, size_t nlen, const char *arg,
 	case MOCK_API_THROTTLE:
 		set.retry_after_s = 1;
 		if (alen > 0 && mock_api_num(arg, alen, 0, MOCK_API_RETRY_MAX,
-		    &set.retry_after_s) < 0) {
+		                             &set.retry_after_s) < 0) {
 			*why = "throttle takes Retry-After seconds (0..86400)";
 			return -1;
 		}
@@ -124,7 +123,8 @@ mock_api_mode_build(const char *name, size_t nlen, const char *arg,
 			unsigned char c = (unsigned char)arg[i];
 
 			if (c < ' ' || c == 0x7f) {
-				*why = "control byte in account/reject argument";
+				*why =
+				    "control byte in account/reject argument";
 				return -1;
 			}
 		}
@@ -147,23 +147,23 @@ static bool
 mock_api_sep(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '=' ||
-	    c == ':';
+	       c == ':';
 }
 
 /* mock_api_mode_parse - "name", "name arg", "name=arg", "name:arg". */
 int
 mock_api_mode_parse(const char *text, size_t len, struct mock_api_mode *out,
-    const char **why)
+                    const char **why)
 {
 	size_t b = 0, e = len, n;
 	const char *arg = NULL;
 	size_t alen = 0;
 
 	while (b < e && mock_api_sep(text[b]) && text[b] != '=' &&
-	    text[b] != ':')
+	       text[b] != ':')
 		b++;
 	while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t' ||
-	    text[e - 1] == '\r' || text[e - 1] == '\n'))
+	                 text[e - 1] == '\r' || text[e - 1] == '\n'))
 		e--;
 	for (n = b; n < e && !mock_api_sep(text[n]); n++)
 		;
@@ -192,7 +192,7 @@ mock_api_mode_json(const struct mock_api_mode *set)
 		json_object_set_new(o, "ms", json_integer(set->ms));
 	if (set->fault == MOCK_API_THROTTLE)
 		json_object_set_new(o, "retry_after",
-		    json_integer(set->retry_after_s));
+		                    json_integer(set->retry_after_s));
 	if (set->arg[0] != '\0')
 		json_object_set_new(o, "arg", json_string(set->arg));
 	if (set->match[0] != '\0')
@@ -221,7 +221,7 @@ mock_api_json_str(json_t *root, const char *key, char *tmp, size_t size)
  */
 static int
 mock_api_mode_body(const char *body, size_t len, struct mock_api_mode *out,
-    int *api, const char **why)
+                   int *api, const char **why)
 {
 	char t1[32], t2[32], argbuf[2 * MOCK_API_ARG_MAX + 2];
 	const char *name, *arg = NULL, *code, *msg, *target;
@@ -232,7 +232,7 @@ mock_api_mode_body(const char *body, size_t len, struct mock_api_mode *out,
 
 	*api = -1;
 	while (i < len && (body[i] == ' ' || body[i] == '\t' ||
-	    body[i] == '\r' || body[i] == '\n'))
+	                   body[i] == '\r' || body[i] == '\n'))
 		i++;
 	if (i == len || body[i] != '{') {
 		if (memchr(body, '\0', len) != NULL) {
@@ -273,12 +273,12 @@ mock_api_mode_body(const char *body, size_t len, struct mock_api_mode *out,
 		msg = mock_api_json_str(root, "message", t1, sizeof(t1));
 		if (code != NULL) {
 			snprintf(argbuf, sizeof(argbuf), "%s%s%s", code,
-			    msg ? " " : "", msg ? msg : "");
+			         msg ? " " : "", msg ? msg : "");
 			arg = argbuf;
 		}
 	}
 	rc = mock_api_mode_build(name, strlen(name), arg, arg ? strlen(arg) : 0,
-	    out, why);
+	                         out, why);
 done:
 	json_decref(root);
 	return rc;
@@ -296,10 +296,10 @@ mock_api_ctl_doc(const struct mock_api *api)
 	for (i = 0; i < MOCK_API_COUNT; i++) {
 		if (api->per_set[i])
 			json_object_set_new(per, mock_api_name(i),
-			    mock_api_mode_json(&api->per[i]));
+			                    mock_api_mode_json(&api->per[i]));
 		mock_api_mode_effective(api, i, &m);
 		json_object_set_new(eff, mock_api_name(i),
-		    mock_api_mode_json(&m));
+		                    mock_api_mode_json(&m));
 	}
 	json_object_set_new(doc, "per_api", per);
 	json_object_set_new(doc, "effective", eff);
@@ -309,7 +309,7 @@ mock_api_ctl_doc(const struct mock_api *api)
 /* mock_api_ctl_set - apply a mode globally (api < 0) or to one API. */
 static void
 mock_api_ctl_set(struct mock_api *api, int which,
-    const struct mock_api_mode *set)
+                 const struct mock_api_mode *set)
 {
 	if (which < 0) {
 		api->global = *set;
@@ -318,8 +318,8 @@ mock_api_ctl_set(struct mock_api *api, int which,
 		api->per_set[which] = true;
 	}
 	log_info("mock[%s]: api mode %s%s-> %s", api->m->name,
-	    which < 0 ? "" : mock_api_name(which), which < 0 ? "" : " ",
-	    mock_api_mode_name(set->fault));
+	         which < 0 ? "" : mock_api_name(which), which < 0 ? "" : " ",
+	         mock_api_mode_name(set->fault));
 }
 
 /* mock_api_ctl_mode - /mode/api and /mode/api/NAME. */
@@ -333,7 +333,8 @@ mock_api_ctl_mode(struct evhttp_request *req, const char *rest, void *arg)
 	const char *why = "";
 	struct buf body;
 
-	if (*rest != '\0' && (which = mock_api_lookup(rest, strlen(rest))) < 0) {
+	if (*rest != '\0' &&
+	    (which = mock_api_lookup(rest, strlen(rest))) < 0) {
 		mock_http_error(req, 404, "not_found", "unknown api");
 		return;
 	}
@@ -349,14 +350,14 @@ mock_api_ctl_mode(struct evhttp_request *req, const char *rest, void *arg)
 			api->global.fault = MOCK_API_FOLLOW;
 		}
 		log_info("mock[%s]: api mode reset%s%s", api->m->name,
-		    which < 0 ? "" : " for ", which < 0 ? "" : rest);
+		         which < 0 ? "" : " for ", which < 0 ? "" : rest);
 		break;
 	case EVHTTP_REQ_PUT:
 	case EVHTTP_REQ_POST:
 		buf_init(&body);
 		mock_http_body(req, &body);
 		if (mock_api_mode_body(body.p ? body.p : "", body.len, &set,
-		    &from_body, &why) < 0) {
+		                       &from_body, &why) < 0) {
 			buf_fini(&body);
 			mock_http_error(req, 400, "bad_mode", why);
 			return;
@@ -368,7 +369,7 @@ mock_api_ctl_mode(struct evhttp_request *req, const char *rest, void *arg)
 		break;
 	default:
 		mock_http_error(req, 405, "method_not_allowed",
-		    "use GET, PUT, POST or DELETE");
+		                "use GET, PUT, POST or DELETE");
 		return;
 	}
 	mock_http_json_send(req, 200, mock_api_ctl_doc(api));
@@ -386,20 +387,22 @@ mock_api_ctl_stats(struct evhttp_request *req, const char *rest, void *arg)
 		memset(api->stats, 0, sizeof(api->stats));
 	} else if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 		mock_http_error(req, 405, "method_not_allowed",
-		    "use GET or DELETE");
+		                "use GET or DELETE");
 		return;
 	}
 	root = json_object();
 	for (i = 0; i < MOCK_API_COUNT; i++) {
 		const struct mock_api_stats *s = &api->stats[i];
 
-		json_object_set_new(root, mock_api_name(i),
+		json_object_set_new(
+		    root, mock_api_name(i),
 		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "requests",
-			(json_int_t)s->requests, "accepted",
-			(json_int_t)s->accepted, "errors",
-			(json_int_t)s->errors, "auth_failures",
-			(json_int_t)s->auth_failures, "hung",
-			(json_int_t)s->hung, "delayed", (json_int_t)s->delayed));
+		              (json_int_t)s->requests, "accepted",
+		              (json_int_t)s->accepted, "errors",
+		              (json_int_t)s->errors, "auth_failures",
+		              (json_int_t)s->auth_failures, "hung",
+		              (json_int_t)s->hung, "delayed",
+		              (json_int_t)s->delayed));
 	}
 	mock_http_json_send(req, 200, root);
 }

@@ -22,12 +22,12 @@ struct mock_api_slot {
 };
 
 struct mock_api_stats {
-	uint64_t requests;	/* every request that reached an endpoint */
-	uint64_t accepted;	/* stored as a message */
-	uint64_t errors;	/* replies with status >= 400 */
+	uint64_t requests;      /* every request that reached an endpoint */
+	uint64_t accepted;      /* stored as a message */
+	uint64_t errors;        /* replies with status >= 400 */
 	uint64_t auth_failures; /* refused by the credential check */
-	uint64_t hung;		/* parked by hang or hang_after_body */
-	uint64_t delayed;	/* held back by slow */
+	uint64_t hung;          /* parked by hang or hang_after_body */
+	uint64_t delayed;       /* held back by slow */
 };
 
 struct mock_api_idem;
@@ -48,19 +48,18 @@ struct mock_api {
 	struct mock_api_slot slots[MOCK_API_SLOTS_MAX];
 	size_t nslots;
 	TAILQ_HEAD(, mock_api_req) waiting; /* slow or parked */
-	struct mock_api_idem *idem;	    /* Resend keys, owned */
+	struct mock_api_idem *idem;         /* Resend keys, owned */
 };
 
 /* mock_api_dispatch - the route function of every provider endpoint. */
-void mock_api_dispatch(struct evhttp_request *req, const char *rest,
-    void *arg);
+void mock_api_dispatch(struct evhttp_request *req, const char *rest, void *arg);
 
 /* mock_api_ctl_register - add /mode/api and /stats/api to h. */
 void mock_api_ctl_register(struct mock_api *api, struct mock_http *h);
 
 /* mock_api_mode_effective - the mode API id obeys now. */
 void mock_api_mode_effective(const struct mock_api *api, enum mock_api_id id,
-    struct mock_api_mode *out);
+                             struct mock_api_mode *out);
 
 /* mock_api_lookup - an API by name (len bytes, any case), or -1. */
 int mock_api_lookup(const char *name, size_t len);

@@ -76,7 +76,7 @@ mock_api_addr_one(struct mock_api_addrs *a, const char *p, size_t len)
 			else if (p[i] == ')' && depth > 0)
 				depth--;
 			else if (depth == 0 && p[i] != ' ' && p[i] != '\t' &&
-			    p[i] != '\r' && p[i] != '\n')
+			         p[i] != '\r' && p[i] != '\n')
 				buf_addch(&b, p[i]);
 		}
 	}
@@ -137,7 +137,7 @@ mock_api_line_end(const char *msg, size_t len, size_t i)
 /* mock_api_mime_header - collect one header's unfolded values. */
 bool
 mock_api_mime_header(const char *msg, size_t len, const char *name,
-    struct buf *out)
+                     struct buf *out)
 {
 	size_t i = 0, nlen = strlen(name);
 	bool found = false;
@@ -145,7 +145,7 @@ mock_api_mime_header(const char *msg, size_t len, const char *name,
 	while (i < len && msg[i] != '\r' && msg[i] != '\n') {
 		size_t e = mock_api_line_end(msg, len, i), j;
 		bool match = e - i > nlen && msg[i + nlen] == ':' &&
-		    strncasecmp(msg + i, name, nlen) == 0;
+		             strncasecmp(msg + i, name, nlen) == 0;
 
 		/* Continuation lines belong to this header. */
 		while (e < len && (msg[e] == ' ' || msg[e] == '\t'))
@@ -155,8 +155,9 @@ mock_api_mime_header(const char *msg, size_t len, const char *name,
 
 			while (vb < ve && (msg[vb] == ' ' || msg[vb] == '\t'))
 				vb++;
-			while (ve > vb && (msg[ve - 1] == '\r' ||
-			    msg[ve - 1] == '\n' || msg[ve - 1] == ' '))
+			while (ve > vb &&
+			       (msg[ve - 1] == '\r' || msg[ve - 1] == '\n' ||
+			        msg[ve - 1] == ' '))
 				ve--;
 			if (found)
 				buf_addstr(out, ", ");
@@ -230,7 +231,7 @@ mock_api_idem_get(struct mock_api *api, const char *key)
 /* mock_api_idem_find - look a key up. */
 int
 mock_api_idem_find(struct mock_api_req *r, const char *key, const char *sha,
-    char *id, size_t size, bool *same)
+                   char *id, size_t size, bool *same)
 {
 	struct mock_api_idem_ent *e = mock_api_idem_get(r->api, key);
 
@@ -244,7 +245,7 @@ mock_api_idem_find(struct mock_api_req *r, const char *key, const char *sha,
 /* mock_api_idem_put - remember a key (the table is reset when full). */
 void
 mock_api_idem_put(struct mock_api_req *r, const char *key, const char *sha,
-    const char *id)
+                  const char *id)
 {
 	struct mock_api *api = r->api;
 	struct mock_api_idem_ent *e = mock_api_idem_get(api, key);

@@ -33,7 +33,7 @@ json_t *
 mock_ctl_mode_json(const struct mock_mode_set *set)
 {
 	json_t *o = json_pack("{s:s,s:I}", "mode", mock_mode_name(set->mode),
-	    "slow_ms", (json_int_t)set->slow_ms);
+	                      "slow_ms", (json_int_t)set->slow_ms);
 
 	if (set->mode == MOCK_MODE_RCPTFAIL)
 		json_object_set_new(o, "match", json_string(set->match));
@@ -43,7 +43,7 @@ mock_ctl_mode_json(const struct mock_mode_set *set)
 /* mock_ctl_mode_json_parse - {"mode":..., "ms"|"slow_ms":..., "match":...}. */
 static int
 mock_ctl_mode_json_parse(const char *body, size_t len,
-    struct mock_mode_set *out, const char **why)
+                         struct mock_mode_set *out, const char **why)
 {
 	json_error_t jerr;
 	json_t *root, *jmode, *jms, *jmatch;
@@ -82,7 +82,7 @@ mock_ctl_mode_json_parse(const char *body, size_t len,
 			jms = json_object_get(root, "slow_ms");
 		if (json_is_integer(jms))
 			snprintf(ms, sizeof(ms), "%lld",
-			    (long long)json_integer_value(jms));
+			         (long long)json_integer_value(jms));
 		else if (json_is_string(jms))
 			snprintf(ms, sizeof(ms), "%s", json_string_value(jms));
 		arg = ms;
@@ -103,12 +103,12 @@ done:
 /* mock_ctl_mode_parse - a JSON or text-form mode body. */
 int
 mock_ctl_mode_parse(const char *body, size_t len, struct mock_mode_set *out,
-    const char **why)
+                    const char **why)
 {
 	size_t i = 0;
 
 	while (i < len && (body[i] == ' ' || body[i] == '\t' ||
-	    body[i] == '\r' || body[i] == '\n'))
+	                   body[i] == '\r' || body[i] == '\n'))
 		i++;
 	if (i < len && body[i] == '{')
 		return mock_ctl_mode_json_parse(body, len, out, why);
@@ -126,10 +126,10 @@ mock_ctl_healthz(struct evhttp_request *req, const char *rest, void *arg)
 	struct mock *m = arg;
 
 	if (!mock_ctl_method_check(req, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD,
-	    "use GET"))
+	                           "use GET"))
 		return;
-	mock_http_json_send(req, 200, json_pack("{s:s,s:s}", "status", "ok",
-	    "name", m->name));
+	mock_http_json_send(
+	    req, 200, json_pack("{s:s,s:s}", "status", "ok", "name", m->name));
 }
 
 /* mock_ctl_mode - GET, PUT or POST /mode. */
@@ -141,8 +141,9 @@ mock_ctl_mode(struct evhttp_request *req, const char *rest, void *arg)
 	const char *why = "";
 	struct buf body;
 
-	if (!mock_ctl_method_check(req, EVHTTP_REQ_GET | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_POST, "use GET, PUT or POST"))
+	if (!mock_ctl_method_check(
+	        req, EVHTTP_REQ_GET | EVHTTP_REQ_PUT | EVHTTP_REQ_POST,
+	        "use GET, PUT or POST"))
 		return;
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
 		mock_http_json_send(req, 200, mock_ctl_mode_json(&m->mode));
@@ -150,8 +151,8 @@ mock_ctl_mode(struct evhttp_request *req, const char *rest, void *arg)
 	}
 	buf_init(&body);
 	mock_http_body(req, &body);
-	if (mock_ctl_mode_parse(body.p ? body.p : "", body.len, &set,
-	    &why) < 0) {
+	if (mock_ctl_mode_parse(body.p ? body.p : "", body.len, &set, &why) <
+	    0) {
 		mock_http_error(req, 400, "bad_mode", why);
 		buf_fini(&body);
 		return;
@@ -170,7 +171,7 @@ mock_ctl_counters(const uint64_t *row)
 
 	for (s = 0; s < MOCK_STAT_COUNT; s++)
 		json_object_set_new(o, mock_stat_name(s),
-		    json_integer((json_int_t)row[s]));
+		                    json_integer((json_int_t)row[s]));
 	return o;
 }
 
@@ -190,13 +191,14 @@ mock_ctl_stats(struct evhttp_request *req, const char *rest, void *arg)
 	root = mock_ctl_counters(total);
 	json_object_set_new(root, "name", json_string(m->name));
 	json_object_set_new(root, "mode",
-	    json_string(mock_mode_name(m->mode.mode)));
-	json_object_set_new(root, "messages_stored",
+	                    json_string(mock_mode_name(m->mode.mode)));
+	json_object_set_new(
+	    root, "messages_stored",
 	    json_integer((json_int_t)mock_store_count(m->store)));
 	by = json_object();
 	for (i = 0; i < MOCK_MODE_COUNT; i++)
 		json_object_set_new(by, mock_mode_name(i),
-		    mock_ctl_counters(m->stats[i]));
+		                    mock_ctl_counters(m->stats[i]));
 	json_object_set_new(root, "by_mode", by);
 	mock_http_json_send(req, 200, root);
 }
@@ -228,14 +230,14 @@ mock_ctl_msg_json(const struct mock_msg *msg)
 	/* SMTP addresses are ASCII (mock_parse refuses 8-bit bytes); a fake
 	 * API's may not be UTF-8, so fall back to an empty string. */
 	o = json_pack("{s:s,s:s?,s:o,s:I,s:s,s:s,s:s}", "id", msg->id,
-	    "mail_from", msg->mail_from, "rcpt_to", rcpt, "size",
-	    (json_int_t)msg->len, "received_at", when, "sha256", msg->sha256,
-	    "via", msg->via);
+	              "mail_from", msg->mail_from, "rcpt_to", rcpt, "size",
+	              (json_int_t)msg->len, "received_at", when, "sha256",
+	              msg->sha256, "via", msg->via);
 	if (o == NULL && msg->api != NULL)
 		o = json_pack("{s:s,s:s,s:[],s:I,s:s,s:s,s:s}", "id", msg->id,
-		    "mail_from", "", "rcpt_to", "size", (json_int_t)msg->len,
-		    "received_at", when, "sha256", msg->sha256, "via",
-		    msg->via);
+		              "mail_from", "", "rcpt_to", "size",
+		              (json_int_t)msg->len, "received_at", when,
+		              "sha256", msg->sha256, "via", msg->via);
 	/* A fake provider API's record: provider, auth, format, ids. */
 	if (o != NULL && msg->api != NULL) {
 		api = json_loads(msg->api, 0, NULL);
@@ -272,15 +274,15 @@ mock_ctl_messages(struct evhttp_request *req, const char *rest, void *arg)
 	json_t *arr;
 
 	if (!mock_ctl_method_check(req, EVHTTP_REQ_GET | EVHTTP_REQ_DELETE,
-	    "use GET or DELETE"))
+	                           "use GET or DELETE"))
 		return;
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_DELETE) {
 		n = mock_store_clear(m->store);
 		mock_stats_clear(m);
 		log_info("mock[%s]: store and counters cleared (%zu messages)",
-		    m->name, n);
-		mock_http_json_send(req, 200, json_pack("{s:I}", "deleted",
-		    (json_int_t)n));
+		         m->name, n);
+		mock_http_json_send(
+		    req, 200, json_pack("{s:I}", "deleted", (json_int_t)n));
 		return;
 	}
 	n = mock_store_count(m->store);
@@ -292,7 +294,7 @@ mock_ctl_messages(struct evhttp_request *req, const char *rest, void *arg)
 		if (*limit == '\0' || *end != '\0' || *limit == '-') {
 			free(limit);
 			mock_http_error(req, 400, "bad_limit",
-			    "limit must be a number");
+			                "limit must be a number");
 			return;
 		}
 		if (l < n)
@@ -326,9 +328,9 @@ mock_ctl_message(struct evhttp_request *req, const char *rest, void *arg)
 	}
 	out = evbuffer_new();
 	evbuffer_add(out, msg->data, msg->len);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", mock_ctl_msg_is_json(msg) ? "application/json"
-						      : "message/rfc822");
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Content-Type",
+	    mock_ctl_msg_is_json(msg) ? "application/json" : "message/rfc822");
 	evhttp_send_reply(req, 200, "OK", out);
 	evbuffer_free(out);
 }

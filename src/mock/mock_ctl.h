@@ -35,7 +35,7 @@ json_t *mock_ctl_mode_json(const struct mock_mode_set *set);
  * mock_ctl_mode_parse - a PUT /mode body (JSON object or text form) into
  * out. Returns 0, or -1 with *why set to a static reason.
  */
-int mock_ctl_mode_parse(const char *body, size_t len,
-    struct mock_mode_set *out, const char **why);
+int mock_ctl_mode_parse(const char *body, size_t len, struct mock_mode_set *out,
+                        const char **why);
 
 #endif

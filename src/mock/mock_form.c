@@ -124,7 +124,7 @@ static bool
 mock_form_bchar(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z') || strchr("'()+_,-./:=? ", c) != NULL;
+	       (c >= 'A' && c <= 'Z') || strchr("'()+_,-./:=? ", c) != NULL;
 }
 
 /* mock_form_boundary - the boundary of a multipart/form-data type. */
@@ -140,7 +140,7 @@ mock_form_boundary(const char *ctype, struct str *boundary, const char **why)
 	if (v.len < sizeof(type) - 1 ||
 	    strncasecmp(v.p, type, sizeof(type) - 1) != 0 ||
 	    (v.len > sizeof(type) - 1 && v.p[sizeof(type) - 1] != ';' &&
-		!mock_form_ws(v.p[sizeof(type) - 1]))) {
+	     !mock_form_ws(v.p[sizeof(type) - 1]))) {
 		*why = "not multipart/form-data";
 		return -1;
 	}
@@ -164,8 +164,7 @@ mock_form_boundary(const char *ctype, struct str *boundary, const char **why)
 
 /* mock_form_headers - read one part's header block into fl. */
 static int
-mock_form_headers(struct str hdr, struct mock_form_field *fl,
-    const char **why)
+mock_form_headers(struct str hdr, struct mock_form_field *fl, const char **why)
 {
 	const char *p = hdr.p, *end = hdr.p + hdr.len;
 	bool disposition = false;
@@ -176,7 +175,8 @@ mock_form_headers(struct str hdr, struct mock_form_field *fl,
 
 		/* A header line ends at a CRLF not followed by white space. */
 		for (;;) {
-			const char *crlf = memmem(p, (size_t)(end - p), "\r\n", 2);
+			const char *crlf =
+			    memmem(p, (size_t)(end - p), "\r\n", 2);
 
 			if (crlf == NULL) {
 				p = end;
@@ -206,8 +206,8 @@ mock_form_headers(struct str hdr, struct mock_form_field *fl,
 				*why = "form-data part without a name";
 				return -1;
 			}
-			fl->is_file = mock_form_param(value, "filename",
-			    &fl->filename);
+			fl->is_file =
+			    mock_form_param(value, "filename", &fl->filename);
 			disposition = true;
 		} else if (str_eq_nocase(name, "Content-Type")) {
 			fl->ctype = value;
@@ -223,7 +223,7 @@ mock_form_headers(struct str hdr, struct mock_form_field *fl,
 /* mock_form_multipart_parse - split a multipart/form-data body. */
 int
 mock_form_multipart_parse(const char *body, size_t len, struct str boundary,
-    struct mock_form *form, const char **why)
+                          struct mock_form *form, const char **why)
 {
 	char delim[MOCK_FORM_BOUNDARY_MAX + 5];
 	const char *p, *end = body + len;
@@ -341,7 +341,7 @@ mock_form_decode(char *s, size_t n)
 /* mock_form_urlencoded_parse - decode pairs in place. */
 int
 mock_form_urlencoded_parse(char *body, size_t len, struct mock_form *form,
-    const char **why)
+                           const char **why)
 {
 	char *p = body, *end = body + len;
 

@@ -53,7 +53,7 @@ void mock_form_fini(struct mock_form *form);
  * forbids.
  */
 int mock_form_boundary(const char *ctype, struct str *boundary,
-    const char **why);
+                       const char **why);
 
 /*
  * mock_form_multipart_parse - split body (len bytes) at boundary into
@@ -61,8 +61,8 @@ int mock_form_boundary(const char *ctype, struct str *boundary,
  * form-data header with a name. Returns 0, or -1 with *why set to a static
  * reason (form may hold some fields then; mock_form_fini still applies).
  */
-int mock_form_multipart_parse(const char *body, size_t len,
-    struct str boundary, struct mock_form *form, const char **why);
+int mock_form_multipart_parse(const char *body, size_t len, struct str boundary,
+                              struct mock_form *form, const char **why);
 
 /*
  * mock_form_urlencoded_parse - decode "a=1&b=x%20y+z" in place ('+' is a
@@ -70,10 +70,10 @@ int mock_form_multipart_parse(const char *body, size_t len,
  * Returns 0, or -1 with *why set for a bad escape or too many fields.
  */
 int mock_form_urlencoded_parse(char *body, size_t len, struct mock_form *form,
-    const char **why);
+                               const char **why);
 
 /* mock_form_get - the first field called name, or NULL. */
 const struct mock_form_field *mock_form_get(const struct mock_form *form,
-    const char *name);
+                                            const char *name);
 
 #endif

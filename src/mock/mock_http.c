@@ -52,7 +52,7 @@ mock_http_json_send(struct evhttp_request *req, int code, json_t *obj)
 	char *text = json_dumps(obj, JSON_COMPACT);
 
 	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/json");
+	                  "Content-Type", "application/json");
 	evbuffer_add_printf(out, "%s\n", text ? text : "{}");
 	evhttp_send_reply(req, code, NULL, out);
 	evbuffer_free(out);
@@ -63,10 +63,11 @@ mock_http_json_send(struct evhttp_request *req, int code, json_t *obj)
 /* mock_http_error - reply with a JSON error in the project's shape. */
 void
 mock_http_error(struct evhttp_request *req, int code, const char *ecode,
-    const char *message)
+                const char *message)
 {
-	mock_http_json_send(req, code, json_pack("{s:{s:s,s:s}}", "error",
-	    "code", ecode, "message", message));
+	mock_http_json_send(req, code,
+	                    json_pack("{s:{s:s,s:s}}", "error", "code", ecode,
+	                              "message", message));
 }
 
 /* mock_http_body - copy the request body. */
@@ -121,9 +122,9 @@ mock_http_dispatch(struct evhttp_request *req, void *arg)
 
 		if (best != NULL && r->len <= best->len)
 			continue;
-		if (r->prefix ? (plen >= r->len &&
-				    memcmp(path, r->path, r->len) == 0)
-			      : strcmp(path, r->path) == 0)
+		if (r->prefix
+		        ? (plen >= r->len && memcmp(path, r->path, r->len) == 0)
+		        : strcmp(path, r->path) == 0)
 			best = r;
 	}
 	if (best == NULL) {
@@ -145,18 +146,19 @@ mock_http_new(struct event_base *base, const char *listen, const char *name)
 
 	if (mock_sockaddr_parse(listen, (struct sockaddr *)&ss, &sl) < 0) {
 		log_error("mock: http: bad listen address \"%s\" "
-			  "(want HOST:PORT)", listen);
+		          "(want HOST:PORT)",
+		          listen);
 		goto fail;
 	}
 	h->http = evhttp_new(base);
 	if (h->http == NULL)
 		goto fail;
 	lev = evconnlistener_new_bind(base, NULL, NULL,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
-	    (struct sockaddr *)&ss, sl);
+	                              LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
+	                              128, (struct sockaddr *)&ss, sl);
 	if (lev == NULL) {
 		log_error("mock: http: cannot listen on %s: %s", listen,
-		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		          evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		goto fail;
 	}
 	if (evhttp_bind_listener(h->http, lev) == NULL) {
@@ -164,19 +166,20 @@ mock_http_new(struct event_base *base, const char *listen, const char *name)
 		goto fail;
 	}
 	if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&ss,
-	    &gl) == 0)
+	                &gl) == 0)
 		h->port = ntohs(ss.ss_family == AF_INET
-				    ? ((struct sockaddr_in *)&ss)->sin_port
-				    : ((struct sockaddr_in6 *)&ss)->sin6_port);
-	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_PATCH);
+		                    ? ((struct sockaddr_in *)&ss)->sin_port
+		                    : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	evhttp_set_allowed_methods(h->http,
+	                           EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	                               EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	                               EVHTTP_REQ_HEAD | EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(h->http, 65536);
 	evhttp_set_max_body_size(h->http, MOCK_HTTP_BODY_MAX);
 	evhttp_set_timeout(h->http, 60);
 	evhttp_set_gencb(h->http, mock_http_dispatch, h);
 	log_info("mock[%s]: http listening on %s (port %u)", name, listen,
-	    h->port);
+	         h->port);
 	return h;
 fail:
 	mock_http_free(h);
@@ -193,7 +196,7 @@ mock_http_port(const struct mock_http *h)
 /* mock_http_route_add - register a route. */
 void
 mock_http_route_add(struct mock_http *h, const char *path, bool prefix,
-    mock_http_fn *fn, void *arg)
+                    mock_http_fn *fn, void *arg)
 {
 	struct mock_http_route *r;
 

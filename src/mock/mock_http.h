@@ -25,12 +25,12 @@ struct mock_http;
  * (always "" for an exact route), without the query string. The handler
  * must send exactly one reply. */
 typedef void mock_http_fn(struct evhttp_request *req, const char *rest,
-    void *arg);
+                          void *arg);
 
 /* mock_http_new - listen on "HOST:PORT" (port 0: kernel's choice).
  * Returns NULL after logging why. */
 struct mock_http *mock_http_new(struct event_base *base, const char *listen,
-    const char *name);
+                                const char *name);
 
 /* mock_http_port - the TCP port listened on. */
 unsigned mock_http_port(const struct mock_http *h);
@@ -41,7 +41,7 @@ unsigned mock_http_port(const struct mock_http *h);
  * only the exact path matches. path is not copied (use literals).
  */
 void mock_http_route_add(struct mock_http *h, const char *path, bool prefix,
-    mock_http_fn *fn, void *arg);
+                         mock_http_fn *fn, void *arg);
 
 /* mock_http_free - stop serving; NULL is a no-op. */
 void mock_http_free(struct mock_http *h);
@@ -51,7 +51,7 @@ void mock_http_json_send(struct evhttp_request *req, int code, json_t *obj);
 
 /* mock_http_error - reply code with {"error":{"code":..,"message":..}}. */
 void mock_http_error(struct evhttp_request *req, int code, const char *ecode,
-    const char *message);
+                     const char *message);
 
 /* mock_http_body - append the request body to out. */
 void mock_http_body(struct evhttp_request *req, struct buf *out);

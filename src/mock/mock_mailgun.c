@@ -48,7 +48,7 @@ mock_mg_forbidden(struct mock_api_req *r)
 /* mock_mg_error - a mode's error in Mailgun's shape. */
 static void
 mock_mg_error(struct mock_api_req *r, enum mock_api_err e, const char *code,
-    const char *message)
+              const char *message)
 {
 	char ra[16];
 
@@ -72,14 +72,21 @@ mock_mg_error(struct mock_api_req *r, enum mock_api_err e, const char *code,
 		mock_mg_msg(r, 403, "Forbidden");
 		break;
 	case MOCK_API_ERR_ACCOUNT:
-		mock_mg_msg(r, 403, message ? message : "Domain is not allowed "
-		    "to send: Free accounts are for test purposes only. Please "
-		    "upgrade or add the address to authorized recipients in "
-		    "Account Settings.");
+		mock_mg_msg(r, 403,
+		            message ? message
+		                    : "Domain is not allowed "
+		                      "to send: Free accounts are for test "
+		                      "purposes only. Please "
+		                      "upgrade or add the address to "
+		                      "authorized recipients in "
+		                      "Account Settings.");
 		break;
 	case MOCK_API_ERR_REJECT:
-		mock_mg_msg(r, 400, message ? message : "to parameter is not a "
-		    "valid address. please check documentation");
+		mock_mg_msg(r, 400,
+		            message
+		                ? message
+		                : "to parameter is not a "
+		                  "valid address. please check documentation");
 		break;
 	case MOCK_API_ERR_NOT_FOUND:
 		mock_mg_msg(r, 404, "Not Found");
@@ -107,7 +114,7 @@ mock_mg_auth(struct mock_api_req *r)
 		ok = mock_api_key_check(r, colon + 1, dec.len - 4);
 		if (ok)
 			snprintf(r->identity, sizeof(r->identity), "%.*s",
-			    (int)(dec.len - 4), colon + 1);
+			         (int)(dec.len - 4), colon + 1);
 	}
 	buf_fini(&dec);
 	if (!ok) {
@@ -129,7 +136,7 @@ mock_mg_domain(struct mock_api_req *r, const char *rest, const char **tail)
 	if (slash == NULL || slash == rest ||
 	    slash - rest > MOCK_MG_DOMAIN_MAX ||
 	    strspn(rest, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789.-") != (size_t)(slash - rest)) {
+	                 "0123456789.-") != (size_t)(slash - rest)) {
 		mock_mg_msg(r, 404, "Not Found");
 		return NULL;
 	}
@@ -164,7 +171,7 @@ mock_mg_str(struct str v, bool force_b64)
  * as {"filename","content_type","size","base64"}. */
 static json_t *
 mock_mg_fields_json(const struct mock_form *form, bool options_only,
-    bool skip_message)
+                    bool skip_message)
 {
 	json_t *o = json_object();
 	size_t i;
@@ -173,29 +180,31 @@ mock_mg_fields_json(const struct mock_form *form, bool options_only,
 		const struct mock_form_field *f = &form->f[i];
 		char *name = str_dup(f->name);
 		bool opt = f->name.len > 2 && f->name.p[1] == ':' &&
-		    strchr("ohvt", f->name.p[0]) != NULL;
+		           strchr("ohvt", f->name.p[0]) != NULL;
 		json_t *arr, *v;
 
-		if ((options_only && !opt) || (skip_message &&
-		    strcmp(name, "message") == 0) || strlen(name) != f->name.len) {
+		if ((options_only && !opt) ||
+		    (skip_message && strcmp(name, "message") == 0) ||
+		    strlen(name) != f->name.len) {
 			free(name);
 			continue;
 		}
 		arr = json_object_get(o, name);
 		/* A name that is not UTF-8 cannot be a key: skip the field
 		 * (json_object_set_new has freed arr then). */
-		if (arr == NULL && json_object_set_new(o, name,
-		    arr = json_array()) < 0) {
+		if (arr == NULL &&
+		    json_object_set_new(o, name, arr = json_array()) < 0) {
 			free(name);
 			continue;
 		}
 		if (f->is_file) {
-			char *fn = str_dup(f->filename), *ct = str_dup(f->ctype);
+			char *fn = str_dup(f->filename),
+			     *ct = str_dup(f->ctype);
 
-			v = json_pack("{s:s?,s:s?,s:I,s:o}", "filename",
-			    fn, "content_type", ct, "size",
-			    (json_int_t)f->value.len, "content",
-			    mock_mg_str(f->value, true));
+			v = json_pack("{s:s?,s:s?,s:I,s:o}", "filename", fn,
+			              "content_type", ct, "size",
+			              (json_int_t)f->value.len, "content",
+			              mock_mg_str(f->value, true));
 			free(fn);
 			free(ct);
 		} else {
@@ -244,7 +253,8 @@ mock_mg_message_id(char *out, size_t size, const char *domain)
 	strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
 	mock_api_uuid(uuid);
 	snprintf(out, size, "<%s.%c.%.8s%.4s@%s>", stamp,
-	    "123456789"[(unsigned char)uuid[0] % 9], uuid, uuid + 9, domain);
+	         "123456789"[(unsigned char)uuid[0] % 9], uuid, uuid + 9,
+	         domain);
 }
 
 /* mock_mg_send - POST /v3/{domain}/messages[.mime]. */
@@ -285,13 +295,15 @@ mock_mg_send(struct mock_api_req *r)
 	if (ctype != NULL && strncasecmp(ctype, "multipart/", 10) == 0) {
 		if (mock_form_boundary(ctype, &boundary, &why) < 0 ||
 		    mock_form_multipart_parse(r->body.p ? r->body.p : "",
-			r->body.len, boundary, &form, &why) < 0)
+		                              r->body.len, boundary, &form,
+		                              &why) < 0)
 			goto bad;
-	} else if (ctype != NULL && strncasecmp(ctype,
-	    "application/x-www-form-urlencoded", 33) == 0) {
+	} else if (ctype != NULL &&
+	           strncasecmp(ctype, "application/x-www-form-urlencoded",
+	                       33) == 0) {
 		buf_add(&copy, r->body.p ? r->body.p : "", r->body.len);
 		if (mock_form_urlencoded_parse(copy.p ? copy.p : (char *)"",
-		    copy.len, &form, &why) < 0)
+		                               copy.len, &form, &why) < 0)
 			goto bad;
 	} else {
 		why = "Content-Type must be multipart/form-data or "
@@ -356,11 +368,12 @@ mock_mg_send(struct mock_api_req *r)
 	cap.format = mime ? "mime" : "json";
 	cap.provider_id = id;
 	cap.request = json_pack("{s:s,s:s,s:o}", "domain", domain, "kind",
-	    mime ? "mime" : "form", "options",
-	    mock_mg_fields_json(&form, true, true));
+	                        mime ? "mime" : "form", "options",
+	                        mock_mg_fields_json(&form, true, true));
 	if (mock_api_store(r, &cap) == 0)
-		mock_api_success(r, 200, json_pack("{s:s,s:s}", "id", id,
-		    "message", "Queued. Thank you."));
+		mock_api_success(r, 200,
+		                 json_pack("{s:s,s:s}", "id", id, "message",
+		                           "Queued. Thank you."));
 	goto done;
 bad:
 	mock_mg_msg(r, 400, why);
@@ -379,28 +392,30 @@ static void
 mock_mg_domain_get(struct mock_api_req *r)
 {
 	const char *want = mock_api_mailgun_domain(r);
-	const char *state = r->mode.fault == MOCK_API_ACCOUNT ? "disabled"
-							      : "active";
+	const char *state =
+	    r->mode.fault == MOCK_API_ACCOUNT ? "disabled" : "active";
 
 	if (strchr(r->rest, '/') != NULL || r->rest[0] == '\0' ||
 	    (want != NULL && strcasecmp(want, r->rest) != 0)) {
 		mock_mg_msg(r, 404, "Domain not found");
 		return;
 	}
-	mock_api_success(r, 200, json_pack("{s:{s:s,s:s,s:s},s:[],s:[]}",
-	    "domain", "name", r->rest, "state", state, "type", "custom",
-	    "receiving_dns_records", "sending_dns_records"));
+	mock_api_success(r, 200,
+	                 json_pack("{s:{s:s,s:s,s:s},s:[],s:[]}", "domain",
+	                           "name", r->rest, "state", state, "type",
+	                           "custom", "receiving_dns_records",
+	                           "sending_dns_records"));
 }
 
 static const struct mock_api_endpoint mock_mg_endpoints[] = {
-	{"/v3/", true, EVHTTP_REQ_POST, mock_mg_send, false},
-	{"/v3/domains/", true, EVHTTP_REQ_GET, mock_mg_domain_get, true},
+    {"/v3/", true, EVHTTP_REQ_POST, mock_mg_send, false},
+    {"/v3/domains/", true, EVHTTP_REQ_GET, mock_mg_domain_get, true},
 };
 
 const struct mock_api_provider mock_api_mailgun = {
-	.name = "mailgun",
-	.endpoints = mock_mg_endpoints,
-	.nendpoints = sizeof(mock_mg_endpoints) / sizeof(mock_mg_endpoints[0]),
-	.auth = mock_mg_auth,
-	.error = mock_mg_error,
+    .name = "mailgun",
+    .endpoints = mock_mg_endpoints,
+    .nendpoints = sizeof(mock_mg_endpoints) / sizeof(mock_mg_endpoints[0]),
+    .auth = mock_mg_auth,
+    .error = mock_mg_error,
 };

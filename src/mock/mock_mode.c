@@ -12,16 +12,11 @@
 #include <strings.h>
 
 static const char *const mock_mode_names[MOCK_MODE_COUNT] = {
-	[MOCK_MODE_ACCEPT] = "accept",
-	[MOCK_MODE_TEMPFAIL] = "tempfail",
-	[MOCK_MODE_PERMFAIL] = "permfail",
-	[MOCK_MODE_REFUSE] = "refuse",
-	[MOCK_MODE_HANG] = "hang",
-	[MOCK_MODE_DROP] = "drop",
-	[MOCK_MODE_SLOW] = "slow",
-	[MOCK_MODE_THROTTLE] = "throttle",
-	[MOCK_MODE_AUTHFAIL] = "authfail",
-	[MOCK_MODE_RCPTFAIL] = "rcptfail",
+    [MOCK_MODE_ACCEPT] = "accept",     [MOCK_MODE_TEMPFAIL] = "tempfail",
+    [MOCK_MODE_PERMFAIL] = "permfail", [MOCK_MODE_REFUSE] = "refuse",
+    [MOCK_MODE_HANG] = "hang",         [MOCK_MODE_DROP] = "drop",
+    [MOCK_MODE_SLOW] = "slow",         [MOCK_MODE_THROTTLE] = "throttle",
+    [MOCK_MODE_AUTHFAIL] = "authfail", [MOCK_MODE_RCPTFAIL] = "rcptfail",
 };
 
 /* mock_mode_name - the mode's name. */
@@ -72,7 +67,7 @@ mock_mode_ms_parse(const char *p, size_t len, unsigned *out)
 /* mock_mode_build - a complete setting from a name and an argument. */
 int
 mock_mode_build(const char *name, size_t name_len, const char *arg,
-    size_t arg_len, struct mock_mode_set *out, const char **why)
+                size_t arg_len, struct mock_mode_set *out, const char **why)
 {
 	struct mock_mode_set set;
 	size_t i;
@@ -81,8 +76,9 @@ mock_mode_build(const char *name, size_t name_len, const char *arg,
 	if (arg == NULL)
 		arg_len = 0;
 	if (mock_mode_lookup(name, name_len, &set.mode) < 0) {
-		*why = "unknown mode (accept, tempfail, permfail, refuse, hang, "
-		       "drop, slow MS, throttle, authfail, rcptfail SUBSTRING)";
+		*why =
+		    "unknown mode (accept, tempfail, permfail, refuse, hang, "
+		    "drop, slow MS, throttle, authfail, rcptfail SUBSTRING)";
 		return -1;
 	}
 	switch (set.mode) {
@@ -130,7 +126,7 @@ mock_mode_space(char c)
 /* mock_mode_parse - "name", "name arg", "name=arg" or "name:arg". */
 int
 mock_mode_parse(const char *text, size_t len, struct mock_mode_set *out,
-    const char **why)
+                const char **why)
 {
 	size_t b = 0, e = len, n;
 	const char *arg = NULL;
@@ -148,8 +144,8 @@ mock_mode_parse(const char *text, size_t len, struct mock_mode_set *out,
 		arg = text + n + 1;
 		arg_len = e - n - 1;
 		/* "slow   200" and "slow = 200" read as "slow 200". */
-		while (arg_len > 0 && (mock_mode_space(*arg) || *arg == '=' ||
-		    *arg == ':')) {
+		while (arg_len > 0 &&
+		       (mock_mode_space(*arg) || *arg == '=' || *arg == ':')) {
 			arg++;
 			arg_len--;
 		}

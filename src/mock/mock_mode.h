@@ -21,9 +21,9 @@ enum mock_mode {
 	MOCK_MODE_TEMPFAIL, /* 451 4.3.0 at the final dot */
 	MOCK_MODE_PERMFAIL, /* 550 5.1.1 at every RCPT */
 	MOCK_MODE_REFUSE,   /* listening socket closed: connection refused */
-	MOCK_MODE_HANG,	    /* accept TCP, never answer */
-	MOCK_MODE_DROP,	    /* close after the DATA body, no reply */
-	MOCK_MODE_SLOW,	    /* every reply delayed by slow_ms */
+	MOCK_MODE_HANG,     /* accept TCP, never answer */
+	MOCK_MODE_DROP,     /* close after the DATA body, no reply */
+	MOCK_MODE_SLOW,     /* every reply delayed by slow_ms */
 	MOCK_MODE_THROTTLE, /* 454 4.7.0 at MAIL */
 	MOCK_MODE_AUTHFAIL, /* 535 5.7.8 at AUTH, 530 5.7.0 at MAIL */
 	MOCK_MODE_RCPTFAIL, /* 550 5.1.1 for recipients containing match */
@@ -31,7 +31,7 @@ enum mock_mode {
 };
 
 #define MOCK_SLOW_MS_MAX 600000 /* ten minutes */
-#define MOCK_MATCH_MAX 255	/* bytes of a rcptfail substring */
+#define MOCK_MATCH_MAX 255      /* bytes of a rcptfail substring */
 
 /* One complete mode setting. slow_ms is 0 unless mode is MOCK_MODE_SLOW;
  * match is "" unless mode is MOCK_MODE_RCPTFAIL. */
@@ -56,11 +56,12 @@ int mock_mode_lookup(const char *name, size_t len, enum mock_mode *out);
  * argument. Returns 0, or -1 with *why set to a static reason.
  */
 int mock_mode_build(const char *name, size_t name_len, const char *arg,
-    size_t arg_len, struct mock_mode_set *out, const char **why);
+                    size_t arg_len, struct mock_mode_set *out,
+                    const char **why);
 
 /* mock_mode_parse - parse the text form (len bytes) into out.
  * Returns 0, or -1 with *why set to a static reason. */
 int mock_mode_parse(const char *text, size_t len, struct mock_mode_set *out,
-    const char **why);
+                    const char **why);
 
 #endif

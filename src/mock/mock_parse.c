@@ -16,12 +16,12 @@ struct mock_verb_row {
 };
 
 static const struct mock_verb_row mock_verbs[] = {
-	{"HELO", MOCK_VERB_HELO},	  {"EHLO", MOCK_VERB_EHLO},
-	{"MAIL", MOCK_VERB_MAIL},	  {"RCPT", MOCK_VERB_RCPT},
-	{"DATA", MOCK_VERB_DATA},	  {"RSET", MOCK_VERB_RSET},
-	{"NOOP", MOCK_VERB_NOOP},	  {"QUIT", MOCK_VERB_QUIT},
-	{"VRFY", MOCK_VERB_VRFY},	  {"HELP", MOCK_VERB_HELP},
-	{"STARTTLS", MOCK_VERB_STARTTLS}, {"AUTH", MOCK_VERB_AUTH},
+    {"HELO", MOCK_VERB_HELO},         {"EHLO", MOCK_VERB_EHLO},
+    {"MAIL", MOCK_VERB_MAIL},         {"RCPT", MOCK_VERB_RCPT},
+    {"DATA", MOCK_VERB_DATA},         {"RSET", MOCK_VERB_RSET},
+    {"NOOP", MOCK_VERB_NOOP},         {"QUIT", MOCK_VERB_QUIT},
+    {"VRFY", MOCK_VERB_VRFY},         {"HELP", MOCK_VERB_HELP},
+    {"STARTTLS", MOCK_VERB_STARTTLS}, {"AUTH", MOCK_VERB_AUTH},
 };
 
 /* mock_parse_fail - set *why and return err. */
@@ -85,7 +85,7 @@ mock_domain_valid(const char *p, size_t len)
 				return false;
 			label = 0;
 		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-') {
+		           (c >= '0' && c <= '9') || c == '-') {
 			if (++label > 63)
 				return false;
 		} else {
@@ -126,13 +126,14 @@ mock_mailbox_valid(const char *p, size_t len)
  */
 static int
 mock_path_parse(const char *line, size_t len, size_t *pos, struct str *path,
-    bool allow_null, const char **why)
+                bool allow_null, const char **why)
 {
 	size_t b, e, i = *pos;
 
 	if (i >= len || line[i] != '<')
-		return mock_parse_fail(why, "Address must be in <angle brackets>",
-		    MOCK_PARSE_SYNTAX);
+		return mock_parse_fail(why,
+		                       "Address must be in <angle brackets>",
+		                       MOCK_PARSE_SYNTAX);
 	b = i + 1;
 	for (e = b; e < len && line[e] != '>'; e++)
 		if (line[e] == '"')
@@ -141,7 +142,7 @@ mock_path_parse(const char *line, size_t len, size_t *pos, struct str *path,
 					e++;
 	if (e >= len)
 		return mock_parse_fail(why, "Missing closing >",
-		    MOCK_PARSE_SYNTAX);
+		                       MOCK_PARSE_SYNTAX);
 	*pos = e + 1;
 	/* A source route (<@a,@b:user@c>) is obsolete; keep the mailbox. */
 	if (b < e && line[b] == '@') {
@@ -149,7 +150,7 @@ mock_path_parse(const char *line, size_t len, size_t *pos, struct str *path,
 			b++;
 		if (b == e)
 			return mock_parse_fail(why, "Bad source route",
-			    MOCK_PARSE_SYNTAX);
+			                       MOCK_PARSE_SYNTAX);
 		b++;
 	}
 	path->p = line + b;
@@ -158,16 +159,16 @@ mock_path_parse(const char *line, size_t len, size_t *pos, struct str *path,
 		if (allow_null)
 			return MOCK_PARSE_OK;
 		return mock_parse_fail(why, "Empty recipient address",
-		    MOCK_PARSE_SYNTAX);
+		                       MOCK_PARSE_SYNTAX);
 	}
 	if (path->len > MOCK_PATH_MAX)
 		return mock_parse_fail(why, "Address too long",
-		    MOCK_PARSE_SYNTAX);
+		                       MOCK_PARSE_SYNTAX);
 	if (!allow_null && str_eq_nocase(*path, "postmaster"))
 		return MOCK_PARSE_OK;
 	if (!mock_mailbox_valid(path->p, path->len))
 		return mock_parse_fail(why, "Bad address syntax",
-		    MOCK_PARSE_SYNTAX);
+		                       MOCK_PARSE_SYNTAX);
 	return MOCK_PARSE_OK;
 }
 
@@ -191,8 +192,8 @@ mock_size_parse(const char *p, size_t len, uint64_t *out)
 
 /* mock_mail_params - MAIL's ESMTP parameters after the path. */
 static int
-mock_mail_params(const char *line, size_t len, size_t pos,
-    struct mock_cmd *cmd, const char **why)
+mock_mail_params(const char *line, size_t len, size_t pos, struct mock_cmd *cmd,
+                 const char **why)
 {
 	bool seen_body = false, seen_auth = false;
 
@@ -201,8 +202,8 @@ mock_mail_params(const char *line, size_t len, size_t pos,
 		struct str key, val;
 
 		if (line[pos] != ' ')
-			return mock_parse_fail(why,
-			    "Parameters must be separated by a space",
+			return mock_parse_fail(
+			    why, "Parameters must be separated by a space",
 			    MOCK_PARSE_SYNTAX);
 		b = ++pos;
 		for (e = b; e < len && line[e] != ' '; e++)
@@ -217,24 +218,26 @@ mock_mail_params(const char *line, size_t len, size_t pos,
 		if (str_eq_nocase(key, "SIZE") && eq < e) {
 			if (cmd->has_size ||
 			    mock_size_parse(val.p, val.len, &cmd->size) < 0)
-				return mock_parse_fail(why, "Bad SIZE parameter",
-				    MOCK_PARSE_SYNTAX);
+				return mock_parse_fail(why,
+				                       "Bad SIZE parameter",
+				                       MOCK_PARSE_SYNTAX);
 			cmd->has_size = true;
 		} else if (str_eq_nocase(key, "BODY") && eq < e) {
 			if (seen_body || !(str_eq_nocase(val, "7BIT") ||
-			    str_eq_nocase(val, "8BITMIME")))
-				return mock_parse_fail(why, "Bad BODY parameter",
-				    MOCK_PARSE_SYNTAX);
+			                   str_eq_nocase(val, "8BITMIME")))
+				return mock_parse_fail(why,
+				                       "Bad BODY parameter",
+				                       MOCK_PARSE_SYNTAX);
 			seen_body = true;
 		} else if (str_eq_nocase(key, "AUTH") && eq < e && val.len) {
 			if (seen_auth)
-				return mock_parse_fail(why,
-				    "Duplicate AUTH parameter",
+				return mock_parse_fail(
+				    why, "Duplicate AUTH parameter",
 				    MOCK_PARSE_SYNTAX);
 			seen_auth = true;
 		} else {
 			return mock_parse_fail(why, "Unsupported parameter",
-			    MOCK_PARSE_PARAM);
+			                       MOCK_PARSE_PARAM);
 		}
 	}
 	return MOCK_PARSE_OK;
@@ -255,7 +258,7 @@ mock_prefix_eat(const char *line, size_t len, size_t *pos, const char *s)
 /* mock_cmd_parse - parse one command line. */
 int
 mock_cmd_parse(const char *line, size_t len, struct mock_cmd *cmd,
-    const char **why)
+               const char **why)
 {
 	size_t i, v, pos;
 	struct str verb, rest;
@@ -266,8 +269,9 @@ mock_cmd_parse(const char *line, size_t len, struct mock_cmd *cmd,
 		unsigned char c = (unsigned char)line[i];
 
 		if ((c < 0x20 && c != '\t') || c >= 0x7f)
-			return mock_parse_fail(why,
-			    "Control or 8-bit byte in command", MOCK_PARSE_BYTE);
+			return mock_parse_fail(
+			    why, "Control or 8-bit byte in command",
+			    MOCK_PARSE_BYTE);
 	}
 	for (pos = 0; pos < len && line[pos] != ' '; pos++)
 		;
@@ -277,7 +281,7 @@ mock_cmd_parse(const char *line, size_t len, struct mock_cmd *cmd,
 			break;
 	if (v == sizeof(mock_verbs) / sizeof(mock_verbs[0]))
 		return mock_parse_fail(why, "Command unrecognized",
-		    MOCK_PARSE_UNKNOWN);
+		                       MOCK_PARSE_UNKNOWN);
 	cmd->verb = mock_verbs[v].verb;
 	rest = (struct str){line + pos, len - pos};
 	if (rest.len > 0) { /* skip the one separating space */
@@ -292,7 +296,7 @@ mock_cmd_parse(const char *line, size_t len, struct mock_cmd *cmd,
 			rest.len--;
 		if (rest.len == 0 || memchr(rest.p, ' ', rest.len) != NULL)
 			return mock_parse_fail(why, "Syntax: EHLO hostname",
-			    MOCK_PARSE_SYNTAX);
+			                       MOCK_PARSE_SYNTAX);
 		cmd->arg = rest;
 		return MOCK_PARSE_OK;
 	case MOCK_VERB_DATA:
@@ -301,7 +305,7 @@ mock_cmd_parse(const char *line, size_t len, struct mock_cmd *cmd,
 	case MOCK_VERB_STARTTLS:
 		if (rest.len != 0 || pos != len)
 			return mock_parse_fail(why, "No arguments allowed",
-			    MOCK_PARSE_SYNTAX);
+			                       MOCK_PARSE_SYNTAX);
 		return MOCK_PARSE_OK;
 	case MOCK_VERB_NOOP:
 	case MOCK_VERB_HELP:
@@ -310,7 +314,7 @@ mock_cmd_parse(const char *line, size_t len, struct mock_cmd *cmd,
 	case MOCK_VERB_VRFY:
 		if (rest.len == 0)
 			return mock_parse_fail(why, "Syntax: VRFY address",
-			    MOCK_PARSE_SYNTAX);
+			                       MOCK_PARSE_SYNTAX);
 		cmd->arg = rest;
 		return MOCK_PARSE_OK;
 	case MOCK_VERB_AUTH:
@@ -322,17 +326,18 @@ mock_cmd_parse(const char *line, size_t len, struct mock_cmd *cmd,
 			    (struct str){rest.p + i + 1, rest.len - i - 1};
 		if (cmd->arg.len == 0 ||
 		    memchr(cmd->auth_initial.p ? cmd->auth_initial.p : "", ' ',
-			cmd->auth_initial.len) != NULL)
-			return mock_parse_fail(why,
-			    "Syntax: AUTH mechanism [initial-response]",
+		           cmd->auth_initial.len) != NULL)
+			return mock_parse_fail(
+			    why, "Syntax: AUTH mechanism [initial-response]",
 			    MOCK_PARSE_SYNTAX);
 		return MOCK_PARSE_OK;
 	case MOCK_VERB_MAIL:
 		pos = (size_t)(rest.p - line);
 		if (pos == len || line[pos - 1] != ' ' ||
 		    !mock_prefix_eat(line, len, &pos, "FROM:"))
-			return mock_parse_fail(why, "Syntax: MAIL FROM:<address>",
-			    MOCK_PARSE_SYNTAX);
+			return mock_parse_fail(why,
+			                       "Syntax: MAIL FROM:<address>",
+			                       MOCK_PARSE_SYNTAX);
 		if (pos < len && line[pos] == ' ')
 			pos++;
 		rc = mock_path_parse(line, len, &pos, &cmd->path, true, why);
@@ -344,7 +349,7 @@ mock_cmd_parse(const char *line, size_t len, struct mock_cmd *cmd,
 		if (pos == len || line[pos - 1] != ' ' ||
 		    !mock_prefix_eat(line, len, &pos, "TO:"))
 			return mock_parse_fail(why, "Syntax: RCPT TO:<address>",
-			    MOCK_PARSE_SYNTAX);
+			                       MOCK_PARSE_SYNTAX);
 		if (pos < len && line[pos] == ' ')
 			pos++;
 		rc = mock_path_parse(line, len, &pos, &cmd->path, false, why);
@@ -354,7 +359,7 @@ mock_cmd_parse(const char *line, size_t len, struct mock_cmd *cmd,
 			pos++;
 		if (pos < len)
 			return mock_parse_fail(why, "Unsupported parameter",
-			    MOCK_PARSE_PARAM);
+			                       MOCK_PARSE_PARAM);
 		return MOCK_PARSE_OK;
 	}
 	return mock_parse_fail(why, "Command unrecognized", MOCK_PARSE_UNKNOWN);
@@ -362,11 +367,11 @@ mock_cmd_parse(const char *line, size_t len, struct mock_cmd *cmd,
 
 /* DATA reader states. */
 enum {
-	MOCK_DATA_BOL,	  /* at the start of a line */
-	MOCK_DATA_DOT,	  /* "." at the start of a line */
-	MOCK_DATA_DOTCR,  /* ".\r" at the start of a line */
-	MOCK_DATA_MID,	  /* inside a line */
-	MOCK_DATA_CR,	  /* "\r" inside a line */
+	MOCK_DATA_BOL,   /* at the start of a line */
+	MOCK_DATA_DOT,   /* "." at the start of a line */
+	MOCK_DATA_DOTCR, /* ".\r" at the start of a line */
+	MOCK_DATA_MID,   /* inside a line */
+	MOCK_DATA_CR,    /* "\r" inside a line */
 };
 
 /* mock_data_init - start reading a body. */
@@ -426,13 +431,14 @@ mock_data_feed(struct mock_data *d, const char *p, size_t len, size_t *used)
 		if (d->state == MOCK_DATA_MID) {
 			/* Fast path: copy a run of ordinary bytes at once. */
 			for (run = i; run < len && p[run] != '\r' &&
-			    p[run] != '\n' && p[run] != '\0'; run++)
+			              p[run] != '\n' && p[run] != '\0';
+			     run++)
 				;
 			if (run > i) {
 				d->line_len += run - i;
 				if (d->line_len > MOCK_TEXT_LINE_MAX)
-					mock_data_note(d,
-					    MOCK_DATA_FAULT_LINE_LONG);
+					mock_data_note(
+					    d, MOCK_DATA_FAULT_LINE_LONG);
 				mock_data_emit(d, p + i, run - i);
 				i = run;
 				continue;
@@ -531,13 +537,13 @@ mock_b64_decode(struct str in, struct buf *out)
 		} else if (pad > 0) {
 			return -1;
 		} else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '+' || c == '/')) {
+		             (c >= '0' && c <= '9') || c == '+' || c == '/')) {
 			return -1;
 		}
 	}
 	buf_reserve(out, in.len / 4 * 3);
 	n = EVP_DecodeBlock((unsigned char *)out->p + out->len,
-	    (const unsigned char *)in.p, (int)in.len);
+	                    (const unsigned char *)in.p, (int)in.len);
 	if (n < 0 || (size_t)n < pad)
 		return -1;
 	/* EVP_DecodeBlock counts padding as zero bytes; drop them. */

@@ -18,9 +18,9 @@
 
 #include "core/buf.h"
 
-#define MOCK_CMD_LINE_MAX 512	/* octets of a command line incl. CRLF */
+#define MOCK_CMD_LINE_MAX 512   /* octets of a command line incl. CRLF */
 #define MOCK_TEXT_LINE_MAX 1000 /* octets of a text line incl. CRLF */
-#define MOCK_PATH_MAX 256	/* octets of a path, without <> */
+#define MOCK_PATH_MAX 256       /* octets of a path, without <> */
 
 enum mock_verb {
 	MOCK_VERB_HELO,
@@ -39,10 +39,10 @@ enum mock_verb {
 
 struct mock_cmd {
 	enum mock_verb verb;
-	struct str arg;	 /* HELO/EHLO domain; AUTH mechanism; VRFY text */
+	struct str arg;  /* HELO/EHLO domain; AUTH mechanism; VRFY text */
 	struct str path; /* MAIL/RCPT address without <>; empty for <> */
 	struct str auth_initial; /* AUTH initial response, may be empty */
-	bool has_size;	 /* MAIL ... SIZE=n */
+	bool has_size;           /* MAIL ... SIZE=n */
 	uint64_t size;
 };
 
@@ -50,9 +50,9 @@ struct mock_cmd {
 enum mock_parse_err {
 	MOCK_PARSE_OK = 0,
 	MOCK_PARSE_UNKNOWN = -1, /* 500 5.5.1 unknown command */
-	MOCK_PARSE_SYNTAX = -2,	 /* 501 5.5.4 syntax error in arguments */
-	MOCK_PARSE_PARAM = -3,	 /* 555 5.5.4 unsupported parameter */
-	MOCK_PARSE_BYTE = -4,	 /* 500 5.5.2 control or 8-bit byte */
+	MOCK_PARSE_SYNTAX = -2,  /* 501 5.5.4 syntax error in arguments */
+	MOCK_PARSE_PARAM = -3,   /* 555 5.5.4 unsupported parameter */
+	MOCK_PARSE_BYTE = -4,    /* 500 5.5.2 control or 8-bit byte */
 };
 
 /*
@@ -62,13 +62,13 @@ enum mock_parse_err {
  * to a static reason fit for the reply text.
  */
 int mock_cmd_parse(const char *line, size_t len, struct mock_cmd *cmd,
-    const char **why);
+                   const char **why);
 
 enum mock_data_fault {
 	MOCK_DATA_FAULT_NONE = 0,
 	MOCK_DATA_FAULT_BARE_LF,   /* 550 5.6.0 */
 	MOCK_DATA_FAULT_BARE_CR,   /* 550 5.6.0 */
-	MOCK_DATA_FAULT_NUL,	   /* 550 5.6.0 */
+	MOCK_DATA_FAULT_NUL,       /* 550 5.6.0 */
 	MOCK_DATA_FAULT_LINE_LONG, /* 500 5.5.2 */
 	MOCK_DATA_FAULT_TOO_BIG,   /* 552 5.3.4 */
 };
@@ -81,11 +81,11 @@ enum mock_data_fault {
  * max_size bytes.
  */
 struct mock_data {
-	int state;		    /* private */
-	size_t line_len;	    /* private: octets in the current line */
-	uint64_t max_size;	    /* private */
+	int state;                  /* private */
+	size_t line_len;            /* private: octets in the current line */
+	uint64_t max_size;          /* private */
 	enum mock_data_fault fault; /* first fault seen */
-	struct buf *out;	    /* not owned */
+	struct buf *out;            /* not owned */
 };
 
 /* mock_data_init - start reading a body into out (not owned, appended). */
@@ -97,7 +97,7 @@ void mock_data_init(struct mock_data *d, struct buf *out, uint64_t max_size);
  * false when all len bytes were consumed and more are needed.
  */
 bool mock_data_feed(struct mock_data *d, const char *p, size_t len,
-    size_t *used);
+                    size_t *used);
 
 /* mock_data_fault_reply - the full reply line (no CRLF) for a fault. */
 const char *mock_data_fault_reply(enum mock_data_fault f);

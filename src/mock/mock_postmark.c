@@ -29,24 +29,24 @@ static const struct {
 	int code;
 	const char *message;
 } mock_pm_codes[] = {
-	{100, "We are currently doing some maintenance. Please try again "
-	      "later."},
-	{300, "Invalid email request"},
-	{400, "Sender signature not found"},
-	{401, "Sender signature not confirmed"},
-	{402, "Received invalid JSON input."},
-	{403, "Incompatible JSON input."},
-	{405, "Not allowed to send: your account has run out of credits."},
-	{406, "You tried to send to recipient(s) that have been marked as "
-	      "inactive. Inactive recipients are ones that have generated a "
-	      "hard bounce, a spam complaint, or a manual suppression."},
-	{409, "JSON data required."},
-	{410, "Too many batch messages."},
-	{411, "Forbidden attachment type."},
-	{412, "Account pending approval: while your account is pending "
-	      "approval, all recipient addresses must share the same domain "
-	      "as the 'From' address."},
-	{413, "This account may not send."},
+    {100, "We are currently doing some maintenance. Please try again "
+          "later."},
+    {300, "Invalid email request"},
+    {400, "Sender signature not found"},
+    {401, "Sender signature not confirmed"},
+    {402, "Received invalid JSON input."},
+    {403, "Incompatible JSON input."},
+    {405, "Not allowed to send: your account has run out of credits."},
+    {406, "You tried to send to recipient(s) that have been marked as "
+          "inactive. Inactive recipients are ones that have generated a "
+          "hard bounce, a spam complaint, or a manual suppression."},
+    {409, "JSON data required."},
+    {410, "Too many batch messages."},
+    {411, "Forbidden attachment type."},
+    {412, "Account pending approval: while your account is pending "
+          "approval, all recipient addresses must share the same domain "
+          "as the 'From' address."},
+    {413, "This account may not send."},
 };
 
 /* mock_pm_code_message - the usual text of an ErrorCode. */
@@ -64,10 +64,12 @@ mock_pm_code_message(int code)
 /* mock_pm_code_reply - HTTP status with {"ErrorCode","Message"}. */
 static void
 mock_pm_code_reply(struct mock_api_req *r, int status, int code,
-    const char *message)
+                   const char *message)
 {
-	mock_api_reply_json(r, status, json_pack("{s:i,s:s}", "ErrorCode", code,
-	    "Message", message ? message : mock_pm_code_message(code)));
+	mock_api_reply_json(
+	    r, status,
+	    json_pack("{s:i,s:s}", "ErrorCode", code, "Message",
+	              message ? message : mock_pm_code_message(code)));
 }
 
 /* mock_pm_msg_reply - HTTP status with {"Message"} only. */
@@ -93,7 +95,7 @@ mock_pm_mode_code(const char *code, int dflt)
 /* mock_pm_error - a mode's error in Postmark's shape. */
 static void
 mock_pm_error(struct mock_api_req *r, enum mock_api_err e, const char *code,
-    const char *message)
+              const char *message)
 {
 	char ra[16];
 
@@ -110,7 +112,9 @@ mock_pm_error(struct mock_api_req *r, enum mock_api_err e, const char *code,
 		mock_pm_code_reply(r, 503, 100, NULL);
 		break;
 	case MOCK_API_ERR_UNAUTHORIZED:
-		mock_pm_code_reply(r, 401, 10, "The Server Token you provided "
+		mock_pm_code_reply(
+		    r, 401, 10,
+		    "The Server Token you provided "
 		    "in the X-Postmark-Server-Token request header was "
 		    "invalid. Please verify that you are using a valid token.");
 		break;
@@ -119,11 +123,11 @@ mock_pm_error(struct mock_api_req *r, enum mock_api_err e, const char *code,
 		break;
 	case MOCK_API_ERR_ACCOUNT:
 		mock_pm_code_reply(r, 422, mock_pm_mode_code(code, 412),
-		    message);
+		                   message);
 		break;
 	case MOCK_API_ERR_REJECT:
 		mock_pm_code_reply(r, 422, mock_pm_mode_code(code, 406),
-		    message);
+		                   message);
 		break;
 	case MOCK_API_ERR_NOT_FOUND:
 		mock_pm_msg_reply(r, 404, "Not Found");
@@ -141,7 +145,9 @@ mock_pm_auth(struct mock_api_req *r)
 	const char *t = mock_api_header(r, "X-Postmark-Server-Token");
 
 	if (t == NULL) {
-		mock_pm_code_reply(r, 401, 10, "No Account or Server API "
+		mock_pm_code_reply(
+		    r, 401, 10,
+		    "No Account or Server API "
 		    "tokens were supplied in the HTTP headers. Please add a "
 		    "header for either X-Postmark-Server-Token or "
 		    "X-Postmark-Account-Token.");
@@ -157,8 +163,8 @@ mock_pm_auth(struct mock_api_req *r)
 
 /* One message's verdict. */
 struct mock_pm_check {
-	int code;	     /* 0: valid */
-	char message[512];   /* why, when code != 0 */
+	int code;          /* 0: valid */
+	char message[512]; /* why, when code != 0 */
 	struct mock_api_addrs rc;
 	struct mock_api_addrs from;
 };
@@ -175,17 +181,22 @@ mock_pm_addrs(json_t *msg, const char *key, struct mock_pm_check *c)
 		return 0;
 	if (!json_is_string(v)) {
 		c->code = 300;
-		snprintf(c->message, sizeof(c->message), "Error parsing '%s': "
-		    "expected a string.", key);
+		snprintf(c->message, sizeof(c->message),
+		         "Error parsing '%s': "
+		         "expected a string.",
+		         key);
 		return -1;
 	}
 	mock_api_addrs_add(&c->rc, json_string_value(v), json_string_length(v));
 	for (i = before; i < c->rc.n; i++) {
 		if (strchr(c->rc.v[i], '@') == NULL) {
 			c->code = 300;
-			snprintf(c->message, sizeof(c->message), "Error parsing "
+			snprintf(
+			    c->message, sizeof(c->message),
+			    "Error parsing "
 			    "'%s': Illegal email address '%.200s'. It must "
-			    "contain the '@' symbol.", key, c->rc.v[i]);
+			    "contain the '@' symbol.",
+			    key, c->rc.v[i]);
 			return -1;
 		}
 	}
@@ -202,51 +213,60 @@ mock_pm_check(json_t *msg, struct mock_pm_check *c)
 	if (!json_is_object(msg)) {
 		c->code = 403;
 		snprintf(c->message, sizeof(c->message), "%s",
-		    mock_pm_code_message(403));
+		         mock_pm_code_message(403));
 		return;
 	}
 	if (json_is_string(from))
 		mock_api_addrs_add(&c->from, json_string_value(from),
-		    json_string_length(from));
+		                   json_string_length(from));
 	if (c->from.n == 0 || strchr(c->from.v[0], '@') == NULL) {
 		c->code = 300;
-		snprintf(c->message, sizeof(c->message), "Invalid 'From' "
-		    "address: '%.200s'.", json_is_string(from)
-		    ? json_string_value(from) : "");
+		snprintf(c->message, sizeof(c->message),
+		         "Invalid 'From' "
+		         "address: '%.200s'.",
+		         json_is_string(from) ? json_string_value(from) : "");
 		return;
 	}
-	if (mock_pm_addrs(msg, "To", c) < 0 || mock_pm_addrs(msg, "Cc", c) < 0 ||
-	    mock_pm_addrs(msg, "Bcc", c) < 0)
+	if (mock_pm_addrs(msg, "To", c) < 0 ||
+	    mock_pm_addrs(msg, "Cc", c) < 0 || mock_pm_addrs(msg, "Bcc", c) < 0)
 		return;
 	c->code = 300;
 	if (c->rc.n == 0) {
-		snprintf(c->message, sizeof(c->message), "Zero recipients "
-		    "specified");
+		snprintf(c->message, sizeof(c->message),
+		         "Zero recipients "
+		         "specified");
 		return;
 	}
 	if (c->rc.n > MOCK_PM_RCPT_MAX) {
-		snprintf(c->message, sizeof(c->message), "Too many recipients "
-		    "specified: at most 50 (To, Cc and Bcc together).");
+		snprintf(c->message, sizeof(c->message),
+		         "Too many recipients "
+		         "specified: at most 50 (To, Cc and Bcc together).");
 		return;
 	}
 	if (!json_is_string(json_object_get(msg, "TextBody")) &&
 	    !json_is_string(json_object_get(msg, "HtmlBody"))) {
-		snprintf(c->message, sizeof(c->message), "Provide either email "
-		    "TextBody or HtmlBody or both.");
+		snprintf(c->message, sizeof(c->message),
+		         "Provide either email "
+		         "TextBody or HtmlBody or both.");
 		return;
 	}
 	md = json_object_get(msg, "Metadata");
 	if (md != NULL && (!json_is_object(md) || json_object_size(md) > 10)) {
-		snprintf(c->message, sizeof(c->message), "Metadata must be an "
-		    "object of at most 10 fields.");
+		snprintf(c->message, sizeof(c->message),
+		         "Metadata must be an "
+		         "object of at most 10 fields.");
 		return;
 	}
-	json_object_foreach(md, k, v) {
+	json_object_foreach(md, k, v)
+	{
 		if (strlen(k) > 20 || !json_is_string(v) ||
 		    json_string_length(v) > 80) {
-			snprintf(c->message, sizeof(c->message), "Metadata "
+			snprintf(
+			    c->message, sizeof(c->message),
+			    "Metadata "
 			    "field '%.40s': names are at most 20 characters, "
-			    "values strings of at most 80.", k);
+			    "values strings of at most 80.",
+			    k);
 			return;
 		}
 	}
@@ -279,7 +299,7 @@ mock_pm_now(char out[40])
  * when the store refused it (r was then answered). */
 static json_t *
 mock_pm_accept(struct mock_api_req *r, json_t *msg, struct mock_pm_check *c,
-    const char *raw, size_t raw_len, int batch_index)
+               const char *raw, size_t raw_len, int batch_index)
 {
 	struct mock_api_capture cap;
 	json_t *to = json_object_get(msg, "To");
@@ -303,22 +323,24 @@ mock_pm_accept(struct mock_api_req *r, json_t *msg, struct mock_pm_check *c,
 	cap.data = &data;
 	cap.format = "json";
 	cap.provider_id = id;
-	cap.request = json_pack("{s:s,s:O?}", "message_stream",
+	cap.request = json_pack(
+	    "{s:s,s:O?}", "message_stream",
 	    json_is_string(json_object_get(msg, "MessageStream"))
-		? json_string_value(json_object_get(msg, "MessageStream"))
-		: "outbound",
+	        ? json_string_value(json_object_get(msg, "MessageStream"))
+	        : "outbound",
 	    "tag", json_object_get(msg, "Tag"));
 	if (batch_index >= 0)
 		json_object_set_new(cap.request, "batch_index",
-		    json_integer(batch_index));
+		                    json_integer(batch_index));
 	if (mock_api_store(r, &cap) < 0) {
 		buf_fini(&data);
 		return NULL;
 	}
 	buf_fini(&data);
 	return json_pack("{s:s,s:s,s:s,s:i,s:s}", "To",
-	    json_is_string(to) ? json_string_value(to) : "", "SubmittedAt",
-	    when, "MessageID", id, "ErrorCode", 0, "Message", "OK");
+	                 json_is_string(to) ? json_string_value(to) : "",
+	                 "SubmittedAt", when, "MessageID", id, "ErrorCode", 0,
+	                 "Message", "OK");
 }
 
 /* mock_pm_parse - the body as JSON, or NULL after a 422 402/409. */
@@ -358,7 +380,7 @@ mock_pm_send(struct mock_api_req *r)
 	} else if (r->body.len > MOCK_PM_BODY_MAX) {
 		mock_pm_code_reply(r, 422, 300, "Message size exceeds 10 MB.");
 	} else if ((ok = mock_pm_accept(r, root, &c, r->body.p, r->body.len,
-	    -1)) != NULL) {
+	                                -1)) != NULL) {
 		mock_api_success(r, 200, ok);
 	}
 	mock_pm_check_fini(&c);
@@ -411,7 +433,8 @@ mock_pm_batch(struct mock_api_req *r)
 		}
 	}
 	out = json_array();
-	json_array_foreach(root, i, msg) {
+	json_array_foreach(root, i, msg)
+	{
 		struct mock_pm_check c;
 		json_t *res = NULL;
 		int code = 0;
@@ -423,14 +446,16 @@ mock_pm_batch(struct mock_api_req *r)
 		else if (r->mode.fault == MOCK_API_ACCOUNT)
 			code = mock_pm_mode_code(mcode, 412);
 		else if (r->mode.fault == MOCK_API_REJECT &&
-		    (r->mode.match[0] == '\0' || mock_pm_matches(r, &c)))
+		         (r->mode.match[0] == '\0' || mock_pm_matches(r, &c)))
 			code = mock_pm_mode_code(mcode, 406);
 		if (code != 0) {
-			const char *m = c.code != 0 ? c.message
-			    : (mmsg ? mmsg : mock_pm_code_message(code));
+			const char *m =
+			    c.code != 0
+			        ? c.message
+			        : (mmsg ? mmsg : mock_pm_code_message(code));
 
 			res = json_pack("{s:i,s:s}", "ErrorCode", code,
-			    "Message", m);
+			                "Message", m);
 		} else {
 			res = mock_pm_accept(r, msg, &c, NULL, 0, (int)i);
 		}
@@ -445,21 +470,23 @@ mock_pm_batch(struct mock_api_req *r)
 static void
 mock_pm_server(struct mock_api_req *r)
 {
-	mock_api_success(r, 200, json_pack("{s:i,s:s,s:s,s:s}", "ID", 1,
-	    "Name", "swerve-mock", "DeliveryType", "Live", "Color", "blue"));
+	mock_api_success(r, 200,
+	                 json_pack("{s:i,s:s,s:s,s:s}", "ID", 1, "Name",
+	                           "swerve-mock", "DeliveryType", "Live",
+	                           "Color", "blue"));
 }
 
 static const struct mock_api_endpoint mock_pm_endpoints[] = {
-	{"/email", false, EVHTTP_REQ_POST, mock_pm_send, false},
-	/* probe-like: account and reject modes answer per message. */
-	{"/email/batch", false, EVHTTP_REQ_POST, mock_pm_batch, true},
-	{"/server", false, EVHTTP_REQ_GET, mock_pm_server, true},
+    {"/email", false, EVHTTP_REQ_POST, mock_pm_send, false},
+    /* probe-like: account and reject modes answer per message. */
+    {"/email/batch", false, EVHTTP_REQ_POST, mock_pm_batch, true},
+    {"/server", false, EVHTTP_REQ_GET, mock_pm_server, true},
 };
 
 const struct mock_api_provider mock_api_postmark = {
-	.name = "postmark",
-	.endpoints = mock_pm_endpoints,
-	.nendpoints = sizeof(mock_pm_endpoints) / sizeof(mock_pm_endpoints[0]),
-	.auth = mock_pm_auth,
-	.error = mock_pm_error,
+    .name = "postmark",
+    .endpoints = mock_pm_endpoints,
+    .nendpoints = sizeof(mock_pm_endpoints) / sizeof(mock_pm_endpoints[0]),
+    .auth = mock_pm_auth,
+    .error = mock_pm_error,
 };

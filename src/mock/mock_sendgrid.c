@@ -25,21 +25,26 @@
 
 #define MOCK_SG_BODY_MAX (30u * 1024 * 1024)
 #define MOCK_SG_RCPT_MAX 1000
-#define MOCK_SG_HELP "http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html"
+#define MOCK_SG_HELP                                                           \
+	"http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html"
 
 static const char *const mock_sg_reserved[] = {
-	"x-sg-id", "x-sg-eid", "received", "dkim-signature", "content-type",
-	"content-transfer-encoding", "to", "from", "subject", "reply-to", "cc",
-	"bcc",
+    "x-sg-id",      "x-sg-eid",
+    "received",     "dkim-signature",
+    "content-type", "content-transfer-encoding",
+    "to",           "from",
+    "subject",      "reply-to",
+    "cc",           "bcc",
 };
 
 /* mock_sg_err - add one {"message","field","help"} to errs. */
 static void
 mock_sg_err(json_t *errs, const char *field, const char *message,
-    const char *help)
+            const char *help)
 {
-	json_array_append_new(errs, json_pack("{s:s,s:s?,s:s?}", "message",
-	    message, "field", field, "help", help));
+	json_array_append_new(errs,
+	                      json_pack("{s:s,s:s?,s:s?}", "message", message,
+	                                "field", field, "help", help));
 }
 
 /* mock_sg_reply - errs (taken) with status. */
@@ -52,7 +57,7 @@ mock_sg_reply(struct mock_api_req *r, int status, json_t *errs)
 /* mock_sg_one - a reply with a single error. */
 static void
 mock_sg_one(struct mock_api_req *r, int status, const char *field,
-    const char *message)
+            const char *message)
 {
 	json_t *errs = json_array();
 
@@ -63,7 +68,7 @@ mock_sg_one(struct mock_api_req *r, int status, const char *field,
 /* mock_sg_error - a mode's error in SendGrid's shape. */
 static void
 mock_sg_error(struct mock_api_req *r, enum mock_api_err e, const char *code,
-    const char *message)
+              const char *message)
 {
 	char v[32];
 
@@ -75,7 +80,7 @@ mock_sg_error(struct mock_api_req *r, enum mock_api_err e, const char *code,
 		mock_api_header_add(r, "X-RateLimit-Limit", "600");
 		mock_api_header_add(r, "X-RateLimit-Remaining", "0");
 		snprintf(v, sizeof(v), "%lld",
-		    (long long)time(NULL) + mock_api_retry_after(r));
+		         (long long)time(NULL) + mock_api_retry_after(r));
 		mock_api_header_add(r, "X-RateLimit-Reset", v);
 		snprintf(v, sizeof(v), "%u", mock_api_retry_after(r));
 		mock_api_header_add(r, "Retry-After", v);
@@ -88,23 +93,29 @@ mock_sg_error(struct mock_api_req *r, enum mock_api_err e, const char *code,
 		mock_sg_one(r, 503, NULL, "service unavailable");
 		break;
 	case MOCK_API_ERR_UNAUTHORIZED:
-		mock_sg_one(r, 401, NULL, "The provided authorization grant "
-		    "is invalid, expired, or revoked");
+		mock_sg_one(r, 401, NULL,
+		            "The provided authorization grant "
+		            "is invalid, expired, or revoked");
 		break;
 	case MOCK_API_ERR_FORBIDDEN:
 		mock_sg_one(r, 403, NULL, "access forbidden");
 		break;
 	case MOCK_API_ERR_ACCOUNT:
-		mock_sg_one(r, 403, "from", message ? message :
-		    "The from address does not match a verified Sender "
-		    "Identity. Mail cannot be sent until this error is "
-		    "resolved. Visit https://sendgrid.com/docs/for-developers/"
-		    "sending-email/sender-identity/ to see the Sender "
-		    "Identity requirements");
+		mock_sg_one(
+		    r, 403, "from",
+		    message
+		        ? message
+		        : "The from address does not match a verified Sender "
+		          "Identity. Mail cannot be sent until this error is "
+		          "resolved. Visit "
+		          "https://sendgrid.com/docs/for-developers/"
+		          "sending-email/sender-identity/ to see the Sender "
+		          "Identity requirements");
 		break;
 	case MOCK_API_ERR_REJECT:
 		mock_sg_one(r, 400, "personalizations.0.to.0.email",
-		    message ? message : "Does not contain a valid address.");
+		            message ? message
+		                    : "Does not contain a valid address.");
 		break;
 	case MOCK_API_ERR_NOT_FOUND:
 		mock_sg_one(r, 404, NULL, "resource not found");
@@ -127,8 +138,9 @@ mock_sg_auth(struct mock_api_req *r)
 	}
 	if (strncasecmp(h, "Bearer ", 7) != 0 ||
 	    !mock_api_key_check(r, h + 7, strlen(h + 7))) {
-		mock_sg_one(r, 401, NULL, "The provided authorization grant "
-		    "is invalid, expired, or revoked");
+		mock_sg_one(r, 401, NULL,
+		            "The provided authorization grant "
+		            "is invalid, expired, or revoked");
 		return -1;
 	}
 	snprintf(r->identity, sizeof(r->identity), "%s", h + 7);
@@ -143,7 +155,7 @@ mock_sg_email_ok(json_t *o)
 	const char *at = e ? strchr(e, '@') : NULL;
 
 	return at != NULL && at != e && at[1] != '\0' &&
-	    strpbrk(e, " <>,;\t\r\n") == NULL && strchr(at + 1, '@') == NULL;
+	       strpbrk(e, " <>,;\t\r\n") == NULL && strchr(at + 1, '@') == NULL;
 }
 
 /* mock_sg_rcpts - check one personalization's to/cc/bcc and collect. */
@@ -161,21 +173,26 @@ mock_sg_rcpts(json_t *p, size_t pi, json_t *errs, struct mock_api_addrs *rc)
 		if (list == NULL)
 			continue;
 		snprintf(field, sizeof(field), "personalizations.%zu.%s", pi,
-		    kinds[k]);
+		         kinds[k]);
 		if (!json_is_array(list)) {
-			mock_sg_err(errs, field, "Invalid type. Expected: "
-			    "array.", MOCK_SG_HELP);
+			mock_sg_err(errs, field,
+			            "Invalid type. Expected: "
+			            "array.",
+			            MOCK_SG_HELP);
 			continue;
 		}
-		json_array_foreach(list, i, o) {
+		json_array_foreach(list, i, o)
+		{
 			const char *e;
 
 			if (!mock_sg_email_ok(o)) {
 				snprintf(field, sizeof(field),
-				    "personalizations.%zu.%s.%zu.email", pi,
-				    kinds[k], i);
-				mock_sg_err(errs, field, "Does not contain a "
-				    "valid address.", MOCK_SG_HELP);
+				         "personalizations.%zu.%s.%zu.email",
+				         pi, kinds[k], i);
+				mock_sg_err(errs, field,
+				            "Does not contain a "
+				            "valid address.",
+				            MOCK_SG_HELP);
 				continue;
 			}
 			e = json_string_value(json_object_get(o, "email"));
@@ -183,12 +200,14 @@ mock_sg_rcpts(json_t *p, size_t pi, json_t *errs, struct mock_api_addrs *rc)
 				if (strcasecmp(seen.v[j], e) == 0)
 					break;
 			if (j < seen.n) {
-				snprintf(msg, sizeof(msg), "Each email address "
+				snprintf(
+				    msg, sizeof(msg),
+				    "Each email address "
 				    "in the personalization block should be "
 				    "unique between to, cc, and bcc. We found "
 				    "the first duplicate instance of [%s] in "
-				    "the personalizations.%zu.%s field.", e,
-				    pi, kinds[k]);
+				    "the personalizations.%zu.%s field.",
+				    e, pi, kinds[k]);
 				mock_sg_err(errs, field, msg, MOCK_SG_HELP);
 				continue;
 			}
@@ -211,7 +230,9 @@ mock_sg_content(json_t *root, json_t *errs)
 	if (json_object_get(root, "template_id") != NULL && content == NULL)
 		return;
 	if (!json_is_array(content) || json_array_size(content) == 0) {
-		mock_sg_err(errs, "content", "Unless a valid template_id is "
+		mock_sg_err(
+		    errs, "content",
+		    "Unless a valid template_id is "
 		    "provided, the content parameter is required. There must "
 		    "be at least one defined content block. We typically "
 		    "suggest both text/plain and text/html blocks are "
@@ -219,15 +240,18 @@ mock_sg_content(json_t *root, json_t *errs)
 		    MOCK_SG_HELP "#message.content");
 		return;
 	}
-	json_array_foreach(content, i, c) {
-		const char *type = json_string_value(json_object_get(c,
-		    "type"));
+	json_array_foreach(content, i, c)
+	{
+		const char *type =
+		    json_string_value(json_object_get(c, "type"));
 		json_t *v = json_object_get(c, "value");
 
 		if (type == NULL) {
 			snprintf(field, sizeof(field), "content.%zu.type", i);
-			mock_sg_err(errs, field, "The content type is "
-			    "required.", MOCK_SG_HELP);
+			mock_sg_err(errs, field,
+			            "The content type is "
+			            "required.",
+			            MOCK_SG_HELP);
 		} else if (strcasecmp(type, "text/html") == 0) {
 			seen_html = true;
 		} else if (strcasecmp(type, "text/plain") == 0 && seen_html) {
@@ -235,15 +259,18 @@ mock_sg_content(json_t *root, json_t *errs)
 		}
 		if (!json_is_string(v) || json_string_length(v) == 0) {
 			snprintf(field, sizeof(field), "content.%zu.value", i);
-			mock_sg_err(errs, field, "The content value must be a "
-			    "string at least one character in length.",
-			    MOCK_SG_HELP);
+			mock_sg_err(errs, field,
+			            "The content value must be a "
+			            "string at least one character in length.",
+			            MOCK_SG_HELP);
 		}
 	}
 	if (order_bad)
-		mock_sg_err(errs, "content", "If present, text/plain and "
-		    "text/html may only be provided in this order: "
-		    "text/plain, text/html.", MOCK_SG_HELP);
+		mock_sg_err(errs, "content",
+		            "If present, text/plain and "
+		            "text/html may only be provided in this order: "
+		            "text/plain, text/html.",
+		            MOCK_SG_HELP);
 }
 
 /* mock_sg_attachments - check attachments[]. */
@@ -258,42 +285,53 @@ mock_sg_attachments(json_t *root, json_t *errs)
 	if (atts == NULL)
 		return;
 	if (!json_is_array(atts)) {
-		mock_sg_err(errs, "attachments", "Invalid type. Expected: "
-		    "array.", MOCK_SG_HELP);
+		mock_sg_err(errs, "attachments",
+		            "Invalid type. Expected: "
+		            "array.",
+		            MOCK_SG_HELP);
 		return;
 	}
 	buf_init(&tmp);
-	json_array_foreach(atts, i, a) {
-		const char *disp = json_string_value(json_object_get(a,
-		    "disposition"));
+	json_array_foreach(atts, i, a)
+	{
+		const char *disp =
+		    json_string_value(json_object_get(a, "disposition"));
 
 		c = json_object_get(a, "content");
 		tmp.len = 0;
 		if (!json_is_string(c) || json_string_length(c) == 0) {
 			snprintf(field, sizeof(field),
-			    "attachments.%zu.content", i);
-			mock_sg_err(errs, field, "The attachment content is "
-			    "required.", MOCK_SG_HELP);
+			         "attachments.%zu.content", i);
+			mock_sg_err(errs, field,
+			            "The attachment content is "
+			            "required.",
+			            MOCK_SG_HELP);
 		} else if (mock_api_b64_decode(json_string_value(c),
-		    json_string_length(c), &tmp) < 0) {
+		                               json_string_length(c),
+		                               &tmp) < 0) {
 			snprintf(field, sizeof(field),
-			    "attachments.%zu.content", i);
-			mock_sg_err(errs, field, "The attachment content must "
-			    "be base64 encoded.", MOCK_SG_HELP);
+			         "attachments.%zu.content", i);
+			mock_sg_err(errs, field,
+			            "The attachment content must "
+			            "be base64 encoded.",
+			            MOCK_SG_HELP);
 		}
 		if (!json_is_string(json_object_get(a, "filename"))) {
 			snprintf(field, sizeof(field),
-			    "attachments.%zu.filename", i);
-			mock_sg_err(errs, field, "The attachment filename "
-			    "parameter is required.", MOCK_SG_HELP);
+			         "attachments.%zu.filename", i);
+			mock_sg_err(errs, field,
+			            "The attachment filename "
+			            "parameter is required.",
+			            MOCK_SG_HELP);
 		}
 		if (disp != NULL && strcmp(disp, "inline") == 0 &&
 		    !json_is_string(json_object_get(a, "content_id"))) {
 			snprintf(field, sizeof(field),
-			    "attachments.%zu.content_id", i);
-			mock_sg_err(errs, field, "The content_id parameter is "
-			    "required when the disposition is inline.",
-			    MOCK_SG_HELP);
+			         "attachments.%zu.content_id", i);
+			mock_sg_err(errs, field,
+			            "The content_id parameter is "
+			            "required when the disposition is inline.",
+			            MOCK_SG_HELP);
 		}
 	}
 	buf_fini(&tmp);
@@ -311,17 +349,23 @@ mock_sg_headers(json_t *root, json_t *errs)
 		return;
 	if (!json_is_object(h)) {
 		mock_sg_err(errs, "headers", "Invalid type. Expected: object.",
-		    MOCK_SG_HELP);
+		            MOCK_SG_HELP);
 		return;
 	}
-	json_object_foreach(h, k, v) {
+	json_object_foreach(h, k, v)
+	{
 		if (!json_is_string(v))
-			mock_sg_err(errs, "headers", "Invalid type. Expected: "
-			    "string, given: other.", MOCK_SG_HELP);
-		for (i = 0; i < sizeof(mock_sg_reserved) /
-		    sizeof(mock_sg_reserved[0]); i++)
+			mock_sg_err(errs, "headers",
+			            "Invalid type. Expected: "
+			            "string, given: other.",
+			            MOCK_SG_HELP);
+		for (i = 0;
+		     i < sizeof(mock_sg_reserved) / sizeof(mock_sg_reserved[0]);
+		     i++)
 			if (strcasecmp(k, mock_sg_reserved[i]) == 0)
-				mock_sg_err(errs, "headers", "Headers cannot be "
+				mock_sg_err(
+				    errs, "headers",
+				    "Headers cannot be "
 				    "set for the following reserved fields: "
 				    "x-sg-id, x-sg-eid, received, "
 				    "dkim-signature, Content-Type, "
@@ -361,7 +405,9 @@ mock_sg_send(struct mock_api_req *r)
 
 	if (r->body.len > MOCK_SG_BODY_MAX) {
 		json_decref(errs);
-		mock_sg_one(r, 413, NULL, "The JSON payload you have included "
+		mock_sg_one(
+		    r, 413, NULL,
+		    "The JSON payload you have included "
 		    "in your request is too large. Please limit your requests "
 		    "to 30MB.");
 		return;
@@ -374,50 +420,67 @@ mock_sg_send(struct mock_api_req *r)
 	pers = json_object_get(root, "personalizations");
 	if (!json_is_array(pers) || json_array_size(pers) == 0 ||
 	    json_array_size(pers) > MOCK_SG_RCPT_MAX) {
-		mock_sg_err(errs, "personalizations", "The personalizations "
-		    "field is required and must have at least one "
-		    "personalization.", MOCK_SG_HELP "#-Personalizations-Errors");
+		mock_sg_err(errs, "personalizations",
+		            "The personalizations "
+		            "field is required and must have at least one "
+		            "personalization.",
+		            MOCK_SG_HELP "#-Personalizations-Errors");
 	}
-	json_array_foreach(pers, i, p) {
+	json_array_foreach(pers, i, p)
+	{
 		json_t *to = json_object_get(p, "to"), *ca, *v;
 		const char *k;
 
 		if (!json_is_array(to) || json_array_size(to) == 0) {
-			snprintf(field, sizeof(field), "personalizations.%zu.to",
-			    i);
-			mock_sg_err(errs, field, "The to array is required for "
+			snprintf(field, sizeof(field),
+			         "personalizations.%zu.to", i);
+			mock_sg_err(
+			    errs, field,
+			    "The to array is required for "
 			    "all personalization objects, and must have at "
 			    "least one email object with a valid email "
-			    "address.", MOCK_SG_HELP "#message.personalizations.to");
+			    "address.",
+			    MOCK_SG_HELP "#message.personalizations.to");
 		}
 		mock_sg_rcpts(p, i, errs, &rc);
 		if (!json_is_string(json_object_get(p, "subject")))
 			all_subjects = false;
 		ca = json_object_get(p, "custom_args");
-		json_object_foreach(ca, k, v) {
+		json_object_foreach(ca, k, v)
+		{
 			if (json_is_string(v))
 				continue;
 			snprintf(field, sizeof(field),
-			    "personalizations.%zu.custom_args", i);
-			mock_sg_err(errs, field, "Invalid type. Expected: "
-			    "string.", MOCK_SG_HELP);
+			         "personalizations.%zu.custom_args", i);
+			mock_sg_err(errs, field,
+			            "Invalid type. Expected: "
+			            "string.",
+			            MOCK_SG_HELP);
 		}
 	}
 	if (rc.n > MOCK_SG_RCPT_MAX)
-		mock_sg_err(errs, "personalizations", "The total number of "
-		    "recipients must be no more than 1000.", MOCK_SG_HELP);
+		mock_sg_err(errs, "personalizations",
+		            "The total number of "
+		            "recipients must be no more than 1000.",
+		            MOCK_SG_HELP);
 	from = json_object_get(root, "from");
 	if (!mock_sg_email_ok(from))
-		mock_sg_err(errs, "from.email", "The from object must be "
+		mock_sg_err(
+		    errs, "from.email",
+		    "The from object must be "
 		    "provided for every email send. It is an object that "
 		    "requires the email parameter, but may also contain a "
-		    "name parameter.", MOCK_SG_HELP "#message.from");
+		    "name parameter.",
+		    MOCK_SG_HELP "#message.from");
 	if (!json_is_string(json_object_get(root, "subject")) &&
 	    !all_subjects && json_object_get(root, "template_id") == NULL)
-		mock_sg_err(errs, "subject", "The subject is required. You can "
+		mock_sg_err(
+		    errs, "subject",
+		    "The subject is required. You can "
 		    "get around this requirement if you use a template with a "
 		    "subject defined or if every personalization has a "
-		    "subject defined.", MOCK_SG_HELP "#message.subject");
+		    "subject defined.",
+		    MOCK_SG_HELP "#message.subject");
 	mock_sg_content(root, errs);
 	mock_sg_attachments(root, errs);
 	mock_sg_headers(root, errs);
@@ -433,7 +496,7 @@ mock_sg_send(struct mock_api_req *r)
 	cap.format = "json";
 	cap.provider_id = id;
 	cap.request = json_pack("{s:I}", "personalizations",
-	    (json_int_t)json_array_size(pers));
+	                        (json_int_t)json_array_size(pers));
 	if (mock_api_store(r, &cap) == 0) {
 		if (r->mode.fault != MOCK_API_MALFORMED)
 			mock_api_header_add(r, "X-Message-Id", id);
@@ -453,19 +516,20 @@ done:
 static void
 mock_sg_scopes(struct mock_api_req *r)
 {
-	mock_api_success(r, 200, json_pack("{s:[s,s]}", "scopes", "mail.send",
-	    "user.profile.read"));
+	mock_api_success(
+	    r, 200,
+	    json_pack("{s:[s,s]}", "scopes", "mail.send", "user.profile.read"));
 }
 
 static const struct mock_api_endpoint mock_sg_endpoints[] = {
-	{"/v3/mail/send", false, EVHTTP_REQ_POST, mock_sg_send, false},
-	{"/v3/scopes", false, EVHTTP_REQ_GET, mock_sg_scopes, true},
+    {"/v3/mail/send", false, EVHTTP_REQ_POST, mock_sg_send, false},
+    {"/v3/scopes", false, EVHTTP_REQ_GET, mock_sg_scopes, true},
 };
 
 const struct mock_api_provider mock_api_sendgrid = {
-	.name = "sendgrid",
-	.endpoints = mock_sg_endpoints,
-	.nendpoints = sizeof(mock_sg_endpoints) / sizeof(mock_sg_endpoints[0]),
-	.auth = mock_sg_auth,
-	.error = mock_sg_error,
+    .name = "sendgrid",
+    .endpoints = mock_sg_endpoints,
+    .nendpoints = sizeof(mock_sg_endpoints) / sizeof(mock_sg_endpoints[0]),
+    .auth = mock_sg_auth,
+    .error = mock_sg_error,
 };

@@ -10,8 +10,8 @@
  * Errors are restJson1: status, x-amzn-ErrorType, x-amzn-RequestId and a
  * body {"message": ...}. The /messages record's "request" holds region,
  * content ("raw"|"simple"), from_email_address, destination {to,cc,bcc},
- * configuration_set and tags {name: value}. Not done: Content.Template, the v1 Query API,
- * X-Amz-Security-Token session credentials (accepted, not checked),
+ * configuration_set and tags {name: value}. Not done: Content.Template, the v1
+ * Query API, X-Amz-Security-Token session credentials (accepted, not checked),
  * sandbox rules, quotas.
  */
 #include <event2/http.h>
@@ -29,43 +29,45 @@
 #define MOCK_SES_HEADERS_MAX 128
 #define MOCK_SES_RCPT_MAX 50
 #define MOCK_SES_RAW_MAX (40u * 1024 * 1024)
-#define MOCK_SES_CORAL ":http://internal.amazon.com/coral/com.amazon.coral.service/"
+#define MOCK_SES_CORAL                                                         \
+	":http://internal.amazon.com/coral/com.amazon.coral.service/"
 
 static const struct {
 	const char *code;
 	int status;
 	const char *message;
 } mock_ses_codes[] = {
-	{"MessageRejected", 400, "Message rejected: content rejected."},
-	{"MailFromDomainNotVerifiedException", 400,
-	    "The MAIL FROM domain is not verified."},
-	{"AccountSuspendedException", 400,
-	    "Your account has been shut down because of policy violations."},
-	{"SendingPausedException", 400,
-	    "Sending is paused for this account."},
-	{"NotFoundException", 404, "The resource you attempted to access "
-				   "doesn't exist."},
-	{"BadRequestException", 400, "The input you provided is invalid."},
-	{"LimitExceededException", 400,
-	    "There are too many instances of the specified resource type."},
-	{"TooManyRequestsException", 429,
-	    "Too many requests have been made to the operation."},
-	{"ThrottlingException", 400, "Maximum sending rate exceeded."},
-	{"Throttling", 400, "Maximum sending rate exceeded."},
-	{"AccessDeniedException", 403,
-	    "User is not authorized to perform: ses:SendEmail"},
-	{"InternalFailure", 500, "The request processing has failed because "
-				 "of an unknown error, exception or failure."},
-	{"InternalServiceErrorException", 500,
-	    "The request couldn't be processed because an error occurred."},
-	{"ServiceUnavailable", 503, "Service is unavailable."},
+    {"MessageRejected", 400, "Message rejected: content rejected."},
+    {"MailFromDomainNotVerifiedException", 400,
+     "The MAIL FROM domain is not verified."},
+    {"AccountSuspendedException", 400,
+     "Your account has been shut down because of policy violations."},
+    {"SendingPausedException", 400, "Sending is paused for this account."},
+    {"NotFoundException", 404,
+     "The resource you attempted to access "
+     "doesn't exist."},
+    {"BadRequestException", 400, "The input you provided is invalid."},
+    {"LimitExceededException", 400,
+     "There are too many instances of the specified resource type."},
+    {"TooManyRequestsException", 429,
+     "Too many requests have been made to the operation."},
+    {"ThrottlingException", 400, "Maximum sending rate exceeded."},
+    {"Throttling", 400, "Maximum sending rate exceeded."},
+    {"AccessDeniedException", 403,
+     "User is not authorized to perform: ses:SendEmail"},
+    {"InternalFailure", 500,
+     "The request processing has failed because "
+     "of an unknown error, exception or failure."},
+    {"InternalServiceErrorException", 500,
+     "The request couldn't be processed because an error occurred."},
+    {"ServiceUnavailable", 503, "Service is unavailable."},
 };
 #define MOCK_SES_NCODES (sizeof(mock_ses_codes) / sizeof(mock_ses_codes[0]))
 
 /* mock_ses_reply_error - a restJson1 error. */
 static void
 mock_ses_reply_error(struct mock_api_req *r, int status, const char *type,
-    const char *message)
+                     const char *message)
 {
 	char rid[37];
 
@@ -84,7 +86,7 @@ mock_ses_reply_error(struct mock_api_req *r, int status, const char *type,
 /* mock_ses_code_error - an error named by code, with its usual status. */
 static void
 mock_ses_code_error(struct mock_api_req *r, const char *code,
-    const char *message)
+                    const char *message)
 {
 	size_t i;
 
@@ -93,17 +95,18 @@ mock_ses_code_error(struct mock_api_req *r, const char *code,
 			break;
 	if (i == MOCK_SES_NCODES) {
 		mock_ses_reply_error(r, 400, code,
-		    message ? message : "swerve-mock: error on request");
+		                     message ? message
+		                             : "swerve-mock: error on request");
 		return;
 	}
 	mock_ses_reply_error(r, mock_ses_codes[i].status, code,
-	    message ? message : mock_ses_codes[i].message);
+	                     message ? message : mock_ses_codes[i].message);
 }
 
 /* mock_ses_error - a mode's error in SES's shape. */
 static void
 mock_ses_error(struct mock_api_req *r, enum mock_api_err e, const char *code,
-    const char *message)
+               const char *message)
 {
 	switch (e) {
 	case MOCK_API_ERR_THROTTLE:
@@ -116,8 +119,8 @@ mock_ses_error(struct mock_api_req *r, enum mock_api_err e, const char *code,
 		mock_ses_code_error(r, "ServiceUnavailable", NULL);
 		break;
 	case MOCK_API_ERR_UNAUTHORIZED:
-		mock_ses_reply_error(r, 401,
-		    "UnrecognizedClientException" MOCK_SES_CORAL,
+		mock_ses_reply_error(
+		    r, 401, "UnrecognizedClientException" MOCK_SES_CORAL,
 		    "The security token included in the request is invalid.");
 		break;
 	case MOCK_API_ERR_FORBIDDEN:
@@ -125,16 +128,16 @@ mock_ses_error(struct mock_api_req *r, enum mock_api_err e, const char *code,
 		break;
 	case MOCK_API_ERR_ACCOUNT:
 		mock_ses_code_error(r, code ? code : "SendingPausedException",
-		    message);
+		                    message);
 		break;
 	case MOCK_API_ERR_REJECT:
 		mock_ses_code_error(r, code ? code : "MessageRejected",
-		    message);
+		                    message);
 		break;
 	case MOCK_API_ERR_NOT_FOUND:
 	case MOCK_API_ERR_METHOD:
 		mock_ses_reply_error(r, 404, "UnknownOperationException",
-		    "Unknown operation");
+		                     "Unknown operation");
 		break;
 	}
 }
@@ -156,26 +159,30 @@ mock_ses_auth(struct mock_api_req *r)
 	size_t n = 0;
 
 	if (authz == NULL) {
-		mock_ses_reply_error(r, 403,
+		mock_ses_reply_error(
+		    r, 403,
 		    "MissingAuthenticationTokenException" MOCK_SES_CORAL,
 		    "Missing Authentication Token");
 		return -1;
 	}
 	if (sigv4_auth_parse(&a, authz, strlen(authz), &why) < 0) {
-		snprintf(msg, sizeof(msg), "Authorization header is malformed: "
-		    "%s", why);
-		mock_ses_reply_error(r, 403,
-		    "IncompleteSignatureException" MOCK_SES_CORAL, msg);
+		snprintf(msg, sizeof(msg),
+		         "Authorization header is malformed: "
+		         "%s",
+		         why);
+		mock_ses_reply_error(
+		    r, 403, "IncompleteSignatureException" MOCK_SES_CORAL, msg);
 		return -1;
 	}
 	secret = mock_api_aws_secret(r, a.akid);
 	if (secret == NULL) {
-		mock_ses_reply_error(r, 403,
-		    "UnrecognizedClientException" MOCK_SES_CORAL,
+		mock_ses_reply_error(
+		    r, 403, "UnrecognizedClientException" MOCK_SES_CORAL,
 		    "The security token included in the request is invalid.");
 		return -1;
 	}
-	TAILQ_FOREACH(kv, in, next) {
+	TAILQ_FOREACH(kv, in, next)
+	{
 		if (n == MOCK_SES_HEADERS_MAX)
 			break;
 		hv[n].name = kv->key;
@@ -183,7 +190,8 @@ mock_ses_auth(struct mock_api_req *r)
 		n++;
 	}
 	sreq.method = evhttp_request_get_command(r->req) == EVHTTP_REQ_GET
-			  ? "GET" : "POST";
+	                  ? "GET"
+	                  : "POST";
 	sreq.path = r->path;
 	sreq.query = uri ? evhttp_uri_get_query(uri) : NULL;
 	sreq.headers = hv;
@@ -192,35 +200,39 @@ mock_ses_auth(struct mock_api_req *r)
 	sreq.body_len = r->body.len;
 	region = str_dup(a.region);
 	v = sigv4_request_verify(&sreq, &a, secret, region, "ses", time(NULL),
-	    mock_api_aws_skew(r), &why);
+	                         mock_api_aws_skew(r), &why);
 	free(region);
 	switch (v) {
 	case SIGV4_OK:
 		snprintf(r->identity, sizeof(r->identity), "%.*s",
-		    (int)a.akid.len, a.akid.p);
+		         (int)a.akid.len, a.akid.p);
 		return 0;
 	case SIGV4_MALFORMED:
 		snprintf(msg, sizeof(msg), "Incomplete signature: %s", why);
-		mock_ses_reply_error(r, 403,
-		    "IncompleteSignatureException" MOCK_SES_CORAL, msg);
+		mock_ses_reply_error(
+		    r, 403, "IncompleteSignatureException" MOCK_SES_CORAL, msg);
 		return -1;
 	case SIGV4_SCOPE:
-		snprintf(msg, sizeof(msg), "Credential should be scoped to "
-		    "correct service: 'ses'. (%s)", why);
+		snprintf(msg, sizeof(msg),
+		         "Credential should be scoped to "
+		         "correct service: 'ses'. (%s)",
+		         why);
 		break;
 	case SIGV4_SKEWED:
 		snprintf(msg, sizeof(msg), "Signature expired: %s", why);
 		break;
 	case SIGV4_MISMATCH:
 	default:
-		snprintf(msg, sizeof(msg), "The request signature we "
+		snprintf(
+		    msg, sizeof(msg),
+		    "The request signature we "
 		    "calculated does not match the signature you provided. "
 		    "Check your AWS Secret Access Key and signing method. "
 		    "Consult the service documentation for details.");
 		break;
 	}
 	mock_ses_reply_error(r, 403, "InvalidSignatureException" MOCK_SES_CORAL,
-	    msg);
+	                     msg);
 	return -1;
 }
 
@@ -234,15 +246,16 @@ mock_ses_message_id(char out[64])
 	gettimeofday(&tv, NULL);
 	mock_api_uuid(uuid);
 	snprintf(out, 64, "0100%012llx-%s-000000",
-	    (unsigned long long)tv.tv_sec * 1000 + (unsigned)tv.tv_usec / 1000,
-	    uuid);
+	         (unsigned long long)tv.tv_sec * 1000 +
+	             (unsigned)tv.tv_usec / 1000,
+	         uuid);
 }
 
 /* mock_ses_addr_list - append Destination.<key>[] to rc and to arr.
  * Returns -1 if it is not an array of strings. */
 static int
 mock_ses_addr_list(json_t *dest, const char *key, struct mock_api_addrs *rc,
-    json_t *arr)
+                   json_t *arr)
 {
 	json_t *list = json_object_get(dest, key), *v;
 	size_t i;
@@ -251,11 +264,12 @@ mock_ses_addr_list(json_t *dest, const char *key, struct mock_api_addrs *rc,
 		return 0;
 	if (!json_is_array(list))
 		return -1;
-	json_array_foreach(list, i, v) {
+	json_array_foreach(list, i, v)
+	{
 		if (!json_is_string(v))
 			return -1;
 		mock_api_addrs_add(rc, json_string_value(v),
-		    json_string_length(v));
+		                   json_string_length(v));
 		json_array_append(arr, v);
 	}
 	return 0;
@@ -274,8 +288,8 @@ mock_ses_tag_ok(json_t *v)
 		char c = s[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-		    c == '.' || c == '@'))
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		      c == '.' || c == '@'))
 			return false;
 	}
 	return true;
@@ -312,7 +326,8 @@ mock_ses_send(struct mock_api_req *r)
 		goto fail;
 	}
 	if ((raw != NULL) + (simple != NULL) +
-	    (json_object_get(content, "Template") != NULL) != 1) {
+	        (json_object_get(content, "Template") != NULL) !=
+	    1) {
 		bad = "Content must hold exactly one of Simple, Raw or "
 		      "Template.";
 		goto fail;
@@ -322,10 +337,11 @@ mock_ses_send(struct mock_api_req *r)
 		goto fail;
 	}
 	dest = json_object_get(root, "Destination");
-	if (dest != NULL && (!json_is_object(dest) ||
-	    mock_ses_addr_list(dest, "ToAddresses", &rc, to) < 0 ||
-	    mock_ses_addr_list(dest, "CcAddresses", &rc, cc) < 0 ||
-	    mock_ses_addr_list(dest, "BccAddresses", &rc, bcc) < 0)) {
+	if (dest != NULL &&
+	    (!json_is_object(dest) ||
+	     mock_ses_addr_list(dest, "ToAddresses", &rc, to) < 0 ||
+	     mock_ses_addr_list(dest, "CcAddresses", &rc, cc) < 0 ||
+	     mock_ses_addr_list(dest, "BccAddresses", &rc, bcc) < 0)) {
 		bad = "Destination must hold arrays of address strings.";
 		goto fail;
 	}
@@ -334,7 +350,8 @@ mock_ses_send(struct mock_api_req *r)
 		bad = "EmailTags must be an array.";
 		goto fail;
 	}
-	json_array_foreach(tags, i, t) {
+	json_array_foreach(tags, i, t)
+	{
 		json_t *tn = json_object_get(t, "Name");
 		json_t *tv = json_object_get(t, "Value");
 
@@ -352,7 +369,7 @@ mock_ses_send(struct mock_api_req *r)
 
 		if (!json_is_string(d) || json_string_length(d) == 0 ||
 		    mock_api_b64_decode(json_string_value(d),
-			json_string_length(d), &data) < 0) {
+		                        json_string_length(d), &data) < 0) {
 			bad = "Content.Raw.Data must be non-empty base64.";
 			goto fail;
 		}
@@ -368,7 +385,7 @@ mock_ses_send(struct mock_api_req *r)
 			for (i = 0; i < 3; i++) {
 				hdr.len = 0;
 				if (mock_api_mime_header(data.p, data.len, h[i],
-				    &hdr))
+				                         &hdr))
 					mock_api_addrs_add(&rc, hdr.p, hdr.len);
 			}
 		}
@@ -377,7 +394,7 @@ mock_ses_send(struct mock_api_req *r)
 
 			hdr.len = 0;
 			if (mock_api_mime_header(data.p, data.len, "From",
-			    &hdr))
+			                         &hdr))
 				mock_api_addrs_add(&f, hdr.p, hdr.len);
 			buf_fini(&hdr);
 			if (f.n > 0)
@@ -385,7 +402,8 @@ mock_ses_send(struct mock_api_req *r)
 			mock_api_addrs_fini(&f);
 			if (hdr.len == 0) {
 				bad_code = "MessageRejected";
-				bad = "Missing final '@domain': no From address.";
+				bad =
+				    "Missing final '@domain': no From address.";
 				goto fail;
 			}
 			from = buf_cstr(&hdr);
@@ -394,10 +412,11 @@ mock_ses_send(struct mock_api_req *r)
 		json_t *subj = json_object_get(simple, "Subject");
 		json_t *body = json_object_get(simple, "Body");
 
-		if (from == NULL || !json_is_string(json_object_get(subj,
-		    "Data")) || !json_is_object(body) ||
+		if (from == NULL ||
+		    !json_is_string(json_object_get(subj, "Data")) ||
+		    !json_is_object(body) ||
 		    (json_object_get(body, "Text") == NULL &&
-			json_object_get(body, "Html") == NULL)) {
+		     json_object_get(body, "Html") == NULL)) {
 			bad = "Content.Simple needs FromEmailAddress, "
 			      "Subject.Data and a Text or Html body.";
 			goto fail;
@@ -416,12 +435,12 @@ mock_ses_send(struct mock_api_req *r)
 	scope = strchr(mock_api_header(r, "Authorization"), '/');
 	if (scope != NULL)
 		sscanf(scope, "/%*8[0-9]/%63[^/]", region);
-	req = json_pack("{s:s,s:s,s:s?,s:{s:o,s:o,s:o},s:O?,s:o}", "region",
-	    region, "content", raw ? "raw" : "simple", "from_email_address",
+	req = json_pack(
+	    "{s:s,s:s,s:s?,s:{s:o,s:o,s:o},s:O?,s:o}", "region", region,
+	    "content", raw ? "raw" : "simple", "from_email_address",
 	    json_string_value(json_object_get(root, "FromEmailAddress")),
-	    "destination", "to", to, "cc", cc, "bcc", bcc,
-	    "configuration_set", json_object_get(root, "ConfigurationSetName"),
-	    "tags", tagmap);
+	    "destination", "to", to, "cc", cc, "bcc", bcc, "configuration_set",
+	    json_object_get(root, "ConfigurationSetName"), "tags", tagmap);
 	to = cc = bcc = tagmap = NULL;
 	mock_ses_message_id(id);
 	cap.from = from;
@@ -462,15 +481,15 @@ mock_ses_account(struct mock_api_req *r)
 
 	mock_api_uuid(rid);
 	mock_api_header_add(r, "x-amzn-RequestId", rid);
-	mock_api_success(r, 200,
+	mock_api_success(
+	    r, 200,
 	    json_pack("{s:b,s:s,s:b,s:{s:f,s:f,s:f},s:b,s:{s:[s,s]}}",
-		"DedicatedIpAutoWarmupEnabled", 0, "EnforcementStatus",
-		shut ? "SHUTDOWN" : "HEALTHY", "ProductionAccessEnabled", 1,
-		"SendQuota", "Max24HourSend", 50000.0, "MaxSendRate", 14.0,
-		"SentLast24Hours", (double)mock_api_accepted(r),
-		"SendingEnabled", !paused,
-		"SuppressionAttributes", "SuppressedReasons", "BOUNCE",
-		"COMPLAINT"));
+	              "DedicatedIpAutoWarmupEnabled", 0, "EnforcementStatus",
+	              shut ? "SHUTDOWN" : "HEALTHY", "ProductionAccessEnabled",
+	              1, "SendQuota", "Max24HourSend", 50000.0, "MaxSendRate",
+	              14.0, "SentLast24Hours", (double)mock_api_accepted(r),
+	              "SendingEnabled", !paused, "SuppressionAttributes",
+	              "SuppressedReasons", "BOUNCE", "COMPLAINT"));
 }
 
 /* mock_ses_unknown - any other /v2/ path. */
@@ -481,17 +500,17 @@ mock_ses_unknown(struct mock_api_req *r)
 }
 
 static const struct mock_api_endpoint mock_ses_endpoints[] = {
-	{"/v2/email/outbound-emails", false, EVHTTP_REQ_POST, mock_ses_send,
-	    false},
-	{"/v2/email/account", false, EVHTTP_REQ_GET, mock_ses_account, true},
-	{"/v2/", true, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE, mock_ses_unknown, true},
+    {"/v2/email/outbound-emails", false, EVHTTP_REQ_POST, mock_ses_send, false},
+    {"/v2/email/account", false, EVHTTP_REQ_GET, mock_ses_account, true},
+    {"/v2/", true,
+     EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE,
+     mock_ses_unknown, true},
 };
 
 const struct mock_api_provider mock_api_ses = {
-	.name = "ses",
-	.endpoints = mock_ses_endpoints,
-	.nendpoints = sizeof(mock_ses_endpoints) / sizeof(mock_ses_endpoints[0]),
-	.auth = mock_ses_auth,
-	.error = mock_ses_error,
+    .name = "ses",
+    .endpoints = mock_ses_endpoints,
+    .nendpoints = sizeof(mock_ses_endpoints) / sizeof(mock_ses_endpoints[0]),
+    .auth = mock_ses_auth,
+    .error = mock_ses_error,
 };

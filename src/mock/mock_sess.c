@@ -74,13 +74,13 @@ mock_sess_authcheck(struct mock_sess *s, struct str user, struct str pass)
 		ok = false;
 	else if (cfg->auth_user != NULL)
 		ok = user.len == strlen(cfg->auth_user) &&
-		    memcmp(user.p, cfg->auth_user, user.len) == 0 &&
-		    pass.len == strlen(cfg->auth_pass) &&
-		    memcmp(pass.p, cfg->auth_pass, pass.len) == 0;
+		     memcmp(user.p, cfg->auth_user, user.len) == 0 &&
+		     pass.len == strlen(cfg->auth_pass) &&
+		     memcmp(pass.p, cfg->auth_pass, pass.len) == 0;
 	if (!ok) {
 		mock_stat_add(cfg->m, MOCK_STAT_AUTH_REJECTED);
 		mock_sess_reply(s, "535 5.7.8 Authentication credentials "
-				   "invalid");
+		                   "invalid");
 		return;
 	}
 	mock_stat_add(cfg->m, MOCK_STAT_AUTH_ACCEPTED);
@@ -108,8 +108,9 @@ mock_sess_auth_response(struct mock_sess *s, const char *line, size_t len)
 	}
 	switch (s->state) {
 	case MOCK_SESS_AUTH_PLAIN:
-		if (mock_auth_plain_split((struct str){dec.p ? dec.p : "",
-		    dec.len}, &user, &pass) < 0) {
+		if (mock_auth_plain_split(
+		        (struct str){dec.p ? dec.p : "", dec.len}, &user,
+		        &pass) < 0) {
 			s->state = MOCK_SESS_CMD;
 			mock_sess_reply(s, "501 5.5.2 Bad PLAIN response");
 			goto done;
@@ -124,7 +125,7 @@ mock_sess_auth_response(struct mock_sess *s, const char *line, size_t len)
 		break;
 	case MOCK_SESS_AUTH_PASS:
 		mock_sess_authcheck(s, str_from(s->login_user),
-		    (struct str){dec.p ? dec.p : "", dec.len});
+		                    (struct str){dec.p ? dec.p : "", dec.len});
 		break;
 	default:
 		log_panic("mock: sess: auth response in state %d", s->state);
@@ -145,8 +146,8 @@ mock_sess_ehlo(struct mock_sess *s, const struct mock_cmd *cmd)
 		mock_sess_reply(s, "250 %s", cfg->m->name);
 		return;
 	}
-	mock_sess_reply(s, "250-%s Hello %.*s", cfg->m->name,
-	    (int)cmd->arg.len, cmd->arg.p);
+	mock_sess_reply(s, "250-%s Hello %.*s", cfg->m->name, (int)cmd->arg.len,
+	                cmd->arg.p);
 	mock_sess_reply(s, "250-PIPELINING");
 	mock_sess_reply(s, "250-SIZE %llu", (unsigned long long)cfg->max_size);
 	mock_sess_reply(s, "250-8BITMIME");
@@ -170,8 +171,8 @@ mock_sess_mail(struct mock_sess *s, const struct mock_cmd *cmd)
 		mock_sess_reply(s, "503 5.5.1 Sender already specified");
 		return;
 	}
-	if (!s->authed && (s->cfg->auth_user != NULL ||
-	    m->mode.mode == MOCK_MODE_AUTHFAIL)) {
+	if (!s->authed &&
+	    (s->cfg->auth_user != NULL || m->mode.mode == MOCK_MODE_AUTHFAIL)) {
 		mock_stat_add(m, MOCK_STAT_MESSAGES_REJECTED);
 		mock_sess_reply(s, "530 5.7.0 Authentication required");
 		return;
@@ -179,13 +180,13 @@ mock_sess_mail(struct mock_sess *s, const struct mock_cmd *cmd)
 	if (m->mode.mode == MOCK_MODE_THROTTLE) {
 		mock_stat_add(m, MOCK_STAT_MESSAGES_REJECTED);
 		mock_sess_reply(s, "454 4.7.0 Throttling failure: Maximum "
-				   "sending rate exceeded");
+		                   "sending rate exceeded");
 		return;
 	}
 	if (cmd->has_size && cmd->size > s->cfg->max_size) {
 		mock_stat_add(m, MOCK_STAT_MESSAGES_REJECTED);
 		mock_sess_reply(s, "552 5.3.4 Message size exceeds fixed "
-				   "limit");
+		                   "limit");
 		return;
 	}
 	s->mail_from = str_dup(cmd->path);
@@ -211,10 +212,12 @@ mock_sess_rcpt(struct mock_sess *s, const struct mock_cmd *cmd)
 	addr = str_dup(cmd->path);
 	if (m->mode.mode == MOCK_MODE_PERMFAIL ||
 	    (m->mode.mode == MOCK_MODE_RCPTFAIL &&
-	    strcasestr(addr, m->mode.match) != NULL)) {
+	     strcasestr(addr, m->mode.match) != NULL)) {
 		mock_stat_add(m, MOCK_STAT_RCPTS_REJECTED);
-		mock_sess_reply(s, "550 5.1.1 <%s>: Recipient address "
-				   "rejected: User unknown", addr);
+		mock_sess_reply(s,
+		                "550 5.1.1 <%s>: Recipient address "
+		                "rejected: User unknown",
+		                addr);
 		free(addr);
 		return;
 	}
@@ -258,7 +261,7 @@ mock_sess_noop(struct mock_sess *s, const struct mock_cmd *cmd)
 		mock_sess_reply(s, "214 2.0.0 swerve-mock: a fake provider");
 	else if (cmd->verb == MOCK_VERB_VRFY)
 		mock_sess_reply(s, "252 2.5.0 Cannot VRFY user, but will "
-				   "accept message");
+		                   "accept message");
 	else
 		mock_sess_reply(s, "250 2.0.0 Ok");
 }
@@ -303,12 +306,12 @@ mock_sess_auth(struct mock_sess *s, const struct mock_cmd *cmd)
 	}
 	if (s->has_mail) {
 		mock_sess_reply(s, "503 5.5.1 AUTH not permitted during a "
-				   "mail transaction");
+		                   "mail transaction");
 		return;
 	}
 	if (!plain && !str_eq_nocase(cmd->arg, "LOGIN")) {
 		mock_sess_reply(s, "504 5.5.4 Unrecognized authentication "
-				   "type");
+		                   "type");
 		return;
 	}
 	if (cmd->auth_initial.len == 0) {
@@ -322,7 +325,7 @@ mock_sess_auth(struct mock_sess *s, const struct mock_cmd *cmd)
 		mock_sess_auth_response(s, "", 0);
 	else
 		mock_sess_auth_response(s, cmd->auth_initial.p,
-		    cmd->auth_initial.len);
+		                        cmd->auth_initial.len);
 }
 
 /* The command table: one row per verb. */
@@ -330,18 +333,12 @@ static const struct {
 	enum mock_verb verb;
 	void (*proceed)(struct mock_sess *, const struct mock_cmd *);
 } mock_sess_cmds[] = {
-	{MOCK_VERB_HELO, mock_sess_ehlo},
-	{MOCK_VERB_EHLO, mock_sess_ehlo},
-	{MOCK_VERB_MAIL, mock_sess_mail},
-	{MOCK_VERB_RCPT, mock_sess_rcpt},
-	{MOCK_VERB_DATA, mock_sess_data},
-	{MOCK_VERB_RSET, mock_sess_rset},
-	{MOCK_VERB_NOOP, mock_sess_noop},
-	{MOCK_VERB_HELP, mock_sess_noop},
-	{MOCK_VERB_VRFY, mock_sess_noop},
-	{MOCK_VERB_QUIT, mock_sess_quit},
-	{MOCK_VERB_STARTTLS, mock_sess_starttls},
-	{MOCK_VERB_AUTH, mock_sess_auth},
+    {MOCK_VERB_HELO, mock_sess_ehlo},         {MOCK_VERB_EHLO, mock_sess_ehlo},
+    {MOCK_VERB_MAIL, mock_sess_mail},         {MOCK_VERB_RCPT, mock_sess_rcpt},
+    {MOCK_VERB_DATA, mock_sess_data},         {MOCK_VERB_RSET, mock_sess_rset},
+    {MOCK_VERB_NOOP, mock_sess_noop},         {MOCK_VERB_HELP, mock_sess_noop},
+    {MOCK_VERB_VRFY, mock_sess_noop},         {MOCK_VERB_QUIT, mock_sess_quit},
+    {MOCK_VERB_STARTTLS, mock_sess_starttls}, {MOCK_VERB_AUTH, mock_sess_auth},
 };
 
 /* mock_sess_command - parse and run one command line. */
@@ -355,11 +352,11 @@ mock_sess_command(struct mock_sess *s, const char *line, size_t len)
 
 	rc = mock_cmd_parse(line, len, &cmd, &why);
 	if (rc == MOCK_PARSE_OK && cmd.verb == MOCK_VERB_AUTH)
-		log_debug("mock[%s]: smtp#%lu < AUTH %.*s ...",
-		    s->cfg->m->name, s->id, (int)cmd.arg.len, cmd.arg.p);
+		log_debug("mock[%s]: smtp#%lu < AUTH %.*s ...", s->cfg->m->name,
+		          s->id, (int)cmd.arg.len, cmd.arg.p);
 	else
 		log_debug("mock[%s]: smtp#%lu < %.*s", s->cfg->m->name, s->id,
-		    (int)(len > 200 ? 200 : len), line);
+		          (int)(len > 200 ? 200 : len), line);
 	switch (rc) {
 	case MOCK_PARSE_OK:
 		break;
@@ -400,13 +397,14 @@ mock_sess_data_end(struct mock_sess *s)
 	case MOCK_MODE_DROP:
 		mock_stat_add(m, MOCK_STAT_MESSAGES_DROPPED);
 		log_info("mock[%s]: smtp#%lu: drop mode: closing after %zu "
-			 "octets without a reply", m->name, s->id, s->body.len);
+		         "octets without a reply",
+		         m->name, s->id, s->body.len);
 		s->close_now = true;
 		return;
 	case MOCK_MODE_TEMPFAIL:
 		mock_stat_add(m, MOCK_STAT_MESSAGES_REJECTED);
 		mock_sess_reply(s, "451 4.3.0 Temporary failure, please try "
-				   "again later");
+		                   "again later");
 		break;
 	default:
 		if (fault != MOCK_DATA_FAULT_NONE) {
@@ -415,11 +413,13 @@ mock_sess_data_end(struct mock_sess *s)
 			break;
 		}
 		msg = mock_store_add(m->store, s->mail_from,
-		    (char *const *)s->rcpt, s->nrcpt, &s->body, "smtp");
+		                     (char *const *)s->rcpt, s->nrcpt, &s->body,
+		                     "smtp");
 		mock_stat_add(m, MOCK_STAT_MESSAGES_ACCEPTED);
 		log_info("mock[%s]: smtp#%lu: accepted %s from=<%s> rcpts=%zu "
-			 "size=%zu", m->name, s->id, msg->id, msg->mail_from,
-		    msg->nrcpt, msg->len);
+		         "size=%zu",
+		         m->name, s->id, msg->id, msg->mail_from, msg->nrcpt,
+		         msg->len);
 		mock_sess_reply(s, "250 2.0.0 Ok: queued as %s", msg->id);
 		break;
 	}
@@ -441,7 +441,7 @@ mock_sess_line(struct mock_sess *s, const char *line, size_t len)
 /* mock_sess_init - a fresh dialogue. */
 void
 mock_sess_init(struct mock_sess *s, const struct mock_sess_cfg *cfg,
-    unsigned long id)
+               unsigned long id)
 {
 	s->cfg = cfg;
 	s->id = id;

@@ -25,7 +25,7 @@ enum mock_sess_state {
 	MOCK_SESS_AUTH_PLAIN, /* waiting for the PLAIN response */
 	MOCK_SESS_AUTH_USER,  /* LOGIN: waiting for the user name */
 	MOCK_SESS_AUTH_PASS,  /* LOGIN: waiting for the password */
-	MOCK_SESS_HUNG,	      /* hang mode: read and ignore everything */
+	MOCK_SESS_HUNG,       /* hang mode: read and ignore everything */
 	MOCK_SESS_CLOSING,    /* last reply queued; close once written */
 };
 
@@ -41,19 +41,19 @@ struct mock_sess_cfg {
 struct mock_sess {
 	/* Set by mock_smtp.c. */
 	const struct mock_sess_cfg *cfg;
-	unsigned long id;		/* for logs */
-	struct mock_smtp *srv;		/* private to mock_smtp.c */
-	struct mock_sess *prev, *next;	/* private to mock_smtp.c */
-	struct bufferevent *bev;	/* private to mock_smtp.c */
-	struct event *timer;		/* private to mock_smtp.c */
-	bool paused;			/* private to mock_smtp.c */
-	bool tls;			/* TLS is active */
+	unsigned long id;              /* for logs */
+	struct mock_smtp *srv;         /* private to mock_smtp.c */
+	struct mock_sess *prev, *next; /* private to mock_smtp.c */
+	struct bufferevent *bev;       /* private to mock_smtp.c */
+	struct event *timer;           /* private to mock_smtp.c */
+	bool paused;                   /* private to mock_smtp.c */
+	bool tls;                      /* TLS is active */
 
 	/* Output of the dialogue, consumed by mock_smtp.c. */
-	struct buf pending;   /* reply lines not yet written */
-	bool close_after;     /* close once the pending replies are written */
-	bool close_now;	      /* close at once, writing nothing more */
-	bool tls_after;	      /* start TLS once the pending reply is written */
+	struct buf pending; /* reply lines not yet written */
+	bool close_after;   /* close once the pending replies are written */
+	bool close_now;     /* close at once, writing nothing more */
+	bool tls_after;     /* start TLS once the pending reply is written */
 
 	/* Dialogue state. */
 	enum mock_sess_state state;
@@ -68,7 +68,7 @@ struct mock_sess {
 
 /* mock_sess_init - a fresh dialogue for a new connection. */
 void mock_sess_init(struct mock_sess *s, const struct mock_sess_cfg *cfg,
-    unsigned long id);
+                    unsigned long id);
 
 /* mock_sess_fini - release the dialogue's memory (not the connection). */
 void mock_sess_fini(struct mock_sess *s);

@@ -41,7 +41,7 @@
 #define MOCK_SMTP_MAX_SIZE_DEFAULT (50u * 1024 * 1024)
 #define MOCK_SMTP_IDLE_DEFAULT 300
 #define MOCK_SMTP_READ_HIGH (256 * 1024) /* stop reading above this */
-#define MOCK_SMTP_LINE_JUNK 4096 /* a "command" this long without LF */
+#define MOCK_SMTP_LINE_JUNK 4096         /* a "command" this long without LF */
 
 struct mock_smtp {
 	struct mock *m;
@@ -49,10 +49,10 @@ struct mock_smtp {
 	int addrlen;
 	unsigned port;
 	struct evconnlistener *lev; /* NULL while refusing */
-	struct event *rebind;	    /* retries a failed re-listen */
-	SSL_CTX *tls;		    /* NULL: no STARTTLS */
+	struct event *rebind;       /* retries a failed re-listen */
+	SSL_CTX *tls;               /* NULL: no STARTTLS */
 	char *auth_user, *auth_pass;
-	struct mock_sess_cfg cfg;   /* what sessions see; points at the above */
+	struct mock_sess_cfg cfg; /* what sessions see; points at the above */
 	unsigned idle_s;
 	struct mock_sess *sessions;
 	unsigned long next_id;
@@ -91,7 +91,7 @@ mock_smtp_drained(struct mock_sess *s)
 	if (evbuffer_get_length(bufferevent_get_output(s->bev)) != 0)
 		return false;
 	return under == NULL ||
-	    evbuffer_get_length(bufferevent_get_output(under)) == 0;
+	       evbuffer_get_length(bufferevent_get_output(under)) == 0;
 }
 
 /* mock_smtp_tls_start - wrap the connection in TLS after "220 Ready". */
@@ -107,16 +107,17 @@ mock_smtp_tls_start(struct mock_sess *s)
 	/* RFC 3207 5: whatever was pipelined after STARTTLS is discarded,
 	 * so plaintext cannot be injected into the TLS session. */
 	evbuffer_drain(bufferevent_get_input(s->bev),
-	    evbuffer_get_length(bufferevent_get_input(s->bev)));
+	               evbuffer_get_length(bufferevent_get_input(s->bev)));
 	ssl = SSL_new(srv->tls);
 	if (ssl == NULL) {
 		log_warn("mock[%s]: smtp#%lu: SSL_new failed", srv->m->name,
-		    s->id);
+		         s->id);
 		s->close_now = true;
 		return;
 	}
 	f = bufferevent_openssl_filter_new(srv->m->base, s->bev, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	                                   BUFFEREVENT_SSL_ACCEPTING,
+	                                   BEV_OPT_CLOSE_ON_FREE);
 	if (f == NULL) {
 		SSL_free(ssl);
 		s->close_now = true;
@@ -124,7 +125,7 @@ mock_smtp_tls_start(struct mock_sess *s)
 	}
 	s->bev = f;
 	bufferevent_setcb(f, mock_smtp_read_cb, mock_smtp_write_cb,
-	    mock_smtp_event_cb, s);
+	                  mock_smtp_event_cb, s);
 	bufferevent_setwatermark(f, EV_READ, 0, MOCK_SMTP_READ_HIGH);
 	bufferevent_set_timeouts(f, &tv, &tv);
 	bufferevent_enable(f, EV_READ | EV_WRITE);
@@ -156,7 +157,8 @@ mock_smtp_flush(struct mock_sess *s)
 		return;
 	if (mode->mode == MOCK_MODE_SLOW && mode->slow_ms > 0) {
 		struct timeval tv = {(time_t)(mode->slow_ms / 1000),
-		    (suseconds_t)(mode->slow_ms % 1000) * 1000};
+		                     (suseconds_t)(mode->slow_ms % 1000) *
+		                         1000};
 
 		s->paused = true;
 		evtimer_add(s->timer, &tv);
@@ -224,7 +226,7 @@ mock_smtp_process(struct mock_sess *s)
 			if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 				break;
 			if (mock_data_feed(&s->reader, v.iov_base, v.iov_len,
-			    &used)) {
+			                   &used)) {
 				evbuffer_drain(in, used);
 				mock_sess_data_end(s);
 				mock_smtp_flush(s);
@@ -297,28 +299,27 @@ mock_smtp_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct mock_sess *s = arg;
 
 	if (what & BEV_EVENT_CONNECTED) {
-		log_debug("mock[%s]: smtp#%lu TLS established",
-		    s->srv->m->name, s->id);
+		log_debug("mock[%s]: smtp#%lu TLS established", s->srv->m->name,
+		          s->id);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
 		unsigned long e = bufferevent_get_openssl_error(bev);
 
 		if (e != 0)
-			log_debug("mock[%s]: smtp#%lu TLS: %s",
-			    s->srv->m->name, s->id,
-			    ERR_reason_error_string(e));
+			log_debug("mock[%s]: smtp#%lu TLS: %s", s->srv->m->name,
+			          s->id, ERR_reason_error_string(e));
 	}
 	if (what & BEV_EVENT_TIMEOUT)
 		log_debug("mock[%s]: smtp#%lu idle timeout", s->srv->m->name,
-		    s->id);
+		          s->id);
 	mock_smtp_sess_free(s);
 }
 
 /* mock_smtp_accept_cb - a new connection: greet it (or not). */
 static void
 mock_smtp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+                    struct sockaddr *sa, int salen, void *arg)
 {
 	struct mock_smtp *srv = arg;
 	struct mock *m = srv->m;
@@ -337,7 +338,7 @@ mock_smtp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		s->next->prev = s;
 	srv->sessions = s;
 	bufferevent_setcb(s->bev, mock_smtp_read_cb, mock_smtp_write_cb,
-	    mock_smtp_event_cb, s);
+	                  mock_smtp_event_cb, s);
 	bufferevent_setwatermark(s->bev, EV_READ, 0, MOCK_SMTP_READ_HIGH);
 	bufferevent_set_timeouts(s->bev, &tv, &tv);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
@@ -354,17 +355,19 @@ mock_smtp_listen(struct mock_smtp *srv)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 
-	srv->lev = evconnlistener_new_bind(srv->m->base, mock_smtp_accept_cb,
-	    srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
+	srv->lev = evconnlistener_new_bind(
+	    srv->m->base, mock_smtp_accept_cb, srv,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
 	    (struct sockaddr *)&srv->addr, srv->addrlen);
 	if (srv->lev == NULL)
 		return -1;
 	memset(&ss, 0, sizeof(ss));
 	/* Remember a kernel-chosen port so refuse/accept reuses it. */
-	if (getsockname(evconnlistener_get_fd(srv->lev),
-	    (struct sockaddr *)&ss, &sl) == 0) {
+	if (getsockname(evconnlistener_get_fd(srv->lev), (struct sockaddr *)&ss,
+	                &sl) == 0) {
 		if (ss.ss_family == AF_INET)
-			srv->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+			srv->port =
+			    ntohs(((struct sockaddr_in *)&ss)->sin_port);
 		else
 			srv->port =
 			    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
@@ -388,7 +391,7 @@ mock_smtp_rebind_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	log_info("mock[%s]: smtp listening again on port %u", srv->m->name,
-	    srv->port);
+	         srv->port);
 }
 
 /* mock_smtp_mode_cb - refuse mode closes the listener and all sessions;
@@ -406,7 +409,7 @@ mock_smtp_mode_cb(struct mock *m, const struct mock_mode_set *old, void *arg)
 		while (srv->sessions != NULL)
 			mock_smtp_sess_free(srv->sessions);
 		log_info("mock[%s]: smtp refusing connections on port %u",
-		    m->name, srv->port);
+		         m->name, srv->port);
 		return;
 	}
 	if (srv->lev == NULL)
@@ -424,13 +427,13 @@ mock_smtp_tls_new(const char *cert, const char *key)
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		log_error("mock: smtp: cannot load certificate %s: %s", cert,
-		    ERR_reason_error_string(ERR_get_error()));
+		          ERR_reason_error_string(ERR_get_error()));
 		goto fail;
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
 		log_error("mock: smtp: cannot load key %s: %s", key,
-		    ERR_reason_error_string(ERR_get_error()));
+		          ERR_reason_error_string(ERR_get_error()));
 		goto fail;
 	}
 	return ctx;
@@ -449,19 +452,21 @@ mock_smtp_new(struct mock *m, const struct mock_smtp_opts *o)
 	srv->cfg.m = m;
 	srv->cfg.max_size =
 	    o->max_size ? o->max_size : MOCK_SMTP_MAX_SIZE_DEFAULT;
-	srv->idle_s = o->idle_timeout_s ? o->idle_timeout_s
-					: MOCK_SMTP_IDLE_DEFAULT;
+	srv->idle_s =
+	    o->idle_timeout_s ? o->idle_timeout_s : MOCK_SMTP_IDLE_DEFAULT;
 	srv->addrlen = (int)sizeof(srv->addr);
 	if (mock_sockaddr_parse(o->listen, (struct sockaddr *)&srv->addr,
-	    &srv->addrlen) < 0) {
+	                        &srv->addrlen) < 0) {
 		log_error("mock: smtp: bad listen address \"%s\" "
-			  "(want HOST:PORT)", o->listen);
+		          "(want HOST:PORT)",
+		          o->listen);
 		goto fail;
 	}
 	if (srv->addr.ss_family == AF_INET)
 		srv->port = ntohs(((struct sockaddr_in *)&srv->addr)->sin_port);
 	else
-		srv->port = ntohs(((struct sockaddr_in6 *)&srv->addr)->sin6_port);
+		srv->port =
+		    ntohs(((struct sockaddr_in6 *)&srv->addr)->sin6_port);
 	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
 		log_error("mock: smtp: --tls-cert and --tls-key go together");
 		goto fail;
@@ -483,13 +488,13 @@ mock_smtp_new(struct mock *m, const struct mock_smtp_opts *o)
 		goto fail;
 	if (m->mode.mode != MOCK_MODE_REFUSE && mock_smtp_listen(srv) < 0) {
 		log_error("mock: smtp: cannot listen on %s: %s", o->listen,
-		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		          evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		goto fail;
 	}
 	mock_mode_watch(m, mock_smtp_mode_cb, srv);
 	log_info("mock[%s]: smtp listening on %s (port %u)%s%s", m->name,
-	    o->listen, srv->port, srv->tls ? ", STARTTLS" : "",
-	    srv->auth_user ? ", AUTH required" : "");
+	         o->listen, srv->port, srv->tls ? ", STARTTLS" : "",
+	         srv->auth_user ? ", AUTH required" : "");
 	return srv;
 fail:
 	mock_smtp_free(srv);

@@ -43,8 +43,8 @@ struct mock_smtp_opts {
 	const char *tls_key;   /* PEM key file, with tls_cert */
 	const char *auth_user; /* NULL: AUTH optional, anything accepted */
 	const char *auth_pass;
-	uint64_t max_size;	   /* SIZE limit in octets; 0: 50 MiB */
-	unsigned idle_timeout_s;   /* close idle sessions; 0: 300 s */
+	uint64_t max_size;       /* SIZE limit in octets; 0: 50 MiB */
+	unsigned idle_timeout_s; /* close idle sessions; 0: 300 s */
 };
 
 struct mock_smtp;

@@ -96,8 +96,8 @@ mock_sha256_hex(const char *p, size_t len, char out[65])
 
 /* mock_store_add - capture a message, dropping the oldest when full. */
 const struct mock_msg *
-mock_store_add(struct mock_store *st, const char *mail_from,
-    char *const *rcpt, size_t nrcpt, struct buf *data, const char *via)
+mock_store_add(struct mock_store *st, const char *mail_from, char *const *rcpt,
+               size_t nrcpt, struct buf *data, const char *via)
 {
 	return mock_store_add_api(st, mail_from, rcpt, nrcpt, data, via, NULL);
 }
@@ -105,8 +105,8 @@ mock_store_add(struct mock_store *st, const char *mail_from,
 /* mock_store_add_api - capture a message with its fake API record. */
 const struct mock_msg *
 mock_store_add_api(struct mock_store *st, const char *mail_from,
-    char *const *rcpt, size_t nrcpt, struct buf *data, const char *via,
-    char *api)
+                   char *const *rcpt, size_t nrcpt, struct buf *data,
+                   const char *via, char *api)
 {
 	struct mock_msg *m = xcalloc(1, sizeof(*m));
 	struct timeval tv;

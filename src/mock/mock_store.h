@@ -18,15 +18,15 @@
 
 struct mock_msg {
 	char id[ID_SIZE];
-	char *mail_from;	 /* "" for the null sender */
-	char **rcpt;		 /* nrcpt addresses */
+	char *mail_from; /* "" for the null sender */
+	char **rcpt;     /* nrcpt addresses */
 	size_t nrcpt;
-	char *data;		 /* the message bytes (NUL after len) */
+	char *data; /* the message bytes (NUL after len) */
 	size_t len;
-	int64_t received_ms;	 /* wall clock, ms since the epoch */
-	char sha256[65];	 /* lower-case hex of data */
-	char via[16];		 /* "smtp", or the fake API's name */
-	char *api;		 /* fake API record (JSON text), NULL for SMTP */
+	int64_t received_ms; /* wall clock, ms since the epoch */
+	char sha256[65];     /* lower-case hex of data */
+	char via[16];        /* "smtp", or the fake API's name */
+	char *api;           /* fake API record (JSON text), NULL for SMTP */
 };
 
 struct mock_store;
@@ -44,16 +44,19 @@ void mock_store_free(struct mock_store *st);
  * valid until it is dropped or the store is cleared.
  */
 const struct mock_msg *mock_store_add(struct mock_store *st,
-    const char *mail_from, char *const *rcpt, size_t nrcpt, struct buf *data,
-    const char *via);
+                                      const char *mail_from, char *const *rcpt,
+                                      size_t nrcpt, struct buf *data,
+                                      const char *via);
 
 /*
  * mock_store_add_api - mock_store_add for a fake provider API, plus api:
  * the JSON text describing the request (taken; see mock_api.h).
  */
 const struct mock_msg *mock_store_add_api(struct mock_store *st,
-    const char *mail_from, char *const *rcpt, size_t nrcpt, struct buf *data,
-    const char *via, char *api);
+                                          const char *mail_from,
+                                          char *const *rcpt, size_t nrcpt,
+                                          struct buf *data, const char *via,
+                                          char *api);
 
 /* mock_store_count - messages held now. */
 size_t mock_store_count(const struct mock_store *st);
@@ -63,7 +66,7 @@ const struct mock_msg *mock_store_at(const struct mock_store *st, size_t i);
 
 /* mock_store_find - the message with this id, or NULL. */
 const struct mock_msg *mock_store_find(const struct mock_store *st,
-    const char *id);
+                                       const char *id);
 
 /* mock_store_clear - drop every message. Returns how many were dropped. */
 size_t mock_store_clear(struct mock_store *st);

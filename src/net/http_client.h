@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "deliver/result.h"
+#include "send/result.h"
 
 struct event_base;
 struct http_client;

@@ -47,10 +47,10 @@
 
 #include "core/log.h"
 #include "core/xmalloc.h"
-#include "deliver/trouble.h"
 #include "net/smtp_dot.h"
 #include "net/smtp_reply.h"
 #include "net/smtpc_int.h"
+#include "send/trouble.h"
 
 static void smtpc_read_cb(struct bufferevent *bev, void *arg);
 static void smtpc_write_cb(struct bufferevent *bev, void *arg);

@@ -12,8 +12,8 @@
  * with QUIT; the next smtpc_send() opens a new one. A pool is simply
  * several struct smtpc.
  *
- * It reports facts, classified by deliver/trouble.c into the classes of
- * deliver/result.h, per recipient and for the message, with the stage at
+ * It reports facts, classified by send/trouble.c into the classes of
+ * send/result.h, per recipient and for the message, with the stage at
  * which the outcome was decided. It never retries and never touches the
  * spool.
  *
@@ -34,7 +34,7 @@
 
 #include "config/config.h"
 #include "core/buf.h"
-#include "deliver/result.h"
+#include "send/result.h"
 
 struct event_base;
 struct evdns_base;

@@ -19,11 +19,11 @@
 #include <event2/util.h>
 #include <openssl/ssl.h>
 
-#include "deliver/result.h"
-#include "deliver/trouble.h"
 #include "net/smtp_dot.h"
 #include "net/smtp_reply.h"
 #include "net/smtpc.h"
+#include "send/result.h"
+#include "send/trouble.h"
 
 #define SMTPC_BODY_CHUNK 8192       /* body bytes encoded per step */
 #define SMTPC_BODY_HIGH (64 * 1024) /* stop filling output above this */

@@ -17,12 +17,18 @@ static struct {
 static size_t events_n;
 
 static const char *const events_names[EVENT_KIND_COUNT] = {
-    [EVENT_ACCEPTED] = "accepted",   [EVENT_ATTEMPT] = "attempt",
-    [EVENT_SENT] = "sent",	     [EVENT_DEFERRED] = "deferred",
-    [EVENT_FAILED] = "failed",	     [EVENT_FAILOVER] = "failover",
-    [EVENT_DSN] = "dsn",	     [EVENT_HELD] = "held",
-    [EVENT_CIRCUIT] = "circuit",     [EVENT_PROBE] = "probe",
-    [EVENT_STATUS_PAGE] = "status_page", [EVENT_THROTTLED] = "throttled",
+    [EVENT_ACCEPTED] = "accepted",
+    [EVENT_ATTEMPT] = "attempt",
+    [EVENT_SENT] = "sent",
+    [EVENT_DEFERRED] = "deferred",
+    [EVENT_FAILED] = "failed",
+    [EVENT_FAILOVER] = "failover",
+    [EVENT_DSN] = "dsn",
+    [EVENT_HELD] = "held",
+    [EVENT_CIRCUIT] = "circuit",
+    [EVENT_PROBE] = "probe",
+    [EVENT_STATUS_PAGE] = "status_page",
+    [EVENT_THROTTLED] = "throttled",
 };
 
 const char *
@@ -48,7 +54,8 @@ events_unsubscribe(event_fn *fn, void *arg)
 	size_t i, j;
 
 	for (i = 0; i < events_n; i++) {
-		if (events_listeners[i].fn != fn || events_listeners[i].arg != arg)
+		if (events_listeners[i].fn != fn ||
+		    events_listeners[i].arg != arg)
 			continue;
 		for (j = i + 1; j < events_n; j++)
 			events_listeners[j - 1] = events_listeners[j];

@@ -19,26 +19,26 @@
 
 #include <stdint.h>
 
-#include "deliver/result.h"
+#include "send/result.h"
 
 enum event_kind {
 	/* message events: msg_id, tenant, stream set */
-	EVENT_ACCEPTED,	 /* stored; ingress: "smtp" or "http" */
-	EVENT_ATTEMPT,	 /* an attempt finished: provider, cls, stage,
-			    text, duration_ms */
-	EVENT_SENT,	 /* every recipient settled, at least one sent;
-			    latency_ms: accepted -> provider accepted */
-	EVENT_DEFERRED,	 /* no provider now: back off; text */
-	EVENT_FAILED,	 /* every recipient failed; text */
-	EVENT_FAILOVER,	 /* provider -> to_provider; cls, text */
-	EVENT_DSN,	 /* a bounce was queued to the sender */
-	EVENT_HELD,	 /* outcome unknown, held (on_unknown: hold) */
+	EVENT_ACCEPTED, /* stored; ingress: "smtp" or "http" */
+	EVENT_ATTEMPT,  /* an attempt finished: provider, cls, stage,
+	                   text, duration_ms */
+	EVENT_SENT,     /* every recipient settled, at least one sent;
+	                   latency_ms: accepted -> provider accepted */
+	EVENT_DEFERRED, /* no provider now: back off; text */
+	EVENT_FAILED,   /* every recipient failed; text */
+	EVENT_FAILOVER, /* provider -> to_provider; cls, text */
+	EVENT_DSN,      /* a bounce was queued to the sender */
+	EVENT_HELD,     /* outcome unknown, held (on_unknown: hold) */
 	/* provider events: provider set */
-	EVENT_CIRCUIT,	 /* state: "open", "half-open", "closed"; reason;
-			    cls: SEND_CONFIG when a config failure did it */
-	EVENT_PROBE,	 /* ok: cls SEND_ACCEPTED, else the failure; text */
+	EVENT_CIRCUIT,     /* state: "open", "half-open", "closed"; reason;
+	                      cls: SEND_CONFIG when a config failure did it */
+	EVENT_PROBE,       /* ok: cls SEND_ACCEPTED, else the failure; text */
 	EVENT_STATUS_PAGE, /* state: level name; text: description */
-	EVENT_THROTTLED, /* the provider slowed us down; text */
+	EVENT_THROTTLED,   /* the provider slowed us down; text */
 	EVENT_KIND_COUNT,
 };
 
@@ -53,8 +53,8 @@ struct event {
 	const char *state, *reason, *text;
 	uint64_t duration_ms; /* EVENT_ATTEMPT */
 	uint64_t latency_ms;  /* EVENT_SENT */
-	uint64_t size;	      /* EVENT_ACCEPTED: bytes */
-	unsigned rcpts;	      /* recipients concerned */
+	uint64_t size;        /* EVENT_ACCEPTED: bytes */
+	unsigned rcpts;       /* recipients concerned */
 };
 
 typedef void event_fn(const struct event *e, void *arg);

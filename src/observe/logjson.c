@@ -17,7 +17,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
-#include "deliver/result.h"
+#include "send/result.h"
 
 #define LOGJSON_SECRET_MIN 4 /* shorter "secrets" would redact words */
 

@@ -60,7 +60,7 @@ struct metrics_snapshot {
 	const struct metrics_http *http;
 	double uptime_seconds;
 	uint64_t rss_bytes; /* 0: unknown, not exported */
-	int open_fds;	    /* < 0: unknown, not exported */
+	int open_fds;       /* < 0: unknown, not exported */
 };
 
 /* metrics_render - append the text exposition of s to out. */
@@ -68,8 +68,7 @@ void metrics_render(const struct metrics_snapshot *s, struct buf *out);
 
 /* metrics_render_json - add every family of s to root (a JSON object,
  * borrowed), in the shape above. */
-void metrics_render_json(const struct metrics_snapshot *s,
-    struct json_t *root);
+void metrics_render_json(const struct metrics_snapshot *s, struct json_t *root);
 
 /* metrics_process_read - fill rss_bytes and open_fds from /proc/self. */
 void metrics_process_read(struct metrics_snapshot *s);
@@ -96,19 +95,19 @@ void metrics_writer_json(struct metrics_writer *w, struct json_t *root);
 /* metrics_family - start family name ("counter", "gauge", "histogram"):
  * its HELP and TYPE. Later samples belong to it. */
 void metrics_family(struct metrics_writer *w, const char *name,
-    const char *type, const char *help);
+                    const char *type, const char *help);
 
 /* metrics_sample - one sample of the current family with nl labels. */
 void metrics_sample(struct metrics_writer *w, const struct metrics_label *l,
-    size_t nl, double v);
+                    size_t nl, double v);
 
 /*
  * metrics_histogram - one histogram series of the current family:
  * bounds[0..nb-1] ascending upper bounds, counts[0..nb] non-cumulative
  * (counts[nb]: above the last bound), sum of the observations.
  */
-void metrics_histogram(struct metrics_writer *w,
-    const struct metrics_label *l, size_t nl, const double *bounds,
-    const uint64_t *counts, size_t nb, double sum);
+void metrics_histogram(struct metrics_writer *w, const struct metrics_label *l,
+                       size_t nl, const double *bounds, const uint64_t *counts,
+                       size_t nb, double sum);
 
 #endif

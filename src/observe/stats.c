@@ -23,12 +23,13 @@
 #include "config/config.h"
 #include "core/id.h"
 #include "core/xmalloc.h"
-#include "deliver/result.h"
 #include "observe/metrics.h"
+#include "send/result.h"
 #include "spool/spool.h"
 
-const double stats_latency_bounds[STATS_LAT_BUCKETS] = {0.005, 0.01, 0.025,
-    0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600};
+const double stats_latency_bounds[STATS_LAT_BUCKETS] = {
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,    2.5,
+    5,     10,   30,    60,   120, 300,  600, 1800, 3600};
 
 enum stats_outcome {
 	STATS_OUT_SENT,
@@ -39,8 +40,8 @@ enum stats_outcome {
 	STATS_OUT_DSN,
 	STATS_OUT_COUNT,
 };
-static const char *const stats_outcome_names[STATS_OUT_COUNT] = {"sent",
-    "failed", "deferred", "held", "failover", "dsn"};
+static const char *const stats_outcome_names[STATS_OUT_COUNT] = {
+    "sent", "failed", "deferred", "held", "failover", "dsn"};
 
 /* States of a tracked message (the queue estimate). */
 enum stats_tstate {
@@ -50,17 +51,17 @@ enum stats_tstate {
 	STATS_T_HELD,
 	STATS_T_COUNT,
 };
-static const char *const stats_tstate_names[STATS_T_COUNT] = {"ready",
-    "inflight", "deferred", "held"};
+static const char *const stats_tstate_names[STATS_T_COUNT] = {
+    "ready", "inflight", "deferred", "held"};
 
-static const char *const stats_circuit_names[] = {"open", "half-open",
-    "closed", "other"};
+static const char *const stats_circuit_names[] = {"open", "half-open", "closed",
+                                                  "other"};
 #define STATS_CIRCUIT_COUNT 4
 
 static const char *const stats_ingress_names[] = {"smtp", "http", "other"};
 #define STATS_INGRESS_COUNT 3
 
-#define STATS_WIN_SLOTS 30	    /* the 5-minute window ... */
+#define STATS_WIN_SLOTS 30      /* the 5-minute window ... */
 #define STATS_WIN_SLOT_MS 10000 /* ... in 10-second slots */
 #define STATS_TABLE (2 * STATS_TRACK_MAX)
 
@@ -85,24 +86,24 @@ struct stats_names {
 struct stats {
 	int64_t (*now_ms)(void);
 	struct stats_names prov, stream, tenant;
-	size_t dflt_stream;	/* where accepted mail without a stream goes */
-	uint64_t *deliveries;	/* [prov+1][stream+1][class] */
-	uint64_t *failovers;	/* [prov+1][prov+1] */
-	uint64_t *outcomes;	/* [stream+1][outcome] */
-	uint64_t *accepted;	/* [ingress][tenant+2]: +n "none", +n+1 other */
-	uint64_t *circuit;	/* [prov+1][circuit state] */
-	uint64_t *throttled;	/* [prov+1] */
+	size_t dflt_stream;   /* where accepted mail without a stream goes */
+	uint64_t *deliveries; /* [prov+1][stream+1][class] */
+	uint64_t *failovers;  /* [prov+1][prov+1] */
+	uint64_t *outcomes;   /* [stream+1][outcome] */
+	uint64_t *accepted;   /* [ingress][tenant+2]: +n "none", +n+1 other */
+	uint64_t *circuit;    /* [prov+1][circuit state] */
+	uint64_t *throttled;  /* [prov+1] */
 	struct stats_hist *latency; /* [stream+1] */
 	struct stats_hist *attempt; /* [prov+1] */
 	uint64_t events[EVENT_KIND_COUNT];
-	uint64_t *win;		/* [prov+1][slot] accepted deliveries */
+	uint64_t *win; /* [prov+1][slot] accepted deliveries */
 	int64_t win_epoch[STATS_WIN_SLOTS];
 	struct stats_track *track; /* [STATS_TABLE] */
 	size_t n_track;
 	uint64_t *tcount; /* [stream+1][tstate] */
 	uint64_t untracked;
 	struct spool *seed_sp; /* stats_seed in progress */
-	int seed_state;	       /* the spool state being paged */
+	int seed_state;        /* the spool state being paged */
 };
 
 /* stats_real_now - wall clock in ms since the epoch. */
@@ -164,10 +165,10 @@ stats_new(const struct config *cfg, int64_t (*now_ms)(void))
 		stats_names_add(&st->stream, cfg->streams[i].name, SIZE_MAX);
 	for (i = 0; i < cfg->n_users; i++)
 		stats_names_add(&st->tenant, cfg->users[i].name,
-		    STATS_MAX_TENANTS);
+		                STATS_MAX_TENANTS);
 	for (i = 0; i < cfg->n_api_keys; i++)
 		stats_names_add(&st->tenant, cfg->api_keys[i].tenant,
-		    STATS_MAX_TENANTS);
+		                STATS_MAX_TENANTS);
 	st->dflt_stream = stats_names_find(&st->stream, "transactional");
 	if (st->dflt_stream == st->stream.n && st->stream.n > 0)
 		st->dflt_stream = 0;
@@ -176,8 +177,8 @@ stats_new(const struct config *cfg, int64_t (*now_ms)(void))
 	st->deliveries = xcalloc(np * ns, SEND_CLASS_COUNT * sizeof(uint64_t));
 	st->failovers = xcalloc(np * np, sizeof(uint64_t));
 	st->outcomes = xcalloc(ns, STATS_OUT_COUNT * sizeof(uint64_t));
-	st->accepted = xcalloc(STATS_INGRESS_COUNT * (st->tenant.n + 2),
-	    sizeof(uint64_t));
+	st->accepted =
+	    xcalloc(STATS_INGRESS_COUNT * (st->tenant.n + 2), sizeof(uint64_t));
 	st->circuit = xcalloc(np, STATS_CIRCUIT_COUNT * sizeof(uint64_t));
 	st->throttled = xcalloc(np, sizeof(uint64_t));
 	st->latency = xcalloc(ns, sizeof(*st->latency));
@@ -266,7 +267,8 @@ stats_win_sum(const struct stats *st, size_t p, int64_t now)
 	return n;
 }
 
-/* ---- the queue estimate --------------------------------------------------- */
+/* ---- the queue estimate ---------------------------------------------------
+ */
 
 /* stats_id_ms - the creation time an id carries (0 if it is not an id). */
 static int64_t
@@ -313,7 +315,7 @@ stats_track_find(struct stats *st, const char *id)
 /* stats_track_put - an entry for id in stream/state (new or moved). */
 static void
 stats_track_put(struct stats *st, const char *id, size_t stream,
-    enum stats_tstate state)
+                enum stats_tstate state)
 {
 	struct stats_track *t;
 	size_t i;
@@ -362,7 +364,7 @@ stats_track_drop(struct stats *st, const char *id)
 		/* Move j into the hole unless its home lies cyclically in
 		 * (hole, j]: then the hole is not on its probe path. */
 		if (!(hole <= j ? hole < home && home <= j
-				: hole < home || home <= j)) {
+		                : hole < home || home <= j)) {
 			st->track[hole] = st->track[j];
 			hole = j;
 		}
@@ -370,12 +372,13 @@ stats_track_drop(struct stats *st, const char *id)
 	st->track[hole].id[0] = '\0';
 }
 
-/* ---- seeding from the spool ------------------------------------------------ */
+/* ---- seeding from the spool ------------------------------------------------
+ */
 
 #define STATS_SEED_PAGE 1000
 
 static void stats_seed_page(int status, struct spool_msg **msgs, size_t n,
-    void *arg);
+                            void *arg);
 
 /* stats_seed_next - ask for the page after `after` (NULL: the first). */
 static void
@@ -383,7 +386,7 @@ stats_seed_next(struct stats *st, const char *after)
 {
 	if (st->n_track >= STATS_TRACK_MAX ||
 	    spool_msg_list(st->seed_sp, st->seed_state, after, STATS_SEED_PAGE,
-		stats_seed_page, st) != 0)
+	                   stats_seed_page, st) != 0)
 		st->seed_sp = NULL;
 }
 
@@ -397,11 +400,12 @@ stats_seed_page(int status, struct spool_msg **msgs, size_t n, void *arg)
 
 	for (i = 0; i < n; i++) {
 		if (status == SPOOL_OK)
-			stats_track_put(st, msgs[i]->id,
+			stats_track_put(
+			    st, msgs[i]->id,
 			    stats_names_find(&st->stream, msgs[i]->stream),
 			    msgs[i]->state == SPOOL_STATE_DEFERRED
-				? STATS_T_DEFERRED
-				: STATS_T_READY);
+			        ? STATS_T_DEFERRED
+			        : STATS_T_READY);
 		memcpy(last, msgs[i]->id, ID_SIZE);
 		spool_msg_free(msgs[i]);
 	}
@@ -428,7 +432,8 @@ stats_seed(struct stats *st, struct spool *sp)
 	return st->seed_sp != NULL ? 0 : -1;
 }
 
-/* ---- events ------------------------------------------------------------------ */
+/* ---- events
+ * ------------------------------------------------------------------ */
 
 /* stats_ingress - index of the ingress name. */
 static size_t
@@ -452,19 +457,19 @@ stats_message_event(struct stats *st, const struct event *e, size_t s)
 	switch (e->kind) {
 	case EVENT_ACCEPTED: {
 		size_t t = e->tenant ? stats_names_find(&st->tenant, e->tenant)
-				     : st->tenant.n;
+		                     : st->tenant.n;
 		if (e->tenant != NULL && t == st->tenant.n)
 			t = st->tenant.n + 1;
 		st->accepted[stats_ingress(e->ingress) * (st->tenant.n + 2) +
-			     t]++;
+		             t]++;
 		stats_track_put(st, e->msg_id, e->stream ? s : st->dflt_stream,
-		    STATS_T_READY);
+		                STATS_T_READY);
 		return;
 	}
 	case EVENT_ATTEMPT:
 		if ((unsigned)e->cls < SEND_CLASS_COUNT)
 			st->deliveries[(p * ns + s) * SEND_CLASS_COUNT +
-				       e->cls]++;
+			               e->cls]++;
 		stats_hist_add(&st->attempt[p], e->duration_ms);
 		if (e->cls == SEND_ACCEPTED)
 			stats_win_add(st, p, st->now_ms());
@@ -490,7 +495,7 @@ stats_message_event(struct stats *st, const struct event *e, size_t s)
 	case EVENT_FAILOVER:
 		st->outcomes[s * STATS_OUT_COUNT + STATS_OUT_FAILOVER]++;
 		st->failovers[p * np +
-			      stats_names_find(&st->prov, e->to_provider)]++;
+		              stats_names_find(&st->prov, e->to_provider)]++;
 		stats_track_put(st, e->msg_id, s, STATS_T_INFLIGHT);
 		return;
 	case EVENT_DSN:
@@ -514,8 +519,8 @@ stats_on_event(const struct event *e, void *arg)
 	switch (e->kind) {
 	case EVENT_CIRCUIT:
 		for (k = 0; k < STATS_CIRCUIT_COUNT - 1; k++)
-			if (e->state && strcmp(e->state,
-					    stats_circuit_names[k]) == 0)
+			if (e->state &&
+			    strcmp(e->state, stats_circuit_names[k]) == 0)
 				break;
 		st->circuit[p * STATS_CIRCUIT_COUNT + k]++;
 		return;
@@ -527,12 +532,13 @@ stats_on_event(const struct event *e, void *arg)
 		return; /* counted by deliver (provider info) */
 	default:
 		stats_message_event(st, e,
-		    stats_names_find(&st->stream, e->stream));
+		                    stats_names_find(&st->stream, e->stream));
 		return;
 	}
 }
 
-/* ---- rendering ---------------------------------------------------------------- */
+/* ---- rendering
+ * ---------------------------------------------------------------- */
 
 /* stats_row_zero - true if n counters from v are all zero. */
 static bool
@@ -556,10 +562,11 @@ static void
 stats_render_deliveries(struct stats *st, struct metrics_writer *w)
 {
 	size_t np = st->prov.n + 1, ns = st->stream.n + 1, p, s, c;
-	struct metrics_label l[3] = {{"provider", NULL}, {"stream", NULL},
-	    {"class", NULL}};
+	struct metrics_label l[3] = {
+	    {"provider", NULL}, {"stream", NULL}, {"class", NULL}};
 
-	metrics_family(w, "swerve_deliveries_total", "counter",
+	metrics_family(
+	    w, "swerve_deliveries_total", "counter",
 	    "Delivery attempts by provider, stream and result class.");
 	for (p = 0; p < np; p++)
 		for (s = 0; s < ns; s++) {
@@ -571,11 +578,13 @@ stats_render_deliveries(struct stats *st, struct metrics_writer *w)
 			l[0].value = stats_names_label(&st->prov, p);
 			l[1].value = stats_names_label(&st->stream, s);
 			for (c = 0; c < SEND_CLASS_COUNT; c++) {
-				l[2].value = send_class_name((enum send_class)c);
+				l[2].value =
+				    send_class_name((enum send_class)c);
 				metrics_sample(w, l, 3, (double)v[c]);
 			}
 		}
-	metrics_family(w, "swerve_stream_messages_total", "counter",
+	metrics_family(
+	    w, "swerve_stream_messages_total", "counter",
 	    "Message outcomes by stream (sent, failed, deferred, held, "
 	    "failover, dsn).");
 	l[0].key = "stream";
@@ -602,19 +611,18 @@ stats_render_providers(struct stats *st, struct metrics_writer *w)
 	int64_t now = st->now_ms();
 
 	metrics_family(w, "swerve_provider_failovers_total", "counter",
-	    "Messages moved at once from one provider to the next.");
+	               "Messages moved at once from one provider to the next.");
 	for (p = 0; p < np; p++)
 		for (q = 0; q < np; q++) {
 			uint64_t v = st->failovers[p * np + q];
-			if (p == q ||
-			    ((p == np - 1 || q == np - 1) && v == 0))
+			if (p == q || ((p == np - 1 || q == np - 1) && v == 0))
 				continue;
 			l[0].value = stats_names_label(&st->prov, p);
 			l[1].value = stats_names_label(&st->prov, q);
 			metrics_sample(w, l, 2, (double)v);
 		}
 	metrics_family(w, "swerve_provider_circuit_changes_total", "counter",
-	    "Circuit breaker transitions by the state entered.");
+	               "Circuit breaker transitions by the state entered.");
 	l[0].key = "provider";
 	l[1].key = "state";
 	for (p = 0; p < np; p++) {
@@ -627,7 +635,8 @@ stats_render_providers(struct stats *st, struct metrics_writer *w)
 			metrics_sample(w, l, 2, (double)v[k]);
 		}
 	}
-	metrics_family(w, "swerve_provider_throttled_total", "counter",
+	metrics_family(
+	    w, "swerve_provider_throttled_total", "counter",
 	    "Times the provider slowed us down (429, throttling answers).");
 	for (p = 0; p < np; p++) {
 		if (p == np - 1 && st->throttled[p] == 0)
@@ -639,13 +648,14 @@ stats_render_providers(struct stats *st, struct metrics_writer *w)
 		win[p] = stats_win_sum(st, p, now);
 		total += win[p];
 	}
-	metrics_family(w, "swerve_provider_traffic_share_ratio", "gauge",
+	metrics_family(
+	    w, "swerve_provider_traffic_share_ratio", "gauge",
 	    "Share of the accepted deliveries each provider made over the "
 	    "last 5 minutes (0 when there were none).");
 	for (p = 0; p < st->prov.n; p++) {
 		l[0].value = st->prov.v[p];
 		metrics_sample(w, l, 1,
-		    total ? (double)win[p] / (double)total : 0.0);
+		               total ? (double)win[p] / (double)total : 0.0);
 	}
 	free(win);
 }
@@ -657,7 +667,8 @@ stats_render_hists(struct stats *st, struct metrics_writer *w)
 	struct metrics_label l = {"stream", NULL};
 	size_t i;
 
-	metrics_family(w, "swerve_delivery_latency_seconds", "histogram",
+	metrics_family(
+	    w, "swerve_delivery_latency_seconds", "histogram",
 	    "Time from acceptance to the provider accepting the message, by "
 	    "stream.");
 	for (i = 0; i <= st->stream.n; i++) {
@@ -665,17 +676,20 @@ stats_render_hists(struct stats *st, struct metrics_writer *w)
 			continue;
 		l.value = stats_names_label(&st->stream, i);
 		metrics_histogram(w, &l, 1, stats_latency_bounds,
-		    st->latency[i].c, STATS_LAT_BUCKETS, st->latency[i].sum);
+		                  st->latency[i].c, STATS_LAT_BUCKETS,
+		                  st->latency[i].sum);
 	}
 	metrics_family(w, "swerve_delivery_attempt_duration_seconds",
-	    "histogram", "Duration of each delivery attempt, by provider.");
+	               "histogram",
+	               "Duration of each delivery attempt, by provider.");
 	l.key = "provider";
 	for (i = 0; i <= st->prov.n; i++) {
 		if (i == st->prov.n && stats_hist_zero(&st->attempt[i]))
 			continue;
 		l.value = stats_names_label(&st->prov, i);
 		metrics_histogram(w, &l, 1, stats_latency_bounds,
-		    st->attempt[i].c, STATS_LAT_BUCKETS, st->attempt[i].sum);
+		                  st->attempt[i].c, STATS_LAT_BUCKETS,
+		                  st->attempt[i].sum);
 	}
 }
 
@@ -687,7 +701,8 @@ stats_render_queue(struct stats *st, struct metrics_writer *w)
 	struct metrics_label l[2] = {{"stream", NULL}, {"state", NULL}};
 	int64_t *oldest = xcalloc(ns, sizeof(*oldest)), now = st->now_ms();
 
-	metrics_family(w, "swerve_stream_queued_messages", "gauge",
+	metrics_family(
+	    w, "swerve_stream_queued_messages", "gauge",
 	    "Messages not yet sent or failed, by stream and state "
 	    "(estimated in memory from events; see swerve_queue_messages "
 	    "for the spool's exact counts by state).");
@@ -703,11 +718,12 @@ stats_render_queue(struct stats *st, struct metrics_writer *w)
 	}
 	for (k = 0; k < STATS_TABLE && st->n_track > 0; k++) {
 		const struct stats_track *t = &st->track[k];
-		if (t->id[0] != '\0' &&
-		    (oldest[t->stream] == 0 || t->created_ms < oldest[t->stream]))
+		if (t->id[0] != '\0' && (oldest[t->stream] == 0 ||
+		                         t->created_ms < oldest[t->stream]))
 			oldest[t->stream] = t->created_ms;
 	}
-	metrics_family(w, "swerve_stream_oldest_message_age_seconds", "gauge",
+	metrics_family(
+	    w, "swerve_stream_oldest_message_age_seconds", "gauge",
 	    "Age of the oldest message not yet sent or failed, by stream (0 "
 	    "when none; estimated in memory from events).");
 	for (s = 0; s < ns; s++) {
@@ -715,15 +731,17 @@ stats_render_queue(struct stats *st, struct metrics_writer *w)
 			continue;
 		l[0].value = stats_names_label(&st->stream, s);
 		metrics_sample(w, l, 1,
-		    oldest[s] > 0 && now > oldest[s]
-			? (double)(now - oldest[s]) / 1000.0
-			: 0.0);
+		               oldest[s] > 0 && now > oldest[s]
+		                   ? (double)(now - oldest[s]) / 1000.0
+		                   : 0.0);
 	}
 	free(oldest);
-	metrics_family(w, "swerve_stream_queue_untracked_total", "counter",
+	metrics_family(
+	    w, "swerve_stream_queue_untracked_total", "counter",
 	    "Messages the queue estimate could not track (table full).");
 	metrics_sample(w, NULL, 0, (double)st->untracked);
-	metrics_family(w, "swerve_tenant_messages_accepted_total", "counter",
+	metrics_family(
+	    w, "swerve_tenant_messages_accepted_total", "counter",
 	    "Messages accepted by ingress and tenant (none: unauthenticated "
 	    "SMTP relay; other: a tenant not in the configuration).");
 	l[0].key = "ingress";
@@ -732,13 +750,12 @@ stats_render_queue(struct stats *st, struct metrics_writer *w)
 		for (k = 0; k < nt; k++) {
 			uint64_t v = st->accepted[s * nt + k];
 			if (v == 0 && (s == STATS_INGRESS_COUNT - 1 ||
-					  k == nt - 1 ||
-					  (k == nt - 2 && s != 0)))
+			               k == nt - 1 || (k == nt - 2 && s != 0)))
 				continue;
 			l[0].value = stats_ingress_names[s];
 			l[1].value = k < st->tenant.n ? st->tenant.v[k]
-				     : k == nt - 2    ? "none"
-						      : "other";
+			             : k == nt - 2    ? "none"
+			                              : "other";
 			metrics_sample(w, l, 2, (double)v);
 		}
 }
@@ -754,7 +771,7 @@ stats_render(struct stats *st, struct metrics_writer *w)
 	stats_render_hists(st, w);
 	stats_render_queue(st, w);
 	metrics_family(w, "swerve_events_total", "counter",
-	    "Message and provider events by kind.");
+	               "Message and provider events by kind.");
 	for (k = 0; k < EVENT_KIND_COUNT; k++) {
 		l.value = events_kind_name((enum event_kind)k);
 		metrics_sample(w, &l, 1, (double)st->events[k]);
@@ -762,8 +779,7 @@ stats_render(struct stats *st, struct metrics_writer *w)
 }
 
 int
-stats_provider_view(struct stats *st, size_t i,
-    struct stats_provider_view *out)
+stats_provider_view(struct stats *st, size_t i, struct stats_provider_view *out)
 {
 	int64_t now = st->now_ms();
 	uint64_t total = 0;
@@ -780,7 +796,7 @@ stats_provider_view(struct stats *st, size_t i,
 
 int
 stats_stream_queue(struct stats *st, size_t i, uint64_t *queued,
-    uint64_t *oldest_age_ms)
+                   uint64_t *oldest_age_ms)
 {
 	int64_t oldest = 0, now = st->now_ms();
 	size_t k;
@@ -790,13 +806,13 @@ stats_stream_queue(struct stats *st, size_t i, uint64_t *queued,
 	*queued = 0;
 	for (k = 0; k < STATS_T_COUNT; k++)
 		*queued += st->tcount[i * STATS_T_COUNT + k];
-	for (k = 0; k < STATS_TABLE && *queued > 0; k++) {
+	for (k = 0; k<STATS_TABLE && * queued> 0; k++) {
 		const struct stats_track *t = &st->track[k];
 		if (t->id[0] != '\0' && t->stream == i &&
 		    (oldest == 0 || t->created_ms < oldest))
 			oldest = t->created_ms;
 	}
-	*oldest_age_ms = oldest > 0 && now > oldest ? (uint64_t)(now - oldest)
-						    : 0;
+	*oldest_age_ms =
+	    oldest > 0 && now > oldest ? (uint64_t)(now - oldest) : 0;
 	return 0;
 }

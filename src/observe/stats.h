@@ -88,12 +88,12 @@ struct stats_provider_view {
 /* stats_provider_view - fill out for provider i (config order); -1 if
  * there is no such provider. */
 int stats_provider_view(struct stats *st, size_t i,
-    struct stats_provider_view *out);
+                        struct stats_provider_view *out);
 
 /* stats_stream_queue - the estimate for stream i: messages tracked and
  * the oldest one's age in ms (0 when none). -1 if no such stream. */
 int stats_stream_queue(struct stats *st, size_t i, uint64_t *queued,
-    uint64_t *oldest_age_ms);
+                       uint64_t *oldest_age_ms);
 
 /* Bucket upper bounds, in seconds, of the latency histograms: the
  * Prometheus client default buckets, then minutes to an hour (mail that

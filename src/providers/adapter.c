@@ -42,7 +42,7 @@ adapter_new(const struct config_provider *cfg, const struct adapter_env *env)
 
 	if (ops == NULL) {
 		log_error("provider %s: no adapter for type \"%s\"", cfg->name,
-		    cfg->type ? cfg->type : "");
+		          cfg->type ? cfg->type : "");
 		return NULL;
 	}
 	a = xcalloc(1, sizeof(*a));

@@ -6,7 +6,7 @@
  * (adapter_smtp.c, around net/smtpc.h) or through an HTTPS API (SES,
  * SendGrid, Mailgun, Postmark, Resend). An adapter translates a message
  * into the provider's protocol and the provider's answer into a struct
- * send_result (deliver/result.h); it never touches the spool, never
+ * send_result (send/result.h); it never touches the spool, never
  * retries and never decides to fail over.
  *
  * Two levels:
@@ -32,7 +32,7 @@
 
 #include "config/config.h"
 #include "core/buf.h"
-#include "deliver/result.h"
+#include "send/result.h"
 
 struct event_base;
 struct evdns_base;
@@ -41,18 +41,18 @@ struct adapter;
 /* What every adapter may use; all borrowed, must outlive the adapter. */
 struct adapter_env {
 	struct event_base *base;
-	SSL_CTX *ssl_ctx;	 /* client TLS context (system trust store) */
-	struct evdns_base *dns;	 /* resolver; NULL: numeric hosts only */
-	const char *helo_name;	 /* our host name (EHLO, Message-ID) */
+	SSL_CTX *ssl_ctx;       /* client TLS context (system trust store) */
+	struct evdns_base *dns; /* resolver; NULL: numeric hosts only */
+	const char *helo_name;  /* our host name (EHLO, Message-ID) */
 };
 
 /* One message. Everything is borrowed until the done callback runs. */
 struct adapter_msg {
-	const char *id;		  /* swerve's message id (tags, idempotency) */
-	const char *sender;	  /* envelope sender; "" for <> */
+	const char *id;           /* swerve's message id (tags, idempotency) */
+	const char *sender;       /* envelope sender; "" for <> */
 	const char *const *rcpts; /* envelope recipients, n_rcpts > 0 */
 	size_t n_rcpts;
-	struct str body; /* RFC 5322, CRLF line ends, not dot-stuffed */
+	struct str body;    /* RFC 5322, CRLF line ends, not dot-stuffed */
 	const char *stream; /* "transactional", "critical", ... */
 	const char *tenant; /* may be NULL */
 };
@@ -74,18 +74,18 @@ typedef void adapter_done_fn(const struct adapter_result *res, void *arg);
 /* What an active probe found (SES GetAccount, an SMTP EHLO, ...). */
 struct adapter_probe_result {
 	bool ok;
-	enum send_class class;	/* when !ok: what the failure means */
-	enum send_stage stage;	/* where it stopped */
+	enum send_class class; /* when !ok: what the failure means */
+	enum send_stage stage; /* where it stopped */
 	uint64_t latency_ms;
-	char text[256];		/* sanitised, for logs and status */
+	char text[256]; /* sanitised, for logs and status */
 	/* Filled where the provider tells (SES GetAccount); else -1 / true. */
-	double max_send_rate;	/* messages per second */
-	double quota_left;	/* messages left in the provider's 24 h */
+	double max_send_rate; /* messages per second */
+	double quota_left;    /* messages left in the provider's 24 h */
 	bool sending_enabled;
 };
 
 typedef void adapter_probe_fn(const struct adapter_probe_result *res,
-    void *arg);
+                              void *arg);
 
 struct adapter_ops {
 	const char *type; /* the providers[].type word */
@@ -101,7 +101,7 @@ struct adapter_ops {
 	 * address with control characters); nothing started, cb never runs.
 	 */
 	int (*send)(void *chan, const struct adapter_msg *msg,
-	    adapter_done_fn *cb, void *arg);
+	            adapter_done_fn *cb, void *arg);
 	/* idle - may send() be called now? */
 	bool (*idle)(const void *chan);
 	/* quit - close politely and free chan (an idle SMTP connection
@@ -122,7 +122,7 @@ struct adapter_ops {
 	 * short reason in why; the router then picks a raw-MIME provider.
 	 */
 	bool (*represents)(struct adapter *a, const struct adapter_msg *msg,
-	    char *why, size_t whylen);
+	                   char *why, size_t whylen);
 	/*
 	 * may_have_delivered - optional (NULL: assume yes): if the send in
 	 * progress on chan were abandoned now, could the provider already
@@ -136,8 +136,8 @@ struct adapter_ops {
 struct adapter {
 	const struct adapter_ops *ops;
 	const struct config_provider *cfg; /* borrowed */
-	const struct adapter_env *env;	   /* borrowed */
-	void *priv;			   /* the adapter's own state */
+	const struct adapter_env *env;     /* borrowed */
+	void *priv;                        /* the adapter's own state */
 };
 
 /*
@@ -151,7 +151,7 @@ const struct adapter_ops *adapter_ops_find(const char *type);
  * outlive it). NULL if the type is unknown or init failed (logged).
  */
 struct adapter *adapter_new(const struct config_provider *cfg,
-    const struct adapter_env *env);
+                            const struct adapter_env *env);
 
 /* adapter_free - fini and free; every channel must be freed first. NULL ok. */
 void adapter_free(struct adapter *a);

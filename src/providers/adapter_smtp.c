@@ -4,7 +4,7 @@
  *
  * A channel is one struct smtpc (one connection, reused for several
  * messages). All the protocol work and the classification of replies are
- * in net/smtpc*.c and deliver/trouble.c; this file only adapts calls.
+ * in net/smtpc*.c and send/trouble.c; this file only adapts calls.
  */
 #include "providers/adapter.h"
 
@@ -64,7 +64,7 @@ smtp_on_sent(struct smtpc *c, const struct smtpc_result *res, void *arg)
 
 static int
 smtp_send(void *chan, const struct adapter_msg *msg, adapter_done_fn *cb,
-    void *arg)
+          void *arg)
 {
 	struct smtp_chan *ch = chan;
 	int rc;
@@ -136,9 +136,9 @@ smtp_on_probe(const struct probe_result *r, void *arg)
 	/* 5xx at greeting/EHLO/AUTH means the account or relay refuses us;
 	 * anything else is a transient failure. */
 	out.class = r->ok ? SEND_ACCEPTED
-	    : (r->smtp_code >= 500 && r->stage == SEND_STAGE_AUTH)
-		? SEND_CONFIG
-		: SEND_DEFERRED;
+	            : (r->smtp_code >= 500 && r->stage == SEND_STAGE_AUTH)
+	                ? SEND_CONFIG
+	                : SEND_DEFERRED;
 	out.latency_ms = r->latency_ms;
 	snprintf(out.text, sizeof(out.text), "%s", r->text);
 	out.max_send_rate = -1;
@@ -156,8 +156,9 @@ smtp_probe(struct adapter *a, adapter_probe_fn *cb, void *arg)
 
 	sp->cb = cb;
 	sp->arg = arg;
-	sp->pr = probe_smtp_start(a->env->base, a->cfg, a->env->ssl_ctx,
-	    a->env->dns, a->env->helo_name, smtp_on_probe, sp);
+	sp->pr =
+	    probe_smtp_start(a->env->base, a->cfg, a->env->ssl_ctx, a->env->dns,
+	                     a->env->helo_name, smtp_on_probe, sp);
 	return sp;
 }
 

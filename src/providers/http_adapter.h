@@ -31,9 +31,9 @@
 
 #include "config/config.h"
 #include "core/buf.h"
-#include "deliver/result.h"
 #include "net/http_client.h"
 #include "providers/adapter.h"
+#include "send/result.h"
 
 #define HTTP_OUT_HEADERS_MAX 12
 

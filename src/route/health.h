@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "deliver/result.h"
+#include "send/result.h"
 
 #define HEALTH_BUCKETS 30 /* the window is this many slices */
 #define HEALTH_SCORE_FLOOR 0.01

@@ -384,15 +384,14 @@ probe_tls_start(struct probe *pr)
 
 /* probe_secret_line - send "prefix base64(p) CRLF", wiping copies. */
 static void
-probe_secret_line(struct probe *pr, const char *prefix, const void *p,
-                  size_t n)
+probe_secret_line(struct probe *pr, const char *prefix, const void *p, size_t n)
 {
 	size_t blen = 4 * ((n + 2) / 3) + 1;
 	char *b64 = xmalloc(blen);
 
 	EVP_EncodeBlock((unsigned char *)b64, p, (int)n);
-	evbuffer_add_printf(bufferevent_get_output(pr->bev), "%s%s\r\n",
-	                    prefix, b64);
+	evbuffer_add_printf(bufferevent_get_output(pr->bev), "%s%s\r\n", prefix,
+	                    b64);
 	OPENSSL_cleanse(b64, blen);
 	free(b64);
 }
@@ -552,8 +551,8 @@ probe_read_cb(struct bufferevent *bev, void *arg)
 			continue;
 		if (st == SMTP_REPLY_ERROR) {
 			char detail[160];
-			snprintf(detail, sizeof(detail),
-			         "malformed reply: %s", pr->parser.error);
+			snprintf(detail, sizeof(detail), "malformed reply: %s",
+			         pr->parser.error);
 			probe_fail(pr, NULL, detail);
 			return;
 		}
@@ -617,9 +616,10 @@ probe_event_cb(struct bufferevent *bev, short what, void *arg)
 		probe_end(pr);
 		return;
 	}
-	tls_connect = pr->state == PROBE_STATE_CONNECTING &&
-	              pr->prov->tls == CONFIG_TLS_TLS &&
-	              (what & BEV_EVENT_EOF || bufferevent_get_openssl_error(bev));
+	tls_connect =
+	    pr->state == PROBE_STATE_CONNECTING &&
+	    pr->prov->tls == CONFIG_TLS_TLS &&
+	    (what & BEV_EVENT_EOF || bufferevent_get_openssl_error(bev));
 	if (pr->state == PROBE_STATE_HANDSHAKE || tls_connect) {
 		probe_tls_detail(bev, detail, sizeof(detail));
 		probe_fail(pr, NULL, detail);
@@ -639,7 +639,8 @@ probe_event_cb(struct bufferevent *bev, short what, void *arg)
 		         err ? strerror(err) : "connection refused");
 		probe_fail(pr, NULL, detail);
 	} else {
-		snprintf(detail, sizeof(detail), "connection %s while waiting "
+		snprintf(detail, sizeof(detail),
+		         "connection %s while waiting "
 		         "for the %s",
 		         what & BEV_EVENT_EOF ? "closed" : "lost",
 		         probe_state_wait(pr->state));
@@ -743,8 +744,8 @@ probe_connect_start(struct probe *pr)
 		return;
 	}
 	if (pr->dns == NULL) {
-		pr->dns = evdns_base_new(pr->base,
-		                         EVDNS_BASE_INITIALIZE_NAMESERVERS);
+		pr->dns =
+		    evdns_base_new(pr->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
 		pr->own_dns = true;
 		if (pr->dns == NULL) {
 			probe_fail(pr, NULL, "cannot set up a resolver");
@@ -795,7 +796,8 @@ probe_smtp_start(struct event_base *base, const struct config_provider *p,
 		                                  TLS1_2_VERSION) != 1 ||
 		    SSL_CTX_set_default_verify_paths(pr->ssl_ctx) != 1) {
 			pr->state = PROBE_STATE_CONNECTING;
-			probe_fail(pr, NULL, "TLS: cannot make a client context");
+			probe_fail(pr, NULL,
+			           "TLS: cannot make a client context");
 			return pr;
 		}
 	}

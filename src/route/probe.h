@@ -14,9 +14,9 @@
  *
  * Timeouts are the provider's: connect_timeout_ms bounds DNS, the TCP
  * connect and an implicit TLS handshake; greeting_timeout_ms the 220;
- * command_timeout_ms each reply (AUTH's too) and the STARTTLS handshake. Replies are
- * read with net/smtp_reply.h (bounded, strict); a 421 at any point ends
- * the probe.
+ * command_timeout_ms each reply (AUTH's too) and the STARTTLS handshake.
+ * Replies are read with net/smtp_reply.h (bounded, strict); a 421 at any point
+ * ends the probe.
  *
  * The result is a fact, not a verdict: ok says the session came up;
  * otherwise stage says where it stopped and text why. What that means
@@ -37,7 +37,7 @@
 #include <openssl/ssl.h>
 
 #include "config/config.h"
-#include "deliver/result.h"
+#include "send/result.h"
 
 struct event_base;
 struct evdns_base;
@@ -47,10 +47,10 @@ struct probe;
 
 /* What one probe found. Self-contained; text is printable ASCII. */
 struct probe_result {
-	bool ok;              /* the session came up (QUIT's fate aside) */
+	bool ok;               /* the session came up (QUIT's fate aside) */
 	enum send_stage stage; /* where it stopped; SEND_STAGE_NONE if ok */
-	int smtp_code;        /* the reply that stopped it, 0 if none */
-	uint64_t latency_ms;  /* start to session up (ok), or to failure */
+	int smtp_code;         /* the reply that stopped it, 0 if none */
+	uint64_t latency_ms;   /* start to session up (ok), or to failure */
 	char text[PROBE_TEXT_SIZE]; /* the reply that stopped it, or the
 	                               local reason; on success the text of
 	                               the last EHLO, HELO or AUTH reply */

@@ -33,8 +33,8 @@ route_breaker_opts(const struct config_provider *cfg, struct breaker_opts *o)
 	o->window_ms = c->window_ms ? c->window_ms : 30000;
 	o->min_volume = c->min_volume ? c->min_volume : 20;
 	o->failure_pct = c->failure_ratio > 0
-	    ? (unsigned)lround(c->failure_ratio * 100)
-	    : 50;
+	                     ? (unsigned)lround(c->failure_ratio * 100)
+	                     : 50;
 	if (o->failure_pct == 0)
 		o->failure_pct = 1;
 	o->cooldown_min_ms = c->cooldown_ms ? c->cooldown_ms : 5000;
@@ -49,7 +49,7 @@ route_breaker_opts(const struct config_provider *cfg, struct breaker_opts *o)
 
 void
 route_prov_init(struct route_prov *rp, const struct config_provider *cfg,
-    uint64_t now_ms, int64_t wall_ms)
+                uint64_t now_ms, int64_t wall_ms)
 {
 	struct breaker_opts bo;
 	struct rate r;
@@ -65,7 +65,7 @@ route_prov_init(struct route_prov *rp, const struct config_provider *cfg,
 		aimd_init(&rp->aimd, r.per_sec, 0);
 	}
 	quota_init(&rp->quota, cfg->quota_daily,
-	    wall_ms < 0 ? 0 : (uint64_t)wall_ms);
+	           wall_ms < 0 ? 0 : (uint64_t)wall_ms);
 }
 
 /* route_admin_now - the operator state, expiring a timed pause. */
@@ -100,7 +100,8 @@ route_any_usable(struct route_prov *const *provs, size_t n, uint64_t now_ms)
 double
 route_share_factor(const struct route_prov *rp, uint64_t now_ms)
 {
-	return health_score(&rp->h, now_ms) * health_ramp_factor(&rp->h, now_ms);
+	return health_score(&rp->h, now_ms) *
+	       health_ramp_factor(&rp->h, now_ms);
 }
 
 const char *
@@ -124,7 +125,7 @@ route_state_name(const struct route_prov *rp, uint64_t now_ms)
 /* route_stream_allows - is provider cfg allowed for stream st? */
 static bool
 route_stream_allows(const struct config_stream *st,
-    const struct config_provider *cfg)
+                    const struct config_provider *cfg)
 {
 	size_t i;
 
@@ -139,15 +140,15 @@ route_stream_allows(const struct config_stream *st,
 /* ---- trace ------------------------------------------------------------ */
 
 struct route_note {
-	bool ok;	     /* a candidate */
-	char why[96];	     /* filtered: why */
-	double eff;	     /* candidate: effective weight */
+	bool ok;      /* a candidate */
+	char why[96]; /* filtered: why */
+	double eff;   /* candidate: effective weight */
 };
 
 /* route_filter - is provs[i] a candidate? Fills note; may set wait. */
 static bool
 route_filter(struct route_prov *p, size_t i, struct route_ctx *ctx,
-    struct route_note *note)
+             struct route_note *note)
 {
 	uint64_t now = ctx->now_ms, left, wait;
 
@@ -165,7 +166,8 @@ route_filter(struct route_prov *p, size_t i, struct route_ctx *ctx,
 		snprintf(note->why, sizeof(note->why), "paused by operator");
 		/* A timed pause: worth waiting for if nothing else can. */
 		if (p->admin_until_ms > now &&
-		    (ctx->wait_ms == 0 || p->admin_until_ms - now < ctx->wait_ms))
+		    (ctx->wait_ms == 0 ||
+		     p->admin_until_ms - now < ctx->wait_ms))
 			ctx->wait_ms = p->admin_until_ms - now;
 		return false;
 	case ROUTE_ADMIN_DRAINING:
@@ -176,21 +178,21 @@ route_filter(struct route_prov *p, size_t i, struct route_ctx *ctx,
 	}
 	if (!route_stream_allows(ctx->stream, p->cfg)) {
 		snprintf(note->why, sizeof(note->why),
-		    "not allowed for stream %s", ctx->stream->name);
+		         "not allowed for stream %s", ctx->stream->name);
 		return false;
 	}
 	if (!breaker_usable(&p->br, now)) {
 		if (p->br.state == BREAKER_HALF_OPEN) {
 			snprintf(note->why, sizeof(note->why),
-			    "circuit half-open, trial slots busy");
+			         "circuit half-open, trial slots busy");
 			if (ctx->wait_ms == 0 || ctx->wait_ms > 100)
 				ctx->wait_ms = 100;
 		} else {
 			left = breaker_cooldown_left(&p->br, now);
 			snprintf(note->why, sizeof(note->why),
-			    "circuit open, %llu.%llu s left",
-			    (unsigned long long)(left / 1000),
-			    (unsigned long long)(left % 1000 / 100));
+			         "circuit open, %llu.%llu s left",
+			         (unsigned long long)(left / 1000),
+			         (unsigned long long)(left % 1000 / 100));
 		}
 		return false;
 	}
@@ -198,15 +200,15 @@ route_filter(struct route_prov *p, size_t i, struct route_ctx *ctx,
 	    !ctx->represents(i, note->why, sizeof(note->why), ctx->arg))
 		return false;
 	if (p->quota.limit > 0 &&
-	    quota_left(&p->quota, ctx->wall_ms < 0 ? 0 : (uint64_t)ctx->wall_ms) ==
-		0) {
+	    quota_left(&p->quota,
+	               ctx->wall_ms < 0 ? 0 : (uint64_t)ctx->wall_ms) == 0) {
 		snprintf(note->why, sizeof(note->why), "daily quota used up");
 		return false;
 	}
 	if (p->limited && (wait = tbucket_wait_ms(&p->tb, now)) > 0) {
 		snprintf(note->why, sizeof(note->why),
-		    "rate limit %.3g/s, next slot in %llu ms", p->tb.rate,
-		    (unsigned long long)wait);
+		         "rate limit %.3g/s, next slot in %llu ms", p->tb.rate,
+		         (unsigned long long)wait);
 		if (ctx->wait_ms == 0 || wait < ctx->wait_ms)
 			ctx->wait_ms = wait;
 		return false;
@@ -219,23 +221,23 @@ route_filter(struct route_prov *p, size_t i, struct route_ctx *ctx,
 /* route_trace_write - the decision in plain words. */
 static void
 route_trace_write(struct route_prov *const *provs, size_t n,
-    const struct route_ctx *ctx, const struct route_note *notes, int chosen,
-    const char *how)
+                  const struct route_ctx *ctx, const struct route_note *notes,
+                  int chosen, const char *how)
 {
 	struct buf *t = ctx->trace;
 	const struct config_stream *st = ctx->stream;
-	static const char *const objectives[] = {"balanced", "latency",
-	    "cost"};
+	static const char *const objectives[] = {"balanced", "latency", "cost"};
 	size_t i, k;
 
 	if (t == NULL)
 		return;
 	buf_printf(t, "stream %s (%s): ", st ? st->name : "transactional",
-	    st && (unsigned)st->objective < 3 ? objectives[st->objective]
-					      : "balanced");
+	           st && (unsigned)st->objective < 3 ? objectives[st->objective]
+	                                             : "balanced");
 	if (chosen >= 0) {
 		const struct route_prov *p = provs[chosen];
-		buf_printf(t,
+		buf_printf(
+		    t,
 		    "chose %s by %s (priority %d, weight %d x health %.2f x "
 		    "ramp %.2f, cost %.2f/1k, latency %llu ms)",
 		    p->cfg->name, how, p->cfg->priority, p->cfg->weight,
@@ -248,15 +250,17 @@ route_trace_write(struct route_prov *const *provs, size_t n,
 	for (i = 0, k = 0; i < n; i++) {
 		if ((int)i == chosen || !notes[i].ok)
 			continue;
-		buf_printf(t, "%s%s (priority %d, score %.2f)",
+		buf_printf(
+		    t, "%s%s (priority %d, score %.2f)",
 		    k++ ? ", " : "; other candidates: ", provs[i]->cfg->name,
 		    provs[i]->cfg->priority, notes[i].eff);
 	}
 	for (i = 0, k = 0; i < n; i++) {
 		if ((int)i == chosen || notes[i].ok)
 			continue;
-		buf_printf(t, "%s%s (%s)", k++ ? ", " : "; filtered: ",
-		    provs[i]->cfg->name, notes[i].why);
+		buf_printf(t, "%s%s (%s)",
+		           k++ ? ", " : "; filtered: ", provs[i]->cfg->name,
+		           notes[i].why);
 	}
 }
 
@@ -268,7 +272,7 @@ route_trace_write(struct route_prov *const *provs, size_t n,
  */
 static int
 route_balanced(struct route_prov *const *provs, size_t n,
-    const struct route_note *notes, bool within_cost, double cost)
+               const struct route_note *notes, bool within_cost, double cost)
 {
 	int best = -1, prio = 0;
 	bool any = false, weighted = false;
@@ -277,7 +281,8 @@ route_balanced(struct route_prov *const *provs, size_t n,
 
 	for (i = 0; i < n; i++) {
 		const struct route_prov *p = provs[i];
-		if (!notes[i].ok || (within_cost && p->cfg->cost_per_1k != cost))
+		if (!notes[i].ok ||
+		    (within_cost && p->cfg->cost_per_1k != cost))
 			continue;
 		if (!any || p->cfg->priority < prio) {
 			prio = p->cfg->priority;
@@ -317,7 +322,7 @@ route_balanced(struct route_prov *const *provs, size_t n,
  */
 static int
 route_ramped(struct route_prov *const *provs, size_t n,
-    struct route_note *notes, uint64_t now_ms, bool *spilled)
+             struct route_note *notes, uint64_t now_ms, bool *spilled)
 {
 	int best = route_balanced(provs, n, notes, false, 0), alt, lead = -1;
 	double full = 0, ramped = 0;
@@ -330,7 +335,8 @@ route_ramped(struct route_prov *const *provs, size_t n,
 	for (i = 0; i < n; i++) {
 		const struct route_prov *p = provs[i];
 		double w;
-		if (!notes[i].ok || p->cfg->priority != provs[best]->cfg->priority)
+		if (!notes[i].ok ||
+		    p->cfg->priority != provs[best]->cfg->priority)
 			continue;
 		if (lead < 0)
 			lead = (int)i;
@@ -365,7 +371,7 @@ route_ramped(struct route_prov *const *provs, size_t n,
 /* route_latency - the candidate with the lowest latency per success. */
 static int
 route_latency(struct route_prov *const *provs, size_t n,
-    const struct route_note *notes, uint64_t now_ms)
+              const struct route_note *notes, uint64_t now_ms)
 {
 	double best_v = 0;
 	int best = -1;
@@ -379,7 +385,7 @@ route_latency(struct route_prov *const *provs, size_t n,
 		    health_success_ratio(&provs[i]->h, now_ms);
 		if (best < 0 || v < best_v ||
 		    (v == best_v &&
-			provs[i]->cfg->priority < provs[best]->cfg->priority)) {
+		     provs[i]->cfg->priority < provs[best]->cfg->priority)) {
 			best = (int)i;
 			best_v = v;
 		}
@@ -390,16 +396,15 @@ route_latency(struct route_prov *const *provs, size_t n,
 /* route_cheapest - the lowest cost among candidates (or -1 if none). */
 static int
 route_cheapest(struct route_prov *const *provs, size_t n,
-    const struct route_note *notes, double *cost)
+               const struct route_note *notes, double *cost)
 {
 	int best = -1;
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (notes[i].ok &&
-		    (best < 0 ||
-			provs[i]->cfg->cost_per_1k <
-			    provs[best]->cfg->cost_per_1k))
+		    (best < 0 || provs[i]->cfg->cost_per_1k <
+		                     provs[best]->cfg->cost_per_1k))
 			best = (int)i;
 	if (best >= 0)
 		*cost = provs[best]->cfg->cost_per_1k;
@@ -412,14 +417,15 @@ route_cheapest(struct route_prov *const *provs, size_t n,
  */
 static int
 route_keep_warm(struct route_prov *const *provs, size_t n,
-    const struct route_note *notes, int winner)
+                const struct route_note *notes, int winner)
 {
 	int warm = -1;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		struct route_prov *p = provs[i];
-		if (!notes[i].ok || (int)i == winner || p->cfg->keep_warm <= 0 ||
+		if (!notes[i].ok || (int)i == winner ||
+		    p->cfg->keep_warm <= 0 ||
 		    p->cfg->priority == provs[winner]->cfg->priority)
 			continue;
 		p->warm_credit += p->cfg->keep_warm;
@@ -454,8 +460,8 @@ int
 route_pick(struct route_prov *const *provs, size_t n, struct route_ctx *ctx)
 {
 	struct route_note notes[ROUTE_MAX_PROVIDERS];
-	int objective = ctx->stream ? ctx->stream->objective
-				    : CONFIG_OBJECTIVE_BALANCED;
+	int objective =
+	    ctx->stream ? ctx->stream->objective : CONFIG_OBJECTIVE_BALANCED;
 	const char *how = "priority and weight";
 	double cost = 0;
 	int pick, warm;
@@ -477,14 +483,14 @@ route_pick(struct route_prov *const *provs, size_t n, struct route_ctx *ctx)
 		case CONFIG_OBJECTIVE_COST:
 			pick = route_cheapest(provs, n, notes, &cost);
 			if (pick >= 0)
-				pick = route_balanced(provs, n, notes, true,
-				    cost);
+				pick =
+				    route_balanced(provs, n, notes, true, cost);
 			how = "lowest cost";
 			break;
 		default: {
 			bool spilled;
 			pick = route_ramped(provs, n, notes, ctx->now_ms,
-			    &spilled);
+			                    &spilled);
 			if (spilled)
 				how = "fail-back ramp share";
 			break;
@@ -503,7 +509,7 @@ route_pick(struct route_prov *const *provs, size_t n, struct route_ctx *ctx)
 		/* Its last trial slot went meanwhile: next one. */
 		notes[pick].ok = false;
 		snprintf(notes[pick].why, sizeof(notes[pick].why),
-		    "circuit half-open, trial slots busy");
+		         "circuit half-open, trial slots busy");
 		ctx->warm = false;
 	}
 	if (pick >= 0) {
@@ -534,7 +540,7 @@ route_after(struct route_prov *rp, enum breaker_event ev, uint64_t now_ms)
 
 enum breaker_event
 route_result(struct route_prov *rp, const struct send_result *r,
-    uint64_t latency_ms, bool trial, uint64_t now_ms, int64_t wall_ms)
+             uint64_t latency_ms, bool trial, uint64_t now_ms, int64_t wall_ms)
 {
 	uint64_t wall = wall_ms < 0 ? 0 : (uint64_t)wall_ms;
 	enum breaker_outcome out;
@@ -558,7 +564,7 @@ route_result(struct route_prov *rp, const struct send_result *r,
 	else if (health_class_is_success(r->class))
 		out = BREAKER_SUCCESS;
 	else if (r->class == SEND_THROTTLED && rp->limited &&
-	    rp->br.state == BREAKER_CLOSED)
+	         rp->br.state == BREAKER_CLOSED)
 		return BREAKER_EV_NONE; /* AIMD slowed it; not a health fault */
 	else
 		out = BREAKER_FAILURE;
@@ -575,10 +581,11 @@ route_result(struct route_prov *rp, const struct send_result *r,
 		uint64_t ms = (uint64_t)r->retry_after_ms;
 		if (ms > ROUTE_RETRY_AFTER_MAX_MS)
 			ms = ROUTE_RETRY_AFTER_MAX_MS;
-		snprintf(why, sizeof(why), "provider asked to retry after %llu s",
-		    (unsigned long long)((ms + 999) / 1000));
-		ev = route_after(rp, breaker_force_open(&rp->br, now_ms, ms, why),
-		    now_ms);
+		snprintf(why, sizeof(why),
+		         "provider asked to retry after %llu s",
+		         (unsigned long long)((ms + 999) / 1000));
+		ev = route_after(
+		    rp, breaker_force_open(&rp->br, now_ms, ms, why), now_ms);
 		rp->forced = true;
 	}
 	return ev;
@@ -595,7 +602,7 @@ route_unpick(struct route_prov *rp, bool trial, int64_t wall_ms)
 
 enum breaker_event
 route_probe_result(struct route_prov *rp, bool ok, enum send_class cls,
-    uint64_t latency_ms, uint64_t now_ms)
+                   uint64_t latency_ms, uint64_t now_ms)
 {
 	if (ok) {
 		health_record(&rp->h, now_ms, SEND_ACCEPTED, latency_ms);
@@ -609,12 +616,13 @@ route_probe_result(struct route_prov *rp, bool ok, enum send_class cls,
 			rp->br.until_ms = now_ms; /* trials may go now */
 		return BREAKER_EV_NONE;
 	}
-	health_record(&rp->h, now_ms, cls == SEND_ACCEPTED ? SEND_DEFERRED : cls,
-	    latency_ms);
+	health_record(&rp->h, now_ms,
+	              cls == SEND_ACCEPTED ? SEND_DEFERRED : cls, latency_ms);
 	if (rp->br.state != BREAKER_CLOSED)
 		return BREAKER_EV_NONE;
 	return route_after(rp,
-	    breaker_record(&rp->br, now_ms,
-		cls == SEND_CONFIG ? BREAKER_CONFIG : BREAKER_FAILURE),
-	    now_ms);
+	                   breaker_record(&rp->br, now_ms,
+	                                  cls == SEND_CONFIG ? BREAKER_CONFIG
+	                                                     : BREAKER_FAILURE),
+	                   now_ms);
 }

@@ -40,10 +40,10 @@
 #include <stdint.h>
 
 #include "core/buf.h"
-#include "deliver/result.h"
 #include "route/breaker.h"
 #include "route/health.h"
 #include "route/ratelimit.h"
+#include "send/result.h"
 
 struct config_provider;
 struct config_stream;
@@ -61,20 +61,20 @@ struct route_prov {
 	const struct config_provider *cfg; /* borrowed */
 	struct breaker br;
 	struct health h;
-	bool limited;	    /* max_rate set: tb and aimd are live */
+	bool limited; /* max_rate set: tb and aimd are live */
 	struct tbucket tb;
 	struct aimd aimd;
 	struct quota quota; /* limit 0: none */
 	enum route_admin admin;
-	uint64_t admin_until_ms; /* 0: until resumed */
-	bool status_major;	 /* its status page reports a major outage */
-	double credit;		 /* smooth weighted round-robin */
-	double warm_credit;	 /* keep_warm */
-	double spill_credit;	 /* fail-back ramp share owed to the next
-				    priority (kept on the group's first) */
-	bool was_open;		 /* the breaker left closed; ramp on close */
-	bool forced;		 /* opened by route/watch on purpose (status
-				    page, Retry-After): probes do not end it */
+	uint64_t admin_until_ms;    /* 0: until resumed */
+	bool status_major;          /* its status page reports a major outage */
+	double credit;              /* smooth weighted round-robin */
+	double warm_credit;         /* keep_warm */
+	double spill_credit;        /* fail-back ramp share owed to the next
+	                               priority (kept on the group's first) */
+	bool was_open;              /* the breaker left closed; ramp on close */
+	bool forced;                /* opened by route/watch on purpose (status
+	                               page, Retry-After): probes do not end it */
 	enum send_stage fail_stage; /* where the last failure happened */
 	uint64_t picks, warm_picks; /* for status */
 };
@@ -84,8 +84,8 @@ struct route_prov {
  * breaker from cfg->circuit, rate from cfg->max_rate (ignored if it does
  * not parse; config checked it), quota from cfg->quota_daily.
  */
-void route_prov_init(struct route_prov *rp,
-    const struct config_provider *cfg, uint64_t now_ms, int64_t wall_ms);
+void route_prov_init(struct route_prov *rp, const struct config_provider *cfg,
+                     uint64_t now_ms, int64_t wall_ms);
 
 /* One routing question. */
 struct route_ctx {
@@ -112,7 +112,7 @@ struct route_ctx {
  * set here. n <= ROUTE_MAX_PROVIDERS.
  */
 int route_pick(struct route_prov *const *provs, size_t n,
-    struct route_ctx *ctx);
+               struct route_ctx *ctx);
 
 /*
  * route_result - feed one attempt's result: health, breaker (trial says
@@ -122,8 +122,9 @@ int route_pick(struct route_prov *const *provs, size_t n,
  * breaker's change (reason in rp->br.reason) for the caller to log.
  */
 enum breaker_event route_result(struct route_prov *rp,
-    const struct send_result *r, uint64_t latency_ms, bool trial,
-    uint64_t now_ms, int64_t wall_ms);
+                                const struct send_result *r,
+                                uint64_t latency_ms, bool trial,
+                                uint64_t now_ms, int64_t wall_ms);
 
 /*
  * route_unpick - the picked attempt never ran (the job moved elsewhere
@@ -137,7 +138,8 @@ void route_unpick(struct route_prov *rp, bool trial, int64_t wall_ms);
  * EHLO, STARTTLS, AUTH: not refusals of the message itself, not a status
  * page, a Retry-After or an account fault), so trial messages go at once. */
 enum breaker_event route_probe_result(struct route_prov *rp, bool ok,
-    enum send_class cls, uint64_t latency_ms, uint64_t now_ms);
+                                      enum send_class cls, uint64_t latency_ms,
+                                      uint64_t now_ms);
 
 /* route_admin_now - the operator's state at now (a timed pause or drain
  * has ended once now passes admin_until_ms). */
@@ -149,7 +151,7 @@ bool route_usable(const struct route_prov *rp, uint64_t now_ms);
 
 /* route_any_usable - is any provider usable now? Changes nothing. */
 bool route_any_usable(struct route_prov *const *provs, size_t n,
-    uint64_t now_ms);
+                      uint64_t now_ms);
 
 /* route_state_name - "closed", "open", "half-open", "paused", "draining",
  * "disabled": what status output shows. */

@@ -161,8 +161,7 @@ statuspage_ctype_has(const char *ct, const char *what)
 
 /* statuspage_format_detect - by Content-Type, else by the first byte. */
 enum statuspage_format
-statuspage_format_detect(const char *content_type, const char *body,
-                         size_t len)
+statuspage_format_detect(const char *content_type, const char *body, size_t len)
 {
 	size_t i = 0;
 
@@ -240,21 +239,23 @@ statuspage_name_match(const char *have, size_t hlen, const char *want)
 
 /* statuspage_json_indicator - the page's overall status object. */
 static int
-statuspage_json_indicator(json_t *status, struct status_report *out,
-                          char *err, size_t errlen)
+statuspage_json_indicator(json_t *status, struct status_report *out, char *err,
+                          size_t errlen)
 {
 	json_t *ind = json_object_get(status, "indicator");
 	json_t *desc = json_object_get(status, "description");
 	const char *text;
 
 	if (!json_is_string(ind)) {
-		statuspage_err(err, errlen, "statuspage: status.indicator is %s",
+		statuspage_err(err, errlen,
+		               "statuspage: status.indicator is %s",
 		               ind == NULL ? "missing" : "not a string");
 		return -1;
 	}
 	if (desc != NULL && !json_is_string(desc) && !json_is_null(desc)) {
-		statuspage_err(err, errlen,
-		               "statuspage: status.description is not a string");
+		statuspage_err(
+		    err, errlen,
+		    "statuspage: status.description is not a string");
 		return -1;
 	}
 	out->level = statuspage_word_level(json_string_value(ind));
@@ -270,7 +271,8 @@ statuspage_json_indicator(json_t *status, struct status_report *out,
 	}
 	text = json_is_string(desc) ? json_string_value(desc) : "";
 	statuspage_sanitise(out->description, sizeof(out->description), text,
-	                    json_is_string(desc) ? json_string_length(desc) : 0);
+	                    json_is_string(desc) ? json_string_length(desc)
+	                                         : 0);
 	if (out->description[0] == '\0')
 		snprintf(out->description, sizeof(out->description),
 		         "indicator %s", json_string_value(ind));
@@ -284,8 +286,8 @@ statuspage_json_indicator(json_t *status, struct status_report *out,
  */
 static int
 statuspage_json_components(json_t *comps, const char *const *names,
-                           size_t n_names, struct status_report *out,
-                           char *err, size_t errlen)
+                           size_t n_names, struct status_report *out, char *err,
+                           size_t errlen)
 {
 	enum status_level worst = STATUS_UNKNOWN;
 	struct buf bad, missing;
@@ -345,8 +347,9 @@ statuspage_json_components(json_t *comps, const char *const *names,
 	if (!found_any) {
 		out->level = STATUS_UNKNOWN;
 		buf_printf(&bad, "%s",
-		           n_names ? "none of the named components is on the page"
-		                   : "the page lists no components");
+		           n_names
+		               ? "none of the named components is on the page"
+		               : "the page lists no components");
 	} else {
 		out->level = worst;
 		if (bad.len == 0)
@@ -381,16 +384,16 @@ statuspage_parse_json(const char *body, size_t len,
 	statuspage_report_clear(out);
 	statuspage_err(err, errlen, "%s", "");
 	if (len > STATUSPAGE_BODY_MAX) {
-		statuspage_err(err, errlen,
-		               "statuspage: body of %zu bytes is over the limit",
-		               len);
+		statuspage_err(
+		    err, errlen,
+		    "statuspage: body of %zu bytes is over the limit", len);
 		goto fail;
 	}
 	root = json_loadb(body, len, 0, &je);
 	if (root == NULL) {
 		statuspage_err(err, errlen,
-		               "statuspage: JSON line %d column %d: %s", je.line,
-		               je.column, je.text);
+		               "statuspage: JSON line %d column %d: %s",
+		               je.line, je.column, je.text);
 		goto fail;
 	}
 	if (!json_is_object(root)) {
@@ -418,7 +421,8 @@ statuspage_parse_json(const char *body, size_t len,
 	}
 	if (n_components > 0 || status == NULL) {
 		/* status.json with names: no components, so none is found. */
-		json_t *empty = comps != NULL ? json_incref(comps) : json_array();
+		json_t *empty =
+		    comps != NULL ? json_incref(comps) : json_array();
 		rc = statuspage_json_components(empty, components, n_components,
 		                                out, err, errlen);
 		json_decref(empty);
@@ -494,7 +498,8 @@ statuspage_zone(const char **s, int *minutes)
 		if (!statuspage_num(&q, 4, &hhmm) || q - p != 5 ||
 		    hhmm % 100 > 59)
 			return false;
-		*minutes = (hhmm / 100 * 60 + hhmm % 100) * (*p == '-' ? -1 : 1);
+		*minutes =
+		    (hhmm / 100 * 60 + hhmm % 100) * (*p == '-' ? -1 : 1);
 		*s = q;
 		return true;
 	}
@@ -561,9 +566,10 @@ statuspage_date_parse(const char *s, long long *out)
 	statuspage_skip_space(&s);
 	if (*s != '\0' || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
 		return -1;
-	*out = statuspage_days_from_civil(year, (unsigned)mon + 1,
-	                                  (unsigned)day) * 86400LL +
-	       hh * 3600LL + mm * 60LL + ss - zone * 60LL;
+	*out =
+	    statuspage_days_from_civil(year, (unsigned)mon + 1, (unsigned)day) *
+	        86400LL +
+	    hh * 3600LL + mm * 60LL + ss - zone * 60LL;
 	return 0;
 }
 
@@ -721,9 +727,9 @@ statuspage_parse_rss(const char *body, size_t len, struct status_report *out,
 	statuspage_report_clear(out);
 	statuspage_err(err, errlen, "%s", "");
 	if (len > STATUSPAGE_BODY_MAX) {
-		statuspage_err(err, errlen,
-		               "statuspage: body of %zu bytes is over the limit",
-		               len);
+		statuspage_err(
+		    err, errlen,
+		    "statuspage: body of %zu bytes is over the limit", len);
 		goto fail;
 	}
 	/* libxml2's first-use set-up is not safe to race; do it once. */
@@ -758,7 +764,8 @@ statuspage_parse_rss(const char *body, size_t len, struct status_report *out,
 		goto fail;
 	}
 	root = xmlDocGetRootElement(doc);
-	if (root == NULL || xmlStrcmp(root->name, (const xmlChar *)"rss") != 0) {
+	if (root == NULL ||
+	    xmlStrcmp(root->name, (const xmlChar *)"rss") != 0) {
 		statuspage_err(err, errlen,
 		               "statuspage: XML root is not <rss>");
 		goto fail;
@@ -792,10 +799,9 @@ statuspage_parse(const char *content_type, const char *body, size_t len,
 		return statuspage_parse_rss(body, len, out, err, errlen);
 	default: {
 		char ct[64];
-		statuspage_sanitise(ct, sizeof(ct),
-		                    content_type ? content_type : "absent",
-		                    strlen(content_type ? content_type
-		                                        : "absent"));
+		statuspage_sanitise(
+		    ct, sizeof(ct), content_type ? content_type : "absent",
+		    strlen(content_type ? content_type : "absent"));
 		statuspage_report_clear(out);
 		statuspage_err(err, errlen,
 		               "statuspage: neither JSON nor RSS (Content-Type "

@@ -55,7 +55,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define STATUSPAGE_DESC_SIZE 256             /* description, with its NUL */
+#define STATUSPAGE_DESC_SIZE 256              /* description, with its NUL */
 #define STATUSPAGE_BODY_MAX (8 * 1024 * 1024) /* bigger bodies are refused */
 
 /* The levels, in declaration order; see statuspage_level_worse for rank. */
@@ -108,8 +108,7 @@ enum statuspage_format statuspage_format_detect(const char *content_type,
  */
 int statuspage_parse_json(const char *body, size_t len,
                           const char *const *components, size_t n_components,
-                          struct status_report *out, char *err,
-                          size_t errlen);
+                          struct status_report *out, char *err, size_t errlen);
 
 /*
  * statuspage_parse_rss - read an AWS Health RSS body (len bytes). Returns

@@ -141,19 +141,17 @@ statuspoll_done(const struct http_response *resp, void *arg)
 		snprintf(key, sizeof(key), "transport %s",
 		         http_client_error_name(resp->error));
 		snprintf(text, sizeof(text), "GET %.80s: %s: %.120s", sp->url,
-		         http_client_error_name(resp->error),
-		         resp->error_text);
+		         http_client_error_name(resp->error), resp->error_text);
 		statuspoll_fail(sp, key, text);
 	} else if (resp->status < 200 || resp->status > 299) {
 		snprintf(key, sizeof(key), "http %d", resp->status);
 		snprintf(text, sizeof(text), "GET %.80s: HTTP %d", sp->url,
 		         resp->status);
 		statuspoll_fail(sp, key, text);
-	} else if (statuspage_parse(resp->content_type, resp->body,
-	                            resp->body_len,
-	                            (const char *const *)sp->components,
-	                            sp->n_components, &now, perr,
-	                            sizeof(perr)) != 0) {
+	} else if (statuspage_parse(
+	               resp->content_type, resp->body, resp->body_len,
+	               (const char *const *)sp->components, sp->n_components,
+	               &now, perr, sizeof(perr)) != 0) {
 		snprintf(key, sizeof(key), "parse %.80s", perr);
 		snprintf(text, sizeof(text), "GET %.80s: %.160s", sp->url,
 		         perr);
@@ -207,8 +205,7 @@ statuspoll_new(struct event_base *base, const struct statuspoll_opts *o)
 	                       strncasecmp(o->url, "https://", 8) != 0)) {
 		log_warn("statuspoll %s: status page URL \"%.80s\" is not "
 		         "http(s)",
-		         o->name ? o->name : "status",
-		         o->url ? o->url : "");
+		         o->name ? o->name : "status", o->url ? o->url : "");
 		return NULL;
 	}
 	sp = xcalloc(1, sizeof(*sp));

@@ -57,13 +57,13 @@ struct statuspoll_opts {
 	const char *url;  /* http:// or https:// */
 	const char *const *components; /* Statuspage components to watch */
 	size_t n_components;           /* 0: the page's overall status */
-	uint64_t interval_ms;      /* between polls; 0: 60 s */
-	long timeout_ms;           /* whole request; 0: 10 s */
-	long connect_timeout_ms;   /* TCP + TLS; 0: the smaller of 5 s and
-	                              timeout_ms */
-	size_t max_body;           /* response cap; 0: 1 MiB */
-	bool tls_insecure;         /* skip certificate checks (tests only) */
-	const char *ca_file;       /* NULL: the system's CA store */
+	uint64_t interval_ms;          /* between polls; 0: 60 s */
+	long timeout_ms;               /* whole request; 0: 10 s */
+	long connect_timeout_ms;       /* TCP + TLS; 0: the smaller of 5 s and
+	                                  timeout_ms */
+	size_t max_body;               /* response cap; 0: 1 MiB */
+	bool tls_insecure;   /* skip certificate checks (tests only) */
+	const char *ca_file; /* NULL: the system's CA store */
 	statuspoll_change_fn *on_change; /* may be NULL */
 	void *arg;                       /* passed to on_change */
 };

@@ -24,8 +24,8 @@
 #include "spool/spool.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,9 +65,9 @@ struct spool {
 	struct spool_db *db; /* the writer's; NULL after a failed reopen */
 	pthread_t writer;
 	int writer_started;
-	uint64_t space_at_ms; /* writer: time of the last statvfs */
+	uint64_t space_at_ms;    /* writer: time of the last statvfs */
 	uint64_t ckpt_inline_us; /* writer: last inline checkpoint */
-	uint64_t ckpt_poke_us;	 /* writer: last poke of the checkpointer */
+	uint64_t ckpt_poke_us;   /* writer: last poke of the checkpointer */
 
 	pthread_mutex_t lock; /* guards everything below */
 	pthread_cond_t cond;
@@ -185,13 +185,13 @@ spool_space_refresh(struct spool *sp, int force)
 	if (low != sp->disk_low) {
 		if (low)
 			log_warn("spool: %s has %llu bytes free, below "
-				 "min_free %llu: refusing new messages",
-			    sp->dir, (unsigned long long)avail,
-			    (unsigned long long)sp->min_free);
+			         "min_free %llu: refusing new messages",
+			         sp->dir, (unsigned long long)avail,
+			         (unsigned long long)sp->min_free);
 		else
 			log_info("spool: %s has %llu bytes free again: "
-				 "accepting",
-			    sp->dir, (unsigned long long)avail);
+			         "accepting",
+			         sp->dir, (unsigned long long)avail);
 	}
 	sp->disk_low = low;
 	pthread_mutex_unlock(&sp->lock);
@@ -204,8 +204,9 @@ spool_db_reopen(struct spool *sp)
 	char err[256];
 
 	spool_db_close(sp->db);
-	sp->db = spool_db_open(sp->db_path,
-	    sp->vfs ? spool_vfs_name(sp->vfs) : NULL, err, sizeof(err));
+	sp->db =
+	    spool_db_open(sp->db_path, sp->vfs ? spool_vfs_name(sp->vfs) : NULL,
+	                  err, sizeof(err));
 	if (sp->db == NULL) {
 		log_warn("%s", err);
 		return SPOOL_ERR_IO;
@@ -216,7 +217,8 @@ spool_db_reopen(struct spool *sp)
 /* spool_job_run - do one job inside the open transaction. */
 static int
 spool_job_run(struct spool *sp, struct spool_job *j, int disk_low, int64_t now,
-    int64_t delta[SPOOL_STATE_COUNT], uint64_t *stored, uint64_t *dedup)
+              int64_t delta[SPOOL_STATE_COUNT], uint64_t *stored,
+              uint64_t *dedup)
 {
 	int rc;
 
@@ -230,7 +232,8 @@ spool_job_run(struct spool *sp, struct spool_job *j, int disk_low, int64_t now,
 			/* Sees earlier submits of this very batch too. */
 			char hash[72];
 			rc = spool_db_msg_find_idem(sp->db, j->m.tenant,
-			    j->m.idempotency_key, j->id, hash, sizeof(hash));
+			                            j->m.idempotency_key, j->id,
+			                            hash, sizeof(hash));
 			if (rc != SPOOL_ERR_NOTFOUND) {
 				if (rc == SPOOL_OK) {
 					(*dedup)++;
@@ -260,19 +263,18 @@ spool_job_run(struct spool *sp, struct spool_job *j, int disk_low, int64_t now,
 		break;
 	case SPOOL_JOB_LIST:
 		rc = spool_db_msg_list(sp->db, j->state, j->id, j->limit,
-		    &j->many, &j->n_many);
+		                       &j->many, &j->n_many);
 		break;
 	case SPOOL_JOB_CLAIM:
 		rc = spool_db_msg_claim(sp->db, j->stream, j->limit, j->now_ms,
-		    &j->many,
-		    &j->n_many, delta);
+		                        &j->many, &j->n_many, delta);
 		break;
 	case SPOOL_JOB_OUTCOME:
 		rc = spool_db_msg_outcome(sp->db, &j->o, delta);
 		break;
 	case SPOOL_JOB_PURGE:
 		rc = spool_db_msg_purge(sp->db, j->id, j->limit, &j->n_done,
-		    delta);
+		                        delta);
 		break;
 	default:
 		rc = SPOOL_ERR_IO;
@@ -281,8 +283,9 @@ spool_job_run(struct spool *sp, struct spool_job *j, int disk_low, int64_t now,
 	return rc == SPOOL_ERR_NOTFOUND ? SPOOL_OK : rc;
 }
 
-const uint64_t spool_commit_bounds_us[SPOOL_COMMIT_BUCKETS] = {100, 250,
-    500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000};
+const uint64_t spool_commit_bounds_us[SPOOL_COMMIT_BUCKETS] = {
+    100,   250,   500,   1000,   2500,   5000,
+    10000, 25000, 50000, 100000, 250000, 1000000};
 
 /* spool_hist_count - one writing commit of jobs jobs in usec (locked). */
 static void
@@ -324,8 +327,8 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 		rc = spool_db_begin(sp->db);
 	}
 	for (j = b->head; rc == SPOOL_OK && j != NULL; j = j->next)
-		rc = spool_job_run(sp, j, disk_low, now, delta, &stored,
-		    &dedup);
+		rc =
+		    spool_job_run(sp, j, disk_low, now, delta, &stored, &dedup);
 	if (rc == SPOOL_OK) {
 		changed = spool_db_changes(sp->db) - changes0;
 		rc = spool_db_commit(sp->db);
@@ -343,7 +346,7 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 		for (j = b->head; j != NULL; j = j->next) {
 			spool_job_results_free(j);
 			if (!(j->kind == SPOOL_JOB_SUBMIT &&
-				j->status == SPOOL_ERR_FULL))
+			      j->status == SPOOL_ERR_FULL))
 				j->status = SPOOL_ERR_IO;
 		}
 		log_warn("spool: batch of %zu rolled back", b->len);
@@ -394,7 +397,7 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 		 * once a second, in case it cannot finish.
 		 */
 		log_debug("spool: WAL at %d frames, checkpointing inline",
-		    spool_db_wal_frames(sp->db));
+		          spool_db_wal_frames(sp->db));
 		(void)spool_db_checkpoint(sp->db);
 		sp->ckpt_inline_us = mono_us();
 	}
@@ -425,7 +428,7 @@ spool_writer_gather(struct spool *sp)
 		until.tv_nsec -= 1000000000L;
 	}
 	while (!sp->closing && sp->drained_gen < sp->handed_gen &&
-	    sp->queue.len < sp->batch_max)
+	       sp->queue.len < sp->batch_max)
 		if (pthread_cond_timedwait(&sp->cond, &sp->lock, &until) ==
 		    ETIMEDOUT)
 			break;
@@ -451,7 +454,7 @@ spool_writer_main(void *arg)
 				until.tv_nsec -= 1000000000L;
 			}
 			rc = pthread_cond_timedwait(&sp->cond, &sp->lock,
-			    &until);
+			                            &until);
 			if (rc == ETIMEDOUT) {
 				/* Idle: keep spool_space_check() current. */
 				pthread_mutex_unlock(&sp->lock);
@@ -507,7 +510,7 @@ dir_sync(const char *path)
 	if (fd >= 0) {
 		if (fsync(fd) != 0)
 			log_warn("spool: fsync %s: %s", parent,
-			    strerror(errno));
+			         strerror(errno));
 		close(fd);
 	}
 	free(s);
@@ -592,27 +595,27 @@ spool_open(const struct spool_opts *opts, char *err, size_t errlen)
 		snprintf(err, errlen, "spool: cannot register the SQLite VFS");
 		goto fail;
 	}
-	sp->db = spool_db_open(sp->db_path, spool_vfs_name(sp->vfs), err,
-	    errlen);
+	sp->db =
+	    spool_db_open(sp->db_path, spool_vfs_name(sp->vfs), err, errlen);
 	if (sp->db == NULL)
 		goto fail;
 	if (spool_db_recover(sp->db, &recovered) != SPOOL_OK ||
 	    spool_db_counts_load(sp->db, sp->counts.state) != SPOOL_OK) {
 		snprintf(err, errlen, "spool: %s: cannot read the store",
-		    sp->db_path);
+		         sp->db_path);
 		goto fail;
 	}
 	log_info("spool: %s open: %llu ready (%llu were in flight), "
-		 "%llu deferred, %llu sent, %llu failed",
-	    sp->db_path,
-	    (unsigned long long)sp->counts.state[SPOOL_STATE_READY],
-	    (unsigned long long)recovered,
-	    (unsigned long long)sp->counts.state[SPOOL_STATE_DEFERRED],
-	    (unsigned long long)sp->counts.state[SPOOL_STATE_SENT],
-	    (unsigned long long)sp->counts.state[SPOOL_STATE_FAILED]);
+	         "%llu deferred, %llu sent, %llu failed",
+	         sp->db_path,
+	         (unsigned long long)sp->counts.state[SPOOL_STATE_READY],
+	         (unsigned long long)recovered,
+	         (unsigned long long)sp->counts.state[SPOOL_STATE_DEFERRED],
+	         (unsigned long long)sp->counts.state[SPOOL_STATE_SENT],
+	         (unsigned long long)sp->counts.state[SPOOL_STATE_FAILED]);
 	spool_space_refresh(sp, 1);
-	sp->ckpt = spool_ckpt_start(sp->db_path, spool_vfs_name(sp->vfs), err,
-	    errlen);
+	sp->ckpt =
+	    spool_ckpt_start(sp->db_path, spool_vfs_name(sp->vfs), err, errlen);
 	if (sp->ckpt == NULL)
 		goto fail;
 	sp->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -637,8 +640,8 @@ spool_attach(struct spool *sp, struct event_base *base)
 {
 	if (sp->ev != NULL)
 		return -1;
-	sp->ev = event_new(base, sp->efd, EV_READ | EV_PERSIST, spool_on_wake,
-	    sp);
+	sp->ev =
+	    event_new(base, sp->efd, EV_READ | EV_PERSIST, spool_on_wake, sp);
 	if (sp->ev == NULL || event_add(sp->ev, NULL) != 0) {
 		log_warn("spool: cannot watch the eventfd");
 		return -1;
@@ -662,11 +665,13 @@ spool_job_queue(struct spool *sp, struct spool_job *j)
 	}
 	if (j->kind == SPOOL_JOB_SUBMIT) {
 		unfinished = sp->counts.state[SPOOL_STATE_READY] +
-		    sp->counts.state[SPOOL_STATE_INFLIGHT] +
-		    sp->counts.state[SPOOL_STATE_DEFERRED] + sp->queued_submits;
+		             sp->counts.state[SPOOL_STATE_INFLIGHT] +
+		             sp->counts.state[SPOOL_STATE_DEFERRED] +
+		             sp->queued_submits;
 		if (sp->disk_low ||
 		    (sp->max_messages != 0 && unfinished >= sp->max_messages)) {
-			/* Refused: answered from the loop, never re-entrantly. */
+			/* Refused: answered from the loop, never re-entrantly.
+			 */
 			j->status = SPOOL_ERR_FULL;
 			spool_msg_new_fini(&j->m);
 			spool_job_list_push(&sp->done, j);
@@ -684,8 +689,8 @@ spool_job_queue(struct spool *sp, struct spool_job *j)
 
 /* spool_msg_submit - queue m for the next group commit. */
 int
-spool_msg_submit(struct spool *sp, struct spool_msg_new *m,
-    spool_commit_fn *cb, void *arg)
+spool_msg_submit(struct spool *sp, struct spool_msg_new *m, spool_commit_fn *cb,
+                 void *arg)
 {
 	struct spool_job *j;
 
@@ -701,7 +706,7 @@ spool_msg_submit(struct spool *sp, struct spool_msg_new *m,
 /* spool_msg_submit_idem - queue m; cb tells new, replay or conflict. */
 int
 spool_msg_submit_idem(struct spool *sp, struct spool_msg_new *m,
-    spool_submit_fn *cb, void *arg)
+                      spool_submit_fn *cb, void *arg)
 {
 	struct spool_job *j;
 
@@ -718,7 +723,7 @@ spool_msg_submit_idem(struct spool *sp, struct spool_msg_new *m,
 /* spool_msg_get - queue a read of one message. */
 int
 spool_msg_get(struct spool *sp, const char *id, int flags, spool_msg_fn *cb,
-    void *arg)
+              void *arg)
 {
 	struct spool_job *j;
 
@@ -736,7 +741,7 @@ spool_msg_get(struct spool *sp, const char *id, int flags, spool_msg_fn *cb,
 /* spool_msg_list - queue a listing. */
 int
 spool_msg_list(struct spool *sp, int state, const char *after, size_t limit,
-    spool_msgs_fn *cb, void *arg)
+               spool_msgs_fn *cb, void *arg)
 {
 	struct spool_job *j;
 
@@ -754,7 +759,7 @@ spool_msg_list(struct spool *sp, int state, const char *after, size_t limit,
 /* spool_msg_claim_stream - queue a claim of one stream's due messages. */
 int
 spool_msg_claim_stream(struct spool *sp, const char *stream, size_t max,
-    int64_t now, spool_msgs_fn *cb, void *arg)
+                       int64_t now, spool_msgs_fn *cb, void *arg)
 {
 	struct spool_job *j;
 
@@ -771,7 +776,7 @@ spool_msg_claim_stream(struct spool *sp, const char *stream, size_t max,
 /* spool_msg_claim - queue a claim of due messages. */
 int
 spool_msg_claim(struct spool *sp, size_t max, int64_t now, spool_msgs_fn *cb,
-    void *arg)
+                void *arg)
 {
 	struct spool_job *j;
 
@@ -787,7 +792,7 @@ spool_msg_claim(struct spool *sp, size_t max, int64_t now, spool_msgs_fn *cb,
 /* spool_msg_outcome - queue the result of a delivery attempt. */
 int
 spool_msg_outcome(struct spool *sp, const struct spool_outcome *o,
-    spool_done_fn *cb, void *arg)
+                  spool_done_fn *cb, void *arg)
 {
 	struct spool_job *j;
 
@@ -805,7 +810,7 @@ spool_msg_outcome(struct spool *sp, const struct spool_outcome *o,
 /* spool_msg_purge - queue the deletion of old finished messages. */
 int
 spool_msg_purge(struct spool *sp, int64_t before_ms, size_t max,
-    spool_count_fn *cb, void *arg)
+                spool_count_fn *cb, void *arg)
 {
 	struct spool_job *j;
 
@@ -833,10 +838,11 @@ spool_space_check(struct spool *sp)
 
 	pthread_mutex_lock(&sp->lock);
 	unfinished = sp->counts.state[SPOOL_STATE_READY] +
-	    sp->counts.state[SPOOL_STATE_INFLIGHT] +
-	    sp->counts.state[SPOOL_STATE_DEFERRED] + sp->queued_submits;
+	             sp->counts.state[SPOOL_STATE_INFLIGHT] +
+	             sp->counts.state[SPOOL_STATE_DEFERRED] +
+	             sp->queued_submits;
 	full = sp->disk_low ||
-	    (sp->max_messages != 0 && unfinished >= sp->max_messages);
+	       (sp->max_messages != 0 && unfinished >= sp->max_messages);
 	pthread_mutex_unlock(&sp->lock);
 	return full ? SPOOL_ERR_FULL : SPOOL_OK;
 }

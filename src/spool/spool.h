@@ -31,12 +31,12 @@ struct spool;
 /* Results of spool operations; SMTP replies in brackets. */
 enum spool_status {
 	SPOOL_OK = 0,
-	SPOOL_ERR_IO = -1,     /* write/fsync failed; nothing stored [451 4.3.0] */
-	SPOOL_ERR_FULL = -2,   /* disk below min_free or queue cap [452 4.3.1] */
-	SPOOL_ERR_CLOSED = -3, /* spool shutting down [421 4.3.2] */
+	SPOOL_ERR_IO = -1, /* write/fsync failed; nothing stored [451 4.3.0] */
+	SPOOL_ERR_FULL = -2, /* disk below min_free or queue cap [452 4.3.1] */
+	SPOOL_ERR_CLOSED = -3,   /* spool shutting down [421 4.3.2] */
 	SPOOL_ERR_NOTFOUND = -4, /* no message with that id (get, outcome) */
 	SPOOL_ERR_CONFLICT = -5, /* idempotency key kept for another payload
-				    (spool_msg_submit_idem only) */
+	                            (spool_msg_submit_idem only) */
 };
 
 /* spool_status_name - "ok", "io", "full", "closed", "notfound". */
@@ -78,13 +78,13 @@ struct spool_opts {
 
 /* A message handed to the spool. All pointers are owned by the message. */
 struct spool_msg_new {
-	char *sender;  /* envelope sender; "" for the null sender <> */
-	char **rcpts;  /* envelope recipients */
+	char *sender; /* envelope sender; "" for the null sender <> */
+	char **rcpts; /* envelope recipients */
 	size_t n_rcpts;
 	struct buf body; /* the whole message, CRLF line ends, unstuffed */
-	char *tenant;	 /* authenticated user or api key tenant; may be NULL */
-	char *client;	 /* peer address, "127.0.0.1:4242"; may be NULL */
-	char *stream;	 /* NULL means "transactional" */
+	char *tenant;    /* authenticated user or api key tenant; may be NULL */
+	char *client;    /* peer address, "127.0.0.1:4242"; may be NULL */
+	char *stream;    /* NULL means "transactional" */
 	char *idempotency_key; /* may be NULL; see spool_msg_submit() */
 	/* Digest of the request the key came with (hex); may be NULL. Only
 	 * spool_msg_submit_idem() compares it; it is stored either way. */
@@ -108,7 +108,7 @@ typedef void spool_commit_fn(int status, const char *id, void *arg);
  * borrowed and must outlive the spool.
  */
 struct spool *spool_open(const struct spool_opts *opts, char *err,
-    size_t errlen);
+                         size_t errlen);
 
 /*
  * spool_attach - deliver commit callbacks on base's loop thread. Must be
@@ -138,7 +138,7 @@ int spool_attach(struct spool *sp, struct event_base *base);
  * cb runs inside spool_close() with the real outcome.
  */
 int spool_msg_submit(struct spool *sp, struct spool_msg_new *m,
-    spool_commit_fn *cb, void *arg);
+                     spool_commit_fn *cb, void *arg);
 
 /*
  * spool_submit_fn - the result of spool_msg_submit_idem(), on the loop
@@ -158,7 +158,7 @@ typedef void spool_submit_fn(int status, const char *id, int dup, void *arg);
  * at-once refusals as spool_msg_submit(); cb as spool_submit_fn says.
  */
 int spool_msg_submit_idem(struct spool *sp, struct spool_msg_new *m,
-    spool_submit_fn *cb, void *arg);
+                          spool_submit_fn *cb, void *arg);
 
 /*
  * spool_space_check - cheap, non-blocking: SPOOL_OK, or SPOOL_ERR_FULL when
@@ -169,22 +169,22 @@ int spool_space_check(struct spool *sp);
 
 struct spool_counts {
 	uint64_t state[SPOOL_STATE_COUNT];
-	uint64_t commits;	/* group commits done (that wrote) */
+	uint64_t commits;        /* group commits done (that wrote) */
 	uint64_t committed_msgs; /* messages stored since open */
 	/* Added for metrics and the benchmark. */
-	uint64_t failed_commits;  /* batches rolled back (I/O errors) */
-	uint64_t largest_batch;	  /* most jobs in one commit since open */
-	uint64_t commit_usec;	  /* total BEGIN..COMMIT time of commits */
-	uint64_t queued;	  /* jobs waiting for the writer right now */
-	uint64_t deduplicated;	  /* submits answered by idempotency key */
-	int disk_low;		  /* 1 if free space was below min_free */
-	/*
-	 * Added for the metrics' histograms; counted for writing commits
-	 * only, under the writer's lock. batch_hist[i] counts commits of
-	 * at most 2^i jobs (the last bucket: more); commit_hist[i] commits
-	 * whose BEGIN..COMMIT (the fsync included) took at most
-	 * spool_commit_bounds_us[i] (the last bucket: longer).
-	 */
+	uint64_t failed_commits; /* batches rolled back (I/O errors) */
+	uint64_t largest_batch;  /* most jobs in one commit since open */
+	uint64_t commit_usec;    /* total BEGIN..COMMIT time of commits */
+	uint64_t queued;         /* jobs waiting for the writer right now */
+	uint64_t deduplicated;   /* submits answered by idempotency key */
+	int disk_low;            /* 1 if free space was below min_free */
+	                         /*
+	                          * Added for the metrics' histograms; counted for writing commits
+	                          * only, under the writer's lock. batch_hist[i] counts commits of
+	                          * at most 2^i jobs (the last bucket: more); commit_hist[i] commits
+	                          * whose BEGIN..COMMIT (the fsync included) took at most
+	                          * spool_commit_bounds_us[i] (the last bucket: longer).
+	                          */
 #define SPOOL_BATCH_BUCKETS 10
 #define SPOOL_COMMIT_BUCKETS 12
 	uint64_t batch_hist[SPOOL_BATCH_BUCKETS + 1];
@@ -225,7 +225,7 @@ struct spool_rcpt {
 	char *address;
 	enum spool_rcpt_state state;
 	char *last_reply;      /* may be NULL */
-	char *provider;	       /* provider that settled it; may be NULL */
+	char *provider;        /* provider that settled it; may be NULL */
 	char *provider_msg_id; /* may be NULL */
 };
 
@@ -235,7 +235,7 @@ struct spool_attempt {
 	char *result; /* result class name: "accepted", "deferred", ... */
 	char *reply;  /* may be NULL */
 	int64_t duration_ms;
-	char *trace;  /* the router's decision in plain words; may be NULL */
+	char *trace; /* the router's decision in plain words; may be NULL */
 };
 
 /*
@@ -248,10 +248,10 @@ struct spool_msg {
 	enum spool_state state;
 	char *sender;
 	char *tenant, *client, *stream, *idempotency_key, *last_error;
-	uint64_t size;		 /* body bytes */
-	int64_t created_at;	 /* ms since the epoch */
+	uint64_t size;           /* body bytes */
+	int64_t created_at;      /* ms since the epoch */
 	int64_t next_attempt_at; /* ms since the epoch */
-	uint32_t attempts;	 /* delivery attempts recorded so far */
+	uint32_t attempts;       /* delivery attempts recorded so far */
 	struct spool_rcpt *rcpts;
 	size_t n_rcpts;
 	struct spool_attempt *atts; /* oldest first */
@@ -275,7 +275,7 @@ typedef void spool_msg_fn(int status, struct spool_msg *m, void *arg);
  * the call. On error n is 0.
  */
 typedef void spool_msgs_fn(int status, struct spool_msg **msgs, size_t n,
-    void *arg);
+                           void *arg);
 
 /* spool_done_fn - the result of a state change, after its commit. */
 typedef void spool_done_fn(int status, void *arg);
@@ -286,8 +286,8 @@ typedef void spool_done_fn(int status, void *arg);
  * spool_msg_get - read one message with its recipients and attempts (for
  * `swervectl show`); with SPOOL_GET_BODY also its body. id is copied.
  */
-int spool_msg_get(struct spool *sp, const char *id, int flags,
-    spool_msg_fn *cb, void *arg);
+int spool_msg_get(struct spool *sp, const char *id, int flags, spool_msg_fn *cb,
+                  void *arg);
 
 /*
  * spool_msg_list - up to limit messages (ids ascending, i.e. oldest
@@ -296,8 +296,8 @@ int spool_msg_get(struct spool *sp, const char *id, int flags,
  * For `swervectl queue` and paging: pass the last id seen. Summaries only:
  * n_rcpts is set, rcpts/atts/body are not filled. limit is capped at 1000.
  */
-int spool_msg_list(struct spool *sp, int state, const char *after,
-    size_t limit, spool_msgs_fn *cb, void *arg);
+int spool_msg_list(struct spool *sp, int state, const char *after, size_t limit,
+                   spool_msgs_fn *cb, void *arg);
 
 /*
  * spool_msg_claim - move up to max messages that are ready or deferred and
@@ -313,16 +313,16 @@ int spool_msg_list(struct spool *sp, int state, const char *after,
  * claim each stream's fair share.
  */
 int spool_msg_claim_stream(struct spool *sp, const char *stream, size_t max,
-    int64_t now_ms, spool_msgs_fn *cb, void *arg);
+                           int64_t now_ms, spool_msgs_fn *cb, void *arg);
 
 int spool_msg_claim(struct spool *sp, size_t max, int64_t now_ms,
-    spool_msgs_fn *cb, void *arg);
+                    spool_msgs_fn *cb, void *arg);
 
 /* One recipient's result inside a spool_outcome. */
 struct spool_rcpt_result {
 	size_t index; /* position in the message's recipient list */
 	enum spool_rcpt_state state;
-	const char *reply;	     /* may be NULL */
+	const char *reply;           /* may be NULL */
 	const char *provider_msg_id; /* may be NULL */
 };
 
@@ -362,7 +362,7 @@ struct spool_outcome {
  * a caller that wants it settled sooner submits the outcome again.
  */
 int spool_msg_outcome(struct spool *sp, const struct spool_outcome *o,
-    spool_done_fn *cb, void *arg);
+                      spool_done_fn *cb, void *arg);
 
 /* spool_count_fn - the result of a bulk operation: how many it touched. */
 typedef void spool_count_fn(int status, uint64_t n, void *arg);
@@ -376,7 +376,7 @@ typedef void spool_count_fn(int status, uint64_t n, void *arg);
  * Unfinished messages are never deleted.
  */
 int spool_msg_purge(struct spool *sp, int64_t before_ms, size_t max,
-    spool_count_fn *cb, void *arg);
+                    spool_count_fn *cb, void *arg);
 
 /*
  * spool_close - stop accepting, finish the commits already queued (their

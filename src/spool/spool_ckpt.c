@@ -44,10 +44,11 @@ spool_ckpt_main(void *arg)
 		c->wanted = 0;
 		pthread_mutex_unlock(&c->lock);
 		rc = sqlite3_wal_checkpoint_v2(c->db, NULL,
-		    SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
+		                               SQLITE_CHECKPOINT_PASSIVE,
+		                               &log_frames, &done_frames);
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			log_warn("spool: checkpoint: %s (sqlite %d)",
-			    sqlite3_errmsg(c->db), rc);
+			         sqlite3_errmsg(c->db), rc);
 		pthread_mutex_lock(&c->lock);
 		c->runs++;
 	}
@@ -64,18 +65,19 @@ spool_ckpt_start(const char *path, const char *vfs, char *err, size_t errlen)
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->cond, NULL);
 	if (sqlite3_open_v2(path, &c->db,
-		SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, vfs) != SQLITE_OK) {
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	                    vfs) != SQLITE_OK) {
 		snprintf(err, errlen, "spool: checkpointer: open %s: %s", path,
-		    c->db ? sqlite3_errmsg(c->db) : "out of memory");
+		         c->db ? sqlite3_errmsg(c->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_busy_timeout(c->db, 1000);
 	/* A connection only knows it is in WAL mode once it has read the
 	 * database; until then a checkpoint is a silent no-op. */
 	if (sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL,
-		NULL, NULL) != SQLITE_OK) {
+	                 NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "spool: checkpointer: %s: %s", path,
-		    sqlite3_errmsg(c->db));
+		         sqlite3_errmsg(c->db));
 		goto fail;
 	}
 	/* This connection never writes; the writer's close does the last
@@ -131,7 +133,8 @@ spool_ckpt_stop(struct spool_ckpt *c)
 	pthread_mutex_unlock(&c->lock);
 	pthread_join(c->thread, NULL);
 	if (sqlite3_close(c->db) != SQLITE_OK)
-		log_warn("spool: checkpointer close: %s", sqlite3_errmsg(c->db));
+		log_warn("spool: checkpointer close: %s",
+		         sqlite3_errmsg(c->db));
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

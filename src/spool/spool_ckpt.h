@@ -20,7 +20,7 @@ struct spool_ckpt;
  * the checkpointer thread. NULL with a message in err on failure.
  */
 struct spool_ckpt *spool_ckpt_start(const char *path, const char *vfs,
-    char *err, size_t errlen);
+                                    char *err, size_t errlen);
 /* spool_ckpt_poke - ask for a checkpoint soon. Cheap; any thread. */
 void spool_ckpt_poke(struct spool_ckpt *c);
 /* spool_ckpt_runs - checkpoints completed so far. */

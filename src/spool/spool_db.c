@@ -86,8 +86,8 @@ static const char spool_db_migrate_1[] =
     "INSERT INTO bodies (id, body) SELECT id, body FROM messages;"
     "ALTER TABLE messages DROP COLUMN body;";
 
-#define MSG_COLS                                                              \
-	"id, state, sender, tenant, client, stream, size, created_at,"       \
+#define MSG_COLS                                                               \
+	"id, state, sender, tenant, client, stream, size, created_at,"         \
 	" next_attempt_at, attempts, idempotency_key, last_error"
 
 enum {
@@ -118,80 +118,80 @@ enum {
 };
 
 static const char *const spool_db_sql[ST_COUNT] = {
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_MSG_INSERT] = "INSERT INTO messages (id, state, sender, tenant,"
-			  " client, stream, size, created_at, next_attempt_at,"
-			  " idempotency_key, idempotency_hash)"
-			  " VALUES (?1, 'ready', ?2, ?3, ?4, ?5, ?6, ?7, ?7,"
-			  " ?8, ?9)",
-	[ST_BODY_INSERT] = "INSERT INTO bodies (id, body) VALUES (?1, ?2)",
-	[ST_RCPT_INSERT] = "INSERT INTO recipients (msg_id, idx, address)"
-			   " VALUES (?1, ?2, ?3)",
-	[ST_MSG_GET] = "SELECT " MSG_COLS ", CASE WHEN ?2 THEN"
-		       " (SELECT body FROM bodies b WHERE b.id = ?1) END"
-		       " FROM messages WHERE id = ?1",
-	[ST_RCPT_GET] = "SELECT address, state, last_reply, provider,"
-			" provider_msg_id FROM recipients WHERE msg_id = ?1"
-			" ORDER BY idx",
-	[ST_ATT_GET] = "SELECT at, provider, result, reply, duration_ms, trace"
-		       " FROM attempts WHERE msg_id = ?1 ORDER BY id",
-	[ST_LIST] = "SELECT " MSG_COLS ", (SELECT count(*) FROM recipients r"
-		    " WHERE r.msg_id = m.id) FROM messages m"
-		    " WHERE id > ?1 AND (?2 IS NULL OR state = ?2)"
-		    " ORDER BY id LIMIT ?3",
-	/*
-	 * Each arm walks messages_claim and stops after ?2 rows, so a claim
-	 * costs O(max) however long the queue is; a plain IN (...) would
-	 * sort every due message.
-	 */
-	[ST_CLAIM_SELECT] = "SELECT id, state FROM ("
-			    " SELECT * FROM (SELECT id, state, next_attempt_at"
-			    "  FROM messages WHERE state = 'ready'"
-			    "  AND next_attempt_at <= ?1"
-			    "  ORDER BY next_attempt_at LIMIT ?2)"
-			    " UNION ALL"
-			    " SELECT * FROM (SELECT id, state, next_attempt_at"
-			    "  FROM messages WHERE state = 'deferred'"
-			    "  AND next_attempt_at <= ?1"
-			    "  ORDER BY next_attempt_at LIMIT ?2))"
-			    " ORDER BY next_attempt_at, id LIMIT ?2",
-	/* The same for one stream (?3), on messages_claim_stream. */
-	[ST_CLAIM_STREAM] = "SELECT id, state FROM ("
-			    " SELECT * FROM (SELECT id, state, next_attempt_at"
-			    "  FROM messages WHERE state = 'ready'"
-			    "  AND stream = ?3 AND next_attempt_at <= ?1"
-			    "  ORDER BY next_attempt_at LIMIT ?2)"
-			    " UNION ALL"
-			    " SELECT * FROM (SELECT id, state, next_attempt_at"
-			    "  FROM messages WHERE state = 'deferred'"
-			    "  AND stream = ?3 AND next_attempt_at <= ?1"
-			    "  ORDER BY next_attempt_at LIMIT ?2))"
-			    " ORDER BY next_attempt_at, id LIMIT ?2",
-	[ST_STATE_GET] = "SELECT state FROM messages WHERE id = ?1",
-	[ST_STATE_SET] = "UPDATE messages SET state = ?2 WHERE id = ?1",
-	[ST_OUTCOME_MSG] = "UPDATE messages SET state = ?2,"
-			   " next_attempt_at = coalesce(?3, next_attempt_at),"
-			   " last_error = ?4, attempts = attempts + ?5"
-			   " WHERE id = ?1",
-	[ST_ATT_INSERT] = "INSERT INTO attempts (msg_id, at, provider, result,"
-			  " reply, duration_ms, trace)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_RCPT_SET] = "UPDATE recipients SET state = ?3, last_reply = ?4,"
-			" provider = coalesce(?5, provider),"
-			" provider_msg_id = ?6 WHERE msg_id = ?1 AND idx = ?2",
-	[ST_IDEM_FIND] = "SELECT id, idempotency_hash FROM messages"
-			 " WHERE tenant IS ?1"
-			 " AND idempotency_key = ?2 ORDER BY id LIMIT 1",
-	/* By id, which starts with the creation time: stops after ?2. */
-	[ST_PURGE_SELECT] = "SELECT id, state FROM messages WHERE id < ?1"
-			    " AND state IN ('sent', 'failed')"
-			    " ORDER BY id LIMIT ?2",
-	[ST_PURGE_MSG] = "DELETE FROM messages WHERE id = ?1",
-	[ST_PURGE_RCPTS] = "DELETE FROM recipients WHERE msg_id = ?1",
-	[ST_PURGE_ATTS] = "DELETE FROM attempts WHERE msg_id = ?1",
-	[ST_PURGE_BODY] = "DELETE FROM bodies WHERE id = ?1",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_MSG_INSERT] = "INSERT INTO messages (id, state, sender, tenant,"
+                      " client, stream, size, created_at, next_attempt_at,"
+                      " idempotency_key, idempotency_hash)"
+                      " VALUES (?1, 'ready', ?2, ?3, ?4, ?5, ?6, ?7, ?7,"
+                      " ?8, ?9)",
+    [ST_BODY_INSERT] = "INSERT INTO bodies (id, body) VALUES (?1, ?2)",
+    [ST_RCPT_INSERT] = "INSERT INTO recipients (msg_id, idx, address)"
+                       " VALUES (?1, ?2, ?3)",
+    [ST_MSG_GET] = "SELECT " MSG_COLS ", CASE WHEN ?2 THEN"
+                   " (SELECT body FROM bodies b WHERE b.id = ?1) END"
+                   " FROM messages WHERE id = ?1",
+    [ST_RCPT_GET] = "SELECT address, state, last_reply, provider,"
+                    " provider_msg_id FROM recipients WHERE msg_id = ?1"
+                    " ORDER BY idx",
+    [ST_ATT_GET] = "SELECT at, provider, result, reply, duration_ms, trace"
+                   " FROM attempts WHERE msg_id = ?1 ORDER BY id",
+    [ST_LIST] = "SELECT " MSG_COLS ", (SELECT count(*) FROM recipients r"
+                " WHERE r.msg_id = m.id) FROM messages m"
+                " WHERE id > ?1 AND (?2 IS NULL OR state = ?2)"
+                " ORDER BY id LIMIT ?3",
+    /*
+     * Each arm walks messages_claim and stops after ?2 rows, so a claim
+     * costs O(max) however long the queue is; a plain IN (...) would
+     * sort every due message.
+     */
+    [ST_CLAIM_SELECT] = "SELECT id, state FROM ("
+                        " SELECT * FROM (SELECT id, state, next_attempt_at"
+                        "  FROM messages WHERE state = 'ready'"
+                        "  AND next_attempt_at <= ?1"
+                        "  ORDER BY next_attempt_at LIMIT ?2)"
+                        " UNION ALL"
+                        " SELECT * FROM (SELECT id, state, next_attempt_at"
+                        "  FROM messages WHERE state = 'deferred'"
+                        "  AND next_attempt_at <= ?1"
+                        "  ORDER BY next_attempt_at LIMIT ?2))"
+                        " ORDER BY next_attempt_at, id LIMIT ?2",
+    /* The same for one stream (?3), on messages_claim_stream. */
+    [ST_CLAIM_STREAM] = "SELECT id, state FROM ("
+                        " SELECT * FROM (SELECT id, state, next_attempt_at"
+                        "  FROM messages WHERE state = 'ready'"
+                        "  AND stream = ?3 AND next_attempt_at <= ?1"
+                        "  ORDER BY next_attempt_at LIMIT ?2)"
+                        " UNION ALL"
+                        " SELECT * FROM (SELECT id, state, next_attempt_at"
+                        "  FROM messages WHERE state = 'deferred'"
+                        "  AND stream = ?3 AND next_attempt_at <= ?1"
+                        "  ORDER BY next_attempt_at LIMIT ?2))"
+                        " ORDER BY next_attempt_at, id LIMIT ?2",
+    [ST_STATE_GET] = "SELECT state FROM messages WHERE id = ?1",
+    [ST_STATE_SET] = "UPDATE messages SET state = ?2 WHERE id = ?1",
+    [ST_OUTCOME_MSG] = "UPDATE messages SET state = ?2,"
+                       " next_attempt_at = coalesce(?3, next_attempt_at),"
+                       " last_error = ?4, attempts = attempts + ?5"
+                       " WHERE id = ?1",
+    [ST_ATT_INSERT] = "INSERT INTO attempts (msg_id, at, provider, result,"
+                      " reply, duration_ms, trace)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_RCPT_SET] = "UPDATE recipients SET state = ?3, last_reply = ?4,"
+                    " provider = coalesce(?5, provider),"
+                    " provider_msg_id = ?6 WHERE msg_id = ?1 AND idx = ?2",
+    [ST_IDEM_FIND] = "SELECT id, idempotency_hash FROM messages"
+                     " WHERE tenant IS ?1"
+                     " AND idempotency_key = ?2 ORDER BY id LIMIT 1",
+    /* By id, which starts with the creation time: stops after ?2. */
+    [ST_PURGE_SELECT] = "SELECT id, state FROM messages WHERE id < ?1"
+                        " AND state IN ('sent', 'failed')"
+                        " ORDER BY id LIMIT ?2",
+    [ST_PURGE_MSG] = "DELETE FROM messages WHERE id = ?1",
+    [ST_PURGE_RCPTS] = "DELETE FROM recipients WHERE msg_id = ?1",
+    [ST_PURGE_ATTS] = "DELETE FROM attempts WHERE msg_id = ?1",
+    [ST_PURGE_BODY] = "DELETE FROM bodies WHERE id = ?1",
 };
 
 struct spool_db {
@@ -201,9 +201,9 @@ struct spool_db {
 };
 
 static const char *const spool_db_rcpt_states[] = {
-	[SPOOL_RCPT_PENDING] = "pending",
-	[SPOOL_RCPT_SENT] = "sent",
-	[SPOOL_RCPT_FAILED] = "failed",
+    [SPOOL_RCPT_PENDING] = "pending",
+    [SPOOL_RCPT_SENT] = "sent",
+    [SPOOL_RCPT_FAILED] = "failed",
 };
 
 /* spool_state_parse - the state named s, or -1. */
@@ -235,7 +235,7 @@ static int
 db_fail(struct spool_db *db, const char *what)
 {
 	log_warn("spool: %s: %s (sqlite %d)", what, sqlite3_errmsg(db->db),
-	    sqlite3_extended_errcode(db->db));
+	         sqlite3_extended_errcode(db->db));
 	return SPOOL_ERR_IO;
 }
 
@@ -299,7 +299,7 @@ spool_db_checkpoint(struct spool_db *db)
 	int rc;
 
 	rc = sqlite3_wal_checkpoint_v2(db->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-	    NULL, NULL);
+	                               NULL, NULL);
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		return db_fail(db, "checkpoint");
 	return SPOOL_OK;
@@ -315,27 +315,28 @@ spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
 
 	db = xcalloc(1, sizeof(*db));
 	rc = sqlite3_open_v2(path, &db->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	    vfs);
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                         SQLITE_OPEN_NOMUTEX,
+	                     vfs);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "spool: open %s: %s", path,
-		    db->db ? sqlite3_errmsg(db->db) : sqlite3_errstr(rc));
+		         db->db ? sqlite3_errmsg(db->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->db, 1);
 	sqlite3_busy_timeout(db->db, 5000);
 	/* journal_mode answers with the mode it ended up in. */
 	if (sqlite3_prepare_v2(db->db, "PRAGMA journal_mode=WAL", -1, &st,
-		NULL) != SQLITE_OK ||
+	                       NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		snprintf(err, errlen, "spool: %s: %s", path,
-		    sqlite3_errmsg(db->db));
+		         sqlite3_errmsg(db->db));
 		goto fail;
 	}
 	mode = (const char *)sqlite3_column_text(st, 0);
 	if (mode == NULL || strcmp(mode, "wal") != 0) {
 		snprintf(err, errlen, "spool: %s: cannot use WAL (mode %s)",
-		    path, mode ? mode : "?");
+		         path, mode ? mode : "?");
 		goto fail;
 	}
 	sqlite3_finalize(st);
@@ -346,21 +347,21 @@ spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
 	 * path); the WAL file is cut back to 64 MiB when it restarts.
 	 */
 	if (sqlite3_exec(db->db,
-		"PRAGMA synchronous=FULL;"
-		"PRAGMA wal_autocheckpoint=0;"
-		"PRAGMA journal_size_limit=67108864;"
-		"PRAGMA cache_size=-16384;"
-		"PRAGMA temp_store=MEMORY;",
-		NULL, NULL, NULL) != SQLITE_OK) {
+	                 "PRAGMA synchronous=FULL;"
+	                 "PRAGMA wal_autocheckpoint=0;"
+	                 "PRAGMA journal_size_limit=67108864;"
+	                 "PRAGMA cache_size=-16384;"
+	                 "PRAGMA temp_store=MEMORY;",
+	                 NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "spool: %s: %s", path,
-		    sqlite3_errmsg(db->db));
+		         sqlite3_errmsg(db->db));
 		goto fail;
 	}
-	if (sqlite3_prepare_v2(db->db, "PRAGMA user_version", -1, &st,
-		NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(db->db, "PRAGMA user_version", -1, &st, NULL) !=
+	        SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		snprintf(err, errlen, "spool: %s: %s", path,
-		    sqlite3_errmsg(db->db));
+		         sqlite3_errmsg(db->db));
 		goto fail;
 	}
 	version = sqlite3_column_int(st, 0);
@@ -368,37 +369,38 @@ spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
 	st = NULL;
 	if (version > SPOOL_SCHEMA_VERSION) {
 		snprintf(err, errlen,
-		    "spool: %s: schema version %d is newer than this build (%d)",
-		    path, version, SPOOL_SCHEMA_VERSION);
+		         "spool: %s: schema version %d is newer than this "
+		         "build (%d)",
+		         path, version, SPOOL_SCHEMA_VERSION);
 		goto fail;
 	}
 	/* Only a new (or older) store is written to at open. */
 	if (version < SPOOL_SCHEMA_VERSION &&
 	    (sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-		SQLITE_OK ||
-	    (version == 1 && sqlite3_exec(db->db, spool_db_migrate_1, NULL,
-		NULL, NULL) != SQLITE_OK) ||
-	    (version >= 1 && version <= 2 &&
-		sqlite3_exec(db->db, spool_db_migrate_2, NULL, NULL, NULL) !=
-		    SQLITE_OK) ||
-	    (version >= 1 && version <= 3 &&
-		sqlite3_exec(db->db, spool_db_migrate_3, NULL, NULL, NULL) !=
-		    SQLITE_OK) ||
-	    sqlite3_exec(db->db, spool_db_schema, NULL, NULL, NULL) !=
-		SQLITE_OK ||
-	    sqlite3_exec(db->db, "PRAGMA user_version=4; COMMIT", NULL, NULL,
-		NULL) != SQLITE_OK)) {
+	         SQLITE_OK ||
+	     (version == 1 && sqlite3_exec(db->db, spool_db_migrate_1, NULL,
+	                                   NULL, NULL) != SQLITE_OK) ||
+	     (version >= 1 && version <= 2 &&
+	      sqlite3_exec(db->db, spool_db_migrate_2, NULL, NULL, NULL) !=
+	          SQLITE_OK) ||
+	     (version >= 1 && version <= 3 &&
+	      sqlite3_exec(db->db, spool_db_migrate_3, NULL, NULL, NULL) !=
+	          SQLITE_OK) ||
+	     sqlite3_exec(db->db, spool_db_schema, NULL, NULL, NULL) !=
+	         SQLITE_OK ||
+	     sqlite3_exec(db->db, "PRAGMA user_version=4; COMMIT", NULL, NULL,
+	                  NULL) != SQLITE_OK)) {
 		snprintf(err, errlen, "spool: %s: schema: %s", path,
-		    sqlite3_errmsg(db->db));
+		         sqlite3_errmsg(db->db));
 		goto fail;
 	}
 	sqlite3_wal_hook(db->db, db_wal_hook, db);
 	for (i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(db->db, spool_db_sql[i], -1,
-			SQLITE_PREPARE_PERSISTENT, &db->st[i],
-			NULL) != SQLITE_OK) {
+		                       SQLITE_PREPARE_PERSISTENT, &db->st[i],
+		                       NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "spool: prepare %d: %s", i,
-			    sqlite3_errmsg(db->db));
+			         sqlite3_errmsg(db->db));
 			goto fail;
 		}
 	}
@@ -452,10 +454,11 @@ int
 spool_db_recover(struct spool_db *db, uint64_t *n)
 {
 	*n = 0;
-	if (sqlite3_exec(db->db,
-		"BEGIN IMMEDIATE;"
-		"UPDATE messages SET state = 'ready' WHERE state = 'inflight'",
-		NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(
+	        db->db,
+	        "BEGIN IMMEDIATE;"
+	        "UPDATE messages SET state = 'ready' WHERE state = 'inflight'",
+	        NULL, NULL, NULL) != SQLITE_OK) {
 		db_fail(db, "recover");
 		spool_db_rollback(db);
 		return SPOOL_ERR_IO;
@@ -475,16 +478,16 @@ spool_db_counts_load(struct spool_db *db, uint64_t state[SPOOL_STATE_COUNT])
 	int rc, s;
 
 	memset(state, 0, sizeof(uint64_t) * SPOOL_STATE_COUNT);
-	if (sqlite3_prepare_v2(db->db,
-		"SELECT state, count(*) FROM messages GROUP BY state", -1, &st,
-		NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	        db->db, "SELECT state, count(*) FROM messages GROUP BY state",
+	        -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "counts");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		s = spool_state_parse((const char *)sqlite3_column_text(st, 0));
 		if (s < 0) {
 			log_warn("spool: %lld messages in unknown state %s",
-			    (long long)sqlite3_column_int64(st, 1),
-			    (const char *)sqlite3_column_text(st, 0));
+			         (long long)sqlite3_column_int64(st, 1),
+			         (const char *)sqlite3_column_text(st, 0));
 			continue;
 		}
 		state[s] = (uint64_t)sqlite3_column_int64(st, 1);
@@ -497,7 +500,7 @@ spool_db_counts_load(struct spool_db *db, uint64_t state[SPOOL_STATE_COUNT])
 
 int
 spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
-    const struct spool_msg_new *m)
+                    const struct spool_msg_new *m)
 {
 	sqlite3_stmt *st = db->st[ST_MSG_INSERT];
 	size_t i;
@@ -523,7 +526,7 @@ spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
 		sqlite3_bind_zeroblob(st, 2, 0);
 	else
 		sqlite3_bind_blob64(st, 2, m->body.p, m->body.len,
-		    SQLITE_STATIC);
+		                    SQLITE_STATIC);
 	rc = db_done(db, ST_BODY_INSERT, "insert body");
 	sqlite3_clear_bindings(st);
 	if (rc != SPOOL_OK)
@@ -541,8 +544,8 @@ spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
 }
 
 int
-spool_db_msg_find_idem(struct spool_db *db, const char *tenant,
-    const char *key, char out[ID_SIZE], char *hash, size_t hashlen)
+spool_db_msg_find_idem(struct spool_db *db, const char *tenant, const char *key,
+                       char out[ID_SIZE], char *hash, size_t hashlen)
 {
 	sqlite3_stmt *st = db->st[ST_IDEM_FIND];
 	const unsigned char *h;
@@ -567,10 +570,10 @@ spool_db_msg_find_idem(struct spool_db *db, const char *tenant,
 
 int
 spool_db_msg_purge(struct spool_db *db, const char *before_id, size_t max,
-    uint64_t *n, int64_t delta[SPOOL_STATE_COUNT])
+                   uint64_t *n, int64_t delta[SPOOL_STATE_COUNT])
 {
 	sqlite3_stmt *st = db->st[ST_PURGE_SELECT];
-	char (*ids)[ID_SIZE] = NULL;
+	char(*ids)[ID_SIZE] = NULL;
 	int *from = NULL;
 	size_t i, k = 0;
 	int rc = SQLITE_DONE, s;
@@ -584,8 +587,8 @@ spool_db_msg_purge(struct spool_db *db, const char *before_id, size_t max,
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
 	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		snprintf(ids[k], ID_SIZE, "%s", sqlite3_column_text(st, 0));
-		from[k] = spool_state_parse(
-		    (const char *)sqlite3_column_text(st, 1));
+		from[k] =
+		    spool_state_parse((const char *)sqlite3_column_text(st, 1));
 		k++;
 	}
 	sqlite3_reset(st);
@@ -655,8 +658,8 @@ msg_rcpts_read(struct spool_db *db, struct spool_msg *m)
 		r->address = col_dup(st, 0);
 		if (r->address == NULL)
 			r->address = xstrdup("");
-		r->state = rcpt_state_parse(
-		    (const char *)sqlite3_column_text(st, 1));
+		r->state =
+		    rcpt_state_parse((const char *)sqlite3_column_text(st, 1));
 		r->last_reply = col_dup(st, 2);
 		r->provider = col_dup(st, 3);
 		r->provider_msg_id = col_dup(st, 4);
@@ -694,7 +697,7 @@ msg_atts_read(struct spool_db *db, struct spool_msg *m)
 
 int
 spool_db_msg_get(struct spool_db *db, const char *id, int flags,
-    struct spool_msg **out)
+                 struct spool_msg **out)
 {
 	sqlite3_stmt *st = db->st[ST_MSG_GET];
 	struct spool_msg *m = NULL;
@@ -719,7 +722,7 @@ spool_db_msg_get(struct spool_db *db, const char *id, int flags,
 	if (flags & SPOOL_GET_BODY) {
 		body = sqlite3_column_blob(st, 12);
 		buf_add(&m->body, body ? body : "",
-		    (size_t)sqlite3_column_bytes(st, 12));
+		        (size_t)sqlite3_column_bytes(st, 12));
 	}
 	sqlite3_reset(st);
 	if (msg_rcpts_read(db, m) != SPOOL_OK)
@@ -735,7 +738,7 @@ fail:
 
 int
 spool_db_msg_list(struct spool_db *db, int state, const char *after,
-    size_t limit, struct spool_msg ***out, size_t *n)
+                  size_t limit, struct spool_msg ***out, size_t *n)
 {
 	sqlite3_stmt *st = db->st[ST_LIST];
 	struct spool_msg **v = NULL, *m;
@@ -748,8 +751,9 @@ spool_db_msg_list(struct spool_db *db, int state, const char *after,
 		limit = SPOOL_LIST_MAX;
 	bind_text(st, 1, after ? after : "");
 	bind_text(st, 2,
-	    state >= 0 && state < SPOOL_STATE_COUNT ? spool_state_name(state)
-						    : NULL);
+	          state >= 0 && state < SPOOL_STATE_COUNT
+	              ? spool_state_name(state)
+	              : NULL);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
 	v = xcalloc(limit ? limit : 1, sizeof(*v));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit) {
@@ -773,11 +777,11 @@ spool_db_msg_list(struct spool_db *db, int state, const char *after,
 
 int
 spool_db_msg_claim(struct spool_db *db, const char *stream, size_t max,
-    int64_t now_ms, struct spool_msg ***out, size_t *n,
-    int64_t delta[SPOOL_STATE_COUNT])
+                   int64_t now_ms, struct spool_msg ***out, size_t *n,
+                   int64_t delta[SPOOL_STATE_COUNT])
 {
 	sqlite3_stmt *st = db->st[stream ? ST_CLAIM_STREAM : ST_CLAIM_SELECT];
-	char (*ids)[ID_SIZE] = NULL;
+	char(*ids)[ID_SIZE] = NULL;
 	int *from = NULL;
 	struct spool_msg **v = NULL;
 	size_t i, k = 0;
@@ -796,8 +800,8 @@ spool_db_msg_claim(struct spool_db *db, const char *stream, size_t max,
 		bind_text(st, 3, stream);
 	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		snprintf(ids[k], ID_SIZE, "%s", sqlite3_column_text(st, 0));
-		from[k] = spool_state_parse(
-		    (const char *)sqlite3_column_text(st, 1));
+		from[k] =
+		    spool_state_parse((const char *)sqlite3_column_text(st, 1));
 		k++;
 	}
 	sqlite3_reset(st);
@@ -811,8 +815,8 @@ spool_db_msg_claim(struct spool_db *db, const char *stream, size_t max,
 		bind_text(st, 2, spool_state_name(SPOOL_STATE_INFLIGHT));
 		if ((rc = db_done(db, ST_STATE_SET, "claim")) != SPOOL_OK)
 			goto fail;
-		rc = spool_db_msg_get(db, ids[i],
-		    SPOOL_GET_BODY | SPOOL_GET_NO_ATTS, &v[i]);
+		rc = spool_db_msg_get(
+		    db, ids[i], SPOOL_GET_BODY | SPOOL_GET_NO_ATTS, &v[i]);
 		if (rc != SPOOL_OK) {
 			rc = SPOOL_ERR_IO;
 			goto fail;
@@ -839,7 +843,7 @@ fail:
 
 int
 spool_db_msg_outcome(struct spool_db *db, const struct spool_outcome *o,
-    int64_t delta[SPOOL_STATE_COUNT])
+                     int64_t delta[SPOOL_STATE_COUNT])
 {
 	sqlite3_stmt *st = db->st[ST_STATE_GET];
 	const struct spool_rcpt_result *r;
@@ -876,8 +880,10 @@ spool_db_msg_outcome(struct spool_db *db, const struct spool_outcome *o,
 		r = &o->rcpts[i];
 		bind_text(st, 1, o->id);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)r->index);
-		bind_text(st, 3, spool_db_rcpt_states[r->state <= SPOOL_RCPT_FAILED
-			? r->state : SPOOL_RCPT_PENDING]);
+		bind_text(st, 3,
+		          spool_db_rcpt_states[r->state <= SPOOL_RCPT_FAILED
+		                                   ? r->state
+		                                   : SPOOL_RCPT_PENDING]);
 		bind_text(st, 4, r->reply);
 		bind_text(st, 5, o->provider);
 		bind_text(st, 6, r->provider_msg_id);

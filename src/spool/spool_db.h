@@ -28,7 +28,7 @@ struct spool_db;
  * schema. NULL with a message in err on failure.
  */
 struct spool_db *spool_db_open(const char *path, const char *vfs, char *err,
-    size_t errlen);
+                               size_t errlen);
 /* spool_db_close - finalize the statements and close. NULL is a no-op. */
 void spool_db_close(struct spool_db *db);
 
@@ -43,11 +43,11 @@ void spool_db_rollback(struct spool_db *db);
 int spool_db_recover(struct spool_db *db, uint64_t *n);
 /* spool_db_counts_load - messages per state. */
 int spool_db_counts_load(struct spool_db *db,
-    uint64_t state[SPOOL_STATE_COUNT]);
+                         uint64_t state[SPOOL_STATE_COUNT]);
 
 /* spool_db_msg_insert - store m as a new ready message with id. */
 int spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
-    const struct spool_msg_new *m);
+                        const struct spool_msg_new *m);
 /*
  * spool_db_msg_find_idem - the id of a stored message with this tenant
  * (NULL matches NULL) and idempotency key, into out, and its payload
@@ -55,27 +55,28 @@ int spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
  * NOTFOUND.
  */
 int spool_db_msg_find_idem(struct spool_db *db, const char *tenant,
-    const char *key, char out[ID_SIZE], char *hash, size_t hashlen);
+                           const char *key, char out[ID_SIZE], char *hash,
+                           size_t hashlen);
 /* spool_db_msg_get - read one message; *out is the caller's. */
 int spool_db_msg_get(struct spool_db *db, const char *id, int flags,
-    struct spool_msg **out);
+                     struct spool_msg **out);
 /* spool_db_msg_list - summaries, see spool_msg_list(); *out is the caller's. */
 int spool_db_msg_list(struct spool_db *db, int state, const char *after,
-    size_t limit, struct spool_msg ***out, size_t *n);
+                      size_t limit, struct spool_msg ***out, size_t *n);
 /* spool_db_msg_claim - see spool_msg_claim(); adds moves to delta. */
 int spool_db_msg_claim(struct spool_db *db, const char *stream, size_t max,
-    int64_t now_ms,
-    struct spool_msg ***out, size_t *n, int64_t delta[SPOOL_STATE_COUNT]);
+                       int64_t now_ms, struct spool_msg ***out, size_t *n,
+                       int64_t delta[SPOOL_STATE_COUNT]);
 /* spool_db_msg_outcome - see spool_msg_outcome(); adds moves to delta. */
 int spool_db_msg_outcome(struct spool_db *db, const struct spool_outcome *o,
-    int64_t delta[SPOOL_STATE_COUNT]);
+                         int64_t delta[SPOOL_STATE_COUNT]);
 
 /*
  * spool_db_msg_purge - delete up to max sent/failed messages with ids
  * below before_id; *n deleted; adds moves to delta.
  */
-int spool_db_msg_purge(struct spool_db *db, const char *before_id,
-    size_t max, uint64_t *n, int64_t delta[SPOOL_STATE_COUNT]);
+int spool_db_msg_purge(struct spool_db *db, const char *before_id, size_t max,
+                       uint64_t *n, int64_t delta[SPOOL_STATE_COUNT]);
 /* spool_db_changes - rows changed on this connection since it opened. */
 int64_t spool_db_changes(struct spool_db *db);
 /* spool_db_wal_frames - frames in the WAL after the last commit. */

@@ -38,7 +38,8 @@ spool_job_outcome_copy(struct spool_outcome *dst, const struct spool_outcome *o)
 		for (i = 0; i < o->n_rcpts; i++) {
 			r[i] = o->rcpts[i];
 			r[i].reply = sdup(o->rcpts[i].reply);
-			r[i].provider_msg_id = sdup(o->rcpts[i].provider_msg_id);
+			r[i].provider_msg_id =
+			    sdup(o->rcpts[i].provider_msg_id);
 		}
 	}
 	dst->rcpts = r;
@@ -100,14 +101,16 @@ spool_job_deliver(struct spool_job *j)
 		if (j->idem) {
 			if (j->cb.submit != NULL)
 				j->cb.submit(j->status,
-				    j->status == SPOOL_OK ||
-					    j->status == SPOOL_ERR_CONFLICT
-					? j->id
-					: NULL,
-				    j->dup, j->arg);
+				             j->status == SPOOL_OK ||
+				                     j->status ==
+				                         SPOOL_ERR_CONFLICT
+				                 ? j->id
+				                 : NULL,
+				             j->dup, j->arg);
 		} else if (j->cb.commit != NULL)
 			j->cb.commit(j->status,
-			    j->status == SPOOL_OK ? j->id : NULL, j->arg);
+			             j->status == SPOOL_OK ? j->id : NULL,
+			             j->arg);
 		break;
 	case SPOOL_JOB_GET:
 		if (j->cb.msg != NULL) {

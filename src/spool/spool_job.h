@@ -42,14 +42,14 @@ struct spool_job {
 	int idem; /* SPOOL_JOB_SUBMIT: cb.submit, hash compared */
 	int dup;  /* SPOOL_JOB_SUBMIT result: answered by an earlier one */
 	char id[ID_SIZE];
-	struct spool_msg_new m; /* SPOOL_JOB_SUBMIT */
-	int flags;		/* SPOOL_JOB_GET */
-	int state;		/* SPOOL_JOB_LIST */
-	size_t limit;		/* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM */
-	int64_t now_ms;		/* SPOOL_JOB_CLAIM; SPOOL_JOB_PURGE: before */
-	char *stream;		/* SPOOL_JOB_CLAIM: only this stream; owned */
-	struct spool_outcome o; /* SPOOL_JOB_OUTCOME, deep copy */
-	struct spool_msg *one;	/* SPOOL_JOB_GET result */
+	struct spool_msg_new m;  /* SPOOL_JOB_SUBMIT */
+	int flags;               /* SPOOL_JOB_GET */
+	int state;               /* SPOOL_JOB_LIST */
+	size_t limit;            /* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM */
+	int64_t now_ms;          /* SPOOL_JOB_CLAIM; SPOOL_JOB_PURGE: before */
+	char *stream;            /* SPOOL_JOB_CLAIM: only this stream; owned */
+	struct spool_outcome o;  /* SPOOL_JOB_OUTCOME, deep copy */
+	struct spool_msg *one;   /* SPOOL_JOB_GET result */
 	struct spool_msg **many; /* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM results */
 	size_t n_many;
 	uint64_t n_done; /* SPOOL_JOB_PURGE result */
@@ -61,9 +61,10 @@ struct spool_job_list {
 	size_t len;
 };
 
-/* spool_job_outcome_copy - deep copy of o into dst (spool_job_free frees it). */
+/* spool_job_outcome_copy - deep copy of o into dst (spool_job_free frees it).
+ */
 void spool_job_outcome_copy(struct spool_outcome *dst,
-    const struct spool_outcome *o);
+                            const struct spool_outcome *o);
 /* spool_job_results_free - drop the results a (failed) batch produced. */
 void spool_job_results_free(struct spool_job *j);
 /* spool_job_free - free j and whatever it still owns. */
@@ -76,6 +77,6 @@ void spool_job_list_init(struct spool_job_list *l);
 void spool_job_list_push(struct spool_job_list *l, struct spool_job *j);
 /* spool_job_list_splice - move all of src to the end of dst. */
 void spool_job_list_splice(struct spool_job_list *dst,
-    struct spool_job_list *src);
+                           struct spool_job_list *src);
 
 #endif

@@ -11,11 +11,9 @@
 #include "spool/spool.h"
 
 static const char *const spool_state_names[SPOOL_STATE_COUNT] = {
-	[SPOOL_STATE_READY] = "ready",
-	[SPOOL_STATE_INFLIGHT] = "inflight",
-	[SPOOL_STATE_DEFERRED] = "deferred",
-	[SPOOL_STATE_SENT] = "sent",
-	[SPOOL_STATE_FAILED] = "failed",
+    [SPOOL_STATE_READY] = "ready",       [SPOOL_STATE_INFLIGHT] = "inflight",
+    [SPOOL_STATE_DEFERRED] = "deferred", [SPOOL_STATE_SENT] = "sent",
+    [SPOOL_STATE_FAILED] = "failed",
 };
 
 /* spool_state_name - the stored name of a state. */

@@ -55,11 +55,11 @@ vfs_file_scrub(struct vfs_file *f, const char *what)
 	rc = f->real->pMethods->xTruncate(f->real, f->dirty_lo);
 	if (rc != SQLITE_OK)
 		log_error("spool: %s failed and truncating the WAL to %lld "
-			  "failed too (sqlite %d)",
-		    what, (long long)f->dirty_lo, rc);
+		          "failed too (sqlite %d)",
+		          what, (long long)f->dirty_lo, rc);
 	else
-		log_warn("spool: %s failed; WAL truncated to %lld bytes",
-		    what, (long long)f->dirty_lo);
+		log_warn("spool: %s failed; WAL truncated to %lld bytes", what,
+		         (long long)f->dirty_lo);
 	f->dirty_lo = -1;
 }
 
@@ -198,7 +198,7 @@ vfs_io_device_characteristics(sqlite3_file *file)
 
 static int
 vfs_io_shm_map(sqlite3_file *file, int pg, int pgsz, int extend,
-    void volatile **pp)
+               void volatile **pp)
 {
 	struct vfs_file *f = (struct vfs_file *)file;
 
@@ -246,30 +246,30 @@ vfs_io_unfetch(sqlite3_file *file, sqlite3_int64 off, void *p)
 }
 
 static const sqlite3_io_methods vfs_io_methods = {
-	.iVersion = 3,
-	.xClose = vfs_io_close,
-	.xRead = vfs_io_read,
-	.xWrite = vfs_io_write,
-	.xTruncate = vfs_io_truncate,
-	.xSync = vfs_io_sync,
-	.xFileSize = vfs_io_file_size,
-	.xLock = vfs_io_lock,
-	.xUnlock = vfs_io_unlock,
-	.xCheckReservedLock = vfs_io_check_reserved_lock,
-	.xFileControl = vfs_io_file_control,
-	.xSectorSize = vfs_io_sector_size,
-	.xDeviceCharacteristics = vfs_io_device_characteristics,
-	.xShmMap = vfs_io_shm_map,
-	.xShmLock = vfs_io_shm_lock,
-	.xShmBarrier = vfs_io_shm_barrier,
-	.xShmUnmap = vfs_io_shm_unmap,
-	.xFetch = vfs_io_fetch,
-	.xUnfetch = vfs_io_unfetch,
+    .iVersion = 3,
+    .xClose = vfs_io_close,
+    .xRead = vfs_io_read,
+    .xWrite = vfs_io_write,
+    .xTruncate = vfs_io_truncate,
+    .xSync = vfs_io_sync,
+    .xFileSize = vfs_io_file_size,
+    .xLock = vfs_io_lock,
+    .xUnlock = vfs_io_unlock,
+    .xCheckReservedLock = vfs_io_check_reserved_lock,
+    .xFileControl = vfs_io_file_control,
+    .xSectorSize = vfs_io_sector_size,
+    .xDeviceCharacteristics = vfs_io_device_characteristics,
+    .xShmMap = vfs_io_shm_map,
+    .xShmLock = vfs_io_shm_lock,
+    .xShmBarrier = vfs_io_shm_barrier,
+    .xShmUnmap = vfs_io_shm_unmap,
+    .xFetch = vfs_io_fetch,
+    .xUnfetch = vfs_io_unfetch,
 };
 
 static int
 vfs_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *file, int flags,
-    int *out_flags)
+         int *out_flags)
 {
 	struct spool_vfs *sv = vfs_of(v);
 	struct vfs_file *f = (struct vfs_file *)file;
@@ -405,7 +405,7 @@ spool_vfs_new(const struct spool_hooks *hooks)
 	sv->real = real;
 	sv->hooks = hooks;
 	snprintf(sv->name, sizeof(sv->name), "%s-%lu-%p", prefix,
-	    __atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED), (void *)sv);
+	         __atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED), (void *)sv);
 	sv->vfs.iVersion = 2;
 	sv->vfs.szOsFile = (int)(VFS_FILE_HDR + (size_t)real->szOsFile);
 	sv->vfs.mxPathname = real->mxPathname;

@@ -18,15 +18,16 @@
 #include "ingress/api_auth.h"
 
 /* sha256("password") and sha256("s3cret-jobs"). */
-#define PW_SHA "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"
+#define PW_SHA                                                                 \
+	"5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"
 
 /* load - a config from text, which must load. */
 static struct config *
 load(const char *text, const char *name)
 {
 	char err[CONFIG_ERR_SIZE];
-	struct config *c = config_load_buf(text, strlen(text), name, err,
-	    sizeof(err));
+	struct config *c =
+	    config_load_buf(text, strlen(text), name, err, sizeof(err));
 
 	if (c == NULL)
 		fprintf(stderr, "%s\n", err);
@@ -46,7 +47,8 @@ keys_load_from_hash_and_file(void **state)
 	f = fopen(path, "w");
 	fputs("s3cret-jobs\n", f);
 	fclose(f);
-	snprintf(yaml, sizeof(yaml),
+	snprintf(
+	    yaml, sizeof(yaml),
 	    "api_keys:\n"
 	    "  - { name: web, key_sha256: \"%s\", tenant: webt,"
 	    " from_domains: [\"Example.com\"] }\n"
@@ -61,9 +63,9 @@ keys_load_from_hash_and_file(void **state)
 	assert_string_equal(c->api_keys[1].tenant, "jobs");
 	assert_null(c->api_keys[1].key);
 	assert_ptr_equal(api_auth_key_find(c, STR_LIT("password")),
-	    &c->api_keys[0]);
+	                 &c->api_keys[0]);
 	assert_ptr_equal(api_auth_key_find(c, STR_LIT("s3cret-jobs")),
-	    &c->api_keys[1]);
+	                 &c->api_keys[1]);
 	assert_null(api_auth_key_find(c, STR_LIT("passwor")));
 	assert_null(api_auth_key_find(c, STR_LIT("")));
 	config_free(c);
@@ -91,8 +93,8 @@ bad_key_blocks_are_refused(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct config *c = config_load_buf(bad[i], strlen(bad[i]),
-		    "swerve.yaml", err, sizeof(err));
+		struct config *c = config_load_buf(
+		    bad[i], strlen(bad[i]), "swerve.yaml", err, sizeof(err));
 		assert_null(c);
 		assert_non_null(strstr(err, "api_keys["));
 	}

@@ -38,7 +38,7 @@ refused(const char *s, const char *code, const char *field)
 	}
 	if (strcmp(e.code, code) != 0 || strcmp(e.field, field) != 0)
 		fprintf(stderr, "for %s: got %s/%s (%s)\n", s, e.code, e.field,
-		    e.message);
+		        e.message);
 	assert_int_equal(e.http_status, 400);
 	assert_string_equal(e.code, code);
 	assert_string_equal(e.field, field);
@@ -53,9 +53,9 @@ minimal_message_decodes(void **state)
 	struct api_error e;
 
 	assert_int_equal(decode("{\"from\":\"a@example.com\","
-				"\"to\":\"b@example.org\",\"text\":\"hi\"}",
-			     &m, &e),
-	    0);
+	                        "\"to\":\"b@example.org\",\"text\":\"hi\"}",
+	                        &m, &e),
+	                 0);
 	assert_string_equal(m.mail.from.addr, "a@example.com");
 	assert_null(m.mail.from.name);
 	assert_int_equal(m.mail.n_to, 1);
@@ -131,15 +131,15 @@ static void
 duplicate_keys_are_refused(void **state)
 {
 	refused("{\"from\":\"a@b.com\",\"from\":\"c@d.com\",\"to\":\"e@f.com\","
-		"\"text\":\"x\"}",
-	    "invalid_json", "");
+	        "\"text\":\"x\"}",
+	        "invalid_json", "");
 	refused("{\"from\":\"a@b.com\",\"to\":\"e@f.com\",\"text\":\"x\","
-		"\"metadata\":{\"k\":1,\"k\":2}}",
-	    "invalid_json", "");
+	        "\"metadata\":{\"k\":1,\"k\":2}}",
+	        "invalid_json", "");
 	/* Header names differ only in case: still one header twice. */
 	refused("{\"from\":\"a@b.com\",\"to\":\"e@f.com\",\"text\":\"x\","
-		"\"headers\":{\"X-A\":\"1\",\"x-a\":\"2\"}}",
-	    "invalid_field", "headers.x-a");
+	        "\"headers\":{\"X-A\":\"1\",\"x-a\":\"2\"}}",
+	        "invalid_field", "headers.x-a");
 }
 
 static void
@@ -151,8 +151,9 @@ deep_nesting_is_refused_before_parsing(void **state)
 	int i;
 
 	buf_init(&b);
-	buf_addstr(&b, "{\"from\":\"a@b.com\",\"to\":\"e@f.com\",\"text\":\"x\","
-		       "\"metadata\":{\"a\":");
+	buf_addstr(&b,
+	           "{\"from\":\"a@b.com\",\"to\":\"e@f.com\",\"text\":\"x\","
+	           "\"metadata\":{\"a\":");
 	for (i = 0; i < 100000; i++)
 		buf_addch(&b, '[');
 	assert_int_equal(api_json_msg_decode(b.p, b.len, &m, &e), -1);
@@ -200,8 +201,7 @@ static const struct {
     {"\"from\":\"a@b.com\",\"to\":[\"b@c.com\",\"%s\"]", "to[1]"},
     {"\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"cc\":\"%s\"", "cc"},
     {"\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"bcc\":[\"%s\"]", "bcc[0]"},
-    {"\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"reply_to\":\"%s\"",
-     "reply_to"},
+    {"\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"reply_to\":\"%s\"", "reply_to"},
     {"\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"subject\":\"%s\"", "subject"},
     {"\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"headers\":{\"X-A\":\"%s\"}",
      "headers.X-A"},
@@ -224,34 +224,35 @@ static const struct {
 static void
 cr_lf_nul_refused_in_every_header_field(void **state)
 {
-	static const char *const poison[] = {
-	    "x\\r\\nBcc: evil@example.com", "x\\nX-Evil: 1", "x\\rY",
-	    "x\\u0000y"};
+	static const char *const poison[] = {"x\\r\\nBcc: evil@example.com",
+	                                     "x\\nX-Evil: 1", "x\\rY",
+	                                     "x\\u0000y"};
 	char req[1024], body[512];
 	size_t i, j;
 
 	for (i = 0; i < sizeof(hdr_fields) / sizeof(hdr_fields[0]); i++)
 		for (j = 0; j < 4; j++) {
 			snprintf(body, sizeof(body), hdr_fields[i].fmt,
-			    poison[j]);
-			snprintf(req, sizeof(req), "{%s,\"text\":\"x\"}",
-			    body);
+			         poison[j]);
+			snprintf(req, sizeof(req), "{%s,\"text\":\"x\"}", body);
 			{
 				struct api_msg m;
 				struct api_error e;
 				assert_int_equal(decode(req, &m, &e), -1);
 				if (strcmp(e.field, hdr_fields[i].field) != 0)
 					fprintf(stderr, "%s -> %s (%s)\n", req,
-					    e.field, e.message);
+					        e.field, e.message);
 				assert_string_equal(e.field,
-				    hdr_fields[i].field);
+				                    hdr_fields[i].field);
 				assert_int_equal(e.http_status, 400);
 			}
 		}
 	/* NUL in the body text is refused too; CR/LF there is text. */
-	refused("{\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"text\":\"a\\u0000\"}",
+	refused(
+	    "{\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"text\":\"a\\u0000\"}",
 	    "invalid_field", "text");
-	refused("{\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"html\":\"\\u0000\"}",
+	refused(
+	    "{\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"html\":\"\\u0000\"}",
 	    "invalid_field", "html");
 }
 
@@ -259,61 +260,62 @@ static void
 bad_addresses_are_refused(void **state)
 {
 	static const char *const bad[] = {
-	    "not-an-address", "a@", "@b.com", "a b@c.com", "Name <bad>",
-	    "jö@example.com", "a@b..com", "<>", "a@-b.com", "Postmaster",
-	    "a@b.com>", "Name <a@b.com> trailing",
+	    "not-an-address", "a@",         "@b.com",
+	    "a b@c.com",      "Name <bad>", "jö@example.com",
+	    "a@b..com",       "<>",         "a@-b.com",
+	    "Postmaster",     "a@b.com>",   "Name <a@b.com> trailing",
 	};
 	char req[256];
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(req, sizeof(req),
-		    "{\"from\":\"a@b.com\",\"to\":[\"ok@b.com\",\"%s\"],"
-		    "\"text\":\"x\"}",
-		    bad[i]);
+		         "{\"from\":\"a@b.com\",\"to\":[\"ok@b.com\",\"%s\"],"
+		         "\"text\":\"x\"}",
+		         bad[i]);
 		refused(req, "invalid_address", "to[1]");
 	}
 	refused("{\"from\":{\"email\":\"Name <a@b.com>\"},\"to\":\"b@c.com\","
-		"\"text\":\"x\"}",
-	    "invalid_address", "from.email");
+	        "\"text\":\"x\"}",
+	        "invalid_address", "from.email");
 	refused("{\"from\":[\"a@b.com\"],\"to\":\"b@c.com\",\"text\":\"x\"}",
-	    "invalid_field", "from");
+	        "invalid_field", "from");
 }
 
 static void
 unknown_missing_and_protected_fields_are_refused(void **state)
 {
 	refused("{\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"text\":\"x\","
-		"\"bodyy\":\"typo\"}",
-	    "unknown_field", "bodyy");
+	        "\"bodyy\":\"typo\"}",
+	        "unknown_field", "bodyy");
 	refused("{\"to\":\"b@c.com\",\"text\":\"x\"}", "missing_field", "from");
 	refused("{\"from\":\"a@b.com\",\"text\":\"x\"}", "missing_field", "to");
 	refused("{\"from\":\"a@b.com\",\"to\":\"b@c.com\"}", "missing_field",
-	    "text");
+	        "text");
 	refused("{\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"text\":\"x\","
-		"\"headers\":{\"Date\":\"now\"}}",
-	    "invalid_field", "headers.Date");
+	        "\"headers\":{\"Date\":\"now\"}}",
+	        "invalid_field", "headers.Date");
 	refused("{\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"text\":\"x\","
-		"\"headers\":{\"Message-ID\":\"<x@y>\"}}",
-	    "invalid_field", "headers.Message-ID");
+	        "\"headers\":{\"Message-ID\":\"<x@y>\"}}",
+	        "invalid_field", "headers.Message-ID");
 	refused("{\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"text\":\"x\","
-		"\"headers\":{\"Bad Name\":\"v\"}}",
-	    "invalid_field", "headers.Bad Name");
+	        "\"headers\":{\"Bad Name\":\"v\"}}",
+	        "invalid_field", "headers.Bad Name");
 	refused("{\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"text\":\"x\","
-		"\"attachments\":[{\"filename\":\"f\",\"content\":\"!!!\"}]}",
-	    "invalid_field", "attachments[0].content");
+	        "\"attachments\":[{\"filename\":\"f\",\"content\":\"!!!\"}]}",
+	        "invalid_field", "attachments[0].content");
 	refused("{\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"text\":\"x\","
-		"\"attachments\":[{\"filename\":\"f\"}]}",
-	    "missing_field", "attachments[0].content");
+	        "\"attachments\":[{\"filename\":\"f\"}]}",
+	        "missing_field", "attachments[0].content");
 	refused("{\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"text\":\"x\","
-		"\"attachments\":[{\"filename\":\"f\",\"content\":\"\","
-		"\"content_type\":\"text/plain; charset=x\"}]}",
-	    "invalid_field", "attachments[0].content_type");
+	        "\"attachments\":[{\"filename\":\"f\",\"content\":\"\","
+	        "\"content_type\":\"text/plain; charset=x\"}]}",
+	        "invalid_field", "attachments[0].content_type");
 	refused("{\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"text\":\"x\","
-		"\"stream\":\"Not OK\"}",
-	    "invalid_field", "stream");
+	        "\"stream\":\"Not OK\"}",
+	        "invalid_field", "stream");
 	refused("{\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"text\":1}",
-	    "invalid_field", "text");
+	        "invalid_field", "text");
 }
 
 static void
@@ -323,17 +325,17 @@ payload_hash_ignores_spacing_and_key_order(void **state)
 	struct api_error e;
 
 	assert_int_equal(decode("{\"from\":\"a@b.com\",\"to\":\"b@c.com\","
-				"\"text\":\"x\"}",
-			     &a, &e),
-	    0);
+	                        "\"text\":\"x\"}",
+	                        &a, &e),
+	                 0);
 	assert_int_equal(decode("{ \"text\" : \"x\",\n \"to\":\"b@c.com\", "
-				"\"from\" : \"a@b.com\" }",
-			     &b, &e),
-	    0);
+	                        "\"from\" : \"a@b.com\" }",
+	                        &b, &e),
+	                 0);
 	assert_int_equal(decode("{\"from\":\"a@b.com\",\"to\":\"b@c.com\","
-				"\"text\":\"y\"}",
-			     &c, &e),
-	    0);
+	                        "\"text\":\"y\"}",
+	                        &c, &e),
+	                 0);
 	assert_string_equal(a.payload_sha256, b.payload_sha256);
 	assert_string_not_equal(a.payload_sha256, c.payload_sha256);
 	api_msg_fini(&a);
@@ -341,13 +343,13 @@ payload_hash_ignores_spacing_and_key_order(void **state)
 	api_msg_fini(&c);
 	/* The key is not payload: with or without it, the same hash. */
 	assert_int_equal(decode("{\"from\":\"a@b.com\",\"to\":\"b@c.com\","
-				"\"text\":\"x\",\"idempotency_key\":\"k\"}",
-			     &b, &e),
-	    0);
+	                        "\"text\":\"x\",\"idempotency_key\":\"k\"}",
+	                        &b, &e),
+	                 0);
 	assert_int_equal(decode("{\"from\":\"a@b.com\",\"to\":\"b@c.com\","
-				"\"text\":\"x\"}",
-			     &a, &e),
-	    0);
+	                        "\"text\":\"x\"}",
+	                        &a, &e),
+	                 0);
 	assert_string_equal(a.payload_sha256, b.payload_sha256);
 	api_msg_fini(&a);
 	api_msg_fini(&b);
@@ -374,15 +376,14 @@ batch_reports_errors_per_item(void **state)
 	api_batch_fini(&b);
 
 	assert_int_equal(api_json_batch_decode("[{\"from\":\"a@b.com\",\"to\":"
-					       "\"b@c.com\",\"text\":\"1\"}]",
-			     46, &b, &e),
-	    0);
+	                                       "\"b@c.com\",\"text\":\"1\"}]",
+	                                       46, &b, &e),
+	                 0);
 	assert_int_equal(b.n, 1);
 	api_batch_fini(&b);
 	assert_int_equal(api_json_batch_decode("[]", 2, &b, &e), -1);
-	assert_int_equal(api_json_batch_decode("{\"messages\":[],\"x\":1}", 21,
-			     &b, &e),
-	    -1);
+	assert_int_equal(
+	    api_json_batch_decode("{\"messages\":[],\"x\":1}", 21, &b, &e), -1);
 }
 
 static void
@@ -412,8 +413,8 @@ error_renders_as_json(void **state)
 	api_error_set(&e, 400, "invalid_field", "subject", "contains CR or LF");
 	s = api_error_json(&e);
 	assert_string_equal(s, "{\"error\":{\"code\":\"invalid_field\","
-			       "\"field\":\"subject\",\"message\":"
-			       "\"contains CR or LF\"}}");
+	                       "\"field\":\"subject\",\"message\":"
+	                       "\"contains CR or LF\"}}");
 	free(s);
 	api_error_set(&e, 400, "invalid_json", "", "bad");
 	s = api_error_json(&e);

@@ -20,8 +20,7 @@
 
 static char *doms[] = {"example.com"};
 static const struct config_api_key key = {
-    .name = "web", .tenant = "web", .from_domains = doms,
-    .n_from_domains = 1};
+    .name = "web", .tenant = "web", .from_domains = doms, .n_from_domains = 1};
 
 /* opts - defaults: no envelope, fixed id and date. */
 static struct api_raw_opts
@@ -39,7 +38,7 @@ opts(void)
 /* prep - api_raw_prepare over a C string. */
 static int
 prep(const char *s, const struct api_raw_opts *o, struct spool_msg_new *m,
-    struct api_error *e)
+     struct api_error *e)
 {
 	memset(e, 0, sizeof(*e));
 	return api_raw_prepare(s, strlen(s), o, &key, m, e);
@@ -53,16 +52,17 @@ envelope_from_fields_and_fields_added(void **state)
 	struct api_error e;
 
 	assert_int_equal(prep("From: A <a@example.com>\nTo: b@x.org, c@x.org\n"
-			      "Cc: B@x.org\nSubject: s\n\nbody",
-			     &o, &m, &e),
-	    0);
+	                      "Cc: B@x.org\nSubject: s\n\nbody",
+	                      &o, &m, &e),
+	                 0);
 	assert_string_equal(m.sender, "a@example.com");
 	assert_int_equal(m.n_rcpts, 2); /* B@x.org is b@x.org */
 	assert_string_equal(m.rcpts[1], "c@x.org");
 	buf_cstr(&m.body);
-	assert_non_null(strstr(m.body.p, "Message-ID: <LOCAL@example.com>\r\n"));
-	assert_non_null(strstr(m.body.p,
-	    "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"));
+	assert_non_null(
+	    strstr(m.body.p, "Message-ID: <LOCAL@example.com>\r\n"));
+	assert_non_null(
+	    strstr(m.body.p, "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"));
 	assert_non_null(strstr(m.body.p, "\r\n\r\nbody\r\n"));
 	assert_null(m.idempotency_key);
 	spool_msg_new_fini(&m);
@@ -76,8 +76,8 @@ envelope_from_options_and_key_field_taken_out(void **state)
 	struct spool_msg_new m;
 	struct api_error e;
 	const char *msg = "From: a@example.com\r\nTo: b@x.org\r\n"
-			  "X-Swerve-Idempotency-Key: k-1\r\n"
-			  "Message-ID: <m@x>\r\nDate: now\r\n\r\nbody\r\n";
+	                  "X-Swerve-Idempotency-Key: k-1\r\n"
+	                  "Message-ID: <m@x>\r\nDate: now\r\n\r\nbody\r\n";
 
 	o.env_from = "bounce@example.com";
 	o.env_to = to;
@@ -90,8 +90,8 @@ envelope_from_options_and_key_field_taken_out(void **state)
 	buf_cstr(&m.body);
 	assert_null(strstr(m.body.p, "Idempotency"));
 	assert_string_equal(m.body.p, "From: a@example.com\r\nTo: b@x.org\r\n"
-				      "Message-ID: <m@x>\r\nDate: now\r\n\r\n"
-				      "body\r\n");
+	                              "Message-ID: <m@x>\r\nDate: now\r\n\r\n"
+	                              "body\r\n");
 	spool_msg_new_fini(&m);
 }
 
@@ -109,9 +109,8 @@ retry_hashes_the_same_other_payload_not(void **state)
 	o.msgid_local = "OTHER";
 	assert_int_equal(prep(msg, &o, &b, &e), 0);
 	assert_string_equal(a.idempotency_hash, b.idempotency_hash);
-	assert_int_equal(prep("From: a@example.com\nTo: b@x.org\n\nbody!\n", &o,
-			     &c, &e),
-	    0);
+	assert_int_equal(
+	    prep("From: a@example.com\nTo: b@x.org\n\nbody!\n", &o, &c, &e), 0);
 	assert_string_not_equal(a.idempotency_hash, c.idempotency_hash);
 	spool_msg_new_fini(&a);
 	spool_msg_new_fini(&b);
@@ -149,20 +148,18 @@ bad_messages_are_refused(void **state)
 		assert_null(m.sender);
 	}
 	o.env_from = "x@evil.org";
-	assert_int_equal(prep("From: a@example.com\nTo: b@x.org\n\nx", &o, &m,
-			     &e),
-	    -1);
+	assert_int_equal(
+	    prep("From: a@example.com\nTo: b@x.org\n\nx", &o, &m, &e), -1);
 	assert_int_equal(e.http_status, 403);
 	o = opts();
 	assert_int_equal(api_raw_prepare("From: a@example.com\nTo: b@x.org\n\n"
-					 "a\0b",
-			     36, &o, &key, &m, &e),
-	    -1);
+	                                 "a\0b",
+	                                 36, &o, &key, &m, &e),
+	                 -1);
 	assert_non_null(strstr(e.message, "NUL"));
 	o.max_size = 10;
-	assert_int_equal(prep("From: a@example.com\nTo: b@x.org\n\nx", &o, &m,
-			     &e),
-	    -1);
+	assert_int_equal(
+	    prep("From: a@example.com\nTo: b@x.org\n\nx", &o, &m, &e), -1);
 	assert_int_equal(e.http_status, 413);
 }
 
@@ -175,12 +172,12 @@ long_lines_and_many_recipients_are_refused(void **state)
 	char msg[2000];
 
 	snprintf(msg, sizeof(msg), "From: a@example.com\nTo: b@x.org\n\n%0999d",
-	    0);
+	         0);
 	assert_int_equal(prep(msg, &o, &m, &e), -1);
 	assert_non_null(strstr(e.message, "998"));
 	o.max_recipients = 1;
-	assert_int_equal(prep("From: a@example.com\nTo: b@x.org, c@x.org\n\nx",
-			     &o, &m, &e),
+	assert_int_equal(
+	    prep("From: a@example.com\nTo: b@x.org, c@x.org\n\nx", &o, &m, &e),
 	    -1);
 	assert_string_equal(e.field, "to");
 }

@@ -58,7 +58,9 @@ address_lists_split_outside_quotes(void **state)
 
 	(void)state;
 	assert_int_equal(compat_addr_list_parse(S("a@x.org, \"Doe, J\" "
-	    "<j@y.org>,,  B <b@z.org> "), &l, &n, 10), 0);
+	                                          "<j@y.org>,,  B <b@z.org> "),
+	                                        &l, &n, 10),
+	                 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(l[0].addr, "a@x.org");
 	assert_string_equal(l[1].addr, "j@y.org");
@@ -68,10 +70,10 @@ address_lists_split_outside_quotes(void **state)
 	compat_addrs_free(l, n);
 	l = NULL;
 	n = 0;
-	assert_int_equal(compat_addr_list_parse(S("not an address"), &l, &n,
-	    10), -1);
-	assert_int_equal(compat_addr_list_parse(S("\"open <a@b.c>"), &l, &n,
-	    10), -1);
+	assert_int_equal(
+	    compat_addr_list_parse(S("not an address"), &l, &n, 10), -1);
+	assert_int_equal(
+	    compat_addr_list_parse(S("\"open <a@b.c>"), &l, &n, 10), -1);
 	compat_addrs_free(l, n);
 }
 
@@ -84,20 +86,21 @@ attachments_normalise_type_and_content_id(void **state)
 	(void)state;
 	memset(&m, 0, sizeof(m));
 	assert_int_equal(compat_att_add(&m, "a.png", "Image/PNG; name=a.png",
-	    "cid:<logo@x>", "ab", 2, "f", &e), 0);
+	                                "cid:<logo@x>", "ab", 2, "f", &e),
+	                 0);
 	assert_string_equal(m.atts[0].content_type, "image/png");
 	assert_string_equal(m.atts[0].content_id, "logo@x");
 	assert_int_equal(m.atts[0].len, 2);
 	assert_int_equal(compat_att_add(&m, NULL, NULL, "", "", 0, "f", &e), 0);
 	assert_null(m.atts[1].content_id);
 	assert_null(m.atts[1].content_type);
-	assert_int_equal(compat_att_add(&m, "x\r\nBcc: y", NULL, NULL, "", 0,
-	    "f", &e), -1);
+	assert_int_equal(
+	    compat_att_add(&m, "x\r\nBcc: y", NULL, NULL, "", 0, "f", &e), -1);
 	assert_string_equal(e.code, "invalid_field");
-	assert_int_equal(compat_att_add(&m, "x", "nonsense", NULL, "", 0, "f",
-	    &e), -1);
+	assert_int_equal(
+	    compat_att_add(&m, "x", "nonsense", NULL, "", 0, "f", &e), -1);
 	assert_int_equal(compat_att_add(&m, "x", NULL, "a b", "", 0, "f", &e),
-	    -1);
+	                 -1);
 	assert_int_equal(compat_field_add(&m, "X-Ok", "v", "h", &e), 0);
 	assert_int_equal(compat_field_add(&m, "From", "v", "h", &e), -1);
 	assert_int_equal(compat_field_add(&m, "X-Bad", "a\nb", "h", &e), -1);
@@ -114,11 +117,13 @@ ses_v2_simple_maps_every_part(void **state)
 	    "\"BccAddresses\":[\"d@example.net\"]},"
 	    "\"ReplyToAddresses\":[\"r@example.com\"],"
 	    "\"ConfigurationSetName\":\"ignored\","
-	    "\"Content\":{\"Simple\":{\"Subject\":{\"Data\":\"Gr\\u00fc\\u00dfe\","
+	    "\"Content\":{\"Simple\":{\"Subject\":{\"Data\":"
+	    "\"Gr\\u00fc\\u00dfe\","
 	    "\"Charset\":\"UTF-8\"},\"Body\":{\"Text\":{\"Data\":\"hi\\n\"},"
 	    "\"Html\":{\"Data\":\"<img src=cid:l@x>\"}},"
 	    "\"Headers\":[{\"Name\":\"X-Tag\",\"Value\":\"t\"}],"
-	    "\"Attachments\":[{\"FileName\":\"r.pdf\",\"RawContent\":\"JVBERg==\","
+	    "\"Attachments\":[{\"FileName\":\"r.pdf\",\"RawContent\":\"JVBERg=="
+	    "\","
 	    "\"ContentType\":\"application/pdf\"},{\"FileName\":\"l.png\","
 	    "\"RawContent\":\"" PNG_B64 "\",\"ContentType\":\"image/png\","
 	    "\"ContentDisposition\":\"INLINE\",\"ContentId\":\"l@x\"}]}}}";
@@ -135,7 +140,8 @@ ses_v2_simple_maps_every_part(void **state)
 	assert_int_equal(m.mail.n_cc, 1);
 	assert_int_equal(m.n_bcc, 1);
 	assert_string_equal(m.mail.reply_to[0].addr, "r@example.com");
-	assert_string_equal(m.mail.subject, "Gr\xc3\xbc\xc3\x9f" "e");
+	assert_string_equal(m.mail.subject, "Gr\xc3\xbc\xc3\x9f"
+	                                    "e");
 	assert_int_equal(m.mail.text_len, 3);
 	assert_string_equal(m.mail.html, "<img src=cid:l@x>");
 	assert_string_equal(m.mail.fields[0].name, "X-Tag");
@@ -162,7 +168,7 @@ ses_v2_raw_takes_the_destination_as_envelope(void **state)
 	assert_int_equal(compat_ses_v2_decode(S(body), &m, &raw, &e), 0);
 	assert_non_null(raw.data);
 	assert_memory_equal(raw.data, "From: a@example.com\r\n\r\nhi\r\n",
-	    raw.len);
+	                    raw.len);
 	assert_string_equal(raw.env_from, "a@example.com");
 	assert_int_equal(raw.n_env_to, 2);
 	assert_string_equal(raw.env_to[1], "c@example.net");
@@ -179,18 +185,19 @@ ses_v2_refusals_name_the_field(void **state)
 	    {"{", "invalid_json", ""},
 	    {"[]", "invalid_json", ""},
 	    {"{\"FromEmailAddress\":\"a@example.com\"}", "missing_field",
-		"Content"},
+	     "Content"},
 	    {"{\"Content\":{\"Template\":{}}}", "invalid_field",
-		"Content.Template"},
+	     "Content.Template"},
 	    {"{\"Content\":{\"Raw\":{\"Data\":\"!!\"}}}", "invalid_field",
-		"Content.Raw.Data"},
+	     "Content.Raw.Data"},
 	    {"{\"Content\":{\"Raw\":{}}}", "missing_field", "Content.Raw.Data"},
 	    {"{\"Content\":{\"Simple\":{\"Subject\":{\"Data\":\"a\\r\\nBcc: "
-		"x\"}}}}", "invalid_field", "Content.Simple.Subject"},
+	     "x\"}}}}",
+	     "invalid_field", "Content.Simple.Subject"},
 	    {"{\"Destination\":{\"ToAddresses\":[\"nope\"]},\"Content\":{}}",
-		"invalid_field", "Destination.ToAddresses[0]"},
+	     "invalid_field", "Destination.ToAddresses[0]"},
 	    {"{\"FromEmailAddress\":1,\"Content\":{}}", "invalid_field",
-		"FromEmailAddress"},
+	     "FromEmailAddress"},
 	    {"{\"a\":1,\"a\":2}", "invalid_json", ""},
 	};
 	struct compat_raw_req raw;
@@ -213,13 +220,13 @@ static void
 ses_v1_send_email_reads_members_in_order(void **state)
 {
 	char body[] = "Action=SendEmail&Version=2010-12-01&Source=Alice+%3C"
-		      "a%40example.com%3E&Destination.ToAddresses.member.1=b%40"
-		      "example.net&Destination.ToAddresses.member.2=c%40example"
-		      ".net&Destination.BccAddresses.member.1=d%40example.net&"
-		      "Message.Subject.Data=Gr%C3%BC%C3%9Fe&Message.Subject."
-		      "Charset=UTF-8&Message.Body.Text.Data=hi&Message.Body."
-		      "Html.Data=%3Cp%3Ehi%3C%2Fp%3E&ReplyToAddresses.member.1="
-		      "r%40example.com&Tags.member.1.Name=x";
+	              "a%40example.com%3E&Destination.ToAddresses.member.1=b%40"
+	              "example.net&Destination.ToAddresses.member.2=c%40example"
+	              ".net&Destination.BccAddresses.member.1=d%40example.net&"
+	              "Message.Subject.Data=Gr%C3%BC%C3%9Fe&Message.Subject."
+	              "Charset=UTF-8&Message.Body.Text.Data=hi&Message.Body."
+	              "Html.Data=%3Cp%3Ehi%3C%2Fp%3E&ReplyToAddresses.member.1="
+	              "r%40example.com&Tags.member.1.Name=x";
 	enum compat_ses_action act;
 	struct compat_raw_req raw;
 	struct api_error e;
@@ -227,8 +234,9 @@ ses_v1_send_email_reads_members_in_order(void **state)
 	char name[64];
 
 	(void)state;
-	assert_int_equal(compat_ses_v1_decode(body, strlen(body), &act, name,
-	    &m, &raw, &e), 0);
+	assert_int_equal(
+	    compat_ses_v1_decode(body, strlen(body), &act, name, &m, &raw, &e),
+	    0);
 	assert_int_equal(act, COMPAT_SES_SEND_EMAIL);
 	assert_string_equal(name, "SendEmail");
 	assert_string_equal(m.mail.from.addr, "a@example.com");
@@ -236,7 +244,8 @@ ses_v1_send_email_reads_members_in_order(void **state)
 	assert_int_equal(m.mail.n_to, 2);
 	assert_string_equal(m.mail.to[1].addr, "c@example.net");
 	assert_int_equal(m.n_bcc, 1);
-	assert_string_equal(m.mail.subject, "Gr\xc3\xbc\xc3\x9f" "e");
+	assert_string_equal(m.mail.subject, "Gr\xc3\xbc\xc3\x9f"
+	                                    "e");
 	assert_string_equal(m.mail.text, "hi");
 	assert_string_equal(m.mail.html, "<p>hi</p>");
 	assert_int_equal(m.mail.n_reply_to, 1);
@@ -246,10 +255,11 @@ ses_v1_send_email_reads_members_in_order(void **state)
 static void
 ses_v1_send_raw_email_decodes_the_message(void **state)
 {
-	char body[] = "Action=SendRawEmail&Version=2010-12-01&RawMessage.Data="
-		      "RnJvbTogYUBleGFtcGxlLmNvbQ0KVG86IGJAZXhhbXBsZS5uZXQNClN1"
-		      "YmplY3Q6IGhpDQoNCmhlbGxvDQo%3D&Destinations.member.1=x%40"
-		      "example.net&Source=a%40example.com";
+	char body[] =
+	    "Action=SendRawEmail&Version=2010-12-01&RawMessage.Data="
+	    "RnJvbTogYUBleGFtcGxlLmNvbQ0KVG86IGJAZXhhbXBsZS5uZXQNClN1"
+	    "YmplY3Q6IGhpDQoNCmhlbGxvDQo%3D&Destinations.member.1=x%40"
+	    "example.net&Source=a%40example.com";
 	enum compat_ses_action act;
 	struct compat_raw_req raw;
 	struct api_error e;
@@ -257,12 +267,15 @@ ses_v1_send_raw_email_decodes_the_message(void **state)
 	char name[64];
 
 	(void)state;
-	assert_int_equal(compat_ses_v1_decode(body, strlen(body), &act, name,
-	    &m, &raw, &e), 0);
+	assert_int_equal(
+	    compat_ses_v1_decode(body, strlen(body), &act, name, &m, &raw, &e),
+	    0);
 	assert_int_equal(act, COMPAT_SES_SEND_RAW_EMAIL);
 	assert_int_equal(raw.len, 62);
-	assert_memory_equal(raw.data, "From: a@example.com\r\nTo: b@example.net"
-	    "\r\nSubject: hi\r\n\r\nhello\r\n", 62);
+	assert_memory_equal(raw.data,
+	                    "From: a@example.com\r\nTo: b@example.net"
+	                    "\r\nSubject: hi\r\n\r\nhello\r\n",
+	                    62);
 	assert_string_equal(raw.env_from, "a@example.com");
 	assert_int_equal(raw.n_env_to, 1);
 	assert_string_equal(raw.env_to[0], "x@example.net");
@@ -279,20 +292,21 @@ ses_v1_refusals(void **state)
 	    {"Version=2010-12-01", "missing_action", "Action"},
 	    {"Action=GetSendQuota", "invalid_action", "Action"},
 	    {"Action=SendEmail&Message.Subject.Data=x", "missing_field",
-		"Source"},
+	     "Source"},
 	    {"Action=SendEmail&Source=a%40example.com", "missing_field",
-		"Message.Subject.Data"},
+	     "Message.Subject.Data"},
 	    {"Action=SendEmail&Source=a%40example.com&Message.Subject.Data=a"
-		"%0d%0aBcc:x", "invalid_field", "Message.Subject.Data"},
+	     "%0d%0aBcc:x",
+	     "invalid_field", "Message.Subject.Data"},
 	    {"Action=SendEmail&Source=nope&Message.Subject.Data=x",
-		"invalid_field", "Source"},
+	     "invalid_field", "Source"},
 	    {"Action=SendEmail&Source=a%40example.com&Message.Subject.Data=x&"
-		"Destination.ToAddresses.member.1=bad", "invalid_field",
-		"Destination.ToAddresses"},
+	     "Destination.ToAddresses.member.1=bad",
+	     "invalid_field", "Destination.ToAddresses"},
 	    {"Action=SendRawEmail", "missing_field", "RawMessage.Data"},
 	    {"Action=SendRawEmail&RawMessage.Data=%%", "invalid_field", ""},
 	    {"Action=SendRawEmail&RawMessage.Data=***", "invalid_field",
-		"RawMessage.Data"},
+	     "RawMessage.Data"},
 	};
 	enum compat_ses_action act;
 	struct compat_raw_req raw;
@@ -306,7 +320,7 @@ ses_v1_refusals(void **state)
 		char *b = xstrdup(cases[i].body);
 		memset(&e, 0, sizeof(e));
 		if (compat_ses_v1_decode(b, strlen(b), &act, name, &m, &raw,
-		    &e) != -1)
+		                         &e) != -1)
 			fail_msg("case %zu accepted", i);
 		assert_string_equal(e.code, cases[i].code);
 		assert_string_equal(e.field, cases[i].field);
@@ -359,23 +373,24 @@ sendgrid_refusals(void **state)
 		const char *body, *code, *field;
 	} cases[] = {
 	    {"{}", "missing_field", "personalizations"},
-	    {"{\"personalizations\":[{}],\"from\":{\"email\":\"a@example.com\"},"
-		"\"content\":[{\"type\":\"text/plain\",\"value\":\"t\"}]}",
-		"missing_field", "personalizations.0.to"},
+	    {"{\"personalizations\":[{}],\"from\":{\"email\":\"a@example.com\"}"
+	     ","
+	     "\"content\":[{\"type\":\"text/plain\",\"value\":\"t\"}]}",
+	     "missing_field", "personalizations.0.to"},
 	    {"{\"personalizations\":[{\"to\":[{\"email\":\"b@example.net\"}]}],"
-		"\"content\":[{\"type\":\"text/plain\",\"value\":\"t\"}]}",
-		"missing_field", "from"},
+	     "\"content\":[{\"type\":\"text/plain\",\"value\":\"t\"}]}",
+	     "missing_field", "from"},
 	    {"{\"personalizations\":[{\"to\":[{\"email\":\"b@example.net\"}]}],"
-		"\"from\":{\"email\":\"a@example.com\"}}", "missing_field",
-		"content"},
+	     "\"from\":{\"email\":\"a@example.com\"}}",
+	     "missing_field", "content"},
 	    {"{\"template_id\":\"d-1\"}", "invalid_field", "template_id"},
 	    {"{\"personalizations\":[{\"to\":[{\"email\":\"A <b@example.net>\""
-		"}]}],\"from\":{\"email\":\"a@example.com\"}}", "invalid_field",
-		"personalizations.to[0]"},
+	     "}]}],\"from\":{\"email\":\"a@example.com\"}}",
+	     "invalid_field", "personalizations.to[0]"},
 	    {"{\"personalizations\":[{\"to\":[{\"email\":\"b@example.net\"}]}],"
-		"\"from\":{\"email\":\"a@example.com\"},\"content\":[{\"type\":"
-		"\"text/calendar\",\"value\":\"x\"}]}", "invalid_field",
-		"content.type"},
+	     "\"from\":{\"email\":\"a@example.com\"},\"content\":[{\"type\":"
+	     "\"text/calendar\",\"value\":\"x\"}]}",
+	     "invalid_field", "content.type"},
 	};
 	struct api_msg *ms;
 	struct api_error e;
@@ -413,14 +428,19 @@ postmark_comma_lists_and_content_ids(void **state)
 	struct api_msg m;
 
 	(void)state;
-	assert_int_equal(pm("{\"From\":\"A <a@example.com>\",\"To\":\"b@example"
-	    ".net, \\\"C, D\\\" <c@example.net>\",\"Cc\":\"e@example.net\","
-	    "\"Bcc\":\"f@example.net\",\"ReplyTo\":\"r@example.com\","
-	    "\"Subject\":\"s\",\"TextBody\":\"t\",\"HtmlBody\":\"h\","
-	    "\"Headers\":[{\"Name\":\"X-A\",\"Value\":\"1\"}],\"Attachments\":"
-	    "[{\"Name\":\"l.png\",\"Content\":\"" PNG_B64 "\",\"ContentType\":"
-	    "\"image/png\",\"ContentID\":\"cid:l@x\"}],\"MessageStream\":"
-	    "\"outbound\",\"Metadata\":{\"k\":\"v\"},\"Tag\":\"t\"}", &m, &e), 0);
+	assert_int_equal(
+	    pm("{\"From\":\"A <a@example.com>\",\"To\":\"b@example"
+	       ".net, \\\"C, D\\\" <c@example.net>\",\"Cc\":\"e@example.net\","
+	       "\"Bcc\":\"f@example.net\",\"ReplyTo\":\"r@example.com\","
+	       "\"Subject\":\"s\",\"TextBody\":\"t\",\"HtmlBody\":\"h\","
+	       "\"Headers\":[{\"Name\":\"X-A\",\"Value\":\"1\"}],"
+	       "\"Attachments\":"
+	       "[{\"Name\":\"l.png\",\"Content\":\"" PNG_B64
+	       "\",\"ContentType\":"
+	       "\"image/png\",\"ContentID\":\"cid:l@x\"}],\"MessageStream\":"
+	       "\"outbound\",\"Metadata\":{\"k\":\"v\"},\"Tag\":\"t\"}",
+	       &m, &e),
+	    0);
 	assert_string_equal(m.mail.from.name, "A");
 	assert_int_equal(m.mail.n_to, 2);
 	assert_string_equal(m.mail.to[1].name, "C, D");
@@ -432,17 +452,23 @@ postmark_comma_lists_and_content_ids(void **state)
 	api_msg_fini(&m);
 
 	assert_int_equal(pm("{\"From\":\"a@example.com\",\"To\":\"b@example.net"
-	    "\",\"Subject\":\"s\"}", &m, &e), -1);
+	                    "\",\"Subject\":\"s\"}",
+	                    &m, &e),
+	                 -1);
 	assert_string_equal(e.field, "TextBody");
 	assert_int_equal(e.http_status, 422);
 	assert_int_equal(pm("{\"From\":\"a@example.com, b@example.com\",\"To\":"
-	    "\"b@example.net\",\"TextBody\":\"t\"}", &m, &e), -1);
+	                    "\"b@example.net\",\"TextBody\":\"t\"}",
+	                    &m, &e),
+	                 -1);
 	assert_string_equal(e.field, "From");
 	assert_int_equal(pm("{\"From\":\"a@example.com\",\"To\":\"not an "
-	    "address\",\"TextBody\":\"t\"}", &m, &e), -1);
+	                    "address\",\"TextBody\":\"t\"}",
+	                    &m, &e),
+	                 -1);
 	assert_string_equal(e.field, "To");
-	assert_int_equal(pm("{\"From\":\"a@example.com\",\"TextBody\":\"t\"}",
-	    &m, &e), -1);
+	assert_int_equal(
+	    pm("{\"From\":\"a@example.com\",\"TextBody\":\"t\"}", &m, &e), -1);
 	assert_string_equal(e.code, "missing_field");
 	assert_int_equal(pm("[1]", &m, &e), -1);
 	assert_string_equal(e.code, "invalid_json");
@@ -459,7 +485,7 @@ resend_recipients_attachments_and_payload_hash(void **state)
 	    "\",\"content_type\":\"image/png\",\"content_id\":\"l@x\"}],"
 	    "\"tags\":[{\"name\":\"n\",\"value\":\"v\"}]}";
 	static const char b[] = "{\"from\":\"a@example.com\",\"to\":[\"b@examp"
-				"le.net\"],\"subject\":\"s\",\"text\":\"t\"}";
+	                        "le.net\"],\"subject\":\"s\",\"text\":\"t\"}";
 	struct api_error e;
 	struct api_msg m, m2;
 
@@ -480,20 +506,31 @@ resend_recipients_attachments_and_payload_hash(void **state)
 	api_msg_fini(&m);
 	api_msg_fini(&m2);
 
-	assert_int_equal(compat_resend_decode(S("{\"to\":\"b@example.net\"}"),
-	    &m, &e), -1);
+	assert_int_equal(
+	    compat_resend_decode(S("{\"to\":\"b@example.net\"}"), &m, &e), -1);
 	assert_string_equal(e.field, "from");
 	assert_int_equal(e.http_status, 422);
-	assert_int_equal(compat_resend_decode(S("{\"from\":\"a@example.com\","
-	    "\"to\":\"b@example.net\",\"text\":\"t\"}"), &m, &e), -1);
+	assert_int_equal(
+	    compat_resend_decode(S("{\"from\":\"a@example.com\","
+	                           "\"to\":\"b@example.net\",\"text\":\"t\"}"),
+	                         &m, &e),
+	    -1);
 	assert_string_equal(e.field, "subject");
-	assert_int_equal(compat_resend_decode(S("{\"from\":\"a@example.com\","
-	    "\"to\":\"b@example.net\",\"subject\":\"s\",\"text\":\"t\","
-	    "\"scheduled_at\":\"in 1 min\"}"), &m, &e), -1);
+	assert_int_equal(
+	    compat_resend_decode(
+	        S("{\"from\":\"a@example.com\","
+	          "\"to\":\"b@example.net\",\"subject\":\"s\",\"text\":\"t\","
+	          "\"scheduled_at\":\"in 1 min\"}"),
+	        &m, &e),
+	    -1);
 	assert_string_equal(e.field, "scheduled_at");
-	assert_int_equal(compat_resend_decode(S("{\"from\":\"a@example.com\","
-	    "\"to\":\"b@example.net\",\"subject\":\"s\",\"text\":\"t\","
-	    "\"attachments\":[{\"path\":\"https://x/y\"}]}"), &m, &e), -1);
+	assert_int_equal(
+	    compat_resend_decode(
+	        S("{\"from\":\"a@example.com\","
+	          "\"to\":\"b@example.net\",\"subject\":\"s\",\"text\":\"t\","
+	          "\"attachments\":[{\"path\":\"https://x/y\"}]}"),
+	        &m, &e),
+	    -1);
 	assert_int_equal(compat_resend_decode(S("nope"), &m, &e), -1);
 	assert_int_equal(e.http_status, 422);
 }
@@ -559,16 +596,16 @@ mailgun_refusals(void **state)
 	    {"to=b%40example.net&text=t", "missing_field", "from"},
 	    {"from=a%40example.com&text=t", "missing_field", "to"},
 	    {"from=a%40example.com&to=b%40example.net", "missing_field",
-		"text"},
+	     "text"},
 	    {"from=a%40example.com&to=nope&text=t", "invalid_field", "to"},
 	    {"from=a%40example.com&to=b%40example.net&template=x",
-		"invalid_field", "template"},
+	     "invalid_field", "template"},
 	    {"from=a%40example.com&to=b%40example.net&text=t&h:From=x",
-		"invalid_field", "h:"},
+	     "invalid_field", "h:"},
 	    {"from=a%40example.com&to=b%40example.net&text=t&subject=a%0d%0ab",
-		"invalid_field", "subject"},
+	     "invalid_field", "subject"},
 	    {"from=a%40example.com&to=b%40example.net&text=t&o:testmode=yes",
-		"invalid_field", "o:testmode"},
+	     "invalid_field", "o:testmode"},
 	};
 	struct api_error e;
 	struct api_msg m;
@@ -581,7 +618,7 @@ mailgun_refusals(void **state)
 		char *b = xstrdup(cases[i].body);
 		form_init(&fm);
 		assert_int_equal(form_urlencoded_parse(b, strlen(b), &fm, &why),
-		    0);
+		                 0);
 		memset(&e, 0, sizeof(e));
 		if (compat_mailgun_decode(&fm, &m, &e) != -1)
 			fail_msg("case %zu accepted", i);
@@ -597,7 +634,8 @@ decoded_messages_build_as_mime(void **state)
 {
 	static const char body[] =
 	    "{\"from\":\"a@example.com\",\"to\":\"b@example.net\",\"subject\":"
-	    "\"Gr\\u00fc\\u00dfe\",\"text\":\"t\",\"html\":\"<img src=cid:l@x>\","
+	    "\"Gr\\u00fc\\u00dfe\",\"text\":\"t\",\"html\":\"<img "
+	    "src=cid:l@x>\","
 	    "\"attachments\":[{\"filename\":\"l.png\",\"content\":\"" PNG_B64
 	    "\",\"content_type\":\"image/png\",\"content_id\":\"l@x\"}]}";
 	struct mime_build_opts o = {"LOCAL", NULL, 1700000000};
@@ -628,7 +666,9 @@ ses_compat_config_loads_and_checks(void **state)
 	assert_non_null(f);
 	fputs("s3cret/KEY\n", f);
 	fclose(f);
-	snprintf(yaml, sizeof(yaml), "ses_compat:\n  credentials:\n"
+	snprintf(
+	    yaml, sizeof(yaml),
+	    "ses_compat:\n  credentials:\n"
 	    "    - {access_key_id: AKIDEXAMPLE00001, secret_access_key_file: "
 	    "/tmp/test_compat.secret, tenant: web, from_domains: "
 	    "[Example.COM]}\n    - {access_key_id: AKIDEXAMPLE00002, "
@@ -638,30 +678,35 @@ ses_compat_config_loads_and_checks(void **state)
 	assert_non_null(c);
 	assert_int_equal(c->n_ses_compat_credentials, 2);
 	assert_string_equal(c->ses_compat_credentials[0].secret_access_key,
-	    "s3cret/KEY");
+	                    "s3cret/KEY");
 	assert_string_equal(c->ses_compat_credentials[0].from_domains[0],
-	    "example.com");
+	                    "example.com");
 	assert_string_equal(c->ses_compat_credentials[1].tenant,
-	    "akidexample00002");
+	                    "akidexample00002");
 	config_free(c);
 
-	snprintf(yaml, sizeof(yaml), "ses_compat:\n  credentials:\n"
-	    "    - {access_key_id: short, secret_access_key_file: "
-	    "/tmp/test_compat.secret, from_domains: [x.org]}\n");
-	assert_null(config_load_buf(yaml, strlen(yaml), "t.yaml", err,
-	    sizeof(err)));
+	snprintf(yaml, sizeof(yaml),
+	         "ses_compat:\n  credentials:\n"
+	         "    - {access_key_id: short, secret_access_key_file: "
+	         "/tmp/test_compat.secret, from_domains: [x.org]}\n");
+	assert_null(
+	    config_load_buf(yaml, strlen(yaml), "t.yaml", err, sizeof(err)));
 	assert_non_null(strstr(err, "access_key_id"));
-	snprintf(yaml, sizeof(yaml), "ses_compat:\n  credentials:\n"
+	snprintf(
+	    yaml, sizeof(yaml),
+	    "ses_compat:\n  credentials:\n"
 	    "    - {access_key_id: AKIDEXAMPLE00001, from_domains: [x.org]}\n");
-	assert_null(config_load_buf(yaml, strlen(yaml), "t.yaml", err,
-	    sizeof(err)));
-	snprintf(yaml, sizeof(yaml), "ses_compat:\n  credentials:\n"
+	assert_null(
+	    config_load_buf(yaml, strlen(yaml), "t.yaml", err, sizeof(err)));
+	snprintf(
+	    yaml, sizeof(yaml),
+	    "ses_compat:\n  credentials:\n"
 	    "    - {access_key_id: AKIDEXAMPLE00001, secret_access_key_file: "
 	    "/tmp/test_compat.secret, from_domains: [x.org]}\n"
 	    "    - {access_key_id: AKIDEXAMPLE00001, secret_access_key_file: "
 	    "/tmp/test_compat.secret, from_domains: [x.org]}\n");
-	assert_null(config_load_buf(yaml, strlen(yaml), "t.yaml", err,
-	    sizeof(err)));
+	assert_null(
+	    config_load_buf(yaml, strlen(yaml), "t.yaml", err, sizeof(err)));
 	assert_non_null(strstr(err, "same access key id"));
 	remove("/tmp/test_compat.secret");
 }
@@ -696,19 +741,19 @@ ses_answers_use_ses_codes_and_envelopes(void **state)
 		const char *v2, *v1;
 	} cases[] = {
 	    {"unauthorized", 403, "UnrecognizedClientException",
-		"InvalidClientTokenId"},
+	     "InvalidClientTokenId"},
 	    {"missing_auth", 403, "MissingAuthenticationTokenException",
-		"MissingAuthenticationToken"},
+	     "MissingAuthenticationToken"},
 	    {"signature", 403, "InvalidSignatureException",
-		"SignatureDoesNotMatch"},
+	     "SignatureDoesNotMatch"},
 	    {"skewed", 403, "InvalidSignatureException",
-		"SignatureDoesNotMatch"},
+	     "SignatureDoesNotMatch"},
 	    {"forbidden", 400, "MessageRejected", "MessageRejected"},
 	    {"invalid_field", 400, "BadRequestException",
-		"InvalidParameterValue"},
+	     "InvalidParameterValue"},
 	    {"missing_field", 400, "BadRequestException", "ValidationError"},
 	    {"invalid_action", 400, "UnknownOperationException",
-		"InvalidAction"},
+	     "InvalidAction"},
 	    {"unavailable", 503, "ServiceUnavailable", "ServiceUnavailable"},
 	};
 	struct compat_answer a;
@@ -724,8 +769,9 @@ ses_answers_use_ses_codes_and_envelopes(void **state)
 		assert_int_equal(a.status, cases[i].status);
 		assert_string_equal(a.error_type, cases[i].v2);
 		j = body_json(&a);
-		assert_string_equal(json_string_value(json_object_get(j,
-		    "message")), "msg <&>");
+		assert_string_equal(
+		    json_string_value(json_object_get(j, "message")),
+		    "msg <&>");
 		json_decref(j);
 		buf_fini(&a.body);
 
@@ -735,21 +781,25 @@ ses_answers_use_ses_codes_and_envelopes(void **state)
 		assert_null(a.error_type);
 		snprintf(want, sizeof(want), "<Code>%s</Code>", cases[i].v1);
 		assert_non_null(strstr(buf_cstr(&a.body), want));
+		assert_non_null(
+		    strstr(buf_cstr(&a.body), cases[i].status == 503
+		                                  ? "<Type>Receiver</Type>"
+		                                  : "<Type>Sender</Type>"));
 		assert_non_null(strstr(buf_cstr(&a.body),
-		    cases[i].status == 503 ? "<Type>Receiver</Type>"
-					   : "<Type>Sender</Type>"));
-		assert_non_null(strstr(buf_cstr(&a.body),
-		    "<Message>msg &lt;&amp;&gt;</Message>"));
-		assert_non_null(strstr(buf_cstr(&a.body),
-		    "<RequestId>RID</RequestId>"));
+		                       "<Message>msg &lt;&amp;&gt;</Message>"));
+		assert_non_null(
+		    strstr(buf_cstr(&a.body), "<RequestId>RID</RequestId>"));
 		buf_fini(&a.body);
 	}
 	compat_ses_v1_ok_render(1, "ID1", "RID", &a);
 	assert_int_equal(a.status, 200);
-	assert_non_null(strstr(buf_cstr(&a.body), "<SendRawEmailResponse xmlns="
-	    "\"http://ses.amazonaws.com/doc/2010-12-01/\">"));
-	assert_non_null(strstr(buf_cstr(&a.body), "<SendRawEmailResult>\n    "
-	    "<MessageId>ID1</MessageId>"));
+	assert_non_null(
+	    strstr(buf_cstr(&a.body),
+	           "<SendRawEmailResponse xmlns="
+	           "\"http://ses.amazonaws.com/doc/2010-12-01/\">"));
+	assert_non_null(strstr(buf_cstr(&a.body),
+	                       "<SendRawEmailResult>\n    "
+	                       "<MessageId>ID1</MessageId>"));
 	buf_fini(&a.body);
 	compat_ses_v1_ok_render(0, "ID2", "RID", &a);
 	assert_non_null(strstr(buf_cstr(&a.body), "</SendEmailResponse>"));
@@ -770,7 +820,7 @@ sendgrid_postmark_resend_mailgun_error_shapes(void **state)
 	j = body_json(&a);
 	x = json_array_get(json_object_get(j, "errors"), 0);
 	assert_string_equal(json_string_value(json_object_get(x, "field")),
-	    "from");
+	                    "from");
 	assert_true(json_is_null(json_object_get(x, "help")));
 	json_decref(j);
 	buf_fini(&a.body);
@@ -788,7 +838,7 @@ sendgrid_postmark_resend_mailgun_error_shapes(void **state)
 	assert_int_equal(a.status, 401);
 	j = body_json(&a);
 	assert_int_equal(json_integer_value(json_object_get(j, "ErrorCode")),
-	    10);
+	                 10);
 	json_decref(j);
 	buf_fini(&a.body);
 	e = err("forbidden", 403);
@@ -796,14 +846,14 @@ sendgrid_postmark_resend_mailgun_error_shapes(void **state)
 	assert_int_equal(a.status, 422);
 	j = body_json(&a);
 	assert_int_equal(json_integer_value(json_object_get(j, "ErrorCode")),
-	    400);
+	                 400);
 	json_decref(j);
 	buf_fini(&a.body);
 	e = err("invalid_json", 400);
 	compat_postmark_error_render(&e, &a);
 	j = body_json(&a);
 	assert_int_equal(json_integer_value(json_object_get(j, "ErrorCode")),
-	    402);
+	                 402);
 	json_decref(j);
 	buf_fini(&a.body);
 
@@ -812,9 +862,9 @@ sendgrid_postmark_resend_mailgun_error_shapes(void **state)
 	assert_int_equal(a.status, 409);
 	j = body_json(&a);
 	assert_string_equal(json_string_value(json_object_get(j, "name")),
-	    "invalid_idempotent_request");
+	                    "invalid_idempotent_request");
 	assert_int_equal(json_integer_value(json_object_get(j, "statusCode")),
-	    409);
+	                 409);
 	json_decref(j);
 	buf_fini(&a.body);
 	e = err("missing_auth", 401);
@@ -822,7 +872,7 @@ sendgrid_postmark_resend_mailgun_error_shapes(void **state)
 	assert_int_equal(a.status, 401);
 	j = body_json(&a);
 	assert_string_equal(json_string_value(json_object_get(j, "name")),
-	    "missing_api_key");
+	                    "missing_api_key");
 	json_decref(j);
 	buf_fini(&a.body);
 	e = err("invalid_field", 400);
@@ -841,7 +891,7 @@ sendgrid_postmark_resend_mailgun_error_shapes(void **state)
 	assert_int_equal(a.status, 503);
 	j = body_json(&a);
 	assert_string_equal(json_string_value(json_object_get(j, "message")),
-	    "msg <&>");
+	                    "msg <&>");
 	json_decref(j);
 	buf_fini(&a.body);
 }

@@ -20,7 +20,7 @@ static struct config *
 load(const char *yaml, char *err)
 {
 	return config_load_buf(yaml, strlen(yaml), "swerve.yaml", err,
-	    CONFIG_ERR_SIZE);
+	                       CONFIG_ERR_SIZE);
 }
 
 /* expect_error - yaml must fail with exactly the message want. */
@@ -69,7 +69,7 @@ issue_example_loads_every_routing_field(void **state)
 	assert_true(p->keep_warm > 0.0199 && p->keep_warm < 0.0201);
 	assert_int_equal(p->failback_ramp_ms, 300000);
 	assert_string_equal(p->status_page.url,
-	    "https://status.example/api/v2/status.json");
+	                    "https://status.example/api/v2/status.json");
 	assert_int_equal(p->status_page.on_major, CONFIG_ON_MAJOR_OPEN);
 	assert_int_equal(p->status_page.interval_ms, 60000);
 	assert_int_equal(c->providers[1].quota_daily, 0);
@@ -115,24 +115,29 @@ defaults_have_three_streams_and_a_circuit(void **state)
 static void
 stream_rules_span_sections(void **state)
 {
-	expect_error("streams:\n  bulk: {weight: 1}\n",
+	expect_error(
+	    "streams:\n  bulk: {weight: 1}\n",
 	    "swerve.yaml:1: streams: expected a stream named transactional "
 	    "(mail without a stream goes there)");
-	expect_error("providers:\n  - {name: a, type: smtp, host: h}\n"
-		     "streams:\n  transactional: {providers: [a, b]}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h}\n"
+	    "streams:\n  transactional: {providers: [a, b]}\n",
 	    "swerve.yaml:4: streams.transactional.providers: no provider "
 	    "named \"b\"");
 	expect_error("streams:\n  transactional: {}\n  Bad Name: {}\n",
-	    "swerve.yaml:3: streams.Bad Name: expected a name of a-z, "
-	    "0-9, _ and - (at most 64 characters)");
-	expect_error("streams:\n  transactional: {weight: 0}\n",
+	             "swerve.yaml:3: streams.Bad Name: expected a name of a-z, "
+	             "0-9, _ and - (at most 64 characters)");
+	expect_error(
+	    "streams:\n  transactional: {weight: 0}\n",
 	    "swerve.yaml:2: streams.transactional.weight: expected an integer "
 	    "in 1..1000000; got \"0\"");
-	expect_error("streams:\n  transactional: {objective: fast}\n",
+	expect_error(
+	    "streams:\n  transactional: {objective: fast}\n",
 	    "swerve.yaml:2: streams.transactional.objective: expected one of "
 	    "balanced, latency, cost; got \"fast\"");
-	expect_error("submitters:\n  users:\n    - {name: u, password: p, "
-		     "from_domains: [\"*\"], stream: vip}\n",
+	expect_error(
+	    "submitters:\n  users:\n    - {name: u, password: p, "
+	    "from_domains: [\"*\"], stream: vip}\n",
 	    "swerve.yaml:1: submitters.users[0].stream: no stream named "
 	    "\"vip\"");
 }
@@ -154,20 +159,24 @@ streams_with_empty_bodies_take_defaults(void **state)
 static void
 percent_and_number_values_are_checked(void **state)
 {
-	expect_error("providers:\n  - {name: a, type: smtp, host: h, "
-		     "keep_warm: 2}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h, "
+	    "keep_warm: 2}\n",
 	    "swerve.yaml:2: providers[0].keep_warm: expected a percentage "
 	    "like \"2%\" (0%..100%); got \"2\"");
-	expect_error("providers:\n  - {name: a, type: smtp, host: h, "
-		     "keep_warm: \"101%\"}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h, "
+	    "keep_warm: \"101%\"}\n",
 	    "swerve.yaml:2: providers[0].keep_warm: expected a percentage "
 	    "like \"2%\" (0%..100%); got \"101%\"");
-	expect_error("providers:\n  - {name: a, type: smtp, host: h, "
-		     "cost_per_1k: -1}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h, "
+	    "cost_per_1k: -1}\n",
 	    "swerve.yaml:2: providers[0].cost_per_1k: expected a number in "
 	    "0..1000000; got \"-1\"");
-	expect_error("providers:\n  - {name: a, type: smtp, host: h, "
-		     "cost_per_1k: 1e3}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h, "
+	    "cost_per_1k: 1e3}\n",
 	    "swerve.yaml:2: providers[0].cost_per_1k: expected a number in "
 	    "0..1000000; got \"1e3\"");
 }
@@ -175,17 +184,18 @@ percent_and_number_values_are_checked(void **state)
 static void
 max_rate_must_be_a_rate(void **state)
 {
-	static const char *const bad[] = {"14", "14/x", "/s", "0/s", "-1/s",
-	    "1.2.3/s", "14/ss", "1e3/s"};
+	static const char *const bad[] = {"14",   "14/x",    "/s",    "0/s",
+	                                  "-1/s", "1.2.3/s", "14/ss", "1e3/s"};
 	char yaml[256], want[256];
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(yaml, sizeof(yaml),
-		    "providers:\n  - {name: a, type: smtp, host: h, "
-		    "max_rate: \"%s\"}\n",
-		    bad[i]);
-		snprintf(want, sizeof(want),
+		         "providers:\n  - {name: a, type: smtp, host: h, "
+		         "max_rate: \"%s\"}\n",
+		         bad[i]);
+		snprintf(
+		    want, sizeof(want),
 		    "swerve.yaml:2: providers[0].max_rate: expected a rate "
 		    "like \"14/s\" (per s, m, h or d); got \"%s\"",
 		    bad[i]);
@@ -199,32 +209,39 @@ provider_types_need_their_credentials(void **state)
 	char err[CONFIG_ERR_SIZE];
 	struct config *c;
 
-	expect_error("providers:\n  - {name: a, type: smtp}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp}\n",
 	    "swerve.yaml:2: providers[0].host: missing; type smtp needs the "
 	    "relay's host");
-	expect_error("providers:\n  - {name: a, type: sendgrid}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: sendgrid}\n",
 	    "swerve.yaml:2: providers[0].api_key_file: missing; this provider "
 	    "type needs api_key_file, api_key_env or api_key");
-	expect_error("providers:\n  - {name: a, type: mailgun, api_key: k}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: mailgun, api_key: k}\n",
 	    "swerve.yaml:2: providers[0].domain: missing; type mailgun needs "
 	    "the sending domain");
-	expect_error("providers:\n  - {name: a, type: mailgun, api_key: k, "
-		     "domain: mg.example.com, region: ap}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: mailgun, api_key: k, "
+	    "domain: mg.example.com, region: ap}\n",
 	    "swerve.yaml:2: providers[0].region: expected us or eu; got "
 	    "\"ap\"");
-	expect_error("providers:\n  - {name: a, type: resend, api_key: k, "
-		     "api_key_env: HOME}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: resend, api_key: k, "
+	    "api_key_env: HOME}\n",
 	    "swerve.yaml:2: providers[0].api_key_env: expected only one of "
 	    "api_key, api_key_file and api_key_env");
-	expect_error("providers:\n  - {name: a, type: postmark, "
-		     "api_key_env: SWERVE_TEST_UNSET_VAR}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: postmark, "
+	    "api_key_env: SWERVE_TEST_UNSET_VAR}\n",
 	    "swerve.yaml:2: providers[0].api_key_env: expected the name of a "
 	    "set environment variable; got \"SWERVE_TEST_UNSET_VAR\"");
 
 	unsetenv("AWS_ACCESS_KEY_ID");
 	unsetenv("AWS_SECRET_ACCESS_KEY");
 	unsetenv("AWS_REGION");
-	expect_error("providers:\n  - {name: a, type: ses}\n",
+	expect_error(
+	    "providers:\n  - {name: a, type: ses}\n",
 	    "swerve.yaml:2: providers[0].access_key_id: missing; type ses "
 	    "needs access_key_id and secret_access_key_file (or "
 	    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment)");
@@ -242,17 +259,18 @@ provider_types_need_their_credentials(void **state)
 
 	setenv("SWERVE_TEST_KEY", "sekrit", 1);
 	c = load("providers:\n  - {name: a, type: postmark, "
-		 "api_key_env: SWERVE_TEST_KEY, endpoint: "
-		 "\"http://127.0.0.1:9\"}\n",
-	    err);
+	         "api_key_env: SWERVE_TEST_KEY, endpoint: "
+	         "\"http://127.0.0.1:9\"}\n",
+	         err);
 	if (c == NULL)
 		fail_msg("%s", err);
 	assert_string_equal(c->providers[0].api_key, "sekrit");
 	config_free(c);
 	expect_error("providers:\n  - {name: a, type: postmark, api_key: k, "
-		     "endpoint: \"ftp://x\"}\n",
-	    "swerve.yaml:2: providers[0].endpoint: expected a URL starting with https:// "
-	    "or http://; got \"ftp://x\"");
+	             "endpoint: \"ftp://x\"}\n",
+	             "swerve.yaml:2: providers[0].endpoint: expected a URL "
+	             "starting with https:// "
+	             "or http://; got \"ftp://x\"");
 }
 
 int

@@ -59,9 +59,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(buf_grows_and_terminates),
-		cmocka_unit_test(str_compares_without_case),
-		cmocka_unit_test(ids_sort_by_time),
+	    cmocka_unit_test(buf_grows_and_terminates),
+	    cmocka_unit_test(str_compares_without_case),
+	    cmocka_unit_test(ids_sort_by_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

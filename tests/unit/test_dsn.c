@@ -53,7 +53,7 @@ report_has_three_parts_and_status_fields(void **state)
 {
 	struct dsn_rcpt r[2] = {
 	    {"a@example.net", "5.1.1", "550 5.1.1 no such user", "relay.test",
-		false},
+	     false},
 	    {"b@example.net", "4.4.7", NULL, NULL, false},
 	};
 	struct dsn_info info = info_base(r, 2);
@@ -64,14 +64,15 @@ report_has_three_parts_and_status_fields(void **state)
 	assert_int_equal(dsn_build(&info, &out), 0);
 	s = buf_cstr(&out);
 	assert_non_null(strstr(s, "Content-Type: multipart/report; "
-				  "report-type=delivery-status;"));
+	                          "report-type=delivery-status;"));
 	assert_non_null(strstr(s, "Content-Type: message/delivery-status"));
 	assert_non_null(strstr(s, "Content-Type: text/rfc822-headers"));
 	assert_non_null(strstr(s, "To: <app@example.com>\r\n"));
 	assert_non_null(strstr(s, "Reporting-MTA: dns; mx.test\r\n"));
-	assert_non_null(strstr(s, "Final-Recipient: rfc822; a@example.net\r\n"
-				  "Original-Recipient: rfc822; a@example.net\r\n"
-				  "Action: failed\r\nStatus: 5.1.1\r\n"));
+	assert_non_null(strstr(s,
+	                       "Final-Recipient: rfc822; a@example.net\r\n"
+	                       "Original-Recipient: rfc822; a@example.net\r\n"
+	                       "Action: failed\r\nStatus: 5.1.1\r\n"));
 	assert_non_null(strstr(s, "Action: delayed\r\nStatus: 4.4.7\r\n"));
 	assert_non_null(strstr(s, "Diagnostic-Code: smtp; 550 5.1.1 no such"));
 	assert_non_null(strstr(s, "Remote-MTA: dns; relay.test\r\n"));
@@ -90,7 +91,7 @@ static void
 diagnostic_cannot_inject_headers(void **state)
 {
 	struct dsn_rcpt r = {"a@example.net", "5.0.0",
-	    "550 bad\r\nBcc: victim@example.org", NULL, false};
+	                     "550 bad\r\nBcc: victim@example.org", NULL, false};
 	struct dsn_info info = info_base(&r, 1);
 	struct buf out;
 
@@ -120,10 +121,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(null_sender_gets_no_dsn),
-		cmocka_unit_test(report_has_three_parts_and_status_fields),
-		cmocka_unit_test(diagnostic_cannot_inject_headers),
-		cmocka_unit_test(expired_recipient_is_reported_failed),
+	    cmocka_unit_test(null_sender_gets_no_dsn),
+	    cmocka_unit_test(report_has_three_parts_and_status_fields),
+	    cmocka_unit_test(diagnostic_cannot_inject_headers),
+	    cmocka_unit_test(expired_recipient_is_reported_failed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,11 +44,15 @@ boundary_quoted_or_not(void **state)
 	const char *why;
 
 	(void)state;
-	assert_int_equal(form_boundary_get(
-	    "multipart/form-data; boundary=----abc123", &b, &why), 0);
+	assert_int_equal(
+	    form_boundary_get("multipart/form-data; boundary=----abc123", &b,
+	                      &why),
+	    0);
 	assert_view(b, "----abc123");
-	assert_int_equal(form_boundary_get(
-	    "Multipart/Form-Data;charset=utf-8; BOUNDARY=\"a b:c\"", &b, &why),
+	assert_int_equal(
+	    form_boundary_get(
+	        "Multipart/Form-Data;charset=utf-8; BOUNDARY=\"a b:c\"", &b,
+	        &why),
 	    0);
 	assert_view(b, "a b:c");
 }
@@ -60,18 +64,25 @@ boundary_refusals(void **state)
 	const char *why;
 
 	(void)state;
-	assert_int_equal(form_boundary_get("multipart/mixed; boundary=x", &b,
-	    &why), -1);
-	assert_int_equal(form_boundary_get("multipart/form-data", &b, &why), -1);
-	assert_int_equal(form_boundary_get("multipart/form-data; boundary=",
-	    &b, &why), -1);
-	assert_int_equal(form_boundary_get(
-	    "multipart/form-data; boundary=\"unterminated", &b, &why), -1);
+	assert_int_equal(
+	    form_boundary_get("multipart/mixed; boundary=x", &b, &why), -1);
+	assert_int_equal(form_boundary_get("multipart/form-data", &b, &why),
+	                 -1);
+	assert_int_equal(
+	    form_boundary_get("multipart/form-data; boundary=", &b, &why), -1);
+	assert_int_equal(
+	    form_boundary_get("multipart/form-data; boundary=\"unterminated",
+	                      &b, &why),
+	    -1);
 	assert_int_equal(form_boundary_get("multipart/form-data; boundary="
-	    "01234567890123456789012345678901234567890123456789012345678901234"
-	    "567890", &b, &why), -1);
-	assert_int_equal(form_boundary_get(
-	    "multipart/form-data; boundary=a<b", &b, &why), -1);
+	                                   "01234567890123456789012345678901234"
+	                                   "567890123456789012345678901234"
+	                                   "567890",
+	                                   &b, &why),
+	                 -1);
+	assert_int_equal(
+	    form_boundary_get("multipart/form-data; boundary=a<b", &b, &why),
+	    -1);
 	assert_int_equal(form_boundary_get(NULL, &b, &why), -1);
 }
 
@@ -100,8 +111,8 @@ fields_files_and_binary_values(void **state)
 
 	(void)state;
 	form_init(&fm);
-	assert_int_equal(form_multipart_parse(body, sizeof(body) - 1, bs, &fm,
-	    &why), 0);
+	assert_int_equal(
+	    form_multipart_parse(body, sizeof(body) - 1, bs, &fm, &why), 0);
 	assert_int_equal(fm.n, 3);
 	assert_view(fm.f[0].name, "from");
 	assert_view(fm.f[0].value, "A <a@example.com>");
@@ -112,7 +123,7 @@ fields_files_and_binary_values(void **state)
 	assert_view(fm.f[1].ctype, "application/pdf");
 	assert_int_equal(fm.f[1].value.len, 28);
 	assert_memory_equal(fm.f[1].value.p, "%PDF\0\r\n--XyZ not a delimiter",
-	    28);
+	                    28);
 	assert_view(fm.f[2].name, "empty");
 	assert_int_equal(fm.f[2].value.len, 0);
 	assert_ptr_equal(form_field_get(&fm, "from"), &fm.f[0]);
@@ -127,9 +138,12 @@ preamble_and_padding_are_skipped(void **state)
 	const char *why;
 
 	(void)state;
-	assert_int_equal(parse("This is a preamble.\r\n--b  \r\n"
-	    "Content-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--b--",
-	    "b", &fm, &why), 0);
+	assert_int_equal(
+	    parse(
+	        "This is a preamble.\r\n--b  \r\n"
+	        "Content-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--b--",
+	        "b", &fm, &why),
+	    0);
 	assert_int_equal(fm.n, 1);
 	assert_view(fm.f[0].value, "1");
 	form_fini(&fm);
@@ -143,17 +157,25 @@ structural_errors_are_refused(void **state)
 
 	(void)state;
 	assert_int_equal(parse("--b\r\nContent-Disposition: form-data; "
-	    "name=x\r\n\r\n1\r\n", "b", &fm, &why), -1);
+	                       "name=x\r\n\r\n1\r\n",
+	                       "b", &fm, &why),
+	                 -1);
 	assert_string_equal(why, "multipart body without a closing delimiter");
 	form_fini(&fm);
 	assert_int_equal(parse("--b\r\nContent-Disposition: attachment; "
-	    "name=x\r\n\r\n1\r\n--b--", "b", &fm, &why), -1);
+	                       "name=x\r\n\r\n1\r\n--b--",
+	                       "b", &fm, &why),
+	                 -1);
 	form_fini(&fm);
 	assert_int_equal(parse("--b\r\nContent-Type: text/plain\r\n\r\n1\r\n"
-	    "--b--", "b", &fm, &why), -1);
+	                       "--b--",
+	                       "b", &fm, &why),
+	                 -1);
 	form_fini(&fm);
 	assert_int_equal(parse("--b\r\nContent-Disposition: form-data; "
-	    "name=x\r\n\r\n1", "b", &fm, &why), -1);
+	                       "name=x\r\n\r\n1",
+	                       "b", &fm, &why),
+	                 -1);
 	form_fini(&fm);
 	assert_int_equal(parse("no delimiter here", "b", &fm, &why), -1);
 	assert_string_equal(why, "no multipart delimiter");
@@ -161,10 +183,14 @@ structural_errors_are_refused(void **state)
 	assert_int_equal(parse("--bjunk\r\n", "b", &fm, &why), -1);
 	form_fini(&fm);
 	assert_int_equal(parse("--b\r\nContent-Disposition: form-data; "
-	    "name=\"x\r\n\r\n1\r\n--b--", "b", &fm, &why), -1);
+	                       "name=\"x\r\n\r\n1\r\n--b--",
+	                       "b", &fm, &why),
+	                 -1);
 	form_fini(&fm);
 	assert_int_equal(parse("--b\r\nContent-Disposition: form-data; "
-	    "name=x\r\n folded\r\n\r\n1\r\n--b--", "b", &fm, &why), -1);
+	                       "name=x\r\n folded\r\n\r\n1\r\n--b--",
+	                       "b", &fm, &why),
+	                 -1);
 	assert_string_equal(why, "folded part header line");
 	form_fini(&fm);
 }
@@ -180,7 +206,7 @@ header_section_and_field_count_are_bounded(void **state)
 	(void)state;
 	buf_init(&b);
 	buf_addstr(&b, "--b\r\nContent-Disposition: form-data; name=x\r\n"
-	    "X-Pad: ");
+	               "X-Pad: ");
 	for (i = 0; i < FORM_PART_HEADER_MAX; i++)
 		buf_addch(&b, 'p');
 	buf_addstr(&b, "\r\n\r\n1\r\n--b--\r\n");
@@ -191,7 +217,7 @@ header_section_and_field_count_are_bounded(void **state)
 
 	for (i = 0; i <= FORM_FIELDS_MAX; i++)
 		buf_addstr(&b, "--b\r\nContent-Disposition: form-data; "
-		    "name=f\r\n\r\nv\r\n");
+		               "name=f\r\n\r\nv\r\n");
 	buf_addstr(&b, "--b--\r\n");
 	assert_int_equal(parse(buf_cstr(&b), "b", &fm, &why), -1);
 	assert_string_equal(why, "too many form fields");
@@ -204,19 +230,20 @@ static void
 urlencoded_decodes_in_place(void **state)
 {
 	char body[] = "Action=SendEmail&Source=a%40example.com&"
-		      "Message.Subject.Data=Gr%C3%BC%C3%9Fe+x&&flag&empty=";
+	              "Message.Subject.Data=Gr%C3%BC%C3%9Fe+x&&flag&empty=";
 	struct form fm;
 	const char *why;
 
 	(void)state;
 	form_init(&fm);
 	assert_int_equal(form_urlencoded_parse(body, strlen(body), &fm, &why),
-	    0);
+	                 0);
 	assert_int_equal(fm.n, 5);
 	assert_view(fm.f[0].name, "Action");
 	assert_view(fm.f[0].value, "SendEmail");
 	assert_view(fm.f[1].value, "a@example.com");
-	assert_view(fm.f[2].value, "Gr\xc3\xbc\xc3\x9f" "e x");
+	assert_view(fm.f[2].value, "Gr\xc3\xbc\xc3\x9f"
+	                           "e x");
 	assert_view(fm.f[3].name, "flag");
 	assert_int_equal(fm.f[3].value.len, 0);
 	assert_view(fm.f[4].name, "empty");
@@ -237,7 +264,7 @@ urlencoded_bad_escapes_are_refused(void **state)
 		char *s = xstrdup(bad[i]);
 		form_init(&fm);
 		assert_int_equal(form_urlencoded_parse(s, strlen(s), &fm, &why),
-		    -1);
+		                 -1);
 		form_fini(&fm);
 		free(s);
 	}

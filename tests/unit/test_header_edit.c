@@ -33,12 +33,12 @@ field_and_continuations_removed_value_unfolded(void **state)
 	size_t n;
 
 	out = take("Subject: a\r\nX-Swerve-Idempotency-Key:  k1\r\n\tk2 \r\n"
-		   "To: b@c\r\n\r\nX-Swerve-Idempotency-Key: body\r\n",
-	    0, "X-Swerve-Idempotency-Key", &v, &n);
+	           "To: b@c\r\n\r\nX-Swerve-Idempotency-Key: body\r\n",
+	           0, "X-Swerve-Idempotency-Key", &v, &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(v, "k1\tk2");
 	assert_string_equal(out, "Subject: a\r\nTo: b@c\r\n\r\n"
-				 "X-Swerve-Idempotency-Key: body\r\n");
+	                         "X-Swerve-Idempotency-Key: body\r\n");
 	free(v);
 	free(out);
 }
@@ -50,8 +50,8 @@ every_occurrence_removed_first_value_kept(void **state)
 	size_t n;
 
 	out = take("Received: x\nx-swerve-idempotency-key : one\n"
-		   "From: a@b\nX-SWERVE-IDEMPOTENCY-KEY: two\n\nbody\n",
-	    12, "X-Swerve-Idempotency-Key", &v, &n);
+	           "From: a@b\nX-SWERVE-IDEMPOTENCY-KEY: two\n\nbody\n",
+	           12, "X-Swerve-Idempotency-Key", &v, &n);
 	assert_int_equal(n, 2);
 	assert_string_equal(v, "one");
 	assert_string_equal(out, "Received: x\nFrom: a@b\n\nbody\n");
@@ -66,7 +66,7 @@ absent_or_prefix_names_untouched(void **state)
 	size_t n;
 
 	out = take("X-Swerve-Idempotency-Keys: no\r\n\r\n", 0,
-	    "X-Swerve-Idempotency-Key", &v, &n);
+	           "X-Swerve-Idempotency-Key", &v, &n);
 	assert_int_equal(n, 0);
 	assert_null(v);
 	assert_string_equal(out, "X-Swerve-Idempotency-Keys: no\r\n\r\n");

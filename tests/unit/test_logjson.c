@@ -63,10 +63,15 @@ static void
 failover_line_has_the_documented_fields(void **state)
 {
 	struct logjson *lj = lj_make();
-	struct event e = {.kind = EVENT_FAILOVER, .msg_id = "01ABC",
-	    .tenant = "app1", .stream = "transactional",
-	    .provider = "primary", .to_provider = "backup",
-	    .cls = SEND_DEFERRED, .text = "451 try later", .rcpts = 2};
+	struct event e = {.kind = EVENT_FAILOVER,
+	                  .msg_id = "01ABC",
+	                  .tenant = "app1",
+	                  .stream = "transactional",
+	                  .provider = "primary",
+	                  .to_provider = "backup",
+	                  .cls = SEND_DEFERRED,
+	                  .text = "451 try later",
+	                  .rcpts = 2};
 	json_t *o = line_of(lj, &e);
 
 	assert_string_equal(str(o, "event"), "failover");
@@ -80,7 +85,7 @@ failover_line_has_the_documented_fields(void **state)
 	assert_string_equal(str(o, "text"), "451 try later");
 	assert_int_equal(json_integer_value(json_object_get(o, "rcpts")), 2);
 	assert_string_equal(str(o, "msg"),
-	    "failover primary -> backup (deferred)");
+	                    "failover primary -> backup (deferred)");
 	assert_true(strlen(str(o, "ts")) == 24 && str(o, "ts")[23] == 'Z');
 	/* The first keys come in the documented order. */
 	assert_string_equal(json_object_iter_key(json_object_iter(o)), "ts");
@@ -92,8 +97,10 @@ static void
 message_events_always_carry_id_and_tenant(void **state)
 {
 	struct logjson *lj = lj_make();
-	struct event e = {.kind = EVENT_ACCEPTED, .msg_id = "01XYZ",
-	    .ingress = "smtp", .size = 1234};
+	struct event e = {.kind = EVENT_ACCEPTED,
+	                  .msg_id = "01XYZ",
+	                  .ingress = "smtp",
+	                  .size = 1234};
 	json_t *o = line_of(lj, &e);
 
 	assert_string_equal(str(o, "msg_id"), "01XYZ");
@@ -109,9 +116,11 @@ static void
 provider_events_have_no_message_fields(void **state)
 {
 	struct logjson *lj = lj_make();
-	struct event e = {.kind = EVENT_CIRCUIT, .provider = "backup",
-	    .state = "open", .reason = "config: 535 auth failed",
-	    .cls = SEND_CONFIG};
+	struct event e = {.kind = EVENT_CIRCUIT,
+	                  .provider = "backup",
+	                  .state = "open",
+	                  .reason = "config: 535 auth failed",
+	                  .cls = SEND_CONFIG};
 	json_t *o = line_of(lj, &e);
 
 	assert_string_equal(str(o, "event"), "circuit");
@@ -132,23 +141,27 @@ static void
 configured_secrets_are_redacted_from_free_text(void **state)
 {
 	struct logjson *lj = lj_make();
-	struct event e = {.kind = EVENT_ATTEMPT, .msg_id = "01A",
-	    .provider = "primary", .cls = SEND_CONFIG,
-	    .stage = SEND_STAGE_AUTH, .duration_ms = 12,
-	    .text = "535 bad password hunter2-smtp-pass for key "
-		    "SG.secret-keySG.secret-key, abc stays"};
+	struct event e = {.kind = EVENT_ATTEMPT,
+	                  .msg_id = "01A",
+	                  .provider = "primary",
+	                  .cls = SEND_CONFIG,
+	                  .stage = SEND_STAGE_AUTH,
+	                  .duration_ms = 12,
+	                  .text = "535 bad password hunter2-smtp-pass for key "
+	                          "SG.secret-keySG.secret-key, abc stays"};
 	char *s = logjson_format(lj, &e);
 	json_t *o;
 
 	assert_null(strstr(s, "hunter2"));
 	assert_null(strstr(s, "SG.secret"));
 	o = json_loads(s, 0, NULL);
-	assert_string_equal(str(o, "text"),
+	assert_string_equal(
+	    str(o, "text"),
 	    "535 bad password [redacted] for key [redacted][redacted], abc "
 	    "stays");
 	assert_string_equal(str(o, "stage"), "auth");
 	assert_int_equal(json_integer_value(json_object_get(o, "duration_ms")),
-	    12);
+	                 12);
 	json_decref(o);
 	free(s);
 	logjson_free(lj);
@@ -158,8 +171,9 @@ static void
 control_bytes_cannot_forge_a_line(void **state)
 {
 	struct logjson *lj = lj_make();
-	struct event e = {.kind = EVENT_DEFERRED, .msg_id = "01A",
-	    .text = "x\n{\"level\":\"error\"}\r\"quoted\""};
+	struct event e = {.kind = EVENT_DEFERRED,
+	                  .msg_id = "01A",
+	                  .text = "x\n{\"level\":\"error\"}\r\"quoted\""};
 	char *s = logjson_format(lj, &e);
 	json_t *o;
 
@@ -197,10 +211,10 @@ static void
 writes_one_line_only_in_json_format_and_respects_the_level(void **state)
 {
 	struct logjson *lj = lj_make();
-	struct event ok = {.kind = EVENT_PROBE, .provider = "primary",
-	    .cls = SEND_ACCEPTED};
-	struct event sent = {.kind = EVENT_SENT, .msg_id = "01A",
-	    .latency_ms = 250};
+	struct event ok = {
+	    .kind = EVENT_PROBE, .provider = "primary", .cls = SEND_ACCEPTED};
+	struct event sent = {
+	    .kind = EVENT_SENT, .msg_id = "01A", .latency_ms = 250};
 	char buf[4096];
 
 	log_setup(LOG_LEVEL_INFO, LOG_FORMAT_TEXT);
@@ -222,13 +236,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(failover_line_has_the_documented_fields),
-		cmocka_unit_test(message_events_always_carry_id_and_tenant),
-		cmocka_unit_test(provider_events_have_no_message_fields),
-		cmocka_unit_test(configured_secrets_are_redacted_from_free_text),
-		cmocka_unit_test(control_bytes_cannot_forge_a_line),
-		cmocka_unit_test(
-		    writes_one_line_only_in_json_format_and_respects_the_level),
+	    cmocka_unit_test(failover_line_has_the_documented_fields),
+	    cmocka_unit_test(message_events_always_carry_id_and_tenant),
+	    cmocka_unit_test(provider_events_have_no_message_fields),
+	    cmocka_unit_test(configured_secrets_are_redacted_from_free_text),
+	    cmocka_unit_test(control_bytes_cannot_forge_a_line),
+	    cmocka_unit_test(
+	        writes_one_line_only_in_json_format_and_respects_the_level),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

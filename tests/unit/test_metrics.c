@@ -58,15 +58,24 @@ render(struct buf *out)
 	struct smtpd_stats ss = {.sessions_open = 2, .accepted = 20};
 	struct deliver_stats ds = {.attempts = 25, .failovers = 3};
 	struct deliver_provider_info pi[2] = {
-		{.name = "primary", .mode = "open",
-		    .consecutive_failures = 3, .failed = 5},
-		{.name = "back\"up", .mode = "closed", .sent = 20,
-		    .connections = 2},
+	    {.name = "primary",
+	     .mode = "open",
+	     .consecutive_failures = 3,
+	     .failed = 5},
+	    {.name = "back\"up",
+	     .mode = "closed",
+	     .sent = 20,
+	     .connections = 2},
 	};
 	struct metrics_snapshot ms = {
-		.spool = &sc, .smtpd = &ss, .deliver = &ds,
-		.provs = pi, .n_provs = 2, .uptime_seconds = 12,
-		.rss_bytes = 1 << 20, .open_fds = 9,
+	    .spool = &sc,
+	    .smtpd = &ss,
+	    .deliver = &ds,
+	    .provs = pi,
+	    .n_provs = 2,
+	    .uptime_seconds = 12,
+	    .rss_bytes = 1 << 20,
+	    .open_fds = 9,
 	};
 
 	sc.state[SPOOL_STATE_READY] = 4;
@@ -88,7 +97,7 @@ every_line_is_valid_exposition(void **state)
 		assert_non_null(nl);
 		if (p[0] == '#') {
 			assert_true(strncmp(p, "# HELP ", 7) == 0 ||
-				    strncmp(p, "# TYPE ", 7) == 0);
+			            strncmp(p, "# TYPE ", 7) == 0);
 			continue;
 		}
 		if (!line_valid(p, (size_t)(nl - p)))
@@ -108,13 +117,19 @@ values_and_labels_are_exported(void **state)
 	buf_init(&out);
 	render(&out);
 	s = buf_cstr(&out);
-	assert_non_null(strstr(s, "swerve_messages_accepted_total{ingress=\"smtp\"} 20\n"));
-	assert_non_null(strstr(s, "swerve_queue_messages{state=\"ready\"} 4\n"));
+	assert_non_null(
+	    strstr(s, "swerve_messages_accepted_total{ingress=\"smtp\"} 20\n"));
+	assert_non_null(
+	    strstr(s, "swerve_queue_messages{state=\"ready\"} 4\n"));
 	assert_non_null(strstr(s, "swerve_spool_commits_total 7\n"));
 	assert_non_null(strstr(s, "swerve_failovers_total 3\n"));
-	assert_non_null(strstr(s, "swerve_provider_state{provider=\"primary\",state=\"open\"} 1\n"));
-	assert_non_null(strstr(s, "swerve_provider_state{provider=\"primary\",state=\"closed\"} 0\n"));
-	assert_non_null(strstr(s, "swerve_provider_attempts_total{provider=\"primary\",result=\"failed\"} 5\n"));
+	assert_non_null(strstr(
+	    s,
+	    "swerve_provider_state{provider=\"primary\",state=\"open\"} 1\n"));
+	assert_non_null(strstr(s, "swerve_provider_state{provider=\"primary\","
+	                          "state=\"closed\"} 0\n"));
+	assert_non_null(strstr(s, "swerve_provider_attempts_total{provider="
+	                          "\"primary\",result=\"failed\"} 5\n"));
 	/* A quote in a label value is escaped. */
 	assert_non_null(strstr(s, "provider=\"back\\\"up\""));
 	assert_non_null(strstr(s, "process_resident_memory_bytes 1048576\n"));
@@ -143,7 +158,8 @@ missing_parts_are_skipped(void **state)
 
 	buf_init(&out);
 	metrics_render(&ms, &out);
-	assert_non_null(strstr(buf_cstr(&out), "swerve_process_uptime_seconds 0"));
+	assert_non_null(
+	    strstr(buf_cstr(&out), "swerve_process_uptime_seconds 0"));
 	assert_null(strstr(buf_cstr(&out), "swerve_queue_messages"));
 	assert_null(strstr(buf_cstr(&out), "process_open_fds"));
 	buf_fini(&out);
@@ -153,9 +169,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_line_is_valid_exposition),
-		cmocka_unit_test(values_and_labels_are_exported),
-		cmocka_unit_test(missing_parts_are_skipped),
+	    cmocka_unit_test(every_line_is_valid_exposition),
+	    cmocka_unit_test(values_and_labels_are_exported),
+	    cmocka_unit_test(missing_parts_are_skipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,7 +54,7 @@ set_text(char **dst, size_t *len, const char *s)
 /* att_add - append an attachment. */
 static void
 att_add(struct mime_build_msg *m, const char *fn, const char *type,
-    const char *cid, const void *data, size_t len)
+        const char *cid, const void *data, size_t len)
 {
 	struct mime_build_att *a;
 
@@ -122,11 +122,11 @@ text_only_is_text_plain_with_headers(void **state)
 	assert_string_equal(r->to[0].addr, "bob@example.org");
 	assert_string_equal(r->root->type, "text/plain");
 	assert_memory_equal(r->text, "Just text.\r\nTwo lines.\r\n",
-	    r->text_len);
+	                    r->text_len);
 	assert_string_equal(mime_field_get(r, "Message-ID"),
-	    "<01JTESTLOCALPART0000@example.com>");
+	                    "<01JTESTLOCALPART0000@example.com>");
 	assert_string_equal(mime_field_get(r, "Date"),
-	    "Tue, 14 Nov 2023 22:13:20 +0000");
+	                    "Tue, 14 Nov 2023 22:13:20 +0000");
 	assert_string_equal(mime_field_get(r, "MIME-Version"), "1.0");
 	mime_free(r);
 	buf_fini(&out);
@@ -231,15 +231,15 @@ attachment_and_inline_image_nest_correctly(void **state)
 	set_text(&m.html, &m.html_len, "<img src=\"cid:logo@x\">");
 	att_add(&m, "logo.png", "image/png", "logo@x", png, sizeof(png));
 	att_add(&m, "Prüfbericht – März 2024 with a long name.pdf",
-	    "application/pdf", NULL, "%PDF-1.4\n", 9);
+	        "application/pdf", NULL, "%PDF-1.4\n", 9);
 	r = build(&m, &out);
 	assert_int_equal(r->flags, 0);
 	assert_true(mime_faithful_for_json(r, NULL));
 	assert_string_equal(r->root->type, "multipart/mixed");
 	assert_string_equal(r->root->children[0]->type,
-	    "multipart/alternative");
+	                    "multipart/alternative");
 	assert_string_equal(r->root->children[0]->children[1]->type,
-	    "multipart/related");
+	                    "multipart/related");
 	assert_int_equal(r->nattachments, 2);
 	for (i = 0; i < r->nattachments; i++) {
 		const struct mime_attachment *a = &r->attachments[i];
@@ -251,7 +251,8 @@ attachment_and_inline_image_nest_correctly(void **state)
 			assert_memory_equal(a->data, png, sizeof(png));
 		} else {
 			att++;
-			assert_string_equal(a->filename,
+			assert_string_equal(
+			    a->filename,
 			    "Prüfbericht – März 2024 with a long name.pdf");
 			assert_int_equal(a->len, 9);
 			assert_memory_equal(a->data, "%PDF-1.4\n", 9);
@@ -276,8 +277,9 @@ long_lines_and_boundary_lookalikes_stay_safe(void **state)
 	buf_init(&text);
 	for (i = 0; i < 3000; i++)
 		buf_addch(&text, (char)('a' + i % 26));
-	buf_addstr(&text, "\n--=_swerve_01JTESTLOCALPART0000_a\n"
-			  "--=_swerve_01JTESTLOCALPART0000_a--\n  trailing  \n");
+	buf_addstr(&text,
+	           "\n--=_swerve_01JTESTLOCALPART0000_a\n"
+	           "--=_swerve_01JTESTLOCALPART0000_a--\n  trailing  \n");
 	msg_base(&m);
 	m.text = xstrdup(buf_cstr(&text));
 	m.text_len = text.len;
@@ -289,8 +291,7 @@ long_lines_and_boundary_lookalikes_stay_safe(void **state)
 	assert_int_equal(r->text_len, text.len + 4);
 	assert_memory_equal(r->text, text.p, 3000);
 	assert_int_equal(r->attachments[0].len, 9);
-	assert_string_equal(r->attachments[0].type,
-	    "application/octet-stream");
+	assert_string_equal(r->attachments[0].type, "application/octet-stream");
 	mime_free(r);
 	buf_fini(&out);
 	buf_fini(&text);
@@ -317,7 +318,7 @@ custom_fields_written_and_protected_refused(void **state)
 	m.fields[1].value = xstrdup("Été 2024");
 	r = build(&m, &out);
 	assert_string_equal(mime_field_get(r, "List-Unsubscribe"),
-	    m.fields[0].value);
+	                    m.fields[0].value);
 	assert_non_null(mime_field_get(r, "X-Campaign"));
 	mime_free(r);
 	buf_fini(&out);
@@ -329,7 +330,7 @@ custom_fields_written_and_protected_refused(void **state)
 	assert_int_equal(mime_build_field_check("Bad Name", "x", &why), -1);
 	assert_int_equal(mime_build_field_check("Bad:Name", "x", &why), -1);
 	assert_int_equal(mime_build_field_check("X-Ok", "a\r\nBcc: x", &why),
-	    -1);
+	                 -1);
 	assert_int_equal(mime_build_field_check("X-Ok", "fine", &why), 0);
 }
 
@@ -360,8 +361,8 @@ static void
 rnd_text(struct buf *b, size_t n, unsigned *seed)
 {
 	static const char *const pieces[] = {
-	    "a", " ", "\r\n", "\n", "é", "日", "=", "=_", "--", ".", "\t",
-	    "🎉", "x", "y", "=?", "?=", "\"", "\\",
+	    "a", " ",  "\r\n", "\n", "é", "日", "=",  "=_", "--",
+	    ".", "\t", "🎉",    "x",  "y", "=?", "?=", "\"", "\\",
 	};
 	size_t i;
 
@@ -409,7 +410,7 @@ random_messages_round_trip(void **state)
 			data[i] = (unsigned char)rand_r(&seed);
 		if (round % 3)
 			att_add(&m, "f.bin", NULL, round % 5 ? NULL : "c@d",
-			    data, len);
+			        data, len);
 		r = build(&m, &out);
 		assert_int_equal(r->flags, 0);
 		if (m.subject[0] != '\0')
@@ -429,12 +430,12 @@ random_messages_round_trip(void **state)
 			}
 			if (m.html == NULL && m.n_atts == 0 &&
 			    (want.len < 2 ||
-				memcmp(want.p + want.len - 2, "\r\n", 2)) &&
+			     memcmp(want.p + want.len - 2, "\r\n", 2)) &&
 			    r->text_len == want.len + 2)
 				buf_addstr(&want, "\r\n");
 			if (r->text_len != want.len)
 				fprintf(stderr, "round %d:\n%.*s\n", round,
-				    (int)out.len, out.p);
+				        (int)out.len, out.p);
 			assert_int_equal(r->text_len, want.len);
 			if (want.len)
 				assert_memory_equal(r->text, want.p, want.len);
@@ -445,7 +446,7 @@ random_messages_round_trip(void **state)
 			assert_int_equal(r->attachments[0].len, len);
 			if (len)
 				assert_memory_equal(r->attachments[0].data,
-				    data, len);
+				                    data, len);
 		}
 		mime_free(r);
 		buf_fini(&out);

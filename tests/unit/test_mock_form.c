@@ -46,7 +46,8 @@ multipart_fields_files_and_binary_values(void **state)
 	    "preamble\r\n--XyZ\r\n"
 	    "Content-Disposition: form-data; name=\"to\"\r\n\r\n"
 	    "b@rcpt.test\r\n--XyZ\r\n"
-	    "content-disposition: FORM-DATA; filename=\"m.mime\"; name=message\r\n"
+	    "content-disposition: FORM-DATA; filename=\"m.mime\"; "
+	    "name=message\r\n"
 	    "Content-Type: message/rfc822\r\n\r\n"
 	    "A\r\n\0B\r\n--Xy\r\n--XyZ  \r\n"
 	    "Content-Disposition: form-data;\r\n name=\"v:gw_id\"\r\n\r\n"
@@ -113,7 +114,7 @@ multipart_caps_the_number_of_fields(void **state)
 	buf_init(&b);
 	for (i = 0; i <= MOCK_FORM_FIELDS_MAX; i++)
 		buf_addstr(&b, "--b\r\nContent-Disposition: form-data; "
-			       "name=x\r\n\r\nv\r\n");
+		               "name=x\r\n\r\nv\r\n");
 	buf_addstr(&b, "--b--\r\n");
 	mock_form_init(&form);
 	assert_int_equal(mp(b.p, b.len, "b", &form), -1);
@@ -129,24 +130,33 @@ boundary_from_content_type(void **state)
 	struct str b;
 
 	assert_int_equal(mock_form_boundary("multipart/form-data; "
-	    "boundary=----abc123", &b, &why), 0);
+	                                    "boundary=----abc123",
+	                                    &b, &why),
+	                 0);
 	eq(b, "----abc123");
 	assert_int_equal(mock_form_boundary("Multipart/Form-Data;charset=x; "
-	    "BOUNDARY=\"a b'c\"", &b, &why), 0);
+	                                    "BOUNDARY=\"a b'c\"",
+	                                    &b, &why),
+	                 0);
 	eq(b, "a b'c");
-	assert_int_equal(mock_form_boundary("multipart/mixed; boundary=x", &b,
-	    &why), -1);
+	assert_int_equal(
+	    mock_form_boundary("multipart/mixed; boundary=x", &b, &why), -1);
 	assert_int_equal(mock_form_boundary("multipart/form-data", &b, &why),
-	    -1);
-	assert_int_equal(mock_form_boundary("multipart/form-data; boundary=",
-	    &b, &why), -1);
+	                 -1);
+	assert_int_equal(
+	    mock_form_boundary("multipart/form-data; boundary=", &b, &why), -1);
 	assert_int_equal(mock_form_boundary("multipart/form-data; "
-	    "boundary=\"ends in space \"", &b, &why), -1);
+	                                    "boundary=\"ends in space \"",
+	                                    &b, &why),
+	                 -1);
 	assert_int_equal(mock_form_boundary("multipart/form-data; "
-	    "boundary=a{b}", &b, &why), -1);
+	                                    "boundary=a{b}",
+	                                    &b, &why),
+	                 -1);
 	assert_int_equal(mock_form_boundary(NULL, &b, &why), -1);
-	assert_int_equal(mock_form_boundary("multipart/form-dataX; boundary=a",
-	    &b, &why), -1);
+	assert_int_equal(
+	    mock_form_boundary("multipart/form-dataX; boundary=a", &b, &why),
+	    -1);
 }
 
 static void
@@ -158,8 +168,8 @@ urlencoded_decodes_in_place(void **state)
 	char bad1[] = "a=%4", bad2[] = "a=%zz";
 
 	mock_form_init(&form);
-	assert_int_equal(mock_form_urlencoded_parse(body, strlen(body), &form,
-	    &why), 0);
+	assert_int_equal(
+	    mock_form_urlencoded_parse(body, strlen(body), &form, &why), 0);
 	assert_int_equal(form.n, 5);
 	eq(form.f[0].value, "a@x.test");
 	eq(form.f[2].name, "subject");
@@ -169,21 +179,22 @@ urlencoded_decodes_in_place(void **state)
 	eq(mock_form_get(&form, "to")->value, "b@y");
 	mock_form_fini(&form);
 	mock_form_init(&form);
-	assert_int_equal(mock_form_urlencoded_parse(bad1, strlen(bad1), &form,
-	    &why), -1);
-	assert_int_equal(mock_form_urlencoded_parse(bad2, strlen(bad2), &form,
-	    &why), -1);
+	assert_int_equal(
+	    mock_form_urlencoded_parse(bad1, strlen(bad1), &form, &why), -1);
+	assert_int_equal(
+	    mock_form_urlencoded_parse(bad2, strlen(bad2), &form, &why), -1);
 	mock_form_fini(&form);
 }
 
 static void
 address_lists_split_like_headers(void **state)
 {
-	static const char list[] = "Alice <a@x.test>, \"Bob, Jr.\" <b@y.test>,"
-				   "c@z.test (Carl, the third),  team: d@w.test,"
-				   " e@v.test; , undisclosed-recipients:;";
+	static const char list[] =
+	    "Alice <a@x.test>, \"Bob, Jr.\" <b@y.test>,"
+	    "c@z.test (Carl, the third),  team: d@w.test,"
+	    " e@v.test; , undisclosed-recipients:;";
 	static const char *const want[] = {"a@x.test", "b@y.test", "c@z.test",
-					   "d@w.test", "e@v.test"};
+	                                   "d@w.test", "e@v.test"};
 	struct mock_api_addrs a = {0};
 	size_t i;
 
@@ -198,8 +209,9 @@ address_lists_split_like_headers(void **state)
 static void
 mime_header_unfolds_and_joins(void **state)
 {
-	static const char msg[] = "From: a@x\r\nto: b@y,\r\n\tc@z\r\n"
-				  "Subject: s\r\nTo: d@w\r\n\r\nTo: body@no\r\n";
+	static const char msg[] =
+	    "From: a@x\r\nto: b@y,\r\n\tc@z\r\n"
+	    "Subject: s\r\nTo: d@w\r\n\r\nTo: body@no\r\n";
 	struct buf b;
 
 	buf_init(&b);
@@ -208,7 +220,8 @@ mime_header_unfolds_and_joins(void **state)
 	b.len = 0;
 	assert_false(mock_api_mime_header(msg, sizeof(msg) - 1, "Cc", &b));
 	assert_int_equal(b.len, 0);
-	assert_true(mock_api_mime_header("Subject: x\nFrom:  a@x  \n\nb",
+	assert_true(mock_api_mime_header(
+	    "Subject: x\nFrom:  a@x  \n\nb",
 	    strlen("Subject: x\nFrom:  a@x  \n\nb"), "From", &b));
 	assert_string_equal(buf_cstr(&b), "a@x");
 	buf_fini(&b);
@@ -265,7 +278,7 @@ api_mode_text_forms(void **state)
 	    {"malformed_json", 0, MOCK_API_MALFORMED, 0, ""},
 	    {"account", 0, MOCK_API_ACCOUNT, 0, ""},
 	    {"reject 406 Inactive recipient", 0, MOCK_API_REJECT, 0,
-		"406 Inactive recipient"},
+	     "406 Inactive recipient"},
 	    {"sideways", -1, 0, 0, ""},
 	    {"", -1, 0, 0, ""},
 	    {"slow", -1, 0, 0, ""},
@@ -283,7 +296,9 @@ api_mode_text_forms(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		why = NULL;
 		assert_int_equal(mock_api_mode_parse(cases[i].text,
-		    strlen(cases[i].text), &m, &why), cases[i].rc);
+		                                     strlen(cases[i].text), &m,
+		                                     &why),
+		                 cases[i].rc);
 		if (cases[i].rc < 0) {
 			assert_non_null(why);
 			continue;
@@ -297,7 +312,7 @@ api_mode_text_forms(void **state)
 	}
 	assert_string_equal(mock_api_mode_name(MOCK_API_THROTTLE), "throttle");
 	assert_string_equal(mock_api_mode_name(MOCK_API_MALFORMED),
-	    "malformed_json");
+	                    "malformed_json");
 }
 
 static void
@@ -328,7 +343,7 @@ api_key_options_per_provider_and_for_all(void **state)
 	assert_int_equal(mock_api_opts_aws(&o, ":x", &why), -1);
 	assert_int_equal(mock_api_opts_aws(&o, "AKID:", &why), -1);
 	assert_string_equal(mock_api_default_key(MOCK_API_RESEND),
-	    "re_mock_resend_key");
+	                    "re_mock_resend_key");
 }
 
 static void
@@ -342,7 +357,7 @@ store_keeps_the_api_record(void **state)
 	buf_init(&d);
 	buf_addstr(&d, "{}");
 	m = mock_store_add_api(st, "a@x", rcpt, 1, &d, "resend",
-	    xstrdup("{\"provider\":\"resend\"}"));
+	                       xstrdup("{\"provider\":\"resend\"}"));
 	assert_string_equal(m->api, "{\"provider\":\"resend\"}");
 	assert_string_equal(m->via, "resend");
 	buf_addstr(&d, "x");
@@ -358,17 +373,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(multipart_fields_files_and_binary_values),
-		cmocka_unit_test(multipart_refuses_broken_structure),
-		cmocka_unit_test(multipart_caps_the_number_of_fields),
-		cmocka_unit_test(boundary_from_content_type),
-		cmocka_unit_test(urlencoded_decodes_in_place),
-		cmocka_unit_test(address_lists_split_like_headers),
-		cmocka_unit_test(mime_header_unfolds_and_joins),
-		cmocka_unit_test(b64_decodes_long_input_and_refuses_garbage),
-		cmocka_unit_test(api_mode_text_forms),
-		cmocka_unit_test(api_key_options_per_provider_and_for_all),
-		cmocka_unit_test(store_keeps_the_api_record),
+	    cmocka_unit_test(multipart_fields_files_and_binary_values),
+	    cmocka_unit_test(multipart_refuses_broken_structure),
+	    cmocka_unit_test(multipart_caps_the_number_of_fields),
+	    cmocka_unit_test(boundary_from_content_type),
+	    cmocka_unit_test(urlencoded_decodes_in_place),
+	    cmocka_unit_test(address_lists_split_like_headers),
+	    cmocka_unit_test(mime_header_unfolds_and_joins),
+	    cmocka_unit_test(b64_decodes_long_input_and_refuses_garbage),
+	    cmocka_unit_test(api_mode_text_forms),
+	    cmocka_unit_test(api_key_options_per_provider_and_for_all),
+	    cmocka_unit_test(store_keeps_the_api_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

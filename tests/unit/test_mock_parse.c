@@ -67,9 +67,10 @@ mode_text_rejects_bad_arguments(void **state)
 {
 	struct mock_mode_set set;
 	static const char *const bad[] = {
-		"", "   ", "sideways", "slow", "slow 0", "slow 600001",
-		"slow 2x", "slow -5", "accept 1", "hang now", "rcptfail",
-		"rcptfail a b", "acceptx",
+	    "",         "   ",         "sideways", "slow",
+	    "slow 0",   "slow 600001", "slow 2x",  "slow -5",
+	    "accept 1", "hang now",    "rcptfail", "rcptfail a b",
+	    "acceptx",
 	};
 	size_t i;
 
@@ -109,9 +110,14 @@ ctl_mode_body_rejects_bad_json(void **state)
 	struct mock_mode_set set;
 	const char *why;
 	static const char *const bad[] = {
-		"{", "{\"mode\":1}", "{\"ms\":5}", "{\"mode\":\"slow\"}",
-		"{\"mode\":\"slow\",\"ms\":-1}", "[\"accept\"]",
-		"{\"mode\":\"nope\"}", "{\"mode\":\"rcptfail\"}",
+	    "{",
+	    "{\"mode\":1}",
+	    "{\"ms\":5}",
+	    "{\"mode\":\"slow\"}",
+	    "{\"mode\":\"slow\",\"ms\":-1}",
+	    "[\"accept\"]",
+	    "{\"mode\":\"nope\"}",
+	    "{\"mode\":\"rcptfail\"}",
 	};
 	size_t i;
 
@@ -131,14 +137,17 @@ cmd_mail_and_rcpt_extract_paths(void **state)
 	assert_int_equal(cmd.verb, MOCK_VERB_MAIL);
 	assert_int_equal(cmd.path.len, 11);
 	assert_memory_equal(cmd.path.p, "a@b.example", 11);
-	assert_int_equal(parse("mail from: <a@b.example> SIZE=123 BODY=8BITMIME "
-			       "AUTH=<>", &cmd), 0);
+	assert_int_equal(
+	    parse("mail from: <a@b.example> SIZE=123 BODY=8BITMIME "
+	          "AUTH=<>",
+	          &cmd),
+	    0);
 	assert_true(cmd.has_size);
 	assert_int_equal(cmd.size, 123);
 	assert_int_equal(parse("MAIL FROM:<>", &cmd), 0);
 	assert_int_equal(cmd.path.len, 0);
 	assert_int_equal(parse("RCPT TO:<@relay.example:u@d.example>", &cmd),
-	    0);
+	                 0);
 	assert_int_equal(cmd.path.len, 11);
 	assert_memory_equal(cmd.path.p, "u@d.example", 11);
 	assert_int_equal(parse("RCPT TO:<\"odd > local\"@d.example>", &cmd), 0);
@@ -152,34 +161,34 @@ cmd_mail_and_rcpt_refuse_bad_syntax(void **state)
 	struct mock_cmd cmd;
 
 	assert_int_equal(parse("MAIL FROM:a@b.example", &cmd),
-	    MOCK_PARSE_SYNTAX);
+	                 MOCK_PARSE_SYNTAX);
 	assert_int_equal(parse("MAIL FROM:<a@b.example", &cmd),
-	    MOCK_PARSE_SYNTAX);
+	                 MOCK_PARSE_SYNTAX);
 	assert_int_equal(parse("MAIL TO:<a@b.example>", &cmd),
-	    MOCK_PARSE_SYNTAX);
+	                 MOCK_PARSE_SYNTAX);
 	assert_int_equal(parse("MAIL", &cmd), MOCK_PARSE_SYNTAX);
 	assert_int_equal(parse("MAIL FROM:<a@b.example> FOO=1", &cmd),
-	    MOCK_PARSE_PARAM);
+	                 MOCK_PARSE_PARAM);
 	assert_int_equal(parse("MAIL FROM:<a@b.example> SIZE=x", &cmd),
-	    MOCK_PARSE_SYNTAX);
+	                 MOCK_PARSE_SYNTAX);
 	assert_int_equal(parse("MAIL FROM:<a@b.example> SIZE=1 SIZE=2", &cmd),
-	    MOCK_PARSE_SYNTAX);
-	assert_int_equal(parse("MAIL FROM:<a@b.example> BODY=BINARYMIME",
-	    &cmd), MOCK_PARSE_SYNTAX);
+	                 MOCK_PARSE_SYNTAX);
+	assert_int_equal(parse("MAIL FROM:<a@b.example> BODY=BINARYMIME", &cmd),
+	                 MOCK_PARSE_SYNTAX);
 	assert_int_equal(parse("MAIL FROM:<a@b.example>x", &cmd),
-	    MOCK_PARSE_SYNTAX);
+	                 MOCK_PARSE_SYNTAX);
 	assert_int_equal(parse("RCPT TO:<>", &cmd), MOCK_PARSE_SYNTAX);
 	assert_int_equal(parse("RCPT TO:<a..b@c.example>", &cmd),
-	    MOCK_PARSE_SYNTAX);
+	                 MOCK_PARSE_SYNTAX);
 	assert_int_equal(parse("RCPT TO:<a@-.example.>", &cmd),
-	    MOCK_PARSE_SYNTAX);
+	                 MOCK_PARSE_SYNTAX);
 	assert_int_equal(parse("RCPT TO:<noat>", &cmd), MOCK_PARSE_SYNTAX);
 	assert_int_equal(parse("RCPT TO:<a b@c.example>", &cmd),
-	    MOCK_PARSE_SYNTAX);
+	                 MOCK_PARSE_SYNTAX);
 	assert_int_equal(parse("RCPT TO:<a@b.example> NOTIFY=NEVER", &cmd),
-	    MOCK_PARSE_PARAM);
+	                 MOCK_PARSE_PARAM);
 	assert_int_equal(parse("RCPT TO:<a@b\xc3\xa9.example>", &cmd),
-	    MOCK_PARSE_BYTE);
+	                 MOCK_PARSE_BYTE);
 }
 
 static void
@@ -205,13 +214,13 @@ cmd_verbs_and_arguments(void **state)
 	assert_int_equal(parse("FROB", &cmd), MOCK_PARSE_UNKNOWN);
 	assert_int_equal(parse("", &cmd), MOCK_PARSE_UNKNOWN);
 	assert_int_equal(mock_cmd_parse("NOOP\0x", 6, &cmd, &(const char *){0}),
-	    MOCK_PARSE_BYTE);
+	                 MOCK_PARSE_BYTE);
 }
 
 /* feed_all - run the DATA reader over s in chunks of step bytes. */
 static bool
 feed_all(const char *s, size_t len, size_t step, struct buf *out,
-    enum mock_data_fault *fault, size_t *rest)
+         enum mock_data_fault *fault, size_t *rest)
 {
 	struct mock_data d;
 	size_t off = 0, used;
@@ -244,8 +253,8 @@ data_unstuffs_dots_at_any_chunking(void **state)
 
 	for (step = 1; step <= sizeof(in); step++) {
 		buf_init(&out);
-		assert_true(feed_all(in, strlen(in), step, &out, &fault,
-		    &rest));
+		assert_true(
+		    feed_all(in, strlen(in), step, &out, &fault, &rest));
 		assert_int_equal(fault, MOCK_DATA_FAULT_NONE);
 		assert_int_equal(rest, 4); /* "NEXT" is left for the session */
 		assert_int_equal(out.len, strlen(want));
@@ -275,12 +284,12 @@ data_fake_endings_do_not_end_and_are_faults(void **state)
 		const char *in;
 		enum mock_data_fault fault;
 	} cases[] = {
-		{"a\n.\nb\r\n.\r\n", MOCK_DATA_FAULT_BARE_LF},
-		{"a\r\n.\nb\r\n.\r\n", MOCK_DATA_FAULT_BARE_LF},
-		{"a\n.\r\nb\r\n.\r\n", MOCK_DATA_FAULT_BARE_LF},
-		{"a\r.\r\nb\r\n.\r\n", MOCK_DATA_FAULT_BARE_CR},
-		{"a\r\n.\rb\r\n.\r\n", MOCK_DATA_FAULT_BARE_CR},
-		{"a\r\r\n.\r\n", MOCK_DATA_FAULT_BARE_CR},
+	    {"a\n.\nb\r\n.\r\n", MOCK_DATA_FAULT_BARE_LF},
+	    {"a\r\n.\nb\r\n.\r\n", MOCK_DATA_FAULT_BARE_LF},
+	    {"a\n.\r\nb\r\n.\r\n", MOCK_DATA_FAULT_BARE_LF},
+	    {"a\r.\r\nb\r\n.\r\n", MOCK_DATA_FAULT_BARE_CR},
+	    {"a\r\n.\rb\r\n.\r\n", MOCK_DATA_FAULT_BARE_CR},
+	    {"a\r\r\n.\r\n", MOCK_DATA_FAULT_BARE_CR},
 	};
 	enum mock_data_fault fault;
 	size_t i, rest;
@@ -289,7 +298,7 @@ data_fake_endings_do_not_end_and_are_faults(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		buf_init(&out);
 		assert_true(feed_all(cases[i].in, strlen(cases[i].in), 1, &out,
-		    &fault, &rest));
+		                     &fault, &rest));
 		assert_int_equal(rest, 0);
 		assert_int_equal(fault, cases[i].fault);
 		buf_fini(&out);
@@ -329,7 +338,7 @@ data_long_lines_nul_and_size_are_faults(void **state)
 	assert_int_equal(d.fault, MOCK_DATA_FAULT_TOO_BIG);
 	assert_true(out.len <= 10);
 	assert_string_equal(mock_data_fault_reply(MOCK_DATA_FAULT_TOO_BIG),
-	    "552 5.3.4 Message size exceeds fixed limit");
+	                    "552 5.3.4 Message size exceeds fixed limit");
 	buf_fini(&out);
 	buf_fini(&in);
 }
@@ -343,8 +352,9 @@ b64_and_plain_decode_strictly(void **state)
 	buf_init(&out);
 	assert_int_equal(mock_b64_decode(STR_LIT("AHVzZXIAczNjcmV0"), &out), 0);
 	assert_int_equal(out.len, 12);
-	assert_int_equal(mock_auth_plain_split((struct str){out.p, out.len},
-	    &user, &pass), 0);
+	assert_int_equal(
+	    mock_auth_plain_split((struct str){out.p, out.len}, &user, &pass),
+	    0);
 	assert_int_equal(user.len, 4);
 	assert_memory_equal(user.p, "user", 4);
 	assert_int_equal(pass.len, 6);
@@ -360,11 +370,13 @@ b64_and_plain_decode_strictly(void **state)
 	assert_int_equal(mock_b64_decode(STR_LIT("dQ=a"), &out), -1);
 	assert_int_equal(mock_b64_decode(STR_LIT("dX M"), &out), -1);
 	assert_int_equal(mock_auth_plain_split(STR_LIT("nonul"), &user, &pass),
-	    -1);
-	assert_int_equal(mock_auth_plain_split((struct str){"a\0\0p", 4},
-	    &user, &pass), -1); /* empty user */
-	assert_int_equal(mock_auth_plain_split((struct str){"\0u\0p\0", 5},
-	    &user, &pass), -1); /* three NULs */
+	                 -1);
+	assert_int_equal(
+	    mock_auth_plain_split((struct str){"a\0\0p", 4}, &user, &pass),
+	    -1); /* empty user */
+	assert_int_equal(
+	    mock_auth_plain_split((struct str){"\0u\0p\0", 5}, &user, &pass),
+	    -1); /* three NULs */
 	buf_fini(&out);
 }
 
@@ -390,7 +402,7 @@ store_keeps_newest_and_finds_by_id(void **state)
 
 	for (i = 0; i < 5; i++)
 		memcpy(ids[i], store_put(st, i % 2 ? "odd" : "even")->id,
-		    ID_SIZE);
+		       ID_SIZE);
 	assert_int_equal(mock_store_count(st), 3);
 	assert_null(mock_store_find(st, ids[0]));
 	assert_null(mock_store_find(st, ids[1]));
@@ -419,7 +431,7 @@ store_sha256_is_of_the_bytes(void **state)
 	const struct mock_msg *m = store_put(st, "abc");
 
 	assert_string_equal(m->sha256, "ba7816bf8f01cfea414140de5dae2223"
-				       "b00361a396177a9cb410ff61f20015ad");
+	                               "b00361a396177a9cb410ff61f20015ad");
 	assert_string_equal(m->mail_from, "f@x.example");
 	assert_int_equal(m->nrcpt, 1);
 	assert_string_equal(m->rcpt[0], "r@x.example");
@@ -444,7 +456,7 @@ stats_count_under_the_current_mode(void **state)
 	mock_stats_clear(m);
 	assert_int_equal(mock_stat_total(m, MOCK_STAT_CONNECTIONS), 0);
 	assert_string_equal(mock_stat_name(MOCK_STAT_RCPTS_REJECTED),
-	    "rcpts_rejected");
+	                    "rcpts_rejected");
 	mock_free(m);
 }
 
@@ -452,21 +464,21 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(mode_text_forms_parse),
-		cmocka_unit_test(mode_text_rejects_bad_arguments),
-		cmocka_unit_test(ctl_mode_body_accepts_json_and_text),
-		cmocka_unit_test(ctl_mode_body_rejects_bad_json),
-		cmocka_unit_test(cmd_mail_and_rcpt_extract_paths),
-		cmocka_unit_test(cmd_mail_and_rcpt_refuse_bad_syntax),
-		cmocka_unit_test(cmd_verbs_and_arguments),
-		cmocka_unit_test(data_unstuffs_dots_at_any_chunking),
-		cmocka_unit_test(data_empty_body_ends_at_once),
-		cmocka_unit_test(data_fake_endings_do_not_end_and_are_faults),
-		cmocka_unit_test(data_long_lines_nul_and_size_are_faults),
-		cmocka_unit_test(b64_and_plain_decode_strictly),
-		cmocka_unit_test(store_keeps_newest_and_finds_by_id),
-		cmocka_unit_test(store_sha256_is_of_the_bytes),
-		cmocka_unit_test(stats_count_under_the_current_mode),
+	    cmocka_unit_test(mode_text_forms_parse),
+	    cmocka_unit_test(mode_text_rejects_bad_arguments),
+	    cmocka_unit_test(ctl_mode_body_accepts_json_and_text),
+	    cmocka_unit_test(ctl_mode_body_rejects_bad_json),
+	    cmocka_unit_test(cmd_mail_and_rcpt_extract_paths),
+	    cmocka_unit_test(cmd_mail_and_rcpt_refuse_bad_syntax),
+	    cmocka_unit_test(cmd_verbs_and_arguments),
+	    cmocka_unit_test(data_unstuffs_dots_at_any_chunking),
+	    cmocka_unit_test(data_empty_body_ends_at_once),
+	    cmocka_unit_test(data_fake_endings_do_not_end_and_are_faults),
+	    cmocka_unit_test(data_long_lines_nul_and_size_are_faults),
+	    cmocka_unit_test(b64_and_plain_decode_strictly),
+	    cmocka_unit_test(store_keeps_newest_and_finds_by_id),
+	    cmocka_unit_test(store_sha256_is_of_the_bytes),
+	    cmocka_unit_test(stats_count_under_the_current_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

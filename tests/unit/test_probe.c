@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -130,8 +130,8 @@ struct fx {
 	/* results */
 	int calls;
 	struct probe_result res;
-	struct probe **chain; /* start another probe from the callback */
-	pid_t child;          /* a real swerve-mock, stopped in teardown */
+	struct probe **chain;  /* start another probe from the callback */
+	pid_t child;           /* a real swerve-mock, stopped in teardown */
 	const char *auth_user; /* mock_start: require these credentials */
 	const char *auth_pass;
 	struct http_client *hc;
@@ -306,7 +306,7 @@ static void
 mail_faults_do_not_fail_a_probe(void **state)
 {
 	static const char *modes[] = {"tempfail", "permfail", "throttle",
-	                              "authfail", "drop", "rcptfail x"};
+	                              "authfail", "drop",     "rcptfail x"};
 	size_t i;
 
 	mock_start(false);
@@ -361,7 +361,8 @@ slow_server_honours_each_timeout(void **state)
 	probe_once(3000);
 	assert_false(F.res.ok);
 	assert_int_equal(F.res.stage, SEND_STAGE_EHLO);
-	assert_string_equal(F.res.text, "timeout waiting for the reply to EHLO");
+	assert_string_equal(F.res.text,
+	                    "timeout waiting for the reply to EHLO");
 	/* Both wait: ok, and the latency shows the delay. */
 	F.prov.command_timeout_ms = 2000;
 	probe_once(5000);
@@ -783,8 +784,8 @@ fake_read(struct bufferevent *bev, void *arg)
 
 /* fake_accept - greet (through TLS if configured). */
 static void
-fake_accept(struct evconnlistener *lis, evutil_socket_t fd,
-            struct sockaddr *sa, int salen, void *arg)
+fake_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
+            int salen, void *arg)
 {
 	struct event_base *base = evconnlistener_get_base(lis);
 	struct bufferevent *bev;
@@ -798,9 +799,9 @@ fake_accept(struct evconnlistener *lis, evutil_socket_t fd,
 		return;
 	}
 	if (K.tls != NULL)
-		bev = bufferevent_openssl_socket_new(
-		    base, fd, SSL_new(K.tls), BUFFEREVENT_SSL_ACCEPTING,
-		    BEV_OPT_CLOSE_ON_FREE);
+		bev = bufferevent_openssl_socket_new(base, fd, SSL_new(K.tls),
+		                                     BUFFEREVENT_SSL_ACCEPTING,
+		                                     BEV_OPT_CLOSE_ON_FREE);
 	else
 		bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	assert_non_null(bev);
@@ -826,9 +827,10 @@ fake_start(enum fake_script s)
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	K.script = s;
-	K.lis = evconnlistener_new_bind(
-	    F.base, fake_accept, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
-	    16, (struct sockaddr *)&sin, sizeof(sin));
+	K.lis =
+	    evconnlistener_new_bind(F.base, fake_accept, NULL,
+	                            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
+	                            16, (struct sockaddr *)&sin, sizeof(sin));
 	assert_non_null(K.lis);
 	getsockname(evconnlistener_get_fd(K.lis), (struct sockaddr *)&sin,
 	            &len);

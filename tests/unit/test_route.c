@@ -58,7 +58,7 @@ world_start(struct world *w)
 
 static int
 pick_at(struct world *w, const struct config_stream *st, uint64_t tried,
-    uint64_t now, struct route_ctx *out)
+        uint64_t now, struct route_ctx *out)
 {
 	struct route_ctx ctx;
 	int i;
@@ -267,7 +267,7 @@ ramp_spills_to_the_next_priority_while_alone_in_its_group(void **state)
 		struct send_result r;
 		send_result_init(&r, SEND_ACCEPTED, SEND_STAGE_DOT);
 		assert_int_equal(pick_at(&w, NULL, 1ULL << 1, T0 + 6000, &ctx),
-		    0);
+		                 0);
 		route_result(&w.rp[0], &r, 50, true, T0 + 6000, (int64_t)T0);
 	}
 	assert_string_equal(route_state_name(&w.rp[0], T0 + 6000), "closed");
@@ -304,8 +304,7 @@ stream_filter_and_tried_bits_are_respected(void **state)
 	assert_int_equal(pick_at(&w, &st, 0, T0, NULL), 1);
 	assert_int_equal(pick_at(&w, &st, 1ULL << 1, T0, &ctx), -1);
 	assert_int_equal(ctx.wait_ms, 0);
-	assert_int_equal(pick_at(&w, NULL, 1ULL << 0 | 1ULL << 1, T0, NULL),
-	    2);
+	assert_int_equal(pick_at(&w, NULL, 1ULL << 0 | 1ULL << 1, T0, NULL), 2);
 }
 
 static void
@@ -372,9 +371,9 @@ rate_limit_waits_instead_of_failing(void **state)
 	{
 		struct send_result r;
 		send_result_init(&r, SEND_THROTTLED, SEND_STAGE_MAIL);
-		assert_int_equal(route_result(&w.rp[0], &r, 10, false,
-				     T0 + 600, (int64_t)T0),
-		    BREAKER_EV_NONE);
+		assert_int_equal(route_result(&w.rp[0], &r, 10, false, T0 + 600,
+		                              (int64_t)T0),
+		                 BREAKER_EV_NONE);
 		assert_true(w.rp[0].tb.rate < 1.01);
 		assert_string_equal(route_state_name(&w.rp[0], T0), "closed");
 	}
@@ -390,12 +389,11 @@ retry_after_opens_the_circuit_for_that_long(void **state)
 	world_start(&w);
 	send_result_init(&r, SEND_THROTTLED, SEND_STAGE_RESPONSE);
 	r.retry_after_ms = 30000;
-	assert_int_equal(route_result(&w.rp[0], &r, 10, false, T0,
-			     (int64_t)T0),
-	    BREAKER_EV_OPENED);
+	assert_int_equal(route_result(&w.rp[0], &r, 10, false, T0, (int64_t)T0),
+	                 BREAKER_EV_OPENED);
 	assert_int_equal(breaker_cooldown_left(&w.rp[0].br, T0), 30000);
 	assert_string_equal(w.rp[0].br.reason,
-	    "provider asked to retry after 30 s");
+	                    "provider asked to retry after 30 s");
 }
 
 static void
@@ -458,8 +456,8 @@ good_probe_ends_a_failure_cooldown_but_not_a_forced_one(void **state)
 		assert_int_equal(pick_at(&w, NULL, 6, T0 + 200, &ctx), 0);
 		assert_true(ctx.trial);
 		send_result_init(&r, SEND_DEFERRED, SEND_STAGE_MAIL);
-		assert_int_equal(route_result(&w.rp[0], &r, 10, true, T0 + 200,
-				     (int64_t)T0),
+		assert_int_equal(
+		    route_result(&w.rp[0], &r, 10, true, T0 + 200, (int64_t)T0),
 		    BREAKER_EV_REOPENED);
 	}
 	assert_false(route_usable(&w.rp[0], T0 + 300));
@@ -508,7 +506,8 @@ trace_says_why_in_plain_words(void **state)
 	ctx.represents = json_cannot;
 	ctx.trace = &t;
 	assert_int_equal(route_pick(w.v, w.n, &ctx), 2);
-	assert_string_equal(buf_cstr(&t),
+	assert_string_equal(
+	    buf_cstr(&t),
 	    "stream transactional (balanced): chose p2 by priority and "
 	    "weight (priority 2, weight 1 x health 1.00 x ramp 1.00, cost "
 	    "0.00/1k, latency 0 ms); filtered: p0 (cannot carry "
@@ -526,11 +525,11 @@ main(void)
 	    cmocka_unit_test(standby_only_when_no_weighted_provider_is_left),
 	    cmocka_unit_test(keep_warm_sends_its_share_to_a_standby),
 	    cmocka_unit_test(
-		open_circuit_fails_over_and_half_open_lets_trials_through),
+	        open_circuit_fails_over_and_half_open_lets_trials_through),
 	    cmocka_unit_test(
-		trials_succeeding_close_the_circuit_and_start_the_ramp),
+	        trials_succeeding_close_the_circuit_and_start_the_ramp),
 	    cmocka_unit_test(
-		ramp_spills_to_the_next_priority_while_alone_in_its_group),
+	        ramp_spills_to_the_next_priority_while_alone_in_its_group),
 	    cmocka_unit_test(stream_filter_and_tried_bits_are_respected),
 	    cmocka_unit_test(cost_objective_picks_the_cheapest_usable),
 	    cmocka_unit_test(latency_objective_picks_the_fastest),
@@ -539,7 +538,7 @@ main(void)
 	    cmocka_unit_test(daily_quota_filters_when_used_up),
 	    cmocka_unit_test(paused_and_draining_providers_take_nothing),
 	    cmocka_unit_test(
-		good_probe_ends_a_failure_cooldown_but_not_a_forced_one),
+	        good_probe_ends_a_failure_cooldown_but_not_a_forced_one),
 	    cmocka_unit_test(trace_says_why_in_plain_words),
 	};
 

@@ -160,9 +160,11 @@ dot_fast_path_matches_reference(void **state)
 		len = (seed >> 8) % sizeof(in);
 		for (i = 0; i < len; i++) {
 			seed = seed * 1103515245u + 12345u;
-			/* Mostly plain bytes, so long runs hit the fast path. */
-			in[i] = (seed >> 16) % 4 ? 'a' + (char)((seed >> 20) % 26)
-						 : alphabet[(seed >> 20) % 8];
+			/* Mostly plain bytes, so long runs hit the fast path.
+			 */
+			in[i] = (seed >> 16) % 4
+			            ? 'a' + (char)((seed >> 20) % 26)
+			            : alphabet[(seed >> 20) % 8];
 		}
 		seed = seed * 1103515245u + 12345u;
 		chunk = 1 + (seed >> 8) % 64;

@@ -35,8 +35,8 @@
 
 #include "config/config.h"
 #include "core/buf.h"
-#include "deliver/result.h"
 #include "net/smtpc.h"
+#include "send/result.h"
 
 /* ------------------------------------------------------------------ */
 /* The fake server.                                                     */

@@ -140,7 +140,8 @@ pump(struct fx *f, const int *done, int want)
 	}
 }
 
-/* ---- submissions ----------------------------------------------------------- */
+/* ---- submissions -----------------------------------------------------------
+ */
 
 struct sub {
 	int status;
@@ -161,8 +162,8 @@ msg_make(struct spool_msg_new *m, const char *body, size_t len, int n_rcpts)
 	memset(m, 0, sizeof(*m));
 	m->sender = xstrdup("app@example.com");
 	m->n_rcpts = (size_t)n_rcpts;
-	m->rcpts = xcalloc((size_t)n_rcpts ? (size_t)n_rcpts : 1,
-	    sizeof(char *));
+	m->rcpts =
+	    xcalloc((size_t)n_rcpts ? (size_t)n_rcpts : 1, sizeof(char *));
 	for (i = 0; i < n_rcpts; i++) {
 		snprintf(a, sizeof(a), "user%d@example.net", i);
 		m->rcpts[i] = xstrdup(a);
@@ -181,11 +182,10 @@ row_visible(const char *path, const char *id)
 	sqlite3_stmt *st;
 	int found = 0;
 
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_prepare_v2(db, "SELECT 1 FROM messages WHERE id = ?", -1,
-		&st, NULL) == SQLITE_OK) {
+	                       &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		found = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_finalize(st);
@@ -228,7 +228,8 @@ submit_one(struct fx *f, struct sub *s)
 	return s->status;
 }
 
-/* ---- reads ---------------------------------------------------------------- */
+/* ---- reads ----------------------------------------------------------------
+ */
 
 struct got {
 	int status;
@@ -278,7 +279,7 @@ get_one(struct fx *f, const char *id, struct got *g)
 {
 	memset(g, 0, sizeof(*g));
 	assert_int_equal(spool_msg_get(f->sp, id, SPOOL_GET_BODY, on_get, g),
-	    0);
+	                 0);
 	pump(f, &g->done, 1);
 	return g->status;
 }
@@ -288,7 +289,7 @@ list_all(struct fx *f, int state, struct got *g)
 {
 	memset(g, 0, sizeof(*g));
 	assert_int_equal(spool_msg_list(f->sp, state, NULL, 1000, on_msgs, g),
-	    0);
+	                 0);
 	pump(f, &g->done, 1);
 	assert_int_equal(g->status, SPOOL_OK);
 	return g->n;
@@ -303,7 +304,8 @@ on_done(int status, void *arg)
 	g->done++;
 }
 
-/* ---- cases ---------------------------------------------------------------- */
+/* ---- cases ----------------------------------------------------------------
+ */
 
 static void
 commit_survives_reopen_byte_for_byte(void **state)
@@ -357,10 +359,10 @@ commit_survives_reopen_byte_for_byte(void **state)
 	assert_true(g.m->created_at > 1600000000000LL);
 	got_fini(&g);
 	assert_int_equal(get_one(f, "00000000000000000000", &g),
-	    SPOOL_ERR_NOTFOUND);
+	                 SPOOL_ERR_NOTFOUND);
 	assert_null(g.m);
 	assert_int_equal(get_one(f, "not an id at all, too long", &g),
-	    SPOOL_ERR_NOTFOUND);
+	                 SPOOL_ERR_NOTFOUND);
 }
 
 static void
@@ -402,7 +404,7 @@ group_commit_batches_concurrent_submits(void **state)
 		s[i].done = &done;
 		msg_make(&m, "body\r\n", 6, 2);
 		assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[i]),
-		    0);
+		                 0);
 	}
 	pump(f, &done, 100);
 	for (i = 0; i < 100; i++) {
@@ -432,7 +434,7 @@ batch_max_bounds_a_commit(void **state)
 		s[i].done = &done;
 		msg_make(&m, "b", 1, 1);
 		assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[i]),
-		    0);
+		                 0);
 	}
 	pump(f, &done, 40);
 	spool_counts_get(f->sp, &c);
@@ -459,7 +461,7 @@ callback_runs_only_after_commit(void **state)
 		s[i].dbpath = path;
 		msg_make(&m, "x", 1, 1);
 		assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[i]),
-		    0);
+		                 0);
 		/* Never from inside submit. */
 		assert_int_equal(s[i].called, 0);
 	}
@@ -492,7 +494,7 @@ fault_case(struct fx *f, int *knob, int err)
 		s[i].done = &done;
 		msg_make(&m, "doomed", 6, 1);
 		assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[i]),
-		    0);
+		                 0);
 	}
 	pump(f, &done, 5);
 	for (i = 0; i < 5; i++)
@@ -621,7 +623,7 @@ inflight_becomes_ready_on_reopen(void **state)
 		assert_int_equal(submit_one(f, &s[i]), SPOOL_OK);
 	memset(&g, 0, sizeof(g));
 	assert_int_equal(spool_msg_claim(f->sp, 2, INT64_MAX / 2, on_msgs, &g),
-	    0);
+	                 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.status, SPOOL_OK);
 	assert_int_equal(g.n, 2);
@@ -676,8 +678,7 @@ ids_sort_by_time(void **state)
 	got_fini(&g);
 	/* Paging: after the third id. */
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(spool_msg_list(f->sp, -1, s[2].id, 2, on_msgs, &g),
-	    0);
+	assert_int_equal(spool_msg_list(f->sp, -1, s[2].id, 2, on_msgs, &g), 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 2);
 	assert_string_equal(g.v[0]->id, s[3].id);
@@ -702,7 +703,7 @@ counts_follow_every_state_change(void **state)
 		assert_int_equal(submit_one(f, &s[i]), SPOOL_OK);
 	memset(&g, 0, sizeof(g));
 	assert_int_equal(spool_msg_claim(f->sp, 2, INT64_MAX / 2, on_msgs, &g),
-	    0);
+	                 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 2);
 	got_fini(&g);
@@ -740,7 +741,7 @@ counts_follow_every_state_change(void **state)
 	assert_int_equal(spool_msg_outcome(f->sp, &o, on_done, &d), 0);
 	o.id = "bogus";
 	assert_int_equal(spool_msg_outcome(f->sp, &o, on_done, &d),
-	    SPOOL_ERR_NOTFOUND);
+	                 SPOOL_ERR_NOTFOUND);
 	/* And a submit in the same stream of jobs. */
 	s[0].done = &done;
 	msg_make(&m, "y", 1, 1);
@@ -802,7 +803,7 @@ deferred_message_is_claimed_again_when_due(void **state)
 	assert_int_equal(submit_one(f, &s), SPOOL_OK);
 	memset(&g, 0, sizeof(g));
 	assert_int_equal(spool_msg_claim(f->sp, 10, INT64_MAX / 2, on_msgs, &g),
-	    0);
+	                 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 1);
 	got_fini(&g);
@@ -878,7 +879,7 @@ rows(struct fx *f, const char *table)
 	snprintf(path, sizeof(path), "%s/spool.db", f->dir);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
-		SQLITE_OK &&
+	        SQLITE_OK &&
 	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW)
 			n = sqlite3_column_int(st, 0);
@@ -891,8 +892,9 @@ rows(struct fx *f, const char *table)
 static void
 purge_deletes_only_old_finished_messages(void **state)
 {
-	static const enum spool_state next[4] = {SPOOL_STATE_SENT,
-	    SPOOL_STATE_FAILED, SPOOL_STATE_SENT, SPOOL_STATE_DEFERRED};
+	static const enum spool_state next[4] = {
+	    SPOOL_STATE_SENT, SPOOL_STATE_FAILED, SPOOL_STATE_SENT,
+	    SPOOL_STATE_DEFERRED};
 	struct fx *f = *state;
 	struct spool_outcome o;
 	struct spool_counts c;
@@ -905,7 +907,7 @@ purge_deletes_only_old_finished_messages(void **state)
 		assert_int_equal(submit_one(f, &s[i]), SPOOL_OK);
 	memset(&g, 0, sizeof(g));
 	assert_int_equal(spool_msg_claim(f->sp, 4, INT64_MAX / 2, on_msgs, &g),
-	    0);
+	                 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 4);
 	got_fini(&g);
@@ -931,18 +933,16 @@ purge_deletes_only_old_finished_messages(void **state)
 
 	/* Two at a time, oldest first. */
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(spool_msg_purge(f->sp, INT64_MAX / 4 + 12345, 2,
-			     on_count, &g),
-	    0);
+	assert_int_equal(
+	    spool_msg_purge(f->sp, INT64_MAX / 4 + 12345, 2, on_count, &g), 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 2);
 	assert_int_equal(get_one(f, s[0].id, &d), SPOOL_ERR_NOTFOUND);
 	assert_int_equal(get_one(f, s[2].id, &d), SPOOL_OK);
 	got_fini(&d);
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(spool_msg_purge(f->sp, INT64_MAX / 4, 10, on_count,
-			     &g),
-	    0);
+	assert_int_equal(
+	    spool_msg_purge(f->sp, INT64_MAX / 4, 10, on_count, &g), 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 1);
 
@@ -959,7 +959,7 @@ purge_deletes_only_old_finished_messages(void **state)
 /* submit_keyed - queue a message with tenant and idempotency key. */
 static void
 submit_keyed(struct fx *f, struct sub *s, int *done, const char *tenant,
-    const char *key)
+             const char *key)
 {
 	struct spool_msg_new m;
 
@@ -1032,7 +1032,7 @@ wal_is_checkpointed_in_the_background(void **state)
 		s[i].done = &done;
 		msg_make(&m, body, sizeof(body), 1);
 		assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[i]),
-		    0);
+		                 0);
 	}
 	pump(f, &done, n);
 	for (i = 0; i < n; i++)
@@ -1073,9 +1073,10 @@ close_finishes_queued_commits(void **state)
 	for (i = 0; i < 10; i++) {
 		s[i].done = &done;
 		msg_make(&m, "late", 4, 1);
-		assert_int_equal(spool_msg_submit(f->sp, &m,
-				     i == 9 ? on_commit_resubmit : on_commit,
-				     &s[i]),
+		assert_int_equal(
+		    spool_msg_submit(f->sp, &m,
+		                     i == 9 ? on_commit_resubmit : on_commit,
+		                     &s[i]),
 		    0);
 	}
 	close_sp = f->sp;
@@ -1162,7 +1163,7 @@ crash_keeps_every_acknowledged_message(void **state)
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if ((t.tv_sec - t0.tv_sec) * 1000 +
-			(t.tv_nsec - t0.tv_nsec) / 1000000 >=
+		        (t.tv_nsec - t0.tv_nsec) / 1000000 >=
 		    ms)
 			break;
 		r = read(fds[0], buf + have, sizeof(buf) - have);
@@ -1212,9 +1213,8 @@ crash_keeps_every_acknowledged_message(void **state)
 	}
 	free(ids);
 	fprintf(stderr, "crash after %d ms: %zu acknowledged, %llu stored\n",
-	    ms, n, (unsigned long long)c.state[SPOOL_STATE_READY]);
+	        ms, n, (unsigned long long)c.state[SPOOL_STATE_READY]);
 }
-
 
 /* submit_stream - submit a small message in stream; returns its status. */
 static int
@@ -1240,16 +1240,16 @@ stream_claim_takes_only_that_stream_oldest_first(void **state)
 	struct sub s[6];
 	struct got g;
 	size_t i;
-	static const char *const streams[] = {"bulk", "critical", "bulk",
-	    "critical", "bulk", "transactional"};
+	static const char *const streams[] = {
+	    "bulk", "critical", "bulk", "critical", "bulk", "transactional"};
 
 	fx_open(f);
 	for (i = 0; i < 6; i++)
 		assert_int_equal(submit_stream(f, &s[i], streams[i]), SPOOL_OK);
 	memset(&g, 0, sizeof(g));
 	assert_int_equal(spool_msg_claim_stream(f->sp, "critical", 10,
-			     INT64_MAX / 2, on_msgs, &g),
-	    0);
+	                                        INT64_MAX / 2, on_msgs, &g),
+	                 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 2);
 	assert_string_equal(g.v[0]->id, s[1].id);
@@ -1257,9 +1257,9 @@ stream_claim_takes_only_that_stream_oldest_first(void **state)
 	assert_string_equal(g.v[0]->stream, "critical");
 	got_fini(&g);
 	/* A limit below what is due: the oldest of the stream. */
-	assert_int_equal(spool_msg_claim_stream(f->sp, "bulk", 2,
-			     INT64_MAX / 2, on_msgs, &g),
-	    0);
+	assert_int_equal(spool_msg_claim_stream(f->sp, "bulk", 2, INT64_MAX / 2,
+	                                        on_msgs, &g),
+	                 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 2);
 	assert_string_equal(g.v[0]->id, s[0].id);
@@ -1267,14 +1267,14 @@ stream_claim_takes_only_that_stream_oldest_first(void **state)
 	got_fini(&g);
 	/* Claimed ones are not claimed twice; unknown streams give none. */
 	assert_int_equal(spool_msg_claim_stream(f->sp, "critical", 10,
-			     INT64_MAX / 2, on_msgs, &g),
-	    0);
+	                                        INT64_MAX / 2, on_msgs, &g),
+	                 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 0);
 	got_fini(&g);
 	assert_int_equal(spool_msg_claim_stream(f->sp, "nosuch", 10,
-			     INT64_MAX / 2, on_msgs, &g),
-	    0);
+	                                        INT64_MAX / 2, on_msgs, &g),
+	                 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.status, SPOOL_OK);
 	assert_int_equal(g.n, 0);
@@ -1307,7 +1307,8 @@ attempt_trace_is_stored_and_read_back(void **state)
 	pump(f, &d.done, 2);
 	assert_int_equal(get_one(f, s.id, &g), SPOOL_OK);
 	assert_int_equal(g.m->n_atts, 2);
-	assert_string_equal(g.m->atts[0].trace,
+	assert_string_equal(
+	    g.m->atts[0].trace,
 	    "chose ses (priority 1); filtered: pm (circuit open)");
 	assert_null(g.m->atts[1].trace);
 	got_fini(&g);
@@ -1347,7 +1348,7 @@ version_1_spool_is_migrated_keeping_bodies(void **state)
 	snprintf(path, sizeof(path), "%s/spool.db", f->dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, v1_schema, NULL, NULL, NULL),
-	    SQLITE_OK);
+	                 SQLITE_OK);
 	sqlite3_close(db);
 
 	fx_open(f);
@@ -1382,7 +1383,7 @@ version_1_spool_is_migrated_keeping_bodies(void **state)
 		pump(f, &d.done, 1);
 		assert_int_equal(d.status, SPOOL_OK);
 		assert_int_equal(get_one(f, "01M8FB00000000000001", &g),
-		    SPOOL_OK);
+		                 SPOOL_OK);
 		assert_string_equal(g.m->atts[0].trace, "chose ses");
 		got_fini(&g);
 	}
@@ -1393,29 +1394,29 @@ main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
-		T(commit_survives_reopen_byte_for_byte),
-		T(stream_claim_takes_only_that_stream_oldest_first),
-		T(attempt_trace_is_stored_and_read_back),
-		T(null_sender_and_empty_body_are_stored),
-		T(group_commit_batches_concurrent_submits),
-		T(batch_max_bounds_a_commit),
-		T(callback_runs_only_after_commit),
-		T(fsync_fault_fails_batch_and_stores_nothing),
-		T(write_fault_enospc_fails_batch_and_stores_nothing),
-		T(write_fault_eio_fails_batch_and_stores_nothing),
-		T(low_disk_refuses_then_accepts_again),
-		T(queue_cap_refuses_until_a_message_finishes),
-		T(inflight_becomes_ready_on_reopen),
-		T(ids_sort_by_time),
-		T(counts_follow_every_state_change),
-		T(deferred_message_is_claimed_again_when_due),
-		T(open_fails_cleanly_on_a_bad_directory),
-		T(idempotency_key_stores_one_message),
-		T(purge_deletes_only_old_finished_messages),
-		T(wal_is_checkpointed_in_the_background),
-		T(close_finishes_queued_commits),
-		T(crash_keeps_every_acknowledged_message),
-		T(version_1_spool_is_migrated_keeping_bodies),
+	    T(commit_survives_reopen_byte_for_byte),
+	    T(stream_claim_takes_only_that_stream_oldest_first),
+	    T(attempt_trace_is_stored_and_read_back),
+	    T(null_sender_and_empty_body_are_stored),
+	    T(group_commit_batches_concurrent_submits),
+	    T(batch_max_bounds_a_commit),
+	    T(callback_runs_only_after_commit),
+	    T(fsync_fault_fails_batch_and_stores_nothing),
+	    T(write_fault_enospc_fails_batch_and_stores_nothing),
+	    T(write_fault_eio_fails_batch_and_stores_nothing),
+	    T(low_disk_refuses_then_accepts_again),
+	    T(queue_cap_refuses_until_a_message_finishes),
+	    T(inflight_becomes_ready_on_reopen),
+	    T(ids_sort_by_time),
+	    T(counts_follow_every_state_change),
+	    T(deferred_message_is_claimed_again_when_due),
+	    T(open_fails_cleanly_on_a_bad_directory),
+	    T(idempotency_key_stores_one_message),
+	    T(purge_deletes_only_old_finished_messages),
+	    T(wal_is_checkpointed_in_the_background),
+	    T(close_finishes_queued_commits),
+	    T(crash_keeps_every_acknowledged_message),
+	    T(version_1_spool_is_migrated_keeping_bodies),
 	};
 #undef T
 	log_setup(LOG_LEVEL_WARN, LOG_FORMAT_TEXT);

@@ -125,14 +125,12 @@ replay_with_same_hash_is_a_duplicate(void **state)
 	struct res r[2] = {0};
 
 	m = msg("web", "k1", "aaaa");
-	assert_int_equal(spool_msg_submit_idem(f->sp, &m, on_submit, &r[0]),
-	    0);
+	assert_int_equal(spool_msg_submit_idem(f->sp, &m, on_submit, &r[0]), 0);
 	wait_all(f, &r[0], 1);
 	assert_int_equal(r[0].status, SPOOL_OK);
 	assert_int_equal(r[0].dup, 0);
 	m = msg("web", "k1", "aaaa");
-	assert_int_equal(spool_msg_submit_idem(f->sp, &m, on_submit, &r[1]),
-	    0);
+	assert_int_equal(spool_msg_submit_idem(f->sp, &m, on_submit, &r[1]), 0);
 	wait_all(f, &r[1], 1);
 	assert_int_equal(r[1].status, SPOOL_OK);
 	assert_int_equal(r[1].dup, 1);
@@ -222,19 +220,22 @@ version_3_spool_gains_the_hash_column(void **state)
 	snprintf(path, sizeof(path), "%s/spool.db", dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(
-	    sqlite3_exec(db,
-		"PRAGMA journal_mode=WAL;"
-		"CREATE TABLE messages (id TEXT PRIMARY KEY, state TEXT NOT "
-		"NULL, sender TEXT NOT NULL, tenant TEXT, client TEXT, stream "
-		"TEXT NOT NULL, size INTEGER NOT NULL, created_at INTEGER NOT "
-		"NULL, next_attempt_at INTEGER NOT NULL, attempts INTEGER NOT "
-		"NULL DEFAULT 0, last_error TEXT, idempotency_key TEXT);"
-		"CREATE TABLE attempts (id INTEGER PRIMARY KEY, msg_id TEXT NOT "
-		"NULL, at INTEGER NOT NULL, provider TEXT NOT NULL, result TEXT "
-		"NOT NULL, reply TEXT, duration_ms INTEGER NOT NULL, trace "
-		"TEXT);"
-		"PRAGMA user_version=3;",
-		NULL, NULL, NULL),
+	    sqlite3_exec(
+	        db,
+	        "PRAGMA journal_mode=WAL;"
+	        "CREATE TABLE messages (id TEXT PRIMARY KEY, state TEXT NOT "
+	        "NULL, sender TEXT NOT NULL, tenant TEXT, client TEXT, stream "
+	        "TEXT NOT NULL, size INTEGER NOT NULL, created_at INTEGER NOT "
+	        "NULL, next_attempt_at INTEGER NOT NULL, attempts INTEGER NOT "
+	        "NULL DEFAULT 0, last_error TEXT, idempotency_key TEXT);"
+	        "CREATE TABLE attempts (id INTEGER PRIMARY KEY, msg_id TEXT "
+	        "NOT "
+	        "NULL, at INTEGER NOT NULL, provider TEXT NOT NULL, result "
+	        "TEXT "
+	        "NOT NULL, reply TEXT, duration_ms INTEGER NOT NULL, trace "
+	        "TEXT);"
+	        "PRAGMA user_version=3;",
+	        NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
 	o.dir = dir;
@@ -243,9 +244,9 @@ version_3_spool_gains_the_hash_column(void **state)
 		fail_msg("%s", err);
 	spool_close(sp);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db,
-			     "SELECT idempotency_hash FROM messages", -1, &st,
-			     NULL),
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "SELECT idempotency_hash FROM messages", -1,
+	                       &st, NULL),
 	    SQLITE_OK);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
@@ -258,14 +259,14 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
-		replay_with_same_hash_is_a_duplicate, fx_setup, fx_teardown),
+	        replay_with_same_hash_is_a_duplicate, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(
-		other_hash_is_a_conflict_and_stores_nothing, fx_setup,
-		fx_teardown),
+	        other_hash_is_a_conflict_and_stores_nothing, fx_setup,
+	        fx_teardown),
 	    cmocka_unit_test_setup_teardown(
-		concurrent_submits_store_one_message, fx_setup, fx_teardown),
+	        concurrent_submits_store_one_message, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(plain_submit_ignores_the_hash,
-		fx_setup, fx_teardown),
+	                                    fx_setup, fx_teardown),
 	    cmocka_unit_test(version_3_spool_gains_the_hash_column),
 	};
 

@@ -32,7 +32,7 @@ clock_fake(void)
 static struct config_provider provs[3] = {
     {.name = "primary"}, {.name = "backup"}, {.name = "third"}};
 static struct config_stream streams[2] = {{.name = "transactional"},
-    {.name = "bulk"}};
+                                          {.name = "bulk"}};
 static struct config_user users[1] = {{.name = "app1"}};
 
 static struct stats *
@@ -81,10 +81,14 @@ has(const char *text, const char *line)
 
 static void
 emit(struct stats *st, enum event_kind k, const char *id, const char *stream,
-    const char *prov, enum send_class cls)
+     const char *prov, enum send_class cls)
 {
-	struct event e = {.kind = k, .msg_id = id, .stream = stream,
-	    .provider = prov, .cls = cls, .tenant = "app1"};
+	struct event e = {.kind = k,
+	                  .msg_id = id,
+	                  .stream = stream,
+	                  .provider = prov,
+	                  .cls = cls,
+	                  .tenant = "app1"};
 
 	stats_on_event(&e, st);
 }
@@ -98,15 +102,15 @@ deliveries_are_counted_by_provider_stream_and_class(void **state)
 	emit(st, EVENT_ATTEMPT, NULL, "bulk", "primary", SEND_ACCEPTED);
 	emit(st, EVENT_ATTEMPT, NULL, "bulk", "primary", SEND_ACCEPTED);
 	emit(st, EVENT_ATTEMPT, NULL, "transactional", "backup",
-	    SEND_THROTTLED);
+	     SEND_THROTTLED);
 	t = render(st);
 	assert_true(has(t, "swerve_deliveries_total{provider=\"primary\","
-			   "stream=\"bulk\",class=\"accepted\"} 2"));
+	                   "stream=\"bulk\",class=\"accepted\"} 2"));
 	assert_true(has(t, "swerve_deliveries_total{provider=\"backup\","
-			   "stream=\"transactional\",class=\"throttled\"} 1"));
+	                   "stream=\"transactional\",class=\"throttled\"} 1"));
 	/* Configured series exist before they count anything. */
 	assert_true(has(t, "swerve_deliveries_total{provider=\"third\","
-			   "stream=\"bulk\",class=\"config\"} 0"));
+	                   "stream=\"bulk\",class=\"config\"} 0"));
 	free(t);
 	stats_free(st);
 }
@@ -128,7 +132,7 @@ unknown_names_count_as_other_so_labels_stay_bounded(void **state)
 	}
 	t = render(st);
 	assert_true(has(t, "swerve_deliveries_total{provider=\"other\","
-			   "stream=\"other\",class=\"deferred\"} 100"));
+	                   "stream=\"other\",class=\"deferred\"} 100"));
 	assert_null(strstr(t, "made-up"));
 	free(t);
 	stats_free(st);
@@ -138,21 +142,23 @@ static void
 failovers_are_counted_from_and_to(void **state)
 {
 	struct stats *st = stats_make();
-	struct event e = {.kind = EVENT_FAILOVER, .stream = "transactional",
-	    .provider = "primary", .to_provider = "backup"};
+	struct event e = {.kind = EVENT_FAILOVER,
+	                  .stream = "transactional",
+	                  .provider = "primary",
+	                  .to_provider = "backup"};
 	char *t;
 
 	stats_on_event(&e, st);
 	stats_on_event(&e, st);
 	t = render(st);
 	assert_true(has(t, "swerve_provider_failovers_total{from=\"primary\","
-			   "to=\"backup\"} 2"));
+	                   "to=\"backup\"} 2"));
 	assert_true(has(t, "swerve_provider_failovers_total{from=\"backup\","
-			   "to=\"primary\"} 0"));
+	                   "to=\"primary\"} 0"));
 	/* No self-pairs. */
 	assert_null(strstr(t, "{from=\"primary\",to=\"primary\"}"));
 	assert_true(has(t, "swerve_stream_messages_total{stream="
-			   "\"transactional\",outcome=\"failover\"} 2"));
+	                   "\"transactional\",outcome=\"failover\"} 2"));
 	free(t);
 	stats_free(st);
 }
@@ -161,8 +167,10 @@ static void
 latency_histogram_is_cumulative_with_sum_and_count(void **state)
 {
 	struct stats *st = stats_make();
-	struct event e = {.kind = EVENT_SENT, .stream = "bulk",
-	    .provider = "primary", .latency_ms = 300};
+	struct event e = {.kind = EVENT_SENT,
+	                  .stream = "bulk",
+	                  .provider = "primary",
+	                  .latency_ms = 300};
 	char *t;
 
 	stats_on_event(&e, st);
@@ -171,17 +179,17 @@ latency_histogram_is_cumulative_with_sum_and_count(void **state)
 	t = render(st);
 	assert_true(has(t, "# TYPE swerve_delivery_latency_seconds histogram"));
 	assert_true(has(t, "swerve_delivery_latency_seconds_bucket{stream="
-			   "\"bulk\",le=\"0.25\"} 0"));
+	                   "\"bulk\",le=\"0.25\"} 0"));
 	assert_true(has(t, "swerve_delivery_latency_seconds_bucket{stream="
-			   "\"bulk\",le=\"0.5\"} 1"));
+	                   "\"bulk\",le=\"0.5\"} 1"));
 	assert_true(has(t, "swerve_delivery_latency_seconds_bucket{stream="
-			   "\"bulk\",le=\"3600\"} 1"));
+	                   "\"bulk\",le=\"3600\"} 1"));
 	assert_true(has(t, "swerve_delivery_latency_seconds_bucket{stream="
-			   "\"bulk\",le=\"+Inf\"} 2"));
+	                   "\"bulk\",le=\"+Inf\"} 2"));
 	assert_true(has(t, "swerve_delivery_latency_seconds_count{stream="
-			   "\"bulk\"} 2"));
+	                   "\"bulk\"} 2"));
 	assert_true(has(t, "swerve_delivery_latency_seconds_sum{stream="
-			   "\"bulk\"} 7200.3000000000002"));
+	                   "\"bulk\"} 7200.3000000000002"));
 	free(t);
 	stats_free(st);
 }
@@ -205,9 +213,9 @@ queue_estimate_reports_the_oldest_until_it_is_sent(void **state)
 	assert_int_equal(age, 90000);
 	t = render(st);
 	assert_true(has(t, "swerve_stream_oldest_message_age_seconds{stream="
-			   "\"bulk\"} 90"));
+	                   "\"bulk\"} 90"));
 	assert_true(has(t, "swerve_stream_queued_messages{stream=\"bulk\","
-			   "state=\"deferred\"} 1"));
+	                   "state=\"deferred\"} 1"));
 	free(t);
 	/* A delivery event moves the message to its real stream. */
 	emit(st, EVENT_ATTEMPT, young, "bulk", "primary", SEND_DEFERRED);
@@ -238,7 +246,7 @@ queue_table_survives_heavy_churn(void **state)
 
 	for (i = 0; i < 20000; i++) {
 		id_make(ids[i], (uint64_t)fake_now - 100000 + (uint64_t)i,
-		    (uint64_t)i * 7919);
+		        (uint64_t)i * 7919);
 		emit(st, EVENT_DEFERRED, ids[i], "bulk", NULL, SEND_DEFERRED);
 	}
 	/* Drop every odd one, then every one below 10000. */
@@ -289,8 +297,8 @@ static void
 accepted_counts_by_ingress_and_tenant(void **state)
 {
 	struct stats *st = stats_make();
-	struct event e = {.kind = EVENT_ACCEPTED, .ingress = "smtp",
-	    .tenant = "app1"};
+	struct event e = {
+	    .kind = EVENT_ACCEPTED, .ingress = "smtp", .tenant = "app1"};
 	char *t;
 
 	stats_on_event(&e, st);
@@ -301,11 +309,11 @@ accepted_counts_by_ingress_and_tenant(void **state)
 	stats_on_event(&e, st);
 	t = render(st);
 	assert_true(has(t, "swerve_tenant_messages_accepted_total{ingress="
-			   "\"smtp\",tenant=\"app1\"} 1"));
+	                   "\"smtp\",tenant=\"app1\"} 1"));
 	assert_true(has(t, "swerve_tenant_messages_accepted_total{ingress="
-			   "\"smtp\",tenant=\"none\"} 1"));
+	                   "\"smtp\",tenant=\"none\"} 1"));
 	assert_true(has(t, "swerve_tenant_messages_accepted_total{ingress="
-			   "\"http\",tenant=\"other\"} 1"));
+	                   "\"http\",tenant=\"other\"} 1"));
 	assert_null(strstr(t, "intruder"));
 	assert_true(has(t, "swerve_events_total{event=\"accepted\"} 3"));
 	free(t);
@@ -316,8 +324,8 @@ static void
 circuit_changes_and_throttling_are_counted(void **state)
 {
 	struct stats *st = stats_make();
-	struct event e = {.kind = EVENT_CIRCUIT, .provider = "backup",
-	    .state = "open"};
+	struct event e = {
+	    .kind = EVENT_CIRCUIT, .provider = "backup", .state = "open"};
 	char *t;
 
 	stats_on_event(&e, st);
@@ -327,11 +335,11 @@ circuit_changes_and_throttling_are_counted(void **state)
 	stats_on_event(&e, st);
 	t = render(st);
 	assert_true(has(t, "swerve_provider_circuit_changes_total{provider="
-			   "\"backup\",state=\"open\"} 1"));
+	                   "\"backup\",state=\"open\"} 1"));
 	assert_true(has(t, "swerve_provider_circuit_changes_total{provider="
-			   "\"backup\",state=\"half-open\"} 1"));
+	                   "\"backup\",state=\"half-open\"} 1"));
 	assert_true(has(t, "swerve_provider_throttled_total{provider="
-			   "\"backup\"} 1"));
+	                   "\"backup\"} 1"));
 	free(t);
 	stats_free(st);
 }
@@ -342,8 +350,8 @@ json_rendering_has_the_same_families(void **state)
 	struct stats *st = stats_make();
 	struct metrics_writer w;
 	json_t *root = json_object(), *fam, *s0;
-	struct event e = {.kind = EVENT_SENT, .stream = "bulk",
-	    .latency_ms = 20};
+	struct event e = {
+	    .kind = EVENT_SENT, .stream = "bulk", .latency_ms = 20};
 
 	stats_on_event(&e, st);
 	metrics_writer_json(&w, root);
@@ -351,15 +359,15 @@ json_rendering_has_the_same_families(void **state)
 	fam = json_object_get(root, "swerve_delivery_latency_seconds");
 	assert_non_null(fam);
 	assert_string_equal(json_string_value(json_object_get(fam, "type")),
-	    "histogram");
+	                    "histogram");
 	s0 = json_array_get(json_object_get(fam, "samples"), 1);
 	assert_string_equal(json_string_value(json_object_get(
-				json_object_get(s0, "labels"), "stream")),
-	    "bulk");
+	                        json_object_get(s0, "labels"), "stream")),
+	                    "bulk");
 	assert_int_equal(json_integer_value(json_object_get(s0, "count")), 1);
 	fam = json_object_get(root, "swerve_deliveries_total");
 	assert_string_equal(json_string_value(json_object_get(fam, "type")),
-	    "counter");
+	                    "counter");
 	json_decref(root);
 	stats_free(st);
 }
@@ -368,16 +376,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(deliveries_are_counted_by_provider_stream_and_class),
-		cmocka_unit_test(unknown_names_count_as_other_so_labels_stay_bounded),
-		cmocka_unit_test(failovers_are_counted_from_and_to),
-		cmocka_unit_test(latency_histogram_is_cumulative_with_sum_and_count),
-		cmocka_unit_test(queue_estimate_reports_the_oldest_until_it_is_sent),
-		cmocka_unit_test(queue_table_survives_heavy_churn),
-		cmocka_unit_test(traffic_share_covers_the_last_five_minutes),
-		cmocka_unit_test(accepted_counts_by_ingress_and_tenant),
-		cmocka_unit_test(circuit_changes_and_throttling_are_counted),
-		cmocka_unit_test(json_rendering_has_the_same_families),
+	    cmocka_unit_test(
+	        deliveries_are_counted_by_provider_stream_and_class),
+	    cmocka_unit_test(
+	        unknown_names_count_as_other_so_labels_stay_bounded),
+	    cmocka_unit_test(failovers_are_counted_from_and_to),
+	    cmocka_unit_test(
+	        latency_histogram_is_cumulative_with_sum_and_count),
+	    cmocka_unit_test(
+	        queue_estimate_reports_the_oldest_until_it_is_sent),
+	    cmocka_unit_test(queue_table_survives_heavy_churn),
+	    cmocka_unit_test(traffic_share_covers_the_last_five_minutes),
+	    cmocka_unit_test(accepted_counts_by_ingress_and_tenant),
+	    cmocka_unit_test(circuit_changes_and_throttling_are_counted),
+	    cmocka_unit_test(json_rendering_has_the_same_families),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,8 +23,8 @@ json(const char *body, const char *const *names, size_t n, int want_rc,
 	char e[256];
 
 	memset(&r, 0x55, sizeof(r)); /* garbage in: must be overwritten */
-	assert_int_equal(statuspage_parse_json(body, strlen(body), names, n,
-	                                       &r, err ? err : e,
+	assert_int_equal(statuspage_parse_json(body, strlen(body), names, n, &r,
+	                                       err ? err : e,
 	                                       err ? errlen : sizeof(e)),
 	                 want_rc);
 	return r;
@@ -74,10 +74,10 @@ static const char summary[] =
 static void
 status_json_indicator_none_is_ok(void **state)
 {
-	struct status_report r = json(
-	    "{\"page\":{},\"status\":{\"indicator\":\"none\","
-	    "\"description\":\"All Systems Operational\"}}",
-	    NULL, 0, 0, NULL, 0);
+	struct status_report r =
+	    json("{\"page\":{},\"status\":{\"indicator\":\"none\","
+	         "\"description\":\"All Systems Operational\"}}",
+	         NULL, 0, 0, NULL, 0);
 
 	assert_int_equal(r.level, STATUS_OK);
 	assert_string_equal(r.description, "All Systems Operational");
@@ -90,10 +90,8 @@ status_json_indicators_map_to_levels(void **state)
 		const char *ind;
 		enum status_level level;
 	} cases[] = {
-	    {"minor", STATUS_MINOR},
-	    {"major", STATUS_MAJOR},
-	    {"critical", STATUS_CRITICAL},
-	    {"maintenance", STATUS_MAINTENANCE},
+	    {"minor", STATUS_MINOR},       {"major", STATUS_MAJOR},
+	    {"critical", STATUS_CRITICAL}, {"maintenance", STATUS_MAINTENANCE},
 	    {"purple", STATUS_UNKNOWN},
 	};
 	char body[256];
@@ -107,8 +105,8 @@ status_json_indicators_map_to_levels(void **state)
 		assert_true(r.description[0] != '\0');
 	}
 	/* An unknown word is named in the description, not an error. */
-	struct status_report r =
-	    json("{\"status\":{\"indicator\":\"purple\"}}", NULL, 0, 0, NULL, 0);
+	struct status_report r = json("{\"status\":{\"indicator\":\"purple\"}}",
+	                              NULL, 0, 0, NULL, 0);
 	assert_non_null(strstr(r.description, "purple"));
 }
 
@@ -179,18 +177,18 @@ no_named_component_found_is_unknown(void **state)
 	assert_int_equal(r.level, STATUS_UNKNOWN);
 	assert_non_null(strstr(r.description, "Inbound Parse, Marketing"));
 	/* status.json has no components at all: same answer. */
-	r = json("{\"status\":{\"indicator\":\"critical\"}}", names, 2, 0,
-	         NULL, 0);
+	r = json("{\"status\":{\"indicator\":\"critical\"}}", names, 2, 0, NULL,
+	         0);
 	assert_int_equal(r.level, STATUS_UNKNOWN);
 }
 
 static void
 components_json_without_names_worst_of_all(void **state)
 {
-	struct status_report r = json(
-	    "{\"components\":[{\"name\":\"a\",\"status\":\"operational\"},"
-	    "{\"name\":\"b\",\"status\":\"partial_outage\"}]}",
-	    NULL, 0, 0, NULL, 0);
+	struct status_report r =
+	    json("{\"components\":[{\"name\":\"a\",\"status\":\"operational\"},"
+	         "{\"name\":\"b\",\"status\":\"partial_outage\"}]}",
+	         NULL, 0, 0, NULL, 0);
 
 	assert_int_equal(r.level, STATUS_MAJOR);
 	assert_string_equal(r.description, "b: partial_outage");
@@ -241,8 +239,8 @@ malformed_json_fails_with_a_reason(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-		struct status_report r = json(bodies[i], NULL, 0, -1, err,
-		                              sizeof(err));
+		struct status_report r =
+		    json(bodies[i], NULL, 0, -1, err, sizeof(err));
 		assert_int_equal(r.level, STATUS_UNKNOWN);
 		assert_string_equal(r.description, "");
 		assert_non_null(strstr(err, "statuspage: "));
@@ -277,7 +275,10 @@ huge_and_hostile_strings_are_cut_and_sanitised(void **state)
 	p = body + sprintf(body, "{\"status\":{\"indicator\":\"major\","
 	                         "\"description\":\"  ");
 	for (i = 0; i < n; i++)
-		p += sprintf(p, "%s", i % 3 == 0 ? "\xc3\xa9" : i % 3 == 1 ? "\\n\\u0007" : "Z");
+		p += sprintf(p, "%s",
+		             i % 3 == 0   ? "\xc3\xa9"
+		             : i % 3 == 1 ? "\\n\\u0007"
+		                          : "Z");
 	strcpy(p, "\"}}");
 	body = realloc(body, strlen(body) + 1);
 	r = json(body, NULL, 0, 0, NULL, 0);
@@ -318,16 +319,16 @@ deep_nesting_and_oversize_are_refused(void **state)
 /* AWS Health RSS                                                      */
 
 #define RSS_HEAD                                                               \
-	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                        \
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                         \
 	"<rss version=\"2.0\" "                                                \
-	"xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"                    \
+	"xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"                     \
 	"<channel>\n<title>Amazon Simple Email Service (N. Virginia) "         \
 	"Service Status</title>\n"                                             \
 	"<link>http://status.aws.amazon.com/</link>\n"                         \
 	"<language>en-us</language>\n"
 #define RSS_TAIL "</channel>\n</rss>\n"
 #define ITEM(title, date)                                                      \
-	"<item><title type=\"text\">" title "</title>"                        \
+	"<item><title type=\"text\">" title "</title>"                         \
 	"<link>http://status.aws.amazon.com/</link>"                           \
 	"<pubDate>" date "</pubDate>"                                          \
 	"<guid isPermaLink=\"false\">x</guid>"                                 \
@@ -380,14 +381,14 @@ static void
 rss_newest_item_by_date_decides(void **state)
 {
 	/* Document order oldest first: the later resolved item wins. */
-	struct status_report r = rss(
-	    RSS_HEAD ITEM("Service disruption: SMTP endpoint errors",
-	                  "Tue, 14 Nov 2023 09:00:00 PST")
-	        ITEM("[RESOLVED] SMTP endpoint errors",
-	             "Tue, 14 Nov 2023 17:30:00 -0000")
-	            ITEM("Informational message: older",
-	                 "Mon, 13 Nov 2023 09:00:00 GMT") RSS_TAIL,
-	    0, NULL, 0);
+	struct status_report r =
+	    rss(RSS_HEAD ITEM("Service disruption: SMTP endpoint errors",
+	                      "Tue, 14 Nov 2023 09:00:00 PST")
+	            ITEM("[RESOLVED] SMTP endpoint errors",
+	                 "Tue, 14 Nov 2023 17:30:00 -0000")
+	                ITEM("Informational message: older",
+	                     "Mon, 13 Nov 2023 09:00:00 GMT") RSS_TAIL,
+	        0, NULL, 0);
 
 	assert_int_equal(r.level, STATUS_OK);
 	assert_string_equal(r.description, "[RESOLVED] SMTP endpoint errors");
@@ -402,11 +403,11 @@ rss_newest_item_by_date_decides(void **state)
 static void
 rss_undated_items_rank_below_dated_ones(void **state)
 {
-	struct status_report r = rss(
-	    RSS_HEAD ITEM("Service disruption: a", "yesterday")
-	        ITEM("Performance issues: b", "Tue, 14 Nov 2023 10:00:00 PST")
-	            RSS_TAIL,
-	    0, NULL, 0);
+	struct status_report r =
+	    rss(RSS_HEAD ITEM("Service disruption: a", "yesterday")
+	            ITEM("Performance issues: b",
+	                 "Tue, 14 Nov 2023 10:00:00 PST") RSS_TAIL,
+	        0, NULL, 0);
 
 	assert_int_equal(r.level, STATUS_MINOR);
 	/* None dated: the first in the document (feeds list newest first). */
@@ -447,13 +448,20 @@ rss_entities_and_doctypes_are_refused(void **state)
 	    /* Billion laughs. */
 	    "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">"
 	    "<!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
-	    "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">"
-	    "<!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">"
-	    "<!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">"
-	    "<!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">"
-	    "<!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">"
-	    "<!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">"
-	    "<!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">"
+	    "<!ENTITY lol3 "
+	    "\"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">"
+	    "<!ENTITY lol4 "
+	    "\"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">"
+	    "<!ENTITY lol5 "
+	    "\"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">"
+	    "<!ENTITY lol6 "
+	    "\"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">"
+	    "<!ENTITY lol7 "
+	    "\"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">"
+	    "<!ENTITY lol8 "
+	    "\"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">"
+	    "<!ENTITY lol9 "
+	    "\"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">"
 	    "]><rss><channel><item><title>&lol9;</title></item></channel>"
 	    "</rss>",
 	    /* External entity (XXE). */
@@ -491,9 +499,8 @@ rss_doctype_in_utf16_is_refused_too(void **state)
 		u16[2 + 2 * i] = ascii[i];
 		u16[3 + 2 * i] = 0;
 	}
-	assert_int_equal(statuspage_parse_rss(u16, 2 * n + 2, &r, err,
-	                                      sizeof(err)),
-	                 -1);
+	assert_int_equal(
+	    statuspage_parse_rss(u16, 2 * n + 2, &r, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "DOCTYPE"));
 	free(u16);
 }
@@ -555,18 +562,16 @@ rfc822_dates_parse_to_utc(void **state)
 {
 	long long t;
 
-	assert_int_equal(statuspage_date_parse("Tue, 14 Nov 2023 10:52:33 PST",
-	                                       &t),
-	                 0);
+	assert_int_equal(
+	    statuspage_date_parse("Tue, 14 Nov 2023 10:52:33 PST", &t), 0);
 	assert_int_equal(t, 1699987953LL);
 	assert_int_equal(statuspage_date_parse("2 Jan 06 15:04 +0100", &t), 0);
 	assert_int_equal(t, 1136210640LL);
-	assert_int_equal(statuspage_date_parse(" Thu, 01 Jan 1970 00:00:00 GMT ",
-	                                       &t),
-	                 0);
+	assert_int_equal(
+	    statuspage_date_parse(" Thu, 01 Jan 1970 00:00:00 GMT ", &t), 0);
 	assert_int_equal(t, 0);
-	assert_int_equal(statuspage_date_parse("29 Feb 2024 23:59:60 -0930", &t),
-	                 0);
+	assert_int_equal(
+	    statuspage_date_parse("29 Feb 2024 23:59:60 -0930", &t), 0);
 	assert_int_equal(t, 1709285400LL); /* 2024-03-01T09:30:00Z */
 }
 
@@ -574,12 +579,21 @@ static void
 bad_dates_are_refused(void **state)
 {
 	static const char *bad[] = {
-	    "", "Tue", "Tue, 14 Nov", "Tue 14 Nov 2023 10:00 GMT",
-	    "32 Nov 2023 10:00 GMT", "14 Foo 2023 10:00 GMT",
-	    "14 Nov 2023 24:00 GMT", "14 Nov 2023 10:60 GMT",
-	    "14 Nov 2023 10:00 XYZ", "14 Nov 2023 10:00 GMT junk",
-	    "14 Nov 123 10:00 GMT", "14 Nov 2023 10:00 +01", "0 Nov 2023 1:0 Z",
-	    "14 Nov 20231 10:00 GMT", "2023-11-14T10:00:00Z",
+	    "",
+	    "Tue",
+	    "Tue, 14 Nov",
+	    "Tue 14 Nov 2023 10:00 GMT",
+	    "32 Nov 2023 10:00 GMT",
+	    "14 Foo 2023 10:00 GMT",
+	    "14 Nov 2023 24:00 GMT",
+	    "14 Nov 2023 10:60 GMT",
+	    "14 Nov 2023 10:00 XYZ",
+	    "14 Nov 2023 10:00 GMT junk",
+	    "14 Nov 123 10:00 GMT",
+	    "14 Nov 2023 10:00 +01",
+	    "0 Nov 2023 1:0 Z",
+	    "14 Nov 20231 10:00 GMT",
+	    "2023-11-14T10:00:00Z",
 	};
 	long long t;
 	size_t i;
@@ -596,12 +610,14 @@ format_detected_by_type_then_body(void **state)
 	                                          "charset=utf-8",
 	                                          "<", 1),
 	                 STATUSPAGE_FORMAT_JSON);
-	assert_int_equal(statuspage_format_detect("application/rss+xml", "{", 1),
-	                 STATUSPAGE_FORMAT_RSS);
+	assert_int_equal(
+	    statuspage_format_detect("application/rss+xml", "{", 1),
+	    STATUSPAGE_FORMAT_RSS);
 	assert_int_equal(statuspage_format_detect("TEXT/XML", "", 0),
 	                 STATUSPAGE_FORMAT_RSS);
-	assert_int_equal(statuspage_format_detect("text/plain", "\xef\xbb\xbf"
-	                                                        " \n{}",
+	assert_int_equal(statuspage_format_detect("text/plain",
+	                                          "\xef\xbb\xbf"
+	                                          " \n{}",
 	                                          7),
 	                 STATUSPAGE_FORMAT_JSON);
 	assert_int_equal(statuspage_format_detect(NULL, "\r\n<rss/>", 8),
@@ -621,9 +637,9 @@ parse_dispatches_on_detected_format(void **state)
 	const char *x = RSS_HEAD ITEM("Service disruption: x",
 	                              "Tue, 14 Nov 2023 10:00:00 PST") RSS_TAIL;
 
-	assert_int_equal(statuspage_parse(NULL, j, strlen(j), NULL, 0, &r, err,
-	                                  sizeof(err)),
-	                 0);
+	assert_int_equal(
+	    statuspage_parse(NULL, j, strlen(j), NULL, 0, &r, err, sizeof(err)),
+	    0);
 	assert_int_equal(r.level, STATUS_MAJOR);
 	assert_int_equal(statuspage_parse("text/xml", x, strlen(x), NULL, 0, &r,
 	                                  err, sizeof(err)),

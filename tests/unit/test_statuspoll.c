@@ -37,12 +37,12 @@ struct srv {
 	struct event_base *base;
 	struct evhttp *http;
 	int port;
-	int status;             /* HTTP status to answer */
-	const char *ctype;      /* Content-Type, or NULL */
-	const char *body;       /* answer body */
-	bool hold;              /* never answer (evhttp_free drops them) */
-	unsigned requests;      /* requests seen */
-	char accept[160];       /* Accept header of the last request */
+	int status;        /* HTTP status to answer */
+	const char *ctype; /* Content-Type, or NULL */
+	const char *body;  /* answer body */
+	bool hold;         /* never answer (evhttp_free drops them) */
+	unsigned requests; /* requests seen */
+	char accept[160];  /* Accept header of the last request */
 };
 
 /* What the poller told us. */
@@ -62,8 +62,7 @@ srv_handle(struct evhttp_request *req, void *arg)
 	struct evbuffer *b;
 
 	S.requests++;
-	a = evhttp_find_header(evhttp_request_get_input_headers(req),
-	                       "Accept");
+	a = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
 	snprintf(S.accept, sizeof(S.accept), "%s", a ? a : "");
 	if (S.hold)
 		return;
@@ -214,8 +213,7 @@ wait_polls(struct statuspoll *sp, uint64_t polls, uint64_t failures)
 
 /* poller - a poller on path with a short interval, reporting to seen. */
 static struct statuspoll *
-poller(const char *path, struct seen *seen, const char *const *names,
-       size_t n)
+poller(const char *path, struct seen *seen, const char *const *names, size_t n)
 {
 	struct statuspoll_opts o;
 	struct statuspoll *sp;
@@ -490,8 +488,8 @@ tls_make(struct tls_srv *t)
 	X509_set_pubkey(t->x509, t->key);
 	name = X509_get_subject_name(t->x509);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	                           (const unsigned char *)"statuspoll test",
-	                           -1, -1, 0);
+	                           (const unsigned char *)"statuspoll test", -1,
+	                           -1, 0);
 	X509_set_issuer_name(t->x509, name);
 	X509V3_set_ctx_nodb(&v3);
 	X509V3_set_ctx(&v3, t->x509, t->x509, NULL, NULL, 0);

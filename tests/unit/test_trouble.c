@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "deliver/result.h"
-#include "deliver/trouble.h"
+#include "send/result.h"
+#include "send/trouble.h"
 
 struct class_case {
 	const char *name;

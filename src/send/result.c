@@ -3,7 +3,7 @@
  *
  * Decides nothing: see trouble.c for what an SMTP outcome means.
  */
-#include "deliver/result.h"
+#include "send/result.h"
 
 #include <string.h>
 

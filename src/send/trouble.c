@@ -6,7 +6,7 @@
  * provider's quirk is adding a row, above the generic rows it refines.
  * Nothing here does I/O or keeps state.
  */
-#include "deliver/trouble.h"
+#include "send/trouble.h"
 
 #include <ctype.h>
 #include <string.h>

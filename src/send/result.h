@@ -6,15 +6,15 @@
  * send_result. Deliver, route, health, events and the logs read only this
  * struct; none of them look at SMTP codes or HTTP statuses to decide
  * anything. What a given SMTP reply or HTTP answer means is decided in one
- * place per protocol (src/deliver/trouble.c for SMTP).
+ * place per protocol (src/send/trouble.c for SMTP).
  *
  * The struct is self-contained (fixed-size arrays, no pointers), so it can
  * be copied, queued across threads and stored without ownership questions.
  * All text in it is sanitised: printable ASCII only, NUL-terminated,
  * truncated to the array size.
  */
-#ifndef SWERVE_DELIVER_RESULT_H
-#define SWERVE_DELIVER_RESULT_H
+#ifndef SWERVE_SEND_RESULT_H
+#define SWERVE_SEND_RESULT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
  *
  * The one place that turns "what happened" (a reply to some command, a
  * timeout, a refused connection, a TLS failure) into a result class from
- * deliver/result.h. The SMTP client reports facts; it never decides. Pure
+ * send/result.h. The SMTP client reports facts; it never decides. Pure
  * functions, table-driven; see the table in trouble.c and the rules in
  * docs/providers.md "Classification - SMTP".
  *
@@ -15,13 +15,13 @@
  * failures: deferred; a timeout, lost connection or garbled reply after
  * the final dot: unknown.
  */
-#ifndef SWERVE_DELIVER_TROUBLE_H
-#define SWERVE_DELIVER_TROUBLE_H
+#ifndef SWERVE_SEND_TROUBLE_H
+#define SWERVE_SEND_TROUBLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "deliver/result.h"
+#include "send/result.h"
 
 /* What happened, apart from the stage it happened in. */
 enum trouble_kind {
