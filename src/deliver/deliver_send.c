@@ -279,13 +279,23 @@ conn_reject_all(struct dconn *conn, struct djob *job, size_t k)
 	free(rr);
 }
 
-/* conn_run - start sending job on conn. */
+/* How soon a job whose channel said "busy" is routed again. */
+#define CONN_BUSY_RETRY_MS 100
+
+/*
+ * conn_run - start sending job on conn. Only -EINVAL means the message
+ * cannot go to this provider (every recipient fails); any other refusal
+ * (-EBUSY: the channel is busy) started nothing, so the job is handed
+ * back, unattempted, and routed again shortly (this provider may offer
+ * another slot).
+ */
 static void
 conn_run(struct dconn *conn, struct djob *job)
 {
 	struct dprov *p = conn->p;
 	struct deliver *d = p->d;
 	size_t k;
+	int rc;
 
 	job_pending_fill(job);
 	k = job->n_pending;
@@ -297,8 +307,22 @@ conn_run(struct dconn *conn, struct djob *job)
 	job->on_conn = true;
 	conn->job = job;
 	p->busy++;
-	if (p->ad->ops->send(conn->ch, &job->msg, conn_on_sent, conn) != 0)
+	rc = p->ad->ops->send(conn->ch, &job->msg, conn_on_sent, conn);
+	if (rc == 0)
+		return;
+	if (rc == -EINVAL) {
 		conn_reject_all(conn, job, k);
+		return;
+	}
+	conn->job = NULL;
+	p->busy--;
+	job->on_conn = false;
+	route_unpick(&p->rp, job->trial, deliver_now(d));
+	job->trial = false;
+	job->tried &= ~(1ULL << p->index);
+	log_info("deliver: id=%s provider %s channel busy (%s); routing again",
+	         job->m->id, p->cfg->name, strerror(-rc));
+	job_park(job, CONN_BUSY_RETRY_MS);
 }
 
 /* prov_next_job - the next waiting job in fair stream order, unqueued. */

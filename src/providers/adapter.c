@@ -23,11 +23,23 @@ static const struct adapter_ops *const adapter_types[] = {
     NULL,
 };
 
+/* The test seam's stand-in type, or NULL (production). */
+static const struct adapter_ops *adapter_test_ops;
+
+void
+adapter_ops_test_set(const struct adapter_ops *ops)
+{
+	adapter_test_ops = ops;
+}
+
 const struct adapter_ops *
 adapter_ops_find(const char *type)
 {
 	size_t i;
 
+	if (adapter_test_ops != NULL && type != NULL &&
+	    strcmp(adapter_test_ops->type, type) == 0)
+		return adapter_test_ops;
 	for (i = 0; type != NULL && adapter_types[i] != NULL; i++)
 		if (strcmp(adapter_types[i]->type, type) == 0)
 			return adapter_types[i];

@@ -147,6 +147,15 @@ struct adapter {
 const struct adapter_ops *adapter_ops_find(const char *type);
 
 /*
+ * adapter_ops_test_set - test seam: from now on, providers of type
+ * ops->type get ops instead of the built-in type (a fake adapter that
+ * answers as a test says). NULL restores the built-in types. ops is
+ * borrowed and must outlive every adapter made with it. Not for
+ * production code.
+ */
+void adapter_ops_test_set(const struct adapter_ops *ops);
+
+/*
  * adapter_new - an adapter for provider cfg (both borrowed; they must
  * outlive it). NULL if the type is unknown or init failed (logged).
  */
