@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base64.h"
 #include "core/buf.h"
 #include "mock/mock_ctl.h"
 #include "mock/mock_mode.h"
@@ -76,7 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	case 2:
-		if (mock_b64_decode((struct str){p, len}, &out) == 0) {
+		if (base64_decode_buf((struct str){p, len}, 0, &out) == 0) {
 			if (out.len > len)
 				abort();
 			if (mock_auth_plain_split(

@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <openssl/sha.h>
 
+#include "core/base64.h"
 #include "core/buf.h"
 #include "core/xmalloc.h"
 #include "ingress/smtp_parse.h"
@@ -435,24 +436,17 @@ static int
 b64_get(json_t *v, const char *field, struct mime_build_att *a,
         struct api_error *err)
 {
-	const char *s;
-	size_t n, i, k = 0;
-	char *clean;
-	int r;
+	struct str in;
+	ssize_t r;
 
 	if (!json_is_string(v))
 		return api_error_set(err, 400, "invalid_field", field,
 		                     "expected a base64 string");
-	s = json_string_value(v);
-	n = json_string_length(v);
-	clean = xmalloc(n + 1);
-	for (i = 0; i < n; i++)
-		if (s[i] != '\r' && s[i] != '\n' && s[i] != ' ' && s[i] != '\t')
-			clean[k++] = s[i];
-	a->data = xmalloc(k / 4 * 3 + 1);
-	r = submit_policy_b64_decode((struct str){clean, k}, a->data,
-	                             k / 4 * 3 + 1);
-	free(clean);
+	in.p = json_string_value(v);
+	in.len = json_string_length(v);
+	a->data = xmalloc(in.len / 4 * 3 + 1);
+	r = base64_decode(in, BASE64_BLANKS | BASE64_CANONICAL, a->data,
+	                  in.len / 4 * 3 + 1);
 	if (r < 0)
 		return api_error_set(err, 400, "invalid_field", field,
 		                     "not valid base64 (RFC 4648, padded)");

@@ -24,9 +24,9 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "core/base64.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "ingress/api_auth.h"
@@ -337,41 +337,15 @@ compat_answer_send(struct evhttp_request *req, struct compat_answer *a)
 int
 compat_b64_decode(const char *s, size_t n, unsigned char **out, size_t *outlen)
 {
-	char *clean = xmalloc(n + 4);
-	size_t m = 0, i, pad = 0;
-	int got;
+	struct buf b;
 
-	for (i = 0; i < n; i++) {
-		char ch = s[i];
-		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
-			continue;
-		if (pad > 0 && ch != '=')
-			goto fail; /* data after padding */
-		if (ch == '=')
-			pad++;
-		clean[m++] = ch;
+	buf_init(&b);
+	if (base64_decode_buf((struct str){s, n}, BASE64_MIME, &b) < 0) {
+		buf_fini(&b);
+		return -1;
 	}
-	if (pad > 2)
-		goto fail;
-	while (m % 4 != 0) {
-		if (m % 4 == 1)
-			goto fail;
-		clean[m++] = '=';
-		pad++;
-	}
-	*out = xmalloc(m / 4 * 3 + 1);
-	got = m ? EVP_DecodeBlock(*out, (unsigned char *)clean, (int)m) : 0;
-	if (got < 0 || (size_t)got < pad) {
-		free(*out);
-		*out = NULL;
-		goto fail;
-	}
-	*outlen = (size_t)got - pad;
-	free(clean);
+	*out = (unsigned char *)buf_steal(&b, outlen);
 	return 0;
-fail:
-	free(clean);
-	return -1;
 }
 
 void

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/base64.h"
+
 #define SMTP_LOCAL_MAX 64   /* octets of a local part (RFC 5321 4.5.3.1.1) */
 #define SMTP_DOMAIN_MAX 255 /* octets of a domain (RFC 5321 4.5.3.1.2) */
 #define SMTP_LABEL_MAX 63   /* octets of one DNS label (RFC 1035 2.3.4) */
@@ -666,22 +668,9 @@ smtp_cmd_args_text(struct str args, struct smtp_cmd *cmd, const char **why)
 static bool
 smtp_base64_valid(struct str s)
 {
-	size_t i, pad = 0;
-
 	if (s.len == 1 && s.p[0] == '=')
 		return true; /* empty initial response (RFC 4954 4) */
-	if (s.len == 0 || s.len % 4 != 0)
-		return false;
-	for (i = 0; i < s.len; i++) {
-		unsigned char c = s.p[i];
-		if (c == '=') {
-			pad++;
-		} else if (pad > 0 || !(smtp_is_alpha(c) || smtp_is_digit(c) ||
-		                        c == '+' || c == '/')) {
-			return false;
-		}
-	}
-	return pad <= 2;
+	return s.len > 0 && base64_decode(s, 0, NULL, 0) >= 0;
 }
 
 /* smtp_cmd_args_auth - AUTH mechanism [initial-response]. */

@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "config/config.h"
+#include "core/base64.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "ingress/submit_policy.h"
@@ -95,7 +96,7 @@ smtpd_cmd_auth_plain(struct smtpd_session *s, struct str b64)
 
 	if (b64.len == 1 && b64.p[0] == '=')
 		b64.len = 0;
-	n = submit_policy_b64_decode(b64, dec, sizeof(dec));
+	n = base64_decode(b64, BASE64_CANONICAL, dec, sizeof(dec));
 	if (n < 0) {
 		s->state = SMTPD_STATE_CMD;
 		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
@@ -127,7 +128,7 @@ smtpd_cmd_auth_step(struct smtpd_session *s, const char *line, size_t len)
 		smtpd_cmd_auth_plain(s, in);
 		return;
 	}
-	n = submit_policy_b64_decode(in, dec, sizeof(dec));
+	n = base64_decode(in, BASE64_CANONICAL, dec, sizeof(dec));
 	if (n < 0) {
 		s->state = SMTPD_STATE_CMD;
 		smtpd_cmd_auth_forget(s);
@@ -427,7 +428,7 @@ smtpd_cmd_auth(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	/* LOGIN with the user name as initial response (widely sent). */
 	if (init.len == 1 && init.p[0] == '=')
 		init.len = 0;
-	n = submit_policy_b64_decode(init, dec, sizeof(dec));
+	n = base64_decode(init, BASE64_CANONICAL, dec, sizeof(dec));
 	if (n < 0) {
 		smtpd_session_reject(s, SMTPD_REJECT_PROTOCOL, true,
 		                     "501 5.5.2 Cannot decode response");

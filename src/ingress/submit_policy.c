@@ -109,54 +109,6 @@ submit_policy_sender_allowed(const struct config_user *u, struct str sender)
 	return false;
 }
 
-/* submit_policy_b64_value - the 6-bit value of a base64 letter, or -1. */
-static int
-submit_policy_b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-int
-submit_policy_b64_decode(struct str in, unsigned char *out, size_t outcap)
-{
-	size_t i, pad = 0, n;
-	int last, r;
-
-	if (in.len % 4 != 0 || in.len / 4 * 3 > outcap || in.len > INT32_MAX)
-		return -1;
-	if (in.len == 0)
-		return 0;
-	if (in.p[in.len - 1] == '=')
-		pad = in.p[in.len - 2] == '=' ? 2 : 1;
-	/*
-	 * EVP_DecodeBlock skips blanks and does not check where '=' sits, so
-	 * check the alphabet, the padding and the unused final bits first.
-	 */
-	for (i = 0; i < in.len - pad; i++)
-		if (submit_policy_b64_value((unsigned char)in.p[i]) < 0)
-			return -1;
-	last = submit_policy_b64_value((unsigned char)in.p[in.len - pad - 1]);
-	if ((pad == 1 && (last & 0x3) != 0) || (pad == 2 && (last & 0xf) != 0))
-		return -1;
-	r = EVP_DecodeBlock(out, (const unsigned char *)in.p, (int)in.len);
-	if (r < 0)
-		return -1;
-	n = (size_t)r;
-	if (n < pad)
-		return -1;
-	return (int)(n - pad);
-}
-
 int
 submit_policy_plain_split(const unsigned char *p, size_t len, struct str *user,
                           struct str *pass)

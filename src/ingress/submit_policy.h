@@ -51,13 +51,6 @@ bool submit_policy_sender_allowed(const struct config_user *u,
                                   struct str sender);
 
 /*
- * submit_policy_b64_decode - strict base64 (RFC 4648, with padding, no
- * blanks, canonical final bits) of in into out. Returns the decoded length,
- * or -1 if in is malformed or the result would not fit in outcap.
- */
-int submit_policy_b64_decode(struct str in, unsigned char *out, size_t outcap);
-
-/*
  * submit_policy_plain_split - split a decoded AUTH PLAIN response
  * "[authzid] NUL authcid NUL passwd" (RFC 4616) into views of p. Returns
  * 0, or -1 if malformed: not exactly two NULs, an empty authcid or passwd,

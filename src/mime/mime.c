@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/base64.h"
 #include "core/xmalloc.h"
 #include "mime/mime_int.h"
 
@@ -347,7 +348,7 @@ mime_leaf_decode(struct mime_msg *m, struct mime_part *part, const char *p,
 
 	buf_init(&b);
 	if (part->cte == MIME_CTE_BASE64)
-		rc = mime_b64_decode(p, n, &b);
+		rc = base64_decode_buf((struct str){p, n}, BASE64_MIME, &b);
 	else if (part->cte == MIME_CTE_QP)
 		rc = mime_qp_decode(p, n, &b);
 	else

@@ -19,8 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
+#include "core/base64.h"
 #include "mime/header.h"
 #include "mime/mime_int.h"
 
@@ -140,24 +139,24 @@ longest_word(const char *p, size_t n)
 static void
 ew_write(struct hw *w, const char *p, size_t n)
 {
-	unsigned char b64[4 * EW_CHUNK / 3 + 4];
-	char word[sizeof(b64) + 16];
+	struct buf word;
 	size_t off = 0, k;
-	int len;
 
+	buf_init(&word);
 	while (off < n) {
 		k = n - off > EW_CHUNK ? EW_CHUNK : n - off;
 		/* Back off to a character boundary (continuation 10xxxxxx). */
 		while (k > 1 && off + k < n &&
 		       ((unsigned char)p[off + k] & 0xc0) == 0x80)
 			k--;
-		len = EVP_EncodeBlock(b64, (const unsigned char *)p + off,
-		                      (int)k);
-		len = snprintf(word, sizeof(word), "=?UTF-8?B?%.*s?=", len,
-		               (const char *)b64);
-		hw_token(w, word, (size_t)len);
+		word.len = 0;
+		buf_addstr(&word, "=?UTF-8?B?");
+		base64_encode(&word, p + off, k);
+		buf_add(&word, "?=", 2);
+		hw_token(w, word.p, word.len);
 		off += k;
 	}
+	buf_fini(&word);
 }
 
 /*
@@ -449,16 +448,14 @@ qp_write(struct buf *out, const char *p, size_t n)
 static void
 b64_write(struct buf *out, const unsigned char *data, size_t len)
 {
-	unsigned char line[80];
 	size_t off;
-	int n;
 
 	for (off = 0; off < len; off += B64_LINE_IN) {
 		size_t k = len - off > B64_LINE_IN ? B64_LINE_IN : len - off;
-		n = EVP_EncodeBlock(line, data + off, (int)k);
+
 		if (off > 0)
 			buf_add(out, "\r\n", 2);
-		buf_add(out, line, (size_t)n);
+		base64_encode(out, data + off, k);
 	}
 }
 

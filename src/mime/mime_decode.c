@@ -1,10 +1,9 @@
 /*
  * mime_decode.c - transfer encodings and charsets for the MIME reader.
  *
- * Undoes base64 (RFC 2045 6.8: line breaks and blanks are skipped, any
- * other byte outside the alphabet is an error) and quoted-printable
- * (RFC 2045 6.7: soft line breaks, =XX, trailing blanks removed; a bad
- * escape is kept literally and reported). Converts text to UTF-8: utf-8
+ * Undoes quoted-printable (RFC 2045 6.7: soft line breaks, =XX, trailing
+ * blanks removed; a bad escape is kept literally and reported); base64 is
+ * core/base64's lenient mode. Converts text to UTF-8: utf-8
  * and us-ascii are validated, iso-8859-1 and windows-1252 use tables here,
  * any other charset goes through iconv(3). Nothing here allocates outside
  * the caller's struct buf.
@@ -16,63 +15,6 @@
 #include <iconv.h>
 #include <string.h>
 #include <strings.h>
-
-/* mime_b64_value - the 6-bit value of c, or -1. */
-static int
-mime_b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* mime_b64_decode - base64 in[0..n) to out; -1 on garbage or bad padding. */
-int
-mime_b64_decode(const char *in, size_t n, struct buf *out)
-{
-	unsigned acc = 0;
-	int bits = 0, got = 0, pad = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)in[i];
-		int v;
-
-		if (c == '\r' || c == '\n' || c == ' ' || c == '\t')
-			continue;
-		if (c == '=') {
-			pad++;
-			continue;
-		}
-		/* Data after padding means two encodings were glued. */
-		if (pad > 0)
-			return -1;
-		v = mime_b64_value(c);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		got++;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_addch(out, (char)((acc >> bits) & 0xff));
-		}
-	}
-	/* A lone sextet in the last quantum cannot encode a byte. */
-	if (got % 4 == 1)
-		return -1;
-	if (pad > 0 && (got % 4 == 0 || (got + pad) % 4 != 0))
-		return -1;
-	return 0;
-}
 
 /* mime_hex_value - value of hex digit c (either case), or -1. */
 static int

@@ -13,9 +13,6 @@
 #include "core/buf.h"
 #include "mime/mime.h"
 
-/* mime_b64_decode - base64 in[0..n) to out; -1 on garbage or bad padding. */
-int mime_b64_decode(const char *in, size_t n, struct buf *out);
-
 /* mime_qp_decode - quoted-printable in[0..n) to out; -1 on bad escapes
  * (which are copied literally). */
 int mime_qp_decode(const char *in, size_t n, struct buf *out);

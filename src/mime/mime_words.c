@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/base64.h"
 #include "core/xmalloc.h"
 
 /* Longest encoded-word we decode (RFC 2047 says 75; mailers exceed it). */
@@ -106,7 +107,8 @@ mime_word_try(const char *s, size_t n, struct buf *out, unsigned *flags)
 
 	buf_init(&raw);
 	if (enc == 'B' || enc == 'b')
-		rc = mime_b64_decode(q2, (size_t)(end - q2), &raw);
+		rc = base64_decode_buf((struct str){q2, (size_t)(end - q2)},
+		                       BASE64_MIME, &raw);
 	else if (enc == 'Q' || enc == 'q')
 		rc = mime_word_q(q2, (size_t)(end - q2), &raw);
 	else

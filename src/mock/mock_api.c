@@ -622,25 +622,3 @@ mock_api_uuid(char out[37])
 	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
 	         b[10], b[11], b[12], b[13], b[14], b[15]);
 }
-
-/* mock_api_b64_decode - strict base64 in slices mock_b64_decode takes. */
-int
-mock_api_b64_decode(const char *p, size_t len, struct buf *out)
-{
-	const size_t slice = 1u << 20; /* a multiple of 4 */
-	size_t off = 0;
-
-	if (len % 4 != 0)
-		return -1;
-	while (off < len) {
-		size_t n = len - off > slice ? slice : len - off;
-
-		/* Padding may only end the last slice. */
-		if (off + n < len && memchr(p + off, '=', n) != NULL)
-			return -1;
-		if (mock_b64_decode((struct str){p + off, n}, out) < 0)
-			return -1;
-		off += n;
-	}
-	return 0;
-}

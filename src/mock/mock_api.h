@@ -297,9 +297,6 @@ int mock_api_store(struct mock_api_req *r, struct mock_api_capture *cap);
 /* mock_api_uuid - a random lower-case UUID v4 (36 chars and NUL). */
 void mock_api_uuid(char out[37]);
 
-/* mock_api_b64_decode - strict base64 of any length into out. 0 or -1. */
-int mock_api_b64_decode(const char *p, size_t len, struct buf *out);
-
 /* A growable list of owned address strings. */
 struct mock_api_addrs {
 	char **v;

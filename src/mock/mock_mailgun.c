@@ -14,7 +14,6 @@
  * templates, batch recipient-variables, scheduled delivery.
  */
 #include <event2/http.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "core/base64.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
 #include "mock/mock_form.h"
@@ -108,7 +108,7 @@ mock_mg_auth(struct mock_api_req *r)
 
 	buf_init(&dec);
 	if (h != NULL && strncasecmp(h, "Basic ", 6) == 0 &&
-	    mock_b64_decode(str_from(h + 6), &dec) == 0 && dec.len > 4 &&
+	    base64_decode_buf(str_from(h + 6), 0, &dec) == 0 && dec.len > 4 &&
 	    memcmp(dec.p, "api:", 4) == 0) {
 		colon = dec.p + 3;
 		ok = mock_api_key_check(r, colon + 1, dec.len - 4);
@@ -156,13 +156,12 @@ static json_t *
 mock_mg_str(struct str v, bool force_b64)
 {
 	json_t *s = force_b64 ? NULL : json_stringn(v.p, v.len);
-	unsigned char *out;
+	char *out;
 
 	if (s != NULL)
 		return s;
-	out = xmalloc(4 * ((v.len + 2) / 3) + 1);
-	EVP_EncodeBlock(out, (const unsigned char *)v.p, (int)v.len);
-	s = json_pack("{s:s}", "base64", (const char *)out);
+	out = base64_encode_str(v.p, v.len);
+	s = json_pack("{s:s}", "base64", out);
 	free(out);
 	return s;
 }

@@ -6,7 +6,6 @@
  */
 #include "mock/mock_parse.h"
 
-#include <openssl/evp.h>
 #include <string.h>
 #include <strings.h>
 
@@ -510,45 +509,6 @@ mock_data_fault_reply(enum mock_data_fault f)
 		return "552 5.3.4 Message size exceeds fixed limit";
 	}
 	return "250 2.0.0 Ok";
-}
-
-/* mock_b64_decode - strict base64 decoding through OpenSSL. */
-int
-mock_b64_decode(struct str in, struct buf *out)
-{
-	size_t i, pad = 0;
-	int n;
-
-	if (in.len % 4 != 0)
-		return -1;
-	if (in.len == 0)
-		return 0;
-	if (in.len > (1u << 20))
-		return -1;
-	for (i = 0; i < in.len; i++) {
-		unsigned char c = (unsigned char)in.p[i];
-
-		if (c == '=') {
-			/* Padding only in the last two places, and only at
-			 * the end: "ab=c" is not base64. */
-			if (i + 2 < in.len)
-				return -1;
-			pad++;
-		} else if (pad > 0) {
-			return -1;
-		} else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		             (c >= '0' && c <= '9') || c == '+' || c == '/')) {
-			return -1;
-		}
-	}
-	buf_reserve(out, in.len / 4 * 3);
-	n = EVP_DecodeBlock((unsigned char *)out->p + out->len,
-	                    (const unsigned char *)in.p, (int)in.len);
-	if (n < 0 || (size_t)n < pad)
-		return -1;
-	/* EVP_DecodeBlock counts padding as zero bytes; drop them. */
-	out->len += (size_t)n - pad;
-	return 0;
 }
 
 /* mock_auth_plain_split - authzid NUL authcid NUL passwd. */

@@ -103,13 +103,6 @@ bool mock_data_feed(struct mock_data *d, const char *p, size_t len,
 const char *mock_data_fault_reply(enum mock_data_fault f);
 
 /*
- * mock_b64_decode - decode base64 text into out (appended). Returns 0, or
- * -1 for bad characters, bad padding or a length that is not a multiple
- * of four. The empty text decodes to nothing.
- */
-int mock_b64_decode(struct str in, struct buf *out);
-
-/*
  * mock_auth_plain_split - split a decoded SASL PLAIN message
  * "authzid NUL authcid NUL passwd" into its user (authcid) and password.
  * Returns 0, or -1 if there are not exactly two NULs or user is empty.

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/base64.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
 
@@ -306,9 +307,10 @@ mock_sg_attachments(json_t *root, json_t *errs)
 			            "The attachment content is "
 			            "required.",
 			            MOCK_SG_HELP);
-		} else if (mock_api_b64_decode(json_string_value(c),
-		                               json_string_length(c),
-		                               &tmp) < 0) {
+		} else if (base64_decode_buf(
+		               (struct str){json_string_value(c),
+		                            json_string_length(c)},
+		               0, &tmp) < 0) {
 			snprintf(field, sizeof(field),
 			         "attachments.%zu.content", i);
 			mock_sg_err(errs, field,

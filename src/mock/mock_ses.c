@@ -22,6 +22,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "core/base64.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
 #include "providers/sigv4.h"
@@ -368,8 +369,9 @@ mock_ses_send(struct mock_api_req *r)
 		json_t *d = json_object_get(raw, "Data");
 
 		if (!json_is_string(d) || json_string_length(d) == 0 ||
-		    mock_api_b64_decode(json_string_value(d),
-		                        json_string_length(d), &data) < 0) {
+		    base64_decode_buf((struct str){json_string_value(d),
+		                                   json_string_length(d)},
+		                      0, &data) < 0) {
 			bad = "Content.Raw.Data must be non-empty base64.";
 			goto fail;
 		}

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base64.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 
@@ -101,7 +102,7 @@ mock_sess_auth_response(struct mock_sess *s, const char *line, size_t len)
 		return;
 	}
 	buf_init(&dec);
-	if (mock_b64_decode((struct str){line, len}, &dec) < 0) {
+	if (base64_decode_buf((struct str){line, len}, 0, &dec) < 0) {
 		s->state = MOCK_SESS_CMD;
 		mock_sess_reply(s, "501 5.5.2 Cannot decode response");
 		goto done;

@@ -15,27 +15,17 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
+#include "core/base64.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "net/smtpc_int.h"
-
-/* smtpc_base64 - heap base64 of n bytes; caller cleanses and frees. */
-static char *
-smtpc_base64(const void *p, size_t n)
-{
-	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
-
-	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-	return out;
-}
 
 /* smtpc_secret_line - send "prefix base64(p) CRLF", wiping the copies. */
 static void
 smtpc_secret_line(struct smtpc *c, const char *prefix, const void *p, size_t n)
 {
-	char *b64 = smtpc_base64(p, n);
+	char *b64 = base64_encode_str(p, n);
 
 	smtpc_printf(c, "%s%s\r\n", prefix, b64);
 	OPENSSL_cleanse(b64, strlen(b64));

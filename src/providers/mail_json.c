@@ -12,8 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
 #include "core/xmalloc.h"
 
 /* Fields the providers set themselves or refuse as custom headers. */
@@ -191,15 +189,6 @@ mail_json_addr_format(const char *name, const char *addr)
 	return buf_steal(&b, NULL);
 }
 
-char *
-mail_json_base64(const void *p, size_t n)
-{
-	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
-
-	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-	return out;
-}
-
 int
 mail_json_set(json_t *obj, const char *key, json_t *v)
 {
@@ -225,14 +214,4 @@ mail_json_dump(const json_t *root, struct buf *out)
 	               0
 	           ? 0
 	           : -1;
-}
-
-void
-mail_json_base64_add(struct buf *out, const void *p, size_t n)
-{
-	size_t need = 4 * ((n + 2) / 3);
-
-	buf_reserve(out, need + 1);
-	EVP_EncodeBlock((unsigned char *)out->p + out->len, p, (int)n);
-	out->len += need;
 }

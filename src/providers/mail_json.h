@@ -74,12 +74,6 @@ json_t *mail_json_str(const char *s, size_t len);
 /* mail_json_addr_format - "addr" or "Name <addr>" (quoted if needed). */
 char *mail_json_addr_format(const char *name, const char *addr);
 
-/* mail_json_base64 - base64 of p[0..n) on one line; owned. */
-char *mail_json_base64(const void *p, size_t n);
-
-/* mail_json_base64_add - append base64 of p[0..n) to out (one line). */
-void mail_json_base64_add(struct buf *out, const void *p, size_t n);
-
 /* mail_json_set - json_object_set_new, -1 if v is NULL (bad UTF-8). */
 int mail_json_set(json_t *obj, const char *key, json_t *v);
 

@@ -25,6 +25,7 @@
 #include <jansson.h>
 #include <openssl/rand.h>
 
+#include "core/base64.h"
 #include "core/xmalloc.h"
 #include "providers/mail_json.h"
 #include "providers/providers_http.h"
@@ -51,7 +52,7 @@ mailgun_auth(const struct config_provider *cfg, struct http_out *out)
 	n = strlen(cfg->api_key ? cfg->api_key : "") + 4;
 	plain = xmalloc(n + 1);
 	snprintf(plain, n + 1, "api:%s", cfg->api_key ? cfg->api_key : "");
-	b64 = mail_json_base64(plain, n);
+	b64 = base64_encode_str(plain, n);
 	http_out_header_add(out, "Authorization", "Basic %s", b64);
 	explicit_bzero(plain, n);
 	explicit_bzero(b64, strlen(b64));

@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "core/base64.h"
 #include "core/xmalloc.h"
 #include "providers/mail_json.h"
 #include "providers/providers_http.h"
@@ -82,7 +83,7 @@ postmark_attachments(const struct mime_msg *m)
 		}
 		o = json_object();
 		json_array_append_new(a, o);
-		b64 = mail_json_base64(at->data, at->len);
+		b64 = base64_encode_str(at->data, at->len);
 		json_object_set_new(o, "Content", json_string(b64));
 		free(b64);
 		bad = mail_json_set(o, "Name", mail_json_str(fn, strlen(fn))) ||

@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "core/base64.h"
 #include "core/xmalloc.h"
 #include "providers/mail_json.h"
 #include "providers/providers_http.h"
@@ -71,7 +72,7 @@ resend_attachments(const struct mime_msg *m)
 		}
 		o = json_object();
 		json_array_append_new(a, o);
-		b64 = mail_json_base64(at->data, at->len);
+		b64 = base64_encode_str(at->data, at->len);
 		json_object_set_new(o, "content", json_string(b64));
 		free(b64);
 		if (mail_json_set(o, "filename",

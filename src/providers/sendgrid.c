@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "core/base64.h"
 #include "core/xmalloc.h"
 #include "providers/mail_json.h"
 #include "providers/providers_http.h"
@@ -96,7 +97,7 @@ sendgrid_attachments(const struct mime_msg *m)
 			fn = name;
 		}
 		o = json_object();
-		b64 = mail_json_base64(at->data, at->len);
+		b64 = base64_encode_str(at->data, at->len);
 		json_object_set_new(o, "content", json_string(b64));
 		free(b64);
 		if (mail_json_set(o, "type",

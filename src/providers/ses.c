@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "core/base64.h"
 #include "core/xmalloc.h"
 #include "providers/mail_json.h"
 #include "providers/providers_http.h"
@@ -166,7 +167,7 @@ ses_request_build(const struct config_provider *cfg,
 	buf_fini(&out->body);
 	buf_reserve(&out->body, msg->body.len / 3 * 4 + rest.len + 64);
 	buf_addstr(&out->body, "{\"Content\":{\"Raw\":{\"Data\":\"");
-	mail_json_base64_add(&out->body, msg->body.p, msg->body.len);
+	base64_encode(&out->body, msg->body.p, msg->body.len);
 	buf_addstr(&out->body, "\"}}");
 	if (rest.len > 2)
 		buf_addch(&out->body, ',');

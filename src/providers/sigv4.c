@@ -22,6 +22,7 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "core/base64.h"
 #include "core/xmalloc.h"
 
 static const char sigv4_hexdigits[] = "0123456789abcdef";
@@ -827,7 +828,7 @@ sigv4_smtp_password(char out[SIGV4_SMTP_PASSWORD_SIZE], const char *secret,
 	sigv4_signing_key(key, secret, "11111111", region, "ses");
 	raw[0] = 0x04;
 	sigv4_hmac(raw + 1, key, sizeof(key), "SendRawEmail", 12);
-	EVP_EncodeBlock((unsigned char *)out, raw, sizeof(raw));
+	base64_encode_mem(out, raw, sizeof(raw));
 	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(raw, sizeof(raw));
 }

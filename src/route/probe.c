@@ -43,6 +43,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "core/base64.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "net/smtp_reply.h"
@@ -386,10 +387,9 @@ probe_tls_start(struct probe *pr)
 static void
 probe_secret_line(struct probe *pr, const char *prefix, const void *p, size_t n)
 {
-	size_t blen = 4 * ((n + 2) / 3) + 1;
-	char *b64 = xmalloc(blen);
+	char *b64 = base64_encode_str(p, n);
+	size_t blen = strlen(b64);
 
-	EVP_EncodeBlock((unsigned char *)b64, p, (int)n);
 	evbuffer_add_printf(bufferevent_get_output(pr->bev), "%s%s\r\n", prefix,
 	                    b64);
 	OPENSSL_cleanse(b64, blen);

@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 
+#include "core/base64.h"
 #include "providers/providers_http.h"
 
 #define PT_NOW 1440938160 /* 2015-08-30T12:36:00Z */
@@ -257,13 +257,9 @@ pt_b64(const char *s, size_t *len)
 {
 	size_t n = strlen(s);
 	unsigned char *out = malloc(n + 1);
-	int got = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
+	ssize_t got = base64_decode(str_from(s), 0, out, n + 1);
 
 	assert_true(got >= 0);
-	while (n > 0 && s[n - 1] == '=') {
-		got--;
-		n--;
-	}
 	*len = (size_t)got;
 	return out;
 }

@@ -48,6 +48,10 @@ b64_decodes_with_whitespace_and_without_padding(void **state)
 	assert_int_equal(compat_b64_decode(S("aGVsb"), &out, &n), -1);
 	assert_int_equal(compat_b64_decode(S("aG=Vs"), &out, &n), -1);
 	assert_int_equal(compat_b64_decode(S("a*==="), &out, &n), -1);
+	/* Padding after a full quantum, or padding that does not complete
+	 * the last one, is refused (the first used to give 2 zero bytes). */
+	assert_int_equal(compat_b64_decode(S("aGVs=="), &out, &n), -1);
+	assert_int_equal(compat_b64_decode(S("aGVsbA="), &out, &n), -1);
 }
 
 static void

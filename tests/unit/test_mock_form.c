@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <openssl/evp.h>
 
 #include "core/buf.h"
 #include "core/xmalloc.h"
@@ -228,32 +227,6 @@ mime_header_unfolds_and_joins(void **state)
 }
 
 static void
-b64_decodes_long_input_and_refuses_garbage(void **state)
-{
-	size_t n = 3 * 1024 * 1024 + 2, i;
-	char *raw = xmalloc(n), *enc = xmalloc(4 * ((n + 2) / 3) + 1);
-	struct buf out;
-
-	for (i = 0; i < n; i++)
-		raw[i] = (char)(i * 7);
-	/* The decoder must give the bytes back across its 1 MiB slices. */
-	EVP_EncodeBlock((unsigned char *)enc, (unsigned char *)raw, (int)n);
-	buf_init(&out);
-	assert_int_equal(mock_api_b64_decode(enc, strlen(enc), &out), 0);
-	assert_int_equal(out.len, n);
-	assert_memory_equal(out.p, raw, n);
-	out.len = 0;
-	/* Padding in the middle of a long input is refused. */
-	enc[1024 * 1024 - 1] = '=';
-	assert_int_equal(mock_api_b64_decode(enc, strlen(enc), &out), -1);
-	assert_int_equal(mock_api_b64_decode("aGk", 3, &out), -1);
-	assert_int_equal(mock_api_b64_decode("a\nGk", 4, &out), -1);
-	buf_fini(&out);
-	free(raw);
-	free(enc);
-}
-
-static void
 api_mode_text_forms(void **state)
 {
 	static const struct {
@@ -380,7 +353,6 @@ main(void)
 	    cmocka_unit_test(urlencoded_decodes_in_place),
 	    cmocka_unit_test(address_lists_split_like_headers),
 	    cmocka_unit_test(mime_header_unfolds_and_joins),
-	    cmocka_unit_test(b64_decodes_long_input_and_refuses_garbage),
 	    cmocka_unit_test(api_mode_text_forms),
 	    cmocka_unit_test(api_key_options_per_provider_and_for_all),
 	    cmocka_unit_test(store_keeps_the_api_record),

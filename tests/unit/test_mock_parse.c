@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "core/base64.h"
 #include "core/buf.h"
 #include "mock/mock.h"
 #include "mock/mock_ctl.h"
@@ -350,7 +351,8 @@ b64_and_plain_decode_strictly(void **state)
 	struct str user, pass;
 
 	buf_init(&out);
-	assert_int_equal(mock_b64_decode(STR_LIT("AHVzZXIAczNjcmV0"), &out), 0);
+	assert_int_equal(
+	    base64_decode_buf(STR_LIT("AHVzZXIAczNjcmV0"), 0, &out), 0);
 	assert_int_equal(out.len, 12);
 	assert_int_equal(
 	    mock_auth_plain_split((struct str){out.p, out.len}, &user, &pass),
@@ -360,15 +362,15 @@ b64_and_plain_decode_strictly(void **state)
 	assert_int_equal(pass.len, 6);
 	assert_memory_equal(pass.p, "s3cret", 6);
 	out.len = 0;
-	assert_int_equal(mock_b64_decode(STR_LIT("dXM="), &out), 0);
+	assert_int_equal(base64_decode_buf(STR_LIT("dXM="), 0, &out), 0);
 	assert_int_equal(out.len, 2);
 	out.len = 0;
-	assert_int_equal(mock_b64_decode(STR_LIT("dQ=="), &out), 0);
+	assert_int_equal(base64_decode_buf(STR_LIT("dQ=="), 0, &out), 0);
 	assert_int_equal(out.len, 1);
-	assert_int_equal(mock_b64_decode(STR_LIT("dQ="), &out), -1);
-	assert_int_equal(mock_b64_decode(STR_LIT("d=Q="), &out), -1);
-	assert_int_equal(mock_b64_decode(STR_LIT("dQ=a"), &out), -1);
-	assert_int_equal(mock_b64_decode(STR_LIT("dX M"), &out), -1);
+	assert_int_equal(base64_decode_buf(STR_LIT("dQ="), 0, &out), -1);
+	assert_int_equal(base64_decode_buf(STR_LIT("d=Q="), 0, &out), -1);
+	assert_int_equal(base64_decode_buf(STR_LIT("dQ=a"), 0, &out), -1);
+	assert_int_equal(base64_decode_buf(STR_LIT("dX M"), 0, &out), -1);
 	assert_int_equal(mock_auth_plain_split(STR_LIT("nonul"), &user, &pass),
 	                 -1);
 	assert_int_equal(

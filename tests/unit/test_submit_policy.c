@@ -234,35 +234,6 @@ sender_star_null_and_network_allowed(void **state)
 }
 
 static void
-base64_strict_decoding(void **state)
-{
-	static const char *const bad[] = {
-	    "YWJ",  "YW=j", "Y===",  "====",  "YWJj\n", " YWJj", "YWJj ",
-	    "YR==", "YWK=", "YW\0j", "YWJj=", "YWJjZA", "Y-_j"};
-	unsigned char out[64];
-	size_t i;
-
-	assert_int_equal(submit_policy_b64_decode(STR_LIT("YWJj"), out, 64), 3);
-	assert_memory_equal(out, "abc", 3);
-	assert_int_equal(submit_policy_b64_decode(STR_LIT("YWI="), out, 64), 2);
-	assert_memory_equal(out, "ab", 2);
-	assert_int_equal(submit_policy_b64_decode(STR_LIT("YQ=="), out, 64), 1);
-	assert_memory_equal(out, "a", 1);
-	assert_int_equal(submit_policy_b64_decode(STR_LIT(""), out, 64), 0);
-	assert_int_equal(
-	    submit_policy_b64_decode(STR_LIT("AGFwcDEAczNjcmV0"), out, 64), 12);
-	assert_memory_equal(out, "\0app1\0s3cret", 12);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(
-		    submit_policy_b64_decode(str_from(bad[i]), out, 64), -1);
-	assert_int_equal(
-	    submit_policy_b64_decode((struct str){"YW\0j", 4}, out, 64), -1);
-	/* Never writes past outcap. */
-	assert_int_equal(submit_policy_b64_decode(STR_LIT("YWJjZGVm"), out, 5),
-	                 -1);
-}
-
-static void
 plain_response_split(void **state)
 {
 	struct str u, p;
@@ -315,7 +286,6 @@ main(void)
 	    cmocka_unit_test(sender_domain_exact_match_any_case),
 	    cmocka_unit_test(sender_subdomain_and_parent_refused),
 	    cmocka_unit_test(sender_star_null_and_network_allowed),
-	    cmocka_unit_test(base64_strict_decoding),
 	    cmocka_unit_test(plain_response_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
