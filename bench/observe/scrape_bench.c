@@ -100,12 +100,22 @@ main(int argc, char **argv)
 	for (i = 0; i < NPROV; i++) {
 		snprintf(pnames[i], sizeof(pnames[i]), "provider%02ld", i);
 		provs[i].name = pnames[i];
-		pi[i] = (struct deliver_provider_info){.name = pnames[i],
-		    .type = "smtp", .mode = i == 3 ? "open" : "closed",
-		    .reason = "", .sent = 50000, .failed = 10,
-		    .success_ratio = 0.99, .latency_ewma_ms = 120, .health = 0.9,
-		    .ramp = 1, .limited = i % 2, .rate = 14, .tokens = 3,
-		    .quota_limit = i % 3 ? 50000 : 0, .quota_left = 1000,
+		pi[i] = (struct deliver_provider_info){
+		    .name = pnames[i],
+		    .type = "smtp",
+		    .mode = i == 3 ? "open" : "closed",
+		    .reason = "",
+		    .sent = 50000,
+		    .failed = 10,
+		    .success_ratio = 0.99,
+		    .latency_ewma_ms = 120,
+		    .health = 0.9,
+		    .ramp = 1,
+		    .limited = i % 2,
+		    .rate = 14,
+		    .tokens = 3,
+		    .quota_limit = i % 3 ? 50000 : 0,
+		    .quota_left = 1000,
 		    .status_page = i % 4 ? "ok" : NULL};
 	}
 	for (i = 0; i < NSTREAM; i++) {
@@ -123,9 +133,14 @@ main(int argc, char **argv)
 	for (i = 0; i < nmsg; i++) {
 		const char *s = snames[i % NSTREAM];
 		const char *p = pnames[i % NPROV], *q = pnames[(i + 1) % NPROV];
-		struct event e = {.kind = EVENT_ACCEPTED, .msg_id = id,
-		    .tenant = NULL, .stream = s, .ingress = "smtp",
-		    .size = 1024, .rcpts = 1, .at_ms = 1};
+		struct events_item e = {.kind = EVENT_ACCEPTED,
+		                        .msg_id = id,
+		                        .tenant = NULL,
+		                        .stream = s,
+		                        .ingress = "smtp",
+		                        .size = 1024,
+		                        .rcpts = 1,
+		                        .at_ms = 1};
 
 		id_new(id);
 		stats_on_event(&e, st);
@@ -193,24 +208,31 @@ main(int argc, char **argv)
 	qsort(walls, (size_t)renders, sizeof(*walls), cmp_double);
 	printf("messages %ld, events %ld: %.1f ns/event in stats, CPU time "
 	       "(%.2f s)\n",
-	    nmsg, nev, t_events / (double)nev * 1e9, t_events);
+	       nmsg, nev, t_events / (double)nev * 1e9, t_events);
 	printf("/metrics render (%d providers, %d streams), CPU time: median "
 	       "%.3f ms, p90 %.3f ms, max %.3f ms; wall: median %.3f ms; "
 	       "%.0f bytes, %ld renders\n",
-	    NPROV, NSTREAM, times[renders / 2] * 1e3,
-	    times[renders * 9 / 10] * 1e3, times[renders - 1] * 1e3,
-	    walls[renders / 2] * 1e3, size, renders);
+	       NPROV, NSTREAM, times[renders / 2] * 1e3,
+	       times[renders * 9 / 10] * 1e3, times[renders - 1] * 1e3,
+	       walls[renders / 2] * 1e3, size, renders);
 	{
-		struct event e = {.kind = EVENT_ATTEMPT, .msg_id = id,
-		    .tenant = "app", .stream = "stream1",
-		    .provider = "provider01", .cls = SEND_ACCEPTED,
-		    .stage = SEND_STAGE_DOT, .duration_ms = 80, .rcpts = 1,
-		    .text = "250 2.0.0 Ok: queued as 4Fh2x"};
+		struct events_item e = {.kind = EVENT_ATTEMPT,
+		                        .msg_id = id,
+		                        .tenant = "app",
+		                        .stream = "stream1",
+		                        .provider = "provider01",
+		                        .cls = SEND_ACCEPTED,
+		                        .stage = SEND_STAGE_DOT,
+		                        .duration_ms = 80,
+		                        .rcpts = 1,
+		                        .text =
+		                            "250 2.0.0 Ok: queued as 4Fh2x"};
 		long n = 200000;
 		t0 = now_s();
 		for (i = 0; i < n; i++)
 			free(logjson_format(lj, &e));
-		printf("logjson line (attempt event): %.0f ns/event, CPU time\n",
+		printf(
+		    "logjson line (attempt event): %.0f ns/event, CPU time\n",
 		    (now_s() - t0) / (double)n * 1e9);
 	}
 	free(times);

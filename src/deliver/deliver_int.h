@@ -137,7 +137,7 @@ size_t deliver_stream_index(const struct deliver *d, const char *name);
 
 /* job_event - emit a message event of kind for job (see
  * observe/events.h); the caller fills the rest of e first. */
-void job_event(struct djob *job, enum event_kind kind, struct event *e);
+void job_event(struct djob *job, enum event_kind kind, struct events_item *e);
 
 /* deliver_job.c */
 struct djob *job_new(struct deliver *d, struct spool_msg *m);

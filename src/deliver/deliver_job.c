@@ -50,7 +50,7 @@ job_new(struct deliver *d, struct spool_msg *m)
 }
 
 void
-job_event(struct djob *job, enum event_kind kind, struct event *e)
+job_event(struct djob *job, enum event_kind kind, struct events_item *e)
 {
 	e->kind = kind;
 	e->at_ms = deliver_now(job->d);
@@ -168,7 +168,7 @@ job_dsn(struct djob *job, const char *reason)
 	nm.stream = xstrdup("transactional");
 	d->stats.dsns++;
 	{
-		struct event e = {.text = reason};
+		struct events_item e = {.text = reason};
 		job_event(job, EVENT_DSN, &e);
 	}
 	if (spool_msg_submit(d->o.spool, &nm, deliver_on_dsn_stored,
@@ -279,7 +279,7 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 		           reason);
 		d->stats.failed++;
 		{
-			struct event e = {.text = reason};
+			struct events_item e = {.text = reason};
 			job_event(job, EVENT_FAILED, &e);
 		}
 		log_info("deliver: id=%s expired: %s", m->id, reason);
@@ -305,7 +305,8 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 	           why);
 	d->stats.deferred++;
 	{
-		struct event e = {.text = why, .duration_ms = (uint64_t)delay};
+		struct events_item e = {.text = why,
+		                        .duration_ms = (uint64_t)delay};
 		job_event(job, EVENT_DEFERRED, &e);
 	}
 	/* JSON logs carry this as an event line (observe/logjson). */
@@ -338,7 +339,7 @@ job_hold(struct djob *job, const struct send_result *res,
 	           reason);
 	d->stats.held++;
 	{
-		struct event e = {.text = reason};
+		struct events_item e = {.text = reason};
 		job_event(job, EVENT_HELD, &e);
 	}
 	log_warn("deliver: id=%s %s", job->m->id, reason);

@@ -212,7 +212,7 @@ void
 prov_breaker_event(struct dprov *p, enum breaker_event ev, const char *detail)
 {
 	if (ev != BREAKER_EV_NONE) {
-		struct event e = {
+		struct events_item e = {
 		    .kind = EVENT_CIRCUIT,
 		    .at_ms = deliver_now(p->d),
 		    .provider = p->cfg->name,
@@ -471,7 +471,7 @@ job_after_attempt(struct djob *job, struct dprov *p,
 	}
 	if (job_pending_count(job) == 0) {
 		enum spool_state fin = job_final_state(job);
-		struct event e = {
+		struct events_item e = {
 		    .provider = p->cfg->name,
 		    .cls = mr->class,
 		    .text = mr->text,
@@ -500,7 +500,7 @@ job_after_attempt(struct djob *job, struct dprov *p,
 			         job->m->id, p->cfg->name, next->cfg->name,
 			         send_class_name(mr->class));
 		{
-			struct event e = {
+			struct events_item e = {
 			    .provider = p->cfg->name,
 			    .to_provider = next->cfg->name,
 			    .cls = mr->class,
@@ -547,7 +547,7 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 	                   ok ? NULL : mr->text);
 	job->trial = false;
 	{
-		struct event e = {
+		struct events_item e = {
 		    .provider = p->cfg->name,
 		    .cls = mr->class,
 		    .stage = mr->stage,
@@ -557,7 +557,7 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 		};
 		job_event(job, EVENT_ATTEMPT, &e);
 		if (mr->class == SEND_THROTTLED) {
-			struct event t = {
+			struct events_item t = {
 			    .kind = EVENT_THROTTLED,
 			    .at_ms = now,
 			    .provider = p->cfg->name,

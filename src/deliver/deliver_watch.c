@@ -70,7 +70,7 @@ watch_on_probe_result(struct dprov *p, const struct adapter_probe_result *r)
 		         send_class_name(r->class), r->text);
 	}
 	{
-		struct event e = {
+		struct events_item e = {
 		    .kind = EVENT_PROBE,
 		    .provider = p->cfg->name,
 		    .cls = r->ok ? SEND_ACCEPTED : r->class,
@@ -135,7 +135,7 @@ watch_on_status(const struct status_report *now,
 
 	p->status_level = (int)now->level;
 	{
-		struct event e = {
+		struct events_item e = {
 		    .kind = EVENT_STATUS_PAGE,
 		    .provider = p->cfg->name,
 		    .state = statuspage_level_name(now->level),

@@ -103,7 +103,7 @@ compat_on_commit(int status, const char *id, int dup, void *arg)
 	if (status == SPOOL_OK) {
 		log_info("compat: %s id=%s", dup ? "replayed" : "accepted", id);
 		if (!dup) {
-			struct event ev = {
+			struct events_item ev = {
 			    .kind = EVENT_ACCEPTED,
 			    .msg_id = id,
 			    .ingress = "http",

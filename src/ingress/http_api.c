@@ -210,7 +210,7 @@ api_on_commit(int status, const char *id, int dup, void *arg)
 		log_info("http_api: %s id=%s key=%s",
 		         dup ? "replayed" : "accepted", id, c->key_name);
 		if (!dup) {
-			struct event ev = {
+			struct events_item ev = {
 			    .kind = EVENT_ACCEPTED,
 			    .msg_id = id,
 			    .ingress = "http",

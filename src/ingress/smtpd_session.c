@@ -364,7 +364,7 @@ smtpd_commit_done(int status, const char *id, void *arg)
 			         s->client, s->user ? s->user->name : "-",
 			         s->tls ? "yes" : "no");
 		{
-			struct event e = {
+			struct events_item e = {
 			    .kind = EVENT_ACCEPTED,
 			    .msg_id = id,
 			    .tenant = s->user ? s->user->name : NULL,

@@ -214,7 +214,7 @@ alert_prov_find(const struct alert *a, const char *name)
 }
 
 void
-alert_event(struct alert *a, const struct event *e)
+alert_event(struct alert *a, const struct events_item *e)
 {
 	struct alert_prov *p;
 

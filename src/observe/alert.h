@@ -60,7 +60,7 @@
 #include <stdint.h>
 
 struct config;
-struct event;
+struct events_item;
 struct alert;
 
 /* One provider as the rules see it. Borrowed for the call. */
@@ -142,7 +142,7 @@ void alert_free(struct alert *a);
 
 /* alert_event - learn from one event (failover, circuit, attempt, probe);
  * others are ignored. Never notifies by itself: alert_eval does. */
-void alert_event(struct alert *a, const struct event *e);
+void alert_event(struct alert *a, const struct events_item *e);
 
 /* alert_eval - evaluate every rule against s at now_ms; notifications
  * run inside this call. */

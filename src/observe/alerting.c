@@ -53,7 +53,7 @@ alerting_now_ms(void)
 
 /* alerting_on_event - feed the backlog and the rules. */
 static void
-alerting_on_event(const struct event *e, void *arg)
+alerting_on_event(const struct events_item *e, void *arg)
 {
 	struct alerting *al = arg;
 

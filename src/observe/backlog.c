@@ -287,7 +287,7 @@ backlog_id_ms(const char *id)
 }
 
 void
-backlog_event(struct backlog *b, const struct event *e)
+backlog_event(struct backlog *b, const struct events_item *e)
 {
 	int s;
 

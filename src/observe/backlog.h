@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 struct config;
-struct event;
+struct events_item;
 struct backlog;
 
 /* backlog_new - empty, with cfg's streams (names copied). */
@@ -34,7 +34,7 @@ struct backlog *backlog_new(const struct config *cfg);
 void backlog_free(struct backlog *b);
 
 /* backlog_event - learn from one event (message events only). */
-void backlog_event(struct backlog *b, const struct event *e);
+void backlog_event(struct backlog *b, const struct events_item *e);
 
 /* backlog_seed - add an unfinished message found in the spool, unless
  * it is known already. stream NULL means transactional. */

@@ -11,7 +11,7 @@
 #include <time.h>
 
 static struct {
-	event_fn *fn;
+	events_fn *fn;
 	void *arg;
 } events_listeners[EVENTS_MAX_LISTENERS];
 static size_t events_n;
@@ -38,7 +38,7 @@ events_kind_name(enum event_kind k)
 }
 
 int
-events_subscribe(event_fn *fn, void *arg)
+events_subscribe(events_fn *fn, void *arg)
 {
 	if (events_n == EVENTS_MAX_LISTENERS)
 		return -1;
@@ -49,7 +49,7 @@ events_subscribe(event_fn *fn, void *arg)
 }
 
 void
-events_unsubscribe(event_fn *fn, void *arg)
+events_unsubscribe(events_fn *fn, void *arg)
 {
 	size_t i, j;
 
@@ -65,7 +65,7 @@ events_unsubscribe(event_fn *fn, void *arg)
 }
 
 void
-events_emit(struct event *e)
+events_emit(struct events_item *e)
 {
 	struct timespec ts;
 	size_t i;

@@ -6,7 +6,7 @@
  * The emitter does not know who listens, and a listener never changes
  * what happens: it only records, counts or notifies.
  *
- * A struct event is borrowed for the duration of the call: listeners copy
+ * A struct events_item is borrowed for the duration of the call: listeners copy
  * what they keep. Strings may be NULL. No event carries a password, a key
  * or a message body; addresses appear only in message events' rcpt field
  * (listeners that export metrics must not use it as a label).
@@ -42,7 +42,7 @@ enum event_kind {
 	EVENT_KIND_COUNT,
 };
 
-struct event {
+struct events_item {
 	enum event_kind kind;
 	int64_t at_ms; /* wall clock, ms since the epoch */
 	const char *msg_id, *tenant, *stream;
@@ -57,7 +57,7 @@ struct event {
 	unsigned rcpts;       /* recipients concerned */
 };
 
-typedef void event_fn(const struct event *e, void *arg);
+typedef void events_fn(const struct events_item *e, void *arg);
 
 /* events_kind_name - "accepted", "attempt", "circuit", ... */
 const char *events_kind_name(enum event_kind k);
@@ -67,13 +67,13 @@ const char *events_kind_name(enum event_kind k);
  * EVENTS_MAX_LISTENERS; returns 0 or -1 when full.
  */
 #define EVENTS_MAX_LISTENERS 16
-int events_subscribe(event_fn *fn, void *arg);
+int events_subscribe(events_fn *fn, void *arg);
 
 /* events_unsubscribe - stop calling fn with arg. */
-void events_unsubscribe(event_fn *fn, void *arg);
+void events_unsubscribe(events_fn *fn, void *arg);
 
 /* events_emit - tell every listener, in subscription order. e->at_ms 0 is
  * filled with the current time. */
-void events_emit(struct event *e);
+void events_emit(struct events_item *e);
 
 #endif

@@ -118,7 +118,7 @@ logjson_scrub(const struct logjson *lj, const char *s)
 
 /* logjson_level - how loud an event is. */
 static enum log_level
-logjson_level(const struct event *e)
+logjson_level(const struct events_item *e)
 {
 	switch (e->kind) {
 	case EVENT_ATTEMPT:
@@ -164,7 +164,7 @@ logjson_set_str(json_t *o, const char *key, const char *s)
 
 /* logjson_summary - the "msg" field: the event in a few words. */
 static void
-logjson_summary(const struct event *e, struct buf *b)
+logjson_summary(const struct events_item *e, struct buf *b)
 {
 	const char *p = e->provider ? e->provider : "-";
 
@@ -200,7 +200,7 @@ logjson_summary(const struct event *e, struct buf *b)
 
 /* logjson_object - the JSON object of e at level. */
 static json_t *
-logjson_object(const struct logjson *lj, const struct event *e,
+logjson_object(const struct logjson *lj, const struct events_item *e,
                enum log_level level)
 {
 	json_t *o = json_object();
@@ -260,7 +260,7 @@ logjson_object(const struct logjson *lj, const struct event *e,
 }
 
 char *
-logjson_format(struct logjson *lj, const struct event *e)
+logjson_format(struct logjson *lj, const struct events_item *e)
 {
 	json_t *o = logjson_object(lj, e, logjson_level(e));
 	char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -270,7 +270,7 @@ logjson_format(struct logjson *lj, const struct event *e)
 }
 
 void
-logjson_on_event(const struct event *e, void *arg)
+logjson_on_event(const struct events_item *e, void *arg)
 {
 	struct logjson *lj = arg;
 	enum log_level level;

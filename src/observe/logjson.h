@@ -57,14 +57,14 @@ struct logjson *logjson_new(const struct config *cfg);
  * no-op. */
 void logjson_free(struct logjson *lj);
 
-/* logjson_on_event - an event_fn: log e. arg is the struct logjson. */
-void logjson_on_event(const struct event *e, void *arg);
+/* logjson_on_event - an events_fn: log e. arg is the struct logjson. */
+void logjson_on_event(const struct events_item *e, void *arg);
 
 /*
  * logjson_format - the line logjson_on_event would write for e at level
  * (without the trailing newline), as a malloc'd string the caller frees.
  * For tests and benchmarks.
  */
-char *logjson_format(struct logjson *lj, const struct event *e);
+char *logjson_format(struct logjson *lj, const struct events_item *e);
 
 #endif

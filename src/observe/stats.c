@@ -449,7 +449,7 @@ stats_ingress(const char *s)
 
 /* stats_message_event - a message event of stream s (an index). */
 static void
-stats_message_event(struct stats *st, const struct event *e, size_t s)
+stats_message_event(struct stats *st, const struct events_item *e, size_t s)
 {
 	size_t p = stats_names_find(&st->prov, e->provider);
 	size_t ns = st->stream.n + 1, np = st->prov.n + 1;
@@ -507,7 +507,7 @@ stats_message_event(struct stats *st, const struct event *e, size_t s)
 }
 
 void
-stats_on_event(const struct event *e, void *arg)
+stats_on_event(const struct events_item *e, void *arg)
 {
 	struct stats *st = arg;
 	size_t p, k;

@@ -70,8 +70,8 @@ int stats_seed(struct stats *st, struct spool *sp);
 /* stats_free - free st. NULL is a no-op. */
 void stats_free(struct stats *st);
 
-/* stats_on_event - an event_fn: record e. arg is the struct stats. */
-void stats_on_event(const struct event *e, void *arg);
+/* stats_on_event - an events_fn: record e. arg is the struct stats. */
+void stats_on_event(const struct events_item *e, void *arg);
 
 /*
  * stats_render - write every family this module keeps to w, with zero

@@ -118,7 +118,7 @@ static void
 world_event(struct world *w, enum event_kind kind, const char *prov,
             const char *state, enum send_class cls, const char *text)
 {
-	struct event e;
+	struct events_item e;
 
 	memset(&e, 0, sizeof(e));
 	e.kind = kind;

@@ -24,7 +24,7 @@ static void
 ev(struct backlog *b, enum event_kind k, const char *id, const char *stream,
    int64_t at)
 {
-	struct event e;
+	struct events_item e;
 
 	memset(&e, 0, sizeof(e));
 	e.kind = k;

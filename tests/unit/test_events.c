@@ -16,7 +16,7 @@ static char seen[64];
 static size_t n_seen;
 
 static void
-on_event(const struct event *e, void *arg)
+on_event(const struct events_item *e, void *arg)
 {
 	assert_true(e->at_ms > 0);
 	seen[n_seen++] = *(const char *)arg;
@@ -25,7 +25,7 @@ on_event(const struct event *e, void *arg)
 static void
 listeners_run_in_order_and_can_leave(void **state)
 {
-	struct event e = {.kind = EVENT_SENT, .msg_id = "x"};
+	struct events_item e = {.kind = EVENT_SENT, .msg_id = "x"};
 	char a = 'a', b = 'b';
 
 	n_seen = 0;

@@ -40,7 +40,7 @@ lj_make(void)
 
 /* line_of - the event's line parsed back. */
 static json_t *
-line_of(struct logjson *lj, const struct event *e)
+line_of(struct logjson *lj, const struct events_item *e)
 {
 	char *s = logjson_format(lj, e);
 	json_t *o;
@@ -63,15 +63,15 @@ static void
 failover_line_has_the_documented_fields(void **state)
 {
 	struct logjson *lj = lj_make();
-	struct event e = {.kind = EVENT_FAILOVER,
-	                  .msg_id = "01ABC",
-	                  .tenant = "app1",
-	                  .stream = "transactional",
-	                  .provider = "primary",
-	                  .to_provider = "backup",
-	                  .cls = SEND_DEFERRED,
-	                  .text = "451 try later",
-	                  .rcpts = 2};
+	struct events_item e = {.kind = EVENT_FAILOVER,
+	                        .msg_id = "01ABC",
+	                        .tenant = "app1",
+	                        .stream = "transactional",
+	                        .provider = "primary",
+	                        .to_provider = "backup",
+	                        .cls = SEND_DEFERRED,
+	                        .text = "451 try later",
+	                        .rcpts = 2};
 	json_t *o = line_of(lj, &e);
 
 	assert_string_equal(str(o, "event"), "failover");
@@ -97,10 +97,10 @@ static void
 message_events_always_carry_id_and_tenant(void **state)
 {
 	struct logjson *lj = lj_make();
-	struct event e = {.kind = EVENT_ACCEPTED,
-	                  .msg_id = "01XYZ",
-	                  .ingress = "smtp",
-	                  .size = 1234};
+	struct events_item e = {.kind = EVENT_ACCEPTED,
+	                        .msg_id = "01XYZ",
+	                        .ingress = "smtp",
+	                        .size = 1234};
 	json_t *o = line_of(lj, &e);
 
 	assert_string_equal(str(o, "msg_id"), "01XYZ");
@@ -116,11 +116,11 @@ static void
 provider_events_have_no_message_fields(void **state)
 {
 	struct logjson *lj = lj_make();
-	struct event e = {.kind = EVENT_CIRCUIT,
-	                  .provider = "backup",
-	                  .state = "open",
-	                  .reason = "config: 535 auth failed",
-	                  .cls = SEND_CONFIG};
+	struct events_item e = {.kind = EVENT_CIRCUIT,
+	                        .provider = "backup",
+	                        .state = "open",
+	                        .reason = "config: 535 auth failed",
+	                        .cls = SEND_CONFIG};
 	json_t *o = line_of(lj, &e);
 
 	assert_string_equal(str(o, "event"), "circuit");
@@ -141,14 +141,15 @@ static void
 configured_secrets_are_redacted_from_free_text(void **state)
 {
 	struct logjson *lj = lj_make();
-	struct event e = {.kind = EVENT_ATTEMPT,
-	                  .msg_id = "01A",
-	                  .provider = "primary",
-	                  .cls = SEND_CONFIG,
-	                  .stage = SEND_STAGE_AUTH,
-	                  .duration_ms = 12,
-	                  .text = "535 bad password hunter2-smtp-pass for key "
-	                          "SG.secret-keySG.secret-key, abc stays"};
+	struct events_item e = {
+	    .kind = EVENT_ATTEMPT,
+	    .msg_id = "01A",
+	    .provider = "primary",
+	    .cls = SEND_CONFIG,
+	    .stage = SEND_STAGE_AUTH,
+	    .duration_ms = 12,
+	    .text = "535 bad password hunter2-smtp-pass for key "
+	            "SG.secret-keySG.secret-key, abc stays"};
 	char *s = logjson_format(lj, &e);
 	json_t *o;
 
@@ -171,9 +172,9 @@ static void
 control_bytes_cannot_forge_a_line(void **state)
 {
 	struct logjson *lj = lj_make();
-	struct event e = {.kind = EVENT_DEFERRED,
-	                  .msg_id = "01A",
-	                  .text = "x\n{\"level\":\"error\"}\r\"quoted\""};
+	struct events_item e = {.kind = EVENT_DEFERRED,
+	                        .msg_id = "01A",
+	                        .text = "x\n{\"level\":\"error\"}\r\"quoted\""};
 	char *s = logjson_format(lj, &e);
 	json_t *o;
 
@@ -189,7 +190,7 @@ control_bytes_cannot_forge_a_line(void **state)
 
 /* capture - run logjson_on_event with stderr pointed at a pipe. */
 static size_t
-capture(struct logjson *lj, const struct event *e, char *out, size_t cap)
+capture(struct logjson *lj, const struct events_item *e, char *out, size_t cap)
 {
 	int fds[2], saved;
 	ssize_t n;
@@ -211,9 +212,9 @@ static void
 writes_one_line_only_in_json_format_and_respects_the_level(void **state)
 {
 	struct logjson *lj = lj_make();
-	struct event ok = {
+	struct events_item ok = {
 	    .kind = EVENT_PROBE, .provider = "primary", .cls = SEND_ACCEPTED};
-	struct event sent = {
+	struct events_item sent = {
 	    .kind = EVENT_SENT, .msg_id = "01A", .latency_ms = 250};
 	char buf[4096];
 

@@ -83,12 +83,12 @@ static void
 emit(struct stats *st, enum event_kind k, const char *id, const char *stream,
      const char *prov, enum send_class cls)
 {
-	struct event e = {.kind = k,
-	                  .msg_id = id,
-	                  .stream = stream,
-	                  .provider = prov,
-	                  .cls = cls,
-	                  .tenant = "app1"};
+	struct events_item e = {.kind = k,
+	                        .msg_id = id,
+	                        .stream = stream,
+	                        .provider = prov,
+	                        .cls = cls,
+	                        .tenant = "app1"};
 
 	stats_on_event(&e, st);
 }
@@ -142,10 +142,10 @@ static void
 failovers_are_counted_from_and_to(void **state)
 {
 	struct stats *st = stats_make();
-	struct event e = {.kind = EVENT_FAILOVER,
-	                  .stream = "transactional",
-	                  .provider = "primary",
-	                  .to_provider = "backup"};
+	struct events_item e = {.kind = EVENT_FAILOVER,
+	                        .stream = "transactional",
+	                        .provider = "primary",
+	                        .to_provider = "backup"};
 	char *t;
 
 	stats_on_event(&e, st);
@@ -167,10 +167,10 @@ static void
 latency_histogram_is_cumulative_with_sum_and_count(void **state)
 {
 	struct stats *st = stats_make();
-	struct event e = {.kind = EVENT_SENT,
-	                  .stream = "bulk",
-	                  .provider = "primary",
-	                  .latency_ms = 300};
+	struct events_item e = {.kind = EVENT_SENT,
+	                        .stream = "bulk",
+	                        .provider = "primary",
+	                        .latency_ms = 300};
 	char *t;
 
 	stats_on_event(&e, st);
@@ -297,7 +297,7 @@ static void
 accepted_counts_by_ingress_and_tenant(void **state)
 {
 	struct stats *st = stats_make();
-	struct event e = {
+	struct events_item e = {
 	    .kind = EVENT_ACCEPTED, .ingress = "smtp", .tenant = "app1"};
 	char *t;
 
@@ -324,7 +324,7 @@ static void
 circuit_changes_and_throttling_are_counted(void **state)
 {
 	struct stats *st = stats_make();
-	struct event e = {
+	struct events_item e = {
 	    .kind = EVENT_CIRCUIT, .provider = "backup", .state = "open"};
 	char *t;
 
@@ -350,7 +350,7 @@ json_rendering_has_the_same_families(void **state)
 	struct stats *st = stats_make();
 	struct metrics_writer w;
 	json_t *root = json_object(), *fam, *s0;
-	struct event e = {
+	struct events_item e = {
 	    .kind = EVENT_SENT, .stream = "bulk", .latency_ms = 20};
 
 	stats_on_event(&e, st);
