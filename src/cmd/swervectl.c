@@ -25,6 +25,7 @@
 
 #include "config/config.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "spool/spool.h"
 
 static void
@@ -395,7 +396,7 @@ swervectl_watch(const char *base)
 		mem = open_memstream(&frame, &len);
 		if (mem == NULL)
 			return 1;
-		now = time(NULL);
+		now = clock_wall_time();
 		strftime(stamp, sizeof(stamp), "%H:%M:%S", localtime(&now));
 		/* XXX: the status printers write to stdout; point it at the
 		 * frame while they run rather than thread a FILE through. */

@@ -8,6 +8,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "core/clock.h"
+
 static const char id_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -34,17 +36,16 @@ id_make(char out[ID_SIZE], uint64_t ms, uint64_t seq)
 void
 id_new(char out[ID_SIZE])
 {
-	struct timespec ts;
 	uint64_t ms, seq, r = 0;
+	int64_t wall = clock_wall_ms();
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	ms = wall < 0 ? 0 : (uint64_t)wall;
 	pthread_mutex_lock(&id_lock);
 	if (ms > id_last_ms) {
 		id_last_ms = ms;
 		/* Random start in the lower half leaves room to count up. */
 		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-			r = (uint64_t)ts.tv_nsec;
+			r = clock_mono_us();
 		id_seq = r & ((1ULL << 49) - 1);
 	} else {
 		/* Clock went back or same ms: keep order by counting on. */

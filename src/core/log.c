@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
+
 static enum log_level log_min = LOG_LEVEL_INFO;
 static enum log_format log_fmt = LOG_FORMAT_TEXT;
 
@@ -46,17 +48,27 @@ log_level_name(enum log_level level)
 	return (unsigned)level <= LOG_LEVEL_ERROR ? log_names[level] : "error";
 }
 
+/* log_stamp - the wall clock as "YYYY-mm-ddTHH:MM:SS.mmm" (UTC). */
+static void
+log_stamp(char *dst, size_t cap)
+{
+	int64_t ms = clock_wall_ms();
+	time_t sec = (time_t)(ms / 1000);
+	struct tm tm;
+	char ts[24];
+
+	gmtime_r(&sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(dst, cap, "%s.%03d", ts, (int)(ms % 1000));
+}
+
 void
 log_timestamp(char *dst, size_t cap)
 {
-	struct timeval tv;
-	struct tm tm;
 	char ts[40];
 
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(dst, cap, "%s.%03ldZ", ts, (long)(tv.tv_usec / 1000));
+	log_stamp(ts, sizeof(ts));
+	snprintf(dst, cap, "%sZ", ts);
 }
 
 void
@@ -93,26 +105,22 @@ static void
 log_emit(enum log_level level, const char *fmt, va_list ap)
 {
 	char msg[2048], esc[4096], line[4400];
-	struct timeval tv;
-	struct tm tm;
 	char ts[40];
 	int n;
 
 	if (level < log_min)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	log_stamp(ts, sizeof(ts));
 	log_escape(esc, sizeof(esc), msg, log_fmt == LOG_FORMAT_JSON);
 	if (log_fmt == LOG_FORMAT_JSON)
 		n = snprintf(
 		    line, sizeof(line),
-		    "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"%s\"}\n",
-		    ts, (long)(tv.tv_usec / 1000), log_names[level], esc);
+		    "{\"ts\":\"%sZ\",\"level\":\"%s\",\"msg\":\"%s\"}\n", ts,
+		    log_names[level], esc);
 	else
-		n = snprintf(line, sizeof(line), "%s.%03ldZ %s %s\n", ts,
-		             (long)(tv.tv_usec / 1000), log_names[level], esc);
+		n = snprintf(line, sizeof(line), "%sZ %s %s\n", ts,
+		             log_names[level], esc);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line))

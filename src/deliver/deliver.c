@@ -23,31 +23,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver_int.h"
 #include "route/statuspage.h"
 
 #define DELIVER_RESERVE_MIN 4
-
-int64_t
-deliver_now(const struct deliver *d)
-{
-	struct timespec ts;
-
-	if (d->o.now_ms)
-		return d->o.now_ms();
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-uint64_t
-deliver_mono(const struct deliver *d)
-{
-	int64_t now = deliver_now(d);
-
-	return now < 0 ? 0 : (uint64_t)now;
-}
 
 size_t
 deliver_stream_index(const struct deliver *d, const char *name)
@@ -133,7 +115,7 @@ deliver_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (d->closing || d->claims_pending > 0 || d->n_provs == 0 ||
-	    !route_any_usable(d->rps, d->n_provs, deliver_mono(d)))
+	    !route_any_usable(d->rps, d->n_provs, clock_mono_ms()))
 		return;
 	if (n > DELIVER_MAX_STREAMS)
 		n = DELIVER_MAX_STREAMS;
@@ -160,7 +142,7 @@ deliver_tick(evutil_socket_t fd, short what, void *arg)
 		c->stream = s;
 		c->asked = out[s];
 		if (spool_msg_claim_stream(d->o.spool, d->cfg->streams[s].name,
-		                           out[s], deliver_now(d),
+		                           out[s], clock_wall_ms(),
 		                           deliver_on_claim, c) != 0) {
 			free(c);
 			continue;
@@ -174,7 +156,7 @@ static void
 deliver_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct deliver *d = arg;
-	int64_t now = deliver_now(d);
+	uint64_t now = clock_mono_ms();
 	size_t i, j;
 
 	(void)fd;
@@ -257,8 +239,8 @@ deliver_new(const struct deliver_opts *opts)
 		p->d = d;
 		p->index = i;
 		p->cfg = &cfg->providers[i];
-		route_prov_init(&p->rp, p->cfg, deliver_mono(d),
-		                deliver_now(d));
+		route_prov_init(&p->rp, p->cfg, clock_mono_ms(),
+		                clock_wall_ms());
 		d->rps[i] = &p->rp;
 		deliver_weights(cfg, &p->fq);
 		p->max_conns =
@@ -353,7 +335,7 @@ deliver_free(struct deliver *d)
 bool
 deliver_can_send(const struct deliver *d)
 {
-	return route_any_usable(d->rps, d->n_provs, deliver_mono(d));
+	return route_any_usable(d->rps, d->n_provs, clock_mono_ms());
 }
 
 size_t
@@ -368,7 +350,7 @@ deliver_provider_info(const struct deliver *d, size_t i,
 {
 	const struct dprov *p = &d->provs[i];
 	const struct route_prov *rp = &p->rp;
-	uint64_t now = deliver_mono(d);
+	uint64_t now = clock_mono_ms();
 	size_t j;
 
 	memset(out, 0, sizeof(*out));
@@ -398,7 +380,8 @@ deliver_provider_info(const struct deliver *d, size_t i,
 	}
 	out->quota_limit = rp->quota.limit;
 	if (rp->quota.limit > 0)
-		out->quota_left = quota_left(&rp->quota, deliver_mono(d));
+		out->quota_left =
+		    quota_left(&rp->quota, (uint64_t)clock_wall_ms());
 	out->status_page =
 	    p->status != NULL
 	        ? statuspage_level_name((enum status_level)p->status_level)
@@ -436,7 +419,7 @@ deliver_provider_admin(struct deliver *d, const char *name,
                        char *err, size_t errlen)
 {
 	static const char *const words[] = {"paused", "resumed", "draining"};
-	uint64_t now = deliver_mono(d);
+	uint64_t now = clock_mono_ms();
 	struct dprov *p = NULL;
 	size_t i;
 
@@ -554,7 +537,7 @@ int
 deliver_reload(struct deliver *d, const struct config *cfg, char *err,
                size_t errlen)
 {
-	uint64_t now = deliver_mono(d);
+	uint64_t now = clock_mono_ms();
 	size_t i;
 
 	if (deliver_reload_check(d, cfg, err, errlen) < 0)
@@ -571,7 +554,7 @@ deliver_reload(struct deliver *d, const struct config *cfg, char *err,
 		deliver_weights(cfg, &p->fq);
 		/* Keep the live health, breaker state and credits; take the
 		 * new tuning. */
-		route_prov_init(&fresh, p->cfg, now, deliver_now(d));
+		route_prov_init(&fresh, p->cfg, now, clock_wall_ms());
 		p->rp.cfg = p->cfg;
 		p->rp.br.opts = fresh.br.opts;
 		if (!deliver_str_same(old_rate, p->cfg->max_rate)) {

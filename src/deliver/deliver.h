@@ -34,8 +34,6 @@ struct deliver_opts {
 	const struct config *cfg; /* borrowed: providers, retry, hostname */
 	size_t max_inflight;      /* messages in memory at once (0 = 256) */
 	uint64_t poll_ms;         /* look for due mail this often (0 = 50) */
-	/* Test seam: wall clock in ms since the epoch (NULL = real). */
-	int64_t (*now_ms)(void);
 };
 
 /* deliver_new - start delivering. Returns NULL if a provider's TLS

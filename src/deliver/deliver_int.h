@@ -48,7 +48,7 @@ struct dconn {
 	struct dprov *p;
 	void *ch; /* the adapter's channel; NULL until needed */
 	struct djob *job;
-	int64_t last_used;
+	uint64_t last_used; /* monotonic ms */
 };
 
 TAILQ_HEAD(djob_q, djob);
@@ -88,7 +88,8 @@ struct djob {
 	bool on_conn;           /* sending (else waiting in prov's queue) */
 	bool trial;             /* holds a half-open trial slot at prov */
 	bool parked;            /* in d->parked */
-	int64_t started_ms;     /* current attempt */
+	int64_t started_ms;     /* current attempt: wall ms, as stored */
+	uint64_t started_mono;  /* the same: monotonic ms, for its duration */
 	int64_t first_ms;       /* first assignment this round (deadline) */
 	struct event *deadline; /* stream failover_after; NULL if none */
 	struct buf trace;       /* why the current provider was chosen */
@@ -119,7 +120,7 @@ struct deliver {
 	struct fairq claim_fq;
 	struct djob_q jobs;
 	struct djob_q parked; /* waiting for a rate token or trial slot */
-	int64_t unpark_at;
+	uint64_t unpark_at;   /* monotonic ms; 0: no unpark timer */
 	SSL_CTX *ssl;
 	struct evdns_base *dns;
 	struct adapter_env env;
@@ -127,11 +128,6 @@ struct deliver {
 	uint64_t failover_from_to[ROUTE_MAX_PROVIDERS]; /* per source */
 };
 
-/* deliver_now - wall clock ms (or the test clock). */
-int64_t deliver_now(const struct deliver *d);
-/* deliver_mono - the routing clock (the same clock; kept apart for
- * clarity: route times are uint64_t). */
-uint64_t deliver_mono(const struct deliver *d);
 /* deliver_stream_index - the stream named name, else transactional. */
 size_t deliver_stream_index(const struct deliver *d, const char *name);
 

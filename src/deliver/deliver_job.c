@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver_int.h"
@@ -53,7 +54,7 @@ void
 job_event(struct djob *job, enum event_kind kind, struct events_item *e)
 {
 	e->kind = kind;
-	e->at_ms = deliver_now(job->d);
+	e->at_ms = clock_wall_ms();
 	e->msg_id = job->m->id;
 	e->tenant = job->m->tenant;
 	e->stream = job->d->cfg->streams[job->stream].name;
@@ -146,7 +147,7 @@ job_dsn(struct djob *job, const char *reason)
 	    .msg_id = m->id,
 	    .sender = m->sender,
 	    .arrival = (time_t)(m->created_at / 1000),
-	    .now = (time_t)(deliver_now(d) / 1000),
+	    .now = (time_t)(clock_wall_ms() / 1000),
 	    .reason = reason,
 	    .rcpts = rs,
 	    .n_rcpts = n,
@@ -204,8 +205,6 @@ job_record(struct djob *job, const struct send_result *res,
 {
 	struct deliver *d = job->d;
 	struct spool_outcome o;
-	int64_t now = deliver_now(d);
-
 	memset(&o, 0, sizeof(o));
 	o.id = job->m->id;
 	if (res != NULL && job->prov != NULL) {
@@ -214,7 +213,7 @@ job_record(struct djob *job, const struct send_result *res,
 		o.reply = res->text;
 		o.trace = job->att_trace;
 		o.at_ms = job->started_ms;
-		o.duration_ms = now - job->started_ms;
+		o.duration_ms = (int64_t)(clock_mono_ms() - job->started_mono);
 	}
 	o.rcpts = upd;
 	o.n_rcpts = n_upd;
@@ -247,7 +246,8 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 	struct deliver *d = job->d;
 	const struct config *cfg = d->cfg;
 	struct spool_msg *m = job->m;
-	int64_t now = deliver_now(d), age = now - m->created_at, delay;
+	/* Age and next attempt are stored wall times. */
+	int64_t now = clock_wall_ms(), age = now - m->created_at, delay;
 	uint32_t r = 0;
 	size_t i;
 	char reason[600];

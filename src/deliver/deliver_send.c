@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver_int.h"
@@ -75,8 +76,8 @@ deliver_route(struct deliver *d, struct djob *job, uint64_t *wait)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.stream = &d->cfg->streams[job->stream];
 	ctx.tried = job->tried;
-	ctx.now_ms = deliver_mono(d);
-	ctx.wall_ms = deliver_now(d);
+	ctx.now_ms = clock_mono_ms();
+	ctx.wall_ms = clock_wall_ms();
 	ctx.represents = job_represents;
 	ctx.arg = job;
 	ctx.trace = &job->trace;
@@ -128,7 +129,7 @@ static void
 job_park(struct djob *job, uint64_t wait)
 {
 	struct deliver *d = job->d;
-	int64_t at = deliver_now(d) + (int64_t)wait;
+	uint64_t at = clock_mono_ms() + wait;
 
 	job->prov = NULL;
 	job->parked = true;
@@ -196,7 +197,7 @@ prov_reroute_waiting(struct dprov *p)
 	for (s = 0; s < d->cfg->n_streams && s < DELIVER_MAX_STREAMS; s++) {
 		while ((job = TAILQ_FIRST(&p->waiting[s])) != NULL) {
 			job_unqueue(job);
-			route_unpick(&p->rp, job->trial, deliver_now(d));
+			route_unpick(&p->rp, job->trial, clock_wall_ms());
 			job->trial = false;
 			/* Never attempted there: the trace should say why it
 			 * is skipped now (open, draining), not "tried". */
@@ -214,9 +215,9 @@ prov_breaker_event(struct dprov *p, enum breaker_event ev, const char *detail)
 	if (ev != BREAKER_EV_NONE) {
 		struct events_item e = {
 		    .kind = EVENT_CIRCUIT,
-		    .at_ms = deliver_now(p->d),
+		    .at_ms = clock_wall_ms(),
 		    .provider = p->cfg->name,
-		    .state = route_state_name(&p->rp, deliver_mono(p->d)),
+		    .state = route_state_name(&p->rp, clock_mono_ms()),
 		    .reason = p->rp.br.reason,
 		    .text = detail,
 		    .cls = strncmp(p->rp.br.reason, "config", 6) == 0
@@ -231,15 +232,14 @@ prov_breaker_event(struct dprov *p, enum breaker_event ev, const char *detail)
 	case BREAKER_EV_OPENED:
 	case BREAKER_EV_REOPENED:
 		p->d->stats.circuit_opens++;
-		log_warn(
-		    "deliver: provider %s circuit %s for %llu s: %s%s%s",
-		    p->cfg->name,
-		    ev == BREAKER_EV_OPENED ? "opened" : "re-opened",
-		    (unsigned long long)(breaker_cooldown_left(
-		                             &p->rp.br, deliver_mono(p->d)) /
-		                         1000),
-		    p->rp.br.reason, detail ? "; last answer: " : "",
-		    detail ? detail : "");
+		log_warn("deliver: provider %s circuit %s for %llu s: %s%s%s",
+		         p->cfg->name,
+		         ev == BREAKER_EV_OPENED ? "opened" : "re-opened",
+		         (unsigned long long)(breaker_cooldown_left(
+		                                  &p->rp.br, clock_mono_ms()) /
+		                              1000),
+		         p->rp.br.reason, detail ? "; last answer: " : "",
+		         detail ? detail : "");
 		event_active(p->pump, EV_TIMEOUT, 1);
 		return;
 	case BREAKER_EV_HALF_OPENED:
@@ -279,6 +279,14 @@ conn_reject_all(struct dconn *conn, struct djob *job, size_t k)
 	free(rr);
 }
 
+/* job_attempt_start - an attempt begins: when (stored) and its timer. */
+static void
+job_attempt_start(struct djob *job)
+{
+	job->started_ms = clock_wall_ms();
+	job->started_mono = clock_mono_ms();
+}
+
 /* How soon a job whose channel said "busy" is routed again. */
 #define CONN_BUSY_RETRY_MS 100
 
@@ -293,7 +301,6 @@ static void
 conn_run(struct dconn *conn, struct djob *job)
 {
 	struct dprov *p = conn->p;
-	struct deliver *d = p->d;
 	size_t k;
 	int rc;
 
@@ -303,7 +310,7 @@ conn_run(struct dconn *conn, struct djob *job)
 	job->msg.n_rcpts = k;
 	free(job->att_trace);
 	job->att_trace = job->trace.len ? xstrdup(buf_cstr(&job->trace)) : NULL;
-	job->started_ms = deliver_now(d);
+	job_attempt_start(job);
 	job->on_conn = true;
 	conn->job = job;
 	p->busy++;
@@ -317,7 +324,7 @@ conn_run(struct dconn *conn, struct djob *job)
 	conn->job = NULL;
 	p->busy--;
 	job->on_conn = false;
-	route_unpick(&p->rp, job->trial, deliver_now(d));
+	route_unpick(&p->rp, job->trial, clock_wall_ms());
 	job->trial = false;
 	job->tried &= ~(1ULL << p->index);
 	log_info("deliver: id=%s provider %s channel busy (%s); routing again",
@@ -353,7 +360,6 @@ void
 prov_pump(evutil_socket_t fd, short what, void *arg)
 {
 	struct dprov *p = arg;
-	struct deliver *d = p->d;
 	enum route_admin admin;
 	struct djob *job;
 	size_t i;
@@ -362,7 +368,7 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (p->n_waiting == 0)
 		return;
-	admin = route_admin_now(&p->rp, deliver_mono(d));
+	admin = route_admin_now(&p->rp, clock_mono_ms());
 	if (admin == ROUTE_ADMIN_DRAINING || p->rp.br.state == BREAKER_OPEN) {
 		prov_reroute_waiting(p);
 		return;
@@ -387,12 +393,12 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 				log_error("deliver: provider %s: cannot make "
 				          "a client connection",
 				          p->cfg->name);
-				prov_breaker_event(p,
-				                   route_result(&p->rp, &r, 0,
-				                                false,
-				                                deliver_mono(d),
-				                                deliver_now(d)),
-				                   r.text);
+				prov_breaker_event(
+				    p,
+				    route_result(&p->rp, &r, 0, false,
+				                 clock_mono_ms(),
+				                 clock_wall_ms()),
+				    r.text);
 				prov_reroute_waiting(p);
 				return;
 			}
@@ -476,7 +482,7 @@ job_after_attempt(struct djob *job, struct dprov *p,
 		    .cls = mr->class,
 		    .text = mr->text,
 		    .latency_ms =
-		        (uint64_t)(deliver_now(d) - job->m->created_at),
+		        (uint64_t)(clock_wall_ms() - job->m->created_at),
 		};
 		job_record(job, mr, upd, n_upd, fin, 0,
 		           fin == SPOOL_STATE_SENT ? NULL : mr->text);
@@ -528,11 +534,12 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 	struct deliver *d = p->d;
 	struct djob *job = conn->job;
 	const struct send_result *mr = &res->msg;
-	int64_t now = deliver_now(d);
+	uint64_t mono = clock_mono_ms(), took = mono - job->started_mono;
+	int64_t now = clock_wall_ms();
 	bool ok = mr->class == SEND_ACCEPTED || mr->class == SEND_REJECTED;
 
 	conn->job = NULL;
-	conn->last_used = now;
+	conn->last_used = mono;
 	p->busy--;
 	job->on_conn = false;
 	d->stats.attempts++;
@@ -540,11 +547,9 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 		p->sent++;
 	else
 		p->failed++;
-	prov_breaker_event(p,
-	                   route_result(&p->rp, mr,
-	                                (uint64_t)(now - job->started_ms),
-	                                job->trial, deliver_mono(d), now),
-	                   ok ? NULL : mr->text);
+	prov_breaker_event(
+	    p, route_result(&p->rp, mr, took, job->trial, mono, now),
+	    ok ? NULL : mr->text);
 	job->trial = false;
 	{
 		struct events_item e = {
@@ -552,7 +557,7 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 		    .cls = mr->class,
 		    .stage = mr->stage,
 		    .text = mr->text,
-		    .duration_ms = (uint64_t)(now - job->started_ms),
+		    .duration_ms = took,
 		    .rcpts = (unsigned)job->n_pending,
 		};
 		job_event(job, EVENT_ATTEMPT, &e);
@@ -572,8 +577,7 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 		         "rcpts=%zu/%zu ms=%lld reply=\"%s\"",
 		         job->m->id, p->cfg->name, send_class_name(mr->class),
 		         send_stage_name(mr->stage), res->n_accepted,
-		         job->n_pending, (long long)(now - job->started_ms),
-		         mr->text);
+		         job->n_pending, (long long)took, mr->text);
 	job_after_attempt(job, p, res);
 	event_active(p->pump, EV_TIMEOUT, 1);
 }
@@ -600,7 +604,7 @@ job_deadline(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (!job->on_conn) {
 		job_unqueue(job);
-		route_unpick(&p->rp, job->trial, deliver_now(d));
+		route_unpick(&p->rp, job->trial, clock_wall_ms());
 		job->trial = false;
 		log_info("deliver: id=%s not started at %s within the "
 		         "stream's failover_after; trying the next provider",

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "deliver/deliver_int.h"
 #include "route/statuspage.h"
@@ -57,8 +58,6 @@ watch_on_probe(const struct adapter_probe_result *r, void *arg)
 static void
 watch_on_probe_result(struct dprov *p, const struct adapter_probe_result *r)
 {
-	struct deliver *d = p->d;
-
 	if (r->ok) {
 		p->probes_ok++;
 		log_debug("deliver: provider %s probe ok in %llu ms",
@@ -82,7 +81,7 @@ watch_on_probe_result(struct dprov *p, const struct adapter_probe_result *r)
 	}
 	prov_breaker_event(p,
 	                   route_probe_result(&p->rp, r->ok, r->class,
-	                                      r->latency_ms, deliver_mono(d)),
+	                                      r->latency_ms, clock_mono_ms()),
 	                   r->ok ? NULL : r->text);
 }
 
@@ -117,9 +116,9 @@ watch_probe_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (p->probe != NULL || !p->cfg->enabled || p->ad == NULL ||
-	    p->ad->ops->probe == NULL || !watch_due(p, deliver_mono(p->d)))
+	    p->ad->ops->probe == NULL || !watch_due(p, clock_mono_ms()))
 		return;
-	p->last_probe_ms = deliver_mono(p->d);
+	p->last_probe_ms = clock_mono_ms();
 	p->probe = p->ad->ops->probe(p->ad, watch_on_probe, p);
 }
 
@@ -154,19 +153,19 @@ watch_on_status(const struct status_report *now,
 		         statuspage_level_name(now->level), now->description);
 		prov_breaker_event(
 		    p,
-		    breaker_force_open(&p->rp.br, deliver_mono(d),
+		    breaker_force_open(&p->rp.br, clock_mono_ms(),
 		                       WATCH_STATUS_OPEN_MS, why),
 		    NULL);
 		p->rp.was_open = true;
 	} else if (!outage && p->rp.status_major) {
 		p->rp.status_major = false;
 		enum breaker_event ev =
-		    breaker_force_clear(&p->rp.br, deliver_mono(d));
+		    breaker_force_clear(&p->rp.br, clock_mono_ms());
 		snprintf(p->rp.br.reason, sizeof(p->rp.br.reason),
 		         "status page back to %s",
 		         statuspage_level_name(now->level));
 		prov_breaker_event(p, ev, NULL);
-		health_ramp_start(&p->rp.h, deliver_mono(d),
+		health_ramp_start(&p->rp.h, clock_mono_ms(),
 		                  p->cfg->failback_ramp_ms);
 		p->rp.was_open = false;
 		deliver_unpark(-1, 0, d);
@@ -188,7 +187,7 @@ watch_start(struct dprov *p)
 		    .tv_sec = (time_t)(tick / 1000),
 		    .tv_usec = (suseconds_t)(tick % 1000) * 1000,
 		};
-		p->last_probe_ms = deliver_mono(d);
+		p->last_probe_ms = clock_mono_ms();
 		p->probe_timer =
 		    event_new(d->o.base, -1, EV_PERSIST, watch_probe_tick, p);
 		event_add(p->probe_timer, &tv);

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/id.h"
 #include "core/xmalloc.h"
 #include "ingress/api_auth.h"
@@ -230,7 +231,7 @@ api_msg_spool(const struct config *cfg, const struct config_api_key *k,
 	id_new(local);
 	o.msgid_local = local;
 	o.hostname = NULL;
-	o.date = time(NULL);
+	o.date = clock_wall_time();
 	buf_init(&out->body);
 	if (mime_build(&msg->mail, &o, &out->body, &why) < 0) {
 		buf_fini(&out->body);

@@ -27,6 +27,7 @@
 #include <openssl/sha.h>
 
 #include "core/base64.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "ingress/api_auth.h"
@@ -216,7 +217,7 @@ compat_raw_prepare(const struct compat *c, const struct config_api_key *k,
 	o.n_env_to = n_to;
 	o.idem_key = idem;
 	o.msgid_local = local;
-	o.date = time(NULL);
+	o.date = clock_wall_time();
 	o.max_recipients = c->cfg->max_recipients;
 	o.max_size = c->cfg->max_message_size;
 	if (api_raw_prepare(msg, n, &o, k, out, e) < 0) {

@@ -24,6 +24,7 @@
 
 #include <event2/http.h>
 
+#include "core/clock.h"
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
 
@@ -258,7 +259,7 @@ pm_result(const struct compat_result *r, const char *to, int *status)
 {
 	struct api_error e;
 	char when[40];
-	time_t now = time(NULL);
+	time_t now = clock_wall_time();
 	struct tm tm;
 
 	*status = 200;

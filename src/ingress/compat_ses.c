@@ -28,6 +28,7 @@
 #include <event2/keyvalq_struct.h>
 #include <openssl/rand.h>
 
+#include "core/clock.h"
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
 #include "ingress/form.h"
@@ -747,7 +748,8 @@ ses_auth(struct compat *c, struct evhttp_request *req, const char *body,
 	sr.body_len = len;
 	region = str_dup(a.region);
 	v = sigv4_request_verify(&sr, &a, cred->secret_access_key, region,
-	                         "ses", time(NULL), SIGV4_DEFAULT_SKEW_S, &why);
+	                         "ses", clock_wall_time(), SIGV4_DEFAULT_SKEW_S,
+	                         &why);
 	free(region);
 	switch (v) {
 	case SIGV4_OK:

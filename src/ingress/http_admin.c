@@ -23,6 +23,7 @@
 
 #include "config/config.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
@@ -39,7 +40,7 @@ struct http_admin {
 	struct smtpd *smtpd;
 	struct stats *stats;
 	struct metrics_http httpc; /* responses by handler and code */
-	time_t started;
+	uint64_t started_ms;       /* monotonic, for the uptime */
 	void (*post_cb)(struct evhttp_request *, void *); /* send API */
 	void *post_arg;
 	struct {
@@ -151,7 +152,8 @@ http_admin_status(struct evhttp_request *req, void *arg)
 		                    json_integer((json_int_t)c.state[s]));
 	root =
 	    json_pack("{s:s,s:I,s:o,s:{s:I,s:I,s:b}}", "service", "swerved",
-	              "uptime_seconds", (json_int_t)(time(NULL) - h->started),
+	              "uptime_seconds",
+	              (json_int_t)((clock_mono_ms() - h->started_ms) / 1000),
 	              "queue", queue, "spool", "commits", (json_int_t)c.commits,
 	              "committed_messages", (json_int_t)c.committed_msgs,
 	              "accepting", spool_space_check(h->sp) == SPOOL_OK);
@@ -292,7 +294,7 @@ http_admin_snap_take(struct http_admin *h, struct http_admin_snap *sn)
 	}
 	ms->stats = h->stats;
 	ms->http = &h->httpc;
-	ms->uptime_seconds = (double)(time(NULL) - h->started);
+	ms->uptime_seconds = (double)((clock_mono_ms() - h->started_ms) / 1000);
 	metrics_process_read(ms);
 }
 
@@ -613,7 +615,7 @@ http_admin_new(struct event_base *base, const struct config *cfg,
 	}
 	h->cfg = cfg;
 	h->sp = sp;
-	h->started = time(NULL);
+	h->started_ms = clock_mono_ms();
 	evhttp_set_allowed_methods(
 	    h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 	                 EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);

@@ -30,6 +30,7 @@
 
 #include "config/config.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
@@ -570,7 +571,7 @@ api_post_raw(struct http_api *a, struct evhttp_request *req,
 	o.idem_key = evhttp_find_header(evhttp_request_get_input_headers(req),
 	                                "Idempotency-Key");
 	o.msgid_local = local;
-	o.date = time(NULL);
+	o.date = clock_wall_time();
 	o.max_recipients = a->cfg->max_recipients;
 	o.max_size = a->cfg->max_message_size;
 	if (api_raw_prepare(body, len, &o, k, &m, &e) < 0)

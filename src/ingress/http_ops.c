@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/id.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
@@ -250,7 +251,6 @@ ops_on_release_get(int status, struct spool_msg *m, void *arg)
 {
 	struct ops_release *r = arg;
 	struct spool_outcome out;
-	struct timespec ts;
 
 	if (status != SPOOL_OK) {
 		ops_error(
@@ -273,11 +273,10 @@ ops_on_release_get(int status, struct spool_msg *m, void *arg)
 		return;
 	}
 	spool_msg_free(m);
-	clock_gettime(CLOCK_REALTIME, &ts);
 	memset(&out, 0, sizeof(out));
 	out.id = r->id;
 	out.next_state = SPOOL_STATE_READY;
-	out.next_attempt_at = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	out.next_attempt_at = clock_wall_ms(); /* stored: wall */
 	out.last_error = "released by operator";
 	if (spool_msg_outcome(r->o->sp, &out, ops_on_released, r) != 0) {
 		ops_error(r->req, 503, "spool_error", "spool closing");

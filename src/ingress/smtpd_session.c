@@ -35,6 +35,7 @@
 #include <openssl/crypto.h>
 
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
@@ -166,7 +167,7 @@ smtpd_session_data_begin(struct smtpd_session *s)
 	struct timeval tv = smtpd_ms_tv(SMTPD_RATE_GRACE_MS);
 	uint64_t hint;
 
-	event_base_gettimeofday_cached(d->base, &s->data_start);
+	s->data_start_ms = clock_mono_ms();
 	s->data_bytes = 0;
 	s->body.len = 0;
 	/*
@@ -183,7 +184,7 @@ smtpd_session_data_begin(struct smtpd_session *s)
 	r.by = d->cfg->hostname;
 	r.with = smtpd_with(s);
 	r.id = NULL; /* the spool names the message only at commit */
-	r.t = s->data_start.tv_sec;
+	r.t = clock_wall_time();
 	mime_header_received_add(&s->body, &r);
 	s->body_off = s->body.len;
 	smtp_data_init(&s->data, &s->body, d->cfg->max_message_size);
@@ -326,7 +327,7 @@ smtpd_msg_fixup(struct smtpd_session *s)
 		mime_header_msgid_add(&add, local, s->smtpd->cfg->hostname);
 	}
 	if (need_date)
-		mime_header_date_add(&add, time(NULL));
+		mime_header_date_add(&add, clock_wall_time());
 	/* Text with no header section at all starts the body: keep it so. */
 	if (no_header)
 		buf_add(&add, "\r\n", 2);
@@ -725,14 +726,12 @@ smtpd_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct smtpd_session *s = arg;
 	struct smtpd *d = s->smtpd;
-	struct timeval now, tv = {1, 0};
+	struct timeval tv = {1, 0};
 	double elapsed;
 
 	switch (s->state) {
 	case SMTPD_STATE_DATA:
-		event_base_gettimeofday_cached(d->base, &now);
-		elapsed = (double)(now.tv_sec - s->data_start.tv_sec) +
-		          (double)(now.tv_usec - s->data_start.tv_usec) / 1e6;
+		elapsed = (double)(clock_mono_ms() - s->data_start_ms) / 1e3;
 		if ((double)s->data_bytes >=
 		    (double)d->cfg->min_data_rate * elapsed) {
 			evtimer_add(s->timer, &tv);

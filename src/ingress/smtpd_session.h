@@ -93,8 +93,8 @@ struct smtpd_session {
 	struct buf body;    /* Received + message text */
 	size_t body_off;    /* where the client's text starts in body */
 	struct smtp_data data;
-	struct timeval data_start;
-	uint64_t data_bytes; /* wire octets read in DATA */
+	uint64_t data_start_ms; /* monotonic: DATA began */
+	uint64_t data_bytes;    /* wire octets read in DATA */
 	struct smtpd_commit *commit;
 	size_t done_nrcpt, done_size; /* of the message being committed */
 

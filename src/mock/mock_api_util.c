@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sys/time.h>
 
+#include "core/clock.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api_int.h"
 
@@ -25,7 +26,7 @@ struct mock_api_idem_ent {
 	char *key;
 	char sha[65];
 	char id[64];
-	int64_t at_ms;
+	uint64_t at_ms; /* monotonic ms */
 };
 
 struct mock_api_idem {
@@ -171,16 +172,6 @@ mock_api_mime_header(const char *msg, size_t len, const char *name,
 	return found;
 }
 
-/* mock_api_now_ms - wall clock in ms. */
-static int64_t
-mock_api_now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 /* mock_api_idem_hash - FNV-1a of the key, reduced to a bucket. */
 static size_t
 mock_api_idem_hash(const char *key)
@@ -235,7 +226,7 @@ mock_api_idem_find(struct mock_api_req *r, const char *key, const char *sha,
 {
 	struct mock_api_idem_ent *e = mock_api_idem_get(r->api, key);
 
-	if (e == NULL || mock_api_now_ms() - e->at_ms > MOCK_API_IDEM_TTL_MS)
+	if (e == NULL || clock_mono_ms() - e->at_ms > MOCK_API_IDEM_TTL_MS)
 		return 0;
 	snprintf(id, size, "%s", e->id);
 	*same = strcmp(e->sha, sha) == 0;
@@ -265,5 +256,5 @@ mock_api_idem_put(struct mock_api_req *r, const char *key, const char *sha,
 	}
 	snprintf(e->sha, sizeof(e->sha), "%s", sha);
 	snprintf(e->id, sizeof(e->id), "%s", id);
-	e->at_ms = mock_api_now_ms();
+	e->at_ms = clock_mono_ms();
 }

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "core/base64.h"
+#include "core/clock.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
 #include "mock/mock_form.h"
@@ -245,7 +246,7 @@ static void
 mock_mg_message_id(char *out, size_t size, const char *domain)
 {
 	char stamp[16], uuid[37];
-	time_t t = time(NULL);
+	time_t t = clock_wall_time();
 	struct tm tm;
 
 	gmtime_r(&t, &tm);

@@ -18,6 +18,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
 
@@ -285,14 +286,14 @@ mock_pm_check_fini(struct mock_pm_check *c)
 static void
 mock_pm_now(char out[40])
 {
-	struct timeval tv;
+	int64_t us = clock_wall_us();
+	time_t sec = (time_t)(us / 1000000);
 	struct tm tm;
 	char s[24];
 
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
+	gmtime_r(&sec, &tm);
 	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, 40, "%s.%07ldZ", s, (long)tv.tv_usec * 10);
+	snprintf(out, 40, "%s.%07ldZ", s, (long)(us % 1000000) * 10);
 }
 
 /* mock_pm_accept - store one valid message; the success object, or NULL

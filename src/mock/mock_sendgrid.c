@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "core/base64.h"
+#include "core/clock.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
 
@@ -81,7 +82,8 @@ mock_sg_error(struct mock_api_req *r, enum mock_api_err e, const char *code,
 		mock_api_header_add(r, "X-RateLimit-Limit", "600");
 		mock_api_header_add(r, "X-RateLimit-Remaining", "0");
 		snprintf(v, sizeof(v), "%lld",
-		         (long long)time(NULL) + mock_api_retry_after(r));
+		         (long long)clock_wall_time() +
+		             mock_api_retry_after(r));
 		mock_api_header_add(r, "X-RateLimit-Reset", v);
 		snprintf(v, sizeof(v), "%u", mock_api_retry_after(r));
 		mock_api_header_add(r, "Retry-After", v);

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "core/base64.h"
+#include "core/clock.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
 #include "providers/sigv4.h"
@@ -200,8 +201,8 @@ mock_ses_auth(struct mock_api_req *r)
 	sreq.body = r->body.p;
 	sreq.body_len = r->body.len;
 	region = str_dup(a.region);
-	v = sigv4_request_verify(&sreq, &a, secret, region, "ses", time(NULL),
-	                         mock_api_aws_skew(r), &why);
+	v = sigv4_request_verify(&sreq, &a, secret, region, "ses",
+	                         clock_wall_time(), mock_api_aws_skew(r), &why);
 	free(region);
 	switch (v) {
 	case SIGV4_OK:
@@ -241,15 +242,11 @@ mock_ses_auth(struct mock_api_req *r)
 static void
 mock_ses_message_id(char out[64])
 {
-	struct timeval tv;
 	char uuid[37];
 
-	gettimeofday(&tv, NULL);
 	mock_api_uuid(uuid);
 	snprintf(out, 64, "0100%012llx-%s-000000",
-	         (unsigned long long)tv.tv_sec * 1000 +
-	             (unsigned)tv.tv_usec / 1000,
-	         uuid);
+	         (unsigned long long)clock_wall_ms(), uuid);
 }
 
 /* mock_ses_addr_list - append Destination.<key>[] to rc and to arr.

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 
@@ -109,7 +110,6 @@ mock_store_add_api(struct mock_store *st, const char *mail_from,
                    const char *via, char *api)
 {
 	struct mock_msg *m = xcalloc(1, sizeof(*m));
-	struct timeval tv;
 	size_t i;
 
 	id_new(m->id);
@@ -119,8 +119,7 @@ mock_store_add_api(struct mock_store *st, const char *mail_from,
 		m->rcpt[i] = xstrdup(rcpt[i]);
 	m->nrcpt = nrcpt;
 	m->data = buf_steal(data, &m->len);
-	gettimeofday(&tv, NULL);
-	m->received_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	m->received_ms = clock_wall_ms();
 	mock_sha256_hex(m->data, m->len, m->sha256);
 	snprintf(m->via, sizeof(m->via), "%s", via);
 	m->api = api;

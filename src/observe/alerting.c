@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
@@ -41,15 +42,6 @@ struct alerting {
 	size_t n_provs;
 	struct alert_stream_view *streams;
 };
-
-static int64_t
-alerting_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* alerting_on_event - feed the backlog and the rules. */
 static void
@@ -236,7 +228,8 @@ alerting_on_tick(evutil_socket_t fd, short what, void *arg)
 	struct backlog_stream bs;
 	struct alert_snapshot s;
 	struct spool_counts sc;
-	int64_t now = alerting_now_ms();
+	/* Wall time: rules compare it with messages' stored created_at. */
+	int64_t now = clock_wall_ms();
 	size_t i;
 
 	(void)fd;
@@ -301,7 +294,7 @@ alerting_new(struct event_base *base, const struct config *cfg,
 	if (events_subscribe(alerting_on_event, al) != 0)
 		log_warn("alerting: too many event listeners; failover and "
 		         "config alerts will not see events");
-	al->last_minute_ms = alerting_now_ms();
+	al->last_minute_ms = clock_wall_ms();
 	al->seed_state = SPOOL_STATE_READY;
 	alerting_seed_next(al, NULL);
 	tv.tv_sec = (time_t)(cfg->alerts_interval_ms / 1000);

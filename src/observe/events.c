@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "core/clock.h"
+
 static struct {
 	events_fn *fn;
 	void *arg;
@@ -67,15 +69,12 @@ events_unsubscribe(events_fn *fn, void *arg)
 void
 events_emit(struct events_item *e)
 {
-	struct timespec ts;
 	size_t i;
 
 	if (events_n == 0)
 		return;
-	if (e->at_ms == 0) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		e->at_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	}
+	if (e->at_ms == 0)
+		e->at_ms = clock_wall_ms();
 	for (i = 0; i < events_n; i++)
 		events_listeners[i].fn(e, events_listeners[i].arg);
 }

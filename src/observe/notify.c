@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "net/http_client.h"
@@ -65,16 +66,6 @@ struct notify {
 	struct event *tick;
 	struct notify_stats stats;
 };
-
-/* notify_wall_ms - the real clock. */
-static int64_t
-notify_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* notify_label - "type host[:port]" of a URL, without path or query
  * (which may hold a token, as Slack's do). */
@@ -400,7 +391,7 @@ notify_new(const struct notify_opts *o)
 	                  : o->cfg->hostname ? o->cfg->hostname
 	                                     : "swerve");
 	n->backoff_min_ms = o->backoff_min_ms ? o->backoff_min_ms : 1000;
-	n->now_ms = o->now_ms ? o->now_ms : notify_wall_ms;
+	n->now_ms = o->now_ms ? o->now_ms : clock_wall_ms;
 	TAILQ_INIT(&n->jobs);
 	n->n_targets = o->cfg->n_alert_notify;
 	n->targets = xcalloc(n->n_targets + 1, sizeof(*n->targets));

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/id.h"
 #include "core/xmalloc.h"
 #include "observe/metrics.h"
@@ -106,16 +107,6 @@ struct stats {
 	int seed_state;        /* the spool state being paged */
 };
 
-/* stats_real_now - wall clock in ms since the epoch. */
-static int64_t
-stats_real_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* stats_names_add - append a copy of s unless already there. */
 static void
 stats_names_add(struct stats_names *nl, const char *s, size_t max)
@@ -158,7 +149,7 @@ stats_new(const struct config *cfg, int64_t (*now_ms)(void))
 	struct stats *st = xcalloc(1, sizeof(*st));
 	size_t i, np, ns;
 
-	st->now_ms = now_ms ? now_ms : stats_real_now;
+	st->now_ms = now_ms ? now_ms : clock_wall_ms;
 	for (i = 0; i < cfg->n_providers; i++)
 		stats_names_add(&st->prov, cfg->providers[i].name, SIZE_MAX);
 	for (i = 0; i < cfg->n_streams; i++)

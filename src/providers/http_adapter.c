@@ -25,6 +25,7 @@
 
 #include <event2/event.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 
@@ -239,16 +240,6 @@ http_header_find(const struct http_response *resp, const char *name)
 
 /* ---- adapter ----------------------------------------------------------- */
 
-/* http_now_ms - monotonic-enough wall clock for probe latency. */
-static uint64_t
-http_now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
-
 int
 http_adapter_init(struct adapter *a, const struct http_provider *prov)
 {
@@ -362,7 +353,7 @@ http_chan_on_done(const struct http_response *resp, void *arg)
 
 	ch->call = NULL;
 	if (!http_transport_classify(resp, &ch->res))
-		prov->classify(resp, time(NULL), &ch->res);
+		prov->classify(resp, clock_wall_time(), &ch->res);
 	if (ch->res.class == SEND_CONFIG)
 		log_warn("provider %s: %s (HTTP %d %s): %s",
 		         ch->ha->a->cfg->name, send_class_name(ch->res.class),
@@ -407,8 +398,8 @@ http_adapter_send(void *chan, const struct adapter_msg *msg,
 	ch->n_rcpts = msg->n_rcpts;
 	http_out_fini(&ch->out);
 	why[0] = '\0';
-	if (prov->build(cfg, msg, time(NULL), &ch->out, why, sizeof(why)) !=
-	    0) {
+	if (prov->build(cfg, msg, clock_wall_time(), &ch->out, why,
+	                sizeof(why)) != 0) {
 		char text[SEND_TEXT_SIZE];
 		int n = snprintf(text, sizeof(text),
 		                 "%s cannot carry this message faithfully: %s",
@@ -503,7 +494,7 @@ http_probe_on_done(const struct http_response *resp, void *arg)
 	pr.max_send_rate = -1;
 	pr.quota_left = -1;
 	pr.sending_enabled = true;
-	pr.latency_ms = http_now_ms() - p->t0;
+	pr.latency_ms = clock_mono_ms() - p->t0;
 	if (http_transport_classify(resp, &r)) {
 		/* A probe changes nothing: a lost answer is just a failure. */
 		pr.ok = false;
@@ -512,7 +503,7 @@ http_probe_on_done(const struct http_response *resp, void *arg)
 		snprintf(pr.text, sizeof(pr.text), "%.250s", r.text);
 	} else {
 		pr.stage = SEND_STAGE_RESPONSE;
-		p->ha->prov->probe_read(resp, time(NULL), &pr);
+		p->ha->prov->probe_read(resp, clock_wall_time(), &pr);
 	}
 	p->call = NULL;
 	http_probe_free(p);
@@ -529,9 +520,9 @@ http_adapter_probe(struct adapter *a, adapter_probe_fn *cb, void *arg)
 	p->ha = ha;
 	p->cb = cb;
 	p->arg = arg;
-	p->t0 = http_now_ms();
+	p->t0 = clock_mono_ms();
 	http_out_init(&p->out);
-	ha->prov->probe_build(a->cfg, time(NULL), &p->out);
+	ha->prov->probe_build(a->cfg, clock_wall_time(), &p->out);
 	req = (struct http_request){
 	    .method = p->out.method,
 	    .url = p->out.url,

@@ -44,6 +44,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/base64.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "net/smtp_reply.h"
@@ -94,10 +95,7 @@ static void probe_event_cb(struct bufferevent *bev, short what, void *arg);
 static uint64_t
 probe_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
 /* probe_timer_arm - (re)start the one timer: ms from now. */

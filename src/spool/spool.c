@@ -33,9 +33,9 @@
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "spool/spool_ckpt.h"
@@ -65,7 +65,7 @@ struct spool {
 	struct spool_db *db; /* the writer's; NULL after a failed reopen */
 	pthread_t writer;
 	int writer_started;
-	uint64_t space_at_ms;    /* writer: time of the last statvfs */
+	uint64_t space_at_ms;    /* writer: last statvfs (monotonic) */
 	uint64_t ckpt_inline_us; /* writer: last inline checkpoint */
 	uint64_t ckpt_poke_us;   /* writer: last poke of the checkpointer */
 
@@ -84,26 +84,6 @@ struct spool {
 	int efd;
 	struct event *ev;
 };
-
-/* now_ms - wall-clock milliseconds since the epoch. */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* mono_us - monotonic microseconds. */
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /* spool_wake_loop - make the loop's eventfd readable. */
 static void
@@ -163,7 +143,7 @@ static void
 spool_space_refresh(struct spool *sp, int force)
 {
 	struct statvfs vfs;
-	uint64_t now = (uint64_t)now_ms(), avail;
+	uint64_t now = clock_mono_ms(), avail;
 	int rc, low;
 
 	if (!force && now - sp->space_at_ms < SPOOL_SPACE_EVERY_MS)
@@ -311,7 +291,7 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 	uint64_t stored = 0, dedup = 0, t0, spent;
 	int64_t changes0 = 0, changed = 0;
 	struct spool_job *j;
-	int64_t now = now_ms();
+	int64_t now = clock_wall_ms(); /* stored as created_at */
 	int rc = SPOOL_OK, disk_low, s;
 
 	spool_space_refresh(sp, 0);
@@ -319,7 +299,7 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 	disk_low = sp->disk_low;
 	pthread_mutex_unlock(&sp->lock);
 
-	t0 = mono_us();
+	t0 = clock_mono_us();
 	if (sp->db == NULL)
 		rc = spool_db_reopen(sp);
 	if (rc == SPOOL_OK) {
@@ -333,7 +313,7 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 		changed = spool_db_changes(sp->db) - changes0;
 		rc = spool_db_commit(sp->db);
 	}
-	spent = mono_us() - t0;
+	spent = clock_mono_us() - t0;
 
 	if (rc != SPOOL_OK) {
 		/*
@@ -383,12 +363,12 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 	 * the commits' own.
 	 */
 	if (rc == SPOOL_OK && spool_db_wal_frames(sp->db) >= SPOOL_WAL_SOFT &&
-	    mono_us() - sp->ckpt_poke_us >= SPOOL_CKPT_EVERY_US) {
+	    clock_mono_us() - sp->ckpt_poke_us >= SPOOL_CKPT_EVERY_US) {
 		spool_ckpt_poke(sp->ckpt);
-		sp->ckpt_poke_us = mono_us();
+		sp->ckpt_poke_us = clock_mono_us();
 	}
 	if (rc == SPOOL_OK && spool_db_wal_frames(sp->db) >= SPOOL_WAL_HARD &&
-	    mono_us() - sp->ckpt_inline_us >= 1000000) {
+	    clock_mono_us() - sp->ckpt_inline_us >= 1000000) {
 		/*
 		 * The WAL restarts only once every frame is copied and no
 		 * commit came in meanwhile; under steady load only the
@@ -399,7 +379,7 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 		log_debug("spool: WAL at %d frames, checkpointing inline",
 		          spool_db_wal_frames(sp->db));
 		(void)spool_db_checkpoint(sp->db);
-		sp->ckpt_inline_us = mono_us();
+		sp->ckpt_inline_us = clock_mono_us();
 	}
 }
 
@@ -421,12 +401,7 @@ spool_writer_gather(struct spool *sp)
 	if (sp->closing || sp->queue.len >= sp->last_batch ||
 	    sp->queue.len >= sp->batch_max || sp->drained_gen >= sp->handed_gen)
 		return;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += SPOOL_GATHER_MAX_US * 1000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	clock_deadline_after(&until, SPOOL_GATHER_MAX_US);
 	while (!sp->closing && sp->drained_gen < sp->handed_gen &&
 	       sp->queue.len < sp->batch_max)
 		if (pthread_cond_timedwait(&sp->cond, &sp->lock, &until) ==
@@ -447,12 +422,8 @@ spool_writer_main(void *arg)
 	pthread_mutex_lock(&sp->lock);
 	for (;;) {
 		while (sp->queue.head == NULL && !sp->closing) {
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += SPOOL_SPACE_EVERY_MS * 1000000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
+			clock_deadline_after(&until,
+			                     SPOOL_SPACE_EVERY_MS * 1000);
 			rc = pthread_cond_timedwait(&sp->cond, &sp->lock,
 			                            &until);
 			if (rc == ETIMEDOUT) {
@@ -586,7 +557,10 @@ spool_open(const struct spool_opts *opts, char *err, size_t errlen)
 	sp->batch_max = opts->batch_max ? opts->batch_max : SPOOL_BATCH_DEFAULT;
 	sp->hooks = opts->hooks;
 	pthread_mutex_init(&sp->lock, NULL);
-	pthread_cond_init(&sp->cond, NULL);
+	/* Timed waits on the monotonic clock: a step of the wall clock
+	 * must not stretch the writer's gather or idle waits. */
+	if (clock_cond_init(&sp->cond) != 0)
+		log_fatal("spool: cannot make a condition variable");
 	spool_job_list_init(&sp->queue);
 	spool_job_list_init(&sp->done);
 
