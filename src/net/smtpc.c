@@ -19,7 +19,8 @@
  * A host name's addresses are tried in turn while connecting is refused.
  *
  * The session setup is in smtpc_session.c, the mail transaction in
- * smtpc_txn.c; they share struct smtpc through smtpc_int.h.
+ * smtpc_txn.c, the probe (a session without mail) in smtpc_probe.c; they
+ * share struct smtpc through smtpc_int.h.
  *
  * Does not: retry a message, announce BODY=8BITMIME or SMTPUTF8, resume
  * TLS sessions.
@@ -191,42 +192,52 @@ smtpc_fail(struct smtpc *c, enum trouble_kind kind, const struct smtp_reply *r,
 	if (stale && c->busy && !c->decided) {
 		log_debug(
 		    "smtpc %s: reused connection was closed; reconnecting",
-		    c->prov->name);
+		    c->p.name);
 		smtpc_close(c);
 		smtpc_kick(c);
 		return;
 	}
 	/* During QUIT a waiting message has not started: it is unharmed. */
 	if (!quitting && c->busy && !c->decided) {
-		if (c->txn_failed) {
+		enum trouble_kind k = r != NULL ? TROUBLE_REPLY : kind;
+		int code = r != NULL ? r->code : 0;
+		const char *enh = r != NULL ? r->enhanced : NULL;
+		const char *text = r != NULL ? r->text : NULL;
+
+		/* The facts; the failure policy gives them their meaning. */
+		if (c->txn_failed)
 			res = c->res;
-		} else if (r != NULL) {
-			trouble_smtp_result(&res, smtpc_stage(c), TROUBLE_REPLY,
-			                    r->code, r->enhanced, r->text,
-			                    NULL);
-		} else {
-			trouble_smtp_result(&res, smtpc_stage(c), kind, 0, NULL,
-			                    NULL, detail);
-		}
-		log_debug("smtpc %s: %s at %s: %s", c->prov->name,
+		else if (c->probing)
+			trouble_probe_result(&res, smtpc_stage(c), k, code, enh,
+			                     text, detail);
+		else
+			trouble_smtp_result(&res, smtpc_stage(c), k, code, enh,
+			                    text, detail);
+		log_debug("smtpc %s: %s%s at %s: %s", c->p.name,
+		          c->probing ? "probe " : "",
 		          send_class_name(res.class),
 		          send_stage_name(res.stage), res.text);
-		smtpc_msg_end(c, &res);
+		if (c->probing)
+			smtpc_probe_end(c, &res);
+		else
+			smtpc_msg_end(c, &res);
 	}
 	smtpc_close(c);
-	if (quitting && c->free_on_quit)
-		event_active(c->done_ev, EV_TIMEOUT, 1); /* frees c there */
+	/* A probe reports, and smtpc_quit frees, once QUIT is over. */
+	if (quitting && (c->free_on_quit || c->probing))
+		event_active(c->done_ev, EV_TIMEOUT, 1);
 	else if (quitting)
 		smtpc_kick(c);
 }
 
-/* smtpc_quit_start - end the session politely; see smtpc_reply. */
+/* smtpc_quit_start - end the session politely, waiting at most wait_ms
+ * for the answer; see smtpc_reply. */
 void
-smtpc_quit_start(struct smtpc *c)
+smtpc_quit_start(struct smtpc *c, uint64_t wait_ms)
 {
 	smtpc_printf(c, "QUIT\r\n");
 	c->state = SMTPC_STATE_QUIT;
-	smtpc_timer_arm(c, c->prov->command_timeout_ms);
+	smtpc_timer_arm(c, wait_ms);
 }
 
 /* smtpc_ssl_new - an SSL for this provider, verifying as configured. */
@@ -235,7 +246,7 @@ smtpc_ssl_new(struct smtpc *c)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	const char *host = c->prov->host;
+	const char *host = c->p.host;
 	bool numeric = smtpc_host_numeric(host, &ss, &len, 0);
 	SSL *ssl = SSL_new(c->ssl_ctx);
 
@@ -243,7 +254,7 @@ smtpc_ssl_new(struct smtpc *c)
 		return NULL;
 	if (!numeric)
 		SSL_set_tlsext_host_name(ssl, host);
-	if (!c->prov->tls_verify) {
+	if (!c->p.tls_verify) {
 		SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
 		return ssl;
 	}
@@ -275,7 +286,7 @@ smtpc_connect_addr(struct smtpc *c, const struct sockaddr *sa, socklen_t len)
 	SSL *ssl;
 
 	c->state = SMTPC_STATE_CONNECTING;
-	if (c->prov->tls == CONFIG_TLS_TLS) {
+	if (c->p.tls == SMTPC_TLS_TLS) {
 		ssl = smtpc_ssl_new(c);
 		if (ssl == NULL) {
 			smtpc_fail(c, TROUBLE_LOCAL, NULL,
@@ -297,11 +308,11 @@ smtpc_connect_addr(struct smtpc *c, const struct sockaddr *sa, socklen_t len)
 		return;
 	}
 	smtpc_bev_setup(c, bev);
-	smtpc_timer_arm(c, c->prov->connect_timeout_ms);
+	smtpc_timer_arm(c, c->p.connect_timeout_ms);
 	if (bufferevent_socket_connect(bev, sa, (int)len) != 0) {
 		char detail[128];
-		snprintf(detail, sizeof(detail), "connect %s:%u: %s",
-		         c->prov->host, c->prov->port, strerror(errno));
+		snprintf(detail, sizeof(detail), "connect %s:%u: %s", c->p.host,
+		         c->p.port, strerror(errno));
 		smtpc_fail(c, TROUBLE_REFUSED, NULL, detail);
 	}
 }
@@ -336,8 +347,8 @@ smtpc_dns_cb(int result, struct evutil_addrinfo *ai, void *arg)
 	}
 	c->dns_req = NULL;
 	if (result != 0 || ai == NULL) {
-		snprintf(detail, sizeof(detail), "resolve %s: %s",
-		         c->prov->host, evutil_gai_strerror(result));
+		snprintf(detail, sizeof(detail), "resolve %s: %s", c->p.host,
+		         evutil_gai_strerror(result));
 		if (ai != NULL)
 			evutil_freeaddrinfo(ai);
 		smtpc_fail(c, TROUBLE_REFUSED, NULL, detail);
@@ -358,20 +369,20 @@ smtpc_connect_start(struct smtpc *c)
 	socklen_t len;
 	char port[8];
 
-	if (smtpc_host_numeric(c->prov->host, &ss, &len, c->prov->port)) {
+	if (smtpc_host_numeric(c->p.host, &ss, &len, c->p.port)) {
 		smtpc_connect_addr(c, (struct sockaddr *)&ss, len);
 		return;
 	}
 	c->state = SMTPC_STATE_RESOLVING;
-	smtpc_timer_arm(c, c->prov->connect_timeout_ms);
+	smtpc_timer_arm(c, c->p.connect_timeout_ms);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_protocol = IPPROTO_TCP;
-	snprintf(port, sizeof(port), "%u", c->prov->port);
+	snprintf(port, sizeof(port), "%u", c->p.port);
 	/* The callback may run before this returns (hosts file, cache). */
-	req = evdns_getaddrinfo(c->dns, c->prov->host, port, &hints,
-	                        smtpc_dns_cb, c);
+	req =
+	    evdns_getaddrinfo(c->dns, c->p.host, port, &hints, smtpc_dns_cb, c);
 	if (req != NULL && c->state == SMTPC_STATE_RESOLVING)
 		c->dns_req = req;
 }
@@ -422,8 +433,8 @@ smtpc_reply(struct smtpc *c, const struct smtp_reply *r)
 		return;
 	default:
 		/* Out of turn (e.g. while idle): do not trust the session. */
-		log_debug("smtpc %s: unexpected reply %d while idle",
-		          c->prov->name, r->code);
+		log_debug("smtpc %s: unexpected reply %d while idle", c->p.name,
+		          r->code);
 		smtpc_fail(c, TROUBLE_PROTOCOL, NULL, "reply out of turn");
 		return;
 	}
@@ -509,9 +520,9 @@ smtpc_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	if (what & BEV_EVENT_CONNECTED) {
 		if (c->state == SMTPC_STATE_CONNECTING) {
-			c->tls_up = c->prov->tls == CONFIG_TLS_TLS;
+			c->tls_up = c->p.tls == SMTPC_TLS_TLS;
 			c->state = SMTPC_STATE_GREETING;
-			smtpc_timer_arm(c, c->prov->greeting_timeout_ms);
+			smtpc_timer_arm(c, c->p.greeting_timeout_ms);
 		} else if (c->state == SMTPC_STATE_HANDSHAKE) {
 			c->tls_up = true;
 			smtpc_ehlo_send(c);
@@ -521,17 +532,15 @@ smtpc_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
 	if (c->state == SMTPC_STATE_HANDSHAKE ||
-	    (c->state == SMTPC_STATE_CONNECTING &&
-	     c->prov->tls == CONFIG_TLS_TLS &&
+	    (c->state == SMTPC_STATE_CONNECTING && c->p.tls == SMTPC_TLS_TLS &&
 	     (what & BEV_EVENT_EOF || bufferevent_get_openssl_error(bev)))) {
 		smtpc_tls_detail(bev, detail, sizeof(detail));
 		smtpc_fail(c, TROUBLE_TLS, NULL, detail);
 	} else if (c->state == SMTPC_STATE_CONNECTING) {
 		if (smtpc_connect_next(c))
 			return;
-		snprintf(detail, sizeof(detail), "connect %s:%u: %s",
-		         c->prov->host, c->prov->port,
-		         err ? strerror(err) : "connection refused");
+		snprintf(detail, sizeof(detail), "connect %s:%u: %s", c->p.host,
+		         c->p.port, err ? strerror(err) : "connection refused");
 		smtpc_fail(c, TROUBLE_REFUSED, NULL, detail);
 	} else {
 		snprintf(detail, sizeof(detail), "connection %s during %s",
@@ -571,6 +580,10 @@ smtpc_done_cb(evutil_socket_t fd, short what, void *arg)
 		smtpc_free(c);
 		return;
 	}
+	if (c->probing) {
+		smtpc_probe_report(c);
+		return;
+	}
 	res.msg = c->res;
 	res.rcpts = rres;
 	res.n_rcpts = c->msg.n_rcpts;
@@ -594,41 +607,44 @@ struct smtpc *
 smtpc_new(const struct smtpc_opts *opts)
 {
 	struct smtpc *c = xcalloc(1, sizeof(*c));
-	const struct config_provider *p = opts->provider;
 	struct sockaddr_storage ss;
 	socklen_t len;
 
 	c->base = opts->base;
-	c->prov = p;
-	c->helo = xstrdup(opts->helo_name ? opts->helo_name : "localhost");
+	c->p = *opts->params;
+	if (c->p.name == NULL)
+		c->p.name = c->p.host;
+	c->helo = xstrdup(c->p.helo_name ? c->p.helo_name : "localhost");
+	c->p.helo_name = c->helo;
 	c->state = SMTPC_STATE_CLOSED;
 	smtp_reply_parser_init(&c->parser, smtpc_line_cb, c);
 	c->timer = evtimer_new(c->base, smtpc_timer_cb, c);
 	c->done_ev = event_new(c->base, -1, 0, smtpc_done_cb, c);
 	if (c->timer == NULL || c->done_ev == NULL) {
-		log_error("smtpc %s: cannot make events", p->name);
+		log_error("smtpc %s: cannot make events", c->p.name);
 		goto fail;
 	}
 	if (opts->ssl_ctx != NULL) {
 		SSL_CTX_up_ref(opts->ssl_ctx);
 		c->ssl_ctx = opts->ssl_ctx;
-	} else if (p->tls != CONFIG_TLS_NONE) {
+	} else if (c->p.tls != SMTPC_TLS_NONE) {
 		c->ssl_ctx = SSL_CTX_new(TLS_client_method());
 		if (c->ssl_ctx == NULL ||
 		    SSL_CTX_set_min_proto_version(c->ssl_ctx, TLS1_2_VERSION) !=
 		        1 ||
 		    SSL_CTX_set_default_verify_paths(c->ssl_ctx) != 1) {
 			log_error("smtpc %s: cannot make a TLS context",
-			          p->name);
+			          c->p.name);
 			goto fail;
 		}
 	}
 	c->dns = opts->dns;
-	if (c->dns == NULL && !smtpc_host_numeric(p->host, &ss, &len, 0)) {
+	if (c->dns == NULL && !smtpc_host_numeric(c->p.host, &ss, &len, 0)) {
 		c->dns =
 		    evdns_base_new(c->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
 		if (c->dns == NULL) {
-			log_error("smtpc %s: cannot make a resolver", p->name);
+			log_error("smtpc %s: cannot make a resolver",
+			          c->p.name);
 			goto fail;
 		}
 		c->own_dns = true;
@@ -720,7 +736,7 @@ smtpc_quit(struct smtpc *c)
 		return;
 	}
 	c->free_on_quit = true;
-	smtpc_quit_start(c);
+	smtpc_quit_start(c, c->p.command_timeout_ms);
 }
 
 /* smtpc_free - drop everything now; no callback runs afterwards. */

@@ -12,15 +12,22 @@
  * with QUIT; the next smtpc_send() opens a new one. A pool is simply
  * several struct smtpc.
  *
+ * The same slot can instead probe the provider (smtpc_probe): the session
+ * is set up exactly as for a message, then closed with QUIT, and what
+ * happened is reported. There is one implementation of connecting,
+ * resolving, TLS and AUTH, for mail and probes alike.
+ *
  * It reports facts, classified by send/trouble.c into the classes of
  * send/result.h, per recipient and for the message, with the stage at
  * which the outcome was decided. It never retries and never touches the
- * spool.
+ * spool. It knows nothing of the configuration file: its caller fills a
+ * struct smtpc_params.
  *
  * Callbacks: the done callback runs on the loop, never from inside
  * smtpc_send() (outcomes known at once are deferred to the loop), once per
- * accepted smtpc_send(). Nothing else calls back. Everything runs on the
- * loop thread of the event_base given to smtpc_new(). As everywhere in
+ * accepted smtpc_send(); the probe callback likewise once per accepted
+ * smtpc_probe(). Nothing else calls back. Everything runs on the loop
+ * thread of the event_base given to smtpc_new(). As everywhere in
  * swerved, the process must ignore SIGPIPE (a peer may hang up while we
  * write).
  */
@@ -29,10 +36,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/ssl.h>
 
-#include "config/config.h"
 #include "core/buf.h"
 #include "send/result.h"
 
@@ -40,22 +47,48 @@ struct event_base;
 struct evdns_base;
 struct smtpc;
 
+/* How the session is protected. */
+enum smtpc_tls {
+	SMTPC_TLS_NONE,     /* plaintext only; AUTH in the clear allowed */
+	SMTPC_TLS_STARTTLS, /* STARTTLS required, never falls back */
+	SMTPC_TLS_TLS,      /* TLS from the first byte (port 465) */
+};
+
+/*
+ * Which provider and how to talk to it. smtpc_new copies the struct; the
+ * strings it points to are borrowed and must outlive the smtpc.
+ */
+struct smtpc_params {
+	const char *name; /* for log lines only */
+	const char *host; /* name or IPv4/IPv6 literal */
+	uint16_t port;
+	enum smtpc_tls tls;
+	bool tls_verify;       /* check the certificate against host */
+	const char *username;  /* NULL: no AUTH */
+	const char *password;  /* NULL taken as "" */
+	const char *helo_name; /* our name in EHLO/HELO; NULL: "localhost" */
+	/* Each bounds one wait: DNS, TCP connect and implicit TLS; the
+	 * 220; each command's reply (AUTH, STARTTLS's handshake, QUIT
+	 * too); body progress and the reply to the final dot. */
+	uint64_t connect_timeout_ms;
+	uint64_t greeting_timeout_ms;
+	uint64_t command_timeout_ms;
+	uint64_t data_timeout_ms;
+	unsigned max_msgs_per_conn; /* QUIT after this many; 0: no cap */
+};
+
 struct smtpc_opts {
 	struct event_base *base;
-	/* Borrowed: host, port, tls, tls_verify, username, password, the
-	 * four timeouts and max_msgs_per_conn are read from it. It must
-	 * outlive the smtpc. */
-	const struct config_provider *provider;
+	/* The provider; copied (see struct smtpc_params). */
+	const struct smtpc_params *params;
 	/* Client TLS context, with its trust store loaded. smtpc takes a
 	 * reference (SSL_CTX_up_ref). NULL: smtpc_new makes one with the
-	 * system's default trust store when provider->tls is not none. */
+	 * system's default trust store when params->tls is not none. */
 	SSL_CTX *ssl_ctx;
 	/* Resolver for a provider host that is a name. Borrowed; must
 	 * outlive the smtpc. NULL: smtpc_new makes its own when the host is
 	 * not a numeric address (this reads /etc/resolv.conf once). */
 	struct evdns_base *dns;
-	/* Our name in EHLO/HELO; copied. NULL: "localhost". */
-	const char *helo_name;
 };
 
 /* One message. Everything it points to is borrowed until the callback. */
@@ -85,7 +118,7 @@ typedef void smtpc_done_fn(struct smtpc *c, const struct smtpc_result *res,
                            void *arg);
 
 /*
- * smtpc_new - a connection slot for opts->provider; does not connect yet.
+ * smtpc_new - a connection slot for opts->params; does not connect yet.
  * Returns NULL (with a log line) only if a TLS context or resolver could
  * not be made. Free with smtpc_free() or smtpc_quit().
  */
@@ -102,8 +135,40 @@ struct smtpc *smtpc_new(const struct smtpc_opts *opts);
 int smtpc_send(struct smtpc *c, const struct smtpc_msg *msg, smtpc_done_fn *cb,
                void *arg);
 
-/* smtpc_idle - true if no message is in progress (smtpc_send may be
- * called). */
+/*
+ * What a probe found. res.class is the failure policy's verdict on the
+ * provider (send/trouble.h, trouble_probe_result): SEND_ACCEPTED if the
+ * session came up. Otherwise res.stage says where it stopped, and
+ * res.smtp_code, res.enhanced and res.text give the reply that stopped it
+ * (or code 0 and the local reason: "timeout during greeting", ...). On
+ * success res.stage is SEND_STAGE_NONE and the reply is the last one to
+ * EHLO, HELO or AUTH. Valid only during the callback.
+ */
+struct smtpc_probe_result {
+	bool ok;             /* the session came up (QUIT's fate aside) */
+	uint64_t latency_ms; /* smtpc_probe to session up, or to failure */
+	struct send_result res;
+};
+
+typedef void smtpc_probe_fn(struct smtpc *c, const struct smtpc_probe_result *r,
+                            void *arg);
+
+/*
+ * smtpc_probe - check the provider without sending mail: a connection of
+ * its own, the greeting, EHLO, STARTTLS or implicit TLS and AUTH exactly
+ * as for a message (so the same "never fall back to plaintext" and "no
+ * credentials before TLS" rules), then QUIT, waiting for its answer at
+ * most command_timeout_ms or 2 s, whichever is shorter. cb(c, result,
+ * arg) runs once on the loop after the connection is closed, never from
+ * inside this call; cb may free c. Returns 0, -EINVAL if cb is NULL, or
+ * -EBUSY if c has a connection or a message or probe in progress (probe
+ * with a slot of its own, so a pool's counters are not disturbed).
+ * smtpc_free before cb cancels the probe: cb never runs.
+ */
+int smtpc_probe(struct smtpc *c, smtpc_probe_fn *cb, void *arg);
+
+/* smtpc_idle - true if no message or probe is in progress (smtpc_send
+ * may be called). */
 bool smtpc_idle(const struct smtpc *c);
 
 /* smtpc_connected - true while a connection exists: connecting, in a

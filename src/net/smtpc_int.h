@@ -1,9 +1,10 @@
 /*
- * smtpc_int.h - the SMTP client's insides, shared by its three files.
+ * smtpc_int.h - the SMTP client's insides, shared by its four files.
  *
  * Not a contract: only smtpc.c (the object, the connection and its
- * callbacks), smtpc_session.c (greeting, EHLO, STARTTLS, AUTH) and
- * smtpc_txn.c (MAIL, RCPT, DATA, the body, the outcome) include it.
+ * callbacks), smtpc_session.c (greeting, EHLO, STARTTLS, AUTH),
+ * smtpc_txn.c (MAIL, RCPT, DATA, the body, the outcome) and
+ * smtpc_probe.c (a session without mail) include it.
  * Everyone else uses net/smtpc.h.
  */
 #ifndef SWERVE_NET_SMTPC_INT_H
@@ -55,7 +56,7 @@ enum smtpc_step {
 
 struct smtpc {
 	struct event_base *base;
-	const struct config_provider *prov;
+	struct smtpc_params p; /* the strings are borrowed */
 	SSL_CTX *ssl_ctx;
 	struct evdns_base *dns;
 	bool own_dns;
@@ -91,6 +92,14 @@ struct smtpc {
 	bool discard_dot; /* "." sent only to close a pointless DATA */
 	struct smtp_dot dot;
 	size_t body_off;
+
+	/* A probe in progress (busy is set too), from smtpc_probe to its
+	 * callback. res holds its outcome once decided. */
+	bool probing;
+	bool probe_ok;
+	smtpc_probe_fn *probe_cb;
+	uint64_t probe_start_ms;
+	uint64_t probe_latency_ms;
 };
 
 /* smtpc.c: the connection. */
@@ -99,7 +108,7 @@ void smtpc_printf(struct smtpc *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void smtpc_fail(struct smtpc *c, enum trouble_kind kind,
                 const struct smtp_reply *r, const char *detail);
-void smtpc_quit_start(struct smtpc *c);
+void smtpc_quit_start(struct smtpc *c, uint64_t wait_ms);
 SSL *smtpc_ssl_new(struct smtpc *c);
 void smtpc_bev_setup(struct smtpc *c, struct bufferevent *bev);
 void smtpc_kick(struct smtpc *c);
@@ -108,6 +117,11 @@ void smtpc_kick(struct smtpc *c);
 void smtpc_ehlo_send(struct smtpc *c);
 void smtpc_line_cb(void *arg, unsigned index, const char *text, size_t len);
 void smtpc_session_reply(struct smtpc *c, const struct smtp_reply *r);
+
+/* smtpc_probe.c: a session without mail. */
+void smtpc_probe_up(struct smtpc *c, const struct smtp_reply *r);
+void smtpc_probe_end(struct smtpc *c, const struct send_result *outcome);
+void smtpc_probe_report(struct smtpc *c);
 
 /* smtpc_txn.c: one message. */
 enum smtpc_step smtpc_step_kind(const struct smtpc *c, size_t i, size_t *rcpt);

@@ -36,8 +36,8 @@ smtpc_secret_line(struct smtpc *c, const char *prefix, const void *p, size_t n)
 static void
 smtpc_auth_start(struct smtpc *c)
 {
-	const char *user = c->prov->username;
-	const char *pass = c->prov->password ? c->prov->password : "";
+	const char *user = c->p.username;
+	const char *pass = c->p.password ? c->p.password : "";
 	size_t ul = strlen(user), pl = strlen(pass);
 	char *tok;
 
@@ -62,25 +62,32 @@ smtpc_auth_start(struct smtpc *c)
 		    "PLAIN or LOGIN");
 		return;
 	}
-	smtpc_timer_arm(c, c->prov->command_timeout_ms);
+	smtpc_timer_arm(c, c->p.command_timeout_ms);
 }
 
-/* smtpc_session_ready - the session is up: start the waiting message. */
+/*
+ * smtpc_session_ready - the session is up (r: the last reply to EHLO,
+ * HELO or AUTH): start the waiting message, or end the probe.
+ */
 static void
-smtpc_session_ready(struct smtpc *c)
+smtpc_session_ready(struct smtpc *c, const struct smtp_reply *r)
 {
 	c->state = SMTPC_STATE_READY;
 	evtimer_del(c->timer);
-	log_debug("smtpc %s: session up (tls %s)", c->prov->name,
+	log_debug("smtpc %s: session up (tls %s)", c->p.name,
 	          c->tls_up ? "yes" : "no");
-	smtpc_kick(c);
+	if (c->probing)
+		smtpc_probe_up(c, r);
+	else
+		smtpc_kick(c);
 }
 
-/* smtpc_session_next - after EHLO/HELO: STARTTLS, AUTH, or ready. */
+/* smtpc_session_next - after a 2xx to EHLO/HELO (r): STARTTLS, AUTH, or
+ * ready. */
 static void
-smtpc_session_next(struct smtpc *c)
+smtpc_session_next(struct smtpc *c, const struct smtp_reply *r)
 {
-	if (c->prov->tls == CONFIG_TLS_STARTTLS && !c->tls_up) {
+	if (c->p.tls == SMTPC_TLS_STARTTLS && !c->tls_up) {
 		c->state = SMTPC_STATE_STARTTLS;
 		if (!c->ext.starttls) {
 			/* Never fall back to plaintext. */
@@ -89,14 +96,14 @@ smtpc_session_next(struct smtpc *c)
 			return;
 		}
 		smtpc_printf(c, "STARTTLS\r\n");
-		smtpc_timer_arm(c, c->prov->command_timeout_ms);
+		smtpc_timer_arm(c, c->p.command_timeout_ms);
 		return;
 	}
-	if (c->prov->username != NULL) {
+	if (c->p.username != NULL) {
 		smtpc_auth_start(c);
 		return;
 	}
-	smtpc_session_ready(c);
+	smtpc_session_ready(c, r);
 }
 
 /* smtpc_ehlo_send - EHLO, collecting the extensions line by line. */
@@ -106,7 +113,7 @@ smtpc_ehlo_send(struct smtpc *c)
 	memset(&c->ext, 0, sizeof(c->ext));
 	smtpc_printf(c, "EHLO %s\r\n", c->helo);
 	c->state = SMTPC_STATE_EHLO;
-	smtpc_timer_arm(c, c->prov->command_timeout_ms);
+	smtpc_timer_arm(c, c->p.command_timeout_ms);
 }
 
 /* smtpc_line_cb - every reply line; EHLO lines name the extensions. */
@@ -148,17 +155,17 @@ smtpc_tls_start(struct smtpc *c)
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	smtpc_bev_setup(c, bev);
 	c->state = SMTPC_STATE_HANDSHAKE;
-	smtpc_timer_arm(c, c->prov->command_timeout_ms);
+	smtpc_timer_arm(c, c->p.command_timeout_ms);
 }
 
 /* smtpc_auth_reply - one step of AUTH PLAIN or LOGIN. */
 static void
 smtpc_auth_reply(struct smtpc *c, const struct smtp_reply *r)
 {
-	const char *pass = c->prov->password ? c->prov->password : "";
+	const char *pass = c->p.password ? c->p.password : "";
 
 	if (r->code == 235 && c->auth_step >= 2) {
-		smtpc_session_ready(c);
+		smtpc_session_ready(c, r);
 		return;
 	}
 	if (r->code != 334 || c->auth_step >= 2) {
@@ -167,12 +174,11 @@ smtpc_auth_reply(struct smtpc *c, const struct smtp_reply *r)
 	}
 	/* AUTH LOGIN: 334 asks for the user name, then the password. */
 	if (c->auth_step == 0)
-		smtpc_secret_line(c, "", c->prov->username,
-		                  strlen(c->prov->username));
+		smtpc_secret_line(c, "", c->p.username, strlen(c->p.username));
 	else
 		smtpc_secret_line(c, "", pass, strlen(pass));
 	c->auth_step++;
-	smtpc_timer_arm(c, c->prov->command_timeout_ms);
+	smtpc_timer_arm(c, c->p.command_timeout_ms);
 }
 
 /* smtpc_session_reply - a reply while the session is being set up. */
@@ -191,19 +197,19 @@ smtpc_session_reply(struct smtpc *c, const struct smtp_reply *r)
 		return;
 	case SMTPC_STATE_EHLO:
 		if (ok) {
-			smtpc_session_next(c);
+			smtpc_session_next(c, r);
 		} else if (r->code >= 500) {
 			memset(&c->ext, 0, sizeof(c->ext));
 			smtpc_printf(c, "HELO %s\r\n", c->helo);
 			c->state = SMTPC_STATE_HELO;
-			smtpc_timer_arm(c, c->prov->command_timeout_ms);
+			smtpc_timer_arm(c, c->p.command_timeout_ms);
 		} else {
 			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
 		}
 		return;
 	case SMTPC_STATE_HELO:
 		if (ok)
-			smtpc_session_next(c);
+			smtpc_session_next(c, r);
 		else
 			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
 		return;

@@ -88,7 +88,7 @@ smtpc_txn_write(struct smtpc *c)
 		}
 		c->steps_sent++;
 	} while (c->ext.pipelining && c->steps_sent < c->n_steps);
-	smtpc_timer_arm(c, c->prov->command_timeout_ms);
+	smtpc_timer_arm(c, c->p.command_timeout_ms);
 }
 
 /* smtpc_txn_start - begin the waiting message on a ready session. */
@@ -126,14 +126,14 @@ smtpc_body_pump(struct smtpc *c)
 	}
 	if (c->body_off < c->msg.body.len) {
 		/* A stall of data_timeout_ms fails the message. */
-		smtpc_timer_arm(c, c->prov->data_timeout_ms);
+		smtpc_timer_arm(c, c->p.data_timeout_ms);
 		return;
 	}
 	k = smtp_dot_finish(&c->dot, chunk);
 	evbuffer_add(out, chunk, k);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	c->state = SMTPC_STATE_DOT;
-	smtpc_timer_arm(c, c->prov->data_timeout_ms);
+	smtpc_timer_arm(c, c->p.data_timeout_ms);
 }
 
 /* smtpc_after_txn - the transaction ended: reuse, or QUIT at the cap. */
@@ -143,9 +143,8 @@ smtpc_after_txn(struct smtpc *c)
 	c->n_msgs++;
 	c->state = SMTPC_STATE_READY;
 	evtimer_del(c->timer);
-	if (c->prov->max_msgs_per_conn > 0 &&
-	    c->n_msgs >= c->prov->max_msgs_per_conn)
-		smtpc_quit_start(c);
+	if (c->p.max_msgs_per_conn > 0 && c->n_msgs >= c->p.max_msgs_per_conn)
+		smtpc_quit_start(c, c->p.command_timeout_ms);
 }
 
 /* smtpc_txn_reply - the reply to transaction step steps_acked. */
@@ -193,7 +192,7 @@ smtpc_txn_reply(struct smtpc *c, const struct smtp_reply *r)
 			smtpc_printf(c, ".\r\n");
 			c->discard_dot = true;
 			c->state = SMTPC_STATE_DOT;
-			smtpc_timer_arm(c, c->prov->command_timeout_ms);
+			smtpc_timer_arm(c, c->p.command_timeout_ms);
 			return;
 		}
 		if (c->txn_failed) {
@@ -221,7 +220,7 @@ smtpc_txn_reply(struct smtpc *c, const struct smtp_reply *r)
 	}
 	c->steps_acked++;
 	if (c->steps_acked < c->steps_sent) {
-		smtpc_timer_arm(c, c->prov->command_timeout_ms);
+		smtpc_timer_arm(c, c->p.command_timeout_ms);
 		return;
 	}
 	/* Not pipelining: stop early, or send the next step. */
@@ -247,7 +246,7 @@ smtpc_dot_reply(struct smtpc *c, const struct smtp_reply *r)
 	} else {
 		trouble_smtp_result(&res, SEND_STAGE_DOT, TROUBLE_REPLY,
 		                    r->code, r->enhanced, r->text, NULL);
-		log_debug("smtpc %s: %s: %d %s", c->prov->name,
+		log_debug("smtpc %s: %s: %d %s", c->p.name,
 		          send_class_name(res.class), r->code, res.text);
 		smtpc_msg_end(c, &res);
 	}

@@ -3,8 +3,11 @@
  * net/smtpc.h.
  *
  * A channel is one struct smtpc (one connection, reused for several
- * messages). All the protocol work and the classification of replies are
- * in net/smtpc*.c and send/trouble.c; this file only adapts calls.
+ * messages); a probe is one more struct smtpc of its own, in probe mode,
+ * so it never disturbs the pool. All the protocol work is in net/smtpc*.c
+ * and the classification of replies and probe outcomes in send/trouble.c;
+ * this file only turns the provider's configuration into the client's
+ * parameters and adapts calls.
  */
 #include "providers/adapter.h"
 
@@ -15,7 +18,6 @@
 
 #include "core/xmalloc.h"
 #include "net/smtpc.h"
-#include "route/probe.h"
 
 struct smtp_chan {
 	struct adapter *a;
@@ -25,20 +27,61 @@ struct smtp_chan {
 	void *arg;
 };
 
+/* smtp_tls - the client's TLS mode for the configured one. */
+static enum smtpc_tls
+smtp_tls(enum config_tls_mode m)
+{
+	switch (m) {
+	case CONFIG_TLS_NONE:
+		return SMTPC_TLS_NONE;
+	case CONFIG_TLS_TLS:
+		return SMTPC_TLS_TLS;
+	default:
+		return SMTPC_TLS_STARTTLS; /* the safe reading */
+	}
+}
+
+/*
+ * smtp_client_new - an SMTP client slot for a's provider, with the
+ * provider's parameters (strings borrowed from a->cfg, which outlives
+ * the adapter and so its slots). NULL if it cannot be made (logged).
+ */
+static struct smtpc *
+smtp_client_new(struct adapter *a)
+{
+	const struct config_provider *cfg = a->cfg;
+	struct smtpc_params p = {
+	    .name = cfg->name,
+	    .host = cfg->host,
+	    .port = cfg->port,
+	    .tls = smtp_tls(cfg->tls),
+	    .tls_verify = cfg->tls_verify,
+	    .username = cfg->username,
+	    .password = cfg->password,
+	    .helo_name = a->env->helo_name,
+	    .connect_timeout_ms = cfg->connect_timeout_ms,
+	    .greeting_timeout_ms = cfg->greeting_timeout_ms,
+	    .command_timeout_ms = cfg->command_timeout_ms,
+	    .data_timeout_ms = cfg->data_timeout_ms,
+	    .max_msgs_per_conn = cfg->max_msgs_per_conn,
+	};
+	struct smtpc_opts so = {
+	    .base = a->env->base,
+	    .params = &p,
+	    .ssl_ctx = a->env->ssl_ctx,
+	    .dns = a->env->dns,
+	};
+
+	return smtpc_new(&so);
+}
+
 static void *
 smtp_chan_new(struct adapter *a)
 {
 	struct smtp_chan *ch = xcalloc(1, sizeof(*ch));
-	struct smtpc_opts so = {
-	    .base = a->env->base,
-	    .provider = a->cfg,
-	    .ssl_ctx = a->env->ssl_ctx,
-	    .dns = a->env->dns,
-	    .helo_name = a->env->helo_name,
-	};
 
 	ch->a = a;
-	ch->c = smtpc_new(&so);
+	ch->c = smtp_client_new(a);
 	if (ch->c == NULL) {
 		free(ch);
 		return NULL;
@@ -118,37 +161,42 @@ smtp_chan_free(void *chan)
 }
 
 struct smtp_probe {
-	struct probe *pr;
+	struct smtpc *c;
 	adapter_probe_fn *cb;
 	void *arg;
 };
 
-/* smtp_on_probe - route/probe.c's verdict in the adapter's shape. */
+/* smtp_on_probe - the client's probe result in the adapter's shape. */
 static void
-smtp_on_probe(const struct probe_result *r, void *arg)
+smtp_on_probe(struct smtpc *c, const struct smtpc_probe_result *r, void *arg)
 {
 	struct smtp_probe *sp = arg;
+	const struct send_result *res = &r->res;
 	struct adapter_probe_result out;
 
 	memset(&out, 0, sizeof(out));
 	out.ok = r->ok;
-	out.stage = r->stage;
-	/* 5xx at greeting/EHLO/AUTH means the account or relay refuses us;
-	 * anything else is a transient failure. */
-	out.class = r->ok ? SEND_ACCEPTED
-	            : (r->smtp_code >= 500 && r->stage == SEND_STAGE_AUTH)
-	                ? SEND_CONFIG
-	                : SEND_DEFERRED;
+	out.class = res->class; /* decided by send/trouble.c */
+	out.stage = res->stage;
 	out.latency_ms = r->latency_ms;
-	snprintf(out.text, sizeof(out.text), "%s", r->text);
+	/* A refusal reads as the server said it: "535 5.7.8 text". */
+	if (!r->ok && res->smtp_code != 0)
+		snprintf(out.text, sizeof(out.text), "%d %s%s%.*s",
+		         res->smtp_code, res->enhanced,
+		         res->enhanced[0] != '\0' ? " " : "",
+		         (int)sizeof(out.text) - 32, res->text);
+	else
+		snprintf(out.text, sizeof(out.text), "%.*s",
+		         (int)sizeof(out.text) - 1, res->text);
 	out.max_send_rate = -1;
 	out.quota_left = -1;
 	out.sending_enabled = true;
+	smtpc_free(c);
 	sp->cb(&out, sp->arg);
 	free(sp);
 }
 
-/* smtp_probe - connect, greet, EHLO, STARTTLS as configured, QUIT. */
+/* smtp_probe - the client in probe mode on a slot of its own. */
 static void *
 smtp_probe(struct adapter *a, adapter_probe_fn *cb, void *arg)
 {
@@ -156,9 +204,12 @@ smtp_probe(struct adapter *a, adapter_probe_fn *cb, void *arg)
 
 	sp->cb = cb;
 	sp->arg = arg;
-	sp->pr =
-	    probe_smtp_start(a->env->base, a->cfg, a->env->ssl_ctx, a->env->dns,
-	                     a->env->helo_name, smtp_on_probe, sp);
+	sp->c = smtp_client_new(a);
+	if (sp->c == NULL || smtpc_probe(sp->c, smtp_on_probe, sp) != 0) {
+		smtpc_free(sp->c);
+		free(sp);
+		return NULL;
+	}
 	return sp;
 }
 
@@ -167,7 +218,7 @@ smtp_probe_cancel(void *handle)
 {
 	struct smtp_probe *sp = handle;
 
-	probe_cancel(sp->pr);
+	smtpc_free(sp->c);
 	free(sp);
 }
 

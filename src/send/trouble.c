@@ -241,6 +241,32 @@ trouble_smtp_result(struct send_result *r, enum send_stage stage,
 		                   sizeof(r->provider_msg_id));
 }
 
+/* trouble_probe_class - a probe's outcome; see the contract. */
+enum send_class
+trouble_probe_class(enum send_stage stage, enum trouble_kind kind, int code)
+{
+	if (kind != TROUBLE_REPLY)
+		return SEND_DEFERRED;
+	if (code >= 200 && code <= 299)
+		return SEND_ACCEPTED;
+	if (code >= 500 && code <= 599 && stage == SEND_STAGE_AUTH)
+		return SEND_CONFIG;
+	return SEND_DEFERRED;
+}
+
+/* trouble_probe_result - the facts as for a delivery, the probe's class. */
+void
+trouble_probe_result(struct send_result *r, enum send_stage stage,
+                     enum trouble_kind kind, int code, const char *enhanced,
+                     const char *text, const char *detail)
+{
+	/* A probe sends no message: nothing of a message's id or quota. */
+	trouble_smtp_result(r, stage, kind, code, enhanced, text, detail);
+	r->class = trouble_probe_class(stage, kind, code);
+	r->quota_exhausted = false;
+	r->provider_msg_id[0] = '\0';
+}
+
 /* trouble_rcpts_pick - the recipient result that stands for the message. */
 size_t
 trouble_rcpts_pick(const struct send_result *rcpts, size_t n)

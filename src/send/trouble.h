@@ -62,6 +62,27 @@ void trouble_smtp_result(struct send_result *r, enum send_stage stage,
                          const char *text, const char *detail);
 
 /*
+ * trouble_probe_class - what the outcome of a probe (a session set up and
+ * closed without mail) says about the provider: a 2xx reply (the session
+ * came up) is SEND_ACCEPTED; a 5xx to AUTH is SEND_CONFIG (the account or
+ * its credentials are refused); anything else is SEND_DEFERRED. A probe
+ * carries no message, so none of the message rules apply.
+ */
+enum send_class trouble_probe_class(enum send_stage stage,
+                                    enum trouble_kind kind, int code);
+
+/*
+ * trouble_probe_result - fill r for one probe outcome, as
+ * trouble_smtp_result does for a delivery, with the class of
+ * trouble_probe_class. Pass SEND_STAGE_NONE with the last reply when the
+ * session came up.
+ */
+void trouble_probe_result(struct send_result *r, enum send_stage stage,
+                          enum trouble_kind kind, int code,
+                          const char *enhanced, const char *text,
+                          const char *detail);
+
+/*
  * trouble_smtp_msgid - find the queue id in the text of a 2xx reply to the
  * dot: "queued as X" (Postfix, SendGrid), "Ok X" (Amazon SES), "id=X"
  * (Exim). Writes it NUL-terminated into out (truncated to fit) and returns

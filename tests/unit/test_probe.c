@@ -1,5 +1,6 @@
 /*
- * test_probe.c - the active SMTP probe against swerve-mock's SMTP server
+ * test_probe.c - the active SMTP probe (net/smtpc.h in probe mode, and
+ * the SMTP adapter's probe op over it) against swerve-mock's SMTP server
  * (the real mock code, in process, on 127.0.0.1, its modes switched as
  * its HTTP /mode control would), against a bare listening socket that
  * never greets, and against a scripted fake for what the mock cannot do:
@@ -35,10 +36,13 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "config/config.h"
 #include "mock/mock.h"
 #include "mock/mock_smtp.h"
 #include "net/http_client.h"
-#include "route/probe.h"
+#include "net/smtpc.h"
+#include "providers/adapter.h"
+#include "send/result.h"
 
 /* ------------------------------------------------------------------ */
 /* A self-signed certificate for 127.0.0.1, made in memory.            */
@@ -123,14 +127,14 @@ struct fx {
 	struct event_base *base;
 	struct mock *mock;
 	struct mock_smtp *smtp;
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct cert cert;
 	bool have_cert;
 	SSL_CTX *cctx;
 	/* results */
 	int calls;
-	struct probe_result res;
-	struct probe **chain;  /* start another probe from the callback */
+	struct smtpc_probe_result res;
+	struct smtpc **chain;  /* start another probe from the callback */
 	pid_t child;           /* a real swerve-mock, stopped in teardown */
 	const char *auth_user; /* mock_start: require these credentials */
 	const char *auth_pass;
@@ -139,20 +143,37 @@ struct fx {
 
 static struct fx F;
 
-/* on_done - record the result; optionally start one more probe. */
+static struct smtpc *probe_start(SSL_CTX *ctx, const char *helo);
+
+/* on_done - record the result, free the slot; maybe start one more. */
 static void
-on_done(const struct probe_result *r, void *arg)
+on_done(struct smtpc *c, const struct smtpc_probe_result *r, void *arg)
 {
 	struct fx *f = arg;
 
 	f->calls++;
 	f->res = *r;
+	smtpc_free(c);
 	if (f->chain != NULL) {
-		struct probe **slot = f->chain;
+		struct smtpc **slot = f->chain;
 		f->chain = NULL;
-		*slot = probe_smtp_start(f->base, &f->prov, f->cctx, NULL,
-		                         "probe.test", on_done, f);
+		*slot = probe_start(f->cctx, "probe.test");
 	}
+}
+
+/* probe_start - a fresh client slot for F.prov, probing. */
+static struct smtpc *
+probe_start(SSL_CTX *ctx, const char *helo)
+{
+	struct smtpc_params p = F.prov;
+	struct smtpc_opts o = {F.base, &p, ctx, NULL};
+	struct smtpc *c;
+
+	p.helo_name = helo;
+	c = smtpc_new(&o);
+	assert_non_null(c);
+	assert_int_equal(smtpc_probe(c, on_done, &F), 0);
+	return c;
 }
 
 /* stop - loop timeout. */
@@ -227,9 +248,8 @@ setup(void **state)
 	F.base = event_base_new();
 	F.mock = mock_new(F.base, "mock", 100);
 	F.prov.name = "mockp";
-	F.prov.type = "smtp";
 	F.prov.host = "127.0.0.1";
-	F.prov.tls = CONFIG_TLS_NONE;
+	F.prov.tls = SMTPC_TLS_NONE;
 	F.prov.tls_verify = true;
 	F.prov.connect_timeout_ms = 1000;
 	F.prov.greeting_timeout_ms = 1000;
@@ -265,9 +285,8 @@ probe_once(int timeout_ms)
 {
 	int before = F.calls;
 
-	probe_smtp_start(F.base, &F.prov, F.cctx, NULL, "probe.test", on_done,
-	                 &F);
-	/* Never from inside probe_smtp_start. */
+	probe_start(F.cctx, "probe.test");
+	/* Never from inside smtpc_probe. */
 	assert_int_equal(F.calls, before);
 	run_until(before + 1, timeout_ms);
 	assert_int_equal(F.calls, before + 1);
@@ -275,13 +294,25 @@ probe_once(int timeout_ms)
 
 /* assert_clean_text - printable ASCII, terminated. */
 static void
-assert_clean_text(const struct probe_result *r)
+assert_clean_text(const struct smtpc_probe_result *r)
 {
-	size_t i, n = strnlen(r->text, sizeof(r->text));
+	size_t i, n = strnlen(r->res.text, sizeof(r->res.text));
 
-	assert_true(n < sizeof(r->text));
+	assert_true(n < sizeof(r->res.text));
 	for (i = 0; i < n; i++)
-		assert_true(r->text[i] >= 0x20 && r->text[i] <= 0x7e);
+		assert_true(r->res.text[i] >= 0x20 && r->res.text[i] <= 0x7e);
+}
+
+/* assert_stopped_without_starttls - the probe stopped where STARTTLS was
+ * required and not offered: a transient failure, never plaintext. */
+static void
+assert_stopped_without_starttls(void)
+{
+	assert_false(F.res.ok);
+	assert_int_equal(F.res.res.class, SEND_DEFERRED);
+	assert_int_equal(F.res.res.stage, SEND_STAGE_STARTTLS);
+	assert_string_equal(F.res.res.text,
+	                    "STARTTLS required but not offered");
 }
 
 /* ------------------------------------------------------------------ */
@@ -293,8 +324,9 @@ healthy_mock_probe_is_ok(void **state)
 	mock_start(false);
 	probe_once(3000);
 	assert_true(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_NONE);
-	assert_int_equal(F.res.smtp_code, 250);
+	assert_int_equal(F.res.res.class, SEND_ACCEPTED);
+	assert_int_equal(F.res.res.stage, SEND_STAGE_NONE);
+	assert_int_equal(F.res.res.smtp_code, 250);
 	assert_true(F.res.latency_ms < 1000);
 	assert_int_equal(mock_stat_total(F.mock, MOCK_STAT_CONNECTIONS), 1);
 	assert_int_equal(mock_stat_total(F.mock, MOCK_STAT_MESSAGES_ACCEPTED),
@@ -324,9 +356,9 @@ refused_connection_stops_at_connect(void **state)
 	mode("refuse");
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_CONNECT);
-	assert_int_equal(F.res.smtp_code, 0);
-	assert_non_null(strstr(F.res.text, "refused"));
+	assert_int_equal(F.res.res.stage, SEND_STAGE_CONNECT);
+	assert_int_equal(F.res.res.smtp_code, 0);
+	assert_non_null(strstr(F.res.res.text, "refused"));
 	/* The provider heals: the next probe is ok. */
 	mode("accept");
 	probe_once(3000);
@@ -341,8 +373,8 @@ hung_server_times_out_at_greeting(void **state)
 	F.prov.greeting_timeout_ms = 200;
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_GREETING);
-	assert_string_equal(F.res.text, "timeout waiting for the greeting");
+	assert_int_equal(F.res.res.stage, SEND_STAGE_GREETING);
+	assert_string_equal(F.res.res.text, "timeout during greeting");
 	assert_true(F.res.latency_ms >= 190 && F.res.latency_ms < 1500);
 }
 
@@ -354,15 +386,14 @@ slow_server_honours_each_timeout(void **state)
 	F.prov.greeting_timeout_ms = 100;
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_GREETING);
+	assert_int_equal(F.res.res.stage, SEND_STAGE_GREETING);
 	/* Greeting waits long enough, EHLO does not. */
 	F.prov.greeting_timeout_ms = 2000;
 	F.prov.command_timeout_ms = 100;
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_EHLO);
-	assert_string_equal(F.res.text,
-	                    "timeout waiting for the reply to EHLO");
+	assert_int_equal(F.res.res.stage, SEND_STAGE_EHLO);
+	assert_string_equal(F.res.res.text, "timeout during ehlo");
 	/* Both wait: ok, and the latency shows the delay. */
 	F.prov.command_timeout_ms = 2000;
 	probe_once(5000);
@@ -387,7 +418,7 @@ bare_socket_that_never_greets_times_out(void **state)
 	F.prov.greeting_timeout_ms = 150;
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_GREETING);
+	assert_int_equal(F.res.res.stage, SEND_STAGE_GREETING);
 	assert_true(F.res.latency_ms >= 140);
 	close(fd);
 }
@@ -397,10 +428,10 @@ starttls_with_trusted_certificate_is_ok(void **state)
 {
 	mock_start(true);
 	F.cctx = cert_client_ctx(&F.cert);
-	F.prov.tls = CONFIG_TLS_STARTTLS;
+	F.prov.tls = SMTPC_TLS_STARTTLS;
 	probe_once(3000);
 	assert_true(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_NONE);
+	assert_int_equal(F.res.res.stage, SEND_STAGE_NONE);
 }
 
 static void
@@ -408,11 +439,11 @@ starttls_with_untrusted_certificate_fails(void **state)
 {
 	mock_start(true);
 	F.cctx = cert_client_ctx(NULL);
-	F.prov.tls = CONFIG_TLS_STARTTLS;
+	F.prov.tls = SMTPC_TLS_STARTTLS;
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_STARTTLS);
-	assert_non_null(strstr(F.res.text, "certificate verify failed"));
+	assert_int_equal(F.res.res.stage, SEND_STAGE_STARTTLS);
+	assert_non_null(strstr(F.res.res.text, "certificate verify failed"));
 	/* tls_verify: false takes it anyway. */
 	F.prov.tls_verify = false;
 	probe_once(3000);
@@ -424,11 +455,9 @@ starttls_not_offered_never_falls_back(void **state)
 {
 	mock_start(false);
 	F.cctx = cert_client_ctx(NULL);
-	F.prov.tls = CONFIG_TLS_STARTTLS;
+	F.prov.tls = SMTPC_TLS_STARTTLS;
 	probe_once(3000);
-	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_STARTTLS);
-	assert_string_equal(F.res.text, "STARTTLS required but not offered");
+	assert_stopped_without_starttls();
 }
 
 static void
@@ -441,7 +470,7 @@ auth_with_good_credentials_is_ok(void **state)
 	F.prov.password = "s3cret";
 	probe_once(3000);
 	assert_true(F.res.ok);
-	assert_int_equal(F.res.smtp_code, 235);
+	assert_int_equal(F.res.res.smtp_code, 235);
 	assert_int_equal(mock_stat_total(F.mock, MOCK_STAT_AUTH_ACCEPTED), 1);
 }
 
@@ -455,16 +484,17 @@ auth_refused_stops_at_auth(void **state)
 	F.prov.password = "wrong";
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_AUTH);
-	assert_int_equal(F.res.smtp_code, 535);
-	assert_null(strstr(F.res.text, "wrong"));
+	assert_int_equal(F.res.res.stage, SEND_STAGE_AUTH);
+	assert_int_equal(F.res.res.smtp_code, 535);
+	assert_int_equal(F.res.res.class, SEND_CONFIG);
+	assert_null(strstr(F.res.res.text, "wrong"));
 	/* authfail: even good credentials are refused. */
 	F.prov.password = "s3cret";
 	mode("authfail");
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_AUTH);
-	assert_int_equal(F.res.smtp_code, 535);
+	assert_int_equal(F.res.res.stage, SEND_STAGE_AUTH);
+	assert_int_equal(F.res.res.smtp_code, 535);
 }
 
 static void
@@ -474,40 +504,40 @@ auth_goes_after_starttls(void **state)
 	F.auth_pass = "s3cret";
 	mock_start(true);
 	F.cctx = cert_client_ctx(&F.cert);
-	F.prov.tls = CONFIG_TLS_STARTTLS;
+	F.prov.tls = SMTPC_TLS_STARTTLS;
 	F.prov.username = "probe";
 	F.prov.password = "s3cret";
 	probe_once(3000);
 	assert_true(F.res.ok);
-	assert_int_equal(F.res.smtp_code, 235);
+	assert_int_equal(F.res.res.smtp_code, 235);
 }
 
 static void
 cancel_before_result_never_calls_back(void **state)
 {
-	struct probe *pr;
+	struct smtpc *pr;
 
 	mock_start(false);
 	mode("hang");
-	pr = probe_smtp_start(F.base, &F.prov, NULL, NULL, NULL, on_done, &F);
+	pr = probe_start(NULL, NULL);
 	run_until(1, 100);
-	probe_cancel(pr);
+	smtpc_free(pr);
 	/* Cancel before the loop ever ran, too. */
-	pr = probe_smtp_start(F.base, &F.prov, NULL, NULL, NULL, on_done, &F);
-	probe_cancel(pr);
+	pr = probe_start(NULL, NULL);
+	smtpc_free(pr);
 	run_until(1, 200);
 	assert_int_equal(F.calls, 0);
-	probe_cancel(NULL);
+	smtpc_free(NULL);
 }
 
 static void
 callback_may_start_the_next_probe(void **state)
 {
-	struct probe *next = NULL;
+	struct smtpc *next = NULL;
 
 	mock_start(false);
 	F.chain = &next;
-	probe_smtp_start(F.base, &F.prov, NULL, NULL, NULL, on_done, &F);
+	probe_start(NULL, NULL);
 	run_until(2, 3000);
 	assert_int_equal(F.calls, 2);
 	assert_non_null(next);
@@ -525,7 +555,7 @@ host_name_is_resolved(void **state)
 	F.prov.host = "no-such-host.invalid";
 	probe_once(8000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_CONNECT);
+	assert_int_equal(F.res.res.stage, SEND_STAGE_CONNECT);
 }
 
 /* ------------------------------------------------------------------ */
@@ -665,15 +695,15 @@ real_swerve_mock_modes_over_http(void **state)
 	mode_http(hc, hp, "hang");
 	probe_once(5000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_GREETING);
+	assert_int_equal(F.res.res.stage, SEND_STAGE_GREETING);
 	mode_http(hc, hp, "refuse");
 	probe_once(5000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_CONNECT);
+	assert_int_equal(F.res.res.stage, SEND_STAGE_CONNECT);
 	mode_http(hc, hp, "slow 500");
 	probe_once(5000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_GREETING);
+	assert_int_equal(F.res.res.stage, SEND_STAGE_GREETING);
 	mode_http(hc, hp, "tempfail");
 	probe_once(5000);
 	assert_true(F.res.ok);
@@ -712,6 +742,7 @@ struct fake {
 	size_t n_fds;
 	int auth_step; /* FAKE_AUTH_LOGIN: lines after AUTH LOGIN */
 	uint16_t port;
+	char wire[2048]; /* every command line received, "\n"-separated */
 };
 
 static struct fake K;
@@ -732,6 +763,8 @@ fake_read(struct bufferevent *bev, void *arg)
 
 	while ((line = evbuffer_readln(bufferevent_get_input(bev), &n,
 	                               EVBUFFER_EOL_CRLF)) != NULL) {
+		size_t used = strlen(K.wire);
+		snprintf(K.wire + used, sizeof(K.wire) - used, "%s\n", line);
 		if (K.auth_step > 0) {
 			/* base64("probe"), then base64("s3cret") */
 			const char *want =
@@ -861,9 +894,10 @@ refusing_greeting_stops_at_greeting(void **state)
 	fake_start(FAKE_GREET_554);
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_GREETING);
-	assert_int_equal(F.res.smtp_code, 554);
-	assert_non_null(strstr(F.res.text, "554 5.7.1"));
+	assert_int_equal(F.res.res.stage, SEND_STAGE_GREETING);
+	assert_int_equal(F.res.res.smtp_code, 554);
+	assert_string_equal(F.res.res.enhanced, "5.7.1");
+	assert_string_equal(F.res.res.text, "?no service? here");
 	assert_clean_text(&F.res);
 }
 
@@ -873,8 +907,9 @@ reply_421_to_ehlo_stops_at_ehlo(void **state)
 	fake_start(FAKE_EHLO_421);
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_EHLO);
-	assert_int_equal(F.res.smtp_code, 421);
+	assert_int_equal(F.res.res.stage, SEND_STAGE_EHLO);
+	assert_int_equal(F.res.res.smtp_code, 421);
+	assert_int_equal(F.res.res.class, SEND_DEFERRED);
 }
 
 static void
@@ -883,8 +918,8 @@ malformed_reply_fails_the_probe(void **state)
 	fake_start(FAKE_GARBAGE);
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_EHLO);
-	assert_non_null(strstr(F.res.text, "malformed reply"));
+	assert_int_equal(F.res.res.stage, SEND_STAGE_EHLO);
+	assert_non_null(strstr(F.res.res.text, "bad reply"));
 }
 
 static void
@@ -893,26 +928,29 @@ ehlo_refused_falls_back_to_helo(void **state)
 	fake_start(FAKE_EHLO_502);
 	probe_once(3000);
 	assert_true(F.res.ok);
-	assert_string_equal(F.res.text, "fake");
-	/* Not when STARTTLS is required: HELO cannot offer it. */
-	F.prov.tls = CONFIG_TLS_STARTTLS;
+	assert_string_equal(F.res.res.text, "fake");
+	/*
+	 * STARTTLS required: HELO cannot offer it, so the probe stops there,
+	 * as delivery does, and goes no further in plaintext.
+	 */
+	F.prov.tls = SMTPC_TLS_STARTTLS;
 	F.cctx = cert_client_ctx(NULL);
+	K.wire[0] = '\0';
 	probe_once(3000);
-	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_EHLO);
-	assert_int_equal(F.res.smtp_code, 502);
+	assert_stopped_without_starttls();
+	assert_string_equal(K.wire, "EHLO probe.test\nHELO probe.test\n");
 }
 
 static void
 plaintext_after_starttls_reply_is_refused(void **state)
 {
 	fake_start(FAKE_INJECT);
-	F.prov.tls = CONFIG_TLS_STARTTLS;
+	F.prov.tls = SMTPC_TLS_STARTTLS;
 	F.cctx = cert_client_ctx(NULL);
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_STARTTLS);
-	assert_non_null(strstr(F.res.text, "plaintext data"));
+	assert_int_equal(F.res.res.stage, SEND_STAGE_STARTTLS);
+	assert_non_null(strstr(F.res.res.text, "plaintext data"));
 }
 
 static void
@@ -921,8 +959,8 @@ close_after_greeting_is_reported(void **state)
 	fake_start(FAKE_CLOSE);
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_EHLO);
-	assert_non_null(strstr(F.res.text, "closed"));
+	assert_int_equal(F.res.res.stage, SEND_STAGE_EHLO);
+	assert_non_null(strstr(F.res.res.text, "closed"));
 }
 
 static void
@@ -943,12 +981,19 @@ auth_login_when_plain_is_not_offered(void **state)
 	F.prov.password = "s3cret";
 	probe_once(3000);
 	assert_true(F.res.ok);
-	assert_int_equal(F.res.smtp_code, 235);
+	assert_int_equal(F.res.res.class, SEND_ACCEPTED);
+	assert_int_equal(F.res.res.smtp_code, 235);
+	assert_string_equal(F.res.res.text, "welcome");
+	/* Left politely, no mail. */
+	assert_string_equal(K.wire, "EHLO probe.test\nAUTH LOGIN\ncHJvYmU=\n"
+	                            "czNjcmV0\nQUIT\n");
 	F.prov.password = "nope";
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_AUTH);
-	assert_int_equal(F.res.smtp_code, 535);
+	assert_int_equal(F.res.res.class, SEND_CONFIG);
+	assert_int_equal(F.res.res.stage, SEND_STAGE_AUTH);
+	assert_int_equal(F.res.res.smtp_code, 535);
+	assert_string_equal(F.res.res.enhanced, "5.7.8");
 }
 
 static void
@@ -959,8 +1004,11 @@ credentials_without_auth_offered_fail_at_auth(void **state)
 	F.prov.password = "s3cret";
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_AUTH);
-	assert_non_null(strstr(F.res.text, "offers no AUTH"));
+	assert_int_equal(F.res.res.stage, SEND_STAGE_AUTH);
+	assert_non_null(strstr(F.res.res.text, "offers no AUTH"));
+	/* No reply refused us: transient for a probe, as it always was. */
+	assert_int_equal(F.res.res.class, SEND_DEFERRED);
+	assert_null(strstr(K.wire, "AUTH"));
 }
 
 static void
@@ -971,7 +1019,7 @@ helo_fallback_with_credentials_fails_at_auth(void **state)
 	F.prov.password = "s3cret";
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_AUTH);
+	assert_int_equal(F.res.res.stage, SEND_STAGE_AUTH);
 }
 
 static void
@@ -986,7 +1034,7 @@ implicit_tls_probe_is_ok(void **state)
 	assert_int_equal(SSL_CTX_use_certificate(sctx, F.cert.x509), 1);
 	assert_int_equal(SSL_CTX_use_PrivateKey(sctx, F.cert.key), 1);
 	K.tls = sctx;
-	F.prov.tls = CONFIG_TLS_TLS;
+	F.prov.tls = SMTPC_TLS_TLS;
 	F.cctx = cert_client_ctx(&F.cert);
 	probe_once(3000);
 	assert_true(F.res.ok);
@@ -995,8 +1043,105 @@ implicit_tls_probe_is_ok(void **state)
 	F.cctx = cert_client_ctx(NULL);
 	probe_once(3000);
 	assert_false(F.res.ok);
-	assert_int_equal(F.res.stage, SEND_STAGE_CONNECT);
-	assert_non_null(strstr(F.res.text, "certificate verify failed"));
+	assert_int_equal(F.res.res.stage, SEND_STAGE_CONNECT);
+	assert_non_null(strstr(F.res.res.text, "certificate verify failed"));
+}
+
+/* The failure policy's verdicts, against the scripted fake. */
+
+static void
+probe_starttls_not_offered_never_goes_on_in_plaintext(void **state)
+{
+	fake_start(FAKE_GOOD); /* offers PIPELINING, not STARTTLS */
+	F.prov.tls = SMTPC_TLS_STARTTLS;
+	F.prov.username = "probe";
+	F.prov.password = "s3cret";
+	F.cctx = cert_client_ctx(NULL);
+	probe_once(3000);
+	assert_stopped_without_starttls();
+	/* Nothing after EHLO: no AUTH, no HELO, no mail, in plaintext. */
+	assert_string_equal(K.wire, "EHLO probe.test\n");
+}
+
+/* ------------------------------------------------------------------ */
+/* Through the SMTP adapter: configuration in, adapter result out      */
+
+struct aprobe {
+	int calls;
+	struct adapter_probe_result res;
+};
+
+/* on_adapter_probe - record the adapter's probe result. */
+static void
+on_adapter_probe(const struct adapter_probe_result *r, void *arg)
+{
+	struct aprobe *ap = arg;
+
+	ap->calls++;
+	ap->res = *r;
+	F.calls++; /* wakes run_until */
+}
+
+/* adapter_probe_once - one probe of cfg through adapter_smtp_ops. */
+static void
+adapter_probe_once(const struct config_provider *cfg, struct aprobe *ap)
+{
+	struct adapter_env env = {F.base, F.cctx, NULL, "probe.test"};
+	struct adapter *a = adapter_new(cfg, &env);
+	int before = F.calls;
+
+	assert_non_null(a);
+	ap->calls = 0;
+	assert_non_null(a->ops->probe(a, on_adapter_probe, ap));
+	assert_int_equal(ap->calls, 0);
+	run_until(before + 1, 3000);
+	assert_int_equal(ap->calls, 1);
+	adapter_free(a);
+}
+
+static void
+adapter_probe_reports_the_policy_verdict(void **state)
+{
+	struct config_provider cfg;
+	struct aprobe ap;
+
+	fake_start(FAKE_AUTH_LOGIN);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.name = "fakep";
+	cfg.type = "smtp";
+	cfg.host = "127.0.0.1";
+	cfg.port = K.port;
+	cfg.tls = CONFIG_TLS_NONE;
+	cfg.username = "probe";
+	cfg.password = "s3cret";
+	cfg.connect_timeout_ms = 1000;
+	cfg.greeting_timeout_ms = 1000;
+	cfg.command_timeout_ms = 1000;
+	cfg.data_timeout_ms = 1000;
+	adapter_probe_once(&cfg, &ap);
+	assert_true(ap.res.ok);
+	assert_int_equal(ap.res.class, SEND_ACCEPTED);
+	assert_int_equal(ap.res.stage, SEND_STAGE_NONE);
+	assert_true(ap.res.sending_enabled);
+	/* A wrong password: an account fault, the reply as the server
+	 * gave it. */
+	cfg.password = "nope";
+	adapter_probe_once(&cfg, &ap);
+	assert_false(ap.res.ok);
+	assert_int_equal(ap.res.class, SEND_CONFIG);
+	assert_int_equal(ap.res.stage, SEND_STAGE_AUTH);
+	assert_string_equal(ap.res.text, "535 5.7.8 bad");
+	/* STARTTLS required, not offered: stops, never in plaintext. */
+	cfg.tls = CONFIG_TLS_STARTTLS;
+	cfg.password = "s3cret";
+	F.cctx = cert_client_ctx(NULL);
+	K.wire[0] = '\0';
+	adapter_probe_once(&cfg, &ap);
+	assert_false(ap.res.ok);
+	assert_int_equal(ap.res.class, SEND_DEFERRED);
+	assert_int_equal(ap.res.stage, SEND_STAGE_STARTTLS);
+	assert_string_equal(ap.res.text, "STARTTLS required but not offered");
+	assert_string_equal(K.wire, "EHLO probe.test\n");
 }
 
 int
@@ -1032,6 +1177,8 @@ main(void)
 	    TK(credentials_without_auth_offered_fail_at_auth),
 	    TK(helo_fallback_with_credentials_fails_at_auth),
 	    TK(implicit_tls_probe_is_ok),
+	    TK(probe_starttls_not_offered_never_goes_on_in_plaintext),
+	    TK(adapter_probe_reports_the_policy_verdict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,7 +33,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "config/config.h"
 #include "core/buf.h"
 #include "net/smtpc.h"
 #include "send/result.h"
@@ -450,20 +449,18 @@ run_loop(struct event_base *base, unsigned ms)
 
 /* prov_init - a provider at 127.0.0.1:port with short timeouts. */
 static void
-prov_init(struct config_provider *p, uint16_t port)
+prov_init(struct smtpc_params *p, uint16_t port)
 {
 	memset(p, 0, sizeof(*p));
 	p->name = "test";
-	p->type = "smtp";
 	p->host = "127.0.0.1";
 	p->port = port;
-	p->tls = CONFIG_TLS_NONE;
+	p->tls = SMTPC_TLS_NONE;
 	p->tls_verify = true;
 	p->connect_timeout_ms = 2000;
 	p->greeting_timeout_ms = 2000;
 	p->command_timeout_ms = 2000;
 	p->data_timeout_ms = 2000;
-	p->max_connections = 1;
 	p->max_msgs_per_conn = 100;
 }
 
@@ -474,11 +471,13 @@ prov_init(struct config_provider *p, uint16_t port)
  */
 static size_t
 run_msgs(struct run *r, struct event_base *base,
-         const struct config_provider *prov, SSL_CTX *ctx,
+         const struct smtpc_params *prov, SSL_CTX *ctx,
          const struct smtpc_msg *msgs, size_t n)
 {
-	struct smtpc_opts o = {base, prov, ctx, NULL, "client.test"};
+	struct smtpc_params p = *prov;
+	struct smtpc_opts o = {base, &p, ctx, NULL};
 
+	p.helo_name = "client.test";
 	r->base = base;
 	r->c = smtpc_new(&o);
 	assert_non_null(r->c);
@@ -542,7 +541,7 @@ pipelining_reuses_one_connection_for_three_messages(void **state)
 	    TXN_PIPE("Q2"), TXN_PIPE("Q3"), {"QUIT", "221 bye\r\n", F_CLOSE}};
 	const struct smtpc_msg msgs[3] = {msg2, msg2, msg2};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 	int i;
@@ -588,7 +587,7 @@ rcpt_550_fails_only_that_recipient(void **state)
 	    {"DATA", "354 go\r\n", F_BODY},
 	    {"<dot>", "250 Ok 0100018c-abc-000000\r\n", 0}};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
@@ -628,7 +627,7 @@ code_451_at_dot_is_deferred_and_connection_reused(void **state)
 	    {"<dot>", "250 ok\r\n", 0}};
 	const struct smtpc_msg msgs[2] = {msg1, msg1};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
@@ -655,7 +654,7 @@ greeting_421_is_deferred(void **state)
 	static const struct fake_step script[] = {
 	    {"<connect>", "421 4.3.2 busy, try later\r\n", F_CLOSE}};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
@@ -678,7 +677,7 @@ static void
 connection_refused_is_deferred(void **state)
 {
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
 	struct run r = {0};
@@ -706,7 +705,7 @@ greeting_timeout_is_deferred(void **state)
 {
 	static const struct fake_step script[] = {{"<connect>", NULL, F_HANG}};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 	struct timeval t0, t1;
@@ -739,7 +738,7 @@ drop_after_the_dot_is_unknown(void **state)
 	    {"DATA", "354 go\r\n", F_BODY},
 	    {"<dot>", NULL, F_CLOSE}};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
@@ -765,7 +764,7 @@ timeout_after_the_dot_is_unknown(void **state)
 	    {"DATA", "354 go\r\n", F_BODY},
 	    {"<dot>", NULL, F_HANG}};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
@@ -786,7 +785,7 @@ hostile_reply_fails_cleanly(struct buf *reply, const char *want_text)
 {
 	struct fake_step script[] = {GREET, {"EHLO", NULL, 0}};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
@@ -854,7 +853,7 @@ body_is_dot_stuffed_with_crlf_on_the_wire(void **state)
 	                           "no final newline\r\n.\r\n";
 	const struct smtpc_msg m = {"", rcpts1, 1, BODY(body)};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
@@ -880,7 +879,7 @@ large_body_streams_intact(void **state)
 	    {"DATA", "354 go\r\n", F_BODY},
 	    {"<dot>", "250 ok\r\n", 0}};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 	struct smtpc_msg m = msg1;
@@ -908,13 +907,13 @@ starttls_required_but_not_offered_sends_no_mail(void **state)
 {
 	static const struct fake_step script[] = {GREET, EHLO_PIPE};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
 	fake_start(&f, base, script, N(script));
 	prov_init(&prov, f.port);
-	prov.tls = CONFIG_TLS_STARTTLS;
+	prov.tls = SMTPC_TLS_STARTTLS;
 	prov.username = "user";
 	prov.password = "secret";
 	assert_int_equal(run_msgs(&r, base, &prov, NULL, &msg1, 1), 1);
@@ -945,7 +944,7 @@ starttls_then_auth_plain_with_verified_certificate(void **state)
 	    {"DATA", "354 go\r\n", F_BODY},
 	    {"<dot>", "250 ok\r\n", 0}};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 	struct cert cert;
@@ -957,7 +956,7 @@ starttls_then_auth_plain_with_verified_certificate(void **state)
 	f.tls = cert_server_ctx(&cert);
 	cctx = cert_client_ctx(&cert);
 	prov_init(&prov, f.port);
-	prov.tls = CONFIG_TLS_STARTTLS;
+	prov.tls = SMTPC_TLS_STARTTLS;
 	prov.username = "user";
 	prov.password = "secret";
 	assert_int_equal(run_msgs(&r, base, &prov, cctx, &msg1, 1), 1);
@@ -982,7 +981,7 @@ untrusted_certificate_is_deferred(void **state)
 	    {"EHLO client.test", "250-fake\r\n250 STARTTLS\r\n", 0},
 	    {"STARTTLS", "220 go ahead\r\n", F_TLS}};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 	struct cert cert;
@@ -993,7 +992,7 @@ untrusted_certificate_is_deferred(void **state)
 	f.tls = cert_server_ctx(&cert);
 	cctx = cert_client_ctx(NULL);
 	prov_init(&prov, f.port);
-	prov.tls = CONFIG_TLS_STARTTLS;
+	prov.tls = SMTPC_TLS_STARTTLS;
 	assert_int_equal(run_msgs(&r, base, &prov, cctx, &msg1, 1), 1);
 	assert_int_equal(r.msg[0].class, SEND_DEFERRED);
 	assert_int_equal(r.msg[0].stage, SEND_STAGE_STARTTLS);
@@ -1017,7 +1016,7 @@ tls_verify_false_accepts_untrusted_certificate(void **state)
 	    {"DATA", "354 go\r\n", F_BODY},
 	    {"<dot>", "250 ok\r\n", 0}};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 	struct cert cert;
@@ -1029,7 +1028,7 @@ tls_verify_false_accepts_untrusted_certificate(void **state)
 	f.tls = cert_server_ctx(&cert);
 	cctx = cert_client_ctx(NULL);
 	prov_init(&prov, f.port);
-	prov.tls = CONFIG_TLS_TLS;
+	prov.tls = SMTPC_TLS_TLS;
 	prov.tls_verify = false;
 	assert_int_equal(run_msgs(&r, base, &prov, cctx, &msg1, 1), 1);
 	assert_string_equal(f.error, "");
@@ -1052,7 +1051,7 @@ auth_login_535_is_config(void **state)
 	    {"c2VjcmV0", "535 5.7.8 Authentication credentials invalid\r\n",
 	     0}};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
@@ -1082,7 +1081,7 @@ ehlo_5xx_falls_back_to_helo(void **state)
 	    {"DATA", "354 go\r\n", F_BODY},
 	    {"<dot>", "250 ok\r\n", 0}};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
@@ -1113,7 +1112,7 @@ mail_5_7_x_is_config_and_next_message_resets(void **state)
 	    {"<dot>", "250 ok\r\n", 0}};
 	const struct smtpc_msg msgs[2] = {msg1, msg1};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
@@ -1147,7 +1146,7 @@ pipelined_all_rcpts_rejected_then_reset(void **state)
 	    {"<dot>", "250 ok\r\n", 0}};
 	const struct smtpc_msg msgs[2] = {msg2, msg1};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
@@ -1181,7 +1180,7 @@ max_msgs_per_conn_quits_and_reconnects(void **state)
 	    TXN_PIPE("C")};
 	const struct smtpc_msg msgs[3] = {msg2, msg2, msg2};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
@@ -1225,7 +1224,7 @@ reused_connection_closed_by_server_reconnects(void **state)
 	     F_CLOSE}};
 	const struct smtpc_msg msgs[3] = {msg1, msg1, msg1};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
@@ -1255,8 +1254,8 @@ send_refuses_bad_input_and_second_message(void **state)
 	const struct smtpc_msg none = {"s@x", rcpts1, 0, BODY("x")};
 	static const struct fake_step script[] = {{"<connect>", NULL, F_HANG}};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
-	struct smtpc_opts o = {base, &prov, NULL, NULL, NULL};
+	struct smtpc_params prov;
+	struct smtpc_opts o = {base, &prov, NULL, NULL};
 	struct fake f;
 	struct smtpc *c;
 	struct run r = {0};
@@ -1285,7 +1284,7 @@ free_from_inside_the_callback_is_safe(void **state)
 	static const struct fake_step script[] = {
 	    {"<connect>", "554 go away\r\n", 0}};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
@@ -1305,7 +1304,7 @@ static void
 refused_connect_never_calls_back_from_send(void **state)
 {
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct run r = {0};
 
 	/* Port 1 on loopback: refused at once; the callback must wait. */
@@ -1328,7 +1327,7 @@ host_name_is_resolved_without_blocking(void **state)
 	    {"DATA", "354 go\r\n", F_BODY},
 	    {"<dot>", "250 ok\r\n", 0}};
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct fake f;
 	struct run r = {0};
 
@@ -1348,7 +1347,7 @@ static void
 unknown_host_is_deferred(void **state)
 {
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
+	struct smtpc_params prov;
 	struct run r = {0};
 
 	/* NXDOMAIN, or no answer within the connect timeout. */
@@ -1367,8 +1366,8 @@ static void
 free_while_resolving_is_safe(void **state)
 {
 	struct event_base *base = event_base_new();
-	struct config_provider prov;
-	struct smtpc_opts o = {base, &prov, NULL, NULL, NULL};
+	struct smtpc_params prov;
+	struct smtpc_opts o = {base, &prov, NULL, NULL};
 	struct smtpc *c;
 	struct run r = {0};
 

@@ -246,6 +246,71 @@ rcpts_pick_prefers_a_transient_reason(void **state)
 	assert_int_equal(trouble_rcpts_pick(r, 3), 0);
 }
 
+struct probe_case {
+	const char *name;
+	enum send_stage stage;
+	enum trouble_kind kind;
+	int code;
+	enum send_class want;
+};
+
+/* A probe carries no message: only AUTH's 5xx blames the account. */
+static const struct probe_case probe_cases[] = {
+    {"session up after EHLO is accepted", S(NONE), R, 250, SEND_ACCEPTED},
+    {"session up after AUTH is accepted", S(NONE), R, 235, SEND_ACCEPTED},
+    {"535 to AUTH is config", S(AUTH), R, 535, SEND_CONFIG},
+    {"454 to AUTH is deferred", S(AUTH), R, 454, SEND_DEFERRED},
+    {"554 greeting is deferred", S(GREETING), R, 554, SEND_DEFERRED},
+    {"530 to EHLO is deferred", S(EHLO), R, 530, SEND_DEFERRED},
+    {"421 to EHLO is deferred", S(EHLO), R, 421, SEND_DEFERRED},
+    {"STARTTLS not offered is deferred", S(STARTTLS), TROUBLE_NO_STARTTLS, 0,
+     SEND_DEFERRED},
+    {"no AUTH offered is deferred", S(AUTH), TROUBLE_NO_AUTH, 0, SEND_DEFERRED},
+    {"certificate refused is deferred", S(STARTTLS), TROUBLE_TLS, 0,
+     SEND_DEFERRED},
+    {"refused connection is deferred", S(CONNECT), TROUBLE_REFUSED, 0,
+     SEND_DEFERRED},
+    {"timeout at greeting is deferred", S(GREETING), TROUBLE_TIMEOUT, 0,
+     SEND_DEFERRED},
+};
+
+static void
+probe_class_table(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(probe_cases) / sizeof(probe_cases[0]); i++) {
+		const struct probe_case *c = &probe_cases[i];
+		enum send_class got =
+		    trouble_probe_class(c->stage, c->kind, c->code);
+		if (got != c->want)
+			fail_msg("%s: got %s", c->name, send_class_name(got));
+	}
+}
+
+static void
+probe_result_keeps_the_facts(void **state)
+{
+	struct send_result r;
+
+	trouble_probe_result(&r, SEND_STAGE_AUTH, TROUBLE_REPLY, 535, "5.7.8",
+	                     "Authentication failed", NULL);
+	assert_int_equal(r.class, SEND_CONFIG);
+	assert_int_equal(r.stage, SEND_STAGE_AUTH);
+	assert_int_equal(r.smtp_code, 535);
+	assert_string_equal(r.enhanced, "5.7.8");
+	assert_string_equal(r.text, "Authentication failed");
+	/* "Ok <id>" is not a queue id when no message was sent. */
+	trouble_probe_result(&r, SEND_STAGE_NONE, TROUBLE_REPLY, 250, NULL,
+	                     "Ok 12345", NULL);
+	assert_int_equal(r.class, SEND_ACCEPTED);
+	assert_string_equal(r.provider_msg_id, "");
+	trouble_probe_result(&r, SEND_STAGE_STARTTLS, TROUBLE_NO_STARTTLS, 0,
+	                     NULL, NULL, "STARTTLS required but not offered");
+	assert_int_equal(r.class, SEND_DEFERRED);
+	assert_string_equal(r.text, "STARTTLS required but not offered");
+}
+
 static void
 names_cover_every_value(void **state)
 {
@@ -273,6 +338,8 @@ main(void)
 	    cmocka_unit_test(result_of_network_failure_uses_detail),
 	    cmocka_unit_test(result_keeps_only_digits_and_dots_of_enhanced),
 	    cmocka_unit_test(rcpts_pick_prefers_a_transient_reason),
+	    cmocka_unit_test(probe_class_table),
+	    cmocka_unit_test(probe_result_keeps_the_facts),
 	    cmocka_unit_test(names_cover_every_value),
 	};
 
