@@ -14,7 +14,7 @@
 
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
-#include "ingress/form.h"
+#include "mime/form.h"
 
 /* inside - does view v lie in [base, base + len)? */
 static int

@@ -29,7 +29,7 @@
 
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
-#include "ingress/form.h"
+#include "mime/form.h"
 
 #define MG_DOMAIN_MAX 253
 

@@ -31,7 +31,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
-#include "ingress/form.h"
+#include "mime/form.h"
 #include "providers/sigv4.h"
 
 #define SES_HEADERS_MAX 128

@@ -24,8 +24,8 @@
 #include "core/base64.h"
 #include "core/clock.h"
 #include "core/xmalloc.h"
+#include "mime/form.h"
 #include "mock/mock_api.h"
-#include "mock/mock_form.h"
 #include "mock/mock_parse.h"
 
 #define MOCK_MG_BODY_MAX (25u * 1024 * 1024)
@@ -170,14 +170,14 @@ mock_mg_str(struct str v, bool force_b64)
 /* mock_mg_fields_json - every field as {"name":[values...]}; file parts
  * as {"filename","content_type","size","base64"}. */
 static json_t *
-mock_mg_fields_json(const struct mock_form *form, bool options_only,
+mock_mg_fields_json(const struct form *form, bool options_only,
                     bool skip_message)
 {
 	json_t *o = json_object();
 	size_t i;
 
 	for (i = 0; i < form->n; i++) {
-		const struct mock_form_field *f = &form->f[i];
+		const struct form_field *f = &form->f[i];
 		char *name = str_dup(f->name);
 		bool opt = f->name.len > 2 && f->name.p[1] == ':' &&
 		           strchr("ohvt", f->name.p[0]) != NULL;
@@ -220,12 +220,12 @@ mock_mg_fields_json(const struct mock_form *form, bool options_only,
 /* mock_mg_rcpts - every "to" field's addresses into rc; -1 if one is not
  * an address. */
 static int
-mock_mg_rcpts(const struct mock_form *form, struct mock_api_addrs *rc)
+mock_mg_rcpts(const struct form *form, struct mock_api_addrs *rc)
 {
 	size_t i, j, before;
 
 	for (i = 0; i < form->n; i++) {
-		const struct mock_form_field *f = &form->f[i];
+		const struct form_field *f = &form->f[i];
 
 		if (f->name.len != 2 || memcmp(f->name.p, "to", 2) != 0)
 			continue;
@@ -264,16 +264,16 @@ mock_mg_send(struct mock_api_req *r)
 	const char *ctype = mock_api_header(r, "Content-Type");
 	const char *tail = "", *why = "";
 	struct mock_api_addrs rc = {0}, from = {0};
-	const struct mock_form_field *msgf, *ff;
+	const struct form_field *msgf, *ff;
 	struct mock_api_capture cap;
-	struct mock_form form;
+	struct form form;
 	struct str boundary;
 	struct buf copy, data, hdr;
 	char *domain, id[MOCK_MG_DOMAIN_MAX + 64];
 	bool mime;
 	json_t *req;
 
-	mock_form_init(&form);
+	form_init(&form);
 	buf_init(&copy);
 	buf_init(&data);
 	buf_init(&hdr);
@@ -293,24 +293,24 @@ mock_mg_send(struct mock_api_req *r)
 		goto done;
 	}
 	if (ctype != NULL && strncasecmp(ctype, "multipart/", 10) == 0) {
-		if (mock_form_boundary(ctype, &boundary, &why) < 0 ||
-		    mock_form_multipart_parse(r->body.p ? r->body.p : "",
-		                              r->body.len, boundary, &form,
-		                              &why) < 0)
+		if (form_boundary_get(ctype, &boundary, &why) < 0 ||
+		    form_multipart_parse(r->body.p ? r->body.p : "",
+		                         r->body.len, boundary, &form,
+		                         &why) < 0)
 			goto bad;
 	} else if (ctype != NULL &&
 	           strncasecmp(ctype, "application/x-www-form-urlencoded",
 	                       33) == 0) {
 		buf_add(&copy, r->body.p ? r->body.p : "", r->body.len);
-		if (mock_form_urlencoded_parse(copy.p ? copy.p : (char *)"",
-		                               copy.len, &form, &why) < 0)
+		if (form_urlencoded_parse(copy.p ? copy.p : (char *)"",
+		                          copy.len, &form, &why) < 0)
 			goto bad;
 	} else {
 		why = "Content-Type must be multipart/form-data or "
 		      "application/x-www-form-urlencoded";
 		goto bad;
 	}
-	if (mock_form_get(&form, "to") == NULL) {
+	if (form_field_get(&form, "to") == NULL) {
 		why = "'to' parameter is missing";
 		goto bad;
 	}
@@ -324,7 +324,7 @@ mock_mg_send(struct mock_api_req *r)
 		goto bad;
 	}
 	if (mime) {
-		msgf = mock_form_get(&form, "message");
+		msgf = form_field_get(&form, "message");
 		if (msgf == NULL) {
 			why = "'message' parameter is missing";
 			goto bad;
@@ -333,14 +333,14 @@ mock_mg_send(struct mock_api_req *r)
 		if (mock_api_mime_header(data.p, data.len, "From", &hdr))
 			mock_api_addrs_add(&from, hdr.p, hdr.len);
 	} else {
-		ff = mock_form_get(&form, "from");
+		ff = form_field_get(&form, "from");
 		if (ff == NULL) {
 			why = "'from' parameter is missing";
 			goto bad;
 		}
-		if (mock_form_get(&form, "text") == NULL &&
-		    mock_form_get(&form, "html") == NULL &&
-		    mock_form_get(&form, "template") == NULL) {
+		if (form_field_get(&form, "text") == NULL &&
+		    form_field_get(&form, "html") == NULL &&
+		    form_field_get(&form, "template") == NULL) {
 			why = "Need at least one of 'text', 'html' or "
 			      "'template' parameters specified";
 			goto bad;
@@ -379,7 +379,7 @@ bad:
 	mock_mg_msg(r, 400, why);
 done:
 	free(domain);
-	mock_form_fini(&form);
+	form_fini(&form);
 	mock_api_addrs_fini(&rc);
 	mock_api_addrs_fini(&from);
 	buf_fini(&copy);

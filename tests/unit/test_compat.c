@@ -21,7 +21,7 @@
 #include "config/config.h"
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
-#include "ingress/form.h"
+#include "mime/form.h"
 
 #define PNG_B64 "iVBORw0KGgo="
 

@@ -1,14 +1,16 @@
 /*
  * form.c - multipart/form-data and urlencoded form bodies.
  *
- * A multipart body is walked delimiter by delimiter with memmem(); each
- * part's header section is read line by line, only Content-Disposition
- * and Content-Type matter. The content of a part runs up to the CRLF
- * before the next delimiter. Nothing is copied: fields are views. The
+ * One parser for both readers of forms: the drop-in endpoints in ingress
+ * (Mailgun, SES v1) and swerve-mock's fake Mailgun. A multipart body is
+ * walked delimiter by delimiter with memmem(); each part's header section
+ * is read line by line (a folded line counts as one), only
+ * Content-Disposition and Content-Type matter. The content of a part runs up to
+ * the CRLF before the next delimiter. Nothing is copied: fields are views. The
  * urlencoded decoder writes each decoded octet at or before the octet it
  * came from, so it works in place.
  */
-#include "ingress/form.h"
+#include "mime/form.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +66,13 @@ form_field_get(const struct form *fm, const char *name)
 	return NULL;
 }
 
+/* lws - a blank, or the CR or LF of a folded header line. */
+static bool
+lws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* bchar - may c appear in a boundary (RFC 2046 bcharsnospace or ' ')? */
 static bool
 bchar(unsigned char c)
@@ -85,7 +94,7 @@ param_find(const char *p, size_t n, const char *name, struct str *out)
 	while (i < n) {
 		size_t ks, ke, vs, ve;
 
-		while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == ';'))
+		while (i < n && (lws(p[i]) || p[i] == ';'))
 			i++;
 		if (i == n)
 			break;
@@ -93,12 +102,12 @@ param_find(const char *p, size_t n, const char *name, struct str *out)
 		while (i < n && p[i] != '=' && p[i] != ';')
 			i++;
 		ke = i;
-		while (ke > ks && (p[ke - 1] == ' ' || p[ke - 1] == '\t'))
+		while (ke > ks && lws(p[ke - 1]))
 			ke--;
 		if (i == n || p[i] == ';')
 			continue; /* a bare token such as "form-data" */
 		i++;
-		while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		while (i < n && lws(p[i]))
 			i++;
 		if (i < n && p[i] == '"') {
 			vs = ++i;
@@ -112,8 +121,7 @@ param_find(const char *p, size_t n, const char *name, struct str *out)
 			ve = i++;
 		} else {
 			vs = i;
-			while (i < n && p[i] != ';' && p[i] != ' ' &&
-			       p[i] != '\t')
+			while (i < n && p[i] != ';' && !lws(p[i]))
 				i++;
 			ve = i;
 		}
@@ -160,8 +168,28 @@ form_boundary_get(const char *ctype, struct str *boundary, const char **why)
 }
 
 /*
+ * header_line_end - the end of the header line starting at h[i] (of
+ * h[0..n)): the CRLF not followed by a blank, so that a folded line
+ * (RFC 5322 2.2.3) is one line; n when there is none.
+ */
+static size_t
+header_line_end(const char *h, size_t n, size_t i)
+{
+	const char *eol;
+
+	while ((eol = memmem(h + i, n - i, "\r\n", 2)) != NULL) {
+		i = (size_t)(eol - h);
+		if (i + 2 == n || (h[i + 2] != ' ' && h[i + 2] != '\t'))
+			return i;
+		i += 2;
+	}
+	return n;
+}
+
+/*
  * part_headers - read the header lines h[0..n) (without the final empty
- * line) into f. 0, or -1 with *why.
+ * line) into f. A folded line is read as one: its views keep the CRLF
+ * and blanks, which the parameter reader skips. 0, or -1 with *why.
  */
 static int
 part_headers(const char *h, size_t n, struct form_field *f, const char **why)
@@ -172,21 +200,20 @@ part_headers(const char *h, size_t n, struct form_field *f, const char **why)
 	size_t i = 0;
 
 	while (i < n) {
-		const char *eol = memmem(h + i, n - i, "\r\n", 2);
-		size_t e = eol ? (size_t)(eol - h) : n, j;
+		size_t e = header_line_end(h, n, i), j;
 
 		if (h[i] == ' ' || h[i] == '\t') {
-			*why = "folded part header line";
+			*why = "part header section starts with a blank";
 			return -1;
 		}
 		if (e - i >= sizeof(cd) - 1 &&
 		    strncasecmp(h + i, cd, sizeof(cd) - 1) == 0) {
 			j = i + sizeof(cd) - 1;
-			while (j < e && (h[j] == ' ' || h[j] == '\t'))
+			while (j < e && lws(h[j]))
 				j++;
 			if (e - j < 9 ||
 			    strncasecmp(h + j, "form-data", 9) != 0 ||
-			    (j + 9 < e && h[j + 9] != ';' && h[j + 9] != ' ')) {
+			    (j + 9 < e && h[j + 9] != ';' && !lws(h[j + 9]))) {
 				*why = "part disposition is not form-data";
 				return -1;
 			}
@@ -210,11 +237,15 @@ part_headers(const char *h, size_t n, struct form_field *f, const char **why)
 			}
 		} else if (e - i >= sizeof(ct) - 1 &&
 		           strncasecmp(h + i, ct, sizeof(ct) - 1) == 0) {
+			size_t ve = e;
+
 			j = i + sizeof(ct) - 1;
-			while (j < e && (h[j] == ' ' || h[j] == '\t'))
+			while (j < ve && lws(h[j]))
 				j++;
+			while (ve > j && lws(h[ve - 1]))
+				ve--;
 			f->ctype.p = h + j;
-			f->ctype.len = e - j;
+			f->ctype.len = ve - j;
 		} else if (memchr(h + i, ':', e - i) == NULL) {
 			*why = "malformed part header line";
 			return -1;

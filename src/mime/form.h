@@ -3,8 +3,9 @@
  * application/x-www-form-urlencoded (contract).
  *
  * evhttp parses neither, and the provider-compatible endpoints need both
- * (Mailgun's API takes either; SES's v1 Query API is urlencoded). Pure
- * functions over a buffer: no I/O, no logging; safe to fuzz.
+ * (Mailgun's API takes either; SES's v1 Query API is urlencoded), as does
+ * swerve-mock's fake Mailgun. Pure functions over a buffer: no I/O, no
+ * logging; safe to fuzz.
  *
  * Multipart (RFC 7578 over RFC 2046): the body is split at "--boundary"
  * delimiter lines, which must end in CRLF (transport padding of blanks
@@ -12,17 +13,17 @@
  * the closing one are skipped. Each part needs a header section ending
  * in an empty line (at most FORM_PART_HEADER_MAX octets) with a
  * Content-Disposition: form-data field carrying name=; filename= and a
- * Content-Type field are kept. Everything is bounded: at most
- * FORM_FIELDS_MAX fields. Not done: folded part header lines, RFC 5987
- * filename*=, nested multipart/mixed parts, charsets, backslash escapes
- * inside quoted parameter values (kept as sent).
+ * Content-Type field are kept; a folded header line (RFC 5322 2.2.3) is
+ * read as one. Everything is bounded: at most FORM_FIELDS_MAX fields. Not
+ * done: RFC 5987 filename*=, nested multipart/mixed parts, charsets,
+ * backslash escapes inside quoted parameter values (kept as sent).
  *
  * Ownership: multipart fields are views into the body passed in, valid as
  * long as it; urlencoded fields are views into the body, which is decoded
  * in place. struct form owns only its array of fields.
  */
-#ifndef SWERVE_INGRESS_FORM_H
-#define SWERVE_INGRESS_FORM_H
+#ifndef SWERVE_MIME_FORM_H
+#define SWERVE_MIME_FORM_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /*
- * test_mock_form.c - the pure parts of swerve-mock's fake provider APIs:
- * form bodies (mock_form.h), address lists, header lookup and base64
- * (mock_api.h), the API mode text form, and the store's API record.
+ * test_mock_api.c - the pure parts of swerve-mock's fake provider APIs:
+ * address lists and header lookup (mock_api.h), the API mode text form,
+ * and the store's API record. Form bodies are mime/form's (test_form.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,175 +15,7 @@
 #include "core/buf.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
-#include "mock/mock_form.h"
 #include "mock/mock_store.h"
-
-/* eq - a view equals a C string. */
-static void
-eq(struct str v, const char *s)
-{
-	assert_int_equal(v.len, strlen(s));
-	assert_memory_equal(v.p, s, v.len);
-}
-
-/* mp - parse body with boundary b; returns the rc. */
-static int
-mp(const char *body, size_t len, const char *b, struct mock_form *f)
-{
-	const char *why = NULL;
-	int rc = mock_form_multipart_parse(body, len, str_from(b), f, &why);
-
-	if (rc < 0)
-		assert_non_null(why);
-	return rc;
-}
-
-static void
-multipart_fields_files_and_binary_values(void **state)
-{
-	static const char body[] =
-	    "preamble\r\n--XyZ\r\n"
-	    "Content-Disposition: form-data; name=\"to\"\r\n\r\n"
-	    "b@rcpt.test\r\n--XyZ\r\n"
-	    "content-disposition: FORM-DATA; filename=\"m.mime\"; "
-	    "name=message\r\n"
-	    "Content-Type: message/rfc822\r\n\r\n"
-	    "A\r\n\0B\r\n--Xy\r\n--XyZ  \r\n"
-	    "Content-Disposition: form-data;\r\n name=\"v:gw_id\"\r\n\r\n"
-	    "\r\n--XyZ--\r\nepilogue";
-	const struct mock_form_field *f;
-	struct mock_form form;
-
-	mock_form_init(&form);
-	assert_int_equal(mp(body, sizeof(body) - 1, "XyZ", &form), 0);
-	assert_int_equal(form.n, 3);
-	eq(form.f[0].name, "to");
-	eq(form.f[0].value, "b@rcpt.test");
-	assert_false(form.f[0].is_file);
-	f = mock_form_get(&form, "message");
-	assert_non_null(f);
-	assert_true(f->is_file);
-	eq(f->filename, "m.mime");
-	eq(f->ctype, "message/rfc822");
-	/* A NUL and a near-boundary stay inside the value. */
-	assert_int_equal(f->value.len, 11);
-	assert_memory_equal(f->value.p, "A\r\n\0B\r\n--Xy", 11);
-	eq(form.f[2].name, "v:gw_id");
-	eq(form.f[2].value, "");
-	assert_null(mock_form_get(&form, "from"));
-	mock_form_fini(&form);
-}
-
-static void
-multipart_refuses_broken_structure(void **state)
-{
-	static const char *const bad[] = {
-	    /* no boundary at all */
-	    "hello",
-	    /* no closing delimiter */
-	    "--b\r\nContent-Disposition: form-data; name=x\r\n\r\nv",
-	    /* no Content-Disposition */
-	    "--b\r\nContent-Type: text/plain\r\n\r\nv\r\n--b--",
-	    /* not form-data */
-	    "--b\r\nContent-Disposition: attachment; name=x\r\n\r\nv\r\n--b--",
-	    /* no name */
-	    "--b\r\nContent-Disposition: form-data\r\n\r\nv\r\n--b--",
-	    /* bare LF after the delimiter */
-	    "--b\nContent-Disposition: form-data; name=x\n\nv\n--b--",
-	    /* header line without a colon */
-	    "--b\r\nContent-Disposition form-data\r\n\r\nv\r\n--b--",
-	};
-	struct mock_form form;
-	size_t i;
-
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		mock_form_init(&form);
-		assert_int_equal(mp(bad[i], strlen(bad[i]), "b", &form), -1);
-		mock_form_fini(&form);
-	}
-}
-
-static void
-multipart_caps_the_number_of_fields(void **state)
-{
-	struct mock_form form;
-	struct buf b;
-	size_t i;
-
-	buf_init(&b);
-	for (i = 0; i <= MOCK_FORM_FIELDS_MAX; i++)
-		buf_addstr(&b, "--b\r\nContent-Disposition: form-data; "
-		               "name=x\r\n\r\nv\r\n");
-	buf_addstr(&b, "--b--\r\n");
-	mock_form_init(&form);
-	assert_int_equal(mp(b.p, b.len, "b", &form), -1);
-	assert_true(form.n <= MOCK_FORM_FIELDS_MAX);
-	mock_form_fini(&form);
-	buf_fini(&b);
-}
-
-static void
-boundary_from_content_type(void **state)
-{
-	const char *why = NULL;
-	struct str b;
-
-	assert_int_equal(mock_form_boundary("multipart/form-data; "
-	                                    "boundary=----abc123",
-	                                    &b, &why),
-	                 0);
-	eq(b, "----abc123");
-	assert_int_equal(mock_form_boundary("Multipart/Form-Data;charset=x; "
-	                                    "BOUNDARY=\"a b'c\"",
-	                                    &b, &why),
-	                 0);
-	eq(b, "a b'c");
-	assert_int_equal(
-	    mock_form_boundary("multipart/mixed; boundary=x", &b, &why), -1);
-	assert_int_equal(mock_form_boundary("multipart/form-data", &b, &why),
-	                 -1);
-	assert_int_equal(
-	    mock_form_boundary("multipart/form-data; boundary=", &b, &why), -1);
-	assert_int_equal(mock_form_boundary("multipart/form-data; "
-	                                    "boundary=\"ends in space \"",
-	                                    &b, &why),
-	                 -1);
-	assert_int_equal(mock_form_boundary("multipart/form-data; "
-	                                    "boundary=a{b}",
-	                                    &b, &why),
-	                 -1);
-	assert_int_equal(mock_form_boundary(NULL, &b, &why), -1);
-	assert_int_equal(
-	    mock_form_boundary("multipart/form-dataX; boundary=a", &b, &why),
-	    -1);
-}
-
-static void
-urlencoded_decodes_in_place(void **state)
-{
-	char body[] = "from=a%40x.test&to=b@y&&subject=h%C3%A9+llo&flag&to=c";
-	const char *why = NULL;
-	struct mock_form form;
-	char bad1[] = "a=%4", bad2[] = "a=%zz";
-
-	mock_form_init(&form);
-	assert_int_equal(
-	    mock_form_urlencoded_parse(body, strlen(body), &form, &why), 0);
-	assert_int_equal(form.n, 5);
-	eq(form.f[0].value, "a@x.test");
-	eq(form.f[2].name, "subject");
-	eq(form.f[2].value, "h\xc3\xa9 llo");
-	eq(form.f[3].name, "flag");
-	eq(form.f[3].value, "");
-	eq(mock_form_get(&form, "to")->value, "b@y");
-	mock_form_fini(&form);
-	mock_form_init(&form);
-	assert_int_equal(
-	    mock_form_urlencoded_parse(bad1, strlen(bad1), &form, &why), -1);
-	assert_int_equal(
-	    mock_form_urlencoded_parse(bad2, strlen(bad2), &form, &why), -1);
-	mock_form_fini(&form);
-}
 
 static void
 address_lists_split_like_headers(void **state)
@@ -346,11 +178,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(multipart_fields_files_and_binary_values),
-	    cmocka_unit_test(multipart_refuses_broken_structure),
-	    cmocka_unit_test(multipart_caps_the_number_of_fields),
-	    cmocka_unit_test(boundary_from_content_type),
-	    cmocka_unit_test(urlencoded_decodes_in_place),
 	    cmocka_unit_test(address_lists_split_like_headers),
 	    cmocka_unit_test(mime_header_unfolds_and_joins),
 	    cmocka_unit_test(api_mode_text_forms),
