@@ -167,3 +167,19 @@ def test_docs_pages_exist_and_readme_links_them(page):
     assert os.path.isfile(os.path.join(REPO, "docs", page))
     with open(os.path.join(REPO, "README.md"), encoding="utf-8") as fh:
         assert "(docs/%s)" % page in fh.read()
+
+
+def test_every_config_key_is_documented():
+    """Each key row of src/config/*.c is named in docs/configuration.md, so
+    a new key cannot ship without its line in the reference."""
+    src = os.path.join(REPO, "src", "config")
+    keys = set()
+    for name in os.listdir(src):
+        if name.endswith(".c"):
+            with open(os.path.join(src, name), encoding="utf-8") as fh:
+                keys.update(re.findall(r'ROW\("([a-z0-9_]+)"', fh.read()))
+    assert len(keys) > 50, "the key tables moved? found %d keys" % len(keys)
+    with open(os.path.join(REPO, "docs", "configuration.md"), encoding="utf-8") as fh:
+        doc = fh.read()
+    missing = sorted(k for k in keys if not re.search(r"\b%s\b" % re.escape(k), doc))
+    assert not missing, "keys missing from docs/configuration.md: %s" % missing
