@@ -15,17 +15,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
-#include "config/config.h"
-#include "core/clock.h"
-#include "core/id.h"
 #include "core/xmalloc.h"
-#include "ingress/api_auth.h"
 #include "mime/header.h"
-#include "mime/header_edit.h"
 #include "mime/mime.h"
-#include "mime/mime_build.h"
 
 void
 api_rcpt_add(struct spool_msg_new *m, const char *addr)
@@ -69,70 +61,15 @@ raw_normalise(const char *p, size_t n, struct buf *out, struct api_error *e)
 	return 0;
 }
 
-/* key_ok - 1..255 printable ASCII, as every idempotency key. */
-static bool
-key_ok(const char *k)
-{
-	size_t i;
-
-	for (i = 0; k[i] != '\0'; i++)
-		if ((unsigned char)k[i] < 0x21 || (unsigned char)k[i] > 0x7e)
-			return false;
-	return i > 0 && i <= API_JSON_KEY_MAX;
-}
-
-/* raw_hash - hex SHA-256 over the envelope and the body of m. */
-static char *
-raw_hash(const struct spool_msg_new *m)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	EVP_MD_CTX *sh = EVP_MD_CTX_new();
-	char *hex;
-
-	EVP_DigestInit_ex(sh, EVP_sha256(), NULL);
-	/* NUL separators: "a" + "bc" differs from "ab" + "c". */
-	EVP_DigestUpdate(sh, m->sender, strlen(m->sender) + 1);
-	for (i = 0; i < m->n_rcpts; i++)
-		EVP_DigestUpdate(sh, m->rcpts[i], strlen(m->rcpts[i]) + 1);
-	EVP_DigestUpdate(sh, m->body.p, m->body.len);
-	EVP_DigestFinal_ex(sh, md, &mdlen);
-	EVP_MD_CTX_free(sh);
-	hex = xmalloc(2 * (size_t)mdlen + 1);
-	for (i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return hex;
-}
-
-/* raw_fields_add - Message-ID and Date in front when missing. */
-static void
-raw_fields_add(struct buf *body, const struct api_raw_opts *o, const char *from)
-{
-	struct buf add;
-
-	buf_init(&add);
-	if (!mime_header_has(body->p, body->len, "Message-ID"))
-		mime_header_msgid_add(&add, o->msgid_local,
-		                      strrchr(from, '@') + 1);
-	if (!mime_header_has(body->p, body->len, "Date"))
-		mime_header_date_add(&add, o->date);
-	if (add.len > 0) {
-		buf_reserve(body, add.len);
-		memmove(body->p + add.len, body->p, body->len);
-		memcpy(body->p, add.p, add.len);
-		body->len += add.len;
-	}
-	buf_fini(&add);
-}
-
 int
 api_raw_prepare(const char *msg, size_t n, const struct api_raw_opts *o,
-                const struct config_api_key *k, struct spool_msg_new *m,
-                struct api_error *e)
+                const struct config *cfg, const struct submit_who *w,
+                struct spool_msg_new *m, struct api_error *e)
 {
+	struct submit_opts so;
 	struct mime_msg *mm = NULL;
-	char *key = NULL;
 	size_t i;
+	int rc;
 
 	memset(m, 0, sizeof(*m));
 	buf_init(&m->body);
@@ -155,7 +92,6 @@ api_raw_prepare(const char *msg, size_t n, const struct api_raw_opts *o,
 		    "the query");
 		goto fail;
 	}
-	mime_header_take(&m->body, 0, "X-Swerve-Idempotency-Key", &key);
 	mm = mime_parse(m->body.p, m->body.len);
 	if (mm->nfrom != 1 || mm->groups) {
 		api_error_set(
@@ -184,79 +120,18 @@ api_raw_prepare(const char *msg, size_t n, const struct api_raw_opts *o,
 		              o->max_recipients);
 		goto fail;
 	}
-	if (!api_auth_from_allowed(k, m->sender) ||
-	    !api_auth_from_allowed(k, mm->from[0].addr)) {
-		api_error_set(e, 403, "forbidden", "",
-		              "this API key may not send this message");
-		goto fail;
-	}
-	if (o->idem_key != NULL) {
-		free(key);
-		key = xstrdup(o->idem_key);
-	}
-	if (key != NULL && !key_ok(key)) {
-		api_error_set(e, 400, "invalid_field", "Idempotency-Key",
-		              "expected 1..255 printable ASCII characters");
-		goto fail;
-	}
-	/* Hash before the fields we add: a retry gets another Date. */
-	if (key != NULL) {
-		m->idempotency_hash = raw_hash(m);
-		m->idempotency_key = key;
-		key = NULL;
-	}
-	raw_fields_add(&m->body, o, mm->from[0].addr);
+	memset(&so, 0, sizeof(so));
+	so.stream = o->stream;
+	so.idem_key = o->idem_key;
+	so.from = mm->from[0].addr;
+	so.msgid_local = o->msgid_local;
+	so.date = o->date;
+	/* The pipeline frees m's contents when it refuses. */
+	rc = submit_prepare(cfg, w, &so, m, e);
 	mime_free(mm);
-	return 0;
+	return rc;
 fail:
-	free(key);
 	mime_free(mm);
 	spool_msg_new_fini(m);
 	return -1;
-}
-
-int
-api_msg_spool(const struct config *cfg, const struct config_api_key *k,
-              const struct api_msg *msg, const char *client,
-              struct spool_msg_new *out, struct api_error *e)
-{
-	struct mime_build_opts o;
-	char local[ID_SIZE];
-	const char *why;
-	size_t i;
-
-	if (msg->stream != NULL && !config_stream_known(cfg, msg->stream))
-		return api_error_set(e, 400, "invalid_field", "stream",
-		                     "no such stream");
-	id_new(local);
-	o.msgid_local = local;
-	o.hostname = NULL;
-	o.date = clock_wall_time();
-	buf_init(&out->body);
-	if (mime_build(&msg->mail, &o, &out->body, &why) < 0) {
-		buf_fini(&out->body);
-		return api_error_set(e, 400, "invalid_field", "", "%s", why);
-	}
-	if (out->body.len > cfg->max_message_size) {
-		buf_fini(&out->body);
-		return api_error_set(
-		    e, 413, "too_large", "",
-		    "the message is %zu octets; the limit is %llu",
-		    out->body.len, (unsigned long long)cfg->max_message_size);
-	}
-	out->sender = xstrdup(msg->mail.from.addr);
-	for (i = 0; i < msg->mail.n_to; i++)
-		api_rcpt_add(out, msg->mail.to[i].addr);
-	for (i = 0; i < msg->mail.n_cc; i++)
-		api_rcpt_add(out, msg->mail.cc[i].addr);
-	for (i = 0; i < msg->n_bcc; i++)
-		api_rcpt_add(out, msg->bcc[i].addr);
-	out->tenant = xstrdup(k->tenant);
-	out->client = xstrdup(client);
-	out->stream = msg->stream ? xstrdup(msg->stream) : NULL;
-	if (msg->idempotency_key != NULL) {
-		out->idempotency_key = xstrdup(msg->idempotency_key);
-		out->idempotency_hash = xstrdup(msg->payload_sha256);
-	}
-	return 0;
 }

@@ -6,10 +6,8 @@
  * turns it into spool messages with compat_msg_prepare() or
  * compat_raw_prepare(), and calls compat_submit() with a function that
  * renders the results in the provider's success or error shape. The
- * answer is sent only from the spool's commit callbacks. If the client
- * leaves first, evhttp's close callback forgets the request and the
- * results are dropped (the messages stay stored: a client that retries
- * without an idempotency key may send twice, as with the real provider).
+ * answer is sent only from the spool's commit callbacks, through the one
+ * pending-request life cycle (http_pending.c).
  *
  * Nothing here blocks the loop; nothing here logs a key.
  */
@@ -28,149 +26,43 @@
 
 #include "core/base64.h"
 #include "core/clock.h"
-#include "core/log.h"
 #include "core/xmalloc.h"
 #include "ingress/api_auth.h"
 #include "ingress/api_raw.h"
 #include "ingress/http_admin.h"
+#include "ingress/submit.h"
 #include "mime/mime_build.h"
-#include "observe/events.h"
-
-#define COMPAT_JSON_SLACK (1u << 20) /* request bytes around the message */
-#define COMPAT_MAX_PENDING 20000     /* requests waiting for the spool */
-
-/* A request waiting for its spool callbacks. */
-struct compat_ctx {
-	struct compat *c;
-	struct evhttp_request *req; /* NULL once the client is gone */
-	struct evhttp_connection *conn;
-	bool gone;
-	compat_done_fn *done;
-	void *arg;
-	void (*arg_free)(void *);
-	struct compat_result *res;
-	size_t n, left;
-};
-
-/* One message's callback argument. */
-struct compat_item {
-	struct compat_ctx *ctx;
-	size_t index;
-};
-
-/* compat_ctx_closed - the connection closed: forget the request. */
-static void
-compat_ctx_closed(struct evhttp_connection *conn, void *arg)
-{
-	struct compat_ctx *x = arg;
-
-	(void)conn;
-	x->req = NULL;
-	x->gone = true;
-}
-
-/* compat_ctx_finish - answer (if the client is there) and free x. */
-static void
-compat_ctx_finish(struct compat_ctx *x)
-{
-	struct compat *c = x->c;
-
-	if (x->req != NULL)
-		x->done(x->req, x->res, x->n, x->arg);
-	if (!x->gone && x->conn != NULL)
-		evhttp_connection_set_closecb(x->conn, NULL, NULL);
-	free(x->res);
-	if (x->arg_free != NULL)
-		x->arg_free(x->arg);
-	else
-		free(x->arg);
-	free(x);
-	if (--c->pending == 0 && c->freed)
-		free(c);
-}
-
-/* compat_on_commit - one message's spool callback (loop thread). */
-static void
-compat_on_commit(int status, const char *id, int dup, void *arg)
-{
-	struct compat_item *it = arg;
-	struct compat_ctx *x = it->ctx;
-	struct compat_result *r = &x->res[it->index];
-
-	r->status = status;
-	r->dup = dup;
-	if (id != NULL)
-		snprintf(r->id, sizeof(r->id), "%s", id);
-	if (status == SPOOL_OK) {
-		log_info("compat: %s id=%s", dup ? "replayed" : "accepted", id);
-		if (!dup) {
-			struct events_item ev = {
-			    .kind = EVENT_ACCEPTED,
-			    .msg_id = id,
-			    .ingress = "http",
-			};
-			events_emit(&ev);
-		}
-	} else
-		log_info("compat: refused: %s", spool_status_name(status));
-	free(it);
-	if (--x->left == 0)
-		compat_ctx_finish(x);
-}
 
 void
 compat_submit(struct compat *c, struct evhttp_request *req,
-              struct spool_msg_new *ms, const struct compat_result *res_pre,
-              size_t n, compat_done_fn *done, void *arg,
-              void (*arg_free)(void *))
+              const struct config_api_key *k, struct spool_msg_new *ms,
+              const struct http_pending_result *res_pre, size_t n,
+              http_pending_done_fn *done, void *arg, void (*arg_free)(void *))
 {
-	struct compat_ctx *x = xcalloc(1, sizeof(*x));
-	size_t i;
-
-	x->c = c;
-	x->req = req;
-	x->conn = evhttp_request_get_connection(req);
-	if (x->conn != NULL)
-		evhttp_connection_set_closecb(x->conn, compat_ctx_closed, x);
-	x->done = done;
-	x->arg = arg;
-	x->arg_free = arg_free;
-	x->n = n;
-	x->res = xcalloc(n ? n : 1, sizeof(*x->res));
-	x->left = 1; /* held until every item is handed over */
-	c->pending++;
-	for (i = 0; i < n; i++) {
-		struct compat_item *it;
-		int rc;
-
-		if (res_pre != NULL && res_pre[i].err.http_status != 0) {
-			x->res[i] = res_pre[i];
-			spool_msg_new_fini(&ms[i]);
-			continue;
-		}
-		it = xmalloc(sizeof(*it));
-		it->ctx = x;
-		it->index = i;
-		x->left++;
-		rc = spool_msg_submit_idem(c->sp, &ms[i], compat_on_commit, it);
-		if (rc != 0)
-			compat_on_commit(rc, NULL, 0, it);
-	}
-	if (--x->left == 0)
-		compat_ctx_finish(x);
+	http_pending_submit(c->pending, req, k->name, ms, res_pre, n, done, arg,
+	                    arg_free);
 }
 
-void
-compat_spool_error(int status, struct api_error *e)
+bool
+compat_result_failed(const struct http_pending_result *r, struct api_error *e)
 {
-	if (status == SPOOL_ERR_CONFLICT)
-		api_error_set(
-		    e, 409, "conflict", "Idempotency-Key",
-		    "this idempotency key was used for another request");
-	else
-		api_error_set(
-		    e, 503, "unavailable", "",
-		    "the message could not be stored now; retry later");
+	if (r->err.http_status != 0) {
+		*e = r->err;
+		return true;
+	}
+	if (r->status == SPOOL_OK)
+		return false;
+	submit_status_compat(r->status, e);
+	return true;
+}
+
+/* compat_forbidden_field - the drop-in errors name "from" for a 403. */
+static int
+compat_forbidden_field(struct api_error *e)
+{
+	if (strcmp(e->code, "forbidden") == 0)
+		snprintf(e->field, sizeof(e->field), "from");
+	return -1;
 }
 
 int
@@ -178,26 +70,11 @@ compat_msg_prepare(const struct compat *c, const struct config_api_key *k,
                    struct api_msg *msg, const char *client,
                    struct spool_msg_new *out, struct api_error *e)
 {
-	memset(out, 0, sizeof(*out));
-	if (msg->mail.from.addr == NULL)
-		return api_error_set(e, 400, "missing_field", "from",
-		                     "a From address is required");
-	if (!api_auth_from_allowed(k, msg->mail.from.addr))
-		return api_error_set(e, 403, "forbidden", "from",
-		                     "this key may not send as %s",
-		                     msg->mail.from.addr);
-	if (msg->mail.n_to + msg->mail.n_cc + msg->n_bcc == 0)
-		return api_error_set(e, 400, "missing_field", "to",
-		                     "at least one recipient is required");
-	if (msg->mail.n_to + msg->mail.n_cc + msg->n_bcc >
-	    c->cfg->max_recipients)
-		return api_error_set(e, 400, "invalid_field", "to",
-		                     "more than %u recipients",
-		                     c->cfg->max_recipients);
-	if (msg->mail.text == NULL && msg->mail.html == NULL)
-		return api_error_set(e, 400, "missing_field", "text",
-		                     "a text or an HTML body is required");
-	return api_msg_spool(c->cfg, k, msg, client, out, e);
+	struct submit_who w = {SUBMIT_INGRESS_HTTP, NULL, k, client};
+
+	if (submit_msg_prepare(c->cfg, &w, msg, out, e) < 0)
+		return compat_forbidden_field(e);
+	return 0;
 }
 
 int
@@ -207,6 +84,7 @@ compat_raw_prepare(const struct compat *c, const struct config_api_key *k,
                    const char *client, struct spool_msg_new *out,
                    struct api_error *e)
 {
+	struct submit_who w = {SUBMIT_INGRESS_HTTP, NULL, k, client};
 	struct api_raw_opts o;
 	char local[ID_SIZE];
 
@@ -220,13 +98,8 @@ compat_raw_prepare(const struct compat *c, const struct config_api_key *k,
 	o.date = clock_wall_time();
 	o.max_recipients = c->cfg->max_recipients;
 	o.max_size = c->cfg->max_message_size;
-	if (api_raw_prepare(msg, n, &o, k, out, e) < 0) {
-		if (strcmp(e->code, "forbidden") == 0)
-			snprintf(e->field, sizeof(e->field), "from");
-		return -1;
-	}
-	out->tenant = xstrdup(k->tenant);
-	out->client = xstrdup(client);
+	if (api_raw_prepare(msg, n, &o, c->cfg, &w, out, e) < 0)
+		return compat_forbidden_field(e);
 	return 0;
 }
 
@@ -234,42 +107,23 @@ const char *
 compat_body(struct compat *c, struct evhttp_request *req, size_t *len,
             struct api_error *e)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	int status;
+	const char *body = http_pending_body(c->pending, req, len, &status);
 
-	*len = evbuffer_get_length(in);
-	if (*len > c->body_max) {
+	if (body == NULL && status == 413)
 		api_error_set(e, 413, "too_large", "",
 		              "the request body is over the size limit");
-		return NULL;
-	}
-	if (spool_space_check(c->sp) != SPOOL_OK ||
-	    c->pending >= COMPAT_MAX_PENDING) {
+	else if (body == NULL)
 		api_error_set(
 		    e, 503, "unavailable", "",
 		    "the queue is full or disk space is low; retry later");
-		return NULL;
-	}
-	/* A NUL after the body (not counted) lets decoders use C strings. */
-	evbuffer_add(in, "", 1);
-	return (const char *)evbuffer_pullup(in, -1);
+	return body;
 }
 
 const char *
 compat_header(struct evhttp_request *req, const char *name)
 {
 	return evhttp_find_header(evhttp_request_get_input_headers(req), name);
-}
-
-void
-compat_peer(struct evhttp_request *req, char *out, size_t n)
-{
-	struct evhttp_connection *conn = evhttp_request_get_connection(req);
-	const char *host = NULL;
-	uint16_t port = 0;
-
-	if (conn != NULL)
-		evhttp_connection_get_peer(conn, (char **)&host, &port);
-	snprintf(out, n, "%s:%u", host ? host : "?", port);
 }
 
 const struct config_api_key *
@@ -744,27 +598,67 @@ compat_msgs_free(struct api_msg *msgs, size_t n)
 	free(msgs);
 }
 
-/* compat_ses_root - "/" takes SES v1; anything else under it is 404. */
+/*
+ * The drop-in providers, one row each: the path prefix their requests
+ * come under (as http_admin_route_add matches it) and, where two share a
+ * prefix, the exact path. The first matching row takes the request.
+ */
+static const struct compat_route {
+	const char *prefix;
+	const char *path; /* NULL: any path under prefix */
+	compat_handle_fn *handle;
+} compat_routes[] = {
+    {"/v2/email", NULL, compat_ses_v2_handle},
+    {"/v3", "/v3/mail/send", compat_sendgrid_handle},
+    {"/v3", NULL, compat_mailgun_handle},
+    {"/email", NULL, compat_postmark_handle},
+    {"/emails", NULL, compat_resend_handle},
+    {"/", NULL, compat_ses_v1_handle},
+};
+
+#define COMPAT_N_ROUTES (sizeof(compat_routes) / sizeof(compat_routes[0]))
+
+/* compat_dispatch - hand req to its provider's row (an evhttp route). */
 static void
-compat_ses_root(struct evhttp_request *req, void *arg)
+compat_dispatch(struct evhttp_request *req, void *arg)
 {
-	compat_ses_v1_handle(req, arg);
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
+	const char *path = u ? evhttp_uri_get_path(u) : NULL;
+	const struct compat_route *r;
+	size_t i, n;
+
+	if (path == NULL)
+		path = "";
+	for (i = 0; i < COMPAT_N_ROUTES; i++) {
+		r = &compat_routes[i];
+		n = strlen(r->prefix);
+		if (strncmp(path, r->prefix, n) != 0 ||
+		    (path[n] != '\0' && path[n] != '/'))
+			continue;
+		if (r->path == NULL || strcmp(path, r->path) == 0)
+			break;
+	}
+	/* http_admin sends only paths under a registered prefix here, and
+	 * every prefix has a catch-all row. */
+	compat_routes[i < COMPAT_N_ROUTES ? i : COMPAT_N_ROUTES - 1].handle(
+	    arg, req, path);
 }
 
 struct compat *
 compat_new(struct http_admin *h, const struct config *cfg, struct spool *sp)
 {
 	struct compat *c = xcalloc(1, sizeof(*c));
-	uint64_t max = cfg->max_message_size / 3 * 4 + 4 + COMPAT_JSON_SLACK;
+	size_t i;
 
 	c->cfg = cfg;
 	c->sp = sp;
-	c->body_max = (size_t)max;
-	http_admin_route_add(h, "/v2/email", compat_ses_v2_handle, c);
-	http_admin_route_add(h, "/v3", compat_v3_handle, c);
-	http_admin_route_add(h, "/email", compat_postmark_handle, c);
-	http_admin_route_add(h, "/emails", compat_resend_handle, c);
-	http_admin_route_add(h, "/", compat_ses_root, c);
+	c->pending = http_pending_set_new(sp, cfg->max_message_size, "compat");
+	/* One evhttp route per prefix; compat_dispatch picks the row. */
+	for (i = 0; i < COMPAT_N_ROUTES; i++)
+		if (i == 0 || strcmp(compat_routes[i].prefix,
+		                     compat_routes[i - 1].prefix) != 0)
+			http_admin_route_add(h, compat_routes[i].prefix,
+			                     compat_dispatch, c);
 	return c;
 }
 
@@ -773,8 +667,6 @@ compat_free(struct compat *c)
 {
 	if (c == NULL)
 		return;
-	if (c->pending == 0)
-		free(c);
-	else
-		c->freed = true;
+	http_pending_set_free(c->pending);
+	free(c);
 }

@@ -48,6 +48,7 @@
 #include "core/buf.h"
 #include "core/id.h"
 #include "ingress/api_json.h"
+#include "ingress/http_pending.h"
 #include "spool/spool.h"
 
 struct evhttp_request;
@@ -67,54 +68,29 @@ void compat_free(struct compat *c);
 
 /* ---- shared by compat_*.c ------------------------------------------- */
 
-/* The outcome of one message of a request. */
-struct compat_result {
-	int status;           /* SPOOL_OK or a negative spool status;
-	                         unused when err.http_status != 0 */
-	char id[ID_SIZE];     /* the message id (SPOOL_OK, or conflict) */
-	int dup;              /* an idempotent replay */
-	struct api_error err; /* set (http_status != 0) when the item was
-	                         refused before the spool */
-};
-
-/*
- * compat_done_fn - answer req (never NULL) now that every item has its
- * result; res[0..n) are borrowed for the call. arg as given to
- * compat_submit.
- */
-typedef void compat_done_fn(struct evhttp_request *req,
-                            const struct compat_result *res, size_t n,
-                            void *arg);
-
 /* The glue's state, for the provider files. */
 struct compat {
 	const struct config *cfg;
 	struct spool *sp;
-	size_t body_max; /* largest request body taken */
-	size_t pending;  /* requests waiting for the spool */
-	bool freed;
+	struct http_pending_set *pending; /* requests waiting for the spool */
 };
 
 /*
- * compat_submit - hand the messages ms[0..n) to the spool (ms[i] whose
- * res_pre[i].err.http_status != 0 are skipped and reported as they are;
- * res_pre may be NULL) and call done once every one has its result, if
- * the client is still there. Takes ownership of every ms[i]'s contents
- * and of arg (released with arg_free, or free() when that is NULL, after
- * done or when the client left). done normally runs from a spool
- * callback; it runs inside this call when nothing needed the spool or
- * the spool refused at once (closing).
+ * compat_submit - http_pending_submit() of ms[0..n) for req, made with
+ * key k, with c's pending requests (see http_pending.h for ownership and
+ * when done runs).
  */
 void compat_submit(struct compat *c, struct evhttp_request *req,
-                   struct spool_msg_new *ms,
-                   const struct compat_result *res_pre, size_t n,
-                   compat_done_fn *done, void *arg, void (*arg_free)(void *));
+                   const struct config_api_key *k, struct spool_msg_new *ms,
+                   const struct http_pending_result *res_pre, size_t n,
+                   http_pending_done_fn *done, void *arg,
+                   void (*arg_free)(void *));
 
 /*
- * compat_msg_prepare - check msg against key k (From allowed, recipients
- * limit) and the limits, build its MIME and fill *out (sender, rcpts,
- * body, tenant, client, stream, idempotency). 0, or -1 with *e set
- * ("forbidden", "invalid_field", "too_large").
+ * compat_msg_prepare - submit_msg_prepare() of msg for key k from client:
+ * the submission pipeline (From, policy, recipients, body, control
+ * headers, build, size) into *out. 0, or -1 with *e set ("forbidden" at
+ * "from", "missing_field", "invalid_field", "too_large").
  */
 int compat_msg_prepare(const struct compat *c, const struct config_api_key *k,
                        struct api_msg *msg, const char *client,
@@ -122,8 +98,9 @@ int compat_msg_prepare(const struct compat *c, const struct config_api_key *k,
 
 /*
  * compat_raw_prepare - a raw RFC 5322 message msg[0..n) through
- * api_raw_prepare for key k, with the envelope given (env_from may be
- * NULL, n_to 0) and idempotency key idem (may be NULL). 0, or -1 with *e.
+ * api_raw_prepare (and so the submission pipeline) for key k, with the
+ * envelope given (env_from may be NULL, n_to 0) and idempotency key idem
+ * (may be NULL). 0, or -1 with *e.
  */
 int compat_raw_prepare(const struct compat *c, const struct config_api_key *k,
                        const char *msg, size_t n, const char *env_from,
@@ -133,17 +110,15 @@ int compat_raw_prepare(const struct compat *c, const struct config_api_key *k,
 
 /*
  * compat_body - the request body as one block (NUL-terminated copy kept
- * in the request's buffer), or NULL when over c->body_max (e set to
- * "too_large") or the spool has no room (e set to "unavailable").
+ * in the request's buffer), or NULL when too large (e set to
+ * "too_large") or there is no room (e set to "unavailable"); see
+ * http_pending_body().
  */
 const char *compat_body(struct compat *c, struct evhttp_request *req,
                         size_t *len, struct api_error *e);
 
 /* compat_header - a request header's value, or NULL. */
 const char *compat_header(struct evhttp_request *req, const char *name);
-
-/* compat_peer - "ip:port" of the client into out. */
-void compat_peer(struct evhttp_request *req, char *out, size_t n);
 
 /*
  * compat_key_find - the api key presented as key[0..len), or NULL when
@@ -164,10 +139,13 @@ void compat_reply(struct evhttp_request *req, int status, const char *ctype,
 void compat_reply_json(struct evhttp_request *req, int status, json_t *obj);
 
 /*
- * compat_spool_error - the generic error for a spool status (conflict,
- * unavailable) into *e.
+ * compat_result_failed - false when r says the message was stored (or
+ * replayed); else true with *e the generic error: r's own error when it
+ * was refused before the spool, else the spool status's ("conflict",
+ * "unavailable").
  */
-void compat_spool_error(int status, struct api_error *e);
+bool compat_result_failed(const struct http_pending_result *r,
+                          struct api_error *e);
 
 /*
  * A rendered answer: status, Content-Type (static), body, and for SES v2
@@ -308,16 +286,19 @@ void compat_sha256_hex(const void *p, size_t n, char out[65]);
 
 /* ---- the providers (compat_*.c) -------------------------------------- */
 
-/* Request handlers, registered by compat_new. arg is the struct compat. */
-void compat_ses_v2_handle(struct evhttp_request *req, void *arg);
-void compat_ses_v1_handle(struct evhttp_request *req, void *arg);
-void compat_v3_handle(struct evhttp_request *req, void *arg);
-void compat_postmark_handle(struct evhttp_request *req, void *arg);
-void compat_resend_handle(struct evhttp_request *req, void *arg);
-/* compat_v3_handle sends /v3/mail/send here, other /v3 paths to Mailgun. */
-void compat_sendgrid_handle(struct compat *c, struct evhttp_request *req);
-void compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
-                           const char *path);
+/*
+ * Request handlers, one per provider, each a row of compat.c's route
+ * table: path is the request's path (never NULL). A handler answers
+ * every request it is given, a path it does not serve with its own 404.
+ */
+typedef void compat_handle_fn(struct compat *c, struct evhttp_request *req,
+                              const char *path);
+compat_handle_fn compat_ses_v2_handle;
+compat_handle_fn compat_ses_v1_handle;
+compat_handle_fn compat_sendgrid_handle;
+compat_handle_fn compat_mailgun_handle;
+compat_handle_fn compat_postmark_handle;
+compat_handle_fn compat_resend_handle;
 
 /* ---- decoders (pure; unit-tested and fuzzed) ------------------------- */
 

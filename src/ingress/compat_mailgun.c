@@ -244,18 +244,14 @@ mg_fail(struct evhttp_request *req, const struct api_error *e)
 
 /* mg_done - 200 {"id", "message"} or the failure; arg is the domain. */
 static void
-mg_done(struct evhttp_request *req, const struct compat_result *res, size_t n,
-        void *arg)
+mg_done(struct evhttp_request *req, const struct http_pending_result *res,
+        size_t n, void *arg)
 {
 	struct api_error e;
 	char id[ID_SIZE + MG_DOMAIN_MAX + 4];
 
 	(void)n;
-	if (res[0].err.http_status != 0 || res[0].status != SPOOL_OK) {
-		if (res[0].err.http_status != 0)
-			e = res[0].err;
-		else
-			compat_spool_error(res[0].status, &e);
+	if (compat_result_failed(&res[0], &e)) {
 		mg_fail(req, &e);
 		return;
 	}
@@ -397,7 +393,7 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 		api_error_set(&e, 400, "invalid_field", "", "%s", why);
 		goto fail;
 	}
-	compat_peer(req, client, sizeof(client));
+	http_pending_client(req, client, sizeof(client));
 	if (mime)
 		rc = mg_mime(c, k, &fm, client, &m, &e);
 	else if ((rc = compat_mailgun_decode(&fm, &msg, &e)) == 0) {
@@ -415,7 +411,7 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 	}
 	form_fini(&fm);
 	free(copy);
-	compat_submit(c, req, &m, NULL, 1, mg_done, xstrdup(domain), NULL);
+	compat_submit(c, req, k, &m, NULL, 1, mg_done, xstrdup(domain), NULL);
 	return;
 fail:
 	form_fini(&fm);

@@ -255,7 +255,7 @@ pm_fail(struct evhttp_request *req, const struct api_error *e)
 
 /* pm_result - one message's result object. */
 static json_t *
-pm_result(const struct compat_result *r, const char *to, int *status)
+pm_result(const struct http_pending_result *r, const char *to, int *status)
 {
 	struct api_error e;
 	char when[40];
@@ -263,13 +263,8 @@ pm_result(const struct compat_result *r, const char *to, int *status)
 	struct tm tm;
 
 	*status = 200;
-	if (r->err.http_status != 0 || r->status != SPOOL_OK) {
-		if (r->err.http_status != 0)
-			e = r->err;
-		else
-			compat_spool_error(r->status, &e);
+	if (compat_result_failed(r, &e))
 		return pm_error_obj(&e, status);
-	}
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return json_pack("{s:s,s:s,s:s,s:i,s:s}", "To", to ? to : "",
@@ -279,8 +274,8 @@ pm_result(const struct compat_result *r, const char *to, int *status)
 
 /* pm_done - one object, or an array for a batch. */
 static void
-pm_done(struct evhttp_request *req, const struct compat_result *res, size_t n,
-        void *arg)
+pm_done(struct evhttp_request *req, const struct http_pending_result *res,
+        size_t n, void *arg)
 {
 	struct pm_arg *a = arg;
 	json_t *out;
@@ -301,8 +296,8 @@ pm_done(struct evhttp_request *req, const struct compat_result *res, size_t n,
 /* pm_prepare - decode and prepare item o into *m / *r; To into *to. */
 static void
 pm_prepare(struct compat *c, const struct config_api_key *k, json_t *o,
-           const char *client, struct spool_msg_new *m, struct compat_result *r,
-           char **to)
+           const char *client, struct spool_msg_new *m,
+           struct http_pending_result *r, char **to)
 {
 	struct api_msg msg;
 	json_t *t = json_object_get(o, "To");
@@ -324,14 +319,12 @@ pm_prepare(struct compat *c, const struct config_api_key *k, json_t *o,
 }
 
 void
-compat_postmark_handle(struct evhttp_request *req, void *arg)
+compat_postmark_handle(struct compat *c, struct evhttp_request *req,
+                       const char *path)
 {
-	struct compat *c = arg;
-	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
-	const char *path = u ? evhttp_uri_get_path(u) : "";
 	const char *tok = compat_header(req, "X-Postmark-Server-Token");
 	const struct config_api_key *k;
-	struct compat_result *rs;
+	struct http_pending_result *rs;
 	struct spool_msg_new *ms;
 	struct pm_arg *a;
 	struct api_error e;
@@ -382,7 +375,7 @@ compat_postmark_handle(struct evhttp_request *req, void *arg)
 		return;
 	}
 	n = batch ? json_array_size(j) : 1;
-	compat_peer(req, client, sizeof(client));
+	http_pending_client(req, client, sizeof(client));
 	ms = xcalloc(n, sizeof(*ms));
 	rs = xcalloc(n, sizeof(*rs));
 	a = pm_arg_new(batch, n);
@@ -397,7 +390,7 @@ compat_postmark_handle(struct evhttp_request *req, void *arg)
 		free(ms);
 		return;
 	}
-	compat_submit(c, req, ms, rs, n, pm_done, a, pm_arg_free);
+	compat_submit(c, req, k, ms, rs, n, pm_done, a, pm_arg_free);
 	free(rs);
 	free(ms);
 }

@@ -254,25 +254,20 @@ rs_fail(struct evhttp_request *req, const struct api_error *e)
 
 /* rs_done - 200 {"id"} (also for a replay) or the failure. */
 static void
-rs_done(struct evhttp_request *req, const struct compat_result *res, size_t n,
-        void *arg)
+rs_done(struct evhttp_request *req, const struct http_pending_result *res,
+        size_t n, void *arg)
 {
 	struct api_error e;
 
 	(void)n;
 	(void)arg;
-	if (res[0].err.http_status != 0 || res[0].status != SPOOL_OK) {
-		if (res[0].err.http_status != 0)
-			e = res[0].err;
-		else {
-			compat_spool_error(res[0].status, &e);
-			if (res[0].status == SPOOL_ERR_CONFLICT)
-				snprintf(
-				    e.message, sizeof(e.message),
-				    "Same idempotency key used with a "
-				    "different request payload. Change your "
-				    "idempotency key or payload.");
-		}
+	if (compat_result_failed(&res[0], &e)) {
+		if (res[0].err.http_status == 0 &&
+		    res[0].status == SPOOL_ERR_CONFLICT)
+			snprintf(e.message, sizeof(e.message),
+			         "Same idempotency key used with a different "
+			         "request payload. Change your idempotency key "
+			         "or payload.");
 		rs_fail(req, &e);
 		return;
 	}
@@ -302,11 +297,9 @@ rs_idem_key(struct evhttp_request *req, const char **key, struct api_error *e)
 }
 
 void
-compat_resend_handle(struct evhttp_request *req, void *arg)
+compat_resend_handle(struct compat *c, struct evhttp_request *req,
+                     const char *path)
 {
-	struct compat *c = arg;
-	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
-	const char *path = u ? evhttp_uri_get_path(u) : "";
 	const char *authz = compat_header(req, "Authorization"), *idem, *body;
 	const struct config_api_key *k = NULL;
 	struct spool_msg_new m;
@@ -352,7 +345,7 @@ compat_resend_handle(struct evhttp_request *req, void *arg)
 	}
 	if (idem != NULL)
 		msg.idempotency_key = xstrdup(idem);
-	compat_peer(req, client, sizeof(client));
+	http_pending_client(req, client, sizeof(client));
 	if (compat_msg_prepare(c, k, &msg, client, &m, &e) < 0) {
 		if (strcmp(e.code, "forbidden") == 0) {
 			const char *d = strrchr(msg.mail.from.addr, '@');
@@ -367,5 +360,5 @@ compat_resend_handle(struct evhttp_request *req, void *arg)
 		return;
 	}
 	api_msg_fini(&msg);
-	compat_submit(c, req, &m, NULL, 1, rs_done, NULL, NULL);
+	compat_submit(c, req, k, &m, NULL, 1, rs_done, NULL, NULL);
 }

@@ -291,20 +291,16 @@ sg_fail(struct evhttp_request *req, const struct api_error *e)
 
 /* sg_done - 202 with X-Message-Id, or the first failure. */
 static void
-sg_done(struct evhttp_request *req, const struct compat_result *res, size_t n,
-        void *arg)
+sg_done(struct evhttp_request *req, const struct http_pending_result *res,
+        size_t n, void *arg)
 {
 	struct api_error e;
 	size_t i;
 
 	(void)arg;
 	for (i = 0; i < n; i++) {
-		if (res[i].err.http_status == 0 && res[i].status == SPOOL_OK)
+		if (!compat_result_failed(&res[i], &e))
 			continue;
-		if (res[i].err.http_status != 0)
-			e = res[i].err;
-		else
-			compat_spool_error(res[i].status, &e);
 		sg_fail(req, &e);
 		return;
 	}
@@ -314,7 +310,8 @@ sg_done(struct evhttp_request *req, const struct compat_result *res, size_t n,
 }
 
 void
-compat_sendgrid_handle(struct compat *c, struct evhttp_request *req)
+compat_sendgrid_handle(struct compat *c, struct evhttp_request *req,
+                       const char *path)
 {
 	const struct config_api_key *k = NULL;
 	struct spool_msg_new *ms;
@@ -325,6 +322,7 @@ compat_sendgrid_handle(struct compat *c, struct evhttp_request *req)
 	struct str key;
 	size_t len, n, i;
 
+	(void)path; /* the route row matched it exactly */
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		api_error_set(&e, 405, "method_not_allowed", "", "use POST");
 		sg_fail(req, &e);
@@ -346,7 +344,7 @@ compat_sendgrid_handle(struct compat *c, struct evhttp_request *req)
 		sg_fail(req, &e);
 		return;
 	}
-	compat_peer(req, client, sizeof(client));
+	http_pending_client(req, client, sizeof(client));
 	ms = xcalloc(n, sizeof(*ms));
 	for (i = 0; i < n; i++) {
 		if (compat_msg_prepare(c, k, &msgs[i], client, &ms[i], &e) == 0)
@@ -365,19 +363,6 @@ compat_sendgrid_handle(struct compat *c, struct evhttp_request *req)
 		return;
 	}
 	compat_msgs_free(msgs, n);
-	compat_submit(c, req, ms, NULL, n, sg_done, NULL, NULL);
+	compat_submit(c, req, k, ms, NULL, n, sg_done, NULL, NULL);
 	free(ms);
-}
-
-void
-compat_v3_handle(struct evhttp_request *req, void *arg)
-{
-	struct compat *c = arg;
-	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
-	const char *path = u ? evhttp_uri_get_path(u) : NULL;
-
-	if (path != NULL && strcmp(path, "/v3/mail/send") == 0)
-		compat_sendgrid_handle(c, req);
-	else
-		compat_mailgun_handle(c, req, path ? path : "");
 }

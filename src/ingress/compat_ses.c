@@ -639,18 +639,14 @@ ses_v1_fail(struct evhttp_request *req, const struct api_error *e)
 
 /* ses_v2_done - answer a v2 SendEmail from its spool result. */
 static void
-ses_v2_done(struct evhttp_request *req, const struct compat_result *res,
+ses_v2_done(struct evhttp_request *req, const struct http_pending_result *res,
             size_t n, void *arg)
 {
 	struct api_error e;
 	char rid[37];
 
 	(void)arg;
-	if (res[0].err.http_status != 0 || res[0].status != SPOOL_OK) {
-		if (res[0].err.http_status != 0)
-			e = res[0].err;
-		else
-			compat_spool_error(res[0].status, &e);
+	if (compat_result_failed(&res[0], &e)) {
 		ses_v2_fail(req, &e);
 		return;
 	}
@@ -663,7 +659,7 @@ ses_v2_done(struct evhttp_request *req, const struct compat_result *res,
 
 /* ses_v1_done - answer a v1 SendEmail / SendRawEmail. */
 static void
-ses_v1_done(struct evhttp_request *req, const struct compat_result *res,
+ses_v1_done(struct evhttp_request *req, const struct http_pending_result *res,
             size_t n, void *arg)
 {
 	struct compat_answer a;
@@ -671,11 +667,7 @@ ses_v1_done(struct evhttp_request *req, const struct compat_result *res,
 	char rid[37];
 
 	(void)n;
-	if (res[0].err.http_status != 0 || res[0].status != SPOOL_OK) {
-		if (res[0].err.http_status != 0)
-			e = res[0].err;
-		else
-			compat_spool_error(res[0].status, &e);
+	if (compat_result_failed(&res[0], &e)) {
 		ses_v1_fail(req, &e);
 		return;
 	}
@@ -806,7 +798,7 @@ ses_prepare(struct compat *c, struct evhttp_request *req,
 	char client[96];
 	int rc;
 
-	compat_peer(req, client, sizeof(client));
+	http_pending_client(req, client, sizeof(client));
 	if (raw->data != NULL)
 		rc = compat_raw_prepare(c, k, (const char *)raw->data, raw->len,
 		                        raw->env_from, raw->env_to,
@@ -822,11 +814,9 @@ ses_prepare(struct compat *c, struct evhttp_request *req,
 /* ---- handlers --------------------------------------------------------- */
 
 void
-compat_ses_v2_handle(struct evhttp_request *req, void *arg)
+compat_ses_v2_handle(struct compat *c, struct evhttp_request *req,
+                     const char *path)
 {
-	struct compat *c = arg;
-	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
-	const char *path = u ? evhttp_uri_get_path(u) : "";
 	struct compat_raw_req raw;
 	struct config_api_key k;
 	struct spool_msg_new m;
@@ -855,15 +845,13 @@ compat_ses_v2_handle(struct evhttp_request *req, void *arg)
 	}
 	api_msg_fini(&msg);
 	compat_raw_req_fini(&raw);
-	compat_submit(c, req, &m, NULL, 1, ses_v2_done, NULL, NULL);
+	compat_submit(c, req, &k, &m, NULL, 1, ses_v2_done, NULL, NULL);
 }
 
 void
-compat_ses_v1_handle(struct evhttp_request *req, void *arg)
+compat_ses_v1_handle(struct compat *c, struct evhttp_request *req,
+                     const char *path)
 {
-	struct compat *c = arg;
-	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
-	const char *path = u ? evhttp_uri_get_path(u) : "";
 	enum compat_ses_action *act;
 	struct compat_raw_req raw;
 	struct config_api_key k;
@@ -905,5 +893,5 @@ compat_ses_v1_handle(struct evhttp_request *req, void *arg)
 	}
 	api_msg_fini(&msg);
 	compat_raw_req_fini(&raw);
-	compat_submit(c, req, &m, NULL, 1, ses_v1_done, act, NULL);
+	compat_submit(c, req, &k, &m, NULL, 1, ses_v1_done, act, NULL);
 }

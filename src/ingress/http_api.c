@@ -5,9 +5,8 @@
  * method and path, API key (401), body size (413), spool space (503),
  * decode (400), From allowed for the key (403), build and size (400/413),
  * then spool_msg_submit_idem(). The answer is sent from the spool's
- * callback only. A request waiting for the spool is a struct api_ctx;
- * if the client goes away, evhttp's close callback clears ctx->req and
- * the spool callback only releases the context.
+ * callback only, through the one pending-request life cycle
+ * (http_pending.c), which also forgets a request whose client went away.
  *
  * The decoder (api_json.c), the builder (mime/mime_build.c) and the key
  * rules (api_auth.c) and the raw message checks (api_raw.c) are pure;
@@ -32,44 +31,21 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/id.h"
-#include "core/log.h"
 #include "core/xmalloc.h"
 #include "ingress/api_auth.h"
 #include "ingress/api_json.h"
 #include "ingress/api_raw.h"
+#include "ingress/http_pending.h"
+#include "ingress/submit.h"
 #include "mime/mime_build.h"
-#include "observe/events.h"
 #include "spool/spool.h"
 
-#define HTTP_API_JSON_SLACK (1u << 20) /* JSON around the message */
-#define HTTP_API_MAX_PENDING 20000     /* requests waiting for the spool */
-#define HTTP_API_RETRY_AFTER "5"       /* seconds, with every 503 */
+#define HTTP_API_RETRY_AFTER "5" /* seconds, with every 503 */
 
 struct http_api {
 	const struct config *cfg;
 	struct spool *sp;
-	size_t body_max;
-	size_t pending; /* contexts alive */
-	bool freed;     /* http_api_free ran; free when pending is 0 */
-};
-
-/* A request waiting for one or more spool callbacks. */
-struct api_ctx {
-	struct http_api *api;
-	struct evhttp_request *req; /* NULL once the client is gone */
-	struct evhttp_connection *conn;
-	bool gone; /* the connection closed (conn is freed) */
-	bool batch;
-	size_t n, left;  /* items submitted, callbacks still due */
-	size_t n_ok;     /* items stored or replayed */
-	json_t *results; /* batch: one object per item */
-	char *key_name;  /* for the log */
-};
-
-/* One item's callback argument. */
-struct api_item {
-	struct api_ctx *ctx;
-	size_t index;
+	struct http_pending_set *pending; /* requests waiting for the spool */
 };
 
 /* api_reply - answer req with status and the JSON text of obj (stolen). */
@@ -123,150 +99,63 @@ api_fail_with(struct evhttp_request *req, int status, const char *code,
 	api_fail(req, &e);
 }
 
-/* api_status_error - the client's view of a spool status. */
-static void
-api_status_error(int status, struct api_error *e)
+/* api_item_json - one batch item's result object. */
+static json_t *
+api_item_json(const struct http_pending_result *r, size_t index)
 {
-	switch (status) {
-	case SPOOL_ERR_CONFLICT:
-		api_error_set(e, 409, "idempotency_conflict", "idempotency_key",
-		              "this idempotency key was used for "
-		              "another request");
-		break;
-	case SPOOL_ERR_FULL:
-		api_error_set(
-		    e, 503, "spool_full", "",
-		    "the queue is full or disk space is low; retry later");
-		break;
-	case SPOOL_ERR_CLOSED:
-		api_error_set(e, 503, "shutting_down", "",
-		              "the server is shutting down; retry later");
-		break;
-	default:
-		api_error_set(e, 503, "spool_error", "",
-		              "the message could not be stored; retry later");
-	}
-}
-
-/* api_ctx_closed - evhttp closes the connection: forget the request. */
-static void
-api_ctx_closed(struct evhttp_connection *conn, void *arg)
-{
-	struct api_ctx *c = arg;
-
-	(void)conn;
-	c->req = NULL;
-	c->gone = true;
-}
-
-/* api_ctx_new - a context for req with n items due. */
-static struct api_ctx *
-api_ctx_new(struct http_api *a, struct evhttp_request *req, size_t n,
-            bool batch, const char *key_name)
-{
-	struct api_ctx *c = xcalloc(1, sizeof(*c));
-
-	c->api = a;
-	c->req = req;
-	c->conn = evhttp_request_get_connection(req);
-	if (c->conn != NULL)
-		evhttp_connection_set_closecb(c->conn, api_ctx_closed, c);
-	c->batch = batch;
-	c->n = c->left = n;
-	c->results = batch ? json_array() : NULL;
-	c->key_name = xstrdup(key_name);
-	for (size_t i = 0; batch && i < n; i++)
-		json_array_append_new(c->results, json_null());
-	a->pending++;
-	return c;
-}
-
-/* api_ctx_free - release c; frees the api if it was freed meanwhile. */
-static void
-api_ctx_free(struct api_ctx *c)
-{
-	struct http_api *a = c->api;
-
-	if (!c->gone && c->conn != NULL)
-		evhttp_connection_set_closecb(c->conn, NULL, NULL);
-	json_decref(c->results);
-	free(c->key_name);
-	free(c);
-	if (--a->pending == 0 && a->freed)
-		free(a);
-}
-
-/* api_on_commit - one item's spool callback (loop thread). */
-static void
-api_on_commit(int status, const char *id, int dup, void *arg)
-{
-	struct api_item *it = arg;
-	struct api_ctx *c = it->ctx;
 	struct api_error e;
-	int code;
+	json_t *o;
 
-	if (status == SPOOL_OK) {
-		c->n_ok++;
-		code = dup ? 200 : 202;
-		log_info("http_api: %s id=%s key=%s",
-		         dup ? "replayed" : "accepted", id, c->key_name);
-		if (!dup) {
-			struct events_item ev = {
-			    .kind = EVENT_ACCEPTED,
-			    .msg_id = id,
-			    .ingress = "http",
-			};
-			events_emit(&ev);
-		}
-	} else {
-		api_status_error(status, &e);
-		code = e.http_status;
-		log_info("http_api: refused key=%s: %s", c->key_name,
-		         spool_status_name(status));
+	if (r->status != SPOOL_OK) {
+		submit_status_http(r->status, &e);
+		return json_pack("{s:I,s:i,s:o}", "index", (json_int_t)index,
+		                 "status", e.http_status, "error",
+		                 api_error_obj(&e));
 	}
-	if (c->batch) {
-		json_t *o = json_pack("{s:I,s:i}", "index",
-		                      (json_int_t)it->index, "status", code);
-		if (status == SPOOL_OK)
-			json_object_set_new(o, "id", json_string(id));
-		else
-			json_object_set_new(o, "error", api_error_obj(&e));
-		if (dup && status == SPOOL_OK)
-			json_object_set_new(o, "duplicate", json_true());
-		json_array_set_new(c->results, it->index, o);
-	} else if (c->req != NULL) {
-		if (status == SPOOL_OK)
-			api_reply(c->req, code,
-			          dup ? json_pack("{s:s,s:b}", "id", id,
-			                          "duplicate", 1)
-			              : json_pack("{s:s}", "id", id));
-		else
-			api_fail(c->req, &e);
-		c->req = NULL;
-	}
-	free(it);
-	if (--c->left > 0)
-		return;
-	if (c->batch && c->req != NULL)
-		api_reply(c->req, c->n_ok == c->n ? 202 : 207,
-		          json_pack("{s:O,s:I,s:I}", "results", c->results,
-		                    "accepted", (json_int_t)c->n_ok, "failed",
-		                    (json_int_t)(c->n - c->n_ok)));
-	api_ctx_free(c);
+	o = json_pack("{s:I,s:i,s:s}", "index", (json_int_t)index, "status",
+	              r->dup ? 200 : 202, "id", r->id);
+	if (r->dup)
+		json_object_set_new(o, "duplicate", json_true());
+	return o;
 }
 
-/* api_submit - hand m to the spool for item index of c. */
+/* api_done_one - answer one message: 202 {"id"}, 200 for a replay. */
 static void
-api_submit(struct api_ctx *c, size_t index, struct spool_msg_new *m)
+api_done_one(struct evhttp_request *req, const struct http_pending_result *res,
+             size_t n, void *arg)
 {
-	struct api_item *it = xmalloc(sizeof(*it));
-	int rc;
+	struct api_error e;
 
-	it->ctx = c;
-	it->index = index;
-	rc = spool_msg_submit_idem(c->api->sp, m, api_on_commit, it);
-	if (rc != 0)
-		api_on_commit(rc, NULL, 0, it);
+	(void)n;
+	(void)arg;
+	if (res[0].status != SPOOL_OK) {
+		submit_status_http(res[0].status, &e);
+		api_fail(req, &e);
+	} else if (res[0].dup)
+		api_reply(
+		    req, 200,
+		    json_pack("{s:s,s:b}", "id", res[0].id, "duplicate", 1));
+	else
+		api_reply(req, 202, json_pack("{s:s}", "id", res[0].id));
+}
+
+/* api_done_batch - 202 when every item was stored, else 207. */
+static void
+api_done_batch(struct evhttp_request *req,
+               const struct http_pending_result *res, size_t n, void *arg)
+{
+	json_t *results = json_array();
+	size_t i, n_ok = 0;
+
+	(void)arg;
+	for (i = 0; i < n; i++) {
+		n_ok += res[i].status == SPOOL_OK;
+		json_array_append_new(results, api_item_json(&res[i], i));
+	}
+	api_reply(req, n_ok == n ? 202 : 207,
+	          json_pack("{s:o,s:I,s:I}", "results", results, "accepted",
+	                    (json_int_t)n_ok, "failed",
+	                    (json_int_t)(n - n_ok)));
 }
 
 /* api_key_get - the request's API key, or NULL after answering 401. */
@@ -287,62 +176,48 @@ api_key_get(struct http_api *a, struct evhttp_request *req)
 	return k;
 }
 
-/* api_peer - "ip:port" of req's client, into out. */
-static void
-api_peer(struct evhttp_request *req, char *out, size_t n)
+/* api_who - the submitter of req, made with key k; client is its buffer. */
+static struct submit_who
+api_who(struct evhttp_request *req, const struct config_api_key *k,
+        char client[96])
 {
-	struct evhttp_connection *conn = evhttp_request_get_connection(req);
-	const char *host = NULL;
-	uint16_t port = 0;
+	struct submit_who w = {SUBMIT_INGRESS_HTTP, NULL, k, client};
 
-	if (conn != NULL)
-		evhttp_connection_get_peer(conn, (char **)&host, &port);
-	snprintf(out, n, "%s:%u", host ? host : "?", port);
+	http_pending_client(req, client, 96);
+	return w;
 }
 
 /*
- * api_prepare - check msg against the key and the limits, build its
- * message and fill out for the spool. 0, or -1 with *e set.
+ * api_idem_header - the Idempotency-Key header into *key (NULL when
+ * absent). 0, or -1 with *e set when it is malformed.
  */
 static int
-api_prepare(struct http_api *a, const struct config_api_key *k,
-            struct api_msg *msg, const char *client, struct spool_msg_new *out,
-            struct api_error *e)
-{
-	memset(out, 0, sizeof(*out));
-	if (!api_auth_from_allowed(k, msg->mail.from.addr))
-		return api_error_set(e, 403, "forbidden", "",
-		                     "this API key may not send this message");
-	if (msg->mail.n_to + msg->mail.n_cc + msg->n_bcc >
-	    a->cfg->max_recipients)
-		return api_error_set(
-		    e, 400, "invalid_field", "to",
-		    "more than %u recipients (limits.max_recipients)",
-		    a->cfg->max_recipients);
-	return api_msg_spool(a->cfg, k, msg, client, out, e);
-}
-
-/*
- * api_idem_header - apply the Idempotency-Key header to msg. 0, or -1
- * with *e set (malformed, or different from the body's key).
- */
-static int
-api_idem_header(struct evhttp_request *req, struct api_msg *msg,
+api_idem_header(struct evhttp_request *req, const char **key,
                 struct api_error *e)
 {
-	const char *h = evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "Idempotency-Key");
-	size_t i;
-
-	if (h == NULL)
-		return 0;
-	for (i = 0; h[i] != '\0'; i++)
-		if ((unsigned char)h[i] < 0x21 || (unsigned char)h[i] > 0x7e)
-			break;
-	if (i == 0 || h[i] != '\0' || i > API_JSON_KEY_MAX)
+	*key = evhttp_find_header(evhttp_request_get_input_headers(req),
+	                          "Idempotency-Key");
+	if (*key != NULL && !submit_idem_key_ok(*key))
 		return api_error_set(
 		    e, 400, "invalid_field", "Idempotency-Key",
 		    "expected 1..255 printable ASCII characters");
+	return 0;
+}
+
+/*
+ * api_idem_apply - the Idempotency-Key header as msg's key. 0, or -1
+ * with *e set (malformed, or different from the body's key).
+ */
+static int
+api_idem_apply(struct evhttp_request *req, struct api_msg *msg,
+               struct api_error *e)
+{
+	const char *h;
+
+	if (api_idem_header(req, &h, e) < 0)
+		return -1;
+	if (h == NULL)
+		return 0;
 	if (msg->idempotency_key != NULL &&
 	    strcmp(msg->idempotency_key, h) != 0)
 		return api_error_set(e, 400, "invalid_field", "idempotency_key",
@@ -359,22 +234,17 @@ api_idem_header(struct evhttp_request *req, struct api_msg *msg,
 static const char *
 api_body(struct http_api *a, struct evhttp_request *req, size_t *len)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	int status;
+	const char *body = http_pending_body(a->pending, req, len, &status);
 
-	*len = evbuffer_get_length(in);
-	if (*len > a->body_max) {
+	if (body == NULL && status == 413)
 		api_fail_with(req, 413, "too_large",
 		              "the request body is over the size limit");
-		return NULL;
-	}
-	if (spool_space_check(a->sp) != SPOOL_OK ||
-	    a->pending >= HTTP_API_MAX_PENDING) {
+	else if (body == NULL)
 		api_fail_with(
 		    req, 503, "spool_full",
 		    "the queue is full or disk space is low; retry later");
-		return NULL;
-	}
-	return *len ? (const char *)evbuffer_pullup(in, -1) : "";
+	return body;
 }
 
 /* api_post_message - POST /v1/messages. */
@@ -385,7 +255,7 @@ api_post_message(struct http_api *a, struct evhttp_request *req,
 	struct spool_msg_new m;
 	struct api_error e;
 	struct api_msg msg;
-	struct api_ctx *c;
+	struct submit_who w;
 	const char *body;
 	char client[96];
 	size_t len;
@@ -396,16 +266,16 @@ api_post_message(struct http_api *a, struct evhttp_request *req,
 		api_fail(req, &e);
 		return;
 	}
-	api_peer(req, client, sizeof(client));
-	if (api_idem_header(req, &msg, &e) < 0 ||
-	    api_prepare(a, k, &msg, client, &m, &e) < 0) {
+	w = api_who(req, k, client);
+	if (api_idem_apply(req, &msg, &e) < 0 ||
+	    submit_msg_prepare(a->cfg, &w, &msg, &m, &e) < 0) {
 		api_msg_fini(&msg);
 		api_fail(req, &e);
 		return;
 	}
 	api_msg_fini(&msg);
-	c = api_ctx_new(a, req, 1, false, k->name);
-	api_submit(c, 0, &m);
+	http_pending_submit(a->pending, req, k->name, &m, NULL, 1, api_done_one,
+	                    NULL, NULL);
 }
 
 /* api_post_batch - POST /v1/messages/batch: all valid, or nothing. */
@@ -416,7 +286,7 @@ api_post_batch(struct http_api *a, struct evhttp_request *req,
 	struct spool_msg_new *ms = NULL;
 	struct api_batch b;
 	struct api_error e;
-	struct api_ctx *c;
+	struct submit_who w;
 	const char *body;
 	char client[96];
 	json_t *res;
@@ -437,13 +307,13 @@ api_post_batch(struct http_api *a, struct evhttp_request *req,
 		api_fail(req, &e);
 		return;
 	}
-	api_peer(req, client, sizeof(client));
+	w = api_who(req, k, client);
 	ms = xcalloc(b.n, sizeof(*ms));
 	res = json_array();
 	for (i = 0; i < b.n; i++) {
 		if (b.errs[i].http_status == 0 &&
-		    api_prepare(a, k, &b.msgs[i], client, &ms[i], &b.errs[i]) ==
-		        0) {
+		    submit_msg_prepare(a->cfg, &w, &b.msgs[i], &ms[i],
+		                       &b.errs[i]) == 0) {
 			json_array_append_new(
 			    res, json_pack("{s:I,s:b}", "index", (json_int_t)i,
 			                   "valid", 1));
@@ -473,9 +343,8 @@ api_post_batch(struct http_api *a, struct evhttp_request *req,
 		goto done;
 	}
 	json_decref(res);
-	c = api_ctx_new(a, req, b.n, true, k->name);
-	for (i = 0; i < b.n; i++)
-		api_submit(c, i, &ms[i]);
+	http_pending_submit(a->pending, req, k->name, ms, NULL, b.n,
+	                    api_done_batch, NULL, NULL);
 done:
 	free(ms);
 	api_batch_fini(&b);
@@ -555,6 +424,7 @@ api_post_raw(struct http_api *a, struct evhttp_request *req,
 	struct spool_msg_new m;
 	struct raw_env env;
 	struct api_error e;
+	struct submit_who w;
 	char local[ID_SIZE], client[96];
 	const char *body;
 	size_t len;
@@ -564,23 +434,23 @@ api_post_raw(struct http_api *a, struct evhttp_request *req,
 	memset(&env, 0, sizeof(env));
 	if (raw_query(req, &env, &e) < 0)
 		goto fail;
+	if (api_idem_header(req, &o.idem_key, &e) < 0)
+		goto fail;
 	id_new(local);
 	o.env_from = env.from;
 	o.env_to = env.to;
 	o.n_env_to = env.n_to;
-	o.idem_key = evhttp_find_header(evhttp_request_get_input_headers(req),
-	                                "Idempotency-Key");
+	o.stream = NULL;
 	o.msgid_local = local;
 	o.date = clock_wall_time();
 	o.max_recipients = a->cfg->max_recipients;
 	o.max_size = a->cfg->max_message_size;
-	if (api_raw_prepare(body, len, &o, k, &m, &e) < 0)
+	w = api_who(req, k, client);
+	if (api_raw_prepare(body, len, &o, a->cfg, &w, &m, &e) < 0)
 		goto fail;
 	raw_env_fini(&env);
-	api_peer(req, client, sizeof(client));
-	m.tenant = xstrdup(k->tenant);
-	m.client = xstrdup(client);
-	api_submit(api_ctx_new(a, req, 1, false, k->name), 0, &m);
+	http_pending_submit(a->pending, req, k->name, &m, NULL, 1, api_done_one,
+	                    NULL, NULL);
 	return;
 fail:
 	raw_env_fini(&env);
@@ -626,14 +496,15 @@ struct http_api *
 http_api_new(struct evhttp *http, const struct config *cfg, struct spool *sp)
 {
 	struct http_api *a = xcalloc(1, sizeof(*a));
-	uint64_t max = cfg->max_message_size / 3 * 4 + 4 + HTTP_API_JSON_SLACK;
 
 	a->cfg = cfg;
 	a->sp = sp;
-	a->body_max = (size_t)max;
+	a->pending =
+	    http_pending_set_new(sp, cfg->max_message_size, "http_api");
 	/* Twice our own limit: between the two the client gets our JSON 413,
 	 * above it evhttp's plain one without reading the body. */
-	evhttp_set_max_body_size(http, (ev_ssize_t)(2 * max));
+	evhttp_set_max_body_size(
+	    http, (ev_ssize_t)(2 * http_pending_body_max(a->pending)));
 	return a;
 }
 
@@ -642,8 +513,6 @@ http_api_free(struct http_api *a)
 {
 	if (a == NULL)
 		return;
-	if (a->pending == 0)
-		free(a);
-	else
-		a->freed = true;
+	http_pending_set_free(a->pending);
+	free(a);
 }

@@ -3,7 +3,8 @@
  *
  * One row per verb: a check (may it run in this state? if not, reply and
  * stop) and a proceed (act and reply), in the manner of OpenSMTPD. Who may
- * submit is asked of submit_policy; the session's I/O, DATA reading and
+ * submit is asked of submit_policy (AUTH) and of the submission pipeline
+ * (submit.c: the envelope sender at MAIL); the session's I/O, DATA reading and
  * TLS are smtpd_session.c's. Passwords are never logged and are wiped
  * from our buffers after use.
  */
@@ -19,6 +20,7 @@
 #include "core/base64.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "ingress/submit.h"
 #include "ingress/submit_policy.h"
 #include "spool/spool.h"
 
@@ -284,6 +286,8 @@ static void
 smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 {
 	const struct config *cfg = s->smtpd->cfg;
+	struct submit_who w = {SUBMIT_INGRESS_SMTP, s->user, NULL, s->client};
+	char sender[SMTP_PATH_MAX + 1];
 
 	if (s->user == NULL && !s->trusted) {
 		smtpd_session_reject(s, SMTPD_REJECT_AUTH_REQUIRED, true,
@@ -297,7 +301,9 @@ smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		    (unsigned long long)cfg->max_message_size);
 		return;
 	}
-	if (!submit_policy_sender_allowed(s->user, cmd->path)) {
+	memcpy(sender, cmd->path.p, cmd->path.len);
+	sender[cmd->path.len] = '\0';
+	if (!submit_sender_allowed(&w, sender)) {
 		smtpd_session_reject(
 		    s, SMTPD_REJECT_SENDER, false,
 		    "553 5.7.1 Sender address not allowed for %s",
@@ -309,8 +315,7 @@ smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		                     "452 4.3.1 Insufficient system storage");
 		return;
 	}
-	memcpy(s->sender, cmd->path.p, cmd->path.len);
-	s->sender[cmd->path.len] = '\0';
+	memcpy(s->sender, sender, cmd->path.len + 1);
 	s->in_tx = true;
 	s->smtputf8 = cmd->smtputf8;
 	s->size_hint = cmd->has_size ? cmd->size : 0;

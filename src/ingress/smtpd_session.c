@@ -39,9 +39,9 @@
 #include "core/id.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "ingress/submit.h"
 #include "ingress/submit_policy.h"
 #include "mime/header.h"
-#include "mime/header_edit.h"
 #include "observe/events.h"
 #include "spool/spool.h"
 
@@ -306,37 +306,18 @@ smtpd_discard(struct smtpd_session *s)
 	return 1;
 }
 
-/* smtpd_msg_fixup - add Message-ID and Date when the message lacks them. */
+/* smtpd_spool_refused - answer a spool status other than SPOOL_OK. */
 static void
-smtpd_msg_fixup(struct smtpd_session *s)
+smtpd_spool_refused(struct smtpd_session *s, int status)
 {
-	const char *msg = s->body.p + s->body_off;
-	size_t len = s->body.len - s->body_off;
-	char local[ID_SIZE];
-	struct buf add;
-	bool need_id, need_date, no_header;
+	char text[256];
+	bool close;
 
-	need_id = !mime_header_has(msg, len, "Message-ID");
-	need_date = !mime_header_has(msg, len, "Date");
-	if (!need_id && !need_date)
-		return;
-	no_header = mime_header_len(msg, len) == 0 && len > 0;
-	buf_init(&add);
-	if (need_id) {
-		id_new(local);
-		mime_header_msgid_add(&add, local, s->smtpd->cfg->hostname);
-	}
-	if (need_date)
-		mime_header_date_add(&add, clock_wall_time());
-	/* Text with no header section at all starts the body: keep it so. */
-	if (no_header)
-		buf_add(&add, "\r\n", 2);
-	buf_reserve(&s->body, add.len);
-	memmove(s->body.p + s->body_off + add.len, s->body.p + s->body_off,
-	        len);
-	memcpy(s->body.p + s->body_off, add.p, add.len);
-	s->body.len += add.len;
-	buf_fini(&add);
+	close = submit_status_smtp(status, s->smtpd->cfg->hostname, text,
+	                           sizeof(text));
+	smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false, "%s", text);
+	if (close)
+		smtpd_session_close(s);
 }
 
 /* smtpd_commit_done - the spool's answer for a message (loop thread). */
@@ -377,21 +358,8 @@ smtpd_commit_done(int status, const char *id, void *arg)
 		}
 		smtpd_session_reply(s, "250 2.0.0 Ok: queued as %s", id);
 		break;
-	case SPOOL_ERR_FULL:
-		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
-		                     "452 4.3.1 Insufficient system storage");
-		break;
-	case SPOOL_ERR_IO:
-		smtpd_session_reject(
-		    s, SMTPD_REJECT_STORAGE, false,
-		    "451 4.3.0 Error: queue file write error, try again later");
-		break;
 	default:
-		smtpd_session_reject(
-		    s, SMTPD_REJECT_STORAGE, false,
-		    "421 4.3.2 %s Service shutting down, try again later",
-		    d->cfg->hostname);
-		smtpd_session_close(s);
+		smtpd_spool_refused(s, status);
 		break;
 	}
 	smtpd_session_tx_reset(s);
@@ -402,30 +370,18 @@ smtpd_commit_done(int status, const char *id, void *arg)
 	smtpd_session_kick(s);
 }
 
-/*
- * smtpd_idem_key_ok - an X-Swerve-Idempotency-Key value we honour: 1..255
- * printable ASCII (as the HTTP API's keys); others are dropped unused.
- */
-static bool
-smtpd_idem_key_ok(const char *k)
-{
-	size_t i;
-
-	for (i = 0; k[i] != '\0'; i++)
-		if ((unsigned char)k[i] < 0x21 || (unsigned char)k[i] > 0x7e)
-			return false;
-	return i > 0 && i <= 255;
-}
-
 /* smtpd_data_end - the final dot: refuse a faulty message or spool it. */
 static void
 smtpd_data_end(struct smtpd_session *s)
 {
 	struct smtpd *d = s->smtpd;
 	enum smtp_data_fault f = smtp_data_fault(&s->data);
+	struct submit_who w = {SUBMIT_INGRESS_SMTP, s->user, NULL, s->client};
 	struct spool_msg_new m;
+	struct submit_opts o;
 	struct smtpd_commit *c;
-	char *idem = NULL, *stream = NULL;
+	struct api_error e;
+	char local[ID_SIZE], text[512];
 	int rc;
 
 	s->state = SMTPD_STATE_CMD;
@@ -439,44 +395,33 @@ smtpd_data_end(struct smtpd_session *s)
 		smtpd_session_tx_reset(s);
 		return;
 	}
-	/* An instruction to swerve, not part of the message: taken out
-	 * before it is stored (and so before it is relayed). */
-	mime_header_take(&s->body, s->body_off, "X-Swerve-Idempotency-Key",
-	                 &idem);
-	mime_header_take(&s->body, s->body_off, "X-Swerve-Stream", &stream);
-	if (stream != NULL && !config_stream_known(d->cfg, stream)) {
-		smtpd_session_reject(s, SMTPD_REJECT_CONTENT, false,
-		                     "554 5.6.0 X-Swerve-Stream names no "
-		                     "configured stream");
-		free(stream);
-		free(idem);
-		smtpd_session_tx_reset(s);
-		return;
-	}
-	smtpd_msg_fixup(s);
-
 	memset(&m, 0, sizeof(m));
-	if (idem != NULL && smtpd_idem_key_ok(idem))
-		m.idempotency_key = idem;
-	else
-		free(idem);
 	m.sender = xstrdup(s->sender);
 	/* Recipients and body move to the spool; keep counts for the log. */
 	m.rcpts = s->rcpts;
 	m.n_rcpts = s->n_rcpts;
-	s->done_nrcpt = s->n_rcpts;
 	s->rcpts = NULL;
 	s->n_rcpts = s->cap_rcpts = 0;
 	m.body = s->body;
-	s->done_size = m.body.len;
 	buf_init(&s->body);
-	m.tenant = s->user ? xstrdup(s->user->name) : NULL;
-	m.client = xstrdup(s->client);
-	/* The header's stream, else the submitter's default, else the
-	 * spool's (transactional). */
-	if (stream == NULL && s->user != NULL && s->user->stream != NULL)
-		stream = xstrdup(s->user->stream);
-	m.stream = stream;
+	id_new(local);
+	memset(&o, 0, sizeof(o));
+	o.body_off = s->body_off;
+	o.msgid_domain = d->cfg->hostname;
+	o.msgid_local = local;
+	o.date = clock_wall_time();
+	if (submit_prepare(d->cfg, &w, &o, &m, &e) < 0) {
+		submit_reply_smtp(&e, text, sizeof(text));
+		smtpd_session_reject(s,
+		                     e.http_status == 403
+		                         ? SMTPD_REJECT_SENDER
+		                         : SMTPD_REJECT_CONTENT,
+		                     false, "%s", text);
+		smtpd_session_tx_reset(s);
+		return;
+	}
+	s->done_nrcpt = m.n_rcpts;
+	s->done_size = m.body.len;
 
 	c = xmalloc(sizeof(*c));
 	c->sess = s;
@@ -489,19 +434,7 @@ smtpd_data_end(struct smtpd_session *s)
 	free(c);
 	s->commit = NULL;
 	s->state = SMTPD_STATE_CMD;
-	if (rc == SPOOL_ERR_FULL)
-		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
-		                     "452 4.3.1 Insufficient system storage");
-	else if (rc == SPOOL_ERR_CLOSED) {
-		smtpd_session_reject(
-		    s, SMTPD_REJECT_STORAGE, false,
-		    "421 4.3.2 %s Service shutting down, try again later",
-		    d->cfg->hostname);
-		smtpd_session_close(s);
-	} else
-		smtpd_session_reject(
-		    s, SMTPD_REJECT_STORAGE, false,
-		    "451 4.3.0 Error: queue file write error, try again later");
+	smtpd_spool_refused(s, rc);
 	smtpd_session_tx_reset(s);
 }
 

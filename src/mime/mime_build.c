@@ -30,7 +30,12 @@
 #define TEXT_7BIT_MAX 76 /* longest line sent as 7bit */
 #define RFC2231_SEG 60   /* encoded octets per filename*N* segment */
 
-/* Fields the builder writes itself or that a request must not set. */
+/*
+ * Fields the builder writes itself or that a request must not set. The
+ * control fields (X-Swerve-Stream, X-Swerve-Idempotency-Key) are allowed:
+ * the submission pipeline (ingress/submit.c) takes them out and honours
+ * them before a message is built.
+ */
 static const char *const mime_build_protected[] = {
     "from",
     "sender",
@@ -48,7 +53,6 @@ static const char *const mime_build_protected[] = {
     "content-id",
     "return-path",
     "received",
-    "x-swerve-idempotency-key",
     NULL,
 };
 

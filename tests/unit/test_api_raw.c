@@ -3,7 +3,8 @@
  * refusals (NUL, long lines, no header, Bcc, no From, From or envelope
  * outside the key's domains, size, recipients), envelope from the
  * options or the fields, the idempotency key field taken out, the hash
- * stable across retries, Message-ID and Date added when missing.
+ * stable across retries, Message-ID and Date added when missing, the
+ * stream header honoured and taken out, a key given twice must agree.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,11 @@
 static char *doms[] = {"example.com"};
 static const struct config_api_key key = {
     .name = "web", .tenant = "web", .from_domains = doms, .n_from_domains = 1};
+static struct config_stream streams[] = {{.name = "transactional"},
+                                         {.name = "bulk"}};
+static const struct config cfg = {.streams = streams, .n_streams = 2};
+static const struct submit_who who = {SUBMIT_INGRESS_HTTP, NULL, &key,
+                                      "127.0.0.1:1"};
 
 /* opts - defaults: no envelope, fixed id and date. */
 static struct api_raw_opts
@@ -41,7 +47,7 @@ prep(const char *s, const struct api_raw_opts *o, struct spool_msg_new *m,
      struct api_error *e)
 {
 	memset(e, 0, sizeof(*e));
-	return api_raw_prepare(s, strlen(s), o, &key, m, e);
+	return api_raw_prepare(s, strlen(s), o, &cfg, &who, m, e);
 }
 
 static void
@@ -154,7 +160,7 @@ bad_messages_are_refused(void **state)
 	o = opts();
 	assert_int_equal(api_raw_prepare("From: a@example.com\nTo: b@x.org\n\n"
 	                                 "a\0b",
-	                                 36, &o, &key, &m, &e),
+	                                 36, &o, &cfg, &who, &m, &e),
 	                 -1);
 	assert_non_null(strstr(e.message, "NUL"));
 	o.max_size = 10;
@@ -182,6 +188,48 @@ long_lines_and_many_recipients_are_refused(void **state)
 	assert_string_equal(e.field, "to");
 }
 
+static void
+stream_header_is_honoured_and_taken_out(void **state)
+{
+	struct api_raw_opts o = opts();
+	struct spool_msg_new m;
+	struct api_error e;
+
+	assert_int_equal(prep("From: a@example.com\nTo: b@x.org\n"
+	                      "X-Swerve-Stream: bulk\n\nbody\n",
+	                      &o, &m, &e),
+	                 0);
+	assert_string_equal(m.stream, "bulk");
+	buf_cstr(&m.body);
+	assert_null(strstr(m.body.p, "X-Swerve-Stream"));
+	spool_msg_new_fini(&m);
+	assert_int_equal(prep("From: a@example.com\nTo: b@x.org\n"
+	                      "X-Swerve-Stream: vip\n\nbody\n",
+	                      &o, &m, &e),
+	                 -1);
+	assert_int_equal(e.http_status, 400);
+	assert_string_equal(e.field, "X-Swerve-Stream");
+}
+
+static void
+key_header_and_message_key_must_agree(void **state)
+{
+	struct api_raw_opts o = opts();
+	struct spool_msg_new m;
+	struct api_error e;
+	const char *msg = "From: a@example.com\nTo: b@x.org\n"
+	                  "X-Swerve-Idempotency-Key: in-message\n\nbody\n";
+
+	o.idem_key = "in-message";
+	assert_int_equal(prep(msg, &o, &m, &e), 0);
+	assert_string_equal(m.idempotency_key, "in-message");
+	spool_msg_new_fini(&m);
+	o.idem_key = "from-http";
+	assert_int_equal(prep(msg, &o, &m, &e), -1);
+	assert_int_equal(e.http_status, 400);
+	assert_string_equal(e.field, "X-Swerve-Idempotency-Key");
+}
+
 int
 main(void)
 {
@@ -191,6 +239,8 @@ main(void)
 	    cmocka_unit_test(retry_hashes_the_same_other_payload_not),
 	    cmocka_unit_test(bad_messages_are_refused),
 	    cmocka_unit_test(long_lines_and_many_recipients_are_refused),
+	    cmocka_unit_test(stream_header_is_honoured_and_taken_out),
+	    cmocka_unit_test(key_header_and_message_key_must_agree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
+#include "ingress/submit.h"
 #include "mime/form.h"
 
 #define PNG_B64 "iVBORw0KGgo="
@@ -900,27 +901,78 @@ sendgrid_postmark_resend_mailgun_error_shapes(void **state)
 	buf_fini(&a.body);
 }
 
+/* ctl_check - msg through compat_msg_prepare: stream bulk, key k-1, and
+ * no control field left in the message. */
 static void
-spool_statuses_map_to_conflict_or_unavailable(void **state)
+ctl_check(struct api_msg *msg)
 {
+	static struct config_stream st[] = {{.name = "transactional"},
+	                                    {.name = "bulk"}};
+	static char *doms[] = {"example.com"};
+	static const struct config_api_key k = {.name = "k",
+	                                        .tenant = "t",
+	                                        .from_domains = doms,
+	                                        .n_from_domains = 1};
+	struct config cfg = {.max_message_size = 100000,
+	                     .max_recipients = 10,
+	                     .streams = st,
+	                     .n_streams = 2};
+	struct compat c = {.cfg = &cfg};
+	struct spool_msg_new m;
 	struct api_error e;
 
+	assert_int_equal(compat_msg_prepare(&c, &k, msg, "c:1", &m, &e), 0);
+	assert_string_equal(m.stream, "bulk");
+	assert_string_equal(m.idempotency_key, "k-1");
+	assert_non_null(m.idempotency_hash);
+	buf_cstr(&m.body);
+	assert_null(strcasestr(m.body.p, "X-Swerve"));
+	spool_msg_new_fini(&m);
+}
+
+static void
+every_dialect_honours_and_removes_control_headers(void **state)
+{
+	static const char sg[] =
+	    "{\"personalizations\":[{\"to\":[{\"email\":\"b@example.net\"}]}],"
+	    "\"from\":{\"email\":\"a@example.com\"},\"subject\":\"s\","
+	    "\"headers\":{\"X-Swerve-Stream\":\"bulk\","
+	    "\"X-Swerve-Idempotency-Key\":\"k-1\"},"
+	    "\"content\":[{\"type\":\"text/plain\",\"value\":\"t\"}]}";
+	static const char rs[] =
+	    "{\"from\":\"a@example.com\",\"to\":\"b@example.net\","
+	    "\"subject\":\"s\",\"text\":\"t\",\"headers\":{"
+	    "\"x-swerve-stream\":\"bulk\","
+	    "\"X-Swerve-Idempotency-Key\":\"k-1\"}}";
+	static const char pm[] =
+	    "{\"From\":\"a@example.com\",\"To\":\"b@example.net\","
+	    "\"TextBody\":\"t\",\"Headers\":[{\"Name\":\"X-Swerve-Stream\","
+	    "\"Value\":\"bulk\"},{\"Name\":\"X-Swerve-Idempotency-Key\","
+	    "\"Value\":\"k-1\"}]}";
+	struct api_msg *ms, msg;
+	struct api_error e;
+	json_t *j;
+	size_t n;
+
 	(void)state;
-	compat_spool_error(SPOOL_ERR_CONFLICT, &e);
-	assert_string_equal(e.code, "conflict");
-	assert_int_equal(e.http_status, 409);
-	compat_spool_error(SPOOL_ERR_FULL, &e);
-	assert_string_equal(e.code, "unavailable");
-	compat_spool_error(SPOOL_ERR_IO, &e);
-	assert_int_equal(e.http_status, 503);
-	compat_spool_error(SPOOL_ERR_CLOSED, &e);
-	assert_string_equal(e.code, "unavailable");
+	assert_int_equal(compat_sendgrid_decode(S(sg), &ms, &n, &e), 0);
+	ctl_check(&ms[0]);
+	compat_msgs_free(ms, n);
+	assert_int_equal(compat_resend_decode(S(rs), &msg, &e), 0);
+	ctl_check(&msg);
+	api_msg_fini(&msg);
+	j = json_loads(pm, 0, NULL);
+	assert_int_equal(compat_postmark_msg_decode(j, &msg, &e), 0);
+	json_decref(j);
+	ctl_check(&msg);
+	api_msg_fini(&msg);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(every_dialect_honours_and_removes_control_headers),
 	    cmocka_unit_test(b64_decodes_with_whitespace_and_without_padding),
 	    cmocka_unit_test(address_lists_split_outside_quotes),
 	    cmocka_unit_test(attachments_normalise_type_and_content_id),
@@ -940,7 +992,6 @@ main(void)
 	    cmocka_unit_test(ses_compat_config_loads_and_checks),
 	    cmocka_unit_test(ses_answers_use_ses_codes_and_envelopes),
 	    cmocka_unit_test(sendgrid_postmark_resend_mailgun_error_shapes),
-	    cmocka_unit_test(spool_statuses_map_to_conflict_or_unavailable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

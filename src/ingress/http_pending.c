@@ -1,0 +1,224 @@
+/*
+ * http_pending.c - an HTTP send request waiting for the spool.
+ *
+ * A request is a struct http_pending: the evhttp request (NULL once the
+ * client is gone), one result per message and a count of callbacks still
+ * due. evhttp's close callback is the only sign that the client left; it
+ * also fires when listen.http's timeout closes an idle connection, so a
+ * request that waits too long is forgotten the same way. The request
+ * holds one extra count while its messages are handed over, so that a
+ * spool that answers at once cannot finish it half-way.
+ */
+#include "ingress/http_pending.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "observe/events.h"
+
+#define HTTP_PENDING_MAX 20000        /* requests of one set waiting */
+#define HTTP_PENDING_SLACK (1u << 20) /* request bytes around the message */
+
+struct http_pending_set {
+	struct spool *sp;
+	const char *name;
+	size_t body_max;
+	size_t pending; /* requests alive */
+	bool freed;     /* free when pending drops to 0 */
+};
+
+/* A request waiting for its spool callbacks. */
+struct http_pending {
+	struct http_pending_set *set;
+	struct evhttp_request *req; /* NULL once the client is gone */
+	struct evhttp_connection *conn;
+	bool gone; /* the connection closed (conn is freed) */
+	char *key_name;
+	http_pending_done_fn *done;
+	void *arg;
+	void (*arg_free)(void *);
+	struct http_pending_result *res;
+	size_t n, left;
+};
+
+/* One message's callback argument. */
+struct http_pending_item {
+	struct http_pending *p;
+	size_t index;
+};
+
+struct http_pending_set *
+http_pending_set_new(struct spool *sp, uint64_t max_message_size,
+                     const char *name)
+{
+	struct http_pending_set *s = xcalloc(1, sizeof(*s));
+
+	s->sp = sp;
+	s->name = name;
+	s->body_max =
+	    (size_t)(max_message_size / 3 * 4 + 4 + HTTP_PENDING_SLACK);
+	return s;
+}
+
+size_t
+http_pending_body_max(const struct http_pending_set *s)
+{
+	return s->body_max;
+}
+
+void
+http_pending_set_free(struct http_pending_set *s)
+{
+	if (s == NULL)
+		return;
+	if (s->pending == 0)
+		free(s);
+	else
+		s->freed = true;
+}
+
+const char *
+http_pending_body(const struct http_pending_set *s, struct evhttp_request *req,
+                  size_t *len, int *status)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+
+	*len = evbuffer_get_length(in);
+	if (*len > s->body_max) {
+		*status = 413;
+		return NULL;
+	}
+	if (spool_space_check(s->sp) != SPOOL_OK ||
+	    s->pending >= HTTP_PENDING_MAX) {
+		*status = 503;
+		return NULL;
+	}
+	evbuffer_add(in, "", 1);
+	return (const char *)evbuffer_pullup(in, -1);
+}
+
+/* http_pending_closed - evhttp closes the connection: forget the request. */
+static void
+http_pending_closed(struct evhttp_connection *conn, void *arg)
+{
+	struct http_pending *p = arg;
+
+	(void)conn;
+	p->req = NULL;
+	p->gone = true;
+}
+
+/* http_pending_finish - answer (if the client is there) and free p. */
+static void
+http_pending_finish(struct http_pending *p)
+{
+	struct http_pending_set *s = p->set;
+
+	if (p->req != NULL)
+		p->done(p->req, p->res, p->n, p->arg);
+	if (!p->gone && p->conn != NULL)
+		evhttp_connection_set_closecb(p->conn, NULL, NULL);
+	free(p->res);
+	free(p->key_name);
+	if (p->arg_free != NULL)
+		p->arg_free(p->arg);
+	else
+		free(p->arg);
+	free(p);
+	if (--s->pending == 0 && s->freed)
+		free(s);
+}
+
+/* http_pending_on_commit - one message's spool callback (loop thread). */
+static void
+http_pending_on_commit(int status, const char *id, int dup, void *arg)
+{
+	struct http_pending_item *it = arg;
+	struct http_pending *p = it->p;
+	struct http_pending_result *r = &p->res[it->index];
+	const char *key = p->key_name ? p->key_name : "-";
+
+	r->status = status;
+	r->dup = dup;
+	if (id != NULL)
+		snprintf(r->id, sizeof(r->id), "%s", id);
+	if (status == SPOOL_OK) {
+		log_info("%s: %s id=%s key=%s", p->set->name,
+		         dup ? "replayed" : "accepted", id, key);
+		if (!dup) {
+			struct events_item ev = {
+			    .kind = EVENT_ACCEPTED,
+			    .msg_id = id,
+			    .ingress = "http",
+			};
+			events_emit(&ev);
+		}
+	} else
+		log_info("%s: refused key=%s: %s", p->set->name, key,
+		         spool_status_name(status));
+	free(it);
+	if (--p->left == 0)
+		http_pending_finish(p);
+}
+
+void
+http_pending_submit(struct http_pending_set *s, struct evhttp_request *req,
+                    const char *key_name, struct spool_msg_new *ms,
+                    const struct http_pending_result *res_pre, size_t n,
+                    http_pending_done_fn *done, void *arg,
+                    void (*arg_free)(void *))
+{
+	struct http_pending *p = xcalloc(1, sizeof(*p));
+	size_t i;
+
+	p->set = s;
+	p->req = req;
+	p->conn = evhttp_request_get_connection(req);
+	if (p->conn != NULL)
+		evhttp_connection_set_closecb(p->conn, http_pending_closed, p);
+	p->key_name = key_name ? xstrdup(key_name) : NULL;
+	p->done = done;
+	p->arg = arg;
+	p->arg_free = arg_free;
+	p->n = n;
+	p->res = xcalloc(n ? n : 1, sizeof(*p->res));
+	p->left = 1; /* held until every message is handed over */
+	s->pending++;
+	for (i = 0; i < n; i++) {
+		struct http_pending_item *it;
+		int rc;
+
+		if (res_pre != NULL && res_pre[i].err.http_status != 0) {
+			p->res[i] = res_pre[i];
+			spool_msg_new_fini(&ms[i]);
+			continue;
+		}
+		it = xmalloc(sizeof(*it));
+		it->p = p;
+		it->index = i;
+		p->left++;
+		rc = spool_msg_submit_idem(s->sp, &ms[i],
+		                           http_pending_on_commit, it);
+		if (rc != 0)
+			http_pending_on_commit(rc, NULL, 0, it);
+	}
+	if (--p->left == 0)
+		http_pending_finish(p);
+}
+
+void
+http_pending_client(struct evhttp_request *req, char *out, size_t n)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	const char *host = NULL;
+	uint16_t port = 0;
+
+	if (conn != NULL)
+		evhttp_connection_get_peer(conn, (char **)&host, &port);
+	snprintf(out, n, "%s:%u", host ? host : "?", port);
+}

@@ -1,0 +1,447 @@
+/*
+ * submit.c - the one submission pipeline.
+ *
+ * Each ingress decodes its own wire format (SMTP DATA, a raw message, a
+ * JSON request in one of six dialects) and then hands the message here;
+ * from this point every path runs the same steps in the same order:
+ * control headers out, sender policy, explicit values against control
+ * headers, stream, idempotency digest, Message-ID and Date, tenant and
+ * client. A rule added here (issue 12's header rules, suppression,
+ * templates) holds for every path at once.
+ *
+ * Not here: decoding, limits that belong to a wire format (SMTP SIZE, a
+ * raw message's line length), the spool, replies on the wire.
+ */
+#include "ingress/submit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "core/xmalloc.h"
+#include "ingress/api_auth.h"
+#include "ingress/api_raw.h"
+#include "ingress/submit_policy.h"
+#include "mime/header.h"
+#include "mime/header_edit.h"
+#include "mime/mime_build.h"
+
+#define SUBMIT_FIELD_STREAM "X-Swerve-Stream"
+#define SUBMIT_FIELD_IDEM "X-Swerve-Idempotency-Key"
+
+/* The control headers a message carried (values owned, NULL if absent). */
+struct submit_ctl {
+	char *stream;
+	char *idem;
+};
+
+/* submit_ctl_fini - free c's values. */
+static void
+submit_ctl_fini(struct submit_ctl *c)
+{
+	free(c->stream);
+	free(c->idem);
+}
+
+/* submit_ctl_take_body - control fields out of the message in body. */
+static void
+submit_ctl_take_body(struct buf *body, size_t off, struct submit_ctl *c)
+{
+	mime_header_take(body, off, SUBMIT_FIELD_IDEM, &c->idem);
+	mime_header_take(body, off, SUBMIT_FIELD_STREAM, &c->stream);
+}
+
+/*
+ * submit_ctl_take_fields - control fields out of a JSON request's custom
+ * fields, as submit_ctl_take_body does for a message: every one removed,
+ * the first one's value kept.
+ */
+static void
+submit_ctl_take_fields(struct mime_build_msg *mb, struct submit_ctl *c)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < mb->n_fields; i++) {
+		struct mime_build_field *f = &mb->fields[i];
+		char **dst =
+		    strcasecmp(f->name, SUBMIT_FIELD_IDEM) == 0     ? &c->idem
+		    : strcasecmp(f->name, SUBMIT_FIELD_STREAM) == 0 ? &c->stream
+		                                                    : NULL;
+
+		if (dst == NULL) {
+			mb->fields[kept++] = *f;
+			continue;
+		}
+		if (*dst == NULL)
+			*dst = xstrdup(f->value);
+		free(f->name);
+		free(f->value);
+	}
+	mb->n_fields = kept;
+}
+
+bool
+submit_idem_key_ok(const char *k)
+{
+	size_t i;
+
+	for (i = 0; k[i] != '\0'; i++)
+		if ((unsigned char)k[i] < 0x21 || (unsigned char)k[i] > 0x7e)
+			return false;
+	return i > 0 && i <= API_JSON_KEY_MAX;
+}
+
+/*
+ * submit_ctl_merge - reconcile the explicit stream and key with the
+ * control headers (the result is left in c), check the header's key and
+ * that the stream is configured. 0, or -1 with *e set.
+ */
+static int
+submit_ctl_merge(const struct config *cfg, const char *stream, const char *key,
+                 struct submit_ctl *c, struct api_error *e)
+{
+	if (c->idem != NULL && key != NULL && strcmp(c->idem, key) != 0)
+		return api_error_set(e, 400, "invalid_field", SUBMIT_FIELD_IDEM,
+		                     "differs from the request's "
+		                     "idempotency key");
+	if (c->idem != NULL && !submit_idem_key_ok(c->idem))
+		return api_error_set(e, 400, "invalid_field", "Idempotency-Key",
+		                     SUBMIT_FIELD_IDEM
+		                     " must be 1..255 "
+		                     "printable ASCII characters");
+	if (c->idem == NULL && key != NULL)
+		c->idem = xstrdup(key);
+	if (c->stream != NULL && stream != NULL && strcmp(c->stream, stream))
+		return api_error_set(e, 400, "invalid_field",
+		                     SUBMIT_FIELD_STREAM,
+		                     "differs from the request's stream");
+	if (c->stream != NULL && !config_stream_known(cfg, c->stream))
+		return api_error_set(
+		    e, 400, "invalid_field", SUBMIT_FIELD_STREAM,
+		    SUBMIT_FIELD_STREAM " names no configured stream");
+	if (stream != NULL && !config_stream_known(cfg, stream))
+		return api_error_set(e, 400, "invalid_field", "stream",
+		                     "no such stream");
+	if (c->stream == NULL && stream != NULL)
+		c->stream = xstrdup(stream);
+	return 0;
+}
+
+bool
+submit_sender_allowed(const struct submit_who *w, const char *sender)
+{
+	if (w->key != NULL)
+		return api_auth_from_allowed(w->key, sender);
+	return submit_policy_sender_allowed(
+	    w->user, (struct str){sender, strlen(sender)});
+}
+
+/*
+ * submit_headers_allowed - the tenant's rules for the message's own
+ * sender fields. Today: an API key must be allowed the From address the
+ * ingress found (exactly one; the decoders refuse others); SMTP checks
+ * none.
+ *
+ * XXX: issue 12 ("no spoofing, on every path") goes here, and only here:
+ * from_domains for every From, Sender, Resent-From and Resent-Sender
+ * field on every path (SMTP included), more than one From or Sender
+ * refused, the null sender only for submitters allowed to use it.
+ */
+static bool
+submit_headers_allowed(const struct submit_who *w, const char *from)
+{
+	if (w->key == NULL)
+		return true;
+	return api_auth_from_allowed(w->key, from);
+}
+
+/* submit_policy_apply - the tenant's sender policy: 0, or -1 (403). */
+static int
+submit_policy_apply(const struct submit_who *w, const char *sender,
+                    const char *from, struct api_error *e)
+{
+	if (submit_sender_allowed(w, sender) && submit_headers_allowed(w, from))
+		return 0;
+	/* One answer whichever address it was, as AUTH and keys say no
+	 * more than "no". */
+	return api_error_set(e, 403, "forbidden", "", "%s",
+	                     w->ingress == SUBMIT_INGRESS_SMTP
+	                         ? "Sender address not allowed"
+	                         : "this API key may not send this message");
+}
+
+/* submit_digest - hex SHA-256 over m's envelope and body. */
+static char *
+submit_digest(const struct spool_msg_new *m, const struct buf *body)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	EVP_MD_CTX *sh = EVP_MD_CTX_new();
+	char *hex;
+
+	EVP_DigestInit_ex(sh, EVP_sha256(), NULL);
+	/* NUL separators: "a" + "bc" differs from "ab" + "c". */
+	EVP_DigestUpdate(sh, m->sender, strlen(m->sender) + 1);
+	for (i = 0; i < m->n_rcpts; i++)
+		EVP_DigestUpdate(sh, m->rcpts[i], strlen(m->rcpts[i]) + 1);
+	EVP_DigestUpdate(sh, body->p, body->len);
+	EVP_DigestFinal_ex(sh, md, &mdlen);
+	EVP_MD_CTX_free(sh);
+	hex = xmalloc(2 * (size_t)mdlen + 1);
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return hex;
+}
+
+/* submit_fields_add - Message-ID and Date in front of body[off..] when
+ * missing. */
+static void
+submit_fields_add(struct buf *body, size_t off, const char *domain,
+                  const char *local, time_t date)
+{
+	const char *msg = body->p + off;
+	size_t len = body->len - off;
+	bool need_id, need_date;
+	struct buf add;
+
+	need_id = !mime_header_has(msg, len, "Message-ID");
+	need_date = !mime_header_has(msg, len, "Date");
+	if (!need_id && !need_date)
+		return;
+	buf_init(&add);
+	if (need_id)
+		mime_header_msgid_add(&add, local, domain);
+	if (need_date)
+		mime_header_date_add(&add, date);
+	/* Text with no header section at all starts the body: keep it so. */
+	if (mime_header_len(msg, len) == 0 && len > 0)
+		buf_add(&add, "\r\n", 2);
+	buf_reserve(body, add.len);
+	memmove(body->p + off + add.len, body->p + off, len);
+	memcpy(body->p + off, add.p, add.len);
+	body->len += add.len;
+	buf_fini(&add);
+}
+
+/* submit_mark - tenant, client, stream and key of m from w and c. */
+static void
+submit_mark(const struct submit_who *w, struct submit_ctl *c,
+            struct spool_msg_new *m)
+{
+	m->tenant = w->user  ? xstrdup(w->user->name)
+	            : w->key ? xstrdup(w->key->tenant)
+	                     : NULL;
+	m->client = w->client ? xstrdup(w->client) : NULL;
+	/* The message's stream, else the submitter's default, else the
+	 * spool's (transactional). */
+	if (c->stream == NULL && w->user != NULL && w->user->stream != NULL)
+		c->stream = xstrdup(w->user->stream);
+	m->stream = c->stream;
+	m->idempotency_key = c->idem;
+	c->stream = c->idem = NULL;
+}
+
+int
+submit_prepare(const struct config *cfg, const struct submit_who *w,
+               const struct submit_opts *o, struct spool_msg_new *m,
+               struct api_error *e)
+{
+	struct submit_ctl c = {NULL, NULL};
+	const char *dom;
+
+	submit_ctl_take_body(&m->body, o->body_off, &c);
+	if (submit_policy_apply(w, m->sender, o->from, e) < 0 ||
+	    submit_ctl_merge(cfg, o->stream, o->idem_key, &c, e) < 0)
+		goto fail;
+	/*
+	 * Digest before the fields we add: a retry gets another Date. SMTP
+	 * stores none: a reused key there answers the first message's id,
+	 * whatever the message.
+	 */
+	if (c.idem != NULL && w->ingress == SUBMIT_INGRESS_HTTP)
+		m->idempotency_hash = o->payload ? xstrdup(o->payload)
+		                                 : submit_digest(m, &m->body);
+	dom = o->msgid_domain;
+	if (dom == NULL && o->from != NULL && strrchr(o->from, '@') != NULL)
+		dom = strrchr(o->from, '@') + 1;
+	submit_fields_add(&m->body, o->body_off, dom ? dom : "localhost",
+	                  o->msgid_local, o->date);
+	submit_mark(w, &c, m);
+	return 0;
+fail:
+	submit_ctl_fini(&c);
+	spool_msg_new_fini(m);
+	return -1;
+}
+
+/* submit_msg_check - what a JSON request must have, and the policy. */
+static int
+submit_msg_check(const struct config *cfg, const struct submit_who *w,
+                 const struct api_msg *msg, struct api_error *e)
+{
+	size_t n = msg->mail.n_to + msg->mail.n_cc + msg->n_bcc;
+
+	if (msg->mail.from.addr == NULL)
+		return api_error_set(e, 400, "missing_field", "from",
+		                     "a From address is required");
+	/* For JSON the From is both the envelope sender and the field. */
+	if (submit_policy_apply(w, msg->mail.from.addr, msg->mail.from.addr,
+	                        e) < 0)
+		return -1;
+	if (n == 0)
+		return api_error_set(e, 400, "missing_field", "to",
+		                     "at least one recipient is required");
+	if (n > cfg->max_recipients)
+		return api_error_set(
+		    e, 400, "invalid_field", "to",
+		    "more than %u recipients (limits.max_recipients)",
+		    cfg->max_recipients);
+	if (msg->mail.text == NULL && msg->mail.html == NULL)
+		return api_error_set(e, 400, "missing_field", "text",
+		                     "a text or an HTML body is required");
+	return 0;
+}
+
+/*
+ * submit_msg_digest - a digest for a key that came without one (the
+ * drop-in dialects other than Resend): the envelope and the message built
+ * with a fixed Message-ID and Date, so that a retry matches.
+ */
+static char *
+submit_msg_digest(const struct api_msg *msg, const struct spool_msg_new *m)
+{
+	struct mime_build_opts o = {"idempotency", NULL, 0};
+	const char *why;
+	struct buf b;
+	char *hex;
+
+	buf_init(&b);
+	(void)mime_build(&msg->mail, &o, &b, &why);
+	hex = submit_digest(m, &b);
+	buf_fini(&b);
+	return hex;
+}
+
+int
+submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
+                   struct api_msg *msg, struct spool_msg_new *out,
+                   struct api_error *e)
+{
+	struct submit_ctl c = {NULL, NULL};
+	struct mime_build_opts o;
+	char local[ID_SIZE];
+	const char *why;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&out->body);
+	submit_ctl_take_fields(&msg->mail, &c);
+	if (submit_msg_check(cfg, w, msg, e) < 0 ||
+	    submit_ctl_merge(cfg, msg->stream, msg->idempotency_key, &c, e) < 0)
+		goto fail;
+	id_new(local);
+	o.msgid_local = local;
+	o.hostname = NULL;
+	o.date = clock_wall_time();
+	if (mime_build(&msg->mail, &o, &out->body, &why) < 0) {
+		api_error_set(e, 400, "invalid_field", "", "%s", why);
+		goto fail;
+	}
+	if (out->body.len > cfg->max_message_size) {
+		api_error_set(e, 413, "too_large", "",
+		              "the message is %zu octets; the limit is %llu",
+		              out->body.len,
+		              (unsigned long long)cfg->max_message_size);
+		goto fail;
+	}
+	out->sender = xstrdup(msg->mail.from.addr);
+	for (i = 0; i < msg->mail.n_to; i++)
+		api_rcpt_add(out, msg->mail.to[i].addr);
+	for (i = 0; i < msg->mail.n_cc; i++)
+		api_rcpt_add(out, msg->mail.cc[i].addr);
+	for (i = 0; i < msg->n_bcc; i++)
+		api_rcpt_add(out, msg->bcc[i].addr);
+	if (c.idem != NULL)
+		out->idempotency_hash = msg->payload_sha256[0] != '\0'
+		                            ? xstrdup(msg->payload_sha256)
+		                            : submit_msg_digest(msg, out);
+	submit_mark(w, &c, out);
+	return 0;
+fail:
+	submit_ctl_fini(&c);
+	spool_msg_new_fini(out);
+	return -1;
+}
+
+void
+submit_reply_smtp(const struct api_error *e, char *out, size_t n)
+{
+	const char *code = e->http_status == 403   ? "553 5.7.1"
+	                   : e->http_status == 413 ? "552 5.3.4"
+	                                           : "554 5.6.0";
+
+	snprintf(out, n, "%s %s", code, e->message);
+}
+
+bool
+submit_status_smtp(int status, const char *hostname, char *out, size_t n)
+{
+	switch (status) {
+	case SPOOL_ERR_FULL:
+		snprintf(out, n, "452 4.3.1 Insufficient system storage");
+		return false;
+	case SPOOL_ERR_CLOSED:
+		snprintf(out, n,
+		         "421 4.3.2 %s Service shutting down, try again later",
+		         hostname);
+		return true;
+	default:
+		snprintf(out, n,
+		         "451 4.3.0 Error: queue file write error, "
+		         "try again later");
+		return false;
+	}
+}
+
+void
+submit_status_http(int status, struct api_error *e)
+{
+	switch (status) {
+	case SPOOL_ERR_CONFLICT:
+		api_error_set(e, 409, "idempotency_conflict", "idempotency_key",
+		              "this idempotency key was used for "
+		              "another request");
+		break;
+	case SPOOL_ERR_FULL:
+		api_error_set(
+		    e, 503, "spool_full", "",
+		    "the queue is full or disk space is low; retry later");
+		break;
+	case SPOOL_ERR_CLOSED:
+		api_error_set(e, 503, "shutting_down", "",
+		              "the server is shutting down; retry later");
+		break;
+	default:
+		api_error_set(e, 503, "spool_error", "",
+		              "the message could not be stored; retry later");
+	}
+}
+
+void
+submit_status_compat(int status, struct api_error *e)
+{
+	if (status == SPOOL_ERR_CONFLICT)
+		api_error_set(
+		    e, 409, "conflict", "Idempotency-Key",
+		    "this idempotency key was used for another request");
+	else
+		api_error_set(
+		    e, 503, "unavailable", "",
+		    "the message could not be stored now; retry later");
+}
