@@ -66,6 +66,25 @@ compat_forbidden_field(struct api_error *e)
 }
 
 int
+compat_error_status(const struct api_error *e)
+{
+	static const struct {
+		const char *code;
+		int status;
+	} map[] = {
+	    {"unauthorized", 401}, {"forbidden", 403},
+	    {"too_large", 413},    {"unavailable", 503},
+	    {"not_found", 404},    {"method_not_allowed", 405},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(e->code, map[i].code) == 0)
+			return map[i].status;
+	return 400;
+}
+
+int
 compat_msg_prepare(const struct compat *c, const struct config_api_key *k,
                    struct api_msg *msg, const char *client,
                    struct spool_msg_new *out, struct api_error *e)

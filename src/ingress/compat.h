@@ -170,6 +170,13 @@ void compat_answer_json(struct compat_answer *a, int status, json_t *obj);
  */
 void compat_answer_send(struct evhttp_request *req, struct compat_answer *a);
 
+/*
+ * compat_error_status - the HTTP status of a generic error code for the
+ * providers that use plain statuses (401 unauthorized, 403 forbidden, 413
+ * too_large, 503 unavailable, 404, 405, else 400).
+ */
+int compat_error_status(const struct api_error *e);
+
 /* The providers' error renderers: e's generic code in their shapes.
  * Each initialises *a; release with buf_fini(&a->body) or send it. */
 void compat_ses_v2_error_render(const struct api_error *e,

@@ -204,8 +204,6 @@ fail:
 void
 compat_mailgun_error_render(const struct api_error *e, struct compat_answer *a)
 {
-	int st;
-
 	if (strcmp(e->code, "unauthorized") == 0) {
 		a->status = 401;
 		a->ctype = "text/plain";
@@ -214,19 +212,8 @@ compat_mailgun_error_render(const struct api_error *e, struct compat_answer *a)
 		buf_addstr(&a->body, "Forbidden");
 		return;
 	}
-	if (strcmp(e->code, "forbidden") == 0)
-		st = 403;
-	else if (strcmp(e->code, "too_large") == 0)
-		st = 413;
-	else if (strcmp(e->code, "unavailable") == 0)
-		st = 503;
-	else if (strcmp(e->code, "not_found") == 0)
-		st = 404;
-	else if (strcmp(e->code, "method_not_allowed") == 0)
-		st = 405;
-	else
-		st = 400;
-	compat_answer_json(a, st, json_pack("{s:s}", "message", e->message));
+	compat_answer_json(a, compat_error_status(e),
+	                   json_pack("{s:s}", "message", e->message));
 }
 
 /* mg_fail - a Mailgun error (plain "Forbidden" for a bad key). */

@@ -259,20 +259,7 @@ compat_sendgrid_error_render(const struct api_error *e, struct compat_answer *a)
 	json_t *err;
 	int st;
 
-	if (strcmp(e->code, "unauthorized") == 0)
-		st = 401;
-	else if (strcmp(e->code, "forbidden") == 0)
-		st = 403;
-	else if (strcmp(e->code, "too_large") == 0)
-		st = 413;
-	else if (strcmp(e->code, "unavailable") == 0)
-		st = 503;
-	else if (strcmp(e->code, "not_found") == 0)
-		st = 404;
-	else if (strcmp(e->code, "method_not_allowed") == 0)
-		st = 405;
-	else
-		st = 400;
+	st = compat_error_status(e);
 	err = json_pack("{s:s,s:o,s:n}", "message", e->message, "field",
 	                e->field[0] ? json_string(e->field) : json_null(),
 	                "help");
