@@ -12,9 +12,9 @@
  * retry.max_lifetime it fails, and a DSN goes to its envelope sender
  * (never to <>). Every attempt is recorded in the spool.
  *
- * What a provider's answer means is decided by send/trouble.c (via the
- * SMTP client); whether a provider is skipped is route/pstate.c. This file
- * only sequences. Loop thread only.
+ * What a provider's answer means is decided by the failure policy in
+ * src/send (send/policy.h); whether a provider is skipped is route's.
+ * This file only sequences. Loop thread only.
  */
 #ifndef SWERVE_DELIVER_DELIVER_H
 #define SWERVE_DELIVER_DELIVER_H

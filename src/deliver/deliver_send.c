@@ -10,8 +10,9 @@
  * A stream's failover_after moves a job on when its provider has not
  * answered in time.
  *
- * What an answer means is the adapter's business (result classes); what
- * a provider's health is, route/route.c's. This file only sequences.
+ * What an answer means is decided by the failure policy (send/policy.h),
+ * even for the refusals made here; what a provider's health is,
+ * route/route.c's. This file only sequences.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver_int.h"
+#include "send/policy.h"
 
 static void conn_on_sent(const struct adapter_result *res, void *arg);
 
@@ -266,11 +268,8 @@ conn_reject_all(struct dconn *conn, struct djob *job, size_t k)
 	struct send_result *rr = xcalloc(k ? k : 1, sizeof(*rr));
 	size_t i;
 
-	for (i = 0; i < k; i++) {
-		send_result_init(&rr[i], SEND_REJECTED, SEND_STAGE_RCPT);
-		snprintf(rr[i].enhanced, sizeof(rr[i].enhanced), "5.1.3");
-		send_result_text_set(&rr[i], "invalid address", 15);
-	}
+	for (i = 0; i < k; i++)
+		policy_local_result(&rr[i], POLICY_LOCAL_BAD_ADDRESS, NULL);
 	res.msg = rr[0];
 	res.rcpts = rr;
 	res.n_rcpts = k;
@@ -386,10 +385,8 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 				/* No channel can be made (TLS context,
 				 * resolver): an account-class fault. */
 				struct send_result r;
-				send_result_init(&r, SEND_CONFIG,
-				                 SEND_STAGE_CONNECT);
-				send_result_text_set(
-				    &r, "cannot make a client connection", 31);
+				policy_local_result(&r, POLICY_LOCAL_NO_CHANNEL,
+				                    NULL);
 				log_error("deliver: provider %s: cannot make "
 				          "a client connection",
 				          p->cfg->name);
@@ -596,6 +593,7 @@ job_deadline(evutil_socket_t fd, short what, void *arg)
 	struct dprov *p = job->prov;
 	struct adapter_result res;
 	struct send_result r;
+	char text[SEND_TEXT_SIZE];
 	size_t i;
 
 	(void)fd;
@@ -621,14 +619,16 @@ job_deadline(evutil_socket_t fd, short what, void *arg)
 		        p->ad->ops->may_have_delivered(conn->ch);
 		p->ad->ops->chan_free(conn->ch);
 		conn->ch = NULL;
-		send_result_init(&r, maybe ? SEND_UNKNOWN : SEND_DEFERRED,
-		                 SEND_STAGE_NONE);
 		snprintf(
-		    r.text, sizeof(r.text),
+		    text, sizeof(text),
 		    "no answer within the stream's failover_after (%llu ms)%s",
 		    (unsigned long long)d->cfg->streams[job->stream]
 		        .failover_after_ms,
 		    maybe ? " after the message was sent" : "");
+		policy_local_result(&r,
+		                    maybe ? POLICY_LOCAL_ABANDONED_SENT
+		                          : POLICY_LOCAL_ABANDONED,
+		                    text);
 		memset(&res, 0, sizeof(res));
 		res.msg = r;
 		res.rcpts = &r;

@@ -24,6 +24,7 @@
 #include "deliver/deliver_int.h"
 #include "route/statuspage.h"
 #include "route/statuspoll.h"
+#include "send/policy.h"
 
 #define WATCH_STATUS_OPEN_MS (24ULL * 3600 * 1000) /* until it clears */
 #define WATCH_OPEN_PROBE_MS 2000 /* probe period while the circuit is open */
@@ -44,7 +45,7 @@ watch_on_probe(const struct adapter_probe_result *r, void *arg)
 		 * account fault, as good as a refused login. */
 		struct adapter_probe_result bad = *r;
 		bad.ok = false;
-		bad.class = SEND_CONFIG;
+		bad.class = policy_probe_class(POLICY_PROBE_SENDING_DISABLED);
 		snprintf(
 		    bad.text, sizeof(bad.text),
 		    "the provider says sending is disabled for the account");

@@ -5,9 +5,11 @@
  * the scheduler neither knows nor cares whether a message leaves over SMTP
  * (adapter_smtp.c, around net/smtpc.h) or through an HTTPS API (SES,
  * SendGrid, Mailgun, Postmark, Resend). An adapter translates a message
- * into the provider's protocol and the provider's answer into a struct
- * send_result (send/result.h); it never touches the spool, never
- * retries and never decides to fail over.
+ * into the provider's protocol and reports the provider's answer as facts
+ * (send/fact.h); what they mean, the struct send_result (send/result.h),
+ * is decided by the failure policy (send/policy.h), never by the adapter.
+ * It never touches the spool, never retries and never decides to fail
+ * over.
  *
  * Two levels:
  *   struct adapter       one per configured provider: shared state such as
@@ -97,8 +99,11 @@ struct adapter_ops {
 	void *(*chan_new)(struct adapter *a);
 	/*
 	 * send - start msg on chan. 0: cb runs later, once. -EBUSY: chan is
-	 * busy. -EINVAL: the message cannot go to this provider at all (an
-	 * address with control characters); nothing started, cb never runs.
+	 * busy: nothing started, cb never runs, and deliver hands the
+	 * message to another slot or attempt. -EINVAL: the message cannot
+	 * go to this provider at all (an address with control characters):
+	 * nothing started, cb never runs, and every recipient fails
+	 * (POLICY_LOCAL_BAD_ADDRESS). Only -EINVAL fails the message.
 	 */
 	int (*send)(void *chan, const struct adapter_msg *msg,
 	            adapter_done_fn *cb, void *arg);

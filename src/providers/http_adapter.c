@@ -4,12 +4,12 @@
  * One http_client per configured provider (a->priv) pools and keeps alive
  * the connections and caps concurrent requests at max_connections. A
  * channel carries one request at a time: send builds the request through
- * the provider's description, submits it, and on the answer classifies it
- * (transport failures here, HTTP answers in the provider file) and hands
- * deliver one struct adapter_result in which every recipient shares the
- * message's outcome. A message the provider cannot carry faithfully is
- * answered "deferred" from the loop without any request, so deliver moves
- * it to another provider.
+ * the provider's description, submits it, and on the answer has it
+ * classified (the provider file gathers the facts, send/policy.h decides)
+ * and hands deliver one struct adapter_result in which every recipient
+ * shares the message's outcome. A message the provider cannot carry faithfully
+ * is answered "deferred" from the loop without any request, so deliver moves it
+ * to another provider.
  *
  * Never logs header values or bodies (they carry keys and mail).
  */
@@ -28,6 +28,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "send/policy.h"
 
 struct http_probe;
 
@@ -124,107 +125,70 @@ http_base_url(const struct config_provider *cfg, const char *dflt)
 	return xstrndup(s, n);
 }
 
-/* ---- shared classification ------------------------------------------- */
+/* ---- facts for the failure policy ------------------------------------- */
+
+/* http_fact_kind - the kind of event that ended a call. */
+static enum trouble_kind
+http_fact_kind(enum http_client_error e)
+{
+	switch (e) {
+	case HTTP_CLIENT_OK:
+		return TROUBLE_REPLY;
+	case HTTP_CLIENT_ERR_CONNECT:
+		return TROUBLE_REFUSED;
+	case HTTP_CLIENT_ERR_TLS:
+		return TROUBLE_TLS;
+	case HTTP_CLIENT_ERR_TIMEOUT:
+		return TROUBLE_TIMEOUT;
+	case HTTP_CLIENT_ERR_TOO_LARGE:
+		return TROUBLE_PROTOCOL;
+	case HTTP_CLIENT_ERR_IO:
+	default:
+		return TROUBLE_LOST;
+	}
+}
+
+void
+http_fact_init(struct send_fact *f, enum send_provider provider,
+               const struct http_response *resp, time_t now)
+{
+	memset(f, 0, sizeof(*f));
+	f->provider = provider;
+	f->stage = resp->stage;
+	f->kind = http_fact_kind(resp->error);
+	f->request_sent = resp->request_sent;
+	f->http_status = resp->status;
+	f->retry_after = resp->retry_after;
+	f->now = now;
+	if (resp->error != HTTP_CLIENT_OK) {
+		f->code = http_client_error_name(resp->error);
+		f->text = resp->error_text ? resp->error_text : "";
+		f->text_len = strlen(f->text);
+	}
+}
+
+void
+http_fact_message(struct send_fact *f, const struct http_response *resp,
+                  const char *m)
+{
+	f->message = m;
+	f->text = m ? m : resp->body;
+	f->text_len = m                      ? strlen(m)
+	              : resp->body_len > 200 ? 200
+	                                     : resp->body_len;
+}
 
 bool
 http_transport_classify(const struct http_response *resp, struct send_result *r)
 {
-	const char *what = http_client_error_name(resp->error);
-	char text[SEND_TEXT_SIZE];
-	int n;
+	struct send_fact f;
 
 	if (resp->error == HTTP_CLIENT_OK)
 		return false;
-	if (resp->request_sent || resp->stage == SEND_STAGE_RESPONSE) {
-		/* The provider may have acted on the request. */
-		send_result_init(r, SEND_UNKNOWN, SEND_STAGE_RESPONSE);
-		n = snprintf(text, sizeof(text),
-		             "%s after the request was sent: %s", what,
-		             resp->error_text ? resp->error_text : "");
-	} else {
-		send_result_init(r, SEND_DEFERRED,
-		                 resp->stage == SEND_STAGE_CONNECT
-		                     ? SEND_STAGE_CONNECT
-		                     : SEND_STAGE_REQUEST);
-		n = snprintf(text, sizeof(text), "%s: %s", what,
-		             resp->error_text ? resp->error_text : "");
-	}
-	r->http_status = resp->status;
-	snprintf(r->provider_code, sizeof(r->provider_code), "%s", what);
-	send_result_text_set(r, text,
-	                     n < 0                      ? 0
-	                     : (size_t)n < sizeof(text) ? (size_t)n
-	                                                : sizeof(text) - 1);
+	/* The provider's tables play no part in a transport failure. */
+	http_fact_init(&f, SEND_PROVIDER_SMTP, resp, 0);
+	policy_http_result(&f, r);
 	return true;
-}
-
-void
-http_status_classify(int status, struct send_result *r)
-{
-	enum send_class c;
-
-	if (status >= 200 && status < 300)
-		c = SEND_ACCEPTED;
-	else if (status == 429)
-		c = SEND_THROTTLED;
-	else if (status == 401 || status == 403 ||
-	         (status >= 300 && status < 400))
-		c = SEND_CONFIG; /* a redirect: the endpoint is wrong */
-	else if (status == 408 || status >= 500 || status < 200)
-		c = SEND_DEFERRED;
-	else
-		c = SEND_REJECTED;
-	r->class = c;
-	r->stage = SEND_STAGE_RESPONSE;
-	r->http_status = status;
-}
-
-int64_t
-http_retry_after_ms(const char *value, time_t now, int64_t fallback_ms)
-{
-	struct tm tm;
-	char *end;
-	long long s;
-	time_t t;
-
-	if (value == NULL || *value == '\0')
-		return fallback_ms;
-	while (*value == ' ')
-		value++;
-	if (*value >= '0' && *value <= '9') {
-		s = strtoll(value, &end, 10);
-		if (s < 0 || s > 86400 * 7)
-			return fallback_ms;
-		return (int64_t)s * 1000;
-	}
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	if (end == NULL)
-		return fallback_ms;
-	t = timegm(&tm);
-	return t > now ? (int64_t)(t - now) * 1000 : 0;
-}
-
-void
-http_code_set(struct send_result *r, const char *s)
-{
-	size_t i;
-
-	for (i = 0;
-	     s != NULL && s[i] != '\0' && i < sizeof(r->provider_code) - 1; i++)
-		r->provider_code[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	r->provider_code[i] = '\0';
-}
-
-void
-http_msgid_set(struct send_result *r, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n && s[i] != '\0' && i < sizeof(r->provider_msg_id) - 1;
-	     i++)
-		r->provider_msg_id[i] = s[i] > 0x20 && s[i] < 0x7f ? s[i] : '?';
-	r->provider_msg_id[i] = '\0';
 }
 
 const char *
@@ -401,17 +365,13 @@ http_adapter_send(void *chan, const struct adapter_msg *msg,
 	if (prov->build(cfg, msg, clock_wall_time(), &ch->out, why,
 	                sizeof(why)) != 0) {
 		char text[SEND_TEXT_SIZE];
-		int n = snprintf(text, sizeof(text),
-		                 "%s cannot carry this message faithfully: %s",
-		                 prov->type, why);
 
-		/* Nothing was sent; another provider (raw MIME) can take
-		 * it. The trace shows why. */
-		send_result_init(&ch->res, SEND_DEFERRED, SEND_STAGE_NONE);
-		snprintf(ch->res.provider_code, sizeof(ch->res.provider_code),
-		         "not_representable");
-		send_result_text_set(&ch->res, text,
-		                     n < 0 ? 0 : strnlen(text, sizeof(text)));
+		/* Nothing was sent; the trace shows why. */
+		snprintf(text, sizeof(text),
+		         "%s cannot carry this message faithfully: %s",
+		         prov->type, why);
+		policy_local_result(&ch->res, POLICY_LOCAL_UNREPRESENTABLE,
+		                    text);
 		log_info("provider %s: message %s: %s", cfg->name,
 		         msg->id ? msg->id : "-", why);
 		event_active(ch->local, 0, 0);
@@ -430,8 +390,8 @@ http_adapter_send(void *chan, const struct adapter_msg *msg,
 	ch->call =
 	    http_client_submit(ch->ha->client, &req, http_chan_on_done, ch);
 	if (ch->call == NULL) {
-		send_result_init(&ch->res, SEND_DEFERRED, SEND_STAGE_REQUEST);
-		send_result_text_set(&ch->res, "unusable request", 16);
+		policy_local_result(&ch->res, POLICY_LOCAL_UNUSABLE_REQUEST,
+		                    NULL);
 		event_active(ch->local, 0, 0);
 	}
 	return 0;
@@ -496,9 +456,8 @@ http_probe_on_done(const struct http_response *resp, void *arg)
 	pr.sending_enabled = true;
 	pr.latency_ms = clock_mono_ms() - p->t0;
 	if (http_transport_classify(resp, &r)) {
-		/* A probe changes nothing: a lost answer is just a failure. */
 		pr.ok = false;
-		pr.class = SEND_DEFERRED;
+		pr.class = policy_probe_class(POLICY_PROBE_NO_ANSWER);
 		pr.stage = r.stage;
 		snprintf(pr.text, sizeof(pr.text), "%.250s", r.text);
 	} else {

@@ -4,7 +4,9 @@
  * The five HTTP provider files (ses.c, sendgrid.c, mailgun.c, postmark.c,
  * resend.c) each describe their provider as a struct http_provider: how to
  * build the send request and the probe request from a message and the
- * provider's configuration, and how to classify an answer. Those pieces
+ * provider's configuration, and how to read an answer: the provider
+ * file parses the facts (error code, message, message id) and the
+ * failure policy (send/policy.h) decides what they mean. Those pieces
  * are pure (no loop, no clock of their own) and are declared in
  * providers/providers_http.h for the unit tests.
  *
@@ -15,9 +17,9 @@
  * a time, probes, and the struct adapter_result built from a classified
  * answer (every recipient gets the message's outcome).
  *
- * It also holds the rules all five share: what a transport failure means
- * (nothing sent: deferred; request fully written and then lost: unknown),
- * the default meaning of an HTTP status, and Retry-After.
+ * It also gathers the facts all five share (stage, status, Retry-After,
+ * transport failures); what they mean, including the default meaning of
+ * an HTTP status and of Retry-After, is send/policy_http.c's.
  *
  * Does not: retry, fail over, log secrets (headers and bodies are never
  * logged), or look at the spool.
@@ -33,6 +35,7 @@
 #include "core/buf.h"
 #include "net/http_client.h"
 #include "providers/adapter.h"
+#include "send/fact.h"
 #include "send/result.h"
 
 #define HTTP_OUT_HEADERS_MAX 12
@@ -74,7 +77,8 @@ struct http_provider {
 	int (*build)(const struct config_provider *cfg,
 	             const struct adapter_msg *msg, time_t now,
 	             struct http_out *out, char *why, size_t whylen);
-	/* classify - the answer to a send, into r (HTTP_CLIENT_OK only). */
+	/* classify - the answer to a send, into r (HTTP_CLIENT_OK only):
+	 * parse the facts, let send/policy.h decide. */
 	void (*classify)(const struct http_response *resp, time_t now,
 	                 struct send_result *r);
 	/* probe_build - the probe request (always succeeds). */
@@ -91,41 +95,31 @@ struct http_provider {
 };
 
 /*
- * http_transport_classify - the meaning of a transport failure, shared by
- * every provider: returns false for HTTP_CLIENT_OK (the provider decides),
- * else fills r: nothing (or not all of the request) written -> deferred
- * at stage connect/request; request fully written, then timeout, lost
- * connection or an oversized answer -> unknown at stage response.
+ * http_fact_init - start the facts of an answer for send/policy.h: the
+ * provider, stage, whether the request was fully written, the status,
+ * Retry-After and now; for a transport failure also the client's name
+ * for it (code) and its words (text). The provider file adds what it
+ * parses from the body: error code, message, text, message id. f borrows
+ * from resp.
+ */
+void http_fact_init(struct send_fact *f, enum send_provider provider,
+                    const struct http_response *resp, time_t now);
+
+/*
+ * http_fact_message - the provider's error message m (NULL if it gave
+ * none) as f's message and text; without one, the text is the first 200
+ * bytes of the body (a plain-text or unexpected answer).
+ */
+void http_fact_message(struct send_fact *f, const struct http_response *resp,
+                       const char *m);
+
+/*
+ * http_transport_classify - false for HTTP_CLIENT_OK (the provider file
+ * gathers the answer's facts); else r as send/policy.h decides for a
+ * transport failure, the same for every provider.
  */
 bool http_transport_classify(const struct http_response *resp,
                              struct send_result *r);
-
-/*
- * http_status_classify - the default meaning of an HTTP status, for codes
- * a provider's table does not name: 2xx accepted, 429 throttled, 401/403
- * and 3xx (redirects are not followed: the endpoint is misconfigured)
- * config, 408 and 5xx deferred, other 4xx rejected (more often our bug
- * than the recipient's; the text says so). Sets r's class, stage
- * (response) and http_status only.
- */
-void http_status_classify(int status, struct send_result *r);
-
-/*
- * http_retry_after_ms - milliseconds from a Retry-After value (delta
- * seconds, or an HTTP date relative to now); fallback_ms when absent or
- * unreadable.
- */
-int64_t http_retry_after_ms(const char *value, time_t now, int64_t fallback_ms);
-
-/*
- * http_code_set - store s as r->provider_code, sanitised like
- * send_result_text_set (printable ASCII only, truncated): codes come from
- * the provider's headers and bodies.
- */
-void http_code_set(struct send_result *r, const char *s);
-
-/* http_msgid_set - store n bytes of s as r->provider_msg_id, sanitised. */
-void http_msgid_set(struct send_result *r, const char *s, size_t n);
 
 /* http_header_find - the value of response header name (any case), or NULL. */
 const char *http_header_find(const struct http_response *resp,

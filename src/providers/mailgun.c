@@ -11,7 +11,8 @@
  *
  * Success is 200 {"id":"<...>","message":"Queued..."}; the id is kept
  * without its angle brackets (webhooks report it that way).
- * Classification: docs/providers.md section 6.
+ * What an answer means is the Mailgun rows of send/policy_http.c
+ * (docs/providers.md section 6); this file only reads the facts.
  *
  * Probe: GET /v3/domains/{domain}, the cheapest authenticated call that
  * also proves the sending domain exists in the account and says whether
@@ -29,6 +30,7 @@
 #include "core/xmalloc.h"
 #include "providers/mail_json.h"
 #include "providers/providers_http.h"
+#include "send/policy.h"
 
 #define MAILGUN_BASE_US "https://api.mailgun.net"
 #define MAILGUN_BASE_EU "https://api.eu.mailgun.net"
@@ -138,82 +140,41 @@ mailgun_request_build(const struct config_provider *cfg,
 	return 0;
 }
 
-/* mailgun_text - the answer's "message" (JSON) or its plain text. */
-static void
-mailgun_text(const struct http_response *resp, struct send_result *r)
-{
-	json_t *body = json_loadb(resp->body, resp->body_len, 0, NULL);
-	const char *m = json_string_value(json_object_get(body, "message"));
-
-	if (m != NULL)
-		send_result_text_set(r, m, strlen(m));
-	else
-		send_result_text_set(
-		    r, resp->body, resp->body_len > 200 ? 200 : resp->body_len);
-	json_decref(body);
-}
-
-/* mailgun_account_words - text that means the account, not the message. */
-static bool
-mailgun_account_words(const char *t)
-{
-	return strcasestr(t, "sandbox") ||
-	       strcasestr(t, "authorized recipient") ||
-	       strcasestr(t, "not allowed") || strcasestr(t, "not verified") ||
-	       strcasestr(t, "free accounts");
-}
-
 void
 mailgun_classify(const struct http_response *resp, time_t now,
                  struct send_result *r)
 {
-	json_t *body;
-	const char *id;
+	json_t *body = json_loadb(resp->body, resp->body_len, 0, NULL);
+	const char *m = json_string_value(json_object_get(body, "message"));
+	const char *id = json_string_value(json_object_get(body, "id"));
+	char status[16], text[201];
+	struct send_fact f;
 	size_t n;
 
-	send_result_init(r, SEND_ACCEPTED, SEND_STAGE_RESPONSE);
-	http_status_classify(resp->status, r);
-	snprintf(r->provider_code, sizeof(r->provider_code), "%d",
-	         resp->status);
-	if (resp->status >= 200 && resp->status < 300) {
-		r->provider_code[0] = '\0';
-		body = json_loadb(resp->body, resp->body_len, 0, NULL);
-		id = json_string_value(json_object_get(body, "id"));
-		if (id != NULL) {
-			n = strlen(id);
-			if (n >= 2 && id[0] == '<' && id[n - 1] == '>') {
-				id++;
-				n -= 2;
-			}
-			http_msgid_set(r, id, n);
+	http_fact_init(&f, SEND_PROVIDER_MAILGUN, resp, now);
+	if (id != NULL) {
+		/* "<20240101.1.ABC@mg.example.com>": the id is inside. */
+		n = strlen(id);
+		if (n >= 2 && id[0] == '<' && id[n - 1] == '>') {
+			id++;
+			n -= 2;
 		}
-		send_result_text_set(r, id ? "accepted" : "accepted (no id)",
-		                     id ? 8 : 17);
-		json_decref(body);
-		return;
+		f.msgid = id;
+		f.msgid_len = n;
 	}
-	mailgun_text(resp, r);
-	switch (resp->status) {
-	case 400:
-	case 403:
-		r->class = mailgun_account_words(r->text) || resp->status == 403
-		               ? SEND_CONFIG
-		               : SEND_REJECTED;
-		break;
-	case 401:
-	case 404: /* the domain is not in this account */
-		r->class = SEND_CONFIG;
-		break;
-	case 413:
-		r->class = SEND_REJECTED;
-		break;
-	case 429:
-		r->retry_after_ms =
-		    http_retry_after_ms(resp->retry_after, now, 1000);
-		break;
-	default:
-		break;
+	/* Mailgun's errors carry no code of their own: the status is it. */
+	snprintf(status, sizeof(status), "%d", resp->status);
+	f.code = status;
+	/* The JSON "message", or a plain-text answer ("Forbidden"); the
+	 * rules read the words of either. */
+	http_fact_message(&f, resp, m);
+	if (m == NULL) {
+		memcpy(text, f.text, f.text_len);
+		text[f.text_len] = '\0';
+		f.message = text;
 	}
+	policy_http_result(&f, r);
+	json_decref(body);
 }
 
 void
@@ -251,7 +212,8 @@ mailgun_probe_read(const struct http_response *resp, time_t now,
 	state = json_string_value(
 	    json_object_get(json_object_get(body, "domain"), "state"));
 	pr->ok = state == NULL || strcmp(state, "active") == 0;
-	pr->class = pr->ok ? SEND_ACCEPTED : SEND_CONFIG;
+	pr->class = policy_probe_class(pr->ok ? POLICY_PROBE_UP
+	                                      : POLICY_PROBE_NOT_PERMITTED);
 	snprintf(pr->text, sizeof(pr->text), "domain: state %s",
 	         state ? state : "unknown");
 	json_decref(body);

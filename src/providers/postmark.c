@@ -9,9 +9,10 @@
  * "outbound") and Metadata {swerve_id}, which Postmark echoes in its
  * webhooks. Auth: X-Postmark-Server-Token.
  *
- * Success is 200 {"ErrorCode":0,"MessageID":...}. Errors are classified
- * by ErrorCode (docs/providers.md section 7): an inactive recipient (406)
- * is the recipient's problem and must not fail over; an unconfirmed sender
+ * Success is 200 {"ErrorCode":0,"MessageID":...}. Errors carry an
+ * ErrorCode, which the Postmark rows of send/policy_http.c read
+ * (docs/providers.md section 7): an inactive recipient (406) is the
+ * recipient's problem and must not fail over; an unconfirmed sender
  * signature (400/401) is the account's, and must.
  *
  * Probe: GET /server, the cheapest call a server token may make; it
@@ -28,6 +29,7 @@
 #include "core/xmalloc.h"
 #include "providers/mail_json.h"
 #include "providers/providers_http.h"
+#include "send/policy.h"
 
 #define POSTMARK_BASE "https://api.postmarkapp.com"
 
@@ -215,29 +217,6 @@ postmark_request_build(const struct config_provider *cfg,
 	return 0;
 }
 
-/* The ErrorCode table. */
-struct postmark_row {
-	long code;
-	enum send_class class;
-};
-
-static const struct postmark_row postmark_rows[] = {
-    {10, SEND_CONFIG},    /* bad or missing server token */
-    {100, SEND_DEFERRED}, /* maintenance */
-    {400, SEND_CONFIG},   /* sender signature not found */
-    {401, SEND_CONFIG},   /* sender signature not confirmed */
-    {402, SEND_REJECTED}, /* invalid JSON: our bug */
-    {403, SEND_REJECTED}, /* incompatible JSON: our bug */
-    {405, SEND_CONFIG},   /* not allowed to send (credits) */
-    {406, SEND_REJECTED}, /* inactive recipient */
-    {409, SEND_REJECTED}, /* JSON required: our bug */
-    {410, SEND_REJECTED}, /* too many batch messages */
-    {411, SEND_REJECTED}, /* forbidden attachment type */
-    {412, SEND_CONFIG},   /* account pending */
-    {413, SEND_CONFIG},   /* account may not send */
-    {0, SEND_ACCEPTED},
-};
-
 void
 postmark_classify(const struct http_response *resp, time_t now,
                   struct send_result *r)
@@ -245,54 +224,19 @@ postmark_classify(const struct http_response *resp, time_t now,
 	json_t *body = json_loadb(resp->body, resp->body_len, 0, NULL);
 	json_t *ec = json_object_get(body, "ErrorCode");
 	const char *m = json_string_value(json_object_get(body, "Message"));
-	const char *id;
 	long code = json_is_integer(ec) ? (long)json_integer_value(ec) : -1;
-	size_t i;
+	char codes[24];
+	struct send_fact f;
 
-	send_result_init(r, SEND_ACCEPTED, SEND_STAGE_RESPONSE);
-	http_status_classify(resp->status, r);
-	if (m != NULL)
-		send_result_text_set(r, m, strlen(m));
-	else
-		send_result_text_set(
-		    r, resp->body, resp->body_len > 200 ? 200 : resp->body_len);
-	if (code >= 0)
-		snprintf(r->provider_code, sizeof(r->provider_code), "%ld",
-		         code);
-	if (resp->status >= 200 && resp->status < 300 && code <= 0) {
-		id = json_string_value(json_object_get(body, "MessageID"));
-		if (id != NULL)
-			http_msgid_set(r, id, strlen(id));
-		r->provider_code[0] = '\0';
-		send_result_text_set(
-		    r, id ? "accepted" : "accepted (no MessageID)",
-		    id ? 8 : 23);
-		goto done;
+	http_fact_init(&f, SEND_PROVIDER_POSTMARK, resp, now);
+	f.msgid = json_string_value(json_object_get(body, "MessageID"));
+	f.msgid_len = f.msgid ? strlen(f.msgid) : 0;
+	if (code >= 0) {
+		snprintf(codes, sizeof(codes), "%ld", code);
+		f.code = codes;
 	}
-	if (resp->status == 429) {
-		r->class = SEND_THROTTLED;
-		r->retry_after_ms =
-		    http_retry_after_ms(resp->retry_after, now, 1000);
-		goto done;
-	}
-	if (resp->status >= 500) {
-		r->class = SEND_DEFERRED;
-		goto done;
-	}
-	if (code > 0) {
-		/* An ErrorCode we do not list is more likely our bug. */
-		r->class = SEND_REJECTED;
-		for (i = 0; postmark_rows[i].code != 0; i++)
-			if (postmark_rows[i].code == code)
-				r->class = postmark_rows[i].class;
-		if (code == 300 && m != NULL &&
-		    (strcasestr(m, "signature") ||
-		     strcasestr(m, "not verified") ||
-		     strcasestr(m, "not confirmed")))
-			r->class = SEND_CONFIG;
-	}
-	/* No ErrorCode: the status's default (401 config, 404 rejected). */
-done:
+	http_fact_message(&f, resp, m);
+	policy_http_result(&f, r);
 	json_decref(body);
 }
 
@@ -320,7 +264,7 @@ postmark_probe_read(const struct http_response *resp, time_t now,
 
 	if (resp->status >= 200 && resp->status < 300) {
 		pr->ok = true;
-		pr->class = SEND_ACCEPTED;
+		pr->class = policy_probe_class(POLICY_PROBE_UP);
 		snprintf(pr->text, sizeof(pr->text), "server: token valid");
 		return;
 	}

@@ -4,10 +4,11 @@
  * Each provider file exports its struct adapter_ops (listed in adapter.c)
  * and the pure pieces it is made of, so the unit tests can drive request
  * building and classification without a loop: *_request_build builds the
- * send request, *_classify turns an answer into a struct send_result,
+ * send request, *_classify reads an answer's facts (send/fact.h) and has
+ * the failure policy (send/policy.h) turn them into a struct send_result,
  * *_probe_build / *_probe_read do the same for the active probe. See
  * providers/http_adapter.h for the shapes; the wire formats and tables are
- * in docs/providers.md.
+ * in docs/providers.md, the tables as data in send/policy_http.c.
  *
  * Builders return 0, or -1 with a reason in why when the message cannot
  * go to that provider faithfully (JSON providers only). Nothing here keeps

@@ -9,12 +9,13 @@
  * the same message again after an unknown outcome cannot make a second
  * copy. Auth: Bearer key.
  *
- * Success is 200 {"id": ...}. Errors are classified by "name" first
- * (statuses changed across API versions), docs/providers.md section 8.
+ * Success is 200 {"id": ...}. Errors carry a "name", which the Resend
+ * rows of send/policy_http.c read first (statuses changed across API
+ * versions), docs/providers.md section 8.
  *
  * Probe: GET /domains, the cheapest authenticated call. A sending-only
  * key answers 401 restricted_api_key, which still proves the key is
- * valid, so that counts as healthy.
+ * valid, so that counts as healthy (policy_probe_key_valid).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +28,9 @@
 #include "core/xmalloc.h"
 #include "providers/mail_json.h"
 #include "providers/providers_http.h"
+#include "send/policy.h"
 
 #define RESEND_BASE "https://api.resend.com"
-#define RESEND_QUOTA_RETRY_MS (60 * 60 * 1000)
 
 static const char *const resend_want[] = {"ratelimit-reset"};
 
@@ -196,44 +197,20 @@ resend_request_build(const struct config_provider *cfg,
 	return 0;
 }
 
-/* The error-name table. */
-struct resend_row {
-	const char *name;
-	enum send_class class;
-};
-
-static const struct resend_row resend_rows[] = {
-    {"invalid_idempotency_key", SEND_REJECTED},
-    {"missing_api_key", SEND_CONFIG},
-    {"restricted_api_key", SEND_CONFIG},
-    {"invalid_api_key", SEND_CONFIG},
-    {"invalid_api_Key", SEND_CONFIG},
-    {"not_found", SEND_REJECTED},
-    {"method_not_allowed", SEND_REJECTED},
-    {"invalid_idempotent_request", SEND_REJECTED},
-    /* The first request with this key is still running: it may yet be
-     * delivered, so the outcome of this one is unknown. */
-    {"concurrent_idempotent_requests", SEND_UNKNOWN},
-    {"missing_required_field", SEND_REJECTED},
-    {"invalid_parameter", SEND_REJECTED},
-    {"invalid_access", SEND_REJECTED},
-    {"invalid_region", SEND_REJECTED},
-    {"invalid_attachment", SEND_REJECTED},
-    {"rate_limit_exceeded", SEND_THROTTLED},
-    {"daily_quota_exceeded", SEND_THROTTLED},
-    {"monthly_quota_exceeded", SEND_THROTTLED},
-    {"security_error", SEND_CONFIG},
-    {"application_error", SEND_DEFERRED},
-    {"internal_server_error", SEND_DEFERRED},
-    {NULL, SEND_ACCEPTED},
-};
-
-/* resend_unverified - text that blames the domain or account. */
-static bool
-resend_unverified(const char *t)
+/* resend_facts - the facts of an answer; f borrows from body and resp. */
+static void
+resend_facts(const struct http_response *resp, json_t *body, time_t now,
+             struct send_fact *f)
 {
-	return strcasestr(t, "verif") || strcasestr(t, "testing emails") ||
-	       strcasestr(t, "own email address");
+	const char *m = json_string_value(json_object_get(body, "message"));
+
+	http_fact_init(f, SEND_PROVIDER_RESEND, resp, now);
+	f->msgid = json_string_value(json_object_get(body, "id"));
+	f->msgid_len = f->msgid ? strlen(f->msgid) : 0;
+	f->rate_reset = http_header_find(resp, "ratelimit-reset");
+	f->code = json_string_value(json_object_get(body, "name"));
+	/* An empty message shows the body instead, as no message does. */
+	http_fact_message(f, resp, m && *m ? m : NULL);
 }
 
 void
@@ -241,51 +218,10 @@ resend_classify(const struct http_response *resp, time_t now,
                 struct send_result *r)
 {
 	json_t *body = json_loadb(resp->body, resp->body_len, 0, NULL);
-	const char *name = json_string_value(json_object_get(body, "name"));
-	const char *m = json_string_value(json_object_get(body, "message"));
-	const char *id;
-	size_t i;
+	struct send_fact f;
 
-	send_result_init(r, SEND_ACCEPTED, SEND_STAGE_RESPONSE);
-	http_status_classify(resp->status, r);
-	if (resp->status >= 200 && resp->status < 300) {
-		id = json_string_value(json_object_get(body, "id"));
-		if (id != NULL)
-			http_msgid_set(r, id, strlen(id));
-		send_result_text_set(r, id ? "accepted" : "accepted (no id)",
-		                     id ? 8 : 16);
-		goto done;
-	}
-	if (m == NULL)
-		m = "";
-	send_result_text_set(r, *m ? m : resp->body,
-	                     *m                     ? strlen(m)
-	                     : resp->body_len > 200 ? 200
-	                                            : resp->body_len);
-	if (name != NULL) {
-		http_code_set(r, name);
-		for (i = 0; resend_rows[i].name != NULL; i++)
-			if (strcmp(resend_rows[i].name, name) == 0)
-				r->class = resend_rows[i].class;
-		if (strcmp(name, "validation_error") == 0)
-			r->class = resp->status == 403 || resend_unverified(m)
-			               ? SEND_CONFIG
-			               : SEND_REJECTED;
-		if (strcmp(name, "invalid_from_address") == 0)
-			r->class =
-			    resend_unverified(m) ? SEND_CONFIG : SEND_REJECTED;
-		if (strstr(name, "quota_exceeded")) {
-			r->quota_exhausted = true;
-			r->retry_after_ms = RESEND_QUOTA_RETRY_MS;
-		}
-	}
-	if (r->class == SEND_THROTTLED && r->retry_after_ms == 0)
-		r->retry_after_ms = http_retry_after_ms(
-		    resp->retry_after
-		        ? resp->retry_after
-		        : http_header_find(resp, "ratelimit-reset"),
-		    now, 1000);
-done:
+	resend_facts(resp, body, now, &f);
+	policy_http_result(&f, r);
 	json_decref(body);
 }
 
@@ -308,19 +244,26 @@ void
 resend_probe_read(const struct http_response *resp, time_t now,
                   struct adapter_probe_result *pr)
 {
+	json_t *body;
 	struct send_result r;
+	struct send_fact f;
+	bool valid;
 
 	if (resp->status >= 200 && resp->status < 300) {
 		pr->ok = true;
-		pr->class = SEND_ACCEPTED;
+		pr->class = policy_probe_class(POLICY_PROBE_UP);
 		snprintf(pr->text, sizeof(pr->text), "domains: key valid");
 		return;
 	}
-	resend_classify(resp, now, &r);
-	if (strcmp(r.provider_code, "restricted_api_key") == 0) {
+	body = json_loadb(resp->body, resp->body_len, 0, NULL);
+	resend_facts(resp, body, now, &f);
+	policy_http_result(&f, &r);
+	valid = policy_probe_key_valid(&f);
+	json_decref(body);
+	if (valid) {
 		/* A sending-only key: valid, just not allowed to list. */
 		pr->ok = true;
-		pr->class = SEND_ACCEPTED;
+		pr->class = policy_probe_class(POLICY_PROBE_UP);
 		snprintf(pr->text, sizeof(pr->text),
 		         "domains: sending-only key (valid)");
 		return;

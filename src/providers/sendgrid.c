@@ -11,7 +11,9 @@
  * this cannot carry faithfully is refused before sending (represents).
  *
  * Success is 202 with an empty body; the message id is the X-Message-Id
- * response header. Classification: docs/providers.md section 5.
+ * response header. The answer's facts (first error's message and field,
+ * X-RateLimit-Reset) go to the SendGrid rows of send/policy_http.c
+ * (docs/providers.md section 5), which decide what they mean.
  *
  * Probe: GET /v3/scopes, the cheapest authenticated call: it proves the
  * key and lists its permissions, so a key without mail.send is caught
@@ -28,6 +30,7 @@
 #include "core/xmalloc.h"
 #include "providers/mail_json.h"
 #include "providers/providers_http.h"
+#include "send/policy.h"
 
 #define SENDGRID_BASE "https://api.sendgrid.com"
 
@@ -239,72 +242,27 @@ fail:
 	return -1;
 }
 
-/* sendgrid_error_text - the first errors[].message of a JSON answer. */
-static void
-sendgrid_error_text(const struct http_response *resp, struct send_result *r)
-{
-	json_t *body = json_loadb(resp->body, resp->body_len, 0, NULL);
-	json_t *e = json_array_get(json_object_get(body, "errors"), 0);
-	const char *m = json_string_value(json_object_get(e, "message"));
-	const char *f = json_string_value(json_object_get(e, "field"));
-
-	if (m != NULL)
-		send_result_text_set(r, m, strlen(m));
-	else
-		send_result_text_set(
-		    r, resp->body, resp->body_len > 200 ? 200 : resp->body_len);
-	if (f != NULL)
-		http_code_set(r, f);
-	json_decref(body);
-}
-
 void
 sendgrid_classify(const struct http_response *resp, time_t now,
                   struct send_result *r)
 {
-	const char *reset;
-	long long t;
+	json_t *body = json_loadb(resp->body, resp->body_len, 0, NULL);
+	json_t *e = json_array_get(json_object_get(body, "errors"), 0);
+	const char *m = json_string_value(json_object_get(e, "message"));
+	const char *field = json_string_value(json_object_get(e, "field"));
+	char status[16];
+	struct send_fact f;
 
-	send_result_init(r, SEND_ACCEPTED, SEND_STAGE_RESPONSE);
-	http_status_classify(resp->status, r);
-	if (resp->status >= 200 && resp->status < 300) {
-		if (resp->message_id)
-			http_msgid_set(r, resp->message_id,
-			               strlen(resp->message_id));
-		send_result_text_set(r, "accepted", 8);
-		return;
-	}
-	sendgrid_error_text(resp, r);
-	if (r->provider_code[0] == '\0')
-		snprintf(r->provider_code, sizeof(r->provider_code), "%d",
-		         resp->status);
-	switch (resp->status) {
-	case 400:
-	case 413:
-		r->class = SEND_REJECTED;
-		break;
-	case 401:
-	case 403:
-	case 451: /* data residency: the wrong regional host */
-		r->class = SEND_CONFIG;
-		break;
-	case 429:
-		r->class = SEND_THROTTLED;
-		r->retry_after_ms =
-		    http_retry_after_ms(resp->retry_after, now, 0);
-		reset = http_header_find(resp, "X-RateLimit-Reset");
-		if (r->retry_after_ms == 0 && reset != NULL) {
-			t = strtoll(reset, NULL, 10);
-			r->retry_after_ms = t > (long long)now
-			                        ? (t - (long long)now) * 1000
-			                        : 1000;
-		}
-		if (r->retry_after_ms == 0)
-			r->retry_after_ms = 1000;
-		break;
-	default:
-		break; /* 5xx deferred, other 4xx rejected */
-	}
+	http_fact_init(&f, SEND_PROVIDER_SENDGRID, resp, now);
+	f.msgid = resp->message_id;
+	f.msgid_len = f.msgid ? strlen(f.msgid) : 0;
+	f.rate_reset = http_header_find(resp, "X-RateLimit-Reset");
+	/* The first error's field stands for the code, else the status. */
+	snprintf(status, sizeof(status), "%d", resp->status);
+	f.code = field && *field ? field : status;
+	http_fact_message(&f, resp, m);
+	policy_http_result(&f, r);
+	json_decref(body);
 }
 
 void
@@ -347,7 +305,8 @@ sendgrid_probe_read(const struct http_response *resp, time_t now,
 			send = true;
 	}
 	pr->ok = send;
-	pr->class = send ? SEND_ACCEPTED : SEND_CONFIG;
+	pr->class = policy_probe_class(send ? POLICY_PROBE_UP
+	                                    : POLICY_PROBE_NOT_PERMITTED);
 	snprintf(pr->text, sizeof(pr->text), "%s",
 	         send ? "scopes: key valid, mail.send granted"
 	              : "scopes: the key lacks mail.send");

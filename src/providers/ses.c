@@ -11,9 +11,10 @@
  * credentials. The endpoint is https://email.{region}.amazonaws.com unless
  * providers[].endpoint overrides it (tests, emulators, VPC endpoints).
  *
- * Classification follows docs/providers.md section 2: by the error code
- * (x-amzn-ErrorType, else body "code" / "__type"), then the message text
- * ("not verified", daily quota), then the HTTP status.
+ * An answer is read into facts (the error code from x-amzn-ErrorType,
+ * else body "code" / "__type"; the message; the MessageId); what they
+ * mean is the SES table in send/policy_http.c (docs/providers.md
+ * section 2).
  *
  * Probe: GetAccount (GET /v2/email/account), the cheapest signed call; it
  * proves the credentials and the clock, and says whether sending is
@@ -31,10 +32,10 @@
 #include "providers/mail_json.h"
 #include "providers/providers_http.h"
 #include "providers/sigv4.h"
+#include "send/policy.h"
 
 #define SES_SEND_PATH "/v2/email/outbound-emails"
 #define SES_ACCOUNT_PATH "/v2/email/account"
-#define SES_QUOTA_RETRY_MS (10 * 60 * 1000) /* AWS: wait up to 10 min */
 
 static const char *const ses_want[] = {"x-amzn-ErrorType", "x-amzn-RequestId"};
 
@@ -219,110 +220,30 @@ ses_error_code(const struct http_response *resp, json_t *body, char *code,
 	snprintf(code, size, "%.*s", (int)n, v);
 }
 
-/* ses_code_is - code equals name, with or without "Exception". */
-static bool
-ses_code_is(const char *code, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(code, name, n) != 0)
-		return false;
-	return code[n] == '\0' || strcmp(code + n, "Exception") == 0;
-}
-
-/* One row of the SES table: codes that always mean the same class. */
-struct ses_row {
-	const char *code;
-	enum send_class class;
-};
-
-static const struct ses_row ses_rows[] = {
-    {"MailFromDomainNotVerified", SEND_CONFIG},
-    {"AccountSuspended", SEND_CONFIG},
-    {"SendingPaused", SEND_CONFIG},
-    {"AccountSendingPaused", SEND_CONFIG},
-    {"ConfigurationSetSendingPaused", SEND_CONFIG},
-    {"ConfigurationSetDoesNotExist", SEND_CONFIG},
-    {"NotFound", SEND_CONFIG},
-    {"BadRequest", SEND_REJECTED},
-    {"LimitExceeded", SEND_REJECTED},
-    {"InvalidParameterValue", SEND_REJECTED},
-    {"MissingParameter", SEND_REJECTED},
-    {"ValidationError", SEND_REJECTED},
-    {"TooManyRequests", SEND_THROTTLED},
-    {"AccessDenied", SEND_CONFIG},
-    {"InvalidClientTokenId", SEND_CONFIG},
-    {"SignatureDoesNotMatch", SEND_CONFIG},
-    {"IncompleteSignature", SEND_CONFIG},
-    {"UnrecognizedClient", SEND_CONFIG},
-    {"ExpiredToken", SEND_CONFIG},
-    {"MissingAuthenticationToken", SEND_CONFIG},
-    {"OptInRequired", SEND_CONFIG},
-    {"InvalidSignature", SEND_CONFIG},
-    {"RequestExpired", SEND_CONFIG},
-    {"InternalServiceError", SEND_DEFERRED},
-    {"InternalFailure", SEND_DEFERRED},
-    {"ServiceUnavailable", SEND_DEFERRED},
-    {NULL, SEND_ACCEPTED},
-};
-
 void
 ses_classify(const struct http_response *resp, time_t now,
              struct send_result *r)
 {
 	json_t *body = json_loadb(resp->body, resp->body_len, 0, NULL);
-	const char *msg = NULL, *id;
+	const char *msg = NULL;
 	char code[SEND_PROVIDER_CODE_SIZE] = "";
-	size_t i;
+	struct send_fact f;
 
-	send_result_init(r, SEND_ACCEPTED, SEND_STAGE_RESPONSE);
-	http_status_classify(resp->status, r);
-	if (resp->status >= 200 && resp->status < 300) {
-		id = json_string_value(json_object_get(body, "MessageId"));
-		if (id != NULL)
-			http_msgid_set(r, id, strlen(id));
-		send_result_text_set(
-		    r, id ? "accepted" : "accepted (no MessageId)",
-		    id ? 8 : 23);
-		goto done;
-	}
+	http_fact_init(&f, SEND_PROVIDER_SES, resp, now);
+	f.msgid = json_string_value(json_object_get(body, "MessageId"));
+	f.msgid_len = f.msgid ? strlen(f.msgid) : 0;
 	ses_error_code(resp, body, code, sizeof(code));
-	http_code_set(r, code);
+	f.code = code;
 	if (json_is_object(body)) {
 		msg = json_string_value(json_object_get(body, "message"));
 		if (msg == NULL)
 			msg =
 			    json_string_value(json_object_get(body, "Message"));
 	}
-	if (msg == NULL)
-		msg = "";
-	send_result_text_set(r, *msg ? msg : code, strlen(*msg ? msg : code));
-	if (ses_code_is(code, "MessageRejected")) {
-		r->class = strcasestr(msg, "not verified") ? SEND_CONFIG
-		                                           : SEND_REJECTED;
-		goto done;
-	}
-	if (ses_code_is(code, "Throttling")) {
-		r->class = SEND_THROTTLED;
-		if (strcasestr(msg, "daily") || strcasestr(msg, "quota")) {
-			r->quota_exhausted = true;
-			r->retry_after_ms = SES_QUOTA_RETRY_MS;
-		} else {
-			r->retry_after_ms = 1000;
-		}
-		goto done;
-	}
-	for (i = 0; ses_rows[i].code != NULL; i++) {
-		if (ses_code_is(code, ses_rows[i].code)) {
-			r->class = ses_rows[i].class;
-			break;
-		}
-	}
-	/* A code we do not know keeps the status's default meaning. */
-	if (r->class == SEND_THROTTLED && r->retry_after_ms == 0)
-		r->retry_after_ms =
-		    http_retry_after_ms(resp->retry_after, now, 1000);
-done:
+	f.message = msg;
+	f.text = msg && *msg ? msg : code;
+	f.text_len = strlen(f.text);
+	policy_http_result(&f, r);
 	json_decref(body);
 }
 
@@ -358,7 +279,7 @@ ses_probe_read(const struct http_response *resp, time_t now,
 	body = json_loadb(resp->body, resp->body_len, 0, NULL);
 	if (!json_is_object(body)) {
 		pr->ok = false;
-		pr->class = SEND_DEFERRED;
+		pr->class = policy_probe_class(POLICY_PROBE_UNREADABLE);
 		snprintf(pr->text, sizeof(pr->text),
 		         "GetAccount: unreadable answer");
 		json_decref(body);
@@ -379,12 +300,12 @@ ses_probe_read(const struct http_response *resp, time_t now,
 	}
 	if (!pr->sending_enabled) {
 		pr->ok = false;
-		pr->class = SEND_CONFIG;
+		pr->class = policy_probe_class(POLICY_PROBE_SENDING_DISABLED);
 		snprintf(pr->text, sizeof(pr->text),
 		         "GetAccount: sending is disabled for this account");
 	} else if (pr->quota_left == 0) {
 		pr->ok = false;
-		pr->class = SEND_THROTTLED;
+		pr->class = policy_probe_class(POLICY_PROBE_QUOTA_USED_UP);
 		snprintf(pr->text, sizeof(pr->text),
 		         "GetAccount: 24-hour quota used up");
 	} else {

@@ -1,7 +1,7 @@
 /*
  * result.c - names and small helpers for the delivery outcome vocabulary.
  *
- * Decides nothing: see trouble.c for what an SMTP outcome means.
+ * Decides nothing: see send/policy.h for what an outcome means.
  */
 #include "send/result.h"
 

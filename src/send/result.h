@@ -1,12 +1,15 @@
 /*
  * result.h - the one vocabulary for delivery outcomes (contract).
  *
- * Every provider adapter (the SMTP client, and later the HTTP providers)
- * reports what happened to a message, and to each recipient, as a struct
+ * Every provider adapter (the SMTP client and the HTTP providers) reports
+ * what happened to a message, and to each recipient, as a struct
  * send_result. Deliver, route, health, events and the logs read only this
  * struct; none of them look at SMTP codes or HTTP statuses to decide
- * anything. What a given SMTP reply or HTTP answer means is decided in one
- * place per protocol (src/send/trouble.c for SMTP).
+ * anything. The class in it is decided in one place, the failure policy
+ * of src/send (send/policy.h): adapters gather facts (send/fact.h) and
+ * the policy fills the result (send/trouble.c for SMTP,
+ * send/policy_http.c for HTTP, send/policy_local.c for refusals made on
+ * our side and for probes).
  *
  * The struct is self-contained (fixed-size arrays, no pointers), so it can
  * be copied, queued across threads and stored without ownership questions.

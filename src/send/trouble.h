@@ -3,7 +3,8 @@
  *
  * The one place that turns "what happened" (a reply to some command, a
  * timeout, a refused connection, a TLS failure) into a result class from
- * send/result.h. The SMTP client reports facts; it never decides. Pure
+ * send/result.h: the SMTP half of the failure policy (send/policy.h has
+ * the rest). The SMTP client reports facts; it never decides. Pure
  * functions, table-driven; see the table in trouble.c and the rules in
  * docs/providers.md "Classification - SMTP".
  *
@@ -21,24 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "send/fact.h"
 #include "send/result.h"
-
-/* What happened, apart from the stage it happened in. */
-enum trouble_kind {
-	TROUBLE_REPLY,       /* the server answered: code, enhanced, text */
-	TROUBLE_REFUSED,     /* connect refused or failed, no address */
-	TROUBLE_TIMEOUT,     /* no complete answer in time */
-	TROUBLE_LOST,        /* the peer closed or reset the connection */
-	TROUBLE_TLS,         /* TLS handshake or certificate check failed */
-	TROUBLE_NO_STARTTLS, /* STARTTLS required but not offered */
-	TROUBLE_NO_AUTH,     /* credentials set, no usable AUTH offered */
-	TROUBLE_PROTOCOL,    /* malformed or oversized reply, or out of turn */
-	TROUBLE_LOCAL,       /* our side: sockets, descriptors */
-	TROUBLE_KIND_COUNT,
-};
-
-/* trouble_kind_name - "reply", "refused", "timeout", ... for logs. */
-const char *trouble_kind_name(enum trouble_kind k);
 
 /*
  * trouble_smtp_class - the class of one outcome. code, enhanced ("" or
