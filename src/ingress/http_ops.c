@@ -219,7 +219,7 @@ ops_handle(struct evhttp_request *req, void *arg)
 		return;
 	}
 	{
-		struct deliver_provider_info pi;
+		struct deliver_provider_info pi = {0};
 		size_t i, cnt = deliver_provider_count(o->d);
 		for (i = 0; i < cnt; i++) {
 			deliver_provider_info(o->d, i, &pi);

@@ -150,7 +150,7 @@ smtpd_listen(struct smtpd *d, const struct config_addr *addr, char *err,
 uint16_t
 smtpd_port(const struct smtpd *d, size_t i)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = {0};
 	socklen_t len = sizeof(ss);
 
 	if (i >= d->n_listeners ||

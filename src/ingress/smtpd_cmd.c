@@ -303,7 +303,7 @@ smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	}
 	memcpy(sender, cmd->path.p, cmd->path.len);
 	sender[cmd->path.len] = '\0';
-	if (!submit_sender_allowed(&w, sender)) {
+	if (s->user != NULL && !submit_sender_allowed(&w, sender)) {
 		smtpd_session_reject(
 		    s, SMTPD_REJECT_SENDER, false,
 		    "553 5.7.1 Sender address not allowed for %s",

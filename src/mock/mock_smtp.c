@@ -82,6 +82,18 @@ mock_smtp_sess_free(struct mock_sess *s)
 	free(s);
 }
 
+/* mock_smtp_sess_free_all - close every session of srv. */
+static void
+mock_smtp_sess_free_all(struct mock_smtp *srv)
+{
+	struct mock_sess *s;
+
+	while ((s = srv->sessions) != NULL) {
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): s->srv is srv */
+		mock_smtp_sess_free(s);
+	}
+}
+
 /* mock_smtp_drained - the output is empty, TLS records included. */
 static bool
 mock_smtp_drained(struct mock_sess *s)
@@ -406,8 +418,7 @@ mock_smtp_mode_cb(struct mock *m, const struct mock_mode_set *old, void *arg)
 			evconnlistener_free(srv->lev);
 			srv->lev = NULL;
 		}
-		while (srv->sessions != NULL)
-			mock_smtp_sess_free(srv->sessions);
+		mock_smtp_sess_free_all(srv);
 		log_info("mock[%s]: smtp refusing connections on port %u",
 		         m->name, srv->port);
 		return;
@@ -514,8 +525,7 @@ mock_smtp_free(struct mock_smtp *srv)
 {
 	if (srv == NULL)
 		return;
-	while (srv->sessions != NULL)
-		mock_smtp_sess_free(srv->sessions);
+	mock_smtp_sess_free_all(srv);
 	if (srv->lev != NULL)
 		evconnlistener_free(srv->lev);
 	if (srv->rebind != NULL)

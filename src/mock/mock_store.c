@@ -161,7 +161,8 @@ mock_store_find(const struct mock_store *st, const char *id)
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct mock_msg *m = mock_store_at(st, mid);
+		/* mid < count: the slot holds a message. */
+		const struct mock_msg *m = st->ring[(st->head + mid) % st->cap];
 		int c = strcmp(m->id, id);
 
 		if (c == 0)

@@ -176,7 +176,7 @@ route_filter(struct route_prov *p, size_t i, struct route_ctx *ctx,
 	case ROUTE_ADMIN_ACTIVE:
 		break;
 	}
-	if (!route_stream_allows(ctx->stream, p->cfg)) {
+	if (ctx->stream != NULL && !route_stream_allows(ctx->stream, p->cfg)) {
 		snprintf(note->why, sizeof(note->why),
 		         "not allowed for stream %s", ctx->stream->name);
 		return false;
