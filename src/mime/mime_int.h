@@ -13,6 +13,9 @@
 #include "core/buf.h"
 #include "mime/mime.h"
 
+/* mime_hex_value - the value of hex digit c (either case), or -1. */
+int mime_hex_value(unsigned char c);
+
 /* mime_qp_decode - quoted-printable in[0..n) to out; -1 on bad escapes
  * (which are copied literally). */
 int mime_qp_decode(const char *in, size_t n, struct buf *out);

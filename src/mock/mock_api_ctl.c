@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api_int.h"
+#include "mock/mock_mode.h"
 
 static const struct {
 	const char *name;
@@ -55,26 +56,6 @@ mock_api_mode_name(enum mock_api_fault f)
 	return "unknown";
 }
 
-/* mock_api_num - a decimal in lo..hi of len bytes. */
-static int
-mock_api_num(const char *p, size_t len, unsigned lo, unsigned hi, unsigned *out)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (len == 0 || len > 7)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(p[i] - '0');
-	}
-	if (v < lo || v > hi)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
 /* mock_api_mode_build - a mode from its name and argument. */
 static int
 mock_api_mode_build(const char *name, size_t nlen, const char *arg, size_t alen,
@@ -100,15 +81,17 @@ mock_api_mode_build(const char *name, size_t nlen, const char *arg, size_t alen,
 		alen = 0;
 	switch (set.fault) {
 	case MOCK_API_SLOW:
-		if (mock_api_num(arg, alen, 1, MOCK_SLOW_MS_MAX, &set.ms) < 0) {
+		if (mock_mode_number(arg, alen, 1, MOCK_SLOW_MS_MAX, &set.ms) <
+		    0) {
 			*why = "slow needs a delay in milliseconds (1..600000)";
 			return -1;
 		}
 		break;
 	case MOCK_API_THROTTLE:
 		set.retry_after_s = 1;
-		if (alen > 0 && mock_api_num(arg, alen, 0, MOCK_API_RETRY_MAX,
-		                             &set.retry_after_s) < 0) {
+		if (alen > 0 &&
+		    mock_mode_number(arg, alen, 0, MOCK_API_RETRY_MAX,
+		                     &set.retry_after_s) < 0) {
 			*why = "throttle takes Retry-After seconds (0..86400)";
 			return -1;
 		}
@@ -142,44 +125,18 @@ mock_api_mode_build(const char *name, size_t nlen, const char *arg, size_t alen,
 	return 0;
 }
 
-/* mock_api_sep - a byte that ends a mode name in the text form. */
-static bool
-mock_api_sep(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '=' ||
-	       c == ':';
-}
-
 /* mock_api_mode_parse - "name", "name arg", "name=arg", "name:arg". */
 int
 mock_api_mode_parse(const char *text, size_t len, struct mock_api_mode *out,
                     const char **why)
 {
-	size_t b = 0, e = len, n;
-	const char *arg = NULL;
-	size_t alen = 0;
+	struct str name, arg;
 
-	while (b < e && mock_api_sep(text[b]) && text[b] != '=' &&
-	       text[b] != ':')
-		b++;
-	while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t' ||
-	                 text[e - 1] == '\r' || text[e - 1] == '\n'))
-		e--;
-	for (n = b; n < e && !mock_api_sep(text[n]); n++)
-		;
-	if (n == b) {
+	if (mock_mode_text_split(text, len, &name, &arg) < 0) {
 		*why = "empty api mode";
 		return -1;
 	}
-	if (n < e) {
-		arg = text + n;
-		alen = e - n;
-		while (alen > 0 && mock_api_sep(*arg)) {
-			arg++;
-			alen--;
-		}
-	}
-	return mock_api_mode_build(text + b, n - b, arg, alen, out, why);
+	return mock_api_mode_build(name.p, name.len, arg.p, arg.len, out, why);
 }
 
 /* mock_api_mode_json - a mode as JSON (new reference). */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 
@@ -203,19 +204,6 @@ mock_ctl_stats(struct evhttp_request *req, const char *rest, void *arg)
 	mock_http_json_send(req, 200, root);
 }
 
-/* mock_ctl_time - RFC 3339 UTC with milliseconds. */
-static void
-mock_ctl_time(int64_t ms, char out[32])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char ts[24];
-
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, 32, "%s.%03dZ", ts, (int)(ms % 1000));
-}
-
 /* mock_ctl_msg_json - one message's metadata. */
 static json_t *
 mock_ctl_msg_json(const struct mock_msg *msg)
@@ -226,7 +214,7 @@ mock_ctl_msg_json(const struct mock_msg *msg)
 
 	for (i = 0; i < msg->nrcpt; i++)
 		json_array_append_new(rcpt, json_string(msg->rcpt[i]));
-	mock_ctl_time(msg->received_ms, when);
+	clock_wall_text(msg->received_ms, when, sizeof(when));
 	/* SMTP addresses are ASCII (mock_parse refuses 8-bit bytes); a fake
 	 * API's may not be UTF-8, so fall back to an empty string. */
 	o = json_pack("{s:s,s:s?,s:o,s:I,s:s,s:s,s:s}", "id", msg->id,

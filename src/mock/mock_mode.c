@@ -44,9 +44,9 @@ mock_mode_lookup(const char *name, size_t len, enum mock_mode *out)
 	return -1;
 }
 
-/* mock_mode_ms_parse - a decimal millisecond count in 1..MOCK_SLOW_MS_MAX. */
-static int
-mock_mode_ms_parse(const char *p, size_t len, unsigned *out)
+int
+mock_mode_number(const char *p, size_t len, unsigned lo, unsigned hi,
+                 unsigned *out)
 {
 	unsigned long v = 0;
 	size_t i;
@@ -58,7 +58,7 @@ mock_mode_ms_parse(const char *p, size_t len, unsigned *out)
 			return -1;
 		v = v * 10 + (unsigned long)(p[i] - '0');
 	}
-	if (v == 0 || v > MOCK_SLOW_MS_MAX)
+	if (v < lo || v > hi)
 		return -1;
 	*out = (unsigned)v;
 	return 0;
@@ -83,7 +83,8 @@ mock_mode_build(const char *name, size_t name_len, const char *arg,
 	}
 	switch (set.mode) {
 	case MOCK_MODE_SLOW:
-		if (mock_mode_ms_parse(arg, arg_len, &set.slow_ms) < 0) {
+		if (mock_mode_number(arg, arg_len, 1, MOCK_SLOW_MS_MAX,
+		                     &set.slow_ms) < 0) {
 			*why = "slow needs a delay in milliseconds (1..600000)";
 			return -1;
 		}
@@ -123,36 +124,45 @@ mock_mode_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* mock_mode_parse - "name", "name arg", "name=arg" or "name:arg". */
+/* mock_mode_sep - a byte that ends a name in the text form. */
+static int
+mock_mode_sep(char c)
+{
+	return mock_mode_space(c) || c == '=' || c == ':';
+}
+
 int
-mock_mode_parse(const char *text, size_t len, struct mock_mode_set *out,
-                const char **why)
+mock_mode_text_split(const char *text, size_t len, struct str *name,
+                     struct str *arg)
 {
 	size_t b = 0, e = len, n;
-	const char *arg = NULL;
-	size_t arg_len = 0;
 
 	while (b < e && mock_mode_space(text[b]))
 		b++;
 	while (e > b && mock_mode_space(text[e - 1]))
 		e--;
-	for (n = b; n < e; n++)
-		if (mock_mode_space(text[n]) || text[n] == '=' ||
-		    text[n] == ':')
-			break;
+	for (n = b; n < e && !mock_mode_sep(text[n]); n++)
+		;
+	*name = (struct str){text + b, n - b};
+	*arg = (struct str){NULL, 0};
 	if (n < e) {
-		arg = text + n + 1;
-		arg_len = e - n - 1;
-		/* "slow   200" and "slow = 200" read as "slow 200". */
-		while (arg_len > 0 &&
-		       (mock_mode_space(*arg) || *arg == '=' || *arg == ':')) {
-			arg++;
-			arg_len--;
-		}
+		while (n < e && mock_mode_sep(text[n]))
+			n++;
+		*arg = (struct str){text + n, e - n};
 	}
-	if (n == b) {
+	return name->len == 0 ? -1 : 0;
+}
+
+/* mock_mode_parse - "name", "name arg", "name=arg" or "name:arg". */
+int
+mock_mode_parse(const char *text, size_t len, struct mock_mode_set *out,
+                const char **why)
+{
+	struct str name, arg;
+
+	if (mock_mode_text_split(text, len, &name, &arg) < 0) {
 		*why = "empty mode";
 		return -1;
 	}
-	return mock_mode_build(text + b, n - b, arg, arg_len, out, why);
+	return mock_mode_build(name.p, name.len, arg.p, arg.len, out, why);
 }

@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+#include "core/buf.h"
+
 enum mock_mode {
 	MOCK_MODE_ACCEPT,
 	MOCK_MODE_TEMPFAIL, /* 451 4.3.0 at the final dot */
@@ -58,6 +60,24 @@ int mock_mode_lookup(const char *name, size_t len, enum mock_mode *out);
 int mock_mode_build(const char *name, size_t name_len, const char *arg,
                     size_t arg_len, struct mock_mode_set *out,
                     const char **why);
+
+/*
+ * mock_mode_text_split - split a text form of len bytes into a name and
+ * its argument: surrounding white space is ignored, the name ends at
+ * white space, '=' or ':', and the argument starts after any run of
+ * those ("slow = 200" reads as "slow 200"). arg is {NULL, 0} when there
+ * is none. Views into text. Returns 0, or -1 when the name is empty.
+ * The API modes (mock_api_mode_parse) share this form.
+ */
+int mock_mode_text_split(const char *text, size_t len, struct str *name,
+                         struct str *arg);
+
+/*
+ * mock_mode_number - the decimal p[0..len) (1 to 7 digits, nothing else)
+ * in lo..hi into *out. Returns 0, or -1.
+ */
+int mock_mode_number(const char *p, size_t len, unsigned lo, unsigned hi,
+                     unsigned *out);
 
 /* mock_mode_parse - parse the text form (len bytes) into out.
  * Returns 0, or -1 with *why set to a static reason. */

@@ -38,23 +38,12 @@ struct backlog {
 	size_t n_streams;
 };
 
-/* backlog_hash - FNV-1a of an id. */
-static size_t
-backlog_hash(const char *id)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 1099511628211ULL;
-	return (size_t)h;
-}
-
 /* backlog_find - the unfinished entry id, with its chain slot. */
 static struct backlog_entry **
 backlog_slot(struct backlog *b, const char *id)
 {
 	struct backlog_entry **pp =
-	    &b->buckets[backlog_hash(id) & (b->n_buckets - 1)];
+	    &b->buckets[(size_t)id_hash(id) & (b->n_buckets - 1)];
 
 	while (*pp != NULL && strcmp((*pp)->id, id) != 0)
 		pp = &(*pp)->next;
@@ -72,7 +61,7 @@ backlog_grow(struct backlog *b)
 	b->buckets = xcalloc(b->n_buckets, sizeof(*b->buckets));
 	for (i = 0; i < n; i++) {
 		for (e = old[i]; e != NULL; e = next) {
-			size_t h = backlog_hash(e->id) & (b->n_buckets - 1);
+			size_t h = (size_t)id_hash(e->id) & (b->n_buckets - 1);
 			next = e->next;
 			e->next = b->buckets[h];
 			b->buckets[h] = e;

@@ -96,9 +96,6 @@ void notify_stats_get(const struct notify *n, struct notify_stats *out);
 
 /* --- payloads (pure; notify_webhook.c, notify_slack.c, ...) ------------ */
 
-/* notify_time_text - ms since the epoch as RFC 3339 UTC with ms. */
-void notify_time_text(int64_t ms, char *out, size_t n);
-
 /* notify_webhook_body - the generic webhook JSON; caller frees. */
 char *notify_webhook_body(const struct alert_info *a, enum alert_change ch,
                           const char *host, int64_t now_ms);

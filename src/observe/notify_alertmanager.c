@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 
@@ -63,10 +64,10 @@ notify_alertmanager_body(const struct alert_info *a, enum alert_change ch,
 	         a->rule, a->kind, a->summary);
 	json_object_set_new(ann, "description", json_string(desc));
 
-	notify_time_text(a->fired_ms ? a->fired_ms : a->since_ms, starts,
-	                 sizeof(starts));
+	clock_wall_text(a->fired_ms ? a->fired_ms : a->since_ms, starts,
+	                sizeof(starts));
 	end = ch == ALERT_CHANGE_RESOLVED ? now_ms : now_ms + AM_ENDS_AFTER_MS;
-	notify_time_text(end, ends, sizeof(ends));
+	clock_wall_text(end, ends, sizeof(ends));
 	al = json_pack("{s:o,s:o,s:s,s:s}", "labels", labels, "annotations",
 	               ann, "startsAt", starts, "endsAt", ends);
 	arr = json_array();

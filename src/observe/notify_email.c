@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/id.h"
 
 /* email_upper - severity in capitals, for the subject. */
@@ -86,11 +87,11 @@ notify_email_build(const struct config_notify *t, const struct alert_info *a,
 		buf_printf(out, "provider:  %s\r\n", a->provider);
 	if (a->stream != NULL)
 		buf_printf(out, "stream:    %s\r\n", a->stream);
-	notify_time_text(a->fired_ms ? a->fired_ms : a->since_ms, when,
-	                 sizeof(when));
+	clock_wall_text(a->fired_ms ? a->fired_ms : a->since_ms, when,
+	                sizeof(when));
 	buf_printf(out, "since:     %s\r\n", when);
 	if (a->resolved_ms > 0) {
-		notify_time_text(a->resolved_ms, when, sizeof(when));
+		clock_wall_text(a->resolved_ms, when, sizeof(when));
 		buf_printf(out, "resolved:  %s\r\n", when);
 	}
 	buf_addstr(out, "host:      ");

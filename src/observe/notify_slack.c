@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/log.h"
 
 /* slack_escape - s with &, <, > as Slack's entities, appended to b. */
@@ -74,8 +75,8 @@ notify_slack_body(const struct alert_info *a, enum alert_change ch,
 	buf_addstr(&md, "`\n");
 	slack_escape(&md, a->summary);
 
-	notify_time_text(a->fired_ms ? a->fired_ms : a->since_ms, since,
-	                 sizeof(since));
+	clock_wall_text(a->fired_ms ? a->fired_ms : a->since_ms, since,
+	                sizeof(since));
 	buf_addstr(&ctx, "swerve on ");
 	slack_escape(&ctx, host ? host : "?");
 	buf_printf(&ctx, " \xc2\xb7 kind %s \xc2\xb7 since %s", a->kind, since);

@@ -25,19 +25,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
-
-void
-notify_time_text(int64_t ms, char *out, size_t n)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char day[32];
-
-	gmtime_r(&t, &tm);
-	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, n, "%s.%03dZ", day, (int)(ms % 1000));
-}
 
 /* webhook_str - a JSON string, or null for NULL. */
 static json_t *
@@ -54,7 +43,7 @@ webhook_time(int64_t ms)
 
 	if (ms <= 0)
 		return json_null();
-	notify_time_text(ms, t, sizeof(t));
+	clock_wall_text(ms, t, sizeof(t));
 	return json_string(t);
 }
 

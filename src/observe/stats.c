@@ -278,15 +278,11 @@ stats_id_ms(const char *id)
 	return ms;
 }
 
-/* stats_slot_home - where id's probe sequence starts (FNV-1a). */
+/* stats_slot_home - where id's probe sequence starts. */
 static size_t
 stats_slot_home(const char *id)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 1099511628211ULL;
-	return (size_t)(h % STATS_TABLE);
+	return (size_t)(id_hash(id) % STATS_TABLE);
 }
 
 /* stats_track_find - the entry of id, or NULL. */

@@ -77,6 +77,15 @@ wall_before_the_epoch_floors(void **state)
 }
 
 static void
+wall_text_is_rfc3339_utc_with_ms(void **state)
+{
+	char t[40];
+
+	clock_wall_text(1700000000042LL, t, sizeof(t));
+	assert_string_equal(t, "2023-11-14T22:13:20.042Z");
+}
+
+static void
 real_clocks_are_sane(void **state)
 {
 	uint64_t m0 = clock_mono_us(), m1;
@@ -101,6 +110,7 @@ main(void)
 	    cmocka_unit_test_teardown(seam_drives_both_clocks, reset),
 	    cmocka_unit_test_teardown(wall_until_counts_down_to_zero, reset),
 	    cmocka_unit_test_teardown(wall_before_the_epoch_floors, reset),
+	    cmocka_unit_test_teardown(wall_text_is_rfc3339_utc_with_ms, reset),
 	    cmocka_unit_test_teardown(real_clocks_are_sane, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,15 +43,6 @@ sample(void)
 }
 
 static void
-time_text_is_rfc3339_utc_with_ms(void **state)
-{
-	char t[40];
-
-	notify_time_text(T0 + 42, t, sizeof(t));
-	assert_string_equal(t, "2023-11-14T22:13:20.042Z");
-}
-
-static void
 webhook_signature_matches_an_independent_hmac(void **state)
 {
 	char sig[NOTIFY_SIG_SIZE];
@@ -269,7 +260,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(time_text_is_rfc3339_utc_with_ms),
 	    cmocka_unit_test(webhook_signature_matches_an_independent_hmac),
 	    cmocka_unit_test(webhook_body_carries_the_alert),
 	    cmocka_unit_test(slack_body_has_text_and_blocks_with_escaping),
