@@ -312,6 +312,10 @@ submit_msg_check(const struct config *cfg, const struct submit_who *w,
  * submit_msg_digest - a digest for a key that came without one (the
  * drop-in dialects other than Resend): the envelope and the message built
  * with a fixed Message-ID and Date, so that a retry matches.
+ *
+ * XXX: a key names one message. A SendGrid request whose personalizations
+ * make several messages with the same header key stores the first and
+ * answers 409 for the request (the others differ in their envelopes).
  */
 static char *
 submit_msg_digest(const struct api_msg *msg, const struct spool_msg_new *m)
