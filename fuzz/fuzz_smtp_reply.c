@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "net/smtp_reply.h"
+#include "send/policy.h"
 #include "send/result.h"
-#include "send/trouble.h"
 
 struct fuzz_seen {
 	struct smtp_ehlo ehlo;
@@ -33,7 +33,7 @@ fuzz_line(void *arg, unsigned index, const char *text, size_t len)
 	smtp_reply_ehlo_line(&s->ehlo, text, len);
 }
 
-/* fuzz_classify - trouble.c over the reply, at every SMTP stage. */
+/* fuzz_classify - policy_smtp.c over the reply, at every SMTP stage. */
 static void
 fuzz_classify(const struct smtp_reply *r)
 {
@@ -42,8 +42,9 @@ fuzz_classify(const struct smtp_reply *r)
 	size_t i;
 
 	for (stage = SEND_STAGE_CONNECT; stage <= SEND_STAGE_DOT; stage++) {
-		trouble_smtp_result(&res, (enum send_stage)stage, TROUBLE_REPLY,
-		                    r->code, r->enhanced, r->text, NULL);
+		policy_smtp_result(&res, (enum send_stage)stage,
+		                   SEND_FACT_REPLY, r->code, r->enhanced,
+		                   r->text, NULL);
 		if ((unsigned)res.class >= SEND_CLASS_COUNT ||
 		    res.smtp_code != r->code)
 			abort();

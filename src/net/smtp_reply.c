@@ -6,7 +6,7 @@
  * sanitised text of the reply (capped), nothing else: a server sending
  * 10,000 lines or a 100 KB line gets an ERROR after a bounded number of
  * octets, never an allocation. It does no I/O and does not decide what a
- * reply means (that is send/trouble.c).
+ * reply means (that is send/policy_smtp.c).
  */
 #include "net/smtp_reply.h"
 

@@ -11,7 +11,7 @@
  * through smtp_dot.c in chunks while the output buffer drains.
  *
  * What an outcome means is not decided here: every outcome goes through
- * trouble_smtp_result(). The user's callback runs only from done_ev, an
+ * policy_smtp_result(). The user's callback runs only from done_ev, an
  * event activated once the outcome is known, as the last thing that
  * callback does with the smtpc; so smtpc_send() never calls back, and the
  * user may free or reuse the smtpc from inside the callback.
@@ -51,7 +51,7 @@
 #include "net/smtp_dot.h"
 #include "net/smtp_reply.h"
 #include "net/smtpc_int.h"
-#include "send/trouble.h"
+#include "send/policy.h"
 
 static void smtpc_read_cb(struct bufferevent *bev, void *arg);
 static void smtpc_write_cb(struct bufferevent *bev, void *arg);
@@ -173,8 +173,8 @@ smtpc_stage(const struct smtpc *c)
  * drop the connection.
  */
 void
-smtpc_fail(struct smtpc *c, enum trouble_kind kind, const struct smtp_reply *r,
-           const char *detail)
+smtpc_fail(struct smtpc *c, enum send_fact_kind kind,
+           const struct smtp_reply *r, const char *detail)
 {
 	struct send_result res;
 	bool quitting = c->state == SMTPC_STATE_QUIT;
@@ -187,7 +187,7 @@ smtpc_fail(struct smtpc *c, enum trouble_kind kind, const struct smtp_reply *r,
 	 */
 	bool stale = c->state == SMTPC_STATE_TXN && c->steps_acked == 0 &&
 	             c->n_msgs > 0 &&
-	             (kind == TROUBLE_LOST || (r != NULL && r->code == 421));
+	             (kind == SEND_FACT_LOST || (r != NULL && r->code == 421));
 
 	if (stale && c->busy && !c->decided) {
 		log_debug(
@@ -199,7 +199,7 @@ smtpc_fail(struct smtpc *c, enum trouble_kind kind, const struct smtp_reply *r,
 	}
 	/* During QUIT a waiting message has not started: it is unharmed. */
 	if (!quitting && c->busy && !c->decided) {
-		enum trouble_kind k = r != NULL ? TROUBLE_REPLY : kind;
+		enum send_fact_kind k = r != NULL ? SEND_FACT_REPLY : kind;
 		int code = r != NULL ? r->code : 0;
 		const char *enh = r != NULL ? r->enhanced : NULL;
 		const char *text = r != NULL ? r->text : NULL;
@@ -208,11 +208,11 @@ smtpc_fail(struct smtpc *c, enum trouble_kind kind, const struct smtp_reply *r,
 		if (c->txn_failed)
 			res = c->res;
 		else if (c->probing)
-			trouble_probe_result(&res, smtpc_stage(c), k, code, enh,
-			                     text, detail);
+			policy_smtp_probe_result(&res, smtpc_stage(c), k, code,
+			                         enh, text, detail);
 		else
-			trouble_smtp_result(&res, smtpc_stage(c), k, code, enh,
-			                    text, detail);
+			policy_smtp_result(&res, smtpc_stage(c), k, code, enh,
+			                   text, detail);
 		log_debug("smtpc %s: %s%s at %s: %s", c->p.name,
 		          c->probing ? "probe " : "",
 		          send_class_name(res.class),
@@ -289,7 +289,7 @@ smtpc_connect_addr(struct smtpc *c, const struct sockaddr *sa, socklen_t len)
 	if (c->p.tls == SMTPC_TLS_TLS) {
 		ssl = smtpc_ssl_new(c);
 		if (ssl == NULL) {
-			smtpc_fail(c, TROUBLE_LOCAL, NULL,
+			smtpc_fail(c, SEND_FACT_LOCAL, NULL,
 			           "TLS: SSL_new failed");
 			return;
 		}
@@ -304,7 +304,8 @@ smtpc_connect_addr(struct smtpc *c, const struct sockaddr *sa, socklen_t len)
 		                                 BEV_OPT_DEFER_CALLBACKS);
 	}
 	if (bev == NULL) {
-		smtpc_fail(c, TROUBLE_LOCAL, NULL, "cannot make a bufferevent");
+		smtpc_fail(c, SEND_FACT_LOCAL, NULL,
+		           "cannot make a bufferevent");
 		return;
 	}
 	smtpc_bev_setup(c, bev);
@@ -313,7 +314,7 @@ smtpc_connect_addr(struct smtpc *c, const struct sockaddr *sa, socklen_t len)
 		char detail[128];
 		snprintf(detail, sizeof(detail), "connect %s:%u: %s", c->p.host,
 		         c->p.port, strerror(errno));
-		smtpc_fail(c, TROUBLE_REFUSED, NULL, detail);
+		smtpc_fail(c, SEND_FACT_REFUSED, NULL, detail);
 	}
 }
 
@@ -351,7 +352,7 @@ smtpc_dns_cb(int result, struct evutil_addrinfo *ai, void *arg)
 		         evutil_gai_strerror(result));
 		if (ai != NULL)
 			evutil_freeaddrinfo(ai);
-		smtpc_fail(c, TROUBLE_REFUSED, NULL, detail);
+		smtpc_fail(c, SEND_FACT_REFUSED, NULL, detail);
 		return;
 	}
 	c->ai_list = ai;
@@ -406,7 +407,7 @@ smtpc_reply(struct smtpc *c, const struct smtp_reply *r)
 {
 	/* 421: the server is closing the connection, whatever we asked. */
 	if (r->code == 421 && c->state != SMTPC_STATE_QUIT) {
-		smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+		smtpc_fail(c, SEND_FACT_REPLY, r, NULL);
 		return;
 	}
 	switch (c->state) {
@@ -422,20 +423,20 @@ smtpc_reply(struct smtpc *c, const struct smtp_reply *r)
 		return;
 	case SMTPC_STATE_BODY:
 		/* An answer before the dot: the server gave up on us. */
-		smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+		smtpc_fail(c, SEND_FACT_REPLY, r, NULL);
 		return;
 	case SMTPC_STATE_DOT:
 		smtpc_dot_reply(c, r);
 		return;
 	case SMTPC_STATE_QUIT:
 		/* 221 or anything else: the session is over either way. */
-		smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+		smtpc_fail(c, SEND_FACT_REPLY, r, NULL);
 		return;
 	default:
 		/* Out of turn (e.g. while idle): do not trust the session. */
 		log_debug("smtpc %s: unexpected reply %d while idle", c->p.name,
 		          r->code);
-		smtpc_fail(c, TROUBLE_PROTOCOL, NULL, "reply out of turn");
+		smtpc_fail(c, SEND_FACT_PROTOCOL, NULL, "reply out of turn");
 		return;
 	}
 }
@@ -465,7 +466,7 @@ smtpc_read_cb(struct bufferevent *bev, void *arg)
 			char detail[96];
 			snprintf(detail, sizeof(detail), "bad reply: %s",
 			         c->parser.error);
-			smtpc_fail(c, TROUBLE_PROTOCOL, NULL, detail);
+			smtpc_fail(c, SEND_FACT_PROTOCOL, NULL, detail);
 			return;
 		}
 		r = c->parser.reply;
@@ -535,18 +536,18 @@ smtpc_event_cb(struct bufferevent *bev, short what, void *arg)
 	    (c->state == SMTPC_STATE_CONNECTING && c->p.tls == SMTPC_TLS_TLS &&
 	     (what & BEV_EVENT_EOF || bufferevent_get_openssl_error(bev)))) {
 		smtpc_tls_detail(bev, detail, sizeof(detail));
-		smtpc_fail(c, TROUBLE_TLS, NULL, detail);
+		smtpc_fail(c, SEND_FACT_TLS, NULL, detail);
 	} else if (c->state == SMTPC_STATE_CONNECTING) {
 		if (smtpc_connect_next(c))
 			return;
 		snprintf(detail, sizeof(detail), "connect %s:%u: %s", c->p.host,
 		         c->p.port, err ? strerror(err) : "connection refused");
-		smtpc_fail(c, TROUBLE_REFUSED, NULL, detail);
+		smtpc_fail(c, SEND_FACT_REFUSED, NULL, detail);
 	} else {
 		snprintf(detail, sizeof(detail), "connection %s during %s",
 		         what & BEV_EVENT_EOF ? "closed" : "lost",
 		         send_stage_name(smtpc_stage(c)));
-		smtpc_fail(c, TROUBLE_LOST, NULL, detail);
+		smtpc_fail(c, SEND_FACT_LOST, NULL, detail);
 	}
 }
 
@@ -561,7 +562,7 @@ smtpc_timer_cb(evutil_socket_t fd, short what, void *arg)
 	         c->state == SMTPC_STATE_QUIT
 	             ? "quit"
 	             : send_stage_name(smtpc_stage(c)));
-	smtpc_fail(c, TROUBLE_TIMEOUT, NULL, detail);
+	smtpc_fail(c, SEND_FACT_TIMEOUT, NULL, detail);
 }
 
 /* smtpc_done_cb - hand the outcome to the user; the last use of c. */

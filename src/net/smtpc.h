@@ -17,7 +17,7 @@
  * happened is reported. There is one implementation of connecting,
  * resolving, TLS and AUTH, for mail and probes alike.
  *
- * It reports facts, classified by send/trouble.c into the classes of
+ * It reports facts, classified by send/policy_smtp.c into the classes of
  * send/result.h, per recipient and for the message, with the stage at
  * which the outcome was decided. It never retries and never touches the
  * spool. It knows nothing of the configuration file: its caller fills a
@@ -105,7 +105,7 @@ struct smtpc_msg {
  * message's outcome (accepted with its provider message id, or the failure
  * at MAIL, DATA, the dot or the connection). msg is the message's outcome:
  * if no recipient was accepted it is the recipient outcome that stands for
- * them (trouble_rcpts_pick). Valid only during the callback.
+ * them (policy_smtp_rcpts_pick). Valid only during the callback.
  */
 struct smtpc_result {
 	struct send_result msg;
@@ -137,7 +137,7 @@ int smtpc_send(struct smtpc *c, const struct smtpc_msg *msg, smtpc_done_fn *cb,
 
 /*
  * What a probe found. res.class is the failure policy's verdict on the
- * provider (send/trouble.h, trouble_probe_result): SEND_ACCEPTED if the
+ * provider (send/policy.h, policy_smtp_probe_result): SEND_ACCEPTED if the
  * session came up. Otherwise res.stage says where it stopped, and
  * res.smtp_code, res.enhanced and res.text give the reply that stopped it
  * (or code 0 and the local reason: "timeout during greeting", ...). On

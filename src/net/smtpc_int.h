@@ -23,8 +23,8 @@
 #include "net/smtp_dot.h"
 #include "net/smtp_reply.h"
 #include "net/smtpc.h"
+#include "send/policy.h"
 #include "send/result.h"
-#include "send/trouble.h"
 
 #define SMTPC_BODY_CHUNK 8192       /* body bytes encoded per step */
 #define SMTPC_BODY_HIGH (64 * 1024) /* stop filling output above this */
@@ -106,7 +106,7 @@ struct smtpc {
 void smtpc_timer_arm(struct smtpc *c, uint64_t ms);
 void smtpc_printf(struct smtpc *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void smtpc_fail(struct smtpc *c, enum trouble_kind kind,
+void smtpc_fail(struct smtpc *c, enum send_fact_kind kind,
                 const struct smtp_reply *r, const char *detail);
 void smtpc_quit_start(struct smtpc *c, uint64_t wait_ms);
 SSL *smtpc_ssl_new(struct smtpc *c);

@@ -9,7 +9,7 @@
  * STARTTLS and the handshake, credentials only over TLS unless tls: none).
  * This file only starts the session, notes the outcome when the session
  * comes up or fails, and hands it over once the connection is closed.
- * What the outcome means is decided by trouble_probe_result().
+ * What the outcome means is decided by policy_smtp_probe_result().
  *
  * Does not: send mail, retry, or judge the provider.
  */
@@ -50,8 +50,8 @@ smtpc_probe_up(struct smtpc *c, const struct smtp_reply *r)
 	uint64_t wait = c->p.command_timeout_ms;
 
 	c->probe_latency_ms = clock_mono_ms() - c->probe_start_ms;
-	trouble_probe_result(&c->res, SEND_STAGE_NONE, TROUBLE_REPLY, r->code,
-	                     r->enhanced, r->text, NULL);
+	policy_smtp_probe_result(&c->res, SEND_STAGE_NONE, SEND_FACT_REPLY,
+	                         r->code, r->enhanced, r->text, NULL);
 	c->probe_ok = true;
 	c->decided = true;
 	if (wait > SMTPC_PROBE_QUIT_WAIT_MS)

@@ -57,7 +57,7 @@ smtpc_auth_start(struct smtpc *c)
 		smtpc_printf(c, "AUTH LOGIN\r\n");
 	} else {
 		smtpc_fail(
-		    c, TROUBLE_NO_AUTH, NULL,
+		    c, SEND_FACT_NO_AUTH, NULL,
 		    "credentials configured but the server offers no AUTH "
 		    "PLAIN or LOGIN");
 		return;
@@ -91,7 +91,7 @@ smtpc_session_next(struct smtpc *c, const struct smtp_reply *r)
 		c->state = SMTPC_STATE_STARTTLS;
 		if (!c->ext.starttls) {
 			/* Never fall back to plaintext. */
-			smtpc_fail(c, TROUBLE_NO_STARTTLS, NULL,
+			smtpc_fail(c, SEND_FACT_NO_STARTTLS, NULL,
 			           "STARTTLS required but not offered");
 			return;
 		}
@@ -135,13 +135,13 @@ smtpc_tls_start(struct smtpc *c)
 
 	/* Bytes already here came in plaintext: an injection attempt. */
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0) {
-		smtpc_fail(c, TROUBLE_PROTOCOL, NULL,
+		smtpc_fail(c, SEND_FACT_PROTOCOL, NULL,
 		           "plaintext data after the STARTTLS reply");
 		return;
 	}
 	ssl = smtpc_ssl_new(c);
 	if (ssl == NULL) {
-		smtpc_fail(c, TROUBLE_LOCAL, NULL, "TLS: SSL_new failed");
+		smtpc_fail(c, SEND_FACT_LOCAL, NULL, "TLS: SSL_new failed");
 		return;
 	}
 	bev = bufferevent_openssl_filter_new(
@@ -149,7 +149,8 @@ smtpc_tls_start(struct smtpc *c)
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (bev == NULL) {
 		SSL_free(ssl);
-		smtpc_fail(c, TROUBLE_LOCAL, NULL, "TLS: cannot make a filter");
+		smtpc_fail(c, SEND_FACT_LOCAL, NULL,
+		           "TLS: cannot make a filter");
 		return;
 	}
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
@@ -169,7 +170,7 @@ smtpc_auth_reply(struct smtpc *c, const struct smtp_reply *r)
 		return;
 	}
 	if (r->code != 334 || c->auth_step >= 2) {
-		smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+		smtpc_fail(c, SEND_FACT_REPLY, r, NULL);
 		return;
 	}
 	/* AUTH LOGIN: 334 asks for the user name, then the password. */
@@ -190,7 +191,7 @@ smtpc_session_reply(struct smtpc *c, const struct smtp_reply *r)
 	switch (c->state) {
 	case SMTPC_STATE_GREETING:
 		if (!ok) {
-			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+			smtpc_fail(c, SEND_FACT_REPLY, r, NULL);
 			return;
 		}
 		smtpc_ehlo_send(c);
@@ -204,20 +205,20 @@ smtpc_session_reply(struct smtpc *c, const struct smtp_reply *r)
 			c->state = SMTPC_STATE_HELO;
 			smtpc_timer_arm(c, c->p.command_timeout_ms);
 		} else {
-			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+			smtpc_fail(c, SEND_FACT_REPLY, r, NULL);
 		}
 		return;
 	case SMTPC_STATE_HELO:
 		if (ok)
 			smtpc_session_next(c, r);
 		else
-			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+			smtpc_fail(c, SEND_FACT_REPLY, r, NULL);
 		return;
 	case SMTPC_STATE_STARTTLS:
 		if (r->code == 220)
 			smtpc_tls_start(c);
 		else
-			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+			smtpc_fail(c, SEND_FACT_REPLY, r, NULL);
 		return;
 	case SMTPC_STATE_AUTH:
 		smtpc_auth_reply(c, r);

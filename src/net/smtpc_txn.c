@@ -7,7 +7,7 @@
  * replies are matched in order; without it each waits for its reply, and
  * DATA is not sent when no recipient was accepted. After a failed MAIL
  * (pipelined) the remaining replies are read and ignored. Every outcome is
- * classified by trouble_smtp_result(); smtpc_msg_end() completes the
+ * classified by policy_smtp_result(); smtpc_msg_end() completes the
  * per-recipient results and schedules the callback.
  */
 #include <string.h>
@@ -46,7 +46,8 @@ smtpc_msg_end(struct smtpc *c, const struct send_result *outcome)
 	size_t i;
 
 	if (outcome == NULL)
-		c->res = c->rres[trouble_rcpts_pick(c->rres, c->msg.n_rcpts)];
+		c->res =
+		    c->rres[policy_smtp_rcpts_pick(c->rres, c->msg.n_rcpts)];
 	else if (outcome != &c->res)
 		c->res = *outcome;
 	for (i = 0; i < c->msg.n_rcpts; i++) {
@@ -158,33 +159,33 @@ smtpc_txn_reply(struct smtpc *c, const struct smtp_reply *r)
 	switch (kind) {
 	case SMTPC_STEP_RSET:
 		if (!ok) {
-			smtpc_fail(c, TROUBLE_REPLY, r, NULL);
+			smtpc_fail(c, SEND_FACT_REPLY, r, NULL);
 			return;
 		}
 		c->need_rset = false;
 		break;
 	case SMTPC_STEP_MAIL:
 		if (!ok) {
-			trouble_smtp_result(&c->res, SEND_STAGE_MAIL,
-			                    TROUBLE_REPLY, r->code, r->enhanced,
-			                    r->text, NULL);
+			policy_smtp_result(&c->res, SEND_STAGE_MAIL,
+			                   SEND_FACT_REPLY, r->code,
+			                   r->enhanced, r->text, NULL);
 			c->txn_failed = true;
 		}
 		break;
 	case SMTPC_STEP_RCPT:
 		if (c->txn_failed)
 			break;
-		trouble_smtp_result(&c->rres[rcpt], SEND_STAGE_RCPT,
-		                    TROUBLE_REPLY, r->code, r->enhanced,
-		                    r->text, NULL);
+		policy_smtp_result(&c->rres[rcpt], SEND_STAGE_RCPT,
+		                   SEND_FACT_REPLY, r->code, r->enhanced,
+		                   r->text, NULL);
 		if (c->rres[rcpt].class == SEND_ACCEPTED)
 			c->n_accepted++;
 		break;
 	case SMTPC_STEP_DATA:
 		c->steps_acked++;
 		if (!c->txn_failed && c->n_accepted == 0) {
-			c->res = c->rres[trouble_rcpts_pick(c->rres,
-			                                    c->msg.n_rcpts)];
+			c->res = c->rres[policy_smtp_rcpts_pick(
+			    c->rres, c->msg.n_rcpts)];
 			c->txn_failed = true;
 		}
 		if (c->txn_failed && r->code == 354) {
@@ -203,9 +204,9 @@ smtpc_txn_reply(struct smtpc *c, const struct smtp_reply *r)
 		}
 		if (r->code != 354) {
 			struct send_result res;
-			trouble_smtp_result(&res, SEND_STAGE_DATA,
-			                    TROUBLE_REPLY, r->code, r->enhanced,
-			                    r->text, NULL);
+			policy_smtp_result(&res, SEND_STAGE_DATA,
+			                   SEND_FACT_REPLY, r->code,
+			                   r->enhanced, r->text, NULL);
 			c->need_rset = true;
 			smtpc_msg_end(c, &res);
 			smtpc_after_txn(c);
@@ -244,8 +245,8 @@ smtpc_dot_reply(struct smtpc *c, const struct smtp_reply *r)
 	if (c->discard_dot) {
 		smtpc_msg_end(c, &c->res);
 	} else {
-		trouble_smtp_result(&res, SEND_STAGE_DOT, TROUBLE_REPLY,
-		                    r->code, r->enhanced, r->text, NULL);
+		policy_smtp_result(&res, SEND_STAGE_DOT, SEND_FACT_REPLY,
+		                   r->code, r->enhanced, r->text, NULL);
 		log_debug("smtpc %s: %s: %d %s", c->p.name,
 		          send_class_name(res.class), r->code, res.text);
 		smtpc_msg_end(c, &res);

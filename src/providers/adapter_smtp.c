@@ -5,7 +5,7 @@
  * A channel is one struct smtpc (one connection, reused for several
  * messages); a probe is one more struct smtpc of its own, in probe mode,
  * so it never disturbs the pool. All the protocol work is in net/smtpc*.c
- * and the classification of replies and probe outcomes in send/trouble.c;
+ * and the classification of replies and probe outcomes in send/policy_smtp.c;
  * this file only turns the provider's configuration into the client's
  * parameters and adapts calls.
  */
@@ -176,7 +176,7 @@ smtp_on_probe(struct smtpc *c, const struct smtpc_probe_result *r, void *arg)
 
 	memset(&out, 0, sizeof(out));
 	out.ok = r->ok;
-	out.class = res->class; /* decided by send/trouble.c */
+	out.class = res->class; /* decided by send/policy_smtp.c */
 	out.stage = res->stage;
 	out.latency_ms = r->latency_ms;
 	/* A refusal reads as the server said it: "535 5.7.8 text". */

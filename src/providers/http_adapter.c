@@ -128,23 +128,23 @@ http_base_url(const struct config_provider *cfg, const char *dflt)
 /* ---- facts for the failure policy ------------------------------------- */
 
 /* http_fact_kind - the kind of event that ended a call. */
-static enum trouble_kind
+static enum send_fact_kind
 http_fact_kind(enum http_client_error e)
 {
 	switch (e) {
 	case HTTP_CLIENT_OK:
-		return TROUBLE_REPLY;
+		return SEND_FACT_REPLY;
 	case HTTP_CLIENT_ERR_CONNECT:
-		return TROUBLE_REFUSED;
+		return SEND_FACT_REFUSED;
 	case HTTP_CLIENT_ERR_TLS:
-		return TROUBLE_TLS;
+		return SEND_FACT_TLS;
 	case HTTP_CLIENT_ERR_TIMEOUT:
-		return TROUBLE_TIMEOUT;
+		return SEND_FACT_TIMEOUT;
 	case HTTP_CLIENT_ERR_TOO_LARGE:
-		return TROUBLE_PROTOCOL;
+		return SEND_FACT_PROTOCOL;
 	case HTTP_CLIENT_ERR_IO:
 	default:
-		return TROUBLE_LOST;
+		return SEND_FACT_LOST;
 	}
 }
 

@@ -23,18 +23,18 @@
 #include "send/result.h"
 
 /* What happened, apart from the stage it happened in. */
-enum trouble_kind {
-	TROUBLE_REPLY,       /* the peer answered: an SMTP reply, an HTTP
+enum send_fact_kind {
+	SEND_FACT_REPLY,       /* the peer answered: an SMTP reply, an HTTP
 	                        response (any status) */
-	TROUBLE_REFUSED,     /* connect refused or failed, no address */
-	TROUBLE_TIMEOUT,     /* no complete answer in time */
-	TROUBLE_LOST,        /* the peer closed or reset the connection */
-	TROUBLE_TLS,         /* TLS handshake or certificate check failed */
-	TROUBLE_NO_STARTTLS, /* STARTTLS required but not offered */
-	TROUBLE_NO_AUTH,     /* credentials set, no usable AUTH offered */
-	TROUBLE_PROTOCOL,    /* malformed or oversized reply, or out of turn */
-	TROUBLE_LOCAL,       /* our side: sockets, descriptors */
-	TROUBLE_KIND_COUNT,
+	SEND_FACT_REFUSED,     /* connect refused or failed, no address */
+	SEND_FACT_TIMEOUT,     /* no complete answer in time */
+	SEND_FACT_LOST,        /* the peer closed or reset the connection */
+	SEND_FACT_TLS,         /* TLS handshake or certificate check failed */
+	SEND_FACT_NO_STARTTLS, /* STARTTLS required but not offered */
+	SEND_FACT_NO_AUTH,     /* credentials set, no usable AUTH offered */
+	SEND_FACT_PROTOCOL, /* malformed or oversized reply, or out of turn */
+	SEND_FACT_LOCAL,    /* our side: sockets, descriptors */
+	SEND_FACT_KIND_COUNT,
 };
 
 /* Whose answer it is: each provider type has its own error table. */
@@ -54,10 +54,10 @@ enum send_provider {
  */
 struct send_fact {
 	enum send_provider provider;
-	enum send_stage stage;  /* HTTP: connect, request or response */
-	enum trouble_kind kind; /* TROUBLE_REPLY: a response came */
-	bool request_sent;      /* the whole request was written */
-	int http_status;        /* 0 if no response */
+	enum send_stage stage;    /* HTTP: connect, request or response */
+	enum send_fact_kind kind; /* SEND_FACT_REPLY: a response came */
+	bool request_sent;        /* the whole request was written */
+	int http_status;          /* 0 if no response */
 	/*
 	 * The provider's error code or name as it spelled it
 	 * ("MessageRejected", "406", "rate_limit_exceeded"), or for a
@@ -80,7 +80,7 @@ struct send_fact {
 	time_t now;              /* wall clock, for Retry-After dates */
 };
 
-/* trouble_kind_name - "reply", "refused", "timeout", ... for logs. */
-const char *trouble_kind_name(enum trouble_kind k);
+/* send_fact_kind_name - "reply", "refused", "timeout", ... for logs. */
+const char *send_fact_kind_name(enum send_fact_kind k);
 
 #endif

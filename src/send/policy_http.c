@@ -440,7 +440,7 @@ policy_http_result(const struct send_fact *f, struct send_result *r)
 	const char *t;
 	size_t n;
 
-	if (f->kind != TROUBLE_REPLY) {
+	if (f->kind != SEND_FACT_REPLY) {
 		policy_http_transport(f, r);
 		return;
 	}

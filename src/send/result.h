@@ -7,8 +7,8 @@
  * struct; none of them look at SMTP codes or HTTP statuses to decide
  * anything. The class in it is decided in one place, the failure policy
  * of src/send (send/policy.h): adapters gather facts (send/fact.h) and
- * the policy fills the result (send/trouble.c for SMTP,
- * send/policy_http.c for HTTP, send/policy_local.c for refusals made on
+ * the policy fills the result (send/policy_smtp.c for SMTP,
+ * send/policy_http.c for HTTP, send/policy.c for refusals made on
  * our side and for probes).
  *
  * The struct is self-contained (fixed-size arrays, no pointers), so it can

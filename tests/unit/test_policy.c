@@ -323,7 +323,7 @@ http_case_fact(const struct http_case *c)
 	return (struct send_fact){
 	    .provider = c->provider,
 	    .stage = SEND_STAGE_RESPONSE,
-	    .kind = TROUBLE_REPLY,
+	    .kind = SEND_FACT_REPLY,
 	    .request_sent = true,
 	    .http_status = c->status,
 	    .code = c->code,
@@ -491,7 +491,7 @@ transport_table(void **state)
 		struct send_fact f = {
 		    .provider = P(SES),
 		    .stage = c->stage,
-		    .kind = TROUBLE_TIMEOUT,
+		    .kind = SEND_FACT_TIMEOUT,
 		    .request_sent = c->sent,
 		    .code = "connect",
 		    .text = "boom",
@@ -602,7 +602,7 @@ static void
 probe_findings(void **state)
 {
 	struct send_fact f = {.provider = P(RESEND),
-	                      .kind = TROUBLE_REPLY,
+	                      .kind = SEND_FACT_REPLY,
 	                      .http_status = 401,
 	                      .code = "restricted_api_key"};
 

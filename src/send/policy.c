@@ -1,5 +1,5 @@
 /*
- * policy_local.c - what a refusal on our own side means, and what an
+ * policy.c - what a refusal on our own side means, and what an
  * active probe's finding says about a provider.
  *
  * Two small tables. A local refusal happens before a provider saw the
@@ -81,7 +81,7 @@ policy_probe_class(enum policy_probe what)
 bool
 policy_probe_key_valid(const struct send_fact *f)
 {
-	return f->kind == TROUBLE_REPLY &&
+	return f->kind == SEND_FACT_REPLY &&
 	       f->provider == SEND_PROVIDER_RESEND && f->code != NULL &&
 	       strcmp(f->code, "restricted_api_key") == 0;
 }

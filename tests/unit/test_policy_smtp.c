@@ -1,5 +1,6 @@
 /*
- * test_trouble.c - what each SMTP outcome means (stage x kind x code x text).
+ * test_policy_smtp.c - what each SMTP outcome means (stage x kind x code x
+ * text).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,13 +10,13 @@
 
 #include <cmocka.h>
 
+#include "send/policy.h"
 #include "send/result.h"
-#include "send/trouble.h"
 
 struct class_case {
 	const char *name;
 	enum send_stage stage;
-	enum trouble_kind kind;
+	enum send_fact_kind kind;
 	int code;
 	const char *enhanced;
 	const char *text;
@@ -23,7 +24,7 @@ struct class_case {
 	bool quota;
 };
 
-#define R TROUBLE_REPLY
+#define R SEND_FACT_REPLY
 #define S(x) SEND_STAGE_##x
 
 static const struct class_case class_cases[] = {
@@ -88,31 +89,31 @@ static const struct class_case class_cases[] = {
      false},
     {"354 out of turn is deferred", S(MAIL), R, 354, "", "go", SEND_DEFERRED,
      false},
-    {"connection refused is deferred", S(CONNECT), TROUBLE_REFUSED, 0, NULL,
+    {"connection refused is deferred", S(CONNECT), SEND_FACT_REFUSED, 0, NULL,
      NULL, SEND_DEFERRED, false},
-    {"connect timeout is deferred", S(CONNECT), TROUBLE_TIMEOUT, 0, NULL, NULL,
+    {"connect timeout is deferred", S(CONNECT), SEND_FACT_TIMEOUT, 0, NULL,
+     NULL, SEND_DEFERRED, false},
+    {"greeting timeout is deferred", S(GREETING), SEND_FACT_TIMEOUT, 0, NULL,
+     NULL, SEND_DEFERRED, false},
+    {"TLS failure is deferred", S(STARTTLS), SEND_FACT_TLS, 0, NULL, NULL,
      SEND_DEFERRED, false},
-    {"greeting timeout is deferred", S(GREETING), TROUBLE_TIMEOUT, 0, NULL,
+    {"no STARTTLS offered is deferred", S(EHLO), SEND_FACT_NO_STARTTLS, 0, NULL,
      NULL, SEND_DEFERRED, false},
-    {"TLS failure is deferred", S(STARTTLS), TROUBLE_TLS, 0, NULL, NULL,
-     SEND_DEFERRED, false},
-    {"no STARTTLS offered is deferred", S(EHLO), TROUBLE_NO_STARTTLS, 0, NULL,
-     NULL, SEND_DEFERRED, false},
-    {"no usable AUTH is config", S(AUTH), TROUBLE_NO_AUTH, 0, NULL, NULL,
+    {"no usable AUTH is config", S(AUTH), SEND_FACT_NO_AUTH, 0, NULL, NULL,
      SEND_CONFIG, false},
-    {"lost during DATA (before the dot) is deferred", S(DATA), TROUBLE_LOST, 0,
-     NULL, NULL, SEND_DEFERRED, false},
-    {"lost at RCPT is deferred", S(RCPT), TROUBLE_LOST, 0, NULL, NULL,
+    {"lost during DATA (before the dot) is deferred", S(DATA), SEND_FACT_LOST,
+     0, NULL, NULL, SEND_DEFERRED, false},
+    {"lost at RCPT is deferred", S(RCPT), SEND_FACT_LOST, 0, NULL, NULL,
      SEND_DEFERRED, false},
-    {"timeout after the dot is unknown", S(DOT), TROUBLE_TIMEOUT, 0, NULL, NULL,
-     SEND_UNKNOWN, false},
-    {"lost after the dot is unknown", S(DOT), TROUBLE_LOST, 0, NULL, NULL,
-     SEND_UNKNOWN, false},
-    {"garbled reply to the dot is unknown", S(DOT), TROUBLE_PROTOCOL, 0, NULL,
+    {"timeout after the dot is unknown", S(DOT), SEND_FACT_TIMEOUT, 0, NULL,
      NULL, SEND_UNKNOWN, false},
-    {"garbled greeting is deferred", S(GREETING), TROUBLE_PROTOCOL, 0, NULL,
+    {"lost after the dot is unknown", S(DOT), SEND_FACT_LOST, 0, NULL, NULL,
+     SEND_UNKNOWN, false},
+    {"garbled reply to the dot is unknown", S(DOT), SEND_FACT_PROTOCOL, 0, NULL,
+     NULL, SEND_UNKNOWN, false},
+    {"garbled greeting is deferred", S(GREETING), SEND_FACT_PROTOCOL, 0, NULL,
      NULL, SEND_DEFERRED, false},
-    {"local failure is deferred", S(CONNECT), TROUBLE_LOCAL, 0, NULL, NULL,
+    {"local failure is deferred", S(CONNECT), SEND_FACT_LOCAL, 0, NULL, NULL,
      SEND_DEFERRED, false},
 };
 
@@ -125,7 +126,7 @@ class_table(void **state)
 	for (i = 0; i < sizeof(class_cases) / sizeof(class_cases[0]); i++) {
 		const struct class_case *c = &class_cases[i];
 		print_message("case: %s\n", c->name);
-		assert_string_equal(send_class_name(trouble_smtp_class(
+		assert_string_equal(send_class_name(policy_smtp_class(
 		                        c->stage, c->kind, c->code, c->enhanced,
 		                        c->text, &quota)),
 		                    send_class_name(c->want));
@@ -159,7 +160,7 @@ msgid_table(void **state)
 	for (i = 0; i < sizeof(msgid_cases) / sizeof(msgid_cases[0]); i++) {
 		const struct msgid_case *c = &msgid_cases[i];
 		print_message("msgid: %s\n", c->text);
-		assert_int_equal(trouble_smtp_msgid(c->text, out, sizeof(out)),
+		assert_int_equal(policy_smtp_msgid(c->text, out, sizeof(out)),
 		                 c->want != NULL);
 		assert_string_equal(out, c->want ? c->want : "");
 	}
@@ -171,7 +172,7 @@ msgid_is_truncated_to_fit(void **state)
 	char out[6];
 
 	assert_true(
-	    trouble_smtp_msgid("queued as ABCDEFGHIJ", out, sizeof(out)));
+	    policy_smtp_msgid("queued as ABCDEFGHIJ", out, sizeof(out)));
 	assert_string_equal(out, "ABCDE");
 }
 
@@ -180,8 +181,8 @@ result_of_accepted_dot_keeps_queue_id(void **state)
 {
 	struct send_result r;
 
-	trouble_smtp_result(&r, SEND_STAGE_DOT, TROUBLE_REPLY, 250, "2.0.0",
-	                    "Ok: queued as 4Tq3x", NULL);
+	policy_smtp_result(&r, SEND_STAGE_DOT, SEND_FACT_REPLY, 250, "2.0.0",
+	                   "Ok: queued as 4Tq3x", NULL);
 	assert_int_equal(r.class, SEND_ACCEPTED);
 	assert_int_equal(r.stage, SEND_STAGE_DOT);
 	assert_int_equal(r.smtp_code, 250);
@@ -195,8 +196,8 @@ result_of_accepted_rcpt_has_no_queue_id(void **state)
 {
 	struct send_result r;
 
-	trouble_smtp_result(&r, SEND_STAGE_RCPT, TROUBLE_REPLY, 250, NULL,
-	                    "Ok id=x1", NULL);
+	policy_smtp_result(&r, SEND_STAGE_RCPT, SEND_FACT_REPLY, 250, NULL,
+	                   "Ok id=x1", NULL);
 	assert_int_equal(r.class, SEND_ACCEPTED);
 	assert_string_equal(r.provider_msg_id, "");
 	assert_string_equal(r.enhanced, "");
@@ -207,16 +208,16 @@ result_of_network_failure_uses_detail(void **state)
 {
 	struct send_result r;
 
-	trouble_smtp_result(&r, SEND_STAGE_CONNECT, TROUBLE_REFUSED, 999,
-	                    "1.2.3", "ignored",
-	                    "connect 127.0.0.1:1: Connection\nrefused");
+	policy_smtp_result(&r, SEND_STAGE_CONNECT, SEND_FACT_REFUSED, 999,
+	                   "1.2.3", "ignored",
+	                   "connect 127.0.0.1:1: Connection\nrefused");
 	assert_int_equal(r.class, SEND_DEFERRED);
 	assert_int_equal(r.smtp_code, 0);
 	assert_string_equal(r.enhanced, "");
 	/* Sanitised: the newline cannot forge a log line. */
 	assert_string_equal(r.text, "connect 127.0.0.1:1: Connection?refused");
-	trouble_smtp_result(&r, SEND_STAGE_DOT, TROUBLE_TIMEOUT, 0, NULL, NULL,
-	                    NULL);
+	policy_smtp_result(&r, SEND_STAGE_DOT, SEND_FACT_TIMEOUT, 0, NULL, NULL,
+	                   NULL);
 	assert_int_equal(r.class, SEND_UNKNOWN);
 	assert_string_equal(r.text, "timeout");
 }
@@ -226,8 +227,8 @@ result_keeps_only_digits_and_dots_of_enhanced(void **state)
 {
 	struct send_result r;
 
-	trouble_smtp_result(&r, SEND_STAGE_RCPT, TROUBLE_REPLY, 550,
-	                    "5.1.1\x1b[31m", "x", NULL);
+	policy_smtp_result(&r, SEND_STAGE_RCPT, SEND_FACT_REPLY, 550,
+	                   "5.1.1\x1b[31m", "x", NULL);
 	assert_string_equal(r.enhanced, "5.1.1");
 }
 
@@ -239,17 +240,17 @@ rcpts_pick_prefers_a_transient_reason(void **state)
 	send_result_init(&r[0], SEND_REJECTED, SEND_STAGE_RCPT);
 	send_result_init(&r[1], SEND_DEFERRED, SEND_STAGE_RCPT);
 	send_result_init(&r[2], SEND_CONFIG, SEND_STAGE_RCPT);
-	assert_int_equal(trouble_rcpts_pick(r, 3), 1);
+	assert_int_equal(policy_smtp_rcpts_pick(r, 3), 1);
 	r[1].class = SEND_REJECTED;
-	assert_int_equal(trouble_rcpts_pick(r, 3), 2);
+	assert_int_equal(policy_smtp_rcpts_pick(r, 3), 2);
 	r[2].class = SEND_REJECTED;
-	assert_int_equal(trouble_rcpts_pick(r, 3), 0);
+	assert_int_equal(policy_smtp_rcpts_pick(r, 3), 0);
 }
 
 struct probe_case {
 	const char *name;
 	enum send_stage stage;
-	enum trouble_kind kind;
+	enum send_fact_kind kind;
 	int code;
 	enum send_class want;
 };
@@ -263,14 +264,15 @@ static const struct probe_case probe_cases[] = {
     {"554 greeting is deferred", S(GREETING), R, 554, SEND_DEFERRED},
     {"530 to EHLO is deferred", S(EHLO), R, 530, SEND_DEFERRED},
     {"421 to EHLO is deferred", S(EHLO), R, 421, SEND_DEFERRED},
-    {"STARTTLS not offered is deferred", S(STARTTLS), TROUBLE_NO_STARTTLS, 0,
+    {"STARTTLS not offered is deferred", S(STARTTLS), SEND_FACT_NO_STARTTLS, 0,
      SEND_DEFERRED},
-    {"no AUTH offered is deferred", S(AUTH), TROUBLE_NO_AUTH, 0, SEND_DEFERRED},
-    {"certificate refused is deferred", S(STARTTLS), TROUBLE_TLS, 0,
+    {"no AUTH offered is deferred", S(AUTH), SEND_FACT_NO_AUTH, 0,
      SEND_DEFERRED},
-    {"refused connection is deferred", S(CONNECT), TROUBLE_REFUSED, 0,
+    {"certificate refused is deferred", S(STARTTLS), SEND_FACT_TLS, 0,
      SEND_DEFERRED},
-    {"timeout at greeting is deferred", S(GREETING), TROUBLE_TIMEOUT, 0,
+    {"refused connection is deferred", S(CONNECT), SEND_FACT_REFUSED, 0,
+     SEND_DEFERRED},
+    {"timeout at greeting is deferred", S(GREETING), SEND_FACT_TIMEOUT, 0,
      SEND_DEFERRED},
 };
 
@@ -282,7 +284,7 @@ probe_class_table(void **state)
 	for (i = 0; i < sizeof(probe_cases) / sizeof(probe_cases[0]); i++) {
 		const struct probe_case *c = &probe_cases[i];
 		enum send_class got =
-		    trouble_probe_class(c->stage, c->kind, c->code);
+		    policy_smtp_probe_class(c->stage, c->kind, c->code);
 		if (got != c->want)
 			fail_msg("%s: got %s", c->name, send_class_name(got));
 	}
@@ -293,20 +295,21 @@ probe_result_keeps_the_facts(void **state)
 {
 	struct send_result r;
 
-	trouble_probe_result(&r, SEND_STAGE_AUTH, TROUBLE_REPLY, 535, "5.7.8",
-	                     "Authentication failed", NULL);
+	policy_smtp_probe_result(&r, SEND_STAGE_AUTH, SEND_FACT_REPLY, 535,
+	                         "5.7.8", "Authentication failed", NULL);
 	assert_int_equal(r.class, SEND_CONFIG);
 	assert_int_equal(r.stage, SEND_STAGE_AUTH);
 	assert_int_equal(r.smtp_code, 535);
 	assert_string_equal(r.enhanced, "5.7.8");
 	assert_string_equal(r.text, "Authentication failed");
 	/* "Ok <id>" is not a queue id when no message was sent. */
-	trouble_probe_result(&r, SEND_STAGE_NONE, TROUBLE_REPLY, 250, NULL,
-	                     "Ok 12345", NULL);
+	policy_smtp_probe_result(&r, SEND_STAGE_NONE, SEND_FACT_REPLY, 250,
+	                         NULL, "Ok 12345", NULL);
 	assert_int_equal(r.class, SEND_ACCEPTED);
 	assert_string_equal(r.provider_msg_id, "");
-	trouble_probe_result(&r, SEND_STAGE_STARTTLS, TROUBLE_NO_STARTTLS, 0,
-	                     NULL, NULL, "STARTTLS required but not offered");
+	policy_smtp_probe_result(&r, SEND_STAGE_STARTTLS, SEND_FACT_NO_STARTTLS,
+	                         0, NULL, NULL,
+	                         "STARTTLS required but not offered");
 	assert_int_equal(r.class, SEND_DEFERRED);
 	assert_string_equal(r.text, "STARTTLS required but not offered");
 }
@@ -320,8 +323,8 @@ names_cover_every_value(void **state)
 		assert_string_not_equal(send_class_name(i), "invalid");
 	for (i = 0; i < SEND_STAGE_COUNT; i++)
 		assert_string_not_equal(send_stage_name(i), "invalid");
-	for (i = 0; i < TROUBLE_KIND_COUNT; i++)
-		assert_string_not_equal(trouble_kind_name(i), "invalid");
+	for (i = 0; i < SEND_FACT_KIND_COUNT; i++)
+		assert_string_not_equal(send_fact_kind_name(i), "invalid");
 	assert_string_equal(send_class_name(SEND_CLASS_COUNT), "invalid");
 	assert_string_equal(send_stage_name(SEND_STAGE_DOT), "dot");
 }

@@ -1,12 +1,12 @@
 /*
- * trouble.c - what an SMTP delivery outcome means.
+ * policy_smtp.c - what an SMTP delivery or probe outcome means.
  *
  * One ordered table of rules; the first rule that matches an outcome
  * (stage, kind, reply code, enhanced code, text) gives its class. Adding a
  * provider's quirk is adding a row, above the generic rows it refines.
  * Nothing here does I/O or keeps state.
  */
-#include "send/trouble.h"
+#include "send/policy.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -25,7 +25,7 @@
 	(STAGE(SEND_STAGE_MAIL) | STAGE(SEND_STAGE_DATA) |                     \
 	 STAGE(SEND_STAGE_DOT))
 
-struct trouble_rule {
+struct policy_smtp_rule {
 	unsigned stages;      /* STAGE() bits; ANY matches every stage */
 	unsigned kinds;       /* KIND() bits; ANY matches every kind */
 	int code_lo, code_hi; /* inclusive; 0, 0 matches any code */
@@ -36,17 +36,17 @@ struct trouble_rule {
 };
 
 /* The rules, in order. docs/providers.md "Classification - SMTP". */
-static const struct trouble_rule trouble_rules[] = {
+static const struct policy_smtp_rule policy_smtp_rules[] = {
     /* After the final dot the server may have taken the message. */
     {STAGE(SEND_STAGE_DOT),
-     KIND(TROUBLE_TIMEOUT) | KIND(TROUBLE_LOST) | KIND(TROUBLE_PROTOCOL), 0, 0,
-     NULL, NULL, SEND_UNKNOWN, false},
-    {ANY, KIND(TROUBLE_NO_AUTH), 0, 0, NULL, NULL, SEND_CONFIG, false},
+     KIND(SEND_FACT_TIMEOUT) | KIND(SEND_FACT_LOST) | KIND(SEND_FACT_PROTOCOL),
+     0, 0, NULL, NULL, SEND_UNKNOWN, false},
+    {ANY, KIND(SEND_FACT_NO_AUTH), 0, 0, NULL, NULL, SEND_CONFIG, false},
     /* Any other failure without a reply: nothing was delivered. */
     {ANY,
-     KIND(TROUBLE_REFUSED) | KIND(TROUBLE_TIMEOUT) | KIND(TROUBLE_LOST) |
-         KIND(TROUBLE_TLS) | KIND(TROUBLE_NO_STARTTLS) |
-         KIND(TROUBLE_PROTOCOL) | KIND(TROUBLE_LOCAL),
+     KIND(SEND_FACT_REFUSED) | KIND(SEND_FACT_TIMEOUT) | KIND(SEND_FACT_LOST) |
+         KIND(SEND_FACT_TLS) | KIND(SEND_FACT_NO_STARTTLS) |
+         KIND(SEND_FACT_PROTOCOL) | KIND(SEND_FACT_LOCAL),
      0, 0, NULL, NULL, SEND_DEFERRED, false},
 
     /* Replies from here on. */
@@ -82,26 +82,9 @@ static const struct trouble_rule trouble_rules[] = {
     {ANY, ANY, 0, 0, NULL, NULL, SEND_DEFERRED, false},
 };
 
-static const char *const trouble_kind_names[TROUBLE_KIND_COUNT] = {
-    [TROUBLE_REPLY] = "reply",     [TROUBLE_REFUSED] = "refused",
-    [TROUBLE_TIMEOUT] = "timeout", [TROUBLE_LOST] = "lost",
-    [TROUBLE_TLS] = "tls",         [TROUBLE_NO_STARTTLS] = "no-starttls",
-    [TROUBLE_NO_AUTH] = "no-auth", [TROUBLE_PROTOCOL] = "protocol",
-    [TROUBLE_LOCAL] = "local",
-};
-
-/* trouble_kind_name - the kind as a short word. */
-const char *
-trouble_kind_name(enum trouble_kind k)
-{
-	if ((unsigned)k >= TROUBLE_KIND_COUNT)
-		return "invalid";
-	return trouble_kind_names[k];
-}
-
-/* trouble_contains - case-insensitive substring test. */
+/* policy_smtp_contains - case-insensitive substring test. */
 static bool
-trouble_contains(const char *hay, const char *needle)
+policy_smtp_contains(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle);
 
@@ -111,32 +94,32 @@ trouble_contains(const char *hay, const char *needle)
 	return false;
 }
 
-/* trouble_rule_match - does rule r cover this outcome? */
+/* policy_smtp_rule_match - does rule r cover this outcome? */
 static bool
-trouble_rule_match(const struct trouble_rule *r, enum send_stage stage,
-                   enum trouble_kind kind, int code, const char *enhanced,
-                   const char *text)
+policy_smtp_rule_match(const struct policy_smtp_rule *r, enum send_stage stage,
+                       enum send_fact_kind kind, int code, const char *enhanced,
+                       const char *text)
 {
 	if (r->stages != ANY && !(r->stages & STAGE(stage)))
 		return false;
 	if (r->kinds != ANY && !(r->kinds & KIND(kind)))
 		return false;
-	if (r->kinds == ANY && kind != TROUBLE_REPLY)
+	if (r->kinds == ANY && kind != SEND_FACT_REPLY)
 		return false;
 	if (r->code_lo != 0 && (code < r->code_lo || code > r->code_hi))
 		return false;
 	if (r->enhanced != NULL &&
 	    strncmp(enhanced, r->enhanced, strlen(r->enhanced)) != 0)
 		return false;
-	if (r->text != NULL && !trouble_contains(text, r->text))
+	if (r->text != NULL && !policy_smtp_contains(text, r->text))
 		return false;
 	return true;
 }
 
-/* trouble_smtp_class - first matching rule's class. */
+/* policy_smtp_class - first matching rule's class. */
 enum send_class
-trouble_smtp_class(enum send_stage stage, enum trouble_kind kind, int code,
-                   const char *enhanced, const char *text, bool *quota)
+policy_smtp_class(enum send_stage stage, enum send_fact_kind kind, int code,
+                  const char *enhanced, const char *text, bool *quota)
 {
 	size_t i;
 
@@ -146,9 +129,12 @@ trouble_smtp_class(enum send_stage stage, enum trouble_kind kind, int code,
 		enhanced = "";
 	if (text == NULL)
 		text = "";
-	for (i = 0; i < sizeof(trouble_rules) / sizeof(trouble_rules[0]); i++) {
-		const struct trouble_rule *r = &trouble_rules[i];
-		if (!trouble_rule_match(r, stage, kind, code, enhanced, text))
+	for (i = 0;
+	     i < sizeof(policy_smtp_rules) / sizeof(policy_smtp_rules[0]);
+	     i++) {
+		const struct policy_smtp_rule *r = &policy_smtp_rules[i];
+		if (!policy_smtp_rule_match(r, stage, kind, code, enhanced,
+		                            text))
 			continue;
 		if (quota != NULL)
 			*quota = r->quota;
@@ -157,9 +143,9 @@ trouble_smtp_class(enum send_stage stage, enum trouble_kind kind, int code,
 	return SEND_DEFERRED; /* not reached: the last rule matches replies */
 }
 
-/* trouble_token - copy the id-like token at s into out; true if any. */
+/* policy_smtp_token - copy the id-like token at s into out; true if any. */
 static bool
-trouble_token(const char *s, char *out, size_t outsize)
+policy_smtp_token(const char *s, char *out, size_t outsize)
 {
 	size_t n = 0;
 
@@ -179,9 +165,9 @@ trouble_token(const char *s, char *out, size_t outsize)
 	return true;
 }
 
-/* trouble_smtp_msgid - the provider's queue id from a 2xx reply text. */
+/* policy_smtp_msgid - the provider's queue id from a 2xx reply text. */
 bool
-trouble_smtp_msgid(const char *text, char *out, size_t outsize)
+policy_smtp_msgid(const char *text, char *out, size_t outsize)
 {
 	const char *p;
 	size_t i;
@@ -193,31 +179,31 @@ trouble_smtp_msgid(const char *text, char *out, size_t outsize)
 		return false;
 	for (p = text; *p != '\0'; p++)
 		if (strncasecmp(p, "queued as ", 10) == 0)
-			return trouble_token(p + 10, out, outsize);
+			return policy_smtp_token(p + 10, out, outsize);
 	for (i = 0; text[i] != '\0'; i++)
 		if ((i == 0 || text[i - 1] == ' ') &&
 		    strncasecmp(text + i, "id=", 3) == 0)
-			return trouble_token(text + i + 3, out, outsize);
+			return policy_smtp_token(text + i + 3, out, outsize);
 	if (strncasecmp(text, "ok ", 3) == 0)
-		return trouble_token(text + 3, out, outsize);
+		return policy_smtp_token(text + 3, out, outsize);
 	return false;
 }
 
-/* trouble_smtp_result - classify and fill a whole result. */
+/* policy_smtp_result - classify and fill a whole result. */
 void
-trouble_smtp_result(struct send_result *r, enum send_stage stage,
-                    enum trouble_kind kind, int code, const char *enhanced,
-                    const char *text, const char *detail)
+policy_smtp_result(struct send_result *r, enum send_stage stage,
+                   enum send_fact_kind kind, int code, const char *enhanced,
+                   const char *text, const char *detail)
 {
 	bool quota;
 	enum send_class c;
 	const char *t;
 	size_t i;
 
-	c = trouble_smtp_class(stage, kind, code, enhanced, text, &quota);
+	c = policy_smtp_class(stage, kind, code, enhanced, text, &quota);
 	send_result_init(r, c, stage);
 	r->quota_exhausted = quota;
-	if (kind == TROUBLE_REPLY) {
+	if (kind == SEND_FACT_REPLY) {
 		r->smtp_code = code;
 		/* Enhanced codes are digits and dots; keep nothing else. */
 		for (i = 0; enhanced != NULL && enhanced[i] != '\0' &&
@@ -234,18 +220,19 @@ trouble_smtp_result(struct send_result *r, enum send_stage stage,
 		t = detail;
 	}
 	if (t == NULL)
-		t = trouble_kind_name(kind);
+		t = send_fact_kind_name(kind);
 	send_result_text_set(r, t, strlen(t));
 	if (c == SEND_ACCEPTED && stage == SEND_STAGE_DOT)
-		trouble_smtp_msgid(r->text, r->provider_msg_id,
-		                   sizeof(r->provider_msg_id));
+		policy_smtp_msgid(r->text, r->provider_msg_id,
+		                  sizeof(r->provider_msg_id));
 }
 
-/* trouble_probe_class - a probe's outcome; see the contract. */
+/* policy_smtp_probe_class - a probe's outcome; see the contract. */
 enum send_class
-trouble_probe_class(enum send_stage stage, enum trouble_kind kind, int code)
+policy_smtp_probe_class(enum send_stage stage, enum send_fact_kind kind,
+                        int code)
 {
-	if (kind != TROUBLE_REPLY)
+	if (kind != SEND_FACT_REPLY)
 		return SEND_DEFERRED;
 	if (code >= 200 && code <= 299)
 		return SEND_ACCEPTED;
@@ -254,22 +241,23 @@ trouble_probe_class(enum send_stage stage, enum trouble_kind kind, int code)
 	return SEND_DEFERRED;
 }
 
-/* trouble_probe_result - the facts as for a delivery, the probe's class. */
+/* policy_smtp_probe_result - the facts as for a delivery, the probe's class. */
 void
-trouble_probe_result(struct send_result *r, enum send_stage stage,
-                     enum trouble_kind kind, int code, const char *enhanced,
-                     const char *text, const char *detail)
+policy_smtp_probe_result(struct send_result *r, enum send_stage stage,
+                         enum send_fact_kind kind, int code,
+                         const char *enhanced, const char *text,
+                         const char *detail)
 {
 	/* A probe sends no message: nothing of a message's id or quota. */
-	trouble_smtp_result(r, stage, kind, code, enhanced, text, detail);
-	r->class = trouble_probe_class(stage, kind, code);
+	policy_smtp_result(r, stage, kind, code, enhanced, text, detail);
+	r->class = policy_smtp_probe_class(stage, kind, code);
 	r->quota_exhausted = false;
 	r->provider_msg_id[0] = '\0';
 }
 
-/* trouble_rcpts_pick - the recipient result that stands for the message. */
+/* policy_smtp_rcpts_pick - the recipient result that stands for the message. */
 size_t
-trouble_rcpts_pick(const struct send_result *rcpts, size_t n)
+policy_smtp_rcpts_pick(const struct send_result *rcpts, size_t n)
 {
 	size_t i;
 
