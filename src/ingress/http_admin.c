@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
+#include "ingress/http_pending.h"
 #include "ingress/smtpd.h"
 #include "observe/metrics.h"
 #include "observe/stats.h"
@@ -49,16 +50,6 @@ struct http_admin {
 		void *arg;
 	} routes[HTTP_ADMIN_MAX_ROUTES];
 	size_t n_routes;
-};
-
-/*
- * A request waiting for the spool. If the client goes away first, evhttp
- * frees the request: the connection's close callback clears req so the
- * spool callback only frees the context.
- */
-struct http_admin_pending {
-	struct evhttp_request *req;
-	struct evhttp_connection *conn;
 };
 
 /* http_admin_json_send - answer req with code and the JSON of obj. */
@@ -355,38 +346,24 @@ http_admin_metrics_json(struct evhttp_request *req, void *arg)
 	http_admin_json_send(req, 200, root);
 }
 
-static void
-http_admin_pending_closed(struct evhttp_connection *conn, void *arg)
+/* http_admin_wait - a watch on req while the spool reads (freed by
+ * http_admin_unwait). */
+static struct http_pending_watch *
+http_admin_wait(struct evhttp_request *req)
 {
-	struct http_admin_pending *pd = arg;
+	struct http_pending_watch *w = xcalloc(1, sizeof(*w));
 
-	(void)conn;
-	pd->req = NULL;
+	http_pending_watch_start(w, req);
+	return w;
 }
 
-/* http_admin_pending_new - remember req while the spool works. */
-static struct http_admin_pending *
-http_admin_pending_new(struct evhttp_request *req)
-{
-	struct http_admin_pending *pd = xcalloc(1, sizeof(*pd));
-
-	pd->req = req;
-	pd->conn = evhttp_request_get_connection(req);
-	if (pd->conn)
-		evhttp_connection_set_closecb(pd->conn,
-		                              http_admin_pending_closed, pd);
-	return pd;
-}
-
-/* http_admin_pending_take - the request if still there; frees pd. */
+/* http_admin_unwait - the request if its client is still there; frees w. */
 static struct evhttp_request *
-http_admin_pending_take(struct http_admin_pending *pd)
+http_admin_unwait(struct http_pending_watch *w)
 {
-	struct evhttp_request *req = pd->req;
+	struct evhttp_request *req = http_pending_watch_end(w);
 
-	if (req != NULL && pd->conn != NULL)
-		evhttp_connection_set_closecb(pd->conn, NULL, NULL);
-	free(pd);
+	free(w);
 	return req;
 }
 
@@ -450,7 +427,7 @@ http_admin_msg_json(const struct spool_msg *m, int full)
 static void
 http_admin_on_list(int status, struct spool_msg **msgs, size_t n, void *arg)
 {
-	struct evhttp_request *req = http_admin_pending_take(arg);
+	struct evhttp_request *req = http_admin_unwait(arg);
 	json_t *arr;
 	size_t i;
 
@@ -473,7 +450,7 @@ http_admin_on_list(int status, struct spool_msg **msgs, size_t n, void *arg)
 static void
 http_admin_on_get(int status, struct spool_msg *m, void *arg)
 {
-	struct evhttp_request *req = http_admin_pending_take(arg);
+	struct evhttp_request *req = http_admin_unwait(arg);
 
 	if (req == NULL) {
 		spool_msg_free(m);
@@ -507,7 +484,7 @@ static void
 http_admin_messages(struct evhttp_request *req, struct http_admin *h,
                     const char *path)
 {
-	struct http_admin_pending *pd;
+	struct http_pending_watch *pd;
 	int rc;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
@@ -552,7 +529,7 @@ http_admin_messages(struct evhttp_request *req, struct http_admin *h,
 			             : "limit must be 1..1000");
 			return;
 		}
-		pd = http_admin_pending_new(req);
+		pd = http_admin_wait(req);
 		rc = spool_msg_list(h->sp, st, after, (size_t)lim,
 		                    http_admin_on_list, pd);
 		evhttp_clear_headers(&q);
@@ -563,11 +540,11 @@ http_admin_messages(struct evhttp_request *req, struct http_admin *h,
 			                 "no such message");
 			return;
 		}
-		pd = http_admin_pending_new(req);
+		pd = http_admin_wait(req);
 		rc = spool_msg_get(h->sp, id, 0, http_admin_on_get, pd);
 	}
 	if (rc != 0) {
-		http_admin_pending_take(pd);
+		http_admin_unwait(pd);
 		http_admin_error(req, 503, "spool_unavailable",
 		                 "the spool is closing");
 	}

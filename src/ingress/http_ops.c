@@ -33,6 +33,7 @@
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
 #include "ingress/http_admin.h"
+#include "ingress/http_pending.h"
 #include "spool/spool.h"
 
 struct http_ops {
@@ -43,7 +44,7 @@ struct http_ops {
 /* A release waiting for the spool: the message's state, then the write. */
 struct ops_release {
 	struct http_ops *o;
-	struct evhttp_request *req;
+	struct http_pending_watch w; /* the operator's request */
 	char id[ID_SIZE];
 };
 
@@ -234,13 +235,26 @@ static void
 ops_on_released(int status, void *arg)
 {
 	struct ops_release *r = arg;
+	struct evhttp_request *req = http_pending_watch_end(&r->w);
 
-	if (status == SPOOL_OK)
-		ops_send(r->req, 200,
+	if (req != NULL && status == SPOOL_OK)
+		ops_send(req, 200,
 		         json_pack("{s:s,s:s}", "id", r->id, "state", "ready"));
-	else
-		ops_error(r->req, 503, "spool_error",
-		          spool_status_name(status));
+	else if (req != NULL)
+		ops_error(req, 503, "spool_error", spool_status_name(status));
+	free(r);
+}
+
+/* ops_release_fail - answer r's request (if its client is there) with an
+ * error and free r. */
+static void
+ops_release_fail(struct ops_release *r, int code, const char *ecode,
+                 const char *msg)
+{
+	struct evhttp_request *req = http_pending_watch_end(&r->w);
+
+	if (req != NULL)
+		ops_error(req, code, ecode, msg);
 	free(r);
 }
 
@@ -253,12 +267,11 @@ ops_on_release_get(int status, struct spool_msg *m, void *arg)
 	struct spool_outcome out;
 
 	if (status != SPOOL_OK) {
-		ops_error(
-		    r->req, status == SPOOL_ERR_NOTFOUND ? 404 : 503,
+		ops_release_fail(
+		    r, status == SPOOL_ERR_NOTFOUND ? 404 : 503,
 		    status == SPOOL_ERR_NOTFOUND ? "not_found" : "spool_error",
 		    status == SPOOL_ERR_NOTFOUND ? "no such message"
 		                                 : spool_status_name(status));
-		free(r);
 		return;
 	}
 	if (m->state != SPOOL_STATE_DEFERRED) {
@@ -267,9 +280,8 @@ ops_on_release_get(int status, struct spool_msg *m, void *arg)
 		    msg, sizeof(msg),
 		    "the message is %s; only a deferred one can be released",
 		    spool_state_name(m->state));
-		ops_error(r->req, 409, "conflict", msg);
 		spool_msg_free(m);
-		free(r);
+		ops_release_fail(r, 409, "conflict", msg);
 		return;
 	}
 	spool_msg_free(m);
@@ -278,10 +290,8 @@ ops_on_release_get(int status, struct spool_msg *m, void *arg)
 	out.next_state = SPOOL_STATE_READY;
 	out.next_attempt_at = clock_wall_ms(); /* stored: wall */
 	out.last_error = "released by operator";
-	if (spool_msg_outcome(r->o->sp, &out, ops_on_released, r) != 0) {
-		ops_error(r->req, 503, "spool_error", "spool closing");
-		free(r);
-	}
+	if (spool_msg_outcome(r->o->sp, &out, ops_on_released, r) != 0)
+		ops_release_fail(r, 503, "spool_error", "spool closing");
 }
 
 static void
@@ -310,12 +320,10 @@ ops_queue(struct evhttp_request *req, void *arg)
 	}
 	r = xcalloc(1, sizeof(*r));
 	r->o = o;
-	r->req = req;
+	http_pending_watch_start(&r->w, req);
 	snprintf(r->id, sizeof(r->id), "%s", id);
-	if (spool_msg_get(o->sp, id, 0, ops_on_release_get, r) != 0) {
-		ops_error(req, 503, "spool_error", "spool closing");
-		free(r);
-	}
+	if (spool_msg_get(o->sp, id, 0, ops_on_release_get, r) != 0)
+		ops_release_fail(r, 503, "spool_error", "spool closing");
 }
 
 struct http_ops *

@@ -1,12 +1,12 @@
 /*
  * http_pending.c - an HTTP send request waiting for the spool.
  *
- * A request is a struct http_pending: the evhttp request (NULL once the
- * client is gone), one result per message and a count of callbacks still
- * due. evhttp's close callback is the only sign that the client left; it
- * also fires when listen.http's timeout closes an idle connection, so a
- * request that waits too long is forgotten the same way. The request
- * holds one extra count while its messages are handed over, so that a
+ * A request is a struct http_pending: a watch on the evhttp request (NULL
+ * once the client is gone), one result per message and a count of
+ * callbacks still due. evhttp's close callback is the only sign that the
+ * client left; it also fires when listen.http's timeout closes an idle
+ * connection, so a request that waits too long is forgotten the same way. The
+ * request holds one extra count while its messages are handed over, so that a
  * spool that answers at once cannot finish it half-way.
  */
 #include "ingress/http_pending.h"
@@ -35,9 +35,7 @@ struct http_pending_set {
 /* A request waiting for its spool callbacks. */
 struct http_pending {
 	struct http_pending_set *set;
-	struct evhttp_request *req; /* NULL once the client is gone */
-	struct evhttp_connection *conn;
-	bool gone; /* the connection closed (conn is freed) */
+	struct http_pending_watch watch; /* the client */
 	char *key_name;
 	http_pending_done_fn *done;
 	void *arg;
@@ -106,11 +104,29 @@ http_pending_body(const struct http_pending_set *s, struct evhttp_request *req,
 static void
 http_pending_closed(struct evhttp_connection *conn, void *arg)
 {
-	struct http_pending *p = arg;
+	struct http_pending_watch *w = arg;
 
 	(void)conn;
-	p->req = NULL;
-	p->gone = true;
+	w->req = NULL; /* and conn is being freed */
+}
+
+void
+http_pending_watch_start(struct http_pending_watch *w,
+                         struct evhttp_request *req)
+{
+	w->req = req;
+	w->conn = evhttp_request_get_connection(req);
+	if (w->conn != NULL)
+		evhttp_connection_set_closecb(w->conn, http_pending_closed, w);
+}
+
+struct evhttp_request *
+http_pending_watch_end(struct http_pending_watch *w)
+{
+	/* Unhooked before the answer: sending it may free the connection. */
+	if (w->req != NULL && w->conn != NULL)
+		evhttp_connection_set_closecb(w->conn, NULL, NULL);
+	return w->req;
 }
 
 /* http_pending_finish - answer (if the client is there) and free p. */
@@ -118,11 +134,10 @@ static void
 http_pending_finish(struct http_pending *p)
 {
 	struct http_pending_set *s = p->set;
+	struct evhttp_request *req = http_pending_watch_end(&p->watch);
 
-	if (p->req != NULL)
-		p->done(p->req, p->res, p->n, p->arg);
-	if (!p->gone && p->conn != NULL)
-		evhttp_connection_set_closecb(p->conn, NULL, NULL);
+	if (req != NULL)
+		p->done(req, p->res, p->n, p->arg);
 	free(p->res);
 	free(p->key_name);
 	if (p->arg_free != NULL)
@@ -177,10 +192,7 @@ http_pending_submit(struct http_pending_set *s, struct evhttp_request *req,
 	size_t i;
 
 	p->set = s;
-	p->req = req;
-	p->conn = evhttp_request_get_connection(req);
-	if (p->conn != NULL)
-		evhttp_connection_set_closecb(p->conn, http_pending_closed, p);
+	http_pending_watch_start(&p->watch, req);
 	p->key_name = key_name ? xstrdup(key_name) : NULL;
 	p->done = done;
 	p->arg = arg;

@@ -103,6 +103,29 @@ void http_pending_submit(struct http_pending_set *s, struct evhttp_request *req,
                          http_pending_done_fn *done, void *arg,
                          void (*arg_free)(void *));
 
+/*
+ * A request watched while it waits: the "client gone" part of the life
+ * cycle on its own, for HTTP handlers that answer once from one callback
+ * (admin reads, operator actions). evhttp's close callback (the client
+ * left, or the listener's timeout closed the connection) clears req.
+ * Embed it in what the wait allocates: evhttp keeps its address.
+ */
+struct http_pending_watch {
+	struct evhttp_request *req; /* NULL once the client is gone */
+	struct evhttp_connection *conn;
+};
+
+/* http_pending_watch_start - watch req through w until _end. */
+void http_pending_watch_start(struct http_pending_watch *w,
+                              struct evhttp_request *req);
+
+/*
+ * http_pending_watch_end - stop watching: the request to answer, or
+ * NULL when its client is gone (then nothing may be sent). Call it once,
+ * before answering.
+ */
+struct evhttp_request *http_pending_watch_end(struct http_pending_watch *w);
+
 /* http_pending_client - "ip:port" of req's client into out[0..n). */
 void http_pending_client(struct evhttp_request *req, char *out, size_t n);
 
