@@ -13,10 +13,10 @@
  *
  * Counts per state live in memory (loaded at open, updated after each
  * commit) so that spool_counts_get() never touches the disk. Free space
- * is sampled with statvfs at most every 100 ms by the writer, also when
- * idle. Checkpoints run on their own thread (spool_ckpt.c), not inside a
- * commit. Nothing here touches the network or blocks the loop thread:
- * the mutex is held only for list operations.
+ * is sampled with statvfs at most every 100 ms by the writer while it
+ * commits, and every second while idle. Checkpoints run on their own
+ * thread (spool_ckpt.c), not inside a commit. Nothing here touches the network
+ * or blocks the loop thread: the mutex is held only for list operations.
  *
  * Files: spool_db.c (SQL), spool_vfs.c (fault seam, WAL scrub),
  * spool_job.c (the queued operations), spool_ckpt.c, spool_msg.c.
@@ -45,6 +45,9 @@
 
 #define SPOOL_BATCH_DEFAULT 256
 #define SPOOL_SPACE_EVERY_MS 100
+/* While idle the writer wakes this seldom to sample free space (and not
+ * at all when no min_free is set): an idle spool costs ~no CPU. */
+#define SPOOL_SPACE_IDLE_MS 1000
 #define SPOOL_GATHER_MAX_US 500
 /* WAL frames (4 KiB pages): poke the checkpointer at the soft mark; at
  * the hard mark it cannot keep up, and the writer checkpoints inline. */
@@ -68,6 +71,9 @@ struct spool {
 	uint64_t space_at_ms;    /* writer: last statvfs (monotonic) */
 	uint64_t ckpt_inline_us; /* writer: last inline checkpoint */
 	uint64_t ckpt_poke_us;   /* writer: last poke of the checkpointer */
+	/* writer: frames were committed since the last poke, which was too
+	 * recent to poke again; paid when the writer goes idle. */
+	int ckpt_owed;
 
 	pthread_mutex_t lock; /* guards everything below */
 	pthread_cond_t cond;
@@ -362,9 +368,12 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 	 * after every commit doubled the fsyncs and put them in the way of
 	 * the commits' own.
 	 */
-	if (rc == SPOOL_OK && spool_db_wal_frames(sp->db) >= SPOOL_WAL_SOFT &&
+	if (rc == SPOOL_OK && spool_db_wal_frames(sp->db) >= SPOOL_WAL_SOFT)
+		sp->ckpt_owed = 1;
+	if (sp->ckpt_owed &&
 	    clock_mono_us() - sp->ckpt_poke_us >= SPOOL_CKPT_EVERY_US) {
 		spool_ckpt_poke(sp->ckpt);
+		sp->ckpt_owed = 0;
 		sp->ckpt_poke_us = clock_mono_us();
 	}
 	if (rc == SPOOL_OK && spool_db_wal_frames(sp->db) >= SPOOL_WAL_HARD &&
@@ -422,8 +431,31 @@ spool_writer_main(void *arg)
 	pthread_mutex_lock(&sp->lock);
 	for (;;) {
 		while (sp->queue.head == NULL && !sp->closing) {
+			if (sp->ckpt_owed) {
+				/*
+				 * A burst shorter than SPOOL_CKPT_EVERY_US
+				 * got one poke, at its start: what came
+				 * after would stay in the WAL while the
+				 * spool is idle. Poke once no commit came
+				 * for that long.
+				 */
+				clock_deadline_after(&until,
+				                     SPOOL_CKPT_EVERY_US);
+				rc = pthread_cond_timedwait(&sp->cond,
+				                            &sp->lock, &until);
+				if (rc == ETIMEDOUT && sp->queue.head == NULL) {
+					spool_ckpt_poke(sp->ckpt);
+					sp->ckpt_owed = 0;
+					sp->ckpt_poke_us = clock_mono_us();
+				}
+				continue;
+			}
+			if (sp->min_free == 0) {
+				pthread_cond_wait(&sp->cond, &sp->lock);
+				continue;
+			}
 			clock_deadline_after(&until,
-			                     SPOOL_SPACE_EVERY_MS * 1000);
+			                     SPOOL_SPACE_IDLE_MS * 1000);
 			rc = pthread_cond_timedwait(&sp->cond, &sp->lock,
 			                            &until);
 			if (rc == ETIMEDOUT) {
