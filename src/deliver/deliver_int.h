@@ -102,6 +102,7 @@ struct djob {
 	size_t n_pending;
 	bool any_sent;
 	struct adapter_msg msg;
+	struct adapter_json_verdict json; /* judged once per message */
 };
 
 struct deliver {

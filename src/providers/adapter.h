@@ -48,6 +48,21 @@ struct adapter_env {
 	const char *helo_name;  /* our host name (EHLO, Message-ID) */
 };
 
+/*
+ * Whether a provider that rebuilds messages as JSON can carry one message
+ * faithfully: judged once (parsing the MIME) by the first adapter that
+ * asks, then reused by the router for every other JSON candidate and by
+ * the request builder. It holds for the n_rcpts recipients it was judged
+ * with; recipients only ever leave a message's pending set, so another
+ * count means another set, and the verdict is judged again.
+ */
+struct adapter_json_verdict {
+	bool known;
+	bool ok;
+	size_t n_rcpts;
+	char why[160]; /* when !ok */
+};
+
 /* One message. Everything is borrowed until the done callback runs. */
 struct adapter_msg {
 	const char *id;           /* swerve's message id (tags, idempotency) */
@@ -57,6 +72,9 @@ struct adapter_msg {
 	struct str body;    /* RFC 5322, CRLF line ends, not dot-stuffed */
 	const char *stream; /* "transactional", "critical", ... */
 	const char *tenant; /* may be NULL */
+	/* The JSON verdict, kept by the message's owner across adapters and
+	 * attempts; written by the adapters. NULL: judged on every call. */
+	struct adapter_json_verdict *json;
 };
 
 /*

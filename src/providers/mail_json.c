@@ -71,6 +71,14 @@ mail_json_pick(const struct adapter_msg *msg, const struct mime_addr *hdr,
 	}
 }
 
+/* mail_json_verdict_known - was msg judged for these recipients? */
+static bool
+mail_json_verdict_known(const struct adapter_msg *msg)
+{
+	return msg->json != NULL && msg->json->known &&
+	       msg->json->n_rcpts == msg->n_rcpts;
+}
+
 int
 mail_json_open(struct mail_json *mj, const struct adapter_msg *msg, char *why,
                size_t whylen)
@@ -80,6 +88,11 @@ mail_json_open(struct mail_json *mj, const struct adapter_msg *msg, char *why,
 	size_t i, n = msg->n_rcpts;
 
 	memset(mj, 0, sizeof(*mj));
+	/* Judged already as not representable: say so without parsing. */
+	if (mail_json_verdict_known(msg) && !msg->json->ok) {
+		snprintf(why, whylen, "%s", msg->json->why);
+		return -1;
+	}
 	mj->m = mime_parse(msg->body.p, msg->body.len);
 	if (!mime_faithful_for_json(mj->m, &reason))
 		goto fail;
@@ -124,12 +137,25 @@ mail_json_close(struct mail_json *mj)
 bool
 mail_json_represents(const struct adapter_msg *msg, char *why, size_t whylen)
 {
+	struct adapter_json_verdict *v = msg->json;
 	struct mail_json mj;
+	bool ok;
 
-	if (mail_json_open(&mj, msg, why, whylen) != 0)
-		return false;
-	mail_json_close(&mj);
-	return true;
+	if (mail_json_verdict_known(msg)) {
+		if (!v->ok)
+			snprintf(why, whylen, "%s", v->why);
+		return v->ok;
+	}
+	ok = mail_json_open(&mj, msg, why, whylen) == 0;
+	if (ok)
+		mail_json_close(&mj);
+	if (v != NULL) {
+		v->known = true;
+		v->ok = ok;
+		v->n_rcpts = msg->n_rcpts;
+		snprintf(v->why, sizeof(v->why), "%s", ok ? "" : why);
+	}
+	return ok;
 }
 
 bool

@@ -56,7 +56,13 @@ int mail_json_open(struct mail_json *mj, const struct adapter_msg *msg,
 /* mail_json_close - free what mj owns. */
 void mail_json_close(struct mail_json *mj);
 
-/* mail_json_represents - open and close: can a JSON provider carry msg? */
+/*
+ * mail_json_represents - open and close: can a JSON provider carry msg?
+ * With msg->json set, the verdict is read from there when it was judged
+ * for as many recipients, else judged and stored there. mail_json_open
+ * also refuses at once, without parsing, what msg->json says it cannot
+ * carry.
+ */
 bool mail_json_represents(const struct adapter_msg *msg, char *why,
                           size_t whylen);
 

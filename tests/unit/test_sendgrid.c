@@ -205,6 +205,46 @@ unfaithful_mime_is_refused_with_a_reason(void **state)
 	http_out_fini(&out);
 }
 
+/* The verdict is judged once per message (and recipient set), then read
+ * by every JSON candidate and by the request builder. */
+static void
+json_verdict_is_judged_once_and_reused(void **state)
+{
+	static const char *const r[] = {"b@example.net"};
+	struct config_provider cfg = pt_cfg("sendgrid");
+	struct adapter_json_verdict v;
+	struct adapter_msg msg = pt_msg(signed_msg, r, 1);
+	struct http_out out;
+	char why[128] = "";
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	msg.json = &v;
+	assert_false(sendgrid_http.represents(&msg, why, sizeof(why)));
+	assert_true(v.known);
+	assert_false(v.ok);
+	assert_int_equal(v.n_rcpts, 1);
+	assert_non_null(strstr(v.why, "signed"));
+	/* A faithful body with a stored "no": the stored verdict wins, so
+	 * nothing was parsed again, neither to route nor to build. */
+	msg = pt_msg(pt_rich, pt_rcpts, 1);
+	msg.json = &v;
+	snprintf(v.why, sizeof(v.why), "judged before");
+	assert_false(sendgrid_http.represents(&msg, why, sizeof(why)));
+	assert_string_equal(why, "judged before");
+	http_out_init(&out);
+	assert_int_equal(
+	    sendgrid_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    -1);
+	assert_string_equal(why, "judged before");
+	http_out_fini(&out);
+	/* Another recipient count is another set: judged again. */
+	v.n_rcpts = 2;
+	assert_true(sendgrid_http.represents(&msg, why, sizeof(why)));
+	assert_true(v.ok);
+	assert_int_equal(v.n_rcpts, 1);
+}
+
 static void
 bcc_only_and_subjectless_messages_are_refused(void **state)
 {
@@ -308,6 +348,7 @@ main(void)
 	    cmocka_unit_test(rich_message_maps_every_field),
 	    cmocka_unit_test(to_address_not_in_envelope_is_not_sent_to),
 	    cmocka_unit_test(unfaithful_mime_is_refused_with_a_reason),
+	    cmocka_unit_test(json_verdict_is_judged_once_and_reused),
 	    cmocka_unit_test(bcc_only_and_subjectless_messages_are_refused),
 	    cmocka_unit_test(invalid_utf8_header_is_refused_not_dropped),
 	    cmocka_unit_test(probe_checks_the_mail_send_scope),
