@@ -77,6 +77,13 @@ struct dprov {
 	uint64_t probes_ok, probes_failed;
 };
 
+/* One recipient of a claimed message: where it stands, in memory. */
+struct drcpt {
+	enum spool_rcpt_state state;
+	char status[SEND_ENHANCED_SIZE]; /* enhanced status of a failure */
+	char *reply;                     /* its last reply; owned */
+};
+
 struct djob {
 	TAILQ_ENTRY(djob) all;  /* d->jobs */
 	TAILQ_ENTRY(djob) wait; /* prov->waiting[stream] or d->parked */
@@ -94,11 +101,9 @@ struct djob {
 	struct event *deadline; /* stream failover_after; NULL if none */
 	struct buf trace;       /* why the current provider was chosen */
 	char *att_trace;        /* the trace of the attempt on the wire */
-	enum spool_rcpt_state *rstate;
-	char (*rstatus)[SEND_ENHANCED_SIZE];
-	char **rreply;        /* last reply per recipient; owned */
-	const char **pending; /* addresses sent in this attempt */
-	size_t *pmap;         /* pending[k] is recipient pmap[k] */
+	struct drcpt *rcpts;    /* [m->n_rcpts], as the message's */
+	const char **pending;   /* addresses sent in this attempt */
+	size_t *pmap;           /* pending[k] is recipient pmap[k] */
 	size_t n_pending;
 	bool any_sent;
 	struct adapter_msg msg;

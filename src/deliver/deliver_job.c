@@ -28,18 +28,16 @@ job_new(struct deliver *d, struct spool_msg *m)
 
 	job->d = d;
 	job->m = m;
-	job->rstate = xcalloc(n, sizeof(*job->rstate));
-	job->rstatus = xcalloc(n, sizeof(*job->rstatus));
-	job->rreply = xcalloc(n, sizeof(*job->rreply));
+	job->rcpts = xcalloc(n, sizeof(*job->rcpts));
 	job->pending = xcalloc(n, sizeof(*job->pending));
 	job->pmap = xcalloc(n, sizeof(*job->pmap));
 	for (i = 0; i < n; i++) {
-		job->rstate[i] = m->rcpts[i].state;
+		job->rcpts[i].state = m->rcpts[i].state;
 		if (m->rcpts[i].state == SPOOL_RCPT_SENT)
 			job->any_sent = true;
 		if (m->rcpts[i].last_reply)
-			job->rreply[i] = xstrdup(m->rcpts[i].last_reply);
-		snprintf(job->rstatus[i], SEND_ENHANCED_SIZE, "%s",
+			job->rcpts[i].reply = xstrdup(m->rcpts[i].last_reply);
+		snprintf(job->rcpts[i].status, SEND_ENHANCED_SIZE, "%s",
 		         m->rcpts[i].state == SPOOL_RCPT_FAILED ? "5.0.0" : "");
 	}
 	job->stream = deliver_stream_index(d, m->stream);
@@ -82,10 +80,8 @@ job_free(struct djob *job)
 	buf_fini(&job->trace);
 	free(job->att_trace);
 	for (i = 0; i < job->m->n_rcpts; i++)
-		free(job->rreply[i]);
-	free(job->rreply);
-	free(job->rstate);
-	free(job->rstatus);
+		free(job->rcpts[i].reply);
+	free(job->rcpts);
 	free(job->pending);
 	free(job->pmap);
 	spool_msg_free(job->m);
@@ -98,7 +94,7 @@ job_pending_count(const struct djob *job)
 	size_t i, n = 0;
 
 	for (i = 0; i < job->m->n_rcpts; i++)
-		n += job->rstate[i] == SPOOL_RCPT_PENDING;
+		n += job->rcpts[i].state == SPOOL_RCPT_PENDING;
 	return n;
 }
 
@@ -130,11 +126,12 @@ job_dsn(struct djob *job, const char *reason)
 		return;
 	rs = xcalloc(m->n_rcpts, sizeof(*rs));
 	for (i = 0; i < m->n_rcpts; i++) {
-		if (job->rstate[i] != SPOOL_RCPT_FAILED)
+		if (job->rcpts[i].state != SPOOL_RCPT_FAILED)
 			continue;
 		rs[n].addr = m->rcpts[i].address;
-		rs[n].status = job->rstatus[i][0] ? job->rstatus[i] : "5.0.0";
-		rs[n].diagnostic = job->rreply[i];
+		rs[n].status =
+		    job->rcpts[i].status[0] ? job->rcpts[i].status : "5.0.0";
+		rs[n].diagnostic = job->rcpts[i].reply;
 		rs[n].failed = true;
 		n++;
 	}
@@ -263,16 +260,17 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 		         "gave up after %lld s in the queue; last error: %s",
 		         (long long)(age / 1000), why ? why : "none");
 		for (i = 0; i < m->n_rcpts; i++) {
-			if (job->rstate[i] != SPOOL_RCPT_PENDING)
+			if (job->rcpts[i].state != SPOOL_RCPT_PENDING)
 				continue;
-			job->rstate[i] = SPOOL_RCPT_FAILED;
-			snprintf(job->rstatus[i], SEND_ENHANCED_SIZE, "4.4.7");
-			free(job->rreply[i]);
-			job->rreply[i] = xstrdup(reason);
+			job->rcpts[i].state = SPOOL_RCPT_FAILED;
+			snprintf(job->rcpts[i].status, SEND_ENHANCED_SIZE,
+			         "4.4.7");
+			free(job->rcpts[i].reply);
+			job->rcpts[i].reply = xstrdup(reason);
 			upd[n_upd++] = (struct spool_rcpt_result){
 			    .index = i,
 			    .state = SPOOL_RCPT_FAILED,
-			    .reply = job->rreply[i],
+			    .reply = job->rcpts[i].reply,
 			};
 		}
 		job_record(job, res, upd, n_upd, job_final_state(job), 0,

@@ -48,7 +48,7 @@ job_pending_fill(struct djob *job)
 	size_t i, k = 0;
 
 	for (i = 0; i < job->m->n_rcpts; i++) {
-		if (job->rstate[i] != SPOOL_RCPT_PENDING)
+		if (job->rcpts[i].state != SPOOL_RCPT_PENDING)
 			continue;
 		job->pending[k] = job->m->rcpts[i].address;
 		job->pmap[k++] = i;
@@ -423,20 +423,21 @@ job_take_result(struct djob *job, const struct adapter_result *res,
 		size_t i = job->pmap[k];
 		if (r->class != SEND_ACCEPTED && r->class != SEND_REJECTED)
 			continue;
-		job->rstate[i] = r->class == SEND_ACCEPTED ? SPOOL_RCPT_SENT
-		                                           : SPOOL_RCPT_FAILED;
+		job->rcpts[i].state = r->class == SEND_ACCEPTED
+		                          ? SPOOL_RCPT_SENT
+		                          : SPOOL_RCPT_FAILED;
 		if (r->class == SEND_ACCEPTED)
 			job->any_sent = true;
-		snprintf(job->rstatus[i], SEND_ENHANCED_SIZE, "%s",
+		snprintf(job->rcpts[i].status, SEND_ENHANCED_SIZE, "%s",
 		         r->enhanced[0]
 		             ? r->enhanced
 		             : (r->class == SEND_ACCEPTED ? "2.0.0" : "5.0.0"));
-		free(job->rreply[i]);
-		job->rreply[i] = xstrdup(r->text);
+		free(job->rcpts[i].reply);
+		job->rcpts[i].reply = xstrdup(r->text);
 		upd[n_upd++] = (struct spool_rcpt_result){
 		    .index = i,
-		    .state = job->rstate[i],
-		    .reply = job->rreply[i],
+		    .state = job->rcpts[i].state,
+		    .reply = job->rcpts[i].reply,
 		    .provider_msg_id =
 		        r->provider_msg_id[0] ? r->provider_msg_id : NULL,
 		};
