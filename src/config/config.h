@@ -278,7 +278,8 @@ struct config {
 	uint64_t retry_max_lifetime_ms; /* retry.max_lifetime, default 5d */
 
 	unsigned delivery_max_inflight; /* delivery.max_inflight, default 256 */
-	uint64_t delivery_poll_ms; /* delivery.poll_interval, default 50ms */
+	uint64_t
+	    delivery_poll_ms; /* delivery.poll_interval (deliver.h poll_ms) */
 
 	int log_level;  /* log.level: debug|info|warn|error -> enum log_level */
 	int log_format; /* log.format: text|json -> enum log_format */

@@ -12,6 +12,15 @@
  * Memory is bounded by max_inflight plus the streams' reserves: bodies
  * stay in the spool until a message is claimed, and a claimed message is
  * freed as soon as its outcome is queued to the spool.
+ *
+ * Wake-ups, not polling: a claim round runs when the spool says a commit
+ * made mail due (spool_due_watch; new mail is gathered for up to 50 ms
+ * first, so a burst is claimed, and weighed, together), when the timer
+ * for the earliest stored next attempt fires, when a claim came back
+ * full, and when a job ends while claiming was held back for lack of
+ * room. Only mail that is due but cannot be claimed now (no usable
+ * provider) is looked at again every poll_ms. An idle queue costs
+ * nothing.
  */
 #include "deliver/deliver.h"
 
@@ -30,6 +39,11 @@
 #include "route/statuspage.h"
 
 #define DELIVER_RESERVE_MIN 4
+/* The due timer is re-checked at least this often, so a forward step of
+ * the wall clock delays deferred mail by at most this much. */
+#define DELIVER_DUE_MAX_MS 60000
+/* The longest new mail waits to be claimed with what lands after it. */
+#define DELIVER_GATHER_MAX_MS 50
 
 size_t
 deliver_stream_index(const struct deliver *d, const char *name)
@@ -55,6 +69,109 @@ struct dclaim {
 static void deliver_tick(evutil_socket_t fd, short what, void *arg);
 static void deliver_release(struct deliver *d);
 
+void
+deliver_kick(struct deliver *d)
+{
+	if (!d->closing)
+		event_active(d->tick, EV_TIMEOUT, 1);
+}
+
+/* deliver_due_arm - wake at wall time at_ms, unless woken earlier. The
+ * stored wall time becomes a monotonic timer here. */
+static void
+deliver_due_arm(struct deliver *d, int64_t at_ms)
+{
+	uint64_t ms;
+	struct timeval tv;
+
+	if (d->closing || at_ms >= d->due_at)
+		return;
+	d->due_at = at_ms;
+	ms = clock_wall_until_ms(at_ms);
+	if (ms > DELIVER_DUE_MAX_MS)
+		ms = DELIVER_DUE_MAX_MS;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(d->due, &tv);
+}
+
+/* deliver_due_later - arm for mail due now that was not claimed. */
+static void
+deliver_due_later(struct deliver *d)
+{
+	deliver_due_arm(d, clock_wall_ms() + (int64_t)d->o.poll_ms);
+}
+
+/* deliver_on_next_due - the spool's earliest next attempt time. */
+static void
+deliver_on_next_due(int status, int64_t at_ms, void *arg)
+{
+	struct deliver *d = arg;
+
+	d->reads_pending--;
+	if (d->closing) {
+		if (d->claims_pending == 0 && d->reads_pending == 0)
+			deliver_release(d);
+		return;
+	}
+	if (status != SPOOL_OK) {
+		if (status != SPOOL_ERR_CLOSED)
+			log_warn("deliver: next attempt time not read (%s)",
+			         spool_status_name(status));
+		deliver_due_later(d);
+		return;
+	}
+	if (at_ms == INT64_MAX)
+		return; /* nothing waits; the spool wakes us */
+	/* Due already but still there: it could not be claimed yet. */
+	if (at_ms <= clock_wall_ms())
+		deliver_due_later(d);
+	else
+		deliver_due_arm(d, at_ms);
+}
+
+/* deliver_due_ask - ask the spool when the next attempt is due; queued
+ * after any claim already asked for, so it sees what the claims left. */
+static void
+deliver_due_ask(struct deliver *d)
+{
+	if (d->reads_pending == 0 &&
+	    spool_msg_next_due(d->o.spool, deliver_on_next_due, d) == 0)
+		d->reads_pending++;
+}
+
+/* deliver_on_due_timer - claim what is due, then ask when the next is. */
+static void
+deliver_on_due_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct deliver *d = arg;
+
+	(void)fd;
+	(void)what;
+	d->due_at = INT64_MAX;
+	deliver_tick(-1, 0, d);
+	deliver_due_ask(d);
+}
+
+/*
+ * deliver_on_due - a commit made mail due at due_ms (spool watcher). New
+ * mail is claimed after a short gathering window rather than at once: a
+ * burst that lands within it is claimed together, and the streams'
+ * weights order it (claimed one by one, it would go out in arrival
+ * order). The window is poll_ms, at most DELIVER_GATHER_MAX_MS.
+ */
+static void
+deliver_on_due(int64_t due_ms, void *arg)
+{
+	struct deliver *d = arg;
+	int64_t now = clock_wall_ms();
+	uint64_t gather = d->o.poll_ms < DELIVER_GATHER_MAX_MS
+	                      ? d->o.poll_ms
+	                      : DELIVER_GATHER_MAX_MS;
+
+	deliver_due_arm(d, due_ms > now ? due_ms : now + (int64_t)gather);
+}
+
 static void
 deliver_on_claim(int status, struct spool_msg **msgs, size_t n, void *arg)
 {
@@ -69,13 +186,15 @@ deliver_on_claim(int status, struct spool_msg **msgs, size_t n, void *arg)
 		for (i = 0; i < n; i++)
 			spool_msg_free(msgs[i]);
 		free(c);
-		if (d->claims_pending == 0)
+		if (d->claims_pending == 0 && d->reads_pending == 0)
 			deliver_release(d);
 		return;
 	}
 	if (status != SPOOL_OK) {
-		if (status != SPOOL_ERR_CLOSED)
+		if (status != SPOOL_ERR_CLOSED) {
 			log_warn("deliver: claim failed (status %d)", status);
+			deliver_due_later(d);
+		}
 		free(c);
 		return;
 	}
@@ -83,9 +202,11 @@ deliver_on_claim(int status, struct spool_msg **msgs, size_t n, void *arg)
 	d->claim_full |= n == c->asked;
 	for (i = 0; i < n; i++)
 		job_next(job_new(d, msgs[i]));
-	/* A full claim: there is more; look again without waiting. */
-	if (d->claim_full && d->claims_pending == 0) {
+	/* A full claim: there is more; look again without waiting. So
+	 * also when a wake-up came while the claims ran. */
+	if ((d->claim_full || d->again) && d->claims_pending == 0) {
 		d->claim_full = false;
+		d->again = false;
 		deliver_tick(-1, 0, d);
 	}
 	free(c);
@@ -109,14 +230,22 @@ static void
 deliver_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct deliver *d = arg;
-	size_t n = d->cfg->n_streams, s, room, reserve;
+	size_t n = d->cfg->n_streams, s, room, reserve, issued = 0;
 	size_t demand[DELIVER_MAX_STREAMS], out[DELIVER_MAX_STREAMS];
 
 	(void)fd;
 	(void)what;
-	if (d->closing || d->claims_pending > 0 || d->n_provs == 0 ||
-	    !route_any_usable(d->rps, d->n_provs, clock_mono_ms()))
+	if (d->closing || d->n_provs == 0)
 		return;
+	if (d->claims_pending > 0) {
+		d->again = true;
+		return;
+	}
+	if (!route_any_usable(d->rps, d->n_provs, clock_mono_ms())) {
+		/* If mail is due, the answer arms a look in poll_ms. */
+		deliver_due_ask(d);
+		return;
+	}
 	if (n > DELIVER_MAX_STREAMS)
 		n = DELIVER_MAX_STREAMS;
 	room = d->inflight < d->o.max_inflight ? d->o.max_inflight - d->inflight
@@ -148,7 +277,11 @@ deliver_tick(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		d->claims_pending++;
+		issued++;
 	}
+	/* Every stream is at its limit: a job's end looks again. */
+	if (issued == 0)
+		d->starved = true;
 }
 
 /* deliver_sweep - close channels that have been idle for a while. */
@@ -259,10 +392,9 @@ deliver_new(const struct deliver_opts *opts)
 	if (names)
 		d->dns = evdns_base_new(opts->base,
 		                        EVDNS_BASE_INITIALIZE_NAMESERVERS);
-	d->tick = event_new(opts->base, -1, EV_PERSIST, deliver_tick, d);
-	tv.tv_sec = (time_t)(d->o.poll_ms / 1000);
-	tv.tv_usec = (suseconds_t)(d->o.poll_ms % 1000) * 1000;
-	event_add(d->tick, &tv);
+	d->tick = event_new(opts->base, -1, 0, deliver_tick, d);
+	d->due = evtimer_new(opts->base, deliver_on_due_timer, d);
+	d->due_at = INT64_MAX;
 	d->sweep = event_new(opts->base, -1, EV_PERSIST, deliver_sweep, d);
 	tv.tv_sec = 5;
 	tv.tv_usec = 0;
@@ -283,6 +415,10 @@ deliver_new(const struct deliver_opts *opts)
 	}
 	for (i = 0; i < d->n_provs; i++)
 		watch_start(&d->provs[i]);
+	/* Commits wake us from now on; what is stored already is claimed
+	 * now, and the next attempt time read. */
+	spool_due_watch(opts->spool, deliver_on_due, d);
+	deliver_on_due_timer(-1, 0, d);
 	log_info("deliver: %zu provider%s, %zu stream%s, up to %zu messages "
 	         "in flight",
 	         d->n_provs, d->n_provs == 1 ? "" : "s", cfg->n_streams,
@@ -308,7 +444,9 @@ deliver_free(struct deliver *d)
 	if (d == NULL)
 		return;
 	d->closing = true;
+	spool_due_watch(d->o.spool, NULL, NULL);
 	event_free(d->tick);
+	event_free(d->due);
 	event_free(d->sweep);
 	event_free(d->unpark);
 	for (i = 0; i < d->n_provs; i++) {
@@ -326,7 +464,7 @@ deliver_free(struct deliver *d)
 	if (d->dns)
 		evdns_base_free(d->dns, 0);
 	SSL_CTX_free(d->ssl);
-	if (d->claims_pending == 0)
+	if (d->claims_pending == 0 && d->reads_pending == 0)
 		deliver_release(d);
 }
 
@@ -460,8 +598,10 @@ deliver_provider_admin(struct deliver *d, const char *name,
 	} else {
 		evtimer_del(p->admin_timer);
 	}
-	if (action == DELIVER_ADMIN_RESUME)
+	if (action == DELIVER_ADMIN_RESUME) {
 		deliver_unpark(-1, 0, d);
+		deliver_kick(d);
+	}
 	return 0;
 }
 
@@ -567,5 +707,6 @@ deliver_reload(struct deliver *d, const struct config *cfg, char *err,
 		watch_start(p);
 	}
 	log_info("deliver: configuration reloaded from %s", cfg->path);
+	deliver_kick(d);
 	return 0;
 }

@@ -33,7 +33,11 @@ struct deliver_opts {
 	struct spool *spool;      /* borrowed; must outlive deliver */
 	const struct config *cfg; /* borrowed: providers, retry, hostname */
 	size_t max_inflight;      /* messages in memory at once (0 = 256) */
-	uint64_t poll_ms;         /* look for due mail this often (0 = 50) */
+	/* How soon to look again for mail that is due but could not be
+	 * claimed (no usable provider) (0 = 50); also how long new mail is
+	 * gathered before it is claimed (at most 50 ms). An idle queue is
+	 * never polled: the spool wakes delivery. */
+	uint64_t poll_ms;
 };
 
 /* deliver_new - start delivering. Returns NULL if a provider's TLS

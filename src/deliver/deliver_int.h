@@ -116,9 +116,15 @@ struct deliver {
 	struct dprov *provs;
 	struct route_prov **rps; /* &provs[i].rp, for route_pick */
 	size_t n_provs;
-	struct event *tick, *sweep, *unpark;
+	struct event *tick; /* claim due mail; made active, never polled */
+	struct event *due;  /* the earliest known next attempt */
+	struct event *sweep, *unpark;
+	int64_t due_at; /* wall ms due is armed for; INT64_MAX: not */
 	size_t claims_pending;
-	bool claim_full; /* a claim of this round came back full */
+	size_t reads_pending; /* spool_msg_next_due in flight (0 or 1) */
+	bool claim_full;      /* a claim of this round came back full */
+	bool again;           /* a tick was wanted while claims ran */
+	bool starved;         /* no room to claim: look again when a job ends */
 	bool closing;
 	size_t inflight;
 	size_t stream_inflight[DELIVER_MAX_STREAMS];
@@ -134,6 +140,8 @@ struct deliver {
 	uint64_t failover_from_to[ROUTE_MAX_PROVIDERS]; /* per source */
 };
 
+/* deliver_kick - claim due mail soon (coalesced; loop thread). */
+void deliver_kick(struct deliver *d);
 /* deliver_stream_index - the stream named name, else transactional. */
 size_t deliver_stream_index(const struct deliver *d, const char *name);
 

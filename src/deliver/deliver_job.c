@@ -77,6 +77,11 @@ job_free(struct djob *job)
 		TAILQ_REMOVE(&d->parked, job, wait);
 	if (job->deadline != NULL)
 		event_free(job->deadline);
+	/* A slot is free: claim what could not be claimed for lack of it. */
+	if (d->starved) {
+		d->starved = false;
+		deliver_kick(d);
+	}
 	buf_fini(&job->trace);
 	free(job->att_trace);
 	for (i = 0; i < job->m->n_rcpts; i++)

@@ -86,6 +86,12 @@ struct spool {
 	uint64_t drained_gen; /* of those, callbacks already run */
 	size_t last_batch;    /* jobs in the last batch */
 	struct spool_counts counts;
+	/* The earliest time committed batches made mail due at, not yet
+	 * told to the watcher (INT64_MAX: nothing). */
+	int64_t due_pending;
+
+	spool_due_fn *due_fn; /* loop thread only */
+	void *due_arg;
 
 	int efd;
 	struct event *ev;
@@ -109,6 +115,7 @@ spool_done_run(struct spool *sp)
 	struct spool_job_list done;
 	struct spool_job *j, *next;
 	uint64_t gen;
+	int64_t due;
 
 	pthread_mutex_lock(&sp->lock);
 	done = sp->done;
@@ -116,12 +123,16 @@ spool_done_run(struct spool *sp)
 		done.tail = &done.head;
 	spool_job_list_init(&sp->done);
 	gen = sp->handed_gen;
+	due = sp->due_pending;
+	sp->due_pending = INT64_MAX;
 	pthread_mutex_unlock(&sp->lock);
 	for (j = done.head; j != NULL; j = next) {
 		next = j->next;
 		spool_job_deliver(j);
 		spool_job_free(j);
 	}
+	if (due != INT64_MAX && sp->due_fn != NULL)
+		sp->due_fn(due, sp->due_arg);
 	/* Whatever those callbacks submitted is queued now: tell the
 	 * writer, which may be gathering them (see spool_writer_gather). */
 	pthread_mutex_lock(&sp->lock);
@@ -262,6 +273,9 @@ spool_job_run(struct spool *sp, struct spool_job *j, int disk_low, int64_t now,
 		rc = spool_db_msg_purge(sp->db, j->id, j->limit, &j->n_done,
 		                        delta);
 		break;
+	case SPOOL_JOB_NEXT_DUE:
+		rc = spool_db_msg_next_due(sp->db, &j->now_ms);
+		break;
 	default:
 		rc = SPOOL_ERR_IO;
 	}
@@ -289,13 +303,38 @@ spool_hist_count(struct spool_counts *c, size_t jobs, uint64_t usec)
 	c->commit_hist[i]++;
 }
 
+/* spool_batch_due - the earliest time the committed batch b made mail
+ * due at: stored messages (now) and outcomes to ready or deferred. */
+static int64_t
+spool_batch_due(const struct spool_job_list *b, int64_t now)
+{
+	const struct spool_job *j;
+	int64_t due = INT64_MAX, at;
+
+	for (j = b->head; j != NULL; j = j->next) {
+		if (j->status != SPOOL_OK)
+			continue;
+		if (j->kind == SPOOL_JOB_SUBMIT && !j->dup)
+			at = now;
+		else if (j->kind == SPOOL_JOB_OUTCOME &&
+		         (j->o.next_state == SPOOL_STATE_READY ||
+		          j->o.next_state == SPOOL_STATE_DEFERRED))
+			at = j->o.next_attempt_at;
+		else
+			continue;
+		if (at < due)
+			due = at;
+	}
+	return due;
+}
+
 /* spool_batch_run - one transaction, one fsync, for every job in b. */
 static void
 spool_batch_run(struct spool *sp, struct spool_job_list *b)
 {
 	int64_t delta[SPOOL_STATE_COUNT] = {0};
 	uint64_t stored = 0, dedup = 0, t0, spent;
-	int64_t changes0 = 0, changed = 0;
+	int64_t changes0 = 0, changed = 0, due;
 	struct spool_job *j;
 	int64_t now = clock_wall_ms(); /* stored as created_at */
 	int rc = SPOOL_OK, disk_low, s;
@@ -357,6 +396,9 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 		sp->counts.deduplicated += dedup;
 		if (b->len > sp->counts.largest_batch)
 			sp->counts.largest_batch = b->len;
+		due = spool_batch_due(b, now);
+		if (due < sp->due_pending)
+			sp->due_pending = due;
 	} else {
 		sp->counts.failed_commits++;
 	}
@@ -595,6 +637,7 @@ spool_open(const struct spool_opts *opts, char *err, size_t errlen)
 		log_fatal("spool: cannot make a condition variable");
 	spool_job_list_init(&sp->queue);
 	spool_job_list_init(&sp->done);
+	sp->due_pending = INT64_MAX;
 
 	sp->vfs = spool_vfs_new(sp->hooks);
 	if (sp->vfs == NULL) {
@@ -831,6 +874,27 @@ spool_msg_purge(struct spool *sp, int64_t before_ms, size_t max,
 	id_make(j->id, (uint64_t)before_ms, 0);
 	j->limit = max;
 	j->cb.count = cb;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+/* spool_due_watch - who hears that a commit made mail due. */
+void
+spool_due_watch(struct spool *sp, spool_due_fn *fn, void *arg)
+{
+	sp->due_fn = fn;
+	sp->due_arg = arg;
+}
+
+/* spool_msg_next_due - queue a read of the earliest next attempt. */
+int
+spool_msg_next_due(struct spool *sp, spool_time_fn *cb, void *arg)
+{
+	struct spool_job *j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->kind = SPOOL_JOB_NEXT_DUE;
+	j->cb.time = cb;
 	j->arg = arg;
 	return spool_job_queue(sp, j);
 }

@@ -379,6 +379,43 @@ int spool_msg_purge(struct spool *sp, int64_t before_ms, size_t max,
                     spool_count_fn *cb, void *arg);
 
 /*
+ * ---- Wake-ups ---------------------------------------------------------
+ *
+ * Delivery does not poll: the spool tells it when a commit made mail due,
+ * and answers when the next stored attempt time is.
+ */
+
+/*
+ * spool_due_fn - a commit made messages due at due_ms (wall ms since the
+ * epoch; <= now for new and released messages, the back-off's end for
+ * deferred ones). Runs on the loop thread, after the callbacks of the
+ * batch that did it; batches between two runs of the loop are folded
+ * into one call with the earliest time.
+ */
+typedef void spool_due_fn(int64_t due_ms, void *arg);
+
+/*
+ * spool_due_watch - call fn (NULL: nobody) after every commit that stored
+ * a message or an outcome whose next state is ready or deferred. One
+ * watcher per spool; loop thread. fn may call any spool function.
+ */
+void spool_due_watch(struct spool *sp, spool_due_fn *fn, void *arg);
+
+/*
+ * spool_time_fn - the result of spool_msg_next_due(): SPOOL_OK and the
+ * time (INT64_MAX when no message waits), or SPOOL_ERR_IO/CLOSED.
+ */
+typedef void spool_time_fn(int status, int64_t at_ms, void *arg);
+
+/*
+ * spool_msg_next_due - queue a read of the earliest next_attempt_at of
+ * the ready and deferred messages (wall ms). Runs in order with the jobs
+ * queued before it, so a claim queued first has already taken what it
+ * took. Returns 0 or SPOOL_ERR_CLOSED at once (cb not called).
+ */
+int spool_msg_next_due(struct spool *sp, spool_time_fn *cb, void *arg);
+
+/*
  * spool_close - stop accepting, finish the commits already queued (their
  * callbacks run), stop the writer and close the database. NULL is a no-op.
  * The callbacks of the last batches run synchronously inside spool_close,

@@ -114,6 +114,7 @@ enum {
 	ST_PURGE_RCPTS,
 	ST_PURGE_ATTS,
 	ST_PURGE_BODY,
+	ST_NEXT_DUE,
 	ST_COUNT,
 };
 
@@ -192,6 +193,15 @@ static const char *const spool_db_sql[ST_COUNT] = {
     [ST_PURGE_RCPTS] = "DELETE FROM recipients WHERE msg_id = ?1",
     [ST_PURGE_ATTS] = "DELETE FROM attempts WHERE msg_id = ?1",
     [ST_PURGE_BODY] = "DELETE FROM bodies WHERE id = ?1",
+    /* Each arm reads one row of messages_claim. */
+    [ST_NEXT_DUE] = "SELECT min(t) FROM ("
+                    " SELECT * FROM (SELECT next_attempt_at AS t"
+                    "  FROM messages WHERE state = 'ready'"
+                    "  ORDER BY next_attempt_at LIMIT 1)"
+                    " UNION ALL"
+                    " SELECT * FROM (SELECT next_attempt_at AS t"
+                    "  FROM messages WHERE state = 'deferred'"
+                    "  ORDER BY next_attempt_at LIMIT 1))",
 };
 
 struct spool_db {
@@ -279,6 +289,22 @@ db_wal_hook(void *arg, sqlite3 *conn, const char *name, int frames)
 
 	db->wal_frames = frames;
 	return SQLITE_OK;
+}
+
+int
+spool_db_msg_next_due(struct spool_db *db, int64_t *at_ms)
+{
+	sqlite3_stmt *st = db->st[ST_NEXT_DUE];
+	int rc;
+
+	*at_ms = INT64_MAX;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*at_ms = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, "next due");
+	return SPOOL_OK;
 }
 
 int64_t

@@ -63,6 +63,8 @@ int spool_db_msg_get(struct spool_db *db, const char *id, int flags,
 /* spool_db_msg_list - summaries, see spool_msg_list(); *out is the caller's. */
 int spool_db_msg_list(struct spool_db *db, int state, const char *after,
                       size_t limit, struct spool_msg ***out, size_t *n);
+/* spool_db_msg_next_due - see spool_msg_next_due(). */
+int spool_db_msg_next_due(struct spool_db *db, int64_t *at_ms);
 /* spool_db_msg_claim - see spool_msg_claim(); adds moves to delta. */
 int spool_db_msg_claim(struct spool_db *db, const char *stream, size_t max,
                        int64_t now_ms, struct spool_msg ***out, size_t *n,

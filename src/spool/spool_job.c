@@ -133,6 +133,10 @@ spool_job_deliver(struct spool_job *j)
 		if (j->cb.count != NULL)
 			j->cb.count(j->status, j->n_done, j->arg);
 		break;
+	case SPOOL_JOB_NEXT_DUE:
+		if (j->cb.time != NULL)
+			j->cb.time(j->status, j->now_ms, j->arg);
+		break;
 	}
 }
 

@@ -23,6 +23,7 @@ enum spool_job_kind {
 	SPOOL_JOB_CLAIM,
 	SPOOL_JOB_OUTCOME,
 	SPOOL_JOB_PURGE,
+	SPOOL_JOB_NEXT_DUE,
 };
 
 /* One queued operation; owned by the queue, then the done list. */
@@ -38,16 +39,17 @@ struct spool_job {
 		spool_done_fn *done;
 		spool_count_fn *count;
 		spool_submit_fn *submit; /* SPOOL_JOB_SUBMIT when idem */
+		spool_time_fn *time;     /* SPOOL_JOB_NEXT_DUE */
 	} cb;
 	int idem; /* SPOOL_JOB_SUBMIT: cb.submit, hash compared */
 	int dup;  /* SPOOL_JOB_SUBMIT result: answered by an earlier one */
 	char id[ID_SIZE];
-	struct spool_msg_new m;  /* SPOOL_JOB_SUBMIT */
-	int flags;               /* SPOOL_JOB_GET */
-	int state;               /* SPOOL_JOB_LIST */
-	size_t limit;            /* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM */
-	int64_t now_ms;          /* SPOOL_JOB_CLAIM; SPOOL_JOB_PURGE: before */
-	char *stream;            /* SPOOL_JOB_CLAIM: only this stream; owned */
+	struct spool_msg_new m; /* SPOOL_JOB_SUBMIT */
+	int flags;              /* SPOOL_JOB_GET */
+	int state;              /* SPOOL_JOB_LIST */
+	size_t limit;           /* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM */
+	int64_t now_ms; /* SPOOL_JOB_CLAIM; SPOOL_JOB_NEXT_DUE: the result */
+	char *stream;   /* SPOOL_JOB_CLAIM: only this stream; owned */
 	struct spool_outcome o;  /* SPOOL_JOB_OUTCOME, deep copy */
 	struct spool_msg *one;   /* SPOOL_JOB_GET result */
 	struct spool_msg **many; /* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM results */

@@ -1,7 +1,7 @@
 /*
  * test_deliver_send.c - what deliver does with an adapter's refusal to
- * start a send, through a fake adapter (providers/adapter.h test seam)
- * over a real spool and a real loop.
+ * start a send, through the scripted provider of deliver_test.h (the
+ * providers/adapter.h test seam) over a real spool and a real loop.
  *
  * adapter.h: send() returns 0, -EBUSY (the channel is busy: nothing
  * started) or -EINVAL (the message cannot go to this provider at all).
@@ -18,112 +18,14 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <event2/event.h>
-#include <ftw.h>
-#include <sys/stat.h>
 
 #include "config/config.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
+#include "deliver_test.h"
 #include "providers/adapter.h"
 #include "send/result.h"
 #include "spool/spool.h"
-
-/* ---- the fake adapter ---------------------------------------------- */
-
-static int fake_refuse_left; /* refuse this many sends ... */
-static int fake_refuse_rc;   /* ... with this code */
-static int fake_sends;       /* send() calls */
-
-struct fake_chan {
-	struct event *ev;
-	adapter_done_fn *cb;
-	void *arg;
-	size_t n_rcpts;
-	bool busy;
-};
-
-/* fake_on_done - answer "accepted" for every recipient, from the loop. */
-static void
-fake_on_done(evutil_socket_t fd, short what, void *arg)
-{
-	struct fake_chan *ch = arg;
-	struct send_result rr[8];
-	struct adapter_result res;
-	size_t i;
-
-	(void)fd;
-	(void)what;
-	assert_true(ch->n_rcpts <= 8);
-	for (i = 0; i < ch->n_rcpts; i++) {
-		send_result_init(&rr[i], SEND_ACCEPTED, SEND_STAGE_DOT);
-		send_result_text_set(&rr[i], "ok", 2);
-	}
-	res.msg = rr[0];
-	res.rcpts = rr;
-	res.n_rcpts = ch->n_rcpts;
-	res.n_accepted = ch->n_rcpts;
-	ch->busy = false;
-	ch->cb(&res, ch->arg);
-}
-
-static struct event_base *fake_base;
-
-static void *
-fake_chan_new(struct adapter *a)
-{
-	struct fake_chan *ch = xcalloc(1, sizeof(*ch));
-
-	(void)a;
-	ch->ev = event_new(fake_base, -1, 0, fake_on_done, ch);
-	return ch;
-}
-
-static int
-fake_send(void *chan, const struct adapter_msg *msg, adapter_done_fn *cb,
-          void *arg)
-{
-	struct fake_chan *ch = chan;
-
-	fake_sends++;
-	if (fake_refuse_left > 0) {
-		fake_refuse_left--;
-		return fake_refuse_rc;
-	}
-	ch->busy = true;
-	ch->cb = cb;
-	ch->arg = arg;
-	ch->n_rcpts = msg->n_rcpts;
-	event_active(ch->ev, 0, 0);
-	return 0;
-}
-
-static bool
-fake_idle(const void *chan)
-{
-	const struct fake_chan *ch = chan;
-
-	return !ch->busy;
-}
-
-static void
-fake_chan_free(void *chan)
-{
-	struct fake_chan *ch = chan;
-
-	if (ch == NULL)
-		return;
-	event_free(ch->ev);
-	free(ch);
-}
-
-static const struct adapter_ops fake_ops = {
-    .type = "smtp",
-    .chan_new = fake_chan_new,
-    .send = fake_send,
-    .idle = fake_idle,
-    .quit = fake_chan_free,
-    .chan_free = fake_chan_free,
-};
 
 /* ---- fixture --------------------------------------------------------- */
 
@@ -144,11 +46,7 @@ static const struct refusal_case refusal_cases[] = {
 
 struct fx {
 	const struct refusal_case *c;
-	char dir[64];
-	struct event_base *base;
-	struct spool *sp;
-	struct config *cfg;
-	struct deliver *d;
+	struct dt_env env;
 	int committed;
 };
 
@@ -161,39 +59,14 @@ static int
 fx_setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	struct spool_opts so = {0};
-	char err[CONFIG_ERR_SIZE] = "";
 
 	f->c = *state;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_deliver_send.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	f->base = event_base_new();
-	fake_base = f->base;
-	so.dir = f->dir;
-	f->sp = spool_open(&so, err, sizeof(err));
-	if (f->sp == NULL)
-		fail_msg("spool_open: %s", err);
-	assert_int_equal(spool_attach(f->sp, f->base), 0);
-	f->cfg = config_load_buf(fx_yaml, strlen(fx_yaml), "t.yaml", err,
-	                         sizeof(err));
-	if (f->cfg == NULL)
-		fail_msg("config: %s", err);
-	adapter_ops_test_set(&fake_ops);
-	fake_sends = 0;
-	fake_refuse_left = f->c->times;
-	fake_refuse_rc = f->c->rc;
+	dt_env_open(&f->env, "test_deliver_send");
+	f->env.cfg = dt_config(fx_yaml);
+	dt_script.refuse_left = f->c->times;
+	dt_script.refuse_rc = f->c->rc;
 	*state = f;
 	return 0;
-}
-
-/* fx_unlink - nftw callback: remove one entry of the spool directory. */
-static int
-fx_unlink(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static int
@@ -201,13 +74,7 @@ fx_teardown(void **state)
 {
 	struct fx *f = *state;
 
-	deliver_free(f->d);
-	spool_close(f->sp);
-	config_free(f->cfg);
-	event_base_free(f->base);
-	adapter_ops_test_set(NULL);
-	if (nftw(f->dir, fx_unlink, 8, FTW_DEPTH | FTW_PHYS) != 0)
-		fprintf(stderr, "cannot remove %s\n", f->dir);
+	dt_env_close(&f->env);
 	free(f);
 	return 0;
 }
@@ -226,18 +93,9 @@ fx_on_commit(int status, const char *id, void *arg)
 static void
 fx_submit(struct fx *f)
 {
-	static const char body[] = "Subject: x\r\n\r\nhi\r\n";
-	struct spool_msg_new m;
+	static const char *const rcpts[] = {"b@example.net", "c@example.net"};
 
-	memset(&m, 0, sizeof(m));
-	m.sender = xstrdup("");
-	m.rcpts = xcalloc(2, sizeof(*m.rcpts));
-	m.rcpts[0] = xstrdup("b@example.net");
-	m.rcpts[1] = xstrdup("c@example.net");
-	m.n_rcpts = 2;
-	buf_init(&m.body);
-	buf_add(&m.body, body, sizeof(body) - 1);
-	assert_int_equal(spool_msg_submit(f->sp, &m, fx_on_commit, f), 0);
+	dt_submit(f->env.sp, rcpts, 2, fx_on_commit, f);
 }
 
 /* ---- the one test, run per case ---------------------------------------- */
@@ -248,9 +106,9 @@ refusal_case_run(void **state)
 {
 	struct fx *f = *state;
 	struct deliver_opts o = {
-	    .base = f->base,
-	    .spool = f->sp,
-	    .cfg = f->cfg,
+	    .base = f->env.base,
+	    .spool = f->env.sp,
+	    .cfg = f->env.cfg,
 	    .poll_ms = 10,
 	};
 	struct deliver_stats st;
@@ -258,12 +116,12 @@ refusal_case_run(void **state)
 	int i;
 
 	fx_submit(f);
-	f->d = deliver_new(&o);
-	assert_non_null(f->d);
+	f->env.d = deliver_new(&o);
+	assert_non_null(f->env.d);
 	for (i = 0; i < 500; i++) {
-		event_base_loopexit(f->base, &tick);
-		event_base_dispatch(f->base);
-		deliver_stats_get(f->d, &st);
+		event_base_loopexit(f->env.base, &tick);
+		event_base_dispatch(f->env.base);
+		deliver_stats_get(f->env.d, &st);
 		if (f->committed == 1 && st.delivered + st.failed > 0)
 			break;
 	}
@@ -272,7 +130,7 @@ refusal_case_run(void **state)
 		         f->c->name);
 	assert_int_equal(st.delivered, f->c->delivered);
 	assert_int_equal(st.failed, f->c->failed);
-	assert_int_equal(fake_sends, f->c->sends);
+	assert_int_equal(dt_script.sends, f->c->sends);
 }
 
 int
