@@ -16,9 +16,10 @@
  * The SendGrid, Postmark, Mailgun and Resend keys are swerve api_keys
  * (found by SHA-256 through api_auth); SES requests are SigV4-verified
  * against ses_compat.credentials. The key's from_domains bound the From
- * and the envelope sender, its tenant marks the messages. JSON requests
- * become messages through mime_build, raw ones (SES Raw, Mailgun mime)
- * are taken as given through api_raw. Every answer that says "accepted"
+ * and the envelope sender, its tenant marks the messages. Every message
+ * goes through the one submission pipeline (submit.h): JSON requests are
+ * built there (submit_msg_prepare), raw ones (SES Raw, Mailgun mime) are
+ * taken as given through api_raw. Every answer that says "accepted"
  * comes from the spool's commit callback; mail is then routed like any
  * other. Errors come in each provider's own shape, so the SDK raises its
  * usual error type.

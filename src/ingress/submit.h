@@ -30,8 +30,9 @@
  * from a header must be 1..255 printable ASCII octets and a stream must
  * be configured, else the message is refused (SMTP 554 5.6.0, HTTP 400).
  *
- * Everything here is pure: no I/O, no logging, no clock or randomness
- * except where the options say (Message-ID local part, Date).
+ * Everything here is pure: no I/O, no logging; submit_prepare takes its
+ * Message-ID local part and Date from the options, only
+ * submit_msg_prepare draws a fresh id and reads the wall clock.
  */
 #ifndef SWERVE_INGRESS_SUBMIT_H
 #define SWERVE_INGRESS_SUBMIT_H
