@@ -10,9 +10,12 @@
 # pytest per directory under tests/; lint is `make lint`, run at a lower
 # CPU priority so that it only takes what the tests leave idle.
 #
-# JOBS suites (default 3) run at once; the pytest directories run one
-# after the other inside the suite "integration". Each suite's output is
-# kept until it ends, then printed in full with its wall time.
+# JOBS suites (default 3) run at once, each pytest directory a suite of
+# its own: they spend most of their time waiting on daemons, and they
+# share no port and no file (tests/lib/swerve_harness.py: ports from the
+# kernel, reserved across processes; everything else in each test's own
+# temp dir). Each suite's output is kept until it ends, then printed in
+# full with its wall time.
 # The last line is "N passed, N failed"; the exit code is non-zero if
 # anything failed or if no test ran at all.
 set -uo pipefail
@@ -88,17 +91,6 @@ run_pytest() {
 	[ "$rc" -ne 0 ] && [ "$rc" -ne 5 ] && failures+=("pytest $d")
 }
 
-# run_integration - every pytest directory, one after the other.
-run_integration() {
-	local d
-	for d in tests/*/; do
-		d=${d%/}
-		ls "$d"/test_*.py >/dev/null 2>&1 || continue
-		echo "== pytest $d"
-		run_pytest "$d"
-	done
-}
-
 # run_lint - make lint counts as one test. A fresh make: the caller's
 # jobserver is not ours to share.
 run_lint() {
@@ -122,7 +114,17 @@ add() {
 for s in "${suites[@]}"; do
 	case $s in
 	unit | fuzz | lint) ;;
-	integration) add integration run_integration ;;
+	integration)
+		# Known directories longest first, then any other one.
+		for d in tests/delivery tests/providers tests/observe \
+			tests/integration tests/sdk tests/alerts tests/mock \
+			tests/api tests/*/; do
+			d=${d%/}
+			ls "$d"/test_*.py >/dev/null 2>&1 || continue
+			case " ${names[*]} " in *" pytest $d "*) continue ;; esac
+			add "pytest $d" "run_pytest $d"
+		done
+		;;
 	*)
 		echo "run-tests: unknown suite $s" >&2
 		exit 2

@@ -59,6 +59,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "delivery"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 
 import outage_helpers as oh  # noqa: E402
 

@@ -5,7 +5,7 @@ alert is listed by Alertmanager's /api/v2/alerts while the provider is
 down and leaves the list once swerve posted endsAt = now.
 """
 
-import delivery_helpers as dh
+import swerve_harness as sh
 from conftest import alerts
 
 
@@ -22,7 +22,7 @@ def _ours(am):
 def test_alertmanager_gets_alert_when_mock_goes_dark_and_resolve(lab):
     am = lab.alertmanager()
     m = lab.mock("m1", "accept")
-    prov = dh.provider("m1", m.smtp_port, 1, probe_interval="1s",
+    prov = sh.provider("m1", m.smtp_port, 1, probe_interval="1s",
                        circuit={"failures": 1, "cooldown": "1s"})
     d = lab.daemon([prov], alerts={
         "interval": "200ms",
@@ -31,14 +31,14 @@ def test_alertmanager_gets_alert_when_mock_goes_dark_and_resolve(lab):
                    "for": "0s", "clear_for": "1s",
                    "severity": "critical"}],
     })
-    api = dh.Api(d)
-    qid = dh.submit(d, "app@example.com", ["user@example.net"], _msg(0))
+    api = sh.Api(d)
+    qid = sh.submit(d, "app@example.com", ["user@example.net"], _msg(0))
     api.wait_state(qid, "sent", 20)
     assert _ours(am) == []
 
     m.set_mode("refuse")
-    dh.submit(d, "app@example.com", ["user@example.net"], _msg(1))
-    got = dh.wait_until(lambda: _ours(am), 30, 0.2,
+    sh.submit(d, "app@example.com", ["user@example.net"], _msg(1))
+    got = sh.wait_until(lambda: _ours(am), 30, 0.2,
                         "the alert in Alertmanager")
     a = got[0]
     assert a["labels"]["provider"] == "m1"
@@ -53,8 +53,8 @@ def test_alertmanager_gets_alert_when_mock_goes_dark_and_resolve(lab):
     # Alertmanager, which then no longer lists the alert as active.
     m.set_mode("accept")
     for i in range(4):
-        dh.submit(d, "app@example.com", ["user@example.net"], _msg(2 + i))
-    dh.wait_until(lambda: _ours(am) == [], 40, 0.3,
+        sh.submit(d, "app@example.com", ["user@example.net"], _msg(2 + i))
+    sh.wait_until(lambda: _ours(am) == [], 40, 0.3,
                   "the resolve in Alertmanager")
     assert alerts(d)["alerts"] == []
     st = alerts(d)["notify"]

@@ -8,7 +8,7 @@ alert (a silent fallback is never silent), and a notifier that fails is
 retried until its receiver comes back.
 """
 
-import delivery_helpers as dh
+import swerve_harness as sh
 from conftest import alerts
 
 
@@ -30,9 +30,9 @@ def test_alert_email_goes_through_the_healthy_provider(lab):
     m1 = lab.mock("m1", "refuse")
     m2 = lab.mock("m2", "accept")
     d = lab.daemon([
-        dh.provider("m1", m1.smtp_port, 1,
+        sh.provider("m1", m1.smtp_port, 1,
                     circuit={"failures": 1, "cooldown": "1m"}),
-        dh.provider("m2", m2.smtp_port, 2)], alerts={
+        sh.provider("m2", m2.smtp_port, 2)], alerts={
         "interval": "200ms",
         "notify": [{"type": "email", "to": ["oncall@example.com"],
                     "from": "swerve@example.com"}],
@@ -42,10 +42,10 @@ def test_alert_email_goes_through_the_healthy_provider(lab):
             {"name": "failover", "severity": "info", "window": "1m"},
         ],
     })
-    qid = dh.submit(d, "app@example.com", ["user@example.net"], _msg(0))
-    dh.Api(d).wait_state(qid, "sent", 20)
+    qid = sh.submit(d, "app@example.com", ["user@example.net"], _msg(0))
+    sh.Api(d).wait_state(qid, "sent", 20)
 
-    mails = dh.wait_until(lambda: len(_alert_mails(m2)) >= 2 and
+    mails = sh.wait_until(lambda: len(_alert_mails(m2)) >= 2 and
                           _alert_mails(m2), 30, 0.3,
                           "two alert mails at the backup")
     subjects = sorted(l for mail in mails for l in mail.split("\r\n")
@@ -69,20 +69,20 @@ def test_alert_email_goes_through_the_healthy_provider(lab):
 def test_failing_webhook_is_retried_until_it_answers(lab):
     m = lab.mock("m1", "refuse")
     rcv = lab.receiver("fail")
-    d = lab.daemon([dh.provider("m1", m.smtp_port, 1,
+    d = lab.daemon([sh.provider("m1", m.smtp_port, 1,
                                 circuit={"failures": 1, "cooldown": "1m"})],
                    alerts={
         "interval": "200ms",
         "notify": [{"type": "webhook", "url": rcv.url("/hook")}],
         "rules": [{"name": "circuit_open", "severity": "warning"}],
     })
-    dh.submit(d, "app@example.com", ["user@example.net"], _msg(0))
-    dh.wait_until(lambda: len(rcv.got("/hook")) >= 2, 20, 0.1,
+    sh.submit(d, "app@example.com", ["user@example.net"], _msg(0))
+    sh.wait_until(lambda: len(rcv.got("/hook")) >= 2, 20, 0.1,
                   "two tries at the failing webhook")
     st = alerts(d)["notify"]
     assert st["retries"] >= 1 and st["sent"] == 0, st
     rcv.mode = "ok"
-    dh.wait_until(lambda: alerts(d)["notify"]["sent"] >= 1, 20, 0.2,
+    sh.wait_until(lambda: alerts(d)["notify"]["sent"] >= 1, 20, 0.2,
                   "the webhook delivered after its receiver came back")
     bodies = rcv.json("/hook")
     assert all(b["alert"]["rule"] == "circuit_open" for b in bodies)

@@ -13,7 +13,7 @@ import hmac
 import os
 import time
 
-import delivery_helpers as dh
+import swerve_harness as sh
 from conftest import alerts
 
 SECRET = "whsec-7f3a9c1e5b"
@@ -47,7 +47,7 @@ def _verify(req):
 def test_webhook_signed_and_slack_payloads_on_fire_and_resolve(lab):
     m = lab.mock("m1", "refuse")
     rcv = lab.receiver("ok")
-    prov = dh.provider("m1", m.smtp_port, 1, probe_interval="1s",
+    prov = sh.provider("m1", m.smtp_port, 1, probe_interval="1s",
                        circuit={"failures": 1, "cooldown": "1s"})
     d = lab.daemon([prov], alerts={
         "interval": "200ms",
@@ -59,9 +59,9 @@ def test_webhook_signed_and_slack_payloads_on_fire_and_resolve(lab):
         "rules": [{"name": "circuit_open", "for": "0s", "clear_for": "1s",
                    "severity": "critical"}],
     })
-    dh.submit(d, "app@example.com", ["user@example.net"], _msg())
+    sh.submit(d, "app@example.com", ["user@example.net"], _msg())
 
-    hooks = dh.wait_until(lambda: rcv.got("/hook"), 20, 0.1,
+    hooks = sh.wait_until(lambda: rcv.got("/hook"), 20, 0.1,
                           "a webhook request")
     _verify(hooks[0])
     assert hooks[0]["headers"]["content-type"] == "application/json"
@@ -76,7 +76,7 @@ def test_webhook_signed_and_slack_payloads_on_fire_and_resolve(lab):
     assert "provider m1: circuit open" in al["summary"]
     assert al["started_at"].endswith("Z") and al["resolved_at"] is None
 
-    slack = dh.wait_until(lambda: rcv.json("/slack/T0/B0/tok"), 10, 0.1,
+    slack = sh.wait_until(lambda: rcv.json("/slack/T0/B0/tok"), 10, 0.1,
                           "a slack request")[0]
     assert "[CRITICAL] FIRING circuit_open" in slack["text"]
     assert slack["blocks"][0]["type"] == "section"
@@ -93,8 +93,8 @@ def test_webhook_signed_and_slack_payloads_on_fire_and_resolve(lab):
     # still counts as firing: hysteresis) and a resolve follows.
     m.set_mode("accept")
     for i in range(4):
-        dh.submit(d, "app@example.com", ["user@example.net"], _msg(i + 1))
-    dh.wait_until(lambda: any(b["status"] == "resolved"
+        sh.submit(d, "app@example.com", ["user@example.net"], _msg(i + 1))
+    sh.wait_until(lambda: any(b["status"] == "resolved"
                               for b in rcv.json("/hook")),
                   30, 0.2, "a resolve on the webhook")
     resolved = [r for r in rcv.got("/hook")
@@ -102,7 +102,7 @@ def test_webhook_signed_and_slack_payloads_on_fire_and_resolve(lab):
     _verify(resolved[0])
     rb = [b for b in rcv.json("/hook") if b["status"] == "resolved"][0]
     assert rb["alert"]["resolved_at"] is not None
-    dh.wait_until(lambda: any("RESOLVED" in s["text"]
+    sh.wait_until(lambda: any("RESOLVED" in s["text"]
                               for s in rcv.json("/slack/T0/B0/tok")),
                   10, 0.1, "a resolve on slack")
     assert alerts(d)["alerts"] == []
@@ -116,25 +116,25 @@ def _deliver_n(lab, m, n, alerts_cfg):
     """Start a daemon with alerts_cfg, submit n messages over one SMTP
     session, return (seconds until all were sent, daemon)."""
     m.clear()
-    prov = dh.provider("m1", m.smtp_port, 1, max_connections=4)
+    prov = sh.provider("m1", m.smtp_port, 1, max_connections=4)
     d = lab.daemon([prov], alerts=alerts_cfg)
-    api = dh.Api(d)
+    api = sh.Api(d)
     conn = sh_conn(d)
     t0 = time.monotonic()
     try:
         for i in range(n):
-            dh.submit(d, "app@example.com", ["user@example.net"], _msg(i),
+            sh.submit(d, "app@example.com", ["user@example.net"], _msg(i),
                       conn=conn)
     finally:
         conn.cmd("QUIT")
         conn.close()
-    dh.wait_until(lambda: api.counts().get("sent", 0) >= n, 120, 0.05,
+    sh.wait_until(lambda: api.counts().get("sent", 0) >= n, 120, 0.05,
                   "%d messages sent" % n)
     return time.monotonic() - t0, d
 
 
 def sh_conn(d):
-    c = dh.sh.SMTPConn(d.smtp_port, timeout=30)
+    c = sh.SMTPConn(d.smtp_port, timeout=30)
     assert c.ehlo("client.test").code == 250
     return c
 
@@ -147,7 +147,7 @@ def test_dead_receivers_do_not_slow_delivery(lab):
 
     hang = lab.receiver("hang")
     fail = lab.receiver("fail")
-    dead_port = dh.sh.free_port()  # nothing listens there
+    dead_port = sh.free_port()  # nothing listens there
     noisy = {
         "interval": "100ms",
         "notify": [
@@ -177,12 +177,12 @@ def test_dead_receivers_do_not_slow_delivery(lab):
 def test_alert_changes_are_json_log_lines(lab):
     import json
     m = lab.mock("m1", "refuse")
-    d = lab.daemon([dh.provider("m1", m.smtp_port, 1,
+    d = lab.daemon([sh.provider("m1", m.smtp_port, 1,
                                 circuit={"failures": 1, "cooldown": "1m"})],
                    log={"level": "info", "format": "json"},
                    alerts={"interval": "200ms", "rules": [
                        {"name": "circuit_open", "severity": "critical"}]})
-    dh.submit(d, "app@example.com", ["user@example.net"], _msg())
+    sh.submit(d, "app@example.com", ["user@example.net"], _msg())
 
     def alert_lines():
         out = []
@@ -190,7 +190,7 @@ def test_alert_changes_are_json_log_lines(lab):
             if '"event":"alert"' in line:
                 out.append(json.loads(line))
         return out
-    got = dh.wait_until(alert_lines, 20, 0.1, "an alert log line")[0]
+    got = sh.wait_until(alert_lines, 20, 0.1, "an alert log line")[0]
     assert got["level"] == "warn" and got["state"] == "firing"
     assert got["rule"] == "circuit_open" and got["provider"] == "m1"
     assert got["severity"] == "critical" and got["kind"] == "circuit_open"

@@ -4,7 +4,7 @@ deferred count rule beside it), and both resolve once the provider heals
 and the queue drains. GET /v1/alerts shows the states on the way.
 """
 
-import delivery_helpers as dh
+import swerve_harness as sh
 from conftest import alerts
 
 
@@ -15,7 +15,7 @@ def _by_rule(d):
 def test_queue_age_and_deferred_fire_per_stream_and_resolve(lab):
     m = lab.mock("m1", "refuse")
     rcv = lab.receiver("ok")
-    d = lab.daemon([dh.provider("m1", m.smtp_port, 1,
+    d = lab.daemon([sh.provider("m1", m.smtp_port, 1,
                                 circuit={"failures": 50})], alerts={
         "interval": "200ms",
         "notify": [{"type": "webhook", "url": rcv.url("/hook")}],
@@ -30,19 +30,19 @@ def test_queue_age_and_deferred_fire_per_stream_and_resolve(lab):
         ],
     })
     for i in range(3):
-        dh.submit(d, "app@example.com", ["user@example.net"],
+        sh.submit(d, "app@example.com", ["user@example.net"],
                   "Subject: q %d\r\n\r\nbody\r\n" % i)
-    pend = dh.wait_until(lambda: _by_rule(d).get("queue_too_old"), 15, 0.1,
+    pend = sh.wait_until(lambda: _by_rule(d).get("queue_too_old"), 15, 0.1,
                          "queue_too_old pending")
     assert pend["state"] == "pending" and pend["stream"] == "transactional"
-    fired = dh.wait_until(
+    fired = sh.wait_until(
         lambda: [b for b in rcv.json("/hook")
                  if b["alert"]["rule"] == "queue_too_old"], 20, 0.1,
         "queue_too_old firing")[0]
     assert fired["alert"]["stream"] == "transactional"
     assert fired["alert"]["severity"] == "critical"
     assert fired["alert"]["value"] > 2 and fired["alert"]["threshold"] == 2
-    dh.wait_until(lambda: any(b["alert"]["rule"] == "deferred_high"
+    sh.wait_until(lambda: any(b["alert"]["rule"] == "deferred_high"
                               for b in rcv.json("/hook")), 20, 0.1,
                   "deferred_high firing")
     st = _by_rule(d)
@@ -50,7 +50,7 @@ def test_queue_age_and_deferred_fire_per_stream_and_resolve(lab):
     assert st["deferred_high"]["stream"] == "transactional"
 
     m.set_mode("accept")
-    dh.wait_until(lambda: _by_rule(d) == {}, 30, 0.2, "both resolved")
+    sh.wait_until(lambda: _by_rule(d) == {}, 30, 0.2, "both resolved")
     changes = sorted((b["alert"]["rule"], b["status"])
                      for b in rcv.json("/hook"))
     assert changes == [("deferred_high", "firing"),
@@ -64,19 +64,19 @@ def test_queue_age_sees_mail_queued_before_a_restart(lab):
     is not due for an hour: only the backlog seeded from the spool can
     tell how old it is."""
     m = lab.mock("m1", "refuse")
-    d = lab.daemon([dh.provider("m1", m.smtp_port, 1)],
+    d = lab.daemon([sh.provider("m1", m.smtp_port, 1)],
                    retry={"min_backoff": "1h", "max_backoff": "1h",
                           "max_lifetime": "5d"},
                    alerts={"rules": []})
-    api = dh.Api(d)
-    qid = dh.submit(d, "app@example.com", ["user@example.net"],
+    api = sh.Api(d)
+    qid = sh.submit(d, "app@example.com", ["user@example.net"],
                     "Subject: old\r\n\r\nbody\r\n")
     api.wait_state(qid, "deferred", 20)
     d.restart(alerts={"interval": "200ms", "rules": [
         {"name": "queue_too_old", "oldest_age_over": "1s", "for": "0s",
          "severity": "critical"},
         {"name": "deferred_high", "deferred_over": 0, "for": "0s"}]})
-    got = dh.wait_until(lambda: len(_by_rule(d)) == 2 and _by_rule(d),
+    got = sh.wait_until(lambda: len(_by_rule(d)) == 2 and _by_rule(d),
                         20, 0.2, "both alerts from the seeded backlog")
     assert got["queue_too_old"]["stream"] == "transactional"
     assert got["queue_too_old"]["state"] == "firing"

@@ -1,16 +1,14 @@
-"""api_client - a small client for swerved's send API (urllib, no deps)."""
+"""api_client - a small client for swerved's send API (urllib, no deps).
+
+sh is the shared harness (tests/lib/swerve_harness.py); dh is the same
+module under the name older tests use.
+"""
 
 import json
-import os
-import sys
-import urllib.error
-import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "delivery"))
+import swerve_harness as sh
 
-import delivery_helpers as dh  # noqa: E402,F401  (read-only)
-from delivery_helpers import sh  # noqa: E402,F401
+dh = sh
 
 WEB_KEY = "web-key-0123456789abcdef"
 JOBS_KEY = "jobs-key-fedcba9876543210"
@@ -24,13 +22,7 @@ def post(d, path, body, key=WEB_KEY, headers=None, raw=False, timeout=15):
     if key is not None:
         h["Authorization"] = "Bearer " + key
     h.update(headers or {})
-    req = urllib.request.Request(d.http_url + path, data=data, method="POST",
-                                 headers=h)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            code, out, hdrs = r.status, r.read(), r.headers
-    except urllib.error.HTTPError as e:
-        code, out, hdrs = e.code, e.read(), e.headers
+    code, out, hdrs = sh.http_request(d.http_url + path, "POST", data, h, timeout)
     try:
         return code, json.loads(out), hdrs
     except ValueError:
@@ -42,12 +34,8 @@ def send(d, msg, **kw):
 
 
 def get(d, path):
-    req = urllib.request.Request(d.http_url + path)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+    code, out, _ = sh.http_request(d.http_url + path)
+    return code, json.loads(out or b"null")
 
 
 def msg(**kw):

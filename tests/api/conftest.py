@@ -6,23 +6,16 @@
         swerved did not exit cleanly on SIGTERM or left an ASan/UBSan
         report.
 
-Builds on tests/integration/swerve_helpers.py and
-tests/delivery/delivery_helpers.py, imported read-only.
+The machinery is tests/lib/swerve_harness.py.
 """
 
-import atexit
 import hashlib
 import os
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from api_client import JOBS_KEY, WEB_KEY, dh, sh  # noqa: E402
-
-atexit.register(dh.kill_leftovers)
-atexit.register(sh.kill_leftovers)
+import swerve_harness as sh
+from api_client import JOBS_KEY, WEB_KEY
 
 
 def api_keys(tmp):
@@ -39,50 +32,16 @@ def api_keys(tmp):
     ]
 
 
-class Lab:
-    """Everything one test starts, stopped by PID at the end."""
-
-    def __init__(self, tmp_path):
-        self.tmp = tmp_path
-        self.mocks = []
-        self.daemons = []
-
-    def mock(self, name="m1"):
-        m = dh.Mock(self.tmp, name)
-        self.mocks.append(m)
-        return m.start()
+class Lab(sh.Lab):
+    """The harness's lab; a daemon has the two api_keys and, given a
+    mock, one SMTP provider on it."""
 
     def daemon(self, mock=None, start=True, **over):
-        name = "sw%d" % len(self.daemons)
-        workdir = self.tmp / name
-        workdir.mkdir(parents=True, exist_ok=True)
-        provs = [dh.provider("m", mock.smtp_port, 1)] if mock else []
+        provs = [sh.provider("m", mock.smtp_port, 1)] if mock else []
         over.setdefault("api_keys", api_keys(self.tmp))
-        cfg = dh.daemon_config(self.tmp, provs, name, **over)
-        d = sh.Daemon(workdir, cfg)
-        self.daemons.append(d)
-        if start:
-            d.start()
-        return d
-
-    def finish(self):
-        problems = []
-        for d in self.daemons:
-            d.stop()
-            for p in d.problems():
-                problems.append("%s: %s\n--- log tail ---\n%s"
-                                % (d.dir, p, d.log_tail(30)))
-        for m in self.mocks:
-            rc = m.stop()
-            if rc not in (0, None):
-                problems.append("swerve-mock %s exited %s" % (m.name, rc))
-        return problems
+        return super().daemon(provs, start=start, **over)
 
 
 @pytest.fixture
 def lab(tmp_path):
-    lb = Lab(tmp_path)
-    yield lb
-    problems = lb.finish()
-    if problems:
-        pytest.fail("processes not clean:\n" + "\n".join(problems), pytrace=False)
+    yield from sh.lab_fixture(Lab(tmp_path))

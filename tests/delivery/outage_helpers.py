@@ -10,7 +10,8 @@ swerve-mock cannot do is done here in Python, on 127.0.0.1 only:
                "hang" accepts and never says a word (held until heal or
                stop)
   StatusPage   an Atlassian Statuspage /api/v2/status.json whose indicator
-               is set from Python (none | minor | major | critical)
+               is set from Python (none | minor | major | critical); the
+               shared harness's (tests/lib/swerve_harness.py)
   Flapper      a thread that switches a mode on and off every period
 
   SHAPES       name -> Shape(break_, heal, ...) over an Env (mock, gate,
@@ -21,13 +22,12 @@ stops them by PID. Threads here are daemon threads; stop() closes every
 socket they hold.
 """
 
-import http.server
-import json
 import socket
 import threading
 import urllib.request
 
-HOST = "127.0.0.1"
+from swerve_harness import HOST, TcpServer
+from swerve_harness import StatusPage  # noqa: F401  (oh.StatusPage)
 
 
 def put_mode(mock_url, mode):
@@ -40,7 +40,7 @@ def put_mode(mock_url, mode):
 
 # --- a gate in front of an SMTP port --------------------------------------------
 
-class GateProxy:
+class GateProxy(TcpServer):
     """A threaded TCP proxy in front of upstream_port with a switchable mode.
 
     mode "pass": every new connection is spliced to the upstream;
@@ -56,17 +56,9 @@ class GateProxy:
         self.upstream_port = upstream_port
         self.mode = mode
         self.text = text
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((HOST, 0))
-        self.sock.listen(256)
-        self.port = self.sock.getsockname()[1]
-        self.lock = threading.Lock()
-        self.socks = set()
         self.pairs = []  # [client, upstream, frozen] of spliced sessions
         self.counts = {"pass": 0, "421": 0, "hang": 0}
-        self.stopping = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(backlog=256)
 
     def set_mode(self, mode):
         assert mode in ("pass", "421", "hang"), mode
@@ -88,38 +80,25 @@ class GateProxy:
                     except OSError:
                         pass
 
-    def _keep(self, s):
-        with self.lock:
-            self.socks.add(s)
-
-    def _drop(self, s):
-        with self.lock:
-            self.socks.discard(s)
+    @staticmethod
+    def _drop(s):
         try:
             s.close()
         except OSError:
             pass
 
-    def _accept(self):
-        while not self.stopping:
+    def serve(self, c, n):
+        mode = self.mode
+        self.counts[mode] += 1
+        if mode == "421":
             try:
-                c, _ = self.sock.accept()
+                c.sendall(b"421 4.3.2 " + self.text.encode() + b"\r\n")
             except OSError:
-                return
-            mode = self.mode
-            self.counts[mode] += 1
-            self._keep(c)
-            if mode == "421":
-                try:
-                    c.sendall(b"421 4.3.2 " + self.text.encode() + b"\r\n")
-                except OSError:
-                    pass
-                self._drop(c)
-            elif mode == "hang":
-                pass  # held in self.socks until stop()
-            else:
-                threading.Thread(target=self._splice, args=(c,),
-                                 daemon=True).start()
+                pass
+            self._drop(c)
+        elif mode == "pass":
+            self._splice(c)
+        # "hang": c stays open, tracked, until stop()
 
     def _pump(self, a, b, pair):
         try:
@@ -145,7 +124,7 @@ class GateProxy:
             self._drop(c)
             return
         u.settimeout(None)
-        self._keep(u)
+        self.track(u)
         pair = [c, u, False]
         with self.lock:
             self.pairs.append(pair)
@@ -155,74 +134,6 @@ class GateProxy:
         t.join()
         self._drop(c)
         self._drop(u)
-
-    def stop(self):
-        self.stopping = True
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-        with self.lock:
-            socks = list(self.socks)
-            self.socks.clear()
-        for s in socks:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            try:
-                s.close()
-            except OSError:
-                pass
-
-
-# --- a status page --------------------------------------------------------------
-
-class StatusPage:
-    """An Atlassian Statuspage status.json on 127.0.0.1 (thread).
-
-    url is .../api/v2/status.json; set(indicator, description) changes what
-    it serves. hits counts the requests."""
-
-    def __init__(self, indicator="none", description="All Systems Operational"):
-        page = self
-        self.indicator = indicator
-        self.description = description
-        self.hits = 0
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's naming)
-                page.hits += 1
-                body = json.dumps({
-                    "page": {"id": "test", "name": "Provider",
-                             "url": "http://%s" % HOST},
-                    "status": {"indicator": page.indicator,
-                               "description": page.description}}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer((HOST, 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.url = "http://%s:%d/api/v2/status.json" % (HOST, self.port)
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       kwargs={"poll_interval": 0.1},
-                                       daemon=True)
-        self.thread.start()
-
-    def set(self, indicator, description):
-        self.description = description
-        self.indicator = indicator
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 # --- flapping -------------------------------------------------------------------

@@ -15,7 +15,7 @@ import signal
 import time
 
 import delivery_helpers as dh
-import swerve_helpers as sh
+import swerve_harness as sh
 
 SENDER = "app@example.com"
 

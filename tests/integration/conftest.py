@@ -5,16 +5,13 @@
              daemon it started is stopped by PID at teardown, and the test
              errors if one exited non-zero on SIGTERM, died by itself or left
              a sanitizer report in its log.
-"""
 
-import atexit
-import os
+The machinery is tests/lib/swerve_harness.py.
+"""
 
 import pytest
 
-import swerve_helpers as h
-
-atexit.register(h.kill_leftovers)
+import swerve_harness as h
 
 USERS = {
     "app1": ("s3cret", ["example.com"]),
@@ -24,11 +21,7 @@ USERS = {
 
 @pytest.fixture(scope="session", autouse=True)
 def _binaries_present():
-    for prog in ("swerved", "swervectl"):
-        path = h.bin_path(prog)
-        assert os.access(path, os.X_OK), (
-            "%s missing: build it (make B=... $B/asan/bin/%s) or set SWERVE_BIN"
-            % (path, prog))
+    h.require_binaries("swerved", "swervectl")
 
 
 @pytest.fixture(scope="session")
@@ -36,13 +29,14 @@ def tls_cert(tmp_path_factory):
     return h.make_cert(str(tmp_path_factory.mktemp("tls")))
 
 
-class SwerveFactory:
+class SwerveFactory(h.Lab):
     """Makes configs and daemons inside one test's tmp_path."""
 
+    prefix = "d"
+
     def __init__(self, tmp_path, tls_cert):
-        self.tmp = tmp_path
+        super().__init__(tmp_path)
         self.cert, self.key = tls_cert
-        self.daemons = []
         pwfile = tmp_path / "app2.password"
         pwfile.write_text(USERS["app2"][0])
         self.pwfile = str(pwfile)
@@ -52,8 +46,7 @@ class SwerveFactory:
         clients on 127.0.0.0/8 allowed without AUTH. Limits are small so
         tests are quick; override what a test is about."""
         return {
-            "listen": {"smtp": "127.0.0.1:%d" % h.free_port(),
-                       "http": "127.0.0.1:%d" % h.free_port()},
+            "listen": h.listen_config(),
             "spool": {"dir": str(self.tmp / name / "spool"), "min_free": "1MB"},
             "limits": {
                 "max_message_size": "1MB",
@@ -82,44 +75,14 @@ class SwerveFactory:
 
     def daemon(self, env=None, **overrides):
         """A Daemon (not started) with base config + overrides."""
-        name = "d%d" % len(self.daemons)
-        workdir = self.tmp / name
-        workdir.mkdir(parents=True, exist_ok=True)
-        d = h.Daemon(workdir, self.config(name, **overrides), env=env)
-        self.daemons.append(d)
-        return d
+        return self.swerved(self.config(self.next_name(), **overrides), env,
+                            start=False, fresh_ports="listen" not in overrides)
 
     def start(self, env=None, **overrides):
-        """Start a daemon and wait until its ports accept connections.
-        If another process took a free port meanwhile, retry with new ones
-        (only when the test did not choose the listen addresses)."""
-        d = self.daemon(env=env, **overrides)
-        for attempt in range(3):
-            try:
-                return d.start()
-            except h.DaemonError:
-                d.stop()
-                if ("listen" in overrides or attempt == 2
-                        or "in use" not in d.log_tail(5)):
-                    raise
-                d.exit_codes.clear()  # that run's failure is not the product's
-                d.config["listen"] = self.base_config()["listen"]
-        return d
-
-    def finish(self):
-        problems = []
-        for d in self.daemons:
-            d.stop()
-            for p in d.problems():
-                problems.append("%s: %s\n--- log tail ---\n%s"
-                                % (d.dir, p, d.log_tail(30)))
-        return problems
+        """Start a daemon and wait until its ports accept connections."""
+        return self.daemon(env=env, **overrides).start()
 
 
 @pytest.fixture
 def swerve(tmp_path, tls_cert):
-    f = SwerveFactory(tmp_path, tls_cert)
-    yield f
-    problems = f.finish()
-    if problems:
-        pytest.fail("daemon not clean:\n" + "\n".join(problems), pytrace=False)
+    yield from h.lab_fixture(SwerveFactory(tmp_path, tls_cert))

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-import swerve_helpers as h
+import swerve_harness as h
 
 
 def write(tmp_path, text, name="swerve.yaml"):

@@ -7,7 +7,7 @@ import random
 import threading
 import time
 
-import swerve_helpers as h
+import swerve_harness as h
 
 CYCLES = int(os.environ.get("SWERVE_CRASH_CYCLES", "10"))
 THREADS = 4

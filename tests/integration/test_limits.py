@@ -4,7 +4,7 @@ size, recipients, NUL bytes; memory stays bounded on endless lines."""
 import socket
 import time
 
-import swerve_helpers as h
+import swerve_harness as h
 
 
 def test_command_line_length_boundary(swerve):

@@ -4,7 +4,7 @@ timeout, minimum data rate, cap on concurrent sessions."""
 import socket
 import time
 
-import swerve_helpers as h
+import swerve_harness as h
 
 
 def expect_421_and_close(c, within):

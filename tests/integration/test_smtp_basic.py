@@ -6,8 +6,8 @@ import re
 import signal
 import smtplib
 
-import swerve_helpers as h
-from swerve_helpers import ID_RE
+import swerve_harness as h
+from swerve_harness import ID_RE
 
 
 def test_listening_log_lines(swerve):

@@ -3,7 +3,7 @@ the daemon keeps running and accepts again once the config allows."""
 
 import re
 
-import swerve_helpers as h
+import swerve_harness as h
 
 
 def test_disk_below_min_free(swerve):

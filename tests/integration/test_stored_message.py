@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-import swerve_helpers as h
+import swerve_harness as h
 
 
 def send_raw(d, msg, params=""):

@@ -3,7 +3,7 @@
 import json
 import re
 
-import swerve_helpers as h
+import swerve_harness as h
 
 STATES = ("ready", "inflight", "deferred", "sent", "failed")
 

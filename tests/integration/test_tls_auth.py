@@ -10,8 +10,8 @@ import ssl
 
 import pytest
 
-import swerve_helpers as h
-from swerve_helpers import ID_RE
+import swerve_harness as h
+from swerve_harness import ID_RE
 
 CLOSED = {"networks": []}
 

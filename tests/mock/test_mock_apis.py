@@ -19,17 +19,16 @@ import http.client
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import time
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SWERVE_BIN = os.environ.get("SWERVE_BIN") or os.path.join(REPO, "build", "asan", "bin")
-MOCK = os.environ.get("SWERVE_MOCK") or os.path.join(SWERVE_BIN, "swerve-mock")
-HOST = "127.0.0.1"
+import swerve_harness as sh
+
+MOCK = sh.MOCK_BIN
+HOST = sh.HOST
 
 AKID = "AKIDEXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -46,43 +45,18 @@ RAW = (b"From: Alice <a@sender.test>\r\nTo: b@rcpt.test\r\nCc: C <c@rcpt.test>\r
        b"caf\xc3\xa9 \r\n.leading dot\r\n\r\nlast line  \r\n")
 
 
-class Mock:
+class Mock(sh.Mock):
     """One swerve-mock on an HTTP port chosen by the kernel."""
 
     def __init__(self, tmp_path, *args):
         if not os.access(MOCK, os.X_OK):
             pytest.skip("%s missing: build it or set SWERVE_BIN" % MOCK)
-        self.log_path = tmp_path / ("mock-api-%d.log" % time.monotonic_ns())
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [MOCK, "--http", "%s:0" % HOST, "--name", "api.mock.test", *args],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        self.port = None
-        deadline = time.monotonic() + 10
-        tag = "http listening on %s:0 (port " % HOST
-        while self.port is None:
-            m = re.search(re.escape(tag) + r"(\d+)\)", self.log_text())
-            if m:
-                self.port = int(m.group(1))
-                break
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("swerve-mock did not start:\n" + self.log_text())
-            time.sleep(0.05)
+        super().__init__(tmp_path, "api.mock.test", extra=args, smtp=False)
+        self.start(timeout=10)
 
-    def log_text(self):
-        self.log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
-        return self.proc.returncode
+    @property
+    def port(self):
+        return self.http_port
 
     def http(self, method, path, body=b"", headers=None, timeout=5):
         """One request; returns (status, headers dict lower-cased, body)."""

@@ -24,59 +24,20 @@ import urllib.request
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SWERVE_BIN = os.environ.get("SWERVE_BIN") or os.path.join(REPO, "build", "asan", "bin")
-MOCK = os.environ.get("SWERVE_MOCK") or os.path.join(SWERVE_BIN, "swerve-mock")
-HOST = "127.0.0.1"
+import swerve_harness as sh
+
+MOCK = sh.MOCK_BIN
+HOST = sh.HOST
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-class Mock:
+class Mock(sh.Mock):
     """One running swerve-mock process and helpers to talk to it."""
 
     def __init__(self, tmp_path, *args):
         if not os.access(MOCK, os.X_OK):
             pytest.skip("%s missing: build it or set SWERVE_BIN" % MOCK)
-        self.smtp_port = free_port()
-        self.http_port = free_port()
-        self.log_path = tmp_path / ("mock-%d.log" % self.smtp_port)
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [MOCK, "--smtp", "%s:%d" % (HOST, self.smtp_port),
-             "--http", "%s:%d" % (HOST, self.http_port), "--name", "mx.mock.test",
-             *args],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if self.get("/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("swerve-mock did not start:\n" + self.log_text())
-            time.sleep(0.05)
-
-    def log_text(self):
-        self.log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self, sig=signal.SIGTERM):
-        """Signal by PID (SIGTERM by default); returns the exit code."""
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, sig)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
-        return self.proc.returncode
+        super().__init__(tmp_path, "mx.mock.test", extra=args)
+        self.start(timeout=10)
 
     def request(self, method, path, body=None, ctype=None):
         req = urllib.request.Request(

@@ -14,25 +14,16 @@
 Known secrets are configured so tests can check no log line or metric
 carries them: the primary's SMTP password and the backup's API key.
 
-Builds on tests/delivery/delivery_helpers.py and
-tests/integration/swerve_helpers.py (imported read-only).
+The machinery is tests/lib/swerve_harness.py.
 """
 
-import atexit
 import os
-import sys
 import time
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-import observe_helpers as oh  # noqa: E402
-from observe_helpers import dh, sh  # noqa: E402
-
-atexit.register(dh.kill_leftovers)
-atexit.register(sh.kill_leftovers)
+import observe_helpers as oh
+import swerve_harness as sh
 
 
 class Outage:
@@ -50,31 +41,30 @@ class Outage:
 
 
 def _scrape(d):
-    code, body = dh.http_json(d.http_url + "/metrics")
+    code, body = sh.http_json(d.http_url + "/metrics")
     assert code == 200
     return body.decode()
 
 
 @pytest.fixture(scope="module")
 def outage(tmp_path_factory):
-    for prog in ("swerved", "swervectl", "swerve-mock"):
-        assert os.access(sh.bin_path(prog), os.X_OK), sh.bin_path(prog)
+    sh.require_binaries("swerved", "swervectl", "swerve-mock")
     assert os.access(oh.PROMETHEUS, os.X_OK), "Debian package prometheus missing"
     tmp = tmp_path_factory.mktemp("observe")
     o = Outage()
     mocks = []
     try:
         cert, key = sh.make_cert(str(tmp))
-        o.primary = dh.Mock(tmp, "primary", extra=[
+        o.primary = sh.Mock(tmp, "primary", extra=[
             "--tls-cert", cert, "--tls-key", key,
             "--auth", "app:" + oh.SMTP_PASSWORD]).start()
         mocks.append(o.primary)
-        o.backup = dh.Mock(tmp, "backup", extra=[
+        o.backup = sh.Mock(tmp, "backup", extra=[
             "--api-key", "sendgrid=" + oh.API_KEY]).start()
         mocks.append(o.backup)
-        o.page = oh.StatusPage()
+        o.page = sh.StatusPage()
         provs = [
-            dh.provider("primary", o.primary.smtp_port, 1, username="app",
+            sh.provider("primary", o.primary.smtp_port, 1, username="app",
                         password=oh.SMTP_PASSWORD, tls="starttls",
                         tls_verify=False, max_rate="500/s",
                         quota={"daily": 100000}, probe_interval="500ms",
@@ -87,7 +77,7 @@ def outage(tmp_path_factory):
         ]
         workdir = tmp / "sw"
         workdir.mkdir()
-        cfg = dh.daemon_config(tmp, provs, "sw",
+        cfg = sh.daemon_config(tmp, provs, "sw",
                                log={"level": "debug", "format": "json"})
         o.daemon = sh.Daemon(workdir, cfg)
         o.daemon.start()
@@ -95,12 +85,12 @@ def outage(tmp_path_factory):
         # Prometheus starts scraping a few seconds after it is ready (its
         # target discovery is throttled): traffic starts after the first
         # scrape, so every counter's rise is seen.
-        dh.wait_until(lambda: o.prom.query('up{job="swerve"} == 1'), 30, 0.3,
+        sh.wait_until(lambda: o.prom.query('up{job="swerve"} == 1'), 30, 0.3,
                       "Prometheus' first scrape of swerved")
-        api = dh.Api(o.daemon)
+        api = sh.Api(o.daemon)
 
         def send(n, tag):
-            ids = [dh.submit(o.daemon, "alice@example.com",
+            ids = [sh.submit(o.daemon, "alice@example.com",
                              ["r%d@example.net" % i],
                              sh.message(subject="%s %d" % (tag, i),
                                         sender="alice@example.com",
@@ -118,12 +108,12 @@ def outage(tmp_path_factory):
         o.primary.set_mode("tempfail")
         for q in send(8, "outage"):
             api.wait_state(q, "sent", 30)
-        dh.wait_until(
+        sh.wait_until(
             lambda: 'swerve_provider_state{provider="primary",state="open"} 1'
             in _scrape(o.daemon), 15, 0.2, "primary circuit open")
         o.scrapes["outage"] = _scrape(o.daemon)
         time.sleep(3)  # let Prometheus scrape the outage
-        o.scrapes["outage_json"] = dh.http_json(
+        o.scrapes["outage_json"] = sh.http_json(
             o.daemon.http_url + "/metrics.json")[1]
         # Heal.
         o.primary.set_mode("accept")
@@ -134,7 +124,7 @@ def outage(tmp_path_factory):
                 api.wait_state(q, "sent", 20)
             return ('swerve_provider_state{provider="primary",state="closed"} 1'
                     in _scrape(o.daemon))
-        dh.wait_until(closed, 40, 0.5, "primary circuit closed again")
+        sh.wait_until(closed, 40, 0.5, "primary circuit closed again")
         time.sleep(2)
         o.scrapes["after"] = _scrape(o.daemon)
         yield o
@@ -148,4 +138,4 @@ def outage(tmp_path_factory):
             m.stop()
         if o.page is not None:
             o.page.stop()
-        dh.kill_leftovers()
+        sh.kill_leftovers()

@@ -8,7 +8,7 @@ import time
 import pytest
 
 import observe_helpers as oh
-from observe_helpers import dh, sh
+import swerve_harness as sh
 
 
 def gauge(text, name):
@@ -23,27 +23,27 @@ def lab(tmp_path):
     yield tmp_path, made
     for x in reversed(made):
         x.stop()
-    dh.kill_leftovers()
+    sh.kill_leftovers()
 
 
 def test_queue_age_survives_a_restart(lab):
     tmp, made = lab
-    mock = dh.Mock(tmp, "dark", mode="tempfail").start()
+    mock = sh.Mock(tmp, "dark", mode="tempfail").start()
     made.append(mock)
     (tmp / "sw").mkdir()
-    cfg = dh.daemon_config(tmp, [dh.provider("dark", mock.smtp_port, 1)], "sw",
+    cfg = sh.daemon_config(tmp, [sh.provider("dark", mock.smtp_port, 1)], "sw",
                            retry={"min_backoff": "30m", "max_backoff": "1h",
                                   "max_lifetime": "1d"})
     d = sh.Daemon(tmp / "sw", cfg)
     made.append(d)
     d.start()
-    api = dh.Api(d)
-    ids = [dh.submit(d, "a@example.com", ["r%d@example.net" % i],
+    api = sh.Api(d)
+    ids = [sh.submit(d, "a@example.com", ["r%d@example.net" % i],
                      sh.message(subject="q%d" % i)) for i in range(5)]
     for q in ids:
         api.wait_state(q, "deferred", 20)
     time.sleep(1.5)
-    text = dh.http_json(d.http_url + "/metrics")[1].decode()
+    text = sh.http_json(d.http_url + "/metrics")[1].decode()
     name = 'swerve_stream_queued_messages{stream="transactional",state="deferred"}'
     assert gauge(text, name) == 5
     age_before = gauge(text, 'swerve_stream_oldest_message_age_seconds{stream="transactional"}')
@@ -54,9 +54,9 @@ def test_queue_age_survives_a_restart(lab):
     # Nothing will be attempted for 30 minutes; the estimate comes from
     # the spool.
     def seeded():
-        t = dh.http_json(d.http_url + "/metrics")[1].decode()
+        t = sh.http_json(d.http_url + "/metrics")[1].decode()
         return t if gauge(t, name) == 5 else None
-    text = dh.wait_until(seeded, 10, 0.2, "queue estimate seeded from the spool")
+    text = sh.wait_until(seeded, 10, 0.2, "queue estimate seeded from the spool")
     assert gauge(text, 'swerve_stream_oldest_message_age_seconds{stream="transactional"}') \
         >= age_before
     assert all(api.state(q) == "deferred" for q in ids)

@@ -20,8 +20,7 @@ import time
 
 import pytest
 
-import delivery_helpers as dh
-from delivery_helpers import sh
+import swerve_harness as sh
 from providers_helpers import HTTP_TYPES, http_provider
 
 SENDER = "alice@example.com"
@@ -37,7 +36,7 @@ FAULTS = [
 
 def api_mode(mock, text, api=None):
     url = mock.url + "/mode/api" + ("/" + api if api else "")
-    code, obj = dh.http_json(url, "PUT", text.encode())
+    code, obj = sh.http_json(url, "PUT", text.encode())
     assert code == 200, (code, obj)
 
 
@@ -46,7 +45,7 @@ def attempts(m):
 
 
 def sent(d, qid, timeout=15):
-    m = dh.Api(d).wait_state(qid, ("sent", "failed"), timeout)
+    m = sh.Api(d).wait_state(qid, ("sent", "failed"), timeout)
     assert m["state"] == "sent", json.dumps(m, indent=1)
     return m
 
@@ -58,8 +57,8 @@ def test_fault_is_classified_and_fails_over_to_smtp(lab, kind, fault, cls):
     relay = lab.mock("relay")
     d = lab.daemon([http_provider("http", kind, api.url, priority=1,
                                   request_timeout="1s"),
-                    dh.provider("relay", relay.smtp_port, 2)])
-    qid = dh.submit(d, SENDER, ["bob@example.net"],
+                    sh.provider("relay", relay.smtp_port, 2)])
+    qid = sh.submit(d, SENDER, ["bob@example.net"],
                     sh.message(subject="fault", to="bob@example.net"))
     m = sent(d, qid)
     assert attempts(m) == [("http", cls), ("relay", "accepted")], json.dumps(m, indent=1)
@@ -80,10 +79,10 @@ def test_failover_to_smtp_and_back(lab, kind):
     circuit = {"failures": 2, "cooldown": "1s", "max_cooldown": "1s"}
     d = lab.daemon([http_provider("http", kind, api.url, priority=1,
                                   circuit=circuit),
-                    dh.provider("relay", relay.smtp_port, 2)])
+                    sh.provider("relay", relay.smtp_port, 2)])
 
     def one(tag):
-        qid = dh.submit(d, SENDER, ["bob@example.net"],
+        qid = sh.submit(d, SENDER, ["bob@example.net"],
                         sh.message(subject=tag, to="bob@example.net"))
         return attempts(sent(d, qid))
 
@@ -99,7 +98,7 @@ def test_failover_to_smtp_and_back(lab, kind):
     def back():
         seen.append(one("heal%d" % len(seen)))
         return seen[-1] == [("http", "accepted")]
-    dh.wait_until(back, 15, 0.3, "mail back on the HTTP provider")
+    sh.wait_until(back, 15, 0.3, "mail back on the HTTP provider")
     assert one("healed") == [("http", "accepted")]
     assert all(a[-1][1] == "accepted" for a in seen), seen
 
@@ -127,8 +126,8 @@ def test_connection_refused_is_deferred_and_fails_over(lab, kind):
     relay = lab.mock("relay")
     dead = "http://127.0.0.1:%d" % sh.free_port()  # nobody listens there
     d = lab.daemon([http_provider("http", kind, dead, priority=1),
-                    dh.provider("relay", relay.smtp_port, 2)])
-    qid = dh.submit(d, SENDER, ["bob@example.net"],
+                    sh.provider("relay", relay.smtp_port, 2)])
+    qid = sh.submit(d, SENDER, ["bob@example.net"],
                     sh.message(subject="refused", to="bob@example.net"))
     assert attempts(sent(d, qid)) == [("http", "deferred"), ("relay", "accepted")]
 
@@ -140,11 +139,11 @@ def test_concurrent_requests_are_capped_by_max_connections(lab):
     d = lab.daemon([http_provider("http", "sendgrid", api.url,
                                   max_connections=2, request_timeout="3s")])
     for i in range(6):
-        dh.submit(d, SENDER, ["bob@example.net"],
+        sh.submit(d, SENDER, ["bob@example.net"],
                   sh.message(subject="cap%d" % i, to="bob@example.net"))
-    dh.wait_until(lambda: len([m for m in api.messages() if m.get("api")]) >= 2,
+    sh.wait_until(lambda: len([m for m in api.messages() if m.get("api")]) >= 2,
                   5, 0.05, "two requests at the API")
     time.sleep(1.0)
     assert len([m for m in api.messages() if m.get("api")]) == 2
-    st = next(p for p in dh.Api(d).status()["providers"] if p["name"] == "http")
+    st = next(p for p in sh.Api(d).status()["providers"] if p["name"] == "http")
     assert st["busy"] == 2, st

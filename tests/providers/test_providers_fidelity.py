@@ -21,8 +21,7 @@ import json
 
 import pytest
 
-import delivery_helpers as dh
-from delivery_helpers import sh
+import swerve_harness as sh
 from providers_helpers import http_provider
 
 SENDER = "bounce@example.com"
@@ -164,7 +163,7 @@ def one_message(mock):
 
 
 def sent(d, qid, timeout=15):
-    m = dh.Api(d).wait_state(qid, ("sent", "failed"), timeout)
+    m = sh.Api(d).wait_state(qid, ("sent", "failed"), timeout)
     assert m["state"] == "sent", json.dumps(m, indent=1)
     return m
 
@@ -174,7 +173,7 @@ def test_raw_provider_receives_the_exact_bytes(lab, kind):
     m = lab.mock("api")
     d = lab.daemon([http_provider("p1", kind, m.url)])
     rcpts = ["bob@example.net", "hidden@example.org"]
-    qid = dh.submit(d, SENDER, rcpts, RAW)
+    qid = sh.submit(d, SENDER, rcpts, RAW)
     msg = sent(d, qid)
     got = one_message(m)
     spooled = d.spool.body(qid)
@@ -196,7 +195,7 @@ def test_raw_provider_receives_the_exact_bytes(lab, kind):
 def test_ses_configuration_set_reaches_the_api(lab):
     m = lab.mock("api")
     d = lab.daemon([http_provider("p1", "ses", m.url, configuration_set="gw-events")])
-    qid = dh.submit(d, SENDER, ["bob@example.net"], RAW)
+    qid = sh.submit(d, SENDER, ["bob@example.net"], RAW)
     sent(d, qid)
     assert one_message(m)["api"]["request"]["configuration_set"] == "gw-events"
 
@@ -206,7 +205,7 @@ def test_json_provider_receives_the_right_fields(lab, kind):
     m = lab.mock("api")
     extra = {"message_stream": "outbound"} if kind == "postmark" else {}
     d = lab.daemon([http_provider("p1", kind, m.url, **extra)])
-    qid = dh.submit(d, SENDER, RCPTS, rich())
+    qid = sh.submit(d, SENDER, RCPTS, rich())
     msg = sent(d, qid)
     got = one_message(m)
     assert got["api"]["format"] == "json"
@@ -235,7 +234,7 @@ def test_json_provider_receives_the_right_fields(lab, kind):
 def test_resend_idempotency_key_is_swerves_id(lab):
     m = lab.mock("api")
     d = lab.daemon([http_provider("p1", "resend", m.url)])
-    qid = dh.submit(d, SENDER, ["bob@example.net"], rich())
+    qid = sh.submit(d, SENDER, ["bob@example.net"], rich())
     sent(d, qid)
     got = one_message(m)
     assert got["api"]["request"]["idempotency_key"] == qid, got["api"]
@@ -249,12 +248,12 @@ def test_resend_after_unknown_outcome_does_not_duplicate(lab):
     d = lab.daemon([http_provider("p1", "resend", m.url, request_timeout="1s")],
                    retry={"min_backoff": "1s", "max_backoff": "1s",
                           "max_lifetime": "1h"})
-    api = dh.Api(d)
-    qid = dh.submit(d, SENDER, ["bob@example.net"], rich())
-    dh.wait_until(lambda: [a["result"] for a in api.message(qid)["attempts_detail"]]
+    api = sh.Api(d)
+    qid = sh.submit(d, SENDER, ["bob@example.net"], rich())
+    sh.wait_until(lambda: [a["result"] for a in api.message(qid)["attempts_detail"]]
                   == ["unknown"], 10, 0.1, "the first attempt to time out")
     first = one_message(m)
-    api_mode = dh.http_json(m.url + "/mode/api", "PUT", b"accept")
+    api_mode = sh.http_json(m.url + "/mode/api", "PUT", b"accept")
     assert api_mode[0] == 200, api_mode
     msg = sent(d, qid, 20)
     assert [a["result"] for a in msg["attempts_detail"]][-1] == "accepted", msg
@@ -272,7 +271,7 @@ def test_bcc_only_recipient_goes_to_a_raw_provider(lab):
     m = lab.mock("api")
     d = lab.daemon([http_provider("json", "sendgrid", m.url, priority=1),
                     http_provider("raw", "ses", m.url, priority=2)])
-    qid = dh.submit(d, SENDER, ["hidden@example.org"], rich())
+    qid = sh.submit(d, SENDER, ["hidden@example.org"], rich())
     msg = sent(d, qid)
     assert [(a["provider"], a["result"]) for a in msg["attempts_detail"]] == [
         ("raw", "accepted")], msg
@@ -298,7 +297,7 @@ def test_unrepresentable_message_goes_to_a_raw_provider(lab, kind):
     m = lab.mock("api")
     d = lab.daemon([http_provider("json", kind, m.url, priority=1),
                     http_provider("raw", "mailgun", m.url, priority=2)])
-    qid = dh.submit(d, SENDER, ["bob@example.net"], SIGNED)
+    qid = sh.submit(d, SENDER, ["bob@example.net"], SIGNED)
     msg = sent(d, qid)
     got = one_message(m)
     assert got["api"]["provider"] == "mailgun"

@@ -17,40 +17,24 @@ import socket
 import ssl
 import threading
 
-import delivery_helpers as dh
-from delivery_helpers import sh
+import swerve_harness as sh
 from providers_helpers import http_provider
 
 SENDER = "alice@example.com"
 
 
-class TLSProxy:
+class TLSProxy(sh.TcpServer):
     """TLS on a free loopback port, forwarding bytes to 127.0.0.1:upstream."""
 
     def __init__(self, cert, key, upstream):
         self.upstream = upstream
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(cert, key)
-        self.lsock = socket.socket()
-        self.lsock.bind(("127.0.0.1", 0))
-        self.lsock.listen(64)
-        self.port = self.lsock.getsockname()[1]
-        self.conns = []
         self.handshakes = 0
         self.failed_handshakes = 0
-        self.stopping = False
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
+        super().__init__()
 
-    def _accept(self):
-        while not self.stopping:
-            try:
-                c, _ = self.lsock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
-
-    def _serve(self, c):
+    def serve(self, c, n):
         try:
             s = self.ctx.wrap_socket(c, server_side=True)
         except (ssl.SSLError, OSError):
@@ -58,8 +42,8 @@ class TLSProxy:
             c.close()
             return
         self.handshakes += 1
-        u = socket.create_connection(("127.0.0.1", self.upstream))
-        self.conns += [s, u]
+        self.track(s)
+        u = self.track(socket.create_connection(("127.0.0.1", self.upstream)))
         t = threading.Thread(target=self._pipe, args=(u, s), daemon=True)
         t.start()
         self._pipe(s, u)
@@ -82,13 +66,7 @@ class TLSProxy:
                 pass
 
     def stop(self):
-        self.stopping = True
-        self.lsock.close()
-        for x in self.conns:
-            try:
-                x.close()
-            except OSError:
-                pass
+        super().stop()
         return []
 
 
@@ -103,9 +81,9 @@ def tls_lab(lab):
 
 
 def send_one(d, tag):
-    qid = dh.submit(d, SENDER, ["bob@example.net"],
+    qid = sh.submit(d, SENDER, ["bob@example.net"],
                     sh.message(subject=tag, to="bob@example.net"))
-    m = dh.Api(d).wait_state(qid, ("sent", "failed"), 15)
+    m = sh.Api(d).wait_state(qid, ("sent", "failed"), 15)
     assert m["state"] == "sent", json.dumps(m, indent=1)
     return [(a["provider"], a["result"]) for a in m["attempts_detail"]]
 
@@ -123,7 +101,7 @@ def test_https_with_ca_file_is_verified_and_kept_alive(lab):
 def test_unknown_certificate_is_refused_before_sending(lab):
     cert, api, relay, proxy, url = tls_lab(lab)
     d = lab.daemon([http_provider("sg", "sendgrid", url, priority=1),
-                    dh.provider("relay", relay.smtp_port, 2)])
+                    sh.provider("relay", relay.smtp_port, 2)])
     assert send_one(d, "untrusted") == [("sg", "deferred"), ("relay", "accepted")]
     assert [m for m in api.messages() if m.get("api")] == []
     assert proxy.failed_handshakes >= 1

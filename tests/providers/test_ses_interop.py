@@ -20,8 +20,7 @@ import time
 
 import pytest
 
-import delivery_helpers as dh
-from delivery_helpers import sh
+import swerve_harness as sh
 from providers_helpers import http_provider
 from test_providers_fidelity import PDF, PNG, WANT, rich
 
@@ -51,11 +50,11 @@ class Emulator:
                 ["node", CLI, "--host", "127.0.0.1", "--port", str(self.port)],
                 stdin=subprocess.DEVNULL, stdout=lf, stderr=subprocess.STDOUT,
                 env=dict(os.environ, **(env or {})))
-        dh.STARTED.add(self.proc)
+        sh.STARTED.add(self.proc)
         deadline = time.monotonic() + 20
         while True:
             try:
-                if dh.http_json(self.url + "/health-check", timeout=1)[0] == 200:
+                if sh.http_json(self.url + "/health-check", timeout=1)[0] == 200:
                     break
             except OSError:
                 pass
@@ -72,7 +71,7 @@ class Emulator:
             return f.read().decode("utf-8", "replace")
 
     def emails(self):
-        code, obj = dh.http_json(self.url + "/store")
+        code, obj = sh.http_json(self.url + "/store")
         assert code == 200, obj
         return obj["emails"]
 
@@ -84,7 +83,7 @@ class Emulator:
             except subprocess.TimeoutExpired:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
-        dh.STARTED.discard(self.proc)
+        sh.STARTED.discard(self.proc)
         return []
 
 
@@ -114,8 +113,8 @@ def account(sending_enabled=True, sent=10):
 def test_message_arrives_intact_in_aws_ses_v2_local(lab, emulator):
     d = lab.daemon([http_provider("ses", "ses", emulator.url)])
     rcpts = ["bob@example.net", "carol@example.net", "dave@example.org"]
-    qid = dh.submit(d, "bounce@example.com", rcpts, rich())
-    m = dh.Api(d).wait_state(qid, ("sent", "failed"), 15)
+    qid = sh.submit(d, "bounce@example.com", rcpts, rich())
+    m = sh.Api(d).wait_state(qid, ("sent", "failed"), 15)
     assert m["state"] == "sent", json.dumps(m, indent=1) + emulator.log()[-2000:]
     emails = emulator.emails()
     assert len(emails) == 1, emails

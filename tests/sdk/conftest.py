@@ -8,30 +8,21 @@
          left an ASan/UBSan report.
 """
 
-import atexit
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
+import sdk_lab
+import swerve_harness as sh
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-import sdk_lab  # noqa: E402
-
-atexit.register(sdk_lab.dh.kill_leftovers)
-atexit.register(sdk_lab.sh.kill_leftovers)
 
 
 @pytest.fixture
 def lab(tmp_path):
-    lb = sdk_lab.Lab(tmp_path)
-    yield lb
-    problems = lb.finish()
-    if problems:
-        pytest.fail("processes not clean:\n" + "\n".join(problems), pytrace=False)
+    yield from sh.lab_fixture(sdk_lab.Lab(tmp_path))
 
 
 _npm_state = {}

@@ -55,7 +55,7 @@ def run(lab, sdk, case="send", **env):
 def delivered(lab, n=1, timeout=20):
     """The n-th message the upstream received, parsed (and its raw bytes)."""
     import base64  # noqa: F401
-    msgs = c.dh.wait_until(lambda: len(lab.mock.messages()) >= n and
+    msgs = c.sh.wait_until(lambda: len(lab.mock.messages()) >= n and
                            lab.mock.messages(), timeout,
                            what="%d message(s) at the upstream" % n)
     m = msgs[n - 1]
