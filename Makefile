@@ -87,9 +87,11 @@ $(B)/asan/replay/%: $(B)/asan/obj/fuzz/%.o $(B)/asan/obj/fuzz/replay_main.o $(B)
 TEST_BINS := $(UNIT_BINS) $(REPLAY_BINS) \
              $(addprefix $(B)/asan/bin/,$(PROGS)) $(addprefix bin/,$(PROGS))
 
-# The suites and lint run side by side (scripts/run-tests.sh).
+# The suites and lint run side by side (scripts/run-tests.sh). The build
+# uses every core unless the caller chose a -j.
+BUILD_JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc))
 test: setup
-	$(MAKE) $(TEST_BINS)
+	$(MAKE) $(BUILD_JOBS) $(TEST_BINS)
 	B=$(B) bash scripts/run-tests.sh unit fuzz integration lint
 
 unit: setup

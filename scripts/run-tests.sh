@@ -31,7 +31,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export SWERVE_BIN=${SWERVE_BIN:-$(cd "$B" && pwd)/asan/bin}
+export SWERVE_BIN=${SWERVE_BIN:-$(cd "$B" 2>/dev/null && pwd)/asan/bin}
 
 # Each runner below prints its output and leaves its counts in the
 # variables passed, failed and failures of its own subshell.
