@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(
-	build-essential pkg-config clang
+	build-essential pkg-config clang clang-format clang-tidy cppcheck
 	libevent-dev libssl-dev libsqlite3-dev libyaml-dev libjansson-dev
 	libcurl4-openssl-dev libxml2-dev
 	libcmocka-dev
