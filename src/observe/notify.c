@@ -45,7 +45,7 @@ struct notify_job {
 	char *body;
 	size_t len;
 	unsigned attempts;
-	int64_t next_ms;
+	uint64_t next_ms; /* monotonic: when to try again (0: now) */
 	bool busy;
 	struct http_call *call;
 	char what[96]; /* "queue_too_old/transactional firing" */
@@ -58,7 +58,7 @@ struct notify {
 	struct spool *spool;
 	char *host;
 	uint64_t backoff_min_ms;
-	int64_t (*now_ms)(void);
+	int64_t (*now_ms)(void); /* wall: stamps and signatures */
 	struct notify_target *targets;
 	size_t n_targets;
 	struct notify_jobs jobs;
@@ -135,7 +135,7 @@ notify_job_done(struct notify *n, struct notify_job *j, bool ok, bool final,
 	        << (j->attempts - 1 < 20 ? j->attempts - 1 : 20);
 	if (delay > NOTIFY_BACKOFF_MAX_MS)
 		delay = NOTIFY_BACKOFF_MAX_MS;
-	j->next_ms = n->now_ms() + (int64_t)delay;
+	j->next_ms = clock_mono_ms() + delay;
 	log_warn("notify: %s: %s: try %u failed (%s); again in %llums",
 	         t->label, j->what, j->attempts, why,
 	         (unsigned long long)delay);
@@ -260,7 +260,7 @@ notify_on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct notify *n = arg;
 	struct notify_job *j, *next;
-	int64_t now = n->now_ms();
+	uint64_t now = clock_mono_ms(); /* retries are timers */
 	size_t i;
 
 	(void)fd;

@@ -60,7 +60,7 @@ struct notify_opts {
 	const char *hostname;     /* copied; in payloads; NULL: cfg's */
 	uint64_t backoff_min_ms;  /* first retry delay; 0: 1000 */
 	uint64_t timeout_ms;      /* per HTTP request; 0: 10000 */
-	int64_t (*now_ms)(void);  /* test seam; NULL: wall clock */
+	int64_t (*now_ms)(void);  /* stamps' wall clock; NULL: core/clock */
 };
 
 /* notify_new - the targets of cfg. NULL if an HTTP client cannot be
