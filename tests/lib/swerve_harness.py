@@ -193,8 +193,17 @@ _reserved = {}  # port -> the open lock file that holds its flock
 def _reserve(port):
     """Take port's cross-process lock; False if someone holds it (this
     process included: flock is per open file)."""
-    os.makedirs(PORT_DIR, mode=0o777, exist_ok=True)
-    fd = os.open(os.path.join(PORT_DIR, str(port)), os.O_RDWR | os.O_CREAT, 0o666)
+    if not _reserved:
+        os.makedirs(PORT_DIR, exist_ok=True)
+        try:
+            os.chmod(PORT_DIR, 0o1777)  # shared by every user's test runs
+        except PermissionError:
+            pass
+    try:
+        fd = os.open(os.path.join(PORT_DIR, str(port)), os.O_RDONLY | os.O_CREAT,
+                     0o644)
+    except PermissionError:
+        return False  # another user's file: theirs
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as e:
