@@ -9,6 +9,7 @@
  * the one the client got).
  */
 #include "ingress/http_admin.h"
+#include "ingress/http_reply.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -56,26 +57,7 @@ struct http_admin {
 static void
 http_admin_json_send(struct evhttp_request *req, int code, json_t *obj)
 {
-	struct evbuffer *out = evbuffer_new();
-	char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
-
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	                  "Content-Type", "application/json");
-	evbuffer_add_printf(out, "%s\n", text ? text : "{}");
-	evhttp_send_reply(req, code, code == 200 ? "OK" : "Error", out);
-	evbuffer_free(out);
-	free(text);
-	json_decref(obj);
-}
-
-/* http_admin_error - a JSON error in the project's shape. */
-static void
-http_admin_error(struct evhttp_request *req, int code, const char *ecode,
-                 const char *msg)
-{
-	http_admin_json_send(
-	    req, code,
-	    json_pack("{s:{s:s,s:s}}", "error", "code", ecode, "message", msg));
+	http_reply_json(req, code, obj, JSON_SORT_KEYS);
 }
 
 /* http_admin_done - count a finished response by its status code. */
@@ -117,7 +99,7 @@ http_admin_healthz(struct evhttp_request *req, void *arg)
 {
 	http_admin_track(arg, req, 0);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		http_admin_error(req, 405, "method_not_allowed", "use GET");
+		http_reply_error(req, 405, "method_not_allowed", "use GET");
 		return;
 	}
 	http_admin_json_send(req, 200, json_pack("{s:s}", "status", "ok"));
@@ -133,7 +115,7 @@ http_admin_status(struct evhttp_request *req, void *arg)
 
 	http_admin_track(h, req, 0);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		http_admin_error(req, 405, "method_not_allowed", "use GET");
+		http_reply_error(req, 405, "method_not_allowed", "use GET");
 		return;
 	}
 	spool_counts_get(h->sp, &c);
@@ -201,7 +183,7 @@ http_admin_readyz(struct evhttp_request *req, void *arg)
 
 	http_admin_track(h, req, 0);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		http_admin_error(req, 405, "method_not_allowed", "use GET");
+		http_reply_error(req, 405, "method_not_allowed", "use GET");
 		return;
 	}
 	if (spool_space_check(h->sp) != SPOOL_OK) {
@@ -308,7 +290,7 @@ http_admin_metrics(struct evhttp_request *req, void *arg)
 
 	http_admin_track(h, req, 0);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		http_admin_error(req, 405, "method_not_allowed", "use GET");
+		http_reply_error(req, 405, "method_not_allowed", "use GET");
 		return;
 	}
 	http_admin_snap_take(h, &sn);
@@ -336,7 +318,7 @@ http_admin_metrics_json(struct evhttp_request *req, void *arg)
 
 	http_admin_track(h, req, 0);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		http_admin_error(req, 405, "method_not_allowed", "use GET");
+		http_reply_error(req, 405, "method_not_allowed", "use GET");
 		return;
 	}
 	http_admin_snap_take(h, &sn);
@@ -435,7 +417,7 @@ http_admin_on_list(int status, struct spool_msg **msgs, size_t n, void *arg)
 		for (i = 0; i < n; i++)
 			spool_msg_free(msgs[i]);
 		if (req != NULL)
-			http_admin_error(req, 503, "spool_unavailable",
+			http_reply_error(req, 503, "spool_unavailable",
 			                 "the spool could not be read");
 		return;
 	}
@@ -457,9 +439,9 @@ http_admin_on_get(int status, struct spool_msg *m, void *arg)
 		return;
 	}
 	if (status == SPOOL_ERR_NOTFOUND)
-		http_admin_error(req, 404, "not_found", "no such message");
+		http_reply_error(req, 404, "not_found", "no such message");
 	else if (status != SPOOL_OK || m == NULL)
-		http_admin_error(req, 503, "spool_unavailable",
+		http_reply_error(req, 503, "spool_unavailable",
 		                 "the spool could not be read");
 	else
 		http_admin_json_send(req, 200, http_admin_msg_json(m, 1));
@@ -493,7 +475,7 @@ http_admin_messages(struct evhttp_request *req, struct http_admin *h,
 		return;
 	}
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		http_admin_error(req, 405, "method_not_allowed", "use GET");
+		http_reply_error(req, 405, "method_not_allowed", "use GET");
 		return;
 	}
 	if (strcmp(path, "/v1/messages") == 0) {
@@ -507,7 +489,7 @@ http_admin_messages(struct evhttp_request *req, struct http_admin *h,
 		TAILQ_INIT(&q);
 		qs = strchr(uri, '?');
 		if (qs && evhttp_parse_query_str(qs + 1, &q) != 0) {
-			http_admin_error(req, 400, "bad_query",
+			http_reply_error(req, 400, "bad_query",
 			                 "malformed query string");
 			return;
 		}
@@ -522,7 +504,7 @@ http_admin_messages(struct evhttp_request *req, struct http_admin *h,
 		}
 		if (st == -2 || lim < 0) {
 			evhttp_clear_headers(&q);
-			http_admin_error(
+			http_reply_error(
 			    req, 400, "bad_query",
 			    st == -2 ? "state must be one of ready, inflight, "
 			               "deferred, sent, failed, all"
@@ -536,7 +518,7 @@ http_admin_messages(struct evhttp_request *req, struct http_admin *h,
 	} else {
 		const char *id = path + strlen("/v1/messages/");
 		if (!id_valid(id)) {
-			http_admin_error(req, 404, "not_found",
+			http_reply_error(req, 404, "not_found",
 			                 "no such message");
 			return;
 		}
@@ -545,7 +527,7 @@ http_admin_messages(struct evhttp_request *req, struct http_admin *h,
 	}
 	if (rc != 0) {
 		http_admin_unwait(pd);
-		http_admin_error(req, 503, "spool_unavailable",
+		http_reply_error(req, 503, "spool_unavailable",
 		                 "the spool is closing");
 	}
 }
@@ -575,7 +557,7 @@ http_admin_notfound(struct evhttp_request *req, void *arg)
 			return;
 		}
 	}
-	http_admin_error(req, 404, "not_found", "no such endpoint");
+	http_reply_error(req, 404, "not_found", "no such endpoint");
 }
 
 struct http_admin *

@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "ingress/http_admin.h"
+#include "ingress/http_reply.h"
 #include "observe/alert.h"
 #include "observe/alerting.h"
 #include "observe/notify.h"
@@ -57,11 +58,9 @@ alerts_handle(struct evhttp_request *req, void *arg)
 	struct alerting *al = arg;
 	const struct alert *a = alerting_engine(al);
 	const struct notify *n = alerting_notify(al);
-	struct evbuffer *b;
 	struct alert_info info;
 	struct notify_stats st = {0};
 	json_t *arr = json_array(), *o;
-	char *s;
 	size_t i;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
@@ -80,15 +79,7 @@ alerts_handle(struct evhttp_request *req, void *arg)
 	              (json_int_t)st.sent, "retries", (json_int_t)st.retries,
 	              "failed", (json_int_t)st.failed, "dropped",
 	              (json_int_t)st.dropped);
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	b = evbuffer_new();
-	evbuffer_add_printf(b, "%s\n", s ? s : "{}");
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	                  "Content-Type", "application/json");
-	evhttp_send_reply(req, 200, "OK", b);
-	evbuffer_free(b);
-	free(s);
+	http_reply_json(req, 200, o, 0);
 }
 
 void

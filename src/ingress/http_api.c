@@ -13,6 +13,7 @@
  * this file owns the HTTP and spool glue.
  */
 #include "ingress/http_api.h"
+#include "ingress/http_reply.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -53,19 +54,12 @@ static void
 api_reply(struct evhttp_request *req, int status, json_t *obj)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	struct evbuffer *out = evbuffer_new();
-	char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
 
-	evhttp_add_header(h, "Content-Type", "application/json");
 	if (status == 503)
 		evhttp_add_header(h, "Retry-After", HTTP_API_RETRY_AFTER);
 	if (status == 401)
 		evhttp_add_header(h, "WWW-Authenticate", "Bearer");
-	evbuffer_add_printf(out, "%s\n", text ? text : "{}");
-	evhttp_send_reply(req, status, status < 300 ? "OK" : "Error", out);
-	evbuffer_free(out);
-	free(text);
-	json_decref(obj);
+	http_reply_json(req, status, obj, JSON_SORT_KEYS);
 }
 
 /* api_error_obj - {"code", "field", "message"} of e. */

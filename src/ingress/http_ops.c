@@ -15,6 +15,7 @@
  * /v1/status. Answers are JSON; errors {"error": {"code", "message"}}.
  */
 #include "ingress/http_ops.h"
+#include "ingress/http_reply.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -48,29 +49,11 @@ struct ops_release {
 	char id[ID_SIZE];
 };
 
-/* ops_send - reply code with obj (taken). */
+/* ops_send - answer req with code and the JSON of obj (stolen). */
 static void
 ops_send(struct evhttp_request *req, int code, json_t *obj)
 {
-	struct evbuffer *b = evbuffer_new();
-	char *s = json_dumps(obj, JSON_COMPACT);
-
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	                  "Content-Type", "application/json");
-	evbuffer_add_printf(b, "%s\n", s ? s : "{}");
-	evhttp_send_reply(req, code, code == 200 ? "OK" : "Error", b);
-	evbuffer_free(b);
-	free(s);
-	json_decref(obj);
-}
-
-static void
-ops_error(struct evhttp_request *req, int code, const char *ecode,
-          const char *msg)
-{
-	ops_send(
-	    req, code,
-	    json_pack("{s:{s:s,s:s}}", "error", "code", ecode, "message", msg));
+	http_reply_json(req, code, obj, 0);
 }
 
 /* ops_from_loopback - did req come from this host? */
@@ -177,7 +160,8 @@ ops_handle(struct evhttp_request *req, void *arg)
 
 	if (strcmp(path, "/v1/providers") == 0) {
 		if (cmd != EVHTTP_REQ_GET) {
-			ops_error(req, 405, "method_not_allowed", "use GET");
+			http_reply_error(req, 405, "method_not_allowed",
+			                 "use GET");
 			return;
 		}
 		ops_list(req, o);
@@ -186,17 +170,19 @@ ops_handle(struct evhttp_request *req, void *arg)
 	if (sscanf(path, "/v1/providers/%79[a-z0-9_-]/%15[a-z]%n", name, verb,
 	           &n) != 2 ||
 	    path[n] != '\0') {
-		ops_error(req, 404, "not_found",
-		          "use /v1/providers/NAME/pause, resume or drain");
+		http_reply_error(
+		    req, 404, "not_found",
+		    "use /v1/providers/NAME/pause, resume or drain");
 		return;
 	}
 	if (cmd != EVHTTP_REQ_POST) {
-		ops_error(req, 405, "method_not_allowed", "use POST");
+		http_reply_error(req, 405, "method_not_allowed", "use POST");
 		return;
 	}
 	if (!ops_from_loopback(req)) {
-		ops_error(req, 403, "forbidden",
-		          "provider control is only accepted from this host");
+		http_reply_error(
+		    req, 403, "forbidden",
+		    "provider control is only accepted from this host");
 		return;
 	}
 	if (strcmp(verb, "pause") == 0)
@@ -206,17 +192,17 @@ ops_handle(struct evhttp_request *req, void *arg)
 	else if (strcmp(verb, "drain") == 0)
 		act = DELIVER_ADMIN_DRAIN;
 	else {
-		ops_error(req, 404, "not_found",
-		          "the actions are pause, resume and drain");
+		http_reply_error(req, 404, "not_found",
+		                 "the actions are pause, resume and drain");
 		return;
 	}
 	if (ops_for(req, &ms) < 0) {
-		ops_error(req, 400, "invalid_field",
-		          "for: expected a duration like \"10m\"");
+		http_reply_error(req, 400, "invalid_field",
+		                 "for: expected a duration like \"10m\"");
 		return;
 	}
 	if (deliver_provider_admin(o->d, name, act, ms, err, sizeof(err)) < 0) {
-		ops_error(req, 404, "not_found", err);
+		http_reply_error(req, 404, "not_found", err);
 		return;
 	}
 	{
@@ -241,7 +227,8 @@ ops_on_released(int status, void *arg)
 		ops_send(req, 200,
 		         json_pack("{s:s,s:s}", "id", r->id, "state", "ready"));
 	else if (req != NULL)
-		ops_error(req, 503, "spool_error", spool_status_name(status));
+		http_reply_error(req, 503, "spool_error",
+		                 spool_status_name(status));
 	free(r);
 }
 
@@ -254,7 +241,7 @@ ops_release_fail(struct ops_release *r, int code, const char *ecode,
 	struct evhttp_request *req = http_pending_watch_end(&r->w);
 
 	if (req != NULL)
-		ops_error(req, code, ecode, msg);
+		http_reply_error(req, code, ecode, msg);
 	free(r);
 }
 
@@ -306,16 +293,18 @@ ops_queue(struct evhttp_request *req, void *arg)
 
 	if (sscanf(path, "/v1/queue/%20[0-9A-Z]/release%n", id, &n) != 1 ||
 	    path[n] != '\0' || !id_valid(id)) {
-		ops_error(req, 404, "not_found", "use /v1/queue/ID/release");
+		http_reply_error(req, 404, "not_found",
+		                 "use /v1/queue/ID/release");
 		return;
 	}
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-		ops_error(req, 405, "method_not_allowed", "use POST");
+		http_reply_error(req, 405, "method_not_allowed", "use POST");
 		return;
 	}
 	if (!ops_from_loopback(req)) {
-		ops_error(req, 403, "forbidden",
-		          "queue control is only accepted from this host");
+		http_reply_error(
+		    req, 403, "forbidden",
+		    "queue control is only accepted from this host");
 		return;
 	}
 	r = xcalloc(1, sizeof(*r));
