@@ -583,10 +583,13 @@ deliver_provider_admin(struct deliver *d, const char *name,
 	}
 	p->rp.admin_until_ms =
 	    action != DELIVER_ADMIN_RESUME && for_ms > 0 ? now + for_ms : 0;
-	log_warn("deliver: provider %s %s by operator%s%llu%s", p->cfg->name,
-	         words[action], p->rp.admin_until_ms ? " for " : "",
-	         (unsigned long long)(p->rp.admin_until_ms ? for_ms / 1000 : 0),
-	         p->rp.admin_until_ms ? " s" : "");
+	if (p->rp.admin_until_ms)
+		log_warn("deliver: provider %s %s by operator for %llu s",
+		         p->cfg->name, words[action],
+		         (unsigned long long)(for_ms / 1000));
+	else
+		log_warn("deliver: provider %s %s by operator", p->cfg->name,
+		         words[action]);
 	event_active(p->pump, EV_TIMEOUT, 1);
 	if (p->rp.admin_until_ms != 0) {
 		/* Wake its queue when a timed pause ends. */

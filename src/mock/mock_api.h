@@ -2,8 +2,8 @@
  * mock_api.h - swerve-mock's fake provider HTTP APIs (contract).
  *
  * Five fake ESP APIs on the mock's HTTP server, at their real paths, with
- * their real authentication, success and error shapes (see
- * ../shared/docs/providers.md): Amazon SES v2 (mock_ses.c), SendGrid v3
+ * their real authentication, success and error shapes (each provider's
+ * public API reference): Amazon SES v2 (mock_ses.c), SendGrid v3
  * (mock_sendgrid.c), Mailgun (mock_mailgun.c), Postmark (mock_postmark.c)
  * and Resend (mock_resend.c). Each provider file exports one struct
  * mock_api_provider; this module owns what they share: the request

@@ -12,7 +12,8 @@
  * Success is 200 {"id":"<...>","message":"Queued..."}; the id is kept
  * without its angle brackets (webhooks report it that way).
  * What an answer means is the Mailgun rows of send/policy_http.c
- * (docs/providers.md section 6); this file only reads the facts.
+ * (docs/providers.md, "Classification - HTTP providers"); this file only reads
+ * the facts.
  *
  * Probe: GET /v3/domains/{domain}, the cheapest authenticated call that
  * also proves the sending domain exists in the account and says whether

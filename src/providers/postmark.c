@@ -11,9 +11,9 @@
  *
  * Success is 200 {"ErrorCode":0,"MessageID":...}. Errors carry an
  * ErrorCode, which the Postmark rows of send/policy_http.c read
- * (docs/providers.md section 7): an inactive recipient (406) is the
- * recipient's problem and must not fail over; an unconfirmed sender
- * signature (400/401) is the account's, and must.
+ * (docs/providers.md, "Classification - HTTP providers"): an inactive recipient
+ * (406) is the recipient's problem and must not fail over; an unconfirmed
+ * sender signature (400/401) is the account's, and must.
  *
  * Probe: GET /server, the cheapest call a server token may make; it
  * proves the token without sending anything.

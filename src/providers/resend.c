@@ -11,7 +11,7 @@
  *
  * Success is 200 {"id": ...}. Errors carry a "name", which the Resend
  * rows of send/policy_http.c read first (statuses changed across API
- * versions), docs/providers.md section 8.
+ * versions), docs/providers.md, "Classification - HTTP providers".
  *
  * Probe: GET /domains, the cheapest authenticated call. A sending-only
  * key answers 401 restricted_api_key, which still proves the key is

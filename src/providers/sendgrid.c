@@ -13,7 +13,8 @@
  * Success is 202 with an empty body; the message id is the X-Message-Id
  * response header. The answer's facts (first error's message and field,
  * X-RateLimit-Reset) go to the SendGrid rows of send/policy_http.c
- * (docs/providers.md section 5), which decide what they mean.
+ * (docs/providers.md, "Classification - HTTP providers"), which decide what
+ * they mean.
  *
  * Probe: GET /v3/scopes, the cheapest authenticated call: it proves the
  * key and lists its permissions, so a key without mail.send is caught

@@ -13,8 +13,8 @@
  *
  * An answer is read into facts (the error code from x-amzn-ErrorType,
  * else body "code" / "__type"; the message; the MessageId); what they
- * mean is the SES table in send/policy_http.c (docs/providers.md
- * section 2).
+ * mean is the SES table in send/policy_http.c (docs/providers.md,
+ * "Classification - HTTP providers").
  *
  * Probe: GetAccount (GET /v2/email/account), the cheapest signed call; it
  * proves the credentials and the clock, and says whether sending is

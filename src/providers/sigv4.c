@@ -2,10 +2,11 @@
  * sigv4.c - AWS Signature Version 4: signing, parsing and verifying.
  *
  * Builds the canonical request, string to sign and signing key exactly as
- * docs/providers.md section 1.1 spells them, and runs the same code
+ * AWS's Signature Version 4 reference spells them, and runs the same code
  * backwards for the SES-compatible ingress: parse the Authorization header,
  * rebuild the canonical request from the SignedHeaders names, compare in
- * constant time. Also the SES SMTP password (providers.md section 9).
+ * constant time. Also the SES SMTP password (the algorithm AWS publishes for
+ * SES SMTP credentials).
  *
  * Does not: look up secrets, read the clock, touch the network, handle
  * presigned URLs or chunked payload signing. Everything is borrowed; the

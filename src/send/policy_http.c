@@ -65,7 +65,7 @@ static const struct policy_http_provider policy_http_providers[] = {
 
 /* The rows, in order. */
 const struct policy_http_row policy_http_rows[] = {
-    /* Amazon SES v2 and v1 (docs/providers.md sections 2 and 3): by
+    /* Amazon SES v2 and v1 (their API references): by
      * error code (x-amzn-ErrorType, body code or __type), then words. */
     {SES, 200, 299, NULL, NULL, ACCEPTED, false, 0},
     {SES, ANY_STATUS, "MessageRejected", "not verified", CONFIG, false, 0},
@@ -103,7 +103,7 @@ const struct policy_http_row policy_http_rows[] = {
     {SES, ANY_STATUS, "InternalFailure", NULL, DEFERRED, false, 0},
     {SES, ANY_STATUS, "ServiceUnavailable", NULL, DEFERRED, false, 0},
 
-    /* SendGrid v3 (section 5): by status. */
+    /* SendGrid v3: by status. */
     {SENDGRID, 200, 299, NULL, NULL, ACCEPTED, false, 0},
     {SENDGRID, 400, 400, NULL, NULL, REJECTED, false, 0},
     {SENDGRID, 413, 413, NULL, NULL, REJECTED, false, 0},
@@ -112,7 +112,7 @@ const struct policy_http_row policy_http_rows[] = {
     /* Data residency: the wrong regional host. */
     {SENDGRID, 451, 451, NULL, NULL, CONFIG, false, 0},
 
-    /* Mailgun (section 6): by status, then words that blame the
+    /* Mailgun: by status, then words that blame the
      * account rather than the message. */
     {MAILGUN, 200, 299, NULL, NULL, ACCEPTED, false, 0},
     {MAILGUN, 403, 403, NULL, NULL, CONFIG, false, 0},
@@ -127,7 +127,7 @@ const struct policy_http_row policy_http_rows[] = {
     {MAILGUN, 404, 404, NULL, NULL, CONFIG, false, 0},
     {MAILGUN, 413, 413, NULL, NULL, REJECTED, false, 0},
 
-    /* Postmark (section 7): 429 and 5xx by status, else by ErrorCode
+    /* Postmark: 429 and 5xx by status, else by ErrorCode
      * (a 2xx without one falls to the defaults: accepted). */
     {POSTMARK, 429, 429, NULL, NULL, THROTTLED, false, 0},
     {POSTMARK, 500, INT_MAX, NULL, NULL, DEFERRED, false, 0},
@@ -151,7 +151,7 @@ const struct policy_http_row policy_http_rows[] = {
     /* An ErrorCode we do not list is more likely our bug. */
     {POSTMARK, ANY_STATUS, CODE_ANY, NULL, REJECTED, false, 0},
 
-    /* Resend (section 8): by error name first, then words. */
+    /* Resend: by error name first, then words. */
     {RESEND, 200, 299, NULL, NULL, ACCEPTED, false, 0},
     {RESEND, 403, 403, "validation_error", NULL, CONFIG, false, 0},
     {RESEND, ANY_STATUS, "validation_error", "verif", CONFIG, false, 0},

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What deliver should do; see "Result classes" in docs/design.md. */
+/* What deliver should do; see "Result classes" in docs/providers.md. */
 enum send_class {
 	SEND_ACCEPTED,  /* the provider took it; provider_msg_id kept */
 	SEND_REJECTED,  /* permanent for this message or recipient */
