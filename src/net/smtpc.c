@@ -101,6 +101,7 @@ smtpc_printf(struct smtpc *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	evbuffer_add_vprintf(bufferevent_get_output(c->bev), fmt, ap);
 	va_end(ap);
+	c->wrote = true;
 }
 
 /* smtpc_close - drop the connection at once; the message is untouched. */
@@ -168,13 +169,13 @@ smtpc_stage(const struct smtpc *c)
 }
 
 /*
- * smtpc_fail - the connection failed (kind, detail) or the server gave a
- * reply that ends it (r): decide the message, if one is in progress, and
- * drop the connection.
+ * smtpc_fail_at - the connection failed (kind, detail) or the server gave
+ * a reply that ends it (r) in stage: decide the message, if one is in
+ * progress, and drop the connection.
  */
-void
-smtpc_fail(struct smtpc *c, enum send_fact_kind kind,
-           const struct smtp_reply *r, const char *detail)
+static void
+smtpc_fail_at(struct smtpc *c, enum send_stage stage, enum send_fact_kind kind,
+              const struct smtp_reply *r, const char *detail)
 {
 	struct send_result res;
 	bool quitting = c->state == SMTPC_STATE_QUIT;
@@ -208,11 +209,11 @@ smtpc_fail(struct smtpc *c, enum send_fact_kind kind,
 		if (c->txn_failed)
 			res = c->res;
 		else if (c->probing)
-			policy_smtp_probe_result(&res, smtpc_stage(c), k, code,
-			                         enh, text, detail);
+			policy_smtp_probe_result(&res, stage, k, code, enh,
+			                         text, detail);
 		else
-			policy_smtp_result(&res, smtpc_stage(c), k, code, enh,
-			                   text, detail);
+			policy_smtp_result(&res, stage, k, code, enh, text,
+			                   detail);
 		log_debug("smtpc %s: %s%s at %s: %s", c->p.name,
 		          c->probing ? "probe " : "",
 		          send_class_name(res.class),
@@ -228,6 +229,18 @@ smtpc_fail(struct smtpc *c, enum send_fact_kind kind,
 		event_active(c->done_ev, EV_TIMEOUT, 1);
 	else if (quitting)
 		smtpc_kick(c);
+}
+
+/*
+ * smtpc_fail - the connection failed (kind, detail) or the server gave a
+ * reply that ends it (r): decide the message, if one is in progress, and
+ * drop the connection.
+ */
+void
+smtpc_fail(struct smtpc *c, enum send_fact_kind kind,
+           const struct smtp_reply *r, const char *detail)
+{
+	smtpc_fail_at(c, smtpc_stage(c), kind, r, detail);
 }
 
 /* smtpc_quit_start - end the session politely, waiting at most wait_ms
@@ -450,6 +463,7 @@ smtpc_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer_iovec v;
 	struct smtp_reply r;
 	enum smtp_reply_status st;
+	enum send_stage stage;
 	size_t used;
 
 	while (c->bev == bev && evbuffer_get_length(in) > 0) {
@@ -471,7 +485,24 @@ smtpc_read_cb(struct bufferevent *bev, void *arg)
 		}
 		r = c->parser.reply;
 		smtp_reply_parser_reset(&c->parser);
+		stage = smtpc_stage(c);
+		c->wrote = false;
 		smtpc_reply(c, &r);
+		/*
+		 * Bytes still here were received before the command this
+		 * reply made us send, so they cannot answer it: a server
+		 * that replies ahead of the client (to a dot it has not
+		 * seen, say) is not trusted with the message. Replies to
+		 * pipelined commands arrive after those commands left.
+		 */
+		if (c->bev == bev && c->wrote && evbuffer_get_length(in) > 0) {
+			log_debug("smtpc %s: reply before its command was "
+			          "sent",
+			          c->p.name);
+			smtpc_fail_at(c, stage, SEND_FACT_PROTOCOL, NULL,
+			              "reply before its command was sent");
+			return;
+		}
 	}
 }
 

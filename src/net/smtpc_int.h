@@ -76,6 +76,8 @@ struct smtpc {
 	bool free_on_quit; /* smtpc_quit: free once QUIT is done */
 	unsigned n_msgs;   /* transactions on this connection */
 	int auth_step;     /* 334s answered; 2: the next reply is final */
+	bool wrote;        /* a command or body bytes were queued since the
+	                      last reply was read (see smtpc_read_cb) */
 
 	/* The message in progress, from smtpc_send to the callback. */
 	bool busy;

@@ -124,6 +124,7 @@ smtpc_body_pump(struct smtpc *c)
 		                    chunk);
 		evbuffer_add(out, chunk, k);
 		c->body_off += n;
+		c->wrote = true;
 	}
 	if (c->body_off < c->msg.body.len) {
 		/* A stall of data_timeout_ms fails the message. */
@@ -132,6 +133,7 @@ smtpc_body_pump(struct smtpc *c)
 	}
 	k = smtp_dot_finish(&c->dot, chunk);
 	evbuffer_add(out, chunk, k);
+	c->wrote = true;
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	c->state = SMTPC_STATE_DOT;
 	smtpc_timer_arm(c, c->p.data_timeout_ms);

@@ -1166,6 +1166,70 @@ pipelined_all_rcpts_rejected_then_reset(void **state)
 	event_base_free(base);
 }
 
+/*
+ * A reply that arrives before the command it would answer was sent is a
+ * protocol error: the attempt is deferred at the stage whose reply came
+ * with the extra bytes, and never accepted. Each script would deliver the
+ * message to a client that took the early bytes as the answer.
+ */
+static void
+reply_before_its_command_is_deferred(void **state)
+{
+	static const struct fake_step at_dot[] = {
+	    GREET,
+	    EHLO_PLAIN,
+	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
+	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
+	    {"DATA", "354 go\r\n250 2.0.0 queued early\r\n", F_BODY},
+	    {"<dot>", NULL, 0}};
+	static const struct fake_step at_ehlo[] = {
+	    {"<connect>", "220 fake\r\n250 fake\r\n", 0},
+	    {"EHLO client.test", NULL, 0},
+	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
+	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", "250 2.0.0 queued\r\n", 0}};
+	static const struct fake_step at_rcpt[] = {
+	    GREET,
+	    EHLO_PLAIN,
+	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n250 ok\r\n", 0},
+	    {"RCPT TO:<a@example.org>", NULL, 0},
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", "250 2.0.0 queued\r\n", 0}};
+	static const struct {
+		const struct fake_step *script;
+		size_t n;
+		enum send_stage stage;
+	} cases[] = {
+	    {at_dot, N(at_dot), SEND_STAGE_DATA},
+	    {at_ehlo, N(at_ehlo), SEND_STAGE_GREETING},
+	    {at_rcpt, N(at_rcpt), SEND_STAGE_MAIL},
+	};
+	size_t i;
+
+	for (i = 0; i < N(cases); i++) {
+		struct event_base *base = event_base_new();
+		struct smtpc_params prov;
+		struct fake f;
+		struct run r = {0};
+
+		fake_start(&f, base, cases[i].script, cases[i].n);
+		prov_init(&prov, f.port);
+		assert_int_equal(run_msgs(&r, base, &prov, NULL, &msg1, 1), 1);
+		if (r.msg[0].class != SEND_DEFERRED)
+			fail_msg("case %zu: class %s", i,
+			         send_class_name(r.msg[0].class));
+		assert_int_equal(r.msg[0].stage, cases[i].stage);
+		assert_string_equal(r.msg[0].text,
+		                    "reply before its command was sent");
+		assert_int_equal(r.n_accepted[0], 0);
+		assert_int_equal(r.rcpt[0][0].class, SEND_DEFERRED);
+		smtpc_free(r.c);
+		fake_stop(&f);
+		event_base_free(base);
+	}
+}
+
 static void
 max_msgs_per_conn_quits_and_reconnects(void **state)
 {
@@ -1410,6 +1474,7 @@ main(void)
 	    cmocka_unit_test(ehlo_5xx_falls_back_to_helo),
 	    cmocka_unit_test(mail_5_7_x_is_config_and_next_message_resets),
 	    cmocka_unit_test(pipelined_all_rcpts_rejected_then_reset),
+	    cmocka_unit_test(reply_before_its_command_is_deferred),
 	    cmocka_unit_test(max_msgs_per_conn_quits_and_reconnects),
 	    cmocka_unit_test(reused_connection_closed_by_server_reconnects),
 	    cmocka_unit_test(send_refuses_bad_input_and_second_message),
