@@ -11,7 +11,7 @@ packages=(
 	libcurl4-openssl-dev libxml2-dev
 	libcmocka-dev
 	python3 python3-pytest
-	swaks libnet-ssleay-perl postfix openssl sqlite3 valgrind jq
+	swaks libnet-ssleay-perl postfix openssl sslscan sqlite3 valgrind jq
 	prometheus prometheus-alertmanager php-cli php-symfony-amazon-mailer
 )
 

@@ -25,6 +25,7 @@
 #include "ingress/http_alerts.h"
 #include "ingress/http_api.h"
 #include "ingress/http_ops.h"
+#include "ingress/http_tls.h"
 #include "ingress/smtpd.h"
 #include "observe/alerting.h"
 #include "observe/events.h"
@@ -44,14 +45,101 @@ swerved_usage(FILE *f)
 	           "0/1\n");
 }
 
+/*
+ * swerved_tls_ctx - a server context for cert and key under cfg's TLS
+ * policy (tls.min_version, tls.ciphers, tls.ciphersuites). NULL with err
+ * set when a file cannot be used.
+ */
+static SSL_CTX *
+swerved_tls_ctx(const struct config *cfg, const char *cert, const char *key,
+                char *err, size_t errlen)
+{
+	struct tls_policy pol;
+
+	pol.min_version = cfg->tls_min_version;
+	pol.ciphers = cfg->tls_ciphers;
+	pol.ciphersuites = cfg->tls_ciphersuites;
+	return tls_server_ctx_new(cert, key, &pol, err, errlen);
+}
+
+/* The server TLS contexts made from one configuration; NULL = none. */
+struct swerved_tls {
+	SSL_CTX *smtp;  /* tls.cert, tls.key: STARTTLS */
+	SSL_CTX *https; /* https.cert, https.key: listen.http */
+};
+
+/*
+ * swerved_tls_load - the contexts cfg asks for, read from their files now.
+ * 0, or -1 with err set and nothing left allocated.
+ */
+static int
+swerved_tls_load(const struct config *cfg, struct swerved_tls *out, char *err,
+                 size_t errlen)
+{
+	out->smtp = out->https = NULL;
+	if (cfg->tls_cert != NULL) {
+		out->smtp = swerved_tls_ctx(cfg, cfg->tls_cert, cfg->tls_key,
+		                            err, errlen);
+		if (out->smtp == NULL)
+			return -1;
+	}
+	if (cfg->https_cert != NULL) {
+		out->https = swerved_tls_ctx(cfg, cfg->https_cert,
+		                             cfg->https_key, err, errlen);
+		if (out->https == NULL) {
+			SSL_CTX_free(out->smtp);
+			out->smtp = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* What SIGHUP needs to swap the configuration. */
 struct swerved_reload {
 	const char *path;
-	struct config **cfgs; /* every config loaded; [n-1] is current */
+	const struct config *cur; /* the configuration in force */
+	struct config **cfgs;     /* every config loaded; [n-1] is current */
 	size_t n;
 	struct deliver *deliver;
 	struct smtpd *smtpd;
+	SSL_CTX *smtp_tls;      /* owned; smtpd borrows it */
+	struct http_tls *https; /* owned; NULL = listen.http is plain */
 };
+
+/*
+ * swerved_tls_reload - read cfg's certificates and keys again, so that a
+ * renewed certificate is served without a restart. Switching TLS on or off
+ * is refused (a listener would change its protocol under its clients).
+ * 0, or -1 with err set and the running contexts untouched; on success
+ * *next holds the new contexts for swerved_tls_swap.
+ */
+static int
+swerved_tls_reload(const struct swerved_reload *r, const struct config *cfg,
+                   struct swerved_tls *next, char *err, size_t errlen)
+{
+	if ((cfg->tls_cert == NULL) != (r->cur->tls_cert == NULL) ||
+	    (cfg->https_cert == NULL) != (r->cur->https_cert == NULL)) {
+		snprintf(err, errlen,
+		         "adding or removing tls.cert or https.cert needs a "
+		         "restart");
+		return -1;
+	}
+	return swerved_tls_load(cfg, next, err, errlen);
+}
+
+/* swerved_tls_swap - put next in force; takes ownership of its contexts. */
+static void
+swerved_tls_swap(struct swerved_reload *r, struct swerved_tls *next)
+{
+	if (next->smtp != NULL) {
+		smtpd_tls_set(r->smtpd, next->smtp);
+		SSL_CTX_free(r->smtp_tls);
+		r->smtp_tls = next->smtp;
+	}
+	if (next->https != NULL)
+		http_tls_ctx_set(r->https, next->https);
+}
 
 /*
  * swerved_on_hup - reload the configuration file. An invalid file, or
@@ -65,6 +153,7 @@ swerved_on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	struct swerved_reload *r = arg;
 	char err[CONFIG_ERR_SIZE];
+	struct swerved_tls next;
 	struct config *cfg;
 
 	(void)sig;
@@ -81,18 +170,49 @@ swerved_on_hup(evutil_socket_t sig, short what, void *arg)
 		          err);
 		return;
 	}
-	if (deliver_reload(r->deliver, cfg, err, sizeof(err)) != 0) {
+	if (swerved_tls_reload(r, cfg, &next, err, sizeof(err)) != 0) {
 		log_error("swerved: reload refused, keeping the running "
 		          "configuration: %s",
 		          err);
 		config_free(cfg);
 		return;
 	}
+	if (deliver_reload(r->deliver, cfg, err, sizeof(err)) != 0) {
+		log_error("swerved: reload refused, keeping the running "
+		          "configuration: %s",
+		          err);
+		SSL_CTX_free(next.smtp);
+		SSL_CTX_free(next.https);
+		config_free(cfg);
+		return;
+	}
+	swerved_tls_swap(r, &next);
 	smtpd_reload(r->smtpd, cfg);
+	r->cur = cfg;
 	log_setup(cfg->log_level, cfg->log_format);
 	r->cfgs = xreallocarray(r->cfgs, r->n + 1, sizeof(*r->cfgs));
 	r->cfgs[r->n++] = cfg;
 	log_info("swerved: configuration reloaded from %s", r->path);
+}
+
+/*
+ * swerved_https_setup - make every listen.http connection HTTPS with ctx
+ * (taken over; NULL: plain HTTP, returns NULL). Call before the listeners
+ * accept. The result is freed after http.
+ */
+static struct http_tls *
+swerved_https_setup(struct http_admin *http, SSL_CTX *ctx,
+                    const struct config *cfg)
+{
+	struct http_tls *t;
+
+	if (ctx == NULL)
+		return NULL;
+	t = http_tls_new(ctx);
+	http_tls_attach(t, http_admin_evhttp(http));
+	log_info("swerved: listen.http serves HTTPS (certificate %s)",
+	         cfg->https_cert);
+	return t;
 }
 
 static void
@@ -132,7 +252,7 @@ main(int argc, char **argv)
 	struct compat *compat;
 	struct deliver *deliver;
 	struct deliver_opts dopts;
-	SSL_CTX *tls = NULL;
+	struct swerved_tls tls;
 	size_t i;
 
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -175,12 +295,9 @@ main(int argc, char **argv)
 	if (evthread_use_pthreads() != 0)
 		log_fatal("swerved: libevent has no pthreads support");
 
-	if (cfg->tls_cert != NULL) {
-		tls = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, err,
-		                         sizeof(err));
-		if (tls == NULL)
-			log_fatal("swerved: %s", err);
-	}
+	if (swerved_tls_load(cfg, &tls, err, sizeof(err)) != 0)
+		log_fatal("swerved: %s", err);
+	memset(&reload, 0, sizeof(reload));
 
 	memset(&sopts, 0, sizeof(sopts));
 	sopts.dir = cfg->spool_dir;
@@ -197,7 +314,8 @@ main(int argc, char **argv)
 	if (spool_attach(sp, base) != 0)
 		log_fatal("swerved: cannot attach the spool to the loop");
 
-	smtpd = smtpd_new(base, cfg, sp, tls);
+	smtpd = smtpd_new(base, cfg, sp, tls.smtp);
+	reload.smtp_tls = tls.smtp;
 	for (i = 0; i < cfg->n_listen_smtp; i++)
 		if (smtpd_listen(smtpd, &cfg->listen_smtp[i], err,
 		                 sizeof(err)) != 0)
@@ -234,6 +352,7 @@ main(int argc, char **argv)
 	if (alerting == NULL)
 		log_fatal("swerved: cannot start alerting");
 	http_alerts_register(http, alerting);
+	reload.https = swerved_https_setup(http, tls.https, cfg);
 	for (i = 0; i < cfg->n_listen_http; i++)
 		if (http_admin_listen(http, &cfg->listen_http[i], err,
 		                      sizeof(err)) != 0)
@@ -243,8 +362,8 @@ main(int argc, char **argv)
 	ev_int = evsignal_new(base, SIGINT, swerved_on_signal, base);
 	evsignal_add(ev_term, NULL);
 	evsignal_add(ev_int, NULL);
-	memset(&reload, 0, sizeof(reload));
 	reload.path = path;
+	reload.cur = cfg;
 	reload.deliver = deliver;
 	reload.smtpd = smtpd;
 	ev_hup = evsignal_new(base, SIGHUP, swerved_on_hup, &reload);
@@ -260,6 +379,7 @@ main(int argc, char **argv)
 	deliver_free(deliver);
 	http_api_free(api);
 	http_admin_free(http);
+	http_tls_free(reload.https);
 	http_ops_free(ops);
 	compat_free(compat);
 	spool_close(sp);
@@ -274,8 +394,7 @@ main(int argc, char **argv)
 	 * that were freed above; one last pass lets them run and release. */
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	event_base_free(base);
-	if (tls)
-		SSL_CTX_free(tls);
+	SSL_CTX_free(reload.smtp_tls);
 	config_free(cfg);
 	for (i = 0; i < reload.n; i++)
 		config_free(reload.cfgs[i]);

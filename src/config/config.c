@@ -30,6 +30,7 @@
 #include "config/config_tree.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/tls.h"
 #include "core/xmalloc.h"
 
 /* Larger files are surely a mistake (a log, a binary). */
@@ -480,6 +481,10 @@ config_defaults(void)
 	c->command_timeout_ms = 5 * 60 * 1000;
 	c->min_data_rate = 1024;
 
+	c->tls_min_version = TLS1_2_VERSION;
+	c->tls_ciphers = xstrdup(TLS_CIPHERS_DEFAULT);
+	c->tls_ciphersuites = xstrdup(TLS_CIPHERSUITES_DEFAULT);
+
 	c->networks = xcalloc(2, sizeof(*c->networks));
 	c->n_networks = 2;
 	if (config_parse_net("127.0.0.0/8", &c->networks[0]) < 0 ||
@@ -513,6 +518,10 @@ config_free(struct config *c)
 	free(c->spool_dir);
 	free(c->tls_cert);
 	free(c->tls_key);
+	free(c->tls_ciphers);
+	free(c->tls_ciphersuites);
+	free(c->https_cert);
+	free(c->https_key);
 	free(c->networks);
 	for (i = 0; i < c->n_users; i++)
 		config_user_fini(&c->users[i]);

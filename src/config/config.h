@@ -261,6 +261,13 @@ struct config {
 
 	char *tls_cert; /* tls.cert (resolved path); NULL = no STARTTLS */
 	char *tls_key;  /* tls.key; set exactly when tls_cert is */
+	/* tls.min_version: TLS1_2_VERSION (default) or TLS1_3_VERSION */
+	int tls_min_version;
+	char *tls_ciphers;      /* tls.ciphers (TLS 1.2), see core/tls.h */
+	char *tls_ciphersuites; /* tls.ciphersuites (TLS 1.3) */
+	/* https.cert, https.key: listen.http serves HTTPS; NULL = plain */
+	char *https_cert;
+	char *https_key; /* set exactly when https_cert is */
 
 	struct config_net *networks; /* default 127.0.0.0/8, ::1/128; [] ok */
 	size_t n_networks;

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/tls.h"
 #include "core/xmalloc.h"
 
 /* --- tables ----------------------------------------------------------- */
@@ -29,6 +30,12 @@ static const struct key_choice choices_tls[] = {
     {"none", CONFIG_TLS_NONE},
     {"starttls", CONFIG_TLS_STARTTLS},
     {"tls", CONFIG_TLS_TLS},
+    {NULL, 0},
+};
+
+static const struct key_choice choices_tls_version[] = {
+    {"1.2", TLS1_2_VERSION},
+    {"1.3", TLS1_3_VERSION},
     {NULL, 0},
 };
 
@@ -270,6 +277,16 @@ static const struct config_key keys_smtp[] = {
 static const struct config_key keys_tls[] = {
     {ROW("cert", KEY_FILE, 0), FIELD(C, tls_cert)},
     {ROW("key", KEY_FILE, 0), FIELD(C, tls_key)},
+    {ROW("min_version", KEY_ENUM, 0), FIELD(C, tls_min_version),
+     .choices = choices_tls_version},
+    {ROW("ciphers", KEY_STR, 0), FIELD(C, tls_ciphers)},
+    {ROW("ciphersuites", KEY_STR, 0), FIELD(C, tls_ciphersuites)},
+    {.name = NULL},
+};
+
+static const struct config_key keys_https[] = {
+    {ROW("cert", KEY_FILE, 0), FIELD(C, https_cert)},
+    {ROW("key", KEY_FILE, 0), FIELD(C, https_key)},
     {.name = NULL},
 };
 
@@ -312,6 +329,7 @@ static const struct config_key keys_root[] = {
     {ROW("limits", KEY_SECTION, 0), .sub = keys_limits},
     {ROW("smtp", KEY_SECTION, 0), .sub = keys_smtp},
     {ROW("tls", KEY_SECTION, 0), .sub = keys_tls},
+    {ROW("https", KEY_SECTION, 0), .sub = keys_https},
     {ROW("submitters", KEY_SECTION, 0), .sub = keys_submitters},
     {ROW("providers", KEY_LIST, 0), FIELD(C, providers), COUNT(C, n_providers),
      .list = &list_providers},
@@ -702,25 +720,54 @@ keys_duration_text(uint64_t ms, char *out, size_t n)
 	snprintf(out, n, "%llums", (unsigned long long)ms);
 }
 
-/* keys_tls_check - tls.cert and tls.key come together. */
+/* keys_pair_check - section.cert and section.key come together. */
+static int
+keys_pair_check(struct config_ctx *x, const struct config_node *root,
+                const char *section, const char *cert, const char *key)
+{
+	const struct config_pair *sec = config_tree_get(root, section);
+	const struct config_pair *p;
+	char what[64];
+
+	if ((cert == NULL) == (key == NULL))
+		return 0;
+	p = sec ? config_tree_get(sec->value, cert ? "cert" : "key") : NULL;
+	snprintf(what, sizeof(what), "%s.%s", section, cert ? "key" : "cert");
+	return config_error(x, p ? p->line : 1, what,
+	                    "missing; %s.cert and %s.key go together", section,
+	                    section);
+}
+
+/*
+ * keys_tls_check - certificates and keys come in pairs, and OpenSSL
+ * accepts the protocol floor and the cipher lists (so that --check, not
+ * the first handshake, finds a typo).
+ */
 static int
 keys_tls_check(struct config_ctx *x, const struct config_node *root,
                const struct config *c)
 {
 	const struct config_pair *tls = config_tree_get(root, "tls");
-	const struct config_pair *p;
+	const struct config_pair *p = NULL;
+	struct tls_policy pol;
+	const char *key;
+	char reason[256], what[32];
 
-	if ((c->tls_cert == NULL) == (c->tls_key == NULL))
+	if (keys_pair_check(x, root, "tls", c->tls_cert, c->tls_key) < 0 ||
+	    keys_pair_check(x, root, "https", c->https_cert, c->https_key) < 0)
+		return -1;
+	pol.min_version = c->tls_min_version;
+	pol.ciphers = c->tls_ciphers;
+	pol.ciphersuites = c->tls_ciphersuites;
+	if (tls_policy_check(&pol, reason, sizeof(reason)) == 0)
 		return 0;
-	if (c->tls_cert != NULL) {
-		p = tls ? config_tree_get(tls->value, "cert") : NULL;
-		return config_error(
-		    x, p ? p->line : 1, "tls.key",
-		    "missing; tls.cert and tls.key go together");
-	}
-	p = tls ? config_tree_get(tls->value, "key") : NULL;
-	return config_error(x, p ? p->line : 1, "tls.cert",
-	                    "missing; tls.cert and tls.key go together");
+	key = strstr(reason, "ciphersuites") ? "ciphersuites" : "ciphers";
+	if (tls != NULL)
+		p = config_tree_get(tls->value, key);
+	snprintf(what, sizeof(what), "tls.%s", key);
+	return config_error(x, p ? p->line : 1, what, "%s",
+	                    strncmp(reason, "tls: ", 5) == 0 ? reason + 5
+	                                                     : reason);
 }
 
 /* keys_retry_check - min_backoff <= max_backoff. */

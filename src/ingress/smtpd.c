@@ -196,6 +196,15 @@ smtpd_reload(struct smtpd *d, const struct config *cfg)
 }
 
 void
+smtpd_tls_set(struct smtpd *d, SSL_CTX *tls)
+{
+	if ((d->tls == NULL) != (tls == NULL))
+		log_panic("smtpd: STARTTLS cannot be switched on or off at run "
+		          "time");
+	d->tls = tls;
+}
+
+void
 smtpd_free(struct smtpd *d)
 {
 	size_t i;

@@ -66,6 +66,14 @@ struct smtpd *smtpd_new(struct event_base *base, const struct config *cfg,
                         struct spool *sp, SSL_CTX *tls);
 
 /*
+ * smtpd_tls_set - use tls (borrowed, must outlive the server or the next
+ * call) for STARTTLS from now on; handshakes already begun keep their own
+ * reference to the previous context, so the caller may free that one on
+ * return. Only swaps a context: tls is NULL exactly when it was before.
+ */
+void smtpd_tls_set(struct smtpd *d, SSL_CTX *tls);
+
+/*
  * smtpd_listen - bind and listen on addr (may be called once per
  * listen.smtp entry). Returns 0, or -1 with a one-line message in err.
  */

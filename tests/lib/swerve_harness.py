@@ -550,13 +550,15 @@ def run_swaks(port, *args, timeout=60):
 
 # --- HTTP ----------------------------------------------------------------------
 
-def http_request(url, method="GET", body=None, headers=None, timeout=10):
+def http_request(url, method="GET", body=None, headers=None, timeout=10,
+                 context=None):
     """(status, body bytes, response headers) of one HTTP request; an HTTP
-    error status is an answer, not an exception."""
+    error status is an answer, not an exception. context: the ssl context
+    for an https URL (e.g. one trusting a test CA)."""
     req = urllib.request.Request(url, data=body, method=method,
                                  headers=headers or {})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout, context=context) as r:
             return r.status, r.read(), r.headers
     except urllib.error.HTTPError as e:
         return e.code, e.read(), e.headers
@@ -1175,6 +1177,42 @@ def make_cert(directory):
          "-subj", "/CN=localhost", "-days", "1",
          "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
          "-keyout", key, "-out", cert],
+        check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def make_ca(directory, name="ca"):
+    """A test certificate authority: (cert, key) PEM paths in directory."""
+    cert = os.path.join(directory, name + ".pem")
+    key = os.path.join(directory, name + ".key")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+         "-subj", "/CN=swerve test CA %s" % name, "-days", "1",
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+         "-keyout", key, "-out", cert],
+        check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def make_leaf(directory, ca, name="server"):
+    """A server certificate for localhost and 127.0.0.1 signed by ca (as
+    make_ca returns it): (cert, key) PEM paths in directory. Each call
+    makes a new key and serial, so two leaves are told apart."""
+    cert = os.path.join(directory, name + ".pem")
+    key = os.path.join(directory, name + ".key")
+    csr = os.path.join(directory, name + ".csr")
+    ext = os.path.join(directory, name + ".ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+                "extendedKeyUsage=serverAuth\n")
+    subprocess.run(
+        ["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes",
+         "-subj", "/CN=localhost", "-keyout", key, "-out", csr],
+        check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        ["openssl", "x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1],
+         "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", cert],
         check=True, capture_output=True, timeout=60)
     return cert, key
 

@@ -20,6 +20,7 @@
 
 #include "config/config.h"
 #include "core/log.h"
+#include "core/tls.h"
 
 /* --- helpers ---------------------------------------------------------- */
 
@@ -372,7 +373,7 @@ unknown_key_is_an_error_with_its_line(void **state)
 	expect_error(
 	    "# hello\nlimit:\n  max_recipients: 3\n",
 	    "swerve.yaml:2: limit: unknown key; expected one of listen, spool, "
-	    "limits, smtp, tls, submitters, providers, streams, retry, "
+	    "limits, smtp, tls, https, submitters, providers, streams, retry, "
 	    "delivery, log, api_keys, alerts, ses_compat");
 	expect_error_prefix(
 	    "providers:\n  - name: a\n    type: smtp\n    host: h\n"
@@ -742,6 +743,41 @@ tls_files_must_exist_and_come_together(void **state)
 }
 
 static void
+tls_policy_defaults_to_intermediate_and_typos_are_errors(void **state)
+{
+	char yaml[512], err[CONFIG_ERR_SIZE];
+	struct config *c;
+
+	c = config_defaults();
+	assert_int_equal(c->tls_min_version, TLS1_2_VERSION);
+	assert_string_equal(c->tls_ciphers, TLS_CIPHERS_DEFAULT);
+	assert_string_equal(c->tls_ciphersuites, TLS_CIPHERSUITES_DEFAULT);
+	assert_null(c->https_cert);
+	config_free(c);
+	c = load("tls:\n  min_version: \"1.3\"\n"
+	         "  ciphers: ECDHE-RSA-AES128-GCM-SHA256\n",
+	         err);
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->tls_min_version, TLS1_3_VERSION);
+	assert_string_equal(c->tls_ciphers, "ECDHE-RSA-AES128-GCM-SHA256");
+	config_free(c);
+	assert_null(load("tls:\n  min_version: \"1.1\"\n", err));
+	assert_non_null(strstr(err, "swerve.yaml:2: tls.min_version: "));
+	assert_null(load("tls:\n  ciphers: NOT-A-SUITE\n", err));
+	assert_non_null(strstr(err, "swerve.yaml:2: tls.ciphers: no usable "
+	                            "suite in ciphers NOT-A-SUITE"));
+	assert_null(load("tls:\n  ciphersuites: TLS_NOPE\n", err));
+	assert_non_null(strstr(err, "swerve.yaml:2: tls.ciphersuites: no "
+	                            "usable suite in ciphersuites TLS_NOPE"));
+	tmp_write("server.pem", "cert\n");
+	snprintf(yaml, sizeof(yaml), "https:\n  cert: %s/server.pem\n", tmpdir);
+	assert_null(load(yaml, err));
+	assert_string_equal(err, "swerve.yaml:2: https.key: missing; "
+	                         "https.cert and https.key go together");
+}
+
+static void
 retry_backoff_must_be_ordered(void **state)
 {
 	expect_error("retry:\n  min_backoff: 2h\n  max_backoff: 1h\n",
@@ -1090,6 +1126,8 @@ main(void)
 	    cmocka_unit_test(password_file_is_read_relative_to_the_config),
 	    cmocka_unit_test(passwords_never_appear_in_errors),
 	    cmocka_unit_test(tls_files_must_exist_and_come_together),
+	    cmocka_unit_test(
+	        tls_policy_defaults_to_intermediate_and_typos_are_errors),
 	    cmocka_unit_test(retry_backoff_must_be_ordered),
 	    cmocka_unit_test(malformed_yaml_names_the_line),
 	    cmocka_unit_test(load_file_reports_a_missing_file),
