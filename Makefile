@@ -114,13 +114,24 @@ demo: setup all
 	/usr/bin/python3 scripts/demo.py
 
 # --- fuzzing (clang, libFuzzer) ---------------------------------------------
-FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined
-FUZZ_LIB_SRCS := $(LIB_SRCS)
+# The library is compiled once with the fuzzer's coverage instrumentation
+# (fuzzer-no-link) and linked into every target. As in the test tree, any
+# sanitizer finding aborts (-fno-sanitize-recover=all), so a fuzzer stops at
+# the first undefined behaviour instead of printing it and going on.
+FUZZ_SAN    := address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,$(FUZZ_SAN)
+FUZZ_OBJ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
 fuzz: setup $(FUZZ_SRCS:fuzz/%.c=$(B)/fuzz/%)
-$(B)/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS) $(HDRS)
+$(B)/fuzz/obj/%.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) -std=c17 -Wall -Wextra -Werror -Wno-unused-parameter \
-		$(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS)
+		$(FUZZ_OBJ_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/fuzz/libswerve.a: $(LIB_SRCS:%.c=$(B)/fuzz/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+$(B)/fuzz/%: $(B)/fuzz/obj/fuzz/%.o $(B)/fuzz/libswerve.a
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Header dependencies: each object's .d file, written by -MMD -MP.
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

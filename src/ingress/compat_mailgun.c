@@ -56,7 +56,9 @@ mg_addrs(const struct form *fm, const char *name, struct mime_build_addr **list,
 	for (i = 0; i < fm->n; i++) {
 		if (!form_str_eq(fm->f[i].name, name))
 			continue;
-		if (memchr(fm->f[i].value.p, '\0', fm->f[i].value.len) ||
+		/* An empty field's view may be {NULL, 0}: no memchr on it. */
+		if ((fm->f[i].value.len > 0 &&
+		     memchr(fm->f[i].value.p, '\0', fm->f[i].value.len)) ||
 		    compat_addr_list_parse(fm->f[i].value.p, fm->f[i].value.len,
 		                           list, n, API_JSON_RCPTS_MAX) < 0)
 			return api_error_set(

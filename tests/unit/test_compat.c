@@ -634,6 +634,47 @@ mailgun_refusals(void **state)
 	}
 }
 
+/* An empty field whose value view is {NULL, 0} (what a multipart parse
+ * that stopped inside a part leaves) is an empty field, not a crash:
+ * fuzz_form found memchr called on the NULL pointer. */
+static void
+mailgun_empty_field_with_null_view_is_missing(void **state)
+{
+	static const char *const names[] = {"from", "to", "cc", "bcc"};
+	struct form_field f[4];
+	struct form fm;
+	struct api_error e;
+	struct api_msg m;
+	size_t i, k;
+
+	(void)state;
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		memset(f, 0, sizeof(f));
+		f[0].name = (struct str){"from", 4};
+		f[0].value = (struct str){"a@example.com", 13};
+		f[1].name = (struct str){"to", 2};
+		f[1].value = (struct str){"b@example.net", 13};
+		f[2].name = (struct str){"text", 4};
+		f[2].value = (struct str){"t", 1};
+		for (i = 0; i < 3; i++)
+			if (form_str_eq(f[i].name, names[k]))
+				f[i].value = (struct str){NULL, 0};
+		f[3].name = (struct str){names[k], strlen(names[k])};
+		fm.f = f;
+		fm.n = 4;
+		fm.cap = 4;
+		memset(&e, 0, sizeof(e));
+		if (compat_mailgun_decode(&fm, &m, &e) == 0) {
+			/* An empty cc or bcc names nobody: still valid. */
+			assert_true(k >= 2);
+			api_msg_fini(&m);
+			continue;
+		}
+		assert_string_equal(e.code, "missing_field");
+		assert_string_equal(e.field, names[k]);
+	}
+}
+
 static void
 decoded_messages_build_as_mime(void **state)
 {
@@ -988,6 +1029,7 @@ main(void)
 	    cmocka_unit_test(resend_recipients_attachments_and_payload_hash),
 	    cmocka_unit_test(mailgun_form_maps_files_inline_and_headers),
 	    cmocka_unit_test(mailgun_refusals),
+	    cmocka_unit_test(mailgun_empty_field_with_null_view_is_missing),
 	    cmocka_unit_test(decoded_messages_build_as_mime),
 	    cmocka_unit_test(ses_compat_config_loads_and_checks),
 	    cmocka_unit_test(ses_answers_use_ses_codes_and_envelopes),
