@@ -28,6 +28,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
+#include "ingress/http_guard.h"
 #include "ingress/http_pending.h"
 #include "ingress/smtpd.h"
 #include "observe/metrics.h"
@@ -544,6 +545,8 @@ http_admin_notfound(struct evhttp_request *req, void *arg)
 	http_admin_track(h, req,
 	                 evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
 	                     path && strncmp(path, "/v1/messages", 12) == 0);
+	if (http_guard_check(req) < 0)
+		return;
 	if (path && (strcmp(path, "/v1/messages") == 0 ||
 	             strncmp(path, "/v1/messages/", 13) == 0)) {
 		http_admin_messages(req, h, path);
