@@ -53,6 +53,7 @@ struct config_user {
 	char **from_domains; /* lower-cased, at least one; "*" allows any */
 	size_t n_from_domains;
 	char *stream; /* default stream of its mail; NULL: transactional */
+	bool allow_null_sender; /* may use MAIL FROM:<>; default false */
 };
 
 enum config_tls_mode {
@@ -162,6 +163,8 @@ struct config_api_key {
 	char *tenant;        /* messages' tenant; default: name */
 	char **from_domains; /* lower-cased, at least one; "*" allows any */
 	size_t n_from_domains;
+	bool allow_null_sender; /* may send with the null sender; default false
+	                         */
 };
 
 /* ses_compat.credentials[]: who may call the SES-compatible ingress

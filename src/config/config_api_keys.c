@@ -28,6 +28,7 @@ static const struct config_key keys_api_key[] = {
     {ROW("tenant", KEY_STR, KEYF_NAME), FIELD(K, tenant)},
     {ROW("from_domains", KEY_DOMAINS, KEYF_REQUIRED), FIELD(K, from_domains),
      COUNT(K, n_from_domains)},
+    {ROW("allow_null_sender", KEY_BOOL, 0), FIELD(K, allow_null_sender)},
     {.name = NULL},
 };
 #undef K

@@ -85,6 +85,7 @@ static const struct config_key keys_user[] = {
     {ROW("from_domains", KEY_DOMAINS, KEYF_REQUIRED), FIELD(U, from_domains),
      COUNT(U, n_from_domains)},
     {ROW("stream", KEY_STR, KEYF_NAME), FIELD(U, stream)},
+    {ROW("allow_null_sender", KEY_BOOL, 0), FIELD(U, allow_null_sender)},
     {.name = NULL},
 };
 #undef U

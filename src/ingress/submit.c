@@ -6,8 +6,9 @@
  * from this point every path runs the same steps in the same order:
  * control headers out, sender policy, explicit values against control
  * headers, stream, idempotency digest, Message-ID and Date, tenant and
- * client. A rule added here (issue 12's header rules, suppression,
- * templates) holds for every path at once.
+ * client. A rule added here (the sender rules, suppression, templates)
+ * holds for every path at once: the sender fields are checked in the
+ * message's own bytes, as it will be relayed, never in a decoder's view.
  *
  * Not here: decoding, limits that belong to a wire format (SMTP SIZE, a
  * raw message's line length), the spool, replies on the wire.
@@ -30,6 +31,7 @@
 #include "ingress/submit_policy.h"
 #include "mime/header.h"
 #include "mime/header_edit.h"
+#include "mime/mime.h"
 #include "mime/mime_build.h"
 
 #define SUBMIT_FIELD_STREAM "X-Swerve-Stream"
@@ -137,43 +139,105 @@ bool
 submit_sender_allowed(const struct submit_who *w, const char *sender)
 {
 	if (w->key != NULL)
-		return api_auth_from_allowed(w->key, sender);
+		return sender[0] == '\0'
+		           ? w->key->allow_null_sender
+		           : api_auth_from_allowed(w->key, sender);
 	return submit_policy_sender_allowed(
 	    w->user, (struct str){sender, strlen(sender)});
 }
 
 /*
- * submit_headers_allowed - the tenant's rules for the message's own
- * sender fields. Today: an API key must be allowed the From address the
- * ingress found (exactly one; the decoders refuse others); SMTP checks
- * none.
- *
- * XXX: issue 12 ("no spoofing, on every path") goes here, and only here:
- * from_domains for every From, Sender, Resent-From and Resent-Sender
- * field on every path (SMTP included), more than one From or Sender
- * refused, the null sender only for submitters allowed to use it.
+ * submit_any_sender - true when w may name anyone as the sender: a client
+ * from a trusted network (no user, no key) or from_domains "*".
  */
 static bool
-submit_headers_allowed(const struct submit_who *w, const char *from)
+submit_any_sender(const struct submit_who *w)
 {
-	if (w->key == NULL)
+	char *const *d = w->key    ? w->key->from_domains
+	                 : w->user ? w->user->from_domains
+	                           : NULL;
+	size_t i, n = w->key    ? w->key->n_from_domains
+	              : w->user ? w->user->n_from_domains
+	                        : 0;
+
+	if (d == NULL)
 		return true;
-	return api_auth_from_allowed(w->key, from);
+	for (i = 0; i < n; i++)
+		if (strcmp(d[i], "*") == 0)
+			return true;
+	return false;
 }
 
-/* submit_policy_apply - the tenant's sender policy: 0, or -1 (403). */
+/* submit_refuse - the one answer to a sender w may not use (403). */
 static int
-submit_policy_apply(const struct submit_who *w, const char *sender,
-                    const char *from, struct api_error *e)
+submit_refuse(const struct submit_who *w, struct api_error *e)
 {
-	if (submit_sender_allowed(w, sender) && submit_headers_allowed(w, from))
-		return 0;
 	/* One answer whichever address it was, as AUTH and keys say no
 	 * more than "no". */
 	return api_error_set(e, 403, "forbidden", "", "%s",
 	                     w->ingress == SUBMIT_INGRESS_SMTP
 	                         ? "Sender address not allowed"
 	                         : "this API key may not send this message");
+}
+
+/*
+ * submit_field_allowed - may w name every address of the address-list
+ * value? An element the parser cannot read is a no: it cannot be checked.
+ */
+static bool
+submit_field_allowed(const struct submit_who *w, struct str value)
+{
+	struct mime_addr *v;
+	size_t nv, i;
+	unsigned flags = 0;
+	bool groups = false, ok;
+
+	mime_addrs_parse(value.p, value.len, &v, &nv, &groups, &flags);
+	ok = (flags & MIME_F_ADDRESS) == 0;
+	/* An empty addr-spec would pass as the null sender. */
+	for (i = 0; ok && i < nv; i++)
+		ok =
+		    v[i].addr[0] != '\0' && submit_sender_allowed(w, v[i].addr);
+	mime_addrs_free(v, nv);
+	return ok;
+}
+
+/*
+ * submit_headers_allowed - the rules for the message's own sender fields,
+ * over the message msg[0..len) (its header section; the same code for
+ * every ingress): at most one From and one Sender field (RFC 5322 3.6;
+ * 400 invalid_message, for everyone), and every address in From, Sender,
+ * Resent-From and Resent-Sender allowed to w (403, as for the envelope).
+ * A submitter that may use any sender (submit_any_sender) is not asked.
+ * 0, or -1 with *e set.
+ */
+static int
+submit_headers_allowed(const struct submit_who *w, const char *msg, size_t len,
+                       struct api_error *e)
+{
+	size_t hlen = mime_header_len(msg, len), off = 0, n_from = 0,
+	       n_sender = 0;
+	bool any = submit_any_sender(w);
+	struct str name, value;
+
+	while (mime_header_field_next(msg, hlen, &off, &name, &value)) {
+		if (str_eq_nocase(name, "From"))
+			n_from++;
+		else if (str_eq_nocase(name, "Sender"))
+			n_sender++;
+		else if (!str_eq_nocase(name, "Resent-From") &&
+		         !str_eq_nocase(name, "Resent-Sender"))
+			continue;
+		if (n_from > 1 || n_sender > 1)
+			return api_error_set(
+			    e, 400, "invalid_message",
+			    n_from > 1 ? "From" : "Sender",
+			    "the message has more than one %s field",
+			    n_from > 1 ? "From" : "Sender");
+		if (!any && !submit_field_allowed(w, value))
+			return submit_refuse(w, e);
+	}
+	return 0;
 }
 
 /* submit_digest - hex SHA-256 over m's envelope and body. */
@@ -256,7 +320,12 @@ submit_prepare(const struct config *cfg, const struct submit_who *w,
 	const char *dom;
 
 	submit_ctl_take_body(&m->body, o->body_off, &c);
-	if (submit_policy_apply(w, m->sender, o->from, e) < 0 ||
+	if (!submit_sender_allowed(w, m->sender)) {
+		submit_refuse(w, e);
+		goto fail;
+	}
+	if (submit_headers_allowed(w, m->body.p + o->body_off,
+	                           m->body.len - o->body_off, e) < 0 ||
 	    submit_ctl_merge(cfg, o->stream, o->idem_key, &c, e) < 0)
 		goto fail;
 	/*
@@ -290,10 +359,10 @@ submit_msg_check(const struct config *cfg, const struct submit_who *w,
 	if (msg->mail.from.addr == NULL)
 		return api_error_set(e, 400, "missing_field", "from",
 		                     "a From address is required");
-	/* For JSON the From is both the envelope sender and the field. */
-	if (submit_policy_apply(w, msg->mail.from.addr, msg->mail.from.addr,
-	                        e) < 0)
-		return -1;
+	/* For JSON the From is both the envelope sender and the field; the
+	 * other sender fields are checked in the message built. */
+	if (!submit_sender_allowed(w, msg->mail.from.addr))
+		return submit_refuse(w, e);
 	if (n == 0)
 		return api_error_set(e, 400, "missing_field", "to",
 		                     "at least one recipient is required");
@@ -357,6 +426,9 @@ submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 		api_error_set(e, 400, "invalid_field", "", "%s", why);
 		goto fail;
 	}
+	/* Custom fields may name a Resent-From or Resent-Sender. */
+	if (submit_headers_allowed(w, out->body.p, out->body.len, e) < 0)
+		goto fail;
 	if (out->body.len > cfg->max_message_size) {
 		api_error_set(e, 413, "too_large", "",
 		              "the message is %zu octets; the limit is %llu",
@@ -386,7 +458,8 @@ fail:
 void
 submit_reply_smtp(const struct api_error *e, char *out, size_t n)
 {
-	const char *code = e->http_status == 403   ? "553 5.7.1"
+	/* 550, not 553: this answers the final dot (RFC 5321 4.3.2). */
+	const char *code = e->http_status == 403   ? "550 5.7.1"
 	                   : e->http_status == 413 ? "552 5.3.4"
 	                                           : "554 5.6.0";
 

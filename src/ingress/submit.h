@@ -5,9 +5,11 @@
  * at the final dot, the native HTTP API (JSON and raw), and every drop-in
  * endpoint (SES v1/v2, SendGrid, Postmark, Mailgun, Resend). This is the
  * one place that
- *  - applies the tenant's sender policy (submit_sender_allowed() for the
- *    envelope sender; the header rules in submit.c's
- *    submit_headers_allowed(), where the rules of issue 12 will go);
+ *  - applies the tenant's sender policy: the submitter's from_domains
+ *    hold for the envelope sender (submit_sender_allowed()) and for every
+ *    address of every From, Sender, Resent-From and Resent-Sender field;
+ *    the null sender needs allow_null_sender; a message with more than
+ *    one From or Sender field is refused, whoever sends it;
  *  - honours and removes the control headers X-Swerve-Stream and
  *    X-Swerve-Idempotency-Key, on every path (see below);
  *  - picks the stream (it must be configured) and the idempotency key and
@@ -72,8 +74,9 @@ struct submit_opts {
 	const char *idem_key; /* explicit idempotency key (checked), or NULL */
 	const char *payload;  /* hex digest of the request for the key, or
 	                         NULL: the envelope and the message */
-	const char *from;     /* the From field's address the ingress found,
-	                         or NULL (not looked at: SMTP) */
+	const char *from;     /* the From address the ingress found, for a
+	                         missing Message-ID's domain, or NULL (SMTP);
+	                         the policy reads the fields themselves */
 	size_t body_off;      /* where the client's text starts in the body
 	                         (after our own Received field) */
 	const char *msgid_domain; /* a missing Message-ID's domain; NULL:
@@ -83,13 +86,13 @@ struct submit_opts {
 };
 
 /*
- * submit_sender_allowed - the tenant's rule for the envelope sender (a
- * mailbox without <>, "" for the null sender). An SMTP client from a
- * trusted network (no user) may use any sender; an SMTP user the null
- * sender and its from_domains (submit_policy_sender_allowed); an API key
- * its from_domains only (api_auth_from_allowed). The SMTP dialogue asks
- * at MAIL, so that the client hears 553 there; submit_prepare() asks
- * again for every path.
+ * submit_sender_allowed - the tenant's rule for a sender (a mailbox
+ * without <>, "" for the null sender). An SMTP client from a trusted
+ * network (no user) may use any sender; an SMTP user its from_domains
+ * (submit_policy_sender_allowed), an API key its from_domains
+ * (api_auth_from_allowed), either the null sender only with
+ * allow_null_sender. The SMTP dialogue asks at MAIL, so that the client
+ * hears 553 5.7.1 there; submit_prepare() asks again for every path.
  */
 bool submit_sender_allowed(const struct submit_who *w, const char *sender);
 
@@ -97,8 +100,9 @@ bool submit_sender_allowed(const struct submit_who *w, const char *sender);
  * submit_prepare - run the pipeline over m, whose sender, recipients and
  * body (the whole message, CRLF line ends) the ingress filled: control
  * headers, sender policy, idempotency key and digest, stream, Message-ID
- * and Date, tenant and client. 0, or -1 with *e set (400, 403) and m's
- * contents freed.
+ * and Date, tenant and client. 0, or -1 with *e set (400: a second From
+ * or Sender field, bad control headers; 403: a sender the submitter may
+ * not use) and m's contents freed.
  */
 int submit_prepare(const struct config *cfg, const struct submit_who *w,
                    const struct submit_opts *o, struct spool_msg_new *m,
@@ -106,7 +110,8 @@ int submit_prepare(const struct config *cfg, const struct submit_who *w,
 
 /*
  * submit_msg_prepare - the pipeline for a JSON request (native API and
- * drop-in endpoints) decoded into msg: a From (400), sender policy (403),
+ * drop-in endpoints) decoded into msg: a From (400), sender policy (403,
+ * also for the sender fields among msg's custom fields),
  * recipients (400), a body (400), control headers among msg's custom
  * fields, stream, then the message is built (mime_build, a fresh
  * Message-ID and Date) and must fit limits.max_message_size (413). *out
@@ -123,8 +128,9 @@ int submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 bool submit_idem_key_ok(const char *k);
 
 /*
- * submit_reply_smtp - the SMTP reply line (no CRLF) for a message the
- * pipeline refused with e, into out[0..n).
+ * submit_reply_smtp - the SMTP reply line (no CRLF) at the final dot for
+ * a message the pipeline refused with e, into out[0..n): 550 5.7.1 for
+ * a sender not allowed, 552 5.3.4 too large, else 554 5.6.0.
  */
 void submit_reply_smtp(const struct api_error *e, char *out, size_t n);
 

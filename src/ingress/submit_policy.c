@@ -93,8 +93,12 @@ submit_policy_sender_allowed(const struct config_user *u, struct str sender)
 	struct str dom;
 	size_t i;
 
-	if (u == NULL || sender.len == 0)
+	if (u == NULL)
 		return true;
+	/* The null sender escapes bounces and names no domain: "*" does not
+	 * cover it. */
+	if (sender.len == 0)
+		return u->allow_null_sender;
 	at = memrchr(sender.p, '@', sender.len);
 	dom.p = at ? at + 1 : NULL;
 	dom.len = at ? sender.len - (size_t)(at + 1 - sender.p) : 0;

@@ -9,9 +9,10 @@
  * Rules:
  *  - A peer in submitters.networks may submit without AUTH, with any
  *    sender, including the null sender.
- *  - An authenticated user may use the null sender (DSNs) and senders whose
- *    domain equals one of its from_domains (ASCII case-insensitive, exact:
- *    a subdomain does not match), or any sender if from_domains has "*".
+ *  - An authenticated user may use senders whose domain equals one of its
+ *    from_domains (ASCII case-insensitive, exact: a subdomain does not
+ *    match), or any sender if from_domains has "*"; the null sender only
+ *    when allow_null_sender is set (DSNs), "*" or not.
  *  - Passwords are compared in constant time: SHA-256 digests of the given
  *    and the configured password are compared with CRYPTO_memcmp, and an
  *    unknown user costs the same work as a known one.
@@ -43,9 +44,9 @@ const struct config_user *submit_policy_user_check(const struct config *cfg,
                                                    struct str pass);
 
 /*
- * submit_policy_sender_allowed - may u use the envelope sender (a mailbox
- * without <>, empty for the null sender)? u NULL means a network-trusted,
- * unauthenticated client: always true.
+ * submit_policy_sender_allowed - may u use the sender (a mailbox without
+ * <>, empty for the null sender; the envelope's or a header field's)? u
+ * NULL means a network-trusted, unauthenticated client: always true.
  */
 bool submit_policy_sender_allowed(const struct config_user *u,
                                   struct str sender);

@@ -96,6 +96,39 @@ mime_header_has(const char *msg, size_t len, const char *name)
 	return false;
 }
 
+bool
+mime_header_field_next(const char *msg, size_t hlen, size_t *off,
+                       struct str *name, struct str *value)
+{
+	size_t start, n, nlen, end;
+	const char *colon;
+
+	while (*off < hlen) {
+		start = *off;
+		n = mime_line_next(msg + start, hlen - start);
+		*off += n;
+		nlen = mime_field_name_len(msg + start, n);
+		/* Not a field: the empty line that ends the section. */
+		if (nlen == 0)
+			continue;
+		while (*off < hlen && (msg[*off] == ' ' || msg[*off] == '\t'))
+			*off += mime_line_next(msg + *off, hlen - *off);
+		/* A name has no colon, so the first one ends it. */
+		colon = memchr(msg + start + nlen, ':', n - nlen);
+		end = *off;
+		if (end > start && msg[end - 1] == '\n')
+			end--;
+		if (end > start && msg[end - 1] == '\r')
+			end--;
+		name->p = msg + start;
+		name->len = nlen;
+		value->p = colon + 1;
+		value->len = end - (size_t)(colon + 1 - msg);
+		return true;
+	}
+	return false;
+}
+
 void
 mime_date_format(char out[MIME_DATE_SIZE], time_t t)
 {

@@ -36,6 +36,16 @@ size_t mime_header_len(const char *msg, size_t len);
  */
 bool mime_header_has(const char *msg, size_t len, const char *name);
 
+/*
+ * mime_header_field_next - the next field of the header section
+ * msg[0..hlen) (hlen as mime_header_len() says) from *off: views into msg
+ * of its name and of its value as written (after the colon, continuation
+ * lines included, the last line end left out). *off moves past the field
+ * and its continuation lines. Returns false when no field is left.
+ */
+bool mime_header_field_next(const char *msg, size_t hlen, size_t *off,
+                            struct str *name, struct str *value);
+
 /* mime_date_format - t as an RFC 5322 date-time in UTC into out. */
 void mime_date_format(char out[MIME_DATE_SIZE], time_t t);
 

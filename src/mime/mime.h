@@ -180,6 +180,19 @@ bool mime_faithful_for_json(const struct mime_msg *m, const char **reason);
 /* mime_field_get - value of m's first top-level field name, or NULL. */
 const char *mime_field_get(const struct mime_msg *m, const char *name);
 
+/*
+ * mime_addrs_parse - parse an RFC 5322 address-list s[0..n) (a field's
+ * value, folded or not) into a new array *v of *nv addresses, which the
+ * caller frees with mime_addrs_free(). Problems set MIME_F_ADDRESS in
+ * *flags (the element is skipped, never guessed at); *groups is set when
+ * group syntax was seen. s is only read.
+ */
+void mime_addrs_parse(const char *s, size_t n, struct mime_addr **v, size_t *nv,
+                      bool *groups, unsigned *flags);
+
+/* mime_addrs_free - release n addresses and the array; NULL is a no-op. */
+void mime_addrs_free(struct mime_addr *v, size_t n);
+
 /* mime_param_get - value of parameter name in params, or NULL. */
 const char *mime_param_get(const struct mime_param *params, size_t n,
                            const char *name);

@@ -52,17 +52,6 @@ int mime_ctype_parse(const char *s, size_t n, bool slash, char **value,
 /* mime_params_free - release n parameters and the array. */
 void mime_params_free(struct mime_param *p, size_t n);
 
-/*
- * mime_addrs_parse - parse an RFC 5322 address-list s[0..n) into a new
- * array *v of *nv addresses. Problems set MIME_F_ADDRESS; *groups is set
- * when group syntax was seen.
- */
-void mime_addrs_parse(const char *s, size_t n, struct mime_addr **v, size_t *nv,
-                      bool *groups, unsigned *flags);
-
-/* mime_addrs_free - release n addresses and the array. */
-void mime_addrs_free(struct mime_addr *v, size_t n);
-
 /* mime_note - record flag bits in m; text (or a default) if first. */
 void mime_note(struct mime_msg *m, unsigned bits, const char *text);
 

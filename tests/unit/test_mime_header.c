@@ -120,6 +120,32 @@ date_format_rfc5322(void **state)
 }
 
 static void
+fields_walked_with_folded_values(void **state)
+{
+	static const char m[] = "From : a@x,\r\n\tb@y\r\nX-Empty:\n"
+	                        "Subject: s\r\n\r\nFrom: body@z\r\n";
+	size_t hlen = mime_header_len(m, strlen(m)), off = 0;
+	struct str name, value;
+
+	(void)state;
+	assert_true(mime_header_field_next(m, hlen, &off, &name, &value));
+	assert_int_equal(name.len, 4);
+	assert_memory_equal(name.p, "From", 4);
+	/* The value as written: continuation kept, last line end not. */
+	assert_int_equal(value.len, strlen(" a@x,\r\n\tb@y"));
+	assert_memory_equal(value.p, " a@x,\r\n\tb@y", value.len);
+	assert_true(mime_header_field_next(m, hlen, &off, &name, &value));
+	assert_true(str_eq_nocase(name, "x-empty"));
+	assert_int_equal(value.len, 0);
+	assert_true(mime_header_field_next(m, hlen, &off, &name, &value));
+	assert_true(str_eq_nocase(name, "Subject"));
+	assert_int_equal(value.len, 2);
+	/* The body's "From:" is not a field. */
+	assert_false(mime_header_field_next(m, hlen, &off, &name, &value));
+	assert_int_equal(off, hlen);
+}
+
+static void
 date_and_message_id_lines(void **state)
 {
 	struct buf b;
@@ -182,6 +208,7 @@ main(void)
 	    cmocka_unit_test(no_header_section_at_all),
 	    cmocka_unit_test(header_without_body_or_final_newline),
 	    cmocka_unit_test(malformed_line_ends_header_section),
+	    cmocka_unit_test(fields_walked_with_folded_values),
 	    cmocka_unit_test(date_format_rfc5322),
 	    cmocka_unit_test(date_and_message_id_lines),
 	    cmocka_unit_test(received_line_folded_like_postfix),

@@ -2,7 +2,9 @@
  * test_submit.c - the one submission pipeline: control headers honoured
  * and taken out on every shape of message (SMTP text, raw HTTP, a JSON
  * request's custom headers), explicit values against headers, the sender
- * policy for SMTP users, trusted networks and API keys, Message-ID and
+ * policy for SMTP users, trusted networks and API keys (the envelope, the
+ * null sender, every address of every sender field, one From and one
+ * Sender at most, on every path), Message-ID and
  * Date added once, the idempotency digest of a JSON request, and the
  * spool status mapped to each ingress's reply.
  */
@@ -27,6 +29,18 @@ static const struct config_user user = {.name = "alice",
                                         .from_domains = doms,
                                         .n_from_domains = 1,
                                         .stream = "bulk"};
+static char *any[] = {"*"};
+static const struct config_user user_any = {
+    .name = "bob", .from_domains = any, .n_from_domains = 1};
+static const struct config_user user_dsn = {.name = "dsn",
+                                            .from_domains = doms,
+                                            .n_from_domains = 1,
+                                            .allow_null_sender = true};
+static const struct config_api_key key_dsn = {.name = "bounces",
+                                              .tenant = "webt",
+                                              .from_domains = doms,
+                                              .n_from_domains = 1,
+                                              .allow_null_sender = true};
 static struct config_stream streams[] = {
     {.name = "transactional"}, {.name = "bulk"}, {.name = "critical"}};
 static const struct config cfg = {.hostname = "mx.test",
@@ -41,6 +55,12 @@ static const struct submit_who smtp_trusted = {SUBMIT_INGRESS_SMTP, NULL, NULL,
                                                "10.0.0.2:25"};
 static const struct submit_who http_key = {SUBMIT_INGRESS_HTTP, NULL, &key,
                                            "10.0.0.3:80"};
+static const struct submit_who smtp_any = {SUBMIT_INGRESS_SMTP, &user_any, NULL,
+                                           "10.0.0.4:25"};
+static const struct submit_who smtp_dsn = {SUBMIT_INGRESS_SMTP, &user_dsn, NULL,
+                                           "10.0.0.5:25"};
+static const struct submit_who http_dsn = {SUBMIT_INGRESS_HTTP, NULL, &key_dsn,
+                                           "10.0.0.6:80"};
 
 /* msg_new - a spool message from sender to b@x.org with body text. */
 static void
@@ -263,7 +283,8 @@ smtp_refusals_are_smtp_replies(void **state)
 	msg_new(&m, "a@evil.org", "Subject: x\r\n\r\nx\r\n");
 	assert_int_equal(submit_prepare(&cfg, &smtp_user, &o, &m, &e), -1);
 	submit_reply_smtp(&e, text, sizeof(text));
-	assert_string_equal(text, "553 5.7.1 Sender address not allowed");
+	/* 550 at the dot: 553 is not a reply to DATA (RFC 5321 4.3.2). */
+	assert_string_equal(text, "550 5.7.1 Sender address not allowed");
 }
 
 static void
@@ -273,14 +294,161 @@ sender_policy_per_submitter(void **state)
 	/* A trusted network: anything, the null sender too. */
 	assert_true(submit_sender_allowed(&smtp_trusted, "x@evil.org"));
 	assert_true(submit_sender_allowed(&smtp_trusted, ""));
-	/* An SMTP user: its domains and the null sender (DSNs). */
+	/* An SMTP user: its domains; the null sender only when allowed,
+	 * "*" or not. */
 	assert_true(submit_sender_allowed(&smtp_user, "a@EXAMPLE.com"));
-	assert_true(submit_sender_allowed(&smtp_user, ""));
+	assert_false(submit_sender_allowed(&smtp_user, ""));
 	assert_false(submit_sender_allowed(&smtp_user, "a@sub.example.com"));
-	/* An API key: its domains only. */
+	assert_true(submit_sender_allowed(&smtp_any, "x@evil.org"));
+	assert_false(submit_sender_allowed(&smtp_any, ""));
+	assert_true(submit_sender_allowed(&smtp_dsn, ""));
+	assert_false(submit_sender_allowed(&smtp_dsn, "x@evil.org"));
+	/* An API key: its domains; the null sender only when allowed. */
 	assert_true(submit_sender_allowed(&http_key, "a@example.com"));
 	assert_false(submit_sender_allowed(&http_key, ""));
 	assert_false(submit_sender_allowed(&http_key, "a@evil.org"));
+	assert_true(submit_sender_allowed(&http_dsn, ""));
+}
+
+static void
+sender_rules_hold_for_envelope_and_every_sender_field(void **state)
+{
+	static const struct {
+		const char *name;
+		const struct submit_who *who;
+		const char *sender, *header;
+		int status;
+		const char *err_field;
+	} cases[] = {
+	    {"own From", &smtp_user, "a@example.com", "From: a@example.com\r\n",
+	     0, ""},
+	    {"spoofed From over SMTP", &smtp_user, "a@example.com",
+	     "From: CEO <ceo@bank.example>\r\n", 403, ""},
+	    {"second address in From", &smtp_user, "a@example.com",
+	     "From: a@example.com, ceo@bank.example\r\n", 403, ""},
+	    {"folded From", &http_key, "a@example.com",
+	     "From: a@example.com,\r\n\tceo@bank.example\r\n", 403, ""},
+	    {"group member in From", &http_key, "a@example.com",
+	     "From: a@example.com\r\nSender: g: x@evil.org;\r\n", 403, ""},
+	    {"unreadable Sender", &http_key, "a@example.com",
+	     "From: a@example.com\r\nSender: <<x@evil.org>>\r\n", 403, ""},
+	    {"blank before the colon", &smtp_user, "a@example.com",
+	     "From : x@evil.org\r\n", 403, ""},
+	    {"Sender", &http_key, "a@example.com",
+	     "From: a@example.com\r\nsender: x@evil.org\r\n", 403, ""},
+	    {"Resent-From", &http_key, "a@example.com",
+	     "From: a@example.com\r\nResent-From: x@evil.org\r\n", 403, ""},
+	    {"Resent-Sender", &smtp_user, "a@example.com",
+	     "From: a@example.com\r\nResent-Sender: x@evil.org\r\n", 403, ""},
+	    {"own Sender and Resent fields", &http_key, "a@example.com",
+	     "From: a@example.com\r\nSender: s@example.com\r\n"
+	     "Resent-From: r@example.com\r\nResent-From: q@example.com\r\n",
+	     0, ""},
+	    {"second From", &http_key, "a@example.com",
+	     "From: a@example.com\r\nFrom: x@evil.org\r\n", 400, "From"},
+	    {"second From of the key's own domain", &http_key, "a@example.com",
+	     "From: a@example.com\r\nFrom: b@example.com\r\n", 400, "From"},
+	    {"second From from a trusted network", &smtp_trusted, "a@x.org",
+	     "From: a@x.org\r\nFROM: b@x.org\r\n", 400, "From"},
+	    {"second Sender", &smtp_any, "a@x.org",
+	     "From: a@x.org\r\nSender: a@x.org\r\nSender: b@x.org\r\n", 400,
+	     "Sender"},
+	    {"a trusted network sends as anyone", &smtp_trusted, "a@x.org",
+	     "From: ceo@bank.example\r\nSender: x@evil.org\r\n", 0, ""},
+	    {"from_domains * sends as anyone", &smtp_any, "a@x.org",
+	     "From: ceo@bank.example\r\nResent-From: <<bad\r\n", 0, ""},
+	    {"envelope sender", &smtp_user, "x@evil.org",
+	     "From: a@example.com\r\n", 403, ""},
+	    {"null sender not allowed", &smtp_user, "",
+	     "From: a@example.com\r\n", 403, ""},
+	    {"null sender not allowed for *", &smtp_any, "",
+	     "From: a@example.com\r\n", 403, ""},
+	    {"null sender not allowed for a key", &http_key, "",
+	     "From: a@example.com\r\n", 403, ""},
+	    {"null sender allowed", &smtp_dsn, "",
+	     "From: MAILER-DAEMON@example.com\r\n", 0, ""},
+	    {"null sender allowed for a key", &http_dsn, "",
+	     "From: MAILER-DAEMON@example.com\r\n", 0, ""},
+	    {"null sender is not an empty From", &smtp_dsn, "", "From: <>\r\n",
+	     403, ""},
+	    {"a From in the body is text", &smtp_user, "a@example.com",
+	     "From: a@example.com\r\n\r\nFrom: x@evil.org\r\n", 0, ""},
+	};
+	struct submit_opts o = opts();
+	struct spool_msg_new m;
+	struct api_error e;
+	struct buf text;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_init(&text);
+		buf_addstr(&text, cases[i].header);
+		if (strstr(cases[i].header, "\r\n\r\n") == NULL)
+			buf_addstr(&text, "Subject: s\r\n\r\nbody\r\n");
+		msg_new(&m, cases[i].sender, buf_cstr(&text));
+		buf_fini(&text);
+		memset(&e, 0, sizeof(e));
+		print_message("case: %s\n", cases[i].name);
+		if (cases[i].status == 0) {
+			assert_int_equal(
+			    submit_prepare(&cfg, cases[i].who, &o, &m, &e), 0);
+			spool_msg_new_fini(&m);
+			continue;
+		}
+		assert_int_equal(submit_prepare(&cfg, cases[i].who, &o, &m, &e),
+		                 -1);
+		assert_int_equal(e.http_status, cases[i].status);
+		assert_string_equal(e.field, cases[i].err_field);
+		assert_null(m.sender);
+	}
+}
+
+static void
+smtp_sender_field_refusal_is_550_after_our_received(void **state)
+{
+	struct submit_opts o = opts();
+	struct spool_msg_new m;
+	struct api_error e;
+	char text[256];
+
+	(void)state;
+	/* Our Received field comes first and is not the client's. */
+	msg_new(&m, "a@example.com",
+	        "Received: from x\r\nFrom: a@example.com\r\n"
+	        "From: a@example.com\r\n\r\nx\r\n");
+	o.body_off = strlen("Received: from x\r\n");
+	assert_int_equal(submit_prepare(&cfg, &smtp_user, &o, &m, &e), -1);
+	submit_reply_smtp(&e, text, sizeof(text));
+	assert_string_equal(text,
+	                    "554 5.6.0 the message has more than one From "
+	                    "field");
+	msg_new(&m, "a@example.com",
+	        "Received: from x\r\nFrom: boss@bank.example\r\n\r\nx\r\n");
+	assert_int_equal(submit_prepare(&cfg, &smtp_user, &o, &m, &e), -1);
+	submit_reply_smtp(&e, text, sizeof(text));
+	assert_string_equal(text, "550 5.7.1 Sender address not allowed");
+}
+
+static void
+json_custom_sender_fields_follow_the_key(void **state)
+{
+	struct spool_msg_new out;
+	struct api_error e;
+	struct api_msg msg;
+
+	(void)state;
+	json_msg(&msg, "Resent-From", "x@evil.org");
+	assert_int_equal(submit_msg_prepare(&cfg, &http_key, &msg, &out, &e),
+	                 -1);
+	assert_int_equal(e.http_status, 403);
+	assert_null(out.sender);
+	api_msg_fini(&msg);
+	json_msg(&msg, "Resent-Sender", "Ops <ops@example.com>");
+	assert_int_equal(submit_msg_prepare(&cfg, &http_key, &msg, &out, &e),
+	                 0);
+	spool_msg_new_fini(&out);
+	api_msg_fini(&msg);
 }
 
 static void
@@ -350,6 +518,11 @@ main(void)
 	    cmocka_unit_test(explicit_values_and_headers_must_agree),
 	    cmocka_unit_test(smtp_refusals_are_smtp_replies),
 	    cmocka_unit_test(sender_policy_per_submitter),
+	    cmocka_unit_test(
+	        sender_rules_hold_for_envelope_and_every_sender_field),
+	    cmocka_unit_test(
+	        smtp_sender_field_refusal_is_550_after_our_received),
+	    cmocka_unit_test(json_custom_sender_fields_follow_the_key),
 	    cmocka_unit_test(smtp_user_default_stream_and_text_without_header),
 	    cmocka_unit_test(spool_statuses_map_to_each_reply_shape),
 	};

@@ -213,7 +213,7 @@ sender_subdomain_and_parent_refused(void **state)
 }
 
 static void
-sender_star_null_and_network_allowed(void **state)
+sender_star_network_and_allowed_null(void **state)
 {
 	struct config c;
 	struct config_net nets[2];
@@ -222,13 +222,16 @@ sender_star_null_and_network_allowed(void **state)
 	policy_config(&c, nets, users);
 	assert_true(submit_policy_sender_allowed(&users[1],
 	                                         STR_LIT("x@anything.test")));
-	/* The null sender (DSNs) is allowed for users... */
+	/* The null sender (DSNs) only for users allowed it, "*" or not... */
+	assert_false(submit_policy_sender_allowed(&users[0], STR_LIT("")));
+	assert_false(submit_policy_sender_allowed(&users[1], STR_LIT("")));
+	users[0].allow_null_sender = true;
 	assert_true(submit_policy_sender_allowed(&users[0], STR_LIT("")));
 	/* ...and anything goes for network-trusted clients (no user). */
 	assert_true(
 	    submit_policy_sender_allowed(NULL, STR_LIT("x@anything.test")));
 	assert_true(submit_policy_sender_allowed(NULL, STR_LIT("")));
-	/* A user with no from_domains may only send DSNs. */
+	/* A user with no from_domains may send nothing but DSNs. */
 	assert_false(
 	    submit_policy_sender_allowed(&users[2], STR_LIT("a@example.com")));
 }
@@ -285,7 +288,7 @@ main(void)
 	    cmocka_unit_test(user_unknown_or_passwordless_refused),
 	    cmocka_unit_test(sender_domain_exact_match_any_case),
 	    cmocka_unit_test(sender_subdomain_and_parent_refused),
-	    cmocka_unit_test(sender_star_null_and_network_allowed),
+	    cmocka_unit_test(sender_star_network_and_allowed_null),
 	    cmocka_unit_test(plain_response_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
