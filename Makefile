@@ -8,6 +8,8 @@
 #   make bench      run the benchmarks in bench/ (see bench/README.md)
 #   make format     clang-format the sources
 #   make lint       clang-format check, clang-tidy, cppcheck: fails on a finding
+#   make install    install the release binaries, man pages and the systemd
+#                   unit under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local)
 #
 # Two build trees: $(B)/release (-O2) and $(B)/asan (ASan+UBSan, used by
 # the tests). Every .c under src/ except src/cmd is part of libswerve.a.
@@ -36,7 +38,7 @@ asan_CFLAGS    := -O1 -g -fno-omit-frame-pointer \
                   -fsanitize=address,undefined -fno-sanitize-recover=all
 
 .PHONY: all setup run demo test unit fuzz-replay integration fuzz bench \
-        format lint clean
+        format lint clean install uninstall
 .DEFAULT_GOAL := all
 # Keep intermediate objects (test and replay .o files) for incremental builds.
 .SECONDARY:
@@ -164,6 +166,40 @@ lint: setup
 		--inline-suppr -D_GNU_SOURCE -Isrc \
 		--include=/usr/include/x86_64-linux-gnu/sys/queue.h \
 		$(LINT_SRCS)
+
+# --- install ----------------------------------------------------------------
+# swerved and swervectl (not swerve-mock: a test tool), their man pages and
+# the configuration's, the systemd unit (its ExecStart rewritten to BINDIR)
+# and the commented example configuration. /etc is left alone: a config
+# is the operator's. DESTDIR is for packaging (a staging root).
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/swerve
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+INSTALL    ?= install
+INST_PROGS := swerved swervectl
+MAN8       := man/swerved.8 man/swervectl.8
+MAN5       := man/swerve.yaml.5
+
+install: $(addprefix bin/,$(INST_PROGS))
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 0755 $(addprefix bin/,$(INST_PROGS)) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	sed 's#/usr/local/bin/#$(BINDIR)/#g' contrib/systemd/swerved.service \
+	    > $(DESTDIR)$(UNITDIR)/swerved.service.tmp
+	chmod 0644 $(DESTDIR)$(UNITDIR)/swerved.service.tmp
+	mv -f $(DESTDIR)$(UNITDIR)/swerved.service.tmp \
+	    $(DESTDIR)$(UNITDIR)/swerved.service
+	$(INSTALL) -m 0644 examples/swerve.yaml $(DESTDIR)$(DOCDIR)/swerve.yaml
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INST_PROGS)) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+	    $(DESTDIR)$(UNITDIR)/swerved.service $(DESTDIR)$(DOCDIR)/swerve.yaml
 
 clean:
 	rm -rf build bin

@@ -17,6 +17,7 @@
 
 #include "config/config.h"
 #include "core/log.h"
+#include "core/priv.h"
 #include "core/tls.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
@@ -215,6 +216,64 @@ swerved_https_setup(struct http_admin *http, SSL_CTX *ctx,
 	return t;
 }
 
+#define SWERVED_ROOT_WARNING                                                   \
+	"running as root with no user: in the configuration; every "           \
+	"connection is served with full privileges. Set user: (and group:) "   \
+	"to an unprivileged account, or start swerved as one"
+
+/*
+ * swerved_check_privileges - for --check: the user: and group: named exist
+ * (and are not root), and the loud warning if this would run as root
+ * without them. Returns 0, or -1 after printing the reason to stderr.
+ */
+static int
+swerved_check_privileges(const struct config *cfg)
+{
+	struct priv_ids ids;
+	char err[256];
+
+	if (cfg->user == NULL) {
+		if (cfg->group != NULL) {
+			fprintf(stderr, "%s: group: needs user:\n", cfg->path);
+			return -1;
+		}
+		if (priv_is_root())
+			fprintf(stderr, "WARNING: swerved: %s\n",
+			        SWERVED_ROOT_WARNING);
+		return 0;
+	}
+	if (priv_resolve(cfg->user, cfg->group, &ids, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", cfg->path, err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * swerved_privileges_drop - once every listener is bound, become user: and
+ * group: for good (fatal if that fails or root could be regained), or warn
+ * loudly that we stay root. The spool directory is handed to the user.
+ */
+static void
+swerved_privileges_drop(const struct config *cfg)
+{
+	struct priv_ids ids;
+	char err[512];
+
+	if (cfg->user == NULL) {
+		if (cfg->group != NULL)
+			log_fatal("swerved: group: needs user:");
+		if (priv_is_root())
+			log_warn("swerved: WARNING: %s", SWERVED_ROOT_WARNING);
+		return;
+	}
+	if (priv_resolve(cfg->user, cfg->group, &ids, err, sizeof(err)) != 0 ||
+	    priv_drop(&ids, cfg->spool_dir, err, sizeof(err)) != 0)
+		log_fatal("swerved: privileges: %s", err);
+	log_info("swerved: running as user %s (uid %u, gid %u)", ids.name,
+	         (unsigned)ids.uid, (unsigned)ids.gid);
+}
+
 static void
 swerved_on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -286,6 +345,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		if (swerved_check_privileges(cfg) != 0) {
+			config_free(cfg);
+			return 1;
+		}
 		printf("%s: ok\n", path ? path : "<defaults>");
 		config_free(cfg);
 		return 0;
@@ -357,6 +420,7 @@ main(int argc, char **argv)
 		if (http_admin_listen(http, &cfg->listen_http[i], err,
 		                      sizeof(err)) != 0)
 			log_fatal("swerved: %s", err);
+	swerved_privileges_drop(cfg);
 
 	ev_term = evsignal_new(base, SIGTERM, swerved_on_signal, base);
 	ev_int = evsignal_new(base, SIGINT, swerved_on_signal, base);

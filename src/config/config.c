@@ -512,6 +512,8 @@ config_free(struct config *c)
 	if (c == NULL)
 		return;
 	free(c->path);
+	free(c->user);
+	free(c->group);
 	config_addrs_free(c->listen_smtp, c->n_listen_smtp);
 	config_addrs_free(c->listen_http, c->n_listen_http);
 	free(c->hostname);

@@ -240,6 +240,11 @@ struct config_alert_rule {
 struct config {
 	char *path; /* file loaded, or "<defaults>" */
 
+	/* user:, group: who to become once the listeners are bound (a name
+	 * or a number); NULL: stay who we were started as. */
+	char *user;
+	char *group; /* NULL: the user's primary group */
+
 	/* listen.smtp: a string or a list; [] = do not listen */
 	struct config_addr *listen_smtp;
 	size_t n_listen_smtp;

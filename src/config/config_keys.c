@@ -325,6 +325,8 @@ static const struct config_key keys_log[] = {
 };
 
 static const struct config_key keys_root[] = {
+    {ROW("user", KEY_STR, 0), FIELD(C, user)},
+    {ROW("group", KEY_STR, 0), FIELD(C, group)},
     {ROW("listen", KEY_SECTION, 0), .sub = keys_listen},
     {ROW("spool", KEY_SECTION, 0), .sub = keys_spool},
     {ROW("limits", KEY_SECTION, 0), .sub = keys_limits},
