@@ -325,8 +325,6 @@ static const struct config_key keys_log[] = {
 };
 
 static const struct config_key keys_root[] = {
-    {ROW("user", KEY_STR, 0), FIELD(C, user)},
-    {ROW("group", KEY_STR, 0), FIELD(C, group)},
     {ROW("listen", KEY_SECTION, 0), .sub = keys_listen},
     {ROW("spool", KEY_SECTION, 0), .sub = keys_spool},
     {ROW("limits", KEY_SECTION, 0), .sub = keys_limits},
@@ -345,6 +343,8 @@ static const struct config_key keys_root[] = {
      .list = &config_list_api_keys},
     {ROW("alerts", KEY_SECTION, 0), .sub = config_keys_alerts},
     {ROW("ses_compat", KEY_SECTION, 0), .sub = config_keys_ses_compat},
+    {ROW("user", KEY_STR, 0), FIELD(C, user)},
+    {ROW("group", KEY_STR, 0), FIELD(C, group)},
     {.name = NULL},
 };
 #undef C

@@ -374,7 +374,7 @@ unknown_key_is_an_error_with_its_line(void **state)
 	    "# hello\nlimit:\n  max_recipients: 3\n",
 	    "swerve.yaml:2: limit: unknown key; expected one of listen, spool, "
 	    "limits, smtp, tls, https, submitters, providers, streams, retry, "
-	    "delivery, log, api_keys, alerts, ses_compat");
+	    "delivery, log, api_keys, alerts, ses_compat, user, group");
 	expect_error_prefix(
 	    "providers:\n  - name: a\n    type: smtp\n    host: h\n"
 	    "    colour: red\n",
@@ -1105,12 +1105,31 @@ odd_keys_are_quoted_in_messages(void **state)
 	    "got \"bad\\x0ahost\"");
 }
 
+/* user: and group: are stored as written (resolved at start, not here);
+ * both are absent by default. */
+static void
+user_and_group_are_kept_as_written(void **state)
+{
+	char err[CONFIG_ERR_SIZE];
+	struct config *c = load("user: swerve\ngroup: \"65534\"\n", err);
+
+	assert_non_null(c);
+	assert_string_equal(c->user, "swerve");
+	assert_string_equal(c->group, "65534");
+	config_free(c);
+	c = config_defaults();
+	assert_null(c->user);
+	assert_null(c->group);
+	config_free(c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(issue_example_loads_every_field),
 	    cmocka_unit_test(shipped_example_loads),
+	    cmocka_unit_test(user_and_group_are_kept_as_written),
 	    cmocka_unit_test(defaults_match_the_contract),
 	    cmocka_unit_test(empty_file_keeps_every_default),
 	    cmocka_unit_test(file_overrides_only_the_keys_it_names),
