@@ -30,11 +30,9 @@ http_tls_new(SSL_CTX *ctx)
 	return t;
 }
 
-/* http_tls_bev - evhttp's bevcb: a TLS server bufferevent, fd set later. */
-static struct bufferevent *
-http_tls_bev(struct event_base *base, void *arg)
+struct bufferevent *
+http_tls_bufferevent_new(struct http_tls *t, struct event_base *base)
 {
-	struct http_tls *t = arg;
 	struct bufferevent *bev;
 	SSL *ssl;
 
@@ -47,6 +45,13 @@ http_tls_bev(struct event_base *base, void *arg)
 	if (bev == NULL)
 		log_fatal("http: cannot make a TLS bufferevent");
 	return bev;
+}
+
+/* http_tls_bev - evhttp's bevcb: a TLS server bufferevent, fd set later. */
+static struct bufferevent *
+http_tls_bev(struct event_base *base, void *arg)
+{
+	return http_tls_bufferevent_new(arg, base);
 }
 
 void

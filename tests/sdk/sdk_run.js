@@ -8,7 +8,9 @@
 // case: send (the full message), badkey, badfield; SES also badsecret,
 //       stale (the SDK's clock an hour behind)
 //
-// Environment: SWERVE_URL (http://127.0.0.1:port), SWERVE_SMTP_PORT,
+// Environment: SWERVE_URL (http://127.0.0.1:port, or https://localhost:port
+// with NODE_EXTRA_CA_CERTS naming the CA that signed swerved's certificate),
+// SWERVE_SMTP_PORT,
 // SDK_KEY (a swerve api key), SDK_AKID / SDK_SECRET (SES credentials),
 // FROM, TO, IDEM (Resend idempotency key, optional).
 // Prints one JSON line: {"ok": true, "id": ...} or {"ok": false,
@@ -163,10 +165,10 @@ const sdks = {
   },
   async postmark(kase, batch) {
     const postmark = M('postmark');
-    const host = URL_.replace(/^http:\/\//, '');
+    const host = URL_.replace(/^https?:\/\//, '');
     const c = new postmark.ServerClient(
       kase === 'badkey' ? 'not-a-swerve-key' : KEY,
-      { useHttps: false, requestHost: host });
+      { useHttps: URL_.startsWith('https:'), requestHost: host });
     const m = {
       From: `Sender <${kase === 'badfield' ? 'sender@example.org' : FROM}>`,
       To: TO, Subject: SUBJECT, TextBody: TEXT, HtmlBody: html(CID),

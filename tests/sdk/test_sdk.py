@@ -285,3 +285,27 @@ def test_symfony_amazon_mailer_ses_api_transport(lab):
     r = php("badfield")
     assert not r["ok"] and "not verified" in r["message"], r
     check_nothing_queued(lab, 1)
+
+
+# --- over HTTPS -------------------------------------------------------------------
+
+@pytest.mark.parametrize("sdk", ["sesv2", "sendgrid", "postmark", "mailgun",
+                                 "resend"])
+def test_sdk_sends_over_https_verifying_a_test_ca(lab, npm, tmp_path, sdk):
+    """https.cert on listen.http: the SDK, pointed at https://localhost and
+    trusting a test CA (NODE_EXTRA_CA_CERTS), sends as it would to the
+    provider; without the CA it refuses the certificate."""
+    ca = c.sh.make_ca(str(tmp_path))
+    cert, key = c.sh.make_leaf(str(tmp_path), ca)
+    lab.start(https={"cert": cert, "key": key})
+    url = "https://localhost:%d" % lab.d.http_port
+    r = run(lab, sdk, SWERVE_URL=url, NODE_EXTRA_CA_CERTS=ca[0])
+    assert r["ok"], r
+    m, raw, msg = delivered(lab)
+    # Mailgun's form names the inline part by its file name.
+    check_intact(msg, cid="logo.png" if sdk == "mailgun" else "logo@swerve")
+    # Without the CA the SDK refuses the certificate (fetch-based SDKs
+    # report only "fetch failed"): an error, and nothing is queued.
+    r = run(lab, sdk, SWERVE_URL=url)
+    assert not r["ok"], r
+    check_nothing_queued(lab, 1)
