@@ -4,7 +4,8 @@
  * Each line is formatted into a stack buffer and written with one write(2)
  * so lines from the spool writer thread and the loop thread never
  * interleave. Control characters in messages are escaped so a hostile
- * peer cannot forge log lines.
+ * peer cannot forge log lines; log_quote() also quotes an untrusted value,
+ * so that it cannot forge a field of its line either.
  */
 #include "core/log.h"
 
@@ -158,4 +159,47 @@ log_panic(const char *fmt, ...)
 	log_emit(LOG_LEVEL_ERROR, fmt, ap);
 	va_end(ap);
 	abort();
+}
+
+struct log_quoted
+log_quote_n(const void *v, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct log_quoted q;
+	const unsigned char *p = v;
+	size_t i, n = len < LOG_QUOTE_MAX ? len : LOG_QUOTE_MAX, o = 0;
+
+	if (v == NULL) {
+		memcpy(q.s, "-", 2);
+		return q;
+	}
+	q.s[o++] = '"';
+	for (i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		if (c == '"' || c == '\\') {
+			q.s[o++] = '\\';
+			q.s[o++] = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			q.s[o++] = '\\';
+			q.s[o++] = 'x';
+			q.s[o++] = hex[c >> 4];
+			q.s[o++] = hex[c & 15];
+		} else {
+			q.s[o++] = (char)c;
+		}
+	}
+	q.s[o++] = '"';
+	if (n < len) {
+		memcpy(q.s + o, "...", 3);
+		o += 3;
+	}
+	q.s[o] = '\0';
+	return q;
+}
+
+struct log_quoted
+log_quote(const char *v)
+{
+	return log_quote_n(v, v != NULL ? strlen(v) : 0);
 }

@@ -54,4 +54,31 @@ void log_fatal(const char *fmt, ...)
 void log_panic(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 
+/*
+ * Untrusted values in a log line (an AUTH name, a MAIL FROM, a HELO name,
+ * a header value, an API key name): log_quote() shows one as a quoted,
+ * escaped field, so it can neither end its field and forge another
+ * ("user=x reason=ok") nor carry control bytes or terminal escapes. The
+ * result is returned by value; use its .s among the arguments of the log
+ * call (it lives until the end of that full expression):
+ *
+ *     log_info("smtpd: auth failed user=%s", log_quote_n(u.p, u.len).s);
+ */
+#define LOG_QUOTE_MAX 256 /* bytes of a value shown; more end in "..." */
+
+struct log_quoted {
+	char s[LOG_QUOTE_MAX * 4 + 8];
+};
+
+/*
+ * log_quote_n - the len bytes at v as "..." with \" and \\ escaped and
+ * \xNN for every control byte, DEL and non-ASCII byte (so UTF-8 shows as
+ * its bytes); at most LOG_QUOTE_MAX bytes of v, then ... after the
+ * closing quote. v NULL: - (no quotes). Nothing is allocated.
+ */
+struct log_quoted log_quote_n(const void *v, size_t len);
+
+/* log_quote - log_quote_n over the C string v (NULL: -). */
+struct log_quoted log_quote(const char *v);
+
 #endif

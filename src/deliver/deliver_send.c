@@ -573,10 +573,11 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 	/* JSON logs carry this as an event line (observe/logjson). */
 	if (log_format_get() != LOG_FORMAT_JSON)
 		log_info("deliver: id=%s provider=%s result=%s stage=%s "
-		         "rcpts=%zu/%zu ms=%lld reply=\"%s\"",
+		         "rcpts=%zu/%zu ms=%lld reply=%s",
 		         job->m->id, p->cfg->name, send_class_name(mr->class),
 		         send_stage_name(mr->stage), res->n_accepted,
-		         job->n_pending, (long long)took, mr->text);
+		         job->n_pending, (long long)took,
+		         log_quote(mr->text).s);
 	job_after_attempt(job, p, res);
 	event_active(p->pump, EV_TIMEOUT, 1);
 }

@@ -156,7 +156,7 @@ http_pending_on_commit(int status, const char *id, int dup, void *arg)
 	struct http_pending_item *it = arg;
 	struct http_pending *p = it->p;
 	struct http_pending_result *r = &p->res[it->index];
-	const char *key = p->key_name ? p->key_name : "-";
+	const char *key = p->key_name; /* NULL: logged as - */
 
 	r->status = status;
 	r->dup = dup;
@@ -164,7 +164,7 @@ http_pending_on_commit(int status, const char *id, int dup, void *arg)
 		snprintf(r->id, sizeof(r->id), "%s", id);
 	if (status == SPOOL_OK) {
 		log_info("%s: %s id=%s key=%s", p->set->name,
-		         dup ? "replayed" : "accepted", id, key);
+		         dup ? "replayed" : "accepted", id, log_quote(key).s);
 		if (!dup) {
 			struct events_item ev = {
 			    .kind = EVENT_ACCEPTED,
@@ -174,8 +174,8 @@ http_pending_on_commit(int status, const char *id, int dup, void *arg)
 			events_emit(&ev);
 		}
 	} else
-		log_info("%s: refused key=%s: %s", p->set->name, key,
-		         spool_status_name(status));
+		log_info("%s: refused key=%s: %s", p->set->name,
+		         log_quote(key).s, spool_status_name(status));
 	free(it);
 	if (--p->left == 0)
 		http_pending_finish(p);

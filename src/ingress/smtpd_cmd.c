@@ -60,15 +60,13 @@ smtpd_cmd_auth_finish(struct smtpd_session *s, struct str user, struct str pass)
 {
 	const struct config *cfg = s->smtpd->cfg;
 	const struct config_user *u;
-	char name[128];
 
 	s->state = SMTPD_STATE_CMD;
 	u = submit_policy_user_check(cfg, user, pass);
-	smtpd_cmd_printable(name, sizeof(name), user.p, user.len);
 	if (u != NULL) {
 		s->user = u;
-		log_info("smtpd: auth ok user=%s client=%s", u->name,
-		         s->client);
+		log_info("smtpd: auth ok user=%s client=%s",
+		         log_quote(u->name).s, s->client);
 		smtpd_session_reply_lit(s,
 		                        "235 2.7.0 Authentication successful");
 		return;
@@ -77,7 +75,7 @@ smtpd_cmd_auth_finish(struct smtpd_session *s, struct str user, struct str pass)
 	s->smtpd->stats.rejected[SMTPD_REJECT_AUTH_FAILED]++;
 	log_info("smtpd: reject client=%s reason=auth_failed user=%s "
 	         "failures=%u",
-	         s->client, name, s->auth_failures);
+	         s->client, log_quote_n(user.p, user.len).s, s->auth_failures);
 	if (s->auth_failures >= cfg->max_auth_failures) {
 		smtpd_session_reply_lit(s, "421 4.7.0 Too many authentication "
 		                           "failures");

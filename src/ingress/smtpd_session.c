@@ -109,7 +109,8 @@ smtpd_session_reject(struct smtpd_session *s, enum smtpd_reject r,
 	if (protocol)
 		s->errors++;
 	log_info("smtpd: reject client=%s reason=%s user=%s: %s", s->client,
-	         smtpd_reject_name(r), s->user ? s->user->name : "-", text);
+	         smtpd_reject_name(r),
+	         log_quote(s->user ? s->user->name : NULL).s, text);
 	smtpd_session_reply(s, "%s", text);
 }
 
@@ -339,11 +340,12 @@ smtpd_commit_done(int status, const char *id, void *arg)
 		d->stats.accepted_bytes += s->done_size;
 		/* JSON logs carry this as an event line (observe/logjson). */
 		if (log_format_get() != LOG_FORMAT_JSON)
-			log_info("smtpd: accepted id=%s from=<%s> rcpts=%zu "
+			log_info("smtpd: accepted id=%s from=%s rcpts=%zu "
 			         "size=%zu "
 			         "client=%s tenant=%s tls=%s",
-			         id, s->sender, s->done_nrcpt, s->done_size,
-			         s->client, s->user ? s->user->name : "-",
+			         id, log_quote(s->sender).s, s->done_nrcpt,
+			         s->done_size, s->client,
+			         log_quote(s->user ? s->user->name : NULL).s,
 			         s->tls ? "yes" : "no");
 		{
 			struct events_item e = {

@@ -197,6 +197,20 @@ def test_unknown_user_and_good_password_after_failure(swerve):
         assert r.code == 235, r
 
 
+def test_hostile_auth_name_is_one_quoted_field_in_the_log(swerve):
+    """An AUTH name is the client's: in the text log it is quoted and
+    escaped (core/log.c log_quote), so it cannot forge fields or lines."""
+    d = swerve.start(submitters=CLOSED)
+    name = 'x reason=ok user="app1"\u00e9\x1b[2J'
+    with tls_conn(d, swerve) as c:
+        assert c.auth_plain(name, "nope").code == 535
+        assert c.auth_plain("app1", "s3cret").code == 235
+    want = ('reason=auth_failed user="x reason=ok user=\\"app1\\"'
+            '\\xc3\\xa9\\x1b[2J" failures=1')
+    assert d.wait_log(re.escape(want)), d.log_tail()
+    assert d.wait_log(re.escape('auth ok user="app1"')), d.log_tail()
+
+
 def test_sender_domain_enforced(swerve):
     d = swerve.start(submitters=CLOSED)
     with tls_conn(d, swerve) as c:
