@@ -4,6 +4,7 @@ hardened systemd unit land where they should, and the unit passes
 systemd-analyze verify."""
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -89,3 +90,23 @@ def test_unit_passes_systemd_analyze_verify(root, tmp_path):
                        capture_output=True, text=True, timeout=60, env=env,
                        cwd=str(tmp_path))
     assert r.returncode == 0 and r.stderr.strip() == "", r.stdout + r.stderr
+
+
+def test_unit_security_exposure_stays_low(root, tmp_path):
+    """systemd-analyze security rates the unit (offline: no systemd needs
+    to run here); a change that loosens the sandbox shows as a higher
+    figure. 1.2 when written; anything above 2.0 fails."""
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed")
+    unit = tmp_path / "swerved.service"
+    unit.write_text(open(os.path.join(root, UNIT)).read().replace(
+        "/usr/bin/swerved", os.path.join(root, "usr/bin/swerved")))
+    r = subprocess.run(["systemd-analyze", "security", "--offline=yes",
+                        "--no-pager", str(unit)], capture_output=True,
+                       text=True, timeout=60, cwd=str(tmp_path))
+    if "--offline" in r.stderr and r.returncode != 0:
+        pytest.skip("this systemd-analyze has no --offline (systemd < 250)")
+    m = re.search(r"Overall exposure level for swerved\.service: ([0-9.]+)",
+                  r.stdout)
+    assert m, r.stdout + r.stderr
+    assert float(m.group(1)) <= 2.0, r.stdout
