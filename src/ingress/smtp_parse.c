@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "core/base64.h"
+#include "core/idna.h"
 
 #define SMTP_LOCAL_MAX 64   /* octets of a local part (RFC 5321 4.5.3.1.1) */
 #define SMTP_DOMAIN_MAX 255 /* octets of a domain (RFC 5321 4.5.3.1.2) */
@@ -238,7 +239,11 @@ smtp_domain_valid(const unsigned char *p, size_t len, bool utf8,
 	}
 	if (label == 0 || prev == '-')
 		return false;
-	return !utf8 || smtp_utf8_valid(p, len);
+	if (utf8 && !smtp_utf8_valid(p, len))
+		return false;
+	/* U-labels and A-labels: bidi controls, zero-width characters and
+	 * whatever else IDNA2008 disallows are not a domain. */
+	return idna_domain_valid((const char *)p, len);
 }
 
 /* smtp_local_valid - dot-string or quoted-string local part. */

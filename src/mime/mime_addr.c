@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/idna.h"
 #include "core/xmalloc.h"
 
 /* A parse cursor over one field value. */
@@ -171,6 +172,10 @@ mime_acur_domain(struct mime_acur *c, struct buf *raw)
 	if (words <= 0 || c->undotted || raw->len == start ||
 	    memchr(raw->p + start, '"', raw->len - start) ||
 	    raw->p[raw->len - 1] == '.' || raw->p[start] == '.')
+		return -1;
+	/* 8-bit bytes are atext (RFC 6532), but a domain's must also be
+	 * IDNA2008: no bidi controls, no zero-width characters. */
+	if (!idna_domain_valid(raw->p + start, raw->len - start))
 		return -1;
 	return 0;
 }

@@ -389,6 +389,27 @@ static const struct addr_case addr_cases[] = {
     {"a@x org", 0, {{NULL}}, true},
     {"<a@x.org", 0, {{NULL}}, true},
     {"\"open quote <a@x.org>", 0, {{NULL}}, true},
+    /* Domains are IDNA2008: a U-label or an A-label is fine, a bidi
+     * control, a zero-width character or a broken A-label is not. */
+    {"u@b\xc3\xbc"
+     "cher.example",
+     1,
+     {{NULL,
+       "u@b\xc3\xbc"
+       "cher.example",
+       NULL}},
+     false},
+    {"u@xn--bcher-kva.example",
+     1,
+     {{NULL, "u@xn--bcher-kva.example", NULL}},
+     false},
+    {"Pay <u@pay\xe2\x80\xaelap.example>, c@x.org",
+     1,
+     {{NULL, "c@x.org", NULL}},
+     true},
+    {"u@pay\xe2\x80\x8bpal.example", 0, {{NULL}}, true},
+    {"u@a\xe2\x80\x8d.example", 0, {{NULL}}, true},
+    {"u@xn--zz.example", 0, {{NULL}}, true},
 };
 
 static void

@@ -409,6 +409,16 @@ static const struct parse_case cases[] = {
      .len = 0,
      .status = SYNTAX,
      .verb = SMTP_VERB_MAIL},
+    {.name = "mail with a bidi override in the domain is syntax",
+     .line = "MAIL FROM:<a@pay\xe2\x80\xaelap.example> SMTPUTF8",
+     .len = 0,
+     .status = SYNTAX,
+     .verb = SMTP_VERB_MAIL},
+    {.name = "rcpt with a zero-width space in the domain is syntax",
+     .line = "RCPT TO:<a@pay\xe2\x80\x8bpal.example>",
+     .len = 0,
+     .status = SYNTAX,
+     .verb = SMTP_VERB_RCPT},
 
     {.name = "mail takes python smtplib send_message line",
      .line = "mail FROM:<j\xc3\xb6rg@b\xc3\xbc.example> size=161 SMTPUTF8 "
@@ -801,6 +811,57 @@ path_valid_checks_utf8_flag(void **state)
 	assert_true(smtp_path_valid(STR_LIT("\xf0\x9f\x98\x80@b"), true));
 }
 
+/*
+ * path_domains_are_idna2008 - U-labels and A-labels pass IDNA2008: bidi
+ * controls, zero-width characters, upper case U-labels and broken
+ * A-labels are not domains; ASCII domains are as before.
+ */
+static void
+path_domains_are_idna2008(void **state)
+{
+	static const struct {
+		const char *path;
+		bool utf8, valid;
+	} paths[] = {
+	    {"a@b\xc3\xbc"
+	     "cher.example",
+	     true, true},
+	    {"a@B\xc3\xbc"
+	     "cher.EXAMPLE",
+	     true, true},
+	    {"a@xn--bcher-kva.example", false, true},
+	    {"a@XN--BCHER-KVA.example", false, true},
+	    {"a@\xd7\x90\xd7\x91.example", true, true},
+	    {"a@Example.COM", false, true},
+	    {"a@pay\xe2\x80\xaepal.example", true, false}, /* RLO */
+	    {"a@pay\xe2\x80\x8fpal.example", true, false}, /* RLM */
+	    {"a@pay\xe2\x81\xa6pal.example", true, false}, /* LRI */
+	    {"a@pay\xe2\x80\x8bpal.example", true, false}, /* ZWSP */
+	    {"a@pay\xe2\x80\x8cpal.example", true, false}, /* ZWNJ */
+	    {"a@pay\xe2\x80\x8dpal.example", true, false}, /* ZWJ */
+	    {"a@pay\xef\xbb\xbfpal.example", true, false}, /* BOM */
+	    {"a@pay\xc2\xadpal.example", true, false},     /* SHY */
+	    {"a@a\xd7\x90.example", true, false},          /* bidi rule */
+	    {"a@\xc3\x9c"
+	     "ber.example",
+	     true, false},                           /* upper U */
+	    {"a@u\xcc\x88.example", true, false},    /* not NFC */
+	    {"a@\xef\xbc\xa1.example", true, false}, /* fullwidth */
+	    {"a@xn--zz.example", false, false},
+	    {"a@xn--bcher-kvaxx.example", false, false},
+	    {"a@xn--ls8h.example", false, false}, /* an emoji */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct str p = {paths[i].path, strlen(paths[i].path)};
+		if (smtp_path_valid(p, paths[i].utf8) != paths[i].valid)
+			fail_msg("case %zu (%s): want %s", i, paths[i].path,
+			         paths[i].valid ? "valid" : "invalid");
+	}
+}
+
 /* verb_names_cover_every_verb - smtp_verb_name for each enum value. */
 static void
 verb_names_cover_every_verb(void **state)
@@ -864,7 +925,7 @@ int
 main(void)
 {
 	size_t n = sizeof(cases) / sizeof(cases[0]), i;
-	struct CMUnitTest *tests = calloc(n + 3, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(n + 4, sizeof(*tests));
 	int rc;
 
 	long_lines_make();
@@ -879,7 +940,9 @@ main(void)
 	tests[n + 1] =
 	    (struct CMUnitTest)cmocka_unit_test(verb_names_cover_every_verb);
 	tests[n + 2] = (struct CMUnitTest)cmocka_unit_test(why_may_be_null);
-	rc = _cmocka_run_group_tests("smtp_parse", tests, n + 3, NULL, NULL);
+	tests[n + 3] =
+	    (struct CMUnitTest)cmocka_unit_test(path_domains_are_idna2008);
+	rc = _cmocka_run_group_tests("smtp_parse", tests, n + 4, NULL, NULL);
 	free(tests);
 	return rc;
 }
