@@ -9,7 +9,9 @@
 
 #include <stdio.h>
 
+#include <openssl/dh.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 
 /* tls_err_format - "what file: OpenSSL reason" into err; clears the queue. */
 static void
@@ -34,6 +36,31 @@ tls_policy_default(struct tls_policy *pol)
 	pol->min_version = TLS1_2_VERSION;
 	pol->ciphers = TLS_CIPHERS_DEFAULT;
 	pol->ciphersuites = TLS_CIPHERSUITES_DEFAULT;
+}
+
+/*
+ * tls_dh_set - the group for TLS 1.2 DHE suites: ffdhe2048 (RFC 7919), as
+ * Mozilla's profile says. OpenSSL's automatic choice would be the older
+ * RFC 3526 group, which scanners flag as a widely shared prime.
+ */
+static int
+tls_dh_set(SSL_CTX *ctx, char *err, size_t errlen)
+{
+	EVP_PKEY_CTX *pctx;
+	EVP_PKEY *dh = NULL;
+	int ok;
+
+	pctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
+	ok = pctx != NULL && EVP_PKEY_paramgen_init(pctx) == 1 &&
+	     EVP_PKEY_CTX_set_dh_nid(pctx, NID_ffdhe2048) == 1 &&
+	     EVP_PKEY_paramgen(pctx, &dh) == 1;
+	EVP_PKEY_CTX_free(pctx);
+	/* On success the context owns dh. */
+	if (ok && SSL_CTX_set0_tmp_dh_pkey(ctx, dh) == 1)
+		return 0;
+	EVP_PKEY_free(dh);
+	tls_err_format(err, errlen, "cannot set the DHE group", "ffdhe2048");
+	return -1;
 }
 
 /* tls_policy_apply - pol onto ctx. 0, or -1 with err set. */
@@ -62,16 +89,7 @@ tls_policy_apply(SSL_CTX *ctx, const struct tls_policy *pol, char *err,
 		               pol->ciphersuites);
 		return -1;
 	}
-	/*
-	 * DHE suites need a group: let OpenSSL pick one of the RFC 7919
-	 * groups sized to the certificate's key, as Mozilla's profile does
-	 * with ffdhe2048.
-	 */
-	if (SSL_CTX_set_dh_auto(ctx, 1) != 1) {
-		tls_err_format(err, errlen, "cannot enable DHE groups", NULL);
-		return -1;
-	}
-	return 0;
+	return tls_dh_set(ctx, err, errlen);
 }
 
 int

@@ -4,8 +4,8 @@
  * Builds an SSL_CTX from PEM files (the certificate chain and its private
  * key) under a policy: the lowest protocol version and the cipher suites
  * for TLS 1.2 and TLS 1.3. The default policy is Mozilla's "intermediate"
- * profile: TLS 1.2 and 1.3 only, forward-secret key exchange (ECDHE, DHE)
- * with AEAD ciphers (AES-GCM, ChaCha20-Poly1305); no static RSA key
+ * profile: TLS 1.2 and 1.3 only, forward-secret key exchange (ECDHE, DHE
+ * over the ffdhe2048 group) with AEAD ciphers (AES-GCM, ChaCha20-Poly1305); no static RSA key
  * exchange, no CBC, no SHA-1 MACs. Compression and renegotiation are off;
  * the server's cipher order wins. Nothing here does I/O on sockets:
  * sessions wrap their bufferevents with bufferevent_openssl themselves.

@@ -146,6 +146,23 @@ def test_weakened_ciphers_are_served_and_the_scan_sees_them(swerve):
         assert_policy(scan)
 
 
+def test_dhe_uses_the_ffdhe2048_group(swerve):
+    """DHE suites use RFC 7919's ffdhe2048 (Mozilla's profile), not the
+    RFC 3526 prime OpenSSL would pick by itself: the ServerKeyExchange
+    carries p, whose first bytes tell the two apart."""
+    d = swerve.start()
+    p = subprocess.run(
+        ["openssl", "s_client", "-connect", "127.0.0.1:%d" % d.smtp_port,
+         "-starttls", "smtp", "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256",
+         "-msg"], input="", capture_output=True, text=True, timeout=30)
+    out = p.stdout + p.stderr
+    m = re.search(r"ServerKeyExchange\n((?:\s+(?:[0-9a-f]{2} ?)+\n){2})", out)
+    assert m, out[-3000:]
+    hexbytes = "".join(m.group(1).split())
+    # 0c, 3-byte length, 2-byte length of p (256), then p.
+    assert hexbytes[12:44] == "ffffffffffffffffadf85458a2bb4a9a", hexbytes
+
+
 def test_min_version_13_refuses_tls12(swerve):
     d = swerve.start(tls={"min_version": "1.3"})
     ctx = ssl.create_default_context(cafile=swerve.cert)
