@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "core/fdlimit.h"
 #include "core/log.h"
 #include "core/priv.h"
 #include "core/tls.h"
@@ -25,6 +26,7 @@
 #include "ingress/http_admin.h"
 #include "ingress/http_alerts.h"
 #include "ingress/http_api.h"
+#include "ingress/http_conn.h"
 #include "ingress/http_ops.h"
 #include "ingress/http_tls.h"
 #include "ingress/smtpd.h"
@@ -106,7 +108,86 @@ struct swerved_reload {
 	struct smtpd *smtpd;
 	SSL_CTX *smtp_tls;      /* owned; smtpd borrows it */
 	struct http_tls *https; /* owned; NULL = listen.http is plain */
+	struct http_conn *gate;
 };
+
+/* Descriptors kept for the spool, listeners and upstream connections. */
+#define SWERVED_FD_RESERVE 256
+
+/* The open-file limit swerved_limits_setup() obtained. */
+static uint64_t swerved_nofile = 1024;
+
+/*
+ * swerved_limits_fit - shrink cfg's connection caps to fit under the
+ * open-file limit (so running out of descriptors is a 421 or 503 for the
+ * newest client, not a stalled listener).
+ */
+static void
+swerved_limits_fit(struct config *cfg)
+{
+	unsigned smtp = cfg->max_sessions, http = cfg->max_http_connections;
+
+	if (fdlimit_fit(swerved_nofile,
+	                SWERVED_FD_RESERVE + cfg->delivery_max_inflight, &smtp,
+	                &http) == 0)
+		return;
+	log_warn("swerved: %llu open files allowed: limits.max_sessions "
+	         "%u -> %u, limits.max_http_connections %u -> %u",
+	         (unsigned long long)swerved_nofile, cfg->max_sessions, smtp,
+	         cfg->max_http_connections, http);
+	cfg->max_sessions = smtp;
+	cfg->max_http_connections = http;
+}
+
+/* swerved_on_libevent_log - libevent's own messages, rate-limited: under
+ * descriptor exhaustion it repeats one line millions of times. */
+static void
+swerved_on_libevent_log(int severity, const char *msg)
+{
+	enum log_level level = severity >= EVENT_LOG_ERR    ? LOG_LEVEL_ERROR
+	                       : severity >= EVENT_LOG_WARN ? LOG_LEVEL_WARN
+	                                                    : LOG_LEVEL_DEBUG;
+
+	log_limited(level, "libevent: %s", msg);
+}
+
+/*
+ * swerved_limits_setup - at start: raise RLIMIT_NOFILE to its hard limit,
+ * fit the caps beneath it, and send libevent's own warnings through the
+ * rate-limited log.
+ */
+static void
+swerved_limits_setup(struct config *cfg)
+{
+	swerved_nofile = fdlimit_raise();
+	swerved_limits_fit(cfg);
+	event_set_log_callback(swerved_on_libevent_log);
+}
+
+/* swerved_https_bev - the gate's bufferevent maker when listen.http is
+ * HTTPS: the gate holds evhttp's bevcb, so TLS is made through it. */
+static struct bufferevent *
+swerved_https_bev(struct event_base *base, void *arg)
+{
+	return http_tls_bufferevent_new(arg, base);
+}
+
+/*
+ * swerved_http_gate - cap the HTTP listener's connections (after its
+ * sockets are bound, and after swerved_https_setup: the gate takes over
+ * evhttp's bevcb and makes TLS connections through https, if not NULL).
+ * The caller frees the gate after the evhttp.
+ */
+static struct http_conn *
+swerved_http_gate(struct event_base *base, struct evhttp *http,
+                  struct http_tls *https, const struct config *cfg)
+{
+	struct http_conn *gate = http_conn_new(
+	    base, http, cfg, https ? swerved_https_bev : NULL, https);
+
+	http_conn_watch_listeners(gate);
+	return gate;
+}
 
 /*
  * swerved_tls_reload - read cfg's certificates and keys again, so that a
@@ -188,7 +269,9 @@ swerved_on_hup(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	swerved_tls_swap(r, &next);
+	swerved_limits_fit(cfg);
 	smtpd_reload(r->smtpd, cfg);
+	http_conn_reload(r->gate, cfg);
 	r->cur = cfg;
 	log_setup(cfg->log_level, cfg->log_format);
 	r->cfgs = xreallocarray(r->cfgs, r->n + 1, sizeof(*r->cfgs));
@@ -308,6 +391,7 @@ main(int argc, char **argv)
 	struct smtpd *smtpd;
 	struct http_admin *http;
 	struct http_api *api;
+	struct http_conn *gate;
 	struct compat *compat;
 	struct deliver *deliver;
 	struct deliver_opts dopts;
@@ -354,6 +438,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_setup(cfg->log_level, cfg->log_format);
+	swerved_limits_setup(cfg);
 	signal(SIGPIPE, SIG_IGN);
 	if (evthread_use_pthreads() != 0)
 		log_fatal("swerved: libevent has no pthreads support");
@@ -420,6 +505,8 @@ main(int argc, char **argv)
 		if (http_admin_listen(http, &cfg->listen_http[i], err,
 		                      sizeof(err)) != 0)
 			log_fatal("swerved: %s", err);
+	gate =
+	    swerved_http_gate(base, http_admin_evhttp(http), reload.https, cfg);
 	swerved_privileges_drop(cfg);
 
 	ev_term = evsignal_new(base, SIGTERM, swerved_on_signal, base);
@@ -430,6 +517,7 @@ main(int argc, char **argv)
 	reload.cur = cfg;
 	reload.deliver = deliver;
 	reload.smtpd = smtpd;
+	reload.gate = gate;
 	ev_hup = evsignal_new(base, SIGHUP, swerved_on_hup, &reload);
 	evsignal_add(ev_hup, NULL);
 
@@ -444,6 +532,7 @@ main(int argc, char **argv)
 	http_api_free(api);
 	http_admin_free(http);
 	http_tls_free(reload.https);
+	http_conn_free(gate);
 	http_ops_free(ops);
 	compat_free(compat);
 	spool_close(sp);

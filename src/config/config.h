@@ -259,9 +259,16 @@ struct config {
 	uint64_t spool_max_messages; /* spool.max_messages, default 1000000 */
 	uint64_t spool_batch_max;    /* spool.batch_max, default 256 */
 
-	uint64_t max_message_size;   /* limits.max_message_size, default 25MB */
-	unsigned max_recipients;     /* limits.max_recipients, default 100 */
-	unsigned max_sessions;       /* limits.max_sessions, default 1000 */
+	uint64_t max_message_size; /* limits.max_message_size, default 25MB */
+	unsigned max_recipients;   /* limits.max_recipients, default 100 */
+	unsigned max_sessions;     /* limits.max_sessions, default 1000 */
+	/* limits.max_sessions_per_ip: 0 (default) = a quarter of max_sessions
+	 */
+	unsigned max_sessions_per_ip;
+	/* limits.max_http_connections, default 1000 */
+	unsigned max_http_connections;
+	/* limits.max_http_connections_per_ip: 0 (default) = a quarter */
+	unsigned max_http_connections_per_ip;
 	unsigned max_auth_failures;  /* limits.max_auth_failures, default 3 */
 	uint64_t idle_timeout_ms;    /* limits.idle_timeout, default 5m */
 	uint64_t command_timeout_ms; /* limits.command_timeout, default 5m */

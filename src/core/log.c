@@ -5,11 +5,15 @@
  * so lines from the spool writer thread and the loop thread never
  * interleave. Control characters in messages are escaped so a hostile
  * peer cannot forge log lines; log_quote() also quotes an untrusted value,
- * so that it cannot forge a field of its line either.
+ * so that it cannot forge a field of its line either. log_limited()
+ * lines, those a peer can make repeat at will, pass at most once a second
+ * per call site; the next line that passes says how many were held back.
  */
 #include "core/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +100,19 @@ log_escape(char *dst, size_t cap, const char *src, int json)
 	return o;
 }
 
+static void log_emit(enum log_level level, const char *fmt, va_list ap);
+
+/* log_line - log_emit with arguments. */
+static void __attribute__((format(printf, 2, 3)))
+log_line(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(level, fmt, ap);
+	va_end(ap);
+}
+
 static void
 log_emit(enum log_level level, const char *fmt, va_list ap)
 {
@@ -123,6 +140,68 @@ log_emit(enum log_level level, const char *fmt, va_list ap)
 	/* A failed log write has nowhere to be reported. */
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)
 		return;
+}
+
+#define LOG_LIMIT_SLOTS 64 /* call sites tracked (power of two) */
+#define LOG_LIMIT_PERIOD_MS 1000
+
+/* One rate-limited call site, known by its format string. */
+struct log_limit_slot {
+	const char *fmt;
+	uint64_t last_ms; /* monotonic: when its last line was written */
+	uint64_t held;    /* lines not written since */
+};
+
+static struct log_limit_slot log_limit_slots[LOG_LIMIT_SLOTS];
+static pthread_mutex_t log_limit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * log_limit_pass - whether a line of fmt may be written now; if so, *held
+ * is how many were held back before it. Sites past the table's size
+ * share slots (by hash) and so share a budget: still bounded.
+ */
+static int
+log_limit_pass(const char *fmt, uint64_t *held)
+{
+	uintptr_t h = (uintptr_t)fmt;
+	struct log_limit_slot *sl;
+	uint64_t now = clock_mono_ms();
+	int pass = 0;
+
+	h ^= h >> 7;
+	sl = &log_limit_slots[(h >> 3) & (LOG_LIMIT_SLOTS - 1)];
+	pthread_mutex_lock(&log_limit_lock);
+	if (sl->fmt != fmt || sl->last_ms == 0 ||
+	    now - sl->last_ms >= LOG_LIMIT_PERIOD_MS) {
+		*held = sl->fmt == fmt ? sl->held : 0;
+		sl->fmt = fmt;
+		sl->last_ms = now ? now : 1;
+		sl->held = 0;
+		pass = 1;
+	} else {
+		sl->held++;
+	}
+	pthread_mutex_unlock(&log_limit_lock);
+	return pass;
+}
+
+void
+log_limited(enum log_level level, const char *fmt, ...)
+{
+	char msg[2048];
+	uint64_t held = 0;
+	va_list ap;
+
+	if (level < log_min || !log_limit_pass(fmt, &held))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (held > 0)
+		log_line(level, "%s (%llu similar lines suppressed)", msg,
+		         (unsigned long long)held);
+	else
+		log_line(level, "%s", msg);
 }
 
 #define LOG_FN(name, level)                                                    \

@@ -47,6 +47,14 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * log_limited - a line a peer can make repeat (a refused connection, an
+ * accept error, a failed AUTH): written at most once a second per call
+ * site (per fmt), the next one that passes carrying the count of lines
+ * held back. fmt must be a string literal (its address names the site).
+ */
+void log_limited(enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* log_fatal - log and exit(1). For bad config or environment. */
 void log_fatal(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));

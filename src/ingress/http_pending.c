@@ -19,6 +19,7 @@
 
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "ingress/http_conn.h"
 #include "observe/events.h"
 
 #define HTTP_PENDING_MAX 20000        /* requests of one set waiting */
@@ -117,7 +118,7 @@ http_pending_watch_start(struct http_pending_watch *w,
 	w->req = req;
 	w->conn = evhttp_request_get_connection(req);
 	if (w->conn != NULL)
-		evhttp_connection_set_closecb(w->conn, http_pending_closed, w);
+		http_conn_watch_close(w->conn, http_pending_closed, w);
 }
 
 struct evhttp_request *
@@ -125,7 +126,7 @@ http_pending_watch_end(struct http_pending_watch *w)
 {
 	/* Unhooked before the answer: sending it may free the connection. */
 	if (w->req != NULL && w->conn != NULL)
-		evhttp_connection_set_closecb(w->conn, NULL, NULL);
+		http_conn_watch_close(w->conn, NULL, NULL);
 	return w->req;
 }
 

@@ -5,8 +5,10 @@
  * those over limits.max_sessions with a 421, and keeps the counters for
  * metrics. What a session does once accepted lives in smtpd_session.c
  * (I/O, DATA, STARTTLS, the spool hand-off) and smtpd_cmd.c (the command
- * table and AUTH). An accept error such as EMFILE pauses accepting for a
- * second instead of spinning.
+ * table and AUTH). One client address may hold limits.max_sessions_per_ip
+ * sessions (a quarter of the total unless configured), so a single noisy
+ * client cannot lock the others out. An accept error such as EMFILE
+ * pauses accepting for 100 ms instead of spinning.
  */
 #include "ingress/smtpd.h"
 
@@ -24,41 +26,47 @@
 #include "config/config.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "ingress/accept_pause.h"
+#include "ingress/peer_cap.h"
 #include "ingress/smtpd_session.h"
 
 #define SMTPD_BACKLOG 511
+
+void
+smtpd_turn_away(struct smtpd *d, evutil_socket_t fd, enum smtpd_reject r,
+                const char *ip)
+{
+	static const char busy[] = "421 4.3.2 Too many connections, try later"
+	                           "\r\n";
+
+	/* A fresh socket's send buffer is empty: this cannot block. */
+	(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	evutil_closesocket(fd);
+	d->stats.rejected[r]++;
+	log_limited(LOG_LEVEL_INFO,
+	            "smtpd: reject reason=%s client=%s: %u sessions open",
+	            smtpd_reject_name(r), ip, (unsigned)d->stats.sessions_open);
+}
+
+size_t
+smtpd_per_ip_limit(const struct smtpd *d)
+{
+	return peer_cap_share(d->cfg->max_sessions,
+	                      d->cfg->max_sessions_per_ip);
+}
 
 /* smtpd_on_accept - a new connection: greet it or turn it away. */
 static void
 smtpd_on_accept(struct evconnlistener *l, evutil_socket_t fd,
                 struct sockaddr *sa, int salen, void *arg)
 {
-	static const char busy[] = "421 4.3.2 Too many connections, try later"
-	                           "\r\n";
 	struct smtpd *d = arg;
 
 	if (d->stats.sessions_open >= d->cfg->max_sessions) {
-		/* A fresh socket's send buffer is empty: this cannot block. */
-		(void)send(fd, busy, sizeof(busy) - 1,
-		           MSG_NOSIGNAL | MSG_DONTWAIT);
-		evutil_closesocket(fd);
-		d->stats.rejected[SMTPD_REJECT_SESSIONS]++;
-		log_info("smtpd: reject reason=sessions: %u sessions open",
-		         (unsigned)d->stats.sessions_open);
+		smtpd_turn_away(d, fd, SMTPD_REJECT_SESSIONS, "-");
 		return;
 	}
 	(void)smtpd_session_new(d, fd, sa, (socklen_t)salen);
-}
-
-/* smtpd_on_accept_pause - accepting again after running out of fds. */
-static void
-smtpd_on_accept_pause(evutil_socket_t fd, short what, void *arg)
-{
-	struct smtpd *d = arg;
-	size_t i;
-
-	for (i = 0; i < d->n_listeners; i++)
-		evconnlistener_enable(d->listeners[i]);
 }
 
 /* smtpd_on_accept_error - accept(2) failed (EMFILE, ENFILE, ENOBUFS). */
@@ -66,16 +74,8 @@ static void
 smtpd_on_accept_error(struct evconnlistener *l, void *arg)
 {
 	struct smtpd *d = arg;
-	struct timeval tv = {1, 0};
-	int err = EVUTIL_SOCKET_ERROR();
-	size_t i;
 
-	log_warn("smtpd: accept: %s; pausing for 1 s",
-	         evutil_socket_error_to_string(err));
-	/* Without a pause the listener would spin on the same error. */
-	for (i = 0; i < d->n_listeners; i++)
-		evconnlistener_disable(d->listeners[i]);
-	evtimer_add(d->accept_pause, &tv);
+	accept_pause_trip(&d->accept_pause);
 }
 
 struct smtpd *
@@ -94,7 +94,8 @@ smtpd_new(struct event_base *base, const struct config *cfg, struct spool *sp,
 	if (d->idle_tv == NULL)
 		log_panic("smtpd: cannot make a common timeout");
 	d->cmd_tv = smtpd_ms_tv(cfg->command_timeout_ms);
-	d->accept_pause = evtimer_new(base, smtpd_on_accept_pause, d);
+	accept_pause_init(&d->accept_pause, base, "smtpd");
+	d->per_ip = peer_cap_new();
 	return d;
 }
 
@@ -139,6 +140,7 @@ smtpd_listen(struct smtpd *d, const struct config_addr *addr, char *err,
 		return -1;
 	}
 	evconnlistener_set_error_cb(l, smtpd_on_accept_error);
+	accept_pause_add(&d->accept_pause, l);
 	d->listeners = xreallocarray(d->listeners, d->n_listeners + 1,
 	                             sizeof(*d->listeners));
 	d->listeners[d->n_listeners++] = l;
@@ -175,6 +177,7 @@ smtpd_reject_name(enum smtpd_reject r)
 {
 	static const char *const names[SMTPD_REJECT_COUNT] = {
 	    [SMTPD_REJECT_SESSIONS] = "sessions",
+	    [SMTPD_REJECT_SESSIONS_IP] = "sessions_per_ip",
 	    [SMTPD_REJECT_AUTH_REQUIRED] = "auth_required",
 	    [SMTPD_REJECT_AUTH_FAILED] = "auth_failed",
 	    [SMTPD_REJECT_SENDER] = "sender",
@@ -216,6 +219,7 @@ smtpd_free(struct smtpd *d)
 	free(d->listeners);
 	while (!TAILQ_EMPTY(&d->sessions))
 		smtpd_session_free(TAILQ_FIRST(&d->sessions));
-	event_free(d->accept_pause);
+	accept_pause_fini(&d->accept_pause);
+	peer_cap_free(d->per_ip);
 	free(d);
 }

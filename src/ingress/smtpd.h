@@ -27,6 +27,7 @@ struct smtpd;
 /* Why a session, command or message was refused (for metrics). */
 enum smtpd_reject {
 	SMTPD_REJECT_SESSIONS,      /* limits.max_sessions reached [421] */
+	SMTPD_REJECT_SESSIONS_IP,   /* limits.max_sessions_per_ip [421] */
 	SMTPD_REJECT_AUTH_REQUIRED, /* MAIL without AUTH or trust [530] */
 	SMTPD_REJECT_AUTH_FAILED,   /* bad credentials [535] */
 	SMTPD_REJECT_SENDER,        /* sender not in from_domains [553] */

@@ -39,6 +39,7 @@
 #include "core/id.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "ingress/peer_cap.h"
 #include "ingress/submit.h"
 #include "ingress/submit_policy.h"
 #include "mime/header.h"
@@ -716,6 +717,7 @@ smtpd_session_free(struct smtpd_session *s)
 	buf_fini(&s->out);
 	event_free(s->timer);
 	bufferevent_free(s->bev);
+	peer_cap_release(s->smtpd->per_ip, s->ip);
 	TAILQ_REMOVE(&s->smtpd->sessions, s, entry);
 	s->smtpd->stats.sessions_open--;
 	free(s);
@@ -753,6 +755,11 @@ smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
 	s = xcalloc(1, sizeof(*s));
 	s->smtpd = d;
 	smtpd_peer_format(s, sa, salen);
+	if (peer_cap_take(d->per_ip, s->ip, smtpd_per_ip_limit(d)) != 0) {
+		smtpd_turn_away(d, fd, SMTPD_REJECT_SESSIONS_IP, s->ip);
+		free(s);
+		return NULL;
+	}
 	s->trusted = submit_policy_net_trusted(d->cfg, sa);
 	buf_init(&s->body);
 	buf_init(&s->out);
@@ -761,6 +768,7 @@ smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
 		log_warn("smtpd: client=%s: cannot create a bufferevent",
 		         s->client);
 		evutil_closesocket(fd);
+		peer_cap_release(d->per_ip, s->ip);
 		free(s);
 		return NULL;
 	}

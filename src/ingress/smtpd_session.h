@@ -27,11 +27,13 @@
 #include <openssl/ssl.h>
 
 #include "core/buf.h"
+#include "ingress/accept_pause.h"
 #include "ingress/smtp_data.h"
 #include "ingress/smtp_parse.h"
 #include "ingress/smtpd.h"
 
 struct config_user;
+struct peer_cap;
 struct evconnlistener;
 
 #define SMTPD_MAX_ERRORS 20          /* protocol errors before 421 */
@@ -113,7 +115,8 @@ struct smtpd {
 	SSL_CTX *tls;
 	struct evconnlistener **listeners;
 	size_t n_listeners;
-	struct event *accept_pause; /* re-enables accepting after EMFILE */
+	struct accept_pause accept_pause; /* stops accepting after EMFILE */
+	struct peer_cap *per_ip;          /* sessions per client address */
 	struct smtpd_sessions sessions;
 	const struct timeval *idle_tv; /* common timeouts (O(1) re-arming) */
 	struct timeval cmd_tv;
@@ -137,6 +140,18 @@ smtpd_ms_tv(uint64_t ms)
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	return tv;
 }
+
+/* --- smtpd.c ----------------------------------------------------------- */
+
+/*
+ * smtpd_turn_away - answer 421 on the fresh socket fd and close it; count
+ * and log reason r for client ip. Takes ownership of fd.
+ */
+void smtpd_turn_away(struct smtpd *d, evutil_socket_t fd, enum smtpd_reject r,
+                     const char *ip);
+
+/* smtpd_per_ip_limit - sessions one client address may hold now. */
+size_t smtpd_per_ip_limit(const struct smtpd *d);
 
 /* --- smtpd_session.c ----------------------------------------------------- */
 

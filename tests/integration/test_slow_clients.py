@@ -120,7 +120,7 @@ def test_slow_data_below_min_rate_cut_off(swerve):
 
 
 def test_max_sessions(swerve):
-    d = swerve.start(limits={"max_sessions": 3})
+    d = swerve.start(limits={"max_sessions": 3, "max_sessions_per_ip": 3})
     time.sleep(0.2)  # let the readiness probe's session end
     conns = [d.connect() for _ in range(3)]
     for c in conns:

@@ -2,7 +2,8 @@
  * test_log.c - the log's quoting of untrusted values (log_quote): every
  * byte that could end a field, forge a line or reach a terminal is
  * escaped, and a whole log line carrying a hostile AUTH name keeps its
- * fields.
+ * fields. Lines a peer can repeat (log_limited) pass once a second per
+ * call site and carry the count held back; other lines are not affected.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 
 static void
@@ -114,6 +116,68 @@ hostile_auth_name_stays_one_field_on_one_line(void **state)
 	assert_non_null(strstr(u, "user=\\\"root\\\"\" failures=1\n"));
 }
 
+static uint64_t fake_us = 1000000;
+
+static uint64_t
+fake_mono(void *arg)
+{
+	return fake_us;
+}
+
+static int64_t
+fake_wall(void *arg)
+{
+	return 1700000000000000;
+}
+
+/* count - occurrences of needle in hay. */
+static int
+count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay++;
+	}
+	return n;
+}
+
+static void
+flood(void)
+{
+	int i;
+
+	log_setup(LOG_LEVEL_INFO, LOG_FORMAT_TEXT);
+	for (i = 0; i < 1000; i++) {
+		log_limited(LOG_LEVEL_WARN, "test: accept: %s", "EMFILE");
+		log_limited(LOG_LEVEL_INFO, "test: reject client=%d", i);
+	}
+	fake_us += 1000000; /* one second later */
+	log_limited(LOG_LEVEL_WARN, "test: accept: %s", "EMFILE");
+	log_info("test: plain line");
+	log_info("test: plain line");
+}
+
+static void
+repeats_pass_once_a_second_with_a_count(void **state)
+{
+	static char out[65536];
+	struct clock_source src = {fake_mono, fake_wall, NULL};
+
+	(void)state;
+	clock_source_set(&src);
+	capture(flood, out, sizeof(out));
+	clock_source_set(NULL);
+	/* Two lines of the first site (one per second), one of the second. */
+	assert_int_equal(count(out, "test: accept: EMFILE"), 2);
+	assert_int_equal(count(out, "(999 similar lines suppressed)"), 1);
+	assert_int_equal(count(out, "test: reject client=0\n"), 1);
+	assert_int_equal(count(out, "test: reject"), 1);
+	/* Ordinary lines are never held back. */
+	assert_int_equal(count(out, "test: plain line"), 2);
+}
+
 int
 main(void)
 {
@@ -121,6 +185,7 @@ main(void)
 	    cmocka_unit_test(values_are_quoted_and_escaped),
 	    cmocka_unit_test(long_value_is_cut_with_a_mark),
 	    cmocka_unit_test(hostile_auth_name_stays_one_field_on_one_line),
+	    cmocka_unit_test(repeats_pass_once_a_second_with_a_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

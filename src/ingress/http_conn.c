@@ -1,0 +1,313 @@
+/*
+ * http_conn.c - caps on the HTTP listener's connections.
+ *
+ * evhttp asks http_conn_bev() for each accepted connection's bufferevent
+ * before it gives that bufferevent the socket. The gate keeps a reference
+ * to it and activates one sweep event, which runs on this loop pass after
+ * the accept callback returned: by then the bufferevent has its socket and
+ * its callbacks point at evhttp's connection (the callback argument), so
+ * the gate can read the peer, count it, and either hook the connection's
+ * close callback or answer 503 and free the connection. The extra
+ * reference keeps the bufferevent's memory valid even if evhttp freed it
+ * in between (its callbacks are then all NULL). Nothing here parses HTTP.
+ */
+#include "ingress/http_conn.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+
+#include "config/config.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "ingress/accept_pause.h"
+#include "ingress/peer_cap.h"
+
+#define HTTP_CONN_BUCKETS 4096 /* admitted connections by address */
+
+/*
+ * One admitted connection: what its close must give back, and the one
+ * other party that wants to hear of the close (http_conn_watch_close).
+ */
+struct http_conn_peer {
+	struct http_conn_peer *next; /* in http_conn_peers */
+	struct http_conn *hc;
+	struct evhttp_connection *evcon;
+	http_conn_close_fn *watch;
+	void *watch_arg;
+	char ip[INET6_ADDRSTRLEN];
+};
+
+/*
+ * Every admitted connection of every gate, by evhttp connection: evhttp
+ * has one close callback per connection, which the gate holds, so
+ * others ask the gate to pass the close on.
+ */
+static struct http_conn_peer *http_conn_peers[HTTP_CONN_BUCKETS];
+
+/* http_conn_peer_link - the link that points at evcon's record or NULL. */
+static struct http_conn_peer **
+http_conn_peer_link(const struct evhttp_connection *evcon)
+{
+	uintptr_t h = (uintptr_t)evcon;
+	struct http_conn_peer **pp;
+
+	h ^= h >> 12;
+	pp = &http_conn_peers[(h >> 4) & (HTTP_CONN_BUCKETS - 1)];
+	while (*pp != NULL && (*pp)->evcon != evcon)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+struct http_conn {
+	struct http_conn *next; /* in http_conn_gates */
+	struct event_base *base;
+	struct evhttp *http;
+	const struct config *cfg;
+	http_conn_bev_fn *make_bev;
+	void *make_arg;
+	struct peer_cap *per_ip;
+	struct event *sweep;          /* judges the pending connections */
+	struct bufferevent **pending; /* made, not judged yet (one ref) */
+	size_t n_pending, cap_pending;
+	struct accept_pause pause; /* of the listeners, on accept errors */
+	struct http_conn_stats stats;
+};
+
+/*
+ * Every gate, so that a listener's error callback, which gets evhttp's
+ * argument (the struct evhttp), can find the gate of that server.
+ */
+static struct http_conn *http_conn_gates;
+
+/* http_conn_busy - the 503 a connection over a cap gets before close. */
+static void
+http_conn_busy(evutil_socket_t fd)
+{
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+	                           "Content-Type: application/json\r\n"
+	                           "Retry-After: 1\r\n"
+	                           "Connection: close\r\n"
+	                           "Content-Length: 59\r\n"
+	                           "\r\n"
+	                           "{\"error\":{\"code\":\"busy\",\"message\":"
+	                           "\"too many connections\"}}"
+	                           "\n";
+
+	/* A fresh socket's send buffer is empty: this cannot block. */
+	(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* http_conn_on_close - evhttp is closing an admitted connection. */
+static void
+http_conn_on_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct http_conn_peer *p = arg, **pp = http_conn_peer_link(evcon);
+
+	if (*pp == p)
+		*pp = p->next;
+	peer_cap_release(p->hc->per_ip, p->ip);
+	p->hc->stats.open--;
+	/* Unhook so that no later path reports this close twice. */
+	evhttp_connection_set_closecb(evcon, NULL, NULL);
+	if (p->watch != NULL)
+		p->watch(evcon, p->watch_arg);
+	free(p);
+}
+
+/* http_conn_judge - admit one new connection or turn it away. */
+static void
+http_conn_judge(struct http_conn *hc, struct bufferevent *bev)
+{
+	bufferevent_data_cb rd, wr;
+	bufferevent_event_cb ev;
+	void *arg;
+	struct evhttp_connection *evcon;
+	struct http_conn_peer *p;
+	const char *ip = NULL;
+	ev_uint16_t port = 0;
+	size_t per_ip = peer_cap_share(hc->cfg->max_http_connections,
+	                               hc->cfg->max_http_connections_per_ip);
+
+	bufferevent_getcb(bev, &rd, &wr, &ev, &arg);
+	if (rd == NULL && wr == NULL && ev == NULL)
+		return; /* evhttp has already closed it */
+	evcon = arg;
+	evhttp_connection_get_peer(evcon, (char **)&ip, &port);
+	if (ip == NULL)
+		ip = "unknown";
+	if (strncmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, '.') != NULL)
+		ip += 7;
+	if (hc->stats.open >= hc->cfg->max_http_connections) {
+		hc->stats.rejected++;
+		log_limited(LOG_LEVEL_INFO,
+		            "http: reject reason=connections client=%s: "
+		            "%llu connections open",
+		            ip, (unsigned long long)hc->stats.open);
+		goto refuse;
+	}
+	if (peer_cap_take(hc->per_ip, ip, per_ip) != 0) {
+		hc->stats.rejected_ip++;
+		log_limited(LOG_LEVEL_INFO,
+		            "http: reject reason=connections_per_ip client=%s: "
+		            "%zu connections open",
+		            ip, per_ip);
+		goto refuse;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->hc = hc;
+	p->evcon = evcon;
+	snprintf(p->ip, sizeof(p->ip), "%s", ip);
+	*http_conn_peer_link(evcon) = p; /* at its bucket's end; next NULL */
+	hc->stats.open++;
+	evhttp_connection_set_closecb(evcon, http_conn_on_close, p);
+	return;
+refuse:
+	http_conn_busy(bufferevent_getfd(bev));
+	evhttp_connection_free(evcon);
+}
+
+/* http_conn_on_sweep - judge every connection accepted since last time. */
+static void
+http_conn_on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_conn *hc = arg;
+	size_t i;
+
+	for (i = 0; i < hc->n_pending; i++) {
+		http_conn_judge(hc, hc->pending[i]);
+		bufferevent_decref(hc->pending[i]);
+	}
+	hc->n_pending = 0;
+}
+
+/* http_conn_bev - evhttp's bufferevent callback: one new connection. */
+static struct bufferevent *
+http_conn_bev(struct event_base *base, void *arg)
+{
+	struct http_conn *hc = arg;
+	struct bufferevent *bev;
+
+	bev = hc->make_bev != NULL
+	          ? hc->make_bev(base, hc->make_arg)
+	          : bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		return NULL;
+	if (hc->n_pending == hc->cap_pending) {
+		hc->cap_pending = hc->cap_pending ? hc->cap_pending * 2 : 16;
+		hc->pending = xreallocarray(hc->pending, hc->cap_pending,
+		                            sizeof(*hc->pending));
+	}
+	bufferevent_incref(bev);
+	hc->pending[hc->n_pending++] = bev;
+	event_active(hc->sweep, EV_TIMEOUT, 0);
+	return bev;
+}
+
+/* http_conn_on_accept_error - accept(2) failed: pause, do not spin. */
+static void
+http_conn_on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct http_conn *hc = http_conn_gates;
+
+	while (hc != NULL && hc->http != arg)
+		hc = hc->next;
+	if (hc == NULL)
+		log_panic("http: accept error on a listener without a gate");
+	accept_pause_trip(&hc->pause);
+}
+
+/* http_conn_watch_one - evhttp_foreach_bound_socket's step. */
+static void
+http_conn_watch_one(struct evhttp_bound_socket *bound, void *arg)
+{
+	struct http_conn *hc = arg;
+	struct evconnlistener *l = evhttp_bound_socket_get_listener(bound);
+
+	if (accept_pause_has(&hc->pause, l))
+		return;
+	evconnlistener_set_error_cb(l, http_conn_on_accept_error);
+	accept_pause_add(&hc->pause, l);
+}
+
+struct http_conn *
+http_conn_new(struct event_base *base, struct evhttp *http,
+              const struct config *cfg, http_conn_bev_fn *make_bev, void *arg)
+{
+	struct http_conn *hc = xcalloc(1, sizeof(*hc));
+
+	hc->base = base;
+	hc->http = http;
+	hc->cfg = cfg;
+	hc->make_bev = make_bev;
+	hc->make_arg = arg;
+	hc->per_ip = peer_cap_new();
+	hc->sweep = event_new(base, -1, 0, http_conn_on_sweep, hc);
+	accept_pause_init(&hc->pause, base, "http");
+	evhttp_set_bevcb(http, http_conn_bev, hc);
+	hc->next = http_conn_gates;
+	http_conn_gates = hc;
+	return hc;
+}
+
+void
+http_conn_watch_close(struct evhttp_connection *evcon, http_conn_close_fn *fn,
+                      void *arg)
+{
+	struct http_conn_peer *p = *http_conn_peer_link(evcon);
+
+	if (p == NULL) {
+		/* Not behind a gate (or not judged yet): evhttp's own slot. */
+		evhttp_connection_set_closecb(evcon, fn, arg);
+		return;
+	}
+	p->watch = fn;
+	p->watch_arg = arg;
+}
+
+void
+http_conn_watch_listeners(struct http_conn *hc)
+{
+	evhttp_foreach_bound_socket(hc->http, http_conn_watch_one, hc);
+}
+
+void
+http_conn_reload(struct http_conn *hc, const struct config *cfg)
+{
+	hc->cfg = cfg;
+}
+
+void
+http_conn_stats_get(const struct http_conn *hc, struct http_conn_stats *out)
+{
+	*out = hc->stats;
+}
+
+void
+http_conn_free(struct http_conn *hc)
+{
+	struct http_conn **pp = &http_conn_gates;
+	size_t i;
+
+	if (hc == NULL)
+		return;
+	while (*pp != NULL && *pp != hc)
+		pp = &(*pp)->next;
+	if (*pp != NULL)
+		*pp = hc->next;
+	for (i = 0; i < hc->n_pending; i++)
+		bufferevent_decref(hc->pending[i]);
+	free(hc->pending);
+	event_free(hc->sweep);
+	accept_pause_fini(&hc->pause);
+	peer_cap_free(hc->per_ip);
+	free(hc);
+}
