@@ -109,8 +109,12 @@ integration: setup
 	B=$(B) bash scripts/run-tests.sh integration
 
 # --- run --------------------------------------------------------------------
+# The embedded defaults plus an admin key made once in var/admin.key
+# (examples/run.yaml): ./bin/swervectl -c examples/run.yaml status
 run: setup all
-	./bin/swerved
+	@mkdir -p var && test -s var/admin.key || \
+	  (umask 077 && openssl rand -hex 24 > var/admin.key)
+	./bin/swerved -c examples/run.yaml
 
 demo: setup all
 	/usr/bin/python3 scripts/demo.py

@@ -37,6 +37,10 @@ if [ -n "${BENCH_NICE:-}" ]; then
 fi
 
 WORK=$(mktemp -d "$TMPBASE/swerve-bench.XXXXXX")
+
+# The admin plane (status, metrics) needs an admin key: one for the run.
+ADMIN_KEY_FILE=$WORK/admin.key
+(umask 077 && printf 'bench-admin-key-%s\n' "$$" >"$ADMIN_KEY_FILE")
 chmod 0755 "$WORK" # the throwaway Postfix runs as user postfix
 PIDS=()
 
@@ -140,6 +144,8 @@ limits:
   max_sessions: 1000
 submitters:
   networks: ["127.0.0.0/8"]
+admin_keys:
+  - { name: bench, key_file: "$ADMIN_KEY_FILE" }
 log:
   level: warn
 EOF
@@ -330,7 +336,7 @@ for sc in "${SCENARIOS[@]}"; do
 	status_json='{}'
 	if [ "$fs" = disk ] || [ "$fs" = tmpfs ]; then
 		status_json=$("$BIN/swervectl" --url "http://127.0.0.1:$HTTP_PORT" \
-			status --json 2>/dev/null || echo '{}')
+			--key-file "$ADMIN_KEY_FILE" status --json 2>/dev/null || echo '{}')
 	fi
 	if [ -n "$perf_pid" ]; then
 		kill -INT "$perf_pid" 2>/dev/null || true

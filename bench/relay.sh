@@ -62,6 +62,10 @@ SENDER=bench@sender.example
 RCPT=user@rcpt.example
 
 WORK=$(mktemp -d "$TMPBASE/swerve-relay.XXXXXX")
+
+# The admin plane (status, metrics) needs an admin key: one for the run.
+ADMIN_KEY_FILE=$WORK/admin.key
+(umask 077 && printf 'bench-admin-key-%s\n' "$$" >"$ADMIN_KEY_FILE")
 chmod 755 "$WORK" # Postfix's daemons (user postfix) need to reach their dirs
 PIDS=()
 PF_DIRS=()
@@ -133,7 +137,8 @@ kv() { sed -nE "s/(^|.* )$1=([^ ]*).*/\\2/p" <<<"$2"; }
 
 # status_json PORT - swerved's status, or {} if it does not answer.
 status_json() {
-	"$BIN/swervectl" --url "http://127.0.0.1:$1" status --json 2>/dev/null || echo '{}'
+	"$BIN/swervectl" --url "http://127.0.0.1:$1" --key-file "$ADMIN_KEY_FILE" \
+		status --json 2>/dev/null || echo '{}'
 }
 
 # --- the sink (one for the whole run; counts are taken as differences) ---
@@ -176,6 +181,8 @@ providers:
     priority: 1
     max_connections: 8
     max_msgs_per_conn: 1000
+admin_keys:
+  - { name: bench, key_file: "$ADMIN_KEY_FILE" }
 log:
   level: warn
 ${3:-}

@@ -73,9 +73,15 @@ def port_free(port):
             return False
 
 
+# examples/demo.yaml's admin key (the admin plane needs one).
+DEMO_ADMIN_KEY = "swerve-demo-admin-key"
+
+
 def http(method, port, path, body=None):
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
                                  data=body, method=method)
+    if port == HTTP_PORT:
+        req.add_header("Authorization", "Bearer " + DEMO_ADMIN_KEY)
     with urllib.request.urlopen(req, timeout=10) as r:
         return json.loads(r.read() or b"null")
 

@@ -32,11 +32,12 @@ cleanup() {
 trap cleanup EXIT
 KEY=bench-key
 SHA=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
+ADMIN_SHA=$(printf %s "$KEY-admin" | sha256sum | cut -d' ' -f1)
 PORT=$(/usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 spooled() {
-	curl -s "http://127.0.0.1:$PORT/v1/status" |
+	curl -s -H "Authorization: Bearer $KEY-admin" "http://127.0.0.1:$PORT/v1/status" |
 		/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["spool"]["committed_messages"])'
 }
 
@@ -48,6 +49,8 @@ spool: { dir: "$WORK/spool-$name", min_free: "100MB" }
 limits: { max_message_size: "1MB" }
 api_keys:
   - { name: bench, key_sha256: "$SHA", from_domains: ["example.com"] }
+admin_keys:
+  - { name: bench, key_sha256: "$ADMIN_SHA" }
 log: { level: warn }
 YAML
 	"$BIN/swerved" -c "$WORK/swerve.yaml" 2>"$WORK/swerved-$name.log" &

@@ -30,6 +30,7 @@ bench/results/http-<UTC date>.txt unless QUICK or ONLY). Everything runs on
 127.0.0.1; every process started is stopped by PID.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -66,8 +67,13 @@ def free_port():
     return p
 
 
-def http_json(url, method="GET", body=None, timeout=10):
-    req = urllib.request.Request(url, data=body, method=method)
+# swerved's admin plane (GET /v1/status) needs an admin key.
+ADMIN_KEY = "http-bench-admin-key"
+
+
+def http_json(url, method="GET", body=None, timeout=10, headers=None):
+    req = urllib.request.Request(url, data=body, method=method,
+                                 headers=headers or {})
     with urllib.request.urlopen(req, timeout=timeout) as r:
         return json.loads(r.read() or b"null")
 
@@ -170,6 +176,8 @@ class Run:
             "providers": [provider(self.kind, self.mock_http, self.mock_smtp, enabled)],
             "retry": {"min_backoff": "1s", "max_backoff": "1s", "max_lifetime": "1h"},
             "log": {"level": "warn"},
+            "admin_keys": [{"name": "bench", "key_sha256": hashlib.sha256(
+                ADMIN_KEY.encode()).hexdigest()}],
             "delivery": {"max_inflight": int(os.environ.get("INFLIGHT", "1024")),
                          "poll_interval": os.environ.get("POLL", "5ms")},
         }
@@ -186,7 +194,8 @@ class Run:
 
     def status(self):
         try:
-            return http_json("http://127.0.0.1:%d/v1/status" % self.http, timeout=2)
+            return http_json("http://127.0.0.1:%d/v1/status" % self.http, timeout=2,
+                             headers={"Authorization": "Bearer " + ADMIN_KEY})
         except OSError:
             return None
 

@@ -37,6 +37,10 @@ MSGS=${MSGS:-20000}
 HZ=$(getconf CLK_TCK)
 UTIL="/usr/bin/python3 $ROOT/bench/relay_util.py"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/swerve-observe.XXXXXX")
+
+# The admin plane (status, metrics) needs an admin key: one for the run.
+ADMIN_KEY_FILE=$WORK/admin.key
+(umask 077 && printf 'bench-admin-key-%s\n' "$$" >"$ADMIN_KEY_FILE")
 PIDS=()
 
 cleanup() {
@@ -122,6 +126,8 @@ providers:
     tls: none
     max_connections: 8
     max_msgs_per_conn: 1000
+admin_keys:
+  - { name: bench, key_file: "$ADMIN_KEY_FILE" }
 log:
   level: $level
   format: $fmt
@@ -134,6 +140,7 @@ EOF
 	if [ "$mode" = on ]; then
 		(while :; do
 			curl -s -o /dev/null -w '%{time_total}\n' \
+				-H "Authorization: Bearer $(cat "$ADMIN_KEY_FILE")" \
 				"http://127.0.0.1:$http/metrics" || true
 			sleep 1
 		done) >>"$WORK/scrapes.txt" &

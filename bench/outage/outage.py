@@ -42,6 +42,7 @@ starts are stopped by PID (Postfix through `postfix -c DIR stop`).
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -93,8 +94,15 @@ def wait_port(port, proc, what, timeout=20):
         time.sleep(0.05)
 
 
+# swerved's admin plane needs an admin key; the run configures this one.
+ADMIN_KEY = "outage-bench-admin-key"
+
+
 def http_get(url, timeout=30):
-    with urllib.request.urlopen(url, timeout=timeout) as r:
+    """GET url as JSON (with the admin key: swerved's reads need it)."""
+    req = urllib.request.Request(
+        url, headers={"Authorization": "Bearer " + ADMIN_KEY})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
         return json.loads(r.read())
 
 
@@ -171,6 +179,8 @@ def swerved_start(bindir, work, p1, p2, shape, status_url, log_level):
         "retry": {"min_backoff": "1s", "max_backoff": "10s",
                   "max_lifetime": "1h"},
         "log": {"level": log_level},
+        "admin_keys": [{"name": "bench", "key_sha256": hashlib.sha256(
+            ADMIN_KEY.encode()).hexdigest()}],
     }
     path = os.path.join(work, "swerved.json.yaml")
     with open(path, "w") as f:

@@ -8,12 +8,17 @@
  *   swervectl [-c FILE | --url URL] release ID
  *   swervectl [-c FILE | --url URL] provider pause|resume|drain NAME
  *                                            [--for 10m]
+ *   swervectl [-c FILE | --url URL] reload
  *
  * It finds the daemon through the same configuration file (the first
- * listen.http address) or --url, and reads its admin API over HTTP. A CLI
- * may block, so it uses libcurl's easy interface.
+ * listen.admin address, else the first listen.http one) or --url, and
+ * reads its admin API over HTTP with the admin key of --key-file, else of
+ * the configuration's swervectl.key_file (sent as a bearer key; never on
+ * the command line, where ps would show it). A CLI may block, so it uses
+ * libcurl's easy interface.
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
@@ -47,11 +52,52 @@ swervectl_usage(FILE *f)
 	    "  provider pause|resume|drain NAME [--for 10m]\n"
 	    "            pause: no new sends; drain: also move its queued "
 	    "mail\n            elsewhere; resume: back to normal\n"
+	    "  reload    re-read the daemon's configuration file (as "
+	    "SIGHUP)\n"
 	    "options:\n"
-	    "  -c, --config FILE  find the daemon via this configuration\n"
-	    "  -u, --url URL      the daemon's HTTP address "
+	    "  -c, --config FILE  find the daemon and its admin key via this "
+	    "configuration\n"
+	    "  -u, --url URL      the daemon's admin address "
 	    "(default http://127.0.0.1:2580)\n"
+	    "  -k, --key-file FILE  the admin key (default: the "
+	    "configuration's\n"
+	    "                     swervectl.key_file)\n"
 	    "  -j, --json         print the daemon's JSON as is\n");
+}
+
+/* "Authorization: Bearer <key>" of the admin key, or "" without one. */
+static char swervectl_auth[600];
+
+/*
+ * swervectl_key_load - the admin key in file (its first line) into
+ * swervectl_auth. 0, or -1 with a message printed.
+ */
+static int
+swervectl_key_load(const char *file)
+{
+	char line[512];
+	size_t n;
+	FILE *f = fopen(file, "r");
+
+	if (f == NULL) {
+		fprintf(stderr, "swervectl: admin key file %s: %s\n", file,
+		        strerror(errno));
+		return -1;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	if (n == 0) {
+		fprintf(stderr, "swervectl: admin key file %s is empty\n",
+		        file);
+		return -1;
+	}
+	snprintf(swervectl_auth, sizeof(swervectl_auth),
+	         "Authorization: Bearer %s", line);
+	explicit_bzero(line, sizeof(line));
+	return 0;
 }
 
 static size_t
@@ -79,11 +125,16 @@ static long
 swervectl_perform(const char *url, bool post, struct buf *out, char *cerr)
 {
 	CURL *c = curl_easy_init();
+	struct curl_slist *hdrs = NULL;
 	long code = 0;
 	CURLcode rc;
 
 	if (c == NULL)
 		return -1;
+	if (swervectl_auth[0] != '\0') {
+		hdrs = curl_slist_append(NULL, swervectl_auth);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, swervectl_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
@@ -100,6 +151,7 @@ swervectl_perform(const char *url, bool post, struct buf *out, char *cerr)
 	else if (cerr[0] == '\0')
 		snprintf(cerr, CURL_ERROR_SIZE, "%s", curl_easy_strerror(rc));
 	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
 	return rc == CURLE_OK ? code : -1;
 }
 
@@ -121,6 +173,9 @@ swervectl_request(const char *base, const char *path, bool post,
 	if (code != 200) {
 		fprintf(stderr, "swervectl: %s: HTTP %ld: %.*s\n", url, code,
 		        (int)out->len, out->p ? out->p : "");
+		if (code == 401 && swervectl_auth[0] == '\0')
+			fprintf(stderr, "swervectl: no admin key given: use "
+			                "--key-file or swervectl.key_file\n");
 		return -1;
 	}
 	return 0;
@@ -145,16 +200,21 @@ swervectl_json_quiet(const char *base, const char *path)
 	return j;
 }
 
-/* swervectl_url_from_config - http://host:port of cfg's first listener. */
+/* swervectl_url_from_config - http://host:port of cfg's first admin
+ * listener, else of its first HTTP listener. */
 static void
 swervectl_url_from_config(const struct config *cfg, char *url, size_t len)
 {
+	const struct config_addr *a =
+	    cfg->n_listen_admin > 0  ? &cfg->listen_admin[0]
+	    : cfg->n_listen_http > 0 ? &cfg->listen_http[0]
+	                             : NULL;
 	const char *host = "127.0.0.1";
 	unsigned port = 2580;
 
-	if (cfg->n_listen_http > 0) {
-		host = cfg->listen_http[0].host;
-		port = cfg->listen_http[0].port;
+	if (a != NULL) {
+		host = a->host;
+		port = a->port;
 		/* A wildcard listener is reached on loopback. */
 		if (strcmp(host, "0.0.0.0") == 0 || host[0] == '\0')
 			host = "127.0.0.1";
@@ -667,17 +727,21 @@ main(int argc, char **argv)
 	    {"limit", required_argument, NULL, 'n'},
 	    {"after", required_argument, NULL, 'a'},
 	    {"for", required_argument, NULL, 'f'},
+	    {"key-file", required_argument, NULL, 'k'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *path = NULL, *url = NULL, *cmd;
+	const char *path = NULL, *url = NULL, *cmd, *key_file = NULL;
 	const char *state = NULL, *limit = NULL, *after = NULL, *dur = NULL;
 	char base[1100], err[CONFIG_ERR_SIZE];
 	int json = 0, watch = 0, ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "c:u:jwhs:n:a:f:", opts, NULL)) !=
-	       -1) {
+	while ((ch = getopt_long(argc, argv, "c:u:jwhs:n:a:f:k:", opts,
+	                         NULL)) != -1) {
 		switch (ch) {
+		case 'k':
+			key_file = optarg;
+			break;
 		case 's':
 			state = optarg;
 			break;
@@ -716,12 +780,7 @@ main(int argc, char **argv)
 	}
 	cmd = argv[optind];
 
-	if (url != NULL) {
-		snprintf(base, sizeof(base), "%s", url);
-		/* Let "http://h:p/" and "http://h:p" both work. */
-		if (base[0] && base[strlen(base) - 1] == '/')
-			base[strlen(base) - 1] = '\0';
-	} else {
+	if (url == NULL || (key_file == NULL && path != NULL)) {
 		struct config *cfg =
 		    path ? config_load_file(path, err, sizeof(err))
 		         : config_defaults();
@@ -730,7 +789,20 @@ main(int argc, char **argv)
 			return 2;
 		}
 		swervectl_url_from_config(cfg, base, sizeof(base));
+		if (key_file == NULL && cfg->swervectl_key_file != NULL &&
+		    swervectl_key_load(cfg->swervectl_key_file) != 0) {
+			config_free(cfg);
+			return 2;
+		}
 		config_free(cfg);
+	}
+	if (key_file != NULL && swervectl_key_load(key_file) != 0)
+		return 2;
+	if (url != NULL) {
+		snprintf(base, sizeof(base), "%s", url);
+		/* Let "http://h:p/" and "http://h:p" both work. */
+		if (base[0] && base[strlen(base) - 1] == '/')
+			base[strlen(base) - 1] = '\0';
 	}
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -752,6 +824,15 @@ main(int argc, char **argv)
 		if (rc == 0)
 			printf("%s: released, due now\n", argv[optind + 1]);
 		buf_fini(&body);
+	} else if (strcmp(cmd, "reload") == 0) {
+		struct buf body;
+		buf_init(&body);
+		rc = swervectl_request(base, "/v1/reload", true, &body) == 0
+		         ? 0
+		         : 1;
+		if (rc == 0)
+			printf("configuration reloaded\n");
+		buf_fini(&body);
 	} else if (strcmp(cmd, "trace") == 0 && optind + 1 < argc) {
 		rc = swervectl_trace(base, argv[optind + 1]);
 	} else if (strcmp(cmd, "provider") == 0 && optind + 2 < argc) {
@@ -763,5 +844,6 @@ main(int argc, char **argv)
 		rc = 2;
 	}
 	curl_global_cleanup();
+	explicit_bzero(swervectl_auth, sizeof(swervectl_auth));
 	return rc;
 }

@@ -224,49 +224,35 @@ swerved_tls_swap(struct swerved_reload *r, struct swerved_tls *next)
 }
 
 /*
- * swerved_on_hup - reload the configuration file. An invalid file, or
+ * swerved_reload - reload the configuration file. An invalid file, or
  * one that changes what needs a restart (listeners, the set of providers
  * or streams, a provider's connection settings), is refused with the
- * reason and the running configuration stays. Old configurations are
- * kept until exit: connections and sessions still borrow from them.
+ * reason in err and the running configuration stays. Old configurations
+ * are kept until exit: connections and sessions still borrow from them.
+ * For SIGHUP and POST /v1/reload (http_ops_reload_fn). 0 or -1.
  */
-static void
-swerved_on_hup(evutil_socket_t sig, short what, void *arg)
+static int
+swerved_reload(void *arg, char *err, size_t errlen)
 {
 	struct swerved_reload *r = arg;
-	char err[CONFIG_ERR_SIZE];
 	struct swerved_tls next;
 	struct config *cfg;
 
-	(void)sig;
-	(void)what;
 	if (r->path == NULL) {
-		log_warn("swerved: SIGHUP: running on the embedded defaults; "
-		         "nothing to reload");
-		return;
+		snprintf(err, errlen,
+		         "running on the embedded defaults; nothing to reload");
+		log_warn("swerved: reload: %s", err);
+		return -1;
 	}
-	cfg = config_load_file(r->path, err, sizeof(err));
-	if (cfg == NULL) {
-		log_error("swerved: reload refused, keeping the running "
-		          "configuration: %s",
-		          err);
-		return;
-	}
-	if (swerved_tls_reload(r, cfg, &next, err, sizeof(err)) != 0) {
-		log_error("swerved: reload refused, keeping the running "
-		          "configuration: %s",
-		          err);
-		config_free(cfg);
-		return;
-	}
-	if (deliver_reload(r->deliver, cfg, err, sizeof(err)) != 0) {
-		log_error("swerved: reload refused, keeping the running "
-		          "configuration: %s",
-		          err);
+	cfg = config_load_file(r->path, err, errlen);
+	if (cfg == NULL)
+		goto refused;
+	if (swerved_tls_reload(r, cfg, &next, err, errlen) != 0)
+		goto refused;
+	if (deliver_reload(r->deliver, cfg, err, errlen) != 0) {
 		SSL_CTX_free(next.smtp);
 		SSL_CTX_free(next.https);
-		config_free(cfg);
-		return;
+		goto refused;
 	}
 	swerved_tls_swap(r, &next);
 	swerved_limits_fit(cfg);
@@ -277,6 +263,24 @@ swerved_on_hup(evutil_socket_t sig, short what, void *arg)
 	r->cfgs = xreallocarray(r->cfgs, r->n + 1, sizeof(*r->cfgs));
 	r->cfgs[r->n++] = cfg;
 	log_info("swerved: configuration reloaded from %s", r->path);
+	return 0;
+refused:
+	log_error("swerved: reload refused, keeping the running "
+	          "configuration: %s",
+	          err);
+	config_free(cfg);
+	return -1;
+}
+
+/* swerved_on_hup - SIGHUP: reload (the outcome is logged). */
+static void
+swerved_on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	char err[CONFIG_ERR_SIZE];
+
+	(void)sig;
+	(void)what;
+	swerved_reload(arg, err, sizeof(err));
 }
 
 /*
@@ -492,8 +496,9 @@ main(int argc, char **argv)
 	http_admin_set_stats(http, stats);
 	stats_seed(stats, sp); /* mail left from an earlier run */
 	api = http_api_new(http_admin_evhttp(http), cfg, sp);
-	http_admin_set_post(http, http_api_handle, api);
+	http_admin_route_set(http, HTTP_ROUTE_SEND, http_api_handle, api);
 	ops = http_ops_new(http, deliver, sp);
+	http_ops_set_reload(ops, swerved_reload, &reload);
 	/* The providers' SDK endpoints (SES, SendGrid, Postmark, ...). */
 	compat = compat_new(http, cfg, sp);
 	alerting = alerting_new(base, cfg, deliver, sp);
@@ -502,7 +507,12 @@ main(int argc, char **argv)
 	http_alerts_register(http, alerting);
 	reload.https = swerved_https_setup(http, tls.https, cfg);
 	for (i = 0; i < cfg->n_listen_http; i++)
-		if (http_admin_listen(http, &cfg->listen_http[i], err,
+		if (http_admin_listen(http, &cfg->listen_http[i], 0, err,
+		                      sizeof(err)) != 0)
+			log_fatal("swerved: %s", err);
+	/* listen.admin stays plain HTTP (loopback or a management net). */
+	for (i = 0; i < cfg->n_listen_admin; i++)
+		if (http_admin_listen(http, &cfg->listen_admin[i], 1, err,
 		                      sizeof(err)) != 0)
 			log_fatal("swerved: %s", err);
 	gate =

@@ -517,6 +517,7 @@ config_free(struct config *c)
 	free(c->group);
 	config_addrs_free(c->listen_smtp, c->n_listen_smtp);
 	config_addrs_free(c->listen_http, c->n_listen_http);
+	config_addrs_free(c->listen_admin, c->n_listen_admin);
 	free(c->hostname);
 	free(c->spool_dir);
 	free(c->tls_cert);
@@ -538,6 +539,10 @@ config_free(struct config *c)
 	for (i = 0; i < c->n_api_keys; i++)
 		config_api_key_fini(&c->api_keys[i]);
 	free(c->api_keys);
+	for (i = 0; i < c->n_admin_keys; i++)
+		config_admin_key_fini(&c->admin_keys[i]);
+	free(c->admin_keys);
+	free(c->swervectl_key_file);
 	config_alerts_free(c);
 	config_ses_compat_free(c);
 	free(c);

@@ -167,6 +167,27 @@ struct config_api_key {
 	                         */
 };
 
+/* What an admin key may do (admin_keys[].role). */
+enum config_admin_role {
+	CONFIG_ADMIN_ROLE_ADMIN,   /* every admin endpoint (default) */
+	CONFIG_ADMIN_ROLE_METRICS, /* only /metrics and /metrics.json */
+};
+
+/* admin_keys: one key of the admin plane (see ingress/http_access.h). */
+struct config_admin_key {
+	char *name;               /* unique, [a-z0-9_-]{1,64} */
+	char *key_sha256;         /* lower-case hex of the key's SHA-256 */
+	unsigned char digest[32]; /* the same, as bytes */
+	char *key; /* key_file's line while loading; NULL after */
+	int role;  /* enum config_admin_role */
+};
+
+/* Where /metrics and /metrics.json are served (metrics.listener). */
+enum config_metrics_listener {
+	CONFIG_METRICS_ADMIN, /* with the admin plane (default) */
+	CONFIG_METRICS_HTTP,  /* on listen.http (a remote Prometheus) */
+};
+
 /* ses_compat.credentials[]: who may call the SES-compatible ingress
  * (config_ses_compat.c). The secret is secret_access_key_file's line. */
 struct config_ses_credential {
@@ -251,6 +272,10 @@ struct config {
 	/* listen.http: a string or a list; [] = do not listen */
 	struct config_addr *listen_http;
 	size_t n_listen_http;
+	/* listen.admin: the admin plane's own listeners; none (default):
+	 * the admin plane is served on listen.http, still key-protected */
+	struct config_addr *listen_admin;
+	size_t n_listen_admin;
 
 	char *hostname; /* smtp.hostname, default gethostname() */
 
@@ -309,6 +334,14 @@ struct config {
 	/* api_keys: keys of the HTTP send API; [] (default) = API closed. */
 	struct config_api_key *api_keys;
 	size_t n_api_keys;
+
+	/* admin_keys: keys of the admin plane; [] (default) = closed. */
+	struct config_admin_key *admin_keys;
+	size_t n_admin_keys;
+	int metrics_listener; /* enum config_metrics_listener */
+	/* swervectl.key_file: the admin key swervectl presents (resolved
+	 * path; read by swervectl only); NULL: none */
+	char *swervectl_key_file;
 
 	/* alerts: (config_alerts.c). Rules default to one of each kind. */
 	struct config_notify *alert_notify;

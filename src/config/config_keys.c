@@ -241,6 +241,8 @@ static const struct key_list list_streams = {
 static const struct config_key keys_listen[] = {
     {ROW("smtp", KEY_ADDRS, 0), FIELD(C, listen_smtp), COUNT(C, n_listen_smtp)},
     {ROW("http", KEY_ADDRS, 0), FIELD(C, listen_http), COUNT(C, n_listen_http)},
+    {ROW("admin", KEY_ADDRS, 0), FIELD(C, listen_admin),
+     COUNT(C, n_listen_admin)},
     {.name = NULL},
 };
 
@@ -330,6 +332,23 @@ static const struct config_key keys_log[] = {
     {.name = NULL},
 };
 
+static const struct key_choice choices_metrics_listener[] = {
+    {"admin", CONFIG_METRICS_ADMIN},
+    {"http", CONFIG_METRICS_HTTP},
+    {NULL, 0},
+};
+
+static const struct config_key keys_metrics[] = {
+    {ROW("listener", KEY_ENUM, 0), FIELD(C, metrics_listener),
+     .choices = choices_metrics_listener},
+    {.name = NULL},
+};
+
+static const struct config_key keys_swervectl[] = {
+    {ROW("key_file", KEY_FILE, 0), FIELD(C, swervectl_key_file)},
+    {.name = NULL},
+};
+
 static const struct config_key keys_root[] = {
     {ROW("listen", KEY_SECTION, 0), .sub = keys_listen},
     {ROW("spool", KEY_SECTION, 0), .sub = keys_spool},
@@ -347,6 +366,10 @@ static const struct config_key keys_root[] = {
     {ROW("log", KEY_SECTION, 0), .sub = keys_log},
     {ROW("api_keys", KEY_LIST, 0), FIELD(C, api_keys), COUNT(C, n_api_keys),
      .list = &config_list_api_keys},
+    {ROW("admin_keys", KEY_LIST, 0), FIELD(C, admin_keys),
+     COUNT(C, n_admin_keys), .list = &config_list_admin_keys},
+    {ROW("metrics", KEY_SECTION, 0), .sub = keys_metrics},
+    {ROW("swervectl", KEY_SECTION, 0), .sub = keys_swervectl},
     {ROW("alerts", KEY_SECTION, 0), .sub = config_keys_alerts},
     {ROW("ses_compat", KEY_SECTION, 0), .sub = config_keys_ses_compat},
     {ROW("user", KEY_STR, 0), FIELD(C, user)},
@@ -822,6 +845,8 @@ config_keys_apply(struct config_ctx *x, const struct config_node *root,
 	if (keys_streams_check(x, root, c) < 0)
 		return -1;
 	if (config_alerts_check(x, root, c) < 0)
+		return -1;
+	if (config_admin_keys_check(x, root, c) < 0)
 		return -1;
 	return 0;
 }

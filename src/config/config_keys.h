@@ -140,6 +140,14 @@ void config_provider_fini(struct config_provider *p);
 extern const struct key_list config_list_api_keys;
 /* config_api_key_fini - free what k owns (wiping a key read from a file). */
 void config_api_key_fini(struct config_api_key *k);
+/* config_list_admin_keys - the admin_keys: list (config_api_keys.c). */
+extern const struct key_list config_list_admin_keys;
+/* config_admin_key_fini - free what k owns (wiping a key read from a file). */
+void config_admin_key_fini(struct config_admin_key *k);
+/* config_admin_keys_check - no admin key is also an API key. 0 or -1. */
+int config_admin_keys_check(struct config_ctx *x,
+                            const struct config_node *root,
+                            const struct config *c);
 /* config_keys_alerts - the alerts: section (config_alerts.c). */
 extern const struct config_key config_keys_alerts[];
 /* config_alerts_check - rules' streams/providers exist. 0 or -1 + err. */

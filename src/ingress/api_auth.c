@@ -1,5 +1,6 @@
 /*
- * api_auth.c - API keys: bearer parsing, constant-time lookup, From rules.
+ * api_auth.c - API and admin keys: bearer parsing, constant-time lookup,
+ * From rules.
  *
  * A key is hashed once per request (SHA-256, OpenSSL) and the digest is
  * compared with CRYPTO_memcmp against every configured digest without
@@ -8,8 +9,10 @@
  */
 #include "ingress/api_auth.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/types.h>
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
@@ -41,23 +44,50 @@ api_auth_bearer_parse(const char *hdr, struct str *key)
 	return 0;
 }
 
-const struct config_api_key *
-api_auth_key_find(const struct config *cfg, struct str key)
+/*
+ * api_auth_digest_find - the index of the element whose digest (at
+ * digest_off in n elements of size stride) is SHA-256(key), or -1. Every
+ * digest is compared, matched or not.
+ */
+static ssize_t
+api_auth_digest_find(const void *array, size_t n, size_t stride,
+                     size_t digest_off, struct str key)
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
-	const struct config_api_key *found = NULL;
+	const unsigned char *base = array;
+	ssize_t found = -1;
 	size_t i;
 
 	SHA256((const unsigned char *)key.p, key.len, md);
-	for (i = 0; i < cfg->n_api_keys; i++) {
-		int diff =
-		    CRYPTO_memcmp(md, cfg->api_keys[i].digest, sizeof(md));
+	for (i = 0; i < n; i++) {
+		int diff = CRYPTO_memcmp(md, base + i * stride + digest_off,
+		                         sizeof(md));
 		/* Keep going after a match: same work for every key. */
-		if (diff == 0 && found == NULL)
-			found = &cfg->api_keys[i];
+		if (diff == 0 && found < 0)
+			found = (ssize_t)i;
 	}
 	OPENSSL_cleanse(md, sizeof(md));
 	return found;
+}
+
+const struct config_api_key *
+api_auth_key_find(const struct config *cfg, struct str key)
+{
+	ssize_t i = api_auth_digest_find(
+	    cfg->api_keys, cfg->n_api_keys, sizeof(*cfg->api_keys),
+	    offsetof(struct config_api_key, digest), key);
+
+	return i < 0 ? NULL : &cfg->api_keys[i];
+}
+
+const struct config_admin_key *
+api_auth_admin_find(const struct config *cfg, struct str key)
+{
+	ssize_t i = api_auth_digest_find(
+	    cfg->admin_keys, cfg->n_admin_keys, sizeof(*cfg->admin_keys),
+	    offsetof(struct config_admin_key, digest), key);
+
+	return i < 0 ? NULL : &cfg->admin_keys[i];
 }
 
 bool

@@ -1,7 +1,8 @@
 /*
  * api_auth.h - who may use the HTTP send API (contract).
  *
- * Pure decisions over the configuration's api_keys: find the key a
+ * Pure decisions over the configuration's api_keys (and admin_keys, for
+ * http_access.h): find the key a
  * request presents (by its SHA-256, compared in constant time against
  * every configured digest, so neither timing nor the answer tells which
  * keys exist), and whether that key may send as a given From address. No
@@ -18,6 +19,7 @@
 
 struct config;
 struct config_api_key;
+struct config_admin_key;
 
 /*
  * api_auth_bearer_parse - the token of an Authorization header value
@@ -34,6 +36,14 @@ int api_auth_bearer_parse(const char *hdr, struct str *key);
  */
 const struct config_api_key *api_auth_key_find(const struct config *cfg,
                                                struct str key);
+
+/*
+ * api_auth_admin_find - the configured admin key (admin_keys) whose
+ * digest is SHA-256(key), or NULL; the same constant-time comparison.
+ * The result is borrowed from cfg.
+ */
+const struct config_admin_key *api_auth_admin_find(const struct config *cfg,
+                                                   struct str key);
 
 /*
  * api_auth_from_allowed - may k send with this From / envelope sender?

@@ -619,8 +619,9 @@ compat_msgs_free(struct api_msg *msgs, size_t n)
 
 /*
  * The drop-in providers, one row each: the path prefix their requests
- * come under (as http_admin_route_add matches it) and, where two share a
- * prefix, the exact path. The first matching row takes the request.
+ * come under and, where two share a prefix, the exact path. The first
+ * matching row takes the request. The access table (http_access.c) has a
+ * row for each prefix that leads here.
  */
 static const struct compat_route {
 	const char *prefix;
@@ -657,7 +658,7 @@ compat_dispatch(struct evhttp_request *req, void *arg)
 		if (r->path == NULL || strcmp(path, r->path) == 0)
 			break;
 	}
-	/* http_admin sends only paths under a registered prefix here, and
+	/* http_admin sends only the access table's drop-in paths here, and
 	 * every prefix has a catch-all row. */
 	compat_routes[i < COMPAT_N_ROUTES ? i : COMPAT_N_ROUTES - 1].handle(
 	    arg, req, path);
@@ -667,17 +668,12 @@ struct compat *
 compat_new(struct http_admin *h, const struct config *cfg, struct spool *sp)
 {
 	struct compat *c = xcalloc(1, sizeof(*c));
-	size_t i;
 
 	c->cfg = cfg;
 	c->sp = sp;
 	c->pending = http_pending_set_new(sp, cfg->max_message_size, "compat");
-	/* One evhttp route per prefix; compat_dispatch picks the row. */
-	for (i = 0; i < COMPAT_N_ROUTES; i++)
-		if (i == 0 || strcmp(compat_routes[i].prefix,
-		                     compat_routes[i - 1].prefix) != 0)
-			http_admin_route_add(h, compat_routes[i].prefix,
-			                     compat_dispatch, c);
+	/* One route for them all; compat_dispatch picks the row. */
+	http_admin_route_set(h, HTTP_ROUTE_DROPIN, compat_dispatch, c);
 	return c;
 }
 

@@ -1,12 +1,18 @@
 /*
- * http_admin.c - /healthz, /readyz, /metrics, /metrics.json and
- * /v1/status over evhttp.
+ * http_admin.c - the HTTP listeners: every request is dispatched through
+ * the access table (http_access.c) and served here (/healthz, /readyz,
+ * /metrics, /metrics.json, /v1/status, message reads) or by the module
+ * that registered the route (send API, drop-ins, operator actions,
+ * alerts, reload).
  *
- * Everything served here comes from memory (spool_counts_get keeps its
- * counts in memory), so a slow disk can never stall a status request or
- * the loop. JSON is built with jansson. Every response is counted by
- * handler and status code for /metrics (on completion, so the code is
- * the one the client got).
+ * listen.http serves the send plane, and the admin plane too unless
+ * listen.admin is configured; listen.admin is an evhttp of its own, so a
+ * request's listener is known from the callback it arrives on. Status
+ * and metrics come from memory (spool_counts_get keeps its counts in
+ * memory), so a slow disk can never stall a status request or the loop.
+ * JSON is built with jansson. Every response is counted by handler and
+ * status code for /metrics (on completion, so the code is the one the
+ * client got).
  */
 #include "ingress/http_admin.h"
 #include "ingress/http_reply.h"
@@ -28,6 +34,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
+#include "ingress/http_access.h"
 #include "ingress/http_guard.h"
 #include "ingress/http_pending.h"
 #include "ingress/smtpd.h"
@@ -35,8 +42,16 @@
 #include "observe/stats.h"
 #include "spool/spool.h"
 
+/* One evhttp and the planes it serves (the callbacks' argument). */
+struct http_admin_listener {
+	struct http_admin *h;
+	unsigned planes; /* HTTP_PLANE_* */
+};
+
 struct http_admin {
-	struct evhttp *http;
+	struct evhttp *http;       /* listen.http */
+	struct evhttp *admin_http; /* listen.admin; NULL when not configured */
+	struct http_admin_listener lmain, ladmin;
 	const struct config *cfg;
 	struct spool *sp;
 	struct deliver *deliver;
@@ -44,14 +59,10 @@ struct http_admin {
 	struct stats *stats;
 	struct metrics_http httpc; /* responses by handler and code */
 	uint64_t started_ms;       /* monotonic, for the uptime */
-	void (*post_cb)(struct evhttp_request *, void *); /* send API */
-	void *post_arg;
 	struct {
-		const char *prefix;
 		void (*cb)(struct evhttp_request *, void *);
 		void *arg;
-	} routes[HTTP_ADMIN_MAX_ROUTES];
-	size_t n_routes;
+	} routes[HTTP_ROUTE_COUNT]; /* registered by other modules */
 };
 
 /* http_admin_json_send - answer req with code and the JSON of obj. */
@@ -98,11 +109,7 @@ http_admin_track(struct http_admin *h, struct evhttp_request *req, int send)
 static void
 http_admin_healthz(struct evhttp_request *req, void *arg)
 {
-	http_admin_track(arg, req, 0);
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		http_reply_error(req, 405, "method_not_allowed", "use GET");
-		return;
-	}
+	(void)arg;
 	http_admin_json_send(req, 200, json_pack("{s:s}", "status", "ok"));
 }
 
@@ -114,11 +121,6 @@ http_admin_status(struct evhttp_request *req, void *arg)
 	json_t *queue, *root;
 	int s;
 
-	http_admin_track(h, req, 0);
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		http_reply_error(req, 405, "method_not_allowed", "use GET");
-		return;
-	}
 	spool_counts_get(h->sp, &c);
 	queue = json_object();
 	for (s = 0; s < SPOOL_STATE_COUNT; s++)
@@ -182,11 +184,6 @@ http_admin_readyz(struct evhttp_request *req, void *arg)
 	struct buf why;
 	size_t i, n;
 
-	http_admin_track(h, req, 0);
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		http_reply_error(req, 405, "method_not_allowed", "use GET");
-		return;
-	}
 	if (spool_space_check(h->sp) != SPOOL_OK) {
 		http_admin_json_send(
 		    req, 503,
@@ -289,11 +286,6 @@ http_admin_metrics(struct evhttp_request *req, void *arg)
 	struct evbuffer *body;
 	struct buf out;
 
-	http_admin_track(h, req, 0);
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		http_reply_error(req, 405, "method_not_allowed", "use GET");
-		return;
-	}
 	http_admin_snap_take(h, &sn);
 	buf_init(&out);
 	buf_reserve(&out, 256 * 1024);
@@ -317,11 +309,6 @@ http_admin_metrics_json(struct evhttp_request *req, void *arg)
 	struct http_admin_snap sn;
 	json_t *root;
 
-	http_admin_track(h, req, 0);
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		http_reply_error(req, 405, "method_not_allowed", "use GET");
-		return;
-	}
 	http_admin_snap_take(h, &sn);
 	root = json_object();
 	metrics_render_json(&sn.ms, root);
@@ -329,24 +316,38 @@ http_admin_metrics_json(struct evhttp_request *req, void *arg)
 	http_admin_json_send(req, 200, root);
 }
 
-/* http_admin_wait - a watch on req while the spool reads (freed by
- * http_admin_unwait). */
-static struct http_pending_watch *
-http_admin_wait(struct evhttp_request *req)
-{
-	struct http_pending_watch *w = xcalloc(1, sizeof(*w));
+/* A message read waiting for the spool. */
+struct http_admin_read {
+	struct http_pending_watch w; /* the reader's request */
+	char *tenant; /* an API key's tenant: only its messages; NULL: any */
+};
 
-	http_pending_watch_start(w, req);
-	return w;
+/* http_admin_wait - a watch on req while the spool reads (freed by
+ * http_admin_unwait); tenant is copied. */
+static struct http_admin_read *
+http_admin_wait(struct evhttp_request *req, const char *tenant)
+{
+	struct http_admin_read *rd = xcalloc(1, sizeof(*rd));
+
+	http_pending_watch_start(&rd->w, req);
+	rd->tenant = tenant ? xstrdup(tenant) : NULL;
+	return rd;
 }
 
-/* http_admin_unwait - the request if its client is still there; frees w. */
+/* http_admin_unwait - the request if its client is still there; frees rd
+ * (after *tenant_ok says whether a message of tenant may be shown). */
 static struct evhttp_request *
-http_admin_unwait(struct http_pending_watch *w)
+http_admin_unwait(struct http_admin_read *rd, const char *tenant,
+                  bool *tenant_ok)
 {
-	struct evhttp_request *req = http_pending_watch_end(w);
+	struct evhttp_request *req = http_pending_watch_end(&rd->w);
 
-	free(w);
+	if (tenant_ok != NULL)
+		*tenant_ok =
+		    rd->tenant == NULL ||
+		    (tenant != NULL && strcmp(rd->tenant, tenant) == 0);
+	free(rd->tenant);
+	free(rd);
 	return req;
 }
 
@@ -410,7 +411,7 @@ http_admin_msg_json(const struct spool_msg *m, int full)
 static void
 http_admin_on_list(int status, struct spool_msg **msgs, size_t n, void *arg)
 {
-	struct evhttp_request *req = http_admin_unwait(arg);
+	struct evhttp_request *req = http_admin_unwait(arg, NULL, NULL);
 	json_t *arr;
 	size_t i;
 
@@ -433,13 +434,17 @@ http_admin_on_list(int status, struct spool_msg **msgs, size_t n, void *arg)
 static void
 http_admin_on_get(int status, struct spool_msg *m, void *arg)
 {
-	struct evhttp_request *req = http_admin_unwait(arg);
+	bool mine;
+	struct evhttp_request *req =
+	    http_admin_unwait(arg, m != NULL ? m->tenant : NULL, &mine);
 
 	if (req == NULL) {
 		spool_msg_free(m);
 		return;
 	}
-	if (status == SPOOL_ERR_NOTFOUND)
+	/* Another tenant's message is not there, as far as this key can
+	 * tell: the same 404 as an unknown id. */
+	if (status == SPOOL_ERR_NOTFOUND || (status == SPOOL_OK && !mine))
 		http_reply_error(req, 404, "not_found", "no such message");
 	else if (status != SPOOL_OK || m == NULL)
 		http_reply_error(req, 503, "spool_unavailable",
@@ -463,104 +468,196 @@ http_admin_state_parse(const char *s)
 	return -2;
 }
 
+/* http_admin_msg_list - GET /v1/messages?state=&after=&limit=. */
 static void
-http_admin_messages(struct evhttp_request *req, struct http_admin *h,
-                    const char *path)
+http_admin_msg_list(struct evhttp_request *req, struct http_admin *h)
 {
-	struct http_pending_watch *pd;
-	int rc;
+	struct http_admin_read *rd;
+	struct evkeyvalq q;
+	const char *uri = evhttp_request_get_uri(req), *qs;
+	const char *state, *after, *limit;
+	long lim = 100;
+	int st;
+	char *end;
 
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
-	    h->post_cb != NULL) {
-		h->post_cb(req, h->post_arg);
+	TAILQ_INIT(&q);
+	qs = strchr(uri, '?');
+	if (qs && evhttp_parse_query_str(qs + 1, &q) != 0) {
+		http_reply_error(req, 400, "bad_query",
+		                 "malformed query string");
 		return;
 	}
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		http_reply_error(req, 405, "method_not_allowed", "use GET");
-		return;
+	state = evhttp_find_header(&q, "state");
+	after = evhttp_find_header(&q, "after");
+	limit = evhttp_find_header(&q, "limit");
+	st = http_admin_state_parse(state);
+	if (limit) {
+		lim = strtol(limit, &end, 10);
+		if (*end != '\0' || lim < 1 || lim > 1000)
+			lim = -1;
 	}
-	if (strcmp(path, "/v1/messages") == 0) {
-		struct evkeyvalq q;
-		const char *uri = evhttp_request_get_uri(req), *qs;
-		const char *state, *after, *limit;
-		long lim = 100;
-		int st;
-		char *end;
-
-		TAILQ_INIT(&q);
-		qs = strchr(uri, '?');
-		if (qs && evhttp_parse_query_str(qs + 1, &q) != 0) {
-			http_reply_error(req, 400, "bad_query",
-			                 "malformed query string");
-			return;
-		}
-		state = evhttp_find_header(&q, "state");
-		after = evhttp_find_header(&q, "after");
-		limit = evhttp_find_header(&q, "limit");
-		st = http_admin_state_parse(state);
-		if (limit) {
-			lim = strtol(limit, &end, 10);
-			if (*end != '\0' || lim < 1 || lim > 1000)
-				lim = -1;
-		}
-		if (st == -2 || lim < 0) {
-			evhttp_clear_headers(&q);
-			http_reply_error(
-			    req, 400, "bad_query",
-			    st == -2 ? "state must be one of ready, inflight, "
-			               "deferred, sent, failed, all"
-			             : "limit must be 1..1000");
-			return;
-		}
-		pd = http_admin_wait(req);
-		rc = spool_msg_list(h->sp, st, after, (size_t)lim,
-		                    http_admin_on_list, pd);
+	if (st == -2 || lim < 0) {
 		evhttp_clear_headers(&q);
-	} else {
-		const char *id = path + strlen("/v1/messages/");
-		if (!id_valid(id)) {
-			http_reply_error(req, 404, "not_found",
-			                 "no such message");
-			return;
-		}
-		pd = http_admin_wait(req);
-		rc = spool_msg_get(h->sp, id, 0, http_admin_on_get, pd);
+		http_reply_error(req, 400, "bad_query",
+		                 st == -2
+		                     ? "state must be one of ready, inflight, "
+		                       "deferred, sent, failed, all"
+		                     : "limit must be 1..1000");
+		return;
 	}
-	if (rc != 0) {
-		http_admin_unwait(pd);
+	rd = http_admin_wait(req, NULL);
+	if (spool_msg_list(h->sp, st, after, (size_t)lim, http_admin_on_list,
+	                   rd) != 0) {
+		http_admin_unwait(rd, NULL, NULL);
+		http_reply_error(req, 503, "spool_unavailable",
+		                 "the spool is closing");
+	}
+	evhttp_clear_headers(&q);
+}
+
+/* http_admin_msg_get - GET /v1/messages/ID, of tenant only if not NULL. */
+static void
+http_admin_msg_get(struct evhttp_request *req, struct http_admin *h,
+                   const char *path, const char *tenant)
+{
+	const char *id = path + strlen("/v1/messages/");
+	struct http_admin_read *rd;
+
+	if (!id_valid(id)) {
+		http_reply_error(req, 404, "not_found", "no such message");
+		return;
+	}
+	rd = http_admin_wait(req, tenant);
+	if (spool_msg_get(h->sp, id, 0, http_admin_on_get, rd) != 0) {
+		http_admin_unwait(rd, NULL, NULL);
 		http_reply_error(req, 503, "spool_unavailable",
 		                 "the spool is closing");
 	}
 }
 
-static void
-http_admin_notfound(struct evhttp_request *req, void *arg)
+/* http_admin_method - evhttp's command as an HTTP_METHOD_* bit. */
+static unsigned
+http_admin_method(enum evhttp_cmd_type cmd)
 {
-	struct http_admin *h = arg;
+	if (cmd == EVHTTP_REQ_GET)
+		return HTTP_METHOD_GET;
+	if (cmd == EVHTTP_REQ_POST)
+		return HTTP_METHOD_POST;
+	return HTTP_METHOD_OTHER;
+}
+
+/* http_admin_refuse - a 404 / 405 for a request that has no row. */
+static void
+http_admin_refuse(struct evhttp_request *req, int status, unsigned allow)
+{
+	struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+	bool get = allow & HTTP_METHOD_GET, post = allow & HTTP_METHOD_POST;
+
+	if (status == 404) {
+		http_reply_error(req, 404, "not_found", "no such endpoint");
+		return;
+	}
+	evhttp_add_header(oh, "Allow",
+	                  get && post ? "GET, POST"
+	                  : get       ? "GET"
+	                              : "POST");
+	http_reply_error(req, 405, "method_not_allowed",
+	                 get && post ? "use GET or POST"
+	                 : get       ? "use GET"
+	                             : "use POST");
+}
+
+/*
+ * http_admin_dispatch - every request on a listener: its row in the
+ * access table (404 / 405 without one), the credential the row needs
+ * (401 / 403), then the handler.
+ */
+static void
+http_admin_dispatch(struct evhttp_request *req, void *arg)
+{
+	struct http_admin_listener *l = arg;
+	struct http_admin *h = l->h;
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	const char *path = u ? evhttp_uri_get_path(u) : NULL;
+	const struct http_access_rule *r;
+	struct http_access_who who;
+	const char *code, *msg;
+	unsigned allow;
+	int status;
 
-	size_t i;
-
-	http_admin_track(h, req,
-	                 evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
-	                     path && strncmp(path, "/v1/messages", 12) == 0);
+	if (path == NULL || path[0] == '\0')
+		path = "/";
+	r = http_access_find(path,
+	                     http_admin_method(evhttp_request_get_command(req)),
+	                     l->planes, &status, &allow);
+	http_admin_track(h, req, r != NULL && r->route == HTTP_ROUTE_SEND);
 	if (http_guard_check(req) < 0)
 		return;
-	if (path && (strcmp(path, "/v1/messages") == 0 ||
-	             strncmp(path, "/v1/messages/", 13) == 0)) {
-		http_admin_messages(req, h, path);
+	if (r == NULL) {
+		http_admin_refuse(req, status, allow);
 		return;
 	}
-	for (i = 0; path != NULL && i < h->n_routes; i++) {
-		size_t n = strlen(h->routes[i].prefix);
-		if (strncmp(path, h->routes[i].prefix, n) == 0 &&
-		    (path[n] == '\0' || path[n] == '/')) {
-			h->routes[i].cb(req, h->routes[i].arg);
-			return;
-		}
+	status = http_access_decide(
+	    h->cfg, r, l->planes,
+	    evhttp_find_header(evhttp_request_get_input_headers(req),
+	                       "Authorization"),
+	    &who, &code, &msg);
+	if (status != 0) {
+		if (status == 401)
+			evhttp_add_header(
+			    evhttp_request_get_output_headers(req),
+			    "WWW-Authenticate", "Bearer");
+		http_reply_error(req, status, code, msg);
+		return;
 	}
-	http_reply_error(req, 404, "not_found", "no such endpoint");
+	switch (r->route) {
+	case HTTP_ROUTE_HEALTHZ:
+		http_admin_healthz(req, h);
+		return;
+	case HTTP_ROUTE_READYZ:
+		http_admin_readyz(req, h);
+		return;
+	case HTTP_ROUTE_METRICS:
+		http_admin_metrics(req, h);
+		return;
+	case HTTP_ROUTE_METRICS_JSON:
+		http_admin_metrics_json(req, h);
+		return;
+	case HTTP_ROUTE_STATUS:
+		http_admin_status(req, h);
+		return;
+	case HTTP_ROUTE_MSG_LIST:
+		http_admin_msg_list(req, h);
+		return;
+	case HTTP_ROUTE_MSG_GET:
+		http_admin_msg_get(req, h, path, who.tenant);
+		return;
+	default:
+		break;
+	}
+	if (h->routes[r->route].cb == NULL) {
+		http_reply_error(req, 404, "not_found", "no such endpoint");
+		return;
+	}
+	h->routes[r->route].cb(req, h->routes[r->route].arg);
+}
+
+/* http_admin_evhttp_new - an evhttp with our limits, dispatching to l. */
+static struct evhttp *
+http_admin_evhttp_new(struct event_base *base, struct http_admin_listener *l)
+{
+	struct evhttp *http = evhttp_new(base);
+
+	if (http == NULL)
+		return NULL;
+	evhttp_set_allowed_methods(
+	    http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	              EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+	evhttp_set_max_headers_size(http, 16384);
+	evhttp_set_max_body_size(http, 1 << 20);
+	evhttp_set_timeout(http, 30);
+	evhttp_set_gencb(http, http_admin_dispatch, l);
+	return http;
 }
 
 struct http_admin *
@@ -569,41 +666,44 @@ http_admin_new(struct event_base *base, const struct config *cfg,
 {
 	struct http_admin *h = xcalloc(1, sizeof(*h));
 
-	h->http = evhttp_new(base);
+	h->cfg = cfg;
+	h->sp = sp;
+	h->started_ms = clock_mono_ms();
+	h->lmain.h = h;
+	h->lmain.planes = http_access_planes(cfg, 0);
+	h->ladmin.h = h;
+	h->ladmin.planes = http_access_planes(cfg, 1);
+	h->http = http_admin_evhttp_new(base, &h->lmain);
+	if (h->http != NULL && cfg->n_listen_admin > 0 &&
+	    (h->admin_http = http_admin_evhttp_new(base, &h->ladmin)) == NULL) {
+		evhttp_free(h->http);
+		h->http = NULL;
+	}
 	if (h->http == NULL) {
 		snprintf(err, errlen, "http: evhttp_new failed");
 		free(h);
 		return NULL;
 	}
-	h->cfg = cfg;
-	h->sp = sp;
-	h->started_ms = clock_mono_ms();
-	evhttp_set_allowed_methods(
-	    h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	                 EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
-	evhttp_set_max_headers_size(h->http, 16384);
-	evhttp_set_max_body_size(h->http, 1 << 20);
-	evhttp_set_timeout(h->http, 30);
-	evhttp_set_cb(h->http, "/healthz", http_admin_healthz, h);
-	evhttp_set_cb(h->http, "/v1/status", http_admin_status, h);
-	evhttp_set_cb(h->http, "/readyz", http_admin_readyz, h);
-	evhttp_set_cb(h->http, "/metrics", http_admin_metrics, h);
-	evhttp_set_cb(h->http, "/metrics.json", http_admin_metrics_json, h);
-	evhttp_set_gencb(h->http, http_admin_notfound, h);
+	if (cfg->n_admin_keys == 0)
+		log_warn("http: no admin_keys: status, queue, metrics and "
+		         "provider control answer 401 (see docs/http-api.md)");
 	return h;
 }
 
 int
 http_admin_listen(struct http_admin *h, const struct config_addr *addr,
-                  char *err, size_t errlen)
+                  int admin, char *err, size_t errlen)
 {
-	if (evhttp_bind_socket_with_handle(h->http, addr->host, addr->port) ==
-	    NULL) {
-		snprintf(err, errlen, "http: cannot listen on %s:%u: %s",
+	struct evhttp *http = admin ? h->admin_http : h->http;
+	const char *kind = admin ? "admin" : "http";
+
+	if (http == NULL || evhttp_bind_socket_with_handle(
+	                        http, addr->host, addr->port) == NULL) {
+		snprintf(err, errlen, "%s: cannot listen on %s:%u: %s", kind,
 		         addr->host, addr->port, strerror(errno));
 		return -1;
 	}
-	log_info("swerved: listening http %s:%u", addr->host, addr->port);
+	log_info("swerved: listening %s %s:%u", kind, addr->host, addr->port);
 	return 0;
 }
 
@@ -626,24 +726,13 @@ http_admin_set_stats(struct http_admin *h, struct stats *st)
 }
 
 void
-http_admin_set_post(struct http_admin *h,
-                    void (*cb)(struct evhttp_request *, void *), void *arg)
-{
-	h->post_cb = cb;
-	h->post_arg = arg;
-}
-
-void
-http_admin_route_add(struct http_admin *h, const char *prefix,
+http_admin_route_set(struct http_admin *h, enum http_route route,
                      void (*cb)(struct evhttp_request *, void *), void *arg)
 {
-	if (h->n_routes == HTTP_ADMIN_MAX_ROUTES)
-		log_panic("http: more than %d prefix routes",
-		          HTTP_ADMIN_MAX_ROUTES);
-	h->routes[h->n_routes].prefix = prefix;
-	h->routes[h->n_routes].cb = cb;
-	h->routes[h->n_routes].arg = arg;
-	h->n_routes++;
+	if ((unsigned)route >= HTTP_ROUTE_COUNT)
+		log_panic("http: no route %d", (int)route);
+	h->routes[route].cb = cb;
+	h->routes[route].arg = arg;
 }
 
 struct evhttp *
@@ -658,5 +747,7 @@ http_admin_free(struct http_admin *h)
 	if (h == NULL)
 		return;
 	evhttp_free(h->http);
+	if (h->admin_http != NULL)
+		evhttp_free(h->admin_http);
 	free(h);
 }

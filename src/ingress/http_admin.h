@@ -1,5 +1,11 @@
 /*
- * http_admin.h - the admin side of the HTTP listener (contract).
+ * http_admin.h - the HTTP listeners and the admin side of them (contract).
+ *
+ * Owns listen.http and listen.admin. Every request goes through the one
+ * access table (http_access.h): a path without a row is 404, a request
+ * without the credential its row needs 401 / 403, and only then does a
+ * handler run: one of the endpoints below, or a route another module set
+ * with http_admin_route_set().
  *
  * Serves what operators and swervectl read: GET /healthz (the process
  * answers), GET /readyz (200 when the spool takes mail and a provider can
@@ -12,12 +18,15 @@
  * message reads go to the spool's writer thread and answer from its
  * callback, so no request ever blocks the loop. The send API shares the
  * same listener through http_admin_evhttp(). Every response is counted by
- * handler and status code for /metrics.
+ * handler and status code for /metrics. An API key reads only its own
+ * tenant's messages (GET /v1/messages/ID; another tenant's is 404).
  */
 #ifndef SWERVE_INGRESS_HTTP_ADMIN_H
 #define SWERVE_INGRESS_HTTP_ADMIN_H
 
 #include <stddef.h>
+
+#include "ingress/http_access.h"
 
 struct config;
 struct config_addr;
@@ -34,9 +43,13 @@ struct http_admin *http_admin_new(struct event_base *base,
                                   const struct config *cfg, struct spool *sp,
                                   char *err, size_t errlen);
 
-/* http_admin_listen - bind addr and serve on it. 0, or -1 with err set. */
+/*
+ * http_admin_listen - bind addr and serve on it: a listen.http address
+ * (admin 0) or a listen.admin one (admin 1; only when cfg has
+ * listen.admin). 0, or -1 with err set.
+ */
 int http_admin_listen(struct http_admin *h, const struct config_addr *addr,
-                      char *err, size_t errlen);
+                      int admin, char *err, size_t errlen);
 
 struct deliver;
 /* http_admin_set_deliver - include d's provider states in /v1/status. */
@@ -51,28 +64,19 @@ struct stats;
  * /metrics and /metrics.json. st is borrowed and must outlive h. */
 void http_admin_set_stats(struct http_admin *h, struct stats *st);
 
-/*
- * http_admin_set_post - route requests under /v1/messages that are not
- * GET (the send API: POST /v1/messages, /raw, /batch) to cb(req, arg).
- * Without it they get 405.
- */
 struct evhttp_request;
-void http_admin_set_post(struct http_admin *h,
-                         void (*cb)(struct evhttp_request *, void *),
-                         void *arg);
-
-#define HTTP_ADMIN_MAX_ROUTES 16
-
 /*
- * http_admin_route_add - send requests whose path is prefix or starts
- * with prefix + "/" to cb(req, arg), any method. prefix is not copied
- * (use literals). Exact routes and /v1/messages come first.
+ * http_admin_route_set - serve the access table's rows of route (the
+ * send API, the drop-in endpoints, providers, queue, alerts, reload) with
+ * cb(req, arg). The row's credential has been checked when cb runs.
+ * Without it, such a row answers 404.
  */
-void http_admin_route_add(struct http_admin *h, const char *prefix,
+void http_admin_route_set(struct http_admin *h, enum http_route route,
                           void (*cb)(struct evhttp_request *, void *),
                           void *arg);
 
-/* http_admin_evhttp - the underlying evhttp, for other handlers. */
+/* http_admin_evhttp - listen.http's evhttp (the send API sets its body
+ * limit on it). */
 struct evhttp *http_admin_evhttp(struct http_admin *h);
 
 /* http_admin_free - close the listeners and free h. NULL is a no-op. */

@@ -1,5 +1,5 @@
 /*
- * http_alerts.c - GET /v1/alerts on listen.http: what the built-in
+ * http_alerts.c - GET /v1/alerts on the admin plane: what the built-in
  * alert rules see as pending or firing now, and how the notifiers are
  * doing. For operators and `swervectl status`. See http_alerts.h.
  */
@@ -63,11 +63,6 @@ alerts_handle(struct evhttp_request *req, void *arg)
 	json_t *arr = json_array(), *o;
 	size_t i;
 
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		json_decref(arr);
-		evhttp_send_error(req, 405, "Method Not Allowed");
-		return;
-	}
 	for (i = 0; i < alert_active_count(a); i++) {
 		alert_active_get(a, i, &info);
 		json_array_append_new(arr, alerts_one(&info));
@@ -85,5 +80,5 @@ alerts_handle(struct evhttp_request *req, void *arg)
 void
 http_alerts_register(struct http_admin *h, struct alerting *al)
 {
-	http_admin_route_add(h, "/v1/alerts", alerts_handle, al);
+	http_admin_route_set(h, HTTP_ROUTE_ALERTS, alerts_handle, al);
 }

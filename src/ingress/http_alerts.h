@@ -6,7 +6,8 @@
  *                "since", "fired_at"?}],
  *    "notify": {"queued", "sent", "retries", "failed", "dropped"}}
  *
- * Read-only, from memory; any other method gets 405.
+ * Read-only, from memory. An admin key is needed (http_access.c); any
+ * other method gets 405.
  */
 #ifndef SWERVE_INGRESS_HTTP_ALERTS_H
 #define SWERVE_INGRESS_HTTP_ALERTS_H

@@ -1,5 +1,5 @@
 /*
- * http_ops.c - operator endpoints on listen.http: the providers' live
+ * http_ops.c - operator endpoints (the admin plane): the providers' live
  * health, and pause / resume / drain without a restart.
  *
  *   GET  /v1/providers                     every provider's state
@@ -8,16 +8,17 @@
  *   POST /v1/providers/NAME/drain[?for=10m]
  *   POST /v1/queue/ID/release              a deferred (e.g. held) message
  *                                          becomes due now
+ *   POST /v1/reload                        re-read the configuration file
+ *                                          (what SIGHUP does)
  *
- * Changes are accepted only from loopback peers (127.0.0.0/8, ::1): the
- * admin listener is meant for the host and its operators, and a pause is
- * not something a client of the send API may do. Reads are open like
- * /v1/status. Answers are JSON; errors {"error": {"code", "message"}}.
+ * Every one of them needs an admin key (the access table,
+ * http_access.c, is checked before these handlers run); where the request
+ * comes from grants nothing. Answers are JSON; errors {"error": {"code",
+ * "message"}}.
  */
 #include "ingress/http_ops.h"
 #include "ingress/http_reply.h"
 
-#include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -40,6 +41,8 @@
 struct http_ops {
 	struct deliver *d;
 	struct spool *sp;
+	http_ops_reload_fn *reload; /* POST /v1/reload; NULL: 404 */
+	void *reload_arg;
 };
 
 /* A release waiting for the spool: the message's state, then the write. */
@@ -54,23 +57,6 @@ static void
 ops_send(struct evhttp_request *req, int code, json_t *obj)
 {
 	http_reply_json(req, code, obj, 0);
-}
-
-/* ops_from_loopback - did req come from this host? */
-static bool
-ops_from_loopback(struct evhttp_request *req)
-{
-	struct evhttp_connection *c = evhttp_request_get_connection(req);
-	const char *addr = NULL;
-	ev_uint16_t port = 0;
-
-	if (c == NULL)
-		return false;
-	evhttp_connection_get_peer(c, (char **)&addr, &port);
-	if (addr == NULL)
-		return false;
-	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
-	       strncmp(addr, "::ffff:127.", 11) == 0;
 }
 
 /* ops_provider_json - one provider's live state. */
@@ -177,12 +163,6 @@ ops_handle(struct evhttp_request *req, void *arg)
 	}
 	if (cmd != EVHTTP_REQ_POST) {
 		http_reply_error(req, 405, "method_not_allowed", "use POST");
-		return;
-	}
-	if (!ops_from_loopback(req)) {
-		http_reply_error(
-		    req, 403, "forbidden",
-		    "provider control is only accepted from this host");
 		return;
 	}
 	if (strcmp(verb, "pause") == 0)
@@ -301,18 +281,38 @@ ops_queue(struct evhttp_request *req, void *arg)
 		http_reply_error(req, 405, "method_not_allowed", "use POST");
 		return;
 	}
-	if (!ops_from_loopback(req)) {
-		http_reply_error(
-		    req, 403, "forbidden",
-		    "queue control is only accepted from this host");
-		return;
-	}
 	r = xcalloc(1, sizeof(*r));
 	r->o = o;
 	http_pending_watch_start(&r->w, req);
 	snprintf(r->id, sizeof(r->id), "%s", id);
 	if (spool_msg_get(o->sp, id, 0, ops_on_release_get, r) != 0)
 		ops_release_fail(r, 503, "spool_error", "spool closing");
+}
+
+/* ops_reload - POST /v1/reload: 200, or 409 with why it was refused. */
+static void
+ops_reload(struct evhttp_request *req, void *arg)
+{
+	struct http_ops *o = arg;
+	char err[512];
+
+	if (o->reload == NULL) {
+		http_reply_error(req, 404, "not_found", "no reload here");
+		return;
+	}
+	err[0] = '\0';
+	if (o->reload(o->reload_arg, err, sizeof(err)) != 0) {
+		http_reply_error(req, 409, "reload_refused", err);
+		return;
+	}
+	ops_send(req, 200, json_pack("{s:b}", "reloaded", 1));
+}
+
+void
+http_ops_set_reload(struct http_ops *o, http_ops_reload_fn *fn, void *arg)
+{
+	o->reload = fn;
+	o->reload_arg = arg;
 }
 
 struct http_ops *
@@ -322,8 +322,9 @@ http_ops_new(struct http_admin *h, struct deliver *d, struct spool *sp)
 
 	o->d = d;
 	o->sp = sp;
-	http_admin_route_add(h, "/v1/providers", ops_handle, o);
-	http_admin_route_add(h, "/v1/queue", ops_queue, o);
+	http_admin_route_set(h, HTTP_ROUTE_PROVIDERS, ops_handle, o);
+	http_admin_route_set(h, HTTP_ROUTE_QUEUE, ops_queue, o);
+	http_admin_route_set(h, HTTP_ROUTE_RELOAD, ops_reload, o);
 	return o;
 }
 

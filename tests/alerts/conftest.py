@@ -136,6 +136,6 @@ def lab(tmp_path):
 
 def alerts(daemon):
     """GET /v1/alerts of a daemon."""
-    code, obj = sh.http_json(daemon.http_url + "/v1/alerts")
+    code, obj = daemon.admin_json("/v1/alerts")
     assert code == 200, obj
     return obj

@@ -33,8 +33,12 @@ def send(d, msg, **kw):
     return post(d, "/v1/messages", msg, **kw)
 
 
-def get(d, path):
-    code, out, _ = sh.http_request(d.http_url + path)
+def get(d, path, key=None, admin=True):
+    """(status, parsed JSON) of one GET; with the harness's admin key
+    unless key (an API key) is given or admin is false (no key)."""
+    h = {"Authorization": "Bearer " + key} if key else (
+        dict(sh.ADMIN_AUTH) if admin else {})
+    code, out, _ = sh.http_request(d.http_url + path, headers=h)
     return code, json.loads(out or b"null")
 
 

@@ -37,5 +37,5 @@ def test_clients_that_leave_early_leave_no_trace(lab):
         rst_post(d, "/v1/queue/01ABCDEFGHJKMNPQRSTV/release", {})
     dh.wait_until(lambda: d.spool.count() == 100, 15, what="100 stored")
     time.sleep(0.5)
-    code, obj = dh.http_json(d.http_url + "/v1/status")
+    code, obj = d.admin_json("/v1/status")
     assert code == 200, obj

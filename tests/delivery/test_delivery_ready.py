@@ -12,7 +12,7 @@ SENDER = "alice@example.com"
 
 
 def get(d, path):
-    return dh.http_json(d.http_url + path)
+    return d.admin_json(path)
 
 
 def test_ready_with_a_healthy_provider(lab):

@@ -57,7 +57,7 @@ def test_breaker_benches_failing_provider_then_probes_it_back(lab):
                   8, 0.1, "the cool-down to end")
     # The cool-down (5 s) ends early once a probe (every 2 s while open)
     # finds the provider healthy again: that is what ended it here.
-    provs = dh.http_json(d.http_url + "/v1/providers")[1]["providers"]
+    provs = d.admin_json("/v1/providers")[1]["providers"]
     assert next(x for x in provs if x["name"] == "primary")["probes_ok"] >= 1
     assert time.monotonic() - t_trip < 5.5
     qid = dh.submit(d, SENDER, ["probe@example.net"], sh.message(subject="probe"))

@@ -78,8 +78,7 @@ class ProvWatch:
     def _run(self):
         while not self.ev.is_set():
             try:
-                code, obj = dh.http_json(self.d.http_url + "/v1/providers",
-                                         timeout=5)
+                code, obj = self.d.admin_json("/v1/providers", timeout=5)
                 if code == 200:
                     p = next(x for x in obj["providers"] if x["name"] == self.name)
                     self.samples.append((time.monotonic(), p))
@@ -96,7 +95,7 @@ class ProvWatch:
 
 
 def prov(d, name):
-    code, obj = dh.http_json(d.http_url + "/v1/providers")
+    code, obj = d.admin_json("/v1/providers")
     assert code == 200, obj
     return next(x for x in obj["providers"] if x["name"] == name)
 

@@ -15,7 +15,10 @@ own conftest.py files keep only what is theirs.
   Lab         what one test starts, stopped at its end; lab_fixture()
   config      to_yaml, deep_merge, daemon_config, provider
   clients     SMTPConn (raw SMTP), submit(), http_json(), Api (swerved's
-              admin API), swervectl(), run_swaks()
+              admin API, with the admin key), swervectl(), run_swaks()
+  admin key   every Daemon gets admin_keys (ADMIN_KEY, from a key file)
+              and swervectl.key_file unless its config says admin_keys
+              itself; ADMIN_AUTH is the header that carries it
   servers     TcpServer (threaded, for scripted peers and proxies),
               StatusPage, Program (Prometheus, Alertmanager, ...)
   spool       Spool (read the sqlite spool), split_message, ...
@@ -55,6 +58,22 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 SWERVE_BIN = os.environ.get("SWERVE_BIN") or os.path.join(REPO, "build", "asan", "bin")
 MOCK_BIN = os.environ.get("SWERVE_MOCK") or os.path.join(SWERVE_BIN, "swerve-mock")
 HOST = "127.0.0.1"
+
+# The admin key every Daemon is configured with (unless its config has
+# admin_keys of its own): the admin plane needs it, swervectl reads it
+# from swervectl.key_file, Api and admin_json() send it.
+ADMIN_KEY = "swerve-test-admin-key-4f1c9a0e7b2d"
+ADMIN_AUTH = {"Authorization": "Bearer " + ADMIN_KEY}
+
+
+def write_admin_key(directory):
+    """<directory>/admin.key holding ADMIN_KEY (mode 0600); its path."""
+    path = os.path.join(str(directory), "admin.key")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(ADMIN_KEY + "\n")
+    return path
+
 
 # A queue id: 20 characters of Crockford base32 (src/core/id.h).
 ID_RE = r"[0-9A-HJKMNP-TV-Z]{20}"
@@ -380,6 +399,21 @@ class Daemon:
         return "http://%s:%d" % (HOST, self.http_port)
 
     @property
+    def admin_url(self):
+        """Where the admin plane is: listen.admin, else listen.http."""
+        a = self.config.get("listen", {}).get("admin")
+        if isinstance(a, list):
+            a = a[0] if a else None
+        if not a:
+            return self.http_url
+        return "http://%s:%d" % (HOST, int(a.rsplit(":", 1)[1]))
+
+    def admin_json(self, path, method="GET", body=None, timeout=10):
+        """(status, JSON or bytes) of an admin request with ADMIN_KEY."""
+        return http_json(self.admin_url + path, method, body, timeout,
+                         headers=ADMIN_AUTH)
+
+    @property
     def spool_dir(self):
         return self.config["spool"]["dir"]
 
@@ -392,6 +426,11 @@ class Daemon:
         return self.proc.pid if self.proc else None
 
     def write_config(self):
+        if "admin_keys" not in self.config:
+            key_file = write_admin_key(self.dir)
+            self.config["admin_keys"] = [{"name": "test-admin",
+                                          "key_file": key_file}]
+            self.config.setdefault("swervectl", {"key_file": key_file})
         with open(self.config_path, "w") as f:
             f.write(to_yaml(self.config))
 
@@ -432,6 +471,8 @@ class Daemon:
         pending = [("smtp", self.config["listen"]["smtp"])]
         if "http" in self.config.get("listen", {}):
             pending.append(("http", self.config["listen"]["http"]))
+        if self.config["listen"].get("admin"):
+            pending.append(("admin", self.config["listen"]["admin"]))
         deadline = time.monotonic() + timeout
         log = self.logs[-1]
         while pending:
@@ -527,7 +568,9 @@ def swervectl(args, timeout=30):
 
 def queue_counts(daemon, use_url=False):
     """swervectl status --json -> the 'queue' dict; asserts it ran."""
-    args = (["--url", daemon.http_url] if use_url else ["-c", daemon.config_path])
+    args = (["--url", daemon.admin_url, "--key-file",
+             os.path.join(daemon.dir, "admin.key")] if use_url
+            else ["-c", daemon.config_path])
     r = swervectl(args + ["status", "--json"])
     assert r.returncode == 0, "swervectl failed (%d): %s %s" % (
         r.returncode, r.stdout, r.stderr)
@@ -564,27 +607,28 @@ def http_request(url, method="GET", body=None, headers=None, timeout=10,
         return e.code, e.read(), e.headers
 
 
-def http_json(url, method="GET", body=None, timeout=10):
+def http_json(url, method="GET", body=None, timeout=10, headers=None):
     """(status, parsed JSON or raw bytes) of one HTTP request."""
-    code, data, hdrs = http_request(url, method, body, timeout=timeout)
+    code, data, hdrs = http_request(url, method, body, headers, timeout)
     if "json" in (hdrs.get("Content-Type", "") or ""):
         return code, json.loads(data or b"null")
     return code, data
 
 
 class Api:
-    """swerved's admin API (GET /v1/status, /v1/messages...)."""
+    """swerved's admin API (GET /v1/status, /v1/messages...), with the
+    admin key, on the daemon's admin plane."""
 
     def __init__(self, daemon):
         self.d = daemon
 
     def status(self):
-        code, obj = http_json(self.d.http_url + "/v1/status")
+        code, obj = self.d.admin_json("/v1/status")
         assert code == 200, obj
         return obj
 
     def message(self, qid):
-        code, obj = http_json(self.d.http_url + "/v1/messages/" + qid)
+        code, obj = self.d.admin_json("/v1/messages/" + qid)
         assert code == 200, "GET /v1/messages/%s -> %s %r" % (qid, code, obj)
         return obj
 
@@ -593,7 +637,7 @@ class Api:
         q = "/v1/messages?state=%s&limit=%d" % (state, limit)
         if after:
             q += "&after=" + after
-        code, obj = http_json(self.d.http_url + q)
+        code, obj = self.d.admin_json(q)
         assert code == 200, obj
         return obj["messages"]
 

@@ -41,7 +41,7 @@ class Outage:
 
 
 def _scrape(d):
-    code, body = sh.http_json(d.http_url + "/metrics")
+    code, body = d.admin_json("/metrics")
     assert code == 200
     return body.decode()
 
@@ -113,8 +113,7 @@ def outage(tmp_path_factory):
             in _scrape(o.daemon), 15, 0.2, "primary circuit open")
         o.scrapes["outage"] = _scrape(o.daemon)
         time.sleep(3)  # let Prometheus scrape the outage
-        o.scrapes["outage_json"] = sh.http_json(
-            o.daemon.http_url + "/metrics.json")[1]
+        o.scrapes["outage_json"] = o.daemon.admin_json("/metrics.json")[1]
         # Heal.
         o.primary.set_mode("accept")
 

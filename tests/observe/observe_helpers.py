@@ -32,15 +32,18 @@ class Prometheus(sh.Program):
         self.port = sh.free_port()
         self.dir = os.path.join(str(workdir), "prometheus")
         os.makedirs(self.dir, exist_ok=True)
+        # /metrics is on swerved's admin plane: scrape with the admin key.
+        key = sh.write_admin_key(self.dir)
         cfg = os.path.join(self.dir, "prometheus.yml")
         with open(cfg, "w") as f:
             f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
                     "rule_files:\n  - %s\n"
                     "scrape_configs:\n  - job_name: swerve\n"
                     "    scrape_interval: 1s\n    scrape_timeout: 1s\n"
+                    "    authorization:\n      credentials_file: %s\n"
                     "    static_configs:\n      - targets: ['%s']\n"
                     % (os.path.join(CONTRIB, "prometheus", "swerve-alerts.yml"),
-                       target))
+                       key, target))
         argv = [PROMETHEUS, "--config.file=" + cfg,
                 "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
                 "--web.listen-address=127.0.0.1:%d" % self.port,

@@ -169,7 +169,7 @@ def test_prometheus_server_scraped_the_outage(outage):
 def test_swervectl_status_shows_share_alerts_and_watch_refreshes(outage):
     import signal
     import time
-    ctl = [sh.bin_path("swervectl"), "--url", outage.daemon.http_url]
+    ctl = [sh.bin_path("swervectl"), "-c", outage.daemon.config_path]
     r = subprocess.run(ctl + ["status"], capture_output=True, timeout=30)
     assert r.returncode == 0, r.stderr
     out = r.stdout.decode()
@@ -182,7 +182,7 @@ def test_swervectl_status_shows_share_alerts_and_watch_refreshes(outage):
     assert all(x > 0 for x in shares) and abs(sum(shares) - 100) < 0.2, out
     assert rows["backup"][3].endswith("%") and rows["backup"][4].endswith("ms")
     # Active alerts when the daemon serves /v1/alerts (tolerated if not).
-    code, _ = sh.http_json(outage.daemon.http_url + "/v1/alerts")
+    code, _ = outage.daemon.admin_json("/v1/alerts")
     assert ("alerts:" in out) == (code == 200), out
     p = subprocess.Popen(ctl + ["status", "--watch"], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)

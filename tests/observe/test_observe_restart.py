@@ -43,7 +43,7 @@ def test_queue_age_survives_a_restart(lab):
     for q in ids:
         api.wait_state(q, "deferred", 20)
     time.sleep(1.5)
-    text = sh.http_json(d.http_url + "/metrics")[1].decode()
+    text = d.admin_json("/metrics")[1].decode()
     name = 'swerve_stream_queued_messages{stream="transactional",state="deferred"}'
     assert gauge(text, name) == 5
     age_before = gauge(text, 'swerve_stream_oldest_message_age_seconds{stream="transactional"}')
@@ -54,7 +54,7 @@ def test_queue_age_survives_a_restart(lab):
     # Nothing will be attempted for 30 minutes; the estimate comes from
     # the spool.
     def seeded():
-        t = sh.http_json(d.http_url + "/metrics")[1].decode()
+        t = d.admin_json("/metrics")[1].decode()
         return t if gauge(t, name) == 5 else None
     text = sh.wait_until(seeded, 10, 0.2, "queue estimate seeded from the spool")
     assert gauge(text, 'swerve_stream_oldest_message_age_seconds{stream="transactional"}') \

@@ -374,7 +374,8 @@ unknown_key_is_an_error_with_its_line(void **state)
 	    "# hello\nlimit:\n  max_recipients: 3\n",
 	    "swerve.yaml:2: limit: unknown key; expected one of listen, spool, "
 	    "limits, smtp, tls, https, submitters, providers, streams, retry, "
-	    "delivery, log, api_keys, alerts, ses_compat, user, group");
+	    "delivery, log, api_keys, admin_keys, metrics, swervectl, "
+	    "alerts, ses_compat, user, group");
 	expect_error_prefix(
 	    "providers:\n  - name: a\n    type: smtp\n    host: h\n"
 	    "    colour: red\n",
