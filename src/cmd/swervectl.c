@@ -100,6 +100,21 @@ swervectl_key_load(const char *file)
 	return 0;
 }
 
+/* swervectl_key_load_rel - swervectl_key_load of file, relative to the
+ * directory of the configuration file conf. */
+static int
+swervectl_key_load_rel(const char *conf, const char *file)
+{
+	const char *slash = conf ? strrchr(conf, '/') : NULL;
+	char path[4096];
+
+	if (file[0] == '/' || slash == NULL)
+		return swervectl_key_load(file);
+	snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - conf), conf,
+	         file);
+	return swervectl_key_load(path);
+}
+
 static size_t
 swervectl_collect(char *p, size_t size, size_t n, void *arg)
 {
@@ -790,7 +805,8 @@ main(int argc, char **argv)
 		}
 		swervectl_url_from_config(cfg, base, sizeof(base));
 		if (key_file == NULL && cfg->swervectl_key_file != NULL &&
-		    swervectl_key_load(cfg->swervectl_key_file) != 0) {
+		    swervectl_key_load_rel(path, cfg->swervectl_key_file) !=
+		        0) {
 			config_free(cfg);
 			return 2;
 		}

@@ -339,8 +339,9 @@ struct config {
 	struct config_admin_key *admin_keys;
 	size_t n_admin_keys;
 	int metrics_listener; /* enum config_metrics_listener */
-	/* swervectl.key_file: the admin key swervectl presents (resolved
-	 * path; read by swervectl only); NULL: none */
+	/* swervectl.key_file: the admin key swervectl presents, as written
+	 * (relative to the config file's directory; read by swervectl
+	 * only, never checked by swerved); NULL: none */
 	char *swervectl_key_file;
 
 	/* alerts: (config_alerts.c). Rules default to one of each kind. */

@@ -345,7 +345,9 @@ static const struct config_key keys_metrics[] = {
 };
 
 static const struct config_key keys_swervectl[] = {
-    {ROW("key_file", KEY_FILE, 0), FIELD(C, swervectl_key_file)},
+    /* A string, not KEY_FILE: swerved never reads it (it may run as a
+     * user that cannot), swervectl does. */
+    {ROW("key_file", KEY_STR, 0), FIELD(C, swervectl_key_file)},
     {.name = NULL},
 };
 
