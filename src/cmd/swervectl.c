@@ -32,6 +32,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "spool/spool.h"
+#include "spool/spool_tool.h"
 
 static void
 swervectl_usage(FILE *f)
@@ -54,6 +55,12 @@ swervectl_usage(FILE *f)
 	    "mail\n            elsewhere; resume: back to normal\n"
 	    "  reload    re-read the daemon's configuration file (as "
 	    "SIGHUP)\n"
+	    "  spool check        check the spool's files (works with "
+	    "swerved\n            stopped or running; exit 1 if damaged)\n"
+	    "  spool backup FILE  a consistent copy of the spool into the "
+	    "new FILE\n"
+	    "            (spool commands read spool.dir from -c FILE, or "
+	    "--spool-dir DIR)\n"
 	    "options:\n"
 	    "  -c, --config FILE  find the daemon and its admin key via this "
 	    "configuration\n"
@@ -730,6 +737,36 @@ out:
 	return rc;
 }
 
+/*
+ * swervectl_spool - `spool check` and `spool backup FILE`: on the files,
+ * not through the daemon (see spool/spool_tool.h for why).
+ */
+static int
+swervectl_spool(const char *path, const char *dir, int argc, char **argv)
+{
+	char err[CONFIG_ERR_SIZE];
+	struct config *cfg = NULL;
+	int rc = 2;
+
+	if (dir == NULL) {
+		cfg = path ? config_load_file(path, err, sizeof(err))
+		           : config_defaults();
+		if (cfg == NULL) {
+			fprintf(stderr, "swervectl: %s\n", err);
+			return 2;
+		}
+		dir = cfg->spool_dir;
+	}
+	if (argc == 1 && strcmp(argv[0], "check") == 0)
+		rc = spool_tool_check(dir, stdout);
+	else if (argc == 2 && strcmp(argv[0], "backup") == 0)
+		rc = spool_tool_backup(dir, argv[1], stdout);
+	else
+		swervectl_usage(stderr);
+	config_free(cfg);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -743,11 +780,13 @@ main(int argc, char **argv)
 	    {"after", required_argument, NULL, 'a'},
 	    {"for", required_argument, NULL, 'f'},
 	    {"key-file", required_argument, NULL, 'k'},
+	    {"spool-dir", required_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *path = NULL, *url = NULL, *cmd, *key_file = NULL;
 	const char *state = NULL, *limit = NULL, *after = NULL, *dur = NULL;
+	const char *spool_dir = NULL;
 	char base[1100], err[CONFIG_ERR_SIZE];
 	int json = 0, watch = 0, ch, rc;
 
@@ -768,6 +807,9 @@ main(int argc, char **argv)
 			break;
 		case 'f':
 			dur = optarg;
+			break;
+		case 'D':
+			spool_dir = optarg;
 			break;
 		case 'c':
 			path = optarg;
@@ -794,6 +836,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind];
+	if (strcmp(cmd, "spool") == 0)
+		return swervectl_spool(path, spool_dir, argc - optind - 1,
+		                       argv + optind + 1);
 
 	if (url == NULL || (key_file == NULL && path != NULL)) {
 		struct config *cfg =

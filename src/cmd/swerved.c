@@ -41,11 +41,16 @@
 static void
 swerved_usage(FILE *f)
 {
-	fprintf(f, "usage: swerved [-c FILE] [--check] [--version]\n"
+	fprintf(f, "usage: swerved [-c FILE] [--check] [--version] "
+	           "[--accept-spool-damage]\n"
 	           "  -c, --config FILE  configuration (default: embedded "
 	           "defaults)\n"
 	           "      --check        validate the configuration and exit "
-	           "0/1\n");
+	           "0/1\n"
+	           "      --accept-spool-damage  start even if the spool is "
+	           "damaged,\n"
+	           "                     keeping what is readable and logging "
+	           "what is lost\n");
 }
 
 /*
@@ -378,11 +383,12 @@ main(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"check", no_argument, NULL, 'C'},
 	    {"version", no_argument, NULL, 'V'},
+	    {"accept-spool-damage", no_argument, NULL, 'A'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *path = NULL;
-	int check = 0, ch;
+	int check = 0, accept_damage = 0, ch;
 	char err[CONFIG_ERR_SIZE];
 	struct config *cfg;
 	struct spool_opts sopts;
@@ -409,6 +415,9 @@ main(int argc, char **argv)
 			break;
 		case 'C':
 			check = 1;
+			break;
+		case 'A':
+			accept_damage = 1;
 			break;
 		case 'V':
 			printf("swerved %s\n", SWERVED_VERSION);
@@ -456,6 +465,7 @@ main(int argc, char **argv)
 	sopts.min_free = cfg->spool_min_free;
 	sopts.max_messages = cfg->spool_max_messages;
 	sopts.batch_max = (size_t)cfg->spool_batch_max;
+	sopts.accept_damage = accept_damage;
 	sp = spool_open(&sopts, err, sizeof(err));
 	if (sp == NULL)
 		log_fatal("swerved: spool %s: %s", cfg->spool_dir, err);

@@ -182,8 +182,18 @@ http_admin_readyz(struct evhttp_request *req, void *arg)
 {
 	struct http_admin *h = arg;
 	struct buf why;
+	char why_spool[256];
 	size_t i, n;
 
+	if (spool_health(h->sp, why_spool, sizeof(why_spool)) != SPOOL_OK) {
+		buf_init(&why);
+		buf_printf(&why, "spool damaged: %s", why_spool);
+		http_admin_json_send(req, 503,
+		                     json_pack("{s:b,s:s}", "ready", 0,
+		                               "reason", buf_cstr(&why)));
+		buf_fini(&why);
+		return;
+	}
 	if (spool_space_check(h->sp) != SPOOL_OK) {
 		http_admin_json_send(
 		    req, 503,

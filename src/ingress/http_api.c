@@ -234,6 +234,9 @@ api_body(struct http_api *a, struct evhttp_request *req, size_t *len)
 	if (body == NULL && status == 413)
 		api_fail_with(req, 413, "too_large",
 		              "the request body is over the size limit");
+	else if (body == NULL && spool_health(a->sp, NULL, 0) != SPOOL_OK)
+		api_fail_with(req, 503, "spool_damaged",
+		              "the message store is unavailable; retry later");
 	else if (body == NULL)
 		api_fail_with(
 		    req, 503, "spool_full",

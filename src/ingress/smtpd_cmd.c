@@ -285,7 +285,8 @@ smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 {
 	const struct config *cfg = s->smtpd->cfg;
 	struct submit_who w = {SUBMIT_INGRESS_SMTP, s->user, NULL, s->client};
-	char sender[SMTP_PATH_MAX + 1];
+	char sender[SMTP_PATH_MAX + 1], text[256];
+	int rc;
 
 	if (s->user == NULL && !s->trusted) {
 		smtpd_session_reject(s, SMTPD_REJECT_AUTH_REQUIRED, true,
@@ -308,7 +309,18 @@ smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		    s->user->name);
 		return;
 	}
-	if (spool_space_check(s->smtpd->sp) != SPOOL_OK) {
+	rc = spool_space_check(s->smtpd->sp);
+	if (rc == SPOOL_ERR_DAMAGED) {
+		/* Not this message's fault, nor a full disk: a damaged
+		 * store refuses everything until an operator acts. */
+		submit_status_smtp(rc, s->smtpd->cfg->hostname, text,
+		                   sizeof(text));
+		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false, "%s",
+		                     text);
+		smtpd_session_close(s);
+		return;
+	}
+	if (rc != SPOOL_OK) {
 		smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
 		                     "452 4.3.1 Insufficient system storage");
 		return;

@@ -785,6 +785,17 @@ smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	log_debug("smtpd: connect from %s%s", s->client,
 	          s->trusted ? " (trusted network)" : "");
+	if (spool_health(d->sp, NULL, 0) != SPOOL_OK) {
+		/* The store is damaged: say so at once rather than take a
+		 * whole transaction to refuse it at the dot. */
+		smtpd_session_reply(s,
+		                    "421 4.3.0 %s Message store unavailable, "
+		                    "try again later",
+		                    d->cfg->hostname);
+		smtpd_session_flush(s);
+		smtpd_session_close(s);
+		return s;
+	}
 	smtpd_session_reply(s, "220 %s ESMTP swerve", d->cfg->hostname);
 	smtpd_session_flush(s);
 	smtpd_idle_arm(s);

@@ -478,6 +478,12 @@ submit_status_smtp(int status, const char *hostname, char *out, size_t n)
 		         "421 4.3.2 %s Service shutting down, try again later",
 		         hostname);
 		return true;
+	case SPOOL_ERR_DAMAGED:
+		snprintf(out, n,
+		         "421 4.3.0 %s Message store unavailable, try again "
+		         "later",
+		         hostname);
+		return true;
 	default:
 		snprintf(out, n,
 		         "451 4.3.0 Error: queue file write error, "
@@ -503,6 +509,10 @@ submit_status_http(int status, struct api_error *e)
 	case SPOOL_ERR_CLOSED:
 		api_error_set(e, 503, "shutting_down", "",
 		              "the server is shutting down; retry later");
+		break;
+	case SPOOL_ERR_DAMAGED:
+		api_error_set(e, 503, "spool_damaged", "",
+		              "the message store is unavailable; retry later");
 		break;
 	default:
 		api_error_set(e, 503, "spool_error", "",

@@ -35,12 +35,17 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "spool/spool_check.h"
 #include "spool/spool_ckpt.h"
 #include "spool/spool_db.h"
 #include "spool/spool_job.h"
+#include "spool/spool_mark.h"
+#include "spool/spool_salvage.h"
 #include "spool/spool_vfs.h"
 
 #define SPOOL_BATCH_DEFAULT 256
@@ -54,10 +59,12 @@
 #define SPOOL_WAL_SOFT 1000
 #define SPOOL_WAL_HARD 16000
 #define SPOOL_CKPT_EVERY_US 200000
+#define SPOOL_CHECK_BUDGET_MS 10000
 
 struct spool {
 	char *dir;
 	char *db_path;
+	char *mark_path; /* the integrity record, spool.db.mark */
 	uint64_t min_free;
 	uint64_t max_messages;
 	size_t batch_max;
@@ -82,6 +89,8 @@ struct spool {
 	struct spool_job_list done;
 	int closing;
 	int disk_low;
+	int damaged;          /* see spool_health(); never cleared */
+	char damage_why[256]; /* the first damage seen */
 	uint64_t handed_gen;  /* batches handed back to the loop */
 	uint64_t drained_gen; /* of those, callbacks already run */
 	size_t last_batch;    /* jobs in the last batch */
@@ -209,6 +218,30 @@ spool_db_reopen(struct spool *sp)
 		return SPOOL_ERR_IO;
 	}
 	return SPOOL_OK;
+}
+
+/*
+ * spool_damage_note - the writer met SQLite code `code` (0: nothing to
+ * note): a damaged database makes the spool unhealthy for good. Logged
+ * once, at the decision.
+ */
+static void
+spool_damage_note(struct spool *sp, int code)
+{
+	if (code == 0)
+		return;
+	pthread_mutex_lock(&sp->lock);
+	if (!sp->damaged) {
+		sp->damaged = 1;
+		snprintf(sp->damage_why, sizeof(sp->damage_why),
+		         "%s: %s (sqlite %d)", sp->db_path,
+		         sqlite3_errstr(code), code);
+		log_error("spool: %s: the store is damaged; refusing new "
+		          "messages until it is checked (swervectl spool "
+		          "check) and swerved restarted",
+		          sp->damage_why);
+	}
+	pthread_mutex_unlock(&sp->lock);
 }
 
 /* spool_job_run - do one job inside the open transaction. */
@@ -366,8 +399,10 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 		 * fsync the connection's view of the WAL is suspect: start
 		 * the next batch on a fresh connection.
 		 */
-		if (sp->db != NULL)
+		if (sp->db != NULL) {
 			spool_db_rollback(sp->db);
+			spool_damage_note(sp, spool_db_damage(sp->db));
+		}
 		for (j = b->head; j != NULL; j = j->next) {
 			spool_job_results_free(j);
 			if (!(j->kind == SPOOL_JOB_SUBMIT &&
@@ -431,6 +466,9 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 		          spool_db_wal_frames(sp->db));
 		(void)spool_db_checkpoint(sp->db);
 		sp->ckpt_inline_us = clock_mono_us();
+		/* The checkpointer brings the integrity record up to date
+		 * with what this checkpoint wrote. */
+		spool_ckpt_poke(sp->ckpt);
 	}
 }
 
@@ -599,11 +637,170 @@ spool_dir_make(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "spool: %s is not a directory", s);
 		goto fail;
 	}
+	/* Message bodies live here: nobody but the owner may look in. */
+	if ((st.st_mode & 077) != 0) {
+		if (chmod(s, 0700) != 0) {
+			snprintf(err, errlen,
+			         "spool: %s has mode %04o (group or others can "
+			         "read it) and chmod 0700 failed: %s; fix its "
+			         "mode or owner",
+			         s, (unsigned)(st.st_mode & 07777),
+			         strerror(errno));
+			goto fail;
+		}
+		log_warn("spool: %s had mode %04o; changed to 0700", s,
+		         (unsigned)(st.st_mode & 07777));
+	}
 	free(s);
 	return 0;
 fail:
 	free(s);
 	return -1;
+}
+
+/* spool_files_private - make the spool's existing files 0600. */
+static int
+spool_files_private(const struct spool *sp, char *err, size_t errlen)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm", ".mark"};
+	struct stat st;
+	struct buf p;
+	size_t i;
+	int rc = 0;
+
+	buf_init(&p);
+	for (i = 0; rc == 0 && i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		p.len = 0;
+		buf_printf(&p, "%s%s", sp->db_path, suffix[i]);
+		if (stat(buf_cstr(&p), &st) != 0 || (st.st_mode & 077) == 0)
+			continue;
+		if (chmod(buf_cstr(&p), 0600) != 0) {
+			snprintf(err, errlen,
+			         "spool: %s has mode %04o and chmod 0600 "
+			         "failed: %s",
+			         buf_cstr(&p), (unsigned)(st.st_mode & 07777),
+			         strerror(errno));
+			rc = -1;
+			break;
+		}
+		log_warn("spool: %s had mode %04o; changed to 0600",
+		         buf_cstr(&p), (unsigned)(st.st_mode & 07777));
+	}
+	buf_fini(&p);
+	return rc;
+}
+
+/*
+ * spool_refuse - the message for damage found at open: the file, what,
+ * and what the operator can do.
+ */
+static void
+spool_refuse(const struct spool_check *c, char *err, size_t errlen)
+{
+	snprintf(err, errlen,
+	         "spool: %s. swerved will not run on a damaged spool: keep "
+	         "a copy of the spool directory, then restore it from a "
+	         "backup (swervectl spool backup), or start once with "
+	         "--accept-spool-damage to keep what is readable and log "
+	         "what is lost",
+	         c->problem);
+}
+
+/*
+ * spool_accept - the operator accepted damage c: say exactly what is
+ * lost, then checkpoint and reset the WAL so the next start does not
+ * find the same damage again.
+ */
+static void
+spool_accept(struct spool *sp, const struct spool_check *files,
+             const struct spool_check *db)
+{
+	if (files->problem[0] != '\0' && files->wal.lost_commits > 0)
+		log_warn("spool: --accept-spool-damage: %s; accepted: %llu "
+		         "committed transactions (%llu WAL frames) dropped",
+		         files->problem,
+		         (unsigned long long)files->wal.lost_commits,
+		         (unsigned long long)files->wal.lost_frames);
+	else if (files->problem[0] != '\0')
+		log_warn("spool: --accept-spool-damage: %s; accepted: what "
+		         "was committed after the record of %lld ms since the "
+		         "epoch (at least %llu WAL frames) is lost and cannot "
+		         "be counted",
+		         files->problem, (long long)files->mark.at_ms,
+		         (unsigned long long)files->mark.frames);
+	if (db->problem[0] != '\0')
+		log_warn("spool: --accept-spool-damage: %s; accepted",
+		         db->problem);
+	log_warn("spool: --accept-spool-damage: %llu messages are readable, "
+	         "%llu messages are damaged (body or recipients unreadable)",
+	         (unsigned long long)(db->messages - db->unreadable),
+	         (unsigned long long)db->unreadable);
+	if (spool_db_checkpoint_reset(sp->db) != SPOOL_OK)
+		log_warn("spool: could not reset the WAL after accepting "
+		         "damage");
+}
+
+/*
+ * spool_salvage_db - the operator accepted a damaged database: keep its
+ * whole messages in a new one (spool_salvage.h) and reopen.
+ */
+static int
+spool_salvage_db(struct spool *sp, char *err, size_t errlen)
+{
+	struct spool_salvage s;
+
+	spool_db_close(sp->db);
+	sp->db = NULL;
+	if (spool_salvage_run(sp->db_path, &s, err, errlen) != 0)
+		return -1;
+	log_warn("spool: --accept-spool-damage: salvaged %s: %llu messages "
+	         "kept whole, %llu damaged messages dropped (their ids are "
+	         "logged above), %llu unreadable attempt records; the "
+	         "damaged file is kept as %s",
+	         sp->db_path, (unsigned long long)s.kept,
+	         (unsigned long long)s.lost, (unsigned long long)s.attempts,
+	         s.moved);
+	sp->db =
+	    spool_db_open(sp->db_path, spool_vfs_name(sp->vfs), err, errlen);
+	return sp->db != NULL ? 0 : -1;
+}
+
+/* spool_mark_open - record that the spool is in use with this WAL. */
+static void
+spool_mark_open(struct spool *sp, const struct spool_wal_scan *w)
+{
+	struct spool_mark m = {0};
+
+	if (w != NULL && w->header_ok) {
+		m.salt1 = w->salt1;
+		m.salt2 = w->salt2;
+		m.frames = w->frames;
+	}
+	m.at_ms = clock_wall_ms();
+	if (spool_mark_write(sp->mark_path, &m) != 0)
+		log_warn("spool: write %s: %s", sp->mark_path, strerror(errno));
+}
+
+/* spool_mark_close - after the last close: clean, or what is left. */
+static void
+spool_mark_close(struct spool *sp)
+{
+	struct spool_wal_scan w;
+	struct spool_mark m = {0};
+	struct buf wal;
+
+	buf_init(&wal);
+	buf_printf(&wal, "%s-wal", sp->db_path);
+	if (spool_wal_scan(buf_cstr(&wal), &w) == 0 && !w.present) {
+		m.clean = 1;
+		m.at_ms = clock_wall_ms();
+		if (spool_mark_write(sp->mark_path, &m) != 0)
+			log_warn("spool: write %s: %s", sp->mark_path,
+			         strerror(errno));
+	} else {
+		spool_mark_open(sp, &w);
+	}
+	buf_fini(&wal);
 }
 
 /* spool_open - open the store, recover in-flight messages, start writer. */
@@ -612,7 +809,9 @@ spool_open(const struct spool_opts *opts, char *err, size_t errlen)
 {
 	struct spool *sp;
 	struct buf path;
+	struct spool_check files, db;
 	uint64_t recovered = 0;
+	int damaged = 0;
 
 	if (opts == NULL || opts->dir == NULL || opts->dir[0] == '\0') {
 		snprintf(err, errlen, "spool: no directory given");
@@ -626,6 +825,8 @@ spool_open(const struct spool_opts *opts, char *err, size_t errlen)
 	buf_init(&path);
 	buf_printf(&path, "%s/spool.db", opts->dir);
 	sp->db_path = buf_steal(&path, NULL);
+	buf_printf(&path, "%s/spool.db.mark", opts->dir);
+	sp->mark_path = buf_steal(&path, NULL);
 	sp->min_free = opts->min_free;
 	sp->max_messages = opts->max_messages;
 	sp->batch_max = opts->batch_max ? opts->batch_max : SPOOL_BATCH_DEFAULT;
@@ -644,10 +845,59 @@ spool_open(const struct spool_opts *opts, char *err, size_t errlen)
 		snprintf(err, errlen, "spool: cannot register the SQLite VFS");
 		goto fail;
 	}
+	if (spool_files_private(sp, err, errlen) != 0)
+		goto fail;
+	/* Before SQLite opens the WAL: its recovery would drop damaged
+	 * frames without a word. */
+	if (spool_check_files(sp->db_path, &files) != 0) {
+		if (!opts->accept_damage) {
+			spool_refuse(&files, err, errlen);
+			goto fail;
+		}
+		damaged = 1;
+	} else if (!files.have_mark && access(sp->db_path, F_OK) == 0) {
+		log_info("spool: %s has no integrity record yet (older "
+		         "version); starting one",
+		         sp->mark_path);
+	}
 	sp->db =
 	    spool_db_open(sp->db_path, spool_vfs_name(sp->vfs), err, errlen);
-	if (sp->db == NULL)
+	if (sp->db == NULL) {
+		/* A database whose header is garbage cannot be opened at
+		 * all: there is nothing to accept, only to restore. */
+		if (strstr(err, "not a database") != NULL ||
+		    strstr(err, "malformed") != NULL) {
+			snprintf(db.problem, sizeof(db.problem), "%s", err);
+			snprintf(err, errlen,
+			         "%s. swerved will not run on a damaged spool: "
+			         "keep a copy of the spool directory and "
+			         "restore the spool from a backup (swervectl "
+			         "spool backup)",
+			         db.problem);
+		}
 		goto fail;
+	}
+	db = files;
+	db.problem[0] = '\0';
+	if (spool_check_db(sp->db_path, spool_vfs_name(sp->vfs),
+	                   opts->check_budget_ms ? opts->check_budget_ms
+	                                         : SPOOL_CHECK_BUDGET_MS,
+	                   0, &db) != 0) {
+		if (!opts->accept_damage) {
+			spool_refuse(&db, err, errlen);
+			goto fail;
+		}
+		damaged = 1;
+	}
+	if (db.quick < 0)
+		log_warn("spool: %s: quick_check did not finish within its "
+		         "time budget; skipped (run swervectl spool check)",
+		         sp->db_path);
+	if (damaged && db.quick == 0 && spool_salvage_db(sp, err, errlen) != 0)
+		goto fail;
+	if (damaged)
+		spool_accept(sp, &files, &db);
+	spool_mark_open(sp, damaged ? NULL : &files.wal);
 	if (spool_db_recover(sp->db, &recovered) != SPOOL_OK ||
 	    spool_db_counts_load(sp->db, sp->counts.state) != SPOOL_OK) {
 		snprintf(err, errlen, "spool: %s: cannot read the store",
@@ -663,8 +913,8 @@ spool_open(const struct spool_opts *opts, char *err, size_t errlen)
 	         (unsigned long long)sp->counts.state[SPOOL_STATE_SENT],
 	         (unsigned long long)sp->counts.state[SPOOL_STATE_FAILED]);
 	spool_space_refresh(sp, 1);
-	sp->ckpt =
-	    spool_ckpt_start(sp->db_path, spool_vfs_name(sp->vfs), err, errlen);
+	sp->ckpt = spool_ckpt_start(sp->db_path, spool_vfs_name(sp->vfs),
+	                            sp->mark_path, err, errlen);
 	if (sp->ckpt == NULL)
 		goto fail;
 	sp->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -717,11 +967,12 @@ spool_job_queue(struct spool *sp, struct spool_job *j)
 		             sp->counts.state[SPOOL_STATE_INFLIGHT] +
 		             sp->counts.state[SPOOL_STATE_DEFERRED] +
 		             sp->queued_submits;
-		if (sp->disk_low ||
+		if (sp->damaged || sp->disk_low ||
 		    (sp->max_messages != 0 && unfinished >= sp->max_messages)) {
 			/* Refused: answered from the loop, never re-entrantly.
 			 */
-			j->status = SPOOL_ERR_FULL;
+			j->status =
+			    sp->damaged ? SPOOL_ERR_DAMAGED : SPOOL_ERR_FULL;
 			spool_msg_new_fini(&j->m);
 			spool_job_list_push(&sp->done, j);
 			pthread_mutex_unlock(&sp->lock);
@@ -913,8 +1164,26 @@ spool_space_check(struct spool *sp)
 	             sp->queued_submits;
 	full = sp->disk_low ||
 	       (sp->max_messages != 0 && unfinished >= sp->max_messages);
+	if (sp->damaged)
+		full = SPOOL_ERR_DAMAGED;
+	else
+		full = full ? SPOOL_ERR_FULL : SPOOL_OK;
 	pthread_mutex_unlock(&sp->lock);
-	return full ? SPOOL_ERR_FULL : SPOOL_OK;
+	return full;
+}
+
+/* spool_health - damaged or not, and why. */
+int
+spool_health(struct spool *sp, char *why, size_t n)
+{
+	int rc;
+
+	pthread_mutex_lock(&sp->lock);
+	rc = sp->damaged ? SPOOL_ERR_DAMAGED : SPOOL_OK;
+	if (why != NULL && n > 0)
+		snprintf(why, n, "%s", sp->damaged ? sp->damage_why : "");
+	pthread_mutex_unlock(&sp->lock);
+	return rc;
 }
 
 /* spool_counts_get - copy the in-memory counters. */
@@ -925,6 +1194,7 @@ spool_counts_get(struct spool *sp, struct spool_counts *out)
 	*out = sp->counts;
 	out->queued = sp->queue.len;
 	out->disk_low = sp->disk_low;
+	out->damaged = sp->damaged;
 	pthread_mutex_unlock(&sp->lock);
 }
 
@@ -949,10 +1219,14 @@ spool_close(struct spool *sp)
 	/* The writer closes last, so its close does the final checkpoint. */
 	spool_ckpt_stop(sp->ckpt);
 	spool_db_close(sp->db);
+	/* Only a spool that opened whole says how it was left. */
+	if (sp->writer_started)
+		spool_mark_close(sp);
 	spool_vfs_free(sp->vfs);
 	pthread_cond_destroy(&sp->cond);
 	pthread_mutex_destroy(&sp->lock);
 	free(sp->db_path);
+	free(sp->mark_path);
 	free(sp->dir);
 	free(sp);
 }

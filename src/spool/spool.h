@@ -37,9 +37,12 @@ enum spool_status {
 	SPOOL_ERR_NOTFOUND = -4, /* no message with that id (get, outcome) */
 	SPOOL_ERR_CONFLICT = -5, /* idempotency key kept for another payload
 	                            (spool_msg_submit_idem only) */
+	SPOOL_ERR_DAMAGED = -6,  /* the store is damaged; nothing is taken
+	                            until an operator acts [421 4.3.0] */
 };
 
-/* spool_status_name - "ok", "io", "full", "closed", "notfound". */
+/* spool_status_name - "ok", "io", "full", "closed", "notfound",
+ * "conflict", "damaged". */
 const char *spool_status_name(int status);
 
 /* Message states, as stored and as counted by spool_counts_get(). */
@@ -74,6 +77,12 @@ struct spool_opts {
 	uint64_t max_messages; /* cap on unfinished messages (0 = no cap) */
 	size_t batch_max;      /* most messages per commit (0 = 256) */
 	const struct spool_hooks *hooks; /* NULL in production */
+	/* Start even when the integrity check finds damage (the operator's
+	 * --accept-spool-damage); what is lost is logged. */
+	int accept_damage;
+	/* Time allowed to PRAGMA quick_check at open, ms (0 = 10 s); a
+	 * check that runs out of time is logged and skipped. */
+	unsigned check_budget_ms;
 };
 
 /* A message handed to the spool. All pointers are owned by the message. */
@@ -106,6 +115,16 @@ typedef void spool_commit_fn(int status, const char *id, void *arg);
  * Recovers in-flight messages to ready. Returns NULL with a message in err
  * on failure (unwritable dir, corrupt database, ...). opts->hooks is
  * borrowed and must outlive the spool.
+ *
+ * Integrity: the directory is made 0700 (a group- or world-accessible one
+ * is fixed with a warning) and its files 0600. Before SQLite touches the
+ * files, the WAL is compared with the integrity record (spool.db.mark):
+ * a missing, truncated or foreign WAL, or committed frames after a
+ * damaged one, is damage; then PRAGMA quick_check runs within
+ * opts->check_budget_ms. On damage spool_open fails with err naming the
+ * file and what to do, unless opts->accept_damage: then the readable
+ * part is kept, the WAL is checkpointed and reset, and what was lost is
+ * logged.
  */
 struct spool *spool_open(const struct spool_opts *opts, char *err,
                          size_t errlen);
@@ -178,6 +197,7 @@ struct spool_counts {
 	uint64_t queued;         /* jobs waiting for the writer right now */
 	uint64_t deduplicated;   /* submits answered by idempotency key */
 	int disk_low;            /* 1 if free space was below min_free */
+	int damaged;             /* 1 once spool_health() says damaged */
 	                         /*
 	                          * Added for the metrics' histograms; counted for writing commits
 	                          * only, under the writer's lock. batch_hist[i] counts commits of
@@ -194,6 +214,15 @@ struct spool_counts {
 
 /* Upper bounds of commit_hist's buckets, in microseconds. */
 extern const uint64_t spool_commit_bounds_us[SPOOL_COMMIT_BUCKETS];
+
+/*
+ * spool_health - SPOOL_OK, or SPOOL_ERR_DAMAGED once a read or commit met
+ * a damaged database (SQLITE_CORRUPT, SQLITE_NOTADB, a failed read) since
+ * open; then why (may be NULL) gets one line. Damage is never cleared
+ * while the spool is open: the operator checks the files and restarts.
+ * Any thread. spool_space_check() answers SPOOL_ERR_DAMAGED too.
+ */
+int spool_health(struct spool *sp, char *why, size_t n);
 
 /* spool_counts_get - counts by state and figures, from memory; any thread. */
 void spool_counts_get(struct spool *sp, struct spool_counts *out);

@@ -17,10 +17,13 @@ struct spool_ckpt;
 
 /*
  * spool_ckpt_start - open path (through VFS vfs, NULL = default) and start
- * the checkpointer thread. NULL with a message in err on failure.
+ * the checkpointer thread. After each checkpoint it rewrites the
+ * integrity record at mark (NULL: none; see spool_mark.h) with the WAL
+ * generation and the frames it held. NULL with a message in err on
+ * failure. mark is copied.
  */
 struct spool_ckpt *spool_ckpt_start(const char *path, const char *vfs,
-                                    char *err, size_t errlen);
+                                    const char *mark, char *err, size_t errlen);
 /* spool_ckpt_poke - ask for a checkpoint soon. Cheap; any thread. */
 void spool_ckpt_poke(struct spool_ckpt *c);
 /* spool_ckpt_runs - checkpoints completed so far. */

@@ -208,6 +208,7 @@ struct spool_db {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	int wal_frames; /* from the WAL hook, after each commit */
+	int last_err;   /* extended code of the last failure logged */
 };
 
 static const char *const spool_db_rcpt_states[] = {
@@ -244,8 +245,9 @@ rcpt_state_parse(const char *s)
 static int
 db_fail(struct spool_db *db, const char *what)
 {
+	db->last_err = sqlite3_extended_errcode(db->db);
 	log_warn("spool: %s: %s (sqlite %d)", what, sqlite3_errmsg(db->db),
-	         sqlite3_extended_errcode(db->db));
+	         db->last_err);
 	return SPOOL_ERR_IO;
 }
 
@@ -314,9 +316,40 @@ spool_db_changes(struct spool_db *db)
 }
 
 int
+spool_db_damage(struct spool_db *db)
+{
+	int code = db->last_err;
+
+	db->last_err = 0;
+	switch (code & 0xff) {
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return code;
+	case SQLITE_IOERR:
+		/* A read that fails is the medium; a failed write or fsync
+		 * is handled as a transient I/O error (451, retry). */
+		return code == SQLITE_IOERR_READ ||
+		               code == SQLITE_IOERR_SHORT_READ
+		           ? code
+		           : 0;
+	default:
+		return 0;
+	}
+}
+
+int
 spool_db_wal_frames(struct spool_db *db)
 {
 	return db->wal_frames;
+}
+
+int
+spool_db_checkpoint_reset(struct spool_db *db)
+{
+	if (sqlite3_wal_checkpoint_v2(db->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	                              NULL, NULL) != SQLITE_OK)
+		return db_fail(db, "checkpoint (truncate)");
+	return SPOOL_OK;
 }
 
 int

@@ -81,10 +81,18 @@ int spool_db_msg_purge(struct spool_db *db, const char *before_id, size_t max,
                        uint64_t *n, int64_t delta[SPOOL_STATE_COUNT]);
 /* spool_db_changes - rows changed on this connection since it opened. */
 int64_t spool_db_changes(struct spool_db *db);
+/*
+ * spool_db_damage - the SQLite extended code of the last failure if it
+ * says the files are damaged (CORRUPT, NOTADB, a failed read), else 0.
+ * Forgets it.
+ */
+int spool_db_damage(struct spool_db *db);
 /* spool_db_wal_frames - frames in the WAL after the last commit. */
 int spool_db_wal_frames(struct spool_db *db);
 /* spool_db_checkpoint - a PASSIVE checkpoint on this connection. */
 int spool_db_checkpoint(struct spool_db *db);
+/* spool_db_checkpoint_reset - copy every frame and truncate the WAL. */
+int spool_db_checkpoint_reset(struct spool_db *db);
 
 /* spool_state_parse - the state named s, or -1. */
 int spool_state_parse(const char *s);

@@ -57,6 +57,8 @@ spool_status_name(int status)
 		return "notfound";
 	case SPOOL_ERR_CONFLICT:
 		return "conflict";
+	case SPOOL_ERR_DAMAGED:
+		return "damaged";
 	}
 	return "unknown";
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -288,6 +289,15 @@ vfs_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *file, int flags,
 		f->base.pMethods = NULL;
 		return rc;
 	}
+	/*
+	 * Message bodies are in these files: owner only, whatever the
+	 * umask. SQLite creates the database with 0644 & ~umask and the WAL
+	 * and shared-memory files with the database's mode, so fixing the
+	 * database right after it is created fixes them all.
+	 */
+	if ((flags & SQLITE_OPEN_CREATE) != 0 && name != NULL &&
+	    chmod(name, 0600) != 0)
+		log_warn("spool: chmod 0600 %s: %s", name, strerror(errno));
 	f->base.pMethods = &vfs_io_methods;
 	return SQLITE_OK;
 }

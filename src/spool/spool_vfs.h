@@ -3,11 +3,13 @@
  *
  * A thin wrapper over the default "unix" VFS, registered under a name of
  * its own for one spool and used only by that spool's connections. It
- * does two things:
+ * does three things:
  *
  *   - test seam: before each real write or fsync it asks hooks->write_fault
  *     / hooks->sync_fault; a non-zero errno fails the call (ENOSPC becomes
  *     SQLITE_FULL, anything else SQLITE_IOERR_WRITE / SQLITE_IOERR_FSYNC);
+ *   - file modes: a file opened to be created is made 0600 whatever
+ *     the umask (message bodies are in it);
  *   - WAL scrub (always on): when a write or fsync of the write-ahead log
  *     fails, the log is truncated back to the first byte written since its
  *     last successful fsync. A transaction whose fsync failed may otherwise

@@ -378,6 +378,7 @@ class Daemon:
         if env:
             self.env.update(env)
         self.fresh_ports = fresh_ports
+        self.args = []  # extra command-line arguments for swerved
         self.proc = None
         self.starts = 0
         self.listened = False
@@ -460,8 +461,8 @@ class Daemon:
         self.starts += 1
         log = os.path.join(self.dir, "swerved.%d.log" % self.starts)
         self.logs.append(log)
-        self.proc = spawn([bin_path("swerved"), "-c", self.config_path], log,
-                          env=self.env, cwd=self.dir)
+        self.proc = spawn([bin_path("swerved"), "-c", self.config_path] + self.args,
+                          log, env=self.env, cwd=self.dir)
 
     def wait_ready(self, timeout=30.0):
         """Wait until swerved logged "listening smtp/http <addr>" for its

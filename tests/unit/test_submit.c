@@ -490,6 +490,15 @@ spool_statuses_map_to_each_reply_shape(void **state)
 	    submit_status_smtp(SPOOL_ERR_CLOSED, "mx", text, sizeof(text)));
 	assert_string_equal(
 	    text, "421 4.3.2 mx Service shutting down, try again later");
+	/* A damaged store: 421 and the session closes, never 451 again and
+	 * again; HTTP says 503 with its own code. */
+	assert_true(
+	    submit_status_smtp(SPOOL_ERR_DAMAGED, "mx", text, sizeof(text)));
+	assert_string_equal(
+	    text, "421 4.3.0 mx Message store unavailable, try again later");
+	submit_status_http(SPOOL_ERR_DAMAGED, &e);
+	assert_int_equal(e.http_status, 503);
+	assert_string_equal(e.code, "spool_damaged");
 	submit_status_http(SPOOL_ERR_CONFLICT, &e);
 	assert_int_equal(e.http_status, 409);
 	assert_string_equal(e.code, "idempotency_conflict");

@@ -1,0 +1,46 @@
+/*
+ * spool_check.h - is the spool on disk whole? (internal to src/spool;
+ * also used by swervectl).
+ *
+ * Two checks. spool_check_files() runs before SQLite opens anything and
+ * compares the WAL with the integrity record (spool_mark.h): a missing,
+ * truncated or re-salted log, or committed frames after a damaged one.
+ * spool_check_db() runs PRAGMA quick_check within a time budget and
+ * counts the messages it can read. Neither writes anything.
+ */
+#ifndef SWERVE_SPOOL_SPOOL_CHECK_H
+#define SWERVE_SPOOL_SPOOL_CHECK_H
+
+#include <stdint.h>
+
+#include "spool/spool_mark.h"
+#include "spool/spool_wal.h"
+
+struct spool_check {
+	char problem[512]; /* "" when whole; else one line naming the file */
+	int have_mark;     /* an integrity record was found */
+	struct spool_mark mark;
+	struct spool_wal_scan wal;
+	int quick;           /* 1 ok, 0 damaged, -1 not run / out of time */
+	uint64_t messages;   /* rows in messages that could be listed */
+	uint64_t unreadable; /* of those, body or recipients unreadable */
+	uint64_t elapsed_ms; /* time spent in spool_check_db() */
+};
+
+/*
+ * spool_check_files - compare db_path's WAL and record. Returns 0 when
+ * they agree, -1 with c->problem set. c is zeroed first.
+ */
+int spool_check_files(const char *db_path, struct spool_check *c);
+
+/*
+ * spool_check_db - quick_check db_path (through VFS vfs, NULL = default;
+ * read-only when readonly) for at most budget_ms (0 = no limit), then
+ * count messages and unreadable ones. Returns 0 when whole (or when the
+ * check ran out of time: c->quick = -1), -1 with c->problem set.
+ * Keeps what spool_check_files() put in c.
+ */
+int spool_check_db(const char *db_path, const char *vfs, unsigned budget_ms,
+                   int readonly, struct spool_check *c);
+
+#endif
