@@ -238,7 +238,8 @@ name_write(struct hw *w, const char *name)
 	size_t n = strlen(name), i, s;
 	struct buf q;
 
-	if (atext_phrase(name, n)) {
+	/* "=?" inside an atom would read back as an encoded-word (fuzz). */
+	if (atext_phrase(name, n) && memmem(name, n, "=?", 2) == NULL) {
 		for (s = 0, i = 0; i <= n; i++)
 			if (i == n || name[i] == ' ') {
 				hw_token(w, name + s, i - s);

@@ -133,6 +133,38 @@ text_only_is_text_plain_with_headers(void **state)
 	mime_build_msg_fini(&m);
 }
 
+/* A display name of atoms that holds "=?" must not read back as an
+ * encoded-word (fuzz_mime_build: "a=?UTF-8?B?xa?=" came back with
+ * MIME_F_CHARSET). */
+static void
+name_with_encoded_word_lookalike_round_trips(void **state)
+{
+	static const char *const names[] = {
+	    "h1 lebd a=?UTF-8?B?xa?=",
+	    "=?utf-8?q?Admin?=",
+	    "x=?",
+	};
+	struct mime_build_msg m;
+	struct mime_msg *r;
+	struct buf out;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		msg_base(&m);
+		free(m.from.name);
+		m.from.name = xstrdup(names[i]);
+		set_text(&m.text, &m.text_len, "t");
+		r = build(&m, &out);
+		assert_int_equal(r->flags, 0);
+		assert_int_equal(r->nfrom, 1);
+		assert_string_equal(r->from[0].name, names[i]);
+		mime_free(r);
+		buf_fini(&out);
+		mime_build_msg_fini(&m);
+	}
+}
+
 static void
 non_ascii_subject_and_names_round_trip(void **state)
 {
@@ -463,6 +495,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(text_only_is_text_plain_with_headers),
 	    cmocka_unit_test(non_ascii_subject_and_names_round_trip),
+	    cmocka_unit_test(name_with_encoded_word_lookalike_round_trips),
 	    cmocka_unit_test(long_ascii_subject_folds_and_unfolds_exactly),
 	    cmocka_unit_test(text_and_html_make_alternative),
 	    cmocka_unit_test(attachment_and_inline_image_nest_correctly),
