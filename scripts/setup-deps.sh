@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
 	build-essential pkg-config clang clang-format clang-tidy cppcheck
 	libevent-dev libssl-dev libsqlite3-dev libyaml-dev libjansson-dev
-	libcurl4-openssl-dev libxml2-dev libidn2-dev
+	libcurl4-openssl-dev libxml2-dev libidn2-dev libsystemd-dev
 	libcmocka-dev
 	python3 python3-pytest
 	swaks libnet-ssleay-perl postfix openssl sslscan sqlite3 valgrind jq

@@ -3,8 +3,11 @@
  *
  * Only wiring lives here. Start-up failures (bad config, unwritable spool,
  * a port in use) are fatal with one clear line and exit status 1.
- * SIGTERM and SIGINT stop the loop; then the SMTP sessions are closed, the
- * spool finishes the commits it holds, and the process exits 0.
+ * SIGTERM and SIGINT begin a graceful stop: SMTP answers 421 and HTTP
+ * 503 to anything new, attempts on the wire run to their end (at most
+ * shutdown_timeout) and are recorded; then the loop stops, the SMTP
+ * sessions are closed, the spool finishes the commits it holds, and the
+ * process exits 0. A second signal stops the loop at once.
  */
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -19,6 +22,7 @@
 #include "core/fdlimit.h"
 #include "core/log.h"
 #include "core/priv.h"
+#include "core/sdnotify.h"
 #include "core/tls.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
@@ -103,6 +107,18 @@ swerved_tls_load(const struct config *cfg, struct swerved_tls *out, char *err,
 	return 0;
 }
 
+/* What a graceful stop needs (SIGTERM, SIGINT). */
+struct swerved_stop {
+	struct event_base *base;
+	struct smtpd *smtpd;
+	struct http_admin *http;
+	struct deliver *deliver;
+	struct sdnotify *notify;
+	struct event *timer; /* shutdown_timeout */
+	uint64_t timeout_ms;
+	unsigned signals;
+};
+
 /* What SIGHUP needs to swap the configuration. */
 struct swerved_reload {
 	const char *path;
@@ -114,6 +130,7 @@ struct swerved_reload {
 	SSL_CTX *smtp_tls;      /* owned; smtpd borrows it */
 	struct http_tls *https; /* owned; NULL = listen.http is plain */
 	struct http_conn *gate;
+	struct swerved_stop *stop; /* takes the new shutdown_timeout */
 };
 
 /* Descriptors kept for the spool, listeners and upstream connections. */
@@ -264,6 +281,7 @@ swerved_reload(void *arg, char *err, size_t errlen)
 	smtpd_reload(r->smtpd, cfg);
 	http_conn_reload(r->gate, cfg);
 	r->cur = cfg;
+	r->stop->timeout_ms = cfg->shutdown_timeout_ms;
 	log_setup(cfg->log_level, cfg->log_format);
 	r->cfgs = xreallocarray(r->cfgs, r->n + 1, sizeof(*r->cfgs));
 	r->cfgs[r->n++] = cfg;
@@ -366,14 +384,66 @@ swerved_privileges_drop(const struct config *cfg)
 	         (unsigned)ids.uid, (unsigned)ids.gid);
 }
 
+/* swerved_on_drained - the last attempt on the wire ended. */
+static void
+swerved_on_drained(void *arg)
+{
+	struct swerved_stop *st = arg;
+
+	log_info("swerved: every delivery in flight ended; stopping");
+	event_base_loopbreak(st->base);
+}
+
+/* swerved_on_stop_timeout - shutdown_timeout passed with attempts left. */
+static void
+swerved_on_stop_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct swerved_stop *st = arg;
+
+	(void)fd;
+	(void)what;
+	log_warn("swerved: shutdown_timeout passed with %zu deliveries in "
+	         "flight; they stay in the spool and are retried after restart",
+	         deliver_busy(st->deliver));
+	event_base_loopbreak(st->base);
+}
+
+/*
+ * swerved_on_signal - the first SIGTERM/SIGINT begins a graceful stop:
+ * refuse new mail, let the attempts on the wire finish within
+ * shutdown_timeout. A second one stops the loop at once; attempts still
+ * on the wire stay "inflight" in the spool and are retried after restart
+ * (a possible duplicate, never a loss).
+ */
 static void
 swerved_on_signal(evutil_socket_t sig, short what, void *arg)
 {
-	struct event_base *base = arg;
+	struct swerved_stop *st = arg;
+	struct timeval tv;
+	char status[128];
 
 	(void)what;
-	log_info("swerved: signal %d, shutting down", (int)sig);
-	event_base_loopbreak(base);
+	if (st->signals++ > 0) {
+		log_warn("swerved: signal %d again: stopping now; %zu "
+		         "deliveries in flight are retried after restart",
+		         (int)sig, deliver_busy(st->deliver));
+		event_base_loopbreak(st->base);
+		return;
+	}
+	snprintf(status, sizeof(status),
+	         "stopping: waiting for %zu deliveries in flight",
+	         deliver_busy(st->deliver));
+	sdnotify_stopping(st->notify, status);
+	log_info("swerved: signal %d, shutting down: refusing new mail; "
+	         "waiting up to %llu ms for %zu deliveries in flight",
+	         (int)sig, (unsigned long long)st->timeout_ms,
+	         deliver_busy(st->deliver));
+	smtpd_stop_accepting(st->smtpd);
+	http_admin_stop_accepting(st->http);
+	tv.tv_sec = (time_t)(st->timeout_ms / 1000);
+	tv.tv_usec = (suseconds_t)(st->timeout_ms % 1000) * 1000;
+	evtimer_add(st->timer, &tv);
+	deliver_stop(st->deliver, swerved_on_drained, st);
 }
 
 int
@@ -396,6 +466,8 @@ main(int argc, char **argv)
 	struct event_base *base;
 	struct event *ev_term, *ev_int, *ev_hup;
 	struct swerved_reload reload;
+	struct swerved_stop stop;
+	struct sdnotify *notify;
 	struct http_ops *ops;
 	struct alerting *alerting;
 	struct smtpd *smtpd;
@@ -529,8 +601,18 @@ main(int argc, char **argv)
 	    swerved_http_gate(base, http_admin_evhttp(http), reload.https, cfg);
 	swerved_privileges_drop(cfg);
 
-	ev_term = evsignal_new(base, SIGTERM, swerved_on_signal, base);
-	ev_int = evsignal_new(base, SIGINT, swerved_on_signal, base);
+	notify = sdnotify_new(base);
+	stop = (struct swerved_stop){
+	    .base = base,
+	    .smtpd = smtpd,
+	    .http = http,
+	    .deliver = deliver,
+	    .notify = notify,
+	    .timer = evtimer_new(base, swerved_on_stop_timeout, &stop),
+	    .timeout_ms = cfg->shutdown_timeout_ms,
+	};
+	ev_term = evsignal_new(base, SIGTERM, swerved_on_signal, &stop);
+	ev_int = evsignal_new(base, SIGINT, swerved_on_signal, &stop);
 	evsignal_add(ev_term, NULL);
 	evsignal_add(ev_int, NULL);
 	reload.path = path;
@@ -538,11 +620,13 @@ main(int argc, char **argv)
 	reload.deliver = deliver;
 	reload.smtpd = smtpd;
 	reload.gate = gate;
+	reload.stop = &stop;
 	ev_hup = evsignal_new(base, SIGHUP, swerved_on_hup, &reload);
 	evsignal_add(ev_hup, NULL);
 
 	log_info("swerved: %s started (config %s, spool %s)", SWERVED_VERSION,
 	         path ? path : "<defaults>", cfg->spool_dir);
+	sdnotify_ready(notify);
 	event_base_dispatch(base);
 
 	/* Orderly stop: no new sessions, then let the spool finish. */
@@ -563,6 +647,8 @@ main(int argc, char **argv)
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);
+	event_free(stop.timer);
+	sdnotify_free(notify);
 	/* Deferred callbacks still queued hold references to bufferevents
 	 * that were freed above; one last pass lets them run and release. */
 	event_base_loop(base, EVLOOP_NONBLOCK);

@@ -497,6 +497,7 @@ config_defaults(void)
 	c->retry_max_lifetime_ms = 5ULL * 86400 * 1000;
 	c->delivery_max_inflight = 256;
 	c->delivery_poll_ms = 50;
+	c->shutdown_timeout_ms = 30 * 1000;
 	config_streams_default(c);
 
 	c->log_level = LOG_LEVEL_INFO;

@@ -328,6 +328,10 @@ struct config {
 	uint64_t
 	    delivery_poll_ms; /* delivery.poll_interval (deliver.h poll_ms) */
 
+	/* shutdown_timeout, default 30s: how long SIGTERM waits for
+	 * attempts on the wire (0: not at all) */
+	uint64_t shutdown_timeout_ms;
+
 	int log_level;  /* log.level: debug|info|warn|error -> enum log_level */
 	int log_format; /* log.format: text|json -> enum log_format */
 

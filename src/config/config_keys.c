@@ -366,6 +366,7 @@ static const struct config_key keys_root[] = {
     {ROW("retry", KEY_SECTION, 0), .sub = keys_retry},
     {ROW("delivery", KEY_SECTION, 0), .sub = keys_delivery},
     {ROW("log", KEY_SECTION, 0), .sub = keys_log},
+    {ROW("shutdown_timeout", KEY_DURATION, 0), FIELD(C, shutdown_timeout_ms)},
     {ROW("api_keys", KEY_LIST, 0), FIELD(C, api_keys), COUNT(C, n_api_keys),
      .list = &config_list_api_keys},
     {ROW("admin_keys", KEY_LIST, 0), FIELD(C, admin_keys),

@@ -235,7 +235,7 @@ deliver_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (d->closing || d->n_provs == 0)
+	if (d->closing || d->stopping || d->n_provs == 0)
 		return;
 	if (d->claims_pending > 0) {
 		d->again = true;
@@ -445,6 +445,9 @@ deliver_free(struct deliver *d)
 		return;
 	d->closing = true;
 	spool_due_watch(d->o.spool, NULL, NULL);
+	if (d->stopped != NULL)
+		event_free(d->stopped);
+	d->stopped = NULL;
 	event_free(d->tick);
 	event_free(d->due);
 	event_free(d->sweep);
@@ -466,6 +469,53 @@ deliver_free(struct deliver *d)
 	SSL_CTX_free(d->ssl);
 	if (d->claims_pending == 0 && d->reads_pending == 0)
 		deliver_release(d);
+}
+
+/* ---- graceful stop ---------------------------------------------------- */
+
+/* deliver_on_stopped - the last attempt ended: tell the owner. */
+static void
+deliver_on_stopped(evutil_socket_t fd, short what, void *arg)
+{
+	struct deliver *d = arg;
+
+	(void)fd;
+	(void)what;
+	d->stopped_fn(d->stopped_arg);
+}
+
+void
+deliver_stop_check(struct deliver *d)
+{
+	if (d->stopping && d->stopped != NULL && deliver_busy(d) == 0)
+		event_active(d->stopped, EV_TIMEOUT, 1);
+}
+
+void
+deliver_stop(struct deliver *d, deliver_stopped_fn *done, void *arg)
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	d->stopped_fn = done;
+	d->stopped_arg = arg;
+	d->stopped = event_new(d->o.base, -1, 0, deliver_on_stopped, d);
+	evtimer_del(d->due);
+	log_info("deliver: stopping: %zu attempt%s on the wire, %zu "
+	         "message%s in memory",
+	         deliver_busy(d), deliver_busy(d) == 1 ? "" : "s", d->inflight,
+	         d->inflight == 1 ? "" : "s");
+	deliver_stop_check(d);
+}
+
+size_t
+deliver_busy(const struct deliver *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n_provs; i++)
+		n += d->provs[i].busy;
+	return n;
 }
 
 /* ---- status ----------------------------------------------------------- */

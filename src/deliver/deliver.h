@@ -53,6 +53,24 @@ struct deliver *deliver_new(const struct deliver_opts *opts);
  */
 void deliver_free(struct deliver *d);
 
+/* deliver_stopped_fn - every attempt that was on the wire has ended. */
+typedef void deliver_stopped_fn(void *arg);
+
+/*
+ * deliver_stop - begin a graceful stop: claim nothing more and start no
+ * new attempt. Attempts already on a channel run to their end, and their
+ * outcomes are recorded in the spool as usual (a failover they ask for is
+ * not started). Once no attempt is on a channel, done(arg) runs from the
+ * loop (never inside this call). Jobs that were waiting stay "inflight"
+ * in the spool and become ready on the next start; none of them was on
+ * the wire, so that is no duplicate. deliver_free() still ends it all,
+ * done or not. Call at most once.
+ */
+void deliver_stop(struct deliver *d, deliver_stopped_fn *done, void *arg);
+
+/* deliver_busy - attempts on a provider channel now. */
+size_t deliver_busy(const struct deliver *d);
+
 /* A provider's state for status output. Strings are borrowed from d. */
 struct deliver_provider_info {
 	const char *name;

@@ -126,6 +126,10 @@ struct deliver {
 	bool again;           /* a tick was wanted while claims ran */
 	bool starved;         /* no room to claim: look again when a job ends */
 	bool closing;
+	bool stopping;         /* deliver_stop: no new claims or attempts */
+	struct event *stopped; /* made active when the last attempt ends */
+	deliver_stopped_fn *stopped_fn;
+	void *stopped_arg;
 	size_t inflight;
 	size_t stream_inflight[DELIVER_MAX_STREAMS];
 	bool stream_short[DELIVER_MAX_STREAMS]; /* last claim came back short */
@@ -142,6 +146,9 @@ struct deliver {
 
 /* deliver_kick - claim due mail soon (coalesced; loop thread). */
 void deliver_kick(struct deliver *d);
+/* deliver_stop_check - after an attempt ended: was it the last one a
+ * graceful stop waited for? */
+void deliver_stop_check(struct deliver *d);
 /* deliver_stream_index - the stream named name, else transactional. */
 size_t deliver_stream_index(const struct deliver *d, const char *name);
 

@@ -366,7 +366,9 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (p->n_waiting == 0)
+	/* A graceful stop starts no attempt; waiting jobs stay inflight in
+	 * the spool for the next start. */
+	if (p->n_waiting == 0 || p->d->stopping)
 		return;
 	admin = route_admin_now(&p->rp, clock_mono_ms());
 	if (admin == ROUTE_ADMIN_DRAINING || p->rp.br.state == BREAKER_OPEN) {
@@ -580,6 +582,7 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 		         log_quote(mr->text).s);
 	job_after_attempt(job, p, res);
 	event_active(p->pump, EV_TIMEOUT, 1);
+	deliver_stop_check(d);
 }
 
 /*

@@ -23,6 +23,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -41,6 +42,9 @@
 #include "observe/metrics.h"
 #include "observe/stats.h"
 #include "spool/spool.h"
+
+/* Seconds a client is told to wait when a graceful stop refuses it. */
+#define HTTP_ADMIN_STOP_RETRY_AFTER "5"
 
 /* One evhttp and the planes it serves (the callbacks' argument). */
 struct http_admin_listener {
@@ -63,6 +67,7 @@ struct http_admin {
 		void (*cb)(struct evhttp_request *, void *);
 		void *arg;
 	} routes[HTTP_ROUTE_COUNT]; /* registered by other modules */
+	bool stopping;              /* http_admin_stop_accepting */
 };
 
 /* http_admin_json_send - answer req with code and the JSON of obj. */
@@ -185,6 +190,12 @@ http_admin_readyz(struct evhttp_request *req, void *arg)
 	char why_spool[256];
 	size_t i, n;
 
+	if (h->stopping) {
+		http_admin_json_send(req, 503,
+		                     json_pack("{s:b,s:s}", "ready", 0,
+		                               "reason", "shutting down"));
+		return;
+	}
 	if (spool_health(h->sp, why_spool, sizeof(why_spool)) != SPOOL_OK) {
 		buf_init(&why);
 		buf_printf(&why, "spool damaged: %s", why_spool);
@@ -577,6 +588,23 @@ http_admin_refuse(struct evhttp_request *req, int status, unsigned allow)
 	                             : "use POST");
 }
 
+/* http_admin_stop_refuse - during a graceful stop, answer what would
+ * change something with 503; true if req was answered. */
+static bool
+http_admin_stop_refuse(struct evhttp_request *req)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+
+	if (cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD)
+		return false;
+	evhttp_add_header(out, "Retry-After", HTTP_ADMIN_STOP_RETRY_AFTER);
+	evhttp_add_header(out, "Connection", "close");
+	http_reply_error(req, 503, "shutting_down",
+	                 "the server is shutting down; retry later");
+	return true;
+}
+
 /*
  * http_admin_dispatch - every request on a listener: its row in the
  * access table (404 / 405 without one), the credential the row needs
@@ -602,6 +630,8 @@ http_admin_dispatch(struct evhttp_request *req, void *arg)
 	                     l->planes, &status, &allow);
 	http_admin_track(h, req, r != NULL && r->route == HTTP_ROUTE_SEND);
 	if (http_guard_check(req) < 0)
+		return;
+	if (h->stopping && http_admin_stop_refuse(req))
 		return;
 	if (r == NULL) {
 		http_admin_refuse(req, status, allow);
@@ -743,6 +773,12 @@ http_admin_route_set(struct http_admin *h, enum http_route route,
 		log_panic("http: no route %d", (int)route);
 	h->routes[route].cb = cb;
 	h->routes[route].arg = arg;
+}
+
+void
+http_admin_stop_accepting(struct http_admin *h)
+{
+	h->stopping = true;
 }
 
 struct evhttp *

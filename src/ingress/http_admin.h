@@ -75,6 +75,15 @@ void http_admin_route_set(struct http_admin *h, enum http_route route,
                           void (*cb)(struct evhttp_request *, void *),
                           void *arg);
 
+/*
+ * http_admin_stop_accepting - a graceful stop began: from now on every
+ * request that is not a GET or HEAD (sending mail, operator actions) gets
+ * 503 with Retry-After and the connection closes, and /readyz answers 503,
+ * so a load balancer moves away. Reads (status, metrics, messages) still
+ * answer; requests already waiting for the spool finish normally.
+ */
+void http_admin_stop_accepting(struct http_admin *h);
+
 /* http_admin_evhttp - listen.http's evhttp (the send API sets its body
  * limit on it). */
 struct evhttp *http_admin_evhttp(struct http_admin *h);

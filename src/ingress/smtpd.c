@@ -55,6 +55,22 @@ smtpd_per_ip_limit(const struct smtpd *d)
 	                      d->cfg->max_sessions_per_ip);
 }
 
+/* smtpd_stop_refuse - a connection during a graceful stop: 421, close. */
+static void
+smtpd_stop_refuse(struct smtpd *d, evutil_socket_t fd)
+{
+	char line[320];
+	int n;
+
+	n = snprintf(line, sizeof(line),
+	             "421 4.3.2 %s Service shutting down, try later\r\n",
+	             d->cfg->hostname);
+	/* A fresh socket's send buffer is empty: this cannot block. */
+	if (n > 0 && (size_t)n < sizeof(line))
+		(void)send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	evutil_closesocket(fd);
+}
+
 /* smtpd_on_accept - a new connection: greet it or turn it away. */
 static void
 smtpd_on_accept(struct evconnlistener *l, evutil_socket_t fd,
@@ -62,6 +78,10 @@ smtpd_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 {
 	struct smtpd *d = arg;
 
+	if (d->stopping) {
+		smtpd_stop_refuse(d, fd);
+		return;
+	}
 	if (d->stats.sessions_open >= d->cfg->max_sessions) {
 		smtpd_turn_away(d, fd, SMTPD_REJECT_SESSIONS, "-");
 		return;
@@ -205,6 +225,12 @@ smtpd_tls_set(struct smtpd *d, SSL_CTX *tls)
 		log_panic("smtpd: STARTTLS cannot be switched on or off at run "
 		          "time");
 	d->tls = tls;
+}
+
+void
+smtpd_stop_accepting(struct smtpd *d)
+{
+	d->stopping = true;
 }
 
 void

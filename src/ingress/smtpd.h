@@ -94,6 +94,14 @@ void smtpd_stats_get(const struct smtpd *s, struct smtpd_stats *out);
 const char *smtpd_reject_name(enum smtpd_reject r);
 
 /*
+ * smtpd_stop_accepting - a graceful stop began: new connections get
+ * "421 4.3.2 ... shutting down" and are closed, and so is every session
+ * at its next command (except QUIT, which gets its 221). A message
+ * already in DATA or with the spool is finished and answered first.
+ */
+void smtpd_stop_accepting(struct smtpd *s);
+
+/*
  * smtpd_free - close the listeners and every session (without a reply).
  * A session whose message is still being committed is detached from its
  * commit: the spool's callback may still run later (or in spool_close())

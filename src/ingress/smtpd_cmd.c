@@ -530,6 +530,15 @@ smtpd_cmd_dispatch(struct smtpd_session *s, const char *line, size_t len)
 		                     "500 5.5.2 Error: %s", why);
 		return;
 	}
+	if (s->smtpd->stopping && cmd.verb != SMTP_VERB_QUIT) {
+		/* A graceful stop: nothing new starts here (smtpd.h). */
+		smtpd_session_reply(s,
+		                    "421 4.3.2 %s Service shutting down, "
+		                    "closing transmission channel",
+		                    s->smtpd->cfg->hostname);
+		smtpd_session_close(s);
+		return;
+	}
 	row = &smtpd_cmds[cmd.verb];
 	if (row->check != NULL && row->check(s, &cmd) != 0)
 		return;

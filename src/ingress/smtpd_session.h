@@ -121,6 +121,7 @@ struct smtpd {
 	const struct timeval *idle_tv; /* common timeouts (O(1) re-arming) */
 	struct timeval cmd_tv;
 	struct smtpd_stats stats;
+	bool stopping; /* smtpd_stop_accepting: 421 to what comes next */
 };
 
 /*

@@ -1,8 +1,9 @@
 """test_delivery_restart - a clean stop never strands mail.
 
-  - SIGTERM while every connection hangs on a dark provider: swerved exits
-    0 promptly (it does not wait for the upstream's timeouts), and after a
-    restart with the provider back every message is delivered once;
+  - SIGTERM while every connection hangs on a dark provider: swerved waits
+    for the attempts on the wire only up to shutdown_timeout (not for the
+    upstream's timeouts), exits 0, and after a restart with the provider
+    back every message is delivered once;
   - deferred messages survive a restart and go out when due.
 """
 
@@ -17,17 +18,19 @@ SENDER = "alice@example.com"
 def test_sigterm_with_hung_connections_then_restart(lab):
     p = lab.mock("dark", "hang")
     d = lab.daemon([dh.provider("dark", p.smtp_port, 1, greeting_timeout="30s",
-                                command_timeout="30s", data_timeout="30s")])
+                                command_timeout="30s", data_timeout="30s")],
+                   shutdown_timeout="1s")
     api = dh.Api(d)
     ids = [dh.submit(d, SENDER, ["h%d@example.net" % i], sh.message(subject="h%d" % i))
            for i in range(12)]
     dh.wait_until(lambda: api.status()["providers"][0]["busy"] >= 4, 10, 0.1,
                   "connections to hang")
     t0 = time.monotonic()
-    rc = d.stop()
+    rc = d.stop(patience=8)  # one SIGTERM: shutdown_timeout ends the wait
     took = time.monotonic() - t0
     assert rc == 0, d.log_tail()
     assert took < 8, "SIGTERM took %.1fs with hung provider connections" % took
+    assert "shutdown_timeout passed" in d.log_text(), d.log_tail()
 
     p.set_mode("accept")  # new sessions are served again
     d.start()
