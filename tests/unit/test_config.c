@@ -272,6 +272,7 @@ empty_file_keeps_every_default(void **state)
 		assert_int_equal(c->listen_smtp[0].port, 2525);
 		assert_int_equal(c->n_networks, 2);
 		assert_null(c->tls_cert);
+		assert_int_equal(c->shutdown_timeout_ms, 30000);
 		config_free(c);
 	}
 }
@@ -287,7 +288,8 @@ file_overrides_only_the_keys_it_names(void **state)
 	                        "smtp: {hostname: mx.example.net}\n"
 	                        "log: {level: debug, format: json}\n"
 	                        "delivery: {max_inflight: 32, "
-	                        "poll_interval: 20ms}\n",
+	                        "poll_interval: 20ms}\n"
+	                        "shutdown_timeout: 2m\n",
 	                        err);
 
 	if (c == NULL)
@@ -301,6 +303,7 @@ file_overrides_only_the_keys_it_names(void **state)
 	assert_int_equal(c->log_format, LOG_FORMAT_JSON);
 	assert_int_equal(c->delivery_max_inflight, 32);
 	assert_int_equal(c->delivery_poll_ms, 20);
+	assert_int_equal(c->shutdown_timeout_ms, 120000);
 	/* untouched */
 	assert_int_equal(c->max_message_size, 25ULL << 20);
 	assert_int_equal(c->command_timeout_ms, 300000);
@@ -374,8 +377,8 @@ unknown_key_is_an_error_with_its_line(void **state)
 	    "# hello\nlimit:\n  max_recipients: 3\n",
 	    "swerve.yaml:2: limit: unknown key; expected one of listen, spool, "
 	    "limits, smtp, tls, https, submitters, providers, streams, retry, "
-	    "delivery, log, api_keys, admin_keys, metrics, swervectl, "
-	    "alerts, ses_compat, user, group");
+	    "delivery, log, shutdown_timeout, api_keys, admin_keys, metrics, "
+	    "swervectl, alerts, ses_compat, user, group");
 	expect_error_prefix(
 	    "providers:\n  - name: a\n    type: smtp\n    host: h\n"
 	    "    colour: red\n",
