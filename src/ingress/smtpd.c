@@ -63,7 +63,7 @@ smtpd_stop_refuse(struct smtpd *d, evutil_socket_t fd)
 	int n;
 
 	n = snprintf(line, sizeof(line),
-	             "421 4.3.2 %s Service shutting down, try later\r\n",
+	             "421 4.3.2 %s Service shutting down, try again later\r\n",
 	             d->cfg->hostname);
 	/* A fresh socket's send buffer is empty: this cannot block. */
 	if (n > 0 && (size_t)n < sizeof(line))

@@ -534,7 +534,7 @@ smtpd_cmd_dispatch(struct smtpd_session *s, const char *line, size_t len)
 		/* A graceful stop: nothing new starts here (smtpd.h). */
 		smtpd_session_reply(s,
 		                    "421 4.3.2 %s Service shutting down, "
-		                    "closing transmission channel",
+		                    "try again later",
 		                    s->smtpd->cfg->hostname);
 		smtpd_session_close(s);
 		return;
