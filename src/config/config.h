@@ -278,6 +278,9 @@ struct config {
 	size_t n_listen_admin;
 
 	char *hostname; /* smtp.hostname, default gethostname() */
+	/* smtp.auth_plaintext: offer AUTH without TLS to clients in
+	 * submitters.networks; default false (AUTH only under TLS) */
+	bool smtp_auth_plaintext;
 
 	char *spool_dir;             /* spool.dir, default "./var/swerve" */
 	uint64_t spool_min_free;     /* spool.min_free, default 100MB */

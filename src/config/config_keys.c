@@ -280,6 +280,7 @@ static const struct config_key keys_limits[] = {
 
 static const struct config_key keys_smtp[] = {
     {ROW("hostname", KEY_STR, KEYF_HOST), FIELD(C, hostname)},
+    {ROW("auth_plaintext", KEY_BOOL, 0), FIELD(C, smtp_auth_plaintext)},
     {.name = NULL},
 };
 

@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "ingress/accept_pause.h"
+#include "ingress/auth_throttle.h"
 #include "ingress/peer_cap.h"
 #include "ingress/smtpd_session.h"
 
@@ -116,6 +117,7 @@ smtpd_new(struct event_base *base, const struct config *cfg, struct spool *sp,
 	d->cmd_tv = smtpd_ms_tv(cfg->command_timeout_ms);
 	accept_pause_init(&d->accept_pause, base, "smtpd");
 	d->per_ip = peer_cap_new();
+	d->auth_throttle = auth_throttle_new();
 	return d;
 }
 
@@ -200,6 +202,7 @@ smtpd_reject_name(enum smtpd_reject r)
 	    [SMTPD_REJECT_SESSIONS_IP] = "sessions_per_ip",
 	    [SMTPD_REJECT_AUTH_REQUIRED] = "auth_required",
 	    [SMTPD_REJECT_AUTH_FAILED] = "auth_failed",
+	    [SMTPD_REJECT_AUTH_THROTTLED] = "auth_throttled",
 	    [SMTPD_REJECT_SENDER] = "sender",
 	    [SMTPD_REJECT_SIZE] = "size",
 	    [SMTPD_REJECT_RECIPIENTS] = "recipients",
@@ -247,5 +250,6 @@ smtpd_free(struct smtpd *d)
 		smtpd_session_free(TAILQ_FIRST(&d->sessions));
 	accept_pause_fini(&d->accept_pause);
 	peer_cap_free(d->per_ip);
+	auth_throttle_free(d->auth_throttle);
 	free(d);
 }

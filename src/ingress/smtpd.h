@@ -26,17 +26,18 @@ struct smtpd;
 
 /* Why a session, command or message was refused (for metrics). */
 enum smtpd_reject {
-	SMTPD_REJECT_SESSIONS,      /* limits.max_sessions reached [421] */
-	SMTPD_REJECT_SESSIONS_IP,   /* limits.max_sessions_per_ip [421] */
-	SMTPD_REJECT_AUTH_REQUIRED, /* MAIL without AUTH or trust [530] */
-	SMTPD_REJECT_AUTH_FAILED,   /* bad credentials [535] */
-	SMTPD_REJECT_SENDER,        /* sender not in from_domains [553] */
-	SMTPD_REJECT_SIZE,          /* SIZE= or body over the limit [552] */
-	SMTPD_REJECT_RECIPIENTS,    /* over limits.max_recipients [452] */
-	SMTPD_REJECT_CONTENT,       /* bare LF/CR, NUL, long line in DATA */
-	SMTPD_REJECT_STORAGE,       /* spool full or I/O error [452/451] */
-	SMTPD_REJECT_TIMEOUT,       /* idle, stalled or too slow [421] */
-	SMTPD_REJECT_PROTOCOL,      /* syntax, sequence, too many errors */
+	SMTPD_REJECT_SESSIONS,       /* limits.max_sessions reached [421] */
+	SMTPD_REJECT_SESSIONS_IP,    /* limits.max_sessions_per_ip [421] */
+	SMTPD_REJECT_AUTH_REQUIRED,  /* MAIL without AUTH or trust [530] */
+	SMTPD_REJECT_AUTH_FAILED,    /* bad credentials [535] */
+	SMTPD_REJECT_AUTH_THROTTLED, /* AUTH too soon after failures [454] */
+	SMTPD_REJECT_SENDER,         /* sender not in from_domains [553] */
+	SMTPD_REJECT_SIZE,           /* SIZE= or body over the limit [552] */
+	SMTPD_REJECT_RECIPIENTS,     /* over limits.max_recipients [452] */
+	SMTPD_REJECT_CONTENT,        /* bare LF/CR, NUL, long line in DATA */
+	SMTPD_REJECT_STORAGE,        /* spool full or I/O error [452/451] */
+	SMTPD_REJECT_TIMEOUT,        /* idle, stalled or too slow [421] */
+	SMTPD_REJECT_PROTOCOL,       /* syntax, sequence, too many errors */
 	SMTPD_REJECT_COUNT,
 };
 

@@ -18,8 +18,10 @@
 
 #include "config/config.h"
 #include "core/base64.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "ingress/auth_throttle.h"
 #include "ingress/submit.h"
 #include "ingress/submit_policy.h"
 #include "spool/spool.h"
@@ -54,36 +56,87 @@ smtpd_cmd_auth_forget(struct smtpd_session *s)
 
 /* --- AUTH ------------------------------------------------------------- */
 
-/* smtpd_cmd_auth_finish - check user and pass, answer 235/535/421. */
+/* smtpd_cmd_auth_user_name - the configured user named user, or NULL. */
+static const char *
+smtpd_cmd_auth_user_name(const struct config *cfg, struct str user)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_users; i++)
+		if (strlen(cfg->users[i].name) == user.len &&
+		    memcmp(cfg->users[i].name, user.p, user.len) == 0)
+			return cfg->users[i].name;
+	return NULL;
+}
+
+/*
+ * smtpd_cmd_auth_failed - count a failure (or a refused early attempt)
+ * in the session: 535 (or the throttle's 454), or 421 and close at
+ * limits.max_auth_failures.
+ */
+static void
+smtpd_cmd_auth_failed(struct smtpd_session *s, const char *reply)
+{
+	s->auth_failures++;
+	if (s->auth_failures >= s->smtpd->cfg->max_auth_failures) {
+		smtpd_session_reply_lit(s, "421 4.7.0 Too many authentication "
+		                           "failures");
+		smtpd_session_close(s);
+		return;
+	}
+	smtpd_session_reply(s, "%s", reply);
+}
+
+/*
+ * smtpd_cmd_auth_finish - check user and pass, answer 235/535/454/421.
+ * An address or user that failed too often recently must wait first
+ * (auth_throttle): an attempt before then is refused unchecked.
+ */
 static void
 smtpd_cmd_auth_finish(struct smtpd_session *s, struct str user, struct str pass)
 {
 	const struct config *cfg = s->smtpd->cfg;
 	const struct config_user *u;
+	const char *known = smtpd_cmd_auth_user_name(cfg, user);
+	uint64_t now = clock_mono_ms();
+	uint64_t wait =
+	    auth_throttle_wait(s->smtpd->auth_throttle, s->ip, known, now);
+	char reply[96];
 
 	s->state = SMTPD_STATE_CMD;
+	if (wait > 0) {
+		s->smtpd->stats.rejected[SMTPD_REJECT_AUTH_THROTTLED]++;
+		log_limited(LOG_LEVEL_INFO,
+		            "smtpd: reject client=%s reason=auth_throttled "
+		            "user=%s wait_ms=%llu",
+		            s->client, log_quote_n(user.p, user.len).s,
+		            (unsigned long long)wait);
+		snprintf(
+		    reply, sizeof(reply),
+		    "454 4.7.0 Too many failed logins, try again in %llu s",
+		    (unsigned long long)((wait + 999) / 1000));
+		smtpd_cmd_auth_failed(s, reply);
+		return;
+	}
 	u = submit_policy_user_check(cfg, user, pass);
 	if (u != NULL) {
 		s->user = u;
+		auth_throttle_passed(s->smtpd->auth_throttle, s->ip, u->name);
 		log_info("smtpd: auth ok user=%s client=%s",
 		         log_quote(u->name).s, s->client);
 		smtpd_session_reply_lit(s,
 		                        "235 2.7.0 Authentication successful");
 		return;
 	}
-	s->auth_failures++;
+	auth_throttle_failed(s->smtpd->auth_throttle, s->ip, known, now);
 	s->smtpd->stats.rejected[SMTPD_REJECT_AUTH_FAILED]++;
-	log_info("smtpd: reject client=%s reason=auth_failed user=%s "
-	         "failures=%u",
-	         s->client, log_quote_n(user.p, user.len).s, s->auth_failures);
-	if (s->auth_failures >= cfg->max_auth_failures) {
-		smtpd_session_reply_lit(s, "421 4.7.0 Too many authentication "
-		                           "failures");
-		smtpd_session_close(s);
-		return;
-	}
-	smtpd_session_reply_lit(s,
-	                        "535 5.7.8 Authentication credentials invalid");
+	log_limited(LOG_LEVEL_INFO,
+	            "smtpd: reject client=%s reason=auth_failed user=%s "
+	            "failures=%u",
+	            s->client, log_quote_n(user.p, user.len).s,
+	            s->auth_failures + 1);
+	smtpd_cmd_auth_failed(s,
+	                      "535 5.7.8 Authentication credentials invalid");
 }
 
 /* smtpd_cmd_auth_plain - a PLAIN response (base64, "=" for empty). */
@@ -226,6 +279,16 @@ smtpd_cmd_check_starttls(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	return 0;
 }
 
+/*
+ * smtpd_cmd_auth_offered - AUTH only under TLS, or in clear text from
+ * submitters.networks when smtp.auth_plaintext says so.
+ */
+static bool
+smtpd_cmd_auth_offered(const struct smtpd_session *s)
+{
+	return s->tls || (s->trusted && s->smtpd->cfg->smtp_auth_plaintext);
+}
+
 /* smtpd_cmd_check_auth - after EHLO, once, outside a transaction, encrypted. */
 static int
 smtpd_cmd_check_auth(struct smtpd_session *s, const struct smtp_cmd *cmd)
@@ -243,7 +306,7 @@ smtpd_cmd_check_auth(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		    "503 5.5.1 Error: MAIL transaction in progress");
 		return -1;
 	}
-	if (!s->tls && !s->trusted) {
+	if (!smtpd_cmd_auth_offered(s)) {
 		smtpd_session_reject(
 		    s, SMTPD_REJECT_AUTH_REQUIRED, true,
 		    "538 5.7.11 Encryption required for requested "
@@ -273,7 +336,7 @@ smtpd_cmd_helo(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	                    (unsigned long long)cfg->max_message_size);
 	if (s->smtpd->tls != NULL && !s->tls)
 		smtpd_session_reply_lit(s, "250-STARTTLS");
-	if (s->tls || s->trusted)
+	if (smtpd_cmd_auth_offered(s))
 		smtpd_session_reply_lit(s, "250-AUTH PLAIN LOGIN");
 	smtpd_session_reply_lit(s, "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"
 	                           "250 SMTPUTF8");

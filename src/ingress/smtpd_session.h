@@ -33,6 +33,7 @@
 #include "ingress/smtpd.h"
 
 struct config_user;
+struct auth_throttle;
 struct peer_cap;
 struct evconnlistener;
 
@@ -115,8 +116,9 @@ struct smtpd {
 	SSL_CTX *tls;
 	struct evconnlistener **listeners;
 	size_t n_listeners;
-	struct accept_pause accept_pause; /* stops accepting after EMFILE */
-	struct peer_cap *per_ip;          /* sessions per client address */
+	struct accept_pause accept_pause;    /* stops accepting after EMFILE */
+	struct peer_cap *per_ip;             /* sessions per client address */
+	struct auth_throttle *auth_throttle; /* AUTH failures, all sessions */
 	struct smtpd_sessions sessions;
 	const struct timeval *idle_tv; /* common timeouts (O(1) re-arming) */
 	struct timeval cmd_tv;

@@ -157,3 +157,69 @@ def test_out_of_descriptors_pauses_accepting_and_recovers(swerve):
             return False
     h.wait_until(healthy, 10, what="/healthz after the descriptors came back")
     assert submit_once(d, 0)
+
+
+def smtp_from(port, source):
+    """An SMTPConn whose socket is bound to the address source."""
+    c = h.SMTPConn.__new__(h.SMTPConn)
+    c.sock = socket.create_connection((h.HOST, port), timeout=10,
+                                      source_address=(source, 0))
+    c.timeout = 10
+    c.buf = b""
+    c.caps = {}
+    c.banner = c.reply()
+    return c
+
+
+AUTH_PLAIN = {"smtp": {"auth_plaintext": True},
+              "limits": {"max_auth_failures": 3}}
+
+
+def test_auth_guesses_are_slowed_across_sessions_not_the_user_elsewhere(swerve):
+    d = swerve.start(**AUTH_PLAIN)
+    codes = []
+    deadline = time.monotonic() + 3.0
+    while time.monotonic() < deadline:  # a guesser on one address
+        c = smtp_from(d.smtp_port, HOSTILE)
+        c.ehlo()
+        try:
+            for i in range(3):
+                r = c.auth_plain("app1", "guess%d" % len(codes))
+                codes.append(r.code)
+                if r.code == 421:
+                    break
+        except (h.SMTPClosed, OSError):
+            pass
+        c.close()
+    checked = codes.count(535)
+    # 3 free failures, then waits of 1 s and 2 s: at most ~6 real tries
+    # in 3 s (without the throttle: hundreds).
+    assert checked <= 6, "%d guesses checked in 3 s" % checked
+    assert 454 in codes, "no attempt was refused for waiting"
+    # Even the right password is refused unchecked while the address waits.
+    c = smtp_from(d.smtp_port, HOSTILE)
+    c.ehlo()
+    assert c.auth_plain("app1", "s3cret").code == 454
+    c.close()
+    # The user is not locked out from another address.
+    with d.connect() as c:
+        c.ehlo()
+        assert c.auth_plain("app1", "s3cret").code == 235
+    assert "reason=auth_throttled" in d.log_text()
+
+
+def test_auth_failures_wait_then_pass(swerve):
+    d = swerve.start(**AUTH_PLAIN)
+    for i in range(2):  # 4 failures: the last one sets a 1 s wait
+        c = smtp_from(d.smtp_port, HOSTILE)
+        c.ehlo()
+        assert c.auth_plain("app1", "bad").code == 535
+        assert c.auth_plain("app1", "bad").code == 535
+        c.close()
+    c = smtp_from(d.smtp_port, HOSTILE)
+    c.ehlo()
+    r = c.auth_plain("app1", "s3cret")
+    assert r.code == 454 and "try again in 1 s" in r.text, r
+    time.sleep(1.1)
+    assert c.auth_plain("app1", "s3cret").code == 235
+    c.close()

@@ -157,11 +157,24 @@ def test_auth_refused_in_plaintext_outside_networks(swerve):
 
 
 def test_auth_allowed_in_plaintext_inside_networks(swerve):
-    d = swerve.start()  # 127.0.0.0/8 listed
+    # 127.0.0.0/8 listed, and plaintext AUTH allowed for it explicitly.
+    d = swerve.start(smtp={"auth_plaintext": True})
     with d.connect() as c:
         c.ehlo()
+        assert "AUTH" in c.caps, c.caps
         r = c.auth_plain("app1", "s3cret")
         assert r.code == 235, r
+
+
+def test_auth_not_offered_in_plaintext_inside_networks_by_default(swerve):
+    d = swerve.start()  # 127.0.0.0/8 listed: may send without AUTH
+    with d.connect() as c:
+        c.ehlo()
+        assert "AUTH" not in c.caps, "AUTH offered in plaintext: %s" % c.caps
+        r = c.auth_plain("app1", "s3cret")
+        assert r.code == 538, r
+        # The network still lets it send without AUTH.
+        assert c.cmd("MAIL FROM:<x@example.com>").code == 250
 
 
 def test_wrong_passwords_then_disconnect(swerve):
@@ -238,7 +251,7 @@ def test_sender_domain_case_insensitive(swerve):
 
 
 def test_sender_domain_enforced_for_authenticated_client_inside_networks(swerve):
-    d = swerve.start()
+    d = swerve.start(smtp={"auth_plaintext": True})
     with d.connect() as c:
         c.ehlo()
         assert c.auth_plain("app1", "s3cret").code == 235
@@ -274,7 +287,7 @@ def test_starttls_command_injection(swerve, injected):
 
 def test_auth_dropped_by_starttls(swerve):
     """Credentials given in plaintext do not carry over into TLS."""
-    d = swerve.start()  # in networks: plaintext AUTH allowed
+    d = swerve.start(smtp={"auth_plaintext": True})  # plaintext AUTH allowed
     with d.connect() as c:
         c.ehlo()
         assert c.auth_plain("app1", "s3cret").code == 235
