@@ -238,6 +238,7 @@ enum config_alert_kind {
 	CONFIG_ALERT_RATE_DROP,       /* deliveries far below the usual */
 	CONFIG_ALERT_PROVIDER_CONFIG, /* credentials, account paused */
 	CONFIG_ALERT_DISK_LOW,        /* the spool's disk below min_free */
+	CONFIG_ALERT_SPOOL_DAMAGED,   /* the spool met a damaged database */
 	CONFIG_ALERT_KIND_COUNT,
 };
 

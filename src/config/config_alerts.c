@@ -50,6 +50,7 @@ static const struct key_choice choices_alert_kind[] = {
     {"rate_drop", CONFIG_ALERT_RATE_DROP},
     {"provider_config", CONFIG_ALERT_PROVIDER_CONFIG},
     {"disk_low", CONFIG_ALERT_DISK_LOW},
+    {"spool_damaged", CONFIG_ALERT_SPOOL_DAMAGED},
     {NULL, 0},
 };
 
@@ -351,6 +352,8 @@ config_alerts_defaults(struct config *c)
 	alerts_rule_default(c, "provider_config", CONFIG_ALERT_PROVIDER_CONFIG,
 	                    CONFIG_SEVERITY_CRITICAL, 0);
 	alerts_rule_default(c, "disk_low", CONFIG_ALERT_DISK_LOW,
+	                    CONFIG_SEVERITY_CRITICAL, 0);
+	alerts_rule_default(c, "spool_damaged", CONFIG_ALERT_SPOOL_DAMAGED,
 	                    CONFIG_SEVERITY_CRITICAL, 0);
 }
 

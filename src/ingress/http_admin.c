@@ -131,13 +131,13 @@ http_admin_status(struct evhttp_request *req, void *arg)
 	for (s = 0; s < SPOOL_STATE_COUNT; s++)
 		json_object_set_new(queue, spool_state_name(s),
 		                    json_integer((json_int_t)c.state[s]));
-	root =
-	    json_pack("{s:s,s:I,s:o,s:{s:I,s:I,s:b}}", "service", "swerved",
-	              "uptime_seconds",
-	              (json_int_t)((clock_mono_ms() - h->started_ms) / 1000),
-	              "queue", queue, "spool", "commits", (json_int_t)c.commits,
-	              "committed_messages", (json_int_t)c.committed_msgs,
-	              "accepting", spool_space_check(h->sp) == SPOOL_OK);
+	root = json_pack(
+	    "{s:s,s:I,s:o,s:{s:I,s:I,s:b,s:b}}", "service", "swerved",
+	    "uptime_seconds",
+	    (json_int_t)((clock_mono_ms() - h->started_ms) / 1000), "queue",
+	    queue, "spool", "commits", (json_int_t)c.commits,
+	    "committed_messages", (json_int_t)c.committed_msgs, "accepting",
+	    spool_space_check(h->sp) == SPOOL_OK, "damaged", c.damaged != 0);
 	if (h->deliver != NULL) {
 		struct deliver_stats ds;
 		json_t *provs = json_array();

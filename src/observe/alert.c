@@ -94,6 +94,7 @@ static const char *const alert_kinds[CONFIG_ALERT_KIND_COUNT] = {
     [CONFIG_ALERT_RATE_DROP] = "rate_drop",
     [CONFIG_ALERT_PROVIDER_CONFIG] = "provider_config",
     [CONFIG_ALERT_DISK_LOW] = "disk_low",
+    [CONFIG_ALERT_SPOOL_DAMAGED] = "spool_damaged",
 };
 
 const char *
@@ -645,6 +646,14 @@ alert_eval_rule(struct alert *a, size_t i, const struct alert_snapshot *s,
 		alert_say(
 		    &c, "spool: free disk space below spool.min_free; new mail "
 		        "is refused");
+		alert_step(a, i, "", "", &c, now);
+		break;
+	case CONFIG_ALERT_SPOOL_DAMAGED:
+		memset(&c, 0, sizeof(c));
+		c.fire = c.still = s->spool_damaged;
+		alert_say(&c, "spool: the message store is damaged; new mail "
+		              "is refused until it is checked and swerved "
+		              "restarted");
 		alert_step(a, i, "", "", &c, now);
 		break;
 	default:

@@ -48,6 +48,8 @@
  *                    account paused); cleared by the circuit closing or
  *                    an accepted attempt or probe
  *   disk_low         snapshot: the spool's disk below spool.min_free
+ *   spool_damaged    snapshot: the spool met a damaged database (see
+ *                    spool_health(); stays until restart)
  *
  * Not thread-safe: one thread (the loop) calls everything. The engine
  * borrows cfg's rules; cfg must outlive it.
@@ -87,6 +89,7 @@ struct alert_snapshot {
 	const struct alert_stream_view *streams;
 	size_t n_streams;
 	bool disk_low;
+	bool spool_damaged;
 };
 
 enum alert_state {

@@ -257,6 +257,7 @@ alerting_on_tick(evutil_socket_t fd, short what, void *arg)
 	s.streams = al->streams;
 	s.n_streams = al->cfg->n_streams;
 	s.disk_low = sc.disk_low != 0;
+	s.spool_damaged = sc.damaged != 0;
 	alert_eval(al->alert, &s, now);
 	if (now - al->last_minute_ms >= ALERTING_MINUTE_MS) {
 		al->last_minute_ms = now;

@@ -253,6 +253,9 @@ metrics_spool(struct metrics_writer *w, const struct spool_counts *c)
 	metrics_one(w, "swerve_spool_disk_low", "gauge",
 	            "1 while free space is below spool.min_free.",
 	            (double)c->disk_low);
+	metrics_one(w, "swerve_spool_damaged", "gauge",
+	            "1 once the spool met a damaged database (until restart).",
+	            (double)c->damaged);
 	for (i = 0; i < SPOOL_BATCH_BUCKETS; i++)
 		bounds[i] = (double)(1u << i);
 	metrics_family(

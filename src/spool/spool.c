@@ -403,11 +403,14 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 			spool_db_rollback(sp->db);
 			spool_damage_note(sp, spool_db_damage(sp->db));
 		}
+		pthread_mutex_lock(&sp->lock);
+		s = sp->damaged ? SPOOL_ERR_DAMAGED : SPOOL_ERR_IO;
+		pthread_mutex_unlock(&sp->lock);
 		for (j = b->head; j != NULL; j = j->next) {
 			spool_job_results_free(j);
 			if (!(j->kind == SPOOL_JOB_SUBMIT &&
 			      j->status == SPOOL_ERR_FULL))
-				j->status = SPOOL_ERR_IO;
+				j->status = s;
 		}
 		log_warn("spool: batch of %zu rolled back", b->len);
 		spool_db_close(sp->db);

@@ -236,7 +236,8 @@ void spool_counts_get(struct spool *sp, struct spool_counts *out);
  * commit (reads: after the batch they ran in). None of them blocks the
  * caller. Each returns 0 (cb will be called exactly once), or
  * SPOOL_ERR_CLOSED at once (cb not called) when spool_close() has begun.
- * On a failed batch every callback gets SPOOL_ERR_IO and nothing the
+ * On a failed batch every callback gets SPOOL_ERR_IO (SPOOL_ERR_DAMAGED
+ * when the failure was damage, see spool_health()) and nothing the
  * batch did is stored.
  */
 

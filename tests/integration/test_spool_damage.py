@@ -158,3 +158,26 @@ def test_swervectl_spool_check_and_backup_while_running(swerve, tmp_path):
     os.unlink(wal(d))
     r = h.swervectl(["-c", d.config_path, "spool", "check"])
     assert r.returncode == 1 and "WAL is missing" in r.stdout, r.stdout
+
+
+def test_damage_at_run_time_makes_swerved_unhealthy_not_dead(swerve):
+    d = swerve.start()
+    fill(d, 20, "rt")
+    d.restart()  # a clean stop: everything is in spool.db, nothing cached
+    db = os.path.join(d.spool_dir, "spool.db")
+    size = os.path.getsize(db)
+    with open(db, "r+b") as f:
+        for off in range(4096, size, 4096):
+            f.seek(off)
+            f.write(os.urandom(4096))
+    with d.connect() as c:
+        assert c.banner.code == 220
+        c.ehlo()
+        rs = c.mail("a@example.com", ["b@example.net"], h.message(subject="rt"))
+        assert rs[-1].code == 421 and rs[-1].first.startswith("4.3.0"), rs
+    assert d.wait_log(r"the store is damaged")
+    with d.connect() as c:
+        assert c.banner.code == 421, c.banner
+    r = h.http_request(d.http_url + "/readyz")
+    assert r[0] == 503 and b"spool damaged" in r[1], r
+    assert d.alive()

@@ -512,6 +512,23 @@ disk_low_fires_and_resolves(void **state)
 }
 
 static void
+spool_damaged_fires_while_the_spool_says_so(void **state)
+{
+	struct world *w = world_new(
+	    PROVIDERS RULES("    - {name: spool_damaged, clear_for: 5s}\n"));
+	struct alert_info info;
+
+	world_run(w, SEC, SEC);
+	assert_int_equal(w->told.firing, 0);
+	w->snap.spool_damaged = true;
+	world_run(w, SEC, SEC);
+	assert_int_equal(w->told.firing, 1);
+	alert_active_get(w->a, 0, &info);
+	assert_string_equal(info.kind, "spool_damaged");
+	world_free(w);
+}
+
+static void
 vanished_subject_resolves(void **state)
 {
 	struct world *w = world_new(
@@ -637,6 +654,7 @@ main(void)
 	    cmocka_unit_test(
 	        provider_config_error_from_circuit_event_until_closed),
 	    cmocka_unit_test(disk_low_fires_and_resolves),
+	    cmocka_unit_test(spool_damaged_fires_while_the_spool_says_so),
 	    cmocka_unit_test(vanished_subject_resolves),
 	    cmocka_unit_test(default_rules_cover_every_kind),
 	    cmocka_unit_test(config_infers_kind_and_refuses_bad_rules),

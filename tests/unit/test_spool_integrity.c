@@ -485,7 +485,7 @@ runtime_damage_makes_the_spool_unhealthy(void **state)
 	assert_int_equal(spool_msg_get(f->sp, id, SPOOL_GET_BODY, on_msg, &g),
 	                 0);
 	pump(f, &g.done, 1);
-	assert_int_equal(g.status, SPOOL_ERR_IO);
+	assert_int_equal(g.status, SPOOL_ERR_DAMAGED);
 	assert_int_equal(spool_health(f->sp, why, sizeof(why)),
 	                 SPOOL_ERR_DAMAGED);
 	assert_non_null(strstr(why, f->db));
