@@ -223,10 +223,12 @@ swerved_tls_reload(const struct swerved_reload *r, const struct config *cfg,
                    struct swerved_tls *next, char *err, size_t errlen)
 {
 	if ((cfg->tls_cert == NULL) != (r->cur->tls_cert == NULL) ||
-	    (cfg->https_cert == NULL) != (r->cur->https_cert == NULL)) {
-		snprintf(err, errlen,
-		         "adding or removing tls.cert or https.cert needs a "
-		         "restart");
+	    (cfg->https_cert == NULL) != (r->cur->https_cert == NULL) ||
+	    cfg->https_admin != r->cur->https_admin) {
+		snprintf(
+		    err, errlen,
+		    "adding or removing tls.cert or https.cert, or changing "
+		    "https.admin, needs a restart");
 		return -1;
 	}
 	return swerved_tls_load(cfg, next, err, errlen);
@@ -308,8 +310,9 @@ swerved_on_hup(evutil_socket_t sig, short what, void *arg)
 
 /*
  * swerved_https_setup - make every listen.http connection HTTPS with ctx
- * (taken over; NULL: plain HTTP, returns NULL). Call before the listeners
- * accept. The result is freed after http.
+ * (taken over; NULL: plain HTTP, returns NULL), and every listen.admin one
+ * too with https.admin. Call before the listeners accept. The result is
+ * freed after http.
  */
 static struct http_tls *
 swerved_https_setup(struct http_admin *http, SSL_CTX *ctx,
@@ -323,6 +326,11 @@ swerved_https_setup(struct http_admin *http, SSL_CTX *ctx,
 	http_tls_attach(t, http_admin_evhttp(http));
 	log_info("swerved: listen.http serves HTTPS (certificate %s)",
 	         cfg->https_cert);
+	if (cfg->https_admin && http_admin_admin_evhttp(http) != NULL) {
+		http_tls_attach(t, http_admin_admin_evhttp(http));
+		log_info("swerved: listen.admin serves HTTPS (certificate %s)",
+		         cfg->https_cert);
+	}
 	return t;
 }
 
@@ -592,7 +600,7 @@ main(int argc, char **argv)
 		if (http_admin_listen(http, &cfg->listen_http[i], 0, err,
 		                      sizeof(err)) != 0)
 			log_fatal("swerved: %s", err);
-	/* listen.admin stays plain HTTP (loopback or a management net). */
+	/* listen.admin is HTTPS with https.admin (swerved_https_setup). */
 	for (i = 0; i < cfg->n_listen_admin; i++)
 		if (http_admin_listen(http, &cfg->listen_admin[i], 1, err,
 		                      sizeof(err)) != 0)

@@ -311,7 +311,8 @@ struct config {
 	char *tls_ciphersuites; /* tls.ciphersuites (TLS 1.3) */
 	/* https.cert, https.key: listen.http serves HTTPS; NULL = plain */
 	char *https_cert;
-	char *https_key; /* set exactly when https_cert is */
+	char *https_key;  /* set exactly when https_cert is */
+	bool https_admin; /* https.admin: listen.admin is HTTPS too */
 
 	struct config_net *networks; /* default 127.0.0.0/8, ::1/128; [] ok */
 	size_t n_networks;

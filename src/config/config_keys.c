@@ -297,6 +297,7 @@ static const struct config_key keys_tls[] = {
 static const struct config_key keys_https[] = {
     {ROW("cert", KEY_FILE, 0), FIELD(C, https_cert)},
     {ROW("key", KEY_FILE, 0), FIELD(C, https_key)},
+    {ROW("admin", KEY_BOOL, 0), FIELD(C, https_admin)},
     {.name = NULL},
 };
 
@@ -792,6 +793,12 @@ keys_tls_check(struct config_ctx *x, const struct config_node *root,
 	if (keys_pair_check(x, root, "tls", c->tls_cert, c->tls_key) < 0 ||
 	    keys_pair_check(x, root, "https", c->https_cert, c->https_key) < 0)
 		return -1;
+	if (c->https_admin && c->https_cert == NULL) {
+		p = config_tree_get(config_tree_get(root, "https")->value,
+		                    "admin");
+		return config_error(x, p ? p->line : 1, "https.admin",
+		                    "needs https.cert and https.key");
+	}
 	pol.min_version = c->tls_min_version;
 	pol.ciphers = c->tls_ciphers;
 	pol.ciphersuites = c->tls_ciphersuites;

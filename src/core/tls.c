@@ -7,11 +7,18 @@
  */
 #include "core/tls.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <openssl/dh.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+
+#include "core/base64.h"
 
 /* tls_err_format - "what file: OpenSSL reason" into err; clears the queue. */
 static void
@@ -90,6 +97,43 @@ tls_policy_apply(SSL_CTX *ctx, const struct tls_policy *pol, char *err,
 		return -1;
 	}
 	return tls_dh_set(ctx, err, errlen);
+}
+
+int
+tls_cert_pin(const char *cert, char *out, char *err, size_t errlen)
+{
+	unsigned char *der = NULL, md[SHA256_DIGEST_LENGTH];
+	X509 *x = NULL;
+	FILE *f;
+	int n, rc = -1;
+
+	ERR_clear_error();
+	f = fopen(cert, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "tls: cannot open %s: %s", cert,
+		         strerror(errno));
+		return -1;
+	}
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x == NULL) {
+		tls_err_format(err, errlen, "cannot read certificate", cert);
+		return -1;
+	}
+	n = i2d_PUBKEY(X509_get0_pubkey(x), &der);
+	if (n <= 0) {
+		tls_err_format(err, errlen, "no public key in", cert);
+		goto done;
+	}
+	SHA256(der, (size_t)n, md);
+	memcpy(out, "sha256//", 8);
+	/* 44 characters of base64 and a NUL: fits TLS_PIN_SIZE. */
+	base64_encode_mem(out + 8, md, sizeof(md));
+	rc = 0;
+done:
+	OPENSSL_free(der);
+	X509_free(x);
+	return rc;
 }
 
 int

@@ -5,9 +5,9 @@
  * key) under a policy: the lowest protocol version and the cipher suites
  * for TLS 1.2 and TLS 1.3. The default policy is Mozilla's "intermediate"
  * profile: TLS 1.2 and 1.3 only, forward-secret key exchange (ECDHE, DHE
- * over the ffdhe2048 group) with AEAD ciphers (AES-GCM, ChaCha20-Poly1305); no static RSA key
- * exchange, no CBC, no SHA-1 MACs. Compression and renegotiation are off;
- * the server's cipher order wins. Nothing here does I/O on sockets:
+ * over the ffdhe2048 group) with AEAD ciphers (AES-GCM, ChaCha20-Poly1305); no
+ * static RSA key exchange, no CBC, no SHA-1 MACs. Compression and renegotiation
+ * are off; the server's cipher order wins. Nothing here does I/O on sockets:
  * sessions wrap their bufferevents with bufferevent_openssl themselves.
  */
 #ifndef SWERVE_CORE_TLS_H
@@ -56,5 +56,14 @@ int tls_policy_check(const struct tls_policy *pol, char *err, size_t errlen);
 SSL_CTX *tls_server_ctx_new(const char *cert, const char *key,
                             const struct tls_policy *pol, char *err,
                             size_t errlen);
+
+/*
+ * tls_cert_pin - the pin of the public key in the PEM certificate file
+ * cert (its first certificate), as curl's CURLOPT_PINNEDPUBLICKEY takes
+ * it: "sha256//" and the base64 SHA-256 of the DER SubjectPublicKeyInfo.
+ * Writes it to out (TLS_PIN_SIZE bytes); 0, or -1 with err set.
+ */
+#define TLS_PIN_SIZE 64
+int tls_cert_pin(const char *cert, char *out, char *err, size_t errlen);
 
 #endif

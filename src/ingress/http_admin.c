@@ -787,6 +787,12 @@ http_admin_evhttp(struct http_admin *h)
 	return h->http;
 }
 
+struct evhttp *
+http_admin_admin_evhttp(struct http_admin *h)
+{
+	return h->admin_http;
+}
+
 void
 http_admin_free(struct http_admin *h)
 {

@@ -88,6 +88,10 @@ void http_admin_stop_accepting(struct http_admin *h);
  * limit on it). */
 struct evhttp *http_admin_evhttp(struct http_admin *h);
 
+/* http_admin_admin_evhttp - listen.admin's evhttp, or NULL when cfg has
+ * no listen.admin. */
+struct evhttp *http_admin_admin_evhttp(struct http_admin *h);
+
 /* http_admin_free - close the listeners and free h. NULL is a no-op. */
 void http_admin_free(struct http_admin *h);
 

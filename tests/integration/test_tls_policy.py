@@ -292,3 +292,48 @@ def test_sighup_cannot_switch_https_off(swerve, pki):
     code, _, _ = h.http_request(https_url(d, "/healthz"),
                                 context=ca_context(pki))
     assert code == 200
+
+
+def test_swervectl_reaches_an_https_daemon_through_its_config(swerve, pki):
+    """swervectl -c with https.cert speaks HTTPS and pins the key of the
+    certificate file the daemon serves; a daemon serving another key is
+    refused."""
+    d = swerve.start(**https_config(pki))
+    assert h.queue_counts(d)["ready"] == 0
+    # The same config, but naming certificate b: the pin does not match.
+    other = dict(d.config, https={"cert": pki["b"][0], "key": pki["b"][1]})
+    path = d.config_path + ".other"
+    with open(path, "w") as f:
+        f.write(h.to_yaml(other))
+    r = h.swervectl(["-c", path, "--json", "status"])
+    assert r.returncode != 0, r.stdout
+    assert "https://" in r.stderr and "pin" in r.stderr.lower(), r.stderr
+
+
+def test_https_admin_serves_the_admin_plane_over_https(swerve, pki):
+    """https.admin: listen.admin speaks HTTPS with the same certificate;
+    swervectl -c reaches it (pinned); without https.admin it stays plain."""
+    listen = dict(h.listen_config(), admin="127.0.0.1:%d" % h.free_port())
+    d = swerve.start(listen=listen, https=dict(https_config(pki)["https"],
+                                               admin=True),
+                     tls=https_config(pki)["tls"], api_keys=API_KEYS)
+    port = int(listen["admin"].rsplit(":", 1)[1])
+    assert served_cert(port, pki) == pem_der(pki["a"][0])
+    code, _, _ = h.http_request("https://localhost:%d/healthz" % port,
+                                context=ca_context(pki))
+    assert code == 200
+    assert h.queue_counts(d)["ready"] == 0
+    listen = dict(h.listen_config(), admin="127.0.0.1:%d" % h.free_port())
+    d = swerve.start(listen=listen, **https_config(pki))
+    port = int(listen["admin"].rsplit(":", 1)[1])
+    code, _, _ = h.http_request("http://127.0.0.1:%d/healthz" % port)
+    assert code == 200
+    assert h.queue_counts(d)["ready"] == 0
+
+
+def test_https_admin_needs_a_certificate(swerve):
+    d = swerve.daemon(https={"admin": True})
+    d.write_config()
+    r = h.run_swerved(["--check", "-c", d.config_path])
+    out = r.stdout + r.stderr
+    assert r.returncode == 1 and "https.admin" in out, out
