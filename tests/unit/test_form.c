@@ -274,6 +274,35 @@ structural_errors_are_refused(void **state)
 	form_fini(&fm);
 }
 
+/* A parse that fails in a part's header section keeps the whole fields
+ * before it and no half-read one: every value is a view into the body,
+ * never {NULL, 0} (fuzz_form found one reaching memchr). */
+static void
+failed_parse_leaves_no_field_without_a_value(void **state)
+{
+	static const char *const bodies[] = {
+	    "--b\r\nContent-Disposition: form-data; name=\"from\"\r\n\r\n"
+	    "a@x.org\r\n--b\r\nContent-Disposition: form-data; "
+	    "name=\"text\"\r\n--junk\r\r\n\r\nhi\r\n--b--\r\n",
+	    "--b\r\nContent-Disposition: form-data; name=\"from\"\r\n\r"
+	    "))\na@x.org\r\n--b\r\nContent-Disposition: form-data; "
+	    "name=\"to\"\r\n\r\nx\r\n--b--",
+	};
+	struct form fm;
+	const char *why;
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		assert_int_equal(parse(bodies[i], "b", &fm, &why), -1);
+		for (k = 0; k < fm.n; k++)
+			if (fm.f[k].value.p == NULL)
+				fail_msg("body %zu: field %zu has no value", i,
+				         k);
+		form_fini(&fm);
+	}
+}
+
 static void
 header_section_and_field_count_are_bounded(void **state)
 {
@@ -363,6 +392,7 @@ main(void)
 	    cmocka_unit_test(broken_structures_are_refused),
 	    cmocka_unit_test(preamble_and_padding_are_skipped),
 	    cmocka_unit_test(structural_errors_are_refused),
+	    cmocka_unit_test(failed_parse_leaves_no_field_without_a_value),
 	    cmocka_unit_test(header_section_and_field_count_are_bounded),
 	    cmocka_unit_test(urlencoded_decodes_in_place),
 	    cmocka_unit_test(urlencoded_bad_escapes_are_refused),
