@@ -316,7 +316,9 @@ param_write(struct hw *w, const char *pname, const char *v)
 
 	buf_init(&t);
 	hw_raw(w, ";", 1);
-	if (ascii_plain(v, n) && memchr(v, '\t', n) == NULL && n <= 60) {
+	/* "=?" in a quoted value would read back as an encoded-word. */
+	if (ascii_plain(v, n) && memchr(v, '\t', n) == NULL && n <= 60 &&
+	    memmem(v, n, "=?", 2) == NULL) {
 		buf_printf(&t, "%s=\"", pname);
 		for (i = 0; i < n; i++) {
 			if (v[i] == '"' || v[i] == '\\')

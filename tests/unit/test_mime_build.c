@@ -133,9 +133,10 @@ text_only_is_text_plain_with_headers(void **state)
 	mime_build_msg_fini(&m);
 }
 
-/* A display name of atoms that holds "=?" must not read back as an
- * encoded-word (fuzz_mime_build: "a=?UTF-8?B?xa?=" came back with
- * MIME_F_CHARSET). */
+/* A display name of atoms or a file name that holds "=?" must not read
+ * back as an encoded-word (fuzz_mime_build: "a=?UTF-8?B?xa?=" came back
+ * with MIME_F_CHARSET, the file name "=?UTFromF-8?B?xa?=" with
+ * MIME_F_UNKNOWN_CS). */
 static void
 name_with_encoded_word_lookalike_round_trips(void **state)
 {
@@ -143,6 +144,7 @@ name_with_encoded_word_lookalike_round_trips(void **state)
 	    "h1 lebd a=?UTF-8?B?xa?=",
 	    "=?utf-8?q?Admin?=",
 	    "x=?",
+	    "=?UTFromF-8?B?xa?=",
 	};
 	struct mime_build_msg m;
 	struct mime_msg *r;
@@ -155,10 +157,13 @@ name_with_encoded_word_lookalike_round_trips(void **state)
 		free(m.from.name);
 		m.from.name = xstrdup(names[i]);
 		set_text(&m.text, &m.text_len, "t");
+		att_add(&m, names[i], NULL, NULL, "x", 1);
 		r = build(&m, &out);
 		assert_int_equal(r->flags, 0);
 		assert_int_equal(r->nfrom, 1);
 		assert_string_equal(r->from[0].name, names[i]);
+		assert_int_equal(r->nattachments, 1);
+		assert_string_equal(r->attachments[0].filename, names[i]);
 		mime_free(r);
 		buf_fini(&out);
 		mime_build_msg_fini(&m);
