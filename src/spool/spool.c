@@ -718,7 +718,13 @@ static void
 spool_accept(struct spool *sp, const struct spool_check *files,
              const struct spool_check *db)
 {
-	if (files->problem[0] != '\0' && files->wal.lost_commits > 0)
+	if (files->counted)
+		log_warn("spool: --accept-spool-damage: %s; accepted: %llu "
+		         "messages lost, %llu messages lose their latest "
+		         "state change",
+		         files->problem, (unsigned long long)files->lost_msgs,
+		         (unsigned long long)files->changed_msgs);
+	else if (files->problem[0] != '\0' && files->wal.lost_commits > 0)
 		log_warn("spool: --accept-spool-damage: %s; accepted: %llu "
 		         "committed transactions (%llu WAL frames) dropped",
 		         files->problem,
@@ -858,6 +864,14 @@ spool_open(const struct spool_opts *opts, char *err, size_t errlen)
 			goto fail;
 		}
 		damaged = 1;
+		/* Count what the damage costs while the frames are still
+		 * there: SQLite's recovery and the reset below drop them. */
+		if (files.wal.present && files.wal.size > 0 &&
+		    (files.wal.lost_commits > 0 || !files.wal.header_ok) &&
+		    spool_check_lost(sp->db_path, &files) != 0)
+			log_warn("spool: %s: could not count the messages the "
+			         "damaged WAL holds",
+			         sp->db_path);
 	} else if (!files.have_mark && access(sp->db_path, F_OK) == 0) {
 		log_info("spool: %s has no integrity record yet (older "
 		         "version); starting one",

@@ -9,10 +9,12 @@
 #include "spool/spool_check.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -231,4 +233,141 @@ out:
 	sqlite3_close(db);
 	c->elapsed_ms = clock_mono_ms() - t0;
 	return ret;
+}
+
+/* check_copy - copy the file from to to (mode 0600). 0 or -1. */
+static int
+check_copy(const char *from, const char *to)
+{
+	char b[65536];
+	ssize_t n;
+	int in, out, rc = -1;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (in < 0 || out < 0)
+		goto out;
+	while ((n = read(in, b, sizeof(b))) > 0)
+		if (write(out, b, (size_t)n) != n)
+			goto out;
+	rc = n == 0 ? 0 : -1;
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return rc;
+}
+
+/* check_uri - "file:<path>?mode=ro" with the URI's special bytes escaped. */
+static void
+check_uri(struct buf *b, const char *path)
+{
+	const char *p;
+
+	buf_addstr(b, "file:");
+	for (p = path; *p != '\0'; p++)
+		if (*p == '%' || *p == '?' || *p == '#')
+			buf_printf(b, "%%%02X", (unsigned char)*p);
+		else
+			buf_addch(b, *p);
+	buf_addstr(b, "?mode=ro");
+}
+
+/* check_one - one integer from sql on db, or 0. */
+static uint64_t
+check_one(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	uint64_t n = 0;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* spool_check_lost - replay everything in a copy, diff with the real. */
+int
+spool_check_lost(const char *db_path, struct spool_check *c)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	struct buf copy, wal, cwal, uri, p;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = -1;
+
+	buf_init(&copy);
+	buf_init(&wal);
+	buf_init(&cwal);
+	buf_init(&uri);
+	buf_init(&p);
+	buf_printf(&copy, "%s.count", db_path);
+	buf_printf(&wal, "%s-wal", db_path);
+	buf_printf(&cwal, "%s.count-wal", db_path);
+	check_uri(&uri, db_path);
+	if (check_copy(db_path, buf_cstr(&copy)) != 0 ||
+	    spool_wal_repair(buf_cstr(&wal), buf_cstr(&cwal)) < 0)
+		goto out;
+	if (sqlite3_open_v2(buf_cstr(&copy), &db,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI,
+	                    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "ATTACH ?1 AS cur", -1, &st, NULL) !=
+	        SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, buf_cstr(&uri), -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	/* A damaged page of the copy may hide some rows; count what can
+	 * be read (a statement that fails leaves counted 0). When SQLite
+	 * ignores the whole WAL, the real spool may not even have the
+	 * schema yet: then everything in the copy is lost. */
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT 1 FROM cur.sqlite_schema"
+	                       " WHERE name = 'messages'",
+	                       -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == SQLITE_DONE) {
+		c->lost_msgs =
+		    check_one(db, "SELECT count(*) FROM main.messages");
+		c->counted = 1;
+		rc = 0;
+		goto out;
+	}
+	rc = -1;
+	if (sqlite3_prepare_v2(
+	        db,
+	        "SELECT (SELECT count(*) FROM main.messages m WHERE NOT EXISTS"
+	        " (SELECT 1 FROM cur.messages c WHERE c.id = m.id)),"
+	        " (SELECT count(*) FROM main.messages m JOIN cur.messages c"
+	        " ON c.id = m.id WHERE c.state <> m.state"
+	        " OR c.attempts <> m.attempts)",
+	        -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	c->lost_msgs = (uint64_t)sqlite3_column_int64(st, 0);
+	c->changed_msgs = (uint64_t)sqlite3_column_int64(st, 1);
+	c->counted = 1;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		p.len = 0;
+		buf_printf(&p, "%s%s", buf_cstr(&copy), suffix[i]);
+		(void)unlink(buf_cstr(&p));
+	}
+	buf_fini(&copy);
+	buf_fini(&wal);
+	buf_fini(&cwal);
+	buf_fini(&uri);
+	buf_fini(&p);
+	return rc;
 }

@@ -25,6 +25,10 @@ struct spool_check {
 	uint64_t messages;   /* rows in messages that could be listed */
 	uint64_t unreadable; /* of those, body or recipients unreadable */
 	uint64_t elapsed_ms; /* time spent in spool_check_db() */
+	/* spool_check_lost(): set when the lost messages could be counted. */
+	int counted;
+	uint64_t lost_msgs;    /* messages only the damaged WAL part holds */
+	uint64_t changed_msgs; /* messages whose latest change it holds */
 };
 
 /*
@@ -42,5 +46,16 @@ int spool_check_files(const char *db_path, struct spool_check *c);
  */
 int spool_check_db(const char *db_path, const char *vfs, unsigned budget_ms,
                    int readonly, struct spool_check *c);
+
+/*
+ * spool_check_lost - after spool_check_files() found a damaged WAL whose
+ * frames are still in the file (a damaged header, damage in the middle):
+ * replay a copy of the spool with every frame of the WAL's generation
+ * (spool_wal_repair) and compare its messages with what SQLite keeps of
+ * the real one. Sets c->counted, lost_msgs and changed_msgs. Must run
+ * before anything writes to the spool. Temporary files beside db_path
+ * are removed. Returns 0, or -1 when it could not count.
+ */
+int spool_check_lost(const char *db_path, struct spool_check *c);
 
 #endif

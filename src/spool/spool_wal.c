@@ -207,3 +207,95 @@ spool_wal_salt(const char *path, uint32_t *salt1, uint32_t *salt2)
 	*salt2 = get32(h + 20);
 	return 0;
 }
+
+/* put32 - store v big-endian at p. */
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/* spool_wal_repair - recompute the chain over one generation. */
+long
+spool_wal_repair(const char *src, const char *dst)
+{
+	unsigned char h[WAL_HDR], *f = NULL;
+	uint32_t s[2], salt1, salt2, magic, ps;
+	long kept = -1, i, last;
+	int in = -1, out = -1, big, r;
+	size_t fsz;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0 || read_full(in, h, WAL_HDR, 0) != 1)
+		goto out;
+	magic = get32(h);
+	ps = get32(h + 8);
+	if ((magic & ~1u) != WAL_MAGIC || ps < 512 || ps > 65536 ||
+	    (ps & (ps - 1)) != 0) {
+		errno = EINVAL;
+		goto out;
+	}
+	big = (int)(magic & 1u);
+	fsz = WAL_FRAME_HDR + ps;
+	f = xmalloc(fsz);
+	salt1 = get32(h + 16);
+	salt2 = get32(h + 20);
+	if (wal_header(h, &big, s) != 0) {
+		/* A damaged header: the generation is the first frame's. */
+		if (read_full(in, f, fsz, WAL_HDR) != 1)
+			goto out;
+		salt1 = get32(f + 8);
+		salt2 = get32(f + 12);
+	}
+	put32(h + 16, salt1);
+	put32(h + 20, salt2);
+	s[0] = s[1] = 0;
+	wal_sum(big, h, 24, s);
+	put32(h + 24, s[0]);
+	put32(h + 28, s[1]);
+	/* The generation ends at its last frame; a frame before that whose
+	 * header was hit by the damage is still one of its frames. */
+	for (i = 0, last = -1;; i++) {
+		r = read_full(in, f, fsz, (off_t)(WAL_HDR + (size_t)i * fsz));
+		if (r < 0)
+			goto out;
+		if (r == 0)
+			break;
+		if (get32(f + 8) == salt1 && get32(f + 12) == salt2)
+			last = i;
+	}
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0 || pwrite(out, h, WAL_HDR, 0) != WAL_HDR)
+		goto out;
+	for (i = 0; i <= last; i++) {
+		r = read_full(in, f, fsz, (off_t)(WAL_HDR + (size_t)i * fsz));
+		if (r != 1)
+			goto out;
+		if (get32(f + 8) != salt1 || get32(f + 12) != salt2) {
+			/* Its page number is garbage too: park the page
+			 * past the end of the database, never a commit. */
+			put32(f, 0x3fffffffu);
+			put32(f + 4, 0);
+			put32(f + 8, salt1);
+			put32(f + 12, salt2);
+		}
+		wal_sum(big, f, 8, s);
+		wal_sum(big, f + WAL_FRAME_HDR, ps, s);
+		put32(f + 16, s[0]);
+		put32(f + 20, s[1]);
+		if (pwrite(out, f, fsz, (off_t)(WAL_HDR + (size_t)i * fsz)) !=
+		    (ssize_t)fsz)
+			goto out;
+	}
+	kept = i;
+out:
+	free(f);
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return kept;
+}

@@ -45,4 +45,14 @@ int spool_wal_scan(const char *path, struct spool_wal_scan *out);
  */
 int spool_wal_salt(const char *path, uint32_t *salt1, uint32_t *salt2);
 
+/*
+ * spool_wal_repair - write to dst a copy of the WAL at src whose
+ * checksums are recomputed, so that SQLite replays every frame of its
+ * generation (the salts of the header, or of the first frame when the
+ * header is damaged), damaged or not. Only for counting what damage
+ * cost (the copy may hold damaged pages); never for the spool itself.
+ * Returns the frames kept, or -1 with errno.
+ */
+long spool_wal_repair(const char *src, const char *dst);
+
 #endif

@@ -353,6 +353,11 @@ corrupted_wal_salt_is_refused(void **state)
 	assert_non_null(strstr(err, f->wal));
 	assert_non_null(strstr(err, "header is damaged"));
 	assert_int_equal(spool_check_files(f->db, &c), -1);
+	/* SQLite ignores the whole log: all 10 messages are lost, and the
+	 * count says exactly that. */
+	assert_int_equal(spool_check_lost(f->db, &c), 0);
+	assert_true(c.counted);
+	assert_int_equal(c.lost_msgs, 10);
 	f->opts.accept_damage = 1;
 	must_open(f);
 	assert_int_equal(stored(f), 0);
@@ -362,6 +367,7 @@ static void
 random_bytes_mid_wal_are_refused(void **state)
 {
 	struct fx *f = *state;
+	struct spool_check c;
 	char err[1024];
 	off_t size;
 
@@ -372,10 +378,14 @@ random_bytes_mid_wal_are_refused(void **state)
 	assert_null(try_open(f, err, sizeof(err)));
 	assert_non_null(strstr(err, f->wal));
 	assert_non_null(strstr(err, "committed transactions after it"));
+	assert_int_equal(spool_check_files(f->db, &c), -1);
+	assert_int_equal(spool_check_lost(f->db, &c), 0);
 	f->opts.accept_damage = 1;
 	must_open(f);
 	assert_true(stored(f) < 40);
 	assert_true(stored(f) > 0);
+	/* Exactly the messages the dropped transactions held. */
+	assert_int_equal(c.lost_msgs + stored(f), 40);
 }
 
 static void
