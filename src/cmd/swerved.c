@@ -130,7 +130,8 @@ struct swerved_reload {
 	SSL_CTX *smtp_tls;      /* owned; smtpd borrows it */
 	struct http_tls *https; /* owned; NULL = listen.http is plain */
 	struct http_conn *gate;
-	struct swerved_stop *stop; /* takes the new shutdown_timeout */
+	struct swerved_stop *stop;    /* takes the new shutdown_timeout */
+	struct http_conn *gate_admin; /* listen.admin's; NULL: none */
 };
 
 /* Descriptors kept for the spool, listeners and upstream connections. */
@@ -282,6 +283,8 @@ swerved_reload(void *arg, char *err, size_t errlen)
 	swerved_limits_fit(cfg);
 	smtpd_reload(r->smtpd, cfg);
 	http_conn_reload(r->gate, cfg);
+	if (r->gate_admin != NULL)
+		http_conn_reload(r->gate_admin, cfg);
 	r->cur = cfg;
 	r->stop->timeout_ms = cfg->shutdown_timeout_ms;
 	log_setup(cfg->log_level, cfg->log_format);
@@ -607,6 +610,11 @@ main(int argc, char **argv)
 			log_fatal("swerved: %s", err);
 	gate =
 	    swerved_http_gate(base, http_admin_evhttp(http), reload.https, cfg);
+	/* The admin listener has the same caps, and its own count. */
+	if (http_admin_admin_evhttp(http) != NULL)
+		reload.gate_admin = swerved_http_gate(
+		    base, http_admin_admin_evhttp(http),
+		    cfg->https_admin ? reload.https : NULL, cfg);
 	swerved_privileges_drop(cfg);
 
 	notify = sdnotify_new(base);
@@ -645,6 +653,7 @@ main(int argc, char **argv)
 	http_admin_free(http);
 	http_tls_free(reload.https);
 	http_conn_free(gate);
+	http_conn_free(reload.gate_admin);
 	http_ops_free(ops);
 	compat_free(compat);
 	spool_close(sp);

@@ -168,6 +168,34 @@ def test_the_admin_listener_apart(lab):
     assert r.returncode == 0 and qid in r.stdout, r.stdout + r.stderr
 
 
+def test_the_admin_listener_has_the_connection_caps_too(lab):
+    """Idle connections from one address to listen.admin are capped like
+    those to listen.http (limits.max_http_connections_per_ip)."""
+    import socket
+    import time
+    admin_port = sh.free_port()
+    d = lab.daemon(listen={"smtp": "127.0.0.1:%d" % sh.free_port(),
+                           "http": "127.0.0.1:%d" % sh.free_port(),
+                           "admin": "127.0.0.1:%d" % admin_port},
+                   limits={"max_http_connections": 8})
+    held = [socket.create_connection(("127.0.0.1", admin_port),
+                                     source_address=("127.0.0.2", 0))
+            for _ in range(2)]  # a quarter of 8
+    try:
+        time.sleep(0.2)
+        extra = socket.create_connection(("127.0.0.1", admin_port),
+                                         source_address=("127.0.0.2", 0))
+        extra.settimeout(5)
+        data = extra.recv(4096)
+        extra.close()
+        assert data.startswith(b"HTTP/1.1 503"), data
+        # Another address is not held back by it.
+        assert req(admin_port, "GET", "/v1/status", sh.ADMIN_KEY)[0] == 200
+    finally:
+        for s in held:
+            s.close()
+
+
 def test_metrics_can_move_to_the_public_listener_for_a_remote_scraper(lab):
     prom_key = "prometheus-scrape-key-77"
     key_file = sh.write_admin_key(lab.tmp)
