@@ -241,7 +241,9 @@ def test_resend_sdk_send_idempotency_and_returned_errors(lab, npm):
 # --- nodemailer over SMTP ---------------------------------------------------------
 
 def test_nodemailer_smtp_arrives_intact_and_errors(lab, npm):
-    lab.start()
+    # nodemailer speaks plain SMTP here (no STARTTLS in this lab): AUTH is
+    # offered in clear text only with smtp.auth_plaintext.
+    lab.start(smtp={"auth_plaintext": True})
     r = run(lab, "nodemailer")
     assert r["ok"] and r["id"].startswith("250"), r
     m, raw, msg = delivered(lab)
