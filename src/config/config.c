@@ -477,6 +477,7 @@ config_defaults(void)
 	c->max_recipients = 100;
 	c->max_sessions = 1000;
 	c->max_http_connections = 1000;
+	c->http_request_timeout_ms = 60 * 1000;
 	c->max_auth_failures = 3;
 	c->idle_timeout_ms = 5 * 60 * 1000;
 	c->command_timeout_ms = 5 * 60 * 1000;

@@ -298,6 +298,9 @@ struct config {
 	unsigned max_http_connections;
 	/* limits.max_http_connections_per_ip: 0 (default) = a quarter */
 	unsigned max_http_connections_per_ip;
+	/* limits.http_request_timeout: longest an HTTP connection goes
+	 * without an answer (request read, or idle between), default 60s */
+	uint64_t http_request_timeout_ms;
 	unsigned max_auth_failures;  /* limits.max_auth_failures, default 3 */
 	uint64_t idle_timeout_ms;    /* limits.idle_timeout, default 5m */
 	uint64_t command_timeout_ms; /* limits.command_timeout, default 5m */

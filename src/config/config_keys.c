@@ -269,6 +269,8 @@ static const struct config_key keys_limits[] = {
      .min = 1, .max = 1000000},
     {ROW("max_http_connections_per_ip", KEY_INT, 0),
      FIELD(C, max_http_connections_per_ip), .min = 0, .max = 1000000},
+    {ROW("http_request_timeout", KEY_DURATION, 0),
+     FIELD(C, http_request_timeout_ms), .min = 1},
     {ROW("max_auth_failures", KEY_INT, 0), FIELD(C, max_auth_failures),
      .min = 1, .max = 1000},
     {ROW("idle_timeout", KEY_DURATION, 0), FIELD(C, idle_timeout_ms), .min = 1},

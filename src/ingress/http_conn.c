@@ -10,6 +10,12 @@
  * close callback or answer 503 and free the connection. The extra
  * reference keeps the bufferevent's memory valid even if evhttp freed it
  * in between (its callbacks are then all NULL). Nothing here parses HTTP.
+ *
+ * Each admitted connection must get an answer within
+ * limits.http_request_timeout of being accepted or of its last answer:
+ * evhttp's own timeout restarts at every byte read, so without this a
+ * request sent a byte at a time would hold its connection for ever. The
+ * gate sees an answer as bytes evhttp adds to the connection's output.
  */
 #include "ingress/http_conn.h"
 
@@ -20,6 +26,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -43,6 +50,8 @@ struct http_conn_peer {
 	struct evhttp_connection *evcon;
 	http_conn_close_fn *watch;
 	void *watch_arg;
+	struct event *deadline;             /* limits.http_request_timeout */
+	struct evbuffer_cb_entry *answered; /* on the output: re-arms it */
 	char ip[INET6_ADDRSTRLEN];
 };
 
@@ -116,11 +125,56 @@ http_conn_on_close(struct evhttp_connection *evcon, void *arg)
 		*pp = p->next;
 	peer_cap_release(p->hc->per_ip, p->ip);
 	p->hc->stats.open--;
+	/* evhttp drains the output after this: the callback must go first. */
+	evbuffer_remove_cb_entry(
+	    bufferevent_get_output(evhttp_connection_get_bufferevent(evcon)),
+	    p->answered);
+	event_free(p->deadline);
 	/* Unhook so that no later path reports this close twice. */
 	evhttp_connection_set_closecb(evcon, NULL, NULL);
 	if (p->watch != NULL)
 		p->watch(evcon, p->watch_arg);
 	free(p);
+}
+
+/* http_conn_deadline_arm - from now, limits.http_request_timeout. */
+static void
+http_conn_deadline_arm(struct http_conn_peer *p)
+{
+	uint64_t ms = p->hc->cfg->http_request_timeout_ms;
+	struct timeval tv = {(time_t)(ms / 1000),
+	                     (suseconds_t)(ms % 1000) * 1000};
+
+	event_add(p->deadline, &tv);
+}
+
+/*
+ * http_conn_on_answer - evhttp wrote to the connection (an answer): the
+ * client gets a new limits.http_request_timeout for its next request.
+ */
+static void
+http_conn_on_answer(struct evbuffer *out, const struct evbuffer_cb_info *info,
+                    void *arg)
+{
+	if (info->n_added > 0)
+		http_conn_deadline_arm(arg);
+}
+
+/*
+ * http_conn_on_deadline - no answer for limits.http_request_timeout: a
+ * request that trickles in (or a connection that sits idle between
+ * requests) is closed, as evhttp's own timeout would close a silent one.
+ */
+static void
+http_conn_on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_conn_peer *p = arg;
+
+	log_limited(LOG_LEVEL_INFO,
+	            "http: close reason=request_timeout client=%s", p->ip);
+	p->hc->stats.timed_out++;
+	/* Runs http_conn_on_close, which frees p. */
+	evhttp_connection_free(p->evcon);
 }
 
 /* http_conn_judge - admit one new connection or turn it away. */
@@ -169,6 +223,10 @@ http_conn_judge(struct http_conn *hc, struct bufferevent *bev)
 	*http_conn_peer_link(evcon) = p; /* at its bucket's end; next NULL */
 	hc->stats.open++;
 	evhttp_connection_set_closecb(evcon, http_conn_on_close, p);
+	p->deadline = evtimer_new(hc->base, http_conn_on_deadline, p);
+	p->answered = evbuffer_add_cb(bufferevent_get_output(bev),
+	                              http_conn_on_answer, p);
+	http_conn_deadline_arm(p);
 	return;
 refuse:
 	http_conn_busy(bufferevent_getfd(bev));

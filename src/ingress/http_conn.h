@@ -6,7 +6,10 @@
  * (a quarter of the total unless configured). A connection over a cap is
  * answered "503 Service Unavailable" with Retry-After and closed before
  * evhttp reads a byte of it. An accept(2) failure (EMFILE, ENFILE) pauses
- * the listeners for 100 ms instead of spinning.
+ * the listeners for 100 ms instead of spinning. A connection that has
+ * had no answer for limits.http_request_timeout since it was accepted or
+ * since its last answer (a request trickling in, or idling between
+ * requests) is closed.
  *
  * evhttp 2.1 has no accept hook, so the gate sits in its bufferevent
  * callback (evhttp_set_bevcb): each new connection's bufferevent is made
@@ -37,6 +40,7 @@ struct http_conn_stats {
 	uint64_t open;        /* connections admitted and still open */
 	uint64_t rejected;    /* turned away: limits.max_http_connections */
 	uint64_t rejected_ip; /* turned away: ..._per_ip */
+	uint64_t timed_out;   /* closed: no answer in http_request_timeout */
 };
 
 /*

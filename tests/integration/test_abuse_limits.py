@@ -196,9 +196,17 @@ def test_auth_guesses_are_slowed_across_sessions_not_the_user_elsewhere(swerve):
     # in 3 s (without the throttle: hundreds).
     assert checked <= 6, "%d guesses checked in 3 s" % checked
     assert 454 in codes, "no attempt was refused for waiting"
-    # Even the right password is refused unchecked while the address waits.
-    c = smtp_from(d.smtp_port, HOSTILE)
-    c.ehlo()
+    # Even the right password is refused unchecked while the address waits:
+    # once a wrong guess is checked again, the next wait is at least 4 s.
+    deadline = time.monotonic() + 10
+    while True:
+        c = smtp_from(d.smtp_port, HOSTILE)
+        c.ehlo()
+        if c.auth_plain("app1", "wrong").code == 535:
+            break
+        c.close()
+        assert time.monotonic() < deadline, "no guess checked in 10 s"
+        time.sleep(0.2)
     assert c.auth_plain("app1", "s3cret").code == 454
     c.close()
     # The user is not locked out from another address.
@@ -223,3 +231,31 @@ def test_auth_failures_wait_then_pass(swerve):
     time.sleep(1.1)
     assert c.auth_plain("app1", "s3cret").code == 235
     c.close()
+
+
+def test_http_request_trickling_in_is_cut_at_the_deadline(swerve):
+    d = swerve.start(limits={"http_request_timeout": "2s"})
+    s = hostile_conn(d.http_port)
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+    t0 = time.monotonic()
+    closed = False
+    try:
+        # One header byte every 0.5 s: evhttp's own 30 s read timeout
+        # restarts at each one, so only the request deadline can end it.
+        while time.monotonic() - t0 < 8:
+            s.sendall(b"X")
+            time.sleep(0.5)
+    except OSError:
+        closed = True
+    took = time.monotonic() - t0
+    s.close()
+    assert closed, "a request trickling in for 8 s was not cut"
+    assert took < 4.5, "cut after %.1f s, deadline 2 s" % took
+    # An answered connection gets a fresh deadline for its next request.
+    c = socket.create_connection((h.HOST, d.http_port), timeout=5)
+    for _ in range(3):
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert c.recv(4096).startswith(b"HTTP/1.1 200")
+        time.sleep(1.2)
+    c.close()
+    assert "reason=request_timeout" in d.log_text()
