@@ -372,7 +372,10 @@ smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		    s->user->name);
 		return;
 	}
-	rc = spool_space_check(s->smtpd->sp);
+	/* With SIZE= the space for that size is checked now, so a client
+	 * does not send a large message only to hear 452 at the dot. */
+	rc =
+	    spool_space_check_size(s->smtpd->sp, cmd->has_size ? cmd->size : 0);
 	if (rc == SPOOL_ERR_DAMAGED) {
 		/* Not this message's fault, nor a full disk: a damaged
 		 * store refuses everything until an operator acts. */

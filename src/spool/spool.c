@@ -12,11 +12,20 @@
  * and the writer reopens its connection before the next batch.
  *
  * Counts per state live in memory (loaded at open, updated after each
- * commit) so that spool_counts_get() never touches the disk. Free space
- * is sampled with statvfs at most every 100 ms by the writer while it
- * commits, and every second while idle. Checkpoints run on their own
- * thread (spool_ckpt.c), not inside a commit. Nothing here touches the network
- * or blocks the loop thread: the mutex is held only for list operations.
+ * commit) so that spool_counts_get() never touches the disk.
+ *
+ * Free space: min_free is never overrun by accepted mail. Each submit
+ * reserves spool_space_cost() bytes (its body twice, once in the WAL and
+ * once in the database after the checkpoint, plus overhead) while it
+ * waits in the queue; the writer samples free space with one statvfs per
+ * batch that holds a submit and refuses (SPOOL_ERR_FULL) every submit
+ * whose cost no longer fits above min_free. WAL frames not yet copied
+ * into the database count as used. While idle it samples every second,
+ * so service resumes by itself soon after space comes back.
+ *
+ * Checkpoints run on their own thread (spool_ckpt.c), not inside a
+ * commit. Nothing here touches the network or blocks the loop thread:
+ * the mutex is held only for list operations.
  *
  * Files: spool_db.c (SQL), spool_vfs.c (fault seam, WAL scrub),
  * spool_job.c (the queued operations), spool_ckpt.c, spool_msg.c.
@@ -60,6 +69,12 @@
 #define SPOOL_WAL_HARD 16000
 #define SPOOL_CKPT_EVERY_US 200000
 #define SPOOL_CHECK_BUDGET_MS 10000
+/* What one message may cost on disk beyond twice its body: row, index
+ * and recipient pages, and the WAL frames' headers. */
+#define SPOOL_MSG_OVERHEAD 16384
+/* Bytes one WAL frame may add to the database when it is checkpointed
+ * (a 4 KiB page; the frame's header is not copied). */
+#define SPOOL_PAGE_BYTES 4096
 
 struct spool {
 	char *dir;
@@ -78,6 +93,10 @@ struct spool {
 	uint64_t space_at_ms;    /* writer: last statvfs (monotonic) */
 	uint64_t ckpt_inline_us; /* writer: last inline checkpoint */
 	uint64_t ckpt_poke_us;   /* writer: last poke of the checkpointer */
+	int wal_last;            /* writer: WAL frames at the last sample */
+	/* writer: checkpoint runs before the last WAL restart seen (their
+	 * figures are of the old log) */
+	unsigned long ckpt_fresh;
 	/* writer: frames were committed since the last poke, which was too
 	 * recent to poke again; paid when the writer goes idle. */
 	int ckpt_owed;
@@ -89,6 +108,9 @@ struct spool {
 	struct spool_job_list done;
 	int closing;
 	int disk_low;
+	uint64_t avail;       /* bytes free at the last sample */
+	uint64_t reserved;    /* spool_space_cost() of the queued submits */
+	uint64_t wal_debt;    /* bytes the checkpoint may still add */
 	int damaged;          /* see spool_health(); never cleared */
 	char damage_why[256]; /* the first damage seen */
 	uint64_t handed_gen;  /* batches handed back to the loop */
@@ -164,12 +186,40 @@ spool_on_wake(evutil_socket_t fd, short what, void *arg)
 	spool_done_run(sp);
 }
 
+/*
+ * spool_wal_debt - bytes the database may still grow by when the WAL's
+ * frames not yet checkpointed are copied into it (writer thread). Free
+ * space does not show them yet, but the checkpoint will take them.
+ */
+static uint64_t
+spool_wal_debt(struct spool *sp)
+{
+	int frames, log, done;
+	unsigned long runs;
+
+	frames = sp->db != NULL ? spool_db_wal_frames(sp->db) : 0;
+	runs = spool_ckpt_frames(sp->ckpt, &log, &done);
+	/* Fewer frames than last time: the log restarted, and what the
+	 * checkpointer said until now is about the old one. */
+	if (frames < sp->wal_last)
+		sp->ckpt_fresh = runs;
+	sp->wal_last = frames;
+	/*
+	 * XXX: a checkpoint that started before the restart and ended
+	 * after it is taken as one of the new log; the debt is then too
+	 * small by at most the frames of one commit batch.
+	 */
+	if (runs > sp->ckpt_fresh && log <= frames && done <= log)
+		frames -= done;
+	return (uint64_t)frames * SPOOL_PAGE_BYTES;
+}
+
 /* spool_space_refresh - sample free space if due (writer thread). */
 static void
 spool_space_refresh(struct spool *sp, int force)
 {
 	struct statvfs vfs;
-	uint64_t now = clock_mono_ms(), avail;
+	uint64_t now = clock_mono_ms(), avail, debt;
 	int rc, low;
 
 	if (!force && now - sp->space_at_ms < SPOOL_SPACE_EVERY_MS)
@@ -187,6 +237,11 @@ spool_space_refresh(struct spool *sp, int force)
 	}
 	avail = (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize;
 	low = avail < sp->min_free;
+	debt = spool_wal_debt(sp);
+	/* Space is short and a checkpoint would settle the debt: ask for
+	 * one when the writer goes idle (no cost while space is ample). */
+	if (debt > 0 && avail < sp->min_free + 2 * debt)
+		sp->ckpt_owed = 1;
 	pthread_mutex_lock(&sp->lock);
 	if (low != sp->disk_low) {
 		if (low)
@@ -200,7 +255,27 @@ spool_space_refresh(struct spool *sp, int force)
 			         sp->dir, (unsigned long long)avail);
 	}
 	sp->disk_low = low;
+	sp->avail = avail;
+	sp->wal_debt = debt;
 	pthread_mutex_unlock(&sp->lock);
+}
+
+/* spool_space_cost - bytes reserved for a message of len body bytes. */
+static uint64_t
+spool_space_cost(size_t len)
+{
+	return 2 * (uint64_t)len + SPOOL_MSG_OVERHEAD;
+}
+
+/* spool_space_room - bytes above min_free at the last sample (locked). */
+static uint64_t
+spool_space_room(const struct spool *sp)
+{
+	if (sp->min_free == 0)
+		return UINT64_MAX;
+	return sp->avail > sp->min_free + sp->wal_debt
+	           ? sp->avail - sp->min_free - sp->wal_debt
+	           : 0;
 }
 
 /* spool_db_reopen - (re)open the writer's connection after a failure. */
@@ -246,18 +321,22 @@ spool_damage_note(struct spool *sp, int code)
 
 /* spool_job_run - do one job inside the open transaction. */
 static int
-spool_job_run(struct spool *sp, struct spool_job *j, int disk_low, int64_t now,
-              int64_t delta[SPOOL_STATE_COUNT], uint64_t *stored,
+spool_job_run(struct spool *sp, struct spool_job *j, uint64_t *room,
+              int64_t now, int64_t delta[SPOOL_STATE_COUNT], uint64_t *stored,
               uint64_t *dedup)
 {
 	int rc;
 
 	switch (j->kind) {
 	case SPOOL_JOB_SUBMIT:
-		if (disk_low) {
+		/* Reserve the space before storing: a burst stops at
+		 * min_free, it does not run the disk to zero. */
+		if (spool_space_cost(j->m.body.len) > *room) {
 			j->status = SPOOL_ERR_FULL;
 			return SPOOL_OK;
 		}
+		if (*room != UINT64_MAX)
+			*room -= spool_space_cost(j->m.body.len);
 		if (j->m.idempotency_key != NULL) {
 			/* Sees earlier submits of this very batch too. */
 			char hash[72];
@@ -370,11 +449,15 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 	int64_t changes0 = 0, changed = 0, due;
 	struct spool_job *j;
 	int64_t now = clock_wall_ms(); /* stored as created_at */
-	int rc = SPOOL_OK, disk_low, s;
+	uint64_t room;
+	int rc = SPOOL_OK, s, submits = 0;
 
-	spool_space_refresh(sp, 0);
+	/* One statvfs per batch that stores mail, none per message. */
+	for (j = b->head; j != NULL && !submits; j = j->next)
+		submits = j->kind == SPOOL_JOB_SUBMIT;
+	spool_space_refresh(sp, submits);
 	pthread_mutex_lock(&sp->lock);
-	disk_low = sp->disk_low;
+	room = spool_space_room(sp);
 	pthread_mutex_unlock(&sp->lock);
 
 	t0 = clock_mono_us();
@@ -385,8 +468,7 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 		rc = spool_db_begin(sp->db);
 	}
 	for (j = b->head; rc == SPOOL_OK && j != NULL; j = j->next)
-		rc =
-		    spool_job_run(sp, j, disk_low, now, delta, &stored, &dedup);
+		rc = spool_job_run(sp, j, &room, now, delta, &stored, &dedup);
 	if (rc == SPOOL_OK) {
 		changed = spool_db_changes(sp->db) - changes0;
 		rc = spool_db_commit(sp->db);
@@ -557,8 +639,10 @@ spool_writer_main(void *arg)
 			j = sp->queue.head;
 			sp->queue.head = j->next;
 			sp->queue.len--;
-			if (j->kind == SPOOL_JOB_SUBMIT)
+			if (j->kind == SPOOL_JOB_SUBMIT) {
 				sp->queued_submits--;
+				sp->reserved -= spool_space_cost(j->m.body.len);
+			}
 			spool_job_list_push(&batch, j);
 		}
 		if (sp->queue.head == NULL)
@@ -971,7 +1055,7 @@ spool_attach(struct spool *sp, struct event_base *base)
 static int
 spool_job_queue(struct spool *sp, struct spool_job *j)
 {
-	uint64_t unfinished;
+	uint64_t unfinished, cost = 0;
 
 	pthread_mutex_lock(&sp->lock);
 	if (sp->closing) {
@@ -984,7 +1068,9 @@ spool_job_queue(struct spool *sp, struct spool_job *j)
 		             sp->counts.state[SPOOL_STATE_INFLIGHT] +
 		             sp->counts.state[SPOOL_STATE_DEFERRED] +
 		             sp->queued_submits;
+		cost = spool_space_cost(j->m.body.len);
 		if (sp->damaged || sp->disk_low ||
+		    spool_space_room(sp) < sp->reserved + cost ||
 		    (sp->max_messages != 0 && unfinished >= sp->max_messages)) {
 			/* Refused: answered from the loop, never re-entrantly.
 			 */
@@ -997,6 +1083,7 @@ spool_job_queue(struct spool *sp, struct spool_job *j)
 			return 0;
 		}
 		sp->queued_submits++;
+		sp->reserved += cost;
 	}
 	spool_job_list_push(&sp->queue, j);
 	pthread_cond_signal(&sp->cond);
@@ -1171,15 +1258,25 @@ spool_msg_next_due(struct spool *sp, spool_time_fn *cb, void *arg)
 int
 spool_space_check(struct spool *sp)
 {
-	uint64_t unfinished;
+	return spool_space_check_size(sp, 0);
+}
+
+/* spool_space_check_size - full or not, for a message of size bytes. */
+int
+spool_space_check_size(struct spool *sp, uint64_t size)
+{
+	uint64_t unfinished, cost;
 	int full;
+
+	cost = size > UINT64_MAX / 4 ? UINT64_MAX / 2
+	                             : spool_space_cost((size_t)size);
 
 	pthread_mutex_lock(&sp->lock);
 	unfinished = sp->counts.state[SPOOL_STATE_READY] +
 	             sp->counts.state[SPOOL_STATE_INFLIGHT] +
 	             sp->counts.state[SPOOL_STATE_DEFERRED] +
 	             sp->queued_submits;
-	full = sp->disk_low ||
+	full = sp->disk_low || spool_space_room(sp) < sp->reserved + cost ||
 	       (sp->max_messages != 0 && unfinished >= sp->max_messages);
 	if (sp->damaged)
 		full = SPOOL_ERR_DAMAGED;

@@ -183,8 +183,19 @@ int spool_msg_submit_idem(struct spool *sp, struct spool_msg_new *m,
  * spool_space_check - cheap, non-blocking: SPOOL_OK, or SPOOL_ERR_FULL when
  * free space was below min_free at the last check or the queue is at its
  * cap. Ingress calls it at MAIL FROM to answer 452 early. Any thread.
+ * Free space counts the space reserved by queued submits and one small
+ * message's worth (see spool_space_check_size()).
  */
 int spool_space_check(struct spool *sp);
+
+/*
+ * spool_space_check_size - spool_space_check() for a message of size body
+ * bytes (SMTP MAIL's SIZE=): SPOOL_ERR_FULL when its reservation (twice
+ * size plus overhead, for the WAL and the database) and those of the
+ * submits already queued do not fit above min_free at the last sample.
+ * Any thread; from memory, no system call.
+ */
+int spool_space_check_size(struct spool *sp, uint64_t size);
 
 struct spool_counts {
 	uint64_t state[SPOOL_STATE_COUNT];

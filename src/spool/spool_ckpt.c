@@ -39,6 +39,8 @@ struct spool_ckpt {
 	int wanted;
 	int stop;
 	unsigned long runs;
+	int log_frames;  /* WAL frames at the last checkpoint */
+	int done_frames; /* of those, copied into the database */
 };
 
 /*
@@ -93,6 +95,10 @@ spool_ckpt_main(void *arg)
 		else
 			spool_ckpt_mark(c, a1, a2, ok_a, log_frames);
 		pthread_mutex_lock(&c->lock);
+		if (rc == SQLITE_OK) {
+			c->log_frames = log_frames;
+			c->done_frames = done_frames;
+		}
 		c->runs++;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -163,12 +169,23 @@ spool_ckpt_poke(struct spool_ckpt *c)
 unsigned long
 spool_ckpt_runs(struct spool_ckpt *c)
 {
+	int log, done;
+
+	return spool_ckpt_frames(c, &log, &done);
+}
+
+unsigned long
+spool_ckpt_frames(struct spool_ckpt *c, int *log, int *done)
+{
 	unsigned long n;
 
+	*log = *done = 0;
 	if (c == NULL)
 		return 0;
 	pthread_mutex_lock(&c->lock);
 	n = c->runs;
+	*log = c->log_frames;
+	*done = c->done_frames;
 	pthread_mutex_unlock(&c->lock);
 	return n;
 }

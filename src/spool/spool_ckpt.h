@@ -28,6 +28,12 @@ struct spool_ckpt *spool_ckpt_start(const char *path, const char *vfs,
 void spool_ckpt_poke(struct spool_ckpt *c);
 /* spool_ckpt_runs - checkpoints completed so far. */
 unsigned long spool_ckpt_runs(struct spool_ckpt *c);
+/*
+ * spool_ckpt_frames - what the last successful checkpoint saw: the WAL's
+ * frames (*log) and how many of them are in the database (*done); both
+ * 0 before the first. Returns spool_ckpt_runs(). Any thread.
+ */
+unsigned long spool_ckpt_frames(struct spool_ckpt *c, int *log, int *done);
 /* spool_ckpt_stop - stop the thread and close. NULL is a no-op. */
 void spool_ckpt_stop(struct spool_ckpt *c);
 

@@ -55,13 +55,22 @@ hook_write(void *arg)
 	return __atomic_load_n(&write_errno, __ATOMIC_SEQ_CST);
 }
 
+static long file_size(const char *dir, const char *name);
+
+/* A file system of free_bytes that the spool's own files use up. */
 static int
 hook_statvfs(const char *path, struct statvfs *out, void *arg)
 {
+	uint64_t avail = __atomic_load_n(&free_bytes, __ATOMIC_SEQ_CST);
+	long db = file_size(path, "spool.db");
+	long wal = file_size(path, "spool.db-wal");
+	uint64_t used =
+	    (uint64_t)(db > 0 ? db : 0) + (uint64_t)(wal > 0 ? wal : 0);
+
 	memset(out, 0, sizeof(*out));
 	out->f_frsize = 4096;
 	out->f_bsize = 4096;
-	out->f_bavail = __atomic_load_n(&free_bytes, __ATOMIC_SEQ_CST) / 4096;
+	out->f_bavail = (avail > used ? avail - used : 0) / 4096;
 	return 0;
 }
 
@@ -575,6 +584,75 @@ low_disk_refuses_then_accepts_again(void **state)
 	__atomic_store_n(&free_bytes, 1000, __ATOMIC_SEQ_CST);
 	wait_space(f, SPOOL_ERR_FULL);
 	assert_int_equal(submit_one(f, &s), SPOOL_ERR_FULL);
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.state[SPOOL_STATE_READY], 1);
+}
+
+/* burst - submit n messages of len bytes at once; count the SPOOL_OKs. */
+static int
+burst(struct fx *f, struct sub *s, int n, size_t len)
+{
+	struct spool_msg_new m;
+	char *body = xcalloc(1, len);
+	int i, done = 0, ok = 0;
+
+	memset(body, 'x', len);
+	for (i = 0; i < n; i++) {
+		memset(&s[i], 0, sizeof(s[i]));
+		s[i].done = &done;
+		msg_make(&m, body, len, 1);
+		assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[i]),
+		                 0);
+	}
+	pump(f, &done, n);
+	for (i = 0; i < n; i++) {
+		if (s[i].status == SPOOL_OK)
+			ok++;
+		else
+			assert_int_equal(s[i].status, SPOOL_ERR_FULL);
+		s[i].done = NULL;
+	}
+	free(body);
+	return ok;
+}
+
+static void
+burst_reserves_space_and_stops_at_min_free(void **state)
+{
+	struct fx *f = *state;
+	struct spool_counts c;
+	struct sub s[4];
+
+	/* 1 MiB above min_free: room for one 256 KiB message (twice its
+	 * body plus overhead), not two; before reservations all four. */
+	__atomic_store_n(&free_bytes, (uint64_t)2 << 20, __ATOMIC_SEQ_CST);
+	fx_open(f);
+	assert_int_equal(spool_space_check_size(f->sp, 256 << 10), SPOOL_OK);
+	assert_int_equal(spool_space_check_size(f->sp, 600 << 10),
+	                 SPOOL_ERR_FULL);
+	assert_int_equal(burst(f, s, 4, 256 << 10), 1);
+	spool_counts_get(f->sp, &c);
+	assert_int_equal(c.state[SPOOL_STATE_READY], 1);
+	/* Nothing queued any more: the reservations are given back, and
+	 * what is left after the stored one (its WAL frames and the
+	 * database pages they will become) still takes a small one. */
+	assert_int_equal(spool_space_check_size(f->sp, 64 << 10), SPOOL_OK);
+	assert_int_equal(spool_space_check_size(f->sp, 256 << 10),
+	                 SPOOL_ERR_FULL);
+}
+
+static void
+writer_samples_space_for_each_batch(void **state)
+{
+	struct fx *f = *state;
+	struct spool_counts c;
+	struct sub s[4];
+
+	fx_open(f);
+	/* The space goes just before a burst: the loop's sample is stale,
+	 * the writer's statvfs for the batch is not. */
+	__atomic_store_n(&free_bytes, (uint64_t)2 << 20, __ATOMIC_SEQ_CST);
+	assert_int_equal(burst(f, s, 4, 256 << 10), 1);
 	spool_counts_get(f->sp, &c);
 	assert_int_equal(c.state[SPOOL_STATE_READY], 1);
 }
@@ -1412,6 +1490,8 @@ main(void)
 	    T(write_fault_enospc_fails_batch_and_stores_nothing),
 	    T(write_fault_eio_fails_batch_and_stores_nothing),
 	    T(low_disk_refuses_then_accepts_again),
+	    T(burst_reserves_space_and_stops_at_min_free),
+	    T(writer_samples_space_for_each_batch),
 	    T(queue_cap_refuses_until_a_message_finishes),
 	    T(inflight_becomes_ready_on_reopen),
 	    T(ids_sort_by_time),
