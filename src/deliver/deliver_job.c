@@ -285,7 +285,8 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 			struct events_item e = {.text = reason};
 			job_event(job, EVENT_FAILED, &e);
 		}
-		log_info("deliver: id=%s expired: %s", m->id, reason);
+		log_info("deliver: id=%s expired: %s", m->id,
+		         log_quote(reason).s);
 		job_dsn(job, "the message expired in the queue");
 		job_free(job);
 		free(own);
@@ -316,7 +317,7 @@ job_defer_or_expire(struct djob *job, const struct send_result *res,
 	if (log_format_get() != LOG_FORMAT_JSON)
 		log_info("deliver: id=%s deferred for %lld s: %s", m->id,
 		         (long long)(delay / 1000),
-		         why ? why : "no provider available");
+		         log_quote(why ? why : "no provider available").s);
 	job_free(job);
 }
 
@@ -345,6 +346,6 @@ job_hold(struct djob *job, const struct send_result *res,
 		struct events_item e = {.text = reason};
 		job_event(job, EVENT_HELD, &e);
 	}
-	log_warn("deliver: id=%s %s", job->m->id, reason);
+	log_warn("deliver: id=%s %s", job->m->id, log_quote(reason).s);
 	job_free(job);
 }

@@ -67,7 +67,7 @@ watch_on_probe_result(struct dprov *p, const struct adapter_probe_result *r)
 		p->probes_failed++;
 		log_warn("deliver: provider %s probe failed at %s (%s): %s",
 		         p->cfg->name, send_stage_name(r->stage),
-		         send_class_name(r->class), r->text);
+		         send_class_name(r->class), log_quote(r->text).s);
 	}
 	{
 		struct events_item e = {
@@ -143,15 +143,17 @@ watch_on_status(const struct status_report *now,
 		};
 		events_emit(&e);
 	}
-	log_warn("deliver: provider %s status page: %s -> %s (%s)",
-	         p->cfg->name, statuspage_level_name(before->level),
-	         statuspage_level_name(now->level), now->description);
+	log_warn("deliver: provider %s status page: %s -> %s %s", p->cfg->name,
+	         statuspage_level_name(before->level),
+	         statuspage_level_name(now->level),
+	         log_quote(now->description).s);
 	if (p->cfg->status_page.on_major != CONFIG_ON_MAJOR_OPEN)
 		return;
 	if (outage && !p->rp.status_major) {
 		p->rp.status_major = true;
 		snprintf(why, sizeof(why), "status page reports %s: %.80s",
-		         statuspage_level_name(now->level), now->description);
+		         statuspage_level_name(now->level),
+		         log_quote(now->description).s);
 		prov_breaker_event(
 		    p,
 		    breaker_force_open(&p->rp.br, clock_mono_ms(),
