@@ -147,7 +147,7 @@ main(int argc, char **argv)
 
 	b.total = 50000;
 	b.size = 1024;
-	while ((opt = getopt(argc, argv, "n:c:s:b:F:k")) != -1) {
+	while ((opt = getopt(argc, argv, "n:c:s:b:m:F:k")) != -1) {
 		switch (opt) {
 		case 'n':
 			b.total = atol(optarg);
@@ -161,6 +161,9 @@ main(int argc, char **argv)
 		case 'b':
 			opts.batch_max = (size_t)atol(optarg);
 			break;
+		case 'm':
+			opts.min_free = (uint64_t)atoll(optarg);
+			break;
 		case 'F':
 			fake_fsync_us = atol(optarg);
 			hooks.sync_fault = bench_sync_delay;
@@ -172,7 +175,8 @@ main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: spool_bench [-n total] "
 			                "[-c submitters] [-s bytes] "
-			                "[-b batch_max] [-F fsync_us] [-k] "
+			                "[-b batch_max] [-m min_free] "
+			                "[-F fsync_us] [-k] "
 			                "[dir]\n");
 			return 2;
 		}

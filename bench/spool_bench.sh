@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 B=${B:-build}
 out="$B/bench/spool_bench"
 mkdir -p "$(dirname "$out")"
-pkgs="libevent libevent_openssl libevent_pthreads openssl sqlite3 yaml-0.1 jansson libcurl libidn2"
+pkgs="libevent libevent_openssl libevent_pthreads openssl sqlite3 yaml-0.1 jansson libcurl libidn2 libsystemd"
 # shellcheck disable=SC2046
 cc -D_GNU_SOURCE -Isrc -std=c17 -Wall -Wextra -Werror -Wshadow \
 	-Wno-unused-parameter -O2 -g $(pkg-config --cflags $pkgs) \
