@@ -37,9 +37,9 @@ static const struct http_access_rule http_access_table[] = {
     {"/v1/messages", POST, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_SEND},
     {"/v1/messages/raw", POST, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_SEND},
     {"/v1/messages/batch", POST, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_SEND},
-    /* Reading messages: the queue across tenants is the operator's; one
-     * message is also its own tenant's. */
-    {"/v1/messages", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_MSG_LIST},
+    /* Reading messages: the queue across tenants is the operator's; an
+     * API key lists and reads its own tenant's messages only. */
+    {"/v1/messages", GET, HTTP_WHO_TENANT, SEND | ADMIN, HTTP_ROUTE_MSG_LIST},
     {"/v1/messages/*", GET, HTTP_WHO_TENANT, SEND | ADMIN, HTTP_ROUTE_MSG_GET},
     /* Anything else under /v1/messages: the send API's own 404 / 405. */
     {"/v1/messages/**", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_SEND},

@@ -489,9 +489,11 @@ http_admin_state_parse(const char *s)
 	return -2;
 }
 
-/* http_admin_msg_list - GET /v1/messages?state=&after=&limit=. */
+/* http_admin_msg_list - GET /v1/messages?state=&after=&limit=, of tenant
+ * only if not NULL. */
 static void
-http_admin_msg_list(struct evhttp_request *req, struct http_admin *h)
+http_admin_msg_list(struct evhttp_request *req, struct http_admin *h,
+                    const char *tenant)
 {
 	struct http_admin_read *rd;
 	struct evkeyvalq q;
@@ -527,8 +529,8 @@ http_admin_msg_list(struct evhttp_request *req, struct http_admin *h)
 		return;
 	}
 	rd = http_admin_wait(req, NULL);
-	if (spool_msg_list(h->sp, st, after, (size_t)lim, http_admin_on_list,
-	                   rd) != 0) {
+	if (spool_msg_list_tenant(h->sp, tenant, st, after, (size_t)lim,
+	                          http_admin_on_list, rd) != 0) {
 		http_admin_unwait(rd, NULL, NULL);
 		http_reply_error(req, 503, "spool_unavailable",
 		                 "the spool is closing");
@@ -667,7 +669,7 @@ http_admin_dispatch(struct evhttp_request *req, void *arg)
 		http_admin_status(req, h);
 		return;
 	case HTTP_ROUTE_MSG_LIST:
-		http_admin_msg_list(req, h);
+		http_admin_msg_list(req, h, who.tenant);
 		return;
 	case HTTP_ROUTE_MSG_GET:
 		http_admin_msg_get(req, h, path, who.tenant);

@@ -371,8 +371,8 @@ spool_job_run(struct spool *sp, struct spool_job *j, uint64_t *room,
 		rc = spool_db_msg_get(sp->db, j->id, j->flags, &j->one);
 		break;
 	case SPOOL_JOB_LIST:
-		rc = spool_db_msg_list(sp->db, j->state, j->id, j->limit,
-		                       &j->many, &j->n_many);
+		rc = spool_db_msg_list(sp->db, j->state, j->id, j->tenant,
+		                       j->limit, &j->many, &j->n_many);
 		break;
 	case SPOOL_JOB_CLAIM:
 		rc = spool_db_msg_claim(sp->db, j->stream, j->limit, j->now_ms,
@@ -1142,15 +1142,25 @@ spool_msg_get(struct spool *sp, const char *id, int flags, spool_msg_fn *cb,
 	return spool_job_queue(sp, j);
 }
 
-/* spool_msg_list - queue a listing. */
+/* spool_msg_list - queue a listing of every tenant's messages. */
 int
 spool_msg_list(struct spool *sp, int state, const char *after, size_t limit,
                spool_msgs_fn *cb, void *arg)
+{
+	return spool_msg_list_tenant(sp, NULL, state, after, limit, cb, arg);
+}
+
+/* spool_msg_list_tenant - queue a listing, of one tenant's if not NULL. */
+int
+spool_msg_list_tenant(struct spool *sp, const char *tenant, int state,
+                      const char *after, size_t limit, spool_msgs_fn *cb,
+                      void *arg)
 {
 	struct spool_job *j;
 
 	j = xcalloc(1, sizeof(*j));
 	j->kind = SPOOL_JOB_LIST;
+	j->tenant = tenant != NULL ? xstrdup(tenant) : NULL;
 	j->state = state;
 	if (after != NULL && id_valid(after))
 		snprintf(j->id, sizeof(j->id), "%s", after);

@@ -341,6 +341,15 @@ int spool_msg_list(struct spool *sp, int state, const char *after, size_t limit,
                    spool_msgs_fn *cb, void *arg);
 
 /*
+ * spool_msg_list_tenant - spool_msg_list() of the messages of one tenant
+ * only (tenant is copied; NULL: every tenant, as spool_msg_list). A
+ * tenant's API key pages through its own messages with this.
+ */
+int spool_msg_list_tenant(struct spool *sp, const char *tenant, int state,
+                          const char *after, size_t limit, spool_msgs_fn *cb,
+                          void *arg);
+
+/*
  * spool_msg_claim - move up to max messages that are ready or deferred and
  * due (next_attempt_at <= now_ms) to inflight, oldest due first, and hand
  * them to cb with body and recipients (attempts not filled). The claim is

@@ -141,6 +141,7 @@ static const char *const spool_db_sql[ST_COUNT] = {
     [ST_LIST] = "SELECT " MSG_COLS ", (SELECT count(*) FROM recipients r"
                 " WHERE r.msg_id = m.id) FROM messages m"
                 " WHERE id > ?1 AND (?2 IS NULL OR state = ?2)"
+                " AND (?4 IS NULL OR tenant = ?4)"
                 " ORDER BY id LIMIT ?3",
     /*
      * Each arm walks messages_claim and stops after ?2 rows, so a claim
@@ -797,7 +798,8 @@ fail:
 
 int
 spool_db_msg_list(struct spool_db *db, int state, const char *after,
-                  size_t limit, struct spool_msg ***out, size_t *n)
+                  const char *tenant, size_t limit, struct spool_msg ***out,
+                  size_t *n)
 {
 	sqlite3_stmt *st = db->st[ST_LIST];
 	struct spool_msg **v = NULL, *m;
@@ -814,6 +816,7 @@ spool_db_msg_list(struct spool_db *db, int state, const char *after,
 	              ? spool_state_name(state)
 	              : NULL);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+	bind_text(st, 4, tenant);
 	v = xcalloc(limit ? limit : 1, sizeof(*v));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit) {
 		m = xcalloc(1, sizeof(*m));

@@ -60,9 +60,11 @@ int spool_db_msg_find_idem(struct spool_db *db, const char *tenant,
 /* spool_db_msg_get - read one message; *out is the caller's. */
 int spool_db_msg_get(struct spool_db *db, const char *id, int flags,
                      struct spool_msg **out);
-/* spool_db_msg_list - summaries, see spool_msg_list(); *out is the caller's. */
+/* spool_db_msg_list - summaries, see spool_msg_list_tenant(); *out is the
+ * caller's. tenant NULL: every tenant. */
 int spool_db_msg_list(struct spool_db *db, int state, const char *after,
-                      size_t limit, struct spool_msg ***out, size_t *n);
+                      const char *tenant, size_t limit, struct spool_msg ***out,
+                      size_t *n);
 /* spool_db_msg_next_due - see spool_msg_next_due(). */
 int spool_db_msg_next_due(struct spool_db *db, int64_t *at_ms);
 /* spool_db_msg_claim - see spool_msg_claim(); adds moves to delta. */

@@ -88,6 +88,7 @@ spool_job_free(struct spool_job *j)
 	if (j->kind == SPOOL_JOB_OUTCOME)
 		outcome_fini(&j->o);
 	free(j->stream);
+	free(j->tenant);
 	spool_job_results_free(j);
 	free(j);
 }

@@ -50,6 +50,7 @@ struct spool_job {
 	size_t limit;           /* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM */
 	int64_t now_ms; /* SPOOL_JOB_CLAIM; SPOOL_JOB_NEXT_DUE: the result */
 	char *stream;   /* SPOOL_JOB_CLAIM: only this stream; owned */
+	char *tenant;   /* SPOOL_JOB_LIST: only this tenant, or NULL; owned */
 	struct spool_outcome o;  /* SPOOL_JOB_OUTCOME, deep copy */
 	struct spool_msg *one;   /* SPOOL_JOB_GET result */
 	struct spool_msg **many; /* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM results */

@@ -76,10 +76,18 @@ def test_a_tenant_reads_its_own_messages_only(lab):
     assert req(d.http_port, "GET", "/v1/messages/" + ID, WEB_KEY)[0] == 404
     assert req(d.http_port, "GET", "/v1/messages/" + mine, JOBS_KEY)[0] == 404
     assert req(d.http_port, "GET", "/v1/messages/" + theirs, JOBS_KEY)[0] == 200
-    # Searching the queue across tenants is the operator's.
-    code, obj = req(d.http_port, "GET", "/v1/messages", WEB_KEY)
+    # A tenant lists its own messages only; across tenants is the
+    # operator's.
+    code, obj = req(d.http_port, "GET", "/v1/messages?state=all", WEB_KEY)
+    assert code == 200, obj
+    listed = {m["id"] for m in obj["messages"]}
+    assert mine in listed and theirs not in listed, obj
+    assert all(m["tenant"] == "webt" for m in obj["messages"]), obj
+    code, obj = req(d.http_port, "GET", "/v1/messages?state=all", JOBS_KEY)
+    listed = {m["id"] for m in obj["messages"]}
+    assert code == 200 and theirs in listed and mine not in listed, obj
+    code, obj = req(d.http_port, "GET", "/v1/status", WEB_KEY)
     assert code == 403 and "admin key" in obj["error"]["message"], obj
-    assert req(d.http_port, "GET", "/v1/status", WEB_KEY)[0] == 403
     # The admin key reads every tenant's.
     ids = {m["id"] for m in sh.Api(d).list()}
     assert {mine, theirs} <= ids
@@ -137,13 +145,17 @@ def test_the_admin_listener_apart(lab):
     aport = int(admin.rsplit(":", 1)[1])
     # The public listener serves the send API and the tenant's reads; the
     # operator's endpoints do not exist there, whatever the key.
-    for path in ("/v1/status", "/metrics", "/v1/messages", "/v1/alerts",
-                 "/v1/providers"):
+    for path in ("/v1/status", "/metrics", "/v1/alerts", "/v1/providers"):
         code, _ = req(d.http_port, "GET", path, sh.ADMIN_KEY)
         assert code in (404, 405), (path, code)
     assert req(d.http_port, "POST", "/v1/providers/m/pause", sh.ADMIN_KEY)[0] == 404
     assert req(d.http_port, "GET", "/v1/messages/" + qid, sh.ADMIN_KEY)[0] == 401
     assert req(d.http_port, "GET", "/v1/messages/" + qid, WEB_KEY)[0] == 200
+    # The tenant's own listing is on the public listener; the admin key's
+    # listing across tenants is on the admin listener only.
+    assert req(d.http_port, "GET", "/v1/messages", sh.ADMIN_KEY)[0] == 401
+    code, obj = req(d.http_port, "GET", "/v1/messages?state=all", WEB_KEY)
+    assert code == 200 and [m["id"] for m in obj["messages"]] == [qid], obj
     assert req(d.http_port, "GET", "/healthz")[0] == 200
     # The admin listener: admin keys only; no send API there.
     assert req(aport, "GET", "/v1/status")[0] == 401
