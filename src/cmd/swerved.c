@@ -13,6 +13,7 @@
 #include <event2/thread.h>
 #include <getopt.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -476,6 +477,7 @@ main(int argc, char **argv)
 	struct spool *sp;
 	struct event_base *base;
 	struct event *ev_term, *ev_int, *ev_hup;
+	sigset_t held;
 	struct swerved_reload reload;
 	struct swerved_stop stop;
 	struct sdnotify *notify;
@@ -536,6 +538,17 @@ main(int argc, char **argv)
 	log_setup(cfg->log_level, cfg->log_format);
 	swerved_limits_setup(cfg);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Until the loop's handlers are in place, SIGTERM, SIGINT and SIGHUP
+	 * wait pending (and stay blocked in every thread started meanwhile,
+	 * so only this one takes them): a stop asked for during start-up is
+	 * then graceful instead of the default action's sudden death.
+	 */
+	sigemptyset(&held);
+	sigaddset(&held, SIGTERM);
+	sigaddset(&held, SIGINT);
+	sigaddset(&held, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &held, NULL);
 	if (evthread_use_pthreads() != 0)
 		log_fatal("swerved: libevent has no pthreads support");
 
@@ -639,6 +652,7 @@ main(int argc, char **argv)
 	reload.stop = &stop;
 	ev_hup = evsignal_new(base, SIGHUP, swerved_on_hup, &reload);
 	evsignal_add(ev_hup, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &held, NULL);
 
 	log_info("swerved: %s started (config %s, spool %s)", SWERVED_VERSION,
 	         path ? path : "<defaults>", cfg->spool_dir);
