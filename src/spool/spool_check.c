@@ -274,9 +274,9 @@ check_uri(struct buf *b, const char *path)
 	buf_addstr(b, "?mode=ro");
 }
 
-/* check_one - one integer from sql on db, or 0. */
-static uint64_t
-check_one(sqlite3 *db, const char *sql)
+/* spool_check_count - one integer from sql on db, or 0. */
+uint64_t
+spool_check_count(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	uint64_t n = 0;
@@ -336,7 +336,7 @@ spool_check_lost(const char *db_path, struct spool_check *c)
 	st = NULL;
 	if (rc == SQLITE_DONE) {
 		c->lost_msgs =
-		    check_one(db, "SELECT count(*) FROM main.messages");
+		    spool_check_count(db, "SELECT count(*) FROM main.messages");
 		c->counted = 1;
 		rc = 0;
 		goto out;

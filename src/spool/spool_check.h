@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include <sqlite3.h>
+
 #include "spool/spool_mark.h"
 #include "spool/spool_wal.h"
 
@@ -57,5 +59,11 @@ int spool_check_db(const char *db_path, const char *vfs, unsigned budget_ms,
  * are removed. Returns 0, or -1 when it could not count.
  */
 int spool_check_lost(const char *db_path, struct spool_check *c);
+
+/*
+ * spool_check_count - the first column of the first row of sql on db as
+ * an integer (a count), or 0 when the statement fails or gives no row.
+ */
+uint64_t spool_check_count(sqlite3 *db, const char *sql);
 
 #endif

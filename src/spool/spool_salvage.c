@@ -22,6 +22,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "spool/spool_check.h"
 #include "spool/spool_db.h"
 
 /* Give up a rowid walk after this many absent rowids in a row. */
@@ -139,20 +140,6 @@ static const char salvage_broken[] =
     "DELETE FROM main.attempts WHERE msg_id NOT IN"
     " (SELECT id FROM main.messages);";
 
-/* salvage_count - one integer from sql, or 0. */
-static uint64_t
-salvage_count(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	uint64_t n = 0;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		n = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 /* salvage_log_lost - name every message removed, for the operator. */
 static void
 salvage_log_lost(sqlite3 *db)
@@ -239,8 +226,8 @@ spool_salvage_run(const char *db_path, struct spool_salvage *out, char *err,
 		         sqlite3_errmsg(db), sqlite3_extended_errcode(db));
 		goto out;
 	}
-	out->lost = salvage_count(db, "SELECT count(*) FROM broken");
-	out->kept = salvage_count(db, "SELECT count(*) FROM main.messages");
+	out->lost = spool_check_count(db, "SELECT count(*) FROM broken");
+	out->kept = spool_check_count(db, "SELECT count(*) FROM main.messages");
 	salvage_log_lost(db);
 	sqlite3_close(db);
 	db = NULL;
