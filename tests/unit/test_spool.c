@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "spool/spool.h"
+#include "spool_test.h"
 
 /* ---- fixtures ------------------------------------------------------------ */
 
@@ -119,14 +120,11 @@ static int
 fx_teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	spool_close(f->sp);
 	event_base_free(f->base);
 	f->dir[strlen(f->dir) - 2] = '\0';
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", f->dir);
+	spool_test_rmtree(f->dir);
 	free(f);
 	return 0;
 }
@@ -135,18 +133,7 @@ fx_teardown(void **state)
 static void
 pump(struct fx *f, const int *done, int want)
 {
-	struct timespec t0, t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (*done < want) {
-		event_base_loop(f->base, EVLOOP_NONBLOCK);
-		if (*done >= want)
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > 5)
-			fail_msg("timed out: %d of %d callbacks", *done, want);
-		usleep(200);
-	}
+	spool_test_pump(f->base, done, want, 5);
 }
 
 /* ---- submissions -----------------------------------------------------------

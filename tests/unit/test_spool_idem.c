@@ -21,6 +21,7 @@
 #include "core/buf.h"
 #include "core/xmalloc.h"
 #include "spool/spool.h"
+#include "spool_test.h"
 
 struct fx {
 	char dir[64];
@@ -57,13 +58,10 @@ static int
 fx_teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	spool_close(f->sp);
 	event_base_free(f->base);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", f->dir);
+	spool_test_rmtree(f->dir);
 	free(f);
 	return 0;
 }

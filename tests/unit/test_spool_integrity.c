@@ -31,6 +31,7 @@
 #include "core/xmalloc.h"
 #include "spool/spool.h"
 #include "spool/spool_check.h"
+#include "spool_test.h"
 
 struct fx {
 	char root[64];
@@ -62,13 +63,10 @@ static int
 fx_teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	spool_close(f->sp);
 	event_base_free(f->base);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", f->root);
+	spool_test_rmtree(f->root);
 	free(f);
 	return 0;
 }
@@ -93,21 +91,11 @@ must_open(struct fx *f)
 		fail_msg("spool_open: %s", err);
 }
 
+/* pump - run the loop until *done reaches want or 10 s pass. */
 static void
 pump(struct fx *f, const int *done, int want)
 {
-	struct timespec t0, t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (*done < want) {
-		event_base_loop(f->base, EVLOOP_NONBLOCK);
-		if (*done >= want)
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > 10)
-			fail_msg("timed out: %d of %d callbacks", *done, want);
-		usleep(200);
-	}
+	spool_test_pump(f->base, done, want, 10);
 }
 
 struct res {
