@@ -660,6 +660,12 @@ swervectl_show(const char *base, const char *id, int json)
 		printf("next try:  %s\n",
 		       swervectl_time(json_object_get(m, "next_attempt_at_ms"),
 		                      tbuf, sizeof(tbuf)));
+	v = json_object_get(m, "meta");
+	if (json_object_size(v) > 0) {
+		char *s = json_dumps(v, JSON_COMPACT);
+		printf("meta:      %s\n", s ? s : "?");
+		free(s);
+	}
 	printf("recipients:\n");
 	json_array_foreach(json_object_get(m, "rcpts"), i, v)
 	{

@@ -34,6 +34,7 @@
 #include "route/fairq.h"
 #include "route/route.h"
 #include "send/result.h"
+#include "spool/msg_meta.h"
 #include "spool/spool.h"
 
 #define DELIVER_CLAIM_MAX 64
@@ -108,6 +109,8 @@ struct djob {
 	bool any_sent;
 	struct adapter_msg msg;
 	struct adapter_json_verdict json; /* judged once per message */
+	struct msg_meta meta;             /* m->meta decoded */
+	bool has_meta;                    /* m->meta was there and sound */
 };
 
 struct deliver {

@@ -41,6 +41,16 @@ job_new(struct deliver *d, struct spool_msg *m)
 		         m->rcpts[i].state == SPOOL_RCPT_FAILED ? "5.0.0" : "");
 	}
 	job->stream = deliver_stream_index(d, m->stream);
+	/* A stored meta that does not decode is logged and left out: the
+	 * message still goes, as it would have before meta existed. */
+	if (m->meta != NULL) {
+		job->has_meta =
+		    msg_meta_decode(m->meta, strlen(m->meta), &job->meta) == 0;
+		if (!job->has_meta)
+			log_warn("deliver: id=%s stored meta does not decode; "
+			         "sent without it",
+			         m->id);
+	}
 	buf_init(&job->trace);
 	TAILQ_INSERT_TAIL(&d->jobs, job, all);
 	d->inflight++;
@@ -89,6 +99,7 @@ job_free(struct djob *job)
 	free(job->rcpts);
 	free(job->pending);
 	free(job->pmap);
+	msg_meta_fini(&job->meta);
 	spool_msg_free(job->m);
 	free(job);
 }

@@ -73,6 +73,7 @@ deliver_route(struct deliver *d, struct djob *job, uint64_t *wait)
 	    .body = {job->m->body.p ? job->m->body.p : "", job->m->body.len},
 	    .stream = job->m->stream,
 	    .tenant = job->m->tenant,
+	    .meta = job->has_meta ? &job->meta : NULL,
 	    .json = &job->json,
 	};
 	job->trace.len = 0; /* reuse the bytes */

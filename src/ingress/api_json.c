@@ -536,7 +536,7 @@ atts_get(json_t *v, struct mime_build_msg *m, struct api_error *err)
 	return 0;
 }
 
-/* tags_get - {"key": "value"} strings, bounded. */
+/* tags_get - {"key": "value"} strings, bounded, into m->meta.tags. */
 static int
 tags_get(json_t *v, struct api_msg *m, struct api_error *err)
 {
@@ -550,19 +550,24 @@ tags_get(json_t *v, struct api_msg *m, struct api_error *err)
 	if (json_object_size(v) > API_JSON_TAGS_MAX)
 		return api_error_set(err, 400, "invalid_field", "tags",
 		                     "more than %d tags", API_JSON_TAGS_MAX);
-	m->tags = xcalloc(json_object_size(v) + 1, sizeof(*m->tags));
 	json_object_foreach(v, k, e)
 	{
-		struct api_kv *t = &m->tags[m->n_tags];
+		char *value = NULL;
+
 		if (!name_ok(k, true))
 			return api_error_set(
 			    err, 400, "invalid_field", "tags",
 			    "tag names are [A-Za-z0-9_-], 1..64 characters");
-		if (str_get(e, path(f, sizeof(f), "tags", k), 256, true,
-		            &t->value, err) < 0)
+		if (str_get(e, path(f, sizeof(f), "tags", k), 256, true, &value,
+		            err) < 0)
 			return -1;
-		t->name = xstrdup(k);
-		m->n_tags++;
+		if (msg_meta_add_tag(&m->meta, k, value) < 0) {
+			free(value);
+			return api_error_set(err, 400, "invalid_field", f,
+			                     "a tag value holds a control "
+			                     "character");
+		}
+		free(value);
 	}
 	return 0;
 }
@@ -666,15 +671,20 @@ key_tags(json_t *v, struct api_msg *m, struct api_error *err)
 static int
 key_metadata(json_t *v, struct api_msg *m, struct api_error *err)
 {
+	char *s;
+	int rc = 0;
+
 	if (!json_is_object(v))
 		return api_error_set(err, 400, "invalid_field", "metadata",
 		                     "expected an object");
-	m->metadata = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-	if (m->metadata == NULL || strlen(m->metadata) > API_JSON_METADATA_MAX)
-		return api_error_set(err, 400, "invalid_field", "metadata",
-		                     "larger than %d octets as compact JSON",
-		                     API_JSON_METADATA_MAX);
-	return 0;
+	s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	if (s == NULL || strlen(s) > API_JSON_METADATA_MAX ||
+	    msg_meta_set_metadata(&m->meta, s) < 0)
+		rc = api_error_set(err, 400, "invalid_field", "metadata",
+		                   "larger than %d octets as compact JSON",
+		                   API_JSON_METADATA_MAX);
+	free(s);
+	return rc;
 }
 
 static int
@@ -869,12 +879,7 @@ api_msg_fini(struct api_msg *m)
 	free(m->bcc);
 	free(m->stream);
 	free(m->idempotency_key);
-	for (i = 0; i < m->n_tags; i++) {
-		free(m->tags[i].name);
-		free(m->tags[i].value);
-	}
-	free(m->tags);
-	free(m->metadata);
+	msg_meta_fini(&m->meta);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -25,7 +25,9 @@
  *                  "content_id" (inline part)}]
  *   stream       [a-z0-9_-]{1,64}, default "transactional"
  *   tags         {"key": "value"} strings, at most API_JSON_TAGS_MAX
+ *                (meta.tags, each with its value)
  *   metadata     any JSON object, at most API_JSON_METADATA_MAX octets
+ *                (meta.metadata)
  *   idempotency_key  1..255 printable ASCII
  * Unknown keys are refused. CR, LF or NUL in any field that ends up in a
  * header (addresses, names, subject, header values, file names, content
@@ -41,6 +43,7 @@
 #include <stddef.h>
 
 #include "mime/mime_build.h"
+#include "spool/msg_meta.h"
 
 #define API_JSON_DEPTH_MAX 16      /* nesting of arrays and objects */
 #define API_JSON_ITEMS_MAX 1000    /* members of one array or object */
@@ -65,22 +68,14 @@ struct api_error {
 	char message[200];
 };
 
-/* A tag. */
-struct api_kv {
-	char *name;
-	char *value;
-};
-
 /* One decoded message request. */
 struct api_msg {
 	struct mime_build_msg mail;  /* what the message shows */
 	struct mime_build_addr *bcc; /* envelope only */
 	size_t n_bcc;
-	char *stream;          /* NULL: "transactional" */
-	char *idempotency_key; /* NULL when absent */
-	struct api_kv *tags;
-	size_t n_tags;
-	char *metadata;          /* compact JSON object, or NULL */
+	char *stream;            /* NULL: "transactional" */
+	char *idempotency_key;   /* NULL when absent */
+	struct msg_meta meta;    /* tags, metadata, send_at, sandbox, ... */
 	char payload_sha256[65]; /* hex SHA-256 of the canonical JSON,
 	                            idempotency_key left out */
 };

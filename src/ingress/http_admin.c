@@ -425,6 +425,13 @@ http_admin_msg_json(const struct spool_msg *m, int full)
 		}
 		json_object_set_new(o, "attempts_detail", as);
 		json_object_set_new(o, "client", http_admin_str(m->client));
+		/* The stored msg_meta as it is: {} when the caller asked
+		 * nothing besides the bytes. */
+		json_t *meta = m->meta ? json_loads(m->meta, 0, NULL) : NULL;
+		json_object_set_new(
+		    o, "meta", json_is_object(meta) ? meta : json_object());
+		if (meta != NULL && !json_is_object(meta))
+			json_decref(meta);
 	}
 	return o;
 }

@@ -33,6 +33,7 @@
 #include "mime/header_edit.h"
 #include "mime/mime.h"
 #include "mime/mime_build.h"
+#include "spool/msg_meta.h"
 
 #define SUBMIT_FIELD_STREAM "X-Swerve-Stream"
 #define SUBMIT_FIELD_IDEM "X-Swerve-Idempotency-Key"
@@ -342,6 +343,8 @@ submit_prepare(const struct config *cfg, const struct submit_who *w,
 	submit_fields_add(&m->body, o->body_off, dom ? dom : "localhost",
 	                  o->msgid_local, o->date);
 	submit_mark(w, &c, m);
+	if (o->meta != NULL)
+		m->meta = msg_meta_encode(o->meta);
 	return 0;
 fail:
 	submit_ctl_fini(&c);
@@ -448,6 +451,7 @@ submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 		                            ? xstrdup(msg->payload_sha256)
 		                            : submit_msg_digest(msg, out);
 	submit_mark(w, &c, out);
+	out->meta = msg_meta_encode(&msg->meta);
 	return 0;
 fail:
 	submit_ctl_fini(&c);

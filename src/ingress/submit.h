@@ -79,10 +79,13 @@ struct submit_opts {
 	                         the policy reads the fields themselves */
 	size_t body_off;      /* where the client's text starts in the body
 	                         (after our own Received field) */
-	const char *msgid_domain; /* a missing Message-ID's domain; NULL:
-	                             the From address's */
-	const char *msgid_local;  /* a missing Message-ID's local part */
-	time_t date;              /* a missing Date */
+	const char *msgid_domain;    /* a missing Message-ID's domain; NULL:
+	                                the From address's */
+	const char *msgid_local;     /* a missing Message-ID's local part */
+	time_t date;                 /* a missing Date */
+	const struct msg_meta *meta; /* what the caller asked besides the
+	                                bytes (tags, schedule, ...); NULL:
+	                                nothing */
 };
 
 /*
@@ -100,7 +103,8 @@ bool submit_sender_allowed(const struct submit_who *w, const char *sender);
  * submit_prepare - run the pipeline over m, whose sender, recipients and
  * body (the whole message, CRLF line ends) the ingress filled: control
  * headers, sender policy, idempotency key and digest, stream, Message-ID
- * and Date, tenant and client. 0, or -1 with *e set (400: a second From
+ * and Date, tenant and client, and o->meta as m->meta (msg_meta_encode).
+ * 0, or -1 with *e set (400: a second From
  * or Sender field, bad control headers; 403: a sender the submitter may
  * not use) and m's contents freed.
  */
@@ -117,7 +121,8 @@ int submit_prepare(const struct config *cfg, const struct submit_who *w,
  * Message-ID and Date) and must fit limits.max_message_size (413). *out
  * gets the envelope, body, tenant, client, stream and idempotency key and
  * digest (msg->payload_sha256, or one of the envelope and the message
- * built with a fixed Message-ID and Date). 0, or -1 with *e set and *out
+ * built with a fixed Message-ID and Date), and msg->meta encoded
+ * (msg_meta_encode) as out->meta. 0, or -1 with *e set and *out
  * empty. msg's control fields are removed; otherwise it is only read.
  */
 int submit_msg_prepare(const struct config *cfg, const struct submit_who *w,

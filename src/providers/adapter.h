@@ -39,6 +39,7 @@
 struct event_base;
 struct evdns_base;
 struct adapter;
+struct msg_meta; /* spool/msg_meta.h: read by adapters, never written */
 
 /* What every adapter may use; all borrowed, must outlive the adapter. */
 struct adapter_env {
@@ -72,6 +73,7 @@ struct adapter_msg {
 	struct str body;    /* RFC 5322, CRLF line ends, not dot-stuffed */
 	const char *stream; /* "transactional", "critical", ... */
 	const char *tenant; /* may be NULL */
+	const struct msg_meta *meta; /* may be NULL */
 	/* The JSON verdict, kept by the message's owner across adapters and
 	 * attempts; written by the adapters. NULL: judged on every call. */
 	struct adapter_json_verdict *json;

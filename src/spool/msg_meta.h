@@ -35,11 +35,15 @@ struct msg_tag {
 	char *value; /* NULL for a label */
 };
 
-/* A tracking switch the caller may leave unset. */
+/*
+ * A tracking switch the caller may leave unset. Unset is 0, so that a
+ * zeroed struct msg_meta (a memset api_msg) is empty: compare with the
+ * names, never as a truth value.
+ */
 enum msg_track {
-	MSG_TRACK_UNSET = -1,
-	MSG_TRACK_OFF = 0,
-	MSG_TRACK_ON = 1,
+	MSG_TRACK_UNSET = 0,
+	MSG_TRACK_OFF = 1,
+	MSG_TRACK_ON = 2,
 };
 
 struct msg_meta {
@@ -56,7 +60,10 @@ struct msg_meta {
 	enum msg_track track_clicks;
 };
 
-/* msg_meta_init - make m empty (no tags, nothing set, tracking unset). */
+/*
+ * msg_meta_init - make m empty (no tags, nothing set, tracking unset);
+ * the same as zeroing it.
+ */
 void msg_meta_init(struct msg_meta *m);
 
 /* msg_meta_fini - free what m owns; m is empty afterwards. */

@@ -98,6 +98,9 @@ struct spool_msg_new {
 	/* Digest of the request the key came with (hex); may be NULL. Only
 	 * spool_msg_submit_idem() compares it; it is stored either way. */
 	char *idempotency_hash;
+	/* What the caller asked besides the bytes: msg_meta_encode()'s
+	 * JSON (spool/msg_meta.h), stored as it is; NULL when empty. */
+	char *meta;
 };
 
 /* spool_msg_new_fini - free what m owns (for callers that did not submit). */
@@ -289,6 +292,7 @@ struct spool_msg {
 	enum spool_state state;
 	char *sender;
 	char *tenant, *client, *stream, *idempotency_key, *last_error;
+	char *meta;              /* msg_meta_encode() JSON as stored, or NULL */
 	uint64_t size;           /* body bytes */
 	int64_t created_at;      /* ms since the epoch */
 	int64_t next_attempt_at; /* ms since the epoch */

@@ -19,7 +19,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 
-#define SPOOL_SCHEMA_VERSION 4
+#define SPOOL_SCHEMA_VERSION 5
 #define SPOOL_LIST_MAX 1000
 
 static const char spool_db_schema[] =
@@ -36,7 +36,8 @@ static const char spool_db_schema[] =
     " attempts INTEGER NOT NULL DEFAULT 0,"
     " last_error TEXT,"
     " idempotency_key TEXT,"
-    " idempotency_hash TEXT);"
+    " idempotency_hash TEXT,"
+    " meta TEXT);"
     /*
      * Bodies live apart from the row that changes at every attempt:
      * SQLite rewrites a whole row on UPDATE, overflow pages included, so
@@ -72,6 +73,10 @@ static const char spool_db_schema[] =
     "CREATE INDEX IF NOT EXISTS messages_claim_stream"
     " ON messages(state, stream, next_attempt_at);";
 
+/* Version 5 keeps what the caller asked besides the bytes (msg_meta). */
+static const char spool_db_migrate_4[] =
+    "ALTER TABLE messages ADD COLUMN meta TEXT;";
+
 /* Version 4 keeps a payload digest beside the idempotency key. */
 static const char spool_db_migrate_3[] =
     "ALTER TABLE messages ADD COLUMN idempotency_hash TEXT;";
@@ -88,7 +93,7 @@ static const char spool_db_migrate_1[] =
 
 #define MSG_COLS                                                               \
 	"id, state, sender, tenant, client, stream, size, created_at,"         \
-	" next_attempt_at, attempts, idempotency_key, last_error"
+	" next_attempt_at, attempts, idempotency_key, last_error, meta"
 
 enum {
 	ST_BEGIN,
@@ -124,9 +129,9 @@ static const char *const spool_db_sql[ST_COUNT] = {
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_MSG_INSERT] = "INSERT INTO messages (id, state, sender, tenant,"
                       " client, stream, size, created_at, next_attempt_at,"
-                      " idempotency_key, idempotency_hash)"
+                      " idempotency_key, idempotency_hash, meta)"
                       " VALUES (?1, 'ready', ?2, ?3, ?4, ?5, ?6, ?7, ?7,"
-                      " ?8, ?9)",
+                      " ?8, ?9, ?10)",
     [ST_BODY_INSERT] = "INSERT INTO bodies (id, body) VALUES (?1, ?2)",
     [ST_RCPT_INSERT] = "INSERT INTO recipients (msg_id, idx, address)"
                        " VALUES (?1, ?2, ?3)",
@@ -446,9 +451,12 @@ spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
 	     (version >= 1 && version <= 3 &&
 	      sqlite3_exec(db->db, spool_db_migrate_3, NULL, NULL, NULL) !=
 	          SQLITE_OK) ||
+	     (version >= 1 && version <= 4 &&
+	      sqlite3_exec(db->db, spool_db_migrate_4, NULL, NULL, NULL) !=
+	          SQLITE_OK) ||
 	     sqlite3_exec(db->db, spool_db_schema, NULL, NULL, NULL) !=
 	         SQLITE_OK ||
-	     sqlite3_exec(db->db, "PRAGMA user_version=4; COMMIT", NULL, NULL,
+	     sqlite3_exec(db->db, "PRAGMA user_version=5; COMMIT", NULL, NULL,
 	                  NULL) != SQLITE_OK)) {
 		snprintf(err, errlen, "spool: %s: schema: %s", path,
 		         sqlite3_errmsg(db->db));
@@ -575,6 +583,7 @@ spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
 	sqlite3_bind_int64(st, 7, now_ms);
 	bind_text(st, 8, m->idempotency_key);
 	bind_text(st, 9, m->idempotency_hash);
+	bind_text(st, 10, m->meta);
 	rc = db_done(db, ST_MSG_INSERT, "insert message");
 	sqlite3_clear_bindings(st);
 	if (rc != SPOOL_OK)
@@ -697,6 +706,7 @@ msg_row_read(sqlite3_stmt *st, struct spool_msg *m)
 	m->attempts = (uint32_t)sqlite3_column_int64(st, 9);
 	m->idempotency_key = col_dup(st, 10);
 	m->last_error = col_dup(st, 11);
+	m->meta = col_dup(st, 12);
 }
 
 /* msg_rcpts_read - load m's recipients. */
@@ -780,9 +790,9 @@ spool_db_msg_get(struct spool_db *db, const char *id, int flags,
 	buf_init(&m->body);
 	msg_row_read(st, m);
 	if (flags & SPOOL_GET_BODY) {
-		body = sqlite3_column_blob(st, 12);
+		body = sqlite3_column_blob(st, 13);
 		buf_add(&m->body, body ? body : "",
-		        (size_t)sqlite3_column_bytes(st, 12));
+		        (size_t)sqlite3_column_bytes(st, 13));
 	}
 	sqlite3_reset(st);
 	if (msg_rcpts_read(db, m) != SPOOL_OK)
@@ -822,7 +832,7 @@ spool_db_msg_list(struct spool_db *db, int state, const char *after,
 		m = xcalloc(1, sizeof(*m));
 		buf_init(&m->body);
 		msg_row_read(st, m);
-		m->n_rcpts = (size_t)sqlite3_column_int64(st, 12);
+		m->n_rcpts = (size_t)sqlite3_column_int64(st, 13);
 		v[(*n)++] = m;
 	}
 	sqlite3_reset(st);

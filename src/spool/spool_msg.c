@@ -81,6 +81,7 @@ spool_msg_new_fini(struct spool_msg_new *m)
 	free(m->stream);
 	free(m->idempotency_key);
 	free(m->idempotency_hash);
+	free(m->meta);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -98,6 +99,7 @@ spool_msg_free(struct spool_msg *m)
 	free(m->stream);
 	free(m->idempotency_key);
 	free(m->last_error);
+	free(m->meta);
 	for (i = 0; i < m->n_rcpts && m->rcpts != NULL; i++) {
 		free(m->rcpts[i].address);
 		free(m->rcpts[i].last_reply);

@@ -12,11 +12,18 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "core/buf.h"
+#include "core/xmalloc.h"
+#include "spool/spool.h"
 
 /*
  * spool_test_pump - run base until *done reaches want; fail the test after
@@ -48,6 +55,88 @@ spool_test_rmtree(const char *dir)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+/*
+ * spool_test_db_make - make dir and a spool.db in it from sql (an old
+ * schema and its rows, for migration tests); path gets the file's path.
+ */
+static inline void
+spool_test_db_make(const char *dir, const char *sql, char *path, size_t n)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, n, "%s/spool.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* What a read (get, list, claim, cancel) handed back. */
+struct spool_test_got {
+	int status;
+	struct spool_msg *m;  /* one message */
+	struct spool_msg **v; /* several (a copy of the array) */
+	size_t n;
+	int done;
+};
+
+/* spool_test_on_msg - a spool_msg_fn filling a struct spool_test_got. */
+static inline void
+spool_test_on_msg(int status, struct spool_msg *m, void *arg)
+{
+	struct spool_test_got *g = arg;
+
+	g->status = status;
+	g->m = m;
+	g->done++;
+}
+
+/* spool_test_on_msgs - a spool_msgs_fn filling a struct spool_test_got. */
+static inline void
+spool_test_on_msgs(int status, struct spool_msg **v, size_t n, void *arg)
+{
+	struct spool_test_got *g = arg;
+
+	g->status = status;
+	g->n = n;
+	g->v = n ? xcalloc(n, sizeof(*v)) : NULL;
+	if (n)
+		memcpy(g->v, v, n * sizeof(*v));
+	g->done++;
+}
+
+/* spool_test_got_fini - free what g holds and zero it. */
+static inline void
+spool_test_got_fini(struct spool_test_got *g)
+{
+	size_t i;
+
+	spool_msg_free(g->m);
+	for (i = 0; i < g->n; i++)
+		spool_msg_free(g->v[i]);
+	free(g->v);
+	memset(g, 0, sizeof(*g));
+}
+
+/*
+ * spool_test_msg - a small message from a@example.com to b@example.org;
+ * the caller sets the rest.
+ */
+static inline struct spool_msg_new
+spool_test_msg(void)
+{
+	struct spool_msg_new m;
+
+	memset(&m, 0, sizeof(m));
+	m.sender = xstrdup("a@example.com");
+	m.rcpts = xcalloc(1, sizeof(char *));
+	m.rcpts[0] = xstrdup("b@example.org");
+	m.n_rcpts = 1;
+	buf_init(&m.body);
+	buf_addstr(&m.body, "Subject: x\r\n\r\nbody\r\n");
+	return m;
 }
 
 #endif

@@ -108,9 +108,11 @@ full_message_decodes(void **state)
 	assert_string_equal(m.mail.atts[1].content_id, "logo@x");
 	assert_int_equal(m.mail.atts[1].len, 4);
 	assert_string_equal(m.stream, "bulk");
-	assert_int_equal(m.n_tags, 1);
-	assert_string_equal(m.tags[0].value, "welcome");
-	assert_string_equal(m.metadata, "{\"deep\":{\"x\":[1,2]},\"user\":42}");
+	assert_int_equal(m.meta.n_tags, 1);
+	assert_string_equal(m.meta.tags[0].name, "kind");
+	assert_string_equal(m.meta.tags[0].value, "welcome");
+	assert_string_equal(m.meta.metadata,
+	                    "{\"deep\":{\"x\":[1,2]},\"user\":42}");
 	assert_string_equal(m.idempotency_key, "order-1234");
 	api_msg_fini(&m);
 }

@@ -28,6 +28,19 @@ test_empty_encodes_to_null(void **state)
 	assert_true(msg_meta_empty(&m));
 }
 
+/* A struct that holds a msg_meta and is zeroed (an api_msg) is empty. */
+static void
+test_zeroed_is_empty(void **state)
+{
+	struct msg_meta m;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	assert_true(msg_meta_empty(&m));
+	assert_int_equal(m.track_opens, MSG_TRACK_UNSET);
+	assert_null(msg_meta_encode(&m));
+}
+
 static void
 test_round_trip(void **state)
 {
@@ -151,6 +164,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_empty_encodes_to_null),
+	    cmocka_unit_test(test_zeroed_is_empty),
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_metadata_size_cap),

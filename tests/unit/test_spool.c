@@ -227,65 +227,22 @@ submit_one(struct fx *f, struct sub *s)
 /* ---- reads ----------------------------------------------------------------
  */
 
-struct got {
-	int status;
-	struct spool_msg *m;
-	struct spool_msg **v;
-	size_t n;
-	int done;
-};
-
-static void
-on_get(int status, struct spool_msg *m, void *arg)
-{
-	struct got *g = arg;
-
-	g->status = status;
-	g->m = m;
-	g->done++;
-}
-
-static void
-on_msgs(int status, struct spool_msg **v, size_t n, void *arg)
-{
-	struct got *g = arg;
-
-	g->status = status;
-	g->n = n;
-	g->v = n ? xcalloc(n, sizeof(*v)) : NULL;
-	if (n)
-		memcpy(g->v, v, n * sizeof(*v));
-	g->done++;
-}
-
-static void
-got_fini(struct got *g)
-{
-	size_t i;
-
-	spool_msg_free(g->m);
-	for (i = 0; i < g->n; i++)
-		spool_msg_free(g->v[i]);
-	free(g->v);
-	memset(g, 0, sizeof(*g));
-}
-
 static int
-get_one(struct fx *f, const char *id, struct got *g)
+get_one(struct fx *f, const char *id, struct spool_test_got *g)
 {
 	memset(g, 0, sizeof(*g));
-	assert_int_equal(spool_msg_get(f->sp, id, SPOOL_GET_BODY, on_get, g),
-	                 0);
+	assert_int_equal(
+	    spool_msg_get(f->sp, id, SPOOL_GET_BODY, spool_test_on_msg, g), 0);
 	pump(f, &g->done, 1);
 	return g->status;
 }
 
 static size_t
-list_all(struct fx *f, int state, struct got *g)
+list_all(struct fx *f, int state, struct spool_test_got *g)
 {
 	memset(g, 0, sizeof(*g));
-	assert_int_equal(spool_msg_list(f->sp, state, NULL, 1000, on_msgs, g),
-	                 0);
+	assert_int_equal(
+	    spool_msg_list(f->sp, state, NULL, 1000, spool_test_on_msgs, g), 0);
 	pump(f, &g->done, 1);
 	assert_int_equal(g->status, SPOOL_OK);
 	return g->n;
@@ -294,7 +251,7 @@ list_all(struct fx *f, int state, struct got *g)
 static void
 on_done(int status, void *arg)
 {
-	struct got *g = arg;
+	struct spool_test_got *g = arg;
 
 	g->status = status;
 	g->done++;
@@ -310,7 +267,7 @@ commit_survives_reopen_byte_for_byte(void **state)
 	struct spool_msg_new m;
 	struct spool_counts c;
 	struct sub s = {0};
-	struct got g;
+	struct spool_test_got g;
 	char body[3000];
 	int done = 0;
 	size_t i;
@@ -353,7 +310,7 @@ commit_survives_reopen_byte_for_byte(void **state)
 	assert_int_equal(g.m->rcpts[0].state, SPOOL_RCPT_PENDING);
 	assert_int_equal(g.m->n_atts, 0);
 	assert_true(g.m->created_at > 1600000000000LL);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 	assert_int_equal(get_one(f, "00000000000000000000", &g),
 	                 SPOOL_ERR_NOTFOUND);
 	assert_null(g.m);
@@ -367,7 +324,7 @@ null_sender_and_empty_body_are_stored(void **state)
 	struct fx *f = *state;
 	struct spool_msg_new m;
 	struct sub s = {0};
-	struct got g;
+	struct spool_test_got g;
 	int done = 0;
 
 	fx_open(f);
@@ -382,7 +339,7 @@ null_sender_and_empty_body_are_stored(void **state)
 	assert_string_equal(g.m->sender, "");
 	assert_int_equal(g.m->body.len, 0);
 	assert_string_equal(g.m->stream, "transactional");
-	got_fini(&g);
+	spool_test_got_fini(&g);
 }
 
 static void
@@ -479,7 +436,7 @@ fault_case(struct fx *f, int *knob, int err)
 	struct spool_msg_new m;
 	struct spool_counts c;
 	struct sub s[5], ok;
-	struct got g;
+	struct spool_test_got g;
 	int i, done = 0;
 
 	fx_open(f);
@@ -515,7 +472,7 @@ fault_case(struct fx *f, int *knob, int err)
 	assert_int_equal(list_all(f, -1, &g), 2);
 	assert_string_equal(g.v[0]->id, ok.id);
 	assert_string_equal(g.v[1]->id, s[0].id);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 }
 
 static void
@@ -662,7 +619,7 @@ queue_cap_refuses_until_a_message_finishes(void **state)
 	struct fx *f = *state;
 	struct spool_outcome o;
 	struct sub s[3], x;
-	struct got g;
+	struct spool_test_got g;
 	int i;
 
 	f->opts.max_messages = 3;
@@ -692,15 +649,16 @@ inflight_becomes_ready_on_reopen(void **state)
 	struct fx *f = *state;
 	struct spool_counts c;
 	struct sub s[3];
-	struct got g;
+	struct spool_test_got g;
 	int i;
 
 	fx_open(f);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(submit_one(f, &s[i]), SPOOL_OK);
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(spool_msg_claim(f->sp, 2, INT64_MAX / 2, on_msgs, &g),
-	                 0);
+	assert_int_equal(
+	    spool_msg_claim(f->sp, 2, INT64_MAX / 2, spool_test_on_msgs, &g),
+	    0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.status, SPOOL_OK);
 	assert_int_equal(g.n, 2);
@@ -711,16 +669,17 @@ inflight_becomes_ready_on_reopen(void **state)
 	assert_int_equal(g.v[0]->body.len, 18);
 	assert_memory_equal(g.v[0]->body.p, "Subject: x\r\n", 12);
 	assert_int_equal(g.v[0]->n_rcpts, 1);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 	spool_counts_get(f->sp, &c);
 	assert_int_equal(c.state[SPOOL_STATE_INFLIGHT], 2);
 	assert_int_equal(c.state[SPOOL_STATE_READY], 1);
 
 	/* Nothing is due in the past. */
-	assert_int_equal(spool_msg_claim(f->sp, 5, 1000, on_msgs, &g), 0);
+	assert_int_equal(
+	    spool_msg_claim(f->sp, 5, 1000, spool_test_on_msgs, &g), 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 0);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 
 	spool_close(f->sp);
 	fx_open(f);
@@ -728,7 +687,7 @@ inflight_becomes_ready_on_reopen(void **state)
 	assert_int_equal(c.state[SPOOL_STATE_INFLIGHT], 0);
 	assert_int_equal(c.state[SPOOL_STATE_READY], 3);
 	assert_int_equal(list_all(f, SPOOL_STATE_INFLIGHT, &g), 0);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 }
 
 static void
@@ -736,7 +695,7 @@ ids_sort_by_time(void **state)
 {
 	struct fx *f = *state;
 	struct sub s[6];
-	struct got g;
+	struct spool_test_got g;
 	int i;
 
 	fx_open(f);
@@ -752,15 +711,16 @@ ids_sort_by_time(void **state)
 		assert_string_equal(g.v[i]->id, s[i].id);
 	for (i = 1; i < 6; i++)
 		assert_true(g.v[i - 1]->created_at <= g.v[i]->created_at);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 	/* Paging: after the third id. */
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(spool_msg_list(f->sp, -1, s[2].id, 2, on_msgs, &g), 0);
+	assert_int_equal(
+	    spool_msg_list(f->sp, -1, s[2].id, 2, spool_test_on_msgs, &g), 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 2);
 	assert_string_equal(g.v[0]->id, s[3].id);
 	assert_string_equal(g.v[1]->id, s[4].id);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 }
 
 static void
@@ -772,18 +732,19 @@ counts_follow_every_state_change(void **state)
 	struct spool_counts c;
 	struct spool_msg_new m;
 	struct sub s[4];
-	struct got g, d;
+	struct spool_test_got g, d;
 	int i, done = 0;
 
 	fx_open(f);
 	for (i = 0; i < 4; i++)
 		assert_int_equal(submit_one(f, &s[i]), SPOOL_OK);
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(spool_msg_claim(f->sp, 2, INT64_MAX / 2, on_msgs, &g),
-	                 0);
+	assert_int_equal(
+	    spool_msg_claim(f->sp, 2, INT64_MAX / 2, spool_test_on_msgs, &g),
+	    0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 2);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 
 	/* s[0]: sent. */
 	memset(&o, 0, sizeof(o));
@@ -856,15 +817,15 @@ counts_follow_every_state_change(void **state)
 	assert_string_equal(g.m->rcpts[0].provider, "postmark");
 	assert_string_equal(g.m->rcpts[0].provider_msg_id, "pm-1");
 	assert_string_equal(g.m->rcpts[0].last_reply, "250 ok");
-	got_fini(&g);
+	spool_test_got_fini(&g);
 	assert_int_equal(get_one(f, s[1].id, &g), SPOOL_OK);
 	assert_int_equal(g.m->state, SPOOL_STATE_DEFERRED);
 	assert_string_equal(g.m->last_error, "every provider failed");
 	assert_true(g.m->next_attempt_at == INT64_MAX / 2 + 1000);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 	assert_int_equal(list_all(f, SPOOL_STATE_DEFERRED, &g), 1);
 	assert_string_equal(g.v[0]->id, s[1].id);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 }
 
 static void
@@ -874,16 +835,17 @@ deferred_message_is_claimed_again_when_due(void **state)
 	struct spool_outcome o;
 	struct spool_counts c;
 	struct sub s;
-	struct got g, d;
+	struct spool_test_got g, d;
 
 	fx_open(f);
 	assert_int_equal(submit_one(f, &s), SPOOL_OK);
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(spool_msg_claim(f->sp, 10, INT64_MAX / 2, on_msgs, &g),
-	                 0);
+	assert_int_equal(
+	    spool_msg_claim(f->sp, 10, INT64_MAX / 2, spool_test_on_msgs, &g),
+	    0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 1);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 
 	memset(&o, 0, sizeof(o));
 	o.id = s.id;
@@ -894,21 +856,23 @@ deferred_message_is_claimed_again_when_due(void **state)
 	memset(&d, 0, sizeof(d));
 	assert_int_equal(spool_msg_outcome(f->sp, &o, on_done, &d), 0);
 	/* Queued behind the outcome, in the same or the next batch. */
-	assert_int_equal(spool_msg_claim(f->sp, 10, 4999, on_msgs, &g), 0);
+	assert_int_equal(
+	    spool_msg_claim(f->sp, 10, 4999, spool_test_on_msgs, &g), 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(d.status, SPOOL_OK);
 	assert_int_equal(g.n, 0); /* not due yet */
-	got_fini(&g);
+	spool_test_got_fini(&g);
 	spool_counts_get(f->sp, &c);
 	assert_int_equal(c.state[SPOOL_STATE_DEFERRED], 1);
 
-	assert_int_equal(spool_msg_claim(f->sp, 10, 5000, on_msgs, &g), 0);
+	assert_int_equal(
+	    spool_msg_claim(f->sp, 10, 5000, spool_test_on_msgs, &g), 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 1);
 	assert_string_equal(g.v[0]->id, s.id);
 	assert_int_equal(g.v[0]->attempts, 1);
 	assert_int_equal(g.v[0]->state, SPOOL_STATE_INFLIGHT);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 	spool_counts_get(f->sp, &c);
 	assert_int_equal(c.state[SPOOL_STATE_DEFERRED], 0);
 	assert_int_equal(c.state[SPOOL_STATE_INFLIGHT], 1);
@@ -937,7 +901,7 @@ open_fails_cleanly_on_a_bad_directory(void **state)
 static void
 on_count(int status, uint64_t n, void *arg)
 {
-	struct got *g = arg;
+	struct spool_test_got *g = arg;
 
 	g->status = status;
 	g->n = (size_t)n;
@@ -976,18 +940,19 @@ purge_deletes_only_old_finished_messages(void **state)
 	struct spool_outcome o;
 	struct spool_counts c;
 	struct sub s[5];
-	struct got g, d;
+	struct spool_test_got g, d;
 	int i;
 
 	fx_open(f);
 	for (i = 0; i < 5; i++)
 		assert_int_equal(submit_one(f, &s[i]), SPOOL_OK);
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(spool_msg_claim(f->sp, 4, INT64_MAX / 2, on_msgs, &g),
-	                 0);
+	assert_int_equal(
+	    spool_msg_claim(f->sp, 4, INT64_MAX / 2, spool_test_on_msgs, &g),
+	    0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 4);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 	memset(&d, 0, sizeof(d));
 	for (i = 0; i < 4; i++) {
 		memset(&o, 0, sizeof(o));
@@ -1016,7 +981,7 @@ purge_deletes_only_old_finished_messages(void **state)
 	assert_int_equal(g.n, 2);
 	assert_int_equal(get_one(f, s[0].id, &d), SPOOL_ERR_NOTFOUND);
 	assert_int_equal(get_one(f, s[2].id, &d), SPOOL_OK);
-	got_fini(&d);
+	spool_test_got_fini(&d);
 	memset(&g, 0, sizeof(g));
 	assert_int_equal(
 	    spool_msg_purge(f->sp, INT64_MAX / 4, 10, on_count, &g), 0);
@@ -1227,7 +1192,7 @@ crash_keeps_every_acknowledged_message(void **state)
 	struct timespec t0, t;
 	struct spool_counts c;
 	int fds[2], st, ms;
-	struct got g;
+	struct spool_test_got g;
 	ssize_t r;
 	pid_t pid;
 	size_t i;
@@ -1292,7 +1257,7 @@ crash_keeps_every_acknowledged_message(void **state)
 			fail_msg("acknowledged %s lost (%zu of %zu)", id, i, n);
 		assert_int_equal(g.m->body.len, 1024);
 		assert_int_equal(g.m->n_rcpts, 2);
-		got_fini(&g);
+		spool_test_got_fini(&g);
 		free(ids[i]);
 	}
 	free(ids);
@@ -1322,7 +1287,7 @@ stream_claim_takes_only_that_stream_oldest_first(void **state)
 {
 	struct fx *f = *state;
 	struct sub s[6];
-	struct got g;
+	struct spool_test_got g;
 	size_t i;
 	static const char *const streams[] = {
 	    "bulk", "critical", "bulk", "critical", "bulk", "transactional"};
@@ -1332,37 +1297,40 @@ stream_claim_takes_only_that_stream_oldest_first(void **state)
 		assert_int_equal(submit_stream(f, &s[i], streams[i]), SPOOL_OK);
 	memset(&g, 0, sizeof(g));
 	assert_int_equal(spool_msg_claim_stream(f->sp, "critical", 10,
-	                                        INT64_MAX / 2, on_msgs, &g),
+	                                        INT64_MAX / 2,
+	                                        spool_test_on_msgs, &g),
 	                 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 2);
 	assert_string_equal(g.v[0]->id, s[1].id);
 	assert_string_equal(g.v[1]->id, s[3].id);
 	assert_string_equal(g.v[0]->stream, "critical");
-	got_fini(&g);
+	spool_test_got_fini(&g);
 	/* A limit below what is due: the oldest of the stream. */
 	assert_int_equal(spool_msg_claim_stream(f->sp, "bulk", 2, INT64_MAX / 2,
-	                                        on_msgs, &g),
+	                                        spool_test_on_msgs, &g),
 	                 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 2);
 	assert_string_equal(g.v[0]->id, s[0].id);
 	assert_string_equal(g.v[1]->id, s[2].id);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 	/* Claimed ones are not claimed twice; unknown streams give none. */
 	assert_int_equal(spool_msg_claim_stream(f->sp, "critical", 10,
-	                                        INT64_MAX / 2, on_msgs, &g),
+	                                        INT64_MAX / 2,
+	                                        spool_test_on_msgs, &g),
 	                 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.n, 0);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 	assert_int_equal(spool_msg_claim_stream(f->sp, "nosuch", 10,
-	                                        INT64_MAX / 2, on_msgs, &g),
+	                                        INT64_MAX / 2,
+	                                        spool_test_on_msgs, &g),
 	                 0);
 	pump(f, &g.done, 1);
 	assert_int_equal(g.status, SPOOL_OK);
 	assert_int_equal(g.n, 0);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 }
 
 static void
@@ -1371,7 +1339,7 @@ attempt_trace_is_stored_and_read_back(void **state)
 	struct fx *f = *state;
 	struct spool_outcome o;
 	struct sub s;
-	struct got g, d;
+	struct spool_test_got g, d;
 
 	fx_open(f);
 	assert_int_equal(submit_one(f, &s), SPOOL_OK);
@@ -1395,7 +1363,7 @@ attempt_trace_is_stored_and_read_back(void **state)
 	    g.m->atts[0].trace,
 	    "chose ses (priority 1); filtered: pm (circuit open)");
 	assert_null(g.m->atts[1].trace);
-	got_fini(&g);
+	spool_test_got_fini(&g);
 }
 
 /* The schema of version 1, when bodies were a column of messages. */
@@ -1425,15 +1393,9 @@ version_1_spool_is_migrated_keeping_bodies(void **state)
 {
 	struct fx *f = *state;
 	char path[128];
-	sqlite3 *db = NULL;
-	struct got g;
+	struct spool_test_got g;
 
-	assert_int_equal(mkdir(f->dir, 0700), 0);
-	snprintf(path, sizeof(path), "%s/spool.db", f->dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, v1_schema, NULL, NULL, NULL),
-	                 SQLITE_OK);
-	sqlite3_close(db);
+	spool_test_db_make(f->dir, v1_schema, path, sizeof(path));
 
 	fx_open(f);
 	assert_int_equal(get_one(f, "01M8FB00000000000001", &g), SPOOL_OK);
@@ -1442,7 +1404,7 @@ version_1_spool_is_migrated_keeping_bodies(void **state)
 	assert_memory_equal(g.m->body.p, "old body\r\n\r\n", 12);
 	assert_int_equal(g.m->n_rcpts, 1);
 	assert_string_equal(g.m->rcpts[0].address, "rcpt@example.net");
-	got_fini(&g);
+	spool_test_got_fini(&g);
 	/* New mail goes into the migrated store as usual. */
 	{
 		struct sub sb;
@@ -1450,12 +1412,12 @@ version_1_spool_is_migrated_keeping_bodies(void **state)
 		assert_int_equal(submit_one(f, &sb), SPOOL_OK);
 		assert_int_equal(get_one(f, sb.id, &g), SPOOL_OK);
 		assert_true(g.m->body.len > 0);
-		got_fini(&g);
+		spool_test_got_fini(&g);
 	}
 	/* Attempts gained a trace column on the way to version 3. */
 	{
 		struct spool_outcome o;
-		struct got d;
+		struct spool_test_got d;
 		memset(&o, 0, sizeof(o));
 		o.id = "01M8FB00000000000001";
 		o.provider = "ses";
@@ -1469,7 +1431,7 @@ version_1_spool_is_migrated_keeping_bodies(void **state)
 		assert_int_equal(get_one(f, "01M8FB00000000000001", &g),
 		                 SPOOL_OK);
 		assert_string_equal(g.m->atts[0].trace, "chose ses");
-		got_fini(&g);
+		spool_test_got_fini(&g);
 	}
 }
 

@@ -87,15 +87,8 @@ on_commit(int status, const char *id, void *arg)
 static struct spool_msg_new
 msg(const char *tenant, const char *key, const char *hash)
 {
-	struct spool_msg_new m;
+	struct spool_msg_new m = spool_test_msg();
 
-	memset(&m, 0, sizeof(m));
-	m.sender = xstrdup("a@example.com");
-	m.rcpts = xcalloc(1, sizeof(char *));
-	m.rcpts[0] = xstrdup("b@example.org");
-	m.n_rcpts = 1;
-	buf_init(&m.body);
-	buf_addstr(&m.body, "Subject: x\r\n\r\nbody\r\n");
 	m.tenant = tenant ? xstrdup(tenant) : NULL;
 	m.idempotency_key = key ? xstrdup(key) : NULL;
 	m.idempotency_hash = hash ? xstrdup(hash) : NULL;

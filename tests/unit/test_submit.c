@@ -473,6 +473,50 @@ smtp_user_default_stream_and_text_without_header(void **state)
 	spool_msg_new_fini(&m);
 }
 
+/* The caller's meta reaches the spool as its JSON, on both pipelines. */
+static void
+meta_goes_to_the_spool_encoded(void **state)
+{
+	struct submit_opts o = opts();
+	struct spool_msg_new m, out;
+	struct msg_meta meta;
+	struct api_error e;
+	struct api_msg msg;
+
+	(void)state;
+	msg_meta_init(&meta);
+	assert_int_equal(msg_meta_add_tag(&meta, "campaign", NULL), 0);
+	meta.config_set = xstrdup("cs1");
+	msg_new(&m, "a@example.com", "Subject: x\r\n\r\nx\r\n");
+	o.meta = &meta;
+	assert_int_equal(submit_prepare(&cfg, &http_key, &o, &m, &e), 0);
+	assert_string_equal(m.meta, "{\"tags\":[{\"name\":\"campaign\"}],"
+	                            "\"config_set\":\"cs1\"}");
+	spool_msg_new_fini(&m);
+	msg_meta_fini(&meta);
+	/* Without meta (SMTP), nothing is stored. */
+	o.meta = NULL;
+	msg_new(&m, "a@example.com", "Subject: x\r\n\r\nx\r\n");
+	assert_int_equal(submit_prepare(&cfg, &smtp_user, &o, &m, &e), 0);
+	assert_null(m.meta);
+	spool_msg_new_fini(&m);
+
+	json_msg(&msg, NULL, NULL);
+	assert_int_equal(msg_meta_set_var(&msg.meta, "user", "42"), 0);
+	assert_int_equal(submit_msg_prepare(&cfg, &http_key, &msg, &out, &e),
+	                 0);
+	assert_string_equal(out.meta, "{\"metadata\":{\"user\":\"42\"}}");
+	spool_msg_new_fini(&out);
+	api_msg_fini(&msg);
+	/* A zeroed request asks nothing. */
+	json_msg(&msg, NULL, NULL);
+	assert_int_equal(submit_msg_prepare(&cfg, &http_key, &msg, &out, &e),
+	                 0);
+	assert_null(out.meta);
+	spool_msg_new_fini(&out);
+	api_msg_fini(&msg);
+}
+
 static void
 spool_statuses_map_to_each_reply_shape(void **state)
 {
@@ -533,6 +577,7 @@ main(void)
 	        smtp_sender_field_refusal_is_550_after_our_received),
 	    cmocka_unit_test(json_custom_sender_fields_follow_the_key),
 	    cmocka_unit_test(smtp_user_default_stream_and_text_without_header),
+	    cmocka_unit_test(meta_goes_to_the_spool_encoded),
 	    cmocka_unit_test(spool_statuses_map_to_each_reply_shape),
 	};
 
