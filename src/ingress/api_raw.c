@@ -17,6 +17,7 @@
 
 #include "core/xmalloc.h"
 #include "mime/header.h"
+#include "mime/header_edit.h"
 #include "mime/mime.h"
 
 void
@@ -61,6 +62,39 @@ raw_normalise(const char *p, size_t n, struct buf *out, struct api_error *e)
 	return 0;
 }
 
+/*
+ * raw_bcc_rcpts - the addresses of every Bcc field of m's message as
+ * recipients (the envelope taken from the header, as SES does when a
+ * raw message comes without Destinations). 0, or -1 with *e when an
+ * address in them cannot be read (it would be dropped unseen).
+ */
+static int
+raw_bcc_rcpts(struct spool_msg_new *m, struct api_error *e)
+{
+	size_t hlen = mime_header_len(m->body.p, m->body.len), off = 0, nv, i;
+	struct str name, value;
+	struct mime_addr *v;
+	unsigned flags;
+	bool groups;
+
+	while (mime_header_field_next(m->body.p, hlen, &off, &name, &value)) {
+		if (!str_eq_nocase(name, "Bcc"))
+			continue;
+		flags = 0;
+		groups = false;
+		mime_addrs_parse(value.p, value.len, &v, &nv, &groups, &flags);
+		for (i = 0; i < nv && (flags & MIME_F_ADDRESS) == 0; i++)
+			if (v[i].addr[0] != '\0')
+				api_rcpt_add(m, v[i].addr);
+		mime_addrs_free(v, nv);
+		if (flags & MIME_F_ADDRESS)
+			return api_error_set(e, 400, "invalid_message", "Bcc",
+			                     "the Bcc field holds an address "
+			                     "that cannot be read");
+	}
+	return 0;
+}
+
 int
 api_raw_prepare(const char *msg, size_t n, const struct api_raw_opts *o,
                 const struct config *cfg, const struct submit_who *w,
@@ -85,13 +119,6 @@ api_raw_prepare(const char *msg, size_t n, const struct api_raw_opts *o,
 		              "the message has no header section");
 		goto fail;
 	}
-	if (mime_header_has(m->body.p, m->body.len, "Bcc")) {
-		api_error_set(
-		    e, 400, "invalid_message", "Bcc",
-		    "remove the Bcc field; give hidden recipients as to= in "
-		    "the query");
-		goto fail;
-	}
 	mm = mime_parse(m->body.p, m->body.len);
 	if (mm->nfrom != 1 || mm->groups) {
 		api_error_set(
@@ -107,7 +134,11 @@ api_raw_prepare(const char *msg, size_t n, const struct api_raw_opts *o,
 			api_rcpt_add(m, mm->to[i].addr);
 		for (i = 0; i < mm->ncc; i++)
 			api_rcpt_add(m, mm->cc[i].addr);
+		if (raw_bcc_rcpts(m, e) < 0)
+			goto fail;
 	}
+	/* Hidden recipients stay hidden: the field is never stored. */
+	mime_header_take(&m->body, 0, "Bcc", NULL);
 	if (m->n_rcpts == 0) {
 		api_error_set(
 		    e, 400, "missing_field", "to",
@@ -126,6 +157,7 @@ api_raw_prepare(const char *msg, size_t n, const struct api_raw_opts *o,
 	so.from = mm->from[0].addr;
 	so.msgid_local = o->msgid_local;
 	so.date = o->date;
+	so.meta = o->meta;
 	/* The pipeline frees m's contents when it refuses. */
 	rc = submit_prepare(cfg, w, &so, m, e);
 	mime_free(mm);

@@ -7,9 +7,10 @@
  * the providers' raw endpoints (SES SendRawEmail, Mailgun messages.mime).
  *
  * What it does: line ends to CRLF (refusing NUL and lines over 998
- * octets); refuses a message without a header section, with a Bcc field
- * (it would be relayed as is) or without exactly one From address; takes
- * the envelope from the options or else from From and To + Cc; then
+ * octets); refuses a message without a header section or without
+ * exactly one From address; takes the envelope from the options or else
+ * from From and To + Cc + Bcc (an unreadable Bcc address is refused);
+ * takes every Bcc field out (it is never stored, so never relayed); then
  * hands the message to the submission pipeline (submit_prepare: control
  * headers, the key's sender policy over the envelope sender and the From
  * address, 403 with one answer for both; the idempotency digest over the
@@ -39,7 +40,8 @@ struct api_raw_opts {
 	const char *msgid_local; /* for a missing Message-ID */
 	time_t date;             /* for a missing Date */
 	unsigned max_recipients;
-	uint64_t max_size; /* limits.max_message_size */
+	uint64_t max_size;           /* limits.max_message_size */
+	const struct msg_meta *meta; /* tags etc. for the spool, or NULL */
 };
 
 /*

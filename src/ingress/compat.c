@@ -100,8 +100,8 @@ int
 compat_raw_prepare(const struct compat *c, const struct config_api_key *k,
                    const char *msg, size_t n, const char *env_from,
                    char *const *env_to, size_t n_to, const char *idem,
-                   const char *client, struct spool_msg_new *out,
-                   struct api_error *e)
+                   const struct msg_meta *meta, const char *client,
+                   struct spool_msg_new *out, struct api_error *e)
 {
 	struct submit_who w = {SUBMIT_INGRESS_HTTP, NULL, k, client};
 	struct api_raw_opts o;
@@ -117,6 +117,7 @@ compat_raw_prepare(const struct compat *c, const struct config_api_key *k,
 	o.date = clock_wall_time();
 	o.max_recipients = c->cfg->max_recipients;
 	o.max_size = c->cfg->max_message_size;
+	o.meta = meta;
 	if (api_raw_prepare(msg, n, &o, c->cfg, &w, out, e) < 0)
 		return compat_forbidden_field(e);
 	return 0;

@@ -100,14 +100,15 @@ int compat_msg_prepare(const struct compat *c, const struct config_api_key *k,
 /*
  * compat_raw_prepare - a raw RFC 5322 message msg[0..n) through
  * api_raw_prepare (and so the submission pipeline) for key k, with the
- * envelope given (env_from may be NULL, n_to 0) and idempotency key idem
- * (may be NULL). 0, or -1 with *e.
+ * envelope given (env_from may be NULL, n_to 0), idempotency key idem
+ * (may be NULL) and what the request asked besides the bytes (meta, may
+ * be NULL; borrowed). 0, or -1 with *e.
  */
 int compat_raw_prepare(const struct compat *c, const struct config_api_key *k,
                        const char *msg, size_t n, const char *env_from,
                        char *const *env_to, size_t n_to, const char *idem,
-                       const char *client, struct spool_msg_new *out,
-                       struct api_error *e);
+                       const struct msg_meta *meta, const char *client,
+                       struct spool_msg_new *out, struct api_error *e);
 
 /*
  * compat_body - the request body as one block (NUL-terminated copy kept
@@ -312,14 +313,20 @@ compat_handle_fn compat_resend_handle;
 
 /*
  * compat_ses_v2_decode - a SES v2 SendEmail body. For Content.Simple
- * *msg is filled and *raw stays empty; for Content.Raw *raw gets the
- * decoded message, *env_from the FromEmailAddress (or NULL) and env_to
- * the Destination's addresses. 0, or -1 with *e.
+ * *msg is filled and raw->data stays NULL; for Content.Raw *raw gets the
+ * decoded message (SES's X-SES-* fields taken out), env_from and env_to
+ * the Destination's addresses. Either way msg->meta gets the tags,
+ * configuration set and tracking switches. Every field the SES models
+ * name is honoured or refused, any other refused (compat_ses_v2.c).
+ * 0, or -1 with *e.
  */
 struct compat_raw_req {
 	unsigned char *data; /* decoded message; NULL for a simple one */
 	size_t len;
-	char *env_from; /* may be NULL */
+	char *env_from; /* envelope sender (raw: FromEmailAddress or Source;
+	                   either: the feedback address, v2
+	                   FeedbackForwardingEmailAddress or v1 ReturnPath,
+	                   when given); may be NULL */
 	char **env_to;
 	size_t n_env_to;
 };
@@ -336,8 +343,10 @@ enum compat_ses_action {
 /*
  * compat_ses_v1_decode - a SES v1 Query body (form-encoded, modified in
  * place): *action, and *msg (SendEmail) or *raw (SendRawEmail) as for
- * v2. The Action name (up to 63 octets) goes to action_name even on
- * failure, for the error's wording. 0, or -1 with *e.
+ * v2 (a SendEmail's ReturnPath in raw->env_from, the tags and the
+ * configuration set in msg->meta for both). The Action name (up to 63 octets)
+ * goes to action_name even on failure, for the error's wording. 0, or -1 with
+ * *e.
  */
 int compat_ses_v1_decode(char *body, size_t len, enum compat_ses_action *action,
                          char action_name[64], struct api_msg *msg,

@@ -327,7 +327,7 @@ mg_mime(struct compat *c, const struct config_api_key *k, const struct form *fm,
 	for (i = 0; i < n; i++)
 		env[i] = to[i].addr;
 	rc = compat_raw_prepare(c, k, msg->value.p, msg->value.len, NULL, env,
-	                        n, NULL, client, m, e);
+	                        n, NULL, NULL, client, m, e);
 done:
 	free(env);
 	compat_addrs_free(to, n);

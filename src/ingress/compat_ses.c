@@ -11,10 +11,13 @@
  * {"message"} body), v1 is awsQuery XML (<ErrorResponse>). Successes are
  * 200 {"MessageId"} and <SendEmailResponse>/<SendRawEmailResponse>.
  *
- * Not done: Content.Template, other operations (GetAccount, ...),
- * session-token checks (X-Amz-Security-Token is signed, not looked up),
- * charsets other than UTF-8/ASCII, EmailTags/ConfigurationSetName (read
- * and ignored: swerve routes by its own configuration).
+ * The decoders are in compat_ses_v1.c and compat_ses_v2.c. A MessageId
+ * answered is the swerve message id (GET /v1/messages/ID, events,
+ * swervectl show).
+ *
+ * Not done: Content.Template, other operations (GetAccount,
+ * SendBulkEmail, ...), session-token checks (X-Amz-Security-Token is
+ * signed, not looked up).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,436 +34,11 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
-#include "mime/form.h"
+#include "ingress/submit.h"
 #include "providers/sigv4.h"
 
 #define SES_HEADERS_MAX 128
 #define SES_XMLNS "http://ses.amazonaws.com/doc/2010-12-01/"
-
-/* ---- decoding (pure) ------------------------------------------------- */
-
-void
-compat_raw_req_fini(struct compat_raw_req *r)
-{
-	size_t i;
-
-	if (r == NULL)
-		return;
-	free(r->data);
-	free(r->env_from);
-	for (i = 0; i < r->n_env_to; i++)
-		free(r->env_to[i]);
-	free(r->env_to);
-	memset(r, 0, sizeof(*r));
-}
-
-/* raw_env_add - append the addresses of list to r's envelope. */
-static void
-raw_env_add(struct compat_raw_req *r, struct mime_build_addr *list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		r->env_to = xreallocarray(r->env_to, r->n_env_to + 1,
-		                          sizeof(*r->env_to));
-		r->env_to[r->n_env_to++] = xstrdup(list[i].addr);
-	}
-}
-
-/* v2_data - the string member "Data" of obj (NULL if absent). */
-static int
-v2_data(json_t *obj, const char *field, bool header, char **out, size_t *len,
-        struct api_error *e)
-{
-	json_t *d;
-
-	*out = NULL;
-	if (obj == NULL || json_is_null(obj))
-		return 0;
-	if (!json_is_object(obj))
-		return api_error_set(e, 400, "invalid_field", field,
-		                     "expected an object with Data");
-	d = json_object_get(obj, "Data");
-	if (compat_json_str(obj, "Data", field, header, out, e) < 0)
-		return -1;
-	if (len != NULL)
-		*len = d ? json_string_length(d) : 0;
-	return 0;
-}
-
-/* v2_simple - Content.Simple into msg->mail. 0 or -1. */
-static int
-v2_simple(json_t *s, struct api_msg *msg, struct api_error *e)
-{
-	struct mime_build_msg *m = &msg->mail;
-	json_t *body, *hs, *as, *it;
-	char *text = NULL;
-	size_t i, len = 0;
-
-	if (!json_is_object(s))
-		return api_error_set(e, 400, "invalid_field", "Content.Simple",
-		                     "expected an object");
-	if (v2_data(json_object_get(s, "Subject"), "Content.Simple.Subject",
-	            true, &m->subject, NULL, e) < 0)
-		return -1;
-	body = json_object_get(s, "Body");
-	if (body != NULL && !json_is_object(body))
-		return api_error_set(e, 400, "invalid_field",
-		                     "Content.Simple.Body",
-		                     "expected an object");
-	if (v2_data(json_object_get(body, "Text"), "Content.Simple.Body.Text",
-	            false, &text, &len, e) < 0)
-		return -1;
-	if (text != NULL) {
-		m->text = text;
-		m->text_len = len;
-	}
-	if (v2_data(json_object_get(body, "Html"), "Content.Simple.Body.Html",
-	            false, &text, &len, e) < 0)
-		return -1;
-	if (text != NULL) {
-		m->html = text;
-		m->html_len = len;
-	}
-	hs = json_object_get(s, "Headers");
-	if (hs != NULL && !json_is_array(hs))
-		return api_error_set(e, 400, "invalid_field",
-		                     "Content.Simple.Headers",
-		                     "expected an array");
-	json_array_foreach(hs, i, it)
-	{
-		char *n = NULL, *v = NULL;
-		int rc = compat_json_str(it, "Name", "Content.Simple.Headers",
-		                         true, &n, e);
-		if (rc == 0)
-			rc = compat_json_str(
-			    it, "Value", "Content.Simple.Headers", true, &v, e);
-		if (rc == 0)
-			rc = compat_field_add(m, n ? n : "", v ? v : "",
-			                      "Content.Simple.Headers", e);
-		free(n);
-		free(v);
-		if (rc < 0)
-			return -1;
-	}
-	as = json_object_get(s, "Attachments");
-	if (as != NULL && !json_is_array(as))
-		return api_error_set(e, 400, "invalid_field",
-		                     "Content.Simple.Attachments",
-		                     "expected an array");
-	json_array_foreach(as, i, it)
-	{
-		char f[64], *fn = NULL, *ct = NULL, *cid = NULL, *disp = NULL;
-		json_t *raw = json_object_get(it, "RawContent");
-		int rc;
-
-		snprintf(f, sizeof(f), "Content.Simple.Attachments[%zu]", i);
-		if (!json_is_string(raw))
-			return api_error_set(e, 400, "invalid_field", f,
-			                     "RawContent (base64) is required");
-		rc = compat_json_str(it, "FileName", f, true, &fn, e);
-		if (rc == 0)
-			rc =
-			    compat_json_str(it, "ContentType", f, true, &ct, e);
-		if (rc == 0)
-			rc = compat_json_str(it, "ContentId", f, true, &cid, e);
-		if (rc == 0)
-			rc = compat_json_str(it, "ContentDisposition", f, true,
-			                     &disp, e);
-		if (rc == 0)
-			rc = compat_att_add_b64(
-			    m, fn, ct,
-			    disp && strcasecmp(disp, "INLINE") == 0 ? cid
-			                                            : NULL,
-			    json_string_value(raw), json_string_length(raw), f,
-			    e);
-		free(fn);
-		free(ct);
-		free(cid);
-		free(disp);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
-}
-
-int
-compat_ses_v2_decode(const char *body, size_t len, struct api_msg *msg,
-                     struct compat_raw_req *raw, struct api_error *e)
-{
-	struct mime_build_msg *m = &msg->mail;
-	json_t *j, *dest, *content, *v;
-	int rc = -1;
-
-	memset(msg, 0, sizeof(*msg));
-	memset(raw, 0, sizeof(*raw));
-	if ((j = compat_json_load(body, len, e)) == NULL)
-		return -1;
-	if (!json_is_object(j)) {
-		api_error_set(e, 400, "invalid_json", "", "expected an object");
-		goto fail;
-	}
-	if (compat_json_addr1(json_object_get(j, "FromEmailAddress"),
-	                      "FromEmailAddress", &m->from, e) < 0)
-		goto fail;
-	dest = json_object_get(j, "Destination");
-	if (dest != NULL && !json_is_object(dest)) {
-		api_error_set(e, 400, "invalid_field", "Destination",
-		              "expected an object");
-		goto fail;
-	}
-	if (compat_json_addrs(json_object_get(dest, "ToAddresses"),
-	                      "Destination.ToAddresses", false, &m->to,
-	                      &m->n_to, e) < 0 ||
-	    compat_json_addrs(json_object_get(dest, "CcAddresses"),
-	                      "Destination.CcAddresses", false, &m->cc,
-	                      &m->n_cc, e) < 0 ||
-	    compat_json_addrs(json_object_get(dest, "BccAddresses"),
-	                      "Destination.BccAddresses", false, &msg->bcc,
-	                      &msg->n_bcc, e) < 0 ||
-	    compat_json_addrs(json_object_get(j, "ReplyToAddresses"),
-	                      "ReplyToAddresses", false, &m->reply_to,
-	                      &m->n_reply_to, e) < 0)
-		goto fail;
-	content = json_object_get(j, "Content");
-	if (!json_is_object(content)) {
-		api_error_set(e, 400, "missing_field", "Content",
-		              "Content is required");
-		goto fail;
-	}
-	if (json_object_get(content, "Template") != NULL) {
-		api_error_set(e, 400, "invalid_field", "Content.Template",
-		              "templates are not supported by this endpoint");
-		goto fail;
-	}
-	if ((v = json_object_get(content, "Raw")) != NULL) {
-		json_t *d =
-		    json_is_object(v) ? json_object_get(v, "Data") : NULL;
-		if (!json_is_string(d)) {
-			api_error_set(e, 400, "missing_field",
-			              "Content.Raw.Data",
-			              "Raw.Data (base64) is required");
-			goto fail;
-		}
-		if (compat_b64_decode(json_string_value(d),
-		                      json_string_length(d), &raw->data,
-		                      &raw->len) < 0) {
-			api_error_set(e, 400, "invalid_field",
-			              "Content.Raw.Data",
-			              "Raw.Data is not base64");
-			goto fail;
-		}
-		if (m->from.addr != NULL)
-			raw->env_from = xstrdup(m->from.addr);
-		raw_env_add(raw, m->to, m->n_to);
-		raw_env_add(raw, m->cc, m->n_cc);
-		raw_env_add(raw, msg->bcc, msg->n_bcc);
-		rc = 0;
-		goto fail;
-	}
-	if ((v = json_object_get(content, "Simple")) == NULL) {
-		api_error_set(e, 400, "missing_field", "Content",
-		              "Content needs Simple or Raw");
-		goto fail;
-	}
-	rc = v2_simple(v, msg, e);
-fail:
-	json_decref(j);
-	if (rc < 0) {
-		api_msg_fini(msg);
-		compat_raw_req_fini(raw);
-	}
-	return rc;
-}
-
-/* v1_str - the value of field name as a new string, or NULL. */
-static int
-v1_str(const struct form *fm, const char *name, bool header, char **out,
-       size_t *len, struct api_error *e)
-{
-	const struct form_field *f = form_field_get(fm, name);
-
-	*out = NULL;
-	if (f == NULL)
-		return 0;
-	if (header ? compat_str_check(f->value.p, f->value.len, name, e) < 0
-	           : memchr(f->value.p, '\0', f->value.len) != NULL)
-		return api_error_set(e, 400, "invalid_field", name,
-		                     "%s holds CR, LF or NUL", name);
-	*out = str_dup(f->value);
-	if (len != NULL)
-		*len = f->value.len;
-	return 0;
-}
-
-/* v1_members - every "prefix.member.N" value, in body order, as addrs. */
-static int
-v1_members(const struct form *fm, const char *prefix,
-           struct mime_build_addr **list, size_t *n, struct api_error *e)
-{
-	size_t pl = strlen(prefix), i, j;
-
-	for (i = 0; i < fm->n; i++) {
-		const struct form_field *f = &fm->f[i];
-		struct mime_build_addr a = {0};
-		char *s;
-		int rc;
-
-		if (f->name.len <= pl + 8 || memcmp(f->name.p, prefix, pl) ||
-		    memcmp(f->name.p + pl, ".member.", 8) != 0)
-			continue;
-		for (j = pl + 8; j < f->name.len; j++)
-			if (f->name.p[j] < '0' || f->name.p[j] > '9')
-				break;
-		if (j < f->name.len)
-			continue;
-		if (*n >= API_JSON_RCPTS_MAX)
-			return api_error_set(e, 400, "invalid_field", prefix,
-			                     "too many addresses");
-		if (memchr(f->value.p, '\0', f->value.len) != NULL)
-			return api_error_set(e, 400, "invalid_field", prefix,
-			                     "NUL in an address");
-		s = str_dup(f->value);
-		rc = api_json_addr_parse(s, &a);
-		free(s);
-		if (rc < 0)
-			return api_error_set(
-			    e, 400, "invalid_field", prefix,
-			    "Missing final '@domain' or not a valid address");
-		*list = xreallocarray(*list, *n + 1, sizeof(**list));
-		(*list)[(*n)++] = a;
-	}
-	return 0;
-}
-
-/* v1_send_email - the fields of a SendEmail into msg. 0 or -1. */
-static int
-v1_send_email(const struct form *fm, struct api_msg *msg, struct api_error *e)
-{
-	struct mime_build_msg *m = &msg->mail;
-	char *src;
-	int rc;
-
-	if (v1_str(fm, "Source", true, &src, NULL, e) < 0)
-		return -1;
-	if (src == NULL)
-		return api_error_set(
-		    e, 400, "missing_field", "Source",
-		    "1 validation error detected: Value null at 'source' "
-		    "failed to satisfy constraint: Member must not be null");
-	rc = api_json_addr_parse(src, &m->from);
-	free(src);
-	if (rc < 0)
-		return api_error_set(
-		    e, 400, "invalid_field", "Source",
-		    "Missing final '@domain' or not a valid address");
-	if (v1_members(fm, "Destination.ToAddresses", &m->to, &m->n_to, e) ||
-	    v1_members(fm, "Destination.CcAddresses", &m->cc, &m->n_cc, e) ||
-	    v1_members(fm, "Destination.BccAddresses", &msg->bcc, &msg->n_bcc,
-	               e) ||
-	    v1_members(fm, "ReplyToAddresses", &m->reply_to, &m->n_reply_to, e))
-		return -1;
-	if (v1_str(fm, "Message.Subject.Data", true, &m->subject, NULL, e) ||
-	    v1_str(fm, "Message.Body.Text.Data", false, &m->text, &m->text_len,
-	           e) ||
-	    v1_str(fm, "Message.Body.Html.Data", false, &m->html, &m->html_len,
-	           e))
-		return -1;
-	if (m->subject == NULL)
-		return api_error_set(
-		    e, 400, "missing_field", "Message.Subject.Data",
-		    "1 validation error detected: "
-		    "Value null at 'message.subject' failed to satisfy "
-		    "constraint: Member must not be null");
-	return 0;
-}
-
-/* v1_send_raw - the fields of a SendRawEmail into raw. 0 or -1. */
-static int
-v1_send_raw(const struct form *fm, struct compat_raw_req *raw,
-            struct api_error *e)
-{
-	const struct form_field *d = form_field_get(fm, "RawMessage.Data");
-	struct mime_build_addr *list = NULL, from = {0};
-	size_t n = 0;
-	char *src;
-	int rc;
-
-	if (d == NULL)
-		return api_error_set(
-		    e, 400, "missing_field", "RawMessage.Data",
-		    "1 validation error detected: Value null at "
-		    "'rawMessage' failed to satisfy constraint: Member must "
-		    "not be null");
-	if (compat_b64_decode(d->value.p, d->value.len, &raw->data, &raw->len) <
-	    0)
-		return api_error_set(e, 400, "invalid_field", "RawMessage.Data",
-		                     "RawMessage.Data is not base64");
-	if (v1_str(fm, "Source", true, &src, NULL, e) < 0)
-		return -1;
-	if (src != NULL) {
-		rc = api_json_addr_parse(src, &from);
-		free(src);
-		if (rc < 0)
-			return api_error_set(
-			    e, 400, "invalid_field", "Source",
-			    "Missing final '@domain' or not a valid address");
-		raw->env_from = from.addr;
-		free(from.name);
-	}
-	rc = v1_members(fm, "Destinations", &list, &n, e);
-	if (rc == 0)
-		raw_env_add(raw, list, n);
-	compat_addrs_free(list, n);
-	return rc;
-}
-
-int
-compat_ses_v1_decode(char *body, size_t len, enum compat_ses_action *action,
-                     char action_name[64], struct api_msg *msg,
-                     struct compat_raw_req *raw, struct api_error *e)
-{
-	const struct form_field *a;
-	const char *why;
-	struct form fm;
-	int rc = -1;
-
-	memset(msg, 0, sizeof(*msg));
-	memset(raw, 0, sizeof(*raw));
-	action_name[0] = '\0';
-	form_init(&fm);
-	if (form_urlencoded_parse(body, len, &fm, &why) < 0) {
-		api_error_set(e, 400, "invalid_field", "", "%s", why);
-		goto done;
-	}
-	if ((a = form_field_get(&fm, "Action")) == NULL) {
-		api_error_set(e, 400, "missing_action", "Action",
-		              "Missing Action");
-		goto done;
-	}
-	snprintf(action_name, 64, "%.*s",
-	         (int)(a->value.len > 63 ? 63 : a->value.len), a->value.p);
-	if (memchr(action_name, '\0', a->value.len > 63 ? 63 : a->value.len))
-		action_name[0] = '\0';
-	if (form_str_eq(a->value, "SendEmail")) {
-		*action = COMPAT_SES_SEND_EMAIL;
-		rc = v1_send_email(&fm, msg, e);
-	} else if (form_str_eq(a->value, "SendRawEmail")) {
-		*action = COMPAT_SES_SEND_RAW_EMAIL;
-		rc = v1_send_raw(&fm, raw, e);
-	} else
-		api_error_set(
-		    e, 400, "invalid_action", "Action",
-		    "Could not find operation %s for version 2010-12-01",
-		    action_name);
-done:
-	form_fini(&fm);
-	if (rc < 0) {
-		api_msg_fini(msg);
-		compat_raw_req_fini(raw);
-	}
-	return rc;
-}
 
 /* ---- answers ---------------------------------------------------------- */
 
@@ -535,13 +113,30 @@ ses_err_map(const struct api_error *e)
 	                        "InvalidParameterValue", false};
 }
 
+/*
+ * ses_message - e's message, naming e's field when the message does not
+ * (SES's error bodies carry only a message) into out.
+ */
+static const char *
+ses_message(const struct api_error *e, char *out, size_t n)
+{
+	if (e->field[0] == '\0' || strstr(e->message, e->field) != NULL ||
+	    (strcmp(e->code, "invalid_field") != 0 &&
+	     strcmp(e->code, "missing_field") != 0))
+		return e->message;
+	snprintf(out, n, "%s: %s", e->field, e->message);
+	return out;
+}
+
 void
 compat_ses_v2_error_render(const struct api_error *e, struct compat_answer *a)
 {
 	struct ses_err s = ses_err_map(e);
+	char msg[sizeof(e->field) + sizeof(e->message) + 2];
 
-	compat_answer_json(a, s.status,
-	                   json_pack("{s:s}", "message", e->message));
+	compat_answer_json(
+	    a, s.status,
+	    json_pack("{s:s}", "message", ses_message(e, msg, sizeof(msg))));
 	a->error_type = s.v2;
 }
 
@@ -588,6 +183,7 @@ compat_ses_v1_error_render(const struct api_error *e, const char *rid,
                            struct compat_answer *a)
 {
 	struct ses_err s = ses_err_map(e);
+	char msg[sizeof(e->field) + sizeof(e->message) + 2];
 
 	a->status = s.status;
 	a->ctype = "text/xml";
@@ -597,7 +193,7 @@ compat_ses_v1_error_render(const struct api_error *e, const char *rid,
 	           "<ErrorResponse xmlns=\"%s\">\n  <Error>\n    "
 	           "<Type>%s</Type>\n    <Code>%s</Code>\n    <Message>",
 	           SES_XMLNS, s.receiver ? "Receiver" : "Sender", s.v1);
-	xml_escape(&a->body, e->message);
+	xml_escape(&a->body, ses_message(e, msg, sizeof(msg)));
 	buf_printf(&a->body,
 	           "</Message>\n  </Error>\n  <RequestId>%s"
 	           "</RequestId>\n</ErrorResponse>\n",
@@ -787,6 +383,32 @@ ses_forbidden_wording(struct api_error *e, const char *from)
 }
 
 /*
+ * ses_bounce_sender - a simple message's feedback address (v2
+ * FeedbackForwardingEmailAddress, v1 ReturnPath; NULL: none) becomes its
+ * envelope sender, where bounces go, by the sender rule of the one
+ * pipeline. 0, or -1 with *e (and out freed).
+ */
+static int
+ses_bounce_sender(const struct config_api_key *k, const char *client,
+                  const char *addr, struct spool_msg_new *out,
+                  struct api_error *e)
+{
+	struct submit_who w = {SUBMIT_INGRESS_HTTP, NULL, k, client};
+
+	if (addr == NULL)
+		return 0;
+	if (!submit_sender_allowed(&w, addr)) {
+		spool_msg_new_fini(out);
+		api_error_set(e, 400, "forbidden", "from", "x");
+		ses_forbidden_wording(e, addr);
+		return -1;
+	}
+	free(out->sender);
+	out->sender = xstrdup(addr);
+	return 0;
+}
+
+/*
  * ses_prepare - msg or raw into *out for key k. 0, or -1 with *e.
  */
 static int
@@ -799,16 +421,20 @@ ses_prepare(struct compat *c, struct evhttp_request *req,
 	int rc;
 
 	http_pending_client(req, client, sizeof(client));
-	if (raw->data != NULL)
+	if (raw->data != NULL) {
 		rc = compat_raw_prepare(c, k, (const char *)raw->data, raw->len,
 		                        raw->env_from, raw->env_to,
-		                        raw->n_env_to, NULL, client, out, e);
-	else
-		rc = compat_msg_prepare(c, k, msg, client, out, e);
-	if (rc < 0)
-		ses_forbidden_wording(e, raw->data ? raw->env_from
-		                                   : msg->mail.from.addr);
-	return rc;
+		                        raw->n_env_to, NULL, &msg->meta, client,
+		                        out, e);
+		if (rc < 0)
+			ses_forbidden_wording(e, raw->env_from);
+		return rc;
+	}
+	if (compat_msg_prepare(c, k, msg, client, out, e) < 0) {
+		ses_forbidden_wording(e, msg->mail.from.addr);
+		return -1;
+	}
+	return ses_bounce_sender(k, client, raw->env_from, out, e);
 }
 
 /* ---- handlers --------------------------------------------------------- */

@@ -19,6 +19,7 @@
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
 #include "providers/sigv4.h"
+#include "spool/msg_meta.h"
 
 #define MOCK_RS_RCPT_MAX 50
 #define MOCK_RS_BODY_MAX (40u * 1024 * 1024)
@@ -240,17 +241,9 @@ static bool
 mock_rs_tag_ok(json_t *v)
 {
 	const char *s = json_string_value(v);
-	size_t i, n = json_string_length(v);
 
-	if (s == NULL || n == 0 || n > 256)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		      s[i] == '-'))
-			return false;
-	return true;
+	return s != NULL &&
+	       msg_meta_tag_word(s, json_string_length(v), 256, false);
 }
 
 /* mock_rs_check - validate the payload; fills from/rc. Returns NULL or

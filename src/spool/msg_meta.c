@@ -57,6 +57,20 @@ msg_meta_tag_text_ok(const char *s, bool may_be_empty)
 	return true;
 }
 
+bool
+msg_meta_tag_word(const char *s, size_t n, size_t max, bool empty_ok)
+{
+	if ((n == 0 && !empty_ok) || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '-'))
+			return false;
+	return true;
+}
+
 int
 msg_meta_add_tag(struct msg_meta *m, const char *name, const char *value)
 {

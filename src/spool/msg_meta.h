@@ -81,6 +81,13 @@ bool msg_meta_empty(const struct msg_meta *m);
 int msg_meta_add_tag(struct msg_meta *m, const char *name, const char *value);
 
 /*
+ * msg_meta_tag_word - is s[0..n) 1..max octets (0..max when empty_ok)
+ * of ASCII letters, digits, '_' and '-'? The tag rule SES and Resend
+ * share (their tag names and values).
+ */
+bool msg_meta_tag_word(const char *s, size_t n, size_t max, bool empty_ok);
+
+/*
  * msg_meta_set_var - set key to the string value in m->metadata (made
  * when NULL; an existing key is replaced). -1 when key is empty, the
  * result would exceed MSG_META_METADATA_MAX, or m->metadata is not a

@@ -91,11 +91,17 @@ def test_raw_query_envelope_idempotency_and_refusals(lab):
     # From outside the key's domains, in the header or the envelope.
     assert post(d, "/v1/messages/raw", RAW, raw=True, key=JOBS_KEY)[0] == 403
     assert post(d, "/v1/messages/raw?from=a@example.org", RAW, raw=True)[0] == 403
-    # Bcc in a raw message would be relayed: refused.
+    # A Bcc field: its address joins the envelope, the field is never
+    # stored (so never relayed); an unreadable one is refused.
     code, obj, _ = post(d, "/v1/messages/raw",
                         b"Bcc: v@example.org\r\n" + RAW, raw=True)
+    assert code == 202, obj
+    assert "v@example.org" in d.spool.recipients(obj["id"])
+    assert b"v@example.org" not in d.spool.body(obj["id"])
+    code, obj, _ = post(d, "/v1/messages/raw",
+                        b"Bcc: v@\r\n" + RAW, raw=True)
     assert code == 400 and obj["error"]["field"] == "Bcc"
     assert post(d, "/v1/messages/raw", b"no header here", raw=True)[0] == 400
     assert post(d, "/v1/messages/raw?to=bad", RAW, raw=True)[0] == 400
     assert post(d, "/v1/messages/raw", RAW, raw=True, key="nope")[0] == 401
-    assert d.spool.count() == 1
+    assert d.spool.count() == 2

@@ -1,7 +1,8 @@
 /*
  * test_api_raw.c - raw RFC 5322 messages from HTTP clients: line ends,
- * refusals (NUL, long lines, no header, Bcc, no From, From or envelope
- * outside the key's domains, size, recipients), envelope from the
+ * Bcc fields (their addresses join a header envelope, the fields go),
+ * refusals (NUL, long lines, no header, an unreadable Bcc, no From, From or
+ * envelope outside the key's domains, size, recipients), envelope from the
  * options or the fields, the idempotency key field taken out, the hash
  * stable across retries, Message-ID and Date added when missing, the
  * stream header honoured and taken out, a key given twice must agree.
@@ -124,6 +125,38 @@ retry_hashes_the_same_other_payload_not(void **state)
 }
 
 static void
+bcc_field_adds_recipients_and_is_taken_out(void **state)
+{
+	static char *to[] = {"x@y.org"};
+	struct api_raw_opts o = opts();
+	struct spool_msg_new m;
+	struct api_error e;
+	const char *msg = "From: a@example.com\r\nTo: b@x.org\r\n"
+	                  "Bcc: h1@x.org,\r\n h2@x.org\r\nBcc: h3@x.org\r\n"
+	                  "Subject: s\r\n\r\nbody Bcc: no\r\n";
+
+	(void)state;
+	/* No envelope: To, Cc and every Bcc field's addresses. */
+	assert_int_equal(prep(msg, &o, &m, &e), 0);
+	assert_int_equal(m.n_rcpts, 4);
+	assert_string_equal(m.rcpts[1], "h1@x.org");
+	assert_string_equal(m.rcpts[3], "h3@x.org");
+	buf_cstr(&m.body);
+	assert_null(strstr(m.body.p, "\nBcc:"));
+	assert_null(strstr(m.body.p, "h2@"));
+	assert_non_null(strstr(m.body.p, "body Bcc: no"));
+	spool_msg_new_fini(&m);
+	/* An envelope given: it alone, and the field still goes. */
+	o.env_to = to;
+	o.n_env_to = 1;
+	assert_int_equal(prep(msg, &o, &m, &e), 0);
+	assert_int_equal(m.n_rcpts, 1);
+	buf_cstr(&m.body);
+	assert_null(strstr(m.body.p, "h1@"));
+	spool_msg_new_fini(&m);
+}
+
+static void
 bad_messages_are_refused(void **state)
 {
 	static const struct {
@@ -132,7 +165,7 @@ bad_messages_are_refused(void **state)
 		const char *field;
 	} bad[] = {
 	    {"no header at all", 400, ""},
-	    {"From: a@example.com\nBcc: v@x.org\nTo: b@x.org\n\nx", 400, "Bcc"},
+	    {"From: a@example.com\nBcc: v@\nTo: b@x.org\n\nx", 400, "Bcc"},
 	    {"To: b@x.org\n\nx", 400, "From"},
 	    {"From: a@example.com, c@example.com\nTo: b@x.org\n\nx", 400,
 	     "From"},
@@ -237,6 +270,7 @@ main(void)
 	    cmocka_unit_test(envelope_from_fields_and_fields_added),
 	    cmocka_unit_test(envelope_from_options_and_key_field_taken_out),
 	    cmocka_unit_test(retry_hashes_the_same_other_payload_not),
+	    cmocka_unit_test(bcc_field_adds_recipients_and_is_taken_out),
 	    cmocka_unit_test(bad_messages_are_refused),
 	    cmocka_unit_test(long_lines_and_many_recipients_are_refused),
 	    cmocka_unit_test(stream_header_is_honoured_and_taken_out),

@@ -198,7 +198,7 @@ ses_v2_refusals_name_the_field(void **state)
 	    {"{\"Content\":{\"Raw\":{}}}", "missing_field", "Content.Raw.Data"},
 	    {"{\"Content\":{\"Simple\":{\"Subject\":{\"Data\":\"a\\r\\nBcc: "
 	     "x\"}}}}",
-	     "invalid_field", "Content.Simple.Subject"},
+	     "invalid_field", "Content.Simple.Subject.Data"},
 	    {"{\"Destination\":{\"ToAddresses\":[\"nope\"]},\"Content\":{}}",
 	     "invalid_field", "Destination.ToAddresses[0]"},
 	    {"{\"FromEmailAddress\":1,\"Content\":{}}", "invalid_field",
@@ -231,7 +231,8 @@ ses_v1_send_email_reads_members_in_order(void **state)
 	              "Message.Subject.Data=Gr%C3%BC%C3%9Fe&Message.Subject."
 	              "Charset=UTF-8&Message.Body.Text.Data=hi&Message.Body."
 	              "Html.Data=%3Cp%3Ehi%3C%2Fp%3E&ReplyToAddresses.member.1="
-	              "r%40example.com&Tags.member.1.Name=x";
+	              "r%40example.com&Tags.member.1.Name=x&Tags.member.1."
+	              "Value=y";
 	enum compat_ses_action act;
 	struct compat_raw_req raw;
 	struct api_error e;
@@ -254,6 +255,8 @@ ses_v1_send_email_reads_members_in_order(void **state)
 	assert_string_equal(m.mail.text, "hi");
 	assert_string_equal(m.mail.html, "<p>hi</p>");
 	assert_int_equal(m.mail.n_reply_to, 1);
+	assert_int_equal(m.meta.n_tags, 1);
+	assert_string_equal(m.meta.tags[0].value, "y");
 	api_msg_fini(&m);
 }
 
@@ -811,6 +814,7 @@ ses_answers_use_ses_codes_and_envelopes(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		e = err(cases[i].code, 400);
+		e.field[0] = '\0';
 		compat_ses_v2_error_render(&e, &a);
 		assert_int_equal(a.status, cases[i].status);
 		assert_string_equal(a.error_type, cases[i].v2);
@@ -837,6 +841,18 @@ ses_answers_use_ses_codes_and_envelopes(void **state)
 		    strstr(buf_cstr(&a.body), "<RequestId>RID</RequestId>"));
 		buf_fini(&a.body);
 	}
+	/* SES bodies carry only a message: it names the field. */
+	e = err("invalid_field", 400);
+	compat_ses_v2_error_render(&e, &a);
+	j = body_json(&a);
+	assert_string_equal(json_string_value(json_object_get(j, "message")),
+	                    "from: msg <&>");
+	json_decref(j);
+	buf_fini(&a.body);
+	compat_ses_v1_error_render(&e, "RID", &a);
+	assert_non_null(strstr(buf_cstr(&a.body),
+	                       "<Message>from: msg &lt;&amp;&gt;</Message>"));
+	buf_fini(&a.body);
 	compat_ses_v1_ok_render(1, "ID1", "RID", &a);
 	assert_int_equal(a.status, 200);
 	assert_non_null(

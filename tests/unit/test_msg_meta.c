@@ -159,6 +159,19 @@ test_decode_refuses_malformed(void **state)
 	assert_true(msg_meta_empty(&m));
 }
 
+static void
+test_tag_word_is_the_ses_and_resend_rule(void **state)
+{
+	(void)state;
+	assert_true(msg_meta_tag_word("Ab_9-z", 6, 256, false));
+	assert_false(msg_meta_tag_word("", 0, 256, false));
+	assert_true(msg_meta_tag_word("", 0, 256, true));
+	assert_false(msg_meta_tag_word("a.b", 3, 256, false));
+	assert_false(msg_meta_tag_word("a b", 3, 256, false));
+	assert_false(msg_meta_tag_word("\xc3\xa9", 2, 256, false));
+	assert_false(msg_meta_tag_word("abc", 3, 2, false));
+}
+
 int
 main(void)
 {
@@ -169,6 +182,7 @@ main(void)
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_metadata_size_cap),
 	    cmocka_unit_test(test_decode_refuses_malformed),
+	    cmocka_unit_test(test_tag_word_is_the_ses_and_resend_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
