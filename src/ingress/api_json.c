@@ -877,7 +877,6 @@ api_msg_fini(struct api_msg *m)
 		free(m->bcc[i].addr);
 	}
 	free(m->bcc);
-	msg_meta_fini(&m->meta);
 	free(m->stream);
 	free(m->idempotency_key);
 	msg_meta_fini(&m->meta);
