@@ -13,6 +13,7 @@ packages=(
 	python3 python3-pytest
 	swaks libnet-ssleay-perl postfix openssl sslscan sqlite3 valgrind jq
 	prometheus prometheus-alertmanager php-cli php-symfony-amazon-mailer
+	python3-boto3 ruby-postmark
 )
 
 missing=()

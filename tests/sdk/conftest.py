@@ -2,6 +2,7 @@
 
   npm    (session) runs tests/sdk/setup-npm.sh once; skips the node tests
          with the reason when npm or the registry is unreachable
+  npm_more  (session) the same with setup-npm-more.sh (test_sdk_more.py)
   lab    (per test) a sdk_lab.Lab (swerve-mock + swerved, started by the
          test with lab.start()); every process is stopped by PID at
          teardown, and the test errors if swerved did not exit cleanly or
@@ -28,20 +29,34 @@ def lab(tmp_path):
 _npm_state = {}
 
 
+def _npm_install(script, what):
+    """Run script once per session; skip (saying why) when npm or the
+    registry is unreachable (its exit code 2)."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    if script not in _npm_state:
+        try:
+            p = subprocess.run(["bash", os.path.join(HERE, script)],
+                               capture_output=True, text=True, timeout=900)
+            _npm_state[script] = (p.returncode, p.stderr)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            _npm_state[script] = (2, str(e))
+    rc, err = _npm_state[script]
+    if rc == 2:
+        pytest.skip("npm registry unreachable, %s not installed: %s"
+                    % (what, err.strip()[-300:]))
+    assert rc == 0, err
+
+
 @pytest.fixture(scope="session")
 def npm():
     """Install the pinned SDKs once; skip (saying why) when unreachable."""
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed")
-    if "rc" not in _npm_state:
-        try:
-            p = subprocess.run(["bash", os.path.join(HERE, "setup-npm.sh")],
-                               capture_output=True, text=True, timeout=900)
-            _npm_state["rc"], _npm_state["err"] = p.returncode, p.stderr
-        except (OSError, subprocess.TimeoutExpired) as e:
-            _npm_state["rc"], _npm_state["err"] = 2, str(e)
-    if _npm_state["rc"] == 2:
-        pytest.skip("npm registry unreachable, SDKs not installed: "
-                    + _npm_state["err"].strip()[-300:])
-    assert _npm_state["rc"] == 0, _npm_state["err"]
+    _npm_install("setup-npm.sh", "SDKs")
     return os.path.join(HERE, "node_modules")
+
+
+@pytest.fixture(scope="session")
+def npm_more():
+    """The same for test_sdk_more.py's clients (setup-npm-more.sh)."""
+    _npm_install("setup-npm-more.sh", "clients")
+    return os.path.join(HERE, "more", "node_modules")

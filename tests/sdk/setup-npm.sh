@@ -21,6 +21,15 @@ PKGS=(
 	nodemailer@7.0.9
 )
 
+# setup-npm.sh DIR PKG...: the same for other pins in their own prefix
+# tests/sdk/DIR (setup-npm-more.sh).
+if [ $# -gt 0 ]; then
+	mkdir -p "$1"
+	cd "$1"
+	shift
+	PKGS=("$@")
+fi
+
 missing=()
 for spec in "${PKGS[@]}"; do
 	name=${spec%@*}
