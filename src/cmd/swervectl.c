@@ -687,6 +687,8 @@ swervectl_show(const char *base, const char *id, int json)
 	{
 		const char *rep =
 		    json_string_value(json_object_get(v, "reply"));
+		const char *na =
+		    json_string_value(json_object_get(v, "not_applied"));
 		printf("  %s  %-12s %-9s %5lld ms  %s\n",
 		       swervectl_time(json_object_get(v, "at_ms"), tbuf,
 		                      sizeof(tbuf)),
@@ -695,6 +697,8 @@ swervectl_show(const char *base, const char *id, int json)
 		       (long long)json_integer_value(
 		           json_object_get(v, "duration_ms")),
 		       rep ? rep : "");
+		if (na != NULL)
+			printf("      %s\n", na);
 	}
 	if (json_array_size(json_object_get(m, "attempts_detail")) == 0)
 		printf("  (none yet)\n");
@@ -731,7 +735,11 @@ swervectl_trace(const char *base, const char *id)
 		       json_string_value(json_object_get(v, "provider")),
 		       json_string_value(json_object_get(v, "result")),
 		       rep ? ": " : "", rep ? rep : "");
+		const char *na =
+		    json_string_value(json_object_get(v, "not_applied"));
 		printf("  why: %s\n", tr ? tr : "(no trace recorded)");
+		if (na != NULL)
+			printf("  %s\n", na);
 	}
 	if (json_array_size(json_object_get(m, "attempts_detail")) == 0)
 		printf("no attempts yet\n");

@@ -398,6 +398,7 @@ config_provider_fini(struct config_provider *p)
 	config_secret_free(p->api_key);
 	free(p->domain);
 	free(p->message_stream);
+	free(p->meta_header);
 	free(p->ca_file);
 	free(p->max_rate);
 	free(p->status_page.url);

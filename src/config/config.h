@@ -107,6 +107,8 @@ struct config_provider {
 	uint64_t data_timeout_ms;     /* default 60s (final dot to reply) */
 	unsigned max_connections;     /* pool size, default 4 */
 	unsigned max_msgs_per_conn;   /* connection reuse cap, default 100 */
+	char *meta_header; /* smtp: header carrying the message's meta
+	                      (providers/adapter_smtp.c); NULL: none */
 
 	/* HTTP providers (issue 5). Secrets are never logged. */
 	char *endpoint;      /* base URL override, "https://host[:port]" */

@@ -168,6 +168,8 @@ static const struct config_key keys_provider[] = {
     {ROW("ca_file", KEY_FILE, 0), FIELD(P, ca_file)},
     {ROW("request_timeout", KEY_DURATION, 0), FIELD(P, request_timeout_ms),
      .min = 1},
+    /* smtp: the header that carries a message's meta to the relay */
+    {ROW("meta_header", KEY_STR, 0), FIELD(P, meta_header)},
     /* health and routing */
     {ROW("cost_per_1k", KEY_NUMBER, 0), FIELD(P, cost_per_1k), .min = 0,
      .max = 1000000},
@@ -551,6 +553,21 @@ keys_rate_ok(const char *s)
 	return digits > 0 && digits <= 12 && strtod(s, NULL) > 0;
 }
 
+/* keys_field_name_ok - a header field name: 1..76 printable ASCII
+ * characters, no ':' (RFC 5322 ftext). */
+static bool
+keys_field_name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 76)
+		return false;
+	for (i = 0; i < n; i++)
+		if (s[i] < 33 || s[i] > 126 || s[i] == ':')
+			return false;
+	return true;
+}
+
 /* keys_provider_type_check - what each provider type needs. */
 static int
 keys_provider_type_check(struct config_ctx *x, const struct config_node *map,
@@ -608,6 +625,18 @@ keys_provider_type_check(struct config_ctx *x, const struct config_node *map,
 			return config_expect(x, kp->value, kpath, false,
 			                     "us or eu");
 		}
+	}
+	if (p->meta_header != NULL &&
+	    (http || !keys_field_name_ok(p->meta_header))) {
+		kp = config_tree_get(map, "meta_header");
+		config_path_key(kpath, sizeof(kpath), path, "meta_header");
+		return config_expect(x, kp->value, kpath, false,
+		                     http
+		                         ? "no meta_header (it is for type "
+		                           "smtp; HTTP providers carry meta in "
+		                           "their own fields)"
+		                         : "a header field name like "
+		                           "X-Swerve-Meta");
 	}
 	if (p->max_rate != NULL && !keys_rate_ok(p->max_rate)) {
 		kp = config_tree_get(map, "max_rate");

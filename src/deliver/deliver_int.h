@@ -164,6 +164,8 @@ struct djob *job_new(struct deliver *d, struct spool_msg *m);
 void job_free(struct djob *job);
 size_t job_pending_count(const struct djob *job);
 enum spool_state job_final_state(const struct djob *job);
+void job_trace_not_applied(struct djob *job, const char *provider,
+                           const char *list);
 void job_record(struct djob *job, const struct send_result *res,
                 const struct spool_rcpt_result *upd, size_t n_upd,
                 enum spool_state next, int64_t next_at, const char *last_error);

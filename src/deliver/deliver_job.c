@@ -208,6 +208,25 @@ deliver_on_outcome(int status, void *arg)
 }
 
 /*
+ * job_trace_not_applied - add to the trace of the attempt on the wire
+ * the line "not applied by <provider>: <list>": what of the message's
+ * meta the provider had no equivalent for (struct adapter_result).
+ */
+void
+job_trace_not_applied(struct djob *job, const char *provider, const char *list)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "%s%s%s: %s", job->att_trace ? job->att_trace : "",
+	           SPOOL_TRACE_NOT_APPLIED, provider, list);
+	free(job->att_trace);
+	/* Without a router trace the line stands alone. */
+	job->att_trace = xstrdup(buf_cstr(&b) + (job->att_trace ? 0 : 1));
+	buf_fini(&b);
+}
+
+/*
  * job_record - queue one outcome for job: the attempt just made (when
  * res is not NULL), the recipient changes in upd, and the next state.
  */

@@ -276,6 +276,7 @@ conn_reject_all(struct dconn *conn, struct djob *job, size_t k)
 	res.rcpts = rr;
 	res.n_rcpts = k;
 	res.n_accepted = 0;
+	res.not_applied = NULL;
 	conn_on_sent(&res, conn);
 	free(rr);
 }
@@ -581,6 +582,8 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 		         send_stage_name(mr->stage), res->n_accepted,
 		         job->n_pending, (long long)took,
 		         log_quote(mr->text).s);
+	if (res->not_applied != NULL && *res->not_applied != '\0')
+		job_trace_not_applied(job, p->cfg->name, res->not_applied);
 	job_after_attempt(job, p, res);
 	event_active(p->pump, EV_TIMEOUT, 1);
 	deliver_stop_check(d);

@@ -378,6 +378,30 @@ http_admin_str(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/*
+ * http_admin_trace_json - an attempt's stored trace into o: "trace" (the
+ * router's words) and "not_applied" ("not applied by <provider>: ...",
+ * or null), split where spool.h's SPOOL_TRACE_NOT_APPLIED line begins.
+ */
+static void
+http_admin_trace_json(json_t *o, const char *trace)
+{
+	const char *na = trace ? strstr(trace, SPOOL_TRACE_NOT_APPLIED) : NULL;
+	const char *lead = &SPOOL_TRACE_NOT_APPLIED[1];
+
+	if (na != NULL) {
+		json_object_set_new(o, "trace",
+		                    json_stringn(trace, (size_t)(na - trace)));
+		json_object_set_new(o, "not_applied", json_string(na + 1));
+	} else if (trace != NULL && strncmp(trace, lead, strlen(lead)) == 0) {
+		json_object_set_new(o, "trace", json_null());
+		json_object_set_new(o, "not_applied", json_string(trace));
+	} else {
+		json_object_set_new(o, "trace", http_admin_str(trace));
+		json_object_set_new(o, "not_applied", json_null());
+	}
+}
+
 /* http_admin_msg_json - a message summary (and details when full). */
 static json_t *
 http_admin_msg_json(const struct spool_msg *m, int full)
@@ -413,15 +437,16 @@ http_admin_msg_json(const struct spool_msg *m, int full)
 		json_t *as = json_array();
 		for (i = 0; i < m->n_atts; i++) {
 			const struct spool_attempt *a = &m->atts[i];
-			json_array_append_new(
-			    as,
-			    json_pack("{s:I,s:o,s:o,s:o,s:I,s:o}", "at_ms",
+			json_t *ao =
+			    json_pack("{s:I,s:o,s:o,s:o,s:I}", "at_ms",
 			              (json_int_t)a->at_ms, "provider",
 			              http_admin_str(a->provider), "result",
 			              http_admin_str(a->result), "reply",
 			              http_admin_str(a->reply), "duration_ms",
-			              (json_int_t)a->duration_ms, "trace",
-			              http_admin_str(a->trace)));
+			              (json_int_t)a->duration_ms);
+
+			http_admin_trace_json(ao, a->trace);
+			json_array_append_new(as, ao);
 		}
 		json_object_set_new(o, "attempts_detail", as);
 		json_object_set_new(o, "client", http_admin_str(m->client));

@@ -271,6 +271,19 @@ mock_pm_check(json_t *msg, struct mock_pm_check *c)
 			return;
 		}
 	}
+	v = json_object_get(msg, "TrackLinks");
+	if ((v != NULL && (!json_is_string(v) ||
+	                   (strcmp(json_string_value(v), "None") != 0 &&
+	                    strcmp(json_string_value(v), "HtmlAndText") != 0 &&
+	                    strcmp(json_string_value(v), "HtmlOnly") != 0 &&
+	                    strcmp(json_string_value(v), "TextOnly") != 0))) ||
+	    (json_object_get(msg, "TrackOpens") != NULL &&
+	     !json_is_boolean(json_object_get(msg, "TrackOpens")))) {
+		snprintf(c->message, sizeof(c->message),
+		         "TrackOpens must be a boolean and TrackLinks one of "
+		         "None, HtmlAndText, HtmlOnly, TextOnly.");
+		return;
+	}
 	c->code = 0;
 }
 

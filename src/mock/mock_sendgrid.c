@@ -9,8 +9,10 @@
  * body and the id in X-Message-Id; the request JSON is stored as sent.
  * The record's "request" holds {"personalizations": count}.
  * GET /v3/scopes is the probe. Other /v3/ paths belong to the fake
- * Mailgun (its /v3/{domain}/...). Not done: templates, send_at, ASM, IP
- * pools, data residency (451).
+ * Mailgun (its /v3/{domain}/...). categories, ip_pool_name,
+ * tracking_settings and the custom_args size are checked as SendGrid
+ * does (stored, not acted on). Not done: templates, send_at, ASM, data
+ * residency (451).
  */
 #include <event2/http.h>
 #include <openssl/rand.h>
@@ -379,6 +381,69 @@ mock_sg_headers(json_t *root, json_t *errs)
 	}
 }
 
+/*
+ * mock_sg_options - check what a send may ask of SendGrid besides the
+ * message: categories (at most 10 strings of at most 255 characters),
+ * ip_pool_name (2 to 64 characters), tracking_settings (objects with a
+ * boolean "enable"), custom_args of all personalizations and the top
+ * level within 10,000 bytes.
+ */
+static void
+mock_sg_options(json_t *root, json_t *pers, json_t *errs)
+{
+	json_t *cats = json_object_get(root, "categories"), *v, *ts, *pool, *p;
+	const char *k;
+	size_t i, ca_bytes = 0;
+
+	if (cats != NULL &&
+	    (!json_is_array(cats) || json_array_size(cats) > 10))
+		mock_sg_err(errs, "categories",
+		            "Too many categories. You may not assign more "
+		            "than 10 categories to a single message.",
+		            MOCK_SG_HELP "#message.categories");
+	json_array_foreach(cats, i, v)
+	{
+		if (!json_is_string(v) || json_string_length(v) > 255)
+			mock_sg_err(errs, "categories",
+			            "A category must be a string of at most "
+			            "255 characters.",
+			            MOCK_SG_HELP "#message.categories");
+	}
+	pool = json_object_get(root, "ip_pool_name");
+	if (pool != NULL &&
+	    (!json_is_string(pool) || json_string_length(pool) < 2 ||
+	     json_string_length(pool) > 64))
+		mock_sg_err(errs, "ip_pool_name",
+		            "The ip_pool_name must be a string of 2 to 64 "
+		            "characters.",
+		            MOCK_SG_HELP "#message.ip_pool_name");
+	ts = json_object_get(root, "tracking_settings");
+	if (ts != NULL && !json_is_object(ts))
+		mock_sg_err(errs, "tracking_settings",
+		            "Invalid type. Expected: object.", MOCK_SG_HELP);
+	json_object_foreach(ts, k, v)
+	{
+		json_t *en = json_object_get(v, "enable");
+
+		if (!json_is_object(v) || (en != NULL && !json_is_boolean(en)))
+			mock_sg_err(errs, "tracking_settings",
+			            "The enable setting must be a boolean.",
+			            MOCK_SG_HELP "#message.tracking_settings");
+	}
+	json_object_foreach(json_object_get(root, "custom_args"), k, v)
+	    ca_bytes += strlen(k) + json_string_length(v);
+	json_array_foreach(pers, i, p)
+	{
+		json_object_foreach(json_object_get(p, "custom_args"), k, v)
+		    ca_bytes += strlen(k) + json_string_length(v);
+	}
+	if (ca_bytes > 10000)
+		mock_sg_err(errs, "custom_args",
+		            "The total size of custom arguments may not exceed "
+		            "10,000 bytes.",
+		            MOCK_SG_HELP "#message.custom_args");
+}
+
 /* mock_sg_message_id - 22 characters like SendGrid's ids. */
 static void
 mock_sg_message_id(char out[32])
@@ -488,6 +553,7 @@ mock_sg_send(struct mock_api_req *r)
 	mock_sg_content(root, errs);
 	mock_sg_attachments(root, errs);
 	mock_sg_headers(root, errs);
+	mock_sg_options(root, pers, errs);
 	if (json_array_size(errs) > 0)
 		goto fail;
 	mock_sg_message_id(id);

@@ -97,6 +97,9 @@ struct smtpc_msg {
 	const char *const *rcpts; /* envelope recipients, n_rcpts > 0 */
 	size_t n_rcpts;
 	struct str body; /* CRLF line ends, not dot-stuffed (as spooled) */
+	/* Header lines sent before body, as they are: each ends in CRLF,
+	 * none starts with '.'; empty (len 0) for none. */
+	struct str head;
 };
 
 /*

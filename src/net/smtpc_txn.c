@@ -75,7 +75,8 @@ smtpc_txn_write(struct smtpc *c)
 		case SMTPC_STEP_MAIL:
 			if (c->ext.size)
 				smtpc_printf(c, "MAIL FROM:<%s> SIZE=%zu\r\n",
-				             c->msg.sender, c->msg.body.len);
+				             c->msg.sender,
+				             c->msg.head.len + c->msg.body.len);
 			else
 				smtpc_printf(c, "MAIL FROM:<%s>\r\n",
 				             c->msg.sender);
@@ -217,6 +218,10 @@ smtpc_txn_reply(struct smtpc *c, const struct smtp_reply *r)
 		c->state = SMTPC_STATE_BODY;
 		c->body_off = 0;
 		smtp_dot_init(&c->dot);
+		/* Whole header lines: the dot-stuffer stays at a line start. */
+		if (c->msg.head.len > 0)
+			evbuffer_add(bufferevent_get_output(c->bev),
+			             c->msg.head.p, c->msg.head.len);
 		bufferevent_setwatermark(c->bev, EV_WRITE, SMTPC_BODY_LOW, 0);
 		smtpc_body_pump(c);
 		return;

@@ -89,6 +89,13 @@ struct adapter_result {
 	const struct send_result *rcpts;
 	size_t n_rcpts;
 	size_t n_accepted; /* rcpts[] with class SEND_ACCEPTED */
+	/*
+	 * What of msg->meta this provider has no equivalent for, as a list
+	 * ("track_opens, ip_pool, tag \"x\" (...)"; providers/meta_out.h),
+	 * or NULL when everything was carried. Deliver records it on the
+	 * attempt as "not applied by <provider>: <list>".
+	 */
+	const char *not_applied;
 };
 
 typedef void adapter_done_fn(const struct adapter_result *res, void *arg);

@@ -18,11 +18,14 @@
 
 #include "core/xmalloc.h"
 #include "net/smtpc.h"
+#include "providers/meta_out.h"
 
 struct smtp_chan {
 	struct adapter *a;
 	struct smtpc *c;
 	struct smtpc_msg msg;
+	struct buf head;   /* the meta_header line(s), sent before the body */
+	char *not_applied; /* for the message in progress; NULL: none */
 	adapter_done_fn *cb;
 	void *arg;
 };
@@ -81,6 +84,7 @@ smtp_chan_new(struct adapter *a)
 	struct smtp_chan *ch = xcalloc(1, sizeof(*ch));
 
 	ch->a = a;
+	buf_init(&ch->head);
 	ch->c = smtp_client_new(a);
 	if (ch->c == NULL) {
 		free(ch);
@@ -99,10 +103,42 @@ smtp_on_sent(struct smtpc *c, const struct smtpc_result *res, void *arg)
 	    .rcpts = res->rcpts,
 	    .n_rcpts = res->n_rcpts,
 	    .n_accepted = res->n_accepted,
+	    .not_applied = ch->not_applied,
 	};
+	char *na = ch->not_applied;
 
 	(void)c;
+	ch->not_applied = NULL;
+	/* The callback may free the channel: touch nothing after it. */
 	ch->cb(&r, ch->arg);
+	free(na);
+}
+
+/*
+ * smtp_meta - what of msg's meta goes to the relay: with meta_header
+ * configured, all of it, in that header line before the message (ch->head,
+ * which the body needs no change for); without, nothing, and every field
+ * set is listed as not applied.
+ */
+static void
+smtp_meta(struct smtp_chan *ch, const struct adapter_msg *msg)
+{
+	const char *name = ch->a->cfg->meta_header;
+	struct buf na;
+
+	ch->head.len = 0;
+	free(ch->not_applied);
+	ch->not_applied = NULL;
+	if (!meta_out_has(msg->meta))
+		return;
+	if (name != NULL && *name != '\0') {
+		meta_out_header(name, msg->meta, &ch->head);
+		return;
+	}
+	buf_init(&na);
+	meta_out_unsupported(msg->meta, 0, &na);
+	ch->not_applied = na.len ? buf_steal(&na, NULL) : NULL;
+	buf_fini(&na);
 }
 
 static int
@@ -112,11 +148,13 @@ smtp_send(void *chan, const struct adapter_msg *msg, adapter_done_fn *cb,
 	struct smtp_chan *ch = chan;
 	int rc;
 
+	smtp_meta(ch, msg);
 	ch->msg = (struct smtpc_msg){
 	    .sender = msg->sender,
 	    .rcpts = msg->rcpts,
 	    .n_rcpts = msg->n_rcpts,
 	    .body = msg->body,
+	    .head = {ch->head.p, ch->head.len},
 	};
 	ch->cb = cb;
 	ch->arg = arg;
@@ -146,6 +184,8 @@ smtp_quit(void *chan)
 	struct smtp_chan *ch = chan;
 
 	smtpc_quit(ch->c);
+	buf_fini(&ch->head);
+	free(ch->not_applied);
 	free(ch);
 }
 
@@ -157,6 +197,8 @@ smtp_chan_free(void *chan)
 	if (ch == NULL)
 		return;
 	smtpc_free(ch->c);
+	buf_fini(&ch->head);
+	free(ch->not_applied);
 	free(ch);
 }
 

@@ -69,6 +69,7 @@ http_out_init(struct http_out *o)
 	memset(o, 0, sizeof(*o));
 	o->method = "POST";
 	buf_init(&o->body);
+	buf_init(&o->not_applied);
 }
 
 void
@@ -82,6 +83,7 @@ http_out_fini(struct http_out *o)
 	/* The body may hold a key's base64 (never) or mail: wipe nothing,
 	 * but release it. */
 	buf_fini(&o->body);
+	buf_fini(&o->not_applied);
 	http_out_init(o);
 }
 
@@ -280,6 +282,7 @@ http_chan_report(struct http_chan *ch)
 	adapter_done_fn *cb = ch->cb;
 	void *arg = ch->arg;
 	size_t i, n = ch->n_rcpts;
+	char *na = NULL;
 
 	if (n > sizeof(stack) / sizeof(stack[0]))
 		rr = xcalloc(n, sizeof(*rr));
@@ -289,6 +292,9 @@ http_chan_report(struct http_chan *ch)
 	res.rcpts = rr;
 	res.n_rcpts = n;
 	res.n_accepted = ch->res.class == SEND_ACCEPTED ? n : 0;
+	if (ch->out.not_applied.len > 0)
+		na = buf_steal(&ch->out.not_applied, NULL);
+	res.not_applied = na;
 	ch->busy = false;
 	ch->call = NULL;
 	ch->cb = NULL;
@@ -297,6 +303,7 @@ http_chan_report(struct http_chan *ch)
 	cb(&res, arg);
 	if (rr != stack)
 		free(rr);
+	free(na);
 }
 
 /* http_chan_on_local - report a refusal decided in send(). */
@@ -366,7 +373,9 @@ http_adapter_send(void *chan, const struct adapter_msg *msg,
 	                sizeof(why)) != 0) {
 		char text[SEND_TEXT_SIZE];
 
-		/* Nothing was sent; the trace shows why. */
+		/* Nothing was sent; the trace shows why (and nothing of
+		 * the message's meta was left out: nothing went). */
+		http_out_fini(&ch->out);
 		snprintf(text, sizeof(text),
 		         "%s cannot carry this message faithfully: %s",
 		         prov->type, why);

@@ -47,6 +47,9 @@ struct http_out {
 	struct http_header hdrs[HTTP_OUT_HEADERS_MAX]; /* names static */
 	size_t n_hdrs;
 	struct buf body;
+	/* What of the message's msg_meta the request does not carry
+	 * (providers/meta_out.h); empty when everything went in. */
+	struct buf not_applied;
 };
 
 /* http_out_init - an empty request. */

@@ -5,7 +5,11 @@
  * /v3/{domain}/messages.mime as multipart/form-data: one "to" field per
  * envelope recipient, "v:swerve_id" (echoed in webhooks as
  * user-variables) and the message as the file part "message"
- * (message/rfc822). HTTP Basic auth, user "api". Base URL
+ * (message/rfc822). The message's msg_meta goes along as Mailgun's own
+ * options: labels as o:tag (at most 3), tags with a value and metadata
+ * members as v:NAME, tracking switches as o:tracking-opens /
+ * o:tracking-clicks; the rest is listed as not applied
+ * (providers/meta_out.h). HTTP Basic auth, user "api". Base URL
  * https://api.mailgun.net, https://api.eu.mailgun.net for region "eu",
  * or providers[].endpoint.
  *
@@ -30,11 +34,14 @@
 #include "core/base64.h"
 #include "core/xmalloc.h"
 #include "providers/mail_json.h"
+#include "providers/meta_out.h"
 #include "providers/providers_http.h"
 #include "send/policy.h"
 
 #define MAILGUN_BASE_US "https://api.mailgun.net"
 #define MAILGUN_BASE_EU "https://api.eu.mailgun.net"
+#define MAILGUN_TAGS_MAX 3  /* o:tag values on one message */
+#define MAILGUN_TAG_LEN 128 /* characters of one */
 
 /* mailgun_base - the base URL for cfg (owned). */
 static char *
@@ -81,16 +88,150 @@ mailgun_safe(const char *s)
 	return strpbrk(s, "\r\n\"") == NULL;
 }
 
+/* One form field of a send; the value is owned. */
+struct mailgun_field {
+	const char *name; /* static, or owned when own_name */
+	char *value;
+	char *own_name;
+};
+
+/* mailgun_add - append field name=value (value copied). */
+static void
+mailgun_add(struct mailgun_field **f, size_t *n, const char *name,
+            const char *value)
+{
+	*f = xreallocarray(*f, *n + 1, sizeof(**f));
+	(*f)[*n] = (struct mailgun_field){name, xstrdup(value), NULL};
+	(*n)++;
+}
+
+/* mailgun_tag_ok - printable ASCII, 1..MAILGUN_TAG_LEN (Mailgun's rule). */
+static bool
+mailgun_tag_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > MAILGUN_TAG_LEN)
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/*
+ * mailgun_meta - the form fields for the message's msg_meta: labels as
+ * o:tag (at most 3, each once, printable ASCII of at most 128), tags
+ * with a value and metadata members as v:NAME, the tracking switches as
+ * o:tracking-opens / o:tracking-clicks ("yes" / "no"). The rest is listed
+ * in na.
+ */
+static void
+mailgun_meta(const struct adapter_msg *msg, struct mailgun_field **f, size_t *n,
+             struct buf *na)
+{
+	const struct msg_meta *mm = msg->meta;
+	struct meta_out_pair *pr;
+	size_t i, j, np, ntags = 0;
+
+	for (i = 0; mm && i < mm->n_tags; i++) {
+		const char *t = mm->tags[i].name;
+		bool dup = false;
+
+		if (mm->tags[i].value != NULL)
+			continue; /* a variable */
+		for (j = 0; j < *n; j++)
+			if (strcmp((*f)[j].name, "o:tag") == 0 &&
+			    strcasecmp((*f)[j].value, t) == 0)
+				dup = true;
+		if (dup)
+			continue; /* tags are case-insensitive: the same */
+		if (!mailgun_tag_ok(t))
+			meta_out_skip(na,
+			              "tag \"%.64s\" (not ASCII or longer "
+			              "than 128)",
+			              t);
+		else if (ntags == MAILGUN_TAGS_MAX)
+			meta_out_skip(na, "tag \"%.64s\" (only 3 tags)", t);
+		else {
+			mailgun_add(f, n, "o:tag", t);
+			ntags++;
+		}
+	}
+	pr = meta_out_pairs(mm, false, &np);
+	for (i = 0; i < np; i++) {
+		bool dup = strcmp(pr[i].name, PROVIDERS_ID_TAG) == 0;
+
+		for (j = 0; j < *n && !dup; j++)
+			dup = (*f)[j].own_name != NULL &&
+			      strcmp((*f)[j].own_name + 2, pr[i].name) == 0;
+		if (dup) {
+			meta_out_skip(na, "%s \"%.64s\" (repeated)", pr[i].what,
+			              pr[i].name);
+			continue;
+		}
+		if (!mailgun_safe(pr[i].name)) {
+			meta_out_skip(na, "%s \"%.64s\" (characters)",
+			              pr[i].what, pr[i].name);
+			continue;
+		}
+		mailgun_add(f, n, "", pr[i].value);
+		(*f)[*n - 1].own_name = xmalloc(strlen(pr[i].name) + 3);
+		snprintf((*f)[*n - 1].own_name, strlen(pr[i].name) + 3, "v:%s",
+		         pr[i].name);
+		(*f)[*n - 1].name = (*f)[*n - 1].own_name;
+	}
+	meta_out_pairs_free(pr, np);
+	if (mm && mm->track_opens != MSG_TRACK_UNSET)
+		mailgun_add(f, n, "o:tracking-opens",
+		            mm->track_opens == MSG_TRACK_ON ? "yes" : "no");
+	if (mm && mm->track_clicks != MSG_TRACK_UNSET)
+		mailgun_add(f, n, "o:tracking-clicks",
+		            mm->track_clicks == MSG_TRACK_ON ? "yes" : "no");
+	meta_out_unsupported(mm,
+	                     META_OUT_TAGS | META_OUT_METADATA |
+	                         META_OUT_TRACK_OPENS | META_OUT_TRACK_CLICKS,
+	                     na);
+}
+
+/* mailgun_boundary - a boundary that occurs in neither the message nor
+ * any field value, into bnd. */
+static void
+mailgun_boundary(const struct adapter_msg *msg, const struct mailgun_field *f,
+                 size_t n, char *bnd, size_t size)
+{
+	unsigned char rnd[12];
+	size_t i;
+	int tries;
+
+	for (tries = 0;; tries++) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			memset(rnd, tries, sizeof(rnd));
+		snprintf(
+		    bnd, size,
+		    "swerve-%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x",
+		    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
+		    rnd[7], rnd[8], rnd[9], rnd[10], rnd[11]);
+		if (memmem(msg->body.p, msg->body.len, bnd, strlen(bnd)) !=
+		    NULL)
+			continue;
+		for (i = 0; i < n; i++)
+			if (strstr(f[i].value, bnd) != NULL)
+				break;
+		if (i == n)
+			return;
+	}
+}
+
 int
 mailgun_request_build(const struct config_provider *cfg,
                       const struct adapter_msg *msg, time_t now,
                       struct http_out *out, char *why, size_t whylen)
 {
-	unsigned char rnd[12];
+	struct mailgun_field *f = NULL;
 	char bnd[64];
 	char *base;
-	size_t i;
-	int tries;
+	size_t i, n = 0;
 
 	(void)now;
 	if (cfg->domain == NULL || *cfg->domain == '\0') {
@@ -103,25 +244,20 @@ mailgun_request_build(const struct config_provider *cfg,
 			return -1;
 		}
 	}
-	/* A boundary that does not occur in the message. */
-	for (tries = 0;; tries++) {
-		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-			memset(rnd, tries, sizeof(rnd));
-		snprintf(
-		    bnd, sizeof(bnd),
-		    "swerve-%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x",
-		    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
-		    rnd[7], rnd[8], rnd[9], rnd[10], rnd[11]);
-		if (memmem(msg->body.p, msg->body.len, bnd, strlen(bnd)) ==
-		    NULL)
-			break;
-	}
-	buf_fini(&out->body);
-	buf_reserve(&out->body, msg->body.len + 512 + 96 * msg->n_rcpts);
 	for (i = 0; i < msg->n_rcpts; i++)
-		mailgun_field(&out->body, bnd, "to", msg->rcpts[i]);
+		mailgun_add(&f, &n, "to", msg->rcpts[i]);
 	if (msg->id && *msg->id && mailgun_safe(msg->id))
-		mailgun_field(&out->body, bnd, "v:" PROVIDERS_ID_TAG, msg->id);
+		mailgun_add(&f, &n, "v:" PROVIDERS_ID_TAG, msg->id);
+	mailgun_meta(msg, &f, &n, &out->not_applied);
+	mailgun_boundary(msg, f, n, bnd, sizeof(bnd));
+	buf_fini(&out->body);
+	buf_reserve(&out->body, msg->body.len + 512 + 96 * n);
+	for (i = 0; i < n; i++) {
+		mailgun_field(&out->body, bnd, f[i].name, f[i].value);
+		free(f[i].value);
+		free(f[i].own_name);
+	}
+	free(f);
 	buf_printf(&out->body,
 	           "--%s\r\nContent-Disposition: form-data; name=\"message\"; "
 	           "filename=\"message.mime\"\r\n"

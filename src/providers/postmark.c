@@ -7,7 +7,11 @@
  * Subject, TextBody, HtmlBody, Headers [{Name, Value}], Attachments
  * (inline ones with ContentID "cid:..."), MessageStream (default
  * "outbound") and Metadata {swerve_id}, which Postmark echoes in its
- * webhooks. Auth: X-Postmark-Server-Token.
+ * webhooks. The message's msg_meta goes along: its first label as Tag,
+ * tags with a value and metadata members in Metadata (within Postmark's
+ * limits), message_stream as MessageStream unless the provider is pinned
+ * to one, tracking switches as TrackOpens / TrackLinks; the rest is
+ * listed as not applied (providers/meta_out.h). Auth: X-Postmark-Server-Token.
  *
  * Success is 200 {"ErrorCode":0,"MessageID":...}. Errors carry an
  * ErrorCode, which the Postmark rows of send/policy_http.c read
@@ -28,10 +32,15 @@
 #include "core/base64.h"
 #include "core/xmalloc.h"
 #include "providers/mail_json.h"
+#include "providers/meta_out.h"
 #include "providers/providers_http.h"
 #include "send/policy.h"
 
 #define POSTMARK_BASE "https://api.postmarkapp.com"
+#define POSTMARK_TAG_LEN 1000      /* characters of Tag */
+#define POSTMARK_META_FIELDS 10    /* Metadata fields, swerve_id included */
+#define POSTMARK_META_NAME_LEN 20  /* characters of a field's name */
+#define POSTMARK_META_VALUE_LEN 80 /* characters of its value */
 
 /* postmark_list - "a, Name <b>" for n recipients; owned. */
 static char *
@@ -133,6 +142,105 @@ postmark_headers(const struct mime_msg *m)
 	return a;
 }
 
+/*
+ * postmark_stream - the MessageStream: the configured one (the provider
+ * is pinned to it), else the message's, else "outbound". A message's
+ * stream that differs from the configured one is listed in na.
+ */
+static const char *
+postmark_stream(const struct config_provider *cfg, const struct msg_meta *mm,
+                struct buf *na)
+{
+	const char *want = mm ? mm->message_stream : NULL;
+
+	if (cfg->message_stream && *cfg->message_stream) {
+		if (want && strcmp(want, cfg->message_stream) != 0)
+			meta_out_skip(na,
+			              "message_stream \"%.64s\" (the "
+			              "provider's is %.64s)",
+			              want, cfg->message_stream);
+		return cfg->message_stream;
+	}
+	return want && *want ? want : "outbound";
+}
+
+/* postmark_field_fits - meta_out_kv_check_fn: Postmark's Metadata
+ * limits (10 fields, names of at most 20 characters, values of at most
+ * 80, names unique whatever their case). */
+static const char *
+postmark_field_fits(const json_t *obj, const struct meta_out_pair *p, void *arg)
+{
+	const char *key;
+	json_t *v;
+
+	(void)arg;
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		if (strcasecmp(key, p->name) == 0)
+			return "repeated";
+	}
+	if (strlen(p->name) > POSTMARK_META_NAME_LEN)
+		return "name longer than 20";
+	if (strlen(p->value) > POSTMARK_META_VALUE_LEN)
+		return "value longer than 80";
+	if (json_object_size(obj) >= POSTMARK_META_FIELDS)
+		return "only 10 fields";
+	return NULL;
+}
+
+/*
+ * postmark_metadata - Metadata: swerve's id, then the message's tags with
+ * a value and its metadata members, within Postmark's limits; the rest is
+ * listed in na. NULL when empty.
+ */
+static json_t *
+postmark_metadata(const struct adapter_msg *msg, struct buf *na)
+{
+	return meta_out_kv_object(msg->meta, msg->id, postmark_field_fits, NULL,
+	                          na);
+}
+
+/*
+ * postmark_meta - the rest of the message's msg_meta into root: the first
+ * label as Tag (Postmark takes one; the others are listed in na), the
+ * tracking switches as TrackOpens and TrackLinks.
+ */
+static void
+postmark_meta(json_t *root, const struct msg_meta *mm, struct buf *na)
+{
+	const char *tag = NULL;
+	size_t i;
+
+	for (i = 0; mm && i < mm->n_tags; i++) {
+		const char *t = mm->tags[i].name;
+
+		if (mm->tags[i].value != NULL)
+			continue; /* in Metadata */
+		if (tag == NULL && strlen(t) <= POSTMARK_TAG_LEN &&
+		    mail_json_set(root, "Tag", mail_json_str(t, strlen(t))) ==
+		        0)
+			tag = t;
+		else if (tag == NULL || strcmp(tag, t) != 0)
+			meta_out_skip(na, "tag \"%.64s\" (%s)", t,
+			              tag ? "only one Tag"
+			                  : "longer than 1000 or not UTF-8");
+	}
+	if (mm && mm->track_opens != MSG_TRACK_UNSET)
+		json_object_set_new(
+		    root, "TrackOpens",
+		    json_boolean(mm->track_opens == MSG_TRACK_ON));
+	if (mm && mm->track_clicks != MSG_TRACK_UNSET)
+		json_object_set_new(root, "TrackLinks",
+		                    json_string(mm->track_clicks == MSG_TRACK_ON
+		                                    ? "HtmlAndText"
+		                                    : "None"));
+	meta_out_unsupported(mm,
+	                     META_OUT_TAGS | META_OUT_METADATA |
+	                         META_OUT_MESSAGE_STREAM |
+	                         META_OUT_TRACK_OPENS | META_OUT_TRACK_CLICKS,
+	                     na);
+}
+
 int
 postmark_request_build(const struct config_provider *cfg,
                        const struct adapter_msg *msg, time_t now,
@@ -187,15 +295,16 @@ postmark_request_build(const struct config_provider *cfg,
 			bad = mail_json_set(root, "Headers", v);
 		}
 	}
-	stream = cfg->message_stream && *cfg->message_stream
-	             ? cfg->message_stream
-	             : "outbound";
+	stream = postmark_stream(cfg, msg->meta, &out->not_applied);
 	if (!bad)
-		bad = mail_json_set(root, "MessageStream", json_string(stream));
-	if (!bad && msg->id && *msg->id)
-		json_object_set_new(
-		    root, "Metadata",
-		    json_pack("{s:s}", PROVIDERS_ID_TAG, msg->id));
+		bad = mail_json_set(root, "MessageStream",
+		                    mail_json_str(stream, strlen(stream)));
+	if (!bad) {
+		v = postmark_metadata(msg, &out->not_applied);
+		if (v != NULL)
+			json_object_set_new(root, "Metadata", v);
+		postmark_meta(root, msg->meta, &out->not_applied);
+	}
 	buf_fini(&out->body);
 	if (bad || mail_json_dump(root, &out->body) != 0) {
 		snprintf(why, whylen, "a field is not valid UTF-8");

@@ -5,9 +5,12 @@
  * and rebuilt as POST /emails JSON: from, to / cc / bcc (envelope
  * recipients only), reply_to, subject, text, html, headers, attachments
  * (inline ones with content_id) and tags [{name: swerve_id}], which Resend
- * echoes in webhooks. Idempotency-Key is swerve's message id, so sending
- * the same message again after an unknown outcome cannot make a second
- * copy. Auth: Bearer key.
+ * echoes in webhooks, followed by the message's msg_meta tags (a label
+ * with the value "true") and metadata members, each only where Resend's
+ * tag rule allows it; anything else of msg_meta (tracking, streams,
+ * pools) is listed as not applied (providers/meta_out.h). Idempotency-Key is
+ * swerve's message id, so sending the same message again after an unknown
+ * outcome cannot make a second copy. Auth: Bearer key.
  *
  * Success is 200 {"id": ...}. Errors carry a "name", which the Resend
  * rows of send/policy_http.c read first (statuses changed across API
@@ -27,6 +30,7 @@
 #include "core/base64.h"
 #include "core/xmalloc.h"
 #include "providers/mail_json.h"
+#include "providers/meta_out.h"
 #include "providers/providers_http.h"
 #include "send/policy.h"
 
@@ -169,11 +173,15 @@ resend_request_build(const struct config_provider *cfg,
 		else
 			bad = mail_json_set(root, "headers", v);
 	}
-	if (!bad && msg->id && *msg->id)
-		json_object_set_new(root, "tags",
-		                    json_pack("[{s:s,s:s}]", "name",
-		                              PROVIDERS_ID_TAG, "value",
-		                              msg->id));
+	if (!bad) {
+		v = meta_out_token_tags(msg->meta, msg->id, "name", "value",
+		                        &out->not_applied);
+		if (v != NULL)
+			json_object_set_new(root, "tags", v);
+		meta_out_unsupported(msg->meta,
+		                     META_OUT_TAGS | META_OUT_METADATA,
+		                     &out->not_applied);
+	}
 	buf_fini(&out->body);
 	if (bad || mail_json_dump(root, &out->body) != 0) {
 		snprintf(why, whylen,

@@ -7,7 +7,11 @@
  * to / cc / bcc and custom_args {swerve_id} (echoed at the top level of
  * every event webhook), subject, content (text/plain before text/html, as
  * SendGrid requires), attachments (inline ones with disposition "inline"
- * and content_id) and the remaining header fields as "headers". A message
+ * and content_id) and the remaining header fields as "headers". The
+ * message's msg_meta goes along: labels as categories, tags with a value
+ * and metadata members in custom_args, ip_pool as ip_pool_name, tracking
+ * switches as tracking_settings; what SendGrid has no room or field for
+ * is listed as not applied (providers/meta_out.h). A message
  * this cannot carry faithfully is refused before sending (represents).
  *
  * Success is 202 with an empty body; the message id is the X-Message-Id
@@ -30,10 +34,14 @@
 #include "core/base64.h"
 #include "core/xmalloc.h"
 #include "providers/mail_json.h"
+#include "providers/meta_out.h"
 #include "providers/providers_http.h"
 #include "send/policy.h"
 
 #define SENDGRID_BASE "https://api.sendgrid.com"
+#define SENDGRID_CUSTOM_ARGS_MAX 10000 /* bytes of names and values */
+#define SENDGRID_CATEGORIES_MAX 10
+#define SENDGRID_CATEGORY_LEN 255
 
 static const char *const sendgrid_want[] = {
     "X-RateLimit-Reset", "X-RateLimit-Remaining", "X-RateLimit-Limit"};
@@ -152,6 +160,111 @@ fail:
 	return NULL;
 }
 
+/* sendgrid_args_fit - meta_out_kv_check_fn: within SendGrid's 10,000
+ * bytes of custom_args names and values (*arg counts them). */
+static const char *
+sendgrid_args_fit(const json_t *obj, const struct meta_out_pair *p, void *arg)
+{
+	size_t *used = arg, len = strlen(p->name) + strlen(p->value);
+
+	(void)obj;
+	if (*used + len > SENDGRID_CUSTOM_ARGS_MAX)
+		return "custom_args full";
+	*used += len;
+	return NULL;
+}
+
+/*
+ * sendgrid_custom_args - the personalization's custom_args: swerve's id,
+ * then the message's tags with a value and its metadata members, while
+ * they fit SendGrid's 10,000 bytes; the rest is listed in na. NULL when
+ * empty.
+ */
+static json_t *
+sendgrid_custom_args(const struct adapter_msg *msg, struct buf *na)
+{
+	size_t used = msg->id ? strlen(PROVIDERS_ID_TAG) + strlen(msg->id) : 0;
+
+	return meta_out_kv_object(msg->meta, msg->id, sendgrid_args_fit, &used,
+	                          na);
+}
+
+/*
+ * sendgrid_meta - the rest of the message's msg_meta into root: labels as
+ * categories (at most 10 of at most 255 characters, each once), ip_pool
+ * as ip_pool_name (2 to 64 characters), the tracking switches as
+ * tracking_settings. What does not fit, and config_set and
+ * message_stream, are listed in na.
+ */
+static void
+sendgrid_meta(json_t *root, const struct msg_meta *mm, struct buf *na)
+{
+	json_t *cats = json_array(), *ts = json_object(), *v;
+	size_t i, j, len;
+
+	for (i = 0; mm && i < mm->n_tags; i++) {
+		const char *name = mm->tags[i].name;
+
+		if (mm->tags[i].value != NULL)
+			continue; /* in custom_args */
+		for (j = 0; j < json_array_size(cats); j++)
+			if (strcmp(json_string_value(json_array_get(cats, j)),
+			           name) == 0)
+				break;
+		if (j < json_array_size(cats))
+			continue; /* the same category twice is one */
+		len = strlen(name);
+		if (json_array_size(cats) >= SENDGRID_CATEGORIES_MAX ||
+		    len > SENDGRID_CATEGORY_LEN) {
+			meta_out_skip(na, "tag \"%.64s\" (%s)", name,
+			              len > SENDGRID_CATEGORY_LEN
+			                  ? "longer than 255"
+			                  : "only 10 categories");
+			continue;
+		}
+		v = mail_json_str(name, len);
+		if (v == NULL) {
+			meta_out_skip(na, "tag \"%.64s\" (not UTF-8)", name);
+			continue;
+		}
+		json_array_append_new(cats, v);
+	}
+	if (json_array_size(cats) > 0)
+		json_object_set_new(root, "categories", cats);
+	else
+		json_decref(cats);
+	if (mm && mm->ip_pool) {
+		len = strlen(mm->ip_pool);
+		v = len >= 2 && len <= 64 ? mail_json_str(mm->ip_pool, len)
+		                          : NULL;
+		if (v != NULL)
+			json_object_set_new(root, "ip_pool_name", v);
+		else
+			meta_out_skip(na,
+			              "ip_pool \"%.64s\" (2 to 64 "
+			              "characters)",
+			              mm->ip_pool);
+	}
+	if (mm && mm->track_opens != MSG_TRACK_UNSET)
+		json_object_set_new(ts, "open_tracking",
+		                    json_pack("{s:b}", "enable",
+		                              mm->track_opens == MSG_TRACK_ON));
+	if (mm && mm->track_clicks != MSG_TRACK_UNSET)
+		json_object_set_new(
+		    ts, "click_tracking",
+		    json_pack("{s:b}", "enable",
+		              mm->track_clicks == MSG_TRACK_ON));
+	if (json_object_size(ts) > 0)
+		json_object_set_new(root, "tracking_settings", ts);
+	else
+		json_decref(ts);
+	meta_out_unsupported(mm,
+	                     META_OUT_TAGS | META_OUT_METADATA |
+	                         META_OUT_IP_POOL | META_OUT_TRACK_OPENS |
+	                         META_OUT_TRACK_CLICKS,
+	                     na);
+}
+
 int
 sendgrid_request_build(const struct config_provider *cfg,
                        const struct adapter_msg *msg, time_t now,
@@ -182,10 +295,10 @@ sendgrid_request_build(const struct config_provider *cfg,
 	    (mj.nbcc &&
 	     mail_json_set(p, "bcc", sendgrid_list(mj.bcc, mj.nbcc))))
 		goto fail;
-	if (msg->id && *msg->id)
-		json_object_set_new(
-		    p, "custom_args",
-		    json_pack("{s:s}", PROVIDERS_ID_TAG, msg->id));
+	v = sendgrid_custom_args(msg, &out->not_applied);
+	if (v != NULL)
+		json_object_set_new(p, "custom_args", v);
+	sendgrid_meta(root, msg->meta, &out->not_applied);
 	if (mail_json_set(root, "from",
 	                  sendgrid_addr(mj.from->addr, mj.from->name)))
 		goto fail;

@@ -6,7 +6,11 @@
  * (SES does not rewrite the MIME headers of a raw message), the envelope
  * sender as FromEmailAddress, swerve's id as the EmailTag swerve_id (SES
  * echoes tags in configuration-set events) and ConfigurationSetName when
- * configured. Every request is signed with SigV4, service "ses"
+ * configured. The message's msg_meta goes along: its tags (a label with
+ * the value "true") and metadata members as more EmailTags, each only
+ * where SES's tag rule allows it, and its config_set when the provider
+ * configures none; anything else of it is listed as not applied
+ * (providers/meta_out.h). Every request is signed with SigV4, service "ses"
  * (providers/sigv4.h), including X-Amz-Security-Token for temporary
  * credentials. The endpoint is https://email.{region}.amazonaws.com unless
  * providers[].endpoint overrides it (tests, emulators, VPC endpoints).
@@ -30,12 +34,14 @@
 #include "core/base64.h"
 #include "core/xmalloc.h"
 #include "providers/mail_json.h"
+#include "providers/meta_out.h"
 #include "providers/providers_http.h"
 #include "providers/sigv4.h"
 #include "send/policy.h"
 
 #define SES_SEND_PATH "/v2/email/outbound-emails"
 #define SES_ACCOUNT_PATH "/v2/email/account"
+#define SES_CONFIG_SET_MAX 64 /* letters, digits, '_', '-' */
 
 static const char *const ses_want[] = {"x-amzn-ErrorType", "x-amzn-RequestId"};
 
@@ -126,12 +132,45 @@ fail:
 	return rc;
 }
 
+/*
+ * ses_config_set - the ConfigurationSetName, or NULL: the configured one
+ * (the operator's event publishing, which swerve's own feedback may rely
+ * on; a set the account lacks would be a config failure for the whole
+ * provider), else the message's. A message's set that differs from the
+ * configured one is listed in na.
+ */
+static const char *
+ses_config_set(const struct config_provider *cfg, const struct msg_meta *mm,
+               struct buf *na)
+{
+	const char *want = mm ? mm->config_set : NULL;
+
+	if (cfg->configuration_set && *cfg->configuration_set) {
+		if (want && strcmp(want, cfg->configuration_set) != 0)
+			meta_out_skip(na,
+			              "config_set \"%.64s\" (the provider's "
+			              "is %.64s)",
+			              want, cfg->configuration_set);
+		return cfg->configuration_set;
+	}
+	if (want == NULL)
+		return NULL;
+	/* SES's rule for a set's name; anything else would be refused
+	 * (BadRequest) and fail the message, not just the name. */
+	if (!meta_out_token_ok(want, SES_CONFIG_SET_MAX)) {
+		meta_out_skip(na, "config_set \"%.64s\" (characters)", want);
+		return NULL;
+	}
+	return want;
+}
+
 int
 ses_request_build(const struct config_provider *cfg,
                   const struct adapter_msg *msg, time_t now,
                   struct http_out *out, char *why, size_t whylen)
 {
-	json_t *root = json_object(), *dest, *to, *tags, *tag;
+	json_t *root = json_object(), *dest, *to, *tags;
+	const char *cs;
 	struct buf rest;
 	size_t i;
 	int rc = -1;
@@ -147,16 +186,17 @@ ses_request_build(const struct config_provider *cfg,
 	for (i = 0; i < msg->n_rcpts; i++)
 		if (json_array_append_new(to, json_string(msg->rcpts[i])) != 0)
 			goto bad;
-	if (cfg->configuration_set && *cfg->configuration_set)
-		json_object_set_new(root, "ConfigurationSetName",
-		                    json_string(cfg->configuration_set));
-	if (msg->id && *msg->id) {
-		tags = json_array();
-		tag = json_pack("{s:s,s:s}", "Name", PROVIDERS_ID_TAG, "Value",
-		                msg->id);
-		json_array_append_new(tags, tag);
+	cs = ses_config_set(cfg, msg->meta, &out->not_applied);
+	if (cs != NULL && mail_json_set(root, "ConfigurationSetName",
+	                                mail_json_str(cs, strlen(cs))))
+		goto bad;
+	tags = meta_out_token_tags(msg->meta, msg->id, "Name", "Value",
+	                           &out->not_applied);
+	if (tags != NULL)
 		json_object_set_new(root, "EmailTags", tags);
-	}
+	meta_out_unsupported(
+	    msg->meta, META_OUT_TAGS | META_OUT_METADATA | META_OUT_CONFIG_SET,
+	    &out->not_applied);
 	if (mail_json_dump(root, &rest) != 0 || rest.len < 2)
 		goto bad;
 	/*

@@ -279,8 +279,17 @@ struct spool_attempt {
 	char *result; /* result class name: "accepted", "deferred", ... */
 	char *reply;  /* may be NULL */
 	int64_t duration_ms;
-	char *trace; /* the router's decision in plain words; may be NULL */
+	char *trace; /* the router's decision in plain words, then maybe a
+	                line SPOOL_TRACE_NOT_APPLIED...; may be NULL */
 };
+
+/*
+ * How an attempt's trace names what of the message's meta its provider
+ * had no equivalent for: a last line "not applied by <provider>: <list>"
+ * (this string without its newline begins it; the line stands alone when
+ * there is no router trace).
+ */
+#define SPOOL_TRACE_NOT_APPLIED "\nnot applied by "
 
 /*
  * A snapshot of one stored message. Strings that are NULL in the store are

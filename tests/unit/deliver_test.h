@@ -45,6 +45,7 @@ struct dt_script {
 	int sends;                     /* send() calls */
 	size_t started;                /* of those, sends that started */
 	uint64_t at_ms[DT_SCRIPT_MAX]; /* when send n started (monotonic) */
+	const char *not_applied;       /* every answer's, or NULL */
 };
 
 static struct dt_script dt_script;
@@ -82,6 +83,7 @@ dt_chan_answer(evutil_socket_t fd, short what, void *arg)
 	res.rcpts = rr;
 	res.n_rcpts = ch->n_rcpts;
 	res.n_accepted = ok ? ch->n_rcpts : 0;
+	res.not_applied = dt_script.not_applied;
 	ch->busy = false;
 	ch->cb(&res, ch->arg);
 }

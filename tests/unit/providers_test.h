@@ -21,6 +21,7 @@
 
 #include "core/base64.h"
 #include "providers/providers_http.h"
+#include "spool/msg_meta.h"
 
 #define PT_NOW 1440938160 /* 2015-08-30T12:36:00Z */
 
@@ -249,6 +250,38 @@ pt_msg(const char *body, const char *const *rcpts, size_t n)
 	    .body = {body, strlen(body)},
 	    .stream = "transactional",
 	};
+}
+
+/*
+ * pt_meta - a msg_meta with something for every field: labels "welcome"
+ * and "Spring Sale" (a space: not a token), the tag campaign=spring,
+ * metadata {"order":"42","url":"https://x.test/a","n":7}, config_set
+ * "cs-msg", message_stream "broadcasts", ip_pool "pool-a", opens on,
+ * clicks off. Free with msg_meta_fini.
+ */
+static inline void
+pt_meta(struct msg_meta *m)
+{
+	msg_meta_init(m);
+	assert_int_equal(msg_meta_add_tag(m, "welcome", NULL), 0);
+	assert_int_equal(msg_meta_add_tag(m, "Spring Sale", NULL), 0);
+	assert_int_equal(msg_meta_add_tag(m, "campaign", "spring"), 0);
+	assert_int_equal(
+	    msg_meta_set_metadata(
+	        m, "{\"order\":\"42\",\"url\":\"https://x.test/a\",\"n\":7}"),
+	    0);
+	m->config_set = strdup("cs-msg");
+	m->message_stream = strdup("broadcasts");
+	m->ip_pool = strdup("pool-a");
+	m->track_opens = MSG_TRACK_ON;
+	m->track_clicks = MSG_TRACK_OFF;
+}
+
+/* pt_na - what out lists as not applied ("" for nothing). */
+static inline const char *
+pt_na(const struct http_out *out)
+{
+	return out->not_applied.len ? out->not_applied.p : "";
 }
 
 /* pt_b64 - decode base64 s (no line breaks) into a malloc'd buffer. */

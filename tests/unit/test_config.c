@@ -464,6 +464,17 @@ bad_values_name_what_was_expected(void **state)
 	    "swerve.yaml:2: providers[0].name: expected a name of a-z, 0-9, _ "
 	    "and - (at most 64 characters); got \"Primary\"");
 	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h, meta_header: "
+	    "\"X Meta:\"}\n",
+	    "swerve.yaml:2: providers[0].meta_header: expected a header field "
+	    "name like X-Swerve-Meta; got \"X Meta:\"");
+	expect_error(
+	    "providers:\n  - {name: a, type: resend, api_key: k, "
+	    "meta_header: X-Meta}\n",
+	    "swerve.yaml:2: providers[0].meta_header: expected no meta_header "
+	    "(it is for type smtp; HTTP providers carry meta in their own "
+	    "fields); got \"X-Meta\"");
+	expect_error(
 	    "providers:\n  - {name: a, type: smtp, host: \"a b\"}\n",
 	    "swerve.yaml:2: providers[0].host: expected a host name or IP "
 	    "address; got \"a b\"");
@@ -525,7 +536,8 @@ provider_rules_span_keys(void **state)
 	         "  - {name: c, type: smtp, host: h, enabled: false,\n"
 	         "     weight: 0, priority: -3, tls_verify: no,\n"
 	         "     connect_timeout: 1500ms, data_timeout: 2m,\n"
-	         "     max_connections: 9, max_msgs_per_conn: 1}\n",
+	         "     max_connections: 9, max_msgs_per_conn: 1,\n"
+	         "     meta_header: X-Swerve-Meta}\n",
 	         err);
 	if (c == NULL)
 		fail_msg("%s", err);
@@ -540,6 +552,8 @@ provider_rules_span_keys(void **state)
 	assert_int_equal(c->providers[2].data_timeout_ms, 120000);
 	assert_int_equal(c->providers[2].max_connections, 9);
 	assert_int_equal(c->providers[2].max_msgs_per_conn, 1);
+	assert_string_equal(c->providers[2].meta_header, "X-Swerve-Meta");
+	assert_null(c->providers[1].meta_header);
 	assert_string_equal(config_tls_mode_name(c->providers[0].tls), "tls");
 	config_free(c);
 }

@@ -402,6 +402,30 @@ wall_clock_step_moves_no_breaker_or_pause(void **state)
 	assert_string_not_equal(pi.mode, "paused");
 }
 
+/* What the provider had no equivalent for (adapter_result's
+ * not_applied) is the last line of the attempt's stored trace. */
+static void
+what_a_provider_did_not_apply_is_on_the_attempt(void **state)
+{
+	struct fx *f = *state;
+	const char *tr;
+
+	fx_config(f, "", "");
+	dt_script.not_applied = "track_opens, ip_pool";
+	fx_submit(f);
+	fx_start(f);
+	assert_true(fx_run(f, fx_delivered, 5000));
+	fx_get_stored(f);
+	assert_int_equal(f->got->n_atts, 1);
+	tr = f->got->atts[0].trace;
+	assert_non_null(tr);
+	assert_non_null(strstr(tr, "\nnot applied by only: track_opens, "
+	                           "ip_pool"));
+	assert_string_equal(strstr(tr, "\nnot applied by "),
+	                    SPOOL_TRACE_NOT_APPLIED
+	                    "only: track_opens, ip_pool");
+}
+
 int
 main(void)
 {
@@ -417,6 +441,8 @@ main(void)
 	     deferred_message_wakes_at_its_next_attempt},
 	    {"wall clock step moves no breaker or pause",
 	     wall_clock_step_moves_no_breaker_or_pause},
+	    {"what a provider did not apply is on the attempt",
+	     what_a_provider_did_not_apply_is_on_the_attempt},
 	};
 	enum { NP = sizeof(plain) / sizeof(plain[0]) };
 	struct CMUnitTest tests[NB + NP];

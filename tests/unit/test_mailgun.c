@@ -215,6 +215,107 @@ accepted_answer_keeps_the_id_without_brackets(void **state)
 	                    "20240101120000.1.ABC@mg.example.com");
 }
 
+/* mg_build - build msg (with meta mm) into out; its boundary into bnd. */
+static void
+mg_build(struct adapter_msg *msg, struct http_out *out, char *bnd, size_t n)
+{
+	struct config_provider cfg = pt_cfg("mailgun");
+	char why[128];
+	const char *b;
+
+	http_out_init(out);
+	assert_int_equal(
+	    mailgun_request_build(&cfg, msg, PT_NOW, out, why, sizeof(why)), 0);
+	b = strstr(http_out_header_get(out, "Content-Type"), "boundary=");
+	assert_non_null(b);
+	snprintf(bnd, n, "%s", b + 9);
+}
+
+/* part_is - form part name (nth) holds exactly want. */
+static void
+part_is(const struct http_out *out, const char *bnd, const char *name, int nth,
+        const char *want)
+{
+	struct str v = part(out, bnd, name, nth);
+
+	if (v.p == NULL)
+		fail_msg("no part %s #%d", name, nth);
+	if (v.len != strlen(want) || memcmp(v.p, want, v.len) != 0)
+		fail_msg("part %s #%d is '%.*s', want '%s'", name, nth,
+		         (int)v.len, v.p, want);
+}
+
+static void
+meta_goes_as_tags_variables_and_tracking(void **state)
+{
+	struct adapter_msg msg = pt_msg(pt_rich, pt_rcpts, 2);
+	struct msg_meta mm;
+	struct http_out out;
+	char bnd[80];
+
+	(void)state;
+	pt_meta(&mm);
+	msg.meta = &mm;
+	mg_build(&msg, &out, bnd, sizeof(bnd));
+	part_is(&out, bnd, "o:tag", 0, "welcome");
+	part_is(&out, bnd, "o:tag", 1, "Spring Sale");
+	assert_null(part(&out, bnd, "o:tag", 2).p);
+	part_is(&out, bnd, "v:swerve_id", 0, "01HXTESTID0000000000");
+	part_is(&out, bnd, "v:campaign", 0, "spring");
+	part_is(&out, bnd, "v:order", 0, "42");
+	part_is(&out, bnd, "v:url", 0, "https://x.test/a");
+	part_is(&out, bnd, "v:n", 0, "7");
+	part_is(&out, bnd, "o:tracking-opens", 0, "yes");
+	part_is(&out, bnd, "o:tracking-clicks", 0, "no");
+	/* The message still goes byte for byte. */
+	assert_int_equal(part(&out, bnd, "message", 0).len, strlen(pt_rich));
+	assert_string_equal(pt_na(&out), "config_set, message_stream, ip_pool");
+	http_out_fini(&out);
+	msg_meta_fini(&mm);
+}
+
+static void
+a_fourth_tag_and_unsafe_names_are_listed_not_sent(void **state)
+{
+	struct adapter_msg msg = pt_msg(pt_rich, pt_rcpts, 2);
+	struct msg_meta mm;
+	struct http_out out;
+	char bnd[80], big[200];
+
+	(void)state;
+	msg_meta_init(&mm);
+	memset(big, 't', 129);
+	big[129] = '\0';
+	assert_int_equal(msg_meta_add_tag(&mm, "a", NULL), 0);
+	assert_int_equal(msg_meta_add_tag(&mm, "A", NULL), 0); /* same tag */
+	assert_int_equal(msg_meta_add_tag(&mm, big, NULL), 0);
+	assert_int_equal(msg_meta_add_tag(&mm, "caf\xc3\xa9", NULL), 0);
+	assert_int_equal(msg_meta_add_tag(&mm, "b", NULL), 0);
+	assert_int_equal(msg_meta_add_tag(&mm, "c", NULL), 0);
+	assert_int_equal(msg_meta_add_tag(&mm, "d", NULL), 0);
+	assert_int_equal(msg_meta_set_var(&mm, "q\"x", "1"), 0);
+	assert_int_equal(msg_meta_set_var(&mm, "swerve_id", "forged"), 0);
+	/* A value holding a would-be boundary still cannot end its part. */
+	assert_int_equal(msg_meta_set_var(&mm, "v", "\r\n--swerve-\r\n"), 0);
+	msg.meta = &mm;
+	mg_build(&msg, &out, bnd, sizeof(bnd));
+	part_is(&out, bnd, "o:tag", 0, "a");
+	part_is(&out, bnd, "o:tag", 1, "b");
+	part_is(&out, bnd, "o:tag", 2, "c");
+	assert_null(part(&out, bnd, "o:tag", 3).p);
+	part_is(&out, bnd, "v:v", 0, "\r\n--swerve-\r\n");
+	part_is(&out, bnd, "v:swerve_id", 0, "01HXTESTID0000000000");
+	assert_null(part(&out, bnd, "v:swerve_id", 1).p);
+	assert_string_equal(
+	    pt_na(&out),
+	    "tag \"tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt"
+	    "tttt\" (not ASCII or longer than 128), tag \"caf\xc3\xa9\" (not "
+	    "ASCII or longer than 128), tag \"d\" (only 3 tags), metadata "
+	    "\"q\"x\" (characters), metadata \"swerve_id\" (repeated)");
+	http_out_fini(&out);
+	msg_meta_fini(&mm);
+}
+
 int
 main(void)
 {
@@ -224,6 +325,8 @@ main(void)
 	    cmocka_unit_test(recipient_with_crlf_cannot_break_the_form),
 	    cmocka_unit_test(probe_reads_the_domain_state),
 	    cmocka_unit_test(accepted_answer_keeps_the_id_without_brackets),
+	    cmocka_unit_test(meta_goes_as_tags_variables_and_tracking),
+	    cmocka_unit_test(a_fourth_tag_and_unsafe_names_are_listed_not_sent),
 	};
 
 	return pt_run("mailgun", tests, sizeof(tests) / sizeof(tests[0]), rows,

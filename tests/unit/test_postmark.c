@@ -243,6 +243,123 @@ accepted_answer_keeps_message_id(void **state)
 	                    "b7bc2f4a-e38e-4336-af7d-e6c392c2f817");
 }
 
+/* pm_build - build msg (meta mm) with cfg into out; the body as JSON. */
+static json_t *
+pm_build(struct config_provider *cfg, struct msg_meta *mm, struct http_out *out)
+{
+	struct adapter_msg msg = pt_msg(pt_rich, pt_rcpts, 4);
+	char why[128];
+
+	msg.meta = mm;
+	http_out_init(out);
+	assert_int_equal(
+	    postmark_request_build(cfg, &msg, PT_NOW, out, why, sizeof(why)),
+	    0);
+	return pt_json(out);
+}
+
+static void
+meta_goes_as_tag_metadata_stream_and_tracking(void **state)
+{
+	struct config_provider cfg = pt_cfg("postmark");
+	struct msg_meta mm;
+	struct http_out out;
+	json_t *j, *md;
+
+	(void)state;
+	pt_meta(&mm);
+	j = pm_build(&cfg, &mm, &out);
+	assert_string_equal(pt_str(j, "Tag", NULL), "welcome");
+	md = json_object_get(j, "Metadata");
+	assert_string_equal(pt_str(md, "swerve_id", NULL),
+	                    "01HXTESTID0000000000");
+	assert_string_equal(pt_str(md, "campaign", NULL), "spring");
+	assert_string_equal(pt_str(md, "order", NULL), "42");
+	assert_string_equal(pt_str(md, "url", NULL), "https://x.test/a");
+	assert_string_equal(pt_str(md, "n", NULL), "7");
+	/* No stream configured: the message's. */
+	assert_string_equal(pt_str(j, "MessageStream", NULL), "broadcasts");
+	assert_true(json_is_true(json_object_get(j, "TrackOpens")));
+	assert_string_equal(pt_str(j, "TrackLinks", NULL), "None");
+	assert_string_equal(pt_na(&out), "tag \"Spring Sale\" (only one Tag), "
+	                                 "config_set, ip_pool");
+	json_decref(j);
+	http_out_fini(&out);
+	mm.track_clicks = MSG_TRACK_ON;
+	j = pm_build(&cfg, &mm, &out);
+	assert_string_equal(pt_str(j, "TrackLinks", NULL), "HtmlAndText");
+	json_decref(j);
+	http_out_fini(&out);
+	msg_meta_fini(&mm);
+}
+
+static void
+configured_stream_pins_the_provider(void **state)
+{
+	struct config_provider cfg = pt_cfg("postmark");
+	struct msg_meta mm;
+	struct http_out out;
+	json_t *j;
+
+	(void)state;
+	msg_meta_init(&mm);
+	mm.message_stream = strdup("broadcasts");
+	cfg.message_stream = "outbound";
+	j = pm_build(&cfg, &mm, &out);
+	assert_string_equal(pt_str(j, "MessageStream", NULL), "outbound");
+	assert_string_equal(pt_na(&out), "message_stream \"broadcasts\" (the "
+	                                 "provider's is outbound)");
+	json_decref(j);
+	http_out_fini(&out);
+	/* Without meta: the configured one, else "outbound", as before. */
+	cfg.message_stream = NULL;
+	j = pm_build(&cfg, NULL, &out);
+	assert_string_equal(pt_str(j, "MessageStream", NULL), "outbound");
+	assert_null(json_object_get(j, "Tag"));
+	assert_null(json_object_get(j, "TrackOpens"));
+	assert_string_equal(pt_na(&out), "");
+	json_decref(j);
+	http_out_fini(&out);
+	msg_meta_fini(&mm);
+}
+
+static void
+metadata_keeps_postmarks_limits(void **state)
+{
+	struct config_provider cfg = pt_cfg("postmark");
+	struct msg_meta mm;
+	struct http_out out;
+	char key[32], v81[82];
+	json_t *j, *md;
+	int i;
+
+	(void)state;
+	msg_meta_init(&mm);
+	memset(v81, 'v', 81);
+	v81[81] = '\0';
+	assert_int_equal(msg_meta_set_var(&mm, "SWERVE_ID", "x"), 0);
+	assert_int_equal(msg_meta_set_var(&mm, "a23456789012345678901", "x"),
+	                 0);
+	assert_int_equal(msg_meta_set_var(&mm, "long", v81), 0);
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(msg_meta_set_var(&mm, key, "x"), 0);
+	}
+	j = pm_build(&cfg, &mm, &out);
+	md = json_object_get(j, "Metadata");
+	assert_int_equal(json_object_size(md), 10);
+	assert_non_null(json_object_get(md, "k8"));
+	assert_null(json_object_get(md, "k9"));
+	assert_string_equal(pt_na(&out),
+	                    "metadata \"SWERVE_ID\" (repeated), metadata "
+	                    "\"a23456789012345678901\" (name longer than 20), "
+	                    "metadata \"long\" (value longer than 80), "
+	                    "metadata \"k9\" (only 10 fields)");
+	json_decref(j);
+	http_out_fini(&out);
+	msg_meta_fini(&mm);
+}
+
 int
 main(void)
 {
@@ -253,6 +370,9 @@ main(void)
 	    cmocka_unit_test(unfaithful_message_is_refused),
 	    cmocka_unit_test(probe_is_get_server_with_the_token),
 	    cmocka_unit_test(accepted_answer_keeps_message_id),
+	    cmocka_unit_test(meta_goes_as_tag_metadata_stream_and_tracking),
+	    cmocka_unit_test(configured_stream_pins_the_provider),
+	    cmocka_unit_test(metadata_keeps_postmarks_limits),
 	};
 
 	return pt_run("postmark", tests, sizeof(tests) / sizeof(tests[0]), rows,

@@ -232,6 +232,43 @@ accepted_answer_keeps_the_id(void **state)
 	                    "49a3999c-0ce1-4ea6-ab68-afcd6dc2e794");
 }
 
+static void
+meta_goes_as_tags_within_resends_rule(void **state)
+{
+	struct config_provider cfg = pt_cfg("resend");
+	struct adapter_msg msg = pt_msg(pt_rich, pt_rcpts, 4);
+	struct msg_meta mm;
+	struct http_out out;
+	char why[128], tags[512];
+	size_t i, off = 0;
+	json_t *j, *t;
+
+	(void)state;
+	pt_meta(&mm);
+	msg.meta = &mm;
+	http_out_init(&out);
+	assert_int_equal(
+	    resend_request_build(&cfg, &msg, PT_NOW, &out, why, sizeof(why)),
+	    0);
+	j = pt_json(&out);
+	json_array_foreach(json_object_get(j, "tags"), i, t)
+	{
+		off += (size_t)snprintf(tags + off, sizeof(tags) - off,
+		                        "%s=%s;", pt_str(t, "name", NULL),
+		                        pt_str(t, "value", NULL));
+	}
+	assert_string_equal(tags, "swerve_id=01HXTESTID0000000000;"
+	                          "welcome=true;campaign=spring;order=42;n=7;");
+	assert_string_equal(pt_na(&out),
+	                    "tag \"Spring Sale\" (characters), metadata "
+	                    "\"url\" (characters), config_set, "
+	                    "message_stream, ip_pool, track_opens, "
+	                    "track_clicks");
+	json_decref(j);
+	http_out_fini(&out);
+	msg_meta_fini(&mm);
+}
+
 int
 main(void)
 {
@@ -241,6 +278,7 @@ main(void)
 	    cmocka_unit_test(repeated_custom_header_is_refused_not_merged),
 	    cmocka_unit_test(probe_accepts_a_sending_only_key),
 	    cmocka_unit_test(accepted_answer_keeps_the_id),
+	    cmocka_unit_test(meta_goes_as_tags_within_resends_rule),
 	};
 
 	return pt_run("resend", tests, sizeof(tests) / sizeof(tests[0]), rows,

@@ -341,6 +341,135 @@ accepted_answer_keeps_x_message_id(void **state)
 	assert_int_equal(r.retry_after_ms, 10000);
 }
 
+/* sg_build - build msg with meta mm into out (initialised here); the
+ * body as JSON. */
+static json_t *
+sg_build(struct msg_meta *mm, struct http_out *out)
+{
+	struct config_provider cfg = pt_cfg("sendgrid");
+	struct adapter_msg msg = pt_msg(pt_rich, pt_rcpts, 4);
+	char why[128];
+
+	msg.meta = mm;
+	http_out_init(out);
+	assert_int_equal(
+	    sendgrid_request_build(&cfg, &msg, PT_NOW, out, why, sizeof(why)),
+	    0);
+	return pt_json(out);
+}
+
+static void
+meta_goes_as_categories_custom_args_pool_and_tracking(void **state)
+{
+	struct msg_meta mm;
+	struct http_out out;
+	json_t *j, *ca, *ts;
+	char *cats;
+
+	(void)state;
+	pt_meta(&mm);
+	j = sg_build(&mm, &out);
+	/* Labels are categories (a space is fine there). */
+	cats = json_dumps(json_object_get(j, "categories"), JSON_COMPACT);
+	assert_string_equal(cats, "[\"welcome\",\"Spring Sale\"]");
+	free(cats);
+	/* Tags with a value and metadata are custom_args, strings all. */
+	ca = json_object_get(
+	    json_array_get(json_object_get(j, "personalizations"), 0),
+	    "custom_args");
+	assert_string_equal(pt_str(ca, "swerve_id", NULL),
+	                    "01HXTESTID0000000000");
+	assert_string_equal(pt_str(ca, "campaign", NULL), "spring");
+	assert_string_equal(pt_str(ca, "order", NULL), "42");
+	assert_string_equal(pt_str(ca, "url", NULL), "https://x.test/a");
+	assert_string_equal(pt_str(ca, "n", NULL), "7");
+	assert_string_equal(pt_str(j, "ip_pool_name", NULL), "pool-a");
+	ts = json_object_get(j, "tracking_settings");
+	assert_true(json_is_true(
+	    json_object_get(json_object_get(ts, "open_tracking"), "enable")));
+	assert_true(json_is_false(
+	    json_object_get(json_object_get(ts, "click_tracking"), "enable")));
+	/* Never passed: send_at is the spool's. */
+	assert_null(json_object_get(j, "send_at"));
+	assert_string_equal(pt_na(&out), "config_set, message_stream");
+	json_decref(j);
+	http_out_fini(&out);
+	msg_meta_fini(&mm);
+}
+
+static void
+categories_stop_at_10_and_255_characters(void **state)
+{
+	struct msg_meta mm;
+	struct http_out out;
+	char name[300];
+	json_t *j;
+	int i;
+
+	(void)state;
+	msg_meta_init(&mm);
+	memset(name, 'c', 256);
+	name[256] = '\0';
+	assert_int_equal(msg_meta_add_tag(&mm, name, NULL), 0);
+	for (i = 0; i < 11; i++) {
+		snprintf(name, sizeof(name), "c%d", i);
+		assert_int_equal(msg_meta_add_tag(&mm, name, NULL), 0);
+	}
+	assert_int_equal(msg_meta_add_tag(&mm, "c0", NULL), 0); /* again */
+	mm.ip_pool = strdup("p");                               /* < 2 */
+	j = sg_build(&mm, &out);
+	assert_int_equal(json_array_size(json_object_get(j, "categories")), 10);
+	assert_string_equal(json_string_value(json_array_get(
+	                        json_object_get(j, "categories"), 9)),
+	                    "c9");
+	assert_null(json_object_get(j, "ip_pool_name"));
+	assert_null(json_object_get(j, "tracking_settings"));
+	assert_non_null(strstr(pt_na(&out), "(longer than 255)"));
+	assert_non_null(strstr(pt_na(&out),
+	                       "tag \"c10\" (only 10 categories), ip_pool "
+	                       "\"p\" (2 to 64 characters)"));
+	json_decref(j);
+	http_out_fini(&out);
+	msg_meta_fini(&mm);
+}
+
+static void
+custom_args_stop_at_10000_bytes_and_keep_swerve_id(void **state)
+{
+	struct msg_meta mm;
+	struct http_out out;
+	char big[5001], key[16];
+	json_t *j, *ca;
+	int i;
+
+	(void)state;
+	msg_meta_init(&mm);
+	memset(big, 'v', 5000);
+	big[5000] = '\0';
+	assert_int_equal(msg_meta_add_tag(&mm, "swerve_id", "forged"), 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(msg_meta_add_tag(&mm, key, i < 2 ? "x" : "y"),
+		                 0);
+	}
+	assert_int_equal(msg_meta_set_var(&mm, "big1", big), 0);
+	assert_int_equal(msg_meta_set_var(&mm, "big2", big), 0);
+	j = sg_build(&mm, &out);
+	ca = json_object_get(
+	    json_array_get(json_object_get(j, "personalizations"), 0),
+	    "custom_args");
+	assert_string_equal(pt_str(ca, "swerve_id", NULL),
+	                    "01HXTESTID0000000000");
+	assert_non_null(json_object_get(ca, "big1"));
+	assert_null(json_object_get(ca, "big2"));
+	assert_string_equal(pt_na(&out),
+	                    "tag \"swerve_id\" (repeated), metadata \"big2\" "
+	                    "(custom_args full)");
+	json_decref(j);
+	http_out_fini(&out);
+	msg_meta_fini(&mm);
+}
+
 int
 main(void)
 {
@@ -353,6 +482,11 @@ main(void)
 	    cmocka_unit_test(invalid_utf8_header_is_refused_not_dropped),
 	    cmocka_unit_test(probe_checks_the_mail_send_scope),
 	    cmocka_unit_test(accepted_answer_keeps_x_message_id),
+	    cmocka_unit_test(
+	        meta_goes_as_categories_custom_args_pool_and_tracking),
+	    cmocka_unit_test(categories_stop_at_10_and_255_characters),
+	    cmocka_unit_test(
+	        custom_args_stop_at_10000_bytes_and_keep_swerve_id),
 	};
 
 	return pt_run("sendgrid", tests, sizeof(tests) / sizeof(tests[0]), rows,

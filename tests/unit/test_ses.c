@@ -375,6 +375,140 @@ codes_and_ids_from_the_wire_are_sanitised(void **state)
 	assert_string_equal(r.provider_msg_id, "id??Set:?x");
 }
 
+/* tags_of - EmailTags as "Name=Value;..." */
+static void
+tags_of(json_t *j, const char *key, const char *kn, const char *kv, char *out,
+        size_t size)
+{
+	json_t *t;
+	size_t i, off = 0;
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(j, key), i, t)
+	{
+		off +=
+		    (size_t)snprintf(out + off, size - off, "%s=%s;",
+		                     pt_str(t, kn, NULL), pt_str(t, kv, NULL));
+	}
+}
+
+/* ses_meta_build - build the rich message with meta mm and cfg into out
+ * (initialised here); the body as JSON. */
+static json_t *
+ses_meta_build(const struct config_provider *cfg, struct msg_meta *mm,
+               struct http_out *out)
+{
+	struct adapter_msg msg = pt_msg(pt_rich, pt_rcpts, 2);
+	char why[128];
+
+	msg.meta = mm;
+	http_out_init(out);
+	assert_int_equal(
+	    ses_request_build(cfg, &msg, PT_NOW, out, why, sizeof(why)), 0);
+	return pt_json(out);
+}
+
+static void
+meta_goes_as_email_tags_and_config_set(void **state)
+{
+	struct config_provider cfg = pt_cfg("ses");
+	struct msg_meta mm;
+	struct http_out out;
+	char tags[512];
+	json_t *j;
+
+	(void)state;
+	pt_meta(&mm);
+	j = ses_meta_build(&cfg, &mm, &out);
+	tags_of(j, "EmailTags", "Name", "Value", tags, sizeof(tags));
+	/* A label is Value "true"; metadata members are tags too; what
+	 * breaks SES's character rule stays out, and is said so. */
+	assert_string_equal(tags, "swerve_id=01HXTESTID0000000000;"
+	                          "welcome=true;campaign=spring;order=42;n=7;");
+	assert_string_equal(pt_str(j, "ConfigurationSetName", NULL), "cs-msg");
+	assert_string_equal(pt_na(&out),
+	                    "tag \"Spring Sale\" (characters), metadata "
+	                    "\"url\" (characters), message_stream, ip_pool, "
+	                    "track_opens, track_clicks");
+	verify(&out, "/v2/email/outbound-emails", "us-east-1");
+	json_decref(j);
+	http_out_fini(&out);
+	msg_meta_fini(&mm);
+}
+
+/* config_set_case - with cfg's set and the message's, ConfigurationSetName
+ * is want (NULL: none) and the not-applied list na. */
+static void
+config_set_case(const char *configured, const char *asked, const char *want,
+                const char *na)
+{
+	struct config_provider cfg = pt_cfg("ses");
+	struct msg_meta mm;
+	struct http_out out;
+	json_t *j;
+
+	msg_meta_init(&mm);
+	mm.config_set = strdup(asked);
+	cfg.configuration_set = (char *)configured;
+	j = ses_meta_build(&cfg, &mm, &out);
+	if (want == NULL)
+		assert_null(json_object_get(j, "ConfigurationSetName"));
+	else
+		assert_string_equal(pt_str(j, "ConfigurationSetName", NULL),
+		                    want);
+	assert_string_equal(pt_na(&out), na);
+	json_decref(j);
+	http_out_fini(&out);
+	msg_meta_fini(&mm);
+}
+
+static void
+configured_config_set_wins_over_the_messages(void **state)
+{
+	(void)state;
+	config_set_case("gw-events", "cs-msg", "gw-events",
+	                "config_set \"cs-msg\" (the provider's is gw-events)");
+	/* The same name is no news. */
+	config_set_case("gw-events", "gw-events", "gw-events", "");
+	/* A name SES would refuse (BadRequest fails the message) is left
+	 * out when none is configured. */
+	config_set_case(NULL, "bad name", NULL,
+	                "config_set \"bad name\" (characters)");
+}
+
+static void
+tag_limits_repeated_reserved_and_long_names(void **state)
+{
+	struct config_provider cfg = pt_cfg("ses");
+	struct msg_meta mm;
+	struct http_out out;
+	char tags[1024], name[258];
+	json_t *j;
+
+	(void)state;
+	msg_meta_init(&mm);
+	memset(name, 'a', 256);
+	name[256] = '\0';
+	assert_int_equal(msg_meta_add_tag(&mm, "swerve_id", "forged"), 0);
+	assert_int_equal(msg_meta_add_tag(&mm, "k", "1"), 0);
+	assert_int_equal(msg_meta_add_tag(&mm, "k", "2"), 0);
+	assert_int_equal(msg_meta_add_tag(&mm, name, "v"), 0); /* 256: ok */
+	assert_int_equal(msg_meta_add_tag(&mm, "e", ""), 0);
+	assert_int_equal(msg_meta_set_var(&mm, "k", "3"), 0);
+	j = ses_meta_build(&cfg, &mm, &out);
+	tags_of(j, "EmailTags", "Name", "Value", tags, sizeof(tags));
+	assert_non_null(strstr(tags, "swerve_id=01HXTESTID0000000000;k=1;"));
+	assert_non_null(strstr(tags, name));
+	assert_int_equal(json_array_size(json_object_get(j, "EmailTags")), 3);
+	assert_string_equal(pt_na(&out),
+	                    "tag \"swerve_id\" (repeated), tag \"k\" "
+	                    "(repeated), tag \"e\" (characters), metadata "
+	                    "\"k\" (repeated)");
+	json_decref(j);
+	http_out_fini(&out);
+	msg_meta_fini(&mm);
+}
+
 int
 main(void)
 {
@@ -388,6 +522,9 @@ main(void)
 	    cmocka_unit_test(probe_reads_quota_rate_and_sending_enabled),
 	    cmocka_unit_test(accepted_answer_keeps_the_message_id),
 	    cmocka_unit_test(codes_and_ids_from_the_wire_are_sanitised),
+	    cmocka_unit_test(meta_goes_as_email_tags_and_config_set),
+	    cmocka_unit_test(configured_config_set_wins_over_the_messages),
+	    cmocka_unit_test(tag_limits_repeated_reserved_and_long_names),
 	};
 
 	return pt_run("ses", tests, sizeof(tests) / sizeof(tests[0]), rows,

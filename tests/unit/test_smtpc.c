@@ -492,9 +492,11 @@ run_msgs(struct run *r, struct event_base *base,
 
 static const char *const rcpts2[] = {"a@example.org", "b@example.org"};
 static const char *const rcpts1[] = {"a@example.org"};
+/* The body, and no head lines: the last two members of smtpc_msg. */
 #define BODY(s)                                                                \
+	{(s), sizeof(s) - 1},                                                  \
 	{                                                                      \
-		(s), sizeof(s) - 1                                             \
+		NULL, 0                                                        \
 	}
 static const struct smtpc_msg msg2 = {"sender@example.com", rcpts2, 2,
                                       BODY("Subject: hi\r\n\r\nhello\r\n")};
@@ -857,6 +859,42 @@ body_is_dot_stuffed_with_crlf_on_the_wire(void **state)
 	struct fake f;
 	struct run r = {0};
 
+	fake_start(&f, base, script, N(script));
+	prov_init(&prov, f.port);
+	assert_int_equal(run_msgs(&r, base, &prov, NULL, &m, 1), 1);
+	assert_int_equal(r.msg[0].class, SEND_ACCEPTED);
+	assert_int_equal(f.body.len, sizeof(wire) - 1);
+	assert_memory_equal(f.body.p, wire, sizeof(wire) - 1);
+	smtpc_free(r.c);
+	fake_stop(&f);
+	event_base_free(base);
+}
+
+/* Header lines given apart (a relay's meta header) go before the body
+ * as they are, counted in SIZE; the body is not touched. */
+static void
+head_lines_go_before_the_body_unchanged(void **state)
+{
+	static const struct fake_step script[] = {
+	    GREET,
+	    EHLO_PIPE,
+	    {"MAIL FROM:<sender@example.com> SIZE=38", "250 ok\r\n", 0},
+	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", "250 ok\r\n", 0}};
+	static const char head[] = "X-Meta: abc\r\n def\r\n";
+	static const char body[] = "Subject: x\r\n\r\n.hi\r\n";
+	static const char wire[] = "X-Meta: abc\r\n def\r\n"
+	                           "Subject: x\r\n\r\n..hi\r\n.\r\n";
+	struct event_base *base = event_base_new();
+	struct smtpc_params prov;
+	struct fake f;
+	struct run r = {0};
+	struct smtpc_msg m = msg1;
+
+	(void)state;
+	m.body = (struct str){body, sizeof(body) - 1};
+	m.head = (struct str){head, sizeof(head) - 1};
 	fake_start(&f, base, script, N(script));
 	prov_init(&prov, f.port);
 	assert_int_equal(run_msgs(&r, base, &prov, NULL, &m, 1), 1);
@@ -1457,6 +1495,7 @@ main(void)
 	    cmocka_unit_test(rcpt_550_fails_only_that_recipient),
 	    cmocka_unit_test(code_451_at_dot_is_deferred_and_connection_reused),
 	    cmocka_unit_test(greeting_421_is_deferred),
+	    cmocka_unit_test(head_lines_go_before_the_body_unchanged),
 	    cmocka_unit_test(connection_refused_is_deferred),
 	    cmocka_unit_test(greeting_timeout_is_deferred),
 	    cmocka_unit_test(drop_after_the_dot_is_unknown),
