@@ -4,8 +4,9 @@
  *
  * The message is copied once into the spool message's body with CRLF
  * line ends; every later step edits or reads that copy. The MIME reader
- * (mime_parse) finds From, To and Cc; nothing else of its verdict
- * matters here (a raw message goes out as it came).
+ * (mime_parse) finds From, To, Cc and Bcc; nothing else of its verdict
+ * matters here (a raw message goes out as it came, less what the
+ * pipeline removes).
  */
 #include "ingress/api_raw.h"
 
@@ -17,7 +18,6 @@
 
 #include "core/xmalloc.h"
 #include "mime/header.h"
-#include "mime/header_edit.h"
 #include "mime/mime.h"
 
 void
@@ -137,8 +137,6 @@ api_raw_prepare(const char *msg, size_t n, const struct api_raw_opts *o,
 		if (raw_bcc_rcpts(m, e) < 0)
 			goto fail;
 	}
-	/* Hidden recipients stay hidden: the field is never stored. */
-	mime_header_take(&m->body, 0, "Bcc", NULL);
 	if (m->n_rcpts == 0) {
 		api_error_set(
 		    e, 400, "missing_field", "to",

@@ -10,12 +10,13 @@
  * octets); refuses a message without a header section or without
  * exactly one From address; takes the envelope from the options or else
  * from From and To + Cc + Bcc (an unreadable Bcc address is refused);
- * takes every Bcc field out (it is never stored, so never relayed); then
- * hands the message to the submission pipeline (submit_prepare: control
+ * then hands the message to the submission pipeline (submit_prepare: control
  * headers, the key's sender policy over the envelope sender and the From
  * address, 403 with one answer for both; the idempotency digest over the
  * envelope and the message as the client sent it, line ends normalised;
- * Message-ID at the From domain and Date when missing).
+ * the message's Message-ID checked, every Bcc field removed (never
+ * stored, so never relayed), Message-ID at
+ * the From domain and Date when missing).
  */
 #ifndef SWERVE_INGRESS_API_RAW_H
 #define SWERVE_INGRESS_API_RAW_H

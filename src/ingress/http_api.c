@@ -106,14 +106,16 @@ api_item_json(const struct http_pending_result *r, size_t index)
 		                 "status", e.http_status, "error",
 		                 api_error_obj(&e));
 	}
-	o = json_pack("{s:I,s:i,s:s}", "index", (json_int_t)index, "status",
-	              r->dup ? 200 : 202, "id", r->id);
+	o = json_pack("{s:I,s:i,s:s,s:s}", "index", (json_int_t)index, "status",
+	              r->dup ? 200 : 202, "id", r->id, "message_id",
+	              r->message_id);
 	if (r->dup)
 		json_object_set_new(o, "duplicate", json_true());
 	return o;
 }
 
-/* api_done_one - answer one message: 202 {"id"}, 200 for a replay. */
+/* api_done_one - answer one message: 202 {"id", "message_id"}, 200 for a
+ * replay. */
 static void
 api_done_one(struct evhttp_request *req, const struct http_pending_result *res,
              size_t n, void *arg)
@@ -126,11 +128,14 @@ api_done_one(struct evhttp_request *req, const struct http_pending_result *res,
 		submit_status_http(res[0].status, &e);
 		api_fail(req, &e);
 	} else if (res[0].dup)
-		api_reply(
-		    req, 200,
-		    json_pack("{s:s,s:b}", "id", res[0].id, "duplicate", 1));
+		api_reply(req, 200,
+		          json_pack("{s:s,s:s,s:b}", "id", res[0].id,
+		                    "message_id", res[0].message_id,
+		                    "duplicate", 1));
 	else
-		api_reply(req, 202, json_pack("{s:s}", "id", res[0].id));
+		api_reply(req, 202,
+		          json_pack("{s:s,s:s}", "id", res[0].id, "message_id",
+		                    res[0].message_id));
 }
 
 /* api_done_batch - 202 when every item was stored, else 207. */

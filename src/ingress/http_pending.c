@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "ingress/http_conn.h"
+#include "ingress/submit.h"
 #include "observe/events.h"
 
 #define HTTP_PENDING_MAX 20000        /* requests of one set waiting */
@@ -211,6 +212,7 @@ http_pending_submit(struct http_pending_set *s, struct evhttp_request *req,
 			spool_msg_new_fini(&ms[i]);
 			continue;
 		}
+		(void)submit_msgid(&ms[i], p->res[i].message_id);
 		it = xmalloc(sizeof(*it));
 		it->p = p;
 		it->index = i;

@@ -31,6 +31,7 @@
 
 #include "core/id.h"
 #include "ingress/api_json.h"
+#include "mime/header.h"
 #include "spool/spool.h"
 
 struct evhttp_request;
@@ -38,10 +39,14 @@ struct http_pending_set;
 
 /* The outcome of one message of a request. */
 struct http_pending_result {
-	int status;           /* SPOOL_OK or a negative spool status;
-	                         unused when err.http_status != 0 */
-	char id[ID_SIZE];     /* the message id (SPOOL_OK) */
-	int dup;              /* an idempotent replay */
+	int status;       /* SPOOL_OK or a negative spool status;
+	                     unused when err.http_status != 0 */
+	char id[ID_SIZE]; /* the message id (SPOOL_OK) */
+	char message_id[MIME_MSGID_MAX + 1]; /* its Message-ID field,
+	                                       "<...>" (submit_msgid), ""
+	                                       when refused before the
+	                                       spool */
+	int dup;                             /* an idempotent replay */
 	struct api_error err; /* set (http_status != 0) when the message was
 	                         refused before the spool */
 };
@@ -90,12 +95,13 @@ const char *http_pending_body(const struct http_pending_set *s,
  * http_pending_submit - hand ms[0..n) to the spool for req and call done
  * once every message has its result, if the client is still there.
  * ms[i] whose res_pre[i].err.http_status != 0 are not submitted and keep
- * that result (res_pre may be NULL). key_name (may be NULL) is copied for
- * the log. Takes ownership of every ms[i]'s contents (not of the array)
- * and of arg, released with arg_free (free() when NULL) after done or
- * when the client left. done normally runs from a spool callback; it runs
- * inside this call when nothing needed the spool or the spool refused at
- * once (closing).
+ * that result (res_pre may be NULL). Each submitted ms[i] is a message
+ * the pipeline prepared: its Message-ID goes to res[i].message_id. key_name
+ * (may be NULL) is copied for the log. Takes ownership of every ms[i]'s
+ * contents (not of the array) and of arg, released with arg_free (free() when
+ * NULL) after done or when the client left. done normally runs from a spool
+ * callback; it runs inside this call when nothing needed the spool or the spool
+ * refused at once (closing).
  */
 void http_pending_submit(struct http_pending_set *s, struct evhttp_request *req,
                          const char *key_name, struct spool_msg_new *ms,

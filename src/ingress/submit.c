@@ -264,6 +264,62 @@ submit_digest(const struct spool_msg_new *m, const struct buf *body)
 	return hex;
 }
 
+/*
+ * submit_msgid_check - the message's own Message-ID, if any, in
+ * msg[0..len): at most one field, holding one valid msg-id
+ * (mime_msgid_valid). It is kept as it is, never replaced. 0, or -1 with
+ * *e set (400 invalid_message naming Message-ID).
+ */
+static int
+submit_msgid_check(const char *msg, size_t len, struct api_error *e)
+{
+	size_t hlen = mime_header_len(msg, len), off = 0, n = 0;
+	struct str name, value, id;
+
+	while (mime_header_field_next(msg, hlen, &off, &name, &value)) {
+		if (!str_eq_nocase(name, "Message-ID"))
+			continue;
+		if (++n > 1)
+			return api_error_set(
+			    e, 400, "invalid_message", "Message-ID",
+			    "the message has more than one Message-ID field");
+		if (!mime_msgid_trim(value.p, value.len, &id))
+			return api_error_set(
+			    e, 400, "invalid_message", "Message-ID",
+			    "Message-ID is not one msg-id "
+			    "<id-left@id-right> of at most %d octets",
+			    MIME_MSGID_MAX);
+	}
+	return 0;
+}
+
+/*
+ * submit_msgid_local - the local part of the Message-ID swerve adds to a
+ * message that came with an idempotency key over HTTP: a digest of the
+ * tenant and the key, so that a replay, which stores nothing, answers the
+ * Message-ID of the message stored first (the key is unique per tenant
+ * in the spool).
+ */
+static void
+submit_msgid_local(const struct submit_who *w, const char *key,
+                   char out[SUBMIT_LOCAL_SIZE])
+{
+	const char *tenant = w->key ? w->key->tenant : "";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	EVP_MD_CTX *sh = EVP_MD_CTX_new();
+
+	EVP_DigestInit_ex(sh, EVP_sha256(), NULL);
+	EVP_DigestUpdate(sh, tenant, strlen(tenant) + 1);
+	EVP_DigestUpdate(sh, key, strlen(key));
+	EVP_DigestFinal_ex(sh, md, &mdlen);
+	EVP_MD_CTX_free(sh);
+	for (i = 0; i < (SUBMIT_LOCAL_SIZE - 2) / 2 && i < mdlen; i++)
+		snprintf(out + 1 + 2 * i, 3, "%02x", md[i]);
+	/* "k": never the shape of an id_new() id. */
+	out[0] = 'k';
+}
+
 /* submit_fields_add - Message-ID and Date in front of body[off..] when
  * missing. */
 static void
@@ -318,6 +374,7 @@ submit_prepare(const struct config *cfg, const struct submit_who *w,
                struct api_error *e)
 {
 	struct submit_ctl c = {NULL, NULL};
+	char local[SUBMIT_LOCAL_SIZE];
 	const char *dom;
 
 	submit_ctl_take_body(&m->body, o->body_off, &c);
@@ -327,6 +384,8 @@ submit_prepare(const struct config *cfg, const struct submit_who *w,
 	}
 	if (submit_headers_allowed(w, m->body.p + o->body_off,
 	                           m->body.len - o->body_off, e) < 0 ||
+	    submit_msgid_check(m->body.p + o->body_off,
+	                       m->body.len - o->body_off, e) < 0 ||
 	    submit_ctl_merge(cfg, o->stream, o->idem_key, &c, e) < 0)
 		goto fail;
 	/*
@@ -337,11 +396,19 @@ submit_prepare(const struct config *cfg, const struct submit_who *w,
 	if (c.idem != NULL && w->ingress == SUBMIT_INGRESS_HTTP)
 		m->idempotency_hash = o->payload ? xstrdup(o->payload)
 		                                 : submit_digest(m, &m->body);
+	/* Envelope only, as Postfix does: the recipients stay in m. */
+	mime_header_take(&m->body, o->body_off, "Bcc", NULL);
+	mime_header_take(&m->body, o->body_off, "Resent-Bcc", NULL);
 	dom = o->msgid_domain;
 	if (dom == NULL && o->from != NULL && strrchr(o->from, '@') != NULL)
 		dom = strrchr(o->from, '@') + 1;
+	if (c.idem != NULL && w->ingress == SUBMIT_INGRESS_HTTP)
+		submit_msgid_local(w, c.idem, local);
 	submit_fields_add(&m->body, o->body_off, dom ? dom : "localhost",
-	                  o->msgid_local, o->date);
+	                  c.idem != NULL && w->ingress == SUBMIT_INGRESS_HTTP
+	                      ? local
+	                      : o->msgid_local,
+	                  o->date);
 	submit_mark(w, &c, m);
 	if (o->meta != NULL)
 		m->meta = msg_meta_encode(o->meta);
@@ -411,9 +478,9 @@ submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 {
 	struct submit_ctl c = {NULL, NULL};
 	struct mime_build_opts o;
-	char local[ID_SIZE];
+	char local[SUBMIT_LOCAL_SIZE];
 	const char *why;
-	size_t i;
+	size_t i, hlen;
 
 	memset(out, 0, sizeof(*out));
 	buf_init(&out->body);
@@ -421,7 +488,10 @@ submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 	if (submit_msg_check(cfg, w, msg, e) < 0 ||
 	    submit_ctl_merge(cfg, msg->stream, msg->idempotency_key, &c, e) < 0)
 		goto fail;
-	id_new(local);
+	if (c.idem != NULL)
+		submit_msgid_local(w, c.idem, local);
+	else
+		id_new(local);
 	o.msgid_local = local;
 	o.hostname = NULL;
 	o.date = clock_wall_time();
@@ -432,6 +502,14 @@ submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 	/* Custom fields may name a Resent-From or Resent-Sender. */
 	if (submit_headers_allowed(w, out->body.p, out->body.len, e) < 0)
 		goto fail;
+	hlen = mime_header_len(out->body.p, out->body.len);
+	if (hlen > MIME_BUILD_HEADER_MAX) {
+		api_error_set(e, 413, "too_large", "headers",
+		              "the header section is %zu octets; the limit is "
+		              "%d",
+		              hlen, MIME_BUILD_HEADER_MAX);
+		goto fail;
+	}
 	if (out->body.len > cfg->max_message_size) {
 		api_error_set(e, 413, "too_large", "",
 		              "the message is %zu octets; the limit is %llu",
@@ -456,6 +534,23 @@ submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 fail:
 	submit_ctl_fini(&c);
 	spool_msg_new_fini(out);
+	return -1;
+}
+
+int
+submit_msgid(const struct spool_msg_new *m, char out[MIME_MSGID_MAX + 1])
+{
+	size_t hlen = mime_header_len(m->body.p, m->body.len), off = 0;
+	struct str name, value, id;
+
+	out[0] = '\0';
+	while (mime_header_field_next(m->body.p, hlen, &off, &name, &value))
+		if (str_eq_nocase(name, "Message-ID") &&
+		    mime_msgid_trim(value.p, value.len, &id)) {
+			memcpy(out, id.p, id.len);
+			out[id.len] = '\0';
+			return 0;
+		}
 	return -1;
 }
 

@@ -14,7 +14,13 @@
  *    X-Swerve-Idempotency-Key, on every path (see below);
  *  - picks the stream (it must be configured) and the idempotency key and
  *    its payload digest;
- *  - adds Message-ID and Date when the message lacks them;
+ *  - keeps the message's own Message-ID when it is one valid msg-id
+ *    (mime_msgid_valid; two fields or an invalid one are refused: HTTP
+ *    400 invalid_message or invalid_field naming Message-ID, SMTP 554
+ *    5.6.0), never replaces it, and adds Message-ID and Date when the
+ *    message lacks them;
+ *  - removes Bcc and Resent-Bcc fields (on every path, SMTP included, as
+ *    Postfix does): the recipients stay in the envelope;
  *  - marks the message with its tenant and client;
  * and it maps the spool's status to the reply of each ingress (one
  * function per reply shape: SMTP, the native API, the drop-in endpoints'
@@ -32,6 +38,17 @@
  * from a header must be 1..255 printable ASCII octets and a stream must
  * be configured, else the message is refused (SMTP 554 5.6.0, HTTP 400).
  *
+ * The Message-ID seam: every front end answers with the Message-ID of the
+ * message it stored. After submit_prepare() or submit_msg_prepare(), the
+ * message holds exactly one valid Message-ID field, and submit_msgid()
+ * reads it; http_pending_submit() does so for each message it hands to
+ * the spool and puts it in http_pending_result.message_id, so every HTTP
+ * front end finds it beside the spool's id. A message that came over
+ * HTTP with an idempotency key and without a Message-ID gets one whose
+ * local part is a digest of the tenant and the key
+ * (SUBMIT_LOCAL_SIZE - 1 characters, "k" and hex): a replay, which
+ * stores nothing, then answers the Message-ID of the message stored.
+ *
  * Everything here is pure: no I/O, no logging; submit_prepare takes its
  * Message-ID local part and Date from the options, only
  * submit_msg_prepare draws a fresh id and reads the wall clock.
@@ -44,7 +61,12 @@
 #include <time.h>
 
 #include "ingress/api_json.h"
+#include "mime/header.h"
 #include "spool/spool.h"
+
+/* Room for the local part of a Message-ID swerve makes (id_new() or the
+ * key digest), NUL included. */
+#define SUBMIT_LOCAL_SIZE 34
 
 struct config;
 struct config_api_key;
@@ -102,11 +124,12 @@ bool submit_sender_allowed(const struct submit_who *w, const char *sender);
 /*
  * submit_prepare - run the pipeline over m, whose sender, recipients and
  * body (the whole message, CRLF line ends) the ingress filled: control
- * headers, sender policy, idempotency key and digest, stream, Message-ID
- * and Date, tenant and client, and o->meta as m->meta (msg_meta_encode).
- * 0, or -1 with *e set (400: a second From
- * or Sender field, bad control headers; 403: a sender the submitter may
- * not use) and m's contents freed.
+ * headers, sender policy, the message's Message-ID, idempotency key and
+ * digest, Bcc out, stream, Message-ID and Date, tenant and client, and
+ * o->meta as m->meta (msg_meta_encode). 0, or -1 with *e set (400: a
+ * second From, Sender or Message-ID field, an invalid Message-ID, bad
+ * control headers; 403: a sender the submitter may not use) and m's
+ * contents freed.
  */
 int submit_prepare(const struct config *cfg, const struct submit_who *w,
                    const struct submit_opts *o, struct spool_msg_new *m,
@@ -117,8 +140,10 @@ int submit_prepare(const struct config *cfg, const struct submit_who *w,
  * drop-in endpoints) decoded into msg: a From (400), sender policy (403,
  * also for the sender fields among msg's custom fields),
  * recipients (400), a body (400), control headers among msg's custom
- * fields, stream, then the message is built (mime_build, a fresh
- * Message-ID and Date) and must fit limits.max_message_size (413). *out
+ * fields, stream, then the message is built (mime_build: a custom
+ * Message-ID field is kept, else a fresh one; a Date) and its header
+ * section must fit MIME_BUILD_HEADER_MAX (413 too_large, field
+ * "headers") and the message limits.max_message_size (413). *out
  * gets the envelope, body, tenant, client, stream and idempotency key and
  * digest (msg->payload_sha256, or one of the envelope and the message
  * built with a fixed Message-ID and Date), and msg->meta encoded
@@ -128,6 +153,14 @@ int submit_prepare(const struct config *cfg, const struct submit_who *w,
 int submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
                        struct api_msg *msg, struct spool_msg_new *out,
                        struct api_error *e);
+
+/*
+ * submit_msgid - the Message-ID of m, a message the pipeline prepared,
+ * into out as written ("<id-left@id-right>", no blanks around it).
+ * 0, or -1 (out "") when m has no valid Message-ID field, which a
+ * prepared message always has. m is only read.
+ */
+int submit_msgid(const struct spool_msg_new *m, char out[MIME_MSGID_MAX + 1]);
 
 /* submit_idem_key_ok - 1..255 printable ASCII octets. */
 bool submit_idem_key_ok(const char *k);

@@ -165,14 +165,89 @@ mime_header_msgid_add(struct buf *out, const char *local, const char *host)
 	buf_printf(out, "Message-ID: <%s@%s>\r\n", local, host);
 }
 
+/* msgid_atext - an RFC 5322 atext octet, or (RFC 6532) a non-ASCII one. */
+static bool
+msgid_atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c >= 0x80 ||
+	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/* msgid_dot_atom - p[0..n) is dot-atom-text: atoms joined by single dots. */
+static bool
+msgid_dot_atom(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || p[0] == '.' || p[n - 1] == '.')
+		return false;
+	for (i = 0; i < n; i++)
+		if (p[i] == '.' ? p[i + 1] == '.'
+		                : !msgid_atext((unsigned char)p[i]))
+			return false;
+	return true;
+}
+
+/* msgid_literal - p[0..n) is "[" *dtext "]" (no-fold-literal). */
+static bool
+msgid_literal(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n < 2 || p[0] != '[' || p[n - 1] != ']')
+		return false;
+	for (i = 1; i + 1 < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c < 33 || c == '[' || c == ']' || c == '\\' || c == 127)
+			return false;
+	}
+	return true;
+}
+
+bool
+mime_msgid_valid(const char *p, size_t n)
+{
+	const char *at;
+
+	if (n < 5 || n > MIME_MSGID_MAX || p[0] != '<' || p[n - 1] != '>')
+		return false;
+	p++;
+	n -= 2;
+	at = memchr(p, '@', n);
+	if (at == NULL)
+		return false;
+	return msgid_dot_atom(p, (size_t)(at - p)) &&
+	       (msgid_dot_atom(at + 1, n - (size_t)(at - p) - 1) ||
+	        msgid_literal(at + 1, n - (size_t)(at - p) - 1));
+}
+
+bool
+mime_msgid_trim(const char *p, size_t n, struct str *out)
+{
+	/* Folding whitespace (CFWS without comments) around the msg-id. */
+	while (n > 0 && p[0] != '\0' && strchr(" \t\r\n", p[0]) != NULL) {
+		p++;
+		n--;
+	}
+	while (n > 0 && p[n - 1] != '\0' && strchr(" \t\r\n", p[n - 1]) != NULL)
+		n--;
+	out->p = p;
+	out->len = n;
+	return mime_msgid_valid(p, n);
+}
+
 void
 mime_header_received_add(struct buf *out, const struct mime_received *r)
 {
 	char date[MIME_DATE_SIZE];
 
 	mime_date_format(date, r->t);
-	buf_printf(out, "Received: from %s (%s)\r\n\tby %s (swerve) with %s",
-	           r->helo, r->ip, r->by, r->with);
+	/* RFC 5321 4.4 TCP-info: the address as an address literal. */
+	buf_printf(out,
+	           "Received: from %s ([%s%s])\r\n\tby %s (swerve) with %s",
+	           r->helo, strchr(r->ip, ':') != NULL ? "IPv6:" : "", r->ip,
+	           r->by, r->with);
 	if (r->id != NULL)
 		buf_printf(out, " id %s", r->id);
 	buf_printf(out, ";\r\n\t%s\r\n", date);

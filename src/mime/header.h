@@ -59,6 +59,26 @@ void mime_header_date_add(struct buf *out, time_t t);
 void mime_header_msgid_add(struct buf *out, const char *local,
                            const char *host);
 
+/* The longest msg-id we keep, angle brackets included (RFC 5322 sets no
+ * bound; this one keeps a Message-ID field on one short line). */
+#define MIME_MSGID_MAX 250
+
+/*
+ * mime_msgid_valid - true when p[0..n) is exactly one RFC 5322 msg-id,
+ * "<" id-left "@" id-right ">" with nothing around it: id-left
+ * dot-atom-text, id-right dot-atom-text or a [literal] (no comments, no
+ * obsolete forms, no quoted strings; octets above 0x7f count as atext, as
+ * RFC 6532 allows), 5..MIME_MSGID_MAX octets.
+ */
+bool mime_msgid_valid(const char *p, size_t n);
+
+/*
+ * mime_msgid_trim - the msg-id in a Message-ID field value p[0..n) as
+ * written (blanks and folding around it allowed): *out is a view into p
+ * without them. Returns mime_msgid_valid() of that view.
+ */
+bool mime_msgid_trim(const char *p, size_t n, struct str *out);
+
 /* What goes into a Received field; pointers are borrowed. */
 struct mime_received {
 	const char *helo; /* the client's HELO/EHLO argument */
@@ -71,8 +91,9 @@ struct mime_received {
 
 /*
  * mime_header_received_add - append a Received field, folded as Postfix
- * folds it:
- *   Received: from <helo> (<ip>)\r\n\tby <by> (swerve) with <with>
+ * folds it, the client's address as an RFC 5321 address literal
+ * ([192.0.2.1], [IPv6:2001:db8::1]):
+ *   Received: from <helo> ([<ip>])\r\n\tby <by> (swerve) with <with>
  *   [id <id>];\r\n\t<date>\r\n
  */
 void mime_header_received_add(struct buf *out, const struct mime_received *r);

@@ -23,15 +23,19 @@
 #include "mime/header.h"
 #include "mime/mime_int.h"
 
-#define HDR_FOLD_COL 78  /* fold when a line would pass this */
-#define EW_CHUNK 45      /* UTF-8 octets per encoded-word (60 base64) */
-#define B64_LINE_IN 57   /* input octets per 76-column base64 line */
-#define QP_LINE_MAX 76   /* quoted-printable line length, "=" included */
-#define TEXT_7BIT_MAX 76 /* longest line sent as 7bit */
-#define RFC2231_SEG 60   /* encoded octets per filename*N* segment */
+#define HDR_FOLD_COL 78    /* fold when a line would pass this */
+#define EW_CHUNK 45        /* UTF-8 octets per encoded-word (60 base64) */
+#define B64_LINE_IN 57     /* input octets per 76-column base64 line */
+#define QP_LINE_MAX 76     /* quoted-printable line length, "=" included */
+#define TEXT_7BIT_MAX 76   /* longest line sent as 7bit */
+#define RFC2231_SEG 60     /* encoded octets per filename*N* segment */
+#define WORD_MAX 900       /* longest ASCII word kept as it is in a field */
+#define BLANKS_MAX 60      /* longest run of blanks kept as it is */
+#define NAME_TOKEN_MAX 256 /* longest display name as one token */
 
 /*
- * Fields the builder writes itself or that a request must not set. The
+ * Fields the builder writes itself or that a request must not set
+ * (Message-ID may be set: it replaces the one the builder makes). The
  * control fields (X-Swerve-Stream, X-Swerve-Idempotency-Key) are allowed:
  * the submission pipeline (ingress/submit.c) takes them out and honours
  * them before a message is built.
@@ -45,7 +49,6 @@ static const char *const mime_build_protected[] = {
     "reply-to",
     "subject",
     "date",
-    "message-id",
     "mime-version",
     "content-type",
     "content-transfer-encoding",
@@ -125,18 +128,26 @@ ascii_plain(const char *p, size_t n)
 	return true;
 }
 
-/* longest_word - length of the longest run without blanks in p[0..n). */
+/* longest_run - the longest run of blanks (or, when !blanks, of other
+ * octets) in p[0..n). */
 static size_t
-longest_word(const char *p, size_t n)
+longest_run(const char *p, size_t n, bool blanks)
 {
 	size_t i, run = 0, best = 0;
 
 	for (i = 0; i < n; i++) {
-		run = (p[i] == ' ' || p[i] == '\t') ? 0 : run + 1;
+		run = ((p[i] == ' ' || p[i] == '\t') == blanks) ? run + 1 : 0;
 		if (run > best)
 			best = run;
 	}
 	return best;
+}
+
+/* longest_word - length of the longest run without blanks in p[0..n). */
+static size_t
+longest_word(const char *p, size_t n)
+{
+	return longest_run(p, n, false);
 }
 
 /* ew_write - p[0..n) as RFC 2047 B encoded-words, one token each. */
@@ -166,7 +177,10 @@ ew_write(struct hw *w, const char *p, size_t n)
 /*
  * hdr_unstructured - the field name: value (UTF-8 text). Plain ASCII is
  * folded only by inserting CRLF before a blank that starts a word, so
- * unfolding gives back the exact value; anything else is encoded-words.
+ * unfolding gives back the exact value; anything else is encoded-words,
+ * as is ASCII whose words (WORD_MAX) or runs of blanks (BLANKS_MAX) are
+ * too long for a line: a line then holds at most the column, a run of
+ * blanks and one word, under 998 octets.
  */
 static void
 hdr_unstructured(struct buf *out, const char *name, const char *v, size_t n)
@@ -180,7 +194,8 @@ hdr_unstructured(struct buf *out, const char *name, const char *v, size_t n)
 		return;
 	}
 	if (!ascii_plain(v, n) || memmem(v, n, "=?", 2) != NULL ||
-	    longest_word(v, n) > MIME_BUILD_FIELD_MAX || v[0] == ' ' ||
+	    longest_word(v, n) > WORD_MAX ||
+	    longest_run(v, n, true) > BLANKS_MAX || v[0] == ' ' ||
 	    v[0] == '\t' || v[n - 1] == ' ' || v[n - 1] == '\t') {
 		ew_write(&w, v, n);
 		hw_end(&w);
@@ -238,8 +253,11 @@ name_write(struct hw *w, const char *name)
 	size_t n = strlen(name), i, s;
 	struct buf q;
 
-	/* "=?" inside an atom would read back as an encoded-word (fuzz). */
-	if (atext_phrase(name, n) && memmem(name, n, "=?", 2) == NULL) {
+	/* "=?" inside an atom would read back as an encoded-word (fuzz).
+	 * An atom or a quoted string is one token on one line: past
+	 * NAME_TOKEN_MAX the name goes as encoded-words, which fold. */
+	if (atext_phrase(name, n) && memmem(name, n, "=?", 2) == NULL &&
+	    longest_word(name, n) <= NAME_TOKEN_MAX) {
 		for (s = 0, i = 0; i <= n; i++)
 			if (i == n || name[i] == ' ') {
 				hw_token(w, name + s, i - s);
@@ -248,7 +266,7 @@ name_write(struct hw *w, const char *name)
 		return;
 	}
 	if (ascii_plain(name, n) && memchr(name, '\t', n) == NULL &&
-	    memmem(name, n, "=?", 2) == NULL) {
+	    memmem(name, n, "=?", 2) == NULL && n <= NAME_TOKEN_MAX) {
 		buf_init(&q);
 		buf_addch(&q, '"');
 		for (i = 0; i < n; i++) {
@@ -669,6 +687,19 @@ ctype_ok(const char *s)
 	return true;
 }
 
+/* msgid_field - the k-th (from 0) custom Message-ID field, or NULL. */
+static const struct mime_build_field *
+msgid_field(const struct mime_build_msg *m, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_fields; i++)
+		if (strcasecmp(m->fields[i].name, "Message-ID") == 0 &&
+		    k-- == 0)
+			return &m->fields[i];
+	return NULL;
+}
+
 /* msg_check - refuse what would make a malformed message. */
 static int
 msg_check(const struct mime_build_msg *m, const char **why)
@@ -690,6 +721,10 @@ msg_check(const struct mime_build_msg *m, const char **why)
 		if (mime_build_field_check(m->fields[i].name,
 		                           m->fields[i].value, why) < 0)
 			return -1;
+	if (msgid_field(m, 1) != NULL) {
+		*why = "more than one Message-ID header";
+		return -1;
+	}
 	for (i = 0; i < m->n_atts; i++) {
 		const struct mime_build_att *a = &m->atts[i];
 		if (a->content_type && !ctype_ok(a->content_type)) {
@@ -722,6 +757,7 @@ msg_check(const struct mime_build_msg *m, const char **why)
 int
 mime_build_field_check(const char *name, const char *value, const char **why)
 {
+	struct str id;
 	size_t i, n;
 
 	n = name ? strlen(name) : 0;
@@ -752,6 +788,12 @@ mime_build_field_check(const char *name, const char *value, const char **why)
 		*why = "header value contains CR, LF or NUL";
 		return -1;
 	}
+	if (strcasecmp(name, "Message-ID") == 0 &&
+	    !mime_msgid_trim(value, n, &id)) {
+		*why = "Message-ID must be one msg-id <id-left@id-right> of "
+		       "at most 250 octets";
+		return -1;
+	}
 	if (n > MIME_BUILD_FIELD_MAX) {
 		*why = "header value too long";
 		return -1;
@@ -769,7 +811,9 @@ mime_build(const struct mime_build_msg *m, const struct mime_build_opts *o,
            struct buf *out, const char **why)
 {
 	struct mb b = {m, o, out, 'a'};
+	const struct mime_build_field *mid;
 	const char *host;
+	struct str id;
 	size_t i;
 
 	*why = NULL;
@@ -790,11 +834,19 @@ mime_build(const struct mime_build_msg *m, const struct mime_build_opts *o,
 		hdr_unstructured(out, "Subject", m->subject,
 		                 strlen(m->subject));
 	mime_header_date_add(out, o->date);
-	mime_header_msgid_add(out, o->msgid_local, host);
+	mid = msgid_field(m, 0);
+	if (mid != NULL) {
+		/* Checked by msg_check: the caller's msg-id, as it is. */
+		(void)mime_msgid_trim(mid->value, strlen(mid->value), &id);
+		buf_printf(out, "Message-ID: %.*s\r\n", (int)id.len, id.p);
+	} else
+		mime_header_msgid_add(out, o->msgid_local, host);
 	buf_addstr(out, "MIME-Version: 1.0\r\n");
 	for (i = 0; i < m->n_fields; i++)
-		hdr_unstructured(out, m->fields[i].name, m->fields[i].value,
-		                 strlen(m->fields[i].value));
+		if (&m->fields[i] != mid)
+			hdr_unstructured(out, m->fields[i].name,
+			                 m->fields[i].value,
+			                 strlen(m->fields[i].value));
 	emit_body(&b);
 	/* End with a line break, without doubling a text body's own. */
 	if (out->len < 2 || memcmp(out->p + out->len - 2, "\r\n", 2) != 0)

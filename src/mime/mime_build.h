@@ -15,7 +15,10 @@
  *    the custom fields; non-ASCII text in RFC 2047 encoded-words (UTF-8,
  *    B), display names as atoms, quoted strings or encoded-words, long
  *    fields folded so lines stay under 78 octets where words allow and
- *    never over 998. Bcc never appears (it is envelope only).
+ *    never over 998 (an ASCII word over 900 octets, a display name over
+ *    256, go as encoded-words). Bcc never appears (it is envelope
+ *    only). A custom Message-ID field (one msg-id, mime_msgid_valid)
+ *    takes the place of the one the builder makes.
  *  - The body tree: text only -> text/plain; HTML only -> text/html; both
  *    -> multipart/alternative; inline parts (with a content_id) and HTML
  *    -> the HTML in multipart/related with them; attachments ->
@@ -41,11 +44,18 @@
 
 #include "core/buf.h"
 
-/* Limits the builder enforces (api_json enforces the same or smaller). */
-#define MIME_BUILD_NAME_MAX 256     /* display name octets */
-#define MIME_BUILD_SUBJECT_MAX 2048 /* subject octets */
-#define MIME_BUILD_FIELD_MAX 900    /* custom field value octets */
-#define MIME_BUILD_FILENAME_MAX 255 /* file name octets */
+/*
+ * Limits. A value (display name, subject, custom field) is folded and,
+ * when it must be, encoded, whatever its length; the header section as
+ * built may be at most MIME_BUILD_HEADER_MAX octets, which the submission
+ * pipeline enforces (413), so no single value may be longer. The builder
+ * enforces the per-value limits (api_json the same).
+ */
+#define MIME_BUILD_HEADER_MAX 65536                  /* header section */
+#define MIME_BUILD_NAME_MAX MIME_BUILD_HEADER_MAX    /* display name */
+#define MIME_BUILD_SUBJECT_MAX MIME_BUILD_HEADER_MAX /* subject */
+#define MIME_BUILD_FIELD_MAX MIME_BUILD_HEADER_MAX   /* custom value */
+#define MIME_BUILD_FILENAME_MAX 255                  /* file name octets */
 
 /* An address: addr is "local@domain"; name (UTF-8) may be NULL. */
 struct mime_build_addr {
@@ -107,7 +117,8 @@ int mime_build(const struct mime_build_msg *m, const struct mime_build_opts *o,
  * mime_build_field_check - may a request add the field name: value?
  * 0, or -1 with a static reason: a malformed name (RFC 5322 ftext, 1..76
  * octets), a field the builder writes itself (From, To, Date,
- * Message-ID, Content-*, ...), or a value with CR, LF or NUL or too long.
+ * Content-*, ...), a value with CR, LF or NUL or too long, or a
+ * Message-ID that is not one msg-id (blanks around it allowed).
  */
 int mime_build_field_check(const char *name, const char *value,
                            const char **why);

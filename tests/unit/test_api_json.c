@@ -298,7 +298,7 @@ unknown_missing_and_protected_fields_are_refused(void **state)
 	        "\"headers\":{\"Date\":\"now\"}}",
 	        "invalid_field", "headers.Date");
 	refused("{\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"text\":\"x\","
-	        "\"headers\":{\"Message-ID\":\"<x@y>\"}}",
+	        "\"headers\":{\"Message-ID\":\"x@y\"}}",
 	        "invalid_field", "headers.Message-ID");
 	refused("{\"from\":\"a@b.com\",\"to\":\"b@c.com\",\"text\":\"x\","
 	        "\"headers\":{\"Bad Name\":\"v\"}}",

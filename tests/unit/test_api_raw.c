@@ -1,11 +1,13 @@
 /*
  * test_api_raw.c - raw RFC 5322 messages from HTTP clients: line ends,
  * Bcc fields (their addresses join a header envelope, the fields go),
- * refusals (NUL, long lines, no header, an unreadable Bcc, no From, From or
- * envelope outside the key's domains, size, recipients), envelope from the
+ * refusals (NUL, long lines, no header, an unreadable Bcc, an invalid or
+ * second Message-ID, no From, From or envelope outside the key's
+ * domains, size, recipients), envelope from the
  * options or the fields, the idempotency key field taken out, the hash
  * stable across retries, Message-ID and Date added when missing, the
- * stream header honoured and taken out, a key given twice must agree.
+ * stream header honoured and taken out, a key given twice must agree, the
+ * caller's Message-ID kept and a keyed message's one stable on retry.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -165,7 +167,15 @@ bad_messages_are_refused(void **state)
 		const char *field;
 	} bad[] = {
 	    {"no header at all", 400, ""},
-	    {"From: a@example.com\nBcc: v@\nTo: b@x.org\n\nx", 400, "Bcc"},
+	    {"From: a@example.com\nBcc: <<v@x.org\nTo: b@x.org\n\nx", 400,
+	     "Bcc"},
+	    {"From: a@example.com\nTo: b@x.org\nMessage-ID: nope\n\nx", 400,
+	     "Message-ID"},
+	    {"From: a@example.com\nTo: b@x.org\nMessage-ID: <a b@x>\n\nx", 400,
+	     "Message-ID"},
+	    {"From: a@example.com\nTo: b@x.org\nMessage-ID: <a@x>\n"
+	     "Message-ID: <b@x>\n\nx",
+	     400, "Message-ID"},
 	    {"To: b@x.org\n\nx", 400, "From"},
 	    {"From: a@example.com, c@example.com\nTo: b@x.org\n\nx", 400,
 	     "From"},
@@ -263,6 +273,49 @@ key_header_and_message_key_must_agree(void **state)
 	assert_string_equal(e.field, "X-Swerve-Idempotency-Key");
 }
 
+static void
+message_id_kept_and_keyed_one_stable(void **state)
+{
+	struct api_raw_opts o = opts();
+	struct spool_msg_new a, b;
+	struct api_error e;
+	char id_a[MIME_MSGID_MAX + 1], id_b[MIME_MSGID_MAX + 1];
+	const char *msg = "From: a@example.com\nTo: b@x.org\n\nbody\n";
+
+	/* The caller's, as written (folded, blanks around). */
+	assert_int_equal(prep("From: a@example.com\nTo: b@x.org\nMessage-Id:"
+	                      "\n  <Caf.1+x@[10.0.0.1]> \n\nbody\n",
+	                      &o, &a, &e),
+	                 0);
+	assert_int_equal(submit_msgid(&a, id_a), 0);
+	assert_string_equal(id_a, "<Caf.1+x@[10.0.0.1]>");
+	buf_cstr(&a.body);
+	assert_null(strstr(a.body.p, "LOCAL"));
+	spool_msg_new_fini(&a);
+	/* Made by swerve: id_new's without a key ... */
+	assert_int_equal(prep(msg, &o, &a, &e), 0);
+	assert_int_equal(submit_msgid(&a, id_a), 0);
+	assert_string_equal(id_a, "<LOCAL@example.com>");
+	spool_msg_new_fini(&a);
+	/* ... the key's with one: a retry gets the same Message-ID. */
+	o.idem_key = "k";
+	assert_int_equal(prep(msg, &o, &a, &e), 0);
+	o.msgid_local = "OTHER";
+	assert_int_equal(prep(msg, &o, &b, &e), 0);
+	assert_int_equal(submit_msgid(&a, id_a), 0);
+	assert_int_equal(submit_msgid(&b, id_b), 0);
+	assert_string_equal(id_a, id_b);
+	assert_int_equal(strlen(id_a), strlen("<@example.com>") + 33);
+	assert_memory_equal(id_a, "<k", 2);
+	spool_msg_new_fini(&b);
+	o.idem_key = "k2";
+	assert_int_equal(prep(msg, &o, &b, &e), 0);
+	assert_int_equal(submit_msgid(&b, id_b), 0);
+	assert_string_not_equal(id_a, id_b);
+	spool_msg_new_fini(&a);
+	spool_msg_new_fini(&b);
+}
+
 int
 main(void)
 {
@@ -275,6 +328,7 @@ main(void)
 	    cmocka_unit_test(long_lines_and_many_recipients_are_refused),
 	    cmocka_unit_test(stream_header_is_honoured_and_taken_out),
 	    cmocka_unit_test(key_header_and_message_key_must_agree),
+	    cmocka_unit_test(message_id_kept_and_keyed_one_stable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,8 @@
  * back with the project's MIME reader (mime/mime.h) and must give back
  * what went in (addresses, non-ASCII subject and names, text and HTML,
  * attachments with non-ASCII names, inline images), stay within 998
- * octets a line with CRLF only, and refuse what would be malformed. A
+ * octets a line with CRLF only (long values folded, not refused), keep a
+ * caller's Message-ID, and refuse what would be malformed. A
  * property test builds many random messages and checks the same.
  */
 #include <setjmp.h>
@@ -338,6 +339,7 @@ long_lines_and_boundary_lookalikes_stay_safe(void **state)
 static void
 custom_fields_written_and_protected_refused(void **state)
 {
+	struct mime_build_opts o = {"ID", NULL, 0};
 	struct mime_build_msg m;
 	struct mime_msg *r;
 	struct buf out;
@@ -363,12 +365,94 @@ custom_fields_written_and_protected_refused(void **state)
 
 	assert_int_equal(mime_build_field_check("Date", "x", &why), -1);
 	assert_int_equal(mime_build_field_check("message-id", "x", &why), -1);
+	assert_non_null(strstr(why, "Message-ID"));
+	assert_int_equal(mime_build_field_check("Message-ID", "<a b@c>", &why),
+	                 -1);
+	assert_int_equal(mime_build_field_check("message-id", " <a@b> ", &why),
+	                 0);
 	assert_int_equal(mime_build_field_check("Content-Foo", "x", &why), -1);
 	assert_int_equal(mime_build_field_check("Bad Name", "x", &why), -1);
 	assert_int_equal(mime_build_field_check("Bad:Name", "x", &why), -1);
 	assert_int_equal(mime_build_field_check("X-Ok", "a\r\nBcc: x", &why),
 	                 -1);
 	assert_int_equal(mime_build_field_check("X-Ok", "fine", &why), 0);
+
+	/* A caller's Message-ID replaces the one the builder makes. */
+	msg_base(&m);
+	set_text(&m.text, &m.text_len, "x");
+	m.fields = xcalloc(2, sizeof(*m.fields));
+	m.fields[0].name = xstrdup("message-id");
+	m.fields[0].value = xstrdup(" <own.1@app.example> ");
+	m.n_fields = 1;
+	r = build(&m, &out);
+	buf_cstr(&out);
+	assert_non_null(
+	    strstr(out.p, "\r\nMessage-ID: <own.1@app.example>\r\n"));
+	assert_null(strstr(out.p, "01JTESTLOCALPART0000@"));
+	assert_null(strstr(out.p, "message-id"));
+	mime_free(r);
+	buf_fini(&out);
+	/* Two of them cannot both be kept: refused. */
+	m.fields[1].name = xstrdup("Message-Id");
+	m.fields[1].value = xstrdup("<other@app.example>");
+	m.n_fields = 2;
+	buf_init(&out);
+	assert_int_equal(mime_build(&m, &o, &out, &why), -1);
+	assert_non_null(strstr(why, "Message-ID"));
+	buf_fini(&out);
+	mime_build_msg_fini(&m);
+}
+
+static void
+long_values_fold_instead_of_refusal(void **state)
+{
+	static const char *const fills[] = {"word ", "é", "x", "a  \t  ",
+	                                    "a                              "
+	                                    "                              "
+	                                    "   b"};
+	struct mime_build_msg m;
+	struct mime_msg *r;
+	struct buf out, v;
+	size_t f, i;
+
+	(void)state;
+	for (f = 0; f < sizeof(fills) / sizeof(fills[0]); f++) {
+		buf_init(&v);
+		/* Far over the former limits (subject 2048, value 900,
+		 * display name 256). */
+		while (v.len < 5000)
+			buf_addstr(&v, fills[f]);
+		while (v.len > 0 &&
+		       (v.p[v.len - 1] == ' ' || v.p[v.len - 1] == '\t'))
+			v.len--;
+		msg_base(&m);
+		free(m.from.name);
+		m.from.name =
+		    xstrndup(buf_cstr(&v), v.len < 3000 ? v.len : 3000);
+		/* 3000 ends on a whole character of every fill; a name has
+		 * no outer blanks. */
+		while (strchr(" \t", m.from.name[strlen(m.from.name) - 1]))
+			m.from.name[strlen(m.from.name) - 1] = '\0';
+		m.subject = xstrdup(buf_cstr(&v));
+		m.fields = xcalloc(1, sizeof(*m.fields));
+		m.fields[0].name = xstrdup("X-Long");
+		m.fields[0].value = xstrdup(buf_cstr(&v));
+		m.n_fields = 1;
+		set_text(&m.text, &m.text_len, "x");
+		r = build(&m, &out); /* lines_ok: every line within 998 */
+		assert_int_equal(r->flags, 0);
+		assert_string_equal(r->subject, m.subject);
+		assert_string_equal(r->from[0].name, m.from.name);
+		assert_string_equal(r->from[0].addr, "ada@example.com");
+		for (i = 0; i < r->nfields; i++)
+			if (strcmp(r->fields[i].name, "X-Long") == 0)
+				break;
+		assert_true(i < r->nfields);
+		mime_free(r);
+		buf_fini(&out);
+		buf_fini(&v);
+		mime_build_msg_fini(&m);
+	}
 }
 
 static void
@@ -506,6 +590,7 @@ main(void)
 	    cmocka_unit_test(attachment_and_inline_image_nest_correctly),
 	    cmocka_unit_test(long_lines_and_boundary_lookalikes_stay_safe),
 	    cmocka_unit_test(custom_fields_written_and_protected_refused),
+	    cmocka_unit_test(long_values_fold_instead_of_refusal),
 	    cmocka_unit_test(malformed_input_is_refused),
 	    cmocka_unit_test(random_messages_round_trip),
 	};

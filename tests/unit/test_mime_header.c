@@ -184,7 +184,7 @@ received_line_folded_like_postfix(void **state)
 	buf_init(&b);
 	mime_header_received_add(&b, &r);
 	assert_string_equal(buf_cstr(&b),
-	                    "Received: from client.test (127.0.0.1)\r\n"
+	                    "Received: from client.test ([127.0.0.1])\r\n"
 	                    "\tby mx.example.com (swerve) with ESMTPSA;\r\n"
 	                    "\tTue, 04 Mar 2025 12:00:00 +0000\r\n");
 	b.len = 0;
@@ -192,10 +192,57 @@ received_line_folded_like_postfix(void **state)
 	r.with = "ESMTP";
 	mime_header_received_add(&b, &r);
 	assert_non_null(strstr(buf_cstr(&b), "with ESMTP id 01ABC;\r\n"));
+	/* An IPv6 client as an RFC 5321 IPv6 address literal. */
+	b.len = 0;
+	r.ip = "::1";
+	mime_header_received_add(&b, &r);
+	assert_non_null(strstr(buf_cstr(&b),
+	                       "Received: from client.test ([IPv6:::1])\r\n"));
 	/* It is one field: a header check sees it and nothing else. */
 	assert_true(mime_header_has(b.p, b.len, "Received"));
 	assert_false(mime_header_has(b.p, b.len, "by"));
 	buf_fini(&b);
+}
+
+static void
+msgid_valid_and_invalid(void **state)
+{
+	static const char *const good[] = {
+	    "<a@b>",
+	    "<CAF1.x+y=z@mail.example.com>",
+	    "<1.2.3@[192.0.2.1]>",
+	    "<{x}~!#$%&'*/?^_`|@h-1.example>",
+	    "<\xc3\xa9t\xc3\xa9@exemple.fr>",
+	};
+	static const char *const bad[] = {
+	    "",         "a@b",       "<a@b",     "a@b>",    "<ab>",
+	    "<@b>",     "<a@>",      "<a b@c>",  "<a@b c>", "<.a@b>",
+	    "<a.@b>",   "<a..b@c>",  "<a@b..c>", "<a@@b>",  "<\"q\"@b>",
+	    "<a@[x]y>", "<a@[x[y]>", "<a@b>(c)", "<<a@b>>", "<a@b>, <c@d>",
+	    "<a(c)@b>",
+	};
+	char longid[MIME_MSGID_MAX + 2];
+	struct str v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(mime_msgid_valid(good[i], strlen(good[i])));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(mime_msgid_valid(bad[i], strlen(bad[i])));
+	assert_false(mime_msgid_valid("<a\0@b>", 6));
+	/* MIME_MSGID_MAX octets pass, one more does not. */
+	memset(longid, 'x', sizeof(longid));
+	longid[0] = '<';
+	memcpy(longid + MIME_MSGID_MAX - 3, "@b>", 3);
+	assert_true(mime_msgid_valid(longid, MIME_MSGID_MAX));
+	memcpy(longid + MIME_MSGID_MAX - 2, "@b>", 3);
+	assert_false(mime_msgid_valid(longid, MIME_MSGID_MAX + 1));
+	/* A field value: folding and blanks around are not the msg-id. */
+	assert_true(mime_msgid_trim(" \r\n\t<a@b>  ", 11, &v));
+	assert_int_equal(v.len, 5);
+	assert_memory_equal(v.p, "<a@b>", 5);
+	assert_false(mime_msgid_trim(" <a@b> x", 8, &v));
 }
 
 int
@@ -212,6 +259,7 @@ main(void)
 	    cmocka_unit_test(date_format_rfc5322),
 	    cmocka_unit_test(date_and_message_id_lines),
 	    cmocka_unit_test(received_line_folded_like_postfix),
+	    cmocka_unit_test(msgid_valid_and_invalid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,10 @@
  * null sender, every address of every sender field, one From and one
  * Sender at most, on every path), Message-ID and
  * Date added once, the idempotency digest of a JSON request, and the
- * spool status mapped to each ingress's reply.
+ * spool status mapped to each ingress's reply; the caller's Message-ID
+ * kept (JSON and SMTP), an invalid or second one refused, a keyed
+ * request's Message-ID stable across retries, Bcc fields out of an SMTP
+ * message with the envelope kept, and the header section limit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -178,6 +181,7 @@ control_headers_are_honoured_and_taken_out_of_json_fields(void **state)
 	struct spool_msg_new out, retry;
 	struct api_error e;
 	struct api_msg msg;
+	char id[MIME_MSGID_MAX + 1], id2[MIME_MSGID_MAX + 1];
 
 	(void)state;
 	json_msg(&msg, "X-Swerve-Stream", "critical");
@@ -205,6 +209,11 @@ control_headers_are_honoured_and_taken_out_of_json_fields(void **state)
 	assert_string_equal(out.idempotency_key, "j-1");
 	assert_null(out.stream);
 	assert_string_equal(out.idempotency_hash, retry.idempotency_hash);
+	/* The retry's Message-ID is the first one's (the key's digest). */
+	assert_int_equal(submit_msgid(&out, id), 0);
+	assert_int_equal(submit_msgid(&retry, id2), 0);
+	assert_string_equal(id, id2);
+	assert_non_null(strstr(id, "@example.com>"));
 	buf_cstr(&out.body);
 	assert_null(strstr(out.body.p, "X-Swerve"));
 	spool_msg_new_fini(&out);
@@ -558,6 +567,109 @@ spool_statuses_map_to_each_reply_shape(void **state)
 	assert_string_equal(e.code, "unavailable");
 }
 
+static void
+smtp_bcc_out_envelope_kept_message_id_checked(void **state)
+{
+	struct submit_opts o = opts();
+	struct spool_msg_new m;
+	struct api_error e;
+	char text[256], id[MIME_MSGID_MAX + 1];
+
+	(void)state;
+	o.body_off = strlen("Received: from x\r\n");
+	o.msgid_domain = cfg.hostname;
+	msg_new(&m, "a@example.com",
+	        "Received: from x\r\nFrom: a@example.com\r\n"
+	        "To: c@x.org\r\nBCC: b@x.org,\r\n d@x.org\r\n"
+	        "Resent-Bcc: r@x.org\r\n"
+	        "Message-ID: <kept@client.example>\r\n\r\nBcc: body\r\n");
+	assert_int_equal(submit_prepare(&cfg, &smtp_user, &o, &m, &e), 0);
+	assert_int_equal(m.n_rcpts, 1);
+	assert_string_equal(m.rcpts[0], "b@x.org");
+	assert_string_equal(buf_cstr(&m.body),
+	                    "Received: from x\r\n"
+	                    "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"
+	                    "From: a@example.com\r\nTo: c@x.org\r\n"
+	                    "Message-ID: <kept@client.example>\r\n\r\n"
+	                    "Bcc: body\r\n");
+	assert_int_equal(submit_msgid(&m, id), 0);
+	assert_string_equal(id, "<kept@client.example>");
+	spool_msg_new_fini(&m);
+	/* An invalid Message-ID is refused at the dot, never replaced. */
+	msg_new(&m, "a@example.com",
+	        "Received: from x\r\nFrom: a@example.com\r\n"
+	        "Message-ID: no-brackets@client.example\r\n\r\nx\r\n");
+	assert_int_equal(submit_prepare(&cfg, &smtp_user, &o, &m, &e), -1);
+	assert_string_equal(e.field, "Message-ID");
+	submit_reply_smtp(&e, text, sizeof(text));
+	assert_int_equal(strncmp(text, "554 5.6.0 Message-ID ", 21), 0);
+}
+
+static void
+json_message_id_kept_or_stable_per_key(void **state)
+{
+	struct spool_msg_new out, retry;
+	struct api_error e;
+	struct api_msg msg;
+	char id[MIME_MSGID_MAX + 1], id2[MIME_MSGID_MAX + 1];
+
+	(void)state;
+	json_msg(&msg, "Message-ID", "<order-42@app.example>");
+	assert_int_equal(submit_msg_prepare(&cfg, &http_key, &msg, &out, &e),
+	                 0);
+	assert_int_equal(submit_msgid(&out, id), 0);
+	assert_string_equal(id, "<order-42@app.example>");
+	spool_msg_new_fini(&out);
+	api_msg_fini(&msg);
+	/* Without one, with a key: see the control headers' test. Without
+	 * a key: a fresh one each time. */
+	json_msg(&msg, NULL, NULL);
+	assert_int_equal(submit_msg_prepare(&cfg, &http_key, &msg, &out, &e),
+	                 0);
+	assert_int_equal(submit_msg_prepare(&cfg, &http_key, &msg, &retry, &e),
+	                 0);
+	assert_int_equal(submit_msgid(&out, id), 0);
+	assert_int_equal(submit_msgid(&retry, id2), 0);
+	assert_string_not_equal(id, id2);
+	spool_msg_new_fini(&out);
+	spool_msg_new_fini(&retry);
+	api_msg_fini(&msg);
+}
+
+static void
+json_header_section_over_limit_is_413(void **state)
+{
+	struct spool_msg_new out;
+	struct api_error e;
+	struct api_msg msg;
+	char *big = xmalloc(MIME_BUILD_HEADER_MAX + 1);
+	struct config c = cfg;
+
+	(void)state;
+	c.max_message_size = 10 * MIME_BUILD_HEADER_MAX;
+	/* Well within: folded, stored. */
+	memset(big, 'a', 40000);
+	for (size_t i = 7; i < 40000; i += 8)
+		big[i] = ' ';
+	big[39999] = 'z';
+	big[40000] = '\0';
+	json_msg(&msg, "X-Long", big);
+	if (submit_msg_prepare(&c, &http_key, &msg, &out, &e) != 0)
+		fail_msg("%d %s %s", e.http_status, e.field, e.message);
+	spool_msg_new_fini(&out);
+	api_msg_fini(&msg);
+	/* Folding and encoding make it over the limit: 413. */
+	memset(big, 'a', MIME_BUILD_HEADER_MAX - 100);
+	big[MIME_BUILD_HEADER_MAX - 100] = '\0';
+	json_msg(&msg, "X-Long", big);
+	assert_int_equal(submit_msg_prepare(&c, &http_key, &msg, &out, &e), -1);
+	assert_int_equal(e.http_status, 413);
+	assert_string_equal(e.field, "headers");
+	assert_non_null(strstr(e.message, "65536"));
+	api_msg_fini(&msg);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -579,6 +691,9 @@ main(void)
 	    cmocka_unit_test(smtp_user_default_stream_and_text_without_header),
 	    cmocka_unit_test(meta_goes_to_the_spool_encoded),
 	    cmocka_unit_test(spool_statuses_map_to_each_reply_shape),
+	    cmocka_unit_test(smtp_bcc_out_envelope_kept_message_id_checked),
+	    cmocka_unit_test(json_message_id_kept_or_stable_per_key),
+	    cmocka_unit_test(json_header_section_over_limit_is_413),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
