@@ -578,6 +578,10 @@ main(int argc, char **argv)
 		if (smtpd_listen(smtpd, &cfg->listen_smtp[i], err,
 		                 sizeof(err)) != 0)
 			log_fatal("swerved: %s", err);
+	for (i = 0; i < cfg->n_listen_smtps; i++)
+		if (smtpd_listen_tls(smtpd, &cfg->listen_smtps[i], err,
+		                     sizeof(err)) != 0)
+			log_fatal("swerved: %s", err);
 
 	memset(&dopts, 0, sizeof(dopts));
 	dopts.base = base;

@@ -519,6 +519,7 @@ config_free(struct config *c)
 	free(c->user);
 	free(c->group);
 	config_addrs_free(c->listen_smtp, c->n_listen_smtp);
+	config_addrs_free(c->listen_smtps, c->n_listen_smtps);
 	config_addrs_free(c->listen_http, c->n_listen_http);
 	config_addrs_free(c->listen_admin, c->n_listen_admin);
 	free(c->hostname);

@@ -272,6 +272,10 @@ struct config {
 	/* listen.smtp: a string or a list; [] = do not listen */
 	struct config_addr *listen_smtp;
 	size_t n_listen_smtp;
+	/* listen.smtps: implicit-TLS submission (RFC 8314, port 465 style)
+	 * with tls.cert/tls.key; none by default */
+	struct config_addr *listen_smtps;
+	size_t n_listen_smtps;
 	/* listen.http: a string or a list; [] = do not listen */
 	struct config_addr *listen_http;
 	size_t n_listen_http;

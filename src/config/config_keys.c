@@ -242,6 +242,8 @@ static const struct key_list list_streams = {
 #define C struct config
 static const struct config_key keys_listen[] = {
     {ROW("smtp", KEY_ADDRS, 0), FIELD(C, listen_smtp), COUNT(C, n_listen_smtp)},
+    {ROW("smtps", KEY_ADDRS, 0), FIELD(C, listen_smtps),
+     COUNT(C, n_listen_smtps)},
     {ROW("http", KEY_ADDRS, 0), FIELD(C, listen_http), COUNT(C, n_listen_http)},
     {ROW("admin", KEY_ADDRS, 0), FIELD(C, listen_admin),
      COUNT(C, n_listen_admin)},
@@ -824,6 +826,12 @@ keys_tls_check(struct config_ctx *x, const struct config_node *root,
 	if (keys_pair_check(x, root, "tls", c->tls_cert, c->tls_key) < 0 ||
 	    keys_pair_check(x, root, "https", c->https_cert, c->https_key) < 0)
 		return -1;
+	if (c->n_listen_smtps > 0 && c->tls_cert == NULL) {
+		p = config_tree_get(config_tree_get(root, "listen")->value,
+		                    "smtps");
+		return config_error(x, p ? p->line : 1, "listen.smtps",
+		                    "needs tls.cert and tls.key");
+	}
 	if (c->https_admin && c->https_cert == NULL) {
 		p = config_tree_get(config_tree_get(root, "https")->value,
 		                    "admin");

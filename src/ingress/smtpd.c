@@ -1,7 +1,9 @@
 /*
  * smtpd.c - the SMTP submission server: listeners, admission, counters.
  *
- * Binds the listen.smtp addresses, accepts connections and turns away
+ * Binds the listen.smtp addresses (and listen.smtps, where the session
+ * starts with a TLS handshake: RFC 8314 implicit TLS), accepts
+ * connections and turns away
  * those over limits.max_sessions with a 421, and keeps the counters for
  * metrics. What a session does once accepted lives in smtpd_session.c
  * (I/O, DATA, STARTTLS, the spool hand-off) and smtpd_cmd.c (the command
@@ -72,14 +74,16 @@ smtpd_stop_refuse(struct smtpd *d, evutil_socket_t fd)
 	evutil_closesocket(fd);
 }
 
-/* smtpd_on_accept - a new connection: greet it or turn it away. */
+/* smtpd_admit - a new connection: greet it (implicit: after the TLS
+ * handshake) or turn it away. */
 static void
-smtpd_on_accept(struct evconnlistener *l, evutil_socket_t fd,
-                struct sockaddr *sa, int salen, void *arg)
+smtpd_admit(struct smtpd *d, evutil_socket_t fd, struct sockaddr *sa, int salen,
+            bool implicit)
 {
-	struct smtpd *d = arg;
-
 	if (d->stopping) {
+		/* XXX: on an implicit-TLS port the 421 goes in clear text,
+		 * which a client reads as a failed handshake: it closes
+		 * either way. */
 		smtpd_stop_refuse(d, fd);
 		return;
 	}
@@ -87,7 +91,23 @@ smtpd_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		smtpd_turn_away(d, fd, SMTPD_REJECT_SESSIONS, "-");
 		return;
 	}
-	(void)smtpd_session_new(d, fd, sa, (socklen_t)salen);
+	(void)smtpd_session_new(d, fd, sa, (socklen_t)salen, implicit);
+}
+
+/* smtpd_on_accept - a connection to a listen.smtp address. */
+static void
+smtpd_on_accept(struct evconnlistener *l, evutil_socket_t fd,
+                struct sockaddr *sa, int salen, void *arg)
+{
+	smtpd_admit(arg, fd, sa, salen, false);
+}
+
+/* smtpd_on_accept_tls - a connection to a listen.smtps address. */
+static void
+smtpd_on_accept_tls(struct evconnlistener *l, evutil_socket_t fd,
+                    struct sockaddr *sa, int salen, void *arg)
+{
+	smtpd_admit(arg, fd, sa, salen, true);
 }
 
 /* smtpd_on_accept_error - accept(2) failed (EMFILE, ENFILE, ENOBUFS). */
@@ -121,9 +141,10 @@ smtpd_new(struct event_base *base, const struct config *cfg, struct spool *sp,
 	return d;
 }
 
-int
-smtpd_listen(struct smtpd *d, const struct config_addr *addr, char *err,
-             size_t errlen)
+/* smtpd_bind - bind and listen on addr; implicit: TLS from the start. */
+static int
+smtpd_bind(struct smtpd *d, const struct config_addr *addr, bool implicit,
+           char *err, size_t errlen)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	struct evconnlistener *l = NULL;
@@ -147,7 +168,8 @@ smtpd_listen(struct smtpd *d, const struct config_addr *addr, char *err,
 	}
 	for (ai = res; ai != NULL && l == NULL; ai = ai->ai_next) {
 		l = evconnlistener_new_bind(
-		    d->base, smtpd_on_accept, d,
+		    d->base, implicit ? smtpd_on_accept_tls : smtpd_on_accept,
+		    d,
 		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
 		        LEV_OPT_CLOSE_ON_EXEC,
 		    SMTPD_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
@@ -166,9 +188,29 @@ smtpd_listen(struct smtpd *d, const struct config_addr *addr, char *err,
 	d->listeners = xreallocarray(d->listeners, d->n_listeners + 1,
 	                             sizeof(*d->listeners));
 	d->listeners[d->n_listeners++] = l;
-	log_info("smtpd: listening smtp %s:%u", host ? host : "*",
+	log_info("smtpd: listening %s %s:%u", implicit ? "smtps" : "smtp",
+	         host ? host : "*",
 	         (unsigned)smtpd_port(d, d->n_listeners - 1));
 	return 0;
+}
+
+int
+smtpd_listen(struct smtpd *d, const struct config_addr *addr, char *err,
+             size_t errlen)
+{
+	return smtpd_bind(d, addr, false, err, errlen);
+}
+
+int
+smtpd_listen_tls(struct smtpd *d, const struct config_addr *addr, char *err,
+                 size_t errlen)
+{
+	if (d->tls == NULL) {
+		snprintf(err, errlen,
+		         "smtpd: listen.smtps needs tls.cert and tls.key");
+		return -1;
+	}
+	return smtpd_bind(d, addr, true, err, errlen);
 }
 
 uint16_t

@@ -83,7 +83,21 @@ int smtpd_listen(struct smtpd *s, const struct config_addr *addr, char *err,
                  size_t errlen);
 
 /*
- * smtpd_port - the local port of the i-th listener (in smtpd_listen order),
+ * smtpd_listen_tls - bind and listen on addr for implicit-TLS submission
+ * (RFC 8314, a listen.smtps entry): each connection starts with the TLS
+ * handshake under the server's context (smtpd_new's tls, which must not
+ * be NULL), then runs the same session as a listen.smtp one after
+ * STARTTLS: the greeting, EHLO without STARTTLS, AUTH allowed. A client
+ * that fails the handshake (plain text, a bad ClientHello, a timeout of
+ * limits.command_timeout) is closed without a reply. Returns 0, or -1
+ * with a one-line message in err.
+ */
+int smtpd_listen_tls(struct smtpd *s, const struct config_addr *addr, char *err,
+                     size_t errlen);
+
+/*
+ * smtpd_port - the local port of the i-th listener (in the order of the
+ * smtpd_listen and smtpd_listen_tls calls),
  * useful after listening on port 0; 0 if there is no such listener.
  */
 uint16_t smtpd_port(const struct smtpd *s, size_t i);

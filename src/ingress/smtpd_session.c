@@ -47,6 +47,8 @@
 #include "spool/spool.h"
 
 static void smtpd_session_kick(struct smtpd_session *s);
+static void smtpd_session_tls_start(struct smtpd_session *s, SSL *ssl);
+static void smtpd_session_greet(struct smtpd_session *s);
 static void smtpd_on_read(struct bufferevent *bev, void *arg);
 static void smtpd_on_write(struct bufferevent *bev, void *arg);
 static void smtpd_on_event(struct bufferevent *bev, short what, void *arg);
@@ -199,8 +201,7 @@ void
 smtpd_session_starttls(struct smtpd_session *s)
 {
 	struct smtpd *d = s->smtpd;
-	struct bufferevent *under = s->bev, *bev;
-	struct timeval tv = d->cmd_tv;
+	struct bufferevent *under = s->bev;
 	SSL *ssl;
 
 	ssl = SSL_new(d->tls);
@@ -218,6 +219,22 @@ smtpd_session_starttls(struct smtpd_session *s)
 	 */
 	evbuffer_drain(bufferevent_get_input(under),
 	               evbuffer_get_length(bufferevent_get_input(under)));
+	smtpd_session_tls_start(s, ssl);
+}
+
+/*
+ * smtpd_session_tls_start - put the TLS filter with ssl (owned from here)
+ * over the session's socket and wait for the handshake: after STARTTLS,
+ * or at once on an implicit-TLS listener. The handshake is bounded by
+ * limits.command_timeout (the bufferevent's and the session's timers).
+ */
+static void
+smtpd_session_tls_start(struct smtpd_session *s, SSL *ssl)
+{
+	struct smtpd *d = s->smtpd;
+	struct bufferevent *under = s->bev, *bev;
+	struct timeval tv = d->cmd_tv;
+
 	bufferevent_set_timeouts(under, NULL, NULL);
 	bev = bufferevent_openssl_filter_new(d->base, under, ssl,
 	                                     BUFFEREVENT_SSL_ACCEPTING,
@@ -238,6 +255,7 @@ smtpd_session_starttls(struct smtpd_session *s)
 	bufferevent_set_timeouts(bev, &tv, &tv);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	s->state = SMTPD_STATE_TLS;
+	evtimer_add(s->timer, &tv);
 }
 
 /* --- input ------------------------------------------------------------- */
@@ -613,6 +631,9 @@ smtpd_tls_up(struct smtpd_session *s)
 	                  s);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	smtpd_idle_arm(s);
+	/* Implicit TLS: the greeting is the first thing said, encrypted. */
+	if (s->implicit && !s->greeted)
+		smtpd_session_greet(s);
 }
 
 /* smtpd_on_event - connected (TLS), end of file, error or I/O timeout. */
@@ -744,7 +765,7 @@ smtpd_peer_format(struct smtpd_session *s, const struct sockaddr *sa,
 
 struct smtpd_session *
 smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
-                  const struct sockaddr *sa, socklen_t salen)
+                  const struct sockaddr *sa, socklen_t salen, bool implicit)
 {
 	struct smtpd_session *s;
 	struct timeval tv = d->cmd_tv;
@@ -783,21 +804,47 @@ smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
 	bufferevent_set_max_single_read(s->bev, SMTPD_READ_CHUNK);
 	bufferevent_set_timeouts(s->bev, &tv, &tv);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
-	log_debug("smtpd: connect from %s%s", s->client,
-	          s->trusted ? " (trusted network)" : "");
+	log_debug("smtpd: connect from %s%s%s", s->client,
+	          s->trusted ? " (trusted network)" : "",
+	          implicit ? " (implicit TLS)" : "");
+	s->implicit = implicit;
+	if (implicit) {
+		SSL *ssl = SSL_new(d->tls);
+
+		if (ssl == NULL) {
+			log_warn("smtpd: client=%s: cannot start TLS",
+			         s->client);
+			smtpd_session_free(s);
+			return NULL;
+		}
+		smtpd_session_tls_start(s, ssl);
+		return s;
+	}
+	smtpd_session_greet(s);
+	return s;
+}
+
+/*
+ * smtpd_session_greet - the 220 greeting, or a 421 and close when the
+ * store is damaged (say so at once rather than take a whole transaction
+ * to refuse it at the dot).
+ */
+static void
+smtpd_session_greet(struct smtpd_session *s)
+{
+	struct smtpd *d = s->smtpd;
+
+	s->greeted = true;
 	if (spool_health(d->sp, NULL, 0) != SPOOL_OK) {
-		/* The store is damaged: say so at once rather than take a
-		 * whole transaction to refuse it at the dot. */
 		smtpd_session_reply(s,
 		                    "421 4.3.0 %s Message store unavailable, "
 		                    "try again later",
 		                    d->cfg->hostname);
 		smtpd_session_flush(s);
 		smtpd_session_close(s);
-		return s;
+		return;
 	}
 	smtpd_session_reply(s, "220 %s ESMTP swerve", d->cfg->hostname);
 	smtpd_session_flush(s);
 	smtpd_idle_arm(s);
-	return s;
 }

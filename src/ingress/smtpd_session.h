@@ -81,6 +81,8 @@ struct smtpd_session {
 	bool running;   /* inside smtpd_session_kick() */
 	bool paused;    /* too many replies queued; wait for the write cb */
 	bool under_cb;  /* watching the TLS layer's output to drain */
+	bool implicit;  /* accepted on listen.smtps: TLS from the start */
+	bool greeted;   /* the 220 (or 421) greeting was queued */
 	const struct config_user *user; /* after AUTH; borrowed from cfg */
 	unsigned errors;
 	unsigned auth_failures;
@@ -159,12 +161,14 @@ size_t smtpd_per_ip_limit(const struct smtpd *d);
 /* --- smtpd_session.c ----------------------------------------------------- */
 
 /*
- * smtpd_session_new - a session on the accepted socket fd: greets it.
- * Takes ownership of fd (closed on failure). Returns the session or NULL.
+ * smtpd_session_new - a session on the accepted socket fd: greets it, or,
+ * implicit (listen.smtps), starts the TLS handshake and greets once it is
+ * done. Takes ownership of fd (closed on failure). Returns the session or
+ * NULL.
  */
 struct smtpd_session *smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
                                         const struct sockaddr *sa,
-                                        socklen_t salen);
+                                        socklen_t salen, bool implicit);
 
 /* smtpd_session_free - close and release s now; detaches a pending commit. */
 void smtpd_session_free(struct smtpd_session *s);
