@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Limits; going past one sets MIME_F_LIMIT and the rest is not parsed. */
 #define MIME_MAX_DEPTH 16    /* nesting of multipart entities */
@@ -192,6 +193,13 @@ void mime_addrs_parse(const char *s, size_t n, struct mime_addr **v, size_t *nv,
 
 /* mime_addrs_free - release n addresses and the array; NULL is a no-op. */
 void mime_addrs_free(struct mime_addr *v, size_t n);
+
+/*
+ * mime_utf8_char - the length (1..4) of the well-formed UTF-8 character at
+ * p[0..n), its code point in *cp; 0 when p does not start with one (an
+ * invalid or cut sequence, an overlong form, a surrogate, n == 0).
+ */
+size_t mime_utf8_char(const char *p, size_t n, uint32_t *cp);
 
 /* mime_param_get - value of parameter name in params, or NULL. */
 const char *mime_param_get(const struct mime_param *params, size_t n,

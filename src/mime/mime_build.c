@@ -423,13 +423,8 @@ text_crlf_write(struct buf *out, const char *p, size_t n)
 	}
 }
 
-/*
- * qp_write - p[0..n) as quoted-printable: line breaks become hard CRLFs,
- * lines are cut with soft breaks at 76 columns, "=" and every byte
- * outside printable ASCII are =XX, as are blanks before a line end.
- */
-static void
-qp_write(struct buf *out, const char *p, size_t n)
+void
+mime_build_qp(struct buf *out, const char *p, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i, col = 0;
@@ -497,7 +492,7 @@ leaf_text(struct buf *out, const char *sub, const char *p, size_t n)
 	if (seven)
 		text_crlf_write(out, p, n);
 	else
-		qp_write(out, p, n);
+		mime_build_qp(out, p, n);
 }
 
 /* leaf_att - an attachment or inline entity. */

@@ -123,6 +123,14 @@ int mime_build(const struct mime_build_msg *m, const struct mime_build_opts *o,
 int mime_build_field_check(const char *name, const char *value,
                            const char **why);
 
+/*
+ * mime_build_qp - append p[0..n) to out as quoted-printable (RFC 2045):
+ * line breaks (CR, LF, CRLF) become hard CRLFs, lines are cut with soft
+ * breaks at 76 columns, "=" and every octet outside printable ASCII are
+ * =XX, as are blanks before a line end. The output is 7-bit.
+ */
+void mime_build_qp(struct buf *out, const char *p, size_t n);
+
 /* mime_build_msg_fini - free what m owns and zero it. NULL is a no-op. */
 void mime_build_msg_fini(struct mime_build_msg *m);
 

@@ -89,46 +89,59 @@ mime_qp_decode(const char *in, size_t n, struct buf *out)
 	return rc;
 }
 
+size_t
+mime_utf8_char(const char *p, size_t n, uint32_t *cp)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	unsigned c = n > 0 ? s[0] : 0;
+	size_t k, more;
+	uint32_t v;
+
+	if (n == 0)
+		return 0;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		more = 1;
+		v = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		more = 2;
+		v = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		more = 3;
+		v = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n <= more)
+		return 0;
+	for (k = 1; k <= more; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[k] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF. */
+	if ((more == 2 && v < 0x800) || (more == 3 && v < 0x10000) ||
+	    (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
+		return 0;
+	*cp = v;
+	return more + 1;
+}
+
 /* mime_utf8_valid - true when p[0..n) is well-formed UTF-8. */
 bool
 mime_utf8_valid(const char *p, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)p;
-	size_t i = 0;
+	size_t i = 0, k;
+	uint32_t cp;
 
 	while (i < n) {
-		unsigned c = s[i];
-		size_t k, more;
-		unsigned cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			more = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			more = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			more = 3;
-			cp = c & 0x07;
-		} else {
+		k = mime_utf8_char(p + i, n - i, &cp);
+		if (k == 0)
 			return false;
-		}
-		if (n - i <= more)
-			return false;
-		for (k = 1; k <= more; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates and values past U+10FFFF. */
-		if ((more == 2 && cp < 0x800) || (more == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return false;
-		i += more + 1;
+		i += k;
 	}
 	return true;
 }

@@ -1,5 +1,10 @@
 /*
- * test_dsn.c - delivery status notifications.
+ * test_dsn.c - delivery status notifications: the three parts and their
+ * fields, no header injection from upstream text, and the character sets:
+ * an all-ASCII report stays us-ascii 7bit, non-ASCII text (a UTF-8
+ * recipient, an upstream's reply, internationalised original headers) is
+ * declared UTF-8 and quoted-printable, never 8-bit under us-ascii, and
+ * the delivery-status part stays ASCII (RFC 6533 utf-8 address type).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -117,6 +122,75 @@ expired_recipient_is_reported_failed(void **state)
 	buf_fini(&out);
 }
 
+/* part_of - the body part of out that starts with header ctype. */
+static const char *
+part_of(const char *s, const char *ctype)
+{
+	const char *p = strstr(s, ctype);
+
+	assert_non_null(p);
+	return p;
+}
+
+static void
+non_ascii_text_is_declared_utf8_and_stays_7bit(void **state)
+{
+	static const char intl[] =
+	    "From: app@example.com\r\nTo: \xe7\x94\xa8\xe6\x88\xb7@"
+	    "example.net\r\nSubject: caf\xc3\xa9\r\n\r\nbody\r\n";
+	struct dsn_rcpt r[2] = {
+	    {"\xe7\x94\xa8\xe6\x88\xb7@example.net", "5.1.3",
+	     "550 5.1.3 adresse refus\xc3\xa9" "e \xff", "relay.test", false},
+	    {"a+b=c@example.net", "5.1.1", "550 no", NULL, false},
+	};
+	struct dsn_info info = info_base(r, 2);
+	struct buf out;
+	const char *s, *p;
+	size_t i;
+
+	info.original = (struct str){intl, sizeof(intl) - 1};
+	buf_init(&out);
+	assert_int_equal(dsn_build(&info, &out), 0);
+	s = buf_cstr(&out);
+	/* 7-bit throughout: no octet above 0x7f, lines within 998. */
+	for (i = 0; i < out.len; i++)
+		assert_true((unsigned char)s[i] < 0x80);
+	assert_null(strstr(s, "charset=us-ascii"));
+	p = part_of(s, "Content-Type: text/plain; charset=utf-8\r\n"
+	               "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+	/* The recipient and the reply, UTF-8 in quoted-printable; the
+	 * octet that was no UTF-8 became '?'. */
+	assert_non_null(strstr(p, "<=E7=94=A8=E6=88=B7@example.net>"));
+	assert_non_null(strstr(p, "refus=C3=A9e ?"));
+	/* Machine-readable: the utf-8 address type in xtext form; an ASCII
+	 * address keeps rfc822, even with + and =. */
+	p = part_of(s, "Content-Type: message/delivery-status\r\n");
+	assert_non_null(strstr(
+	    p, "Final-Recipient: utf-8; \\x{7528}\\x{6237}@example.net\r\n"));
+	assert_non_null(strstr(p, "Diagnostic-Code: smtp; 550 5.1.3 adresse "
+	                          "refus\\x{00E9}e ?\r\n"));
+	assert_non_null(
+	    strstr(p, "Final-Recipient: rfc822; a+b=c@example.net\r\n"));
+	/* The original's headers, internationalised: global-headers. */
+	p = part_of(s, "Content-Type: message/global-headers\r\n"
+	               "Content-Transfer-Encoding: quoted-printable\r\n");
+	assert_non_null(strstr(p, "Subject: caf=C3=A9\r\n"));
+	assert_null(strstr(s, "text/rfc822-headers"));
+	buf_fini(&out);
+
+	/* All ASCII: exactly as before, us-ascii and no transfer encoding. */
+	info = info_base(&r[1], 1);
+	buf_init(&out);
+	assert_int_equal(dsn_build(&info, &out), 0);
+	s = buf_cstr(&out);
+	assert_non_null(strstr(s, "Content-Type: text/plain; charset=us-ascii"
+	                          "\r\n\r\nThis is the mail system"));
+	assert_non_null(
+	    strstr(s, "Content-Type: text/rfc822-headers\r\n\r\nFrom: "));
+	assert_null(strstr(s, "Content-Transfer-Encoding"));
+	buf_fini(&out);
+}
+
 int
 main(void)
 {
@@ -125,6 +199,7 @@ main(void)
 	    cmocka_unit_test(report_has_three_parts_and_status_fields),
 	    cmocka_unit_test(diagnostic_cannot_inject_headers),
 	    cmocka_unit_test(expired_recipient_is_reported_failed),
+	    cmocka_unit_test(non_ascii_text_is_declared_utf8_and_stays_7bit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
