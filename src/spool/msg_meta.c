@@ -31,6 +31,7 @@ msg_meta_fini(struct msg_meta *m)
 	free(m->config_set);
 	free(m->message_stream);
 	free(m->ip_pool);
+	free(m->options);
 	msg_meta_init(m);
 }
 
@@ -40,7 +41,7 @@ msg_meta_empty(const struct msg_meta *m)
 	return m->n_tags == 0 && !m->metadata && !m->config_set &&
 	       !m->message_stream && !m->ip_pool && m->send_at == 0 &&
 	       !m->sandbox && m->track_opens == MSG_TRACK_UNSET &&
-	       m->track_clicks == MSG_TRACK_UNSET;
+	       m->track_clicks == MSG_TRACK_UNSET && !m->options;
 }
 
 /* A tag name or value: 1..MSG_META_TAG_MAX octets, no control octet. */
@@ -85,9 +86,9 @@ msg_meta_add_tag(struct msg_meta *m, const char *name, const char *value)
 	return 0;
 }
 
-/* Replace m->metadata by obj's compact form, if it fits. Steals obj. */
+/* Replace *dst by obj's compact form, if it fits. Steals obj. */
 static int
-msg_meta_put_metadata(struct msg_meta *m, json_t *obj)
+msg_meta_put_json(char **dst, json_t *obj)
 {
 	char *s = json_dumps(obj, JSON_COMPACT | JSON_ENCODE_ANY);
 
@@ -96,9 +97,16 @@ msg_meta_put_metadata(struct msg_meta *m, json_t *obj)
 		free(s);
 		return -1;
 	}
-	free(m->metadata);
-	m->metadata = s;
+	free(*dst);
+	*dst = s;
 	return 0;
+}
+
+/* Replace m->metadata by obj's compact form, if it fits. Steals obj. */
+static int
+msg_meta_put_metadata(struct msg_meta *m, json_t *obj)
+{
+	return msg_meta_put_json(&m->metadata, obj);
 }
 
 int
@@ -127,6 +135,18 @@ msg_meta_set_metadata(struct msg_meta *m, const char *json)
 		return -1;
 	}
 	return msg_meta_put_metadata(m, obj);
+}
+
+int
+msg_meta_set_options(struct msg_meta *m, const char *json)
+{
+	json_t *obj = json_loads(json, JSON_REJECT_DUPLICATES, NULL);
+
+	if (!json_is_object(obj)) {
+		json_decref(obj);
+		return -1;
+	}
+	return msg_meta_put_json(&m->options, obj);
 }
 
 static void
@@ -180,6 +200,12 @@ msg_meta_encode(const struct msg_meta *m)
 		json_object_set_new(root, "sandbox", json_true());
 	msg_meta_set_track(root, "track_opens", m->track_opens);
 	msg_meta_set_track(root, "track_clicks", m->track_clicks);
+	if (m->options) {
+		json_t *op = json_loads(m->options, 0, NULL);
+
+		if (op)
+			json_object_set_new(root, "options", op);
+	}
 	s = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return s;
@@ -274,6 +300,10 @@ msg_meta_decode(const char *json, size_t len, struct msg_meta *out)
 	out->sandbox = v && json_is_true(v);
 	if (msg_meta_get_track(root, "track_opens", &out->track_opens) != 0 ||
 	    msg_meta_get_track(root, "track_clicks", &out->track_clicks) != 0)
+		goto out;
+	v = json_object_get(root, "options");
+	if (v && (!json_is_object(v) ||
+	          msg_meta_put_json(&out->options, json_incref(v)) != 0))
 		goto out;
 	rc = 0;
 out:

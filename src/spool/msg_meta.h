@@ -58,6 +58,10 @@ struct msg_meta {
 	bool sandbox;         /* validate and record, never deliver */
 	enum msg_track track_opens;
 	enum msg_track track_clicks;
+	char *options; /* compact JSON object: the caller's provider
+	                  options swerve records but has no member for,
+	                  by documented path ({"mail_settings.
+	                  bypass_list_management":true}), or NULL */
 };
 
 /*
@@ -103,11 +107,18 @@ int msg_meta_set_var(struct msg_meta *m, const char *key, const char *value);
 int msg_meta_set_metadata(struct msg_meta *m, const char *json);
 
 /*
+ * msg_meta_set_options - replace m->options by the JSON object in json
+ * (copied, made compact). -1 when json is not an object or its compact
+ * form exceeds MSG_META_METADATA_MAX (m is unchanged then).
+ */
+int msg_meta_set_options(struct msg_meta *m, const char *json);
+
+/*
  * msg_meta_encode - m as one compact JSON object (the spool's column and
  * the API's "meta"): {"tags":[{"name":..,"value":..}|{"name":..}],
  * "metadata":{..},"config_set":..,"message_stream":..,"ip_pool":..,
- * "send_at":N,"sandbox":true,"track_opens":bool,"track_clicks":bool},
- * unset members left out. NULL when m is empty. Caller frees.
+ * "send_at":N,"sandbox":true,"track_opens":bool,"track_clicks":bool,
+ * "options":{..}}, unset members left out. NULL when m is empty. Caller frees.
  */
 char *msg_meta_encode(const struct msg_meta *m);
 

@@ -146,6 +146,8 @@ test_decode_refuses_malformed(void **state)
 	    "{\"tags\":[{\"name\":\"a\\u0000b\"}]}",
 	    "{\"sandbox\":true,\"sandbox\":false}",
 	    "{\"tags\":[",
+	    "{\"options\":[]}",
+	    "{\"options\":\"x\"}",
 	};
 	struct msg_meta m;
 
@@ -172,6 +174,40 @@ test_tag_word_is_the_ses_and_resend_rule(void **state)
 	assert_false(msg_meta_tag_word("abc", 3, 2, false));
 }
 
+/* options: a JSON object recorded as given, round-tripped, size-capped */
+static void
+test_options_round_trip(void **state)
+{
+	struct msg_meta m, back;
+	char *s, *big;
+
+	(void)state;
+	msg_meta_init(&m);
+	assert_int_equal(msg_meta_set_options(&m, "[1]"), -1);
+	assert_true(msg_meta_empty(&m));
+	assert_int_equal(msg_meta_set_options(&m,
+	                                      "{ \"mail_settings.bypass_list_"
+	                                      "management\" : true }"),
+	                 0);
+	assert_false(msg_meta_empty(&m));
+	s = msg_meta_encode(&m);
+	assert_string_equal(
+	    s, "{\"options\":{\"mail_settings.bypass_list_management\":true}}");
+	assert_int_equal(msg_meta_decode(s, strlen(s), &back), 0);
+	assert_string_equal(back.options, m.options);
+	free(s);
+	big = malloc(MSG_META_METADATA_MAX + 16);
+	memset(big, 'a', MSG_META_METADATA_MAX + 15);
+	memcpy(big, "{\"k\":\"", 6);
+	memcpy(big + MSG_META_METADATA_MAX + 10, "\"}", 3);
+	big[MSG_META_METADATA_MAX + 13] = '\0';
+	assert_int_equal(msg_meta_set_options(&back, big), -1);
+	assert_non_null(back.options);
+	free(big);
+	msg_meta_fini(&back);
+	msg_meta_fini(&m);
+}
+
 int
 main(void)
 {
@@ -183,6 +219,7 @@ main(void)
 	    cmocka_unit_test(test_metadata_size_cap),
 	    cmocka_unit_test(test_decode_refuses_malformed),
 	    cmocka_unit_test(test_tag_word_is_the_ses_and_resend_rule),
+	    cmocka_unit_test(test_options_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
