@@ -353,11 +353,15 @@ int compat_ses_v1_decode(char *body, size_t len, enum compat_ses_action *action,
                          struct compat_raw_req *raw, struct api_error *e);
 
 /*
- * compat_sendgrid_decode - a SendGrid v3 mail/send body: one message per
- * personalization into *msgs (*n of them). 0, or -1 with *e.
+ * compat_sendgrid_decode - a SendGrid v3 mail/send body received at unix
+ * time now (for send_at): one message per personalization into *msgs
+ * (*n of them), each with its msg_meta (categories, custom_args,
+ * send_at, ip pool, sandbox, tracking). 0, or -1 with *e naming the
+ * field in SendGrid's dotted form ("personalizations.0.to").
  */
-int compat_sendgrid_decode(const char *body, size_t len, struct api_msg **msgs,
-                           size_t *n, struct api_error *e);
+int compat_sendgrid_decode(const char *body, size_t len, int64_t now,
+                           struct api_msg **msgs, size_t *n,
+                           struct api_error *e);
 
 /* compat_postmark_msg_decode - one Postmark message object. 0 or -1. */
 int compat_postmark_msg_decode(json_t *o, struct api_msg *msg,

@@ -2,249 +2,540 @@
  * compat_sendgrid.c - SendGrid v3 POST /v3/mail/send, as @sendgrid/mail
  * calls it, and the /v3 prefix shared with Mailgun.
  *
- * Authorization: Bearer <key>, a swerve api key. Each personalization
- * is one message (its to/cc/bcc, subject and headers over the request's
- * own). Success is SendGrid's: 202 with an empty body and the message id
- * in X-Message-Id (the first message's, when there are several). Errors
- * are {"errors": [{"message", "field", "help"}]} with SendGrid's
- * statuses (400, 401, 403, 413, 503).
+ * Authorization: Bearer <key>, a swerve api key. Every documented field
+ * of the request is honoured, recorded on the message (msg_meta) or
+ * refused in SendGrid's error shape naming it; unknown fields are
+ * refused too (docs/drop-in.md has the field matrix). Each
+ * personalization is one message: its from, to/cc/bcc, subject, headers
+ * (over the request's), substitutions (compat_sendgrid_subst.c),
+ * custom_args and send_at (over the request's; compat_sendgrid_opts.c).
  *
- * Not done: templates (template_id is refused), substitutions,
- * dynamic_template_data, send_at / batch_id scheduling (refused),
- * categories, custom_args, asm, mail_settings, tracking_settings (read
- * and ignored).
+ * Success is SendGrid's: 202 with an empty body and the message id in
+ * X-Message-Id (the first message's, when there are several); with
+ * mail_settings.sandbox_mode.enable 200 with an empty body (the
+ * messages are validated and stored with meta.sandbox, never
+ * delivered). Errors are {"errors": [{"message", "field", "help"}]} with
+ * SendGrid's statuses (400, 401, 403, 413, 503).
+ *
+ * A request's messages are all checked before any is stored; the answer
+ * is a success only when every one was stored. When the spool refuses
+ * one after others were stored, the error says how many were stored and
+ * names the first personalization that was not.
+ *
+ * Refused: template_id and dynamic_template_data (templates), batch_id
+ * (no batch cancel API), asm (no unsubscribe groups),
+ * tracking_settings.subscription_tracking.enable.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/http.h>
 
+#include "core/clock.h"
 #include "core/xmalloc.h"
 #include "ingress/api_auth.h"
 #include "ingress/compat.h"
+#include "ingress/compat_sendgrid_int.h"
 
 #define SG_PERSONALIZATIONS_MAX 1000
+#define SG_RCPTS_MAX 1000 /* to + cc + bcc over all personalizations */
 
-/* sg_headers - the {"Name": "value"} object h into m's fields. */
+/* The request's parts every personalization shares, decoded once. */
+struct sg_req {
+	json_t *j;
+	int64_t now;
+	struct compat_sendgrid_opts opts;
+	struct mime_build_msg base; /* text, html and attachments */
+	size_t n_rcpts;             /* so far, over all personalizations */
+};
+
+/*
+ * sg_addrs - the array v of {"email", "name"} objects at field into
+ * *list (*n counted), at most max; absent or null v adds nothing. 0, or
+ * -1 with *e.
+ */
 static int
-sg_headers(json_t *h, const char *field, struct mime_build_msg *m,
-           struct api_error *e)
+sg_addrs(json_t *v, const char *field, size_t max,
+         struct mime_build_addr **list, size_t *n, struct api_error *e)
+{
+	static const char *const known[] = {"email", "name", NULL};
+	size_t i;
+	json_t *it;
+
+	if (!compat_sendgrid_present(v))
+		return 0;
+	if (!json_is_array(v))
+		return api_error_set(e, 400, "invalid_field", field,
+		                     "Invalid type. Expected: array.");
+	if (json_array_size(v) > max)
+		return api_error_set(e, 400, "invalid_field", field,
+		                     "%s may not have more than %zu entries.",
+		                     field, max);
+	json_array_foreach(v, i, it)
+	{
+		struct mime_build_addr a = {0};
+		char f[96];
+
+		snprintf(f, sizeof(f), "%s.%zu", field, i);
+		if (compat_sendgrid_obj_keys(it, f, known, e) < 0)
+			return -1;
+		if (!json_is_string(json_object_get(it, "email")))
+			return api_error_set(
+			    e, 400, "invalid_field", f,
+			    "The email parameter is required and must be "
+			    "a valid email address.");
+		if (compat_json_addr1(it, f, &a, e) < 0)
+			return -1;
+		*list = xreallocarray(*list, *n + 1, sizeof(**list));
+		(*list)[(*n)++] = a;
+	}
+	return 0;
+}
+
+/* sg_addr1 - the {"email", "name"} object v at field into *out. */
+static int
+sg_addr1(json_t *v, const char *field, struct mime_build_addr *out,
+         struct api_error *e)
+{
+	static const char *const known[] = {"email", "name", NULL};
+
+	if (!compat_sendgrid_present(v))
+		return 0;
+	if (compat_sendgrid_obj_keys(v, field, known, e) < 0)
+		return -1;
+	if (!json_is_string(json_object_get(v, "email")))
+		return api_error_set(e, 400, "invalid_field", field,
+		                     "The email parameter is required and "
+		                     "must be a valid email address.");
+	return compat_json_addr1(v, field, out, e);
+}
+
+/* sg_dup_check - an address twice in to, cc and bcc of one message. */
+static int
+sg_dup_check(const struct api_msg *msg, const char *field, struct api_error *e)
+{
+	const struct mime_build_msg *m = &msg->mail;
+	size_t n = m->n_to + m->n_cc + msg->n_bcc, i, j;
+	const struct mime_build_addr **all = xcalloc(n + 1, sizeof(*all));
+	int rc = 0;
+
+	for (i = 0; i < m->n_to; i++)
+		all[i] = &m->to[i];
+	for (i = 0; i < m->n_cc; i++)
+		all[m->n_to + i] = &m->cc[i];
+	for (i = 0; i < msg->n_bcc; i++)
+		all[m->n_to + m->n_cc + i] = &msg->bcc[i];
+	for (i = 1; i < n && rc == 0; i++)
+		for (j = 0; j < i && rc == 0; j++)
+			if (strcasecmp(all[i]->addr, all[j]->addr) == 0)
+				rc = api_error_set(
+				    e, 400, "invalid_field", field,
+				    "Each email address in the "
+				    "personalization block should be unique "
+				    "between to, cc, and bcc. We found the "
+				    "first duplicate instance of [%.100s].",
+				    all[i]->addr);
+	free(all);
+	return rc;
+}
+
+/* sg_reserved - a header SendGrid does not let a caller set. */
+static bool
+sg_reserved(const char *name)
+{
+	static const char *const reserved[] = {
+	    "x-sg-id", "x-sg-eid", "received", "dkim-signature", NULL};
+	size_t i;
+
+	for (i = 0; reserved[i] != NULL; i++)
+		if (strcasecmp(name, reserved[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * sg_headers_check - the headers object h (absent or null: none) at
+ * field: string values, no reserved name.
+ */
+static int
+sg_headers_check(json_t *h, const char *field, struct api_error *e)
 {
 	const char *k;
 	json_t *v;
 
-	if (h == NULL || json_is_null(h))
+	if (!compat_sendgrid_present(h))
 		return 0;
 	if (!json_is_object(h))
 		return api_error_set(e, 400, "invalid_field", field,
-		                     "expected an object");
+		                     "Invalid type. Expected: object.");
 	json_object_foreach(h, k, v)
 	{
 		if (!json_is_string(v))
-			return api_error_set(e, 400, "invalid_field", field,
-			                     "header values must be strings");
-		if (compat_field_add(m, k, json_string_value(v), field, e) < 0)
+			return api_error_set(
+			    e, 400, "invalid_field", field,
+			    "The header %.60s must be a string.", k);
+		if (sg_reserved(k))
+			return api_error_set(
+			    e, 400, "invalid_field", field,
+			    "You may not overwrite the header %.60s.", k);
+	}
+	return 0;
+}
+
+/*
+ * sg_header_add - header k: v (substituted) into m; field names where it
+ * came from.
+ */
+static int
+sg_header_add(struct mime_build_msg *m, struct compat_sendgrid_subst *sub,
+              const char *k, json_t *v, const char *field, struct api_error *e)
+{
+	size_t len;
+	char *t;
+	int rc;
+
+	t = compat_sendgrid_subst_apply(sub, json_string_value(v),
+	                                json_string_length(v), &len, field, e);
+	if (t == NULL)
+		return -1;
+	if (memchr(t, '\0', len) != NULL) {
+		free(t);
+		return api_error_set(e, 400, "invalid_field", field,
+		                     "NUL in header %.60s", k);
+	}
+	rc = compat_field_add(m, k, t, field, e);
+	free(t);
+	return rc;
+}
+
+/*
+ * sg_headers - the request's headers, those of personalization p over
+ * them (by name, case-insensitively), into m with substitutions.
+ */
+static int
+sg_headers(json_t *top, json_t *ph, const char *pfield,
+           struct compat_sendgrid_subst *sub, struct mime_build_msg *m,
+           struct api_error *e)
+{
+	const char *k, *pk;
+	json_t *v, *pv;
+
+	if (!compat_sendgrid_present(top))
+		top = NULL;
+	if (!compat_sendgrid_present(ph))
+		ph = NULL;
+	json_object_foreach(top, k, v)
+	{
+		bool over = false;
+
+		json_object_foreach(ph, pk, pv)
+		{
+			over = over || strcasecmp(k, pk) == 0;
+		}
+		if (!over && sg_header_add(m, sub, k, v, "headers", e) < 0)
+			return -1;
+	}
+	json_object_foreach(ph, pk, pv)
+	{
+		if (sg_header_add(m, sub, pk, pv, pfield, e) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* sg_content - the content array into m's text and html. */
+/*
+ * sg_reply_to - reply_to or reply_to_list (not both) with substitutions
+ * into m's Reply-To.
+ */
 static int
-sg_content(json_t *c, struct mime_build_msg *m, struct api_error *e)
+sg_reply_to(json_t *j, struct compat_sendgrid_subst *sub,
+            struct mime_build_msg *m, struct api_error *e)
 {
-	size_t i;
-	json_t *it;
+	json_t *rt = json_object_get(j, "reply_to");
+	json_t *rtl = json_object_get(j, "reply_to_list");
+	json_t *v;
+	size_t i, k;
+	int rc;
 
-	if (c == NULL || json_is_null(c))
-		return 0;
-	if (!json_is_array(c))
-		return api_error_set(e, 400, "invalid_field", "content",
-		                     "expected an array");
-	json_array_foreach(c, i, it)
-	{
-		json_t *t = json_object_get(it, "type");
-		json_t *v = json_object_get(it, "value");
-		bool html;
+	if (compat_sendgrid_present(rt) && compat_sendgrid_present(rtl))
+		return api_error_set(e, 400, "invalid_field", "reply_to_list",
+		                     "reply_to is mutually exclusive with "
+		                     "reply_to_list.");
+	if (compat_sendgrid_present(rt)) {
+		struct mime_build_addr a = {0};
 
-		if (!json_is_string(t) || !json_is_string(v))
-			return api_error_set(
-			    e, 400, "invalid_field", "content.type",
-			    "each content needs type and value");
-		if (strcmp(json_string_value(t), "text/plain") == 0)
-			html = false;
-		else if (strcmp(json_string_value(t), "text/html") == 0)
-			html = true;
-		else
-			return api_error_set(e, 400, "invalid_field",
-			                     "content.type",
-			                     "only text/plain and text/html");
-		if (compat_text_set(m, html, json_string_value(v),
-		                    json_string_length(v), "content.value",
-		                    e) < 0)
+		if ((v = compat_sendgrid_subst_json(sub, rt, "reply_to", e)) ==
+		    NULL)
 			return -1;
-	}
-	return 0;
-}
-
-/* sg_attachments - the attachments array into m. */
-static int
-sg_attachments(json_t *a, struct mime_build_msg *m, struct api_error *e)
-{
-	size_t i;
-	json_t *it;
-
-	if (a == NULL || json_is_null(a))
-		return 0;
-	if (!json_is_array(a))
-		return api_error_set(e, 400, "invalid_field", "attachments",
-		                     "expected an array");
-	json_array_foreach(a, i, it)
-	{
-		char f[48], *fn = NULL, *ct = NULL, *cid = NULL, *disp = NULL;
-		json_t *c = json_object_get(it, "content");
-		int rc;
-
-		snprintf(f, sizeof(f), "attachments.%zu", i);
-		if (!json_is_string(c))
-			return api_error_set(
-			    e, 400, "invalid_field", "attachments.content",
-			    "The attachment content is required.");
-		rc = compat_json_str(it, "filename", f, true, &fn, e);
-		if (rc == 0)
-			rc = compat_json_str(it, "type", f, true, &ct, e);
-		if (rc == 0)
-			rc =
-			    compat_json_str(it, "content_id", f, true, &cid, e);
-		if (rc == 0)
-			rc = compat_json_str(it, "disposition", f, true, &disp,
-			                     e);
-		if (rc == 0)
-			rc = compat_att_add_b64(
-			    m, fn, ct,
-			    disp && strcmp(disp, "inline") == 0 ? cid : NULL,
-			    json_string_value(c), json_string_length(c), f, e);
-		free(fn);
-		free(ct);
-		free(cid);
-		free(disp);
+		rc = sg_addr1(v, "reply_to", &a, e);
+		json_decref(v);
 		if (rc < 0)
 			return -1;
+		m->reply_to = xcalloc(1, sizeof(*m->reply_to));
+		m->reply_to[0] = a;
+		m->n_reply_to = 1;
+		return 0;
 	}
+	if (!compat_sendgrid_present(rtl))
+		return 0;
+	if ((v = compat_sendgrid_subst_json(sub, rtl, "reply_to_list", e)) ==
+	    NULL)
+		return -1;
+	rc =
+	    sg_addrs(v, "reply_to_list", 1000, &m->reply_to, &m->n_reply_to, e);
+	json_decref(v);
+	for (i = 1; rc == 0 && i < m->n_reply_to; i++)
+		for (k = 0; k < i && rc == 0; k++)
+			if (strcasecmp(m->reply_to[i].addr,
+			               m->reply_to[k].addr) == 0)
+				rc = api_error_set(
+				    e, 400, "invalid_field", "reply_to_list",
+				    "Each email address in the reply_to_list "
+				    "should be unique.");
+	return rc;
+}
+
+/* sg_subject - the personalization's subject, else the request's. */
+static int
+sg_subject(json_t *j, json_t *p, const char *pfield,
+           struct compat_sendgrid_subst *sub, struct mime_build_msg *m,
+           struct api_error *e)
+{
+	json_t *v = json_object_get(p, "subject");
+	char f[96];
+	size_t len;
+
+	snprintf(f, sizeof(f), "%s.subject", pfield);
+	if (!compat_sendgrid_present(v)) {
+		v = json_object_get(j, "subject");
+		snprintf(f, sizeof(f), "subject");
+	}
+	if (!compat_sendgrid_present(v))
+		return api_error_set(
+		    e, 400, "missing_field", "subject",
+		    "The subject is required. You can get around this "
+		    "requirement if you use a template with a subject "
+		    "defined or if every personalization has a subject "
+		    "defined.");
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		return api_error_set(e, 400, "invalid_field", f,
+		                     "The subject must be a string at least "
+		                     "one character in length.");
+	m->subject = compat_sendgrid_subst_apply(
+	    sub, json_string_value(v), json_string_length(v), &len, f, e);
+	if (m->subject == NULL)
+		return -1;
+	if (compat_str_check(m->subject, len, f, e) < 0)
+		return -1;
 	return 0;
 }
 
-/* sg_one - the message for personalization p of request j into msg. */
+/* sg_recipients - to (required), cc, bcc of p into msg. */
 static int
-sg_one(json_t *j, json_t *p, struct api_msg *msg, struct api_error *e)
+sg_recipients(struct sg_req *r, json_t *p, const char *pfield,
+              struct api_msg *msg, struct api_error *e)
 {
 	struct mime_build_msg *m = &msg->mail;
-	json_t *rtl;
-	char *subj = NULL;
+	char ft[96], fc[96], fb[96];
 
-	if (!json_is_object(p))
-		return api_error_set(e, 400, "invalid_field",
-		                     "personalizations", "expected objects");
-	if (compat_json_addr1(json_object_get(j, "from"), "from", &m->from, e) <
-	    0)
+	snprintf(ft, sizeof(ft), "%s.to", pfield);
+	snprintf(fc, sizeof(fc), "%s.cc", pfield);
+	snprintf(fb, sizeof(fb), "%s.bcc", pfield);
+	if (sg_addrs(json_object_get(p, "to"), ft, 1000, &m->to, &m->n_to, e) <
+	        0 ||
+	    sg_addrs(json_object_get(p, "cc"), fc, 1000, &m->cc, &m->n_cc, e) <
+	        0 ||
+	    sg_addrs(json_object_get(p, "bcc"), fb, 1000, &msg->bcc,
+	             &msg->n_bcc, e) < 0)
 		return -1;
-	if (m->from.addr == NULL)
+	if (m->n_to == 0)
 		return api_error_set(
+		    e, 400, "missing_field", ft,
+		    "The to array is required for all personalization "
+		    "objects, and must have at least one email object with a "
+		    "valid email address.");
+	r->n_rcpts += m->n_to + m->n_cc + msg->n_bcc;
+	if (r->n_rcpts > SG_RCPTS_MAX)
+		return api_error_set(
+		    e, 400, "invalid_field", "personalizations",
+		    "The total number of recipients (to, cc and bcc over all "
+		    "personalizations) may not exceed 1000.");
+	return sg_dup_check(msg, pfield, e);
+}
+
+/* sg_one - the message for personalization i (p) of the request. */
+static int
+sg_one(struct sg_req *r, size_t i, json_t *p, struct api_msg *msg,
+       struct api_error *e)
+{
+	static const char *const known[] = {"from",
+	                                    "to",
+	                                    "cc",
+	                                    "bcc",
+	                                    "subject",
+	                                    "headers",
+	                                    "substitutions",
+	                                    "dynamic_template_data",
+	                                    "custom_args",
+	                                    "send_at",
+	                                    NULL};
+	struct compat_sendgrid_subst sub;
+	struct mime_build_msg *m = &msg->mail;
+	char pf[48], f[96];
+	json_t *from;
+	int rc = -1;
+
+	msg_meta_init(&msg->meta);
+	snprintf(pf, sizeof(pf), "personalizations.%zu", i);
+	if (compat_sendgrid_obj_keys(p, pf, known, e) < 0)
+		return -1;
+	if (compat_sendgrid_present(
+	        json_object_get(p, "dynamic_template_data"))) {
+		snprintf(f, sizeof(f), "%s.dynamic_template_data", pf);
+		return api_error_set(e, 400, "invalid_field", f,
+		                     "templates are not supported by this "
+		                     "endpoint (dynamic_template_data needs "
+		                     "a template)");
+	}
+	snprintf(f, sizeof(f), "%s.substitutions", pf);
+	if (compat_sendgrid_subst_parse(json_object_get(p, "substitutions"), f,
+	                                &sub, e) < 0)
+		return -1;
+	snprintf(f, sizeof(f), "%s.from", pf);
+	from = json_object_get(p, "from");
+	if (!compat_sendgrid_present(from)) {
+		from = json_object_get(r->j, "from");
+		snprintf(f, sizeof(f), "from");
+	}
+	if (sg_addr1(from, f, &m->from, e) < 0)
+		goto done;
+	if (m->from.addr == NULL) {
+		api_error_set(
 		    e, 400, "missing_field", "from",
 		    "The from object must be provided for every email send. "
 		    "It is an object that requires the email parameter, but "
 		    "may also contain a name parameter.");
-	if (compat_json_addrs(json_object_get(p, "to"), "personalizations.to",
-	                      false, &m->to, &m->n_to, e) < 0 ||
-	    compat_json_addrs(json_object_get(p, "cc"), "personalizations.cc",
-	                      false, &m->cc, &m->n_cc, e) < 0 ||
-	    compat_json_addrs(json_object_get(p, "bcc"), "personalizations.bcc",
-	                      false, &msg->bcc, &msg->n_bcc, e) < 0)
-		return -1;
-	if (m->n_to == 0)
+		goto done;
+	}
+	snprintf(f, sizeof(f), "%s.headers", pf);
+	if (sg_recipients(r, p, pf, msg, e) < 0 ||
+	    sg_reply_to(r->j, &sub, m, e) < 0 ||
+	    sg_subject(r->j, p, pf, &sub, m, e) < 0 ||
+	    sg_headers_check(json_object_get(p, "headers"), f, e) < 0 ||
+	    sg_headers(json_object_get(r->j, "headers"),
+	               json_object_get(p, "headers"), f, &sub, m, e) < 0 ||
+	    compat_sendgrid_body_build(&r->opts, &r->base, &sub, m, e) < 0)
+		goto done;
+	rc = compat_sendgrid_meta(&r->opts, p, pf, r->now, &msg->meta, e);
+done:
+	compat_sendgrid_subst_fini(&sub);
+	return rc;
+}
+
+/* sg_refused - the fields swerve refuses whenever they are given. */
+static int
+sg_refused(json_t *j, struct api_error *e)
+{
+	if (compat_sendgrid_present(json_object_get(j, "template_id")))
 		return api_error_set(
-		    e, 400, "missing_field", "personalizations.0.to",
-		    "The to array is required for all personalization "
-		    "objects, and must have at least one email object with a "
-		    "valid email address.");
-	if (compat_json_addrs(json_object_get(j, "reply_to"), "reply_to", false,
-	                      &m->reply_to, &m->n_reply_to, e) < 0)
-		return -1;
-	rtl = json_object_get(j, "reply_to_list");
-	if (rtl != NULL && m->n_reply_to == 0 &&
-	    compat_json_addrs(rtl, "reply_to_list", false, &m->reply_to,
-	                      &m->n_reply_to, e) < 0)
-		return -1;
-	if (compat_json_str(p, "subject", "personalizations.subject", true,
-	                    &subj, e) < 0)
-		return -1;
-	if (subj == NULL &&
-	    compat_json_str(j, "subject", "subject", true, &subj, e) < 0)
-		return -1;
-	m->subject = subj;
-	if (sg_content(json_object_get(j, "content"), m, e) < 0 ||
-	    sg_attachments(json_object_get(j, "attachments"), m, e) < 0 ||
-	    sg_headers(json_object_get(j, "headers"), "headers", m, e) < 0 ||
-	    sg_headers(json_object_get(p, "headers"),
-	               "personalizations.headers", m, e) < 0)
-		return -1;
-	if (m->text == NULL && m->html == NULL)
+		    e, 400, "invalid_field", "template_id",
+		    "templates are not supported by this endpoint");
+	if (compat_sendgrid_present(json_object_get(j, "batch_id")))
 		return api_error_set(
-		    e, 400, "missing_field", "content",
-		    "Unless a valid template_id is provided, the content "
-		    "parameter is required. There must be at least one "
-		    "defined content block.");
+		    e, 400, "invalid_field", "batch_id",
+		    "batch_id is not supported by this endpoint: swerve has "
+		    "no batch cancel or pause API (send_at alone is "
+		    "supported)");
+	if (compat_sendgrid_present(json_object_get(j, "asm")))
+		return api_error_set(
+		    e, 400, "invalid_field", "asm",
+		    "unsubscribe groups (asm) are not supported by this "
+		    "endpoint: swerve keeps no unsubscribe groups, so it "
+		    "could not leave out the recipients who left a group");
 	return 0;
 }
 
-int
-compat_sendgrid_decode(const char *body, size_t len, struct api_msg **msgs,
-                       size_t *n, struct api_error *e)
+/* sg_request - the shared parts of request j (checked, decoded once). */
+static int
+sg_request(struct sg_req *r, struct api_error *e)
 {
-	json_t *j, *ps, *p;
+	static const char *const known[] = {
+	    "personalizations",  "from",       "reply_to",     "reply_to_list",
+	    "subject",           "content",    "attachments",  "template_id",
+	    "headers",           "categories", "custom_args",  "send_at",
+	    "batch_id",          "asm",        "ip_pool_name", "mail_settings",
+	    "tracking_settings", NULL};
+	json_t *ps = json_object_get(r->j, "personalizations");
+	size_t i;
+	json_t *p;
+
+	if (!json_is_object(r->j))
+		return api_error_set(e, 400, "invalid_json", "", "Bad Request");
+	if (compat_sendgrid_present(
+	        json_object_get(r->j, "dynamic_template_data")))
+		return api_error_set(
+		    e, 400, "invalid_field", "dynamic_template_data",
+		    "templates are not supported by this endpoint");
+	if (compat_sendgrid_keys_check(r->j, known, "", e) < 0 ||
+	    sg_refused(r->j, e) < 0)
+		return -1;
+	if (!json_is_array(ps) || json_array_size(ps) == 0)
+		return api_error_set(
+		    e, 400, "missing_field", "personalizations",
+		    "The personalizations field is required and must have "
+		    "at least one personalization.");
+	if (json_array_size(ps) > SG_PERSONALIZATIONS_MAX)
+		return api_error_set(
+		    e, 400, "invalid_field", "personalizations",
+		    "The personalizations field may not have more than "
+		    "1000 personalizations.");
+	json_array_foreach(ps, i, p)
+	{
+		if (!json_is_object(p))
+			return api_error_set(e, 400, "invalid_field",
+			                     "personalizations",
+			                     "Invalid type. Expected: object.");
+	}
+	return sg_headers_check(json_object_get(r->j, "headers"), "headers",
+	                        e) < 0 ||
+	               compat_sendgrid_body_parse(r->j, &r->base, e) < 0 ||
+	               compat_sendgrid_opts_parse(r->j, r->now, &r->opts, e) < 0
+	           ? -1
+	           : 0;
+}
+
+int
+compat_sendgrid_decode(const char *body, size_t len, int64_t now,
+                       struct api_msg **msgs, size_t *n, struct api_error *e)
+{
+	struct sg_req r;
+	json_t *ps, *p;
 	size_t i;
 	int rc = -1;
 
 	*msgs = NULL;
 	*n = 0;
-	if ((j = compat_json_load(body, len, e)) == NULL)
+	memset(&r, 0, sizeof(r));
+	r.now = now;
+	if ((r.j = compat_json_load(body, len, e)) == NULL)
 		return -1;
-	if (!json_is_object(j)) {
-		api_error_set(e, 400, "invalid_json", "", "Bad Request");
+	if (sg_request(&r, e) < 0)
 		goto done;
-	}
-	if (json_object_get(j, "template_id") != NULL) {
-		api_error_set(e, 400, "invalid_field", "template_id",
-		              "templates are not supported by this endpoint");
-		goto done;
-	}
-	if (json_object_get(j, "send_at") != NULL ||
-	    json_object_get(j, "batch_id") != NULL) {
-		api_error_set(
-		    e, 400, "invalid_field", "send_at",
-		    "scheduled sends are not supported by this endpoint");
-		goto done;
-	}
-	ps = json_object_get(j, "personalizations");
-	if (!json_is_array(ps) || json_array_size(ps) == 0 ||
-	    json_array_size(ps) > SG_PERSONALIZATIONS_MAX) {
-		api_error_set(
-		    e, 400, "missing_field", "personalizations",
-		    "The personalizations field is required and must have "
-		    "at least one personalization.");
-		goto done;
-	}
+	ps = json_object_get(r.j, "personalizations");
 	*msgs = xcalloc(json_array_size(ps), sizeof(**msgs));
 	json_array_foreach(ps, i, p)
 	{
 		*n = i + 1;
-		if (sg_one(j, p, &(*msgs)[i], e) < 0)
+		if (sg_one(&r, i, p, &(*msgs)[i], e) < 0)
 			goto done;
 	}
 	rc = 0;
 done:
-	json_decref(j);
+	json_decref(r.j);
+	compat_sendgrid_opts_fini(&r.opts);
+	mime_build_msg_fini(&r.base);
 	if (rc < 0) {
 		compat_msgs_free(*msgs, *n);
 		*msgs = NULL;
@@ -276,24 +567,77 @@ sg_fail(struct evhttp_request *req, const struct api_error *e)
 	compat_answer_send(req, &a);
 }
 
-/* sg_done - 202 with X-Message-Id, or the first failure. */
+/*
+ * sg_done - 202 (200 for a sandbox request) with X-Message-Id, or the
+ * first failure, saying how many of the request's messages were stored
+ * before it (they stay stored) and which personalization was not.
+ */
 static void
 sg_done(struct evhttp_request *req, const struct http_pending_result *res,
         size_t n, void *arg)
 {
-	struct api_error e;
-	size_t i;
+	const bool *sandbox = arg;
+	struct api_error e, first;
+	size_t i, stored = 0, bad = n;
+	const char *id = NULL;
 
-	(void)arg;
 	for (i = 0; i < n; i++) {
-		if (!compat_result_failed(&res[i], &e))
-			continue;
-		sg_fail(req, &e);
+		if (!compat_result_failed(&res[i], &e)) {
+			stored++;
+			if (id == NULL)
+				id = res[i].id;
+		} else if (bad == n) {
+			bad = i;
+			first = e;
+		}
+	}
+	if (id != NULL)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		                  "X-Message-Id", id);
+	if (bad == n) {
+		compat_reply(req, *sandbox ? 200 : 202, NULL, NULL, 0);
 		return;
 	}
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	                  "X-Message-Id", res[0].id);
-	compat_reply(req, 202, NULL, NULL, 0);
+	if (n > 1) {
+		char f[48];
+
+		snprintf(f, sizeof(f), "personalizations.%zu", bad);
+		api_error_set(&e, first.http_status, first.code, f,
+		              "%.80s (%zu of %zu personalizations were stored; "
+		              "send the others again, from %s)",
+		              first.message, stored, n, f);
+		first = e;
+	}
+	sg_fail(req, &first);
+}
+
+/*
+ * sg_spool_guard - refuse what the spool cannot hold yet.
+ *
+ * XXX: until the spool keeps sandboxed messages from delivery and holds
+ * scheduled ones (msg_meta.sandbox and send_at, issue 13's spool part),
+ * such a request is refused rather than delivered at once; remove this
+ * when the spool honours them.
+ */
+static int
+sg_spool_guard(const struct api_msg *msgs, size_t n, struct api_error *e)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (msgs[i].meta.sandbox)
+			return api_error_set(
+			    e, 400, "invalid_field",
+			    "mail_settings.sandbox_mode.enable",
+			    "sandbox mode is not supported by this endpoint "
+			    "yet; nothing was sent");
+		if (msgs[i].meta.send_at != 0)
+			return api_error_set(
+			    e, 400, "invalid_field", "send_at",
+			    "scheduled sends (send_at) are not "
+			    "supported by this endpoint yet");
+	}
+	return 0;
 }
 
 void
@@ -308,6 +652,7 @@ compat_sendgrid_handle(struct compat *c, struct evhttp_request *req,
 	char client[96];
 	struct str key;
 	size_t len, n, i;
+	bool *sandbox;
 
 	(void)path; /* the route row matched it exactly */
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
@@ -327,7 +672,13 @@ compat_sendgrid_handle(struct compat *c, struct evhttp_request *req,
 		return;
 	}
 	if ((body = compat_body(c, req, &len, &e)) == NULL ||
-	    compat_sendgrid_decode(body, len, &msgs, &n, &e) < 0) {
+	    compat_sendgrid_decode(body, len, (int64_t)clock_wall_time(), &msgs,
+	                           &n, &e) < 0) {
+		sg_fail(req, &e);
+		return;
+	}
+	if (sg_spool_guard(msgs, n, &e) < 0) {
+		compat_msgs_free(msgs, n);
 		sg_fail(req, &e);
 		return;
 	}
@@ -349,7 +700,9 @@ compat_sendgrid_handle(struct compat *c, struct evhttp_request *req,
 		sg_fail(req, &e);
 		return;
 	}
+	sandbox = xmalloc(sizeof(*sandbox));
+	*sandbox = msgs[0].meta.sandbox;
 	compat_msgs_free(msgs, n);
-	compat_submit(c, req, k, ms, NULL, n, sg_done, NULL, NULL);
+	compat_submit(c, req, k, ms, NULL, n, sg_done, sandbox, NULL);
 	free(ms);
 }

@@ -398,6 +398,14 @@ def _sg_substitutions(req, m):
     return m
 
 
+def _sg_footer_html(req, m):
+    """The HTML footer goes into HTML content: give the message some."""
+    req.body["content"].append({"type": "text/html", "value": "<p>base</p>"})
+    req.body["mail_settings"] = {"footer": {"enable": True,
+                                            "html": "<i>%s</i>" % m}}
+    return m
+
+
 def _v2_raw(req, m):
     req.body["Content"] = {"Raw": {"Data": b64(mime_message(m))}}
     return m
@@ -454,6 +462,7 @@ SPECIAL = {
                                            lambda m: _future()),
         "batch_id": _set("batch_id", lambda m: "b" + m, _mk),
         "personalizations[].substitutions": _sg_substitutions,
+        "mail_settings.footer.html": _sg_footer_html,
         "content[].type": _set("content[].type", "text/plain"),
         "content[].value": _set("content[].value", _mk, _mk),
         "attachments[].content": _set("attachments[].content",
@@ -813,6 +822,8 @@ EXPECT = {
     ("sendgrid mail/send", "send_at"): "held",
     ("sendgrid mail/send", "personalizations[].send_at"): "held",
     ("sendgrid mail/send", "batch_id"): "accepted",
+    # A Bcc recipient's name is shown nowhere (no Bcc field is written).
+    ("sendgrid mail/send", "personalizations[].bcc[].name"): "accepted",
     ("mailgun messages", "o:testmode"): "not_delivered",
     ("mailgun messages.mime", "o:testmode"): "not_delivered",
     ("mailgun messages", "o:deliverytime"): "held",

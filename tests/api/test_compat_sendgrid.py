@@ -1,0 +1,126 @@
+"""SendGrid v3 POST /v3/mail/send at a recording upstream (issue 13).
+
+Each personalization is its own message (its from, subject, headers
+and substitutions applied, the footer added), and categories and
+custom_args are stored on each message (GET /v1/messages/ID "meta").
+Refusals come in SendGrid's error shape naming the field.
+"""
+
+import email
+import email.policy
+import json
+import time
+
+from api_client import WEB_KEY, dh, post
+
+BEARER = {"Authorization": "Bearer " + WEB_KEY}
+
+
+def sg(d, body):
+    return post(d, "/v3/mail/send", body, key=None, headers=BEARER)
+
+
+def delivered(mock, n):
+    dh.wait_until(lambda: len(mock.messages()) >= n, 15,
+                  what="%d messages at the mock" % n)
+    out = {}
+    for m in mock.messages():
+        raw = mock.raw(m["id"])
+        raw = raw if isinstance(raw, bytes) else json.dumps(raw).encode()
+        e = email.message_from_bytes(raw, policy=email.policy.default)
+        out[m["rcpt_to"][0]] = (m, e)
+    return out
+
+
+def tenant_ids(api):
+    return [m["id"] for m in api.list() if m.get("tenant") == "webt"]
+
+
+def test_personalizations_are_messages_with_their_own_parts(lab):
+    m = lab.mock()
+    d = lab.daemon(m)
+    body = {
+        "personalizations": [
+            {"to": [{"email": "ann@example.net", "name": "Ann"}],
+             "substitutions": {"-name-": "Ann", "-city-": "Oslo"},
+             "custom_args": {"user": "1"}},
+            {"to": [{"email": "bob@example.net"}],
+             "cc": [{"email": "cc@example.net"}],
+             "from": {"email": "sales@example.com", "name": "Sales"},
+             "subject": "For -name- only",
+             "headers": {"X-Mine": "-name-"},
+             "substitutions": {"-name-": "Bob", "-city-": "Rome"}},
+        ],
+        "from": {"email": "app@example.com", "name": "App"},
+        "subject": "Hello -name-",
+        "headers": {"X-Mine": "top"},
+        "content": [{"type": "text/plain", "value": "Dear -name- of -city-"},
+                    {"type": "text/html",
+                     "value": "<html><body><p>-name-</p></body></html>"}],
+        "categories": ["welcome", "onboarding"],
+        "custom_args": {"user": "0", "campaign": "c1"},
+        "mail_settings": {"footer": {"enable": True, "text": "-- App",
+                                     "html": "<hr>App"}},
+        "tracking_settings": {"open_tracking": {"enable": True}},
+    }
+    code, obj, hdrs = sg(d, body)
+    assert code == 202, obj
+    first = dict((k.lower(), v) for k, v in hdrs.items())["x-message-id"]
+    got = delivered(m, 2)
+    ann_env, ann = got["ann@example.net"]
+    assert str(ann["Subject"]) == "Hello Ann"
+    assert ann["From"].addresses[0].addr_spec == "app@example.com"
+    assert ann["X-Mine"] == "top"
+    assert ann.get_body(("plain",)).get_content().replace("\r\n", "\n") \
+        .rstrip("\n") == "Dear Ann of Oslo\n-- App"
+    assert "<p>Ann</p><hr>App</body>" in ann.get_body(("html",)).get_content()
+    bob_env, bob = got["bob@example.net"]
+    assert sorted(bob_env["rcpt_to"]) == ["bob@example.net", "cc@example.net"]
+    assert bob_env["mail_from"] == "sales@example.com"
+    assert str(bob["Subject"]) == "For Bob only"
+    assert bob["From"].addresses[0].display_name == "Sales"
+    assert bob["X-Mine"] == "Bob"
+    assert "Dear Bob of Rome" in bob.get_body(("plain",)).get_content()
+    # Two messages stored, each with the request's categories and
+    # custom_args (the personalization's over them).
+    api = dh.Api(d)
+    ids = tenant_ids(api)
+    assert len(ids) == 2 and first in ids
+    metas = {}
+    for qid in ids:
+        full = api.message(qid)
+        metas[full["rcpts"][0]["address"]] = full
+    assert metas["ann@example.net"]["id"] == first
+    for full in metas.values():
+        meta = full["meta"]
+        assert [t["name"] for t in meta["tags"]] == ["welcome", "onboarding"]
+        assert meta["metadata"]["campaign"] == "c1"
+        assert meta["track_opens"] is True
+    users = sorted(f["meta"]["metadata"]["user"] for f in metas.values())
+    assert users == ["0", "1"]
+
+
+def test_refusals_name_the_field_in_sendgrids_shape(lab):
+    d = lab.daemon()
+    base = {"personalizations": [{"to": [{"email": "r@example.net"}]}],
+            "from": {"email": "app@example.com"}, "subject": "s",
+            "content": [{"type": "text/plain", "value": "t"}]}
+    cases = [
+        ({"send_at": int(time.time()) + 73 * 3600}, "send_at"),
+        ({"batch_id": "b1"}, "batch_id"),
+        ({"asm": {"group_id": 1}}, "asm"),
+        ({"template_id": "d-1"}, "template_id"),
+        ({"sections": {"a": "b"}}, "sections"),
+        ({"tracking_settings": {"subscription_tracking": {"enable": True}}},
+         "tracking_settings.subscription_tracking.enable"),
+        ({"personalizations": [{"to": [{"email": "r@example.net"}],
+                                "substitutions": {"-a-": 1}}]},
+         "personalizations.0.substitutions"),
+    ]
+    for patch, field in cases:
+        code, obj, _ = sg(d, dict(base, **patch))
+        assert code == 400, (patch, obj)
+        err = obj["errors"][0]
+        assert err["field"] == field and err["message"], (patch, obj)
+        assert "help" in err
+    assert dh.Api(d).list() == []
