@@ -43,6 +43,7 @@ def test_personalizations_are_messages_with_their_own_parts(lab):
         "personalizations": [
             {"to": [{"email": "ann@example.net", "name": "Ann"}],
              "substitutions": {"-name-": "Ann", "-city-": "Oslo"},
+             "headers": {"Message-ID": "<ann-1@client.example>"},
              "custom_args": {"user": "1"}},
             {"to": [{"email": "bob@example.net"}],
              "cc": [{"email": "cc@example.net"}],
@@ -71,6 +72,8 @@ def test_personalizations_are_messages_with_their_own_parts(lab):
     assert str(ann["Subject"]) == "Hello Ann"
     assert ann["From"].addresses[0].addr_spec == "app@example.com"
     assert ann["X-Mine"] == "top"
+    # a caller's Message-ID is kept; the others get swerve's own
+    assert ann["Message-ID"] == "<ann-1@client.example>"
     assert ann.get_body(("plain",)).get_content().replace("\r\n", "\n") \
         .rstrip("\n") == "Dear Ann of Oslo\n-- App"
     assert "<p>Ann</p><hr>App</body>" in ann.get_body(("html",)).get_content()
@@ -80,6 +83,7 @@ def test_personalizations_are_messages_with_their_own_parts(lab):
     assert str(bob["Subject"]) == "For Bob only"
     assert bob["From"].addresses[0].display_name == "Sales"
     assert bob["X-Mine"] == "Bob"
+    assert bob["Message-ID"] != ann["Message-ID"]
     assert "Dear Bob of Rome" in bob.get_body(("plain",)).get_content()
     # Two messages stored, each with the request's categories and
     # custom_args (the personalization's over them).
