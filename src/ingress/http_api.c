@@ -433,6 +433,8 @@ api_post_raw(struct http_api *a, struct evhttp_request *req,
 
 	if ((body = api_body(a, req, &len)) == NULL)
 		return;
+	/* Zeroed: members added later (meta) are NULL unless set. */
+	memset(&o, 0, sizeof(o));
 	memset(&env, 0, sizeof(env));
 	if (raw_query(req, &env, &e) < 0)
 		goto fail;
