@@ -200,3 +200,44 @@ def test_received_writes_an_address_literal(lab):
     _, raw = delivered(lab, "literal")
     rcvd = header_values(raw, "Received")
     assert any(v.startswith("from client.test ([127.0.0.1])") for v in rcvd), rcvd
+
+
+def test_long_header_values_fold_up_to_the_header_limit(lab):
+    """A subject, a custom header value and a display name far over the
+    old limits (~900 / 2048 / 256 octets) are folded and delivered with
+    every line within 998 octets; a header section over 64 KiB is 413."""
+    lab.start()
+    subject = "long " + " ".join("word%d" % i for i in range(600))  # ~5 KB
+    value = "v" * 3000  # one word: encoded-words
+    name = "N" * 400 + " \u00e9"
+    st, _, b = jpost(lab, "/v1/messages", {
+        "from": {"email": "s@example.com", "name": name},
+        "to": "r@example.net", "subject": subject, "text": "t",
+        "headers": {"X-Long": value}})
+    assert st == 202, b
+    # The same through a drop-in endpoint (Postmark's Headers).
+    st, _, b2 = jpost(lab, "/email", {
+        "From": "s@example.com", "To": "r@example.net",
+        "Subject": subject.replace("long", "pm"), "TextBody": "t",
+        "Headers": [{"Name": "X-Long", "Value": value}]},
+        {"X-Postmark-Server-Token": c.KEY})
+    assert st == 200, b2
+    for subj in (subject, subject.replace("long", "pm")):
+        def find():
+            for m in lab.mock.messages():
+                raw = lab.mock.raw(m["id"])
+                if b"word599" in raw and ("X-Long" in raw.decode("latin-1")) \
+                        and subj[:4].encode() in raw:
+                    return raw
+            return None
+        sh.wait_until(lambda: find() is not None, 20, what=subj[:8])
+        raw = find()
+        head = raw.split(b"\r\n\r\n", 1)[0]
+        assert max(len(l) for l in head.split(b"\r\n")) <= 998
+        got = " ".join(v for v in header_values(raw, "Subject"))
+        assert "".join(got.split("\r\n")) == subj, got[:200]
+    # Over the header section limit: 413, naming the headers.
+    st, _, b = jpost(lab, "/v1/messages", {
+        "from": "s@example.com", "to": "r@example.net", "subject": "big",
+        "text": "t", "headers": {"X-Big": "\u00e9" * 30000}})
+    assert st == 413 and b["error"]["field"] == "headers", b
