@@ -575,7 +575,8 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 		}
 	}
 	/* JSON logs carry this as an event line (observe/logjson). */
-	if (log_format_get() != LOG_FORMAT_JSON)
+	if (log_format_get() != LOG_FORMAT_JSON &&
+	    log_level_enabled(LOG_LEVEL_INFO))
 		log_info("deliver: id=%s provider=%s result=%s stage=%s "
 		         "rcpts=%zu/%zu ms=%lld reply=%s",
 		         job->m->id, p->cfg->name, send_class_name(mr->class),

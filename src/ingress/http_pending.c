@@ -165,8 +165,10 @@ http_pending_on_commit(int status, const char *id, int dup, void *arg)
 	if (id != NULL)
 		snprintf(r->id, sizeof(r->id), "%s", id);
 	if (status == SPOOL_OK) {
-		log_info("%s: %s id=%s key=%s", p->set->name,
-		         dup ? "replayed" : "accepted", id, log_quote(key).s);
+		if (log_level_enabled(LOG_LEVEL_INFO))
+			log_info("%s: %s id=%s key=%s", p->set->name,
+			         dup ? "replayed" : "accepted", id,
+			         log_quote(key).s);
 		if (!dup) {
 			struct events_item ev = {
 			    .kind = EVENT_ACCEPTED,

@@ -358,7 +358,8 @@ smtpd_commit_done(int status, const char *id, void *arg)
 		d->stats.accepted++;
 		d->stats.accepted_bytes += s->done_size;
 		/* JSON logs carry this as an event line (observe/logjson). */
-		if (log_format_get() != LOG_FORMAT_JSON)
+		if (log_format_get() != LOG_FORMAT_JSON &&
+		    log_level_enabled(LOG_LEVEL_INFO))
 			log_info("smtpd: accepted id=%s from=%s rcpts=%zu "
 			         "size=%zu "
 			         "client=%s tenant=%s tls=%s",

@@ -108,7 +108,8 @@ struct spool {
 	struct spool_job_list done;
 	int closing;
 	int disk_low;
-	uint64_t avail;       /* bytes free at the last sample */
+	uint64_t avail;       /* bytes free at the last sample (written by the
+	                         writer under lock; it reads without) */
 	uint64_t reserved;    /* spool_space_cost() of the queued submits */
 	uint64_t wal_debt;    /* bytes the checkpoint may still add */
 	int damaged;          /* see spool_health(); never cleared */
@@ -456,9 +457,8 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 	for (j = b->head; j != NULL && !submits; j = j->next)
 		submits = j->kind == SPOOL_JOB_SUBMIT;
 	spool_space_refresh(sp, submits);
-	pthread_mutex_lock(&sp->lock);
+	/* avail and wal_debt are written by this thread only: no lock. */
 	room = spool_space_room(sp);
-	pthread_mutex_unlock(&sp->lock);
 
 	t0 = clock_mono_us();
 	if (sp->db == NULL)
