@@ -4,7 +4,8 @@ Beside test_sdk.py's official Node SDKs, each of these is used as an
 application uses it, with only its endpoint pointed at swerved:
   boto3 (Debian python3-boto3)   SES v1 SendEmail and SendRawEmail, SES v2
                                  SendEmail (Simple and Raw), each with
-                                 tags and a configuration set
+                                 tags and a configuration set (in
+                                 GET /v1/messages/ID's meta)
   @sendgrid/client               the raw v3 mail/send request, baseUrl
   postmark gem (ruby-postmark)   host / port / secure: false
   nodemailer-mailgun-transport   nodemailer's Mailgun API transport (url)
@@ -85,6 +86,20 @@ def mime_with_parts(sender=FROM):
     return m.as_bytes()
 
 
+def meta_of_new(lab, seen):
+    """GET /v1/messages/ID's meta of the one message not in seen (ids),
+    which it then joins."""
+    new = [m["id"] for m in c.sh.Api(lab.d).list() if m["id"] not in seen]
+    assert len(new) == 1, new
+    seen.add(new[0])
+    return c.sh.Api(lab.d).message(new[0]).get("meta")
+
+
+TAGS = [{"Name": "campaign", "Value": "welcome"}]
+META = {"tags": [{"name": "campaign", "value": "welcome"}],
+        "config_set": "transactional"}
+
+
 def error_code(exc_info):
     return exc_info.value.response["Error"]["Code"]
 
@@ -93,7 +108,7 @@ def test_boto3_ses_v1_send_email_and_raw_with_tags_and_configuration_set(lab):
     from botocore.exceptions import ClientError
     lab.start()
     ses = boto3_client(lab, "ses")
-    tags = [{"Name": "campaign", "Value": "welcome"}]
+    tags, seen = TAGS, set()
     r = ses.send_email(Source=FROM, Destination={"ToAddresses": [TO]},
                        Message={"Subject": {"Data": SUBJECT, "Charset": "UTF-8"},
                                 "Body": {"Text": {"Data": TEXT},
@@ -103,12 +118,14 @@ def test_boto3_ses_v1_send_email_and_raw_with_tags_and_configuration_set(lab):
     m, raw, msg = delivered(lab)
     assert m["rcpt_to"] == [TO]
     check_intact(msg, attachments=False)  # v1 SendEmail has no attachments
+    assert meta_of_new(lab, seen) == META
     r = ses.send_raw_email(RawMessage={"Data": mime_with_parts()},
                            Destinations=[TO], Tags=tags,
                            ConfigurationSetName="transactional")
     assert r["MessageId"]
     m, raw, msg = delivered(lab, 2)
     check_intact(msg)
+    assert meta_of_new(lab, seen) == META
     with pytest.raises(ClientError) as e:
         boto3_client(lab, "ses", akid="AKIDUNKNOWN000000000").send_raw_email(
             RawMessage={"Data": mime_with_parts()})
@@ -123,7 +140,7 @@ def test_boto3_sesv2_send_email_simple_and_raw_with_tags(lab):
     from botocore.exceptions import ClientError
     lab.start()
     v2 = boto3_client(lab, "sesv2")
-    tags = [{"Name": "campaign", "Value": "welcome"}]
+    tags, seen = TAGS, set()
     r = v2.send_email(FromEmailAddress=FROM, Destination={"ToAddresses": [TO]},
                       Content={"Simple": {
                           "Subject": {"Data": SUBJECT, "Charset": "UTF-8"},
@@ -133,6 +150,7 @@ def test_boto3_sesv2_send_email_simple_and_raw_with_tags(lab):
     assert r["MessageId"]
     m, raw, msg = delivered(lab)
     check_intact(msg, attachments=False)
+    assert meta_of_new(lab, seen) == META
     # Debian's botocore predates Simple attachments: Raw carries them.
     r = v2.send_email(Destination={"ToAddresses": [TO]},
                       Content={"Raw": {"Data": mime_with_parts()}},
@@ -141,6 +159,7 @@ def test_boto3_sesv2_send_email_simple_and_raw_with_tags(lab):
     m, raw, msg = delivered(lab, 2)
     assert m["rcpt_to"] == [TO]
     check_intact(msg)
+    assert meta_of_new(lab, seen) == META
     with pytest.raises(ClientError) as e:
         boto3_client(lab, "sesv2", secret="wrong").send_email(
             Destination={"ToAddresses": [TO]},
