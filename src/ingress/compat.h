@@ -42,6 +42,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -148,6 +149,15 @@ void compat_reply_json(struct evhttp_request *req, int status, json_t *obj);
  */
 bool compat_result_failed(const struct http_pending_result *r,
                           struct api_error *e);
+
+/*
+ * compat_msgid - the Message-ID field of the prepared message m as
+ * written ("<...>", blanks and line ends taken out) into out[0..n): the
+ * id Mailgun and Postmark answer. 0, or -1 when m has none or it does
+ * not fit (out is then "").
+ */
+int compat_msgid(const struct spool_msg_new *m, char *out, size_t n);
+#define COMPAT_MSGID_MAX 1000 /* a line's 998 octets, and a NUL */
 
 /*
  * A rendered answer: status, Content-Type (static), body, and for SES v2
@@ -376,10 +386,75 @@ int compat_resend_decode(const char *body, size_t len, struct api_msg *msg,
 
 struct form;
 /*
- * compat_mailgun_decode - a Mailgun /messages form into *msg. 0 or -1.
+ * compat_mailgun_decode - a Mailgun /messages form into *msg, its
+ * options into msg->meta (see compat_mailgun_opt; now is the time
+ * o:deliverytime is measured from). File parts named attachment,
+ * attachment[N], inline or inline[N] (what mailgun.js and Symfony send)
+ * are attachments and inline parts. A field swerve does not know is
+ * refused. 0 or -1 with *e.
  */
-int compat_mailgun_decode(const struct form *fm, struct api_msg *msg,
-                          struct api_error *e);
+int compat_mailgun_decode(const struct form *fm, time_t now,
+                          struct api_msg *msg, struct api_error *e);
+
+/*
+ * compat_mailgun_mime_decode - a messages.mime form: the envelope (to,
+ * required) into raw->env_to, the message (message, required) copied to
+ * raw->data with its X-Mailgun-* fields taken out into *meta (which is
+ * initialised first), and the form's options (o:, v:, t:,
+ * h:X-Mailgun-*) into *meta too. Other fields are refused. 0, or -1 with
+ * *e (raw and meta empty then).
+ */
+int compat_mailgun_mime_decode(const struct form *fm, time_t now,
+                               struct compat_raw_req *raw,
+                               struct msg_meta *meta, struct api_error *e);
+
+/* Mailgun's limits: tags per message, how far ahead o:deliverytime. */
+#define COMPAT_MG_TAGS_MAX 3
+#define COMPAT_MG_DELIVERY_AHEAD_MAX (3 * 86400)
+
+/* The options of one request or message, while they are read. */
+struct compat_mg_opts {
+	struct msg_meta *meta; /* borrowed: where the options go */
+	time_t now;            /* for o:deliverytime */
+	int track;             /* o:tracking (enum msg_track) */
+	int n_tags;            /* o:tag seen */
+};
+
+/* compat_mailgun_opts_init - read options into meta (borrowed). */
+void compat_mailgun_opts_init(struct compat_mg_opts *o, struct msg_meta *meta,
+                              time_t now);
+
+/*
+ * compat_mailgun_opt - one Mailgun option: a form field "o:NAME",
+ * "v:NAME", "t:NAME", "h:X-Mailgun-NAME", "template",
+ * "recipient-variables", or a header field "X-Mailgun-NAME", with its
+ * value (NUL-terminated). Honoured ones go into o->meta (o:tag labels, at
+ * most COMPAT_MG_TAGS_MAX; v: and X-Mailgun-Variables into metadata;
+ * o:deliverytime into send_at; o:testmode into sandbox; o:tracking* into
+ * the tracking switches; o:sending-ip-pool into ip_pool); the rest are
+ * refused naming the option. 0, 1 when name is not an option (the caller
+ * reads it), or -1 with *e (400 invalid_field).
+ */
+int compat_mailgun_opt(struct compat_mg_opts *o, const char *name,
+                       const char *value, struct api_error *e);
+
+/* compat_mailgun_opts_done - settle o:tracking under the specific ones. */
+void compat_mailgun_opts_done(struct compat_mg_opts *o);
+
+/*
+ * compat_mailgun_opts_mime - every X-Mailgun-* field in the header
+ * section of msg through compat_mailgun_opt, then taken out of msg (they
+ * are never relayed). 0, or -1 with *e (msg unchanged then).
+ */
+int compat_mailgun_opts_mime(struct compat_mg_opts *o, struct buf *msg,
+                             struct api_error *e);
+
+/*
+ * compat_mailgun_date_parse - an RFC 2822 date-time ("Fri, 14 Oct 2011
+ * 23:10:10 -0000"; the day name and seconds optional, obsolete zone
+ * names allowed) into *out. 0 or -1.
+ */
+int compat_mailgun_date_parse(const char *s, time_t *out);
 
 /* compat_msgs_free - api_msg_fini each of msgs[0..n) and free the array. */
 void compat_msgs_free(struct api_msg *msgs, size_t n);

@@ -27,6 +27,7 @@
 
 #include <event2/http.h>
 
+#include "core/clock.h"
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
 #include "mime/form.h"
@@ -37,6 +38,9 @@
 static char *
 mg_str(struct str s, const char *field, bool header, struct api_error *e)
 {
+	/* An empty field's view may be {NULL, 0}: no memchr on it. */
+	if (s.len == 0)
+		return xstrdup("");
 	if (header ? compat_str_check(s.p, s.len, field, e) < 0
 	           : memchr(s.p, '\0', s.len) != NULL) {
 		api_error_set(e, 400, "invalid_field", field,
@@ -70,43 +74,65 @@ mg_addrs(const struct form *fm, const char *name, struct mime_build_addr **list,
 	return 0;
 }
 
-/* mg_field - one non-file field (or a header field h:Name). */
-static int
-mg_field(const struct form_field *f, struct api_msg *msg, struct api_error *e)
+/* mg_part_name - name is base or base[N] (mailgun.js and Symfony's
+ * bridge index repeated file parts). */
+static bool
+mg_part_name(struct str name, const char *base)
 {
-	struct mime_build_msg *m = &msg->mail;
-	char name[128], *v;
+	size_t n = strlen(base), i;
+
+	if (name.len < n || memcmp(name.p, base, n) != 0)
+		return false;
+	if (name.len == n)
+		return true;
+	if (name.len < n + 3 || name.len > n + 6 || name.p[n] != '[' ||
+	    name.p[name.len - 1] != ']')
+		return false;
+	for (i = n + 1; i < name.len - 1; i++)
+		if (name.p[i] < '0' || name.p[i] > '9')
+			return false;
+	return true;
+}
+
+/* mg_file - an attachment or inline file part. */
+static int
+mg_file(const struct form_field *f, bool inl, struct api_msg *msg,
+        struct api_error *e)
+{
+	const char *field = inl ? "inline" : "attachment";
+	char *fn = NULL, *ct = NULL;
 	int rc;
 
-	if (form_str_eq(f->name, "subject")) {
-		free(m->subject);
-		m->subject = mg_str(f->value, "subject", true, e);
-		return m->subject ? 0 : -1;
+	if (f->filename.len > 0 &&
+	    (fn = mg_str(f->filename, field, true, e)) == NULL)
+		return -1;
+	if (f->ctype.len > 0 &&
+	    (ct = mg_str(f->ctype, field, true, e)) == NULL) {
+		free(fn);
+		return -1;
 	}
-	if (form_str_eq(f->name, "text") || form_str_eq(f->name, "html"))
-		return compat_text_set(
-		    m, form_str_eq(f->name, "html"), f->value.p, f->value.len,
-		    f->name.p[0] == 't' ? "text" : "html", e);
-	if (form_str_eq(f->name, "o:testmode") &&
-	    (form_str_eq(f->value, "yes") || form_str_eq(f->value, "true") ||
-	     form_str_eq(f->value, "True")))
-		/* Ignoring it would deliver what the client meant as a test. */
-		return api_error_set(
-		    e, 400, "invalid_field", "o:testmode",
-		    "test mode is not supported by this endpoint; nothing was "
-		    "sent");
-	if (form_str_eq(f->name, "template") ||
-	    form_str_eq(f->name, "recipient-variables"))
-		return api_error_set(
-		    e, 400, "invalid_field", "template",
-		    "templates and batch sends are not supported by this "
-		    "endpoint");
-	if (f->name.len < 3 || f->name.len - 2 >= sizeof(name) ||
-	    memcmp(f->name.p, "h:", 2) != 0)
-		return 0; /* o:, v:, t: and the rest are ignored */
-	memcpy(name, f->name.p + 2, f->name.len - 2);
-	name[f->name.len - 2] = '\0';
-	if ((v = mg_str(f->value, "h:", true, e)) == NULL)
+	if (inl && fn == NULL) {
+		free(ct);
+		return api_error_set(e, 400, "invalid_field", "inline",
+		                     "an inline part needs a file name");
+	}
+	rc = compat_att_add(&msg->mail, fn, ct, inl ? fn : NULL, f->value.p,
+	                    f->value.len, field, e);
+	free(fn);
+	free(ct);
+	return rc;
+}
+
+/* mg_header - a custom header field h:Name (h:Reply-To: the Reply-To). */
+static int
+mg_header(const char *name, struct str value, struct api_msg *msg,
+          struct api_error *e)
+{
+	struct mime_build_msg *m = &msg->mail;
+	char *v;
+	int rc;
+
+	if ((v = mg_str(value, "h:", true, e)) == NULL)
 		return -1;
 	if (strcasecmp(name, "Reply-To") == 0) {
 		rc = compat_addr_list_parse(v, strlen(v), &m->reply_to,
@@ -120,15 +146,76 @@ mg_field(const struct form_field *f, struct api_msg *msg, struct api_error *e)
 	return rc;
 }
 
+/* mg_opt_field - f through compat_mailgun_opt: 0 done, 1 not an
+ * option, -1 refused. */
+static int
+mg_opt_field(struct compat_mg_opts *o, const struct form_field *f,
+             const char *name, struct api_error *e)
+{
+	char *v = mg_str(f->value, name, false, e);
+	int rc;
+
+	if (v == NULL)
+		return -1;
+	rc = compat_mailgun_opt(o, name, v, e);
+	free(v);
+	return rc;
+}
+
+/* mg_field - one field other than from, to, cc and bcc. */
+static int
+mg_field(const struct form_field *f, struct compat_mg_opts *o,
+         struct api_msg *msg, struct api_error *e)
+{
+	struct mime_build_msg *m = &msg->mail;
+	char name[128];
+	int rc;
+
+	if (form_str_eq(f->name, "subject")) {
+		free(m->subject);
+		m->subject = mg_str(f->value, "subject", true, e);
+		return m->subject ? 0 : -1;
+	}
+	if (form_str_eq(f->name, "text") || form_str_eq(f->name, "html"))
+		return compat_text_set(
+		    m, form_str_eq(f->name, "html"), f->value.p, f->value.len,
+		    f->name.p[0] == 't' ? "text" : "html", e);
+	if (mg_part_name(f->name, "attachment") ||
+	    mg_part_name(f->name, "inline"))
+		return mg_file(f, f->name.p[0] == 'i', msg, e);
+	if (f->name.len == 0 || f->name.len >= sizeof(name) ||
+	    memchr(f->name.p, '\0', f->name.len) != NULL)
+		return api_error_set(e, 400, "invalid_field", "",
+		                     "a parameter name is empty, too long or "
+		                     "holds NUL");
+	memcpy(name, f->name.p, f->name.len);
+	name[f->name.len] = '\0';
+	if (strcmp(name, "amp-html") == 0)
+		return api_error_set(e, 400, "invalid_field", "amp-html",
+		                     "'amp-html' parameter is not supported: "
+		                     "give html");
+	rc = mg_opt_field(o, f, name, e);
+	if (rc <= 0)
+		return rc;
+	if (strncmp(name, "h:", 2) == 0 && name[2] != '\0')
+		return mg_header(name + 2, f->value, msg, e);
+	return api_error_set(e, 400, "invalid_field", name,
+	                     "'%s' parameter is not supported by this endpoint",
+	                     name);
+}
+
 int
-compat_mailgun_decode(const struct form *fm, struct api_msg *msg,
+compat_mailgun_decode(const struct form *fm, time_t now, struct api_msg *msg,
                       struct api_error *e)
 {
 	struct mime_build_msg *m = &msg->mail;
 	struct mime_build_addr *from = NULL;
+	struct compat_mg_opts o;
 	size_t nfrom = 0, i;
 
 	memset(msg, 0, sizeof(*msg));
+	msg_meta_init(&msg->meta);
+	compat_mailgun_opts_init(&o, &msg->meta, now);
 	if (mg_addrs(fm, "from", &from, &nfrom, e) < 0) {
 		compat_addrs_free(from, nfrom);
 		goto fail;
@@ -156,40 +243,15 @@ compat_mailgun_decode(const struct form *fm, struct api_msg *msg,
 	}
 	for (i = 0; i < fm->n; i++) {
 		const struct form_field *f = &fm->f[i];
-		bool att = form_str_eq(f->name, "attachment");
-		bool inl = form_str_eq(f->name, "inline");
-		char *fn = NULL, *ct = NULL;
-		int rc;
 
-		if (!att && !inl) {
-			if (mg_field(f, msg, e) < 0)
-				goto fail;
+		if (form_str_eq(f->name, "from") ||
+		    form_str_eq(f->name, "to") || form_str_eq(f->name, "cc") ||
+		    form_str_eq(f->name, "bcc"))
 			continue;
-		}
-		if (f->filename.len > 0 &&
-		    (fn = mg_str(f->filename,
-		                 f->name.p[0] == 'a' ? "attachment" : "inline",
-		                 true, e)) == NULL)
-			goto fail;
-		if (f->ctype.len > 0 &&
-		    (ct = mg_str(f->ctype, "attachment", true, e)) == NULL) {
-			free(fn);
-			goto fail;
-		}
-		if (inl && fn == NULL) {
-			free(ct);
-			api_error_set(e, 400, "invalid_field", "inline",
-			              "an inline part needs a file name");
-			goto fail;
-		}
-		rc = compat_att_add(m, fn, ct, inl ? fn : NULL, f->value.p,
-		                    f->value.len, att ? "attachment" : "inline",
-		                    e);
-		free(fn);
-		free(ct);
-		if (rc < 0)
+		if (mg_field(f, &o, msg, e) < 0)
 			goto fail;
 	}
+	compat_mailgun_opts_done(&o);
 	if (m->text == NULL && m->html == NULL) {
 		api_error_set(
 		    e, 400, "missing_field", "text",
@@ -231,23 +293,38 @@ mg_fail(struct evhttp_request *req, const struct api_error *e)
 	compat_answer_send(req, &a);
 }
 
-/* mg_done - 200 {"id", "message"} or the failure; arg is the domain. */
+/* What mg_done answers with: the Message-ID of the message stored
+ * (else, should it have none, an id made of swerve's and the domain). */
+struct mg_arg {
+	char msgid[COMPAT_MSGID_MAX];
+	char domain[MG_DOMAIN_MAX + 1];
+};
+
+/* mg_done - 200 {"id", "message"} or the failure; arg is a mg_arg. */
 static void
 mg_done(struct evhttp_request *req, const struct http_pending_result *res,
         size_t n, void *arg)
 {
-	struct api_error e;
+	const struct mg_arg *a = arg;
 	char id[ID_SIZE + MG_DOMAIN_MAX + 4];
+	struct api_error e;
 
 	(void)n;
 	if (compat_result_failed(&res[0], &e)) {
 		mg_fail(req, &e);
 		return;
 	}
-	snprintf(id, sizeof(id), "<%s@%s>", res[0].id, (const char *)arg);
-	compat_reply_json(
-	    req, 200,
-	    json_pack("{s:s,s:s}", "id", id, "message", "Queued. Thank you."));
+	/*
+	 * Mailgun answers the Message-Id it put in the message. XXX: an
+	 * idempotent replay answers the replayed request's Message-ID, not
+	 * the first message's.
+	 */
+	if (a->msgid[0] == '\0')
+		snprintf(id, sizeof(id), "<%s@%s>", res[0].id, a->domain);
+	compat_reply_json(req, 200,
+	                  json_pack("{s:s,s:s}", "id",
+	                            a->msgid[0] ? a->msgid : id, "message",
+	                            "Queued. Thank you."));
 }
 
 /* mg_auth - the key of "Basic base64(api:KEY)", or NULL. */
@@ -302,36 +379,83 @@ mg_path(const char *path, char d[MG_DOMAIN_MAX + 1], bool *mime)
 	return 0;
 }
 
-/* mg_mime - the spool message of a messages.mime form. 0 or -1 + *e. */
-static int
-mg_mime(struct compat *c, const struct config_api_key *k, const struct form *fm,
-        const char *client, struct spool_msg_new *m, struct api_error *e)
+int
+compat_mailgun_mime_decode(const struct form *fm, time_t now,
+                           struct compat_raw_req *raw, struct msg_meta *meta,
+                           struct api_error *e)
 {
 	const struct form_field *msg = form_field_get(fm, "message");
 	struct mime_build_addr *to = NULL;
-	char **env = NULL;
+	struct compat_mg_opts o;
+	struct buf b;
 	size_t n = 0, i;
-	int rc = -1;
 
-	if (msg == NULL)
-		return api_error_set(e, 400, "missing_field", "message",
-		                     "'message' parameter is missing");
+	memset(raw, 0, sizeof(*raw));
+	msg_meta_init(meta);
+	compat_mailgun_opts_init(&o, meta, now);
+	buf_init(&b);
+	if (msg == NULL) {
+		api_error_set(e, 400, "missing_field", "message",
+		              "'message' parameter is missing");
+		goto fail;
+	}
 	if (mg_addrs(fm, "to", &to, &n, e) < 0)
-		goto done;
+		goto fail;
 	if (n == 0) {
 		api_error_set(e, 400, "missing_field", "to",
 		              "'to' parameter is missing");
-		goto done;
+		goto fail;
 	}
-	env = xcalloc(n, sizeof(*env));
-	for (i = 0; i < n; i++)
-		env[i] = to[i].addr;
-	rc = compat_raw_prepare(c, k, msg->value.p, msg->value.len, NULL, env,
-	                        n, NULL, NULL, client, m, e);
-done:
-	free(env);
+	for (i = 0; i < fm->n; i++) {
+		const struct form_field *f = &fm->f[i];
+		char name[128];
+		int rc;
+
+		if (form_str_eq(f->name, "to") ||
+		    form_str_eq(f->name, "message"))
+			continue;
+		if (f->name.len == 0 || f->name.len >= sizeof(name) ||
+		    memchr(f->name.p, '\0', f->name.len) != NULL) {
+			api_error_set(e, 400, "invalid_field", "",
+			              "a parameter name is empty, too long or "
+			              "holds NUL");
+			goto fail;
+		}
+		memcpy(name, f->name.p, f->name.len);
+		name[f->name.len] = '\0';
+		if ((rc = mg_opt_field(&o, f, name, e)) < 0)
+			goto fail;
+		if (rc == 1) {
+			api_error_set(
+			    e, 400, "invalid_field", name,
+			    "'%s' parameter is not supported by "
+			    "messages.mime%s",
+			    name,
+			    strncmp(name, "h:", 2) == 0
+			        ? ": put the header field in the message"
+			        : "");
+			goto fail;
+		}
+	}
+	if (msg->value.len > 0)
+		buf_add(&b, msg->value.p, msg->value.len);
+	if (compat_mailgun_opts_mime(&o, &b, e) < 0)
+		goto fail;
+	compat_mailgun_opts_done(&o);
+	raw->env_to = xcalloc(n, sizeof(*raw->env_to));
+	for (i = 0; i < n; i++) {
+		raw->env_to[i] = to[i].addr;
+		to[i].addr = NULL;
+	}
+	raw->n_env_to = n;
 	compat_addrs_free(to, n);
-	return rc;
+	raw->data = (unsigned char *)buf_steal(&b, &raw->len);
+	return 0;
+fail:
+	compat_addrs_free(to, n);
+	buf_fini(&b);
+	msg_meta_fini(meta);
+	return -1;
 }
 
 void
@@ -341,7 +465,10 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 	const struct config_api_key *k;
 	char domain[MG_DOMAIN_MAX + 1], client[96], *copy = NULL;
 	const char *body, *ct = compat_header(req, "Content-Type"), *why;
+	struct compat_raw_req raw;
+	struct msg_meta meta;
 	struct spool_msg_new m;
+	struct mg_arg *a;
 	struct api_error e;
 	struct api_msg msg;
 	struct str bnd;
@@ -383,9 +510,15 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 		goto fail;
 	}
 	http_pending_client(req, client, sizeof(client));
-	if (mime)
-		rc = mg_mime(c, k, &fm, client, &m, &e);
-	else if ((rc = compat_mailgun_decode(&fm, &msg, &e)) == 0) {
+	if (mime && (rc = compat_mailgun_mime_decode(&fm, clock_wall_time(),
+	                                             &raw, &meta, &e)) == 0) {
+		rc = compat_raw_prepare(c, k, (const char *)raw.data, raw.len,
+		                        NULL, raw.env_to, raw.n_env_to, NULL,
+		                        &meta, client, &m, &e);
+		compat_raw_req_fini(&raw);
+		msg_meta_fini(&meta);
+	} else if (!mime && (rc = compat_mailgun_decode(&fm, clock_wall_time(),
+	                                                &msg, &e)) == 0) {
 		rc = compat_msg_prepare(c, k, &msg, client, &m, &e);
 		api_msg_fini(&msg);
 	}
@@ -400,7 +533,10 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 	}
 	form_fini(&fm);
 	free(copy);
-	compat_submit(c, req, k, &m, NULL, 1, mg_done, xstrdup(domain), NULL);
+	a = xcalloc(1, sizeof(*a));
+	(void)compat_msgid(&m, a->msgid, sizeof(a->msgid));
+	snprintf(a->domain, sizeof(a->domain), "%s", domain);
+	compat_submit(c, req, k, &m, NULL, 1, mg_done, a, free);
 	return;
 fail:
 	form_fini(&fm);

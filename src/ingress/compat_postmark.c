@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <event2/http.h>
@@ -29,6 +30,210 @@
 #include "ingress/compat.h"
 
 #define PM_BATCH_MAX 500
+#define PM_TAG_MAX 1000       /* Postmark: a tag's characters */
+#define PM_META_FIELDS_MAX 10 /* Postmark: metadata fields per message */
+#define PM_META_NAME_MAX 20   /* Postmark: a metadata field name */
+#define PM_META_VALUE_MAX 80  /* Postmark: a metadata value */
+
+/* The fields of a message object swerve reads; any other is refused. */
+static const char *const pm_fields[] = {
+    "From",          "To",          "Cc",         "Bcc",
+    "ReplyTo",       "Subject",     "TextBody",   "HtmlBody",
+    "Headers",       "Attachments", "Tag",        "Metadata",
+    "MessageStream", "TrackOpens",  "TrackLinks",
+};
+
+/* Template fields: templates are their own issue. */
+static const char *const pm_template_fields[] = {
+    "TemplateId",
+    "TemplateAlias",
+    "TemplateModel",
+    "InlineCss",
+};
+
+/* pm_known - refuse a field of o that is not one of pm_fields. */
+static int
+pm_known(json_t *o, struct api_error *e)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(o, k, v)
+	{
+		for (i = 0; i < sizeof(pm_fields) / sizeof(pm_fields[0]); i++)
+			if (strcmp(k, pm_fields[i]) == 0)
+				break;
+		if (i < sizeof(pm_fields) / sizeof(pm_fields[0]))
+			continue;
+		for (i = 0; i < sizeof(pm_template_fields) /
+		                    sizeof(pm_template_fields[0]);
+		     i++)
+			if (strcmp(k, pm_template_fields[i]) == 0)
+				return api_error_set(
+				    e, 422, "invalid_field", k,
+				    "'%s': templates are not supported by this "
+				    "endpoint yet (swerve issue 19); send "
+				    "Subject and TextBody or HtmlBody",
+				    k);
+		return api_error_set(e, 422, "invalid_field", k,
+		                     "'%.60s' is not a field of the Postmark "
+		                     "email API: nothing was sent",
+		                     k);
+	}
+	return 0;
+}
+
+/* pm_tag - Tag: one label, at most PM_TAG_MAX characters. */
+static int
+pm_tag(json_t *o, struct msg_meta *meta, struct api_error *e)
+{
+	json_t *v = json_object_get(o, "Tag");
+
+	if (v == NULL || json_is_null(v) ||
+	    (json_is_string(v) && json_string_length(v) == 0))
+		return 0;
+	if (!json_is_string(v))
+		return api_error_set(e, 422, "invalid_field", "Tag",
+		                     "Tag must be a string");
+	if (json_string_length(v) > PM_TAG_MAX ||
+	    msg_meta_add_tag(meta, json_string_value(v), NULL) < 0)
+		return api_error_set(
+		    e, 422, "invalid_field", "Tag",
+		    "Tag must be at most %d characters without "
+		    "control characters",
+		    json_string_length(v) > PM_TAG_MAX ? PM_TAG_MAX
+		                                       : MSG_META_TAG_MAX);
+	return 0;
+}
+
+/* pm_metadata - Metadata: Postmark's string pairs, within its limits
+ * (names unique regardless of case). */
+static int
+pm_metadata(json_t *o, struct msg_meta *meta, struct api_error *e)
+{
+	json_t *v = json_object_get(o, "Metadata"), *val;
+	const char *k, *k2;
+	json_t *val2;
+	char *s;
+	int rc;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return api_error_set(e, 422, "invalid_field", "Metadata",
+		                     "Metadata must be an object");
+	if (json_object_size(v) > PM_META_FIELDS_MAX)
+		return api_error_set(e, 422, "invalid_field", "Metadata",
+		                     "Metadata can have at most %d fields",
+		                     PM_META_FIELDS_MAX);
+	json_object_foreach(v, k, val)
+	{
+		if (*k == '\0' || strlen(k) > PM_META_NAME_MAX)
+			return api_error_set(
+			    e, 422, "invalid_field", "Metadata",
+			    "Metadata field names are 1..%d characters",
+			    PM_META_NAME_MAX);
+		if (!json_is_string(val) ||
+		    json_string_length(val) > PM_META_VALUE_MAX)
+			return api_error_set(
+			    e, 422, "invalid_field", "Metadata",
+			    "Metadata value of '%.20s' must be a string of at "
+			    "most %d characters",
+			    k, PM_META_VALUE_MAX);
+		json_object_foreach(v, k2, val2)
+		{
+			if (k2 != k && strcasecmp(k2, k) == 0)
+				return api_error_set(
+				    e, 422, "invalid_field", "Metadata",
+				    "Metadata field names must differ in more "
+				    "than case: '%.20s'",
+				    k);
+		}
+	}
+	s = json_dumps(v, JSON_COMPACT);
+	rc = s ? msg_meta_set_metadata(meta, s) : -1;
+	free(s);
+	if (rc < 0)
+		return api_error_set(e, 422, "invalid_field", "Metadata",
+		                     "Metadata is too large");
+	return 0;
+}
+
+/* pm_stream_track - MessageStream, TrackOpens and TrackLinks. */
+static int
+pm_stream_track(json_t *o, struct msg_meta *meta, struct api_error *e)
+{
+	json_t *v = json_object_get(o, "MessageStream");
+	const char *s;
+	size_t i;
+
+	if (v != NULL && !json_is_null(v)) {
+		s = json_string_value(v);
+		if (s == NULL || *s == '\0' || strlen(s) > MSG_META_NAME_MAX)
+			return api_error_set(
+			    e, 422, "invalid_field", "MessageStream",
+			    "MessageStream must be a stream ID");
+		for (i = 0; s[i] != '\0'; i++)
+			if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+				return api_error_set(
+				    e, 422, "invalid_field", "MessageStream",
+				    "MessageStream must be a stream ID");
+		meta->message_stream = xstrdup(s);
+	}
+	v = json_object_get(o, "TrackOpens");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_boolean(v))
+			return api_error_set(
+			    e, 422, "invalid_field", "TrackOpens",
+			    "TrackOpens must be true or false");
+		meta->track_opens =
+		    json_is_true(v) ? MSG_TRACK_ON : MSG_TRACK_OFF;
+	}
+	v = json_object_get(o, "TrackLinks");
+	if (v != NULL && !json_is_null(v)) {
+		s = json_string_value(v);
+		if (s != NULL && strcmp(s, "None") == 0)
+			meta->track_clicks = MSG_TRACK_OFF;
+		else if (s != NULL && (strcmp(s, "HtmlAndText") == 0 ||
+		                       strcmp(s, "HtmlOnly") == 0 ||
+		                       strcmp(s, "TextOnly") == 0))
+			meta->track_clicks = MSG_TRACK_ON;
+		else
+			return api_error_set(
+			    e, 422, "invalid_field", "TrackLinks",
+			    "TrackLinks must be None, HtmlAndText, "
+			    "HtmlOnly or TextOnly");
+	}
+	return 0;
+}
+
+/* pm_att_known - refuse an attachment field swerve does not read. */
+static int
+pm_att_known(json_t *it, const char *f, struct api_error *e)
+{
+	static const char *const ok[] = {"Name", "Content", "ContentType",
+	                                 "ContentID"};
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_object(it))
+		return api_error_set(e, 422, "invalid_field", f,
+		                     "an attachment must be an object");
+	json_object_foreach(it, k, v)
+	{
+		for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+			if (strcmp(k, ok[i]) == 0)
+				break;
+		if (i == sizeof(ok) / sizeof(ok[0]))
+			return api_error_set(e, 422, "invalid_field", f,
+			                     "'%.40s' is not a field of an "
+			                     "attachment",
+			                     k);
+	}
+	return 0;
+}
 
 /* pm_addrs - a comma-separated address field into list. */
 static int
@@ -59,9 +264,12 @@ compat_postmark_msg_decode(json_t *o, struct api_msg *msg, struct api_error *e)
 	json_t *v, *it;
 
 	memset(msg, 0, sizeof(*msg));
+	msg_meta_init(&msg->meta);
 	if (!json_is_object(o))
 		return api_error_set(e, 422, "invalid_json", "",
 		                     "Received invalid JSON input.");
+	if (pm_known(o, e) < 0)
+		return -1;
 	if (pm_addrs(o, "From", &from, &nfrom, e) < 0) {
 		compat_addrs_free(from, nfrom);
 		goto fail;
@@ -138,6 +346,8 @@ compat_postmark_msg_decode(json_t *o, struct api_msg *msg, struct api_error *e)
 		int rc;
 
 		snprintf(f, sizeof(f), "Attachments[%zu]", i);
+		if (pm_att_known(it, f, e) < 0)
+			goto fail;
 		if (!json_is_string(c)) {
 			api_error_set(e, 422, "invalid_field", f,
 			              "Attachment content is required");
@@ -159,6 +369,9 @@ compat_postmark_msg_decode(json_t *o, struct api_msg *msg, struct api_error *e)
 		if (rc < 0)
 			goto fail;
 	}
+	if (pm_tag(o, &msg->meta, e) < 0 || pm_metadata(o, &msg->meta, e) < 0 ||
+	    pm_stream_track(o, &msg->meta, e) < 0)
+		goto fail;
 	return 0;
 bad_body:
 	api_error_set(e, 422, "invalid_field", "TextBody",
@@ -168,18 +381,26 @@ fail:
 	return -1;
 }
 
-/* The text Postmark echoes in "To", per message (packed in one block). */
+/* What one message's answer says: the text Postmark echoes in "To",
+ * and the MessageID: the Message-ID of the message stored, without its
+ * angle brackets. */
+struct pm_item {
+	char *to;
+	char msgid[COMPAT_MSGID_MAX];
+};
+
+/* The answers of one request. */
 struct pm_arg {
 	bool batch;
 	size_t n;
-	char *to[];
+	struct pm_item it[];
 };
 
 /* pm_arg_new - room for n To strings. */
 static struct pm_arg *
 pm_arg_new(bool batch, size_t n)
 {
-	struct pm_arg *a = xcalloc(1, sizeof(*a) + n * sizeof(char *));
+	struct pm_arg *a = xcalloc(1, sizeof(*a) + n * sizeof(a->it[0]));
 
 	a->batch = batch;
 	a->n = n;
@@ -194,7 +415,7 @@ pm_arg_free(void *p)
 	size_t i;
 
 	for (i = 0; a != NULL && i < a->n; i++)
-		free(a->to[i]);
+		free(a->it[i].to);
 	free(a);
 }
 
@@ -255,8 +476,12 @@ pm_fail(struct evhttp_request *req, const struct api_error *e)
 
 /* pm_result - one message's result object. */
 static json_t *
-pm_result(const struct http_pending_result *r, const char *to, int *status)
+pm_result(const struct http_pending_result *r, const struct pm_item *it,
+          int *status)
 {
+	const char *to = it->to;
+	/* Should the message have no Message-ID, swerve's id stands in. */
+	const char *id = it->msgid[0] ? it->msgid : r->id;
 	struct api_error e;
 	char when[40];
 	time_t now = clock_wall_time();
@@ -268,8 +493,8 @@ pm_result(const struct http_pending_result *r, const char *to, int *status)
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return json_pack("{s:s,s:s,s:s,s:i,s:s}", "To", to ? to : "",
-	                 "SubmittedAt", when, "MessageID", r->id, "ErrorCode",
-	                 0, "Message", "OK");
+	                 "SubmittedAt", when, "MessageID", id, "ErrorCode", 0,
+	                 "Message", "OK");
 }
 
 /* pm_done - one object, or an array for a batch. */
@@ -283,31 +508,40 @@ pm_done(struct evhttp_request *req, const struct http_pending_result *res,
 	int st;
 
 	if (!a->batch) {
-		out = pm_result(&res[0], a->to[0], &st);
+		out = pm_result(&res[0], &a->it[0], &st);
 		compat_reply_json(req, st, out);
 		return;
 	}
 	out = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(out, pm_result(&res[i], a->to[i], &st));
+		json_array_append_new(out, pm_result(&res[i], &a->it[i], &st));
 	compat_reply_json(req, 200, out);
 }
 
-/* pm_prepare - decode and prepare item o into *m / *r; To into *to. */
+/* pm_prepare - decode and prepare item o into *m / *r; To and the
+ * MessageID into *it. */
 static void
 pm_prepare(struct compat *c, const struct config_api_key *k, json_t *o,
            const char *client, struct spool_msg_new *m,
-           struct http_pending_result *r, char **to)
+           struct http_pending_result *r, struct pm_item *it)
 {
 	struct api_msg msg;
 	json_t *t = json_object_get(o, "To");
+	char id[COMPAT_MSGID_MAX];
+	size_t n;
 
 	memset(r, 0, sizeof(*r));
-	*to = json_is_string(t) ? xstrdup(json_string_value(t)) : NULL;
+	it->to = json_is_string(t) ? xstrdup(json_string_value(t)) : NULL;
 	if (compat_postmark_msg_decode(o, &msg, &r->err) < 0)
 		return;
-	if (compat_msg_prepare(c, k, &msg, client, m, &r->err) < 0 &&
-	    strcmp(r->err.code, "forbidden") == 0)
+	if (compat_msg_prepare(c, k, &msg, client, m, &r->err) == 0) {
+		/* Postmark's MessageID is a bare id: the brackets go. */
+		if (compat_msgid(m, id, sizeof(id)) == 0 &&
+		    (n = strlen(id)) > 2 && id[0] == '<' && id[n - 1] == '>') {
+			memcpy(it->msgid, id + 1, n - 2);
+			it->msgid[n - 2] = '\0';
+		}
+	} else if (strcmp(r->err.code, "forbidden") == 0)
 		snprintf(
 		    r->err.message, sizeof(r->err.message),
 		    "The 'From' address you supplied (%s) is not a Sender "
@@ -381,7 +615,7 @@ compat_postmark_handle(struct compat *c, struct evhttp_request *req,
 	a = pm_arg_new(batch, n);
 	for (i = 0; i < n; i++)
 		pm_prepare(c, k, batch ? json_array_get(j, i) : j, client,
-		           &ms[i], &rs[i], &a->to[i]);
+		           &ms[i], &rs[i], &a->it[i]);
 	json_decref(j);
 	if (!batch && rs[0].err.http_status != 0) {
 		pm_fail(req, &rs[0].err);
