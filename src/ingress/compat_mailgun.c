@@ -6,19 +6,22 @@
  * The body is multipart/form-data or application/x-www-form-urlencoded
  * (form.h). /messages takes from, to / cc / bcc (repeatable, each a
  * comma list), subject, text, html, attachment and inline file parts
- * (an inline part's Content-ID is its file name, as Mailgun does) and
- * h:Name custom header fields (h:Reply-To becomes the Reply-To).
- * /messages.mime takes to (the envelope) and message (the whole MIME
- * message, a file part or a plain value), relayed as given. Success is
- * 200 {"id": "<ID@domain>", "message": "Queued. Thank you."}; a bad key
- * is 401 with the plain text "Forbidden", other errors {"message"} with
- * 400, 403, 404, 413 or 503.
+ * (also named attachment[N] and inline[N]; an inline part's Content-ID
+ * is its file name, as Mailgun does) and h:Name custom header fields
+ * (h:Reply-To becomes the Reply-To). /messages.mime takes to (the
+ * envelope) and message (the whole MIME message, a file part or a plain
+ * value), relayed as given but for its X-Mailgun-* fields. The sending
+ * options (o:, v:, t:, h:X-Mailgun-*, and X-Mailgun-* fields in a MIME
+ * message) are read by compat_mailgun_opts.c into the message's
+ * msg_meta or refused; any other field is refused, never dropped.
+ * Success is 200 {"id": "<Message-ID>", "message": "Queued. Thank
+ * you."}, the Message-ID of the message stored, as Mailgun answers the
+ * one it put in the message; a bad key is 401 with the plain text
+ * "Forbidden", other errors {"message"} with 400, 403, 404, 413 or 503.
  *
- * Not done: templates (refused), o:testmode (refused: ignoring it would
- * deliver a test), other o: options and v: variables (ignored: swerve
- * does no tracking), recipient-variables (refused: batch sends
- * would need one message per recipient), the domain's own checks (any
- * well-formed {domain} is accepted; the key's from_domains decide).
+ * Not done: templates and recipient-variables (refused), the domain's
+ * own checks (any well-formed {domain} is accepted; the key's
+ * from_domains decide).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -302,7 +302,10 @@ mg_variables(struct msg_meta *meta, const char *field, const char *v,
 	                     : json_object();
 	if (all == NULL)
 		all = json_object();
-	json_object_foreach(add, k, val) json_object_set(all, k, val);
+	json_object_foreach(add, k, val)
+	{
+		json_object_set(all, k, val);
+	}
 	json_decref(add);
 	s = json_dumps(all, JSON_COMPACT);
 	json_decref(all);

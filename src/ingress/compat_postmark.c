@@ -5,17 +5,21 @@
  * X-Postmark-Server-Token: <key>, a swerve api key. A message is
  * Postmark's object (From, To/Cc/Bcc comma lists, ReplyTo, Subject,
  * TextBody, HtmlBody, Headers [{Name, Value}], Attachments [{Name,
- * Content, ContentType, ContentID}]). Success is 200 {"To",
- * "SubmittedAt", "MessageID", "ErrorCode": 0, "Message": "OK"}; errors
+ * Content, ContentType, ContentID}], and into its msg_meta Tag, Metadata
+ * (Postmark's limits), MessageStream, TrackOpens, TrackLinks); any other
+ * field is refused naming it (template fields: templates are not done).
+ * Success is 200 {"To", "SubmittedAt", "MessageID", "ErrorCode": 0,
+ * "Message": "OK"}, MessageID being the stored message's Message-ID
+ * without its angle brackets; errors
  * are {"ErrorCode", "Message"} with 401 (code 10) or 422 (300 invalid
  * request, 400 sender not allowed, 402 bad JSON, 410 too many messages),
  * 503 when the spool cannot take mail. A batch (at most 500) answers 200
  * with one such object per message, as Postmark does; valid messages
  * are queued even when others in the batch are not.
  *
- * Not done: templates (/email/withTemplate), MessageStream (read and
- * ignored: swerve's streams come from its own configuration), Tag,
- * Metadata, tracking options (ignored).
+ * Not done: templates (/email/withTemplate, and TemplateId and the like
+ * on /email: refused). MessageStream is Postmark's routing, kept for an
+ * egress Postmark; swerve's own stream comes from X-Swerve-Stream.
  */
 #include <stdio.h>
 #include <stdlib.h>
