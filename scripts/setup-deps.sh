@@ -14,6 +14,7 @@ packages=(
 	swaks libnet-ssleay-perl postfix openssl sslscan sqlite3 valgrind jq
 	prometheus prometheus-alertmanager php-cli php-symfony-amazon-mailer
 	python3-boto3 ruby-postmark
+	php-symfony-mailgun-mailer php-symfony-postmark-mailer
 )
 
 missing=()

@@ -9,6 +9,8 @@ uses it, with only its endpoint / base URL pointed at swerved:
   mailgun.js              url
   resend                  baseUrl
   nodemailer              SMTP host/port (swerved's submission port)
+and, from Debian, Symfony Mailer's SES, Mailgun (mailgun+api,
+mailgun+https) and Postmark (postmark+api) bridges (symfony_*.php).
 Every SDK sends one message with a non-ASCII subject, text and HTML, a
 PDF attachment and an inline PNG; swerved routes it like any other mail
 to swerve-mock (over SMTP), where the test decodes every part. Then each
@@ -291,6 +293,61 @@ def test_symfony_amazon_mailer_ses_api_transport(lab):
     assert not r["ok"] and "signature" in r["message"].lower(), r
     r = php("badfield")
     assert not r["ok"] and "not verified" in r["message"], r
+    check_nothing_queued(lab, 1)
+
+
+# --- second Mailgun and Postmark clients: Symfony Mailer's bridges (Debian) --------
+
+BRIDGES = {
+    "mailgun+api": "/usr/share/php/Symfony/Component/Mailer/Bridge/Mailgun/autoload.php",
+    "mailgun+https": "/usr/share/php/Symfony/Component/Mailer/Bridge/Mailgun/autoload.php",
+    "postmark+api": "/usr/share/php/Symfony/Component/Mailer/Bridge/Postmark/autoload.php",
+}
+
+
+@pytest.mark.parametrize("transport", sorted(BRIDGES))
+def test_symfony_mailgun_and_postmark_bridges(lab, transport):
+    """Symfony's mailgun+api names its file parts attachment[0] and
+    inline[0]; mailgun+https posts messages.mime with the tag and the
+    metadata as X-Mailgun-Tag and X-Mailgun-Variables fields; postmark+api
+    sends Tag and Metadata. Each arrives intact, the X-Mailgun fields are
+    not relayed, the id Symfony reports is the delivered Message-ID (bare
+    for Postmark), and the tag and metadata are stored on the message."""
+    if shutil.which("php") is None or not os.path.exists(BRIDGES[transport]):
+        pytest.skip("php-cli and php-symfony-%s-mailer are not installed "
+                    "(scripts/setup-deps.sh installs them)"
+                    % transport.split("+")[0])
+    lab.start()
+
+    def php(case):
+        env = dict(os.environ, TRANSPORT=transport,
+                   SW_HOST=lab.url.replace("http://", ""),
+                   SW_KEY=c.KEY if case != "badkey" else "not-a-swerve-key",
+                   SW_FROM="sender@example.com" if case != "badfield"
+                   else "sender@example.org")
+        p = subprocess.run(["php", os.path.join(HERE, "symfony_mailers.php")],
+                           capture_output=True, text=True, env=env, timeout=60)
+        lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+        assert lines, p.stdout + p.stderr
+        return json.loads(lines[-1])
+
+    r = php("send")
+    assert r["ok"], r
+    m, raw, msg = delivered(lab)
+    check_intact(msg, cid=None)
+    assert b"X-Mailgun" not in raw.split(b"\r\n\r\n")[0]
+    want = msg["Message-ID"] if transport.startswith("mailgun") \
+        else msg["Message-ID"].strip("<>")
+    assert r["id"] == want, (r, msg["Message-ID"])
+    row, = lab.d.spool.messages().values()
+    if row.get("meta"):
+        meta = json.loads(row["meta"])
+        assert meta["tags"] == [{"name": "welcome"}], meta
+        assert meta["metadata"] == {"user-id": "42"}, meta
+    r = php("badkey")
+    assert not r["ok"] and ("401" in r["message"] or "10" in r["message"]), r
+    r = php("badfield")
+    assert not r["ok"] and ("403" in r["message"] or "400" in r["message"]), r
     check_nothing_queued(lab, 1)
 
 
