@@ -461,6 +461,21 @@ fail:
 	return -1;
 }
 
+/*
+ * mg_sandbox_guard - XXX: until the spool keeps a sandboxed message from
+ * delivery, o:testmode is refused as before (delivering a test would be
+ * worse than an error).
+ */
+static int
+mg_sandbox_guard(const struct msg_meta *meta, struct api_error *e)
+{
+	if (!meta->sandbox)
+		return 0;
+	return api_error_set(e, 400, "invalid_field", "o:testmode",
+	                     "'o:testmode' is not supported by this endpoint "
+	                     "yet; nothing was sent");
+}
+
 void
 compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
                       const char *path)
@@ -513,8 +528,13 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 		goto fail;
 	}
 	http_pending_client(req, client, sizeof(client));
-	if (mime && (rc = compat_mailgun_mime_decode(&fm, clock_wall_time(),
-	                                             &raw, &meta, &e)) == 0) {
+	if (mime &&
+	    (rc = compat_mailgun_mime_decode(&fm, clock_wall_time(), &raw,
+	                                     &meta, &e)) == 0 &&
+	    (rc = mg_sandbox_guard(&meta, &e)) < 0) {
+		compat_raw_req_fini(&raw);
+		msg_meta_fini(&meta);
+	} else if (mime && rc == 0) {
 		rc = compat_raw_prepare(c, k, (const char *)raw.data, raw.len,
 		                        NULL, raw.env_to, raw.n_env_to, NULL,
 		                        &meta, client, &m, &e);
@@ -522,7 +542,8 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 		msg_meta_fini(&meta);
 	} else if (!mime && (rc = compat_mailgun_decode(&fm, clock_wall_time(),
 	                                                &msg, &e)) == 0) {
-		rc = compat_msg_prepare(c, k, &msg, client, &m, &e);
+		if ((rc = mg_sandbox_guard(&msg.meta, &e)) == 0)
+			rc = compat_msg_prepare(c, k, &msg, client, &m, &e);
 		api_msg_fini(&msg);
 	}
 	if (rc < 0) {

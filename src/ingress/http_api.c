@@ -449,6 +449,7 @@ api_post_raw(struct http_api *a, struct evhttp_request *req,
 	o.date = clock_wall_time();
 	o.max_recipients = a->cfg->max_recipients;
 	o.max_size = a->cfg->max_message_size;
+	o.meta = NULL; /* a raw message asks nothing besides its bytes */
 	w = api_who(req, k, client);
 	if (api_raw_prepare(body, len, &o, a->cfg, &w, &m, &e) < 0)
 		goto fail;
