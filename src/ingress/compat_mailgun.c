@@ -34,6 +34,8 @@
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
 #include "mime/form.h"
+#include "mime/header.h"
+#include "mime/mime_build.h"
 
 #define MG_DOMAIN_MAX 253
 
@@ -382,6 +384,37 @@ mg_path(const char *path, char d[MG_DOMAIN_MAX + 1], bool *mime)
 	return 0;
 }
 
+/*
+ * mg_mime_field - an h:Name field of a messages.mime request as the line
+ * "Name: value" appended to out, unless the message (msg) already has
+ * such a field: then it is refused, as two would be.
+ */
+static int
+mg_mime_field(const char *name, struct str value, struct str msg,
+              struct buf *out, struct api_error *e)
+{
+	const char *why;
+	char *v;
+
+	if ((v = mg_str(value, name, true, e)) == NULL)
+		return -1;
+	if (mime_build_field_check(name + 2, v, &why) < 0) {
+		api_error_set(e, 400, "invalid_field", name, "'%s': %s", name,
+		              why);
+		free(v);
+		return -1;
+	}
+	if (msg.len > 0 && mime_header_has(msg.p, msg.len, name + 2)) {
+		free(v);
+		return api_error_set(e, 400, "invalid_field", name,
+		                     "'%s': the message already has a %s field",
+		                     name, name + 2);
+	}
+	buf_printf(out, "%s: %s\r\n", name + 2, v);
+	free(v);
+	return 0;
+}
+
 int
 compat_mailgun_mime_decode(const struct form *fm, time_t now,
                            struct compat_raw_req *raw, struct msg_meta *meta,
@@ -428,18 +461,19 @@ compat_mailgun_mime_decode(const struct form *fm, time_t now,
 		name[f->name.len] = '\0';
 		if ((rc = mg_opt_field(&o, f, name, e)) < 0)
 			goto fail;
-		if (rc == 1) {
-			api_error_set(
-			    e, 400, "invalid_field", name,
-			    "'%s' parameter is not supported by "
-			    "messages.mime%s",
-			    name,
-			    strncmp(name, "h:", 2) == 0
-			        ? ": put the header field in the message"
-			        : "");
+		if (rc == 1 && strncmp(name, "h:", 2) == 0 && name[2] != '\0') {
+			if (mg_mime_field(name, f->value, msg->value, &b, e) <
+			    0)
+				goto fail;
+		} else if (rc == 1) {
+			api_error_set(e, 400, "invalid_field", name,
+			              "'%s' parameter is not supported by "
+			              "messages.mime",
+			              name);
 			goto fail;
 		}
 	}
+	/* h: fields (already in b) go in front of the message's own. */
 	if (msg->value.len > 0)
 		buf_add(&b, msg->value.p, msg->value.len);
 	if (compat_mailgun_opts_mime(&o, &b, e) < 0)

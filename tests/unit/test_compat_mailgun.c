@@ -4,7 +4,8 @@
  * msg_meta (o:tag, v:, h:X-Mailgun-Variables, o:deliverytime,
  * o:testmode, o:tracking*, o:sending-ip-pool) or refused naming it,
  * malformed values of each, RFC 2822 dates, messages.mime's X-Mailgun-*
- * header fields taken out of the message into msg_meta, and the
+ * header fields taken out of the message into msg_meta and its h:
+ * fields put in front of the message's own, and the
  * Message-ID a prepared message answers with.
  */
 #include <setjmp.h>
@@ -286,12 +287,13 @@ mime_control_headers_are_taken_into_meta(void **state)
 	char *keep, *text;
 
 	(void)state;
-	assert_int_equal(
-	    mime_decode(msg, "&v:user=7&o:tag=three", &raw, &meta, &e, &keep),
-	    0);
+	assert_int_equal(mime_decode(msg, "&v:user=7&o:tag=three&h:X-Ref=r1",
+	                             &raw, &meta, &e, &keep),
+	                 0);
 	text = xmemdup(raw.data, raw.len + 1);
 	text[raw.len] = '\0';
-	assert_string_equal(text, "From: a@example.com\r\n"
+	assert_string_equal(text, "X-Ref: r1\r\n"
+	                          "From: a@example.com\r\n"
 	                          "To: b@example.net\r\n"
 	                          "Subject: s\r\n"
 	                          "\r\n"
@@ -329,7 +331,12 @@ mime_refusals_name_the_field(void **state)
 	     "", "X-Mailgun-Template-Name"},
 	    {"From: a@example.com\r\nX-Mailgun-Deliver-By: soon\r\n\r\nx\r\n",
 	     "", "X-Mailgun-Deliver-By"},
-	    {"From: a@example.com\r\n\r\nx\r\n", "&h:X-Ref=1", "h:X-Ref"},
+	    {"From: a@example.com\r\nX-Ref: 0\r\n\r\nx\r\n", "&h:X-Ref=1",
+	     "h:X-Ref"},
+	    {"From: a@example.com\r\n\r\nx\r\n", "&h:From=b%40example.com",
+	     "h:From"},
+	    {"From: a@example.com\r\n\r\nx\r\n", "&h:X-Ref=a%0d%0ab",
+	     "h:X-Ref"},
 	    {"From: a@example.com\r\n\r\nx\r\n", "&cc=c%40example.net", "cc"},
 	    {"From: a@example.com\r\n\r\nx\r\n", "&o:sending-ip=1",
 	     "o:sending-ip"},
