@@ -31,7 +31,6 @@
 #include "ingress/api_raw.h"
 #include "ingress/http_admin.h"
 #include "ingress/submit.h"
-#include "mime/header.h"
 #include "mime/mime_build.h"
 
 void
@@ -55,33 +54,6 @@ compat_result_failed(const struct http_pending_result *r, struct api_error *e)
 		return false;
 	submit_status_compat(r->status, e);
 	return true;
-}
-
-int
-compat_msgid(const struct spool_msg_new *m, char *out, size_t n)
-{
-	size_t hlen = mime_header_len(m->body.p, m->body.len), off = 0, i, k;
-	struct str name, value;
-
-	out[0] = '\0';
-	while (mime_header_field_next(m->body.p, hlen, &off, &name, &value)) {
-		if (name.len != 10 ||
-		    strncasecmp(name.p, "Message-ID", 10) != 0)
-			continue;
-		for (i = k = 0; i < value.len; i++) {
-			char ch = value.p[i];
-			if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
-				continue;
-			if (k + 1 >= n) {
-				out[0] = '\0';
-				return -1;
-			}
-			out[k++] = ch;
-		}
-		out[k] = '\0';
-		return k > 0 ? 0 : -1;
-	}
-	return -1;
 }
 
 /* compat_forbidden_field - the drop-in errors name "from" for a 403. */

@@ -151,15 +151,6 @@ bool compat_result_failed(const struct http_pending_result *r,
                           struct api_error *e);
 
 /*
- * compat_msgid - the Message-ID field of the prepared message m as
- * written ("<...>", blanks and line ends taken out) into out[0..n): the
- * id Mailgun and Postmark answer. 0, or -1 when m has none or it does
- * not fit (out is then "").
- */
-int compat_msgid(const struct spool_msg_new *m, char *out, size_t n);
-#define COMPAT_MSGID_MAX 1000 /* a line's 998 octets, and a NUL */
-
-/*
  * A rendered answer: status, Content-Type (static), body, and for SES v2
  * errors the x-amzn-ErrorType value (static, else NULL). The renderers
  * below are pure, so every provider's error and success shapes are

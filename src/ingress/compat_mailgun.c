@@ -298,19 +298,11 @@ mg_fail(struct evhttp_request *req, const struct api_error *e)
 	compat_answer_send(req, &a);
 }
 
-/* What mg_done answers with: the Message-ID of the message stored
- * (else, should it have none, an id made of swerve's and the domain). */
-struct mg_arg {
-	char msgid[COMPAT_MSGID_MAX];
-	char domain[MG_DOMAIN_MAX + 1];
-};
-
-/* mg_done - 200 {"id", "message"} or the failure; arg is a mg_arg. */
+/* mg_done - 200 {"id", "message"} or the failure; arg is the domain. */
 static void
 mg_done(struct evhttp_request *req, const struct http_pending_result *res,
         size_t n, void *arg)
 {
-	const struct mg_arg *a = arg;
 	char id[ID_SIZE + MG_DOMAIN_MAX + 4];
 	struct api_error e;
 
@@ -319,17 +311,16 @@ mg_done(struct evhttp_request *req, const struct http_pending_result *res,
 		mg_fail(req, &e);
 		return;
 	}
-	/*
-	 * Mailgun answers the Message-Id it put in the message. XXX: an
-	 * idempotent replay answers the replayed request's Message-ID, not
-	 * the first message's.
-	 */
-	if (a->msgid[0] == '\0')
-		snprintf(id, sizeof(id), "<%s@%s>", res[0].id, a->domain);
-	compat_reply_json(req, 200,
-	                  json_pack("{s:s,s:s}", "id",
-	                            a->msgid[0] ? a->msgid : id, "message",
-	                            "Queued. Thank you."));
+	/* Mailgun answers the Message-Id it put in the message; so does
+	 * swerve (should there be none, an id of swerve's and the domain). */
+	if (res[0].message_id[0] == '\0')
+		snprintf(id, sizeof(id), "<%s@%s>", res[0].id,
+		         (const char *)arg);
+	compat_reply_json(
+	    req, 200,
+	    json_pack("{s:s,s:s}", "id",
+	              res[0].message_id[0] ? res[0].message_id : id, "message",
+	              "Queued. Thank you."));
 }
 
 /* mg_auth - the key of "Basic base64(api:KEY)", or NULL. */
@@ -520,7 +511,6 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 	struct compat_raw_req raw;
 	struct msg_meta meta;
 	struct spool_msg_new m;
-	struct mg_arg *a;
 	struct api_error e;
 	struct api_msg msg;
 	struct str bnd;
@@ -591,10 +581,7 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 	}
 	form_fini(&fm);
 	free(copy);
-	a = xcalloc(1, sizeof(*a));
-	(void)compat_msgid(&m, a->msgid, sizeof(a->msgid));
-	snprintf(a->domain, sizeof(a->domain), "%s", domain);
-	compat_submit(c, req, k, &m, NULL, 1, mg_done, a, free);
+	compat_submit(c, req, k, &m, NULL, 1, mg_done, xstrdup(domain), NULL);
 	return;
 fail:
 	form_fini(&fm);

@@ -8,6 +8,7 @@
  * Content, ContentType, ContentID}], and into its msg_meta Tag, Metadata
  * (Postmark's limits), MessageStream, TrackOpens, TrackLinks); any other
  * field is refused naming it (template fields: templates are not done).
+ * Keys are matched regardless of case, as Postmark matches them.
  * Success is 200 {"To", "SubmittedAt", "MessageID", "ErrorCode": 0,
  * "Message": "OK"}, MessageID being the stored message's Message-ID
  * without its angle brackets; errors
@@ -55,37 +56,64 @@ static const char *const pm_template_fields[] = {
     "InlineCss",
 };
 
-/* pm_known - refuse a field of o that is not one of pm_fields. */
-static int
-pm_known(json_t *o, struct api_error *e)
+/* pm_field_find - the spelling in names[0..n) of key, matched as
+ * Postmark matches JSON keys (ignoring case), or NULL. */
+static const char *
+pm_field_find(const char *key, const char *const *names, size_t n)
 {
-	const char *k;
-	json_t *v;
 	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(key, names[i]) == 0)
+			return names[i];
+	return NULL;
+}
+
+/*
+ * pm_canon - a copy of object o with its keys spelt as names[0..n) spells
+ * them: Postmark reads keys regardless of case (the postmark gem sends
+ * ContentId). A key that is none of names (the template fields when
+ * templates is true: templates are not done), or that comes twice in two
+ * spellings, is refused naming it (field: where o is). NULL then.
+ */
+static json_t *
+pm_canon(json_t *o, const char *const *names, size_t n, bool templates,
+         const char *field, struct api_error *e)
+{
+	json_t *out = json_object(), *v;
+	const char *k, *name;
 
 	json_object_foreach(o, k, v)
 	{
-		for (i = 0; i < sizeof(pm_fields) / sizeof(pm_fields[0]); i++)
-			if (strcmp(k, pm_fields[i]) == 0)
-				break;
-		if (i < sizeof(pm_fields) / sizeof(pm_fields[0]))
+		name = pm_field_find(k, names, n);
+		if (name != NULL && json_object_get(out, name) == NULL) {
+			json_object_set(out, name, v);
 			continue;
-		for (i = 0; i < sizeof(pm_template_fields) /
-		                    sizeof(pm_template_fields[0]);
-		     i++)
-			if (strcmp(k, pm_template_fields[i]) == 0)
-				return api_error_set(
-				    e, 422, "invalid_field", k,
-				    "'%s': templates are not supported by this "
-				    "endpoint yet (swerve issue 19); send "
-				    "Subject and TextBody or HtmlBody",
-				    k);
-		return api_error_set(e, 422, "invalid_field", k,
-		                     "'%.60s' is not a field of the Postmark "
-		                     "email API: nothing was sent",
-		                     k);
+		}
+		if (name != NULL)
+			api_error_set(e, 422, "invalid_field",
+			              *field ? field : k,
+			              "'%.40s' is given twice", name);
+		else if (templates &&
+		         pm_field_find(k, pm_template_fields,
+		                       sizeof(pm_template_fields) /
+		                           sizeof(pm_template_fields[0])))
+			api_error_set(
+			    e, 422, "invalid_field", k,
+			    "'%.40s': templates are not supported by this "
+			    "endpoint yet (swerve issue 19); send Subject and "
+			    "TextBody or HtmlBody",
+			    k);
+		else
+			api_error_set(
+			    e, 422, "invalid_field", *field ? field : k,
+			    "'%.40s' is not a field of %s: nothing was "
+			    "sent",
+			    k, *field ? field : "the Postmark email API");
+		json_decref(out);
+		return NULL;
 	}
-	return 0;
+	return out;
 }
 
 /* pm_tag - Tag: one label, at most PM_TAG_MAX characters. */
@@ -212,33 +240,6 @@ pm_stream_track(json_t *o, struct msg_meta *meta, struct api_error *e)
 	return 0;
 }
 
-/* pm_att_known - refuse an attachment field swerve does not read. */
-static int
-pm_att_known(json_t *it, const char *f, struct api_error *e)
-{
-	static const char *const ok[] = {"Name", "Content", "ContentType",
-	                                 "ContentID"};
-	const char *k;
-	json_t *v;
-	size_t i;
-
-	if (!json_is_object(it))
-		return api_error_set(e, 422, "invalid_field", f,
-		                     "an attachment must be an object");
-	json_object_foreach(it, k, v)
-	{
-		for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-			if (strcmp(k, ok[i]) == 0)
-				break;
-		if (i == sizeof(ok) / sizeof(ok[0]))
-			return api_error_set(e, 422, "invalid_field", f,
-			                     "'%.40s' is not a field of an "
-			                     "attachment",
-			                     k);
-	}
-	return 0;
-}
-
 /* pm_addrs - a comma-separated address field into list. */
 static int
 pm_addrs(json_t *o, const char *key, struct mime_build_addr **list, size_t *n,
@@ -260,19 +261,24 @@ pm_addrs(json_t *o, const char *key, struct mime_build_addr **list, size_t *n,
 }
 
 int
-compat_postmark_msg_decode(json_t *o, struct api_msg *msg, struct api_error *e)
+compat_postmark_msg_decode(json_t *in, struct api_msg *msg, struct api_error *e)
 {
+	static const char *const att_fields[] = {"Name", "Content",
+	                                         "ContentType", "ContentID"};
+	static const char *const hdr_fields[] = {"Name", "Value"};
 	struct mime_build_msg *m = &msg->mail;
 	struct mime_build_addr *from = NULL;
 	size_t nfrom = 0, i;
-	json_t *v, *it;
+	json_t *o, *v, *it0;
 
 	memset(msg, 0, sizeof(*msg));
 	msg_meta_init(&msg->meta);
-	if (!json_is_object(o))
+	if (!json_is_object(in))
 		return api_error_set(e, 422, "invalid_json", "",
 		                     "Received invalid JSON input.");
-	if (pm_known(o, e) < 0)
+	o = pm_canon(in, pm_fields, sizeof(pm_fields) / sizeof(pm_fields[0]),
+	             true, "", e);
+	if (o == NULL)
 		return -1;
 	if (pm_addrs(o, "From", &from, &nfrom, e) < 0) {
 		compat_addrs_free(from, nfrom);
@@ -322,10 +328,21 @@ compat_postmark_msg_decode(json_t *o, struct api_msg *msg, struct api_error *e)
 		              "Headers must be an array");
 		goto fail;
 	}
-	json_array_foreach(v, i, it)
+	json_array_foreach(v, i, it0)
 	{
 		char *n = NULL, *val = NULL;
-		int rc = compat_json_str(it, "Name", "Headers", true, &n, e);
+		json_t *it = json_is_object(it0) ? pm_canon(it0, hdr_fields, 2,
+		                                            false, "Headers", e)
+		                                 : NULL;
+		int rc = it ? 0 : -1;
+
+		if (it == NULL && !json_is_object(it0))
+			api_error_set(
+			    e, 422, "invalid_field", "Headers",
+			    "a header must be an object {Name, Value}");
+		if (rc == 0)
+			rc =
+			    compat_json_str(it, "Name", "Headers", true, &n, e);
 		if (rc == 0)
 			rc = compat_json_str(it, "Value", "Headers", true, &val,
 			                     e);
@@ -334,6 +351,7 @@ compat_postmark_msg_decode(json_t *o, struct api_msg *msg, struct api_error *e)
 			                      "Headers", e);
 		free(n);
 		free(val);
+		json_decref(it);
 		if (rc < 0)
 			goto fail;
 	}
@@ -343,16 +361,23 @@ compat_postmark_msg_decode(json_t *o, struct api_msg *msg, struct api_error *e)
 		              "Attachments must be an array");
 		goto fail;
 	}
-	json_array_foreach(v, i, it)
+	json_array_foreach(v, i, it0)
 	{
 		char f[40], *fn = NULL, *ct = NULL, *cid = NULL;
-		json_t *c = json_object_get(it, "Content");
+		json_t *it, *c;
 		int rc;
 
 		snprintf(f, sizeof(f), "Attachments[%zu]", i);
-		if (pm_att_known(it, f, e) < 0)
+		if (!json_is_object(it0)) {
+			api_error_set(e, 422, "invalid_field", f,
+			              "an attachment must be an object");
 			goto fail;
+		}
+		if ((it = pm_canon(it0, att_fields, 4, false, f, e)) == NULL)
+			goto fail;
+		c = json_object_get(it, "Content");
 		if (!json_is_string(c)) {
+			json_decref(it);
 			api_error_set(e, 422, "invalid_field", f,
 			              "Attachment content is required");
 			goto fail;
@@ -370,41 +395,36 @@ compat_postmark_msg_decode(json_t *o, struct api_msg *msg, struct api_error *e)
 		free(fn);
 		free(ct);
 		free(cid);
+		json_decref(it);
 		if (rc < 0)
 			goto fail;
 	}
 	if (pm_tag(o, &msg->meta, e) < 0 || pm_metadata(o, &msg->meta, e) < 0 ||
 	    pm_stream_track(o, &msg->meta, e) < 0)
 		goto fail;
+	json_decref(o);
 	return 0;
 bad_body:
 	api_error_set(e, 422, "invalid_field", "TextBody",
 	              "TextBody and HtmlBody must be strings without NUL");
 fail:
+	json_decref(o);
 	api_msg_fini(msg);
 	return -1;
 }
 
-/* What one message's answer says: the text Postmark echoes in "To",
- * and the MessageID: the Message-ID of the message stored, without its
- * angle brackets. */
-struct pm_item {
-	char *to;
-	char msgid[COMPAT_MSGID_MAX];
-};
-
-/* The answers of one request. */
+/* The text Postmark echoes in "To", per message (packed in one block). */
 struct pm_arg {
 	bool batch;
 	size_t n;
-	struct pm_item it[];
+	char *to[];
 };
 
 /* pm_arg_new - room for n To strings. */
 static struct pm_arg *
 pm_arg_new(bool batch, size_t n)
 {
-	struct pm_arg *a = xcalloc(1, sizeof(*a) + n * sizeof(a->it[0]));
+	struct pm_arg *a = xcalloc(1, sizeof(*a) + n * sizeof(char *));
 
 	a->batch = batch;
 	a->n = n;
@@ -419,7 +439,7 @@ pm_arg_free(void *p)
 	size_t i;
 
 	for (i = 0; a != NULL && i < a->n; i++)
-		free(a->it[i].to);
+		free(a->to[i]);
 	free(a);
 }
 
@@ -478,14 +498,20 @@ pm_fail(struct evhttp_request *req, const struct api_error *e)
 	compat_answer_send(req, &a);
 }
 
-/* pm_result - one message's result object. */
+/* pm_result - one message's result object. MessageID is the Message-ID
+ * of the message stored without its angle brackets (Postmark's ids are
+ * bare); should there be none, swerve's id stands in. */
 static json_t *
-pm_result(const struct http_pending_result *r, const struct pm_item *it,
-          int *status)
+pm_result(const struct http_pending_result *r, const char *to, int *status)
 {
-	const char *to = it->to;
-	/* Should the message have no Message-ID, swerve's id stands in. */
-	const char *id = it->msgid[0] ? it->msgid : r->id;
+	size_t n = strlen(r->message_id);
+	char id[sizeof(r->message_id)];
+
+	if (n > 2 && r->message_id[0] == '<' && r->message_id[n - 1] == '>') {
+		memcpy(id, r->message_id + 1, n - 2);
+		id[n - 2] = '\0';
+	} else
+		snprintf(id, sizeof(id), "%s", r->id);
 	struct api_error e;
 	char when[40];
 	time_t now = clock_wall_time();
@@ -512,40 +538,38 @@ pm_done(struct evhttp_request *req, const struct http_pending_result *res,
 	int st;
 
 	if (!a->batch) {
-		out = pm_result(&res[0], &a->it[0], &st);
+		out = pm_result(&res[0], a->to[0], &st);
 		compat_reply_json(req, st, out);
 		return;
 	}
 	out = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(out, pm_result(&res[i], &a->it[i], &st));
+		json_array_append_new(out, pm_result(&res[i], a->to[i], &st));
 	compat_reply_json(req, 200, out);
 }
 
-/* pm_prepare - decode and prepare item o into *m / *r; To and the
- * MessageID into *it. */
+/* pm_prepare - decode and prepare item o into *m / *r; To into *to. */
 static void
 pm_prepare(struct compat *c, const struct config_api_key *k, json_t *o,
            const char *client, struct spool_msg_new *m,
-           struct http_pending_result *r, struct pm_item *it)
+           struct http_pending_result *r, char **to)
 {
 	struct api_msg msg;
-	json_t *t = json_object_get(o, "To");
-	char id[COMPAT_MSGID_MAX];
-	size_t n;
+	json_t *t = NULL, *v;
+	const char *key;
 
+	/* Postmark reads keys regardless of case; so does the echo. */
+	json_object_foreach(o, key, v)
+	{
+		if (strcasecmp(key, "To") == 0)
+			t = v;
+	}
 	memset(r, 0, sizeof(*r));
-	it->to = json_is_string(t) ? xstrdup(json_string_value(t)) : NULL;
+	*to = json_is_string(t) ? xstrdup(json_string_value(t)) : NULL;
 	if (compat_postmark_msg_decode(o, &msg, &r->err) < 0)
 		return;
-	if (compat_msg_prepare(c, k, &msg, client, m, &r->err) == 0) {
-		/* Postmark's MessageID is a bare id: the brackets go. */
-		if (compat_msgid(m, id, sizeof(id)) == 0 &&
-		    (n = strlen(id)) > 2 && id[0] == '<' && id[n - 1] == '>') {
-			memcpy(it->msgid, id + 1, n - 2);
-			it->msgid[n - 2] = '\0';
-		}
-	} else if (strcmp(r->err.code, "forbidden") == 0)
+	if (compat_msg_prepare(c, k, &msg, client, m, &r->err) < 0 &&
+	    strcmp(r->err.code, "forbidden") == 0)
 		snprintf(
 		    r->err.message, sizeof(r->err.message),
 		    "The 'From' address you supplied (%s) is not a Sender "
@@ -619,7 +643,7 @@ compat_postmark_handle(struct compat *c, struct evhttp_request *req,
 	a = pm_arg_new(batch, n);
 	for (i = 0; i < n; i++)
 		pm_prepare(c, k, batch ? json_array_get(j, i) : j, client,
-		           &ms[i], &rs[i], &a->it[i]);
+		           &ms[i], &rs[i], &a->to[i]);
 	json_decref(j);
 	if (!batch && rs[0].err.http_status != 0) {
 		pm_fail(req, &rs[0].err);

@@ -5,8 +5,7 @@
  * o:testmode, o:tracking*, o:sending-ip-pool) or refused naming it,
  * malformed values of each, RFC 2822 dates, messages.mime's X-Mailgun-*
  * header fields taken out of the message into msg_meta and its h:
- * fields put in front of the message's own, and the
- * Message-ID a prepared message answers with.
+ * fields put in front of the message's own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -361,29 +360,6 @@ mime_refusals_name_the_field(void **state)
 	}
 }
 
-static void
-msgid_is_read_from_the_prepared_message(void **state)
-{
-	struct spool_msg_new m;
-	char id[COMPAT_MSGID_MAX], small[8];
-
-	(void)state;
-	memset(&m, 0, sizeof(m));
-	buf_init(&m.body);
-	buf_addstr(&m.body, "From: a@example.com\r\nmessage-id:\r\n "
-	                    "<x.1@example.com>\r\nSubject: s\r\n\r\n"
-	                    "Message-ID: <body@x>\r\n");
-	assert_int_equal(compat_msgid(&m, id, sizeof(id)), 0);
-	assert_string_equal(id, "<x.1@example.com>");
-	assert_int_equal(compat_msgid(&m, small, sizeof(small)), -1);
-	assert_string_equal(small, "");
-	buf_fini(&m.body);
-	buf_init(&m.body);
-	buf_addstr(&m.body, "From: a@example.com\r\n\r\nMessage-ID: <b@x>\r\n");
-	assert_int_equal(compat_msgid(&m, id, sizeof(id)), -1);
-	buf_fini(&m.body);
-}
-
 int
 main(void)
 {
@@ -395,7 +371,6 @@ main(void)
 	    cmocka_unit_test(rfc2822_dates),
 	    cmocka_unit_test(mime_control_headers_are_taken_into_meta),
 	    cmocka_unit_test(mime_refusals_name_the_field),
-	    cmocka_unit_test(msgid_is_read_from_the_prepared_message),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,6 +79,23 @@ tag_metadata_stream_and_tracking_go_into_meta(void **state)
 	assert_int_equal(m.meta.track_clicks, MSG_TRACK_OFF);
 	api_msg_fini(&m);
 
+	/* Keys are read regardless of case, as Postmark reads them (the
+	 * postmark gem sends ContentId). */
+	assert_int_equal(
+	    pm("{\"from\":\"a@example.com\",\"TO\":\"b@example.net\","
+	       "\"subject\":\"s\",\"textBody\":\"t\",\"tag\":\"x\","
+	       "\"headers\":[{\"name\":\"X-Ref\",\"value\":\"1\"}],"
+	       "\"attachments\":[{\"name\":\"l.png\",\"content\":\"YQ==\","
+	       "\"contentType\":\"image/png\",\"ContentId\":\"cid:l@x\"}]}",
+	       &m, &e),
+	    0);
+	assert_string_equal(m.mail.from.addr, "a@example.com");
+	assert_string_equal(m.mail.subject, "s");
+	assert_string_equal(m.meta.tags[0].name, "x");
+	assert_string_equal(m.mail.fields[0].name, "X-Ref");
+	assert_string_equal(m.mail.atts[0].content_id, "l@x");
+	api_msg_fini(&m);
+
 	/* Nothing asked: nothing recorded. */
 	assert_int_equal(pm("{" BASE "}", &m, &e), 0);
 	assert_true(msg_meta_empty(&m.meta));
@@ -120,6 +137,9 @@ refusals_name_the_field(void **state)
 	     "\"Disposition\":\"inline\"}]",
 	     "Attachments[0]"},
 	    {",\"Attachments\":[\"YQ==\"]", "Attachments[0]"},
+	    {",\"tag\":\"a\",\"Tag\":\"b\"", "Tag"},
+	    {",\"Headers\":[{\"Name\":\"X-A\",\"Value\":\"1\",\"Extra\":1}]",
+	     "Headers"},
 	};
 	struct api_error e;
 	struct api_msg m;
