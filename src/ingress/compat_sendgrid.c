@@ -41,6 +41,9 @@
 
 #define SG_PERSONALIZATIONS_MAX 1000
 #define SG_RCPTS_MAX 1000 /* to + cc + bcc over all personalizations */
+/* Content and attachments times personalizations: what one request may
+ * make swerve build and store (each personalization copies them). */
+#define SG_EXPANDED_MAX (64u << 20)
 
 /* The request's parts every personalization shares, decoded once. */
 struct sg_req {
@@ -49,6 +52,7 @@ struct sg_req {
 	struct compat_sendgrid_opts opts;
 	struct mime_build_msg base; /* text, html and attachments */
 	size_t n_rcpts;             /* so far, over all personalizations */
+	size_t n;                   /* personalizations */
 };
 
 /*
@@ -185,12 +189,13 @@ sg_headers_check(json_t *h, const char *field, struct api_error *e)
 }
 
 /*
- * sg_header_add - header k: v (substituted) into m; field names where it
- * came from.
+ * sg_header_add - header k: v (substituted, then suffix appended when
+ * not NULL) into m; field names where it came from.
  */
 static int
 sg_header_add(struct mime_build_msg *m, struct compat_sendgrid_subst *sub,
-              const char *k, json_t *v, const char *field, struct api_error *e)
+              const char *k, json_t *v, const char *suffix, const char *field,
+              struct api_error *e)
 {
 	size_t len;
 	char *t;
@@ -205,6 +210,10 @@ sg_header_add(struct mime_build_msg *m, struct compat_sendgrid_subst *sub,
 		return api_error_set(e, 400, "invalid_field", field,
 		                     "NUL in header %.60s", k);
 	}
+	if (suffix != NULL) {
+		t = xrealloc(t, len + strlen(suffix) + 1);
+		memcpy(t + len, suffix, strlen(suffix) + 1);
+	}
 	rc = compat_field_add(m, k, t, field, e);
 	free(t);
 	return rc;
@@ -212,10 +221,13 @@ sg_header_add(struct mime_build_msg *m, struct compat_sendgrid_subst *sub,
 
 /*
  * sg_headers - the request's headers, those of personalization p over
- * them (by name, case-insensitively), into m with substitutions.
+ * them (by name, case-insensitively), into m with substitutions. idem
+ * (NULL: none) is appended to the request's X-Swerve-Idempotency-Key:
+ * a key names one message, so each personalization's gets its own
+ * ("KEY/p1"), and a retry of the whole request replays every message.
  */
 static int
-sg_headers(json_t *top, json_t *ph, const char *pfield,
+sg_headers(json_t *top, json_t *ph, const char *pfield, const char *idem,
            struct compat_sendgrid_subst *sub, struct mime_build_msg *m,
            struct api_error *e)
 {
@@ -234,12 +246,17 @@ sg_headers(json_t *top, json_t *ph, const char *pfield,
 		{
 			over = over || strcasecmp(k, pk) == 0;
 		}
-		if (!over && sg_header_add(m, sub, k, v, "headers", e) < 0)
+		if (!over &&
+		    sg_header_add(m, sub, k, v,
+		                  strcasecmp(k, "X-Swerve-Idempotency-Key") == 0
+		                      ? idem
+		                      : NULL,
+		                  "headers", e) < 0)
 			return -1;
 	}
 	json_object_foreach(ph, pk, pv)
 	{
-		if (sg_header_add(m, sub, pk, pv, pfield, e) < 0)
+		if (sg_header_add(m, sub, pk, pv, NULL, pfield, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -383,12 +400,13 @@ sg_one(struct sg_req *r, size_t i, json_t *p, struct api_msg *msg,
 	                                    NULL};
 	struct compat_sendgrid_subst sub;
 	struct mime_build_msg *m = &msg->mail;
-	char pf[48], f[96];
+	char pf[48], f[96], idem[32];
 	json_t *from;
 	int rc = -1;
 
 	msg_meta_init(&msg->meta);
 	snprintf(pf, sizeof(pf), "personalizations.%zu", i);
+	snprintf(idem, sizeof(idem), "/p%zu", i);
 	if (compat_sendgrid_obj_keys(p, pf, known, e) < 0)
 		return -1;
 	if (compat_sendgrid_present(
@@ -425,7 +443,8 @@ sg_one(struct sg_req *r, size_t i, json_t *p, struct api_msg *msg,
 	    sg_subject(r->j, p, pf, &sub, m, e) < 0 ||
 	    sg_headers_check(json_object_get(p, "headers"), f, e) < 0 ||
 	    sg_headers(json_object_get(r->j, "headers"),
-	               json_object_get(p, "headers"), f, &sub, m, e) < 0 ||
+	               json_object_get(p, "headers"), f, r->n > 1 ? idem : NULL,
+	               &sub, m, e) < 0 ||
 	    compat_sendgrid_body_build(&r->opts, &r->base, &sub, m, e) < 0)
 		goto done;
 	rc = compat_sendgrid_meta(&r->opts, p, pf, r->now, &msg->meta, e);
@@ -506,6 +525,28 @@ sg_request(struct sg_req *r, struct api_error *e)
 	           : 0;
 }
 
+/* sg_expanded_check - refuse a request whose messages are too big in all. */
+static int
+sg_expanded_check(const struct sg_req *r, size_t n, struct api_error *e)
+{
+	const struct mime_build_msg *b = &r->base;
+	size_t one = b->text_len + b->html_len, i;
+
+	if (r->opts.footer)
+		one += (r->opts.footer_text ? strlen(r->opts.footer_text) : 0) +
+		       (r->opts.footer_html ? strlen(r->opts.footer_html) : 0);
+	for (i = 0; i < b->n_atts; i++)
+		one += b->atts[i].len;
+	if (one > SG_EXPANDED_MAX / n)
+		return api_error_set(
+		    e, 413, "too_large", "personalizations",
+		    "the content and attachments times the %zu "
+		    "personalizations exceed %u MiB; send fewer "
+		    "personalizations per request",
+		    n, SG_EXPANDED_MAX >> 20);
+	return 0;
+}
+
 int
 compat_sendgrid_decode(const char *body, size_t len, int64_t now,
                        struct api_msg **msgs, size_t *n, struct api_error *e)
@@ -524,7 +565,10 @@ compat_sendgrid_decode(const char *body, size_t len, int64_t now,
 	if (sg_request(&r, e) < 0)
 		goto done;
 	ps = json_object_get(r.j, "personalizations");
-	*msgs = xcalloc(json_array_size(ps), sizeof(**msgs));
+	r.n = json_array_size(ps);
+	if (sg_expanded_check(&r, r.n, e) < 0)
+		goto done;
+	*msgs = xcalloc(r.n, sizeof(**msgs));
 	json_array_foreach(ps, i, p)
 	{
 		*n = i + 1;

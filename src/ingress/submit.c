@@ -452,9 +452,8 @@ submit_msg_check(const struct config *cfg, const struct submit_who *w,
  * drop-in dialects other than Resend): the envelope and the message built
  * with a fixed Message-ID and Date, so that a retry matches.
  *
- * XXX: a key names one message. A SendGrid request whose personalizations
- * make several messages with the same header key stores the first and
- * answers 409 for the request (the others differ in their envelopes).
+ * A key names one message: the SendGrid endpoint gives each
+ * personalization of a request its own key (compat_sendgrid.c).
  */
 static char *
 submit_msg_digest(const struct api_msg *msg, const struct spool_msg_new *m)

@@ -104,6 +104,30 @@ def test_personalizations_are_messages_with_their_own_parts(lab):
     assert users == ["0", "1"]
 
 
+def test_request_idempotency_key_makes_a_whole_retry_safe(lab):
+    """X-Swerve-Idempotency-Key in the request's headers: each
+    personalization gets its own key, so the same request sent twice
+    stores its two messages once (not a 409 for the second message)."""
+    m = lab.mock()
+    d = lab.daemon(m)
+    body = {"personalizations": [{"to": [{"email": "a1@example.net"}]},
+                                 {"to": [{"email": "a2@example.net"}]}],
+            "from": {"email": "app@example.com"}, "subject": "once",
+            "headers": {"X-Swerve-Idempotency-Key": "order-42"},
+            "content": [{"type": "text/plain", "value": "t"}]}
+    code, obj, h1 = sg(d, body)
+    assert code == 202, obj
+    code, obj, h2 = sg(d, body)
+    assert code == 202, obj
+    first = [dict((k.lower(), v) for k, v in h.items())["x-message-id"]
+             for h in (h1, h2)]
+    assert first[0] == first[1]
+    assert len(tenant_ids(dh.Api(d))) == 2
+    got = delivered(m, 2)
+    assert sorted(got) == ["a1@example.net", "a2@example.net"]
+    assert "X-Swerve-Idempotency-Key" not in got["a1@example.net"][1]
+
+
 def test_refusals_name_the_field_in_sendgrids_shape(lab):
     d = lab.daemon()
     base = {"personalizations": [{"to": [{"email": "r@example.net"}]}],

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "core/xmalloc.h"
 #include "ingress/compat.h"
 #include "ingress/compat_sendgrid_int.h"
 
@@ -272,6 +273,35 @@ substitution_rules(void **state)
 	assert_int_equal(compat_sendgrid_subst_parse(v, "f", &s, &e), 0);
 	compat_sendgrid_subst_fini(&s);
 	json_decref(v);
+}
+
+/* A request-wide idempotency key becomes one key per personalization. */
+static void
+idempotency_key_per_personalization(void **state)
+{
+	static const char two[] =
+	    "{\"headers\":{\"X-Swerve-Idempotency-Key\":\"k1\"},"
+	    "\"personalizations\":[{\"to\":[{\"email\":\"b@example.net\"}]},"
+	    "{\"to\":[{\"email\":\"c@example.net\"}],\"headers\":{"
+	    "\"x-swerve-idempotency-key\":\"own\"}},"
+	    "{\"to\":[{\"email\":\"d@example.net\"}]}]}";
+	struct api_msg *ms;
+	struct api_error e;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(sg(two, &ms, &n, &e), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(ms[0].mail.fields[0].value, "k1/p0");
+	assert_string_equal(ms[1].mail.fields[0].value, "own");
+	assert_string_equal(ms[2].mail.fields[0].value, "k1/p2");
+	compat_msgs_free(ms, n);
+	assert_int_equal(
+	    sg("{\"headers\":{\"X-Swerve-Idempotency-Key\":\"k1\"}}", &ms, &n,
+	       &e),
+	    0);
+	assert_string_equal(ms[0].mail.fields[0].value, "k1");
+	compat_msgs_free(ms, n);
 }
 
 static void
@@ -618,6 +648,31 @@ limits_over_the_request(void **state)
 	    compat_sendgrid_decode(text, strlen(text), NOW, &ms, &n, &e), -1);
 	assert_string_equal(e.field, "personalizations.0.custom_args");
 	free(text);
+	/* 1000 personalizations of 70 KiB content: over 64 MiB in all */
+	json_object_del(b, "custom_args");
+	ps = json_array();
+	for (i = 0; i < 1000; i++)
+		json_array_append_new(
+		    ps, json_pack("[{s:s}]", "email", "b@example.net"));
+	p = json_array();
+	for (i = 0; i < 1000; i++)
+		json_array_append_new(
+		    p, json_pack("{s:O}", "to", json_array_get(ps, i)));
+	json_decref(ps);
+	json_object_set_new(b, "personalizations", p);
+	text = xmalloc(70 * 1024 + 1);
+	memset(text, 'x', 70 * 1024);
+	text[70 * 1024] = '\0';
+	json_object_set_new(
+	    b, "content",
+	    json_pack("[{s:s,s:s}]", "type", "text/plain", "value", text));
+	free(text);
+	text = json_dumps(b, JSON_COMPACT);
+	assert_int_equal(
+	    compat_sendgrid_decode(text, strlen(text), NOW, &ms, &n, &e), -1);
+	assert_string_equal(e.code, "too_large");
+	assert_string_equal(e.field, "personalizations");
+	free(text);
 	json_decref(b);
 }
 
@@ -630,6 +685,7 @@ main(void)
 	    cmocka_unit_test(options_go_to_msg_meta),
 	    cmocka_unit_test(footer_is_appended_and_open_tag_removed),
 	    cmocka_unit_test(substitution_rules),
+	    cmocka_unit_test(idempotency_key_per_personalization),
 	    cmocka_unit_test(send_at_limits),
 	    cmocka_unit_test(refusals_name_the_field),
 	    cmocka_unit_test(limits_over_the_request),
