@@ -422,7 +422,7 @@ static void
 api_post_raw(struct http_api *a, struct evhttp_request *req,
              const struct config_api_key *k)
 {
-	struct api_raw_opts o = {0}; /* no meta on the raw path */
+	struct api_raw_opts o;
 	struct spool_msg_new m;
 	struct raw_env env;
 	struct api_error e;
