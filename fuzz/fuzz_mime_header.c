@@ -4,8 +4,10 @@
  * Input: byte 0 picks a field name, the rest is a message. Checks that the
  * header section never extends past the input, that only the header
  * section decides mime_header_has(), that a field we prepend is always
- * found (what smtpd adds is what it later looks for), and that the header
- * section of a message is also the header section of itself.
+ * found (what smtpd adds is what it later looks for), that the header
+ * section of a message is also the header section of itself, and that a
+ * msg-id the validator accepts (mime_msgid_trim) is a view inside the
+ * input, bracketed, with no blank, control or NUL octet in it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,6 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *name, *msg;
 	size_t len, hlen;
 	struct buf b;
+	struct str id;
 	bool has;
 
 	if (size < 1)
@@ -45,6 +48,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check(mime_header_len(msg, hlen) == hlen);
 	has = mime_header_has(msg, len, name);
 	fuzz_check(has == mime_header_has(msg, hlen, name));
+
+	if (mime_msgid_trim(msg, len, &id)) {
+		size_t i;
+
+		fuzz_check(id.p >= msg && id.p + id.len <= msg + len);
+		fuzz_check(id.len >= 5 && id.len <= MIME_MSGID_MAX);
+		fuzz_check(id.p[0] == '<' && id.p[id.len - 1] == '>');
+		fuzz_check(memchr(id.p, '@', id.len) != NULL);
+		for (i = 0; i < id.len; i++)
+			fuzz_check((unsigned char)id.p[i] > 0x20 &&
+			           id.p[i] != 0x7f);
+		fuzz_check(mime_msgid_valid(id.p, id.len));
+	}
 
 	buf_init(&b);
 	buf_printf(&b, "%s: fuzz\r\n", name);
