@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/xmalloc.h"
 #include "ingress/compat_ses_int.h"
@@ -225,9 +226,25 @@ v2_attachment(json_t *it, const char *f, struct mime_build_msg *m,
 		    sub, "attachments are sent in base64 (BASE64)", e);
 		goto done;
 	}
-	rc = compat_att_add_b64(
-	    m, fn, ct, disp && strcmp(disp, "INLINE") == 0 ? cid : NULL,
-	    json_string_value(raw), json_string_length(raw), f, e);
+	/* A Content-ID makes an inline part here (mime_build), so the two
+	 * must agree. */
+	if (cid != NULL && disp != NULL && strcmp(disp, "ATTACHMENT") == 0) {
+		snprintf(sub, sizeof(sub), "%.60s.ContentId", f);
+		compat_ses_field_refuse(sub,
+		                        "a ContentId makes an inline part; "
+		                        "leave out ContentDisposition "
+		                        "ATTACHMENT or the ContentId",
+		                        e);
+		goto done;
+	}
+	if (cid == NULL && disp != NULL && strcmp(disp, "INLINE") == 0) {
+		snprintf(sub, sizeof(sub), "%.60s.ContentDisposition", f);
+		api_error_set(e, 400, "invalid_field", sub,
+		              "%s: INLINE needs a ContentId", sub);
+		goto done;
+	}
+	rc = compat_att_add_b64(m, fn, ct, cid, json_string_value(raw),
+	                        json_string_length(raw), f, e);
 done:
 	free(fn);
 	free(ct);
@@ -298,10 +315,14 @@ v2_track(json_t *tr, const char *key, enum msg_track *t, struct api_error *e)
 	if (v == NULL || json_is_null(v))
 		return 0;
 	snprintf(f, sizeof(f), "ConfigurationOverrides.Tracking.%s", key);
-	if (json_is_string(v) && strcmp(json_string_value(v), "ENABLED") == 0)
+	/* SES's FeatureStatus; true and false read the same. */
+	if (json_is_string(v) &&
+	    (strcasecmp(json_string_value(v), "ENABLED") == 0 ||
+	     strcasecmp(json_string_value(v), "true") == 0))
 		*t = MSG_TRACK_ON;
 	else if (json_is_string(v) &&
-	         strcmp(json_string_value(v), "DISABLED") == 0)
+	         (strcasecmp(json_string_value(v), "DISABLED") == 0 ||
+	          strcasecmp(json_string_value(v), "false") == 0))
 		*t = MSG_TRACK_OFF;
 	else
 		return api_error_set(e, 400, "invalid_field", f,

@@ -44,7 +44,7 @@ v2_tags_configuration_set_and_tracking_go_to_meta(void **state)
 	    "{\"Name\":\"kind\",\"Value\":\"\"}],\"ConfigurationSetName\":"
 	    "\"main_set\",\"ConfigurationOverrides\":{\"Tracking\":"
 	    "{\"OpenTrackingEnabled\":\"ENABLED\",\"ClickTrackingEnabled\":"
-	    "\"DISABLED\"}},\"FeedbackForwardingEmailAddress\":"
+	    "\"false\"}},\"FeedbackForwardingEmailAddress\":"
 	    "\"bounces@example.com\"");
 	struct compat_raw_req raw;
 	struct api_error e;
@@ -120,6 +120,13 @@ v2_refusals_name_the_field(void **state)
 	     "Content.Simple.Attachments[0].ContentDisposition"},
 	    {V2S(",\"Attachments\":[{\"RawContent\":\"aGk=\"}]"),
 	     "Content.Simple.Attachments[0]"},
+	    {V2S(",\"Attachments\":[{\"RawContent\":\"aGk=\",\"FileName\":"
+	         "\"a\",\"ContentId\":\"c\",\"ContentDisposition\":"
+	         "\"ATTACHMENT\"}]"),
+	     "Content.Simple.Attachments[0].ContentId"},
+	    {V2S(",\"Attachments\":[{\"RawContent\":\"aGk=\",\"FileName\":"
+	         "\"a\",\"ContentDisposition\":\"INLINE\"}]"),
+	     "Content.Simple.Attachments[0].ContentDisposition"},
 	    {V2S(",\"Attachments\":[{\"RawContent\":\"aGk=\",\"FileName\":"
 	         "\"a\",\"Size\":2}]"),
 	     "Content.Simple.Attachments[0]"},
