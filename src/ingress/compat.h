@@ -42,6 +42,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -368,12 +369,45 @@ int compat_sendgrid_decode(const char *body, size_t len, int64_t now,
 int compat_postmark_msg_decode(json_t *o, struct api_msg *msg,
                                struct api_error *e);
 
+/* How far ahead Resend lets a caller schedule (30 days). */
+#define COMPAT_RESEND_SCHEDULE_MAX (30 * 86400)
+
 /*
- * compat_resend_decode - a Resend POST /emails body. The payload hash is
- * the SHA-256 of the body. 0, or -1 with *e.
+ * compat_resend_msg_decode - one Resend email object j (POST /emails, or
+ * an item of /emails/batch) into *msg, its tags and schedule in
+ * msg->meta; now is the wall clock for scheduled_at. Every field of
+ * Resend's schema is honoured or refused, any other refused
+ * (compat_resend_msg.c). 0, or -1 with *e (422 unless said otherwise).
  */
-int compat_resend_decode(const char *body, size_t len, struct api_msg *msg,
-                         struct api_error *e);
+int compat_resend_msg_decode(json_t *j, time_t now, struct api_msg *msg,
+                             struct api_error *e);
+
+/*
+ * compat_resend_decode - a Resend POST /emails body: the object through
+ * compat_resend_msg_decode, the payload hash the body's SHA-256. 0, or
+ * -1 with *e.
+ */
+int compat_resend_decode(const char *body, size_t len, time_t now,
+                         struct api_msg *msg, struct api_error *e);
+
+/*
+ * compat_resend_when - Resend's scheduled_at s: an ISO 8601 date-time
+ * with a zone ("2024-08-05T11:52:01.858Z", "...+02:00"), "now", or
+ * "in N s|min|hours|days|weeks" ("in an hour"), at most
+ * COMPAT_RESEND_SCHEDULE_MAX after now. *send_at is the unix time, or 0
+ * when it is not in the future (send at once). 0, or -1 with *e (422
+ * naming scheduled_at: another phrase, no zone, too far).
+ */
+int compat_resend_when(const char *s, time_t now, int64_t *send_at,
+                       struct api_error *e);
+
+/*
+ * compat_resend_update_decode - a PATCH /emails/{id} body, which may only
+ * carry scheduled_at, into *send_at (as compat_resend_when). 0, or -1
+ * with *e.
+ */
+int compat_resend_update_decode(const char *body, size_t len, time_t now,
+                                int64_t *send_at, struct api_error *e);
 
 struct form;
 /*

@@ -1,19 +1,21 @@
 /*
- * compat_resend.c - Resend POST /emails, as the resend npm client calls
- * it.
+ * compat_resend.c - Resend POST /emails and POST /emails/batch, as the
+ * resend npm client calls them.
  *
- * Authorization: Bearer <key>, a swerve api key. The body is Resend's
- * (from, to, cc, bcc, reply_to as a string or an array, subject, text,
- * html, headers {}, attachments [{filename, content (base64),
- * content_type, content_id}], tags). An Idempotency-Key header (1..256
- * printable octets) makes a retry with the same body answer the first
- * message's id, and a reuse with another body 409
- * invalid_idempotent_request, as Resend does; the payload compared is
- * the request body's SHA-256. Success is 200 {"id"}; errors are
- * {"statusCode", "name", "message"} with Resend's names.
+ * Authorization: Bearer <key>, a swerve api key. The bodies are decoded
+ * by compat_resend_msg.c (every field honoured or refused). An
+ * Idempotency-Key header (1..256 printable octets) makes a retry with
+ * the same body answer the first message's id, and a reuse with another
+ * body 409 invalid_idempotent_request, as Resend does; the payload
+ * compared is the request body's SHA-256 (a batch's items share the
+ * body's, each under a key made from the header and its index).
  *
- * Not done: /emails/batch, scheduled_at (refused), attachments by path
- * (URL; refused), react, tags (ignored).
+ * A batch (1..100 emails) is judged as Resend judges it: with
+ * x-batch-validation: strict (the default) one invalid email refuses the
+ * whole batch and nothing is stored; with permissive the valid ones are
+ * stored and the answer lists the others by index. Success is 200
+ * {"id"} or {"data": [{"id"}], "errors": [{"index", "message"}]};
+ * errors are {"statusCode", "name", "message"} with Resend's names.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,185 +23,13 @@
 
 #include <event2/http.h>
 
+#include "core/clock.h"
 #include "core/xmalloc.h"
 #include "ingress/api_auth.h"
 #include "ingress/compat.h"
 
 #define RESEND_KEY_MAX 256
-
-/* rs_headers - the headers object into m. */
-static int
-rs_headers(json_t *h, struct mime_build_msg *m, struct api_error *e)
-{
-	const char *k;
-	json_t *v;
-
-	if (h == NULL || json_is_null(h))
-		return 0;
-	if (!json_is_object(h))
-		return api_error_set(e, 422, "invalid_field", "headers",
-		                     "headers must be an object");
-	json_object_foreach(h, k, v)
-	{
-		if (!json_is_string(v))
-			return api_error_set(e, 422, "invalid_field", "headers",
-			                     "header values must be strings");
-		if (compat_field_add(m, k, json_string_value(v), "headers", e) <
-		    0)
-			return -1;
-	}
-	return 0;
-}
-
-/* rs_attachments - the attachments array into m. */
-static int
-rs_attachments(json_t *a, struct mime_build_msg *m, struct api_error *e)
-{
-	size_t i;
-	json_t *it;
-
-	if (a == NULL || json_is_null(a))
-		return 0;
-	if (!json_is_array(a))
-		return api_error_set(e, 422, "invalid_field", "attachments",
-		                     "attachments must be an array");
-	json_array_foreach(a, i, it)
-	{
-		char f[40], *fn = NULL, *ct = NULL, *cid = NULL;
-		json_t *c = json_object_get(it, "content");
-		int rc;
-
-		snprintf(f, sizeof(f), "attachments[%zu]", i);
-		if (json_object_get(it, "path") != NULL)
-			return api_error_set(
-			    e, 422, "invalid_field", f,
-			    "attachments by path are not supported by this "
-			    "endpoint; send content");
-		if (!json_is_string(c))
-			return api_error_set(
-			    e, 422, "invalid_field", f,
-			    "attachment content (base64) is required");
-		rc = compat_json_str(it, "filename", f, true, &fn, e);
-		if (rc == 0)
-			rc = compat_json_str(it, "content_type", f, true, &ct,
-			                     e);
-		if (rc == 0)
-			rc =
-			    compat_json_str(it, "content_id", f, true, &cid, e);
-		if (rc == 0 && cid == NULL)
-			rc = compat_json_str(it, "inline_content_id", f, true,
-			                     &cid, e);
-		if (rc == 0)
-			rc = compat_att_add_b64(m, fn, ct, cid,
-			                        json_string_value(c),
-			                        json_string_length(c), f, e);
-		free(fn);
-		free(ct);
-		free(cid);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
-}
-
-int
-compat_resend_decode(const char *body, size_t len, struct api_msg *msg,
-                     struct api_error *e)
-{
-	struct mime_build_msg *m = &msg->mail;
-	json_t *j, *v;
-	int rc = -1;
-
-	memset(msg, 0, sizeof(*msg));
-	if ((j = compat_json_load(body, len, e)) == NULL) {
-		e->http_status = 422;
-		return -1;
-	}
-	if (!json_is_object(j)) {
-		api_error_set(e, 422, "invalid_json", "", "expected an object");
-		goto done;
-	}
-	if (json_object_get(j, "scheduled_at") != NULL ||
-	    json_object_get(j, "scheduledAt") != NULL) {
-		api_error_set(
-		    e, 422, "invalid_field", "scheduled_at",
-		    "scheduled sends are not supported by this endpoint");
-		goto done;
-	}
-	v = json_object_get(j, "from");
-	if (v == NULL || json_is_null(v)) {
-		api_error_set(e, 422, "missing_field", "from",
-		              "Missing `from` field.");
-		goto done;
-	}
-	if (compat_json_addr1(v, "from", &m->from, e) < 0) {
-		snprintf(e->message, sizeof(e->message),
-		         "Invalid `from` "
-		         "field. The email address needs to follow the "
-		         "`email@example.com` or `Name <email@example.com>` "
-		         "format.");
-		goto done;
-	}
-	if (compat_json_addrs(json_object_get(j, "to"), "to", false, &m->to,
-	                      &m->n_to, e) < 0 ||
-	    compat_json_addrs(json_object_get(j, "cc"), "cc", false, &m->cc,
-	                      &m->n_cc, e) < 0 ||
-	    compat_json_addrs(json_object_get(j, "bcc"), "bcc", false,
-	                      &msg->bcc, &msg->n_bcc, e) < 0 ||
-	    compat_json_addrs(json_object_get(j, "reply_to"), "reply_to", false,
-	                      &m->reply_to, &m->n_reply_to, e) < 0) {
-		snprintf(
-		    e->message, sizeof(e->message),
-		    "Invalid `%.40s` field. "
-		    "The email address needs to follow the "
-		    "`email@example.com` or `Name <email@example.com>` format.",
-		    e->field);
-		e->http_status = 422;
-		goto done;
-	}
-	if (m->n_to == 0) {
-		api_error_set(e, 422, "missing_field", "to",
-		              "Missing `to` field.");
-		goto done;
-	}
-	if (compat_json_str(j, "subject", "subject", true, &m->subject, e) < 0)
-		goto done;
-	if (m->subject == NULL) {
-		api_error_set(e, 422, "missing_field", "subject",
-		              "Missing `subject` field.");
-		goto done;
-	}
-	if (((v = json_object_get(j, "text")) != NULL && !json_is_null(v) &&
-	     (!json_is_string(v) ||
-	      compat_text_set(m, false, json_string_value(v),
-	                      json_string_length(v), "text", e) < 0)) ||
-	    ((v = json_object_get(j, "html")) != NULL && !json_is_null(v) &&
-	     (!json_is_string(v) ||
-	      compat_text_set(m, true, json_string_value(v),
-	                      json_string_length(v), "html", e) < 0))) {
-		api_error_set(e, 422, "invalid_field", "text",
-		              "text and html must be strings");
-		goto done;
-	}
-	if (m->text == NULL && m->html == NULL) {
-		api_error_set(e, 422, "missing_field", "html",
-		              "Missing `html` or `text` field.");
-		goto done;
-	}
-	if (rs_headers(json_object_get(j, "headers"), m, e) < 0 ||
-	    rs_attachments(json_object_get(j, "attachments"), m, e) < 0)
-		goto done;
-	compat_sha256_hex(body, len, msg->payload_sha256);
-	rc = 0;
-done:
-	json_decref(j);
-	if (rc < 0) {
-		if (e->http_status == 400)
-			e->http_status = 422;
-		api_msg_fini(msg);
-	}
-	return rc;
-}
+#define RESEND_BATCH_MAX 100
 
 /* rs_name - Resend's error name and status for a generic error. */
 static const char *
@@ -296,50 +126,62 @@ rs_idem_key(struct evhttp_request *req, const char **key, struct api_error *e)
 	return 0;
 }
 
-void
-compat_resend_handle(struct compat *c, struct evhttp_request *req,
-                     const char *path)
+/* rs_key - the request's key, or NULL with the answer sent. */
+static const struct config_api_key *
+rs_key(struct compat *c, struct evhttp_request *req)
 {
-	const char *authz = compat_header(req, "Authorization"), *idem, *body;
+	const char *authz = compat_header(req, "Authorization");
 	const struct config_api_key *k = NULL;
+	struct api_error e;
+	struct str key;
+
+	if (api_auth_bearer_parse(authz, &key) == 0)
+		k = compat_key_find(c, key.p, key.len);
+	if (k != NULL)
+		return k;
+	if (authz == NULL)
+		api_error_set(&e, 401, "missing_auth", "",
+		              "Missing API key in the authorization header. "
+		              "Include the following header "
+		              "Authorization: Bearer YOUR_API_KEY in the "
+		              "request.");
+	else
+		api_error_set(&e, 403, "unauthorized", "",
+		              "API key is invalid");
+	rs_fail(req, &e);
+	return NULL;
+}
+
+/* rs_forbidden_wording - Resend's words for a From the key may not use. */
+static void
+rs_forbidden_wording(struct api_error *e, const char *from)
+{
+	const char *d;
+
+	if (strcmp(e->code, "forbidden") != 0 || from == NULL)
+		return;
+	d = strrchr(from, '@');
+	snprintf(e->message, sizeof(e->message),
+	         "The %s domain is not verified. Please, add and verify your "
+	         "domain on https://resend.com/domains",
+	         d ? d + 1 : from);
+}
+
+/* rs_send - POST /emails. */
+static void
+rs_send(struct compat *c, struct evhttp_request *req,
+        const struct config_api_key *k)
+{
+	const char *idem, *body;
 	struct spool_msg_new m;
 	struct api_error e;
 	struct api_msg msg;
 	char client[96];
-	struct str key;
 	size_t len;
 
-	if (path == NULL || strcmp(path, "/emails") != 0) {
-		api_error_set(&e, 404, "not_found", "",
-		              "The requested endpoint does not exist.");
-		rs_fail(req, &e);
-		return;
-	}
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-		api_error_set(&e, 405, "method_not_allowed", "",
-		              "Method is not allowed for the requested path.");
-		rs_fail(req, &e);
-		return;
-	}
-	if (api_auth_bearer_parse(authz, &key) == 0)
-		k = compat_key_find(c, key.p, key.len);
-	if (k == NULL) {
-		if (authz == NULL)
-			api_error_set(
-			    &e, 401, "missing_auth", "",
-			    "Missing API key in the authorization header. "
-			    "Include the following header "
-			    "Authorization: Bearer YOUR_API_KEY in the "
-			    "request.");
-		else
-			api_error_set(&e, 403, "unauthorized", "",
-			              "API key is invalid");
-		rs_fail(req, &e);
-		return;
-	}
 	if (rs_idem_key(req, &idem, &e) < 0 ||
 	    (body = compat_body(c, req, &len, &e)) == NULL ||
-	    compat_resend_decode(body, len, &msg, &e) < 0) {
+	    compat_resend_decode(body, len, clock_wall_time(), &msg, &e) < 0) {
 		rs_fail(req, &e);
 		return;
 	}
@@ -347,18 +189,191 @@ compat_resend_handle(struct compat *c, struct evhttp_request *req,
 		msg.idempotency_key = xstrdup(idem);
 	http_pending_client(req, client, sizeof(client));
 	if (compat_msg_prepare(c, k, &msg, client, &m, &e) < 0) {
-		if (strcmp(e.code, "forbidden") == 0) {
-			const char *d = strrchr(msg.mail.from.addr, '@');
-			snprintf(
-			    e.message, sizeof(e.message),
-			    "The %s domain is not verified. Please, add and "
-			    "verify your domain on https://resend.com/domains",
-			    d ? d + 1 : msg.mail.from.addr);
-		}
+		rs_forbidden_wording(&e, msg.mail.from.addr);
 		api_msg_fini(&msg);
 		rs_fail(req, &e);
 		return;
 	}
 	api_msg_fini(&msg);
 	compat_submit(c, req, k, &m, NULL, 1, rs_done, NULL, NULL);
+}
+
+/* rs_batch_done - {"data": [{"id"}], "errors": [...]}, or the error. */
+static void
+rs_batch_done(struct evhttp_request *req, const struct http_pending_result *res,
+              size_t n, void *arg)
+{
+	bool permissive = *(bool *)arg;
+	json_t *data = json_array(), *errs = json_array(), *out;
+	struct api_error e;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!compat_result_failed(&res[i], &e)) {
+			json_array_append_new(
+			    data, json_pack("{s:s}", "id", res[i].id));
+			continue;
+		}
+		/* Strict: stored items stay stored, but the batch answers
+		 * the first failure (the spool refused mid-batch). */
+		if (!permissive || res[i].err.http_status == 0) {
+			json_decref(data);
+			json_decref(errs);
+			rs_fail(req, &e);
+			return;
+		}
+		json_array_append_new(errs,
+		                      json_pack("{s:i,s:s}", "index", (int)i,
+		                                "message", e.message));
+	}
+	out = json_pack("{s:o}", "data", data);
+	if (permissive)
+		json_object_set_new(out, "errors", errs);
+	else
+		json_decref(errs);
+	compat_reply_json(req, 200, out);
+}
+
+/* rs_batch_key - item i's idempotency key: the header's, per index. */
+static char *
+rs_batch_key(const char *idem, size_t i)
+{
+	char hex[65], *out;
+
+	compat_sha256_hex(idem, strlen(idem), hex);
+	out = xmalloc(80);
+	snprintf(out, 80, "resend-batch-%.40s-%zu", hex, i);
+	return out;
+}
+
+/* rs_batch_item - decode and prepare item i of the batch. */
+static void
+rs_batch_item(struct compat *c, const struct config_api_key *k, json_t *it,
+              size_t i, const char *idem, const char *digest,
+              const char *client, struct spool_msg_new *m,
+              struct http_pending_result *r)
+{
+	struct api_error *e = &r->err;
+	struct api_msg msg;
+	char pre[32];
+	size_t pl, ml;
+
+	memset(r, 0, sizeof(*r));
+	if (compat_resend_msg_decode(it, clock_wall_time(), &msg, e) == 0) {
+		if (idem != NULL) {
+			msg.idempotency_key = rs_batch_key(idem, i);
+			memcpy(msg.payload_sha256, digest, 65);
+		}
+		if (compat_msg_prepare(c, k, &msg, client, m, e) < 0)
+			rs_forbidden_wording(e, msg.mail.from.addr);
+		api_msg_fini(&msg);
+	}
+	if (e->http_status == 0)
+		return;
+	if (e->http_status == 400)
+		e->http_status = 422;
+	/* Which email: the index in front of the message. */
+	pl = (size_t)snprintf(pre, sizeof(pre), "emails[%zu]: ", i);
+	ml = strnlen(e->message, sizeof(e->message) - 1);
+	if (pl + ml >= sizeof(e->message))
+		ml = sizeof(e->message) - 1 - pl;
+	memmove(e->message + pl, e->message, ml);
+	memcpy(e->message, pre, pl);
+	e->message[pl + ml] = '\0';
+}
+
+/* rs_batch - POST /emails/batch. */
+static void
+rs_batch(struct compat *c, struct evhttp_request *req,
+         const struct config_api_key *k)
+{
+	const char *idem, *body,
+	    *mode = compat_header(req, "x-batch-validation");
+	struct http_pending_result *rs;
+	struct spool_msg_new *ms;
+	char client[96], digest[65];
+	struct api_error e;
+	bool *permissive;
+	size_t len, n, i;
+	json_t *j = NULL;
+
+	if (mode != NULL && strcmp(mode, "strict") != 0 &&
+	    strcmp(mode, "permissive") != 0) {
+		api_error_set(&e, 422, "invalid_field", "x-batch-validation",
+		              "The x-batch-validation header must be strict "
+		              "or permissive.");
+		rs_fail(req, &e);
+		return;
+	}
+	if (rs_idem_key(req, &idem, &e) < 0 ||
+	    (body = compat_body(c, req, &len, &e)) == NULL ||
+	    (j = compat_json_load(body, len, &e)) == NULL) {
+		e.http_status = e.http_status == 400 ? 422 : e.http_status;
+		rs_fail(req, &e);
+		return;
+	}
+	if (!json_is_array(j) || json_array_size(j) == 0 ||
+	    json_array_size(j) > RESEND_BATCH_MAX) {
+		api_error_set(&e, 422, "invalid_field", "",
+		              "The request body must be an array of 1 to %d "
+		              "emails.",
+		              RESEND_BATCH_MAX);
+		json_decref(j);
+		rs_fail(req, &e);
+		return;
+	}
+	n = json_array_size(j);
+	compat_sha256_hex(body, len, digest);
+	http_pending_client(req, client, sizeof(client));
+	ms = xcalloc(n, sizeof(*ms));
+	rs = xcalloc(n, sizeof(*rs));
+	permissive = xmalloc(sizeof(*permissive));
+	*permissive = mode != NULL && strcmp(mode, "permissive") == 0;
+	for (i = 0; i < n; i++)
+		rs_batch_item(c, k, json_array_get(j, i), i, idem, digest,
+		              client, &ms[i], &rs[i]);
+	json_decref(j);
+	for (i = 0; !*permissive && i < n; i++)
+		if (rs[i].err.http_status != 0)
+			break;
+	if (!*permissive && i < n) {
+		/* All or nothing: one invalid email refuses the batch. */
+		rs_fail(req, &rs[i].err);
+		for (i = 0; i < n; i++)
+			spool_msg_new_fini(&ms[i]);
+		free(permissive);
+	} else
+		compat_submit(c, req, k, ms, rs, n, rs_batch_done, permissive,
+		              NULL);
+	free(rs);
+	free(ms);
+}
+
+void
+compat_resend_handle(struct compat *c, struct evhttp_request *req,
+                     const char *path)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const struct config_api_key *k;
+	struct api_error e;
+
+	if (path == NULL ||
+	    (strcmp(path, "/emails") != 0 && strcmp(path, "/emails/batch"))) {
+		api_error_set(&e, 404, "not_found", "",
+		              "The requested endpoint does not exist.");
+		rs_fail(req, &e);
+		return;
+	}
+	if (cmd != EVHTTP_REQ_POST) {
+		api_error_set(&e, 405, "method_not_allowed", "",
+		              "Method is not allowed for the requested path.");
+		rs_fail(req, &e);
+		return;
+	}
+	if ((k = rs_key(c, req)) == NULL)
+		return;
+	if (strcmp(path, "/emails") == 0)
+		rs_send(c, req, k);
+	else
+		rs_batch(c, req, k);
 }

@@ -4,7 +4,8 @@
 //   node sdk_run.js <sdk> <case>
 //
 // sdk:  sesv2 | sesv2raw | ses | sesraw | sendgrid | postmark |
-//       postmarkbatch | mailgun | mailgunmime | resend | nodemailer
+//       postmarkbatch | mailgun | mailgunmime | resend | resendx |
+//       nodemailer
 // case: send (the full message), badkey, badfield; SES also badsecret,
 //       stale (the SDK's clock an hour behind)
 //
@@ -12,7 +13,8 @@
 // with NODE_EXTRA_CA_CERTS naming the CA that signed swerved's certificate),
 // SWERVE_SMTP_PORT,
 // SDK_KEY (a swerve api key), SDK_AKID / SDK_SECRET (SES credentials),
-// FROM, TO, IDEM (Resend idempotency key, optional).
+// FROM, TO, IDEM (Resend idempotency key, optional), ID and WHEN
+// (resendx: an email id, a scheduled_at).
 // Prints one JSON line: {"ok": true, "id": ...} or {"ok": false,
 // "errorClass": ..., "name": ..., "code": ..., "status": ..., "message"}.
 'use strict';
@@ -237,6 +239,52 @@ const sdks = {
       throw e;
     }
     return data.id;
+  },
+  // Resend beyond the plain send: tags, a Buffer attachment, batches
+  // (strict and permissive), scheduling, and the calls on an email id
+  // (ID): get, cancel, update (to WHEN).
+  async resendx(kase) {
+    const { Resend } = M('resend');
+    const r = new Resend(KEY, { baseUrl: URL_ });
+    const one = (i, extra) => Object.assign({
+      from: `Sender <${FROM}>`, to: [TO], subject: `${SUBJECT} ${i}`,
+      text: TEXT, tags: [{ name: 'item', value: String(i) }] }, extra);
+    const call = async (p) => {
+      const { data, error } = await p;
+      if (error) {
+        const e = new Error(error.message);
+        e.name = error.name;
+        e.statusCode = error.statusCode;
+        throw e;
+      }
+      return data;
+    };
+    const id = process.env.ID;
+    switch (kase) {
+    case 'tags':
+      return (await call(r.emails.send(one(0, {
+        tags: [{ name: 'category', value: 'confirm_email' },
+          { name: 'tenant', value: 'acme-1' }],
+        attachments: [{ filename: 'report.pdf', content: PDF }] })))).id;
+    case 'batch':
+      return await call(r.batch.send([one(1), one(2)]));
+    case 'batchbad':
+      return await call(r.batch.send([one(1), one(2, { to: ['nope'] })]));
+    case 'batchpermissive':
+      return await call(r.batch.send([one(1), one(2, { to: ['nope'] }),
+        one(3)], { batchValidation: 'permissive' }));
+    case 'scheduled':
+      return (await call(r.emails.send(one(9, {
+        scheduledAt: process.env.WHEN || 'in 1 hour' })))).id;
+    case 'get':
+      return await call(r.emails.get(id));
+    case 'cancel':
+      return await call(r.emails.cancel(id));
+    case 'update':
+      return await call(r.emails.update({ id, scheduledAt: process.env.WHEN }));
+    default:
+      throw new Error('no such case ' + kase);
+    }
   },
   async nodemailer(kase) {
     const nm = M('nodemailer');

@@ -162,5 +162,7 @@ def test_routes_around_the_compat_endpoints_still_answer(lab):
     st, _, b = jpost(lab, "/email/withTemplate", {}, {"X-Postmark-Server-Token": c.KEY})
     assert st == 404
     st, _, b = jpost(lab, "/emails/batch", [], BEARER)
+    assert st == 422 and b["name"] == "validation_error"
+    st, _, b = jpost(lab, "/emails/x/y", {}, BEARER)
     assert st == 404 and b["name"] == "not_found"
     assert n_delivered(lab) == 1

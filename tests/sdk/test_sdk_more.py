@@ -276,11 +276,9 @@ def test_nodemailer_resend_transport_sends_and_errors(lab, npm_more):
     check_nothing_queued(lab, 1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the transport (resend 4 underneath) sends attachment content as a Node "
-    "Buffer, which JSON-encodes as {type: Buffer, data: [...]}; swerve's "
-    "/emails answers 422 (issue 13, item 7)"))
 def test_nodemailer_resend_transport_attachments_arrive_intact(lab, npm_more):
+    # The transport (resend 4 underneath) sends attachment content as a
+    # Node Buffer, which JSON-encodes as {type: Buffer, data: [...]}.
     lab.start()
     r = node(lab, "resend-nodemailer", RESEND_BASE_URL=lab.url)
     assert r["ok"] and r["id"], r

@@ -24,6 +24,7 @@
 #include "mime/form.h"
 
 #define PNG_B64 "iVBORw0KGgo="
+#define RS_NOW ((time_t)1700000000) /* the wall clock for Resend */
 
 /* decode_ok - a JSON decoder run that must succeed. */
 #define S(x) x, strlen(x)
@@ -418,38 +419,39 @@ resend_recipients_attachments_and_payload_hash(void **state)
 	struct api_msg m, m2;
 
 	(void)state;
-	assert_int_equal(compat_resend_decode(S(a), &m, &e), 0);
+	assert_int_equal(compat_resend_decode(S(a), RS_NOW, &m, &e), 0);
 	assert_int_equal(m.mail.n_to, 1);
 	assert_int_equal(m.mail.n_cc, 1);
 	assert_string_equal(m.mail.atts[0].content_id, "l@x");
 	assert_string_equal(m.mail.fields[0].name, "X-E");
 	assert_int_equal(strlen(m.payload_sha256), 64);
-	assert_int_equal(compat_resend_decode(S(b), &m2, &e), 0);
+	assert_int_equal(compat_resend_decode(S(b), RS_NOW, &m2, &e), 0);
 	assert_string_not_equal(m.payload_sha256, m2.payload_sha256);
 	api_msg_fini(&m);
 	api_msg_fini(&m2);
-	assert_int_equal(compat_resend_decode(S(b), &m, &e), 0);
-	assert_int_equal(compat_resend_decode(S(b), &m2, &e), 0);
+	assert_int_equal(compat_resend_decode(S(b), RS_NOW, &m, &e), 0);
+	assert_int_equal(compat_resend_decode(S(b), RS_NOW, &m2, &e), 0);
 	assert_string_equal(m.payload_sha256, m2.payload_sha256);
 	api_msg_fini(&m);
 	api_msg_fini(&m2);
 
-	assert_int_equal(
-	    compat_resend_decode(S("{\"to\":\"b@example.net\"}"), &m, &e), -1);
+	assert_int_equal(compat_resend_decode(S("{\"to\":\"b@example.net\"}"),
+	                                      RS_NOW, &m, &e),
+	                 -1);
 	assert_string_equal(e.field, "from");
 	assert_int_equal(e.http_status, 422);
 	assert_int_equal(
 	    compat_resend_decode(S("{\"from\":\"a@example.com\","
 	                           "\"to\":\"b@example.net\",\"text\":\"t\"}"),
-	                         &m, &e),
+	                         RS_NOW, &m, &e),
 	    -1);
 	assert_string_equal(e.field, "subject");
 	assert_int_equal(
 	    compat_resend_decode(
 	        S("{\"from\":\"a@example.com\","
 	          "\"to\":\"b@example.net\",\"subject\":\"s\",\"text\":\"t\","
-	          "\"scheduled_at\":\"in 1 min\"}"),
-	        &m, &e),
+	          "\"scheduled_at\":\"when pigs fly\"}"),
+	        RS_NOW, &m, &e),
 	    -1);
 	assert_string_equal(e.field, "scheduled_at");
 	assert_int_equal(
@@ -457,9 +459,9 @@ resend_recipients_attachments_and_payload_hash(void **state)
 	        S("{\"from\":\"a@example.com\","
 	          "\"to\":\"b@example.net\",\"subject\":\"s\",\"text\":\"t\","
 	          "\"attachments\":[{\"path\":\"https://x/y\"}]}"),
-	        &m, &e),
+	        RS_NOW, &m, &e),
 	    -1);
-	assert_int_equal(compat_resend_decode(S("nope"), &m, &e), -1);
+	assert_int_equal(compat_resend_decode(S("nope"), RS_NOW, &m, &e), -1);
 	assert_int_equal(e.http_status, 422);
 }
 
@@ -614,7 +616,7 @@ decoded_messages_build_as_mime(void **state)
 	struct buf out;
 
 	(void)state;
-	assert_int_equal(compat_resend_decode(S(body), &m, &e), 0);
+	assert_int_equal(compat_resend_decode(S(body), RS_NOW, &m, &e), 0);
 	buf_init(&out);
 	assert_int_equal(mime_build(&m.mail, &o, &out, &why), 0);
 	assert_non_null(strstr(buf_cstr(&out), "Subject: =?UTF-8?B?"));
@@ -935,7 +937,7 @@ every_dialect_honours_and_removes_control_headers(void **state)
 	assert_int_equal(compat_sendgrid_decode(S(sg), 0, &ms, &n, &e), 0);
 	ctl_check(&ms[0]);
 	compat_msgs_free(ms, n);
-	assert_int_equal(compat_resend_decode(S(rs), &msg, &e), 0);
+	assert_int_equal(compat_resend_decode(S(rs), RS_NOW, &msg, &e), 0);
 	ctl_check(&msg);
 	api_msg_fini(&msg);
 	j = json_loads(pm, 0, NULL);
