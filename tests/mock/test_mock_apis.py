@@ -404,6 +404,32 @@ def test_sendgrid_validation_lists_every_problem(mock):
                       "headers", "attachments.0.content", "attachments.1.content_id"}
 
 
+def test_sendgrid_checks_categories_pool_tracking_and_custom_args(mock):
+    """What a send may ask besides the message is accepted when SendGrid
+    would take it, and refused naming the field when it would not."""
+    good = dict(SG_DOC, categories=["welcome", "Spring Sale"],
+                ip_pool_name="pool-a",
+                tracking_settings={"open_tracking": {"enable": True},
+                                   "click_tracking": {"enable": False}})
+    st, _, data = mock.http("POST", "/v3/mail/send", json.dumps(good).encode(),
+                            bearer("sendgrid"))
+    assert st == 202, data
+    pers = [dict(SG_DOC["personalizations"][0],
+                 custom_args={"big": "v" * 10001})]
+    for bad, field in (({"categories": ["c%d" % i for i in range(11)]}, "categories"),
+                       ({"categories": ["c" * 256]}, "categories"),
+                       ({"ip_pool_name": "p"}, "ip_pool_name"),
+                       ({"tracking_settings": {"open_tracking": {"enable": "yes"}}},
+                        "tracking_settings"),
+                       ({"personalizations": pers}, "custom_args")):
+        st, _, data = mock.http("POST", "/v3/mail/send",
+                                json.dumps(dict(SG_DOC, **bad)).encode(),
+                                bearer("sendgrid"))
+        assert st == 400, (bad, data)
+        assert [e["field"] for e in json.loads(data)["errors"]] == [field], data
+    assert len(mock.messages()) == 1
+
+
 def test_sendgrid_payload_too_large_is_413(mock):
     big = b'{"x":"' + b"a" * (30 * 1024 * 1024) + b'"}'
     st, _, data = mock.http("POST", "/v3/mail/send", big, bearer("sendgrid"), timeout=30)
@@ -546,6 +572,21 @@ def test_postmark_auth_and_validation_error_codes(mock):
     st, _, data = mock.http("POST", "/email", b"{not json", tok)
     assert st == 422 and json.loads(data)["ErrorCode"] == 402
     assert mock.messages() == []
+
+
+def test_postmark_checks_track_opens_and_track_links(mock):
+    tok = {"X-Postmark-Server-Token": KEYS["postmark"]}
+    for v in ("None", "HtmlAndText", "HtmlOnly", "TextOnly"):
+        st, _, data = mock.http("POST", "/email", json.dumps(
+            dict(PM_DOC, TrackOpens=True, TrackLinks=v)).encode(), tok)
+        assert st == 200, data
+    for bad in ({"TrackLinks": "Always"}, {"TrackLinks": True},
+                {"TrackOpens": "yes"}):
+        st, _, data = mock.http("POST", "/email",
+                                json.dumps(dict(PM_DOC, **bad)).encode(), tok)
+        assert st == 422 and json.loads(data)["ErrorCode"] == 300, (bad, data)
+        assert "Track" in json.loads(data)["Message"]
+    assert len(mock.messages()) == 4
 
 
 def test_postmark_batch_answers_per_message(mock):
