@@ -40,17 +40,20 @@ check(const struct form *fm, const char *body, size_t len)
 			abort();
 }
 
-/* map - run the Mailgun mappings (messages and messages.mime) over fm. */
+/* map - run the Mailgun mappings (messages, batch, messages.mime) over fm. */
 static void
 map(const struct form *fm)
 {
 	struct compat_raw_req raw;
+	struct api_msg m, *ms;
 	struct msg_meta meta;
 	struct api_error e;
-	struct api_msg m;
+	size_t n;
 
 	if (compat_mailgun_decode(fm, 1700000000, &m, &e) == 0)
 		api_msg_fini(&m);
+	if (compat_mailgun_batch_decode(fm, 1700000000, &ms, &n, &e) == 0)
+		compat_msgs_free(ms, n);
 	if (compat_mailgun_mime_decode(fm, 1700000000, &raw, &meta, &e) == 0) {
 		compat_raw_req_fini(&raw);
 		msg_meta_fini(&meta);

@@ -422,6 +422,18 @@ int compat_mailgun_decode(const struct form *fm, time_t now,
                           struct api_msg *msg, struct api_error *e);
 
 /*
+ * compat_mailgun_batch_decode - a /messages form into *msgs (*n of them,
+ * caller frees with compat_msgs_free): one message, or with
+ * recipient-variables one per To recipient, each showing that recipient
+ * only, with %recipient.NAME% in its subject, text and HTML replaced by
+ * the recipient's variable (compat_mailgun_batch.c). cc and bcc are
+ * refused then. 0, or -1 with *e (*msgs NULL).
+ */
+int compat_mailgun_batch_decode(const struct form *fm, time_t now,
+                                struct api_msg **msgs, size_t *n,
+                                struct api_error *e);
+
+/*
  * compat_mailgun_mime_decode - a messages.mime form: the envelope (to,
  * required) into raw->env_to, the message (message, required) copied to
  * raw->data with its X-Mailgun-* fields taken out into *meta (which is

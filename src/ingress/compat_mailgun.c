@@ -305,12 +305,16 @@ mg_done(struct evhttp_request *req, const struct http_pending_result *res,
 {
 	char id[ID_SIZE + MG_DOMAIN_MAX + 4];
 	struct api_error e;
+	size_t i;
 
-	(void)n;
-	if (compat_result_failed(&res[0], &e)) {
-		mg_fail(req, &e);
-		return;
-	}
+	/* A batch send answers one id, the first message's; should one of
+	 * its messages not be stored, the answer is that error (the ones
+	 * stored stay stored). */
+	for (i = 0; i < n; i++)
+		if (compat_result_failed(&res[i], &e)) {
+			mg_fail(req, &e);
+			return;
+		}
 	/* Mailgun answers the Message-Id it put in the message; so does
 	 * swerve (should there be none, an id of swerve's and the domain). */
 	if (res[0].message_id[0] == '\0')
@@ -501,6 +505,75 @@ mg_sandbox_guard(const struct msg_meta *meta, struct api_error *e)
 	                     "yet; nothing was sent");
 }
 
+/* mg_prepare_mime - the one spool message of a messages.mime form into
+ * *ms (*n = 1). 0 or -1 with *e. */
+static int
+mg_prepare_mime(struct compat *c, const struct config_api_key *k,
+                const struct form *fm, const char *client,
+                struct spool_msg_new **ms, size_t *n, struct api_error *e)
+{
+	struct compat_raw_req raw;
+	struct msg_meta meta;
+	int rc;
+
+	if (compat_mailgun_mime_decode(fm, clock_wall_time(), &raw, &meta, e) <
+	    0)
+		return -1;
+	*ms = xcalloc(1, sizeof(**ms));
+	rc = mg_sandbox_guard(&meta, e);
+	if (rc == 0)
+		rc = compat_raw_prepare(c, k, (const char *)raw.data, raw.len,
+		                        NULL, raw.env_to, raw.n_env_to, NULL,
+		                        &meta, client, &(*ms)[0], e);
+	compat_raw_req_fini(&raw);
+	msg_meta_fini(&meta);
+	if (rc < 0) {
+		free(*ms);
+		*ms = NULL;
+		return -1;
+	}
+	*n = 1;
+	return 0;
+}
+
+/*
+ * mg_prepare_form - the spool messages of a /messages form (one, or one
+ * per recipient of a batch send) into *ms (*n of them). All are
+ * prepared before any is stored: one refused refuses the request. 0 or
+ * -1 with *e.
+ */
+static int
+mg_prepare_form(struct compat *c, const struct config_api_key *k,
+                const struct form *fm, const char *client,
+                struct spool_msg_new **ms, size_t *n, struct api_error *e)
+{
+	struct api_msg *msgs;
+	size_t nm, i, j;
+	int rc = 0;
+
+	if (compat_mailgun_batch_decode(fm, clock_wall_time(), &msgs, &nm, e) <
+	    0)
+		return -1;
+	*ms = xcalloc(nm, sizeof(**ms));
+	for (i = 0; i < nm && rc == 0; i++) {
+		rc = mg_sandbox_guard(&msgs[i].meta, e);
+		if (rc == 0)
+			rc = compat_msg_prepare(c, k, &msgs[i], client,
+			                        &(*ms)[i], e);
+	}
+	compat_msgs_free(msgs, nm);
+	if (rc < 0) {
+		/* ms[i - 1] failed and is empty; the ones before are not. */
+		for (j = 0; j + 1 < i; j++)
+			spool_msg_new_fini(&(*ms)[j]);
+		free(*ms);
+		*ms = NULL;
+		return -1;
+	}
+	*n = nm;
+	return 0;
+}
+
 void
 compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
                       const char *path)
@@ -508,14 +581,11 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 	const struct config_api_key *k;
 	char domain[MG_DOMAIN_MAX + 1], client[96], *copy = NULL;
 	const char *body, *ct = compat_header(req, "Content-Type"), *why;
-	struct compat_raw_req raw;
-	struct msg_meta meta;
-	struct spool_msg_new m;
+	struct spool_msg_new *ms = NULL;
 	struct api_error e;
-	struct api_msg msg;
 	struct str bnd;
 	struct form fm;
-	size_t len;
+	size_t len, n = 0;
 	bool mime;
 	int rc;
 
@@ -552,24 +622,8 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 		goto fail;
 	}
 	http_pending_client(req, client, sizeof(client));
-	if (mime &&
-	    (rc = compat_mailgun_mime_decode(&fm, clock_wall_time(), &raw,
-	                                     &meta, &e)) == 0 &&
-	    (rc = mg_sandbox_guard(&meta, &e)) < 0) {
-		compat_raw_req_fini(&raw);
-		msg_meta_fini(&meta);
-	} else if (mime && rc == 0) {
-		rc = compat_raw_prepare(c, k, (const char *)raw.data, raw.len,
-		                        NULL, raw.env_to, raw.n_env_to, NULL,
-		                        &meta, client, &m, &e);
-		compat_raw_req_fini(&raw);
-		msg_meta_fini(&meta);
-	} else if (!mime && (rc = compat_mailgun_decode(&fm, clock_wall_time(),
-	                                                &msg, &e)) == 0) {
-		if ((rc = mg_sandbox_guard(&msg.meta, &e)) == 0)
-			rc = compat_msg_prepare(c, k, &msg, client, &m, &e);
-		api_msg_fini(&msg);
-	}
+	rc = mime ? mg_prepare_mime(c, k, &fm, client, &ms, &n, &e)
+	          : mg_prepare_form(c, k, &fm, client, &ms, &n, &e);
 	if (rc < 0) {
 		if (strcmp(e.code, "forbidden") == 0)
 			snprintf(
@@ -581,7 +635,8 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 	}
 	form_fini(&fm);
 	free(copy);
-	compat_submit(c, req, k, &m, NULL, 1, mg_done, xstrdup(domain), NULL);
+	compat_submit(c, req, k, ms, NULL, n, mg_done, xstrdup(domain), NULL);
+	free(ms);
 	return;
 fail:
 	form_fini(&fm);

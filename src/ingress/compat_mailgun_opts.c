@@ -90,8 +90,8 @@ static const struct mg_opt_row mg_opt_rows[] = {
     {"o:suppress-headers", NULL, MG_REFUSED,
      "swerve adds no X-Mailgun headers to suppress"},
     {"recipient-variables", "X-Mailgun-Recipient-Variables", MG_REFUSED,
-     "batch sends (one message per recipient) are not supported by this "
-     "endpoint; send one request per recipient"},
+     "batch sends (one message per recipient) are done by /messages "
+     "only"},
     {"template", "X-Mailgun-Template-Name", MG_REFUSED, mg_why_template},
     {"t:version", "X-Mailgun-Template-Version", MG_REFUSED, mg_why_template},
     {"t:text", NULL, MG_REFUSED, mg_why_template},

@@ -207,6 +207,37 @@ def test_deliverytime_holds_the_message(up):
     assert o["state"] == "scheduled", o
 
 
+def test_recipient_variables_send_one_message_per_recipient(up):
+    d, m = up
+    st, obj = request(d, "/v3/mg.example.com/messages", *multipart([
+        ("from", "App <app@example.com>"),
+        ("to", "Bea <bea@example.net>, cy@example.net"),
+        ("subject", "Hello %recipient.first%"),
+        ("text", "Your code: %recipient.code%"),
+        ("v:batch", "spring"),
+        ("recipient-variables", json.dumps({
+            "bea@example.net": {"first": "Bea", "code": 17},
+            "cy@example.net": {"first": "Cy", "code": 23}}))]))
+    assert st == 200 and obj["message"] == "Queued. Thank you.", obj
+    dh.wait_until(lambda: len(m.messages()) >= 2, 20, what="two messages")
+    got = {}
+    for rec in m.messages():
+        assert len(rec["rcpt_to"]) == 1, rec
+        msg = email.message_from_bytes(m.raw(rec["id"]),
+                                       policy=email.policy.default)
+        got[rec["rcpt_to"][0]] = msg
+    assert set(got) == {"bea@example.net", "cy@example.net"}
+    bea, cy = got["bea@example.net"], got["cy@example.net"]
+    # Each recipient sees only its own address, and its own variables.
+    assert bea["To"] == "Bea <bea@example.net>" and cy["To"] == "cy@example.net"
+    assert bea["Subject"] == "Hello Bea" and cy["Subject"] == "Hello Cy"
+    assert bea.get_body(("plain",)).get_content().strip() == "Your code: 17"
+    assert cy.get_body(("plain",)).get_content().strip() == "Your code: 23"
+    # The id answered is the first message's Message-ID.
+    assert obj["id"] == bea["Message-ID"], (obj, bea["Message-ID"])
+    assert d.spool.count() == 2
+
+
 @pytest.mark.parametrize("field,value", [
     ("o:deliverytime", "Mon, 01 Jan 2099 00:00:00 +0000"),
     ("o:deliverytime", "tomorrow"),
@@ -214,7 +245,7 @@ def test_deliverytime_holds_the_message(up):
     ("o:require-tls", "yes"),
     ("o:dkim", "no"),
     ("o:tag", "a"),  # the fourth tag
-    ("recipient-variables", "{}"),
+    ("recipient-variables", "[1]"),
     ("template", "welcome"),
     ("amp-html", "<html></html>"),
     ("o:made-up", "1"),

@@ -446,6 +446,15 @@ def _mk(m):
     return m
 
 
+def _mailgun_batch(req, m):
+    """recipient-variables with a text that uses the variable (on
+    /messages; messages.mime has no text field)."""
+    _put(req, "recipient-variables", json.dumps({TO: {"k": m}}))
+    if req.endpoint == "mailgun messages":
+        _put(req, "text", "batch %recipient.k%")
+    return m
+
+
 def _inline(group, cid, disposition, inline):
     """A content id (the marker) on an inline part."""
     def f(req, m):
@@ -569,8 +578,7 @@ SPECIAL = {
         "o:suppress-headers": _set("o:suppress-headers", "all"),
         "t:text": _set("t:text", "yes"),
         "t:variables": _set("t:variables", lambda m: json.dumps({"k": m}), _mk),
-        "recipient-variables": _set("recipient-variables",
-                                    lambda m: json.dumps({TO: {"k": m}}), _mk),
+        "recipient-variables": _mailgun_batch,
         "html": _set("html", lambda m: "<p>%s</p>" % m, _mk),
         "amp-html": _set("amp-html", lambda m: "<html amp4email><body>%s</body>"
                          "</html>" % m, _mk),

@@ -5,7 +5,8 @@
  * o:testmode, o:tracking*, o:sending-ip-pool) or refused naming it,
  * malformed values of each, RFC 2822 dates, messages.mime's X-Mailgun-*
  * header fields taken out of the message into msg_meta and its h:
- * fields put in front of the message's own.
+ * fields put in front of the message's own; batch sends with
+ * recipient-variables (one message per To recipient, substituted).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -360,6 +361,102 @@ mime_refusals_name_the_field(void **state)
 	}
 }
 
+/* batch - compat_mailgun_batch_decode of an urlencoded body. */
+static int
+batch(const char *body, struct api_msg **ms, size_t *n, struct api_error *e)
+{
+	char *b = xstrdup(body);
+	struct form fm;
+	const char *why;
+	int rc;
+
+	form_init(&fm);
+	assert_int_equal(form_urlencoded_parse(b, strlen(b), &fm, &why), 0);
+	memset(e, 0, sizeof(*e));
+	rc = compat_mailgun_batch_decode(&fm, NOW, ms, n, e);
+	form_fini(&fm);
+	free(b);
+	return rc;
+}
+
+static void
+recipient_variables_make_one_message_per_recipient(void **state)
+{
+	struct api_error e;
+	struct api_msg *ms;
+	size_t n;
+
+	(void)state;
+	/* Without recipient-variables: one message, To as given. */
+	assert_int_equal(
+	    batch("from=a%40example.com&to=b%40example.net,c%40example.net"
+	          "&text=t",
+	          &ms, &n, &e),
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ms[0].mail.n_to, 2);
+	compat_msgs_free(ms, n);
+
+	assert_int_equal(
+	    batch(
+	        "from=a%40example.com&to=B%40example.net&to=c%40example.net"
+	        "&subject=Hi%20%25recipient.name%25"
+	        "&text=n%3D%25recipient.n%25%20%25recipient.missing%25%20%25"
+	        "&html=%3Cp%3E%25recipient.name%25%3C%2Fp%3E&o:tag=t"
+	        "&h:X-Swerve-Idempotency-Key=k"
+	        "&recipient-variables=%7B%22b%40example.net%22%3A%7B%22name%22"
+	        "%3A%22Bea%22%2C%22n%22%3A1%7D%2C%22c%40example.net%22%3A%7B"
+	        "%22name%22%3A%22Cy%22%7D%7D",
+	        &ms, &n, &e),
+	    0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ms[0].mail.n_to, 1);
+	assert_string_equal(ms[0].mail.to[0].addr, "B@example.net");
+	assert_string_equal(ms[0].mail.subject, "Hi Bea");
+	assert_string_equal(ms[0].mail.text, "n=1 %recipient.missing% %");
+	assert_string_equal(ms[0].mail.html, "<p>Bea</p>");
+	assert_string_equal(ms[1].mail.to[0].addr, "c@example.net");
+	assert_string_equal(ms[1].mail.subject, "Hi Cy");
+	assert_string_equal(ms[1].mail.text,
+	                    "n=%recipient.n% %recipient.missing% %");
+	assert_int_equal(ms[1].meta.n_tags, 1);
+	/* A key names one message: each gets its own. */
+	assert_string_equal(ms[0].mail.fields[0].value, "k/r1");
+	assert_string_equal(ms[1].mail.fields[0].value, "k/r2");
+	compat_msgs_free(ms, n);
+}
+
+static void
+recipient_variables_refusals(void **state)
+{
+	static const char *const bodies[] = {
+	    BASE "&recipient-variables=nope",
+	    BASE "&recipient-variables=%5B%5D",
+	    BASE "&cc=c%40example.net&recipient-variables=%7B%7D",
+	    BASE "&bcc=c%40example.net&recipient-variables=%7B%7D",
+	    BASE "&subject=%25recipient.x%25&recipient-variables=%7B%22b%40"
+	         "example.net%22%3A%7B%22x%22%3A%22a%5Cr%5Cnb%22%7D%7D",
+	};
+	struct api_error e;
+	struct api_msg *ms;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		if (batch(bodies[i], &ms, &n, &e) != -1)
+			fail_msg("case %zu accepted", i);
+		assert_null(ms);
+		assert_int_equal(n, 0);
+		assert_string_equal(e.field, "recipient-variables");
+		assert_non_null(strstr(e.message, "recipient-variables"));
+	}
+	/* Another field's refusal is that field's, in a batch too. */
+	assert_int_equal(
+	    batch(BASE "&o:dkim=no&recipient-variables=%7B%7D", &ms, &n, &e),
+	    -1);
+	assert_string_equal(e.field, "o:dkim");
+}
+
 int
 main(void)
 {
@@ -371,6 +468,9 @@ main(void)
 	    cmocka_unit_test(rfc2822_dates),
 	    cmocka_unit_test(mime_control_headers_are_taken_into_meta),
 	    cmocka_unit_test(mime_refusals_name_the_field),
+	    cmocka_unit_test(
+	        recipient_variables_make_one_message_per_recipient),
+	    cmocka_unit_test(recipient_variables_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
