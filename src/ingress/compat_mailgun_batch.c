@@ -87,11 +87,13 @@ mg_subst(char **s, size_t *len, json_t *vars, bool header, const char *field,
          struct api_error *e)
 {
 	const size_t tl = strlen(MG_RV_TAG);
-	const char *p = *s, *end = *s + *len, *t, *q;
+	const char *p, *end, *t, *q;
 	struct buf out;
 
 	if (*s == NULL || vars == NULL)
 		return 0;
+	p = *s;
+	end = *s + *len;
 	buf_init(&out);
 	while ((t = memmem(p, (size_t)(end - p), MG_RV_TAG, tl)) != NULL) {
 		char name[128], *val;
