@@ -3,6 +3,7 @@
  *
  *   swervectl [-c FILE | --url URL] status [--json | --watch]
  *   swervectl [-c FILE | --url URL] queue [--state S] [--limit N] [--json]
+ *   swervectl [-c FILE | --url URL] queue --scheduled
  *   swervectl [-c FILE | --url URL] show ID [--json]
  *   swervectl [-c FILE | --url URL] trace ID
  *   swervectl [-c FILE | --url URL] release ID
@@ -46,8 +47,11 @@ swervectl_usage(FILE *f)
 	    "figures\n"
 	    "            (--watch: refresh in place every 2 s until ^C)\n"
 	    "  queue     list messages (--state ready|inflight|deferred|sent|"
-	    "failed|all,\n"
-	    "            --limit N, --after ID for the next page)\n"
+	    "failed|\n"
+	    "            scheduled|sandboxed|cancelled|all, --limit N, "
+	    "--after ID for\n"
+	    "            the next page; --scheduled: those waiting for their "
+	    "send time)\n"
 	    "  show ID   one message: recipients and every attempt\n"
 	    "  trace ID  why each attempt went to the provider it did\n"
 	    "  release ID  a deferred or held message is tried again now\n"
@@ -580,6 +584,44 @@ out:
 	return root;
 }
 
+/* swervectl_final - a state a message never leaves. */
+static bool
+swervectl_final(const char *st)
+{
+	static const char *const final[] = {"sent", "failed", "sandboxed",
+	                                    "cancelled"};
+
+	for (size_t i = 0; st != NULL && i < sizeof(final) / sizeof(final[0]);
+	     i++)
+		if (strcmp(st, final[i]) == 0)
+			return true;
+	return false;
+}
+
+/* swervectl_scheduled - the scheduled messages: when each goes. */
+static void
+swervectl_scheduled(json_t *msgs)
+{
+	char tbuf[32];
+	json_t *m;
+	size_t i;
+
+	printf("%-20s %-19s %-28s %5s\n", "id", "send at", "sender", "rcpts");
+	json_array_foreach(msgs, i, m)
+	{
+		const char *sender =
+		    json_string_value(json_object_get(m, "sender"));
+
+		printf("%-20s %-19s %-28.28s %5lld\n",
+		       json_string_value(json_object_get(m, "id")),
+		       swervectl_time(json_object_get(m, "send_at_ms"), tbuf,
+		                      sizeof(tbuf)),
+		       sender && sender[0] ? sender : "<>",
+		       (long long)json_integer_value(
+		           json_object_get(m, "recipients")));
+	}
+}
+
 static int
 swervectl_queue(const char *base, const char *state, const char *limit,
                 const char *after, int json)
@@ -599,6 +641,10 @@ swervectl_queue(const char *base, const char *state, const char *limit,
 		return 0;
 	}
 	msgs = json_object_get(root, "messages");
+	if (state != NULL && strcmp(state, "scheduled") == 0) {
+		swervectl_scheduled(msgs);
+		goto out;
+	}
 	printf("%-20s %-8s %-28s %5s %4s %-19s %s\n", "id", "state", "sender",
 	       "rcpts", "att", "next attempt", "last error");
 	json_array_foreach(msgs, i, m)
@@ -608,8 +654,7 @@ swervectl_queue(const char *base, const char *state, const char *limit,
 		const char *le =
 		    json_string_value(json_object_get(m, "last_error"));
 		const char *st = json_string_value(json_object_get(m, "state"));
-		bool done = st && (strcmp(st, "sent") == 0 ||
-		                   strcmp(st, "failed") == 0);
+		bool done = swervectl_final(st);
 		printf("%-20s %-8s %-28.28s %5lld %4lld %-19s %.60s\n",
 		       json_string_value(json_object_get(m, "id")),
 		       json_string_value(json_object_get(m, "state")),
@@ -624,6 +669,7 @@ swervectl_queue(const char *base, const char *state, const char *limit,
 		                  tbuf, sizeof(tbuf)),
 		       le ? le : "");
 	}
+out:
 	printf("(%zu message%s)\n", json_array_size(msgs),
 	       json_array_size(msgs) == 1 ? "" : "s");
 	json_decref(root);
@@ -655,8 +701,12 @@ swervectl_show(const char *base, const char *id, int json)
 	printf("accepted:  %s\n",
 	       swervectl_time(json_object_get(m, "created_at_ms"), tbuf,
 	                      sizeof(tbuf)));
-	if (strcmp(json_string_value(json_object_get(m, "state")), "sent") &&
-	    strcmp(json_string_value(json_object_get(m, "state")), "failed"))
+	if (json_is_integer(json_object_get(m, "send_at_ms")))
+		printf("send at:   %s\n",
+		       swervectl_time(json_object_get(m, "send_at_ms"), tbuf,
+		                      sizeof(tbuf)));
+	else if (!swervectl_final(
+	             json_string_value(json_object_get(m, "state"))))
 		printf("next try:  %s\n",
 		       swervectl_time(json_object_get(m, "next_attempt_at_ms"),
 		                      tbuf, sizeof(tbuf)));
@@ -824,6 +874,7 @@ main(int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"watch", no_argument, NULL, 'w'},
 	    {"state", required_argument, NULL, 's'},
+	    {"scheduled", no_argument, NULL, 'S'},
 	    {"limit", required_argument, NULL, 'n'},
 	    {"after", required_argument, NULL, 'a'},
 	    {"for", required_argument, NULL, 'f'},
@@ -846,6 +897,9 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			state = optarg;
+			break;
+		case 'S':
+			state = "scheduled";
 			break;
 		case 'n':
 			limit = optarg;

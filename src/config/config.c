@@ -483,6 +483,7 @@ config_defaults(void)
 	c->idle_timeout_ms = 5 * 60 * 1000;
 	c->command_timeout_ms = 5 * 60 * 1000;
 	c->min_data_rate = 1024;
+	c->max_schedule_ahead_ms = 30ULL * 86400 * 1000;
 
 	c->tls_min_version = TLS1_2_VERSION;
 	c->tls_ciphers = xstrdup(TLS_CIPHERS_DEFAULT);

@@ -311,6 +311,9 @@ struct config {
 	uint64_t idle_timeout_ms;    /* limits.idle_timeout, default 5m */
 	uint64_t command_timeout_ms; /* limits.command_timeout, default 5m */
 	uint64_t min_data_rate;      /* limits.min_data_rate B/s, default 1KB */
+	/* limits.max_schedule_ahead: how far ahead a message may ask to be
+	 * sent (meta.send_at), default 30 days */
+	uint64_t max_schedule_ahead_ms;
 
 	char *tls_cert; /* tls.cert (resolved path); NULL = no STARTTLS */
 	char *tls_key;  /* tls.key; set exactly when tls_cert is */

@@ -281,6 +281,8 @@ static const struct config_key keys_limits[] = {
     {ROW("command_timeout", KEY_DURATION, 0), FIELD(C, command_timeout_ms),
      .min = 1},
     {ROW("min_data_rate", KEY_RATE, 0), FIELD(C, min_data_rate)},
+    {ROW("max_schedule_ahead", KEY_DURATION, 0),
+     FIELD(C, max_schedule_ahead_ms), .min = 1},
     {.name = NULL},
 };
 

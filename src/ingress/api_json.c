@@ -23,6 +23,7 @@
 
 #include "core/base64.h"
 #include "core/buf.h"
+#include "core/rfc3339.h"
 #include "core/xmalloc.h"
 #include "ingress/smtp_parse.h"
 #include "ingress/submit_policy.h"
@@ -687,6 +688,45 @@ key_metadata(json_t *v, struct api_msg *m, struct api_error *err)
 	return rc;
 }
 
+/* send_at: unix seconds, or an RFC 3339 date-time (meta.send_at). */
+static int
+key_send_at(json_t *v, struct api_msg *m, struct api_error *err)
+{
+	int64_t t;
+
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0 ||
+		    json_integer_value(v) > API_JSON_SEND_AT_MAX)
+			return api_error_set(err, 400, "invalid_field",
+			                     "send_at",
+			                     "expected unix seconds from 0 to "
+			                     "%lld",
+			                     (long long)API_JSON_SEND_AT_MAX);
+		m->meta.send_at = (int64_t)json_integer_value(v);
+		return 0;
+	}
+	if (!json_is_string(v) ||
+	    rfc3339_parse(json_string_value(v), json_string_length(v), &t) <
+	        0 ||
+	    t > API_JSON_SEND_AT_MAX)
+		return api_error_set(err, 400, "invalid_field", "send_at",
+		                     "expected unix seconds or an RFC 3339 "
+		                     "date-time such as 2030-01-02T03:04:05Z");
+	m->meta.send_at = t;
+	return 0;
+}
+
+/* sandbox: true to validate and record, never deliver (meta.sandbox). */
+static int
+key_sandbox(json_t *v, struct api_msg *m, struct api_error *err)
+{
+	if (!json_is_boolean(v))
+		return api_error_set(err, 400, "invalid_field", "sandbox",
+		                     "expected true or false");
+	m->meta.sandbox = json_is_true(v);
+	return 0;
+}
+
 static int
 key_idempotency_key(json_t *v, struct api_msg *m, struct api_error *err)
 {
@@ -720,6 +760,8 @@ static const struct api_key api_keys[] = {
     {"stream", key_stream},
     {"tags", key_tags},
     {"metadata", key_metadata},
+    {"send_at", key_send_at},
+    {"sandbox", key_sandbox},
     {"idempotency_key", key_idempotency_key},
     {NULL, NULL},
 };

@@ -28,6 +28,11 @@
  *                (meta.tags, each with its value)
  *   metadata     any JSON object, at most API_JSON_METADATA_MAX octets
  *                (meta.metadata)
+ *   send_at      unix seconds (integer) or an RFC 3339 date-time
+ *                string: send no earlier (meta.send_at; how far ahead
+ *                is submit's rule, limits.max_schedule_ahead)
+ *   sandbox      boolean: validate and record, never deliver
+ *                (meta.sandbox)
  *   idempotency_key  1..255 printable ASCII
  * Unknown keys are refused. CR, LF or NUL in any field that ends up in a
  * header (addresses, names, subject, header values, file names, content
@@ -45,15 +50,16 @@
 #include "mime/mime_build.h"
 #include "spool/msg_meta.h"
 
-#define API_JSON_DEPTH_MAX 16      /* nesting of arrays and objects */
-#define API_JSON_ITEMS_MAX 1000    /* members of one array or object */
-#define API_JSON_BATCH_MAX 500     /* messages in one batch */
-#define API_JSON_RCPTS_MAX 1000    /* to + cc + bcc */
-#define API_JSON_HEADERS_MAX 100   /* custom header fields */
-#define API_JSON_ATTS_MAX 100      /* attachments and inline parts */
-#define API_JSON_TAGS_MAX 32       /* tags */
-#define API_JSON_METADATA_MAX 4096 /* metadata, as compact JSON */
-#define API_JSON_KEY_MAX 255       /* idempotency key octets */
+#define API_JSON_DEPTH_MAX 16               /* nesting of arrays and objects */
+#define API_JSON_ITEMS_MAX 1000             /* members of one array or object */
+#define API_JSON_BATCH_MAX 500              /* messages in one batch */
+#define API_JSON_RCPTS_MAX 1000             /* to + cc + bcc */
+#define API_JSON_HEADERS_MAX 100            /* custom header fields */
+#define API_JSON_ATTS_MAX 100               /* attachments and inline parts */
+#define API_JSON_TAGS_MAX 32                /* tags */
+#define API_JSON_METADATA_MAX 4096          /* metadata, as compact JSON */
+#define API_JSON_KEY_MAX 255                /* idempotency key octets */
+#define API_JSON_SEND_AT_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
 
 /*
  * An error for the client: HTTP status, a stable code ("invalid_json",

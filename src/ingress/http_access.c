@@ -21,6 +21,7 @@
 
 #define GET HTTP_METHOD_GET
 #define POST HTTP_METHOD_POST
+#define DELETE HTTP_METHOD_DELETE
 #define ANY HTTP_METHOD_ANY
 #define SEND HTTP_PLANE_SEND
 #define ADMIN HTTP_PLANE_ADMIN
@@ -41,6 +42,9 @@ static const struct http_access_rule http_access_table[] = {
      * API key lists and reads its own tenant's messages only. */
     {"/v1/messages", GET, HTTP_WHO_TENANT, SEND | ADMIN, HTTP_ROUTE_MSG_LIST},
     {"/v1/messages/*", GET, HTTP_WHO_TENANT, SEND | ADMIN, HTTP_ROUTE_MSG_GET},
+    /* Cancelling one before it is sent: the same scoping as reading. */
+    {"/v1/messages/*", DELETE, HTTP_WHO_TENANT, SEND | ADMIN,
+     HTTP_ROUTE_MSG_CANCEL},
     /* Anything else under /v1/messages: the send API's own 404 / 405. */
     {"/v1/messages/**", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_SEND},
     /* Operator endpoints. */
@@ -65,6 +69,7 @@ static const struct http_access_rule http_access_table[] = {
 
 #undef GET
 #undef POST
+#undef DELETE
 #undef ANY
 #undef SEND
 #undef ADMIN

@@ -54,8 +54,9 @@ enum http_who {
 /* Methods, as a mask (the dispatcher maps evhttp's commands to these). */
 #define HTTP_METHOD_GET 0x1
 #define HTTP_METHOD_POST 0x2
-#define HTTP_METHOD_OTHER 0x4 /* PUT, DELETE, HEAD, ... */
-#define HTTP_METHOD_ANY 0x7
+#define HTTP_METHOD_OTHER 0x4 /* PUT, HEAD, PATCH, ... */
+#define HTTP_METHOD_DELETE 0x8
+#define HTTP_METHOD_ANY 0xf
 
 /* The handler a row leads to. */
 enum http_route {
@@ -66,6 +67,7 @@ enum http_route {
 	HTTP_ROUTE_STATUS,
 	HTTP_ROUTE_MSG_LIST,
 	HTTP_ROUTE_MSG_GET,
+	HTTP_ROUTE_MSG_CANCEL,
 	HTTP_ROUTE_SEND,
 	HTTP_ROUTE_PROVIDERS,
 	HTTP_ROUTE_QUEUE,

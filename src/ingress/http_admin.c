@@ -1,7 +1,8 @@
 /*
  * http_admin.c - the HTTP listeners: every request is dispatched through
  * the access table (http_access.c) and served here (/healthz, /readyz,
- * /metrics, /metrics.json, /v1/status, message reads) or by the module
+ * /metrics, /metrics.json, /v1/status), by http_msg.c (a tenant's
+ * messages: list, read, cancel) or by the module
  * that registered the route (send API, drop-ins, operator actions,
  * alerts, reload).
  *
@@ -37,6 +38,7 @@
 #include "deliver/deliver.h"
 #include "ingress/http_access.h"
 #include "ingress/http_guard.h"
+#include "ingress/http_msg.h"
 #include "ingress/http_pending.h"
 #include "ingress/smtpd.h"
 #include "observe/metrics.h"
@@ -337,259 +339,6 @@ http_admin_metrics_json(struct evhttp_request *req, void *arg)
 	http_admin_json_send(req, 200, root);
 }
 
-/* A message read waiting for the spool. */
-struct http_admin_read {
-	struct http_pending_watch w; /* the reader's request */
-	char *tenant; /* an API key's tenant: only its messages; NULL: any */
-};
-
-/* http_admin_wait - a watch on req while the spool reads (freed by
- * http_admin_unwait); tenant is copied. */
-static struct http_admin_read *
-http_admin_wait(struct evhttp_request *req, const char *tenant)
-{
-	struct http_admin_read *rd = xcalloc(1, sizeof(*rd));
-
-	http_pending_watch_start(&rd->w, req);
-	rd->tenant = tenant ? xstrdup(tenant) : NULL;
-	return rd;
-}
-
-/* http_admin_unwait - the request if its client is still there; frees rd
- * (after *tenant_ok says whether a message of tenant may be shown). */
-static struct evhttp_request *
-http_admin_unwait(struct http_admin_read *rd, const char *tenant,
-                  bool *tenant_ok)
-{
-	struct evhttp_request *req = http_pending_watch_end(&rd->w);
-
-	if (tenant_ok != NULL)
-		*tenant_ok =
-		    rd->tenant == NULL ||
-		    (tenant != NULL && strcmp(rd->tenant, tenant) == 0);
-	free(rd->tenant);
-	free(rd);
-	return req;
-}
-
-static json_t *
-http_admin_str(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-/*
- * http_admin_trace_json - an attempt's stored trace into o: "trace" (the
- * router's words) and "not_applied" ("not applied by <provider>: ...",
- * or null), split where spool.h's SPOOL_TRACE_NOT_APPLIED line begins.
- */
-static void
-http_admin_trace_json(json_t *o, const char *trace)
-{
-	const char *na = trace ? strstr(trace, SPOOL_TRACE_NOT_APPLIED) : NULL;
-	const char *lead = &SPOOL_TRACE_NOT_APPLIED[1];
-
-	if (na != NULL) {
-		json_object_set_new(o, "trace",
-		                    json_stringn(trace, (size_t)(na - trace)));
-		json_object_set_new(o, "not_applied", json_string(na + 1));
-	} else if (trace != NULL && strncmp(trace, lead, strlen(lead)) == 0) {
-		json_object_set_new(o, "trace", json_null());
-		json_object_set_new(o, "not_applied", json_string(trace));
-	} else {
-		json_object_set_new(o, "trace", http_admin_str(trace));
-		json_object_set_new(o, "not_applied", json_null());
-	}
-}
-
-/* http_admin_msg_json - a message summary (and details when full). */
-static json_t *
-http_admin_msg_json(const struct spool_msg *m, int full)
-{
-	json_t *o = json_pack(
-	    "{s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:s}", "id", m->id,
-	    "state", spool_state_name(m->state), "sender",
-	    http_admin_str(m->sender), "size", (json_int_t)m->size,
-	    "created_at_ms", (json_int_t)m->created_at, "next_attempt_at_ms",
-	    (json_int_t)m->next_attempt_at, "attempts", (json_int_t)m->attempts,
-	    "recipients", (json_int_t)m->n_rcpts, "last_error",
-	    http_admin_str(m->last_error), "tenant", http_admin_str(m->tenant),
-	    "stream", m->stream ? m->stream : "transactional");
-	size_t i;
-
-	if (m->rcpts != NULL) {
-		json_t *rs = json_array();
-		for (i = 0; i < m->n_rcpts; i++) {
-			const struct spool_rcpt *r = &m->rcpts[i];
-			json_array_append_new(
-			    rs, json_pack(
-			            "{s:o,s:s,s:o,s:o,s:o}", "address",
-			            http_admin_str(r->address), "state",
-			            spool_rcpt_state_name(r->state),
-			            "last_reply", http_admin_str(r->last_reply),
-			            "provider", http_admin_str(r->provider),
-			            "provider_message_id",
-			            http_admin_str(r->provider_msg_id)));
-		}
-		json_object_set_new(o, "rcpts", rs);
-	}
-	if (full) {
-		json_t *as = json_array();
-		for (i = 0; i < m->n_atts; i++) {
-			const struct spool_attempt *a = &m->atts[i];
-			json_t *ao =
-			    json_pack("{s:I,s:o,s:o,s:o,s:I}", "at_ms",
-			              (json_int_t)a->at_ms, "provider",
-			              http_admin_str(a->provider), "result",
-			              http_admin_str(a->result), "reply",
-			              http_admin_str(a->reply), "duration_ms",
-			              (json_int_t)a->duration_ms);
-
-			http_admin_trace_json(ao, a->trace);
-			json_array_append_new(as, ao);
-		}
-		json_object_set_new(o, "attempts_detail", as);
-		json_object_set_new(o, "client", http_admin_str(m->client));
-		/* The stored msg_meta as it is: {} when the caller asked
-		 * nothing besides the bytes. */
-		json_t *meta = m->meta ? json_loads(m->meta, 0, NULL) : NULL;
-		json_object_set_new(
-		    o, "meta", json_is_object(meta) ? meta : json_object());
-		if (meta != NULL && !json_is_object(meta))
-			json_decref(meta);
-	}
-	return o;
-}
-
-static void
-http_admin_on_list(int status, struct spool_msg **msgs, size_t n, void *arg)
-{
-	struct evhttp_request *req = http_admin_unwait(arg, NULL, NULL);
-	json_t *arr;
-	size_t i;
-
-	if (req == NULL || status != SPOOL_OK) {
-		for (i = 0; i < n; i++)
-			spool_msg_free(msgs[i]);
-		if (req != NULL)
-			http_reply_error(req, 503, "spool_unavailable",
-			                 "the spool could not be read");
-		return;
-	}
-	arr = json_array();
-	for (i = 0; i < n; i++) {
-		json_array_append_new(arr, http_admin_msg_json(msgs[i], 0));
-		spool_msg_free(msgs[i]);
-	}
-	http_admin_json_send(req, 200, json_pack("{s:o}", "messages", arr));
-}
-
-static void
-http_admin_on_get(int status, struct spool_msg *m, void *arg)
-{
-	bool mine;
-	struct evhttp_request *req =
-	    http_admin_unwait(arg, m != NULL ? m->tenant : NULL, &mine);
-
-	if (req == NULL) {
-		spool_msg_free(m);
-		return;
-	}
-	/* Another tenant's message is not there, as far as this key can
-	 * tell: the same 404 as an unknown id. */
-	if (status == SPOOL_ERR_NOTFOUND || (status == SPOOL_OK && !mine))
-		http_reply_error(req, 404, "not_found", "no such message");
-	else if (status != SPOOL_OK || m == NULL)
-		http_reply_error(req, 503, "spool_unavailable",
-		                 "the spool could not be read");
-	else
-		http_admin_json_send(req, 200, http_admin_msg_json(m, 1));
-	spool_msg_free(m);
-}
-
-/* http_admin_state_parse - "ready" -> SPOOL_STATE_READY; -1 for all. */
-static int
-http_admin_state_parse(const char *s)
-{
-	int i;
-
-	if (s == NULL || s[0] == '\0' || strcmp(s, "all") == 0)
-		return -1;
-	for (i = 0; i < SPOOL_STATE_COUNT; i++)
-		if (strcmp(s, spool_state_name(i)) == 0)
-			return i;
-	return -2;
-}
-
-/* http_admin_msg_list - GET /v1/messages?state=&after=&limit=, of tenant
- * only if not NULL. */
-static void
-http_admin_msg_list(struct evhttp_request *req, struct http_admin *h,
-                    const char *tenant)
-{
-	struct http_admin_read *rd;
-	struct evkeyvalq q;
-	const char *uri = evhttp_request_get_uri(req), *qs;
-	const char *state, *after, *limit;
-	long lim = 100;
-	int st;
-	char *end;
-
-	TAILQ_INIT(&q);
-	qs = strchr(uri, '?');
-	if (qs && evhttp_parse_query_str(qs + 1, &q) != 0) {
-		http_reply_error(req, 400, "bad_query",
-		                 "malformed query string");
-		return;
-	}
-	state = evhttp_find_header(&q, "state");
-	after = evhttp_find_header(&q, "after");
-	limit = evhttp_find_header(&q, "limit");
-	st = http_admin_state_parse(state);
-	if (limit) {
-		lim = strtol(limit, &end, 10);
-		if (*end != '\0' || lim < 1 || lim > 1000)
-			lim = -1;
-	}
-	if (st == -2 || lim < 0) {
-		evhttp_clear_headers(&q);
-		http_reply_error(req, 400, "bad_query",
-		                 st == -2
-		                     ? "state must be one of ready, inflight, "
-		                       "deferred, sent, failed, all"
-		                     : "limit must be 1..1000");
-		return;
-	}
-	rd = http_admin_wait(req, NULL);
-	if (spool_msg_list_tenant(h->sp, tenant, st, after, (size_t)lim,
-	                          http_admin_on_list, rd) != 0) {
-		http_admin_unwait(rd, NULL, NULL);
-		http_reply_error(req, 503, "spool_unavailable",
-		                 "the spool is closing");
-	}
-	evhttp_clear_headers(&q);
-}
-
-/* http_admin_msg_get - GET /v1/messages/ID, of tenant only if not NULL. */
-static void
-http_admin_msg_get(struct evhttp_request *req, struct http_admin *h,
-                   const char *path, const char *tenant)
-{
-	const char *id = path + strlen("/v1/messages/");
-	struct http_admin_read *rd;
-
-	if (!id_valid(id)) {
-		http_reply_error(req, 404, "not_found", "no such message");
-		return;
-	}
-	rd = http_admin_wait(req, tenant);
-	if (spool_msg_get(h->sp, id, 0, http_admin_on_get, rd) != 0) {
-		http_admin_unwait(rd, NULL, NULL);
-		http_reply_error(req, 503, "spool_unavailable",
-		                 "the spool is closing");
-	}
-}
-
 /* http_admin_method - evhttp's command as an HTTP_METHOD_* bit. */
 static unsigned
 http_admin_method(enum evhttp_cmd_type cmd)
@@ -598,6 +347,8 @@ http_admin_method(enum evhttp_cmd_type cmd)
 		return HTTP_METHOD_GET;
 	if (cmd == EVHTTP_REQ_POST)
 		return HTTP_METHOD_POST;
+	if (cmd == EVHTTP_REQ_DELETE)
+		return HTTP_METHOD_DELETE;
 	return HTTP_METHOD_OTHER;
 }
 
@@ -606,20 +357,30 @@ static void
 http_admin_refuse(struct evhttp_request *req, int status, unsigned allow)
 {
 	struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
-	bool get = allow & HTTP_METHOD_GET, post = allow & HTTP_METHOD_POST;
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} ms[] = {{HTTP_METHOD_GET, "GET"},
+	          {HTTP_METHOD_POST, "POST"},
+	          {HTTP_METHOD_DELETE, "DELETE"}};
+	char names[32] = "", text[48] = "use";
+	size_t i, n = 0;
 
 	if (status == 404) {
 		http_reply_error(req, 404, "not_found", "no such endpoint");
 		return;
 	}
-	evhttp_add_header(oh, "Allow",
-	                  get && post ? "GET, POST"
-	                  : get       ? "GET"
-	                              : "POST");
-	http_reply_error(req, 405, "method_not_allowed",
-	                 get && post ? "use GET or POST"
-	                 : get       ? "use GET"
-	                             : "use POST");
+	/* Allow: "GET", "GET, POST", ...; the text: "use GET or POST". */
+	for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		if (!(allow & ms[i].bit))
+			continue;
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		         "%s %s", n ? " or" : "", ms[i].name);
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s",
+		                      n ? ", " : "", ms[i].name);
+	}
+	evhttp_add_header(oh, "Allow", names);
+	http_reply_error(req, 405, "method_not_allowed", text);
 }
 
 /* http_admin_stop_refuse - during a graceful stop, answer what would
@@ -701,10 +462,13 @@ http_admin_dispatch(struct evhttp_request *req, void *arg)
 		http_admin_status(req, h);
 		return;
 	case HTTP_ROUTE_MSG_LIST:
-		http_admin_msg_list(req, h, who.tenant);
+		http_msg_list(req, h->sp, who.tenant);
 		return;
 	case HTTP_ROUTE_MSG_GET:
-		http_admin_msg_get(req, h, path, who.tenant);
+		http_msg_get(req, h->sp, path, who.tenant);
+		return;
+	case HTTP_ROUTE_MSG_CANCEL:
+		http_msg_cancel(req, h->sp, path, who.tenant);
 		return;
 	default:
 		break;

@@ -368,6 +368,27 @@ submit_mark(const struct submit_who *w, struct submit_ctl *c,
 	c->stream = c->idem = NULL;
 }
 
+/*
+ * submit_meta_check - what the caller asked besides the bytes, against
+ * the limits that hold for every path: a send_at no further than
+ * limits.max_schedule_ahead after now (unix seconds). 0, or -1 with *e
+ * set (400 invalid_field "send_at").
+ */
+static int
+submit_meta_check(const struct config *cfg, const struct msg_meta *meta,
+                  int64_t now, struct api_error *e)
+{
+	int64_t ahead = (int64_t)(cfg->max_schedule_ahead_ms / 1000);
+
+	if (meta != NULL && meta->send_at > 0 && meta->send_at > now &&
+	    meta->send_at - now > ahead)
+		return api_error_set(e, 400, "invalid_field", "send_at",
+		                     "more than %lld seconds ahead "
+		                     "(limits.max_schedule_ahead)",
+		                     (long long)ahead);
+	return 0;
+}
+
 int
 submit_prepare(const struct config *cfg, const struct submit_who *w,
                const struct submit_opts *o, struct spool_msg_new *m,
@@ -386,7 +407,8 @@ submit_prepare(const struct config *cfg, const struct submit_who *w,
 	                           m->body.len - o->body_off, e) < 0 ||
 	    submit_msgid_check(m->body.p + o->body_off,
 	                       m->body.len - o->body_off, e) < 0 ||
-	    submit_ctl_merge(cfg, o->stream, o->idem_key, &c, e) < 0)
+	    submit_ctl_merge(cfg, o->stream, o->idem_key, &c, e) < 0 ||
+	    submit_meta_check(cfg, o->meta, (int64_t)o->date, e) < 0)
 		goto fail;
 	/*
 	 * Digest before the fields we add: a retry gets another Date. SMTP
@@ -484,8 +506,11 @@ submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 	memset(out, 0, sizeof(*out));
 	buf_init(&out->body);
 	submit_ctl_take_fields(&msg->mail, &c);
+	o.date = clock_wall_time();
 	if (submit_msg_check(cfg, w, msg, e) < 0 ||
-	    submit_ctl_merge(cfg, msg->stream, msg->idempotency_key, &c, e) < 0)
+	    submit_ctl_merge(cfg, msg->stream, msg->idempotency_key, &c, e) <
+	        0 ||
+	    submit_meta_check(cfg, &msg->meta, (int64_t)o.date, e) < 0)
 		goto fail;
 	if (c.idem != NULL)
 		submit_msgid_local(w, c.idem, local);
@@ -493,7 +518,6 @@ submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 		id_new(local);
 	o.msgid_local = local;
 	o.hostname = NULL;
-	o.date = clock_wall_time();
 	if (mime_build(&msg->mail, &o, &out->body, &why) < 0) {
 		api_error_set(e, 400, "invalid_field", "", "%s", why);
 		goto fail;

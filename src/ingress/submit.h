@@ -126,7 +126,9 @@ bool submit_sender_allowed(const struct submit_who *w, const char *sender);
  * body (the whole message, CRLF line ends) the ingress filled: control
  * headers, sender policy, the message's Message-ID, idempotency key and
  * digest, Bcc out, stream, Message-ID and Date, tenant and client, and
- * o->meta as m->meta (msg_meta_encode). 0, or -1 with *e set (400: a
+ * o->meta as m->meta (msg_meta_encode). o->date is also "now" for the
+ * meta's limits: a send_at more than limits.max_schedule_ahead later is
+ * refused (400 invalid_field "send_at"). 0, or -1 with *e set (400: a
  * second From, Sender or Message-ID field, an invalid Message-ID, bad
  * control headers; 403: a sender the submitter may not use) and m's
  * contents freed.
@@ -140,7 +142,8 @@ int submit_prepare(const struct config *cfg, const struct submit_who *w,
  * drop-in endpoints) decoded into msg: a From (400), sender policy (403,
  * also for the sender fields among msg's custom fields),
  * recipients (400), a body (400), control headers among msg's custom
- * fields, stream, then the message is built (mime_build: a custom
+ * fields, stream, a send_at within limits.max_schedule_ahead (400
+ * invalid_field "send_at"), then the message is built (mime_build: a custom
  * Message-ID field is kept, else a fresh one; a Date) and its header
  * section must fit MIME_BUILD_HEADER_MAX (413 too_large, field
  * "headers") and the message limits.max_message_size (413). *out

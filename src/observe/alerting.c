@@ -186,8 +186,7 @@ alerting_on_check(int status, struct spool_msg *m, void *arg)
 {
 	struct alerting *al = arg;
 
-	if (!al->closing && m != NULL &&
-	    (m->state == SPOOL_STATE_SENT || m->state == SPOOL_STATE_FAILED))
+	if (!al->closing && m != NULL && spool_state_final(m->state))
 		backlog_forget(al->backlog, m->id);
 	spool_msg_free(m);
 	(void)status;

@@ -49,6 +49,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "spool/msg_meta.h"
 #include "spool/spool_check.h"
 #include "spool/spool_ckpt.h"
 #include "spool/spool_db.h"
@@ -320,6 +321,43 @@ spool_damage_note(struct spool *sp, int code)
 	pthread_mutex_unlock(&sp->lock);
 }
 
+/*
+ * spool_msg_new_plan - how m is stored at now (wall ms): sandboxed when
+ * its meta asks for a sandbox, scheduled until its send_at when that is
+ * later than now, else ready now. A meta that does not decode asks
+ * nothing (ingress made it with msg_meta_encode()).
+ */
+static void
+spool_msg_new_plan(const struct spool_msg_new *m, int64_t now, int *state,
+                   int64_t *due)
+{
+	struct msg_meta meta;
+
+	*state = SPOOL_STATE_READY;
+	*due = now;
+	if (m->meta == NULL ||
+	    msg_meta_decode(m->meta, strlen(m->meta), &meta) != 0)
+		return;
+	if (meta.sandbox)
+		*state = SPOOL_STATE_SANDBOXED;
+	else if (meta.send_at > 0 && meta.send_at < INT64_MAX / 1000 &&
+	         meta.send_at * 1000 > now) {
+		*state = SPOOL_STATE_SCHEDULED;
+		*due = meta.send_at * 1000;
+	}
+	msg_meta_fini(&meta);
+}
+
+/* spool_unfinished - messages that still hold a place in the queue. */
+static uint64_t
+spool_unfinished(const struct spool *sp)
+{
+	return sp->counts.state[SPOOL_STATE_READY] +
+	       sp->counts.state[SPOOL_STATE_INFLIGHT] +
+	       sp->counts.state[SPOOL_STATE_DEFERRED] +
+	       sp->counts.state[SPOOL_STATE_SCHEDULED] + sp->queued_submits;
+}
+
 /* spool_job_run - do one job inside the open transaction. */
 static int
 spool_job_run(struct spool *sp, struct spool_job *j, uint64_t *room,
@@ -361,9 +399,12 @@ spool_job_run(struct spool *sp, struct spool_job *j, uint64_t *room,
 			}
 		}
 		id_new(j->id);
-		rc = spool_db_msg_insert(sp->db, j->id, now, &j->m);
+		spool_msg_new_plan(&j->m, now, &j->new_state, &j->due_ms);
+		rc = spool_db_msg_insert(sp->db, j->id, now, &j->m,
+		                         (enum spool_state)j->new_state,
+		                         j->due_ms);
 		if (rc == SPOOL_OK) {
-			delta[SPOOL_STATE_READY]++;
+			delta[j->new_state]++;
 			(*stored)++;
 		}
 		j->status = rc;
@@ -389,11 +430,21 @@ spool_job_run(struct spool *sp, struct spool_job *j, uint64_t *room,
 	case SPOOL_JOB_NEXT_DUE:
 		rc = spool_db_msg_next_due(sp->db, &j->now_ms);
 		break;
+	case SPOOL_JOB_CANCEL:
+		rc = spool_db_msg_cancel(sp->db, j->id, j->tenant, &j->one,
+		                         delta);
+		break;
+	case SPOOL_JOB_RESCHEDULE:
+		rc = spool_db_msg_reschedule(sp->db, j->id, j->tenant,
+		                             j->due_ms, now, &j->one, delta);
+		break;
 	default:
 		rc = SPOOL_ERR_IO;
 	}
 	j->status = rc;
-	return rc == SPOOL_ERR_NOTFOUND ? SPOOL_OK : rc;
+	/* Answers, not failures: the batch goes on. */
+	return rc == SPOOL_ERR_NOTFOUND || rc == SPOOL_ERR_CONFLICT ? SPOOL_OK
+	                                                            : rc;
 }
 
 const uint64_t spool_commit_bounds_us[SPOOL_COMMIT_BUCKETS] = {
@@ -427,8 +478,11 @@ spool_batch_due(const struct spool_job_list *b, int64_t now)
 	for (j = b->head; j != NULL; j = j->next) {
 		if (j->status != SPOOL_OK)
 			continue;
-		if (j->kind == SPOOL_JOB_SUBMIT && !j->dup)
-			at = now;
+		if (j->kind == SPOOL_JOB_SUBMIT && !j->dup &&
+		    j->new_state != SPOOL_STATE_SANDBOXED)
+			at = j->due_ms;
+		else if (j->kind == SPOOL_JOB_RESCHEDULE && j->one != NULL)
+			at = j->one->next_attempt_at;
 		else if (j->kind == SPOOL_JOB_OUTCOME &&
 		         (j->o.next_state == SPOOL_STATE_READY ||
 		          j->o.next_state == SPOOL_STATE_DEFERRED))
@@ -1006,13 +1060,14 @@ spool_open(const struct spool_opts *opts, char *err, size_t errlen)
 		goto fail;
 	}
 	log_info("spool: %s open: %llu ready (%llu were in flight), "
-	         "%llu deferred, %llu sent, %llu failed",
+	         "%llu deferred, %llu sent, %llu failed, %llu scheduled",
 	         sp->db_path,
 	         (unsigned long long)sp->counts.state[SPOOL_STATE_READY],
 	         (unsigned long long)recovered,
 	         (unsigned long long)sp->counts.state[SPOOL_STATE_DEFERRED],
 	         (unsigned long long)sp->counts.state[SPOOL_STATE_SENT],
-	         (unsigned long long)sp->counts.state[SPOOL_STATE_FAILED]);
+	         (unsigned long long)sp->counts.state[SPOOL_STATE_FAILED],
+	         (unsigned long long)sp->counts.state[SPOOL_STATE_SCHEDULED]);
 	spool_space_refresh(sp, 1);
 	sp->ckpt = spool_ckpt_start(sp->db_path, spool_vfs_name(sp->vfs),
 	                            sp->mark_path, err, errlen);
@@ -1064,10 +1119,7 @@ spool_job_queue(struct spool *sp, struct spool_job *j)
 		return SPOOL_ERR_CLOSED;
 	}
 	if (j->kind == SPOOL_JOB_SUBMIT) {
-		unfinished = sp->counts.state[SPOOL_STATE_READY] +
-		             sp->counts.state[SPOOL_STATE_INFLIGHT] +
-		             sp->counts.state[SPOOL_STATE_DEFERRED] +
-		             sp->queued_submits;
+		unfinished = spool_unfinished(sp);
 		cost = spool_space_cost(j->m.body.len);
 		if (sp->damaged || sp->disk_low ||
 		    spool_space_room(sp) < sp->reserved + cost ||
@@ -1221,6 +1273,42 @@ spool_msg_outcome(struct spool *sp, const struct spool_outcome *o,
 	return spool_job_queue(sp, j);
 }
 
+/* spool_msg_change - queue a cancel or reschedule of one message. */
+static int
+spool_msg_change(struct spool *sp, enum spool_job_kind kind, const char *id,
+                 const char *tenant, int64_t at_ms, spool_msg_fn *cb, void *arg)
+{
+	struct spool_job *j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->kind = kind;
+	/* An id that is not one can match nothing (and must not truncate). */
+	if (id != NULL && id_valid(id))
+		snprintf(j->id, sizeof(j->id), "%s", id);
+	j->tenant = tenant != NULL ? xstrdup(tenant) : NULL;
+	j->due_ms = at_ms;
+	j->cb.msg = cb;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+/* spool_msg_cancel - queue the cancellation of one unsent message. */
+int
+spool_msg_cancel(struct spool *sp, const char *id, const char *tenant,
+                 spool_msg_fn *cb, void *arg)
+{
+	return spool_msg_change(sp, SPOOL_JOB_CANCEL, id, tenant, 0, cb, arg);
+}
+
+/* spool_msg_reschedule - queue a new send time for one unclaimed message. */
+int
+spool_msg_reschedule(struct spool *sp, const char *id, const char *tenant,
+                     int64_t at_ms, spool_msg_fn *cb, void *arg)
+{
+	return spool_msg_change(sp, SPOOL_JOB_RESCHEDULE, id, tenant, at_ms, cb,
+	                        arg);
+}
+
 /* spool_msg_purge - queue the deletion of old finished messages. */
 int
 spool_msg_purge(struct spool *sp, int64_t before_ms, size_t max,
@@ -1282,10 +1370,7 @@ spool_space_check_size(struct spool *sp, uint64_t size)
 	                             : spool_space_cost((size_t)size);
 
 	pthread_mutex_lock(&sp->lock);
-	unfinished = sp->counts.state[SPOOL_STATE_READY] +
-	             sp->counts.state[SPOOL_STATE_INFLIGHT] +
-	             sp->counts.state[SPOOL_STATE_DEFERRED] +
-	             sp->queued_submits;
+	unfinished = spool_unfinished(sp);
 	full = sp->disk_low || spool_space_room(sp) < sp->reserved + cost ||
 	       (sp->max_messages != 0 && unfinished >= sp->max_messages);
 	if (sp->damaged)

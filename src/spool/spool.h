@@ -52,11 +52,23 @@ enum spool_state {
 	SPOOL_STATE_DEFERRED, /* every provider failed; backing off */
 	SPOOL_STATE_SENT,     /* every recipient done, at least one sent */
 	SPOOL_STATE_FAILED,   /* every recipient failed permanently */
+	/* Waiting for its meta's send_at (next_attempt_at); then claimed
+	 * like a ready message. */
+	SPOOL_STATE_SCHEDULED,
+	/* Final: meta.sandbox, stored and never delivered. */
+	SPOOL_STATE_SANDBOXED,
+	/* Final: cancelled before it was sent (spool_msg_cancel). */
+	SPOOL_STATE_CANCELLED,
 	SPOOL_STATE_COUNT,
 };
 
-/* spool_state_name - "ready", "inflight", "deferred", "sent", "failed". */
+/* spool_state_name - "ready", "inflight", "deferred", "sent", "failed",
+ * "scheduled", "sandboxed", "cancelled". */
 const char *spool_state_name(enum spool_state s);
+
+/* spool_state_final - true for a state a message never leaves (sent,
+ * failed, sandboxed, cancelled). */
+int spool_state_final(enum spool_state s);
 
 /*
  * Test seams. Any member may be NULL (the real call is used). The write and
@@ -85,7 +97,12 @@ struct spool_opts {
 	unsigned check_budget_ms;
 };
 
-/* A message handed to the spool. All pointers are owned by the message. */
+/*
+ * A message handed to the spool. All pointers are owned by the message.
+ * Its meta decides how it is stored: with meta.sandbox it is sandboxed
+ * (final, never delivered); with a meta.send_at later than the commit
+ * it is scheduled, due at send_at; else ready.
+ */
 struct spool_msg_new {
 	char *sender; /* envelope sender; "" for the null sender <> */
 	char **rcpts; /* envelope recipients */
@@ -363,10 +380,10 @@ int spool_msg_list_tenant(struct spool *sp, const char *tenant, int state,
                           void *arg);
 
 /*
- * spool_msg_claim - move up to max messages that are ready or deferred and
- * due (next_attempt_at <= now_ms) to inflight, oldest due first, and hand
- * them to cb with body and recipients (attempts not filled). The claim is
- * committed before cb runs. A claimed message stays inflight until
+ * spool_msg_claim - move up to max messages that are ready, deferred or
+ * scheduled and due (next_attempt_at <= now_ms) to inflight, oldest due first,
+ * and hand them to cb with body and recipients (attempts not filled). The claim
+ * is committed before cb runs. A claimed message stays inflight until
  * spool_msg_outcome() settles it, or until the next spool_open() (crash
  * recovery makes it ready again: a duplicate, never a loss).
  */
@@ -427,11 +444,43 @@ struct spool_outcome {
 int spool_msg_outcome(struct spool *sp, const struct spool_outcome *o,
                       spool_done_fn *cb, void *arg);
 
+/*
+ * spool_msg_cancel - cancel message id before it is sent: a message that
+ * is scheduled, ready or deferred becomes cancelled (final; it is never
+ * claimed again, its recipients stay pending, last_error "cancelled").
+ * tenant (copied) restricts it to that tenant's messages; NULL: any
+ * tenant's (the operator). cb gets, after the commit:
+ *  - SPOOL_OK and the message as it is now (cancelled; also when it
+ *    already was: cancelling twice is the same answer);
+ *  - SPOOL_ERR_CONFLICT and the message as it is, when it can no longer
+ *    be cancelled: inflight (being sent), sent, failed or sandboxed;
+ *  - SPOOL_ERR_NOTFOUND (m NULL) for no such id, or another tenant's;
+ *  - SPOOL_ERR_IO / SPOOL_ERR_CLOSED (m NULL).
+ * The callee owns m. Returns 0 or SPOOL_ERR_CLOSED at once (cb not
+ * called). A claim queued before the cancel wins (the message is then
+ * inflight: conflict); one queued after finds nothing to claim.
+ */
+int spool_msg_cancel(struct spool *sp, const char *id, const char *tenant,
+                     spool_msg_fn *cb, void *arg);
+
+/*
+ * spool_msg_reschedule - move the send time of a message that has not
+ * been claimed yet (scheduled or ready) to at_ms (wall ms): scheduled
+ * until then, or ready at once when at_ms is not in the future. The
+ * stored meta's send_at follows (seconds, rounded up). tenant and cb as
+ * for spool_msg_cancel(): SPOOL_OK with the message as it is now,
+ * SPOOL_ERR_CONFLICT with it when it is no longer scheduled or ready,
+ * SPOOL_ERR_NOTFOUND. The limit on how far ahead is the caller's.
+ */
+int spool_msg_reschedule(struct spool *sp, const char *id, const char *tenant,
+                         int64_t at_ms, spool_msg_fn *cb, void *arg);
+
 /* spool_count_fn - the result of a bulk operation: how many it touched. */
 typedef void spool_count_fn(int status, uint64_t n, void *arg);
 
 /*
- * spool_msg_purge - delete up to max finished messages (sent or failed)
+ * spool_msg_purge - delete up to max finished messages (sent, failed,
+ * sandboxed or cancelled)
  * whose id is older than before_ms (ids carry their creation time), with
  * their recipients and attempts, oldest first, in the next group commit.
  * For retention: call it periodically until n < max. cb (may be NULL)
@@ -451,15 +500,16 @@ int spool_msg_purge(struct spool *sp, int64_t before_ms, size_t max,
 /*
  * spool_due_fn - a commit made messages due at due_ms (wall ms since the
  * epoch; <= now for new and released messages, the back-off's end for
- * deferred ones). Runs on the loop thread, after the callbacks of the
- * batch that did it; batches between two runs of the loop are folded
- * into one call with the earliest time.
+ * deferred ones, the send time for scheduled and rescheduled ones). Runs on the
+ * loop thread, after the callbacks of the batch that did it; batches between
+ * two runs of the loop are folded into one call with the earliest time.
  */
 typedef void spool_due_fn(int64_t due_ms, void *arg);
 
 /*
  * spool_due_watch - call fn (NULL: nobody) after every commit that stored
- * a message or an outcome whose next state is ready or deferred. One
+ * a message (not a sandboxed one), rescheduled one, or an outcome whose
+ * next state is ready or deferred. One
  * watcher per spool; loop thread. fn may call any spool function.
  */
 void spool_due_watch(struct spool *sp, spool_due_fn *fn, void *arg);
@@ -472,8 +522,8 @@ typedef void spool_time_fn(int status, int64_t at_ms, void *arg);
 
 /*
  * spool_msg_next_due - queue a read of the earliest next_attempt_at of
- * the ready and deferred messages (wall ms). Runs in order with the jobs
- * queued before it, so a claim queued first has already taken what it
+ * the ready, deferred and scheduled messages (wall ms). Runs in order with the
+ * jobs queued before it, so a claim queued first has already taken what it
  * took. Returns 0 or SPOOL_ERR_CLOSED at once (cb not called).
  */
 int spool_msg_next_due(struct spool *sp, spool_time_fn *cb, void *arg);

@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "spool/msg_meta.h"
 
 #define SPOOL_SCHEMA_VERSION 5
 #define SPOOL_LIST_MAX 1000
@@ -120,6 +121,7 @@ enum {
 	ST_PURGE_ATTS,
 	ST_PURGE_BODY,
 	ST_NEXT_DUE,
+	ST_META_SET,
 	ST_COUNT,
 };
 
@@ -130,7 +132,7 @@ static const char *const spool_db_sql[ST_COUNT] = {
     [ST_MSG_INSERT] = "INSERT INTO messages (id, state, sender, tenant,"
                       " client, stream, size, created_at, next_attempt_at,"
                       " idempotency_key, idempotency_hash, meta)"
-                      " VALUES (?1, 'ready', ?2, ?3, ?4, ?5, ?6, ?7, ?7,"
+                      " VALUES (?1, ?11, ?2, ?3, ?4, ?5, ?6, ?7, ?12,"
                       " ?8, ?9, ?10)",
     [ST_BODY_INSERT] = "INSERT INTO bodies (id, body) VALUES (?1, ?2)",
     [ST_RCPT_INSERT] = "INSERT INTO recipients (msg_id, idx, address)"
@@ -162,6 +164,11 @@ static const char *const spool_db_sql[ST_COUNT] = {
                         " SELECT * FROM (SELECT id, state, next_attempt_at"
                         "  FROM messages WHERE state = 'deferred'"
                         "  AND next_attempt_at <= ?1"
+                        "  ORDER BY next_attempt_at LIMIT ?2)"
+                        " UNION ALL"
+                        " SELECT * FROM (SELECT id, state, next_attempt_at"
+                        "  FROM messages WHERE state = 'scheduled'"
+                        "  AND next_attempt_at <= ?1"
                         "  ORDER BY next_attempt_at LIMIT ?2))"
                         " ORDER BY next_attempt_at, id LIMIT ?2",
     /* The same for one stream (?3), on messages_claim_stream. */
@@ -173,6 +180,11 @@ static const char *const spool_db_sql[ST_COUNT] = {
                         " UNION ALL"
                         " SELECT * FROM (SELECT id, state, next_attempt_at"
                         "  FROM messages WHERE state = 'deferred'"
+                        "  AND stream = ?3 AND next_attempt_at <= ?1"
+                        "  ORDER BY next_attempt_at LIMIT ?2)"
+                        " UNION ALL"
+                        " SELECT * FROM (SELECT id, state, next_attempt_at"
+                        "  FROM messages WHERE state = 'scheduled'"
                         "  AND stream = ?3 AND next_attempt_at <= ?1"
                         "  ORDER BY next_attempt_at LIMIT ?2))"
                         " ORDER BY next_attempt_at, id LIMIT ?2",
@@ -193,7 +205,8 @@ static const char *const spool_db_sql[ST_COUNT] = {
                      " AND idempotency_key = ?2 ORDER BY id LIMIT 1",
     /* By id, which starts with the creation time: stops after ?2. */
     [ST_PURGE_SELECT] = "SELECT id, state FROM messages WHERE id < ?1"
-                        " AND state IN ('sent', 'failed')"
+                        " AND state IN ('sent', 'failed', 'sandboxed',"
+                        " 'cancelled')"
                         " ORDER BY id LIMIT ?2",
     [ST_PURGE_MSG] = "DELETE FROM messages WHERE id = ?1",
     [ST_PURGE_RCPTS] = "DELETE FROM recipients WHERE msg_id = ?1",
@@ -207,7 +220,12 @@ static const char *const spool_db_sql[ST_COUNT] = {
                     " UNION ALL"
                     " SELECT * FROM (SELECT next_attempt_at AS t"
                     "  FROM messages WHERE state = 'deferred'"
+                    "  ORDER BY next_attempt_at LIMIT 1)"
+                    " UNION ALL"
+                    " SELECT * FROM (SELECT next_attempt_at AS t"
+                    "  FROM messages WHERE state = 'scheduled'"
                     "  ORDER BY next_attempt_at LIMIT 1))",
+    [ST_META_SET] = "UPDATE messages SET meta = ?2 WHERE id = ?1",
 };
 
 struct spool_db {
@@ -568,7 +586,8 @@ spool_db_counts_load(struct spool_db *db, uint64_t state[SPOOL_STATE_COUNT])
 
 int
 spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
-                    const struct spool_msg_new *m)
+                    const struct spool_msg_new *m, enum spool_state state,
+                    int64_t next_ms)
 {
 	sqlite3_stmt *st = db->st[ST_MSG_INSERT];
 	size_t i;
@@ -584,6 +603,8 @@ spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
 	bind_text(st, 8, m->idempotency_key);
 	bind_text(st, 9, m->idempotency_hash);
 	bind_text(st, 10, m->meta);
+	bind_text(st, 11, spool_state_name(state));
+	sqlite3_bind_int64(st, 12, next_ms);
 	rc = db_done(db, ST_MSG_INSERT, "insert message");
 	sqlite3_clear_bindings(st);
 	if (rc != SPOOL_OK)
@@ -978,4 +999,116 @@ spool_db_msg_outcome(struct spool_db *db, const struct spool_outcome *o,
 		delta[from]--;
 	delta[o->next_state]++;
 	return SPOOL_OK;
+}
+
+/*
+ * msg_owned_get - message id for tenant (NULL: anyone's) into *out, with
+ * its recipients and attempts; NOTFOUND also when another tenant's.
+ */
+static int
+msg_owned_get(struct spool_db *db, const char *id, const char *tenant,
+              struct spool_msg **out)
+{
+	int rc = spool_db_msg_get(db, id, 0, out);
+
+	if (rc != SPOOL_OK)
+		return rc;
+	if (tenant != NULL &&
+	    ((*out)->tenant == NULL || strcmp((*out)->tenant, tenant) != 0)) {
+		spool_msg_free(*out);
+		*out = NULL;
+		return SPOOL_ERR_NOTFOUND;
+	}
+	return SPOOL_OK;
+}
+
+/* msg_move - set m's state, next attempt time and last error, stored and
+ * in m; adds the move to delta. */
+static int
+msg_move(struct spool_db *db, struct spool_msg *m, enum spool_state to,
+         int64_t next_ms, const char *last_error,
+         int64_t delta[SPOOL_STATE_COUNT])
+{
+	sqlite3_stmt *st = db->st[ST_OUTCOME_MSG];
+	int rc;
+
+	bind_text(st, 1, m->id);
+	bind_text(st, 2, spool_state_name(to));
+	sqlite3_bind_int64(st, 3, next_ms);
+	bind_text(st, 4, last_error);
+	sqlite3_bind_int(st, 5, 0);
+	if ((rc = db_done(db, ST_OUTCOME_MSG, "state")) != SPOOL_OK)
+		return rc;
+	delta[m->state]--;
+	delta[to]++;
+	m->state = to;
+	m->next_attempt_at = next_ms;
+	if (last_error != m->last_error) {
+		free(m->last_error);
+		m->last_error = last_error ? xstrdup(last_error) : NULL;
+	}
+	return SPOOL_OK;
+}
+
+int
+spool_db_msg_cancel(struct spool_db *db, const char *id, const char *tenant,
+                    struct spool_msg **out, int64_t delta[SPOOL_STATE_COUNT])
+{
+	struct spool_msg *m = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = msg_owned_get(db, id, tenant, &m)) != SPOOL_OK)
+		return rc;
+	*out = m;
+	switch (m->state) {
+	case SPOOL_STATE_CANCELLED:
+		return SPOOL_OK; /* asked twice: the same answer */
+	case SPOOL_STATE_SCHEDULED:
+	case SPOOL_STATE_READY:
+	case SPOOL_STATE_DEFERRED:
+		return msg_move(db, m, SPOOL_STATE_CANCELLED,
+		                m->next_attempt_at, "cancelled", delta);
+	default:
+		return SPOOL_ERR_CONFLICT;
+	}
+}
+
+int
+spool_db_msg_reschedule(struct spool_db *db, const char *id, const char *tenant,
+                        int64_t at_ms, int64_t now_ms, struct spool_msg **out,
+                        int64_t delta[SPOOL_STATE_COUNT])
+{
+	struct spool_msg *m = NULL;
+	struct msg_meta meta;
+	sqlite3_stmt *st;
+	char *json;
+	int rc;
+
+	*out = NULL;
+	if ((rc = msg_owned_get(db, id, tenant, &m)) != SPOOL_OK)
+		return rc;
+	*out = m;
+	if (m->state != SPOOL_STATE_SCHEDULED && m->state != SPOOL_STATE_READY)
+		return SPOOL_ERR_CONFLICT;
+	/* The stored meta says when too: keep the two in step. */
+	if (m->meta == NULL ||
+	    msg_meta_decode(m->meta, strlen(m->meta), &meta) != 0)
+		msg_meta_init(&meta);
+	meta.send_at = at_ms > 0 ? (at_ms + 999) / 1000 : 0;
+	json = msg_meta_encode(&meta);
+	msg_meta_fini(&meta);
+	st = db->st[ST_META_SET];
+	bind_text(st, 1, m->id);
+	bind_text(st, 2, json);
+	rc = db_done(db, ST_META_SET, "reschedule");
+	sqlite3_clear_bindings(st);
+	free(m->meta);
+	m->meta = json;
+	if (rc != SPOOL_OK)
+		return rc;
+	if (at_ms > now_ms)
+		return msg_move(db, m, SPOOL_STATE_SCHEDULED, at_ms,
+		                m->last_error, delta);
+	return msg_move(db, m, SPOOL_STATE_READY, now_ms, m->last_error, delta);
 }

@@ -45,9 +45,12 @@ int spool_db_recover(struct spool_db *db, uint64_t *n);
 int spool_db_counts_load(struct spool_db *db,
                          uint64_t state[SPOOL_STATE_COUNT]);
 
-/* spool_db_msg_insert - store m as a new ready message with id. */
+/* spool_db_msg_insert - store m as a new message with id, created at
+ * now_ms, in state (ready, scheduled or sandboxed) with next_ms as its
+ * next attempt time. */
 int spool_db_msg_insert(struct spool_db *db, const char *id, int64_t now_ms,
-                        const struct spool_msg_new *m);
+                        const struct spool_msg_new *m, enum spool_state state,
+                        int64_t next_ms);
 /*
  * spool_db_msg_find_idem - the id of a stored message with this tenant
  * (NULL matches NULL) and idempotency key, into out, and its payload
@@ -71,6 +74,22 @@ int spool_db_msg_next_due(struct spool_db *db, int64_t *at_ms);
 int spool_db_msg_claim(struct spool_db *db, const char *stream, size_t max,
                        int64_t now_ms, struct spool_msg ***out, size_t *n,
                        int64_t delta[SPOOL_STATE_COUNT]);
+/*
+ * spool_db_msg_cancel - see spool_msg_cancel(): *out gets the message
+ * (its state after) for SPOOL_OK and SPOOL_ERR_CONFLICT; adds moves to
+ * delta.
+ */
+int spool_db_msg_cancel(struct spool_db *db, const char *id, const char *tenant,
+                        struct spool_msg **out,
+                        int64_t delta[SPOOL_STATE_COUNT]);
+/*
+ * spool_db_msg_reschedule - see spool_msg_reschedule(): at_ms is the new
+ * send time, now_ms the batch's; *out as for spool_db_msg_cancel().
+ */
+int spool_db_msg_reschedule(struct spool_db *db, const char *id,
+                            const char *tenant, int64_t at_ms, int64_t now_ms,
+                            struct spool_msg **out,
+                            int64_t delta[SPOOL_STATE_COUNT]);
 /* spool_db_msg_outcome - see spool_msg_outcome(); adds moves to delta. */
 int spool_db_msg_outcome(struct spool_db *db, const struct spool_outcome *o,
                          int64_t delta[SPOOL_STATE_COUNT]);

@@ -114,6 +114,8 @@ spool_job_deliver(struct spool_job *j)
 			             j->arg);
 		break;
 	case SPOOL_JOB_GET:
+	case SPOOL_JOB_CANCEL:
+	case SPOOL_JOB_RESCHEDULE:
 		if (j->cb.msg != NULL) {
 			j->cb.msg(j->status, j->one, j->arg);
 			j->one = NULL;

@@ -24,6 +24,8 @@ enum spool_job_kind {
 	SPOOL_JOB_OUTCOME,
 	SPOOL_JOB_PURGE,
 	SPOOL_JOB_NEXT_DUE,
+	SPOOL_JOB_CANCEL,
+	SPOOL_JOB_RESCHEDULE,
 };
 
 /* One queued operation; owned by the queue, then the done list. */
@@ -45,14 +47,18 @@ struct spool_job {
 	int dup;  /* SPOOL_JOB_SUBMIT result: answered by an earlier one */
 	char id[ID_SIZE];
 	struct spool_msg_new m; /* SPOOL_JOB_SUBMIT */
-	int flags;              /* SPOOL_JOB_GET */
-	int state;              /* SPOOL_JOB_LIST */
-	size_t limit;           /* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM */
+	int new_state;          /* SPOOL_JOB_SUBMIT: how it was stored */
+	int64_t due_ms; /* SPOOL_JOB_SUBMIT: due at; SPOOL_JOB_RESCHEDULE:
+	                   the new send time */
+	int flags;      /* SPOOL_JOB_GET */
+	int state;      /* SPOOL_JOB_LIST */
+	size_t limit;   /* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM */
 	int64_t now_ms; /* SPOOL_JOB_CLAIM; SPOOL_JOB_NEXT_DUE: the result */
 	char *stream;   /* SPOOL_JOB_CLAIM: only this stream; owned */
-	char *tenant;   /* SPOOL_JOB_LIST: only this tenant, or NULL; owned */
+	char *tenant;   /* SPOOL_JOB_LIST, _CANCEL, _RESCHEDULE: only this
+	                   tenant, or NULL; owned */
 	struct spool_outcome o;  /* SPOOL_JOB_OUTCOME, deep copy */
-	struct spool_msg *one;   /* SPOOL_JOB_GET result */
+	struct spool_msg *one;   /* SPOOL_JOB_GET, _CANCEL, _RESCHEDULE */
 	struct spool_msg **many; /* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM results */
 	size_t n_many;
 	uint64_t n_done; /* SPOOL_JOB_PURGE result */

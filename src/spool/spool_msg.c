@@ -11,9 +11,14 @@
 #include "spool/spool.h"
 
 static const char *const spool_state_names[SPOOL_STATE_COUNT] = {
-    [SPOOL_STATE_READY] = "ready",       [SPOOL_STATE_INFLIGHT] = "inflight",
-    [SPOOL_STATE_DEFERRED] = "deferred", [SPOOL_STATE_SENT] = "sent",
+    [SPOOL_STATE_READY] = "ready",
+    [SPOOL_STATE_INFLIGHT] = "inflight",
+    [SPOOL_STATE_DEFERRED] = "deferred",
+    [SPOOL_STATE_SENT] = "sent",
     [SPOOL_STATE_FAILED] = "failed",
+    [SPOOL_STATE_SCHEDULED] = "scheduled",
+    [SPOOL_STATE_SANDBOXED] = "sandboxed",
+    [SPOOL_STATE_CANCELLED] = "cancelled",
 };
 
 /* spool_state_name - the stored name of a state. */
@@ -23,6 +28,14 @@ spool_state_name(enum spool_state s)
 	if ((unsigned)s >= SPOOL_STATE_COUNT)
 		return "unknown";
 	return spool_state_names[s];
+}
+
+/* spool_state_final - a state a message never leaves. */
+int
+spool_state_final(enum spool_state s)
+{
+	return s == SPOOL_STATE_SENT || s == SPOOL_STATE_FAILED ||
+	       s == SPOOL_STATE_SANDBOXED || s == SPOOL_STATE_CANCELLED;
 }
 
 /* spool_rcpt_state_name - the stored name of a recipient state. */

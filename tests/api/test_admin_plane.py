@@ -258,7 +258,7 @@ def test_every_access_rule_is_documented():
     with the same methods and who."""
     with open(os.path.join(REPO, "src", "ingress", "http_access.c")) as f:
         src = f.read()
-    rows = re.findall(r'\{"(/[^"]*)",\s*(GET|POST|ANY),\s*HTTP_WHO_([A-Z]+)', src)
+    rows = re.findall(r'\{"(/[^"]*)",\s*(GET|POST|DELETE|ANY),\s*HTTP_WHO_([A-Z]+)', src)
     assert len(rows) >= 20, rows
     with open(os.path.join(REPO, "docs", "http-api.md")) as f:
         doc = f.read()

@@ -424,6 +424,38 @@ error_renders_as_json(void **state)
 	free(s);
 }
 
+/* send_at (unix seconds or RFC 3339) and sandbox go into the meta. */
+static void
+send_at_and_sandbox_decode_into_the_meta(void **state)
+{
+#define REQ                                                                    \
+	"{\"from\":\"a@example.com\",\"to\":\"b@example.org\","                \
+	"\"text\":\"hi\","
+	struct api_msg m;
+	struct api_error e;
+
+	(void)state;
+	assert_int_equal(decode(REQ "\"send_at\":1893553445}", &m, &e), 0);
+	assert_int_equal(m.meta.send_at, 1893553445);
+	assert_false(m.meta.sandbox);
+	api_msg_fini(&m);
+	assert_int_equal(decode(REQ "\"send_at\":\"2030-01-02T05:04:05+02:00\","
+	                            "\"sandbox\":true}",
+	                        &m, &e),
+	                 0);
+	assert_int_equal(m.meta.send_at, 1893553445);
+	assert_true(m.meta.sandbox);
+	api_msg_fini(&m);
+	refused(REQ "\"send_at\":\"tomorrow\"}", "invalid_field", "send_at");
+	refused(REQ "\"send_at\":\"2030-02-30T00:00:00Z\"}", "invalid_field",
+	        "send_at");
+	refused(REQ "\"send_at\":-1}", "invalid_field", "send_at");
+	refused(REQ "\"send_at\":1.5}", "invalid_field", "send_at");
+	refused(REQ "\"send_at\":99999999999999}", "invalid_field", "send_at");
+	refused(REQ "\"sandbox\":\"yes\"}", "invalid_field", "sandbox");
+#undef REQ
+}
+
 int
 main(void)
 {
@@ -441,6 +473,7 @@ main(void)
 	    cmocka_unit_test(batch_reports_errors_per_item),
 	    cmocka_unit_test(batch_over_500_is_refused),
 	    cmocka_unit_test(error_renders_as_json),
+	    cmocka_unit_test(send_at_and_sandbox_decode_into_the_meta),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,6 +100,13 @@ paths_find_their_rows(void **state)
 	assert_non_null(r);
 	assert_int_equal(r->route, HTTP_ROUTE_MSG_GET);
 	assert_int_equal(r->who, HTTP_WHO_TENANT);
+	/* Cancelling: the same who as reading, its own route. */
+	r = find("/v1/messages/01ABCDEFGHJKMNPQRSTV", HTTP_METHOD_DELETE, all,
+	         &st);
+	assert_non_null(r);
+	assert_int_equal(r->who, HTTP_WHO_TENANT);
+	assert_int_equal(r->route, HTTP_ROUTE_MSG_CANCEL);
+	assert_int_equal(r->planes, HTTP_PLANE_SEND | HTTP_PLANE_ADMIN);
 	r = find("/v1/messages/raw", HTTP_METHOD_POST, all, &st);
 	assert_int_equal(r->route, HTTP_ROUTE_SEND);
 	r = find("/v1/messages", HTTP_METHOD_GET, all, &st);
@@ -162,9 +169,10 @@ every_row_is_reachable(void **state)
 		}
 		if (path[0] == '\0')
 			snprintf(path, sizeof(path), "/");
-		m = (m & HTTP_METHOD_OTHER)  ? HTTP_METHOD_OTHER
-		    : (m & HTTP_METHOD_POST) ? HTTP_METHOD_POST
-		                             : HTTP_METHOD_GET;
+		m = (m & HTTP_METHOD_OTHER)    ? HTTP_METHOD_OTHER
+		    : (m & HTTP_METHOD_DELETE) ? HTTP_METHOD_DELETE
+		    : (m & HTTP_METHOD_POST)   ? HTTP_METHOD_POST
+		                               : HTTP_METHOD_GET;
 		r = find(path, m, rows[i].planes, &st);
 		if (r != &rows[i])
 			fail_msg("row %zu (%s) is shadowed for %s", i,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -49,6 +50,7 @@ static struct config_stream streams[] = {
 static const struct config cfg = {.hostname = "mx.test",
                                   .max_message_size = 100000,
                                   .max_recipients = 10,
+                                  .max_schedule_ahead_ms = 86400 * 1000,
                                   .streams = streams,
                                   .n_streams = 3};
 
@@ -526,6 +528,46 @@ meta_goes_to_the_spool_encoded(void **state)
 	api_msg_fini(&msg);
 }
 
+/* A send_at beyond limits.max_schedule_ahead is refused on both
+ * pipelines, naming the field; up to it, and in the past, is fine. */
+static void
+send_at_too_far_ahead_is_refused(void **state)
+{
+	struct submit_opts o = opts();
+	struct spool_msg_new m, out;
+	struct msg_meta meta;
+	struct api_error e;
+	struct api_msg msg;
+
+	(void)state;
+	msg_meta_init(&meta);
+	meta.send_at = (int64_t)o.date + 86400 + 1;
+	o.meta = &meta;
+	msg_new(&m, "a@example.com", "Subject: x\r\n\r\nx\r\n");
+	assert_int_equal(submit_prepare(&cfg, &http_key, &o, &m, &e), -1);
+	assert_int_equal(e.http_status, 400);
+	assert_string_equal(e.field, "send_at");
+	assert_null(m.sender);
+	meta.send_at = (int64_t)o.date + 86400;
+	msg_new(&m, "a@example.com", "Subject: x\r\n\r\nx\r\n");
+	assert_int_equal(submit_prepare(&cfg, &http_key, &o, &m, &e), 0);
+	spool_msg_new_fini(&m);
+
+	json_msg(&msg, NULL, NULL);
+	msg.meta.send_at = (int64_t)time(NULL) + 2 * 86400;
+	assert_int_equal(submit_msg_prepare(&cfg, &http_key, &msg, &out, &e),
+	                 -1);
+	assert_int_equal(e.http_status, 400);
+	assert_string_equal(e.code, "invalid_field");
+	assert_string_equal(e.field, "send_at");
+	msg.meta.send_at = 1000; /* long past: at once */
+	assert_int_equal(submit_msg_prepare(&cfg, &http_key, &msg, &out, &e),
+	                 0);
+	assert_string_equal(out.meta, "{\"send_at\":1000}");
+	spool_msg_new_fini(&out);
+	api_msg_fini(&msg);
+}
+
 static void
 spool_statuses_map_to_each_reply_shape(void **state)
 {
@@ -690,6 +732,7 @@ main(void)
 	    cmocka_unit_test(json_custom_sender_fields_follow_the_key),
 	    cmocka_unit_test(smtp_user_default_stream_and_text_without_header),
 	    cmocka_unit_test(meta_goes_to_the_spool_encoded),
+	    cmocka_unit_test(send_at_too_far_ahead_is_refused),
 	    cmocka_unit_test(spool_statuses_map_to_each_reply_shape),
 	    cmocka_unit_test(smtp_bcc_out_envelope_kept_message_id_checked),
 	    cmocka_unit_test(json_message_id_kept_or_stable_per_key),
