@@ -14,12 +14,15 @@
  * stays ASCII (RFC 6533: the utf-8 address type in xtext form, \x{HHHH}
  * in diagnostics); internationalised original headers go as
  * message/global-headers, quoted-printable. The report is 7-bit whatever
- * it carries, so it needs neither 8BITMIME nor SMTPUTF8 to travel
- * (unless the sender's own address is non-ASCII).
+ * it carries, so it needs neither 8BITMIME nor SMTPUTF8 to travel.
  *
- * XXX: message/global-delivery-status (RFC 6533) is not used: the spool
- * does not record whether the original came with SMTPUTF8, so the report
- * cannot know that its recipient takes one.
+ * A report to a sender whose address is not ASCII (it can only travel
+ * with SMTPUTF8, hence 8BITMIME) is a global one (RFC 6533): UTF-8 text
+ * in 8bit, message/global-delivery-status with utf-8-addr-unitext and
+ * UTF-8 diagnostics, message/global-headers.
+ *
+ * XXX: an ASCII sender who submitted with SMTPUTF8 still gets the 7-bit
+ * report: the spool does not record how a message was submitted.
  */
 #include "deliver/dsn.h"
 
@@ -41,12 +44,13 @@ dsn_wanted(const char *sender)
  * dsn_add_text - append s, at most max octets of it, as text: control
  * characters become blanks; UTF-8 stays (cut only between characters),
  * other octets above 0x7f become '?', so that what is declared UTF-8 is.
- * With xtext, for the ASCII-only message/delivery-status, every non-ASCII
- * character is written \x{HHHH} (RFC 6533 embedded-unicode-char), and so
- * are '\\', '+', '=' and blanks when addr (utf-8-addr-xtext).
+ * With esc8, for the ASCII-only message/delivery-status, every non-ASCII
+ * character is written \x{HHHH} (RFC 6533 embedded-unicode-char); with
+ * addr, so are '\\', '+', '=' and blanks (utf-8-addr-xtext, or with
+ * !esc8 utf-8-addr-unitext).
  */
 static void
-dsn_add_text(struct buf *out, const char *s, size_t max, bool xtext, bool addr)
+dsn_add_text(struct buf *out, const char *s, size_t max, bool esc8, bool addr)
 {
 	size_t i = 0, n = strlen(s), k;
 	uint32_t cp;
@@ -61,7 +65,8 @@ dsn_add_text(struct buf *out, const char *s, size_t max, bool xtext, bool addr)
 			break;
 		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
 			cp = (unsigned char)s[i] >= 0x80 ? '?' : ' ';
-		if (xtext && (cp > 0x7e || (addr && strchr("\\+= ", (int)cp))))
+		if ((esc8 && cp > 0x7e) ||
+		    (addr && cp < 0x80 && strchr("\\+= ", (int)cp)))
 			buf_printf(out, "\\x{%04X}", (unsigned)cp);
 		else if (cp < 0x80 || k == 1)
 			buf_addch(out, (char)cp);
@@ -92,11 +97,12 @@ dsn_ascii(const char *s, size_t n)
 
 /*
  * dsn_add_addr - "rfc822; addr", or for an address with non-ASCII
- * characters (SMTPUTF8) "utf-8; " and the address as utf-8-addr-xtext
- * (RFC 6533 section 3), which message/delivery-status can carry.
+ * characters (SMTPUTF8) "utf-8; " and the address (RFC 6533 section 3):
+ * as utf-8-addr-xtext, which message/delivery-status can carry, or in a
+ * global report (global) as utf-8-addr-unitext.
  */
 static void
-dsn_add_addr(struct buf *out, const char *addr)
+dsn_add_addr(struct buf *out, const char *addr, bool global)
 {
 	if (dsn_ascii(addr, strlen(addr))) {
 		buf_addstr(out, "rfc822; ");
@@ -104,17 +110,18 @@ dsn_add_addr(struct buf *out, const char *addr)
 		return;
 	}
 	buf_addstr(out, "utf-8; ");
-	dsn_add_text(out, addr, 256, true, true);
+	dsn_add_text(out, addr, 256, !global, true);
 }
 
 /*
  * dsn_add_part - the part's headers and body: as it is when body is
- * ASCII (7bit), else declared UTF-8 (utf8_type) and quoted-printable, so
- * the report stays 7-bit whatever the relay offers.
+ * ASCII (7bit), else as utf8_type: in 8bit when eight (a report that
+ * travels with SMTPUTF8, hence 8BITMIME), else quoted-printable, so the
+ * report stays 7-bit whatever the relay offers.
  */
 static void
 dsn_add_part(struct buf *out, const char *ascii_type, const char *utf8_type,
-             const struct buf *body)
+             const struct buf *body, bool eight)
 {
 	if (dsn_ascii(body->p, body->len)) {
 		buf_printf(out, "Content-Type: %s\r\n\r\n", ascii_type);
@@ -122,9 +129,12 @@ dsn_add_part(struct buf *out, const char *ascii_type, const char *utf8_type,
 		return;
 	}
 	buf_printf(out,
-	           "Content-Type: %s\r\n"
-	           "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-	           utf8_type);
+	           "Content-Type: %s\r\nContent-Transfer-Encoding: %s\r\n\r\n",
+	           utf8_type, eight ? "8bit" : "quoted-printable");
+	if (eight) {
+		buf_add(out, body->p, body->len);
+		return;
+	}
 	mime_build_qp(out, body->p, body->len);
 	/* The QP writer leaves the last line without its break. */
 	if (out->len < 2 || memcmp(out->p + out->len - 2, "\r\n", 2) != 0)
@@ -162,10 +172,13 @@ dsn_build(const struct dsn_info *info, struct buf *out)
 	char date[64], arrival[64], boundary[64], id[ID_SIZE];
 	struct buf part;
 	size_t i, hlen;
-	bool permanent = false;
+	bool permanent = false, global;
 
 	if (info->n_rcpts == 0 || !dsn_wanted(info->sender))
 		return -1;
+	/* A sender address that is not ASCII can only be reached with
+	 * SMTPUTF8, so its system reads RFC 6533's global types. */
+	global = !dsn_ascii(info->sender, strlen(info->sender));
 	for (i = 0; i < info->n_rcpts; i++)
 		if (info->rcpts[i].failed ||
 		    (info->rcpts[i].status && info->rcpts[i].status[0] == '5'))
@@ -221,43 +234,49 @@ dsn_build(const struct dsn_info *info, struct buf *out)
 	}
 	buf_addstr(&part, "\r\n");
 	dsn_add_part(out, "text/plain; charset=us-ascii",
-	             "text/plain; charset=utf-8", &part);
+	             "text/plain; charset=utf-8", &part, global);
 
 	/*
-	 * Part 2: machine-readable status (RFC 3464 section 2), ASCII
-	 * always: a non-ASCII address goes as the utf-8 address type in
-	 * xtext form, non-ASCII diagnostic text as \x{HHHH} (RFC 6533).
+	 * Part 2: machine-readable status (RFC 3464 section 2). ASCII in
+	 * message/delivery-status: a non-ASCII address goes as the utf-8
+	 * address type in xtext form, non-ASCII diagnostic text as \x{HHHH}
+	 * (RFC 6533). A global report is message/global-delivery-status,
+	 * UTF-8 as it is.
 	 */
 	buf_printf(out, "--%s\r\n", boundary);
-	buf_addstr(out, "Content-Type: message/delivery-status\r\n\r\n");
-	buf_printf(out, "Reporting-MTA: dns; %s\r\n", info->reporting_mta);
-	buf_printf(out, "X-Swerve-Queue-ID: %s\r\n", info->msg_id);
-	buf_printf(out, "Arrival-Date: %s\r\n", arrival);
+	part.len = 0;
+	buf_printf(&part, "Reporting-MTA: dns; %s\r\n", info->reporting_mta);
+	buf_printf(&part, "X-Swerve-Queue-ID: %s\r\n", info->msg_id);
+	buf_printf(&part, "Arrival-Date: %s\r\n", arrival);
 	for (i = 0; i < info->n_rcpts; i++) {
 		const struct dsn_rcpt *r = &info->rcpts[i];
 		const char *st = r->status ? r->status : "5.0.0";
-		buf_addstr(out, "\r\nFinal-Recipient: ");
-		dsn_add_addr(out, r->addr);
-		buf_addstr(out, "\r\nOriginal-Recipient: ");
-		dsn_add_addr(out, r->addr);
-		buf_printf(out, "\r\nAction: %s\r\n",
+		buf_addstr(&part, "\r\nFinal-Recipient: ");
+		dsn_add_addr(&part, r->addr, global);
+		buf_addstr(&part, "\r\nOriginal-Recipient: ");
+		dsn_add_addr(&part, r->addr, global);
+		buf_printf(&part, "\r\nAction: %s\r\n",
 		           st[0] == '5' || r->failed ? "failed" : "delayed");
-		buf_addstr(out, "Status: ");
-		dsn_add_text(out, st, 16, true, false);
-		buf_addstr(out, "\r\n");
+		buf_addstr(&part, "Status: ");
+		dsn_add_text(&part, st, 16, true, false);
+		buf_addstr(&part, "\r\n");
 		if (r->remote_mta) {
-			buf_addstr(out, "Remote-MTA: dns; ");
-			dsn_add_text(out, r->remote_mta, 255, true, false);
-			buf_addstr(out, "\r\n");
+			buf_addstr(&part, "Remote-MTA: dns; ");
+			dsn_add_text(&part, r->remote_mta, 255, true, false);
+			buf_addstr(&part, "\r\n");
 		}
 		if (r->diagnostic) {
-			buf_addstr(out, "Diagnostic-Code: smtp; ");
-			dsn_add_text(out, r->diagnostic, 700, true, false);
-			buf_addstr(out, "\r\n");
+			buf_addstr(&part, "Diagnostic-Code: smtp; ");
+			dsn_add_text(&part, r->diagnostic, 700, !global, false);
+			buf_addstr(&part, "\r\n");
 		}
-		buf_printf(out, "Last-Attempt-Date: %s\r\n", date);
+		buf_printf(&part, "Last-Attempt-Date: %s\r\n", date);
 	}
-	buf_addstr(out, "\r\n");
+	buf_addstr(&part, "\r\n");
+	dsn_add_part(out,
+	             global ? "message/global-delivery-status"
+	                    : "message/delivery-status",
+	             "message/global-delivery-status", &part, global);
 
 	/* Part 3: the original's headers; internationalised ones (RFC
 	 * 6532) as message/global-headers (RFC 6533), quoted-printable. */
@@ -268,7 +287,7 @@ dsn_build(const struct dsn_info *info, struct buf *out)
 	if (hlen < 2 || memcmp(info->original.p + hlen - 2, "\r\n", 2) != 0)
 		buf_addstr(&part, "\r\n");
 	dsn_add_part(out, "text/rfc822-headers", "message/global-headers",
-	             &part);
+	             &part, global);
 	buf_fini(&part);
 	buf_printf(out, "\r\n--%s--\r\n", boundary);
 	return 0;

@@ -4,7 +4,8 @@
  * an all-ASCII report stays us-ascii 7bit, non-ASCII text (a UTF-8
  * recipient, an upstream's reply, internationalised original headers) is
  * declared UTF-8 and quoted-printable, never 8-bit under us-ascii, and
- * the delivery-status part stays ASCII (RFC 6533 utf-8 address type).
+ * the delivery-status part stays ASCII (RFC 6533 utf-8 address type);
+ * a report to a UTF-8 sender is RFC 6533's global one, 8bit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -140,7 +141,9 @@ non_ascii_text_is_declared_utf8_and_stays_7bit(void **state)
 	    "example.net\r\nSubject: caf\xc3\xa9\r\n\r\nbody\r\n";
 	struct dsn_rcpt r[2] = {
 	    {"\xe7\x94\xa8\xe6\x88\xb7@example.net", "5.1.3",
-	     "550 5.1.3 adresse refus\xc3\xa9" "e \xff", "relay.test", false},
+	     "550 5.1.3 adresse refus\xc3\xa9"
+	     "e \xff",
+	     "relay.test", false},
 	    {"a+b=c@example.net", "5.1.1", "550 no", NULL, false},
 	};
 	struct dsn_info info = info_base(r, 2);
@@ -191,6 +194,42 @@ non_ascii_text_is_declared_utf8_and_stays_7bit(void **state)
 	buf_fini(&out);
 }
 
+static void
+utf8_sender_gets_a_global_report(void **state)
+{
+	static const char intl[] = "From: \xc3\xa9@example.com\r\n"
+	                           "Subject: caf\xc3\xa9\r\n\r\nbody\r\n";
+	struct dsn_rcpt r = {"\xe7\x94\xa8+x@example.net", "5.1.1",
+	                     "550 5.1.1 inconnu \xc3\xa9", NULL, false};
+	struct dsn_info info = info_base(&r, 1);
+	struct buf out;
+	const char *s, *p;
+
+	(void)state;
+	info.sender = "\xc3\xa9@example.com";
+	info.original = (struct str){intl, sizeof(intl) - 1};
+	buf_init(&out);
+	assert_int_equal(dsn_build(&info, &out), 0);
+	s = buf_cstr(&out);
+	assert_non_null(strstr(s, "To: <\xc3\xa9@example.com>\r\n"));
+	part_of(s, "Content-Type: text/plain; charset=utf-8\r\n"
+	           "Content-Transfer-Encoding: 8bit\r\n\r\n");
+	p = part_of(s, "Content-Type: message/global-delivery-status\r\n"
+	               "Content-Transfer-Encoding: 8bit\r\n\r\n");
+	/* utf-8-addr-unitext: UTF-8 as it is, '+' escaped. */
+	assert_non_null(strstr(
+	    p,
+	    "Final-Recipient: utf-8; \xe7\x94\xa8\\x{002B}x@example.net\r\n"));
+	assert_non_null(
+	    strstr(p, "Diagnostic-Code: smtp; 550 5.1.1 inconnu \xc3\xa9\r\n"));
+	p = part_of(s, "Content-Type: message/global-headers\r\n"
+	               "Content-Transfer-Encoding: 8bit\r\n\r\n");
+	assert_non_null(strstr(p, "Subject: caf\xc3\xa9\r\n"));
+	assert_null(strstr(s, "quoted-printable"));
+	assert_null(strstr(s, "message/delivery-status"));
+	buf_fini(&out);
+}
+
 int
 main(void)
 {
@@ -200,6 +239,7 @@ main(void)
 	    cmocka_unit_test(diagnostic_cannot_inject_headers),
 	    cmocka_unit_test(expired_recipient_is_reported_failed),
 	    cmocka_unit_test(non_ascii_text_is_declared_utf8_and_stays_7bit),
+	    cmocka_unit_test(utf8_sender_gets_a_global_report),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
