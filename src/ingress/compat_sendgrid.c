@@ -53,6 +53,7 @@ struct sg_req {
 	struct mime_build_msg base; /* text, html and attachments */
 	size_t n_rcpts;             /* so far, over all personalizations */
 	size_t n;                   /* personalizations */
+	size_t subst_work;          /* substitution comparisons left */
 };
 
 /*
@@ -273,7 +274,6 @@ sg_reply_to(json_t *j, struct compat_sendgrid_subst *sub,
 	json_t *rt = json_object_get(j, "reply_to");
 	json_t *rtl = json_object_get(j, "reply_to_list");
 	json_t *v;
-	size_t i, k;
 	int rc;
 
 	if (compat_sendgrid_present(rt) && compat_sendgrid_present(rtl))
@@ -283,8 +283,11 @@ sg_reply_to(json_t *j, struct compat_sendgrid_subst *sub,
 	if (compat_sendgrid_present(rt)) {
 		struct mime_build_addr a = {0};
 
-		if ((v = compat_sendgrid_subst_json(sub, rt, "reply_to", e)) ==
-		    NULL)
+		/* Without substitutions the list is used as given. */
+		v = sub->n == 0
+		        ? json_incref(rt)
+		        : compat_sendgrid_subst_json(sub, rt, "reply_to", e);
+		if (v == NULL)
 			return -1;
 		rc = sg_addr1(v, "reply_to", &a, e);
 		json_decref(v);
@@ -297,21 +300,45 @@ sg_reply_to(json_t *j, struct compat_sendgrid_subst *sub,
 	}
 	if (!compat_sendgrid_present(rtl))
 		return 0;
-	if ((v = compat_sendgrid_subst_json(sub, rtl, "reply_to_list", e)) ==
-	    NULL)
+	v = sub->n == 0
+	        ? json_incref(rtl)
+	        : compat_sendgrid_subst_json(sub, rtl, "reply_to_list", e);
+	if (v == NULL)
 		return -1;
 	rc =
 	    sg_addrs(v, "reply_to_list", 1000, &m->reply_to, &m->n_reply_to, e);
 	json_decref(v);
-	for (i = 1; rc == 0 && i < m->n_reply_to; i++)
-		for (k = 0; k < i && rc == 0; k++)
-			if (strcasecmp(m->reply_to[i].addr,
-			               m->reply_to[k].addr) == 0)
-				rc = api_error_set(
+	return rc;
+}
+
+/*
+ * sg_reply_to_unique - each address of reply_to_list once (checked once
+ * per request, on the list as given).
+ */
+static int
+sg_reply_to_unique(json_t *j, struct api_error *e)
+{
+	json_t *rtl = json_object_get(j, "reply_to_list");
+	size_t i, k;
+
+	if (!json_is_array(rtl) || json_array_size(rtl) > 1000)
+		return 0; /* sg_addrs says what is wrong with it */
+	for (i = 1; i < json_array_size(rtl); i++) {
+		const char *a = json_string_value(
+		    json_object_get(json_array_get(rtl, i), "email"));
+
+		for (k = 0; a != NULL && k < i; k++) {
+			const char *b = json_string_value(
+			    json_object_get(json_array_get(rtl, k), "email"));
+
+			if (b != NULL && strcasecmp(a, b) == 0)
+				return api_error_set(
 				    e, 400, "invalid_field", "reply_to_list",
 				    "Each email address in the reply_to_list "
 				    "should be unique.");
-	return rc;
+		}
+	}
+	return 0;
 }
 
 /* sg_subject - the personalization's subject, else the request's. */
@@ -419,7 +446,7 @@ sg_one(struct sg_req *r, size_t i, json_t *p, struct api_msg *msg,
 	}
 	snprintf(f, sizeof(f), "%s.substitutions", pf);
 	if (compat_sendgrid_subst_parse(json_object_get(p, "substitutions"), f,
-	                                &sub, e) < 0)
+	                                &r->subst_work, &sub, e) < 0)
 		return -1;
 	snprintf(f, sizeof(f), "%s.from", pf);
 	from = json_object_get(p, "from");
@@ -517,6 +544,8 @@ sg_request(struct sg_req *r, struct api_error *e)
 			                     "personalizations",
 			                     "Invalid type. Expected: object.");
 	}
+	if (sg_reply_to_unique(r->j, e) < 0)
+		return -1;
 	return sg_headers_check(json_object_get(r->j, "headers"), "headers",
 	                        e) < 0 ||
 	               compat_sendgrid_body_parse(r->j, &r->base, e) < 0 ||
@@ -560,6 +589,7 @@ compat_sendgrid_decode(const char *body, size_t len, int64_t now,
 	*n = 0;
 	memset(&r, 0, sizeof(r));
 	r.now = now;
+	r.subst_work = SG_SUBST_WORK_MAX;
 	if ((r.j = compat_json_load(body, len, e)) == NULL)
 		return -1;
 	if (sg_request(&r, e) < 0)

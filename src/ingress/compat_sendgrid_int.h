@@ -97,16 +97,18 @@ struct compat_sendgrid_subst {
 	struct compat_sendgrid_sub *subs;
 	size_t n;
 	size_t first[257]; /* subs[first[c] .. first[c + 1]) start with c */
-	size_t work;       /* comparisons left for this request */
+	size_t *work;      /* comparisons left for the request (shared) */
 };
 
 /*
  * compat_sendgrid_subst_parse - the substitutions object v (absent or null:
  * none) at field into *s (zeroed first; keeps pointers into v, which must
- * outlive it). Keys non-empty, values strings, at most
- * SG_SUBST_BYTES_MAX octets of keys and values. 0, or -1 with *e.
+ * outlive it), counting its comparisons against *work (the request's
+ * budget, SG_SUBST_WORK_MAX to start with; borrowed). Keys non-empty, values
+ * strings, at most SG_SUBST_BYTES_MAX octets of keys and values. 0, or -1 with
+ * *e.
  */
-int compat_sendgrid_subst_parse(json_t *v, const char *field,
+int compat_sendgrid_subst_parse(json_t *v, const char *field, size_t *work,
                                 struct compat_sendgrid_subst *s,
                                 struct api_error *e);
 
@@ -119,7 +121,7 @@ void compat_sendgrid_subst_fini(struct compat_sendgrid_subst *s);
  * caller frees). The text is read once from left to right; where several
  * keys match at one place the longest wins; replaced text is not read
  * again. NULL with *e (at field) when the request's comparison budget
- * (s->work) runs out.
+ * (*s->work) runs out.
  */
 char *compat_sendgrid_subst_apply(struct compat_sendgrid_subst *s,
                                   const char *in, size_t n, size_t *outlen,

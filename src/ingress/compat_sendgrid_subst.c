@@ -35,7 +35,7 @@ subst_cmp(const void *a, const void *b)
 }
 
 int
-compat_sendgrid_subst_parse(json_t *v, const char *field,
+compat_sendgrid_subst_parse(json_t *v, const char *field, size_t *work,
                             struct compat_sendgrid_subst *s,
                             struct api_error *e)
 {
@@ -44,7 +44,7 @@ compat_sendgrid_subst_parse(json_t *v, const char *field,
 	size_t total = 0, i, c;
 
 	memset(s, 0, sizeof(*s));
-	s->work = SG_SUBST_WORK_MAX;
+	s->work = work;
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_object(v))
@@ -115,14 +115,14 @@ compat_sendgrid_subst_apply(struct compat_sendgrid_subst *s, const char *in,
 		for (k = s->first[c]; k < s->first[c + 1]; k++) {
 			const struct compat_sendgrid_sub *sb = &s->subs[k];
 
-			if (s->work == 0) {
+			if (*s->work == 0) {
 				buf_fini(&b);
 				api_error_set(e, 400, "invalid_field", field,
 				              "substitutions: too many keys "
 				              "over too much content");
 				return NULL;
 			}
-			s->work--;
+			(*s->work)--;
 			if (sb->key_len <= n - i &&
 			    memcmp(in + i, sb->key, sb->key_len) == 0) {
 				hit = sb;

@@ -238,6 +238,7 @@ static void
 substitution_rules(void **state)
 {
 	struct compat_sendgrid_subst s;
+	size_t work = SG_SUBST_WORK_MAX;
 	struct api_error e;
 	json_t *v;
 	size_t len;
@@ -247,7 +248,7 @@ substitution_rules(void **state)
 	/* longest key wins; replaced text is not read again */
 	v = json_loads("{\"-a-\":\"-ab-\",\"-ab-\":\"X\",\"%\":\"-a-\"}", 0,
 	               NULL);
-	assert_int_equal(compat_sendgrid_subst_parse(v, "f", &s, &e), 0);
+	assert_int_equal(compat_sendgrid_subst_parse(v, "f", &work, &s, &e), 0);
 	t = compat_sendgrid_subst_apply(&s, "-ab- -a- % -a", 13, &len, "f", &e);
 	assert_string_equal(t, "X -ab- -a- -a");
 	assert_int_equal(len, strlen(t));
@@ -256,8 +257,8 @@ substitution_rules(void **state)
 	json_decref(v);
 	/* the budget of comparisons */
 	v = json_loads("{\"aab\":\"1\",\"aac\":\"2\"}", 0, NULL);
-	assert_int_equal(compat_sendgrid_subst_parse(v, "f", &s, &e), 0);
-	s.work = 5;
+	assert_int_equal(compat_sendgrid_subst_parse(v, "f", &work, &s, &e), 0);
+	work = 5;
 	assert_null(
 	    compat_sendgrid_subst_apply(&s, "aaaaaaaa", 8, &len, "f", &e));
 	assert_string_equal(e.field, "f");
@@ -267,10 +268,11 @@ substitution_rules(void **state)
 	memset(big, 'x', sizeof(big));
 	big[sizeof(big) - 1] = '\0';
 	v = json_pack("{s:s}", "k", big + 100 - 2);
-	assert_int_equal(compat_sendgrid_subst_parse(v, "f", &s, &e), -1);
+	assert_int_equal(compat_sendgrid_subst_parse(v, "f", &work, &s, &e),
+	                 -1);
 	json_decref(v);
 	v = json_pack("{s:s}", "k", big + 101);
-	assert_int_equal(compat_sendgrid_subst_parse(v, "f", &s, &e), 0);
+	assert_int_equal(compat_sendgrid_subst_parse(v, "f", &work, &s, &e), 0);
 	compat_sendgrid_subst_fini(&s);
 	json_decref(v);
 }
