@@ -822,8 +822,10 @@ def message_ids(d):
 
 
 # How some fields are honoured other than by being seen upstream.
-# not_delivered: answered 2xx, never reaches the upstream.
-# held: answered 2xx, not delivered now, the message waits in the spool.
+# not_delivered: answered 2xx, never reaches the upstream, recorded as
+#                sandboxed (meta.sandbox).
+# held: answered 2xx, not delivered now, the message waits in the spool
+#       (meta.send_at).
 EXPECT = {
     ("sendgrid mail/send", "mail_settings.sandbox_mode.enable"): "not_delivered",
     ("sendgrid mail/send", "mail_settings.sandbox_mode"): "not_delivered",
@@ -879,11 +881,15 @@ def judge(lab, d, endpoint, row, before, own_rows):
         time.sleep(1.5)
         if lab.mock.messages():
             return "expected %s, but the upstream received it" % kind
-        if kind == "held":
-            for qid in new:
-                st = d.admin_json("/v1/messages/" + qid)[1].get("state")
-                if st in ("sent", "failed"):
-                    return "expected held, but the message is %s" % st
+        for qid in new:
+            obj = d.admin_json("/v1/messages/" + qid)[1]
+            meta = obj.get("meta") or {}
+            if kind == "held" and obj.get("state") in ("sent", "failed"):
+                return "expected held, but the message is %s" % obj.get("state")
+            if kind == "held" and not meta.get("send_at"):
+                return "held, but no send_at in the message's meta: %r" % meta
+            if kind == "not_delivered" and meta.get("sandbox") is not True:
+                return "not delivered, but not recorded as sandboxed: %r" % meta
         return ""
     settled(lab, d, new)
     if outcome == "not applied":
@@ -898,7 +904,7 @@ def judge(lab, d, endpoint, row, before, own_rows):
     return ""
 
 
-def settled(lab, d, new, timeout=8):
+def settled(lab, d, new, timeout=20):
     """Wait until the new messages reached the upstream or left the queue
     some other way (delivery is what makes most fields observable)."""
     def done():
