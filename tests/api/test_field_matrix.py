@@ -392,6 +392,11 @@ def _future(seconds=3600):
     return int(time.time()) + seconds
 
 
+def _footer(req, m):
+    req.body["mail_settings"] = {"footer": {"enable": True, "text": m}}
+    return m
+
+
 def _sg_substitutions(req, m):
     req.body["content"][0]["value"] += " -mxsub-"
     req.body["personalizations"][0]["substitutions"] = {"-mxsub-": m}
@@ -472,11 +477,12 @@ SPECIAL = {
         "batch_id": _set("batch_id", lambda m: "b" + m, _mk),
         "personalizations[].substitutions": _sg_substitutions,
         "mail_settings.footer.html": _sg_footer_html,
-        "content[].type": _set("content[].type", "text/plain"),
+        "content[].type": _set("content[].type", "text/html", "text/html"),
+        "mail_settings.footer.enable": _footer,
         "content[].value": _set("content[].value", _mk, _mk),
         "attachments[].content": _set("attachments[].content",
                                       lambda m: b64("att " + m), _mk),
-        "attachments[].type": _set("attachments[].type", "text/csv"),
+        "attachments[].type": _set("attachments[].type", "text/csv", "text/csv"),
         "attachments[].disposition": _set("attachments[].disposition", "attachment"),
         "attachments[].content_id": _inline("attachments[]", "content_id",
                                             "disposition", "inline"),
@@ -495,7 +501,8 @@ SPECIAL = {
         "TrackLinks": _set("TrackLinks", "HtmlAndText"),
         "Attachments[].Content": _set("Attachments[].Content",
                                       lambda m: b64("att " + m), _mk),
-        "Attachments[].ContentType": _set("Attachments[].ContentType", "text/csv"),
+        "Attachments[].ContentType": _set("Attachments[].ContentType", "text/csv",
+                                          "text/csv"),
         "Attachments[].Name": _set("Attachments[].Name", lambda m: m + ".txt", _mk),
         "Attachments[].ContentID": _set("Attachments[].ContentID",
                                         lambda m: "cid:" + m, _mk),
@@ -509,7 +516,8 @@ SPECIAL = {
                                       lambda m: b64("att " + m), _mk),
         "attachments[].filename": _set("attachments[].filename",
                                        lambda m: m + ".txt", _mk),
-        "attachments[].content_type": _set("attachments[].content_type", "text/csv"),
+        "attachments[].content_type": _set("attachments[].content_type",
+                                           "text/csv", "text/csv"),
         "attachments[].path": _set("attachments[].path",
                                    lambda m: "https://files.example/%s.txt" % m),
         "tags[].name": _set("tags[].name", _mk, _mk),
@@ -523,7 +531,8 @@ SPECIAL = {
         "Content.Simple.Attachments[].ContentTransferEncoding":
             _set("Content.Simple.Attachments[].ContentTransferEncoding", "BASE64"),
         "Content.Simple.Attachments[].ContentType":
-            _set("Content.Simple.Attachments[].ContentType", "text/csv"),
+            _set("Content.Simple.Attachments[].ContentType", "text/csv",
+                 "text/csv"),
         "Content.Simple.Attachments[].RawContent":
             _set("Content.Simple.Attachments[].RawContent",
                  lambda m: b64("att " + m), _mk),
@@ -866,7 +875,7 @@ def judge(lab, d, endpoint, row, before, own_rows):
         if not names_field(text, field):
             return "refused, but the message does not name the field: %r" % text
         new = message_ids(d) - before
-        if new and not endpoint.endswith("batch"):
+        if new:
             return "refused, yet %d message(s) were queued" % len(new)
         return ""
     if not 200 <= status < 300:
