@@ -71,6 +71,7 @@ rfc3339_parse(const char *s, size_t len, int64_t *out)
 {
 	const char *p = s, *end = s + len;
 	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	int64_t t;
 
 	y = rfc3339_num(&p, end, 4);
 	if (y < 1970 || !rfc3339_sep(&p, end, "-") ||
@@ -104,7 +105,10 @@ rfc3339_parse(const char *s, size_t len, int64_t *out)
 		return -1;
 	if (p != end)
 		return -1;
-	*out = rfc3339_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-	       sign * (oh * 3600 + om * 60);
+	t = rfc3339_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+	    sign * (oh * 3600 + om * 60);
+	if (t < 0)
+		return -1;
+	*out = t;
 	return 0;
 }

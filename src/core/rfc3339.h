@@ -15,8 +15,8 @@
 
 /*
  * rfc3339_parse - s[0..len) as seconds since the epoch into *out.
- * 0, or -1 when it is not such a date-time or names a day that does not
- * exist (2030-02-30), a year before 1970 or after 9999.
+ * 0, or -1 when it is not such a date-time, names a day that does not
+ * exist (2030-02-30) or a year after 9999, or is before the epoch.
  */
 int rfc3339_parse(const char *s, size_t len, int64_t *out);
 
