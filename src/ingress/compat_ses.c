@@ -451,6 +451,17 @@ compat_ses_v2_handle(struct compat *c, struct evhttp_request *req,
 	const char *body;
 	size_t len;
 
+	if (path != NULL &&
+	    strcmp(path, "/v2/email/outbound-bulk-emails") == 0) {
+		/* Said plainly, not as an unknown operation. */
+		api_error_set(
+		    &e, 400, "invalid_field", "SendBulkEmail",
+		    "SendBulkEmail is not supported by this endpoint: "
+		    "it sends templates, which swerve does not have; "
+		    "use SendEmail for each message");
+		ses_v2_fail(req, &e);
+		return;
+	}
 	if (path == NULL || strcmp(path, "/v2/email/outbound-emails") != 0 ||
 	    evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		api_error_set(&e, 404, "not_found", "", "Unknown operation");

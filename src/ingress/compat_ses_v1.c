@@ -402,7 +402,14 @@ compat_ses_v1_decode(char *body, size_t len, enum compat_ses_action *action,
 	} else if (form_str_eq(a->value, "SendRawEmail")) {
 		*action = COMPAT_SES_SEND_RAW_EMAIL;
 		rc = v1_send_raw(&fm, raw, &msg->meta, e);
-	} else
+	} else if (form_str_eq(a->value, "SendTemplatedEmail") ||
+	           form_str_eq(a->value, "SendBulkTemplatedEmail"))
+		api_error_set(
+		    e, 400, "invalid_action", "Action",
+		    "%s is not supported by this endpoint: swerve has "
+		    "no templates; use SendEmail or SendRawEmail",
+		    action_name);
+	else
 		api_error_set(
 		    e, 400, "invalid_action", "Action",
 		    "Could not find operation %s for version 2010-12-01",

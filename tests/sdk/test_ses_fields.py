@@ -12,7 +12,8 @@ recording what reaches the upstream.
   - a field swerve does not do (ListManagementOptions, SourceArn) is
     refused with SES's error naming it, and nothing is queued;
   - ReturnPath / FeedbackForwardingEmailAddress is the envelope sender;
-  - the MessageId answered is the swerve id (GET /v1/messages/ID).
+  - the MessageId answered is the swerve id (GET /v1/messages/ID);
+  - SendBulkEmail and SendTemplatedEmail (templates) are refused plainly.
 """
 
 import time
@@ -90,6 +91,13 @@ def test_boto3_sesv2_tags_and_configuration_set_are_kept(lab):
                   EmailTags=[{"Name": "bad name", "Value": "x"}])
     assert err["Code"] == "BadRequestException", err
     assert "EmailTags[0]" in err["Message"]
+    # SendBulkEmail sends templates: refused plainly, naming it.
+    err = refused(v2.send_bulk_email, FromEmailAddress="app@example.com",
+                  DefaultContent={"Template": {"TemplateName": "t"}},
+                  BulkEmailEntries=[{"Destination": {
+                      "ToAddresses": ["rcpt@example.net"]}}])
+    assert err["Code"] == "BadRequestException", err
+    assert "SendBulkEmail" in err["Message"]
     time.sleep(0.3)
     assert len(lab.mock.messages()) == 1
 
@@ -164,5 +172,10 @@ def test_boto3_ses_v1_tags_set_raw_and_refusals(lab):
                            "Body": {"Text": {"Data": "t"}}})
     assert err["Code"] == "InvalidParameterValue", err
     assert "Message.Subject.Charset" in err["Message"]
+    err = refused(v1.send_templated_email, Source="app@example.com",
+                  Destination={"ToAddresses": ["rcpt@example.net"]},
+                  Template="t", TemplateData="{}")
+    assert err["Code"] == "InvalidAction", err
+    assert "SendTemplatedEmail" in err["Message"]
     time.sleep(0.3)
     assert len(lab.mock.messages()) == 2

@@ -346,6 +346,8 @@ v1_refusals_name_the_field(void **state)
 	    {V1_RAW "&SourceArn=arn", "SourceArn"},
 	    {V1_RAW "&ConfigurationSetName=other", "X-SES-CONFIGURATION-SET"},
 	    {V1_RAW "&ReturnPath=a%40example.com", ""},
+	    {"Action=SendTemplatedEmail&Source=a%40example.com", "Action"},
+	    {"Action=SendBulkTemplatedEmail", "Action"},
 	};
 	struct compat_raw_req raw;
 	struct api_error e;
