@@ -685,35 +685,6 @@ sg_done(struct evhttp_request *req, const struct http_pending_result *res,
 	sg_fail(req, &first);
 }
 
-/*
- * sg_spool_guard - refuse what the spool cannot hold yet.
- *
- * XXX: until the spool keeps sandboxed messages from delivery and holds
- * scheduled ones (msg_meta.sandbox and send_at, issue 13's spool part),
- * such a request is refused rather than delivered at once; remove this
- * when the spool honours them.
- */
-static int
-sg_spool_guard(const struct api_msg *msgs, size_t n, struct api_error *e)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (msgs[i].meta.sandbox)
-			return api_error_set(
-			    e, 400, "invalid_field",
-			    "mail_settings.sandbox_mode.enable",
-			    "sandbox mode is not supported by this endpoint "
-			    "yet; nothing was sent");
-		if (msgs[i].meta.send_at != 0)
-			return api_error_set(
-			    e, 400, "invalid_field", "send_at",
-			    "scheduled sends (send_at) are not "
-			    "supported by this endpoint yet");
-	}
-	return 0;
-}
-
 void
 compat_sendgrid_handle(struct compat *c, struct evhttp_request *req,
                        const char *path)
@@ -748,11 +719,6 @@ compat_sendgrid_handle(struct compat *c, struct evhttp_request *req,
 	if ((body = compat_body(c, req, &len, &e)) == NULL ||
 	    compat_sendgrid_decode(body, len, (int64_t)clock_wall_time(), &msgs,
 	                           &n, &e) < 0) {
-		sg_fail(req, &e);
-		return;
-	}
-	if (sg_spool_guard(msgs, n, &e) < 0) {
-		compat_msgs_free(msgs, n);
 		sg_fail(req, &e);
 		return;
 	}

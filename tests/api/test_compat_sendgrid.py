@@ -1,8 +1,10 @@
 """SendGrid v3 POST /v3/mail/send at a recording upstream (issue 13).
 
 Each personalization is its own message (its from, subject, headers
-and substitutions applied, the footer added), and categories and
-custom_args are stored on each message (GET /v1/messages/ID "meta").
+and substitutions applied, the footer added), a send_at personalization
+is held, a sandbox request is answered 200 and never delivered, and
+categories and custom_args are stored on each message
+(GET /v1/messages/ID "meta").
 Refusals come in SendGrid's error shape naming the field.
 """
 
@@ -39,6 +41,7 @@ def tenant_ids(api):
 def test_personalizations_are_messages_with_their_own_parts(lab):
     m = lab.mock()
     d = lab.daemon(m)
+    later = int(time.time()) + 3600
     body = {
         "personalizations": [
             {"to": [{"email": "ann@example.net", "name": "Ann"}],
@@ -51,6 +54,8 @@ def test_personalizations_are_messages_with_their_own_parts(lab):
              "subject": "For -name- only",
              "headers": {"X-Mine": "-name-"},
              "substitutions": {"-name-": "Bob", "-city-": "Rome"}},
+            {"to": [{"email": "later@example.net"}], "send_at": later,
+             "substitutions": {"-name-": "Lee"}},
         ],
         "from": {"email": "app@example.com", "name": "App"},
         "subject": "Hello -name-",
@@ -85,23 +90,58 @@ def test_personalizations_are_messages_with_their_own_parts(lab):
     assert bob["X-Mine"] == "Bob"
     assert bob["Message-ID"] != ann["Message-ID"]
     assert "Dear Bob of Rome" in bob.get_body(("plain",)).get_content()
-    # Two messages stored, each with the request's categories and
-    # custom_args (the personalization's over them).
+    # Three messages stored, each with the request's categories and
+    # custom_args (the personalization's over them), one held for its
+    # send_at.
     api = dh.Api(d)
     ids = tenant_ids(api)
-    assert len(ids) == 2 and first in ids
+    assert len(ids) == 3 and first in ids
     metas = {}
     for qid in ids:
         full = api.message(qid)
         metas[full["rcpts"][0]["address"]] = full
     assert metas["ann@example.net"]["id"] == first
+    held = metas["later@example.net"]
+    assert held["meta"]["send_at"] == later
+    assert held["state"] == "scheduled", held
+    assert "send_at" not in metas["ann@example.net"]["meta"]
+    time.sleep(0.5)
+    assert len(m.messages()) == 2
     for full in metas.values():
         meta = full["meta"]
         assert [t["name"] for t in meta["tags"]] == ["welcome", "onboarding"]
         assert meta["metadata"]["campaign"] == "c1"
         assert meta["track_opens"] is True
     users = sorted(f["meta"]["metadata"]["user"] for f in metas.values())
-    assert users == ["0", "1"]
+    assert users == ["0", "0", "1"]
+
+
+def test_sandbox_is_validated_answered_200_and_never_delivered(lab):
+    m = lab.mock()
+    d = lab.daemon(m)
+    body = {"personalizations": [{"to": [{"email": "r@example.net"}]}],
+            "from": {"email": "app@example.com"}, "subject": "sandbox",
+            "content": [{"type": "text/plain", "value": "t"}],
+            "mail_settings": {"sandbox_mode": {"enable": True}}}
+    # Validated like a real send: a sender the key may not use is 403.
+    bad = dict(body, **{"from": {"email": "app@example.org"}})
+    code, obj, _ = sg(d, bad)
+    assert code == 403 and obj["errors"][0]["field"] == "from", obj
+    code, obj, hdrs = sg(d, body)
+    assert code == 200 and obj in (b"", "", None), obj
+    qid = dict((k.lower(), v) for k, v in hdrs.items())["x-message-id"]
+    api = dh.Api(d)
+    full = api.message(qid)
+    assert full["meta"]["sandbox"] is True
+    assert full["state"] == "sandboxed", full
+    # A real send after it arrives; the sandboxed one never does.
+    real = dict(body, mail_settings={"sandbox_mode": {"enable": False}},
+                subject="real")
+    assert sg(d, real)[0] == 202
+    got = delivered(m, 1)
+    time.sleep(0.5)
+    assert len(m.messages()) == 1
+    assert str(got["r@example.net"][1]["Subject"]) == "real"
 
 
 def test_request_idempotency_key_makes_a_whole_retry_safe(lab):

@@ -7,7 +7,8 @@
 //       postmarkbatch | mailgun | mailgunmime | resend | resendx |
 //       nodemailer
 // case: send (the full message), badkey, badfield; SES also badsecret,
-//       stale (the SDK's clock an hour behind)
+//       stale (the SDK's clock an hour behind); SendGrid also
+//       personalize (three personalizations) and sandbox
 //
 // Environment: SWERVE_URL (http://127.0.0.1:port, or https://localhost:port
 // with NODE_EXTRA_CA_CERTS naming the CA that signed swerved's certificate),
@@ -87,6 +88,38 @@ const ses = {
   },
 };
 
+// @sendgrid/mail with personalizations (its default {{key}} substitution
+// wrappers, a per-personalization from, subject and sendAt) or in
+// sandbox mode. Returns the X-Message-Id and the HTTP status.
+async function sendgridPersonal(sg, kase) {
+  const msg = {
+    from: { email: FROM, name: 'Sender' },
+    subject: 'Hello {{name}}',
+    text: 'Dear {{name}} of {{city}}',
+    html: '<p>Dear {{name}}</p>',
+    categories: ['sdk-cat'],
+    customArgs: { campaign: 'c1' },
+    personalizations: [
+      { to: [{ email: 'ann@example.net' }],
+        substitutions: { name: 'Ann', city: 'Oslo' },
+        customArgs: { user: '1' } },
+      { to: [{ email: 'bob@example.net' }],
+        from: { email: 'sales@example.com', name: 'Sales' },
+        subject: 'For {{name}} only',
+        substitutions: { name: 'Bob', city: 'Rome' } },
+      { to: [{ email: 'later@example.net' }],
+        substitutions: { name: 'Lee', city: 'Lima' },
+        sendAt: Math.floor(Date.now() / 1000) + 3600 },
+    ],
+  };
+  if (kase === 'sandbox') {
+    msg.personalizations = [msg.personalizations[0]];
+    msg.mailSettings = { sandboxMode: { enable: true } };
+  }
+  const [resp] = await sg.send(msg);
+  return { messageId: resp.headers['x-message-id'], status: resp.statusCode };
+}
+
 const sdks = {
   async sesv2(kase) {
     const { SESv2Client, SendEmailCommand } = M('@aws-sdk/client-sesv2');
@@ -151,6 +184,9 @@ const sdks = {
     sg.setApiKey(kase === 'badkey' ? 'SG.not-a-swerve-key' : KEY);
     // @sendgrid/mail's own setting for the API host.
     sg.client.setDefaultRequest('baseUrl', URL_);
+    if (kase === 'personalize' || kase === 'sandbox') {
+      return sendgridPersonal(sg, kase);
+    }
     const [resp] = await sg.send({
       to: TO,
       from: { email: kase === 'badfield' ? 'sender@example.org' : FROM,

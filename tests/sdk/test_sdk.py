@@ -172,6 +172,47 @@ def test_sendgrid_sdk_send_arrives_intact_and_errors_are_response_errors(lab, np
     check_nothing_queued(lab, 1)
 
 
+def test_sendgrid_sdk_personalizations_are_messages_and_sandbox_is_not_sent(lab, npm):
+    """@sendgrid/mail: each personalization is one message with its own
+    substitutions ({{name}}, the SDK's default wrappers), from, subject
+    and sendAt (held); categories and customArgs are on every message;
+    sandbox mode is answered 200 and never delivered."""
+    lab.start()
+    r = run(lab, "sendgrid", "personalize")
+    assert r["ok"] and r["id"]["status"] == 202, r
+    msgs = c.sh.wait_until(lambda: len(lab.mock.messages()) >= 2 and
+                           lab.mock.messages(), 20, what="2 messages")
+    got = {}
+    for m in msgs:
+        raw = lab.mock.raw(m["id"])
+        got[m["rcpt_to"][0]] = (m, email.message_from_bytes(
+            raw, policy=email.policy.default))
+    ann = got["ann@example.net"][1]
+    assert ann["Subject"] == "Hello Ann"
+    assert ann.get_body(("plain",)).get_content().strip() == "Dear Ann of Oslo"
+    assert "<p>Dear Ann</p>" in ann.get_body(("html",)).get_content()
+    bob_env, bob = got["bob@example.net"]
+    assert bob["Subject"] == "For Bob only"
+    assert bob_env["mail_from"] == "sales@example.com"
+    assert bob["From"].addresses[0].display_name == "Sales"
+    api = c.sh.Api(lab.d)
+    mine = [api.message(m["id"]) for m in api.list() if m["tenant"] == "sdkt"]
+    assert len(mine) == 3
+    by_rcpt = {m["rcpts"][0]["address"]: m for m in mine}
+    assert by_rcpt["later@example.net"]["state"] == "scheduled"
+    for m in mine:
+        assert [t["name"] for t in m["meta"]["tags"]] == ["sdk-cat"]
+        assert m["meta"]["metadata"]["campaign"] == "c1"
+    assert by_rcpt["ann@example.net"]["meta"]["metadata"]["user"] == "1"
+    assert r["id"]["messageId"] in by_rcpt["ann@example.net"]["id"]
+    check_nothing_queued(lab, 2)
+    r = run(lab, "sendgrid", "sandbox")
+    assert r["ok"] and r["id"]["status"] == 200, r
+    sb = api.message(r["id"]["messageId"])
+    assert sb["meta"]["sandbox"] is True and sb["state"] == "sandboxed", sb
+    check_nothing_queued(lab, 2)
+
+
 # --- Postmark -------------------------------------------------------------------
 
 def test_postmark_sdk_send_and_batch_and_errors(lab, npm):
