@@ -490,21 +490,6 @@ fail:
 	return -1;
 }
 
-/*
- * mg_sandbox_guard - XXX: until the spool keeps a sandboxed message from
- * delivery, o:testmode is refused as before (delivering a test would be
- * worse than an error).
- */
-static int
-mg_sandbox_guard(const struct msg_meta *meta, struct api_error *e)
-{
-	if (!meta->sandbox)
-		return 0;
-	return api_error_set(e, 400, "invalid_field", "o:testmode",
-	                     "'o:testmode' is not supported by this endpoint "
-	                     "yet; nothing was sent");
-}
-
 /* mg_prepare_mime - the one spool message of a messages.mime form into
  * *ms (*n = 1). 0 or -1 with *e. */
 static int
@@ -520,11 +505,9 @@ mg_prepare_mime(struct compat *c, const struct config_api_key *k,
 	    0)
 		return -1;
 	*ms = xcalloc(1, sizeof(**ms));
-	rc = mg_sandbox_guard(&meta, e);
-	if (rc == 0)
-		rc = compat_raw_prepare(c, k, (const char *)raw.data, raw.len,
-		                        NULL, raw.env_to, raw.n_env_to, NULL,
-		                        &meta, client, &(*ms)[0], e);
+	rc = compat_raw_prepare(c, k, (const char *)raw.data, raw.len, NULL,
+	                        raw.env_to, raw.n_env_to, NULL, &meta, client,
+	                        &(*ms)[0], e);
 	compat_raw_req_fini(&raw);
 	msg_meta_fini(&meta);
 	if (rc < 0) {
@@ -555,12 +538,8 @@ mg_prepare_form(struct compat *c, const struct config_api_key *k,
 	    0)
 		return -1;
 	*ms = xcalloc(nm, sizeof(**ms));
-	for (i = 0; i < nm && rc == 0; i++) {
-		rc = mg_sandbox_guard(&msgs[i].meta, e);
-		if (rc == 0)
-			rc = compat_msg_prepare(c, k, &msgs[i], client,
-			                        &(*ms)[i], e);
-	}
+	for (i = 0; i < nm && rc == 0; i++)
+		rc = compat_msg_prepare(c, k, &msgs[i], client, &(*ms)[i], e);
 	compat_msgs_free(msgs, nm);
 	if (rc < 0) {
 		/* ms[i - 1] failed and is empty; the ones before are not. */

@@ -381,10 +381,9 @@ def test_symfony_mailgun_and_postmark_bridges(lab, transport):
         else msg["Message-ID"].strip("<>")
     assert r["id"] == want, (r, msg["Message-ID"])
     row, = lab.d.spool.messages().values()
-    if row.get("meta"):
-        meta = json.loads(row["meta"])
-        assert meta["tags"] == [{"name": "welcome"}], meta
-        assert meta["metadata"] == {"user-id": "42"}, meta
+    meta = json.loads(row["meta"])
+    assert meta["tags"] == [{"name": "welcome"}], meta
+    assert meta["metadata"] == {"user-id": "42"}, meta
     r = php("badkey")
     assert not r["ok"] and ("401" in r["message"] or "10" in r["message"]), r
     r = php("badfield")
