@@ -296,13 +296,14 @@ submit_msgid_check(const char *msg, size_t len, struct api_error *e)
 /*
  * submit_msgid_local - the local part of the Message-ID swerve adds to a
  * message that came with an idempotency key over HTTP: a digest of the
- * tenant and the key, so that a replay, which stores nothing, answers the
- * Message-ID of the message stored first (the key is unique per tenant
- * in the spool).
+ * tenant, the key and the request's payload digest (hash), so that a
+ * replay, which stores nothing, answers the Message-ID of the message
+ * stored first, while a key reused for another payload (once the first
+ * message is gone from the spool) makes another Message-ID.
  */
 static void
 submit_msgid_local(const struct submit_who *w, const char *key,
-                   char out[SUBMIT_LOCAL_SIZE])
+                   const char *hash, char out[SUBMIT_LOCAL_SIZE])
 {
 	const char *tenant = w->key ? w->key->tenant : "";
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -310,8 +311,10 @@ submit_msgid_local(const struct submit_who *w, const char *key,
 	EVP_MD_CTX *sh = EVP_MD_CTX_new();
 
 	EVP_DigestInit_ex(sh, EVP_sha256(), NULL);
+	/* NUL separators: no two triples hash the same input. */
 	EVP_DigestUpdate(sh, tenant, strlen(tenant) + 1);
-	EVP_DigestUpdate(sh, key, strlen(key));
+	EVP_DigestUpdate(sh, key, strlen(key) + 1);
+	EVP_DigestUpdate(sh, hash ? hash : "", hash ? strlen(hash) : 0);
 	EVP_DigestFinal_ex(sh, md, &mdlen);
 	EVP_MD_CTX_free(sh);
 	for (i = 0; i < (SUBMIT_LOCAL_SIZE - 2) / 2 && i < mdlen; i++)
@@ -425,7 +428,7 @@ submit_prepare(const struct config *cfg, const struct submit_who *w,
 	if (dom == NULL && o->from != NULL && strrchr(o->from, '@') != NULL)
 		dom = strrchr(o->from, '@') + 1;
 	if (c.idem != NULL && w->ingress == SUBMIT_INGRESS_HTTP)
-		submit_msgid_local(w, c.idem, local);
+		submit_msgid_local(w, c.idem, m->idempotency_hash, local);
 	submit_fields_add(&m->body, o->body_off, dom ? dom : "localhost",
 	                  c.idem != NULL && w->ingress == SUBMIT_INGRESS_HTTP
 	                      ? local
@@ -512,9 +515,19 @@ submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 	        0 ||
 	    submit_meta_check(cfg, &msg->meta, (int64_t)o.date, e) < 0)
 		goto fail;
-	if (c.idem != NULL)
-		submit_msgid_local(w, c.idem, local);
-	else
+	out->sender = xstrdup(msg->mail.from.addr);
+	for (i = 0; i < msg->mail.n_to; i++)
+		api_rcpt_add(out, msg->mail.to[i].addr);
+	for (i = 0; i < msg->mail.n_cc; i++)
+		api_rcpt_add(out, msg->mail.cc[i].addr);
+	for (i = 0; i < msg->n_bcc; i++)
+		api_rcpt_add(out, msg->bcc[i].addr);
+	if (c.idem != NULL) {
+		out->idempotency_hash = msg->payload_sha256[0] != '\0'
+		                            ? xstrdup(msg->payload_sha256)
+		                            : submit_msg_digest(msg, out);
+		submit_msgid_local(w, c.idem, out->idempotency_hash, local);
+	} else
 		id_new(local);
 	o.msgid_local = local;
 	o.hostname = NULL;
@@ -540,17 +553,6 @@ submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 		              (unsigned long long)cfg->max_message_size);
 		goto fail;
 	}
-	out->sender = xstrdup(msg->mail.from.addr);
-	for (i = 0; i < msg->mail.n_to; i++)
-		api_rcpt_add(out, msg->mail.to[i].addr);
-	for (i = 0; i < msg->mail.n_cc; i++)
-		api_rcpt_add(out, msg->mail.cc[i].addr);
-	for (i = 0; i < msg->n_bcc; i++)
-		api_rcpt_add(out, msg->bcc[i].addr);
-	if (c.idem != NULL)
-		out->idempotency_hash = msg->payload_sha256[0] != '\0'
-		                            ? xstrdup(msg->payload_sha256)
-		                            : submit_msg_digest(msg, out);
 	submit_mark(w, &c, out);
 	out->meta = msg_meta_encode(&msg->meta);
 	return 0;

@@ -45,7 +45,7 @@
  * the spool and puts it in http_pending_result.message_id, so every HTTP
  * front end finds it beside the spool's id. A message that came over
  * HTTP with an idempotency key and without a Message-ID gets one whose
- * local part is a digest of the tenant and the key
+ * local part is a digest of the tenant, the key and the payload digest
  * (SUBMIT_LOCAL_SIZE - 1 characters, "k" and hex): a replay, which
  * stores nothing, then answers the Message-ID of the message stored.
  *

@@ -312,6 +312,14 @@ message_id_kept_and_keyed_one_stable(void **state)
 	assert_int_equal(prep(msg, &o, &b, &e), 0);
 	assert_int_equal(submit_msgid(&b, id_b), 0);
 	assert_string_not_equal(id_a, id_b);
+	spool_msg_new_fini(&b);
+	/* The same key with another payload (a reuse once the first message
+	 * is gone): another Message-ID, never one a recipient already saw. */
+	o.idem_key = "k";
+	assert_int_equal(
+	    prep("From: a@example.com\nTo: b@x.org\n\nother\n", &o, &b, &e), 0);
+	assert_int_equal(submit_msgid(&b, id_b), 0);
+	assert_string_not_equal(id_a, id_b);
 	spool_msg_new_fini(&a);
 	spool_msg_new_fini(&b);
 }
