@@ -193,6 +193,9 @@ void compat_postmark_error_render(const struct api_error *e,
                                   struct compat_answer *a);
 void compat_resend_error_render(const struct api_error *e,
                                 struct compat_answer *a);
+
+/* compat_resend_fail - answer req with e in Resend's error shape. */
+void compat_resend_fail(struct evhttp_request *req, const struct api_error *e);
 void compat_mailgun_error_render(const struct api_error *e,
                                  struct compat_answer *a);
 
@@ -492,6 +495,24 @@ int compat_mailgun_opts_mime(struct compat_mg_opts *o, struct buf *msg,
  * names allowed) into *out. 0 or -1.
  */
 int compat_mailgun_date_parse(const char *s, time_t *out);
+
+/*
+ * compat_resend_email_handle - the calls on one Resend email for key k:
+ * rest is the path after "/emails/" ("ID" for GET and PATCH,
+ * "ID/cancel" for POST). Answers req (from a spool callback, if the
+ * client is still there).
+ */
+void compat_resend_email_handle(struct compat *c, struct evhttp_request *req,
+                                const struct config_api_key *k,
+                                const char *rest);
+
+/*
+ * compat_resend_email_render - the stored message m (with its body) as
+ * Resend's email object: object, id, to, from, created_at, subject,
+ * html, text, cc, bcc, reply_to, scheduled_at, last_event, tags,
+ * message_id. A new reference.
+ */
+json_t *compat_resend_email_render(const struct spool_msg *m);
 
 /* compat_msgs_free - api_msg_fini each of msgs[0..n) and free the array. */
 void compat_msgs_free(struct api_msg *msgs, size_t n);

@@ -10,6 +10,9 @@
  * compared is the request body's SHA-256 (a batch's items share the
  * body's, each under a key made from the header and its index).
  *
+ * GET /emails/{id}, PATCH /emails/{id} and POST /emails/{id}/cancel
+ * are compat_resend_email.c's.
+ *
  * A batch (1..100 emails) is judged as Resend judges it: with
  * x-batch-validation: strict (the default) one invalid email refuses the
  * whole batch and nothing is stored; with permissive the valid ones are
@@ -72,9 +75,8 @@ compat_resend_error_render(const struct api_error *e, struct compat_answer *a)
 	                             name, "message", e->message));
 }
 
-/* rs_fail - a Resend error. */
-static void
-rs_fail(struct evhttp_request *req, const struct api_error *e)
+void
+compat_resend_fail(struct evhttp_request *req, const struct api_error *e)
 {
 	struct compat_answer a;
 
@@ -98,7 +100,7 @@ rs_done(struct evhttp_request *req, const struct http_pending_result *res,
 			         "Same idempotency key used with a different "
 			         "request payload. Change your idempotency key "
 			         "or payload.");
-		rs_fail(req, &e);
+		compat_resend_fail(req, &e);
 		return;
 	}
 	compat_reply_json(req, 200, json_pack("{s:s}", "id", res[0].id));
@@ -148,7 +150,7 @@ rs_key(struct compat *c, struct evhttp_request *req)
 	else
 		api_error_set(&e, 403, "unauthorized", "",
 		              "API key is invalid");
-	rs_fail(req, &e);
+	compat_resend_fail(req, &e);
 	return NULL;
 }
 
@@ -182,7 +184,7 @@ rs_send(struct compat *c, struct evhttp_request *req,
 	if (rs_idem_key(req, &idem, &e) < 0 ||
 	    (body = compat_body(c, req, &len, &e)) == NULL ||
 	    compat_resend_decode(body, len, clock_wall_time(), &msg, &e) < 0) {
-		rs_fail(req, &e);
+		compat_resend_fail(req, &e);
 		return;
 	}
 	if (idem != NULL)
@@ -191,7 +193,7 @@ rs_send(struct compat *c, struct evhttp_request *req,
 	if (compat_msg_prepare(c, k, &msg, client, &m, &e) < 0) {
 		rs_forbidden_wording(&e, msg.mail.from.addr);
 		api_msg_fini(&msg);
-		rs_fail(req, &e);
+		compat_resend_fail(req, &e);
 		return;
 	}
 	api_msg_fini(&msg);
@@ -219,7 +221,7 @@ rs_batch_done(struct evhttp_request *req, const struct http_pending_result *res,
 		if (!permissive || res[i].err.http_status == 0) {
 			json_decref(data);
 			json_decref(errs);
-			rs_fail(req, &e);
+			compat_resend_fail(req, &e);
 			return;
 		}
 		json_array_append_new(errs,
@@ -302,14 +304,14 @@ rs_batch(struct compat *c, struct evhttp_request *req,
 		api_error_set(&e, 422, "invalid_field", "x-batch-validation",
 		              "The x-batch-validation header must be strict "
 		              "or permissive.");
-		rs_fail(req, &e);
+		compat_resend_fail(req, &e);
 		return;
 	}
 	if (rs_idem_key(req, &idem, &e) < 0 ||
 	    (body = compat_body(c, req, &len, &e)) == NULL ||
 	    (j = compat_json_load(body, len, &e)) == NULL) {
 		e.http_status = e.http_status == 400 ? 422 : e.http_status;
-		rs_fail(req, &e);
+		compat_resend_fail(req, &e);
 		return;
 	}
 	if (!json_is_array(j) || json_array_size(j) == 0 ||
@@ -319,7 +321,7 @@ rs_batch(struct compat *c, struct evhttp_request *req,
 		              "emails.",
 		              RESEND_BATCH_MAX);
 		json_decref(j);
-		rs_fail(req, &e);
+		compat_resend_fail(req, &e);
 		return;
 	}
 	n = json_array_size(j);
@@ -338,7 +340,7 @@ rs_batch(struct compat *c, struct evhttp_request *req,
 			break;
 	if (!*permissive && i < n) {
 		/* All or nothing: one invalid email refuses the batch. */
-		rs_fail(req, &rs[i].err);
+		compat_resend_fail(req, &rs[i].err);
 		for (i = 0; i < n; i++)
 			spool_msg_new_fini(&ms[i]);
 		free(permissive);
@@ -358,16 +360,22 @@ compat_resend_handle(struct compat *c, struct evhttp_request *req,
 	struct api_error e;
 
 	if (path == NULL ||
-	    (strcmp(path, "/emails") != 0 && strcmp(path, "/emails/batch"))) {
+	    (strcmp(path, "/emails") != 0 && strncmp(path, "/emails/", 8))) {
 		api_error_set(&e, 404, "not_found", "",
 		              "The requested endpoint does not exist.");
-		rs_fail(req, &e);
+		compat_resend_fail(req, &e);
+		return;
+	}
+	if (strcmp(path, "/emails") != 0 && strcmp(path, "/emails/batch")) {
+		/* /emails/{id}, /emails/{id}/cancel */
+		if ((k = rs_key(c, req)) != NULL)
+			compat_resend_email_handle(c, req, k, path + 8);
 		return;
 	}
 	if (cmd != EVHTTP_REQ_POST) {
 		api_error_set(&e, 405, "method_not_allowed", "",
 		              "Method is not allowed for the requested path.");
-		rs_fail(req, &e);
+		compat_resend_fail(req, &e);
 		return;
 	}
 	if ((k = rs_key(c, req)) == NULL)

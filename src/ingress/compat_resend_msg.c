@@ -518,14 +518,6 @@ compat_resend_msg_decode(json_t *j, time_t now, struct api_msg *msg,
 	    (when != NULL &&
 	     compat_resend_when(when, now, &msg->meta.send_at, e) < 0))
 		goto done;
-	/* XXX: until the spool holds a message for its send_at, a time in
-	 * the future is refused rather than sent at once. */
-	if (msg->meta.send_at != 0) {
-		rs_err(e, "scheduled_at",
-		       "`scheduled_at` in the future is not supported by this "
-		       "endpoint yet");
-		goto done;
-	}
 	rc = 0;
 done:
 	free(when);

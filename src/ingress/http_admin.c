@@ -488,9 +488,10 @@ http_admin_evhttp_new(struct event_base *base, struct http_admin_listener *l)
 
 	if (http == NULL)
 		return NULL;
+	/* PATCH: Resend's PATCH /emails/{id} (a new send time). */
 	evhttp_set_allowed_methods(
 	    http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	              EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+	              EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD | EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(http, 16384);
 	evhttp_set_max_body_size(http, 1 << 20);
 	evhttp_set_timeout(http, 30);

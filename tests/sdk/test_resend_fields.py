@@ -8,9 +8,10 @@ setup-npm.sh) and plain HTTP, swerve-mock recording the upstream:
     path (URL) is refused naming it and nothing is fetched or queued;
   - /emails/batch: strict (the default) is all or nothing, permissive
     stores the valid emails and lists the others by index;
-  - scheduled_at: "now" sends; a future time is refused until the spool
-    holds messages for their send time, as are a far-off or unreadable
-    one.
+  - scheduled_at: the message is held (state scheduled, not at the
+    upstream); GET /emails/{id} shows it as Resend does, PATCH moves it,
+    POST /emails/{id}/cancel cancels it; a far-off or unreadable time is
+    refused; another tenant's id is not found.
 """
 
 import email as em
@@ -122,17 +123,52 @@ def test_resend_batch_strict_and_permissive(lab, npm):
     check_nothing_queued(lab, 6)
 
 
-def test_resend_scheduled_send_is_refused_until_the_spool_holds_it(lab, npm):
-    # XXX: until the spool holds a message for its send time, a future
-    # scheduled_at is refused (never sent at once); "now" sends.
+def test_resend_scheduled_send_get_update_cancel(lab, npm):
     lab.start()
+    t0 = time.time()
     r = run(lab, "resendx", "scheduled", WHEN="in 1 hour")
-    assert not r["ok"] and r["name"] == "validation_error", r
-    assert "scheduled_at" in r["message"], r
+    assert r["ok"], r
+    qid = r["id"]
+    m = meta_of(lab, qid)
+    assert m["state"] == "scheduled", m
+    assert abs(m["meta"]["send_at"] - (t0 + 3600)) < 30, m
+    # GET /emails/{id} as Resend answers it.
+    g = run(lab, "resendx", "get", ID=qid)
+    assert g["ok"], g
+    e = g["id"]
+    assert e["object"] == "email" and e["id"] == qid
+    assert e["last_event"] == "scheduled" and e["scheduled_at"], e
+    assert e["to"] == ["rcpt@example.net"] and e["tags"] == [
+        {"name": "item", "value": "9"}], e
+    assert e["message_id"].startswith("<"), e
+    # PATCH: a new send time.
+    u = run(lab, "resendx", "update", ID=qid, WHEN="in 2 hours")
+    assert u["ok"] and u["id"]["id"] == qid, u
+    m = meta_of(lab, qid)
+    assert abs(m["meta"]["send_at"] - (t0 + 7200)) < 30, m
+    # Cancel: never sent.
+    x = run(lab, "resendx", "cancel", ID=qid)
+    assert x["ok"] and x["id"] == {"object": "email", "id": qid}, x
+    assert run(lab, "resendx", "get", ID=qid)["id"]["last_event"] == "canceled"
+    u = run(lab, "resendx", "update", ID=qid, WHEN="in 3 hours")
+    assert not u["ok"] and u["name"] == "validation_error", u
+    # Another one moved to now goes out at once.
+    r = run(lab, "resendx", "scheduled", WHEN="in 1 day")
+    assert r["ok"], r
+    assert run(lab, "resendx", "update", ID=r["id"], WHEN="now")["ok"]
+    upstream(lab, 1)
+    c.sh.wait_until(lambda: meta_of(lab, r["id"])["state"] == "sent", 20,
+                    what="sent")
+    x = run(lab, "resendx", "cancel", ID=r["id"])
+    assert not x["ok"] and x["status"] == 422, x
+    # Unknown ids, and another tenant's, are not found.
+    g = run(lab, "resendx", "get", ID="01M9NOSUCHIDXXXXXXXX")
+    assert not g["ok"] and g["name"] == "not_found", g
+    g = run(lab, "resendx", "get", ID=qid, SDK_KEY=c.OTHER_KEY)
+    assert not g["ok"] and g["name"] == "not_found", g
+    # Too far, or unreadable.
     for when in ("in 31 days", "tomorrow at 9am", "2030-01-01T09:00:00"):
         code, obj = post(lab, "/emails", mail_req(1, scheduled_at=when))
         assert code == 422 and "scheduled_at" in obj["message"], obj
-    check_nothing_queued(lab, 0)
-    r = run(lab, "resendx", "scheduled", WHEN="now")
-    assert r["ok"], r
-    upstream(lab, 1)
+    time.sleep(1)
+    assert len(lab.mock.messages()) == 1

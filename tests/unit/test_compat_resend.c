@@ -3,8 +3,8 @@
  * attachment content in every form the SDKs send (base64, a Node
  * Buffer, a byte array, a Uint8Array's indexes), tags by Resend's rules,
  * scheduled_at (ISO 8601 with a zone, "in N units", 30 days at most),
- * batch items, PATCH bodies, and every refusal
- * naming its field.
+ * batch items, PATCH bodies, a stored message as Resend's email object, and
+ * every refusal naming its field.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -96,8 +96,8 @@ tags_and_schedule_go_to_meta(void **state)
 		if (at != ok[i].at)
 			fail_msg("%s: %lld", ok[i].when, (long long)at);
 	}
-	/* A time that has come sends at once; a future one waits for the
-	 * spool's scheduling (refused until then). */
+	/* A time that has come sends at once; a future one is the send
+	 * time. */
 	assert_int_equal(compat_resend_decode(
 	                     S(RS(",\"scheduled_at\":\"now\"")), NOW, &m, &e),
 	                 0);
@@ -106,8 +106,9 @@ tags_and_schedule_go_to_meta(void **state)
 	assert_int_equal(
 	    compat_resend_decode(S(RS(",\"scheduled_at\":\"in 1 min\"")), NOW,
 	                         &m, &e),
-	    -1);
-	assert_string_equal(e.field, "scheduled_at");
+	    0);
+	assert_int_equal(m.meta.send_at, NOW + 60);
+	api_msg_fini(&m);
 }
 
 static void
@@ -218,6 +219,62 @@ batch_items_and_updates(void **state)
 	assert_int_equal(e.http_status, 422);
 }
 
+static void
+stored_message_renders_as_resend_email(void **state)
+{
+	static const char body[] =
+	    "From: A <a@example.com>\r\nTo: b@example.net\r\nCc: "
+	    "c@example.net\r\nSubject: hi\r\nMessage-ID: <x@y.test>\r\n\r\n"
+	    "body\r\n";
+	struct spool_rcpt rcpts[] = {{.address = "b@example.net"},
+	                             {.address = "c@example.net"},
+	                             {.address = "hidden@example.net"}};
+	struct spool_msg m;
+	json_t *o;
+	char *s;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	strcpy(m.id, "01M9TEST");
+	m.state = SPOOL_STATE_SCHEDULED;
+	m.sender = "a@example.com";
+	m.meta = "{\"tags\":[{\"name\":\"k\",\"value\":\"v\"}],"
+	         "\"send_at\":1700042400}";
+	m.created_at = 1700000000123;
+	m.rcpts = rcpts;
+	m.n_rcpts = 3;
+	buf_init(&m.body);
+	buf_add(&m.body, body, sizeof(body) - 1);
+	o = compat_resend_email_render(&m);
+	s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(
+	    s, "{\"bcc\":[\"hidden@example.net\"],\"cc\":[\"c@example.net\"],"
+	       "\"created_at\":\"2023-11-14 22:13:20.123+00\","
+	       "\"from\":\"A <a@example.com>\",\"html\":null,\"id\":"
+	       "\"01M9TEST\",\"last_event\":\"scheduled\",\"message_id\":"
+	       "\"<x@y.test>\",\"object\":\"email\",\"reply_to\":null,"
+	       "\"scheduled_at\":\"2023-11-15 10:00:00.000+00\",\"subject\":"
+	       "\"hi\",\"tags\":[{\"name\":\"k\",\"value\":\"v\"}],\"text\":"
+	       "\"body\\r\\n\",\"to\":[\"b@example.net\"]}");
+	free(s);
+	json_decref(o);
+	/* No Message-ID, no meta, sent. */
+	buf_fini(&m.body);
+	buf_init(&m.body);
+	buf_addstr(&m.body,
+	           "From: a@example.com\r\nTo: b@example.net\r\n\r\nx");
+	m.meta = NULL;
+	m.state = SPOOL_STATE_SENT;
+	o = compat_resend_email_render(&m);
+	assert_string_equal(json_string_value(json_object_get(o, "last_event")),
+	                    "sent");
+	assert_true(json_is_null(json_object_get(o, "message_id")));
+	assert_true(json_is_null(json_object_get(o, "scheduled_at")));
+	assert_int_equal(json_array_size(json_object_get(o, "tags")), 0);
+	json_decref(o);
+	buf_fini(&m.body);
+}
+
 int
 main(void)
 {
@@ -226,6 +283,7 @@ main(void)
 	    cmocka_unit_test(tags_and_schedule_go_to_meta),
 	    cmocka_unit_test(refusals_name_the_field),
 	    cmocka_unit_test(batch_items_and_updates),
+	    cmocka_unit_test(stored_message_renders_as_resend_email),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
