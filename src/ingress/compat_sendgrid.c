@@ -492,8 +492,8 @@ sg_refused(json_t *j, struct api_error *e)
 		return api_error_set(
 		    e, 400, "invalid_field", "batch_id",
 		    "batch_id is not supported by this endpoint: swerve has "
-		    "no batch cancel or pause API (send_at alone is "
-		    "supported)");
+		    "no batch cancel or pause API (send_at alone is; cancel "
+		    "a scheduled message with DELETE /v1/messages/ID)");
 	if (compat_sendgrid_present(json_object_get(j, "asm")))
 		return api_error_set(
 		    e, 400, "invalid_field", "asm",

@@ -114,6 +114,12 @@ def test_personalizations_are_messages_with_their_own_parts(lab):
         assert meta["track_opens"] is True
     users = sorted(f["meta"]["metadata"]["user"] for f in metas.values())
     assert users == ["0", "0", "1"]
+    # The held message is cancelled with swerve's own API and the key.
+    code, out, _ = dh.http_request(
+        d.http_url + "/v1/messages/" + held["id"], "DELETE", None,
+        {"Authorization": "Bearer " + WEB_KEY})
+    assert code == 200, out
+    assert api.message(held["id"])["state"] == "cancelled"
 
 
 def test_sandbox_is_validated_answered_200_and_never_delivered(lab):
