@@ -358,6 +358,7 @@ config_provider_init(struct config_provider *p)
 	p->failback_ramp_ms = 5 * 60 * 1000;
 	p->probe_interval_ms = 30000;
 	p->status_page.interval_ms = 60000;
+	config_events_init(&p->events);
 	p->circuit = (struct config_circuit){
 	    .failures = 3,
 	    .failure_ratio = 0.5,
@@ -404,6 +405,7 @@ config_provider_fini(struct config_provider *p)
 	free(p->status_page.url);
 	config_strs_free(p->status_page.components,
 	                 p->status_page.n_components);
+	config_events_fini(&p->events);
 	memset(p, 0, sizeof(*p));
 }
 

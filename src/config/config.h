@@ -88,6 +88,43 @@ struct config_circuit {
 	unsigned trials; /* half-open trial messages at once, default 3 */
 };
 
+/*
+ * providers[].events: where the provider posts its delivery events
+ * (ingress/feedback.h). Present (configured) when the section is; the
+ * keys a provider type does not use are refused. Secrets come from files
+ * and are wiped on free.
+ */
+struct config_events {
+	bool configured;     /* the section is present */
+	char *path;          /* "/feedback/...", default "/feedback/<name>" */
+	uint64_t max_body;   /* largest request body, default 1MB */
+	uint64_t max_age_ms; /* sendgrid, mailgun, resend: how old a signed
+	                        timestamp may be (either way), default 5m */
+	/* ses (Amazon SNS) */
+	char **topic_arns; /* allowed TopicArn values, at least one */
+	size_t n_topic_arns;
+	bool auto_confirm;      /* follow a SubscribeURL that passes the pin,
+	                           default true */
+	char *sns_cert_host;    /* tests only: the host (optionally :port) the
+	                           SigningCertURL and SubscribeURL must name,
+	                           instead of sns.<region>.amazonaws.com[.cn] */
+	char *sns_trust_anchor; /* tests only: CA file (resolved path) the
+	                           signing certificate must chain to; NULL:
+	                           the system's trust store */
+	/* sendgrid */
+	char *public_key; /* base64 DER SubjectPublicKeyInfo (ECDSA P-256),
+	                     from public_key or public_key_file */
+	/* mailgun */
+	char *signing_key; /* HTTP webhook signing key, signing_key_file */
+	/* postmark */
+	char *username;              /* basic credentials on the webhook URL */
+	char *password;              /* password_file */
+	struct config_net *networks; /* allowed source networks; none: any */
+	size_t n_networks;
+	/* resend */
+	char *secret; /* "whsec_<base64>", secret_file */
+};
+
 struct config_provider {
 	char *name;    /* unique, [a-z0-9_-]{1,64} */
 	char *type;    /* smtp, ses, sendgrid, mailgun, postmark, resend */
@@ -132,6 +169,7 @@ struct config_provider {
 	uint64_t probe_interval_ms; /* active probe period, default 30s */
 	struct config_status_page status_page;
 	struct config_circuit circuit;
+	struct config_events events; /* delivery events (issue 14) */
 };
 
 /* A stream (priority class): streams.NAME. */

@@ -180,6 +180,8 @@ static const struct config_key keys_provider[] = {
     {ROW("probe_interval", KEY_DURATION, 0), FIELD(P, probe_interval_ms)},
     {ROW("status_page", KEY_SECTION, 0), .sub = keys_status_page},
     {ROW("circuit", KEY_SECTION, 0), .sub = keys_circuit},
+    /* delivery events in (config_events.c) */
+    {ROW("events", KEY_SECTION, 0), .sub = config_keys_events},
     {.name = NULL},
 };
 #undef P
@@ -761,7 +763,8 @@ key_provider_check(struct config_ctx *x, const struct config_node *map,
 	for (j = 0; j < i; j++)
 		if (strcmp(providers[j].name, p->name) == 0)
 			return keys_name_unique(x, map, path, p->name, true);
-	if (keys_provider_type_check(x, map, path, p) < 0)
+	if (keys_provider_type_check(x, map, path, p) < 0 ||
+	    config_events_check(x, map, path, providers, i) < 0)
 		return -1;
 	/* Port 465 speaks TLS from the first byte; elsewhere STARTTLS,
 	 * never plaintext unless asked for. */

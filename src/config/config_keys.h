@@ -159,6 +159,20 @@ void config_alerts_defaults(struct config *c);
 void config_alerts_free(struct config *c);
 /* config_keys_ses_compat - the ses_compat: section (config_ses_compat.c). */
 extern const struct config_key config_keys_ses_compat[];
+/* config_keys_events - the providers[].events: section (config_events.c). */
+extern const struct config_key config_keys_events[];
+/* config_events_init - e = the events defaults (not configured). */
+void config_events_init(struct config_events *e);
+/* config_events_fini - free what e owns (wiping its secrets). */
+void config_events_fini(struct config_events *e);
+/*
+ * config_events_check - providers[i].events (map is the provider's map,
+ * path its dotted path): the keys its type needs and no others, the
+ * default path, unique among providers[0..i]. 0 or -1 + err.
+ */
+int config_events_check(struct config_ctx *x, const struct config_node *map,
+                        const char *path, struct config_provider *providers,
+                        size_t i);
 /* config_stream_init - s = the stream defaults (weight 10). */
 void config_stream_init(struct config_stream *s);
 /* config_stream_fini - free what s owns. */

@@ -31,6 +31,8 @@ static const char *const events_names[EVENT_KIND_COUNT] = {
     [EVENT_PROBE] = "probe",
     [EVENT_STATUS_PAGE] = "status_page",
     [EVENT_THROTTLED] = "throttled",
+    [EVENT_FEEDBACK] = "feedback",
+    [EVENT_FEEDBACK_REFUSED] = "feedback_refused",
 };
 
 const char *

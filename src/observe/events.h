@@ -21,6 +21,8 @@
 
 #include "send/result.h"
 
+struct feedback_event;
+
 enum event_kind {
 	/* message events: msg_id, tenant, stream set */
 	EVENT_ACCEPTED, /* stored; ingress: "smtp" or "http" */
@@ -39,6 +41,17 @@ enum event_kind {
 	EVENT_PROBE,       /* ok: cls SEND_ACCEPTED, else the failure; text */
 	EVENT_STATUS_PAGE, /* state: level name; text: description */
 	EVENT_THROTTLED,   /* the provider slowed us down; text */
+	/* delivery feedback (ingress/feedback.h): provider set */
+	EVENT_FEEDBACK, /* a provider event was stored (new, not a replay):
+	                   feedback (never NULL); msg_id, tenant, stream and
+	                   sender_domain of the message it matched, all NULL
+	                   when it matched none */
+	EVENT_FEEDBACK_REFUSED, /* a request to a feedback path was refused,
+	                           nothing stored: reason ("signature",
+	                           "stale", "replay", "forbidden",
+	                           "malformed", "too_large", "parse",
+	                           "unavailable", "not_implemented",
+	                           "spool"); text */
 	EVENT_KIND_COUNT,
 };
 
@@ -55,6 +68,10 @@ struct events_item {
 	uint64_t latency_ms;  /* EVENT_SENT */
 	uint64_t size;        /* EVENT_ACCEPTED: bytes */
 	unsigned rcpts;       /* recipients concerned */
+	/* EVENT_FEEDBACK: the event as stored (spool/feedback.h), and the
+	 * matched message's sender domain (lower-case) */
+	const struct feedback_event *feedback;
+	const char *sender_domain;
 };
 
 typedef void events_fn(const struct events_item *e, void *arg);

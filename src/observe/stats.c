@@ -517,6 +517,9 @@ stats_on_event(const struct events_item *e, void *arg)
 	case EVENT_PROBE:
 	case EVENT_STATUS_PAGE:
 		return; /* counted by deliver (provider info) */
+	case EVENT_FEEDBACK:
+	case EVENT_FEEDBACK_REFUSED:
+		return; /* not a delivery of ours */
 	default:
 		stats_message_event(st, e,
 		                    stats_names_find(&st->stream, e->stream));
