@@ -37,13 +37,16 @@
 
 void
 smtpd_turn_away(struct smtpd *d, evutil_socket_t fd, enum smtpd_reject r,
-                const char *ip)
+                const char *ip, bool implicit)
 {
 	static const char busy[] = "421 4.3.2 Too many connections, try later"
 	                           "\r\n";
 
-	/* A fresh socket's send buffer is empty: this cannot block. */
-	(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	/* A fresh socket's send buffer is empty: this cannot block. On an
+	 * implicit-TLS port nothing goes in clear text: just close. */
+	if (!implicit)
+		(void)send(fd, busy, sizeof(busy) - 1,
+		           MSG_NOSIGNAL | MSG_DONTWAIT);
 	evutil_closesocket(fd);
 	d->stats.rejected[r]++;
 	log_limited(LOG_LEVEL_INFO,
@@ -81,14 +84,16 @@ smtpd_admit(struct smtpd *d, evutil_socket_t fd, struct sockaddr *sa, int salen,
             bool implicit)
 {
 	if (d->stopping) {
-		/* XXX: on an implicit-TLS port the 421 goes in clear text,
-		 * which a client reads as a failed handshake: it closes
-		 * either way. */
-		smtpd_stop_refuse(d, fd);
+		/* On an implicit-TLS port nothing goes in clear text: the
+		 * client sees the connection close, as for a refused one. */
+		if (implicit)
+			evutil_closesocket(fd);
+		else
+			smtpd_stop_refuse(d, fd);
 		return;
 	}
 	if (d->stats.sessions_open >= d->cfg->max_sessions) {
-		smtpd_turn_away(d, fd, SMTPD_REJECT_SESSIONS, "-");
+		smtpd_turn_away(d, fd, SMTPD_REJECT_SESSIONS, "-", implicit);
 		return;
 	}
 	(void)smtpd_session_new(d, fd, sa, (socklen_t)salen, implicit);

@@ -89,7 +89,9 @@ int smtpd_listen(struct smtpd *s, const struct config_addr *addr, char *err,
  * be NULL), then runs the same session as a listen.smtp one after
  * STARTTLS: the greeting, EHLO without STARTTLS, AUTH allowed. A client
  * that fails the handshake (plain text, a bad ClientHello, a timeout of
- * limits.command_timeout) is closed without a reply. Returns 0, or -1
+ * limits.command_timeout) is closed without a reply, and so is one
+ * turned away (session limits, a graceful stop): nothing is said in
+ * clear text on this port. Returns 0, or -1
  * with a one-line message in err.
  */
 int smtpd_listen_tls(struct smtpd *s, const struct config_addr *addr, char *err,

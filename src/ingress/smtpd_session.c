@@ -778,7 +778,8 @@ smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
 	s->smtpd = d;
 	smtpd_peer_format(s, sa, salen);
 	if (peer_cap_take(d->per_ip, s->ip, smtpd_per_ip_limit(d)) != 0) {
-		smtpd_turn_away(d, fd, SMTPD_REJECT_SESSIONS_IP, s->ip);
+		smtpd_turn_away(d, fd, SMTPD_REJECT_SESSIONS_IP, s->ip,
+		                implicit);
 		free(s);
 		return NULL;
 	}

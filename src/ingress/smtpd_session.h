@@ -149,11 +149,12 @@ smtpd_ms_tv(uint64_t ms)
 /* --- smtpd.c ----------------------------------------------------------- */
 
 /*
- * smtpd_turn_away - answer 421 on the fresh socket fd and close it; count
+ * smtpd_turn_away - answer 421 on the fresh socket fd and close it (on an
+ * implicit-TLS listener only close it: nothing goes in clear text); count
  * and log reason r for client ip. Takes ownership of fd.
  */
 void smtpd_turn_away(struct smtpd *d, evutil_socket_t fd, enum smtpd_reject r,
-                     const char *ip);
+                     const char *ip, bool implicit);
 
 /* smtpd_per_ip_limit - sessions one client address may hold now. */
 size_t smtpd_per_ip_limit(const struct smtpd *d);

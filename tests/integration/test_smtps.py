@@ -129,3 +129,27 @@ def test_check_refuses_smtps_without_tls_cert(swerve):
     assert r.returncode == 1, out
     assert "listen.smtps" in out and "tls.cert" in out, out
     assert os.path.exists(d.config_path)
+
+
+def test_turned_away_on_smtps_is_closed_without_clear_text(swerve):
+    d, port = start_smtps(swerve, limits={"max_sessions": 1})
+    held = smtplib.SMTP_SSL("localhost", port, context=ctx(swerve), timeout=10)
+    try:
+        assert held.noop()[0] == 250
+        # Over limits.max_sessions: the smtps port closes, saying nothing
+        # in clear text; the plain port still says 421.
+        with socket.create_connection((h.HOST, port), timeout=10) as s:
+            data = b""
+            try:
+                while True:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+            except ConnectionResetError:
+                pass
+            assert data == b"", data
+        with socket.create_connection((h.HOST, d.smtp_port), timeout=10) as s:
+            assert s.recv(4096).startswith(b"421 ")
+    finally:
+        held.close()
