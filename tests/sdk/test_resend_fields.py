@@ -86,6 +86,18 @@ def test_resend_attachment_forms_older_sdks_send(lab):
     code, obj = post(lab, "/emails", mail_req(2, react={"type": "div"}))
     assert code == 422 and "react" in obj["message"], obj
     check_nothing_queued(lab, 1)
+    # A caller's Message-ID is kept, and GET /emails/{id} shows it.
+    code, obj = post(lab, "/emails", mail_req(3, headers={
+        "Message-ID": "<order-42@shop.example.com>", "X-Entity": "e1"}))
+    assert code == 200, obj
+    raw = lab.mock.raw(upstream(lab, 2)[1]["id"])
+    assert b"Message-ID: <order-42@shop.example.com>" in raw
+    assert b"X-Entity: e1" in raw
+    code, got, _ = c.sh.http_request(
+        lab.url + "/emails/" + obj["id"], "GET", None,
+        {"Authorization": "Bearer " + c.KEY})
+    assert code == 200
+    assert json.loads(got)["message_id"] == "<order-42@shop.example.com>"
 
 
 def test_resend_batch_strict_and_permissive(lab, npm):
