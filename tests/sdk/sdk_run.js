@@ -8,7 +8,9 @@
 //       nodemailer
 // case: send (the full message), badkey, badfield; SES also badsecret,
 //       stale (the SDK's clock an hour behind); SendGrid also
-//       personalize (three personalizations) and sandbox
+//       personalize (three personalizations) and sandbox; Mailgun also
+//       options, testmode, fourtags; Postmark also options, and
+//       postmarkbatch template
 //
 // Environment: SWERVE_URL (http://127.0.0.1:port, or https://localhost:port
 // with NODE_EXTRA_CA_CERTS naming the CA that signed swerved's certificate),
@@ -38,6 +40,35 @@ const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
   'base64');
 const html = (cid) => `<p>Hello <b>HTML</b> äöü ✓</p><img src="cid:${cid}">`;
+
+// Mailgun's sending options for the mailgun cases: options (tags,
+// variables, tracking, a delivery time an hour ahead), testmode,
+// fourtags (one tag more than Mailgun takes).
+function mailgunOptions(kase) {
+  switch (kase) {
+  case 'options':
+    return {
+      'o:tag': ['welcome', 'onboarding'], 'v:user-id': '42',
+      'h:X-Mailgun-Variables': JSON.stringify({ plan: 'pro' }),
+      'o:tracking-opens': 'yes', 'o:tracking-clicks': 'no',
+      'o:deliverytime': new Date(Date.now() + 3600 * 1000).toUTCString(),
+    };
+  case 'testmode':
+    return { 'o:testmode': 'yes' };
+  case 'fourtags':
+    return { 'o:tag': ['a', 'b', 'c', 'd'] };
+  default:
+    return {};
+  }
+}
+
+// Postmark's own fields for the postmark case options.
+function postmarkOptions(kase) {
+  return kase === 'options' ? {
+    Tag: 'welcome', Metadata: { 'user-id': '42' }, MessageStream: 'broadcast',
+    TrackOpens: true, TrackLinks: 'HtmlOnly',
+  } : {};
+}
 
 function out(o) {
   process.stdout.write(JSON.stringify(o) + '\n');
@@ -211,6 +242,7 @@ const sdks = {
       From: `Sender <${kase === 'badfield' ? 'sender@example.org' : FROM}>`,
       To: TO, Subject: SUBJECT, TextBody: TEXT, HtmlBody: html(CID),
       MessageStream: 'outbound',
+      ...postmarkOptions(kase),
       Attachments: [
         { Name: 'report.pdf', Content: PDF.toString('base64'),
           ContentType: 'application/pdf', ContentID: null },
@@ -219,7 +251,9 @@ const sdks = {
       ],
     };
     if (batch) {
-      const rs = await c.sendEmailBatch([m, { ...m, To: 'not an address' }]);
+      const bad = kase === 'template' ? { ...m, TemplateId: 42 }
+        : { ...m, To: 'not an address' };
+      const rs = await c.sendEmailBatch([m, bad]);
       return rs.map((r) => ({ ErrorCode: r.ErrorCode, MessageID: r.MessageID }));
     }
     const r = await c.sendEmail(m);
@@ -245,6 +279,7 @@ const sdks = {
         html: html('logo.png'),
         attachment: [{ filename: 'report.pdf', data: PDF }],
         inline: [{ filename: 'logo.png', data: PNG }],
+        ...mailgunOptions(kase),
       });
     }
     return r.id;

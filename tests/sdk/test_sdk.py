@@ -254,6 +254,54 @@ def test_mailgun_sdk_messages_arrive_intact_and_errors(lab, npm):
     check_nothing_queued(lab, 1)
 
 
+def test_mailgun_sdk_options_testmode_and_tag_limit(lab, npm):
+    """mailgun.js with Mailgun's options: the tags, variables and
+    tracking switches are stored on the message and the delivery time
+    holds it; o:testmode is answered like a send and never delivered; a
+    fourth o:tag is Mailgun's 400, not a dropped tag."""
+    lab.start()
+    r = run(lab, "mailgun", "options")
+    assert r["ok"] and r["id"].startswith("<"), r
+    r2 = run(lab, "mailgun", "testmode")
+    assert r2["ok"] and r2["id"].startswith("<"), r2
+    rows = list(lab.d.spool.messages().values())
+    assert len(rows) == 2, rows
+    metas = [json.loads(row["meta"]) for row in rows]
+    held = next(m for m in metas if "send_at" in m)
+    test = next(m for m in metas if m.get("sandbox"))
+    assert [t["name"] for t in held["tags"]] == ["welcome", "onboarding"]
+    assert held["metadata"] == {"user-id": "42", "plan": "pro"}, held
+    assert held["track_opens"] is True and held["track_clicks"] is False
+    assert abs(held["send_at"] - (time.time() + 3600)) < 60, held
+    assert "send_at" not in test
+    states = sorted(row["state"] for row in rows)
+    assert states == ["sandboxed", "scheduled"], states
+    time.sleep(1)
+    assert lab.mock.messages() == []
+    r = run(lab, "mailgun", "fourtags")
+    assert r["type"] == "MailgunAPIError" and r["status"] == 400, r
+    assert "o:tag" in str(r.get("details") or r.get("message")), r
+
+
+def test_postmark_sdk_fields_are_stored_and_batch_refuses_templates(lab, npm):
+    lab.start()
+    r = run(lab, "postmark", "options")
+    assert r["ok"], r
+    m, raw, msg = delivered(lab)
+    assert "<%s>" % r["id"] == msg["Message-ID"]
+    row, = lab.d.spool.messages().values()
+    meta = json.loads(row["meta"])
+    assert meta["tags"] == [{"name": "welcome"}], meta
+    assert meta["metadata"] == {"user-id": "42"}, meta
+    assert meta["message_stream"] == "broadcast", meta
+    assert meta["track_opens"] is True and meta["track_clicks"] is True
+    r = run(lab, "postmarkbatch", "template")
+    assert r["ok"], r
+    assert r["id"][0]["ErrorCode"] == 0, r
+    assert r["id"][1]["ErrorCode"] == 300, r
+    delivered(lab, 2)
+
+
 def test_mailgun_sdk_messages_mime_arrives_intact(lab, npm):
     lab.start()
     r = run(lab, "mailgunmime")
