@@ -34,6 +34,19 @@ def ctx(swerve):
     return ssl.create_default_context(cafile=swerve.cert)
 
 
+def read_all(sock):
+    """What the server sends until it closes (a reset counts as closed)."""
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return data
+            data += chunk
+    except ConnectionResetError:
+        return data
+
+
 def test_smtplib_smtp_ssl_submits_with_auth(swerve):
     d, port = start_smtps(swerve, submitters=CLOSED)
     with smtplib.SMTP_SSL("localhost", port, context=ctx(swerve),
@@ -73,15 +86,7 @@ def test_plain_text_and_garbage_are_closed_cleanly(swerve):
     # A client that speaks plain SMTP: no greeting in clear text, closed.
     with socket.create_connection((h.HOST, port), timeout=10) as s:
         s.sendall(b"EHLO plain.test\r\n")
-        data = b""
-        try:
-            while True:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-        except ConnectionResetError:
-            pass
+        data = read_all(s)
         assert b"220" not in data and b"250" not in data, data
     # A bogus ClientHello, then a client that connects and says nothing
     # before closing: both go away without harm.
@@ -139,15 +144,7 @@ def test_turned_away_on_smtps_is_closed_without_clear_text(swerve):
         # Over limits.max_sessions: the smtps port closes, saying nothing
         # in clear text; the plain port still says 421.
         with socket.create_connection((h.HOST, port), timeout=10) as s:
-            data = b""
-            try:
-                while True:
-                    chunk = s.recv(4096)
-                    if not chunk:
-                        break
-                    data += chunk
-            except ConnectionResetError:
-                pass
+            data = read_all(s)
             assert data == b"", data
         with socket.create_connection((h.HOST, d.smtp_port), timeout=10) as s:
             assert s.recv(4096).startswith(b"421 ")
