@@ -10,7 +10,7 @@ packages=(
 	libevent-dev libssl-dev libsqlite3-dev libyaml-dev libjansson-dev
 	libcurl4-openssl-dev libxml2-dev libidn2-dev libsystemd-dev
 	libcmocka-dev
-	python3 python3-pytest
+	python3 python3-pytest python3-aiosmtpd
 	swaks libnet-ssleay-perl postfix openssl sslscan sqlite3 valgrind jq
 	prometheus prometheus-alertmanager php-cli php-symfony-amazon-mailer
 	python3-boto3 ruby-postmark

@@ -401,6 +401,8 @@ config_provider_fini(struct config_provider *p)
 	free(p->message_stream);
 	free(p->meta_header);
 	free(p->ca_file);
+	free(p->client_cert);
+	free(p->client_key);
 	free(p->max_rate);
 	free(p->status_page.url);
 	config_strs_free(p->status_page.components,

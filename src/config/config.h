@@ -157,7 +157,10 @@ struct config_provider {
 	char *api_key;           /* sendgrid, mailgun, postmark, resend */
 	char *domain;            /* mailgun sending domain */
 	char *message_stream;    /* postmark; default "outbound" */
-	char *ca_file; /* extra trust anchor for the endpoint (tests) */
+	char *ca_file;     /* PEM CAs that verify the upstream, instead of the
+	                      system trust store (a private CA); NULL: system */
+	char *client_cert; /* smtp: PEM chain presented to the relay */
+	char *client_key;  /* smtp: its PEM private key (with client_cert) */
 	uint64_t request_timeout_ms; /* HTTP: whole request, default 30s */
 
 	/* Health and routing (issue 4). */

@@ -166,6 +166,8 @@ static const struct config_key keys_provider[] = {
     {ROW("domain", KEY_STR, KEYF_HOST), FIELD(P, domain)},
     {ROW("message_stream", KEY_STR, 0), FIELD(P, message_stream)},
     {ROW("ca_file", KEY_FILE, 0), FIELD(P, ca_file)},
+    {ROW("client_cert", KEY_FILE, 0), FIELD(P, client_cert)},
+    {ROW("client_key", KEY_FILE, 0), FIELD(P, client_key)},
     {ROW("request_timeout", KEY_DURATION, 0), FIELD(P, request_timeout_ms),
      .min = 1},
     /* smtp: the header that carries a message's meta to the relay */
@@ -591,6 +593,19 @@ keys_provider_type_check(struct config_ctx *x, const struct config_node *map,
 	if (!http && p->host == NULL)
 		return keys_missing(x, map, path, "host",
 		                    "type smtp needs the relay's host");
+	if (http && (p->client_cert != NULL || p->client_key != NULL)) {
+		kp = config_tree_get(
+		    map, p->client_cert != NULL ? "client_cert" : "client_key");
+		config_path_key(kpath, sizeof(kpath), path, kp->key);
+		return config_expect(x, kp->value, kpath, false,
+		                     "nothing: client certificates are for "
+		                     "type smtp");
+	}
+	if ((p->client_cert == NULL) != (p->client_key == NULL))
+		return keys_missing(x, map, path,
+		                    p->client_cert == NULL ? "client_cert"
+		                                           : "client_key",
+		                    "client_cert and client_key go together");
 	if (http && p->endpoint != NULL &&
 	    strncmp(p->endpoint, "https://", 8) != 0 &&
 	    strncmp(p->endpoint, "http://", 7) != 0) {

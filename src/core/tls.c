@@ -99,6 +99,28 @@ tls_policy_apply(SSL_CTX *ctx, const struct tls_policy *pol, char *err,
 	return tls_dh_set(ctx, err, errlen);
 }
 
+/* tls_identity_load - our certificate chain and its key onto ctx. 0, or
+ * -1 with err naming the file. */
+static int
+tls_identity_load(SSL_CTX *ctx, const char *cert, const char *key, char *err,
+                  size_t errlen)
+{
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		tls_err_format(err, errlen, "cannot load certificate", cert);
+		return -1;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+		tls_err_format(err, errlen, "cannot load key", key);
+		return -1;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		tls_err_format(err, errlen, "key does not match certificate",
+		               key);
+		return -1;
+	}
+	return 0;
+}
+
 int
 tls_cert_pin(const char *cert, char *out, char *err, size_t errlen)
 {
@@ -186,19 +208,49 @@ tls_server_ctx_new(const char *cert, const char *key,
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 	                             SSL_OP_NO_RENEGOTIATION |
 	                             SSL_OP_CIPHER_SERVER_PREFERENCE);
-	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
-		tls_err_format(err, errlen, "cannot load certificate", cert);
+	if (tls_identity_load(ctx, cert, key, err, errlen) != 0)
+		goto fail;
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+SSL_CTX *
+tls_client_ctx_new(const char *ca_file, const char *cert, const char *key,
+                   char *err, size_t errlen)
+{
+	SSL_CTX *ctx;
+
+	if ((cert == NULL) != (key == NULL)) {
+		snprintf(err, errlen,
+		         "tls: a client certificate and its key go together");
+		return NULL;
+	}
+	ERR_clear_error();
+	ctx = SSL_CTX_new(TLS_client_method());
+	if (ctx == NULL) {
+		tls_err_format(err, errlen, "cannot create client context",
+		               NULL);
+		return NULL;
+	}
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+		tls_err_format(err, errlen, "cannot set minimum version", NULL);
 		goto fail;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
-		tls_err_format(err, errlen, "cannot load key", key);
+	if (ca_file != NULL &&
+	    SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+		tls_err_format(err, errlen, "cannot load CA certificates",
+		               ca_file);
 		goto fail;
 	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
-		tls_err_format(err, errlen, "key does not match certificate",
-		               key);
+	if (ca_file == NULL && SSL_CTX_set_default_verify_paths(ctx) != 1) {
+		tls_err_format(err, errlen,
+		               "cannot load the system trust store", NULL);
 		goto fail;
 	}
+	if (cert != NULL && tls_identity_load(ctx, cert, key, err, errlen) != 0)
+		goto fail;
 	return ctx;
 fail:
 	SSL_CTX_free(ctx);

@@ -1,5 +1,6 @@
 /*
- * tls.h - OpenSSL contexts for swerve's TLS servers (contract).
+ * tls.h - OpenSSL contexts for swerve's TLS servers, and for its clients
+ * that present a certificate or trust a private CA (contract).
  *
  * Builds an SSL_CTX from PEM files (the certificate chain and its private
  * key) under a policy: the lowest protocol version and the cipher suites
@@ -56,6 +57,18 @@ int tls_policy_check(const struct tls_policy *pol, char *err, size_t errlen);
 SSL_CTX *tls_server_ctx_new(const char *cert, const char *key,
                             const struct tls_policy *pol, char *err,
                             size_t errlen);
+
+/*
+ * tls_client_ctx_new - a client SSL_CTX (TLS 1.2 or later) that verifies
+ * peers against the PEM CA certificates in ca_file (NULL: the system's
+ * trust store) and, when cert is set, presents the client certificate
+ * chain cert with its PEM private key key (both or neither). Verification
+ * itself is switched on per connection by the caller. Returns a new
+ * context (caller frees it with SSL_CTX_free), or NULL with a one-line
+ * message in err naming the file and OpenSSL's reason.
+ */
+SSL_CTX *tls_client_ctx_new(const char *ca_file, const char *cert,
+                            const char *key, char *err, size_t errlen);
 
 /*
  * tls_cert_pin - the pin of the public key in the PEM certificate file

@@ -699,6 +699,9 @@ deliver_reload_check(const struct deliver *d, const struct config *cfg,
 		    !deliver_str_same(a->secret_access_key,
 		                      b->secret_access_key) ||
 		    !deliver_str_same(a->domain, b->domain) ||
+		    !deliver_str_same(a->ca_file, b->ca_file) ||
+		    !deliver_str_same(a->client_cert, b->client_cert) ||
+		    !deliver_str_same(a->client_key, b->client_key) ||
 		    a->max_connections != b->max_connections) {
 			snprintf(
 			    err, errlen,

@@ -59,7 +59,7 @@ mime_note(struct mime_msg *m, unsigned bits, const char *text)
 }
 
 /* mime_eol - length of the line ending at p[0..n) (CRLF, LF or none). */
-static size_t
+size_t
 mime_eol(const char *p, size_t n, size_t *content)
 {
 	const char *lf = memchr(p, '\n', n);
@@ -244,11 +244,8 @@ mime_child_add(struct mime_msg *m, struct mime_part *parent, const char *p,
 	    mime_entity_parse(m, p, n, parent->depth + 1, def);
 }
 
-/*
- * mime_delim - is the line p[0..n) a delimiter for boundary b? Sets
- * *close for the close delimiter "--b--".
- */
-static bool
+/* mime_delim - see mime_int.h. */
+bool
 mime_delim(const char *p, size_t n, const char *b, size_t bl, bool *close)
 {
 	size_t i;

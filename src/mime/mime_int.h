@@ -16,6 +16,19 @@
 /* mime_hex_value - the value of hex digit c (either case), or -1. */
 int mime_hex_value(unsigned char c);
 
+/*
+ * mime_eol - the line at p[0..n): returns its length through its LF (n if
+ * it has none) and sets *content to its length without CRLF or LF.
+ */
+size_t mime_eol(const char *p, size_t n, size_t *content);
+
+/*
+ * mime_delim - is the line p[0..n) (without its line end) a delimiter
+ * for boundary b of length bl (RFC 2046 5.1.1: "--b", trailing blanks
+ * allowed)? Sets *close for the close delimiter "--b--".
+ */
+bool mime_delim(const char *p, size_t n, const char *b, size_t bl, bool *close);
+
 /* mime_qp_decode - quoted-printable in[0..n) to out; -1 on bad escapes
  * (which are copied literally). */
 int mime_qp_decode(const char *in, size_t n, struct buf *out);

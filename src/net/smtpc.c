@@ -22,8 +22,8 @@
  * smtpc_txn.c, the probe (a session without mail) in smtpc_probe.c; they
  * share struct smtpc through smtpc_int.h.
  *
- * Does not: retry a message, announce BODY=8BITMIME or SMTPUTF8, resume
- * TLS sessions.
+ * Does not: retry a message, judge what a message needs (its caller
+ * says: struct smtpc_msg), convert a message, resume TLS sessions.
  */
 #include "net/smtpc.h"
 
@@ -620,6 +620,9 @@ smtpc_done_cb(evutil_socket_t fd, short what, void *arg)
 	res.rcpts = rres;
 	res.n_rcpts = c->msg.n_rcpts;
 	res.n_accepted = 0;
+	res.ehlo_known = c->ehlo_known;
+	res.smtputf8 = c->ehlo_known && c->ehlo.smtputf8;
+	res.eightbitmime = c->ehlo_known && c->ehlo.eightbitmime;
 	for (i = 0; i < res.n_rcpts; i++)
 		if (rres[i].class == SEND_ACCEPTED)
 			res.n_accepted++;
@@ -721,6 +724,7 @@ smtpc_send(struct smtpc *c, const struct smtpc_msg *msg, smtpc_done_fn *cb,
 	c->msg = *msg;
 	c->cb = cb;
 	c->cb_arg = arg;
+	c->ehlo_known = false;
 	c->rres = xcalloc(msg->n_rcpts, sizeof(*c->rres));
 	smtpc_kick(c);
 	return 0;

@@ -5,12 +5,13 @@
  * demand, says EHLO (HELO after a 5xx), does STARTTLS or implicit TLS as
  * configured (never falling back to plaintext), AUTH PLAIN or LOGIN (never
  * before TLS unless tls: none is configured), and sends one message at a
- * time: MAIL FROM (with SIZE= when offered), one RCPT TO per recipient,
- * DATA, the dot-stuffed body. With PIPELINING, MAIL, the RCPTs and DATA
- * go in one write. The connection is reused for the next message (RSET
- * first after a failed transaction) up to max_msgs_per_conn, then closed
- * with QUIT; the next smtpc_send() opens a new one. A pool is simply
- * several struct smtpc.
+ * time: MAIL FROM (with SIZE= when offered, BODY=8BITMIME and SMTPUTF8 as
+ * the message needs them), one RCPT TO per recipient, DATA, the
+ * dot-stuffed body (or its 7-bit form for a server without 8BITMIME). With
+ * PIPELINING, MAIL, the RCPTs and DATA go in one write. The connection is
+ * reused for the next message (RSET first after a failed transaction) up to
+ * max_msgs_per_conn, then closed with QUIT; the next smtpc_send() opens a new
+ * one. A pool is simply several struct smtpc.
  *
  * The same slot can instead probe the provider (smtpc_probe): the session
  * is set up exactly as for a message, then closed with QUIT, and what
@@ -91,6 +92,17 @@ struct smtpc_opts {
 	struct evdns_base *dns;
 };
 
+/*
+ * smtpc_downgrade_fn - a 7-bit form of the message's body for a server
+ * that does not offer 8BITMIME (RFC 6152 section 3). Returns 0 and sets
+ * *body (borrowed until the done callback; CRLF line ends, not
+ * dot-stuffed), or -1 with a short reason in why when the message cannot
+ * be converted. Called on the loop from inside the client, at most once
+ * per session that needs it (again after a reconnect).
+ */
+typedef int smtpc_downgrade_fn(void *arg, struct str *body, char *why,
+                               size_t whylen);
+
 /* One message. Everything it points to is borrowed until the callback. */
 struct smtpc_msg {
 	const char *sender;       /* envelope sender; "" for <> */
@@ -100,6 +112,19 @@ struct smtpc_msg {
 	/* Header lines sent before body, as they are: each ends in CRLF,
 	 * none starts with '.'; empty (len 0) for none. */
 	struct str head;
+	/*
+	 * What the message needs of the server, judged by the caller
+	 * (mime/mime_8bit.h). smtputf8: MAIL carries SMTPUTF8; a server
+	 * that does not offer it gets no command, and the message's outcome
+	 * is the fact SEND_FACT_NO_EXTENSION at stage mail. eightbit: the
+	 * message holds 8-bit octets; MAIL carries BODY=8BITMIME when the
+	 * server offers it, else the body sent is downgrade()'s (no
+	 * downgrade, or it fails: SEND_FACT_NO_EXTENSION likewise).
+	 */
+	bool smtputf8;
+	bool eightbit;
+	smtpc_downgrade_fn *downgrade; /* NULL: no 7-bit form */
+	void *downgrade_arg;
 };
 
 /*
@@ -115,6 +140,11 @@ struct smtpc_result {
 	const struct send_result *rcpts;
 	size_t n_rcpts;
 	size_t n_accepted; /* rcpts[] with class SEND_ACCEPTED */
+	/* The server's EHLO answer in the session that carried (or refused)
+	 * the message; ehlo_known false if no session came up. */
+	bool ehlo_known;
+	bool smtputf8;     /* it offered SMTPUTF8 */
+	bool eightbitmime; /* it offered 8BITMIME */
 };
 
 typedef void smtpc_done_fn(struct smtpc *c, const struct smtpc_result *res,

@@ -21,6 +21,7 @@
 #include <openssl/ssl.h>
 
 #include "net/smtp_dot.h"
+#include "net/smtp_mailparam.h"
 #include "net/smtp_reply.h"
 #include "net/smtpc.h"
 #include "send/policy.h"
@@ -93,7 +94,11 @@ struct smtpc {
 	size_t n_accepted;
 	bool discard_dot; /* "." sent only to close a pointless DATA */
 	struct smtp_dot dot;
+	struct str body; /* what is sent: msg.body or its 7-bit form */
 	size_t body_off;
+	char mail_params[SMTP_MAILPARAM_SIZE]; /* after MAIL FROM:<...> */
+	bool ehlo_known;       /* a session came up for this message */
+	struct smtp_ehlo ehlo; /* its EHLO answer, for the result */
 
 	/* A probe in progress (busy is set too), from smtpc_probe to its
 	 * callback. res holds its outcome once decided. */

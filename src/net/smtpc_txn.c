@@ -5,11 +5,16 @@
  *
  * With PIPELINING the steps up to DATA go out in one write and their
  * replies are matched in order; without it each waits for its reply, and
- * DATA is not sent when no recipient was accepted. After a failed MAIL
- * (pipelined) the remaining replies are read and ignored. Every outcome is
- * classified by policy_smtp_result(); smtpc_msg_end() completes the
+ * DATA is not sent when no recipient was accepted. Before MAIL, the
+ * server's extensions and what the message needs decide its parameters
+ * (net/smtp_mailparam.h): a message the server cannot take (SMTPUTF8 not
+ * offered; 8-bit octets, no 8BITMIME and no 7-bit form) gets its outcome
+ * without a command, and one that needs a 7-bit form is sent in it. After a
+ * failed MAIL (pipelined) the remaining replies are read and ignored. Every
+ * outcome is classified by policy_smtp_result(); smtpc_msg_end() completes the
  * per-recipient results and schedules the callback.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -73,13 +78,8 @@ smtpc_txn_write(struct smtpc *c)
 			smtpc_printf(c, "RSET\r\n");
 			break;
 		case SMTPC_STEP_MAIL:
-			if (c->ext.size)
-				smtpc_printf(c, "MAIL FROM:<%s> SIZE=%zu\r\n",
-				             c->msg.sender,
-				             c->msg.head.len + c->msg.body.len);
-			else
-				smtpc_printf(c, "MAIL FROM:<%s>\r\n",
-				             c->msg.sender);
+			smtpc_printf(c, "MAIL FROM:<%s>%s\r\n", c->msg.sender,
+			             c->mail_params);
 			break;
 		case SMTPC_STEP_RCPT:
 			smtpc_printf(c, "RCPT TO:<%s>\r\n", c->msg.rcpts[rcpt]);
@@ -93,10 +93,73 @@ smtpc_txn_write(struct smtpc *c)
 	smtpc_timer_arm(c, c->p.command_timeout_ms);
 }
 
+/*
+ * smtpc_txn_refuse - the server lacks an extension the message needs
+ * (detail says which): the message's outcome, before any command. The
+ * session stays up for the next message.
+ */
+static void
+smtpc_txn_refuse(struct smtpc *c, const char *detail)
+{
+	struct send_result res;
+
+	policy_smtp_result(&res, SEND_STAGE_MAIL, SEND_FACT_NO_EXTENSION, 0,
+	                   NULL, NULL, detail);
+	log_debug("smtpc %s: %s: %s", c->p.name, send_class_name(res.class),
+	          res.text);
+	smtpc_msg_end(c, &res);
+}
+
+/*
+ * smtpc_txn_params - the body to send and MAIL's parameters, from the
+ * server's extensions and what the message needs; false if the message
+ * cannot go to this server (its outcome is then decided).
+ */
+static bool
+smtpc_txn_params(struct smtpc *c)
+{
+	enum smtp_mailparam_verdict v;
+	char why[160], detail[256];
+	bool eightbit = c->msg.eightbit;
+
+	c->ehlo_known = true;
+	c->ehlo = c->ext;
+	c->body = c->msg.body;
+	v = smtp_mailparam_build(&c->ext, c->msg.smtputf8, eightbit,
+	                         c->msg.head.len + c->body.len, c->mail_params);
+	if (v == SMTP_MAILPARAM_NO_SMTPUTF8) {
+		smtpc_txn_refuse(c, "upstream does not offer SMTPUTF8");
+		return false;
+	}
+	if (v == SMTP_MAILPARAM_DOWNGRADE) {
+		if (c->msg.downgrade == NULL) {
+			smtpc_txn_refuse(c, "upstream does not offer 8BITMIME");
+			return false;
+		}
+		if (c->msg.downgrade(c->msg.downgrade_arg, &c->body, why,
+		                     sizeof(why)) != 0) {
+			snprintf(detail, sizeof(detail),
+			         "upstream does not offer 8BITMIME and the "
+			         "message cannot be made 7-bit: %s",
+			         why);
+			smtpc_txn_refuse(c, detail);
+			return false;
+		}
+		/* The 7-bit form (RFC 6152 3): BODY=8BITMIME no more. */
+		eightbit = false;
+		(void)smtp_mailparam_build(&c->ext, c->msg.smtputf8, eightbit,
+		                           c->msg.head.len + c->body.len,
+		                           c->mail_params);
+	}
+	return true;
+}
+
 /* smtpc_txn_start - begin the waiting message on a ready session. */
 void
 smtpc_txn_start(struct smtpc *c)
 {
+	if (!smtpc_txn_params(c))
+		return;
 	c->rset_steps = c->need_rset ? 1 : 0;
 	c->n_steps = c->rset_steps + 1 + c->msg.n_rcpts + 1;
 	c->steps_sent = 0;
@@ -117,17 +180,16 @@ smtpc_body_pump(struct smtpc *c)
 	size_t n, k;
 
 	while (evbuffer_get_length(out) < SMTPC_BODY_HIGH &&
-	       c->body_off < c->msg.body.len) {
-		n = c->msg.body.len - c->body_off;
+	       c->body_off < c->body.len) {
+		n = c->body.len - c->body_off;
 		if (n > SMTPC_BODY_CHUNK)
 			n = SMTPC_BODY_CHUNK;
-		k = smtp_dot_encode(&c->dot, c->msg.body.p + c->body_off, n,
-		                    chunk);
+		k = smtp_dot_encode(&c->dot, c->body.p + c->body_off, n, chunk);
 		evbuffer_add(out, chunk, k);
 		c->body_off += n;
 		c->wrote = true;
 	}
-	if (c->body_off < c->msg.body.len) {
+	if (c->body_off < c->body.len) {
 		/* A stall of data_timeout_ms fails the message. */
 		smtpc_timer_arm(c, c->p.data_timeout_ms);
 		return;

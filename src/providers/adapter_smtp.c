@@ -6,8 +6,16 @@
  * messages); a probe is one more struct smtpc of its own, in probe mode,
  * so it never disturbs the pool. All the protocol work is in net/smtpc*.c
  * and the classification of replies and probe outcomes in send/policy_smtp.c;
- * this file only turns the provider's configuration into the client's
- * parameters and adapts calls.
+ * this file turns the provider's configuration into the client's
+ * parameters (and its own TLS context when ca_file or a client
+ * certificate is configured), says what each message needs of the server
+ * (mime/mime_8bit.h: SMTPUTF8, 8-bit octets) with a 7-bit form made on
+ * demand for a server without 8BITMIME, and adapts calls.
+ *
+ * It remembers what the provider's server offered the last time a session
+ * carried a message, so that the router does not pick it for a message
+ * it is known to lack SMTPUTF8 for (represents); the first such message
+ * learns it from the refusal, which fails over like any deferral.
  */
 #include "providers/adapter.h"
 
@@ -16,9 +24,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
+#include "core/tls.h"
 #include "core/xmalloc.h"
+#include "mime/mime_8bit.h"
 #include "net/smtpc.h"
 #include "providers/meta_out.h"
+
+/* The provider's own state (a->priv). */
+struct smtp_state {
+	SSL_CTX *ssl_ctx; /* ca_file / client certificate; NULL: env's */
+	/* What its server offered when a session last carried a message. */
+	bool ehlo_known;
+	bool smtputf8;
+	bool eightbitmime;
+};
 
 struct smtp_chan {
 	struct adapter *a;
@@ -28,7 +48,52 @@ struct smtp_chan {
 	char *not_applied; /* for the message in progress; NULL: none */
 	adapter_done_fn *cb;
 	void *arg;
+	/* The 7-bit form of the message in progress, made once on demand. */
+	bool dg_done;
+	int dg_rc;
+	struct buf dg;
+	char dg_why[160];
 };
+
+/*
+ * smtp_init - a TLS context of the provider's own when it names a CA file
+ * or a client certificate (read now, before privileges are dropped, so a
+ * bad file stops the start with its name); else the shared one.
+ */
+static int
+smtp_init(struct adapter *a)
+{
+	const struct config_provider *cfg = a->cfg;
+	struct smtp_state *st = xcalloc(1, sizeof(*st));
+	char err[512];
+
+	a->priv = st;
+	if (cfg->ca_file == NULL && cfg->client_cert == NULL)
+		return 0;
+	st->ssl_ctx = tls_client_ctx_new(cfg->ca_file, cfg->client_cert,
+	                                 cfg->client_key, err, sizeof(err));
+	if (st->ssl_ctx == NULL) {
+		/* adapter_new does not call fini after a failed init. */
+		log_error("provider %s: %s", cfg->name, err);
+		free(st);
+		a->priv = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+smtp_fini(struct adapter *a)
+{
+	struct smtp_state *st = a->priv;
+
+	if (st == NULL)
+		return;
+	if (st->ssl_ctx != NULL)
+		SSL_CTX_free(st->ssl_ctx);
+	free(st);
+	a->priv = NULL;
+}
 
 /* smtp_tls - the client's TLS mode for the configured one. */
 static enum smtpc_tls
@@ -53,6 +118,7 @@ static struct smtpc *
 smtp_client_new(struct adapter *a)
 {
 	const struct config_provider *cfg = a->cfg;
+	const struct smtp_state *st = a->priv;
 	struct smtpc_params p = {
 	    .name = cfg->name,
 	    .host = cfg->host,
@@ -71,7 +137,7 @@ smtp_client_new(struct adapter *a)
 	struct smtpc_opts so = {
 	    .base = a->env->base,
 	    .params = &p,
-	    .ssl_ctx = a->env->ssl_ctx,
+	    .ssl_ctx = st->ssl_ctx != NULL ? st->ssl_ctx : a->env->ssl_ctx,
 	    .dns = a->env->dns,
 	};
 
@@ -93,11 +159,24 @@ smtp_chan_new(struct adapter *a)
 	return ch;
 }
 
-/* smtp_on_sent - smtpc's result is already in the adapter's shape. */
+/* smtp_dg_reset - forget the 7-bit form of the last message. */
+static void
+smtp_dg_reset(struct smtp_chan *ch)
+{
+	buf_fini(&ch->dg);
+	ch->dg_done = false;
+	ch->dg_rc = 0;
+	ch->dg_why[0] = '\0';
+}
+
+/* smtp_on_sent - smtpc's result is already in the adapter's shape; learn
+ * what the server offered. */
 static void
 smtp_on_sent(struct smtpc *c, const struct smtpc_result *res, void *arg)
 {
 	struct smtp_chan *ch = arg;
+	struct smtp_state *st = ch->a->priv;
+	struct buf dg;
 	struct adapter_result r = {
 	    .msg = res->msg,
 	    .rcpts = res->rcpts,
@@ -108,10 +187,21 @@ smtp_on_sent(struct smtpc *c, const struct smtpc_result *res, void *arg)
 	char *na = ch->not_applied;
 
 	(void)c;
+	if (res->ehlo_known) {
+		st->ehlo_known = true;
+		st->smtputf8 = res->smtputf8;
+		st->eightbitmime = res->eightbitmime;
+	}
+	/* The client is done with the 7-bit form; the callback may free
+	 * the channel, so the form leaves ch first, and nothing touches ch
+	 * after it. */
+	dg = ch->dg;
+	buf_init(&ch->dg);
+	smtp_dg_reset(ch);
 	ch->not_applied = NULL;
-	/* The callback may free the channel: touch nothing after it. */
 	ch->cb(&r, ch->arg);
 	free(na);
+	buf_fini(&dg);
 }
 
 /*
@@ -141,6 +231,28 @@ smtp_meta(struct smtp_chan *ch, const struct adapter_msg *msg)
 	buf_fini(&na);
 }
 
+/* smtp_downgrade - smtpc_downgrade_fn: the message's 7-bit form, made
+ * once per message (a reconnect asks again). */
+static int
+smtp_downgrade(void *arg, struct str *body, char *why, size_t whylen)
+{
+	struct smtp_chan *ch = arg;
+
+	if (!ch->dg_done) {
+		ch->dg_done = true;
+		ch->dg_rc = mime_8bit_downgrade(ch->msg.body.p,
+		                                ch->msg.body.len, &ch->dg,
+		                                ch->dg_why, sizeof(ch->dg_why));
+	}
+	if (ch->dg_rc != 0) {
+		snprintf(why, whylen, "%s", ch->dg_why);
+		return -1;
+	}
+	body->p = ch->dg.p != NULL ? ch->dg.p : "";
+	body->len = ch->dg.len;
+	return 0;
+}
+
 static int
 smtp_send(void *chan, const struct adapter_msg *msg, adapter_done_fn *cb,
           void *arg)
@@ -149,17 +261,43 @@ smtp_send(void *chan, const struct adapter_msg *msg, adapter_done_fn *cb,
 	int rc;
 
 	smtp_meta(ch, msg);
+	smtp_dg_reset(ch);
 	ch->msg = (struct smtpc_msg){
 	    .sender = msg->sender,
 	    .rcpts = msg->rcpts,
 	    .n_rcpts = msg->n_rcpts,
 	    .body = msg->body,
 	    .head = {ch->head.p, ch->head.len},
+	    .smtputf8 =
+	        mime_8bit_needs_smtputf8(msg->sender, msg->rcpts, msg->n_rcpts,
+	                                 msg->body.p, msg->body.len),
+	    .eightbit = mime_8bit_scan(msg->body.p, msg->body.len) != 0,
+	    .downgrade = smtp_downgrade,
+	    .downgrade_arg = ch,
 	};
 	ch->cb = cb;
 	ch->arg = arg;
 	rc = smtpc_send(ch->c, &ch->msg, smtp_on_sent, ch);
 	return rc == -EBUSY || rc == 0 ? rc : -EINVAL;
+}
+
+/*
+ * smtp_represents - false for a message that needs SMTPUTF8 when the
+ * provider's server did not offer it last time (unknown: try, and learn).
+ */
+static bool
+smtp_represents(struct adapter *a, const struct adapter_msg *msg, char *why,
+                size_t whylen)
+{
+	const struct smtp_state *st = a->priv;
+
+	if (!st->ehlo_known || st->smtputf8)
+		return true;
+	if (!mime_8bit_needs_smtputf8(msg->sender, msg->rcpts, msg->n_rcpts,
+	                              msg->body.p, msg->body.len))
+		return true;
+	snprintf(why, whylen, "upstream does not offer SMTPUTF8");
+	return false;
 }
 
 static bool
@@ -186,6 +324,7 @@ smtp_quit(void *chan)
 	smtpc_quit(ch->c);
 	buf_fini(&ch->head);
 	free(ch->not_applied);
+	buf_fini(&ch->dg);
 	free(ch);
 }
 
@@ -199,6 +338,7 @@ smtp_chan_free(void *chan)
 	smtpc_free(ch->c);
 	buf_fini(&ch->head);
 	free(ch->not_applied);
+	buf_fini(&ch->dg);
 	free(ch);
 }
 
@@ -266,6 +406,8 @@ smtp_probe_cancel(void *handle)
 
 const struct adapter_ops adapter_smtp_ops = {
     .type = "smtp",
+    .init = smtp_init,
+    .fini = smtp_fini,
     .chan_new = smtp_chan_new,
     .send = smtp_send,
     .idle = smtp_idle,
@@ -274,4 +416,5 @@ const struct adapter_ops adapter_smtp_ops = {
     .probe = smtp_probe,
     .probe_cancel = smtp_probe_cancel,
     .may_have_delivered = smtp_may_have_delivered,
+    .represents = smtp_represents,
 };

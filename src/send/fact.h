@@ -34,6 +34,9 @@ enum send_fact_kind {
 	SEND_FACT_NO_AUTH,     /* credentials set, no usable AUTH offered */
 	SEND_FACT_PROTOCOL, /* malformed or oversized reply, or out of turn */
 	SEND_FACT_LOCAL,    /* our side: sockets, descriptors */
+	SEND_FACT_NO_EXTENSION, /* the server lacks an extension this
+	                           message needs (SMTPUTF8; 8BITMIME for a
+	                           message with no 7-bit form): not sent */
 	SEND_FACT_KIND_COUNT,
 };
 

@@ -40,7 +40,8 @@
  * 5.7.x at MAIL, "relay" 5.7.x at RCPT, any 5xx at AUTH: config; other 5xx
  * at RCPT rejects that recipient; other 5xx at MAIL, DATA or the dot
  * rejects the message; 5xx before the session is up (greeting, EHLO,
- * STARTTLS), 421, other 4xx, refused, timeouts, TLS failures: deferred; a
+ * STARTTLS), 421, other 4xx, refused, timeouts, TLS failures, a server
+ * without an extension the message needs (SMTPUTF8, 8BITMIME): deferred; a
  * timeout, lost connection or garbled reply after the final dot: unknown.
  * docs/providers.md "Classification - SMTP".
  */

@@ -42,6 +42,13 @@ static const struct policy_smtp_rule policy_smtp_rules[] = {
      KIND(SEND_FACT_TIMEOUT) | KIND(SEND_FACT_LOST) | KIND(SEND_FACT_PROTOCOL),
      0, 0, NULL, NULL, SEND_UNKNOWN, false},
     {ANY, KIND(SEND_FACT_NO_AUTH), 0, 0, NULL, NULL, SEND_CONFIG, false},
+    /*
+     * The server cannot take this message as it is (no SMTPUTF8 for a
+     * UTF-8 address or header; no 8BITMIME and no 7-bit form): nothing
+     * was sent, and a server that offers the extension can take it.
+     * Never a bounce: the message is fine, this upstream is not for it.
+     */
+    {ANY, KIND(SEND_FACT_NO_EXTENSION), 0, 0, NULL, NULL, SEND_DEFERRED, false},
     /* Any other failure without a reply: nothing was delivered. */
     {ANY,
      KIND(SEND_FACT_REFUSED) | KIND(SEND_FACT_TIMEOUT) | KIND(SEND_FACT_LOST) |

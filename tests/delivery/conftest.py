@@ -27,6 +27,12 @@ class Lab(sh.Lab):
     def hostile(self, script):
         return self.add(dh.HostileServer(script))
 
+    def postfix(self, settings=None):
+        return self.add(dh.Postfix(settings))
+
+    def aiosmtpd(self, **kw):
+        return self.add(dh.AioUpstream(**kw))
+
 
 @pytest.fixture
 def lab(tmp_path):

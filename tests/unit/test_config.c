@@ -505,6 +505,53 @@ bad_values_name_what_was_expected(void **state)
 	    "\"xml\"");
 }
 
+/* client_cert and client_key: both or neither, and only for type smtp;
+ * ca_file goes with any type. */
+static void
+client_certificates_are_for_smtp_and_come_in_pairs(void **state)
+{
+	char yaml[512], err[CONFIG_ERR_SIZE], want[256];
+	struct config *c;
+
+	tmp_write("server.pem", "x\n");
+	tmp_write("server.key", "x\n");
+	snprintf(yaml, sizeof(yaml),
+	         "providers:\n  - {name: a, type: smtp, host: h,\n"
+	         "     client_cert: %s/server.pem}\n",
+	         tmpdir);
+	c = load(yaml, err);
+	assert_null(c);
+	assert_string_equal(err, "swerve.yaml:2: providers[0].client_key: "
+	                         "missing; client_cert and client_key go "
+	                         "together");
+	snprintf(
+	    yaml, sizeof(yaml),
+	    "providers:\n  - {name: r, type: resend, api_key: k,\n"
+	    "     client_cert: %s/server.pem, client_key: %s/server.key}\n",
+	    tmpdir, tmpdir);
+	c = load(yaml, err);
+	assert_null(c);
+	snprintf(want, sizeof(want),
+	         "swerve.yaml:3: providers[0].client_cert: expected nothing: "
+	         "client certificates are for type smtp; got \"%s",
+	         tmpdir);
+	assert_memory_equal(err, want, strlen(want));
+	snprintf(yaml, sizeof(yaml),
+	         "providers:\n  - {name: a, type: smtp, host: h,\n"
+	         "     ca_file: %s/server.pem, client_cert: %s/server.pem,\n"
+	         "     client_key: %s/server.key}\n",
+	         tmpdir, tmpdir, tmpdir);
+	c = load(yaml, err);
+	if (c == NULL)
+		fail_msg("%s", err);
+	snprintf(want, sizeof(want), "%s/server.key", tmpdir);
+	assert_string_equal(c->providers[0].client_key, want);
+	snprintf(want, sizeof(want), "%s/server.pem", tmpdir);
+	assert_string_equal(c->providers[0].client_cert, want);
+	assert_string_equal(c->providers[0].ca_file, want);
+	config_free(c);
+}
+
 static void
 provider_rules_span_keys(void **state)
 {
@@ -1158,6 +1205,8 @@ main(void)
 	    cmocka_unit_test(wrong_type_is_an_error),
 	    cmocka_unit_test(bad_values_name_what_was_expected),
 	    cmocka_unit_test(provider_rules_span_keys),
+	    cmocka_unit_test(
+	        client_certificates_are_for_smtp_and_come_in_pairs),
 	    cmocka_unit_test(user_rules_span_keys),
 	    cmocka_unit_test(both_password_sources_is_an_error),
 	    cmocka_unit_test(password_file_is_read_relative_to_the_config),

@@ -115,7 +115,29 @@ static const struct class_case class_cases[] = {
      NULL, SEND_DEFERRED, false},
     {"local failure is deferred", S(CONNECT), SEND_FACT_LOCAL, 0, NULL, NULL,
      SEND_DEFERRED, false},
+    {"no SMTPUTF8 for a UTF-8 message is deferred, never rejected", S(MAIL),
+     SEND_FACT_NO_EXTENSION, 0, NULL, "upstream does not offer SMTPUTF8",
+     SEND_DEFERRED, false},
+    {"no 8BITMIME and no 7-bit form is deferred", S(MAIL),
+     SEND_FACT_NO_EXTENSION, 0, NULL, NULL, SEND_DEFERRED, false},
 };
+
+/* The refusal reads as the client says it, with no code of a server's. */
+static void
+result_of_missing_extension_is_deferred_with_reason(void **state)
+{
+	struct send_result r;
+
+	policy_smtp_result(&r, SEND_STAGE_MAIL, SEND_FACT_NO_EXTENSION, 0, NULL,
+	                   NULL, "upstream does not offer SMTPUTF8");
+	assert_int_equal(r.class, SEND_DEFERRED);
+	assert_int_equal(r.stage, SEND_STAGE_MAIL);
+	assert_int_equal(r.smtp_code, 0);
+	assert_string_equal(r.enhanced, "");
+	assert_string_equal(r.text, "upstream does not offer SMTPUTF8");
+	assert_string_equal(send_fact_kind_name(SEND_FACT_NO_EXTENSION),
+	                    "no-extension");
+}
 
 static void
 class_table(void **state)
@@ -334,6 +356,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(class_table),
+	    cmocka_unit_test(
+	        result_of_missing_extension_is_deferred_with_reason),
 	    cmocka_unit_test(msgid_table),
 	    cmocka_unit_test(msgid_is_truncated_to_fit),
 	    cmocka_unit_test(result_of_accepted_dot_keeps_queue_id),

@@ -490,6 +490,11 @@ run_msgs(struct run *r, struct event_base *base,
 	return r->n_done;
 }
 
+/* A message: the fields a test sets, the rest zero (7-bit, ASCII). */
+#define MSG(s, r, n, b)                                                        \
+	{                                                                      \
+		.sender = (s), .rcpts = (r), .n_rcpts = (n), .body = b         \
+	}
 static const char *const rcpts2[] = {"a@example.org", "b@example.org"};
 static const char *const rcpts1[] = {"a@example.org"};
 /* The body, and no head lines: the last two members of smtpc_msg. */
@@ -498,10 +503,10 @@ static const char *const rcpts1[] = {"a@example.org"};
 	{                                                                      \
 		NULL, 0                                                        \
 	}
-static const struct smtpc_msg msg2 = {"sender@example.com", rcpts2, 2,
-                                      BODY("Subject: hi\r\n\r\nhello\r\n")};
-static const struct smtpc_msg msg1 = {"sender@example.com", rcpts1, 1,
-                                      BODY("Subject: hi\r\n\r\nhello\r\n")};
+static const struct smtpc_msg msg2 =
+    MSG("sender@example.com", rcpts2, 2, BODY("Subject: hi\r\n\r\nhello\r\n"));
+static const struct smtpc_msg msg1 =
+    MSG("sender@example.com", rcpts1, 1, BODY("Subject: hi\r\n\r\nhello\r\n"));
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -853,7 +858,7 @@ body_is_dot_stuffed_with_crlf_on_the_wire(void **state)
 	                           "...two dots\r\n"
 	                           "..\r\n"
 	                           "no final newline\r\n.\r\n";
-	const struct smtpc_msg m = {"", rcpts1, 1, BODY(body)};
+	const struct smtpc_msg m = MSG("", rcpts1, 1, BODY(body));
 	struct event_base *base = event_base_new();
 	struct smtpc_params prov;
 	struct fake f;
@@ -906,6 +911,183 @@ head_lines_go_before_the_body_unchanged(void **state)
 	event_base_free(base);
 }
 
+static const char *const rcpts_utf8[] = {"用户@example.net"};
+
+/* The rest of a plain transaction for rcpts1, every reply 2xx/354. */
+#define RCPT_DATA_DOT_OK                                                       \
+	{"RCPT TO:<a@example.org>", "250 ok\r\n", 0},                          \
+	    {"DATA", "354 go\r\n", F_BODY},                                    \
+	{                                                                      \
+		"<dot>", "250 ok\r\n", 0                                       \
+	}
+
+/* One scripted session: the loop, the fake server and the outcomes. */
+struct scripted {
+	struct event_base *base;
+	struct fake f;
+	struct run r;
+};
+
+/* scripted_run - send msgs[0..n) to a fake server playing script;
+ * returns the messages done. End with scripted_end. */
+static size_t
+scripted_run(struct scripted *sc, const struct fake_step *script,
+             size_t n_steps, const struct smtpc_msg *msgs, size_t n)
+{
+	struct smtpc_params prov;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->base = event_base_new();
+	fake_start(&sc->f, sc->base, script, n_steps);
+	prov_init(&prov, sc->f.port);
+	return run_msgs(&sc->r, sc->base, &prov, NULL, msgs, n);
+}
+
+static void
+scripted_end(struct scripted *sc)
+{
+	smtpc_free(sc->r.c);
+	fake_stop(&sc->f);
+	event_base_free(sc->base);
+}
+
+static void
+utf8_recipient_goes_with_smtputf8_and_8bitmime_when_offered(void **state)
+{
+	static const struct fake_step script[] = {
+	    GREET,
+	    {"EHLO client.test",
+	     "250-fake\r\n250-SIZE 1000\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
+	     0},
+	    {"MAIL FROM:<sender@example.com> SIZE=23 BODY=8BITMIME SMTPUTF8",
+	     "250 ok\r\n", 0},
+	    {"RCPT TO:<用户@example.net>", "250 ok\r\n", 0},
+	    {"DATA", "354 go\r\n", F_BODY},
+	    {"<dot>", "250 ok\r\n", 0}};
+	struct smtpc_msg m =
+	    MSG("sender@example.com", rcpts_utf8, 1,
+	        BODY("Subject: hi\r\n\r\nGr\xc3\xbc\xc3\x9f\r\n"));
+	struct scripted sc;
+
+	m.smtputf8 = true;
+	m.eightbit = true;
+	assert_int_equal(scripted_run(&sc, script, N(script), &m, 1), 1);
+	assert_string_equal(sc.f.error, "");
+	assert_int_equal(sc.r.msg[0].class, SEND_ACCEPTED);
+	assert_non_null(
+	    strstr(buf_cstr(&sc.f.wire), "BODY=8BITMIME SMTPUTF8\n"));
+	scripted_end(&sc);
+}
+
+/* The message needing SMTPUTF8 gets no command at all; the session stays
+ * up and the next (ASCII) message goes out on it. */
+static void
+smtputf8_not_offered_is_deferred_before_mail(void **state)
+{
+	static const struct fake_step script[] = {
+	    GREET,
+	    {"EHLO client.test", "250-fake\r\n250 8BITMIME\r\n", 0},
+	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
+	    RCPT_DATA_DOT_OK};
+	struct smtpc_msg m[2] = {MSG("sender@example.com", rcpts_utf8, 1,
+	                             BODY("Subject: hi\r\n\r\nhello\r\n")),
+	                         msg1};
+	struct scripted sc;
+
+	m[0].smtputf8 = true;
+	assert_int_equal(scripted_run(&sc, script, N(script), m, 2), 2);
+	assert_string_equal(sc.f.error, "");
+	assert_int_equal(sc.r.msg[0].class, SEND_DEFERRED);
+	assert_int_equal(sc.r.msg[0].stage, SEND_STAGE_MAIL);
+	assert_int_equal(sc.r.msg[0].smtp_code, 0);
+	assert_string_equal(sc.r.msg[0].text,
+	                    "upstream does not offer SMTPUTF8");
+	assert_int_equal(sc.r.rcpt[0][0].class, SEND_DEFERRED);
+	assert_int_equal(sc.r.msg[1].class, SEND_ACCEPTED);
+	assert_int_equal(sc.f.n_conns, 1);
+	assert_null(strstr(buf_cstr(&sc.f.wire), "用户"));
+	assert_non_null(
+	    strstr(buf_cstr(&sc.f.wire), "MAIL FROM:<sender@example.com>\n"));
+	scripted_end(&sc);
+}
+
+struct dg_arg {
+	const char *body;
+	int calls;
+};
+
+/* dg_fixed - a downgrade that hands out a fixed 7-bit body, or fails. */
+static int
+dg_fixed(void *arg, struct str *body, char *why, size_t whylen)
+{
+	struct dg_arg *a = arg;
+
+	a->calls++;
+	if (a->body == NULL) {
+		snprintf(why, whylen, "no way");
+		return -1;
+	}
+	body->p = a->body;
+	body->len = strlen(a->body);
+	return 0;
+}
+
+static void
+eightbit_without_8bitmime_sends_the_7bit_form(void **state)
+{
+	static const struct fake_step script[] = {
+	    GREET,
+	    {"EHLO client.test", "250-fake\r\n250 SIZE 1000\r\n", 0},
+	    {"MAIL FROM:<sender@example.com> SIZE=", "250 ok\r\n", 0},
+	    RCPT_DATA_DOT_OK};
+	static const char seven[] =
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n=FC\r\n";
+	struct dg_arg dg = {seven, 0};
+	char mail[64];
+	struct smtpc_msg m = MSG("sender@example.com", rcpts1, 1,
+	                         BODY("Subject: x\r\n\r\n\xfc\r\n"));
+	struct scripted sc;
+
+	m.eightbit = true;
+	m.downgrade = dg_fixed;
+	m.downgrade_arg = &dg;
+	assert_int_equal(scripted_run(&sc, script, N(script), &m, 1), 1);
+	assert_string_equal(sc.f.error, "");
+	assert_int_equal(sc.r.msg[0].class, SEND_ACCEPTED);
+	assert_int_equal(dg.calls, 1);
+	assert_int_equal(sc.f.body.len, sizeof(seven) - 1 + 3);
+	assert_memory_equal(sc.f.body.p, seven, sizeof(seven) - 1);
+	/* SIZE is the 7-bit form's, and no BODY=8BITMIME. */
+	snprintf(mail, sizeof(mail),
+	         "MAIL FROM:<sender@example.com> SIZE=%zu\n",
+	         sizeof(seven) - 1);
+	assert_non_null(strstr(buf_cstr(&sc.f.wire), mail));
+	scripted_end(&sc);
+}
+
+static void
+eightbit_without_8bitmime_and_no_7bit_form_is_deferred(void **state)
+{
+	static const struct fake_step script[] = {
+	    GREET, {"EHLO client.test", "250 fake\r\n", 0}};
+	struct dg_arg dg = {NULL, 0};
+	struct smtpc_msg m = MSG("sender@example.com", rcpts1, 1,
+	                         BODY("Subject: x\r\n\r\n\xfc\r\n"));
+	struct scripted sc;
+
+	m.eightbit = true;
+	m.downgrade = dg_fixed;
+	m.downgrade_arg = &dg;
+	assert_int_equal(scripted_run(&sc, script, N(script), &m, 1), 1);
+	assert_int_equal(sc.r.msg[0].class, SEND_DEFERRED);
+	assert_int_equal(sc.r.msg[0].stage, SEND_STAGE_MAIL);
+	assert_string_equal(sc.r.msg[0].text,
+	                    "upstream does not offer 8BITMIME and the message "
+	                    "cannot be made 7-bit: no way");
+	assert_null(strstr(buf_cstr(&sc.f.wire), "MAIL"));
+	scripted_end(&sc);
+}
+
 static void
 large_body_streams_intact(void **state)
 {
@@ -913,9 +1095,7 @@ large_body_streams_intact(void **state)
 	    GREET,
 	    EHLO_PIPE,
 	    {"MAIL FROM:<sender@example.com> SIZE=3000000", "250 ok\r\n", 0},
-	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY},
-	    {"<dot>", "250 ok\r\n", 0}};
+	    RCPT_DATA_DOT_OK};
 	struct event_base *base = event_base_new();
 	struct smtpc_params prov;
 	struct fake f;
@@ -978,9 +1158,7 @@ starttls_then_auth_plain_with_verified_certificate(void **state)
 	    /* base64("\0user\0secret") */
 	    {"AUTH PLAIN AHVzZXIAc2VjcmV0", "235 2.7.0 ok\r\n", 0},
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
-	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY},
-	    {"<dot>", "250 ok\r\n", 0}};
+	    RCPT_DATA_DOT_OK};
 	struct event_base *base = event_base_new();
 	struct smtpc_params prov;
 	struct fake f;
@@ -1050,9 +1228,7 @@ tls_verify_false_accepts_untrusted_certificate(void **state)
 	    {"<connect>", "220 fake ESMTP\r\n", F_TLS},
 	    EHLO_PLAIN,
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
-	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY},
-	    {"<dot>", "250 ok\r\n", 0}};
+	    RCPT_DATA_DOT_OK};
 	struct event_base *base = event_base_new();
 	struct smtpc_params prov;
 	struct fake f;
@@ -1115,9 +1291,7 @@ ehlo_5xx_falls_back_to_helo(void **state)
 	    {"EHLO client.test", "502 5.5.2 what?\r\n", 0},
 	    {"HELO client.test", "250 fake\r\n", 0},
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
-	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY},
-	    {"<dot>", "250 ok\r\n", 0}};
+	    RCPT_DATA_DOT_OK};
 	struct event_base *base = event_base_new();
 	struct smtpc_params prov;
 	struct fake f;
@@ -1145,9 +1319,7 @@ mail_5_7_x_is_config_and_next_message_resets(void **state)
 	     "550 5.7.1 Sender not allowed\r\n", 0},
 	    {"RSET", "250 ok\r\n", 0},
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
-	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY},
-	    {"<dot>", "250 ok\r\n", 0}};
+	    RCPT_DATA_DOT_OK};
 	const struct smtpc_msg msgs[2] = {msg1, msg1};
 	struct event_base *base = event_base_new();
 	struct smtpc_params prov;
@@ -1351,9 +1523,9 @@ static void
 send_refuses_bad_input_and_second_message(void **state)
 {
 	static const char *const bad_rcpt[] = {"a@b>\r\nRSET"};
-	const struct smtpc_msg bad1 = {"s@x", bad_rcpt, 1, BODY("x")};
-	const struct smtpc_msg bad2 = {"s@x\n", rcpts1, 1, BODY("x")};
-	const struct smtpc_msg none = {"s@x", rcpts1, 0, BODY("x")};
+	const struct smtpc_msg bad1 = MSG("s@x", bad_rcpt, 1, BODY("x"));
+	const struct smtpc_msg bad2 = MSG("s@x\n", rcpts1, 1, BODY("x"));
+	const struct smtpc_msg none = MSG("s@x", rcpts1, 0, BODY("x"));
 	static const struct fake_step script[] = {{"<connect>", NULL, F_HANG}};
 	struct event_base *base = event_base_new();
 	struct smtpc_params prov;
@@ -1425,9 +1597,7 @@ host_name_is_resolved_without_blocking(void **state)
 	    GREET,
 	    EHLO_PLAIN,
 	    {"MAIL FROM:<sender@example.com>", "250 ok\r\n", 0},
-	    {"RCPT TO:<a@example.org>", "250 ok\r\n", 0},
-	    {"DATA", "354 go\r\n", F_BODY},
-	    {"<dot>", "250 ok\r\n", 0}};
+	    RCPT_DATA_DOT_OK};
 	struct event_base *base = event_base_new();
 	struct smtpc_params prov;
 	struct fake f;
@@ -1504,6 +1674,12 @@ main(void)
 	    cmocka_unit_test(hundred_kb_reply_line_fails_cleanly),
 	    cmocka_unit_test(body_is_dot_stuffed_with_crlf_on_the_wire),
 	    cmocka_unit_test(large_body_streams_intact),
+	    cmocka_unit_test(
+	        utf8_recipient_goes_with_smtputf8_and_8bitmime_when_offered),
+	    cmocka_unit_test(smtputf8_not_offered_is_deferred_before_mail),
+	    cmocka_unit_test(eightbit_without_8bitmime_sends_the_7bit_form),
+	    cmocka_unit_test(
+	        eightbit_without_8bitmime_and_no_7bit_form_is_deferred),
 	    cmocka_unit_test(starttls_required_but_not_offered_sends_no_mail),
 	    cmocka_unit_test(
 	        starttls_then_auth_plain_with_verified_certificate),
