@@ -172,10 +172,20 @@ crash_with(struct fx *f, int n, int wait_mark)
 		for (i = 0; i < n; i++)
 			if (submit_one(f, i) != SPOOL_OK)
 				_exit(3);
+		/* The record must describe the WAL's current generation:
+		 * a checkpoint may have restarted the log after the record
+		 * was written (then the record is about the older one).
+		 * Commit one more message now and then so that another
+		 * checkpoint comes. */
 		for (tries = 0; wait_mark && tries < 500; tries++) {
 			(void)spool_check_files(f->db, &c);
-			if (c.have_mark && c.mark.frames > 0)
+			if (c.have_mark && c.mark.frames > 0 &&
+			    c.mark.salt1 == c.wal.salt1 &&
+			    c.mark.salt2 == c.wal.salt2)
 				break;
+			if (tries % 10 == 9 &&
+			    submit_one(f, n + tries) != SPOOL_OK)
+				_exit(3);
 			usleep(10000);
 		}
 		_exit(wait_mark && tries == 500 ? 4 : 0);
