@@ -282,21 +282,43 @@ smtp_send(void *chan, const struct adapter_msg *msg, adapter_done_fn *cb,
 }
 
 /*
- * smtp_represents - false for a message that needs SMTPUTF8 when the
- * provider's server did not offer it last time (unknown: try, and learn).
+ * smtp_represents - false for a message the provider's server is known
+ * (from the last session that carried a message) not to take: one that
+ * needs SMTPUTF8 when it did not offer SMTPUTF8, one with 8-bit octets
+ * and no 7-bit form when it did not offer 8BITMIME. Unknown: try, and
+ * learn. The reasons read as the client's refusals do.
  */
 static bool
 smtp_represents(struct adapter *a, const struct adapter_msg *msg, char *why,
                 size_t whylen)
 {
 	const struct smtp_state *st = a->priv;
+	struct buf seven;
+	char dg_why[160];
+	int rc;
 
-	if (!st->ehlo_known || st->smtputf8)
+	if (!st->ehlo_known)
 		return true;
-	if (!mime_8bit_needs_smtputf8(msg->sender, msg->rcpts, msg->n_rcpts,
-	                              msg->body.p, msg->body.len))
+	if (!st->smtputf8 &&
+	    mime_8bit_needs_smtputf8(msg->sender, msg->rcpts, msg->n_rcpts,
+	                             msg->body.p, msg->body.len)) {
+		snprintf(why, whylen, "upstream does not offer SMTPUTF8");
+		return false;
+	}
+	if (st->eightbitmime || mime_8bit_scan(msg->body.p, msg->body.len) == 0)
 		return true;
-	snprintf(why, whylen, "upstream does not offer SMTPUTF8");
+	/* Rare (a server without 8BITMIME, an 8-bit message): convert once
+	 * to know, rather than fail an attempt to learn it again. */
+	buf_init(&seven);
+	rc = mime_8bit_downgrade(msg->body.p, msg->body.len, &seven, dg_why,
+	                         sizeof(dg_why));
+	buf_fini(&seven);
+	if (rc == 0)
+		return true;
+	snprintf(why, whylen,
+	         "upstream does not offer 8BITMIME and the message cannot be "
+	         "made 7-bit: %s",
+	         dg_why);
 	return false;
 }
 

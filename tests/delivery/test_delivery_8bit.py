@@ -171,6 +171,47 @@ def test_unconvertible_8bit_fails_over_to_an_upstream_that_takes_it(lab):
     assert "BODY=8BITMIME" in intl.got[0]["mail_options"]
 
 
+PART_HEADER_8BIT = (b"From: <app@example.com>\r\n"
+                    b"To: <b@example.net>\r\n"
+                    b"Subject: attachment\r\n"
+                    b"MIME-Version: 1.0\r\n"
+                    b"Content-Type: multipart/mixed; boundary=\"zz\"\r\n"
+                    b"\r\n"
+                    b"--zz\r\n"
+                    b"Content-Type: text/plain; charset=utf-8\r\n"
+                    + "Content-Disposition: attachment; filename=Grüße.txt"
+                    .encode() + b"\r\n"
+                    b"\r\n"
+                    + "Grüße\r\n".encode() +
+                    b"--zz--\r\n")
+
+
+def test_8bit_without_a_7bit_form_fails_over_and_is_learnt(lab):
+    strict = lab.aiosmtpd(eightbitmime=False)
+    eight = lab.aiosmtpd(eightbitmime=True)
+    d = lab.daemon([dh.provider("strict", strict.port, 1),
+                    dh.provider("eight", eight.port, 2)])
+    api = dh.Api(d)
+    why = ("upstream does not offer 8BITMIME and the message cannot be "
+           "made 7-bit: 8-bit octets in a MIME part's header")
+    qid = dh.submit(d, SENDER, ["b@example.net"], PART_HEADER_8BIT)
+    m = api.wait_state(qid, ("sent", "failed"), 20)
+    assert m["state"] == "sent", m
+    att = attempts(api, qid)
+    assert att[0] == ("strict", "deferred", why), att
+    assert att[1][:2] == ("eight", "accepted"), att
+    assert strict.got == [] and strict.refused == []
+    assert eight.got[0]["data"].endswith(PART_HEADER_8BIT)
+    # Learnt: the next one goes to "eight" at once, saying why.
+    qid = dh.submit(d, SENDER, ["b@example.net"], PART_HEADER_8BIT)
+    assert api.wait_state(qid, ("sent", "failed"), 20)["state"] == "sent"
+    detail = api.message(qid)["attempts_detail"]
+    assert [a["provider"] for a in detail] == ["eight"], detail
+    # (the trace keeps the start of the reason)
+    assert "filtered: strict (upstream does not offer 8BITMIME and the " \
+        "message cannot be made 7-bit" in detail[0]["trace"], detail[0]["trace"]
+
+
 # --- TLS with a private CA ----------------------------------------------------
 
 def tls_upstream(lab, ca, require_client_cert):
