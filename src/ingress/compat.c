@@ -479,6 +479,11 @@ ctype_norm(const char *ct)
 		if (ch >= 'A' && ch <= 'Z')
 			s[i] = (char)(ch - 'A' + 'a');
 	}
+	/* One slash with a type before it and a subtype after it, as the
+	 * builder wants ("image/" and "a/b/c" are no content types). */
+	if (s[0] == '/' || s[n - 1] == '/' ||
+	    strchr(strchr(s, '/') + 1, '/') != NULL)
+		goto bad;
 	return s;
 bad:
 	free(s);

@@ -104,6 +104,15 @@ attachments_normalise_type_and_content_id(void **state)
 	assert_string_equal(e.code, "invalid_field");
 	assert_int_equal(
 	    compat_att_add(&m, "x", "nonsense", NULL, "", 0, "f", &e), -1);
+	/* What the builder would refuse is refused here, naming the field
+	 * (fuzz_postmark found "image/;png" let through). */
+	assert_int_equal(
+	    compat_att_add(&m, "x", "image/;png", NULL, "", 0, "f", &e), -1);
+	assert_string_equal(e.field, "f");
+	assert_int_equal(compat_att_add(&m, "x", "/png", NULL, "", 0, "f", &e),
+	                 -1);
+	assert_int_equal(
+	    compat_att_add(&m, "x", "image/png/x", NULL, "", 0, "f", &e), -1);
 	assert_int_equal(compat_att_add(&m, "x", NULL, "a b", "", 0, "f", &e),
 	                 -1);
 	assert_int_equal(compat_field_add(&m, "X-Ok", "v", "h", &e), 0);
