@@ -14,8 +14,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ingress/feedback_ses.h"
+
 /* The sources, one row per provider type; NULL ends the table. */
 static const struct feedback_source_ops *const feedback_sources[] = {
+    &feedback_ses_ops,
     NULL,
 };
 
