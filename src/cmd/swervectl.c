@@ -676,6 +676,52 @@ out:
 	return 0;
 }
 
+/* swervectl_outcome_print - what the provider reported of recipient v
+ * (nothing before a report). */
+static void
+swervectl_outcome_print(json_t *v)
+{
+	const char *out = json_string_value(json_object_get(v, "outcome"));
+	const char *bounce = json_string_value(json_object_get(v, "bounce"));
+	const char *text =
+	    json_string_value(json_object_get(v, "outcome_text"));
+	char tbuf[64];
+
+	if (out == NULL)
+		return;
+	printf("      outcome: %s%s%s at %s%s%s\n", out, bounce ? " " : "",
+	       bounce ? bounce : "",
+	       swervectl_time(json_object_get(v, "outcome_at_ms"), tbuf,
+	                      sizeof(tbuf)),
+	       text ? ": " : "", text ? text : "");
+}
+
+/* swervectl_events_print - the provider events of a message, if any. */
+static void
+swervectl_events_print(json_t *events)
+{
+	json_t *v;
+	size_t i;
+	char tbuf[64];
+
+	if (json_array_size(events) == 0)
+		return;
+	printf("events:\n");
+	json_array_foreach(events, i, v)
+	{
+		const char *rcpt =
+		    json_string_value(json_object_get(v, "recipient"));
+		const char *diag =
+		    json_string_value(json_object_get(v, "diagnostic"));
+		printf("  %s  %-12s %-12s %s%s%s\n",
+		       swervectl_time(json_object_get(v, "at_ms"), tbuf,
+		                      sizeof(tbuf)),
+		       json_string_value(json_object_get(v, "provider")),
+		       json_string_value(json_object_get(v, "type")),
+		       rcpt ? rcpt : "-", diag ? "  " : "", diag ? diag : "");
+	}
+}
+
 static int
 swervectl_show(const char *base, const char *id, int json)
 {
@@ -731,6 +777,7 @@ swervectl_show(const char *base, const char *id, int json)
 		       prov ? prov : "", pid ? " id=" : "", pid ? pid : "");
 		if (rep)
 			printf("      %s\n", rep);
+		swervectl_outcome_print(v);
 	}
 	printf("attempts:\n");
 	json_array_foreach(json_object_get(m, "attempts_detail"), i, v)
@@ -752,6 +799,7 @@ swervectl_show(const char *base, const char *id, int json)
 	}
 	if (json_array_size(json_object_get(m, "attempts_detail")) == 0)
 		printf("  (none yet)\n");
+	swervectl_events_print(json_object_get(m, "events"));
 	json_decref(m);
 	return 0;
 }

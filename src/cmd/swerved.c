@@ -28,6 +28,7 @@
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
 #include "ingress/compat.h"
+#include "ingress/feedback.h"
 #include "ingress/http_admin.h"
 #include "ingress/http_alerts.h"
 #include "ingress/http_api.h"
@@ -488,6 +489,7 @@ main(int argc, char **argv)
 	struct http_api *api;
 	struct http_conn *gate;
 	struct compat *compat;
+	struct feedback *feedback;
 	struct deliver *deliver;
 	struct deliver_opts dopts;
 	struct swerved_tls tls;
@@ -611,6 +613,10 @@ main(int argc, char **argv)
 	http_ops_set_reload(ops, swerved_reload, &reload);
 	/* The providers' SDK endpoints (SES, SendGrid, Postmark, ...). */
 	compat = compat_new(http, cfg, sp);
+	/* Providers' delivery events (providers[].events). */
+	feedback = feedback_new(base, http, cfg, sp, err, sizeof(err));
+	if (feedback == NULL)
+		log_fatal("swerved: %s", err);
 	alerting = alerting_new(base, cfg, deliver, sp);
 	if (alerting == NULL)
 		log_fatal("swerved: cannot start alerting");
@@ -674,6 +680,7 @@ main(int argc, char **argv)
 	http_conn_free(reload.gate_admin);
 	http_ops_free(ops);
 	compat_free(compat);
+	feedback_free(feedback);
 	spool_close(sp);
 	events_unsubscribe(stats_on_event, stats);
 	events_unsubscribe(logjson_on_event, logjson);

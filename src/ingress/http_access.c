@@ -65,6 +65,9 @@ static const struct http_access_rule http_access_table[] = {
     {"/email/**", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_DROPIN},
     {"/emails/**", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_DROPIN},
     {"/", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_DROPIN},
+    /* Providers' delivery events (ingress/feedback.c): each configured
+     * path checks its provider's signature or credentials itself. */
+    {"/feedback/**", POST, HTTP_WHO_PROVIDER, SEND, HTTP_ROUTE_FEEDBACK},
 };
 
 #undef GET
@@ -176,7 +179,8 @@ http_access_decide(const struct config *cfg, const struct http_access_rule *r,
 	struct str key;
 
 	memset(who, 0, sizeof(*who));
-	if (r->who == HTTP_WHO_PUBLIC || r->who == HTTP_WHO_SENDER)
+	if (r->who == HTTP_WHO_PUBLIC || r->who == HTTP_WHO_SENDER ||
+	    r->who == HTTP_WHO_PROVIDER)
 		return 0;
 	if (api_auth_bearer_parse(authorization, &key) == 0) {
 		if (admin_here)
@@ -222,7 +226,7 @@ http_access_who_name(enum http_who who)
 	static const char *const names[] = {
 	    [HTTP_WHO_PUBLIC] = "public", [HTTP_WHO_SENDER] = "sender",
 	    [HTTP_WHO_TENANT] = "tenant", [HTTP_WHO_METRICS] = "metrics",
-	    [HTTP_WHO_ADMIN] = "admin",
+	    [HTTP_WHO_ADMIN] = "admin",   [HTTP_WHO_PROVIDER] = "provider",
 	};
 
 	return (unsigned)who < sizeof(names) / sizeof(names[0]) ? names[who]

@@ -17,7 +17,10 @@
  *   tenant  an API key, which reads only its own tenant's messages, or an
  *           admin key, which reads every tenant's;
  *   metrics an admin key of role admin or metrics;
- *   admin   an admin key of role admin (admin_keys).
+ *   admin   an admin key of role admin (admin_keys);
+ *   provider an email provider posting delivery events, checked by the
+ *           handler in that provider's own scheme (ingress/feedback.h:
+ *           a signature, or basic credentials).
  * A peer's address grants nothing.
  *
  * Planes: the send plane is listen.http; the admin plane is listen.admin
@@ -44,6 +47,7 @@ enum http_who {
 	HTTP_WHO_TENANT,
 	HTTP_WHO_METRICS,
 	HTTP_WHO_ADMIN,
+	HTTP_WHO_PROVIDER,
 };
 
 /* Planes, as a mask: what a listener serves, where a row is served. */
@@ -74,6 +78,7 @@ enum http_route {
 	HTTP_ROUTE_ALERTS,
 	HTTP_ROUTE_RELOAD,
 	HTTP_ROUTE_DROPIN,
+	HTTP_ROUTE_FEEDBACK,
 	HTTP_ROUTE_COUNT,
 };
 

@@ -97,6 +97,50 @@ http_msg_trace_json(json_t *o, const char *trace)
 	}
 }
 
+/* http_msg_outcome_json - what the provider reported of recipient r,
+ * into ro: outcome (null before any report), bounce, its text and time. */
+static void
+http_msg_outcome_json(json_t *ro, const struct spool_rcpt *r)
+{
+	json_object_set_new(ro, "outcome", http_msg_str(r->outcome));
+	json_object_set_new(ro, "bounce", http_msg_str(r->bounce));
+	json_object_set_new(ro, "outcome_text", http_msg_str(r->outcome_text));
+	json_object_set_new(ro, "outcome_at_ms",
+	                    r->outcome != NULL
+	                        ? json_integer((json_int_t)r->outcome_at)
+	                        : json_null());
+}
+
+/* http_msg_events_json - m's provider events, oldest first. */
+static json_t *
+http_msg_events_json(const struct spool_msg *m)
+{
+	json_t *es = json_array();
+	size_t i;
+
+	for (i = 0; i < m->n_events; i++) {
+		const struct spool_fb_row *e = &m->events[i];
+		json_array_append_new(
+		    es,
+		    json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		              "at_ms", (json_int_t)e->at_ms, "rcpt",
+		              e->rcpt_idx >= 0 ? json_integer(e->rcpt_idx)
+		                               : json_null(),
+		              "provider", http_msg_str(e->provider), "event_id",
+		              http_msg_str(e->event_id), "type",
+		              http_msg_str(e->type), "recipient",
+		              http_msg_str(e->recipient), "smtp_code",
+		              e->smtp_code > 0 ? json_integer(e->smtp_code)
+		                               : json_null(),
+		              "enhanced", http_msg_str(e->enhanced),
+		              "provider_type", http_msg_str(e->provider_type),
+		              "provider_subtype",
+		              http_msg_str(e->provider_subtype), "diagnostic",
+		              http_msg_str(e->diagnostic)));
+	}
+	return es;
+}
+
 /* http_msg_json - a message summary (and details when full). */
 static json_t *
 http_msg_json(const struct spool_msg *m, int full)
@@ -116,15 +160,16 @@ http_msg_json(const struct spool_msg *m, int full)
 		json_t *rs = json_array();
 		for (i = 0; i < m->n_rcpts; i++) {
 			const struct spool_rcpt *r = &m->rcpts[i];
-			json_array_append_new(
-			    rs,
-			    json_pack("{s:o,s:s,s:o,s:o,s:o}", "address",
-			              http_msg_str(r->address), "state",
-			              spool_rcpt_state_name(r->state),
-			              "last_reply", http_msg_str(r->last_reply),
-			              "provider", http_msg_str(r->provider),
-			              "provider_message_id",
-			              http_msg_str(r->provider_msg_id)));
+			json_t *ro = json_pack(
+			    "{s:o,s:s,s:o,s:o,s:o}", "address",
+			    http_msg_str(r->address), "state",
+			    spool_rcpt_state_name(r->state), "last_reply",
+			    http_msg_str(r->last_reply), "provider",
+			    http_msg_str(r->provider), "provider_message_id",
+			    http_msg_str(r->provider_msg_id));
+
+			http_msg_outcome_json(ro, r);
+			json_array_append_new(rs, ro);
 		}
 		json_object_set_new(o, "rcpts", rs);
 	}
@@ -144,6 +189,7 @@ http_msg_json(const struct spool_msg *m, int full)
 			json_array_append_new(as, ao);
 		}
 		json_object_set_new(o, "attempts_detail", as);
+		json_object_set_new(o, "events", http_msg_events_json(m));
 		json_object_set_new(o, "client", http_msg_str(m->client));
 		/* The stored msg_meta as it is: {} when the caller asked
 		 * nothing besides the bytes. */

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "send/result.h"
+#include "spool/feedback.h"
 
 #define LOGJSON_SECRET_MIN 4 /* shorter "secrets" would redact words */
 
@@ -129,6 +130,7 @@ logjson_level(const struct events_item *e)
 	case EVENT_FAILOVER:
 	case EVENT_HELD:
 	case EVENT_THROTTLED:
+	case EVENT_FEEDBACK_REFUSED:
 		return LOG_LEVEL_WARN;
 	case EVENT_CIRCUIT:
 		if (e->state == NULL || strcmp(e->state, "open") != 0)
@@ -192,6 +194,16 @@ logjson_summary(const struct events_item *e, struct buf *b)
 	case EVENT_THROTTLED:
 		buf_printf(b, "provider %s throttled us", p);
 		break;
+	case EVENT_FEEDBACK:
+		buf_printf(b, "provider %s reported %s%s", p,
+		           e->feedback ? feedback_type_name(e->feedback->type)
+		                       : "-",
+		           e->msg_id ? "" : " (no such message)");
+		break;
+	case EVENT_FEEDBACK_REFUSED:
+		buf_printf(b, "provider %s events refused (%s)", p,
+		           e->reason ? e->reason : "-");
+		break;
 	default:
 		buf_printf(b, "message %s", events_kind_name(e->kind));
 		break;
@@ -204,7 +216,7 @@ logjson_object(const struct logjson *lj, const struct events_item *e,
                enum log_level level)
 {
 	json_t *o = json_object();
-	bool msg_event = e->kind <= EVENT_HELD;
+	bool msg_event = e->kind <= EVENT_HELD || e->kind == EVENT_FEEDBACK;
 	char ts[40];
 	struct buf sum;
 

@@ -14,6 +14,7 @@
  * the table's fixed size (a few hundred microseconds at worst).
  */
 #include "observe/stats.h"
+#include "observe/stats_fb.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -103,6 +104,7 @@ struct stats {
 	size_t n_track;
 	uint64_t *tcount; /* [stream+1][tstate] */
 	uint64_t untracked;
+	struct stats_fb *fb;   /* delivery feedback counters */
 	struct spool *seed_sp; /* stats_seed in progress */
 	int seed_state;        /* the spool state being paged */
 };
@@ -177,6 +179,7 @@ stats_new(const struct config *cfg, int64_t (*now_ms)(void))
 	st->win = xcalloc(np, STATS_WIN_SLOTS * sizeof(uint64_t));
 	st->track = xcalloc(STATS_TABLE, sizeof(*st->track));
 	st->tcount = xcalloc(ns, STATS_T_COUNT * sizeof(uint64_t));
+	st->fb = stats_fb_new(cfg);
 	return st;
 }
 
@@ -210,6 +213,7 @@ stats_free(struct stats *st)
 	free(st->win);
 	free(st->track);
 	free(st->tcount);
+	stats_fb_free(st->fb);
 	free(st);
 }
 
@@ -519,7 +523,8 @@ stats_on_event(const struct events_item *e, void *arg)
 		return; /* counted by deliver (provider info) */
 	case EVENT_FEEDBACK:
 	case EVENT_FEEDBACK_REFUSED:
-		return; /* not a delivery of ours */
+		stats_fb_on_event(st->fb, e); /* not a delivery of ours */
+		return;
 	default:
 		stats_message_event(st, e,
 		                    stats_names_find(&st->stream, e->stream));
@@ -760,6 +765,7 @@ stats_render(struct stats *st, struct metrics_writer *w)
 	stats_render_providers(st, w);
 	stats_render_hists(st, w);
 	stats_render_queue(st, w);
+	stats_fb_render(st->fb, w);
 	metrics_family(w, "swerve_events_total", "counter",
 	               "Message and provider events by kind.");
 	for (k = 0; k < EVENT_KIND_COUNT; k++) {

@@ -438,6 +438,10 @@ spool_job_run(struct spool *sp, struct spool_job *j, uint64_t *room,
 		rc = spool_db_msg_reschedule(sp->db, j->id, j->tenant,
 		                             j->due_ms, now, &j->one, delta);
 		break;
+	case SPOOL_JOB_FEEDBACK:
+		rc = spool_db_fb_record(sp->db, j->fb_ev, j->fb_n, j->now_ms,
+		                        j->fb_m);
+		break;
 	default:
 		rc = SPOOL_ERR_IO;
 	}
@@ -1269,6 +1273,26 @@ spool_msg_outcome(struct spool *sp, const struct spool_outcome *o,
 	j->kind = SPOOL_JOB_OUTCOME;
 	spool_job_outcome_copy(&j->o, o);
 	j->cb.done = cb;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+int
+spool_feedback_record(struct spool *sp, struct feedback_event *ev, size_t n,
+                      int64_t now_ms, spool_fb_fn *cb, void *arg)
+{
+	struct spool_job *j;
+	size_t i;
+
+	j = xcalloc(1, sizeof(*j));
+	j->kind = SPOOL_JOB_FEEDBACK;
+	j->fb_ev = ev;
+	j->fb_n = n;
+	j->fb_m = xcalloc(n ? n : 1, sizeof(*j->fb_m));
+	for (i = 0; i < n; i++)
+		j->fb_m[i].rcpt_idx = -1;
+	j->now_ms = now_ms;
+	j->cb.fb = cb;
 	j->arg = arg;
 	return spool_job_queue(sp, j);
 }

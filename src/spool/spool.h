@@ -288,6 +288,28 @@ struct spool_rcpt {
 	char *last_reply;      /* may be NULL */
 	char *provider;        /* provider that settled it; may be NULL */
 	char *provider_msg_id; /* may be NULL */
+	/*
+	 * What the provider later reported (spool_feedback_record): NULL
+	 * until then, else "delivered", "delayed", "bounced", "complained",
+	 * "rejected" or "unsubscribed". state stays what delivery decided.
+	 */
+	char *outcome;
+	char *bounce;       /* "hard" or "soft" when bounced, else NULL */
+	char *outcome_text; /* the provider's diagnostic; may be NULL */
+	int64_t outcome_at; /* when it happened (ms), 0 without outcome */
+};
+
+/* One provider event in a message's history (spool_msg_get). */
+struct spool_fb_row {
+	int64_t at_ms; /* when it happened, as the provider says */
+	int rcpt_idx;  /* the recipient it concerns, -1 for none */
+	char *provider, *event_id;
+	char *type;                             /* feedback_type_name() */
+	char *recipient;                        /* as reported; may be NULL */
+	int smtp_code;                          /* 0 unknown */
+	char *enhanced;                         /* may be NULL */
+	char *provider_type, *provider_subtype; /* raw names; may be NULL */
+	char *diagnostic;                       /* may be NULL */
 };
 
 struct spool_attempt {
@@ -327,6 +349,9 @@ struct spool_msg {
 	size_t n_rcpts;
 	struct spool_attempt *atts; /* oldest first */
 	size_t n_atts;
+	struct spool_fb_row *events; /* provider events, in time order
+	                                (spool_msg_get only) */
+	size_t n_events;
 	struct buf body;
 };
 
@@ -489,6 +514,57 @@ typedef void spool_count_fn(int status, uint64_t n, void *arg);
  */
 int spool_msg_purge(struct spool *sp, int64_t before_ms, size_t max,
                     spool_count_fn *cb, void *arg);
+
+/*
+ * ---- Delivery feedback (issue 14) ------------------------------------
+ */
+
+struct feedback_event;
+
+/* What became of one event handed to spool_feedback_record(). */
+struct spool_fb_match {
+	int is_new;           /* 1: stored by this call; 0: the provider's
+	                         (provider, event_id) was stored before: nothing
+	                         changed (a replay) */
+	char msg_id[ID_SIZE]; /* the message it concerns, "" for none */
+	int rcpt_idx;         /* its recipient, -1 for none */
+	/* The matched message's tenant, stream and envelope sender's domain
+	 * (lower-case); NULL when unmatched or not stored. */
+	char *tenant, *stream, *sender_domain;
+};
+
+/*
+ * spool_fb_fn - the result of spool_feedback_record(), on the loop
+ * thread after the commit: SPOOL_OK with ev[0..n) and m[0..n) (both
+ * borrowed for the call), or SPOOL_ERR_IO / SPOOL_ERR_DAMAGED /
+ * SPOOL_ERR_CLOSED with m NULL (nothing was stored).
+ */
+typedef void spool_fb_fn(int status, const struct feedback_event *ev,
+                         const struct spool_fb_match *m, size_t n, void *arg);
+
+/*
+ * spool_feedback_record - store ev[0..n) (spool/feedback.h) in the next
+ * group commit, all or none. Each event is de-duplicated on (provider,
+ * event_id): one stored before (or earlier in ev) is a replay and
+ * changes nothing. A new one is matched to a message and recipient:
+ * by swerve_id and recipient address when swerve_id names a message,
+ * else by the provider message id kept on the recipient at acceptance
+ * (as given, with or without <brackets>, or up to its first '.' as
+ * SendGrid's sg_message_id extends X-Message-Id) among the recipients
+ * settled by that same provider, preferring the one with the event's
+ * address. Only a recipient settled by the event's provider (or by
+ * none yet) is matched. An event that matches nothing is stored all
+ * the same (msg_id ""). A matched recipient's outcome follows the event
+ * (delivered, delayed, bounced hard/soft, complained, rejected,
+ * unsubscribed; sent and other change nothing) unless it already has a
+ * graver or later one. An event with occurred_ms 0 happened at now_ms.
+ *
+ * Takes ownership of ev (one malloc'd array, freed after cb). cb is
+ * called exactly once, unless this returns SPOOL_ERR_CLOSED at once
+ * (then ev is freed and cb is not called).
+ */
+int spool_feedback_record(struct spool *sp, struct feedback_event *ev, size_t n,
+                          int64_t now_ms, spool_fb_fn *cb, void *arg);
 
 /*
  * ---- Wake-ups ---------------------------------------------------------

@@ -10,6 +10,7 @@
  */
 #include "spool/spool_db.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@
 #include "core/xmalloc.h"
 #include "spool/msg_meta.h"
 
-#define SPOOL_SCHEMA_VERSION 5
+#define SPOOL_SCHEMA_VERSION 6
 #define SPOOL_LIST_MAX 1000
 
 static const char spool_db_schema[] =
@@ -60,6 +61,10 @@ static const char spool_db_schema[] =
     " last_reply TEXT,"
     " provider TEXT,"
     " provider_msg_id TEXT,"
+    " outcome TEXT,"
+    " bounce TEXT,"
+    " outcome_text TEXT,"
+    " outcome_at INTEGER,"
     " PRIMARY KEY (msg_id, idx)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS attempts ("
     " id INTEGER PRIMARY KEY,"
@@ -72,7 +77,37 @@ static const char spool_db_schema[] =
     " trace TEXT);"
     "CREATE INDEX IF NOT EXISTS attempts_msg ON attempts(msg_id, id);"
     "CREATE INDEX IF NOT EXISTS messages_claim_stream"
-    " ON messages(state, stream, next_attempt_at);";
+    " ON messages(state, stream, next_attempt_at);"
+    /* What providers reported later (spool_db_fb.c); UNIQUE is the
+     * de-duplication of their retries. */
+    "CREATE TABLE IF NOT EXISTS events ("
+    " id INTEGER PRIMARY KEY,"
+    " provider TEXT NOT NULL,"
+    " event_id TEXT NOT NULL,"
+    " type TEXT NOT NULL,"
+    " msg_id TEXT,"
+    " rcpt_idx INTEGER,"
+    " recipient TEXT,"
+    " provider_msg_id TEXT,"
+    " swerve_id TEXT,"
+    " occurred_at INTEGER NOT NULL,"
+    " received_at INTEGER NOT NULL,"
+    " smtp_code INTEGER,"
+    " enhanced TEXT,"
+    " provider_type TEXT,"
+    " provider_subtype TEXT,"
+    " diagnostic TEXT,"
+    " UNIQUE (provider, event_id));"
+    "CREATE INDEX IF NOT EXISTS events_msg ON events(msg_id, occurred_at)"
+    " WHERE msg_id IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS recipients_provider_msg_id"
+    " ON recipients(provider_msg_id) WHERE provider_msg_id IS NOT NULL;";
+
+/* Version 6 keeps what providers report after acceptance: recipients'
+ * outcomes here (spool_db_migrate_5), the events table and its indexes
+ * in the schema. */
+static const char *const spool_db_migrate_5_cols[] = {
+    "outcome TEXT", "bounce TEXT", "outcome_text TEXT", "outcome_at INTEGER"};
 
 /* Version 5 keeps what the caller asked besides the bytes (msg_meta). */
 static const char spool_db_migrate_4[] =
@@ -119,6 +154,7 @@ enum {
 	ST_PURGE_MSG,
 	ST_PURGE_RCPTS,
 	ST_PURGE_ATTS,
+	ST_PURGE_EVENTS,
 	ST_PURGE_BODY,
 	ST_NEXT_DUE,
 	ST_META_SET,
@@ -141,7 +177,8 @@ static const char *const spool_db_sql[ST_COUNT] = {
                    " (SELECT body FROM bodies b WHERE b.id = ?1) END"
                    " FROM messages WHERE id = ?1",
     [ST_RCPT_GET] = "SELECT address, state, last_reply, provider,"
-                    " provider_msg_id FROM recipients WHERE msg_id = ?1"
+                    " provider_msg_id, outcome, bounce, outcome_text,"
+                    " outcome_at FROM recipients WHERE msg_id = ?1"
                     " ORDER BY idx",
     [ST_ATT_GET] = "SELECT at, provider, result, reply, duration_ms, trace"
                    " FROM attempts WHERE msg_id = ?1 ORDER BY id",
@@ -211,6 +248,7 @@ static const char *const spool_db_sql[ST_COUNT] = {
     [ST_PURGE_MSG] = "DELETE FROM messages WHERE id = ?1",
     [ST_PURGE_RCPTS] = "DELETE FROM recipients WHERE msg_id = ?1",
     [ST_PURGE_ATTS] = "DELETE FROM attempts WHERE msg_id = ?1",
+    [ST_PURGE_EVENTS] = "DELETE FROM events WHERE msg_id = ?1",
     [ST_PURGE_BODY] = "DELETE FROM bodies WHERE id = ?1",
     /* Each arm reads one row of messages_claim. */
     [ST_NEXT_DUE] = "SELECT min(t) FROM ("
@@ -231,8 +269,9 @@ static const char *const spool_db_sql[ST_COUNT] = {
 struct spool_db {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
-	int wal_frames; /* from the WAL hook, after each commit */
-	int last_err;   /* extended code of the last failure logged */
+	struct spool_db_fb *fb; /* spool_db_fb.c's statements, or NULL */
+	int wal_frames;         /* from the WAL hook, after each commit */
+	int last_err;           /* extended code of the last failure logged */
 };
 
 static const char *const spool_db_rcpt_states[] = {
@@ -269,6 +308,12 @@ rcpt_state_parse(const char *s)
 static int
 db_fail(struct spool_db *db, const char *what)
 {
+	return spool_db_fail(db, what);
+}
+
+int
+spool_db_fail(struct spool_db *db, const char *what)
+{
 	db->last_err = sqlite3_extended_errcode(db->db);
 	log_warn("spool: %s: %s (sqlite %d)", what, sqlite3_errmsg(db->db),
 	         db->last_err);
@@ -302,6 +347,12 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 static char *
 col_dup(sqlite3_stmt *st, int i)
 {
+	return spool_db_col_dup(st, i);
+}
+
+char *
+spool_db_col_dup(struct sqlite3_stmt *st, int i)
+{
 	const unsigned char *s = sqlite3_column_text(st, i);
 
 	return s == NULL ? NULL : xstrdup((const char *)s);
@@ -331,6 +382,18 @@ spool_db_msg_next_due(struct spool_db *db, int64_t *at_ms)
 	if (rc != SQLITE_ROW)
 		return db_fail(db, "next due");
 	return SPOOL_OK;
+}
+
+struct sqlite3 *
+spool_db_sqlite(struct spool_db *db)
+{
+	return db->db;
+}
+
+struct spool_db_fb **
+spool_db_fb_slot(struct spool_db *db)
+{
+	return &db->fb;
 }
 
 int64_t
@@ -386,6 +449,49 @@ spool_db_checkpoint(struct spool_db *db)
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		return db_fail(db, "checkpoint");
 	return SPOOL_OK;
+}
+
+/* db_prepares - does sql compile on db (a table or column exists)? */
+static bool
+db_prepares(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK;
+}
+
+/*
+ * spool_db_migrate_5 - the recipients' outcome columns, each added when
+ * the table is there without it (a table the schema makes later has
+ * them already).
+ */
+static int
+spool_db_migrate_5(sqlite3 *db)
+{
+	char sql[128];
+	size_t i, n;
+	int rc;
+
+	if (!db_prepares(db, "SELECT 1 FROM recipients LIMIT 0"))
+		return SQLITE_OK;
+	for (i = 0; i < sizeof(spool_db_migrate_5_cols) /
+	                    sizeof(spool_db_migrate_5_cols[0]);
+	     i++) {
+		n = strcspn(spool_db_migrate_5_cols[i], " ");
+		snprintf(sql, sizeof(sql),
+		         "SELECT %.*s FROM recipients LIMIT 0", (int)n,
+		         spool_db_migrate_5_cols[i]);
+		if (db_prepares(db, sql))
+			continue;
+		snprintf(sql, sizeof(sql),
+		         "ALTER TABLE recipients ADD COLUMN %s",
+		         spool_db_migrate_5_cols[i]);
+		if ((rc = sqlite3_exec(db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
 }
 
 struct spool_db *
@@ -472,9 +578,11 @@ spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
 	     (version >= 1 && version <= 4 &&
 	      sqlite3_exec(db->db, spool_db_migrate_4, NULL, NULL, NULL) !=
 	          SQLITE_OK) ||
+	     (version >= 1 && version <= 5 &&
+	      spool_db_migrate_5(db->db) != SQLITE_OK) ||
 	     sqlite3_exec(db->db, spool_db_schema, NULL, NULL, NULL) !=
 	         SQLITE_OK ||
-	     sqlite3_exec(db->db, "PRAGMA user_version=5; COMMIT", NULL, NULL,
+	     sqlite3_exec(db->db, "PRAGMA user_version=6; COMMIT", NULL, NULL,
 	                  NULL) != SQLITE_OK)) {
 		snprintf(err, errlen, "spool: %s: schema: %s", path,
 		         sqlite3_errmsg(db->db));
@@ -504,6 +612,7 @@ spool_db_close(struct spool_db *db)
 
 	if (db == NULL)
 		return;
+	spool_db_fb_free(db->fb);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(db->st[i]);
 	if (db->db != NULL && sqlite3_close(db->db) != SQLITE_OK)
@@ -754,6 +863,10 @@ msg_rcpts_read(struct spool_db *db, struct spool_msg *m)
 		r->last_reply = col_dup(st, 2);
 		r->provider = col_dup(st, 3);
 		r->provider_msg_id = col_dup(st, 4);
+		r->outcome = col_dup(st, 5);
+		r->bounce = col_dup(st, 6);
+		r->outcome_text = col_dup(st, 7);
+		r->outcome_at = sqlite3_column_int64(st, 8);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? SPOOL_OK : db_fail(db, "read recipients");
@@ -818,7 +931,9 @@ spool_db_msg_get(struct spool_db *db, const char *id, int flags,
 	sqlite3_reset(st);
 	if (msg_rcpts_read(db, m) != SPOOL_OK)
 		goto fail;
-	if (!(flags & SPOOL_GET_NO_ATTS) && msg_atts_read(db, m) != SPOOL_OK)
+	if (!(flags & SPOOL_GET_NO_ATTS) &&
+	    (msg_atts_read(db, m) != SPOOL_OK ||
+	     spool_db_fb_history(db, m) != SPOOL_OK))
 		goto fail;
 	*out = m;
 	return SPOOL_OK;

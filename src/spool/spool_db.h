@@ -115,6 +115,33 @@ int spool_db_checkpoint(struct spool_db *db);
 /* spool_db_checkpoint_reset - copy every frame and truncate the WAL. */
 int spool_db_checkpoint_reset(struct spool_db *db);
 
+/* ---- for spool_db_fb.c: the same connection, its own statements ---- */
+
+struct sqlite3;
+struct spool_db_fb;
+/* spool_db_sqlite - db's connection. */
+struct sqlite3 *spool_db_sqlite(struct spool_db *db);
+/* spool_db_fb_slot - where db keeps spool_db_fb.c's statements (freed by
+ * spool_db_close through spool_db_fb_free). */
+struct spool_db_fb **spool_db_fb_slot(struct spool_db *db);
+struct sqlite3_stmt;
+/* spool_db_col_dup - a copy of text column i of st; NULL stays NULL. */
+char *spool_db_col_dup(struct sqlite3_stmt *st, int i);
+/* spool_db_fail - log SQLite's complaint about what; SPOOL_ERR_IO. */
+int spool_db_fail(struct spool_db *db, const char *what);
+
+struct feedback_event;
+/*
+ * spool_db_fb_record - see spool_feedback_record(): store ev[0..n) in
+ * the open transaction, filling m[0..n) (its strings are the caller's).
+ */
+int spool_db_fb_record(struct spool_db *db, const struct feedback_event *ev,
+                       size_t n, int64_t now_ms, struct spool_fb_match *m);
+/* spool_db_fb_history - load m's provider events (m->events). */
+int spool_db_fb_history(struct spool_db *db, struct spool_msg *m);
+/* spool_db_fb_free - finalize the statements. NULL is a no-op. */
+void spool_db_fb_free(struct spool_db_fb *fb);
+
 /* spool_state_parse - the state named s, or -1. */
 int spool_state_parse(const char *s);
 

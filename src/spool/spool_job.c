@@ -64,12 +64,28 @@ outcome_fini(struct spool_outcome *o)
 	free((void *)o->rcpts);
 }
 
+/* fb_matches_clear - free the matches' strings and zero them. */
+static void
+fb_matches_clear(struct spool_job *j)
+{
+	size_t i;
+
+	for (i = 0; j->fb_m != NULL && i < j->fb_n; i++) {
+		free(j->fb_m[i].tenant);
+		free(j->fb_m[i].stream);
+		free(j->fb_m[i].sender_domain);
+		memset(&j->fb_m[i], 0, sizeof(j->fb_m[i]));
+		j->fb_m[i].rcpt_idx = -1;
+	}
+}
+
 /* spool_job_results_free - drop results a failed batch produced. */
 void
 spool_job_results_free(struct spool_job *j)
 {
 	size_t i;
 
+	fb_matches_clear(j);
 	spool_msg_free(j->one);
 	j->one = NULL;
 	for (i = 0; i < j->n_many; i++)
@@ -90,6 +106,8 @@ spool_job_free(struct spool_job *j)
 	free(j->stream);
 	free(j->tenant);
 	spool_job_results_free(j);
+	free(j->fb_m);
+	free(j->fb_ev);
 	free(j);
 }
 
@@ -139,6 +157,12 @@ spool_job_deliver(struct spool_job *j)
 	case SPOOL_JOB_NEXT_DUE:
 		if (j->cb.time != NULL)
 			j->cb.time(j->status, j->now_ms, j->arg);
+		break;
+	case SPOOL_JOB_FEEDBACK:
+		if (j->cb.fb != NULL)
+			j->cb.fb(j->status, j->fb_ev,
+			         j->status == SPOOL_OK ? j->fb_m : NULL,
+			         j->fb_n, j->arg);
 		break;
 	}
 }

@@ -26,6 +26,7 @@ enum spool_job_kind {
 	SPOOL_JOB_NEXT_DUE,
 	SPOOL_JOB_CANCEL,
 	SPOOL_JOB_RESCHEDULE,
+	SPOOL_JOB_FEEDBACK,
 };
 
 /* One queued operation; owned by the queue, then the done list. */
@@ -42,6 +43,7 @@ struct spool_job {
 		spool_count_fn *count;
 		spool_submit_fn *submit; /* SPOOL_JOB_SUBMIT when idem */
 		spool_time_fn *time;     /* SPOOL_JOB_NEXT_DUE */
+		spool_fb_fn *fb;         /* SPOOL_JOB_FEEDBACK */
 	} cb;
 	int idem; /* SPOOL_JOB_SUBMIT: cb.submit, hash compared */
 	int dup;  /* SPOOL_JOB_SUBMIT result: answered by an earlier one */
@@ -62,6 +64,10 @@ struct spool_job {
 	struct spool_msg **many; /* SPOOL_JOB_LIST, SPOOL_JOB_CLAIM results */
 	size_t n_many;
 	uint64_t n_done; /* SPOOL_JOB_PURGE result */
+	/* SPOOL_JOB_FEEDBACK: the events (owned) and their matches */
+	struct feedback_event *fb_ev;
+	size_t fb_n;
+	struct spool_fb_match *fb_m;
 };
 
 struct spool_job_list {

@@ -118,8 +118,22 @@ spool_msg_free(struct spool_msg *m)
 		free(m->rcpts[i].last_reply);
 		free(m->rcpts[i].provider);
 		free(m->rcpts[i].provider_msg_id);
+		free(m->rcpts[i].outcome);
+		free(m->rcpts[i].bounce);
+		free(m->rcpts[i].outcome_text);
 	}
 	free(m->rcpts);
+	for (i = 0; i < m->n_events; i++) {
+		free(m->events[i].provider);
+		free(m->events[i].event_id);
+		free(m->events[i].type);
+		free(m->events[i].recipient);
+		free(m->events[i].enhanced);
+		free(m->events[i].provider_type);
+		free(m->events[i].provider_subtype);
+		free(m->events[i].diagnostic);
+	}
+	free(m->events);
 	for (i = 0; i < m->n_atts; i++) {
 		free(m->atts[i].provider);
 		free(m->atts[i].result);

@@ -73,6 +73,80 @@ spool_test_db_make(const char *dir, const char *sql, char *path, size_t n)
 	sqlite3_close(db);
 }
 
+/* A spool in a temporary directory, attached to its own loop. */
+struct spool_test_fx {
+	char dir[64];
+	struct event_base *base;
+	struct spool *sp;
+};
+
+/* spool_test_fx_open - open (or reopen) the spool in f->dir. */
+static inline void
+spool_test_fx_open(struct spool_test_fx *f)
+{
+	struct spool_opts o;
+	char err[256];
+
+	memset(&o, 0, sizeof(o));
+	o.dir = f->dir;
+	f->sp = spool_open(&o, err, sizeof(err));
+	if (f->sp == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(spool_attach(f->sp, f->base), 0);
+}
+
+/* spool_test_fx_close - close the spool (a restart: close, open). */
+static inline void
+spool_test_fx_close(struct spool_test_fx *f)
+{
+	spool_close(f->sp);
+	f->sp = NULL;
+}
+
+/* spool_test_fx_new - a new directory named after prefix, opened. */
+static inline struct spool_test_fx *
+spool_test_fx_new(const char *prefix)
+{
+	struct spool_test_fx *f = xcalloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/%s.XXXXXX", prefix);
+	assert_non_null(mkdtemp(f->dir));
+	f->base = event_base_new();
+	spool_test_fx_open(f);
+	return f;
+}
+
+/* spool_test_fx_free - close, remove the directory, free f. */
+static inline void
+spool_test_fx_free(struct spool_test_fx *f)
+{
+	if (f->sp != NULL)
+		spool_test_fx_close(f);
+	event_base_free(f->base);
+	spool_test_rmtree(f->dir);
+	free(f);
+}
+
+/* spool_test_user_version - the schema version of the database at path
+ * (the spool closed). */
+static inline int
+spool_test_user_version(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int v;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
 /* What a read (get, list, claim, cancel) handed back. */
 struct spool_test_got {
 	int status;
