@@ -7,8 +7,9 @@
  * for it has who "provider": the source checks the request itself). A POST
  * there goes through, in this order:
  *
- *   1. size    a body over events.max_body is 413 before it is read
- *              (Content-Length; a chunked body is cut off at the cap);
+ *   1. size    a body over events.max_body is 413, never verified or
+ *              parsed (evhttp 2.1 has read it by then, up to the
+ *              listener's own cap: see feedback.c's XXX);
  *   2. verify  the source's verifier gets the raw request (method, path,
  *              headers, raw body, peer, now) and the provider's keys; it
  *              never parses the body beyond what the scheme signs or

@@ -38,7 +38,7 @@ GOOD = {"Authorization": basic(HOOK_USER, HOOK_PASS),
         "Content-Type": "application/json"}
 
 
-def daemon(lab, mock, networks=None):
+def daemon(lab, mock, networks=None, **over):
     secret = os.path.join(str(lab.tmp), "pm-hook.secret")
     with open(secret, "w") as f:
         f.write(HOOK_PASS + "\n")
@@ -62,7 +62,7 @@ def daemon(lab, mock, networks=None):
              "tenant": "webt", "from_domains": ["example.com"]},
             {"name": "jobs", "key_file": jobs, "tenant": "jobs",
              "from_domains": ["example.org"]}]
-    return sh.Lab.daemon(lab, provs, api_keys=keys)
+    return sh.Lab.daemon(lab, provs, api_keys=keys, **over)
 
 
 @pytest.fixture
@@ -228,3 +228,34 @@ def test_a_source_outside_the_networks_is_forbidden(lab):
     code, obj = hook(d, bounce("x", "x@example.net", id_=1))
     assert code == 403 and obj["error"]["code"] == "forbidden", obj
     assert metrics(d)['swerve_feedback_refused_total{provider="pm",reason="forbidden"}'] == 1
+
+
+def test_each_stored_event_is_published_with_its_message(lab):
+    """EVENT_FEEDBACK reaches the listeners (here the JSON log) once per
+    new event, with the matched message's tenant and stream; a replay is
+    not published again."""
+    m = lab.mock()
+    d = daemon(lab, m, log={"level": "info", "format": "json"})
+    qid, got = sent_message(d)
+    pmid = got["rcpts"][0]["provider_message_id"]
+    ev = bounce(pmid, "r2@example.net", id_=31)
+    assert hook(d, ev)[1]["stored"] == 1
+    assert hook(d, ev)[1]["stored"] == 0
+    assert hook(d, bounce("unknown", "x@example.net", id_=32))[0] == 200
+
+    def published():
+        out = []
+        for line in d.log_text().splitlines():
+            try:
+                o = json.loads(line)
+            except ValueError:
+                continue
+            if o.get("event") == "feedback":
+                out.append(o)
+        return out
+    sh.wait_until(lambda: len(published()) == 2, 5, what="two feedback events")
+    first, second = published()
+    assert first["msg_id"] == qid and first["tenant"] == "webt", first
+    assert first["stream"] == "transactional" and first["provider"] == "pm"
+    assert "hard_bounce" in first["msg"], first
+    assert "msg_id" not in second and "no such message" in second["msg"], second
