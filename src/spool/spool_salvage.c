@@ -4,7 +4,8 @@
  * A new database gets the schema (spool_db_open), the damaged one is
  * ATTACHed, and each table is copied in one statement; when that fails
  * on a damaged page, row by row through the rowid (messages, bodies,
- * attempts) or by message id (recipients), skipping what cannot be read.
+ * attempts, events) or by message id (recipients), skipping what cannot
+ * be read.
  * Then every message that is not whole is removed from the copy and
  * counted. The damaged file is renamed, never deleted: an operator or a
  * better tool may get more out of it later.
@@ -182,7 +183,7 @@ spool_salvage_run(const char *db_path, struct spool_salvage *out, char *err,
 	struct buf np;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
-	uint64_t unreadable = 0;
+	uint64_t unreadable = 0, events_unreadable = 0;
 	int rc = -1, fd;
 	char *slash, dir[512];
 
@@ -216,6 +217,9 @@ spool_salvage_run(const char *db_path, struct spool_salvage *out, char *err,
 	salvage_table(db, "bodies", &unreadable);
 	salvage_rcpts(db);
 	salvage_table(db, "attempts", &out->attempts);
+	/* Providers' events keep their de-duplication keys: a retry of one
+	 * already stored must not count twice after a salvage. */
+	salvage_table(db, "events", &events_unreadable);
 	(void)sqlite3_exec(db, "DETACH old", NULL, NULL, NULL);
 	if (sqlite3_exec(db, salvage_broken, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db,

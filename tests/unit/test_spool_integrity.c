@@ -29,6 +29,7 @@
 
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "spool/feedback.h"
 #include "spool/spool.h"
 #include "spool/spool_check.h"
 #include "spool_test.h"
@@ -438,6 +439,56 @@ garbage_in_database_pages_is_refused(void **state)
 	assert_true(stored(f) > 0);
 }
 
+static void
+on_fb(int status, const struct feedback_event *e,
+      const struct spool_fb_match *m, size_t n, void *arg)
+{
+	struct res *r = arg;
+
+	(void)e;
+	(void)m;
+	(void)n;
+	r->status = status;
+	r->done++;
+}
+
+/* A salvage keeps providers' events (and so their de-duplication). */
+static void
+feedback_events_survive_a_salvage(void **state)
+{
+	struct fx *f = *state;
+	struct feedback_event *e = xcalloc(1, sizeof(*e));
+	struct res r = {0};
+	sqlite3 *db = NULL;
+	char err[1024];
+	int i;
+
+	must_open(f);
+	for (i = 0; i < 30; i++)
+		assert_int_equal(submit_one(f, i), SPOOL_OK);
+	e->type = FEEDBACK_HARD_BOUNCE;
+	feedback_set(e->provider, sizeof(e->provider), "pm");
+	feedback_set(e->event_id, sizeof(e->event_id), "bounce:1");
+	assert_int_equal(spool_feedback_record(f->sp, e, 1, 1000, on_fb, &r),
+	                 0);
+	pump(f, &r.done, 1);
+	assert_int_equal(r.status, SPOOL_OK);
+	spool_close(f->sp);
+	f->sp = NULL;
+	scribble(f->db, page_with(f->db, 'k'), 4000);
+	f->opts.accept_damage = 1;
+	if (try_open(f, err, sizeof(err)) == NULL)
+		fail_msg("accept: %s", err);
+	spool_close(f->sp);
+	f->sp = NULL;
+	f->opts.accept_damage = 0;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(spool_check_count(db, "SELECT count(*) FROM events"),
+	                 1);
+	sqlite3_close(db);
+	must_open(f);
+}
+
 /* ---- damage found at run time ------------------------------------------- */
 
 struct got {
@@ -516,6 +567,7 @@ main(void)
 	    T(random_bytes_mid_wal_are_refused),
 	    T(truncated_wal_is_refused),
 	    T(garbage_in_database_pages_is_refused),
+	    T(feedback_events_survive_a_salvage),
 	    T(runtime_damage_makes_the_spool_unhealthy),
 	};
 #undef T
