@@ -10,6 +10,7 @@
  *   swervectl [-c FILE | --url URL] provider pause|resume|drain NAME
  *                                            [--for 10m]
  *   swervectl [-c FILE | --url URL] reload
+ *   swervectl -c FILE events confirm PROVIDER URL
  *
  * It finds the daemon through the same configuration file (the first
  * listen.admin address, else the first listen.http one) or --url, and
@@ -33,6 +34,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/tls.h"
+#include "ingress/feedback_sns.h"
 #include "spool/spool.h"
 #include "spool/spool_tool.h"
 
@@ -913,6 +915,93 @@ swervectl_spool(const char *path, const char *dir, int argc, char **argv)
 	return rc;
 }
 
+/* swervectl_confirm_write - keep up to 64 KiB of the answer. */
+static size_t
+swervectl_confirm_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	if (b->len + size * n > 65536)
+		return 0;
+	buf_add(b, p, size * n);
+	return size * n;
+}
+
+/*
+ * swervectl_events_confirm - follow provider's SNS SubscribeURL url, as
+ * swerved does with events.auto_confirm: only when the URL passes the
+ * same pin (https, sns.<region>.amazonaws.com or the test
+ * sns_cert_host, ConfirmSubscription), without redirects, the server
+ * checked against the system trust store or sns_trust_anchor. 0 when
+ * SNS answered 200.
+ */
+static int
+swervectl_events_confirm(const char *path, const char *name, const char *url)
+{
+	char err[CONFIG_ERR_SIZE];
+	const struct config_provider *p = NULL;
+	struct config *cfg;
+	struct buf body;
+	CURL *c;
+	CURLcode cc;
+	long status = 0;
+	size_t i;
+	int rc = 1;
+
+	if (path == NULL) {
+		fprintf(stderr, "swervectl: events confirm needs -c FILE\n");
+		return 2;
+	}
+	if ((cfg = config_load_file(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "swervectl: %s\n", err);
+		return 2;
+	}
+	for (i = 0; i < cfg->n_providers; i++)
+		if (strcmp(cfg->providers[i].name, name) == 0)
+			p = &cfg->providers[i];
+	if (p == NULL || strcmp(p->type, "ses") != 0 || !p->events.configured) {
+		fprintf(stderr,
+		        "swervectl: %s is not a provider of type ses with "
+		        "events\n",
+		        name);
+		config_free(cfg);
+		return 2;
+	}
+	if (!feedback_sns_url_check(url, strlen(url), p->events.sns_cert_host,
+	                            FEEDBACK_SNS_URL_SUBSCRIBE, err,
+	                            sizeof(err))) {
+		fprintf(stderr, "swervectl: refused: %s\n", err);
+		config_free(cfg);
+		return 1;
+	}
+	buf_init(&body);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, swervectl_confirm_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	if (p->events.sns_trust_anchor != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, p->events.sns_trust_anchor);
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (cc != CURLE_OK)
+		fprintf(stderr, "swervectl: %s\n", curl_easy_strerror(cc));
+	else if (status != 200)
+		fprintf(stderr, "swervectl: SNS answered HTTP %ld\n", status);
+	else {
+		printf("%s: subscription confirmed\n", name);
+		rc = 0;
+	}
+	curl_easy_cleanup(c);
+	curl_global_cleanup();
+	buf_fini(&body);
+	config_free(cfg);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -989,6 +1078,10 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "spool") == 0)
 		return swervectl_spool(path, spool_dir, argc - optind - 1,
 		                       argv + optind + 1);
+	if (strcmp(cmd, "events") == 0 && optind + 3 < argc &&
+	    strcmp(argv[optind + 1], "confirm") == 0)
+		return swervectl_events_confirm(path, argv[optind + 2],
+		                                argv[optind + 3]);
 
 	if (url == NULL || (key_file == NULL && path != NULL)) {
 		struct config *cfg =

@@ -60,3 +60,10 @@ def npm_more():
     """The same for test_sdk_more.py's clients (setup-npm-more.sh)."""
     _npm_install("setup-npm-more.sh", "clients")
     return os.path.join(HERE, "more", "node_modules")
+
+
+@pytest.fixture(scope="session")
+def npm_sns():
+    """sns-validator for test_sns_validator.py (setup-npm-sns.sh)."""
+    _npm_install("setup-npm-sns.sh", "sns-validator")
+    return os.path.join(HERE, "sns", "node_modules")
