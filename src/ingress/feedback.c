@@ -406,6 +406,7 @@ feedback_handle(struct evhttp_request *req, void *arg)
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	struct feedback_source *src;
 	struct feedback_req *fr;
+	struct feedback_verify *v;
 	enum feedback_check c;
 	char err[256] = "";
 	const char *body;
@@ -451,7 +452,11 @@ feedback_handle(struct evhttp_request *req, void *arg)
 		fr->next->prevp = &fr->next;
 	fr->prevp = &f->verifying;
 	f->verifying = fr;
-	fr->v = src->ops->verify_start(src, &fr->r, feedback_on_verified, fr);
+	/* A verdict given at once (done already ran, and fr may be freed)
+	 * comes back as NULL: only a verification in flight is kept. */
+	v = src->ops->verify_start(src, &fr->r, feedback_on_verified, fr);
+	if (v != NULL)
+		fr->v = v;
 }
 
 struct feedback *
