@@ -871,9 +871,9 @@ def message_ids(d):
 
 # How some fields are honoured other than by being seen upstream.
 # not_delivered: answered 2xx, never reaches the upstream, recorded as
-#                sandboxed (meta.sandbox).
+#                sandboxed (state sandboxed, meta.sandbox).
 # held: answered 2xx, not delivered now, the message waits in the spool
-#       (meta.send_at).
+#       (state scheduled, meta.send_at).
 EXPECT = {
     ("sendgrid mail/send", "mail_settings.sandbox_mode.enable"): "not_delivered",
     ("sendgrid mail/send", "mail_settings.sandbox_mode"): "not_delivered",
@@ -932,8 +932,10 @@ def judge(lab, d, endpoint, row, before, own_rows):
         for qid in new:
             obj = d.admin_json("/v1/messages/" + qid)[1]
             meta = obj.get("meta") or {}
-            if kind == "held" and obj.get("state") in ("sent", "failed"):
-                return "expected held, but the message is %s" % obj.get("state")
+            want = {"held": "scheduled", "not_delivered": "sandboxed"}[kind]
+            if obj.get("state") != want:
+                return "expected %s, but the message is %s, not %s" % (
+                    kind, obj.get("state"), want)
             if kind == "held" and not meta.get("send_at"):
                 return "held, but no send_at in the message's meta: %r" % meta
             if kind == "not_delivered" and meta.get("sandbox") is not True:
