@@ -489,6 +489,47 @@ feedback_events_survive_a_salvage(void **state)
 	must_open(f);
 }
 
+/* A damaged spool of the previous schema (before the recipients'
+ * outcome columns and the events table) is salvaged, then migrated. */
+static void
+an_older_damaged_spool_is_salvaged_into_the_new_schema(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db = NULL;
+	char err[1024];
+	int i;
+
+	must_open(f);
+	for (i = 0; i < 30; i++)
+		assert_int_equal(submit_one(f, i), SPOOL_OK);
+	spool_close(f->sp);
+	f->sp = NULL;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+	                 "DROP INDEX recipients_provider_msg_id;"
+	                 "DROP TABLE events;"
+	                 "ALTER TABLE recipients DROP COLUMN outcome;"
+	                 "ALTER TABLE recipients DROP COLUMN bounce;"
+	                 "ALTER TABLE recipients DROP COLUMN outcome_text;"
+	                 "ALTER TABLE recipients DROP COLUMN outcome_at;"
+	                 "PRAGMA user_version=5;",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	scribble(f->db, page_with(f->db, 'k'), 4000);
+	f->opts.accept_damage = 1;
+	if (try_open(f, err, sizeof(err)) == NULL)
+		fail_msg("accept: %s", err);
+	assert_true(stored(f) > 0);
+	assert_true(stored(f) < 30);
+	f->opts.accept_damage = 0;
+	spool_close(f->sp);
+	f->sp = NULL;
+	must_open(f);
+	assert_true(stored(f) > 0);
+}
+
 /* ---- damage found at run time ------------------------------------------- */
 
 struct got {
@@ -568,6 +609,7 @@ main(void)
 	    T(truncated_wal_is_refused),
 	    T(garbage_in_database_pages_is_refused),
 	    T(feedback_events_survive_a_salvage),
+	    T(an_older_damaged_spool_is_salvaged_into_the_new_schema),
 	    T(runtime_damage_makes_the_spool_unhealthy),
 	};
 #undef T
