@@ -779,6 +779,49 @@ test_source_confirmations(void **state)
 	feedback_ses_ops.fini(&src);
 }
 
+static void
+test_cache_bounded_and_expiring(void **state)
+{
+	struct feedback_source src;
+	struct msg m = notification("1");
+	char url[128], *body;
+	int i;
+
+	(void)state;
+	source_new(&src, false); /* CERT_URL cached */
+	for (i = 1; i < FEEDBACK_SNS_CACHE; i++) {
+		snprintf(url, sizeof(url),
+		         "https://sns.us-east-1.amazonaws.com/"
+		         "SimpleNotificationService-%04x.pem",
+		         i);
+		assert_int_equal(feedback_sns_cert_put(&src, url, leaf_key,
+		                                       NOW_MS + 3600000),
+		                 0);
+	}
+	assert_int_equal(feedback_sns_cert_count(&src), FEEDBACK_SNS_CACHE);
+	/* A use makes CERT_URL the most recent: the next one evicts the
+	 * least recently used other, never it. */
+	body = envelope(&m, leaf_key, NULL);
+	assert_int_equal(verify(&src, body, NULL), FEEDBACK_CHECK_OK);
+	assert_int_equal(
+	    feedback_sns_cert_put(&src,
+	                          "https://sns.us-east-1.amazonaws.com/"
+	                          "SimpleNotificationService-ffff.pem",
+	                          leaf_key, NOW_MS + 3600000),
+	    0);
+	assert_int_equal(feedback_sns_cert_count(&src), FEEDBACK_SNS_CACHE);
+	assert_int_equal(verify(&src, body, NULL), FEEDBACK_CHECK_OK);
+	feedback_ses_ops.fini(&src);
+	/* An expired entry is not used: it would be fetched again (here,
+	 * without a client, 503). */
+	source_new(&src, false);
+	assert_int_equal(
+	    feedback_sns_cert_put(&src, CERT_URL, leaf_key, NOW_MS - 1000), 0);
+	assert_int_equal(verify(&src, body, NULL), FEEDBACK_CHECK_UNAVAILABLE);
+	feedback_ses_ops.fini(&src);
+	free(body);
+}
+
 int
 main(void)
 {
@@ -790,6 +833,7 @@ main(void)
 	    cmocka_unit_test(test_signatures),
 	    cmocka_unit_test(test_source_verdicts),
 	    cmocka_unit_test(test_source_confirmations),
+	    cmocka_unit_test(test_cache_bounded_and_expiring),
 	};
 
 	return cmocka_run_group_tests(tests, pki_setup, pki_teardown);
