@@ -35,7 +35,10 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "ingress/feedback_mailgun.h"
 #include "ingress/feedback_postmark.h"
+#include "ingress/feedback_resend.h"
+#include "ingress/feedback_sendgrid.h"
 #include "ingress/feedback_ses.h"
 #include "ingress/http_access.h"
 #include "ingress/http_admin.h"
@@ -46,8 +49,11 @@
 
 /* The sources, one row per provider type; NULL ends the table. */
 static const struct feedback_source_ops *const feedback_sources[] = {
-    &feedback_postmark_ops,
-    &feedback_ses_ops,
+    &feedback_postmark_ops, /* feedback_postmark.c */
+    &feedback_ses_ops,      /* feedback_ses.c, feedback_sns.c */
+    &feedback_sendgrid_ops, /* feedback_sendgrid.c */
+    &feedback_mailgun_ops,  /* feedback_mailgun.c */
+    &feedback_resend_ops,   /* feedback_resend.c */
     NULL,
 };
 

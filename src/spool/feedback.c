@@ -66,3 +66,17 @@ feedback_set(char *dst, size_t cap, const char *src)
 {
 	feedback_set_n(dst, cap, src, src != NULL ? strlen(src) : 0);
 }
+
+void
+feedback_set_recipient(struct feedback_event *e, const char *addr)
+{
+	char *at;
+
+	feedback_set(e->recipient, sizeof(e->recipient), addr);
+	at = strrchr(e->recipient, '@');
+	if (at == NULL)
+		return;
+	for (at++; *at != '\0'; at++)
+		if (*at >= 'A' && *at <= 'Z')
+			*at = (char)(*at - 'A' + 'a');
+}

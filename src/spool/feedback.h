@@ -83,4 +83,12 @@ void feedback_set(char *dst, size_t cap, const char *src);
 /* feedback_set_n - the same for src[0..len) (NULs end it early). */
 void feedback_set_n(char *dst, size_t cap, const char *src, size_t len);
 
+/*
+ * feedback_set_recipient - e->recipient from the address addr (NULL:
+ * ""), as feedback_set copies it, with the domain (after the last '@')
+ * in ASCII lower case: providers echo the address in any case, the
+ * spool matches recipients by it.
+ */
+void feedback_set_recipient(struct feedback_event *e, const char *addr);
+
 #endif

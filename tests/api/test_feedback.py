@@ -23,8 +23,9 @@ from api_client import sh
 
 PM_KEY = "mock-postmark-server-token"
 HOOK_USER, HOOK_PASS = "hook", "hook-s3cret"
-# SendGrid's documented test key: its verifier is someone else's; until
-# it lands the path answers 501.
+# SendGrid's documented test key: a request without SendGrid's signature
+# on its path is refused like any other (tests/sdk/test_feedback_sigs.py
+# posts signed ones).
 SG_PUBLIC = ("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEDr2LjtURuePQzplybdC+u4Cwr"
              "qDqBaWjcMMsTbhdbcwHBcepxo7yAQGhHPTnlvFYPAZFceEu/1FwCM/QmGUhA==")
 
@@ -200,7 +201,7 @@ def test_refused_requests_store_nothing(up):
         (GOOD, b'{"RecordType":"Bounce",', None, "POST", 400, "parse"),
         (GOOD, {"RecordType": "Delivery", "Recipient": "r2@example.net"}, None, "POST", 400, "parse"),
         (GOOD, dict(ev, Details="x" * 5000), None, "POST", 413, "too_large"),
-        (GOOD, ev, "/feedback/sg", "POST", 501, "not_implemented"),
+        (GOOD, ev, "/feedback/sg", "POST", 401, "signature"),
     ]
     for headers, body, path, method, status, reason in cases:
         code, obj = hook(d, body, headers, path or "/feedback/pm", method)
@@ -215,7 +216,7 @@ def test_refused_requests_store_nothing(up):
     assert s['swerve_feedback_refused_total{provider="pm",reason="signature"}'] == 3
     assert s['swerve_feedback_refused_total{provider="pm",reason="parse"}'] == 2
     assert s['swerve_feedback_refused_total{provider="pm",reason="too_large"}'] == 1
-    assert s['swerve_feedback_refused_total{provider="sg",reason="not_implemented"}'] == 1
+    assert s['swerve_feedback_refused_total{provider="sg",reason="signature"}'] == 1
     assert sum(v for k, v in s.items()
                if k.startswith("swerve_feedback_events_total")) == 0
     # With the right credentials the same event is taken.

@@ -45,12 +45,29 @@ test_set_truncates_at_character_boundary(void **state)
 	assert_string_equal(d, "");
 }
 
+static void
+test_recipient_domain_lower_cased(void **state)
+{
+	struct feedback_event e;
+
+	(void)state;
+	feedback_set_recipient(&e, "Jane.Doe@Example.COM");
+	assert_string_equal(e.recipient, "Jane.Doe@example.com");
+	feedback_set_recipient(&e, "\"a@B\"@X.Org");
+	assert_string_equal(e.recipient, "\"a@B\"@x.org");
+	feedback_set_recipient(&e, "NoDomain");
+	assert_string_equal(e.recipient, "NoDomain");
+	feedback_set_recipient(&e, NULL);
+	assert_string_equal(e.recipient, "");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_names_round_trip),
 	    cmocka_unit_test(test_set_truncates_at_character_boundary),
+	    cmocka_unit_test(test_recipient_domain_lower_cased),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
