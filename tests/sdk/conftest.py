@@ -67,3 +67,10 @@ def npm_sns():
     """sns-validator for test_sns_validator.py (setup-npm-sns.sh)."""
     _npm_install("setup-npm-sns.sh", "sns-validator")
     return os.path.join(HERE, "sns", "node_modules")
+
+
+@pytest.fixture(scope="session")
+def npm_feedback():
+    """The providers' webhook verifiers (setup-npm-feedback.sh), once."""
+    _npm_install("setup-npm-feedback.sh", "webhook verifiers")
+    return os.path.join(HERE, "feedback", "node_modules")
