@@ -40,7 +40,9 @@
 #include "observe/events.h"
 #include "observe/logjson.h"
 #include "observe/stats.h"
+#include "observe/suppress_feed.h"
 #include "spool/spool.h"
+#include "spool/suppress_local.h"
 
 #define SWERVED_VERSION "0.1.0"
 
@@ -573,6 +575,17 @@ main(int argc, char **argv)
 		log_fatal("swerved: event_base_new failed");
 	if (spool_attach(sp, base) != 0)
 		log_fatal("swerved: cannot attach the spool to the loop");
+	/* The suppression list, whole in memory before any listener. */
+	struct suppress *supp =
+	    suppress_local_new(sp, cfg->suppress_local_sensitive != 0);
+	char supp_db[4096];
+	snprintf(supp_db, sizeof(supp_db), "%s/spool.db", cfg->spool_dir);
+	if (suppress_local_load(supp, supp_db, err, sizeof(err)) != 0)
+		log_fatal("swerved: %s", err);
+	log_info("swerved: suppression list: %zu entries",
+	         supp->be->count(supp->impl));
+	suppress_install(supp);
+	struct suppress_feed *supp_feed = suppress_feed_new(cfg, supp);
 
 	smtpd = smtpd_new(base, cfg, sp, tls.smtp);
 	reload.smtp_tls = tls.smtp;
@@ -682,6 +695,9 @@ main(int argc, char **argv)
 	compat_free(compat);
 	feedback_free(feedback);
 	spool_close(sp);
+	suppress_feed_free(supp_feed);
+	suppress_install(NULL);
+	suppress_free(supp);
 	events_unsubscribe(stats_on_event, stats);
 	events_unsubscribe(logjson_on_event, logjson);
 	stats_free(stats);

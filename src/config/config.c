@@ -489,6 +489,15 @@ config_defaults(void)
 	c->min_data_rate = 1024;
 	c->max_schedule_ahead_ms = 30ULL * 86400 * 1000;
 
+	c->suppress_soft_count = 3;
+	c->suppress_soft_window_ms = 7ULL * 86400 * 1000;
+	for (size_t i = 0; i < CONFIG_SUPPRESS_REASONS; i++)
+		c->suppress_expire[i] = xstrdup("never");
+	/* A soft-bounce entry ends by itself: the mailbox may come back. */
+	free(c->suppress_expire[3]);
+	c->suppress_expire[3] = xstrdup("30d");
+	c->suppress_expire_ms[3] = 30ULL * 86400 * 1000;
+
 	c->tls_min_version = TLS1_2_VERSION;
 	c->tls_ciphers = xstrdup(TLS_CIPHERS_DEFAULT);
 	c->tls_ciphersuites = xstrdup(TLS_CIPHERSUITES_DEFAULT);
@@ -554,6 +563,7 @@ config_free(struct config *c)
 	free(c->swervectl_key_file);
 	config_alerts_free(c);
 	config_ses_compat_free(c);
+	config_suppress_free(c);
 	free(c);
 }
 

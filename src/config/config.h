@@ -182,6 +182,18 @@ enum config_objective {
 	CONFIG_OBJECTIVE_COST,     /* cheapest healthy provider first */
 };
 
+/* suppression.on_submit: what a submission to a suppressed address gets
+ * (config_suppress.c). */
+enum config_suppress_on_submit {
+	CONFIG_SUPPRESS_REFUSE, /* refused: SMTP 550 at RCPT, HTTP per recipient
+	                         */
+	CONFIG_SUPPRESS_DROP, /* accepted, recorded as suppressed, never sent */
+};
+
+/* suppression.expire: one value per reason, in the order of enum
+ * suppress_reason (spool/suppress.h). */
+#define CONFIG_SUPPRESS_REASONS 6
+
 enum config_on_unknown {
 	CONFIG_ON_UNKNOWN_RESEND, /* resend elsewhere (possible duplicate) */
 	CONFIG_ON_UNKNOWN_HOLD,   /* hold for an operator: no duplicate */
@@ -414,6 +426,19 @@ struct config {
 	uint64_t alerts_interval_ms; /* alerts.interval, default 1s */
 	uint64_t alerts_repeat_ms;   /* alerts.repeat_interval, default 4h */
 
+	/* suppression: (config_suppress.c) */
+	int suppress_on_submit; /* enum config_suppress_on_submit, refuse */
+	/* suppression.local_part: false (default "insensitive"): local
+	 * parts compare case-insensitively; true ("sensitive"): as given */
+	int suppress_local_sensitive;
+	unsigned suppress_soft_count; /* suppression.soft_bounce.count, 3 */
+	uint64_t
+	    suppress_soft_window_ms; /* suppression.soft_bounce.window, 7d */
+	/* suppression.expire.<reason>: "never" or a duration, as written;
+	 * suppress_expire_ms the same in ms, 0 = never */
+	char *suppress_expire[CONFIG_SUPPRESS_REASONS];
+	uint64_t suppress_expire_ms[CONFIG_SUPPRESS_REASONS];
+
 	/* ses_compat: (config_ses_compat.c); none: SES endpoints closed. */
 	struct config_ses_credential *ses_compat_credentials;
 	size_t n_ses_compat_credentials;
@@ -440,6 +465,9 @@ void config_free(struct config *c);
 /* config_ses_compat_free - free c's ses_compat credentials (config_free
  * calls it). */
 void config_ses_compat_free(struct config *c);
+
+/* config_suppress_free - free c's suppression strings (config_free). */
+void config_suppress_free(struct config *c);
 
 /* config_parse_size - "25MB" -> bytes. 0 on success, -1 if malformed. */
 int config_parse_size(const char *s, uint64_t *out);

@@ -389,6 +389,7 @@ static const struct config_key keys_root[] = {
     {ROW("swervectl", KEY_SECTION, 0), .sub = keys_swervectl},
     {ROW("alerts", KEY_SECTION, 0), .sub = config_keys_alerts},
     {ROW("ses_compat", KEY_SECTION, 0), .sub = config_keys_ses_compat},
+    {ROW("suppression", KEY_SECTION, 0), .sub = config_keys_suppression},
     {ROW("user", KEY_STR, 0), FIELD(C, user)},
     {ROW("group", KEY_STR, 0), FIELD(C, group)},
     {.name = NULL},
@@ -917,6 +918,8 @@ config_keys_apply(struct config_ctx *x, const struct config_node *root,
 	if (config_alerts_check(x, root, c) < 0)
 		return -1;
 	if (config_admin_keys_check(x, root, c) < 0)
+		return -1;
+	if (config_suppress_check(x, root, c) < 0)
 		return -1;
 	return 0;
 }

@@ -157,6 +157,12 @@ int config_alerts_check(struct config_ctx *x, const struct config_node *root,
 void config_alerts_defaults(struct config *c);
 /* config_alerts_free - free c's alert notifiers and rules. */
 void config_alerts_free(struct config *c);
+/* config_keys_suppression - the suppression: section (config_suppress.c). */
+extern const struct config_key config_keys_suppression[];
+/* config_suppress_check - suppression.expire values; fills the ms. */
+int config_suppress_check(struct config_ctx *x, const struct config_node *root,
+                          struct config *c);
+
 /* config_keys_ses_compat - the ses_compat: section (config_ses_compat.c). */
 extern const struct config_key config_keys_ses_compat[];
 /* config_keys_events - the providers[].events: section (config_events.c). */

@@ -47,6 +47,16 @@ static const struct http_access_rule http_access_table[] = {
      HTTP_ROUTE_MSG_CANCEL},
     /* Anything else under /v1/messages: the send API's own 404 / 405. */
     {"/v1/messages/**", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_SEND},
+    /* A tenant's suppression list: an API key its own, the admin key
+     * any tenant's (?tenant=). */
+    {"/v1/suppressions", GET, HTTP_WHO_TENANT, SEND | ADMIN,
+     HTTP_ROUTE_SUPPRESS},
+    {"/v1/suppressions", POST, HTTP_WHO_TENANT, SEND | ADMIN,
+     HTTP_ROUTE_SUPPRESS},
+    {"/v1/suppressions/*", GET, HTTP_WHO_TENANT, SEND | ADMIN,
+     HTTP_ROUTE_SUPPRESS},
+    {"/v1/suppressions/*", DELETE, HTTP_WHO_TENANT, SEND | ADMIN,
+     HTTP_ROUTE_SUPPRESS},
     /* Operator endpoints. */
     {"/v1/providers", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_PROVIDERS},
     {"/v1/providers/*/pause", POST, HTTP_WHO_ADMIN, ADMIN,

@@ -40,6 +40,7 @@
 #include "ingress/http_guard.h"
 #include "ingress/http_msg.h"
 #include "ingress/http_pending.h"
+#include "ingress/http_suppress.h"
 #include "ingress/smtpd.h"
 #include "observe/metrics.h"
 #include "observe/stats.h"
@@ -469,6 +470,9 @@ http_admin_dispatch(struct evhttp_request *req, void *arg)
 		return;
 	case HTTP_ROUTE_MSG_CANCEL:
 		http_msg_cancel(req, h->sp, path, who.tenant);
+		return;
+	case HTTP_ROUTE_SUPPRESS:
+		http_suppress_handle(req, path, who.tenant);
 		return;
 	default:
 		break;

@@ -257,6 +257,7 @@ smtpd_reject_name(enum smtpd_reject r)
 	    [SMTPD_REJECT_STORAGE] = "storage",
 	    [SMTPD_REJECT_TIMEOUT] = "timeout",
 	    [SMTPD_REJECT_PROTOCOL] = "protocol",
+	    [SMTPD_REJECT_SUPPRESSED] = "suppressed",
 	};
 
 	return (unsigned)r < SMTPD_REJECT_COUNT ? names[r] : "unknown";

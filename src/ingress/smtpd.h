@@ -38,6 +38,7 @@ enum smtpd_reject {
 	SMTPD_REJECT_STORAGE,        /* spool full or I/O error [452/451] */
 	SMTPD_REJECT_TIMEOUT,        /* idle, stalled or too slow [421] */
 	SMTPD_REJECT_PROTOCOL,       /* syntax, sequence, too many errors */
+	SMTPD_REJECT_SUPPRESSED, /* recipient on the suppression list [550] */
 	SMTPD_REJECT_COUNT,
 };
 

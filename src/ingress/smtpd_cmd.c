@@ -24,6 +24,7 @@
 #include "ingress/auth_throttle.h"
 #include "ingress/submit.h"
 #include "ingress/submit_policy.h"
+#include "ingress/submit_suppress.h"
 #include "spool/spool.h"
 
 /* A row of the command table: may the verb run now, and what it does. */
@@ -398,6 +399,31 @@ smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	smtpd_session_reply_lit(s, "250 2.1.0 Ok");
 }
 
+/*
+ * smtpd_cmd_rcpt_suppressed - a recipient on the tenant's suppression
+ * list hears 550 5.1.1 here (suppression.on_submit refuse); true when
+ * it was refused.
+ */
+static bool
+smtpd_cmd_rcpt_suppressed(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	struct submit_who w = {SUBMIT_INGRESS_SMTP, s->user, NULL, s->client};
+	char rcpt[SMTP_PATH_MAX + 1];
+	enum suppress_reason why;
+
+	if (cmd->path.len > SMTP_PATH_MAX)
+		return false;
+	memcpy(rcpt, cmd->path.p, cmd->path.len);
+	rcpt[cmd->path.len] = '\0';
+	if (!submit_suppress_rcpt(&w, rcpt, &why))
+		return false;
+	smtpd_session_reject(s, SMTPD_REJECT_SUPPRESSED, false,
+	                     "550 5.1.1 <%s>: Recipient address rejected: on "
+	                     "the suppression list (%s)",
+	                     rcpt, suppress_reason_name(why));
+	return true;
+}
+
 /* smtpd_cmd_rcpt - RCPT TO: one more recipient, up to the limit. */
 static void
 smtpd_cmd_rcpt(struct smtpd_session *s, const struct smtp_cmd *cmd)
@@ -418,6 +444,9 @@ smtpd_cmd_rcpt(struct smtpd_session *s, const struct smtp_cmd *cmd)
 				    "SMTPUTF8");
 				return;
 			}
+	if (s->smtpd->cfg->suppress_on_submit == CONFIG_SUPPRESS_REFUSE &&
+	    smtpd_cmd_rcpt_suppressed(s, cmd))
+		return;
 	if (s->n_rcpts == s->cap_rcpts) {
 		s->cap_rcpts = s->cap_rcpts ? s->cap_rcpts * 2 : 8;
 		s->rcpts =

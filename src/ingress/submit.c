@@ -29,6 +29,7 @@
 #include "ingress/api_auth.h"
 #include "ingress/api_raw.h"
 #include "ingress/submit_policy.h"
+#include "ingress/submit_suppress.h"
 #include "mime/header.h"
 #include "mime/header_edit.h"
 #include "mime/mime.h"
@@ -437,6 +438,8 @@ submit_prepare(const struct config *cfg, const struct submit_who *w,
 	submit_mark(w, &c, m);
 	if (o->meta != NULL)
 		m->meta = msg_meta_encode(o->meta);
+	if (submit_suppress_apply(cfg, w, m, e) < 0)
+		goto fail;
 	return 0;
 fail:
 	submit_ctl_fini(&c);
@@ -555,6 +558,8 @@ submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 	}
 	submit_mark(w, &c, out);
 	out->meta = msg_meta_encode(&msg->meta);
+	if (submit_suppress_apply(cfg, w, out, e) < 0)
+		goto fail;
 	return 0;
 fail:
 	submit_ctl_fini(&c);

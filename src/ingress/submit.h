@@ -22,6 +22,9 @@
  *  - removes Bcc and Resent-Bcc fields (on every path, SMTP included, as
  *    Postfix does): the recipients stay in the envelope;
  *  - marks the message with its tenant and client;
+ *  - takes recipients on the tenant's suppression list out, or refuses
+ *    the message when every recipient is suppressed
+ *    (submit_suppress.h; SMTP asks at RCPT too);
  * and it maps the spool's status to the reply of each ingress (one
  * function per reply shape: SMTP, the native API, the drop-in endpoints'
  * generic errors, which compat_*_error_render put in each provider's own

@@ -32,6 +32,7 @@ msg_meta_fini(struct msg_meta *m)
 	free(m->message_stream);
 	free(m->ip_pool);
 	free(m->options);
+	free(m->suppressed);
 	msg_meta_init(m);
 }
 
@@ -41,7 +42,8 @@ msg_meta_empty(const struct msg_meta *m)
 	return m->n_tags == 0 && !m->metadata && !m->config_set &&
 	       !m->message_stream && !m->ip_pool && m->send_at == 0 &&
 	       !m->sandbox && m->track_opens == MSG_TRACK_UNSET &&
-	       m->track_clicks == MSG_TRACK_UNSET && !m->options;
+	       m->track_clicks == MSG_TRACK_UNSET && !m->options &&
+	       !m->suppressed;
 }
 
 /* A tag name or value: 1..MSG_META_TAG_MAX octets, no control octet. */
@@ -206,6 +208,12 @@ msg_meta_encode(const struct msg_meta *m)
 		if (op)
 			json_object_set_new(root, "options", op);
 	}
+	if (m->suppressed) {
+		json_t *su = json_loads(m->suppressed, 0, NULL);
+
+		if (su)
+			json_object_set_new(root, "suppressed", su);
+	}
 	s = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return s;
@@ -304,6 +312,11 @@ msg_meta_decode(const char *json, size_t len, struct msg_meta *out)
 	v = json_object_get(root, "options");
 	if (v && (!json_is_object(v) ||
 	          msg_meta_put_json(&out->options, json_incref(v)) != 0))
+		goto out;
+	v = json_object_get(root, "suppressed");
+	/* Not size-capped: the pipeline writes it, one entry a recipient. */
+	if (v && (!json_is_array(v) ||
+	          (out->suppressed = json_dumps(v, JSON_COMPACT)) == NULL))
 		goto out;
 	rc = 0;
 out:

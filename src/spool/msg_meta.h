@@ -58,10 +58,14 @@ struct msg_meta {
 	bool sandbox;         /* validate and record, never deliver */
 	enum msg_track track_opens;
 	enum msg_track track_clicks;
-	char *options; /* compact JSON object: the caller's provider
-	                  options swerve records but has no member for,
-	                  by documented path ({"mail_settings.
-	                  bypass_list_management":true}), or NULL */
+	char *options;    /* compact JSON object: the caller's provider
+	                     options swerve records but has no member for,
+	                     by documented path ({"mail_settings.
+	                     bypass_list_management":true}), or NULL */
+	char *suppressed; /* compact JSON array: the recipients the
+	                     submission pipeline took out because they
+	                     are on the suppression list ([{"address":
+	                     "a@b","reason":"hard_bounce"}]), or NULL */
 };
 
 /*

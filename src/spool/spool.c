@@ -442,6 +442,9 @@ spool_job_run(struct spool *sp, struct spool_job *j, uint64_t *room,
 		rc = spool_db_fb_record(sp->db, j->fb_ev, j->fb_n, j->now_ms,
 		                        j->fb_m);
 		break;
+	case SPOOL_JOB_EXEC:
+		rc = j->exec(spool_db_sqlite(sp->db), j->arg);
+		break;
 	default:
 		rc = SPOOL_ERR_IO;
 	}
@@ -1176,6 +1179,20 @@ spool_msg_submit_idem(struct spool *sp, struct spool_msg_new *m,
 	memset(m, 0, sizeof(*m));
 	j->cb.submit = cb;
 	j->idem = 1;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+/* spool_exec - queue fn for the writer's next transaction. */
+int
+spool_exec(struct spool *sp, spool_exec_fn *fn, spool_done_fn *cb, void *arg)
+{
+	struct spool_job *j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->kind = SPOOL_JOB_EXEC;
+	j->exec = fn;
+	j->cb.done = cb;
 	j->arg = arg;
 	return spool_job_queue(sp, j);
 }

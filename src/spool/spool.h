@@ -376,6 +376,29 @@ typedef void spool_msgs_fn(int status, struct spool_msg **msgs, size_t n,
 /* spool_done_fn - the result of a state change, after its commit. */
 typedef void spool_done_fn(int status, void *arg);
 
+/*
+ * spool_exec_fn - work another module's durable state does inside the
+ * writer's transaction (writer thread): db is the writer's connection,
+ * inside BEGIN; statements are the callee's to prepare and finalize.
+ * Returns SPOOL_OK, SPOOL_ERR_NOTFOUND or SPOOL_ERR_CONFLICT (answers:
+ * the batch goes on) or SPOOL_ERR_IO (the whole batch is rolled back).
+ */
+struct sqlite3;
+typedef int spool_exec_fn(struct sqlite3 *db, void *arg);
+
+/*
+ * spool_exec - run fn(db, arg) on the writer thread inside the next
+ * group commit, then cb(status, arg) on the loop thread once that commit
+ * is on disk (status: fn's answer, or SPOOL_ERR_IO / SPOOL_ERR_CLOSED
+ * when the batch failed or the spool closes). arg is the caller's until
+ * cb ran; fn must touch nothing the loop thread uses meanwhile. This is
+ * how the suppression list (spool/suppress_local.c) keeps its table in
+ * the spool database without a second writer. 0, or SPOOL_ERR_CLOSED
+ * (cb is then not called).
+ */
+int spool_exec(struct spool *sp, spool_exec_fn *fn, spool_done_fn *cb,
+               void *arg);
+
 #define SPOOL_GET_BODY 0x1 /* spool_msg_get: also fill body */
 
 /*

@@ -147,6 +147,7 @@ spool_job_deliver(struct spool_job *j)
 		}
 		break;
 	case SPOOL_JOB_OUTCOME:
+	case SPOOL_JOB_EXEC:
 		if (j->cb.done != NULL)
 			j->cb.done(j->status, j->arg);
 		break;

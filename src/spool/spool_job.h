@@ -27,6 +27,7 @@ enum spool_job_kind {
 	SPOOL_JOB_CANCEL,
 	SPOOL_JOB_RESCHEDULE,
 	SPOOL_JOB_FEEDBACK,
+	SPOOL_JOB_EXEC,
 };
 
 /* One queued operation; owned by the queue, then the done list. */
@@ -68,6 +69,7 @@ struct spool_job {
 	struct feedback_event *fb_ev;
 	size_t fb_n;
 	struct spool_fb_match *fb_m;
+	spool_exec_fn *exec; /* SPOOL_JOB_EXEC: run inside the transaction */
 };
 
 struct spool_job_list {

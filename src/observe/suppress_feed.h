@@ -1,0 +1,41 @@
+/*
+ * suppress_feed.h - the suppression list's listener on the event bus:
+ * delivery feedback adds addresses (see spool/suppress.h).
+ *
+ * On EVENT_FEEDBACK for a message of a known tenant: a hard bounce, a
+ * complaint or an unsubscribe adds the recipient at once; a soft bounce
+ * adds it when it is the suppression.soft_bounce.count-th within
+ * suppression.soft_bounce.window. Each entry expires after
+ * suppression.expire.<reason> (never by default, soft_bounce 30d).
+ * Events that matched no message (no tenant) are left alone: the list
+ * is per tenant. An address already suppressed for the same reason is
+ * not written again (a provider's retried event costs no fsync).
+ *
+ * Loop thread only.
+ */
+#ifndef SWERVE_OBSERVE_SUPPRESS_FEED_H
+#define SWERVE_OBSERVE_SUPPRESS_FEED_H
+
+#include <stdint.h>
+
+struct config;
+struct suppress;
+struct events_item;
+
+struct suppress_feed;
+
+/* suppress_feed_new - listen for feedback and add to s (borrowed, must
+ * outlive the feed); the policy is copied from cfg. Subscribes. */
+struct suppress_feed *suppress_feed_new(const struct config *cfg,
+                                        struct suppress *s);
+
+/* suppress_feed_free - unsubscribe and release f. NULL is a no-op. */
+void suppress_feed_free(struct suppress_feed *f);
+
+/* suppress_feed_on_event - the listener (events_fn); public for tests. */
+void suppress_feed_on_event(const struct events_item *e, void *arg);
+
+/* suppress_feed_added - entries this feed asked to add (for tests). */
+uint64_t suppress_feed_added(const struct suppress_feed *f);
+
+#endif
