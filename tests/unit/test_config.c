@@ -378,7 +378,7 @@ unknown_key_is_an_error_with_its_line(void **state)
 	    "swerve.yaml:2: limit: unknown key; expected one of listen, spool, "
 	    "limits, smtp, tls, https, submitters, providers, streams, retry, "
 	    "delivery, log, shutdown_timeout, api_keys, admin_keys, metrics, "
-	    "swervectl, alerts, ses_compat, user, group");
+	    "swervectl, alerts, ses_compat, suppression, user, group");
 	expect_error_prefix(
 	    "providers:\n  - name: a\n    type: smtp\n    host: h\n"
 	    "    colour: red\n",
@@ -1149,6 +1149,44 @@ scalar_parsers_in_the_loader(void **state)
 	    "\"25MB\" (B, KB, MB, GB); got \"0\"");
 }
 
+/* suppression: defaults (refuse, 3 in 7 days, soft bounces 30 days,
+ * the rest never), every key read, and expire values that are neither
+ * "never" nor a duration refused with their line. */
+static void
+suppression_section_and_expiry(void **state)
+{
+	char err[CONFIG_ERR_SIZE];
+	struct config *c = load("limits:\n  max_recipients: 7\n", err);
+	(void)state;
+
+	assert_non_null(c);
+	assert_int_equal(c->suppress_on_submit, CONFIG_SUPPRESS_REFUSE);
+	assert_int_equal(c->suppress_local_sensitive, 0);
+	assert_int_equal(c->suppress_soft_count, 3);
+	assert_int_equal(c->suppress_soft_window_ms, 7ULL * 86400 * 1000);
+	assert_int_equal(c->suppress_expire_ms[0], 0);
+	assert_int_equal(c->suppress_expire_ms[3], 30ULL * 86400 * 1000);
+	config_free(c);
+	c = load("suppression:\n  on_submit: drop\n  local_part: sensitive\n"
+	         "  soft_bounce: { count: 5, window: \"1d\" }\n"
+	         "  expire: { hard_bounce: \"90d\", soft_bounce: never }\n",
+	         err);
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->suppress_on_submit, CONFIG_SUPPRESS_DROP);
+	assert_int_equal(c->suppress_local_sensitive, 1);
+	assert_int_equal(c->suppress_soft_count, 5);
+	assert_int_equal(c->suppress_soft_window_ms, 86400ULL * 1000);
+	assert_int_equal(c->suppress_expire_ms[0], 90ULL * 86400 * 1000);
+	assert_int_equal(c->suppress_expire_ms[3], 0);
+	config_free(c);
+	expect_error("suppression:\n  expire:\n    complaint: forever\n",
+	             "swerve.yaml:3: suppression.expire.complaint: expected "
+	             "\"never\" or a duration; got forever");
+	expect_error_prefix("suppression:\n  on_submit: bounce\n",
+	                    "swerve.yaml:2: suppression.on_submit:");
+}
+
 static void
 odd_keys_are_quoted_in_messages(void **state)
 {
@@ -1224,6 +1262,7 @@ main(void)
 	    cmocka_unit_test(net_contains_ipv4_ipv6_and_mapped),
 	    cmocka_unit_test(scalar_parsers_in_the_loader),
 	    cmocka_unit_test(odd_keys_are_quoted_in_messages),
+	    cmocka_unit_test(suppression_section_and_expiry),
 	};
 	return cmocka_run_group_tests(tests, tmp_setup, tmp_teardown);
 }

@@ -208,6 +208,31 @@ test_options_round_trip(void **state)
 	msg_meta_fini(&m);
 }
 
+/* suppressed: the pipeline's list of recipients taken out, as a JSON
+ * array, round-tripped; anything else refused by decode */
+static void
+test_suppressed_round_trip(void **state)
+{
+	struct msg_meta m, back;
+	const char *bad = "{\"suppressed\":{}}";
+	char *s;
+
+	(void)state;
+	msg_meta_init(&m);
+	m.suppressed =
+	    strdup("[{\"address\":\"a@b.c\",\"reason\":\"complaint\"}]");
+	assert_false(msg_meta_empty(&m));
+	s = msg_meta_encode(&m);
+	assert_string_equal(s, "{\"suppressed\":[{\"address\":\"a@b.c\","
+	                       "\"reason\":\"complaint\"}]}");
+	assert_int_equal(msg_meta_decode(s, strlen(s), &back), 0);
+	assert_string_equal(back.suppressed, m.suppressed);
+	free(s);
+	msg_meta_fini(&back);
+	msg_meta_fini(&m);
+	assert_int_equal(msg_meta_decode(bad, strlen(bad), &back), -1);
+}
+
 int
 main(void)
 {
@@ -220,6 +245,7 @@ main(void)
 	    cmocka_unit_test(test_decode_refuses_malformed),
 	    cmocka_unit_test(test_tag_word_is_the_ses_and_resend_rule),
 	    cmocka_unit_test(test_options_round_trip),
+	    cmocka_unit_test(test_suppressed_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
