@@ -8,8 +8,9 @@
  * its signature must not verify with a key made here (nobody forges
  * RSA by chance). The whole input is also checked as a certificate and
  * as a subscription URL: any URL the pin passes starts with
- * "https://sns.", holds no '@', '%', '\\' or '#', and its host ends in
- * ".amazonaws.com" or ".amazonaws.com.cn". Nothing may read past the
+ * "https://sns.", holds no '\\' or '#', has no '@', '%', ':' or '?' in
+ * its authority, and its host ends in ".amazonaws.com" or
+ * ".amazonaws.com.cn". Nothing may read past the
  * input (ASan).
  */
 #include <stdint.h>
@@ -41,11 +42,15 @@ fuzz_url(const char *s, size_t len, enum feedback_sns_url kind)
 	if (!feedback_sns_url_check(s, len, NULL, kind, err, sizeof(err)))
 		return;
 	fuzz_check(len > 12 && memcmp(s, "https://sns.", 12) == 0);
-	fuzz_check(memchr(s, '@', len) == NULL && memchr(s, '%', len) == NULL &&
-	           memchr(s, '\\', len) == NULL && memchr(s, '#', len) == NULL);
+	fuzz_check(memchr(s, '\\', len) == NULL && memchr(s, '#', len) == NULL);
 	host = s + 8;
 	end = memchr(host, '/', len - 8);
 	fuzz_check(end != NULL);
+	/* The authority, up to the first '/' (a '?' before it is refused). */
+	fuzz_check(memchr(host, '?', (size_t)(end - host)) == NULL &&
+	           memchr(host, '@', (size_t)(end - host)) == NULL &&
+	           memchr(host, '%', (size_t)(end - host)) == NULL &&
+	           memchr(host, ':', (size_t)(end - host)) == NULL);
 	fuzz_check(
 	    (end - host > 14 && memcmp(end - 14, ".amazonaws.com", 14) == 0) ||
 	    (end - host > 17 &&
