@@ -467,6 +467,10 @@ pm_error_code(const struct api_error *e, int *status)
 		return 402;
 	if (strcmp(e->code, "batch_too_large") == 0)
 		return 410;
+	/* Postmark's "Inactive recipient": every recipient is on the
+	 * tenant's suppression list. */
+	if (strcmp(e->code, "suppressed") == 0)
+		return 406;
 	return 300;
 }
 

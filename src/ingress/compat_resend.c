@@ -49,6 +49,7 @@ rs_name(const struct api_error *e, int *status)
 	    {"conflict", "invalid_idempotent_request", 409},
 	    {"bad_idempotency_key", "invalid_idempotency_key", 400},
 	    {"too_large", "validation_error", 422},
+	    {"suppressed", "validation_error", 422},
 	    {"unavailable", "application_error", 503},
 	    {"not_found", "not_found", 404},
 	    {"method_not_allowed", "method_not_allowed", 405},

@@ -91,6 +91,8 @@ ses_err_map(const struct api_error *e)
 	      false}},
 	    {"forbidden", {400, "MessageRejected", "MessageRejected", false}},
 	    {"too_large", {400, "MessageRejected", "MessageRejected", false}},
+	    /* Every recipient on the tenant's suppression list. */
+	    {"suppressed", {400, "MessageRejected", "MessageRejected", false}},
 	    {"missing_field",
 	     {400, "BadRequestException", "ValidationError", false}},
 	    {"missing_action",
