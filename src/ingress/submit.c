@@ -325,8 +325,8 @@ submit_msgid_local(const struct submit_who *w, const char *key,
 }
 
 /* submit_fields_add - Message-ID and Date in front of body[off..] when
- * missing. */
-static void
+ * missing. True when it added the Message-ID. */
+static bool
 submit_fields_add(struct buf *body, size_t off, const char *domain,
                   const char *local, time_t date)
 {
@@ -338,7 +338,7 @@ submit_fields_add(struct buf *body, size_t off, const char *domain,
 	need_id = !mime_header_has(msg, len, "Message-ID");
 	need_date = !mime_header_has(msg, len, "Date");
 	if (!need_id && !need_date)
-		return;
+		return false;
 	buf_init(&add);
 	if (need_id)
 		mime_header_msgid_add(&add, local, domain);
@@ -352,6 +352,27 @@ submit_fields_add(struct buf *body, size_t off, const char *domain,
 	memcpy(body->p + off, add.p, add.len);
 	body->len += add.len;
 	buf_fini(&add);
+	return need_id;
+}
+
+/* submit_msgid_is_ours - m's Message-ID is <local@...>. */
+static bool
+submit_msgid_is_ours(const struct spool_msg_new *m, const char *local)
+{
+	char id[MIME_MSGID_MAX + 1];
+	size_t n = strlen(local);
+
+	return submit_msgid(m, id) == 0 && id[0] == '<' &&
+	       strncmp(id + 1, local, n) == 0 && id[1 + n] == '@';
+}
+
+/* submit_adopt_id - m's id is local when local is an id_new() id that
+ * m's Message-ID carries (swerve made both). */
+static void
+submit_adopt_id(struct spool_msg_new *m, const char *local)
+{
+	if (local != NULL && id_valid(local))
+		memcpy(m->id, local, ID_SIZE);
 }
 
 /* submit_mark - tenant, client, stream and key of m from w and c. */
@@ -401,6 +422,7 @@ submit_prepare(const struct config *cfg, const struct submit_who *w,
 	struct submit_ctl c = {NULL, NULL};
 	char local[SUBMIT_LOCAL_SIZE];
 	const char *dom;
+	bool keyed;
 
 	submit_ctl_take_body(&m->body, o->body_off, &c);
 	if (!submit_sender_allowed(w, m->sender)) {
@@ -430,11 +452,11 @@ submit_prepare(const struct config *cfg, const struct submit_who *w,
 		dom = strrchr(o->from, '@') + 1;
 	if (c.idem != NULL && w->ingress == SUBMIT_INGRESS_HTTP)
 		submit_msgid_local(w, c.idem, m->idempotency_hash, local);
-	submit_fields_add(&m->body, o->body_off, dom ? dom : "localhost",
-	                  c.idem != NULL && w->ingress == SUBMIT_INGRESS_HTTP
-	                      ? local
-	                      : o->msgid_local,
-	                  o->date);
+	keyed = c.idem != NULL && w->ingress == SUBMIT_INGRESS_HTTP;
+	if (submit_fields_add(&m->body, o->body_off, dom ? dom : "localhost",
+	                      keyed ? local : o->msgid_local, o->date) &&
+	    !keyed)
+		submit_adopt_id(m, o->msgid_local);
 	submit_mark(w, &c, m);
 	if (o->meta != NULL)
 		m->meta = msg_meta_encode(o->meta);
@@ -557,6 +579,8 @@ submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 		goto fail;
 	}
 	submit_mark(w, &c, out);
+	if (c.idem == NULL && submit_msgid_is_ours(out, local))
+		submit_adopt_id(out, local);
 	out->meta = msg_meta_encode(&msg->meta);
 	if (submit_suppress_apply(cfg, w, out, e) < 0)
 		goto fail;

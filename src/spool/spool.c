@@ -398,7 +398,10 @@ spool_job_run(struct spool *sp, struct spool_job *j, uint64_t *room,
 				return rc;
 			}
 		}
-		id_new(j->id);
+		if (j->m.id[0] != '\0' && id_valid(j->m.id))
+			memcpy(j->id, j->m.id, ID_SIZE);
+		else
+			id_new(j->id);
 		spool_msg_new_plan(&j->m, now, &j->new_state, &j->due_ms);
 		rc = spool_db_msg_insert(sp->db, j->id, now, &j->m,
 		                         (enum spool_state)j->new_state,

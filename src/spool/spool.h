@@ -118,6 +118,11 @@ struct spool_msg_new {
 	/* What the caller asked besides the bytes: msg_meta_encode()'s
 	 * JSON (spool/msg_meta.h), stored as it is; NULL when empty. */
 	char *meta;
+	/* The message's id when the ingress already used one (as its
+	 * Message-ID's local part, so that the id every endpoint answers
+	 * is the one the delivered message carries): a fresh id_new() id,
+	 * or "" for the spool to make one. */
+	char id[ID_SIZE];
 };
 
 /* spool_msg_new_fini - free what m owns (for callers that did not submit). */

@@ -126,6 +126,8 @@ def test_caller_message_id_kept_and_answered(lab):
         "from": "s@example.com", "to": "r@example.net",
         "subject": "mid made", "text": "t"})
     assert st == 202, b2
+    # ... and its local part is swerve's id (as SES's MessageId is).
+    assert b2["message_id"].startswith("<" + b2["id"] + "@"), b2
     # With a key: a replay answers the same message_id.
     req_obj = {"from": "s@example.com", "to": "r@example.net",
                "subject": "mid keyed", "text": "t", "idempotency_key": "k-42"}

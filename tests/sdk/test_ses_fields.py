@@ -12,10 +12,12 @@ recording what reaches the upstream.
   - a field swerve does not do (ListManagementOptions, SourceArn) is
     refused with SES's error naming it, and nothing is queued;
   - ReturnPath / FeedbackForwardingEmailAddress is the envelope sender;
-  - the MessageId answered is the swerve id (GET /v1/messages/ID);
+  - the MessageId answered is the swerve id (GET /v1/messages/ID) and,
+    as with SES, the local part of the delivered Message-ID;
   - SendBulkEmail and SendTemplatedEmail (templates) are refused plainly.
 """
 
+import re
 import time
 
 import pytest
@@ -76,6 +78,9 @@ def test_boto3_sesv2_tags_and_configuration_set_are_kept(lab):
     m, raw = upstream(lab, 1)
     assert m["mail_from"] == "bounces@example.com"
     assert b"spring-24" not in raw and b"main_set" not in raw
+    # As SES does: the delivered Message-ID carries the MessageId.
+    mid = re.search(rb"(?im)^message-id:[ \t]*<([^@>]+)@", raw)
+    assert mid and mid.group(1).decode() == qid, raw[:500]
 
     err = refused(v2.send_email, FromEmailAddress="app@example.com",
                   Destination={"ToAddresses": ["rcpt@example.net"]},

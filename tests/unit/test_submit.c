@@ -661,6 +661,8 @@ json_message_id_kept_or_stable_per_key(void **state)
 	                 0);
 	assert_int_equal(submit_msgid(&out, id), 0);
 	assert_string_equal(id, "<order-42@app.example>");
+	/* The caller's Message-ID: the spool makes the message's id. */
+	assert_string_equal(out.id, "");
 	spool_msg_new_fini(&out);
 	api_msg_fini(&msg);
 	/* Without one, with a key: see the control headers' test. Without
@@ -673,9 +675,42 @@ json_message_id_kept_or_stable_per_key(void **state)
 	assert_int_equal(submit_msgid(&out, id), 0);
 	assert_int_equal(submit_msgid(&retry, id2), 0);
 	assert_string_not_equal(id, id2);
+	/* Swerve's own Message-ID carries the message's id: the id every
+	 * endpoint answers is the delivered Message-ID's local part. */
+	assert_int_equal(strlen(out.id), ID_LEN);
+	assert_true(strncmp(id + 1, out.id, ID_LEN) == 0 && id[0] == '<' &&
+	            id[1 + ID_LEN] == '@');
 	spool_msg_new_fini(&out);
 	spool_msg_new_fini(&retry);
 	api_msg_fini(&msg);
+}
+
+/* A raw or SMTP message without a Message-ID: the one swerve adds
+ * carries the id the spool will store it under; with its own, none. */
+static void
+raw_message_id_carries_the_id(void **state)
+{
+	static const char with[] = "From: a@example.com\r\nMessage-ID: "
+	                           "<own@example.com>\r\n\r\nhi\r\n";
+	static const char without[] = "From: a@example.com\r\n\r\nhi\r\n";
+	struct submit_opts o = opts();
+	struct spool_msg_new m;
+	struct api_error e;
+	char local[ID_SIZE], id[MIME_MSGID_MAX + 1];
+
+	(void)state;
+	id_new(local);
+	o.msgid_local = local;
+	msg_new(&m, "a@example.com", without);
+	assert_int_equal(submit_prepare(&cfg, &smtp_trusted, &o, &m, &e), 0);
+	assert_string_equal(m.id, local);
+	assert_int_equal(submit_msgid(&m, id), 0);
+	assert_true(strncmp(id + 1, local, ID_LEN) == 0);
+	spool_msg_new_fini(&m);
+	msg_new(&m, "a@example.com", with);
+	assert_int_equal(submit_prepare(&cfg, &smtp_trusted, &o, &m, &e), 0);
+	assert_string_equal(m.id, "");
+	spool_msg_new_fini(&m);
 }
 
 static void
@@ -736,6 +771,7 @@ main(void)
 	    cmocka_unit_test(spool_statuses_map_to_each_reply_shape),
 	    cmocka_unit_test(smtp_bcc_out_envelope_kept_message_id_checked),
 	    cmocka_unit_test(json_message_id_kept_or_stable_per_key),
+	    cmocka_unit_test(raw_message_id_carries_the_id),
 	    cmocka_unit_test(json_header_section_over_limit_is_413),
 	};
 
