@@ -151,17 +151,14 @@ static void
 ses_recipient_set(struct feedback_event *e, const char *addr)
 {
 	const char *lt = strrchr(addr, '<'), *gt;
-	char *at;
+	char inner[FEEDBACK_ADDR_MAX];
 
-	if (lt != NULL && (gt = strchr(lt, '>')) != NULL)
-		feedback_set_n(e->recipient, sizeof(e->recipient), lt + 1,
+	if (lt != NULL && (gt = strchr(lt, '>')) != NULL) {
+		feedback_set_n(inner, sizeof(inner), lt + 1,
 		               (size_t)(gt - lt - 1));
-	else
-		feedback_set(e->recipient, sizeof(e->recipient), addr);
-	if ((at = strrchr(e->recipient, '@')) != NULL)
-		for (; *at != '\0'; at++)
-			if (*at >= 'A' && *at <= 'Z')
-				*at = (char)(*at - 'A' + 'a');
+		addr = inner;
+	}
+	feedback_set_recipient(e, addr);
 }
 
 /* ses_event_id_set - e->event_id: "MessageId:recipient", or
