@@ -15,6 +15,7 @@
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "core/tls.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
+#include "deliver/verp_key.h"
 #include "ingress/compat.h"
 #include "ingress/feedback.h"
 #include "ingress/http_admin.h"
@@ -88,6 +90,20 @@ struct swerved_tls {
  * swerved_tls_load - the contexts cfg asks for, read from their files now.
  * 0, or -1 with err set and nothing left allocated.
  */
+/* swerved_wants_verp - does cfg send VERP senders or take bounces? */
+static bool
+swerved_wants_verp(const struct config *cfg)
+{
+	size_t i;
+
+	if (cfg->n_listen_bounce > 0)
+		return true;
+	for (i = 0; i < cfg->n_providers; i++)
+		if (cfg->providers[i].bounce_domain != NULL)
+			return true;
+	return false;
+}
+
 static int
 swerved_tls_load(const struct config *cfg, struct swerved_tls *out, char *err,
                  size_t errlen)
@@ -495,6 +511,9 @@ main(int argc, char **argv)
 	struct deliver *deliver;
 	struct deliver_opts dopts;
 	struct swerved_tls tls;
+	/* Borrowed by delivery and the bounce listeners until exit. */
+	static unsigned char verp_key[VERP_KEY_LEN];
+	bool dopts_verp = false;
 	size_t i;
 
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -587,7 +606,16 @@ main(int argc, char **argv)
 	suppress_install(supp);
 	struct suppress_feed *supp_feed = suppress_feed_new(cfg, supp);
 
+	/* The VERP key lives beside the spool whose ids it signs. */
+	if (swerved_wants_verp(cfg)) {
+		if (verp_key_load(cfg->spool_dir, verp_key, err, sizeof(err)) !=
+		    0)
+			log_fatal("swerved: bounce key: %s", err);
+		dopts_verp = true;
+	}
 	smtpd = smtpd_new(base, cfg, sp, tls.smtp);
+	if (dopts_verp)
+		smtpd_bounce_key_set(smtpd, verp_key, sizeof(verp_key));
 	reload.smtp_tls = tls.smtp;
 	for (i = 0; i < cfg->n_listen_smtp; i++)
 		if (smtpd_listen(smtpd, &cfg->listen_smtp[i], err,
@@ -597,6 +625,10 @@ main(int argc, char **argv)
 		if (smtpd_listen_tls(smtpd, &cfg->listen_smtps[i], err,
 		                     sizeof(err)) != 0)
 			log_fatal("swerved: %s", err);
+	for (i = 0; i < cfg->n_listen_bounce; i++)
+		if (smtpd_listen_bounce(smtpd, &cfg->listen_bounce[i], err,
+		                        sizeof(err)) != 0)
+			log_fatal("swerved: %s", err);
 
 	memset(&dopts, 0, sizeof(dopts));
 	dopts.base = base;
@@ -604,6 +636,10 @@ main(int argc, char **argv)
 	dopts.cfg = cfg;
 	dopts.max_inflight = cfg->delivery_max_inflight;
 	dopts.poll_ms = cfg->delivery_poll_ms;
+	if (dopts_verp) {
+		dopts.verp_key = verp_key;
+		dopts.verp_key_len = sizeof(verp_key);
+	}
 	deliver = deliver_new(&dopts);
 	if (deliver == NULL)
 		log_fatal("swerved: cannot start delivery");

@@ -400,6 +400,7 @@ config_provider_fini(struct config_provider *p)
 	free(p->domain);
 	free(p->message_stream);
 	free(p->meta_header);
+	free(p->bounce_domain);
 	free(p->ca_file);
 	free(p->client_cert);
 	free(p->client_key);
@@ -534,6 +535,7 @@ config_free(struct config *c)
 	free(c->group);
 	config_addrs_free(c->listen_smtp, c->n_listen_smtp);
 	config_addrs_free(c->listen_smtps, c->n_listen_smtps);
+	config_addrs_free(c->listen_bounce, c->n_listen_bounce);
 	config_addrs_free(c->listen_http, c->n_listen_http);
 	config_addrs_free(c->listen_admin, c->n_listen_admin);
 	free(c->hostname);

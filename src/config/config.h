@@ -144,8 +144,10 @@ struct config_provider {
 	uint64_t data_timeout_ms;     /* default 60s (final dot to reply) */
 	unsigned max_connections;     /* pool size, default 4 */
 	unsigned max_msgs_per_conn;   /* connection reuse cap, default 100 */
-	char *meta_header; /* smtp: header carrying the message's meta
-	                      (providers/adapter_smtp.c); NULL: none */
+	char *meta_header;   /* smtp: header carrying the message's meta
+	                        (providers/adapter_smtp.c); NULL: none */
+	char *bounce_domain; /* smtp: send with VERP envelope senders at
+	                        this domain (deliver/verp.h); NULL: none */
 
 	/* HTTP providers (issue 5). Secrets are never logged. */
 	char *endpoint;      /* base URL override, "https://host[:port]" */
@@ -336,6 +338,11 @@ struct config {
 	 * the admin plane is served on listen.http, still key-protected */
 	struct config_addr *listen_admin;
 	size_t n_listen_admin;
+	/* listen.bounce: the bounce mailbox (ingress/smtpd_bounce.c): SMTP
+	 * that takes DSNs and abuse reports for VERP addresses only and
+	 * relays nothing; none by default */
+	struct config_addr *listen_bounce;
+	size_t n_listen_bounce;
 
 	char *hostname; /* smtp.hostname, default gethostname() */
 	/* smtp.auth_plaintext: offer AUTH without TLS to clients in

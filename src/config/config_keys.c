@@ -172,6 +172,8 @@ static const struct config_key keys_provider[] = {
      .min = 1},
     /* smtp: the header that carries a message's meta to the relay */
     {ROW("meta_header", KEY_STR, 0), FIELD(P, meta_header)},
+    /* smtp: VERP envelope senders for the bounce mailbox */
+    {ROW("bounce_domain", KEY_STR, KEYF_HOST), FIELD(P, bounce_domain)},
     /* health and routing */
     {ROW("cost_per_1k", KEY_NUMBER, 0), FIELD(P, cost_per_1k), .min = 0,
      .max = 1000000},
@@ -251,6 +253,8 @@ static const struct config_key keys_listen[] = {
     {ROW("http", KEY_ADDRS, 0), FIELD(C, listen_http), COUNT(C, n_listen_http)},
     {ROW("admin", KEY_ADDRS, 0), FIELD(C, listen_admin),
      COUNT(C, n_listen_admin)},
+    {ROW("bounce", KEY_ADDRS, 0), FIELD(C, listen_bounce),
+     COUNT(C, n_listen_bounce)},
     {.name = NULL},
 };
 
@@ -659,6 +663,14 @@ keys_provider_type_check(struct config_ctx *x, const struct config_node *map,
 		                           "their own fields)"
 		                         : "a header field name like "
 		                           "X-Swerve-Meta");
+	}
+	if (p->bounce_domain != NULL && http) {
+		kp = config_tree_get(map, "bounce_domain");
+		config_path_key(kpath, sizeof(kpath), path, "bounce_domain");
+		return config_expect(x, kp->value, kpath, false,
+		                     "no bounce_domain (it is for type smtp; "
+		                     "HTTP providers report bounces with "
+		                     "events:)");
 	}
 	if (p->max_rate != NULL && !keys_rate_ok(p->max_rate)) {
 		kp = config_tree_get(map, "max_rate");

@@ -38,6 +38,10 @@ struct deliver_opts {
 	 * gathered before it is claimed (at most 50 ms). An idle queue is
 	 * never polled: the spool wakes delivery. */
 	uint64_t poll_ms;
+	/* The spool's VERP key (deliver/verp_key.h), for providers with
+	 * bounce_domain; borrowed. NULL: plain envelope senders. */
+	const unsigned char *verp_key;
+	size_t verp_key_len;
 };
 
 /* deliver_new - start delivering. Returns NULL if a provider's TLS

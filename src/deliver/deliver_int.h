@@ -29,6 +29,7 @@
 #include "config/config.h"
 #include "core/buf.h"
 #include "deliver/deliver.h"
+#include "deliver/verp.h"
 #include "observe/events.h"
 #include "providers/adapter.h"
 #include "route/fairq.h"
@@ -108,6 +109,7 @@ struct djob {
 	size_t n_pending;
 	bool any_sent;
 	struct adapter_msg msg;
+	char verp[VERP_ADDR_MAX];         /* msg.sender with bounce_domain */
 	struct adapter_json_verdict json; /* judged once per message */
 	struct msg_meta meta;             /* m->meta decoded */
 	bool has_meta;                    /* m->meta was there and sound */

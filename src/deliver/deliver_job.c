@@ -16,6 +16,7 @@
 #include "core/xmalloc.h"
 #include "deliver/deliver_int.h"
 #include "deliver/dsn.h"
+#include "deliver/dsn_queue.h"
 
 /* ---- jobs ------------------------------------------------------------- */
 
@@ -114,19 +115,6 @@ job_pending_count(const struct djob *job)
 	return n;
 }
 
-static void
-deliver_on_dsn_stored(int status, const char *id, void *arg)
-{
-	char *orig = arg;
-
-	if (status == SPOOL_OK)
-		log_info("deliver: id=%s dsn queued as %s", orig, id);
-	else
-		log_warn("deliver: id=%s dsn not stored (status %d)", orig,
-		         status);
-	free(orig);
-}
-
 /* job_dsn - queue a DSN for the failed recipients of a finished job. */
 void
 job_dsn(struct djob *job, const char *reason)
@@ -134,8 +122,6 @@ job_dsn(struct djob *job, const char *reason)
 	struct deliver *d = job->d;
 	struct spool_msg *m = job->m;
 	struct dsn_rcpt *rs;
-	struct spool_msg_new nm;
-	struct dsn_info info;
 	size_t i, n = 0;
 
 	if (!dsn_wanted(m->sender))
@@ -155,39 +141,13 @@ job_dsn(struct djob *job, const char *reason)
 		free(rs);
 		return;
 	}
-	info = (struct dsn_info){
-	    .reporting_mta = d->cfg->hostname ? d->cfg->hostname : "localhost",
-	    .msg_id = m->id,
-	    .sender = m->sender,
-	    .arrival = (time_t)(m->created_at / 1000),
-	    .now = (time_t)(clock_wall_ms() / 1000),
-	    .reason = reason,
-	    .rcpts = rs,
-	    .n_rcpts = n,
-	    .original = {m->body.p ? m->body.p : "", m->body.len},
-	};
-	memset(&nm, 0, sizeof(nm));
-	buf_init(&nm.body);
-	if (dsn_build(&info, &nm.body) != 0) {
-		buf_fini(&nm.body);
-		free(rs);
-		return;
-	}
-	free(rs);
-	nm.sender = xstrdup("");
-	nm.rcpts = xcalloc(1, sizeof(char *));
-	nm.rcpts[0] = xstrdup(m->sender);
-	nm.n_rcpts = 1;
-	nm.client = xstrdup("dsn");
-	nm.stream = xstrdup("transactional");
 	d->stats.dsns++;
 	{
 		struct events_item e = {.text = reason};
 		job_event(job, EVENT_DSN, &e);
 	}
-	if (spool_msg_submit(d->o.spool, &nm, deliver_on_dsn_stored,
-	                     xstrdup(m->id)) != 0)
-		log_warn("deliver: id=%s dsn refused: spool closing", m->id);
+	(void)dsn_queue(d->o.spool, d->cfg->hostname, m, rs, n, reason);
+	free(rs);
 }
 
 /*

@@ -293,6 +293,30 @@ job_attempt_start(struct djob *job)
 #define CONN_BUSY_RETRY_MS 100
 
 /*
+ * job_verp - the envelope sender for job's attempt on p: a VERP address
+ * at p's bounce_domain naming the message and, when the attempt carries
+ * one recipient, that recipient (deliver/verp.h); the sender as stored
+ * otherwise, and always for the null sender (a bounce is never
+ * answered).
+ */
+static void
+job_verp(struct djob *job, const struct dprov *p)
+{
+	const struct deliver *d = job->d;
+	const char *domain = p->cfg->bounce_domain;
+
+	job->msg.sender = job->m->sender;
+	if (domain == NULL || d->o.verp_key == NULL || job->m->sender == NULL ||
+	    job->m->sender[0] == '\0')
+		return;
+	if (verp_encode(d->o.verp_key, d->o.verp_key_len, job->m->id,
+	                job->n_pending == 1 ? (int)job->pmap[0]
+	                                    : VERP_IDX_SEVERAL,
+	                domain, job->verp, sizeof(job->verp)) == 0)
+		job->msg.sender = job->verp;
+}
+
+/*
  * conn_run - start sending job on conn. Only -EINVAL means the message
  * cannot go to this provider (every recipient fails); any other refusal
  * (-EBUSY: the channel is busy) started nothing, so the job is handed
@@ -310,6 +334,7 @@ conn_run(struct dconn *conn, struct djob *job)
 	k = job->n_pending;
 	job->msg.rcpts = job->pending;
 	job->msg.n_rcpts = k;
+	job_verp(job, p);
 	free(job->att_trace);
 	job->att_trace = job->trace.len ? xstrdup(buf_cstr(&job->trace)) : NULL;
 	job_attempt_start(job);

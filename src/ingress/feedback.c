@@ -108,6 +108,35 @@ feedback_check_reason(enum feedback_check c)
 	                                          : "internal";
 }
 
+void
+feedback_publish(const char *provider, const struct feedback_event *ev,
+                 const struct spool_fb_match *m, size_t n, size_t *fresh,
+                 size_t *unmatched)
+{
+	size_t i;
+
+	*fresh = *unmatched = 0;
+	for (i = 0; i < n; i++) {
+		struct events_item e = {
+		    .kind = EVENT_FEEDBACK,
+		    .provider = provider,
+		    .feedback = &ev[i],
+		};
+		if (!m[i].is_new)
+			continue;
+		(*fresh)++;
+		if (m[i].msg_id[0] != '\0') {
+			e.msg_id = m[i].msg_id;
+			e.tenant = m[i].tenant;
+			e.stream = m[i].stream;
+			e.sender_domain = m[i].sender_domain;
+		} else {
+			(*unmatched)++;
+		}
+		events_emit(&e);
+	}
+}
+
 /* ---- the route ------------------------------------------------------ */
 
 /* One request between its arrival and its answer. */
@@ -205,7 +234,7 @@ feedback_on_stored(int status, const struct feedback_event *ev,
 	struct feedback_req *fr = arg;
 	struct feedback *f = fr->f;
 	struct evhttp_request *req = http_pending_watch_end(&fr->w);
-	size_t i, fresh = 0, unmatched = 0;
+	size_t fresh = 0, unmatched = 0;
 
 	f->storing--;
 	if (status != SPOOL_OK) {
@@ -214,25 +243,7 @@ feedback_on_stored(int status, const struct feedback_event *ev,
 		                      "later");
 		goto done;
 	}
-	for (i = 0; i < n; i++) {
-		struct events_item e = {
-		    .kind = EVENT_FEEDBACK,
-		    .provider = fr->src->provider->name,
-		    .feedback = &ev[i],
-		};
-		if (!m[i].is_new)
-			continue;
-		fresh++;
-		if (m[i].msg_id[0] != '\0') {
-			e.msg_id = m[i].msg_id;
-			e.tenant = m[i].tenant;
-			e.stream = m[i].stream;
-			e.sender_domain = m[i].sender_domain;
-		} else {
-			unmatched++;
-		}
-		events_emit(&e);
-	}
+	feedback_publish(fr->src->provider->name, ev, m, n, &fresh, &unmatched);
 	if (!f->freed && fr->src->ops->stored != NULL)
 		fr->src->ops->stored(fr->src, &fr->r);
 	log_info("feedback: %s: %zu events, %zu new, %zu unmatched",

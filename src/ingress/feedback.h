@@ -195,6 +195,19 @@ struct feedback_source_ops {
  * source serves the type (smtp). */
 const struct feedback_source_ops *feedback_source_ops_find(const char *type);
 
+struct spool_fb_match;
+
+/*
+ * feedback_publish - publish each event of ev[0..n) that the spool newly
+ * stored (m[i].is_new; m from spool_feedback_record's callback) as
+ * EVENT_FEEDBACK from provider, with its message's tenant, stream and
+ * sender domain when matched; *fresh and *unmatched count them. Used by
+ * this route and by the bounce listener (smtpd_bounce.c).
+ */
+void feedback_publish(const char *provider, const struct feedback_event *ev,
+                      const struct spool_fb_match *m, size_t n, size_t *fresh,
+                      size_t *unmatched);
+
 struct feedback;
 
 /*

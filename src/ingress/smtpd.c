@@ -81,8 +81,10 @@ smtpd_stop_refuse(struct smtpd *d, evutil_socket_t fd)
  * handshake) or turn it away. */
 static void
 smtpd_admit(struct smtpd *d, evutil_socket_t fd, struct sockaddr *sa, int salen,
-            bool implicit)
+            bool implicit, bool bounce)
 {
+	struct smtpd_session *s;
+
 	if (d->stopping) {
 		/* On an implicit-TLS port nothing goes in clear text: the
 		 * client sees the connection close, as for a refused one. */
@@ -96,7 +98,9 @@ smtpd_admit(struct smtpd *d, evutil_socket_t fd, struct sockaddr *sa, int salen,
 		smtpd_turn_away(d, fd, SMTPD_REJECT_SESSIONS, "-", implicit);
 		return;
 	}
-	(void)smtpd_session_new(d, fd, sa, (socklen_t)salen, implicit);
+	s = smtpd_session_new(d, fd, sa, (socklen_t)salen, implicit);
+	if (s != NULL)
+		s->bounce = bounce;
 }
 
 /* smtpd_on_accept - a connection to a listen.smtp address. */
@@ -104,7 +108,7 @@ static void
 smtpd_on_accept(struct evconnlistener *l, evutil_socket_t fd,
                 struct sockaddr *sa, int salen, void *arg)
 {
-	smtpd_admit(arg, fd, sa, salen, false);
+	smtpd_admit(arg, fd, sa, salen, false, false);
 }
 
 /* smtpd_on_accept_tls - a connection to a listen.smtps address. */
@@ -112,7 +116,15 @@ static void
 smtpd_on_accept_tls(struct evconnlistener *l, evutil_socket_t fd,
                     struct sockaddr *sa, int salen, void *arg)
 {
-	smtpd_admit(arg, fd, sa, salen, true);
+	smtpd_admit(arg, fd, sa, salen, true, false);
+}
+
+/* smtpd_on_accept_bounce - a connection to a listen.bounce address. */
+static void
+smtpd_on_accept_bounce(struct evconnlistener *l, evutil_socket_t fd,
+                       struct sockaddr *sa, int salen, void *arg)
+{
+	smtpd_admit(arg, fd, sa, salen, false, true);
 }
 
 /* smtpd_on_accept_error - accept(2) failed (EMFILE, ENFILE, ENOBUFS). */
@@ -146,11 +158,16 @@ smtpd_new(struct event_base *base, const struct config *cfg, struct spool *sp,
 	return d;
 }
 
-/* smtpd_bind - bind and listen on addr; implicit: TLS from the start. */
+/* smtpd_bind - bind and listen on addr; implicit: TLS from the start;
+ * bounce: the bounce mailbox. */
 static int
 smtpd_bind(struct smtpd *d, const struct config_addr *addr, bool implicit,
-           char *err, size_t errlen)
+           bool bounce, char *err, size_t errlen)
 {
+	evconnlistener_cb cb = bounce     ? smtpd_on_accept_bounce
+	                       : implicit ? smtpd_on_accept_tls
+	                                  : smtpd_on_accept;
+
 	struct addrinfo hints, *res = NULL, *ai;
 	struct evconnlistener *l = NULL;
 	const char *host = addr->host;
@@ -173,8 +190,7 @@ smtpd_bind(struct smtpd *d, const struct config_addr *addr, bool implicit,
 	}
 	for (ai = res; ai != NULL && l == NULL; ai = ai->ai_next) {
 		l = evconnlistener_new_bind(
-		    d->base, implicit ? smtpd_on_accept_tls : smtpd_on_accept,
-		    d,
+		    d->base, cb, d,
 		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
 		        LEV_OPT_CLOSE_ON_EXEC,
 		    SMTPD_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
@@ -193,7 +209,10 @@ smtpd_bind(struct smtpd *d, const struct config_addr *addr, bool implicit,
 	d->listeners = xreallocarray(d->listeners, d->n_listeners + 1,
 	                             sizeof(*d->listeners));
 	d->listeners[d->n_listeners++] = l;
-	log_info("smtpd: listening %s %s:%u", implicit ? "smtps" : "smtp",
+	log_info("smtpd: listening %s %s:%u",
+	         bounce     ? "bounce"
+	         : implicit ? "smtps"
+	                    : "smtp",
 	         host ? host : "*",
 	         (unsigned)smtpd_port(d, d->n_listeners - 1));
 	return 0;
@@ -203,7 +222,21 @@ int
 smtpd_listen(struct smtpd *d, const struct config_addr *addr, char *err,
              size_t errlen)
 {
-	return smtpd_bind(d, addr, false, err, errlen);
+	return smtpd_bind(d, addr, false, false, err, errlen);
+}
+
+int
+smtpd_listen_bounce(struct smtpd *d, const struct config_addr *addr, char *err,
+                    size_t errlen)
+{
+	return smtpd_bind(d, addr, false, true, err, errlen);
+}
+
+void
+smtpd_bounce_key_set(struct smtpd *d, const unsigned char *key, size_t len)
+{
+	d->verp_key = key;
+	d->verp_key_len = len;
 }
 
 int
@@ -215,7 +248,7 @@ smtpd_listen_tls(struct smtpd *d, const struct config_addr *addr, char *err,
 		         "smtpd: listen.smtps needs tls.cert and tls.key");
 		return -1;
 	}
-	return smtpd_bind(d, addr, true, err, errlen);
+	return smtpd_bind(d, addr, true, false, err, errlen);
 }
 
 uint16_t

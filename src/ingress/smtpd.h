@@ -99,8 +99,26 @@ int smtpd_listen_tls(struct smtpd *s, const struct config_addr *addr, char *err,
                      size_t errlen);
 
 /*
+ * smtpd_listen_bounce - bind and listen on addr for the bounce mailbox
+ * (a listen.bounce entry, ingress/smtpd_bounce.c): anyone may connect
+ * and MAIL without AUTH, RCPT is taken only for a VERP address whose mac
+ * verifies under the key of smtpd_bounce_key_set() at a provider's
+ * bounce_domain (others 550), and a message is parsed as a DSN or an
+ * abuse report and its events stored before the 250; nothing is ever
+ * relayed or spooled for delivery. Returns 0, or -1 with a one-line
+ * message in err.
+ */
+int smtpd_listen_bounce(struct smtpd *s, const struct config_addr *addr,
+                        char *err, size_t errlen);
+
+/* smtpd_bounce_key_set - the VERP key (deliver/verp_key.h) the bounce
+ * listeners check addresses with; borrowed, must outlive the server. */
+void smtpd_bounce_key_set(struct smtpd *s, const unsigned char *key,
+                          size_t len);
+
+/*
  * smtpd_port - the local port of the i-th listener (in the order of the
- * smtpd_listen and smtpd_listen_tls calls),
+ * smtpd_listen, smtpd_listen_tls and smtpd_listen_bounce calls),
  * useful after listening on port 0; 0 if there is no such listener.
  */
 uint16_t smtpd_port(const struct smtpd *s, size_t i);

@@ -352,7 +352,8 @@ smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	char sender[SMTP_PATH_MAX + 1], text[256];
 	int rc;
 
-	if (s->user == NULL && !s->trusted) {
+	/* The bounce mailbox takes reports from anyone (RCPT decides). */
+	if (s->user == NULL && !s->trusted && !s->bounce) {
 		smtpd_session_reject(s, SMTPD_REJECT_AUTH_REQUIRED, true,
 		                     "530 5.7.0 Authentication required");
 		return;
@@ -366,7 +367,8 @@ smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	}
 	memcpy(sender, cmd->path.p, cmd->path.len);
 	sender[cmd->path.len] = '\0';
-	if (s->user != NULL && !submit_sender_allowed(&w, sender)) {
+	if (s->user != NULL && !s->bounce &&
+	    !submit_sender_allowed(&w, sender)) {
 		smtpd_session_reject(
 		    s, SMTPD_REJECT_SENDER, false,
 		    "553 5.7.1 Sender address not allowed for %s",
@@ -444,6 +446,10 @@ smtpd_cmd_rcpt(struct smtpd_session *s, const struct smtp_cmd *cmd)
 				    "SMTPUTF8");
 				return;
 			}
+	if (s->bounce) {
+		smtpd_bounce_rcpt(s, cmd->path.p, cmd->path.len);
+		return;
+	}
 	if (s->smtpd->cfg->suppress_on_submit == CONFIG_SUPPRESS_REFUSE &&
 	    smtpd_cmd_rcpt_suppressed(s, cmd))
 		return;

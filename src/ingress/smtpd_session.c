@@ -146,6 +146,8 @@ smtpd_session_tx_reset(struct smtpd_session *s)
 		free(s->rcpts[i]);
 	s->n_rcpts = 0;
 	s->sender[0] = '\0';
+	s->verp_id[0] = '\0';
+	s->verp_provider = NULL;
 	s->in_tx = false;
 	s->smtputf8 = false;
 	s->body.len = 0;
@@ -384,6 +386,12 @@ smtpd_commit_done(int status, const char *id, void *arg)
 		smtpd_spool_refused(s, status);
 		break;
 	}
+	smtpd_session_resume(s);
+}
+
+void
+smtpd_session_resume(struct smtpd_session *s)
+{
 	smtpd_session_tx_reset(s);
 	if (s->state == SMTPD_STATE_COMMIT) {
 		s->state = SMTPD_STATE_CMD;
@@ -415,6 +423,10 @@ smtpd_data_end(struct smtpd_session *s)
 		                         : SMTPD_REJECT_CONTENT,
 		                     false, "%s", smtp_data_fault_reply(f));
 		smtpd_session_tx_reset(s);
+		return;
+	}
+	if (s->bounce) {
+		smtpd_bounce_data_end(s);
 		return;
 	}
 	memset(&m, 0, sizeof(m));

@@ -27,6 +27,7 @@
 #include <openssl/ssl.h>
 
 #include "core/buf.h"
+#include "core/id.h"
 #include "ingress/accept_pause.h"
 #include "ingress/smtp_data.h"
 #include "ingress/smtp_parse.h"
@@ -83,6 +84,7 @@ struct smtpd_session {
 	bool under_cb;  /* watching the TLS layer's output to drain */
 	bool implicit;  /* accepted on listen.smtps: TLS from the start */
 	bool greeted;   /* the 220 (or 421) greeting was queued */
+	bool bounce;    /* accepted on listen.bounce (smtpd_bounce.c) */
 	const struct config_user *user; /* after AUTH; borrowed from cfg */
 	unsigned errors;
 	unsigned auth_failures;
@@ -101,6 +103,11 @@ struct smtpd_session {
 	uint64_t data_start_ms; /* monotonic: DATA began */
 	uint64_t data_bytes;    /* wire octets read in DATA */
 	struct smtpd_commit *commit;
+	/* listen.bounce: the message and recipient the VERP RCPT named, and
+	 * the provider whose bounce_domain it is at (borrowed from cfg). */
+	char verp_id[ID_SIZE];
+	int verp_idx;
+	const char *verp_provider;
 	size_t done_nrcpt, done_size; /* of the message being committed */
 
 	struct buf out; /* replies not yet handed to the bufferevent */
@@ -126,6 +133,8 @@ struct smtpd {
 	struct timeval cmd_tv;
 	struct smtpd_stats stats;
 	bool stopping; /* smtpd_stop_accepting: 421 to what comes next */
+	const unsigned char *verp_key; /* listen.bounce; borrowed */
+	size_t verp_key_len;
 };
 
 /*
@@ -171,6 +180,13 @@ struct smtpd_session *smtpd_session_new(struct smtpd *d, evutil_socket_t fd,
                                         const struct sockaddr *sa,
                                         socklen_t salen, bool implicit);
 
+/*
+ * smtpd_session_resume - a message's commit answered (its reply queued):
+ * forget the transaction, read commands again and run what waits. Only
+ * from a top-level callback (the spool's).
+ */
+void smtpd_session_resume(struct smtpd_session *s);
+
 /* smtpd_session_free - close and release s now; detaches a pending commit. */
 void smtpd_session_free(struct smtpd_session *s);
 
@@ -198,6 +214,19 @@ void smtpd_session_data_begin(struct smtpd_session *s);
 
 /* smtpd_session_starttls - STARTTLS accepted: answer 220, start TLS. */
 void smtpd_session_starttls(struct smtpd_session *s);
+
+/* --- smtpd_bounce.c ----------------------------------------------------- */
+
+/* smtpd_bounce_rcpt - RCPT on listen.bounce: a verified VERP address at
+ * a provider's bounce_domain, one per transaction; else refused. */
+void smtpd_bounce_rcpt(struct smtpd_session *s, const char *path, size_t len);
+
+/*
+ * smtpd_bounce_data_end - the final dot on listen.bounce: parse s->body
+ * as a DSN or an abuse report and store its events (the session waits in
+ * SMTPD_STATE_COMMIT; 250 from the spool's callback), or refuse it.
+ */
+void smtpd_bounce_data_end(struct smtpd_session *s);
 
 /* --- smtpd_cmd.c --------------------------------------------------------- */
 

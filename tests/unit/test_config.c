@@ -475,6 +475,17 @@ bad_values_name_what_was_expected(void **state)
 	    "(it is for type smtp; HTTP providers carry meta in their own "
 	    "fields); got \"X-Meta\"");
 	expect_error(
+	    "providers:\n  - {name: a, type: resend, api_key: k, "
+	    "bounce_domain: b.example}\n",
+	    "swerve.yaml:2: providers[0].bounce_domain: expected no "
+	    "bounce_domain (it is for type smtp; HTTP providers report bounces "
+	    "with events:); got \"b.example\"");
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h, bounce_domain: "
+	    "\"b example\"}\n",
+	    "swerve.yaml:2: providers[0].bounce_domain: expected a host name "
+	    "or IP address; got \"b example\"");
+	expect_error(
 	    "providers:\n  - {name: a, type: smtp, host: \"a b\"}\n",
 	    "swerve.yaml:2: providers[0].host: expected a host name or IP "
 	    "address; got \"a b\"");
@@ -584,7 +595,8 @@ provider_rules_span_keys(void **state)
 	         "     weight: 0, priority: -3, tls_verify: no,\n"
 	         "     connect_timeout: 1500ms, data_timeout: 2m,\n"
 	         "     max_connections: 9, max_msgs_per_conn: 1,\n"
-	         "     meta_header: X-Swerve-Meta}\n",
+	         "     meta_header: X-Swerve-Meta, bounce_domain: b.example}\n"
+	         "listen: {bounce: \"127.0.0.1:2526\"}\n",
 	         err);
 	if (c == NULL)
 		fail_msg("%s", err);
@@ -598,6 +610,10 @@ provider_rules_span_keys(void **state)
 	assert_int_equal(c->providers[2].connect_timeout_ms, 1500);
 	assert_int_equal(c->providers[2].data_timeout_ms, 120000);
 	assert_int_equal(c->providers[2].max_connections, 9);
+	assert_string_equal(c->providers[2].bounce_domain, "b.example");
+	assert_null(c->providers[1].bounce_domain);
+	assert_int_equal(c->n_listen_bounce, 1);
+	assert_int_equal(c->listen_bounce[0].port, 2526);
 	assert_int_equal(c->providers[2].max_msgs_per_conn, 1);
 	assert_string_equal(c->providers[2].meta_header, "X-Swerve-Meta");
 	assert_null(c->providers[1].meta_header);
