@@ -37,6 +37,8 @@
 #include "ingress/feedback_sns.h"
 #include "spool/spool.h"
 #include "spool/spool_tool.h"
+#include "spool/suppress.h"
+#include "spool/suppress_csv.h"
 
 static void
 swervectl_usage(FILE *f)
@@ -62,6 +64,15 @@ swervectl_usage(FILE *f)
 	    "mail\n            elsewhere; resume: back to normal\n"
 	    "  reload    re-read the daemon's configuration file (as "
 	    "SIGHUP)\n"
+	    "  suppression list|export [--tenant T] [--reason R]\n"
+	    "            a tenant's suppression list as CSV (address,reason,"
+	    "created,\n            expires,provider); list: one page "
+	    "(--limit, --after)\n"
+	    "  suppression add|remove ADDRESS [--tenant T] [--reason R]\n"
+	    "  suppression import FILE [--tenant T]\n"
+	    "            CSV as export writes it; all rows or none "
+	    "(malformed lines\n            named); importing twice "
+	    "changes nothing\n"
 	    "  spool check        check the spool's files (works with "
 	    "swerved\n            stopped or running; exit 1 if damaged)\n"
 	    "  spool backup FILE  a consistent copy of the spool into the "
@@ -153,11 +164,13 @@ swervectl_get(const char *base, const char *path, struct buf *out)
 }
 
 /*
- * swervectl_perform - GET (or an empty POST) url into out. Returns the
- * HTTP status, or -1 with curl's error in cerr (CURL_ERROR_SIZE bytes).
+ * swervectl_perform - GET url (method NULL), or method with json as the
+ * body (NULL: empty), into out. Returns the HTTP status, or -1 with
+ * curl's error in cerr (CURL_ERROR_SIZE bytes).
  */
 static long
-swervectl_perform(const char *url, bool post, struct buf *out, char *cerr)
+swervectl_perform(const char *url, const char *method, const char *json,
+                  struct buf *out, char *cerr)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *hdrs = NULL;
@@ -166,10 +179,13 @@ swervectl_perform(const char *url, bool post, struct buf *out, char *cerr)
 
 	if (c == NULL)
 		return -1;
-	if (swervectl_auth[0] != '\0') {
+	if (swervectl_auth[0] != '\0')
 		hdrs = curl_slist_append(NULL, swervectl_auth);
+	if (json != NULL)
+		hdrs =
+		    curl_slist_append(hdrs, "Content-Type: application/json");
+	if (hdrs != NULL)
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, swervectl_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
@@ -187,10 +203,11 @@ swervectl_perform(const char *url, bool post, struct buf *out, char *cerr)
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (post) {
+	if (method != NULL && strcmp(method, "POST") == 0) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-	}
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, json ? json : "");
+	} else if (method != NULL)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
@@ -210,7 +227,7 @@ swervectl_request(const char *base, const char *path, bool post,
 	long code;
 
 	snprintf(url, sizeof(url), "%s%s", base, path);
-	code = swervectl_perform(url, post, out, cerr);
+	code = swervectl_perform(url, post ? "POST" : NULL, NULL, out, cerr);
 	if (code < 0) {
 		fprintf(stderr, "swervectl: %s: %s (is swerved running?)\n",
 		        url, cerr);
@@ -240,7 +257,7 @@ swervectl_json_quiet(const char *base, const char *path)
 
 	buf_init(&body);
 	snprintf(url, sizeof(url), "%s%s", base, path);
-	if (swervectl_perform(url, false, &body, cerr) == 200)
+	if (swervectl_perform(url, NULL, NULL, &body, cerr) == 200)
 		j = json_loadb(body.p ? body.p : "", body.len, 0, NULL);
 	buf_fini(&body);
 	return j;
@@ -1002,6 +1019,275 @@ swervectl_events_confirm(const char *path, const char *name, const char *url)
 	return rc;
 }
 
+/* --- suppression ------------------------------------------------------ */
+
+/* What a suppression command was given besides its words. */
+struct swervectl_supp {
+	const char *tenant; /* --tenant; NULL: "" (mail with no tenant) */
+	const char *reason; /* --reason */
+	const char *limit, *after;
+	int json;
+};
+
+/* swervectl_supp_path - "/v1/suppressions[/ADDR]?tenant=T[&...]". */
+static void
+swervectl_supp_path(const struct swervectl_supp *o, const char *addr,
+                    const char *after, char *out, size_t n)
+{
+	char *t = curl_easy_escape(NULL, o->tenant ? o->tenant : "", 0);
+	char *a = addr ? curl_easy_escape(NULL, addr, 0) : NULL;
+	char *af = after ? curl_easy_escape(NULL, after, 0) : NULL;
+
+	snprintf(out, n, "/v1/suppressions%s%s?tenant=%s%s%s%s%s%s%s",
+	         a ? "/" : "", a ? a : "", t ? t : "",
+	         o->reason && !addr ? "&reason=" : "",
+	         o->reason && !addr ? o->reason : "", af ? "&after=" : "",
+	         af ? af : "", o->limit && !addr ? "&limit=" : "",
+	         o->limit && !addr ? o->limit : "");
+	curl_free(t);
+	curl_free(a);
+	curl_free(af);
+}
+
+/* swervectl_supp_call - method on path with json; 0, or -1 said. */
+static int
+swervectl_supp_call(const char *base, const char *path, const char *method,
+                    const char *json, struct buf *out)
+{
+	char url[2600], cerr[CURL_ERROR_SIZE] = "";
+	long code;
+
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	code = swervectl_perform(url, method, json, out, cerr);
+	if (code == 200)
+		return 0;
+	if (code < 0)
+		fprintf(stderr, "swervectl: %s: %s (is swerved running?)\n",
+		        url, cerr);
+	else
+		fprintf(stderr, "swervectl: %s: HTTP %ld: %.*s\n", url, code,
+		        (int)out->len, out->p ? out->p : "");
+	return -1;
+}
+
+/* swervectl_supp_entry - a JSON entry as struct suppress_entry. */
+static void
+swervectl_supp_entry(json_t *o, struct suppress_entry *e)
+{
+	json_t *x = json_object_get(o, "expires_at_ms");
+	int r = suppress_reason_parse(
+	    json_string_value(json_object_get(o, "reason")));
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->address, sizeof(e->address), "%s",
+	         json_string_value(json_object_get(o, "address"))
+	             ? json_string_value(json_object_get(o, "address"))
+	             : "");
+	e->reason = r < 0 ? SUPPRESS_MANUAL : (enum suppress_reason)r;
+	snprintf(e->provider, sizeof(e->provider), "%s",
+	         json_string_value(json_object_get(o, "provider"))
+	             ? json_string_value(json_object_get(o, "provider"))
+	             : "");
+	e->created_ms =
+	    (int64_t)json_integer_value(json_object_get(o, "created_at_ms"));
+	e->expires_ms = json_is_integer(x) ? (int64_t)json_integer_value(x) : 0;
+}
+
+/*
+ * swervectl_supp_list - list: one page (export: every page) as CSV on
+ * stdout, or the daemon's JSON with --json.
+ */
+static int
+swervectl_supp_list(const char *base, const struct swervectl_supp *o, bool all)
+{
+	char path[1500], after[SUPPRESS_ADDR_MAX] = "";
+	struct suppress_entry e;
+	struct buf body, csv;
+	json_t *j, *arr, *next;
+	bool more;
+	size_t i;
+	int rc = 0;
+
+	buf_init(&csv);
+	suppress_csv_header(&csv);
+	for (;;) {
+		buf_init(&body);
+		swervectl_supp_path(o, NULL, after[0] ? after : o->after, path,
+		                    sizeof(path));
+		if (swervectl_supp_call(base, path, NULL, NULL, &body) != 0) {
+			buf_fini(&body);
+			rc = 1;
+			break;
+		}
+		if (o->json && !all) {
+			printf("%.*s\n", (int)body.len, body.p);
+			buf_fini(&body);
+			break;
+		}
+		j = json_loadb(body.p, body.len, 0, NULL);
+		buf_fini(&body);
+		arr = json_object_get(j, "suppressions");
+		for (i = 0; i < json_array_size(arr); i++) {
+			swervectl_supp_entry(json_array_get(arr, i), &e);
+			suppress_csv_row(&csv, &e);
+		}
+		next = json_object_get(j, "next");
+		more = json_is_string(next);
+		if (more)
+			snprintf(after, sizeof(after), "%s",
+			         json_string_value(next));
+		json_decref(j);
+		if (!all || !more) {
+			if (!all && more)
+				fprintf(stderr, "next page: --after %s\n",
+				        after);
+			break;
+		}
+	}
+	if (rc == 0 && !(o->json && !all))
+		fwrite(csv.p, 1, csv.len, stdout);
+	buf_fini(&csv);
+	return rc;
+}
+
+/* swervectl_supp_post - POST e[0..n) in requests of 1000. */
+static int
+swervectl_supp_post(const char *base, const struct swervectl_supp *o,
+                    const struct suppress_entry *e, size_t n)
+{
+	char path[1500];
+	size_t i, k;
+	json_t *arr;
+	char *text;
+	struct buf body;
+	int rc = 0;
+
+	swervectl_supp_path(o, NULL, NULL, path, sizeof(path));
+	for (i = 0; i < n && rc == 0; i += k) {
+		arr = json_array();
+		for (k = 0; k < 1000 && i + k < n; k++) {
+			const struct suppress_entry *x = &e[i + k];
+			json_array_append_new(
+			    arr,
+			    json_pack(
+			        "{s:s,s:s,s:s,s:I,s:o}", "address", x->address,
+			        "reason", suppress_reason_name(x->reason),
+			        "provider", x->provider, "created_at_ms",
+			        (json_int_t)x->created_ms, "expires_at_ms",
+			        x->expires_ms ? json_integer(x->expires_ms)
+			                      : json_null()));
+		}
+		arr = json_pack("{s:o}", "suppressions", arr);
+		text = json_dumps(arr, JSON_COMPACT);
+		json_decref(arr);
+		buf_init(&body);
+		rc = swervectl_supp_call(base, path, "POST", text, &body);
+		buf_fini(&body);
+		free(text);
+	}
+	return rc;
+}
+
+/* swervectl_supp_import - a CSV file (or "-"), all rows or none. */
+static int
+swervectl_supp_import(const char *base, const struct swervectl_supp *o,
+                      const char *file)
+{
+	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	struct suppress_entry *e = NULL;
+	char chunk[65536], err[2048];
+	struct buf in;
+	size_t n, got;
+	int rc;
+
+	if (f == NULL) {
+		fprintf(stderr, "swervectl: %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	buf_init(&in);
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&in, chunk, got);
+	if (f != stdin)
+		fclose(f);
+	rc = suppress_csv_parse(in.p ? in.p : "", in.len, clock_wall_ms(), &e,
+	                        &n, err, sizeof(err));
+	buf_fini(&in);
+	if (rc != 0) {
+		fprintf(stderr, "swervectl: %s: nothing imported: %s\n", file,
+		        err);
+		return 1;
+	}
+	rc = swervectl_supp_post(base, o, e, n) == 0 ? 0 : 1;
+	if (rc == 0)
+		printf("imported %zu entries\n", n);
+	free(e);
+	return rc;
+}
+
+/*
+ * swervectl_suppression - suppression list|add|remove|import|export.
+ * argv[0] is the verb.
+ */
+static int
+swervectl_suppression(const char *base, const struct swervectl_supp *o,
+                      int argc, char **argv, const char *from_provider)
+{
+	struct suppress_entry e;
+	char path[1500];
+	struct buf body;
+	int r, rc;
+
+	if (argc < 1)
+		goto usage;
+	if (strcmp(argv[0], "list") == 0)
+		return swervectl_supp_list(base, o, false);
+	if (strcmp(argv[0], "export") == 0)
+		return swervectl_supp_list(base, o, true);
+	if (strcmp(argv[0], "import") == 0 && from_provider != NULL) {
+		fprintf(stderr,
+		        "swervectl: import --from-provider %s: not implemented "
+		        "yet (export the provider's list as CSV and import "
+		        "the file)\n",
+		        from_provider);
+		return 2;
+	}
+	if (strcmp(argv[0], "import") == 0 && argc == 2)
+		return swervectl_supp_import(base, o, argv[1]);
+	if (strcmp(argv[0], "add") == 0 && argc == 2) {
+		memset(&e, 0, sizeof(e));
+		r = o->reason ? suppress_reason_parse(o->reason)
+		              : SUPPRESS_MANUAL;
+		if (r < 0 || suppress_addr_store(argv[1], e.address,
+		                                 sizeof(e.address)) < 0) {
+			fprintf(stderr, "swervectl: %s\n",
+			        r < 0 ? "unknown --reason" : "not an address");
+			return 2;
+		}
+		e.reason = (enum suppress_reason)r;
+		e.created_ms = clock_wall_ms();
+		rc = swervectl_supp_post(base, o, &e, 1) == 0 ? 0 : 1;
+		if (rc == 0)
+			printf("%s: suppressed (%s)\n", e.address,
+			       suppress_reason_name(e.reason));
+		return rc;
+	}
+	if (strcmp(argv[0], "remove") == 0 && argc == 2) {
+		swervectl_supp_path(o, argv[1], NULL, path, sizeof(path));
+		buf_init(&body);
+		rc = swervectl_supp_call(base, path, "DELETE", NULL, &body) == 0
+		         ? 0
+		         : 1;
+		buf_fini(&body);
+		if (rc == 0)
+			printf("%s: removed\n", argv[1]);
+		return rc;
+	}
+usage:
+	fprintf(stderr, "swervectl: suppression list|export|add ADDRESS|"
+	                "remove ADDRESS|import FILE\n");
+	return 2;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1017,12 +1303,16 @@ main(int argc, char **argv)
 	    {"for", required_argument, NULL, 'f'},
 	    {"key-file", required_argument, NULL, 'k'},
 	    {"spool-dir", required_argument, NULL, 'D'},
+	    {"tenant", required_argument, NULL, 'T'},
+	    {"reason", required_argument, NULL, 'R'},
+	    {"from-provider", required_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *path = NULL, *url = NULL, *cmd, *key_file = NULL;
 	const char *state = NULL, *limit = NULL, *after = NULL, *dur = NULL;
-	const char *spool_dir = NULL;
+	const char *spool_dir = NULL, *from_provider = NULL;
+	struct swervectl_supp supp = {0};
 	char base[1100], err[CONFIG_ERR_SIZE];
 	int json = 0, watch = 0, ch, rc;
 
@@ -1049,6 +1339,15 @@ main(int argc, char **argv)
 			break;
 		case 'D':
 			spool_dir = optarg;
+			break;
+		case 'T':
+			supp.tenant = optarg;
+			break;
+		case 'R':
+			supp.reason = optarg;
+			break;
+		case 'P':
+			from_provider = optarg;
 			break;
 		case 'c':
 			path = optarg;
@@ -1139,6 +1438,12 @@ main(int argc, char **argv)
 		buf_fini(&body);
 	} else if (strcmp(cmd, "trace") == 0 && optind + 1 < argc) {
 		rc = swervectl_trace(base, argv[optind + 1]);
+	} else if (strcmp(cmd, "suppression") == 0) {
+		supp.limit = limit;
+		supp.after = after;
+		supp.json = json;
+		rc = swervectl_suppression(base, &supp, argc - optind - 1,
+		                           argv + optind + 1, from_provider);
 	} else if (strcmp(cmd, "provider") == 0 && optind + 2 < argc) {
 		rc = swervectl_provider(base, argv[optind + 1],
 		                        argv[optind + 2], dur, json);

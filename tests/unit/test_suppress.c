@@ -26,6 +26,7 @@
 #include "spool/feedback.h"
 #include "spool/spool.h"
 #include "spool/suppress.h"
+#include "spool/suppress_csv.h"
 #include "spool/suppress_index.h"
 #include "spool/suppress_local.h"
 #include "spool/suppress_soft.h"
@@ -112,6 +113,86 @@ soft_bounce_third_within_window(void **state)
 	/* The history is forgotten once reached. */
 	assert_false(suppress_soft_note(s, "k", 7 * DAY_MS + 2));
 	suppress_soft_free(s);
+}
+
+static void
+csv_parses_quotes_defaults_and_header(void **state)
+{
+	static const char in[] =
+	    "address,reason,created,expires,provider\r\n"
+	    "Gone@Example.COM,hard_bounce,2026-01-02T03:04:05Z,,ses\r\n"
+	    "\n"
+	    "\"\"\"b,c\"\"@x.org\",complaint,,2030-01-01T00:00:00Z,"
+	    "\"send\"\"grid\"\n"
+	    "d@x.org\n";
+	struct suppress_entry *e;
+	size_t n;
+	char err[512];
+	struct buf b;
+	(void)state;
+
+	assert_int_equal(
+	    suppress_csv_parse(in, strlen(in), 7000, &e, &n, err, sizeof(err)),
+	    0);
+	assert_int_equal(n, 3);
+	assert_string_equal(e[0].address, "Gone@example.com");
+	assert_int_equal(e[0].reason, SUPPRESS_HARD_BOUNCE);
+	assert_int_equal(e[0].created_ms, 1767323045000LL);
+	assert_int_equal(e[0].expires_ms, 0);
+	assert_string_equal(e[0].provider, "ses");
+	assert_string_equal(e[1].address, "\"b,c\"@x.org");
+	assert_int_equal(e[1].created_ms, 7000);
+	assert_int_equal(e[1].expires_ms, 1893456000000LL);
+	assert_string_equal(e[1].provider, "send\"grid");
+	assert_int_equal(e[2].reason, SUPPRESS_IMPORT);
+	/* Written out and read back: the same entries. */
+	buf_init(&b);
+	suppress_csv_header(&b);
+	for (size_t i = 0; i < n; i++)
+		suppress_csv_row(&b, &e[i]);
+	buf_addch(&b, '\0');
+	assert_string_equal(
+	    b.p, "address,reason,created,expires,provider\n"
+	         "Gone@example.com,hard_bounce,2026-01-02T03:04:05Z,,ses\n"
+	         "\"\"\"b,c\"\"@x.org\",complaint,1970-01-01T00:00:07Z,"
+	         "2030-01-01T00:00:00Z,\"send\"\"grid\"\n"
+	         "d@x.org,import,1970-01-01T00:00:07Z,,\n");
+	buf_fini(&b);
+	free(e);
+}
+
+static void
+csv_refuses_malformed_rows_with_line_numbers(void **state)
+{
+	static const char in[] = "a@b.c,manual\n"
+	                         "nobody,manual\n"
+	                         "c@d.e,bounce\n"
+	                         "e@f.g,manual,yesterday\n"
+	                         "h@i.j,manual,2026-01-02T00:00:00Z,"
+	                         "2026-01-01T00:00:00Z\n"
+	                         "k@l.m,manual,,,p,extra\n"
+	                         "\"open@x.org,manual\n";
+	struct suppress_entry *e = (struct suppress_entry *)1;
+	size_t n = 9;
+	char err[1024];
+	(void)state;
+
+	assert_int_equal(
+	    suppress_csv_parse(in, strlen(in), 1, &e, &n, err, sizeof(err)),
+	    -1);
+	assert_null(e);
+	assert_int_equal(n, 0);
+	assert_string_equal(
+	    err, "line 2: address: expected local@domain; "
+	         "line 3: reason: unknown 'bounce'; "
+	         "line 4: created: expected an RFC 3339 date-time; "
+	         "line 5: expires: not after created; "
+	         "line 6: more than 5 fields; line 7: an unterminated quote");
+	/* A NUL in the input is malformed, not an early end. */
+	assert_int_equal(
+	    suppress_csv_parse("a@b.c\0,x\n", 9, 1, &e, &n, err, sizeof(err)),
+	    -1);
+	assert_string_equal(err, "line 1: a NUL or a bare CR");
 }
 
 struct fx {
@@ -405,6 +486,8 @@ main(void)
 	    cmocka_unit_test(address_forms_fold_domain_keep_local),
 	    cmocka_unit_test(index_put_get_delete_and_expiry),
 	    cmocka_unit_test(soft_bounce_third_within_window),
+	    cmocka_unit_test(csv_parses_quotes_defaults_and_header),
+	    cmocka_unit_test(csv_refuses_malformed_rows_with_line_numbers),
 	    cmocka_unit_test_setup_teardown(local_store_survives_restart,
 	                                    fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(
