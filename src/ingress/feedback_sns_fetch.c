@@ -49,7 +49,6 @@ struct sns_state {
 	X509_STORE *store;
 	struct sns_cert certs[FEEDBACK_SNS_CACHE];
 	uint64_t clock; /* use counter */
-	unsigned fetches;
 };
 
 struct feedback_verify {
@@ -221,7 +220,6 @@ sns_cert_fetched(const struct http_response *resp, void *arg)
 	int64_t now = clock_wall_ms(), not_after = 0;
 
 	c->call = NULL;
-	st->fetches--;
 	if (resp->error != HTTP_CLIENT_OK || resp->status != 200)
 		snprintf(why, sizeof(why),
 		         "fetching the signing certificate: %s, HTTP %d",
@@ -374,7 +372,6 @@ feedback_sns_verify_start(struct feedback_source *src,
 			           "cannot request SigningCertURL");
 			return NULL;
 		}
-		st->fetches++;
 	}
 	v->wait = cert;
 	v->next = cert->waiters;
