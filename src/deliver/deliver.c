@@ -123,8 +123,16 @@ deliver_on_next_due(int status, int64_t at_ms, void *arg)
 	}
 	if (at_ms == INT64_MAX)
 		return; /* nothing waits; the spool wakes us */
-	/* Due already but still there: it could not be claimed yet. */
-	if (at_ms <= clock_wall_ms())
+	/*
+	 * Due already but still there: it could not be claimed yet - but
+	 * only if it was due for the claim round before this read. The
+	 * due timer can fire a little before the stored time (libevent
+	 * counts from the time its loop iteration began), so that round
+	 * may have looked just before at_ms while this answer comes just
+	 * after it: then the message is simply due now, and waiting
+	 * poll_ms for it would lose the wake-up.
+	 */
+	if (at_ms <= d->looked_at && at_ms <= clock_wall_ms())
 		deliver_due_later(d);
 	else
 		deliver_due_arm(d, at_ms);
@@ -232,15 +240,20 @@ deliver_tick(evutil_socket_t fd, short what, void *arg)
 	struct deliver *d = arg;
 	size_t n = d->cfg->n_streams, s, room, reserve, issued = 0;
 	size_t demand[DELIVER_MAX_STREAMS], out[DELIVER_MAX_STREAMS];
+	int64_t now = clock_wall_ms();
 
 	(void)fd;
 	(void)what;
-	if (d->closing || d->stopping || d->n_provs == 0)
+	if (d->closing || d->stopping || d->n_provs == 0) {
+		d->looked_at = now; /* nothing can be claimed now */
 		return;
+	}
 	if (d->claims_pending > 0) {
 		d->again = true;
 		return;
 	}
+	/* Whatever follows, mail due by now is claimed or cannot be. */
+	d->looked_at = now;
 	if (!route_any_usable(d->rps, d->n_provs, clock_mono_ms())) {
 		/* If mail is due, the answer arms a look in poll_ms. */
 		deliver_due_ask(d);
@@ -271,8 +284,8 @@ deliver_tick(evutil_socket_t fd, short what, void *arg)
 		c->stream = s;
 		c->asked = out[s];
 		if (spool_msg_claim_stream(d->o.spool, d->cfg->streams[s].name,
-		                           out[s], clock_wall_ms(),
-		                           deliver_on_claim, c) != 0) {
+		                           out[s], now, deliver_on_claim,
+		                           c) != 0) {
 			free(c);
 			continue;
 		}
@@ -395,6 +408,7 @@ deliver_new(const struct deliver_opts *opts)
 	d->tick = event_new(opts->base, -1, 0, deliver_tick, d);
 	d->due = evtimer_new(opts->base, deliver_on_due_timer, d);
 	d->due_at = INT64_MAX;
+	d->looked_at = INT64_MIN;
 	d->sweep = event_new(opts->base, -1, EV_PERSIST, deliver_sweep, d);
 	tv.tv_sec = 5;
 	tv.tv_usec = 0;

@@ -125,6 +125,9 @@ struct deliver {
 	struct event *due;  /* the earliest known next attempt */
 	struct event *sweep, *unpark;
 	int64_t due_at; /* wall ms due is armed for; INT64_MAX: not */
+	/* Wall ms of the last claim round: mail due by then was claimed or
+	 * found unclaimable. A next-due answer is judged against it. */
+	int64_t looked_at;
 	size_t claims_pending;
 	size_t reads_pending; /* spool_msg_next_due in flight (0 or 1) */
 	bool claim_full;      /* a claim of this round came back full */

@@ -9,8 +9,10 @@
  * plus two offsets, so libevent's timers still run while a case steps the wall
  * clock or the monotonic clock on its own.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +37,12 @@
 
 static int64_t tc_wall_off_us;
 static uint64_t tc_mono_off_us;
+/* While tc_lag_us is non-zero, the loop's thread reads the wall clock
+ * that far behind; the first read from another thread (the spool's
+ * writer) ends it and puts the clock as far ahead, for everyone. */
+static _Atomic int64_t tc_lag_us;
+static _Atomic int64_t tc_lead_us;
+static pthread_t tc_loop_thread;
 
 static uint64_t
 tc_mono(void *arg)
@@ -51,11 +59,17 @@ static int64_t
 tc_wall(void *arg)
 {
 	struct timespec ts;
+	int64_t lag = atomic_load(&tc_lag_us);
 
 	(void)arg;
+	if (lag != 0 && !pthread_equal(pthread_self(), tc_loop_thread)) {
+		atomic_store(&tc_lead_us, lag);
+		atomic_store(&tc_lag_us, 0);
+		lag = 0;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 +
-	       tc_wall_off_us;
+	       tc_wall_off_us - lag + atomic_load(&tc_lead_us);
 }
 
 static const struct clock_source tc_source = {tc_mono, tc_wall, NULL};
@@ -81,6 +95,9 @@ fx_setup(void **state)
 	f->c = *state;
 	tc_wall_off_us = 0;
 	tc_mono_off_us = 0;
+	atomic_store(&tc_lag_us, 0);
+	atomic_store(&tc_lead_us, 0);
+	tc_loop_thread = pthread_self();
 	clock_source_set(&tc_source);
 	dt_env_open(&f->env, "test_deliver");
 	*state = f;
@@ -324,12 +341,11 @@ committed_mail_wakes_delivery(void **state)
 	assert_int_equal(dt_script.started, 1);
 }
 
+/* fx_start_deferred_once - a message the provider defers once, then
+ * takes, with a back-off of exactly 1 s; deliver started. */
 static void
-deferred_message_wakes_at_its_next_attempt(void **state)
+fx_start_deferred_once(struct fx *f)
 {
-	struct fx *f = *state;
-	uint64_t gap;
-
 	fx_config(f, "",
 	          "retry: {min_backoff: 1s, max_backoff: 1s, "
 	          "max_lifetime: 1h}\n");
@@ -338,6 +354,15 @@ deferred_message_wakes_at_its_next_attempt(void **state)
 	dt_script.n_cls = 2;
 	fx_submit(f);
 	fx_start(f);
+}
+
+static void
+deferred_message_wakes_at_its_next_attempt(void **state)
+{
+	struct fx *f = *state;
+	uint64_t gap;
+
+	fx_start_deferred_once(f);
 	assert_true(fx_run(f, fx_delivered, 20000));
 	assert_int_equal(dt_script.started, 2);
 	gap = dt_script.at_ms[1] - dt_script.at_ms[0];
@@ -346,6 +371,34 @@ deferred_message_wakes_at_its_next_attempt(void **state)
 	if (gap < 900 || gap > 15000)
 		fail_msg("second attempt %llu ms after the first",
 		         (unsigned long long)gap);
+}
+
+/*
+ * The due timer fires a little before the stored next attempt (libevent
+ * measures from when its loop iteration began): the claim round looks
+ * just before the message is due, and the spool's answer to "when is
+ * the next attempt?" comes just after. Driven here by a wall clock that
+ * lags on the loop's thread until the spool's writer reads it, i.e.
+ * between the claim being asked for and the answer, and is then as far
+ * ahead. The message is due by then, not undeliverable: it must go now,
+ * not after poll_ms.
+ */
+static void
+timer_firing_before_the_next_attempt_still_wakes_it(void **state)
+{
+	struct fx *f = *state;
+
+	fx_start_deferred_once(f);
+	/* Deferred and stored: the due timer is armed for ~1 s from now. */
+	fx_get_stored(f);
+	assert_int_equal(f->got->state, SPOOL_STATE_DEFERRED);
+	assert_int_equal(dt_script.started, 1);
+	atomic_store(&tc_lag_us, 300 * 1000);
+	assert_true(fx_run(f, fx_delivered, 5000));
+	assert_int_equal(dt_script.started, 2);
+	/* The lag was used up by that claim round, not left over. */
+	assert_int_equal(atomic_load(&tc_lag_us), 0);
+	assert_int_equal(atomic_load(&tc_lead_us), 300 * 1000);
 }
 
 static bool
@@ -439,6 +492,8 @@ main(void)
 	    {"committed mail wakes delivery", committed_mail_wakes_delivery},
 	    {"deferred message wakes at its next attempt",
 	     deferred_message_wakes_at_its_next_attempt},
+	    {"timer firing before the next attempt still wakes it",
+	     timer_firing_before_the_next_attempt_still_wakes_it},
 	    {"wall clock step moves no breaker or pause",
 	     wall_clock_step_moves_no_breaker_or_pause},
 	    {"what a provider did not apply is on the attempt",
