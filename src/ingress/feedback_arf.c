@@ -133,8 +133,7 @@ feedback_arf_parse(const char *body, size_t len, const char *provider,
 		struct feedback_event *e = &ev[i];
 
 		feedback_set(e->provider, sizeof(e->provider), provider);
-		feedback_set(e->recipient, sizeof(e->recipient),
-		             w->n_rcpts > 0 ? w->rcpts[i] : "");
+		feedback_set_recipient(e, w->n_rcpts > 0 ? w->rcpts[i] : "");
 		e->type = arf_type(w->type);
 		feedback_set(e->provider_type, sizeof(e->provider_type), "arf");
 		feedback_set(e->provider_subtype, sizeof(e->provider_subtype),

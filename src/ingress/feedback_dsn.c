@@ -93,7 +93,7 @@ dsn_end(size_t block, void *arg)
 	e = &w->ev[w->n++];
 	memset(e, 0, sizeof(*e));
 	feedback_set(e->provider, sizeof(e->provider), w->provider);
-	feedback_set(e->recipient, sizeof(e->recipient), rcpt);
+	feedback_set_recipient(e, rcpt);
 	/* Status: "5.1.1" possibly followed by a comment. */
 	k = strcspn(w->b.status, " (");
 	if (k < sizeof(e->enhanced))

@@ -135,14 +135,8 @@ feedback_report_addr(char *dst, size_t cap, const char *v, size_t n)
 			tmp[k++] = v[i];
 	tmp[k] = '\0';
 	at = strrchr(tmp, '@');
-	if (at == NULL || at == tmp || at[1] == '\0') {
-		feedback_set(dst, cap, "");
-		return;
-	}
-	for (i = (size_t)(at - tmp) + 1; i < k; i++)
-		if (tmp[i] >= 'A' && tmp[i] <= 'Z')
-			tmp[i] = (char)(tmp[i] - 'A' + 'a');
-	feedback_set(dst, cap, tmp);
+	feedback_set(dst, cap,
+	             at == NULL || at == tmp || at[1] == '\0' ? "" : tmp);
 }
 
 /* report_find_field - the value of name in the header section h[0..n). */

@@ -41,7 +41,8 @@ void feedback_report_blocks(const char *p, size_t len,
 /*
  * feedback_report_addr - an address field's value ("rfc822; <A@Ex.COM>",
  * "utf-8; a@b", or a bare address) into dst[0..cap): the address
- * without its type, angle brackets or blanks, the domain lower-cased;
+ * without its type, angle brackets or blanks (an event's recipient then
+ * goes through feedback_set_recipient, which lower-cases the domain);
  * "" when there is none.
  */
 void feedback_report_addr(char *dst, size_t cap, const char *v, size_t n);

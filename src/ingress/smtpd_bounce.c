@@ -145,17 +145,25 @@ bounce_dsn_start(struct smtpd *d, const struct feedback_event *e,
 	}
 }
 
+/* A report between its parse and the spool's answer; s->commit points
+ * at c (first), which smtpd_session_free detaches. */
+struct bounce_pending {
+	struct smtpd_commit c;
+	struct feedback_event *ev; /* until handed to the spool */
+	size_t n;
+};
+
 /* bounce_stored - the spool's answer for a report's events. */
 static void
 bounce_stored(int status, const struct feedback_event *ev,
               const struct spool_fb_match *m, size_t n, void *arg)
 {
-	struct smtpd_commit *c = arg;
-	struct smtpd_session *s = c->sess;
+	struct bounce_pending *p = arg;
+	struct smtpd_session *s = p->c.sess;
 	struct smtpd *d;
 	size_t i, fresh = 0, unmatched = 0;
 
-	free(c);
+	free(p);
 	if (s == NULL)
 		return; /* the session went away; the events are stored */
 	d = s->smtpd;
@@ -180,6 +188,56 @@ bounce_stored(int status, const struct feedback_event *ev,
 	smtpd_session_resume(s);
 }
 
+/* bounce_record - hand p's events to the spool (the session waits). */
+static void
+bounce_record(struct smtpd_session *s, struct bounce_pending *p)
+{
+	struct feedback_event *ev = p->ev;
+
+	p->ev = NULL;
+	if (spool_feedback_record(s->smtpd->sp, ev, p->n, clock_wall_ms(),
+	                          bounce_stored, &p->c) == 0)
+		return;
+	/* Refused at once: the spool freed ev, no callback. */
+	free(p);
+	s->commit = NULL;
+	s->state = SMTPD_STATE_CMD;
+	smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
+	                     "421 4.3.2 Service shutting down, try again "
+	                     "later");
+	smtpd_session_close(s);
+	smtpd_session_resume(s);
+}
+
+/*
+ * bounce_rcpt_read - the VERP's message, read to name the recipient its
+ * index points at in events whose report named none (an abuse report
+ * that redacts the recipient); then the events are stored.
+ */
+static void
+bounce_rcpt_read(int status, struct spool_msg *m, void *arg)
+{
+	struct bounce_pending *p = arg;
+	struct smtpd_session *s = p->c.sess;
+	size_t i;
+
+	if (s == NULL) {
+		/* The client left: it will send the report again. */
+		spool_msg_free(m);
+		free(p->ev);
+		free(p);
+		return;
+	}
+	if (status == SPOOL_OK && s->verp_idx >= 0 &&
+	    (size_t)s->verp_idx < m->n_rcpts)
+		for (i = 0; i < p->n; i++)
+			if (p->ev[i].recipient[0] == '\0')
+				feedback_set_recipient(
+				    &p->ev[i], m->rcpts[s->verp_idx].address);
+	spool_msg_free(m);
+	bounce_record(s, p);
+}
+
 void
 smtpd_bounce_data_end(struct smtpd_session *s)
 {
@@ -187,9 +245,9 @@ smtpd_bounce_data_end(struct smtpd_session *s)
 	struct feedback_event *ev = NULL;
 	const char *body = s->body.p + s->body_off;
 	size_t len = s->body.len - s->body_off, n = 0, i;
-	struct smtpd_commit *c;
+	struct bounce_pending *p;
 	char err[256], err2[256];
-	int rc;
+	bool unnamed = false;
 
 	if (feedback_dsn_parse(body, len, s->verp_provider, &ev, &n, err,
 	                       sizeof(err)) != 0 &&
@@ -202,24 +260,22 @@ smtpd_bounce_data_end(struct smtpd_session *s)
 		smtpd_session_tx_reset(s);
 		return;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		feedback_set(ev[i].swerve_id, sizeof(ev[i].swerve_id),
 		             s->verp_id);
-	c = xmalloc(sizeof(*c));
-	c->sess = s;
-	s->commit = c;
+		if (ev[i].recipient[0] == '\0')
+			unnamed = true;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->c.sess = s;
+	p->ev = ev;
+	p->n = n;
+	s->commit = &p->c;
 	s->state = SMTPD_STATE_COMMIT;
-	rc = spool_feedback_record(d->sp, ev, n, clock_wall_ms(), bounce_stored,
-	                           c);
-	if (rc == 0)
+	/* The VERP names one recipient: read which, for the report that
+	 * did not say. */
+	if (unnamed && s->verp_idx >= 0 &&
+	    spool_msg_get(d->sp, s->verp_id, 0, bounce_rcpt_read, p) == 0)
 		return;
-	/* Refused at once: the spool freed ev, no callback. */
-	free(c);
-	s->commit = NULL;
-	s->state = SMTPD_STATE_CMD;
-	smtpd_session_reject(s, SMTPD_REJECT_STORAGE, false,
-	                     "421 4.3.2 Service shutting down, try again "
-	                     "later");
-	smtpd_session_close(s);
-	smtpd_session_tx_reset(s);
+	bounce_record(s, p);
 }

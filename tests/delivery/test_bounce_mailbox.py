@@ -160,3 +160,29 @@ def test_the_bounce_listener_relays_nothing(lab):
     assert api.message(qid)["events"] == []
     # Nothing was queued for delivery by the bounce listener.
     assert [m["id"] for m in api.list()] == [qid]
+
+
+@needs_postfix
+def test_a_redacted_arf_report_names_the_recipient_by_the_verp_index(lab):
+    # The VERP of a one-recipient send names the recipient; the report
+    # itself does not (no Original-Rcpt-To, a To of several addresses).
+    d, api, ok, bport, pf = bounce_lab(lab)
+    qid = dh.submit(d, SENDER, ["ann@example.org", "bob@example.org"],
+                    sh.message("fbl", sender=SENDER, to="ann@example.org"))
+    api.wait_state(qid, "sent", 30)
+    report = (
+        "From: fbl@isp.example\r\nSubject: complaint\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/report; report-type=feedback-report; "
+        "boundary=\"arf\"\r\n\r\n"
+        "--arf\r\nContent-Type: message/feedback-report\r\n\r\n"
+        "Feedback-Type: abuse\r\nUser-Agent: FBL/2.0\r\nVersion: 1\r\n\r\n"
+        "--arf\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        "From: %s\r\nTo: redacted@isp.example, other@isp.example\r\n\r\n"
+        "--arf--\r\n" % SENDER)
+    with smtplib.SMTP(sh.HOST, bport, timeout=30) as c:
+        c.ehlo("isp.example")
+        c.sendmail("", [verp(d, qid, 1)], report.encode())
+    by = {r["address"]: r for r in api.message(qid)["rcpts"]}
+    assert by["bob@example.org"]["outcome"] == "complained", by
+    assert by["ann@example.org"]["outcome"] is None, by
