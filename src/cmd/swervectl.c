@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "core/buf.h"
@@ -62,6 +63,11 @@ swervectl_usage(FILE *f)
 	    "  provider pause|resume|drain NAME [--for 10m]\n"
 	    "            pause: no new sends; drain: also move its queued "
 	    "mail\n            elsewhere; resume: back to normal\n"
+	    "  events tail  follow the events applications can subscribe to "
+	    "(--type\n            delivered,bounced,...; --limit N: stop "
+	    "after N)\n"
+	    "  events dead  outbound webhook deliveries given up "
+	    "(dead-lettered)\n"
 	    "  reload    re-read the daemon's configuration file (as "
 	    "SIGHUP)\n"
 	    "  suppression list|export [--tenant T] [--reason R]\n"
@@ -601,6 +607,113 @@ swervectl_fetch_json(const char *base, const char *path, int raw)
 out:
 	buf_fini(&body);
 	return root;
+}
+
+/* swervectl_event_line - one event of /v1/events as a line: time, type,
+ * message, recipient, provider, diagnostic. */
+static void
+swervectl_event_line(const json_t *ev)
+{
+	const json_t *d = json_object_get(ev, "data");
+	const char *k[] = {"message_id", "recipient", "provider", "diagnostic"};
+	size_t i;
+
+	printf("%s %-10s", json_string_value(json_object_get(ev, "timestamp")),
+	       json_string_value(json_object_get(ev, "type")));
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		const char *v = json_string_value(json_object_get(d, k[i]));
+		printf(" %s", v != NULL ? v : "-");
+	}
+	printf("\n");
+}
+
+/*
+ * swervectl_events_tail - follow GET /v1/events: the last few, then
+ * whatever comes, polled twice a second, until ^C (or after max events
+ * when max > 0). types: "a,b" or NULL.
+ */
+static int
+swervectl_events_tail(const char *base, const char *types, long max, int json)
+{
+	char path[512];
+	unsigned long long next = 0;
+	bool first = true;
+	long shown = 0;
+
+	for (;;) {
+		json_t *root, *arr, *ev;
+		size_t i;
+
+		snprintf(path, sizeof(path), "/v1/events?limit=%s%s%s%s%llu",
+		         first ? "20" : "1000", types ? "&type=" : "",
+		         types ? types : "",
+		         first ? "" : "&after=", first ? 0ULL : next);
+		if (first)
+			path[strlen(path) - 1] = '\0'; /* the "0" */
+		root = swervectl_fetch_json(base, path, 0);
+		if (root == NULL)
+			return 1;
+		arr = json_object_get(root, "events");
+		json_array_foreach(arr, i, ev)
+		{
+			if (json) {
+				char *line = json_dumps(ev, JSON_COMPACT);
+				printf("%s\n", line ? line : "{}");
+				free(line);
+			} else
+				swervectl_event_line(ev);
+			if (max > 0 && ++shown >= max) {
+				json_decref(root);
+				fflush(stdout);
+				return 0;
+			}
+		}
+		next = (unsigned long long)json_integer_value(
+		    json_object_get(root, "next"));
+		json_decref(root);
+		fflush(stdout);
+		first = false;
+		usleep(500 * 1000);
+	}
+}
+
+/* swervectl_events_dead - the dead-lettered webhook deliveries. */
+static int
+swervectl_events_dead(const char *base, int json)
+{
+	json_t *root, *x;
+	size_t i;
+
+	root = swervectl_fetch_json(base, "/v1/events/dead", json);
+	if (root == NULL)
+		return 1;
+	if (json) {
+		json_decref(root);
+		return 0;
+	}
+	printf("%llu dead-lettered, %llu queued\n",
+	       (unsigned long long)json_integer_value(
+	           json_object_get(root, "dead_total")),
+	       (unsigned long long)json_integer_value(
+	           json_object_get(root, "queued")));
+	json_array_foreach(json_object_get(root, "dead"), i, x)
+	{
+		const char *m =
+		    json_string_value(json_object_get(x, "message_id"));
+		const char *e =
+		    json_string_value(json_object_get(x, "last_error"));
+		printf("%s %s %-10s %s %s attempts=%lld: %s\n",
+		       json_string_value(json_object_get(x, "dead_at")),
+		       json_string_value(json_object_get(x, "id")),
+		       json_string_value(json_object_get(x, "type")),
+		       m ? m : "-",
+		       json_string_value(json_object_get(x, "url")),
+		       (long long)json_integer_value(
+		           json_object_get(x, "attempts")),
+		       e ? e : "-");
+	}
+	json_decref(root);
+	return 0;
 }
 
 /* swervectl_final - a state a message never leaves. */
@@ -1302,6 +1415,7 @@ main(int argc, char **argv)
 	    {"after", required_argument, NULL, 'a'},
 	    {"for", required_argument, NULL, 'f'},
 	    {"key-file", required_argument, NULL, 'k'},
+	    {"type", required_argument, NULL, 'y'},
 	    {"spool-dir", required_argument, NULL, 'D'},
 	    {"tenant", required_argument, NULL, 'T'},
 	    {"reason", required_argument, NULL, 'R'},
@@ -1312,6 +1426,7 @@ main(int argc, char **argv)
 	const char *path = NULL, *url = NULL, *cmd, *key_file = NULL;
 	const char *state = NULL, *limit = NULL, *after = NULL, *dur = NULL;
 	const char *spool_dir = NULL, *from_provider = NULL;
+	const char *types = NULL;
 	struct swervectl_supp supp = {0};
 	char base[1100], err[CONFIG_ERR_SIZE];
 	int json = 0, watch = 0, ch, rc;
@@ -1348,6 +1463,9 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			from_provider = optarg;
+			break;
+		case 'y':
+			types = optarg;
 			break;
 		case 'c':
 			path = optarg;
@@ -1436,6 +1554,13 @@ main(int argc, char **argv)
 		if (rc == 0)
 			printf("configuration reloaded\n");
 		buf_fini(&body);
+	} else if (strcmp(cmd, "events") == 0 && optind + 1 < argc &&
+	           strcmp(argv[optind + 1], "tail") == 0) {
+		rc = swervectl_events_tail(
+		    base, types, limit ? strtol(limit, NULL, 10) : 0, json);
+	} else if (strcmp(cmd, "events") == 0 && optind + 1 < argc &&
+	           strcmp(argv[optind + 1], "dead") == 0) {
+		rc = swervectl_events_dead(base, json);
 	} else if (strcmp(cmd, "trace") == 0 && optind + 1 < argc) {
 		rc = swervectl_trace(base, argv[optind + 1]);
 	} else if (strcmp(cmd, "suppression") == 0) {

@@ -35,14 +35,17 @@
 #include "ingress/http_alerts.h"
 #include "ingress/http_api.h"
 #include "ingress/http_conn.h"
+#include "ingress/http_events.h"
 #include "ingress/http_ops.h"
 #include "ingress/http_tls.h"
 #include "ingress/smtpd.h"
 #include "observe/alerting.h"
+#include "observe/event_tail.h"
 #include "observe/events.h"
 #include "observe/logjson.h"
 #include "observe/stats.h"
 #include "observe/suppress_feed.h"
+#include "observe/webhook_out.h"
 #include "spool/spool.h"
 #include "spool/suppress_local.h"
 
@@ -508,6 +511,9 @@ main(int argc, char **argv)
 	struct http_conn *gate;
 	struct compat *compat;
 	struct feedback *feedback;
+	struct webhook_out *webhooks;
+	struct event_tail *tail;
+	struct http_events *hevents;
 	struct deliver *deliver;
 	struct deliver_opts dopts;
 	struct swerved_tls tls;
@@ -666,6 +672,15 @@ main(int argc, char **argv)
 	feedback = feedback_new(base, http, cfg, sp, err, sizeof(err));
 	if (feedback == NULL)
 		log_fatal("swerved: %s", err);
+	/* Events out to applications (events.webhooks; read at start). */
+	webhooks = webhook_out_new(base, cfg, sp, err, sizeof(err));
+	if (webhooks == NULL && cfg->n_webhooks > 0)
+		log_fatal("swerved: %s", err);
+	http_admin_set_webhooks(http, webhooks);
+	tail = event_tail_new();
+	if (tail == NULL)
+		log_fatal("swerved: event bus full");
+	hevents = http_events_new(http, tail, sp);
 	alerting = alerting_new(base, cfg, deliver, sp);
 	if (alerting == NULL)
 		log_fatal("swerved: cannot start alerting");
@@ -730,10 +745,13 @@ main(int argc, char **argv)
 	http_ops_free(ops);
 	compat_free(compat);
 	feedback_free(feedback);
+	webhook_out_free(webhooks);
 	spool_close(sp);
 	suppress_feed_free(supp_feed);
 	suppress_install(NULL);
 	suppress_free(supp);
+	http_events_free(hevents);
+	event_tail_free(tail);
 	events_unsubscribe(stats_on_event, stats);
 	events_unsubscribe(logjson_on_event, logjson);
 	stats_free(stats);

@@ -520,6 +520,7 @@ config_defaults(void)
 	c->log_level = LOG_LEVEL_INFO;
 	c->log_format = LOG_FORMAT_TEXT;
 	config_alerts_defaults(c);
+	config_webhooks_defaults(c);
 	return c;
 }
 
@@ -566,6 +567,7 @@ config_free(struct config *c)
 	config_alerts_free(c);
 	config_ses_compat_free(c);
 	config_suppress_free(c);
+	config_webhooks_free(c);
 	free(c);
 }
 

@@ -272,6 +272,15 @@ enum config_notify_type {
 	CONFIG_NOTIFY_EMAIL,        /* a message through the spool */
 };
 
+/* events.webhooks[]: one application endpoint (Standard Webhooks). */
+struct config_webhook {
+	char *url;    /* http(s)://... */
+	char *secret; /* secret_file's line: whsec_<base64> */
+	char **types; /* webhook type names; none: every type */
+	size_t n_types;
+	char *tenant; /* only this tenant's events; NULL: every tenant */
+};
+
 /* alerts.notify[]: one place notifications go. */
 struct config_notify {
 	int type;     /* enum config_notify_type */
@@ -445,6 +454,15 @@ struct config {
 	 * suppress_expire_ms the same in ms, 0 = never */
 	char *suppress_expire[CONFIG_SUPPRESS_REASONS];
 	uint64_t suppress_expire_ms[CONFIG_SUPPRESS_REASONS];
+	/* events: outbound webhooks to applications (config_webhooks.c,
+	 * observe/webhook_out.h); none: nothing is sent. */
+	struct config_webhook *webhooks;
+	size_t n_webhooks;
+	uint64_t events_retry_for_ms; /* events.retry_for, default 24h */
+	uint64_t events_retry_min_ms; /* events.retry_min, default 5s */
+	uint64_t events_retry_max_ms; /* events.retry_max, default 1h */
+	uint64_t events_timeout_ms;   /* events.timeout, default 10s */
+	unsigned events_concurrency;  /* events.concurrency, default 4 */
 
 	/* ses_compat: (config_ses_compat.c); none: SES endpoints closed. */
 	struct config_ses_credential *ses_compat_credentials;

@@ -394,6 +394,7 @@ static const struct config_key keys_root[] = {
     {ROW("alerts", KEY_SECTION, 0), .sub = config_keys_alerts},
     {ROW("ses_compat", KEY_SECTION, 0), .sub = config_keys_ses_compat},
     {ROW("suppression", KEY_SECTION, 0), .sub = config_keys_suppression},
+    {ROW("events", KEY_SECTION, 0), .sub = config_keys_webhooks},
     {ROW("user", KEY_STR, 0), FIELD(C, user)},
     {ROW("group", KEY_STR, 0), FIELD(C, group)},
     {.name = NULL},

@@ -163,6 +163,13 @@ extern const struct config_key config_keys_suppression[];
 int config_suppress_check(struct config_ctx *x, const struct config_node *root,
                           struct config *c);
 
+/* config_keys_webhooks - the events: section (config_webhooks.c). */
+extern const struct config_key config_keys_webhooks[];
+/* config_webhooks_defaults - events: retry_for 24h, retry_min 5s,
+ * retry_max 1h, timeout 10s, concurrency 4. */
+void config_webhooks_defaults(struct config *c);
+/* config_webhooks_free - free c's webhooks. */
+void config_webhooks_free(struct config *c);
 /* config_keys_ses_compat - the ses_compat: section (config_ses_compat.c). */
 extern const struct config_key config_keys_ses_compat[];
 /* config_keys_events - the providers[].events: section (config_events.c). */

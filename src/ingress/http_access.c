@@ -67,6 +67,9 @@ static const struct http_access_rule http_access_table[] = {
      HTTP_ROUTE_PROVIDERS},
     {"/v1/queue/*/release", POST, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_QUEUE},
     {"/v1/alerts", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_ALERTS},
+    /* Events out to applications: the tail, dead-lettered webhooks. */
+    {"/v1/events", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_EVENTS},
+    {"/v1/events/dead", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_EVENTS},
     {"/v1/reload", POST, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_RELOAD},
     /* The drop-in endpoints (ingress/compat.c): SES v2, SendGrid and
      * Mailgun, Postmark, Resend, SES v1 (the query API at /). */

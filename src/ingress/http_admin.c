@@ -64,8 +64,9 @@ struct http_admin {
 	struct deliver *deliver;
 	struct smtpd *smtpd;
 	struct stats *stats;
-	struct metrics_http httpc; /* responses by handler and code */
-	uint64_t started_ms;       /* monotonic, for the uptime */
+	struct webhook_out *webhooks; /* or NULL */
+	struct metrics_http httpc;    /* responses by handler and code */
+	uint64_t started_ms;          /* monotonic, for the uptime */
 	struct {
 		void (*cb)(struct evhttp_request *, void *);
 		void *arg;
@@ -288,6 +289,7 @@ http_admin_snap_take(struct http_admin *h, struct http_admin_snap *sn)
 		ms->cfg = h->cfg;
 	}
 	ms->stats = h->stats;
+	ms->webhooks = h->webhooks;
 	ms->http = &h->httpc;
 	ms->uptime_seconds = (double)((clock_mono_ms() - h->started_ms) / 1000);
 	metrics_process_read(ms);
@@ -566,6 +568,18 @@ void
 http_admin_set_stats(struct http_admin *h, struct stats *st)
 {
 	h->stats = st;
+}
+
+void
+http_admin_set_webhooks(struct http_admin *h, struct webhook_out *w)
+{
+	h->webhooks = w;
+}
+
+struct webhook_out *
+http_admin_webhooks(struct http_admin *h)
+{
+	return h->webhooks;
 }
 
 void

@@ -64,6 +64,12 @@ struct stats;
  * /metrics and /metrics.json. st is borrowed and must outlive h. */
 void http_admin_set_stats(struct http_admin *h, struct stats *st);
 
+struct webhook_out;
+/* http_admin_set_webhooks - include w's counters (observe/webhook_out.h)
+ * in /metrics (NULL: zeros). w is borrowed and must outlive h. */
+void http_admin_set_webhooks(struct http_admin *h, struct webhook_out *w);
+/* http_admin_webhooks - what http_admin_set_webhooks set, or NULL. */
+struct webhook_out *http_admin_webhooks(struct http_admin *h);
 struct evhttp_request;
 /*
  * http_admin_route_set - serve the access table's rows of route (the

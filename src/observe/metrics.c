@@ -27,6 +27,7 @@
 #include "deliver/deliver.h"
 #include "ingress/smtpd.h"
 #include "observe/stats.h"
+#include "observe/webhook_out.h"
 #include "send/result.h"
 #include "spool/spool.h"
 
@@ -613,6 +614,7 @@ metrics_all(const struct metrics_snapshot *s, struct metrics_writer *w)
 		metrics_streams(w, s);
 	if (s->stats)
 		stats_render(s->stats, w);
+	webhook_out_render(s->webhooks, w);
 	metrics_one(w, "swerve_process_uptime_seconds", "gauge",
 	            "Seconds since swerved started.", s->uptime_seconds);
 	if (s->rss_bytes > 0)

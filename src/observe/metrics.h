@@ -36,6 +36,7 @@ struct deliver_stats;
 struct deliver_provider_info;
 struct config;
 struct stats;
+struct webhook_out;
 struct json_t;
 
 /* Responses of the HTTP listener by handler and status code. */
@@ -56,7 +57,8 @@ struct metrics_snapshot {
 	 * per stream); stream_inflight[i] for cfg->streams[i]. */
 	const struct config *cfg;
 	const size_t *stream_inflight;
-	struct stats *stats; /* families learnt from events */
+	struct stats *stats;                /* families learnt from events */
+	const struct webhook_out *webhooks; /* outbound webhooks, or NULL */
 	const struct metrics_http *http;
 	double uptime_seconds;
 	uint64_t rss_bytes; /* 0: unknown, not exported */

@@ -448,6 +448,21 @@ spool_job_run(struct spool *sp, struct spool_job *j, uint64_t *room,
 	case SPOOL_JOB_EXEC:
 		rc = j->exec(spool_db_sqlite(sp->db), j->arg);
 		break;
+	case SPOOL_JOB_WH_ENQUEUE:
+		rc = spool_db_wh_insert(sp->db, j->wh, j->wh_n, now);
+		break;
+	case SPOOL_JOB_WH_CLAIM:
+		rc = spool_db_wh_claim(sp->db, j->now_ms, j->due_ms, j->limit,
+		                       &j->wh, &j->wh_n, &j->wh_c);
+		break;
+	case SPOOL_JOB_WH_SETTLE:
+		rc = spool_db_wh_settle(sp->db, j->wh,
+		                        (enum spool_wh_verdict)j->wh_verdict);
+		break;
+	case SPOOL_JOB_WH_DEAD:
+		rc = spool_db_wh_dead(sp->db, j->limit, &j->wh, &j->wh_n,
+		                      &j->wh_c);
+		break;
 	default:
 		rc = SPOOL_ERR_IO;
 	}
@@ -1313,6 +1328,67 @@ spool_feedback_record(struct spool *sp, struct feedback_event *ev, size_t n,
 		j->fb_m[i].rcpt_idx = -1;
 	j->now_ms = now_ms;
 	j->cb.fb = cb;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+int
+spool_wh_enqueue(struct spool *sp, struct spool_wh *w, size_t n,
+                 spool_done_fn *cb, void *arg)
+{
+	struct spool_job *j = xcalloc(1, sizeof(*j));
+
+	j->kind = SPOOL_JOB_WH_ENQUEUE;
+	j->wh = w;
+	j->wh_n = n;
+	j->cb.done = cb;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+int
+spool_wh_claim(struct spool *sp, int64_t now_ms, int64_t lease_ms, size_t max,
+               spool_wh_fn *cb, void *arg)
+{
+	struct spool_job *j = xcalloc(1, sizeof(*j));
+
+	j->kind = SPOOL_JOB_WH_CLAIM;
+	j->now_ms = now_ms;
+	j->due_ms = lease_ms;
+	j->limit = max;
+	j->cb.wh = cb;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+int
+spool_wh_settle(struct spool *sp, const struct spool_wh *w,
+                enum spool_wh_verdict v, spool_done_fn *cb, void *arg)
+{
+	struct spool_job *j = xcalloc(1, sizeof(*j));
+
+	j->kind = SPOOL_JOB_WH_SETTLE;
+	j->wh = xcalloc(1, sizeof(*j->wh));
+	j->wh_n = 1;
+	memcpy(j->wh->id, w->id, sizeof(j->wh->id));
+	j->wh->url = xstrdup(w->url);
+	j->wh->next_at = w->next_at;
+	j->wh->attempts = w->attempts;
+	j->wh->last_error = w->last_error ? xstrdup(w->last_error) : NULL;
+	j->wh_verdict = (int)v;
+	j->cb.done = cb;
+	j->arg = arg;
+	return spool_job_queue(sp, j);
+}
+
+int
+spool_wh_dead_list(struct spool *sp, size_t max, spool_wh_fn *cb, void *arg)
+{
+	struct spool_job *j = xcalloc(1, sizeof(*j));
+
+	j->kind = SPOOL_JOB_WH_DEAD;
+	j->limit = max;
+	j->cb.wh = cb;
 	j->arg = arg;
 	return spool_job_queue(sp, j);
 }

@@ -595,6 +595,83 @@ int spool_feedback_record(struct spool *sp, struct feedback_event *ev, size_t n,
                           int64_t now_ms, spool_fb_fn *cb, void *arg);
 
 /*
+ * ---- Outbound webhooks -------------------------------------------------
+ *
+ * The queue of events told to applications (observe/webhook_out.h): one
+ * row per (event id, URL), durable in the same group commits as the
+ * mail, removed only when the receiver answered 2xx, dead-lettered when
+ * the sender gives up (kept, listed by spool_wh_dead_list()).
+ */
+
+#define SPOOL_WH_ID_MAX 64
+
+/* One queued delivery. Strings are owned by the array (spool_wh_free). */
+struct spool_wh {
+	char id[SPOOL_WH_ID_MAX]; /* the webhook-id, the same at every try */
+	char *url;
+	char *msg_id;       /* the message concerned, or NULL */
+	char *payload;      /* JSON as queued */
+	char *meta;         /* read: the message's msg_meta JSON, or NULL */
+	int64_t created_at; /* queued at (wall ms) */
+	int64_t next_at;    /* due at; settle: the next attempt */
+	unsigned attempts;  /* failed attempts so far */
+	char *last_error;   /* the last failure, or NULL */
+};
+
+/* What the queue holds after a claim or a dead-letter list. */
+struct spool_wh_counts {
+	uint64_t queued, dead;
+	int64_t next_at; /* earliest due of the queued rows; INT64_MAX: none */
+};
+
+enum spool_wh_verdict {
+	SPOOL_WH_DONE,  /* delivered (2xx): the row goes */
+	SPOOL_WH_RETRY, /* failed: next_at, attempts, last_error */
+	SPOOL_WH_DEAD,  /* given up: kept as dead, with attempts, last_error */
+};
+
+/* spool_wh_free - free w[0..n)'s strings and the array. NULL is a no-op. */
+void spool_wh_free(struct spool_wh *w, size_t n);
+
+/*
+ * spool_wh_fn - the result of a claim or a dead-letter list, on the loop
+ * thread: SPOOL_OK with w[0..n) (ownership passes to the callback: free
+ * with spool_wh_free) and the counts, or an error with w NULL.
+ */
+typedef void spool_wh_fn(int status, struct spool_wh *w, size_t n,
+                         const struct spool_wh_counts *c, void *arg);
+
+/*
+ * spool_wh_enqueue - store w[0..n) (id, url, msg_id, payload) in the next
+ * group commit, due at once, with the message's msg_meta copied beside
+ * it; a row whose (id, url) is stored already is kept as it was. Takes
+ * ownership of w. cb (may be NULL) runs once after the commit, unless
+ * this returns SPOOL_ERR_CLOSED at once (w freed, cb not called).
+ */
+int spool_wh_enqueue(struct spool *sp, struct spool_wh *w, size_t n,
+                     spool_done_fn *cb, void *arg);
+
+/*
+ * spool_wh_claim - lease up to max rows due at now_ms (oldest due first):
+ * each becomes due again at now_ms + lease_ms unless settled before (so a
+ * crash re-sends it, under the same id). cb gets the rows and counts.
+ */
+int spool_wh_claim(struct spool *sp, int64_t now_ms, int64_t lease_ms,
+                   size_t max, spool_wh_fn *cb, void *arg);
+
+/*
+ * spool_wh_settle - record what became of one row (id and url identify
+ * it; next_at, attempts and last_error for RETRY and DEAD). w is copied.
+ * cb may be NULL.
+ */
+int spool_wh_settle(struct spool *sp, const struct spool_wh *w,
+                    enum spool_wh_verdict v, spool_done_fn *cb, void *arg);
+
+/* spool_wh_dead_list - the newest max dead-lettered rows, and counts. */
+int spool_wh_dead_list(struct spool *sp, size_t max, spool_wh_fn *cb,
+                       void *arg);
+
+/*
  * ---- Wake-ups ---------------------------------------------------------
  *
  * Delivery does not poll: the spool tells it when a commit made mail due,

@@ -270,6 +270,7 @@ struct spool_db {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	struct spool_db_fb *fb; /* spool_db_fb.c's statements, or NULL */
+	struct spool_db_wh *wh; /* spool_db_wh.c's statements, or NULL */
 	int wal_frames;         /* from the WAL hook, after each commit */
 	int last_err;           /* extended code of the last failure logged */
 };
@@ -394,6 +395,12 @@ struct spool_db_fb **
 spool_db_fb_slot(struct spool_db *db)
 {
 	return &db->fb;
+}
+
+struct spool_db_wh **
+spool_db_wh_slot(struct spool_db *db)
+{
+	return &db->wh;
 }
 
 int64_t
@@ -613,6 +620,7 @@ spool_db_close(struct spool_db *db)
 	if (db == NULL)
 		return;
 	spool_db_fb_free(db->fb);
+	spool_db_wh_free(db->wh);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(db->st[i]);
 	if (db->db != NULL && sqlite3_close(db->db) != SQLITE_OK)

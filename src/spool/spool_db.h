@@ -142,6 +142,28 @@ int spool_db_fb_history(struct spool_db *db, struct spool_msg *m);
 /* spool_db_fb_free - finalize the statements. NULL is a no-op. */
 void spool_db_fb_free(struct spool_db_fb *fb);
 
+/* ---- for spool_db_wh.c: the outbound webhooks' queue ---- */
+
+struct spool_db_wh;
+/* spool_db_wh_slot - where db keeps spool_db_wh.c's statements (freed by
+ * spool_db_close through spool_db_wh_free). */
+struct spool_db_wh **spool_db_wh_slot(struct spool_db *db);
+/* spool_db_wh_insert - queue w[0..n) (see spool_wh_enqueue()). */
+int spool_db_wh_insert(struct spool_db *db, const struct spool_wh *w, size_t n,
+                       int64_t now_ms);
+/* spool_db_wh_claim - lease up to max due rows (see spool_wh_claim()). */
+int spool_db_wh_claim(struct spool_db *db, int64_t now_ms, int64_t lease_ms,
+                      size_t max, struct spool_wh **out, size_t *n,
+                      struct spool_wh_counts *c);
+/* spool_db_wh_settle - delete, reschedule or dead-letter w's row. */
+int spool_db_wh_settle(struct spool_db *db, const struct spool_wh *w,
+                       enum spool_wh_verdict v);
+/* spool_db_wh_dead - the newest max dead-lettered rows, and the counts. */
+int spool_db_wh_dead(struct spool_db *db, size_t max, struct spool_wh **out,
+                     size_t *n, struct spool_wh_counts *c);
+/* spool_db_wh_free - finalize the statements. NULL is a no-op. */
+void spool_db_wh_free(struct spool_db_wh *wh);
+
 /* spool_state_parse - the state named s, or -1. */
 int spool_state_parse(const char *s);
 

@@ -94,6 +94,26 @@ spool_job_results_free(struct spool_job *j)
 	j->many = NULL;
 	j->n_many = 0;
 	j->n_done = 0;
+	if (j->kind == SPOOL_JOB_WH_CLAIM || j->kind == SPOOL_JOB_WH_DEAD) {
+		spool_wh_free(j->wh, j->wh_n);
+		j->wh = NULL;
+		j->wh_n = 0;
+	}
+}
+
+void
+spool_wh_free(struct spool_wh *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; w != NULL && i < n; i++) {
+		free(w[i].url);
+		free(w[i].msg_id);
+		free(w[i].payload);
+		free(w[i].meta);
+		free(w[i].last_error);
+	}
+	free(w);
 }
 
 /* spool_job_free - free a job and whatever it still owns. */
@@ -108,6 +128,7 @@ spool_job_free(struct spool_job *j)
 	spool_job_results_free(j);
 	free(j->fb_m);
 	free(j->fb_ev);
+	spool_wh_free(j->wh, j->wh_n);
 	free(j);
 }
 
@@ -164,6 +185,24 @@ spool_job_deliver(struct spool_job *j)
 			j->cb.fb(j->status, j->fb_ev,
 			         j->status == SPOOL_OK ? j->fb_m : NULL,
 			         j->fb_n, j->arg);
+		break;
+	case SPOOL_JOB_WH_ENQUEUE:
+	case SPOOL_JOB_WH_SETTLE:
+		if (j->cb.done != NULL)
+			j->cb.done(j->status, j->arg);
+		break;
+	case SPOOL_JOB_WH_CLAIM:
+	case SPOOL_JOB_WH_DEAD:
+		if (j->cb.wh != NULL) {
+			j->cb.wh(j->status,
+			         j->status == SPOOL_OK ? j->wh : NULL,
+			         j->status == SPOOL_OK ? j->wh_n : 0, &j->wh_c,
+			         j->arg);
+			if (j->status == SPOOL_OK) {
+				j->wh = NULL;
+				j->wh_n = 0;
+			}
+		}
 		break;
 	}
 }

@@ -28,6 +28,10 @@ enum spool_job_kind {
 	SPOOL_JOB_RESCHEDULE,
 	SPOOL_JOB_FEEDBACK,
 	SPOOL_JOB_EXEC,
+	SPOOL_JOB_WH_ENQUEUE,
+	SPOOL_JOB_WH_CLAIM,
+	SPOOL_JOB_WH_SETTLE,
+	SPOOL_JOB_WH_DEAD,
 };
 
 /* One queued operation; owned by the queue, then the done list. */
@@ -45,6 +49,7 @@ struct spool_job {
 		spool_submit_fn *submit; /* SPOOL_JOB_SUBMIT when idem */
 		spool_time_fn *time;     /* SPOOL_JOB_NEXT_DUE */
 		spool_fb_fn *fb;         /* SPOOL_JOB_FEEDBACK */
+		spool_wh_fn *wh;         /* SPOOL_JOB_WH_CLAIM, _WH_DEAD */
 	} cb;
 	int idem; /* SPOOL_JOB_SUBMIT: cb.submit, hash compared */
 	int dup;  /* SPOOL_JOB_SUBMIT result: answered by an earlier one */
@@ -70,6 +75,11 @@ struct spool_job {
 	size_t fb_n;
 	struct spool_fb_match *fb_m;
 	spool_exec_fn *exec; /* SPOOL_JOB_EXEC: run inside the transaction */
+	/* SPOOL_JOB_WH_*: the rows (owned), the settle verdict, the counts */
+	struct spool_wh *wh;
+	size_t wh_n;
+	int wh_verdict;
+	struct spool_wh_counts wh_c;
 };
 
 struct spool_job_list {

@@ -1,0 +1,214 @@
+"""Events out to applications (events.webhooks), end to end.
+
+  - every request verifies with the official standardwebhooks package;
+    a receiver that fails for a while (500s, then timeouts, then a closed
+    port) and then recovers loses nothing, and an event it saw twice
+    came both times under the same webhook-id; a webhook with types
+    gets only those types
+  - kill -9 of swerved with events queued: delivered after the restart,
+    under the ids they had before
+  - a receiver that never recovers: dead-lettered after events.retry_for,
+    counted in the metrics, listed by GET /v1/events/dead
+"""
+
+import base64
+import os
+import re
+import time
+
+import swerve_harness as sh
+
+SECRET = "whsec_" + base64.b64encode(b"swerve-webhook-test-key!").decode()
+
+
+def _secret_file(tmp):
+    p = os.path.join(str(tmp), "hook.secret")
+    with open(p, "w") as f:
+        f.write(SECRET + "\n")
+    return p
+
+
+def _msg(i):
+    return ("From: app@example.com\r\nTo: user%d@example.net\r\n"
+            "Subject: webhook test %d\r\n\r\nbody %d\r\n" % (i, i, i))
+
+
+def _events(tmp, hooks, **kw):
+    ev = {"retry_min": "200ms", "retry_max": "1s", "timeout": "1s",
+          "webhooks": hooks}
+    ev.update(kw)
+    return ev
+
+
+def _metric(d, name, label=None):
+    code, body = d.admin_json("/metrics")
+    assert code == 200
+    if isinstance(body, bytes):
+        body = body.decode()
+    for line in body.splitlines():
+        if line.startswith("#"):
+            continue
+        m = re.match(r'^(\w+)(\{[^}]*\})? (\S+)$', line)
+        if m and m.group(1) == name and (label is None or
+                                         label in (m.group(2) or "")):
+            return float(m.group(3))
+    return None
+
+
+def _by_event(rcv, path):
+    """(message_id, type) -> set of webhook-ids over every request."""
+    seen = {}
+    for r in rcv.got(path):
+        import json
+        b = json.loads(r["body"])
+        key = (b["data"].get("message_id"), b["type"])
+        seen.setdefault(key, set()).add(r["headers"]["webhook-id"])
+        assert b["id"] == r["headers"]["webhook-id"]
+    return seen
+
+
+def _submit_n(d, n):
+    return [sh.submit(d, "app@example.com", ["user%d@example.net" % i],
+                      _msg(i)) for i in range(n)]
+
+
+def test_failing_receiver_recovers_nothing_lost_ids_stable(lab, verify):
+    m = lab.mock("m1")
+    rcv = lab.receiver("fail")
+    sec = _secret_file(lab.tmp)
+    d = lab.daemon([sh.provider("m1", m.smtp_port, 1)], events=_events(
+        lab.tmp, [{"url": rcv.url("/all"), "secret_file": sec},
+                  {"url": rcv.url("/sent"), "secret_file": sec,
+                   "types": ["sent"]}]))
+    n = 5
+    qids = _submit_n(d, n)
+    want = {(q, t) for q in qids for t in ("accepted", "sent")}
+    # 500s for a while ...
+    sh.wait_until(lambda: len(rcv.got("/all")) >= 3 * len(want), 30, 0.1,
+                  "retries after 500s")
+    # ... then timeouts (the receiver reads and never answers) ...
+    rcv.mode = "hang"
+    t = len(rcv.got())
+    sh.wait_until(lambda: len(rcv.got()) >= t + 4, 30, 0.1, "hung requests")
+    # ... then a closed port ...
+    rcv.close()
+    time.sleep(2)
+    # ... and it recovers.
+    rcv.reopen("ok")
+    sh.wait_until(lambda: {(b["data"]["message_id"], b["type"])
+                           for _, b in rcv.ok("/all")} >= want,
+                  60, 0.2, "every event answered 200 at last")
+    sh.wait_until(lambda: {b["data"]["message_id"]
+                           for _, b in rcv.ok("/sent")} >= set(qids),
+                  60, 0.2, "every sent event on the typed webhook")
+    # Duplicates only under the same id: one webhook-id per event.
+    for path in ("/all", "/sent"):
+        for key, ids in _by_event(rcv, path).items():
+            assert len(ids) == 1, (path, key, ids)
+    # The typed webhook got only its type.
+    assert {b["type"] for _, b in rcv.ok("/sent")} == {"sent"}
+    for _, b in rcv.ok("/all"):
+        assert b["data"]["message_id"] in qids
+        assert b["timestamp"].endswith("Z")
+        if b["type"] == "sent":
+            assert b["data"]["provider"] == "m1"
+    # Every request, failed or not, verifies with the official library.
+    answered = [r for r in rcv.got() if r["answered"] == 200]
+    res = verify(SECRET, answered)
+    assert all(ok for ok, _ in res), res
+    # A tampered body does not.
+    bad = dict(answered[0])
+    bad["body"] = answered[0]["body"].replace(b"accepted", b"Accepted")
+    bad["body"] = bad["body"].replace(b"sent", b"Sent")
+    assert verify(SECRET, [bad]) == [(False, "No matching signature found")]
+    sh.wait_until(lambda: _metric(d, "swerve_webhook_queue") == 0, 20, 0.2,
+                  "an empty webhook queue")
+    assert _metric(d, "swerve_webhook_deliveries_total", 'result="retry"') > 0
+    assert _metric(d, "swerve_webhook_deliveries_total",
+                   'result="ok"') >= len(want) + n
+    assert SECRET not in d.log_text()
+
+
+def test_kill9_with_events_queued_redelivers_under_same_ids(lab, verify):
+    m = lab.mock("m1")
+    rcv = lab.receiver("fail")
+    d = lab.daemon([sh.provider("m1", m.smtp_port, 1)], events=_events(
+        lab.tmp, [{"url": rcv.url("/h"),
+                   "secret_file": _secret_file(lab.tmp)}]))
+    qids = _submit_n(d, 4)
+    want = {(q, t) for q in qids for t in ("accepted", "sent")}
+    sh.wait_until(lambda: set(_by_event(rcv, "/h")) >= want, 30, 0.1,
+                  "every event tried once")
+    before = _by_event(rcv, "/h")
+    d.kill9()
+    rcv.mode = "ok"
+    d.start()
+    sh.wait_until(lambda: {(b["data"]["message_id"], b["type"])
+                           for _, b in rcv.ok("/h")} >= want,
+                  60, 0.2, "every event delivered after the restart")
+    after = _by_event(rcv, "/h")
+    for key in want:
+        assert after[key] == before[key], (key, before[key], after[key])
+    res = verify(SECRET, [r for r, _ in rcv.ok("/h")])
+    assert all(ok for ok, _ in res), res
+
+
+def test_never_recovering_receiver_is_dead_lettered(lab):
+    m = lab.mock("m1")
+    rcv = lab.receiver("fail")
+    d = lab.daemon([sh.provider("m1", m.smtp_port, 1)], events=_events(
+        lab.tmp, [{"url": rcv.url("/h"), "secret_file": _secret_file(lab.tmp),
+                   "types": ["accepted"]}], retry_for="2s"))
+    qids = _submit_n(d, 2)
+    sh.wait_until(lambda: _metric(d, "swerve_webhook_dead_total") == 2, 30,
+                  0.2, "two dead-lettered deliveries")
+    assert _metric(d, "swerve_webhook_queue") == 0
+    assert _metric(d, "swerve_webhook_deliveries_total", 'result="dead"') == 2
+    assert "dead-lettered" in d.log_text()
+    code, body = d.admin_json("/v1/events/dead")
+    assert code == 200, body
+    dead = body["dead"]
+    assert sorted(x["message_id"] for x in dead) == sorted(qids)
+    for x in dead:
+        assert x["url"] == rcv.url("/h") and x["type"] == "accepted"
+        assert x["attempts"] >= 2 and x["last_error"] == "HTTP 500"
+    # Nothing more is tried.
+    n = len(rcv.got())
+    time.sleep(1.5)
+    assert len(rcv.got()) == n
+
+
+def test_swervectl_events_tail_follows_and_filters(lab):
+    m = lab.mock("m1")
+    rcv = lab.receiver("ok")
+    d = lab.daemon([sh.provider("m1", m.smtp_port, 1)], events=_events(
+        lab.tmp, [{"url": rcv.url("/h"),
+                   "secret_file": _secret_file(lab.tmp)}]))
+    key = sh.write_admin_key(str(lab.tmp))
+    import subprocess
+    argv = [sh.bin_path("swervectl"), "--url", d.admin_url, "--key-file",
+            key, "events", "tail", "--type", "sent", "--limit", "3",
+            "--json"]
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        time.sleep(0.5)  # following before the mail comes
+        qids = _submit_n(d, 3)
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, err
+    import json
+    evs = [json.loads(line) for line in out.splitlines()]
+    assert [e["type"] for e in evs] == ["sent"] * 3
+    assert sorted(e["data"]["message_id"] for e in evs) == sorted(qids)
+    assert all(e["seq"] > 0 for e in evs)
+    # The endpoint: after=, an unknown type refused.
+    code, body = d.admin_json("/v1/events?type=opened")
+    assert code == 400
+    code, got = d.admin_json("/v1/events")
+    assert [e["type"] for e in got["events"]].count("accepted") == 3
+    code, body = d.admin_json("/v1/events?after=%d" % got["next"])
+    assert body["events"] == []
