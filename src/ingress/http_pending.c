@@ -50,6 +50,7 @@ struct http_pending {
 struct http_pending_item {
 	struct http_pending *p;
 	size_t index;
+	char *tenant; /* the message's tenant (for its event), or NULL */
 };
 
 struct http_pending_set *
@@ -173,6 +174,7 @@ http_pending_on_commit(int status, const char *id, int dup, void *arg)
 			struct events_item ev = {
 			    .kind = EVENT_ACCEPTED,
 			    .msg_id = id,
+			    .tenant = it->tenant,
 			    .ingress = "http",
 			};
 			events_emit(&ev);
@@ -180,6 +182,7 @@ http_pending_on_commit(int status, const char *id, int dup, void *arg)
 	} else
 		log_info("%s: refused key=%s: %s", p->set->name,
 		         log_quote(key).s, spool_status_name(status));
+	free(it->tenant);
 	free(it);
 	if (--p->left == 0)
 		http_pending_finish(p);
@@ -218,6 +221,7 @@ http_pending_submit(struct http_pending_set *s, struct evhttp_request *req,
 		it = xmalloc(sizeof(*it));
 		it->p = p;
 		it->index = i;
+		it->tenant = ms[i].tenant ? xstrdup(ms[i].tenant) : NULL;
 		p->left++;
 		rc = spool_msg_submit_idem(s->sp, &ms[i],
 		                           http_pending_on_commit, it);

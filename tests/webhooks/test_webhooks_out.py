@@ -212,3 +212,45 @@ def test_swervectl_events_tail_follows_and_filters(lab):
     assert [e["type"] for e in got["events"]].count("accepted") == 3
     code, body = d.admin_json("/v1/events?after=%d" % got["next"])
     assert body["events"] == []
+
+
+def test_tenant_webhook_gets_its_api_mail_with_tags_and_metadata(lab, verify):
+    """A webhook with tenant: gets the events of that tenant's mail only
+    (an HTTP submission's accepted event carries its tenant too), with the
+    message's tags and metadata; SMTP mail without a tenant is not its."""
+    import hashlib
+    import json
+    web_key = "web-key-0123456789abcdef"
+    m = lab.mock("m1")
+    rcv = lab.receiver("ok")
+    keys = [{"name": "web",
+             "key_sha256": hashlib.sha256(web_key.encode()).hexdigest(),
+             "tenant": "webt", "from_domains": ["example.com"]}]
+    d = lab.daemon([sh.provider("m1", m.smtp_port, 1)], api_keys=keys,
+                   events=_events(lab.tmp, [
+                       {"url": rcv.url("/t"),
+                        "secret_file": _secret_file(lab.tmp),
+                        "tenant": "webt", "types": ["accepted", "sent"]}]))
+    body = json.dumps({"from": "s@example.com", "to": "r@example.net",
+                       "subject": "hi", "text": "hi\n",
+                       "tags": {"kind": "report"},
+                       "metadata": {"order": 42}}).encode()
+    code, out, _ = sh.http_request(
+        d.http_url + "/v1/messages", "POST", body,
+        {"Authorization": "Bearer " + web_key,
+         "Content-Type": "application/json"})
+    assert code in (200, 202), out
+    qid = json.loads(out)["id"]
+    smtp_qid = _submit_n(d, 1)[0]
+    sh.wait_until(lambda: {b["type"] for _, b in rcv.ok("/t")}
+                  >= {"accepted", "sent"}, 30, 0.1, "the tenant's events")
+    time.sleep(1)  # the SMTP message's events would have come by now
+    got = rcv.ok("/t")
+    assert sorted(b["type"] for _, b in got) == ["accepted", "sent"]
+    for _, b in got:
+        assert b["data"]["message_id"] == qid != smtp_qid
+        assert b["data"]["tenant"] == "webt"
+        assert b["data"]["tags"] == [{"name": "kind", "value": "report"}]
+        assert b["data"]["metadata"] == {"order": 42}
+    res = verify(SECRET, [r for r, _ in got])
+    assert all(ok for ok, _ in res), res
