@@ -336,18 +336,44 @@ swervectl_share(json_t *samples, const char *name)
 	return 0;
 }
 
+/* swervectl_ratio - provider name's 24-hour ratio of kind in the
+ * swerve_delivery_ratio samples, as a percentage; -1 when absent. */
+static double
+swervectl_ratio(json_t *samples, const char *name, const char *kind)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(samples, i, x)
+	{
+		json_t *l = json_object_get(x, "labels");
+		const char *p =
+		    json_string_value(json_object_get(l, "provider"));
+		const char *w = json_string_value(json_object_get(l, "window"));
+		const char *k = json_string_value(json_object_get(l, "kind"));
+		if (p != NULL && w != NULL && k != NULL && name != NULL &&
+		    strcmp(p, name) == 0 && strcmp(w, "24h") == 0 &&
+		    strcmp(k, kind) == 0)
+			return 100.0 *
+			       json_number_value(json_object_get(x, "value"));
+	}
+	return -1;
+}
+
 /*
  * swervectl_providers - one line per provider: circuit state, share of
  * the accepted deliveries over the last 5 minutes (of the routing picks
  * since start, from a daemon without /metrics.json), success ratio and
  * latency over the last 5 minutes,
- * health score, fail-back ramp, queue, and why the circuit last changed.
+ * health score, fail-back ramp, queue, hard bounce and complaint ratios
+ * over 24 hours ("-" from a daemon without them), and why the circuit
+ * last changed.
  */
 static void
 swervectl_providers(const char *base)
 {
 	struct buf body;
-	json_t *root, *provs, *p, *metrics, *share;
+	json_t *root, *provs, *p, *metrics, *share, *ratios;
 	double total = 0;
 	size_t i;
 
@@ -364,18 +390,30 @@ swervectl_providers(const char *base)
 	share = json_object_get(
 	    json_object_get(metrics, "swerve_provider_traffic_share_ratio"),
 	    "samples");
+	ratios = json_object_get(
+	    json_object_get(metrics, "swerve_delivery_ratio"), "samples");
 	if (json_array_size(provs) > 0)
 		printf("providers:\n  %-14s %-9s %6s %7s %8s %6s %5s %8s %8s "
-		       "%5s\n",
+		       "%5s %7s %9s\n",
 		       "name", "state", "share", "success", "latency", "health",
-		       "ramp", "sent", "failed", "wait");
+		       "ramp", "sent", "failed", "wait", "bounce", "complaint");
 	json_array_foreach(provs, i, p)
 	{
 		const char *reason =
 		    json_string_value(json_object_get(p, "reason"));
+		const char *pname =
+		    json_string_value(json_object_get(p, "name"));
 		double left = swervectl_num(p, "cooldown_left_ms");
+		double bounce = swervectl_ratio(ratios, pname, "bounce");
+		double compl = swervectl_ratio(ratios, pname, "complaint");
+		char bs[16] = "-", cs[16] = "-";
+
+		if (bounce >= 0)
+			snprintf(bs, sizeof(bs), "%.2f%%", bounce);
+		if (compl >= 0)
+			snprintf(cs, sizeof(cs), "%.3f%%", compl );
 		printf("  %-14s %-9s %5.1f%% %6.1f%% %6.0fms %6.2f %5.2f %8.0f "
-		       "%8.0f %5.0f\n",
+		       "%8.0f %5.0f %7s %9s\n",
 		       json_string_value(json_object_get(p, "name")),
 		       json_string_value(json_object_get(p, "state")),
 		       share != NULL
@@ -388,7 +426,7 @@ swervectl_providers(const char *base)
 		       swervectl_num(p, "latency_ewma_ms"),
 		       swervectl_num(p, "health"), swervectl_num(p, "ramp"),
 		       swervectl_num(p, "sent"), swervectl_num(p, "failed"),
-		       swervectl_num(p, "waiting"));
+		       swervectl_num(p, "waiting"), bs, cs);
 		if (reason != NULL && reason[0] != '\0')
 			printf("      last change: %s%s", reason,
 			       left > 0 ? "" : "\n");

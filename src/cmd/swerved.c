@@ -43,9 +43,11 @@
 #include "observe/event_tail.h"
 #include "observe/events.h"
 #include "observe/logjson.h"
+#include "observe/rates.h"
 #include "observe/stats.h"
 #include "observe/suppress_feed.h"
 #include "observe/webhook_out.h"
+#include "route/reputation.h"
 #include "spool/spool.h"
 #include "spool/suppress_local.h"
 
@@ -636,6 +638,10 @@ main(int argc, char **argv)
 		                        sizeof(err)) != 0)
 			log_fatal("swerved: %s", err);
 
+	/* Delivery ratios: fed by events, read by routing and alerts. */
+	struct reputation *rep = reputation_new((size_t)cfg->rates_max_keys);
+	struct rates *rates = rates_new(cfg, rep, NULL);
+
 	memset(&dopts, 0, sizeof(dopts));
 	dopts.base = base;
 	dopts.spool = sp;
@@ -646,6 +652,7 @@ main(int argc, char **argv)
 		dopts.verp_key = verp_key;
 		dopts.verp_key_len = sizeof(verp_key);
 	}
+	dopts.reputation = rep;
 	deliver = deliver_new(&dopts);
 	if (deliver == NULL)
 		log_fatal("swerved: cannot start delivery");
@@ -661,6 +668,7 @@ main(int argc, char **argv)
 	events_subscribe(stats_on_event, stats);
 	events_subscribe(logjson_on_event, logjson);
 	http_admin_set_stats(http, stats);
+	stats_rates_set(stats, rates);
 	stats_seed(stats, sp); /* mail left from an earlier run */
 	api = http_api_new(http_admin_evhttp(http), cfg, sp);
 	http_admin_route_set(http, HTTP_ROUTE_SEND, http_api_handle, api);
@@ -755,6 +763,8 @@ main(int argc, char **argv)
 	events_unsubscribe(stats_on_event, stats);
 	events_unsubscribe(logjson_on_event, logjson);
 	stats_free(stats);
+	rates_free(rates);
+	reputation_free(rep);
 	logjson_free(logjson);
 	event_free(ev_term);
 	event_free(ev_int);

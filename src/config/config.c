@@ -490,6 +490,14 @@ config_defaults(void)
 	c->min_data_rate = 1024;
 	c->max_schedule_ahead_ms = 30ULL * 86400 * 1000;
 
+	c->rates_bounce_warning = 0.05;
+	c->rates_bounce_critical = 0.10;
+	c->rates_complaint_warning = 0.001;
+	c->rates_complaint_critical = 0.005;
+	c->rates_min_volume = 100;
+	c->rates_max_keys = 4096;
+	c->rates_penalty_share = 0.10;
+
 	c->suppress_soft_count = 3;
 	c->suppress_soft_window_ms = 7ULL * 86400 * 1000;
 	for (size_t i = 0; i < CONFIG_SUPPRESS_REASONS; i++)

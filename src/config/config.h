@@ -179,9 +179,13 @@ struct config_provider {
 
 /* A stream (priority class): streams.NAME. */
 enum config_objective {
-	CONFIG_OBJECTIVE_BALANCED, /* health-weighted share (default) */
-	CONFIG_OBJECTIVE_LATENCY,  /* fastest healthy provider first */
-	CONFIG_OBJECTIVE_COST,     /* cheapest healthy provider first */
+	CONFIG_OBJECTIVE_BALANCED,       /* health-weighted share (default) */
+	CONFIG_OBJECTIVE_LATENCY,        /* fastest healthy provider first */
+	CONFIG_OBJECTIVE_COST,           /* cheapest healthy provider first */
+	CONFIG_OBJECTIVE_DELIVERABILITY, /* providers whose bounce or complaint
+	                                    ratio for the sender domain is
+	                                    over warning only as a last
+	                                    resort (route/reputation.h) */
 };
 
 /* suppression.on_submit: what a submission to a suppressed address gets
@@ -305,6 +309,8 @@ enum config_alert_kind {
 	CONFIG_ALERT_PROVIDER_CONFIG, /* credentials, account paused */
 	CONFIG_ALERT_DISK_LOW,        /* the spool's disk below min_free */
 	CONFIG_ALERT_SPOOL_DAMAGED,   /* the spool met a damaged database */
+	CONFIG_ALERT_BOUNCE_RATE,     /* a provider's 24h hard bounce ratio */
+	CONFIG_ALERT_COMPLAINT_RATE,  /* a provider's 24h complaint ratio */
 	CONFIG_ALERT_KIND_COUNT,
 };
 
@@ -317,12 +323,14 @@ struct config_alert_rule {
 	uint64_t oldest_age_over_ms; /* queue_age threshold */
 	uint64_t deferred_over;      /* deferred threshold */
 	double rate_below;           /* rate_drop: fraction of usual, 0..1 */
-	uint64_t for_ms;             /* condition must hold this long */
-	uint64_t clear_for_ms;       /* must be clear this long to resolve */
-	double hysteresis;           /* thresholds: resolve below t*(1-h) */
-	uint64_t window_ms;          /* failover: quiet time; rate: window */
-	uint64_t repeat_ms;          /* re-notify interval; 0: alerts' */
-	int severity;                /* enum config_severity */
+	double ratio_over; /* bounce_rate, complaint_rate: 0..1; 0: the rates:
+	                      warning (or critical, by severity) level */
+	uint64_t for_ms;   /* condition must hold this long */
+	uint64_t clear_for_ms; /* must be clear this long to resolve */
+	double hysteresis;     /* thresholds: resolve below t*(1-h) */
+	uint64_t window_ms;    /* failover: quiet time; rate: window */
+	uint64_t repeat_ms;    /* re-notify interval; 0: alerts' */
+	int severity;          /* enum config_severity */
 };
 
 struct config {
@@ -463,6 +471,16 @@ struct config {
 	uint64_t events_retry_max_ms; /* events.retry_max, default 1h */
 	uint64_t events_timeout_ms;   /* events.timeout, default 10s */
 	unsigned events_concurrency;  /* events.concurrency, default 4 */
+
+	/* rates: (config_rates.c) delivery ratios (route/reputation.h) and
+	 * the levels alerts and routing compare them with */
+	double rates_bounce_warning;     /* rates.bounce_warning, 5% */
+	double rates_bounce_critical;    /* rates.bounce_critical, 10% */
+	double rates_complaint_warning;  /* rates.complaint_warning, 0.1% */
+	double rates_complaint_critical; /* rates.complaint_critical, 0.5% */
+	uint64_t rates_min_volume;  /* rates.min_volume: sends in 24h, 100 */
+	uint64_t rates_max_keys;    /* rates.max_keys, 4096 */
+	double rates_penalty_share; /* rates.penalty_share, 10% */
 
 	/* ses_compat: (config_ses_compat.c); none: SES endpoints closed. */
 	struct config_ses_credential *ses_compat_credentials;

@@ -6,8 +6,8 @@
  *     repeat_interval: 4h       re-notify a still-firing alert this often
  *     notify:   [{type, url, secret_file, to, from, stream, min_severity}]
  *     rules:    [{name, kind, stream, provider, oldest_age_over,
- *                 deferred_over, rate_below, for, clear_for, hysteresis,
- *                 window, repeat_interval, severity}]
+ *                 deferred_over, rate_below, ratio_over, for, clear_for,
+ *                 hysteresis, window, repeat_interval, severity}]
  *
  * A rule's kind may be left out when it follows from its keys
  * (oldest_age_over: queue_age, deferred_over: deferred, rate_below:
@@ -51,6 +51,8 @@ static const struct key_choice choices_alert_kind[] = {
     {"provider_config", CONFIG_ALERT_PROVIDER_CONFIG},
     {"disk_low", CONFIG_ALERT_DISK_LOW},
     {"spool_damaged", CONFIG_ALERT_SPOOL_DAMAGED},
+    {"bounce_rate", CONFIG_ALERT_BOUNCE_RATE},
+    {"complaint_rate", CONFIG_ALERT_COMPLAINT_RATE},
     {NULL, 0},
 };
 
@@ -80,6 +82,7 @@ static const struct config_key keys_rule[] = {
     {ROW("deferred_over", KEY_INT, 0), FIELD(R, deferred_over), .min = 0,
      .max = INT64_MAX},
     {ROW("rate_below", KEY_PERCENT, 0), FIELD(R, rate_below)},
+    {ROW("ratio_over", KEY_PERCENT, 0), FIELD(R, ratio_over)},
     {ROW("for", KEY_DURATION, 0), FIELD(R, for_ms)},
     {ROW("clear_for", KEY_DURATION, 0), FIELD(R, clear_for_ms)},
     {ROW("hysteresis", KEY_PERCENT, 0), FIELD(R, hysteresis)},
@@ -201,7 +204,8 @@ alerts_rule_check(struct config_ctx *x, const struct config_node *map,
 		                    "missing; expected a kind (circuit_open, "
 		                    "stream_unusable, failover, queue_age, "
 		                    "deferred, rate_drop, provider_config, "
-		                    "disk_low) or a threshold key");
+		                    "disk_low, spool_damaged, bounce_rate, "
+		                    "complaint_rate) or a threshold key");
 	if (r->kind == CONFIG_ALERT_QUEUE_AGE && r->oldest_age_over_ms == 0)
 		return config_error(x, map->line, kpath,
 		                    "kind queue_age needs oldest_age_over");
@@ -332,7 +336,8 @@ config_alerts_defaults(struct config *c)
 
 	c->alerts_interval_ms = 1000;
 	c->alerts_repeat_ms = 4ULL * 3600 * 1000;
-	c->alert_rules = xcalloc(CONFIG_ALERT_KIND_COUNT, sizeof(*r));
+	/* One of each kind, and a critical twin of the two ratio rules. */
+	c->alert_rules = xcalloc(CONFIG_ALERT_KIND_COUNT + 2, sizeof(*r));
 	alerts_rule_default(c, "circuit_open", CONFIG_ALERT_CIRCUIT_OPEN,
 	                    CONFIG_SEVERITY_WARNING, 0);
 	alerts_rule_default(c, "stream_unusable", CONFIG_ALERT_STREAM_UNUSABLE,
@@ -354,6 +359,17 @@ config_alerts_defaults(struct config *c)
 	alerts_rule_default(c, "disk_low", CONFIG_ALERT_DISK_LOW,
 	                    CONFIG_SEVERITY_CRITICAL, 0);
 	alerts_rule_default(c, "spool_damaged", CONFIG_ALERT_SPOOL_DAMAGED,
+	                    CONFIG_SEVERITY_CRITICAL, 0);
+	/* Amazon SES's published levels (rates:): review at the warning
+	 * level, pause at the critical one. */
+	alerts_rule_default(c, "bounce_rate", CONFIG_ALERT_BOUNCE_RATE,
+	                    CONFIG_SEVERITY_WARNING, 0);
+	alerts_rule_default(c, "bounce_rate_critical", CONFIG_ALERT_BOUNCE_RATE,
+	                    CONFIG_SEVERITY_CRITICAL, 0);
+	alerts_rule_default(c, "complaint_rate", CONFIG_ALERT_COMPLAINT_RATE,
+	                    CONFIG_SEVERITY_WARNING, 0);
+	alerts_rule_default(c, "complaint_rate_critical",
+	                    CONFIG_ALERT_COMPLAINT_RATE,
 	                    CONFIG_SEVERITY_CRITICAL, 0);
 }
 

@@ -60,6 +60,7 @@ static const struct key_choice choices_objective[] = {
     {"balanced", CONFIG_OBJECTIVE_BALANCED},
     {"latency", CONFIG_OBJECTIVE_LATENCY},
     {"cost", CONFIG_OBJECTIVE_COST},
+    {"deliverability", CONFIG_OBJECTIVE_DELIVERABILITY},
     {NULL, 0},
 };
 
@@ -395,6 +396,7 @@ static const struct config_key keys_root[] = {
     {ROW("ses_compat", KEY_SECTION, 0), .sub = config_keys_ses_compat},
     {ROW("suppression", KEY_SECTION, 0), .sub = config_keys_suppression},
     {ROW("events", KEY_SECTION, 0), .sub = config_keys_webhooks},
+    {ROW("rates", KEY_SECTION, 0), .sub = config_keys_rates},
     {ROW("user", KEY_STR, 0), FIELD(C, user)},
     {ROW("group", KEY_STR, 0), FIELD(C, group)},
     {.name = NULL},
@@ -933,6 +935,8 @@ config_keys_apply(struct config_ctx *x, const struct config_node *root,
 	if (config_admin_keys_check(x, root, c) < 0)
 		return -1;
 	if (config_suppress_check(x, root, c) < 0)
+		return -1;
+	if (config_rates_check(x, root, c) < 0)
 		return -1;
 	return 0;
 }

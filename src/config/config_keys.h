@@ -170,6 +170,12 @@ extern const struct config_key config_keys_webhooks[];
 void config_webhooks_defaults(struct config *c);
 /* config_webhooks_free - free c's webhooks. */
 void config_webhooks_free(struct config *c);
+/* config_keys_rates - the rates: section (config_rates.c). */
+extern const struct config_key config_keys_rates[];
+/* config_rates_check - each warning level at most its critical one. */
+int config_rates_check(struct config_ctx *x, const struct config_node *root,
+                       const struct config *c);
+
 /* config_keys_ses_compat - the ses_compat: section (config_ses_compat.c). */
 extern const struct config_key config_keys_ses_compat[];
 /* config_keys_events - the providers[].events: section (config_events.c). */

@@ -522,6 +522,12 @@ deliver_stop(struct deliver *d, deliver_stopped_fn *done, void *arg)
 	deliver_stop_check(d);
 }
 
+const struct reputation *
+deliver_reputation(const struct deliver *d)
+{
+	return d->o.reputation;
+}
+
 size_t
 deliver_busy(const struct deliver *d)
 {

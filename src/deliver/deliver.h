@@ -28,6 +28,8 @@ struct event_base;
 struct spool;
 struct deliver;
 
+struct reputation;
+
 struct deliver_opts {
 	struct event_base *base;
 	struct spool *spool;      /* borrowed; must outlive deliver */
@@ -42,6 +44,9 @@ struct deliver_opts {
 	 * bounce_domain; borrowed. NULL: plain envelope senders. */
 	const unsigned char *verp_key;
 	size_t verp_key_len;
+	/* Delivery ratios per provider and sender domain (borrowed, may be
+	 * NULL: no reputation in routing); judged against cfg's rates:. */
+	const struct reputation *reputation;
 };
 
 /* deliver_new - start delivering. Returns NULL if a provider's TLS
@@ -71,6 +76,10 @@ typedef void deliver_stopped_fn(void *arg);
  * done or not. Call at most once.
  */
 void deliver_stop(struct deliver *d, deliver_stopped_fn *done, void *arg);
+
+/* deliver_reputation - the delivery ratios routing reads (opts'), or
+ * NULL. */
+const struct reputation *deliver_reputation(const struct deliver *d);
 
 /* deliver_busy - attempts on a provider channel now. */
 size_t deliver_busy(const struct deliver *d);

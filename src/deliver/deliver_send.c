@@ -14,6 +14,7 @@
  * even for the refusals made here; what a provider's health is,
  * route/route.c's. This file only sequences.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver_int.h"
+#include "route/reputation.h"
 #include "send/policy.h"
 
 static void conn_on_sent(const struct adapter_result *res, void *arg);
@@ -39,6 +41,46 @@ job_represents(size_t i, char *why, size_t whylen, void *arg)
 	if (ad == NULL || ad->ops->represents == NULL)
 		return true;
 	return ad->ops->represents(ad, &job->msg, why, whylen);
+}
+
+/* job_sender_domain - the lower-cased domain of job's envelope sender
+ * into out (cap bytes), "" for the null sender. */
+static const char *
+job_sender_domain(const struct djob *job, char *out, size_t cap)
+{
+	const char *at = job->m->sender ? strrchr(job->m->sender, '@') : NULL;
+	size_t i;
+
+	out[0] = '\0';
+	if (at == NULL)
+		return out;
+	for (i = 0; at[i + 1] != '\0' && i + 1 < cap; i++)
+		out[i] = (char)tolower((unsigned char)at[i + 1]);
+	out[i] = '\0';
+	return out;
+}
+
+/* job_reputation - route_ctx callback: the share provider i keeps for
+ * the job's sender domain (route/reputation.h). */
+static double
+job_reputation(size_t i, char *why, size_t whylen, void *arg)
+{
+	struct djob *job = arg;
+	struct deliver *d = job->d;
+	const struct config *c = d->cfg;
+	struct reputation_policy pol = {
+	    .bounce_warning = c->rates_bounce_warning,
+	    .bounce_critical = c->rates_bounce_critical,
+	    .complaint_warning = c->rates_complaint_warning,
+	    .complaint_critical = c->rates_complaint_critical,
+	    .min_volume = c->rates_min_volume,
+	    .penalty_share = c->rates_penalty_share,
+	};
+	char dom[REPUTATION_NAME_MAX];
+
+	return reputation_factor(
+	    d->o.reputation, clock_wall_ms(), &pol, d->provs[i].cfg->name,
+	    job_sender_domain(job, dom, sizeof(dom)), why, whylen, NULL);
 }
 
 /* job_pending_fill - the recipients still pending, for the next attempt. */
@@ -83,6 +125,8 @@ deliver_route(struct deliver *d, struct djob *job, uint64_t *wait)
 	ctx.now_ms = clock_mono_ms();
 	ctx.wall_ms = clock_wall_ms();
 	ctx.represents = job_represents;
+	if (d->o.reputation != NULL)
+		ctx.reputation = job_reputation;
 	ctx.arg = job;
 	ctx.trace = &job->trace;
 	i = route_pick(d->rps, d->n_provs, &ctx);
@@ -580,6 +624,7 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 	    ok ? NULL : mr->text);
 	job->trial = false;
 	{
+		char dom[REPUTATION_NAME_MAX];
 		struct events_item e = {
 		    .provider = p->cfg->name,
 		    .cls = mr->class,
@@ -587,6 +632,7 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 		    .text = mr->text,
 		    .duration_ms = took,
 		    .rcpts = (unsigned)job->n_pending,
+		    .sender_domain = job_sender_domain(job, dom, sizeof(dom)),
 		};
 		job_event(job, EVENT_ATTEMPT, &e);
 		if (mr->class == SEND_THROTTLED) {

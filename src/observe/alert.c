@@ -95,6 +95,8 @@ static const char *const alert_kinds[CONFIG_ALERT_KIND_COUNT] = {
     [CONFIG_ALERT_PROVIDER_CONFIG] = "provider_config",
     [CONFIG_ALERT_DISK_LOW] = "disk_low",
     [CONFIG_ALERT_SPOOL_DAMAGED] = "spool_damaged",
+    [CONFIG_ALERT_BOUNCE_RATE] = "bounce_rate",
+    [CONFIG_ALERT_COMPLAINT_RATE] = "complaint_rate",
 };
 
 const char *
@@ -373,6 +375,35 @@ alert_stream_allows(const struct alert_stream_view *s, const char *name)
 	return false;
 }
 
+/* alert_cond_ratio - bounce_rate and complaint_rate for provider p:
+ * nothing (clear) below rates.min_volume sends in 24 hours. */
+static void
+alert_cond_ratio(const struct alert *a, const struct config_alert_rule *r,
+                 const struct alert_provider_view *p, struct alert_cond *c)
+{
+	const struct config *cfg = a->cfg;
+	bool bounce = r->kind == CONFIG_ALERT_BOUNCE_RATE;
+	bool crit = r->severity == CONFIG_SEVERITY_CRITICAL;
+	uint64_t n = bounce ? p->hard_bounces_24h : p->complaints_24h;
+
+	if (p->sends_24h == 0 || p->sends_24h < cfg->rates_min_volume)
+		return;
+	c->value = (double)n / (double)p->sends_24h;
+	c->threshold = r->ratio_over > 0 ? r->ratio_over
+	               : bounce          ? (crit ? cfg->rates_bounce_critical
+	                                         : cfg->rates_bounce_warning)
+	               : crit            ? cfg->rates_complaint_critical
+	                                 : cfg->rates_complaint_warning;
+	c->fire = c->value >= c->threshold;
+	c->still = c->value >= c->threshold * (1 - r->hysteresis);
+	alert_say(c,
+	          "provider %s: %s rate %.2f%% over the last 24h (%llu of "
+	          "%llu sends; alert at %.2g%%)",
+	          p->name, bounce ? "bounce" : "complaint", 100 * c->value,
+	          (unsigned long long)n, (unsigned long long)p->sends_24h,
+	          100 * c->threshold);
+}
+
 /* alert_cond_provider - the condition of rule r for provider p. */
 static void
 alert_cond_provider(const struct alert *a, const struct config_alert_rule *r,
@@ -404,6 +435,10 @@ alert_cond_provider(const struct alert *a, const struct config_alert_rule *r,
 		          ev->failover_to[0] ? ev->failover_to : "another",
 		          (unsigned long long)ev->failovers, ago,
 		          ev->failover_why[0] ? ": " : "", ev->failover_why);
+		break;
+	case CONFIG_ALERT_BOUNCE_RATE:
+	case CONFIG_ALERT_COMPLAINT_RATE:
+		alert_cond_ratio(a, r, p, c);
 		break;
 	case CONFIG_ALERT_PROVIDER_CONFIG:
 		if (ev == NULL)
@@ -631,6 +666,8 @@ alert_eval_rule(struct alert *a, size_t i, const struct alert_snapshot *s,
 	case CONFIG_ALERT_CIRCUIT_OPEN:
 	case CONFIG_ALERT_FAILOVER:
 	case CONFIG_ALERT_PROVIDER_CONFIG:
+	case CONFIG_ALERT_BOUNCE_RATE:
+	case CONFIG_ALERT_COMPLAINT_RATE:
 		for (j = 0; j < s->n_provs; j++) {
 			if (r->provider != NULL &&
 			    strcmp(r->provider, s->provs[j].name) != 0)

@@ -50,6 +50,12 @@
  *   disk_low         snapshot: the spool's disk below spool.min_free
  *   spool_damaged    snapshot: the spool met a damaged database (see
  *                    spool_health(); stays until restart)
+ *   bounce_rate      snapshot: the provider's hard bounces / sends over
+ *                    the last 24 hours >= the rule's ratio_over (else
+ *                    rates.bounce_warning, or rates.bounce_critical for
+ *                    a critical rule); silent below rates.min_volume
+ *                    sends in those 24 hours
+ *   complaint_rate   the same with complaints (rates.complaint_*)
  *
  * Not thread-safe: one thread (the loop) calls everything. The engine
  * borrows cfg's rules; cfg must outlive it.
@@ -70,6 +76,9 @@ struct alert_provider_view {
 	const char *name;
 	const char *mode;   /* deliver_provider_info's mode */
 	const char *reason; /* the circuit's last change; may be NULL */
+	/* route/reputation.h, 24-hour window: recipients sent, hard
+	 * bounces and complaints reported for them */
+	uint64_t sends_24h, hard_bounces_24h, complaints_24h;
 };
 
 /* One stream as the rules see it. Borrowed for the call. */

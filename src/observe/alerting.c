@@ -20,6 +20,7 @@
 #include "observe/backlog.h"
 #include "observe/events.h"
 #include "observe/notify.h"
+#include "route/reputation.h"
 #include "spool/spool.h"
 
 #define ALERTING_MINUTE_MS 60000
@@ -218,6 +219,22 @@ alerting_minute(struct alerting *al)
 	}
 }
 
+/* alerting_ratios - p's 24-hour sends, hard bounces and complaints. */
+static void
+alerting_ratios(struct alerting *al, struct alert_provider_view *p, int64_t now)
+{
+	const struct reputation *rep = deliver_reputation(al->d);
+	struct reputation_counts c;
+
+	memset(&c, 0, sizeof(c));
+	if (rep != NULL)
+		(void)reputation_get(rep, now, REPUTATION_PROVIDER, p->name,
+		                     NULL, REPUTATION_24H, &c);
+	p->sends_24h = c.n[REPUTATION_SENT];
+	p->hard_bounces_24h = c.n[REPUTATION_HARD_BOUNCE];
+	p->complaints_24h = c.n[REPUTATION_COMPLAINT];
+}
+
 /* alerting_on_tick - snapshot and evaluate. */
 static void
 alerting_on_tick(evutil_socket_t fd, short what, void *arg)
@@ -238,6 +255,7 @@ alerting_on_tick(evutil_socket_t fd, short what, void *arg)
 		al->provs[i].name = pi.name;
 		al->provs[i].mode = pi.mode;
 		al->provs[i].reason = pi.reason;
+		alerting_ratios(al, &al->provs[i], now);
 	}
 	for (i = 0; i < al->cfg->n_streams; i++) {
 		const struct config_stream *cs = &al->cfg->streams[i];

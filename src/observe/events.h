@@ -27,7 +27,8 @@ enum event_kind {
 	/* message events: msg_id, tenant, stream set */
 	EVENT_ACCEPTED, /* stored; ingress: "smtp" or "http" */
 	EVENT_ATTEMPT,  /* an attempt finished: provider, cls, stage,
-	                   text, duration_ms */
+	                   text, duration_ms, rcpts (those sent in it),
+	                   sender_domain ("" for the null sender) */
 	EVENT_SENT,     /* every recipient settled, at least one sent;
 	                   latency_ms: accepted -> provider accepted */
 	EVENT_DEFERRED, /* no provider now: back off; text */
@@ -68,8 +69,9 @@ struct events_item {
 	uint64_t latency_ms;  /* EVENT_SENT */
 	uint64_t size;        /* EVENT_ACCEPTED: bytes */
 	unsigned rcpts;       /* recipients concerned */
-	/* EVENT_FEEDBACK: the event as stored (spool/feedback.h), and the
-	 * matched message's sender domain (lower-case) */
+	/* EVENT_FEEDBACK: the event as stored (spool/feedback.h); and the
+	 * message's sender domain (lower-case): EVENT_FEEDBACK (the matched
+	 * message's) and EVENT_ATTEMPT */
 	const struct feedback_event *feedback;
 	const char *sender_domain;
 };

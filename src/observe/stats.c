@@ -14,6 +14,7 @@
  * the table's fixed size (a few hundred microseconds at worst).
  */
 #include "observe/stats.h"
+#include "observe/rates.h"
 #include "observe/stats_fb.h"
 
 #include <stdbool.h>
@@ -105,6 +106,7 @@ struct stats {
 	uint64_t *tcount; /* [stream+1][tstate] */
 	uint64_t untracked;
 	struct stats_fb *fb;   /* delivery feedback counters */
+	struct rates *rates;   /* delivery ratios; borrowed, may be NULL */
 	struct spool *seed_sp; /* stats_seed in progress */
 	int seed_state;        /* the spool state being paged */
 };
@@ -192,6 +194,12 @@ stats_names_fini(struct stats_names *nl)
 	for (i = 0; i < nl->n; i++)
 		free(nl->v[i]);
 	free(nl->v);
+}
+
+void
+stats_rates_set(struct stats *st, struct rates *r)
+{
+	st->rates = r;
 }
 
 void
@@ -766,6 +774,8 @@ stats_render(struct stats *st, struct metrics_writer *w)
 	stats_render_hists(st, w);
 	stats_render_queue(st, w);
 	stats_fb_render(st->fb, w);
+	if (st->rates != NULL)
+		rates_render(st->rates, w);
 	metrics_family(w, "swerve_events_total", "counter",
 	               "Message and provider events by kind.");
 	for (k = 0; k < EVENT_KIND_COUNT; k++) {

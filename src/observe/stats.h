@@ -67,6 +67,11 @@ struct stats *stats_new(const struct config *cfg, int64_t (*now_ms)(void));
 struct spool;
 int stats_seed(struct stats *st, struct spool *sp);
 
+/* stats_rates_set - render r's delivery ratios (observe/rates.h) with
+ * the rest; r is borrowed and must outlive st's rendering. */
+struct rates;
+void stats_rates_set(struct stats *st, struct rates *r);
+
 /* stats_free - free st. NULL is a no-op. */
 void stats_free(struct stats *st);
 

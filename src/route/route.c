@@ -140,9 +140,12 @@ route_stream_allows(const struct config_stream *st,
 /* ---- trace ------------------------------------------------------------ */
 
 struct route_note {
-	bool ok;      /* a candidate */
-	char why[96]; /* filtered: why */
-	double eff;   /* candidate: effective weight */
+	double eff;        /* candidate: effective weight */
+	double rep;        /* reputation share for the sender domain */
+	bool ok;           /* a candidate */
+	bool demoted;      /* deliverability set it aside for rep */
+	char why[96];      /* filtered: why */
+	char rep_why[160]; /* rep < 1: which ratio crossed */
 };
 
 /* route_filter - is provs[i] a candidate? Fills note; may set wait. */
@@ -153,6 +156,7 @@ route_filter(struct route_prov *p, size_t i, struct route_ctx *ctx,
 	uint64_t now = ctx->now_ms, left, wait;
 
 	note->ok = false;
+	note->demoted = false;
 	if (!p->cfg->enabled) {
 		snprintf(note->why, sizeof(note->why), "disabled");
 		return false;
@@ -214,7 +218,15 @@ route_filter(struct route_prov *p, size_t i, struct route_ctx *ctx,
 		return false;
 	}
 	note->ok = true;
-	note->eff = (double)p->cfg->weight * route_share_factor(p, now);
+	note->rep = 1.0;
+	note->rep_why[0] = '\0';
+	if (ctx->reputation != NULL)
+		note->rep = ctx->reputation(i, note->rep_why,
+		                            sizeof(note->rep_why), ctx->arg);
+	if (!(note->rep > 0 && note->rep <= 1))
+		note->rep = 1.0;
+	note->eff =
+	    (double)p->cfg->weight * route_share_factor(p, now) * note->rep;
 	return true;
 }
 
@@ -226,13 +238,14 @@ route_trace_write(struct route_prov *const *provs, size_t n,
 {
 	struct buf *t = ctx->trace;
 	const struct config_stream *st = ctx->stream;
-	static const char *const objectives[] = {"balanced", "latency", "cost"};
+	static const char *const objectives[] = {"balanced", "latency", "cost",
+	                                         "deliverability"};
 	size_t i, k;
 
 	if (t == NULL)
 		return;
 	buf_printf(t, "stream %s (%s): ", st ? st->name : "transactional",
-	           st && (unsigned)st->objective < 3 ? objectives[st->objective]
+	           st && (unsigned)st->objective < 4 ? objectives[st->objective]
 	                                             : "balanced");
 	if (chosen >= 0) {
 		const struct route_prov *p = provs[chosen];
@@ -244,6 +257,9 @@ route_trace_write(struct route_prov *const *provs, size_t n,
 		    health_score(&p->h, ctx->now_ms),
 		    health_ramp_factor(&p->h, ctx->now_ms), p->cfg->cost_per_1k,
 		    (unsigned long long)health_latency_ewma(&p->h));
+		if (notes[chosen].rep < 1)
+			buf_printf(t, " x reputation %.2f: %s",
+			           notes[chosen].rep, notes[chosen].rep_why);
 	} else {
 		buf_printf(t, "no provider can take it now");
 	}
@@ -251,16 +267,21 @@ route_trace_write(struct route_prov *const *provs, size_t n,
 		if ((int)i == chosen || !notes[i].ok)
 			continue;
 		buf_printf(
-		    t, "%s%s (priority %d, score %.2f)",
+		    t, "%s%s (priority %d, score %.2f",
 		    k++ ? ", " : "; other candidates: ", provs[i]->cfg->name,
 		    provs[i]->cfg->priority, notes[i].eff);
+		if (notes[i].rep < 1)
+			buf_printf(t, "; reputation x%.2f: %s", notes[i].rep,
+			           notes[i].rep_why);
+		buf_printf(t, ")");
 	}
 	for (i = 0, k = 0; i < n; i++) {
 		if ((int)i == chosen || notes[i].ok)
 			continue;
-		buf_printf(t, "%s%s (%s)",
+		buf_printf(t, "%s%s (%s%s%s)",
 		           k++ ? ", " : "; filtered: ", provs[i]->cfg->name,
-		           notes[i].why);
+		           notes[i].why, notes[i].demoted ? ": " : "",
+		           notes[i].demoted ? notes[i].rep_why : "");
 	}
 }
 
@@ -437,6 +458,38 @@ route_keep_warm(struct route_prov *const *provs, size_t n,
 	return warm;
 }
 
+/*
+ * route_demote - deliverability: when some candidate's reputation for
+ * the sender domain is clean, the others are set aside (noted with
+ * their reason). Returns true when every candidate is over a warning
+ * level (nothing demoted: the least bad share the mail).
+ */
+static bool
+route_demote(size_t n, struct route_note *notes)
+{
+	bool clean = false, any = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!notes[i].ok)
+			continue;
+		any = true;
+		if (notes[i].rep >= 1)
+			clean = true;
+	}
+	if (!clean)
+		return any;
+	for (i = 0; i < n; i++) {
+		if (!notes[i].ok || notes[i].rep >= 1)
+			continue;
+		notes[i].ok = false;
+		notes[i].demoted = true;
+		snprintf(notes[i].why, sizeof(notes[i].why),
+		         "demoted for deliverability");
+	}
+	return false;
+}
+
 /* route_take - take the chosen one's trial slot, token and quota. */
 static bool
 route_take(struct route_prov *p, struct route_ctx *ctx)
@@ -474,6 +527,11 @@ route_pick(struct route_prov *const *provs, size_t n, struct route_ctx *ctx)
 	ctx->warm = false;
 	for (i = 0; i < n; i++)
 		(void)route_filter(provs[i], i, ctx, &notes[i]);
+	if (objective == CONFIG_OBJECTIVE_DELIVERABILITY &&
+	    route_demote(n, notes))
+		how = "deliverability (every candidate over a warning level)";
+	else if (objective == CONFIG_OBJECTIVE_DELIVERABILITY)
+		how = "deliverability";
 	for (;;) {
 		switch (objective) {
 		case CONFIG_OBJECTIVE_LATENCY:
@@ -487,7 +545,7 @@ route_pick(struct route_prov *const *provs, size_t n, struct route_ctx *ctx)
 				    route_balanced(provs, n, notes, true, cost);
 			how = "lowest cost";
 			break;
-		default: {
+		default: { /* balanced, deliverability (after demoting) */
 			bool spilled;
 			pick = route_ramped(provs, n, notes, ctx->now_ms,
 			                    &spilled);

@@ -25,9 +25,18 @@
  *      latency  - the lowest latency EWMA (divided by the success ratio)
  *                 among all candidates;
  *      cost     - the lowest cost_per_1k among all candidates, priority
- *                 and then balanced share breaking ties.
+ *                 and then balanced share breaking ties;
+ *      deliverability - balanced among the candidates whose reputation
+ *                 for the message's sender domain is clean; one whose
+ *                 bounce or complaint ratio there is over its warning
+ *                 level (route/reputation.h) is demoted, used only when
+ *                 no clean candidate is left.
+ *   Reputation is also an input of balanced (and cost's ties): a
+ *   provider over warning for the sender domain has its effective weight
+ *   multiplied by rates.penalty_share.
  * Every pick can write a trace: the candidates, their scores, what was
- * filtered out and why, in plain words.
+ * filtered out and why, and every reputation adjustment (which ratio,
+ * for which domain), in plain words.
  *
  * Pure logic: no I/O, time passed in, nothing allocated except trace text
  * in the caller's buffer. Loop thread only.
@@ -96,6 +105,10 @@ struct route_ctx {
 	/* May provs[i] carry this message? NULL: all can. why gets a short
 	 * reason when not. */
 	bool (*represents)(size_t i, char *why, size_t whylen, void *arg);
+	/* The share provs[i] keeps for this message's sender domain: 1 when
+	 * nothing is against it, else in (0, 1) with why saying which ratio
+	 * crossed its level. NULL: every provider 1. Same arg. */
+	double (*reputation)(size_t i, char *why, size_t whylen, void *arg);
 	void *arg;
 	struct buf *trace; /* NULL: no trace; else appended to */
 	/* Out: when route_pick returns -1 only because of rate limits or a

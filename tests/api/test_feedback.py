@@ -55,15 +55,19 @@ def daemon(lab, mock, networks=None, **over):
          "api_key": "SG.mock-sendgrid-key", "priority": 9,
          "enabled": False, "events": {"public_key": SG_PUBLIC}},
     ]
+    return sh.Lab.daemon(lab, provs, api_keys=api_keys(lab), **over)
+
+
+def api_keys(lab):
+    """Two tenants: web (example.com, WEB_KEY), jobs (example.org)."""
     jobs = os.path.join(str(lab.tmp), "jobs-fb.key")
     with open(jobs, "w") as f:
         f.write(JOBS_KEY + "\n")
-    keys = [{"name": "web",
+    return [{"name": "web",
              "key_sha256": hashlib.sha256(WEB_KEY.encode()).hexdigest(),
              "tenant": "webt", "from_domains": ["example.com"]},
             {"name": "jobs", "key_file": jobs, "tenant": "jobs",
              "from_domains": ["example.org"]}]
-    return sh.Lab.daemon(lab, provs, api_keys=keys, **over)
 
 
 @pytest.fixture
@@ -90,13 +94,14 @@ def sent_message(d, to=("r1@example.net", "r2@example.net")):
     return qid, m
 
 
-def metrics(d):
+def metrics(d, prefix="swerve_feedback_"):
+    """The samples of /metrics whose names start with prefix."""
     code, body, _ = sh.http_request(d.admin_url + "/metrics",
                                     headers=sh.ADMIN_AUTH)
     assert code == 200
     out = {}
     for line in body.decode().splitlines():
-        if line.startswith("swerve_feedback_"):
+        if line.startswith(prefix):
             k, v = line.rsplit(" ", 1)
             out[k] = float(v)
     return out

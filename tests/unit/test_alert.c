@@ -77,9 +77,12 @@ world_new(const char *yaml)
 	if (w->cfg == NULL)
 		fail_msg("config: %s", err);
 	w->a = alert_new(w->cfg, on_alert, &w->told);
-	w->provs[0] = (struct alert_provider_view){"a", "closed", NULL};
-	w->provs[1] = (struct alert_provider_view){"b", "closed", NULL};
-	w->provs[2] = (struct alert_provider_view){"c", "closed", NULL};
+	w->provs[0] =
+	    (struct alert_provider_view){.name = "a", .mode = "closed"};
+	w->provs[1] =
+	    (struct alert_provider_view){.name = "b", .mode = "closed"};
+	w->provs[2] =
+	    (struct alert_provider_view){.name = "c", .mode = "closed"};
 	w->tx_provs[0] = "a";
 	w->tx_provs[1] = "b";
 	w->streams[0].name = "transactional";
@@ -545,18 +548,85 @@ vanished_subject_resolves(void **state)
 }
 
 static void
+bounce_rate_fires_at_the_level_only_with_min_volume(void **state)
+{
+	struct world *w = world_new(PROVIDERS "rates: {min_volume: 50}\n" RULES(
+	    "    - {name: bounce_rate, for: 0s, clear_for: 0s}\n"
+	    "    - {name: bounce_rate_critical, kind: bounce_rate, "
+	    "severity: critical, for: 0s, clear_for: 0s}\n"
+	    "    - {name: complaints, kind: complaint_rate, for: 0s, "
+	    "clear_for: 0s}\n"
+	    "    - {name: strict, kind: bounce_rate, ratio_over: 2%, "
+	    "provider: b, for: 0s, clear_for: 0s}\n"));
+
+	/* 49 sends, 10 bounces: too few to judge. */
+	w->provs[0].sends_24h = 49;
+	w->provs[0].hard_bounces_24h = 10;
+	world_run(w, 2 * SEC, SEC);
+	assert_int_equal(w->told.firing, 0);
+	/* 100 sends, 4.9%: below the 5% warning. */
+	w->provs[0].sends_24h = 1000;
+	w->provs[0].hard_bounces_24h = 49;
+	world_run(w, 2 * SEC, SEC);
+	assert_int_equal(w->told.firing, 0);
+	/* Exactly 5%: the warning rule fires, not the critical one. */
+	w->provs[0].hard_bounces_24h = 50;
+	world_run(w, 2 * SEC, SEC);
+	assert_int_equal(w->told.firing, 1);
+	assert_string_equal(w->told.last_rule, "bounce_rate");
+	assert_string_equal(w->told.last_subject, "a");
+	assert_true(w->told.last_value == 0.05);
+	assert_non_null(strstr(w->told.last_summary,
+	                       "bounce rate 5.00% over the last 24h (50 of "
+	                       "1000 sends; alert at 5%)"));
+	/* 10%: critical too. */
+	w->provs[0].hard_bounces_24h = 100;
+	world_run(w, 2 * SEC, SEC);
+	assert_int_equal(w->told.firing, 2);
+	assert_string_equal(w->told.last_rule, "bounce_rate_critical");
+	/* A provider rule with its own level. */
+	w->provs[1].sends_24h = 100;
+	w->provs[1].hard_bounces_24h = 2;
+	world_run(w, 2 * SEC, SEC);
+	assert_int_equal(w->told.firing, 3);
+	assert_string_equal(w->told.last_rule, "strict");
+	/* Complaints: 1 in 1000 is 0.1%. */
+	w->provs[2].sends_24h = 1000;
+	w->provs[2].complaints_24h = 1;
+	world_run(w, 2 * SEC, SEC);
+	assert_int_equal(w->told.firing, 4);
+	assert_string_equal(w->told.last_rule, "complaints");
+	/* Diluted below the hysteresis (4%): the warning resolves, the
+	 * critical one too. */
+	w->provs[0].sends_24h = 2600;
+	world_run(w, 2 * SEC, SEC);
+	assert_int_equal(w->told.resolved, 2);
+	assert_int_equal(alert_active_count(w->a), 2);
+	world_free(w);
+}
+
+static void
 default_rules_cover_every_kind(void **state)
 {
 	struct config *c = config_defaults();
 	bool seen[CONFIG_ALERT_KIND_COUNT] = {0};
 	size_t i;
 
-	assert_int_equal(c->n_alert_rules, CONFIG_ALERT_KIND_COUNT);
+	/* The ratio kinds ship a warning and a critical rule each. */
+	assert_int_equal(c->n_alert_rules, CONFIG_ALERT_KIND_COUNT + 2);
 	for (i = 0; i < c->n_alert_rules; i++)
 		seen[c->alert_rules[i].kind] = true;
 	for (i = 0; i < CONFIG_ALERT_KIND_COUNT; i++)
 		assert_true(seen[i]);
 	assert_int_equal(c->alert_rules[2].severity, CONFIG_SEVERITY_INFO);
+	assert_string_equal(c->alert_rules[10].name, "bounce_rate_critical");
+	assert_int_equal(c->alert_rules[10].severity, CONFIG_SEVERITY_CRITICAL);
+	/* SES's published levels. */
+	assert_true(c->rates_bounce_warning == 0.05);
+	assert_true(c->rates_bounce_critical == 0.10);
+	assert_true(c->rates_complaint_warning == 0.001);
+	assert_true(c->rates_complaint_critical == 0.005);
+	assert_int_equal(c->rates_min_volume, 100);
 	config_free(c);
 }
 
@@ -657,6 +727,8 @@ main(void)
 	    cmocka_unit_test(spool_damaged_fires_while_the_spool_says_so),
 	    cmocka_unit_test(vanished_subject_resolves),
 	    cmocka_unit_test(default_rules_cover_every_kind),
+	    cmocka_unit_test(
+	        bounce_rate_fires_at_the_level_only_with_min_volume),
 	    cmocka_unit_test(config_infers_kind_and_refuses_bad_rules),
 	    cmocka_unit_test(
 	        config_notify_secret_is_read_and_never_in_messages),

@@ -134,7 +134,7 @@ stream_rules_span_sections(void **state)
 	expect_error(
 	    "streams:\n  transactional: {objective: fast}\n",
 	    "swerve.yaml:2: streams.transactional.objective: expected one of "
-	    "balanced, latency, cost; got \"fast\"");
+	    "balanced, latency, cost, deliverability; got \"fast\"");
 	expect_error(
 	    "submitters:\n  users:\n    - {name: u, password: p, "
 	    "from_domains: [\"*\"], stream: vip}\n",

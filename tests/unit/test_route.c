@@ -515,6 +515,127 @@ trace_says_why_in_plain_words(void **state)
 	buf_fini(&t);
 }
 
+/* bad_p0 - reputation callback: p0 is over its bounce warning. */
+static double
+bad_p0(size_t i, char *why, size_t whylen, void *arg)
+{
+	(void)arg;
+	if (i != 0)
+		return 1.0;
+	snprintf(why, whylen,
+	         "bounce 20.00%% >= 5%% (2/10 sends, 24h) for "
+	         "example.com");
+	return 0.1;
+}
+
+/* bad_all - every provider is over a warning level, p1 the least. */
+static double
+bad_all(size_t i, char *why, size_t whylen, void *arg)
+{
+	(void)arg;
+	snprintf(why, whylen, "complaints over 0.1%% for example.com");
+	return i == 1 ? 0.5 : 0.1;
+}
+
+static void
+balanced_cuts_the_share_of_a_provider_over_warning(void **state)
+{
+	struct world w;
+	struct route_ctx ctx;
+	int i, got[2] = {0, 0};
+
+	world_init(&w, 2);
+	world_start(&w);
+	for (i = 0; i < 110; i++) {
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.now_ms = T0;
+		ctx.wall_ms = (int64_t)T0;
+		ctx.reputation = bad_p0;
+		got[route_pick(w.v, w.n, &ctx)]++;
+	}
+	/* Weights 1 x 0.1 and 1: p0 gets one pick in eleven. */
+	assert_int_equal(got[0], 10);
+	assert_int_equal(got[1], 100);
+}
+
+static void
+deliverability_demotes_a_provider_over_warning(void **state)
+{
+	struct world w;
+	struct config_stream st;
+	struct route_ctx ctx;
+	struct buf t;
+	int i;
+
+	world_init(&w, 3);
+	w.cfg[0].priority = 1; /* the best priority, but over warning */
+	w.cfg[1].priority = 2;
+	w.cfg[2].priority = 2;
+	world_start(&w);
+	memset(&st, 0, sizeof(st));
+	st.name = "transactional";
+	st.objective = CONFIG_OBJECTIVE_DELIVERABILITY;
+	buf_init(&t);
+	for (i = 0; i < 20; i++) {
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.stream = &st;
+		ctx.now_ms = T0;
+		ctx.wall_ms = (int64_t)T0;
+		ctx.reputation = bad_p0;
+		t.len = 0;
+		ctx.trace = &t;
+		assert_int_not_equal(route_pick(w.v, w.n, &ctx), 0);
+	}
+	assert_non_null(strstr(buf_cstr(&t), "(deliverability): chose p"));
+	assert_non_null(strstr(buf_cstr(&t),
+	                       "filtered: p0 (demoted for deliverability: "
+	                       "bounce 20.00% >= 5% (2/10 sends, 24h) for "
+	                       "example.com)"));
+	/* The clean ones gone: the demoted one still takes the mail. */
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.stream = &st;
+	ctx.now_ms = T0;
+	ctx.tried = 1ULL << 1 | 1ULL << 2;
+	ctx.reputation = bad_p0;
+	assert_int_equal(route_pick(w.v, w.n, &ctx), 0);
+	/* Without a verdict it is the plain priority order again. */
+	st.objective = CONFIG_OBJECTIVE_DELIVERABILITY;
+	assert_int_equal(pick_at(&w, &st, 0, T0, NULL), 0);
+	buf_fini(&t);
+}
+
+static void
+deliverability_with_every_provider_over_warning_shares_by_reputation(
+    void **state)
+{
+	struct world w;
+	struct config_stream st;
+	struct route_ctx ctx;
+	struct buf t;
+
+	world_init(&w, 2);
+	world_start(&w);
+	memset(&st, 0, sizeof(st));
+	st.name = "bulk";
+	st.objective = CONFIG_OBJECTIVE_DELIVERABILITY;
+	buf_init(&t);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.stream = &st;
+	ctx.now_ms = T0;
+	ctx.reputation = bad_all;
+	ctx.trace = &t;
+	assert_int_equal(route_pick(w.v, w.n, &ctx), 1);
+	assert_string_equal(
+	    buf_cstr(&t),
+	    "stream bulk (deliverability): chose p1 by deliverability (every "
+	    "candidate over a warning level) (priority 1, weight 1 x health "
+	    "1.00 x ramp 1.00, cost 0.00/1k, latency 0 ms) x reputation "
+	    "0.50: complaints over 0.1% for example.com; other candidates: "
+	    "p0 (priority 1, score 0.10; reputation x0.10: complaints over "
+	    "0.1% for example.com)");
+	buf_fini(&t);
+}
+
 int
 main(void)
 {
@@ -540,6 +661,11 @@ main(void)
 	    cmocka_unit_test(
 	        good_probe_ends_a_failure_cooldown_but_not_a_forced_one),
 	    cmocka_unit_test(trace_says_why_in_plain_words),
+	    cmocka_unit_test(
+	        balanced_cuts_the_share_of_a_provider_over_warning),
+	    cmocka_unit_test(deliverability_demotes_a_provider_over_warning),
+	    cmocka_unit_test(
+	        deliverability_with_every_provider_over_warning_shares_by_reputation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
