@@ -123,7 +123,9 @@ verp_decode(const unsigned char *key, size_t keylen, const char *addr,
 	if (key == NULL || keylen < VERP_KEY_MIN || addr == NULL)
 		return VERP_MALFORMED;
 	at = strrchr(addr, '@');
-	if (at == NULL || at[1] == '\0' || strchr(addr, '@') != at)
+	/* A domain name has at most 253 octets (RFC 1035, as text). */
+	if (at == NULL || at[1] == '\0' || strchr(addr, '@') != at ||
+	    strlen(at + 1) > 253)
 		return VERP_MALFORMED;
 	len = (size_t)(at - addr);
 	/* b- id - idx - mac */

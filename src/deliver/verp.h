@@ -16,7 +16,8 @@
  * nobody without the key can make swerve record a bounce for a message.
  *
  * The local part is case-insensitive here (some MTAs change case); the
- * domain is not checked: the caller compares it with its bounce domains.
+ * domain is only checked for length (at most 253 octets): the caller
+ * compares it with its bounce domains.
  *
  * Lives in deliver/ because deliver writes it (it knows the provider of
  * an attempt) and ingress, which sits above deliver, reads it; providers/

@@ -149,6 +149,15 @@ truncated_and_padded_addresses_are_malformed(void **state)
 	assert_int_equal(dec(key, b, id, &idx), VERP_MALFORMED);
 	snprintf(b, sizeof(b), "x@%s", a);
 	assert_int_equal(dec(key, b, id, &idx), VERP_MALFORMED);
+	/* A domain longer than a domain name can be (found by fuzz_verp). */
+	{
+		char big[VERP_ADDR_MAX + 300];
+
+		snprintf(big, sizeof(big), "%.*s@%0254d", (int)at, a, 0);
+		assert_int_equal(dec(key, big, id, &idx), VERP_MALFORMED);
+		snprintf(big, sizeof(big), "%.*s@%0253d", (int)at, a, 0);
+		assert_int_equal(dec(key, big, id, &idx), VERP_OK);
+	}
 }
 
 static void
