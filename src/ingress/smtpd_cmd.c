@@ -419,6 +419,7 @@ smtpd_cmd_rcpt_suppressed(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	rcpt[cmd->path.len] = '\0';
 	if (!submit_suppress_rcpt(&w, rcpt, &why))
 		return false;
+	submit_suppress_emit(submit_suppress_tenant(&w), rcpt, why, true);
 	smtpd_session_reject(s, SMTPD_REJECT_SUPPRESSED, false,
 	                     "550 5.1.1 <%s>: Recipient address rejected: on "
 	                     "the suppression list (%s)",

@@ -12,7 +12,23 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/xmalloc.h"
+#include "observe/events.h"
 #include "spool/msg_meta.h"
+
+void
+submit_suppress_emit(const char *tenant, const char *rcpt,
+                     enum suppress_reason why, bool refused)
+{
+	struct events_item e = {
+	    .kind = EVENT_SUPPRESSED,
+	    .tenant = tenant != NULL && tenant[0] != '\0' ? tenant : NULL,
+	    .rcpt = rcpt,
+	    .reason = suppress_reason_name(why),
+	    .state = refused ? "refused" : "dropped",
+	};
+
+	events_emit(&e);
+}
 
 const char *
 submit_suppress_tenant(const struct submit_who *w)
@@ -129,6 +145,8 @@ submit_suppress_apply(const struct config *cfg, const struct submit_who *w,
 	for (i = 0; i < m->n_rcpts; i++)
 		if (hit[i]) {
 			(void)suppress_check(s, tenant, m->rcpts[i], now, &why);
+			submit_suppress_emit(tenant, m->rcpts[i], why,
+			                     n == m->n_rcpts && refuse);
 			json_array_append_new(
 			    list,
 			    json_pack("{s:s,s:s}", "address", m->rcpts[i],

@@ -43,6 +43,13 @@ bool submit_suppress_rcpt(const struct submit_who *w, const char *rcpt,
                           enum suppress_reason *why);
 
 /*
+ * submit_suppress_emit - tell the event bus that rcpt of tenant was left
+ * out (EVENT_SUPPRESSED): refused (the submitter hears it) or dropped.
+ */
+void submit_suppress_emit(const char *tenant, const char *rcpt,
+                          enum suppress_reason why, bool refused);
+
+/*
  * submit_suppress_apply - the step above over m, whose tenant, recipients
  * and meta the pipeline set. 0 (m changed as said), or -1 with *e set
  * (422 suppressed: every recipient suppressed under refuse); m is then

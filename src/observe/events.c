@@ -33,6 +33,7 @@ static const char *const events_names[EVENT_KIND_COUNT] = {
     [EVENT_THROTTLED] = "throttled",
     [EVENT_FEEDBACK] = "feedback",
     [EVENT_FEEDBACK_REFUSED] = "feedback_refused",
+    [EVENT_SUPPRESSED] = "suppressed",
 };
 
 const char *

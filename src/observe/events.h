@@ -53,6 +53,12 @@ enum event_kind {
 	                           "malformed", "too_large", "parse",
 	                           "unavailable", "not_implemented",
 	                           "spool"); text */
+	/* suppression (ingress/submit_suppress.h): tenant set */
+	EVENT_SUPPRESSED, /* a recipient on the tenant's suppression list was
+	                     left out at submission: rcpt; reason (why it is
+	                     listed: "hard_bounce", ...); state "refused"
+	                     (the submitter was told) or "dropped" (accepted
+	                     without it); msg_id NULL: not stored yet */
 	EVENT_KIND_COUNT,
 };
 
@@ -74,6 +80,7 @@ struct events_item {
 	 * message's) and EVENT_ATTEMPT */
 	const struct feedback_event *feedback;
 	const char *sender_domain;
+	const char *rcpt; /* EVENT_SUPPRESSED: the address */
 };
 
 typedef void events_fn(const struct events_item *e, void *arg);

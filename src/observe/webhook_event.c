@@ -71,6 +71,8 @@ webhook_event_type(const struct events_item *e)
 		return WEBHOOK_DEFERRED;
 	case EVENT_FAILED:
 		return WEBHOOK_FAILED;
+	case EVENT_SUPPRESSED:
+		return WEBHOOK_SUPPRESSED;
 	case EVENT_FEEDBACK:
 		return e->feedback != NULL
 		           ? webhook_feedback_type(e->feedback->type)
@@ -123,6 +125,10 @@ webhook_event_payload(const struct events_item *e, enum webhook_type t,
 		webhook_feedback_data(d, e->feedback);
 		if (e->feedback->occurred_ms > 0)
 			at = e->feedback->occurred_ms;
+	} else if (e->kind == EVENT_SUPPRESSED) {
+		webhook_set_str(d, "recipient", e->rcpt);
+		webhook_set_str(d, "reason", e->reason);
+		webhook_set_str(d, "action", e->state);
 	} else {
 		webhook_set_str(d, "provider", e->provider);
 		webhook_set_str(d, "diagnostic", e->text);

@@ -6,7 +6,9 @@
  * An event on the bus (observe/events.h) becomes at most one webhook
  * event: accepted, sent, deferred and failed from the message events,
  * delivered, delayed, bounced, complained and failed (a provider's
- * rejection) from delivery feedback (EVENT_FEEDBACK). Its payload
+ * rejection) from delivery feedback (EVENT_FEEDBACK), suppressed from
+ * the submission's suppression step (EVENT_SUPPRESSED: data.recipient,
+ * data.reason, data.action "refused" or "dropped"). Its payload
  *
  *   {"id": "evt_...", "type": "bounced", "timestamp": RFC 3339,
  *    "data": {"message_id", "recipient", "provider", "diagnostic",

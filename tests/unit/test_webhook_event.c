@@ -97,6 +97,8 @@ test_bus_events_map_to_types(void **state)
 	assert_int_equal(webhook_event_type(&e), -1);
 	e.kind = EVENT_CIRCUIT;
 	assert_int_equal(webhook_event_type(&e), -1);
+	e.kind = EVENT_SUPPRESSED;
+	assert_int_equal(webhook_event_type(&e), WEBHOOK_SUPPRESSED);
 	e.kind = EVENT_FEEDBACK;
 	e.feedback = &f;
 	f.type = FEEDBACK_DELIVERED;
@@ -203,6 +205,35 @@ test_message_payload_leaves_unknown_members_out(void **state)
 	free(s);
 }
 
+static void
+test_suppressed_payload_names_address_reason_action(void **state)
+{
+	struct events_item e;
+	json_t *o, *d;
+	char *s;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	e.kind = EVENT_SUPPRESSED;
+	e.at_ms = 1700000000000;
+	e.tenant = "web";
+	e.rcpt = "gone@example.net";
+	e.reason = "complaint";
+	e.state = "refused";
+	s = webhook_event_payload(&e, WEBHOOK_SUPPRESSED, "evt_s");
+	o = json_loads(s, 0, NULL);
+	d = json_object_get(o, "data");
+	assert_string_equal(json_string_value(json_object_get(d, "recipient")),
+	                    "gone@example.net");
+	assert_string_equal(json_string_value(json_object_get(d, "reason")),
+	                    "complaint");
+	assert_string_equal(json_string_value(json_object_get(d, "action")),
+	                    "refused");
+	assert_null(json_object_get(d, "message_id"));
+	json_decref(o);
+	free(s);
+}
+
 /* Tags and metadata come from the stored msg_meta; the same row always
  * gives the same bytes. */
 static void
@@ -280,6 +311,8 @@ main(void)
 	        test_body_adds_tags_and_metadata_deterministically),
 	    cmocka_unit_test(test_backoff_doubles_with_jitter_up_to_max),
 	    cmocka_unit_test(test_dead_after_retry_for),
+	    cmocka_unit_test(
+	        test_suppressed_payload_names_address_reason_action),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -254,3 +254,44 @@ def test_tenant_webhook_gets_its_api_mail_with_tags_and_metadata(lab, verify):
         assert b["data"]["metadata"] == {"order": 42}
     res = verify(SECRET, [r for r, _ in got])
     assert all(ok for ok, _ in res), res
+
+
+def test_suppressed_recipients_are_events(lab):
+    """A suppressed recipient left out of an API submission (the others
+    taken) and one refused at SMTP RCPT are each a suppressed event of
+    the tenant, with the address and why it is listed."""
+    import hashlib
+    import json
+    web_key = "web-key-0123456789abcdef"
+    m = lab.mock("m1")
+    rcv = lab.receiver("ok")
+    keys = [{"name": "web",
+             "key_sha256": hashlib.sha256(web_key.encode()).hexdigest(),
+             "tenant": "webt", "from_domains": ["example.com"]}]
+    d = lab.daemon([sh.provider("m1", m.smtp_port, 1)], api_keys=keys,
+                   events=_events(lab.tmp, [
+                       {"url": rcv.url("/s"),
+                        "secret_file": _secret_file(lab.tmp),
+                        "types": ["suppressed"]}]))
+    auth = {"Authorization": "Bearer " + web_key,
+            "Content-Type": "application/json"}
+    code, out, _ = sh.http_request(
+        d.http_url + "/v1/suppressions", "POST",
+        json.dumps({"address": "gone@example.net",
+                    "reason": "hard_bounce"}).encode(), auth)
+    assert code in (200, 201), out
+    body = json.dumps({"from": "s@example.com",
+                       "to": ["gone@example.net", "ok@example.net"],
+                       "subject": "hi", "text": "hi\n"}).encode()
+    code, out, _ = sh.http_request(d.http_url + "/v1/messages", "POST", body,
+                                   auth)
+    assert code in (200, 202), out
+    got = sh.wait_until(lambda: rcv.ok("/s"), 20, 0.1, "a suppressed event")
+    b = got[0][1]
+    assert b["type"] == "suppressed"
+    assert b["data"]["recipient"] == "gone@example.net"
+    assert b["data"]["reason"] == "hard_bounce"
+    assert b["data"]["action"] == "dropped"
+    assert b["data"]["tenant"] == "webt"
+    time.sleep(0.5)
+    assert len(rcv.ok("/s")) == 1  # ok@example.net was not suppressed
