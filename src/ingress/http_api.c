@@ -93,6 +93,18 @@ api_fail_with(struct evhttp_request *req, int status, const char *code,
 	api_fail(req, &e);
 }
 
+/* api_suppressed_add - "suppressed": the recipients taken out, if any. */
+static void
+api_suppressed_add(json_t *o, const struct http_pending_result *r)
+{
+	json_t *a = r->suppressed ? json_loads(r->suppressed, 0, NULL) : NULL;
+
+	if (json_is_array(a))
+		json_object_set_new(o, "suppressed", a);
+	else
+		json_decref(a);
+}
+
 /* api_item_json - one batch item's result object. */
 static json_t *
 api_item_json(const struct http_pending_result *r, size_t index)
@@ -111,6 +123,7 @@ api_item_json(const struct http_pending_result *r, size_t index)
 	              r->message_id);
 	if (r->dup)
 		json_object_set_new(o, "duplicate", json_true());
+	api_suppressed_add(o, r);
 	return o;
 }
 
@@ -132,10 +145,12 @@ api_done_one(struct evhttp_request *req, const struct http_pending_result *res,
 		          json_pack("{s:s,s:s,s:b}", "id", res[0].id,
 		                    "message_id", res[0].message_id,
 		                    "duplicate", 1));
-	else
-		api_reply(req, 202,
-		          json_pack("{s:s,s:s}", "id", res[0].id, "message_id",
-		                    res[0].message_id));
+	else {
+		json_t *o = json_pack("{s:s,s:s}", "id", res[0].id,
+		                      "message_id", res[0].message_id);
+		api_suppressed_add(o, &res[0]);
+		api_reply(req, 202, o);
+	}
 }
 
 /* api_done_batch - 202 when every item was stored, else 207. */

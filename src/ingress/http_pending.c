@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -22,6 +23,7 @@
 #include "ingress/http_conn.h"
 #include "ingress/submit.h"
 #include "observe/events.h"
+#include "spool/msg_meta.h"
 
 #define HTTP_PENDING_MAX 20000        /* requests of one set waiting */
 #define HTTP_PENDING_SLACK (1u << 20) /* request bytes around the message */
@@ -133,6 +135,23 @@ http_pending_watch_end(struct http_pending_watch *w)
 }
 
 /* http_pending_finish - answer (if the client is there) and free p. */
+/* http_pending_suppressed - m's meta.suppressed (malloc'd), or NULL. */
+static char *
+http_pending_suppressed(const struct spool_msg_new *m)
+{
+	struct msg_meta mm;
+	char *s;
+
+	/* Only a message with suppressed recipients pays for a decode. */
+	if (m->meta == NULL || strstr(m->meta, "\"suppressed\"") == NULL ||
+	    msg_meta_decode(m->meta, strlen(m->meta), &mm) != 0)
+		return NULL;
+	s = mm.suppressed;
+	mm.suppressed = NULL;
+	msg_meta_fini(&mm);
+	return s;
+}
+
 static void
 http_pending_finish(struct http_pending *p)
 {
@@ -141,6 +160,8 @@ http_pending_finish(struct http_pending *p)
 
 	if (req != NULL)
 		p->done(req, p->res, p->n, p->arg);
+	for (size_t i = 0; i < p->n; i++)
+		free(p->res[i].suppressed);
 	free(p->res);
 	free(p->key_name);
 	if (p->arg_free != NULL)
@@ -218,6 +239,7 @@ http_pending_submit(struct http_pending_set *s, struct evhttp_request *req,
 			continue;
 		}
 		(void)submit_msgid(&ms[i], p->res[i].message_id);
+		p->res[i].suppressed = http_pending_suppressed(&ms[i]);
 		it = xmalloc(sizeof(*it));
 		it->p = p;
 		it->index = i;

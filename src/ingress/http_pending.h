@@ -49,6 +49,10 @@ struct http_pending_result {
 	int dup;                             /* an idempotent replay */
 	struct api_error err; /* set (http_status != 0) when the message was
 	                         refused before the spool */
+	char *suppressed;     /* the recipients the pipeline took out because
+	                         they are suppressed, as the message's
+	                         meta.suppressed JSON array, or NULL; owned by
+	                         the pending request (freed after done) */
 };
 
 /*

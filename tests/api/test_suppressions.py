@@ -112,10 +112,30 @@ def test_native_api_refuses_and_records(lab):
 
     code, out, _ = send(d, msg(to=["gone@example.net", "ok@example.net"]))
     assert code == 202, out
+    # The answer names the recipients taken out, per recipient.
+    assert out["suppressed"] == [
+        {"address": "gone@example.net", "reason": "hard_bounce"}], out
     code, m1 = get(d, "/v1/messages/" + out["id"])
     assert [r["address"] for r in m1["rcpts"]] == ["ok@example.net"]
     assert m1["meta"]["suppressed"] == [
         {"address": "gone@example.net", "reason": "hard_bounce"}]
+    code, out, _ = send(d, msg(to="ok@example.net"))
+    assert code == 202 and "suppressed" not in out, out
+    # A batch (all valid or nothing): a wholly suppressed item is that
+    # item's 422 and nothing is queued; the per-item results otherwise
+    # name the recipients taken out.
+    code, out, _ = post(d, "/v1/messages/batch", {"messages": [
+        msg(to=["gone@example.net", "ok2@example.net"]),
+        msg(to="gone@example.net")]})
+    assert code == 400 and out["error"]["code"] == "invalid_batch", out
+    assert out["results"][1]["status"] == 422, out
+    assert out["results"][1]["error"]["code"] == "suppressed"
+    code, out, _ = post(d, "/v1/messages/batch", {"messages": [
+        msg(to=["gone@example.net", "ok2@example.net"]),
+        msg(to="ok3@example.net")]})
+    assert code == 202, out
+    assert out["results"][0]["suppressed"][0]["address"] == "gone@example.net"
+    assert "suppressed" not in out["results"][1]
 
 
 def test_smtp_rcpt_refused_550(lab):
