@@ -161,13 +161,35 @@ sg_reserved(const char *name)
 }
 
 /*
+ * sg_header_earlier - the name of a member of h before k that names the
+ * same field (case-insensitively), or NULL. nodemailer's SendGrid
+ * transport sends a Message-ID as "Message-ID" and "message-id".
+ */
+static const char *
+sg_header_earlier(json_t *h, const char *k)
+{
+	const char *o;
+	json_t *v;
+
+	json_object_foreach(h, o, v)
+	{
+		if (o == k || strcmp(o, k) == 0)
+			return NULL;
+		if (strcasecmp(o, k) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/*
  * sg_headers_check - the headers object h (absent or null: none) at
- * field: string values, no reserved name.
+ * field: string values, no reserved name, a field named twice (in
+ * another case) only with the same value (then it is one field).
  */
 static int
 sg_headers_check(json_t *h, const char *field, struct api_error *e)
 {
-	const char *k;
+	const char *k, *o;
 	json_t *v;
 
 	if (!compat_sendgrid_present(h))
@@ -185,6 +207,13 @@ sg_headers_check(json_t *h, const char *field, struct api_error *e)
 			return api_error_set(
 			    e, 400, "invalid_field", field,
 			    "You may not overwrite the header %.60s.", k);
+		o = sg_header_earlier(h, k);
+		if (o != NULL && !json_equal(json_object_get(h, o), v))
+			return api_error_set(
+			    e, 400, "invalid_field", field,
+			    "The header %.60s is given twice (as %.60s) with "
+			    "different values.",
+			    k, o);
 	}
 	return 0;
 }
@@ -247,7 +276,7 @@ sg_headers(json_t *top, json_t *ph, const char *pfield, const char *idem,
 		{
 			over = over || strcasecmp(k, pk) == 0;
 		}
-		if (!over &&
+		if (!over && sg_header_earlier(top, k) == NULL &&
 		    sg_header_add(m, sub, k, v,
 		                  strcasecmp(k, "X-Swerve-Idempotency-Key") == 0
 		                      ? idem
@@ -257,7 +286,8 @@ sg_headers(json_t *top, json_t *ph, const char *pfield, const char *idem,
 	}
 	json_object_foreach(ph, pk, pv)
 	{
-		if (sg_header_add(m, sub, pk, pv, NULL, pfield, e) < 0)
+		if (sg_header_earlier(ph, pk) == NULL &&
+		    sg_header_add(m, sub, pk, pv, NULL, pfield, e) < 0)
 			return -1;
 	}
 	return 0;

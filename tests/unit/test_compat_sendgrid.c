@@ -306,6 +306,33 @@ idempotency_key_per_personalization(void **state)
 	compat_msgs_free(ms, n);
 }
 
+/* nodemailer's SendGrid transport names a Message-ID twice, in two
+ * cases, with one value: one field. Two values: refused, naming it. */
+static void
+header_named_twice_in_two_cases(void **state)
+{
+	struct api_msg *ms;
+	struct api_error e;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(
+	    sg("{\"headers\":{\"Message-ID\":\"<a.1@example.com>\","
+	       "\"message-id\":\"<a.1@example.com>\"}}",
+	       &ms, &n, &e),
+	    0);
+	assert_int_equal(ms[0].mail.n_fields, 1);
+	assert_string_equal(ms[0].mail.fields[0].value, "<a.1@example.com>");
+	compat_msgs_free(ms, n);
+	assert_int_equal(
+	    sg("{\"headers\":{\"Message-ID\":\"<a.1@example.com>\","
+	       "\"message-id\":\"<b.2@example.com>\"}}",
+	       &ms, &n, &e),
+	    -1);
+	assert_string_equal(e.field, "headers");
+	assert_non_null(strstr(e.message, "message-id"));
+}
+
 static void
 send_at_limits(void **state)
 {
@@ -688,6 +715,7 @@ main(void)
 	    cmocka_unit_test(footer_is_appended_and_open_tag_removed),
 	    cmocka_unit_test(substitution_rules),
 	    cmocka_unit_test(idempotency_key_per_personalization),
+	    cmocka_unit_test(header_named_twice_in_two_cases),
 	    cmocka_unit_test(send_at_limits),
 	    cmocka_unit_test(refusals_name_the_field),
 	    cmocka_unit_test(limits_over_the_request),
