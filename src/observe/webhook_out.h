@@ -15,7 +15,8 @@
  * events.retry_for after it was queued, then dead-lettered (kept in the
  * spool, listed by swervectl events dead). At-least-once: a claimed row
  * is leased, so after a crash it is sent again with the same
- * webhook-id.
+ * webhook-id. XXX: an event reaches the spool in the commit after the
+ * one that made it happen, so a crash between the two loses it.
  *
  * Loop thread only.
  */
