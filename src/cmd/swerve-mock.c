@@ -19,6 +19,7 @@
 #include "mock/mock.h"
 #include "mock/mock_api.h"
 #include "mock/mock_ctl.h"
+#include "mock/mock_fb.h"
 #include "mock/mock_http.h"
 #include "mock/mock_smtp.h"
 
@@ -56,6 +57,9 @@ static const char mock_usage[] =
     "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY)\n"
     "  --aws-max-skew SEC   SigV4 clock skew allowed (300)\n"
     "  --mailgun-domain D   the only Mailgun domain (default: any)\n"
+    "  --feedback FILE      emit delivery feedback: the JSON of PUT "
+    "/feedback\n"
+    "                       (targets per API, rules; see docs/swerve-mock.md)\n"
     "  --log-json           log lines as JSON\n"
     "  -v, --verbose        log every SMTP command and reply\n"
     "  -q, --quiet          log warnings only (not every message)\n";
@@ -101,6 +105,7 @@ main(int argc, char **argv)
 	    {"aws-key", required_argument, NULL, 'W'},
 	    {"aws-max-skew", required_argument, NULL, 'X'},
 	    {"mailgun-domain", required_argument, NULL, 'D'},
+	    {"feedback", required_argument, NULL, 'F'},
 	    {"log-json", no_argument, NULL, 'j'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
@@ -108,6 +113,7 @@ main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct mock_smtp_opts so = {0};
+	const char *fb_file = NULL;
 	const char *http_addr = NULL, *mode_text = NULL, *name = "mock";
 	unsigned long long max_store = 100000;
 	enum log_level level = LOG_LEVEL_INFO;
@@ -133,6 +139,9 @@ main(int argc, char **argv)
 			break;
 		case 'H':
 			http_addr = optarg;
+			break;
+		case 'F':
+			fb_file = optarg;
 			break;
 		case 'm':
 			mode_text = optarg;
@@ -229,11 +238,26 @@ main(int argc, char **argv)
 	m = mock_new(base, name, (size_t)max_store);
 	if (mode_text != NULL)
 		mock_mode_change(m, &mode);
+	m->fb = mock_fb_new(m);
+	if (fb_file != NULL) {
+		json_error_t je;
+		json_t *cfg = json_load_file(fb_file, 0, &je);
+		char fbwhy[256];
+
+		if (cfg == NULL)
+			log_fatal("swerve-mock: --feedback %s: %s", fb_file,
+			          je.text);
+		if (mock_fb_configure(m->fb, cfg, fbwhy, sizeof(fbwhy)) < 0)
+			log_fatal("swerve-mock: --feedback %s: %s", fb_file,
+			          why);
+		json_decref(cfg);
+	}
 	if (http_addr != NULL) {
 		http = mock_http_new(base, http_addr, m->name);
 		if (http == NULL)
 			log_fatal("swerve-mock: cannot start the HTTP server");
 		mock_ctl_register(http, m);
+		mock_fb_register(m->fb, http);
 		api = mock_api_new(m, http, &ao);
 	}
 	if (so.listen != NULL) {
@@ -252,6 +276,7 @@ main(int argc, char **argv)
 	mock_smtp_free(smtp);
 	mock_api_free(api);
 	mock_http_free(http);
+	mock_fb_free(m->fb);
 	event_free(sigterm);
 	event_free(sigint);
 	mock_free(m);

@@ -18,6 +18,7 @@
 
 struct event_base;
 struct mock;
+struct mock_fb;
 
 enum mock_stat {
 	MOCK_STAT_CONNECTIONS,
@@ -43,6 +44,8 @@ struct mock {
 	char name[MOCK_NAME_MAX + 1];
 	struct mock_mode_set mode;
 	struct mock_store *store; /* owned */
+	struct mock_fb *fb;       /* feedback emitter (mock_fb.h), not owned;
+	                             NULL: none */
 	/* Counters by the mode that was current when the event happened. */
 	uint64_t stats[MOCK_MODE_COUNT][MOCK_STAT_COUNT];
 	struct {

@@ -15,6 +15,7 @@
  * after which our late reply frees it), so holding the pointer is safe.
  */
 #include "mock/mock_api.h"
+#include "mock/mock_fb.h"
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -600,6 +601,7 @@ mock_api_store(struct mock_api_req *r, struct mock_api_capture *cap)
 	                         cap->rcpt, cap->nrcpt, cap->data,
 	                         mock_api_name(r->id), text);
 	r->api->stats[r->id].accepted++;
+	mock_fb_accepted(m->fb, msg);
 	log_info("mock[%s]: %s accepted %s (%zu bytes, %zu rcpt) as %s",
 	         m->name, mock_api_name(r->id), msg->id, msg->len, msg->nrcpt,
 	         cap->provider_id ? cap->provider_id : "-");

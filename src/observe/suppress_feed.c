@@ -88,14 +88,20 @@ suppress_feed_on_event(const struct events_item *e, void *arg)
 	char key[SUPPRESS_TENANT_MAX + SUPPRESS_ADDR_MAX + 1];
 	int reason;
 	int64_t now = e->at_ms != 0 ? e->at_ms : clock_wall_ms();
+	/* A matched message without a tenant (a trusted SMTP client's) is on
+	 * the admin's list "", which SMTP's RCPT check reads; an unmatched
+	 * event has no tenant to suppress for. */
+	const char *tenant = e->tenant != NULL ? e->tenant
+	                     : e->msg_id != NULL && e->msg_id[0] != '\0' ? ""
+	                                                                 : NULL;
 
-	if (e->kind != EVENT_FEEDBACK || fb == NULL || e->tenant == NULL ||
+	if (e->kind != EVENT_FEEDBACK || fb == NULL || tenant == NULL ||
 	    fb->recipient[0] == '\0' || f->s == NULL || f->s->be == NULL)
 		return;
 	reason = feed_reason(fb->type);
 	if (fb->type == FEEDBACK_SOFT_BOUNCE) {
-		if (suppress_addr_key(e->tenant, fb->recipient, f->sensitive,
-		                      key, sizeof(key)) < 0 ||
+		if (suppress_addr_key(tenant, fb->recipient, f->sensitive, key,
+		                      sizeof(key)) < 0 ||
 		    !suppress_soft_note(f->soft, key, now))
 			return;
 		reason = SUPPRESS_SOFT_BOUNCE;
@@ -103,11 +109,11 @@ suppress_feed_on_event(const struct events_item *e, void *arg)
 	if (reason < 0)
 		return;
 	/* A retried or repeated report changes nothing already there. */
-	if (suppress_check(f->s, e->tenant, fb->recipient, now, &held) &&
+	if (suppress_check(f->s, tenant, fb->recipient, now, &held) &&
 	    (int)held == reason)
 		return;
 	memset(&en, 0, sizeof(en));
-	snprintf(en.tenant, sizeof(en.tenant), "%s", e->tenant);
+	snprintf(en.tenant, sizeof(en.tenant), "%s", tenant);
 	snprintf(en.address, sizeof(en.address), "%s", fb->recipient);
 	en.reason = (enum suppress_reason)reason;
 	snprintf(en.provider, sizeof(en.provider), "%s",
