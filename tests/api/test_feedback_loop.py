@@ -8,10 +8,15 @@ posts the provider's own signed events to swerved (mock_fb.h), and:
   3. the next submission to those addresses is refused on SMTP (550 at
      RCPT), the native API and each drop-in endpoint.
 
-Not checked yet, because the code is not on main: the bounce-rate alert
-firing at its threshold (helper "rates"), routing shifting share away
-(rates) and outbound webhooks to applications (helper "whout"). Add those
-stages here when they land.
+  4. the built-in bounce-rate alert fires for the provider (rates:
+     min_volume 10; the run's hard-bounce ratio is over SES's 5%);
+  5. outbound webhooks (events.webhooks, types bounced and complained)
+     reach a receiver that answers 500 to its first requests: every
+     bounced and complained recipient arrives, signed per Standard
+     Webhooks (checked here with HMAC-SHA256 over id.timestamp.body).
+
+Not checked here: routing shifting share away from the provider (one
+provider here; tests/api/test_feedback_rates.py pins the shift).
 
 Also pinned: the mock retries an event swerved answers 5xx (the receiver
 in test_a_5xx_is_retried fails twice, then takes it).
@@ -38,6 +43,29 @@ MG_SIGNING = "mg-signing-key-0123456789abcdef"
 RS_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 PM_USER, PM_PASS = "hook", "hook-pass-123"
 N = 40
+HOOK_KEY = b"swerve-feedback-loop-key"
+HOOK_SECRET = "whsec_" + __import__("base64").b64encode(HOOK_KEY).decode()
+
+
+class Hooks(http.server.BaseHTTPRequestHandler):
+    """The application's webhook receiver: 500 to the first few."""
+    fails = 3
+    got = []
+    url = None
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Hooks.got.append((dict((k.lower(), v) for k, v in
+                               self.headers.items()), body))
+        self.send_response(500 if len(Hooks.got) <= Hooks.fails else 200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
+HOOKS = Hooks
 
 
 def fnv_band(addr):
@@ -106,10 +134,16 @@ def loop_lab(lab, kind):
     if kind == "mailgun":
         prov["domain"] = "mg.test"
     sec = secret(lab, "ses.secret", ch.SECRET)
+    hook_secret = secret(lab, "hook.secret", HOOK_SECRET)
     d = sh.Lab.daemon(lab, [prov], api_keys=lab_keys(lab), ses_compat={
         "credentials": [{"access_key_id": ch.AKID,
                          "secret_access_key_file": sec, "tenant": "webt",
-                         "from_domains": ["example.com"]}]})
+                         "from_domains": ["example.com"]}]},
+        rates={"min_volume": 10},
+        alerts={"interval": "100ms", "rules": [{"name": "bounce_rate"}]},
+        events={"retry_min": "200ms", "retry_max": "1s", "timeout": "2s",
+                "webhooks": [{"url": HOOKS.url, "secret_file": hook_secret,
+                              "types": ["bounced", "complained"]}]})
     target["url"] = d.http_url + "/feedback/p"
     cfg = {"rules": {"bounce": "5%", "complaint": "2%"}, "retry_ms": 200,
            kind: target}
@@ -134,8 +168,44 @@ OUTCOME = {"hard": ("bounced", "hard"), "soft": ("bounced", "soft"),
            "delay": ("delivered", None)}
 
 
+@pytest.fixture
+def hooks():
+    Hooks.got = []
+    srv = http.server.ThreadingHTTPServer((sh.HOST, 0), Hooks)
+    Hooks.url = "http://%s:%d/hooks" % (sh.HOST, srv.server_port)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield Hooks
+    srv.shutdown()
+
+
+def alerts(d):
+    code, obj = d.admin_json("/v1/alerts")
+    assert code == 200, obj
+    return {(a["rule"], a.get("provider")): a for a in obj["alerts"]}
+
+
+def hooked(got):
+    """(message id, recipient, type) of every signed request received
+    (each verified: webhook-signature over id.timestamp.body)."""
+    import base64
+    import hashlib
+    import hmac
+    out = set()
+    for h, body in got:
+        mac = base64.b64encode(hmac.new(
+            HOOK_KEY, ("%s.%s." % (h["webhook-id"], h["webhook-timestamp"])
+                       ).encode() + body, hashlib.sha256).digest()).decode()
+        assert "v1," + mac in h["webhook-signature"].split(), h
+        b = json.loads(body)
+        out.add((b["data"].get("message_id"),
+                 (b["data"].get("recipient") or "").lower(), b["type"]))
+    return out
+
+
 @pytest.mark.parametrize("kind", ["postmark", "mailgun", "resend", "sendgrid"])
-def test_bounces_and_complaints_become_outcomes_and_suppressions(lab, kind):
+def test_bounces_and_complaints_become_outcomes_and_suppressions(lab, kind,
+                                                                 hooks):
     m, d = loop_lab(lab, kind)
     rcpts = ["user%02d@example.net" % i for i in range(N)] + [
         "bounce-a@example.net", "complaint-a@example.net",
@@ -224,9 +294,27 @@ def test_bounces_and_complaints_become_outcomes_and_suppressions(lab, kind):
         dropin.GONE = gone[0]
         st, body = fn(d, [gone[0]])
         assert ok(st, body), (name, st, body)
-    # TODO(rates): the bounce-rate alert at SES's 5% threshold and routing
-    # shifting share once helper "rates" lands; TODO(whout): outbound
-    # webhooks (bounced, complained, suppressed) once helper "whout" lands.
+
+    # The bounce-rate alert fires for the provider.
+    sh.wait_until(lambda: ("bounce_rate", "p") in alerts(d), 15,
+                  what="the bounce_rate alert for p")
+    assert alerts(d)[("bounce_rate", "p")]["state"] == "firing"
+
+    # Outbound webhooks: every bounced and complained API message, through
+    # the receiver's 500s, nothing lost.
+    want_hooks = {(ids[r], r, "bounced" if want[r] in ("hard", "soft")
+                   else "complained")
+                  for r in rcpts if want[r] in ("hard", "soft", "complaint")}
+
+    def arrived():
+        got = {(mid, r, t.split(".")[-1]) for mid, r, t in
+               hooked([g for g in hooks.got])}
+        return want_hooks <= got
+    try:
+        sh.wait_until(arrived, 30, what="the outbound webhooks")
+    except AssertionError:
+        raise AssertionError((sorted(want_hooks), sorted(hooked(hooks.got))))
+    assert len(hooks.got) > Hooks.fails
 
 
 class Flaky(http.server.BaseHTTPRequestHandler):
