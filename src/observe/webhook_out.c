@@ -68,11 +68,24 @@ struct webhook_out {
 	/* sender */
 	struct event *timer;
 	int claiming, again;
+	/* Spool calls whose callbacks have w as arg, still to run; after
+	 * webhook_out_free (freed) the last of them frees w. */
+	unsigned stores;
+	int freed;
 	struct webhook_call *calls; /* in flight */
 	struct webhook_out_stats st;
 };
 
 static void webhook_out_kick(struct webhook_out *w);
+
+/* webhook_out_shell_end - free w after webhook_out_free once no spool
+ * callback holds it. */
+static void
+webhook_out_shell_end(struct webhook_out *w)
+{
+	if (w->freed && w->stores == 0 && !w->claiming)
+		free(w);
+}
 
 /* webhook_hook_find - the configured webhook with url, or NULL. */
 static struct webhook_hook *
@@ -149,6 +162,11 @@ webhook_out_stored(int status, void *arg)
 {
 	struct webhook_out *w = arg;
 
+	w->stores--;
+	if (w->freed) {
+		webhook_out_shell_end(w);
+		return;
+	}
 	if (status != SPOOL_OK)
 		log_warn("webhook: queueing events failed: %s",
 		         spool_status_name(status));
@@ -171,6 +189,8 @@ webhook_out_flush(evutil_socket_t fd, short what, void *arg)
 	w->n_pending = w->cap_pending = 0;
 	if (spool_wh_enqueue(w->sp, rows, n, webhook_out_stored, w) != SPOOL_OK)
 		log_warn("webhook: spool closed, %zu events not queued", n);
+	else
+		w->stores++;
 }
 
 /* webhook_call_release - free what c owns, and c. */
@@ -332,6 +352,11 @@ webhook_out_claimed(int status, struct spool_wh *rows, size_t n,
 	size_t i;
 
 	w->claiming = 0;
+	if (w->freed) {
+		spool_wh_free(rows, n);
+		webhook_out_shell_end(w);
+		return;
+	}
 	if (status != SPOOL_OK) {
 		log_warn("webhook: claim failed: %s",
 		         spool_status_name(status));
@@ -530,5 +555,7 @@ webhook_out_free(struct webhook_out *w)
 		event_free(w->flush_ev);
 	if (w->timer != NULL)
 		event_free(w->timer);
-	free(w);
+	/* A claim or a store still in the spool calls back with w. */
+	w->freed = 1;
+	webhook_out_shell_end(w);
 }
