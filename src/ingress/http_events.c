@@ -23,7 +23,7 @@
 #include "spool/spool.h"
 
 struct http_events {
-	const struct event_tail *tail;
+	struct event_tail *tail;
 	struct spool *sp;
 };
 
@@ -200,8 +200,7 @@ events_handle(struct evhttp_request *req, void *arg)
 }
 
 struct http_events *
-http_events_new(struct http_admin *h, const struct event_tail *tail,
-                struct spool *sp)
+http_events_new(struct http_admin *h, struct event_tail *tail, struct spool *sp)
 {
 	struct http_events *e = xcalloc(1, sizeof(*e));
 

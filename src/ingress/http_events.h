@@ -24,8 +24,7 @@ struct http_events;
 
 /* http_events_new - serve both on h; tail and sp are borrowed. */
 struct http_events *http_events_new(struct http_admin *h,
-                                    const struct event_tail *tail,
-                                    struct spool *sp);
+                                    struct event_tail *tail, struct spool *sp);
 
 /* http_events_free - free e (requests waiting for the spool are
  * answered by the spool's callbacks, which do not touch e). NULL: no-op. */

@@ -4,9 +4,11 @@
 #include "observe/event_tail.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/clock.h"
 #include "core/id.h"
 #include "core/xmalloc.h"
 #include "observe/events.h"
@@ -20,7 +22,9 @@ struct event_tail_entry {
 
 struct event_tail {
 	struct event_tail_entry ring[EVENT_TAIL_SIZE];
-	uint64_t last; /* newest seq; entry seq % SIZE */
+	uint64_t last;       /* newest seq; entry seq % SIZE */
+	uint64_t read_at_ms; /* monotonic time of the last read */
+	bool reading;        /* a client read within EVENT_TAIL_IDLE_MS */
 };
 
 /* event_tail_on_event - the bus listener: keep e if applications may
@@ -33,8 +37,14 @@ event_tail_on_event(const struct events_item *e, void *arg)
 	char id[ID_SIZE], evid[ID_SIZE + 8];
 	int type = webhook_event_type(e);
 
-	if (type < 0)
+	if (type < 0 || !t->reading)
 		return;
+	/* Nobody has followed for a while: stop paying for the payloads
+	 * (a JSON document per event, a sixth of a relayed message's CPU). */
+	if (clock_mono_ms() - t->read_at_ms > EVENT_TAIL_IDLE_MS) {
+		t->reading = false;
+		return;
+	}
 	id_new(id);
 	snprintf(evid, sizeof(evid), "tail_%s", id);
 	t->last++;
@@ -58,7 +68,7 @@ event_tail_new(void)
 }
 
 uint64_t
-event_tail_read(const struct event_tail *t, uint64_t after, unsigned types,
+event_tail_read(struct event_tail *t, uint64_t after, unsigned types,
                 size_t max, json_t *arr)
 {
 	uint64_t s, first;
@@ -66,6 +76,8 @@ event_tail_read(const struct event_tail *t, uint64_t after, unsigned types,
 
 	if (t == NULL)
 		return after;
+	t->reading = true;
+	t->read_at_ms = clock_mono_ms();
 	if (after > t->last)
 		after = 0; /* numbers of an earlier run: from the start */
 	first = t->last > EVENT_TAIL_SIZE ? t->last - EVENT_TAIL_SIZE + 1 : 1;

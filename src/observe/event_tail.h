@@ -9,6 +9,10 @@
  * the last number it saw and gets what came after. Memory only: a
  * restart starts an empty ring, and a client that falls more than the
  * ring's size behind misses the oldest (it sees the gap in the numbers).
+ * The ring fills only while somebody follows: from the first read until
+ * EVENT_TAIL_IDLE_MS pass without one (a payload per event costs a
+ * sixth of a relayed message's CPU, for nobody otherwise), so a
+ * client's first poll sees nothing older than itself.
  *
  * Loop thread only.
  */
@@ -22,6 +26,7 @@ struct event_tail;
 struct json_t;
 
 #define EVENT_TAIL_SIZE 4096
+#define EVENT_TAIL_IDLE_MS 60000
 
 /* event_tail_new - a ring of EVENT_TAIL_SIZE events, subscribed to the
  * bus. NULL when the bus has no room. */
@@ -32,10 +37,11 @@ struct event_tail *event_tail_new(void);
  * with a number above after, oldest first, at most max, of the types in
  * the bit set types (1 << enum webhook_type; 0: all); each is the
  * webhook payload with "seq" added. Returns the number to poll after
- * next (the newest event's, whether or not it passed the filter).
+ * next (the newest event's, whether or not it passed the filter). A
+ * read (re)starts the recording (see above).
  */
-uint64_t event_tail_read(const struct event_tail *t, uint64_t after,
-                         unsigned types, size_t max, struct json_t *arr);
+uint64_t event_tail_read(struct event_tail *t, uint64_t after, unsigned types,
+                         size_t max, struct json_t *arr);
 
 /* event_tail_last - the newest event's number (0: none yet). */
 uint64_t event_tail_last(const struct event_tail *t);

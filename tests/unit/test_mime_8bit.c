@@ -337,11 +337,35 @@ digest_parts_default_to_messages(void **state)
 	buf_fini(&out);
 }
 
+/* The scan reads eight octets at a time: an 8-bit octet at every
+ * offset of bodies of every length up to 40 is found, and none else. */
+static void
+scan_finds_an_8bit_octet_at_every_offset(void **state)
+{
+	static const char head[] = "A: b\r\n\r\n";
+	char msg[64];
+
+	(void)state;
+	for (size_t n = 0; n <= 40; n++) {
+		memcpy(msg, head, sizeof(head) - 1);
+		memset(msg + sizeof(head) - 1, 'x', n);
+		assert_int_equal(mime_8bit_scan(msg, sizeof(head) - 1 + n), 0);
+		for (size_t j = 0; j < n; j++) {
+			msg[sizeof(head) - 1 + j] = (char)0xc3;
+			assert_int_equal(
+			    mime_8bit_scan(msg, sizeof(head) - 1 + n),
+			    MIME_8BIT_BODY);
+			msg[sizeof(head) - 1 + j] = 'x';
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(scan_finds_header_and_body),
+	    cmocka_unit_test(scan_finds_an_8bit_octet_at_every_offset),
 	    cmocka_unit_test(
 	        smtputf8_needed_for_utf8_addresses_and_headers_only),
 	    cmocka_unit_test(seven_bit_message_is_copied_byte_for_byte),
