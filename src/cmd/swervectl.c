@@ -36,6 +36,7 @@
 #include "core/clock.h"
 #include "core/tls.h"
 #include "ingress/feedback_sns.h"
+#include "providers/supplist.h"
 #include "spool/spool.h"
 #include "spool/spool_tool.h"
 #include "spool/suppress.h"
@@ -76,6 +77,9 @@ swervectl_usage(FILE *f)
 	    "(--limit, --after)\n"
 	    "  suppression add|remove ADDRESS [--tenant T] [--reason R]\n"
 	    "  suppression import FILE [--tenant T]\n"
+	    "  suppression import --from-provider NAME [--tenant T]\n"
+	    "            NAME's own list through its API (sendgrid, "
+	    "postmark)\n"
 	    "            CSV as export writes it; all rows or none "
 	    "(malformed lines\n            named); importing twice "
 	    "changes nothing\n"
@@ -1376,12 +1380,64 @@ swervectl_supp_import(const char *base, const struct swervectl_supp *o,
 }
 
 /*
+ * swervectl_supp_from_provider - import --from-provider NAME: NAME's own
+ * suppression list, read through its API with the configuration's
+ * endpoint and credentials, posted like a CSV import (insert or replace,
+ * so a second import changes nothing).
+ */
+static int
+swervectl_supp_from_provider(const char *base, const struct swervectl_supp *o,
+                             const char *cfg_path, const char *name)
+{
+	const struct config_provider *p = NULL;
+	struct supplist l = {0};
+	struct config *cfg;
+	char err[2048];
+	size_t i;
+	int rc;
+
+	if (cfg_path == NULL) {
+		fprintf(stderr, "swervectl: import --from-provider needs -c "
+		                "CONFIG (the provider's credentials)\n");
+		return 2;
+	}
+	cfg = config_load_file(cfg_path, err, sizeof(err));
+	if (cfg == NULL) {
+		fprintf(stderr, "swervectl: %s\n", err);
+		return 2;
+	}
+	for (i = 0; i < cfg->n_providers; i++)
+		if (strcmp(cfg->providers[i].name, name) == 0)
+			p = &cfg->providers[i];
+	if (p == NULL) {
+		fprintf(stderr, "swervectl: no provider named %s in %s\n", name,
+		        cfg_path);
+		config_free(cfg);
+		return 2;
+	}
+	rc = supplist_fetch(p, &l, err, sizeof(err));
+	config_free(cfg);
+	if (rc != 0) {
+		fprintf(stderr, "swervectl: import --from-provider %s: %s%s\n",
+		        name, rc == -1 ? "nothing imported: " : "", err);
+		free(l.e);
+		return rc == -1 ? 1 : 2;
+	}
+	rc = l.n == 0 || swervectl_supp_post(base, o, l.e, l.n) == 0 ? 0 : 1;
+	if (rc == 0)
+		printf("imported %zu entries from %s\n", l.n, name);
+	free(l.e);
+	return rc;
+}
+
+/*
  * swervectl_suppression - suppression list|add|remove|import|export.
  * argv[0] is the verb.
  */
 static int
 swervectl_suppression(const char *base, const struct swervectl_supp *o,
-                      int argc, char **argv, const char *from_provider)
+                      int argc, char **argv, const char *from_provider,
+                      const char *cfg_path)
 {
 	struct suppress_entry e;
 	char path[1500];
@@ -1394,14 +1450,9 @@ swervectl_suppression(const char *base, const struct swervectl_supp *o,
 		return swervectl_supp_list(base, o, false);
 	if (strcmp(argv[0], "export") == 0)
 		return swervectl_supp_list(base, o, true);
-	if (strcmp(argv[0], "import") == 0 && from_provider != NULL) {
-		fprintf(stderr,
-		        "swervectl: import --from-provider %s: not implemented "
-		        "yet (export the provider's list as CSV and import "
-		        "the file)\n",
-		        from_provider);
-		return 2;
-	}
+	if (strcmp(argv[0], "import") == 0 && from_provider != NULL)
+		return swervectl_supp_from_provider(base, o, cfg_path,
+		                                    from_provider);
 	if (strcmp(argv[0], "import") == 0 && argc == 2)
 		return swervectl_supp_import(base, o, argv[1]);
 	if (strcmp(argv[0], "add") == 0 && argc == 2) {
@@ -1606,7 +1657,8 @@ main(int argc, char **argv)
 		supp.after = after;
 		supp.json = json;
 		rc = swervectl_suppression(base, &supp, argc - optind - 1,
-		                           argv + optind + 1, from_provider);
+		                           argv + optind + 1, from_provider,
+		                           path);
 	} else if (strcmp(cmd, "provider") == 0 && optind + 2 < argc) {
 		rc = swervectl_provider(base, argv[optind + 1],
 		                        argv[optind + 2], dur, json);

@@ -196,6 +196,7 @@ mock_api_new(struct mock *m, struct mock_http *h, const struct mock_api_opts *o)
 		}
 	}
 	mock_api_ctl_register(api, h);
+	mock_api_supp_register(api, h);
 	return api;
 }
 
@@ -237,6 +238,7 @@ mock_api_free(struct mock_api *api)
 	}
 	free(api->mailgun_domain);
 	mock_api_idem_clear(api);
+	json_decref(api->supp);
 	free(api);
 }
 

@@ -222,6 +222,15 @@ const char *mock_api_default_key(enum mock_api_id id);
 struct mock_api *mock_api_new(struct mock *m, struct mock_http *h,
                               const struct mock_api_opts *o);
 
+/*
+ * mock_api_supp_get - the addresses seeded on provider's suppression list
+ * (sendgrid: bounces, spam_reports, unsubscribes; postmark: HardBounce,
+ * SpamComplaint, ManualSuppression) by POST /suppressions/api: a JSON
+ * array of strings borrowed from api, or NULL when none were seeded.
+ */
+json_t *mock_api_supp_get(const struct mock_api *api, const char *provider,
+                          const char *list);
+
 /* mock_api_free - answer parked and delayed requests with 503 (so evhttp
  * frees them), release everything; call before mock_http_free. NULL is a
  * no-op. */

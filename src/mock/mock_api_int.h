@@ -49,6 +49,9 @@ struct mock_api {
 	size_t nslots;
 	TAILQ_HEAD(, mock_api_req) waiting; /* slow or parked */
 	struct mock_api_idem *idem;         /* Resend keys, owned */
+	/* Seeded suppression lists: {provider: {list: [address...]}}, owned
+	 * (mock_api_supp.c). */
+	json_t *supp;
 };
 
 /* mock_api_dispatch - the route function of every provider endpoint. */
@@ -63,6 +66,9 @@ void mock_api_mode_effective(const struct mock_api *api, enum mock_api_id id,
 
 /* mock_api_lookup - an API by name (len bytes, any case), or -1. */
 int mock_api_lookup(const char *name, size_t len);
+
+/* mock_api_supp_register - add /suppressions/api to h. */
+void mock_api_supp_register(struct mock_api *api, struct mock_http *h);
 
 /* mock_api_idem_clear - drop the idempotency table. */
 void mock_api_idem_clear(struct mock_api *api);

@@ -490,11 +490,47 @@ mock_pm_server(struct mock_api_req *r)
 	                           "Color", "blue"));
 }
 
+/*
+ * mock_pm_supp - GET /message-streams/{stream}/suppressions/dump:
+ * {"Suppressions": [{EmailAddress, SuppressionReason, Origin,
+ * CreatedAt}]} from the seeded lists (HardBounce, SpamComplaint,
+ * ManualSuppression), every stream alike.
+ */
+static void
+mock_pm_supp(struct mock_api_req *r)
+{
+	static const char *const reasons[] = {"HardBounce", "SpamComplaint",
+	                                      "ManualSuppression"};
+	const char *tail = strchr(r->rest, '/');
+	json_t *out = json_array(), *list;
+	size_t i, k;
+
+	if (tail == NULL || strcmp(tail, "/suppressions/dump") != 0) {
+		json_decref(out);
+		mock_api_reply_json(r, 404,
+		                    json_pack("{s:i,s:s}", "ErrorCode", 1235,
+		                              "Message", "not found"));
+		return;
+	}
+	for (k = 0; k < sizeof(reasons) / sizeof(reasons[0]); k++) {
+		list = mock_api_supp_get(r->api, "postmark", reasons[k]);
+		for (i = 0; i < json_array_size(list); i++)
+			json_array_append_new(
+			    out, json_pack("{s:O,s:s,s:s,s:s}", "EmailAddress",
+			                   json_array_get(list, i),
+			                   "SuppressionReason", reasons[k],
+			                   "Origin", "Recipient", "CreatedAt",
+			                   "2023-11-14T22:13:20-05:00"));
+	}
+	mock_api_success(r, 200, json_pack("{s:o}", "Suppressions", out));
+}
+
 static const struct mock_api_endpoint mock_pm_endpoints[] = {
     {"/email", false, EVHTTP_REQ_POST, mock_pm_send, false},
     /* probe-like: account and reject modes answer per message. */
     {"/email/batch", false, EVHTTP_REQ_POST, mock_pm_batch, true},
     {"/server", false, EVHTTP_REQ_GET, mock_pm_server, true},
+    {"/message-streams/", true, EVHTTP_REQ_GET, mock_pm_supp, true},
 };
 
 const struct mock_api_provider mock_api_postmark = {

@@ -26,6 +26,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
+#include "mock/mock_http.h"
 
 #define MOCK_SG_BODY_MAX (30u * 1024 * 1024)
 #define MOCK_SG_RCPT_MAX 1000
@@ -591,9 +592,51 @@ mock_sg_scopes(struct mock_api_req *r)
 	    json_pack("{s:[s,s]}", "scopes", "mail.send", "user.profile.read"));
 }
 
+/*
+ * mock_sg_supp - GET /v3/suppression/{bounces,spam_reports,unsubscribes}
+ * ?limit=N&offset=M: a JSON array of {created, email, reason, status}
+ * from the seeded list, paged as SendGrid pages it (limit default 500).
+ */
+static void
+mock_sg_supp(struct mock_api_req *r)
+{
+	json_t *list = mock_api_supp_get(r->api, "sendgrid", r->rest);
+	char *ls = mock_http_query(r->req, "limit");
+	char *os = mock_http_query(r->req, "offset");
+	long limit = ls ? strtol(ls, NULL, 10) : 500;
+	long offset = os ? strtol(os, NULL, 10) : 0;
+	json_t *out = json_array();
+	size_t i;
+
+	free(ls);
+	free(os);
+	if (strcmp(r->rest, "bounces") != 0 &&
+	    strcmp(r->rest, "spam_reports") != 0 &&
+	    strcmp(r->rest, "unsubscribes") != 0) {
+		json_decref(out);
+		mock_api_reply_json(
+		    r, 404,
+		    json_pack("{s:[{s:s}]}", "errors", "message", "not found"));
+		return;
+	}
+	if (limit <= 0 || limit > 500)
+		limit = 500;
+	if (offset < 0)
+		offset = 0;
+	for (i = (size_t)offset;
+	     i < json_array_size(list) && i < (size_t)(offset + limit); i++)
+		json_array_append_new(
+		    out, json_pack("{s:I,s:O,s:s,s:s}", "created",
+		                   (json_int_t)1700000000, "email",
+		                   json_array_get(list, i), "reason",
+		                   "seeded by swerve-mock", "status", "5.0.0"));
+	mock_api_success(r, 200, out);
+}
+
 static const struct mock_api_endpoint mock_sg_endpoints[] = {
     {"/v3/mail/send", false, EVHTTP_REQ_POST, mock_sg_send, false},
     {"/v3/scopes", false, EVHTTP_REQ_GET, mock_sg_scopes, true},
+    {"/v3/suppression/", true, EVHTTP_REQ_GET, mock_sg_supp, true},
 };
 
 const struct mock_api_provider mock_api_sendgrid = {

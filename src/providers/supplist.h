@@ -1,0 +1,55 @@
+/*
+ * supplist.h - a provider's own suppression list, fetched through its
+ * API (swervectl suppression import --from-provider).
+ *
+ * SendGrid: GET /v3/suppression/{bounces,spam_reports,unsubscribes}
+ * (Bearer key, paged by limit/offset); Postmark: GET
+ * /message-streams/{stream}/suppressions/dump (X-Postmark-Server-Token).
+ * Reasons map to enum suppress_reason: bounce -> hard_bounce, complaint
+ * or spam report -> complaint, unsubscribe or manual suppression ->
+ * unsubscribe. Mailgun, SES and Resend answer "unsupported" with why.
+ * Blocking (libcurl easy): for the command line, never the daemon.
+ */
+#ifndef SWERVE_PROVIDERS_SUPPLIST_H
+#define SWERVE_PROVIDERS_SUPPLIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "spool/suppress.h"
+
+/* A growing array of entries; e is malloc'd, the caller frees it. */
+struct supplist {
+	struct suppress_entry *e;
+	size_t n, cap;
+};
+
+/*
+ * supplist_parse_sendgrid - append each {email, created} of a SendGrid
+ * suppression page (a JSON array) to l with reason r and provider.
+ * Returns the number of items on the page, or -1 with err.
+ */
+int supplist_parse_sendgrid(const char *body, size_t len,
+                            enum suppress_reason r, const char *provider,
+                            struct supplist *l, char *err, size_t errlen);
+
+/*
+ * supplist_parse_postmark - append each entry of a Postmark suppression
+ * dump ({"Suppressions": [...]}) to l. Returns the number of items, or
+ * -1 with err.
+ */
+int supplist_parse_postmark(const char *body, size_t len, const char *provider,
+                            int64_t now_ms, struct supplist *l, char *err,
+                            size_t errlen);
+
+/*
+ * supplist_fetch - every address on p's own suppression list into l
+ * (entries' tenant left ""). 0; -1 with err on a failure (nothing
+ * should be imported); -2 with err when p's type has no list this
+ * command can read (Resend has no suppression list API).
+ */
+int supplist_fetch(const struct config_provider *p, struct supplist *l,
+                   char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * test_supplist.c - the parsers of providers' own suppression lists
+ * (providers/supplist.h): SendGrid pages and Postmark dumps map their
+ * reasons, skip entries that are not addresses, fold the domain, and
+ * refuse a body of the wrong shape.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "providers/supplist.h"
+
+static void
+sendgrid_page_parsed_and_mapped(void **state)
+{
+	const char *body =
+	    "[{\"created\":1700000000,\"email\":\"A@Example.NET\","
+	    "\"reason\":\"550 5.1.1\"},{\"email\":\"nobody\"},{\"x\":1}]";
+	struct supplist l = {0};
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(supplist_parse_sendgrid(body, strlen(body),
+	                                         SUPPRESS_COMPLAINT, "sg", &l,
+	                                         err, sizeof(err)),
+	                 3);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.e[0].address, "A@example.net");
+	assert_int_equal(l.e[0].reason, SUPPRESS_COMPLAINT);
+	assert_string_equal(l.e[0].provider, "sg");
+	assert_int_equal(l.e[0].created_ms, 1700000000000LL);
+	assert_string_equal(l.e[0].diagnostic, "550 5.1.1");
+	assert_int_equal(supplist_parse_sendgrid("{\"errors\":[]}", 13,
+	                                         SUPPRESS_COMPLAINT, "sg", &l,
+	                                         err, sizeof(err)),
+	                 -1);
+	assert_int_equal(supplist_parse_sendgrid("[", 1, SUPPRESS_COMPLAINT,
+	                                         "sg", &l, err, sizeof(err)),
+	                 -1);
+	assert_int_equal(l.n, 1);
+	free(l.e);
+}
+
+static void
+postmark_dump_parsed_and_mapped(void **state)
+{
+	const char *body =
+	    "{\"Suppressions\":[{\"EmailAddress\":\"hb@example.net\","
+	    "\"SuppressionReason\":\"HardBounce\"},{\"EmailAddress\":"
+	    "\"sc@example.net\",\"SuppressionReason\":\"SpamComplaint\"},"
+	    "{\"EmailAddress\":\"ms@example.net\",\"SuppressionReason\":"
+	    "\"ManualSuppression\"}]}";
+	struct supplist l = {0};
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(supplist_parse_postmark(body, strlen(body), "pm", 42,
+	                                         &l, err, sizeof(err)),
+	                 3);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.e[0].reason, SUPPRESS_HARD_BOUNCE);
+	assert_int_equal(l.e[1].reason, SUPPRESS_COMPLAINT);
+	assert_int_equal(l.e[2].reason, SUPPRESS_UNSUBSCRIBE);
+	assert_int_equal(l.e[2].created_ms, 42);
+	assert_int_equal(
+	    supplist_parse_postmark("[]", 2, "pm", 42, &l, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "Suppressions"));
+	free(l.e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(sendgrid_page_parsed_and_mapped),
+	    cmocka_unit_test(postmark_dump_parsed_and_mapped),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
