@@ -204,40 +204,148 @@ submit_field_allowed(const struct submit_who *w, struct str value)
 	return ok;
 }
 
+/* What a sender field rule found (submit_hdr_scan), first failure only. */
+enum submit_hdr_sender {
+	SUBMIT_HDR_SENDER_OK,
+	SUBMIT_HDR_SENDER_TWO_FROM,   /* a second From field */
+	SUBMIT_HDR_SENDER_TWO_SENDER, /* a second Sender field */
+	SUBMIT_HDR_SENDER_REFUSED,    /* an address w may not use */
+};
+
+/* What the Message-ID rule found (submit_hdr_scan), first failure only. */
+enum submit_hdr_msgid {
+	SUBMIT_HDR_MSGID_OK,
+	SUBMIT_HDR_MSGID_TWO,     /* a second Message-ID field */
+	SUBMIT_HDR_MSGID_INVALID, /* not one valid msg-id */
+};
+
 /*
- * submit_headers_allowed - the rules for the message's own sender fields,
- * over the message msg[0..len) (its header section; the same code for
- * every ingress): at most one From and one Sender field (RFC 5322 3.6;
- * 400 invalid_message, for everyone), and every address in From, Sender,
- * Resent-From and Resent-Sender allowed to w (403, as for the envelope).
- * A submitter that may use any sender (submit_any_sender) is not asked.
+ * What one walk over the message's header section found: the fields the
+ * pipeline edits or adds, and the verdicts of the sender and Message-ID
+ * rules. One walk instead of one per rule: this runs for every message.
+ */
+struct submit_hdr {
+	size_t hlen; /* mime_header_len() of the message */
+	bool ctl;    /* a control field is there */
+	bool bcc;    /* a Bcc or Resent-Bcc field is there */
+	bool msgid;  /* a Message-ID field is there */
+	bool date;   /* a Date field is there */
+	enum submit_hdr_sender sender;
+	enum submit_hdr_msgid id;
+};
+
+/*
+ * submit_hdr_sender_field - the sender rule for one field named name:
+ * at most one From and one Sender field (RFC 5322 3.6), and every address
+ * in From, Sender, Resent-From and Resent-Sender allowed to w unless any
+ * (submit_any_sender). n_from and n_sender count the fields seen so far.
+ */
+static enum submit_hdr_sender
+submit_hdr_sender_field(const struct submit_who *w, bool any, struct str name,
+                        struct str value, size_t *n_from, size_t *n_sender)
+{
+	if (str_eq_nocase(name, "From"))
+		(*n_from)++;
+	else if (str_eq_nocase(name, "Sender"))
+		(*n_sender)++;
+	else if (!str_eq_nocase(name, "Resent-From") &&
+	         !str_eq_nocase(name, "Resent-Sender"))
+		return SUBMIT_HDR_SENDER_OK;
+	if (*n_from > 1)
+		return SUBMIT_HDR_SENDER_TWO_FROM;
+	if (*n_sender > 1)
+		return SUBMIT_HDR_SENDER_TWO_SENDER;
+	if (!any && !submit_field_allowed(w, value))
+		return SUBMIT_HDR_SENDER_REFUSED;
+	return SUBMIT_HDR_SENDER_OK;
+}
+
+/*
+ * submit_hdr_scan - walk the header section of body[off..] once and fill
+ * *h (see struct submit_hdr). The message's own Message-ID, if any, must
+ * be one field holding one valid msg-id (mime_msgid_valid); it is kept
+ * as it is, never replaced.
+ */
+static void
+submit_hdr_scan(const struct submit_who *w, const struct buf *body, size_t off,
+                struct submit_hdr *h)
+{
+	const char *msg = body->p + off;
+	size_t pos = 0, n_from = 0, n_sender = 0, n_id = 0;
+	bool any = submit_any_sender(w);
+	struct str name, value, id;
+
+	memset(h, 0, sizeof(*h));
+	h->hlen = body->len > off ? mime_header_len(msg, body->len - off) : 0;
+	while (mime_header_field_next(msg, h->hlen, &pos, &name, &value)) {
+		if (h->sender == SUBMIT_HDR_SENDER_OK)
+			h->sender = submit_hdr_sender_field(w, any, name, value,
+			                                    &n_from, &n_sender);
+		if (str_eq_nocase(name, "Message-ID")) {
+			h->msgid = true;
+			if (h->id == SUBMIT_HDR_MSGID_OK && ++n_id > 1)
+				h->id = SUBMIT_HDR_MSGID_TWO;
+			else if (h->id == SUBMIT_HDR_MSGID_OK &&
+			         !mime_msgid_trim(value.p, value.len, &id))
+				h->id = SUBMIT_HDR_MSGID_INVALID;
+		} else if (str_eq_nocase(name, "Date")) {
+			h->date = true;
+		} else if (str_eq_nocase(name, "Bcc") ||
+		           str_eq_nocase(name, "Resent-Bcc")) {
+			h->bcc = true;
+		} else if (str_eq_nocase(name, SUBMIT_FIELD_IDEM) ||
+		           str_eq_nocase(name, SUBMIT_FIELD_STREAM)) {
+			h->ctl = true;
+		}
+	}
+}
+
+/*
+ * submit_hdr_sender_check - the sender rules' verdict of submit_hdr_scan
+ * as the answer: 400 invalid_message naming From or Sender (for
+ * everyone), 403 as for the envelope. 0, or -1 with *e set.
+ */
+static int
+submit_hdr_sender_check(const struct submit_who *w, const struct submit_hdr *h,
+                        struct api_error *e)
+{
+	switch (h->sender) {
+	case SUBMIT_HDR_SENDER_TWO_FROM:
+		return api_error_set(e, 400, "invalid_message", "From",
+		                     "the message has more than one %s field",
+		                     "From");
+	case SUBMIT_HDR_SENDER_TWO_SENDER:
+		return api_error_set(e, 400, "invalid_message", "Sender",
+		                     "the message has more than one %s field",
+		                     "Sender");
+	case SUBMIT_HDR_SENDER_REFUSED:
+		return submit_refuse(w, e);
+	case SUBMIT_HDR_SENDER_OK:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * submit_hdr_msgid_check - the Message-ID rule's verdict of
+ * submit_hdr_scan as the answer: 400 invalid_message naming Message-ID.
  * 0, or -1 with *e set.
  */
 static int
-submit_headers_allowed(const struct submit_who *w, const char *msg, size_t len,
-                       struct api_error *e)
+submit_hdr_msgid_check(const struct submit_hdr *h, struct api_error *e)
 {
-	size_t hlen = mime_header_len(msg, len), off = 0, n_from = 0,
-	       n_sender = 0;
-	bool any = submit_any_sender(w);
-	struct str name, value;
-
-	while (mime_header_field_next(msg, hlen, &off, &name, &value)) {
-		if (str_eq_nocase(name, "From"))
-			n_from++;
-		else if (str_eq_nocase(name, "Sender"))
-			n_sender++;
-		else if (!str_eq_nocase(name, "Resent-From") &&
-		         !str_eq_nocase(name, "Resent-Sender"))
-			continue;
-		if (n_from > 1 || n_sender > 1)
-			return api_error_set(
-			    e, 400, "invalid_message",
-			    n_from > 1 ? "From" : "Sender",
-			    "the message has more than one %s field",
-			    n_from > 1 ? "From" : "Sender");
-		if (!any && !submit_field_allowed(w, value))
-			return submit_refuse(w, e);
+	switch (h->id) {
+	case SUBMIT_HDR_MSGID_TWO:
+		return api_error_set(
+		    e, 400, "invalid_message", "Message-ID",
+		    "the message has more than one Message-ID field");
+	case SUBMIT_HDR_MSGID_INVALID:
+		return api_error_set(e, 400, "invalid_message", "Message-ID",
+		                     "Message-ID is not one msg-id "
+		                     "<id-left@id-right> of at most %d octets",
+		                     MIME_MSGID_MAX);
+	case SUBMIT_HDR_MSGID_OK:
+		break;
 	}
 	return 0;
 }
@@ -263,35 +371,6 @@ submit_digest(const struct spool_msg_new *m, const struct buf *body)
 	for (i = 0; i < mdlen; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	return hex;
-}
-
-/*
- * submit_msgid_check - the message's own Message-ID, if any, in
- * msg[0..len): at most one field, holding one valid msg-id
- * (mime_msgid_valid). It is kept as it is, never replaced. 0, or -1 with
- * *e set (400 invalid_message naming Message-ID).
- */
-static int
-submit_msgid_check(const char *msg, size_t len, struct api_error *e)
-{
-	size_t hlen = mime_header_len(msg, len), off = 0, n = 0;
-	struct str name, value, id;
-
-	while (mime_header_field_next(msg, hlen, &off, &name, &value)) {
-		if (!str_eq_nocase(name, "Message-ID"))
-			continue;
-		if (++n > 1)
-			return api_error_set(
-			    e, 400, "invalid_message", "Message-ID",
-			    "the message has more than one Message-ID field");
-		if (!mime_msgid_trim(value.p, value.len, &id))
-			return api_error_set(
-			    e, 400, "invalid_message", "Message-ID",
-			    "Message-ID is not one msg-id "
-			    "<id-left@id-right> of at most %d octets",
-			    MIME_MSGID_MAX);
-	}
-	return 0;
 }
 
 /*
@@ -324,35 +403,34 @@ submit_msgid_local(const struct submit_who *w, const char *key,
 	out[0] = 'k';
 }
 
-/* submit_fields_add - Message-ID and Date in front of body[off..] when
- * missing. True when it added the Message-ID. */
+/*
+ * submit_fields_add - Message-ID and Date in front of body[off..] when h
+ * says they are missing (h describes body[off..] as it is now). True when
+ * it added the Message-ID.
+ */
 static bool
-submit_fields_add(struct buf *body, size_t off, const char *domain,
-                  const char *local, time_t date)
+submit_fields_add(struct buf *body, size_t off, const struct submit_hdr *h,
+                  const char *domain, const char *local, time_t date)
 {
-	const char *msg = body->p + off;
 	size_t len = body->len - off;
-	bool need_id, need_date;
 	struct buf add;
 
-	need_id = !mime_header_has(msg, len, "Message-ID");
-	need_date = !mime_header_has(msg, len, "Date");
-	if (!need_id && !need_date)
+	if (h->msgid && h->date)
 		return false;
 	buf_init(&add);
-	if (need_id)
+	if (!h->msgid)
 		mime_header_msgid_add(&add, local, domain);
-	if (need_date)
+	if (!h->date)
 		mime_header_date_add(&add, date);
 	/* Text with no header section at all starts the body: keep it so. */
-	if (mime_header_len(msg, len) == 0 && len > 0)
+	if (h->hlen == 0 && len > 0)
 		buf_add(&add, "\r\n", 2);
 	buf_reserve(body, add.len);
 	memmove(body->p + off + add.len, body->p + off, len);
 	memcpy(body->p + off, add.p, add.len);
 	body->len += add.len;
 	buf_fini(&add);
-	return need_id;
+	return !h->msgid;
 }
 
 /* submit_msgid_is_ours - m's Message-ID is <local@...>. */
@@ -421,18 +499,23 @@ submit_prepare(const struct config *cfg, const struct submit_who *w,
 {
 	struct submit_ctl c = {NULL, NULL};
 	char local[SUBMIT_LOCAL_SIZE];
+	struct submit_hdr h;
 	const char *dom;
 	bool keyed;
 
-	submit_ctl_take_body(&m->body, o->body_off, &c);
+	/* One walk; the message is edited only when a field to take out is
+	 * there, and walked again after each edit. */
+	submit_hdr_scan(w, &m->body, o->body_off, &h);
+	if (h.ctl) {
+		submit_ctl_take_body(&m->body, o->body_off, &c);
+		submit_hdr_scan(w, &m->body, o->body_off, &h);
+	}
 	if (!submit_sender_allowed(w, m->sender)) {
 		submit_refuse(w, e);
 		goto fail;
 	}
-	if (submit_headers_allowed(w, m->body.p + o->body_off,
-	                           m->body.len - o->body_off, e) < 0 ||
-	    submit_msgid_check(m->body.p + o->body_off,
-	                       m->body.len - o->body_off, e) < 0 ||
+	if (submit_hdr_sender_check(w, &h, e) < 0 ||
+	    submit_hdr_msgid_check(&h, e) < 0 ||
 	    submit_ctl_merge(cfg, o->stream, o->idem_key, &c, e) < 0 ||
 	    submit_meta_check(cfg, o->meta, (int64_t)o->date, e) < 0)
 		goto fail;
@@ -445,15 +528,19 @@ submit_prepare(const struct config *cfg, const struct submit_who *w,
 		m->idempotency_hash = o->payload ? xstrdup(o->payload)
 		                                 : submit_digest(m, &m->body);
 	/* Envelope only, as Postfix does: the recipients stay in m. */
-	mime_header_take(&m->body, o->body_off, "Bcc", NULL);
-	mime_header_take(&m->body, o->body_off, "Resent-Bcc", NULL);
+	if (h.bcc) {
+		mime_header_take(&m->body, o->body_off, "Bcc", NULL);
+		mime_header_take(&m->body, o->body_off, "Resent-Bcc", NULL);
+		submit_hdr_scan(w, &m->body, o->body_off, &h);
+	}
 	dom = o->msgid_domain;
 	if (dom == NULL && o->from != NULL && strrchr(o->from, '@') != NULL)
 		dom = strrchr(o->from, '@') + 1;
 	if (c.idem != NULL && w->ingress == SUBMIT_INGRESS_HTTP)
 		submit_msgid_local(w, c.idem, m->idempotency_hash, local);
 	keyed = c.idem != NULL && w->ingress == SUBMIT_INGRESS_HTTP;
-	if (submit_fields_add(&m->body, o->body_off, dom ? dom : "localhost",
+	if (submit_fields_add(&m->body, o->body_off, &h,
+	                      dom ? dom : "localhost",
 	                      keyed ? local : o->msgid_local, o->date) &&
 	    !keyed)
 		submit_adopt_id(m, o->msgid_local);
@@ -528,6 +615,7 @@ submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 	struct submit_ctl c = {NULL, NULL};
 	struct mime_build_opts o;
 	char local[SUBMIT_LOCAL_SIZE];
+	struct submit_hdr h;
 	const char *why;
 	size_t i, hlen;
 
@@ -561,9 +649,10 @@ submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 		goto fail;
 	}
 	/* Custom fields may name a Resent-From or Resent-Sender. */
-	if (submit_headers_allowed(w, out->body.p, out->body.len, e) < 0)
+	submit_hdr_scan(w, &out->body, 0, &h);
+	if (submit_hdr_sender_check(w, &h, e) < 0)
 		goto fail;
-	hlen = mime_header_len(out->body.p, out->body.len);
+	hlen = h.hlen;
 	if (hlen > MIME_BUILD_HEADER_MAX) {
 		api_error_set(e, 413, "too_large", "headers",
 		              "the header section is %zu octets; the limit is "

@@ -648,6 +648,45 @@ smtp_bcc_out_envelope_kept_message_id_checked(void **state)
 }
 
 static void
+fields_taken_out_then_rules_and_added_fields_see_the_rest(void **state)
+{
+	struct submit_opts o = opts();
+	struct spool_msg_new m;
+	struct api_error e;
+
+	(void)state;
+	o.msgid_domain = "h.example";
+	/* A Bcc that was the whole header section leaves text without one:
+	 * the fields added keep it body. */
+	msg_new(&m, "a@example.com", "Bcc: b@x.org\r\nplain text\r\n");
+	assert_int_equal(submit_prepare(&cfg, &smtp_user, &o, &m, &e), 0);
+	assert_string_equal(buf_cstr(&m.body),
+	                    "Message-ID: <LOCAL@h.example>\r\n"
+	                    "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"
+	                    "\r\nplain text\r\n");
+	spool_msg_new_fini(&m);
+	/* A control field taken out does not hide a second From. */
+	msg_new(&m, "a@example.com",
+	        "X-Swerve-Stream: nope\r\nFrom: a@example.com\r\n"
+	        "from: a@example.com\r\n\r\nx\r\n");
+	assert_int_equal(submit_prepare(&cfg, &smtp_user, &o, &m, &e), -1);
+	assert_int_equal(e.http_status, 400);
+	assert_string_equal(e.field, "From");
+	/* Nor a second Message-ID, once the sender fields pass. */
+	msg_new(&m, "a@example.com",
+	        "Message-ID: <a@b>\r\nX-Swerve-Idempotency-Key: k\r\n"
+	        "From: a@example.com\r\nMessage-ID: <a@b>\r\n\r\nx\r\n");
+	assert_int_equal(submit_prepare(&cfg, &smtp_user, &o, &m, &e), -1);
+	assert_string_equal(e.field, "Message-ID");
+	/* The sender rules answer before the Message-ID rule. */
+	msg_new(&m, "a@example.com",
+	        "Message-ID: bad\r\nFrom: a@example.com\r\n"
+	        "From: a@example.com\r\n\r\nx\r\n");
+	assert_int_equal(submit_prepare(&cfg, &smtp_user, &o, &m, &e), -1);
+	assert_string_equal(e.field, "From");
+}
+
+static void
 json_message_id_kept_or_stable_per_key(void **state)
 {
 	struct spool_msg_new out, retry;
@@ -770,6 +809,8 @@ main(void)
 	    cmocka_unit_test(send_at_too_far_ahead_is_refused),
 	    cmocka_unit_test(spool_statuses_map_to_each_reply_shape),
 	    cmocka_unit_test(smtp_bcc_out_envelope_kept_message_id_checked),
+	    cmocka_unit_test(
+	        fields_taken_out_then_rules_and_added_fields_see_the_rest),
 	    cmocka_unit_test(json_message_id_kept_or_stable_per_key),
 	    cmocka_unit_test(raw_message_id_carries_the_id),
 	    cmocka_unit_test(json_header_section_over_limit_is_413),
