@@ -173,10 +173,17 @@ def test_damage_at_run_time_makes_swerved_unhealthy_not_dead(swerve):
             f.seek(off)
             f.write(os.urandom(4096))
     with d.connect() as c:
-        assert c.banner.code == 220
-        c.ehlo()
-        rs = c.mail("a@example.com", ["b@example.net"], h.message(subject="rt"))
-        assert rs[-1].code == 421 and rs[-1].first.startswith("4.3.0"), rs
+        # The first read of the damaged pages finds it: this message's
+        # store, or a background read (the due-time query, the webhook
+        # queue) that came first; then the banner says so already.
+        if c.banner.code == 220:
+            c.ehlo()
+            rs = c.mail("a@example.com", ["b@example.net"],
+                        h.message(subject="rt"))
+            assert rs[-1].code == 421 and rs[-1].first.startswith("4.3.0"), rs
+        else:
+            assert c.banner.code == 421, c.banner
+            assert c.banner.first.startswith("4.3.0"), c.banner
     assert d.wait_log(r"the store is damaged")
     with d.connect() as c:
         assert c.banner.code == 421, c.banner
