@@ -26,6 +26,7 @@
 #include "core/xmalloc.h"
 #include "mime/form.h"
 #include "mock/mock_api.h"
+#include "mock/mock_http.h"
 #include "mock/mock_parse.h"
 
 #define MOCK_MG_BODY_MAX (25u * 1024 * 1024)
@@ -407,8 +408,82 @@ mock_mg_domain_get(struct mock_api_req *r)
 	                           "sending_dns_records"));
 }
 
+/*
+ * mock_mg_supp - GET /v3/{domain}/{bounces,complaints,unsubscribes}
+ * ?limit=N[&page=next&address=LAST]: {"items": [{address, created_at,
+ * ...}], "paging": {first, next, previous, last}} from the seeded list,
+ * paged as Mailgun pages it (by the last address seen; limit default
+ * 100, at most 1000); a page past the end has no items.
+ */
+static void
+mock_mg_supp(struct mock_api_req *r)
+{
+	const char *tail = "", *host = mock_api_header(r, "Host");
+	char *domain = mock_mg_domain(r, r->rest, &tail);
+	char *ls, *after, *enc, next[1024];
+	json_t *list, *items, *a;
+	size_t i = 0;
+	long limit;
+
+	if (domain == NULL)
+		return;
+	if (strcmp(tail, "bounces") != 0 && strcmp(tail, "complaints") != 0 &&
+	    strcmp(tail, "unsubscribes") != 0) {
+		free(domain);
+		mock_mg_msg(r, 404, "Not Found");
+		return;
+	}
+	list = mock_api_supp_get(r->api, "mailgun", tail);
+	ls = mock_http_query(r->req, "limit");
+	after = mock_http_query(r->req, "address");
+	limit = ls ? strtol(ls, NULL, 10) : 100;
+	if (limit <= 0 || limit > 1000)
+		limit = 100;
+	if (after != NULL)
+		for (; i < json_array_size(list); i++)
+			if (strcmp(json_string_value(json_array_get(list, i)),
+			           after) == 0) {
+				i++;
+				break;
+			}
+	items = json_array();
+	for (a = NULL; i < json_array_size(list) &&
+	               json_array_size(items) < (size_t)limit;
+	     i++) {
+		a = json_array_get(list, i);
+		json_array_append_new(
+		    items,
+		    json_pack("{s:O,s:s,s:s,s:s}", "address", a, "code", "550",
+		              "error", "seeded by swerve-mock", "created_at",
+		              "Tue, 14 Nov 2023 22:13:20 UTC"));
+	}
+	enc = evhttp_uriencode(a ? json_string_value(a) : (after ? after : ""),
+	                       -1, 0);
+	snprintf(next, sizeof(next),
+	         "http://%s/v3/%s/%s?page=next&address=%s&limit=%ld",
+	         host ? host : "localhost", domain, tail, enc ? enc : "",
+	         limit);
+	free(enc);
+	mock_api_success(
+	    r, 200,
+	    json_pack("{s:o,s:{s:s}}", "items", items, "paging", "next", next));
+	free(ls);
+	free(after);
+	free(domain);
+}
+
+/* mock_mg_v3 - /v3/...: a GET is a suppression list, a POST a send. */
+static void
+mock_mg_v3(struct mock_api_req *r)
+{
+	if (evhttp_request_get_command(r->req) == EVHTTP_REQ_GET)
+		mock_mg_supp(r);
+	else
+		mock_mg_send(r);
+}
+
 static const struct mock_api_endpoint mock_mg_endpoints[] = {
-    {"/v3/", true, EVHTTP_REQ_POST, mock_mg_send, false},
+    {"/v3/", true, EVHTTP_REQ_POST | EVHTTP_REQ_GET, mock_mg_v3, false},
     {"/v3/domains/", true, EVHTTP_REQ_GET, mock_mg_domain_get, true},
 };
 

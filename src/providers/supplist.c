@@ -111,8 +111,8 @@ supplist_write(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* supplist_get - GET url with one header into out; the HTTP status, or
- * -1 with err. */
+/* supplist_get - GET url with one header (or basic auth "api" and p's
+ * key when header is NULL) into out; the HTTP status, or -1 with err. */
 static long
 supplist_get(const struct config_provider *p, const char *url,
              const char *header, struct buf *out, char *err, size_t errlen)
@@ -126,7 +126,14 @@ supplist_get(const struct config_provider *p, const char *url,
 		snprintf(err, errlen, "curl_easy_init failed");
 		return -1;
 	}
-	h = curl_slist_append(h, header);
+	if (header != NULL) {
+		h = curl_slist_append(h, header);
+	} else {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, "api");
+		curl_easy_setopt(c, CURLOPT_PASSWORD,
+		                 p->api_key ? p->api_key : "");
+	}
 	h = curl_slist_append(h, "Accept: application/json");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -213,6 +220,98 @@ supplist_sendgrid(const struct config_provider *p, struct supplist *l,
 	return 0;
 }
 
+int
+supplist_parse_mailgun(const char *body, size_t len, enum suppress_reason r,
+                       const char *provider, int64_t now_ms, struct supplist *l,
+                       char **next, char *err, size_t errlen)
+{
+	json_t *j = json_loadb(body, len, 0, NULL), *a, *x;
+	const char *nx;
+	size_t i;
+	int n;
+
+	*next = NULL;
+	a = json_object_get(j, "items");
+	if (!json_is_array(a)) {
+		snprintf(err, errlen, "mailgun: no items array");
+		json_decref(j);
+		return -1;
+	}
+	for (i = 0; i < json_array_size(a); i++) {
+		x = json_array_get(a, i);
+		supplist_add(l,
+		             json_string_value(json_object_get(x, "address")),
+		             r, provider, now_ms,
+		             json_string_value(json_object_get(x, "error")));
+	}
+	nx = json_string_value(
+	    json_object_get(json_object_get(j, "paging"), "next"));
+	if (nx != NULL)
+		*next = xstrdup(nx);
+	n = (int)json_array_size(a);
+	json_decref(j);
+	return n;
+}
+
+/* supplist_mailgun - the three lists, following paging.next (its path
+ * and query only, on the configured base: the key goes nowhere else)
+ * until a page has no items. */
+static int
+supplist_mailgun(const struct config_provider *p, struct supplist *l, char *err,
+                 size_t errlen)
+{
+	static const struct {
+		const char *name;
+		enum suppress_reason r;
+	} lists[] = {{"bounces", SUPPRESS_HARD_BOUNCE},
+	             {"complaints", SUPPRESS_COMPLAINT},
+	             {"unsubscribes", SUPPRESS_UNSUBSCRIBE}};
+	char base[1024], url[2400];
+	const char *path;
+	char *next;
+	struct buf body;
+	size_t k, pages;
+	int got;
+
+	if (p->domain == NULL || p->domain[0] == '\0') {
+		snprintf(err, errlen, "%s: no domain configured", p->name);
+		return -1;
+	}
+	supplist_base(p,
+	              p->region && strcmp(p->region, "eu") == 0
+	                  ? "https://api.eu.mailgun.net"
+	                  : "https://api.mailgun.net",
+	              base, sizeof(base));
+	for (k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+		snprintf(url, sizeof(url), "%s/v3/%s/%s?limit=1000", base,
+		         p->domain, lists[k].name);
+		for (pages = 0; pages < 100000; pages++) {
+			buf_init(&body);
+			next = NULL;
+			got = supplist_get(p, url, NULL, &body, err, errlen) ==
+			              200
+			          ? supplist_parse_mailgun(
+			                body.p ? body.p : "", body.len,
+			                lists[k].r, p->name, clock_wall_ms(), l,
+			                &next, err, errlen)
+			          : -1;
+			buf_fini(&body);
+			if (got < 0) {
+				free(next);
+				return -1;
+			}
+			path = next ? strstr(next, "/v3/") : NULL;
+			if (got == 0 || path == NULL) {
+				free(next);
+				break;
+			}
+			snprintf(url, sizeof(url), "%s%s", base, path);
+			free(next);
+		}
+	}
+	return 0;
+}
+
 /* supplist_postmark - the stream's dump (one answer, not paged). */
 static int
 supplist_postmark(const struct config_provider *p, struct supplist *l,
@@ -252,12 +351,14 @@ supplist_fetch(const struct config_provider *p, struct supplist *l, char *err,
 		return supplist_sendgrid(p, l, err, errlen);
 	if (strcmp(t, "postmark") == 0)
 		return supplist_postmark(p, l, err, errlen);
+	if (strcmp(t, "mailgun") == 0)
+		return supplist_mailgun(p, l, err, errlen);
 	if (strcmp(t, "resend") == 0)
 		snprintf(err, errlen,
 		         "%s: Resend has no suppression list API; nothing to "
 		         "import",
 		         p->name);
-	else if (strcmp(t, "mailgun") == 0 || strcmp(t, "ses") == 0)
+	else if (strcmp(t, "ses") == 0)
 		snprintf(err, errlen,
 		         "%s: importing from %s is not implemented yet (export "
 		         "its list as CSV and import the file)",

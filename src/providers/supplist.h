@@ -4,10 +4,12 @@
  *
  * SendGrid: GET /v3/suppression/{bounces,spam_reports,unsubscribes}
  * (Bearer key, paged by limit/offset); Postmark: GET
- * /message-streams/{stream}/suppressions/dump (X-Postmark-Server-Token).
+ * /message-streams/{stream}/suppressions/dump (X-Postmark-Server-Token);
+ * Mailgun: GET /v3/{domain}/{bounces,complaints,unsubscribes} (basic
+ * api:key, paged by paging.next).
  * Reasons map to enum suppress_reason: bounce -> hard_bounce, complaint
  * or spam report -> complaint, unsubscribe or manual suppression ->
- * unsubscribe. Mailgun, SES and Resend answer "unsupported" with why.
+ * unsubscribe. SES and Resend answer "unsupported" with why.
  * Blocking (libcurl easy): for the command line, never the daemon.
  */
 #ifndef SWERVE_PROVIDERS_SUPPLIST_H
@@ -42,6 +44,17 @@ int supplist_parse_sendgrid(const char *body, size_t len,
 int supplist_parse_postmark(const char *body, size_t len, const char *provider,
                             int64_t now_ms, struct supplist *l, char *err,
                             size_t errlen);
+
+/*
+ * supplist_parse_mailgun - append each {address} of a Mailgun list page
+ * ({"items": [...], "paging": {"next": URL}}) to l with reason r; *next
+ * is paging.next (malloc'd, the caller frees it) or NULL. Returns the
+ * number of items, or -1 with err.
+ */
+int supplist_parse_mailgun(const char *body, size_t len, enum suppress_reason r,
+                           const char *provider, int64_t now_ms,
+                           struct supplist *l, char **next, char *err,
+                           size_t errlen);
 
 /*
  * supplist_fetch - every address on p's own suppression list into l

@@ -1,12 +1,14 @@
 """swervectl suppression import --from-provider NAME (issue 14, item 3):
 a provider's own suppression list read through its API (swerve-mock
 serves SendGrid's bounces/spam_reports/unsubscribes, paged, and
-Postmark's suppressions dump, seeded by POST /suppressions/api), added
+Postmark's suppressions dump, Mailgun's
+bounces/complaints/unsubscribes, paged, seeded by POST /suppressions/api), added
 with the reason mapped and the provider named; the addresses are then
 refused at submission, and a second import adds nothing new.
 """
 
 import json
+import urllib.parse
 
 import swerve_harness as sh
 from api_client import msg, send
@@ -32,6 +34,9 @@ def daemon(lab, mock, **over):
          "api_key": SG_KEY, "priority": 1},
         {"name": "pm", "type": "postmark", "endpoint": mock.url,
          "api_key": PM_KEY, "priority": 2},
+        {"name": "mg", "type": "mailgun", "endpoint": mock.url,
+         "api_key": "key-mock-mailgun", "domain": "mg.example.com",
+         "priority": 4},
         {"name": "rs", "type": "resend", "endpoint": mock.url,
          "api_key": "re_mock_resend_key", "priority": 3},
     ]
@@ -39,11 +44,17 @@ def daemon(lab, mock, **over):
 
 
 def entries(d):
-    code, out = req(d, "GET", "/v1/suppressions?tenant=webt&limit=1000",
-                    key=None)
-    assert code == 200, out
-    return {e["address"]: (e["reason"], e["provider"])
-            for e in out["suppressions"]}
+    got, after = {}, ""
+    while True:
+        code, out = req(d, "GET", "/v1/suppressions?tenant=webt&limit=500"
+                        + ("&after=" + urllib.parse.quote(after)
+                           if after else ""), key=None)
+        assert code == 200, out
+        got.update({e["address"]: (e["reason"], e["provider"])
+                    for e in out["suppressions"]})
+        if out["next"] is None:
+            return got
+        after = out["next"]
 
 
 def ctl(d, *args):
@@ -51,49 +62,57 @@ def ctl(d, *args):
                          "--tenant", "webt"] + list(args))
 
 
-def test_import_from_sendgrid_paged_then_refused(lab):
+def import_twice(lab, prov, name, lists, expect, refused):
+    """Seed lists on the mock, import from provider name: every address
+    listed with the mapped reason, refused at submission; a second
+    import leaves the list as it was."""
     m = lab.mock()
     d = daemon(lab, m)
-    bounces = ["b%03d@example.net" % i for i in range(620)]  # two pages
-    seed(m, "sendgrid", "bounces", bounces)
-    seed(m, "sendgrid", "spam_reports", ["spam@example.net"])
-    seed(m, "sendgrid", "unsubscribes", ["Unsub@Example.NET"])
-    r = ctl(d, "--from-provider", "sg")
+    n = 0
+    for lst, addrs in lists.items():
+        seed(m, prov, lst, addrs)
+        n += len(addrs)
+    r = ctl(d, "--from-provider", name)
     assert r.returncode == 0, r.stderr
-    assert "imported 622 entries from sg" in r.stdout
+    assert "imported %d entries from %s" % (n, name) in r.stdout
     got = entries(d)
-    assert len(got) == 622
-    assert got["b619@example.net"] == ("hard_bounce", "sg")
-    assert got["spam@example.net"] == ("complaint", "sg")
-    assert got["Unsub@example.net"] == ("unsubscribe", "sg")
-
-    code, out, _ = send(d, msg(to="b005@example.net"))
-    assert code == 422 and out["error"]["code"] == "suppressed", out
-    code, out, _ = send(d, msg(to="unsub@example.net"))
-    assert code == 422, out
-
-    # Idempotent: a second import leaves the list as it was.
-    r = ctl(d, "--from-provider", "sg")
+    assert len(got) == n
+    for addr, reason in expect.items():
+        assert got[addr] == (reason, name), addr
+    for addr in refused:
+        code, out, _ = send(d, msg(to=addr))
+        assert code == 422 and out["error"]["code"] == "suppressed", out
+    r = ctl(d, "--from-provider", name)
     assert r.returncode == 0, r.stderr
     assert entries(d) == got
 
 
+def test_import_from_sendgrid_paged_then_refused(lab):
+    import_twice(lab, "sendgrid", "sg", {
+        "bounces": ["b%03d@example.net" % i for i in range(620)],  # 2 pages
+        "spam_reports": ["spam@example.net"],
+        "unsubscribes": ["Unsub@Example.NET"]}, {
+        "b619@example.net": "hard_bounce", "spam@example.net": "complaint",
+        "Unsub@example.net": "unsubscribe"},
+        ["b005@example.net", "unsub@example.net"])
+
+
 def test_import_from_postmark(lab):
-    m = lab.mock()
-    d = daemon(lab, m)
-    seed(m, "postmark", "HardBounce", ["hb@example.net"])
-    seed(m, "postmark", "SpamComplaint", ["sc@example.net"])
-    seed(m, "postmark", "ManualSuppression", ["ms@example.net"])
-    r = ctl(d, "--from-provider", "pm")
-    assert r.returncode == 0, r.stderr
-    got = entries(d)
-    assert got == {"hb@example.net": ("hard_bounce", "pm"),
-                   "sc@example.net": ("complaint", "pm"),
-                   "ms@example.net": ("unsubscribe", "pm")}
-    code, out, _ = send(d, msg(to="sc@example.net"))
-    assert code == 422, out
-    r = ctl(d, "--from-provider", "pm")
-    assert r.returncode == 0 and entries(d) == got
+    import_twice(lab, "postmark", "pm", {
+        "HardBounce": ["hb@example.net"],
+        "SpamComplaint": ["sc@example.net"],
+        "ManualSuppression": ["ms@example.net"]}, {
+        "hb@example.net": "hard_bounce", "sc@example.net": "complaint",
+        "ms@example.net": "unsubscribe"}, ["sc@example.net"])
+
+
+def test_import_from_mailgun_paged(lab):
+    import_twice(lab, "mailgun", "mg", {
+        "bounces": ["m%04d@example.net" % i for i in range(1100)],  # 2 pages
+        "complaints": ["c+1@example.net"],
+        "unsubscribes": ["u@example.net"]}, {
+        "m1099@example.net": "hard_bounce", "c+1@example.net": "complaint",
+        "u@example.net": "unsubscribe"}, ["c+1@example.net", "m0003@example.net"])
 
 
 def test_import_refusals(lab):

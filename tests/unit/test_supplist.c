@@ -1,6 +1,7 @@
 /*
  * test_supplist.c - the parsers of providers' own suppression lists
- * (providers/supplist.h): SendGrid pages and Postmark dumps map their
+ * (providers/supplist.h): SendGrid and Mailgun pages and Postmark dumps
+ * map their
  * reasons, skip entries that are not addresses, fold the domain, and
  * refuse a body of the wrong shape.
  */
@@ -74,12 +75,41 @@ postmark_dump_parsed_and_mapped(void **state)
 	free(l.e);
 }
 
+static void
+mailgun_page_parsed_with_next(void **state)
+{
+	const char *body =
+	    "{\"items\":[{\"address\":\"u@Example.net\",\"error\":\"x\"}],"
+	    "\"paging\":{\"next\":\"https://api.mailgun.net/v3/d/"
+	    "unsubscribes?page=next&address=u@example.net\"}}";
+	struct supplist l = {0};
+	char err[256] = "", *next = NULL;
+
+	(void)state;
+	assert_int_equal(supplist_parse_mailgun(body, strlen(body),
+	                                        SUPPRESS_UNSUBSCRIBE, "mg", 7,
+	                                        &l, &next, err, sizeof(err)),
+	                 1);
+	assert_string_equal(l.e[0].address, "u@example.net");
+	assert_int_equal(l.e[0].reason, SUPPRESS_UNSUBSCRIBE);
+	assert_non_null(next);
+	assert_non_null(strstr(next, "page=next"));
+	free(next);
+	assert_int_equal(supplist_parse_mailgun("{\"items\":{}}", 12,
+	                                        SUPPRESS_UNSUBSCRIBE, "mg", 7,
+	                                        &l, &next, err, sizeof(err)),
+	                 -1);
+	assert_null(next);
+	free(l.e);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(sendgrid_page_parsed_and_mapped),
 	    cmocka_unit_test(postmark_dump_parsed_and_mapped),
+	    cmocka_unit_test(mailgun_page_parsed_with_next),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
