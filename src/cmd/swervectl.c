@@ -79,7 +79,7 @@ swervectl_usage(FILE *f)
 	    "  suppression import FILE [--tenant T]\n"
 	    "  suppression import --from-provider NAME [--tenant T]\n"
 	    "            NAME's own list through its API (sendgrid, "
-	    "postmark, mailgun)\n"
+	    "postmark, mailgun, ses)\n"
 	    "            CSV as export writes it; all rows or none "
 	    "(malformed lines\n            named); importing twice "
 	    "changes nothing\n"

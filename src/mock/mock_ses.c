@@ -26,6 +26,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
+#include "mock/mock_http.h"
 #include "providers/sigv4.h"
 
 #define MOCK_SES_HEADERS_MAX 128
@@ -498,9 +499,54 @@ mock_ses_unknown(struct mock_api_req *r)
 	mock_ses_error(r, MOCK_API_ERR_NOT_FOUND, NULL, NULL);
 }
 
+/*
+ * mock_ses_supp - GET /v2/email/suppression/addresses?PageSize=N
+ * [&NextToken=T] (ListSuppressedDestinations): {"SuppressedDestination
+ * Summaries": [{EmailAddress, Reason, LastUpdateTime}], "NextToken"}
+ * from the seeded BOUNCE then COMPLAINT lists; the token is an offset.
+ */
+static void
+mock_ses_supp(struct mock_api_req *r)
+{
+	static const char *const reasons[] = {"BOUNCE", "COMPLAINT"};
+	char *ps = mock_http_query(r->req, "PageSize");
+	char *tok = mock_http_query(r->req, "NextToken");
+	long size = ps ? strtol(ps, NULL, 10) : 1000;
+	long from = tok ? strtol(tok, NULL, 10) : 0, at = 0;
+	json_t *out = json_array(), *list, *root;
+	char next[32], rid[37];
+	size_t i, k;
+
+	free(ps);
+	free(tok);
+	if (size <= 0 || size > 1000)
+		size = 1000;
+	for (k = 0; k < sizeof(reasons) / sizeof(reasons[0]); k++) {
+		list = mock_api_supp_get(r->api, "ses", reasons[k]);
+		for (i = 0; i < json_array_size(list); i++, at++)
+			if (at >= from && at < from + size)
+				json_array_append_new(
+				    out,
+				    json_pack("{s:O,s:s,s:f}", "EmailAddress",
+				              json_array_get(list, i), "Reason",
+				              reasons[k], "LastUpdateTime",
+				              1700000000.0));
+	}
+	root = json_pack("{s:o}", "SuppressedDestinationSummaries", out);
+	if (at > from + size) {
+		snprintf(next, sizeof(next), "%ld", from + size);
+		json_object_set_new(root, "NextToken", json_string(next));
+	}
+	mock_api_uuid(rid);
+	mock_api_header_add(r, "x-amzn-RequestId", rid);
+	mock_api_success(r, 200, root);
+}
+
 static const struct mock_api_endpoint mock_ses_endpoints[] = {
     {"/v2/email/outbound-emails", false, EVHTTP_REQ_POST, mock_ses_send, false},
     {"/v2/email/account", false, EVHTTP_REQ_GET, mock_ses_account, true},
+    {"/v2/email/suppression/addresses", false, EVHTTP_REQ_GET, mock_ses_supp,
+     true},
     {"/v2/", true,
      EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE,
      mock_ses_unknown, true},

@@ -12,6 +12,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/xmalloc.h"
+#include "providers/sigv4.h"
 
 #define SUPPLIST_PAGE 500
 
@@ -111,11 +112,13 @@ supplist_write(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* supplist_get - GET url with one header (or basic auth "api" and p's
- * key when header is NULL) into out; the HTTP status, or -1 with err. */
+/* supplist_get - GET url with headers ("Name: value" lines, NULL
+ * ended; NULL: basic auth "api" and p's key) into out; the HTTP status,
+ * or -1 with err. */
 static long
 supplist_get(const struct config_provider *p, const char *url,
-             const char *header, struct buf *out, char *err, size_t errlen)
+             const char *const *headers, struct buf *out, char *err,
+             size_t errlen)
 {
 	char cerr[CURL_ERROR_SIZE] = "";
 	struct curl_slist *h = NULL;
@@ -126,8 +129,9 @@ supplist_get(const struct config_provider *p, const char *url,
 		snprintf(err, errlen, "curl_easy_init failed");
 		return -1;
 	}
-	if (header != NULL) {
-		h = curl_slist_append(h, header);
+	if (headers != NULL) {
+		for (; *headers != NULL; headers++)
+			h = curl_slist_append(h, *headers);
 	} else {
 		curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
 		curl_easy_setopt(c, CURLOPT_USERNAME, "api");
@@ -188,6 +192,7 @@ supplist_sendgrid(const struct config_provider *p, struct supplist *l,
 	             {"spam_reports", SUPPRESS_COMPLAINT},
 	             {"unsubscribes", SUPPRESS_UNSUBSCRIBE}};
 	char base[1024], url[1400], auth[1024];
+	const char *hs[] = {auth, NULL};
 	struct buf body;
 	size_t k, offset;
 	int got;
@@ -201,12 +206,12 @@ supplist_sendgrid(const struct config_provider *p, struct supplist *l,
 			         "%s/v3/suppression/%s?limit=%d&offset=%zu",
 			         base, lists[k].name, SUPPLIST_PAGE, offset);
 			buf_init(&body);
-			got = supplist_get(p, url, auth, &body, err, errlen) ==
-			              200
-			          ? supplist_parse_sendgrid(
-			                body.p ? body.p : "", body.len,
-			                lists[k].r, p->name, l, err, errlen)
-			          : -1;
+			got =
+			    supplist_get(p, url, hs, &body, err, errlen) == 200
+			        ? supplist_parse_sendgrid(
+			              body.p ? body.p : "", body.len,
+			              lists[k].r, p->name, l, err, errlen)
+			        : -1;
 			buf_fini(&body);
 			if (got < 0) {
 				explicit_bzero(auth, sizeof(auth));
@@ -312,12 +317,148 @@ supplist_mailgun(const struct config_provider *p, struct supplist *l, char *err,
 	return 0;
 }
 
+int
+supplist_parse_ses(const char *body, size_t len, const char *provider,
+                   int64_t now_ms, struct supplist *l, char **next, char *err,
+                   size_t errlen)
+{
+	json_t *j = json_loadb(body, len, 0, NULL), *a, *x;
+	const char *why, *nx;
+	size_t i;
+	int n;
+
+	*next = NULL;
+	a = json_object_get(j, "SuppressedDestinationSummaries");
+	if (!json_is_array(a)) {
+		snprintf(err, errlen,
+		         "ses: no SuppressedDestinationSummaries array");
+		json_decref(j);
+		return -1;
+	}
+	for (i = 0; i < json_array_size(a); i++) {
+		x = json_array_get(a, i);
+		why = json_string_value(json_object_get(x, "Reason"));
+		supplist_add(
+		    l, json_string_value(json_object_get(x, "EmailAddress")),
+		    why && strcmp(why, "COMPLAINT") == 0 ? SUPPRESS_COMPLAINT
+		                                         : SUPPRESS_HARD_BOUNCE,
+		    provider, now_ms, why);
+	}
+	nx = json_string_value(json_object_get(j, "NextToken"));
+	if (nx != NULL && *nx)
+		*next = xstrdup(nx);
+	n = (int)json_array_size(a);
+	json_decref(j);
+	return n;
+}
+
+/* supplist_ses_get - one signed ListSuppressedDestinations page. */
+static long
+supplist_ses_get(const struct config_provider *p, const char *base,
+                 const char *query, struct buf *out, char *err, size_t errlen)
+{
+	static const char path[] = "/v2/email/suppression/addresses";
+	char amz[SIGV4_AMZDATE_LEN + 1], host[1024], full[1200], url[3400];
+	char ha[2400], hh[1100], hd[64], ht[2048];
+	const char *hs[5] = {ha, hh, hd, NULL, NULL};
+	const char *hstart = strstr(base, "://"), *prefix;
+	struct sigv4_header sh[3];
+	struct sigv4_cred cred = {
+	    .akid = p->access_key_id,
+	    .secret = p->secret_access_key,
+	    .session_token =
+	        p->session_token && *p->session_token ? p->session_token : NULL,
+	    .region = p->region && *p->region ? p->region : "us-east-1",
+	    .service = "ses",
+	};
+	struct sigv4_request sr;
+	struct buf auth;
+	size_t n = 0;
+	long code = -1;
+
+	hstart = hstart ? hstart + 3 : base;
+	snprintf(host, sizeof(host), "%s", hstart);
+	host[strcspn(host, "/")] = '\0';
+	prefix = strchr(hstart, '/');
+	snprintf(full, sizeof(full), "%s%s", prefix ? prefix : "", path);
+	sigv4_amzdate_format(amz, time(NULL));
+	sh[n++] = (struct sigv4_header){"host", host};
+	sh[n++] = (struct sigv4_header){"x-amz-date", amz};
+	if (cred.session_token) {
+		sh[n++] = (struct sigv4_header){"x-amz-security-token",
+		                                cred.session_token};
+		snprintf(ht, sizeof(ht), "X-Amz-Security-Token: %s",
+		         cred.session_token);
+		hs[3] = ht;
+	}
+	sr = (struct sigv4_request){.method = "GET",
+	                            .path = full,
+	                            .query = query,
+	                            .headers = sh,
+	                            .n_headers = n};
+	buf_init(&auth);
+	if (sigv4_sign(&auth, NULL, &sr, &cred, amz) != 0) {
+		snprintf(err, errlen, "%s: cannot sign the request", p->name);
+	} else {
+		snprintf(ha, sizeof(ha), "Authorization: %s", buf_cstr(&auth));
+		snprintf(hh, sizeof(hh), "Host: %s", host);
+		snprintf(hd, sizeof(hd), "X-Amz-Date: %s", amz);
+		snprintf(url, sizeof(url), "%s%s?%s", base, path, query);
+		code = supplist_get(p, url, hs, out, err, errlen);
+	}
+	buf_fini(&auth);
+	explicit_bzero(ht, sizeof(ht));
+	return code;
+}
+
+/* supplist_ses - ListSuppressedDestinations, following NextToken. */
+static int
+supplist_ses(const struct config_provider *p, struct supplist *l, char *err,
+             size_t errlen)
+{
+	char base[1024], dflt[128], query[2200];
+	char *next = NULL, *enc;
+	struct buf body;
+	size_t pages;
+	int got;
+
+	if (p->access_key_id == NULL || p->secret_access_key == NULL) {
+		snprintf(err, errlen, "%s: no AWS credentials", p->name);
+		return -1;
+	}
+	snprintf(dflt, sizeof(dflt), "https://email.%s.amazonaws.com",
+	         p->region && *p->region ? p->region : "us-east-1");
+	supplist_base(p, dflt, base, sizeof(base));
+	snprintf(query, sizeof(query), "PageSize=1000");
+	for (pages = 0; pages < 100000; pages++) {
+		buf_init(&body);
+		got =
+		    supplist_ses_get(p, base, query, &body, err, errlen) == 200
+		        ? supplist_parse_ses(body.p ? body.p : "", body.len,
+		                             p->name, clock_wall_ms(), l, &next,
+		                             err, errlen)
+		        : -1;
+		buf_fini(&body);
+		if (got < 0 || next == NULL)
+			break;
+		enc = curl_easy_escape(NULL, next, 0);
+		snprintf(query, sizeof(query), "NextToken=%s&PageSize=1000",
+		         enc ? enc : "");
+		curl_free(enc);
+		free(next);
+		next = NULL;
+	}
+	free(next);
+	return got < 0 ? -1 : 0;
+}
+
 /* supplist_postmark - the stream's dump (one answer, not paged). */
 static int
 supplist_postmark(const struct config_provider *p, struct supplist *l,
                   char *err, size_t errlen)
 {
 	char base[1024], url[1400], auth[1024];
+	const char *hs[] = {auth, NULL};
 	char *stream;
 	struct buf body;
 	int rc;
@@ -331,7 +472,7 @@ supplist_postmark(const struct config_provider *p, struct supplist *l,
 	snprintf(auth, sizeof(auth), "X-Postmark-Server-Token: %s",
 	         p->api_key ? p->api_key : "");
 	buf_init(&body);
-	rc = supplist_get(p, url, auth, &body, err, errlen) == 200
+	rc = supplist_get(p, url, hs, &body, err, errlen) == 200
 	         ? supplist_parse_postmark(body.p ? body.p : "", body.len,
 	                                   p->name, clock_wall_ms(), l, err,
 	                                   errlen)
@@ -353,16 +494,13 @@ supplist_fetch(const struct config_provider *p, struct supplist *l, char *err,
 		return supplist_postmark(p, l, err, errlen);
 	if (strcmp(t, "mailgun") == 0)
 		return supplist_mailgun(p, l, err, errlen);
+	if (strcmp(t, "ses") == 0)
+		return supplist_ses(p, l, err, errlen);
 	if (strcmp(t, "resend") == 0)
 		snprintf(err, errlen,
 		         "%s: Resend has no suppression list API; nothing to "
 		         "import",
 		         p->name);
-	else if (strcmp(t, "ses") == 0)
-		snprintf(err, errlen,
-		         "%s: importing from %s is not implemented yet (export "
-		         "its list as CSV and import the file)",
-		         p->name, t);
 	else
 		snprintf(err, errlen,
 		         "%s: provider type %s has no suppression "

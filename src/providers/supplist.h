@@ -6,10 +6,12 @@
  * (Bearer key, paged by limit/offset); Postmark: GET
  * /message-streams/{stream}/suppressions/dump (X-Postmark-Server-Token);
  * Mailgun: GET /v3/{domain}/{bounces,complaints,unsubscribes} (basic
- * api:key, paged by paging.next).
+ * api:key, paged by paging.next); SES v2: GET
+ * /v2/email/suppression/addresses (ListSuppressedDestinations, SigV4,
+ * paged by NextToken).
  * Reasons map to enum suppress_reason: bounce -> hard_bounce, complaint
  * or spam report -> complaint, unsubscribe or manual suppression ->
- * unsubscribe. SES and Resend answer "unsupported" with why.
+ * unsubscribe. Resend answers "unsupported" with why.
  * Blocking (libcurl easy): for the command line, never the daemon.
  */
 #ifndef SWERVE_PROVIDERS_SUPPLIST_H
@@ -55,6 +57,16 @@ int supplist_parse_mailgun(const char *body, size_t len, enum suppress_reason r,
                            const char *provider, int64_t now_ms,
                            struct supplist *l, char **next, char *err,
                            size_t errlen);
+
+/*
+ * supplist_parse_ses - append each entry of an SES v2
+ * ListSuppressedDestinations page ({"SuppressedDestinationSummaries":
+ * [{EmailAddress, Reason: BOUNCE|COMPLAINT}], "NextToken"}) to l; *next
+ * is NextToken (malloc'd) or NULL. Returns the number of items, or -1.
+ */
+int supplist_parse_ses(const char *body, size_t len, const char *provider,
+                       int64_t now_ms, struct supplist *l, char **next,
+                       char *err, size_t errlen);
 
 /*
  * supplist_fetch - every address on p's own suppression list into l

@@ -2,7 +2,8 @@
 a provider's own suppression list read through its API (swerve-mock
 serves SendGrid's bounces/spam_reports/unsubscribes, paged, and
 Postmark's suppressions dump, Mailgun's
-bounces/complaints/unsubscribes, paged, seeded by POST /suppressions/api), added
+bounces/complaints/unsubscribes, paged, and SES v2's
+ListSuppressedDestinations (SigV4, NextToken), seeded by POST /suppressions/api), added
 with the reason mapped and the provider named; the addresses are then
 refused at submission, and a second import adds nothing new.
 """
@@ -17,6 +18,8 @@ from test_suppressions import req
 
 SG_KEY = "SG.mock-sendgrid-key"
 PM_KEY = "mock-postmark-server-token"
+AKID = "AKIDEXAMPLE"
+SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
 
 def seed(mock, provider, lst, addrs):
@@ -37,6 +40,12 @@ def daemon(lab, mock, **over):
         {"name": "mg", "type": "mailgun", "endpoint": mock.url,
          "api_key": "key-mock-mailgun", "domain": "mg.example.com",
          "priority": 4},
+        {"name": "ses", "type": "ses", "endpoint": mock.url,
+         "access_key_id": AKID, "secret_access_key": SECRET,
+         "region": "us-east-1", "priority": 5},
+        {"name": "sesbad", "type": "ses", "endpoint": mock.url,
+         "access_key_id": AKID, "secret_access_key": SECRET[:-1] + "x",
+         "region": "us-east-1", "priority": 6, "enabled": False},
         {"name": "rs", "type": "resend", "endpoint": mock.url,
          "api_key": "re_mock_resend_key", "priority": 3},
     ]
@@ -115,12 +124,25 @@ def test_import_from_mailgun_paged(lab):
         "u@example.net": "unsubscribe"}, ["c+1@example.net", "m0003@example.net"])
 
 
+def test_import_from_ses_v2_signed_and_paged(lab):
+    import_twice(lab, "ses", "ses", {
+        "BOUNCE": ["s%04d@example.net" % i for i in range(1001)],  # 2 pages
+        "COMPLAINT": ["sc@example.net"]}, {
+        "s1000@example.net": "hard_bounce", "sc@example.net": "complaint"},
+        ["s0000@example.net", "sc@example.net"])
+
+
 def test_import_refusals(lab):
     m = lab.mock()
     d = daemon(lab, m)
     r = ctl(d, "--from-provider", "rs")
     assert r.returncode == 2
     assert "Resend has no suppression list API" in r.stderr
+    # A signature SES refuses: nothing imported, the provider's answer.
+    seed(m, "ses", "BOUNCE", ["x@example.net"])
+    r = ctl(d, "--from-provider", "sesbad")
+    assert r.returncode == 1 and "nothing imported" in r.stderr, r.stderr
+    assert "HTTP 403" in r.stderr, r.stderr
     r = ctl(d, "--from-provider", "nosuch")
     assert r.returncode == 2 and "no provider named nosuch" in r.stderr
     assert entries(d) == {}

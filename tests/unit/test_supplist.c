@@ -1,6 +1,6 @@
 /*
  * test_supplist.c - the parsers of providers' own suppression lists
- * (providers/supplist.h): SendGrid and Mailgun pages and Postmark dumps
+ * (providers/supplist.h): SendGrid, Mailgun and SES pages and Postmark dumps
  * map their
  * reasons, skip entries that are not addresses, fold the domain, and
  * refuse a body of the wrong shape.
@@ -103,6 +103,32 @@ mailgun_page_parsed_with_next(void **state)
 	free(l.e);
 }
 
+static void
+ses_page_parsed_with_token(void **state)
+{
+	const char *body =
+	    "{\"SuppressedDestinationSummaries\":[{\"EmailAddress\":"
+	    "\"b@example.net\",\"Reason\":\"BOUNCE\"},{\"EmailAddress\":"
+	    "\"c@example.net\",\"Reason\":\"COMPLAINT\"}],"
+	    "\"NextToken\":\"t/1+\"}";
+	struct supplist l = {0};
+	char err[256] = "", *next = NULL;
+
+	(void)state;
+	assert_int_equal(supplist_parse_ses(body, strlen(body), "ses", 7, &l,
+	                                    &next, err, sizeof(err)),
+	                 2);
+	assert_int_equal(l.e[0].reason, SUPPRESS_HARD_BOUNCE);
+	assert_int_equal(l.e[1].reason, SUPPRESS_COMPLAINT);
+	assert_string_equal(next, "t/1+");
+	free(next);
+	assert_int_equal(
+	    supplist_parse_ses("{}", 2, "ses", 7, &l, &next, err, sizeof(err)),
+	    -1);
+	assert_null(next);
+	free(l.e);
+}
+
 int
 main(void)
 {
@@ -110,6 +136,7 @@ main(void)
 	    cmocka_unit_test(sendgrid_page_parsed_and_mapped),
 	    cmocka_unit_test(postmark_dump_parsed_and_mapped),
 	    cmocka_unit_test(mailgun_page_parsed_with_next),
+	    cmocka_unit_test(ses_page_parsed_with_token),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
