@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "config/config.h"
-#include "core/base64.h"
 #include "core/rfc3339.h"
+#include "core/whsig.h"
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
 #include "ingress/feedback_json.h"
@@ -27,21 +27,15 @@ feedback_resend_secret(const char *secret,
                        unsigned char key[FEEDBACK_RESEND_KEY_MAX],
                        size_t *keylen, char *err, size_t errlen)
 {
-	ssize_t n = -1;
-
-	if (secret != NULL && strncmp(secret, "whsec_", 6) == 0)
-		secret += 6;
-	if (secret != NULL && secret[0] != '\0')
-		n = base64_decode((struct str){secret, strlen(secret)}, 0, key,
-		                  FEEDBACK_RESEND_KEY_MAX);
-	if (n <= 0) {
+	/* The one decoder of Standard Webhooks secrets (core/whsig), the
+	 * same as for the webhooks swerve sends. */
+	if (whsig_secret_decode(secret, key, keylen) < 0) {
 		snprintf(err, errlen,
 		         "the secret is not whsec_ and base64 of at most %d "
 		         "bytes",
 		         FEEDBACK_RESEND_KEY_MAX);
 		return -1;
 	}
-	*keylen = (size_t)n;
 	return 0;
 }
 

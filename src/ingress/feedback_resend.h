@@ -21,7 +21,8 @@
 #include "ingress/feedback.h"
 #include "spool/feedback.h"
 
-#define FEEDBACK_RESEND_KEY_MAX 256    /* bytes of a decoded secret */
+#define FEEDBACK_RESEND_KEY_MAX                                                \
+	256 /* bytes of a decoded secret (WHSIG_KEY_MAX) */
 #define FEEDBACK_RESEND_ID_MAX 128     /* characters of a message id */
 #define FEEDBACK_RESEND_SIGS_MAX 4096  /* characters of the signature list */
 #define FEEDBACK_RESEND_MAX_RCPTS 1000 /* recipients of one event */
