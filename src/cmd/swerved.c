@@ -316,6 +316,12 @@ swerved_reload(void *arg, char *err, size_t errlen)
 	r->cfgs = xreallocarray(r->cfgs, r->n + 1, sizeof(*r->cfgs));
 	r->cfgs[r->n++] = cfg;
 	log_info("swerved: configuration reloaded from %s", r->path);
+	{
+		struct events_item e = {.kind = EVENT_OPERATOR,
+		                        .reason = "reload",
+		                        .text = r->path};
+		events_emit(&e);
+	}
 	return 0;
 refused:
 	log_error("swerved: reload refused, keeping the running "

@@ -36,6 +36,7 @@
 #include "deliver/deliver.h"
 #include "ingress/http_admin.h"
 #include "ingress/http_pending.h"
+#include "observe/events.h"
 #include "spool/spool.h"
 
 struct http_ops {
@@ -44,6 +45,9 @@ struct http_ops {
 	http_ops_reload_fn *reload; /* POST /v1/reload; NULL: 404 */
 	void *reload_arg;
 };
+
+static void ops_emit(const char *action, const char *provider,
+                     const char *msg_id);
 
 /* A release waiting for the spool: the message's state, then the write. */
 struct ops_release {
@@ -185,6 +189,7 @@ ops_handle(struct evhttp_request *req, void *arg)
 		http_reply_error(req, 404, "not_found", err);
 		return;
 	}
+	ops_emit(verb, name, NULL);
 	{
 		struct deliver_provider_info pi = {0};
 		size_t i, cnt = deliver_provider_count(o->d);
@@ -197,12 +202,29 @@ ops_handle(struct evhttp_request *req, void *arg)
 	}
 }
 
+/* ops_emit - EVENT_OPERATOR: an operator's action took effect. */
+static void
+ops_emit(const char *action, const char *provider, const char *msg_id)
+{
+	struct events_item e = {
+	    .kind = EVENT_OPERATOR,
+	    .reason = action,
+	    .provider = provider,
+	    .msg_id = msg_id,
+	    .state = "admin_api",
+	};
+
+	events_emit(&e);
+}
+
 static void
 ops_on_released(int status, void *arg)
 {
 	struct ops_release *r = arg;
 	struct evhttp_request *req = http_pending_watch_end(&r->w);
 
+	if (status == SPOOL_OK)
+		ops_emit("release", NULL, r->id);
 	if (req != NULL && status == SPOOL_OK)
 		ops_send(req, 200,
 		         json_pack("{s:s,s:s}", "id", r->id, "state", "ready"));

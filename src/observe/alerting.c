@@ -118,6 +118,18 @@ alerting_on_change(const struct alert_info *a, enum alert_change ch, void *arg)
 	} else {
 		log_warn("%s", msg);
 	}
+	if (ch != ALERT_CHANGE_REPEAT) {
+		struct events_item e = {
+		    .kind = EVENT_ALERT,
+		    .state =
+		        ch == ALERT_CHANGE_RESOLVED ? "resolved" : "firing",
+		    .reason = a->rule,
+		    .text = a->summary,
+		    .provider = a->provider,
+		    .stream = a->stream,
+		};
+		events_emit(&e);
+	}
 	if (al->notify != NULL)
 		notify_alert(al->notify, a, ch);
 }

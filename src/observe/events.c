@@ -34,6 +34,12 @@ static const char *const events_names[EVENT_KIND_COUNT] = {
     [EVENT_FEEDBACK] = "feedback",
     [EVENT_FEEDBACK_REFUSED] = "feedback_refused",
     [EVENT_SUPPRESSED] = "suppressed",
+    [EVENT_ALERT] = "alert",
+    [EVENT_NOTIFIED] = "notified",
+    [EVENT_OPERATOR] = "operator",
+    [EVENT_INCIDENT] = "incident",
+    [EVENT_DRILL] = "drill",
+    [EVENT_ANOMALY] = "anomaly",
 };
 
 const char *

@@ -59,6 +59,32 @@ enum event_kind {
 	                     listed: "hard_bounce", ...); state "refused"
 	                     (the submitter was told) or "dropped" (accepted
 	                     without it); msg_id NULL: not stored yet */
+	/* operations (issues 15, 16, 18): provider and/or stream set when
+	 * the subject is one */
+	EVENT_ALERT,    /* an alert rule changed: state "firing" or
+	                   "resolved"; reason: rule name; text: summary;
+	                   provider/stream: the alert's subject when it is
+	                   one */
+	EVENT_NOTIFIED, /* a notifier delivered (state "ok") or gave up on
+	                   (state "failed") a notification: reason: notifier
+	                   kind ("slack", "webhook", "email",
+	                   "alertmanager"); text: the alert rule or what was
+	                   sent */
+	EVENT_OPERATOR, /* an operator acted: reason: the action ("pause",
+	                   "drain", "resume", "release", "reload",
+	                   "incident_note", ...); text: detail; state: who
+	                   (the admin key's name, "swervectl", "dashboard");
+	                   msg_id when the action was on one message */
+	EVENT_INCIDENT, /* an incident changed: msg_id NULL; reason: the
+	                   incident id; state: "investigating",
+	                   "identified", "monitoring", "resolved"; text:
+	                   title */
+	EVENT_DRILL,    /* a drill changed: reason: the drill id; state:
+	                   "started", "ended", "aborted"; provider; text:
+	                   the fault or why it ended */
+	EVENT_ANOMALY,  /* the detector flagged (state "firing") or cleared
+	                   ("resolved") a signal: reason: the signal name;
+	                   provider/stream; text: the explanation */
 	EVENT_KIND_COUNT,
 };
 
@@ -81,6 +107,11 @@ struct events_item {
 	const struct feedback_event *feedback;
 	const char *sender_domain;
 	const char *rcpt; /* EVENT_SUPPRESSED: the address */
+	/* 1 when the event was caused by a drill's simulated fault (issue
+	 * 16): an attempt that ended with a simulated result, and whatever
+	 * followed from it (circuit, failover, alert, incident); listeners
+	 * label it as a drill */
+	int drill;
 };
 
 typedef void events_fn(const struct events_item *e, void *arg);
@@ -92,7 +123,7 @@ const char *events_kind_name(enum event_kind k);
  * events_subscribe - call fn(e, arg) for every event from now on. At most
  * EVENTS_MAX_LISTENERS; returns 0 or -1 when full.
  */
-#define EVENTS_MAX_LISTENERS 16
+#define EVENTS_MAX_LISTENERS 32
 int events_subscribe(events_fn *fn, void *arg);
 
 /* events_unsubscribe - stop calling fn with arg. */

@@ -291,8 +291,9 @@ logjson_on_event(const struct events_item *e, void *arg)
 	size_t n;
 
 	if (log_format_get() != LOG_FORMAT_JSON ||
-	    (unsigned)e->kind >= EVENT_KIND_COUNT)
-		return;
+	    (unsigned)e->kind >= EVENT_KIND_COUNT || e->kind == EVENT_ALERT ||
+	    e->kind == EVENT_NOTIFIED)
+		return; /* alerting and notify write their own lines */
 	level = logjson_level(e);
 	if (!log_level_enabled(level))
 		return;

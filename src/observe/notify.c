@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "net/http_client.h"
+#include "observe/events.h"
 #include "spool/spool.h"
 
 #define NOTIFY_TICK_MS 200
@@ -107,6 +108,37 @@ notify_job_free(struct notify *n, struct notify_job *j)
 	free(j);
 }
 
+/* notify_kind_name - the notifier's kind, as EVENT_NOTIFIED names it. */
+static const char *
+notify_kind_name(int type)
+{
+	switch (type) {
+	case CONFIG_NOTIFY_SLACK:
+		return "slack";
+	case CONFIG_NOTIFY_ALERTMANAGER:
+		return "alertmanager";
+	case CONFIG_NOTIFY_EMAIL:
+		return "email";
+	default:
+		return "webhook";
+	}
+}
+
+/* notify_emit - EVENT_NOTIFIED: j's notification was delivered (ok) or
+ * given up on. */
+static void
+notify_emit(const struct notify_target *t, const struct notify_job *j, bool ok)
+{
+	struct events_item e = {
+	    .kind = EVENT_NOTIFIED,
+	    .state = ok ? "ok" : "failed",
+	    .reason = notify_kind_name(t->cfg->type),
+	    .text = j->what,
+	};
+
+	events_emit(&e);
+}
+
 /* notify_job_done - j's try ended: ok, retry later, or give up. */
 static void
 notify_job_done(struct notify *n, struct notify_job *j, bool ok, bool final,
@@ -120,6 +152,7 @@ notify_job_done(struct notify *n, struct notify_job *j, bool ok, bool final,
 	if (ok) {
 		n->stats.sent++;
 		log_info("notify: %s: %s delivered", t->label, j->what);
+		notify_emit(t, j, true);
 		notify_job_free(n, j);
 		return;
 	}
@@ -127,6 +160,7 @@ notify_job_done(struct notify *n, struct notify_job *j, bool ok, bool final,
 		n->stats.failed++;
 		log_warn("notify: %s: %s not delivered after %u tries: %s",
 		         t->label, j->what, j->attempts, why);
+		notify_emit(t, j, false);
 		notify_job_free(n, j);
 		return;
 	}

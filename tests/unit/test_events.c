@@ -64,6 +64,9 @@ kinds_have_names(void **state)
 	assert_string_equal(events_kind_name(EVENT_FAILOVER), "failover");
 	assert_string_equal(events_kind_name(EVENT_STATUS_PAGE), "status_page");
 	assert_string_equal(events_kind_name(EVENT_KIND_COUNT), "unknown");
+	assert_string_equal(events_kind_name(EVENT_DRILL), "drill");
+	for (int k = 0; k < EVENT_KIND_COUNT; k++)
+		assert_non_null(events_kind_name((enum event_kind)k));
 }
 
 int
