@@ -15,6 +15,7 @@ packages=(
 	prometheus prometheus-alertmanager php-cli php-symfony-amazon-mailer
 	python3-boto3 ruby-postmark
 	php-symfony-mailgun-mailer php-symfony-postmark-mailer
+	chromium chromium-driver python3-selenium
 )
 
 missing=()
