@@ -29,6 +29,7 @@
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
 #include "deliver/verp_key.h"
+#include "incident/incident.h"
 #include "ingress/compat.h"
 #include "ingress/feedback.h"
 #include "ingress/http_admin.h"
@@ -158,6 +159,19 @@ struct swerved_reload {
 	struct swerved_stop *stop;    /* takes the new shutdown_timeout */
 	struct http_conn *gate_admin; /* listen.admin's; NULL: none */
 };
+
+/* swerved_failback_ms - providers[].failback_ramp of the configuration in
+ * force, for the incidents' timeline (arg: the struct swerved_reload). */
+static int64_t
+swerved_failback_ms(const char *provider, void *arg)
+{
+	const struct swerved_reload *r = arg;
+
+	for (size_t i = 0; r->cur != NULL && i < r->cur->n_providers; i++)
+		if (strcmp(r->cur->providers[i].name, provider) == 0)
+			return (int64_t)r->cur->providers[i].failback_ramp_ms;
+	return 5 * 60 * 1000;
+}
 
 /* Descriptors kept for the spool, listeners and upstream connections. */
 #define SWERVED_FD_RESERVE 256
@@ -619,6 +633,15 @@ main(int argc, char **argv)
 	         supp->be->count(supp->impl));
 	suppress_install(supp);
 	struct suppress_feed *supp_feed = suppress_feed_new(cfg, supp);
+	/* Incidents (issue 15): read back, then kept from the event bus. */
+	struct incidents_opts inc_opts = {.failback_ms = swerved_failback_ms,
+	                                  .arg = &reload};
+	struct incidents *incidents =
+	    incidents_new(sp, supp_db, &inc_opts, err, sizeof(err));
+	if (incidents == NULL)
+		log_fatal("swerved: %s", err);
+	if (incidents_attach(incidents, base) != 0)
+		log_fatal("swerved: event bus full");
 
 	/* The VERP key lives beside the spool whose ids it signs. */
 	if (swerved_wants_verp(cfg)) {
@@ -761,6 +784,7 @@ main(int argc, char **argv)
 	feedback_free(feedback);
 	webhook_out_free(webhooks);
 	spool_close(sp);
+	incidents_free(incidents);
 	suppress_feed_free(supp_feed);
 	suppress_install(NULL);
 	suppress_free(supp);

@@ -1,0 +1,246 @@
+/*
+ * incident.h - incidents, opened and kept by swerve (contract; issue 15).
+ *
+ * An incident is one provider or stream outage as people talk about it:
+ * a title, a status in the Statuspage vocabulary (investigating ->
+ * identified -> monitoring -> resolved), an impact (none, minor, major,
+ * critical), the providers and streams it concerns, and a timeline of
+ * updates. The engine (incident.c) listens to the event bus: an alert
+ * that fires opens an incident, or joins the open one with the same
+ * provider or stream (related alerts within a window make one
+ * incident); circuit changes, failovers, provider status pages,
+ * operator actions, alerts resolving and the fail-back are added to its
+ * timeline as they happen; when every alert of it has resolved it is
+ * monitoring, and after a quiet period resolved. An alert that fires
+ * again soon after (the reopen window) reopens the same incident rather
+ * than opening another: a flapping provider makes one incident, not a
+ * storm. Operators add notes, set status and impact, and resolve.
+ *
+ * Every change is emitted as EVENT_INCIDENT (observe/events.h: reason:
+ * the id; state: the status name; text: the title; drill when the
+ * incident was caused by a drill's simulated fault) and written to the
+ * spool database through the spool's writer thread (spool_exec), so the
+ * record survives a restart: incidents_new() reads it back.
+ *
+ * Kept in memory: every open incident and those resolved in the last
+ * retention period (90 days by default), newest first.
+ *
+ * Loop thread only (the thread running the event_base the spool is
+ * attached to). Strings passed in are copied.
+ */
+#ifndef SWERVE_INCIDENT_INCIDENT_H
+#define SWERVE_INCIDENT_INCIDENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct events_item;
+struct spool;
+
+#define INCIDENT_ID_SIZE 32 /* "inc_" + a 20-character time-sortable id */
+
+enum incident_status {
+	INCIDENT_INVESTIGATING,
+	INCIDENT_IDENTIFIED,
+	INCIDENT_MONITORING,
+	INCIDENT_RESOLVED,
+	INCIDENT_STATUS_COUNT,
+};
+
+enum incident_impact {
+	IMPACT_NONE,
+	IMPACT_MINOR,
+	IMPACT_MAJOR,
+	IMPACT_CRITICAL,
+	IMPACT_COUNT,
+};
+
+/* incident_status_name - "investigating", "identified", "monitoring",
+ * "resolved" ("unknown" out of range). */
+const char *incident_status_name(enum incident_status s);
+/* incident_status_parse - the status named s, or -1. */
+int incident_status_parse(const char *s);
+/* incident_impact_name - "none", "minor", "major", "critical". */
+const char *incident_impact_name(enum incident_impact i);
+/* incident_impact_parse - the impact named s, or -1. */
+int incident_impact_parse(const char *s);
+
+/*
+ * One entry of an incident's timeline, oldest first. kind says who or
+ * what made it:
+ *   "first_failure"  the first failed attempt on a provider of it
+ *   "alert"          an alert fired ("firing: ...") or resolved
+ *   "circuit"        a provider's circuit changed (with the reason)
+ *   "status_page"    a provider's own status page changed
+ *   "failover"       failover started (mail moved to another provider)
+ *   "traffic"        a share of the traffic moved ("95% of traffic ...")
+ *   "failback"       the fail-back ramp completed
+ *   "operator"       pause, drain, resume, release, reload
+ *   "notified"       a notifier delivered or gave up on a notification
+ *   "drill"          a drill started or ended on a provider of it
+ *   "note"           an operator's note
+ *   "status"         status or impact set (by swerve or an operator)
+ *   "notice"         a notice was sent (text: which, to whom)
+ * public_ is 1 for updates meant for customers (the status page shows
+ * those): the opening line, status changes, and what operators mark
+ * public.
+ */
+struct incident_update {
+	int64_t at_ms; /* wall ms */
+	const char *kind;
+	const char *text;
+	enum incident_status status; /* the incident's status after it */
+	int public_;
+	const char *who; /* "swerve", or the operator (admin key name) */
+};
+
+/*
+ * An incident as read. Every pointer is borrowed from the incidents
+ * object: valid until the loop's next turn (any change to the incident
+ * may move them).
+ */
+struct incident_info {
+	const char *id, *title;
+	enum incident_status status;
+	enum incident_impact impact;
+	int impact_override; /* 1: the impact was set by an operator */
+	int drill;           /* 1: caused by a drill's simulated fault */
+	int64_t started_ms, updated_ms;
+	int64_t resolved_ms; /* 0 while open */
+	const char *const *providers;
+	size_t n_providers;
+	const char *const *streams;
+	size_t n_streams;
+	const struct incident_update *updates;
+	size_t n_updates;
+	const char *report_path; /* the post-incident report file, or NULL */
+};
+
+/* Tuning; 0 in any field takes the default. Times in ms. */
+struct incidents_opts {
+	/* An alert on a provider or stream of an incident updated within
+	 * this window joins it (default 15 min). */
+	int64_t window_ms;
+	/* An incident whose alerts all resolved is resolved after this
+	 * long with no alert firing again (default 10 min). */
+	int64_t quiet_ms;
+	/* A related alert within this long after resolution reopens the
+	 * incident instead of opening a new one (default 30 min). */
+	int64_t reopen_ms;
+	/* Resolved incidents older than this are forgotten from memory
+	 * (kept in the database; default 90 days). */
+	int64_t retention_ms;
+	/* How long provider's fail-back ramp lasts after its circuit
+	 * closes (providers[].failback_ramp); NULL: 5 min for all. */
+	int64_t (*failback_ms)(const char *provider, void *arg);
+	void *arg;
+};
+
+struct incidents;
+
+/*
+ * incidents_new - the incidents of the spool whose database file is
+ * db_path (read here, synchronously: call at start, before the loop
+ * runs; NULL: none), writing later changes through sp (NULL: memory
+ * only, for tests). Listens to nothing until incidents_attach(). NULL
+ * with err on failure (an unreadable database). opts may be NULL.
+ */
+struct incidents *incidents_new(struct spool *sp, const char *db_path,
+                                const struct incidents_opts *opts, char *err,
+                                size_t errlen);
+
+/*
+ * incidents_attach - subscribe to the event bus and tick every 5 s on
+ * base (so a quiet incident resolves without further events). 0, or -1
+ * when the bus is full.
+ */
+int incidents_attach(struct incidents *in, struct event_base *base);
+
+/* incidents_free - unsubscribe, stop the timer, free in (NULL: nothing).
+ * Call after spool_close() (its last callbacks still reach in). */
+void incidents_free(struct incidents *in);
+
+/* incidents_on_event - the event bus listener (arg: the incidents). */
+void incidents_on_event(const struct events_item *e, void *arg);
+
+/*
+ * incidents_tick - time passing: resolve monitoring incidents whose
+ * quiet period ended, forget those past retention. now_ms: wall ms.
+ * The engine calls it from its own events; swerved also calls it from
+ * a timer so a quiet incident resolves without further events.
+ */
+void incidents_tick(struct incidents *in, int64_t now_ms);
+
+/* incidents_count - incidents kept (open, and resolved within the
+ * retention period). */
+size_t incidents_count(const struct incidents *in);
+
+/*
+ * incidents_get - the i-th incident, newest (by start) first, into out
+ * (borrowed, see struct incident_info). 0, or -1 when i is out of range.
+ */
+int incidents_get(const struct incidents *in, size_t i,
+                  struct incident_info *out);
+
+/* incidents_find - the incident with this id into out; 0 or -1. */
+int incidents_find(const struct incidents *in, const char *id,
+                   struct incident_info *out);
+
+/* incidents_open_count - incidents not resolved: drill 0 real ones, 1
+ * drill ones, -1 both. */
+size_t incidents_open_count(const struct incidents *in, int drill);
+
+/*
+ * incidents_note - add an operator's note to the timeline (public_ 1:
+ * shown on the status page). who: the operator. 0, or -1 (no such
+ * incident, or empty text).
+ */
+int incidents_note(struct incidents *in, const char *id, const char *who,
+                   const char *text, int public_);
+
+/*
+ * What an operator changes with incidents_update(): status -1 keeps it,
+ * impact -1 keeps it (else it overrides swerve's computed impact from
+ * now on), text (may be NULL) is the public update that goes with it.
+ */
+struct incident_change {
+	int status; /* enum incident_status or -1 */
+	int impact; /* enum incident_impact or -1 */
+	const char *text;
+	const char *who;
+};
+
+/*
+ * incidents_update - apply c to the incident. Setting status resolved
+ * resolves it as incidents_resolve() does. 0, or -1 (no such incident,
+ * nothing to change, or a value out of range); nothing changes on -1.
+ */
+int incidents_update(struct incidents *in, const char *id,
+                     const struct incident_change *c);
+
+/*
+ * incidents_resolve - resolve the incident now (text: the public
+ * closing update, may be NULL). Resolving a resolved incident is 0 and
+ * changes nothing. 0 or -1 (no such incident).
+ */
+int incidents_resolve(struct incidents *in, const char *id, const char *who,
+                      const char *text);
+
+/*
+ * incidents_report_path_set - remember where the post-incident report
+ * of id was written (copied; stored with the incident). 0 or -1.
+ */
+int incidents_report_path_set(struct incidents *in, const char *id,
+                              const char *path);
+
+/*
+ * incidents_on_change - call fn(info, arg) after every change of an
+ * incident (after its EVENT_INCIDENT); one watcher (NULL: none). For the
+ * report writer: info is borrowed for the call.
+ */
+typedef void incidents_change_fn(const struct incident_info *info, void *arg);
+void incidents_on_change(struct incidents *in, incidents_change_fn *fn,
+                         void *arg);
+
+#endif
