@@ -111,6 +111,7 @@ struct djob {
 	struct adapter_msg msg;
 	char verp[VERP_ADDR_MAX];         /* msg.sender with bounce_domain */
 	struct adapter_json_verdict json; /* judged once per message */
+	struct adapter_octets octets;     /* judged once per message */
 	struct msg_meta meta;             /* m->meta decoded */
 	bool has_meta;                    /* m->meta was there and sound */
 };

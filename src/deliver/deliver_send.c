@@ -117,6 +117,7 @@ deliver_route(struct deliver *d, struct djob *job, uint64_t *wait)
 	    .tenant = job->m->tenant,
 	    .meta = job->has_meta ? &job->meta : NULL,
 	    .json = &job->json,
+	    .octets = &job->octets,
 	};
 	job->trace.len = 0; /* reuse the bytes */
 	memset(&ctx, 0, sizeof(ctx));

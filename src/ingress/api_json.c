@@ -770,9 +770,7 @@ static const struct api_key api_keys[] = {
 static int
 api_msg_from_json(json_t *root, struct api_msg *out, struct api_error *err)
 {
-	unsigned char md[SHA256_DIGEST_LENGTH];
 	const char *k;
-	char *canon;
 	json_t *v;
 	size_t i;
 
@@ -821,27 +819,41 @@ api_msg_from_json(json_t *root, struct api_msg *out, struct api_error *err)
 		              "a message needs text or html");
 		goto fail;
 	}
-	/* The key is not part of the payload: the same request with the key
-	 * in the body or in the Idempotency-Key header hashes the same. */
-	{
-		json_t *pay = json_copy(root);
-		json_object_del(pay, "idempotency_key");
-		canon = json_dumps(pay, JSON_COMPACT | JSON_SORT_KEYS);
-		json_decref(pay);
-	}
-	if (canon == NULL) {
-		api_error_set(err, 400, "invalid_json", "",
-		              "cannot canonicalise the request");
-		goto fail;
-	}
-	SHA256((const unsigned char *)canon, strlen(canon), md);
-	free(canon);
-	for (i = 0; i < sizeof(md); i++)
-		snprintf(out->payload_sha256 + 2 * i, 3, "%02x", md[i]);
+	out->payload = json_incref(root);
 	return 0;
 fail:
 	api_msg_fini(out);
 	return -1;
+}
+
+void
+api_msg_digest(struct api_msg *m)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	json_t *pay;
+	char *canon;
+	size_t i;
+
+	if (m->payload == NULL)
+		return;
+	if (m->payload_sha256[0] == '\0') {
+		/* The key is not part of the payload: the same request with
+		 * the key in the body or in the Idempotency-Key header hashes
+		 * the same. */
+		pay = json_copy(m->payload);
+		json_object_del(pay, "idempotency_key");
+		canon = json_dumps(pay, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(pay);
+		if (canon != NULL) {
+			SHA256((const unsigned char *)canon, strlen(canon), md);
+			free(canon);
+			for (i = 0; i < sizeof(md); i++)
+				snprintf(m->payload_sha256 + 2 * i, 3, "%02x",
+				         md[i]);
+		}
+	}
+	json_decref(m->payload);
+	m->payload = NULL;
 }
 
 int
@@ -914,6 +926,7 @@ api_msg_fini(struct api_msg *m)
 	if (m == NULL)
 		return;
 	mime_build_msg_fini(&m->mail);
+	json_decref(m->payload);
 	for (i = 0; i < m->n_bcc; i++) {
 		free(m->bcc[i].name);
 		free(m->bcc[i].addr);

@@ -83,8 +83,21 @@ struct api_msg {
 	char *idempotency_key;   /* NULL when absent */
 	struct msg_meta meta;    /* tags, metadata, send_at, sandbox, ... */
 	char payload_sha256[65]; /* hex SHA-256 of the canonical JSON,
-	                            idempotency_key left out */
+	                            idempotency_key left out; "" until
+	                            api_msg_digest() (or a compat path) */
+	struct json_t *payload;  /* the request object (a reference), kept
+	                            for api_msg_digest(); NULL after it */
 };
+
+/*
+ * api_msg_digest - fill m->payload_sha256 from m->payload (the canonical
+ * JSON: compact, keys sorted, idempotency_key left out) and drop the
+ * reference. Only a request with an idempotency key needs it, so it is
+ * computed then, not for every send. No-op when already filled or when
+ * there is no payload; leaves it "" if the JSON cannot be serialised
+ * (the caller then digests the envelope and message instead).
+ */
+void api_msg_digest(struct api_msg *m);
 
 /*
  * api_json_msg_decode - decode one request object from buf[0..len) into

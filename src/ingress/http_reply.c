@@ -9,6 +9,8 @@
 
 #include <stdlib.h>
 
+#include <string.h>
+
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
@@ -22,7 +24,11 @@ http_reply_json(struct evhttp_request *req, int status, json_t *obj,
 
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	                  "Content-Type", "application/json");
-	evbuffer_add_printf(out, "%s\n", text != NULL ? text : "{}");
+	if (text != NULL)
+		evbuffer_add(out, text, strlen(text));
+	else
+		evbuffer_add(out, "{}", 2);
+	evbuffer_add(out, "\n", 1);
 	evhttp_send_reply(req, status, status < 300 ? "OK" : "Error", out);
 	evbuffer_free(out);
 	free(text);

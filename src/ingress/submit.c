@@ -645,6 +645,7 @@ submit_msg_prepare(const struct config *cfg, const struct submit_who *w,
 	for (i = 0; i < msg->n_bcc; i++)
 		api_rcpt_add(out, msg->bcc[i].addr);
 	if (c.idem != NULL) {
+		api_msg_digest(msg);
 		out->idempotency_hash = msg->payload_sha256[0] != '\0'
 		                            ? xstrdup(msg->payload_sha256)
 		                            : submit_msg_digest(msg, out);

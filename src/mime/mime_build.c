@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "core/base64.h"
+#include "core/xmalloc.h"
 #include "mime/header.h"
 #include "mime/mime_int.h"
 
@@ -428,40 +429,48 @@ mime_build_qp(struct buf *out, const char *p, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i, col = 0;
+	char *o;
 
+	/* Written in place: every octet at most "=XX", and a line holds at
+	 * least 24 units before its soft break "=\r\n". */
+	if (n > SIZE_MAX / 8)
+		xmalloc(SIZE_MAX); /* aborts with a clear message */
+	buf_reserve(out, 3 * n + 3 * (n / 24 + 1));
+	o = out->p + out->len;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 		bool at_eol, enc;
-		char u[3];
 		size_t k;
 
 		if (c == '\r' || c == '\n') {
 			if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
 				i++;
-			buf_add(out, "\r\n", 2);
+			*o++ = '\r';
+			*o++ = '\n';
 			col = 0;
 			continue;
 		}
 		at_eol = i + 1 == n || p[i + 1] == '\r' || p[i + 1] == '\n';
 		enc = c == '=' || c > 0x7e || (c < 0x20 && c != '\t') ||
 		      ((c == ' ' || c == '\t') && at_eol);
-		if (enc) {
-			u[0] = '=';
-			u[1] = hex[c >> 4];
-			u[2] = hex[c & 15];
-			k = 3;
-		} else {
-			u[0] = (char)c;
-			k = 1;
-		}
+		k = enc ? 3 : 1;
 		/* Room for the unit and, unless the line ends, a soft "=". */
 		if (col + k > QP_LINE_MAX - (at_eol ? 0 : 1)) {
-			buf_add(out, "=\r\n", 3);
+			*o++ = '=';
+			*o++ = '\r';
+			*o++ = '\n';
 			col = 0;
 		}
-		buf_add(out, u, k);
+		if (enc) {
+			*o++ = '=';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		} else {
+			*o++ = (char)c;
+		}
 		col += k;
 	}
+	out->len = (size_t)(o - out->p);
 }
 
 /* b64_write - data as base64 in 76-column lines, the last without CRLF. */

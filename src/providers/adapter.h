@@ -64,6 +64,20 @@ struct adapter_json_verdict {
 	char why[160]; /* when !ok */
 };
 
+/*
+ * What a message's octets ask of an SMTP server (mime/mime_8bit.h): the
+ * SMTPUTF8 extension (non-ASCII envelope or header), 8BITMIME (8-bit
+ * octets in the body). Judged once by the first SMTP adapter that asks
+ * and reused across providers and attempts, for the n_rcpts recipients
+ * it was judged with (as struct adapter_json_verdict).
+ */
+struct adapter_octets {
+	bool known;
+	bool smtputf8;
+	bool eightbit;
+	size_t n_rcpts;
+};
+
 /* One message. Everything is borrowed until the done callback runs. */
 struct adapter_msg {
 	const char *id;           /* swerve's message id (tags, idempotency) */
@@ -77,6 +91,9 @@ struct adapter_msg {
 	/* The JSON verdict, kept by the message's owner across adapters and
 	 * attempts; written by the adapters. NULL: judged on every call. */
 	struct adapter_json_verdict *json;
+	/* What its octets need of an SMTP server, kept like json; written by
+	 * the SMTP adapter. NULL: judged on every call. */
+	struct adapter_octets *octets;
 };
 
 /*

@@ -253,11 +253,33 @@ smtp_downgrade(void *arg, struct str *body, char *why, size_t whylen)
 	return 0;
 }
 
+/*
+ * smtp_octets - what msg's octets need of the server: judged once per
+ * recipient set when the owner keeps msg->octets, else now. The result
+ * is in *o (msg->octets or the caller's).
+ */
+static const struct adapter_octets *
+smtp_octets(const struct adapter_msg *msg, struct adapter_octets *local)
+{
+	struct adapter_octets *o = msg->octets != NULL ? msg->octets : local;
+
+	if (o->known && o->n_rcpts == msg->n_rcpts)
+		return o;
+	o->smtputf8 = mime_8bit_needs_smtputf8(
+	    msg->sender, msg->rcpts, msg->n_rcpts, msg->body.p, msg->body.len);
+	o->eightbit = mime_8bit_scan(msg->body.p, msg->body.len) != 0;
+	o->n_rcpts = msg->n_rcpts;
+	o->known = true;
+	return o;
+}
+
 static int
 smtp_send(void *chan, const struct adapter_msg *msg, adapter_done_fn *cb,
           void *arg)
 {
 	struct smtp_chan *ch = chan;
+	struct adapter_octets local = {0};
+	const struct adapter_octets *oct = smtp_octets(msg, &local);
 	int rc;
 
 	smtp_meta(ch, msg);
@@ -268,10 +290,8 @@ smtp_send(void *chan, const struct adapter_msg *msg, adapter_done_fn *cb,
 	    .n_rcpts = msg->n_rcpts,
 	    .body = msg->body,
 	    .head = {ch->head.p, ch->head.len},
-	    .smtputf8 =
-	        mime_8bit_needs_smtputf8(msg->sender, msg->rcpts, msg->n_rcpts,
-	                                 msg->body.p, msg->body.len),
-	    .eightbit = mime_8bit_scan(msg->body.p, msg->body.len) != 0,
+	    .smtputf8 = oct->smtputf8,
+	    .eightbit = oct->eightbit,
 	    .downgrade = smtp_downgrade,
 	    .downgrade_arg = ch,
 	};
@@ -293,19 +313,20 @@ smtp_represents(struct adapter *a, const struct adapter_msg *msg, char *why,
                 size_t whylen)
 {
 	const struct smtp_state *st = a->priv;
+	struct adapter_octets local = {0};
+	const struct adapter_octets *oct;
 	struct buf seven;
 	char dg_why[160];
 	int rc;
 
 	if (!st->ehlo_known)
 		return true;
-	if (!st->smtputf8 &&
-	    mime_8bit_needs_smtputf8(msg->sender, msg->rcpts, msg->n_rcpts,
-	                             msg->body.p, msg->body.len)) {
+	oct = smtp_octets(msg, &local);
+	if (!st->smtputf8 && oct->smtputf8) {
 		snprintf(why, whylen, "upstream does not offer SMTPUTF8");
 		return false;
 	}
-	if (st->eightbitmime || mime_8bit_scan(msg->body.p, msg->body.len) == 0)
+	if (st->eightbitmime || !oct->eightbit)
 		return true;
 	/* Rare (a server without 8BITMIME, an 8-bit message): convert once
 	 * to know, rather than fail an attempt to learn it again. */

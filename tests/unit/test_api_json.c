@@ -65,7 +65,11 @@ minimal_message_decodes(void **state)
 	assert_null(m.mail.html);
 	assert_null(m.stream);
 	assert_null(m.idempotency_key);
+	/* The digest is made only when asked (a request with a key). */
+	assert_int_equal(strlen(m.payload_sha256), 0);
+	api_msg_digest(&m);
 	assert_int_equal(strlen(m.payload_sha256), 64);
+	assert_null(m.payload);
 	api_msg_fini(&m);
 }
 
@@ -338,6 +342,9 @@ payload_hash_ignores_spacing_and_key_order(void **state)
 	                        "\"text\":\"y\"}",
 	                        &c, &e),
 	                 0);
+	api_msg_digest(&a);
+	api_msg_digest(&b);
+	api_msg_digest(&c);
 	assert_string_equal(a.payload_sha256, b.payload_sha256);
 	assert_string_not_equal(a.payload_sha256, c.payload_sha256);
 	api_msg_fini(&a);
@@ -352,6 +359,9 @@ payload_hash_ignores_spacing_and_key_order(void **state)
 	                        "\"text\":\"x\"}",
 	                        &a, &e),
 	                 0);
+	api_msg_digest(&a);
+	api_msg_digest(&b);
+	api_msg_digest(&c);
 	assert_string_equal(a.payload_sha256, b.payload_sha256);
 	api_msg_fini(&a);
 	api_msg_fini(&b);
