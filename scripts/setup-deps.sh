@@ -16,6 +16,7 @@ packages=(
 	python3-boto3 ruby-postmark
 	php-symfony-mailgun-mailer php-symfony-postmark-mailer
 	chromium chromium-driver python3-selenium
+	haproxy redis-server redis-sentinel libhiredis-dev
 )
 
 missing=()

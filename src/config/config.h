@@ -360,6 +360,13 @@ struct config {
 	 * relays nothing; none by default */
 	struct config_addr *listen_bounce;
 	size_t n_listen_bounce;
+	/* listen.load_balancers: connections from these networks to
+	 * listen.smtp, listen.smtps, listen.bounce and listen.http must start
+	 * with a PROXY protocol header (v1 or v2), whose client address is
+	 * then the one seen; from anywhere else a header is refused. None
+	 * (default): PROXY is not spoken. */
+	struct config_net *load_balancers;
+	size_t n_load_balancers;
 
 	char *hostname; /* smtp.hostname, default gethostname() */
 	/* smtp.auth_plaintext: offer AUTH without TLS to clients in

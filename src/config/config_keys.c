@@ -256,6 +256,8 @@ static const struct config_key keys_listen[] = {
      COUNT(C, n_listen_admin)},
     {ROW("bounce", KEY_ADDRS, 0), FIELD(C, listen_bounce),
      COUNT(C, n_listen_bounce)},
+    {ROW("load_balancers", KEY_NETS, 0), FIELD(C, load_balancers),
+     COUNT(C, n_load_balancers)},
     {.name = NULL},
 };
 
@@ -867,6 +869,14 @@ keys_tls_check(struct config_ctx *x, const struct config_node *root,
 		                    "smtps");
 		return config_error(x, p ? p->line : 1, "listen.smtps",
 		                    "needs tls.cert and tls.key");
+	}
+	if (c->n_load_balancers > 0 && c->https_cert != NULL) {
+		p = config_tree_get(config_tree_get(root, "listen")->value,
+		                    "load_balancers");
+		return config_error(
+		    x, p ? p->line : 1, "listen.load_balancers",
+		    "not with https.cert: terminate TLS at the "
+		    "load balancer (PROXY is read before HTTP)");
 	}
 	if (c->https_admin && c->https_cert == NULL) {
 		p = config_tree_get(config_tree_get(root, "https")->value,

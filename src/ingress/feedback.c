@@ -42,6 +42,7 @@
 #include "ingress/feedback_ses.h"
 #include "ingress/http_access.h"
 #include "ingress/http_admin.h"
+#include "ingress/http_conn.h"
 #include "ingress/http_pending.h"
 #include "ingress/http_reply.h"
 #include "observe/events.h"
@@ -361,8 +362,7 @@ feedback_req_new(struct feedback *f, struct feedback_source *src,
 	struct feedback_req *fr = xcalloc(1, sizeof(*fr));
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
-	const struct sockaddr *sa =
-	    conn ? evhttp_connection_get_addr(conn) : NULL;
+	const struct sockaddr *sa = conn ? http_conn_client_addr(conn) : NULL;
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	struct evkeyval *kv;
 	size_t n = 0;

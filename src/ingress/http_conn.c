@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@
 #include "core/xmalloc.h"
 #include "ingress/accept_pause.h"
 #include "ingress/peer_cap.h"
+#include "net/proxy_proto_read.h"
 
 #define HTTP_CONN_BUCKETS 4096 /* admitted connections by address */
 
@@ -53,6 +55,9 @@ struct http_conn_peer {
 	struct event *deadline;             /* limits.http_request_timeout */
 	struct evbuffer_cb_entry *answered; /* on the output: re-arms it */
 	char ip[INET6_ADDRSTRLEN];
+	uint16_t port;
+	bool proxied; /* client: from a load balancer's PROXY header */
+	struct sockaddr_storage client;
 };
 
 /*
@@ -87,6 +92,9 @@ struct http_conn {
 	struct event *sweep;          /* judges the pending connections */
 	struct bufferevent **pending; /* made, not judged yet (one ref) */
 	size_t n_pending, cap_pending;
+	struct proxy_read_set *proxies; /* load balancers' headers awaited */
+	struct bufferevent **waiting;   /* their connections (one ref) */
+	size_t n_waiting, cap_waiting;
 	struct accept_pause pause; /* of the listeners, on accept errors */
 	struct http_conn_stats stats;
 };
@@ -177,26 +185,51 @@ http_conn_on_deadline(evutil_socket_t fd, short what, void *arg)
 	evhttp_connection_free(p->evcon);
 }
 
-/* http_conn_judge - admit one new connection or turn it away. */
-static void
-http_conn_judge(struct http_conn *hc, struct bufferevent *bev)
+/* http_conn_evcon - evhttp's connection on bev, or NULL when evhttp has
+ * closed it already (its callbacks are then all NULL). */
+static struct evhttp_connection *
+http_conn_evcon(struct bufferevent *bev)
 {
 	bufferevent_data_cb rd, wr;
 	bufferevent_event_cb ev;
 	void *arg;
-	struct evhttp_connection *evcon;
+
+	bufferevent_getcb(bev, &rd, &wr, &ev, &arg);
+	if (rd == NULL && wr == NULL && ev == NULL)
+		return NULL;
+	return arg;
+}
+
+/* http_conn_admit - admit one new connection or turn it away; client:
+ * the address a load balancer's PROXY header named, or NULL (the
+ * socket's peer, as evhttp saw it). */
+static void
+http_conn_admit(struct http_conn *hc, struct bufferevent *bev,
+                const struct sockaddr *client, socklen_t client_len)
+{
+	struct evhttp_connection *evcon = http_conn_evcon(bev);
 	struct http_conn_peer *p;
 	const char *ip = NULL;
+	char ipbuf[INET6_ADDRSTRLEN];
 	ev_uint16_t port = 0;
 	size_t per_ip = peer_cap_share(hc->cfg->max_http_connections,
 	                               hc->cfg->max_http_connections_per_ip);
 
-	bufferevent_getcb(bev, &rd, &wr, &ev, &arg);
-	if (rd == NULL && wr == NULL && ev == NULL)
+	if (evcon == NULL)
 		return; /* evhttp has already closed it */
-	evcon = arg;
-	evhttp_connection_get_peer(evcon, (char **)&ip, &port);
-	if (ip == NULL)
+	if (client != NULL) {
+		struct sockaddr_storage ss;
+
+		memset(&ss, 0, sizeof(ss));
+		memcpy(&ss, client, client_len);
+		ip = proxy_proto_addr_str(&ss, ipbuf, sizeof(ipbuf));
+		port = ntohs(ss.ss_family == AF_INET6
+		                 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+		                 : ((struct sockaddr_in *)&ss)->sin_port);
+	} else {
+		evhttp_connection_get_peer(evcon, (char **)&ip, &port);
+	}
+	if (ip == NULL || ip[0] == '\0')
 		ip = "unknown";
 	if (strncmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, '.') != NULL)
 		ip += 7;
@@ -220,6 +253,11 @@ http_conn_judge(struct http_conn *hc, struct bufferevent *bev)
 	p->hc = hc;
 	p->evcon = evcon;
 	snprintf(p->ip, sizeof(p->ip), "%s", ip);
+	p->port = port;
+	if (client != NULL) {
+		p->proxied = true;
+		memcpy(&p->client, client, client_len);
+	}
 	*http_conn_peer_link(evcon) = p; /* at its bucket's end; next NULL */
 	hc->stats.open++;
 	evhttp_connection_set_closecb(evcon, http_conn_on_close, p);
@@ -231,6 +269,87 @@ http_conn_judge(struct http_conn *hc, struct bufferevent *bev)
 refuse:
 	http_conn_busy(bufferevent_getfd(bev));
 	evhttp_connection_free(evcon);
+}
+
+/* http_conn_unwait - take bev (found by its socket) off the connections
+ * waiting for a PROXY header; NULL if it is not there. */
+static struct bufferevent *
+http_conn_unwait(struct http_conn *hc, evutil_socket_t fd)
+{
+	struct bufferevent *bev;
+	size_t i;
+
+	for (i = 0; i < hc->n_waiting; i++) {
+		if (bufferevent_getfd(hc->waiting[i]) == fd) {
+			bev = hc->waiting[i];
+			hc->waiting[i] = hc->waiting[--hc->n_waiting];
+			return bev;
+		}
+	}
+	return NULL;
+}
+
+/* http_conn_on_proxy - a load balancer's connection said who the client
+ * is (client set): evhttp may read the request now; or it did not: the
+ * connection is closed unanswered. */
+static void
+http_conn_on_proxy(evutil_socket_t fd, const struct sockaddr *client,
+                   socklen_t client_len, const char *err, void *arg, int tag)
+{
+	struct http_conn *hc = arg;
+	struct bufferevent *bev = http_conn_unwait(hc, fd);
+	struct evhttp_connection *evcon;
+
+	if (bev == NULL)
+		log_panic("http: PROXY header for a connection not waiting");
+	evcon = http_conn_evcon(bev);
+	if (evcon != NULL && client == NULL) {
+		hc->stats.rejected_proxy++;
+		log_limited(LOG_LEVEL_WARN,
+		            "http: reject reason=proxy_header: %s", err);
+		evhttp_connection_free(evcon);
+	} else if (evcon != NULL) {
+		bufferevent_enable(bev, EV_READ);
+		http_conn_admit(hc, bev, client, client_len);
+	}
+	bufferevent_decref(bev);
+}
+
+/* http_conn_judge - a new connection: one from listen.load_balancers
+ * waits for its PROXY header (evhttp does not read it meanwhile), the
+ * others are admitted or turned away now. */
+static void
+http_conn_judge(struct http_conn *hc, struct bufferevent *bev)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	evutil_socket_t fd = bufferevent_getfd(bev);
+	size_t i;
+
+	if (hc->cfg->n_load_balancers == 0 || http_conn_evcon(bev) == NULL ||
+	    getpeername(fd, (struct sockaddr *)&ss, &len) != 0) {
+		http_conn_admit(hc, bev, NULL, 0);
+		return;
+	}
+	for (i = 0; i < hc->cfg->n_load_balancers; i++)
+		if (config_net_contains(&hc->cfg->load_balancers[i],
+		                        (struct sockaddr *)&ss))
+			break;
+	if (i == hc->cfg->n_load_balancers) {
+		http_conn_admit(hc, bev, NULL, 0);
+		return;
+	}
+	bufferevent_disable(bev, EV_READ);
+	if (hc->n_waiting == hc->cap_waiting) {
+		hc->cap_waiting = hc->cap_waiting ? hc->cap_waiting * 2 : 16;
+		hc->waiting = xreallocarray(hc->waiting, hc->cap_waiting,
+		                            sizeof(*hc->waiting));
+	}
+	bufferevent_incref(bev);
+	hc->waiting[hc->n_waiting++] = bev;
+	proxy_read_start(hc->proxies, fd, (struct sockaddr *)&ss, len,
+	                 hc->cfg->http_request_timeout_ms, http_conn_on_proxy,
+	                 hc, 0);
 }
 
 /* http_conn_on_sweep - judge every connection accepted since last time. */
@@ -309,6 +428,7 @@ http_conn_new(struct event_base *base, struct evhttp *http,
 	hc->make_arg = arg;
 	hc->per_ip = peer_cap_new();
 	hc->sweep = event_new(base, -1, 0, http_conn_on_sweep, hc);
+	hc->proxies = proxy_read_set_new(base);
 	accept_pause_init(&hc->pause, base, "http");
 	evhttp_set_bevcb(http, http_conn_bev, hc);
 	hc->next = http_conn_gates;
@@ -343,6 +463,41 @@ http_conn_reload(struct http_conn *hc, const struct config *cfg)
 	hc->cfg = cfg;
 }
 
+/* http_conn_peer_of - evcon's record, or NULL (not behind a gate). */
+static const struct http_conn_peer *
+http_conn_peer_of(struct evhttp_connection *evcon)
+{
+	return *http_conn_peer_link(evcon);
+}
+
+void
+http_conn_client(struct evhttp_connection *evcon, char *ip, size_t n,
+                 uint16_t *port)
+{
+	const struct http_conn_peer *p = http_conn_peer_of(evcon);
+	const char *host = NULL;
+	ev_uint16_t pt = 0;
+
+	if (p != NULL) {
+		snprintf(ip, n, "%s", p->ip);
+		*port = p->port;
+		return;
+	}
+	evhttp_connection_get_peer(evcon, (char **)&host, &pt);
+	snprintf(ip, n, "%s", host != NULL ? host : "?");
+	*port = pt;
+}
+
+const struct sockaddr *
+http_conn_client_addr(struct evhttp_connection *evcon)
+{
+	const struct http_conn_peer *p = http_conn_peer_of(evcon);
+
+	if (p != NULL && p->proxied)
+		return (const struct sockaddr *)&p->client;
+	return evhttp_connection_get_addr(evcon);
+}
+
 void
 http_conn_stats_get(const struct http_conn *hc, struct http_conn_stats *out)
 {
@@ -364,6 +519,11 @@ http_conn_free(struct http_conn *hc)
 	for (i = 0; i < hc->n_pending; i++)
 		bufferevent_decref(hc->pending[i]);
 	free(hc->pending);
+	/* evhttp (freed first) closed their sockets: cancel, do not close. */
+	proxy_read_set_free(hc->proxies, 0);
+	for (i = 0; i < hc->n_waiting; i++)
+		bufferevent_decref(hc->waiting[i]);
+	free(hc->waiting);
 	event_free(hc->sweep);
 	accept_pause_fini(&hc->pause);
 	peer_cap_free(hc->per_ip);

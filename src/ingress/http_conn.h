@@ -28,6 +28,7 @@ struct event_base;
 struct evhttp;
 struct evhttp_connection;
 struct http_conn;
+struct sockaddr;
 
 /* Told that an HTTP connection is closing (evhttp's close callback). */
 typedef void http_conn_close_fn(struct evhttp_connection *, void *arg);
@@ -37,10 +38,11 @@ typedef struct bufferevent *http_conn_bev_fn(struct event_base *, void *arg);
 
 /* Counters since http_conn_new(). */
 struct http_conn_stats {
-	uint64_t open;        /* connections admitted and still open */
-	uint64_t rejected;    /* turned away: limits.max_http_connections */
-	uint64_t rejected_ip; /* turned away: ..._per_ip */
-	uint64_t timed_out;   /* closed: no answer in http_request_timeout */
+	uint64_t open;           /* connections admitted and still open */
+	uint64_t rejected;       /* turned away: limits.max_http_connections */
+	uint64_t rejected_ip;    /* turned away: ..._per_ip */
+	uint64_t timed_out;      /* closed: no answer in http_request_timeout */
+	uint64_t rejected_proxy; /* a load balancer's without a PROXY header */
 };
 
 /*
@@ -69,6 +71,20 @@ void http_conn_watch_listeners(struct http_conn *hc);
  */
 void http_conn_watch_close(struct evhttp_connection *evcon,
                            http_conn_close_fn *fn, void *arg);
+
+/*
+ * http_conn_client - evcon's client address as text into ip (n octets)
+ * and its port: the one a load balancer's PROXY header named
+ * (listen.load_balancers), else the socket's peer. "?" when unknown.
+ */
+void http_conn_client(struct evhttp_connection *evcon, char *ip, size_t n,
+                      uint16_t *port);
+
+/*
+ * http_conn_client_addr - evcon's client address (see http_conn_client);
+ * memory owned by the connection. NULL when unknown.
+ */
+const struct sockaddr *http_conn_client_addr(struct evhttp_connection *evcon);
 
 /* http_conn_reload - use cfg (borrowed) for the caps from now on. */
 void http_conn_reload(struct http_conn *hc, const struct config *cfg);

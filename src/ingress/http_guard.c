@@ -20,6 +20,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "core/log.h"
+#include "ingress/http_conn.h"
 #include "ingress/http_reply.h"
 
 /* http_guard_same - do the field values a and b name the same length?
@@ -63,16 +64,16 @@ http_guard_check(struct evhttp_request *req)
 {
 	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
-	char *peer = NULL;
-	ev_uint16_t port = 0;
+	char peer[64] = "?";
+	uint16_t port = 0;
 
 	if (h == NULL || !http_guard_lengths_differ(h))
 		return 0;
 	if (conn != NULL)
-		evhttp_connection_get_peer(conn, &peer, &port);
+		http_conn_client(conn, peer, sizeof(peer), &port);
 	log_warn("http: request from %s with differing Content-Length "
 	         "fields: 400",
-	         peer != NULL ? peer : "?");
+	         peer);
 	/* What follows on the connection cannot be framed: end it. */
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
 	                  "close");

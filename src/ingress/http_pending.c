@@ -258,10 +258,11 @@ void
 http_pending_client(struct evhttp_request *req, char *out, size_t n)
 {
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
-	const char *host = NULL;
+	char host[64] = "?";
 	uint16_t port = 0;
 
+	/* The real client, also behind a load balancer (PROXY header). */
 	if (conn != NULL)
-		evhttp_connection_get_peer(conn, (char **)&host, &port);
-	snprintf(out, n, "%s:%u", host ? host : "?", port);
+		http_conn_client(conn, host, sizeof(host), &port);
+	snprintf(out, n, "%s:%u", host, port);
 }

@@ -32,6 +32,7 @@
 #include "ingress/auth_throttle.h"
 #include "ingress/peer_cap.h"
 #include "ingress/smtpd_session.h"
+#include "net/proxy_proto_read.h"
 
 #define SMTPD_BACKLOG 511
 
@@ -78,10 +79,10 @@ smtpd_stop_refuse(struct smtpd *d, evutil_socket_t fd)
 }
 
 /* smtpd_admit - a new connection: greet it (implicit: after the TLS
- * handshake) or turn it away. */
+ * handshake) or turn it away. sa is the client's address. */
 static void
-smtpd_admit(struct smtpd *d, evutil_socket_t fd, struct sockaddr *sa, int salen,
-            bool implicit, bool bounce)
+smtpd_admit(struct smtpd *d, evutil_socket_t fd, const struct sockaddr *sa,
+            int salen, bool implicit, bool bounce)
 {
 	struct smtpd_session *s;
 
@@ -103,12 +104,56 @@ smtpd_admit(struct smtpd *d, evutil_socket_t fd, struct sockaddr *sa, int salen,
 		s->bounce = bounce;
 }
 
+#define SMTPD_TAG_IMPLICIT 1 /* proxy_read tags: how to admit after */
+#define SMTPD_TAG_BOUNCE 2
+
+/* smtpd_on_proxy - a load balancer's PROXY header was read (client set)
+ * or not: admit the real client, or close without a word. */
+static void
+smtpd_on_proxy(evutil_socket_t fd, const struct sockaddr *client,
+               socklen_t client_len, const char *err, void *arg, int tag)
+{
+	struct smtpd *d = arg;
+
+	if (client == NULL) {
+		log_limited(LOG_LEVEL_WARN,
+		            "smtpd: reject reason=proxy_header: %s", err);
+		d->stats.rejected[SMTPD_REJECT_PROTOCOL]++;
+		evutil_closesocket(fd);
+		return;
+	}
+	smtpd_admit(d, fd, client, (int)client_len,
+	            (tag & SMTPD_TAG_IMPLICIT) != 0,
+	            (tag & SMTPD_TAG_BOUNCE) != 0);
+}
+
+/* smtpd_accept - a connection: from one of listen.load_balancers, its
+ * PROXY header is read first (within limits.command_timeout), and the
+ * address it names is the client's; else it is admitted as it came. */
+static void
+smtpd_accept(struct smtpd *d, evutil_socket_t fd, struct sockaddr *sa,
+             int salen, int tag)
+{
+	size_t i;
+
+	for (i = 0; i < d->cfg->n_load_balancers; i++) {
+		if (config_net_contains(&d->cfg->load_balancers[i], sa)) {
+			proxy_read_start(d->proxies, fd, sa, (socklen_t)salen,
+			                 d->cfg->command_timeout_ms,
+			                 smtpd_on_proxy, d, tag);
+			return;
+		}
+	}
+	smtpd_admit(d, fd, sa, salen, (tag & SMTPD_TAG_IMPLICIT) != 0,
+	            (tag & SMTPD_TAG_BOUNCE) != 0);
+}
+
 /* smtpd_on_accept - a connection to a listen.smtp address. */
 static void
 smtpd_on_accept(struct evconnlistener *l, evutil_socket_t fd,
                 struct sockaddr *sa, int salen, void *arg)
 {
-	smtpd_admit(arg, fd, sa, salen, false, false);
+	smtpd_accept(arg, fd, sa, salen, 0);
 }
 
 /* smtpd_on_accept_tls - a connection to a listen.smtps address. */
@@ -116,7 +161,7 @@ static void
 smtpd_on_accept_tls(struct evconnlistener *l, evutil_socket_t fd,
                     struct sockaddr *sa, int salen, void *arg)
 {
-	smtpd_admit(arg, fd, sa, salen, true, false);
+	smtpd_accept(arg, fd, sa, salen, SMTPD_TAG_IMPLICIT);
 }
 
 /* smtpd_on_accept_bounce - a connection to a listen.bounce address. */
@@ -124,7 +169,7 @@ static void
 smtpd_on_accept_bounce(struct evconnlistener *l, evutil_socket_t fd,
                        struct sockaddr *sa, int salen, void *arg)
 {
-	smtpd_admit(arg, fd, sa, salen, false, true);
+	smtpd_accept(arg, fd, sa, salen, SMTPD_TAG_BOUNCE);
 }
 
 /* smtpd_on_accept_error - accept(2) failed (EMFILE, ENFILE, ENOBUFS). */
@@ -154,6 +199,7 @@ smtpd_new(struct event_base *base, const struct config *cfg, struct spool *sp,
 	d->cmd_tv = smtpd_ms_tv(cfg->command_timeout_ms);
 	accept_pause_init(&d->accept_pause, base, "smtpd");
 	d->per_ip = peer_cap_new();
+	d->proxies = proxy_read_set_new(base);
 	d->auth_throttle = auth_throttle_new();
 	return d;
 }
@@ -327,6 +373,7 @@ smtpd_free(struct smtpd *d)
 	for (i = 0; i < d->n_listeners; i++)
 		evconnlistener_free(d->listeners[i]);
 	free(d->listeners);
+	proxy_read_set_free(d->proxies, 1);
 	while (!TAILQ_EMPTY(&d->sessions))
 		smtpd_session_free(TAILQ_FIRST(&d->sessions));
 	accept_pause_fini(&d->accept_pause);

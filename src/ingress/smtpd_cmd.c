@@ -578,8 +578,10 @@ static const struct smtpd_cmd_row smtpd_cmds[SMTP_VERB_COUNT] = {
 static bool
 smtpd_cmd_forbidden(const char *line, size_t len)
 {
-	static const char *const verbs[] = {"GET ", "POST ", "CONNECT ",
-	                                    "HEAD ", "PUT "};
+	/* "PROXY ": a PROXY v1 header from an address that is not one of
+	 * listen.load_balancers (theirs are read before the session). */
+	static const char *const verbs[] = {"GET ",  "POST ", "CONNECT ",
+	                                    "HEAD ", "PUT ",  "PROXY "};
 	size_t i, n;
 
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {

@@ -36,6 +36,7 @@
 struct config_user;
 struct auth_throttle;
 struct peer_cap;
+struct proxy_read_set;
 struct evconnlistener;
 
 #define SMTPD_MAX_ERRORS 20          /* protocol errors before 421 */
@@ -125,8 +126,9 @@ struct smtpd {
 	SSL_CTX *tls;
 	struct evconnlistener **listeners;
 	size_t n_listeners;
-	struct accept_pause accept_pause;    /* stops accepting after EMFILE */
-	struct peer_cap *per_ip;             /* sessions per client address */
+	struct accept_pause accept_pause; /* stops accepting after EMFILE */
+	struct peer_cap *per_ip;          /* sessions per client address */
+	struct proxy_read_set *proxies;   /* load balancers' headers awaited */
 	struct auth_throttle *auth_throttle; /* AUTH failures, all sessions */
 	struct smtpd_sessions sessions;
 	const struct timeval *idle_tv; /* common timeouts (O(1) re-arming) */
