@@ -22,6 +22,7 @@
 #include "mock/mock_fb.h"
 #include "mock/mock_http.h"
 #include "mock/mock_smtp.h"
+#include "mock/mock_sns.h"
 
 static const char mock_usage[] =
     "usage: swerve-mock [--smtp HOST:PORT] [--http HOST:PORT] [options]\n"
@@ -60,6 +61,11 @@ static const char mock_usage[] =
     "  --feedback FILE      emit delivery feedback: the JSON of PUT "
     "/feedback\n"
     "                       (targets per API, rules; see docs/swerve-mock.md)\n"
+    "  --sns HOST:PORT      HTTPS listener playing sns.<region>.amazonaws.com\n"
+    "                       for SES feedback: the signing certificate and\n"
+    "                       ConfirmSubscription (needs --sns-tls-cert/-key)\n"
+    "  --sns-tls-cert FILE  PEM certificate chain of the --sns listener\n"
+    "  --sns-tls-key FILE   PEM private key for --sns-tls-cert\n"
     "  --log-json           log lines as JSON\n"
     "  -v, --verbose        log every SMTP command and reply\n"
     "  -q, --quiet          log warnings only (not every message)\n";
@@ -106,6 +112,9 @@ main(int argc, char **argv)
 	    {"aws-max-skew", required_argument, NULL, 'X'},
 	    {"mailgun-domain", required_argument, NULL, 'D'},
 	    {"feedback", required_argument, NULL, 'F'},
+	    {"sns", required_argument, NULL, 'N'},
+	    {"sns-tls-cert", required_argument, NULL, 'C'},
+	    {"sns-tls-key", required_argument, NULL, 'Y'},
 	    {"log-json", no_argument, NULL, 'j'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
@@ -113,7 +122,8 @@ main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct mock_smtp_opts so = {0};
-	const char *fb_file = NULL;
+	const char *fb_file = NULL, *sns_addr = NULL, *sns_cert = NULL,
+	           *sns_key = NULL;
 	const char *http_addr = NULL, *mode_text = NULL, *name = "mock";
 	unsigned long long max_store = 100000;
 	enum log_level level = LOG_LEVEL_INFO;
@@ -123,7 +133,7 @@ main(int argc, char **argv)
 	struct event_base *base;
 	struct event *sigterm, *sigint;
 	struct mock *m;
-	struct mock_http *http = NULL;
+	struct mock_http *http = NULL, *sns = NULL;
 	struct mock_smtp *smtp = NULL;
 	struct mock_api_opts ao = {0};
 	struct mock_api_mode api_mode;
@@ -142,6 +152,15 @@ main(int argc, char **argv)
 			break;
 		case 'F':
 			fb_file = optarg;
+			break;
+		case 'N':
+			sns_addr = optarg;
+			break;
+		case 'C':
+			sns_cert = optarg;
+			break;
+		case 'Y':
+			sns_key = optarg;
 			break;
 		case 'm':
 			mode_text = optarg;
@@ -226,6 +245,9 @@ main(int argc, char **argv)
 		so.auth_user = auth;
 		so.auth_pass = colon + 1;
 	}
+	if (sns_addr != NULL && (sns_cert == NULL || sns_key == NULL))
+		log_fatal("swerve-mock: --sns needs --sns-tls-cert and "
+		          "--sns-tls-key");
 	if (strlen(name) > MOCK_NAME_MAX || strpbrk(name, " \t\r\n") != NULL)
 		log_fatal("swerve-mock: --name must be one word of at most %d "
 		          "bytes",
@@ -239,6 +261,18 @@ main(int argc, char **argv)
 	if (mode_text != NULL)
 		mock_mode_change(m, &mode);
 	m->fb = mock_fb_new(m);
+	if (sns_addr != NULL) {
+		char host[64];
+
+		sns = mock_http_new_tls(base, sns_addr, m->name, "sns",
+		                        sns_cert, sns_key);
+		if (sns == NULL)
+			log_fatal("swerve-mock: cannot start the SNS listener");
+		mock_sns_register(sns, m->fb);
+		snprintf(host, sizeof(host), "localhost:%u",
+		         mock_http_port(sns));
+		mock_fb_sns_host(m->fb, host);
+	}
 	if (fb_file != NULL) {
 		json_error_t je;
 		json_t *cfg = json_load_file(fb_file, 0, &je);
@@ -249,7 +283,7 @@ main(int argc, char **argv)
 			          je.text);
 		if (mock_fb_configure(m->fb, cfg, fbwhy, sizeof(fbwhy)) < 0)
 			log_fatal("swerve-mock: --feedback %s: %s", fb_file,
-			          why);
+			          fbwhy);
 		json_decref(cfg);
 	}
 	if (http_addr != NULL) {
@@ -276,6 +310,7 @@ main(int argc, char **argv)
 	mock_smtp_free(smtp);
 	mock_api_free(api);
 	mock_http_free(http);
+	mock_http_free(sns);
 	mock_fb_free(m->fb);
 	event_free(sigterm);
 	event_free(sigint);

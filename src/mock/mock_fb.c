@@ -12,8 +12,11 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <event2/http.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,9 +28,11 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 
-enum { FB_SG, FB_MG, FB_PM, FB_RS, FB_NAPI };
+enum { FB_SG, FB_MG, FB_PM, FB_RS, FB_SES, FB_SMTP, FB_NAPI };
 static const char *const fb_apis[FB_NAPI] = {"sendgrid", "mailgun", "postmark",
-                                             "resend"};
+                                             "resend",   "ses",     "smtp"};
+
+#define FB_SMTP_TIMEOUT_MS 10000
 
 struct fb_job {
 	struct fb_job *next;
@@ -52,7 +57,22 @@ struct mock_fb {
 	struct fb_job *queue; /* unsorted */
 	/* Counters (under mu). */
 	uint64_t queued, posted, retried, failed, in_flight;
+	/* The SNS stand-in (SES target): the signing certificate file it
+	 * serves, its name, the host in the URLs, the subscription. */
+	struct {
+		char *cert_pem;
+		char hex[33];
+		char host[256];         /* configured cert_host, or "" */
+		char default_host[256]; /* the listener's */
+		char token[65];
+		bool confirmed; /* under mu: the sender thread reads it */
+	} sns;
 };
+
+static void fb_sns_configure(struct mock_fb *fb, const json_t *cfg,
+                             char *cert_pem, bool subscribe);
+static void fb_enqueue_at(struct mock_fb *fb, int api, json_t *payload,
+                          unsigned after_ms);
 
 int
 mock_fb_rate_parse(const char *s, unsigned *ppm)
@@ -150,6 +170,19 @@ fb_job_free(struct fb_job *j)
 	free(j);
 }
 
+/* fb_held - is j an SNS notification while the subscription waits for
+ * its confirmation? (SNS delivers nothing to it until then.) Under mu. */
+static bool
+fb_held(const struct mock_fb *fb, const struct fb_job *j)
+{
+	const char *type;
+
+	if (j->api != FB_SES || fb->sns.confirmed)
+		return false;
+	type = json_string_value(json_object_get(j->payload, "Type"));
+	return type != NULL && strcmp(type, "Notification") == 0;
+}
+
 /* fb_take - the due job (removed), or NULL; *wait_ms: until the next. */
 static struct fb_job *
 fb_take(struct mock_fb *fb, uint64_t now, uint64_t *wait_ms)
@@ -158,7 +191,8 @@ fb_take(struct mock_fb *fb, uint64_t now, uint64_t *wait_ms)
 
 	*wait_ms = 1000;
 	for (pp = &fb->queue; *pp != NULL; pp = &(*pp)->next)
-		if (best == NULL || (*pp)->due_ms < (*best)->due_ms)
+		if (!fb_held(fb, *pp) &&
+		    (best == NULL || (*pp)->due_ms < (*best)->due_ms))
 			best = pp;
 	if (best == NULL)
 		return NULL;
@@ -174,6 +208,30 @@ fb_take(struct mock_fb *fb, uint64_t now, uint64_t *wait_ms)
 	}
 }
 
+/* fb_post_smtp - mail one report: as an HTTP status (200 taken, 503 a
+ * 4xx or no connection, to retry; 400 a 5xx, dropped). */
+static long
+fb_post_smtp(struct fb_job *j)
+{
+	const char *rcpt =
+	    json_string_value(json_object_get(j->payload, "rcpt"));
+	const char *data =
+	    json_string_value(json_object_get(j->payload, "data"));
+	char why[256];
+	int code;
+
+	if (rcpt == NULL || data == NULL)
+		return -1;
+	code =
+	    mock_fb_smtp_send(j->t.a, (unsigned)strtoul(j->t.b, NULL, 10), rcpt,
+	                      data, FB_SMTP_TIMEOUT_MS, why, sizeof(why));
+	if (code / 100 == 2)
+		return 200;
+	log_info("mock: feedback: report to <%s> at %s: %s", rcpt, j->t.url,
+	         why);
+	return code / 100 == 5 ? 400 : 503;
+}
+
 /* fb_post - one attempt: the HTTP status, or 0 when it did not connect. */
 static long
 fb_post(CURL *c, struct fb_job *j)
@@ -184,6 +242,8 @@ fb_post(CURL *c, struct fb_job *j)
 	long code = 0;
 	size_t i;
 
+	if (j->api == FB_SMTP)
+		return fb_post_smtp(j);
 	if (mock_fb_fmt_request(fb_apis[j->api], &j->t, j->payload,
 	                        clock_wall_ms() / 1000, &body, &hdr) < 0)
 		return -1;
@@ -300,6 +360,7 @@ mock_fb_free(struct mock_fb *fb)
 	}
 	for (i = 0; i < FB_NAPI; i++)
 		fb_target_clear(&fb->t[i]);
+	free(fb->sns.cert_pem);
 	pthread_cond_destroy(&fb->cv);
 	pthread_mutex_destroy(&fb->mu);
 	free(fb);
@@ -319,15 +380,112 @@ fb_str(const json_t *o, const char *key, char *out, size_t n)
 	return 0;
 }
 
-/* fb_target_parse - one API's target object into t. */
+/* fb_pem_key - the private key in the PEM file named by o's key, or
+ * NULL. */
+static EVP_PKEY *
+fb_pem_key(const json_t *o, const char *key)
+{
+	char file[512];
+	EVP_PKEY *k;
+	FILE *f;
+
+	if (fb_str(o, key, file, sizeof(file)) < 0 ||
+	    (f = fopen(file, "r")) == NULL)
+		return NULL;
+	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	return k;
+}
+
+/* fb_target_smtp - the "smtp" target: host and port of the bounce
+ * listener. */
 static int
-fb_target_parse(int api, const json_t *o, struct mock_fb_target *t, char *why,
-                size_t whylen)
+fb_target_smtp(const json_t *o, struct mock_fb_target *t, char *why,
+               size_t whylen)
+{
+	json_int_t port = json_integer_value(json_object_get(o, "port"));
+	char url[sizeof(t->url)];
+
+	if (fb_str(o, "host", t->a, sizeof(t->a)) < 0 || t->a[0] == '\0' ||
+	    port < 1 || port > 65535) {
+		snprintf(why, whylen,
+		         "smtp: needs host and port (1..65535) of swerved's "
+		         "listen.bounce");
+		return -1;
+	}
+	snprintf(t->b, sizeof(t->b), "%d", (int)port);
+	/* Through a copy: gcc -O2 takes t->a and t->url for one object. */
+	snprintf(url, sizeof(url), "smtp://%.255s:%d", t->a, (int)port);
+	memcpy(t->url, url, sizeof(url));
+	return 0;
+}
+
+/* fb_target_ses - the "ses" target: url, topic_arn, the RSA signing
+ * key, the signature version; the certificate file goes to *cert_pem
+ * (heap). */
+static int
+fb_target_ses(const json_t *o, struct mock_fb_target *t, char **cert_pem,
+              char *why, size_t whylen)
+{
+	const json_t *v = json_object_get(o, "signature_version");
+	char file[512];
+	struct buf pem;
+	FILE *f;
+	size_t n;
+
+	*cert_pem = NULL;
+	t->version = v == NULL ? 2 : (int)json_integer_value(v);
+	if (fb_str(o, "url", t->url, sizeof(t->url)) < 0 || t->url[0] == '\0' ||
+	    fb_str(o, "topic_arn", t->a, sizeof(t->a)) < 0 ||
+	    strncmp(t->a, "arn:aws:sns:", 12) != 0 ||
+	    (t->version != 1 && t->version != 2) ||
+	    (t->key = fb_pem_key(o, "signing_key_file")) == NULL ||
+	    EVP_PKEY_get_base_id(t->key) != EVP_PKEY_RSA ||
+	    fb_str(o, "signing_cert_file", file, sizeof(file)) < 0 ||
+	    (f = fopen(file, "r")) == NULL) {
+		snprintf(why, whylen,
+		         "ses: needs url, topic_arn (arn:aws:sns:...), "
+		         "signing_key_file (an RSA key, PEM), "
+		         "signing_cert_file (PEM) and signature_version 1 "
+		         "or 2");
+		return -1;
+	}
+	buf_init(&pem);
+	buf_reserve(&pem, 4096);
+	while ((n = fread(pem.p + pem.len, 1, 4096, f)) > 0 &&
+	       pem.len + n < 256 * 1024) {
+		pem.len += n;
+		buf_reserve(&pem, 4096);
+	}
+	fclose(f);
+	if (strstr(buf_cstr(&pem), "-----BEGIN CERTIFICATE-----") == NULL) {
+		buf_fini(&pem);
+		snprintf(why, whylen,
+		         "ses: signing_cert_file holds no PEM certificate");
+		return -1;
+	}
+	*cert_pem = buf_steal(&pem, NULL);
+	return 0;
+}
+
+/* fb_target_parse - one API's target object into t (*cert_pem: the SES
+ * signing certificate file). */
+static int
+fb_target_parse(int api, const json_t *o, struct mock_fb_target *t,
+                char **cert_pem, char *why, size_t whylen)
 {
 	char file[512];
 	FILE *f;
 
 	memset(t, 0, sizeof(*t));
+	if (api == FB_SMTP)
+		return fb_target_smtp(o, t, why, whylen);
+	if (api == FB_SES) {
+		if (fb_target_ses(o, t, cert_pem, why, whylen) == 0)
+			return 0;
+		fb_target_clear(t);
+		return -1;
+	}
 	if (fb_str(o, "url", t->url, sizeof(t->url)) < 0 || t->url[0] == '\0')
 		goto bad;
 	if (api == FB_MG && fb_str(o, "signing_key", t->a, sizeof(t->a)) < 0)
@@ -364,6 +522,8 @@ mock_fb_configure(struct mock_fb *fb, const json_t *cfg, char *why,
 	                                        "complaint", "delay"};
 	struct mock_fb_target t[FB_NAPI];
 	struct mock_fb_rules rules = {0};
+	char *cert_pem = NULL;
+	bool subscribe;
 	unsigned *ppm[] = {&rules.hard_ppm, &rules.soft_ppm,
 	                   &rules.complaint_ppm, &rules.delay_ppm};
 	const json_t *rules_o = json_object_get(cfg, "rules"), *v;
@@ -411,13 +571,16 @@ mock_fb_configure(struct mock_fb *fb, const json_t *cfg, char *why,
 		v = json_object_get(cfg, fb_apis[i]);
 		if (v == NULL)
 			continue;
-		if (fb_target_parse(i, v, &t[i], why, whylen) < 0) {
+		if (fb_target_parse(i, v, &t[i], &cert_pem, why, whylen) < 0) {
 			while (--i >= 0)
 				fb_target_clear(&t[i]);
+			free(cert_pem);
 			return -1;
 		}
 		n++;
 	}
+	v = json_object_get(json_object_get(cfg, "ses"), "subscribe");
+	subscribe = v == NULL || json_is_true(v);
 	for (i = 0; i < FB_NAPI; i++) {
 		fb_target_clear(&fb->t[i]);
 		fb->t[i] = t[i];
@@ -428,11 +591,123 @@ mock_fb_configure(struct mock_fb *fb, const json_t *cfg, char *why,
 	fb->max_attempts = (unsigned)attempts;
 	fb->after_ms = (unsigned)after;
 	pthread_mutex_unlock(&fb->mu);
+	fb_sns_configure(fb, cfg, cert_pem, subscribe);
 	log_info("mock[%s]: feedback to %d API(s); bounce %u soft %u complaint "
 	         "%u delay %u ppm",
 	         fb->m->name, n, rules.hard_ppm, rules.soft_ppm,
 	         rules.complaint_ppm, rules.delay_ppm);
 	return 0;
+}
+
+/* fb_sns_url_host - the host of the SNS stand-in's URLs. */
+static const char *
+fb_sns_url_host(const struct mock_fb *fb)
+{
+	return fb->sns.host[0] != '\0' ? fb->sns.host : fb->sns.default_host;
+}
+
+/* fb_sns_configure - the SNS side of a new configuration: the
+ * certificate (taken) and its name, and a new subscription, confirmed
+ * at once when subscribe is false, else by the SubscriptionConfirmation
+ * queued here (sent now, SNS's first message to a new endpoint). */
+static void
+fb_sns_configure(struct mock_fb *fb, const json_t *cfg, char *cert_pem,
+                 bool subscribe)
+{
+	unsigned char md[32], rnd[32];
+	json_t *env;
+	size_t i;
+
+	free(fb->sns.cert_pem);
+	fb->sns.cert_pem = cert_pem;
+	fb->sns.hex[0] = fb->sns.token[0] = '\0';
+	if (fb_str(json_object_get(cfg, "ses"), "cert_host", fb->sns.host,
+	           sizeof(fb->sns.host)) < 0)
+		fb->sns.host[0] = '\0';
+	pthread_mutex_lock(&fb->mu);
+	fb->sns.confirmed = !subscribe;
+	pthread_mutex_unlock(&fb->mu);
+	if (cert_pem == NULL)
+		return;
+	/* SNS names its certificate by a hex string; here a hash of it, so
+	 * a new certificate gets a new URL. */
+	SHA256((const unsigned char *)cert_pem, strlen(cert_pem), md);
+	for (i = 0; i < 16; i++)
+		snprintf(fb->sns.hex + 2 * i, 3, "%02x", md[i]);
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		log_panic("mock: feedback: RAND_bytes failed");
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(fb->sns.token + 2 * i, 3, "%02x", rnd[i]);
+	if (!subscribe)
+		return;
+	env = mock_fb_sns_envelope("SubscriptionConfirmation", fb->t[FB_SES].a,
+	                           NULL, fb->sns.token, fb_sns_url_host(fb),
+	                           fb->sns.hex, fb->t[FB_SES].version,
+	                           clock_wall_ms());
+	if (env == NULL)
+		log_panic("mock: feedback: cannot build an SNS message");
+	fb_enqueue_at(fb, FB_SES, env, 0);
+}
+
+const char *
+mock_fb_sns_cert(const struct mock_fb *fb, const char *path)
+{
+	static const char pre[] = "/SimpleNotificationService-";
+	size_t n = sizeof(pre) - 1, h = strlen(fb->sns.hex);
+
+	if (fb->sns.cert_pem == NULL || strncmp(path, pre, n) != 0 ||
+	    strncmp(path + n, fb->sns.hex, h) != 0 ||
+	    strcmp(path + n + h, ".pem") != 0)
+		return NULL;
+	return fb->sns.cert_pem;
+}
+
+int
+mock_fb_sns_confirm(struct mock_fb *fb, const char *topic, const char *token)
+{
+	if (fb->sns.token[0] == '\0' || fb->t[FB_SES].a[0] == '\0' ||
+	    strcmp(topic, fb->t[FB_SES].a) != 0 ||
+	    strcmp(token, fb->sns.token) != 0)
+		return -1;
+	pthread_mutex_lock(&fb->mu);
+	fb->sns.confirmed = true;
+	pthread_cond_signal(&fb->cv);
+	pthread_mutex_unlock(&fb->mu);
+	log_info("mock[%s]: feedback: SNS subscription to %s confirmed",
+	         fb->m->name, topic);
+	return 0;
+}
+
+int
+mock_fb_sns_unsubscribe(struct mock_fb *fb, const char *topic)
+{
+	if (fb->t[FB_SES].a[0] == '\0' || strcmp(topic, fb->t[FB_SES].a) != 0)
+		return -1;
+	pthread_mutex_lock(&fb->mu);
+	fb->sns.confirmed = false;
+	pthread_mutex_unlock(&fb->mu);
+	log_info("mock[%s]: feedback: SNS subscription to %s removed",
+	         fb->m->name, topic);
+	return 0;
+}
+
+void
+mock_fb_sns_host(struct mock_fb *fb, const char *host)
+{
+	snprintf(fb->sns.default_host, sizeof(fb->sns.default_host), "%s",
+	         host);
+}
+
+/* fb_sns_confirmed - is the SNS subscription confirmed? */
+static bool
+fb_sns_confirmed(struct mock_fb *fb)
+{
+	bool c;
+
+	pthread_mutex_lock(&fb->mu);
+	c = fb->sns.confirmed;
+	pthread_mutex_unlock(&fb->mu);
+	return c;
 }
 
 /* fb_api_of - the index of a store's via, or -1. */
@@ -447,9 +722,10 @@ fb_api_of(const char *via)
 	return -1;
 }
 
-/* fb_enqueue - queue payload (taken) for api. */
+/* fb_enqueue_at - queue payload (taken) for api, due after_ms from now
+ * (UINT_MAX: the configured after_ms). */
 static void
-fb_enqueue(struct mock_fb *fb, int api, json_t *payload)
+fb_enqueue_at(struct mock_fb *fb, int api, json_t *payload, unsigned after_ms)
 {
 	struct fb_job *j = xcalloc(1, sizeof(*j));
 
@@ -459,12 +735,47 @@ fb_enqueue(struct mock_fb *fb, int api, json_t *payload)
 		EVP_PKEY_up_ref(j->t.key);
 	j->payload = payload;
 	pthread_mutex_lock(&fb->mu);
-	j->due_ms = clock_mono_ms() + fb->after_ms;
+	j->due_ms =
+	    clock_mono_ms() + (after_ms == UINT_MAX ? fb->after_ms : after_ms);
 	j->next = fb->queue;
 	fb->queue = j;
 	fb->queued++;
 	pthread_cond_signal(&fb->cv);
 	pthread_mutex_unlock(&fb->mu);
+}
+
+/* fb_sns_wrap - the SES event ses (taken) in an unsigned SNS
+ * Notification for the configured topic. */
+static json_t *
+fb_sns_wrap(struct mock_fb *fb, json_t *ses)
+{
+	char *text = json_dumps(ses, JSON_COMPACT);
+	json_t *env = NULL;
+
+	json_decref(ses);
+	if (text != NULL)
+		env = mock_fb_sns_envelope("Notification", fb->t[FB_SES].a,
+		                           text, NULL, fb_sns_url_host(fb),
+		                           fb->sns.hex, fb->t[FB_SES].version,
+		                           clock_wall_ms());
+	free(text);
+	return env;
+}
+
+/* fb_mail_job - the SMTP job for ev about msg: the report and where it
+ * goes (msg's envelope sender), or NULL when ev has no report. */
+static json_t *
+fb_mail_job(const struct mock_fb_event *ev, const struct mock_msg *msg)
+{
+	char *text =
+	    mock_fb_mail_report(ev, msg->mail_from, msg->data, msg->len);
+	json_t *job;
+
+	if (text == NULL)
+		return NULL;
+	job = json_pack("{s:s,s:s}", "rcpt", msg->mail_from, "data", text);
+	free(text);
+	return job;
 }
 
 /* fb_emit - queue what outcome o means for recipient i of msg (or every
@@ -498,7 +809,16 @@ fb_emit(struct mock_fb *fb, const struct mock_msg *msg, const char *rcpt,
 	        ? json_string_value(
 	              json_object_get(api_rec, "provider_message_id"))
 	        : msg->id);
-	json_decref(api_rec);
+	if (api == FB_SES) {
+		const json_t *req = json_object_get(api_rec, "request");
+		ev.tags = json_object_get(req, "tags");
+		ev.config_set = json_string_value(
+		    json_object_get(req, "configuration_set"));
+	}
+	if (api == FB_SMTP && msg->mail_from[0] == '\0') {
+		json_decref(api_rec); /* the null sender: nowhere to report */
+		return 0;
+	}
 	if (api == FB_SG)
 		batch = json_array();
 	for (i = 0; i < msg->nrcpt; i++) {
@@ -514,18 +834,22 @@ fb_emit(struct mock_fb *fb, const struct mock_msg *msg, const char *rcpt,
 			 * (the providers' timestamps have whole seconds). */
 			ev.at_ms = clock_wall_ms() - 1000 + (int64_t)k * 1000;
 			ev.seq = ++fb->seq;
-			one = mock_fb_fmt_payload(&ev);
+			one = api == FB_SMTP ? fb_mail_job(&ev, msg)
+			                     : mock_fb_fmt_payload(&ev);
+			if (one != NULL && api == FB_SES)
+				one = fb_sns_wrap(fb, one);
 			if (one == NULL)
 				continue;
 			n++;
 			if (batch != NULL)
 				json_array_append_new(batch, one);
 			else
-				fb_enqueue(fb, api, one);
+				fb_enqueue_at(fb, api, one, UINT_MAX);
 		}
 	}
+	json_decref(api_rec);
 	if (batch != NULL && json_array_size(batch) > 0)
-		fb_enqueue(fb, api, batch);
+		fb_enqueue_at(fb, api, batch, UINT_MAX);
 	else
 		json_decref(batch);
 	return n;
@@ -582,6 +906,17 @@ fb_ctl(struct evhttp_request *req, const char *rest, void *arg)
 	    (json_int_t)fb->retried, "failed", (json_int_t)fb->failed,
 	    "pending", (json_int_t)(fb->queued - fb->posted - fb->failed));
 	pthread_mutex_unlock(&fb->mu);
+	if (fb->sns.cert_pem != NULL) {
+		char url[400];
+		snprintf(url, sizeof(url),
+		         "https://%s/SimpleNotificationService-%s.pem",
+		         fb_sns_url_host(fb), fb->sns.hex);
+		json_object_set_new(
+		    out, "sns",
+		    json_pack("{s:s,s:s,s:s}", "subscription",
+		              fb_sns_confirmed(fb) ? "confirmed" : "pending",
+		              "cert_url", url, "topic_arn", fb->t[FB_SES].a));
+	}
 	mock_http_json_send(req, 200, out);
 }
 

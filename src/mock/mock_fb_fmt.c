@@ -203,9 +203,100 @@ fmt_resend(const struct mock_fb_event *ev)
 	return o;
 }
 
+/* fmt_ses_mail - SES's "mail" object: the message and its tags, each
+ * tag's value as a list as SES echoes it. */
+static json_t *
+fmt_ses_mail(const struct mock_fb_event *ev, const char *when)
+{
+	json_t *tags = json_object(), *mail;
+	const char *name;
+	json_t *v;
+
+	json_object_foreach((json_t *)ev->tags, name, v)
+	{
+		if (json_is_string(v))
+			json_object_set_new(tags, name, json_pack("[O]", v));
+	}
+	if (ev->config_set != NULL)
+		json_object_set_new(tags, "ses:configuration-set",
+		                    json_pack("[s]", ev->config_set));
+	json_object_set_new(tags, "ses:caller-identity",
+	                    json_pack("[s]", "swerve-mock"));
+	mail = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[s],s:b,s:o}", "timestamp",
+	                 when, "source", ev->from, "sourceArn",
+	                 "arn:aws:ses:us-east-1:123456789012:identity/mock",
+	                 "sendingAccountId", "123456789012", "messageId",
+	                 ev->provider_id, "destination", ev->rcpt,
+	                 "headersTruncated", 0, "tags", tags);
+	return mail;
+}
+
+/* fmt_ses - one SES event-publishing record (eventType). */
+static json_t *
+fmt_ses(const struct mock_fb_event *ev)
+{
+	char when[32], fid[200];
+	json_t *o, *mail;
+
+	fmt_iso(ev->at_ms, when);
+	snprintf(fid, sizeof(fid), "mock-%s-%u-%d", ev->msg_id, ev->seq,
+	         ev->kind);
+	mail = fmt_ses_mail(ev, when);
+	switch (ev->kind) {
+	case 0:
+		o = json_pack("{s:s,s:{s:s,s:i,s:[s],s:s,s:s}}", "eventType",
+		              "Delivery", "delivery", "timestamp", when,
+		              "processingTimeMillis", 420, "recipients",
+		              ev->rcpt, "smtpResponse",
+		              "250 2.6.0 Message received", "reportingMTA",
+		              "a8-70.smtp-out.amazonses.com");
+		break;
+	case 1:
+	case 2:
+		o = json_pack(
+		    "{s:s,s:{s:s,s:s,s:[{s:s,s:s,s:s,s:s}],s:s,s:s,s:s}}",
+		    "eventType", "Bounce", "bounce", "bounceType",
+		    ev->kind == 1 ? "Permanent" : "Transient", "bounceSubType",
+		    ev->kind == 1 ? "General" : "MailboxFull",
+		    "bouncedRecipients", "emailAddress", ev->rcpt, "action",
+		    "failed", "status", ev->kind == 1 ? "5.1.1" : "4.2.2",
+		    "diagnosticCode",
+		    ev->kind == 1 ? "smtp; 550 5.1.1 user unknown"
+		                  : "smtp; 452 4.2.2 Mailbox full",
+		    "timestamp", when, "feedbackId", fid, "reportingMTA",
+		    "dns; a8-70.smtp-out.amazonses.com");
+		break;
+	case 3:
+		o = json_pack("{s:s,s:{s:[{s:s}],s:s,s:s,s:s,s:s,s:s}}",
+		              "eventType", "Complaint", "complaint",
+		              "complainedRecipients", "emailAddress", ev->rcpt,
+		              "timestamp", when, "feedbackId", fid,
+		              "complaintFeedbackType", "abuse", "userAgent",
+		              "swerve-mock", "arrivalDate", when);
+		break;
+	default:
+		o = json_pack("{s:s,s:{s:s,s:s,s:s,s:[{s:s,s:s,s:s}]}}",
+		              "eventType", "DeliveryDelay", "deliveryDelay",
+		              "timestamp", when, "delayType",
+		              "TransientCommunicationFailure", "expirationTime",
+		              when, "delayedRecipients", "emailAddress",
+		              ev->rcpt, "status", "4.4.1", "diagnosticCode",
+		              "smtp; 421 4.4.1 Unable to connect");
+		break;
+	}
+	if (o == NULL) {
+		json_decref(mail);
+		return NULL;
+	}
+	json_object_set_new(o, "mail", mail);
+	return o;
+}
+
 json_t *
 mock_fb_fmt_payload(const struct mock_fb_event *ev)
 {
+	if (strcmp(ev->api, "ses") == 0)
+		return fmt_ses(ev);
 	if (strcmp(ev->api, "sendgrid") == 0)
 		return fmt_sendgrid(ev);
 	if (strcmp(ev->api, "mailgun") == 0)
@@ -289,6 +380,41 @@ fmt_sign_resend(const char *secret, const char *id, const char *ts,
 	return rc;
 }
 
+/* fmt_request_sns - sign a copy of the SNS envelope env; SNS's headers. */
+static int
+fmt_request_sns(const struct mock_fb_target *t, const json_t *env, char **body,
+                struct mock_fb_headers *hdr)
+{
+	json_t *copy = json_deep_copy(env);
+	const char *v;
+
+	if (copy == NULL || mock_fb_sns_sign(copy, t->key, t->version) < 0) {
+		json_decref(copy);
+		return -1;
+	}
+	*body = json_dumps(copy, JSON_COMPACT);
+	fmt_header(hdr, "Content-Type", "text/plain; charset=UTF-8");
+	fmt_header(hdr, "x-amz-sns-message-type",
+	           (v = json_string_value(json_object_get(copy, "Type"))) !=
+	                   NULL
+	               ? v
+	               : "");
+	fmt_header(
+	    hdr, "x-amz-sns-message-id",
+	    (v = json_string_value(json_object_get(copy, "MessageId"))) != NULL
+	        ? v
+	        : "");
+	fmt_header(hdr, "x-amz-sns-topic-arn",
+	           (v = json_string_value(json_object_get(copy, "TopicArn"))) !=
+	                   NULL
+	               ? v
+	               : "");
+	fmt_header(hdr, "User-Agent",
+	           "Amazon Simple Notification Service Agent");
+	json_decref(copy);
+	return *body != NULL ? 0 : -1;
+}
+
 int
 mock_fb_fmt_request(const char *api, const struct mock_fb_target *t,
                     const json_t *payload, int64_t now_s, char **body,
@@ -303,6 +429,8 @@ mock_fb_fmt_request(const char *api, const struct mock_fb_target *t,
 	*body = NULL;
 	hdr->n = 0;
 	snprintf(ts, sizeof(ts), "%lld", (long long)now_s);
+	if (strcmp(api, "ses") == 0)
+		return fmt_request_sns(t, payload, body, hdr);
 	fmt_header(hdr, "Content-Type", "application/json");
 	if (strcmp(api, "mailgun") == 0) {
 		if (RAND_bytes(rnd, sizeof(rnd)) != 1)

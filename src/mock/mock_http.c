@@ -11,12 +11,15 @@
 #include "mock/mock.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,7 @@ struct mock_http_route {
 
 struct mock_http {
 	struct evhttp *http;
+	SSL_CTX *tls; /* HTTPS when set */
 	unsigned port;
 	struct mock_http_route routes[MOCK_HTTP_ROUTES_MAX];
 	size_t nroutes;
@@ -134,9 +138,38 @@ mock_http_dispatch(struct evhttp_request *req, void *arg)
 	best->fn(req, best->prefix ? path + best->len : "", best->arg);
 }
 
-/* mock_http_new - listen and serve. */
-struct mock_http *
-mock_http_new(struct event_base *base, const char *listen, const char *name)
+/* mock_http_bev - a TLS server bufferevent for one HTTPS connection. */
+static struct bufferevent *
+mock_http_bev(struct event_base *base, void *arg)
+{
+	struct mock_http *h = arg;
+	SSL *ssl = SSL_new(h->tls);
+
+	if (ssl == NULL)
+		return NULL;
+	return bufferevent_openssl_socket_new(
+	    base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* mock_http_tls_ctx - a server context with cert and key, or NULL. */
+static SSL_CTX *
+mock_http_tls_ctx(const char *cert, const char *key)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (ctx == NULL || SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* mock_http_start - listen (with TLS when cert is set) and serve. */
+static struct mock_http *
+mock_http_start(struct event_base *base, const char *listen, const char *name,
+                const char *kind, const char *cert, const char *key)
 {
 	struct mock_http *h = xcalloc(1, sizeof(*h));
 	struct sockaddr_storage ss;
@@ -150,9 +183,16 @@ mock_http_new(struct event_base *base, const char *listen, const char *name)
 		          listen);
 		goto fail;
 	}
+	if (cert != NULL && (h->tls = mock_http_tls_ctx(cert, key)) == NULL) {
+		log_error("mock: %s: cannot use the certificate %s and key %s",
+		          kind, cert, key);
+		goto fail;
+	}
 	h->http = evhttp_new(base);
 	if (h->http == NULL)
 		goto fail;
+	if (h->tls != NULL)
+		evhttp_set_bevcb(h->http, mock_http_bev, h);
 	lev = evconnlistener_new_bind(base, NULL, NULL,
 	                              LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
 	                              128, (struct sockaddr *)&ss, sl);
@@ -178,12 +218,25 @@ mock_http_new(struct event_base *base, const char *listen, const char *name)
 	evhttp_set_max_body_size(h->http, MOCK_HTTP_BODY_MAX);
 	evhttp_set_timeout(h->http, 60);
 	evhttp_set_gencb(h->http, mock_http_dispatch, h);
-	log_info("mock[%s]: http listening on %s (port %u)", name, listen,
+	log_info("mock[%s]: %s listening on %s (port %u)", name, kind, listen,
 	         h->port);
 	return h;
 fail:
 	mock_http_free(h);
 	return NULL;
+}
+
+struct mock_http *
+mock_http_new(struct event_base *base, const char *listen, const char *name)
+{
+	return mock_http_start(base, listen, name, "http", NULL, NULL);
+}
+
+struct mock_http *
+mock_http_new_tls(struct event_base *base, const char *listen, const char *name,
+                  const char *kind, const char *cert, const char *key)
+{
+	return mock_http_start(base, listen, name, kind, cert, key);
 }
 
 /* mock_http_port - the port listened on. */
@@ -220,5 +273,6 @@ mock_http_free(struct mock_http *h)
 		return;
 	if (h->http != NULL)
 		evhttp_free(h->http);
+	SSL_CTX_free(h->tls);
 	free(h);
 }

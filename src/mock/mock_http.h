@@ -32,6 +32,15 @@ typedef void mock_http_fn(struct evhttp_request *req, const char *rest,
 struct mock_http *mock_http_new(struct event_base *base, const char *listen,
                                 const char *name);
 
+/*
+ * mock_http_new_tls - mock_http_new over TLS (HTTPS) with the PEM
+ * certificate chain cert and private key key; kind names it in the log
+ * line "mock[NAME]: KIND listening on ... (port N)". NULL after logging.
+ */
+struct mock_http *mock_http_new_tls(struct event_base *base, const char *listen,
+                                    const char *name, const char *kind,
+                                    const char *cert, const char *key);
+
 /* mock_http_port - the TCP port listened on. */
 unsigned mock_http_port(const struct mock_http *h);
 

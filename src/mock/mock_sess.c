@@ -17,6 +17,7 @@
 #include "core/base64.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "mock/mock_fb.h"
 
 #define MOCK_SESS_RCPT_MAX 1000
 
@@ -417,6 +418,7 @@ mock_sess_data_end(struct mock_sess *s)
 		                     (char *const *)s->rcpt, s->nrcpt, &s->body,
 		                     "smtp");
 		mock_stat_add(m, MOCK_STAT_MESSAGES_ACCEPTED);
+		mock_fb_accepted(m->fb, msg);
 		log_info("mock[%s]: smtp#%lu: accepted %s from=<%s> rcpts=%zu "
 		         "size=%zu",
 		         m->name, s->id, msg->id, msg->mail_from, msg->nrcpt,

@@ -2,7 +2,10 @@
  * test_mock_fb.c - swerve-mock's feedback: rates, the per-recipient rules
  * (prefixes, hash bands, repeatable), the providers' records and the
  * request signatures (Resend's checked against the Standard Webhooks
- * construction, Mailgun's against HMAC of timestamp || token).
+ * construction, Mailgun's against HMAC of timestamp || token); SES's
+ * SNS envelope checked with swerved's own SNS verifier and SES parser,
+ * and the DSN and ARF reports with swerved's report parsers (so the mock
+ * and swerved agree on the wire, and a tampered message fails).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +21,12 @@
 
 #include "core/base64.h"
 #include "core/buf.h"
+#include "ingress/feedback_arf.h"
+#include "ingress/feedback_dsn.h"
+#include "ingress/feedback_ses.h"
+#include "ingress/feedback_sns.h"
 #include "mock/mock_fb.h"
+#include "spool/feedback.h"
 
 static void
 rates_parse_percent_and_fractions(void **state)
@@ -118,6 +126,7 @@ records_have_each_providers_shape(void **state)
 {
 	struct mock_fb_event ev;
 	json_t *o;
+	int kind;
 
 	(void)state;
 	ev = event("sendgrid", 1);
@@ -147,7 +156,22 @@ records_have_each_providers_shape(void **state)
 	        json_object_get(json_object_get(o, "data"), "bounce"), "type")),
 	    "Transient");
 	json_decref(o);
-	ev = event("ses", 0);
+	for (kind = 0; kind < 5; kind++) {
+		static const char *const ses_types[] = {"Delivery", "Bounce",
+		                                        "Bounce", "Complaint",
+		                                        "DeliveryDelay"};
+		ev = event("ses", kind);
+		o = mock_fb_fmt_payload(&ev);
+		assert_string_equal(
+		    json_string_value(json_object_get(o, "eventType")),
+		    ses_types[kind]);
+		assert_string_equal(
+		    json_string_value(json_object_get(
+		        json_object_get(o, "mail"), "messageId")),
+		    ev.provider_id);
+		json_decref(o);
+	}
+	ev = event("smtp", 1); /* reports, not records (mock_fb_mail.c) */
 	assert_null(mock_fb_fmt_payload(&ev));
 }
 
@@ -220,6 +244,165 @@ resend_and_mailgun_requests_are_signed(void **state)
 	json_decref(payload);
 }
 
+/* sns_verify - does body verify with key, as swerved checks it? */
+static int
+sns_verify(const char *body, EVP_PKEY *key)
+{
+	struct feedback_sns_msg m;
+	char err[200];
+	int rc;
+
+	if (feedback_sns_msg_parse(body, strlen(body), &m, err, sizeof(err)) <
+	    0)
+		return -2;
+	rc = feedback_sns_signature_check(&m, key, err, sizeof(err));
+	feedback_sns_msg_fini(&m);
+	return rc;
+}
+
+static void
+ses_notifications_verify_with_swerveds_sns_checks(void **state)
+{
+	struct mock_fb_event ev;
+	struct mock_fb_target t;
+	struct mock_fb_headers h;
+	struct feedback_event *out = NULL;
+	json_t *tags = json_pack("{s:s}", "swerve_id", "Q123"), *ses, *env,
+	       *root;
+	EVP_PKEY *other = EVP_RSA_gen(2048);
+	char *body = NULL, *text, err[200];
+	size_t n = 0;
+	int version;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	t.key = EVP_RSA_gen(2048);
+	assert_non_null(t.key);
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.api, sizeof(ev.api), "ses");
+	snprintf(ev.msg_id, sizeof(ev.msg_id), "M1");
+	snprintf(ev.provider_id, sizeof(ev.provider_id), "0100-ses-id");
+	snprintf(ev.from, sizeof(ev.from), "s@example.com");
+	snprintf(ev.rcpt, sizeof(ev.rcpt), "R@Example.NET");
+	ev.kind = 1;
+	ev.at_ms = 1700000000000LL;
+	ev.tags = tags;
+	for (version = 1; version <= 2; version++) {
+		t.version = version;
+		ses = mock_fb_fmt_payload(&ev);
+		assert_non_null(ses);
+		text = json_dumps(ses, JSON_COMPACT);
+		env = mock_fb_sns_envelope(
+		    "Notification", "arn:aws:sns:us-east-1:1:t", text, NULL,
+		    "localhost:1", "ab", version, ev.at_ms);
+		free(text);
+		json_decref(ses);
+		assert_int_equal(
+		    mock_fb_fmt_request("ses", &t, env, 0, &body, &h), 0);
+		assert_string_equal(header(&h, "x-amz-sns-message-type"),
+		                    "Notification");
+		assert_int_equal(sns_verify(body, t.key), 0);
+		assert_int_equal(sns_verify(body, other), -1);
+		assert_int_equal(feedback_ses_parse(body, strlen(body), "ses",
+		                                    &out, &n, err, sizeof(err)),
+		                 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(out[0].type, FEEDBACK_HARD_BOUNCE);
+		assert_string_equal(out[0].provider_msg_id, "0100-ses-id");
+		assert_string_equal(out[0].swerve_id, "Q123");
+		assert_string_equal(out[0].recipient, "R@example.net");
+		free(out);
+		/* The Message changed after signing: refused. */
+		root = json_loads(body, 0, NULL);
+		json_object_set_new(root, "Message", json_string("{}"));
+		free(body);
+		body = json_dumps(root, JSON_COMPACT);
+		assert_int_equal(sns_verify(body, t.key), -1);
+		json_decref(root);
+		free(body);
+		json_decref(env);
+	}
+	/* The SubscriptionConfirmation signs Token and SubscribeURL too. */
+	env = mock_fb_sns_envelope("SubscriptionConfirmation",
+	                           "arn:aws:sns:us-east-1:1:t", NULL, "tok",
+	                           "localhost:1", "ab", 2, ev.at_ms);
+	assert_int_equal(mock_fb_fmt_request("ses", &t, env, 0, &body, &h), 0);
+	assert_int_equal(sns_verify(body, t.key), 0);
+	root = json_loads(body, 0, NULL);
+	json_object_set_new(root, "SubscribeURL",
+	                    json_string("https://evil.example/"));
+	free(body);
+	body = json_dumps(root, JSON_COMPACT);
+	assert_int_equal(sns_verify(body, t.key), -1);
+	json_decref(root);
+	free(body);
+	json_decref(env);
+	/* Without a key nothing is signed. */
+	EVP_PKEY_free(t.key);
+	t.key = NULL;
+	env = mock_fb_sns_envelope("Notification", "arn:aws:sns:us-east-1:1:t",
+	                           "{}", NULL, "localhost:1", "ab", 2, 0);
+	assert_int_equal(mock_fb_fmt_request("ses", &t, env, 0, &body, &h), -1);
+	json_decref(env);
+	EVP_PKEY_free(other);
+	json_decref(tags);
+}
+
+static void
+smtp_reports_parse_as_dsn_and_arf(void **state)
+{
+	static const char orig[] = "From: s@example.com\r\n"
+	                           "To: r@example.net\r\n"
+	                           "Message-ID: <orig-1@example.com>\r\n"
+	                           "Subject: hi\r\n\r\nbody line\r\n";
+	static const struct {
+		int kind;
+		enum feedback_type want;
+	} cases[] = {
+	    {1, FEEDBACK_HARD_BOUNCE},
+	    {2, FEEDBACK_SOFT_BOUNCE},
+	    {3, FEEDBACK_COMPLAINT},
+	    {4, FEEDBACK_DELAYED},
+	};
+	struct mock_fb_event ev;
+	struct feedback_event *out = NULL;
+	char *text, err[200];
+	size_t i, n = 0;
+	int rc;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.msg_id, sizeof(ev.msg_id), "M2");
+	snprintf(ev.rcpt, sizeof(ev.rcpt), "r@example.net");
+	ev.at_ms = 1700000000000LL;
+	ev.kind = 0;
+	assert_null(mock_fb_mail_report(&ev, "b-x@bounce.test", orig,
+	                                sizeof(orig) - 1));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ev.kind = cases[i].kind;
+		ev.seq = (unsigned)i;
+		text = mock_fb_mail_report(&ev, "b-x@bounce.test", orig,
+		                           sizeof(orig) - 1);
+		assert_non_null(text);
+		assert_non_null(strstr(text, "To: b-x@bounce.test\r\n"));
+		assert_null(strstr(text, "body line")); /* headers only */
+		rc = ev.kind == 3
+		         ? feedback_arf_parse(text, strlen(text), "relay", &out,
+		                              &n, err, sizeof(err))
+		         : feedback_dsn_parse(text, strlen(text), "relay", &out,
+		                              &n, err, sizeof(err));
+		assert_int_equal(rc, 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(out[0].type, cases[i].want);
+		assert_string_equal(out[0].recipient, "r@example.net");
+		assert_string_equal(out[0].provider_msg_id,
+		                    "<orig-1@example.com>");
+		free(out);
+		out = NULL;
+		free(text);
+	}
+}
+
 int
 main(void)
 {
@@ -230,6 +413,8 @@ main(void)
 	    cmocka_unit_test(outcome_names),
 	    cmocka_unit_test(records_have_each_providers_shape),
 	    cmocka_unit_test(resend_and_mailgun_requests_are_signed),
+	    cmocka_unit_test(ses_notifications_verify_with_swerveds_sns_checks),
+	    cmocka_unit_test(smtp_reports_parse_as_dsn_and_arf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
