@@ -6,8 +6,14 @@ examples/demo.yaml, submits N messages over SMTP from several threads,
 switches the primary to `refuse` halfway, shows live progress on one line,
 and ends with a report: accepted, delivered per provider, lost (must be 0),
 duplicates, and the time from the primary's failure to the first delivery
-through the backup. Every process it starts is stopped by PID, also on
-Ctrl-C. Exit status 0 only if nothing was lost.
+through the backup. Then delivery feedback: one message to an address the
+mock bounces and one to an address that complains; the mock mails a DSN
+and an abuse report back to swerved's bounce listener (the VERP envelope
+sender), `swervectl show` has the recipients bounced and complained,
+`swervectl suppression list` has both addresses, and the next message to
+the bounced one is refused at RCPT. Every process it starts is stopped by
+PID, also on Ctrl-C. Exit status 0 only if nothing was lost and the
+feedback section held.
 """
 import argparse
 import json
@@ -26,7 +32,7 @@ from datetime import datetime
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PRIMARY = {"name": "primary", "smtp": 2601, "http": 2611}
 BACKUP = {"name": "backup", "smtp": 2602, "http": 2612}
-SMTP_PORT, HTTP_PORT = 2525, 2580
+SMTP_PORT, HTTP_PORT, BOUNCE_PORT = 2525, 2580, 2526
 
 procs = []
 
@@ -156,6 +162,73 @@ def progress(sub, total, delivered, phase):
     sys.stdout.flush()
 
 
+def submit_one(rcpt):
+    """One message to rcpt over SMTP: the queue id, or the refusal."""
+    with smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=30) as s:
+        s.ehlo("demo.example.com")
+        s.mail("demo@example.com")
+        code, text = s.rcpt(rcpt)
+        if code != 250:
+            return None, f"{code} {text.decode()}"
+        code, resp = s.data((f"From: demo@example.com\r\nTo: {rcpt}\r\n"
+                             f"Subject: feedback demo\r\n\r\n"
+                             f"Hello {rcpt}.\r\n").encode())
+        return resp.decode().rsplit(" ", 1)[-1], None
+
+
+def swervectl(args, keyfile, *argv):
+    out = subprocess.run(
+        [os.path.join(args.bin, "swervectl"), "--url",
+         f"http://127.0.0.1:{HTTP_PORT}", "-k", keyfile] + list(argv),
+        capture_output=True, text=True, timeout=30)
+    return out.stdout
+
+
+def feedback_section(args, logdir):
+    """A bounce and a complaint: reports in, outcomes, suppression, and
+    the next send refused. True when all of it held."""
+    print()
+    print("  delivery feedback (DSN and abuse report over SMTP, VERP)")
+    keyfile = os.path.join(logdir, "admin.key")
+    with open(keyfile, "w") as f:
+        f.write(DEMO_ADMIN_KEY + "\n")
+    os.chmod(keyfile, 0o600)
+    want = {"bounce-demo@example.net": "bounced",
+            "complaint-demo@example.net": "complained"}
+    ids = {r: submit_one(r)[0] for r in want}
+    got = {}
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        for r, qid in ids.items():
+            m = http("GET", HTTP_PORT, f"/v1/messages/{qid}")
+            got[r] = m["rcpts"][0]
+        if all(got[r].get("outcome") == o for r, o in want.items()):
+            break
+        time.sleep(0.2)
+    ok = all(got.get(r, {}).get("outcome") == o for r, o in want.items())
+    for r, qid in ids.items():
+        rc = got.get(r, {})
+        detail = rc.get("bounce") or ""
+        print(f"    {r:<27s} {rc.get('outcome') or 'no report':<10s} "
+              f"{detail:<4s} (swervectl show {qid})")
+        for line in swervectl(args, keyfile, "show", qid).splitlines():
+            if r in line or "bounce" in line.lower() or \
+                    "complain" in line.lower():
+                print(f"      | {line.strip()}")
+    csv = swervectl(args, keyfile, "suppression", "list").splitlines()
+    listed = [line for line in csv if line.split(",")[0] in want]
+    print("    swervectl suppression list:")
+    for line in listed:
+        print(f"      | {line}")
+    ok = ok and len(listed) == len(want)
+    qid, refused = submit_one("bounce-demo@example.net")
+    print(f"    next send to bounce-demo@example.net: "
+          f"{'refused: ' + refused if refused else 'ACCEPTED as ' + qid}")
+    ok = ok and refused is not None and refused.startswith("550")
+    print(f"    feedback loop       {'ok' if ok else 'FAILED'}")
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=1000)
@@ -163,7 +236,8 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, "bin"))
     args = ap.parse_args()
 
-    for port in (SMTP_PORT, HTTP_PORT, PRIMARY["smtp"], PRIMARY["http"],
+    for port in (SMTP_PORT, HTTP_PORT, BOUNCE_PORT,
+                 PRIMARY["smtp"], PRIMARY["http"],
                  BACKUP["smtp"], BACKUP["http"]):
         if not port_free(port):
             raise SystemExit(f"demo: port {port} is in use; stop what "
@@ -181,6 +255,11 @@ def main():
                f"127.0.0.1:{prov['smtp']}", "--http",
                f"127.0.0.1:{prov['http']}", "--name", prov["name"], "-q"], log)
         wait_port(prov["http"], f"swerve-mock {prov['name']}")
+        # Delivery feedback by SMTP to swerved's bounce listener: only for
+        # the addresses the mock's rules name (bounce-..., complaint-...).
+        http("PUT", prov["http"], "/feedback", json.dumps({
+            "after_ms": 200, "retry_ms": 500,
+            "smtp": {"host": "127.0.0.1", "port": BOUNCE_PORT}}).encode())
     log = open(os.path.join(logdir, "swerved.log"), "w")
     start([os.path.join(args.bin, "swerved"), "-c",
            "examples/demo.yaml"], log)
@@ -246,8 +325,9 @@ def main():
               "  (primary switched to refuse -> first message at backup)")
     print(f"    wall time           {t_end - t0:.1f} s")
     print(f"    failovers           {status.get('delivery', {}).get('failovers')}")
+    fb_ok = feedback_section(args, logdir)
     print(f"  logs in {os.path.relpath(logdir, ROOT)}/")
-    return 0 if not lost else 1
+    return 0 if not lost and fb_ok else 1
 
 
 if __name__ == "__main__":
