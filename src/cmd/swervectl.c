@@ -41,6 +41,7 @@
 #include "spool/spool_tool.h"
 #include "spool/suppress.h"
 #include "spool/suppress_csv.h"
+#include "status/status_export.h"
 
 static void
 swervectl_usage(FILE *f)
@@ -83,6 +84,9 @@ swervectl_usage(FILE *f)
 	    "            CSV as export writes it; all rows or none "
 	    "(malformed lines\n            named); importing twice "
 	    "changes nothing\n"
+	    "  status-page export DIR  the public status page as static "
+	    "files (index.html,\n            api/v2/*.json, history.rss, "
+	    "history.atom), the same bytes\n            the live page serves\n"
 	    "  spool check        check the spool's files (works with "
 	    "swerved\n            stopped or running; exit 1 if damaged)\n"
 	    "  spool backup FILE  a consistent copy of the spool into the "
@@ -1490,6 +1494,39 @@ usage:
 	return 2;
 }
 
+/*
+ * swervectl_status_page_export - every file of the public status page
+ * (GET /v1/status-page/export: one model, so the files agree) written
+ * into dir (status/status_export.h). 0, or 1 with a message.
+ */
+static int
+swervectl_status_page_export(const char *base, const char *dir)
+{
+	struct status_export_file *files = NULL;
+	char err[512];
+	struct buf body;
+	size_t n = 0, i;
+	int rc = 1;
+
+	buf_init(&body);
+	if (swervectl_get(base, "/v1/status-page/export", &body) != 0)
+		goto done;
+	if (status_export_parse(body.p ? body.p : "", body.len, &files, &n, err,
+	                        sizeof(err)) != 0 ||
+	    status_export_write(dir, files, n, err, sizeof(err)) != 0) {
+		fprintf(stderr, "swervectl: status-page %s\n", err);
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		printf("%s/%s (%zu bytes)\n", dir, files[i].file->path,
+		       files[i].len);
+	rc = 0;
+done:
+	status_export_free(files, n);
+	buf_fini(&body);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1659,6 +1696,9 @@ main(int argc, char **argv)
 		rc = swervectl_suppression(base, &supp, argc - optind - 1,
 		                           argv + optind + 1, from_provider,
 		                           path);
+	} else if (strcmp(cmd, "status-page") == 0 && optind + 2 < argc &&
+	           strcmp(argv[optind + 1], "export") == 0) {
+		rc = swervectl_status_page_export(base, argv[optind + 2]);
 	} else if (strcmp(cmd, "provider") == 0 && optind + 2 < argc) {
 		rc = swervectl_provider(base, argv[optind + 1],
 		                        argv[optind + 2], dur, json);

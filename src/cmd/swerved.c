@@ -51,6 +51,7 @@
 #include "route/reputation.h"
 #include "spool/spool.h"
 #include "spool/suppress_local.h"
+#include "status/status_http.h"
 
 #define SWERVED_VERSION "0.1.0"
 
@@ -722,6 +723,9 @@ main(int argc, char **argv)
 	if (alerting == NULL)
 		log_fatal("swerved: cannot start alerting");
 	http_alerts_register(http, alerting);
+	/* The public status page (listen.status, /status/ on listen.http). */
+	struct status_http *status_page =
+	    status_http_new(http, cfg, deliver, incidents);
 	reload.https = swerved_https_setup(http, tls.https, cfg);
 	for (i = 0; i < cfg->n_listen_http; i++)
 		if (http_admin_listen(http, &cfg->listen_http[i], 0, err,
@@ -730,6 +734,10 @@ main(int argc, char **argv)
 	/* listen.admin is HTTPS with https.admin (swerved_https_setup). */
 	for (i = 0; i < cfg->n_listen_admin; i++)
 		if (http_admin_listen(http, &cfg->listen_admin[i], 1, err,
+		                      sizeof(err)) != 0)
+			log_fatal("swerved: %s", err);
+	for (i = 0; i < cfg->n_listen_status; i++)
+		if (http_admin_listen(http, &cfg->listen_status[i], 2, err,
 		                      sizeof(err)) != 0)
 			log_fatal("swerved: %s", err);
 	gate =
@@ -776,6 +784,7 @@ main(int argc, char **argv)
 	deliver_free(deliver);
 	http_api_free(api);
 	http_admin_free(http);
+	status_http_free(status_page);
 	http_tls_free(reload.https);
 	http_conn_free(gate);
 	http_conn_free(reload.gate_admin);

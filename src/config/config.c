@@ -546,6 +546,8 @@ config_free(struct config *c)
 	config_addrs_free(c->listen_smtps, c->n_listen_smtps);
 	config_addrs_free(c->listen_bounce, c->n_listen_bounce);
 	free(c->load_balancers);
+	config_addrs_free(c->listen_status, c->n_listen_status);
+	config_status_free(c);
 	config_addrs_free(c->listen_http, c->n_listen_http);
 	config_addrs_free(c->listen_admin, c->n_listen_admin);
 	free(c->hostname);

@@ -215,6 +215,30 @@ struct config_stream {
 	int objective; /* enum config_objective, default balanced */
 };
 
+/* public_status.streams.NAME / public_status.providers.NAME: how one
+ * stream or provider appears on the public status page. */
+struct config_status_comp {
+	char *id;          /* the stream's or provider's name (the map key) */
+	char *name;        /* display name; NULL: the id */
+	char *description; /* NULL: none */
+};
+
+/* public_status: the public status page (config_status.c, src/status/). */
+struct config_public_status {
+	char *title;  /* page name; default "Email delivery" */
+	char *url;    /* public base URL (feeds, links); NULL: relative */
+	bool on_http; /* also served at /status/ on listen.http */
+	bool show_providers; /* providers are components too (default false) */
+	bool show_drills;    /* drill incidents shown (default false) */
+	/* streams shown, in order; none configured: every stream by name */
+	struct config_status_comp *streams;
+	size_t n_streams;
+	/* providers' display names (shown only with show_providers; a
+	 * provider not listed shows as "Provider N") */
+	struct config_status_comp *providers;
+	size_t n_providers;
+};
+
 /* api_keys: one key of the HTTP send API (see ingress/api_auth.h). */
 struct config_api_key {
 	char *name;               /* unique, [a-z0-9_-]{1,64} */
@@ -414,6 +438,12 @@ struct config {
 	size_t n_networks;
 	struct config_user *users; /* submitters.users */
 	size_t n_users;
+
+	/* listen.status: the public status page's own listener (public,
+	 * no credentials; src/status/status_http.h) */
+	struct config_addr *listen_status;
+	size_t n_listen_status;
+	struct config_public_status public_status; /* public_status: */
 
 	struct config_provider *providers;
 	size_t n_providers;

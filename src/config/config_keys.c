@@ -258,6 +258,8 @@ static const struct config_key keys_listen[] = {
      COUNT(C, n_listen_bounce)},
     {ROW("load_balancers", KEY_NETS, 0), FIELD(C, load_balancers),
      COUNT(C, n_load_balancers)},
+    {ROW("status", KEY_ADDRS, 0), FIELD(C, listen_status),
+     COUNT(C, n_listen_status)},
     {.name = NULL},
 };
 
@@ -399,6 +401,7 @@ static const struct config_key keys_root[] = {
     {ROW("suppression", KEY_SECTION, 0), .sub = config_keys_suppression},
     {ROW("events", KEY_SECTION, 0), .sub = config_keys_webhooks},
     {ROW("rates", KEY_SECTION, 0), .sub = config_keys_rates},
+    {ROW("public_status", KEY_SECTION, 0), .sub = config_keys_public_status},
     {ROW("user", KEY_STR, 0), FIELD(C, user)},
     {ROW("group", KEY_STR, 0), FIELD(C, group)},
     {.name = NULL},
@@ -945,6 +948,8 @@ config_keys_apply(struct config_ctx *x, const struct config_node *root,
 	if (config_admin_keys_check(x, root, c) < 0)
 		return -1;
 	if (config_suppress_check(x, root, c) < 0)
+		return -1;
+	if (config_status_check(x, root, c) < 0)
 		return -1;
 	if (config_rates_check(x, root, c) < 0)
 		return -1;

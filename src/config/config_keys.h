@@ -74,7 +74,8 @@ struct key_list {
 	const struct config_key *keys;
 	void (*init)(void *elem);
 	void (*fini)(void *elem);
-	/* check - rules spanning keys of element i (and earlier ones). */
+	/* check - rules spanning keys of element i (and earlier ones);
+	 * NULL: none. */
 	int (*check)(struct config_ctx *x, const struct config_node *map,
 	             const char *path, void *array, size_t i);
 	size_t name_off; /* KEY_NAMED: offset of the element's char *name */
@@ -175,6 +176,16 @@ extern const struct config_key config_keys_rates[];
 /* config_rates_check - each warning level at most its critical one. */
 int config_rates_check(struct config_ctx *x, const struct config_node *root,
                        const struct config *c);
+
+/* config_keys_public_status - the public_status: section
+ * (config_status.c). */
+extern const struct config_key config_keys_public_status[];
+/* config_status_check - public_status: url is http(s); the streams and
+ * providers it names exist. 0 or -1 + err. */
+int config_status_check(struct config_ctx *x, const struct config_node *root,
+                        const struct config *c);
+/* config_status_free - free c's public_status strings. */
+void config_status_free(struct config *c);
 
 /* config_keys_ses_compat - the ses_compat: section (config_ses_compat.c). */
 extern const struct config_key config_keys_ses_compat[];

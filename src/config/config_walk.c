@@ -575,7 +575,8 @@ key_named_apply(struct config_ctx *x, const struct config_key *k,
 		if (pair->value->kind != CONFIG_NODE_NULL &&
 		    config_walk_map(x, pair->value, ipath, l->keys, elem) < 0)
 			return -1;
-		if (l->check(x, pair->value, ipath, arr, i) < 0)
+		if (l->check != NULL &&
+		    l->check(x, pair->value, ipath, arr, i) < 0)
 			return -1;
 	}
 	return 0;
@@ -615,7 +616,8 @@ key_list_apply(struct config_ctx *x, const struct config_key *k,
 		if (config_walk_map(x, v->items[i], ipath, l->keys,
 		                    arr + i * l->elem_size) < 0)
 			return -1;
-		if (l->check(x, v->items[i], ipath, arr, i) < 0)
+		if (l->check != NULL &&
+		    l->check(x, v->items[i], ipath, arr, i) < 0)
 			return -1;
 	}
 	return 0;

@@ -26,6 +26,7 @@
 #define SEND HTTP_PLANE_SEND
 #define ADMIN HTTP_PLANE_ADMIN
 #define METRICS HTTP_PLANE_METRICS
+#define STATUS HTTP_PLANE_STATUS
 
 static const struct http_access_rule http_access_table[] = {
     /* Load balancers on other hosts check these: up / ready, nothing else. */
@@ -81,6 +82,13 @@ static const struct http_access_rule http_access_table[] = {
     /* Providers' delivery events (ingress/feedback.c): each configured
      * path checks its provider's signature or credentials itself. */
     {"/feedback/**", POST, HTTP_WHO_PROVIDER, SEND, HTTP_ROUTE_FEEDBACK},
+    /* The public status page (src/status/): its own listener serves it
+     * at the root; listen.http under /status/ with public_status.on_http
+     * (404 otherwise); the export reads every file at once. */
+    {"/**", GET, HTTP_WHO_PUBLIC, STATUS, HTTP_ROUTE_STATUS_PAGE},
+    {"/status/**", GET, HTTP_WHO_PUBLIC, SEND, HTTP_ROUTE_STATUS_PAGE_HTTP},
+    {"/v1/status-page/export", GET, HTTP_WHO_ADMIN, ADMIN,
+     HTTP_ROUTE_STATUS_PAGE_EXPORT},
 };
 
 #undef GET
@@ -90,6 +98,7 @@ static const struct http_access_rule http_access_table[] = {
 #undef SEND
 #undef ADMIN
 #undef METRICS
+#undef STATUS
 
 #define HTTP_ACCESS_N (sizeof(http_access_table) / sizeof(http_access_table[0]))
 

@@ -23,10 +23,11 @@
  *           a signature, or basic credentials).
  * A peer's address grants nothing.
  *
- * Planes: the send plane is listen.http; the admin plane is listen.admin
- * when that is configured, else listen.http as well; /metrics follows
- * metrics.listener (the admin plane by default). A row served on no plane
- * of a listener does not exist there (404).
+ * Planes: the send plane is listen.http; the status plane is
+ * listen.status (the public status page, nothing else); the admin plane is
+ * listen.admin when that is configured, else listen.http as well; /metrics
+ * follows metrics.listener (the admin plane by default). A row served on no
+ * plane of a listener does not exist there (404).
  *
  * Pure functions over the table and the configuration: no I/O, no
  * logging (the caller logs), no allocation. Keys are compared in
@@ -54,6 +55,7 @@ enum http_who {
 #define HTTP_PLANE_SEND 0x1
 #define HTTP_PLANE_ADMIN 0x2
 #define HTTP_PLANE_METRICS 0x4
+#define HTTP_PLANE_STATUS 0x8 /* listen.status: the public status page */
 
 /* Methods, as a mask (the dispatcher maps evhttp's commands to these). */
 #define HTTP_METHOD_GET 0x1
@@ -81,6 +83,10 @@ enum http_route {
 	HTTP_ROUTE_FEEDBACK,
 	HTTP_ROUTE_SUPPRESS,
 	HTTP_ROUTE_EVENTS,
+	HTTP_ROUTE_STATUS_PAGE,      /* the page at the root of listen.status */
+	HTTP_ROUTE_STATUS_PAGE_HTTP, /* the page under /status/ on listen.http
+	                              */
+	HTTP_ROUTE_STATUS_PAGE_EXPORT, /* every file of it, for the export */
 	HTTP_ROUTE_COUNT,
 };
 

@@ -58,7 +58,9 @@ struct http_admin_listener {
 struct http_admin {
 	struct evhttp *http;       /* listen.http */
 	struct evhttp *admin_http; /* listen.admin; NULL when not configured */
-	struct http_admin_listener lmain, ladmin;
+	struct evhttp
+	    *status_http; /* listen.status; NULL when not configured */
+	struct http_admin_listener lmain, ladmin, lstatus;
 	const struct config *cfg;
 	struct spool *sp;
 	struct deliver *deliver;
@@ -518,9 +520,19 @@ http_admin_new(struct event_base *base, const struct config *cfg,
 	h->lmain.planes = http_access_planes(cfg, 0);
 	h->ladmin.h = h;
 	h->ladmin.planes = http_access_planes(cfg, 1);
+	h->lstatus.h = h;
+	h->lstatus.planes = HTTP_PLANE_STATUS;
 	h->http = http_admin_evhttp_new(base, &h->lmain);
 	if (h->http != NULL && cfg->n_listen_admin > 0 &&
 	    (h->admin_http = http_admin_evhttp_new(base, &h->ladmin)) == NULL) {
+		evhttp_free(h->http);
+		h->http = NULL;
+	}
+	if (h->http != NULL && cfg->n_listen_status > 0 &&
+	    (h->status_http = http_admin_evhttp_new(base, &h->lstatus)) ==
+	        NULL) {
+		if (h->admin_http != NULL)
+			evhttp_free(h->admin_http);
 		evhttp_free(h->http);
 		h->http = NULL;
 	}
@@ -539,8 +551,10 @@ int
 http_admin_listen(struct http_admin *h, const struct config_addr *addr,
                   int admin, char *err, size_t errlen)
 {
-	struct evhttp *http = admin ? h->admin_http : h->http;
-	const char *kind = admin ? "admin" : "http";
+	struct evhttp *http = admin == 2 ? h->status_http
+	                      : admin    ? h->admin_http
+	                                 : h->http;
+	const char *kind = admin == 2 ? "status" : admin ? "admin" : "http";
 
 	if (http == NULL || evhttp_bind_socket_with_handle(
 	                        http, addr->host, addr->port) == NULL) {
@@ -610,6 +624,12 @@ http_admin_admin_evhttp(struct http_admin *h)
 	return h->admin_http;
 }
 
+struct evhttp *
+http_admin_status_evhttp(struct http_admin *h)
+{
+	return h->status_http;
+}
+
 void
 http_admin_free(struct http_admin *h)
 {
@@ -618,5 +638,7 @@ http_admin_free(struct http_admin *h)
 	evhttp_free(h->http);
 	if (h->admin_http != NULL)
 		evhttp_free(h->admin_http);
+	if (h->status_http != NULL)
+		evhttp_free(h->status_http);
 	free(h);
 }

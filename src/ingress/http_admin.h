@@ -1,9 +1,9 @@
 /*
  * http_admin.h - the HTTP listeners and the admin side of them (contract).
  *
- * Owns listen.http and listen.admin. Every request goes through the one
- * access table (http_access.h): a path without a row is 404, a request
- * without the credential its row needs 401 / 403, and only then does a
+ * Owns listen.http, listen.admin and listen.status. Every request goes
+ * through the one access table (http_access.h): a path without a row is 404, a
+ * request without the credential its row needs 401 / 403, and only then does a
  * handler run: one of the endpoints below, or a route another module set
  * with http_admin_route_set().
  *
@@ -45,8 +45,10 @@ struct http_admin *http_admin_new(struct event_base *base,
 
 /*
  * http_admin_listen - bind addr and serve on it: a listen.http address
- * (admin 0) or a listen.admin one (admin 1; only when cfg has
- * listen.admin). 0, or -1 with err set.
+ * (admin 0), a listen.admin one (admin 1; only when cfg has
+ * listen.admin) or a listen.status one (admin 2; only when cfg has
+ * listen.status: the public status page, HTTP_PLANE_STATUS). 0, or -1
+ * with err set.
  */
 int http_admin_listen(struct http_admin *h, const struct config_addr *addr,
                       int admin, char *err, size_t errlen);
@@ -97,6 +99,10 @@ struct evhttp *http_admin_evhttp(struct http_admin *h);
 /* http_admin_admin_evhttp - listen.admin's evhttp, or NULL when cfg has
  * no listen.admin. */
 struct evhttp *http_admin_admin_evhttp(struct http_admin *h);
+
+/* http_admin_status_evhttp - listen.status's evhttp, or NULL when cfg
+ * has no listen.status. */
+struct evhttp *http_admin_status_evhttp(struct http_admin *h);
 
 /* http_admin_free - close the listeners and free h. NULL is a no-op. */
 void http_admin_free(struct http_admin *h);

@@ -18,10 +18,15 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "config/config.h"
+#include "deliver/deliver.h"
+#include "incident/incident.h"
 #include "route/statuspage.h"
+#include "status/status_export.h"
 #include "status/status_feed.h"
 #include "status/status_html.h"
 #include "status/status_json.h"
+#include "status/status_live.h"
 #include "status/status_model.h"
 #include "status/status_site.h"
 #include "status/status_text.h"
@@ -513,6 +518,297 @@ text_dates_and_cleaning(void **state)
 	free(c);
 }
 
+/* A configuration with two providers and three streams. */
+static const char live_yaml[] =
+    "providers:\n"
+    "  - {name: ses-primary, type: smtp, host: 127.0.0.1, port: 2525}\n"
+    "  - {name: backup, type: smtp, host: 127.0.0.1, port: 2526}\n"
+    "streams:\n"
+    "  critical: {providers: [ses-primary]}\n"
+    "  transactional: {}\n"
+    "  bulk: {providers: [backup]}\n"
+    "public_status:\n"
+    "  title: Example Mail\n"
+    "  streams:\n"
+    "    transactional: {name: Password reset emails, description: "
+    "Sign-in links}\n"
+    "    critical: {name: Alerts}\n";
+
+static struct config *
+live_config(const char *extra)
+{
+	char err[512], text[2048];
+	struct config *c;
+
+	snprintf(text, sizeof(text), "%s%s", live_yaml, extra);
+	c = config_load_buf(text, strlen(text), "t.yaml", err, sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	return c;
+}
+
+static void
+live_components_and_incidents(void **state)
+{
+	static const char *const provs_a[] = {"ses-primary"};
+	struct incident_update ups[] = {
+	    {NOW - HOUR, "alert",
+	     "ses-primary: circuit open (ses-primary2 "
+	     "fine)",
+	     INCIDENT_INVESTIGATING, 1, "swerve"},
+	    {NOW - HOUR + 1, "circuit", "internal: backup took over",
+	     INCIDENT_INVESTIGATING, 0, "swerve"},
+	    {NOW - HOUR + 2, "status", "moving to monitoring",
+	     INCIDENT_MONITORING, 1, "swerve"},
+	};
+	struct incident_info incs[2];
+	struct deliver_provider_info pi[2];
+	struct status_live_facts f;
+	struct status_model m;
+	struct config *c = live_config("");
+	char *json;
+
+	(void)state;
+	memset(incs, 0, sizeof(incs));
+	memset(pi, 0, sizeof(pi));
+	pi[0].mode = "open";
+	pi[1].mode = "closed";
+	incs[0] = (struct incident_info){.id = "inc_a",
+	                                 .title = "Delays: ses-primary down",
+	                                 .status = INCIDENT_MONITORING,
+	                                 .impact = IMPACT_MAJOR,
+	                                 .started_ms = NOW - HOUR,
+	                                 .updated_ms = NOW - HOUR + 2,
+	                                 .providers = provs_a,
+	                                 .n_providers = 1,
+	                                 .updates = ups,
+	                                 .n_updates = 3};
+	incs[1] = (struct incident_info){.id = "inc_drill",
+	                                 .title = "drill",
+	                                 .drill = 1,
+	                                 .status = INCIDENT_INVESTIGATING,
+	                                 .impact = IMPACT_CRITICAL,
+	                                 .started_ms = NOW - HOUR / 2,
+	                                 .updated_ms = NOW - HOUR / 2};
+	memset(&f, 0, sizeof(f));
+	f.cfg = c;
+	f.now_ms = NOW;
+	f.started_ms = NOW - 10 * HOUR;
+	f.provs = pi;
+	f.n_provs = 2;
+	f.incs = incs;
+	f.n_incs = 2;
+	status_live_build(&m, &f);
+	assert_string_equal(m.name, "Example Mail");
+	/* public_status.streams: only those, in that order */
+	assert_int_equal(m.n_comps, 2);
+	assert_string_equal(m.comps[0].name, "Password reset emails");
+	assert_string_equal(m.comps[0].description, "Sign-in links");
+	assert_string_equal(m.comps[0].id, "stream-transactional");
+	assert_string_equal(m.comps[1].name, "Alerts");
+	/* transactional: one provider open, backup fine -> degraded by
+	 * health, partial by the major incident (its providers) */
+	assert_int_equal(m.comps[0].status, STATUS_COMP_PARTIAL);
+	/* critical: its only provider is open -> major outage */
+	assert_int_equal(m.comps[1].status, STATUS_COMP_MAJOR);
+	assert_true(m.comps[1].updated_ms == NOW - HOUR + 2);
+	/* the drill incident is hidden; the other one has its public
+	 * updates only, provider names scrubbed */
+	assert_int_equal(m.n_incs, 1);
+	assert_string_equal(m.incs[0].name, "Delays: an email provider down");
+	assert_int_equal(m.incs[0].phase, STATUS_PHASE_MONITORING);
+	assert_true(m.incs[0].monitoring_ms == NOW - HOUR + 2);
+	assert_int_equal(m.incs[0].n_updates, 2);
+	assert_string_equal(m.incs[0].updates[1].body,
+	                    "an email provider: circuit open (ses-primary2 "
+	                    "fine)");
+	assert_int_equal(m.incs[0].n_comps, 2);
+	json = status_json_render(&m, STATUS_JSON_SUMMARY, NULL);
+	assert_null(strstr(json, "ses-primary\""));
+	assert_null(strstr(json, "backup"));
+	assert_null(strstr(json, "internal"));
+	free(json);
+	status_model_fini(&m);
+
+	/* All healthy, no incidents: operational. */
+	pi[0].mode = "closed";
+	f.n_incs = 0;
+	status_live_build(&m, &f);
+	assert_int_equal(m.comps[0].status, STATUS_COMP_OPERATIONAL);
+	assert_int_equal(m.comps[1].status, STATUS_COMP_OPERATIONAL);
+	assert_int_equal(status_model_indicator(&m), STATUS_IND_NONE);
+	assert_true(m.updated_ms == NOW - 10 * HOUR);
+	status_model_fini(&m);
+	config_free(c);
+
+	/* Providers shown, drills shown, default streams (every one). */
+	c = live_config("  show_providers: true\n  show_drills: true\n"
+	                "  providers:\n    backup: {name: Partner B}\n");
+	f.cfg = c;
+	f.n_incs = 2;
+	pi[0].mode = "paused";
+	status_live_build(&m, &f);
+	assert_int_equal(m.n_comps, 4);
+	assert_string_equal(m.comps[2].name, "Provider 1");
+	assert_string_equal(m.comps[2].id, "provider-1");
+	assert_int_equal(m.comps[2].status, STATUS_COMP_PARTIAL);
+	assert_string_equal(m.comps[3].name, "Partner B");
+	assert_int_equal(m.comps[3].status, STATUS_COMP_OPERATIONAL);
+	assert_int_equal(m.n_incs, 2);
+	assert_string_equal(m.incs[1].name, "Delays: Provider 1 down");
+	status_model_fini(&m);
+	config_free(c);
+}
+
+static void
+live_scrub_whole_names(void **state)
+{
+	struct config *c = live_config("");
+	char *s;
+
+	(void)state;
+	s = status_live_scrub(c, "ses-primary, xses-primary, ses-primary.x "
+	                         "backup-2 backup");
+	assert_string_equal(s, "an email provider, xses-primary, "
+	                       "ses-primary.x backup-2 an email provider");
+	free(s);
+	s = status_live_scrub(c, NULL);
+	assert_string_equal(s, "");
+	free(s);
+	config_free(c);
+}
+
+static void
+config_public_status(void **state)
+{
+	static const struct {
+		const char *yaml, *want;
+	} bad[] = {
+	    {"public_status:\n  url: ftp://x/\n",
+	     "t.yaml:2: public_status.url: expected an http:// or https:// "
+	     "URL"},
+	    {"public_status:\n  streams:\n    nope: {name: X}\n",
+	     "t.yaml:2: public_status.streams: no stream named \"nope\""},
+	    {"public_status:\n  providers:\n    nope: {name: X}\n",
+	     "t.yaml:2: public_status.providers: no provider named \"nope\""},
+	    {"public_status:\n  show_providers: maybe\n", NULL},
+	    {"public_status:\n  titel: x\n", NULL},
+	    {"listen:\n  status: nope\n", NULL},
+	};
+	char err[512];
+	struct config *c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		c = config_load_buf(bad[i].yaml, strlen(bad[i].yaml), "t.yaml",
+		                    err, sizeof(err));
+		if (c != NULL)
+			fail_msg("loaded: %s", bad[i].yaml);
+		if (bad[i].want != NULL)
+			assert_string_equal(err, bad[i].want);
+	}
+	c = live_config("  url: https://status.example.com\n  on_http: true\n");
+	assert_true(c->public_status.on_http);
+	assert_false(c->public_status.show_providers);
+	assert_false(c->public_status.show_drills);
+	assert_string_equal(c->public_status.url, "https://status.example.com");
+	assert_int_equal(c->public_status.n_streams, 2);
+	assert_string_equal(c->public_status.streams[1].id, "critical");
+	assert_null(c->public_status.streams[1].description);
+	config_free(c);
+	c = config_load_buf("listen:\n  status: 127.0.0.1:2590\n", 32, "t.yaml",
+	                    err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(c->n_listen_status, 1);
+	assert_int_equal(c->listen_status[0].port, 2590);
+	config_free(c);
+}
+
+/* export_doc - an export response with the given files array. */
+static int
+export_parse(const char *json, char *err, size_t errlen)
+{
+	struct status_export_file *f;
+	size_t n;
+	int rc = status_export_parse(json, strlen(json), &f, &n, err, errlen);
+
+	if (rc == 0)
+		status_export_free(f, n);
+	else
+		assert_null(f);
+	return rc;
+}
+
+static void
+export_parse_strict(void **state)
+{
+	struct status_model m;
+	const struct status_site_file *fs;
+	struct status_export_file *f;
+	json_t *root, *files;
+	char err[256], *text, *good;
+	size_t n, i, len;
+	static const char *const bad[] = {
+	    "",
+	    "[]",
+	    "{}",
+	    "{\"files\":{}}",
+	    "{\"files\":[1]}",
+	    "{\"files\":[{\"path\":\"index.html\"}]}",
+	    "{\"files\":[{\"path\":\"index.html\",\"body\":\"x\"}]}",
+	    "{\"files\":[{\"path\":\"../etc/passwd\",\"body\":\"x\"}]}",
+	    "{\"files\":[{\"path\":\"/index.html\",\"body\":\"x\"}]}",
+	    "{\"files\":[{\"path\":\"\",\"body\":\"x\"}]}",
+	    "{\"files\":[{\"path\":\"index.html\\u0000x\",\"body\":\"x\"}]}",
+	    "{\"files\":[{\"path\":\"index.html\",\"body\":\"x\"},"
+	    "{\"path\":\"index.html\",\"body\":\"x\"}]}",
+	};
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (export_parse(bad[i], err, sizeof(err)) == 0)
+			fail_msg("accepted: %s", bad[i]);
+		assert_true(strncmp(err, "export: ", 8) == 0);
+	}
+	/* A complete one: every file, in any order. */
+	build(&m, STATUS_IMPACT_MINOR);
+	fs = status_site_files(&n);
+	root = json_object();
+	files = json_array();
+	for (i = n; i-- > 0;) {
+		char *body = status_site_render(&m, &fs[i], &len);
+		json_t *o = json_object();
+		json_object_set_new(o, "path", json_string(fs[i].path));
+		json_object_set_new(o, "body", json_stringn(body, len));
+		json_array_append_new(files, o);
+		free(body);
+	}
+	json_object_set_new(root, "files", files);
+	good = json_dumps(root, 0);
+	json_decref(root);
+	assert_int_equal(
+	    status_export_parse(good, strlen(good), &f, &n, err, sizeof(err)),
+	    0);
+	assert_ptr_equal(f[0].file, &fs[0]);
+	text = status_html_render(&m, &len);
+	assert_int_equal(f[0].len, len);
+	assert_memory_equal(f[0].body, text, len);
+	free(text);
+	status_export_free(f, n);
+	/* one missing */
+	root = json_loads(good, 0, NULL);
+	json_array_remove(json_object_get(root, "files"), 2);
+	free(good);
+	good = json_dumps(root, 0);
+	json_decref(root);
+	assert_int_equal(export_parse(good, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "is missing"));
+	free(good);
+	status_model_fini(&m);
+}
+
 int
 main(void)
 {
@@ -525,6 +821,10 @@ main(void)
 	    cmocka_unit_test(feeds_well_formed_and_escaped),
 	    cmocka_unit_test(site_files),
 	    cmocka_unit_test(text_dates_and_cleaning),
+	    cmocka_unit_test(live_components_and_incidents),
+	    cmocka_unit_test(live_scrub_whole_names),
+	    cmocka_unit_test(config_public_status),
+	    cmocka_unit_test(export_parse_strict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
