@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "core/tls.h"
@@ -799,6 +800,24 @@ key_provider_check(struct config_ctx *x, const struct config_node *map,
 	for (j = 0; j < i; j++)
 		if (strcmp(providers[j].name, p->name) == 0)
 			return keys_name_unique(x, map, path, p->name, true);
+	/* A report to a VERP address is credited to the provider whose
+	 * bounce_domain it names: two providers sharing one would have one
+	 * of them credited with the other's bounces (and those not matched
+	 * to the message they are about). */
+	for (j = 0; j < i && p->bounce_domain != NULL; j++)
+		if (providers[j].bounce_domain != NULL &&
+		    strcasecmp(providers[j].bounce_domain, p->bounce_domain) ==
+		        0) {
+			const struct config_pair *bd =
+			    config_tree_get(map, "bounce_domain");
+			config_path_key(kpath, sizeof(kpath), path,
+			                "bounce_domain");
+			return config_error(
+			    x, bd != NULL ? bd->line : map->line, kpath,
+			    "expected a bounce_domain of this provider's own; "
+			    "providers[%zu] (%s) has it too",
+			    j, providers[j].name);
+		}
 	if (keys_provider_type_check(x, map, path, p) < 0 ||
 	    config_events_check(x, map, path, providers, i) < 0)
 		return -1;

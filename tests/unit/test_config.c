@@ -484,6 +484,13 @@ bad_values_name_what_was_expected(void **state)
 	    "with events:); got \"b.example\"");
 	expect_error(
 	    "providers:\n  - {name: a, type: smtp, host: h, bounce_domain: "
+	    "b.example}\n  - {name: b, type: smtp, host: h, bounce_domain: "
+	    "B.Example}\n",
+	    "swerve.yaml:3: providers[1].bounce_domain: expected a "
+	    "bounce_domain of this provider's own; providers[0] (a) has it "
+	    "too");
+	expect_error(
+	    "providers:\n  - {name: a, type: smtp, host: h, bounce_domain: "
 	    "\"b example\"}\n",
 	    "swerve.yaml:2: providers[0].bounce_domain: expected a host name "
 	    "or IP address; got \"b example\"");
