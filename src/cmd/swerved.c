@@ -27,6 +27,7 @@
 #include "core/sdnotify.h"
 #include "core/tls.h"
 #include "core/xmalloc.h"
+#include "dash/dash.h"
 #include "deliver/deliver.h"
 #include "deliver/verp_key.h"
 #include "incident/incident.h"
@@ -704,6 +705,9 @@ main(int argc, char **argv)
 	http_admin_route_set(http, HTTP_ROUTE_SEND, http_api_handle, api);
 	ops = http_ops_new(http, deliver, sp);
 	http_ops_set_reload(ops, swerved_reload, &reload);
+	/* The operator dashboard on the admin plane (dashboard.enabled). */
+	struct dash *dash = dash_new(base, http, cfg, deliver, stats);
+	dash_set_incidents(dash, incidents);
 	/* The providers' SDK endpoints (SES, SendGrid, Postmark, ...). */
 	compat = compat_new(http, cfg, sp);
 	/* Providers' delivery events (providers[].events). */
@@ -789,6 +793,7 @@ main(int argc, char **argv)
 	http_conn_free(gate);
 	http_conn_free(reload.gate_admin);
 	http_ops_free(ops);
+	dash_free(dash);
 	compat_free(compat);
 	feedback_free(feedback);
 	webhook_out_free(webhooks);

@@ -490,6 +490,10 @@ config_defaults(void)
 	c->min_data_rate = 1024;
 	c->max_schedule_ahead_ms = 30ULL * 86400 * 1000;
 
+	c->dashboard_enabled = true;
+	c->dashboard_session_ms = 8ULL * 3600 * 1000;
+	c->dashboard_max_sessions = 32;
+
 	c->rates_bounce_warning = 0.05;
 	c->rates_bounce_critical = 0.10;
 	c->rates_complaint_warning = 0.001;

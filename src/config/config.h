@@ -519,6 +519,11 @@ struct config {
 	uint64_t rates_max_keys;    /* rates.max_keys, 4096 */
 	double rates_penalty_share; /* rates.penalty_share, 10% */
 
+	/* dashboard: (config_dashboard.c) the operator dashboard */
+	bool dashboard_enabled;          /* dashboard.enabled, true */
+	uint64_t dashboard_session_ms;   /* dashboard.session_lifetime, 8h */
+	unsigned dashboard_max_sessions; /* dashboard.max_sessions, 32 */
+
 	/* ses_compat: (config_ses_compat.c); none: SES endpoints closed. */
 	struct config_ses_credential *ses_compat_credentials;
 	size_t n_ses_compat_credentials;

@@ -403,6 +403,7 @@ static const struct config_key keys_root[] = {
     {ROW("events", KEY_SECTION, 0), .sub = config_keys_webhooks},
     {ROW("rates", KEY_SECTION, 0), .sub = config_keys_rates},
     {ROW("public_status", KEY_SECTION, 0), .sub = config_keys_public_status},
+    {ROW("dashboard", KEY_SECTION, 0), .sub = config_keys_dashboard},
     {ROW("user", KEY_STR, 0), FIELD(C, user)},
     {ROW("group", KEY_STR, 0), FIELD(C, group)},
     {.name = NULL},

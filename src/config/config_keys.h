@@ -187,6 +187,9 @@ int config_status_check(struct config_ctx *x, const struct config_node *root,
 /* config_status_free - free c's public_status strings. */
 void config_status_free(struct config *c);
 
+/* config_keys_dashboard - the dashboard: section (config_dashboard.c). */
+extern const struct config_key config_keys_dashboard[];
+
 /* config_keys_ses_compat - the ses_compat: section (config_ses_compat.c). */
 extern const struct config_key config_keys_ses_compat[];
 /* config_keys_events - the providers[].events: section (config_events.c). */

@@ -72,6 +72,11 @@ static const struct http_access_rule http_access_table[] = {
     {"/v1/events", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_EVENTS},
     {"/v1/events/dead", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_EVENTS},
     {"/v1/reload", POST, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_RELOAD},
+    /* The operator dashboard (dash/dash.h): a session from an admin key,
+     * checked by its handler, and a CSRF token on every POST. The
+     * pattern takes in /dashboard itself. */
+    {"/dashboard/**", GET, HTTP_WHO_DASHBOARD, ADMIN, HTTP_ROUTE_DASHBOARD},
+    {"/dashboard/**", POST, HTTP_WHO_DASHBOARD, ADMIN, HTTP_ROUTE_DASHBOARD},
     /* The drop-in endpoints (ingress/compat.c): SES v2, SendGrid and
      * Mailgun, Postmark, Resend, SES v1 (the query API at /). */
     {"/v2/email/**", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_DROPIN},
@@ -202,7 +207,7 @@ http_access_decide(const struct config *cfg, const struct http_access_rule *r,
 
 	memset(who, 0, sizeof(*who));
 	if (r->who == HTTP_WHO_PUBLIC || r->who == HTTP_WHO_SENDER ||
-	    r->who == HTTP_WHO_PROVIDER)
+	    r->who == HTTP_WHO_PROVIDER || r->who == HTTP_WHO_DASHBOARD)
 		return 0;
 	if (api_auth_bearer_parse(authorization, &key) == 0) {
 		if (admin_here)
@@ -246,9 +251,13 @@ const char *
 http_access_who_name(enum http_who who)
 {
 	static const char *const names[] = {
-	    [HTTP_WHO_PUBLIC] = "public", [HTTP_WHO_SENDER] = "sender",
-	    [HTTP_WHO_TENANT] = "tenant", [HTTP_WHO_METRICS] = "metrics",
-	    [HTTP_WHO_ADMIN] = "admin",   [HTTP_WHO_PROVIDER] = "provider",
+	    [HTTP_WHO_PUBLIC] = "public",
+	    [HTTP_WHO_SENDER] = "sender",
+	    [HTTP_WHO_TENANT] = "tenant",
+	    [HTTP_WHO_METRICS] = "metrics",
+	    [HTTP_WHO_ADMIN] = "admin",
+	    [HTTP_WHO_PROVIDER] = "provider",
+	    [HTTP_WHO_DASHBOARD] = "dashboard",
 	};
 
 	return (unsigned)who < sizeof(names) / sizeof(names[0]) ? names[who]

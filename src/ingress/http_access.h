@@ -20,7 +20,11 @@
  *   admin   an admin key of role admin (admin_keys);
  *   provider an email provider posting delivery events, checked by the
  *           handler in that provider's own scheme (ingress/feedback.h:
- *           a signature, or basic credentials).
+ *           a signature, or basic credentials);
+ *   dashboard a person at the operator dashboard (dash/dash.h), checked
+ *           by the handler: its sign-in page and assets are open, the
+ *           rest needs a session cookie from an admin key, and every
+ *           POST its CSRF token.
  * A peer's address grants nothing.
  *
  * Planes: the send plane is listen.http; the status plane is
@@ -49,6 +53,7 @@ enum http_who {
 	HTTP_WHO_METRICS,
 	HTTP_WHO_ADMIN,
 	HTTP_WHO_PROVIDER,
+	HTTP_WHO_DASHBOARD,
 };
 
 /* Planes, as a mask: what a listener serves, where a row is served. */
@@ -87,6 +92,7 @@ enum http_route {
 	HTTP_ROUTE_STATUS_PAGE_HTTP, /* the page under /status/ on listen.http
 	                              */
 	HTTP_ROUTE_STATUS_PAGE_EXPORT, /* every file of it, for the export */
+	HTTP_ROUTE_DASHBOARD,
 	HTTP_ROUTE_COUNT,
 };
 
@@ -137,8 +143,8 @@ int http_access_decide(const struct config *cfg,
                        const char *authorization, struct http_access_who *who,
                        const char **code, const char **msg);
 
-/* http_access_who_name - "public", "sender", "tenant", "metrics" or
- * "admin" (for the docs' table and logs). */
+/* http_access_who_name - "public", "sender", "tenant", "metrics",
+ * "admin", "provider" or "dashboard" (for the docs' table and logs). */
 const char *http_access_who_name(enum http_who who);
 
 #endif

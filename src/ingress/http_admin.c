@@ -72,8 +72,10 @@ struct http_admin {
 	struct {
 		void (*cb)(struct evhttp_request *, void *);
 		void *arg;
-	} routes[HTTP_ROUTE_COUNT]; /* registered by other modules */
-	bool stopping;              /* http_admin_stop_accepting */
+	} routes[HTTP_ROUTE_COUNT];     /* registered by other modules */
+	bool stopping;                  /* http_admin_stop_accepting */
+	http_admin_session_fn *session; /* http_admin_set_session */
+	void *session_arg;
 };
 
 /* http_admin_json_send - answer req with code and the JSON of obj. */
@@ -406,6 +408,37 @@ http_admin_stop_refuse(struct evhttp_request *req)
 }
 
 /*
+ * http_admin_session_check - a request the bearer check refused with 401:
+ * 0 with who->admin set when the session hook vouches for it (admin
+ * plane, an admin, tenant or metrics row, an admin key of role admin);
+ * else 401, with *msg replaced by the hook's reason when it gave one.
+ */
+static int
+http_admin_session_check(struct http_admin *h,
+                         const struct http_admin_listener *l,
+                         const struct http_access_rule *r,
+                         struct evhttp_request *req,
+                         struct http_access_who *who, const char **msg)
+{
+	const struct config_admin_key *k;
+	const char *why = NULL;
+
+	if (h->session == NULL || (l->planes & HTTP_PLANE_ADMIN) == 0 ||
+	    (r->who != HTTP_WHO_ADMIN && r->who != HTTP_WHO_TENANT &&
+	     r->who != HTTP_WHO_METRICS))
+		return 401;
+	k = h->session(req, h->session_arg, &why);
+	if (k == NULL || k->role != CONFIG_ADMIN_ROLE_ADMIN) {
+		if (why != NULL)
+			*msg = why;
+		return 401;
+	}
+	memset(who, 0, sizeof(*who));
+	who->admin = k;
+	return 0;
+}
+
+/*
  * http_admin_dispatch - every request on a listener: its row in the
  * access table (404 / 405 without one), the credential the row needs
  * (401 / 403), then the handler.
@@ -442,6 +475,8 @@ http_admin_dispatch(struct evhttp_request *req, void *arg)
 	    evhttp_find_header(evhttp_request_get_input_headers(req),
 	                       "Authorization"),
 	    &who, &code, &msg);
+	if (status == 401)
+		status = http_admin_session_check(h, l, r, req, &who, &msg);
 	if (status != 0) {
 		if (status == 401)
 			evhttp_add_header(
@@ -604,6 +639,14 @@ http_admin_route_set(struct http_admin *h, enum http_route route,
 		log_panic("http: no route %d", (int)route);
 	h->routes[route].cb = cb;
 	h->routes[route].arg = arg;
+}
+
+void
+http_admin_set_session(struct http_admin *h, http_admin_session_fn *fn,
+                       void *arg)
+{
+	h->session = fn;
+	h->session_arg = arg;
 }
 
 void

@@ -83,6 +83,26 @@ void http_admin_route_set(struct http_admin *h, enum http_route route,
                           void (*cb)(struct evhttp_request *, void *),
                           void *arg);
 
+struct config_admin_key;
+/*
+ * http_admin_session_fn - who a request without a bearer key is by
+ * another credential (the dashboard's session: its cookie and its CSRF
+ * token together, dash/dash.h): the admin key it stands for, or NULL
+ * with *why (static; NULL when the request carried no such credential
+ * at all).
+ */
+typedef const struct config_admin_key *
+http_admin_session_fn(struct evhttp_request *req, void *arg, const char **why);
+
+/*
+ * http_admin_set_session - on the admin plane, a request to an admin,
+ * tenant or metrics row that the bearer key check refused (401) asks
+ * fn; when it names an admin key of role admin, the request goes on as
+ * that key. NULL: none (the default).
+ */
+void http_admin_set_session(struct http_admin *h, http_admin_session_fn *fn,
+                            void *arg);
+
 /*
  * http_admin_stop_accepting - a graceful stop began: from now on every
  * request that is not a GET or HEAD (sending mail, operator actions) gets
