@@ -15,7 +15,7 @@ packages=(
 	prometheus prometheus-alertmanager php-cli php-symfony-amazon-mailer
 	python3-boto3 ruby-postmark
 	php-symfony-mailgun-mailer php-symfony-postmark-mailer
-	chromium chromium-driver python3-selenium
+	chromium chromium-driver python3-selenium python3-feedparser
 	haproxy redis-server redis-sentinel libhiredis-dev
 )
 

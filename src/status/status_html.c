@@ -247,7 +247,8 @@ status_html_render(const struct status_model *m, size_t *len)
 	buf_addstr(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	               "<meta charset=\"utf-8\">\n"
 	               "<meta name=\"viewport\" content=\"width=device-width, "
-	               "initial-scale=1\">\n<title>");
+	               "initial-scale=1\">\n"
+	               "<link rel=\"icon\" href=\"data:,\">\n<title>");
 	status_text_esc(&b, m->name);
 	buf_printf(&b, " status: %s</title>\n", status_indicator_text(ind));
 	buf_addstr(&b, "<link rel=\"alternate\" type=\"application/rss+xml\" "

@@ -5,9 +5,10 @@
  * What it is: a complete HTML5 page, readable without JavaScript (there
  * is none) and without any external resource (the style sheet is inline;
  * no fonts, images or scripts are fetched), so it loads under
- * Content-Security-Policy "default-src 'none'; style-src 'unsafe-inline'"
- * and works as a static file. Semantic markup: header, main, one h1,
- * sections with headings, lists of components, an article per incident
+ * Content-Security-Policy "default-src 'none'; style-src 'unsafe-inline';
+ * img-src data:" (the icon is an empty data: URL, so a browser asks for
+ * no /favicon.ico) and works as a static file. Semantic markup: header, main,
+ * one h1, sections with headings, lists of components, an article per incident
  * with its updates as an ordered list, <time datetime=...> on every date.
  * Colour is never the only signal: every status is also written in words
  * and marked with a symbol, and the 90-day history bars (decorative,

@@ -88,10 +88,11 @@ status_http_send(struct status_http *s, struct evhttp_request *req,
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "Access-Control-Allow-Origin", "*");
 	if (strncmp(f->content_type, "text/html", 9) == 0) {
-		evhttp_add_header(h, "Content-Security-Policy",
-		                  "default-src 'none'; style-src "
-		                  "'unsafe-inline'; base-uri 'none'; "
-		                  "form-action 'none'; frame-ancestors 'none'");
+		evhttp_add_header(
+		    h, "Content-Security-Policy",
+		    "default-src 'none'; style-src "
+		    "'unsafe-inline'; img-src data:; base-uri 'none'; "
+		    "form-action 'none'; frame-ancestors 'none'");
 		evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	}
 	evbuffer_add(out, body, len);

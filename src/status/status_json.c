@@ -219,6 +219,10 @@ status_json_render(const struct status_model *m, enum status_json_doc doc,
 		json_object_set_new(root, "incidents",
 		                    status_json_incidents(m, 1));
 		break;
+	case STATUS_JSON_MAINTENANCES:
+		json_object_set_new(root, "scheduled_maintenances",
+		                    json_array());
+		break;
 	}
 	text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT);
 	json_decref(root);

@@ -13,6 +13,9 @@
  *   /api/v2/components.json            page, components
  *   /api/v2/incidents.json             page, incidents (newest 50)
  *   /api/v2/incidents/unresolved.json  page, incidents (not resolved)
+ *   /api/v2/scheduled-maintenances.json, .../upcoming.json,
+ *   .../active.json                    page, scheduled_maintenances
+ *                                      (always []: swerve schedules none)
  *
  * Dates are RFC 3339 in UTC with milliseconds; absent dates are null.
  * Pure: m is only read.
@@ -32,6 +35,7 @@ enum status_json_doc {
 	STATUS_JSON_COMPONENTS,
 	STATUS_JSON_INCIDENTS,
 	STATUS_JSON_UNRESOLVED,
+	STATUS_JSON_MAINTENANCES,
 };
 
 /*

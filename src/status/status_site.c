@@ -24,6 +24,11 @@ static const struct status_site_file status_site_tab[] = {
     {"api/v2/components.json", "application/json; charset=utf-8"},
     {"api/v2/incidents.json", "application/json; charset=utf-8"},
     {"api/v2/incidents/unresolved.json", "application/json; charset=utf-8"},
+    {"api/v2/scheduled-maintenances.json", "application/json; charset=utf-8"},
+    {"api/v2/scheduled-maintenances/upcoming.json",
+     "application/json; charset=utf-8"},
+    {"api/v2/scheduled-maintenances/active.json",
+     "application/json; charset=utf-8"},
     {"history.rss", "application/rss+xml; charset=utf-8"},
     {"history.atom", "application/atom+xml; charset=utf-8"},
 };
@@ -38,6 +43,9 @@ static const struct {
     {STATUS_SITE_JSON, STATUS_JSON_COMPONENTS},
     {STATUS_SITE_JSON, STATUS_JSON_INCIDENTS},
     {STATUS_SITE_JSON, STATUS_JSON_UNRESOLVED},
+    {STATUS_SITE_JSON, STATUS_JSON_MAINTENANCES},
+    {STATUS_SITE_JSON, STATUS_JSON_MAINTENANCES},
+    {STATUS_SITE_JSON, STATUS_JSON_MAINTENANCES},
     {STATUS_SITE_RSS, STATUS_JSON_SUMMARY},
     {STATUS_SITE_ATOM, STATUS_JSON_SUMMARY},
 };

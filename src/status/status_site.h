@@ -10,7 +10,8 @@
  * model.
  *
  *   index.html                          status_html.h
- *   api/v2/summary.json ... unresolved  status_json.h
+ *   api/v2/summary.json ... unresolved,
+ *   api/v2/scheduled-maintenances*     status_json.h
  *   history.rss, history.atom           status_feed.h
  *
  * Pure: m is only read.

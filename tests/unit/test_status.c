@@ -462,7 +462,7 @@ site_files(void **state)
 
 	(void)state;
 	fs = status_site_files(&n);
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 11);
 	assert_ptr_equal(status_site_find("/"), &fs[0]);
 	assert_ptr_equal(status_site_find(""), &fs[0]);
 	assert_ptr_equal(status_site_find("/index.html"), &fs[0]);
