@@ -52,7 +52,9 @@ swervectl_usage(FILE *f)
 	    "commands:\n"
 	    "  status    queue counts by state, providers, alerts, spool "
 	    "figures\n"
-	    "            (--watch: refresh in place every 2 s until ^C)\n"
+	    "            (--watch: refresh in place every 2 s until ^C;\n"
+	    "            --fleet: every node of the cluster, its version, "
+	    "queue and\n            last heartbeat)\n"
 	    "  queue     list messages (--state ready|inflight|deferred|sent|"
 	    "failed|\n"
 	    "            scheduled|sandboxed|cancelled|all, --limit N, "
@@ -482,28 +484,46 @@ swervectl_alerts(const char *base)
 	json_decref(root);
 }
 
+/*
+ * swervectl_fetch - GET path: with json, print the daemon's JSON as is
+ * and return 0; else parse it into *root (the caller's) and return 1.
+ * -1 on failure (printed).
+ */
 static int
-swervectl_status(const char *base, int json)
+swervectl_fetch(const char *base, const char *path, int json, json_t **root)
 {
 	struct buf body;
-	json_t *root, *queue, *spool;
 	json_error_t jerr;
-	int s, rc = 1;
+	int rc = -1;
 
 	buf_init(&body);
-	if (swervectl_get(base, "/v1/status", &body) != 0)
+	if (swervectl_get(base, path, &body) != 0)
 		goto out;
 	if (json) {
 		fwrite(body.p, 1, body.len, stdout);
 		rc = 0;
 		goto out;
 	}
-	root = json_loadb(body.p, body.len, 0, &jerr);
-	if (root == NULL) {
+	*root = json_loadb(body.p, body.len, 0, &jerr);
+	if (*root == NULL) {
 		fprintf(stderr, "swervectl: bad JSON from daemon: %s\n",
 		        jerr.text);
 		goto out;
 	}
+	rc = 1;
+out:
+	buf_fini(&body);
+	return rc;
+}
+
+static int
+swervectl_status(const char *base, int json)
+{
+	json_t *root = NULL, *queue, *spool;
+	int s, rc = swervectl_fetch(base, "/v1/status", json, &root);
+
+	if (rc <= 0)
+		return rc < 0 ? 1 : 0;
 	queue = json_object_get(root, "queue");
 	spool = json_object_get(root, "spool");
 	printf("swerved at %s, up %llds, %s\n", base,
@@ -547,10 +567,7 @@ swervectl_status(const char *base, int json)
 			           json_object_get(dl, "possible_duplicates")));
 	}
 	json_decref(root);
-	rc = 0;
-out:
-	buf_fini(&body);
-	return rc;
+	return 0;
 }
 
 static volatile sig_atomic_t swervectl_stop;
@@ -1527,6 +1544,52 @@ done:
 	return rc;
 }
 
+/*
+ * swervectl_fleet - status --fleet: GET /v1/fleet as a table (every node
+ * of the cluster as the daemon asked sees it), or its JSON with --json.
+ * 0, or 1 (printed why).
+ */
+static int
+swervectl_fleet(const char *base, int json)
+{
+	json_t *root = NULL, *nodes, *n;
+	size_t i;
+	int rc = swervectl_fetch(base, "/v1/fleet", json, &root);
+
+	if (rc <= 0)
+		return rc < 0 ? 1 : 0;
+	printf("fleet seen by %s: Redis %s%s%s, %lld node(s) alive\n",
+	       json_string_value(json_object_get(root, "node")),
+	       json_string_value(json_object_get(root, "redis")),
+	       json_string_length(json_object_get(root, "master")) ? " at "
+	                                                           : "",
+	       json_string_value(json_object_get(root, "master")),
+	       (long long)json_integer_value(
+	           json_object_get(root, "nodes_alive")));
+	printf("%-20s %-10s %8s %8s %14s  %s\n", "NODE", "VERSION", "QUEUE",
+	       "INFLIGHT", "LAST HEARTBEAT", "STATE");
+	nodes = json_object_get(root, "nodes");
+	json_array_foreach(nodes, i, n)
+	{
+		printf(
+		    "%-20s %-10s %8lld %8lld %11.1f s  %s%s\n",
+		    json_string_value(json_object_get(n, "node")),
+		    json_string_value(json_object_get(n, "version")),
+		    (long long)json_integer_value(json_object_get(n, "queue")),
+		    (long long)json_integer_value(
+		        json_object_get(n, "inflight")),
+		    (double)json_integer_value(
+		        json_object_get(n, "last_heartbeat_ms")) /
+		        1000.0,
+		    json_is_true(json_object_get(n, "alive")) ? "alive"
+		                                              : "gone",
+		    json_is_true(json_object_get(n, "self")) ? " (this node)"
+		                                             : "");
+	}
+	json_decref(root);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1535,6 +1598,7 @@ main(int argc, char **argv)
 	    {"url", required_argument, NULL, 'u'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"watch", no_argument, NULL, 'w'},
+	    {"fleet", no_argument, NULL, 'F'},
 	    {"state", required_argument, NULL, 's'},
 	    {"scheduled", no_argument, NULL, 'S'},
 	    {"limit", required_argument, NULL, 'n'},
@@ -1555,7 +1619,7 @@ main(int argc, char **argv)
 	const char *types = NULL;
 	struct swervectl_supp supp = {0};
 	char base[1100], err[CONFIG_ERR_SIZE];
-	int json = 0, watch = 0, ch, rc;
+	int json = 0, watch = 0, fleet = 0, ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "c:u:jwhs:n:a:f:k:", opts,
 	                         NULL)) != -1) {
@@ -1605,6 +1669,9 @@ main(int argc, char **argv)
 		case 'w':
 			watch = 1;
 			break;
+		case 'F':
+			fleet = 1;
+			break;
 		case 'h':
 			swervectl_usage(stdout);
 			return 0;
@@ -1653,7 +1720,9 @@ main(int argc, char **argv)
 	}
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (strcmp(cmd, "status") == 0 && watch && !json) {
+	if (strcmp(cmd, "status") == 0 && fleet) {
+		rc = swervectl_fleet(base, json);
+	} else if (strcmp(cmd, "status") == 0 && watch && !json) {
 		rc = swervectl_watch(base);
 	} else if (strcmp(cmd, "status") == 0) {
 		rc = swervectl_status(base, json);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "core/fdlimit.h"
 #include "core/log.h"
@@ -38,6 +39,7 @@
 #include "ingress/http_api.h"
 #include "ingress/http_conn.h"
 #include "ingress/http_events.h"
+#include "ingress/http_fleet.h"
 #include "ingress/http_ops.h"
 #include "ingress/http_tls.h"
 #include "ingress/smtpd.h"
@@ -529,6 +531,7 @@ main(int argc, char **argv)
 	struct sdnotify *notify;
 	struct http_ops *ops;
 	struct alerting *alerting;
+	struct cluster *cluster = NULL;
 	struct smtpd *smtpd;
 	struct http_admin *http;
 	struct http_api *api;
@@ -730,6 +733,20 @@ main(int argc, char **argv)
 	/* The public status page (listen.status, /status/ on listen.http). */
 	struct status_http *status_page =
 	    status_http_new(http, cfg, deliver, incidents);
+	/* cluster: several nodes sharing state through Redis (read at
+	 * start). */
+	if (cfg->cluster) {
+		struct cluster_opts copts = {
+		    .base = base,
+		    .cfg = cfg,
+		    .d = deliver,
+		    .sp = sp,
+		    .version = SWERVED_VERSION,
+		};
+		cluster = cluster_new(&copts);
+		alerting_set_cluster(alerting, cluster);
+	}
+	http_fleet_register(http, cluster);
 	reload.https = swerved_https_setup(http, tls.https, cfg);
 	for (i = 0; i < cfg->n_listen_http; i++)
 		if (http_admin_listen(http, &cfg->listen_http[i], 0, err,
@@ -783,6 +800,7 @@ main(int argc, char **argv)
 	event_base_dispatch(base);
 
 	/* Orderly stop: no new sessions, then let the spool finish. */
+	cluster_free(cluster);
 	alerting_free(alerting);
 	smtpd_free(smtpd);
 	deliver_free(deliver);

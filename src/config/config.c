@@ -501,6 +501,7 @@ config_defaults(void)
 	c->rates_min_volume = 100;
 	c->rates_max_keys = 4096;
 	c->rates_penalty_share = 0.10;
+	config_cluster_defaults(c);
 
 	c->suppress_soft_count = 3;
 	c->suppress_soft_window_ms = 7ULL * 86400 * 1000;
@@ -552,6 +553,7 @@ config_free(struct config *c)
 	free(c->load_balancers);
 	config_addrs_free(c->listen_status, c->n_listen_status);
 	config_status_free(c);
+	config_cluster_free(c);
 	config_addrs_free(c->listen_http, c->n_listen_http);
 	config_addrs_free(c->listen_admin, c->n_listen_admin);
 	free(c->hostname);

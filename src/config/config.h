@@ -335,6 +335,7 @@ enum config_alert_kind {
 	CONFIG_ALERT_SPOOL_DAMAGED,   /* the spool met a damaged database */
 	CONFIG_ALERT_BOUNCE_RATE,     /* a provider's 24h hard bounce ratio */
 	CONFIG_ALERT_COMPLAINT_RATE,  /* a provider's 24h complaint ratio */
+	CONFIG_ALERT_CLUSTER_LOST,    /* cluster: Redis not reachable */
 	CONFIG_ALERT_KIND_COUNT,
 };
 
@@ -385,12 +386,29 @@ struct config {
 	struct config_addr *listen_bounce;
 	size_t n_listen_bounce;
 	/* listen.load_balancers: connections from these networks to
-	 * listen.smtp, listen.smtps, listen.bounce and listen.http must start
+	 * listen.smtp, listen.smtps, listen.bounce, listen.http and
+	 * listen.admin must start
 	 * with a PROXY protocol header (v1 or v2), whose client address is
 	 * then the one seen; from anywhere else a header is refused. None
 	 * (default): PROXY is not spoken. */
 	struct config_net *load_balancers;
 	size_t n_load_balancers;
+
+	/* cluster: several nodes sharing state through Redis (src/cluster/,
+	 * docs/cluster.md). On when cluster.redis or cluster.sentinel is set;
+	 * read at start (a reload does not change it). */
+	bool cluster;
+	char *cluster_redis;      /* cluster.redis: "redis://ip:port" */
+	char *cluster_redis_host; /* its address (an IP literal) */
+	uint16_t cluster_redis_port;
+	char *cluster_sentinel_master;         /* cluster.sentinel.master */
+	struct config_addr *cluster_sentinels; /* cluster.sentinel.addresses */
+	size_t n_cluster_sentinels;
+	char *cluster_node_id;            /* cluster.node_id: the host name */
+	char *cluster_key_prefix;         /* cluster.key_prefix: "swerve" */
+	uint64_t cluster_heartbeat_ms;    /* cluster.heartbeat: 1s */
+	uint64_t cluster_node_timeout_ms; /* cluster.node_timeout: 5s */
+	uint64_t cluster_connect_timeout_ms; /* cluster.connect_timeout: 2s */
 
 	char *hostname; /* smtp.hostname, default gethostname() */
 	/* smtp.auth_plaintext: offer AUTH without TLS to clients in

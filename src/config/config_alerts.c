@@ -53,6 +53,7 @@ static const struct key_choice choices_alert_kind[] = {
     {"spool_damaged", CONFIG_ALERT_SPOOL_DAMAGED},
     {"bounce_rate", CONFIG_ALERT_BOUNCE_RATE},
     {"complaint_rate", CONFIG_ALERT_COMPLAINT_RATE},
+    {"cluster_lost", CONFIG_ALERT_CLUSTER_LOST},
     {NULL, 0},
 };
 
@@ -205,7 +206,8 @@ alerts_rule_check(struct config_ctx *x, const struct config_node *map,
 		                    "stream_unusable, failover, queue_age, "
 		                    "deferred, rate_drop, provider_config, "
 		                    "disk_low, spool_damaged, bounce_rate, "
-		                    "complaint_rate) or a threshold key");
+		                    "complaint_rate, cluster_lost) or a "
+		                    "threshold key");
 	if (r->kind == CONFIG_ALERT_QUEUE_AGE && r->oldest_age_over_ms == 0)
 		return config_error(x, map->line, kpath,
 		                    "kind queue_age needs oldest_age_over");
@@ -370,6 +372,9 @@ config_alerts_defaults(struct config *c)
 	                    CONFIG_SEVERITY_WARNING, 0);
 	alerts_rule_default(c, "complaint_rate_critical",
 	                    CONFIG_ALERT_COMPLAINT_RATE,
+	                    CONFIG_SEVERITY_CRITICAL, 0);
+	/* Only ever true with cluster: configured. */
+	alerts_rule_default(c, "cluster_lost", CONFIG_ALERT_CLUSTER_LOST,
 	                    CONFIG_SEVERITY_CRITICAL, 0);
 }
 

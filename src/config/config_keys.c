@@ -404,6 +404,7 @@ static const struct config_key keys_root[] = {
     {ROW("rates", KEY_SECTION, 0), .sub = config_keys_rates},
     {ROW("public_status", KEY_SECTION, 0), .sub = config_keys_public_status},
     {ROW("dashboard", KEY_SECTION, 0), .sub = config_keys_dashboard},
+    {ROW("cluster", KEY_SECTION, 0), .sub = config_keys_cluster},
     {ROW("user", KEY_STR, 0), FIELD(C, user)},
     {ROW("group", KEY_STR, 0), FIELD(C, group)},
     {.name = NULL},
@@ -972,6 +973,8 @@ config_keys_apply(struct config_ctx *x, const struct config_node *root,
 	if (config_status_check(x, root, c) < 0)
 		return -1;
 	if (config_rates_check(x, root, c) < 0)
+		return -1;
+	if (config_cluster_check(x, root, c) < 0)
 		return -1;
 	return 0;
 }

@@ -189,6 +189,21 @@ void config_status_free(struct config *c);
 
 /* config_keys_dashboard - the dashboard: section (config_dashboard.c). */
 extern const struct config_key config_keys_dashboard[];
+/* config_keys_cluster - the cluster: section (config_cluster.c). */
+extern const struct config_key config_keys_cluster[];
+/* config_cluster_check - redis or sentinel (not both), addresses that are
+ * IP literals, node_id's characters; fills the parsed fields. */
+int config_cluster_check(struct config_ctx *x, const struct config_node *root,
+                         struct config *c);
+/* config_cluster_defaults - cluster off, node_id the host name. */
+void config_cluster_defaults(struct config *c);
+/* config_cluster_free - free c's cluster fields. */
+void config_cluster_free(struct config *c);
+/* config_redis_url - "redis://IP:PORT" (or "redis://[IPv6]:PORT"; the
+ * port defaults to 6379) into host (malloc'd) and port. 0, or -1 with
+ * why set to a static reason. Pure. */
+int config_redis_url(const char *url, char **host, uint16_t *port,
+                     const char **why);
 
 /* config_keys_ses_compat - the ses_compat: section (config_ses_compat.c). */
 extern const struct config_key config_keys_ses_compat[];

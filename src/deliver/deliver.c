@@ -622,6 +622,28 @@ deliver_stream_inflight(const struct deliver *d, size_t i)
 /* ---- operator control ------------------------------------------------- */
 
 int
+deliver_provider_fleet_open(struct deliver *d, const char *name,
+                            uint64_t for_ms, const char *reason)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_provs; i++) {
+		struct dprov *p = &d->provs[i];
+
+		if (strcmp(p->cfg->name, name) != 0)
+			continue;
+		prov_breaker_event(p,
+		                   breaker_force_open(&p->rp.br,
+		                                      clock_mono_ms(), for_ms,
+		                                      reason),
+		                   NULL);
+		p->rp.was_open = true;
+		return 0;
+	}
+	return -1;
+}
+
+int
 deliver_provider_admin(struct deliver *d, const char *name,
                        enum deliver_admin_action action, uint64_t for_ms,
                        char *err, size_t errlen)

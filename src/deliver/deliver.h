@@ -149,6 +149,17 @@ int deliver_provider_admin(struct deliver *d, const char *name,
                            char *err, size_t errlen);
 
 /*
+ * deliver_provider_fleet_open - another node of the cluster saw the
+ * circuit of the provider named name open (src/cluster/): open it here
+ * too for for_ms, with reason (copied) as the circuit's reason; queued
+ * mail moves elsewhere as on a local open, and the breaker half-opens and
+ * tries the provider itself when for_ms ends. An open circuit stays as
+ * it is. 0, or -1 (no such provider).
+ */
+int deliver_provider_fleet_open(struct deliver *d, const char *name,
+                                uint64_t for_ms, const char *reason);
+
+/*
  * deliver_reload - switch to cfg (borrowed; must outlive d or the next
  * reload) without dropping a connection or a message: routing keys,
  * streams and limits take effect at once. The set of providers (names,

@@ -77,6 +77,8 @@ static const struct http_access_rule http_access_table[] = {
      * pattern takes in /dashboard itself. */
     {"/dashboard/**", GET, HTTP_WHO_DASHBOARD, ADMIN, HTTP_ROUTE_DASHBOARD},
     {"/dashboard/**", POST, HTTP_WHO_DASHBOARD, ADMIN, HTTP_ROUTE_DASHBOARD},
+    /* The cluster's nodes as this one sees them (src/cluster/). */
+    {"/v1/fleet", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_FLEET},
     /* The drop-in endpoints (ingress/compat.c): SES v2, SendGrid and
      * Mailgun, Postmark, Resend, SES v1 (the query API at /). */
     {"/v2/email/**", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_DROPIN},

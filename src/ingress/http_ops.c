@@ -46,7 +46,7 @@ struct http_ops {
 	void *reload_arg;
 };
 
-static void ops_emit(const char *action, const char *provider,
+static void ops_emit(const char *action, const char *provider, uint64_t for_ms,
                      const char *msg_id);
 
 /* A release waiting for the spool: the message's state, then the write. */
@@ -189,7 +189,7 @@ ops_handle(struct evhttp_request *req, void *arg)
 		http_reply_error(req, 404, "not_found", err);
 		return;
 	}
-	ops_emit(verb, name, NULL);
+	ops_emit(verb, name, ms, NULL);
 	{
 		struct deliver_provider_info pi = {0};
 		size_t i, cnt = deliver_provider_count(o->d);
@@ -202,9 +202,12 @@ ops_handle(struct evhttp_request *req, void *arg)
 	}
 }
 
-/* ops_emit - EVENT_OPERATOR: an operator's action took effect. */
+/* ops_emit - EVENT_OPERATOR: an operator's action took effect; for_ms:
+ * a pause's or drain's duration (0: until resumed), as duration_ms, so
+ * that the cluster can apply it on every node. */
 static void
-ops_emit(const char *action, const char *provider, const char *msg_id)
+ops_emit(const char *action, const char *provider, uint64_t for_ms,
+         const char *msg_id)
 {
 	struct events_item e = {
 	    .kind = EVENT_OPERATOR,
@@ -212,6 +215,7 @@ ops_emit(const char *action, const char *provider, const char *msg_id)
 	    .provider = provider,
 	    .msg_id = msg_id,
 	    .state = "admin_api",
+	    .duration_ms = for_ms,
 	};
 
 	events_emit(&e);
@@ -224,7 +228,7 @@ ops_on_released(int status, void *arg)
 	struct evhttp_request *req = http_pending_watch_end(&r->w);
 
 	if (status == SPOOL_OK)
-		ops_emit("release", NULL, r->id);
+		ops_emit("release", NULL, 0, r->id);
 	if (req != NULL && status == SPOOL_OK)
 		ops_send(req, 200,
 		         json_pack("{s:s,s:s}", "id", r->id, "state", "ready"));

@@ -97,6 +97,7 @@ static const char *const alert_kinds[CONFIG_ALERT_KIND_COUNT] = {
     [CONFIG_ALERT_SPOOL_DAMAGED] = "spool_damaged",
     [CONFIG_ALERT_BOUNCE_RATE] = "bounce_rate",
     [CONFIG_ALERT_COMPLAINT_RATE] = "complaint_rate",
+    [CONFIG_ALERT_CLUSTER_LOST] = "cluster_lost",
 };
 
 const char *
@@ -683,6 +684,14 @@ alert_eval_rule(struct alert *a, size_t i, const struct alert_snapshot *s,
 		alert_say(
 		    &c, "spool: free disk space below spool.min_free; new mail "
 		        "is refused");
+		alert_step(a, i, "", "", &c, now);
+		break;
+	case CONFIG_ALERT_CLUSTER_LOST:
+		memset(&c, 0, sizeof(c));
+		c.fire = c.still = s->cluster_lost;
+		alert_say(&c, "cluster: Redis is not reachable; this node "
+		              "works alone on local state (circuits, limits, "
+		              "idempotency) until it returns");
 		alert_step(a, i, "", "", &c, now);
 		break;
 	case CONFIG_ALERT_SPOOL_DAMAGED:

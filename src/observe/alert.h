@@ -56,6 +56,9 @@
  *                    a critical rule); silent below rates.min_volume
  *                    sends in those 24 hours
  *   complaint_rate   the same with complaints (rates.complaint_*)
+ *   cluster_lost     snapshot: cluster: is configured and Redis (or
+ *                    Sentinel's master) is not reachable: the node works
+ *                    alone (src/cluster/cluster.h)
  *
  * Not thread-safe: one thread (the loop) calls everything. The engine
  * borrows cfg's rules; cfg must outlive it.
@@ -99,6 +102,7 @@ struct alert_snapshot {
 	size_t n_streams;
 	bool disk_low;
 	bool spool_damaged;
+	bool cluster_lost; /* cluster: configured and Redis not reachable */
 };
 
 enum alert_state {

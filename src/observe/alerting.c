@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -35,9 +36,10 @@ struct alerting {
 	struct notify *notify;
 	struct event *tick;
 	int64_t last_minute_ms;
-	int seed_state;   /* spool state being seeded, or -1 when done */
-	unsigned pending; /* spool reads in flight */
-	bool closing;     /* freed; the last callback frees the struct */
+	int seed_state;          /* spool state being seeded, or -1 when done */
+	unsigned pending;        /* spool reads in flight */
+	bool closing;            /* freed; the last callback frees the struct */
+	struct cluster *cluster; /* NULL: not in a cluster */
 	/* Snapshot buffers, sized once. */
 	struct alert_provider_view *provs;
 	size_t n_provs;
@@ -287,11 +289,18 @@ alerting_on_tick(evutil_socket_t fd, short what, void *arg)
 	s.n_streams = al->cfg->n_streams;
 	s.disk_low = sc.disk_low != 0;
 	s.spool_damaged = sc.damaged != 0;
+	s.cluster_lost = al->cluster != NULL && cluster_lost(al->cluster);
 	alert_eval(al->alert, &s, now);
 	if (now - al->last_minute_ms >= ALERTING_MINUTE_MS) {
 		al->last_minute_ms = now;
 		alerting_minute(al);
 	}
+}
+
+void
+alerting_set_cluster(struct alerting *al, struct cluster *c)
+{
+	al->cluster = c;
 }
 
 struct alerting *

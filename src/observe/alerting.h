@@ -40,6 +40,11 @@ struct alerting *alerting_new(struct event_base *base, const struct config *cfg,
  * a no-op. */
 void alerting_free(struct alerting *al);
 
+struct cluster;
+/* alerting_set_cluster - the cluster_lost rule asks c (borrowed; must
+ * outlive al or be unset with NULL) whether Redis is reachable. */
+void alerting_set_cluster(struct alerting *al, struct cluster *c);
+
 /* alerting_engine - the rules, for listing active alerts. */
 const struct alert *alerting_engine(const struct alerting *al);
 

@@ -12,7 +12,7 @@ import struct
 import time
 
 import swerve_harness as sh
-from conftest import (CLIENT_A, CLIENT_B, LB_SOURCE, WEB_KEY, SMTPFrom,
+from cluster_lib import (CLIENT_A, CLIENT_B, LB_SOURCE, WEB_KEY, SMTPFrom,
                       api_keys, http_from, raw_exchange)
 
 MSG = ("From: s@example.com\r\nTo: r@example.net\r\nSubject: p\r\n\r\n"
