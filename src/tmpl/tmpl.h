@@ -143,10 +143,14 @@ typedef int tmpl_partial_fn(void *arg, const char *name, const char **src,
  * limits, no partials, missing names render as nothing.
  *   escape            see enum tmpl_escape
  *   limits            NULL: the defaults
- *   partial           NULL: every {{> name}} is an error (TMPL_ERR_PARTIAL)
+ *   partial           NULL: no partials. A partial that is not found
+ *                     renders as nothing in Mustache and Mustachio (the
+ *                     spec) and is an error in Handlebars (TMPL_ERR_PARTIAL)
  *   missing_is_error  strict mode (where an ESP documents it): a name that
- *                     resolves to nothing is an error (TMPL_ERR_MISSING)
- *                     instead of an empty string
+ *                     an interpolation ({{x}}, {{{x}}}) finds nothing for
+ *                     is an error (TMPL_ERR_MISSING) instead of an empty
+ *                     string; null is a value; sections and helper
+ *                     arguments are not affected
  *   content           Mustachio layouts: what {{{@content}}} shows (the
  *                     rendered content template); NULL: nothing
  */

@@ -90,7 +90,8 @@ struct tmpl_node {
 	/* everything else */
 	struct tmpl_expr expr;
 	struct tmpl_prog body, inverse;
-	int has_inverse;
+	int has_program; /* Handlebars: body exists ({{^x}} has none) */
+	int has_inverse; /* inverse exists ({{else}}, or {{^x}}'s body) */
 	struct tmpl_strip strip, open_strip, inv_strip, close_strip;
 	/* TMPL_N_PARTIAL */
 	int each;         /* Mustachio {{#each x}} */

@@ -53,7 +53,9 @@ struct rstate {
 	json_t *root;
 	json_t **st;
 	size_t nst, capst;
-	struct rdata *dv; /* data frames of the open {{#each}}s */
+	size_t base;            /* the first frame ../ may reach */
+	const struct tmpl *tpl; /* the template being walked */
+	struct rdata *dv;       /* data frames of the open {{#each}}s */
 	size_t ndv, capdv;
 	size_t cur;      /* 1 + the innermost frame's index, 0: none */
 	json_t *scratch; /* values made during the render */
@@ -274,7 +276,7 @@ r_lookup(struct rstate *rs, const struct tmpl_path *p)
 		}
 		return NULL;
 	}
-	if (p->up >= rs->nst)
+	if (p->up >= rs->nst - rs->base)
 		return NULL;
 	return r_walk(rs, rs->st[rs->nst - 1 - p->up], p, 0);
 }
@@ -569,18 +571,14 @@ static int
 r_hbs_block(struct rstate *rs, const struct tmpl_node *n)
 {
 	const struct tmpl_expr *e = &n->expr;
-	const struct tmpl_prog *fn = &n->body, *inv = NULL;
+	const struct tmpl_prog *fn, *inv;
 	enum tmpl_helper_id h = r_helper_of(e);
 	json_t *v = NULL, *zero;
 	char name[64];
 	int rc, cond;
 
-	if (n->kind == TMPL_N_INVERTED) {
-		fn = NULL;
-		inv = &n->body;
-	} else if (n->has_inverse) {
-		inv = &n->inverse;
-	}
+	fn = n->has_program ? &n->body : NULL;
+	inv = n->has_inverse ? &n->inverse : NULL;
 	r_path_name(&e->path, name, sizeof(name));
 	switch (h) {
 	case TMPL_H_IF:
@@ -760,7 +758,8 @@ r_partial(struct rstate *rs, const struct tmpl_node *n)
 {
 	struct tmpl *t;
 	const char *saved = rs->where, *pname = NULL;
-	size_t start = rs->out->len;
+	size_t start = rs->out->len, saved_base;
+	const struct tmpl *saved_tpl;
 	json_t *ctx = NULL;
 	int rc, pushed = 0;
 
@@ -770,15 +769,26 @@ r_partial(struct rstate *rs, const struct tmpl_node *n)
 		return r_fail(rs, n, TMPL_ERR_LIMIT,
 		              "partials nested deeper than %u (recursion?)",
 		              rs->lim.max_partial_depth);
-	if (rs->d == TMPL_HANDLEBARS && n->expr.nargs == 1) {
-		if ((rc = r_arg(rs, n, &n->expr.args[0], &ctx)) != 0 ||
-		    (rc = r_push(rs, n, ctx)) != 0)
+	saved_base = rs->base;
+	saved_tpl = rs->tpl;
+	if (rs->d == TMPL_HANDLEBARS) {
+		/* handlebars.js starts a partial with fresh depths: ../ in
+		 * it never reaches the caller's contexts */
+		ctx = r_top(rs);
+		if (n->expr.nargs == 1 &&
+		    (rc = r_arg(rs, n, &n->expr.args[0], &ctx)) != 0)
+			return rc;
+		if ((rc = r_push(rs, n, ctx)) != 0)
 			return rc;
 		pushed = 1;
+		rs->base = rs->nst - 1;
 	}
 	rs->pdepth++;
 	rs->where = pname;
+	rs->tpl = t;
 	rc = r_prog(rs, &t->root);
+	rs->tpl = saved_tpl;
+	rs->base = saved_base;
 	rs->where = saved;
 	rs->pdepth--;
 	if (pushed)
@@ -894,6 +904,7 @@ tmpl_render(const struct tmpl *t, const json_t *data,
 	if (data == NULL)
 		data = empty = json_object();
 	rs.root = (json_t *)data;
+	rs.tpl = t;
 	if (o->content != NULL)
 		rs.content = r_keep(
 		    &rs, json_stringn_nocheck(o->content, o->content_len));

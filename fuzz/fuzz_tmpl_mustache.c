@@ -1,0 +1,15 @@
+/*
+ * fuzz_tmpl_mustache.c - the mustache parser and renderer against arbitrary
+ * templates (checks in fuzz_tmpl.h).
+ */
+#include <stdint.h>
+
+#include "fuzz_tmpl.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_tmpl_run(TMPL_MUSTACHE, data, size);
+}

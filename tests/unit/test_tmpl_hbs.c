@@ -1,0 +1,293 @@
+/*
+ * test_tmpl_hbs.c - the Handlebars dialect: its escape set, whitespace
+ * control, paths and data variables, the built-in block helpers,
+ * SendGrid's helpers against SendGrid's documented examples, SES's
+ * unescaped rendering, and refusals with line and column (malformed and
+ * unsupported syntax). The bulk of Handlebars parity is the differential
+ * test in tests/tmpl.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "core/buf.h"
+#include "tmpl/tmpl.h"
+
+/* One case; want NULL: an error of code at line:col. */
+struct hcase {
+	const char *name;
+	const char *src, *data;
+	long esc; /* enum tmpl_escape (long: no padding) */
+	const char *want;
+	long code; /* enum tmpl_errcode */
+	unsigned line, col;
+};
+
+#define HTML TMPL_ESCAPE_HTML
+#define NONE TMPL_ESCAPE_NONE
+
+static const struct hcase cases[] = {
+    {"escape set is handlebars'", "{{x}}", "{\"x\":\"<a href='/x'>&\\\"`=\"}",
+     HTML, "&lt;a href&#x3D;&#x27;/x&#x27;&gt;&amp;&quot;&#x60;&#x3D;", 0, 0,
+     0},
+    {"SES: no escaping", "{{x}}", "{\"x\":\"<b>&</b>\"}", NONE, "<b>&</b>", 0,
+     0, 0},
+    {"SES documented template",
+     "<h1>Hello {{name}},</h1><p>Your favorite "
+     "animal is {{favoriteanimal}}.</p>",
+     "{\"name\":\"Alejandro\",\"favoriteanimal\":\"alligator\"}", NONE,
+     "<h1>Hello Alejandro,</h1><p>Your favorite animal is alligator.</p>", 0, 0,
+     0},
+    {"raw forms", "{{{x}}}{{&x}}", "{\"x\":\"<\"}", HTML, "<<", 0, 0, 0},
+    {"no stack walk: names are the current context's",
+     "{{#with o}}[{{a}}|{{b}}|{{../b}}]{{/with}}", "{\"o\":{\"a\":1},\"b\":2}",
+     HTML, "[1||2]", 0, 0, 0},
+    {"each over an array with data",
+     "{{#each l}}{{@index}}{{this}}"
+     "{{#if @first}}F{{/if}}{{#if @last}}L"
+     "{{/if}},{{/each}}",
+     "{\"l\":[\"a\",\"b\",\"c\"]}", HTML, "0aF,1b,2cL,", 0, 0, 0},
+    {"each over an object", "{{#each o}}{{@key}}={{this}};{{/each}}",
+     "{\"o\":{\"x\":1,\"y\":true}}", HTML, "x=1;y=true;", 0, 0, 0},
+    {"each else on empty", "{{#each l}}x{{else}}none{{/each}}", "{\"l\":[]}",
+     HTML, "none", 0, 0, 0},
+    {"if: 0 and [] are false, includeZero",
+     "{{#if z}}a{{else}}b{{/if}}"
+     "{{#if l}}c{{else}}d{{/if}}"
+     "{{#if z includeZero=true}}e"
+     "{{/if}}",
+     "{\"z\":0,\"l\":[]}", HTML, "bde", 0, 0, 0},
+    {"else if chain", "{{#if a}}A{{else if b}}B{{else}}C{{/if}}", "{\"b\":1}",
+     HTML, "B", 0, 0, 0},
+    {"unless and with",
+     "{{#unless a}}U{{/unless}}{{#with o}}{{v}}{{else}}"
+     "W{{/with}}{{#with n}}x{{else}}W{{/with}}",
+     "{\"o\":{\"v\":7}}", HTML, "U7W", 0, 0, 0},
+    {"whitespace control", "a  {{~x~}}  b\n{{~#if t~}}\n c \n{{~/if}}",
+     "{\"x\":\"X\",\"t\":true}", HTML, "aXbc", 0, 0, 0},
+    {"standalone block lines vanish",
+     "<ul>\n  {{#each l}}\n  <li>{{.}}</li>\n"
+     "  {{/each}}\n</ul>\n",
+     "{\"l\":[1,2]}", HTML, "<ul>\n  <li>1</li>\n  <li>2</li>\n</ul>\n", 0, 0,
+     0},
+    {"escaped mustache is text", "\\{{x}} {{x}}", "{\"x\":1}", HTML, "{{x}} 1",
+     0, 0, 0},
+    {"segment literal and this", "{{[a b]}} {{this.c}}", "{\"a b\":1,\"c\":2}",
+     HTML, "1 2", 0, 0, 0},
+    {"@root", "{{#each l}}{{@root.t}}{{/each}}", "{\"l\":[1,2],\"t\":\"T\"}",
+     HTML, "TT", 0, 0, 0},
+    {"lookup helper", "{{lookup o k}}", "{\"o\":{\"a\":\"A\"},\"k\":\"a\"}",
+     HTML, "A", 0, 0, 0},
+    /* SendGrid's documented examples */
+    {"sendgrid: substitution", "<p>Hello {{firstName}}</p>",
+     "{\"firstName\":\"Ben\"}", HTML, "<p>Hello Ben</p>", 0, 0, 0},
+    {"sendgrid: insert with default",
+     "<p>Hello {{insert name \"default=Customer\"}}! Thank you for contacting "
+     "us about {{insert businessName \"default=your business\"}}.</p>",
+     "{\"name\":\"Ben\"}", HTML,
+     "<p>Hello Ben! Thank you for contacting us about your business.</p>", 0, 0,
+     0},
+    {"sendgrid: formatDate",
+     "<p>Join us {{formatDate timeStamp dateFormat}}"
+     "</p>",
+     "{\"timeStamp\":\"2020-01-01T23:00:00.000Z\",\"dateFormat\":\"MMMM DD, "
+     "YYYY h:mm:ss A\"}",
+     HTML, "<p>Join us January 01, 2020 11:00:00 PM</p>", 0, 0, 0},
+    {"sendgrid: formatDate with offset",
+     "<p>Join us {{formatDate timeStamp dateFormat timezoneOffset}}</p>",
+     "{\"timeStamp\":\"2020-01-01T23:00:00.000Z\",\"dateFormat\":\"MMMM DD, "
+     "YYYY h:mm:ss A\",\"timezoneOffset\":\"-0800\"}",
+     HTML, "<p>Join us January 01, 2020 3:00:00 PM</p>", 0, 0, 0},
+    {"sendgrid: equals",
+     "{{#equals customerCode winningCode}}<p>You have a winning code.</p>"
+     "{{else}}<p>You do not have a winning code.</p>{{/equals}}",
+     "{\"customerCode\":12345,\"winningCode\":12345}", HTML,
+     "<p>You have a winning code.</p>", 0, 0, 0},
+    {"sendgrid: notEquals",
+     "{{#notEquals currentCode previousCode}}<p>Your code has changed.</p>"
+     "{{else}}<p>Your code is the same.</p>{{/notEquals}}",
+     "{\"currentCode\":\"A1\",\"previousCode\":\"A2\"}", HTML,
+     "<p>Your code has changed.</p>", 0, 0, 0},
+    {"sendgrid: greaterThan",
+     "{{#greaterThan scoreOne scoreTwo}}<p>Congratulations, you have the high "
+     "score today!</p>{{else}}<p>You were close, but you didn't get the high "
+     "score today.</p>{{/greaterThan}}",
+     "{\"scoreOne\":100,\"scoreTwo\":78}", HTML,
+     "<p>Congratulations, you have the high score today!</p>", 0, 0, 0},
+    {"sendgrid: lessThan",
+     "{{#lessThan scoreOne scoreTwo}}low{{else}}high"
+     "{{/lessThan}}",
+     "{\"scoreOne\":100,\"scoreTwo\":78}", HTML, "high", 0, 0, 0},
+    {"sendgrid: and",
+     "{{#and favoriteFood favoriteDrink}}<p>Thank you for letting us know your "
+     "dining preferences.</p>{{else}}<p>If you finish filling out your dining "
+     "preferences survey, we can deliver you more relevant content.</p>"
+     "{{/and}}",
+     "{\"favoriteFood\":\"Pasta\",\"favoriteDrink\":\"\"}", HTML,
+     "<p>If you finish filling out your dining preferences survey, we can "
+     "deliver you more relevant content.</p>",
+     0, 0, 0},
+    {"sendgrid: or",
+     "{{#or isRunner isCyclist}}<p>We think you might enjoy a map of trails in "
+     "your area.</p>{{else}}<p>Have you tried adding a map?</p>{{/or}}",
+     "{\"isRunner\":true,\"isCyclist\":false}", HTML,
+     "<p>We think you might enjoy a map of trails in your area.</p>", 0, 0, 0},
+    {"sendgrid: length",
+     "<p>You have {{length cartItems}} items in your "
+     "cart.</p>",
+     "{\"cartItems\":[\"raft\",\"water bottle\",\"sleeping bag\"]}", HTML,
+     "<p>You have 3 items in your cart.</p>", 0, 0, 0},
+    {"sendgrid: length in a subexpression",
+     "{{#greaterThan (length cartItems) 0}}has items{{else}}empty"
+     "{{/greaterThan}}",
+     "{\"cartItems\":[]}", HTML, "empty", 0, 0, 0},
+    {"sendgrid: each with this.",
+     "<ol>{{#each user.orderHistory}}<li>You ordered: {{this.item}} on: "
+     "{{this.date}}</li>{{/each}}</ol>",
+     "{\"user\":{\"orderHistory\":[{\"date\":\"2/1/2018\",\"item\":\"shoes\"},"
+     "{\"date\":\"1/4/2017\",\"item\":\"hat\"}]}}",
+     HTML,
+     "<ol><li>You ordered: shoes on: 2/1/2018</li><li>You ordered: hat on: "
+     "1/4/2017</li></ol>",
+     0, 0, 0},
+    {"sendgrid: if / else if / else",
+     "{{#if user.profile.male}}<p>Dear Sir</p>{{else if "
+     "user.profile.female}}<p>Dear Madame</p>{{else}}<p>Dear Customer</p>"
+     "{{/if}}",
+     "{\"user\":{\"profile\":{\"female\":true}}}", HTML, "<p>Dear Madame</p>",
+     0, 0, 0},
+    {"mailgun: equal", "{{#equal plan \"pro\"}}PRO{{/equal}}",
+     "{\"plan\":\"pro\"}", HTML, "PRO", 0, 0, 0},
+    /* refusals */
+    {"unclosed block", "a\n{{#if x}}\nb", "{}", HTML, NULL, TMPL_ERR_SYNTAX, 2,
+     1},
+    {"mismatched close", "{{#if x}}\n  {{/each}}", "{}", HTML, NULL,
+     TMPL_ERR_SYNTAX, 2, 3},
+    {"unclosed tag", "ab {{x", "{}", HTML, NULL, TMPL_ERR_SYNTAX, 1, 6},
+    {"stray close", "x{{/if}}", "{}", HTML, NULL, TMPL_ERR_SYNTAX, 1, 2},
+    {"block params refused", "{{#each l as |i|}}{{/each}}", "{}", HTML, NULL,
+     TMPL_ERR_SYNTAX, 1, 11},
+    {"partial blocks refused", "{{#> p}}x{{/p}}", "{}", HTML, NULL,
+     TMPL_ERR_SYNTAX, 1, 1},
+    {"raw blocks refused", "{{{{raw}}}}x{{{{/raw}}}}", "{}", HTML, NULL,
+     TMPL_ERR_SYNTAX, 1, 1},
+    {"missing helper", "\n {{nohelper a}}", "{}", HTML, NULL, TMPL_ERR_HELPER,
+     2, 2},
+    {"if wants one argument", "{{#if}}x{{/if}}", "{}", HTML, NULL,
+     TMPL_ERR_HELPER, 1, 1},
+    {"missing partial", "{{> nope}}", "{}", HTML, NULL, TMPL_ERR_PARTIAL, 1, 1},
+};
+
+static void
+handlebars_cases_behave(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const struct hcase *c = &cases[i];
+		struct tmpl_render_opts o = {0};
+		struct tmpl_error err = {0};
+		json_error_t jerr;
+		json_t *data = json_loads(c->data, 0, &jerr);
+		struct tmpl *t;
+		struct buf out;
+		int rc = TMPL_ERR_SYNTAX;
+
+		if (data == NULL)
+			fail_msg("%s: bad data: %s", c->name, jerr.text);
+		o.escape = (enum tmpl_escape)c->esc;
+		buf_init(&out);
+		buf_addstr(&out, "K");
+		t = tmpl_parse(TMPL_HANDLEBARS, c->src, strlen(c->src), &err);
+		if (t != NULL)
+			rc = tmpl_render(t, data, &o, &out, &err);
+		if (c->want != NULL) {
+			if (rc != 0 || strcmp(buf_cstr(&out) + 1, c->want) != 0)
+				fail_msg("%s: rc %d (%s) got [%s] want [%s]",
+				         c->name, rc, err.msg,
+				         buf_cstr(&out) + 1, c->want);
+		} else {
+			if (rc != (int)c->code || err.line != c->line ||
+			    err.col != c->col || out.len != 1)
+				fail_msg("%s: rc %d at %u:%u (%s), want %ld at "
+				         "%u:%u",
+				         c->name, rc, err.line, err.col,
+				         err.msg, c->code, c->line, c->col);
+		}
+		tmpl_free(t);
+		buf_fini(&out);
+		json_decref(data);
+	}
+}
+
+/* one_partial - the partial "p" is "<{{v}}>\n". */
+static int
+one_partial(void *arg, const char *name, const char **src, size_t *len)
+{
+	(void)arg;
+	if (strcmp(name, "p") != 0)
+		return -1;
+	*src = "<{{v}}>\n";
+	*len = strlen(*src);
+	return 0;
+}
+
+static void
+partials_indent_and_take_a_context(void **state)
+{
+	const char *src = "a\n  {{> p}}\n{{> p o}}b";
+	struct tmpl *t = tmpl_parse(TMPL_HANDLEBARS, src, strlen(src), NULL);
+	json_t *data = json_pack("{s:s,s:{s:s}}", "v", "x\ny", "o", "v", "O");
+	struct tmpl_render_opts o = {0};
+	struct buf out;
+
+	(void)state;
+	assert_non_null(t);
+	o.partial = one_partial;
+	buf_init(&out);
+	assert_int_equal(tmpl_render(t, data, &o, &out, NULL), 0);
+	/* handlebars.js indents the partial's output lines, data included */
+	assert_string_equal(buf_cstr(&out), "a\n  <x\n  y>\n<O>\nb");
+	buf_fini(&out);
+	tmpl_free(t);
+	json_decref(data);
+}
+
+static void
+strict_mode_in_handlebars(void **state)
+{
+	const char *src = "{{a.b}}";
+	struct tmpl *t = tmpl_parse(TMPL_HANDLEBARS, src, strlen(src), NULL);
+	struct tmpl_render_opts o = {0};
+	struct tmpl_error err;
+	struct buf out;
+
+	(void)state;
+	o.missing_is_error = 1;
+	buf_init(&out);
+	assert_int_equal(tmpl_render(t, NULL, &o, &out, &err),
+	                 TMPL_ERR_MISSING);
+	assert_non_null(strstr(err.msg, "\"a.b\""));
+	assert_int_equal(out.len, 0);
+	buf_fini(&out);
+	tmpl_free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(handlebars_cases_behave),
+	    cmocka_unit_test(partials_indent_and_take_a_context),
+	    cmocka_unit_test(strict_mode_in_handlebars),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
