@@ -70,7 +70,7 @@ dash_headers(struct evhttp_request *req, const char *ctype)
 	evhttp_add_header(oh, "Cache-Control", "no-store");
 	evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(oh, "X-Frame-Options", "DENY");
-	evhttp_add_header(oh, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(oh, "Referrer-Policy", "same-origin");
 	evhttp_add_header(oh, "Content-Security-Policy",
 	                  "default-src 'none'; script-src 'self'; "
 	                  "style-src 'self'; img-src 'self' data:; "

@@ -45,7 +45,7 @@ static const char dash_css[] =
     "button.danger{color:var(--bad)}\n"
     "form.inline{display:inline;margin:0 2px 0 0}\n"
     ".charts{display:grid;grid-template-columns:repeat(auto-fit,"
-    "minmax(380px,1fr));gap:12px}\n"
+    "minmax(480px,1fr));gap:12px}\n"
     "svg.chart{width:100%;height:auto;background:#fbfcfd;border:1px solid "
     "var(--line);border-radius:6px}\n"
     "svg .grid{stroke:#e4e7eb;stroke-width:1}\n"

@@ -238,6 +238,13 @@ class Browser:
         self._console += self.driver.get_log("browser")
         self._perf += self.driver.get_log("performance")
 
+    def forget(self):
+        """Drop the console entries and requests seen so far (after a step
+        whose errors are expected, e.g. a refused sign-in's 401)."""
+        self._drain()
+        self._console = []
+        self._perf = []
+
     def console(self):
         """Every console entry so far: dicts with level, message, source."""
         self._drain()
@@ -266,11 +273,22 @@ class Browser:
         """The URLs of requests that left the loopback interface."""
         return [u for u in self.requests() if not is_loopback_url(u)]
 
-    def screenshot(self, name):
-        """Save the window as <artefacts>/<name>.png; print and return
-        its path."""
+    def screenshot(self, name, full_page=False):
+        """Save the window (full_page: the whole page, the window grown to
+        its height for the shot) as <artefacts>/<name>.png; print and
+        return its path."""
         path = os.path.join(self.dir, name + ".png")
-        assert self.driver.save_screenshot(path), "screenshot failed: " + path
+        size = self.driver.get_window_size()
+        if full_page:
+            h = self.driver.execute_script(
+                "return document.documentElement.scrollHeight")
+            self.driver.set_window_size(size["width"], max(size["height"], h + 100))
+        try:
+            ok = self.driver.save_screenshot(path)
+        finally:
+            if full_page:
+                self.driver.set_window_size(size["width"], size["height"])
+        assert ok, "screenshot failed: " + path
         self.shots.append(path)
         print("browser: screenshot %s" % path)
         return path
