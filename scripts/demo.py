@@ -229,6 +229,38 @@ def feedback_section(args, logdir):
     return ok
 
 
+def status_page_section(args, logdir):
+    """The public status page after the outage, exported as static files
+    (swervectl status-page export): its path, its overall status and the
+    incidents on it. True when the export worked."""
+    print()
+    print("  public status page (docs/status-page.md)")
+    keyfile = os.path.join(logdir, "admin.key")
+    with open(keyfile, "w") as f:
+        f.write(DEMO_ADMIN_KEY + "\n")
+    os.chmod(keyfile, 0o600)
+    out = os.path.join(logdir, "status-page")
+    p = subprocess.run(
+        [os.path.join(args.bin, "swervectl"), "--url",
+         f"http://127.0.0.1:{HTTP_PORT}", "-k", keyfile, "status-page",
+         "export", out], capture_output=True, text=True, timeout=30)
+    if p.returncode != 0:
+        print(f"    export failed: {p.stderr.strip()}")
+        return False
+    with open(os.path.join(out, "api", "v2", "summary.json")) as f:
+        summary = json.load(f)
+    with open(os.path.join(out, "api", "v2", "incidents.json")) as f:
+        incidents = json.load(f)["incidents"]
+    print(f"    status              {summary['status']['description']}")
+    for c in summary["components"]:
+        print(f"    {c['name']:<19s} {c['status']}")
+    for inc in incidents[:3]:
+        print(f"    incident            {inc['name']} ({inc['status']}, "
+              f"impact {inc['impact']})")
+    print(f"    page                {os.path.relpath(out, ROOT)}/index.html")
+    return True
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=1000)
@@ -326,6 +358,7 @@ def main():
     print(f"    wall time           {t_end - t0:.1f} s")
     print(f"    failovers           {status.get('delivery', {}).get('failovers')}")
     fb_ok = feedback_section(args, logdir)
+    fb_ok = status_page_section(args, logdir) and fb_ok
     print(f"  logs in {os.path.relpath(logdir, ROOT)}/")
     return 0 if not lost and fb_ok else 1
 

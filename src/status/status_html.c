@@ -113,7 +113,7 @@ static void
 status_html_incident(struct buf *b, const struct status_model *m,
                      const struct status_incident *inc)
 {
-	size_t i;
+	size_t i, shown;
 
 	buf_addstr(b, "<article id=\"incident-");
 	status_text_esc(b, inc->id);
@@ -135,17 +135,14 @@ status_html_incident(struct buf *b, const struct status_model *m,
 		status_html_time(b, inc->resolved_ms);
 	}
 	buf_addstr(b, ".");
-	if (inc->n_comps > 0) {
-		buf_addstr(b, " Affects: ");
-		for (i = 0; i < inc->n_comps; i++) {
-			if (inc->comps[i] >= m->n_comps)
-				continue;
-			if (i > 0)
-				buf_addstr(b, ", ");
-			status_text_esc(b, m->comps[inc->comps[i]].name);
-		}
-		buf_addstr(b, ".");
+	for (i = 0, shown = 0; i < inc->n_comps; i++) {
+		if (inc->comps[i] >= m->n_comps)
+			continue;
+		buf_addstr(b, shown++ == 0 ? " Affects: " : ", ");
+		status_text_esc(b, m->comps[inc->comps[i]].name);
 	}
+	if (shown > 0)
+		buf_addstr(b, ".");
 	buf_addstr(b, "</p>\n");
 	if (inc->n_updates > 0) {
 		buf_addstr(b, "<ol class=\"updates\" reversed>\n");

@@ -30,16 +30,27 @@
 
 struct status_http {
 	const struct config *cfg;
-	struct deliver *deliver;      /* or NULL */
-	const struct incidents *incs; /* or NULL */
-	int64_t started_ms;           /* wall clock */
+	struct deliver *deliver;         /* or NULL */
+	const struct incidents *incs;    /* or NULL */
+	int64_t started_ms;              /* wall clock */
+	status_http_drilled_fn *drilled; /* or NULL */
+	void *drilled_arg;
 };
+
+void
+status_http_drilled_set(struct status_http *s, status_http_drilled_fn *fn,
+                        void *arg)
+{
+	s->drilled = fn;
+	s->drilled_arg = arg;
+}
 
 void
 status_http_model(const struct status_http *s, struct status_model *m)
 {
 	struct deliver_provider_info *provs = NULL;
 	struct incident_info *incs = NULL;
+	unsigned char *drilled = NULL;
 	struct status_live_facts f;
 	size_t i, n_provs = 0, n_incs = 0;
 
@@ -55,6 +66,15 @@ status_http_model(const struct status_http *s, struct status_model *m)
 		f.provs = provs;
 		f.n_provs = n_provs;
 	}
+	if (s->drilled != NULL && s->cfg->n_providers > 0) {
+		drilled = xcalloc(s->cfg->n_providers, 1);
+		for (i = 0; i < s->cfg->n_providers; i++)
+			drilled[i] = s->drilled(s->cfg->providers[i].name,
+			                        s->drilled_arg)
+			                 ? 1
+			                 : 0;
+		f.drilled = drilled;
+	}
 	if (s->incs != NULL) {
 		size_t n = incidents_count(s->incs);
 		incs = xcalloc(n > 0 ? n : 1, sizeof(*incs));
@@ -65,6 +85,7 @@ status_http_model(const struct status_http *s, struct status_model *m)
 		f.n_incs = n_incs;
 	}
 	status_live_build(m, &f);
+	free(drilled);
 	free(incs);
 	free(provs);
 }

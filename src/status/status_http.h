@@ -32,6 +32,8 @@
 #ifndef SWERVE_STATUS_STATUS_HTTP_H
 #define SWERVE_STATUS_STATUS_HTTP_H
 
+#include <stdbool.h>
+
 #include "status/status_model.h"
 
 struct config;
@@ -45,6 +47,15 @@ struct status_http;
 struct status_http *status_http_new(struct http_admin *h,
                                     const struct config *cfg, struct deliver *d,
                                     const struct incidents *in);
+
+/* A drill's question: is it simulating a fault at provider now? */
+typedef bool status_http_drilled_fn(const char *provider, void *arg);
+
+/* status_http_drilled_set - ask fn (with arg) about every provider when
+ * building the page (status_live.h: a drilled provider counts as
+ * healthy unless public_status.show_drills). NULL: no drills. */
+void status_http_drilled_set(struct status_http *s, status_http_drilled_fn *fn,
+                             void *arg);
 
 /* status_http_model - the page's model now into m (status_model_fini
  * frees it). */

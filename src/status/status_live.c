@@ -78,11 +78,15 @@ status_live_scrub(const struct config *cfg, const char *text)
 	return buf_steal(&b, NULL);
 }
 
-/* status_live_mode - provider i's mode ("closed" without facts). */
+/* status_live_mode - provider i's mode ("closed" without facts, and
+ * while a drill hidden from the page simulates a fault at it). */
 static const char *
 status_live_mode(const struct status_live_facts *f, size_t i)
 {
 	if (f->provs == NULL || i >= f->n_provs || f->provs[i].mode == NULL)
+		return "closed";
+	if (f->drilled != NULL && f->drilled[i] &&
+	    !f->cfg->public_status.show_drills)
 		return "closed";
 	return f->provs[i].mode;
 }

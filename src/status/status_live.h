@@ -20,6 +20,8 @@
  *     names none, the streams that may use its providers): minor ->
  *     degraded_performance, major -> partial_outage, critical ->
  *     major_outage.
+ * A provider a drill is simulating a fault at (facts.drilled) counts as
+ * healthy, unless public_status.show_drills.
  * A provider component: open circuit -> major_outage, half-open ->
  * degraded_performance, paused or draining -> under_maintenance, and
  * its unresolved incidents likewise.
@@ -57,6 +59,10 @@ struct status_live_facts {
 	size_t n_provs;
 	const struct incident_info *incs; /* newest first */
 	size_t n_incs;
+	/* drilled[i]: a drill is simulating a fault at cfg->providers[i]
+	 * (drill/drill.h); NULL: none is. Unless show_drills, a drilled
+	 * provider counts as healthy: a drill never shows on the page. */
+	const unsigned char *drilled;
 };
 
 /*

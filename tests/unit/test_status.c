@@ -346,6 +346,9 @@ html_accessible_and_escaped(void **state)
 	assert_non_null(strstr(h, "<article id=\"incident-new1\""));
 	assert_non_null(strstr(h, "<time datetime=\"2030-01-02T02:04:05.000Z\">"
 	                          "2 Jan 2030, 02:04 UTC</time>"));
+	assert_non_null(strstr(h, "Impact: major. Started <time"));
+	assert_non_null(
+	    strstr(h, "</time>. Affects: Password reset emails.</p>"));
 	/* words, not only colour */
 	assert_non_null(strstr(h, "Partial System Outage</h2>"));
 	assert_non_null(strstr(h, "Password reset emails</span> <span "
@@ -629,6 +632,23 @@ live_components_and_incidents(void **state)
 	assert_null(strstr(json, "internal"));
 	free(json);
 	status_model_fini(&m);
+
+	/* A drill simulating the outage: the page shows no trace of it
+	 * (the drill's incident is hidden, the provider counts as healthy). */
+	{
+		const unsigned char drilled[2] = {1, 0};
+		f.drilled = drilled;
+		f.incs = &incs[1];
+		f.n_incs = 1;
+		status_live_build(&m, &f);
+		assert_int_equal(m.comps[0].status, STATUS_COMP_OPERATIONAL);
+		assert_int_equal(m.comps[1].status, STATUS_COMP_OPERATIONAL);
+		assert_int_equal(m.n_incs, 0);
+		status_model_fini(&m);
+		f.drilled = NULL;
+		f.incs = incs;
+		f.n_incs = 2;
+	}
 
 	/* All healthy, no incidents: operational. */
 	pi[0].mode = "closed";
