@@ -63,6 +63,7 @@ struct tmpl_arg {
 /* A name with its arguments (Mustache: never any arguments). */
 struct tmpl_expr {
 	struct tmpl_path path;
+	int helper; /* Handlebars: enum tmpl_helper_id the name calls, or 0 */
 	size_t nargs, nhash;
 	struct tmpl_arg *args, *hash; /* owned arrays */
 };

@@ -20,6 +20,7 @@
 
 #include "core/xmalloc.h"
 #include "tmpl/tmpl_ast.h"
+#include "tmpl/tmpl_helper.h"
 
 struct hbs {
 	struct tmpl *t;
@@ -28,7 +29,30 @@ struct hbs {
 	size_t len, pos;
 	unsigned depth;
 	int root_seen; /* whitespace pass: the root program was visited */
+	/* position cursor: offsets mostly grow, so places cost O(n) */
+	size_t pos_off;
+	unsigned pos_line, pos_col;
 };
+
+/* hbs_where - line and column of off, from the cursor when it can. */
+static void
+hbs_where(struct hbs *h, size_t off, unsigned *line, unsigned *col)
+{
+	if (off < h->pos_off) {
+		h->pos_off = 0;
+		h->pos_line = h->pos_col = 1;
+	}
+	for (; h->pos_off < off; h->pos_off++) {
+		if (h->s[h->pos_off] == '\n') {
+			h->pos_line++;
+			h->pos_col = 1;
+		} else {
+			h->pos_col++;
+		}
+	}
+	*line = h->pos_line;
+	*col = h->pos_col;
+}
 
 /* What ended a program. */
 enum hbs_end {
@@ -96,7 +120,7 @@ hbs_node_at(struct hbs *h, struct tmpl_prog *p, enum tmpl_node_kind k,
 	struct tmpl_node *n = tmpl_prog_push(p);
 
 	n->kind = k;
-	tmpl_pos(h->s, off, &n->line, &n->col);
+	hbs_where(h, off, &n->line, &n->col);
 	return n;
 }
 
@@ -389,6 +413,9 @@ hbs_expr(struct hbs *h, struct tmpl_expr *e, int sub, int triple,
 		return hbs_fail(h, lo, "expected a name, not a literal");
 	if (hbs_path(h, &e->path, orig) != 0)
 		return -1;
+	/* only a bare identifier can name a helper */
+	if (e->path.nseg == 1 && !e->path.scoped && !e->path.data)
+		e->helper = (int)tmpl_helper_find(e->path.seg[0]);
 	for (;;) {
 		size_t before = h->pos;
 
@@ -617,7 +644,7 @@ hbs_block(struct hbs *h, struct tmpl_prog *p, size_t lo)
 	struct tmpl_node *n = hbs_node_at(h, p, TMPL_N_SECTION, lo);
 	struct str name, cname;
 	struct tmpl_path cpath;
-	int inverted;
+	int inverted, rc;
 
 	if (h->depth >= TMPL_PARSE_MAX_DEPTH)
 		return hbs_fail(h, lo, "blocks nested too deep (limit 100)");
@@ -638,9 +665,10 @@ hbs_block(struct hbs *h, struct tmpl_prog *p, size_t lo)
 		n->close_strip.open = hbs_open_strip(h);
 		h->pos++; /* '/' */
 		hbs_skip_ws(h);
-		if (hbs_path(h, &cpath, &cname) != 0)
-			return -1;
+		rc = hbs_path(h, &cpath, &cname);
 		free(cpath.seg);
+		if (rc != 0)
+			return -1;
 		if (hbs_close(h, 0, &n->close_strip.close) != 0)
 			return -1;
 		if (!hbs_same_name(name, cname)) {
@@ -1119,6 +1147,7 @@ tmpl_hbs_parse(struct tmpl *t, struct tmpl_error *err)
 	h.err = err;
 	h.s = t->src;
 	h.len = t->len;
+	h.pos_line = h.pos_col = 1;
 	end = hbs_program(&h, &t->root, &rc);
 	if (rc != 0)
 		return -1;

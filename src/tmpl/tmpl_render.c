@@ -449,13 +449,11 @@ r_hash(struct rstate *rs, const struct tmpl_node *n, const struct tmpl_expr *e,
 	return 0;
 }
 
-/* r_helper_of - the helper a call names (only a bare identifier can). */
+/* r_helper_of - the helper a call names (resolved by the parser). */
 static enum tmpl_helper_id
 r_helper_of(const struct tmpl_expr *e)
 {
-	if (e->path.nseg != 1 || e->path.scoped || e->path.data || e->path.up)
-		return TMPL_H_NONE;
-	return tmpl_helper_find(e->path.seg[0]);
+	return (enum tmpl_helper_id)e->helper;
 }
 
 /* r_call - run value helper h with e's arguments into *out. */

@@ -161,6 +161,12 @@ tmpl_value_number(const json_t *v, double *d)
 	return 0;
 }
 
+/* The bytes some escape mode replaces (the rest are copied in runs). */
+static const unsigned char tmpl_value_special[256] = {
+    ['&'] = 1,  ['<'] = 1, ['>'] = 1, ['"'] = 1,
+    ['\''] = 1, ['`'] = 1, ['='] = 1, ['/'] = 1,
+};
+
 /* One escape table: the entity for each byte that needs one. */
 static const char *
 tmpl_value_entity(enum tmpl_escape e, enum tmpl_dialect d, unsigned char c)
@@ -205,6 +211,8 @@ tmpl_value_escape(struct buf *b, enum tmpl_escape e, enum tmpl_dialect d,
 		return;
 	}
 	for (i = 0; i < n; i++) {
+		if (!tmpl_value_special[(unsigned char)s[i]])
+			continue;
 		ent = tmpl_value_entity(e, d, (unsigned char)s[i]);
 		if (ent == NULL)
 			continue;
