@@ -35,6 +35,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/tls.h"
+#include "core/xmalloc.h"
 #include "ingress/feedback_sns.h"
 #include "providers/supplist.h"
 #include "spool/spool.h"
@@ -89,6 +90,19 @@ swervectl_usage(FILE *f)
 	    "  status-page export DIR  the public status page as static "
 	    "files (index.html,\n            api/v2/*.json, history.rss, "
 	    "history.atom), the same bytes\n            the live page serves\n"
+	    "  template list [--tenant T]  every template's active "
+	    "version\n"
+	    "  template show NAME [--version N]  a version's parts, and "
+	    "every version\n"
+	    "  template put NAME [--dialect D] [--subject S] [--html FILE] "
+	    "[--text FILE]\n"
+	    "            [--no-activate]  store a new version (refused "
+	    "with line and\n            column when a part does not "
+	    "parse)\n"
+	    "  template render NAME [--data FILE.json] [--version N]\n"
+	    "  template diff NAME V1 [V2]  line diff of two versions "
+	    "(V2: the active)\n"
+	    "  template activate NAME V | delete NAME [--version N]\n"
 	    "  spool check        check the spool's files (works with "
 	    "swerved\n            stopped or running; exit 1 if damaged)\n"
 	    "  spool backup FILE  a consistent copy of the spool into the "
@@ -1590,6 +1604,437 @@ swervectl_fleet(const char *base, int json)
 	return 0;
 }
 
+/* --- templates -------------------------------------------------------- */
+
+/* What a template command was given besides its words. */
+struct swervectl_tmpl {
+	const char *tenant; /* --tenant; NULL: "" */
+	const char *dialect, *subject, *html, *text, *data, *version;
+	const char *limit, *after;
+	int no_activate;
+	int json;
+};
+
+/* swervectl_tmpl_path - "/v1/templates[/NAME[SUB]]?tenant=T[EXTRA]". */
+static void
+swervectl_tmpl_path(const struct swervectl_tmpl *o, const char *name,
+                    const char *sub, const char *extra, char *out, size_t n)
+{
+	char *t = curl_easy_escape(NULL, o->tenant ? o->tenant : "", 0);
+	char *e = name ? curl_easy_escape(NULL, name, 0) : NULL;
+
+	snprintf(out, n, "/v1/templates%s%s%s?tenant=%s%s", e ? "/" : "",
+	         e ? e : "", sub ? sub : "", t ? t : "", extra ? extra : "");
+	curl_free(t);
+	curl_free(e);
+}
+
+/* swervectl_tmpl_call - method on path with json into a JSON answer
+ * (caller decrefs), or NULL said. */
+static json_t *
+swervectl_tmpl_call(const char *base, const char *path, const char *method,
+                    const char *json)
+{
+	char url[2600], cerr[CURL_ERROR_SIZE] = "";
+	struct buf out;
+	json_t *j = NULL;
+	long code;
+
+	buf_init(&out);
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	code = swervectl_perform(url, method, json, &out, cerr);
+	if (code < 0)
+		fprintf(stderr, "swervectl: %s: %s (is swerved running?)\n",
+		        url, cerr);
+	else if (code < 200 || code > 299)
+		fprintf(stderr, "swervectl: HTTP %ld: %.*s\n", code,
+		        (int)out.len, out.p ? out.p : "");
+	else
+		j = json_loadb(out.p ? out.p : "", out.len, 0, NULL);
+	buf_fini(&out);
+	return j;
+}
+
+/* swervectl_slurp - a file's bytes ("-": stdin) into out; -1 said. */
+static int
+swervectl_slurp(const char *file, struct buf *out)
+{
+	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	char chunk[65536];
+	size_t got;
+
+	if (f == NULL) {
+		fprintf(stderr, "swervectl: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(out, chunk, got);
+	if (f != stdin)
+		fclose(f);
+	buf_cstr(out);
+	return 0;
+}
+
+/* swervectl_tmpl_str - o[k] as a string ("" when not one). */
+static const char *
+swervectl_tmpl_str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "";
+}
+
+/* swervectl_tmpl_print - a version: a header line, then each part. */
+static void
+swervectl_tmpl_print(json_t *v)
+{
+	static const char *const parts[] = {"subject", "html", "text"};
+	size_t i;
+
+	printf("%s version %lld%s (%s)\n", swervectl_tmpl_str(v, "name"),
+	       (long long)json_integer_value(json_object_get(v, "version")),
+	       json_is_true(json_object_get(v, "active")) ? ", active" : "",
+	       swervectl_tmpl_str(v, "dialect"));
+	for (i = 0; i < 3; i++)
+		if (json_is_string(json_object_get(v, parts[i])))
+			printf("--- %s\n%s\n", parts[i],
+			       swervectl_tmpl_str(v, parts[i]));
+}
+
+/* swervectl_tmpl_get - one version (version NULL: the active one). */
+static json_t *
+swervectl_tmpl_get(const char *base, const struct swervectl_tmpl *o,
+                   const char *name, const char *version)
+{
+	char path[1500], extra[64] = "";
+
+	if (version != NULL)
+		snprintf(extra, sizeof(extra), "&version=%.20s", version);
+	swervectl_tmpl_path(o, name, NULL, extra, path, sizeof(path));
+	return swervectl_tmpl_call(base, path, NULL, NULL);
+}
+
+/* swervectl_lines - s cut into lines (pointers into s, NULs written). */
+static char **
+swervectl_lines(char *s, size_t *n)
+{
+	char **v = NULL, *p = s, *nl;
+	size_t cap = 0;
+
+	*n = 0;
+	while (p != NULL && *p != '\0') {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[(*n)++] = p;
+		nl = strchr(p, '\n');
+		if (nl != NULL)
+			*nl++ = '\0';
+		p = nl;
+	}
+	return v;
+}
+
+/*
+ * swervectl_diff_part - print a line diff of a and b (longest common
+ * subsequence; "-" a's lines, "+" b's, " " both). 1 when they differ.
+ */
+static int
+swervectl_diff_part(const char *part, const char *a, const char *b)
+{
+	char *ca = xstrdup(a), *cb = xstrdup(b);
+	size_t na, nb, i, j;
+	char **la = swervectl_lines(ca, &na), **lb = swervectl_lines(cb, &nb);
+	unsigned *t;
+	int differ = strcmp(a, b) != 0;
+
+	if (differ && (na + 1) * (nb + 1) > 4000000) {
+		printf("--- %s: differs (too long to show line by line)\n",
+		       part);
+	} else if (differ) {
+		t = xcalloc((na + 1) * (nb + 1), sizeof(*t));
+		for (i = na; i-- > 0;)
+			for (j = nb; j-- > 0;)
+				t[i * (nb + 1) + j] =
+				    strcmp(la[i], lb[j]) == 0
+				        ? t[(i + 1) * (nb + 1) + j + 1] + 1
+				    : t[(i + 1) * (nb + 1) + j] >
+				            t[i * (nb + 1) + j + 1]
+				        ? t[(i + 1) * (nb + 1) + j]
+				        : t[i * (nb + 1) + j + 1];
+		printf("--- %s\n", part);
+		for (i = 0, j = 0; i < na || j < nb;) {
+			if (i < na && j < nb && strcmp(la[i], lb[j]) == 0) {
+				printf(" %s\n", la[i++]);
+				j++;
+			} else if (j < nb &&
+			           (i == na || t[i * (nb + 1) + j + 1] >=
+			                           t[(i + 1) * (nb + 1) + j]))
+				printf("+%s\n", lb[j++]);
+			else
+				printf("-%s\n", la[i++]);
+		}
+		free(t);
+	}
+	free(la);
+	free(lb);
+	free(ca);
+	free(cb);
+	return differ;
+}
+
+/* swervectl_tmpl_diff - diff NAME V1 [V2]: 0 same, 1 different, 2 error. */
+static int
+swervectl_tmpl_diff(const char *base, const struct swervectl_tmpl *o,
+                    const char *name, const char *v1, const char *v2)
+{
+	static const char *const parts[] = {"subject", "html", "text"};
+	json_t *a = swervectl_tmpl_get(base, o, name, v1);
+	json_t *b = a != NULL ? swervectl_tmpl_get(base, o, name, v2) : NULL;
+	int differ = 0;
+	size_t i;
+
+	if (a == NULL || b == NULL) {
+		json_decref(a);
+		return 2;
+	}
+	printf("%s: version %lld -> %lld\n", name,
+	       (long long)json_integer_value(json_object_get(a, "version")),
+	       (long long)json_integer_value(json_object_get(b, "version")));
+	if (strcmp(swervectl_tmpl_str(a, "dialect"),
+	           swervectl_tmpl_str(b, "dialect")) != 0) {
+		printf("--- dialect\n-%s\n+%s\n",
+		       swervectl_tmpl_str(a, "dialect"),
+		       swervectl_tmpl_str(b, "dialect"));
+		differ = 1;
+	}
+	for (i = 0; i < 3; i++)
+		differ |= swervectl_diff_part(parts[i],
+		                              swervectl_tmpl_str(a, parts[i]),
+		                              swervectl_tmpl_str(b, parts[i]));
+	if (!differ)
+		printf("same\n");
+	json_decref(a);
+	json_decref(b);
+	return differ;
+}
+
+/* swervectl_tmpl_put - put NAME: a new version from the options. */
+static int
+swervectl_tmpl_put(const char *base, const struct swervectl_tmpl *o,
+                   const char *name)
+{
+	struct buf html, text;
+	json_t *req = json_object(), *j;
+	char path[1500], *body;
+	int rc = 1;
+
+	buf_init(&html);
+	buf_init(&text);
+	if ((o->html != NULL && swervectl_slurp(o->html, &html) < 0) ||
+	    (o->text != NULL && swervectl_slurp(o->text, &text) < 0))
+		goto out;
+	if (o->dialect != NULL)
+		json_object_set_new(req, "dialect", json_string(o->dialect));
+	if (o->subject != NULL)
+		json_object_set_new(req, "subject", json_string(o->subject));
+	if (o->html != NULL)
+		json_object_set_new(req, "html",
+		                    json_stringn(html.p, html.len));
+	if (o->text != NULL)
+		json_object_set_new(req, "text",
+		                    json_stringn(text.p, text.len));
+	json_object_set_new(req, "activate", json_boolean(!o->no_activate));
+	body = json_dumps(req, JSON_COMPACT);
+	swervectl_tmpl_path(o, name, NULL, NULL, path, sizeof(path));
+	j = swervectl_tmpl_call(base, path, "POST", body);
+	free(body);
+	if (j != NULL) {
+		printf("%s: version %lld stored%s\n", name,
+		       (long long)json_integer_value(
+		           json_object_get(j, "version")),
+		       o->no_activate ? "" : ", active");
+		rc = 0;
+	}
+	json_decref(j);
+out:
+	json_decref(req);
+	buf_fini(&html);
+	buf_fini(&text);
+	return rc;
+}
+
+/* swervectl_tmpl_render - render NAME with --data FILE. */
+static int
+swervectl_tmpl_render(const char *base, const struct swervectl_tmpl *o,
+                      const char *name)
+{
+	json_t *req = json_object(), *data = NULL, *j;
+	json_error_t jerr;
+	char path[1500], *body;
+	struct buf in;
+
+	buf_init(&in);
+	if (o->data != NULL) {
+		if (swervectl_slurp(o->data, &in) < 0)
+			goto fail;
+		data = json_loadb(in.p, in.len, 0, &jerr);
+		if (!json_is_object(data)) {
+			fprintf(stderr,
+			        "swervectl: %s: not a JSON object: %s\n",
+			        o->data, jerr.text);
+			json_decref(data);
+			goto fail;
+		}
+		json_object_set_new(req, "data", data);
+	}
+	if (o->version != NULL)
+		json_object_set_new(req, "version",
+		                    json_integer(strtol(o->version, NULL, 10)));
+	body = json_dumps(req, JSON_COMPACT);
+	swervectl_tmpl_path(o, name, "/render", NULL, path, sizeof(path));
+	j = swervectl_tmpl_call(base, path, "POST", body);
+	free(body);
+	buf_fini(&in);
+	json_decref(req);
+	if (j == NULL)
+		return 1;
+	if (o->json)
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	else
+		swervectl_tmpl_print(j);
+	json_decref(j);
+	return 0;
+fail:
+	buf_fini(&in);
+	json_decref(req);
+	return 2;
+}
+
+/* swervectl_tmpl_list - list: every template's active version. */
+static int
+swervectl_tmpl_list(const char *base, const struct swervectl_tmpl *o)
+{
+	char path[1500], extra[600] = "";
+	json_t *j, *v, *arr;
+	size_t i;
+
+	snprintf(extra, sizeof(extra), "%s%.20s%s%.300s",
+	         o->limit ? "&limit=" : "", o->limit ? o->limit : "",
+	         o->after ? "&after=" : "", o->after ? o->after : "");
+	swervectl_tmpl_path(o, NULL, NULL, extra, path, sizeof(path));
+	j = swervectl_tmpl_call(base, path, NULL, NULL);
+	if (j == NULL)
+		return 1;
+	if (o->json) {
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		printf("\n");
+	} else {
+		arr = json_object_get(j, "templates");
+		for (i = 0; i < json_array_size(arr); i++) {
+			v = json_array_get(arr, i);
+			printf("%-32s v%-4lld %-10s %s\n",
+			       swervectl_tmpl_str(v, "name"),
+			       (long long)json_integer_value(
+			           json_object_get(v, "version")),
+			       swervectl_tmpl_str(v, "dialect"),
+			       swervectl_tmpl_str(v, "subject"));
+		}
+	}
+	json_decref(j);
+	return 0;
+}
+
+/* swervectl_tmpl_show - show NAME: a version and the list of versions. */
+static int
+swervectl_tmpl_show(const char *base, const struct swervectl_tmpl *o,
+                    const char *name)
+{
+	char path[1500];
+	json_t *j = swervectl_tmpl_get(base, o, name, o->version), *vs, *v,
+	       *arr;
+	size_t i;
+
+	if (j == NULL)
+		return 1;
+	if (o->json) {
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		printf("\n");
+		json_decref(j);
+		return 0;
+	}
+	swervectl_tmpl_print(j);
+	json_decref(j);
+	swervectl_tmpl_path(o, name, "/versions", NULL, path, sizeof(path));
+	vs = swervectl_tmpl_call(base, path, NULL, NULL);
+	if (vs == NULL)
+		return 1;
+	printf("versions:\n");
+	arr = json_object_get(vs, "templates");
+	for (i = 0; i < json_array_size(arr); i++) {
+		v = json_array_get(arr, i);
+		printf("  v%-4lld%s %s\n",
+		       (long long)json_integer_value(
+		           json_object_get(v, "version")),
+		       json_is_true(json_object_get(v, "active")) ? " active"
+		                                                  : "       ",
+		       swervectl_tmpl_str(v, "subject"));
+	}
+	json_decref(vs);
+	return 0;
+}
+
+/*
+ * swervectl_template - template list|show|put|render|diff|activate|
+ * delete. argv[0] is the verb.
+ */
+static int
+swervectl_template(const char *base, const struct swervectl_tmpl *o, int argc,
+                   char **argv)
+{
+	char path[1500], body[64], extra[64];
+	json_t *j;
+
+	if (argc == 1 && strcmp(argv[0], "list") == 0)
+		return swervectl_tmpl_list(base, o);
+	if (argc == 2 && strcmp(argv[0], "show") == 0)
+		return swervectl_tmpl_show(base, o, argv[1]);
+	if (argc == 2 && strcmp(argv[0], "put") == 0)
+		return swervectl_tmpl_put(base, o, argv[1]);
+	if (argc == 2 && strcmp(argv[0], "render") == 0)
+		return swervectl_tmpl_render(base, o, argv[1]);
+	if ((argc == 3 || argc == 4) && strcmp(argv[0], "diff") == 0)
+		return swervectl_tmpl_diff(base, o, argv[1], argv[2],
+		                           argc == 4 ? argv[3] : NULL);
+	if (argc == 3 && strcmp(argv[0], "activate") == 0) {
+		snprintf(body, sizeof(body), "{\"version\":%ld}",
+		         strtol(argv[2], NULL, 10));
+		swervectl_tmpl_path(o, argv[1], "/activate", NULL, path,
+		                    sizeof(path));
+		j = swervectl_tmpl_call(base, path, "POST", body);
+		if (j != NULL)
+			printf("%s: version %s active\n", argv[1], argv[2]);
+		json_decref(j);
+		return j != NULL ? 0 : 1;
+	}
+	if (argc == 2 && strcmp(argv[0], "delete") == 0) {
+		snprintf(extra, sizeof(extra), "%s%.20s",
+		         o->version ? "&version=" : "",
+		         o->version ? o->version : "");
+		swervectl_tmpl_path(o, argv[1], NULL, extra, path,
+		                    sizeof(path));
+		j = swervectl_tmpl_call(base, path, "DELETE", NULL);
+		if (j != NULL)
+			printf("%s: deleted\n", argv[1]);
+		json_decref(j);
+		return j != NULL ? 0 : 1;
+	}
+	fprintf(stderr, "swervectl: template list|show NAME|put NAME|render "
+	                "NAME|diff NAME V1 [V2]|activate NAME V|delete NAME\n");
+	return 2;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1610,6 +2055,13 @@ main(int argc, char **argv)
 	    {"tenant", required_argument, NULL, 'T'},
 	    {"reason", required_argument, NULL, 'R'},
 	    {"from-provider", required_argument, NULL, 'P'},
+	    {"dialect", required_argument, NULL, 1001},
+	    {"subject", required_argument, NULL, 1002},
+	    {"html", required_argument, NULL, 1003},
+	    {"text", required_argument, NULL, 1004},
+	    {"data", required_argument, NULL, 1005},
+	    {"version", required_argument, NULL, 1006},
+	    {"no-activate", no_argument, NULL, 1007},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -1618,6 +2070,7 @@ main(int argc, char **argv)
 	const char *spool_dir = NULL, *from_provider = NULL;
 	const char *types = NULL;
 	struct swervectl_supp supp = {0};
+	struct swervectl_tmpl tmpl = {0};
 	char base[1100], err[CONFIG_ERR_SIZE];
 	int json = 0, watch = 0, fleet = 0, ch, rc;
 
@@ -1646,7 +2099,28 @@ main(int argc, char **argv)
 			spool_dir = optarg;
 			break;
 		case 'T':
-			supp.tenant = optarg;
+			supp.tenant = tmpl.tenant = optarg;
+			break;
+		case 1001:
+			tmpl.dialect = optarg;
+			break;
+		case 1002:
+			tmpl.subject = optarg;
+			break;
+		case 1003:
+			tmpl.html = optarg;
+			break;
+		case 1004:
+			tmpl.text = optarg;
+			break;
+		case 1005:
+			tmpl.data = optarg;
+			break;
+		case 1006:
+			tmpl.version = optarg;
+			break;
+		case 1007:
+			tmpl.no_activate = 1;
 			break;
 		case 'R':
 			supp.reason = optarg;
@@ -1768,6 +2242,12 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "status-page") == 0 && optind + 2 < argc &&
 	           strcmp(argv[optind + 1], "export") == 0) {
 		rc = swervectl_status_page_export(base, argv[optind + 2]);
+	} else if (strcmp(cmd, "template") == 0) {
+		tmpl.limit = limit;
+		tmpl.after = after;
+		tmpl.json = json;
+		rc = swervectl_template(base, &tmpl, argc - optind - 1,
+		                        argv + optind + 1);
 	} else if (strcmp(cmd, "provider") == 0 && optind + 2 < argc) {
 		rc = swervectl_provider(base, argv[optind + 1],
 		                        argv[optind + 2], dur, json);

@@ -55,6 +55,7 @@
 #include "spool/spool.h"
 #include "spool/suppress_local.h"
 #include "status/status_http.h"
+#include "tmpl/tmpl_store_local.h"
 
 #define SWERVED_VERSION "0.1.0"
 
@@ -647,6 +648,13 @@ main(int argc, char **argv)
 		log_fatal("swerved: %s", err);
 	if (incidents_attach(incidents, base) != 0)
 		log_fatal("swerved: event bus full");
+	/* The templates' active versions, parsed, before any listener. */
+	struct tmpl_store *tmpls = tmpl_store_local_new(sp);
+	if (tmpl_store_local_load(tmpls, supp_db, err, sizeof(err)) != 0)
+		log_fatal("swerved: %s", err);
+	log_info("swerved: templates: %zu active",
+	         tmpls->be->count(tmpls->impl));
+	tmpl_store_install(tmpls);
 
 	/* The VERP key lives beside the spool whose ids it signs. */
 	if (swerved_wants_verp(cfg)) {
@@ -820,6 +828,8 @@ main(int argc, char **argv)
 	suppress_feed_free(supp_feed);
 	suppress_install(NULL);
 	suppress_free(supp);
+	tmpl_store_install(NULL);
+	tmpl_store_free(tmpls);
 	http_events_free(hevents);
 	event_tail_free(tail);
 	events_unsubscribe(stats_on_event, stats);

@@ -58,6 +58,21 @@ static const struct http_access_rule http_access_table[] = {
      HTTP_ROUTE_SUPPRESS},
     {"/v1/suppressions/*", DELETE, HTTP_WHO_TENANT, SEND | ADMIN,
      HTTP_ROUTE_SUPPRESS},
+    /* A tenant's templates (ingress/http_templates.c): the same scoping
+     * as the suppression list. */
+    {"/v1/templates", GET, HTTP_WHO_TENANT, SEND | ADMIN, HTTP_ROUTE_TEMPLATES},
+    {"/v1/templates/*", GET, HTTP_WHO_TENANT, SEND | ADMIN,
+     HTTP_ROUTE_TEMPLATES},
+    {"/v1/templates/*", POST, HTTP_WHO_TENANT, SEND | ADMIN,
+     HTTP_ROUTE_TEMPLATES},
+    {"/v1/templates/*", DELETE, HTTP_WHO_TENANT, SEND | ADMIN,
+     HTTP_ROUTE_TEMPLATES},
+    {"/v1/templates/*/versions", GET, HTTP_WHO_TENANT, SEND | ADMIN,
+     HTTP_ROUTE_TEMPLATES},
+    {"/v1/templates/*/activate", POST, HTTP_WHO_TENANT, SEND | ADMIN,
+     HTTP_ROUTE_TEMPLATES},
+    {"/v1/templates/*/render", POST, HTTP_WHO_TENANT, SEND | ADMIN,
+     HTTP_ROUTE_TEMPLATES},
     /* Operator endpoints. */
     {"/v1/providers", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_PROVIDERS},
     {"/v1/providers/*/pause", POST, HTTP_WHO_ADMIN, ADMIN,

@@ -41,6 +41,7 @@
 #include "ingress/http_msg.h"
 #include "ingress/http_pending.h"
 #include "ingress/http_suppress.h"
+#include "ingress/http_templates.h"
 #include "ingress/smtpd.h"
 #include "observe/metrics.h"
 #include "observe/stats.h"
@@ -512,6 +513,9 @@ http_admin_dispatch(struct evhttp_request *req, void *arg)
 		return;
 	case HTTP_ROUTE_SUPPRESS:
 		http_suppress_handle(req, path, who.tenant);
+		return;
+	case HTTP_ROUTE_TEMPLATES:
+		http_templates_handle(req, path, who.tenant);
 		return;
 	default:
 		break;

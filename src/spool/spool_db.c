@@ -21,7 +21,7 @@
 #include "core/xmalloc.h"
 #include "spool/msg_meta.h"
 
-#define SPOOL_SCHEMA_VERSION 6
+#define SPOOL_SCHEMA_VERSION 7
 #define SPOOL_LIST_MAX 1000
 
 static const char spool_db_schema[] =
@@ -101,7 +101,24 @@ static const char spool_db_schema[] =
     "CREATE INDEX IF NOT EXISTS events_msg ON events(msg_id, occurred_at)"
     " WHERE msg_id IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS recipients_provider_msg_id"
-    " ON recipients(provider_msg_id) WHERE provider_msg_id IS NOT NULL;";
+    " ON recipients(provider_msg_id) WHERE provider_msg_id IS NOT NULL;"
+    /* A tenant's templates, every version (tmpl/tmpl_store_local.c). */
+    "CREATE TABLE IF NOT EXISTS templates ("
+    " tenant TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " active INTEGER NOT NULL DEFAULT 0,"
+    " dialect TEXT NOT NULL,"
+    " subject TEXT,"
+    " html TEXT,"
+    " text TEXT,"
+    " created_ms INTEGER NOT NULL,"
+    " UNIQUE (tenant, name, version));"
+    "CREATE INDEX IF NOT EXISTS templates_active"
+    " ON templates(tenant, active, name);";
+
+/* Version 7 keeps tenants' templates: the templates table of the schema
+ * above (a spool of version 6 gets it from the schema's IF NOT EXISTS). */
 
 /* Version 6 keeps what providers report after acceptance: recipients'
  * outcomes here (spool_db_migrate_5), the events table and its indexes
@@ -589,7 +606,7 @@ spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
 	      spool_db_migrate_5(db->db) != SQLITE_OK) ||
 	     sqlite3_exec(db->db, spool_db_schema, NULL, NULL, NULL) !=
 	         SQLITE_OK ||
-	     sqlite3_exec(db->db, "PRAGMA user_version=6; COMMIT", NULL, NULL,
+	     sqlite3_exec(db->db, "PRAGMA user_version=7; COMMIT", NULL, NULL,
 	                  NULL) != SQLITE_OK)) {
 		snprintf(err, errlen, "spool: %s: schema: %s", path,
 		         sqlite3_errmsg(db->db));

@@ -1,0 +1,205 @@
+"""The template store (issue 19, item 1): /v1/templates per tenant,
+versioned, and swervectl template list|show|put|render|diff.
+
+- Versions: the first is active; a put may activate its version or not;
+  activate switches; the active version cannot be deleted alone; the
+  name can (every version); all of it survives a restart.
+- A part that does not parse is refused with its line and column, and
+  nothing is stored (the version numbers do not move).
+- Scoping: an API key sees its own tenant's templates only, the admin key
+  names the tenant with ?tenant=; the same name in two tenants is two
+  templates.
+- render: the active version or a named one, HTML escaped in html only.
+- swervectl: put (files), list, show, render (--data), diff, activate,
+  delete.
+"""
+
+import json
+import os
+
+import swerve_harness as sh
+from api_client import JOBS_KEY, WEB_KEY
+
+
+def req(d, method, path, body=None, key=WEB_KEY):
+    h = ({"Authorization": "Bearer " + key} if key
+         else dict(sh.ADMIN_AUTH) if key is None else {})
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        h["Content-Type"] = "application/json"
+    code, out, _ = sh.http_request(d.http_url + path, method, data, h)
+    return code, json.loads(out or b"null")
+
+
+def test_versions_activation_deletion_and_restart(lab):
+    d = lab.daemon()
+    code, out = req(d, "POST", "/v1/templates/welcome",
+                    {"subject": "Hi {{name}}", "html": "<p>{{name}}</p>",
+                     "text": "Hello {{name}}", "activate": False})
+    assert code == 201 and out == {"name": "welcome", "version": 1}, out
+    code, out = req(d, "POST", "/v1/templates/welcome",
+                    {"subject": "Hello {{name}}", "text": "v2 {{name}}",
+                     "activate": False, "dialect": "mustache"})
+    assert code == 201 and out["version"] == 2, out
+    # The first version is active whatever its put said; v2 waits.
+    code, out = req(d, "GET", "/v1/templates/welcome")
+    assert code == 200 and out["version"] == 1 and out["active"] is True
+    assert out["html"] == "<p>{{name}}</p>" and out["dialect"] == "handlebars"
+    assert out["tenant"] == "webt"
+    code, out = req(d, "GET", "/v1/templates/welcome?version=2")
+    assert code == 200 and out["active"] is False and out["html"] is None
+    assert out["dialect"] == "mustache"
+    code, out = req(d, "POST", "/v1/templates/welcome/render",
+                    {"data": {"name": "<Ann>"}})
+    assert code == 200, out
+    assert out == {"name": "welcome", "version": 1, "subject": "Hi <Ann>",
+                   "html": "<p>&lt;Ann&gt;</p>", "text": "Hello <Ann>"}
+    code, out = req(d, "POST", "/v1/templates/welcome/render",
+                    {"data": {"name": "Bo"}, "version": 2})
+    assert code == 200 and out["subject"] == "Hello Bo", out
+    assert out["html"] is None and out["text"] == "v2 Bo"
+
+    code, out = req(d, "POST", "/v1/templates/welcome/activate",
+                    {"version": 2})
+    assert code == 200, out
+    code, out = req(d, "POST", "/v1/templates/welcome/activate",
+                    {"version": 7})
+    assert code == 404, out
+    code, out = req(d, "GET", "/v1/templates/welcome/versions")
+    assert code == 200
+    assert [(v["version"], v["active"]) for v in out["templates"]] == [
+        (1, False), (2, True)]
+    assert req(d, "DELETE", "/v1/templates/welcome?version=2")[0] == 409
+    code, out = req(d, "GET", "/v1/templates")
+    assert [(t["name"], t["version"]) for t in out["templates"]] == [
+        ("welcome", 2)]
+    assert out["next"] is None
+
+    d.restart()
+    code, out = req(d, "POST", "/v1/templates/welcome/render",
+                    {"data": {"name": "Cy"}})
+    assert code == 200 and out["version"] == 2 and out["subject"] == "Hello Cy"
+    assert req(d, "DELETE", "/v1/templates/welcome?version=1")[0] == 200
+    assert req(d, "GET", "/v1/templates/welcome?version=1")[0] == 404
+    assert req(d, "DELETE", "/v1/templates/welcome")[0] == 200
+    assert req(d, "GET", "/v1/templates/welcome")[0] == 404
+    assert req(d, "POST", "/v1/templates/welcome/render", {})[0] == 404
+    assert req(d, "DELETE", "/v1/templates/welcome")[0] == 404
+    d.restart()
+    code, out = req(d, "GET", "/v1/templates")
+    assert code == 200 and out["templates"] == []
+
+
+def test_a_part_that_does_not_parse_is_refused_and_nothing_stored(lab):
+    d = lab.daemon()
+    assert req(d, "POST", "/v1/templates/r", {"text": "ok {{a}}"})[0] == 201
+    code, out = req(d, "POST", "/v1/templates/r",
+                    {"subject": "fine", "html": "<p>\n  {{oops</p>"})
+    assert code == 400, out
+    e = out["error"]
+    assert e["code"] == "template_syntax" and e["field"] == "html", e
+    assert e["line"] == 2 and e["column"] >= 1, e
+    assert "line 2" in e["message"], e
+    code, out = req(d, "GET", "/v1/templates/r/versions")
+    assert [v["version"] for v in out["templates"]] == [1]
+    # Malformed requests: each refused, nothing stored.
+    for body, code_want in [
+            ({"subject": "only"}, "missing_field"),
+            ({"text": "x", "dialect": "jinja"}, "invalid_field"),
+            ({"text": 5}, "invalid_field"),
+            ({"text": "x", "activate": "yes"}, "invalid_field"),
+            ({"text": "x", "extra": 1}, "unknown_field")]:
+        code, out = req(d, "POST", "/v1/templates/r", body)
+        assert code == 400 and out["error"]["code"] == code_want, (body, out)
+    code, out, _ = sh.http_request(
+        d.http_url + "/v1/templates/r", "POST", b"{not json",
+        {"Authorization": "Bearer " + WEB_KEY})
+    assert code == 400
+    for bad in ["/v1/templates/.x", "/v1/templates/a%20b"]:
+        assert req(d, "POST", bad, {"text": "x"})[0] == 400, bad
+    assert req(d, "POST", "/v1/templates/r/activate", {"version": "1"})[0] == 400
+    assert req(d, "POST", "/v1/templates/r/render", {"data": [1]})[0] == 400
+    assert req(d, "GET", "/v1/templates?limit=0")[0] == 400
+    code, out = req(d, "GET", "/v1/templates/r/versions")
+    assert [v["version"] for v in out["templates"]] == [1]
+
+
+def test_tenants_are_apart(lab):
+    d = lab.daemon()
+    assert req(d, "POST", "/v1/templates/t", {"text": "web {{x}}"})[0] == 201
+    assert req(d, "POST", "/v1/templates/t", {"text": "jobs {{x}}"},
+               key=JOBS_KEY)[0] == 201
+    code, out = req(d, "POST", "/v1/templates/t/render", {"data": {"x": 1}},
+                    key=JOBS_KEY)
+    assert out["text"] == "jobs 1", out
+    code, out = req(d, "POST", "/v1/templates/t/render", {"data": {"x": 1}})
+    assert out["text"] == "web 1", out
+    # An API key cannot name another tenant; the admin key names any.
+    assert req(d, "GET", "/v1/templates?tenant=jobs")[0] == 403
+    code, out = req(d, "GET", "/v1/templates/t?tenant=jobs", key=None)
+    assert code == 200 and out["text"] == "jobs {{x}}", out
+    code, out = req(d, "GET", "/v1/templates", key=None)
+    assert code == 200 and out["templates"] == []
+    assert req(d, "GET", "/v1/templates", key="")[0] == 401
+    assert req(d, "DELETE", "/v1/templates/t", key=JOBS_KEY)[0] == 200
+    code, out = req(d, "GET", "/v1/templates/t")
+    assert code == 200 and out["text"] == "web {{x}}"
+
+
+def ctl(d, *args):
+    return sh.swervectl(["-c", d.config_path, "template"] + list(args))
+
+
+def test_swervectl_template(lab, tmp_path):
+    d = lab.daemon()
+    html = tmp_path / "r.html"
+    html.write_text("<h1>Receipt</h1>\n<p>{{total}}</p>\n")
+    text = tmp_path / "r.txt"
+    text.write_text("Total {{total}}\n")
+    r = ctl(d, "put", "receipt", "--tenant", "webt", "--subject",
+            "Receipt {{id}}", "--html", str(html), "--text", str(text))
+    assert r.returncode == 0, r.stderr
+    assert "version 1 stored" in r.stdout
+    html.write_text("<h1>Your receipt</h1>\n<p>{{total}}</p>\n")
+    r = ctl(d, "put", "receipt", "--tenant", "webt", "--subject",
+            "Receipt {{id}}", "--html", str(html), "--text", str(text),
+            "--no-activate")
+    assert r.returncode == 0 and "version 2 stored" in r.stdout, r.stderr
+    bad = tmp_path / "bad.html"
+    bad.write_text("a\nb {{x\n")
+    r = ctl(d, "put", "receipt", "--tenant", "webt", "--html", str(bad))
+    assert r.returncode == 1 and "line 2" in r.stderr, r.stderr
+
+    r = ctl(d, "list", "--tenant", "webt")
+    assert r.returncode == 0 and "receipt" in r.stdout and "v1" in r.stdout
+    r = ctl(d, "show", "receipt", "--tenant", "webt")
+    assert r.returncode == 0, r.stderr
+    assert "receipt version 1, active" in r.stdout
+    assert "v2" in r.stdout and "<h1>Receipt</h1>" in r.stdout
+    data = tmp_path / "d.json"
+    data.write_text(json.dumps({"id": "A-1", "total": "9.50"}))
+    r = ctl(d, "render", "receipt", "--tenant", "webt", "--data", str(data),
+            "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["subject"] == "Receipt A-1"
+    assert out["html"] == "<h1>Receipt</h1>\n<p>9.50</p>\n"
+    r = ctl(d, "diff", "receipt", "1", "2", "--tenant", "webt")
+    assert r.returncode == 1, r.stderr
+    assert "-<h1>Receipt</h1>" in r.stdout
+    assert "+<h1>Your receipt</h1>" in r.stdout
+    assert " <p>{{total}}</p>" in r.stdout
+    r = ctl(d, "diff", "receipt", "1", "1", "--tenant", "webt")
+    assert r.returncode == 0 and "same" in r.stdout
+    r = ctl(d, "activate", "receipt", "2", "--tenant", "webt")
+    assert r.returncode == 0, r.stderr
+    r = ctl(d, "render", "receipt", "--tenant", "webt", "--data", str(data))
+    assert r.returncode == 0 and "Your receipt" in r.stdout, r.stdout
+    r = ctl(d, "delete", "receipt", "--tenant", "webt", "--version", "2")
+    assert r.returncode == 1 and "409" in r.stderr
+    r = ctl(d, "delete", "receipt", "--tenant", "webt")
+    assert r.returncode == 0, r.stderr
+    r = ctl(d, "show", "receipt", "--tenant", "webt")
+    assert r.returncode == 1 and "404" in r.stderr
+    assert not os.path.exists(str(tmp_path / "nothing"))
