@@ -746,6 +746,36 @@ key_idempotency_key(json_t *v, struct api_msg *m, struct api_error *err)
 	return 0;
 }
 
+/* template: {"name", "data"} (http_templates_apply renders it). */
+static int
+key_template(json_t *v, struct api_msg *m, struct api_error *err)
+{
+	json_t *name = json_object_get(v, "name");
+	json_t *data = json_object_get(v, "data");
+	const char *k;
+	json_t *x;
+
+	if (!json_is_object(v))
+		return api_error_set(
+		    err, 400, "invalid_field", "template",
+		    "expected {\"name\": ..., \"data\": {...}}");
+	json_object_foreach(v, k, x)
+	{
+		if (strcmp(k, "name") != 0 && strcmp(k, "data") != 0)
+			return api_error_set(err, 400, "unknown_field",
+			                     "template",
+			                     "unknown field (name, data)");
+	}
+	if (str_get(name, "template.name", 128, true, &m->template_name, err) <
+	    0)
+		return -1;
+	if (data != NULL && !json_is_null(data) && !json_is_object(data))
+		return api_error_set(err, 400, "invalid_field", "template.data",
+		                     "expected an object");
+	m->template_data = json_is_object(data) ? json_incref(data) : NULL;
+	return 0;
+}
+
 static const struct api_key api_keys[] = {
     {"from", key_from},
     {"to", key_to},
@@ -763,6 +793,7 @@ static const struct api_key api_keys[] = {
     {"send_at", key_send_at},
     {"sandbox", key_sandbox},
     {"idempotency_key", key_idempotency_key},
+    {"template", key_template},
     {NULL, NULL},
 };
 
@@ -814,7 +845,16 @@ api_msg_from_json(json_t *root, struct api_msg *out, struct api_error *err)
 		              API_JSON_RCPTS_MAX);
 		goto fail;
 	}
-	if (out->mail.text == NULL && out->mail.html == NULL) {
+	if (out->template_name != NULL &&
+	    (out->mail.subject != NULL || out->mail.text != NULL ||
+	     out->mail.html != NULL)) {
+		api_error_set(err, 400, "invalid_field", "template",
+		              "a template gives subject, text and html: send "
+		              "either template or those");
+		goto fail;
+	}
+	if (out->mail.text == NULL && out->mail.html == NULL &&
+	    out->template_name == NULL) {
 		api_error_set(err, 400, "missing_field", "text",
 		              "a message needs text or html");
 		goto fail;
@@ -935,6 +975,8 @@ api_msg_fini(struct api_msg *m)
 	free(m->stream);
 	free(m->idempotency_key);
 	msg_meta_fini(&m->meta);
+	free(m->template_name);
+	json_decref(m->template_data);
 	memset(m, 0, sizeof(*m));
 }
 

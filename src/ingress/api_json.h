@@ -34,6 +34,10 @@
  *   sandbox      boolean: validate and record, never deliver
  *                (meta.sandbox)
  *   idempotency_key  1..255 printable ASCII
+ *   template     {"name": NAME, "data": {...}}: subject, html and text
+ *                are the tenant's template NAME (its active version)
+ *                rendered with data, at submission (http_templates.h);
+ *                subject, text and html are then refused here
  * Unknown keys are refused. CR, LF or NUL in any field that ends up in a
  * header (addresses, names, subject, header values, file names, content
  * types and ids, tags, stream, key) is refused naming the field; NUL in
@@ -49,6 +53,8 @@
 
 #include "mime/mime_build.h"
 #include "spool/msg_meta.h"
+
+struct json_t;
 
 #define API_JSON_DEPTH_MAX 16               /* nesting of arrays and objects */
 #define API_JSON_ITEMS_MAX 1000             /* members of one array or object */
@@ -87,6 +93,9 @@ struct api_msg {
 	                            api_msg_digest() (or a compat path) */
 	struct json_t *payload;  /* the request object (a reference), kept
 	                            for api_msg_digest(); NULL after it */
+	char *template_name;     /* NULL: no template */
+	struct json_t *template_data; /* a JSON object (a reference), or
+	                                 NULL: {} */
 };
 
 /*

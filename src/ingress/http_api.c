@@ -37,6 +37,7 @@
 #include "ingress/api_json.h"
 #include "ingress/api_raw.h"
 #include "ingress/http_pending.h"
+#include "ingress/http_templates.h"
 #include "ingress/submit.h"
 #include "mime/mime_build.h"
 #include "spool/spool.h"
@@ -285,6 +286,8 @@ api_post_message(struct http_api *a, struct evhttp_request *req,
 	}
 	w = api_who(req, k, client);
 	if (api_idem_apply(req, &msg, &e) < 0 ||
+	    (msg.template_name != NULL &&
+	     http_templates_apply(k->tenant, &msg, NULL, &e) < 0) ||
 	    submit_msg_prepare(a->cfg, &w, &msg, &m, &e) < 0) {
 		api_msg_fini(&msg);
 		api_fail(req, &e);
@@ -329,6 +332,9 @@ api_post_batch(struct http_api *a, struct evhttp_request *req,
 	res = json_array();
 	for (i = 0; i < b.n; i++) {
 		if (b.errs[i].http_status == 0 &&
+		    (b.msgs[i].template_name == NULL ||
+		     http_templates_apply(k->tenant, &b.msgs[i], NULL,
+		                          &b.errs[i]) == 0) &&
 		    submit_msg_prepare(a->cfg, &w, &b.msgs[i], &ms[i],
 		                       &b.errs[i]) == 0) {
 			json_array_append_new(

@@ -33,9 +33,31 @@
 
 #include <event2/http.h>
 
+#include "ingress/api_json.h"
+#include "tmpl/tmpl_store.h"
+
 /* http_templates_handle - one request under /v1/templates; path is the
  * request's path. */
 void http_templates_handle(struct evhttp_request *req, const char *path,
                            const char *tenant);
+
+/*
+ * http_templates_apply - the send side: render m->template_name (the
+ * tenant's active version) with m->template_data into m's subject, text
+ * and html, before m goes through the submission pipeline, so the stored
+ * message is complete whichever provider carries it. o: how the parts
+ * are escaped and whether a missing variable is an error (NULL: the
+ * native API's: HTML escaped in html only, missing renders empty).
+ * 0, or -1 with *e:
+ *   404 "template_not_found" at "template.name";
+ *   400 "render_failed" at "template.PART" (the engine's message with
+ *       line and column: a missing variable in strict mode, a limit);
+ *   400 "invalid_field" at "template.subject" when the rendered subject
+ *       has CR, LF or NUL or is too long, or a part has NUL.
+ * m is changed only on success. Loop thread (reads the store's memory).
+ */
+int http_templates_apply(const char *tenant, struct api_msg *m,
+                         const struct tmpl_store_render_opts *o,
+                         struct api_error *e);
 
 #endif

@@ -12,13 +12,21 @@ versioned, and swervectl template list|show|put|render|diff.
 - render: the active version or a named one, HTML escaped in html only.
 - swervectl: put (files), list, show, render (--data), diff, activate,
   delete.
+- Sending (issue 19, item 2): "template" on /v1/messages and the batch
+  renders at ingress; the stored message is complete (a later version
+  changes nothing already accepted); unknown template, template with
+  subject/text/html, a rendered subject with a line break: refused,
+  nothing stored.
 """
 
+import email
+import email.policy
 import json
 import os
+import time
 
 import swerve_harness as sh
-from api_client import JOBS_KEY, WEB_KEY
+from api_client import JOBS_KEY, WEB_KEY, post, send
 
 
 def req(d, method, path, body=None, key=WEB_KEY):
@@ -203,3 +211,71 @@ def test_swervectl_template(lab, tmp_path):
     r = ctl(d, "show", "receipt", "--tenant", "webt")
     assert r.returncode == 1 and "404" in r.stderr
     assert not os.path.exists(str(tmp_path / "nothing"))
+
+
+def parsed(m, i):
+    raw = m.raw(m.messages()[i]["id"])
+    raw = raw if isinstance(raw, bytes) else json.dumps(raw).encode()
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def test_native_send_renders_before_storing(lab):
+    m = lab.mock()
+    d = lab.daemon(m)
+    assert req(d, "POST", "/v1/templates/welcome",
+               {"subject": "Welcome {{name}}",
+                "html": "<p>Hi {{name}}</p>",
+                "text": "Hi {{name}}, order {{order}}"})[0] == 201
+    code, out, _ = send(d, {"from": "s@example.com", "to": "r@example.net",
+                            "template": {"name": "welcome",
+                                         "data": {"name": "<Ann>",
+                                                  "order": 7}}})
+    assert code == 202, out
+    sh.wait_until(lambda: len(m.messages()) == 1, 15, what="mock got it")
+    e = parsed(m, 0)
+    assert str(e["Subject"]) == "Welcome <Ann>"
+    assert e.get_body(("plain",)).get_content().strip() == "Hi <Ann>, order 7"
+    assert "<p>Hi &lt;Ann&gt;</p>" in e.get_body(("html",)).get_content()
+    # The stored message is the rendered one: a new version changes
+    # nothing already accepted.
+    assert req(d, "POST", "/v1/templates/welcome",
+               {"subject": "v2 {{name}}", "text": "v2"})[0] == 201
+    code, out, _ = send(d, {"from": "s@example.com", "to": "r@example.net",
+                            "template": {"name": "welcome",
+                                         "data": {"name": "Bo"}}})
+    assert code == 202, out
+    sh.wait_until(lambda: len(m.messages()) == 2, 15, what="second")
+    assert str(parsed(m, 1)["Subject"]) == "v2 Bo"
+
+    # Refusals: nothing stored.
+    for body, status, ecode in [
+            ({"template": {"name": "nope"}}, 404, "template_not_found"),
+            ({"template": {"name": "welcome"}, "subject": "x"}, 400,
+             "invalid_field"),
+            ({"template": {"name": "welcome", "data": [1]}}, 400,
+             "invalid_field"),
+            ({"template": {"name": "welcome", "x": 1}}, 400, "unknown_field"),
+            ({"template": "welcome"}, 400, "invalid_field"),
+            ({"template": {"name": "welcome",
+                           "data": {"name": "a\r\nBcc: x@evil.test"}}},
+             400, "invalid_field")]:
+        msg = {"from": "s@example.com", "to": "r@example.net"}
+        msg.update(body)
+        code, out, _ = send(d, msg)
+        assert code == status and out["error"]["code"] == ecode, (body, out)
+    # Another tenant's template is not found.
+    code, out, _ = send(d, {"from": "s@example.org", "to": "r@example.net",
+                            "template": {"name": "welcome"}}, key=JOBS_KEY)
+    assert code == 404, out
+    # A batch: each item rendered with its own data.
+    code, out, _ = post(d, "/v1/messages/batch", {"messages": [
+        {"from": "s@example.com", "to": "a@example.net",
+         "template": {"name": "welcome", "data": {"name": "A"}}},
+        {"from": "s@example.com", "to": "b@example.net",
+         "template": {"name": "welcome", "data": {"name": "B"}}}]})
+    assert code == 202, out
+    sh.wait_until(lambda: len(m.messages()) == 4, 15, what="batch")
+    subjects = sorted(str(parsed(m, i)["Subject"]) for i in (2, 3))
+    assert subjects == ["v2 A", "v2 B"]
+    time.sleep(0.3)
+    assert len(m.messages()) == 4
