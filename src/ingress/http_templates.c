@@ -338,7 +338,8 @@ do_put(struct evhttp_request *req, struct tmpl_store *s, const char *tenant,
 		goto out;
 	}
 	activate = v == NULL || json_is_true(v);
-	d = dialect != NULL ? tmpl_dialect_parse(dialect) : TMPL_HANDLEBARS;
+	d = dialect != NULL ? tmpl_store_dialect_parse(dialect)
+	                    : TMPL_HANDLEBARS;
 	if (d < 0) {
 		http_reply_error(req, 400, "invalid_field",
 		                 "dialect: expected mustache, handlebars or "

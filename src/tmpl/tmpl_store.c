@@ -30,32 +30,12 @@ tmpl_store_name_ok(const char *s)
 	return 1;
 }
 
-static const char *const tmpl_dialect_names[] = {
-    [TMPL_MUSTACHE] = "mustache",
-    [TMPL_HANDLEBARS] = "handlebars",
-    [TMPL_MUSTACHIO] = "mustachio",
-};
-
-const char *
-tmpl_dialect_name(enum tmpl_dialect d)
-{
-	return (unsigned)d < sizeof(tmpl_dialect_names) /
-	                         sizeof(tmpl_dialect_names[0])
-	           ? tmpl_dialect_names[d]
-	           : "?";
-}
-
 int
-tmpl_dialect_parse(const char *s)
+tmpl_store_dialect_parse(const char *s)
 {
-	size_t i;
+	enum tmpl_dialect d;
 
-	for (i = 0; s != NULL && i < sizeof(tmpl_dialect_names) /
-	                                 sizeof(tmpl_dialect_names[0]);
-	     i++)
-		if (strcmp(s, tmpl_dialect_names[i]) == 0)
-			return (int)i;
-	return -1;
+	return s != NULL && tmpl_dialect_parse_name(s, &d) == 0 ? (int)d : -1;
 }
 
 const char *

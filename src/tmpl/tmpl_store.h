@@ -125,10 +125,10 @@ struct tmpl_store {
  * octets, not starting with '.'? */
 int tmpl_store_name_ok(const char *s);
 
-/* tmpl_dialect_name - "mustache", "handlebars", "mustachio";
- * tmpl_dialect_parse - the reverse, or -1. */
-const char *tmpl_dialect_name(enum tmpl_dialect d);
-int tmpl_dialect_parse(const char *s);
+/* tmpl_store_dialect_parse - "mustache", "handlebars" or "mustachio"
+ * (tmpl_dialect_parse_name) as an enum tmpl_dialect, or -1 (also for
+ * NULL). */
+int tmpl_store_dialect_parse(const char *s);
 
 /* tmpl_part_name - "subject", "html", "text". */
 const char *tmpl_part_name(enum tmpl_part p);

@@ -155,7 +155,7 @@ local_row(sqlite3_stmt *st, int bodies, struct tmpl_version *v)
 	snprintf(v->name, sizeof(v->name), "%s", t ? (const char *)t : "");
 	v->version = sqlite3_column_int(st, 2);
 	v->active = sqlite3_column_int(st, 3);
-	d = tmpl_dialect_parse((const char *)sqlite3_column_text(st, 4));
+	d = tmpl_store_dialect_parse((const char *)sqlite3_column_text(st, 4));
 	v->dialect = d < 0 ? TMPL_MUSTACHE : (enum tmpl_dialect)d;
 	for (i = 0; i < TMPL_PARTS; i++)
 		if (bodies || i == TMPL_PART_SUBJECT)

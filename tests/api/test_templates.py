@@ -44,7 +44,8 @@ def test_versions_activation_deletion_and_restart(lab):
     d = lab.daemon()
     code, out = req(d, "POST", "/v1/templates/welcome",
                     {"subject": "Hi {{name}}", "html": "<p>{{name}}</p>",
-                     "text": "Hello {{name}}", "activate": False})
+                     "text": "Hello {{name}}", "activate": False,
+                     "dialect": "mustache"})
     assert code == 201 and out == {"name": "welcome", "version": 1}, out
     code, out = req(d, "POST", "/v1/templates/welcome",
                     {"subject": "Hello {{name}}", "text": "v2 {{name}}",
@@ -53,7 +54,7 @@ def test_versions_activation_deletion_and_restart(lab):
     # The first version is active whatever its put said; v2 waits.
     code, out = req(d, "GET", "/v1/templates/welcome")
     assert code == 200 and out["version"] == 1 and out["active"] is True
-    assert out["html"] == "<p>{{name}}</p>" and out["dialect"] == "handlebars"
+    assert out["html"] == "<p>{{name}}</p>" and out["dialect"] == "mustache"
     assert out["tenant"] == "webt"
     code, out = req(d, "GET", "/v1/templates/welcome?version=2")
     assert code == 200 and out["active"] is False and out["html"] is None
@@ -101,9 +102,11 @@ def test_versions_activation_deletion_and_restart(lab):
 
 def test_a_part_that_does_not_parse_is_refused_and_nothing_stored(lab):
     d = lab.daemon()
-    assert req(d, "POST", "/v1/templates/r", {"text": "ok {{a}}"})[0] == 201
+    assert req(d, "POST", "/v1/templates/r", {"text": "ok {{a}}",
+                                             "dialect": "mustache"})[0] == 201
     code, out = req(d, "POST", "/v1/templates/r",
-                    {"subject": "fine", "html": "<p>\n  {{oops</p>"})
+                    {"subject": "fine", "html": "<p>\n  {{oops</p>",
+                     "dialect": "mustache"})
     assert code == 400, out
     e = out["error"]
     assert e["code"] == "template_syntax" and e["field"] == "html", e
@@ -135,8 +138,10 @@ def test_a_part_that_does_not_parse_is_refused_and_nothing_stored(lab):
 
 def test_tenants_are_apart(lab):
     d = lab.daemon()
-    assert req(d, "POST", "/v1/templates/t", {"text": "web {{x}}"})[0] == 201
-    assert req(d, "POST", "/v1/templates/t", {"text": "jobs {{x}}"},
+    assert req(d, "POST", "/v1/templates/t", {"text": "web {{x}}",
+                                             "dialect": "mustache"})[0] == 201
+    assert req(d, "POST", "/v1/templates/t", {"text": "jobs {{x}}",
+                                             "dialect": "mustache"},
                key=JOBS_KEY)[0] == 201
     code, out = req(d, "POST", "/v1/templates/t/render", {"data": {"x": 1}},
                     key=JOBS_KEY)
@@ -166,17 +171,19 @@ def test_swervectl_template(lab, tmp_path):
     text = tmp_path / "r.txt"
     text.write_text("Total {{total}}\n")
     r = ctl(d, "put", "receipt", "--tenant", "webt", "--subject",
-            "Receipt {{id}}", "--html", str(html), "--text", str(text))
+            "Receipt {{id}}", "--html", str(html), "--text", str(text),
+            "--dialect", "mustache")
     assert r.returncode == 0, r.stderr
     assert "version 1 stored" in r.stdout
     html.write_text("<h1>Your receipt</h1>\n<p>{{total}}</p>\n")
     r = ctl(d, "put", "receipt", "--tenant", "webt", "--subject",
             "Receipt {{id}}", "--html", str(html), "--text", str(text),
-            "--no-activate")
+            "--no-activate", "--dialect", "mustache")
     assert r.returncode == 0 and "version 2 stored" in r.stdout, r.stderr
     bad = tmp_path / "bad.html"
     bad.write_text("a\nb {{x\n")
-    r = ctl(d, "put", "receipt", "--tenant", "webt", "--html", str(bad))
+    r = ctl(d, "put", "receipt", "--tenant", "webt", "--html", str(bad),
+            "--dialect", "mustache")
     assert r.returncode == 1 and "line 2" in r.stderr, r.stderr
 
     r = ctl(d, "list", "--tenant", "webt")
@@ -225,7 +232,8 @@ def test_native_send_renders_before_storing(lab):
     assert req(d, "POST", "/v1/templates/welcome",
                {"subject": "Welcome {{name}}",
                 "html": "<p>Hi {{name}}</p>",
-                "text": "Hi {{name}}, order {{order}}"})[0] == 201
+                "text": "Hi {{name}}, order {{order}}",
+                "dialect": "mustache"})[0] == 201
     code, out, _ = send(d, {"from": "s@example.com", "to": "r@example.net",
                             "template": {"name": "welcome",
                                          "data": {"name": "<Ann>",
@@ -239,7 +247,8 @@ def test_native_send_renders_before_storing(lab):
     # The stored message is the rendered one: a new version changes
     # nothing already accepted.
     assert req(d, "POST", "/v1/templates/welcome",
-               {"subject": "v2 {{name}}", "text": "v2"})[0] == 201
+               {"subject": "v2 {{name}}", "text": "v2",
+                "dialect": "mustache"})[0] == 201
     code, out, _ = send(d, {"from": "s@example.com", "to": "r@example.net",
                             "template": {"name": "welcome",
                                          "data": {"name": "Bo"}}})

@@ -327,7 +327,7 @@ a_part_that_does_not_parse_is_refused_with_its_place(void **state)
 	(void)state;
 	memset(&v, 0, sizeof(v));
 	snprintf(v.name, sizeof(v.name), "bad");
-	v.dialect = TMPL_HANDLEBARS;
+	v.dialect = TMPL_MUSTACHE;
 	v.part[TMPL_PART_SUBJECT] = (char *)"fine {{x}}";
 	v.part[TMPL_PART_TEXT] = (char *)"line one\n  {{oops";
 	assert_null(tmpl_store_entry_new(&v, &bad, &err));
@@ -356,8 +356,9 @@ names(void **state)
 	longname[128] = 'a';
 	longname[129] = '\0';
 	assert_false(tmpl_store_name_ok(longname));
-	assert_int_equal(tmpl_dialect_parse("handlebars"), TMPL_HANDLEBARS);
-	assert_int_equal(tmpl_dialect_parse("jinja"), -1);
+	assert_int_equal(tmpl_store_dialect_parse("handlebars"),
+	                 TMPL_HANDLEBARS);
+	assert_int_equal(tmpl_store_dialect_parse("jinja"), -1);
 	assert_string_equal(tmpl_dialect_name(TMPL_MUSTACHIO), "mustachio");
 }
 
