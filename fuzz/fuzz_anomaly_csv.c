@@ -1,6 +1,6 @@
 /*
  * fuzz_anomaly_csv.c - anomaly_csv_parse on arbitrary bytes: it either
- * fails with a reason and nothing returned, or returns samples in time
+ * fails with a reason and nothing returned, or returns samples in file
  * order with finite values; each sample replayed through a model never
  * crashes and leaves its state consistent.
  */

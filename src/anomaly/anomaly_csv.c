@@ -104,11 +104,6 @@ anomaly_csv_parse(const char *buf, size_t len, struct anomaly_sample **out,
 			         line);
 			goto fail;
 		}
-		if (k > 0 && s.t_ms < v[k - 1].t_ms) {
-			snprintf(err, errlen, "line %zu: goes back in time",
-			         line);
-			goto fail;
-		}
 		if (k == ANOMALY_CSV_MAX) {
 			snprintf(err, errlen, "more than %d samples",
 			         ANOMALY_CSV_MAX);

@@ -9,7 +9,8 @@
  * milliseconds). A first line that is not a sample is a header and is
  * skipped; blank lines are skipped; CRLF and LF line ends. Any other line
  * that is not a sample is an error naming its line number, and nothing is
- * returned. Samples must not go back in time.
+ * returned. Samples are kept in file order, even when a timestamp goes
+ * back (recorded clocks step: one of the NAB series does).
  *
  * Pure: a buffer in, an array out.
  */

@@ -17,8 +17,10 @@ anomaly_params_default(struct anomaly_params *p)
 	    .alpha = 0.1,
 	    .clip = 3.0,
 	    .threshold = 4.0,
+	    .all_floor = 0.25,
 	    .need = 2,
 	    .of = 3,
+	    .clear = 12,
 	    .min_week = 6,
 	    .min_day = 12,
 	    .dir = ANOMALY_BOTH,
@@ -51,17 +53,22 @@ anomaly_when(int64_t t_ms, int *wd, int *hour)
 	*hour = (int)floor_div(t_ms - day * MS_DAY, MS_HOUR);
 }
 
-/* anomaly_scale - the bucket's scale after the floors. */
+/* anomaly_scale - bucket b's scale after the floors (all: the overall
+ * bucket). */
 static double
-anomaly_scale(const struct anomaly_params *p, const struct anomaly_bucket *b)
+anomaly_scale(const struct anomaly_params *p, const struct anomaly_bucket *b,
+              const struct anomaly_bucket *all)
 {
 	double s = 1.25 * b->s;
 	double rel = p->rel_floor * fabs(b->m);
+	double glob = p->all_floor * 1.25 * all->s;
 
 	if (s < p->abs_floor)
 		s = p->abs_floor;
 	if (s < rel)
 		s = rel;
+	if (b != all && s < glob)
+		s = glob;
 	return s;
 }
 
@@ -101,7 +108,7 @@ anomaly_model_expect(const struct anomaly_model *m,
 	anomaly_when(t_ms, &wd, &hour);
 	b = anomaly_basis_of(m, p, wd, hour, &basis);
 	*mean = b ? b->m : 0;
-	*scale = b ? anomaly_scale(p, b) : 0;
+	*scale = b ? anomaly_scale(p, b, &m->all) : 0;
 	return basis;
 }
 
@@ -148,7 +155,7 @@ anomaly_model_observe(struct anomaly_model *m, const struct anomaly_params *p,
 		double lo, hi;
 
 		v->expected = b->m;
-		v->scale = anomaly_scale(p, b);
+		v->scale = anomaly_scale(p, b, &m->all);
 		v->z = v->scale > 0 ? (x - b->m) / v->scale : 0;
 		if (v->scale == 0 && x != b->m)
 			v->z = x > b->m ? p->threshold * 2 : -p->threshold * 2;
@@ -164,10 +171,11 @@ anomaly_model_observe(struct anomaly_model *m, const struct anomaly_params *p,
 	m->n++;
 	m->over = (m->over << 1) | (v->over ? 1u : 0u);
 	over_n = (unsigned)__builtin_popcount(m->over & mask);
+	m->clean = v->over ? 0 : m->clean + 1;
 	if (!m->firing && over_n >= p->need && m->n > p->warmup) {
 		m->firing = true;
 		m->since_ms = t_ms;
-	} else if (m->firing && (m->over & mask) == 0) {
+	} else if (m->firing && m->clean >= (p->clear ? p->clear : 1)) {
 		m->firing = false;
 		m->since_ms = 0;
 	}

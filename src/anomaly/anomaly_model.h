@@ -19,11 +19,13 @@
  *
  * A sample is "over" when z = (x - m) / max(s * 1.25, floor) passes the
  * threshold in the watched direction (1.25 * mean absolute deviation is
- * the standard deviation of a normal distribution); the floor (an
- * absolute and a relative part) keeps a flat signal's tiny scale from
+ * the standard deviation of a normal distribution); the floors (an
+ * absolute part, a share of |m|, and a share of the overall scale for a
+ * seasonal bucket) keep a flat or quantised signal's tiny scale from
  * turning noise into anomalies. The signal fires when `need` of the last
- * `of` samples were over, and clears when `of` samples in a row were
- * not: a single odd sample never fires. Nothing fires before `warmup`
+ * `of` samples were over, and clears when `clear` samples in a row were
+ * not: a single odd sample never fires, and an anomaly that wavers is
+ * one anomaly, not one an hour. Nothing fires before `warmup`
  * samples have been learned.
  *
  * Pure: time is passed in (ms since the epoch, UTC; the week starts on
@@ -49,16 +51,21 @@ struct anomaly_params {
 	double threshold;  /* |z| to count a sample as over */
 	double abs_floor;  /* smallest scale, in the signal's unit */
 	double rel_floor;  /* smallest scale, as a fraction of |m| */
+	double all_floor;  /* smallest scale of a seasonal bucket, as a
+	                      fraction of the overall bucket's scale */
 	unsigned need;     /* fire when need of the last `of` were over */
 	unsigned of;       /* 1..32 */
+	unsigned clear;    /* clear after this many samples in a row not
+	                      over (at least 1): one anomaly, one alert */
 	uint32_t warmup;   /* samples learned before anything fires */
 	uint32_t min_week; /* samples a week bucket needs to be used */
 	uint32_t min_day;  /* samples a day bucket needs to be used */
 	enum anomaly_dir dir;
 };
 
-/* anomaly_params_default - alpha 0.1, clip 3, threshold 4, floors 0,
- * 2 of 3, warmup 0, min_week 6, min_day 12, both directions. */
+/* anomaly_params_default - alpha 0.1, clip 3, threshold 4, floors 0
+ * (all_floor 0.25), 2 of 3, clear 12, warmup 0, min_week 6, min_day 12, both
+ * directions. */
 void anomaly_params_default(struct anomaly_params *p);
 
 struct anomaly_bucket {
@@ -73,6 +80,7 @@ struct anomaly_model {
 	uint64_t n;    /* samples learned */
 	uint32_t over; /* bit i: sample i back was over (bit 0: newest) */
 	bool firing;
+	uint32_t clean;   /* samples in a row not over */
 	int64_t since_ms; /* when it started firing; 0 when quiet */
 };
 

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anomaly/anomaly_replay.h"
 #include "config/config.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -75,6 +76,9 @@ swervectl_usage(FILE *f)
 	    "(dead-lettered)\n"
 	    "  reload    re-read the daemon's configuration file (as "
 	    "SIGHUP)\n"
+	    "  anomaly replay FILE.csv  the anomaly detector over a recorded "
+	    "series\n            (timestamp,value lines; --json, --dir, "
+	    "--threshold, --warmup)\n"
 	    "  suppression list|export [--tenant T] [--reason R]\n"
 	    "            a tenant's suppression list as CSV (address,reason,"
 	    "created,\n            expires,provider); list: one page "
@@ -2074,6 +2078,10 @@ main(int argc, char **argv)
 	char base[1100], err[CONFIG_ERR_SIZE];
 	int json = 0, watch = 0, fleet = 0, ch, rc;
 
+	/* Offline, with options of its own: before the common ones. */
+	if (argc >= 3 && strcmp(argv[1], "anomaly") == 0 &&
+	    strcmp(argv[2], "replay") == 0)
+		return anomaly_replay_main(argc - 2, argv + 2, stdout, stderr);
 	while ((ch = getopt_long(argc, argv, "c:u:jwhs:n:a:f:k:", opts,
 	                         NULL)) != -1) {
 		switch (ch) {
