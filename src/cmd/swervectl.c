@@ -76,6 +76,8 @@ swervectl_usage(FILE *f)
 	    "(dead-lettered)\n"
 	    "  reload    re-read the daemon's configuration file (as "
 	    "SIGHUP)\n"
+	    "  anomalies  what the anomaly detector flags now, and its recent "
+	    "changes\n"
 	    "  anomaly replay FILE.csv  the anomaly detector over a recorded "
 	    "series\n            (timestamp,value lines; --json, --dir, "
 	    "--threshold, --warmup)\n"
@@ -792,6 +794,49 @@ swervectl_events_dead(const char *base, int json)
 		       (long long)json_integer_value(
 		           json_object_get(x, "attempts")),
 		       e ? e : "-");
+	}
+	json_decref(root);
+	return 0;
+}
+
+/* swervectl_anomalies - GET /v1/anomalies: what the detector flags now,
+ * then its recent changes, newest first. */
+static int
+swervectl_anomalies(const char *base, int json)
+{
+	json_t *root, *x;
+	size_t i;
+
+	root = swervectl_fetch_json(base, "/v1/anomalies", json);
+	if (root == NULL)
+		return 1;
+	if (json) {
+		json_decref(root);
+		return 0;
+	}
+	printf(
+	    "%lld signals learnt (one sample each %lld s; quiet for the "
+	    "first %lld)\n",
+	    (long long)json_integer_value(json_object_get(root, "signals")),
+	    (long long)json_integer_value(json_object_get(root, "interval_s")),
+	    (long long)json_integer_value(
+	        json_object_get(root, "warmup_samples")));
+	if (json_array_size(json_object_get(root, "firing")) == 0)
+		printf("nothing unusual now\n");
+	json_array_foreach(json_object_get(root, "firing"), i, x)
+	{
+		printf("FIRING since %s: %s\n",
+		       json_string_value(json_object_get(x, "since")),
+		       json_string_value(json_object_get(x, "text")));
+	}
+	json_array_foreach(json_object_get(root, "recent"), i, x)
+	{
+		if (i == 0)
+			printf("recent changes:\n");
+		printf("  %s %-8s %s\n",
+		       json_string_value(json_object_get(x, "at")),
+		       json_string_value(json_object_get(x, "state")),
+		       json_string_value(json_object_get(x, "text")));
 	}
 	json_decref(root);
 	return 0;
@@ -2238,6 +2283,8 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "events") == 0 && optind + 1 < argc &&
 	           strcmp(argv[optind + 1], "dead") == 0) {
 		rc = swervectl_events_dead(base, json);
+	} else if (strcmp(cmd, "anomalies") == 0) {
+		rc = swervectl_anomalies(base, json);
 	} else if (strcmp(cmd, "trace") == 0 && optind + 1 < argc) {
 		rc = swervectl_trace(base, argv[optind + 1]);
 	} else if (strcmp(cmd, "suppression") == 0) {

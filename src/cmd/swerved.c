@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anomaly/anomaly.h"
 #include "cluster/cluster.h"
 #include "config/config.h"
 #include "core/fdlimit.h"
@@ -36,6 +37,7 @@
 #include "ingress/feedback.h"
 #include "ingress/http_admin.h"
 #include "ingress/http_alerts.h"
+#include "ingress/http_anomalies.h"
 #include "ingress/http_api.h"
 #include "ingress/http_conn.h"
 #include "ingress/http_events.h"
@@ -533,6 +535,7 @@ main(int argc, char **argv)
 	struct http_ops *ops;
 	struct alerting *alerting;
 	struct cluster *cluster = NULL;
+	struct anomaly *anomaly;
 	struct smtpd *smtpd;
 	struct http_admin *http;
 	struct http_api *api;
@@ -695,6 +698,14 @@ main(int argc, char **argv)
 		dopts.verp_key_len = sizeof(verp_key);
 	}
 	dopts.reputation = rep;
+	/* The anomaly detector: fed by events, read by routing (shift). */
+	{
+		char apath[4096];
+		snprintf(apath, sizeof(apath), "%s/anomaly.state",
+		         cfg->spool_dir);
+		anomaly = anomaly_new(base, cfg, apath);
+	}
+	dopts.anomaly = anomaly;
 	deliver = deliver_new(&dopts);
 	if (deliver == NULL)
 		log_fatal("swerved: cannot start delivery");
@@ -738,6 +749,7 @@ main(int argc, char **argv)
 	if (alerting == NULL)
 		log_fatal("swerved: cannot start alerting");
 	http_alerts_register(http, alerting);
+	http_anomalies_register(http, anomaly);
 	/* The public status page (listen.status, /status/ on listen.http). */
 	struct status_http *status_page =
 	    status_http_new(http, cfg, deliver, incidents);
@@ -812,6 +824,7 @@ main(int argc, char **argv)
 	alerting_free(alerting);
 	smtpd_free(smtpd);
 	deliver_free(deliver);
+	anomaly_free(anomaly);
 	http_api_free(api);
 	http_admin_free(http);
 	status_http_free(status_page);

@@ -494,6 +494,14 @@ config_defaults(void)
 	c->dashboard_session_ms = 8ULL * 3600 * 1000;
 	c->dashboard_max_sessions = 32;
 
+	c->anomaly_enabled = true;
+	c->anomaly_interval_ms = 5 * 60 * 1000;
+	c->anomaly_warmup_ms = 8 * 24 * 3600 * 1000ULL;
+	c->anomaly_threshold = 4;
+	c->anomaly_min_volume = 20;
+	c->anomaly_top_domains = 50;
+	c->anomaly_on = CONFIG_ANOMALY_WARN;
+	c->anomaly_shift_share = 0.5;
 	c->rates_bounce_warning = 0.05;
 	c->rates_bounce_critical = 0.10;
 	c->rates_complaint_warning = 0.001;

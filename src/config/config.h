@@ -322,6 +322,12 @@ struct config_notify {
 	int min_severity; /* enum config_severity; default info */
 };
 
+/* What the detector does when a signal fires (anomaly.on_anomaly). */
+enum config_anomaly_on {
+	CONFIG_ANOMALY_WARN,  /* log, event, alert */
+	CONFIG_ANOMALY_SHIFT, /* and lower the provider's share */
+};
+
 /* What an alert rule watches (alerts.rules[].kind). */
 enum config_alert_kind {
 	CONFIG_ALERT_CIRCUIT_OPEN,    /* a provider's circuit is open */
@@ -336,6 +342,8 @@ enum config_alert_kind {
 	CONFIG_ALERT_BOUNCE_RATE,     /* a provider's 24h hard bounce ratio */
 	CONFIG_ALERT_COMPLAINT_RATE,  /* a provider's 24h complaint ratio */
 	CONFIG_ALERT_CLUSTER_LOST,    /* cluster: Redis not reachable */
+	CONFIG_ALERT_ANOMALY,         /* the detector flags a provider's or a
+	                                 stream's signal (anomaly/anomaly.h) */
 	CONFIG_ALERT_KIND_COUNT,
 };
 
@@ -526,6 +534,16 @@ struct config {
 	uint64_t events_retry_max_ms; /* events.retry_max, default 1h */
 	uint64_t events_timeout_ms;   /* events.timeout, default 10s */
 	unsigned events_concurrency;  /* events.concurrency, default 4 */
+
+	/* anomaly: (config_anomaly.c) the detector (anomaly/anomaly.h) */
+	bool anomaly_enabled;         /* anomaly.enabled, true */
+	uint64_t anomaly_interval_ms; /* anomaly.interval, 5m */
+	uint64_t anomaly_warmup_ms;   /* anomaly.warmup, 8d */
+	double anomaly_threshold;     /* anomaly.threshold, 4 */
+	uint64_t anomaly_min_volume;  /* anomaly.min_volume, 20 */
+	uint64_t anomaly_top_domains; /* anomaly.top_domains, 50 */
+	int anomaly_on;               /* enum config_anomaly_on, warn */
+	double anomaly_shift_share;   /* anomaly.shift_share, 50% */
 
 	/* rates: (config_rates.c) delivery ratios (route/reputation.h) and
 	 * the levels alerts and routing compare them with */

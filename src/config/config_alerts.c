@@ -54,6 +54,7 @@ static const struct key_choice choices_alert_kind[] = {
     {"bounce_rate", CONFIG_ALERT_BOUNCE_RATE},
     {"complaint_rate", CONFIG_ALERT_COMPLAINT_RATE},
     {"cluster_lost", CONFIG_ALERT_CLUSTER_LOST},
+    {"anomaly", CONFIG_ALERT_ANOMALY},
     {NULL, 0},
 };
 
@@ -376,6 +377,9 @@ config_alerts_defaults(struct config *c)
 	/* Only ever true with cluster: configured. */
 	alerts_rule_default(c, "cluster_lost", CONFIG_ALERT_CLUSTER_LOST,
 	                    CONFIG_SEVERITY_CRITICAL, 0);
+	/* Trouble coming (anomaly/anomaly.h): worth a look, not a page. */
+	alerts_rule_default(c, "anomaly", CONFIG_ALERT_ANOMALY,
+	                    CONFIG_SEVERITY_WARNING, 0);
 }
 
 void

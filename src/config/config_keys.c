@@ -405,6 +405,7 @@ static const struct config_key keys_root[] = {
     {ROW("public_status", KEY_SECTION, 0), .sub = config_keys_public_status},
     {ROW("dashboard", KEY_SECTION, 0), .sub = config_keys_dashboard},
     {ROW("cluster", KEY_SECTION, 0), .sub = config_keys_cluster},
+    {ROW("anomaly", KEY_SECTION, 0), .sub = config_keys_anomaly},
     {ROW("user", KEY_STR, 0), FIELD(C, user)},
     {ROW("group", KEY_STR, 0), FIELD(C, group)},
     {.name = NULL},
@@ -965,6 +966,8 @@ config_keys_apply(struct config_ctx *x, const struct config_node *root,
 	if (keys_streams_check(x, root, c) < 0)
 		return -1;
 	if (config_alerts_check(x, root, c) < 0)
+		return -1;
+	if (config_anomaly_check(x, root, c) < 0)
 		return -1;
 	if (config_admin_keys_check(x, root, c) < 0)
 		return -1;

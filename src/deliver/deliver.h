@@ -29,6 +29,7 @@ struct spool;
 struct deliver;
 
 struct reputation;
+struct anomaly;
 
 struct deliver_opts {
 	struct event_base *base;
@@ -47,6 +48,10 @@ struct deliver_opts {
 	/* Delivery ratios per provider and sender domain (borrowed, may be
 	 * NULL: no reputation in routing); judged against cfg's rates:. */
 	const struct reputation *reputation;
+	/* The anomaly detector (borrowed, may be NULL): with on_anomaly:
+	 * shift, a provider whose signal fires keeps a lower share
+	 * (anomaly/anomaly.h anomaly_share). */
+	const struct anomaly *anomaly;
 };
 
 /* deliver_new - start delivering. Returns NULL if a provider's TLS

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anomaly/anomaly.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
@@ -43,12 +44,12 @@ job_represents(size_t i, char *why, size_t whylen, void *arg)
 	return ad->ops->represents(ad, &job->msg, why, whylen);
 }
 
-/* job_sender_domain - the lower-cased domain of job's envelope sender
- * into out (cap bytes), "" for the null sender. */
+/* addr_domain - the lower-cased domain of addr (may be NULL) into out
+ * (cap bytes), "" when it has none. */
 static const char *
-job_sender_domain(const struct djob *job, char *out, size_t cap)
+addr_domain(const char *addr, char *out, size_t cap)
 {
-	const char *at = job->m->sender ? strrchr(job->m->sender, '@') : NULL;
+	const char *at = addr ? strrchr(addr, '@') : NULL;
 	size_t i;
 
 	out[0] = '\0';
@@ -58,6 +59,22 @@ job_sender_domain(const struct djob *job, char *out, size_t cap)
 		out[i] = (char)tolower((unsigned char)at[i + 1]);
 	out[i] = '\0';
 	return out;
+}
+
+/* job_sender_domain - the domain of job's envelope sender, "" for the
+ * null sender. */
+static const char *
+job_sender_domain(const struct djob *job, char *out, size_t cap)
+{
+	return addr_domain(job->m->sender, out, cap);
+}
+
+/* job_rcpt_domain - the domain of the first pending recipient. */
+static const char *
+job_rcpt_domain(const struct djob *job, char *out, size_t cap)
+{
+	return addr_domain(job->n_pending > 0 ? job->pending[0] : NULL, out,
+	                   cap);
 }
 
 /* job_reputation - route_ctx callback: the share provider i keeps for
@@ -76,11 +93,27 @@ job_reputation(size_t i, char *why, size_t whylen, void *arg)
 	    .min_volume = c->rates_min_volume,
 	    .penalty_share = c->rates_penalty_share,
 	};
-	char dom[REPUTATION_NAME_MAX];
+	char dom[REPUTATION_NAME_MAX], rdom[REPUTATION_NAME_MAX];
+	double f = 1, a;
 
-	return reputation_factor(
-	    d->o.reputation, clock_wall_ms(), &pol, d->provs[i].cfg->name,
-	    job_sender_domain(job, dom, sizeof(dom)), why, whylen, NULL);
+	if (d->o.reputation != NULL)
+		f = reputation_factor(d->o.reputation, clock_wall_ms(), &pol,
+		                      d->provs[i].cfg->name,
+		                      job_sender_domain(job, dom, sizeof(dom)),
+		                      why, whylen, NULL);
+	/* An anomaly on the provider (or on its way to this recipient
+	 * domain) with on_anomaly: shift lowers the share too. */
+	if (d->o.anomaly != NULL && f > 0) {
+		char awhy[512];
+
+		a = anomaly_share(d->o.anomaly, d->provs[i].cfg->name,
+		                  job_rcpt_domain(job, rdom, sizeof(rdom)),
+		                  awhy, sizeof(awhy));
+		if (a < 1 && (whylen == 0 || why[0] == '\0'))
+			snprintf(why, whylen, "%s", awhy);
+		f *= a;
+	}
+	return f;
 }
 
 /* job_pending_fill - the recipients still pending, for the next attempt. */
@@ -126,7 +159,7 @@ deliver_route(struct deliver *d, struct djob *job, uint64_t *wait)
 	ctx.now_ms = clock_mono_ms();
 	ctx.wall_ms = clock_wall_ms();
 	ctx.represents = job_represents;
-	if (d->o.reputation != NULL)
+	if (d->o.reputation != NULL || d->o.anomaly != NULL)
 		ctx.reputation = job_reputation;
 	ctx.arg = job;
 	ctx.trace = &job->trace;
@@ -625,9 +658,10 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 	    ok ? NULL : mr->text);
 	job->trial = false;
 	{
-		char dom[REPUTATION_NAME_MAX];
+		char dom[REPUTATION_NAME_MAX], rdom[REPUTATION_NAME_MAX];
 		struct events_item e = {
 		    .provider = p->cfg->name,
+		    .rcpt_domain = job_rcpt_domain(job, rdom, sizeof(rdom)),
 		    .cls = mr->class,
 		    .stage = mr->stage,
 		    .text = mr->text,

@@ -75,6 +75,16 @@ struct alert {
 	size_t n_provs;
 	struct alert_rate *rates;
 	size_t n_rates;
+	struct alert_anom *anoms;
+	size_t n_anoms;
+};
+
+/* The anomaly detector's signals firing for one subject: a provider, or
+ * a stream (EVENT_ANOMALY). */
+struct alert_anom {
+	char provider[ALERT_NAME_SIZE], stream[ALERT_NAME_SIZE];
+	unsigned firing; /* signals firing now */
+	char why[ALERT_SUMMARY_SIZE];
 };
 
 /* The condition of one rule for one subject, this round. */
@@ -98,6 +108,7 @@ static const char *const alert_kinds[CONFIG_ALERT_KIND_COUNT] = {
     [CONFIG_ALERT_BOUNCE_RATE] = "bounce_rate",
     [CONFIG_ALERT_COMPLAINT_RATE] = "complaint_rate",
     [CONFIG_ALERT_CLUSTER_LOST] = "cluster_lost",
+    [CONFIG_ALERT_ANOMALY] = "anomaly",
 };
 
 const char *
@@ -187,7 +198,40 @@ alert_free(struct alert *a)
 	free(a->insts);
 	free(a->provs);
 	free(a->rates);
+	free(a->anoms);
 	free(a);
+}
+
+/* alert_anomaly - EVENT_ANOMALY: count the subject's firing signals. */
+static void
+alert_anomaly(struct alert *a, const struct events_item *e)
+{
+	const char *prov = e->provider ? e->provider : "";
+	const char *stream = e->provider ? "" : e->stream ? e->stream : "";
+	bool firing = e->state != NULL && strcmp(e->state, "firing") == 0;
+	struct alert_anom *an = NULL;
+	size_t i;
+
+	for (i = 0; i < a->n_anoms; i++)
+		if (strcmp(a->anoms[i].provider, prov) == 0 &&
+		    strcmp(a->anoms[i].stream, stream) == 0)
+			an = &a->anoms[i];
+	if (an == NULL) {
+		if (!firing)
+			return;
+		a->anoms =
+		    xreallocarray(a->anoms, a->n_anoms + 1, sizeof(*a->anoms));
+		an = &a->anoms[a->n_anoms++];
+		memset(an, 0, sizeof(*an));
+		alert_copy(an->provider, ALERT_NAME_SIZE, prov);
+		alert_copy(an->stream, ALERT_NAME_SIZE, stream);
+	}
+	if (firing) {
+		an->firing++;
+		alert_copy(an->why, ALERT_SUMMARY_SIZE, e->text);
+	} else if (an->firing > 0) {
+		an->firing--;
+	}
 }
 
 /* alert_prov_get - the event record of provider name (made if new). */
@@ -222,6 +266,10 @@ alert_event(struct alert *a, const struct events_item *e)
 {
 	struct alert_prov *p;
 
+	if (e->kind == EVENT_ANOMALY) {
+		alert_anomaly(a, e);
+		return;
+	}
 	if (e->provider == NULL)
 		return;
 	switch (e->kind) {
@@ -676,6 +724,23 @@ alert_eval_rule(struct alert *a, size_t i, const struct alert_snapshot *s,
 			memset(&c, 0, sizeof(c));
 			alert_cond_provider(a, r, &s->provs[j], now, &c);
 			alert_step(a, i, s->provs[j].name, "", &c, now);
+		}
+		break;
+	case CONFIG_ALERT_ANOMALY:
+		for (j = 0; j < a->n_anoms; j++) {
+			const struct alert_anom *an = &a->anoms[j];
+
+			if (r->provider != NULL &&
+			    strcmp(r->provider, an->provider) != 0)
+				continue;
+			if (r->stream != NULL &&
+			    strcmp(r->stream, an->stream) != 0)
+				continue;
+			memset(&c, 0, sizeof(c));
+			c.fire = c.still = an->firing > 0;
+			c.value = an->firing;
+			alert_say(&c, "%s", an->why);
+			alert_step(a, i, an->provider, an->stream, &c, now);
 		}
 		break;
 	case CONFIG_ALERT_DISK_LOW:

@@ -107,6 +107,9 @@ struct events_item {
 	const struct feedback_event *feedback;
 	const char *sender_domain;
 	const char *rcpt; /* EVENT_SUPPRESSED: the address */
+	/* EVENT_ATTEMPT: the lower-cased domain of the attempt's first
+	 * recipient (what per-domain signals key on) */
+	const char *rcpt_domain;
 	/* 1 when the event was caused by a drill's simulated fault (issue
 	 * 16): an attempt that ended with a simulated result, and whatever
 	 * followed from it (circuit, failover, alert, incident); listeners
