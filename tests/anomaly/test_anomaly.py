@@ -128,11 +128,13 @@ def test_shift_lowers_the_share_and_says_why_in_the_trace(lab):
         qid = traffic.ids[-1]
     finally:
         traffic.stop()
-    sh.wait_until(lambda: d.log_text().count(qid) > 0, 10, what="log")
-    out = sh.swervectl(["-c", d.config_path,
-                        "trace", qid])
-    assert out.returncode == 0, out.stderr
-    assert "anomaly: acceptance latency at primary" in out.stdout, out.stdout
+    def trace():
+        out = sh.swervectl(["-c", d.config_path, "trace", qid])
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    sh.wait_until(lambda: "chose" in trace(), 15, what="an attempt's trace")
+    assert "anomaly: acceptance latency at primary" in trace(), trace()
 
 
 def test_learning_survives_a_restart(lab):
