@@ -10,8 +10,10 @@
 
 #include <event2/event.h>
 
+#include "cluster/cluster_int.h"
 #include "cluster/cluster_link.h"
 #include "cluster/cluster_msg.h"
+#include "cluster/cluster_suppress.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -19,32 +21,6 @@
 #include "deliver/deliver.h"
 #include "observe/events.h"
 #include "spool/spool.h"
-
-#define CLUSTER_MAX_NODES 64
-
-/* One member as its heartbeats describe it. */
-struct cluster_node {
-	char id[CLUSTER_MSG_TEXT_MAX + 1];
-	char version[32];
-	uint64_t queue, inflight;
-	uint64_t seen_ms; /* monotonic: last heartbeat received */
-};
-
-struct cluster {
-	struct event_base *base;
-	const struct config *cfg;
-	struct deliver *d;
-	struct spool *sp;
-	char *version;
-	char *channel; /* <prefix>:fleet */
-	struct cluster_link *link;
-	struct event *beat;
-	struct cluster_node nodes[CLUSTER_MAX_NODES];
-	size_t n_nodes;
-	bool applying;    /* a remote change is being applied: not re-sent */
-	bool ever_up;     /* the link was up once */
-	uint64_t lost_ms; /* monotonic: when the link went down; 0: up */
-};
 
 /* cluster_node_find - the member id, added if new (NULL: table full). */
 static struct cluster_node *
@@ -61,9 +37,7 @@ cluster_node_find(struct cluster *c, const char *id)
 	return &c->nodes[c->n_nodes++];
 }
 
-/* cluster_publish - m on the fleet channel (nothing while Redis is
- * lost: the node works alone then). */
-static void
+void
 cluster_publish(struct cluster *c, struct cluster_msg *m)
 {
 	char *json;
@@ -163,6 +137,7 @@ cluster_on_up(void *arg, const char *master)
 	c->lost_ms = 0;
 	cluster_heartbeat(c);
 	cluster_share_open_circuits(c);
+	cluster_suppress_resync(c);
 }
 
 /* cluster_on_down - the link is lost: go on alone. */
@@ -253,6 +228,8 @@ cluster_on_message(void *arg, const char *payload, size_t len)
 			cluster_apply_circuit(c, &m);
 		else if (m.kind == CLUSTER_MSG_OPERATOR)
 			cluster_apply_operator(c, &m);
+		else if (m.kind == CLUSTER_MSG_SUPPRESS)
+			cluster_suppress_apply(c, &m);
 	}
 	cluster_msg_fini(&m);
 }
@@ -408,6 +385,7 @@ cluster_free(struct cluster *c)
 		return;
 	events_unsubscribe(cluster_on_event, c);
 	cluster_link_free(c->link);
+	cluster_suppress_unwrap(c);
 	event_free(c->beat);
 	free(c->channel);
 	free(c->version);

@@ -14,7 +14,8 @@
  *     with the reason "fleet: <node>: <reason>" (each node then closes
  *     its own circuit by its own half-open trials);
  *   - publishes the operator's pause, drain and resume of a provider and
- *     applies other nodes' ones, so they act fleet-wide.
+ *     applies other nodes' ones, so they act fleet-wide;
+ *   - shares the suppression list (cluster_suppress.h).
  * Redis never holds mail: each node keeps its own spool. When Redis is
  * lost the node goes on alone on its local state (circuits, limits,
  * idempotency), cluster_lost() says so (the cluster_lost alert fires),

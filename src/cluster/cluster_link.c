@@ -390,13 +390,25 @@ link_on_watchdog(evutil_socket_t fd, short what, void *arg)
 		cluster_link_fail(l, "Redis does not answer");
 }
 
-/* link_on_reply - a command's reply: READONLY means a demoted master. */
+/* A reply the caller wants: its callback. */
+struct link_wait {
+	cluster_link_reply_fn *fn;
+	void *arg;
+};
+
+/* link_on_reply - a command's reply: READONLY means a demoted master;
+ * priv, when set, is a struct link_wait to hand the reply to. */
 static void
 link_on_reply(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct cluster_link *l = ac->data;
 	redisReply *rep = r;
+	struct link_wait *w = priv;
 
+	if (w != NULL) {
+		w->fn(link_is_ours(l, ac) ? rep : NULL, w->arg);
+		free(w);
+	}
 	if (!link_is_ours(l, ac) || rep == NULL)
 		return;
 	if (l->pending > 0)
@@ -461,6 +473,32 @@ cluster_link_command(struct cluster_link *l, const char *fmt, ...)
 	va_end(ap);
 	if (rc != REDIS_OK)
 		return -1;
+	if (l->pending++ == 0)
+		l->last_reply_ms = clock_mono_ms();
+	l->sent++;
+	return 0;
+}
+
+int
+cluster_link_command_cb(struct cluster_link *l, cluster_link_reply_fn *fn,
+                        void *arg, const char *fmt, ...)
+{
+	struct link_wait *w;
+	va_list ap;
+	int rc;
+
+	if (l->state != LINK_UP)
+		return -1;
+	w = xcalloc(1, sizeof(*w));
+	w->fn = fn;
+	w->arg = arg;
+	va_start(ap, fmt);
+	rc = redisvAsyncCommand(l->cmd, link_on_reply, w, fmt, ap);
+	va_end(ap);
+	if (rc != REDIS_OK) {
+		free(w);
+		return -1;
+	}
 	if (l->pending++ == 0)
 		l->last_reply_ms = clock_mono_ms();
 	l->sent++;

@@ -63,6 +63,18 @@ const char *cluster_link_master(const struct cluster_link *l);
  */
 int cluster_link_command(struct cluster_link *l, const char *fmt, ...);
 
+struct redisReply;
+/* cluster_link_reply_fn - a command's reply (NULL: the link went down
+ * before it came; the callback must not send on it then). */
+typedef void cluster_link_reply_fn(const struct redisReply *r, void *arg);
+
+/*
+ * cluster_link_command_cb - cluster_link_command with fn(reply, arg)
+ * called once with the reply (READONLY still takes the link down).
+ */
+int cluster_link_command_cb(struct cluster_link *l, cluster_link_reply_fn *fn,
+                            void *arg, const char *fmt, ...);
+
 /* cluster_link_commands_sent - commands sent since start (both links). */
 uint64_t cluster_link_commands_sent(const struct cluster_link *l);
 

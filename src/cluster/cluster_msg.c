@@ -12,10 +12,9 @@
 #include "core/xmalloc.h"
 
 static const char *const cluster_msg_kinds[] = {
-    [CLUSTER_MSG_OTHER] = "other",
-    [CLUSTER_MSG_HEARTBEAT] = "heartbeat",
-    [CLUSTER_MSG_CIRCUIT] = "circuit",
-    [CLUSTER_MSG_OPERATOR] = "operator",
+    [CLUSTER_MSG_OTHER] = "other",       [CLUSTER_MSG_HEARTBEAT] = "heartbeat",
+    [CLUSTER_MSG_CIRCUIT] = "circuit",   [CLUSTER_MSG_OPERATOR] = "operator",
+    [CLUSTER_MSG_SUPPRESS] = "suppress",
 };
 
 const char *
@@ -63,6 +62,18 @@ cluster_msg_encode(const struct cluster_msg *m)
 		cluster_msg_put(o, "who", m->who);
 		json_object_set_new(o, "for_ms",
 		                    json_integer((json_int_t)m->for_ms));
+		break;
+	case CLUSTER_MSG_SUPPRESS:
+		cluster_msg_put(o, "action", m->action);
+		cluster_msg_put(o, "tenant", m->tenant);
+		cluster_msg_put(o, "address", m->address);
+		cluster_msg_put(o, "reason", m->reason);
+		cluster_msg_put(o, "provider", m->provider);
+		cluster_msg_put(o, "diagnostic", m->diagnostic);
+		json_object_set_new(o, "created",
+		                    json_integer((json_int_t)m->created_ms));
+		json_object_set_new(o, "expires",
+		                    json_integer((json_int_t)m->expires_ms));
 		break;
 	case CLUSTER_MSG_OTHER:
 		break;
@@ -140,6 +151,7 @@ cluster_msg_decode(const char *buf, size_t len, struct cluster_msg *out,
 	out->kind = strcmp(kind, "heartbeat") == 0  ? CLUSTER_MSG_HEARTBEAT
 	            : strcmp(kind, "circuit") == 0  ? CLUSTER_MSG_CIRCUIT
 	            : strcmp(kind, "operator") == 0 ? CLUSTER_MSG_OPERATOR
+	            : strcmp(kind, "suppress") == 0 ? CLUSTER_MSG_SUPPRESS
 	                                            : CLUSTER_MSG_OTHER;
 	if (cluster_msg_str(o, "node", &out->node) < 0 || out->node == NULL ||
 	    out->node[0] == '\0') {
@@ -156,13 +168,18 @@ cluster_msg_decode(const char *buf, size_t len, struct cluster_msg *out,
 	    cluster_msg_str(o, "state", &out->state) < 0 ||
 	    cluster_msg_str(o, "reason", &out->reason) < 0 ||
 	    cluster_msg_str(o, "action", &out->action) < 0 ||
-	    cluster_msg_str(o, "who", &out->who) < 0) {
+	    cluster_msg_str(o, "who", &out->who) < 0 ||
+	    cluster_msg_str(o, "tenant", &out->tenant) < 0 ||
+	    cluster_msg_str(o, "address", &out->address) < 0 ||
+	    cluster_msg_str(o, "diagnostic", &out->diagnostic) < 0) {
 		bad = "a text field is not a string (or too long)";
 		goto fail;
 	}
 	if (cluster_msg_uint(o, "queue", &out->queue) < 0 ||
 	    cluster_msg_uint(o, "inflight", &out->inflight) < 0 ||
-	    cluster_msg_uint(o, "for_ms", &out->for_ms) < 0) {
+	    cluster_msg_uint(o, "for_ms", &out->for_ms) < 0 ||
+	    cluster_msg_uint(o, "created", &out->created_ms) < 0 ||
+	    cluster_msg_uint(o, "expires", &out->expires_ms) < 0) {
 		bad = "a count is not a non-negative integer";
 		goto fail;
 	}
@@ -172,6 +189,16 @@ cluster_msg_decode(const char *buf, size_t len, struct cluster_msg *out,
 	     (out->kind == CLUSTER_MSG_OPERATOR && out->action == NULL) ||
 	     (out->kind == CLUSTER_MSG_CIRCUIT && out->state == NULL))) {
 		bad = "provider and state (or action) are needed";
+		goto fail;
+	}
+	if (out->kind == CLUSTER_MSG_SUPPRESS &&
+	    (out->action == NULL || out->tenant == NULL ||
+	     out->address == NULL ||
+	     (strcmp(out->action, "add") != 0 &&
+	      strcmp(out->action, "remove") != 0) ||
+	     (strcmp(out->action, "add") == 0 && out->reason == NULL))) {
+		bad = "suppress needs action add or remove, tenant, address "
+		      "(and reason to add)";
 		goto fail;
 	}
 	json_decref(o);
@@ -193,5 +220,8 @@ cluster_msg_fini(struct cluster_msg *m)
 	free(m->reason);
 	free(m->action);
 	free(m->who);
+	free(m->tenant);
+	free(m->address);
+	free(m->diagnostic);
 	memset(m, 0, sizeof(*m));
 }

@@ -9,6 +9,10 @@
  *    "state":"open","reason":"3 failures in a row","for_ms":5000}
  *   {"v":1,"kind":"operator","node":"mx1","at":...,"provider":"ses",
  *    "action":"pause"|"drain"|"resume","for_ms":0,"who":"ops"}
+ *   {"v":1,"kind":"suppress","node":"mx1","at":...,"action":"add"|
+ *    "remove","tenant":"t","address":"a@b.c","reason":"hard_bounce",
+ *    "provider":"ses","created":<ms>,"expires":<ms, 0 never>,
+ *    "diagnostic":"..."}
  * Unknown kinds and unknown fields are ignored by readers (a newer node
  * may say more); a version other than 1 is refused.
  *
@@ -21,13 +25,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLUSTER_MSG_TEXT_MAX 256 /* longest string field kept */
+#define CLUSTER_MSG_TEXT_MAX 512 /* longest string field kept */
 
 enum cluster_msg_kind {
 	CLUSTER_MSG_OTHER, /* a kind this node does not know: ignore */
 	CLUSTER_MSG_HEARTBEAT,
 	CLUSTER_MSG_CIRCUIT,
 	CLUSTER_MSG_OPERATOR,
+	CLUSTER_MSG_SUPPRESS,
 };
 
 struct cluster_msg {
@@ -44,6 +49,9 @@ struct cluster_msg {
 	char *action; /* operator: "pause", "drain", "resume" */
 	char *who;    /* operator: the admin key's name */
 	uint64_t for_ms;
+	/* suppress (action "add" or "remove"; reason: its name) */
+	char *tenant, *address, *diagnostic;
+	uint64_t created_ms, expires_ms;
 };
 
 /*
@@ -64,7 +72,8 @@ int cluster_msg_decode(const char *buf, size_t len, struct cluster_msg *out,
 /* cluster_msg_fini - free what a decoded message owns. */
 void cluster_msg_fini(struct cluster_msg *m);
 
-/* cluster_msg_kind_name - "heartbeat", "circuit", "operator", "other". */
+/* cluster_msg_kind_name - "heartbeat", "circuit", "operator", "suppress",
+ * "other". */
 const char *cluster_msg_kind_name(enum cluster_msg_kind k);
 
 #endif

@@ -22,6 +22,7 @@
 
 #include "anomaly/anomaly.h"
 #include "cluster/cluster.h"
+#include "cluster/cluster_suppress.h"
 #include "config/config.h"
 #include "core/fdlimit.h"
 #include "core/log.h"
@@ -765,6 +766,7 @@ main(int argc, char **argv)
 		};
 		cluster = cluster_new(&copts);
 		alerting_set_cluster(alerting, cluster);
+		cluster_suppress_wrap(cluster, supp);
 	}
 	http_fleet_register(http, cluster);
 	reload.https = swerved_https_setup(http, tls.https, cfg);

@@ -203,3 +203,48 @@ def test_sentinel_promotes_the_replica_and_nodes_follow(lab):
     # Mail flowed all along on local state.
     sh.submit(n1, "s@example.com", ["r@example.net"], MSG)
     sh.wait_until(lambda: len(mock.messages()) == 1, 20, what="delivered")
+
+
+def test_suppression_via_node1_refuses_on_node3(lab):
+    r = lab.redis()
+    primary, backup, nodes = three_nodes(lab, "redis://" + r.addr)
+    n1, n2, n3 = nodes
+    # Added through node 1's API (the admin's list "", which trusted SMTP
+    # clients use) ...
+    code, obj = n1.admin_json("/v1/suppressions?tenant=", "POST",
+                              b'{"address": "gone@example.net", '
+                              b'"reason": "complaint"}')
+    assert code == 200, obj
+    t0 = time.monotonic()
+
+    def refused_on(d):
+        c = sh.SMTPConn(d.smtp_port, timeout=10)
+        try:
+            assert c.ehlo().code == 250
+            assert c.cmd("MAIL FROM:<s@example.com>").code == 250
+            return c.cmd("RCPT TO:<Gone@Example.net>").code == 550
+        finally:
+            c.close()
+    # ... refuses on node 3 within a second (generous bound: 5 s).
+    sh.wait_until(lambda: refused_on(n3), 5, 0.02, what="refused on n3")
+    assert time.monotonic() - t0 < 5
+    assert refused_on(n2)
+    # Durable on node 3 itself: its own list has the entry.
+    code, obj = n3.admin_json("/v1/suppressions?tenant=")
+    assert [e["address"] for e in obj["suppressions"]] == ["gone@example.net"]
+    # A remove on node 2 reaches the others too.
+    code, _ = n2.admin_json("/v1/suppressions/gone%40example.net?tenant=",
+                            "DELETE")
+    assert code == 200
+    sh.wait_until(lambda: not refused_on(n1), 5, 0.05, what="removed on n1")
+    # A node that was away gets what was added meanwhile when it re-joins.
+    n3.stop()
+    code, _ = n1.admin_json("/v1/suppressions?tenant=", "POST",
+                            b'{"address": "later@example.net"}')
+    assert code == 200
+    n3.start()
+    wait_fleet(nodes, 3)
+    sh.wait_until(lambda: n3.admin_json("/v1/suppressions?tenant=")[1]
+                  ["suppressions"] != [], 10, what="re-synced")
+    code, obj = n3.admin_json("/v1/suppressions?tenant=")
+    assert [e["address"] for e in obj["suppressions"]] == ["later@example.net"]

@@ -76,6 +76,35 @@ each_kind_round_trips(void **state)
 }
 
 static void
+suppress_round_trips(void **state)
+{
+	struct cluster_msg in = {.kind = CLUSTER_MSG_SUPPRESS,
+	                         .node = "mx1",
+	                         .action = "add",
+	                         .tenant = "",
+	                         .address = "Gone@example.net",
+	                         .reason = "complaint",
+	                         .provider = "ses",
+	                         .diagnostic = "550 5.1.1 user unknown",
+	                         .created_ms = 1700000000000,
+	                         .expires_ms = 0};
+	struct cluster_msg out;
+	char err[128], *json = cluster_msg_encode(&in);
+
+	assert_int_equal(
+	    cluster_msg_decode(json, strlen(json), &out, err, sizeof(err)), 0);
+	free(json);
+	assert_int_equal(out.kind, CLUSTER_MSG_SUPPRESS);
+	assert_string_equal(out.action, "add");
+	assert_string_equal(out.tenant, "");
+	assert_string_equal(out.address, "Gone@example.net");
+	assert_string_equal(out.reason, "complaint");
+	assert_string_equal(out.diagnostic, "550 5.1.1 user unknown");
+	assert_true(out.created_ms == 1700000000000);
+	cluster_msg_fini(&out);
+}
+
+static void
 unknown_kinds_and_fields_are_let_be(void **state)
 {
 	static const char in[] = "{\"v\":1,\"kind\":\"quota\",\"node\":\"n\","
@@ -94,10 +123,7 @@ static void
 malformed_messages_are_refused(void **state)
 {
 	static const char *const bad[] = {
-	    "",
-	    "{",
-	    "[]",
-	    "\"heartbeat\"",
+	    "", "{", "[]", "\"heartbeat\"",
 	    "{\"kind\":\"heartbeat\",\"node\":\"n\"}",         /* no v */
 	    "{\"v\":2,\"kind\":\"heartbeat\",\"node\":\"n\"}", /* version */
 	    "{\"v\":\"1\",\"kind\":\"heartbeat\",\"node\":\"n\"}",
@@ -114,6 +140,13 @@ malformed_messages_are_refused(void **state)
 	    "{\"v\":1,\"kind\":\"circuit\",\"node\":\"n\",\"provider\":\"p\"}",
 	    "{\"v\":1,\"kind\":\"operator\",\"node\":\"n\",\"provider\":\"p\"}",
 	    "{\"v\":1,\"v\":1,\"kind\":\"heartbeat\",\"node\":\"n\"}", /* dup */
+	    /* suppress: no address; an unknown action; add without reason */
+	    "{\"v\":1,\"kind\":\"suppress\",\"node\":\"n\",\"action\":"
+	    "\"add\",\"tenant\":\"\",\"reason\":\"manual\"}",
+	    "{\"v\":1,\"kind\":\"suppress\",\"node\":\"n\",\"action\":"
+	    "\"zap\",\"tenant\":\"\",\"address\":\"a@b.c\"}",
+	    "{\"v\":1,\"kind\":\"suppress\",\"node\":\"n\",\"action\":"
+	    "\"add\",\"tenant\":\"\",\"address\":\"a@b.c\"}",
 	    "{\"v\":1,\"kind\":\"heartbeat\",\"node\":\"a\\u0000b\"}", /* NUL */
 	};
 	struct cluster_msg out;
@@ -200,6 +233,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(each_kind_round_trips),
+	    cmocka_unit_test(suppress_round_trips),
 	    cmocka_unit_test(unknown_kinds_and_fields_are_let_be),
 	    cmocka_unit_test(malformed_messages_are_refused),
 	    cmocka_unit_test(a_field_over_the_cap_is_refused),

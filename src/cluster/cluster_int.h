@@ -1,0 +1,53 @@
+/*
+ * cluster_int.h - the node's state, shared by the files of src/cluster
+ * (not a contract: cluster.h is).
+ */
+#ifndef SWERVE_CLUSTER_CLUSTER_INT_H
+#define SWERVE_CLUSTER_CLUSTER_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cluster/cluster_msg.h"
+
+struct cluster_link;
+struct cluster_supp;
+struct config;
+struct deliver;
+struct event;
+struct event_base;
+struct spool;
+
+#define CLUSTER_MAX_NODES 64
+
+/* One member as its heartbeats describe it. */
+struct cluster_node {
+	char id[CLUSTER_MSG_TEXT_MAX + 1];
+	char version[32];
+	uint64_t queue, inflight;
+	uint64_t seen_ms; /* monotonic: last heartbeat received */
+};
+
+struct cluster {
+	struct event_base *base;
+	const struct config *cfg;
+	struct deliver *d;
+	struct spool *sp;
+	char *version;
+	char *channel; /* <prefix>:fleet */
+	struct cluster_link *link;
+	struct event *beat;
+	struct cluster_node nodes[CLUSTER_MAX_NODES];
+	size_t n_nodes;
+	bool applying;    /* a remote change is being applied: not re-sent */
+	bool ever_up;     /* the link was up once */
+	uint64_t lost_ms; /* monotonic: when the link went down; 0: up */
+	struct cluster_supp *supp; /* the shared suppression list, or NULL */
+};
+
+/* cluster_publish - m on the fleet channel, from this node (nothing
+ * while Redis is lost). m->node and m->at_ms are set here. */
+void cluster_publish(struct cluster *c, struct cluster_msg *m);
+
+#endif
