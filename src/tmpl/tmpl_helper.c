@@ -94,8 +94,11 @@ helper_offset(const json_t *v, int *min)
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (json_is_integer(v)) {
+		if (json_integer_value(v) <= -1440 ||
+		    json_integer_value(v) >= 1440)
+			return -1;
 		*min = (int)json_integer_value(v);
-		return *min > -1440 && *min < 1440 ? 0 : -1;
+		return 0;
 	}
 	if (!json_is_string(v))
 		return -1;

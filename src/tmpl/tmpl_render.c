@@ -412,7 +412,10 @@ r_arg(struct rstate *rs, const struct tmpl_node *n, const struct tmpl_arg *a,
 		*out = r_keep(rs, json_stringn(a->s, a->slen));
 		return 0;
 	case TMPL_A_NUMBER:
-		if (a->num == (double)(json_int_t)a->num)
+		/* integral and exact in a double: an integer, as JSON has */
+		if (a->num >= -9007199254740992.0 &&
+		    a->num <= 9007199254740992.0 &&
+		    a->num == (double)(json_int_t)a->num)
 			*out = r_keep(rs, json_integer((json_int_t)a->num));
 		else
 			*out = r_keep(rs, json_real(a->num));
