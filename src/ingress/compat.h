@@ -339,6 +339,21 @@ void compat_raw_req_fini(struct compat_raw_req *r);
 int compat_ses_v2_decode(const char *body, size_t len, struct api_msg *msg,
                          struct compat_raw_req *raw, struct api_error *e);
 
+#define COMPAT_SES_BULK_MAX 50 /* SendBulkEmail's entries */
+
+/*
+ * compat_ses_v2_bulk_decode - a SES v2 SendBulkEmail body: out->msgs[i]
+ * is entry i's message (the request's From, ReplyTo, tags, configuration
+ * set and DefaultContent.Template, the entry's Destination, tags and
+ * headers, the default TemplateData with the entry's
+ * ReplacementTemplateData over it); *feedback the
+ * FeedbackForwardingEmailAddress (a copy, or NULL). Anything malformed
+ * refuses the whole request: 0, or -1 with *e (out empty).
+ */
+int compat_ses_v2_bulk_decode(const char *body, size_t len,
+                              struct api_batch *out, char **feedback,
+                              struct api_error *e);
+
 /* The SES v1 Query actions swerve serves. */
 enum compat_ses_action {
 	COMPAT_SES_SEND_EMAIL,

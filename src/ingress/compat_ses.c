@@ -15,9 +15,11 @@
  * answered is the swerve message id (GET /v1/messages/ID, events,
  * swervectl show).
  *
- * Not done: Content.Template, other operations (GetAccount,
- * SendBulkEmail, ...), session-token checks (X-Amz-Security-Token is
- * signed, not looked up).
+ * Templates (Content.Template, SendBulkEmail, the template operations)
+ * are in compat_ses_tmpl.c and compat_ses_bulk.c.
+ *
+ * Not done: other operations (GetAccount, ...), session-token checks
+ * (X-Amz-Security-Token is signed, not looked up).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,8 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
+#include "ingress/compat_ses_tmpl.h"
+#include "ingress/http_templates.h"
 #include "ingress/submit.h"
 #include "providers/sigv4.h"
 
@@ -42,9 +46,8 @@
 
 /* ---- answers ---------------------------------------------------------- */
 
-/* request_id - a fresh UUID-shaped request id. */
-static void
-request_id(char out[37])
+void
+compat_ses_request_id(char out[37])
 {
 	unsigned char r[16];
 
@@ -105,6 +108,15 @@ ses_err_map(const struct api_error *e)
 	     {404, "UnknownOperationException", "InvalidAction", false}},
 	    {"unavailable",
 	     {503, "ServiceUnavailable", "ServiceUnavailable", true}},
+	    /* Templates (compat_ses_tmpl.c); v1 answers 400 for each. */
+	    {"template_not_found",
+	     {404, "NotFoundException", "TemplateDoesNotExist", false}},
+	    {"already_exists",
+	     {400, "AlreadyExistsException", "AlreadyExists", false}},
+	    {"template_syntax",
+	     {400, "BadRequestException", "InvalidTemplate", false}},
+	    {"render_failed",
+	     {400, "BadRequestException", "InvalidRenderingParameter", false}},
 	};
 	size_t i;
 
@@ -142,14 +154,13 @@ compat_ses_v2_error_render(const struct api_error *e, struct compat_answer *a)
 	a->error_type = s.v2;
 }
 
-/* ses_v2_fail - a restJson1 error. */
-static void
-ses_v2_fail(struct evhttp_request *req, const struct api_error *e)
+void
+compat_ses_v2_fail(struct evhttp_request *req, const struct api_error *e)
 {
 	struct compat_answer a;
 	char rid[37];
 
-	request_id(rid);
+	compat_ses_request_id(rid);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	                  "x-amzn-RequestId", rid);
 	compat_ses_v2_error_render(e, &a);
@@ -187,7 +198,7 @@ compat_ses_v1_error_render(const struct api_error *e, const char *rid,
 	struct ses_err s = ses_err_map(e);
 	char msg[sizeof(e->field) + sizeof(e->message) + 2];
 
-	a->status = s.status;
+	a->status = strcmp(e->code, "template_not_found") == 0 ? 400 : s.status;
 	a->ctype = "text/xml";
 	a->error_type = NULL;
 	buf_init(&a->body);
@@ -221,14 +232,13 @@ compat_ses_v1_ok_render(int raw, const char *id, const char *rid,
 	    op, SES_XMLNS, op, id, op, rid, op);
 }
 
-/* ses_v1_fail - an awsQuery <ErrorResponse>. */
-static void
-ses_v1_fail(struct evhttp_request *req, const struct api_error *e)
+void
+compat_ses_v1_fail(struct evhttp_request *req, const struct api_error *e)
 {
 	struct compat_answer a;
 	char rid[37];
 
-	request_id(rid);
+	compat_ses_request_id(rid);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	                  "x-amzn-RequestId", rid);
 	compat_ses_v1_error_render(e, rid, &a);
@@ -245,10 +255,10 @@ ses_v2_done(struct evhttp_request *req, const struct http_pending_result *res,
 
 	(void)arg;
 	if (compat_result_failed(&res[0], &e)) {
-		ses_v2_fail(req, &e);
+		compat_ses_v2_fail(req, &e);
 		return;
 	}
-	request_id(rid);
+	compat_ses_request_id(rid);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	                  "x-amzn-RequestId", rid);
 	compat_reply_json(req, 200, json_pack("{s:s}", "MessageId", res[0].id));
@@ -266,10 +276,10 @@ ses_v1_done(struct evhttp_request *req, const struct http_pending_result *res,
 
 	(void)n;
 	if (compat_result_failed(&res[0], &e)) {
-		ses_v1_fail(req, &e);
+		compat_ses_v1_fail(req, &e);
 		return;
 	}
-	request_id(rid);
+	compat_ses_request_id(rid);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	                  "x-amzn-RequestId", rid);
 	compat_ses_v1_ok_render(*(const enum compat_ses_action *)arg ==
@@ -279,6 +289,27 @@ ses_v1_done(struct evhttp_request *req, const struct http_pending_result *res,
 }
 
 /* ---- authentication --------------------------------------------------- */
+
+/* ses_method - the request's method as signed (the template operations
+ * use GET, PUT and DELETE too). */
+static const char *
+ses_method(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	default:
+		return "POST";
+	}
+}
 
 /*
  * ses_auth - verify the request's SigV4 signature; the credential it was
@@ -329,7 +360,7 @@ ses_auth(struct compat *c, struct evhttp_request *req, const char *body,
 		n++;
 	}
 	memset(&sr, 0, sizeof(sr));
-	sr.method = "POST";
+	sr.method = ses_method(evhttp_request_get_command(req));
 	sr.path = u ? evhttp_uri_get_path(u) : "/";
 	sr.query = u ? evhttp_uri_get_query(u) : NULL;
 	sr.headers = hv;
@@ -410,14 +441,11 @@ ses_bounce_sender(const struct config_api_key *k, const char *client,
 	return 0;
 }
 
-/*
- * ses_prepare - msg or raw into *out for key k. 0, or -1 with *e.
- */
-static int
-ses_prepare(struct compat *c, struct evhttp_request *req,
-            const struct config_api_key *k, struct api_msg *msg,
-            struct compat_raw_req *raw, struct spool_msg_new *out,
-            struct api_error *e)
+int
+compat_ses_prepare(struct compat *c, struct evhttp_request *req,
+                   const struct config_api_key *k, struct api_msg *msg,
+                   struct compat_raw_req *raw, struct spool_msg_new *out,
+                   struct api_error *e)
 {
 	char client[96];
 	int rc;
@@ -454,32 +482,41 @@ compat_ses_v2_handle(struct compat *c, struct evhttp_request *req,
 	size_t len;
 
 	if (path != NULL &&
-	    strcmp(path, "/v2/email/outbound-bulk-emails") == 0) {
-		/* Said plainly, not as an unknown operation. */
-		api_error_set(
-		    &e, 400, "invalid_field", "SendBulkEmail",
-		    "SendBulkEmail is not supported by this endpoint: "
-		    "it sends templates, which swerve does not have; "
-		    "use SendEmail for each message");
-		ses_v2_fail(req, &e);
+	    (strcmp(path, "/v2/email/outbound-bulk-emails") == 0 ||
+	     strcmp(path, "/v2/email/templates") == 0 ||
+	     strncmp(path, "/v2/email/templates/", 20) == 0)) {
+		if ((body = compat_body(c, req, &len, &e)) == NULL ||
+		    ses_auth(c, req, body, len, &k, &e) < 0)
+			compat_ses_v2_fail(req, &e);
+		else if (path[10] == 't')
+			compat_ses_tmpl_v2(c, req, path, &k, body, len);
+		else if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+			api_error_set(&e, 404, "not_found", "",
+			              "Unknown operation");
+			compat_ses_v2_fail(req, &e);
+		} else
+			compat_ses_bulk_v2(c, req, &k, body, len);
 		return;
 	}
 	if (path == NULL || strcmp(path, "/v2/email/outbound-emails") != 0 ||
 	    evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		api_error_set(&e, 404, "not_found", "", "Unknown operation");
-		ses_v2_fail(req, &e);
+		compat_ses_v2_fail(req, &e);
 		return;
 	}
 	if ((body = compat_body(c, req, &len, &e)) == NULL ||
 	    ses_auth(c, req, body, len, &k, &e) < 0 ||
 	    compat_ses_v2_decode(body, len, &msg, &raw, &e) < 0) {
-		ses_v2_fail(req, &e);
+		compat_ses_v2_fail(req, &e);
 		return;
 	}
-	if (ses_prepare(c, req, &k, &msg, &raw, &m, &e) < 0) {
+	if ((msg.template_name != NULL &&
+	     http_templates_apply(k.tenant, &msg, &compat_ses_tmpl_opts, &e) <
+	         0) ||
+	    compat_ses_prepare(c, req, &k, &msg, &raw, &m, &e) < 0) {
 		api_msg_fini(&msg);
 		compat_raw_req_fini(&raw);
-		ses_v2_fail(req, &e);
+		compat_ses_v2_fail(req, &e);
 		return;
 	}
 	api_msg_fini(&msg);
@@ -504,12 +541,12 @@ compat_ses_v1_handle(struct compat *c, struct evhttp_request *req,
 	if (path == NULL || strcmp(path, "/") != 0 ||
 	    evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		api_error_set(&e, 404, "not_found", "", "Unknown operation");
-		ses_v1_fail(req, &e);
+		compat_ses_v1_fail(req, &e);
 		return;
 	}
 	if ((body = compat_body(c, req, &len, &e)) == NULL ||
 	    ses_auth(c, req, body, len, &k, &e) < 0) {
-		ses_v1_fail(req, &e);
+		compat_ses_v1_fail(req, &e);
 		return;
 	}
 	/* Decoding works in place; the signature was checked on the body
@@ -519,15 +556,15 @@ compat_ses_v1_handle(struct compat *c, struct evhttp_request *req,
 	if (compat_ses_v1_decode(copy, len, act, name, &msg, &raw, &e) < 0) {
 		free(copy);
 		free(act);
-		ses_v1_fail(req, &e);
+		compat_ses_v1_fail(req, &e);
 		return;
 	}
 	free(copy);
-	if (ses_prepare(c, req, &k, &msg, &raw, &m, &e) < 0) {
+	if (compat_ses_prepare(c, req, &k, &msg, &raw, &m, &e) < 0) {
 		api_msg_fini(&msg);
 		compat_raw_req_fini(&raw);
 		free(act);
-		ses_v1_fail(req, &e);
+		compat_ses_v1_fail(req, &e);
 		return;
 	}
 	api_msg_fini(&msg);

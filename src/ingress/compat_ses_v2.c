@@ -13,9 +13,14 @@
  *  - FeedbackForwardingEmailAddress is where bounces go: the envelope
  *    sender (raw->env_from);
  *  - Charset must name UTF-8 or US-ASCII (the text is sent as UTF-8);
- *  - sending authorization (*IdentityArn), templates, list management,
- *    tenants, multi-region endpoints, attachment descriptions and
- *    transfer encodings other than base64 are refused.
+ *  - Content.Template names a stored template (TemplateName) and its
+ *    data, rendered at submission (compat_ses_tmpl.h);
+ *  - SendBulkEmail (compat_ses_v2_bulk_decode) is one message per entry,
+ *    each a Template with the entry's data;
+ *  - sending authorization (*IdentityArn), TemplateArn, inline
+ *    TemplateContent, list management, tenants, multi-region endpoints,
+ *    attachment descriptions and transfer encodings other than base64
+ *    are refused.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +29,7 @@
 
 #include "core/xmalloc.h"
 #include "ingress/compat_ses_int.h"
+#include "ingress/compat_ses_tmpl.h"
 
 /*
  * v2_keys - every member of obj is in allowed (NULL-terminated); else
@@ -305,6 +311,69 @@ v2_simple(json_t *s, struct api_msg *msg, struct api_error *e)
 	return 0;
 }
 
+/*
+ * v2_template - a Template object ({TemplateName, TemplateData,
+ * Headers}) at path into msg: the name and the data to render with at
+ * submission (http_templates_apply).
+ */
+static int
+v2_template(json_t *t, const char *path, struct api_msg *msg,
+            struct api_error *e)
+{
+	static const char *const keys[] = {"TemplateName",
+	                                   "TemplateArn",
+	                                   "TemplateData",
+	                                   "Headers",
+	                                   "TemplateContent",
+	                                   "Attachments",
+	                                   NULL};
+	char f[64], *name = NULL, *data = NULL;
+	json_t *v;
+	int rc = -1;
+
+	if (!json_is_object(t))
+		return api_error_set(e, 400, "invalid_field", path,
+		                     "expected an object");
+	if (v2_keys(t, keys, path, e) < 0)
+		return -1;
+	snprintf(f, sizeof(f), "%s.TemplateArn", path);
+	if ((v = json_object_get(t, "TemplateArn")) != NULL && !json_is_null(v))
+		return compat_ses_field_refuse(
+		    f, "name the template with TemplateName", e);
+	snprintf(f, sizeof(f), "%s.TemplateContent", path);
+	if ((v = json_object_get(t, "TemplateContent")) != NULL &&
+	    !json_is_null(v))
+		return compat_ses_field_refuse(
+		    f, "store the template first (CreateEmailTemplate)", e);
+	snprintf(f, sizeof(f), "%s.Attachments", path);
+	if ((v = json_object_get(t, "Attachments")) != NULL && !json_is_null(v))
+		return compat_ses_field_refuse(
+		    f, "use Content.Simple or Content.Raw for attachments", e);
+	snprintf(f, sizeof(f), "%s.TemplateName", path);
+	if (compat_json_str(t, "TemplateName", f, true, &name, e) < 0)
+		goto out;
+	if (name == NULL || !tmpl_store_name_ok(name)) {
+		api_error_set(e, 400, name ? "invalid_field" : "missing_field",
+		              f, "%s: a template name is required", f);
+		goto out;
+	}
+	snprintf(f, sizeof(f), "%s.TemplateData", path);
+	if (compat_json_str(t, "TemplateData", f, false, &data, e) < 0 ||
+	    compat_ses_tmpl_data(data, f, &msg->template_data, e) < 0)
+		goto out;
+	snprintf(f, sizeof(f), "%s.Headers", path);
+	if (v2_pairs(json_object_get(t, "Headers"), f, v2_header_add,
+	             &msg->mail, e) < 0)
+		goto out;
+	msg->template_name = name;
+	name = NULL;
+	rc = 0;
+out:
+	free(name);
+	free(data);
+	return rc;
+}
+
 /* v2_track - one ConfigurationOverrides.Tracking switch into *t. */
 static int
 v2_track(json_t *tr, const char *key, enum msg_track *t, struct api_error *e)
@@ -483,13 +552,10 @@ compat_ses_v2_decode(const char *body, size_t len, struct api_msg *msg,
 	}
 	if (v2_keys(content, ckeys, "Content", e) < 0)
 		goto fail;
-	if (json_object_get(content, "Template") != NULL) {
-		api_error_set(e, 400, "invalid_field", "Content.Template",
-		              "templates are not supported by this endpoint");
-		goto fail;
-	}
-	if (json_object_get(content, "Raw") != NULL &&
-	    json_object_get(content, "Simple") != NULL) {
+	if ((json_object_get(content, "Raw") != NULL) +
+	        (json_object_get(content, "Simple") != NULL) +
+	        (json_object_get(content, "Template") != NULL) >
+	    1) {
 		api_error_set(e, 400, "invalid_field", "Content",
 		              "Content takes one of Simple, Raw or Template");
 		goto fail;
@@ -502,9 +568,12 @@ compat_ses_v2_decode(const char *body, size_t len, struct api_msg *msg,
 		compat_ses_field_env_add(raw, m->to, m->n_to);
 		compat_ses_field_env_add(raw, m->cc, m->n_cc);
 		compat_ses_field_env_add(raw, msg->bcc, msg->n_bcc);
+	} else if ((v = json_object_get(content, "Template")) != NULL) {
+		if (v2_template(v, "Content.Template", msg, e) < 0)
+			goto fail;
 	} else if ((v = json_object_get(content, "Simple")) == NULL) {
 		api_error_set(e, 400, "missing_field", "Content",
-		              "Content needs Simple or Raw");
+		              "Content needs Simple, Raw or Template");
 		goto fail;
 	} else if (v2_simple(v, msg, e) < 0)
 		goto fail;
@@ -523,5 +592,201 @@ fail:
 		api_msg_fini(msg);
 		compat_raw_req_fini(raw);
 	}
+	return rc;
+}
+
+/* bulk_entry - one BulkEmailEntries item into msg (which has the
+ * request's From, ReplyTo, tags and template already). */
+static int
+bulk_entry(json_t *it, const char *path, json_t *def_data, struct api_msg *msg,
+           struct api_error *e)
+{
+	static const char *const keys[] = {"Destination", "ReplacementTags",
+	                                   "ReplacementEmailContent",
+	                                   "ReplacementHeaders", NULL};
+	static const char *const dkeys[] = {"ToAddresses", "CcAddresses",
+	                                    "BccAddresses", NULL};
+	static const char *const ckeys[] = {"ReplacementTemplate", NULL};
+	static const char *const tkeys[] = {"ReplacementTemplateData", NULL};
+	struct mime_build_msg *m = &msg->mail;
+	json_t *dest, *rc, *rt, *data = NULL;
+	char f[160], *s = NULL;
+
+	if (!json_is_object(it))
+		return api_error_set(e, 400, "invalid_field", path,
+		                     "expected an object");
+	if (v2_keys(it, keys, path, e) < 0)
+		return -1;
+	snprintf(f, sizeof(f), "%s.Destination", path);
+	if (v2_obj(it, "Destination", f, &dest, e) < 0 ||
+	    (dest != NULL && v2_keys(dest, dkeys, f, e) < 0))
+		return -1;
+	snprintf(f, sizeof(f), "%s.Destination.ToAddresses", path);
+	if (compat_json_addrs(json_object_get(dest, "ToAddresses"), f, false,
+	                      &m->to, &m->n_to, e) < 0)
+		return -1;
+	snprintf(f, sizeof(f), "%s.Destination.CcAddresses", path);
+	if (compat_json_addrs(json_object_get(dest, "CcAddresses"), f, false,
+	                      &m->cc, &m->n_cc, e) < 0)
+		return -1;
+	snprintf(f, sizeof(f), "%s.Destination.BccAddresses", path);
+	if (compat_json_addrs(json_object_get(dest, "BccAddresses"), f, false,
+	                      &msg->bcc, &msg->n_bcc, e) < 0)
+		return -1;
+	snprintf(f, sizeof(f), "%s.ReplacementTags", path);
+	if (v2_pairs(json_object_get(it, "ReplacementTags"), f, v2_tag_add,
+	             &msg->meta, e) < 0)
+		return -1;
+	snprintf(f, sizeof(f), "%s.ReplacementHeaders", path);
+	if (v2_pairs(json_object_get(it, "ReplacementHeaders"), f,
+	             v2_header_add, m, e) < 0)
+		return -1;
+	snprintf(f, sizeof(f), "%s.ReplacementEmailContent", path);
+	if (v2_obj(it, "ReplacementEmailContent", f, &rc, e) < 0 ||
+	    (rc != NULL && v2_keys(rc, ckeys, f, e) < 0))
+		return -1;
+	snprintf(f, sizeof(f), "%s.ReplacementEmailContent.ReplacementTemplate",
+	         path);
+	if (v2_obj(rc, "ReplacementTemplate", f, &rt, e) < 0 ||
+	    (rt != NULL && v2_keys(rt, tkeys, f, e) < 0))
+		return -1;
+	snprintf(f, sizeof(f),
+	         "%s.ReplacementEmailContent.ReplacementTemplate."
+	         "ReplacementTemplateData",
+	         path);
+	if (compat_json_str(rt, "ReplacementTemplateData", f, false, &s, e) <
+	        0 ||
+	    (s != NULL && compat_ses_tmpl_data(s, f, &data, e) < 0)) {
+		free(s);
+		return -1;
+	}
+	free(s);
+	/* The entry's values over the defaults. */
+	msg->template_data = json_deep_copy(def_data);
+	if (data != NULL)
+		json_object_update(msg->template_data, data);
+	json_decref(data);
+	return 0;
+}
+
+/* bulk_defaults - the request's own fields (From, ReplyTo, tags,
+ * configuration set, the template) into m; the feedback address into fb
+ * when fb is not NULL. */
+static int
+bulk_defaults(json_t *j, struct api_msg *m, struct mime_build_addr *fb,
+              struct api_error *e)
+{
+	static const char *const ckeys[] = {"Template", NULL};
+	json_t *content = json_object_get(j, "DefaultContent");
+	char *cset = NULL;
+	int rc = -1;
+
+	memset(m, 0, sizeof(*m));
+	msg_meta_init(&m->meta);
+	if (compat_json_addr1(json_object_get(j, "FromEmailAddress"),
+	                      "FromEmailAddress", &m->mail.from, e) < 0 ||
+	    (fb != NULL &&
+	     compat_json_addr1(
+	         json_object_get(j, "FeedbackForwardingEmailAddress"),
+	         "FeedbackForwardingEmailAddress", fb, e) < 0) ||
+	    compat_json_addrs(json_object_get(j, "ReplyToAddresses"),
+	                      "ReplyToAddresses", false, &m->mail.reply_to,
+	                      &m->mail.n_reply_to, e) < 0 ||
+	    v2_pairs(json_object_get(j, "DefaultEmailTags"), "DefaultEmailTags",
+	             v2_tag_add, &m->meta, e) < 0 ||
+	    compat_json_str(j, "ConfigurationSetName", "ConfigurationSetName",
+	                    true, &cset, e) < 0 ||
+	    (cset != NULL &&
+	     compat_ses_field_cset(&m->meta, cset, strlen(cset),
+	                           "ConfigurationSetName", e) < 0))
+		goto out;
+	if (!json_is_object(content) ||
+	    json_object_get(content, "Template") == NULL) {
+		api_error_set(e, 400, "missing_field", "DefaultContent",
+		              "DefaultContent.Template is required");
+		goto out;
+	}
+	if (v2_keys(content, ckeys, "DefaultContent", e) < 0 ||
+	    v2_template(json_object_get(content, "Template"),
+	                "DefaultContent.Template", m, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(cset);
+	return rc;
+}
+
+int
+compat_ses_v2_bulk_decode(const char *body, size_t len, struct api_batch *out,
+                          char **feedback, struct api_error *e)
+{
+	static const char *const keys[] = {
+	    "FromEmailAddress",
+	    "FromEmailAddressIdentityArn",
+	    "ReplyToAddresses",
+	    "FeedbackForwardingEmailAddress",
+	    "FeedbackForwardingEmailAddressIdentityArn",
+	    "DefaultEmailTags",
+	    "DefaultContent",
+	    "BulkEmailEntries",
+	    "ConfigurationSetName",
+	    "EndpointId",
+	    "TenantName",
+	    NULL};
+	struct api_msg def;
+	struct mime_build_addr fb = {0};
+	json_t *j, *entries, *it, *data;
+	char path[48];
+	size_t i, n;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&def, 0, sizeof(def));
+	*feedback = NULL;
+	if ((j = compat_json_load(body, len, e)) == NULL)
+		return -1;
+	if (!json_is_object(j)) {
+		api_error_set(e, 400, "invalid_json", "", "expected an object");
+		goto fail;
+	}
+	if (v2_keys(j, keys, "", e) < 0 || v2_refused(j, e) < 0 ||
+	    bulk_defaults(j, &def, &fb, e) < 0)
+		goto fail;
+	entries = json_object_get(j, "BulkEmailEntries");
+	n = json_is_array(entries) ? json_array_size(entries) : 0;
+	if (n == 0 || n > COMPAT_SES_BULK_MAX) {
+		api_error_set(e, 400, "invalid_field", "BulkEmailEntries",
+		              "BulkEmailEntries must have 1 to %d entries",
+		              COMPAT_SES_BULK_MAX);
+		goto fail;
+	}
+	out->msgs = xcalloc(n, sizeof(*out->msgs));
+	out->errs = xcalloc(n, sizeof(*out->errs));
+	out->n = n;
+	json_array_foreach(entries, i, it)
+	{
+		struct api_msg *m = &out->msgs[i];
+
+		snprintf(path, sizeof(path), "BulkEmailEntries[%zu]", i);
+		if (bulk_defaults(j, m, NULL, e) < 0)
+			goto fail;
+		data = m->template_data;
+		m->template_data = NULL;
+		rc = bulk_entry(it, path, data, m, e);
+		json_decref(data);
+		if (rc < 0)
+			goto fail;
+		rc = -1;
+	}
+	if (fb.addr != NULL)
+		*feedback = xstrdup(fb.addr);
+	rc = 0;
+fail:
+	free(fb.name);
+	free(fb.addr);
+	api_msg_fini(&def);
+	json_decref(j);
+	if (rc < 0)
+		api_batch_fini(out);
 	return rc;
 }

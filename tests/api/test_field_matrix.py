@@ -60,6 +60,7 @@ AKID = "AKIDSWERVEMATRIX0001"
 SECRET = "matrixSecretKey/K7MDENG+bPxRfiCYEXAMPLE"
 FROM = "app@example.com"
 TO = "rcpt@example.net"
+MATRIX_TEMPLATE = "tmatrix"
 
 
 # --- the tables ----------------------------------------------------------------
@@ -422,14 +423,19 @@ def _v2_raw(req, m):
 
 
 def _v2_template(field):
+    """A Content.Template row: the template MatrixLab stored, rendered
+    with the marker (so TemplateName and TemplateData are seen at the
+    upstream), the row's field set beside them."""
     def f(req, m):
-        t = {"TemplateName": "t" + m}
-        _json_set(t, field, generic_value(field, "string", m)[0],
-                  {k[len("Content.Template."):]: v
-                   for k, v in GROUPS["ses-v2 SendEmail"].items()
-                   if k.startswith("Content.Template.")})
+        t = {"TemplateName": MATRIX_TEMPLATE,
+             "TemplateData": json.dumps({"m": m})}
+        if field not in ("TemplateName", "TemplateData"):
+            _json_set(t, field, generic_value(field, "string", m)[0],
+                      {k[len("Content.Template."):]: v
+                       for k, v in GROUPS["ses-v2 SendEmail"].items()
+                       if k.startswith("Content.Template.")})
         req.body["Content"] = {"Template": t}
-        return None
+        return m if field in ("TemplateName", "TemplateData") else None
     return f
 
 
@@ -1019,6 +1025,14 @@ class MatrixLab(sh.Lab):
                          meta_header=META_HEADER)], **over)
         self.plain = self.daemon([sh.provider("m", self.mock.smtp_port, 1)],
                                  **over)
+        # The SES credential's tenant's template (Content.Template rows).
+        for d in (self.carrier, self.plain):
+            code, out, _ = sh.http_request(
+                d.http_url + "/v1/templates/%s?tenant=mxs" % MATRIX_TEMPLATE,
+                "POST", json.dumps({"subject": "matrix {{m}}",
+                                    "text": "matrix {{m}}"}).encode(),
+                dict(sh.ADMIN_AUTH, **{"Content-Type": "application/json"}))
+            assert code == 201, out
         return self
 
 

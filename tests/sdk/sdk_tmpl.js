@@ -1,0 +1,165 @@
+// sdk_tmpl.js - the template calls of the official provider SDKs, as an
+// application makes them, with only the endpoint pointed at swerved.
+//
+//   node sdk_tmpl.js <scenario>
+//
+// scenario: sesv2 (CreateEmailTemplate ... SendBulkEmail, DeleteEmailTemplate)
+//
+// Environment as for sdk_run.js: SWERVE_URL, SDK_AKID / SDK_SECRET, FROM,
+// TO. Prints one JSON object: each step's name -> {"ok": true, ...what the
+// SDK returned} or {"ok": false, "name", "status", "message"}.
+'use strict';
+
+const M = (name) => require(require.resolve(name, { paths: [__dirname] }));
+
+const URL_ = process.env.SWERVE_URL;
+const FROM = process.env.FROM || 'sender@example.com';
+const TO = process.env.TO || 'rcpt@example.net';
+
+async function step(out, name, fn) {
+  try {
+    out[name] = Object.assign({ ok: true }, await fn());
+  } catch (e) {
+    out[name] = {
+      ok: false, name: e && e.name, message: e && e.message,
+      status: e && e.$metadata ? e.$metadata.httpStatusCode : undefined,
+    };
+  }
+}
+
+const scenarios = {
+  async sesv2() {
+    const S = M('@aws-sdk/client-sesv2');
+    const c = new S.SESv2Client({ region: 'eu-west-1', endpoint: URL_,
+      credentials: { accessKeyId: process.env.SDK_AKID,
+        secretAccessKey: process.env.SDK_SECRET }, maxAttempts: 1 });
+    const out = {};
+    const content = { Subject: 'Receipt {{order}}',
+      Html: '<p>Hi {{name}}</p>', Text: 'Hi {{name}}, order {{order}}' };
+    await step(out, 'create', async () => {
+      await c.send(new S.CreateEmailTemplateCommand({
+        TemplateName: 'receipt', TemplateContent: content }));
+      return {};
+    });
+    await step(out, 'createAgain', async () => {
+      await c.send(new S.CreateEmailTemplateCommand({
+        TemplateName: 'receipt', TemplateContent: content }));
+      return {};
+    });
+    await step(out, 'createBad', async () => {
+      await c.send(new S.CreateEmailTemplateCommand({
+        TemplateName: 'bad', TemplateContent: { Subject: 's',
+          Html: '<p>\n  {{oops</p>' } }));
+      return {};
+    });
+    await step(out, 'get', async () => {
+      const r = await c.send(new S.GetEmailTemplateCommand({
+        TemplateName: 'receipt' }));
+      return { name: r.TemplateName, content: r.TemplateContent };
+    });
+    await step(out, 'update', async () => {
+      await c.send(new S.UpdateEmailTemplateCommand({
+        TemplateName: 'receipt', TemplateContent: Object.assign({}, content,
+          { Subject: 'Your receipt {{order}}' }) }));
+      return {};
+    });
+    await step(out, 'updateMissing', async () => {
+      await c.send(new S.UpdateEmailTemplateCommand({
+        TemplateName: 'nosuch', TemplateContent: content }));
+      return {};
+    });
+    await step(out, 'list', async () => {
+      const r = await c.send(new S.ListEmailTemplatesCommand({ PageSize: 10 }));
+      return { names: r.TemplatesMetadata.map((t) => t.TemplateName),
+        created: r.TemplatesMetadata.map((t) => t.CreatedTimestamp instanceof Date),
+        next: r.NextToken || null };
+    });
+    await step(out, 'render', async () => {
+      const r = await c.send(new S.TestRenderEmailTemplateCommand({
+        TemplateName: 'receipt',
+        TemplateData: JSON.stringify({ order: 'A-1', name: '<Ann>' }) }));
+      return { rendered: r.RenderedTemplate };
+    });
+    await step(out, 'renderMissing', async () => {
+      await c.send(new S.TestRenderEmailTemplateCommand({
+        TemplateName: 'receipt', TemplateData: '{"order": "A-1"}' }));
+      return {};
+    });
+    await step(out, 'send', async () => {
+      const r = await c.send(new S.SendEmailCommand({
+        FromEmailAddress: FROM, Destination: { ToAddresses: [TO] },
+        Content: { Template: { TemplateName: 'receipt',
+          TemplateData: JSON.stringify({ order: 'A-2', name: 'Bo' }) } } }));
+      return { id: r.MessageId };
+    });
+    await step(out, 'sendMissingVar', async () => {
+      await c.send(new S.SendEmailCommand({
+        FromEmailAddress: FROM, Destination: { ToAddresses: [TO] },
+        Content: { Template: { TemplateName: 'receipt',
+          TemplateData: '{"order": "A-3"}' } } }));
+      return {};
+    });
+    await step(out, 'sendNoTemplate', async () => {
+      await c.send(new S.SendEmailCommand({
+        FromEmailAddress: FROM, Destination: { ToAddresses: [TO] },
+        Content: { Template: { TemplateName: 'nosuch', TemplateData: '{}' } } }));
+      return {};
+    });
+    await step(out, 'bulk', async () => {
+      const r = await c.send(new S.SendBulkEmailCommand({
+        FromEmailAddress: FROM,
+        DefaultContent: { Template: { TemplateName: 'receipt',
+          TemplateData: JSON.stringify({ order: 'B-0' }) } },
+        BulkEmailEntries: [
+          { Destination: { ToAddresses: ['one@example.net'] },
+            ReplacementEmailContent: { ReplacementTemplate: {
+              ReplacementTemplateData: JSON.stringify({ name: 'One' }) } } },
+          { Destination: { ToAddresses: ['two@example.net'] } },
+          { Destination: { ToAddresses: ['three@example.net'] },
+            ReplacementEmailContent: { ReplacementTemplate: {
+              ReplacementTemplateData: JSON.stringify({ name: 'Three',
+                order: 'B-3' }) } } },
+        ] }));
+      return { results: r.BulkEmailEntryResults };
+    });
+    await step(out, 'bulkBadData', async () => {
+      const r = await c.send(new S.SendBulkEmailCommand({
+        FromEmailAddress: FROM,
+        DefaultContent: { Template: { TemplateName: 'receipt',
+          TemplateData: JSON.stringify({ order: 'C-0', name: 'C' }) } },
+        BulkEmailEntries: [
+          { Destination: { ToAddresses: ['four@example.net'] } },
+          { Destination: { ToAddresses: ['five@example.net'] },
+            ReplacementEmailContent: { ReplacementTemplate: {
+              ReplacementTemplateData: '[1]' } } },
+        ] }));
+      return { results: r.BulkEmailEntryResults };
+    });
+    await step(out, 'bulkNoTemplate', async () => {
+      const r = await c.send(new S.SendBulkEmailCommand({
+        FromEmailAddress: FROM,
+        DefaultContent: { Template: { TemplateName: 'nosuch',
+          TemplateData: '{}' } },
+        BulkEmailEntries: [{ Destination: { ToAddresses: [TO] } }] }));
+      return { results: r.BulkEmailEntryResults };
+    });
+    await step(out, 'delete', async () => {
+      await c.send(new S.DeleteEmailTemplateCommand({ TemplateName: 'receipt' }));
+      return {};
+    });
+    await step(out, 'getDeleted', async () => {
+      await c.send(new S.GetEmailTemplateCommand({ TemplateName: 'receipt' }));
+      return {};
+    });
+    return out;
+  },
+};
+
+(async () => {
+  const s = scenarios[process.argv[2]];
+  if (!s) {
+    process.stdout.write(JSON.stringify({ error: 'unknown scenario' }) + '\n');
+    process.exit(2);
+  }
+  process.stdout.write(JSON.stringify(await s()) + '\n');
+})();
