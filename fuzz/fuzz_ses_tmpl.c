@@ -1,7 +1,8 @@
 /*
  * fuzz_ses_tmpl.c - SES's templated requests against arbitrary client
- * bytes: SendBulkEmail (compat_ses_v2_bulk_decode) and TemplateData
- * (compat_ses_tmpl_data).
+ * bytes: SendBulkEmail (compat_ses_v2_bulk_decode), TemplateData
+ * (compat_ses_tmpl_data), and v1's SendBulkTemplatedEmail and template
+ * actions (compat_ses_v1_bulk_decode, compat_ses_v1_tmpl_decode).
  *
  * Whatever the outcome, the results must be releasable; a failure must
  * carry an HTTP status and a code and leave nothing behind; a success
@@ -49,6 +50,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(d);
 	} else if (d != NULL) {
 		abort();
+	}
+	/* The v1 decoders work in place: a fresh copy for each. */
+	memcpy(copy, data, size);
+	memset(&e, 0, sizeof(e));
+	if (compat_ses_v1_bulk_decode(copy, size, &b, &fb, &e) == 0) {
+		if (b.n < 1 || b.n > COMPAT_SES_BULK_MAX)
+			abort();
+		api_batch_fini(&b);
+		free(fb);
+	} else if (e.http_status < 400 || fb != NULL) {
+		abort();
+	}
+	for (i = COMPAT_SES_CREATE_TEMPLATE;
+	     i <= COMPAT_SES_TEST_RENDER_TEMPLATE; i++) {
+		struct compat_ses_v1_tmpl t;
+
+		memcpy(copy, data, size);
+		if (compat_ses_v1_tmpl_decode(
+		        copy, size, (enum compat_ses_action)i, &t, &e) == 0) {
+			if (i != COMPAT_SES_LIST_TEMPLATES &&
+			    !tmpl_store_name_ok(t.name))
+				abort();
+			compat_ses_v1_tmpl_fini(&t);
+		} else if (t.data != NULL || t.part[0] != NULL) {
+			abort();
+		}
 	}
 	free(copy);
 	return 0;

@@ -203,6 +203,9 @@ void compat_mailgun_error_render(const struct api_error *e,
  * <SendRawEmailResponse> with the message id and request id. */
 void compat_ses_v1_ok_render(int raw, const char *id, const char *rid,
                              struct compat_answer *a);
+/* compat_ses_v1_ok_render_op - the same for the action op (a literal). */
+void compat_ses_v1_ok_render_op(const char *op, const char *id, const char *rid,
+                                struct compat_answer *a);
 
 /* ---- pure helpers (unit-tested) -------------------------------------- */
 
@@ -358,7 +361,47 @@ int compat_ses_v2_bulk_decode(const char *body, size_t len,
 enum compat_ses_action {
 	COMPAT_SES_SEND_EMAIL,
 	COMPAT_SES_SEND_RAW_EMAIL,
+	COMPAT_SES_SEND_TEMPLATED_EMAIL, /* msg has the template */
+	/* compat_ses_v1_decode names these; their own decoders read them */
+	COMPAT_SES_SEND_BULK_TEMPLATED_EMAIL,
+	COMPAT_SES_CREATE_TEMPLATE,
+	COMPAT_SES_UPDATE_TEMPLATE,
+	COMPAT_SES_GET_TEMPLATE,
+	COMPAT_SES_DELETE_TEMPLATE,
+	COMPAT_SES_LIST_TEMPLATES,
+	COMPAT_SES_TEST_RENDER_TEMPLATE,
 };
+
+/* A v1 template operation's parameters. Owned (compat_ses_v1_tmpl_fini). */
+struct compat_ses_v1_tmpl {
+	char name[129];   /* TemplateName / Template.TemplateName */
+	char *part[3];    /* Create/Update: SubjectPart, HtmlPart, TextPart */
+	json_t *data;     /* TestRender: TemplateData */
+	size_t max_items; /* List: 1..100 (10) */
+	char next[129];   /* List: NextToken ("") */
+};
+
+/*
+ * compat_ses_v1_tmpl_decode - the parameters of a v1 template operation
+ * (Create, Update, Get, Delete, List, TestRender) from its body
+ * (form-encoded, modified in place). 0, or -1 with *e (out empty).
+ */
+int compat_ses_v1_tmpl_decode(char *body, size_t len,
+                              enum compat_ses_action action,
+                              struct compat_ses_v1_tmpl *out,
+                              struct api_error *e);
+void compat_ses_v1_tmpl_fini(struct compat_ses_v1_tmpl *t);
+
+/*
+ * compat_ses_v1_bulk_decode - a v1 SendBulkTemplatedEmail (form-encoded,
+ * modified in place): one message per Destinations.member.N (1..50), each
+ * with Source, ReplyToAddresses, DefaultTags, ConfigurationSetName,
+ * Template and DefaultTemplateData, and its own Destination,
+ * ReplacementTags and ReplacementTemplateData (over the default);
+ * *return_path the ReturnPath (a copy, or NULL). 0, or -1 with *e.
+ */
+int compat_ses_v1_bulk_decode(char *body, size_t len, struct api_batch *out,
+                              char **return_path, struct api_error *e);
 
 /*
  * compat_ses_v1_decode - a SES v1 Query body (form-encoded, modified in

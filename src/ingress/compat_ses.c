@@ -167,9 +167,8 @@ compat_ses_v2_fail(struct evhttp_request *req, const struct api_error *e)
 	compat_answer_send(req, &a);
 }
 
-/* xml_escape - append s to b with & < > " escaped. */
-static void
-xml_escape(struct buf *b, const char *s)
+void
+compat_ses_xml_escape(struct buf *b, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		switch (*s) {
@@ -206,7 +205,7 @@ compat_ses_v1_error_render(const struct api_error *e, const char *rid,
 	           "<ErrorResponse xmlns=\"%s\">\n  <Error>\n    "
 	           "<Type>%s</Type>\n    <Code>%s</Code>\n    <Message>",
 	           SES_XMLNS, s.receiver ? "Receiver" : "Sender", s.v1);
-	xml_escape(&a->body, ses_message(e, msg, sizeof(msg)));
+	compat_ses_xml_escape(&a->body, ses_message(e, msg, sizeof(msg)));
 	buf_printf(&a->body,
 	           "</Message>\n  </Error>\n  <RequestId>%s"
 	           "</RequestId>\n</ErrorResponse>\n",
@@ -217,8 +216,14 @@ void
 compat_ses_v1_ok_render(int raw, const char *id, const char *rid,
                         struct compat_answer *a)
 {
-	const char *op = raw ? "SendRawEmail" : "SendEmail";
+	compat_ses_v1_ok_render_op(raw ? "SendRawEmail" : "SendEmail", id, rid,
+	                           a);
+}
 
+void
+compat_ses_v1_ok_render_op(const char *op, const char *id, const char *rid,
+                           struct compat_answer *a)
+{
 	a->status = 200;
 	a->ctype = "text/xml";
 	a->error_type = NULL;
@@ -282,9 +287,14 @@ ses_v1_done(struct evhttp_request *req, const struct http_pending_result *res,
 	compat_ses_request_id(rid);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	                  "x-amzn-RequestId", rid);
-	compat_ses_v1_ok_render(*(const enum compat_ses_action *)arg ==
-	                            COMPAT_SES_SEND_RAW_EMAIL,
-	                        res[0].id, rid, &a);
+	compat_ses_v1_ok_render_op(*(const enum compat_ses_action *)arg ==
+	                                   COMPAT_SES_SEND_RAW_EMAIL
+	                               ? "SendRawEmail"
+	                           : *(const enum compat_ses_action *)arg ==
+	                                   COMPAT_SES_SEND_TEMPLATED_EMAIL
+	                               ? "SendTemplatedEmail"
+	                               : "SendEmail",
+	                           res[0].id, rid, &a);
 	compat_answer_send(req, &a);
 }
 
@@ -511,8 +521,7 @@ compat_ses_v2_handle(struct compat *c, struct evhttp_request *req,
 		return;
 	}
 	if ((msg.template_name != NULL &&
-	     http_templates_apply(k.tenant, &msg, &compat_ses_tmpl_opts, &e) <
-	         0) ||
+	     compat_ses_tmpl_apply(&k, &msg, &e) < 0) ||
 	    compat_ses_prepare(c, req, &k, &msg, &raw, &m, &e) < 0) {
 		api_msg_fini(&msg);
 		compat_raw_req_fini(&raw);
@@ -560,7 +569,14 @@ compat_ses_v1_handle(struct compat *c, struct evhttp_request *req,
 		return;
 	}
 	free(copy);
-	if (compat_ses_prepare(c, req, &k, &msg, &raw, &m, &e) < 0) {
+	if (*act > COMPAT_SES_SEND_TEMPLATED_EMAIL) {
+		compat_ses_tmpl_v1(c, req, &k, body, len, *act);
+		free(act);
+		return;
+	}
+	if ((msg.template_name != NULL &&
+	     compat_ses_tmpl_apply(&k, &msg, &e) < 0) ||
+	    compat_ses_prepare(c, req, &k, &msg, &raw, &m, &e) < 0) {
 		api_msg_fini(&msg);
 		compat_raw_req_fini(&raw);
 		free(act);

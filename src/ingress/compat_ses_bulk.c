@@ -93,9 +93,7 @@ compat_ses_bulk_v2(struct compat *c, struct evhttp_request *req,
 	for (i = 0; i < b.n; i++) {
 		memset(&raw, 0, sizeof(raw));
 		raw.env_from = feedback != NULL ? xstrdup(feedback) : NULL;
-		if (http_templates_apply(k->tenant, &b.msgs[i],
-		                         &compat_ses_tmpl_opts,
-		                         &pre[i].err) < 0 ||
+		if (compat_ses_tmpl_apply(k, &b.msgs[i], &pre[i].err) < 0 ||
 		    compat_ses_prepare(c, req, k, &b.msgs[i], &raw, &ms[i],
 		                       &pre[i].err) < 0) {
 			if (pre[i].err.http_status == 0)

@@ -21,6 +21,7 @@
 
 #include "core/xmalloc.h"
 #include "ingress/http_pending.h"
+#include "ingress/http_templates.h"
 #include "mime/mime_build.h"
 
 #define SES_TMPL_PREFIX "/v2/email/templates"
@@ -107,6 +108,18 @@ compat_ses_tmpl_data(const char *s, const char *field, json_t **out,
 		                     field);
 	}
 	return 0;
+}
+
+int
+compat_ses_tmpl_apply(const struct config_api_key *k, struct api_msg *msg,
+                      struct api_error *e)
+{
+	if (http_templates_apply(k->tenant, msg, &compat_ses_tmpl_opts, e) == 0)
+		return 0;
+	if (strcmp(e->code, "template_not_found") == 0)
+		snprintf(e->message, sizeof(e->message),
+		         "Template %s does not exist.", msg->template_name);
+	return -1;
 }
 
 void

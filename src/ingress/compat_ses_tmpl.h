@@ -61,6 +61,18 @@ void compat_ses_tmpl_v2(struct compat *c, struct evhttp_request *req,
                         const char *path, const struct config_api_key *k,
                         const char *body, size_t len);
 
+/* compat_ses_xml_escape - append s to b with & < > " escaped. */
+void compat_ses_xml_escape(struct buf *b, const char *s);
+
+/*
+ * compat_ses_tmpl_v1 - a v1 template action (Create, Update, Get,
+ * Delete, List, TestRender, SendBulkTemplatedEmail) made with key k;
+ * body[0..len) is the request's (copied before decoding).
+ */
+void compat_ses_tmpl_v1(struct compat *c, struct evhttp_request *req,
+                        const struct config_api_key *k, const char *body,
+                        size_t len, enum compat_ses_action act);
+
 /* compat_ses_bulk_v2 - SendBulkEmail made with key k. */
 void compat_ses_bulk_v2(struct compat *c, struct evhttp_request *req,
                         const struct config_api_key *k, const char *body,
@@ -73,6 +85,14 @@ void compat_ses_bulk_v2(struct compat *c, struct evhttp_request *req,
  */
 int compat_ses_tmpl_data(const char *s, const char *field, json_t **out,
                          struct api_error *e);
+
+/*
+ * compat_ses_tmpl_apply - http_templates_apply() of msg's template for
+ * key k's tenant as SES renders (compat_ses_tmpl_opts), an unknown
+ * template in SES's words. 0, or -1 with *e.
+ */
+int compat_ses_tmpl_apply(const struct config_api_key *k, struct api_msg *msg,
+                          struct api_error *e);
 
 /*
  * compat_ses_tmpl_render_mime - the message SES's TestRender operations

@@ -28,6 +28,49 @@ async function step(out, name, fn) {
 }
 
 const scenarios = {
+  // SES v1 through @aws-sdk/client-ses: create, send templated, bulk.
+  async ses() {
+    const S = M('@aws-sdk/client-ses');
+    const c = new S.SESClient({ region: 'us-east-1', endpoint: URL_,
+      credentials: { accessKeyId: process.env.SDK_AKID,
+        secretAccessKey: process.env.SDK_SECRET }, maxAttempts: 1 });
+    const out = {};
+    await step(out, 'create', async () => {
+      await c.send(new S.CreateTemplateCommand({ Template: {
+        TemplateName: 'v1t', SubjectPart: 'Hello {{name}}',
+        TextPart: 'Dear {{name}}', HtmlPart: '<b>{{name}}</b>' } }));
+      return {};
+    });
+    await step(out, 'get', async () => {
+      const r = await c.send(new S.GetTemplateCommand({ TemplateName: 'v1t' }));
+      return { template: r.Template };
+    });
+    await step(out, 'send', async () => {
+      const r = await c.send(new S.SendTemplatedEmailCommand({
+        Source: FROM, Destination: { ToAddresses: ['js1@example.net'] },
+        Template: 'v1t', TemplateData: JSON.stringify({ name: 'Jo' }) }));
+      return { id: r.MessageId };
+    });
+    await step(out, 'bulk', async () => {
+      const r = await c.send(new S.SendBulkTemplatedEmailCommand({
+        Source: FROM, Template: 'v1t',
+        DefaultTemplateData: JSON.stringify({ name: 'Default' }),
+        Destinations: [
+          { Destination: { ToAddresses: ['js2@example.net'] } },
+          { Destination: { ToAddresses: ['js3@example.net'] },
+            ReplacementTemplateData: JSON.stringify({ name: 'Three' }) },
+        ] }));
+      return { status: r.Status };
+    });
+    await step(out, 'sendMissing', async () => {
+      await c.send(new S.SendTemplatedEmailCommand({
+        Source: FROM, Destination: { ToAddresses: [TO] },
+        Template: 'nosuch', TemplateData: '{}' }));
+      return {};
+    });
+    return out;
+  },
+
   async sesv2() {
     const S = M('@aws-sdk/client-sesv2');
     const c = new S.SESv2Client({ region: 'eu-west-1', endpoint: URL_,

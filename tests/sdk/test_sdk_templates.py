@@ -9,7 +9,12 @@ rendered by swerve.
   refuses the whole request), errors as SES's exceptions (AlreadyExists,
   NotFound, BadRequest with the line of a template that does not parse).
 
-The sdk_tmpl.js helper makes the calls; these tests judge the results.
+- SES v1 through Debian's boto3 (Create/Get/Update/List/TestRender/
+  Delete, SendTemplatedEmail, SendBulkTemplatedEmail with a per-entry
+  status, errors as SES's codes) and @aws-sdk/client-ses.
+
+The sdk_tmpl.js helper makes the node calls; these tests judge the
+results.
 """
 
 import email
@@ -18,6 +23,8 @@ import json
 import os
 import subprocess
 import time
+
+import pytest
 
 import sdk_lab as c
 
@@ -103,3 +110,82 @@ def test_sesv2_sdk_templates_send_and_bulk(lab, npm):
     assert text(got["three@example.net"]).strip() == "Hi Three, order B-3"
     time.sleep(0.5)
     assert len(lab.mock.messages()) == 3
+
+
+def test_ses_v1_boto3_and_sdk_templates(lab, npm):
+    boto3 = pytest.importorskip("boto3")
+    from botocore.exceptions import ClientError
+    lab.start()
+    ses = boto3.client("ses", region_name="us-east-1", endpoint_url=lab.url,
+                       aws_access_key_id=c.AKID,
+                       aws_secret_access_key=c.SECRET)
+
+    def code(fn, **kw):
+        with pytest.raises(ClientError) as ei:
+            fn(**kw)
+        return ei.value.response["Error"]["Code"]
+
+    ses.create_template(Template={"TemplateName": "welcome",
+                                  "SubjectPart": "Welcome {{name}}",
+                                  "TextPart": "Hi {{name}} from {{city}}",
+                                  "HtmlPart": "<p>{{name}}</p>"})
+    assert code(ses.create_template, Template={
+        "TemplateName": "welcome", "TextPart": "x"}) == "AlreadyExists"
+    assert code(ses.create_template, Template={
+        "TemplateName": "bad", "TextPart": "a\nb {{c"}) == "InvalidTemplate"
+    t = ses.get_template(TemplateName="welcome")["Template"]
+    assert t == {"TemplateName": "welcome", "SubjectPart": "Welcome {{name}}",
+                 "TextPart": "Hi {{name}} from {{city}}",
+                 "HtmlPart": "<p>{{name}}</p>"}, t
+    assert code(ses.get_template, TemplateName="nope") == "TemplateDoesNotExist"
+    ses.update_template(Template={"TemplateName": "welcome",
+                                  "SubjectPart": "Welcome, {{name}}",
+                                  "TextPart": "Hi {{name}} from {{city}}"})
+    assert code(ses.update_template, Template={
+        "TemplateName": "nope", "TextPart": "x"}) == "TemplateDoesNotExist"
+    lst = ses.list_templates(MaxItems=10)
+    assert [m["Name"] for m in lst["TemplatesMetadata"]] == ["welcome"]
+    assert lst["TemplatesMetadata"][0]["CreatedTimestamp"].year >= 2024
+    r = ses.test_render_template(TemplateName="welcome", TemplateData=json.dumps(
+        {"name": "<Ann>", "city": "Oslo"}))["RenderedTemplate"]
+    assert "Subject: Welcome, <Ann>" in r, r
+    assert code(ses.test_render_template, TemplateName="welcome",
+                TemplateData='{"name": "x"}') == "InvalidRenderingParameter"
+
+    mid = ses.send_templated_email(
+        Source="s@example.com", Destination={"ToAddresses": ["b1@example.net"]},
+        Template="welcome", TemplateData=json.dumps({"name": "Bo", "city": "Rome"}))
+    assert mid["MessageId"]
+    assert code(ses.send_templated_email, Source="s@example.com",
+                Destination={"ToAddresses": ["b1@example.net"]},
+                Template="nope", TemplateData="{}") == "TemplateDoesNotExist"
+    st = ses.send_bulk_templated_email(
+        Source="s@example.com", Template="welcome",
+        DefaultTemplateData=json.dumps({"name": "Default", "city": "Paris"}),
+        Destinations=[
+            {"Destination": {"ToAddresses": ["b2@example.net"]}},
+            {"Destination": {"ToAddresses": ["b3@example.net"]},
+             "ReplacementTemplateData": json.dumps({"name": "Three"})},
+            {"Destination": {"ToAddresses": ["b4@example.net"]},
+             "ReplacementTemplateData": json.dumps({"city": None})}])["Status"]
+    assert [x["Status"] for x in st[:2]] == ["Success", "Success"], st
+    assert st[0]["MessageId"] and st[1]["MessageId"]
+
+    r = scenario(lab, "ses")
+    assert r["create"]["ok"] and r["send"]["ok"], r
+    assert r["get"]["template"]["SubjectPart"] == "Hello {{name}}"
+    assert [x["Status"] for x in r["bulk"]["status"]] == ["Success", "Success"]
+    assert r["sendMissing"]["name"] == "TemplateDoesNotExistException", \
+        r["sendMissing"]
+
+    ses.delete_template(TemplateName="welcome")
+    assert code(ses.get_template, TemplateName="welcome") == "TemplateDoesNotExist"
+    n = 6 + (1 if st[2]["Status"] == "Success" else 0)
+    got = upstream(lab, n)
+    assert str(got["b1@example.net"]["Subject"]) == "Welcome, Bo"
+    assert text(got["b1@example.net"]).strip() == "Hi Bo from Rome"
+    assert text(got["b2@example.net"]).strip() == "Hi Default from Paris"
+    assert text(got["b3@example.net"]).strip() == "Hi Three from Paris"
+    assert str(got["js1@example.net"]["Subject"]) == "Hello Jo"
+    assert text(got["js2@example.net"]).strip() == "Dear Default"
+    assert text(got["js3@example.net"]).strip() == "Dear Three"

@@ -14,7 +14,8 @@ recording what reaches the upstream.
   - ReturnPath / FeedbackForwardingEmailAddress is the envelope sender;
   - the MessageId answered is the swerve id (GET /v1/messages/ID) and,
     as with SES, the local part of the delivered Message-ID;
-  - SendBulkEmail and SendTemplatedEmail (templates) are refused plainly.
+  - SendBulkEmail and SendTemplatedEmail with a template that is not
+    stored: TEMPLATE_NOT_FOUND / TemplateDoesNotExist, nothing sent.
 """
 
 import re
@@ -96,13 +97,14 @@ def test_boto3_sesv2_tags_and_configuration_set_are_kept(lab):
                   EmailTags=[{"Name": "bad name", "Value": "x"}])
     assert err["Code"] == "BadRequestException", err
     assert "EmailTags[0]" in err["Message"]
-    # SendBulkEmail sends templates: refused plainly, naming it.
-    err = refused(v2.send_bulk_email, FromEmailAddress="app@example.com",
-                  DefaultContent={"Template": {"TemplateName": "t"}},
-                  BulkEmailEntries=[{"Destination": {
-                      "ToAddresses": ["rcpt@example.net"]}}])
-    assert err["Code"] == "BadRequestException", err
-    assert "SendBulkEmail" in err["Message"]
+    # SendBulkEmail sends stored templates (issue 19): an unknown one is
+    # each entry's TEMPLATE_NOT_FOUND, and nothing is sent.
+    res = v2.send_bulk_email(FromEmailAddress="app@example.com",
+                             DefaultContent={"Template": {"TemplateName": "t"}},
+                             BulkEmailEntries=[{"Destination": {
+                                 "ToAddresses": ["rcpt@example.net"]}}])
+    assert [r["Status"] for r in res["BulkEmailEntryResults"]] == [
+        "TEMPLATE_NOT_FOUND"], res
     time.sleep(0.3)
     assert len(lab.mock.messages()) == 1
 
@@ -180,7 +182,7 @@ def test_boto3_ses_v1_tags_set_raw_and_refusals(lab):
     err = refused(v1.send_templated_email, Source="app@example.com",
                   Destination={"ToAddresses": ["rcpt@example.net"]},
                   Template="t", TemplateData="{}")
-    assert err["Code"] == "InvalidAction", err
-    assert "SendTemplatedEmail" in err["Message"]
+    assert err["Code"] == "TemplateDoesNotExist", err
+    assert "t does not exist" in err["Message"]
     time.sleep(0.3)
     assert len(lab.mock.messages()) == 2

@@ -346,8 +346,9 @@ v1_refusals_name_the_field(void **state)
 	    {V1_RAW "&SourceArn=arn", "SourceArn"},
 	    {V1_RAW "&ConfigurationSetName=other", "X-SES-CONFIGURATION-SET"},
 	    {V1_RAW "&ReturnPath=a%40example.com", ""},
-	    {"Action=SendTemplatedEmail&Source=a%40example.com", "Action"},
-	    {"Action=SendBulkTemplatedEmail", "Action"},
+	    /* Templates (issue 19): a SendTemplatedEmail needs Template. */
+	    {"Action=SendTemplatedEmail&Source=a%40example.com", "Template"},
+	    {"Action=SendEmailTemplate", "Action"},
 	};
 	struct compat_raw_req raw;
 	struct api_error e;

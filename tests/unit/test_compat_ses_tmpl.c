@@ -269,6 +269,174 @@ template_data_and_rendered_message(void **state)
 	tmpl_rendered_fini(&r);
 }
 
+static void
+v1_send_templated_and_actions(void **state)
+{
+	char ok[] = "Action=SendTemplatedEmail&Source=a%40example.com&"
+	            "Destination.ToAddresses.member.1=b%40example.net&"
+	            "Template=welcome&TemplateData=%7B%22n%22%3A1%7D&"
+	            "Tags.member.1.Name=k&Tags.member.1.Value=v";
+	char nodata[] = "Action=SendTemplatedEmail&Source=a%40example.com&"
+	                "Template=welcome";
+	char arn[] = "Action=SendTemplatedEmail&Source=a%40example.com&"
+	             "Template=t&TemplateData=%7B%7D&TemplateArn=x";
+	char list[] = "Action=ListTemplates";
+	enum compat_ses_action act;
+	struct compat_raw_req raw;
+	struct api_error e;
+	struct api_msg m;
+	char name[64];
+
+	(void)state;
+	assert_int_equal(
+	    compat_ses_v1_decode(ok, strlen(ok), &act, name, &m, &raw, &e), 0);
+	assert_int_equal(act, COMPAT_SES_SEND_TEMPLATED_EMAIL);
+	assert_string_equal(m.template_name, "welcome");
+	assert_int_equal(
+	    json_integer_value(json_object_get(m.template_data, "n")), 1);
+	assert_int_equal(m.meta.n_tags, 1);
+	api_msg_fini(&m);
+	compat_raw_req_fini(&raw);
+	assert_int_equal(compat_ses_v1_decode(nodata, strlen(nodata), &act,
+	                                      name, &m, &raw, &e),
+	                 -1);
+	assert_string_equal(e.field, "TemplateData");
+	assert_int_equal(
+	    compat_ses_v1_decode(arn, strlen(arn), &act, name, &m, &raw, &e),
+	    -1);
+	assert_string_equal(e.field, "TemplateArn");
+	assert_int_equal(
+	    compat_ses_v1_decode(list, strlen(list), &act, name, &m, &raw, &e),
+	    0);
+	assert_int_equal(act, COMPAT_SES_LIST_TEMPLATES);
+}
+
+static void
+v1_template_operations_decoded_and_refused(void **state)
+{
+	static const struct {
+		const char *body;
+		enum compat_ses_action act;
+		int rc;
+		const char *field;
+	} cases[] = {
+	    {"Action=CreateTemplate&Template.TemplateName=t&"
+	     "Template.SubjectPart=s&Template.TextPart=x",
+	     COMPAT_SES_CREATE_TEMPLATE, 0, ""},
+	    {"Action=CreateTemplate&Template.TemplateName=t&"
+	     "Template.SubjectPart=s",
+	     COMPAT_SES_CREATE_TEMPLATE, -1, "Template.HtmlPart"},
+	    {"Action=CreateTemplate&Template.TemplateName=a%2Fb&"
+	     "Template.TextPart=x",
+	     COMPAT_SES_CREATE_TEMPLATE, -1, "Template.TemplateName"},
+	    {"Action=CreateTemplate&Template.TextPart=x&Other=1",
+	     COMPAT_SES_CREATE_TEMPLATE, -1, ""},
+	    {"Action=CreateTemplate&Template.TemplateName=t&"
+	     "Template.SubjectPart=a%0Db&Template.TextPart=x",
+	     COMPAT_SES_CREATE_TEMPLATE, -1, "Template.SubjectPart"},
+	    {"Action=GetTemplate&TemplateName=t", COMPAT_SES_GET_TEMPLATE, 0,
+	     ""},
+	    {"Action=GetTemplate", COMPAT_SES_GET_TEMPLATE, -1, "TemplateName"},
+	    {"Action=ListTemplates&MaxItems=7&NextToken=abc",
+	     COMPAT_SES_LIST_TEMPLATES, 0, ""},
+	    {"Action=ListTemplates&MaxItems=0", COMPAT_SES_LIST_TEMPLATES, -1,
+	     "MaxItems"},
+	    {"Action=TestRenderTemplate&TemplateName=t&TemplateData=%5B%5D",
+	     COMPAT_SES_TEST_RENDER_TEMPLATE, -1, "TemplateData"},
+	    {"Action=TestRenderTemplate&TemplateName=t",
+	     COMPAT_SES_TEST_RENDER_TEMPLATE, -1, "TemplateData"},
+	    {"Action=TestRenderTemplate&TemplateName=t&TemplateData=%7B%7D",
+	     COMPAT_SES_TEST_RENDER_TEMPLATE, 0, ""},
+	    {"%zz", COMPAT_SES_GET_TEMPLATE, -1, ""},
+	};
+	struct compat_ses_v1_tmpl t;
+	struct api_error e;
+	char body[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(body, sizeof(body), "%s", cases[i].body);
+		memset(&e, 0, sizeof(e));
+		if (compat_ses_v1_tmpl_decode(body, strlen(body), cases[i].act,
+		                              &t, &e) != cases[i].rc)
+			fail_msg("case %zu: %s (%s)", i, e.code, e.message);
+		if (cases[i].rc < 0) {
+			assert_string_equal(e.field, cases[i].field);
+			assert_int_equal(e.http_status, 400);
+			assert_null(t.data);
+		}
+		compat_ses_v1_tmpl_fini(&t);
+	}
+	snprintf(body, sizeof(body), "%s", cases[0].body);
+	assert_int_equal(
+	    compat_ses_v1_tmpl_decode(body, strlen(body), cases[0].act, &t, &e),
+	    0);
+	assert_string_equal(t.name, "t");
+	assert_string_equal(t.part[TMPL_PART_SUBJECT], "s");
+	assert_null(t.part[TMPL_PART_HTML]);
+	compat_ses_v1_tmpl_fini(&t);
+	snprintf(body, sizeof(body), "%s", cases[7].body);
+	assert_int_equal(
+	    compat_ses_v1_tmpl_decode(body, strlen(body), cases[7].act, &t, &e),
+	    0);
+	assert_int_equal(t.max_items, 7);
+	assert_string_equal(t.next, "abc");
+	compat_ses_v1_tmpl_fini(&t);
+}
+
+static void
+v1_bulk_destinations(void **state)
+{
+	char ok[] =
+	    "Action=SendBulkTemplatedEmail&Source=a%40example.com&"
+	    "Template=t&DefaultTemplateData=%7B%22a%22%3A1%2C%22b%22%3A2"
+	    "%7D&ReturnPath=rp%40example.com&DefaultTags.member.1.Name=k"
+	    "&DefaultTags.member.1.Value=v&"
+	    "Destinations.member.2.Destination.ToAddresses.member.1=y%40"
+	    "example.net&Destinations.member.1.Destination.ToAddresses."
+	    "member.1=x%40example.net&Destinations.member.1."
+	    "ReplacementTemplateData=%7B%22b%22%3A3%7D&"
+	    "Destinations.member.1.ReplacementTags.member.1.Name=e&"
+	    "Destinations.member.1.ReplacementTags.member.1.Value=1";
+	char bad[] = "Action=SendBulkTemplatedEmail&Source=a%40example.com&"
+	             "Template=t&Destinations.member.1.Destination.ToAddresses."
+	             "member.1=x%40example.net&Destinations.member.1."
+	             "ReplacementTemplateData=nope";
+	char none[] = "Action=SendBulkTemplatedEmail&Source=a%40example.com&"
+	              "Template=t";
+	struct api_batch b;
+	struct api_error e;
+	char *rp = NULL;
+
+	(void)state;
+	assert_int_equal(compat_ses_v1_bulk_decode(ok, strlen(ok), &b, &rp, &e),
+	                 0);
+	assert_int_equal(b.n, 2);
+	assert_string_equal(rp, "rp@example.com");
+	/* In the order first seen: member 2, then member 1. */
+	assert_string_equal(b.msgs[0].mail.to[0].addr, "y@example.net");
+	assert_string_equal(b.msgs[1].mail.to[0].addr, "x@example.net");
+	assert_int_equal(
+	    json_integer_value(json_object_get(b.msgs[1].template_data, "b")),
+	    3);
+	assert_int_equal(
+	    json_integer_value(json_object_get(b.msgs[0].template_data, "b")),
+	    2);
+	assert_int_equal(b.msgs[1].meta.n_tags, 2);
+	assert_int_equal(b.msgs[0].meta.n_tags, 1);
+	free(rp);
+	api_batch_fini(&b);
+	assert_int_equal(
+	    compat_ses_v1_bulk_decode(bad, strlen(bad), &b, &rp, &e), -1);
+	assert_string_equal(e.field,
+	                    "Destinations.member.1.ReplacementTemplateData");
+	assert_null(rp);
+	assert_int_equal(
+	    compat_ses_v1_bulk_decode(none, strlen(none), &b, &rp, &e), -1);
+	assert_string_equal(e.field, "Destinations");
+}
+
 int
 main(void)
 {
@@ -279,6 +447,9 @@ main(void)
 	    cmocka_unit_test(bulk_malformed_is_refused_whole),
 	    cmocka_unit_test(bulk_takes_at_most_fifty),
 	    cmocka_unit_test(template_data_and_rendered_message),
+	    cmocka_unit_test(v1_send_templated_and_actions),
+	    cmocka_unit_test(v1_template_operations_decoded_and_refused),
+	    cmocka_unit_test(v1_bulk_destinations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
