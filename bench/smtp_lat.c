@@ -83,6 +83,7 @@ struct lat_opts {
 	const char *from;
 	const char *to;
 	bool quiet;
+	bool vary_to; /* -u: the message number before opts.to */
 };
 
 static struct lat_opts opts;
@@ -260,6 +261,21 @@ lat_session_restart(struct lat_conn *c)
 		lat_conn_open(c);
 }
 
+/* lat_rcpt - queue RCPT for c's message: opts.to, or with -u
+ * "<n>.<opts.to>", a recipient of its own for each message. */
+static void
+lat_rcpt(struct lat_conn *c)
+{
+	char to[320];
+
+	if (opts.vary_to) {
+		snprintf(to, sizeof(to), "%llu.%s",
+		         (unsigned long long)c->msg_no, opts.to);
+		lat_out_printf(c, "RCPT TO:<%s>\r\n", to);
+	} else
+		lat_out_printf(c, "RCPT TO:<%s>\r\n", opts.to);
+}
+
 /* lat_txn_start - claim a message and send MAIL (and RCPT, DATA). */
 static void
 lat_txn_start(struct lat_conn *c)
@@ -271,7 +287,7 @@ lat_txn_start(struct lat_conn *c)
 	}
 	lat_out_printf(c, "MAIL FROM:<%s>\r\n", opts.from);
 	if (c->pipelining && opts.pipeline) {
-		lat_out_printf(c, "RCPT TO:<%s>\r\n", opts.to);
+		lat_rcpt(c);
 		lat_out_add(c, "DATA\r\n", 6);
 	}
 	c->state = LAT_MAIL;
@@ -335,7 +351,7 @@ lat_reply_handle(struct lat_conn *c, int code, const char *text)
 		if (code / 100 != 2)
 			goto bad;
 		if (!(c->pipelining && opts.pipeline))
-			lat_out_printf(c, "RCPT TO:<%s>\r\n", opts.to);
+			lat_rcpt(c);
 		c->state = LAT_RCPT;
 		return 0;
 	case LAT_RCPT:
@@ -492,11 +508,13 @@ lat_usage(void)
 {
 	fprintf(
 	    stderr,
-	    "usage: smtp_lat [-n] [-P] [-q] [-c conns] [-m msgs] [-s bytes]\n"
+	    "usage: smtp_lat [-n] [-P] [-q] [-u] [-c conns] [-m msgs] [-s "
+	    "bytes]\n"
 	    "                [-T timeout_s] [-f from] [-t to] host:port\n"
 	    "  -c  concurrent sessions (8)      -m  messages in all (1000)\n"
 	    "  -s  message size, headers included (1024)\n"
 	    "  -n  new connection per message   -P  pipeline MAIL/RCPT/DATA\n"
+	    "  -u  a recipient of its own per message: N.<to>\n"
 	    "  -T  give up after this many seconds (300)\n");
 	exit(2);
 }
@@ -516,7 +534,7 @@ lat_opts_parse(int argc, char **argv)
 	opts.timeout_s = 300;
 	opts.from = "bench@bench.example";
 	opts.to = "sink@example.net";
-	while ((ch = getopt(argc, argv, "c:m:s:nPqT:f:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:m:s:nPquT:f:t:")) != -1) {
 		switch (ch) {
 		case 'c':
 			opts.conns = (unsigned)strtoul(optarg, NULL, 10);
@@ -535,6 +553,9 @@ lat_opts_parse(int argc, char **argv)
 			break;
 		case 'q':
 			opts.quiet = true;
+			break;
+		case 'u':
+			opts.vary_to = true;
 			break;
 		case 'T':
 			opts.timeout_s = (unsigned)strtoul(optarg, NULL, 10);
