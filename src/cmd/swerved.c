@@ -56,6 +56,7 @@
 #include "observe/webhook_out.h"
 #include "route/reputation.h"
 #include "spool/spool.h"
+#include "spool/spool_purge.h"
 #include "spool/suppress_local.h"
 #include "status/status_http.h"
 #include "tmpl/tmpl_store_local.h"
@@ -643,6 +644,13 @@ main(int argc, char **argv)
 	         supp->be->count(supp->impl));
 	suppress_install(supp);
 	struct suppress_feed *supp_feed = suppress_feed_new(cfg, supp);
+	/* Expired suppressions and old unmatched events, deleted now and
+	 * then (spool.purge_interval, events.unmatched_retention). */
+	struct spool_purge *purge =
+	    spool_purge_new(base, sp, supp, cfg->spool_purge_interval_ms,
+	                    cfg->events_unmatched_retention_ms);
+	if (purge == NULL)
+		log_fatal("swerved: cannot set up the purge timer");
 	/* Incidents (issue 15): read back, then kept from the event bus. */
 	struct incidents_opts inc_opts = {.failback_ms = swerved_failback_ms,
 	                                  .arg = &reload};
@@ -839,6 +847,7 @@ main(int argc, char **argv)
 	feedback_free(feedback);
 	webhook_out_free(webhooks);
 	spool_close(sp);
+	spool_purge_free(purge);
 	incidents_free(incidents);
 	suppress_feed_free(supp_feed);
 	suppress_install(NULL);

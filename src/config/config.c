@@ -476,6 +476,7 @@ config_defaults(void)
 
 	c->spool_dir = xstrdup("./var/swerve");
 	c->spool_min_free = 100ULL << 20;
+	c->spool_purge_interval_ms = 3600ULL * 1000;
 	c->spool_max_messages = 1000000;
 	c->spool_batch_max = 256;
 

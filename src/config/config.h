@@ -427,6 +427,9 @@ struct config {
 	uint64_t spool_min_free;     /* spool.min_free, default 100MB */
 	uint64_t spool_max_messages; /* spool.max_messages, default 1000000 */
 	uint64_t spool_batch_max;    /* spool.batch_max, default 256 */
+	/* spool.purge_interval, default 1h: expired suppressions and old
+	 * unmatched provider events are deleted this often */
+	uint64_t spool_purge_interval_ms;
 
 	uint64_t max_message_size; /* limits.max_message_size, default 25MB */
 	unsigned max_recipients;   /* limits.max_recipients, default 100 */
@@ -534,6 +537,9 @@ struct config {
 	uint64_t events_retry_max_ms; /* events.retry_max, default 1h */
 	uint64_t events_timeout_ms;   /* events.timeout, default 10s */
 	unsigned events_concurrency;  /* events.concurrency, default 4 */
+	/* events.unmatched_retention, default 30d: a provider event matched
+	 * to no message is kept this long (for de-duplication), then purged */
+	uint64_t events_unmatched_retention_ms;
 
 	/* anomaly: (config_anomaly.c) the detector (anomaly/anomaly.h) */
 	bool anomaly_enabled;         /* anomaly.enabled, true */

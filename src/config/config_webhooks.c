@@ -137,6 +137,8 @@ const struct config_key config_keys_webhooks[] = {
     {ROW("timeout", KEY_DURATION, 0), FIELD(C, events_timeout_ms), .min = 100},
     {ROW("concurrency", KEY_INT, 0), FIELD(C, events_concurrency), .min = 1,
      .max = 256},
+    {ROW("unmatched_retention", KEY_DURATION, 0),
+     FIELD(C, events_unmatched_retention_ms), .min = 1000},
     {ROW("webhooks", KEY_LIST, 0), FIELD(C, webhooks), COUNT(C, n_webhooks),
      .list = &list_webhooks},
     {.name = NULL},
@@ -151,6 +153,7 @@ config_webhooks_defaults(struct config *c)
 	c->events_retry_max_ms = 3600ULL * 1000;
 	c->events_timeout_ms = 10000;
 	c->events_concurrency = 4;
+	c->events_unmatched_retention_ms = 30ULL * 86400 * 1000;
 }
 
 void

@@ -112,6 +112,16 @@ suppress_check(const struct suppress *s, const char *tenant, const char *addr,
 	return s->be->check(s->impl, tenant, addr, now_ms, why);
 }
 
+/* suppress_purge - ask s's backend to delete expired entries. */
+int
+suppress_purge(const struct suppress *s, int64_t now_ms, size_t max,
+               suppress_done_fn *cb, void *arg)
+{
+	if (s == NULL || s->be == NULL || s->be->purge == NULL)
+		return -1;
+	return s->be->purge(s->impl, now_ms, max, cb, arg);
+}
+
 /* suppress_active - the installed list, or NULL. */
 struct suppress *
 suppress_active(void)

@@ -123,6 +123,10 @@ struct suppress_backend {
 	/* list - entries matching q (copied), then cb. 0 or -1. */
 	int (*list)(void *impl, const struct suppress_query *q,
 	            suppress_entries_fn *cb, void *arg);
+	/* purge - delete at most max entries expired at now_ms, from the
+	 * store and from memory; then cb with how many. 0 or -1. */
+	int (*purge)(void *impl, int64_t now_ms, size_t max,
+	             suppress_done_fn *cb, void *arg);
 	/* count - entries held (expired ones included). */
 	size_t (*count)(void *impl);
 	void (*free)(void *impl);
@@ -138,6 +142,12 @@ struct suppress {
 bool suppress_check(const struct suppress *s, const char *tenant,
                     const char *addr, int64_t now_ms,
                     enum suppress_reason *why);
+
+/* suppress_purge - be->purge: delete up to max entries expired at now_ms
+ * (an expired entry suppresses nothing; this frees its row and memory),
+ * then cb(status, how many, arg). 0, or -1 (cb not called). */
+int suppress_purge(const struct suppress *s, int64_t now_ms, size_t max,
+                   suppress_done_fn *cb, void *arg);
 
 /* suppress_active - the daemon's list, or NULL before one is installed;
  * suppress_install - make s the daemon's list (borrowed; NULL: none). */

@@ -32,7 +32,7 @@ struct suppress_local {
 	struct suppress_index *ix;
 };
 
-enum local_op { LOCAL_ADD, LOCAL_REMOVE, LOCAL_LIST };
+enum local_op { LOCAL_ADD, LOCAL_REMOVE, LOCAL_LIST, LOCAL_PURGE };
 
 /* One queued operation. */
 struct local_job {
@@ -224,6 +224,54 @@ local_exec_list(sqlite3 *db, struct local_job *j)
 	return rc;
 }
 
+/* local_exec_purge - delete up to q.limit rows expired at q.now_ms; their
+ * keys go to j->keys for the set. */
+static int
+local_exec_purge(sqlite3 *db, struct local_job *j)
+{
+	sqlite3_stmt *sel = NULL, *del = NULL;
+	size_t cap = 0, i;
+	int s, rc = SPOOL_OK;
+
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT tenant, akey FROM suppressions"
+	                       " WHERE expires_ms IS NOT NULL"
+	                       " AND expires_ms <= ?1 LIMIT ?2",
+	                       -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+	                       "DELETE FROM suppressions"
+	                       " WHERE tenant = ?1 AND akey = ?2",
+	                       -1, &del, NULL) != SQLITE_OK) {
+		sqlite3_finalize(sel);
+		return SPOOL_ERR_IO;
+	}
+	sqlite3_bind_int64(sel, 1, j->q.now_ms);
+	sqlite3_bind_int64(sel, 2, (sqlite3_int64)j->q.limit);
+	while ((s = sqlite3_step(sel)) == SQLITE_ROW) {
+		if (j->n == cap) {
+			cap = cap != 0 ? cap * 2 : 64;
+			j->keys = xreallocarray(j->keys, cap, sizeof(*j->keys));
+		}
+		snprintf(j->keys[j->n++], sizeof(j->keys[0]), "%s\n%s",
+		         (const char *)sqlite3_column_text(sel, 0),
+		         (const char *)sqlite3_column_text(sel, 1));
+	}
+	if (s != SQLITE_DONE)
+		rc = SPOOL_ERR_IO;
+	for (i = 0; rc == SPOOL_OK && i < j->n; i++) {
+		const char *nl = strchr(j->keys[i], '\n');
+		sqlite3_bind_text(del, 1, j->keys[i], (int)(nl - j->keys[i]),
+		                  SQLITE_STATIC);
+		sqlite3_bind_text(del, 2, nl + 1, -1, SQLITE_STATIC);
+		if (sqlite3_step(del) != SQLITE_DONE)
+			rc = SPOOL_ERR_IO;
+		sqlite3_reset(del);
+	}
+	sqlite3_finalize(sel);
+	sqlite3_finalize(del);
+	return rc;
+}
+
 /* local_exec - run job arg inside the writer's transaction. */
 static int
 local_exec(sqlite3 *db, void *arg)
@@ -241,6 +289,8 @@ local_exec(sqlite3 *db, void *arg)
 		return local_exec_remove(db, j);
 	case LOCAL_LIST:
 		return local_exec_list(db, j);
+	case LOCAL_PURGE:
+		return local_exec_purge(db, j);
 	}
 	return SPOOL_ERR_IO;
 }
@@ -275,6 +325,15 @@ local_done(int status, void *arg)
 		if (j->entries != NULL)
 			j->entries(status, j->e, status == SPOOL_OK ? j->n : 0,
 			           j->arg);
+		break;
+	case LOCAL_PURGE:
+		/* Jobs commit and finish in order: an entry added again after
+		 * this purge in the same batch is put back by its own done. */
+		for (i = 0; status == SPOOL_OK && i < j->n; i++)
+			(void)suppress_index_del(sl->ix, j->keys[i],
+			                         strlen(j->keys[i]));
+		if (j->done != NULL)
+			j->done(status, status == SPOOL_OK ? j->n : 0, j->arg);
 		break;
 	}
 	free(j->e);
@@ -375,6 +434,23 @@ local_list(void *impl, const struct suppress_query *q, suppress_entries_fn *cb,
 	return local_queue(j);
 }
 
+/* local_purge - delete up to max entries expired at now_ms. */
+static int
+local_purge(void *impl, int64_t now_ms, size_t max, suppress_done_fn *cb,
+            void *arg)
+{
+	struct suppress_local *sl = impl;
+	struct local_job *j = xcalloc(1, sizeof(*j));
+
+	j->sl = sl;
+	j->op = LOCAL_PURGE;
+	j->q.now_ms = now_ms;
+	j->q.limit = max != 0 ? max : 1;
+	j->done = cb;
+	j->arg = arg;
+	return local_queue(j);
+}
+
 static size_t
 local_count(void *impl)
 {
@@ -398,6 +474,7 @@ static const struct suppress_backend suppress_local_backend = {
     .add = local_add,
     .remove = local_remove,
     .list = local_list,
+    .purge = local_purge,
     .count = local_count,
     .free = local_free,
 };

@@ -11,8 +11,9 @@
  *   PRIMARY KEY (tenant, akey)
  *
  * where akey is the comparison form of the address (suppress_addr_key
- * without the tenant). Expired rows stay until replaced or removed; they
- * suppress nothing and are not listed.
+ * without the tenant). Expired rows suppress nothing and are not listed;
+ * they stay until replaced, removed or purged (suppress_purge, which
+ * spool/spool_purge.c runs every spool.purge_interval).
  */
 #ifndef SWERVE_SPOOL_SUPPRESS_LOCAL_H
 #define SWERVE_SPOOL_SUPPRESS_LOCAL_H

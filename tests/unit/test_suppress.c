@@ -479,6 +479,55 @@ feedback_adds_per_policy(void **state)
 	config_free(cfg);
 }
 
+/* purge - suppress_purge at now_ms with at most max; waits for it. */
+static void
+purge(struct fx *f, int64_t now_ms, size_t max)
+{
+	int want = f->done + 1;
+
+	assert_int_equal(suppress_purge(f->s, now_ms, max, on_done, f), 0);
+	spool_test_pump(f->base, &f->done, want, 10);
+	assert_int_equal(f->status, SPOOL_OK);
+}
+
+static void
+local_purge_deletes_only_the_expired_in_batches(void **state)
+{
+	struct fx *f = *state;
+	struct suppress_entry e[4] = {
+	    entry("t", "a@example.net", SUPPRESS_HARD_BOUNCE, 2000),
+	    entry("t", "B@example.net", SUPPRESS_COMPLAINT, 3000),
+	    entry("u", "a@example.net", SUPPRESS_MANUAL, 9000),
+	    entry("t", "c@example.net", SUPPRESS_MANUAL, 0),
+	};
+	enum suppress_reason why;
+
+	add(f, e, 4);
+	assert_int_equal(f->s->be->count(f->s->impl), 4);
+	/* Nothing has expired at 1999. */
+	purge(f, 1999, 100);
+	assert_int_equal(f->n, 0);
+	/* At 5000 two have; a batch of one takes one, the next the other. */
+	purge(f, 5000, 1);
+	assert_int_equal(f->n, 1);
+	assert_int_equal(f->s->be->count(f->s->impl), 3);
+	purge(f, 5000, 100);
+	assert_int_equal(f->n, 1);
+	assert_int_equal(f->s->be->count(f->s->impl), 2);
+	purge(f, 5000, 100);
+	assert_int_equal(f->n, 0);
+	/* What is left still suppresses; a purged address no longer has a
+	 * row, and is not back after a restart. */
+	assert_true(suppress_check(f->s, "u", "a@example.net", 5000, &why));
+	assert_true(suppress_check(f->s, "t", "c@example.net", 5000, &why));
+	assert_false(suppress_check(f->s, "t", "a@example.net", 1000, &why));
+	fx_close(f);
+	fx_open(f);
+	assert_int_equal(f->s->be->count(f->s->impl), 2);
+	assert_false(suppress_check(f->s, "t", "b@example.net", 1000, &why));
+	assert_true(suppress_check(f->s, "u", "a@example.net", 5000, &why));
+}
+
 int
 main(void)
 {
@@ -495,6 +544,9 @@ main(void)
 	        fx_teardown),
 	    cmocka_unit_test_setup_teardown(feedback_adds_per_policy, fx_setup,
 	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        local_purge_deletes_only_the_expired_in_batches, fx_setup,
+	        fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
