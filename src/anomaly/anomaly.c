@@ -112,20 +112,32 @@ struct anomaly {
 	struct buf wbuf;
 };
 
+/* sig_hash - FNV-1a over a signal's identity, without building its key:
+ * this runs a few times for every attempt. */
 static uint64_t
-fnv(const char *s)
+sig_hash(enum sig_kind kind, const char *provider, const char *stream,
+         const char *domain)
 {
+	const char *parts[3] = {provider, stream, domain};
 	uint64_t h = 1469598103934665603ULL;
+	const char *p;
+	int i;
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	h = (h ^ (uint64_t)kind) * 1099511628211ULL;
+	for (i = 0; i < 3; i++) {
+		for (p = parts[i]; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		h = (h ^ 0xffu) * 1099511628211ULL;
+	}
 	return h;
 }
 
 static void
 index_put(struct anomaly *an, size_t pos)
 {
-	size_t mask = an->index_cap - 1, i = fnv(an->sigs[pos].key) & mask;
+	const struct sig *s = &an->sigs[pos];
+	size_t mask = an->index_cap - 1;
+	size_t i = sig_hash(s->kind, s->provider, s->stream, s->domain) & mask;
 
 	while (an->index[i] != 0)
 		i = (i + 1) & mask;
@@ -144,17 +156,23 @@ index_grow(struct anomaly *an)
 		index_put(an, i);
 }
 
+/* sig_find - the signal of this identity ("" for a part it has not),
+ * or NULL. */
 static struct sig *
-sig_find(const struct anomaly *an, const char *key)
+sig_find(const struct anomaly *an, enum sig_kind kind, const char *provider,
+         const char *stream, const char *domain)
 {
 	size_t mask, i;
 
 	if (an->index_cap == 0)
 		return NULL;
 	mask = an->index_cap - 1;
-	for (i = fnv(key) & mask; an->index[i] != 0; i = (i + 1) & mask) {
+	for (i = sig_hash(kind, provider, stream, domain) & mask;
+	     an->index[i] != 0; i = (i + 1) & mask) {
 		struct sig *s = &an->sigs[an->index[i] - 1];
-		if (strcmp(s->key, key) == 0)
+		if (s->kind == kind && strcmp(s->provider, provider) == 0 &&
+		    strcmp(s->stream, stream) == 0 &&
+		    strcmp(s->domain, domain) == 0)
 			return s;
 	}
 	return NULL;
@@ -165,23 +183,25 @@ static void
 sig_key(char *out, size_t cap, enum sig_kind kind, const char *provider,
         const char *stream, const char *domain)
 {
-	snprintf(out, cap, "%s|%s|%s|%s", sig_names[kind],
-	         provider ? provider : "", stream ? stream : "",
-	         domain ? domain : "");
+	snprintf(out, cap, "%s|%s|%s|%s", sig_names[kind], provider, stream,
+	         domain);
 }
 
-/* sig_get - the signal, made when new (NULL at the cap). */
+/* sig_get - the signal, made when new (NULL at the cap). NULL parts
+ * are "". */
 static struct sig *
 sig_get(struct anomaly *an, enum sig_kind kind, const char *provider,
         const char *stream, const char *domain)
 {
-	char key[ANOMALY_KEY_MAX + 1];
 	struct sig *s;
 
-	sig_key(key, sizeof(key), kind, provider, stream, domain);
-	if ((s = sig_find(an, key)) != NULL)
+	provider = provider ? provider : "";
+	stream = stream ? stream : "";
+	domain = domain ? domain : "";
+	if ((s = sig_find(an, kind, provider, stream, domain)) != NULL)
 		return s;
-	if (an->n >= MAX_SIGNALS)
+	if (an->n >= MAX_SIGNALS || strlen(provider) >= NAME_MAX_ ||
+	    strlen(stream) >= NAME_MAX_ || strlen(domain) >= DOMAIN_MAX)
 		return NULL;
 	if (an->n == an->cap) {
 		an->cap = an->cap ? an->cap * 2 : 64;
@@ -189,12 +209,11 @@ sig_get(struct anomaly *an, enum sig_kind kind, const char *provider,
 	}
 	s = &an->sigs[an->n++];
 	memset(s, 0, sizeof(*s));
-	snprintf(s->key, sizeof(s->key), "%s", key);
+	sig_key(s->key, sizeof(s->key), kind, provider, stream, domain);
 	s->kind = kind;
-	snprintf(s->provider, sizeof(s->provider), "%s",
-	         provider ? provider : "");
-	snprintf(s->stream, sizeof(s->stream), "%s", stream ? stream : "");
-	snprintf(s->domain, sizeof(s->domain), "%s", domain ? domain : "");
+	snprintf(s->provider, sizeof(s->provider), "%s", provider);
+	snprintf(s->stream, sizeof(s->stream), "%s", stream);
+	snprintf(s->domain, sizeof(s->domain), "%s", domain);
 	anomaly_model_init(&s->model);
 	if ((an->n + 1) * 2 > an->index_cap)
 		index_grow(an);
@@ -231,17 +250,15 @@ static struct sig *
 sig_domain(struct anomaly *an, enum sig_kind kind, const char *provider,
            const char *domain)
 {
-	char key[ANOMALY_KEY_MAX + 1];
 	struct sig *s;
 
 	if (domain == NULL || domain[0] == '\0' || an->top_domains == 0)
 		return NULL;
-	sig_key(key, sizeof(key), kind, provider, NULL, domain);
-	if ((s = sig_find(an, key)) != NULL)
+	if ((s = sig_find(an, kind, provider, "", domain)) != NULL)
 		return s;
 	/* The deferral signal admits the domain; the others follow it. */
-	sig_key(key, sizeof(key), SIG_DEFERRAL, provider, NULL, domain);
-	if (kind != SIG_DEFERRAL && sig_find(an, key) == NULL)
+	if (kind != SIG_DEFERRAL &&
+	    sig_find(an, SIG_DEFERRAL, provider, "", domain) == NULL)
 		return NULL;
 	if (kind == SIG_DEFERRAL && !domain_admit(an, provider))
 		return NULL;
@@ -837,7 +854,6 @@ double
 anomaly_share(const struct anomaly *an, const char *provider,
               const char *domain, char *why, size_t whylen)
 {
-	char key[ANOMALY_KEY_MAX + 1];
 	const struct sig *s;
 	int k;
 
@@ -846,14 +862,10 @@ anomaly_share(const struct anomaly *an, const char *provider,
 	if (an == NULL || an->on != CONFIG_ANOMALY_SHIFT || provider == NULL)
 		return 1;
 	for (k = 0; k < SIG_VOLUME; k++) {
-		sig_key(key, sizeof(key), (enum sig_kind)k, provider, NULL,
-		        NULL);
-		s = sig_find(an, key);
-		if ((s == NULL || !s->model.firing) && domain != NULL) {
-			sig_key(key, sizeof(key), (enum sig_kind)k, provider,
-			        NULL, domain);
-			s = sig_find(an, key);
-		}
+		s = sig_find(an, (enum sig_kind)k, provider, "", "");
+		if ((s == NULL || !s->model.firing) && domain != NULL)
+			s = sig_find(an, (enum sig_kind)k, provider, "",
+			             domain);
 		if (s != NULL && s->model.firing) {
 			snprintf(why, whylen, "anomaly: %s", s->text);
 			return an->shift_share;
