@@ -4,6 +4,7 @@
 #include "dash/dash_chart.h"
 
 #include <math.h>
+#include <stdint.h>
 
 #include "dash/dash_html.h"
 
@@ -41,6 +42,24 @@ dash_chart_num(struct buf *out, double v)
 		buf_printf(out, "%gk", v / 1e3);
 	else
 		buf_printf(out, "%g", v);
+}
+
+/* dash_chart_fixed - append v >= 0 with one decimal ("12.3"), without
+ * printf: the polylines hold thousands of these. */
+static void
+dash_chart_fixed(struct buf *out, double v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t t = v > 0 ? (uint64_t)(v * 10.0 + 0.5) : 0;
+
+	*--p = (char)('0' + t % 10);
+	*--p = '.';
+	t /= 10;
+	do {
+		*--p = (char)('0' + t % 10);
+		t /= 10;
+	} while (t > 0 && p > tmp);
+	buf_add(out, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void
@@ -96,12 +115,17 @@ dash_chart_svg(struct buf *out, const char *id, const char *title,
 		if (n == 0)
 			break;
 		buf_printf(out, "<polyline class=\"ln s%zu\" points=\"", k % 8);
+		buf_reserve(out, n * 14);
 		for (i = 0; i < n; i++) {
 			double v = isfinite(s[k].v[i]) ? s[k].v[i] : 0;
 			double x = LEFT + pw * (double)(slots - n + i) /
 			                      (double)(slots - 1);
 			double y = TOP + ph - ph * (v < 0 ? 0 : v) / ymax;
-			buf_printf(out, "%s%.1f,%.1f", i ? " " : "", x, y);
+			if (i > 0)
+				buf_addch(out, ' ');
+			dash_chart_fixed(out, x);
+			buf_addch(out, ',');
+			dash_chart_fixed(out, y);
 		}
 		buf_addstr(out, "\"/>");
 	}

@@ -24,7 +24,7 @@ struct dash_series {
 };
 
 /* dash_chart_nice_max - the smallest 1, 2 or 5 times a power of ten that
- * is at least max (1 when max <= 1... or not finite). */
+ * is at least max (1 when max is at most 1 or not finite). */
 double dash_chart_nice_max(double max);
 
 /*
