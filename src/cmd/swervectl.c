@@ -37,6 +37,7 @@
 #include "core/clock.h"
 #include "core/tls.h"
 #include "core/xmalloc.h"
+#include "incident/incident_cli.h"
 #include "ingress/feedback_sns.h"
 #include "providers/supplist.h"
 #include "spool/spool.h"
@@ -109,6 +110,10 @@ swervectl_usage(FILE *f)
 	    "  template diff NAME V1 [V2]  line diff of two versions "
 	    "(V2: the active)\n"
 	    "  template activate NAME V | delete NAME [--version N]\n"
+	    "  incident list|show ID|report ID [--format md|html|json]\n"
+	    "  incident note ID TEXT [--public] | update ID [--status S]\n"
+	    "            [--impact I] [--text T] | resolve ID [--text T]\n"
+	    "            the incidents swerve opened (docs/incidents.md)\n"
 	    "  spool check        check the spool's files (works with "
 	    "swerved\n            stopped or running; exit 1 if damaged)\n"
 	    "  spool backup FILE  a consistent copy of the spool into the "
@@ -278,6 +283,23 @@ swervectl_request(const char *base, const char *path, bool post,
 		return -1;
 	}
 	return 0;
+}
+
+/* swervectl_incident_http - incident_cli's HTTP (arg: the base URL). */
+static long
+swervectl_incident_http(const char *method, const char *path, const char *json,
+                        struct buf *out, void *arg)
+{
+	char url[2200], cerr[CURL_ERROR_SIZE] = "";
+	long code;
+
+	snprintf(url, sizeof(url), "%s%s", (const char *)arg, path);
+	code = swervectl_perform(
+	    url, strcmp(method, "GET") == 0 ? NULL : method, json, out, cerr);
+	if (code < 0)
+		fprintf(stderr, "swervectl: %s: %s (is swerved running?)\n",
+		        url, cerr);
+	return code;
 }
 
 /*
@@ -2111,6 +2133,11 @@ main(int argc, char **argv)
 	    {"data", required_argument, NULL, 1005},
 	    {"version", required_argument, NULL, 1006},
 	    {"no-activate", no_argument, NULL, 1007},
+	    /* incident (and --text, shared with template) */
+	    {"status", required_argument, NULL, 1100},
+	    {"impact", required_argument, NULL, 1101},
+	    {"format", required_argument, NULL, 1103},
+	    {"public", no_argument, NULL, 1104},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -2120,6 +2147,7 @@ main(int argc, char **argv)
 	const char *types = NULL;
 	struct swervectl_supp supp = {0};
 	struct swervectl_tmpl tmpl = {0};
+	struct incident_cli_opts inc = {0};
 	char base[1100], err[CONFIG_ERR_SIZE];
 	int json = 0, watch = 0, fleet = 0, ch, rc;
 
@@ -2164,7 +2192,8 @@ main(int argc, char **argv)
 			tmpl.html = optarg;
 			break;
 		case 1004:
-			tmpl.text = optarg;
+			tmpl.text = optarg; /* template: a file */
+			inc.text = optarg;  /* incident: the words */
 			break;
 		case 1005:
 			tmpl.data = optarg;
@@ -2183,6 +2212,18 @@ main(int argc, char **argv)
 			break;
 		case 'y':
 			types = optarg;
+			break;
+		case 1100:
+			inc.status = optarg;
+			break;
+		case 1101:
+			inc.impact = optarg;
+			break;
+		case 1103:
+			inc.format = optarg;
+			break;
+		case 1104:
+			inc.public_ = 1;
 			break;
 		case 'c':
 			path = optarg;
@@ -2303,6 +2344,11 @@ main(int argc, char **argv)
 		tmpl.json = json;
 		rc = swervectl_template(base, &tmpl, argc - optind - 1,
 		                        argv + optind + 1);
+	} else if (strcmp(cmd, "incident") == 0) {
+		inc.json = json;
+		rc = incident_cli_run(argc - optind - 1, argv + optind + 1,
+		                      &inc, swervectl_incident_http, base,
+		                      stdout, stderr);
 	} else if (strcmp(cmd, "provider") == 0 && optind + 2 < argc) {
 		rc = swervectl_provider(base, argv[optind + 1],
 		                        argv[optind + 2], dur, json);

@@ -43,6 +43,7 @@
 #include "ingress/http_conn.h"
 #include "ingress/http_events.h"
 #include "ingress/http_fleet.h"
+#include "ingress/http_incidents.h"
 #include "ingress/http_ops.h"
 #include "ingress/http_tls.h"
 #include "ingress/smtpd.h"
@@ -652,8 +653,13 @@ main(int argc, char **argv)
 	if (purge == NULL)
 		log_fatal("swerved: cannot set up the purge timer");
 	/* Incidents (issue 15): read back, then kept from the event bus. */
-	struct incidents_opts inc_opts = {.failback_ms = swerved_failback_ms,
-	                                  .arg = &reload};
+	struct incidents_opts inc_opts = {
+	    .window_ms = (int64_t)cfg->incidents_window_ms,
+	    .quiet_ms = (int64_t)cfg->incidents_quiet_ms,
+	    .reopen_ms = (int64_t)cfg->incidents_reopen_ms,
+	    .retention_ms = (int64_t)cfg->incidents_retention_ms,
+	    .failback_ms = swerved_failback_ms,
+	    .arg = &reload};
 	struct incidents *incidents =
 	    incidents_new(sp, supp_db, &inc_opts, err, sizeof(err));
 	if (incidents == NULL)
@@ -777,6 +783,7 @@ main(int argc, char **argv)
 		cluster_suppress_wrap(cluster, supp);
 	}
 	http_fleet_register(http, cluster);
+	http_incidents_register(http, incidents);
 	reload.https = swerved_https_setup(http, tls.https, cfg);
 	for (i = 0; i < cfg->n_listen_http; i++)
 		if (http_admin_listen(http, &cfg->listen_http[i], 0, err,

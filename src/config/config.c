@@ -509,6 +509,10 @@ config_defaults(void)
 	c->rates_complaint_critical = 0.005;
 	c->rates_min_volume = 100;
 	c->rates_max_keys = 4096;
+	c->incidents_window_ms = 15ULL * 60 * 1000;
+	c->incidents_quiet_ms = 10ULL * 60 * 1000;
+	c->incidents_reopen_ms = 30ULL * 60 * 1000;
+	c->incidents_retention_ms = 90ULL * 86400 * 1000;
 	c->rates_penalty_share = 0.10;
 	config_cluster_defaults(c);
 

@@ -516,6 +516,11 @@ struct config {
 	uint64_t alerts_interval_ms; /* alerts.interval, default 1s */
 	uint64_t alerts_repeat_ms;   /* alerts.repeat_interval, default 4h */
 
+	/* incidents: (config_incidents.c), ms */
+	uint64_t incidents_window_ms;    /* 15 min */
+	uint64_t incidents_quiet_ms;     /* 10 min */
+	uint64_t incidents_reopen_ms;    /* 30 min */
+	uint64_t incidents_retention_ms; /* 90 days */
 	/* suppression: (config_suppress.c) */
 	int suppress_on_submit; /* enum config_suppress_on_submit, refuse */
 	/* suppression.local_part: false (default "insensitive"): local

@@ -408,6 +408,7 @@ static const struct config_key keys_root[] = {
     {ROW("dashboard", KEY_SECTION, 0), .sub = config_keys_dashboard},
     {ROW("cluster", KEY_SECTION, 0), .sub = config_keys_cluster},
     {ROW("anomaly", KEY_SECTION, 0), .sub = config_keys_anomaly},
+    {ROW("incidents", KEY_SECTION, 0), .sub = config_keys_incidents},
     {ROW("user", KEY_STR, 0), FIELD(C, user)},
     {ROW("group", KEY_STR, 0), FIELD(C, group)},
     {.name = NULL},

@@ -178,6 +178,9 @@ int config_anomaly_check(struct config_ctx *x, const struct config_node *root,
                          const struct config *c);
 /* config_keys_rates - the rates: section (config_rates.c). */
 extern const struct config_key config_keys_rates[];
+
+/* config_keys_incidents - the incidents: section (config_incidents.c). */
+extern const struct config_key config_keys_incidents[];
 /* config_rates_check - each warning level at most its critical one. */
 int config_rates_check(struct config_ctx *x, const struct config_node *root,
                        const struct config *c);

@@ -207,6 +207,7 @@ inc_set_status(struct inc *c, enum incident_status s, int64_t at_ms,
 	if (s == INCIDENT_IDENTIFIED)
 		c->identified = 1;
 	c->resolved_ms = s == INCIDENT_RESOLVED ? at_ms : 0;
+	c->report_due = s == INCIDENT_RESOLVED;
 	snprintf(line, sizeof(line), "status: %s", incident_status_name(s));
 	inc_add_update(c, at_ms, "status", who,
 	               text != NULL && *text ? text : line, 1);
@@ -235,6 +236,10 @@ inc_changed(struct incidents *in, struct inc *c)
 		inc_info(c, &info);
 		in->change_fn(&info, in->change_arg);
 	}
+	if (c->report_due) {
+		c->report_due = 0;
+		(void)incidents_report_write(in, c->id);
+	}
 }
 
 struct incidents *
@@ -254,6 +259,14 @@ incidents_new(struct spool *sp, const char *db_path,
 		in->o.reopen_ms = 30 * 60 * 1000;
 	if (in->o.retention_ms <= 0)
 		in->o.retention_ms = 90 * INC_DAY_MS;
+	if (db_path != NULL) {
+		const char *slash = strrchr(db_path, '/');
+		int dlen = slash != NULL ? (int)(slash - db_path) : 1;
+
+		in->report_dir = xmalloc((size_t)dlen + 16);
+		snprintf(in->report_dir, (size_t)dlen + 16, "%.*s/incidents",
+		         dlen, slash != NULL ? db_path : ".");
+	}
 	if (db_path != NULL &&
 	    incident_db_load(in, db_path, clock_wall_ms(), err, errlen) != 0) {
 		incidents_free(in);
@@ -295,6 +308,7 @@ incidents_free(struct incidents *in)
 	for (size_t i = 0; i < in->n; i++)
 		inc_free(in->v[i]);
 	free(in->v);
+	free(in->report_dir);
 	incident_engine_free(in);
 	free(in);
 }

@@ -243,4 +243,81 @@ typedef void incidents_change_fn(const struct incident_info *info, void *arg);
 void incidents_on_change(struct incidents *in, incidents_change_fn *fn,
                          void *arg);
 
+/*
+ * ---- Scope: who and what an incident touches, from the spool ---------
+ *
+ * Computed on the spool's writer thread (a read inside a group commit)
+ * over the incident's window: from a minute before its first timeline
+ * entry (attempts are stamped when they start) to its resolution (or
+ * now). A message is affected when it had a failed attempt (deferred,
+ * throttled, config, unknown) in the window, waits deferred now, or
+ * failed in the window. Messages created more than 6 h before the window
+ * and no longer waiting are not looked at. The streams found affected
+ * are added to the incident's.
+ */
+
+/* A name and how many affected messages (or recipients) it has. */
+struct incident_count {
+	const char *name;
+	uint64_t n;
+};
+
+/* The figures of one stream (or of all: struct incident_scope.total). */
+struct incident_figures {
+	const char *stream;    /* NULL in total */
+	uint64_t affected;     /* messages affected */
+	uint64_t delayed;      /* affected and not failed */
+	uint64_t waiting;      /* affected and not delivered yet */
+	uint64_t rerouted;     /* delivered by another provider than one
+	                          that failed it */
+	uint64_t failed;       /* failed (every recipient) in the window */
+	uint64_t dup_possible; /* had an attempt whose outcome is unknown */
+	uint64_t lost;         /* final "sent" with a recipient never
+	                          settled: 0 unless the spool is wrong */
+	int64_t p50_ms, p99_ms, max_ms; /* delay: accepted (or now, or
+	                                   failed) minus stored */
+};
+
+struct incident_scope {
+	int64_t from_ms, to_ms;
+	struct incident_figures total;
+	const struct incident_figures *streams; /* by stream, by name */
+	size_t n_streams;
+	const struct incident_count *tenants; /* most affected first */
+	size_t n_tenants;
+	const struct incident_count *domains; /* recipient domains, top 10 */
+	size_t n_domains;
+	/* Where traffic goes now: accepted attempts in the last 5 minutes
+	 * (of to_ms) by provider, most first. */
+	const struct incident_count *traffic;
+	size_t n_traffic;
+};
+
+/*
+ * incident_scope_fn - the scope of the incident, on the loop thread:
+ * status SPOOL_OK with s (borrowed for the call), else an error (s
+ * NULL; SPOOL_ERR_NOTFOUND: no such incident).
+ */
+typedef void incident_scope_fn(int status, const struct incident_scope *s,
+                               void *arg);
+
+/*
+ * incidents_scope - compute the scope of incident id as of now_ms; cb
+ * runs once, later (never inside this call), unless this returns -1
+ * (no such incident, no spool, or the spool closing; cb not called).
+ */
+int incidents_scope(struct incidents *in, const char *id, int64_t now_ms,
+                    incident_scope_fn *cb, void *arg);
+
+/*
+ * incidents_report_write - write the post-incident report of id
+ * (incident_report.h) as <dir>/incidents/<id>.md, .html and .json, dir
+ * being the spool database's directory, with its scope as of now; the
+ * Markdown file's path becomes the incident's report_path. The files
+ * are written on the spool's writer thread. Done by itself when an
+ * incident is resolved; this is the on-demand call. 0 (under way), or
+ * -1 (no such incident, no spool or database path, or closing).
+ */
+int incidents_report_write(struct incidents *in, const char *id);
+
 #endif

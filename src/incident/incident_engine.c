@@ -22,6 +22,7 @@
 #define RING_LEN 20
 #define NAME_MAX_ 64
 #define TEXT_MAX 240
+#define FF_STREAMS 8
 
 /* A provider event before any incident took it. */
 struct recent_ev {
@@ -38,6 +39,8 @@ struct prov_ff {
 	int failing;
 	int64_t first_ms;
 	char text[TEXT_MAX];
+	uint64_t failovers; /* away from it since, before any incident */
+	char streams[FF_STREAMS][NAME_MAX_]; /* of those failovers */
 };
 
 struct inc_recent {
@@ -124,6 +127,8 @@ inc_has_update(const struct inc *c, const char *kind, const char *text)
 	return 0;
 }
 
+static void inc_identify(struct inc *c, int64_t now, const char *why);
+
 /* inc_backfill - add what happened on prov before c took it. */
 static void
 inc_backfill(struct incidents *in, struct inc *c, const char *prov, int64_t now)
@@ -131,6 +136,7 @@ inc_backfill(struct incidents *in, struct inc *c, const char *prov, int64_t now)
 	struct inc_recent *r = recent_get(in);
 	struct prov_ff *ff = ff_get(in, prov);
 	char line[TEXT_MAX + 96];
+	const char *cause = NULL;
 
 	if (ff != NULL && ff->failing && ff->first_ms > 0 &&
 	    ff->first_ms >= now - in->o.window_ms) {
@@ -139,6 +145,11 @@ inc_backfill(struct incidents *in, struct inc *c, const char *prov, int64_t now)
 		if (!inc_has_update(c, "first_failure", line))
 			inc_add_update(c, ff->first_ms, "first_failure", NULL,
 			               line, 0);
+		c->n_failover += ff->failovers;
+		ff->failovers = 0;
+		for (size_t k = 0; k < FF_STREAMS && ff->streams[k][0]; k++)
+			inc_set_add(&c->streams, &c->n_streams, ff->streams[k]);
+		memset(ff->streams, 0, sizeof(ff->streams));
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct recent_ev *ev = &r->ev[i];
@@ -150,7 +161,13 @@ inc_backfill(struct incidents *in, struct inc *c, const char *prov, int64_t now)
 		inc_add_update(c, ev->at_ms, ev->kind, NULL, ev->text, 0);
 		if (strcmp(ev->kind, "failover") == 0)
 			c->failover_seen = 1;
+		if (strcmp(ev->kind, "failover") == 0 ||
+		    strncmp(ev->text, "circuit open", 12) == 0)
+			cause = ev->text;
 	}
+	/* After the opening line: the cause was known before the alert. */
+	if (cause != NULL)
+		inc_identify(c, now, cause);
 }
 
 /* inc_open - not resolved. */
@@ -426,6 +443,17 @@ on_circuit(struct incidents *in, const struct events_item *e, int64_t now)
 	}
 }
 
+/* inc_any - an open incident concerns provider p. */
+static int
+inc_any(const struct incidents *in, const char *p)
+{
+	for (size_t i = 0; i < in->n; i++)
+		if (inc_open(in->v[i]) &&
+		    inc_set_has(in->v[i]->providers, in->v[i]->n_providers, p))
+			return 1;
+	return 0;
+}
+
 /* on_failover - mail moved away from e->provider. */
 static void
 on_failover(struct incidents *in, const struct events_item *e, int64_t now)
@@ -437,6 +465,23 @@ on_failover(struct incidents *in, const struct events_item *e, int64_t now)
 	         e->provider ? e->provider : "?",
 	         e->to_provider ? e->to_provider : "?");
 	on_provider(in, e, now, "failover", line, 1, 1);
+	if (e->provider != NULL && !inc_any(in, e->provider)) {
+		struct prov_ff *ff = ff_get(in, e->provider);
+
+		if (ff != NULL && ff->failing) {
+			size_t k = 0;
+
+			ff->failovers++;
+			while (k < FF_STREAMS && ff->streams[k][0] &&
+			       (e->stream == NULL ||
+			        strcmp(ff->streams[k], e->stream) != 0))
+				k++;
+			if (k < FF_STREAMS && !ff->streams[k][0] &&
+			    e->stream != NULL && strlen(e->stream) < NAME_MAX_)
+				memcpy(ff->streams[k], e->stream,
+				       strlen(e->stream) + 1);
+		}
+	}
 	for (size_t i = 0; e->provider != NULL && i < in->n; i++) {
 		struct inc *c = in->v[i];
 
@@ -463,6 +508,8 @@ on_attempt(struct incidents *in, const struct events_item *e, int64_t now)
 		if (ff != NULL && !ff->failing) {
 			ff->failing = 1;
 			ff->first_ms = now;
+			ff->failovers = 0;
+			memset(ff->streams, 0, sizeof(ff->streams));
 			snprintf(ff->text, sizeof(ff->text), "%s%s%s",
 			         send_class_name(e->cls), e->text ? ": " : "",
 			         e->text ? e->text : "");

@@ -35,7 +35,8 @@ struct inc {
 	size_t n_updates, cap_updates;
 	uint32_t next_seq;
 	char *report_path;
-	int dirty; /* the row changed since it was last written */
+	int dirty;      /* the row changed since it was last written */
+	int report_due; /* resolved: the report is to be written */
 	/* The engine's state (not stored). */
 	struct inc_alert *alerts;
 	size_t n_alerts;
@@ -63,6 +64,7 @@ struct incidents {
 	struct inc_recent *recent;
 	int64_t last_tick;
 	struct event *timer; /* incidents_attach's tick; NULL: none */
+	char *report_dir;    /* <spool dir>/incidents; NULL: none */
 	int subscribed;
 };
 

@@ -95,6 +95,17 @@ static const struct http_access_rule http_access_table[] = {
     {"/dashboard/**", POST, HTTP_WHO_DASHBOARD, ADMIN, HTTP_ROUTE_DASHBOARD},
     /* The cluster's nodes as this one sees them (src/cluster/). */
     {"/v1/fleet", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_FLEET},
+    /* Incidents (issue 15): read, report, notes and changes. */
+    {"/v1/incidents", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_INCIDENTS},
+    {"/v1/incidents/*", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_INCIDENTS},
+    {"/v1/incidents/*/report", GET, HTTP_WHO_ADMIN, ADMIN,
+     HTTP_ROUTE_INCIDENTS},
+    {"/v1/incidents/*/notes", POST, HTTP_WHO_ADMIN, ADMIN,
+     HTTP_ROUTE_INCIDENTS},
+    {"/v1/incidents/*/update", POST, HTTP_WHO_ADMIN, ADMIN,
+     HTTP_ROUTE_INCIDENTS},
+    {"/v1/incidents/*/resolve", POST, HTTP_WHO_ADMIN, ADMIN,
+     HTTP_ROUTE_INCIDENTS},
     /* The drop-in endpoints (ingress/compat.c): SES v2, SendGrid and
      * Mailgun, Postmark, Resend, SES v1 (the query API at /). */
     {"/v2/email/**", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_DROPIN},

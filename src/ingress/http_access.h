@@ -96,6 +96,7 @@ enum http_route {
 	HTTP_ROUTE_STATUS_PAGE_EXPORT, /* every file of it, for the export */
 	HTTP_ROUTE_DASHBOARD,
 	HTTP_ROUTE_FLEET,
+	HTTP_ROUTE_INCIDENTS,
 	HTTP_ROUTE_COUNT,
 };
 
