@@ -379,7 +379,8 @@ unknown_key_is_an_error_with_its_line(void **state)
 	    "limits, smtp, tls, https, submitters, providers, streams, retry, "
 	    "delivery, log, shutdown_timeout, api_keys, admin_keys, metrics, "
 	    "swervectl, alerts, ses_compat, suppression, events, rates, "
-	    "public_status, dashboard, cluster, anomaly, user, group");
+	    "public_status, dashboard, cluster, anomaly, incidents, user, "
+	    "group");
 	expect_error_prefix(
 	    "providers:\n  - name: a\n    type: smtp\n    host: h\n"
 	    "    colour: red\n",
@@ -1250,6 +1251,36 @@ user_and_group_are_kept_as_written(void **state)
 	config_free(c);
 }
 
+/* incidents: the engine's windows, defaults and durations only. */
+static void
+incidents_section(void **state)
+{
+	char err[CONFIG_ERR_SIZE];
+	struct config *c = load("limits:\n  max_recipients: 7\n", err);
+	(void)state;
+
+	assert_non_null(c);
+	assert_int_equal(c->incidents_window_ms, 15ULL * 60 * 1000);
+	assert_int_equal(c->incidents_quiet_ms, 10ULL * 60 * 1000);
+	assert_int_equal(c->incidents_reopen_ms, 30ULL * 60 * 1000);
+	assert_int_equal(c->incidents_retention_ms, 90ULL * 86400 * 1000);
+	config_free(c);
+	c = load("incidents:\n  window: 5m\n  quiet: 2s\n  reopen: 1h\n"
+	         "  retention: 7d\n",
+	         err);
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->incidents_window_ms, 5ULL * 60 * 1000);
+	assert_int_equal(c->incidents_quiet_ms, 2000);
+	assert_int_equal(c->incidents_reopen_ms, 3600ULL * 1000);
+	assert_int_equal(c->incidents_retention_ms, 7ULL * 86400 * 1000);
+	config_free(c);
+	expect_error_prefix("incidents:\n  quiet: soon\n",
+	                    "swerve.yaml:2: incidents.quiet: expected");
+	expect_error_prefix("incidents:\n  storm: 1\n",
+	                    "swerve.yaml:2: incidents.storm: unknown key");
+}
+
 int
 main(void)
 {
@@ -1287,6 +1318,7 @@ main(void)
 	    cmocka_unit_test(scalar_parsers_in_the_loader),
 	    cmocka_unit_test(odd_keys_are_quoted_in_messages),
 	    cmocka_unit_test(suppression_section_and_expiry),
+	    cmocka_unit_test(incidents_section),
 	};
 	return cmocka_run_group_tests(tests, tmp_setup, tmp_teardown);
 }
