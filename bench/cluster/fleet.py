@@ -95,11 +95,12 @@ def lab_fleet(d):
 
 def smtp_source(port, count):
     t0 = time.monotonic()
-    subprocess.run(["smtp-source", "-s", "8", "-m", str(count), "-l", "1000",
-                    "-f", "s@example.com", "-t", "r@example.net",
-                    "127.0.0.1:%d" % port], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   timeout=600)
+    r = subprocess.run(["smtp-source", "-s", "8", "-m", str(count), "-l",
+                        "1000", "-f", "s@example.com", "-t",
+                        "r@example.net", "127.0.0.1:%d" % port],
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError("smtp-source: %s" % (r.stderr or r.stdout)[-500:])
     return time.monotonic() - t0
 
 
@@ -155,12 +156,20 @@ def main():
         # rounds, and each figure is the median of its rounds.
         res = {name: [] for name, _, _, _ in runs}
         for rnd in range(REPEAT):
-            for name, n, cl, lb in runs:
-                res[name].append(bench_ingest(
-                    lab, "%s%d" % (re.sub(r"\W", "", name)[:10], rnd), n,
-                    cl, lb, r if cl else None))
+            # Every other round in reverse order: no configuration always
+            # runs first (or last) on a machine whose load drifts.
+            for name, n, cl, lb in (runs if rnd % 2 == 0 else runs[::-1]):
+                try:
+                    res[name].append(bench_ingest(
+                        lab, "%s%d" % (re.sub(r"\W", "", name)[:10], rnd),
+                        n, cl, lb, r if cl else None))
+                except RuntimeError as e:
+                    out.append("%s round %d failed: %s (%s)"
+                               % (name, rnd, e, tmp))
         base = statistics.median(x[1] for x in res[runs[0][0]])
         for name, n, cl, lb in runs:
+            if not res[name]:
+                continue
             acc = statistics.median(x[0] for x in res[name])
             tot = statistics.median(x[1] for x in res[name])
             line = ("%-32s accepted %6.0f msg/s, accepted+delivered %6.0f "
@@ -177,6 +186,10 @@ def main():
             out.append(line)
     finally:
         problems = lab.finish()
+        for o in lab.others:
+            if hasattr(o, "log_text") and "SC" in o.log_text():
+                out.append("haproxy log tail (%s):\n%s" % (
+                    o.log_path, o.log_text()[-1500:]))
     print("bench/cluster/fleet.py COUNT=%d TRIALS=%d REPEAT=%d %s" % (
         COUNT, TRIALS, REPEAT, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
     for line in out:

@@ -10,6 +10,7 @@
 
 #include <event2/event.h>
 
+#include "cluster/cluster_idem.h"
 #include "cluster/cluster_int.h"
 #include "cluster/cluster_link.h"
 #include "cluster/cluster_msg.h"
@@ -307,6 +308,7 @@ cluster_new(const struct cluster_opts *o)
 	         o->cfg->cluster_redis != NULL ? o->cfg->cluster_redis
 	                                       : "Sentinel");
 	c->link = cluster_link_new(o->base, o->cfg, c->channel, &cbs);
+	cluster_idem_install(c);
 	return c;
 }
 
@@ -384,6 +386,7 @@ cluster_free(struct cluster *c)
 	if (c == NULL)
 		return;
 	events_unsubscribe(cluster_on_event, c);
+	cluster_idem_cancel_all(c);
 	cluster_link_free(c->link);
 	cluster_suppress_unwrap(c);
 	event_free(c->beat);

@@ -18,6 +18,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "cluster/cluster_idem.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "ingress/http_conn.h"
@@ -53,6 +54,11 @@ struct http_pending_item {
 	struct http_pending *p;
 	size_t index;
 	char *tenant; /* the message's tenant (for its event), or NULL */
+	/* A key shared by the fleet (cluster/cluster_idem.h): the message
+	 * waiting for its claim, and what names the key once stored. */
+	struct spool_msg_new *m;
+	struct cluster *cluster;
+	char *idem_key, *idem_hash;
 };
 
 struct http_pending_set *
@@ -203,10 +209,40 @@ http_pending_on_commit(int status, const char *id, int dup, void *arg)
 	} else
 		log_info("%s: refused key=%s: %s", p->set->name,
 		         log_quote(key).s, spool_status_name(status));
+	if (status == SPOOL_OK && !dup && it->cluster != NULL)
+		cluster_idem_stored(it->cluster, it->tenant, it->idem_key,
+		                    it->idem_hash, id);
+	free(it->idem_key);
+	free(it->idem_hash);
 	free(it->tenant);
 	free(it);
 	if (--p->left == 0)
 		http_pending_finish(p);
+}
+
+/* http_pending_on_claim - the fleet's answer for a message's key: store
+ * it here, or answer as the spool answers a replay or a conflict. */
+static void
+http_pending_on_claim(enum cluster_idem_verdict v, const char *id, void *arg)
+{
+	struct http_pending_item *it = arg;
+	struct spool_msg_new *m = it->m;
+	int rc;
+
+	it->m = NULL;
+	if (v == CLUSTER_IDEM_PROCEED) {
+		rc = spool_msg_submit_idem(it->p->set->sp, m,
+		                           http_pending_on_commit, it);
+		if (rc != 0)
+			http_pending_on_commit(rc, NULL, 0, it);
+	} else {
+		spool_msg_new_fini(m);
+		it->cluster = NULL; /* nothing stored here */
+		http_pending_on_commit(
+		    v == CLUSTER_IDEM_DUP ? SPOOL_OK : SPOOL_ERR_CONFLICT,
+		    id[0] != '\0' ? id : NULL, 1, it);
+	}
+	free(m);
 }
 
 void
@@ -240,11 +276,25 @@ http_pending_submit(struct http_pending_set *s, struct evhttp_request *req,
 		}
 		(void)submit_msgid(&ms[i], p->res[i].message_id);
 		p->res[i].suppressed = http_pending_suppressed(&ms[i]);
-		it = xmalloc(sizeof(*it));
+		it = xcalloc(1, sizeof(*it));
 		it->p = p;
 		it->index = i;
 		it->tenant = ms[i].tenant ? xstrdup(ms[i].tenant) : NULL;
 		p->left++;
+		if (ms[i].idempotency_key != NULL &&
+		    (it->cluster = cluster_idem_active()) != NULL) {
+			/* The same key on two nodes stores one message. */
+			it->idem_key = xstrdup(ms[i].idempotency_key);
+			it->idem_hash = ms[i].idempotency_hash
+			                    ? xstrdup(ms[i].idempotency_hash)
+			                    : NULL;
+			it->m = xmemdup(&ms[i], sizeof(ms[i]));
+			memset(&ms[i], 0, sizeof(ms[i]));
+			cluster_idem_claim(it->cluster, it->tenant,
+			                   it->idem_key, it->idem_hash,
+			                   http_pending_on_claim, it);
+			continue;
+		}
 		rc = spool_msg_submit_idem(s->sp, &ms[i],
 		                           http_pending_on_commit, it);
 		if (rc != 0)

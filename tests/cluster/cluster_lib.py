@@ -41,7 +41,8 @@ class HAProxy:
     def __init__(self, workdir, nodes):
         self.smtp_port = sh.free_port()
         self.http_port = sh.free_port()
-        self.log_path = os.path.join(str(workdir), "haproxy.log")
+        self.log_path = os.path.join(str(workdir),
+                                     "haproxy-%d.log" % self.smtp_port)
         env = dict(os.environ)
         env["SWERVE_LB_SMTP"] = "%s:%d" % (sh.HOST, self.smtp_port)
         env["SWERVE_LB_HTTP"] = "%s:%d" % (sh.HOST, self.http_port)

@@ -16,7 +16,8 @@ import threading
 import time
 
 import swerve_harness as sh
-from cluster_lib import fleet, provider_state
+from cluster_lib import (CLIENT_A, WEB_KEY, api_keys, fleet, http_from,
+                         provider_state)
 
 MSG = ("From: s@example.com\r\nTo: r@example.net\r\nSubject: fleet\r\n\r\n"
        "hi\r\n")
@@ -39,8 +40,10 @@ def two_nodes(lab):
     mock = lab.mock()
     r = lab.redis()
     provs = [sh.provider("m", mock.smtp_port, 1)]
-    n1 = lab.node(provs, "n1", {"redis": "redis://" + r.addr})
-    n2 = lab.node(provs, "n2", {"redis": "redis://" + r.addr})
+    n1 = lab.node(provs, "n1", {"redis": "redis://" + r.addr},
+                  api_keys=api_keys())
+    n2 = lab.node(provs, "n2", {"redis": "redis://" + r.addr},
+                  api_keys=api_keys())
     wait_fleet([n1, n2], 2)
     return mock, r, provs, n1, n2
 
@@ -248,3 +251,33 @@ def test_suppression_via_node1_refuses_on_node3(lab):
                   ["suppressions"] != [], 10, what="re-synced")
     code, obj = n3.admin_json("/v1/suppressions?tenant=")
     assert [e["address"] for e in obj["suppressions"]] == ["later@example.net"]
+
+
+def test_same_idempotency_key_on_two_nodes_stores_one_message(lab):
+    mock, r, provs, n1, n2 = two_nodes(lab)
+    body = {"from": "s@example.com", "to": "r@example.net",
+            "subject": "once", "text": "hi\n"}
+    hdr = {"Authorization": "Bearer " + WEB_KEY,
+           "Idempotency-Key": "order-4711"}
+    code, first = http_from(n1.http_port, CLIENT_A, "POST", "/v1/messages",
+                            body, hdr)
+    assert code == 202, (code, first)
+    code, again = http_from(n2.http_port, CLIENT_A, "POST", "/v1/messages",
+                            body, hdr)
+    assert code == 200, (code, again)
+    assert again["id"] == first["id"]
+    # The other payload under that key: refused on the other node too.
+    code, other = http_from(n2.http_port, CLIENT_A, "POST", "/v1/messages",
+                            dict(body, subject="twice"), hdr)
+    assert code == 409, (code, other)
+    assert n1.spool.count() + n2.spool.count() == 1
+    sh.wait_until(lambda: len(mock.messages()) == 1, 20, what="delivered")
+    # Redis lost: each node still de-duplicates on its own.
+    r.kill9()
+    sh.wait_until(lambda: fleet(n2)["redis"] == "lost", 10, what="lost")
+    hdr["Idempotency-Key"] = "order-4712"
+    for _ in range(2):
+        code, _ = http_from(n2.http_port, CLIENT_A, "POST", "/v1/messages",
+                            body, hdr)
+        assert code in (200, 202)
+    assert n1.spool.count() == 1 and n2.spool.count() == 1

@@ -16,8 +16,8 @@ def send_one(port, rcpt):
            % rcpt)
     try:
         c = sh.SMTPConn(port, timeout=10)
-    except OSError:
-        return False
+    except (OSError, sh.SMTPClosed, AssertionError):
+        return False  # refused, or closed before the greeting
     try:
         if c.banner.code != 220 or c.ehlo().code != 250:
             return False
