@@ -97,6 +97,7 @@ struct tmpl_node {
 	/* TMPL_N_PARTIAL */
 	int each;         /* Mustachio {{#each x}} */
 	struct str pname; /* partial name */
+	int dynamic;      /* Mustache {{>*x}}: the name is the value of x */
 	char *indent;     /* owned: standalone indentation, or NULL */
 	size_t indent_len;
 	int indent_skip_first; /* Mustache: the first line is not indented */

@@ -423,6 +423,15 @@ mus_build(struct mus_scan *s)
 		n->col = k->col;
 		if (k->type == '>') {
 			n->kind = TMPL_N_PARTIAL;
+			if (t->dialect == TMPL_MUSTACHE && nlo < nhi &&
+			    t->src[nlo] == '*') {
+				/* ~dynamic-names: the name is a value */
+				nlo++;
+				while (nlo < nhi && mus_is_space(t->src[nlo]))
+					nlo++;
+				n->dynamic = 1;
+				mus_path(t, nlo, nhi, &n->expr.path);
+			}
 			n->pname = (struct str){t->src + nlo, nhi - nlo};
 			if (k->tag_index == 0 && k->indent_len > 0) {
 				n->indent = k->indent;

@@ -691,11 +691,11 @@ r_indent_out(struct buf *out, size_t start, const char *ind, size_t ilen)
 
 /* r_partial_get - the parsed partial for n (cached), or NULL. */
 static int
-r_partial_get(struct rstate *rs, const struct tmpl_node *n, struct tmpl **tp,
-              const char **pname)
+r_partial_get(struct rstate *rs, const struct tmpl_node *n, struct str pn,
+              struct tmpl **tp, const char **pname)
 {
 	const char *src = NULL;
-	char *name = xmemdup(n->pname.p, n->pname.len);
+	char *name = xmemdup(pn.p, pn.len);
 	const char *ind = rs->d == TMPL_HANDLEBARS ? NULL : n->indent;
 	size_t ilen = ind ? n->indent_len : 0, i, slen = 0;
 	struct tmpl_error perr;
@@ -761,10 +761,20 @@ r_partial(struct rstate *rs, const struct tmpl_node *n)
 	const char *saved = rs->where, *pname = NULL;
 	size_t start = rs->out->len, saved_base;
 	const struct tmpl *saved_tpl;
+	struct str pn;
 	json_t *ctx = NULL;
 	int rc, pushed = 0;
 
-	if ((rc = r_partial_get(rs, n, &t, &pname)) != 0 || t == NULL)
+	pn = n->pname;
+	if (n->dynamic) {
+		json_t *v = r_lookup(rs, &n->expr.path);
+
+		if (v == NULL || !json_is_string(v))
+			return 0; /* no such name: nothing, as a missing partial
+			           */
+		pn = (struct str){json_string_value(v), json_string_length(v)};
+	}
+	if ((rc = r_partial_get(rs, n, pn, &t, &pname)) != 0 || t == NULL)
 		return rc;
 	if (rs->pdepth >= rs->lim.max_partial_depth)
 		return r_fail(rs, n, TMPL_ERR_LIMIT,

@@ -281,6 +281,85 @@ strict_mode_in_handlebars(void **state)
 	tmpl_free(t);
 }
 
+/* self_partial - "self" includes itself: endless recursion. */
+static int
+self_partial(void *arg, const char *name, const char **src, size_t *len)
+{
+	(void)arg;
+	if (strcmp(name, "self") != 0)
+		return -1;
+	*src = "x{{> self}}";
+	*len = strlen(*src);
+	return 0;
+}
+
+static const char huge_loop[] =
+    "{{#each l}}{{#each @root.l}}{{#each @root.l}}{{#each @root.l}}"
+    "{{#each @root.l}}{{this}}{{/each}}{{/each}}{{/each}}{{/each}}{{/each}}";
+
+static void
+hostile_templates_are_refused_or_bounded(void **state)
+{
+	struct tmpl_render_opts o = {0};
+	struct tmpl_limits lim = {0};
+	struct tmpl_error err;
+	struct tmpl *t;
+	struct buf b, out;
+	json_t *data = json_pack("{s:[i,i,i,i,i,i,i,i,i,i]}", "l", 1, 2, 3, 4,
+	                         5, 6, 7, 8, 9, 10);
+	int i;
+
+	(void)state;
+	/* nesting deeper than the parser allows: refused with its place */
+	buf_init(&b);
+	for (i = 0; i < 101; i++)
+		buf_addstr(&b, "{{#if a}}");
+	for (i = 0; i < 101; i++)
+		buf_addstr(&b, "{{/if}}");
+	assert_null(tmpl_parse(TMPL_HANDLEBARS, b.p, b.len, &err));
+	assert_int_equal(err.code, TMPL_ERR_SYNTAX);
+	assert_int_equal(err.line, 1);
+	assert_int_equal(err.col, 901);
+	/* deep subexpressions too */
+	b.len = 0;
+	buf_addstr(&b, "{{x ");
+	for (i = 0; i < 101; i++)
+		buf_addstr(&b, "(x ");
+	assert_null(tmpl_parse(TMPL_HANDLEBARS, b.p, b.len, &err));
+	assert_non_null(strstr(err.msg, "too deep"));
+	buf_fini(&b);
+
+	/* recursion through partials: stopped at render */
+	t = tmpl_parse(TMPL_HANDLEBARS, "{{> self}}", 10, &err);
+	assert_non_null(t);
+	o.partial = self_partial;
+	buf_init(&out);
+	assert_int_equal(tmpl_render(t, data, &o, &out, &err), TMPL_ERR_LIMIT);
+	assert_non_null(strstr(err.msg, "partials nested deeper than 16"));
+	assert_non_null(strstr(err.msg, "in partial \"self\""));
+	assert_int_equal(out.len, 0);
+	tmpl_free(t);
+
+	/* a huge loop: 10^5 iterations stopped by the step limit */
+	t = tmpl_parse(TMPL_HANDLEBARS, huge_loop, strlen(huge_loop), &err);
+	assert_non_null(t);
+	assert_int_equal(tmpl_render(t, data, NULL, &out, &err), 0);
+	assert_int_equal(out.len, 100000 + 10000); /* "10" has two bytes */
+	out.len = 0;
+	lim.max_steps = 50000;
+	o.limits = &lim;
+	assert_int_equal(tmpl_render(t, data, &o, &out, &err), TMPL_ERR_LIMIT);
+	assert_int_equal(out.len, 0);
+	lim.max_steps = 0;
+	lim.max_output = 1000;
+	assert_int_equal(tmpl_render(t, data, &o, &out, &err), TMPL_ERR_LIMIT);
+	assert_non_null(strstr(err.msg, "larger than 1000 bytes"));
+	assert_int_equal(out.len, 0);
+	tmpl_free(t);
+	buf_fini(&out);
+	json_decref(data);
+}
+
 int
 main(void)
 {
@@ -288,6 +367,7 @@ main(void)
 	    cmocka_unit_test(handlebars_cases_behave),
 	    cmocka_unit_test(partials_indent_and_take_a_context),
 	    cmocka_unit_test(strict_mode_in_handlebars),
+	    cmocka_unit_test(hostile_templates_are_refused_or_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
