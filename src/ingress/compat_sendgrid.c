@@ -22,7 +22,9 @@
  * one after others were stored, the error says how many were stored and
  * names the first personalization that was not.
  *
- * Refused: template_id and dynamic_template_data (templates), batch_id
+ * template_id names a stored template (docs/template-store.md), rendered
+ * per personalization with its dynamic_template_data at submission.
+ * Refused: batch_id
  * (no batch cancel API), asm (no unsubscribe groups),
  * tracking_settings.subscription_tracking.enable.
  */
@@ -38,6 +40,7 @@
 #include "ingress/api_auth.h"
 #include "ingress/compat.h"
 #include "ingress/compat_sendgrid_int.h"
+#include "ingress/http_templates.h"
 
 #define SG_PERSONALIZATIONS_MAX 1000
 #define SG_RCPTS_MAX 1000 /* to + cc + bcc over all personalizations */
@@ -48,6 +51,7 @@
 /* The request's parts every personalization shares, decoded once. */
 struct sg_req {
 	json_t *j;
+	const char *template_id; /* a dynamic template's name, or NULL */
 	int64_t now;
 	struct compat_sendgrid_opts opts;
 	struct mime_build_msg base; /* text, html and attachments */
@@ -439,6 +443,36 @@ sg_recipients(struct sg_req *r, json_t *p, const char *pfield,
 	return sg_dup_check(msg, pfield, e);
 }
 
+/*
+ * sg_template_data - with a template_id, the template's name and p's
+ * dynamic_template_data (an object; absent: {}) into msg, rendered at
+ * submission (http_templates_apply); without one, dynamic_template_data
+ * is refused.
+ */
+static int
+sg_template_data(struct sg_req *r, json_t *p, const char *pf,
+                 struct api_msg *msg, struct api_error *e)
+{
+	json_t *d = json_object_get(p, "dynamic_template_data");
+	char f[96];
+
+	snprintf(f, sizeof(f), "%s.dynamic_template_data", pf);
+	if (r->template_id == NULL) {
+		if (compat_sendgrid_present(d))
+			return api_error_set(e, 400, "invalid_field", f,
+			                     "dynamic_template_data needs a "
+			                     "template_id");
+		return 0;
+	}
+	if (compat_sendgrid_present(d) && !json_is_object(d))
+		return api_error_set(e, 400, "invalid_field", f,
+		                     "Invalid type. Expected: object.");
+	msg->template_name = xstrdup(r->template_id);
+	msg->template_data =
+	    json_is_object(d) ? json_deep_copy(d) : json_object();
+	return 0;
+}
+
 /* sg_one - the message for personalization i (p) of the request. */
 static int
 sg_one(struct sg_req *r, size_t i, json_t *p, struct api_msg *msg,
@@ -464,16 +498,9 @@ sg_one(struct sg_req *r, size_t i, json_t *p, struct api_msg *msg,
 	msg_meta_init(&msg->meta);
 	snprintf(pf, sizeof(pf), "personalizations.%zu", i);
 	snprintf(idem, sizeof(idem), "/p%zu", i);
-	if (compat_sendgrid_obj_keys(p, pf, known, e) < 0)
+	if (compat_sendgrid_obj_keys(p, pf, known, e) < 0 ||
+	    sg_template_data(r, p, pf, msg, e) < 0)
 		return -1;
-	if (compat_sendgrid_present(
-	        json_object_get(p, "dynamic_template_data"))) {
-		snprintf(f, sizeof(f), "%s.dynamic_template_data", pf);
-		return api_error_set(e, 400, "invalid_field", f,
-		                     "templates are not supported by this "
-		                     "endpoint (dynamic_template_data needs "
-		                     "a template)");
-	}
 	snprintf(f, sizeof(f), "%s.substitutions", pf);
 	if (compat_sendgrid_subst_parse(json_object_get(p, "substitutions"), f,
 	                                &r->subst_work, &sub, e) < 0)
@@ -497,7 +524,8 @@ sg_one(struct sg_req *r, size_t i, json_t *p, struct api_msg *msg,
 	snprintf(f, sizeof(f), "%s.headers", pf);
 	if (sg_recipients(r, p, pf, msg, e) < 0 ||
 	    sg_reply_to(r->j, &sub, m, e) < 0 ||
-	    sg_subject(r->j, p, pf, &sub, m, e) < 0 ||
+	    (r->template_id == NULL &&
+	     sg_subject(r->j, p, pf, &sub, m, e) < 0) ||
 	    sg_headers_check(json_object_get(p, "headers"), f, e) < 0 ||
 	    sg_headers(json_object_get(r->j, "headers"),
 	               json_object_get(p, "headers"), f, r->n > 1 ? idem : NULL,
@@ -514,10 +542,6 @@ done:
 static int
 sg_refused(json_t *j, struct api_error *e)
 {
-	if (compat_sendgrid_present(json_object_get(j, "template_id")))
-		return api_error_set(
-		    e, 400, "invalid_field", "template_id",
-		    "templates are not supported by this endpoint");
 	if (compat_sendgrid_present(json_object_get(j, "batch_id")))
 		return api_error_set(
 		    e, 400, "invalid_field", "batch_id",
@@ -530,6 +554,22 @@ sg_refused(json_t *j, struct api_error *e)
 		    "unsubscribe groups (asm) are not supported by this "
 		    "endpoint: swerve keeps no unsubscribe groups, so it "
 		    "could not leave out the recipients who left a group");
+	return 0;
+}
+
+/* sg_template_id - template_id (a stored template's name) into r. */
+static int
+sg_template_id(struct sg_req *r, struct api_error *e)
+{
+	json_t *v = json_object_get(r->j, "template_id");
+
+	if (!compat_sendgrid_present(v))
+		return 0;
+	if (!json_is_string(v) || !tmpl_store_name_ok(json_string_value(v)))
+		return api_error_set(e, 400, "invalid_field", "template_id",
+		                     "The template_id must be a valid template "
+		                     "ID (letters, digits, '_', '-' or '.').");
+	r->template_id = json_string_value(v);
 	return 0;
 }
 
@@ -553,7 +593,7 @@ sg_request(struct sg_req *r, struct api_error *e)
 	        json_object_get(r->j, "dynamic_template_data")))
 		return api_error_set(
 		    e, 400, "invalid_field", "dynamic_template_data",
-		    "templates are not supported by this endpoint");
+		    "dynamic_template_data goes in each personalization");
 	if (compat_sendgrid_keys_check(r->j, known, "", e) < 0 ||
 	    sg_refused(r->j, e) < 0)
 		return -1;
@@ -574,14 +614,22 @@ sg_request(struct sg_req *r, struct api_error *e)
 			                     "personalizations",
 			                     "Invalid type. Expected: object.");
 	}
-	if (sg_reply_to_unique(r->j, e) < 0)
+	if (sg_reply_to_unique(r->j, e) < 0 || sg_template_id(r, e) < 0)
 		return -1;
-	return sg_headers_check(json_object_get(r->j, "headers"), "headers",
-	                        e) < 0 ||
-	               compat_sendgrid_body_parse(r->j, &r->base, e) < 0 ||
-	               compat_sendgrid_opts_parse(r->j, r->now, &r->opts, e) < 0
-	           ? -1
-	           : 0;
+	if (sg_headers_check(json_object_get(r->j, "headers"), "headers", e) <
+	        0 ||
+	    compat_sendgrid_body_parse(r->j, r->template_id != NULL, &r->base,
+	                               e) < 0 ||
+	    compat_sendgrid_opts_parse(r->j, r->now, &r->opts, e) < 0)
+		return -1;
+	if (r->template_id != NULL && r->opts.footer)
+		return api_error_set(e, 400, "invalid_field",
+		                     "mail_settings.footer",
+		                     "a footer is added to the request's "
+		                     "content, and a dynamic template "
+		                     "(template_id) has none here: put the "
+		                     "footer in the template");
+	return 0;
 }
 
 /* sg_expanded_check - refuse a request whose messages are too big in all. */
@@ -715,6 +763,29 @@ sg_done(struct evhttp_request *req, const struct http_pending_result *res,
 	sg_fail(req, &first);
 }
 
+/*
+ * sg_template_apply - msg's dynamic template rendered for k's tenant as
+ * SendGrid does: Handlebars, HTML escaped in the html part, a missing
+ * variable empty; an unknown template in SendGrid's words.
+ */
+static int
+sg_template_apply(const struct config_api_key *k, struct api_msg *msg,
+                  struct api_error *e)
+{
+	static const struct tmpl_store_render_opts o = {
+	    {TMPL_ESCAPE_NONE, TMPL_ESCAPE_HTML, TMPL_ESCAPE_NONE}, 0};
+
+	if (http_templates_apply(k->tenant, msg, &o, e) == 0)
+		return 0;
+	if (strcmp(e->code, "template_not_found") == 0) {
+		e->http_status = 400;
+		snprintf(e->field, sizeof(e->field), "template_id");
+		snprintf(e->message, sizeof(e->message),
+		         "The template_id must be a valid template ID.");
+	}
+	return -1;
+}
+
 void
 compat_sendgrid_handle(struct compat *c, struct evhttp_request *req,
                        const char *path)
@@ -755,7 +826,9 @@ compat_sendgrid_handle(struct compat *c, struct evhttp_request *req,
 	http_pending_client(req, client, sizeof(client));
 	ms = xcalloc(n, sizeof(*ms));
 	for (i = 0; i < n; i++) {
-		if (compat_msg_prepare(c, k, &msgs[i], client, &ms[i], &e) == 0)
+		if ((msgs[i].template_name == NULL ||
+		     sg_template_apply(k, &msgs[i], &e) == 0) &&
+		    compat_msg_prepare(c, k, &msgs[i], client, &ms[i], &e) == 0)
 			continue;
 		if (strcmp(e.code, "forbidden") == 0)
 			snprintf(

@@ -241,11 +241,18 @@ body_text(const struct compat_sendgrid_opts *o,
 }
 
 int
-compat_sendgrid_body_parse(json_t *j, struct mime_build_msg *base,
-                           struct api_error *e)
+compat_sendgrid_body_parse(json_t *j, bool templated,
+                           struct mime_build_msg *base, struct api_error *e)
 {
-	if (body_content(json_object_get(j, "content"), base, e) < 0 ||
-	    body_attachments(json_object_get(j, "attachments"), base, e) < 0)
+	if (templated) {
+		if (compat_sendgrid_present(json_object_get(j, "content")))
+			return api_error_set(
+			    e, 400, "invalid_field", "content",
+			    "content is not used with a dynamic template: the "
+			    "template (template_id) gives the content");
+	} else if (body_content(json_object_get(j, "content"), base, e) < 0)
+		return -1;
+	if (body_attachments(json_object_get(j, "attachments"), base, e) < 0)
 		return -1;
 	return 0;
 }

@@ -138,9 +138,11 @@ json_t *compat_sendgrid_subst_json(struct compat_sendgrid_subst *s, json_t *v,
 /*
  * compat_sendgrid_body_parse - the request j's content (text/plain and
  * text/html, each at most once, at least one) and attachments (decoded)
- * into base. 0, or -1 with *e.
+ * into base. templated (a template_id is given): content is the
+ * template's, so the request may not have one. 0, or -1 with *e.
  */
-int compat_sendgrid_body_parse(json_t *j, struct mime_build_msg *base,
+int compat_sendgrid_body_parse(json_t *j, bool templated,
+                               struct mime_build_msg *base,
                                struct api_error *e);
 
 /*

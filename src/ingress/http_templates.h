@@ -54,7 +54,8 @@ void http_templates_handle(struct evhttp_request *req, const char *path,
  *       line and column: a missing variable in strict mode, a limit);
  *   400 "invalid_field" at "template.subject" when the rendered subject
  *       has CR, LF or NUL or is too long, or a part has NUL.
- * m is changed only on success. Loop thread (reads the store's memory).
+ * m is changed only on success; a template without a subject part keeps
+ * m's subject. Loop thread (reads the store's memory).
  */
 int http_templates_apply(const char *tenant, struct api_msg *m,
                          const struct tmpl_store_render_opts *o,

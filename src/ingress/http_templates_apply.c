@@ -60,10 +60,12 @@ http_templates_apply(const char *tenant, struct api_msg *m,
 		return api_error_set(e, 400, "invalid_field", "template",
 		                     "the template has neither html nor text");
 	}
-	free(m->mail.subject);
+	if (subj != NULL) {
+		free(m->mail.subject);
+		m->mail.subject = r.part[TMPL_PART_SUBJECT];
+	}
 	free(m->mail.html);
 	free(m->mail.text);
-	m->mail.subject = r.part[TMPL_PART_SUBJECT];
 	m->mail.html = r.part[TMPL_PART_HTML];
 	m->mail.html_len = r.len[TMPL_PART_HTML];
 	m->mail.text = r.part[TMPL_PART_TEXT];

@@ -183,7 +183,8 @@ def test_refusals_name_the_field_in_sendgrids_shape(lab):
         ({"send_at": int(time.time()) + 73 * 3600}, "send_at"),
         ({"batch_id": "b1"}, "batch_id"),
         ({"asm": {"group_id": 1}}, "asm"),
-        ({"template_id": "d-1"}, "template_id"),
+        # A dynamic template gives the content (issue 19).
+        ({"template_id": "d-1"}, "content"),
         ({"sections": {"a": "b"}}, "sections"),
         ({"tracking_settings": {"subscription_tracking": {"enable": True}}},
          "tracking_settings.subscription_tracking.enable"),

@@ -409,6 +409,15 @@ def _sg_substitutions(req, m):
     return m
 
 
+def _sg_template(req, m):
+    """A dynamic template: the one MatrixLab stored, the marker in the
+    personalization's dynamic_template_data; no content."""
+    del req.body["content"]
+    req.body["template_id"] = MATRIX_TEMPLATE
+    req.body["personalizations"][0]["dynamic_template_data"] = {"m": m}
+    return m
+
+
 def _sg_footer_html(req, m):
     """The HTML footer goes into HTML content: give the message some."""
     req.body["content"].append({"type": "text/html", "value": "<p>base</p>"})
@@ -500,7 +509,8 @@ SPECIAL = {
         "attachments[].filename": _set("attachments[].filename",
                                        lambda m: m + ".txt", _mk),
         "custom_args": _set("custom_args", lambda m: {"k": m}, _mk),
-        "template_id": _set("template_id", lambda m: "d-" + m),
+        "template_id": _sg_template,
+        "personalizations[].dynamic_template_data": _sg_template,
         "asm.groups_to_display[]": _set("asm.groups_to_display[]", 1),
         "tracking_settings.open_tracking.substitution_tag":
             _set("tracking_settings.open_tracking.substitution_tag", "%open%"),
@@ -1025,10 +1035,13 @@ class MatrixLab(sh.Lab):
                          meta_header=META_HEADER)], **over)
         self.plain = self.daemon([sh.provider("m", self.mock.smtp_port, 1)],
                                  **over)
-        # The SES credential's tenant's template (Content.Template rows).
-        for d in (self.carrier, self.plain):
+        # The template of the SES credential's tenant (Content.Template
+        # rows) and of the API key's (SendGrid's template_id, ...).
+        for d, tenant in ((self.carrier, "mxs"), (self.plain, "mxs"),
+                          (self.carrier, "mx"), (self.plain, "mx")):
             code, out, _ = sh.http_request(
-                d.http_url + "/v1/templates/%s?tenant=mxs" % MATRIX_TEMPLATE,
+                d.http_url + "/v1/templates/%s?tenant=%s" % (MATRIX_TEMPLATE,
+                                                             tenant),
                 "POST", json.dumps({"subject": "matrix {{m}}",
                                     "text": "matrix {{m}}"}).encode(),
                 dict(sh.ADMIN_AUTH, **{"Content-Type": "application/json"}))

@@ -22,12 +22,44 @@ async function step(out, name, fn) {
   } catch (e) {
     out[name] = {
       ok: false, name: e && e.name, message: e && e.message,
-      status: e && e.$metadata ? e.$metadata.httpStatusCode : undefined,
+      status: e && e.$metadata ? e.$metadata.httpStatusCode
+        : e && e.code ? e.code : undefined,
+      errors: e && e.response && e.response.body
+        ? e.response.body.errors : undefined,
     };
   }
 }
 
 const scenarios = {
+  // @sendgrid/mail: a dynamic template (stored through swerve's API by
+  // the test) sent to two personalizations, each with its own data.
+  async sendgrid() {
+    const sg = M('@sendgrid/mail');
+    sg.setApiKey(process.env.SDK_KEY);
+    sg.client.setDefaultRequest('baseUrl', URL_);
+    const out = {};
+    await step(out, 'send', async () => {
+      const [r] = await sg.send({
+        from: FROM, templateId: process.env.TEMPLATE_ID,
+        personalizations: [
+          { to: [{ email: 'sg1@example.net' }],
+            dynamicTemplateData: { name: 'One', items: [{ n: 'a' }, { n: 'b' }],
+              vip: true } },
+          { to: [{ email: 'sg2@example.net' }],
+            dynamicTemplateData: { name: '<Two>', items: [], vip: false } },
+        ],
+      });
+      return { status: r.statusCode, id: r.headers['x-message-id'] };
+    });
+    await step(out, 'unknown', async () => {
+      await sg.send({ from: FROM, to: TO, templateId: 'd-nosuch',
+        dynamicTemplateData: { name: 'x' } });
+      return {};
+    });
+    out.unknown.body = out.unknown.ok ? null : out.unknown.message;
+    return out;
+  },
+
   // SES v1 through @aws-sdk/client-ses: create, send templated, bulk.
   async ses() {
     const S = M('@aws-sdk/client-ses');

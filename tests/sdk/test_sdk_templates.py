@@ -13,6 +13,10 @@ rendered by swerve.
   Delete, SendTemplatedEmail, SendBulkTemplatedEmail with a per-entry
   status, errors as SES's codes) and @aws-sdk/client-ses.
 
+- @sendgrid/mail: template_id + dynamic_template_data per
+  personalization (Handlebars: each, if, HTML escaped in html), an
+  unknown template_id refused in SendGrid's error shape.
+
 The sdk_tmpl.js helper makes the node calls; these tests judge the
 results.
 """
@@ -189,3 +193,35 @@ def test_ses_v1_boto3_and_sdk_templates(lab, npm):
     assert str(got["js1@example.net"]["Subject"]) == "Hello Jo"
     assert text(got["js2@example.net"]).strip() == "Dear Default"
     assert text(got["js3@example.net"]).strip() == "Dear Three"
+
+
+def put_template(lab, tenant, name, body):
+    code, out, _ = c.sh.http_request(
+        lab.url + "/v1/templates/%s?tenant=%s" % (name, tenant), "POST",
+        json.dumps(body).encode(),
+        dict(c.sh.ADMIN_AUTH, **{"Content-Type": "application/json"}))
+    assert code == 201, out
+
+
+def test_sendgrid_sdk_dynamic_template(lab, npm):
+    lab.start()
+    put_template(lab, "sdkt", "d-5f0c0ffee", {
+        "dialect": "handlebars",
+        "subject": "Hi {{name}}{{#if vip}} (VIP){{/if}}",
+        "html": "<p>{{name}}</p><ul>{{#each items}}<li>{{n}}</li>{{/each}}</ul>",
+        "text": "{{name}}: {{#each items}}{{n}};{{else}}none{{/each}}"})
+    r = scenario(lab, "sendgrid", TEMPLATE_ID="d-5f0c0ffee")
+    assert r["send"]["ok"] and r["send"]["status"] == 202, r["send"]
+    u = r["unknown"]
+    assert not u["ok"] and u["status"] == 400, u
+    assert u["errors"][0]["field"] == "template_id", u
+    got = upstream(lab, 2)
+    one, two = got["sg1@example.net"], got["sg2@example.net"]
+    assert str(one["Subject"]) == "Hi One (VIP)"
+    assert text(one).strip() == "One: a;b;"
+    assert "<ul><li>a</li><li>b</li></ul>" in one.get_body(("html",)).get_content()
+    assert str(two["Subject"]) == "Hi <Two>"
+    assert text(two).strip() == "<Two>: none"
+    assert "<p>&lt;Two&gt;</p>" in two.get_body(("html",)).get_content()
+    time.sleep(0.5)
+    assert len(lab.mock.messages()) == 2

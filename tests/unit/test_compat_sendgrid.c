@@ -357,6 +357,38 @@ send_at_limits(void **state)
 	compat_msgs_free(ms, n);
 }
 
+/* template_id and each personalization's dynamic_template_data: the
+ * messages carry the template's name and their data (rendered later);
+ * no content is needed. */
+static void
+dynamic_template_per_personalization(void **state)
+{
+	struct api_msg *ms;
+	struct api_error e;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(
+	    sg("{\"template_id\":\"d-0123abc\",\"content\":\"-\","
+	       "\"personalizations\":[{\"to\":[{\"email\":\"b@example.net\"}],"
+	       "\"dynamic_template_data\":{\"name\":\"B\",\"n\":[1,2]}},"
+	       "{\"to\":[{\"email\":\"c@example.net\"}]}]}",
+	       &ms, &n, &e),
+	    0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ms[0].template_name, "d-0123abc");
+	assert_string_equal(
+	    json_string_value(json_object_get(ms[0].template_data, "name")),
+	    "B");
+	assert_int_equal(
+	    json_array_size(json_object_get(ms[0].template_data, "n")), 2);
+	assert_string_equal(ms[1].template_name, "d-0123abc");
+	assert_int_equal(json_object_size(ms[1].template_data), 0);
+	assert_null(ms[0].mail.text);
+	assert_null(ms[0].mail.html);
+	compat_msgs_free(ms, n);
+}
+
 /* Each malformed or refused field: -1, its code and field path. */
 static void
 refusals_name_the_field(void **state)
@@ -373,8 +405,20 @@ refusals_name_the_field(void **state)
 	    {"{\"personalizations\":[{\"to\":[{\"email\":\"b@example.net\"}],"
 	     "\"x\":1}]}",
 	     "invalid_field", "personalizations.0.x"},
+	    /* templates: a dynamic template gives the content */
+	    {"{\"template_id\":\"d-1\"}", "invalid_field", "content"},
+	    {"{\"template_id\":\"a b\",\"content\":\"-\"}", "invalid_field",
+	     "template_id"},
+	    {"{\"template_id\":7,\"content\":\"-\"}", "invalid_field",
+	     "template_id"},
+	    {"{\"template_id\":\"d-1\",\"content\":\"-\",\"personalizations\":"
+	     "[{\"to\":[{\"email\":\"b@example.net\"}],"
+	     "\"dynamic_template_data\":[1]}]}",
+	     "invalid_field", "personalizations.0.dynamic_template_data"},
+	    {"{\"template_id\":\"d-1\",\"content\":\"-\",\"mail_settings\":"
+	     "{\"footer\":{\"enable\":true,\"text\":\"f\"}}}",
+	     "invalid_field", "mail_settings.footer"},
 	    /* refused features */
-	    {"{\"template_id\":\"d-1\"}", "invalid_field", "template_id"},
 	    {"{\"dynamic_template_data\":{}}", "invalid_field",
 	     "dynamic_template_data"},
 	    {"{\"personalizations\":[{\"to\":[{\"email\":\"b@example.net\"}],"
@@ -718,6 +762,7 @@ main(void)
 	    cmocka_unit_test(header_named_twice_in_two_cases),
 	    cmocka_unit_test(send_at_limits),
 	    cmocka_unit_test(refusals_name_the_field),
+	    cmocka_unit_test(dynamic_template_per_personalization),
 	    cmocka_unit_test(limits_over_the_request),
 	};
 
