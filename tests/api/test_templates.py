@@ -17,6 +17,8 @@ versioned, and swervectl template list|show|put|render|diff.
   changes nothing already accepted); unknown template, template with
   subject/text/html, a rendered subject with a line break: refused,
   nothing stored.
+- Failover: the primary refuses, the backup receives the same rendered
+  subject and bodies.
 """
 
 import email
@@ -27,6 +29,7 @@ import time
 
 import swerve_harness as sh
 from api_client import JOBS_KEY, WEB_KEY, post, send
+from conftest import api_keys
 
 
 def req(d, method, path, body=None, key=WEB_KEY):
@@ -288,3 +291,34 @@ def test_native_send_renders_before_storing(lab):
     assert subjects == ["v2 A", "v2 B"]
     time.sleep(0.3)
     assert len(m.messages()) == 4
+
+
+def test_primary_down_backup_gets_the_same_rendered_message(lab):
+    """Rendering happens once, at ingress: the backup provider receives
+    exactly the body the primary would have (issue 19's reason)."""
+    primary, backup = lab.mock("p"), lab.mock("b")
+    d = sh.Lab.daemon(lab, [sh.provider("p", primary.smtp_port, 1),
+                            sh.provider("b", backup.smtp_port, 2)],
+                      api_keys=api_keys(lab.tmp))
+    assert req(d, "POST", "/v1/templates/r", {
+        "dialect": "handlebars", "subject": "Order {{id}}",
+        "html": "<p>{{name}}</p>{{#each items}}<i>{{this}}</i>{{/each}}",
+        "text": "{{name}}: {{#each items}}{{this}} {{/each}}"})[0] == 201
+    msg = {"from": "s@example.com", "to": "r@example.net",
+           "template": {"name": "r", "data": {"id": 7, "name": "<Ann>",
+                                              "items": ["a", "b"]}}}
+    assert send(d, msg)[0] == 202
+    sh.wait_until(lambda: len(primary.messages()) == 1, 15, what="primary")
+    primary.set_mode("refuse")
+    assert send(d, msg)[0] == 202
+    sh.wait_until(lambda: len(backup.messages()) == 1, 30, what="backup")
+    a = email.message_from_bytes(primary.raw(primary.messages()[0]["id"]),
+                                 policy=email.policy.default)
+    b = email.message_from_bytes(backup.raw(backup.messages()[0]["id"]),
+                                 policy=email.policy.default)
+    assert str(a["Subject"]) == str(b["Subject"]) == "Order 7"
+    for kind in ("plain", "html"):
+        assert a.get_body((kind,)).get_content() == \
+            b.get_body((kind,)).get_content()
+    assert "<p>&lt;Ann&gt;</p><i>a</i><i>b</i>" in \
+        b.get_body(("html",)).get_content()
