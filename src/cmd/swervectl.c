@@ -114,6 +114,9 @@ swervectl_usage(FILE *f)
 	    "  incident note ID TEXT [--public] | update ID [--status S]\n"
 	    "            [--impact I] [--text T] | resolve ID [--text T]\n"
 	    "            the incidents swerve opened (docs/incidents.md)\n"
+	    "  incident notice ID --template NAME [--preview|--send] "
+	    "[--format F]\n            delays, resolved, internal, "
+	    "status_page: shown, or e-mailed\n"
 	    "  spool check        check the spool's files (works with "
 	    "swerved\n            stopped or running; exit 1 if damaged)\n"
 	    "  spool backup FILE  a consistent copy of the spool into the "
@@ -2138,6 +2141,9 @@ main(int argc, char **argv)
 	    {"impact", required_argument, NULL, 1101},
 	    {"format", required_argument, NULL, 1103},
 	    {"public", no_argument, NULL, 1104},
+	    {"template", required_argument, NULL, 1105},
+	    {"send", no_argument, NULL, 1106},
+	    {"preview", no_argument, NULL, 1107},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -2224,6 +2230,15 @@ main(int argc, char **argv)
 			break;
 		case 1104:
 			inc.public_ = 1;
+			break;
+		case 1105:
+			inc.template_ = optarg;
+			break;
+		case 1106:
+			inc.send = 1;
+			break;
+		case 1107:
+			inc.send = 0;
 			break;
 		case 'c':
 			path = optarg;

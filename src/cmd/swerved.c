@@ -34,6 +34,7 @@
 #include "deliver/deliver.h"
 #include "deliver/verp_key.h"
 #include "incident/incident.h"
+#include "incident/incident_notice.h"
 #include "ingress/compat.h"
 #include "ingress/feedback.h"
 #include "ingress/http_admin.h"
@@ -181,6 +182,16 @@ swerved_failback_ms(const char *provider, void *arg)
 		if (strcmp(r->cur->providers[i].name, provider) == 0)
 			return (int64_t)r->cur->providers[i].failback_ramp_ms;
 	return 5 * 60 * 1000;
+}
+
+/* swerved_stream_or - name when cfg has that stream, else other. */
+static const char *
+swerved_stream_or(const struct config *cfg, const char *name, const char *other)
+{
+	for (size_t i = 0; i < cfg->n_streams; i++)
+		if (strcmp(cfg->streams[i].name, name) == 0)
+			return name;
+	return other;
 }
 
 /* Descriptors kept for the spool, listeners and upstream connections. */
@@ -783,7 +794,19 @@ main(int argc, char **argv)
 		cluster_suppress_wrap(cluster, supp);
 	}
 	http_fleet_register(http, cluster);
-	http_incidents_register(http, incidents);
+	/* Notices go to incidents.notices, on its stream (default critical
+	 * when there is one), routed like any mail: around a provider that
+	 * is down. */
+	struct incident_audience inc_aud = {
+	    .from = cfg->incidents_notice_from,
+	    .to = (const char *const *)cfg->incidents_notice_to,
+	    .n_to = cfg->n_incidents_notice_to,
+	    .stream = cfg->incidents_notice_stream != NULL
+	                  ? cfg->incidents_notice_stream
+	                  : swerved_stream_or(cfg, "critical", "transactional"),
+	};
+	http_incidents_register(http, incidents,
+	                        inc_aud.n_to > 0 ? &inc_aud : NULL);
 	reload.https = swerved_https_setup(http, tls.https, cfg);
 	for (i = 0; i < cfg->n_listen_http; i++)
 		if (http_admin_listen(http, &cfg->listen_http[i], 0, err,

@@ -566,6 +566,7 @@ config_free(struct config *c)
 	free(c->load_balancers);
 	config_addrs_free(c->listen_status, c->n_listen_status);
 	config_status_free(c);
+	config_incidents_free(c);
 	config_cluster_free(c);
 	config_addrs_free(c->listen_http, c->n_listen_http);
 	config_addrs_free(c->listen_admin, c->n_listen_admin);

@@ -521,6 +521,11 @@ struct config {
 	uint64_t incidents_quiet_ms;     /* 10 min */
 	uint64_t incidents_reopen_ms;    /* 30 min */
 	uint64_t incidents_retention_ms; /* 90 days */
+	/* incidents.notices: the audience of a sent notice; NULL/0: none */
+	char *incidents_notice_from;
+	char **incidents_notice_to;
+	size_t n_incidents_notice_to;
+	char *incidents_notice_stream; /* NULL: critical, else transactional */
 	/* suppression: (config_suppress.c) */
 	int suppress_on_submit; /* enum config_suppress_on_submit, refuse */
 	/* suppression.local_part: false (default "insensitive"): local

@@ -978,6 +978,8 @@ config_keys_apply(struct config_ctx *x, const struct config_node *root,
 		return -1;
 	if (config_status_check(x, root, c) < 0)
 		return -1;
+	if (config_incidents_check(x, root, c) < 0)
+		return -1;
 	if (config_rates_check(x, root, c) < 0)
 		return -1;
 	if (config_cluster_check(x, root, c) < 0)

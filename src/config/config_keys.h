@@ -181,6 +181,13 @@ extern const struct config_key config_keys_rates[];
 
 /* config_keys_incidents - the incidents: section (config_incidents.c). */
 extern const struct config_key config_keys_incidents[];
+
+/* config_incidents_check - incidents.notices.to needs .from. */
+int config_incidents_check(struct config_ctx *x, const struct config_node *root,
+                           const struct config *c);
+
+/* config_incidents_free - free c's incidents strings. */
+void config_incidents_free(struct config *c);
 /* config_rates_check - each warning level at most its critical one. */
 int config_rates_check(struct config_ctx *x, const struct config_node *root,
                        const struct config *c);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "incident/incident_notice.h"
 #include "incident/incident_report.h"
 
 /* cli_str - member k of o as a string ("" when absent). */
@@ -195,6 +196,11 @@ cli_body(const char *verb, int argc, char **argv,
 	if (strcmp(verb, "note") == 0) {
 		json_object_set_new(b, "text", json_string(argv[2]));
 		json_object_set_new(b, "public", json_boolean(o->public_));
+	} else if (strcmp(verb, "notice") == 0) {
+		json_object_set_new(b, "template", json_string(o->template_));
+		json_object_set_new(
+		    b, "format", json_string(o->format ? o->format : "text"));
+		json_object_set_new(b, "send", json_boolean(o->send));
 	} else {
 		if (o->text != NULL)
 			json_object_set_new(b, "text", json_string(o->text));
@@ -222,7 +228,10 @@ cli_usage(FILE *err)
 	      "       swervectl incident update ID [--status S] [--impact I] "
 	      "[--text T]\n"
 	      "       swervectl incident resolve ID [--text T]\n"
-	      "       swervectl incident report ID [--format md|html|json]\n",
+	      "       swervectl incident report ID [--format md|html|json]\n"
+	      "       swervectl incident notice ID --template NAME "
+	      "[--preview|--send]\n"
+	      "                [--format text|html|slack]\n",
 	      err);
 	return 2;
 }
@@ -247,6 +256,10 @@ incident_cli_run(int argc, char **argv, const struct incident_cli_opts *o,
 		snprintf(path, sizeof(path),
 		         "/v1/incidents/%s/report?format=%s", argv[1],
 		         o->format ? o->format : "md");
+	else if (argc == 2 && strcmp(verb, "notice") == 0 &&
+	         o->template_ != NULL)
+		snprintf(path, sizeof(path), "/v1/incidents/%s/notices",
+		         argv[1]);
 	else if ((argc == 3 && strcmp(verb, "note") == 0) ||
 	         (argc == 2 && strcmp(verb, "update") == 0) ||
 	         (argc == 2 && strcmp(verb, "resolve") == 0))
@@ -264,7 +277,7 @@ incident_cli_run(int argc, char **argv, const struct incident_cli_opts *o,
 		return 2;
 	}
 	if (strcmp(verb, "note") == 0 || strcmp(verb, "update") == 0 ||
-	    strcmp(verb, "resolve") == 0)
+	    strcmp(verb, "resolve") == 0 || strcmp(verb, "notice") == 0)
 		body = cli_body(verb, argc, argv, o);
 	buf_init(&res);
 	code =
@@ -286,7 +299,18 @@ incident_cli_run(int argc, char **argv, const struct incident_cli_opts *o,
 		rc = 1;
 		goto done;
 	}
-	if (strcmp(verb, "list") == 0)
+	if (strcmp(verb, "notice") == 0)
+		fprintf(out, "Subject: %s\n\n%s%s", cli_str(root, "subject"),
+		        cli_str(root, "body"),
+		        json_is_true(json_object_get(root, "sent"))
+		            ? "\n-- sent as message "
+		            : "");
+	if (strcmp(verb, "notice") == 0 &&
+	    json_is_true(json_object_get(root, "sent")))
+		fprintf(out, "%s\n", cli_str(root, "message_id"));
+	if (strcmp(verb, "notice") == 0)
+		;
+	else if (strcmp(verb, "list") == 0)
 		cli_list(out, root);
 	else if (strcmp(verb, "show") == 0)
 		cli_show(out, root);

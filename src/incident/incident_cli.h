@@ -7,6 +7,10 @@
  *   incident update ID [--status S] [--impact I] [--text T]
  *   incident resolve ID [--text T]
  *   incident report ID [--format md|html|json]
+ *   incident notice ID --template NAME [--preview | --send]
+ *                      [--format text|html|slack]
+ *                                       a notice shown, or e-mailed to
+ *                                       incidents.notices
  *
  * It speaks to swerved's admin API (ingress/http_incidents.h) through
  * the caller's HTTP function, so swervectl keeps its one client (and its
@@ -30,7 +34,9 @@ typedef long incident_cli_http_fn(const char *method, const char *path,
 /* Options given after the command (NULL / 0 when absent). */
 struct incident_cli_opts {
 	const char *status, *impact, *text, *format;
+	const char *template_; /* notice */
 	int public_;
+	int send; /* notice: e-mail it (else a preview) */
 	int json; /* print the daemon's JSON as is */
 };
 

@@ -106,6 +106,8 @@ static const struct http_access_rule http_access_table[] = {
      HTTP_ROUTE_INCIDENTS},
     {"/v1/incidents/*/resolve", POST, HTTP_WHO_ADMIN, ADMIN,
      HTTP_ROUTE_INCIDENTS},
+    {"/v1/incidents/*/notices", POST, HTTP_WHO_ADMIN, ADMIN,
+     HTTP_ROUTE_INCIDENTS},
     /* The drop-in endpoints (ingress/compat.c): SES v2, SendGrid and
      * Mailgun, Postmark, Resend, SES v1 (the query API at /). */
     {"/v2/email/**", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_DROPIN},

@@ -20,12 +20,19 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "incident/incident.h"
+#include "incident/incident_notice.h"
 #include "incident/incident_report.h"
 #include "ingress/http_admin.h"
 #include "ingress/http_pending.h"
 #include "ingress/http_reply.h"
 #include "observe/events.h"
 #include "spool/spool.h"
+
+/* The route's state. */
+struct hinc {
+	struct incidents *in;
+	const struct incident_audience *aud;
+};
 
 /* A read waiting for the spool. */
 struct hinc_wait {
@@ -253,11 +260,97 @@ hinc_post(struct incidents *in, struct evhttp_request *req, const char *id,
 	                incident_report_json(&ii, NULL, clock_wall_ms()), 0);
 }
 
+/* A notice waiting for its scope (and its mail's commit). */
+struct hinc_notice {
+	struct http_pending_watch w;
+	char name[32];
+	int fmt, send;
+};
+
+/* hinc_on_notice - the notice rendered (and stored): answer. */
+static void
+hinc_on_notice(int status, const char *subject, const char *body,
+               const char *msg_id, void *arg)
+{
+	struct hinc_notice *n = arg;
+	struct evhttp_request *req = http_pending_watch_end(&n->w);
+	static const char *const fmts[] = {"text", "html", "slack"};
+
+	if (req != NULL && status == 0)
+		http_reply_json(req, 200,
+		                json_pack("{s:s,s:s,s:s,s:s,s:b,s:s?}",
+		                          "template", n->name, "format",
+		                          fmts[n->fmt], "subject", subject,
+		                          "body", body, "sent", msg_id != NULL,
+		                          "message_id", msg_id),
+		                0);
+	else if (req != NULL)
+		http_reply_error(req, 503, "spool_error",
+		                 "the notice could not be stored");
+	free(n);
+}
+
+/* hinc_notice - POST /v1/incidents/ID/notices. */
+static void
+hinc_notice(const struct hinc *h, struct evhttp_request *req, const char *id)
+{
+	struct hinc_notice *n;
+	json_t *o, *send;
+	const char *tpl, *fmt, *who;
+	char err[256];
+	int bad = 0, f;
+
+	if ((o = hinc_body(req)) == NULL)
+		return;
+	tpl = hinc_str(o, "template", &bad);
+	fmt = hinc_str(o, "format", &bad);
+	who = hinc_str(o, "author", &bad);
+	send = json_object_get(o, "send");
+	f = fmt != NULL ? incident_notice_format_parse(fmt) : NOTICE_TEXT;
+	if (bad || tpl == NULL || f < 0 ||
+	    (send != NULL && !json_is_boolean(send))) {
+		json_decref(o);
+		http_reply_error(req, 400, "invalid_request",
+		                 "template: delays, resolved, internal or "
+		                 "status_page; format: text, html or slack; "
+		                 "send: a boolean");
+		return;
+	}
+	if (json_is_true(send) && h->aud == NULL) {
+		json_decref(o);
+		http_reply_error(req, 409, "no_audience",
+		                 "set incidents.notices.from and .to to send");
+		return;
+	}
+	n = xcalloc(1, sizeof(*n));
+	snprintf(n->name, sizeof(n->name), "%s", tpl);
+	n->fmt = f;
+	n->send = json_is_true(send);
+	http_pending_watch_start(&n->w, req);
+	if (incidents_notice(h->in, id, tpl, (enum incident_notice_format)f,
+	                     n->send ? h->aud : NULL,
+	                     who != NULL ? who : "admin_api", hinc_on_notice, n,
+	                     err, sizeof(err)) != 0) {
+		req = http_pending_watch_end(&n->w);
+		if (req != NULL)
+			http_reply_error(
+			    req,
+			    strcmp(err, "no such incident") == 0 ? 404 : 400,
+			    "invalid_request", err);
+		free(n);
+	} else if (n->send) {
+		hinc_emit("incident_notice", id,
+		          who != NULL ? who : "admin_api");
+	}
+	json_decref(o);
+}
+
 /* hinc_handle - the route's callback: split the path, dispatch. */
 static void
 hinc_handle(struct evhttp_request *req, void *arg)
 {
-	struct incidents *in = arg;
+	const struct hinc *h = arg;
+	struct incidents *in = h->in;
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	const char *path = u ? evhttp_uri_get_path(u) : "";
 	const char *query = u ? evhttp_uri_get_query(u) : NULL;
@@ -306,6 +399,10 @@ hinc_handle(struct evhttp_request *req, void *arg)
 		hinc_get(in, req, id, fmt);
 		return;
 	}
+	if (post && strcmp(what, "notices") == 0) {
+		hinc_notice(h, req, id);
+		return;
+	}
 	if (post &&
 	    (strcmp(what, "notes") == 0 || strcmp(what, "update") == 0 ||
 	     strcmp(what, "resolve") == 0)) {
@@ -316,7 +413,11 @@ hinc_handle(struct evhttp_request *req, void *arg)
 }
 
 void
-http_incidents_register(struct http_admin *h, struct incidents *in)
+http_incidents_register(struct http_admin *h, struct incidents *in,
+                        const struct incident_audience *aud)
 {
-	http_admin_route_set(h, HTTP_ROUTE_INCIDENTS, hinc_handle, in);
+	static struct hinc one; /* one admin server per process */
+
+	one = (struct hinc){.in = in, .aud = aud};
+	http_admin_route_set(h, HTTP_ROUTE_INCIDENTS, hinc_handle, &one);
 }

@@ -14,6 +14,10 @@
  *   POST /v1/incidents/ID/update        {"status"?, "impact"?, "text"?,
  *                                       "author"?}
  *   POST /v1/incidents/ID/resolve       {"text"?, "author"?}
+ *   POST /v1/incidents/ID/notices       {"template", "format"?: text|html|
+ *                                       slack, "send"?: false, "author"?}
+ *                                       a notice rendered (preview), or
+ *                                       e-mailed to the audience
  *
  * Bad input is 400 and changes nothing; an unknown id is 404. Each
  * accepted change is also an EVENT_OPERATOR (reason "incident_note",
@@ -24,10 +28,14 @@
 
 struct http_admin;
 struct incidents;
+struct incident_audience;
 
 /* http_incidents_register - serve the routes above from in (borrowed;
- * it must outlive h's requests: free it after spool_close()). */
-void http_incidents_register(struct http_admin *h, struct incidents *in);
+ * it must outlive h's requests: free it after spool_close()). aud (may
+ * be NULL: sending is refused with 409) is who notices are e-mailed to;
+ * borrowed, it must outlive h. */
+void http_incidents_register(struct http_admin *h, struct incidents *in,
+                             const struct incident_audience *aud);
 
 /* Longest note or update text taken, bytes. */
 #define HTTP_INCIDENTS_TEXT_MAX 4096

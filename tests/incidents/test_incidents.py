@@ -8,6 +8,9 @@
   - a flapping provider (fails, heals, fails ...) makes one incident,
     reopened, not one per flap
   - bad operator input is refused and changes nothing
+  - a notice e-mailed while the primary is down leaves through the
+    backup; it and the status-page notice go on the timeline; hostile
+    note text stays text in the HTML notice
 """
 
 import json
@@ -24,7 +27,7 @@ def _msg(i, stream="transactional"):
             "body %d\r\n" % (i, stream, i, i))
 
 
-def _daemon(lab, primary, backup, **incidents):
+def _daemon(lab, primary, backup, notices=None, **incidents):
     provs = [
         sh.provider("primary", primary.smtp_port, 1, probe_interval="500ms",
                     circuit={"failures": 2, "cooldown": "1s"},
@@ -36,8 +39,10 @@ def _daemon(lab, primary, backup, **incidents):
         alerts={"interval": "200ms",
                 "rules": [{"name": "circuit_open", "for": "0s",
                            "clear_for": "1s"}]},
-        incidents=dict({"quiet": "2s", "reopen": "1m"}, **incidents),
-        streams={"transactional": {"weight": 1}, "bulk": {"weight": 1}})
+        incidents=dict({"quiet": "2s", "reopen": "1m"}, **incidents,
+                       **({"notices": notices} if notices else {})),
+        streams={"transactional": {"weight": 1}, "bulk": {"weight": 1},
+                 "critical": {"weight": 4}})
 
 
 def _incidents(d):
@@ -294,3 +299,101 @@ def test_bad_operator_input_changes_nothing(lab):
                              b'{"text": "<b>hi</b>", "author": "ops"}')
     assert code == 200 and obj["updates"][-1]["text"] == "<b>hi</b>"
     assert obj["updates"][-1]["who"] == "ops"
+
+
+def test_a_notice_leaves_through_the_backup_while_the_primary_is_down(lab):
+    primary = lab.mock("primary", "tempfail")
+    backup = lab.mock("backup", "accept")
+    d = _daemon(lab, primary, backup, notices={
+        "from": "status@example.com",
+        "to": ["customers@example.org", "ops@example.org"],
+        "stream": "critical"})
+    for i in range(3):  # two failures open the primary's circuit
+        sh.submit(d, "app@example.com", ["user%d@example.net" % i], _msg(i))
+    iid = sh.wait_until(lambda: _incidents(d), 20, 0.2, "an incident")[0]["id"]
+    sh.wait_until(lambda: _first(_incident(d, iid), "circuit",
+                                 "circuit open") >= 0, 20, 0.2,
+                  "the primary's circuit open")
+    code, _ = d.admin_json("/v1/incidents/" + iid + "/notes", "POST",
+                           b'{"text": "<script>alert(1)</script>",'
+                           b' "public": true}')
+    assert code == 200
+    ctl = ["-c", d.config_path, "incident", "notice", iid]
+
+    # A preview changes nothing and sends nothing.
+    before = len(backup.messages())
+    r = sh.swervectl(ctl + ["--template", "delays", "--preview"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("Subject: Delays sending transactional")
+    assert "<script>alert(1)</script>" in r.stdout  # text: as written
+    r = sh.swervectl(ctl + ["--template", "delays", "--format", "html"])
+    assert r.returncode == 0, r.stderr
+    assert "<script>" not in r.stdout and "&lt;script&gt;" in r.stdout
+    assert _first(_incident(d, iid), "notice") < 0
+    r = sh.swervectl(ctl + ["--template", "apology"])
+    assert r.returncode == 1 and "apology" in r.stderr
+
+    # Sent: stored on the critical stream, delivered by the backup.
+    r = sh.swervectl(ctl + ["--template", "delays", "--send"])
+    assert r.returncode == 0, r.stderr
+    mid = r.stdout.strip().rsplit(" ", 1)[-1]
+    assert len(mid) == 20, r.stdout
+
+    def notice_at_backup():
+        return [m for m in backup.messages()
+                if "customers@example.org" in m["rcpt_to"]]
+    got = sh.wait_until(notice_at_backup, 20, 0.2, "the notice at the backup")
+    assert len(backup.messages()) == before + 1
+    assert sorted(got[0]["rcpt_to"]) == ["customers@example.org",
+                                         "ops@example.org"]
+    assert got[0]["mail_from"] == "status@example.com"
+    raw = backup.raw(got[0]["id"])
+    assert b"Subject: Delays sending" in raw
+    assert b"X-Swerve-Incident: " + iid.encode() in raw
+    html = raw.split(b"Content-Type: text/html", 1)
+    assert len(html) == 2, raw
+    assert b"<script>" not in html[1] and b"&lt;script&gt;" in html[1]
+    db = sqlite3.connect(os.path.join(d.spool_dir, "spool.db"), timeout=10)
+    try:
+        stream, state = db.execute("SELECT stream, state FROM messages"
+                                   " WHERE id = ?", (mid,)).fetchone()
+        atts = db.execute("SELECT provider, result FROM attempts"
+                          " WHERE msg_id = ?", (mid,)).fetchall()
+    finally:
+        db.close()
+    assert stream == "critical" and state == "sent"
+    assert ("backup", "accepted") in atts
+    assert all(p != "primary" or res != "accepted" for p, res in atts)
+
+    # On the timeline; the status-page notice is a public update too.
+    inc = _incident(d, iid)
+    n = _first(inc, "notice", "notice 'delays' e-mailed to 2 recipients")
+    assert n >= 0 and mid in inc["updates"][n]["text"]
+    r = sh.swervectl(ctl + ["--template", "status_page", "--send"])
+    assert r.returncode == 0, r.stderr
+    inc = sh.wait_until(lambda: (lambda o: o if _first(
+        o, "notice", "status_page") >= 0 else None)(_incident(d, iid)),
+        10, 0.2, "the status page notice on the timeline")
+    pub = [u for u in inc["updates"] if u["public"] and
+           "We are seeing delays" in u["text"]]
+    assert pub, inc["updates"]
+
+
+def test_without_an_audience_a_notice_is_not_sent(lab):
+    primary = lab.mock("primary", "tempfail")
+    backup = lab.mock("backup", "accept")
+    d = _daemon(lab, primary, backup)
+    for i in range(3):
+        sh.submit(d, "app@example.com", ["user%d@example.net" % i], _msg(i))
+    iid = sh.wait_until(lambda: _incidents(d), 20, 0.2, "an incident")[0]["id"]
+    code, obj = d.admin_json("/v1/incidents/" + iid + "/notices", "POST",
+                             b'{"template": "delays", "send": true}')
+    assert code == 409, obj
+    code, obj = d.admin_json("/v1/incidents/" + iid + "/notices", "POST",
+                             b'{"template": "delays", "format": "pdf"}')
+    assert code == 400, obj
+    code, obj = d.admin_json("/v1/incidents/" + iid + "/notices", "POST",
+                             b'{"template": "internal", "format": "slack"}')
+    assert code == 200 and obj["sent"] is False, obj
+    assert obj["subject"].startswith("[incident " + iid)
+    assert _first(_incident(d, iid), "notice") < 0
