@@ -491,6 +491,22 @@ swervectl_providers(const char *base)
 			printf("      status page: %s\n",
 			       json_string_value(
 			           json_object_get(p, "status_page")));
+		if (json_is_object(json_object_get(p, "account"))) {
+			json_t *a = json_object_get(p, "account");
+			const char *en = json_string_value(
+			    json_object_get(a, "enforcement"));
+			const char *note =
+			    json_string_value(json_object_get(a, "note"));
+			printf("      account: %s", en && *en ? en
+			                                      : "standing "
+			                                        "unknown");
+			if (json_object_get(a, "quota_24h"))
+				printf(", %.0f of %.0f left in 24 h",
+				       swervectl_num(a, "quota_left"),
+				       swervectl_num(a, "quota_24h"));
+			printf("%s%s\n", note && *note ? "; " : "",
+			       note ? note : "");
+		}
 	}
 	json_decref(metrics);
 	json_decref(root);

@@ -357,6 +357,9 @@ config_provider_init(struct config_provider *p)
 	p->request_timeout_ms = 30000;
 	p->failback_ramp_ms = 5 * 60 * 1000;
 	p->probe_interval_ms = 30000;
+	p->account_interval_ms = 5 * 60 * 1000;
+	p->quota_reserve = 0.02;
+	p->probation_share = 0.25;
 	p->status_page.interval_ms = 60000;
 	config_events_init(&p->events);
 	p->circuit = (struct config_circuit){

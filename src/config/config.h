@@ -172,6 +172,11 @@ struct config_provider {
 	double keep_warm;           /* share sent to a standby, 0..1 */
 	uint64_t failback_ramp_ms;  /* default 5m */
 	uint64_t probe_interval_ms; /* active probe period, default 30s */
+	/* account health (route/account.h): where the provider's API
+	 * tells (ses) */
+	uint64_t account_interval_ms; /* account poll period, 5m; 0: off */
+	double quota_reserve;         /* spill at this share left, 2% */
+	double probation_share;       /* share kept on probation, 25% */
 	struct config_status_page status_page;
 	struct config_circuit circuit;
 	struct config_events events; /* delivery events (issue 14) */
@@ -342,6 +347,8 @@ enum config_alert_kind {
 	CONFIG_ALERT_BOUNCE_RATE,     /* a provider's 24h hard bounce ratio */
 	CONFIG_ALERT_COMPLAINT_RATE,  /* a provider's 24h complaint ratio */
 	CONFIG_ALERT_CLUSTER_LOST,    /* cluster: Redis not reachable */
+	CONFIG_ALERT_ACCOUNT,         /* a provider account on probation or
+	                                 near its quota (route/account.h) */
 	CONFIG_ALERT_ANOMALY,         /* the detector flags a provider's or a
 	                                 stream's signal (anomaly/anomaly.h) */
 	CONFIG_ALERT_KIND_COUNT,

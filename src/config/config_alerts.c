@@ -55,6 +55,7 @@ static const struct key_choice choices_alert_kind[] = {
     {"complaint_rate", CONFIG_ALERT_COMPLAINT_RATE},
     {"cluster_lost", CONFIG_ALERT_CLUSTER_LOST},
     {"anomaly", CONFIG_ALERT_ANOMALY},
+    {"account", CONFIG_ALERT_ACCOUNT},
     {NULL, 0},
 };
 
@@ -379,6 +380,10 @@ config_alerts_defaults(struct config *c)
 	                    CONFIG_SEVERITY_CRITICAL, 0);
 	/* Trouble coming (anomaly/anomaly.h): worth a look, not a page. */
 	alerts_rule_default(c, "anomaly", CONFIG_ALERT_ANOMALY,
+	                    CONFIG_SEVERITY_WARNING, 0);
+	/* The provider's API says the account is in trouble (probation,
+	 * quota nearly used); a paused one is provider_config. */
+	alerts_rule_default(c, "account", CONFIG_ALERT_ACCOUNT,
 	                    CONFIG_SEVERITY_WARNING, 0);
 }
 

@@ -184,6 +184,9 @@ static const struct config_key keys_provider[] = {
     {ROW("keep_warm", KEY_PERCENT, 0), FIELD(P, keep_warm)},
     {ROW("failback_ramp", KEY_DURATION, 0), FIELD(P, failback_ramp_ms)},
     {ROW("probe_interval", KEY_DURATION, 0), FIELD(P, probe_interval_ms)},
+    {ROW("account_interval", KEY_DURATION, 0), FIELD(P, account_interval_ms)},
+    {ROW("quota_reserve", KEY_PERCENT, 0), FIELD(P, quota_reserve)},
+    {ROW("probation_share", KEY_PERCENT, 0), FIELD(P, probation_share)},
     {ROW("status_page", KEY_SECTION, 0), .sub = keys_status_page},
     {ROW("circuit", KEY_SECTION, 0), .sub = keys_circuit},
     /* delivery events in (config_events.c) */

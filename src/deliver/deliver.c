@@ -596,6 +596,16 @@ deliver_provider_info(const struct deliver *d, size_t i,
 	        : NULL;
 	out->probes_ok = p->probes_ok;
 	out->probes_failed = p->probes_failed;
+	out->account_known = p->account.known;
+	out->account = p->account.enforcement;
+	out->account_quota_max = p->account.known ? p->account.quota_max : -1;
+	out->account_quota_left = account_quota_left(&p->account);
+	out->account_spill =
+	    account_spill(&p->account, p->cfg->quota_reserve, out->account_why,
+	                  sizeof(out->account_why));
+	if (!out->account_spill)
+		account_share(&p->account, p->cfg->probation_share,
+		              out->account_why, sizeof(out->account_why));
 	for (j = 0; j < SEND_CLASS_COUNT && j < 6; j++)
 		out->class_counts[j] = rp->h.total[j];
 	out->failovers_from = d->failover_from_to[i];

@@ -113,6 +113,13 @@ struct deliver_provider_info {
 	uint64_t probes_ok, probes_failed;
 	uint64_t class_counts[6]; /* results per send_class since start */
 	uint64_t failovers_from;  /* failovers away from this provider */
+	/* account health (route/account.h): polled where the provider's
+	 * API tells (ses) */
+	bool account_known;
+	const char *account; /* enforcement status, "" when not told */
+	double account_quota_max, account_quota_left; /* < 0: not told */
+	bool account_spill;    /* new mail kept off it: quota nearly used */
+	char account_why[160]; /* why it spills or keeps less, "" if not */
 };
 
 /*

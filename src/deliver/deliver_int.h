@@ -32,6 +32,7 @@
 #include "deliver/verp.h"
 #include "observe/events.h"
 #include "providers/adapter.h"
+#include "route/account.h"
 #include "route/fairq.h"
 #include "route/route.h"
 #include "send/result.h"
@@ -77,6 +78,9 @@ struct dprov {
 	struct statuspoll *status;
 	int status_level; /* enum status_level */
 	uint64_t probes_ok, probes_failed;
+	/* account health (route/account.h), from the account poll */
+	struct account_state account;
+	uint64_t last_account_ms; /* monotonic: the last account poll */
 };
 
 /* One recipient of a claimed message: where it stands, in memory. */

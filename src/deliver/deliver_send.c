@@ -37,8 +37,12 @@ static bool
 job_represents(size_t i, char *why, size_t whylen, void *arg)
 {
 	struct djob *job = arg;
-	struct adapter *ad = job->d->provs[i].ad;
+	const struct dprov *p = &job->d->provs[i];
+	struct adapter *ad = p->ad;
 
+	/* Its quota nearly used: spill before it starts throttling. */
+	if (account_spill(&p->account, p->cfg->quota_reserve, why, whylen))
+		return false;
 	if (ad == NULL || ad->ops->represents == NULL)
 		return true;
 	return ad->ops->represents(ad, &job->msg, why, whylen);
@@ -95,12 +99,21 @@ job_reputation(size_t i, char *why, size_t whylen, void *arg)
 	};
 	char dom[REPUTATION_NAME_MAX], rdom[REPUTATION_NAME_MAX];
 	double f = 1, a;
+	char pwhy[160];
 
 	if (d->o.reputation != NULL)
 		f = reputation_factor(d->o.reputation, clock_wall_ms(), &pol,
 		                      d->provs[i].cfg->name,
 		                      job_sender_domain(job, dom, sizeof(dom)),
 		                      why, whylen, NULL);
+	/* An account on probation keeps a lower share. */
+	a = account_share(&d->provs[i].account,
+	                  d->provs[i].cfg->probation_share, pwhy, sizeof(pwhy));
+	if (a < 1 && f > 0) {
+		if (whylen > 0 && why[0] == '\0')
+			snprintf(why, whylen, "%s", pwhy);
+		f *= a;
+	}
 	/* An anomaly on the provider (or on its way to this recipient
 	 * domain) with on_anomaly: shift lowers the share too. */
 	if (d->o.anomaly != NULL && f > 0) {
@@ -159,8 +172,7 @@ deliver_route(struct deliver *d, struct djob *job, uint64_t *wait)
 	ctx.now_ms = clock_mono_ms();
 	ctx.wall_ms = clock_wall_ms();
 	ctx.represents = job_represents;
-	if (d->o.reputation != NULL || d->o.anomaly != NULL)
-		ctx.reputation = job_reputation;
+	ctx.reputation = job_reputation;
 	ctx.arg = job;
 	ctx.trace = &job->trace;
 	i = route_pick(d->rps, d->n_provs, &ctx);
@@ -653,6 +665,8 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 		p->sent++;
 	else
 		p->failed++;
+	if (mr->class == SEND_ACCEPTED)
+		account_sent(&p->account, res->n_accepted);
 	prov_breaker_event(
 	    p, route_result(&p->rp, mr, took, job->trial, mono, now),
 	    ok ? NULL : mr->text);

@@ -33,6 +33,42 @@ static void watch_probe_tick(evutil_socket_t fd, short what, void *arg);
 static void watch_on_probe_result(struct dprov *p,
                                   const struct adapter_probe_result *r);
 
+/* watch_account - what the provider's API said about the account. */
+static void
+watch_account(struct dprov *p, const struct adapter_probe_result *r)
+{
+	char why[160];
+
+	if (!account_update(&p->account, r->enforcement, r->quota_max,
+	                    r->quota_left, clock_wall_ms(),
+	                    p->cfg->quota_reserve))
+		return;
+	if (account_spill(&p->account, p->cfg->quota_reserve, why, sizeof(why)))
+		log_warn("deliver: provider %s: %s; new mail goes elsewhere",
+		         p->cfg->name, why);
+	else if (strcmp(p->account.enforcement, "PROBATION") == 0)
+		log_warn("deliver: provider %s: account on probation; it keeps "
+		         "%.0f%% of its share",
+		         p->cfg->name, p->cfg->probation_share * 100);
+	else
+		log_info("deliver: provider %s: account %s, %.0f of %.0f left "
+		         "in 24 h",
+		         p->cfg->name,
+		         p->account.enforcement[0] ? p->account.enforcement
+		                                   : "standing unknown",
+		         account_quota_left(&p->account), p->account.quota_max);
+}
+
+/* watch_account_due - is an account poll due (busy or idle)? */
+static bool
+watch_account_due(const struct dprov *p, uint64_t now)
+{
+	return p->cfg->account_interval_ms > 0 && p->ad != NULL &&
+	       strcmp(p->ad->ops->type, "ses") == 0 &&
+	       (p->last_account_ms == 0 ||
+	        now - p->last_account_ms >= p->cfg->account_interval_ms);
+}
+
 /* watch_on_probe - one probe's verdict into the health model. */
 static void
 watch_on_probe(const struct adapter_probe_result *r, void *arg)
@@ -40,6 +76,8 @@ watch_on_probe(const struct adapter_probe_result *r, void *arg)
 	struct dprov *p = arg;
 
 	p->probe = NULL;
+	if (r->enforcement[0] != '\0' || r->quota_max >= 0)
+		watch_account(p, r);
 	if (r->ok && !r->sending_enabled) {
 		/* It answers, but will not send (SES: account paused): an
 		 * account fault, as good as a refused login. */
@@ -104,6 +142,8 @@ watch_due(const struct dprov *p, uint64_t now)
 {
 	uint64_t since = now - p->last_probe_ms;
 
+	if (p->cfg->probe_interval_ms == 0)
+		return false; /* probes off (the timer may run for accounts) */
 	if (p->rp.br.state == BREAKER_OPEN)
 		return since >= WATCH_OPEN_PROBE_MS;
 	return since >= p->cfg->probe_interval_ms && watch_idle(p, now);
@@ -117,9 +157,14 @@ watch_probe_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (p->probe != NULL || !p->cfg->enabled || p->ad == NULL ||
-	    p->ad->ops->probe == NULL || !watch_due(p, clock_mono_ms()))
+	    p->ad->ops->probe == NULL ||
+	    !(watch_due(p, clock_mono_ms()) ||
+	      watch_account_due(p, clock_mono_ms())))
 		return;
 	p->last_probe_ms = clock_mono_ms();
+	/* Every SES probe is a GetAccount: it polls the account too. */
+	if (strcmp(p->ad->ops->type, "ses") == 0)
+		p->last_account_ms = p->last_probe_ms;
 	p->probe = p->ad->ops->probe(p->ad, watch_on_probe, p);
 }
 
@@ -181,11 +226,16 @@ watch_start(struct dprov *p)
 	struct deliver *d = p->d;
 	const struct config_status_page *sp = &p->cfg->status_page;
 
-	if (p->cfg->probe_interval_ms > 0 && p->ad != NULL &&
-	    p->ad->ops->probe != NULL) {
-		uint64_t tick = p->cfg->probe_interval_ms < WATCH_OPEN_PROBE_MS
-		                    ? p->cfg->probe_interval_ms
-		                    : WATCH_OPEN_PROBE_MS;
+	if ((p->cfg->probe_interval_ms > 0 ||
+	     p->cfg->account_interval_ms > 0) &&
+	    p->ad != NULL && p->ad->ops->probe != NULL) {
+		uint64_t tick = WATCH_OPEN_PROBE_MS;
+		if (p->cfg->probe_interval_ms > 0 &&
+		    p->cfg->probe_interval_ms < tick)
+			tick = p->cfg->probe_interval_ms;
+		if (p->cfg->account_interval_ms > 0 &&
+		    p->cfg->account_interval_ms < tick)
+			tick = p->cfg->account_interval_ms;
 		struct timeval tv = {
 		    .tv_sec = (time_t)(tick / 1000),
 		    .tv_usec = (suseconds_t)(tick % 1000) * 1000,

@@ -95,6 +95,18 @@ ops_provider_json(const struct deliver_provider_info *pi)
 	if (pi->status_page != NULL)
 		json_object_set_new(o, "status_page",
 		                    json_string(pi->status_page));
+	if (pi->account_known) {
+		json_t *a = json_pack("{s:s,s:b,s:s}", "enforcement",
+		                      pi->account, "spill", pi->account_spill,
+		                      "note", pi->account_why);
+		if (pi->account_quota_max >= 0)
+			json_object_set_new(a, "quota_24h",
+			                    json_real(pi->account_quota_max));
+		if (pi->account_quota_left >= 0)
+			json_object_set_new(a, "quota_left",
+			                    json_real(pi->account_quota_left));
+		json_object_set_new(o, "account", a);
+	}
 	json_object_set_new(o, "failovers_from",
 	                    json_integer((json_int_t)pi->failovers_from));
 	return o;

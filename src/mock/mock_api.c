@@ -197,6 +197,7 @@ mock_api_new(struct mock *m, struct mock_http *h, const struct mock_api_opts *o)
 	}
 	mock_api_ctl_register(api, h);
 	mock_api_supp_register(api, h);
+	mock_api_account_register(api, h);
 	return api;
 }
 
@@ -239,6 +240,7 @@ mock_api_free(struct mock_api *api)
 	free(api->mailgun_domain);
 	mock_api_idem_clear(api);
 	json_decref(api->supp);
+	json_decref(api->account);
 	free(api);
 }
 

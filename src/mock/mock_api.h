@@ -231,6 +231,13 @@ struct mock_api *mock_api_new(struct mock *m, struct mock_http *h,
 json_t *mock_api_supp_get(const struct mock_api *api, const char *provider,
                           const char *list);
 
+/*
+ * mock_api_account_get - the account state set for provider by PUT
+ * /account/api ({"enforcement", "max_24h", "sent_24h", "max_rate",
+ * "sending_enabled"}, any of them), borrowed, or NULL when none was set.
+ */
+json_t *mock_api_account_get(const struct mock_api *api, const char *provider);
+
 /* mock_api_free - answer parked and delayed requests with 503 (so evhttp
  * frees them), release everything; call before mock_http_free. NULL is a
  * no-op. */

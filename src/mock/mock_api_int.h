@@ -52,6 +52,9 @@ struct mock_api {
 	/* Seeded suppression lists: {provider: {list: [address...]}}, owned
 	 * (mock_api_supp.c). */
 	json_t *supp;
+	/* Account states set by PUT /account/api: {provider: {...}}, owned
+	 * (mock_api_account.c). */
+	json_t *account;
 };
 
 /* mock_api_dispatch - the route function of every provider endpoint. */
@@ -66,6 +69,9 @@ void mock_api_mode_effective(const struct mock_api *api, enum mock_api_id id,
 
 /* mock_api_lookup - an API by name (len bytes, any case), or -1. */
 int mock_api_lookup(const char *name, size_t len);
+
+/* mock_api_account_register - add /account/api to h. */
+void mock_api_account_register(struct mock_api *api, struct mock_http *h);
 
 /* mock_api_supp_register - add /suppressions/api to h. */
 void mock_api_supp_register(struct mock_api *api, struct mock_http *h);

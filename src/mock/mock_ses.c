@@ -477,19 +477,36 @@ mock_ses_account(struct mock_api_req *r)
 {
 	bool paused = r->mode.fault == MOCK_API_ACCOUNT;
 	bool shut = paused && strncmp(r->mode.arg, "AccountSuspended", 16) == 0;
+	/* A state set by PUT /account/api wins (mock_api_account.c). */
+	json_t *st = mock_api_account_get(r->api, "ses"), *v;
+	const char *enf = shut ? "SHUTDOWN" : "HEALTHY";
+	double max24 = 50000, rate = 14, sent = (double)mock_api_accepted(r);
+	bool enabled = !paused;
 	char rid[37];
 
+	if (st != NULL) {
+		if ((v = json_object_get(st, "enforcement")) != NULL)
+			enf = json_string_value(v);
+		if ((v = json_object_get(st, "max_24h")) != NULL)
+			max24 = json_number_value(v);
+		if ((v = json_object_get(st, "sent_24h")) != NULL)
+			sent = json_number_value(v);
+		if ((v = json_object_get(st, "max_rate")) != NULL)
+			rate = json_number_value(v);
+		if ((v = json_object_get(st, "sending_enabled")) != NULL)
+			enabled = enabled && json_is_true(v);
+	}
 	mock_api_uuid(rid);
 	mock_api_header_add(r, "x-amzn-RequestId", rid);
 	mock_api_success(
 	    r, 200,
 	    json_pack("{s:b,s:s,s:b,s:{s:f,s:f,s:f},s:b,s:{s:[s,s]}}",
 	              "DedicatedIpAutoWarmupEnabled", 0, "EnforcementStatus",
-	              shut ? "SHUTDOWN" : "HEALTHY", "ProductionAccessEnabled",
-	              1, "SendQuota", "Max24HourSend", 50000.0, "MaxSendRate",
-	              14.0, "SentLast24Hours", (double)mock_api_accepted(r),
-	              "SendingEnabled", !paused, "SuppressionAttributes",
-	              "SuppressedReasons", "BOUNCE", "COMPLAINT"));
+	              enf, "ProductionAccessEnabled", 1, "SendQuota",
+	              "Max24HourSend", max24, "MaxSendRate", rate,
+	              "SentLast24Hours", sent, "SendingEnabled", enabled,
+	              "SuppressionAttributes", "SuppressedReasons", "BOUNCE",
+	              "COMPLAINT"));
 }
 
 /* mock_ses_unknown - any other /v2/ path. */

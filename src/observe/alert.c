@@ -109,6 +109,7 @@ static const char *const alert_kinds[CONFIG_ALERT_KIND_COUNT] = {
     [CONFIG_ALERT_COMPLAINT_RATE] = "complaint_rate",
     [CONFIG_ALERT_CLUSTER_LOST] = "cluster_lost",
     [CONFIG_ALERT_ANOMALY] = "anomaly",
+    [CONFIG_ALERT_ACCOUNT] = "account",
 };
 
 const char *
@@ -489,6 +490,10 @@ alert_cond_provider(const struct alert *a, const struct config_alert_rule *r,
 	case CONFIG_ALERT_COMPLAINT_RATE:
 		alert_cond_ratio(a, r, p, c);
 		break;
+	case CONFIG_ALERT_ACCOUNT:
+		c->fire = c->still = p->account_warn;
+		alert_say(c, "provider %s: %s", p->name, p->account_note);
+		break;
 	case CONFIG_ALERT_PROVIDER_CONFIG:
 		if (ev == NULL)
 			return;
@@ -714,6 +719,7 @@ alert_eval_rule(struct alert *a, size_t i, const struct alert_snapshot *s,
 	switch (r->kind) {
 	case CONFIG_ALERT_CIRCUIT_OPEN:
 	case CONFIG_ALERT_FAILOVER:
+	case CONFIG_ALERT_ACCOUNT:
 	case CONFIG_ALERT_PROVIDER_CONFIG:
 	case CONFIG_ALERT_BOUNCE_RATE:
 	case CONFIG_ALERT_COMPLAINT_RATE:

@@ -82,6 +82,10 @@ struct alert_provider_view {
 	/* route/reputation.h, 24-hour window: recipients sent, hard
 	 * bounces and complaints reported for them */
 	uint64_t sends_24h, hard_bounces_24h, complaints_24h;
+	/* route/account.h: the account is on probation or its quota nearly
+	 * used (note says which, with numbers) */
+	bool account_warn;
+	char account_note[160];
 };
 
 /* One stream as the rules see it. Borrowed for the call. */

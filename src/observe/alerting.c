@@ -269,6 +269,10 @@ alerting_on_tick(evutil_socket_t fd, short what, void *arg)
 		al->provs[i].name = pi.name;
 		al->provs[i].mode = pi.mode;
 		al->provs[i].reason = pi.reason;
+		al->provs[i].account_warn = pi.account_why[0] != '\0';
+		snprintf(al->provs[i].account_note,
+		         sizeof(al->provs[i].account_note), "%s",
+		         pi.account_why);
 		alerting_ratios(al, &al->provs[i], now);
 	}
 	for (i = 0; i < al->cfg->n_streams; i++) {

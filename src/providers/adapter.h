@@ -127,7 +127,12 @@ struct adapter_probe_result {
 	/* Filled where the provider tells (SES GetAccount); else -1 / true. */
 	double max_send_rate; /* messages per second */
 	double quota_left;    /* messages left in the provider's 24 h */
+	double quota_max;     /* the provider's 24 h quota */
 	bool sending_enabled;
+	/* The account's standing where the provider tells (SES
+	 * EnforcementStatus: "HEALTHY", "PROBATION", "SHUTDOWN"); "" when
+	 * it does not. */
+	char enforcement[16];
 };
 
 typedef void adapter_probe_fn(const struct adapter_probe_result *res,

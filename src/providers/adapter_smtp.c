@@ -415,6 +415,7 @@ smtp_on_probe(struct smtpc *c, const struct smtpc_probe_result *r, void *arg)
 		         (int)sizeof(out.text) - 1, res->text);
 	out.max_send_rate = -1;
 	out.quota_left = -1;
+	out.quota_max = -1;
 	out.sending_enabled = true;
 	smtpc_free(c);
 	sp->cb(&out, sp->arg);

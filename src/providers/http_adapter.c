@@ -462,6 +462,7 @@ http_probe_on_done(const struct http_response *resp, void *arg)
 	memset(&pr, 0, sizeof(pr));
 	pr.max_send_rate = -1;
 	pr.quota_left = -1;
+	pr.quota_max = -1;
 	pr.sending_enabled = true;
 	pr.latency_ms = clock_mono_ms() - p->t0;
 	if (http_transport_classify(resp, &r)) {

@@ -327,6 +327,10 @@ ses_probe_read(const struct http_response *resp, time_t now,
 	}
 	en = json_object_get(body, "SendingEnabled");
 	pr->sending_enabled = !json_is_false(en);
+	if (json_is_string(json_object_get(body, "EnforcementStatus")))
+		snprintf(pr->enforcement, sizeof(pr->enforcement), "%s",
+		         json_string_value(
+		             json_object_get(body, "EnforcementStatus")));
 	quota = json_object_get(body, "SendQuota");
 	if (json_is_object(quota)) {
 		pr->max_send_rate =
@@ -335,10 +339,18 @@ ses_probe_read(const struct http_response *resp, time_t now,
 		    json_number_value(json_object_get(quota, "Max24HourSend"));
 		sent = json_number_value(
 		    json_object_get(quota, "SentLast24Hours"));
-		if (json_object_get(quota, "Max24HourSend"))
+		if (json_object_get(quota, "Max24HourSend")) {
 			pr->quota_left = max24 - sent > 0 ? max24 - sent : 0;
+			pr->quota_max = max24;
+		}
 	}
-	if (!pr->sending_enabled) {
+	if (strcmp(pr->enforcement, "SHUTDOWN") == 0) {
+		pr->ok = false;
+		pr->class = policy_probe_class(POLICY_PROBE_SENDING_DISABLED);
+		snprintf(pr->text, sizeof(pr->text),
+		         "GetAccount: the account is shut down (enforcement "
+		         "status SHUTDOWN)");
+	} else if (!pr->sending_enabled) {
 		pr->ok = false;
 		pr->class = policy_probe_class(POLICY_PROBE_SENDING_DISABLED);
 		snprintf(pr->text, sizeof(pr->text),
