@@ -12,8 +12,10 @@ and an abuse report back to swerved's bounce listener (the VERP envelope
 sender), `swervectl show` has the recipients bounced and complained,
 `swervectl suppression list` has both addresses, and the next message to
 the bounced one is refused at RCPT. Every process it starts is stopped by
-PID, also on Ctrl-C. Exit status 0 only if nothing was lost and the
-feedback section held.
+PID, also on Ctrl-C. It ends with the incident the outage opened: its id,
+duration, detection time, time to failover, messages delayed, lost (0)
+and the path of its post-incident report. Exit status 0 only if nothing
+was lost and the feedback and incident sections held.
 """
 import argparse
 import json
@@ -261,6 +263,57 @@ def status_page_section(args, logdir):
     return True
 
 
+def incident_section(args, logdir):
+    """The incident the outage caused (docs/incidents.md): swerve opened
+    it from the alerts, filled its timeline and its scope from the spool;
+    the demo resolves it as an operator would, which writes the
+    post-incident report beside the spool. True when there was one
+    incident for the primary, nothing was lost, and the report exists."""
+    print()
+    print("  incident (docs/incidents.md)")
+    keyfile = os.path.join(logdir, "admin.key")
+    incs = [i for i in http("GET", HTTP_PORT, "/v1/incidents")["incidents"]
+            if "primary" in i["providers"] and not i["drill"]]
+    if len(incs) != 1:
+        print(f"    expected one incident for the primary, found {len(incs)}")
+        return False
+    iid = incs[0]["id"]
+    swervectl(args, keyfile, "incident", "resolve", iid, "--text",
+              "The demo is over: the backup carries the mail.")
+    inc = {}
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        inc = http("GET", HTTP_PORT, f"/v1/incidents/{iid}")
+        if inc.get("report_path"):
+            break
+        time.sleep(0.2)
+    facts, total = inc["facts"], inc.get("scope", {}).get("total", {})
+
+    def dur(ms):
+        if ms is None:
+            return "n/a"
+        return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+    print(f"    id                  {iid} ({inc['status']}, impact "
+          f"{inc['impact']}, {len(inc['updates'])} timeline entries)")
+    print(f"    duration            {dur(facts['duration_ms'])}")
+    print(f"    detection           {dur(facts['detection_ms'])}"
+          "  (first failed attempt -> alert)")
+    print(f"    time to failover    {dur(facts['time_to_failover_ms'])}"
+          "  (first failure -> 95% of traffic elsewhere)")
+    print(f"    messages delayed    {total.get('delayed', 0)}"
+          f"  (rerouted {total.get('rerouted', 0)}, p99 delay "
+          f"{total.get('delay_p99_ms', 0)} ms)")
+    print(f"    lost                {total.get('lost', 0)}")
+    report = inc.get("report_path")
+    print(f"    report              "
+          f"{os.path.relpath(report, ROOT) if report else 'NOT WRITTEN'}")
+    page = os.path.join(logdir, "status-page", "index.html")
+    if os.path.exists(page):
+        print(f"    status page         {os.path.relpath(page, ROOT)}")
+    return bool(report) and os.path.exists(report) and \
+        total.get("lost", 0) == 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=1000)
@@ -359,6 +412,7 @@ def main():
     print(f"    failovers           {status.get('delivery', {}).get('failovers')}")
     fb_ok = feedback_section(args, logdir)
     fb_ok = status_page_section(args, logdir) and fb_ok
+    fb_ok = incident_section(args, logdir) and fb_ok
     print(f"  logs in {os.path.relpath(logdir, ROOT)}/")
     return 0 if not lost and fb_ok else 1
 

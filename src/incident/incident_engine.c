@@ -40,6 +40,9 @@ struct prov_ff {
 	int64_t first_ms;
 	char text[TEXT_MAX];
 	uint64_t failovers; /* away from it since, before any incident */
+	int moved_from;     /* a failover away from it in this streak */
+	unsigned away;      /* accepted attempts elsewhere since */
+	int moved;          /* "95% of traffic elsewhere" was told */
 	char streams[FF_STREAMS][NAME_MAX_]; /* of those failovers */
 };
 
@@ -127,7 +130,7 @@ inc_has_update(const struct inc *c, const char *kind, const char *text)
 	return 0;
 }
 
-static void inc_identify(struct inc *c, int64_t now, const char *why);
+static void inc_identify(struct inc *c, int64_t now);
 
 /* inc_backfill - add what happened on prov before c took it. */
 static void
@@ -161,13 +164,15 @@ inc_backfill(struct incidents *in, struct inc *c, const char *prov, int64_t now)
 		inc_add_update(c, ev->at_ms, ev->kind, NULL, ev->text, 0);
 		if (strcmp(ev->kind, "failover") == 0)
 			c->failover_seen = 1;
+		if (strcmp(ev->kind, "traffic") == 0)
+			c->traffic_seen = 1;
 		if (strcmp(ev->kind, "failover") == 0 ||
 		    strncmp(ev->text, "circuit open", 12) == 0)
 			cause = ev->text;
 	}
 	/* After the opening line: the cause was known before the alert. */
 	if (cause != NULL)
-		inc_identify(c, now, cause);
+		inc_identify(c, now);
 }
 
 /* inc_open - not resolved. */
@@ -209,19 +214,18 @@ inc_impact(struct inc *c, int64_t now)
 	inc_add_update(c, now, "status", NULL, line, 0);
 }
 
-/* inc_identify - swerve knows the cause: investigating -> identified. */
+/* inc_identify - swerve knows the cause: investigating -> identified.
+ * The public words name no provider (the status page may not); the
+ * cause is in the timeline's own entries. */
 static void
-inc_identify(struct inc *c, int64_t now, const char *why)
+inc_identify(struct inc *c, int64_t now)
 {
-	char line[TEXT_MAX + 64];
-
 	if (c->status != INCIDENT_INVESTIGATING)
 		return;
-	snprintf(line, sizeof(line),
-	         "The issue has been identified: %s. Mail is being sent "
-	         "through other providers.",
-	         why);
-	inc_set_status(c, INCIDENT_IDENTIFIED, now, NULL, line);
+	inc_set_status(c, INCIDENT_IDENTIFIED, now, NULL,
+	               "The issue has been identified: one of our email "
+	               "providers is failing. Mail is being sent through "
+	               "other providers.");
 }
 
 /* alert_subject - the alert's subject for matching. */
@@ -295,6 +299,33 @@ alert_find(struct incidents *in, const struct events_item *e, int64_t now)
 	return NULL;
 }
 
+/* alert_words - the title and public opening line of an incident an
+ * alert opens: delays, unless the rule is about a delivery ratio. */
+static void
+alert_words(const char *rule, const char *stream, char *title, size_t tn,
+            char *line, size_t ln)
+{
+	if (strncmp(rule, "complaint_rate", 14) == 0 ||
+	    strncmp(rule, "bounce_rate", 11) == 0) {
+		snprintf(title, tn, "Elevated %s rate",
+		         rule[0] == 'c' ? "complaint" : "bounce");
+		snprintf(line, ln,
+		         "We are investigating a problem with sending email.");
+		return;
+	}
+	if (stream != NULL) {
+		snprintf(title, tn, "Delays on %s mail", stream);
+		snprintf(line, ln,
+		         "We are investigating delays in sending mail on the "
+		         "%s stream.",
+		         stream);
+	} else {
+		snprintf(title, tn, "Delays sending mail");
+		snprintf(line, ln,
+		         "We are investigating delays in sending mail.");
+	}
+}
+
 /* on_alert_firing - open, join or reopen. */
 static void
 on_alert_firing(struct incidents *in, const struct events_item *e, int64_t now)
@@ -302,22 +333,14 @@ on_alert_firing(struct incidents *in, const struct events_item *e, int64_t now)
 	struct inc *c = alert_find(in, e, now);
 	const char *rule = e->reason ? e->reason : "alert";
 	char line[TEXT_MAX + 96], title[160];
+	int fresh = 0;
 
 	if (c == NULL) {
-		if (e->stream != NULL)
-			snprintf(title, sizeof(title), "Delays on %s mail",
-			         e->stream);
-		else
-			snprintf(title, sizeof(title), "Delays sending mail");
+		alert_words(rule, e->stream, title, sizeof(title), line,
+		            sizeof(line));
 		c = inc_new(in, now, title, e->drill);
-		snprintf(line, sizeof(line),
-		         "We are investigating delays in sending mail%s%s.",
-		         e->stream ? " on the " : "",
-		         e->stream ? e->stream : "");
-		if (e->stream != NULL)
-			strncat(line, " stream",
-			        sizeof(line) - strlen(line) - 1);
 		inc_add_update(c, now, "status", NULL, line, 1);
+		fresh = 1;
 	} else if (c->status == INCIDENT_RESOLVED ||
 	           c->status == INCIDENT_MONITORING) {
 		inc_set_status(c,
@@ -341,6 +364,14 @@ on_alert_firing(struct incidents *in, const struct events_item *e, int64_t now)
 	if (e->provider != NULL) {
 		inc_set_add(&c->providers, &c->n_providers, e->provider);
 		inc_backfill(in, c, e->provider, now);
+	}
+	/* A new incident learned its stream from what came before. */
+	if (fresh && c->n_streams > 0 &&
+	    strcmp(c->title, "Delays sending mail") == 0) {
+		snprintf(title, sizeof(title), "Delays on %s mail",
+		         c->streams[0]);
+		free(c->title);
+		c->title = xstrdup(title);
 	}
 	inc_impact(c, now);
 	inc_changed(in, c);
@@ -402,7 +433,7 @@ on_provider(struct incidents *in, const struct events_item *e, int64_t now,
 			continue;
 		inc_add_update(c, now, kind, NULL, text, 0);
 		if (identify)
-			inc_identify(c, now, text);
+			inc_identify(c, now);
 		inc_changed(in, c);
 	}
 	if (!taken && e->provider != NULL &&
@@ -468,6 +499,8 @@ on_failover(struct incidents *in, const struct events_item *e, int64_t now)
 	if (e->provider != NULL && !inc_any(in, e->provider)) {
 		struct prov_ff *ff = ff_get(in, e->provider);
 
+		if (ff != NULL && ff->failing)
+			ff->moved_from = 1;
 		if (ff != NULL && ff->failing) {
 			size_t k = 0;
 
@@ -495,6 +528,49 @@ on_failover(struct incidents *in, const struct events_item *e, int64_t now)
 	}
 }
 
+/*
+ * traffic_streaks - an attempt accepted by provider p: for each provider
+ * failing since a failover away from it, one more accepted elsewhere;
+ * at RING_MIN of them (all elsewhere: it takes none while failing) its
+ * traffic has moved, told to its open incidents or remembered for one.
+ */
+static void
+traffic_streaks(struct incidents *in, const char *p, int64_t now)
+{
+	struct inc_recent *r = recent_get(in);
+	char line[TEXT_MAX + 96];
+
+	for (size_t k = 0; k < r->n_ff; k++) {
+		struct prov_ff *ff = &r->ff[k];
+		int taken = 0;
+
+		if (!ff->failing || !ff->moved_from || ff->moved ||
+		    strcmp(ff->name, p) == 0 || ++ff->away < RING_MIN)
+			continue;
+		ff->moved = 1;
+		snprintf(line, sizeof(line),
+		         "95%% of traffic now goes to other providers than %s "
+		         "(last: %s)",
+		         ff->name, p);
+		for (size_t i = 0; i < in->n; i++) {
+			struct inc *c = in->v[i];
+
+			if (!inc_open(c) ||
+			    !inc_set_has(c->providers, c->n_providers,
+			                 ff->name))
+				continue;
+			taken = 1;
+			if (c->traffic_seen)
+				continue;
+			c->traffic_seen = 1;
+			inc_add_update(c, now, "traffic", NULL, line, 0);
+			inc_changed(in, c);
+		}
+		if (!taken)
+			recent_add(in, now, "traffic", ff->name, line, 0);
+	}
+}
+
 /* on_attempt - failing streaks, and the share of traffic elsewhere. */
 static void
 on_attempt(struct incidents *in, const struct events_item *e, int64_t now)
@@ -509,6 +585,9 @@ on_attempt(struct incidents *in, const struct events_item *e, int64_t now)
 			ff->failing = 1;
 			ff->first_ms = now;
 			ff->failovers = 0;
+			ff->moved_from = 0;
+			ff->away = 0;
+			ff->moved = 0;
 			memset(ff->streams, 0, sizeof(ff->streams));
 			snprintf(ff->text, sizeof(ff->text), "%s%s%s",
 			         send_class_name(e->cls), e->text ? ": " : "",
@@ -520,6 +599,7 @@ on_attempt(struct incidents *in, const struct events_item *e, int64_t now)
 		ff->failing = 0;
 	if (e->cls != SEND_ACCEPTED)
 		return;
+	traffic_streaks(in, e->provider, now);
 	for (size_t i = 0; i < in->n; i++) {
 		struct inc *c = in->v[i];
 		int away =

@@ -245,6 +245,12 @@ outage_makes_one_incident(void **state)
 	assert_int_equal(ii.updates[i].at_ms, T0 + 25 * MIN);
 	assert_string_equal(last_state, "resolved");
 	assert_int_equal(incidents_open_count(in, -1), 0);
+	/* Public words never name a provider (the status page may not). */
+	for (size_t k = 0; k < ii.n_updates; k++)
+		if (ii.updates[k].public_)
+			assert_null(strstr(ii.updates[k].text, "primary"));
+	/* The stream learned before the alert named the incident. */
+	assert_string_equal(ii.title, "Delays on transactional mail");
 	/* Public updates: the opening line, the statuses. */
 	assert_true(
 	    ii.updates[find_kind(&ii, "status", "investigating")].public_);
@@ -274,15 +280,20 @@ flapping_makes_no_storm(void **state)
 	assert_int_equal(incidents_get(in, 0, &ii), 0);
 	assert_int_equal(ii.status, INCIDENT_RESOLVED);
 	assert_true(find_kind(&ii, "status", "returned") >= 0);
+	/* A delivery-ratio alert: not called delays. */
+	alert(in, t + 1000, "firing", "complaint_rate", "ratio", 0);
+	assert_int_equal(incidents_get(in, 0, &ii), 0);
+	assert_string_equal(ii.title, "Elevated complaint rate");
+	assert_int_equal(incidents_count(in), 2);
 	/* Long after: a new incident. */
 	alert(in, t + 60 * MIN, "firing", "circuit_open", "flappy", 0);
-	assert_int_equal(incidents_count(in), 2);
+	assert_int_equal(incidents_count(in), 3);
 	/* Another provider's alert: its own incident. */
 	alert(in, t + 60 * MIN, "firing", "circuit_open", "other", 0);
-	assert_int_equal(incidents_count(in), 3);
+	assert_int_equal(incidents_count(in), 4);
 	/* A drill's alert on the same provider: its own, labelled drill. */
 	alert(in, t + 61 * MIN, "firing", "circuit_open", "flappy", 1);
-	assert_int_equal(incidents_count(in), 4);
+	assert_int_equal(incidents_count(in), 5);
 	assert_int_equal(last_drill, 0); /* not subscribed here */
 	assert_int_equal(incidents_open_count(in, 1), 1);
 	assert_int_equal(incidents_get(in, 0, &ii), 0);
@@ -428,6 +439,39 @@ survives_a_restart(void **state)
 	spool_test_fx_free(f);
 }
 
+/* The traffic moved before the alert fired: the incident starts with it,
+ * at the time it happened. */
+static void
+traffic_moved_before_the_alert(void **state)
+{
+	struct incidents *in = incidents_new(NULL, NULL, NULL, NULL, 0);
+	struct incident_info ii;
+	int i;
+
+	(void)state;
+	attempt(in, T0, "primary", SEND_DEFERRED);
+	emit(in, (struct events_item){.kind = EVENT_FAILOVER,
+	                              .at_ms = T0 + 10,
+	                              .provider = "primary",
+	                              .to_provider = "backup",
+	                              .stream = "bulk"});
+	for (int k = 0; k < 12; k++)
+		attempt(in, T0 + 100 + k, "backup", SEND_ACCEPTED);
+	alert(in, T0 + 5000, "firing", "circuit_open", "primary", 0);
+	assert_int_equal(incidents_get(in, 0, &ii), 0);
+	i = find_kind(&ii, "traffic", "other providers than primary");
+	assert_true(i > 0);
+	assert_int_equal(ii.updates[i].at_ms, T0 + 109);
+	assert_int_equal(count_kind(&ii, "traffic"), 1);
+	assert_string_equal(ii.streams[0], "bulk");
+	/* More accepted attempts add no second entry. */
+	for (int k = 0; k < 25; k++)
+		attempt(in, T0 + 6000 + k, "backup", SEND_ACCEPTED);
+	assert_int_equal(incidents_get(in, 0, &ii), 0);
+	assert_int_equal(count_kind(&ii, "traffic"), 1);
+	incidents_free(in);
+}
+
 /* Attached, it hears the bus; freed, it no longer does. */
 static void
 attach_listens(void **state)
@@ -463,6 +507,7 @@ main(void)
 	    cmocka_unit_test(operator_changes),
 	    cmocka_unit_test(survives_a_restart),
 	    cmocka_unit_test(attach_listens),
+	    cmocka_unit_test(traffic_moved_before_the_alert),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
