@@ -788,9 +788,12 @@ params_for(struct anomaly *an, const struct config *cfg)
 		p->warmup = warm > UINT32_MAX ? UINT32_MAX : (uint32_t)warm;
 		p->dir = k == SIG_VOLUME ? ANOMALY_BOTH : ANOMALY_UP;
 		/* A ratio moving by less than half a point is not news; nor
-		 * latency by less than a tenth, nor volume by 3 messages. */
-		if (k == SIG_LATENCY)
+		 * latency by less than a tenth or 25 ms, nor volume by 3
+		 * messages. */
+		if (k == SIG_LATENCY) {
 			p->rel_floor = 0.1;
+			p->abs_floor = 25;
+		}
 		else if (k == SIG_VOLUME)
 			p->abs_floor = 3;
 		else
