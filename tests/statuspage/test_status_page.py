@@ -286,3 +286,75 @@ def test_browser_loads_page_locally_with_no_console_error(lab, tmp_path):
     if os.environ.get("SWERVE_UPDATE_SCREENSHOTS"):
         shutil.copy(shot, os.path.join(REPO, "docs", "img",
                                        "status-page.png"))
+
+
+HOSTILE = ('<script>console.error("escaped?")</script>'
+           '<img src="http://203.0.113.9/x.png"> & "quotes" via ' + PRIMARY)
+
+
+def test_operator_notes_reach_the_page_as_text(lab, tmp_path):
+    """A public note an operator adds (POST /v1/incidents/ID/notes) is on
+    the page as text: markup in it adds no element, loads nothing, runs
+    nothing, and the provider's name in it is not shown; an internal
+    note is not on the page at all; resolving moves the incident to the
+    past incidents and the feeds."""
+    import browser
+    browser.require_browser()
+    primary, backup = lab.mock("p"), lab.mock("b")
+    d = _page_daemon(lab, primary, backup)
+    _, s = _outage(d, primary)
+    iid = s["incidents"][0]["id"]
+    code, obj = d.admin_json("/v1/incidents/%s/notes" % iid, "POST",
+                             json.dumps({"text": HOSTILE, "public": True})
+                             .encode())
+    if code == 404 and "incident" not in json.dumps(obj):
+        pytest.skip("the incident API (POST /v1/incidents/ID/notes) is "
+                    "not in this build")
+    assert code == 200, (code, obj)
+    code, obj = d.admin_json("/v1/incidents/%s/notes" % iid, "POST",
+                             json.dumps({"text": "internal: secret-word",
+                                         "public": False}).encode())
+    assert code == 200, (code, obj)
+
+    inc = _json(d.status_url + "/api/v2/incidents.json")["incidents"][0]
+    bodies = [u["body"] for u in inc["incident_updates"]]
+    want = HOSTILE.replace(PRIMARY, "an email provider")
+    assert want in bodies, bodies
+    files = _files(d)
+    for path, body in files.items():
+        assert b"secret-word" not in body, path
+        assert PRIMARY.encode() not in body, path
+        if path.endswith(".json"):
+            continue  # JSON carries the text as text (a JSON string)
+        assert b'<img src="http://203.0.113.9' not in body, path
+        assert b"<script>" not in body, path
+    import feedparser
+    f = feedparser.parse(files["history.atom"])
+    assert not f.bozo and len(f.entries) == 1
+    # The entry's HTML content, parsed once, holds the markup as text.
+    assert "&lt;script&gt;" in f.entries[0].content[0].value
+
+    with browser.Browser(tmp_path) as b:
+        b.get(d.status_url + "/")
+        from selenium.webdriver.common.by import By
+        art = b.driver.find_element(By.CSS_SELECTOR,
+                                    "article#incident-" + iid)
+        assert '<script>console.error("escaped?")</script>' in art.text
+        assert art.find_elements(By.TAG_NAME, "img") == []
+        assert art.find_elements(By.TAG_NAME, "script") == []
+        b.screenshot("status-page-hostile-note")
+        assert b.console_errors() == []
+        assert b.non_loopback_requests() == []
+
+    code, obj = d.admin_json("/v1/incidents/%s/resolve" % iid, "POST",
+                             json.dumps({"text": "Mail flows again."})
+                             .encode())
+    assert code == 200, (code, obj)
+    s = _json(d.status_url + "/api/v2/summary.json")
+    assert s["incidents"] == []
+    inc = _json(d.status_url + "/api/v2/incidents.json")["incidents"][0]
+    assert inc["status"] == "resolved" and inc["resolved_at"]
+    html = _get(d.status_url + "/")[2].decode()
+    assert "No active incidents." in html
+    past = html.split('id="past-h"', 1)[1]
+    assert 'id="incident-%s"' % iid in past
