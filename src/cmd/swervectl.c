@@ -37,6 +37,7 @@
 #include "core/clock.h"
 #include "core/tls.h"
 #include "core/xmalloc.h"
+#include "drill/drill_cli.h"
 #include "incident/incident_cli.h"
 #include "ingress/feedback_sns.h"
 #include "providers/supplist.h"
@@ -123,6 +124,16 @@ swervectl_usage(FILE *f)
 	    "new FILE\n"
 	    "            (spool commands read spool.dir from -c FILE, or "
 	    "--spool-dir DIR)\n"
+	    "  drill start PROVIDER FAULT [--for 5m] [--stream S] [--share "
+	    "50%%] [--force]\n"
+	    "            rehearse an outage: outage, hang, tempfail, "
+	    "throttle, account,\n            slow:2s, flap:30s "
+	    "(docs/drills.md)\n"
+	    "  drill abort | status | history [--limit N]\n"
+	    "  drill report ID [--format text|md|html|json]\n"
+	    "  drill preflight [PROVIDER] [--stream S]\n"
+	    "            readiness to lose a provider (exit 1 when not "
+	    "ready)\n"
 	    "options:\n"
 	    "  -c, --config FILE  find the daemon and its admin key via this "
 	    "configuration\n"
@@ -260,6 +271,22 @@ swervectl_perform(const char *url, const char *method, const char *json,
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
 	return rc == CURLE_OK ? code : -1;
+}
+
+/* swervectl_drill_http - drill_cli_http_fn: base (arg) + path. */
+static long
+swervectl_drill_http(const char *method, const char *path, const char *json,
+                     struct buf *out, char *err, void *arg)
+{
+	char url[2200], cerr[CURL_ERROR_SIZE] = "";
+	long code;
+
+	snprintf(url, sizeof(url), "%s%s", (const char *)arg, path);
+	code = swervectl_perform(url, strcmp(method, "GET") ? method : NULL,
+	                         json, out, cerr);
+	if (code < 0)
+		snprintf(err, 256, "%s", cerr);
+	return code;
 }
 
 /* swervectl_request - GET (or an empty POST) base+path into out. */
@@ -2156,6 +2183,10 @@ main(int argc, char **argv)
 	    {"status", required_argument, NULL, 1100},
 	    {"impact", required_argument, NULL, 1101},
 	    {"format", required_argument, NULL, 1103},
+	    /* drill: 0x44 'D' and a number; --format is shared */
+	    {"stream", required_argument, NULL, 0x4401},
+	    {"share", required_argument, NULL, 0x4402},
+	    {"force", no_argument, NULL, 0x4403},
 	    {"public", no_argument, NULL, 1104},
 	    {"template", required_argument, NULL, 1105},
 	    {"send", no_argument, NULL, 1106},
@@ -2170,6 +2201,7 @@ main(int argc, char **argv)
 	struct swervectl_supp supp = {0};
 	struct swervectl_tmpl tmpl = {0};
 	struct incident_cli_opts inc = {0};
+	struct drill_cli_opts dopts = {0};
 	char base[1100], err[CONFIG_ERR_SIZE];
 	int json = 0, watch = 0, fleet = 0, ch, rc;
 
@@ -2255,6 +2287,15 @@ main(int argc, char **argv)
 			break;
 		case 1107:
 			inc.send = 0;
+			break;
+		case 0x4401:
+			dopts.stream = optarg;
+			break;
+		case 0x4402:
+			dopts.share = optarg;
+			break;
+		case 0x4403:
+			dopts.force = true;
 			break;
 		case 'c':
 			path = optarg;
@@ -2380,6 +2421,14 @@ main(int argc, char **argv)
 		rc = incident_cli_run(argc - optind - 1, argv + optind + 1,
 		                      &inc, swervectl_incident_http, base,
 		                      stdout, stderr);
+	} else if (strcmp(cmd, "drill") == 0) {
+		dopts.duration = dur;
+		dopts.limit = limit;
+		dopts.format = inc.format;
+		dopts.json = json != 0;
+		dopts.http = swervectl_drill_http;
+		dopts.arg = base;
+		rc = drill_cli(&dopts, argc - optind - 1, argv + optind + 1);
 	} else if (strcmp(cmd, "provider") == 0 && optind + 2 < argc) {
 		rc = swervectl_provider(base, argv[optind + 1],
 		                        argv[optind + 2], dur, json);

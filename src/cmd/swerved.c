@@ -24,6 +24,7 @@
 #include "cluster/cluster.h"
 #include "cluster/cluster_suppress.h"
 #include "config/config.h"
+#include "core/clock_env.h"
 #include "core/fdlimit.h"
 #include "core/log.h"
 #include "core/priv.h"
@@ -33,6 +34,7 @@
 #include "dash/dash.h"
 #include "deliver/deliver.h"
 #include "deliver/verp_key.h"
+#include "drill/drill.h"
 #include "incident/incident.h"
 #include "incident/incident_notice.h"
 #include "ingress/compat.h"
@@ -42,6 +44,7 @@
 #include "ingress/http_anomalies.h"
 #include "ingress/http_api.h"
 #include "ingress/http_conn.h"
+#include "ingress/http_drill.h"
 #include "ingress/http_events.h"
 #include "ingress/http_fleet.h"
 #include "ingress/http_incidents.h"
@@ -169,6 +172,7 @@ struct swerved_reload {
 	struct http_conn *gate;
 	struct swerved_stop *stop;    /* takes the new shutdown_timeout */
 	struct http_conn *gate_admin; /* listen.admin's; NULL: none */
+	struct drill_ctl *drills;     /* a running drill goes on */
 };
 
 /* swerved_failback_ms - providers[].failback_ramp of the configuration in
@@ -342,6 +346,7 @@ swerved_reload(void *arg, char *err, size_t errlen)
 	swerved_tls_swap(r, &next);
 	swerved_limits_fit(cfg);
 	smtpd_reload(r->smtpd, cfg);
+	drill_ctl_reload(r->drills, cfg);
 	http_conn_reload(r->gate, cfg);
 	if (r->gate_admin != NULL)
 		http_conn_reload(r->gate_admin, cfg);
@@ -550,6 +555,7 @@ main(int argc, char **argv)
 	struct alerting *alerting;
 	struct cluster *cluster = NULL;
 	struct anomaly *anomaly;
+	struct drill_ctl *drills;
 	struct smtpd *smtpd;
 	struct http_admin *http;
 	struct http_api *api;
@@ -610,6 +616,19 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_setup(cfg->log_level, cfg->log_format);
+	/* Test only (core/clock_env.h): a shifted wall clock. */
+	switch (clock_env_install(err, sizeof(err))) {
+	case -1:
+		log_fatal("swerved: %s", err);
+		break;
+	case 1:
+		log_warn("swerved: %s is set: the wall clock is shifted "
+		         "(tests only)",
+		         CLOCK_ENV_VAR);
+		break;
+	default:
+		break;
+	}
 	swerved_limits_setup(cfg);
 	signal(SIGPIPE, SIG_IGN);
 	/*
@@ -807,6 +826,22 @@ main(int argc, char **argv)
 	};
 	http_incidents_register(http, incidents,
 	                        inc_aud.n_to > 0 ? &inc_aud : NULL);
+	/* Outage drills: the fault hook, the schedule, the reports. */
+	{
+		struct drill_ctl_opts dro = {
+		    .base = base,
+		    .cfg = cfg,
+		    .deliver = deliver,
+		    .spool = sp,
+		    .alerting = alerting,
+		    .incidents = incidents,
+		};
+		drills = drill_ctl_new(&dro);
+		if (drills == NULL)
+			log_fatal("swerved: cannot start drills");
+		http_drill_register(http, drills);
+		reload.drills = drills;
+	}
 	reload.https = swerved_https_setup(http, tls.https, cfg);
 	for (i = 0; i < cfg->n_listen_http; i++)
 		if (http_admin_listen(http, &cfg->listen_http[i], 0, err,
@@ -861,6 +896,7 @@ main(int argc, char **argv)
 
 	/* Orderly stop: no new sessions, then let the spool finish. */
 	cluster_free(cluster);
+	drill_ctl_free(drills);
 	alerting_free(alerting);
 	smtpd_free(smtpd);
 	deliver_free(deliver);

@@ -550,6 +550,7 @@ config_defaults(void)
 	c->log_format = LOG_FORMAT_TEXT;
 	config_alerts_defaults(c);
 	config_webhooks_defaults(c);
+	config_drills_defaults(c);
 	return c;
 }
 
@@ -599,6 +600,7 @@ config_free(struct config *c)
 	free(c->admin_keys);
 	free(c->swervectl_key_file);
 	config_alerts_free(c);
+	config_drills_free(c);
 	config_ses_compat_free(c);
 	config_suppress_free(c);
 	config_webhooks_free(c);

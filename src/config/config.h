@@ -373,6 +373,40 @@ struct config_alert_rule {
 	int severity;          /* enum config_severity */
 };
 
+/*
+ * Outage drills (issue 16; config_drills.c, drill/drill.h): what a drill
+ * is expected to achieve. A per-drill value of CONFIG_DRILL_UNSET takes
+ * drill.objectives' (whose defaults are shipped).
+ */
+#define CONFIG_DRILL_UNSET UINT64_MAX
+struct config_drill_objectives {
+	uint64_t detect_ms;       /* first failed attempt -> circuit open */
+	uint64_t alert_ms;        /* -> alert notification accepted */
+	uint64_t failover_ms;     /* -> first message accepted elsewhere */
+	uint64_t critical_p99_ms; /* the critical stream's p99 delay */
+	uint64_t lost;            /* messages lost (0) */
+};
+
+/* drill.notify: what a drill's alerts do. */
+enum config_drill_notify {
+	CONFIG_DRILL_NOTIFY_LABELLED, /* notified, marked as a drill */
+	CONFIG_DRILL_NOTIFY_QUIET,    /* logged and shown, not notified */
+	CONFIG_DRILL_NOTIFY_REAL,     /* notified exactly as a real alert */
+};
+
+/* drills[]: a scheduled drill. */
+struct config_drill {
+	char *name;     /* unique, [a-z0-9_-] */
+	char *provider; /* the provider whose failure is simulated */
+	char *fault;    /* "outage", "slow:2s", ... (drill/drill_fault.h) */
+	char *stream;   /* only this stream's traffic; NULL: all */
+	double share;   /* share of the provider's traffic, default 100% */
+	uint64_t duration_ms; /* default 5m */
+	char *schedule;       /* "Mon 03:00", "daily 03:00", "Mon,Thu 14:30" */
+	char *timezone;       /* "UTC" (default), "+02:00", "-05:30" */
+	struct config_drill_objectives objectives;
+};
+
 struct config {
 	char *path; /* file loaded, or "<defaults>" */
 
@@ -582,6 +616,13 @@ struct config {
 	bool dashboard_enabled;          /* dashboard.enabled, true */
 	uint64_t dashboard_session_ms;   /* dashboard.session_lifetime, 8h */
 	unsigned dashboard_max_sessions; /* dashboard.max_sessions, 32 */
+	/* drill: and drills: (config_drills.c, drill/drill.h) */
+	int drill_notify; /* enum config_drill_notify, default labelled */
+	struct config_drill_objectives drill_objectives;
+	uint64_t drill_max_duration_ms;  /* drill.max_duration, default 1h */
+	uint64_t drill_failback_wait_ms; /* drill.failback_wait, 10m */
+	struct config_drill *drills;
+	size_t n_drills;
 
 	/* ses_compat: (config_ses_compat.c); none: SES endpoints closed. */
 	struct config_ses_credential *ses_compat_credentials;

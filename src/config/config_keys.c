@@ -412,6 +412,9 @@ static const struct config_key keys_root[] = {
     {ROW("cluster", KEY_SECTION, 0), .sub = config_keys_cluster},
     {ROW("anomaly", KEY_SECTION, 0), .sub = config_keys_anomaly},
     {ROW("incidents", KEY_SECTION, 0), .sub = config_keys_incidents},
+    {ROW("drill", KEY_SECTION, 0), .sub = config_keys_drill},
+    {ROW("drills", KEY_LIST, 0), FIELD(C, drills), COUNT(C, n_drills),
+     .list = &config_list_drills},
     {ROW("user", KEY_STR, 0), FIELD(C, user)},
     {ROW("group", KEY_STR, 0), FIELD(C, group)},
     {.name = NULL},
@@ -986,6 +989,8 @@ config_keys_apply(struct config_ctx *x, const struct config_node *root,
 	if (config_rates_check(x, root, c) < 0)
 		return -1;
 	if (config_cluster_check(x, root, c) < 0)
+		return -1;
+	if (config_drills_check(x, root, c) < 0)
 		return -1;
 	return 0;
 }

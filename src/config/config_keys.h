@@ -219,6 +219,17 @@ void config_cluster_free(struct config *c);
  * why set to a static reason. Pure. */
 int config_redis_url(const char *url, char **host, uint16_t *port,
                      const char **why);
+/* config_keys_drill, config_list_drills - the drill: section and the
+ * drills: list (config_drills.c). */
+extern const struct config_key config_keys_drill[];
+extern const struct key_list config_list_drills;
+/* config_drills_check - drills' providers, streams, faults, schedules. */
+int config_drills_check(struct config_ctx *x, const struct config_node *root,
+                        struct config *c);
+/* config_drills_defaults - drill: defaults (objectives shipped). */
+void config_drills_defaults(struct config *c);
+/* config_drills_free - free c's drills. */
+void config_drills_free(struct config *c);
 
 /* config_keys_ses_compat - the ses_compat: section (config_ses_compat.c). */
 extern const struct config_key config_keys_ses_compat[];

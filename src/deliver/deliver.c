@@ -471,6 +471,9 @@ deliver_free(struct deliver *d)
 		watch_stop(p);
 		for (j = 0; j < p->max_conns && p->ad != NULL; j++)
 			p->ad->ops->chan_free(p->conns[j].ch);
+		for (j = 0; j < p->max_conns; j++)
+			if (p->conns[j].fault_ev != NULL)
+				event_free(p->conns[j].fault_ev);
 		free(p->conns);
 		adapter_free(p->ad);
 		event_free(p->pump);
@@ -817,4 +820,33 @@ deliver_reload(struct deliver *d, const struct config *cfg, char *err,
 	log_info("deliver: configuration reloaded from %s", cfg->path);
 	deliver_kick(d);
 	return 0;
+}
+
+void
+deliver_fault_hook_set(struct deliver *d, const struct deliver_fault_hook *h)
+{
+	if (h == NULL)
+		memset(&d->fault, 0, sizeof(d->fault));
+	else
+		d->fault = *h;
+}
+
+int
+deliver_provider_index(const struct deliver *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_provs; i++)
+		if (strcmp(d->provs[i].cfg->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+bool
+prov_drilled(const struct dprov *p)
+{
+	const struct deliver *d = p->d;
+
+	return d->fault.drilled != NULL &&
+	       d->fault.drilled(p->cfg->name, d->fault.arg);
 }

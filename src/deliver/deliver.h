@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "send/result.h"
+
 struct config;
 struct event_base;
 struct spool;
@@ -180,5 +182,58 @@ int deliver_provider_fleet_open(struct deliver *d, const char *name,
  */
 int deliver_reload(struct deliver *d, const struct config *cfg, char *err,
                    size_t errlen);
+
+/* ---- fault injection at the adapter boundary (issue 16: drills) ----
+ *
+ * A hook asked before every attempt and every probe: the attempt goes to
+ * the adapter as usual (PASS), is answered with a simulated result
+ * without anything being sent (ANSWER: after after_ms, as if the
+ * provider had answered so; the result goes through everything an
+ * adapter's answer goes through: breakers, health, routing, events), or
+ * is sent after a delay (DELAY). A simulated answer is never accepted,
+ * rejected or unknown: the hook's owner (drill/drill.h) fills only
+ * deferred, throttled and config results, and a stream's failover_after
+ * that passes during one gives up on it as "deferred" (nothing was
+ * sent), never "unknown". Events of a simulated attempt, and circuit
+ * changes of a provider the hook says is drilled, carry drill = 1.
+ */
+enum deliver_fault_act {
+	DELIVER_FAULT_PASS,   /* send as usual */
+	DELIVER_FAULT_ANSWER, /* do not send; answer result after after_ms */
+	DELIVER_FAULT_DELAY,  /* send after after_ms */
+};
+
+struct deliver_fault {
+	enum deliver_fault_act act;
+	uint64_t after_ms;
+	struct send_result result; /* ANSWER: deferred, throttled or config */
+};
+
+struct deliver_fault_hook {
+	/* attempt - msg_id of stream is about to be sent to provider (of
+	 * type): fill out (it comes zeroed: PASS). */
+	void (*attempt)(const char *provider, const char *type,
+	                const char *stream, const char *msg_id,
+	                struct deliver_fault *out, void *arg);
+	/* probe - the same for an active probe of provider: ANSWER makes
+	 * the probe fail with result (at once); anything else runs it. */
+	void (*probe)(const char *provider, const char *type,
+	              struct deliver_fault *out, void *arg);
+	/* drilled - is a drill simulating a fault at provider now? */
+	bool (*drilled)(const char *provider, void *arg);
+	void *arg;
+};
+
+/*
+ * deliver_fault_hook_set - ask h (copied; its functions and arg must
+ * outlive d) before every attempt and probe from now on; NULL removes
+ * the hook. Attempts already answering a simulated result finish as
+ * they were told.
+ */
+void deliver_fault_hook_set(struct deliver *d,
+                            const struct deliver_fault_hook *h);
+
+/* deliver_provider_index - the index of the provider named name, or -1. */
+int deliver_provider_index(const struct deliver *d, const char *name);
 
 #endif

@@ -52,6 +52,11 @@ struct dconn {
 	void *ch; /* the adapter's channel; NULL until needed */
 	struct djob *job;
 	uint64_t last_used; /* monotonic ms */
+	/* A drill's simulated answer or delay for job (deliver.h's fault
+	 * hook): the timer (made on first use) and what it does. */
+	struct event *fault_ev;
+	struct deliver_fault fault;
+	bool fault_on; /* fault_ev is armed for job */
 };
 
 TAILQ_HEAD(djob_q, djob);
@@ -118,6 +123,8 @@ struct djob {
 	struct adapter_octets octets;     /* judged once per message */
 	struct msg_meta meta;             /* m->meta decoded */
 	bool has_meta;                    /* m->meta was there and sound */
+	bool sim; /* the last attempt was a drill's simulated answer, or was
+	             delayed by one: its events carry drill = 1 */
 };
 
 struct deliver {
@@ -155,6 +162,7 @@ struct deliver {
 	struct adapter_env env;
 	struct deliver_stats stats;
 	uint64_t failover_from_to[ROUTE_MAX_PROVIDERS]; /* per source */
+	struct deliver_fault_hook fault;                /* all NULL: none */
 };
 
 /* deliver_kick - claim due mail soon (coalesced; loop thread). */
@@ -193,6 +201,12 @@ void prov_reroute_waiting(struct dprov *p);
 void deliver_unpark(evutil_socket_t fd, short what, void *arg);
 void prov_breaker_event(struct dprov *p, enum breaker_event ev,
                         const char *detail);
+
+/* prov_drilled - is a drill simulating a fault at p now? */
+bool prov_drilled(const struct dprov *p);
+
+/* prov_drilled - is a drill simulating a fault at p now? */
+bool prov_drilled(const struct dprov *p);
 
 /* deliver_watch.c */
 void watch_start(struct dprov *p);

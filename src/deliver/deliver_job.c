@@ -71,6 +71,8 @@ job_event(struct djob *job, enum event_kind kind, struct events_item *e)
 		e->provider = job->prov->cfg->name;
 	if (e->rcpts == 0)
 		e->rcpts = (unsigned)job->m->n_rcpts;
+	if (job->sim)
+		e->drill = 1;
 	events_emit(e);
 }
 

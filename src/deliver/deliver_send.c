@@ -317,6 +317,7 @@ prov_breaker_event(struct dprov *p, enum breaker_event ev, const char *detail)
 		    .cls = strncmp(p->rp.br.reason, "config", 6) == 0
 		               ? SEND_CONFIG
 		               : SEND_DEFERRED,
+		    .drill = prov_drilled(p),
 		};
 		events_emit(&e);
 	}
@@ -407,30 +408,20 @@ job_verp(struct djob *job, const struct dprov *p)
 }
 
 /*
- * conn_run - start sending job on conn. Only -EINVAL means the message
- * cannot go to this provider (every recipient fails); any other refusal
- * (-EBUSY: the channel is busy) started nothing, so the job is handed
- * back, unattempted, and routed again shortly (this provider may offer
- * another slot).
+ * conn_send - hand job's message to the adapter on conn (conn->job is
+ * job and counted busy). Only -EINVAL means the message cannot go to
+ * this provider (every recipient fails); any other refusal (-EBUSY: the
+ * channel is busy) started nothing, so the job is handed back,
+ * unattempted, and routed again shortly (this provider may offer another
+ * slot).
  */
 static void
-conn_run(struct dconn *conn, struct djob *job)
+conn_send(struct dconn *conn, struct djob *job)
 {
 	struct dprov *p = conn->p;
-	size_t k;
+	size_t k = job->n_pending;
 	int rc;
 
-	job_pending_fill(job);
-	k = job->n_pending;
-	job->msg.rcpts = job->pending;
-	job->msg.n_rcpts = k;
-	job_verp(job, p);
-	free(job->att_trace);
-	job->att_trace = job->trace.len ? xstrdup(buf_cstr(&job->trace)) : NULL;
-	job_attempt_start(job);
-	job->on_conn = true;
-	conn->job = job;
-	p->busy++;
 	rc = p->ad->ops->send(conn->ch, &job->msg, conn_on_sent, conn);
 	if (rc == 0)
 		return;
@@ -447,6 +438,91 @@ conn_run(struct dconn *conn, struct djob *job)
 	log_info("deliver: id=%s provider %s channel busy (%s); routing again",
 	         job->m->id, p->cfg->name, strerror(-rc));
 	job_park(job, CONN_BUSY_RETRY_MS);
+}
+
+/* conn_fault_fire - a drill's timer for conn's job: answer the simulated
+ * result (nothing was sent), or send the delayed message now. */
+static void
+conn_fault_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct dconn *conn = arg;
+	struct djob *job = conn->job;
+	struct adapter_result res;
+
+	(void)fd;
+	(void)what;
+	conn->fault_on = false;
+	if (job == NULL)
+		return;
+	if (conn->fault.act == DELIVER_FAULT_DELAY) {
+		conn_send(conn, job);
+		return;
+	}
+	memset(&res, 0, sizeof(res));
+	res.msg = conn->fault.result;
+	res.rcpts = &conn->fault.result;
+	res.n_rcpts = 0; /* nobody settled: nothing was sent */
+	conn_on_sent(&res, conn);
+}
+
+/*
+ * conn_fault - ask the drill hook (deliver.h) about job's attempt on
+ * conn: true when it took the attempt over (a simulated answer or a
+ * delay is armed), false to send as usual.
+ */
+static bool
+conn_fault(struct dconn *conn, struct djob *job)
+{
+	struct dprov *p = conn->p;
+	struct deliver *d = p->d;
+	struct timeval tv;
+
+	if (d->fault.attempt == NULL)
+		return false;
+	memset(&conn->fault, 0, sizeof(conn->fault));
+	d->fault.attempt(p->cfg->name, p->cfg->type,
+	                 d->cfg->streams[job->stream].name, job->m->id,
+	                 &conn->fault, d->fault.arg);
+	if (conn->fault.act == DELIVER_FAULT_PASS)
+		return false;
+	/* Never a verdict on the message: a hook that answers anything but
+	 * a transient or account failure is overruled to deferred. */
+	if (conn->fault.act == DELIVER_FAULT_ANSWER &&
+	    conn->fault.result.class != SEND_DEFERRED &&
+	    conn->fault.result.class != SEND_THROTTLED &&
+	    conn->fault.result.class != SEND_CONFIG)
+		conn->fault.result.class = SEND_DEFERRED;
+	if (conn->fault_ev == NULL)
+		conn->fault_ev = evtimer_new(d->o.base, conn_fault_fire, conn);
+	tv.tv_sec = (time_t)(conn->fault.after_ms / 1000);
+	tv.tv_usec = (suseconds_t)(conn->fault.after_ms % 1000) * 1000;
+	conn->fault_on = true;
+	/* A delayed attempt's answer is the provider's own. */
+	job->sim = conn->fault.act == DELIVER_FAULT_ANSWER;
+	evtimer_add(conn->fault_ev, &tv);
+	return true;
+}
+
+/* conn_run - start job's attempt on conn: through the drill hook, then
+ * the adapter. */
+static void
+conn_run(struct dconn *conn, struct djob *job)
+{
+	struct dprov *p = conn->p;
+
+	job_pending_fill(job);
+	job->msg.rcpts = job->pending;
+	job->msg.n_rcpts = job->n_pending;
+	job_verp(job, p);
+	free(job->att_trace);
+	job->att_trace = job->trace.len ? xstrdup(buf_cstr(&job->trace)) : NULL;
+	job_attempt_start(job);
+	job->on_conn = true;
+	job->sim = false;
+	conn->job = job;
+	p->busy++;
+	if (!conn_fault(conn, job))
+		conn_send(conn, job);
 }
 
 /* prov_next_job - the next waiting job in fair stream order, unqueued. */
@@ -690,6 +766,7 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 			    .at_ms = now,
 			    .provider = p->cfg->name,
 			    .text = mr->text,
+			    .drill = job->sim,
 			};
 			events_emit(&t);
 		}
@@ -746,10 +823,18 @@ job_deadline(evutil_socket_t fd, short what, void *arg)
 		bool maybe;
 		if (conn->job != job)
 			continue;
-		maybe = p->ad->ops->may_have_delivered == NULL ||
-		        p->ad->ops->may_have_delivered(conn->ch);
-		p->ad->ops->chan_free(conn->ch);
-		conn->ch = NULL;
+		if (conn->fault_on) {
+			/* A drill's hang or delay: nothing was sent. */
+			evtimer_del(conn->fault_ev);
+			conn->fault_on = false;
+			job->sim = true;
+			maybe = false;
+		} else {
+			maybe = p->ad->ops->may_have_delivered == NULL ||
+			        p->ad->ops->may_have_delivered(conn->ch);
+			p->ad->ops->chan_free(conn->ch);
+			conn->ch = NULL;
+		}
 		snprintf(
 		    text, sizeof(text),
 		    "no answer within the stream's failover_after (%llu ms)%s",

@@ -31,7 +31,8 @@
 
 static void watch_probe_tick(evutil_socket_t fd, short what, void *arg);
 static void watch_on_probe_result(struct dprov *p,
-                                  const struct adapter_probe_result *r);
+                                  const struct adapter_probe_result *r,
+                                  bool sim);
 
 /* watch_account - what the provider's API said about the account. */
 static void
@@ -87,15 +88,17 @@ watch_on_probe(const struct adapter_probe_result *r, void *arg)
 		snprintf(
 		    bad.text, sizeof(bad.text),
 		    "the provider says sending is disabled for the account");
-		watch_on_probe_result(p, &bad);
+		watch_on_probe_result(p, &bad, false);
 		return;
 	}
-	watch_on_probe_result(p, r);
+	watch_on_probe_result(p, r, false);
 }
 
-/* watch_on_probe_result - count, log, emit and feed the health model. */
+/* watch_on_probe_result - count, log, emit and feed the health model.
+ * sim: a drill's simulated failure (the event carries drill = 1). */
 static void
-watch_on_probe_result(struct dprov *p, const struct adapter_probe_result *r)
+watch_on_probe_result(struct dprov *p, const struct adapter_probe_result *r,
+                      bool sim)
 {
 	if (r->ok) {
 		p->probes_ok++;
@@ -115,6 +118,7 @@ watch_on_probe_result(struct dprov *p, const struct adapter_probe_result *r)
 		    .stage = r->stage,
 		    .text = r->text,
 		    .duration_ms = r->latency_ms,
+		    .drill = sim,
 		};
 		events_emit(&e);
 	}
@@ -149,6 +153,37 @@ watch_due(const struct dprov *p, uint64_t now)
 	return since >= p->cfg->probe_interval_ms && watch_idle(p, now);
 }
 
+/* watch_probe_fault - a drill simulates a failure at p: the probe fails
+ * as it says, without reaching the provider. True when it did. */
+static bool
+watch_probe_fault(struct dprov *p)
+{
+	struct deliver *d = p->d;
+	struct deliver_fault f;
+	struct adapter_probe_result r;
+
+	if (d->fault.probe == NULL)
+		return false;
+	memset(&f, 0, sizeof(f));
+	d->fault.probe(p->cfg->name, p->cfg->type, &f, d->fault.arg);
+	if (f.act != DELIVER_FAULT_ANSWER)
+		return false;
+	memset(&r, 0, sizeof(r));
+	r.ok = false;
+	r.class =
+	    f.result.class == SEND_THROTTLED || f.result.class == SEND_CONFIG
+	        ? f.result.class
+	        : SEND_DEFERRED;
+	r.stage = f.result.stage;
+	r.max_send_rate = -1;
+	r.quota_left = -1;
+	r.sending_enabled = true;
+	snprintf(r.text, sizeof(r.text), "%.*s", (int)sizeof(r.text) - 1,
+	         f.result.text);
+	watch_on_probe_result(p, &r, true);
+	return true;
+}
+
 static void
 watch_probe_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -165,6 +200,8 @@ watch_probe_tick(evutil_socket_t fd, short what, void *arg)
 	/* Every SES probe is a GetAccount: it polls the account too. */
 	if (strcmp(p->ad->ops->type, "ses") == 0)
 		p->last_account_ms = p->last_probe_ms;
+	if (watch_probe_fault(p))
+		return;
 	p->probe = p->ad->ops->probe(p->ad, watch_on_probe, p);
 }
 

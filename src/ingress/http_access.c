@@ -108,6 +108,13 @@ static const struct http_access_rule http_access_table[] = {
      HTTP_ROUTE_INCIDENTS},
     {"/v1/incidents/*/notices", POST, HTTP_WHO_ADMIN, ADMIN,
      HTTP_ROUTE_INCIDENTS},
+    /* Outage drills (issue 16): start, abort, read; exact rows first. */
+    {"/v1/drills", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_DRILLS},
+    {"/v1/drills", POST, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_DRILLS},
+    {"/v1/drills/abort", POST, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_DRILLS},
+    {"/v1/drills/history", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_DRILLS},
+    {"/v1/drills/preflight", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_DRILLS},
+    {"/v1/drills/*", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_DRILLS},
     /* The drop-in endpoints (ingress/compat.c): SES v2, SendGrid and
      * Mailgun, Postmark, Resend, SES v1 (the query API at /). */
     {"/v2/email/**", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_DROPIN},

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver.h"
+#include "drill/drill_label.h"
 #include "observe/alert.h"
 #include "observe/backlog.h"
 #include "observe/events.h"
@@ -108,10 +109,13 @@ alerting_on_change(const struct alert_info *a, enum alert_change ch, void *arg)
 	                               a->severity_level == CONFIG_SEVERITY_INFO
 	                           ? LOG_LEVEL_INFO
 	                           : LOG_LEVEL_WARN;
+	/* A drill's alert (drill/drill_label.h): labelled everywhere. */
+	const char *drill = drill_label_match(a->provider, a->stream);
 	char msg[512];
 
-	snprintf(msg, sizeof(msg), "alert: %s %s/%s [%s] %s",
-	         alert_change_name(ch), a->rule, subj, a->severity, a->summary);
+	snprintf(msg, sizeof(msg), "alert: %s %s/%s [%s]%s%s %s",
+	         alert_change_name(ch), a->rule, subj, a->severity,
+	         drill ? " drill " : "", drill ? drill : "", a->summary);
 	if (log_format_get() == LOG_FORMAT_JSON) {
 		if (log_level_enabled(level))
 			alerting_log_json(a, ch, level, msg);
@@ -129,11 +133,23 @@ alerting_on_change(const struct alert_info *a, enum alert_change ch, void *arg)
 		    .text = a->summary,
 		    .provider = a->provider,
 		    .stream = a->stream,
+		    .drill = drill != NULL,
 		};
 		events_emit(&e);
 	}
-	if (al->notify != NULL)
+	if (al->notify == NULL)
+		return;
+	if (drill == NULL || drill_label_notify() == CONFIG_DRILL_NOTIFY_REAL) {
 		notify_alert(al->notify, a, ch);
+	} else if (drill_label_notify() == CONFIG_DRILL_NOTIFY_LABELLED) {
+		/* A drill's alert says so wherever it goes. */
+		struct alert_info labelled = *a;
+		char summary[600];
+		snprintf(summary, sizeof(summary), "[DRILL %s] %s", drill,
+		         a->summary);
+		labelled.summary = summary;
+		notify_alert(al->notify, &labelled, ch);
+	}
 }
 
 /* alerting_release - one spool read finished; free if closing. */
@@ -382,4 +398,44 @@ const struct notify *
 alerting_notify(const struct alerting *al)
 {
 	return al->notify;
+}
+
+void
+alerting_notice(struct alerting *al, const char *rule, const char *summary,
+                int firing)
+{
+	struct alert_info a = {
+	    .rule = rule,
+	    .kind = firing ? "drill" : "test",
+	    .severity = firing ? "warning" : "critical",
+	    .severity_level =
+	        firing ? CONFIG_SEVERITY_WARNING : CONFIG_SEVERITY_CRITICAL,
+	    .state = firing ? ALERT_FIRING : ALERT_RESOLVED,
+	    .summary = summary,
+	};
+
+	a.since_ms = clock_wall_ms();
+	if (firing) {
+		struct events_item e = {
+		    .kind = EVENT_ALERT,
+		    .state = "firing",
+		    .reason = rule,
+		    .text = summary,
+		};
+		a.fired_ms = a.since_ms;
+		log_warn("alert: firing %s/- [warning] %s", rule, summary);
+		events_emit(&e);
+	} else {
+		a.resolved_ms = a.since_ms;
+	}
+	if (al->notify == NULL)
+		return;
+	notify_alert(al->notify, &a,
+	             firing ? ALERT_CHANGE_FIRING : ALERT_CHANGE_RESOLVED);
+}
+
+size_t
+alerting_targets(const struct alerting *al)
+{
+	return al->notify != NULL ? al->cfg->n_alert_notify : 0;
 }

@@ -24,6 +24,8 @@
 #ifndef SWERVE_OBSERVE_ALERTING_H
 #define SWERVE_OBSERVE_ALERTING_H
 
+#include <stddef.h>
+
 struct config;
 struct deliver;
 struct event_base;
@@ -50,5 +52,19 @@ const struct alert *alerting_engine(const struct alerting *al);
 
 /* alerting_notify - the notifiers, for their counters. */
 const struct notify *alerting_notify(const struct alerting *al);
+
+/*
+ * alerting_notice - an alert that no rule watches (drills, issue 16):
+ * firing 1: rule fires once with summary (logged, EVENT_ALERT, every
+ * notifier told; severity warning); firing 0: a test notification (a
+ * "resolved" notice of severity critical, so every notifier gets it)
+ * that tells each route's answer through EVENT_NOTIFIED. Strings are
+ * borrowed for the call.
+ */
+void alerting_notice(struct alerting *al, const char *rule, const char *summary,
+                     int firing);
+
+/* alerting_targets - how many notifiers there are. */
+size_t alerting_targets(const struct alerting *al);
 
 #endif

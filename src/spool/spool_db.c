@@ -21,7 +21,7 @@
 #include "core/xmalloc.h"
 #include "spool/msg_meta.h"
 
-#define SPOOL_SCHEMA_VERSION 7
+#define SPOOL_SCHEMA_VERSION 8
 #define SPOOL_LIST_MAX 1000
 
 static const char spool_db_schema[] =
@@ -115,11 +115,25 @@ static const char spool_db_schema[] =
     " created_ms INTEGER NOT NULL,"
     " UNIQUE (tenant, name, version));"
     "CREATE INDEX IF NOT EXISTS templates_active"
-    " ON templates(tenant, active, name);";
+    " ON templates(tenant, active, name);"
+    /* Version 8: outage drills (drill/drill_store.c). A drill that was
+     * running when the process stopped is found at the next start. */
+    "CREATE TABLE IF NOT EXISTS drills ("
+    " id TEXT PRIMARY KEY,"
+    " name TEXT,"
+    " provider TEXT NOT NULL,"
+    " fault TEXT NOT NULL,"
+    " stream TEXT,"
+    " share REAL NOT NULL,"
+    " started_at INTEGER NOT NULL,"
+    " ends_at INTEGER NOT NULL,"
+    " ended_at INTEGER,"
+    " state TEXT NOT NULL,"
+    " end_reason TEXT,"
+    " report TEXT);";
 
-/* Version 7 keeps tenants' templates: the templates table of the schema
- * above (a spool of version 6 gets it from the schema's IF NOT EXISTS). */
-
+/* Version 7 keeps tenants' templates, version 8 outage drills: tables of
+ * the schema above (an older spool gets them from its IF NOT EXISTS). */
 /* Version 6 keeps what providers report after acceptance: recipients'
  * outcomes here (spool_db_migrate_5), the events table and its indexes
  * in the schema. */
@@ -606,7 +620,7 @@ spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
 	      spool_db_migrate_5(db->db) != SQLITE_OK) ||
 	     sqlite3_exec(db->db, spool_db_schema, NULL, NULL, NULL) !=
 	         SQLITE_OK ||
-	     sqlite3_exec(db->db, "PRAGMA user_version=7; COMMIT", NULL, NULL,
+	     sqlite3_exec(db->db, "PRAGMA user_version=8; COMMIT", NULL, NULL,
 	                  NULL) != SQLITE_OK)) {
 		snprintf(err, errlen, "spool: %s: schema: %s", path,
 		         sqlite3_errmsg(db->db));

@@ -386,7 +386,7 @@ version_6_spool_gains_the_templates_table(void **state)
 	sqlite3 *db = NULL;
 
 	fx_close(f);
-	assert_int_equal(user_version(f->db), 7);
+	assert_int_equal(user_version(f->db), 8);
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 	                              "DROP TABLE templates;"
@@ -395,7 +395,7 @@ version_6_spool_gains_the_templates_table(void **state)
 	                 SQLITE_OK);
 	sqlite3_close(db);
 	fx_open(f);
-	assert_int_equal(user_version(f->db), 7);
+	assert_int_equal(user_version(f->db), 8);
 	assert_int_equal(put(f, "t", "m", "migrated", NULL, TMPL_PUT_ANY, 1),
 	                 SPOOL_OK);
 	assert_renders(f, "t", "m", "migrated");
