@@ -34,10 +34,11 @@ def api_keys(tmp):
 
 class Lab(sh.Lab):
     """The harness's lab; a daemon has the two api_keys and, given a
-    mock, one SMTP provider on it."""
+    mock, one SMTP provider on it (or the given providers)."""
 
-    def daemon(self, mock=None, start=True, **over):
-        provs = [sh.provider("m", mock.smtp_port, 1)] if mock else []
+    def daemon(self, mock=None, start=True, providers=None, **over):
+        provs = providers if providers is not None else (
+            [sh.provider("m", mock.smtp_port, 1)] if mock else [])
         over.setdefault("api_keys", api_keys(self.tmp))
         return super().daemon(provs, start=start, **over)
 

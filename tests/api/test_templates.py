@@ -29,7 +29,6 @@ import time
 
 import swerve_harness as sh
 from api_client import JOBS_KEY, WEB_KEY, post, send
-from conftest import api_keys
 
 
 def req(d, method, path, body=None, key=WEB_KEY):
@@ -297,9 +296,8 @@ def test_primary_down_backup_gets_the_same_rendered_message(lab):
     """Rendering happens once, at ingress: the backup provider receives
     exactly the body the primary would have (issue 19's reason)."""
     primary, backup = lab.mock("p"), lab.mock("b")
-    d = sh.Lab.daemon(lab, [sh.provider("p", primary.smtp_port, 1),
-                            sh.provider("b", backup.smtp_port, 2)],
-                      api_keys=api_keys(lab.tmp))
+    d = lab.daemon(providers=[sh.provider("p", primary.smtp_port, 1),
+                              sh.provider("b", backup.smtp_port, 2)])
     assert req(d, "POST", "/v1/templates/r", {
         "dialect": "handlebars", "subject": "Order {{id}}",
         "html": "<p>{{name}}</p>{{#each items}}<i>{{this}}</i>{{/each}}",
