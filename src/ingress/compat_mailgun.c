@@ -19,7 +19,9 @@
  * one it put in the message; a bad key is 401 with the plain text
  * "Forbidden", other errors {"message"} with 400, 403, 404, 413 or 503.
  *
- * Not done: templates and recipient-variables (refused), the domain's
+ * template names a stored template (docs/template-store.md), rendered
+ * with t:variables (else h:X-Mailgun-Variables) before the message is
+ * stored. Not done: recipient-variables (refused), the domain's
  * own checks (any well-formed {domain} is accepted; the key's
  * from_domains decide).
  */
@@ -33,6 +35,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
+#include "ingress/http_templates.h"
 #include "mime/form.h"
 #include "mime/header.h"
 #include "mime/mime_build.h"
@@ -167,6 +170,78 @@ mg_opt_field(struct compat_mg_opts *o, const struct form_field *f,
 	return rc;
 }
 
+/*
+ * mg_template_field - template (a stored template's name) or t:variables
+ * (a JSON object: the template's variables) into msg; rendered at
+ * submission (http_templates_apply).
+ */
+static int
+mg_template_field(const char *name, const struct form_field *f,
+                  struct api_msg *msg, struct api_error *e)
+{
+	char *v = mg_str(f->value, name, name[0] == 't' && name[1] == 'e', e);
+	json_t *d;
+
+	if (v == NULL)
+		return -1;
+	if (strcmp(name, "template") == 0) {
+		if (msg->template_name != NULL || !tmpl_store_name_ok(v)) {
+			free(v);
+			return api_error_set(e, 400, "invalid_field",
+			                     "template",
+			                     "'template' must be one template "
+			                     "name");
+		}
+		msg->template_name = v;
+		return 0;
+	}
+	d = json_loads(v, JSON_REJECT_DUPLICATES, NULL);
+	free(v);
+	if (!json_is_object(d) || msg->template_data != NULL) {
+		json_decref(d);
+		return api_error_set(e, 400, "invalid_field", "t:variables",
+		                     "'t:variables' must be one JSON object");
+	}
+	msg->template_data = d;
+	return 0;
+}
+
+/*
+ * mg_template_check - a template and its variables: t:variables, else
+ * h:X-Mailgun-Variables (as Mailgun); text and html are the template's.
+ */
+static int
+mg_template_check(const struct form *fm, struct api_msg *msg,
+                  struct api_error *e)
+{
+	const struct form_field *f;
+
+	if (msg->template_name == NULL) {
+		if (msg->template_data != NULL)
+			return api_error_set(e, 400, "invalid_field",
+			                     "t:variables",
+			                     "'t:variables' needs 'template'");
+		return 0;
+	}
+	if (msg->mail.text != NULL || msg->mail.html != NULL)
+		return api_error_set(e, 400, "invalid_field", "template",
+		                     "give 'template' or 'text'/'html', not "
+		                     "both: the template gives the content");
+	if (msg->template_data == NULL &&
+	    (f = form_field_get(fm, "h:X-Mailgun-Variables")) != NULL)
+		msg->template_data = json_loadb(f->value.p, f->value.len,
+		                                JSON_REJECT_DUPLICATES, NULL);
+	if (msg->template_data != NULL && !json_is_object(msg->template_data)) {
+		json_decref(msg->template_data);
+		msg->template_data = NULL;
+		return api_error_set(e, 400, "invalid_field",
+		                     "h:X-Mailgun-Variables",
+		                     "'h:X-Mailgun-Variables' must be a JSON "
+		                     "object");
+	}
+	return 0;
+}
+
 /* mg_field - one field other than from, to, cc and bcc. */
 static int
 mg_field(const struct form_field *f, struct compat_mg_opts *o,
@@ -195,6 +270,8 @@ mg_field(const struct form_field *f, struct compat_mg_opts *o,
 		                     "holds NUL");
 	memcpy(name, f->name.p, f->name.len);
 	name[f->name.len] = '\0';
+	if (strcmp(name, "template") == 0 || strcmp(name, "t:variables") == 0)
+		return mg_template_field(name, f, msg, e);
 	if (strcmp(name, "amp-html") == 0)
 		return api_error_set(e, 400, "invalid_field", "amp-html",
 		                     "'amp-html' parameter is not supported: "
@@ -257,7 +334,9 @@ compat_mailgun_decode(const struct form *fm, time_t now, struct api_msg *msg,
 			goto fail;
 	}
 	compat_mailgun_opts_done(&o);
-	if (m->text == NULL && m->html == NULL) {
+	if (mg_template_check(fm, msg, e) < 0)
+		goto fail;
+	if (m->text == NULL && m->html == NULL && msg->template_name == NULL) {
 		api_error_set(
 		    e, 400, "missing_field", "text",
 		    "Need at least one of 'text', 'html' or 'template' "
@@ -520,6 +599,25 @@ mg_prepare_mime(struct compat *c, const struct config_api_key *k,
 }
 
 /*
+ * mg_template_apply - msg's template rendered as Mailgun does:
+ * Handlebars, HTML escaped in the html part, a missing variable empty.
+ */
+static int
+mg_template_apply(const struct config_api_key *k, struct api_msg *msg,
+                  struct api_error *e)
+{
+	static const struct tmpl_store_render_opts o = {
+	    {TMPL_ESCAPE_NONE, TMPL_ESCAPE_HTML, TMPL_ESCAPE_NONE}, 0};
+
+	if (http_templates_apply(k->tenant, msg, &o, e) == 0)
+		return 0;
+	if (strcmp(e->code, "template_not_found") == 0)
+		snprintf(e->message, sizeof(e->message),
+		         "template '%s' not found", msg->template_name);
+	return -1;
+}
+
+/*
  * mg_prepare_form - the spool messages of a /messages form (one, or one
  * per recipient of a batch send) into *ms (*n of them). All are
  * prepared before any is stored: one refused refuses the request. 0 or
@@ -539,7 +637,12 @@ mg_prepare_form(struct compat *c, const struct config_api_key *k,
 		return -1;
 	*ms = xcalloc(nm, sizeof(**ms));
 	for (i = 0; i < nm && rc == 0; i++)
-		rc = compat_msg_prepare(c, k, &msgs[i], client, &(*ms)[i], e);
+		rc = (msgs[i].template_name != NULL &&
+		      mg_template_apply(k, &msgs[i], e) < 0) ||
+		             compat_msg_prepare(c, k, &msgs[i], client,
+		                                &(*ms)[i], e) < 0
+		         ? -1
+		         : 0;
 	compat_msgs_free(msgs, nm);
 	if (rc < 0) {
 		/* ms[i - 1] failed and is empty; the ones before are not. */

@@ -52,7 +52,12 @@ struct mg_opt_row {
 };
 
 static const char mg_why_template[] =
-    "templates are not supported by this endpoint yet (swerve issue 19)";
+    "swerve renders the template's active version (t:version is not "
+    "chosen per message), and renders no text part from the html "
+    "(t:text): store a text part with the template";
+static const char mg_why_template_mime[] =
+    "a MIME message is sent as given: a template is sent with "
+    "/messages (template, t:variables)";
 
 static const struct mg_opt_row mg_opt_rows[] = {
     {"o:tag", "X-Mailgun-Tag", MG_TAG, NULL},
@@ -92,11 +97,12 @@ static const struct mg_opt_row mg_opt_rows[] = {
     {"recipient-variables", "X-Mailgun-Recipient-Variables", MG_REFUSED,
      "batch sends (one message per recipient) are done by /messages "
      "only"},
-    {"template", "X-Mailgun-Template-Name", MG_REFUSED, mg_why_template},
+    /* template and t:variables on /messages: compat_mailgun.c. */
+    {"template", "X-Mailgun-Template-Name", MG_REFUSED, mg_why_template_mime},
     {"t:version", "X-Mailgun-Template-Version", MG_REFUSED, mg_why_template},
     {"t:text", NULL, MG_REFUSED, mg_why_template},
     {"t:variables", "X-Mailgun-Template-Variables", MG_REFUSED,
-     mg_why_template},
+     mg_why_template_mime},
 };
 
 void

@@ -418,6 +418,18 @@ def _sg_template(req, m):
     return m
 
 
+def _mg_template(req, m):
+    """Mailgun's template: the one MatrixLab stored, the marker in
+    t:variables; no text."""
+    if req.endpoint == "mailgun messages.mime":
+        _form_set(req, "template", MATRIX_TEMPLATE)
+        return m
+    req.body = [(n, v) for n, v in req.body if n != "text"]
+    _form_set(req, "template", MATRIX_TEMPLATE)
+    _form_set(req, "t:variables", json.dumps({"m": m}))
+    return m
+
+
 def _sg_footer_html(req, m):
     """The HTML footer goes into HTML content: give the message some."""
     req.body["content"].append({"type": "text/html", "value": "<p>base</p>"})
@@ -607,7 +619,8 @@ SPECIAL = {
                                                "24h"),
         "o:suppress-headers": _set("o:suppress-headers", "all"),
         "t:text": _set("t:text", "yes"),
-        "t:variables": _set("t:variables", lambda m: json.dumps({"k": m}), _mk),
+        "t:variables": lambda req, m: _mg_template(req, m),
+        "template": lambda req, m: _mg_template(req, m),
         "recipient-variables": _mailgun_batch,
         "html": _set("html", lambda m: "<p>%s</p>" % m, _mk),
         "amp-html": _set("amp-html", lambda m: "<html amp4email><body>%s</body>"

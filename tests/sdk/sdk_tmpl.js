@@ -23,7 +23,8 @@ async function step(out, name, fn) {
     out[name] = {
       ok: false, name: e && e.name, message: e && e.message,
       status: e && e.$metadata ? e.$metadata.httpStatusCode
-        : e && e.code ? e.code : undefined,
+        : e && e.status ? e.status : e && e.code ? e.code : undefined,
+      details: e && e.details ? String(e.details) : undefined,
       errors: e && e.response && e.response.body
         ? e.response.body.errors : undefined,
     };
@@ -31,6 +32,34 @@ async function step(out, name, fn) {
 }
 
 const scenarios = {
+  // mailgun.js: messages.create with template + t:variables, and with
+  // h:X-Mailgun-Variables as the variables.
+  async mailgun() {
+    const Mailgun = M('mailgun.js');
+    const FormData = M('form-data');
+    const mg = new Mailgun(FormData).client({ username: 'api',
+      key: process.env.SDK_KEY, url: URL_ });
+    const out = {};
+    await step(out, 'tvars', async () => {
+      const r = await mg.messages.create('mg.example.com', {
+        from: FROM, to: ['mg1@example.net'], template: 'welcome',
+        't:variables': JSON.stringify({ name: 'Mia', items: ['x', 'y'] }) });
+      return { id: r.id };
+    });
+    await step(out, 'hvars', async () => {
+      const r = await mg.messages.create('mg.example.com', {
+        from: FROM, to: ['mg2@example.net'], template: 'welcome',
+        'h:X-Mailgun-Variables': JSON.stringify({ name: '<Max>', items: [] }) });
+      return { id: r.id };
+    });
+    await step(out, 'unknown', async () => {
+      await mg.messages.create('mg.example.com', {
+        from: FROM, to: [TO], template: 'nosuch' });
+      return {};
+    });
+    return out;
+  },
+
   // @sendgrid/mail: a dynamic template (stored through swerve's API by
   // the test) sent to two personalizations, each with its own data.
   async sendgrid() {

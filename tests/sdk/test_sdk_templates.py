@@ -17,6 +17,9 @@ rendered by swerve.
   personalization (Handlebars: each, if, HTML escaped in html), an
   unknown template_id refused in SendGrid's error shape.
 
+- mailgun.js: template with t:variables, or h:X-Mailgun-Variables as the
+  variables; an unknown template refused with Mailgun's message.
+
 The sdk_tmpl.js helper makes the node calls; these tests judge the
 results.
 """
@@ -223,5 +226,28 @@ def test_sendgrid_sdk_dynamic_template(lab, npm):
     assert str(two["Subject"]) == "Hi <Two>"
     assert text(two).strip() == "<Two>: none"
     assert "<p>&lt;Two&gt;</p>" in two.get_body(("html",)).get_content()
+    time.sleep(0.5)
+    assert len(lab.mock.messages()) == 2
+
+
+def test_mailgun_sdk_template(lab, npm):
+    lab.start()
+    put_template(lab, "sdkt", "welcome", {
+        "subject": "Welcome {{name}}",
+        "html": "<b>{{name}}</b>{{#each items}}<i>{{this}}</i>{{/each}}",
+        "text": "Hi {{name}}"})
+    r = scenario(lab, "mailgun")
+    assert r["tvars"]["ok"] and r["tvars"]["id"], r["tvars"]
+    assert r["hvars"]["ok"], r["hvars"]
+    assert not r["unknown"]["ok"], r["unknown"]
+    assert r["unknown"]["status"] == 400, r["unknown"]
+    assert "nosuch" in r["unknown"]["details"], r["unknown"]
+    got = upstream(lab, 2)
+    assert str(got["mg1@example.net"]["Subject"]) == "Welcome Mia"
+    assert "<b>Mia</b><i>x</i><i>y</i>" in \
+        got["mg1@example.net"].get_body(("html",)).get_content()
+    assert text(got["mg2@example.net"]).strip() == "Hi <Max>"
+    assert "<b>&lt;Max&gt;</b>" in \
+        got["mg2@example.net"].get_body(("html",)).get_content()
     time.sleep(0.5)
     assert len(lab.mock.messages()) == 2

@@ -131,6 +131,56 @@ options_go_into_meta(void **state)
 	api_msg_fini(&m);
 }
 
+/* template and its variables: t:variables, else h:X-Mailgun-Variables;
+ * malformed ones refused naming the field. */
+static void
+template_and_variables(void **state)
+{
+	static const struct {
+		const char *body, *field;
+	} bad[] = {
+	    {"from=a%40example.com&to=b%40example.net&template=a%2Fb",
+	     "template"},
+	    {"from=a%40example.com&to=b%40example.net&template=t&template=u",
+	     "template"},
+	    {"from=a%40example.com&to=b%40example.net&template=t&"
+	     "t:variables=%5B1%5D",
+	     "t:variables"},
+	    {"from=a%40example.com&to=b%40example.net&template=t&"
+	     "h:X-Mailgun-Variables=%5B1%5D",
+	     "h:X-Mailgun-Variables"},
+	};
+	struct api_error e;
+	struct api_msg m;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(
+	    decode("from=a%40example.com&to=b%40example.net&"
+	           "template=welcome&t:variables=%7B%22n%22%3A1%7D",
+	           &m, &e),
+	    0);
+	assert_string_equal(m.template_name, "welcome");
+	assert_int_equal(
+	    json_integer_value(json_object_get(m.template_data, "n")), 1);
+	assert_null(m.mail.text);
+	api_msg_fini(&m);
+	assert_int_equal(decode("from=a%40example.com&to=b%40example.net&"
+	                        "template=welcome&h:X-Mailgun-Variables="
+	                        "%7B%22n%22%3A2%7D",
+	                        &m, &e),
+	                 0);
+	assert_int_equal(
+	    json_integer_value(json_object_get(m.template_data, "n")), 2);
+	api_msg_fini(&m);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (decode(bad[i].body, &m, &e) != -1)
+			fail_msg("case %zu accepted", i);
+		assert_string_equal(e.field, bad[i].field);
+		assert_int_equal(e.http_status, 400);
+	}
+}
+
 static void
 refusals_name_the_option(void **state)
 {
@@ -465,6 +515,7 @@ main(void)
 	        indexed_file_parts_are_attachments_and_inline_parts),
 	    cmocka_unit_test(options_go_into_meta),
 	    cmocka_unit_test(refusals_name_the_option),
+	    cmocka_unit_test(template_and_variables),
 	    cmocka_unit_test(rfc2822_dates),
 	    cmocka_unit_test(mime_control_headers_are_taken_into_meta),
 	    cmocka_unit_test(mime_refusals_name_the_field),
