@@ -194,7 +194,8 @@ auth_throttle_passed(struct auth_throttle *t, const char *ip, const char *user)
 	char key[AUTH_THROTTLE_KEY];
 
 	auth_throttle_clear(t, auth_throttle_key(key, "ip", ip));
-	auth_throttle_clear(t, auth_throttle_key(key, "user", user));
+	if (user != NULL)
+		auth_throttle_clear(t, auth_throttle_key(key, "user", user));
 }
 
 void

@@ -41,7 +41,9 @@ uint64_t auth_throttle_wait(struct auth_throttle *t, const char *ip,
 void auth_throttle_failed(struct auth_throttle *t, const char *ip,
                           const char *user, uint64_t now_ms);
 
-/* auth_throttle_passed - user logged in from ip: clear both counts. */
+/* auth_throttle_passed - user logged in from ip: clear both counts
+ * (user NULL: the credential names no user, as the dashboard's admin
+ * key; only the address's). */
 void auth_throttle_passed(struct auth_throttle *t, const char *ip,
                           const char *user);
 

@@ -80,6 +80,23 @@ success_clears_the_address_and_the_user(void **state)
 	auth_throttle_free(t);
 }
 
+/* A credential that names no user (the dashboard's admin key): only the
+ * address is counted and cleared. */
+static void
+no_user_counts_the_address_only(void **state)
+{
+	struct auth_throttle *t = auth_throttle_new();
+	int i;
+
+	for (i = 0; i < 10; i++)
+		auth_throttle_failed(t, IP_A, NULL, 1000);
+	assert_true(auth_throttle_wait(t, IP_A, NULL, 1000) > 0);
+	assert_int_equal(auth_throttle_wait(t, IP_B, NULL, 1000), 0);
+	auth_throttle_passed(t, IP_A, NULL);
+	assert_int_equal(auth_throttle_wait(t, IP_A, NULL, 1000), 0);
+	auth_throttle_free(t);
+}
+
 static void
 counts_are_forgotten_after_a_quiet_while(void **state)
 {
@@ -103,6 +120,7 @@ main(void)
 	    cmocka_unit_test(address_waits_double_after_free_failures),
 	    cmocka_unit_test(user_failures_never_slow_a_clean_address),
 	    cmocka_unit_test(success_clears_the_address_and_the_user),
+	    cmocka_unit_test(no_user_counts_the_address_only),
 	    cmocka_unit_test(counts_are_forgotten_after_a_quiet_while),
 	};
 
