@@ -29,7 +29,7 @@
 
 #define DRILL_TICK_MS 250
 #define DRILL_DEFAULT_MS 300000ULL
-#define DRILL_PF_WAIT_MS 10000
+#define DRILL_PF_WAIT_MS 5000
 
 /* One drill: running, or ended and waiting to be final. */
 struct drill_run {
@@ -921,7 +921,7 @@ drill_ctl_preflight(struct drill_ctl *c, const char *provider,
 		*http = 409;
 		snprintf(err, errlen,
 		         "a preflight is already testing the "
-		         "alert routes; try again in 10 s");
+		         "alert routes; try again in 5 s");
 		return -1;
 	}
 	memset(&c->pf, 0, sizeof(c->pf));

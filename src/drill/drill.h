@@ -146,7 +146,7 @@ int drill_ctl_history(struct drill_ctl *c, size_t limit, drill_json_fn *cb,
  * drill_ctl_preflight - the readiness table (drill/drill_preflight.h)
  * for losing provider (NULL: each stream's preferred), of stream (NULL:
  * all); with test_alerts every notifier gets a test notification first
- * and the answer waits for them (at most 10 s). 0, or -1 with *http and
+ * and the answer waits for them (at most 5 s). 0, or -1 with *http and
  * err (a test already running).
  */
 int drill_ctl_preflight(struct drill_ctl *c, const char *provider,

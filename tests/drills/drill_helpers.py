@@ -159,3 +159,46 @@ def iso_ms(s):
     from datetime import datetime
     t = datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ")
     return int((t - datetime(1970, 1, 1)).total_seconds() * 1000)
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 (a thread) that records each POST and
+    answers 200, or 503 when fail is set: an alert route."""
+
+    def __init__(self, fail=False):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        self.fail = fail
+        self.requests = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n)
+                outer.requests.append({"body": body,
+                                       "at_ms": int(time.time() * 1000)})
+                code = 503 if outer.fail else 200
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.httpd = ThreadingHTTPServer((sh.HOST, 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return "http://%s:%d/hook" % (sh.HOST, self.port)
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        return []
