@@ -823,9 +823,15 @@ main(int argc, char **argv)
 	    .stream = cfg->incidents_notice_stream != NULL
 	                  ? cfg->incidents_notice_stream
 	                  : swerved_stream_or(cfg, "critical", "transactional"),
+	    .slack = (const char *const *)cfg->incidents_notice_slack,
+	    .n_slack = cfg->n_incidents_notice_slack,
+	    .webhooks = (const char *const *)cfg->incidents_notice_webhooks,
+	    .n_webhooks = cfg->n_incidents_notice_webhooks,
 	};
-	http_incidents_register(http, incidents,
-	                        inc_aud.n_to > 0 ? &inc_aud : NULL);
+	http_incidents_register(
+	    http, incidents,
+	    inc_aud.n_to + inc_aud.n_slack + inc_aud.n_webhooks > 0 ? &inc_aud
+	                                                            : NULL);
 	/* Outage drills: the fault hook, the schedule, the reports. */
 	{
 		struct drill_ctl_opts dro = {

@@ -567,6 +567,10 @@ struct config {
 	char **incidents_notice_to;
 	size_t n_incidents_notice_to;
 	char *incidents_notice_stream; /* NULL: critical, else transactional */
+	char **incidents_notice_slack; /* Slack incoming-webhook URLs */
+	size_t n_incidents_notice_slack;
+	char **incidents_notice_webhooks; /* URLs the notice is POSTed to */
+	size_t n_incidents_notice_webhooks;
 	/* suppression: (config_suppress.c) */
 	int suppress_on_submit; /* enum config_suppress_on_submit, refuse */
 	/* suppression.local_part: false (default "insensitive"): local

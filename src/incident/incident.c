@@ -290,6 +290,7 @@ incidents_attach(struct incidents *in, struct event_base *base)
 	if (events_subscribe(incidents_on_event, in) != 0)
 		return -1;
 	in->subscribed = 1;
+	in->base = base;
 	in->timer = event_new(base, -1, EV_PERSIST, incidents_on_timer, in);
 	if (in->timer == NULL || event_add(in->timer, &every) != 0)
 		return -1;
@@ -305,6 +306,7 @@ incidents_free(struct incidents *in)
 		events_unsubscribe(incidents_on_event, in);
 	if (in->timer != NULL)
 		event_free(in->timer);
+	incident_send_free(in);
 	for (size_t i = 0; i < in->n; i++)
 		inc_free(in->v[i]);
 	free(in->v);

@@ -53,6 +53,7 @@ struct inc {
 };
 
 struct inc_recent; /* incident_engine.c: provider events before an open */
+struct inc_post;   /* incident_send.c: a notice being posted */
 
 struct incidents {
 	struct spool *sp;
@@ -63,8 +64,11 @@ struct incidents {
 	void *change_arg;
 	struct inc_recent *recent;
 	int64_t last_tick;
-	struct event *timer; /* incidents_attach's tick; NULL: none */
-	char *report_dir;    /* <spool dir>/incidents; NULL: none */
+	struct event *timer;      /* incidents_attach's tick; NULL: none */
+	char *report_dir;         /* <spool dir>/incidents; NULL: none */
+	struct event_base *base;  /* incidents_attach's */
+	struct http_client *http; /* notices' posts; made on first use */
+	struct inc_post *posts;   /* posts under way (incident_send.c) */
 	int subscribed;
 };
 
@@ -113,6 +117,9 @@ void incident_engine_event(struct incidents *in, const struct events_item *e);
 
 /* incident_engine_tick - quiet periods, fail-back ends. */
 void incident_engine_tick(struct incidents *in, int64_t now_ms);
+
+/* incident_send_free - the notices' client and posts under way. */
+void incident_send_free(struct incidents *in);
 
 /* incident_engine_free - the engine's memory in in. */
 void incident_engine_free(struct incidents *in);

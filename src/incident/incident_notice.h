@@ -66,12 +66,16 @@ int incident_notice_render(const char *name, const struct incident_info *ii,
                            enum incident_notice_format fmt, struct buf *subject,
                            struct buf *body, char *err, size_t errlen);
 
-/* Who a notice is e-mailed to (incidents.notices; strings borrowed). */
+/* Who a notice goes to (incidents.notices; strings borrowed). */
 struct incident_audience {
 	const char *from;
-	const char *const *to;
+	const char *const *to; /* e-mail recipients (n_to 0: no e-mail) */
 	size_t n_to;
-	const char *stream; /* the stream the mail goes on */
+	const char *stream;       /* the stream the mail goes on */
+	const char *const *slack; /* Slack incoming-webhook URLs */
+	size_t n_slack;
+	const char *const *webhooks; /* URLs the notice is POSTed to as JSON */
+	size_t n_webhooks;
 };
 
 /*
@@ -91,8 +95,13 @@ typedef void incident_notice_fn(int status, const char *subject,
  * routing gives it to a provider that can take mail now (never only to
  * one whose circuit is open); once stored, a "notice" entry goes on the
  * timeline (by who), and the status_page notice becomes a public update.
- * cb runs once, later. 0, or -1 with err (no such incident, unknown
- * template, no recipients, spool closing): cb is not called.
+ * It is also POSTed once (no retry) to each Slack URL ({"text"}, mrkdwn)
+ * and webhook URL (JSON: incident, template, subject, text, html); each
+ * answer goes on the timeline naming the host only (a Slack URL holds a
+ * secret). Posting needs incidents_attach()'s loop. cb runs once, later
+ * (after the e-mail's commit; at once when there is no e-mail). 0, or
+ * -1 with err (no such incident, unknown template, nobody to send to,
+ * spool closing): cb is not called.
  */
 struct incidents;
 int incidents_notice(struct incidents *in, const char *id, const char *name,

@@ -281,7 +281,7 @@ hinc_on_notice(int status, const char *subject, const char *body,
 		                json_pack("{s:s,s:s,s:s,s:s,s:b,s:s?}",
 		                          "template", n->name, "format",
 		                          fmts[n->fmt], "subject", subject,
-		                          "body", body, "sent", msg_id != NULL,
+		                          "body", body, "sent", n->send,
 		                          "message_id", msg_id),
 		                0);
 	else if (req != NULL)

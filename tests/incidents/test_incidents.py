@@ -11,6 +11,9 @@
   - a notice e-mailed while the primary is down leaves through the
     backup; it and the status-page notice go on the timeline; hostile
     note text stays text in the HTML notice
+  - a notice posted to Slack and webhook targets: Slack's mrkdwn escaped,
+    the answers on the timeline naming the host only (not the secret
+    path of the Slack URL)
 """
 
 import json
@@ -397,3 +400,42 @@ def test_without_an_audience_a_notice_is_not_sent(lab):
     assert code == 200 and obj["sent"] is False, obj
     assert obj["subject"].startswith("[incident " + iid)
     assert _first(_incident(d, iid), "notice") < 0
+
+
+def test_a_notice_is_posted_to_slack_and_webhooks(lab, receiver):
+    primary = lab.mock("primary", "tempfail")
+    backup = lab.mock("backup", "accept")
+    slack = "/services/T0/B0/secret-token-4f1c"
+    d = _daemon(lab, primary, backup, notices={
+        "slack": [receiver.url(slack)], "webhooks": [receiver.url("/hook")]})
+    for i in range(3):
+        sh.submit(d, "app@example.com", ["user%d@example.net" % i], _msg(i))
+    iid = sh.wait_until(lambda: _incidents(d), 20, 0.2, "an incident")[0]["id"]
+    code, _ = d.admin_json("/v1/incidents/" + iid + "/notes", "POST",
+                           b'{"text": "<!channel> & <b>x</b>",'
+                           b' "public": true}')
+    assert code == 200
+    code, obj = d.admin_json("/v1/incidents/" + iid + "/notices", "POST",
+                             b'{"template": "delays", "send": true}')
+    assert code == 200 and obj["sent"] is True and \
+        obj["message_id"] is None, obj
+    posted = sh.wait_until(lambda: receiver.json(slack), 10, 0.1,
+                           "the Slack post")
+    text = posted[0]["text"]
+    assert text.startswith("*Delays sending")
+    assert "&lt;!channel&gt; &amp; &lt;b&gt;x&lt;/b&gt;" in text, text
+    assert "<!channel>" not in text
+    hook = sh.wait_until(lambda: receiver.json("/hook"), 10, 0.1,
+                         "the webhook post")[0]
+    assert hook["type"] == "incident.notice" and hook["incident"] == iid
+    assert hook["template"] == "delays"
+    assert "<!channel> & <b>x</b>" in hook["text"]  # JSON: as written
+    inc = sh.wait_until(lambda: (lambda o: o if sum(
+        1 for u in o["updates"] if "posted to" in u["text"]) == 2
+        else None)(_incident(d, iid)), 10, 0.2, "both posts on the timeline")
+    lines = [u["text"] for u in inc["updates"] if u["kind"] == "notice"]
+    host = "127.0.0.1:%d" % receiver.port
+    assert any("posted to Slack (%s): HTTP 200" % host in t for t in lines)
+    assert any("posted to webhook (%s): HTTP 200" % host in t for t in lines)
+    assert "secret-token" not in json.dumps(inc)
+    assert "secret-token" not in d.log_text()

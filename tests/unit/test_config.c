@@ -1278,6 +1278,23 @@ incidents_section(void **state)
 	config_free(c);
 	expect_error_prefix("incidents:\n  quiet: soon\n",
 	                    "swerve.yaml:2: incidents.quiet: expected");
+	c = load("incidents:\n  notices:\n    from: s@example.com\n"
+	         "    to: [a@example.org]\n"
+	         "    slack: [\"https://hooks.example/x\"]\n"
+	         "    webhooks: [\"http://127.0.0.1:9/h\"]\n",
+	         err);
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->n_incidents_notice_to, 1);
+	assert_int_equal(c->n_incidents_notice_slack, 1);
+	assert_string_equal(c->incidents_notice_webhooks[0],
+	                    "http://127.0.0.1:9/h");
+	config_free(c);
+	expect_error_prefix("incidents:\n  notices:\n    to: [a@example.org]\n",
+	                    "swerve.yaml:2: incidents.notices.from: missing");
+	expect_error_prefix(
+	    "incidents:\n  notices:\n    slack: [\"ftp://x\"]\n",
+	    "swerve.yaml:2: incidents.notices.slack: expected");
 	expect_error_prefix("incidents:\n  storm: 1\n",
 	                    "swerve.yaml:2: incidents.storm: unknown key");
 }
