@@ -33,6 +33,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
+#include "ingress/http_templates.h"
 
 #define PM_BATCH_MAX 500
 #define PM_TAG_MAX 1000       /* Postmark: a tag's characters */
@@ -48,7 +49,8 @@ static const char *const pm_fields[] = {
     "MessageStream", "TrackOpens",  "TrackLinks",
 };
 
-/* Template fields: templates are their own issue. */
+/* Template fields: /email/withTemplate's (pm_template_take), refused on
+ * /email and /email/batch. */
 static const char *const pm_template_fields[] = {
     "TemplateId",
     "TemplateAlias",
@@ -100,9 +102,9 @@ pm_canon(json_t *o, const char *const *names, size_t n, bool templates,
 		                           sizeof(pm_template_fields[0])))
 			api_error_set(
 			    e, 422, "invalid_field", k,
-			    "'%.40s': templates are not supported by this "
-			    "endpoint yet (swerve issue 19); send Subject and "
-			    "TextBody or HtmlBody",
+			    "'%.40s' is a field of /email/withTemplate and "
+			    "/email/batchWithTemplates, not of this endpoint: "
+			    "send Subject and TextBody or HtmlBody here",
 			    k);
 		else
 			api_error_set(
@@ -471,6 +473,11 @@ pm_error_code(const struct api_error *e, int *status)
 	 * tenant's suppression list. */
 	if (strcmp(e->code, "suppressed") == 0)
 		return 406;
+	/* Templates: not found, and a template that does not render. */
+	if (strcmp(e->code, "template_not_found") == 0)
+		return 1101;
+	if (strcmp(e->code, "render_failed") == 0)
+		return 1105;
 	return 300;
 }
 
@@ -552,14 +559,126 @@ pm_done(struct evhttp_request *req, const struct http_pending_result *res,
 	compat_reply_json(req, 200, out);
 }
 
-/* pm_prepare - decode and prepare item o into *m / *r; To into *to. */
+/*
+ * pm_template_take - a /email/withTemplate message o: TemplateId (a
+ * stored template named by the number) or TemplateAlias, TemplateModel
+ * and InlineCss taken out of a copy of o, which gets a placeholder
+ * TextBody for the message decoder (the template replaces it). The copy,
+ * or NULL with *e; the template's name and data into msg.
+ */
+static json_t *
+pm_template_take(json_t *o, struct api_msg *msg, struct api_error *e)
+{
+	json_t *c = json_object(), *v, *id = NULL, *alias = NULL;
+	json_t *model = NULL, *css = NULL;
+	const char *k;
+	char name[32];
+
+	json_object_foreach(o, k, v)
+	{
+		if (strcasecmp(k, "TemplateId") == 0)
+			id = v;
+		else if (strcasecmp(k, "TemplateAlias") == 0)
+			alias = v;
+		else if (strcasecmp(k, "TemplateModel") == 0)
+			model = v;
+		else if (strcasecmp(k, "InlineCss") == 0)
+			css = v;
+		else if (strcasecmp(k, "Subject") == 0 ||
+		         strcasecmp(k, "TextBody") == 0 ||
+		         strcasecmp(k, "HtmlBody") == 0) {
+			json_decref(c);
+			api_error_set(e, 422, "invalid_field", k,
+			              "'%.20s' is not a field of a templated "
+			              "message: the template gives it",
+			              k);
+			return NULL;
+		} else
+			json_object_set(c, k, v);
+	}
+	if ((id != NULL && !json_is_null(id)) ==
+	    (alias != NULL && !json_is_null(alias))) {
+		json_decref(c);
+		api_error_set(e, 422, "template_field", "TemplateId",
+		              "Either 'TemplateId' or 'TemplateAlias' is "
+		              "required, not both.");
+		return NULL;
+	}
+	if (id != NULL && !json_is_null(id) &&
+	    (!json_is_integer(id) || json_integer_value(id) < 0)) {
+		json_decref(c);
+		api_error_set(e, 422, "template_field", "TemplateId",
+		              "'TemplateId' must be a number.");
+		return NULL;
+	}
+	if ((alias != NULL && !json_is_null(alias) &&
+	     (!json_is_string(alias) ||
+	      !tmpl_store_name_ok(json_string_value(alias)))) ||
+	    (model != NULL && !json_is_null(model) && !json_is_object(model)) ||
+	    (css != NULL && !json_is_null(css) && !json_is_boolean(css))) {
+		json_decref(c);
+		api_error_set(
+		    e, 422, "template_field",
+		    alias != NULL && !json_is_string(alias)   ? "TemplateAlias"
+		    : model != NULL && !json_is_object(model) ? "TemplateModel"
+		                                              : "InlineCss",
+		    "'TemplateAlias' must be a template alias, "
+		    "'TemplateModel' an object, 'InlineCss' true or "
+		    "false.");
+		return NULL;
+	}
+	if (json_is_true(css)) {
+		json_decref(c);
+		api_error_set(e, 422, "template_field", "InlineCss",
+		              "'InlineCss': swerve does not inline CSS; send "
+		              "false (or leave it out) and inline the styles "
+		              "in the template.");
+		return NULL;
+	}
+	if (alias != NULL && !json_is_null(alias))
+		msg->template_name = xstrdup(json_string_value(alias));
+	else {
+		snprintf(name, sizeof(name), "%lld",
+		         (long long)json_integer_value(id));
+		msg->template_name = xstrdup(name);
+	}
+	msg->template_data =
+	    json_is_object(model) ? json_deep_copy(model) : json_object();
+	json_object_set_new(c, "TextBody", json_string(" "));
+	return c;
+}
+
+/*
+ * pm_template_apply - msg's template as Postmark renders it: its stored
+ * dialect (Mustachio for Postmark's), HTML escaped in the html part, a
+ * missing value empty.
+ */
+static int
+pm_template_apply(const struct config_api_key *k, struct api_msg *msg,
+                  struct api_error *e)
+{
+	static const struct tmpl_store_render_opts o = {
+	    {TMPL_ESCAPE_NONE, TMPL_ESCAPE_HTML, TMPL_ESCAPE_NONE}, 0};
+
+	if (http_templates_apply(k->tenant, msg, &o, e) == 0)
+		return 0;
+	e->http_status = 422;
+	if (strcmp(e->code, "template_not_found") == 0)
+		snprintf(e->message, sizeof(e->message),
+		         "The template '%s' could not be found.",
+		         msg->template_name);
+	return -1;
+}
+
+/* pm_prepare - decode and prepare item o into *m / *r; To into *to;
+ * templated: a /email/withTemplate message. */
 static void
 pm_prepare(struct compat *c, const struct config_api_key *k, json_t *o,
-           const char *client, struct spool_msg_new *m,
+           bool templated, const char *client, struct spool_msg_new *m,
            struct http_pending_result *r, char **to)
 {
-	struct api_msg msg;
-	json_t *t = NULL, *v;
+	struct api_msg msg, tm;
+	json_t *t = NULL, *v, *copy = NULL;
 	const char *key;
 
 	/* Postmark reads keys regardless of case; so does the echo. */
@@ -569,9 +688,36 @@ pm_prepare(struct compat *c, const struct config_api_key *k, json_t *o,
 			t = v;
 	}
 	memset(r, 0, sizeof(*r));
+	memset(&tm, 0, sizeof(tm));
 	*to = json_is_string(t) ? xstrdup(json_string_value(t)) : NULL;
-	if (compat_postmark_msg_decode(o, &msg, &r->err) < 0)
+	if (templated) {
+		if (!json_is_object(o)) {
+			api_error_set(&r->err, 422, "invalid_json", "",
+			              "Received invalid JSON input.");
+			return;
+		}
+		if ((copy = pm_template_take(o, &tm, &r->err)) == NULL) {
+			api_msg_fini(&tm);
+			return;
+		}
+		o = copy;
+	}
+	if (compat_postmark_msg_decode(o, &msg, &r->err) < 0) {
+		json_decref(copy);
+		api_msg_fini(&tm);
 		return;
+	}
+	json_decref(copy);
+	msg.template_name = tm.template_name;
+	msg.template_data = tm.template_data;
+	tm.template_name = NULL;
+	tm.template_data = NULL;
+	api_msg_fini(&tm);
+	if (msg.template_name != NULL &&
+	    pm_template_apply(k, &msg, &r->err) < 0) {
+		api_msg_fini(&msg);
+		return;
+	}
 	if (compat_msg_prepare(c, k, &msg, client, m, &r->err) < 0 &&
 	    strcmp(r->err.code, "forbidden") == 0)
 		snprintf(
@@ -596,17 +742,21 @@ compat_postmark_handle(struct compat *c, struct evhttp_request *req,
 	struct api_error e;
 	const char *body;
 	char client[96];
-	bool batch;
-	json_t *j;
+	bool batch, templated;
+	json_t *j, *items;
 	size_t len, n, i;
 
-	if (path == NULL || (strcmp(path, "/email") != 0 &&
-	                     strcmp(path, "/email/batch") != 0)) {
+	if (path == NULL ||
+	    (strcmp(path, "/email") != 0 && strcmp(path, "/email/batch") != 0 &&
+	     strcmp(path, "/email/withTemplate") != 0 &&
+	     strcmp(path, "/email/batchWithTemplates") != 0)) {
 		api_error_set(&e, 404, "not_found", "", "Not found");
 		pm_fail(req, &e);
 		return;
 	}
-	batch = strcmp(path, "/email/batch") == 0;
+	batch = strcmp(path, "/email/batch") == 0 ||
+	        strcmp(path, "/email/batchWithTemplates") == 0;
+	templated = strstr(path, "emplate") != NULL;
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		api_error_set(&e, 405, "method_not_allowed", "", "use POST");
 		pm_fail(req, &e);
@@ -626,28 +776,32 @@ compat_postmark_handle(struct compat *c, struct evhttp_request *req,
 		pm_fail(req, &e);
 		return;
 	}
-	if (batch && (!json_is_array(j) || json_array_size(j) == 0 ||
-	              json_array_size(j) > PM_BATCH_MAX)) {
+	/* batchWithTemplates wraps its array: {"Messages": [...]}. */
+	items = batch && templated ? json_object_get(j, "Messages") : j;
+	if (batch && (!json_is_array(items) || json_array_size(items) == 0 ||
+	              json_array_size(items) > PM_BATCH_MAX ||
+	              (templated && json_object_size(j) != 1))) {
 		api_error_set(&e, 422,
-		              json_is_array(j) && json_array_size(j)
+		              json_is_array(items) && json_array_size(items)
 		                  ? "batch_too_large"
 		                  : "invalid_json",
 		              "",
-		              json_is_array(j) && json_array_size(j)
+		              json_is_array(items) && json_array_size(items) &&
+		                      json_array_size(items) > PM_BATCH_MAX
 		                  ? "Too many batch messages (at most 500)."
 		                  : "Received invalid JSON input.");
 		json_decref(j);
 		pm_fail(req, &e);
 		return;
 	}
-	n = batch ? json_array_size(j) : 1;
+	n = batch ? json_array_size(items) : 1;
 	http_pending_client(req, client, sizeof(client));
 	ms = xcalloc(n, sizeof(*ms));
 	rs = xcalloc(n, sizeof(*rs));
 	a = pm_arg_new(batch, n);
 	for (i = 0; i < n; i++)
-		pm_prepare(c, k, batch ? json_array_get(j, i) : j, client,
-		           &ms[i], &rs[i], &a->to[i]);
+		pm_prepare(c, k, batch ? json_array_get(items, i) : j,
+		           templated, client, &ms[i], &rs[i], &a->to[i]);
 	json_decref(j);
 	if (!batch && rs[0].err.http_status != 0) {
 		pm_fail(req, &rs[0].err);

@@ -32,6 +32,42 @@ async function step(out, name, fn) {
 }
 
 const scenarios = {
+  // postmark: sendEmailWithTemplate by alias and by id, and
+  // sendEmailBatchWithTemplates with per-message results.
+  async postmark() {
+    const postmark = M('postmark');
+    const c = new postmark.ServerClient(process.env.SDK_KEY,
+      { requestHost: URL_.replace(/^https?:\/\//, ''), useHttps: false });
+    const out = {};
+    await step(out, 'alias', async () => {
+      const r = await c.sendEmailWithTemplate({ From: FROM, To: 'pm1@example.net',
+        TemplateAlias: 'pm-welcome',
+        TemplateModel: { name: 'Pia', items: [{ n: 'a' }, { n: 'b' }] } });
+      return { id: r.MessageID, code: r.ErrorCode };
+    });
+    await step(out, 'id', async () => {
+      const r = await c.sendEmailWithTemplate({ From: FROM, To: 'pm2@example.net',
+        TemplateId: 4242, TemplateModel: { name: 'Pat' } });
+      return { id: r.MessageID };
+    });
+    await step(out, 'missing', async () => {
+      await c.sendEmailWithTemplate({ From: FROM, To: TO,
+        TemplateAlias: 'nosuch', TemplateModel: {} });
+      return {};
+    });
+    await step(out, 'batch', async () => {
+      const r = await c.sendEmailBatchWithTemplates([
+        { From: FROM, To: 'pm3@example.net', TemplateAlias: 'pm-welcome',
+          TemplateModel: { name: '<Ben>', items: [] } },
+        { From: FROM, To: 'pm4@example.net', TemplateAlias: 'nosuch',
+          TemplateModel: {} },
+      ]);
+      return { results: r.map((x) => ({ code: x.ErrorCode, id: x.MessageID,
+        message: x.Message })) };
+    });
+    return out;
+  },
+
   // mailgun.js: messages.create with template + t:variables, and with
   // h:X-Mailgun-Variables as the variables.
   async mailgun() {

@@ -20,6 +20,11 @@ rendered by swerve.
 - mailgun.js: template with t:variables, or h:X-Mailgun-Variables as the
   variables; an unknown template refused with Mailgun's message.
 
+- postmark: sendEmailWithTemplate by TemplateAlias and by TemplateId
+  (a template named by the number), Mustachio ({{#each}}), an unknown
+  template ErrorCode 1101; sendEmailBatchWithTemplates with per-message
+  results.
+
 The sdk_tmpl.js helper makes the node calls; these tests judge the
 results.
 """
@@ -251,3 +256,32 @@ def test_mailgun_sdk_template(lab, npm):
         got["mg2@example.net"].get_body(("html",)).get_content()
     time.sleep(0.5)
     assert len(lab.mock.messages()) == 2
+
+
+def test_postmark_sdk_templates(lab, npm):
+    lab.start()
+    put_template(lab, "sdkt", "pm-welcome", {
+        "dialect": "mustachio", "subject": "Hello {{name}}",
+        "html": "<p>{{name}}</p>{{#each items}}<i>{{n}}</i>{{/each}}",
+        "text": "Hello {{name}}"})
+    put_template(lab, "sdkt", "4242", {
+        "dialect": "mustachio", "subject": "By id {{name}}",
+        "text": "id {{name}} {{missing}}."})
+    r = scenario(lab, "postmark")
+    assert r["alias"]["ok"] and r["alias"]["code"] == 0, r["alias"]
+    assert r["id"]["ok"], r["id"]
+    assert not r["missing"]["ok"], r["missing"]
+    assert "1101" in str(r["missing"].get("status")) or \
+        "could not be found" in r["missing"]["message"], r["missing"]
+    res = r["batch"]["results"]
+    assert res[0]["code"] == 0 and res[0]["id"], res
+    assert res[1]["code"] == 1101, res
+    got = upstream(lab, 3)
+    assert str(got["pm1@example.net"]["Subject"]) == "Hello Pia"
+    assert "<p>Pia</p><i>a</i><i>b</i>" in \
+        got["pm1@example.net"].get_body(("html",)).get_content()
+    assert text(got["pm2@example.net"]).strip() == "id Pat ."
+    assert "<p>&lt;Ben&gt;</p>" in \
+        got["pm3@example.net"].get_body(("html",)).get_content()
+    time.sleep(0.5)
+    assert len(lab.mock.messages()) == 3
