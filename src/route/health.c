@@ -102,14 +102,20 @@ health_window_count(const struct health *h, uint64_t now_ms,
 double
 health_success_ratio(const struct health *h, uint64_t now_ms)
 {
-	uint64_t ok = 0, all = 0, n;
+	uint64_t cur = now_ms / health_slice_ms(h), ok = 0, all = 0;
+	size_t i;
 	int c;
 
-	for (c = 0; c < SEND_CLASS_COUNT; c++) {
-		n = health_window_count(h, now_ms, (enum send_class)c);
-		all += n;
-		if (health_class_is_success((enum send_class)c))
-			ok += n;
+	/* One pass over the ring: routing asks this for every candidate of
+	 * every message. */
+	for (i = 0; i < HEALTH_BUCKETS; i++) {
+		if (!health_bucket_live(&h->win[i], cur))
+			continue;
+		for (c = 0; c < SEND_CLASS_COUNT; c++) {
+			all += h->win[i].n[c];
+			if (health_class_is_success((enum send_class)c))
+				ok += h->win[i].n[c];
+		}
 	}
 	return all == 0 ? 1.0 : (double)ok / (double)all;
 }
