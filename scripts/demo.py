@@ -239,17 +239,25 @@ def status_page_section(args, logdir):
     print("  public status page (docs/status-page.md)")
     keyfile = os.path.join(logdir, "admin.key")  # feedback_section's
     out = os.path.join(logdir, "status-page")
-    p = subprocess.run(
-        [os.path.join(args.bin, "swervectl"), "--url",
-         f"http://127.0.0.1:{HTTP_PORT}", "-k", keyfile, "status-page",
-         "export", out], capture_output=True, text=True, timeout=30)
-    if p.returncode != 0:
-        print(f"    export failed: {p.stderr.strip()}")
-        return False
-    with open(os.path.join(out, "api", "v2", "summary.json")) as f:
-        summary = json.load(f)
-    with open(os.path.join(out, "api", "v2", "incidents.json")) as f:
-        incidents = json.load(f)["incidents"]
+    # The outage's incident opens when the circuit_open alert fires (the
+    # alerts are evaluated every second): give it a few seconds to be on
+    # the page.
+    deadline = time.time() + 10
+    while True:
+        p = subprocess.run(
+            [os.path.join(args.bin, "swervectl"), "--url",
+             f"http://127.0.0.1:{HTTP_PORT}", "-k", keyfile, "status-page",
+             "export", out], capture_output=True, text=True, timeout=30)
+        if p.returncode != 0:
+            print(f"    export failed: {p.stderr.strip()}")
+            return False
+        with open(os.path.join(out, "api", "v2", "summary.json")) as f:
+            summary = json.load(f)
+        with open(os.path.join(out, "api", "v2", "incidents.json")) as f:
+            incidents = json.load(f)["incidents"]
+        if incidents or time.time() > deadline:
+            break
+        time.sleep(0.5)
     print(f"    status              {summary['status']['description']}")
     for c in summary["components"]:
         print(f"    {c['name']:<19s} {c['status']}")
