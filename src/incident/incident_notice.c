@@ -10,6 +10,7 @@
 
 #include "incident/incident_report.h"
 #include "tmpl/tmpl.h"
+#include "tmpl/tmpl_store.h"
 
 /* One shipped notice: subject, text body, HTML body (Mustache). */
 struct notice_tmpl {
@@ -128,10 +129,62 @@ notice_find(const char *name)
 	return NULL;
 }
 
+/* notice_stored - an operator's notice template: the active version of
+ * name in the daemon's template store, tenant "" (swervectl template
+ * put NAME), or NULL. */
+static const struct tmpl_store_entry *
+notice_stored(const char *name)
+{
+	struct tmpl_store *st = tmpl_store_active();
+
+	return st != NULL && name != NULL ? st->be->find(st->impl, "", name)
+	                                  : NULL;
+}
+
 int
 incident_notice_known(const char *name)
 {
-	return notice_find(name) != NULL;
+	return notice_find(name) != NULL || notice_stored(name) != NULL;
+}
+
+/* notice_render_stored - an operator's template e as fmt. */
+static int
+notice_render_stored(const struct tmpl_store_entry *e, const json_t *data,
+                     const struct incident_info *ii,
+                     enum incident_notice_format fmt, struct buf *subject,
+                     struct buf *body, char *err, size_t errlen)
+{
+	struct tmpl_store_render_opts o = {
+	    .escape = {TMPL_ESCAPE_NONE, TMPL_ESCAPE_HTML,
+	               fmt == NOTICE_SLACK ? TMPL_ESCAPE_SLACK
+	                                   : TMPL_ESCAPE_NONE}};
+	enum tmpl_part want =
+	    fmt == NOTICE_HTML ? TMPL_PART_HTML : TMPL_PART_TEXT;
+	struct tmpl_rendered r = {0};
+	enum tmpl_part bad;
+	struct tmpl_error te;
+
+	if (e->v.part[want] == NULL) {
+		snprintf(err, errlen, "template '%s' has no %s part", e->v.name,
+		         tmpl_part_name(want));
+		return -1;
+	}
+	if (tmpl_store_render(e, data, &o, &r, &bad, &te) != 0) {
+		snprintf(err, errlen, "template '%s': %s: %s", e->v.name,
+		         tmpl_part_name(bad), te.msg);
+		return -1;
+	}
+	if (r.part[TMPL_PART_SUBJECT] != NULL) {
+		for (char *p = r.part[TMPL_PART_SUBJECT]; *p; p++)
+			if (*p == '\r' || *p == '\n')
+				*p = ' ';
+		buf_addstr(subject, r.part[TMPL_PART_SUBJECT]);
+	} else {
+		buf_addstr(subject, ii->title);
+	}
+	buf_add(body, r.part[want], r.len[want]);
+	tmpl_rendered_fini(&r);
+	return 0;
 }
 
 /* human - "8 Dec 2026, 01:02 UTC". */
@@ -285,10 +338,18 @@ incident_notice_render(const char *name, const struct incident_info *ii,
 	json_t *data;
 	int rc;
 
+	if (n == NULL && notice_stored(name) != NULL) {
+		data = incident_notice_data(ii, s, now_ms);
+		rc = notice_render_stored(notice_stored(name), data, ii, fmt,
+		                          subject, body, err, errlen);
+		json_decref(data);
+		return rc;
+	}
 	if (n == NULL) {
 		snprintf(err, errlen,
 		         "no notice template '%s' (delays, resolved, internal, "
-		         "status_page)",
+		         "status_page, or one stored with swervectl template "
+		         "put)",
 		         name ? name : "");
 		return -1;
 	}

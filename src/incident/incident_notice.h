@@ -16,6 +16,12 @@
  * never breaks out), slack (Slack mrkdwn: & < > escaped). The subject
  * is rendered as text. A name the data lacks renders as nothing.
  *
+ * Operators add their own: a template stored in the daemon's template
+ * store (tmpl/tmpl_store.h) for tenant "" (`swervectl template put
+ * NAME`) is a notice named NAME, rendered the same way from the same
+ * data (its subject, html and text parts; the title when it has no
+ * subject). A shipped name wins.
+ *
  * Pure: no I/O. The data the templates see is incident_notice_data().
  */
 #ifndef SWERVE_INCIDENT_INCIDENT_NOTICE_H
@@ -81,8 +87,9 @@ struct incident_audience {
 /*
  * incident_notice_fn - the outcome of incidents_notice(), on the loop:
  * status 0 with the rendered subject and body (fmt's) and, when sent,
- * the stored message's id (else NULL); or a negative spool status (the
- * mail was not stored; nothing was recorded). Strings borrowed.
+ * the stored message's id (else NULL); SPOOL_ERR_NOTFOUND when the
+ * template did not render (body: why); or another negative spool status
+ * (the mail was not stored; nothing was recorded). Strings borrowed.
  */
 typedef void incident_notice_fn(int status, const char *subject,
                                 const char *body, const char *msg_id,

@@ -278,11 +278,15 @@ send_mail(struct send_job *j, const struct incident_info *ii,
 
 	buf_init(&sub);
 	buf_init(&html);
+	/* An operator's template may have a text part only: then so has
+	 * the mail. */
 	if (incident_notice_render(j->name, ii, s, now, NOTICE_HTML, &sub,
 	                           &html, err, sizeof(err)) != 0) {
 		buf_fini(&sub);
 		buf_fini(&html);
-		return -1;
+		buf_init(&sub);
+		buf_init(&html);
+		buf_addstr(&sub, buf_cstr(&j->subject));
 	}
 	memset(&m, 0, sizeof(m));
 	m.from.addr = xstrdup(j->from);
@@ -293,7 +297,7 @@ send_mail(struct send_job *j, const struct incident_info *ii,
 	m.subject = xstrdup(buf_cstr(&sub));
 	m.text = xstrdup(buf_cstr(&j->text));
 	m.text_len = j->text.len;
-	m.html = xstrdup(buf_cstr(&html));
+	m.html = html.len > 0 ? xstrdup(buf_cstr(&html)) : NULL;
 	m.html_len = html.len;
 	m.fields = xcalloc(1, sizeof(*m.fields));
 	m.fields[0].name = xstrdup("X-Swerve-Incident");
@@ -332,7 +336,7 @@ send_on_scope(int status, const struct incident_scope *s, void *arg)
 {
 	struct send_job *j = arg;
 	struct incident_info ii;
-	char err[256];
+	char err[256] = "no such incident";
 	struct buf drop;
 	int64_t now = clock_wall_ms();
 
@@ -341,7 +345,7 @@ send_on_scope(int status, const struct incident_scope *s, void *arg)
 	if (incidents_find(j->in, j->id, &ii) != 0 ||
 	    incident_notice_render(j->name, &ii, s, now, j->fmt, &j->subject,
 	                           &j->body, err, sizeof(err)) != 0) {
-		j->cb(SPOOL_ERR_NOTFOUND, "", "", NULL, j->arg);
+		j->cb(SPOOL_ERR_NOTFOUND, "", err, NULL, j->arg);
 		job_free(j);
 		return;
 	}

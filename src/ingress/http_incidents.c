@@ -284,6 +284,8 @@ hinc_on_notice(int status, const char *subject, const char *body,
 		                          "body", body, "sent", n->send,
 		                          "message_id", msg_id),
 		                0);
+	else if (req != NULL && status == SPOOL_ERR_NOTFOUND)
+		http_reply_error(req, 400, "invalid_request", body);
 	else if (req != NULL)
 		http_reply_error(req, 503, "spool_error",
 		                 "the notice could not be stored");

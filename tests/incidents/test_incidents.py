@@ -11,6 +11,8 @@
   - a notice e-mailed while the primary is down leaves through the
     backup; it and the status-page notice go on the timeline; hostile
     note text stays text in the HTML notice
+  - an operator's own notice template (swervectl template put) renders
+    from the same facts with the same escaping, and can be sent
   - a notice posted to Slack and webhook targets: Slack's mrkdwn escaped,
     the answers on the timeline naming the host only (not the secret
     path of the Slack URL)
@@ -439,3 +441,42 @@ def test_a_notice_is_posted_to_slack_and_webhooks(lab, receiver):
     assert any("posted to webhook (%s): HTTP 200" % host in t for t in lines)
     assert "secret-token" not in json.dumps(inc)
     assert "secret-token" not in d.log_text()
+
+
+def test_an_operators_template_is_a_notice(lab):
+    primary = lab.mock("primary", "tempfail")
+    backup = lab.mock("backup", "accept")
+    d = _daemon(lab, primary, backup, notices={
+        "from": "status@example.com", "to": ["customers@example.org"]})
+    for i in range(3):
+        sh.submit(d, "app@example.com", ["user%d@example.net" % i], _msg(i))
+    iid = sh.wait_until(lambda: _incidents(d), 20, 0.2, "an incident")[0]["id"]
+    code, _ = d.admin_json("/v1/incidents/" + iid + "/notes", "POST",
+                           b'{"text": "<i>soon</i>", "public": true}')
+    assert code == 200
+    text = os.path.join(str(lab.tmp), "apology.txt")
+    html = os.path.join(str(lab.tmp), "apology.html")
+    with open(text, "w") as f:
+        f.write("Sorry: {{status}} since {{started_at}} on {{streams_text}}."
+                "{{#updates}} {{text}}{{/updates}}\n")
+    with open(html, "w") as f:
+        f.write("<p>Sorry: {{status}}.{{#updates}} {{text}}{{/updates}}</p>")
+    r = sh.swervectl(["-c", d.config_path, "template", "put", "apology",
+                      "--subject", "Sorry about {{title}}", "--text", text,
+                      "--html", html])
+    assert r.returncode == 0, r.stderr
+    ctl = ["-c", d.config_path, "incident", "notice", iid, "--template",
+           "apology"]
+    r = sh.swervectl(ctl)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("Subject: Sorry about Delays"), r.stdout
+    assert "Sorry: identified since" in r.stdout
+    assert "<i>soon</i>" in r.stdout
+    r = sh.swervectl(ctl + ["--format", "html"])
+    assert r.returncode == 0 and "&lt;i&gt;soon" in r.stdout, r.stdout
+    r = sh.swervectl(ctl + ["--send"])
+    assert r.returncode == 0, r.stderr
+    sh.wait_until(lambda: [m for m in backup.messages()
+                           if "customers@example.org" in m["rcpt_to"]],
+                  20, 0.2, "the operator's notice at the backup")
+    assert _first(_incident(d, iid), "notice", "notice 'apology'") >= 0
