@@ -598,6 +598,31 @@ drill_real_alert(struct drill_ctl *c, char *out, size_t n)
 	return false;
 }
 
+/*
+ * drill_real_incident - an open incident that is not a drill's and has
+ * an impact on delivery (an impact-none incident, such as a complaint
+ * rate notice, does not stop a drill): its id and title into out.
+ */
+static bool
+drill_real_incident(struct drill_ctl *c, char *out, size_t n)
+{
+	struct incident_info info;
+	size_t i;
+
+	if (c->o.incidents == NULL ||
+	    incidents_open_count(c->o.incidents, 0) == 0)
+		return false;
+	for (i = 0; incidents_get(c->o.incidents, i, &info) == 0; i++) {
+		if (info.drill || info.status == INCIDENT_RESOLVED ||
+		    info.impact == IMPACT_NONE)
+			continue;
+		snprintf(out, n, "%s (%s, impact %s)", info.id, info.title,
+		         incident_impact_name(info.impact));
+		return true;
+	}
+	return false;
+}
+
 /* drill_on_stored - the start is on disk: switch the fault on. */
 static void
 drill_on_stored(int status, void *arg)
@@ -697,15 +722,15 @@ drill_check(struct drill_ctl *c, const struct drill_start *s,
 		         c->run->m.id, c->run->m.provider, c->run->m.fault);
 		return -1;
 	}
-	if (c->o.incidents != NULL &&
-	    incidents_open_count(c->o.incidents, 0) > 0) {
+	if (drill_real_incident(c, why, sizeof(why))) {
 		snprintf(err, errlen,
-		         "a real incident is open (%zu); drills wait until "
-		         "it is resolved",
-		         incidents_open_count(c->o.incidents, 0));
+		         "a real incident is open: %s; drills wait until it "
+		         "is resolved",
+		         why);
 		return -1;
 	}
-	if (drill_real_alert(c, why, sizeof(why))) {
+	/* Without incident records, a firing alert stands for one. */
+	if (c->o.incidents == NULL && drill_real_alert(c, why, sizeof(why))) {
 		snprintf(err, errlen,
 		         "a real alert is firing: %s; drills wait until it "
 		         "resolves",

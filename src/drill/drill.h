@@ -16,7 +16,9 @@
  *   - every drill has a duration and rolls back by itself;
  *     drill_ctl_abort() ends it at once;
  *   - a drill is refused while another runs, while a real incident is
- *     open or a real alert is firing, and when a stream
+ *     open with an impact on delivery (without incident records: while
+ *     a real alert is firing),
+ *     and when a stream
  *     it covers would be left with no usable provider (unless force);
  *   - a real failure during the drill (another provider's circuit
  *     opens, a real alert fires) aborts it and the report says why;

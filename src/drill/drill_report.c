@@ -231,7 +231,7 @@ ren_row(struct buf *b, enum ren_fmt f, const char *const *cells, size_t n)
 		buf_addstr(b, "<tr>");
 	for (i = 0; i < n; i++) {
 		if (f == REN_TEXT) {
-			buf_printf(b, i ? "  %-18s" : "%-22s", cells[i]);
+			buf_printf(b, i ? "  %-14s" : "%-26s", cells[i]);
 		} else if (f == REN_MD) {
 			buf_printf(b, "| %s ", cells[i]);
 		} else {
@@ -240,6 +240,8 @@ ren_row(struct buf *b, enum ren_fmt f, const char *const *cells, size_t n)
 			buf_addstr(b, "</td>");
 		}
 	}
+	while (f == REN_TEXT && b->len > 0 && b->p[b->len - 1] == ' ')
+		b->len--; /* no trailing blanks */
 	buf_addstr(b, f == REN_MD ? "|\n" : f == REN_HTML ? "</tr>\n" : "\n");
 }
 
