@@ -846,6 +846,8 @@ main(int argc, char **argv)
 		if (drills == NULL)
 			log_fatal("swerved: cannot start drills");
 		http_drill_register(http, drills);
+		/* A drill never shows on the public status page. */
+		status_http_drilled_set(status_page, drill_ctl_drilled, drills);
 		reload.drills = drills;
 	}
 	reload.https = swerved_https_setup(http, tls.https, cfg);

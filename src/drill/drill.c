@@ -163,6 +163,12 @@ drill_hook_drilled(const char *provider, void *arg)
 	return false;
 }
 
+bool
+drill_ctl_drilled(const char *provider, void *arg)
+{
+	return drill_hook_drilled(provider, arg);
+}
+
 /* ---- runs ---------------------------------------------------------- */
 
 /* drill_run_free - forget r. */

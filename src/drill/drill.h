@@ -118,6 +118,14 @@ int drill_ctl_start(struct drill_ctl *c, const struct drill_start *s,
                     drill_started_fn *cb, void *arg, int *http, char *err,
                     size_t errlen);
 
+/*
+ * drill_ctl_drilled - is a drill simulating a fault at provider now
+ * (running, or ended and its provider still failing back)? arg: the
+ * drill_ctl. The public status page asks it (status/status_http.h:
+ * status_http_drilled_set), so a drill never shows there.
+ */
+bool drill_ctl_drilled(const char *provider, void *arg);
+
 /* drill_ctl_abort - end the running drill now. 0, or -1 with err (no
  * drill runs). */
 int drill_ctl_abort(struct drill_ctl *c, const char *by, char *err,

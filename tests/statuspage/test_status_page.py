@@ -10,6 +10,8 @@
 - a second swerved with a provider whose `status_page:` points at the
   first's page reads it with swerve's own poller, overall and by
   component, as the first's state changes;
+- an operator's public note is text on the page, an internal one is
+  absent; a drill's simulated outage does not show;
 - the statuspage.io npm client (a Statuspage API v2 client) reads it;
 - Debian's Chromium, headless, loads it with no console error and no
   request leaving loopback, and saves a screenshot.
@@ -358,3 +360,36 @@ def test_operator_notes_reach_the_page_as_text(lab, tmp_path):
     assert "No active incidents." in html
     past = html.split('id="past-h"', 1)[1]
     assert 'id="incident-%s"' % iid in past
+
+
+def test_a_drill_never_shows_on_the_page(lab):
+    """A drill's simulated outage of the primary (swervectl drill start)
+    opens its circuit and a drill incident, and the public page shows
+    neither: every component operational, no incident, indicator none
+    (public_status.show_drills is off)."""
+    primary, backup = lab.mock("p"), lab.mock("b")
+    d = _page_daemon(lab, primary, backup)
+    r = sh.swervectl(["-c", d.config_path, "drill", "start", PRIMARY,
+                      "outage", "--json"])
+    assert r.returncode == 0, (r.stdout, r.stderr)
+
+    def open_circuit():
+        code, obj = d.admin_json("/v1/providers")
+        assert code == 200
+        return [p for p in obj["providers"]
+                if p["name"] == PRIMARY and p["state"] == "open"]
+
+    sh.wait_until(open_circuit, 15, 0.1, "the drilled provider's circuit "
+                  "open")
+    # The drill's incident exists (admin view) ...
+    sh.wait_until(lambda: [i for i in d.admin_json("/v1/incidents")[1]
+                           ["incidents"] if i["drill"]], 15, 0.1,
+                  "the drill's incident")
+    # ... and the public page knows nothing of it.
+    s = _json(d.status_url + "/api/v2/summary.json")
+    assert s["status"]["indicator"] == "none", s["status"]
+    assert [c["status"] for c in s["components"]] == ["operational"] * 2
+    assert s["incidents"] == []
+    assert _json(d.status_url + "/api/v2/incidents.json")["incidents"] == []
+    html = _get(d.status_url + "/")[2].decode()
+    assert "All Systems Operational" in html
