@@ -98,6 +98,18 @@ j_time(int64_t ms)
 	return json_string(t);
 }
 
+/* j_text - s cleaned to valid UTF-8 without controls, as JSON (an entry
+ * with bytes JSON cannot carry is kept, not dropped). */
+static json_t *
+j_text(const char *s)
+{
+	char *c = status_text_clean(s);
+	json_t *j = json_string(c);
+
+	free(c);
+	return j != NULL ? j : json_string("");
+}
+
 /* j_dur - ms, or null for -1. */
 static json_t *
 j_dur(int64_t ms)
@@ -161,12 +173,12 @@ incident_report_json(const struct incident_info *ii,
 		const struct incident_update *u = &ii->updates[i];
 
 		json_array_append_new(
-		    ups, json_pack("{s:o,s:s,s:s,s:s,s:b,s:s}", "at",
-		                   j_time(u->at_ms), "kind", u->kind, "text",
-		                   u->text, "status",
+		    ups, json_pack("{s:o,s:o,s:o,s:s,s:b,s:o}", "at",
+		                   j_time(u->at_ms), "kind", j_text(u->kind),
+		                   "text", j_text(u->text), "status",
 		                   incident_status_name(u->status), "public",
 		                   u->public_, "who",
-		                   u->who != NULL ? u->who : "swerve"));
+		                   j_text(u->who != NULL ? u->who : "swerve")));
 	}
 	o = json_pack(
 	    "{s:s,s:s,s:s,s:s,s:b,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o,"
