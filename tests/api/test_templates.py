@@ -320,3 +320,35 @@ def test_primary_down_backup_gets_the_same_rendered_message(lab):
             b.get_body((kind,)).get_content()
     assert "<p>&lt;Ann&gt;</p><i>a</i><i>b</i>" in \
         b.get_body(("html",)).get_content()
+
+
+def test_hostile_templates_refused_or_bounded(lab):
+    """Deep nesting is refused at upload with its place; a loop that
+    would write too much stops at render with a clear error and nothing
+    is stored; a partial is an error (none is stored with a template)."""
+    m = lab.mock()
+    d = lab.daemon(m)
+    deep = "{{#a}}" * 150 + "x" + "{{/a}}" * 150
+    code, out = req(d, "POST", "/v1/templates/deep",
+                    {"dialect": "handlebars", "text": deep})
+    assert code == 400 and out["error"]["code"] == "template_syntax", out
+    assert out["error"]["line"] == 1 and out["error"]["column"] > 1, out
+    assert req(d, "GET", "/v1/templates/deep")[0] == 404
+    # 200 rows of 200 columns of a 200-octet string: 8 MB > 4 MiB limit.
+    code, out = req(d, "POST", "/v1/templates/big", {
+        "dialect": "handlebars",
+        "text": "{{#each rows}}{{#each ../cols}}{{../../s}}{{/each}}{{/each}}"})
+    assert code == 201, out
+    data = {"rows": list(range(200)), "cols": list(range(200)), "s": "x" * 200}
+    code, out, _ = send(d, {"from": "s@example.com", "to": "r@example.net",
+                            "template": {"name": "big", "data": data}})
+    assert code == 400 and out["error"]["code"] == "render_failed", out
+    code, out = req(d, "POST", "/v1/templates/big/render", {"data": data})
+    assert code == 400, out
+    assert req(d, "POST", "/v1/templates/part", {
+        "dialect": "handlebars", "text": "a {{> other}} b"})[0] == 201
+    code, out, _ = send(d, {"from": "s@example.com", "to": "r@example.net",
+                            "template": {"name": "part"}})
+    assert code == 400 and out["error"]["code"] == "render_failed", out
+    time.sleep(0.3)
+    assert m.messages() == []
