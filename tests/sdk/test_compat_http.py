@@ -159,7 +159,11 @@ def test_routes_around_the_compat_endpoints_still_answer(lab):
     assert st == 404
     st, _, b = req(lab, "/", method="GET")
     assert st == 404 and b"<ErrorResponse" in b
+    # /email/withTemplate is served (issue 19): a message without a
+    # template is Postmark's 422; an unknown path under /email is 404.
     st, _, b = jpost(lab, "/email/withTemplate", {}, {"X-Postmark-Server-Token": c.KEY})
+    assert st == 422 and b["ErrorCode"] == 300, b
+    st, _, b = jpost(lab, "/email/withTemplates", {}, {"X-Postmark-Server-Token": c.KEY})
     assert st == 404
     st, _, b = jpost(lab, "/emails/batch", [], BEARER)
     assert st == 422 and b["name"] == "validation_error"
