@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "incident/incident_report.h"
-#include "status/status_text.h"
 #include "tmpl/tmpl.h"
 #include "tmpl/tmpl_store.h"
 
@@ -224,18 +223,6 @@ minutes(int64_t ms)
 	return json_string(out);
 }
 
-/* jtext - s as a JSON string, cleaned to valid UTF-8 without control
- * characters (status_text_clean), so no entry is ever dropped. */
-static json_t *
-jtext(const char *s)
-{
-	char *c = status_text_clean(s);
-	json_t *j = json_string(c);
-
-	free(c);
-	return j != NULL ? j : json_string("");
-}
-
 /* is_action - an entry swerve made by itself that changed where mail
  * goes. */
 static int
@@ -274,15 +261,16 @@ incident_notice_data(const struct incident_info *ii,
 	for (i = 0; i < ii->n_updates; i++) {
 		const struct incident_update *u = &ii->updates[i];
 		json_t *at = human(u->at_ms);
-		json_t *e = json_pack("{s:O,s:o,s:o,s:o}", "at", at, "kind",
-		                      jtext(u->kind), "who",
-		                      jtext(u->who ? u->who : "swerve"), "text",
-		                      jtext(u->text));
+		json_t *e =
+		    json_pack("{s:O,s:o,s:o,s:o}", "at", at, "kind",
+		              incident_json_text(u->kind), "who",
+		              incident_json_text(u->who ? u->who : "swerve"),
+		              "text", incident_json_text(u->text));
 
 		if (u->public_)
-			json_array_append_new(ups, json_pack("{s:O,s:o}", "at",
-			                                     at, "text",
-			                                     jtext(u->text)));
+			json_array_append_new(
+			    ups, json_pack("{s:O,s:o}", "at", at, "text",
+			                   incident_json_text(u->text)));
 		if (is_action(u))
 			json_array_append(acts, e);
 		json_array_append_new(tl, e);

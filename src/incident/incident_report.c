@@ -98,10 +98,8 @@ j_time(int64_t ms)
 	return json_string(t);
 }
 
-/* j_text - s cleaned to valid UTF-8 without controls, as JSON (an entry
- * with bytes JSON cannot carry is kept, not dropped). */
-static json_t *
-j_text(const char *s)
+json_t *
+incident_json_text(const char *s)
 {
 	char *c = status_text_clean(s);
 	json_t *j = json_string(c);
@@ -174,11 +172,13 @@ incident_report_json(const struct incident_info *ii,
 
 		json_array_append_new(
 		    ups, json_pack("{s:o,s:o,s:o,s:s,s:b,s:o}", "at",
-		                   j_time(u->at_ms), "kind", j_text(u->kind),
-		                   "text", j_text(u->text), "status",
+		                   j_time(u->at_ms), "kind",
+		                   incident_json_text(u->kind), "text",
+		                   incident_json_text(u->text), "status",
 		                   incident_status_name(u->status), "public",
 		                   u->public_, "who",
-		                   j_text(u->who != NULL ? u->who : "swerve")));
+		                   incident_json_text(
+		                       u->who != NULL ? u->who : "swerve")));
 	}
 	o = json_pack(
 	    "{s:s,s:s,s:s,s:s,s:b,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o,"

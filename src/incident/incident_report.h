@@ -40,6 +40,11 @@ struct incident_facts {
 	size_t n_auto, n_human; /* timeline entries by swerve / by people */
 };
 
+/* incident_json_text - s (NULL: "") as a new JSON string, cleaned to
+ * valid UTF-8 without control characters (status_text_clean): timeline
+ * text JSON could not carry is kept, not dropped. */
+json_t *incident_json_text(const char *s);
+
 /* incident_report_facts - the facts of ii as of now_ms. */
 void incident_report_facts(const struct incident_info *ii, int64_t now_ms,
                            struct incident_facts *f);
