@@ -85,6 +85,13 @@ drill_sched_parse(const char *schedule, const char *timezone,
 				p++;
 		}
 	}
+	if (out->days == 0) {
+		snprintf(err, errlen,
+		         "schedule \"%.40s\": expected day names (Mon,Thu) or "
+		         "daily before the time",
+		         schedule);
+		return -1;
+	}
 	t = drill_sched_hhmm(sp + 1, 23);
 	if (t < 0) {
 		snprintf(err, errlen,

@@ -43,12 +43,15 @@ class Sender:
         self.conn = sh.SMTPConn(d.smtp_port, timeout=30)
         assert self.conn.ehlo("client.test").code == 250
 
-    def send(self, k=1, every=0.0):
+    def send(self, k=1, every=0.0, stream=None):
         for _ in range(k):
             self.n += 1
+            msg = MSG % (self.n, self.n)
+            if stream:
+                msg = b"X-Swerve-Stream: " + stream.encode() + b"\r\n" + msg
             self.ids.append(sh.submit(self.d, "app@example.com",
                                       ["user%d@example.net" % self.n],
-                                      MSG % (self.n, self.n), conn=self.conn))
+                                      msg, conn=self.conn))
             if every:
                 time.sleep(every)
 

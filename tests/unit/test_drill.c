@@ -244,6 +244,8 @@ test_sched_malformed(void **state)
 	    {"Mon 03:00", "+15:00"},
 	    {"Mon 03:00", "02:00"},
 	    {"Mon  03:00", NULL},
+	    {" 03:00", "UTC"},
+	    {",Mon 03:00", NULL},
 	};
 	struct drill_sched s;
 	char err[200];
