@@ -30,7 +30,7 @@ fuzz_check(int ok)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const types[] = {"smtp", "ses", "sendgrid",
+	static const char *const types[] = {"smtp",    "ses",      "sendgrid",
 	                                    "mailgun", "postmark", "resend"};
 	char *s, *tz, err[300], text[DRILL_FAULT_TEXT_SIZE];
 	struct drill_fault f, g;
@@ -54,7 +54,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct send_result r;
 			uint64_t after;
 			memset(&r, 0, sizeof(r));
-			drill_fault_answer(&f, types[i], "dr-f", 1000, &r, &after);
+			drill_fault_answer(&f, types[i], "dr-f", 1000, &r,
+			                   &after);
 			fuzz_check(r.class == SEND_DEFERRED ||
 			           r.class == SEND_THROTTLED ||
 			           r.class == SEND_CONFIG);

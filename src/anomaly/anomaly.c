@@ -793,8 +793,7 @@ params_for(struct anomaly *an, const struct config *cfg)
 		if (k == SIG_LATENCY) {
 			p->rel_floor = 0.1;
 			p->abs_floor = 25;
-		}
-		else if (k == SIG_VOLUME)
+		} else if (k == SIG_VOLUME)
 			p->abs_floor = 3;
 		else
 			p->abs_floor = 0.005;
