@@ -41,6 +41,7 @@
 #include "incident/incident_cli.h"
 #include "ingress/feedback_sns.h"
 #include "providers/supplist.h"
+#include "providers/tmpllist.h"
 #include "spool/spool.h"
 #include "spool/spool_tool.h"
 #include "spool/suppress.h"
@@ -111,6 +112,9 @@ swervectl_usage(FILE *f)
 	    "  template diff NAME V1 [V2]  line diff of two versions "
 	    "(V2: the active)\n"
 	    "  template activate NAME V | delete NAME [--version N]\n"
+	    "  template import --from-provider NAME [--tenant T]\n"
+	    "            NAME's own templates through its API (sendgrid: "
+	    "dynamic\n            templates, stored under their d-... ids)\n"
 	    "  incident list|show ID|report ID [--format md|html|json]\n"
 	    "  incident note ID TEXT [--public] | update ID [--status S]\n"
 	    "            [--impact I] [--text T] | resolve ID [--text T]\n"
@@ -2103,12 +2107,106 @@ swervectl_tmpl_show(const char *base, const struct swervectl_tmpl *o,
 }
 
 /*
+ * swervectl_tmpl_import - import --from-provider NAME: NAME's own
+ * templates (providers/tmpllist.h) stored as new versions, each active.
+ */
+static int
+swervectl_tmpl_import(const char *base, const struct swervectl_tmpl *o,
+                      const char *cfg_path, const char *name)
+{
+	static const char *const keys[] = {"subject", "html", "text"};
+	const struct config_provider *p = NULL;
+	struct tmpl_version *v = NULL;
+	struct config *cfg;
+	char err[2048], path[1500], *body;
+	size_t i, n = 0, done = 0;
+	json_t *req, *j;
+	int rc, k;
+
+	if (cfg_path == NULL) {
+		fprintf(stderr, "swervectl: import --from-provider needs -c "
+		                "CONFIG (the provider's credentials)\n");
+		return 2;
+	}
+	if ((cfg = config_load_file(cfg_path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "swervectl: %s\n", err);
+		return 2;
+	}
+	for (i = 0; i < cfg->n_providers; i++)
+		if (strcmp(cfg->providers[i].name, name) == 0)
+			p = &cfg->providers[i];
+	if (p == NULL) {
+		fprintf(stderr, "swervectl: no provider named %s in %s\n", name,
+		        cfg_path);
+		config_free(cfg);
+		return 2;
+	}
+	rc = tmpllist_fetch(p, &v, &n, err, sizeof(err));
+	config_free(cfg);
+	if (rc != 0) {
+		fprintf(stderr, "swervectl: template import %s: %s%s\n", name,
+		        rc < 0 ? "nothing imported: " : "", err);
+		return rc < 0 ? 1 : 2;
+	}
+	for (i = 0; i < n; i++) {
+		if (v[i].part[TMPL_PART_HTML] == NULL &&
+		    v[i].part[TMPL_PART_TEXT] == NULL) {
+			fprintf(stderr,
+			        "swervectl: %s: no html or text, "
+			        "skipped\n",
+			        v[i].name);
+			continue;
+		}
+		req = json_pack("{s:s}", "dialect", "handlebars");
+		for (k = 0; k < TMPL_PARTS; k++)
+			if (v[i].part[k] != NULL)
+				json_object_set_new(req, keys[k],
+				                    json_string(v[i].part[k]));
+		body = json_dumps(req, JSON_COMPACT);
+		json_decref(req);
+		swervectl_tmpl_path(o, v[i].name, NULL, NULL, path,
+		                    sizeof(path));
+		j = swervectl_tmpl_call(base, path, "POST", body);
+		free(body);
+		if (j != NULL) {
+			printf("%s: version %lld\n", v[i].name,
+			       (long long)json_integer_value(
+			           json_object_get(j, "version")));
+			done++;
+		} else {
+			rc = 1;
+		}
+		json_decref(j);
+	}
+	for (i = 0; i < n; i++)
+		tmpl_version_fini(&v[i]);
+	free(v);
+	printf("imported %zu of %zu templates from %s\n", done, n, name);
+	return rc;
+}
+
+static int swervectl_template_do(const char *base,
+                                 const struct swervectl_tmpl *o, int argc,
+                                 char **argv);
+
+/*
  * swervectl_template - template list|show|put|render|diff|activate|
- * delete. argv[0] is the verb.
+ * delete|import. argv[0] is the verb.
  */
 static int
 swervectl_template(const char *base, const struct swervectl_tmpl *o, int argc,
-                   char **argv)
+                   char **argv, const char *from_provider, const char *cfg_path)
+{
+	if (argc == 1 && strcmp(argv[0], "import") == 0 &&
+	    from_provider != NULL)
+		return swervectl_tmpl_import(base, o, cfg_path, from_provider);
+	return swervectl_template_do(base, o, argc, argv);
+}
+
+/* swervectl_template_do - every verb but import. */
+static int
+swervectl_template_do(const char *base, const struct swervectl_tmpl *o,
+                      int argc, char **argv)
 {
 	char path[1500], body[64], extra[64];
 	json_t *j;
@@ -2415,7 +2513,7 @@ main(int argc, char **argv)
 		tmpl.after = after;
 		tmpl.json = json;
 		rc = swervectl_template(base, &tmpl, argc - optind - 1,
-		                        argv + optind + 1);
+		                        argv + optind + 1, from_provider, path);
 	} else if (strcmp(cmd, "incident") == 0) {
 		inc.json = json;
 		rc = incident_cli_run(argc - optind - 1, argv + optind + 1,

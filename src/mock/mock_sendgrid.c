@@ -633,10 +633,153 @@ mock_sg_supp(struct mock_api_req *r)
 	mock_api_success(r, 200, out);
 }
 
+/*
+ * SendGrid's dynamic templates, kept in memory (for `swervectl template
+ * import --from-provider`): POST /v3/templates {name, generation} makes
+ * one (id "d-" + 32 hex), POST /v3/templates/{id}/versions {name,
+ * subject, html_content, plain_content, active} adds a version (active
+ * 1 deactivates the others), GET /v3/templates?generations=dynamic lists
+ * them (one page, versions without their content), GET
+ * /v3/templates/{id} answers one with its versions' content.
+ */
+static json_t *mock_sg_tmpls;
+static unsigned mock_sg_tmpl_seq;
+
+/* mock_sg_tmpl_find - the template with id, or NULL. */
+static json_t *
+mock_sg_tmpl_find(const char *id)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(mock_sg_tmpls, i, t)
+	{
+		if (strcmp(json_string_value(json_object_get(t, "id")), id) ==
+		    0)
+			return t;
+	}
+	return NULL;
+}
+
+static void
+mock_sg_not_found(struct mock_api_req *r)
+{
+	mock_api_reply_json(
+	    r, 404, json_pack("{s:[{s:s}]}", "errors", "message", "not found"));
+}
+
+/* mock_sg_templates - GET (list) or POST (create) /v3/templates. */
+static void
+mock_sg_templates(struct mock_api_req *r)
+{
+	json_t *root, *out, *t, *v, *vs, *res;
+	char id[40];
+	size_t i, k;
+
+	if (mock_sg_tmpls == NULL)
+		mock_sg_tmpls = json_array();
+	if (evhttp_request_get_command(r->req) == EVHTTP_REQ_GET) {
+		res = json_array();
+		json_array_foreach(mock_sg_tmpls, i, t)
+		{
+			vs = json_array();
+			json_array_foreach(json_object_get(t, "versions"), k, v)
+			{
+				json_array_append_new(
+				    vs,
+				    json_pack(
+				        "{s:O,s:O,s:O,s:O}", "id",
+				        json_object_get(v, "id"), "template_id",
+				        json_object_get(t, "id"), "active",
+				        json_object_get(v, "active"), "name",
+				        json_object_get(v, "name")));
+			}
+			json_array_append_new(
+			    res,
+			    json_pack("{s:O,s:O,s:s,s:o}", "id",
+			              json_object_get(t, "id"), "name",
+			              json_object_get(t, "name"), "generation",
+			              "dynamic", "versions", vs));
+		}
+		mock_api_success(r, 200,
+		                 json_pack("{s:o,s:{s:I}}", "result", res,
+		                           "_metadata", "count",
+		                           (json_int_t)json_array_size(res)));
+		return;
+	}
+	root = json_loadb(r->body.p ? r->body.p : "", r->body.len, 0, NULL);
+	if (!json_is_string(json_object_get(root, "name"))) {
+		json_decref(root);
+		mock_api_reply_json(r, 400,
+		                    json_pack("{s:[{s:s,s:s}]}", "errors",
+		                              "field", "name", "message",
+		                              "name required"));
+		return;
+	}
+	snprintf(id, sizeof(id), "d-%032x", ++mock_sg_tmpl_seq);
+	out = json_pack("{s:s,s:O,s:s,s:[]}", "id", id, "name",
+	                json_object_get(root, "name"), "generation", "dynamic",
+	                "versions");
+	json_array_append(mock_sg_tmpls, out);
+	json_decref(root);
+	mock_api_success(r, 201, out);
+}
+
+/* mock_sg_template - GET /v3/templates/{id}, POST .../{id}/versions. */
+static void
+mock_sg_template(struct mock_api_req *r)
+{
+	char id[64];
+	size_t n = strcspn(r->rest, "/"), i;
+	json_t *t, *root, *v, *o;
+
+	snprintf(id, sizeof(id), "%.*s", (int)(n < 63 ? n : 63), r->rest);
+	t = mock_sg_tmpls ? mock_sg_tmpl_find(id) : NULL;
+	if (t == NULL) {
+		mock_sg_not_found(r);
+		return;
+	}
+	if (evhttp_request_get_command(r->req) == EVHTTP_REQ_GET &&
+	    r->rest[n] == '\0') {
+		mock_api_success(r, 200, json_incref(t));
+		return;
+	}
+	if (evhttp_request_get_command(r->req) != EVHTTP_REQ_POST ||
+	    strcmp(r->rest + n, "/versions") != 0) {
+		mock_sg_not_found(r);
+		return;
+	}
+	root = json_loadb(r->body.p ? r->body.p : "", r->body.len, 0, NULL);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		mock_api_reply_json(r, 400,
+		                    json_pack("{s:[{s:s}]}", "errors",
+		                              "message", "expected an object"));
+		return;
+	}
+	if (json_integer_value(json_object_get(root, "active")) == 1)
+		json_array_foreach(json_object_get(t, "versions"), i, o)
+		{
+			json_object_set_new(o, "active", json_integer(0));
+		}
+	v = json_deep_copy(root);
+	json_object_set_new(v, "id", json_sprintf("v-%u", ++mock_sg_tmpl_seq));
+	json_object_set_new(v, "template_id", json_string(id));
+	if (json_object_get(v, "active") == NULL)
+		json_object_set_new(v, "active", json_integer(0));
+	json_array_append(json_object_get(t, "versions"), v);
+	json_decref(root);
+	mock_api_success(r, 201, v);
+}
+
 static const struct mock_api_endpoint mock_sg_endpoints[] = {
     {"/v3/mail/send", false, EVHTTP_REQ_POST, mock_sg_send, false},
     {"/v3/scopes", false, EVHTTP_REQ_GET, mock_sg_scopes, true},
     {"/v3/suppression/", true, EVHTTP_REQ_GET, mock_sg_supp, true},
+    {"/v3/templates", false, EVHTTP_REQ_GET | EVHTTP_REQ_POST,
+     mock_sg_templates, true},
+    {"/v3/templates/", true, EVHTTP_REQ_GET | EVHTTP_REQ_POST, mock_sg_template,
+     true},
 };
 
 const struct mock_api_provider mock_api_sendgrid = {

@@ -112,10 +112,7 @@ supplist_write(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* supplist_get - GET url with headers ("Name: value" lines, NULL
- * ended; NULL: basic auth "api" and p's key) into out; the HTTP status,
- * or -1 with err. */
-static long
+long
 supplist_get(const struct config_provider *p, const char *url,
              const char *const *headers, struct buf *out, char *err,
              size_t errlen)

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "core/buf.h"
 #include "spool/suppress.h"
 
 /* A growing array of entries; e is malloc'd, the caller frees it. */
@@ -76,5 +77,16 @@ int supplist_parse_ses(const char *body, size_t len, const char *provider,
  */
 int supplist_fetch(const struct config_provider *p, struct supplist *l,
                    char *err, size_t errlen);
+
+/*
+ * supplist_get - GET url with headers ("Name: value" lines, NULL ended;
+ * NULL: basic auth "api" and p's key) with p's timeout and TLS settings
+ * into out; the HTTP status, or -1 with err (a status other than 200 is
+ * described in err too). Also used by the template import
+ * (providers/tmpllist.c).
+ */
+long supplist_get(const struct config_provider *p, const char *url,
+                  const char *const *headers, struct buf *out, char *err,
+                  size_t errlen);
 
 #endif

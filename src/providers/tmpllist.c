@@ -1,0 +1,184 @@
+/*
+ * tmpllist.c - a provider's own templates through its API (tmpllist.h).
+ */
+#include "providers/tmpllist.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/xmalloc.h"
+#include "providers/supplist.h"
+
+#define TMPLLIST_PAGES_MAX 1000 /* pages followed, at most */
+
+int
+tmpllist_parse_sendgrid_ids(const char *body, size_t len, char ***ids,
+                            size_t *n, char **next, char *err, size_t errlen)
+{
+	json_t *j = json_loadb(body, len, 0, NULL), *res, *it, *id, *nx;
+	size_t i;
+
+	*next = NULL;
+	res = json_is_object(j) ? json_object_get(j, "result") : NULL;
+	if (!json_is_array(res)) {
+		snprintf(err, errlen,
+		         "not a SendGrid template page (no "
+		         "result array)");
+		json_decref(j);
+		return -1;
+	}
+	json_array_foreach(res, i, it)
+	{
+		id = json_object_get(it, "id");
+		if (!json_is_string(id) ||
+		    !tmpl_store_name_ok(json_string_value(id)))
+			continue;
+		*ids = xreallocarray(*ids, *n + 1, sizeof(**ids));
+		(*ids)[(*n)++] = xstrdup(json_string_value(id));
+	}
+	nx = json_object_get(json_object_get(j, "_metadata"), "next");
+	if (json_is_string(nx) && json_string_length(nx) > 0)
+		*next = xstrdup(json_string_value(nx));
+	json_decref(j);
+	return 0;
+}
+
+/* part - a string member (absent, null or "": NULL), copied. */
+static char *
+part(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) && json_string_length(v) > 0 &&
+	               strlen(json_string_value(v)) == json_string_length(v)
+	           ? xstrdup(json_string_value(v))
+	           : NULL;
+}
+
+int
+tmpllist_parse_sendgrid_template(const char *body, size_t len,
+                                 struct tmpl_version *v, char *err,
+                                 size_t errlen)
+{
+	json_t *j = json_loadb(body, len, 0, NULL), *vs, *it, *id;
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	id = json_object_get(j, "id");
+	vs = json_object_get(j, "versions");
+	if (!json_is_string(id) || !tmpl_store_name_ok(json_string_value(id)) ||
+	    (vs != NULL && !json_is_array(vs))) {
+		snprintf(err, errlen, "not a SendGrid template (id, versions)");
+		json_decref(j);
+		return -1;
+	}
+	json_array_foreach(vs, i, it)
+	{
+		json_t *a = json_object_get(it, "active");
+
+		if (!(json_is_integer(a) && json_integer_value(a) == 1) &&
+		    !json_is_true(a))
+			continue;
+		snprintf(v->name, sizeof(v->name), "%s", json_string_value(id));
+		v->dialect = TMPL_HANDLEBARS;
+		v->part[TMPL_PART_SUBJECT] = part(it, "subject");
+		v->part[TMPL_PART_HTML] = part(it, "html_content");
+		v->part[TMPL_PART_TEXT] = part(it, "plain_content");
+		json_decref(j);
+		return 1;
+	}
+	json_decref(j);
+	return 0;
+}
+
+/* fetch_sendgrid - every dynamic template's active version. */
+static int
+fetch_sendgrid(const struct config_provider *p, struct tmpl_version **out,
+               size_t *n, char *err, size_t errlen)
+{
+	char base[1024], url[2400], auth[1024];
+	const char *hs[] = {auth, NULL};
+	char **ids = NULL, *next = NULL;
+	size_t nids = 0, i, pages;
+	struct tmpl_version v;
+	struct buf body;
+	int rc = 0, got;
+
+	snprintf(base, sizeof(base), "%s",
+	         p->endpoint && *p->endpoint ? p->endpoint
+	                                     : "https://api.sendgrid.com");
+	while (*base && base[strlen(base) - 1] == '/')
+		base[strlen(base) - 1] = '\0';
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+	         p->api_key ? p->api_key : "");
+	snprintf(url, sizeof(url),
+	         "%s/v3/templates?generations=dynamic&page_size=200", base);
+	for (pages = 0; rc == 0 && pages < TMPLLIST_PAGES_MAX; pages++) {
+		buf_init(&body);
+		rc = supplist_get(p, url, hs, &body, err, errlen) == 200
+		         ? tmpllist_parse_sendgrid_ids(body.p ? body.p : "",
+		                                       body.len, &ids, &nids,
+		                                       &next, err, errlen)
+		         : -1;
+		buf_fini(&body);
+		/* The next page only on the configured endpoint: the key
+		 * goes nowhere else. */
+		if (rc < 0 || next == NULL ||
+		    strncmp(next, base, strlen(base)) != 0)
+			break;
+		snprintf(url, sizeof(url), "%s", next);
+		free(next);
+		next = NULL;
+	}
+	free(next);
+	for (i = 0; rc == 0 && i < nids; i++) {
+		snprintf(url, sizeof(url), "%s/v3/templates/%s", base, ids[i]);
+		buf_init(&body);
+		got = supplist_get(p, url, hs, &body, err, errlen) == 200
+		          ? tmpllist_parse_sendgrid_template(
+		                body.p ? body.p : "", body.len, &v, err, errlen)
+		          : -1;
+		buf_fini(&body);
+		if (got < 0)
+			rc = -1;
+		else if (got == 1) {
+			*out = xreallocarray(*out, *n + 1, sizeof(**out));
+			(*out)[(*n)++] = v;
+		}
+	}
+	for (i = 0; i < nids; i++)
+		free(ids[i]);
+	free(ids);
+	explicit_bzero(auth, sizeof(auth));
+	return rc;
+}
+
+int
+tmpllist_fetch(const struct config_provider *p, struct tmpl_version **out,
+               size_t *n, char *err, size_t errlen)
+{
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (p->type == NULL || strcmp(p->type, "sendgrid") != 0) {
+		snprintf(err, errlen,
+		         "%s: importing templates is done for sendgrid "
+		         "providers (type %s)",
+		         p->name, p->type ? p->type : "?");
+		return 1;
+	}
+	rc = fetch_sendgrid(p, out, n, err, errlen);
+	if (rc != 0) {
+		for (i = 0; i < *n; i++)
+			tmpl_version_fini(&(*out)[i]);
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}

@@ -1,0 +1,71 @@
+"""swervectl template import --from-provider NAME (issue 19, item 5):
+SendGrid's dynamic templates read through its API (swerve-mock serves
+/v3/templates and /v3/templates/{id}, seeded through SendGrid's own
+create calls) and stored under their d-... ids, so a send's template_id
+finds them; the active version only; importing again adds a version with
+the same content; a provider type without such an import says so.
+"""
+
+import json
+
+import swerve_harness as sh
+from api_client import post
+from test_templates import req
+
+SG_KEY = "SG.mock-sendgrid-key"
+
+
+def sg_call(mock, path, body):
+    code, out, _ = sh.http_request(
+        mock.url + path, "POST", json.dumps(body).encode(),
+        {"Content-Type": "application/json",
+         "Authorization": "Bearer " + SG_KEY})
+    assert code == 201, out
+    return json.loads(out)
+
+
+def test_import_sendgrid_dynamic_templates(lab):
+    m = lab.mock()
+    d = lab.daemon(m, providers=[
+        {"name": "sg", "type": "sendgrid", "endpoint": m.url,
+         "api_key": SG_KEY, "priority": 1},
+        {"name": "up", "type": "smtp", "host": "127.0.0.1",
+         "port": m.smtp_port, "tls": "none", "priority": 2}])
+    t = sg_call(m, "/v3/templates", {"name": "Receipt",
+                                      "generation": "dynamic"})
+    sg_call(m, "/v3/templates/%s/versions" % t["id"], {
+        "name": "old", "subject": "old {{x}}", "plain_content": "old",
+        "active": 1})
+    sg_call(m, "/v3/templates/%s/versions" % t["id"], {
+        "name": "new", "subject": "Receipt {{order}}",
+        "html_content": "<p>{{name}}</p>", "plain_content": "Hi {{name}}",
+        "active": 1})
+    empty = sg_call(m, "/v3/templates", {"name": "Draft",
+                                          "generation": "dynamic"})
+    r = sh.swervectl(["-c", d.config_path, "template", "import",
+                      "--from-provider", "sg", "--tenant", "webt"])
+    assert r.returncode == 0, r.stderr
+    assert "imported 1 of 1 templates from sg" in r.stdout, r.stdout
+    code, out = req(d, "GET", "/v1/templates/" + t["id"])
+    assert code == 200, out
+    assert out["subject"] == "Receipt {{order}}" and out["version"] == 1
+    assert out["html"] == "<p>{{name}}</p>" and out["dialect"] == "handlebars"
+    assert req(d, "GET", "/v1/templates/" + empty["id"])[0] == 404
+    # A send through the SendGrid API with the same template_id works.
+    code, out, _ = post(d, "/v3/mail/send", {
+        "personalizations": [{"to": [{"email": "r@example.net"}],
+                              "dynamic_template_data": {"name": "Ann",
+                                                        "order": 5}}],
+        "from": {"email": "s@example.com"}, "template_id": t["id"]})
+    assert code == 202, out
+    r = sh.swervectl(["-c", d.config_path, "template", "import",
+                      "--from-provider", "sg", "--tenant", "webt"])
+    assert r.returncode == 0, r.stderr
+    code, out = req(d, "GET", "/v1/templates/%s/versions" % t["id"])
+    assert [v["version"] for v in out["templates"]] == [1, 2]
+    r = sh.swervectl(["-c", d.config_path, "template", "import",
+                      "--from-provider", "up", "--tenant", "webt"])
+    assert r.returncode == 2 and "sendgrid" in r.stderr, r.stderr
+    r = sh.swervectl(["-c", d.config_path, "template", "import",
+                      "--from-provider", "nope"])
+    assert r.returncode == 2, r.stderr
