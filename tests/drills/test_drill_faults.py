@@ -99,6 +99,12 @@ def test_outage_detect_matches_the_log(lab):
         <= 100, (rep["figures"], opened, ind)
     row = {o["name"]: o for o in rep["objectives"]}
     assert row["detect_within"]["pass"] is True
+    # Incidents ran unchanged, on the drill's events: the one it opened
+    # is labelled a drill, and no real one was opened.
+    code, inc = d.admin_json("/v1/incidents")
+    assert code == 200
+    assert inc["incidents"], "the drill opened no incident"
+    assert all(i["drill"] for i in inc["incidents"]), inc
 
 
 def test_slow_delays_but_sends(lab):
