@@ -33,5 +33,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    !tmpl_store_name_ok(v.name))
 		abort();
 	tmpl_version_fini(&v);
+	n = 0;
+	ids = NULL;
+	if (tmpllist_parse_ses_names((const char *)data, size, &ids, &n, &next,
+	                             err, sizeof(err)) < 0 &&
+	    (n != 0 || next != NULL))
+		abort();
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	free(next);
+	if (tmpllist_parse_ses_template((const char *)data, size, &v, err,
+	                                sizeof(err)) == 1 &&
+	    !tmpl_store_name_ok(v.name))
+		abort();
+	tmpl_version_fini(&v);
 	return 0;
 }

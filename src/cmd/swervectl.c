@@ -114,7 +114,7 @@ swervectl_usage(FILE *f)
 	    "  template activate NAME V | delete NAME [--version N]\n"
 	    "  template import --from-provider NAME [--tenant T]\n"
 	    "            NAME's own templates through its API (sendgrid: "
-	    "dynamic\n            templates, stored under their d-... ids)\n"
+	    "dynamic\n            templates under their d-... ids; ses)\n"
 	    "  incident list|show ID|report ID [--format md|html|json]\n"
 	    "  incident note ID TEXT [--public] | update ID [--status S]\n"
 	    "            [--impact I] [--text T] | resolve ID [--text T]\n"

@@ -559,11 +559,113 @@ mock_ses_supp(struct mock_api_req *r)
 	mock_api_success(r, 200, root);
 }
 
+/*
+ * SES v2 templates, kept in memory (for `swervectl template import
+ * --from-provider`): POST /v2/email/templates (CreateEmailTemplate),
+ * GET /v2/email/templates?PageSize=N[&NextToken=T] (ListEmailTemplates;
+ * the token is an offset) and GET /v2/email/templates/NAME
+ * (GetEmailTemplate), each behind the signature check.
+ */
+static json_t *mock_ses_tmpls;
+
+static void
+mock_ses_tmpl_reply(struct mock_api_req *r, int code, json_t *obj)
+{
+	char rid[37];
+
+	mock_api_uuid(rid);
+	mock_api_header_add(r, "x-amzn-RequestId", rid);
+	if (code == 200)
+		mock_api_success(r, 200, obj);
+	else
+		mock_api_reply_json(r, code, obj);
+}
+
+/* mock_ses_templates - POST (create) or GET (list) /v2/email/templates. */
+static void
+mock_ses_templates(struct mock_api_req *r)
+{
+	json_t *root, *nm, *out, *t;
+	char *ps, *tok, next[32];
+	long size, from;
+	size_t i;
+
+	if (mock_ses_tmpls == NULL)
+		mock_ses_tmpls = json_array();
+	if (evhttp_request_get_command(r->req) == EVHTTP_REQ_POST) {
+		root = json_loadb(r->body.p ? r->body.p : "", r->body.len, 0,
+		                  NULL);
+		nm = json_object_get(root, "TemplateName");
+		if (!json_is_string(nm) ||
+		    !json_is_object(json_object_get(root, "TemplateContent"))) {
+			json_decref(root);
+			mock_ses_tmpl_reply(
+			    r, 400,
+			    json_pack(
+			        "{s:s}", "message",
+			        "TemplateName and TemplateContent needed"));
+			return;
+		}
+		json_array_append_new(mock_ses_tmpls, root);
+		mock_ses_tmpl_reply(r, 200, json_object());
+		return;
+	}
+	ps = mock_http_query(r->req, "PageSize");
+	tok = mock_http_query(r->req, "NextToken");
+	size = ps ? strtol(ps, NULL, 10) : 10;
+	from = tok ? strtol(tok, NULL, 10) : 0;
+	free(ps);
+	free(tok);
+	if (size <= 0 || size > 100)
+		size = 10;
+	if (from < 0)
+		from = 0;
+	out = json_array();
+	for (i = (size_t)from;
+	     i < json_array_size(mock_ses_tmpls) && i < (size_t)(from + size);
+	     i++) {
+		t = json_array_get(mock_ses_tmpls, i);
+		json_array_append_new(
+		    out, json_pack("{s:O,s:f}", "TemplateName",
+		                   json_object_get(t, "TemplateName"),
+		                   "CreatedTimestamp", 1700000000.0));
+	}
+	root = json_pack("{s:o}", "TemplatesMetadata", out);
+	if (json_array_size(mock_ses_tmpls) > (size_t)(from + size)) {
+		snprintf(next, sizeof(next), "%ld", from + size);
+		json_object_set_new(root, "NextToken", json_string(next));
+	}
+	mock_ses_tmpl_reply(r, 200, root);
+}
+
+/* mock_ses_template - GET /v2/email/templates/NAME. */
+static void
+mock_ses_template(struct mock_api_req *r)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(mock_ses_tmpls, i, t)
+	{
+		if (strcmp(
+		        json_string_value(json_object_get(t, "TemplateName")),
+		        r->rest) == 0) {
+			mock_ses_tmpl_reply(r, 200, json_incref(t));
+			return;
+		}
+	}
+	mock_ses_tmpl_reply(
+	    r, 404, json_pack("{s:s}", "message", "Template does not exist."));
+}
+
 static const struct mock_api_endpoint mock_ses_endpoints[] = {
     {"/v2/email/outbound-emails", false, EVHTTP_REQ_POST, mock_ses_send, false},
     {"/v2/email/account", false, EVHTTP_REQ_GET, mock_ses_account, true},
     {"/v2/email/suppression/addresses", false, EVHTTP_REQ_GET, mock_ses_supp,
      true},
+    {"/v2/email/templates", false, EVHTTP_REQ_GET | EVHTTP_REQ_POST,
+     mock_ses_templates, true},
+    {"/v2/email/templates/", true, EVHTTP_REQ_GET, mock_ses_template, true},
     {"/v2/", true,
      EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE,
      mock_ses_unknown, true},

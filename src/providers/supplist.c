@@ -354,7 +354,15 @@ static long
 supplist_ses_get(const struct config_provider *p, const char *base,
                  const char *query, struct buf *out, char *err, size_t errlen)
 {
-	static const char path[] = "/v2/email/suppression/addresses";
+	return supplist_ses_request(p, base, "/v2/email/suppression/addresses",
+	                            query, out, err, errlen);
+}
+
+long
+supplist_ses_request(const struct config_provider *p, const char *base,
+                     const char *path, const char *query, struct buf *out,
+                     char *err, size_t errlen)
+{
 	char amz[SIGV4_AMZDATE_LEN + 1], host[1024], full[1200], url[3400];
 	char ha[2400], hh[1100], hd[64], ht[2048];
 	const char *hs[5] = {ha, hh, hd, NULL, NULL};

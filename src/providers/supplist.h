@@ -89,4 +89,13 @@ long supplist_get(const struct config_provider *p, const char *url,
                   const char *const *headers, struct buf *out, char *err,
                   size_t errlen);
 
+/*
+ * supplist_ses_request - a SigV4-signed (service ses, p's credentials
+ * and region) GET of base + path + "?" + query (query: no leading '?')
+ * into out, as supplist_get. Used by the template import too.
+ */
+long supplist_ses_request(const struct config_provider *p, const char *base,
+                          const char *path, const char *query, struct buf *out,
+                          char *err, size_t errlen);
+
 #endif

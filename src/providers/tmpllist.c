@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "core/xmalloc.h"
@@ -157,6 +158,131 @@ fetch_sendgrid(const struct config_provider *p, struct tmpl_version **out,
 }
 
 int
+tmpllist_parse_ses_names(const char *body, size_t len, char ***names, size_t *n,
+                         char **next, char *err, size_t errlen)
+{
+	json_t *j = json_loadb(body, len, 0, NULL), *res, *it, *nm, *nx;
+	size_t i;
+
+	*next = NULL;
+	res =
+	    json_is_object(j) ? json_object_get(j, "TemplatesMetadata") : NULL;
+	if (!json_is_array(res)) {
+		snprintf(err, errlen,
+		         "not a ListEmailTemplates answer (no "
+		         "TemplatesMetadata array)");
+		json_decref(j);
+		return -1;
+	}
+	json_array_foreach(res, i, it)
+	{
+		nm = json_object_get(it, "TemplateName");
+		if (!json_is_string(nm) ||
+		    !tmpl_store_name_ok(json_string_value(nm)))
+			continue;
+		*names = xreallocarray(*names, *n + 1, sizeof(**names));
+		(*names)[(*n)++] = xstrdup(json_string_value(nm));
+	}
+	nx = json_object_get(j, "NextToken");
+	if (json_is_string(nx) && json_string_length(nx) > 0)
+		*next = xstrdup(json_string_value(nx));
+	json_decref(j);
+	return 0;
+}
+
+int
+tmpllist_parse_ses_template(const char *body, size_t len,
+                            struct tmpl_version *v, char *err, size_t errlen)
+{
+	json_t *j = json_loadb(body, len, 0, NULL), *nm, *c;
+
+	memset(v, 0, sizeof(*v));
+	nm = json_object_get(j, "TemplateName");
+	c = json_object_get(j, "TemplateContent");
+	if (!json_is_string(nm) || !tmpl_store_name_ok(json_string_value(nm)) ||
+	    !json_is_object(c)) {
+		snprintf(err, errlen,
+		         "not a GetEmailTemplate answer "
+		         "(TemplateName, TemplateContent)");
+		json_decref(j);
+		return -1;
+	}
+	snprintf(v->name, sizeof(v->name), "%s", json_string_value(nm));
+	v->dialect = TMPL_HANDLEBARS;
+	v->part[TMPL_PART_SUBJECT] = part(c, "Subject");
+	v->part[TMPL_PART_HTML] = part(c, "Html");
+	v->part[TMPL_PART_TEXT] = part(c, "Text");
+	json_decref(j);
+	return 1;
+}
+
+/* fetch_ses - ListEmailTemplates (following NextToken), then each. */
+static int
+fetch_ses(const struct config_provider *p, struct tmpl_version **out, size_t *n,
+          char *err, size_t errlen)
+{
+	char base[1024], query[1200], path[300], *next = NULL, *enc;
+	char **names = NULL;
+	size_t nn = 0, i, pages;
+	struct tmpl_version v;
+	struct buf body;
+	int rc = 0, got;
+
+	if (p->access_key_id == NULL || p->secret_access_key == NULL) {
+		snprintf(err, errlen, "%s: no AWS credentials", p->name);
+		return -1;
+	}
+	if (p->endpoint && *p->endpoint)
+		snprintf(base, sizeof(base), "%s", p->endpoint);
+	else
+		snprintf(base, sizeof(base), "https://email.%s.amazonaws.com",
+		         p->region && *p->region ? p->region : "us-east-1");
+	while (*base && base[strlen(base) - 1] == '/')
+		base[strlen(base) - 1] = '\0';
+	snprintf(query, sizeof(query), "PageSize=100");
+	for (pages = 0; rc == 0 && pages < TMPLLIST_PAGES_MAX; pages++) {
+		buf_init(&body);
+		rc = supplist_ses_request(p, base, "/v2/email/templates", query,
+		                          &body, err, errlen) == 200
+		         ? tmpllist_parse_ses_names(body.p ? body.p : "",
+		                                    body.len, &names, &nn,
+		                                    &next, err, errlen)
+		         : -1;
+		buf_fini(&body);
+		if (rc < 0 || next == NULL)
+			break;
+		enc = curl_easy_escape(NULL, next, 0);
+		snprintf(query, sizeof(query), "NextToken=%s&PageSize=100",
+		         enc ? enc : "");
+		curl_free(enc);
+		free(next);
+		next = NULL;
+	}
+	free(next);
+	for (i = 0; rc == 0 && i < nn; i++) {
+		snprintf(path, sizeof(path), "/v2/email/templates/%s",
+		         names[i]);
+		buf_init(&body);
+		got = supplist_ses_request(p, base, path, "", &body, err,
+		                           errlen) == 200
+		          ? tmpllist_parse_ses_template(
+		                body.p ? body.p : "", body.len, &v, err, errlen)
+		          : -1;
+		buf_fini(&body);
+		if (got < 0)
+			rc = -1;
+		else if (got == 1) {
+			*out = xreallocarray(*out, *n + 1, sizeof(**out));
+			(*out)[(*n)++] = v;
+		}
+	}
+	for (i = 0; i < nn; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+int
 tmpllist_fetch(const struct config_provider *p, struct tmpl_version **out,
                size_t *n, char *err, size_t errlen)
 {
@@ -165,14 +291,17 @@ tmpllist_fetch(const struct config_provider *p, struct tmpl_version **out,
 
 	*out = NULL;
 	*n = 0;
-	if (p->type == NULL || strcmp(p->type, "sendgrid") != 0) {
+	if (p->type != NULL && strcmp(p->type, "sendgrid") == 0)
+		rc = fetch_sendgrid(p, out, n, err, errlen);
+	else if (p->type != NULL && strcmp(p->type, "ses") == 0)
+		rc = fetch_ses(p, out, n, err, errlen);
+	else {
 		snprintf(err, errlen,
-		         "%s: importing templates is done for sendgrid "
+		         "%s: importing templates is done for sendgrid and ses "
 		         "providers (type %s)",
 		         p->name, p->type ? p->type : "?");
 		return 1;
 	}
-	rc = fetch_sendgrid(p, out, n, err, errlen);
 	if (rc != 0) {
 		for (i = 0; i < *n; i++)
 			tmpl_version_fini(&(*out)[i]);

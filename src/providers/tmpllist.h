@@ -7,7 +7,10 @@
  * endpoint only), then GET /v3/templates/{id} for each: the active
  * version's subject, html_content and plain_content become a Handlebars
  * version named by the template's id ("d-..."), which is what a send's
- * template_id names. The parsers are pure and fuzzed.
+ * template_id names. SES (v2, SigV4): ListEmailTemplates (following
+ * NextToken), then GetEmailTemplate for each: Subject, Html and Text as
+ * a Handlebars version under the template's name. The parsers are pure
+ * and fuzzed.
  */
 #ifndef SWERVE_PROVIDERS_TMPLLIST_H
 #define SWERVE_PROVIDERS_TMPLLIST_H
@@ -37,8 +40,19 @@ int tmpllist_parse_sendgrid_template(const char *body, size_t len,
                                      struct tmpl_version *v, char *err,
                                      size_t errlen);
 
+/* tmpllist_parse_ses_names - a ListEmailTemplates answer: the names
+ * into *names (*n), NextToken into *next (NULL: none). 0, or -1. */
+int tmpllist_parse_ses_names(const char *body, size_t len, char ***names,
+                             size_t *n, char **next, char *err, size_t errlen);
+
+/* tmpllist_parse_ses_template - a GetEmailTemplate answer into *v. 1,
+ * or -1 with err. */
+int tmpllist_parse_ses_template(const char *body, size_t len,
+                                struct tmpl_version *v, char *err,
+                                size_t errlen);
+
 /*
- * tmpllist_fetch - every template of provider p (type sendgrid) into
+ * tmpllist_fetch - every template of provider p (type sendgrid or ses) into
  * *out (*n; free each with tmpl_version_fini, then the array). 0, or -1
  * with err (nothing returned); 1 when p's type has no such import.
  */

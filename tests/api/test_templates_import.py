@@ -1,12 +1,17 @@
 """swervectl template import --from-provider NAME (issue 19, item 5):
-SendGrid's dynamic templates read through its API (swerve-mock serves
-/v3/templates and /v3/templates/{id}, seeded through SendGrid's own
-create calls) and stored under their d-... ids, so a send's template_id
-finds them; the active version only; importing again adds a version with
-the same content; a provider type without such an import says so.
+a provider's own templates read through its API and stored in the
+tenant's store. swerve-mock serves SendGrid's /v3/templates and
+/v3/templates/{id} (seeded through SendGrid's own create calls) and SES
+v2's ListEmailTemplates and GetEmailTemplate behind its SigV4 check
+(seeded with boto3's CreateEmailTemplate). SendGrid: the active version,
+stored under the d-... id a send's template_id names; importing again
+adds a version. SES: every page (NextToken), a wrong secret imports
+nothing. A provider type without such an import says so.
 """
 
 import json
+
+import pytest
 
 import swerve_harness as sh
 from api_client import post
@@ -69,3 +74,41 @@ def test_import_sendgrid_dynamic_templates(lab):
     r = sh.swervectl(["-c", d.config_path, "template", "import",
                       "--from-provider", "nope"])
     assert r.returncode == 2, r.stderr
+
+
+AKID = "AKIDEXAMPLE"
+SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+
+
+def test_import_ses_templates(lab):
+    """SES v2: ListEmailTemplates (paged by NextToken) and
+    GetEmailTemplate, SigV4-signed; seeded through boto3's
+    CreateEmailTemplate against swerve-mock."""
+    boto3 = pytest.importorskip("boto3")
+    m = lab.mock()
+    d = lab.daemon(m, providers=[
+        {"name": "ses", "type": "ses", "endpoint": m.url,
+         "access_key_id": AKID, "secret_access_key": SECRET,
+         "region": "us-east-1", "priority": 1},
+        {"name": "sesbad", "type": "ses", "endpoint": m.url,
+         "access_key_id": AKID, "secret_access_key": SECRET[:-1] + "x",
+         "region": "us-east-1", "priority": 2, "enabled": False}])
+    ses = boto3.client("sesv2", region_name="us-east-1", endpoint_url=m.url,
+                       aws_access_key_id=AKID, aws_secret_access_key=SECRET)
+    for i in range(120):  # more than one page of 100
+        ses.create_email_template(TemplateName="t%03d" % i, TemplateContent={
+            "Subject": "S%d {{a}}" % i, "Text": "text {{a}}",
+            "Html": "<p>{{a}}</p>"})
+    r = sh.swervectl(["-c", d.config_path, "template", "import",
+                      "--from-provider", "ses", "--tenant", "webt"])
+    assert r.returncode == 0, r.stderr
+    assert "imported 120 of 120 templates from ses" in r.stdout, r.stdout
+    code, out = req(d, "GET", "/v1/templates/t119")
+    assert code == 200 and out["subject"] == "S119 {{a}}", out
+    assert out["text"] == "text {{a}}" and out["dialect"] == "handlebars"
+    code, out = req(d, "POST", "/v1/templates/t007/render",
+                    {"data": {"a": "x"}})
+    assert out["subject"] == "S7 x", out
+    r = sh.swervectl(["-c", d.config_path, "template", "import",
+                      "--from-provider", "sesbad", "--tenant", "webt"])
+    assert r.returncode == 1 and "nothing imported" in r.stderr, r.stderr

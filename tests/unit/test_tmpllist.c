@@ -88,12 +88,49 @@ sendgrid_template_active_version(void **state)
 	assert_non_null(strstr(err, "SendGrid"));
 }
 
+static void
+ses_names_and_template(void **state)
+{
+	const char *page =
+	    "{\"TemplatesMetadata\":[{\"TemplateName\":\"a\"},"
+	    "{\"TemplateName\":\"b c\"},{}],\"NextToken\":\"7\"}";
+	const char *one = "{\"TemplateName\":\"a\",\"TemplateContent\":"
+	                  "{\"Subject\":\"s\",\"Text\":\"t\"}}";
+	char **names = NULL, *next = NULL, err[256];
+	struct tmpl_version v;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(tmpllist_parse_ses_names(S(page), &names, &n, &next,
+	                                          err, sizeof(err)),
+	                 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "a");
+	assert_string_equal(next, "7");
+	free(names[0]);
+	free(names);
+	free(next);
+	assert_int_equal(tmpllist_parse_ses_names(S("{}"), &names, &n, &next,
+	                                          err, sizeof(err)),
+	                 -1);
+	assert_int_equal(
+	    tmpllist_parse_ses_template(S(one), &v, err, sizeof(err)), 1);
+	assert_string_equal(v.part[TMPL_PART_SUBJECT], "s");
+	assert_null(v.part[TMPL_PART_HTML]);
+	tmpl_version_fini(&v);
+	assert_int_equal(
+	    tmpllist_parse_ses_template(S("{\"TemplateName\":\"a\"}"), &v, err,
+	                                sizeof(err)),
+	    -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(sendgrid_page_ids_and_next),
 	    cmocka_unit_test(sendgrid_template_active_version),
+	    cmocka_unit_test(ses_names_and_template),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
