@@ -52,6 +52,7 @@ struct dash {
 	struct deliver *d;
 	struct stats *st;
 	struct incidents *in;
+	struct dash_scopes *scopes; /* their live scope, when in is set */
 	struct dash_sessions *sessions;
 	struct dash_ring *ring;
 	struct auth_throttle *throttle;
@@ -616,7 +617,7 @@ dash_live_part(struct dash *ds, struct buf *out, const struct dash_session *s)
 {
 	dash_providers(ds, out, s->csrf);
 	if (ds->in != NULL)
-		dash_incidents_render(out, ds->in, s->csrf);
+		dash_incidents_render(out, ds->in, ds->scopes, s->csrf);
 	dash_streams(ds, out);
 	dash_charts(ds, out);
 }
@@ -895,6 +896,8 @@ dash_on_tick(evutil_socket_t fd, short what, void *arg)
 			stats_stream_queue(ds->st, i, &queued[i], &age);
 	dash_ring_tick(ds->ring, clock_wall_ms(), queued);
 	free(queued);
+	if (ds->scopes != NULL)
+		dash_scopes_refresh(ds->scopes, clock_wall_ms());
 }
 
 struct dash *
@@ -934,8 +937,11 @@ dash_new(struct event_base *base, struct http_admin *h,
 void
 dash_set_incidents(struct dash *ds, struct incidents *in)
 {
-	if (ds != NULL)
-		ds->in = in;
+	if (ds == NULL)
+		return;
+	ds->in = in;
+	dash_scopes_free(ds->scopes);
+	ds->scopes = in != NULL ? dash_scopes_new(in) : NULL;
 }
 
 void
@@ -946,6 +952,7 @@ dash_free(struct dash *ds)
 	events_unsubscribe(dash_on_event, ds);
 	if (ds->timer != NULL)
 		event_free(ds->timer);
+	dash_scopes_free(ds->scopes);
 	dash_sessions_free(ds->sessions);
 	dash_ring_free(ds->ring);
 	auth_throttle_free(ds->throttle);

@@ -15,7 +15,9 @@ against a real swerved delivering to two swerve-mocks.
   - an expired session is sent back to the sign-in page and its Pause
     button does nothing;
   - an outage (primary tempfails) opens an incident that the dashboard
-    shows with its timeline within seconds; a note added in the browser
+    shows with its timeline within seconds, and its scope (messages
+    affected, rerouted, where traffic goes now) from the spool within a
+    10 s tick; a note added in the browser
     (with markup in it) appears in the timeline as text.
 
 Screenshots are saved under each test's tmp path (printed). With
@@ -226,6 +228,16 @@ def test_outage_shows_an_incident_and_takes_a_note(lab, browser):
         lambda drv: (drv.refresh() or
                      drv.find_elements(By.CSS_SELECTOR, "article.incident")),
         30, "an incident on the dashboard")[0]
+    # Its live scope, computed from the spool on the 10 s tick.
+    scope = b.wait_for(
+        lambda drv: (drv.refresh() or [
+            e for e in drv.find_elements(By.CSS_SELECTOR,
+                                         "article.incident p.scope")
+            if "messages affected" in e.text]),
+        25, "the incident's scope")[0].text
+    assert "rerouted" in scope and "Traffic now" in scope, scope
+    assert "p2 (" in scope, scope  # where traffic goes now
+    inc = b.driver.find_elements(By.CSS_SELECTOR, "article.incident")[0]
     text = inc.text
     assert "p1" in text
     assert "investigating" in text or "identified" in text, text
@@ -243,9 +255,9 @@ def test_outage_shows_an_incident_and_takes_a_note(lab, browser):
     inc = b.driver.find_elements(By.CSS_SELECTOR, "article.incident")[0]
     assert note in inc.text
     assert not b.driver.find_elements(By.CSS_SELECTOR, "article.incident b")
-    code, obj = d.admin_json("/v1/incidents")
-    if code == 200:
-        assert note in str(obj)
+    code, obj = d.admin_json("/v1/incidents/" + inc.get_attribute(
+        "data-incident"))
+    assert code == 200 and note in str(obj), (code, obj)
     assert b.console_errors() == []
     assert b.non_loopback_requests() == []
     # The provider table shows the open circuit and its reason.
