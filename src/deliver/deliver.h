@@ -32,6 +32,7 @@ struct deliver;
 
 struct reputation;
 struct anomaly;
+struct readiness;
 
 struct deliver_opts {
 	struct event_base *base;
@@ -54,6 +55,11 @@ struct deliver_opts {
 	 * shift, a provider whose signal fires keeps a lower share
 	 * (anomaly/anomaly.h anomaly_share). */
 	const struct anomaly *anomaly;
+	/* Failover readiness (borrowed, may be NULL): a provider known not
+	 * to have a message's sender domain verified is not used for it;
+	 * the message waits for one that is (readiness/readiness.h
+	 * readiness_blocks). Unknown never blocks. */
+	const struct readiness *readiness;
 };
 
 /* deliver_new - start delivering. Returns NULL if a provider's TLS

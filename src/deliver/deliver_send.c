@@ -25,12 +25,16 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "deliver/deliver_int.h"
+#include "readiness/readiness.h"
 #include "route/reputation.h"
 #include "send/policy.h"
 
 static void conn_on_sent(const struct adapter_result *res, void *arg);
 
 /* ---- routing ---------------------------------------------------------- */
+
+static const char *job_sender_domain(const struct djob *job, char *out,
+                                     size_t cap);
 
 /* job_represents - route_ctx callback: can provider i carry the job? */
 static bool
@@ -39,9 +43,15 @@ job_represents(size_t i, char *why, size_t whylen, void *arg)
 	struct djob *job = arg;
 	const struct dprov *p = &job->d->provs[i];
 	struct adapter *ad = p->ad;
+	char dom[256];
 
 	/* Its quota nearly used: spill before it starts throttling. */
 	if (account_spill(&p->account, p->cfg->quota_reserve, why, whylen))
+		return false;
+	/* Its account is known not to have the sender domain verified. */
+	if (readiness_blocks(job->d->o.readiness, p->cfg->name,
+	                     job_sender_domain(job, dom, sizeof(dom)), why,
+	                     whylen))
 		return false;
 	if (ad == NULL || ad->ops->represents == NULL)
 		return true;

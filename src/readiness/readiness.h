@@ -1,0 +1,78 @@
+/*
+ * readiness.h - failover readiness of every provider for every sender
+ * domain (issue 18 item 4): the table of what is known per
+ * provider x sender domain (readiness_model.h facts and verdict), and
+ * the routing question readiness_blocks asks of it.
+ *
+ * Filled by whoever learns a fact (a provider's verification answer,
+ * readiness_verify.h; a DNS check); read by routing
+ * (deliver_send.c job_represents) and the matrix output. Loop thread
+ * only.
+ */
+#ifndef SWERVE_READINESS_READINESS_H
+#define SWERVE_READINESS_READINESS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "readiness/readiness_model.h"
+
+struct readiness;
+
+/* One provider x sender domain; strings owned by the table. */
+struct readiness_entry {
+	char provider[64];
+	char domain[256];
+	struct readiness_facts facts;
+	enum readiness_verdict verdict;
+	char reason[4 * READINESS_WORDS + 64];
+};
+
+/* readiness_new - an empty table (caller frees with readiness_free);
+ * NULL on memory exhaustion. */
+struct readiness *readiness_new(void);
+
+/* readiness_free - release r and its entries; NULL is a no-op. */
+void readiness_free(struct readiness *r);
+
+/*
+ * readiness_set - record the facts known about provider x domain
+ * (domain compared case-insensitively; both copied, truncated at the
+ * entry's sizes) and judge them. 0, or -1 on memory exhaustion (the
+ * table unchanged).
+ */
+int readiness_set(struct readiness *r, const char *provider, const char *domain,
+                  const struct readiness_facts *facts);
+
+/* readiness_get - the entry for provider x domain (borrowed until the
+ * next readiness_set or readiness_free), NULL when nothing is known. */
+const struct readiness_entry *readiness_get(const struct readiness *r,
+                                            const char *provider,
+                                            const char *domain);
+
+/*
+ * readiness_blocks - may routing not hand a message of sender_domain to
+ * provider? True only when the provider is known to say the domain is
+ * not verified (why: "sender domain D not verified at P: <words>").
+ * Unknown never blocks: r NULL, an empty domain (the null sender),
+ * no entry, verification unknown, or a DNS fact missing are all false.
+ */
+bool readiness_blocks(const struct readiness *r, const char *provider,
+                      const char *sender_domain, char *why, size_t whylen);
+
+/* readiness_count - entries in r (0 for NULL). */
+size_t readiness_count(const struct readiness *r);
+
+/* readiness_at - the i-th entry (i < readiness_count), in the order
+ * first recorded; borrowed. */
+const struct readiness_entry *readiness_at(const struct readiness *r, size_t i);
+
+/*
+ * readiness_json - the matrix: {"entries":[{"domain","provider",
+ * "verdict","reason","verified","dns":{"spf":"yes"|"no"|"unknown",...}}]}
+ * (new reference, caller decrefs); NULL on memory exhaustion.
+ */
+json_t *readiness_json(const struct readiness *r);
+
+#endif
