@@ -81,6 +81,8 @@ swervectl_usage(FILE *f)
 	    "SIGHUP)\n"
 	    "  anomalies  what the anomaly detector flags now, and its recent "
 	    "changes\n"
+	    "  readiness  failover readiness: each sender domain x provider, "
+	    "its verdict and why\n"
 	    "  anomaly replay FILE.csv  the anomaly detector over a recorded "
 	    "series\n            (timestamp,value lines; --json, --dir, "
 	    "--threshold, --warmup)\n"
@@ -866,6 +868,34 @@ swervectl_events_dead(const char *base, int json)
 		       (long long)json_integer_value(
 		           json_object_get(x, "attempts")),
 		       e ? e : "-");
+	}
+	json_decref(root);
+	return 0;
+}
+
+/* swervectl_readiness - GET /v1/readiness: one line per sender domain x
+ * provider, its verdict and the reason. */
+static int
+swervectl_readiness(const char *base, int json)
+{
+	json_t *root, *x;
+	size_t i;
+
+	root = swervectl_fetch_json(base, "/v1/readiness", json);
+	if (root == NULL)
+		return 1;
+	if (!json) {
+		if (json_array_size(json_object_get(root, "entries")) == 0)
+			printf("nothing known yet about any sender domain\n");
+		json_array_foreach(json_object_get(root, "entries"), i, x)
+		{
+			printf(
+			    "%-30s %-14s %-14s %s\n",
+			    json_string_value(json_object_get(x, "domain")),
+			    json_string_value(json_object_get(x, "provider")),
+			    json_string_value(json_object_get(x, "verdict")),
+			    json_string_value(json_object_get(x, "reason")));
+		}
 	}
 	json_decref(root);
 	return 0;
@@ -2496,6 +2526,8 @@ main(int argc, char **argv)
 		rc = swervectl_events_dead(base, json);
 	} else if (strcmp(cmd, "anomalies") == 0) {
 		rc = swervectl_anomalies(base, json);
+	} else if (strcmp(cmd, "readiness") == 0) {
+		rc = swervectl_readiness(base, json);
 	} else if (strcmp(cmd, "trace") == 0 && optind + 1 < argc) {
 		rc = swervectl_trace(base, argv[optind + 1]);
 	} else if (strcmp(cmd, "suppression") == 0) {

@@ -49,6 +49,7 @@
 #include "ingress/http_fleet.h"
 #include "ingress/http_incidents.h"
 #include "ingress/http_ops.h"
+#include "ingress/http_readiness.h"
 #include "ingress/http_tls.h"
 #include "ingress/smtpd.h"
 #include "observe/alerting.h"
@@ -59,6 +60,7 @@
 #include "observe/stats.h"
 #include "observe/suppress_feed.h"
 #include "observe/webhook_out.h"
+#include "readiness/readiness.h"
 #include "route/reputation.h"
 #include "spool/spool.h"
 #include "spool/spool_purge.h"
@@ -555,6 +557,7 @@ main(int argc, char **argv)
 	struct alerting *alerting;
 	struct cluster *cluster = NULL;
 	struct anomaly *anomaly;
+	struct readiness *readiness;
 	struct drill_ctl *drills;
 	struct smtpd *smtpd;
 	struct http_admin *http;
@@ -751,6 +754,22 @@ main(int argc, char **argv)
 		anomaly = anomaly_new(base, cfg, apath);
 	}
 	dopts.anomaly = anomaly;
+	readiness = readiness_new();
+	if (readiness == NULL)
+		log_fatal("swerved: out of memory");
+	dopts.readiness = readiness;
+	{
+		const char *names[READINESS_MAX_PROVIDERS];
+		size_t k;
+
+		for (k = 0; k < cfg->n_providers && k < READINESS_MAX_PROVIDERS;
+		     k++)
+			names[k] = cfg->providers[k].name;
+		readiness_providers_set(readiness, names, k);
+		if (readiness_seen_listen(readiness_seen_of(readiness)) != 0)
+			log_warn("swerved: readiness: no room on the event "
+			         "bus; sender domains are not tracked");
+	}
 	deliver = deliver_new(&dopts);
 	if (deliver == NULL)
 		log_fatal("swerved: cannot start delivery");
@@ -795,6 +814,7 @@ main(int argc, char **argv)
 		log_fatal("swerved: cannot start alerting");
 	http_alerts_register(http, alerting);
 	http_anomalies_register(http, anomaly);
+	http_readiness_register(http, readiness);
 	/* The public status page (listen.status, /status/ on listen.http). */
 	struct status_http *status_page =
 	    status_http_new(http, cfg, deliver, incidents);
@@ -911,6 +931,7 @@ main(int argc, char **argv)
 	anomaly_free(anomaly);
 	http_api_free(api);
 	http_admin_free(http);
+	readiness_free(readiness);
 	status_http_free(status_page);
 	http_tls_free(reload.https);
 	http_conn_free(gate);

@@ -91,6 +91,7 @@ enum http_route {
 	HTTP_ROUTE_TEMPLATES,
 	HTTP_ROUTE_EVENTS,
 	HTTP_ROUTE_ANOMALIES,
+	HTTP_ROUTE_READINESS,        /* failover readiness (http_readiness.c) */
 	HTTP_ROUTE_STATUS_PAGE,      /* the page at the root of listen.status */
 	HTTP_ROUTE_STATUS_PAGE_HTTP, /* the page under /status/ on listen.http
 	                              */

@@ -12,12 +12,39 @@
 struct readiness {
 	struct readiness_entry *v;
 	size_t n, cap;
+	struct readiness_seen *seen;
+	char prov[READINESS_MAX_PROVIDERS][64];
+	size_t n_prov;
 };
 
 struct readiness *
 readiness_new(void)
 {
-	return calloc(1, sizeof(struct readiness));
+	struct readiness *r = calloc(1, sizeof(struct readiness));
+
+	if (r != NULL && (r->seen = readiness_seen_new()) == NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+struct readiness_seen *
+readiness_seen_of(struct readiness *r)
+{
+	return r->seen;
+}
+
+void
+readiness_providers_set(struct readiness *r, const char *const *names, size_t n)
+{
+	size_t i;
+
+	r->n_prov = 0;
+	for (i = 0; i < n && r->n_prov < READINESS_MAX_PROVIDERS; i++)
+		if (strlen(names[i]) < sizeof(r->prov[0]))
+			snprintf(r->prov[r->n_prov++], sizeof(r->prov[0]), "%s",
+			         names[i]);
 }
 
 void
@@ -25,6 +52,7 @@ readiness_free(struct readiness *r)
 {
 	if (r == NULL)
 		return;
+	readiness_seen_free(r->seen);
 	free(r->v);
 	free(r);
 }
@@ -50,7 +78,7 @@ readiness_set(struct readiness *r, const char *provider, const char *domain,
 	struct readiness_entry *e;
 
 	if (at < 0) {
-		if (r->n == r->cap) {
+		if (r->v == NULL || r->n == r->cap) {
 			size_t cap = r->cap ? r->cap * 2 : 16;
 			struct readiness_entry *v =
 			    realloc(r->v, cap * sizeof(*v));
@@ -66,6 +94,8 @@ readiness_set(struct readiness *r, const char *provider, const char *domain,
 		snprintf(e->provider, sizeof(e->provider), "%s", provider);
 		snprintf(e->domain, sizeof(e->domain), "%s", domain);
 	}
+	if (r->v == NULL)
+		return -1; /* not reached: at indexes an entry */
 	e = &r->v[at];
 	e->facts = *facts;
 	e->verdict = readiness_judge(&e->facts, e->reason, sizeof(e->reason));
@@ -118,14 +148,34 @@ tri_name(enum readiness_tri t)
 	                           : "unknown";
 }
 
+/* expect_seen - an unknown entry for every seen domain x provider that
+ * has none; -1 on memory exhaustion. */
+static int
+expect_seen(struct readiness *r, int64_t since_ms)
+{
+	static const char *dom[READINESS_SEEN_MAX];
+	struct readiness_facts f;
+	size_t i, j, n;
+
+	readiness_facts_init(&f);
+	snprintf(f.verified_words, sizeof(f.verified_words), "not checked yet");
+	n = readiness_seen_since(r->seen, since_ms, dom, READINESS_SEEN_MAX);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < r->n_prov; j++)
+			if (readiness_get(r, r->prov[j], dom[i]) == NULL &&
+			    readiness_set(r, r->prov[j], dom[i], &f) != 0)
+				return -1;
+	return 0;
+}
+
 json_t *
-readiness_json(const struct readiness *r)
+readiness_json(struct readiness *r, int64_t since_ms)
 {
 	json_t *out = json_object(), *arr = json_array();
 	size_t i;
 	int c;
 
-	if (out == NULL || arr == NULL ||
+	if (out == NULL || arr == NULL || expect_seen(r, since_ms) != 0 ||
 	    json_object_set_new(out, "entries", arr) != 0) {
 		json_decref(out);
 		return NULL;

@@ -15,8 +15,10 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "readiness/readiness_model.h"
+#include "readiness/readiness_seen.h"
 
 struct readiness;
 
@@ -29,8 +31,14 @@ struct readiness_entry {
 	char reason[4 * READINESS_WORDS + 64];
 };
 
-/* readiness_new - an empty table (caller frees with readiness_free);
- * NULL on memory exhaustion. */
+/* The sender domains a matrix covers: those seen in the last days. */
+#define READINESS_SEEN_DAYS 7
+/* At most this many providers are listed per domain. */
+#define READINESS_MAX_PROVIDERS 64
+
+/* readiness_new - an empty table with an empty set of seen sender
+ * domains (caller frees with readiness_free); NULL on memory
+ * exhaustion. */
 struct readiness *readiness_new(void);
 
 /* readiness_free - release r and its entries; NULL is a no-op. */
@@ -61,6 +69,16 @@ const struct readiness_entry *readiness_get(const struct readiness *r,
 bool readiness_blocks(const struct readiness *r, const char *provider,
                       const char *sender_domain, char *why, size_t whylen);
 
+/* readiness_seen_of - the sender domains seen lately (owned by r; feed
+ * it with readiness_seen_add or readiness_seen_listen). */
+struct readiness_seen *readiness_seen_of(struct readiness *r);
+
+/* readiness_providers_set - the providers every seen domain is judged
+ * for (names copied, at most READINESS_MAX_PROVIDERS, longer than 63
+ * bytes skipped); replaces the previous list. */
+void readiness_providers_set(struct readiness *r, const char *const *names,
+                             size_t n);
+
 /* readiness_count - entries in r (0 for NULL). */
 size_t readiness_count(const struct readiness *r);
 
@@ -69,10 +87,13 @@ size_t readiness_count(const struct readiness *r);
 const struct readiness_entry *readiness_at(const struct readiness *r, size_t i);
 
 /*
- * readiness_json - the matrix: {"entries":[{"domain","provider",
+ * readiness_json - the matrix. First every sender domain seen at or
+ * after since_ms gets an entry per provider (readiness_providers_set)
+ * it has none for: verification unknown, "not checked yet". Then
+ * {"entries":[{"domain","provider",
  * "verdict","reason","verified","dns":{"spf":"yes"|"no"|"unknown",...}}]}
  * (new reference, caller decrefs); NULL on memory exhaustion.
  */
-json_t *readiness_json(const struct readiness *r);
+json_t *readiness_json(struct readiness *r, int64_t since_ms);
 
 #endif

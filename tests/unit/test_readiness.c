@@ -338,7 +338,7 @@ routing_blocks_only_known_unverified(void **state)
 	    readiness_blocks(r, "sendgrid", "other.example", why, sizeof(why)));
 	assert_int_equal(readiness_count(r), 2);
 
-	j = readiness_json(r);
+	j = readiness_json(r, 0);
 	assert_non_null(j);
 	assert_int_equal(json_array_size(json_object_get(j, "entries")), 2);
 	assert_string_equal(
@@ -346,6 +346,60 @@ routing_blocks_only_known_unverified(void **state)
 	        json_array_get(json_object_get(j, "entries"), 1), "verdict")),
 	    "not_verified");
 	json_decref(j);
+	readiness_free(r);
+}
+
+static void
+seen_domains_fill_the_matrix(void **state)
+{
+	static const char *const provs[] = {"primary", "backup"};
+	struct readiness *r = readiness_new();
+	struct readiness_seen *s = readiness_seen_of(r);
+	const char *out[4];
+	struct readiness_facts f;
+	json_t *j, *e;
+	char name[32];
+	int i;
+
+	(void)state;
+	readiness_seen_add(s, "Example.COM", 1000);
+	readiness_seen_add(s, "old.example", 10);
+	readiness_seen_add(s, "example.com", 2000);
+	readiness_seen_add(s, "", 3000);
+	readiness_seen_add(s, NULL, 3000);
+	assert_int_equal(readiness_seen_since(s, 0, out, 4), 2);
+	assert_string_equal(out[0], "example.com");
+	assert_int_equal(readiness_seen_since(s, 1500, out, 4), 1);
+	assert_int_equal(readiness_seen_since(s, 2001, out, 4), 0);
+
+	readiness_providers_set(r, provs, 2);
+	readiness_facts_init(&f);
+	f.verified = READINESS_NO;
+	strcpy(f.verified_words, "VerificationStatus FAILED");
+	assert_int_equal(readiness_set(r, "backup", "example.com", &f), 0);
+	j = readiness_json(r, 1500);
+	assert_non_null(j);
+	/* backup's known entry kept; primary's added as unknown; the domain
+	 * not seen since 1500 left out. */
+	assert_int_equal(json_array_size(json_object_get(j, "entries")), 2);
+	e = json_array_get(json_object_get(j, "entries"), 1);
+	assert_string_equal(json_string_value(json_object_get(e, "provider")),
+	                    "primary");
+	assert_string_equal(json_string_value(json_object_get(e, "verdict")),
+	                    "unknown");
+	assert_non_null(strstr(json_string_value(json_object_get(e, "reason")),
+	                       "not checked yet"));
+	json_decref(j);
+	assert_string_equal(readiness_at(r, 0)->facts.verified_words,
+	                    "VerificationStatus FAILED");
+
+	/* Bounded: the least recently seen domain is replaced. */
+	for (i = 0; i < READINESS_SEEN_MAX + 5; i++) {
+		snprintf(name, sizeof(name), "d%d.example", i);
+		readiness_seen_add(s, name, 5000 + i);
+	}
+	assert_int_equal(readiness_seen_since(s, 0, out, 4), 4);
+	assert_string_equal(out[0], "d5.example");
 	readiness_free(r);
 }
 
@@ -361,6 +415,7 @@ main(void)
 	    cmocka_unit_test(ses_identity_answers),
 	    cmocka_unit_test(sendgrid_domain_answers),
 	    cmocka_unit_test(routing_blocks_only_known_unverified),
+	    cmocka_unit_test(seen_domains_fill_the_matrix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
