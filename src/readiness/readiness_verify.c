@@ -9,9 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-/* load - parse body as JSON; NULL with a reason in err. */
-static json_t *
-load(const char *body, size_t len, char *err, size_t errlen)
+json_t *
+readiness_verify_load(const char *body, size_t len, char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
@@ -22,10 +21,24 @@ load(const char *body, size_t len, char *err, size_t errlen)
 	return j;
 }
 
-/* add_selector - record the selector of a DKIM host
- * "<sel>._domainkey.<domain>" (or a bare token) in out, bounded. */
-static void
-add_selector(struct readiness_verified *out, const char *host)
+int
+readiness_verify_about(const char *name, const char *domain, char *err,
+                       size_t errlen)
+{
+	if (name == NULL) {
+		snprintf(err, errlen, "domains: no domain name in the answer");
+		return -1;
+	}
+	if (strcasecmp(name, domain) != 0) {
+		snprintf(err, errlen, "domains: the answer is for %.100s",
+		         name);
+		return -1;
+	}
+	return 0;
+}
+
+void
+readiness_verify_selector(struct readiness_verified *out, const char *host)
 {
 	const char *dk;
 	size_t n;
@@ -33,7 +46,7 @@ add_selector(struct readiness_verified *out, const char *host)
 	if (host == NULL || host[0] == '\0' ||
 	    out->n_selectors >= READINESS_MAX_SELECTORS)
 		return;
-	dk = strstr(host, "._domainkey.");
+	dk = strstr(host, "._domainkey");
 	n = dk != NULL ? (size_t)(dk - host) : strlen(host);
 	if (n == 0 || n >= sizeof(out->selectors[0]))
 		return;
@@ -60,7 +73,7 @@ readiness_verify_ses(const char *body, size_t len, const char *domain,
 
 	(void)domain;
 	memset(out, 0, sizeof(*out));
-	j = load(body, len, err, errlen);
+	j = readiness_verify_load(body, len, err, errlen);
 	if (j == NULL)
 		return -1;
 	if (!json_is_object(j)) {
@@ -86,7 +99,8 @@ readiness_verify_ses(const char *body, size_t len, const char *domain,
 	         str_of(dkim, "Status", "(none)"));
 	tok = json_object_get(dkim, "Tokens");
 	for (i = 0; json_is_array(tok) && i < json_array_size(tok); i++)
-		add_selector(out, json_string_value(json_array_get(tok, i)));
+		readiness_verify_selector(
+		    out, json_string_value(json_array_get(tok, i)));
 	mf = json_object_get(j, "MailFromAttributes");
 	snprintf(out->return_path, sizeof(out->return_path), "%s",
 	         str_of(mf, "MailFromDomain", ""));
@@ -130,7 +144,7 @@ readiness_verify_sendgrid(const char *body, size_t len, const char *domain,
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	j = load(body, len, err, errlen);
+	j = readiness_verify_load(body, len, err, errlen);
 	if (j == NULL)
 		return -1;
 	if (!json_is_array(j)) {
@@ -168,8 +182,10 @@ readiness_verify_sendgrid(const char *body, size_t len, const char *domain,
 	         json_is_true(valid) ? "valid" : "not valid");
 	sg_invalid(e, out->words, sizeof(out->words));
 	dns = json_object_get(e, "dns");
-	add_selector(out, str_of(json_object_get(dns, "dkim1"), "host", NULL));
-	add_selector(out, str_of(json_object_get(dns, "dkim2"), "host", NULL));
+	readiness_verify_selector(
+	    out, str_of(json_object_get(dns, "dkim1"), "host", NULL));
+	readiness_verify_selector(
+	    out, str_of(json_object_get(dns, "dkim2"), "host", NULL));
 	snprintf(out->return_path, sizeof(out->return_path), "%s",
 	         str_of(json_object_get(dns, "mail_cname"), "host", ""));
 	json_decref(j);

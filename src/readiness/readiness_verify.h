@@ -7,11 +7,13 @@
  * the DKIM selectors and return-path domain the provider expects (what
  * the DNS checks then look up).
  *
- * Mailgun, Postmark and Resend are not parsed yet.
+ * Mailgun (GET /v3/domains/{d}), Postmark (GET /domains/{id}) and
+ * Resend (GET /domains/{id}) too, one file each.
  */
 #ifndef SWERVE_READINESS_READINESS_VERIFY_H
 #define SWERVE_READINESS_READINESS_VERIFY_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "readiness/readiness_model.h"
@@ -55,5 +57,54 @@ int readiness_verify_ses(const char *body, size_t len, const char *domain,
 int readiness_verify_sendgrid(const char *body, size_t len, const char *domain,
                               struct readiness_verified *out, char *err,
                               size_t errlen);
+
+/*
+ * readiness_verify_mailgun - Mailgun's GET /v3/domains/{domain}: verified
+ * yes when domain.state is "active", else no ("domain state
+ * unverified"); selectors from the TXT sending_dns_records named
+ * "<sel>._domainkey..."; return_path is domain (Mailgun's envelope
+ * sender). 0, or -1 (not JSON, no domain.state); *out zeroed first.
+ */
+int readiness_verify_mailgun(const char *body, size_t len, const char *domain,
+                             struct readiness_verified *out, char *err,
+                             size_t errlen);
+
+/*
+ * readiness_verify_postmark - Postmark's GET /domains/{id}: verified yes
+ * when DKIMVerified is true (words also give ReturnPathDomainVerified);
+ * the selector from DKIMHost (or DKIMPendingHost); return_path is
+ * ReturnPathDomain. 0, or -1 (not JSON, no Name or no boolean
+ * DKIMVerified, or the answer is about another domain).
+ */
+int readiness_verify_postmark(const char *body, size_t len, const char *domain,
+                              struct readiness_verified *out, char *err,
+                              size_t errlen);
+
+/*
+ * readiness_verify_resend - Resend's GET /domains/{id}: verified yes when
+ * status is "verified" (words: "status pending"); selectors from the
+ * records of kind DKIM; return_path the SPF record's name under domain.
+ * 0, or -1 (not JSON, no name or status, another domain).
+ */
+int readiness_verify_resend(const char *body, size_t len, const char *domain,
+                            struct readiness_verified *out, char *err,
+                            size_t errlen);
+
+/* readiness_verify_load - body parsed as JSON (new reference), or NULL
+ * with the reason in err. For the parsers above. */
+json_t *readiness_verify_load(const char *body, size_t len, char *err,
+                              size_t errlen);
+
+/* readiness_verify_about - 0 when the answer's domain name is domain
+ * (case-insensitive), else -1 with the reason in err (no name, or the
+ * answer is about another domain). */
+int readiness_verify_about(const char *name, const char *domain, char *err,
+                           size_t errlen);
+
+/* readiness_verify_selector - record the DKIM selector of host
+ * ("<sel>._domainkey[.<domain>]", or a bare token) in out; ignored when
+ * empty, too long or out is full. */
+void readiness_verify_selector(struct readiness_verified *out,
+                               const char *host);
 
 #endif
