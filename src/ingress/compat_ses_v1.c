@@ -257,6 +257,45 @@ v1_charsets(const struct form *fm, struct api_error *e)
 	return 0;
 }
 
+/*
+ * v1_envelope - what SendEmail and SendTemplatedEmail share: only the
+ * fields in pats, the ARNs and tags, Source, ReturnPath, the
+ * destinations and ReplyToAddresses, into msg and raw. 0 or -1 with e.
+ */
+static int
+v1_envelope(const struct form *fm, const char *const *pats, struct api_msg *msg,
+            struct compat_raw_req *raw, struct api_error *e)
+{
+	static const char *const arns[] = {"SourceArn", "ReturnPathArn", NULL};
+	struct mime_build_msg *m = &msg->mail;
+	char *src;
+	int rc;
+
+	if (v1_known(fm, pats, e) < 0 || v1_common(fm, arns, &msg->meta, e) < 0)
+		return -1;
+	if (v1_str(fm, "Source", true, &src, NULL, e) < 0)
+		return -1;
+	if (src == NULL)
+		return api_error_set(
+		    e, 400, "missing_field", "Source",
+		    "1 validation error detected: Value null at 'source' "
+		    "failed to satisfy constraint: Member must not be null");
+	rc = api_json_addr_parse(src, &m->from);
+	free(src);
+	if (rc < 0)
+		return api_error_set(
+		    e, 400, "invalid_field", "Source",
+		    "Missing final '@domain' or not a valid address");
+	if (v1_addr(fm, "ReturnPath", &raw->env_from, e) < 0 ||
+	    v1_members(fm, "Destination.ToAddresses", &m->to, &m->n_to, e) ||
+	    v1_members(fm, "Destination.CcAddresses", &m->cc, &m->n_cc, e) ||
+	    v1_members(fm, "Destination.BccAddresses", &msg->bcc, &msg->n_bcc,
+	               e) ||
+	    v1_members(fm, "ReplyToAddresses", &m->reply_to, &m->n_reply_to, e))
+		return -1;
+	return 0;
+}
+
 /* v1_send_email - the fields of a SendEmail into msg. 0 or -1. */
 static int
 v1_send_email(const struct form *fm, struct api_msg *msg,
@@ -282,33 +321,9 @@ v1_send_email(const struct form *fm, struct api_msg *msg,
 	                                   "Tags.member.#.Value",
 	                                   "ConfigurationSetName",
 	                                   NULL};
-	static const char *const arns[] = {"SourceArn", "ReturnPathArn", NULL};
 	struct mime_build_msg *m = &msg->mail;
-	char *src;
-	int rc;
 
-	if (v1_known(fm, pats, e) < 0 || v1_common(fm, arns, &msg->meta, e) < 0)
-		return -1;
-	if (v1_str(fm, "Source", true, &src, NULL, e) < 0)
-		return -1;
-	if (src == NULL)
-		return api_error_set(
-		    e, 400, "missing_field", "Source",
-		    "1 validation error detected: Value null at 'source' "
-		    "failed to satisfy constraint: Member must not be null");
-	rc = api_json_addr_parse(src, &m->from);
-	free(src);
-	if (rc < 0)
-		return api_error_set(
-		    e, 400, "invalid_field", "Source",
-		    "Missing final '@domain' or not a valid address");
-	if (v1_addr(fm, "ReturnPath", &raw->env_from, e) < 0)
-		return -1;
-	if (v1_members(fm, "Destination.ToAddresses", &m->to, &m->n_to, e) ||
-	    v1_members(fm, "Destination.CcAddresses", &m->cc, &m->n_cc, e) ||
-	    v1_members(fm, "Destination.BccAddresses", &msg->bcc, &msg->n_bcc,
-	               e) ||
-	    v1_members(fm, "ReplyToAddresses", &m->reply_to, &m->n_reply_to, e))
+	if (v1_envelope(fm, pats, msg, raw, e) < 0)
 		return -1;
 	if (v1_charsets(fm, e) < 0 ||
 	    v1_str(fm, "Message.Subject.Data", true, &m->subject, NULL, e) ||
@@ -435,32 +450,8 @@ v1_send_templated(const struct form *fm, struct api_msg *msg,
 	                                   "TemplateArn",
 	                                   "TemplateData",
 	                                   NULL};
-	static const char *const arns[] = {"SourceArn", "ReturnPathArn", NULL};
-	struct mime_build_msg *m = &msg->mail;
-	char *src;
-	int rc;
 
-	if (v1_known(fm, pats, e) < 0 || v1_common(fm, arns, &msg->meta, e) < 0)
-		return -1;
-	if (v1_str(fm, "Source", true, &src, NULL, e) < 0)
-		return -1;
-	if (src == NULL)
-		return api_error_set(
-		    e, 400, "missing_field", "Source",
-		    "1 validation error detected: Value null at 'source' "
-		    "failed to satisfy constraint: Member must not be null");
-	rc = api_json_addr_parse(src, &m->from);
-	free(src);
-	if (rc < 0)
-		return api_error_set(
-		    e, 400, "invalid_field", "Source",
-		    "Missing final '@domain' or not a valid address");
-	if (v1_addr(fm, "ReturnPath", &raw->env_from, e) < 0 ||
-	    v1_members(fm, "Destination.ToAddresses", &m->to, &m->n_to, e) ||
-	    v1_members(fm, "Destination.CcAddresses", &m->cc, &m->n_cc, e) ||
-	    v1_members(fm, "Destination.BccAddresses", &msg->bcc, &msg->n_bcc,
-	               e) ||
-	    v1_members(fm, "ReplyToAddresses", &m->reply_to, &m->n_reply_to, e))
+	if (v1_envelope(fm, pats, msg, raw, e) < 0)
 		return -1;
 	return v1_template(fm, "TemplateData", true, msg, e);
 }
