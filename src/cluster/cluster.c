@@ -14,6 +14,7 @@
 #include "cluster/cluster_int.h"
 #include "cluster/cluster_link.h"
 #include "cluster/cluster_msg.h"
+#include "cluster/cluster_probe.h"
 #include "cluster/cluster_suppress.h"
 #include "config/config.h"
 #include "core/clock.h"
@@ -136,6 +137,7 @@ cluster_on_up(void *arg, const char *master)
 		         c->cfg->cluster_node_id, master);
 	c->ever_up = true;
 	c->lost_ms = 0;
+	c->up_ms = clock_mono_ms();
 	cluster_heartbeat(c);
 	cluster_share_open_circuits(c);
 	cluster_suppress_resync(c);
@@ -162,6 +164,14 @@ cluster_apply_circuit(struct cluster *c, const struct cluster_msg *m)
 	char reason[200];
 	uint64_t for_ms = m->for_ms;
 
+	if (m->state != NULL && strcmp(m->state, "closed") == 0) {
+		snprintf(reason, sizeof(reason), "fleet: %s: %s", m->node,
+		         m->reason != NULL ? m->reason : "circuit closed");
+		c->applying = true;
+		(void)deliver_provider_fleet_close(c->d, m->provider, reason);
+		c->applying = false;
+		return;
+	}
 	if (m->state == NULL || strcmp(m->state, "open") != 0)
 		return;
 	if (for_ms < 1000)
@@ -262,6 +272,16 @@ cluster_on_event(const struct events_item *e, void *arg)
 				m.for_ms = pi.cooldown_left_ms;
 		}
 		cluster_publish(c, &m);
+	} else if (e->kind == EVENT_CIRCUIT && e->state != NULL &&
+	           strcmp(e->state, "closed") == 0 && e->reason != NULL &&
+	           strncmp(e->reason, "fleet: ", 7) != 0 &&
+	           strcmp(e->reason, "cleared by operator") != 0) {
+		/* Healed here (trials, a probe): healed for everyone. */
+		m.kind = CLUSTER_MSG_CIRCUIT;
+		m.provider = (char *)e->provider;
+		m.state = "closed";
+		m.reason = (char *)e->reason;
+		cluster_publish(c, &m);
 	} else if (e->kind == EVENT_OPERATOR && e->reason != NULL &&
 	           (strcmp(e->reason, "pause") == 0 ||
 	            strcmp(e->reason, "drain") == 0 ||
@@ -309,6 +329,7 @@ cluster_new(const struct cluster_opts *o)
 	                                       : "Sentinel");
 	c->link = cluster_link_new(o->base, o->cfg, c->channel, &cbs);
 	cluster_idem_install(c);
+	cluster_probe_attach(c);
 	return c;
 }
 
@@ -387,7 +408,8 @@ cluster_free(struct cluster *c)
 		return;
 	events_unsubscribe(cluster_on_event, c);
 	cluster_idem_cancel_all(c);
-	cluster_link_free(c->link);
+	cluster_link_free(c->link); /* claims waiting are answered: won */
+	cluster_probe_detach(c);
 	cluster_suppress_unwrap(c);
 	event_free(c->beat);
 	free(c->channel);

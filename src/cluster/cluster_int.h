@@ -43,6 +43,7 @@ struct cluster {
 	bool applying;    /* a remote change is being applied: not re-sent */
 	bool ever_up;     /* the link was up once */
 	uint64_t lost_ms; /* monotonic: when the link went down; 0: up */
+	uint64_t up_ms;   /* monotonic: when the link last came up */
 	struct cluster_supp *supp; /* the shared suppression list, or NULL */
 };
 

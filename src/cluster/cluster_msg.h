@@ -44,7 +44,7 @@ struct cluster_msg {
 	uint64_t queue, inflight;
 	/* circuit, operator */
 	char *provider;
-	char *state;  /* circuit: "open" */
+	char *state;  /* circuit: "open" or "closed" (healed on its node) */
 	char *reason; /* circuit: why */
 	char *action; /* operator: "pause", "drain", "resume" */
 	char *who;    /* operator: the admin key's name */

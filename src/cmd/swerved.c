@@ -22,6 +22,7 @@
 
 #include "anomaly/anomaly.h"
 #include "cluster/cluster.h"
+#include "cluster/cluster_incident.h"
 #include "cluster/cluster_suppress.h"
 #include "config/config.h"
 #include "core/clock_env.h"
@@ -831,6 +832,17 @@ main(int argc, char **argv)
 		cluster = cluster_new(&copts);
 		alerting_set_cluster(alerting, cluster);
 		cluster_suppress_wrap(cluster, supp);
+		/* One incident and one notification per event, fleet-wide:
+		 * an incident's claim lasts its window and reopen window. */
+		cluster_incident_attach(
+		    cluster, incidents,
+		    (int64_t)(cfg->incidents_window_ms
+		                  ? cfg->incidents_window_ms
+		                  : 15 * 60 * 1000) +
+		        (int64_t)(cfg->incidents_reopen_ms
+		                      ? cfg->incidents_reopen_ms
+		                      : 30 * 60 * 1000),
+		    alerting);
 	}
 	http_fleet_register(http, cluster);
 	/* Notices go to incidents.notices, on its stream (default critical

@@ -656,6 +656,43 @@ deliver_provider_fleet_open(struct deliver *d, const char *name,
 	return -1;
 }
 
+void
+deliver_probe_gate_set(struct deliver *d, const struct deliver_probe_gate *g)
+{
+	if (g != NULL)
+		d->probe_gate = *g;
+	else
+		memset(&d->probe_gate, 0, sizeof(d->probe_gate));
+}
+
+int
+deliver_provider_fleet_close(struct deliver *d, const char *name,
+                             const char *reason)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_provs; i++) {
+		struct dprov *p = &d->provs[i];
+		enum breaker_event ev;
+
+		if (strcmp(p->cfg->name, name) != 0)
+			continue;
+		if (p->rp.br.state == BREAKER_CLOSED || p->rp.status_major)
+			return 0;
+		ev = breaker_force_clear(&p->rp.br, clock_mono_ms());
+		snprintf(p->rp.br.reason, sizeof(p->rp.br.reason), "%s",
+		         reason);
+		prov_breaker_event(p, ev, NULL);
+		health_ramp_start(&p->rp.h, clock_mono_ms(),
+		                  p->cfg->failback_ramp_ms);
+		p->rp.was_open = false;
+		p->rp.forced = false;
+		deliver_unpark(-1, 0, d);
+		return 0;
+	}
+	return -1;
+}
+
 int
 deliver_provider_admin(struct deliver *d, const char *name,
                        enum deliver_admin_action action, uint64_t for_ms,

@@ -180,6 +180,16 @@ int deliver_provider_fleet_open(struct deliver *d, const char *name,
                                 uint64_t for_ms, const char *reason);
 
 /*
+ * deliver_provider_fleet_close - another node of the cluster closed the
+ * circuit of the provider named name (its trials or a probe succeeded):
+ * close it here too, with reason (copied), and ramp traffic back as on
+ * a local close. A closed circuit, or one held open by the provider's
+ * status page, stays as it is. 0, or -1 (no such provider).
+ */
+int deliver_provider_fleet_close(struct deliver *d, const char *name,
+                                 const char *reason);
+
+/*
  * deliver_reload - switch to cfg (borrowed; must outlive d or the next
  * reload) without dropping a connection or a message: routing keys,
  * streams and limits take effect at once. The set of providers (names,
@@ -238,6 +248,27 @@ struct deliver_fault_hook {
  */
 void deliver_fault_hook_set(struct deliver *d,
                             const struct deliver_fault_hook *h);
+
+/*
+ * ---- probes of a dark provider shared by a fleet (src/cluster) -----
+ *
+ * With a gate set, a probe due while a provider's circuit is open is
+ * first put to the gate: go(provider, period_ms, done, token) answers
+ * done(token, run) exactly once (maybe inside the call): run, the probe
+ * goes now; else another node probes it this period and this one waits
+ * for the next. Probes of a closed circuit are not gated.
+ */
+typedef void deliver_probe_done(void *token, bool run);
+struct deliver_probe_gate {
+	void (*go)(void *arg, const char *provider, uint64_t period_ms,
+	           deliver_probe_done *done, void *token);
+	void *arg;
+};
+
+/* deliver_probe_gate_set - ask g (copied; NULL: none) from now on; its
+ * pending answers must come before deliver_free. */
+void deliver_probe_gate_set(struct deliver *d,
+                            const struct deliver_probe_gate *g);
 
 /* deliver_provider_index - the index of the provider named name, or -1. */
 int deliver_provider_index(const struct deliver *d, const char *name);

@@ -79,6 +79,7 @@ struct dprov {
 	struct event *probe_timer;
 	uint64_t last_probe_ms; /* when the last probe started */
 	void *probe;            /* running probe handle */
+	bool probe_gated;       /* a probe waits for the fleet's gate */
 	bool probe_is_smtp;
 	struct statuspoll *status;
 	int status_level; /* enum status_level */
@@ -163,6 +164,7 @@ struct deliver {
 	struct deliver_stats stats;
 	uint64_t failover_from_to[ROUTE_MAX_PROVIDERS]; /* per source */
 	struct deliver_fault_hook fault;                /* all NULL: none */
+	struct deliver_probe_gate probe_gate;           /* go NULL: none */
 };
 
 /* deliver_kick - claim due mail soon (coalesced; loop thread). */

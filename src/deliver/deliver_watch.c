@@ -184,15 +184,36 @@ watch_probe_fault(struct dprov *p)
 	return true;
 }
 
+/* watch_probe_run - start the probe of p (it is due). */
+static void
+watch_probe_run(struct dprov *p)
+{
+	if (watch_probe_fault(p))
+		return;
+	p->probe = p->ad->ops->probe(p->ad, watch_on_probe, p);
+}
+
+/* watch_on_gate - the fleet's word on a dark provider's probe. */
+static void
+watch_on_gate(void *token, bool run)
+{
+	struct dprov *p = token;
+
+	p->probe_gated = false;
+	if (run && p->probe == NULL)
+		watch_probe_run(p);
+}
+
 static void
 watch_probe_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct dprov *p = arg;
+	struct deliver *d = p->d;
 
 	(void)fd;
 	(void)what;
-	if (p->probe != NULL || !p->cfg->enabled || p->ad == NULL ||
-	    p->ad->ops->probe == NULL ||
+	if (p->probe != NULL || p->probe_gated || !p->cfg->enabled ||
+	    p->ad == NULL || p->ad->ops->probe == NULL ||
 	    !(watch_due(p, clock_mono_ms()) ||
 	      watch_account_due(p, clock_mono_ms())))
 		return;
@@ -200,9 +221,14 @@ watch_probe_tick(evutil_socket_t fd, short what, void *arg)
 	/* Every SES probe is a GetAccount: it polls the account too. */
 	if (strcmp(p->ad->ops->type, "ses") == 0)
 		p->last_account_ms = p->last_probe_ms;
-	if (watch_probe_fault(p))
+	if (d->probe_gate.go != NULL && p->rp.br.state == BREAKER_OPEN) {
+		/* One node of the fleet probes a dark provider a period. */
+		p->probe_gated = true;
+		d->probe_gate.go(d->probe_gate.arg, p->cfg->name,
+		                 WATCH_OPEN_PROBE_MS, watch_on_gate, p);
 		return;
-	p->probe = p->ad->ops->probe(p->ad, watch_on_probe, p);
+	}
+	watch_probe_run(p);
 }
 
 /* watch_on_status - the status page's level changed. */

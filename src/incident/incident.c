@@ -167,6 +167,7 @@ inc_free(struct inc *c)
 	free(c->stored);
 	free(c->title);
 	free(c->report_path);
+	free(c->opened_by);
 	free(c->traffic_to);
 	free(c->failback_prov);
 	free(c);
@@ -192,6 +193,7 @@ inc_info(const struct inc *c, struct incident_info *out)
 	    .updates = c->updates,
 	    .n_updates = c->n_updates,
 	    .report_path = c->report_path,
+	    .opened_by = c->opened_by,
 	};
 }
 
@@ -230,6 +232,8 @@ inc_changed(struct incidents *in, struct inc *c)
 		e.provider = c->providers[0];
 	if (c->streams != NULL && c->n_streams > 0)
 		e.stream = c->streams[0];
+	if (c->fleet_pending)
+		return; /* told once the fleet answers */
 	incident_db_save(in, c);
 	events_emit(&e);
 	if (in->change_fn != NULL) {

@@ -115,6 +115,8 @@ struct incident_info {
 	const struct incident_update *updates;
 	size_t n_updates;
 	const char *report_path; /* the post-incident report file, or NULL */
+	const char *opened_by;   /* in a fleet: the node that opened it, or
+	                            NULL (this node, or no fleet) */
 };
 
 /* Tuning; 0 in any field takes the default. Times in ms. */
@@ -242,6 +244,31 @@ int incidents_report_path_set(struct incidents *in, const char *id,
 typedef void incidents_change_fn(const struct incident_info *info, void *arg);
 void incidents_on_change(struct incidents *in, incidents_change_fn *fn,
                          void *arg);
+
+/*
+ * ---- One incident per event across a fleet (src/cluster) ------------
+ *
+ * With a fleet set, an alert that would open a new incident (none open
+ * or reopenable is related) asks the fleet first, under key: "p:<provider>",
+ * "s:<stream>" or "r:<rule>" ("d:" before it for a drill's). The incident
+ * is made at once but neither stored nor announced (no EVENT_INCIDENT)
+ * until done(in, id, fleet_id, node) comes (exactly once, maybe inside
+ * the call): fleet_id is the id of the incident the fleet has for it,
+ * opened by node; when it is not id, the incident takes fleet_id as its
+ * own (unless an incident of that id is already kept here), so every
+ * node lists the same id. Joining, reopening and everything after are
+ * each node's own, as without a fleet.
+ */
+typedef void incidents_claim_done(struct incidents *in, const char *id,
+                                  const char *fleet_id, const char *node);
+struct incidents_fleet {
+	void (*claim)(void *arg, struct incidents *in, const char *key,
+	              const char *id, incidents_claim_done *done);
+	void *arg;
+};
+
+/* incidents_fleet_set - ask f (copied; NULL: no fleet) from now on. */
+void incidents_fleet_set(struct incidents *in, const struct incidents_fleet *f);
 
 /*
  * ---- Scope: who and what an incident touches, from the spool ---------

@@ -326,6 +326,67 @@ alert_words(const char *rule, const char *stream, char *title, size_t tn,
 	}
 }
 
+/* inc_fleet_done - the fleet's word on an incident opened here. */
+static void
+inc_fleet_done(struct incidents *in, const char *id, const char *fleet_id,
+               const char *node)
+{
+	struct inc *c = NULL;
+	size_t i;
+
+	for (i = 0; i < in->n && c == NULL; i++)
+		if (strcmp(in->v[i]->id, id) == 0)
+			c = in->v[i];
+	if (c == NULL || !c->fleet_pending)
+		return;
+	c->fleet_pending = 0;
+	if (fleet_id != NULL && strcmp(fleet_id, id) != 0 &&
+	    strncmp(fleet_id, "inc_", 4) == 0 &&
+	    strlen(fleet_id) < sizeof(c->id) &&
+	    strspn(fleet_id + 4,
+	           "0123456789abcdefghijklmnopqrstuvwxyz"
+	           "ABCDEFGHIJKLMNOPQRSTUVWXYZ_-") == strlen(fleet_id + 4)) {
+		for (i = 0; i < in->n; i++)
+			if (strcmp(in->v[i]->id, fleet_id) == 0)
+				break;
+		if (i == in->n) {
+			snprintf(c->id, sizeof(c->id), "%s", fleet_id);
+			free(c->opened_by);
+			c->opened_by = xstrdup(node != NULL ? node : "");
+		}
+	}
+	inc_changed(in, c);
+}
+
+/* inc_fleet_claim - ask the fleet who opens the incident c, just opened
+ * here for the alert e (rule). */
+static void
+inc_fleet_claim(struct incidents *in, struct inc *c,
+                const struct events_item *e, const char *rule)
+{
+	char key[400];
+	char id[INCIDENT_ID_SIZE];
+
+	snprintf(key, sizeof(key), "%s%s:%s", c->drill ? "d:" : "",
+	         e->provider ? "p"
+	         : e->stream ? "s"
+	                     : "r",
+	         e->provider ? e->provider
+	         : e->stream ? e->stream
+	                     : rule);
+	snprintf(id, sizeof(id), "%s", c->id);
+	in->fleet.claim(in->fleet.arg, in, key, id, inc_fleet_done);
+}
+
+void
+incidents_fleet_set(struct incidents *in, const struct incidents_fleet *f)
+{
+	if (f != NULL)
+		in->fleet = *f;
+	else
+		memset(&in->fleet, 0, sizeof(in->fleet));
+}
+
 /* on_alert_firing - open, join or reopen. */
 static void
 on_alert_firing(struct incidents *in, const struct events_item *e, int64_t now)
@@ -341,6 +402,7 @@ on_alert_firing(struct incidents *in, const struct events_item *e, int64_t now)
 		c = inc_new(in, now, title, e->drill);
 		inc_add_update(c, now, "status", NULL, line, 1);
 		fresh = 1;
+		c->fleet_pending = in->fleet.claim != NULL;
 	} else if (c->status == INCIDENT_RESOLVED ||
 	           c->status == INCIDENT_MONITORING) {
 		inc_set_status(c,
@@ -375,6 +437,8 @@ on_alert_firing(struct incidents *in, const struct events_item *e, int64_t now)
 	}
 	inc_impact(c, now);
 	inc_changed(in, c);
+	if (fresh && c->fleet_pending)
+		inc_fleet_claim(in, c, e, rule);
 }
 
 /* on_alert_resolved - the alert stops firing in the incidents it is in;

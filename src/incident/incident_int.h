@@ -50,6 +50,8 @@ struct inc {
 	int64_t failback_at; /* a fail-back ramp ends then; 0: none */
 	char *failback_prov; /* of this provider */
 	uint64_t n_failover, n_deferred, n_failed;
+	int fleet_pending; /* opened; the fleet not answered yet */
+	char *opened_by;   /* the node of the fleet that opened it, or NULL */
 };
 
 struct inc_recent; /* incident_engine.c: provider events before an open */
@@ -70,6 +72,7 @@ struct incidents {
 	struct http_client *http; /* notices' posts; made on first use */
 	struct inc_post *posts;   /* posts under way (incident_send.c) */
 	int subscribed;
+	struct incidents_fleet fleet; /* claim NULL: no fleet */
 };
 
 /* inc_add_update - append a timeline entry (sorted in by at_ms), mark

@@ -202,6 +202,9 @@ incident_report_json(const struct incident_info *ii,
 	if (ii->report_path != NULL)
 		json_object_set_new(o, "report_path",
 		                    json_string(ii->report_path));
+	if (ii->opened_by != NULL)
+		json_object_set_new(o, "opened_by",
+		                    incident_json_text(ii->opened_by));
 	if (s == NULL)
 		return o;
 	streams = json_array();

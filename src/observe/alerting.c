@@ -323,6 +323,13 @@ alerting_set_cluster(struct alerting *al, struct cluster *c)
 	al->cluster = c;
 }
 
+void
+alerting_fleet_set(struct alerting *al, const struct notify_fleet *f)
+{
+	if (al->notify != NULL)
+		notify_fleet_set(al->notify, f);
+}
+
 struct alerting *
 alerting_new(struct event_base *base, const struct config *cfg,
              struct deliver *d, struct spool *sp)

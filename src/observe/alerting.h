@@ -47,6 +47,11 @@ struct cluster;
  * outlive al or be unset with NULL) whether Redis is reachable. */
 void alerting_set_cluster(struct alerting *al, struct cluster *c);
 
+struct notify_fleet;
+/* alerting_fleet_set - notifications asked of the fleet f (copied; NULL:
+ * none) before they go: see notify_fleet_set. No-op without notifiers. */
+void alerting_fleet_set(struct alerting *al, const struct notify_fleet *f);
+
 /* alerting_engine - the rules, for listing active alerts. */
 const struct alert *alerting_engine(const struct alerting *al);
 

@@ -49,8 +49,18 @@ struct notify_job {
 	uint64_t next_ms; /* monotonic: when to try again (0: now) */
 	bool busy;
 	struct http_call *call;
-	char what[96]; /* "queue_too_old/transactional firing" */
+	char what[96];            /* "queue_too_old/transactional firing" */
+	struct notify_gate *gate; /* held until the fleet answers; NULL: go */
 };
+
+/* A firing's notifications waiting for the fleet's word. */
+struct notify_gate {
+	struct notify_gate *next;
+	struct notify *n; /* NULL once n is freed (the answer frees it) */
+	char key[160];
+};
+
+#define NOTIFY_OWNED_MAX 256
 
 TAILQ_HEAD(notify_jobs, notify_job);
 
@@ -66,6 +76,10 @@ struct notify {
 	size_t n_jobs;
 	struct event *tick;
 	struct notify_stats stats;
+	struct notify_fleet fleet;     /* claim NULL: no fleet */
+	struct notify_gate *gates;     /* waiting for the fleet */
+	char *owned[NOTIFY_OWNED_MAX]; /* episodes this node notifies */
+	size_t n_owned;
 };
 
 /* notify_label - "type host[:port]" of a URL, without path or query
@@ -307,7 +321,7 @@ notify_on_tick(evutil_socket_t fd, short what, void *arg)
 		if (t->head_seen)
 			continue;
 		t->head_seen = true;
-		if (!j->busy && j->next_ms <= now)
+		if (!j->busy && j->gate == NULL && j->next_ms <= now)
 			notify_job_start(n, j);
 	}
 }
@@ -378,18 +392,134 @@ notify_payload(struct notify *n, const struct notify_target *t,
 	return s;
 }
 
+/* notify_episode_key - "<rule> <subject>": the alert's episode in the
+ * fleet. */
+static void
+notify_episode_key(const struct alert_info *a, char *out, size_t n)
+{
+	snprintf(out, n, "%s %s", a->rule,
+	         a->provider ? a->provider
+	         : a->stream ? a->stream
+	                     : "-");
+}
+
+/* notify_owned - the index of key among the episodes owned, or -1. */
+static int
+notify_owned(const struct notify *n, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < n->n_owned; i++)
+		if (strcmp(n->owned[i], key) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* notify_own - this node notifies key's episode (on: 1) or no more. */
+static void
+notify_own(struct notify *n, const char *key, int on)
+{
+	int i = notify_owned(n, key);
+
+	if (on && i < 0) {
+		if (n->n_owned == NOTIFY_OWNED_MAX) {
+			free(n->owned[0]);
+			memmove(n->owned, n->owned + 1,
+			        --n->n_owned * sizeof(n->owned[0]));
+		}
+		n->owned[n->n_owned++] = xstrdup(key);
+	} else if (!on && i >= 0) {
+		free(n->owned[i]);
+		memmove(n->owned + i, n->owned + i + 1,
+		        (--n->n_owned - (size_t)i) * sizeof(n->owned[0]));
+	}
+}
+
+/* notify_on_claim - the fleet's word on a firing's held jobs. */
+static void
+notify_on_claim(bool send, void *token)
+{
+	struct notify_gate *g = token, **pp;
+	struct notify *n = g->n;
+	struct notify_job *j, *next;
+
+	if (n == NULL) {
+		free(g);
+		return;
+	}
+	for (pp = &n->gates; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	for (j = TAILQ_FIRST(&n->jobs); j != NULL; j = next) {
+		next = TAILQ_NEXT(j, link);
+		if (j->gate != g)
+			continue;
+		j->gate = NULL;
+		if (!send) {
+			n->stats.deduped++;
+			notify_job_free(n, j);
+		}
+	}
+	if (send)
+		notify_own(n, g->key, 1);
+	else
+		log_info("notify: %s is notified by another node of the fleet",
+		         g->key);
+	free(g);
+	notify_on_tick(-1, 0, n);
+}
+
+void
+notify_fleet_set(struct notify *n, const struct notify_fleet *f)
+{
+	if (f != NULL)
+		n->fleet = *f;
+	else
+		memset(&n->fleet, 0, sizeof(n->fleet));
+}
+
 void
 notify_alert(struct notify *n, const struct alert_info *a, enum alert_change ch)
 {
+	void (*claim)(void *, const char *, notify_claim_done *, void *) =
+	    n->fleet.claim;
+	struct notify_gate *g = NULL;
+	struct notify_job *j;
+	char key[160] = "";
 	size_t i, len;
 	char *body;
 
+	if (claim != NULL) {
+		notify_episode_key(a, key, sizeof(key));
+		if (ch == ALERT_CHANGE_FIRING && notify_owned(n, key) < 0) {
+			g = xcalloc(1, sizeof(*g));
+			g->n = n;
+			snprintf(g->key, sizeof(g->key), "%s", key);
+		} else if (notify_owned(n, key) < 0) {
+			n->stats.deduped++;
+			return;
+		}
+	}
 	for (i = 0; i < n->n_targets; i++) {
 		const struct notify_target *t = &n->targets[i];
 		if (a->severity_level < t->cfg->min_severity)
 			continue;
 		body = notify_payload(n, t, a, ch, &len);
 		notify_enqueue(n, i, body, len, a, alert_change_name(ch));
+		j = TAILQ_LAST(&n->jobs, notify_jobs);
+		if (g != NULL && j != NULL && j->body == body)
+			j->gate = g;
+	}
+	if (claim != NULL && ch == ALERT_CHANGE_RESOLVED) {
+		notify_own(n, key, 0);
+		n->fleet.release(n->fleet.arg, key);
+	}
+	if (g != NULL && claim != NULL) {
+		g->next = n->gates;
+		n->gates = g;
+		claim(n->fleet.arg, g->key, notify_on_claim, g);
 	}
 	notify_on_tick(-1, 0, n);
 }
@@ -400,6 +530,13 @@ notify_alert_refresh(struct notify *n, const struct alert_info *a)
 	size_t i, len;
 	char *body;
 
+	if (n->fleet.claim != NULL) {
+		char key[160];
+
+		notify_episode_key(a, key, sizeof(key));
+		if (notify_owned(n, key) < 0)
+			return; /* another node refreshes it */
+	}
 	for (i = 0; i < n->n_targets; i++) {
 		const struct notify_target *t = &n->targets[i];
 		if (t->cfg->type != CONFIG_NOTIFY_ALERTMANAGER ||
@@ -484,6 +621,12 @@ notify_free(struct notify *n)
 		http_client_free(n->targets[i].http);
 		free(n->targets[i].url);
 	}
+	while (n->gates != NULL) { /* the fleet's answer frees each */
+		n->gates->n = NULL;
+		n->gates = n->gates->next;
+	}
+	for (i = 0; i < n->n_owned; i++)
+		free(n->owned[i]);
 	free(n->targets);
 	free(n->host);
 	free(n);

@@ -37,6 +37,7 @@
 #ifndef SWERVE_OBSERVE_NOTIFY_H
 #define SWERVE_OBSERVE_NOTIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -83,12 +84,36 @@ void notify_alert(struct notify *n, const struct alert_info *a,
  * only (keeps its endsAt in the future). */
 void notify_alert_refresh(struct notify *n, const struct alert_info *a);
 
+/*
+ * ---- one notification per event across a fleet (src/cluster) ----------
+ *
+ * With a fleet set, a firing alert's notifications are held until the
+ * fleet answers whether this node sends them (claim: key "<rule>
+ * <subject>"; done(send, token) exactly once, maybe inside the call).
+ * The node that wins owns the episode: it alone sends the firing, its
+ * repeats and refreshes, and the resolve (then release(key) lets the
+ * claim lapse after a grace period); the others drop theirs (counted in
+ * notify_stats.deduped). A target's held job keeps its place: nothing
+ * behind it overtakes it. Without a fleet, every change is sent.
+ */
+typedef void notify_claim_done(bool send, void *token);
+struct notify_fleet {
+	void (*claim)(void *arg, const char *key, notify_claim_done *done,
+	              void *token);
+	void (*release)(void *arg, const char *key);
+	void *arg;
+};
+
+/* notify_fleet_set - ask f (copied; NULL: no fleet) from now on. */
+void notify_fleet_set(struct notify *n, const struct notify_fleet *f);
+
 struct notify_stats {
 	uint64_t queued;  /* jobs waiting or in flight now */
 	uint64_t sent;    /* delivered (2xx, or stored by the spool) */
 	uint64_t retries; /* failed tries that were retried */
 	uint64_t failed;  /* given up (final answer or attempts used) */
 	uint64_t dropped; /* pushed out of a full queue */
+	uint64_t deduped; /* left to the node of the fleet that sends them */
 };
 
 /* notify_stats_get - counters since start. */

@@ -734,6 +734,56 @@ class StatusPage:
         self.server.server_close()
 
 
+class PostRecorder:
+    """An HTTP server on 127.0.0.1 (thread) that records every POST's
+    path and parsed JSON body (None when not JSON) and answers 200: a
+    webhook receiver. bodies(path) lists what came to path (all: None)."""
+
+    def __init__(self):
+        rec = self
+        self.got = []
+        self.lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                n = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(n)
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = None
+                with rec.lock:
+                    rec.got.append((self.path, body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((HOST, 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.1},
+                                       daemon=True)
+        self.thread.start()
+
+    def url(self, path="/"):
+        return "http://%s:%d%s" % (HOST, self.port, path)
+
+    def bodies(self, path=None):
+        with self.lock:
+            return [b for p, b in self.got if path is None or p == path]
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        return []
+
+
 class TcpServer:
     """A threaded TCP server on 127.0.0.1, on a port the kernel chose.
 

@@ -497,6 +497,69 @@ attach_listens(void **state)
 	event_base_free(base);
 }
 
+/* The fleet's side, answered by the test. */
+static char claim_key[128], claim_id[INCIDENT_ID_SIZE];
+static incidents_claim_done *claim_done;
+static int n_claims;
+
+static void
+fleet_claim(void *arg, struct incidents *in, const char *key, const char *id,
+            incidents_claim_done *done)
+{
+	(void)arg;
+	(void)in;
+	n_claims++;
+	snprintf(claim_key, sizeof(claim_key), "%s", key);
+	snprintf(claim_id, sizeof(claim_id), "%s", id);
+	claim_done = done;
+}
+
+static void
+fleet_takes_the_fleets_id(void **state)
+{
+	struct incidents *in = incidents_new(NULL, NULL, NULL, NULL, 0);
+	struct incidents_fleet f = {.claim = fleet_claim};
+	struct incident_info ii;
+
+	(void)state;
+	n_incident_events = 0;
+	n_claims = 0;
+	assert_int_equal(events_subscribe(on_event, NULL), 0);
+	incidents_fleet_set(in, &f);
+	alert(in, T0, "firing", "circuit_open", "ses", 0);
+	/* Asked, not announced until the fleet answers. */
+	assert_int_equal(n_claims, 1);
+	assert_string_equal(claim_key, "p:ses");
+	assert_int_equal(n_incident_events, 0);
+	/* A related alert joins without asking again. */
+	alert(in, T0 + 1000, "firing", "error_rate", "ses", 0);
+	assert_int_equal(n_claims, 1);
+	claim_done(in, claim_id, "inc_0000000000000000fleet1", "n1");
+	assert_int_equal(n_incident_events, 1);
+	assert_int_equal(incidents_get(in, 0, &ii), 0);
+	assert_string_equal(ii.id, "inc_0000000000000000fleet1");
+	assert_string_equal(ii.opened_by, "n1");
+	assert_int_equal(incidents_find(in, "inc_0000000000000000fleet1", &ii),
+	                 0);
+	/* A late or repeated answer changes nothing. */
+	claim_done(in, claim_id, "inc_0000000000000000fleet2", "n2");
+	assert_int_equal(incidents_find(in, "inc_0000000000000000fleet1", &ii),
+	                 0);
+	/* Another subject: won here (its own id), and a drill's key. */
+	alert(in, T0 + 2000, "firing", "queue_age", NULL, 1);
+	assert_int_equal(n_claims, 2);
+	assert_string_equal(claim_key, "d:r:queue_age");
+	claim_done(in, claim_id, claim_id, NULL);
+	assert_int_equal(incidents_find(in, claim_id, &ii), 0);
+	assert_null(ii.opened_by);
+	/* A bad id from the fleet is not taken. */
+	alert(in, T0 + 3000, "firing", "circuit_open", "mailgun", 0);
+	claim_done(in, claim_id, "inc_../../x", "n3");
+	assert_int_equal(incidents_find(in, claim_id, &ii), 0);
+	events_unsubscribe(on_event, NULL);
+	incidents_free(in);
+}
+
 int
 main(void)
 {
@@ -508,6 +571,7 @@ main(void)
 	    cmocka_unit_test(survives_a_restart),
 	    cmocka_unit_test(attach_listens),
 	    cmocka_unit_test(traffic_moved_before_the_alert),
+	    cmocka_unit_test(fleet_takes_the_fleets_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -256,6 +256,85 @@ full_queue_drops_oldest_and_free_cancels(void **state)
 	config_free(c);
 }
 
+/* A fleet whose answer the test gives: the last claim's key and done. */
+static char fleet_key[160], fleet_released[160];
+static notify_claim_done *fleet_done;
+static void *fleet_token;
+
+static void
+fleet_claim(void *arg, const char *key, notify_claim_done *done, void *token)
+{
+	snprintf(fleet_key, sizeof(fleet_key), "%s", key);
+	fleet_done = done;
+	fleet_token = token;
+}
+
+static void
+fleet_release(void *arg, const char *key)
+{
+	snprintf(fleet_released, sizeof(fleet_released), "%s", key);
+}
+
+static void
+fleet_gate_holds_then_sends_or_drops(void **state)
+{
+	const char *yaml =
+	    "alerts:\n  notify:\n"
+	    "    - {type: webhook, url: \"http://127.0.0.1:1/h\"}\n";
+	char err[CONFIG_ERR_SIZE];
+	struct config *c =
+	    config_load_buf(yaml, strlen(yaml), "t.yaml", err, sizeof(err));
+	struct event_base *base = event_base_new();
+	struct notify_fleet f = {.claim = fleet_claim,
+	                         .release = fleet_release};
+	struct notify_opts o;
+	struct notify_stats st;
+	struct alert_info a = sample();
+	struct notify *n;
+
+	assert_non_null(c);
+	memset(&o, 0, sizeof(o));
+	o.base = base;
+	o.cfg = c;
+	o.backoff_min_ms = 3600 * 1000;
+	n = notify_new(&o);
+	assert_non_null(n);
+	notify_fleet_set(n, &f);
+	/* Lost: the firing is held, then dropped; its resolve is not ours. */
+	notify_alert(n, &a, ALERT_CHANGE_FIRING);
+	assert_string_equal(fleet_key, "queue_too_old transactional");
+	notify_stats_get(n, &st);
+	assert_int_equal(st.queued, 1);
+	fleet_done(false, fleet_token);
+	notify_stats_get(n, &st);
+	assert_int_equal(st.queued, 0);
+	assert_int_equal(st.deduped, 1);
+	notify_alert(n, &a, ALERT_CHANGE_RESOLVED);
+	notify_stats_get(n, &st);
+	assert_int_equal(st.queued, 0);
+	assert_string_equal(fleet_released, "");
+	/* Won: the firing goes, repeats go unasked, the resolve goes and
+	 * lets the claim lapse. */
+	fleet_key[0] = '\0';
+	notify_alert(n, &a, ALERT_CHANGE_FIRING);
+	fleet_done(true, fleet_token);
+	notify_stats_get(n, &st);
+	assert_int_equal(st.queued, 1);
+	fleet_key[0] = '\0';
+	notify_alert(n, &a, ALERT_CHANGE_REPEAT);
+	assert_string_equal(fleet_key, "");
+	notify_alert(n, &a, ALERT_CHANGE_RESOLVED);
+	notify_stats_get(n, &st);
+	assert_int_equal(st.queued, 3);
+	assert_string_equal(fleet_released, "queue_too_old transactional");
+	/* An answer after free frees its gate and touches nothing. */
+	notify_alert(n, &a, ALERT_CHANGE_FIRING);
+	notify_free(n);
+	fleet_done(true, fleet_token);
+	event_base_free(base);
+	config_free(c);
+}
+
 int
 main(void)
 {
@@ -266,6 +345,7 @@ main(void)
 	    cmocka_unit_test(alertmanager_body_labels_and_ends_at),
 	    cmocka_unit_test(email_message_has_headers_and_summary),
 	    cmocka_unit_test(full_queue_drops_oldest_and_free_cancels),
+	    cmocka_unit_test(fleet_gate_holds_then_sends_or_drops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
