@@ -22,6 +22,10 @@
 #   TMPDIR          where the spool dirs go (must be a real disk)
 #   BENCH_NICE=N    run servers and clients under `nice -n N` (e.g. -10 on
 #                   a shared machine; recorded in the results header)
+#   SCENARIOS_FILE  run these scenarios instead of the built-in list (one
+#                   "name|client|server|arguments" line each, the format
+#                   of SCENARIOS below; bench/curves/curves.sh uses it)
+#   TABLE_OUT=FILE  also copy the results table (one row per scenario) to FILE
 # Everything started here is stopped by PID on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -139,9 +143,10 @@ spool:
   dir: "$spool"
   min_free: "100MB"
 limits:
-  max_message_size: "10MB"
+  max_message_size: "11MB"
   max_recipients: 100
   max_sessions: 1000
+  max_sessions_per_ip: 1000
 submitters:
   networks: ["127.0.0.0/8"]
 admin_keys:
@@ -209,6 +214,7 @@ maillog_file = /var/tmp/swerve-bench-postfix.$$.log
 alias_maps =
 alias_database =
 local_recipient_maps =
+message_size_limit = 11534336
 EOF
 	sed -E "s/^smtp +inet .*/$SMTP_PORT inet n - n - - smtpd/" \
 		/etc/postfix/master.cf >"$d/etc/master.cf"
@@ -276,6 +282,9 @@ SCENARIOS=(
 	"postfix-1k-newconn|smtp_lat|postfix|-c 8 -m 20000 -s 1024 -n"
 	"postfix-100k-reuse|smtp_lat|postfix|-c 8 -m 2000 -s 102400"
 )
+if [ -n "${SCENARIOS_FILE:-}" ]; then
+	mapfile -t SCENARIOS <"$SCENARIOS_FILE"
+fi
 
 RESULTS=$WORK/results.txt
 FSYNC_BEFORE=$(fsync_probe "$WORK")
@@ -423,7 +432,10 @@ done
 	cat "$RESULTS.verdicts"
 } >"$RESULTS"
 cat "$RESULTS"
-if [ "${NO_RESULTS:-0}" != 1 ] && [ "$ONLY" = . ] && [ "$QUICK" != 1 ]; then
+if [ -n "${TABLE_OUT:-}" ]; then
+	cp "$RESULTS.table" "$TABLE_OUT"
+fi
+if [ "${NO_RESULTS:-0}" != 1 ] && [ -z "${SCENARIOS_FILE:-}" ] && [ "$ONLY" = . ] && [ "$QUICK" != 1 ]; then
 	mkdir -p bench/results
 	out=bench/results/ingest-$(date -u +%Y%m%d-%H%M).txt
 	cp "$RESULTS" "$out"

@@ -17,6 +17,7 @@ packages=(
 	php-symfony-mailgun-mailer php-symfony-postmark-mailer
 	chromium chromium-driver python3-selenium python3-feedparser
 	haproxy redis-server redis-sentinel libhiredis-dev
+	gnuplot-nox # bench-only: bench/curves/ plots the scaling curves
 )
 
 missing=()

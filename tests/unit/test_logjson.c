@@ -188,6 +188,61 @@ control_bytes_cannot_forge_a_line(void **state)
 	logjson_free(lj);
 }
 
+static void
+the_line_is_what_jansson_would_write(void **state)
+{
+	struct logjson *lj = lj_make();
+	struct events_item e = {.kind = EVENT_ATTEMPT,
+	                        .msg_id = "01A",
+	                        .stream = "bulk",
+	                        .provider = "primary",
+	                        .cls = SEND_DEFERRED,
+	                        .stage = SEND_STAGE_RCPT,
+	                        .duration_ms = 1234567890123ULL,
+	                        .rcpts = 3,
+	                        .text = "451 \"caf\xc3\xa9\"\t\x01 \\ busy"};
+	char *s = logjson_format(lj, &e), *again;
+	json_t *o = json_loads(s, 0, NULL);
+
+	/* Loaded and dumped again by jansson: the very same bytes. */
+	assert_non_null(o);
+	again = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_string_equal(again, s);
+	assert_string_equal(str(o, "text"), e.text);
+	assert_string_equal(str(o, "msg_id"), "01A");
+	assert_true(json_is_null(json_object_get(o, "tenant")));
+	assert_int_equal(json_integer_value(json_object_get(o, "duration_ms")),
+	                 1234567890123LL);
+	/* The documented order. */
+	assert_true(strstr(s, "{\"ts\":\"") == s);
+	assert_true(strstr(s, "\"level\"") < strstr(s, "\"event\""));
+	assert_true(strstr(s, "\"tenant\":null,\"stream\"") != NULL);
+	assert_true(strstr(s, "\"rcpts\":3,\"text\"") != NULL);
+	assert_true(strstr(s, "\"msg\":\"attempt via primary: deferred\"}") !=
+	            NULL);
+	free(again);
+	json_decref(o);
+	free(s);
+	logjson_free(lj);
+}
+
+static void
+text_that_is_not_utf8_is_replaced_not_dropped(void **state)
+{
+	struct logjson *lj = lj_make();
+	struct events_item e = {
+	    .kind = EVENT_DEFERRED, .msg_id = "01A", .text = "bad \xff\xfe"};
+	char *s = logjson_format(lj, &e);
+	json_t *o = json_loads(s, 0, NULL);
+
+	assert_non_null(o);
+	assert_string_equal(str(o, "text"), "[not utf-8]");
+	assert_string_equal(str(o, "msg_id"), "01A");
+	json_decref(o);
+	free(s);
+	logjson_free(lj);
+}
+
 /* capture - run logjson_on_event with stderr pointed at a pipe. */
 static size_t
 capture(struct logjson *lj, const struct events_item *e, char *out, size_t cap)
@@ -242,6 +297,8 @@ main(void)
 	    cmocka_unit_test(provider_events_have_no_message_fields),
 	    cmocka_unit_test(configured_secrets_are_redacted_from_free_text),
 	    cmocka_unit_test(control_bytes_cannot_forge_a_line),
+	    cmocka_unit_test(the_line_is_what_jansson_would_write),
+	    cmocka_unit_test(text_that_is_not_utf8_is_replaced_not_dropped),
 	    cmocka_unit_test(
 	        writes_one_line_only_in_json_format_and_respects_the_level),
 	};
