@@ -214,6 +214,14 @@ job_record(struct djob *job, const struct send_result *res,
 	o.next_state = next;
 	o.next_attempt_at = next_at;
 	o.last_error = last_error;
+	/* What applications hear (stored with it: spool.h's outbox): a
+	 * final state, or a back-off with a time (a hold has none). */
+	if (next == SPOOL_STATE_SENT)
+		o.notice = SPOOL_NOTICE_SENT;
+	else if (next == SPOOL_STATE_FAILED)
+		o.notice = SPOOL_NOTICE_FAILED;
+	else if (next == SPOOL_STATE_DEFERRED && next_at < INT64_MAX / 4)
+		o.notice = SPOOL_NOTICE_DEFERRED;
 	if (spool_msg_outcome(d->o.spool, &o, deliver_on_outcome,
 	                      xstrdup(job->m->id)) != 0)
 		log_warn("deliver: id=%s outcome not recorded: spool closing",

@@ -274,6 +274,7 @@ http_pending_submit(struct http_pending_set *s, struct evhttp_request *req,
 			spool_msg_new_fini(&ms[i]);
 			continue;
 		}
+		ms[i].announce = 1; /* a client's mail: "accepted" is told */
 		(void)submit_msgid(&ms[i], p->res[i].message_id);
 		p->res[i].suppressed = http_pending_suppressed(&ms[i]);
 		it = xcalloc(1, sizeof(*it));

@@ -461,6 +461,7 @@ smtpd_data_end(struct smtpd_session *s)
 	c->sess = s;
 	s->commit = c;
 	s->state = SMTPD_STATE_COMMIT;
+	m.announce = 1; /* a client's mail: "accepted" is told */
 	rc = spool_msg_submit(d->sp, &m, smtpd_commit_done, c);
 	if (rc == 0)
 		return;

@@ -28,6 +28,7 @@
 #include "observe/events.h"
 #include "observe/metrics.h"
 #include "observe/webhook_event.h"
+#include "spool/feedback.h"
 #include "spool/spool.h"
 
 #define WEBHOOK_PENDING_MAX 100000 /* rows waiting for the spool */
@@ -111,40 +112,32 @@ webhook_hook_wants(const struct webhook_hook *h, int t, const char *tenant)
 	return 1;
 }
 
-/* webhook_out_on_event - the bus listener: queue in memory only. */
+/* webhook_out_rows - the rows of event e (of type t) for every hook
+ * that wants it, appended to *rows (*n of *cap). Any thread: reads only
+ * what webhook_out_new set. */
 static void
-webhook_out_on_event(const struct events_item *e, void *arg)
+webhook_out_rows(const struct webhook_out *w, const struct events_item *e,
+                 int t, struct spool_wh **rows, size_t *n, size_t *cap)
 {
-	struct webhook_out *w = arg;
 	char id[ID_SIZE], evid[SPOOL_WH_ID_MAX];
 	char *payload = NULL;
-	int t = webhook_event_type(e);
+	struct spool_wh *r;
 	size_t i;
 
-	if (t < 0)
-		return;
 	for (i = 0; i < w->n_hooks; i++) {
-		struct spool_wh *r;
-
 		if (!webhook_hook_wants(&w->hooks[i], t, e->tenant))
 			continue;
-		if (w->n_pending >= WEBHOOK_PENDING_MAX) {
-			w->st.dropped++;
-			continue;
-		}
 		if (payload == NULL) {
 			id_new(id);
 			snprintf(evid, sizeof(evid), "evt_%s", id);
 			payload = webhook_event_payload(e, (enum webhook_type)t,
 			                                evid);
 		}
-		if (w->n_pending == w->cap_pending) {
-			w->cap_pending =
-			    w->cap_pending ? w->cap_pending * 2 : 64;
-			w->pending = xreallocarray(w->pending, w->cap_pending,
-			                           sizeof(*w->pending));
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 4;
+			*rows = xreallocarray(*rows, *cap, sizeof(**rows));
 		}
-		r = &w->pending[w->n_pending++];
+		r = &(*rows)[(*n)++];
 		memset(r, 0, sizeof(*r));
 		memcpy(r->id, evid, sizeof(r->id));
 		r->url = xstrdup(w->hooks[i].cfg->url);
@@ -152,10 +145,87 @@ webhook_out_on_event(const struct events_item *e, void *arg)
 		r->payload = xstrdup(payload);
 	}
 	free(payload);
+}
+
+/*
+ * webhook_out_outbox - the spool's outbox (spool.h): the notices of a
+ * change, stored in the transaction that records it, so that no crash
+ * falls between the two. Writer thread.
+ */
+static size_t
+webhook_out_outbox(const struct spool_change *c, struct spool_wh **out,
+                   void *arg)
+{
+	const struct webhook_out *w = arg;
+	struct events_item e;
+	size_t n = 0, cap = 0;
+	int t;
+
+	memset(&e, 0, sizeof(e));
+	e.at_ms = c->at_ms;
+	e.msg_id = c->msg_id;
+	e.tenant = c->tenant;
+	e.stream = c->stream;
+	e.rcpts = (unsigned)c->n_rcpts;
+	switch (c->kind) {
+	case SPOOL_CHANGE_STORED:
+		e.kind = EVENT_ACCEPTED;
+		break;
+	case SPOOL_CHANGE_OUTCOME:
+		e.provider = c->outcome->provider;
+		if (c->outcome->notice == SPOOL_NOTICE_SENT) {
+			e.kind = EVENT_SENT;
+			e.text = c->outcome->reply;
+		} else {
+			e.kind = c->outcome->notice == SPOOL_NOTICE_DEFERRED
+			             ? EVENT_DEFERRED
+			             : EVENT_FAILED;
+			e.text = c->outcome->last_error;
+		}
+		break;
+	case SPOOL_CHANGE_FEEDBACK:
+		e.kind = EVENT_FEEDBACK;
+		e.feedback = c->fb;
+		e.provider = c->fb->provider;
+		e.rcpts = 0;
+		break;
+	default:
+		return 0;
+	}
+	*out = NULL;
+	if ((t = webhook_event_type(&e)) >= 0)
+		webhook_out_rows(w, &e, t, out, &n, &cap);
+	return n;
+}
+
+/* webhook_out_committed - the spool stored outbox rows: send. */
+static void
+webhook_out_committed(void *arg)
+{
+	webhook_out_kick(arg);
+}
+
+/*
+ * webhook_out_on_event - the bus listener, for what no spool change
+ * tells: a recipient left out by the suppression list (nothing of it is
+ * stored). Queued in memory, handed to the spool in the next commit.
+ */
+static void
+webhook_out_on_event(const struct events_item *e, void *arg)
+{
+	struct webhook_out *w = arg;
+	int t;
+
+	if (e->kind != EVENT_SUPPRESSED || (t = webhook_event_type(e)) < 0)
+		return;
+	if (w->n_pending >= WEBHOOK_PENDING_MAX) {
+		w->st.dropped++;
+		return;
+	}
+	webhook_out_rows(w, e, t, &w->pending, &w->n_pending, &w->cap_pending);
 	if (w->n_pending > 0)
 		event_active(w->flush_ev, EV_TIMEOUT, 0);
 }
-
 /* webhook_out_stored - the spool committed a flush: send. */
 static void
 webhook_out_stored(int status, void *arg)
@@ -475,6 +545,7 @@ webhook_out_new(struct event_base *base, const struct config *cfg,
 		snprintf(err, errlen, "webhook: event bus full");
 		goto fail;
 	}
+	spool_outbox_set(sp, webhook_out_outbox, webhook_out_committed, w);
 	/* Whatever a previous run left queued. */
 	webhook_out_kick(w);
 	return w;
@@ -531,6 +602,9 @@ webhook_out_free(struct webhook_out *w)
 
 	if (w == NULL)
 		return;
+	/* The writer stops making rows with w's hooks before they go. */
+	if (w->sp != NULL)
+		spool_outbox_set(w->sp, NULL, NULL, NULL);
 	events_unsubscribe(webhook_out_on_event, w);
 	/* Hand what the bus gave to the spool; nobody waits for the commit. */
 	if (w->n_pending > 0)

@@ -2,11 +2,15 @@
  * webhook_out.h - events out to applications: events.webhooks
  * (contract).
  *
- * A listener on the event bus (observe/events.h) turns each event an
- * application may want (observe/webhook_event.h) into one queued
- * delivery per matching webhook (types, tenant) and hands the batch to
- * the spool (spool_wh_enqueue(): the same group commits as the mail; the
- * listener itself only appends to memory, so it never slows delivery).
+ * Each event an application may want (observe/webhook_event.h) becomes
+ * one queued delivery per matching webhook (types, tenant). Those that
+ * tell of a change the spool records (accepted, sent, deferred, failed,
+ * and the provider-reported ones) are made by the spool's outbox
+ * (spool.h) on the writer thread and stored in the very transaction of
+ * the change, so a crash never falls between the two; a recipient left
+ * out by the suppression list (nothing stored) comes from the event bus
+ * and is queued in the next group commit. Neither waits for the network,
+ * so webhooks never slow delivery.
  * A sender on the loop claims due rows, signs each with the Standard
  * Webhooks scheme (core/whsig.h) at send time and POSTs it with
  * net/http_client (one client per URL, events.concurrency calls at
@@ -15,8 +19,7 @@
  * events.retry_for after it was queued, then dead-lettered (kept in the
  * spool, listed by swervectl events dead). At-least-once: a claimed row
  * is leased, so after a crash it is sent again with the same
- * webhook-id. XXX: an event reaches the spool in the commit after the
- * one that made it happen, so a crash between the two loses it.
+ * webhook-id.
  *
  * Loop thread only.
  */

@@ -49,6 +49,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "spool/feedback.h"
 #include "spool/msg_meta.h"
 #include "spool/spool_check.h"
 #include "spool/spool_ckpt.h"
@@ -126,6 +127,15 @@ struct spool {
 	spool_due_fn *due_fn; /* loop thread only */
 	void *due_arg;
 
+	/* The outbox: set on the loop under outbox_lock, which the writer
+	 * holds for a whole batch; outbox_stored (under lock): a commit
+	 * stored rows the waker was not told of yet. */
+	pthread_mutex_t outbox_lock;
+	spool_outbox_fn *outbox_fn;
+	spool_outbox_wake_fn *outbox_wake;
+	void *outbox_arg;
+	int outbox_stored;
+
 	int efd;
 	struct event *ev;
 };
@@ -149,6 +159,7 @@ spool_done_run(struct spool *sp)
 	struct spool_job *j, *next;
 	uint64_t gen;
 	int64_t due;
+	int outbox;
 
 	pthread_mutex_lock(&sp->lock);
 	done = sp->done;
@@ -158,6 +169,8 @@ spool_done_run(struct spool *sp)
 	gen = sp->handed_gen;
 	due = sp->due_pending;
 	sp->due_pending = INT64_MAX;
+	outbox = sp->outbox_stored;
+	sp->outbox_stored = 0;
 	pthread_mutex_unlock(&sp->lock);
 	for (j = done.head; j != NULL; j = next) {
 		next = j->next;
@@ -166,6 +179,9 @@ spool_done_run(struct spool *sp)
 	}
 	if (due != INT64_MAX && sp->due_fn != NULL)
 		sp->due_fn(due, sp->due_arg);
+	/* Read on the loop, which is the only thread that sets it. */
+	if (outbox && sp->outbox_wake != NULL)
+		sp->outbox_wake(sp->outbox_arg);
 	/* Whatever those callbacks submitted is queued now: tell the
 	 * writer, which may be gathering them (see spool_writer_gather). */
 	pthread_mutex_lock(&sp->lock);
@@ -472,6 +488,82 @@ spool_job_run(struct spool *sp, struct spool_job *j, uint64_t *room,
 	                                                            : rc;
 }
 
+/* spool_outbox_store - ask the outbox for c's rows and store them in
+ * the open transaction; *rows counts them. */
+static int
+spool_outbox_store(struct spool *sp, const struct spool_change *c, int64_t now,
+                   size_t *rows)
+{
+	struct spool_wh *w = NULL;
+	size_t n = sp->outbox_fn(c, &w, sp->outbox_arg);
+	int rc = SPOOL_OK;
+
+	if (n > 0) {
+		rc = spool_db_wh_insert(sp->db, w, n, now);
+		*rows += n;
+	}
+	spool_wh_free(w, n);
+	return rc;
+}
+
+/* spool_outbox_job - the notices of job j, which succeeded, stored in
+ * the open transaction (writer thread, outbox_lock held, fn set). */
+static int
+spool_outbox_job(struct spool *sp, const struct spool_job *j, int64_t now,
+                 size_t *rows)
+{
+	struct spool_change c;
+	char *tenant = NULL, *stream = NULL;
+	size_t i;
+	int rc = SPOOL_OK;
+
+	memset(&c, 0, sizeof(c));
+	c.at_ms = now;
+	switch (j->kind) {
+	case SPOOL_JOB_SUBMIT:
+		if (j->dup || !j->m.announce)
+			return SPOOL_OK;
+		c.kind = SPOOL_CHANGE_STORED;
+		c.msg_id = j->id;
+		c.tenant = j->m.tenant;
+		c.stream = j->m.stream ? j->m.stream : "transactional";
+		c.n_rcpts = j->m.n_rcpts;
+		return spool_outbox_store(sp, &c, now, rows);
+	case SPOOL_JOB_OUTCOME:
+		if (j->o.notice == SPOOL_NOTICE_NONE)
+			return SPOOL_OK;
+		rc = spool_db_msg_brief(sp->db, j->o.id, &tenant, &stream,
+		                        &c.n_rcpts);
+		if (rc == SPOOL_OK) {
+			c.kind = SPOOL_CHANGE_OUTCOME;
+			c.msg_id = j->o.id;
+			c.tenant = tenant;
+			c.stream = stream;
+			c.outcome = &j->o;
+			rc = spool_outbox_store(sp, &c, now, rows);
+		}
+		free(tenant);
+		free(stream);
+		return rc == SPOOL_ERR_NOTFOUND ? SPOOL_OK : rc;
+	case SPOOL_JOB_FEEDBACK:
+		c.kind = SPOOL_CHANGE_FEEDBACK;
+		for (i = 0; rc == SPOOL_OK && i < j->fb_n; i++) {
+			const struct spool_fb_match *m = &j->fb_m[i];
+
+			if (!m->is_new)
+				continue;
+			c.msg_id = m->msg_id[0] != '\0' ? m->msg_id : NULL;
+			c.tenant = m->tenant;
+			c.stream = m->stream;
+			c.fb = &j->fb_ev[i];
+			rc = spool_outbox_store(sp, &c, now, rows);
+		}
+		return rc;
+	default:
+		return SPOOL_OK;
+	}
+}
+
 const uint64_t spool_commit_bounds_us[SPOOL_COMMIT_BUCKETS] = {
     100,   250,   500,   1000,   2500,   5000,
     10000, 25000, 50000, 100000, 250000, 1000000};
@@ -530,6 +622,7 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 	struct spool_job *j;
 	int64_t now = clock_wall_ms(); /* stored as created_at */
 	uint64_t room;
+	size_t outbox_rows = 0;
 	int rc = SPOOL_OK, s, submits = 0;
 
 	/* One statvfs per batch that stores mail, none per message. */
@@ -546,8 +639,15 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 		changes0 = spool_db_changes(sp->db);
 		rc = spool_db_begin(sp->db);
 	}
-	for (j = b->head; rc == SPOOL_OK && j != NULL; j = j->next)
+	/* Held for the batch: spool_outbox_set() waits for it. */
+	pthread_mutex_lock(&sp->outbox_lock);
+	for (j = b->head; rc == SPOOL_OK && j != NULL; j = j->next) {
 		rc = spool_job_run(sp, j, &room, now, delta, &stored, &dedup);
+		if (rc == SPOOL_OK && j->status == SPOOL_OK &&
+		    sp->outbox_fn != NULL)
+			rc = spool_outbox_job(sp, j, now, &outbox_rows);
+	}
+	pthread_mutex_unlock(&sp->outbox_lock);
 	if (rc == SPOOL_OK) {
 		changed = spool_db_changes(sp->db) - changes0;
 		rc = spool_db_commit(sp->db);
@@ -598,6 +698,8 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 		due = spool_batch_due(b, now);
 		if (due < sp->due_pending)
 			sp->due_pending = due;
+		if (outbox_rows > 0)
+			sp->outbox_stored = 1;
 	} else {
 		sp->counts.failed_commits++;
 	}
@@ -1004,6 +1106,7 @@ spool_open(const struct spool_opts *opts, char *err, size_t errlen)
 	sp->batch_max = opts->batch_max ? opts->batch_max : SPOOL_BATCH_DEFAULT;
 	sp->hooks = opts->hooks;
 	pthread_mutex_init(&sp->lock, NULL);
+	pthread_mutex_init(&sp->outbox_lock, NULL);
 	/* Timed waits on the monotonic clock: a step of the wall clock
 	 * must not stretch the writer's gather or idle waits. */
 	if (clock_cond_init(&sp->cond) != 0)
@@ -1451,6 +1554,18 @@ spool_msg_purge(struct spool *sp, int64_t before_ms, size_t max,
 	return spool_job_queue(sp, j);
 }
 
+/* spool_outbox_set - who makes the notices stored with each change. */
+void
+spool_outbox_set(struct spool *sp, spool_outbox_fn *fn,
+                 spool_outbox_wake_fn *wake, void *arg)
+{
+	pthread_mutex_lock(&sp->outbox_lock);
+	sp->outbox_fn = fn;
+	sp->outbox_wake = wake;
+	sp->outbox_arg = arg;
+	pthread_mutex_unlock(&sp->outbox_lock);
+}
+
 /* spool_due_watch - who hears that a commit made mail due. */
 void
 spool_due_watch(struct spool *sp, spool_due_fn *fn, void *arg)
@@ -1554,6 +1669,7 @@ spool_close(struct spool *sp)
 	spool_vfs_free(sp->vfs);
 	pthread_cond_destroy(&sp->cond);
 	pthread_mutex_destroy(&sp->lock);
+	pthread_mutex_destroy(&sp->outbox_lock);
 	free(sp->db_path);
 	free(sp->mark_path);
 	free(sp->dir);

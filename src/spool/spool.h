@@ -123,6 +123,9 @@ struct spool_msg_new {
 	 * is the one the delivered message carries): a fresh id_new() id,
 	 * or "" for the spool to make one. */
 	char id[ID_SIZE];
+	/* 1: applications are told it was accepted (the outbox, below):
+	 * mail a client handed in. 0: swerve's own (DSNs, notices). */
+	int announce;
 };
 
 /* spool_msg_new_fini - free what m owns (for callers that did not submit). */
@@ -451,6 +454,16 @@ int spool_msg_claim_stream(struct spool *sp, const char *stream, size_t max,
 int spool_msg_claim(struct spool *sp, size_t max, int64_t now_ms,
                     spool_msgs_fn *cb, void *arg);
 
+/* What an outcome tells applications (observe/webhook_out.h): nothing
+ * (a failover step, a hold, a release), sent (final, at least one
+ * recipient sent), deferred (backing off) or failed (final). */
+enum spool_notice {
+	SPOOL_NOTICE_NONE,
+	SPOOL_NOTICE_SENT,
+	SPOOL_NOTICE_DEFERRED,
+	SPOOL_NOTICE_FAILED,
+};
+
 /* One recipient's result inside a spool_outcome. */
 struct spool_rcpt_result {
 	size_t index; /* position in the message's recipient list */
@@ -482,6 +495,8 @@ struct spool_outcome {
 	enum spool_state next_state;
 	int64_t next_attempt_at;
 	const char *last_error; /* may be NULL */
+	/* What applications are told of it (the outbox, below). */
+	enum spool_notice notice;
 };
 
 /*
@@ -670,6 +685,61 @@ int spool_wh_settle(struct spool *sp, const struct spool_wh *w,
 /* spool_wh_dead_list - the newest max dead-lettered rows, and counts. */
 int spool_wh_dead_list(struct spool *sp, size_t max, spool_wh_fn *cb,
                        void *arg);
+
+/*
+ * ---- Outbox: notices stored with the change they tell of ---------------
+ *
+ * A notice to applications (an outbound webhook) must not be lost to a
+ * crash between the commit that made it true and a later one that
+ * queues it. So notices are made by the writer inside the transaction
+ * of the change: after each change below succeeds, the spool calls the
+ * outbox function on the writer thread and stores the rows it returns
+ * (as spool_wh_enqueue() would) in the same commit. If the commit fails,
+ * neither is stored. Changes:
+ *   STORED   a message with announce set was stored (not an idempotent
+ *            replay);
+ *   OUTCOME  an outcome whose notice is not NONE was recorded;
+ *   FEEDBACK a new (not replayed) provider event was stored.
+ */
+enum spool_change_kind {
+	SPOOL_CHANGE_STORED,
+	SPOOL_CHANGE_OUTCOME,
+	SPOOL_CHANGE_FEEDBACK,
+};
+
+/* One change, borrowed for the call. */
+struct spool_change {
+	enum spool_change_kind kind;
+	const char *msg_id;          /* NULL: feedback matched no message */
+	const char *tenant, *stream; /* the message's; NULL when unknown */
+	size_t n_rcpts;              /* its recipients (STORED, OUTCOME) */
+	int64_t at_ms;               /* when the writer recorded it */
+	const struct spool_outcome *outcome; /* OUTCOME */
+	const struct feedback_event *fb;     /* FEEDBACK */
+};
+
+/*
+ * spool_outbox_fn - the rows to store with change c: *out a malloc'd
+ * array of the returned number of rows (id, url, msg_id and payload
+ * set; the spool frees it with spool_wh_free), or 0 and *out NULL.
+ * Runs on the writer thread: it must be thread-safe, must not block
+ * and must not call spool functions.
+ */
+typedef size_t spool_outbox_fn(const struct spool_change *c,
+                               struct spool_wh **out, void *arg);
+
+/* spool_outbox_wake_fn - a commit stored outbox rows; loop thread,
+ * after the callbacks of the batch. */
+typedef void spool_outbox_wake_fn(void *arg);
+
+/*
+ * spool_outbox_set - make fn the outbox (NULL: none) and wake its
+ * waker. One outbox per spool; loop thread. Returns after the writer's
+ * current batch, so once it returns with fn NULL the old fn is not
+ * running and will not run again.
+ */
+void spool_outbox_set(struct spool *sp, spool_outbox_fn *fn,
+                      spool_outbox_wake_fn *wake, void *arg);
 
 /*
  * ---- Wake-ups ---------------------------------------------------------

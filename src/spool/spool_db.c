@@ -189,6 +189,7 @@ enum {
 	ST_PURGE_BODY,
 	ST_NEXT_DUE,
 	ST_META_SET,
+	ST_BRIEF,
 	ST_COUNT,
 };
 
@@ -257,6 +258,8 @@ static const char *const spool_db_sql[ST_COUNT] = {
                         "  ORDER BY next_attempt_at LIMIT ?2))"
                         " ORDER BY next_attempt_at, id LIMIT ?2",
     [ST_STATE_GET] = "SELECT state FROM messages WHERE id = ?1",
+    [ST_BRIEF] = "SELECT tenant, stream, (SELECT count(*) FROM recipients r"
+                 " WHERE r.msg_id = ?1) FROM messages WHERE id = ?1",
     [ST_STATE_SET] = "UPDATE messages SET state = ?2 WHERE id = ?1",
     [ST_OUTCOME_MSG] = "UPDATE messages SET state = ?2,"
                        " next_attempt_at = coalesce(?3, next_attempt_at),"
@@ -1086,6 +1089,31 @@ fail:
 	free(ids);
 	free(from);
 	return rc;
+}
+
+int
+spool_db_msg_brief(struct spool_db *db, const char *id, char **tenant,
+                   char **stream, size_t *n_rcpts)
+{
+	sqlite3_stmt *st = db->st[ST_BRIEF];
+	const unsigned char *t;
+	int rc;
+
+	*tenant = *stream = NULL;
+	*n_rcpts = 0;
+	bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if ((t = sqlite3_column_text(st, 0)) != NULL)
+			*tenant = xstrdup((const char *)t);
+		if ((t = sqlite3_column_text(st, 1)) != NULL)
+			*stream = xstrdup((const char *)t);
+		*n_rcpts = (size_t)sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return SPOOL_ERR_NOTFOUND;
+	return rc == SQLITE_ROW ? SPOOL_OK : db_fail(db, "brief");
 }
 
 int

@@ -90,6 +90,10 @@ int spool_db_msg_reschedule(struct spool_db *db, const char *id,
                             const char *tenant, int64_t at_ms, int64_t now_ms,
                             struct spool_msg **out,
                             int64_t delta[SPOOL_STATE_COUNT]);
+/* spool_db_msg_brief - message id's tenant and stream (copies; NULL when
+ * not set) and its number of recipients; or NOTFOUND. */
+int spool_db_msg_brief(struct spool_db *db, const char *id, char **tenant,
+                       char **stream, size_t *n_rcpts);
 /* spool_db_msg_outcome - see spool_msg_outcome(); adds moves to delta. */
 int spool_db_msg_outcome(struct spool_db *db, const struct spool_outcome *o,
                          int64_t delta[SPOOL_STATE_COUNT]);

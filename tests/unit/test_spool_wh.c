@@ -3,7 +3,8 @@
  * durable across a restart, a claim leases them (not claimed twice
  * while in flight, claimed again when the lease runs out: a crash
  * re-sends under the same id), a retry and a dead-letter are recorded,
- * a 2xx removes the row, and the message's msg_meta is kept beside it.
+ * a 2xx removes the row, and the message's msg_meta is kept beside it;
+ * the outbox stores its notices in the commit of the change.
  */
 #include "spool_test.h"
 
@@ -178,12 +179,177 @@ test_queue_lease_retry_dead_done(void **state)
 	spool_wh_free(g.w, g.n);
 }
 
+/*
+ * The outbox: notices made by the writer and stored in the transaction
+ * of the change they tell of. The proof: when the change's own callback
+ * runs (right after its commit, before the loop could queue anything
+ * else), a separate connection already sees the notice; and a change
+ * that is not stored (an outcome for no message, an idempotent replay, a
+ * message of swerve's own) makes none.
+ */
+struct ob {
+	const char *dir;
+	int calls;
+	int seen_at_commit; /* rows for the id, seen from the callback */
+	struct got g;
+};
+
+/* ob_outbox - one row per change, its payload naming the change. */
+static size_t
+ob_outbox(const struct spool_change *c, struct spool_wh **out, void *arg)
+{
+	struct ob *o = arg;
+	struct spool_wh *r = xcalloc(1, sizeof(*r));
+	char p[256];
+
+	o->calls++;
+	snprintf(r->id, sizeof(r->id), "ob_%d_%d", (int)c->kind,
+	         c->outcome ? (int)c->outcome->notice : 0);
+	r->url = xstrdup("http://outbox/");
+	r->msg_id = c->msg_id ? xstrdup(c->msg_id) : NULL;
+	snprintf(p, sizeof(p),
+	         "{\"kind\":%d,\"tenant\":\"%s\",\"stream\":\"%s\","
+	         "\"rcpts\":%zu}",
+	         (int)c->kind, c->tenant ? c->tenant : "",
+	         c->stream ? c->stream : "", c->n_rcpts);
+	r->payload = xstrdup(p);
+	*out = r;
+	return 1;
+}
+
+/* ob_rows - committed webhook rows for msg_id, read by a connection of
+ * its own (what survives a crash now). */
+static int
+ob_rows(const char *dir, const char *msg_id, const char *id_like)
+{
+	char path[256];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	snprintf(path, sizeof(path), "%s/spool.db", dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db,
+	                       "SELECT count(*) FROM webhooks WHERE msg_id = ?1"
+	                       " AND id LIKE ?2",
+	                       -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(st, 1, msg_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id_like, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+ob_on_commit(int status, const char *id, void *arg)
+{
+	struct ob *o = arg;
+
+	on_commit(status, id, &o->g);
+	if (status == SPOOL_OK)
+		o->seen_at_commit = ob_rows(o->dir, id, "ob_0_%");
+}
+
+static void
+ob_on_outcome(int status, void *arg)
+{
+	struct ob *o = arg;
+
+	on_done(status, &o->g);
+	if (status == SPOOL_OK)
+		o->seen_at_commit = ob_rows(o->dir, o->g.id, "ob_1_1");
+}
+
+static void
+test_outbox_same_commit(void **state)
+{
+	struct fx *f = *state;
+	struct ob o = {.dir = f->dir};
+	struct spool_msg_new m = spool_test_msg();
+	struct spool_outcome out;
+	struct spool_rcpt_result r = {.index = 0, .state = SPOOL_RCPT_SENT};
+	char id[ID_SIZE];
+
+	spool_outbox_set(f->sp, ob_outbox, NULL, &o);
+
+	/* Stored: the notice is committed with the message. */
+	m.announce = 1;
+	m.tenant = xstrdup("acme");
+	assert_int_equal(spool_msg_submit(f->sp, &m, ob_on_commit, &o), 0);
+	spool_test_pump(f->base, &o.g.done, 1, 10);
+	assert_int_equal(o.g.status, SPOOL_OK);
+	assert_int_equal(o.seen_at_commit, 1);
+	snprintf(id, sizeof(id), "%s", o.g.id);
+
+	/* swerve's own mail (announce 0): no notice. */
+	o.calls = 0;
+	o.g.done = 0;
+	m = spool_test_msg();
+	assert_int_equal(spool_msg_submit(f->sp, &m, ob_on_commit, &o), 0);
+	spool_test_pump(f->base, &o.g.done, 1, 10);
+	assert_int_equal(o.calls, 0);
+	assert_int_equal(o.seen_at_commit, 0);
+
+	/* An outcome that tells: committed with it, with the message's
+	 * tenant and recipients; one that does not (a failover step): none. */
+	memset(&out, 0, sizeof(out));
+	out.id = id;
+	out.provider = "ses";
+	out.result = "accepted";
+	out.rcpts = &r;
+	out.n_rcpts = 1;
+	out.next_state = SPOOL_STATE_INFLIGHT;
+	o.calls = 0;
+	o.g.done = 0;
+	assert_int_equal(spool_msg_outcome(f->sp, &out, on_done, &o.g), 0);
+	spool_test_pump(f->base, &o.g.done, 1, 10);
+	assert_int_equal(o.calls, 0);
+	out.next_state = SPOOL_STATE_SENT;
+	out.notice = SPOOL_NOTICE_SENT;
+	o.g.done = 0;
+	snprintf(o.g.id, sizeof(o.g.id), "%s", id);
+	assert_int_equal(spool_msg_outcome(f->sp, &out, ob_on_outcome, &o), 0);
+	spool_test_pump(f->base, &o.g.done, 1, 10);
+	assert_int_equal(o.g.status, SPOOL_OK);
+	assert_int_equal(o.calls, 1);
+	assert_int_equal(o.seen_at_commit, 1);
+
+	/* An outcome for no message: nothing stored, no notice. */
+	o.calls = 0;
+	o.g.done = 0;
+	out.id = "00000000000000000000";
+	assert_int_equal(spool_msg_outcome(f->sp, &out, on_done, &o.g), 0);
+	spool_test_pump(f->base, &o.g.done, 1, 10);
+	assert_int_equal(o.g.status, SPOOL_ERR_NOTFOUND);
+	assert_int_equal(o.calls, 0);
+
+	/* What the outbox saw, as stored: durable across a restart. */
+	spool_outbox_set(f->sp, NULL, NULL, NULL);
+	spool_test_fx_close(f);
+	spool_test_fx_open(f);
+	claim(f, &o.g, clock_wall_ms() + 1000, 60000);
+	assert_int_equal(o.g.n, 2);
+	assert_non_null(strstr(o.g.w[0].payload, "\"tenant\":\"acme\""));
+	assert_non_null(strstr(o.g.w[0].payload, "\"rcpts\":1"));
+	assert_non_null(strstr(o.g.w[1].payload, "\"tenant\":\"acme\""));
+	assert_non_null(
+	    strstr(o.g.w[1].payload, "\"stream\":\"transactional\""));
+	spool_wh_free(o.g.w, o.g.n);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_queue_lease_retry_dead_done,
 	                                    fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_outbox_same_commit, fx_setup,
+	                                    fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
