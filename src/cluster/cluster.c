@@ -11,10 +11,12 @@
 #include <event2/event.h>
 
 #include "cluster/cluster_idem.h"
+#include "cluster/cluster_incident.h"
 #include "cluster/cluster_int.h"
 #include "cluster/cluster_link.h"
 #include "cluster/cluster_msg.h"
 #include "cluster/cluster_probe.h"
+#include "cluster/cluster_replay.h"
 #include "cluster/cluster_suppress.h"
 #include "config/config.h"
 #include "core/clock.h"
@@ -407,6 +409,9 @@ cluster_free(struct cluster *c)
 	if (c == NULL)
 		return;
 	events_unsubscribe(cluster_on_event, c);
+	/* Nobody asks the fleet from now; what waits is answered below. */
+	cluster_incident_detach(c);
+	cluster_replay_detach(c);
 	cluster_idem_cancel_all(c);
 	cluster_link_free(c->link); /* claims waiting are answered: won */
 	cluster_probe_detach(c);

@@ -131,18 +131,50 @@ cluster_claim(struct cluster *c, const char *key, const char *value,
 		claim_done(cl, true, self, value);
 }
 
+/* The claim of KEYS[1] is this node's (ARGV[1]): PEXPIRE it by ARGV[2]
+ * ms, or DEL it when ARGV[2] is 0. */
+static const char claim_if_mine_lua[] =
+    "local v = redis.call('GET', KEYS[1]) "
+    "if not v or string.sub(v, 1, #ARGV[1] + 1) ~= ARGV[1] .. ' ' then "
+    "return 0 end "
+    "if ARGV[2] == '0' then return redis.call('DEL', KEYS[1]) end "
+    "return redis.call('PEXPIRE', KEYS[1], ARGV[2])";
+
+/* claim_if_mine - run claim_if_mine_lua on key with ms. */
+static void
+claim_if_mine(struct cluster *c, const char *key, uint64_t ms)
+{
+	if (!cluster_link_up(c->link))
+		return;
+	cluster_link_command(c->link, "EVAL %s 1 %s:%s %s %llu",
+	                     claim_if_mine_lua, c->cfg->cluster_key_prefix, key,
+	                     c->cfg->cluster_node_id, (unsigned long long)ms);
+}
+
 void
 cluster_claim_expire(struct cluster *c, const char *key, uint64_t ttl_ms)
 {
-	static const char lua[] =
-	    "local v = redis.call('GET', KEYS[1]) "
-	    "if v and string.sub(v, 1, #ARGV[1] + 1) == ARGV[1] .. ' ' then "
-	    "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
+	claim_if_mine(c, key, ttl_ms > 0 ? ttl_ms : 1);
+}
+
+void
+cluster_claim_set(struct cluster *c, const char *key, const char *value,
+                  uint64_t ttl_ms)
+{
+	char *v;
 
 	if (!cluster_link_up(c->link))
 		return;
-	cluster_link_command(c->link, "EVAL %s 1 %s:%s %s %llu", lua,
-	                     c->cfg->cluster_key_prefix, key,
-	                     c->cfg->cluster_node_id,
+	v = xmalloc(strlen(c->cfg->cluster_node_id) + strlen(value) + 2);
+	sprintf(v, "%s %s", c->cfg->cluster_node_id, value);
+	cluster_link_command(c->link, "SET %s:%s %s PX %llu",
+	                     c->cfg->cluster_key_prefix, key, v,
 	                     (unsigned long long)(ttl_ms > 0 ? ttl_ms : 1));
+	free(v);
+}
+
+void
+cluster_claim_release(struct cluster *c, const char *key)
+{
+	claim_if_mine(c, key, 0);
 }

@@ -47,6 +47,15 @@ void cluster_claim(struct cluster *c, const char *key, const char *value,
  */
 void cluster_claim_expire(struct cluster *c, const char *key, uint64_t ttl_ms);
 
+/* cluster_claim_set - key holds "<this node> value" for ttl_ms from now,
+ * whoever held it (a claim won and done). Nothing while Redis is lost. */
+void cluster_claim_set(struct cluster *c, const char *key, const char *value,
+                       uint64_t ttl_ms);
+
+/* cluster_claim_release - drop this node's claim of key (the act failed:
+ * another node may try); nothing when another node holds it. */
+void cluster_claim_release(struct cluster *c, const char *key);
+
 /* cluster_claim_holder_gone - is node (not this one) a member not heard
  * of for node_timeout, this node having been joined at least that long?
  * (Only then may its claim be taken over.) */

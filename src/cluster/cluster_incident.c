@@ -108,6 +108,8 @@ cluster_incident_attach(struct cluster *c, struct incidents *in,
 {
 	if (claim_ms > 0)
 		inc_claim_ms = (uint64_t)claim_ms;
+	c->inc = in;
+	c->al = al;
 	if (in != NULL) {
 		struct incidents_fleet f = {.claim = inc_claim, .arg = c};
 
@@ -119,4 +121,15 @@ cluster_incident_attach(struct cluster *c, struct incidents *in,
 
 		alerting_fleet_set(al, &f);
 	}
+}
+
+void
+cluster_incident_detach(struct cluster *c)
+{
+	if (c->inc != NULL)
+		incidents_fleet_set(c->inc, NULL);
+	if (c->al != NULL)
+		alerting_fleet_set(c->al, NULL);
+	c->inc = NULL;
+	c->al = NULL;
 }

@@ -39,4 +39,8 @@ struct incidents;
 void cluster_incident_attach(struct cluster *c, struct incidents *in,
                              int64_t claim_ms, struct alerting *al);
 
+/* cluster_incident_detach - in and al ask nobody from now on
+ * (cluster_free calls it). */
+void cluster_incident_detach(struct cluster *c);
+
 #endif

@@ -12,7 +12,10 @@
 #include "cluster/cluster_msg.h"
 
 struct cluster_link;
+struct alerting;
 struct cluster_supp;
+struct feedback;
+struct incidents;
 struct config;
 struct deliver;
 struct event;
@@ -45,6 +48,10 @@ struct cluster {
 	uint64_t lost_ms; /* monotonic: when the link went down; 0: up */
 	uint64_t up_ms;   /* monotonic: when the link last came up */
 	struct cluster_supp *supp; /* the shared suppression list, or NULL */
+	/* What shares through this node's claims (detached at free). */
+	struct incidents *inc;
+	struct alerting *al;
+	struct feedback *fb;
 };
 
 /* cluster_publish - m on the fleet channel, from this node (nothing

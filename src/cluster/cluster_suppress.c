@@ -14,10 +14,14 @@
 #include "cluster/cluster_link.h"
 #include "cluster/cluster_msg.h"
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "spool/spool.h"
 #include "spool/suppress.h"
+
+/* How long a remove is kept in the hash for nodes cut off (30 days). */
+#define SUPP_TOMBSTONE_MS (30LL * 24 * 3600 * 1000)
 
 struct cluster_supp {
 	struct cluster *c;
@@ -70,11 +74,9 @@ supp_share(struct cluster_supp *cs, const struct suppress_entry *e, bool remove)
 		return;
 	supp_entry_msg(e, remove, &m);
 	cluster_publish(cs->c, &m);
-	if (remove) {
-		cluster_link_command(cs->c->link, "HDEL %s %s\n%s", cs->hash,
-		                     e->tenant, e->address);
-		return;
-	}
+	/* A remove stays in the hash as a tombstone (the message itself,
+	 * with its node and time): a node cut off now learns it on
+	 * re-joining. An add of the address later replaces it. */
 	json = cluster_msg_encode(&m);
 	cluster_link_command(cs->c->link, "HSET %s %s\n%s %s", cs->hash,
 	                     e->tenant, e->address, json);
@@ -293,7 +295,33 @@ cluster_suppress_apply(struct cluster *c, const struct cluster_msg *m)
 	c->applying = false;
 }
 
-/* supp_on_hgetall - the fleet's list: add what this node lacks. */
+/* supp_resync_remove - a tombstone in the fleet's hash (field f, the
+ * remove m): take the address off here if this node still has it; a
+ * tombstone older than SUPP_TOMBSTONE_MS is dropped from the hash. */
+static void
+supp_resync_remove(struct cluster *c, const redisReply *f,
+                   const struct cluster_msg *m, size_t *removed)
+{
+	struct cluster_supp *cs = c->supp;
+	enum suppress_reason why;
+
+	if (m->at_ms > 0 && clock_wall_ms() - m->at_ms > SUPP_TOMBSTONE_MS &&
+	    f->type == REDIS_REPLY_STRING) {
+		cluster_link_command(c->link, "HDEL %s %b", cs->hash, f->str,
+		                     f->len);
+		return;
+	}
+	if (!cs->be->check(cs->impl, m->tenant, m->address, 0, &why))
+		return;
+	c->applying = true;
+	if (cs->be->remove(cs->impl, m->tenant, m->address, supp_on_applied,
+	                   NULL) == 0)
+		(*removed)++;
+	c->applying = false;
+}
+
+/* supp_on_hgetall - the fleet's list: add what this node lacks, remove
+ * what was removed while it was away. */
 static void
 supp_on_hgetall(const struct redisReply *r, void *arg)
 {
@@ -303,7 +331,7 @@ supp_on_hgetall(const struct redisReply *r, void *arg)
 	struct cluster_msg m;
 	enum suppress_reason why;
 	char err[160];
-	size_t i, n = 0;
+	size_t i, n = 0, removed = 0;
 
 	if (r == NULL || cs == NULL || r->type != REDIS_REPLY_ARRAY)
 		return;
@@ -315,14 +343,22 @@ supp_on_hgetall(const struct redisReply *r, void *arg)
 		        0)
 			continue;
 		if (m.kind == CLUSTER_MSG_SUPPRESS &&
-		    strcmp(m.action, "add") == 0 &&
-		    !cs->be->check(cs->impl, m.tenant, m.address, 0, &why)) {
+		    strcmp(m.action, "remove") == 0) {
+			supp_resync_remove(c, r->element[i - 1], &m, &removed);
+		} else if (m.kind == CLUSTER_MSG_SUPPRESS &&
+		           strcmp(m.action, "add") == 0 &&
+		           !cs->be->check(cs->impl, m.tenant, m.address, 0,
+		                          &why)) {
 			add = xreallocarray(add, n + 1, sizeof(*add));
 			if (supp_msg_entry(&m, &add[n]) == 0)
 				n++;
 		}
 		cluster_msg_fini(&m);
 	}
+	if (removed > 0)
+		log_info("cluster: %zu suppressions removed in the fleet "
+		         "while this node was away removed here",
+		         removed);
 	if (n > 0) {
 		log_info("cluster: %zu suppressions from the fleet added here",
 		         n);

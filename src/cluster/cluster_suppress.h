@@ -14,10 +14,14 @@
  *     Redis delivering it (in practice milliseconds);
  *   - another node's add or remove is applied here (and not published
  *     again);
- *   - on joining and every re-join, the hash is read and every entry
- *     this node lacks is added: what was added while it was away or
- *     Redis was lost reaches it. (A remove made while a node was cut off
- *     does not reach it: remove it again.)
+ *   - a remove stays in the hash as a tombstone (the remove message,
+ *     with its node and time) for 30 days, until an add of the address
+ *     replaces it;
+ *   - on joining and every re-join, the hash is read: every entry this
+ *     node lacks is added and every tombstoned address it still has is
+ *     removed, so what was added or removed while it was away or Redis
+ *     was lost reaches it. (An address this node itself added while cut
+ *     off, after the remove, is removed too: its add was never shared.)
  *
  * Loop thread only.
  */
@@ -43,8 +47,8 @@ void cluster_suppress_unwrap(struct cluster *c);
  * CLUSTER_MSG_SUPPRESS), applied to the local list only. */
 void cluster_suppress_apply(struct cluster *c, const struct cluster_msg *m);
 
-/* cluster_suppress_resync - read <prefix>:supp and add what is missing
- * here (after joining). */
+/* cluster_suppress_resync - read <prefix>:supp, add what is missing
+ * here and remove what the fleet removed (after joining). */
 void cluster_suppress_resync(struct cluster *c);
 
 #endif

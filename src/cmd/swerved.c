@@ -23,6 +23,7 @@
 #include "anomaly/anomaly.h"
 #include "cluster/cluster.h"
 #include "cluster/cluster_incident.h"
+#include "cluster/cluster_replay.h"
 #include "cluster/cluster_suppress.h"
 #include "config/config.h"
 #include "core/clock_env.h"
@@ -843,6 +844,8 @@ main(int argc, char **argv)
 		                      ? cfg->incidents_reopen_ms
 		                      : 30 * 60 * 1000),
 		    alerting);
+		/* A webhook replayed to another node is refused there too. */
+		cluster_replay_attach(cluster, feedback);
 	}
 	http_fleet_register(http, cluster);
 	/* Notices go to incidents.notices, on its stream (default critical

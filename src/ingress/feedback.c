@@ -18,6 +18,7 @@
  * never verified or parsed), not on the wire.
  */
 #include "ingress/feedback.h"
+#include "ingress/feedback_replay.h"
 
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -151,6 +152,7 @@ struct feedback_req {
 	char *path, *body;
 	struct sockaddr_storage peer;
 	struct feedback_verify *v; /* an asynchronous verification */
+	char *fleet_key;           /* claimed in the fleet; NULL: not */
 };
 
 struct feedback {
@@ -162,6 +164,7 @@ struct feedback {
 	struct feedback_req *verifying; /* asynchronous verifications */
 	unsigned storing;               /* requests waiting for the spool */
 	bool freed;                     /* feedback_free ran; storing > 0 */
+	struct feedback_fleet fleet;    /* claim NULL: no fleet */
 };
 
 /* feedback_refused - count and log a refusal of src's request. */
@@ -202,6 +205,10 @@ feedback_req_free(struct feedback_req *fr)
 {
 	size_t i;
 
+	if (fr->fleet_key != NULL && fr->f->fleet.failed != NULL)
+		fr->f->fleet.failed(fr->f->fleet.arg, fr->src->provider->name,
+		                    fr->fleet_key); /* not stored: let go */
+	free(fr->fleet_key);
 	for (i = 0; i < fr->r.n_headers; i++) {
 		free((char *)fr->hdrs[i].name);
 		free((char *)fr->hdrs[i].value);
@@ -227,6 +234,15 @@ feedback_release(struct feedback *f)
 	free(f);
 }
 
+/* feedback_fleet_ttl - how long the fleet remembers src's requests. */
+static uint64_t
+feedback_fleet_ttl(const struct feedback_source *src)
+{
+	uint64_t ms = src->provider->events.max_age_ms;
+
+	return ms > 0 ? ms : 24ULL * 3600 * 1000;
+}
+
 /* feedback_on_stored - the spool's answer for fr's events. */
 static void
 feedback_on_stored(int status, const struct feedback_event *ev,
@@ -245,6 +261,11 @@ feedback_on_stored(int status, const struct feedback_event *ev,
 		goto done;
 	}
 	feedback_publish(fr->src->provider->name, ev, m, n, &fresh, &unmatched);
+	if (fr->fleet_key != NULL && f->fleet.stored != NULL)
+		f->fleet.stored(f->fleet.arg, fr->src->provider->name,
+		                fr->fleet_key, feedback_fleet_ttl(fr->src));
+	free(fr->fleet_key);
+	fr->fleet_key = NULL;
 	if (!f->freed && fr->src->ops->stored != NULL)
 		fr->src->ops->stored(fr->src, &fr->r);
 	log_info("feedback: %s: %zu events, %zu new, %zu unmatched",
@@ -308,13 +329,54 @@ feedback_store(struct feedback_req *fr)
 	}
 }
 
+/* feedback_on_fleet - the fleet's word on fr's identity. */
+static void
+feedback_on_fleet(void *token, enum feedback_fleet_verdict v, const char *node)
+{
+	struct feedback_req *fr = token;
+	struct evhttp_request *req;
+	char text[200];
+
+	if (v == FEEDBACK_FLEET_NEW) {
+		feedback_store(fr);
+		return;
+	}
+	free(fr->fleet_key); /* not ours to drop */
+	fr->fleet_key = NULL;
+	req = http_pending_watch_end(&fr->w);
+	if (v == FEEDBACK_FLEET_SEEN) {
+		snprintf(text, sizeof(text),
+		         "the request was taken by node %s of the fleet",
+		         node != NULL ? node : "?");
+		feedback_answer_error(req, fr->src, 403, "replay", text);
+	} else {
+		snprintf(text, sizeof(text),
+		         "node %s of the fleet is storing the same request; "
+		         "retry later",
+		         node != NULL ? node : "?");
+		feedback_answer_error(req, fr->src, 503, "busy", text);
+	}
+	feedback_req_free(fr);
+}
+
 /* feedback_verdict - act on a verifier's verdict for fr. */
 static void
 feedback_verdict(struct feedback_req *fr, enum feedback_check c,
                  const char *err)
 {
+	struct feedback *f = fr->f;
 	struct evhttp_request *req;
+	char key[FEEDBACK_REPLAY_KEY_MAX];
 
+	if (c == FEEDBACK_CHECK_OK && f->fleet.claim != NULL) {
+		feedback_replay_key(fr->src->provider->type, &fr->r, key,
+		                    sizeof(key));
+		fr->fleet_key = xstrdup(key);
+		f->fleet.claim(f->fleet.arg, fr->src->provider->name, key,
+		               feedback_fleet_ttl(fr->src), feedback_on_fleet,
+		               fr);
+		return;
+	}
 	if (c == FEEDBACK_CHECK_OK) {
 		feedback_store(fr);
 		return;
@@ -514,6 +576,15 @@ feedback_new(struct event_base *base, struct http_admin *http,
 		http_admin_route_set(http, HTTP_ROUTE_FEEDBACK, feedback_handle,
 		                     f);
 	return f;
+}
+
+void
+feedback_fleet_set(struct feedback *f, const struct feedback_fleet *ff)
+{
+	if (ff != NULL)
+		f->fleet = *ff;
+	else
+		memset(&f->fleet, 0, sizeof(f->fleet));
 }
 
 void

@@ -221,6 +221,39 @@ struct feedback *feedback_new(struct event_base *base, struct http_admin *http,
                               char *err, size_t errlen);
 
 /*
+ * ---- replays refused fleet-wide (src/cluster) -----------------------
+ *
+ * With a fleet set, a request whose signature holds (and that this
+ * node's own replay check let through) is claimed in the fleet by its
+ * identity (feedback_replay.h) before its events are parsed and stored:
+ * done(token, verdict, node) exactly once, maybe inside the call. NEW:
+ * stored here, then stored() keeps the claim for the freshness window
+ * (providers[].events.max_age; 24 h without one); a refusal or a spool
+ * error drops the claim (failed()) so the provider's retry may land
+ * anywhere. SEEN: another node stored it: 403 "replay". BUSY: another
+ * node is storing it now: 503, retry later.
+ */
+enum feedback_fleet_verdict {
+	FEEDBACK_FLEET_NEW,
+	FEEDBACK_FLEET_SEEN,
+	FEEDBACK_FLEET_BUSY,
+};
+typedef void feedback_fleet_done(void *token, enum feedback_fleet_verdict v,
+                                 const char *node);
+struct feedback_fleet {
+	void (*claim)(void *arg, const char *provider, const char *key,
+	              uint64_t ttl_ms, feedback_fleet_done *done, void *token);
+	void (*stored)(void *arg, const char *provider, const char *key,
+	               uint64_t ttl_ms);
+	void (*failed)(void *arg, const char *provider, const char *key);
+	void *arg;
+};
+
+/* feedback_fleet_set - ask ff (copied; NULL: none) from now on; its
+ * pending answers must come before feedback_free. */
+void feedback_fleet_set(struct feedback *f, const struct feedback_fleet *ff);
+
+/*
  * feedback_free - cancel verifications in flight (their clients get no
  * answer) and release f; requests waiting for the spool finish first
  * (spool_close runs their callbacks). NULL is a no-op.

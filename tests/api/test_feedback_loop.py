@@ -26,7 +26,6 @@ import http.server
 import json
 import os
 import smtplib
-import subprocess
 import threading
 
 import pytest
@@ -90,15 +89,7 @@ def expected(addr, bounce_ppm, complaint_ppm):
 
 
 def sendgrid_keys(tmp):
-    key = os.path.join(str(tmp), "sg-private.pem")
-    subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-out", key], check=True,
-                   capture_output=True)
-    der = subprocess.run(["openssl", "pkey", "-in", key, "-pubout",
-                          "-outform", "DER"], check=True,
-                         capture_output=True).stdout
-    import base64
-    return key, base64.b64encode(der).decode()
+    return sh.sendgrid_keypair(tmp)
 
 
 def secret(lab, name, value):

@@ -118,3 +118,139 @@ def test_redis_lost_every_node_notifies_alone(lab):
                   what="a firing notification from each node")
     ids = {incidents(d)[0]["id"] for d in nodes}
     assert len(ids) == 2, ids
+
+
+def supp_list(d):
+    code, obj = d.admin_json("/v1/suppressions?tenant=")
+    assert code == 200, obj
+    return sorted(e["address"] for e in obj["suppressions"])
+
+
+def test_removal_while_cut_off_reaches_the_node_when_it_rejoins(lab):
+    r = lab.redis()
+    mock = lab.mock()
+    provs = [sh.provider("m", mock.smtp_port, 1)]
+    n1, n2 = [lab.node(provs, "n%d" % i, {"redis": "redis://" + r.addr})
+              for i in (1, 2)]
+    sh.wait_until(lambda: all(d.admin_json("/v1/fleet")[1]["nodes_alive"]
+                              == 2 for d in (n1, n2)), 20, what="fleet")
+    for a in ("gone@example.net", "stays@example.net"):
+        code, obj = n1.admin_json("/v1/suppressions?tenant=", "POST",
+                                  ('{"address": "%s"}' % a).encode())
+        assert code == 200, obj
+    sh.wait_until(lambda: len(supp_list(n2)) == 2, 5, what="on n2")
+    n2.stop()
+    code, _ = n1.admin_json("/v1/suppressions/gone%40example.net?tenant=",
+                            "DELETE")
+    assert code == 200
+    # The remove is kept in the fleet's hash as a tombstone.
+    assert '"remove"' in r.cmd("HGET", "swerve:supp",
+                               "\ngone@example.net")
+    n2.start()
+    sh.wait_until(lambda: n2.admin_json("/v1/fleet")[1]["redis"] == "up",
+                  20, what="n2 re-joined")
+    sh.wait_until(lambda: supp_list(n2) == ["stays@example.net"], 10,
+                  what="the remove reached n2")
+    # Added again: the add replaces the tombstone, everywhere.
+    code, _ = n1.admin_json("/v1/suppressions?tenant=", "POST",
+                            b'{"address": "gone@example.net"}')
+    assert code == 200
+    sh.wait_until(lambda: len(supp_list(n2)) == 2, 5, what="re-added")
+    assert '"add"' in r.cmd("HGET", "swerve:supp", "\ngone@example.net")
+
+
+MG_KEY = "mg-signing-key-fleetshare-0123456789"
+
+
+def mailgun_event(token):
+    """A Mailgun event request signed as Mailgun signs (HMAC-SHA256 of
+    timestamp + token with the webhook signing key)."""
+    import hashlib
+    import hmac
+    import json
+    ts = str(int(time.time()))
+    sig = hmac.new(MG_KEY.encode(), (ts + token).encode(),
+                   hashlib.sha256).hexdigest()
+    return json.dumps({
+        "signature": {"timestamp": ts, "token": token, "signature": sig},
+        "event-data": {
+            "id": "mgev-" + token, "event": "failed",
+            "severity": "permanent", "reason": "bounce",
+            "timestamp": time.time(), "recipient": "bob@example.net",
+            "delivery-status": {"code": 550, "message": "no such user"},
+            "message": {"headers": {"message-id": "x@mg.test"}}}})
+
+
+def sendgrid_event(key_pem, tmp):
+    """A SendGrid batch signed as SendGrid signs (ECDSA P-256 over
+    timestamp + body, base64 DER), with openssl."""
+    import base64
+    import json
+    import os
+    import subprocess
+    ts = str(int(time.time()))
+    body = json.dumps([{"email": "bob@example.net", "timestamp": int(ts),
+                        "event": "delivered", "sg_event_id": "sgev-fleet",
+                        "sg_message_id": "abc.filter01"}])
+    data = os.path.join(str(tmp), "sg-payload")
+    with open(data, "wb") as f:
+        f.write((ts + body).encode())
+    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key_pem,
+                          data], check=True, capture_output=True).stdout
+    return body, {"X-Twilio-Email-Event-Webhook-Signature":
+                  base64.b64encode(sig).decode(),
+                  "X-Twilio-Email-Event-Webhook-Timestamp": ts}
+
+
+def post(d, path, body, headers=None):
+    h = {"Content-Type": "application/json"}
+    h.update(headers or {})
+    code, data, _ = sh.http_request(d.http_url + path, "POST",
+                                    body.encode(), h)
+    return code, data
+
+
+def test_webhook_replayed_to_another_node_is_refused(lab):
+    import os
+    r = lab.redis()
+    m = lab.mock("up")
+    mg_file = os.path.join(str(lab.tmp), "mg.key")
+    with open(mg_file, "w") as f:
+        f.write(MG_KEY + "\n")
+    sg_priv, sg_pub = sh.sendgrid_keypair(lab.tmp)
+    common = {"endpoint": m.url, "priority": 1, "connect_timeout": "2s",
+              "request_timeout": "3s", "max_connections": 2}
+    provs = [dict(common, name="mg", type="mailgun", api_key="key-mock",
+                  domain="mg.test",
+                  events={"signing_key_file": mg_file}),
+             dict(common, name="sg", type="sendgrid", api_key="SG.mock",
+                  priority=2, events={"public_key": sg_pub})]
+    n1, n2 = [lab.node(provs, "n%d" % i, {"redis": "redis://" + r.addr})
+              for i in (1, 2)]
+    sh.wait_until(lambda: all(d.admin_json("/v1/fleet")[1]["nodes_alive"]
+                              == 2 for d in (n1, n2)), 20, what="fleet")
+    # Mailgun: the token is taken on n1; the same request at n2 is a
+    # replay (403), though n2's own cache never saw it.
+    body = mailgun_event("tok" + "a" * 47)
+    code, ans = post(n1, "/feedback/mg", body)
+    assert code == 200, ans
+    code, ans = post(n2, "/feedback/mg", body)
+    assert code == 403 and b"replay" in ans and b"n1" in ans, (code, ans)
+    # A fresh token is taken by n2 (the check is per request).
+    code, ans = post(n2, "/feedback/mg", mailgun_event("tok" + "b" * 47))
+    assert code == 200, ans
+    # SendGrid: the same signed batch at n2 after n1 stored it: refused.
+    body, hdr = sendgrid_event(sg_priv, lab.tmp)
+    code, ans = post(n1, "/feedback/sg", body, hdr)
+    assert code == 200, ans
+    code, ans = post(n2, "/feedback/sg", body, hdr)
+    assert code == 403 and b"replay" in ans, (code, ans)
+    # Refused requests leave no claim behind: a forged one at n1 is 401,
+    # and n2 then takes the genuine request with that token.
+    good = mailgun_event("tok" + "c" * 47)
+    forged = good.replace('"bounce"', '"bounced"')
+    code, _ = post(n1, "/feedback/mg", forged.replace(
+        '"signature": "', '"signature": "0'))
+    assert code in (400, 401), code
+    code, ans = post(n2, "/feedback/mg", good)
+    assert code == 200, ans

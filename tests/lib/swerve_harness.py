@@ -734,6 +734,20 @@ class StatusPage:
         self.server.server_close()
 
 
+def sendgrid_keypair(tmp):
+    """(private key PEM path, public key base64 DER) of a fresh P-256
+    key, made by openssl: SendGrid's signed event webhook's key type."""
+    import base64
+    key = os.path.join(str(tmp), "sg-private.pem")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-out", key], check=True,
+                   capture_output=True)
+    der = subprocess.run(["openssl", "pkey", "-in", key, "-pubout",
+                          "-outform", "DER"], check=True,
+                         capture_output=True).stdout
+    return key, base64.b64encode(der).decode()
+
+
 class PostRecorder:
     """An HTTP server on 127.0.0.1 (thread) that records every POST's
     path and parsed JSON body (None when not JSON) and answers 200: a
