@@ -29,6 +29,7 @@
 #include "core/xmalloc.h"
 #include "ingress/api_auth.h"
 #include "ingress/api_raw.h"
+#include "ingress/compat_sendgrid_tmpl.h"
 #include "ingress/http_admin.h"
 #include "ingress/submit.h"
 #include "mime/mime_build.h"
@@ -636,6 +637,7 @@ static const struct compat_route {
 } compat_routes[] = {
     {"/v2/email", NULL, compat_ses_v2_handle},
     {"/v3", "/v3/mail/send", compat_sendgrid_handle},
+    {"/v3/templates", NULL, compat_sendgrid_tmpl_handle},
     {"/v3", NULL, compat_mailgun_handle},
     {"/email", NULL, compat_postmark_handle},
     {"/emails", NULL, compat_resend_handle},

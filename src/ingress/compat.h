@@ -189,6 +189,15 @@ void compat_ses_v1_error_render(const struct api_error *e, const char *rid,
                                 struct compat_answer *a);
 void compat_sendgrid_error_render(const struct api_error *e,
                                   struct compat_answer *a);
+/* compat_sendgrid_fail - answer req with e in SendGrid's error shape. */
+void compat_sendgrid_fail(struct evhttp_request *req,
+                          const struct api_error *e);
+/*
+ * compat_sendgrid_auth - the API key of req's "Authorization: Bearer",
+ * or NULL after answering SendGrid's 401 (compat_sendgrid.c).
+ */
+const struct config_api_key *compat_sendgrid_auth(struct compat *c,
+                                                  struct evhttp_request *req);
 void compat_postmark_error_render(const struct api_error *e,
                                   struct compat_answer *a);
 void compat_resend_error_render(const struct api_error *e,

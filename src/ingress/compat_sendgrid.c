@@ -709,14 +709,33 @@ compat_sendgrid_error_render(const struct api_error *e, struct compat_answer *a)
 	compat_answer_json(a, st, json_pack("{s:[o]}", "errors", err));
 }
 
-/* sg_fail - a SendGrid error. */
-static void
-sg_fail(struct evhttp_request *req, const struct api_error *e)
+void
+compat_sendgrid_fail(struct evhttp_request *req, const struct api_error *e)
 {
 	struct compat_answer a;
 
 	compat_sendgrid_error_render(e, &a);
 	compat_answer_send(req, &a);
+}
+
+const struct config_api_key *
+compat_sendgrid_auth(struct compat *c, struct evhttp_request *req)
+{
+	const struct config_api_key *k = NULL;
+	struct api_error e;
+	struct str key;
+
+	if (api_auth_bearer_parse(compat_header(req, "Authorization"), &key) ==
+	    0)
+		k = compat_key_find(c, key.p, key.len);
+	if (k == NULL) {
+		api_error_set(
+		    &e, 401, "unauthorized", "",
+		    "The provided authorization grant is invalid, expired, "
+		    "or revoked");
+		compat_sendgrid_fail(req, &e);
+	}
+	return k;
 }
 
 /*
@@ -760,7 +779,7 @@ sg_done(struct evhttp_request *req, const struct http_pending_result *res,
 		              first.message, stored, n, f);
 		first = e;
 	}
-	sg_fail(req, &first);
+	compat_sendgrid_fail(req, &first);
 }
 
 /*
@@ -790,37 +809,27 @@ void
 compat_sendgrid_handle(struct compat *c, struct evhttp_request *req,
                        const char *path)
 {
-	const struct config_api_key *k = NULL;
+	const struct config_api_key *k;
 	struct spool_msg_new *ms;
 	struct api_msg *msgs;
 	struct api_error e;
 	const char *body;
 	char client[96];
-	struct str key;
 	size_t len, n, i;
 	bool *sandbox;
 
 	(void)path; /* the route row matched it exactly */
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		api_error_set(&e, 405, "method_not_allowed", "", "use POST");
-		sg_fail(req, &e);
+		compat_sendgrid_fail(req, &e);
 		return;
 	}
-	if (api_auth_bearer_parse(compat_header(req, "Authorization"), &key) ==
-	    0)
-		k = compat_key_find(c, key.p, key.len);
-	if (k == NULL) {
-		api_error_set(
-		    &e, 401, "unauthorized", "",
-		    "The provided authorization grant is invalid, expired, "
-		    "or revoked");
-		sg_fail(req, &e);
+	if ((k = compat_sendgrid_auth(c, req)) == NULL)
 		return;
-	}
 	if ((body = compat_body(c, req, &len, &e)) == NULL ||
 	    compat_sendgrid_decode(body, len, (int64_t)clock_wall_time(), &msgs,
 	                           &n, &e) < 0) {
-		sg_fail(req, &e);
+		compat_sendgrid_fail(req, &e);
 		return;
 	}
 	http_pending_client(req, client, sizeof(client));
@@ -840,7 +849,7 @@ compat_sendgrid_handle(struct compat *c, struct evhttp_request *req,
 			spool_msg_new_fini(&ms[i]);
 		free(ms);
 		compat_msgs_free(msgs, n);
-		sg_fail(req, &e);
+		compat_sendgrid_fail(req, &e);
 		return;
 	}
 	sandbox = xmalloc(sizeof(*sandbox));

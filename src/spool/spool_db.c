@@ -21,7 +21,7 @@
 #include "core/xmalloc.h"
 #include "spool/msg_meta.h"
 
-#define SPOOL_SCHEMA_VERSION 8
+#define SPOOL_SCHEMA_VERSION 9
 #define SPOOL_LIST_MAX 1000
 
 static const char spool_db_schema[] =
@@ -113,6 +113,7 @@ static const char spool_db_schema[] =
     " html TEXT,"
     " text TEXT,"
     " created_ms INTEGER NOT NULL,"
+    " meta TEXT,"
     " UNIQUE (tenant, name, version));"
     "CREATE INDEX IF NOT EXISTS templates_active"
     " ON templates(tenant, active, name);"
@@ -133,7 +134,9 @@ static const char spool_db_schema[] =
     " report TEXT);";
 
 /* Version 7 keeps tenants' templates, version 8 outage drills: tables of
- * the schema above (an older spool gets them from its IF NOT EXISTS). */
+ * the schema above (an older spool gets them from its IF NOT EXISTS).
+ * Version 9 keeps what an ESP's template API says beside a template's
+ * parts (templates.meta; spool_db_migrate_8). */
 /* Version 6 keeps what providers report after acceptance: recipients'
  * outcomes here (spool_db_migrate_5), the events table and its indexes
  * in the schema. */
@@ -535,6 +538,20 @@ spool_db_migrate_5(sqlite3 *db)
 	return SQLITE_OK;
 }
 
+/*
+ * spool_db_migrate_8 - templates.meta, added when the table is there
+ * without it (a table the schema makes later has it already).
+ */
+static int
+spool_db_migrate_8(sqlite3 *db)
+{
+	if (!db_prepares(db, "SELECT 1 FROM templates LIMIT 0") ||
+	    db_prepares(db, "SELECT meta FROM templates LIMIT 0"))
+		return SQLITE_OK;
+	return sqlite3_exec(db, "ALTER TABLE templates ADD COLUMN meta TEXT",
+	                    NULL, NULL, NULL);
+}
+
 struct spool_db *
 spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
 {
@@ -621,9 +638,11 @@ spool_db_open(const char *path, const char *vfs, char *err, size_t errlen)
 	          SQLITE_OK) ||
 	     (version >= 1 && version <= 5 &&
 	      spool_db_migrate_5(db->db) != SQLITE_OK) ||
+	     (version >= 1 && version <= 8 &&
+	      spool_db_migrate_8(db->db) != SQLITE_OK) ||
 	     sqlite3_exec(db->db, spool_db_schema, NULL, NULL, NULL) !=
 	         SQLITE_OK ||
-	     sqlite3_exec(db->db, "PRAGMA user_version=8; COMMIT", NULL, NULL,
+	     sqlite3_exec(db->db, "PRAGMA user_version=9; COMMIT", NULL, NULL,
 	                  NULL) != SQLITE_OK)) {
 		snprintf(err, errlen, "spool: %s: schema: %s", path,
 		         sqlite3_errmsg(db->db));

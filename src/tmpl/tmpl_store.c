@@ -55,6 +55,7 @@ tmpl_version_copy(struct tmpl_version *dst, const struct tmpl_version *src)
 	for (i = 0; i < TMPL_PARTS; i++)
 		dst->part[i] =
 		    src->part[i] != NULL ? xstrdup(src->part[i]) : NULL;
+	dst->meta = src->meta != NULL ? xstrdup(src->meta) : NULL;
 }
 
 void
@@ -68,6 +69,8 @@ tmpl_version_fini(struct tmpl_version *v)
 		free(v->part[i]);
 		v->part[i] = NULL;
 	}
+	free(v->meta);
+	v->meta = NULL;
 }
 
 void

@@ -55,6 +55,10 @@ struct tmpl_version {
 	enum tmpl_dialect dialect;
 	char *part[TMPL_PARTS]; /* NULL: the part is absent */
 	int64_t created_ms;
+	/* What an ESP's template API keeps beside the parts (its names,
+	 * ids, flags: a JSON object as text), or NULL. Stored and read
+	 * back as given; the store never looks inside. */
+	char *meta;
 };
 
 /* One version parsed: what find() answers and renders with. */
@@ -144,10 +148,10 @@ struct tmpl_store_entry *tmpl_store_entry_new(const struct tmpl_version *v,
                                               struct tmpl_error *err);
 void tmpl_store_entry_free(struct tmpl_store_entry *e);
 
-/* tmpl_version_copy - a deep copy of src into dst. */
+/* tmpl_version_copy - a deep copy of src (parts and meta) into dst. */
 void tmpl_version_copy(struct tmpl_version *dst,
                        const struct tmpl_version *src);
-/* tmpl_version_fini - free v's parts and zero them. */
+/* tmpl_version_fini - free v's parts and meta and zero them. */
 void tmpl_version_fini(struct tmpl_version *v);
 
 /* How each part is rendered (tmpl_store_render). */

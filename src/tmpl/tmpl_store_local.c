@@ -138,7 +138,7 @@ local_text(sqlite3_stmt *st, int i)
 
 #define LOCAL_COLS                                                             \
 	"tenant, name, version, active, dialect, subject, html, text,"         \
-	" created_ms"
+	" created_ms, meta"
 
 /* local_row - one row of LOCAL_COLS into v (parts only when bodies;
  * the subject always). */
@@ -161,6 +161,7 @@ local_row(sqlite3_stmt *st, int bodies, struct tmpl_version *v)
 		if (bodies || i == TMPL_PART_SUBJECT)
 			v->part[i] = local_text(st, 5 + i);
 	v->created_ms = sqlite3_column_int64(st, 8);
+	v->meta = local_text(st, 9);
 }
 
 /* local_step1 - prepare sql, bind tenant (1) and name (2), step once:
@@ -236,7 +237,7 @@ local_exec_put(sqlite3 *db, struct local_job *j)
 		return SPOOL_ERR_IO;
 	if (local_prep(db,
 	               "INSERT INTO templates (" LOCAL_COLS ") VALUES"
-	               " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	               " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	               v->tenant, v->name, &st) != SQLITE_OK) {
 		sqlite3_finalize(st);
 		return SPOOL_ERR_IO;
@@ -250,6 +251,8 @@ local_exec_put(sqlite3 *db, struct local_job *j)
 			sqlite3_bind_text(st, 6 + i, v->part[i], -1,
 			                  SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, v->created_ms);
+	if (v->meta != NULL)
+		sqlite3_bind_text(st, 10, v->meta, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? SPOOL_OK : SPOOL_ERR_IO;
 	sqlite3_finalize(st);
 	return rc;

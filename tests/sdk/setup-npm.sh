@@ -14,6 +14,7 @@ PKGS=(
 	@aws-sdk/client-sesv2@3.1176.0
 	@aws-sdk/client-ses@3.1169.0
 	@sendgrid/mail@8.1.6
+	@sendgrid/client@8.1.6
 	postmark@5.1.0
 	mailgun.js@14.0.1
 	form-data@4.0.6

@@ -373,7 +373,7 @@ version_5_spool_gains_outcomes_and_events(void **state)
 	assert_int_equal(g.m->n_events, 1);
 	spool_test_got_fini(&g);
 	fx_close(f);
-	assert_int_equal(spool_test_user_version(path), 8);
+	assert_int_equal(spool_test_user_version(path), 9);
 	fx_open(f);
 }
 

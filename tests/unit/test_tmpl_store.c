@@ -2,7 +2,8 @@
  * test_tmpl_store.c - the local template store (tmpl/tmpl_store_local.h):
  * versions, the active one in memory, activation, deletion, tenants kept
  * apart, restart, refusal of a part that does not parse, names, and the
- * spool's migration 7 (a version 6 spool gains the templates table).
+ * spool's migrations 7 (a version 6 spool gains the templates table) and 9
+ * (templates.meta, an ESP API's attributes kept beside the parts).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -119,16 +120,32 @@ on_list(int status, const struct tmpl_version *v, size_t n, void *arg)
 		tmpl_version_copy(&f->got[i], &v[i]);
 }
 
+/* put_version - store v; the status. */
+static int
+put_version(struct fx *f, const struct tmpl_version *v, enum tmpl_put_mode mode,
+            int activate)
+{
+	struct tmpl_store_entry *e;
+	struct tmpl_error err;
+	enum tmpl_part bad;
+	int want = f->done + 1;
+
+	e = tmpl_store_entry_new(v, &bad, &err);
+	assert_non_null(e);
+	if (v->meta != NULL)
+		assert_string_equal(e->v.meta, v->meta);
+	assert_int_equal(
+	    f->s->be->put(f->s->impl, e, mode, activate, on_done, f), 0);
+	spool_test_pump(f->base, &f->done, want, 10);
+	return f->status;
+}
+
 /* put - store a version of tenant/name; the status. */
 static int
 put(struct fx *f, const char *tenant, const char *name, const char *subject,
     const char *html, enum tmpl_put_mode mode, int activate)
 {
 	struct tmpl_version v;
-	struct tmpl_store_entry *e;
-	struct tmpl_error err;
-	enum tmpl_part bad;
-	int want = f->done + 1;
 
 	memset(&v, 0, sizeof(v));
 	snprintf(v.tenant, sizeof(v.tenant), "%s", tenant);
@@ -136,12 +153,7 @@ put(struct fx *f, const char *tenant, const char *name, const char *subject,
 	v.dialect = TMPL_MUSTACHE;
 	v.part[TMPL_PART_SUBJECT] = (char *)subject;
 	v.part[TMPL_PART_HTML] = (char *)html;
-	e = tmpl_store_entry_new(&v, &bad, &err);
-	assert_non_null(e);
-	assert_int_equal(
-	    f->s->be->put(f->s->impl, e, mode, activate, on_done, f), 0);
-	spool_test_pump(f->base, &f->done, want, 10);
-	return f->status;
+	return put_version(f, &v, mode, activate);
 }
 
 static int
@@ -386,7 +398,7 @@ version_6_spool_gains_the_templates_table(void **state)
 	sqlite3 *db = NULL;
 
 	fx_close(f);
-	assert_int_equal(user_version(f->db), 8);
+	assert_int_equal(user_version(f->db), 9);
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 	                              "DROP TABLE templates;"
@@ -395,10 +407,87 @@ version_6_spool_gains_the_templates_table(void **state)
 	                 SQLITE_OK);
 	sqlite3_close(db);
 	fx_open(f);
-	assert_int_equal(user_version(f->db), 8);
+	assert_int_equal(user_version(f->db), 9);
 	assert_int_equal(put(f, "t", "m", "migrated", NULL, TMPL_PUT_ANY, 1),
 	                 SPOOL_OK);
 	assert_renders(f, "t", "m", "migrated");
+}
+
+/* put_meta - put with meta; the status. */
+static int
+put_meta(struct fx *f, const char *name, const char *subject, const char *meta)
+{
+	struct tmpl_version v;
+	struct tmpl_store_entry *e;
+	struct tmpl_error err;
+	enum tmpl_part bad;
+	int want = f->done + 1;
+
+	memset(&v, 0, sizeof(v));
+	snprintf(v.name, sizeof(v.name), "%s", name);
+	v.dialect = TMPL_HANDLEBARS;
+	v.part[TMPL_PART_SUBJECT] = (char *)subject;
+	v.meta = (char *)meta;
+	e = tmpl_store_entry_new(&v, &bad, &err);
+	assert_non_null(e);
+	assert_string_equal(e->v.meta, meta);
+	assert_int_equal(
+	    f->s->be->put(f->s->impl, e, TMPL_PUT_ANY, 1, on_done, f), 0);
+	spool_test_pump(f->base, &f->done, want, 10);
+	return f->status;
+}
+
+static void
+meta_is_kept_beside_the_parts(void **state)
+{
+	struct fx *f = *state;
+	struct tmpl_store_query q = {
+	    .tenant = "", .version = 0, .limit = 10, .bodies = 0};
+	int want;
+
+	assert_int_equal(put_meta(f, "d-1", "s", "{\"name\":\"One\"}"),
+	                 SPOOL_OK);
+	assert_int_equal(put(f, "", "d-1", "plain", NULL, TMPL_PUT_ANY, 0),
+	                 SPOOL_OK);
+	fx_close(f);
+	fx_open(f);
+	assert_string_equal(f->s->be->find(f->s->impl, "", "d-1")->v.meta,
+	                    "{\"name\":\"One\"}");
+	assert_int_equal(list(f, "", "d-1", 0), SPOOL_OK);
+	assert_int_equal(f->n, 2);
+	assert_string_equal(f->got[0].meta, "{\"name\":\"One\"}");
+	assert_null(f->got[1].meta);
+	/* Summaries (every name's active version) carry it too. */
+	want = f->done + 1;
+	assert_int_equal(f->s->be->list(f->s->impl, &q, on_list, f), 0);
+	spool_test_pump(f->base, &f->done, want, 10);
+	assert_int_equal(f->n, 1);
+	assert_null(f->got[0].part[TMPL_PART_HTML]);
+	assert_string_equal(f->got[0].meta, "{\"name\":\"One\"}");
+}
+
+static void
+version_8_spool_gains_the_meta_column(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db = NULL;
+
+	assert_int_equal(put(f, "t", "old", "kept", NULL, TMPL_PUT_ANY, 1),
+	                 SPOOL_OK);
+	fx_close(f);
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "ALTER TABLE templates DROP COLUMN meta;"
+	                              "PRAGMA user_version=8;",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	fx_open(f);
+	assert_int_equal(user_version(f->db), 9);
+	assert_renders(f, "t", "old", "kept");
+	assert_int_equal(put_meta(f, "new", "s", "{}"), SPOOL_OK);
+	assert_string_equal(f->s->be->find(f->s->impl, "", "new")->v.meta,
+	                    "{}");
 }
 
 int
@@ -410,6 +499,8 @@ main(void)
 	    T(deletion_keeps_the_active_version),
 	    T(tenants_apart_and_create_update_modes),
 	    T(version_6_spool_gains_the_templates_table),
+	    T(meta_is_kept_beside_the_parts),
+	    T(version_8_spool_gains_the_meta_column),
 	    cmocka_unit_test(
 	        a_part_that_does_not_parse_is_refused_with_its_place),
 	    cmocka_unit_test(names),
