@@ -10,9 +10,11 @@
 # start-up, and `callgrind_annotate OUT` says where it goes. Unlike the
 # wall-clock benchmarks it does not care how busy the machine is, so it is
 # the way to compare two builds on a shared machine (issue 12's regression
-# hunt used it). Everything started here is stopped by PID.
+# hunt used it). SIZE=N sets the body size in bytes (default 1024; issue
+# 20 measured 102400 too). Everything started here is stopped by PID.
 set -euo pipefail
 BIN=$1 N=$2 OUT=$3
+SIZE=${SIZE:-1024}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 UTIL="/usr/bin/python3 $ROOT/bench/relay_util.py"
 W=$(mktemp -d "${TMPDIR:-/tmp}/swerve-cg.XXXXXX")
@@ -59,7 +61,7 @@ for _ in $(seq 600); do
 	(echo >"/dev/tcp/127.0.0.1/$SMTP") 2>/dev/null && break
 	sleep 0.1
 done
-smtp-source -d -s 8 -m "$N" -l 1024 -f bench@sender.example -t user@rcpt.example "127.0.0.1:$SMTP"
+smtp-source -d -s 8 -m "$N" -l "$SIZE" -f bench@sender.example -t user@rcpt.example "127.0.0.1:$SMTP"
 $UTIL wait "$W/sink.out" "$N" 900 1 >/dev/null
 sleep 1
 kill -TERM "$VP"

@@ -482,9 +482,10 @@ swervectl_providers(const char *base)
 	    json_object_get(metrics, "swerve_delivery_ratio"), "samples");
 	if (json_array_size(provs) > 0)
 		printf("providers:\n  %-14s %-9s %6s %7s %8s %6s %5s %8s %8s "
-		       "%5s %7s %9s\n",
+		       "%5s %7s %9s %5s\n",
 		       "name", "state", "share", "success", "latency", "health",
-		       "ramp", "sent", "failed", "wait", "bounce", "complaint");
+		       "ramp", "sent", "failed", "wait", "bounce", "complaint",
+		       "conc");
 	json_array_foreach(provs, i, p)
 	{
 		const char *reason =
@@ -501,7 +502,7 @@ swervectl_providers(const char *base)
 		if (compl >= 0)
 			snprintf(cs, sizeof(cs), "%.3f%%", compl );
 		printf("  %-14s %-9s %5.1f%% %6.1f%% %6.0fms %6.2f %5.2f %8.0f "
-		       "%8.0f %5.0f %7s %9s\n",
+		       "%8.0f %5.0f %7s %9s %5.0f\n",
 		       json_string_value(json_object_get(p, "name")),
 		       json_string_value(json_object_get(p, "state")),
 		       share != NULL
@@ -514,7 +515,8 @@ swervectl_providers(const char *base)
 		       swervectl_num(p, "latency_ewma_ms"),
 		       swervectl_num(p, "health"), swervectl_num(p, "ramp"),
 		       swervectl_num(p, "sent"), swervectl_num(p, "failed"),
-		       swervectl_num(p, "waiting"), bs, cs);
+		       swervectl_num(p, "waiting"), bs, cs,
+		       swervectl_num(p, "connection_window"));
 		if (reason != NULL && reason[0] != '\0')
 			printf("      last change: %s%s", reason,
 			       left > 0 ? "" : "\n");

@@ -353,6 +353,7 @@ config_provider_init(struct config_provider *p)
 	p->command_timeout_ms = 30000;
 	p->data_timeout_ms = 60000;
 	p->max_connections = 4;
+	p->adaptive_connections = true;
 	p->max_msgs_per_conn = 100;
 	p->request_timeout_ms = 30000;
 	p->failback_ramp_ms = 5 * 60 * 1000;
@@ -482,6 +483,7 @@ config_defaults(void)
 	c->spool_purge_interval_ms = 3600ULL * 1000;
 	c->spool_max_messages = 1000000;
 	c->spool_batch_max = 256;
+	c->spool_handoff_cache = 64ULL << 20;
 
 	c->max_message_size = 25ULL << 20;
 	c->max_recipients = 100;

@@ -143,11 +143,15 @@ struct config_provider {
 	uint64_t command_timeout_ms;  /* default 30s */
 	uint64_t data_timeout_ms;     /* default 60s (final dot to reply) */
 	unsigned max_connections;     /* pool size, default 4 */
-	unsigned max_msgs_per_conn;   /* connection reuse cap, default 100 */
-	char *meta_header;   /* smtp: header carrying the message's meta
-	                        (providers/adapter_smtp.c); NULL: none */
-	char *bounce_domain; /* smtp: send with VERP envelope senders at
-	                        this domain (deliver/verp.h); NULL: none */
+	/* The connections in use adapt to the provider (route/concur.h):
+	 * default true, starting at initial_connections (0: max). */
+	bool adaptive_connections;
+	unsigned initial_connections;
+	unsigned max_msgs_per_conn; /* connection reuse cap, default 100 */
+	char *meta_header;          /* smtp: header carrying the message's meta
+	                               (providers/adapter_smtp.c); NULL: none */
+	char *bounce_domain;        /* smtp: send with VERP envelope senders at
+	                               this domain (deliver/verp.h); NULL: none */
 
 	/* HTTP providers (issue 5). Secrets are never logged. */
 	char *endpoint;      /* base URL override, "https://host[:port]" */
@@ -464,10 +468,11 @@ struct config {
 	 * submitters.networks; default false (AUTH only under TLS) */
 	bool smtp_auth_plaintext;
 
-	char *spool_dir;             /* spool.dir, default "./var/swerve" */
-	uint64_t spool_min_free;     /* spool.min_free, default 100MB */
-	uint64_t spool_max_messages; /* spool.max_messages, default 1000000 */
-	uint64_t spool_batch_max;    /* spool.batch_max, default 256 */
+	char *spool_dir;              /* spool.dir, default "./var/swerve" */
+	uint64_t spool_min_free;      /* spool.min_free, default 100MB */
+	uint64_t spool_max_messages;  /* spool.max_messages, default 1000000 */
+	uint64_t spool_batch_max;     /* spool.batch_max, default 256 */
+	uint64_t spool_handoff_cache; /* spool.handoff_cache, default 64MB */
 	/* spool.purge_interval, default 1h: expired suppressions and old
 	 * unmatched provider events are deleted this often */
 	uint64_t spool_purge_interval_ms;

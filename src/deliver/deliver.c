@@ -392,6 +392,9 @@ deliver_new(const struct deliver_opts *opts)
 		p->max_conns =
 		    p->cfg->max_connections ? p->cfg->max_connections : 4;
 		p->conns = xcalloc(p->max_conns, sizeof(*p->conns));
+		concur_init(&p->cc, p->cfg->initial_connections,
+		            (unsigned)p->max_conns,
+		            p->cfg->adaptive_connections);
 		for (j = 0; j < p->max_conns; j++)
 			p->conns[j].p = p;
 		p->pump = event_new(opts->base, -1, 0, prov_pump, p);
@@ -580,6 +583,8 @@ deliver_provider_info(const struct deliver *d, size_t i,
 		out->connections += p->conns[j].ch != NULL;
 	out->busy = p->busy;
 	out->waiting = p->n_waiting;
+	out->conc_window = concur_limit(&p->cc);
+	out->conc_cuts = p->cc.cuts;
 	out->success_ratio = health_success_ratio(&rp->h, now);
 	out->latency_ewma_ms = health_latency_ewma(&rp->h);
 	out->health = health_score(&rp->h, now);
@@ -851,6 +856,10 @@ deliver_reload(struct deliver *d, const struct config *cfg, char *err,
 			p->rp.aimd = fresh.aimd;
 		}
 		p->rp.quota.limit = fresh.quota.limit;
+		if (p->cc.adaptive != p->cfg->adaptive_connections)
+			concur_init(&p->cc, p->cfg->initial_connections,
+			            (unsigned)p->max_conns,
+			            p->cfg->adaptive_connections);
 		watch_stop(p);
 		watch_start(p);
 	}

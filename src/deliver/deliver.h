@@ -110,6 +110,10 @@ struct deliver_provider_info {
 	uint64_t picks, warm_picks;
 	uint64_t opens; /* times the circuit opened */
 	size_t connections, busy, waiting;
+	/* The connections that may be busy now (route/concur.h) and how
+	 * often deferrals, throttles or timeouts halved that window. */
+	unsigned conc_window;
+	uint64_t conc_cuts;
 	double success_ratio; /* last 5 minutes; 1 with no data */
 	uint64_t latency_ewma_ms;
 	double health; /* score in (0, 1] */

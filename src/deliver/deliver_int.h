@@ -33,6 +33,7 @@
 #include "observe/events.h"
 #include "providers/adapter.h"
 #include "route/account.h"
+#include "route/concur.h"
 #include "route/fairq.h"
 #include "route/route.h"
 #include "send/result.h"
@@ -69,6 +70,7 @@ struct dprov {
 	struct adapter *ad;
 	struct dconn *conns;
 	size_t max_conns;
+	struct concur cc; /* connections that may be busy (AIMD) */
 	struct event *pump;
 	struct event *admin_timer; /* fires the pump when a timed pause ends */
 	struct djob_q waiting[DELIVER_MAX_STREAMS]; /* per stream */
@@ -203,9 +205,6 @@ void prov_reroute_waiting(struct dprov *p);
 void deliver_unpark(evutil_socket_t fd, short what, void *arg);
 void prov_breaker_event(struct dprov *p, enum breaker_event ev,
                         const char *detail);
-
-/* prov_drilled - is a drill simulating a fault at p now? */
-bool prov_drilled(const struct dprov *p);
 
 /* prov_drilled - is a drill simulating a fault at p now? */
 bool prov_drilled(const struct dprov *p);

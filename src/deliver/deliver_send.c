@@ -583,6 +583,9 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 		           pause (a pump is scheduled) moves them */
 	for (i = 0; i < p->max_conns && p->n_waiting > 0; i++) {
 		struct dconn *conn = &p->conns[i];
+		/* The adaptive window: no more busy than it allows. */
+		if (p->busy >= concur_limit(&p->cc))
+			return;
 		if (conn->job != NULL)
 			continue;
 		if (conn->ch == NULL) {
@@ -729,6 +732,37 @@ job_after_attempt(struct djob *job, struct dprov *p,
 	free(upd);
 }
 
+/*
+ * prov_concur_feed - the connection window learns from an attempt: an
+ * answer grows it; a throttle, a timeout or unknown outcome, or a
+ * deferral of the whole session (not of one recipient at RCPT) halves it.
+ */
+static void
+prov_concur_feed(struct dprov *p, const struct send_result *mr, uint64_t mono)
+{
+	switch (mr->class) {
+	case SEND_ACCEPTED:
+	case SEND_REJECTED:
+		concur_answered(&p->cc);
+		break;
+	case SEND_DEFERRED:
+		if (mr->stage == SEND_STAGE_RCPT)
+			break;
+		/* FALLTHROUGH */
+	case SEND_THROTTLED:
+	case SEND_UNKNOWN:
+		if (concur_slowed(&p->cc, mono))
+			log_info("deliver: provider %s slowed (%s): up to %u "
+			         "connection%s",
+			         p->cfg->name, send_class_name(mr->class),
+			         concur_limit(&p->cc),
+			         concur_limit(&p->cc) == 1 ? "" : "s");
+		break;
+	default:
+		break;
+	}
+}
+
 /* conn_on_sent - an attempt finished: feed health, then decide. */
 static void
 conn_on_sent(const struct adapter_result *res, void *arg)
@@ -756,6 +790,7 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 	prov_breaker_event(
 	    p, route_result(&p->rp, mr, took, job->trial, mono, now),
 	    ok ? NULL : mr->text);
+	prov_concur_feed(p, mr, mono);
 	job->trial = false;
 	{
 		char dom[REPUTATION_NAME_MAX], rdom[REPUTATION_NAME_MAX];

@@ -83,6 +83,10 @@ ops_provider_json(const struct deliver_provider_info *pi)
 	    pi->ramp, "probes_ok", (json_int_t)pi->probes_ok, "probes_failed",
 	    (json_int_t)pi->probes_failed);
 
+	json_object_set_new(o, "connection_window",
+	                    json_integer((json_int_t)pi->conc_window));
+	json_object_set_new(o, "connection_window_cuts",
+	                    json_integer((json_int_t)pi->conc_cuts));
 	if (pi->limited)
 		json_object_set_new(o, "rate",
 		                    json_pack("{s:f,s:f}", "per_second",

@@ -248,6 +248,15 @@ metrics_spool(struct metrics_writer *w, const struct spool_counts *c)
 	metrics_one(w, "swerve_spool_deduplicated_total", "counter",
 	            "Submits answered from an idempotency key.",
 	            (double)c->deduplicated);
+	metrics_one(w, "swerve_spool_handoff_hits_total", "counter",
+	            "Claimed messages whose body came from memory.",
+	            (double)c->handoff_hits);
+	metrics_one(w, "swerve_spool_handoff_misses_total", "counter",
+	            "Claimed messages whose body was read from the database.",
+	            (double)c->handoff_misses);
+	metrics_one(w, "swerve_spool_handoff_bytes", "gauge",
+	            "Bytes of fresh bodies held for their claim.",
+	            (double)c->handoff_bytes);
 	metrics_one(w, "swerve_spool_queued_jobs", "gauge",
 	            "Jobs waiting for the spool's writer thread.",
 	            (double)c->queued);
@@ -547,6 +556,17 @@ metrics_providers(struct metrics_writer *w,
 	               "Open connections to the provider.");
 	for (i = 0; i < n; i++)
 		metrics_by(w, "provider", p[i].name, (double)p[i].connections);
+	metrics_family(w, "swerve_provider_connection_window", "gauge",
+	               "Connections that may be busy at the provider now "
+	               "(adaptive_connections).");
+	for (i = 0; i < n; i++)
+		metrics_by(w, "provider", p[i].name, (double)p[i].conc_window);
+	metrics_family(w, "swerve_provider_connection_window_cuts_total",
+	               "counter",
+	               "Times deferrals, throttles or timeouts halved the "
+	               "connection window.");
+	for (i = 0; i < n; i++)
+		metrics_by(w, "provider", p[i].name, (double)p[i].conc_cuts);
 	metrics_family(w, "swerve_provider_waiting_messages", "gauge",
 	               "Messages waiting for a connection to the provider.");
 	for (i = 0; i < n; i++)

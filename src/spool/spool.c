@@ -51,6 +51,7 @@
 #include "core/xmalloc.h"
 #include "spool/feedback.h"
 #include "spool/msg_meta.h"
+#include "spool/spool_cache.h"
 #include "spool/spool_check.h"
 #include "spool/spool_ckpt.h"
 #include "spool/spool_db.h"
@@ -88,6 +89,7 @@ struct spool {
 	const struct spool_hooks *hooks;
 	struct spool_vfs *vfs;
 	struct spool_ckpt *ckpt;
+	struct spool_cache *cache; /* fresh bodies for their claim; or NULL */
 
 	struct spool_db *db; /* the writer's; NULL after a failed reopen */
 	pthread_t writer;
@@ -437,7 +439,7 @@ spool_job_run(struct spool *sp, struct spool_job *j, uint64_t *room,
 		break;
 	case SPOOL_JOB_CLAIM:
 		rc = spool_db_msg_claim(sp->db, j->stream, j->limit, j->now_ms,
-		                        &j->many, &j->n_many, delta);
+		                        sp->cache, &j->many, &j->n_many, delta);
 		break;
 	case SPOOL_JOB_OUTCOME:
 		rc = spool_db_msg_outcome(sp->db, &j->o, delta);
@@ -450,6 +452,7 @@ spool_job_run(struct spool *sp, struct spool_job *j, uint64_t *room,
 		rc = spool_db_msg_next_due(sp->db, &j->now_ms);
 		break;
 	case SPOOL_JOB_CANCEL:
+		spool_cache_drop(sp->cache, j->id);
 		rc = spool_db_msg_cancel(sp->db, j->id, j->tenant, &j->one,
 		                         delta);
 		break;
@@ -612,6 +615,24 @@ spool_batch_due(const struct spool_job_list *b, int64_t now)
 	return due;
 }
 
+/*
+ * spool_batch_handoff - after b committed: keep the bodies of the ready
+ * messages it stored for their claim (spool_cache.h), instead of freeing
+ * them with the jobs and reading them back.
+ */
+static void
+spool_batch_handoff(struct spool *sp, struct spool_job_list *b)
+{
+	struct spool_job *j;
+
+	if (sp->cache == NULL)
+		return;
+	for (j = b->head; j != NULL; j = j->next)
+		if (j->kind == SPOOL_JOB_SUBMIT && j->status == SPOOL_OK &&
+		    !j->dup && j->new_state == SPOOL_STATE_READY)
+			(void)spool_cache_put(sp->cache, j->id, &j->m.body);
+}
+
 /* spool_batch_run - one transaction, one fsync, for every job in b. */
 static void
 spool_batch_run(struct spool *sp, struct spool_job_list *b)
@@ -679,6 +700,8 @@ spool_batch_run(struct spool *sp, struct spool_job_list *b)
 		(void)spool_db_reopen(sp);
 	}
 
+	if (rc == SPOOL_OK)
+		spool_batch_handoff(sp, b);
 	pthread_mutex_lock(&sp->lock);
 	if (rc == SPOOL_OK) {
 		for (s = 0; s < SPOOL_STATE_COUNT; s++)
@@ -1104,6 +1127,7 @@ spool_open(const struct spool_opts *opts, char *err, size_t errlen)
 	sp->min_free = opts->min_free;
 	sp->max_messages = opts->max_messages;
 	sp->batch_max = opts->batch_max ? opts->batch_max : SPOOL_BATCH_DEFAULT;
+	sp->cache = spool_cache_new(opts->handoff_max);
 	sp->hooks = opts->hooks;
 	pthread_mutex_init(&sp->lock, NULL);
 	pthread_mutex_init(&sp->outbox_lock, NULL);
@@ -1634,12 +1658,18 @@ spool_health(struct spool *sp, char *why, size_t n)
 void
 spool_counts_get(struct spool *sp, struct spool_counts *out)
 {
+	struct spool_cache_stats cs;
+
 	pthread_mutex_lock(&sp->lock);
 	*out = sp->counts;
 	out->queued = sp->queue.len;
 	out->disk_low = sp->disk_low;
 	out->damaged = sp->damaged;
 	pthread_mutex_unlock(&sp->lock);
+	spool_cache_stats(sp->cache, &cs);
+	out->handoff_hits = cs.hits;
+	out->handoff_misses = cs.misses;
+	out->handoff_bytes = cs.bytes;
 }
 
 /* spool_close - drain, stop the writer, run the last callbacks, close. */
@@ -1667,6 +1697,7 @@ spool_close(struct spool *sp)
 	if (sp->writer_started)
 		spool_mark_close(sp);
 	spool_vfs_free(sp->vfs);
+	spool_cache_free(sp->cache);
 	pthread_cond_destroy(&sp->cond);
 	pthread_mutex_destroy(&sp->lock);
 	pthread_mutex_destroy(&sp->outbox_lock);

@@ -95,6 +95,9 @@ struct spool_opts {
 	/* Time allowed to PRAGMA quick_check at open, ms (0 = 10 s); a
 	 * check that runs out of time is logged and skipped. */
 	unsigned check_budget_ms;
+	/* Bytes of freshly committed bodies kept in memory for their claim
+	 * instead of being read back (spool.handoff_cache); 0 = off. */
+	uint64_t handoff_max;
 };
 
 /*
@@ -249,6 +252,9 @@ struct spool_counts {
 	uint64_t batch_hist[SPOOL_BATCH_BUCKETS + 1];
 	uint64_t commit_hist[SPOOL_COMMIT_BUCKETS + 1];
 	uint64_t batch_jobs; /* jobs in writing commits (the batch sum) */
+	/* Claims whose body came from memory (spool_opts.handoff_max) or
+	 * had to be read; bytes held in memory now. */
+	uint64_t handoff_hits, handoff_misses, handoff_bytes;
 };
 
 /* Upper bounds of commit_hist's buckets, in microseconds. */

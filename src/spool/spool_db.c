@@ -9,6 +9,7 @@
  * delivery: deliver passes the next state in a struct spool_outcome.
  */
 #include "spool/spool_db.h"
+#include "spool/spool_cache.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -1044,9 +1045,37 @@ spool_db_msg_list(struct spool_db *db, int state, const char *after,
 	return SPOOL_OK;
 }
 
+/*
+ * spool_db_msg_claim_read - read claimed message id into *out: its body
+ * from cache when the commit that stored it left it there, else from the
+ * database. A body taken from the cache is freed with *out on failure
+ * (the database still has it).
+ */
+static int
+spool_db_msg_claim_read(struct spool_db *db, const char *id,
+                        struct spool_cache *cache, struct spool_msg **out)
+{
+	struct buf body;
+	int rc;
+
+	buf_init(&body);
+	if (!spool_cache_take(cache, id, &body))
+		return spool_db_msg_get(
+		    db, id, SPOOL_GET_BODY | SPOOL_GET_NO_ATTS, out);
+	rc = spool_db_msg_get(db, id, SPOOL_GET_NO_ATTS, out);
+	if (rc != SPOOL_OK) {
+		buf_fini(&body);
+		return rc;
+	}
+	buf_fini(&(*out)->body);
+	(*out)->body = body;
+	return SPOOL_OK;
+}
+
 int
 spool_db_msg_claim(struct spool_db *db, const char *stream, size_t max,
-                   int64_t now_ms, struct spool_msg ***out, size_t *n,
+                   int64_t now_ms, struct spool_cache *cache,
+                   struct spool_msg ***out, size_t *n,
                    int64_t delta[SPOOL_STATE_COUNT])
 {
 	sqlite3_stmt *st = db->st[stream ? ST_CLAIM_STREAM : ST_CLAIM_SELECT];
@@ -1084,8 +1113,7 @@ spool_db_msg_claim(struct spool_db *db, const char *stream, size_t max,
 		bind_text(st, 2, spool_state_name(SPOOL_STATE_INFLIGHT));
 		if ((rc = db_done(db, ST_STATE_SET, "claim")) != SPOOL_OK)
 			goto fail;
-		rc = spool_db_msg_get(
-		    db, ids[i], SPOOL_GET_BODY | SPOOL_GET_NO_ATTS, &v[i]);
+		rc = spool_db_msg_claim_read(db, ids[i], cache, &v[i]);
 		if (rc != SPOOL_OK) {
 			rc = SPOOL_ERR_IO;
 			goto fail;

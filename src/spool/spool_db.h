@@ -18,6 +18,7 @@
 #include "spool/spool.h"
 
 struct spool_db;
+struct spool_cache;
 
 /* Internal flag for spool_db_msg_get: skip the attempts (claims). */
 #define SPOOL_GET_NO_ATTS 0x100
@@ -70,9 +71,12 @@ int spool_db_msg_list(struct spool_db *db, int state, const char *after,
                       size_t *n);
 /* spool_db_msg_next_due - see spool_msg_next_due(). */
 int spool_db_msg_next_due(struct spool_db *db, int64_t *at_ms);
-/* spool_db_msg_claim - see spool_msg_claim(); adds moves to delta. */
+/* spool_db_msg_claim - see spool_msg_claim(); adds moves to delta. A
+ * body found in cache (may be NULL) is taken from there instead of being
+ * read (spool_cache.h). */
 int spool_db_msg_claim(struct spool_db *db, const char *stream, size_t max,
-                       int64_t now_ms, struct spool_msg ***out, size_t *n,
+                       int64_t now_ms, struct spool_cache *cache,
+                       struct spool_msg ***out, size_t *n,
                        int64_t delta[SPOOL_STATE_COUNT]);
 /*
  * spool_db_msg_cancel - see spool_msg_cancel(): *out gets the message
