@@ -660,6 +660,7 @@ main(int argc, char **argv)
 	sopts.max_messages = cfg->spool_max_messages;
 	sopts.batch_max = (size_t)cfg->spool_batch_max;
 	sopts.handoff_max = cfg->spool_handoff_cache;
+	sopts.outcome_delay_ms = (unsigned)cfg->spool_outcome_delay_ms;
 	sopts.accept_damage = accept_damage;
 	sp = spool_open(&sopts, err, sizeof(err));
 	if (sp == NULL)

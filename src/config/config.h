@@ -473,6 +473,7 @@ struct config {
 	uint64_t spool_max_messages;  /* spool.max_messages, default 1000000 */
 	uint64_t spool_batch_max;     /* spool.batch_max, default 256 */
 	uint64_t spool_handoff_cache; /* spool.handoff_cache, default 64MB */
+	uint64_t spool_outcome_delay_ms; /* spool.outcome_delay, default 10ms */
 	/* spool.purge_interval, default 1h: expired suppressions and old
 	 * unmatched provider events are deleted this often */
 	uint64_t spool_purge_interval_ms;

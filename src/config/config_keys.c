@@ -151,9 +151,6 @@ static const struct config_key keys_provider[] = {
     {ROW("data_timeout", KEY_DURATION, 0), FIELD(P, data_timeout_ms), .min = 1},
     {ROW("max_connections", KEY_INT, 0), FIELD(P, max_connections), .min = 1,
      .max = 10000},
-    {ROW("adaptive_connections", KEY_BOOL, 0), FIELD(P, adaptive_connections)},
-    {ROW("initial_connections", KEY_INT, 0), FIELD(P, initial_connections),
-     .min = 1, .max = 10000},
     {ROW("max_msgs_per_conn", KEY_INT, 0), FIELD(P, max_msgs_per_conn),
      .min = 1, .max = 1000000},
     /* HTTP providers */
@@ -194,6 +191,10 @@ static const struct config_key keys_provider[] = {
     {ROW("circuit", KEY_SECTION, 0), .sub = keys_circuit},
     /* delivery events in (config_events.c) */
     {ROW("events", KEY_SECTION, 0), .sub = config_keys_events},
+    /* the AIMD connection window (route/concur.h) */
+    {ROW("adaptive_connections", KEY_BOOL, 0), FIELD(P, adaptive_connections)},
+    {ROW("initial_connections", KEY_INT, 0), FIELD(P, initial_connections),
+     .min = 1, .max = 10000},
     {.name = NULL},
 };
 #undef P
@@ -280,6 +281,8 @@ static const struct config_key keys_spool[] = {
     {ROW("purge_interval", KEY_DURATION, 0), FIELD(C, spool_purge_interval_ms),
      .min = 100},
     {ROW("handoff_cache", KEY_SIZE, 0), FIELD(C, spool_handoff_cache)},
+    {ROW("outcome_delay", KEY_DURATION, 0), FIELD(C, spool_outcome_delay_ms),
+     .max = 1000},
     {.name = NULL},
 };
 

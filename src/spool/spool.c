@@ -109,6 +109,8 @@ struct spool {
 	pthread_cond_t cond;
 	struct spool_job_list queue;
 	size_t queued_submits;
+	size_t queued_outcomes;
+	uint64_t outcome_delay_us;
 	struct spool_job_list done;
 	int closing;
 	int disk_low;
@@ -787,6 +789,33 @@ spool_writer_gather(struct spool *sp)
 			break;
 }
 
+/*
+ * spool_writer_outcomes - while nothing but outcomes waits, gather them
+ * for up to outcome_delay_us after the oldest was queued, so that a
+ * draining queue commits its outcomes in a few fsyncs instead of one
+ * each. Anything else queued (a submit, a claim, a read), a full batch
+ * or closing ends the wait at once. An outcome not yet committed at a
+ * crash leaves its message in flight, which the next start makes ready
+ * again: a duplicate at most, as for any outcome before its fsync.
+ * Called and returns with sp->lock held.
+ */
+static void
+spool_writer_outcomes(struct spool *sp)
+{
+	struct timespec until;
+	uint64_t waited;
+
+	while (!sp->closing && sp->outcome_delay_us > 0 &&
+	       sp->queue.head != NULL && sp->queued_outcomes == sp->queue.len &&
+	       sp->queue.len < sp->batch_max) {
+		waited = clock_mono_us() - sp->queue.head->queued_us;
+		if (waited >= sp->outcome_delay_us)
+			return;
+		clock_deadline_after(&until, sp->outcome_delay_us - waited);
+		(void)pthread_cond_timedwait(&sp->cond, &sp->lock, &until);
+	}
+}
+
 /* spool_writer_main - the writer thread: batch, commit, hand back. */
 static void *
 spool_writer_main(void *arg)
@@ -836,6 +865,7 @@ spool_writer_main(void *arg)
 		}
 		if (sp->queue.head == NULL)
 			break;
+		spool_writer_outcomes(sp);
 		spool_writer_gather(sp);
 		/* Take up to batch_max jobs, in order. */
 		spool_job_list_init(&batch);
@@ -847,6 +877,8 @@ spool_writer_main(void *arg)
 				sp->queued_submits--;
 				sp->reserved -= spool_space_cost(j->m.body.len);
 			}
+			if (j->kind == SPOOL_JOB_OUTCOME)
+				sp->queued_outcomes--;
 			spool_job_list_push(&batch, j);
 		}
 		if (sp->queue.head == NULL)
@@ -1128,6 +1160,7 @@ spool_open(const struct spool_opts *opts, char *err, size_t errlen)
 	sp->max_messages = opts->max_messages;
 	sp->batch_max = opts->batch_max ? opts->batch_max : SPOOL_BATCH_DEFAULT;
 	sp->cache = spool_cache_new(opts->handoff_max);
+	sp->outcome_delay_us = (uint64_t)opts->outcome_delay_ms * 1000;
 	sp->hooks = opts->hooks;
 	pthread_mutex_init(&sp->lock, NULL);
 	pthread_mutex_init(&sp->outbox_lock, NULL);
@@ -1288,6 +1321,10 @@ spool_job_queue(struct spool *sp, struct spool_job *j)
 		}
 		sp->queued_submits++;
 		sp->reserved += cost;
+	}
+	if (j->kind == SPOOL_JOB_OUTCOME) {
+		sp->queued_outcomes++;
+		j->queued_us = clock_mono_us();
 	}
 	spool_job_list_push(&sp->queue, j);
 	pthread_cond_signal(&sp->cond);

@@ -98,6 +98,9 @@ struct spool_opts {
 	/* Bytes of freshly committed bodies kept in memory for their claim
 	 * instead of being read back (spool.handoff_cache); 0 = off. */
 	uint64_t handoff_max;
+	/* While only outcomes wait, the writer gathers them for up to this
+	 * long (ms) before it commits (spool.outcome_delay); 0 = at once. */
+	unsigned outcome_delay_ms;
 };
 
 /*

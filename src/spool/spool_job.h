@@ -80,6 +80,7 @@ struct spool_job {
 	size_t wh_n;
 	int wh_verdict;
 	struct spool_wh_counts wh_c;
+	uint64_t queued_us; /* SPOOL_JOB_OUTCOME: when it was queued (mono) */
 };
 
 struct spool_job_list {

@@ -372,7 +372,8 @@ unknown_key_is_an_error_with_its_line(void **state)
 	expect_error(
 	    "spool:\n  dir: x\n  dirr: y\n",
 	    "swerve.yaml:3: spool.dirr: unknown key; expected one of dir, "
-	    "min_free, max_messages, batch_max, purge_interval");
+	    "min_free, max_messages, batch_max, purge_interval, handoff_cache, "
+	    "outcome_delay");
 	expect_error(
 	    "# hello\nlimit:\n  max_recipients: 3\n",
 	    "swerve.yaml:2: limit: unknown key; expected one of listen, spool, "
@@ -1224,7 +1225,8 @@ odd_keys_are_quoted_in_messages(void **state)
 	expect_error(
 	    "spool: {\"a\\tb\": 1}\n",
 	    "swerve.yaml:1: spool.\"a\\x09b\": unknown key; expected one of "
-	    "dir, min_free, max_messages, batch_max, purge_interval");
+	    "dir, min_free, max_messages, batch_max, purge_interval, "
+	    "handoff_cache, outcome_delay");
 	expect_error(
 	    "spool: {dir: \"a\\nb\", dir: x}\n",
 	    "swerve.yaml:1: spool.dir: duplicate key (first at line 1)");
