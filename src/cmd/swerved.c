@@ -26,6 +26,7 @@
 #include "cluster/cluster_replay.h"
 #include "cluster/cluster_suppress.h"
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/clock_env.h"
 #include "core/fdlimit.h"
 #include "core/log.h"
@@ -682,6 +683,7 @@ main(int argc, char **argv)
 	         supp->be->count(supp->impl));
 	suppress_install(supp);
 	struct suppress_feed *supp_feed = suppress_feed_new(cfg, supp);
+	suppress_feed_recall(supp_feed, sp, clock_wall_ms());
 	/* Expired suppressions and old unmatched events, deleted now and
 	 * then (spool.purge_interval, events.unmatched_retention). */
 	struct spool_purge *purge =

@@ -15,6 +15,7 @@
 #include "observe/events.h"
 #include "spool/feedback.h"
 #include "spool/suppress.h"
+#include "spool/suppress_recall.h"
 #include "spool/suppress_soft.h"
 
 struct suppress_feed {
@@ -23,6 +24,9 @@ struct suppress_feed {
 	bool sensitive;
 	uint64_t expire_ms[SUPPRESS_REASON_COUNT];
 	uint64_t added;
+	uint64_t window_ms;
+	struct suppress_recall *recall; /* the read back, until it answers */
+	size_t recalled;
 };
 
 struct suppress_feed *
@@ -34,6 +38,7 @@ suppress_feed_new(const struct config *cfg, struct suppress *s)
 	f->s = s;
 	f->soft = suppress_soft_new(cfg->suppress_soft_count,
 	                            cfg->suppress_soft_window_ms);
+	f->window_ms = cfg->suppress_soft_window_ms;
 	f->sensitive = cfg->suppress_local_sensitive != 0;
 	for (i = 0; i < SUPPRESS_REASON_COUNT && i < CONFIG_SUPPRESS_REASONS;
 	     i++)
@@ -48,6 +53,7 @@ suppress_feed_free(struct suppress_feed *f)
 	if (f == NULL)
 		return;
 	events_unsubscribe(suppress_feed_on_event, f);
+	suppress_recall_cancel(f->recall);
 	suppress_soft_free(f->soft);
 	free(f);
 }
@@ -124,6 +130,52 @@ suppress_feed_on_event(const struct events_item *e, void *arg)
 	snprintf(en.diagnostic, sizeof(en.diagnostic), "%s", fb->diagnostic);
 	if (f->s->be->add(f->s->impl, &en, 1, feed_added, NULL) == 0)
 		f->added++;
+}
+
+/* feed_recalled - the window's soft bounces, counted again. An address
+ * whose count this completes is not added: it was when it happened (or
+ * an operator has removed it since). */
+static void
+feed_recalled(int status, const struct suppress_recall_row *rows, size_t n,
+              void *arg)
+{
+	struct suppress_feed *f = arg;
+	char key[SUPPRESS_TENANT_MAX + SUPPRESS_ADDR_MAX + 1];
+	size_t i;
+
+	f->recall = NULL;
+	if (status != 0) {
+		log_warn("suppression: soft bounces not read back (%d): the "
+		         "count starts again",
+		         status);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (suppress_addr_key(rows[i].tenant, rows[i].recipient,
+		                      f->sensitive, key, sizeof(key)) >= 0)
+			(void)suppress_soft_note(f->soft, key, rows[i].at_ms);
+	f->recalled = n;
+	if (n > 0)
+		log_info("suppression: %zu soft bounces of the last window "
+		         "counted again",
+		         n);
+}
+
+void
+suppress_feed_recall(struct suppress_feed *f, struct spool *sp, int64_t now_ms)
+{
+	int64_t since = now_ms - (int64_t)f->window_ms;
+
+	if (f->recall != NULL)
+		return;
+	f->recall = suppress_recall_soft(sp, since, SUPPRESS_FEED_RECALL_MAX,
+	                                 feed_recalled, f);
+}
+
+size_t
+suppress_feed_recalled(const struct suppress_feed *f)
+{
+	return f->recalled;
 }
 
 uint64_t

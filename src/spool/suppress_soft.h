@@ -3,9 +3,9 @@
  * window (pure, in memory; internal to the suppression listener).
  *
  * suppression.soft_bounce: {count, window}: the count-th soft bounce of
- * one key within window makes it suppressed. Counts live in memory only:
- * a restart forgets the soft bounces that had not reached the count
- * (XXX: they could be counted from the spool's events table instead).
+ * one key within window makes it suppressed. Counts live in memory; at
+ * start they are rebuilt from the spool's events table
+ * (spool/suppress_recall.h).
  */
 #ifndef SWERVE_SPOOL_SUPPRESS_SOFT_H
 #define SWERVE_SPOOL_SUPPRESS_SOFT_H

@@ -63,3 +63,29 @@ def test_hard_bounce_and_complaint_suppress_the_next_send(lab):
                   what="the third soft bounce on the list")
     code, e = entry(d, "r3@example.net")
     assert e["reason"] == "soft_bounce" and e["expires_at_ms"] is not None
+
+
+def test_soft_bounce_count_survives_a_restart(lab):
+    """Two soft bounces, a restart, a third: suppressed. The count is
+    rebuilt from the spool's events table at start (it lived in memory
+    only, and a restart reset it)."""
+    import time
+    m = lab.mock()
+    d = daemon(lab, m)
+    qid, rec = sent_message(d)
+    pmid = rec["rcpts"][0]["provider_message_id"]
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    soft = bounce(pmid, "r5@example.net", id_=21, code=4096,
+                  name="SoftBounce")
+    soft["Inactive"] = False
+    soft["BouncedAt"] = now
+    for i in (21, 22):
+        assert hook(d, dict(soft, ID=i))[0] == 200
+    assert entry(d, "r5@example.net")[0] == 404
+    d.restart()
+    d.wait_log(r"2 soft bounces of the last window counted again", 10)
+    assert entry(d, "r5@example.net")[0] == 404
+    assert hook(d, dict(soft, ID=23))[0] == 200
+    sh.wait_until(lambda: entry(d, "r5@example.net")[0] == 200, 10,
+                  what="the third soft bounce, after the restart, on the list")
+    assert entry(d, "r5@example.net")[1]["reason"] == "soft_bounce"
