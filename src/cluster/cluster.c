@@ -18,6 +18,7 @@
 #include "cluster/cluster_probe.h"
 #include "cluster/cluster_replay.h"
 #include "cluster/cluster_suppress.h"
+#include "cluster/cluster_tmpl.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -143,6 +144,7 @@ cluster_on_up(void *arg, const char *master)
 	cluster_heartbeat(c);
 	cluster_share_open_circuits(c);
 	cluster_suppress_resync(c);
+	cluster_tmpl_resync(c);
 }
 
 /* cluster_on_down - the link is lost: go on alone. */
@@ -243,6 +245,8 @@ cluster_on_message(void *arg, const char *payload, size_t len)
 			cluster_apply_operator(c, &m);
 		else if (m.kind == CLUSTER_MSG_SUPPRESS)
 			cluster_suppress_apply(c, &m);
+		else if (m.kind == CLUSTER_MSG_TEMPLATE)
+			cluster_tmpl_apply(c, &m);
 	}
 	cluster_msg_fini(&m);
 }
@@ -416,6 +420,7 @@ cluster_free(struct cluster *c)
 	cluster_link_free(c->link); /* claims waiting are answered: won */
 	cluster_probe_detach(c);
 	cluster_suppress_unwrap(c);
+	cluster_tmpl_unwrap(c);
 	event_free(c->beat);
 	free(c->channel);
 	free(c->version);

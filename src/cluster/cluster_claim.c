@@ -6,6 +6,7 @@
  */
 #include "cluster/cluster_claim.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,21 @@ struct claim {
 	cluster_claim_fn *fn;
 	void *arg;
 };
+
+char *
+cluster_fmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		log_panic("cluster: out of memory");
+	return s;
+}
 
 /* claim_done - tell the caller and free cl. */
 static void
@@ -85,9 +101,8 @@ claim_on_reply(const struct redisReply *r, void *arg)
 		return;
 	}
 	if (cluster_claim_holder_gone(c, node)) {
-		char *v = xmalloc(strlen(self) + strlen(cl->value) + 2);
+		char *v = cluster_fmt("%s %s", self, cl->value);
 
-		sprintf(v, "%s %s", self, cl->value); /* sized above */
 		log_info("cluster: %s was held by node %s, gone: taken over",
 		         cl->rkey, node);
 		cluster_link_command(c->link, "SET %s %s PX %llu", cl->rkey, v,
@@ -114,15 +129,12 @@ cluster_claim(struct cluster *c, const char *key, const char *value,
 	}
 	cl = xcalloc(1, sizeof(*cl));
 	cl->c = c;
-	cl->rkey =
-	    xmalloc(strlen(c->cfg->cluster_key_prefix) + strlen(key) + 2);
-	sprintf(cl->rkey, "%s:%s", c->cfg->cluster_key_prefix, key);
+	cl->rkey = cluster_fmt("%s:%s", c->cfg->cluster_key_prefix, key);
 	cl->value = xstrdup(value);
 	cl->ttl_ms = ttl_ms > 0 ? ttl_ms : 1;
 	cl->fn = fn;
 	cl->arg = arg;
-	v = xmalloc(strlen(self) + strlen(value) + 2);
-	sprintf(v, "%s %s", self, value);
+	v = cluster_fmt("%s %s", self, value);
 	rc = cluster_link_command_cb(c->link, claim_on_reply, cl,
 	                             "SET %s %s NX GET PX %llu", cl->rkey, v,
 	                             (unsigned long long)cl->ttl_ms);
@@ -165,8 +177,7 @@ cluster_claim_set(struct cluster *c, const char *key, const char *value,
 
 	if (!cluster_link_up(c->link))
 		return;
-	v = xmalloc(strlen(c->cfg->cluster_node_id) + strlen(value) + 2);
-	sprintf(v, "%s %s", c->cfg->cluster_node_id, value);
+	v = cluster_fmt("%s %s", c->cfg->cluster_node_id, value);
 	cluster_link_command(c->link, "SET %s:%s %s PX %llu",
 	                     c->cfg->cluster_key_prefix, key, v,
 	                     (unsigned long long)(ttl_ms > 0 ? ttl_ms : 1));

@@ -53,12 +53,11 @@ inc_claim(void *arg, struct incidents *in, const char *key, const char *id,
 {
 	struct cluster *c = arg;
 	struct inc_wait *w = xcalloc(1, sizeof(*w));
-	char *rkey = xmalloc(strlen(key) + 5);
+	char *rkey = cluster_fmt("inc:%s", key);
 
 	w->in = in;
 	w->done = done;
 	snprintf(w->id, sizeof(w->id), "%s", id);
-	sprintf(rkey, "inc:%s", key);
 	cluster_claim(c, rkey, id, inc_claim_ms, inc_on_claim, w);
 	free(rkey);
 }
@@ -81,11 +80,10 @@ note_claim(void *arg, const char *key, notify_claim_done *done, void *token)
 {
 	struct cluster *c = arg;
 	struct note_wait *w = xcalloc(1, sizeof(*w));
-	char *rkey = xmalloc(strlen(key) + 6);
+	char *rkey = cluster_fmt("note:%s", key);
 
 	w->done = done;
 	w->token = token;
-	sprintf(rkey, "note:%s", key);
 	cluster_claim(c, rkey, "send", CLUSTER_NOTE_CLAIM_MS, note_on_claim, w);
 	free(rkey);
 }
@@ -95,9 +93,8 @@ static void
 note_release(void *arg, const char *key)
 {
 	struct cluster *c = arg;
-	char *rkey = xmalloc(strlen(key) + 6);
+	char *rkey = cluster_fmt("note:%s", key);
 
-	sprintf(rkey, "note:%s", key);
 	cluster_claim_expire(c, rkey, CLUSTER_NOTE_GRACE_MS);
 	free(rkey);
 }

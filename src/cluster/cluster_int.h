@@ -14,6 +14,7 @@
 struct cluster_link;
 struct alerting;
 struct cluster_supp;
+struct cluster_tmpl;
 struct feedback;
 struct incidents;
 struct config;
@@ -52,10 +53,15 @@ struct cluster {
 	struct incidents *inc;
 	struct alerting *al;
 	struct feedback *fb;
+	struct cluster_tmpl *tmpl; /* the shared template store, or NULL */
 };
 
 /* cluster_publish - m on the fleet channel, from this node (nothing
  * while Redis is lost). m->node and m->at_ms are set here. */
 void cluster_publish(struct cluster *c, struct cluster_msg *m);
+
+/* cluster_fmt - printf into a new string (the caller frees; never NULL:
+ * out of memory is fatal). cluster_claim.c */
+char *cluster_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -14,7 +14,7 @@
 static const char *const cluster_msg_kinds[] = {
     [CLUSTER_MSG_OTHER] = "other",       [CLUSTER_MSG_HEARTBEAT] = "heartbeat",
     [CLUSTER_MSG_CIRCUIT] = "circuit",   [CLUSTER_MSG_OPERATOR] = "operator",
-    [CLUSTER_MSG_SUPPRESS] = "suppress",
+    [CLUSTER_MSG_SUPPRESS] = "suppress", [CLUSTER_MSG_TEMPLATE] = "template",
 };
 
 const char *
@@ -74,6 +74,10 @@ cluster_msg_encode(const struct cluster_msg *m)
 		                    json_integer((json_int_t)m->created_ms));
 		json_object_set_new(o, "expires",
 		                    json_integer((json_int_t)m->expires_ms));
+		break;
+	case CLUSTER_MSG_TEMPLATE:
+		cluster_msg_put(o, "tenant", m->tenant);
+		cluster_msg_put(o, "name", m->name);
 		break;
 	case CLUSTER_MSG_OTHER:
 		break;
@@ -152,6 +156,7 @@ cluster_msg_decode(const char *buf, size_t len, struct cluster_msg *out,
 	            : strcmp(kind, "circuit") == 0  ? CLUSTER_MSG_CIRCUIT
 	            : strcmp(kind, "operator") == 0 ? CLUSTER_MSG_OPERATOR
 	            : strcmp(kind, "suppress") == 0 ? CLUSTER_MSG_SUPPRESS
+	            : strcmp(kind, "template") == 0 ? CLUSTER_MSG_TEMPLATE
 	                                            : CLUSTER_MSG_OTHER;
 	if (cluster_msg_str(o, "node", &out->node) < 0 || out->node == NULL ||
 	    out->node[0] == '\0') {
@@ -171,7 +176,8 @@ cluster_msg_decode(const char *buf, size_t len, struct cluster_msg *out,
 	    cluster_msg_str(o, "who", &out->who) < 0 ||
 	    cluster_msg_str(o, "tenant", &out->tenant) < 0 ||
 	    cluster_msg_str(o, "address", &out->address) < 0 ||
-	    cluster_msg_str(o, "diagnostic", &out->diagnostic) < 0) {
+	    cluster_msg_str(o, "diagnostic", &out->diagnostic) < 0 ||
+	    cluster_msg_str(o, "name", &out->name) < 0) {
 		bad = "a text field is not a string (or too long)";
 		goto fail;
 	}
@@ -201,6 +207,11 @@ cluster_msg_decode(const char *buf, size_t len, struct cluster_msg *out,
 		      "(and reason to add)";
 		goto fail;
 	}
+	if (out->kind == CLUSTER_MSG_TEMPLATE &&
+	    (out->tenant == NULL || out->name == NULL)) {
+		bad = "template needs tenant and name";
+		goto fail;
+	}
 	json_decref(o);
 	return 0;
 fail:
@@ -223,5 +234,6 @@ cluster_msg_fini(struct cluster_msg *m)
 	free(m->tenant);
 	free(m->address);
 	free(m->diagnostic);
+	free(m->name);
 	memset(m, 0, sizeof(*m));
 }

@@ -13,6 +13,8 @@
  *    "remove","tenant":"t","address":"a@b.c","reason":"hard_bounce",
  *    "provider":"ses","created":<ms>,"expires":<ms, 0 never>,
  *    "diagnostic":"..."}
+ *   {"v":1,"kind":"template","node":"mx1","at":...,"tenant":"t",
+ *    "name":"welcome"}  (its active version changed: read <prefix>:tmpl)
  * Unknown kinds and unknown fields are ignored by readers (a newer node
  * may say more); a version other than 1 is refused.
  *
@@ -33,6 +35,7 @@ enum cluster_msg_kind {
 	CLUSTER_MSG_CIRCUIT,
 	CLUSTER_MSG_OPERATOR,
 	CLUSTER_MSG_SUPPRESS,
+	CLUSTER_MSG_TEMPLATE,
 };
 
 struct cluster_msg {
@@ -51,6 +54,8 @@ struct cluster_msg {
 	uint64_t for_ms;
 	/* suppress (action "add" or "remove"; reason: its name) */
 	char *tenant, *address, *diagnostic;
+	/* template (tenant and name) */
+	char *name;
 	uint64_t created_ms, expires_ms;
 };
 
@@ -73,7 +78,7 @@ int cluster_msg_decode(const char *buf, size_t len, struct cluster_msg *out,
 void cluster_msg_fini(struct cluster_msg *m);
 
 /* cluster_msg_kind_name - "heartbeat", "circuit", "operator", "suppress",
- * "other". */
+ * "template", "other". */
 const char *cluster_msg_kind_name(enum cluster_msg_kind k);
 
 #endif

@@ -24,11 +24,7 @@ struct replay_wait {
 static char *
 replay_rkey(const char *provider, const char *key)
 {
-	size_t n = strlen(provider) + strlen(key) + 9;
-	char *k = xmalloc(n);
-
-	snprintf(k, n, "replay:%s:%s", provider, key);
-	return k;
+	return cluster_fmt("replay:%s:%s", provider, key);
 }
 
 /* replay_on_claim - new here, stored elsewhere, or being stored. */

@@ -25,6 +25,7 @@
 #include "cluster/cluster_incident.h"
 #include "cluster/cluster_replay.h"
 #include "cluster/cluster_suppress.h"
+#include "cluster/cluster_tmpl.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/clock_env.h"
@@ -850,6 +851,8 @@ main(int argc, char **argv)
 		    alerting);
 		/* A webhook replayed to another node is refused there too. */
 		cluster_replay_attach(cluster, feedback);
+		/* A template put on one node renders on all. */
+		cluster_tmpl_wrap(cluster, tmpls);
 	}
 	http_fleet_register(http, cluster);
 	/* Notices go to incidents.notices, on its stream (default critical

@@ -254,3 +254,65 @@ def test_webhook_replayed_to_another_node_is_refused(lab):
     assert code in (400, 401), code
     code, ans = post(n2, "/feedback/mg", good)
     assert code == 200, ans
+
+
+def tmpl_req(d, method, path, body=None):
+    """(status, JSON) of a template API request with the web key."""
+    import json
+    from cluster_lib import WEB_KEY
+    return sh.http_json(d.http_url + path, method,
+                        None if body is None else json.dumps(body).encode(),
+                        headers={"Authorization": "Bearer " + WEB_KEY,
+                                 "Content-Type": "application/json"})
+
+
+def test_template_put_on_node1_renders_on_node3(lab):
+    from cluster_lib import api_keys
+    r = lab.redis()
+    mock = lab.mock()
+    provs = [sh.provider("m", mock.smtp_port, 1)]
+    nodes = [lab.node(provs, "n%d" % i, {"redis": "redis://" + r.addr},
+                      api_keys=api_keys()) for i in (1, 2, 3)]
+    n1, n2, n3 = nodes
+    sh.wait_until(lambda: all(d.admin_json("/v1/fleet")[1]["nodes_alive"]
+                              == 3 for d in nodes), 20, what="fleet")
+    render = {"data": {"name": "Ann"}}
+    assert tmpl_req(n3, "POST", "/v1/templates/welcome/render",
+                    render)[0] == 404
+    code, out = tmpl_req(n1, "POST", "/v1/templates/welcome",
+                         {"subject": "Hi {{name}}", "text": "v1 {{name}}",
+                          "dialect": "mustache"})
+    assert code == 201, out
+    t0 = time.monotonic()
+    out = sh.wait_until(
+        lambda: (lambda c, o: o if c == 200 else None)(
+            *tmpl_req(n3, "POST", "/v1/templates/welcome/render", render)),
+        5, 0.02, what="rendered on n3")
+    took = time.monotonic() - t0
+    assert out["subject"] == "Hi Ann" and out["text"] == "v1 Ann", out
+    assert took < 1.0, took  # the target (loopback): within 1 s
+    # A new active version, from node 2 this time, replaces it on all.
+    code, out = tmpl_req(n2, "POST", "/v1/templates/welcome",
+                         {"subject": "Hello {{name}}", "text": "v2",
+                          "dialect": "mustache", "activate": True})
+    assert code == 201, out
+    for d in (n1, n3):
+        sh.wait_until(lambda: tmpl_req(d, "POST",
+                                       "/v1/templates/welcome/render",
+                                       render)[1].get("subject") ==
+                      "Hello Ann", 5, 0.02, what="v2 everywhere")
+    # Cut off from Redis, node 3 still renders its own copy.
+    r.kill9()
+    sh.wait_until(lambda: n3.admin_json("/v1/fleet")[1]["redis"] == "lost",
+                  20, what="Redis lost")
+    code, out = tmpl_req(n3, "POST", "/v1/templates/welcome/render", render)
+    assert code == 200 and out["subject"] == "Hello Ann", (code, out)
+    # Back: a delete on node 1 reaches node 3.
+    r.start()
+    for d in nodes:
+        sh.wait_until(lambda: d.admin_json("/v1/fleet")[1]["redis"] == "up",
+                      20, what="re-joined")
+    assert tmpl_req(n1, "DELETE", "/v1/templates/welcome")[0] == 200
+    sh.wait_until(lambda: tmpl_req(n3, "POST", "/v1/templates/welcome/render",
+                                   render)[0] == 404, 5, 0.02,
+                  what="deleted on n3")

@@ -105,6 +105,26 @@ suppress_round_trips(void **state)
 }
 
 static void
+template_round_trips(void **state)
+{
+	struct cluster_msg in = {.kind = CLUSTER_MSG_TEMPLATE,
+	                         .node = "mx1",
+	                         .tenant = "webt",
+	                         .name = "welcome.v2"};
+	struct cluster_msg out;
+	char err[128], *json = cluster_msg_encode(&in);
+
+	assert_int_equal(
+	    cluster_msg_decode(json, strlen(json), &out, err, sizeof(err)), 0);
+	free(json);
+	assert_int_equal(out.kind, CLUSTER_MSG_TEMPLATE);
+	assert_string_equal(cluster_msg_kind_name(out.kind), "template");
+	assert_string_equal(out.tenant, "webt");
+	assert_string_equal(out.name, "welcome.v2");
+	cluster_msg_fini(&out);
+}
+
+static void
 unknown_kinds_and_fields_are_let_be(void **state)
 {
 	static const char in[] = "{\"v\":1,\"kind\":\"quota\",\"node\":\"n\","
@@ -123,7 +143,10 @@ static void
 malformed_messages_are_refused(void **state)
 {
 	static const char *const bad[] = {
-	    "", "{", "[]", "\"heartbeat\"",
+	    "",
+	    "{",
+	    "[]",
+	    "\"heartbeat\"",
 	    "{\"kind\":\"heartbeat\",\"node\":\"n\"}",         /* no v */
 	    "{\"v\":2,\"kind\":\"heartbeat\",\"node\":\"n\"}", /* version */
 	    "{\"v\":\"1\",\"kind\":\"heartbeat\",\"node\":\"n\"}",
@@ -148,6 +171,11 @@ malformed_messages_are_refused(void **state)
 	    "{\"v\":1,\"kind\":\"suppress\",\"node\":\"n\",\"action\":"
 	    "\"add\",\"tenant\":\"\",\"address\":\"a@b.c\"}",
 	    "{\"v\":1,\"kind\":\"heartbeat\",\"node\":\"a\\u0000b\"}", /* NUL */
+	    /* template: no name; no tenant; a name that is not a string */
+	    "{\"v\":1,\"kind\":\"template\",\"node\":\"n\",\"tenant\":\"t\"}",
+	    "{\"v\":1,\"kind\":\"template\",\"node\":\"n\",\"name\":\"w\"}",
+	    "{\"v\":1,\"kind\":\"template\",\"node\":\"n\",\"tenant\":\"t\","
+	    "\"name\":[]}",
 	};
 	struct cluster_msg out;
 	char err[128];
@@ -234,6 +262,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(each_kind_round_trips),
 	    cmocka_unit_test(suppress_round_trips),
+	    cmocka_unit_test(template_round_trips),
 	    cmocka_unit_test(unknown_kinds_and_fields_are_let_be),
 	    cmocka_unit_test(malformed_messages_are_refused),
 	    cmocka_unit_test(a_field_over_the_cap_is_refused),
