@@ -179,6 +179,11 @@ struct swerved_reload {
 	struct swerved_stop *stop;    /* takes the new shutdown_timeout */
 	struct http_conn *gate_admin; /* listen.admin's; NULL: none */
 	struct drill_ctl *drills;     /* a running drill goes on */
+	/* events.webhooks: replaced when its configuration changed */
+	struct event_base *base;
+	struct spool *sp;
+	struct http_admin *admin;
+	struct webhook_out **webhooks;
 };
 
 /* swerved_failback_ms - providers[].failback_ramp of the configuration in
@@ -319,6 +324,35 @@ swerved_tls_swap(struct swerved_reload *r, struct swerved_tls *next)
 }
 
 /*
+ * swerved_webhooks_reload - a new sender for events.webhooks when their
+ * configuration changed (checked before: its secrets decode). The new
+ * one takes the spool's outbox before the old one goes; the old one's
+ * requests on the wire are cancelled and sent again, under the same
+ * ids, when their lease runs out.
+ */
+static void
+swerved_webhooks_reload(struct swerved_reload *r, const struct config *cfg)
+{
+	struct webhook_out *old, *nw;
+	char err[256];
+
+	if (r->webhooks == NULL || webhook_out_config_same(r->cur, cfg))
+		return;
+	old = *r->webhooks;
+	nw = webhook_out_new(r->base, cfg, r->sp, err, sizeof(err));
+	if (nw == NULL && cfg->n_webhooks > 0) {
+		log_error("swerved: reload: events.webhooks kept as they were: "
+		          "%s",
+		          err);
+		return;
+	}
+	*r->webhooks = nw;
+	http_admin_set_webhooks(r->admin, nw);
+	webhook_out_free(old);
+	log_info("swerved: events.webhooks: %zu webhooks now", cfg->n_webhooks);
+}
+
+/*
  * swerved_reload - reload the configuration file. An invalid file, or
  * one that changes what needs a restart (listeners, the set of providers
  * or streams, a provider's connection settings), is refused with the
@@ -342,6 +376,8 @@ swerved_reload(void *arg, char *err, size_t errlen)
 	cfg = config_load_file(r->path, err, errlen);
 	if (cfg == NULL)
 		goto refused;
+	if (webhook_out_check(cfg, err, errlen) != 0)
+		goto refused;
 	if (swerved_tls_reload(r, cfg, &next, err, errlen) != 0)
 		goto refused;
 	if (deliver_reload(r->deliver, cfg, err, errlen) != 0) {
@@ -353,6 +389,7 @@ swerved_reload(void *arg, char *err, size_t errlen)
 	swerved_limits_fit(cfg);
 	smtpd_reload(r->smtpd, cfg);
 	drill_ctl_reload(r->drills, cfg);
+	swerved_webhooks_reload(r, cfg);
 	http_conn_reload(r->gate, cfg);
 	if (r->gate_admin != NULL)
 		http_conn_reload(r->gate_admin, cfg);
@@ -933,6 +970,10 @@ main(int argc, char **argv)
 	reload.cur = cfg;
 	reload.deliver = deliver;
 	reload.smtpd = smtpd;
+	reload.base = base;
+	reload.sp = sp;
+	reload.admin = http;
+	reload.webhooks = &webhooks;
 	reload.gate = gate;
 	reload.stop = &stop;
 	ev_hup = evsignal_new(base, SIGHUP, swerved_on_hup, &reload);

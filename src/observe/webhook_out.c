@@ -518,6 +518,59 @@ webhook_hook_init(struct webhook_out *w, struct webhook_hook *h,
 	return 0;
 }
 
+int
+webhook_out_check(const struct config *cfg, char *err, size_t errlen)
+{
+	unsigned char key[WHSIG_KEY_MAX];
+	size_t i, len;
+
+	for (i = 0; i < cfg->n_webhooks; i++)
+		if (whsig_secret_decode(cfg->webhooks[i].secret, key, &len) <
+		    0) {
+			snprintf(err, errlen,
+			         "webhook %s: secret is not whsec_<base64>",
+			         cfg->webhooks[i].url);
+			return -1;
+		}
+	OPENSSL_cleanse(key, sizeof(key));
+	return 0;
+}
+
+/* webhook_str_same - both NULL, or equal strings. */
+static int
+webhook_str_same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+int
+webhook_out_config_same(const struct config *a, const struct config *b)
+{
+	size_t i, k;
+
+	if (a->n_webhooks != b->n_webhooks ||
+	    a->events_retry_for_ms != b->events_retry_for_ms ||
+	    a->events_retry_min_ms != b->events_retry_min_ms ||
+	    a->events_retry_max_ms != b->events_retry_max_ms ||
+	    a->events_timeout_ms != b->events_timeout_ms ||
+	    a->events_concurrency != b->events_concurrency)
+		return 0;
+	for (i = 0; i < a->n_webhooks; i++) {
+		const struct config_webhook *x = &a->webhooks[i],
+		                            *y = &b->webhooks[i];
+
+		if (!webhook_str_same(x->url, y->url) ||
+		    !webhook_str_same(x->secret, y->secret) ||
+		    !webhook_str_same(x->tenant, y->tenant) ||
+		    x->n_types != y->n_types)
+			return 0;
+		for (k = 0; k < x->n_types; k++)
+			if (!webhook_str_same(x->types[k], y->types[k]))
+				return 0;
+	}
+	return 1;
+}
+
 struct webhook_out *
 webhook_out_new(struct event_base *base, const struct config *cfg,
                 struct spool *sp, char *err, size_t errlen)
@@ -604,7 +657,7 @@ webhook_out_free(struct webhook_out *w)
 		return;
 	/* The writer stops making rows with w's hooks before they go. */
 	if (w->sp != NULL)
-		spool_outbox_set(w->sp, NULL, NULL, NULL);
+		spool_outbox_unset(w->sp, w);
 	events_unsubscribe(webhook_out_on_event, w);
 	/* Hand what the bus gave to the spool; nobody waits for the commit. */
 	if (w->n_pending > 0)

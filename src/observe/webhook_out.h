@@ -54,6 +54,14 @@ struct webhook_out *webhook_out_new(struct event_base *base,
                                     const struct config *cfg, struct spool *sp,
                                     char *err, size_t errlen);
 
+/* webhook_out_check - would webhook_out_new() take cfg's webhooks
+ * (every secret decodes)? 0, or -1 with err. */
+int webhook_out_check(const struct config *cfg, char *err, size_t errlen);
+
+/* webhook_out_config_same - 1 when a and b configure the same webhooks
+ * and events settings (a reload need not replace the sender). */
+int webhook_out_config_same(const struct config *a, const struct config *b);
+
 /* webhook_out_stats_get - copy the counters. */
 void webhook_out_stats_get(const struct webhook_out *w,
                            struct webhook_out_stats *out);
@@ -63,8 +71,11 @@ void webhook_out_stats_get(const struct webhook_out *w,
 void webhook_out_render(const struct webhook_out *w, struct metrics_writer *mw);
 
 /* webhook_out_free - unsubscribe, cancel the calls in flight (their rows
- * stay leased in the spool and are sent again later) and free w. Events
- * not yet handed to the spool are handed to it now. NULL is a no-op. */
+ * stay leased in the spool and are sent again later, under the same
+ * ids) and free w. Events not yet handed to the spool are handed to it
+ * now. The spool's outbox is cleared if it is still w's (a reload makes
+ * the new sender first, then frees the old one, so no change goes
+ * untold in between). NULL is a no-op. */
 void webhook_out_free(struct webhook_out *w);
 
 #endif

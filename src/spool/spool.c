@@ -1627,6 +1627,18 @@ spool_outbox_set(struct spool *sp, spool_outbox_fn *fn,
 	pthread_mutex_unlock(&sp->outbox_lock);
 }
 
+void
+spool_outbox_unset(struct spool *sp, void *arg)
+{
+	pthread_mutex_lock(&sp->outbox_lock);
+	if (sp->outbox_arg == arg) {
+		sp->outbox_fn = NULL;
+		sp->outbox_wake = NULL;
+		sp->outbox_arg = NULL;
+	}
+	pthread_mutex_unlock(&sp->outbox_lock);
+}
+
 /* spool_due_watch - who hears that a commit made mail due. */
 void
 spool_due_watch(struct spool *sp, spool_due_fn *fn, void *arg)

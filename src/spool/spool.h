@@ -750,6 +750,10 @@ typedef void spool_outbox_wake_fn(void *arg);
 void spool_outbox_set(struct spool *sp, spool_outbox_fn *fn,
                       spool_outbox_wake_fn *wake, void *arg);
 
+/* spool_outbox_unset - spool_outbox_set(sp, NULL, NULL, NULL) if the
+ * outbox's arg is still arg; else nothing (another took over). */
+void spool_outbox_unset(struct spool *sp, void *arg);
+
 /*
  * ---- Wake-ups ---------------------------------------------------------
  *

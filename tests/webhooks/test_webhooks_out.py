@@ -349,3 +349,43 @@ def test_kill9_under_load_every_stored_change_is_told(lab):
     # twice: two deliveries, each told under its own id).
     for key, ids in _by_event(rcv, "/h").items():
         assert key[1] != "accepted" or len(ids) == 1, (key, ids)
+
+
+def test_reload_replaces_the_webhooks_and_refuses_a_bad_secret(lab):
+    """SIGHUP with another events.webhooks: later events go to the new
+    URL only; a secret that does not decode refuses the whole reload
+    (the running webhooks stay)."""
+    import json
+    import signal
+    m = lab.mock("m1")
+    rcv = lab.receiver("ok")
+    sec = _secret_file(lab.tmp)
+    d = lab.daemon([sh.provider("m1", m.smtp_port, 1)], events=_events(
+        lab.tmp, [{"url": rcv.url("/a"), "secret_file": sec,
+                   "types": ["accepted"]}]))
+    q1 = _submit_n(d, 1)[0]
+    sh.wait_until(lambda: rcv.ok("/a"), 20, 0.1, "the first event at /a")
+    d.config["events"]["webhooks"] = [{"url": rcv.url("/b"),
+                                       "secret_file": sec,
+                                       "types": ["accepted"]}]
+    d.write_config()
+    os.kill(d.pid, signal.SIGHUP)
+    sh.wait_until(lambda: "events.webhooks: 1 webhooks now" in d.log_text(),
+                  10, 0.1, "the webhooks replaced")
+    q2 = sh.submit(d, "app@example.com", ["late@example.net"], _msg(9))
+    sh.wait_until(lambda: rcv.ok("/b"), 20, 0.1, "the second event at /b")
+    assert [b["data"]["message_id"] for _, b in rcv.ok("/a")] == [q1]
+    assert [b["data"]["message_id"] for _, b in rcv.ok("/b")] == [q2]
+    # A secret that does not decode: refused, /b stays.
+    bad = os.path.join(str(lab.tmp), "bad.secret")
+    with open(bad, "w") as f:
+        f.write("not-a-whsec-secret\n")
+    d.config["events"]["webhooks"][0]["secret_file"] = bad
+    d.write_config()
+    os.kill(d.pid, signal.SIGHUP)
+    sh.wait_until(lambda: "reload refused" in d.log_text(), 10, 0.1,
+                  "the refusal")
+    assert "whsec_" in d.log_text().split("reload refused")[-1]
+    q3 = sh.submit(d, "app@example.com", ["later@example.net"], _msg(10))
+    sh.wait_until(lambda: len(rcv.ok("/b")) == 2, 20, 0.1, "still /b")
+    assert json.loads(rcv.ok("/b")[1][0]["body"])["data"]["message_id"] == q3
