@@ -26,6 +26,7 @@
 #                   "name|client|server|arguments" line each, the format
 #                   of SCENARIOS below; bench/curves/curves.sh uses it)
 #   TABLE_OUT=FILE  also copy the results table (one row per scenario) to FILE
+#   GATHER_US=N     spool.commit_gather_us for swerved (default 0)
 # Everything started here is stopped by PID on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -142,6 +143,7 @@ listen:
 spool:
   dir: "$spool"
   min_free: "100MB"
+  commit_gather_us: ${GATHER_US:-0}
 limits:
   max_message_size: "11MB"
   max_recipients: 100

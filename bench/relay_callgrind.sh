@@ -11,7 +11,10 @@
 # wall-clock benchmarks it does not care how busy the machine is, so it is
 # the way to compare two builds on a shared machine (issue 12's regression
 # hunt used it). SIZE=N sets the body size in bytes (default 1024; issue
-# 20 measured 102400 too). Everything started here is stopped by PID.
+# 20 measured 102400 too). LOG_LEVEL and LOG_FORMAT (default warn, text)
+# set log.level and log.format: LOG_LEVEL=info LOG_FORMAT=json prices the
+# JSON log lines (their write(2)s are kernel time, which callgrind does not
+# count). Everything started here is stopped by PID.
 set -euo pipefail
 BIN=$1 N=$2 OUT=$3
 SIZE=${SIZE:-1024}
@@ -53,7 +56,8 @@ providers:
     max_connections: 8
     max_msgs_per_conn: 1000
 log:
-  level: warn
+  level: ${LOG_LEVEL:-warn}
+  format: ${LOG_FORMAT:-text}
 Y
 valgrind --tool=callgrind --callgrind-out-file="$OUT" "$BIN/swerved" -c "$W/c.yaml" >"$W/sw.log" 2>&1 &
 VP=$!

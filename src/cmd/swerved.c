@@ -700,6 +700,7 @@ main(int argc, char **argv)
 	sopts.batch_max = (size_t)cfg->spool_batch_max;
 	sopts.handoff_max = cfg->spool_handoff_cache;
 	sopts.outcome_delay_ms = (unsigned)cfg->spool_outcome_delay_ms;
+	sopts.commit_gather_us = (unsigned)cfg->spool_commit_gather_us;
 	sopts.accept_damage = accept_damage;
 	sp = spool_open(&sopts, err, sizeof(err));
 	if (sp == NULL)

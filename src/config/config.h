@@ -474,6 +474,9 @@ struct config {
 	uint64_t spool_batch_max;     /* spool.batch_max, default 256 */
 	uint64_t spool_handoff_cache; /* spool.handoff_cache, default 64MB */
 	uint64_t spool_outcome_delay_ms; /* spool.outcome_delay, default 10ms */
+	/* spool.commit_gather_us, default 0: longest a commit waits for
+	 * SMTP sessions that are receiving a body */
+	uint64_t spool_commit_gather_us;
 	/* spool.purge_interval, default 1h: expired suppressions and old
 	 * unmatched provider events are deleted this often */
 	uint64_t spool_purge_interval_ms;

@@ -2,7 +2,8 @@
  * api_json.c - POST /v1/messages JSON -> struct api_msg, or a precise error.
  *
  * Three steps: a pre-scan over the raw bytes bounds nesting and member
- * counts (jansson bounds neither below 2048 levels); jansson parses with
+ * counts (jansson bounds neither below 2048 levels); a one-pass parser
+ * (api_json_fast.c) or, when it is not sure, jansson parses with
  * duplicate keys refused; then a table of top-level keys, each with its
  * own decoder, fills the struct. Every decoder names its field in the
  * error it returns. The payload hash is SHA-256 over jansson's compact,
@@ -25,6 +26,7 @@
 #include "core/buf.h"
 #include "core/rfc3339.h"
 #include "core/xmalloc.h"
+#include "ingress/api_json_fast.h"
 #include "ingress/smtp_parse.h"
 #include "ingress/submit_policy.h"
 
@@ -126,8 +128,12 @@ api_json_load(const char *buf, size_t len, struct api_error *err)
 		       NULL;
 	if (api_json_prescan(buf, len, err) < 0)
 		return NULL;
-	root =
-	    json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+	/* The one-pass parser takes the common requests; what it is not
+	 * sure of, and every error, is jansson's (api_json_fast.h). */
+	root = api_json_fast_load(buf, len);
+	if (root == NULL)
+		root = json_loadb(buf, len,
+		                  JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
 	if (root == NULL)
 		api_error_set(err, 400, "invalid_json", "",
 		              "malformed JSON at line %d column %d: %s",

@@ -14,23 +14,36 @@
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
-/* http_reply_json - one JSON document, a newline, and the status. */
+#define HTTP_REPLY_SMALL 4096 /* a reply this long is dumped on the stack */
+
+/*
+ * http_reply_json - one JSON document, a newline, and the status. The
+ * text goes straight into the request's own output buffer: a reply that
+ * fits HTTP_REPLY_SMALL costs no allocation besides libevent's own.
+ */
 void
 http_reply_json(struct evhttp_request *req, int status, json_t *obj,
                 size_t flags)
 {
-	struct evbuffer *out = evbuffer_new();
-	char *text = obj != NULL ? json_dumps(obj, JSON_COMPACT | flags) : NULL;
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	char small[HTTP_REPLY_SMALL], *text = NULL;
+	size_t n = obj != NULL ? json_dumpb(obj, small, sizeof(small),
+	                                    JSON_COMPACT | flags)
+	                       : 0;
 
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	                  "Content-Type", "application/json");
-	if (text != NULL)
+	if (n > 0 && n < sizeof(small)) {
+		small[n++] = '\n';
+		evbuffer_add(out, small, n);
+	} else if (obj != NULL &&
+	           (text = json_dumps(obj, JSON_COMPACT | flags)) != NULL) {
 		evbuffer_add(out, text, strlen(text));
-	else
-		evbuffer_add(out, "{}", 2);
-	evbuffer_add(out, "\n", 1);
-	evhttp_send_reply(req, status, status < 300 ? "OK" : "Error", out);
-	evbuffer_free(out);
+		evbuffer_add(out, "\n", 1);
+	} else {
+		evbuffer_add(out, "{}\n", 3);
+	}
+	evhttp_send_reply(req, status, status < 300 ? "OK" : "Error", NULL);
 	free(text);
 	json_decref(obj);
 }

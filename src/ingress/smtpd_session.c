@@ -195,6 +195,10 @@ smtpd_session_data_begin(struct smtpd_session *s)
 	s->body_off = s->body.len;
 	smtp_data_init(&s->data, &s->body, d->cfg->max_message_size);
 	s->state = SMTPD_STATE_DATA;
+	/* A commit may wait a little for this body (spool.commit_gather_us).
+	 */
+	spool_data_hint(d->sp, 1);
+	s->data_hint = true;
 	evtimer_add(s->timer, &tv);
 	smtpd_session_reply_lit(s, "354 End data with <CR><LF>.<CR><LF>");
 }
@@ -400,6 +404,15 @@ smtpd_session_resume(struct smtpd_session *s)
 	smtpd_session_kick(s);
 }
 
+/* smtpd_data_unhint - this session no longer receives a body. */
+static void
+smtpd_data_unhint(struct smtpd_session *s)
+{
+	if (s->data_hint)
+		spool_data_hint(s->smtpd->sp, -1);
+	s->data_hint = false;
+}
+
 /* smtpd_data_end - the final dot: refuse a faulty message or spool it. */
 static void
 smtpd_data_end(struct smtpd_session *s)
@@ -497,7 +510,8 @@ smtpd_data_read(struct smtpd_session *s)
 	evbuffer_drain(in, total);
 	s->data_bytes += total;
 	if (st == SMTP_DATA_DONE) {
-		smtpd_data_end(s);
+		smtpd_data_end(s); /* submits first: the hint goes after */
+		smtpd_data_unhint(s);
 		return 1;
 	}
 	return total > 0;
@@ -745,6 +759,7 @@ smtpd_session_free(struct smtpd_session *s)
 		evbuffer_remove_cb(bufferevent_get_output(under),
 		                   smtpd_under_drained, s);
 	log_debug("smtpd: disconnect from %s", s->client);
+	smtpd_data_unhint(s);
 	smtpd_session_tx_reset(s);
 	smtpd_cmd_auth_forget(s);
 	free(s->rcpts);

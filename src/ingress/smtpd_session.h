@@ -74,6 +74,7 @@ struct smtpd_session {
 	struct bufferevent *bev; /* the TLS filter once STARTTLS is done */
 	struct event *timer;     /* idle, data rate, close deadline */
 	enum smtpd_state state;
+	bool data_hint; /* counted in spool_data_hint() while in DATA */
 	bool trusted;   /* peer in submitters.networks */
 	bool tls;       /* TLS is up */
 	bool helo_seen; /* HELO or EHLO since connect or STARTTLS */

@@ -36,6 +36,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,8 @@ struct spool {
 	uint64_t min_free;
 	uint64_t max_messages;
 	size_t batch_max;
+	unsigned gather_us; /* opts.commit_gather_us */
+	atomic_int in_data; /* spool_data_hint(): sessions receiving */
 	const struct spool_hooks *hooks;
 	struct spool_vfs *vfs;
 	struct spool_ckpt *ckpt;
@@ -816,6 +819,39 @@ spool_writer_outcomes(struct spool *sp)
 	}
 }
 
+/*
+ * spool_writer_gather_data - with spool.commit_gather_us set, hold a
+ * commit that holds a submit while sessions are receiving a body: until
+ * as many more jobs as there were such sessions have come, none is
+ * receiving any more, or the time is up. Called and returns with
+ * sp->lock held; every submit signals sp->cond.
+ */
+static void
+spool_writer_gather_data(struct spool *sp)
+{
+	struct timespec until;
+	size_t want;
+	int n = atomic_load(&sp->in_data);
+
+	if (sp->gather_us == 0 || n <= 0 || sp->closing ||
+	    sp->queued_submits == 0 || sp->queue.len >= sp->batch_max)
+		return;
+	want = sp->queue.len + (size_t)n;
+	clock_deadline_after(&until, sp->gather_us);
+	while (!sp->closing && sp->queue.len < want &&
+	       sp->queue.len < sp->batch_max && atomic_load(&sp->in_data) > 0)
+		if (pthread_cond_timedwait(&sp->cond, &sp->lock, &until) ==
+		    ETIMEDOUT)
+			break;
+}
+
+void
+spool_data_hint(struct spool *sp, int delta)
+{
+	if (sp != NULL)
+		atomic_fetch_add(&sp->in_data, delta);
+}
+
 /* spool_writer_main - the writer thread: batch, commit, hand back. */
 static void *
 spool_writer_main(void *arg)
@@ -867,6 +903,7 @@ spool_writer_main(void *arg)
 			break;
 		spool_writer_outcomes(sp);
 		spool_writer_gather(sp);
+		spool_writer_gather_data(sp);
 		/* Take up to batch_max jobs, in order. */
 		spool_job_list_init(&batch);
 		while (batch.len < sp->batch_max && sp->queue.head != NULL) {
@@ -1161,6 +1198,8 @@ spool_open(const struct spool_opts *opts, char *err, size_t errlen)
 	sp->batch_max = opts->batch_max ? opts->batch_max : SPOOL_BATCH_DEFAULT;
 	sp->cache = spool_cache_new(opts->handoff_max);
 	sp->outcome_delay_us = (uint64_t)opts->outcome_delay_ms * 1000;
+	sp->gather_us = opts->commit_gather_us;
+	atomic_init(&sp->in_data, 0);
 	sp->hooks = opts->hooks;
 	pthread_mutex_init(&sp->lock, NULL);
 	pthread_mutex_init(&sp->outbox_lock, NULL);

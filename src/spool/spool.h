@@ -101,6 +101,9 @@ struct spool_opts {
 	/* While only outcomes wait, the writer gathers them for up to this
 	 * long (ms) before it commits (spool.outcome_delay); 0 = at once. */
 	unsigned outcome_delay_ms;
+	/* Longest a commit waits for sessions that are receiving a message
+	 * body (spool_data_hint), microseconds; 0 = never waits. */
+	unsigned commit_gather_us;
 };
 
 /*
@@ -192,6 +195,17 @@ int spool_attach(struct spool *sp, struct event_base *base);
  */
 int spool_msg_submit(struct spool *sp, struct spool_msg_new *m,
                      spool_commit_fn *cb, void *arg);
+
+/*
+ * spool_data_hint - a session began (delta +1) or stopped (-1) receiving
+ * a message body that it will submit when complete. With
+ * opts.commit_gather_us set, a commit that is ready while n sessions are
+ * receiving waits until n more messages joined it, or until that time
+ * is up, whichever comes first: more messages share one fsync when
+ * lock-step clients would otherwise alternate. Any thread; a hint that
+ * is never taken back only costs that wait.
+ */
+void spool_data_hint(struct spool *sp, int delta);
 
 /*
  * spool_submit_fn - the result of spool_msg_submit_idem(), on the loop

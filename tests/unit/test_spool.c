@@ -371,6 +371,78 @@ group_commit_batches_concurrent_submits(void **state)
 	assert_true(c.largest_batch > 1);
 }
 
+/* mono_ms - the monotonic clock in ms. */
+static long
+mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void
+commit_waits_for_a_session_receiving_a_body(void **state)
+{
+	struct fx *f = *state;
+	struct spool_msg_new m;
+	struct spool_counts c0, c;
+	struct sub s[2];
+	int done = 0;
+
+	f->opts.commit_gather_us = 5000000; /* ended by the second submit */
+	fx_open(f);
+	spool_counts_get(f->sp, &c0);
+	memset(s, 0, sizeof(s));
+	s[0].done = s[1].done = &done;
+	/* One session has sent its message, another is in DATA. */
+	spool_data_hint(f->sp, 1);
+	msg_make(&m, "a", 1, 1);
+	assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[0]), 0);
+	usleep(100000); /* the writer holds the commit meanwhile */
+	msg_make(&m, "b", 1, 1);
+	assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[1]), 0);
+	spool_data_hint(f->sp, -1);
+	pump(f, &done, 2);
+	assert_int_equal(s[0].status, SPOOL_OK);
+	assert_int_equal(s[1].status, SPOOL_OK);
+	spool_counts_get(f->sp, &c);
+	/* Both in one fsync. */
+	assert_int_equal(c.commits - c0.commits, 1);
+	assert_int_equal(c.committed_msgs - c0.committed_msgs, 2);
+}
+
+static void
+commit_gather_waits_only_while_someone_receives(void **state)
+{
+	struct fx *f = *state;
+	struct spool_msg_new m;
+	struct sub s[2];
+	int done = 0;
+	long t0;
+
+	f->opts.commit_gather_us = 1000000;
+	fx_open(f);
+	memset(s, 0, sizeof(s));
+	s[0].done = s[1].done = &done;
+	/* Nobody in DATA: committed at once, not after 1 s. */
+	t0 = mono_ms();
+	msg_make(&m, "a", 1, 1);
+	assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[0]), 0);
+	pump(f, &done, 1);
+	assert_true(mono_ms() - t0 < 800);
+	/* A session that never submits holds a commit for the time set,
+	 * not longer. */
+	spool_data_hint(f->sp, 1);
+	t0 = mono_ms();
+	msg_make(&m, "b", 1, 1);
+	assert_int_equal(spool_msg_submit(f->sp, &m, on_commit, &s[1]), 0);
+	pump(f, &done, 2);
+	assert_true(mono_ms() - t0 >= 950);
+	assert_int_equal(s[1].status, SPOOL_OK);
+	spool_data_hint(f->sp, -1);
+}
+
 static void
 batch_max_bounds_a_commit(void **state)
 {
@@ -1463,6 +1535,8 @@ main(void)
 	    T(purge_deletes_only_old_finished_messages),
 	    T(wal_is_checkpointed_in_the_background),
 	    T(close_finishes_queued_commits),
+	    T(commit_waits_for_a_session_receiving_a_body),
+	    T(commit_gather_waits_only_while_someone_receives),
 	    T(crash_keeps_every_acknowledged_message),
 	    T(version_1_spool_is_migrated_keeping_bodies),
 	};
