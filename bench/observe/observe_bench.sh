@@ -178,7 +178,7 @@ for r in $(seq "$ROUNDS"); do
 done
 
 # The scrape benchmark, built against the release library.
-pkgs="libevent libevent_openssl libevent_pthreads openssl sqlite3 yaml-0.1 jansson libcurl libxml-2.0"
+pkgs="libevent libevent_openssl libevent_pthreads openssl sqlite3 yaml-0.1 jansson libcurl libxml-2.0 libidn2 libsystemd hiredis"
 [ -f "$B/release/libswerve.a" ] || make -s B="$B" "$B/release/libswerve.a" >/dev/null
 # shellcheck disable=SC2046
 cc -D_GNU_SOURCE -Isrc -std=c17 -Wall -Wextra -Werror -Wshadow \

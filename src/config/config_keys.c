@@ -278,13 +278,13 @@ static const struct config_key keys_spool[] = {
      .max = INT64_MAX},
     {ROW("batch_max", KEY_INT, 0), FIELD(C, spool_batch_max), .min = 1,
      .max = 100000},
-    {ROW("commit_gather_us", KEY_INT, 0), FIELD(C, spool_commit_gather_us),
-     .min = 0, .max = 100000},
     {ROW("purge_interval", KEY_DURATION, 0), FIELD(C, spool_purge_interval_ms),
      .min = 100},
     {ROW("handoff_cache", KEY_SIZE, 0), FIELD(C, spool_handoff_cache)},
     {ROW("outcome_delay", KEY_DURATION, 0), FIELD(C, spool_outcome_delay_ms),
      .max = 1000},
+    {ROW("commit_gather_us", KEY_INT, 0), FIELD(C, spool_commit_gather_us),
+     .min = 0, .max = 100000},
     {.name = NULL},
 };
 

@@ -373,7 +373,7 @@ unknown_key_is_an_error_with_its_line(void **state)
 	    "spool:\n  dir: x\n  dirr: y\n",
 	    "swerve.yaml:3: spool.dirr: unknown key; expected one of dir, "
 	    "min_free, max_messages, batch_max, purge_interval, handoff_cache, "
-	    "outcome_delay");
+	    "outcome_delay, commit_gather_us");
 	expect_error(
 	    "# hello\nlimit:\n  max_recipients: 3\n",
 	    "swerve.yaml:2: limit: unknown key; expected one of listen, spool, "
@@ -1226,7 +1226,7 @@ odd_keys_are_quoted_in_messages(void **state)
 	    "spool: {\"a\\tb\": 1}\n",
 	    "swerve.yaml:1: spool.\"a\\x09b\": unknown key; expected one of "
 	    "dir, min_free, max_messages, batch_max, purge_interval, "
-	    "handoff_cache, outcome_delay");
+	    "handoff_cache, outcome_delay, commit_gather_us");
 	expect_error(
 	    "spool: {dir: \"a\\nb\", dir: x}\n",
 	    "swerve.yaml:1: spool.dir: duplicate key (first at line 1)");
