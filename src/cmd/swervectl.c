@@ -68,6 +68,9 @@ swervectl_usage(FILE *f)
 	    "send time)\n"
 	    "  show ID   one message: recipients and every attempt\n"
 	    "  trace ID  why each attempt went to the provider it did\n"
+	    "  account refresh [PROVIDER]  poll the providers' accounts now "
+	    "and\n            print what they say (quota, standing, "
+	    "reputation)\n"
 	    "  release ID  a deferred or held message is tried again now\n"
 	    "  provider pause|resume|drain NAME [--for 10m]\n"
 	    "            pause: no new sends; drain: also move its queued "
@@ -449,6 +452,163 @@ swervectl_ratio(json_t *samples, const char *name, const char *kind)
 }
 
 /*
+ * swervectl_account_line - "      account: HEALTHY, 5 of 1000 left in 24 h,
+ * bounce 6.0%, complaint 0.02%; <note>" from /v1/providers' account.
+ */
+static void
+swervectl_account_line(json_t *a)
+{
+	const char *en = json_string_value(json_object_get(a, "enforcement"));
+	const char *st = json_string_value(json_object_get(a, "state"));
+	const char *note = json_string_value(json_object_get(a, "note"));
+	const char *per = json_string_value(json_object_get(a, "quota_period"));
+	const char *err = json_string_value(json_object_get(a, "error"));
+
+	printf("      account: %s", en && *en   ? en
+	                            : st && *st ? st
+	                                        : "standing unknown");
+	if (en && *en && st && *st)
+		printf(" (%s)", st);
+	if (json_is_true(json_object_get(a, "paused")))
+		printf(", paused");
+	if (json_object_get(a, "quota_24h"))
+		printf(", %.0f of %.0f left in %s",
+		       swervectl_num(a, "quota_left"),
+		       swervectl_num(a, "quota_24h"), per ? per : "24 h");
+	if (json_object_get(a, "bounce_rate"))
+		printf(", bounce %.1f%%",
+		       100 * swervectl_num(a, "bounce_rate"));
+	if (json_object_get(a, "complaint_rate"))
+		printf(", complaint %.2f%%",
+		       100 * swervectl_num(a, "complaint_rate"));
+	if (json_object_get(a, "reputation"))
+		printf(", reputation %.1f", swervectl_num(a, "reputation"));
+	printf("%s%s", note && *note ? "; " : "", note ? note : "");
+	if (err && *err)
+		printf(" (last poll: %s)", err);
+	printf("\n");
+}
+
+/* swervectl_account_polls - provider name's account.polls in the
+ * answer of GET /v1/providers, 0 when absent; *found when listed. */
+static double
+swervectl_account_polls(json_t *root, const char *name, json_t **acct)
+{
+	json_t *arr = json_object_get(root, "providers"), *p;
+	size_t i;
+
+	*acct = NULL;
+	json_array_foreach(arr, i, p)
+	{
+		const char *n = json_string_value(json_object_get(p, "name"));
+		if (n && strcmp(n, name) == 0) {
+			*acct = json_object_get(p, "account");
+			return *acct ? swervectl_num(*acct, "polls") : 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * swervectl_account - `account refresh [PROVIDER]`: poll the account of
+ * one provider (or every one) now, wait up to 10 s for the answers and
+ * print each account line.
+ */
+static int
+swervectl_account(const char *base, const char *name, int json)
+{
+	json_t *root = swervectl_json_quiet(base, "/v1/providers"), *arr, *p;
+	json_t *acct;
+	double before[64], want[64];
+	char *names[64];
+	size_t i, n = 0, k;
+	int rc = 0, tries;
+
+	arr = json_object_get(root, "providers");
+	if (!json_is_array(arr)) {
+		fprintf(stderr, "swervectl: cannot read /v1/providers\n");
+		json_decref(root);
+		return 1;
+	}
+	json_array_foreach(arr, i, p)
+	{
+		const char *pn = json_string_value(json_object_get(p, "name"));
+		char path[256];
+		struct buf body;
+		json_t *o;
+
+		if (pn == NULL || n == 64 || (name && strcmp(name, pn) != 0))
+			continue;
+		before[n] = swervectl_account_polls(root, pn, &acct);
+		snprintf(path, sizeof(path), "/v1/providers/%s/account", pn);
+		buf_init(&body);
+		if (swervectl_request(base, path, true, &body) != 0) {
+			buf_fini(&body);
+			rc = 1;
+			continue;
+		}
+		o = json_loadb(body.p, body.len, 0, NULL);
+		if (json_is_true(json_object_get(o, "started"))) {
+			want[n] = swervectl_num(o, "answers");
+			names[n++] = strdup(pn);
+		} else if (name != NULL)
+			printf("%s: no account to poll\n", pn);
+		json_decref(o);
+		buf_fini(&body);
+	}
+	if (name != NULL && n == 0 && rc == 0 &&
+	    swervectl_account_polls(root, name, &acct) < 0) {
+		fprintf(stderr, "swervectl: no provider '%s'\n", name);
+		json_decref(root);
+		return 1;
+	}
+	for (tries = 0; tries < 50 && n > 0; tries++) {
+		json_t *now = swervectl_json_quiet(base, "/v1/providers");
+		bool all = now != NULL;
+		for (k = 0; k < n && all; k++)
+			all = names[k] == NULL ||
+			      swervectl_account_polls(now, names[k], &acct) >=
+			          before[k] + (want[k] > 0 ? want[k] : 1);
+		if (all) {
+			json_decref(root);
+			root = now;
+			break;
+		}
+		json_decref(now);
+		usleep(200 * 1000);
+	}
+	if (tries == 50) {
+		json_t *now = swervectl_json_quiet(base, "/v1/providers");
+		if (now != NULL) {
+			json_decref(root);
+			root = now;
+		}
+	}
+	for (k = 0; k < n; k++) {
+		if (names[k] == NULL)
+			continue;
+		swervectl_account_polls(root, names[k], &acct);
+		if (json) {
+			char *t = json_dumps(acct ? acct : json_null(),
+			                     JSON_COMPACT | JSON_ENCODE_ANY);
+			printf("{\"provider\":\"%s\",\"account\":%s}\n",
+			       names[k], t ? t : "null");
+			free(t);
+			continue;
+		}
+		printf("%s\n", names[k]);
+		if (acct)
+			swervectl_account_line(acct);
+		else
+			printf("      account: no answer yet\n");
+	}
+	for (k = 0; k < n; k++)
+		free(names[k]);
+	json_decref(root);
+	return rc;
+}
+
+/*
  * swervectl_providers - one line per provider: circuit state, share of
  * the accepted deliveries over the last 5 minutes (of the routing picks
  * since start, from a daemon without /metrics.json), success ratio and
@@ -526,22 +686,8 @@ swervectl_providers(const char *base)
 			printf("      status page: %s\n",
 			       json_string_value(
 			           json_object_get(p, "status_page")));
-		if (json_is_object(json_object_get(p, "account"))) {
-			json_t *a = json_object_get(p, "account");
-			const char *en = json_string_value(
-			    json_object_get(a, "enforcement"));
-			const char *note =
-			    json_string_value(json_object_get(a, "note"));
-			printf("      account: %s", en && *en ? en
-			                                      : "standing "
-			                                        "unknown");
-			if (json_object_get(a, "quota_24h"))
-				printf(", %.0f of %.0f left in 24 h",
-				       swervectl_num(a, "quota_left"),
-				       swervectl_num(a, "quota_24h"));
-			printf("%s%s\n", note && *note ? "; " : "",
-			       note ? note : "");
-		}
+		if (json_is_object(json_object_get(p, "account")))
+			swervectl_account_line(json_object_get(p, "account"));
 	}
 	json_decref(metrics);
 	json_decref(root);
@@ -2561,6 +2707,10 @@ main(int argc, char **argv)
 		dopts.http = swervectl_drill_http;
 		dopts.arg = base;
 		rc = drill_cli(&dopts, argc - optind - 1, argv + optind + 1);
+	} else if (strcmp(cmd, "account") == 0 && optind + 1 < argc &&
+	           strcmp(argv[optind + 1], "refresh") == 0) {
+		rc = swervectl_account(
+		    base, optind + 2 < argc ? argv[optind + 2] : NULL, json);
 	} else if (strcmp(cmd, "provider") == 0 && optind + 2 < argc) {
 		rc = swervectl_provider(base, argv[optind + 1],
 		                        argv[optind + 2], dur, json);

@@ -395,6 +395,7 @@ config_provider_fini(struct config_provider *p)
 	free(p->username);
 	config_secret_free(p->password);
 	free(p->endpoint);
+	free(p->cloudwatch_endpoint);
 	free(p->region);
 	free(p->access_key_id);
 	config_secret_free(p->secret_access_key);

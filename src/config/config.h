@@ -154,7 +154,9 @@ struct config_provider {
 	                               this domain (deliver/verp.h); NULL: none */
 
 	/* HTTP providers (issue 5). Secrets are never logged. */
-	char *endpoint;      /* base URL override, "https://host[:port]" */
+	char *endpoint; /* base URL override, "https://host[:port]" */
+	/* ses: the CloudWatch base URL; NULL: monitoring.{region} of AWS */
+	char *cloudwatch_endpoint;
 	char *region;        /* ses: "us-east-1" (default); mailgun: us|eu */
 	char *access_key_id; /* ses; default $AWS_ACCESS_KEY_ID */
 	char *secret_access_key; /* ses; _file, or $AWS_SECRET_ACCESS_KEY */

@@ -155,6 +155,7 @@ static const struct config_key keys_provider[] = {
      .min = 1, .max = 1000000},
     /* HTTP providers */
     {ROW("endpoint", KEY_STR, 0), FIELD(P, endpoint)},
+    {ROW("cloudwatch_endpoint", KEY_STR, 0), FIELD(P, cloudwatch_endpoint)},
     {ROW("region", KEY_STR, KEYF_NAME), FIELD(P, region)},
     {ROW("access_key_id", KEY_STR, 0), FIELD(P, access_key_id)},
     {ROW("secret_access_key", KEY_STR, KEYF_SECRET),
@@ -648,6 +649,17 @@ keys_provider_type_check(struct config_ctx *x, const struct config_node *map,
 		config_path_key(kpath, sizeof(kpath), path, "endpoint");
 		return config_expect(x, kp->value, kpath, false,
 		                     "a URL starting with https:// or http://");
+	}
+	if (p->cloudwatch_endpoint != NULL &&
+	    (strcmp(p->type, "ses") != 0 ||
+	     (strncmp(p->cloudwatch_endpoint, "https://", 8) != 0 &&
+	      strncmp(p->cloudwatch_endpoint, "http://", 7) != 0))) {
+		kp = config_tree_get(map, "cloudwatch_endpoint");
+		config_path_key(kpath, sizeof(kpath), path,
+		                "cloudwatch_endpoint");
+		return config_expect(x, kp->value, kpath, false,
+		                     "for type ses: a URL starting with "
+		                     "https:// or http://");
 	}
 	if (strcmp(p->type, "ses") == 0) {
 		keys_env_default(&p->access_key_id, "AWS_ACCESS_KEY_ID");

@@ -388,6 +388,7 @@ deliver_new(const struct deliver_opts *opts)
 		route_prov_init(&p->rp, p->cfg, clock_mono_ms(),
 		                clock_wall_ms());
 		d->rps[i] = &p->rp;
+		account_init(&p->account);
 		deliver_weights(cfg, &p->fq);
 		p->max_conns =
 		    p->cfg->max_connections ? p->cfg->max_connections : 4;
@@ -611,9 +612,23 @@ deliver_provider_info(const struct deliver *d, size_t i,
 	out->account_spill =
 	    account_spill(&p->account, p->cfg->quota_reserve, out->account_why,
 	                  sizeof(out->account_why));
-	if (!out->account_spill)
-		account_share(&p->account, p->cfg->probation_share,
-		              out->account_why, sizeof(out->account_why));
+	if (!out->account_spill &&
+	    !account_paused(&p->account, out->account_why,
+	                    sizeof(out->account_why)) &&
+	    account_share(&p->account, p->cfg->probation_share,
+	                  out->account_why, sizeof(out->account_why)) >= 1)
+		account_reputation(&p->account, out->account_why,
+		                   sizeof(out->account_why));
+	out->account_state = p->account.state;
+	out->account_period = p->account.period;
+	out->account_bounce_rate = p->account.bounce_rate;
+	out->account_complaint_rate = p->account.complaint_rate;
+	out->account_score = p->account.score;
+	out->account_paused = p->account.known && p->account.paused;
+	out->account_inflight = p->account.inflight;
+	out->account_polls = p->account.polls;
+	out->account_polled_ms = p->account.polled_ms;
+	out->account_error = p->account.error;
 	for (j = 0; j < SEND_CLASS_COUNT && j < 6; j++)
 		out->class_counts[j] = rp->h.total[j];
 	out->failovers_from = d->failover_from_to[i];
@@ -895,4 +910,20 @@ prov_drilled(const struct dprov *p)
 
 	return d->fault.drilled != NULL &&
 	       d->fault.drilled(p->cfg->name, d->fault.arg);
+}
+
+int
+deliver_account_refresh(struct deliver *d, const char *name)
+{
+	size_t i;
+	int n = 0;
+	bool found = name == NULL;
+
+	for (i = 0; i < d->n_provs; i++) {
+		if (name != NULL && strcmp(d->provs[i].cfg->name, name) != 0)
+			continue;
+		found = true;
+		n += watch_account_refresh(&d->provs[i]);
+	}
+	return found ? n : -1;
 }

@@ -130,8 +130,18 @@ struct deliver_provider_info {
 	bool account_known;
 	const char *account; /* enforcement status, "" when not told */
 	double account_quota_max, account_quota_left; /* < 0: not told */
-	bool account_spill;    /* new mail kept off it: quota nearly used */
-	char account_why[160]; /* why it spills or keeps less, "" if not */
+	bool account_spill;        /* new mail kept off it: quota nearly used */
+	char account_why[160];     /* why it spills, is paused, keeps less or
+	                              is warned about; "" if not */
+	const char *account_state; /* the provider's word, "" */
+	const char *account_period; /* the quota's period ("24 h") */
+	double account_bounce_rate, account_complaint_rate; /* < 0: not told */
+	double account_score;      /* the provider's reputation 0..100; < 0 */
+	bool account_paused;       /* the provider says it will not send */
+	uint64_t account_inflight; /* recipients on their way there now */
+	uint64_t account_polls;    /* account answers applied */
+	int64_t account_polled_ms; /* wall ms of the last one */
+	const char *account_error; /* the last failed account call, "" */
 };
 
 /*
@@ -139,6 +149,15 @@ struct deliver_provider_info {
  * message now (circuit not open, not paused). For /readyz.
  */
 bool deliver_can_send(const struct deliver *d);
+
+/*
+ * deliver_account_refresh - poll the account of provider name (NULL:
+ * every provider) now, as its account_interval would. Returns how many
+ * answers to expect (each adds one to account.polls: SES's GetAccount
+ * and its CloudWatch call are two; 0: nothing to poll, or a poll is
+ * under way), or -1 when no provider has that name.
+ */
+int deliver_account_refresh(struct deliver *d, const char *name);
 
 /* deliver_provider_count - number of configured providers. */
 size_t deliver_provider_count(const struct deliver *d);

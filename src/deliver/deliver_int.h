@@ -33,6 +33,7 @@
 #include "observe/events.h"
 #include "providers/adapter.h"
 #include "route/account.h"
+#include "route/account_poll.h"
 #include "route/concur.h"
 #include "route/fairq.h"
 #include "route/route.h"
@@ -57,7 +58,8 @@ struct dconn {
 	 * hook): the timer (made on first use) and what it does. */
 	struct event *fault_ev;
 	struct deliver_fault fault;
-	bool fault_on; /* fault_ev is armed for job */
+	bool fault_on;   /* fault_ev is armed for job */
+	size_t inflight; /* recipients of job counted in p->account */
 };
 
 TAILQ_HEAD(djob_q, djob);
@@ -88,7 +90,8 @@ struct dprov {
 	uint64_t probes_ok, probes_failed;
 	/* account health (route/account.h), from the account poll */
 	struct account_state account;
-	uint64_t last_account_ms; /* monotonic: the last account poll */
+	uint64_t last_account_ms;       /* monotonic: the last account poll */
+	struct account_poll *acct_poll; /* the account calls; NULL: none */
 };
 
 /* One recipient of a claimed message: where it stands, in memory. */
@@ -212,5 +215,8 @@ bool prov_drilled(const struct dprov *p);
 /* deliver_watch.c */
 void watch_start(struct dprov *p);
 void watch_stop(struct dprov *p);
+/* watch_account_refresh - poll p's account now (on demand); how many
+ * answers to expect (deliver_account_refresh), 0 when nothing started. */
+int watch_account_refresh(struct dprov *p);
 
 #endif

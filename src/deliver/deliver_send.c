@@ -441,6 +441,8 @@ conn_send(struct dconn *conn, struct djob *job)
 	}
 	conn->job = NULL;
 	p->busy--;
+	account_landed(&p->account, conn->inflight);
+	conn->inflight = 0;
 	job->on_conn = false;
 	route_unpick(&p->rp, job->trial, clock_wall_ms());
 	job->trial = false;
@@ -531,6 +533,9 @@ conn_run(struct dconn *conn, struct djob *job)
 	job->sim = false;
 	conn->job = job;
 	p->busy++;
+	/* On its way: counted into the quota estimate until it lands. */
+	conn->inflight = job->n_pending;
+	account_inflight(&p->account, conn->inflight);
 	if (!conn_fault(conn, job))
 		conn_send(conn, job);
 }
@@ -583,11 +588,19 @@ prov_pump(evutil_socket_t fd, short what, void *arg)
 		           pause (a pump is scheduled) moves them */
 	for (i = 0; i < p->max_conns && p->n_waiting > 0; i++) {
 		struct dconn *conn = &p->conns[i];
+		char why[160];
 		/* The adaptive window: no more busy than it allows. */
 		if (p->busy >= concur_limit(&p->cc))
 			return;
 		if (conn->job != NULL)
 			continue;
+		/* What waits here goes elsewhere once the quota estimate,
+		 * counting what is in flight, reaches the reserve. */
+		if (account_spill(&p->account, p->cfg->quota_reserve, why,
+		                  sizeof(why))) {
+			prov_reroute_waiting(p);
+			return;
+		}
 		if (conn->ch == NULL) {
 			conn->ch = p->ad->ops->chan_new(p->ad);
 			if (conn->ch == NULL) {
@@ -779,6 +792,8 @@ conn_on_sent(const struct adapter_result *res, void *arg)
 	conn->job = NULL;
 	conn->last_used = mono;
 	p->busy--;
+	account_landed(&p->account, conn->inflight);
+	conn->inflight = 0;
 	job->on_conn = false;
 	d->stats.attempts++;
 	if (ok)

@@ -30,6 +30,7 @@
 #define WATCH_OPEN_PROBE_MS 2000 /* probe period while the circuit is open */
 
 static void watch_probe_tick(evutil_socket_t fd, short what, void *arg);
+static void watch_probe_run(struct dprov *p);
 static void watch_on_probe_result(struct dprov *p,
                                   const struct adapter_probe_result *r,
                                   bool sim);
@@ -65,9 +66,95 @@ static bool
 watch_account_due(const struct dprov *p, uint64_t now)
 {
 	return p->cfg->account_interval_ms > 0 && p->ad != NULL &&
-	       strcmp(p->ad->ops->type, "ses") == 0 &&
+	       (strcmp(p->ad->ops->type, "ses") == 0 || p->acct_poll != NULL) &&
 	       (p->last_account_ms == 0 ||
 	        now - p->last_account_ms >= p->cfg->account_interval_ms);
+}
+
+/* watch_on_account_poll - the account calls' merged answer. */
+static void
+watch_on_account_poll(const struct account_reading *r, bool told,
+                      const char *err, void *arg)
+{
+	struct dprov *p = arg;
+	char why[160];
+	bool was_paused = p->account.known && p->account.paused;
+
+	if (told && account_apply(&p->account, r, clock_wall_ms(),
+	                          p->cfg->quota_reserve)) {
+		if (account_paused(&p->account, why, sizeof(why)))
+			log_warn("deliver: provider %s: %s; treated as a "
+			         "configuration failure",
+			         p->cfg->name, why);
+		else if (account_spill(&p->account, p->cfg->quota_reserve, why,
+		                       sizeof(why)))
+			log_warn("deliver: provider %s: %s; new mail goes "
+			         "elsewhere",
+			         p->cfg->name, why);
+		else if (account_reputation(&p->account, why, sizeof(why)))
+			log_warn("deliver: provider %s: account %s",
+			         p->cfg->name, why);
+		else
+			log_info("deliver: provider %s: account %s%s",
+			         p->cfg->name,
+			         p->account.state[0] ? p->account.state : "ok",
+			         was_paused ? " (sending again)" : "");
+	}
+	if (err[0] != '\0') {
+		if (strcmp(err, p->account.error) != 0)
+			log_warn("deliver: provider %s: account poll: %s",
+			         p->cfg->name, err);
+		account_failed(&p->account, err);
+	}
+	if (told && was_paused && !p->account.paused &&
+	    p->rp.br.state == BREAKER_OPEN && !p->rp.forced &&
+	    !p->rp.status_major) {
+		/* The provider says it sends again: what kept the circuit
+		 * open (a configuration failure's long cool-down, which a
+		 * probe cannot end) is over; trials may go now. */
+		p->rp.br.until_ms = clock_mono_ms();
+		deliver_unpark(-1, 0, p->d);
+	}
+	if (told && p->account.paused && !was_paused) {
+		/* The account will not send: a configuration failure now,
+		 * not at the next probe. */
+		struct adapter_probe_result bad;
+		memset(&bad, 0, sizeof(bad));
+		bad.ok = false;
+		bad.class = policy_probe_class(POLICY_PROBE_SENDING_DISABLED);
+		bad.stage = SEND_STAGE_RESPONSE;
+		snprintf(bad.text, sizeof(bad.text), "%s",
+		         p->account.paused_why);
+		watch_on_probe_result(p, &bad, false);
+	}
+}
+
+/* watch_account_poll - start the account calls (and for SES the probe,
+ * which is GetAccount); how many answers to expect. */
+static int
+watch_account_poll(struct dprov *p)
+{
+	int n = account_poll_run(p->acct_poll) ? 1 : 0;
+
+	if (strcmp(p->ad->ops->type, "ses") == 0 && p->probe == NULL &&
+	    p->ad->ops->probe != NULL) {
+		/* Every SES probe is a GetAccount: it polls the account. */
+		p->last_probe_ms = clock_mono_ms();
+		watch_probe_run(p);
+		n += p->probe != NULL;
+	}
+	p->last_account_ms = clock_mono_ms();
+	return n;
+}
+
+int
+watch_account_refresh(struct dprov *p)
+{
+	if (!p->cfg->enabled || p->ad == NULL)
+		return 0;
+	if (p->acct_poll == NULL && strcmp(p->ad->ops->type, "ses") != 0)
+		return 0;
+	return watch_account_poll(p);
 }
 
 /* watch_on_probe - one probe's verdict into the health model. */
@@ -79,15 +166,21 @@ watch_on_probe(const struct adapter_probe_result *r, void *arg)
 	p->probe = NULL;
 	if (r->enforcement[0] != '\0' || r->quota_max >= 0)
 		watch_account(p, r);
-	if (r->ok && !r->sending_enabled) {
-		/* It answers, but will not send (SES: account paused): an
+	if (r->ok &&
+	    (!r->sending_enabled || account_paused(&p->account, NULL, 0))) {
+		/* It answers, but will not send (SES: account paused; the
+		 * account poll: a disabled domain, a sandbox server): an
 		 * account fault, as good as a refused login. */
 		struct adapter_probe_result bad = *r;
 		bad.ok = false;
 		bad.class = policy_probe_class(POLICY_PROBE_SENDING_DISABLED);
-		snprintf(
-		    bad.text, sizeof(bad.text),
-		    "the provider says sending is disabled for the account");
+		if (!r->sending_enabled)
+			snprintf(bad.text, sizeof(bad.text),
+			         "the provider says sending is disabled for "
+			         "the account");
+		else
+			snprintf(bad.text, sizeof(bad.text), "%s",
+			         p->account.paused_why);
 		watch_on_probe_result(p, &bad, false);
 		return;
 	}
@@ -209,18 +302,25 @@ watch_probe_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct dprov *p = arg;
 	struct deliver *d = p->d;
+	uint64_t now = clock_mono_ms();
+	bool acct, probe;
 
 	(void)fd;
 	(void)what;
 	if (p->probe != NULL || p->probe_gated || !p->cfg->enabled ||
-	    p->ad == NULL || p->ad->ops->probe == NULL ||
-	    !(watch_due(p, clock_mono_ms()) ||
-	      watch_account_due(p, clock_mono_ms())))
+	    p->ad == NULL || p->ad->ops->probe == NULL)
 		return;
-	p->last_probe_ms = clock_mono_ms();
-	/* Every SES probe is a GetAccount: it polls the account too. */
-	if (strcmp(p->ad->ops->type, "ses") == 0)
-		p->last_account_ms = p->last_probe_ms;
+	acct = watch_account_due(p, now);
+	probe = watch_due(p, now);
+	if (acct) {
+		/* For SES the account poll starts the probe (GetAccount). */
+		watch_account_poll(p);
+		if (!probe || strcmp(p->ad->ops->type, "ses") == 0)
+			return;
+	} else if (!probe) {
+		return;
+	}
+	p->last_probe_ms = now;
 	if (d->probe_gate.go != NULL && p->rp.br.state == BREAKER_OPEN) {
 		/* One node of the fleet probes a dark provider a period. */
 		p->probe_gated = true;
@@ -289,6 +389,10 @@ watch_start(struct dprov *p)
 	struct deliver *d = p->d;
 	const struct config_status_page *sp = &p->cfg->status_page;
 
+	if (p->cfg->account_interval_ms > 0 && p->ad != NULL &&
+	    account_poll_applies(p->cfg))
+		p->acct_poll = account_poll_new(d->o.base, p->cfg,
+		                                watch_on_account_poll, p);
 	if ((p->cfg->probe_interval_ms > 0 ||
 	     p->cfg->account_interval_ms > 0) &&
 	    p->ad != NULL && p->ad->ops->probe != NULL) {
@@ -335,4 +439,6 @@ watch_stop(struct dprov *p)
 	}
 	statuspoll_free(p->status);
 	p->status = NULL;
+	account_poll_free(p->acct_poll);
+	p->acct_poll = NULL;
 }

@@ -81,6 +81,8 @@ static const struct http_access_rule http_access_table[] = {
      HTTP_ROUTE_PROVIDERS},
     {"/v1/providers/*/resume", POST, HTTP_WHO_ADMIN, ADMIN,
      HTTP_ROUTE_PROVIDERS},
+    {"/v1/providers/*/account", POST, HTTP_WHO_ADMIN, ADMIN,
+     HTTP_ROUTE_PROVIDERS},
     {"/v1/queue/*/release", POST, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_QUEUE},
     {"/v1/alerts", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_ALERTS},
     {"/v1/anomalies", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_ANOMALIES},

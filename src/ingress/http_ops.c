@@ -6,6 +6,7 @@
  *   POST /v1/providers/NAME/pause[?for=10m]
  *   POST /v1/providers/NAME/resume
  *   POST /v1/providers/NAME/drain[?for=10m]
+ *   POST /v1/providers/NAME/account        poll its account now
  *   POST /v1/queue/ID/release              a deferred (e.g. held) message
  *                                          becomes due now
  *   POST /v1/reload                        re-read the configuration file
@@ -64,6 +65,32 @@ ops_send(struct evhttp_request *req, int code, json_t *obj)
 }
 
 /* ops_provider_json - one provider's live state. */
+/* ops_account_more - the account poll's findings into a (what is told). */
+static void
+ops_account_more(json_t *a, const struct deliver_provider_info *pi)
+{
+	if (pi->account_state != NULL && pi->account_state[0] != '\0')
+		json_object_set_new(a, "state", json_string(pi->account_state));
+	json_object_set_new(a, "paused", json_boolean(pi->account_paused));
+	if (pi->account_bounce_rate >= 0)
+		json_object_set_new(a, "bounce_rate",
+		                    json_real(pi->account_bounce_rate));
+	if (pi->account_complaint_rate >= 0)
+		json_object_set_new(a, "complaint_rate",
+		                    json_real(pi->account_complaint_rate));
+	if (pi->account_score >= 0)
+		json_object_set_new(a, "reputation",
+		                    json_real(pi->account_score));
+	json_object_set_new(a, "in_flight",
+	                    json_integer((json_int_t)pi->account_inflight));
+	json_object_set_new(a, "polls",
+	                    json_integer((json_int_t)pi->account_polls));
+	json_object_set_new(a, "polled_at_ms",
+	                    json_integer((json_int_t)pi->account_polled_ms));
+	if (pi->account_error != NULL && pi->account_error[0] != '\0')
+		json_object_set_new(a, "error", json_string(pi->account_error));
+}
+
 static json_t *
 ops_provider_json(const struct deliver_provider_info *pi)
 {
@@ -109,6 +136,10 @@ ops_provider_json(const struct deliver_provider_info *pi)
 		if (pi->account_quota_left >= 0)
 			json_object_set_new(a, "quota_left",
 			                    json_real(pi->account_quota_left));
+		if (pi->account_quota_max >= 0 && pi->account_period != NULL)
+			json_object_set_new(a, "quota_period",
+			                    json_string(pi->account_period));
+		ops_account_more(a, pi);
 		json_object_set_new(o, "account", a);
 	}
 	json_object_set_new(o, "failovers_from",
@@ -178,11 +209,25 @@ ops_handle(struct evhttp_request *req, void *arg)
 	    path[n] != '\0') {
 		http_reply_error(
 		    req, 404, "not_found",
-		    "use /v1/providers/NAME/pause, resume or drain");
+		    "use /v1/providers/NAME/pause, resume, drain or account");
 		return;
 	}
 	if (cmd != EVHTTP_REQ_POST) {
 		http_reply_error(req, 405, "method_not_allowed", "use POST");
+		return;
+	}
+	if (strcmp(verb, "account") == 0) {
+		/* Poll the account now; the answer shows in GET
+		 * /v1/providers (account.polls counts up). */
+		n = deliver_account_refresh(o->d, name);
+		if (n < 0) {
+			http_reply_error(req, 404, "not_found",
+			                 "no provider of that name");
+			return;
+		}
+		ops_send(req, 200,
+		         json_pack("{s:s,s:b,s:i}", "provider", name, "started",
+		                   n > 0, "answers", n));
 		return;
 	}
 	if (strcmp(verb, "pause") == 0)

@@ -238,6 +238,19 @@ json_t *mock_api_supp_get(const struct mock_api *api, const char *provider,
  */
 json_t *mock_api_account_get(const struct mock_api *api, const char *provider);
 
+/*
+ * mock_api_account_str - the string key set for provider by PUT
+ * /account/api (borrowed from api), else dflt.
+ */
+const char *mock_api_account_str(const struct mock_api *api,
+                                 const char *provider, const char *key,
+                                 const char *dflt);
+
+/* SendGrid's GET /v3/user/credits and /v3/user/account endpoints
+ * (mock_api_account_sg.c), listed in mock_sendgrid.c's table. */
+void mock_api_account_sg_credits(struct mock_api_req *r);
+void mock_api_account_sg_user(struct mock_api_req *r);
+
 /* mock_api_free - answer parked and delayed requests with 503 (so evhttp
  * frees them), release everything; call before mock_http_free. NULL is a
  * no-op. */

@@ -73,6 +73,9 @@ int mock_api_lookup(const char *name, size_t len);
 /* mock_api_account_register - add /account/api to h. */
 void mock_api_account_register(struct mock_api *api, struct mock_http *h);
 
+/* mock_api_account_cw_register - add CloudWatch's POST / to h. */
+void mock_api_account_cw_register(struct mock_api *api, struct mock_http *h);
+
 /* mock_api_supp_register - add /suppressions/api to h. */
 void mock_api_supp_register(struct mock_api *api, struct mock_http *h);
 

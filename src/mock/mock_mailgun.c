@@ -394,7 +394,9 @@ mock_mg_domain_get(struct mock_api_req *r)
 {
 	const char *want = mock_api_mailgun_domain(r);
 	const char *state =
-	    r->mode.fault == MOCK_API_ACCOUNT ? "disabled" : "active";
+	    r->mode.fault == MOCK_API_ACCOUNT
+	        ? "disabled"
+	        : mock_api_account_str(r->api, "mailgun", "state", "active");
 
 	if (strchr(r->rest, '/') != NULL || r->rest[0] == '\0' ||
 	    (want != NULL && strcasecmp(want, r->rest) != 0)) {

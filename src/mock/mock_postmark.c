@@ -484,10 +484,13 @@ mock_pm_batch(struct mock_api_req *r)
 static void
 mock_pm_server(struct mock_api_req *r)
 {
-	mock_api_success(r, 200,
-	                 json_pack("{s:i,s:s,s:s,s:s}", "ID", 1, "Name",
-	                           "swerve-mock", "DeliveryType", "Live",
-	                           "Color", "blue"));
+	mock_api_success(
+	    r, 200,
+	    json_pack("{s:i,s:s,s:s,s:s}", "ID", 1, "Name", "swerve-mock",
+	              "DeliveryType",
+	              mock_api_account_str(r->api, "postmark", "delivery_type",
+	                                   "Live"),
+	              "Color", "blue"));
 }
 
 /*

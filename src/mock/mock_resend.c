@@ -407,12 +407,14 @@ static void
 mock_rs_domains(struct mock_api_req *r)
 {
 	mock_rs_headers(r, false);
-	mock_api_success(r, 200,
-	                 json_pack("{s:s,s:[{s:s,s:s,s:s,s:s}]}", "object",
-	                           "list", "data", "id",
-	                           "00000000-0000-4000-8000-000000000000",
-	                           "name", "example.com", "status", "verified",
-	                           "region", "us-east-1"));
+	mock_api_success(
+	    r, 200,
+	    json_pack("{s:s,s:[{s:s,s:s,s:s,s:s}]}", "object", "list", "data",
+	              "id", "00000000-0000-4000-8000-000000000000", "name",
+	              "example.com", "status",
+	              mock_api_account_str(r->api, "resend", "domain_status",
+	                                   "verified"),
+	              "region", "us-east-1"));
 }
 
 static const struct mock_api_endpoint mock_rs_endpoints[] = {

@@ -775,6 +775,9 @@ mock_sg_template(struct mock_api_req *r)
 static const struct mock_api_endpoint mock_sg_endpoints[] = {
     {"/v3/mail/send", false, EVHTTP_REQ_POST, mock_sg_send, false},
     {"/v3/scopes", false, EVHTTP_REQ_GET, mock_sg_scopes, true},
+    {"/v3/user/credits", false, EVHTTP_REQ_GET, mock_api_account_sg_credits,
+     true},
+    {"/v3/user/account", false, EVHTTP_REQ_GET, mock_api_account_sg_user, true},
     {"/v3/suppression/", true, EVHTTP_REQ_GET, mock_sg_supp, true},
     {"/v3/templates", false, EVHTTP_REQ_GET | EVHTTP_REQ_POST,
      mock_sg_templates, true},

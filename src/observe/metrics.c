@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -397,6 +398,57 @@ metrics_prov_gauge(struct metrics_writer *w, const char *name, const char *help,
 	}
 }
 
+/* metrics_account - what the providers' APIs say about the accounts
+ * (route/account.h); only what a provider told (a value >= 0). */
+static void
+metrics_account(struct metrics_writer *w, const struct deliver_provider_info *p,
+                size_t n)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off; /* a double of struct deliver_provider_info */
+	} fams[] = {
+	    {"swerve_provider_account_quota_limit",
+	     "The provider's own quota for its period (SES 24 h, SendGrid "
+	     "credits).",
+	     offsetof(struct deliver_provider_info, account_quota_max)},
+	    {"swerve_provider_account_quota_remaining",
+	     "Estimated left of the provider's quota: its last poll less what "
+	     "was accepted or is in flight since.",
+	     offsetof(struct deliver_provider_info, account_quota_left)},
+	    {"swerve_provider_account_bounce_rate",
+	     "The provider's reputation bounce rate (SES "
+	     "Reputation.BounceRate), 0..1.",
+	     offsetof(struct deliver_provider_info, account_bounce_rate)},
+	    {"swerve_provider_account_complaint_rate",
+	     "The provider's reputation complaint rate (SES "
+	     "Reputation.ComplaintRate), 0..1.",
+	     offsetof(struct deliver_provider_info, account_complaint_rate)},
+	    {"swerve_provider_account_reputation",
+	     "The provider's reputation score, 0..100 (SendGrid).",
+	     offsetof(struct deliver_provider_info, account_score)},
+	};
+	size_t f, i;
+
+	for (f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		metrics_family(w, fams[f].name, "gauge", fams[f].help);
+		for (i = 0; i < n; i++) {
+			double v;
+			memcpy(&v, (const char *)&p[i] + fams[f].off,
+			       sizeof(v));
+			if (p[i].account_known && v >= 0)
+				metrics_by(w, "provider", p[i].name, v);
+		}
+	}
+	metrics_family(w, "swerve_provider_account_paused", "gauge",
+	               "1 while the provider says the account or its domain "
+	               "will not send.");
+	for (i = 0; i < n; i++)
+		if (p[i].account_known)
+			metrics_by(w, "provider", p[i].name,
+			           p[i].account_paused ? 1 : 0);
+}
+
 /* metrics_prov_pair - family{provider=,key=a} va and {.., key=b} vb. */
 static void
 metrics_prov_pair(struct metrics_writer *w, const char *provider,
@@ -552,6 +604,7 @@ metrics_providers(struct metrics_writer *w,
 		if (p[i].quota_limit > 0)
 			metrics_by(w, "provider", p[i].name,
 			           (double)p[i].quota_left);
+	metrics_account(w, p, n);
 	metrics_family(w, "swerve_provider_connections", "gauge",
 	               "Open connections to the provider.");
 	for (i = 0; i < n; i++)

@@ -33,10 +33,10 @@
 
 #include "core/base64.h"
 #include "core/xmalloc.h"
+#include "providers/aws_sign.h"
 #include "providers/mail_json.h"
 #include "providers/meta_out.h"
 #include "providers/providers_http.h"
-#include "providers/sigv4.h"
 #include "send/policy.h"
 
 #define SES_SEND_PATH "/v2/email/outbound-emails"
@@ -45,89 +45,22 @@
 
 static const char *const ses_want[] = {"x-amzn-ErrorType", "x-amzn-RequestId"};
 
-/* ses_region - the configured region, us-east-1 by default. */
-static const char *
-ses_region(const struct config_provider *cfg)
-{
-	return cfg->region && *cfg->region ? cfg->region : "us-east-1";
-}
-
 /*
- * ses_sign - set out's URL to base + path and add Host, X-Amz-Date, the
- * session token and Authorization for out's method, body and (when
+ * ses_sign - set out's URL to the endpoint + path and sign it (service
+ * "ses"; providers/aws_sign.h) for out's method, body and (when
  * content_type is not NULL) Content-Type.
  */
 static int
 ses_sign(const struct config_provider *cfg, struct http_out *out,
          const char *path, const char *content_type, time_t now)
 {
-	char dflt[128], amzdate[SIGV4_AMZDATE_LEN + 1];
-	struct sigv4_header sh[4];
-	struct sigv4_request sr;
-	struct sigv4_cred cred = {
-	    .akid = cfg->access_key_id,
-	    .secret = cfg->secret_access_key,
-	    .session_token = cfg->session_token,
-	    .region = ses_region(cfg),
-	    .service = "ses",
-	};
-	struct buf auth, full;
-	char *base, *host, *slash;
-	const char *hstart, *prefix;
-	size_t n = 0;
-	int rc = -1;
+	char dflt[128], *base;
+	int rc;
 
-	if (cred.akid == NULL || cred.secret == NULL)
-		return -1;
 	snprintf(dflt, sizeof(dflt), "https://email.%s.amazonaws.com",
-	         cred.region);
+	         aws_region(cfg));
 	base = http_base_url(cfg, dflt);
-	hstart = strstr(base, "://");
-	hstart = hstart ? hstart + 3 : base;
-	host = xstrdup(hstart);
-	slash = strchr(host, '/');
-	if (slash)
-		*slash = '\0';
-	prefix = strchr(hstart, '/');
-	buf_init(&full);
-	buf_printf(&full, "%s%s", prefix ? prefix : "", path);
-	buf_init(&auth);
-	sigv4_amzdate_format(amzdate, now);
-	if (content_type != NULL) {
-		http_out_header_add(out, "Content-Type", "%s", content_type);
-		sh[n++] = (struct sigv4_header){"content-type", content_type};
-	}
-	http_out_header_add(out, "Host", "%s", host);
-	sh[n++] = (struct sigv4_header){"host", host};
-	http_out_header_add(out, "X-Amz-Date", "%s", amzdate);
-	sh[n++] = (struct sigv4_header){"x-amz-date", amzdate};
-	if (cred.session_token && *cred.session_token) {
-		http_out_header_add(out, "X-Amz-Security-Token", "%s",
-		                    cred.session_token);
-		sh[n++] = (struct sigv4_header){"x-amz-security-token",
-		                                cred.session_token};
-	} else {
-		cred.session_token = NULL;
-	}
-	sr = (struct sigv4_request){
-	    .method = out->method,
-	    .path = buf_cstr(&full),
-	    .headers = sh,
-	    .n_headers = n,
-	    .body = out->body.p,
-	    .body_len = out->body.len,
-	};
-	if (sigv4_sign(&auth, NULL, &sr, &cred, amzdate) != 0)
-		goto fail;
-	http_out_header_add(out, "Authorization", "%s", buf_cstr(&auth));
-	free(out->url);
-	if (asprintf(&out->url, "%s%s", base, path) < 0)
-		goto fail;
-	rc = 0;
-fail:
-	buf_fini(&auth);
-	buf_fini(&full);
-	free(host);
+	rc = aws_sign(cfg, out, base, "ses", path, content_type, NULL, now);
 	free(base);
 	return rc;
 }
