@@ -78,7 +78,7 @@ struct account_state {
 	char paused_why[160];   /* what it says, when paused */
 	double bounce_rate, complaint_rate; /* 0..1; < 0 unknown */
 	double score;                       /* 0..100; < 0 unknown */
-	uint64_t polls;                     /* answers applied so far */
+	uint64_t polls;  /* account answers and failed calls so far */
 	char error[160]; /* the last failed account call, "" */
 };
 

@@ -197,3 +197,25 @@ def test_an_on_demand_refresh_picks_up_a_change_at_once(lab):
     code, _ = sh.http_json(d.admin_url + "/v1/providers/sendgrid/account",
                            "POST", b"")
     assert code == 401
+
+
+def test_mail_in_flight_cannot_carry_the_quota_past_the_reserve(lab):
+    ses, backup = lab.mock("ses"), lab.mock("backup")
+    set_account(ses, "ses", max_24h=1000, sent_24h=970)
+    code, obj = sh.http_json(ses.url + "/mode/api", "PUT", b"slow 300")
+    assert code == 200, obj
+    d = daemon(lab, http_provider("ses", ses, interval="1h"), backup)
+    sh.wait_until(lambda: account(d, "ses").get("quota_left") == 30, 15,
+                  what="the first poll")
+    # 30 left, reserve 20, four connections, each answer 300 ms late: a
+    # burst of 16 at once. Counting what is on its way, exactly 10 go to
+    # SES; counting only answers, up to 4 more would have.
+    send(d, 16)
+    sh.wait_until(lambda: len(backup.messages()) +
+                  sh.http_json(ses.url + "/stats/api")[1]["ses"]["accepted"]
+                  == 16, 30, what="all delivered")
+    assert sh.http_json(ses.url + "/stats/api")[1]["ses"]["accepted"] == 10
+    # (the mock counts a message before its slow answer leaves)
+    sh.wait_until(lambda: account(d, "ses")["in_flight"] == 0, 5,
+                  what="nothing left in flight")
+    assert account(d, "ses")["quota_left"] == 20
