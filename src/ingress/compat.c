@@ -29,6 +29,7 @@
 #include "core/xmalloc.h"
 #include "ingress/api_auth.h"
 #include "ingress/api_raw.h"
+#include "ingress/compat_postmark_tmpl.h"
 #include "ingress/compat_sendgrid_tmpl.h"
 #include "ingress/http_admin.h"
 #include "ingress/submit.h"
@@ -603,6 +604,16 @@ compat_text_set(struct mime_build_msg *m, bool html, const char *s, size_t n,
 	return 0;
 }
 
+size_t
+compat_utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 void
 compat_sha256_hex(const void *p, size_t n, char out[65])
 {
@@ -641,6 +652,7 @@ static const struct compat_route {
     {"/v3", NULL, compat_mailgun_handle},
     {"/email", NULL, compat_postmark_handle},
     {"/emails", NULL, compat_resend_handle},
+    {"/templates", NULL, compat_postmark_tmpl_handle},
     {"/", NULL, compat_ses_v1_handle},
 };
 

@@ -307,6 +307,9 @@ int compat_field_add(struct mime_build_msg *m, const char *name,
 int compat_text_set(struct mime_build_msg *m, bool html, const char *s,
                     size_t n, const char *field, struct api_error *e);
 
+/* compat_utf8_chars - characters (code points) of the UTF-8 string s. */
+size_t compat_utf8_chars(const char *s);
+
 /* compat_sha256_hex - hex SHA-256 of p[0..n) into out (65 octets). */
 void compat_sha256_hex(const void *p, size_t n, char out[65]);
 

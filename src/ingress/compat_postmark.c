@@ -33,7 +33,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
-#include "ingress/http_templates.h"
+#include "ingress/compat_postmark_tmpl.h"
 
 #define PM_BATCH_MAX 500
 #define PM_TAG_MAX 1000       /* Postmark: a tag's characters */
@@ -660,7 +660,7 @@ pm_template_apply(const struct config_api_key *k, struct api_msg *msg,
 	static const struct tmpl_store_render_opts o = {
 	    {TMPL_ESCAPE_NONE, TMPL_ESCAPE_HTML, TMPL_ESCAPE_NONE}, 0};
 
-	if (http_templates_apply(k->tenant, msg, &o, e) == 0)
+	if (compat_postmark_tmpl_apply(k->tenant, msg, &o, e) == 0)
 		return 0;
 	e->http_status = 422;
 	if (strcmp(e->code, "template_not_found") == 0)

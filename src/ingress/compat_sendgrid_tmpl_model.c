@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 
 #include "core/xmalloc.h"
+#include "ingress/compat.h"
 
 int
 compat_sendgrid_tmpl_id_ok(const char *s)
@@ -73,17 +74,6 @@ compat_sendgrid_tmpl_time(int64_t ms, char out[20])
 		snprintf(out, 20, "1970-01-01 00:00:00");
 }
 
-/* sgt_utf8_len - characters of the UTF-8 string s. */
-static size_t
-sgt_utf8_len(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
-}
-
 /* sgt_string - member k of body: absent (NULL, 0), or a string without
  * NUL of at most max characters (0: octets limit SGT_CONTENT_MAX). -1
  * with *e otherwise. */
@@ -100,7 +90,7 @@ sgt_string(json_t *body, const char *k, size_t max, const char **out,
 	    strlen(json_string_value(v)) != json_string_length(v))
 		return api_error_set(e, 400, "invalid_field", k,
 		                     "%s must be a string", k);
-	if (max != 0 ? sgt_utf8_len(json_string_value(v)) > max
+	if (max != 0 ? compat_utf8_chars(json_string_value(v)) > max
 	             : json_string_length(v) > SGT_CONTENT_MAX)
 		return api_error_set(e, 400, "invalid_field", k,
 		                     "%s is too long (at most %zu)", k,

@@ -119,11 +119,13 @@ static const struct http_access_rule http_access_table[] = {
     {"/v1/drills/preflight", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_DRILLS},
     {"/v1/drills/*", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_DRILLS},
     /* The drop-in endpoints (ingress/compat.c): SES v2, SendGrid and
-     * Mailgun, Postmark, Resend, SES v1 (the query API at /). */
+     * Mailgun, Postmark (and its /templates), Resend, SES v1 (the query API
+     * at /). */
     {"/v2/email/**", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_DROPIN},
     {"/v3/**", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_DROPIN},
     {"/email/**", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_DROPIN},
     {"/emails/**", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_DROPIN},
+    {"/templates/**", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_DROPIN},
     {"/", ANY, HTTP_WHO_SENDER, SEND, HTTP_ROUTE_DROPIN},
     /* Providers' delivery events (ingress/feedback.c): each configured
      * path checks its provider's signature or credentials itself. */

@@ -61,4 +61,15 @@ int http_templates_apply(const char *tenant, struct api_msg *m,
                          const struct tmpl_store_render_opts *o,
                          struct api_error *e);
 
+/*
+ * http_templates_apply_entry - the same with the template given: t (its
+ * active version; NULL: not found), inside layout (NULL: none;
+ * tmpl_store_render_layout).
+ */
+int http_templates_apply_entry(const struct tmpl_store_entry *t,
+                               const struct tmpl_store_entry *layout,
+                               struct api_msg *m,
+                               const struct tmpl_store_render_opts *o,
+                               struct api_error *e);
+
 #endif

@@ -13,25 +13,37 @@ http_templates_apply(const char *tenant, struct api_msg *m,
                      const struct tmpl_store_render_opts *o,
                      struct api_error *e)
 {
+	struct tmpl_store *s = tmpl_store_active();
+
+	return http_templates_apply_entry(
+	    s != NULL ? s->be->find(s->impl, tenant != NULL ? tenant : "",
+	                            m->template_name)
+	              : NULL,
+	    NULL, m, o, e);
+}
+
+int
+http_templates_apply_entry(const struct tmpl_store_entry *t,
+                           const struct tmpl_store_entry *layout,
+                           struct api_msg *m,
+                           const struct tmpl_store_render_opts *o,
+                           struct api_error *e)
+{
 	static const struct tmpl_store_render_opts native = {
 	    {TMPL_ESCAPE_NONE, TMPL_ESCAPE_HTML, TMPL_ESCAPE_NONE}, 0};
-	struct tmpl_store *s = tmpl_store_active();
-	const struct tmpl_store_entry *t;
 	struct tmpl_rendered r;
 	struct tmpl_error err;
 	enum tmpl_part bad;
 	const char *subj;
 	int i;
 
-	t = s != NULL ? s->be->find(s->impl, tenant != NULL ? tenant : "",
-	                            m->template_name)
-	              : NULL;
 	if (t == NULL)
 		return api_error_set(e, 404, "template_not_found",
 		                     "template.name", "no template named %s",
 		                     m->template_name);
-	if (tmpl_store_render(t, m->template_data, o != NULL ? o : &native, &r,
-	                      &bad, &err) != 0)
+	if (tmpl_store_render_layout(t, layout, m->template_data,
+	                             o != NULL ? o : &native, &r, &bad,
+	                             &err) != 0)
 		return api_error_set(e, 400, "render_failed", "template",
 		                     "%s %s: line %u, column %u: %s",
 		                     m->template_name, tmpl_part_name(bad),

@@ -191,6 +191,14 @@ int tmpl_render_layout(const struct tmpl *layout, const struct tmpl *content,
  */
 int tmpl_dialect_parse_name(const char *name, enum tmpl_dialect *d);
 
+/*
+ * tmpl_suggest_model - add to model (a JSON object) a member for every
+ * name t looks up, as Postmark's SuggestedTemplateModel shows them:
+ * "name": "name_Value", a section's name an object, {{#each x}} a list of
+ * one object, each filled from the block's body (tmpl_suggest.c).
+ */
+void tmpl_suggest_model(const struct tmpl *t, json_t *model);
+
 /* tmpl_dialect_name - the dialect's name as above. */
 const char *tmpl_dialect_name(enum tmpl_dialect d);
 

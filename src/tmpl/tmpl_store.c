@@ -137,10 +137,21 @@ tmpl_store_render(const struct tmpl_store_entry *e, const json_t *data,
                   struct tmpl_rendered *out, enum tmpl_part *bad,
                   struct tmpl_error *err)
 {
+	return tmpl_store_render_layout(e, NULL, data, o, out, bad, err);
+}
+
+int
+tmpl_store_render_layout(const struct tmpl_store_entry *e,
+                         const struct tmpl_store_entry *layout,
+                         const json_t *data,
+                         const struct tmpl_store_render_opts *o,
+                         struct tmpl_rendered *out, enum tmpl_part *bad,
+                         struct tmpl_error *err)
+{
 	struct tmpl_render_opts ro;
 	json_t *empty = NULL;
 	struct buf b;
-	int i;
+	int i, rc;
 
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
@@ -153,7 +164,13 @@ tmpl_store_render(const struct tmpl_store_entry *e, const json_t *data,
 		ro.escape = o->escape[i];
 		ro.missing_is_error = o->missing_is_error;
 		buf_init(&b);
-		if (tmpl_render(e->t[i], data, &ro, &b, err) != 0) {
+		if (layout != NULL && i != TMPL_PART_SUBJECT &&
+		    layout->t[i] != NULL)
+			rc = tmpl_render_layout(layout->t[i], e->t[i], data,
+			                        &ro, &b, err);
+		else
+			rc = tmpl_render(e->t[i], data, &ro, &b, err);
+		if (rc != 0) {
 			buf_fini(&b);
 			*bad = (enum tmpl_part)i;
 			tmpl_rendered_fini(out);

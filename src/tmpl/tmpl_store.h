@@ -178,6 +178,19 @@ int tmpl_store_render(const struct tmpl_store_entry *e, const json_t *data,
                       struct tmpl_error *err);
 void tmpl_rendered_fini(struct tmpl_rendered *r);
 
+/*
+ * tmpl_store_render_layout - tmpl_store_render with a layout (NULL:
+ * none): each of e's html and text parts is shown inside layout's part
+ * of the same kind, where it says {{{@content}}} (tmpl_render_layout);
+ * a part the layout lacks, and the subject, render alone.
+ */
+int tmpl_store_render_layout(const struct tmpl_store_entry *e,
+                             const struct tmpl_store_entry *layout,
+                             const json_t *data,
+                             const struct tmpl_store_render_opts *o,
+                             struct tmpl_rendered *out, enum tmpl_part *bad,
+                             struct tmpl_error *err);
+
 /* tmpl_store_active - the daemon's store, or NULL before one is
  * installed; tmpl_store_install - make s the daemon's store (borrowed;
  * NULL: none). */

@@ -4,7 +4,8 @@
 //   node sdk_tmpl_mgmt.js <scenario>
 //
 // scenario: sendgrid (@sendgrid/client: /v3/templates and versions, then
-// a send with the template through @sendgrid/mail).
+// a send with the template through @sendgrid/mail); postmark (the
+// postmark client: templates and layouts, validate, sends with them).
 //
 // Environment: SWERVE_URL, SDK_KEY, FROM. Prints one JSON object: each
 // step's name -> {"ok": true, "status", "body"} or {"ok": false,
@@ -28,7 +29,68 @@ async function sgStep(out, client, name, req) {
   return out[name];
 }
 
+// pmStep - one postmark client call, its outcome under out[name].
+async function pmStep(out, name, fn) {
+  try {
+    out[name] = { ok: true, body: await fn() };
+  } catch (e) {
+    out[name] = { ok: false, status: e.statusCode, code: e.code,
+      message: e.message };
+  }
+  return out[name];
+}
+
 const scenarios = {
+  async postmark() {
+    const postmark = M('postmark');
+    const c = new postmark.ServerClient(process.env.SDK_KEY,
+      { requestHost: URL_.replace(/^https?:\/\//, ''), useHttps: false });
+    const out = {};
+    await pmStep(out, 'layout', () => c.createTemplate({ Name: 'Base',
+      Alias: 'base-layout', TemplateType: 'Layout',
+      HtmlBody: '<html><body>{{{ @content }}}<hr>{{company}}</body></html>',
+      TextBody: '{{{@content}}}\n-- {{company}}' }));
+    await pmStep(out, 'layoutNoPlaceholder', () => c.createTemplate({
+      Name: 'Bad', TemplateType: 'Layout', HtmlBody: '<html></html>' }));
+    const w = await pmStep(out, 'create', () => c.createTemplate({
+      Name: 'Welcome', Alias: 'welcome', Subject: 'Hi {{name}}',
+      HtmlBody: '<p>{{name}}</p>{{#each items}}<i>{{n}}</i>{{/each}}',
+      TextBody: 'Hello {{name}}', LayoutTemplate: 'base-layout' }));
+    await pmStep(out, 'dupAlias', () => c.createTemplate({ Name: 'Again',
+      Alias: 'welcome', Subject: 's', TextBody: 't' }));
+    await pmStep(out, 'badSyntax', () => c.createTemplate({ Name: 'Broken',
+      Subject: 'x', HtmlBody: '<p>\n{{#each items}}never closed' }));
+    await pmStep(out, 'noLayout', () => c.createTemplate({ Name: 'Orphan',
+      Subject: 'x', TextBody: 'y', LayoutTemplate: 'nosuch' }));
+    await pmStep(out, 'list', () => c.getTemplates({ count: 10, offset: 0 }));
+    await pmStep(out, 'listLayouts', () => c.getTemplates({ count: 10,
+      offset: 0, templateType: 'Layout' }));
+    await pmStep(out, 'getAlias', () => c.getTemplate('welcome'));
+    if (w.ok) await pmStep(out, 'getId', () => c.getTemplate(w.body.TemplateId));
+    await pmStep(out, 'edit', () => c.editTemplate('welcome', {
+      Subject: 'Welcome, {{name}}', Alias: 'welcome2' }));
+    await pmStep(out, 'oldAlias', () => c.getTemplate('welcome'));
+    await pmStep(out, 'validate', () => c.validateTemplate({
+      Subject: 'Hi {{name}}', HtmlBody: '<b>{{name}}</b>{{#each items}}{{n}}{{/each}}',
+      TextBody: 'T {{name}}', TestRenderModel: { name: 'Val', company: 'Acme' },
+      LayoutTemplate: 'base-layout' }));
+    await pmStep(out, 'validateBad', () => c.validateTemplate({
+      Subject: 'ok', HtmlBody: 'line one\n  {{#person}}' }));
+    await pmStep(out, 'send', () => c.sendEmailWithTemplate({ From: FROM,
+      To: 'pmt1@example.net', TemplateAlias: 'welcome2',
+      TemplateModel: { name: '<Zoe>', company: 'Acme', items: [{ n: 'a' }] } }));
+    if (w.ok) {
+      await pmStep(out, 'sendId', () => c.sendEmailWithTemplate({ From: FROM,
+        To: 'pmt2@example.net', TemplateId: w.body.TemplateId,
+        TemplateModel: { name: 'Max', company: 'Acme' } }));
+    }
+    await pmStep(out, 'delete', () => c.deleteTemplate('welcome2'));
+    await pmStep(out, 'gone', () => c.getTemplate('welcome2'));
+    if (w.ok) await pmStep(out, 'goneId', () => c.getTemplate(w.body.TemplateId));
+    await pmStep(out, 'listAfter', () => c.getTemplates({ count: 10, offset: 0 }));
+    return out;
+  },
+
   async sendgrid() {
     const client = M('@sendgrid/client');
     client.setApiKey(process.env.SDK_KEY);

@@ -9,6 +9,16 @@ unchanged, and the template it uploads is what a send renders.
   does not parse or lacks its subject is refused in SendGrid's error
   shape and changes nothing.
 
+- Postmark (postmark 5.1.0): createTemplate (Standard and Layout),
+  getTemplates (Count/Offset, TemplateType filter), getTemplate by id
+  and by alias, editTemplate (a new alias too), validateTemplate
+  (ValidationErrors with Line and CharacterPosition, RenderedContent
+  inside the layout, SuggestedTemplateModel), deleteTemplate; sends by
+  TemplateAlias and TemplateId render the Standard template inside its
+  Layout at {{{@content}}}. Malformed requests answer Postmark's
+  ErrorCodes (1120 missing, 1122 invalid, 1123 not allowed, 1130/1131
+  placeholder, 1132 type change, 1101 not found) and change nothing.
+
 The sdk_tmpl_mgmt.js helper makes the node calls; these tests judge
 the results.
 """
@@ -39,6 +49,14 @@ def native_versions(lab, tenant, name):
     code, out, _ = c.sh.http_request(
         lab.url + "/v1/templates/%s/versions?tenant=%s" % (name, tenant),
         "GET", None, c.sh.ADMIN_AUTH)
+    return code, json.loads(out) if out else None
+
+
+def call(lab, method, path, body=None, headers=None):
+    """(status, parsed JSON or None) of one request to swerved."""
+    data = body if isinstance(body, bytes) or body is None \
+        else json.dumps(body).encode()
+    code, out, _ = c.sh.http_request(lab.url + path, method, data, headers)
     return code, json.loads(out) if out else None
 
 
@@ -143,10 +161,7 @@ def test_sendgrid_refusals_change_nothing(lab):
             "Content-Type": "application/json"}
 
     def call(method, path, body=None, headers=auth):
-        data = body if isinstance(body, bytes) or body is None \
-            else json.dumps(body).encode()
-        code, out, _ = c.sh.http_request(lab.url + path, method, data, headers)
-        return code, json.loads(out) if out else None
+        return globals()["call"](lab, method, path, body, headers)
 
     code, t = call("POST", "/v3/templates",
                    {"name": "T", "generation": "dynamic"})
@@ -200,3 +215,154 @@ def test_sendgrid_refusals_change_nothing(lab):
     # generations=legacy: swerve keeps none.
     code, out = call("GET", "/v3/templates?page_size=5&generations=legacy")
     assert code == 200 and out["result"] == [], out
+
+
+def test_postmark_client_manages_templates_and_layouts(lab, npm):
+    lab.start()
+    r = scenario(lab, "postmark")
+    lay = r["layout"]
+    assert lay["ok"], lay
+    assert lay["body"]["TemplateType"] == "Layout"
+    assert lay["body"]["Alias"] == "base-layout"
+    assert isinstance(lay["body"]["TemplateId"], int)
+    assert r["layoutNoPlaceholder"]["code"] == 1130, r["layoutNoPlaceholder"]
+    w = r["create"]
+    assert w["ok"], w
+    tid = w["body"]["TemplateId"]
+    assert w["body"] == {"TemplateId": tid, "Name": "Welcome", "Active": True,
+                         "TemplateType": "Standard", "Alias": "welcome",
+                         "LayoutTemplate": "base-layout"}
+    assert r["dupAlias"]["status"] == 422 and r["dupAlias"]["code"] == 1122
+    bad = r["badSyntax"]
+    assert bad["code"] == 1122 and "line 2" in bad["message"], bad
+    assert r["noLayout"]["code"] == 1101, r["noLayout"]
+
+    lst = r["list"]["body"]
+    assert lst["TotalCount"] == 2, lst
+    assert sorted(t["Name"] for t in lst["Templates"]) == ["Base", "Welcome"]
+    assert "HtmlBody" not in lst["Templates"][0]
+    assert [t["Name"] for t in r["listLayouts"]["body"]["Templates"]] == \
+        ["Base"]
+    g = r["getAlias"]["body"]
+    assert g["TemplateId"] == tid and g["Subject"] == "Hi {{name}}", g
+    assert g["TextBody"] == "Hello {{name}}"
+    assert g["LayoutTemplate"] == "base-layout"
+    assert r["getId"]["body"] == g
+
+    ed = r["edit"]
+    assert ed["ok"] and ed["body"]["Alias"] == "welcome2", ed
+    assert ed["body"]["TemplateId"] == tid
+    # The old alias is gone with the edit.
+    assert r["oldAlias"]["code"] == 1101
+
+    v = r["validate"]["body"]
+    assert v["AllContentIsValid"] is True, v
+    assert v["Subject"]["RenderedContent"] == "Hi Val"
+    assert v["HtmlBody"]["RenderedContent"] == \
+        "<html><body><b>Val</b><hr>Acme</body></html>"
+    assert v["TextBody"]["RenderedContent"] == "T Val\n-- Acme"
+    assert v["SuggestedTemplateModel"] == {
+        "name": "name_Value", "items": [{"n": "n_Value"}],
+        "company": "company_Value"}, v
+    vb = r["validateBad"]["body"]
+    assert vb["AllContentIsValid"] is False
+    assert vb["Subject"]["ContentIsValid"] is True
+    err = vb["HtmlBody"]["ValidationErrors"][0]
+    assert (err["Line"], err["CharacterPosition"]) == (2, 3), err
+
+    assert r["send"]["ok"] and r["send"]["body"]["ErrorCode"] == 0, r["send"]
+    assert r["sendId"]["ok"], r["sendId"]
+    got = {}
+    msgs = c.sh.wait_until(lambda: len(lab.mock.messages()) >= 2 and
+                           lab.mock.messages(), 20, what="2 messages")
+    for m in msgs:
+        got[m["rcpt_to"][0]] = email.message_from_bytes(
+            lab.mock.raw(m["id"]), policy=email.policy.default)
+    one = got["pmt1@example.net"]
+    # The edited subject, inside the layout, HTML escaped in html.
+    assert str(one["Subject"]) == "Welcome, <Zoe>"
+    assert one.get_body(("html",)).get_content().strip() == \
+        "<html><body><p>&lt;Zoe&gt;</p><i>a</i><hr>Acme</body></html>"
+    assert one.get_body(("plain",)).get_content().replace("\r\n", "\n") \
+        .strip() == "Hello <Zoe>\n-- Acme"
+    assert str(got["pmt2@example.net"]["Subject"]) == "Welcome, Max"
+
+    assert r["delete"]["body"] == {"ErrorCode": 0,
+                                   "Message": "Template %d removed." % tid}
+    assert r["gone"]["code"] == 1101 and r["goneId"]["code"] == 1101
+    assert r["listAfter"]["body"]["TotalCount"] == 1
+
+
+def test_postmark_refusals_change_nothing(lab):
+    """Malformed bodies, a wrong token, unknown names: Postmark's
+    {"ErrorCode", "Message"}, and the store is as it was."""
+    lab.start()
+    auth = {"X-Postmark-Server-Token": c.KEY, "Accept": "application/json",
+            "Content-Type": "application/json"}
+
+    def call(method, path, body=None, headers=auth):
+        return globals()["call"](lab, method, path, body, headers)
+
+    code, t = call("POST", "/templates", {"Name": "T", "Alias": "t-one",
+                                          "Subject": "s", "TextBody": "x"})
+    assert code == 200, t
+    tid = t["TemplateId"]
+
+    def store():
+        return [native_versions(lab, "sdkt", str(tid)),
+                native_versions(lab, "sdkt", "t-one")]
+    before = store()
+    for method, path, body, want in [
+        ("POST", "/templates", b"{nope", 402),
+        ("POST", "/templates", {"Subject": "s", "TextBody": "x"}, 1120),
+        ("POST", "/templates", {"Name": "n", "TextBody": "x"}, 1120),
+        ("POST", "/templates", {"Name": "n", "Subject": "s"}, 1120),
+        ("POST", "/templates", {"Name": "n", "Subject": "s",
+                                "TextBody": "x", "Color": 1}, 1123),
+        ("POST", "/templates", {"Name": 5, "Subject": "s",
+                                "TextBody": "x"}, 1122),
+        ("POST", "/templates", {"Name": "n", "Alias": "1abc", "Subject": "s",
+                                "TextBody": "x"}, 1122),
+        ("POST", "/templates", {"Name": "n", "Subject": "{{#a}}",
+                                "TextBody": "x"}, 1122),
+        ("POST", "/templates", {"Name": "n", "TemplateType": "Fancy",
+                                "Subject": "s", "TextBody": "x"}, 1122),
+        ("POST", "/templates", {"Name": "L", "TemplateType": "Layout",
+                                "Subject": "s",
+                                "TextBody": "{{{@content}}}"}, 1123),
+        ("POST", "/templates", {"Name": "L", "TemplateType": "Layout",
+                                "TextBody": "{{{@content}}}{{{@content}}}"},
+         1130),
+        ("POST", "/templates", {"Name": "n", "Subject": "{{{@content}}}",
+                                "TextBody": "x"}, 1131),
+        ("POST", "/templates", {"Name": "n", "Alias": "t-one",
+                                "Subject": "s", "TextBody": "x"}, 1122),
+        ("PUT", "/templates/t-one", {"TemplateType": "Layout"}, 1132),
+        ("PUT", "/templates/t-one", {"TextBody": "{{/x}}"}, 1122),
+        ("PUT", "/templates/t-one", {"Subject": None}, 1120),
+        ("PUT", "/templates/t-one", {"LayoutTemplate": "nosuch"}, 1101),
+        ("PUT", "/templates/nosuch", {"Name": "x"}, 1101),
+        ("DELETE", "/templates/99999999", None, 1101),
+        ("GET", "/templates?Count=0&Offset=0", None, 1122),
+        ("GET", "/templates?Count=5&Offset=0&TemplateType=Odd", None, 1122),
+        ("POST", "/templates/validate", {"Nothing": 1}, 1123),
+        ("POST", "/templates/validate", {"TextBody": "x",
+                                         "TestRenderModel": [1]}, 1122),
+        ("POST", "/templates/validate", {}, 1120),
+    ]:
+        code, out = call(method, path, body)
+        assert code == 422, (method, path, body, code, out)
+        assert out["ErrorCode"] == want, (method, path, body, out)
+        assert out["Message"], out
+    code, out = call("GET", "/templates/" + str(tid), None,
+                     {"X-Postmark-Server-Token": "wrong"})
+    assert code == 401 and out["ErrorCode"] == 10, out
+    code, out = call("GET", "/templates/" + str(tid), None,
+                     {"X-Postmark-Server-Token": c.OTHER_KEY})
+    assert code == 422 and out["ErrorCode"] == 1101, out
+    # A method Postmark does not serve: 404, as its /email does.
+    code, out = call("PATCH", "/templates/" + str(tid), {"Name": "x"})
+    assert code == 404, out
+    code, out = call("GET", "/templates/a/b")
+    assert code == 404, out
+    assert store() == before
