@@ -17,6 +17,7 @@
 #include "cluster/cluster_msg.h"
 #include "cluster/cluster_probe.h"
 #include "cluster/cluster_replay.h"
+#include "cluster/cluster_status.h"
 #include "cluster/cluster_suppress.h"
 #include "cluster/cluster_tmpl.h"
 #include "config/config.h"
@@ -91,6 +92,7 @@ cluster_heartbeat(struct cluster *c)
 	    (unsigned long long)c->cfg->cluster_node_timeout_ms);
 	cluster_link_command(c->link, "PUBLISH %s %s", c->channel, json);
 	free(json);
+	cluster_status_flush(c);
 }
 
 /* cluster_on_beat - the heartbeat timer. */
@@ -247,6 +249,8 @@ cluster_on_message(void *arg, const char *payload, size_t len)
 			cluster_suppress_apply(c, &m);
 		else if (m.kind == CLUSTER_MSG_TEMPLATE)
 			cluster_tmpl_apply(c, &m);
+		else if (m.kind == CLUSTER_MSG_INCIDENT)
+			cluster_status_apply(c, &m);
 	}
 	cluster_msg_fini(&m);
 }
@@ -416,6 +420,7 @@ cluster_free(struct cluster *c)
 	/* Nobody asks the fleet from now; what waits is answered below. */
 	cluster_incident_detach(c);
 	cluster_replay_detach(c);
+	cluster_status_detach(c);
 	cluster_idem_cancel_all(c);
 	cluster_link_free(c->link); /* claims waiting are answered: won */
 	cluster_probe_detach(c);

@@ -13,6 +13,7 @@
 
 struct cluster_link;
 struct alerting;
+struct cluster_status;
 struct cluster_supp;
 struct cluster_tmpl;
 struct feedback;
@@ -53,7 +54,8 @@ struct cluster {
 	struct incidents *inc;
 	struct alerting *al;
 	struct feedback *fb;
-	struct cluster_tmpl *tmpl; /* the shared template store, or NULL */
+	struct cluster_tmpl *tmpl;     /* the shared template store, or NULL */
+	struct cluster_status *status; /* incidents' faces, or NULL */
 };
 
 /* cluster_publish - m on the fleet channel, from this node (nothing

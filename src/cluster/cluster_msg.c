@@ -15,6 +15,7 @@ static const char *const cluster_msg_kinds[] = {
     [CLUSTER_MSG_OTHER] = "other",       [CLUSTER_MSG_HEARTBEAT] = "heartbeat",
     [CLUSTER_MSG_CIRCUIT] = "circuit",   [CLUSTER_MSG_OPERATOR] = "operator",
     [CLUSTER_MSG_SUPPRESS] = "suppress", [CLUSTER_MSG_TEMPLATE] = "template",
+    [CLUSTER_MSG_INCIDENT] = "incident",
 };
 
 const char *
@@ -77,6 +78,9 @@ cluster_msg_encode(const struct cluster_msg *m)
 		break;
 	case CLUSTER_MSG_TEMPLATE:
 		cluster_msg_put(o, "tenant", m->tenant);
+		cluster_msg_put(o, "name", m->name);
+		break;
+	case CLUSTER_MSG_INCIDENT:
 		cluster_msg_put(o, "name", m->name);
 		break;
 	case CLUSTER_MSG_OTHER:
@@ -157,6 +161,7 @@ cluster_msg_decode(const char *buf, size_t len, struct cluster_msg *out,
 	            : strcmp(kind, "operator") == 0 ? CLUSTER_MSG_OPERATOR
 	            : strcmp(kind, "suppress") == 0 ? CLUSTER_MSG_SUPPRESS
 	            : strcmp(kind, "template") == 0 ? CLUSTER_MSG_TEMPLATE
+	            : strcmp(kind, "incident") == 0 ? CLUSTER_MSG_INCIDENT
 	                                            : CLUSTER_MSG_OTHER;
 	if (cluster_msg_str(o, "node", &out->node) < 0 || out->node == NULL ||
 	    out->node[0] == '\0') {
@@ -210,6 +215,10 @@ cluster_msg_decode(const char *buf, size_t len, struct cluster_msg *out,
 	if (out->kind == CLUSTER_MSG_TEMPLATE &&
 	    (out->tenant == NULL || out->name == NULL)) {
 		bad = "template needs tenant and name";
+		goto fail;
+	}
+	if (out->kind == CLUSTER_MSG_INCIDENT && out->name == NULL) {
+		bad = "incident needs name";
 		goto fail;
 	}
 	json_decref(o);

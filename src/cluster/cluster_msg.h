@@ -15,6 +15,9 @@
  *    "diagnostic":"..."}
  *   {"v":1,"kind":"template","node":"mx1","at":...,"tenant":"t",
  *    "name":"welcome"}  (its active version changed: read <prefix>:tmpl)
+ *   {"v":1,"kind":"incident","node":"mx1","at":...,"name":"inc_..."}
+ *    (the public record of an incident it opened changed: read
+ *    <prefix>:incident:<name>)
  * Unknown kinds and unknown fields are ignored by readers (a newer node
  * may say more); a version other than 1 is refused.
  *
@@ -36,6 +39,7 @@ enum cluster_msg_kind {
 	CLUSTER_MSG_OPERATOR,
 	CLUSTER_MSG_SUPPRESS,
 	CLUSTER_MSG_TEMPLATE,
+	CLUSTER_MSG_INCIDENT,
 };
 
 struct cluster_msg {
@@ -54,7 +58,7 @@ struct cluster_msg {
 	uint64_t for_ms;
 	/* suppress (action "add" or "remove"; reason: its name) */
 	char *tenant, *address, *diagnostic;
-	/* template (tenant and name) */
+	/* template (tenant and name), incident (name: its id) */
 	char *name;
 	uint64_t created_ms, expires_ms;
 };
@@ -78,7 +82,7 @@ int cluster_msg_decode(const char *buf, size_t len, struct cluster_msg *out,
 void cluster_msg_fini(struct cluster_msg *m);
 
 /* cluster_msg_kind_name - "heartbeat", "circuit", "operator", "suppress",
- * "template", "other". */
+ * "template", "incident", "other". */
 const char *cluster_msg_kind_name(enum cluster_msg_kind k);
 
 #endif

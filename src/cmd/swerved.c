@@ -24,6 +24,7 @@
 #include "cluster/cluster.h"
 #include "cluster/cluster_incident.h"
 #include "cluster/cluster_replay.h"
+#include "cluster/cluster_status.h"
 #include "cluster/cluster_suppress.h"
 #include "cluster/cluster_tmpl.h"
 #include "config/config.h"
@@ -891,6 +892,8 @@ main(int argc, char **argv)
 		cluster_replay_attach(cluster, feedback);
 		/* A template put on one node renders on all. */
 		cluster_tmpl_wrap(cluster, tmpls);
+		/* Any node serves the same status page. */
+		cluster_status_attach(cluster, status_page);
 	}
 	http_fleet_register(http, cluster);
 	/* Notices go to incidents.notices, on its stream (default critical

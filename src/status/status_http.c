@@ -35,7 +35,41 @@ struct status_http {
 	int64_t started_ms;              /* wall clock */
 	status_http_drilled_fn *drilled; /* or NULL */
 	void *drilled_arg;
+	struct status_http_fleet fleet; /* find NULL: no fleet */
 };
+
+void
+status_http_fleet_set(struct status_http *s, const struct status_http_fleet *f)
+{
+	if (f != NULL)
+		s->fleet = *f;
+	else
+		memset(&s->fleet, 0, sizeof(s->fleet));
+}
+
+/* status_http_fleet_incs - the fleet's records in incs[0..*n) (room for
+ * *n + count): followed incidents replaced, others added. */
+static void
+status_http_fleet_incs(const struct status_http *s, struct incident_info *incs,
+                       size_t *n)
+{
+	const struct status_http_fleet *f = &s->fleet;
+	size_t i, j, local = *n, k = f->count(f->arg);
+	const struct incident_info *ii;
+
+	for (i = 0; i < local; i++)
+		if (incs[i].opened_by != NULL &&
+		    (ii = f->find(f->arg, incs[i].id)) != NULL)
+			incs[i] = *ii;
+	for (i = 0; i < k; i++) {
+		ii = f->get(f->arg, i);
+		for (j = 0; j < local && ii != NULL; j++)
+			if (strcmp(incs[j].id, ii->id) == 0)
+				break;
+		if (ii != NULL && j == local)
+			incs[(*n)++] = *ii;
+	}
+}
 
 void
 status_http_drilled_set(struct status_http *s, status_http_drilled_fn *fn,
@@ -77,10 +111,14 @@ status_http_model(const struct status_http *s, struct status_model *m)
 	}
 	if (s->incs != NULL) {
 		size_t n = incidents_count(s->incs);
-		incs = xcalloc(n > 0 ? n : 1, sizeof(*incs));
+		size_t k =
+		    s->fleet.find != NULL ? s->fleet.count(s->fleet.arg) : 0;
+		incs = xcalloc(n + k > 0 ? n + k : 1, sizeof(*incs));
 		for (i = 0; i < n; i++)
 			if (incidents_get(s->incs, i, &incs[n_incs]) == 0)
 				n_incs++;
+		if (s->fleet.find != NULL)
+			status_http_fleet_incs(s, incs, &n_incs);
 		f.incs = incs;
 		f.n_incs = n_incs;
 	}

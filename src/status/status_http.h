@@ -57,6 +57,27 @@ typedef bool status_http_drilled_fn(const char *provider, void *arg);
 void status_http_drilled_set(struct status_http *s, status_http_drilled_fn *fn,
                              void *arg);
 
+/*
+ * The fleet's public records of incidents (src/cluster/cluster_status.h):
+ * find(id) the fleet's record of incident id, or NULL; count() and
+ * get(i) every record it has, newest first. Records are borrowed for
+ * the building of one page (no I/O, on the loop).
+ */
+struct incident_info;
+struct status_http_fleet {
+	const struct incident_info *(*find)(void *arg, const char *id);
+	size_t (*count)(void *arg);
+	const struct incident_info *(*get)(void *arg, size_t i);
+	void *arg;
+};
+
+/* status_http_fleet_set - build the page with f (copied; NULL: none):
+ * an incident this node follows (opened_by another node) shows the
+ * fleet's record of it, and the fleet's incidents this node has no
+ * record of are shown too. */
+void status_http_fleet_set(struct status_http *s,
+                           const struct status_http_fleet *f);
+
 /* status_http_model - the page's model now into m (status_model_fini
  * frees it). */
 void status_http_model(const struct status_http *s, struct status_model *m);

@@ -33,6 +33,29 @@ def incidents(d):
     return [i for i in obj["incidents"] if not i.get("drill")]
 
 
+def page(d):
+    """What a reader of d's public status page sees: the incidents (id,
+    name, status, impact, times, updates) and the components' states.
+    (Each node's own record of an incident has its own times.)"""
+    import json
+    out = []
+    for f in ("incidents", "components"):
+        code, body, _ = sh.http_request(
+            d.http_url + "/status/api/v2/%s.json" % f)
+        assert code == 200, (f, code, body[:200])
+        obj = json.loads(body)
+        if f == "incidents":
+            out.append([(i["id"], i["name"], i["status"], i["impact"],
+                         i["created_at"],
+                         [(u["status"], u["body"], u["created_at"])
+                          for u in i["incident_updates"]])
+                        for i in obj["incidents"]])
+        else:
+            out.append(sorted((c["name"], c["status"])
+                              for c in obj["components"]))
+    return out
+
+
 def dark_fleet(lab, redis_url, rcv, n=3):
     """Two mocks (primary, backup) and n nodes on redis_url whose
     circuit_open alerts notify rcv."""
@@ -46,7 +69,9 @@ def dark_fleet(lab, redis_url, rcv, n=3):
               "notify": [{"type": "webhook", "url": rcv.url("/hook")}],
               "rules": [{"name": "circuit_open", "for": "0s",
                          "clear_for": "1s", "severity": "critical"}]}
-    nodes = [lab.node(provs, "n%d" % i, {"redis": redis_url}, alerts=alerts)
+    nodes = [lab.node(provs, "n%d" % i, {"redis": redis_url}, alerts=alerts,
+                      public_status={"title": "Example Mail",
+                                     "on_http": True})
              for i in range(1, n + 1)]
     sh.wait_until(lambda: all(
         d.admin_json("/v1/fleet")[1]["nodes_alive"] == n for d in nodes),
@@ -79,6 +104,11 @@ def test_dark_provider_one_incident_one_notification_close_shared(lab):
     assert rcv.changes().count("firing") == 1, rcv.changes()
     k = r.cmd("--scan", "--pattern", "swerve:note:*")
     assert k.startswith("swerve:note:circuit_open primary"), k
+    # Every node serves the same status page: the incident as the node
+    # that opened it tells it, the components from the shared circuits.
+    sh.wait_until(lambda: page(nodes[0]) == page(nodes[1]) == page(nodes[2])
+                  and page(nodes[0])[0], 10, what="the same status page")
+    assert r.cmd("EXISTS", "swerve:incident:" + ids[0][0]) == "1"
 
     # Healed: mail through n1 only closes n1's circuit by its trials
     # (a probe lets them go at once); the others close on its word.

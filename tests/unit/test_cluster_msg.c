@@ -143,10 +143,7 @@ static void
 malformed_messages_are_refused(void **state)
 {
 	static const char *const bad[] = {
-	    "",
-	    "{",
-	    "[]",
-	    "\"heartbeat\"",
+	    "", "{", "[]", "\"heartbeat\"",
 	    "{\"kind\":\"heartbeat\",\"node\":\"n\"}",         /* no v */
 	    "{\"v\":2,\"kind\":\"heartbeat\",\"node\":\"n\"}", /* version */
 	    "{\"v\":\"1\",\"kind\":\"heartbeat\",\"node\":\"n\"}",
@@ -176,6 +173,7 @@ malformed_messages_are_refused(void **state)
 	    "{\"v\":1,\"kind\":\"template\",\"node\":\"n\",\"name\":\"w\"}",
 	    "{\"v\":1,\"kind\":\"template\",\"node\":\"n\",\"tenant\":\"t\","
 	    "\"name\":[]}",
+	    "{\"v\":1,\"kind\":\"incident\",\"node\":\"n\"}", /* no name */
 	};
 	struct cluster_msg out;
 	char err[128];
