@@ -25,6 +25,8 @@
 #                 1,000,000 x SCALE); sampled in 20 steps.
 #   POSTFIX=0     swerved only.
 #   BENCH_NICE=N  as bench/ingest.sh (servers and clients under nice).
+#   RSS_ONLY=1    only the RSS curve; the other figures are redrawn from
+#                 the data files already in OUT.
 #   OUT=DIR       where figures and data go (default bench/results/curves).
 # Needs what bench/ingest.sh needs, plus gnuplot (Debian gnuplot-nox, a
 # bench-only dependency). Everything started here is stopped by PID.
@@ -71,17 +73,23 @@ SIZES=(1024 10240 102400 1048576 10485760)
 	done
 } >"$WORK/scenarios"
 rc=0
-SCENARIOS_FILE=$WORK/scenarios TABLE_OUT=$WORK/table NO_RESULTS=1 \
-	bash bench/ingest.sh >"$WORK/ingest.out" 2>"$WORK/ingest.err" || rc=$?
-if [ ! -s "$WORK/table" ]; then
-	tail -20 "$WORK/ingest.err" >&2
-	exit 1
+if [ "${RSS_ONLY:-0}" = 1 ]; then
+	# Keep the sweeps' table of the last full run.
+	sed -n '/^scenario /,/^$/p' "$OUT/summary.txt" >"$WORK/table" || true
+else
+	SCENARIOS_FILE=$WORK/scenarios TABLE_OUT=$WORK/table NO_RESULTS=1 \
+		bash bench/ingest.sh >"$WORK/ingest.out" 2>"$WORK/ingest.err" || rc=$?
+	if [ ! -s "$WORK/table" ]; then
+		tail -20 "$WORK/ingest.err" >&2
+		exit 1
+	fi
+	cp "$WORK/ingest.out" "$OUT/ingest.txt"
+	cp "$WORK/ingest.err" "$OUT/ingest.log"
 fi
-cp "$WORK/ingest.out" "$OUT/ingest.txt"
-cp "$WORK/ingest.err" "$OUT/ingest.log"
 
 # Table columns (bench/ingest.sh): 1 scenario, 5 msg/s, 8 p99ms.
 for s in "${servers[@]}"; do
+	[ "${RSS_ONLY:-0}" = 1 ] && break
 	awk -v p="sess-$s-" 'index($1, p) == 1 { sub(p, "", $1); print $1, $5, $8 }' \
 		"$WORK/table" >"$OUT/sessions-$s.dat"
 	awk -v p="size-$s-" 'index($1, p) == 1 {
@@ -172,7 +180,7 @@ plot '$OUT/rss.dat' using 1:2 with linespoints title 'swerved VmRSS'
 GP
 
 {
-	echo "swerve scaling curves - $(date -u '+%Y-%m-%d %H:%M UTC'), SCALE=$SCALE, RSS_MAX=$RSS_MAX"
+	echo "swerve scaling curves - $(date -u '+%Y-%m-%d %H:%M UTC'), SCALE=$SCALE, RSS_MAX=$RSS_MAX$([ "${RSS_ONLY:-0}" = 1 ] && echo ' (RSS_ONLY: the sweeps are from the previous run)')"
 	echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 	echo "load:    $LOAD0 before, $(cut -d' ' -f1-3 /proc/loadavg) after (1/5/15 min; $(nproc) cores)"
 	echo "time:    $(($(date +%s) - T0)) s"
