@@ -59,6 +59,10 @@ log:
   level: ${LOG_LEVEL:-warn}
   format: ${LOG_FORMAT:-text}
 Y
+# EXTRA_YAML: more top-level configuration (bench/webhooks/callgrind.sh
+# adds events.webhooks); AFTER: a command run once the sink has N, before
+# the daemon is stopped (waiting for what else the run must finish).
+[ -n "${EXTRA_YAML:-}" ] && printf '%s\n' "$EXTRA_YAML" >>"$W/c.yaml"
 valgrind --tool=callgrind --callgrind-out-file="$OUT" "$BIN/swerved" -c "$W/c.yaml" >"$W/sw.log" 2>&1 &
 VP=$!
 for _ in $(seq 600); do
@@ -67,6 +71,7 @@ for _ in $(seq 600); do
 done
 smtp-source -d -s 8 -m "$N" -l "$SIZE" -f bench@sender.example -t user@rcpt.example "127.0.0.1:$SMTP"
 $UTIL wait "$W/sink.out" "$N" 900 1 >/dev/null
+[ -n "${AFTER:-}" ] && eval "$AFTER"
 sleep 1
 kill -TERM "$VP"
 wait "$VP" || true
