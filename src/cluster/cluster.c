@@ -16,6 +16,7 @@
 #include "cluster/cluster_link.h"
 #include "cluster/cluster_msg.h"
 #include "cluster/cluster_probe.h"
+#include "cluster/cluster_rate.h"
 #include "cluster/cluster_replay.h"
 #include "cluster/cluster_status.h"
 #include "cluster/cluster_suppress.h"
@@ -147,6 +148,7 @@ cluster_on_up(void *arg, const char *master)
 	cluster_share_open_circuits(c);
 	cluster_suppress_resync(c);
 	cluster_tmpl_resync(c);
+	cluster_rate_up(c->rate);
 }
 
 /* cluster_on_down - the link is lost: go on alone. */
@@ -161,6 +163,7 @@ cluster_on_down(void *arg, const char *why)
 	log_warn("cluster: node %s works alone on local state (circuits, "
 	         "limits, idempotency) until Redis returns: %s",
 	         c->cfg->cluster_node_id, why);
+	cluster_rate_lost(c->rate);
 }
 
 /* cluster_apply_circuit - another node's circuit opened. */
@@ -337,6 +340,7 @@ cluster_new(const struct cluster_opts *o)
 	log_info("cluster: node %s joining through %s", o->cfg->cluster_node_id,
 	         o->cfg->cluster_redis != NULL ? o->cfg->cluster_redis
 	                                       : "Sentinel");
+	c->rate = cluster_rate_new(c);
 	c->link = cluster_link_new(o->base, o->cfg, c->channel, &cbs);
 	cluster_idem_install(c);
 	cluster_probe_attach(c);
@@ -408,6 +412,7 @@ cluster_fleet_json(const struct cluster *c)
 		json_array_append_new(arr, n);
 	}
 	json_object_set_new(o, "nodes", arr);
+	json_object_set_new(o, "limits", cluster_rate_json(c->rate));
 	return o;
 }
 
@@ -424,6 +429,7 @@ cluster_free(struct cluster *c)
 	cluster_idem_cancel_all(c);
 	cluster_link_free(c->link); /* claims waiting are answered: won */
 	cluster_probe_detach(c);
+	cluster_rate_free(c->rate); /* after the link: its asks end there */
 	cluster_suppress_unwrap(c);
 	cluster_tmpl_unwrap(c);
 	event_free(c->beat);

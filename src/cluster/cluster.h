@@ -15,12 +15,14 @@
  *     its own circuit by its own half-open trials);
  *   - publishes the operator's pause, drain and resume of a provider and
  *     applies other nodes' ones, so they act fleet-wide;
- *   - shares the suppression list (cluster_suppress.h).
+ *   - shares the suppression list (cluster_suppress.h);
+ *   - makes providers' max_rate and quota.daily hold fleet-wide
+ *     (cluster_rate.h), split over the nodes while Redis is lost.
  * Redis never holds mail: each node keeps its own spool. When Redis is
- * lost the node goes on alone on its local state (circuits, limits,
- * idempotency), cluster_lost() says so (the cluster_lost alert fires),
- * and on the link's return it re-joins by itself: it announces itself
- * and its open circuits again.
+ * lost the node goes on alone on its local state (circuits, its share
+ * of the limits, idempotency), cluster_lost() says so (the cluster_lost
+ * alert fires), and on the link's return it re-joins by itself: it
+ * announces itself and its open circuits again.
  *
  * Loop thread only. A listener on the event bus; never changes what
  * happens for a local event, only publishes it.
@@ -65,8 +67,8 @@ uint64_t cluster_redis_commands(const struct cluster *c);
 /*
  * cluster_fleet_json - the fleet as this node sees it (GET /v1/fleet):
  * {"node","redis":"up"|"lost","master","nodes":[{"node","version",
- * "queue","inflight","last_heartbeat_ms","alive","self"}]}. New
- * reference, the caller's.
+ * "queue","inflight","last_heartbeat_ms","alive","self"}],"limits":
+ * cluster_rate_json()}. New reference, the caller's.
  */
 json_t *cluster_fleet_json(const struct cluster *c);
 

@@ -13,6 +13,7 @@
 
 struct cluster_link;
 struct alerting;
+struct cluster_rate;
 struct cluster_status;
 struct cluster_supp;
 struct cluster_tmpl;
@@ -42,6 +43,7 @@ struct cluster {
 	char *version;
 	char *channel; /* <prefix>:fleet */
 	struct cluster_link *link;
+	struct cluster_rate *rate; /* fleet-wide max_rate and quota */
 	struct event *beat;
 	struct cluster_node nodes[CLUSTER_MAX_NODES];
 	size_t n_nodes;

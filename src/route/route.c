@@ -22,6 +22,18 @@
 
 #define ROUTE_RETRY_AFTER_MAX_MS (10 * 60 * 1000)
 
+/* The limit beyond this node (route_gate_set); allow is NULL: none. */
+static struct route_gate route_gate;
+
+void
+route_gate_set(const struct route_gate *g)
+{
+	if (g == NULL)
+		memset(&route_gate, 0, sizeof(route_gate));
+	else
+		route_gate = *g;
+}
+
 /* route_breaker_opts - the config's circuit section as breaker options. */
 static void
 route_breaker_opts(const struct config_provider *cfg, struct breaker_opts *o)
@@ -144,7 +156,7 @@ struct route_note {
 	double rep;        /* reputation share for the sender domain */
 	bool ok;           /* a candidate */
 	bool demoted;      /* deliverability set it aside for rep */
-	char why[96];      /* filtered: why */
+	char why[96];      /* filtered: why; chosen: the gate's note */
 	char rep_why[160]; /* rep < 1: which ratio crossed */
 };
 
@@ -217,6 +229,17 @@ route_filter(struct route_prov *p, size_t i, struct route_ctx *ctx,
 			ctx->wait_ms = wait;
 		return false;
 	}
+	note->why[0] = '\0';
+	if (route_gate.allow != NULL) {
+		wait = 0;
+		if (!route_gate.allow(route_gate.arg, p, now, ctx->wall_ms,
+		                      &wait, note->why, sizeof(note->why))) {
+			if (wait > 0 &&
+			    (ctx->wait_ms == 0 || wait < ctx->wait_ms))
+				ctx->wait_ms = wait;
+			return false;
+		}
+	}
 	note->ok = true;
 	note->rep = 1.0;
 	note->rep_why[0] = '\0';
@@ -260,6 +283,8 @@ route_trace_write(struct route_prov *const *provs, size_t n,
 		if (notes[chosen].rep < 1)
 			buf_printf(t, " x reputation %.2f: %s",
 			           notes[chosen].rep, notes[chosen].rep_why);
+		if (notes[chosen].why[0] != '\0')
+			buf_printf(t, " (%s)", notes[chosen].why);
 	} else {
 		buf_printf(t, "no provider can take it now");
 	}
@@ -506,6 +531,8 @@ route_take(struct route_prov *p, struct route_ctx *ctx)
 		(void)tbucket_take(&p->tb, ctx->now_ms);
 	if (p->quota.limit > 0)
 		(void)quota_take(&p->quota, wall);
+	if (route_gate.take != NULL)
+		route_gate.take(route_gate.arg, p, ctx->now_ms, ctx->wall_ms);
 	return true;
 }
 
@@ -609,6 +636,8 @@ route_result(struct route_prov *rp, const struct send_result *r,
 		rp->fail_stage = r->stage;
 	if (r->class != SEND_ACCEPTED && rp->quota.limit > 0)
 		quota_refund(&rp->quota, wall);
+	if (r->class != SEND_ACCEPTED && route_gate.refund != NULL)
+		route_gate.refund(route_gate.arg, rp, wall_ms);
 	if (r->class == SEND_THROTTLED && r->quota_exhausted)
 		quota_exhaust(&rp->quota, wall);
 	if (rp->limited) {
@@ -656,6 +685,8 @@ route_unpick(struct route_prov *rp, bool trial, int64_t wall_ms)
 		breaker_trial_cancel(&rp->br);
 	if (rp->quota.limit > 0)
 		quota_refund(&rp->quota, wall_ms < 0 ? 0 : (uint64_t)wall_ms);
+	if (route_gate.refund != NULL)
+		route_gate.refund(route_gate.arg, rp, wall_ms);
 }
 
 enum breaker_event

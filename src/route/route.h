@@ -154,6 +154,35 @@ enum breaker_event route_probe_result(struct route_prov *rp, bool ok,
                                       enum send_class cls, uint64_t latency_ms,
                                       uint64_t now_ms);
 
+/*
+ * A limit shared beyond this node: the fleet-wide max_rate and daily
+ * quota of cluster mode (cluster/cluster_rate.h). route_pick asks it
+ * after the provider's own rate and quota let a message go, takes from
+ * it with the provider's own token, and gives the quota back to it where
+ * route_result and route_unpick give back the node's own. Its functions
+ * never block and never wait for I/O.
+ *   allow  - may rp send one message now? Changes no count (it may start
+ *            asking for more in the background). When not: *wait_ms is
+ *            how long until it may (0: not today, or unknown), why says
+ *            why; when it may, why may name the limit in force ("" when
+ *            nothing is worth saying) for the trace.
+ *   take   - rp sends one message now (allow said yes just before).
+ *   refund - one message taken today never reached rp: its quota back.
+ */
+struct route_gate {
+	bool (*allow)(void *arg, const struct route_prov *rp, uint64_t now_ms,
+	              int64_t wall_ms, uint64_t *wait_ms, char *why,
+	              size_t whylen);
+	void (*take)(void *arg, const struct route_prov *rp, uint64_t now_ms,
+	             int64_t wall_ms);
+	void (*refund)(void *arg, const struct route_prov *rp, int64_t wall_ms);
+	void *arg;
+};
+
+/* route_gate_set - ask g (copied; its arg must outlive it) from now on;
+ * NULL: no gate (the default). */
+void route_gate_set(const struct route_gate *g);
+
 /* route_admin_now - the operator's state at now (a timed pause or drain
  * has ended once now passes admin_until_ms). */
 enum route_admin route_admin_now(const struct route_prov *rp, uint64_t now_ms);

@@ -225,6 +225,13 @@ def fleet(d):
     return obj
 
 
+def wait_fleet(nodes, n, timeout=20):
+    """Wait until every node of nodes sees Redis up and n nodes alive."""
+    sh.wait_until(lambda: all(fleet(d)["redis"] == "up" and
+                              fleet(d)["nodes_alive"] == n for d in nodes),
+                  timeout, what="%d nodes in the fleet" % n)
+
+
 def provider_state(d, name):
     """(state, reason) of provider name on d."""
     code, obj = d.admin_json("/v1/providers")

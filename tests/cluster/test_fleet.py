@@ -17,16 +17,10 @@ import time
 
 import swerve_harness as sh
 from cluster_lib import (CLIENT_A, WEB_KEY, api_keys, fleet, http_from,
-                         provider_state)
+                         provider_state, wait_fleet)
 
 MSG = ("From: s@example.com\r\nTo: r@example.net\r\nSubject: fleet\r\n\r\n"
        "hi\r\n")
-
-
-def wait_fleet(nodes, n, timeout=20):
-    sh.wait_until(lambda: all(fleet(d)["redis"] == "up" and
-                              fleet(d)["nodes_alive"] == n for d in nodes),
-                  timeout, what="%d nodes in the fleet" % n)
 
 
 def alerts(d):
