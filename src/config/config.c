@@ -485,7 +485,7 @@ config_defaults(void)
 	c->spool_max_messages = 1000000;
 	c->spool_batch_max = 256;
 	c->spool_handoff_cache = 64ULL << 20;
-	c->spool_outcome_delay_ms = 10;
+	c->spool_outcome_delay_ms = 0;
 
 	c->max_message_size = 25ULL << 20;
 	c->max_recipients = 100;

@@ -475,7 +475,7 @@ struct config {
 	uint64_t spool_max_messages;  /* spool.max_messages, default 1000000 */
 	uint64_t spool_batch_max;     /* spool.batch_max, default 256 */
 	uint64_t spool_handoff_cache; /* spool.handoff_cache, default 64MB */
-	uint64_t spool_outcome_delay_ms; /* spool.outcome_delay, default 10ms */
+	uint64_t spool_outcome_delay_ms; /* spool.outcome_delay, default 0 */
 	/* spool.commit_gather_us, default 0: longest a commit waits for
 	 * SMTP sessions that are receiving a body */
 	uint64_t spool_commit_gather_us;
