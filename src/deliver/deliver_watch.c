@@ -389,8 +389,9 @@ watch_start(struct dprov *p)
 	struct deliver *d = p->d;
 	const struct config_status_page *sp = &p->cfg->status_page;
 
-	if (p->cfg->account_interval_ms > 0 && p->ad != NULL &&
-	    account_poll_applies(p->cfg))
+	/* Made even with account_interval 0 (no periodic poll): an
+	 * operator's refresh still asks. */
+	if (p->ad != NULL && account_poll_applies(p->cfg))
 		p->acct_poll = account_poll_new(d->o.base, p->cfg,
 		                                watch_on_account_poll, p);
 	if ((p->cfg->probe_interval_ms > 0 ||

@@ -219,3 +219,15 @@ def test_mail_in_flight_cannot_carry_the_quota_past_the_reserve(lab):
     sh.wait_until(lambda: account(d, "ses")["in_flight"] == 0, 5,
                   what="nothing left in flight")
     assert account(d, "ses")["quota_left"] == 20
+
+
+def test_a_refresh_asks_even_with_the_periodic_poll_off(lab):
+    mg, backup = lab.mock("mg"), lab.mock("backup")
+    set_account(mg, "mailgun", state="unverified")
+    d = daemon(lab, http_provider("mailgun", mg, interval=0), backup)
+    assert account(d, "mailgun") == {}  # never polled by itself
+    out = sh.swervectl(["-c", d.config_path, "account", "refresh",
+                        "mailgun"])
+    assert out.returncode == 0, out.stderr
+    assert "account: unverified, paused; Mailgun domain mg.test is " \
+        "unverified" in out.stdout, out.stdout
