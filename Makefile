@@ -18,7 +18,7 @@ CC       ?= cc
 B        ?= build
 PKGS     := libevent libevent_openssl libevent_pthreads openssl sqlite3 \
             yaml-0.1 jansson libcurl libxml-2.0 libidn2 \
-            libsystemd hiredis
+            libsystemd hiredis libcares
 WARN     := -std=c17 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -Isrc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -18,6 +18,7 @@ packages=(
 	chromium chromium-driver python3-selenium python3-feedparser
 	haproxy redis-server redis-sentinel libhiredis-dev
 	gnuplot-nox # bench-only: bench/curves/ plots the scaling curves
+	libc-ares-dev nsd
 )
 
 missing=()

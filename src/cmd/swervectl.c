@@ -84,8 +84,9 @@ swervectl_usage(FILE *f)
 	    "SIGHUP)\n"
 	    "  anomalies  what the anomaly detector flags now, and its recent "
 	    "changes\n"
-	    "  readiness  failover readiness: each sender domain x provider, "
-	    "its verdict and why\n"
+	    "  readiness [--refresh]  failover readiness: each sender domain x "
+	    "provider,\n            its verdict and why (--refresh: check "
+	    "them all again first)\n"
 	    "  anomaly replay FILE.csv  the anomaly detector over a recorded "
 	    "series\n            (timestamp,value lines; --json, --dir, "
 	    "--threshold, --warmup)\n"
@@ -1022,14 +1023,49 @@ swervectl_events_dead(const char *base, int json)
 }
 
 /* swervectl_readiness - GET /v1/readiness: one line per sender domain x
- * provider, its verdict and the reason. */
+ * provider, its verdict and the reason. refresh: POST
+ * /v1/readiness/refresh first and wait (at most 60 s) until no check
+ * runs. */
 static int
-swervectl_readiness(const char *base, int json)
+swervectl_readiness(const char *base, int json, int refresh)
 {
 	json_t *root, *x;
 	size_t i;
+	int tries;
 
-	root = swervectl_fetch_json(base, "/v1/readiness", json);
+	if (refresh) {
+		struct buf b;
+
+		buf_init(&b);
+		tries =
+		    swervectl_request(base, "/v1/readiness/refresh", true, &b);
+		buf_fini(&b);
+		if (tries != 0)
+			return 1;
+		root = NULL;
+		for (tries = 0; tries < 300; tries++) {
+			root = swervectl_fetch_json(base, "/v1/readiness", 0);
+			if (root == NULL)
+				return 1;
+			if (json_integer_value(
+			        json_object_get(root, "checking")) == 0)
+				break;
+			json_decref(root);
+			root = NULL;
+			usleep(200 * 1000);
+		}
+		if (root == NULL) {
+			fprintf(stderr, "swervectl: readiness checks still "
+			                "running after 60 s\n");
+			return 1;
+		}
+		if (json) {
+			json_dumpf(root, stdout, JSON_COMPACT);
+			printf("\n");
+		}
+	} else {
+		root = swervectl_fetch_json(base, "/v1/readiness", json);
+	}
 	if (root == NULL)
 		return 1;
 	if (!json) {
@@ -2467,6 +2503,7 @@ main(int argc, char **argv)
 	    {"template", required_argument, NULL, 1105},
 	    {"send", no_argument, NULL, 1106},
 	    {"preview", no_argument, NULL, 1107},
+	    {"refresh", no_argument, NULL, 1200},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -2479,7 +2516,7 @@ main(int argc, char **argv)
 	struct incident_cli_opts inc = {0};
 	struct drill_cli_opts dopts = {0};
 	char base[1100], err[CONFIG_ERR_SIZE];
-	int json = 0, watch = 0, fleet = 0, ch, rc;
+	int json = 0, watch = 0, fleet = 0, refresh = 0, ch, rc;
 
 	/* Offline, with options of its own: before the common ones. */
 	if (argc >= 3 && strcmp(argv[1], "anomaly") == 0 &&
@@ -2585,6 +2622,9 @@ main(int argc, char **argv)
 		case 'w':
 			watch = 1;
 			break;
+		case 1200:
+			refresh = 1;
+			break;
 		case 'F':
 			fleet = 1;
 			break;
@@ -2675,7 +2715,7 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "anomalies") == 0) {
 		rc = swervectl_anomalies(base, json);
 	} else if (strcmp(cmd, "readiness") == 0) {
-		rc = swervectl_readiness(base, json);
+		rc = swervectl_readiness(base, json, refresh);
 	} else if (strcmp(cmd, "trace") == 0 && optind + 1 < argc) {
 		rc = swervectl_trace(base, argv[optind + 1]);
 	} else if (strcmp(cmd, "suppression") == 0) {

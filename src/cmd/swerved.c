@@ -66,6 +66,7 @@
 #include "observe/suppress_feed.h"
 #include "observe/webhook_out.h"
 #include "readiness/readiness.h"
+#include "readiness/readiness_poll.h"
 #include "route/reputation.h"
 #include "spool/spool.h"
 #include "spool/spool_purge.h"
@@ -600,6 +601,8 @@ main(int argc, char **argv)
 	struct cluster *cluster = NULL;
 	struct anomaly *anomaly;
 	struct readiness *readiness;
+	struct readiness_poll *rpoll;
+	struct http_readiness *hready;
 	struct drill_ctl *drills;
 	struct smtpd *smtpd;
 	struct http_admin *http;
@@ -816,6 +819,10 @@ main(int argc, char **argv)
 			log_warn("swerved: readiness: no room on the event "
 			         "bus; sender domains are not tracked");
 	}
+	/* What feeds it: the providers' verification APIs and DNS. */
+	rpoll = readiness_poll_new(base, cfg, readiness, err, sizeof(err));
+	if (rpoll == NULL)
+		log_fatal("swerved: %s", err);
 	deliver = deliver_new(&dopts);
 	if (deliver == NULL)
 		log_fatal("swerved: cannot start delivery");
@@ -860,7 +867,9 @@ main(int argc, char **argv)
 		log_fatal("swerved: cannot start alerting");
 	http_alerts_register(http, alerting);
 	http_anomalies_register(http, anomaly);
-	http_readiness_register(http, readiness);
+	hready = http_readiness_register(http, readiness, rpoll);
+	http_admin_set_readiness(http, readiness);
+	alerting_set_readiness(alerting, readiness);
 	/* The public status page (listen.status, /status/ on listen.http). */
 	struct status_http *status_page =
 	    status_http_new(http, cfg, deliver, incidents);
@@ -998,6 +1007,8 @@ main(int argc, char **argv)
 	anomaly_free(anomaly);
 	http_api_free(api);
 	http_admin_free(http);
+	http_readiness_free(hready);
+	readiness_poll_free(rpoll);
 	readiness_free(readiness);
 	status_http_free(status_page);
 	http_tls_free(reload.https);

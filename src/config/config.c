@@ -503,6 +503,9 @@ config_defaults(void)
 	c->dashboard_max_sessions = 32;
 
 	c->anomaly_enabled = true;
+	c->readiness_timeout_ms = 10000;
+	c->readiness_dns_timeout_ms = 2000;
+	c->readiness_max_metrics = 200;
 	c->anomaly_interval_ms = 5 * 60 * 1000;
 	c->anomaly_warmup_ms = 8 * 24 * 3600 * 1000ULL;
 	c->anomaly_threshold = 4;
@@ -576,6 +579,7 @@ config_free(struct config *c)
 	config_status_free(c);
 	config_incidents_free(c);
 	config_cluster_free(c);
+	free(c->readiness_resolver);
 	config_addrs_free(c->listen_http, c->n_listen_http);
 	config_addrs_free(c->listen_admin, c->n_listen_admin);
 	free(c->hostname);

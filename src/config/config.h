@@ -357,6 +357,9 @@ enum config_alert_kind {
 	                                 near its quota (route/account.h) */
 	CONFIG_ALERT_ANOMALY,         /* the detector flags a provider's or a
 	                                 stream's signal (anomaly/anomaly.h) */
+	CONFIG_ALERT_READINESS,       /* a provider not ready for a sender
+	                                 domain sent in the last day
+	                                 (readiness/readiness.h) */
 	CONFIG_ALERT_KIND_COUNT,
 };
 
@@ -607,6 +610,13 @@ struct config {
 	 * to no message is kept this long (for de-duplication), then purged */
 	uint64_t events_unmatched_retention_ms;
 
+	/* readiness: (config_readiness.c) failover readiness checks
+	 * (readiness/readiness_poll.h) */
+	uint64_t readiness_interval_ms; /* readiness.interval, 0: on demand */
+	char *readiness_resolver;       /* readiness.resolver; NULL: system */
+	uint64_t readiness_timeout_ms;  /* readiness.timeout, 10s */
+	uint64_t readiness_dns_timeout_ms; /* readiness.dns_timeout, 2s */
+	uint64_t readiness_max_metrics;    /* readiness.max_metrics, 200 */
 	/* anomaly: (config_anomaly.c) the detector (anomaly/anomaly.h) */
 	bool anomaly_enabled;         /* anomaly.enabled, true */
 	uint64_t anomaly_interval_ms; /* anomaly.interval, 5m */

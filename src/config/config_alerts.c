@@ -56,6 +56,7 @@ static const struct key_choice choices_alert_kind[] = {
     {"cluster_lost", CONFIG_ALERT_CLUSTER_LOST},
     {"anomaly", CONFIG_ALERT_ANOMALY},
     {"account", CONFIG_ALERT_ACCOUNT},
+    {"readiness", CONFIG_ALERT_READINESS},
     {NULL, 0},
 };
 
@@ -384,6 +385,10 @@ config_alerts_defaults(struct config *c)
 	/* The provider's API says the account is in trouble (probation,
 	 * quota nearly used); a paused one is provider_config. */
 	alerts_rule_default(c, "account", CONFIG_ALERT_ACCOUNT,
+	                    CONFIG_SEVERITY_WARNING, 0);
+	/* A backup that would turn a failover into rejections
+	 * (readiness/readiness.h): fix it before it is needed. */
+	alerts_rule_default(c, "readiness", CONFIG_ALERT_READINESS,
 	                    CONFIG_SEVERITY_WARNING, 0);
 }
 

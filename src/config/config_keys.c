@@ -421,6 +421,7 @@ static const struct config_key keys_root[] = {
     {ROW("dashboard", KEY_SECTION, 0), .sub = config_keys_dashboard},
     {ROW("cluster", KEY_SECTION, 0), .sub = config_keys_cluster},
     {ROW("anomaly", KEY_SECTION, 0), .sub = config_keys_anomaly},
+    {ROW("readiness", KEY_SECTION, 0), .sub = config_keys_readiness},
     {ROW("incidents", KEY_SECTION, 0), .sub = config_keys_incidents},
     {ROW("drill", KEY_SECTION, 0), .sub = config_keys_drill},
     {ROW("drills", KEY_LIST, 0), FIELD(C, drills), COUNT(C, n_drills),
@@ -998,6 +999,8 @@ config_keys_apply(struct config_ctx *x, const struct config_node *root,
 	if (config_alerts_check(x, root, c) < 0)
 		return -1;
 	if (config_anomaly_check(x, root, c) < 0)
+		return -1;
+	if (config_readiness_check(x, root, c) < 0)
 		return -1;
 	if (config_admin_keys_check(x, root, c) < 0)
 		return -1;

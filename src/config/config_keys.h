@@ -171,6 +171,11 @@ extern const struct config_key config_keys_webhooks[];
 void config_webhooks_defaults(struct config *c);
 /* config_webhooks_free - free c's webhooks. */
 void config_webhooks_free(struct config *c);
+/* config_keys_readiness - the readiness: section (config_readiness.c). */
+extern const struct config_key config_keys_readiness[];
+/* config_readiness_check - the resolver is "ip[:port],...". */
+int config_readiness_check(struct config_ctx *x, const struct config_node *root,
+                           const struct config *c);
 /* config_keys_anomaly - the anomaly: section (config_anomaly.c). */
 extern const struct config_key config_keys_anomaly[];
 /* config_anomaly_check - warm-up at least an interval, share above 0. */

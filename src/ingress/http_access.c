@@ -87,6 +87,8 @@ static const struct http_access_rule http_access_table[] = {
     {"/v1/alerts", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_ALERTS},
     {"/v1/anomalies", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_ANOMALIES},
     {"/v1/readiness", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_READINESS},
+    {"/v1/readiness/refresh", POST, HTTP_WHO_ADMIN, ADMIN,
+     HTTP_ROUTE_READINESS},
     /* Events out to applications: the tail, dead-lettered webhooks. */
     {"/v1/events", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_EVENTS},
     {"/v1/events/dead", GET, HTTP_WHO_ADMIN, ADMIN, HTTP_ROUTE_EVENTS},

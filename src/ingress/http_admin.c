@@ -68,6 +68,7 @@ struct http_admin {
 	struct smtpd *smtpd;
 	struct stats *stats;
 	struct webhook_out *webhooks; /* or NULL */
+	struct readiness *readiness;  /* or NULL */
 	struct metrics_http httpc;    /* responses by handler and code */
 	uint64_t started_ms;          /* monotonic, for the uptime */
 	struct {
@@ -295,6 +296,8 @@ http_admin_snap_take(struct http_admin *h, struct http_admin_snap *sn)
 	}
 	ms->stats = h->stats;
 	ms->webhooks = h->webhooks;
+	ms->readiness = h->readiness;
+	ms->readiness_cap = (size_t)h->cfg->readiness_max_metrics;
 	ms->http = &h->httpc;
 	ms->uptime_seconds = (double)((clock_mono_ms() - h->started_ms) / 1000);
 	metrics_process_read(ms);
@@ -627,6 +630,12 @@ void
 http_admin_set_webhooks(struct http_admin *h, struct webhook_out *w)
 {
 	h->webhooks = w;
+}
+
+void
+http_admin_set_readiness(struct http_admin *h, struct readiness *r)
+{
+	h->readiness = r;
 }
 
 struct webhook_out *

@@ -70,6 +70,10 @@ struct webhook_out;
 /* http_admin_set_webhooks - include w's counters (observe/webhook_out.h)
  * in /metrics (NULL: zeros). w is borrowed and must outlive h. */
 void http_admin_set_webhooks(struct http_admin *h, struct webhook_out *w);
+/* http_admin_set_readiness - include r's matrix in /metrics
+ * (readiness/readiness.h; borrowed, outlives h). */
+struct readiness;
+void http_admin_set_readiness(struct http_admin *h, struct readiness *r);
 /* http_admin_webhooks - what http_admin_set_webhooks set, or NULL. */
 struct webhook_out *http_admin_webhooks(struct http_admin *h);
 struct evhttp_request;

@@ -31,6 +31,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api_int.h"
+#include "mock/mock_api_verify.h"
 #include "mock/mock_parse.h"
 #include "providers/sigv4.h"
 
@@ -198,6 +199,7 @@ mock_api_new(struct mock *m, struct mock_http *h, const struct mock_api_opts *o)
 	mock_api_ctl_register(api, h);
 	mock_api_supp_register(api, h);
 	mock_api_account_register(api, h);
+	mock_api_verify_register(api, h);
 	return api;
 }
 
@@ -241,6 +243,7 @@ mock_api_free(struct mock_api *api)
 	mock_api_idem_clear(api);
 	json_decref(api->supp);
 	json_decref(api->account);
+	json_decref(api->verify);
 	free(api);
 }
 
@@ -336,7 +339,7 @@ mock_api_ascii(char *s)
 void
 mock_api_dispatch(struct evhttp_request *req, const char *rest, void *arg)
 {
-	struct mock_api_slot *s = arg;
+	struct mock_api_slot *s = mock_verify_slot(arg, req);
 	struct mock_api *api = s->api;
 	struct mock_api_req *r = xcalloc(1, sizeof(*r));
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);

@@ -55,6 +55,9 @@ struct mock_api {
 	/* Account states set by PUT /account/api: {provider: {...}}, owned
 	 * (mock_api_account.c). */
 	json_t *account;
+	/* Domain verification states set by PUT /verify/api:
+	 * {provider: {domain: {...}}}, owned (mock_api_verify.c). */
+	json_t *verify;
 };
 
 /* mock_api_dispatch - the route function of every provider endpoint. */

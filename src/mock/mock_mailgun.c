@@ -26,6 +26,7 @@
 #include "core/xmalloc.h"
 #include "mime/form.h"
 #include "mock/mock_api.h"
+#include "mock/mock_api_verify.h"
 #include "mock/mock_http.h"
 #include "mock/mock_parse.h"
 
@@ -398,6 +399,8 @@ mock_mg_domain_get(struct mock_api_req *r)
 	        ? "disabled"
 	        : mock_api_account_str(r->api, "mailgun", "state", "active");
 
+	if (mock_verify_mailgun(r))
+		return;
 	if (strchr(r->rest, '/') != NULL || r->rest[0] == '\0' ||
 	    (want != NULL && strcasecmp(want, r->rest) != 0)) {
 		mock_mg_msg(r, 404, "Domain not found");

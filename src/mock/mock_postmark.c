@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
+#include "mock/mock_api_verify.h"
 
 #define MOCK_PM_RCPT_MAX 50
 #define MOCK_PM_BATCH_MAX 500
@@ -144,6 +145,10 @@ static int
 mock_pm_auth(struct mock_api_req *r)
 {
 	const char *t = mock_api_header(r, "X-Postmark-Server-Token");
+
+	/* The account API (domains) takes the account token. */
+	if (t == NULL)
+		t = mock_api_header(r, "X-Postmark-Account-Token");
 
 	if (t == NULL) {
 		mock_pm_code_reply(
@@ -533,6 +538,8 @@ static const struct mock_api_endpoint mock_pm_endpoints[] = {
     /* probe-like: account and reject modes answer per message. */
     {"/email/batch", false, EVHTTP_REQ_POST, mock_pm_batch, true},
     {"/server", false, EVHTTP_REQ_GET, mock_pm_server, true},
+    {"/domains", false, EVHTTP_REQ_GET, mock_verify_postmark_list, true},
+    {"/domains/", true, EVHTTP_REQ_GET, mock_verify_postmark_domain, true},
     {"/message-streams/", true, EVHTTP_REQ_GET, mock_pm_supp, true},
 };
 

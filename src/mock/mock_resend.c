@@ -18,6 +18,7 @@
 
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
+#include "mock/mock_api_verify.h"
 #include "providers/sigv4.h"
 #include "spool/msg_meta.h"
 
@@ -407,6 +408,8 @@ static void
 mock_rs_domains(struct mock_api_req *r)
 {
 	mock_rs_headers(r, false);
+	if (mock_verify_resend_list(r))
+		return;
 	mock_api_success(
 	    r, 200,
 	    json_pack("{s:s,s:[{s:s,s:s,s:s,s:s}]}", "object", "list", "data",
@@ -420,6 +423,7 @@ mock_rs_domains(struct mock_api_req *r)
 static const struct mock_api_endpoint mock_rs_endpoints[] = {
     {"/emails", false, EVHTTP_REQ_POST, mock_rs_send, false},
     {"/domains", false, EVHTTP_REQ_GET, mock_rs_domains, true},
+    {"/domains/", true, EVHTTP_REQ_GET, mock_verify_resend_domain, true},
 };
 
 const struct mock_api_provider mock_api_resend = {

@@ -26,6 +26,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
+#include "mock/mock_api_verify.h"
 #include "mock/mock_http.h"
 
 #define MOCK_SG_BODY_MAX (30u * 1024 * 1024)
@@ -778,6 +779,8 @@ static const struct mock_api_endpoint mock_sg_endpoints[] = {
     {"/v3/user/credits", false, EVHTTP_REQ_GET, mock_api_account_sg_credits,
      true},
     {"/v3/user/account", false, EVHTTP_REQ_GET, mock_api_account_sg_user, true},
+    {"/v3/whitelabel/domains", false, EVHTTP_REQ_GET, mock_verify_sendgrid,
+     true},
     {"/v3/suppression/", true, EVHTTP_REQ_GET, mock_sg_supp, true},
     {"/v3/templates", false, EVHTTP_REQ_GET | EVHTTP_REQ_POST,
      mock_sg_templates, true},

@@ -26,6 +26,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
+#include "mock/mock_api_verify.h"
 #include "mock/mock_http.h"
 #include "providers/sigv4.h"
 
@@ -661,6 +662,7 @@ mock_ses_template(struct mock_api_req *r)
 static const struct mock_api_endpoint mock_ses_endpoints[] = {
     {"/v2/email/outbound-emails", false, EVHTTP_REQ_POST, mock_ses_send, false},
     {"/v2/email/account", false, EVHTTP_REQ_GET, mock_ses_account, true},
+    {"/v2/email/identities/", true, EVHTTP_REQ_GET, mock_verify_ses, true},
     {"/v2/email/suppression/addresses", false, EVHTTP_REQ_GET, mock_ses_supp,
      true},
     {"/v2/email/templates", false, EVHTTP_REQ_GET | EVHTTP_REQ_POST,

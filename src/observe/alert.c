@@ -110,6 +110,7 @@ static const char *const alert_kinds[CONFIG_ALERT_KIND_COUNT] = {
     [CONFIG_ALERT_CLUSTER_LOST] = "cluster_lost",
     [CONFIG_ALERT_ANOMALY] = "anomaly",
     [CONFIG_ALERT_ACCOUNT] = "account",
+    [CONFIG_ALERT_READINESS] = "readiness",
 };
 
 const char *
@@ -494,6 +495,15 @@ alert_cond_provider(const struct alert *a, const struct config_alert_rule *r,
 		c->fire = c->still = p->account_warn;
 		alert_say(c, "provider %s: %s", p->name, p->account_note);
 		break;
+	case CONFIG_ALERT_READINESS:
+		c->fire = c->still = p->not_ready > 0;
+		c->value = (double)p->not_ready;
+		alert_say(c,
+		          "provider %s is not ready for %zu sender domain%s "
+		          "sent in the last day: %s",
+		          p->name, p->not_ready, p->not_ready == 1 ? "" : "s",
+		          p->not_ready_note);
+		break;
 	case CONFIG_ALERT_PROVIDER_CONFIG:
 		if (ev == NULL)
 			return;
@@ -720,6 +730,7 @@ alert_eval_rule(struct alert *a, size_t i, const struct alert_snapshot *s,
 	case CONFIG_ALERT_CIRCUIT_OPEN:
 	case CONFIG_ALERT_FAILOVER:
 	case CONFIG_ALERT_ACCOUNT:
+	case CONFIG_ALERT_READINESS:
 	case CONFIG_ALERT_PROVIDER_CONFIG:
 	case CONFIG_ALERT_BOUNCE_RATE:
 	case CONFIG_ALERT_COMPLAINT_RATE:

@@ -56,6 +56,9 @@
  *                    a critical rule); silent below rates.min_volume
  *                    sends in those 24 hours
  *   complaint_rate   the same with complaints (rates.complaint_*)
+ *   readiness        snapshot: the provider is known not ready (not
+ *                    verified, DNS incomplete) for a sender domain sent
+ *                    in the last day (subject provider)
  *   cluster_lost     snapshot: cluster: is configured and Redis (or
  *                    Sentinel's master) is not reachable: the node works
  *                    alone (src/cluster/cluster.h)
@@ -86,6 +89,11 @@ struct alert_provider_view {
 	 * used (note says which, with numbers) */
 	bool account_warn;
 	char account_note[160];
+	/* readiness/readiness.h: sender domains sent in the last day this
+	 * provider is known not ready for (not verified, DNS incomplete);
+	 * note names the first ones with their reasons */
+	size_t not_ready;
+	char not_ready_note[400];
 };
 
 /* One stream as the rules see it. Borrowed for the call. */

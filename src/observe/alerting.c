@@ -22,6 +22,7 @@
 #include "observe/backlog.h"
 #include "observe/events.h"
 #include "observe/notify.h"
+#include "readiness/readiness.h"
 #include "route/reputation.h"
 #include "spool/spool.h"
 
@@ -41,6 +42,7 @@ struct alerting {
 	unsigned pending;        /* spool reads in flight */
 	bool closing;            /* freed; the last callback frees the struct */
 	struct cluster *cluster; /* NULL: not in a cluster */
+	struct readiness *readiness; /* NULL: no readiness rule input */
 	/* Snapshot buffers, sized once. */
 	struct alert_provider_view *provs;
 	size_t n_provs;
@@ -290,6 +292,10 @@ alerting_on_tick(evutil_socket_t fd, short what, void *arg)
 		         sizeof(al->provs[i].account_note), "%s",
 		         pi.account_why);
 		alerting_ratios(al, &al->provs[i], now);
+		al->provs[i].not_ready = readiness_not_ready(
+		    al->readiness, pi.name, now - 86400 * 1000,
+		    al->provs[i].not_ready_note,
+		    sizeof(al->provs[i].not_ready_note));
 	}
 	for (i = 0; i < al->cfg->n_streams; i++) {
 		const struct config_stream *cs = &al->cfg->streams[i];
@@ -315,6 +321,12 @@ alerting_on_tick(evutil_socket_t fd, short what, void *arg)
 		al->last_minute_ms = now;
 		alerting_minute(al);
 	}
+}
+
+void
+alerting_set_readiness(struct alerting *al, struct readiness *r)
+{
+	al->readiness = r;
 }
 
 void

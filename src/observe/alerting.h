@@ -43,6 +43,11 @@ struct alerting *alerting_new(struct event_base *base, const struct config *cfg,
 void alerting_free(struct alerting *al);
 
 struct cluster;
+/* alerting_set_readiness - the readiness rule asks r which sender
+ * domains a provider is not ready for (borrowed; outlives al). */
+struct readiness;
+void alerting_set_readiness(struct alerting *al, struct readiness *r);
+
 /* alerting_set_cluster - the cluster_lost rule asks c (borrowed; must
  * outlive al or be unset with NULL) whether Redis is reachable. */
 void alerting_set_cluster(struct alerting *al, struct cluster *c);

@@ -25,10 +25,12 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "core/clock.h"
 #include "deliver/deliver.h"
 #include "ingress/smtpd.h"
 #include "observe/stats.h"
 #include "observe/webhook_out.h"
+#include "readiness/readiness.h"
 #include "send/result.h"
 #include "spool/spool.h"
 
@@ -688,6 +690,10 @@ metrics_all(const struct metrics_snapshot *s, struct metrics_writer *w)
 	if (s->stats)
 		stats_render(s->stats, w);
 	webhook_out_render(s->webhooks, w);
+	readiness_metrics_render(
+	    s->readiness, w,
+	    clock_wall_ms() - (int64_t)READINESS_SEEN_DAYS * 86400 * 1000,
+	    s->readiness_cap);
 	metrics_one(w, "swerve_process_uptime_seconds", "gauge",
 	            "Seconds since swerved started.", s->uptime_seconds);
 	if (s->rss_bytes > 0)

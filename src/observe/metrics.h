@@ -37,6 +37,7 @@ struct deliver_provider_info;
 struct config;
 struct stats;
 struct webhook_out;
+struct readiness;
 struct json_t;
 
 /* Responses of the HTTP listener by handler and status code. */
@@ -60,6 +61,8 @@ struct metrics_snapshot {
 	struct stats *stats;                /* families learnt from events */
 	const struct webhook_out *webhooks; /* outbound webhooks, or NULL */
 	const struct metrics_http *http;
+	struct readiness *readiness; /* failover readiness, or NULL */
+	size_t readiness_cap;        /* readiness.max_metrics */
 	double uptime_seconds;
 	uint64_t rss_bytes; /* 0: unknown, not exported */
 	int open_fds;       /* < 0: unknown, not exported */

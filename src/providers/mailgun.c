@@ -43,8 +43,7 @@
 #define MAILGUN_TAGS_MAX 3  /* o:tag values on one message */
 #define MAILGUN_TAG_LEN 128 /* characters of one */
 
-/* mailgun_base - the base URL for cfg (owned). */
-static char *
+char *
 mailgun_base(const struct config_provider *cfg)
 {
 	bool eu = cfg->region && strcasecmp(cfg->region, "eu") == 0;
@@ -52,8 +51,7 @@ mailgun_base(const struct config_provider *cfg)
 	return http_base_url(cfg, eu ? MAILGUN_BASE_EU : MAILGUN_BASE_US);
 }
 
-/* mailgun_auth - the Basic Authorization header for cfg's key. */
-static void
+void
 mailgun_auth(const struct config_provider *cfg, struct http_out *out)
 {
 	char *plain, *b64;

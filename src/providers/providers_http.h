@@ -86,6 +86,10 @@ void mailgun_probe_build(const struct config_provider *cfg, time_t now,
                          struct http_out *out);
 void mailgun_probe_read(const struct http_response *resp, time_t now,
                         struct adapter_probe_result *pr);
+/* mailgun_base - cfg's base URL (endpoint, or by region; malloc'd). */
+char *mailgun_base(const struct config_provider *cfg);
+/* mailgun_auth - add the Basic Authorization header for cfg's key. */
+void mailgun_auth(const struct config_provider *cfg, struct http_out *out);
 
 /*
  * Postmark: POST {base}/email, JSON rebuilt from the MIME, MessageStream,

@@ -127,6 +127,44 @@ readiness_blocks(const struct readiness *r, const char *provider,
 	return true;
 }
 
+void
+readiness_checked(struct readiness *r, const char *provider, const char *domain,
+                  int64_t at_ms)
+{
+	long at = find(r, provider, domain);
+
+	if (at >= 0)
+		r->v[at].checked_ms = at_ms;
+}
+
+size_t
+readiness_not_ready(struct readiness *r, const char *provider, int64_t since_ms,
+                    char *note, size_t notelen)
+{
+	static const char *dom[READINESS_SEEN_MAX];
+	size_t i, n, bad = 0;
+
+	if (notelen > 0)
+		note[0] = '\0';
+	if (r == NULL)
+		return 0;
+	n = readiness_seen_since(r->seen, since_ms, dom, READINESS_SEEN_MAX);
+	for (i = 0; i < n; i++) {
+		const struct readiness_entry *e =
+		    readiness_get(r, provider, dom[i]);
+		size_t used = strlen(note);
+
+		if (e == NULL || (e->verdict != READINESS_V_NOT_VERIFIED &&
+		                  e->verdict != READINESS_V_DNS_INCOMPLETE))
+			continue;
+		if (bad < 3 && used + 1 < notelen)
+			snprintf(note + used, notelen - used, "%s%s: %s",
+			         bad > 0 ? "; " : "", e->domain, e->reason);
+		bad++;
+	}
+	return bad;
+}
+
 size_t
 readiness_count(const struct readiness *r)
 {
@@ -184,16 +222,27 @@ readiness_json(struct readiness *r, int64_t since_ms)
 		const struct readiness_entry *e = &r->v[i];
 		json_t *dns = json_object();
 		json_t *o = json_pack(
-		    "{s:s, s:s, s:s, s:s, s:s, s:s}", "domain", e->domain,
+		    "{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "domain", e->domain,
 		    "provider", e->provider, "verdict",
 		    readiness_verdict_name(e->verdict), "reason", e->reason,
 		    "verified", tri_name(e->facts.verified), "verified_words",
-		    e->facts.verified_words);
+		    e->facts.verified_words, "checked_ms",
+		    (json_int_t)e->checked_ms);
 
-		for (c = 0; dns != NULL && c < READINESS_N_DNS; c++)
+		for (c = 0; dns != NULL && c < READINESS_N_DNS; c++) {
 			json_object_set_new(
 			    dns, readiness_dns_check_name(c),
 			    json_string(tri_name(e->facts.dns[c])));
+			if (e->facts.dns_words[c][0] != '\0')
+				json_object_set_new(
+				    dns,
+				    c == READINESS_SPF    ? "spf_words"
+				    : c == READINESS_DKIM ? "dkim_words"
+				    : c == READINESS_DMARC
+				        ? "dmarc_words"
+				        : "return_path_words",
+				    json_string(e->facts.dns_words[c]));
+		}
 		if (o == NULL || dns == NULL) {
 			json_decref(o);
 			json_decref(dns);

@@ -29,6 +29,7 @@ struct readiness_entry {
 	struct readiness_facts facts;
 	enum readiness_verdict verdict;
 	char reason[4 * READINESS_WORDS + 64];
+	int64_t checked_ms; /* wall ms of the last check; 0: never */
 };
 
 /* The sender domains a matrix covers: those seen in the last days. */
@@ -52,6 +53,20 @@ void readiness_free(struct readiness *r);
  */
 int readiness_set(struct readiness *r, const char *provider, const char *domain,
                   const struct readiness_facts *facts);
+
+/* readiness_checked - note that provider x domain was checked at
+ * at_ms (no-op without an entry). */
+void readiness_checked(struct readiness *r, const char *provider,
+                       const char *domain, int64_t at_ms);
+
+/*
+ * readiness_not_ready - how many sender domains seen at or after
+ * since_ms provider is known not ready for (not verified, or DNS
+ * incomplete); note (notelen bytes) names the first ones with their
+ * reasons. 0 for r NULL.
+ */
+size_t readiness_not_ready(struct readiness *r, const char *provider,
+                           int64_t since_ms, char *note, size_t notelen);
 
 /* readiness_get - the entry for provider x domain (borrowed until the
  * next readiness_set or readiness_free), NULL when nothing is known. */
@@ -95,5 +110,17 @@ const struct readiness_entry *readiness_at(const struct readiness *r, size_t i);
  * (new reference, caller decrefs); NULL on memory exhaustion.
  */
 json_t *readiness_json(struct readiness *r, int64_t since_ms);
+
+struct metrics_writer;
+
+/*
+ * readiness_metrics_render - add to w: swerve_readiness{provider,
+ * domain,verdict} 1 for each entry of a domain seen at or after
+ * since_ms (at most cap series; the rest counted in
+ * swerve_readiness_series_dropped), and swerve_readiness_pairs{verdict}
+ * for all of them. Nothing for r NULL.
+ */
+void readiness_metrics_render(struct readiness *r, struct metrics_writer *w,
+                              int64_t since_ms, size_t cap);
 
 #endif

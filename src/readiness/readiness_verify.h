@@ -90,6 +90,18 @@ int readiness_verify_resend(const char *body, size_t len, const char *domain,
                             struct readiness_verified *out, char *err,
                             size_t errlen);
 
+/*
+ * readiness_verify_list - the first step for Postmark and Resend: find
+ * domain in their GET /domains list (type "postmark":
+ * {"Domains":[{"Name","ID"}]}; "resend": {"data":[{"name","id"}]}) and
+ * copy its id (digits, letters, '-' and '_', under 64 bytes) into id.
+ * 1 found, 0 not among them, -1 with a reason in err (not JSON, no
+ * such array, the entry's id missing or unusable).
+ */
+int readiness_verify_list(const char *body, size_t len, const char *type,
+                          const char *domain, char *id, size_t idlen, char *err,
+                          size_t errlen);
+
 /* readiness_verify_load - body parsed as JSON (new reference), or NULL
  * with the reason in err. For the parsers above. */
 json_t *readiness_verify_load(const char *body, size_t len, char *err,

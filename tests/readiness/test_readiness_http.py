@@ -1,8 +1,7 @@
 """GET /v1/readiness and `swervectl readiness` on a live swerved: the
 matrix is served to an admin key only, read-only; a sender domain that
-was sent from is listed with every provider, unknown until checked (the
-daemon does not check providers or DNS yet: docs/readiness.md, "Not yet
-there")."""
+was sent from is listed with every provider, unknown until checked (readiness.interval
+is 0 by default: checks run on demand, tests/readiness/test_readiness_e2e.py)."""
 
 import json
 
@@ -18,7 +17,7 @@ def test_readiness_matrix_lists_sent_domains_for_admins(lab):
                     sh.provider("backup", backup.smtp_port, 2)])
     code, obj = d.admin_json("/v1/readiness")
     assert code == 200, obj
-    assert obj == {"entries": []}
+    assert obj == {"entries": [], "checking": 0}
     out = sh.swervectl(["-c", d.config_path, "readiness"])
     assert out.returncode == 0, out.stderr
     assert "nothing known yet" in out.stdout, out.stdout
