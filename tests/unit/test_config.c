@@ -380,7 +380,8 @@ unknown_key_is_an_error_with_its_line(void **state)
 	    "limits, smtp, tls, https, submitters, providers, streams, retry, "
 	    "delivery, log, shutdown_timeout, api_keys, admin_keys, metrics, "
 	    "swervectl, alerts, ses_compat, suppression, events, rates, "
-	    "public_status, dashboard, cluster, anomaly, incidents, drill, "
+	    "public_status, dashboard, cluster, anomaly, readiness, incidents, "
+	    "drill, "
 	    "drills, user, "
 	    "group");
 	expect_error_prefix(
