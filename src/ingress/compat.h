@@ -205,6 +205,16 @@ void compat_resend_error_render(const struct api_error *e,
 
 /* compat_resend_fail - answer req with e in Resend's error shape. */
 void compat_resend_fail(struct evhttp_request *req, const struct api_error *e);
+/* compat_mailgun_auth - the key of "Authorization: Basic base64(api:KEY)",
+ * or NULL (compat_mailgun.c). */
+const struct config_api_key *compat_mailgun_auth(struct compat *c,
+                                                 struct evhttp_request *req);
+struct form;
+/* compat_mailgun_form - req's body (multipart/form-data or urlencoded)
+ * into fm; *copy: what fm points into besides the body (free it after
+ * fm). 0, or -1 with *e (compat_mailgun.c). */
+int compat_mailgun_form(struct compat *c, struct evhttp_request *req,
+                        struct form *fm, char **copy, struct api_error *e);
 void compat_mailgun_error_render(const struct api_error *e,
                                  struct compat_answer *a);
 

@@ -35,6 +35,7 @@
 #include "core/clock.h"
 #include "core/xmalloc.h"
 #include "ingress/compat.h"
+#include "ingress/compat_mailgun_tmpl.h"
 #include "ingress/http_templates.h"
 #include "mime/form.h"
 #include "mime/header.h"
@@ -406,9 +407,8 @@ mg_done(struct evhttp_request *req, const struct http_pending_result *res,
 	              "Queued. Thank you."));
 }
 
-/* mg_auth - the key of "Basic base64(api:KEY)", or NULL. */
-static const struct config_api_key *
-mg_auth(struct compat *c, struct evhttp_request *req)
+const struct config_api_key *
+compat_mailgun_auth(struct compat *c, struct evhttp_request *req)
 {
 	const char *h = compat_header(req, "Authorization");
 	const struct config_api_key *k = NULL;
@@ -656,21 +656,52 @@ mg_prepare_form(struct compat *c, const struct config_api_key *k,
 	return 0;
 }
 
+int
+compat_mailgun_form(struct compat *c, struct evhttp_request *req,
+                    struct form *fm, char **copy, struct api_error *e)
+{
+	const char *body, *ct = compat_header(req, "Content-Type"), *why;
+	struct str bnd;
+	size_t len;
+	int rc;
+
+	*copy = NULL;
+	if ((body = compat_body(c, req, &len, e)) == NULL)
+		return -1;
+	if (ct != NULL && form_boundary_get(ct, &bnd, &why) == 0)
+		rc = form_multipart_parse(body, len, bnd, fm, &why);
+	else if (ct != NULL &&
+	         strncasecmp(ct, "application/x-www-form-urlencoded", 33) ==
+	             0) {
+		*copy = xmemdup(body, len + 1);
+		rc = form_urlencoded_parse(*copy, len, fm, &why);
+	} else {
+		rc = -1;
+		why = "expected multipart/form-data or "
+		      "application/x-www-form-urlencoded";
+	}
+	if (rc < 0)
+		return api_error_set(e, 400, "invalid_field", "", "%s", why);
+	return 0;
+}
+
 void
 compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
                       const char *path)
 {
 	const struct config_api_key *k;
 	char domain[MG_DOMAIN_MAX + 1], client[96], *copy = NULL;
-	const char *body, *ct = compat_header(req, "Content-Type"), *why;
 	struct spool_msg_new *ms = NULL;
 	struct api_error e;
-	struct str bnd;
 	struct form fm;
-	size_t len, n = 0;
+	size_t n = 0;
 	bool mime;
 	int rc;
 
+	if (compat_mailgun_tmpl_path(path)) {
+		compat_mailgun_tmpl_handle(c, req, path);
+		return;
+	}
 	form_init(&fm);
 	if (mg_path(path, domain, &mime) < 0) {
 		api_error_set(&e, 404, "not_found", "", "Not Found");
@@ -681,28 +712,12 @@ compat_mailgun_handle(struct compat *c, struct evhttp_request *req,
 		              "Method Not Allowed");
 		goto fail;
 	}
-	if ((k = mg_auth(c, req)) == NULL) {
+	if ((k = compat_mailgun_auth(c, req)) == NULL) {
 		api_error_set(&e, 401, "unauthorized", "", "Forbidden");
 		goto fail;
 	}
-	if ((body = compat_body(c, req, &len, &e)) == NULL)
+	if (compat_mailgun_form(c, req, &fm, &copy, &e) < 0)
 		goto fail;
-	if (ct != NULL && form_boundary_get(ct, &bnd, &why) == 0)
-		rc = form_multipart_parse(body, len, bnd, &fm, &why);
-	else if (ct != NULL &&
-	         strncasecmp(ct, "application/x-www-form-urlencoded", 33) ==
-	             0) {
-		copy = xmemdup(body, len + 1);
-		rc = form_urlencoded_parse(copy, len, &fm, &why);
-	} else {
-		rc = -1;
-		why = "expected multipart/form-data or "
-		      "application/x-www-form-urlencoded";
-	}
-	if (rc < 0) {
-		api_error_set(&e, 400, "invalid_field", "", "%s", why);
-		goto fail;
-	}
 	http_pending_client(req, client, sizeof(client));
 	rc = mime ? mg_prepare_mime(c, k, &fm, client, &ms, &n, &e)
 	          : mg_prepare_form(c, k, &fm, client, &ms, &n, &e);

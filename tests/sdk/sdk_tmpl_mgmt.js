@@ -5,7 +5,8 @@
 //
 // scenario: sendgrid (@sendgrid/client: /v3/templates and versions, then
 // a send with the template through @sendgrid/mail); postmark (the
-// postmark client: templates and layouts, validate, sends with them).
+// postmark client: templates and layouts, validate, sends with them);
+// mailgun (mailgun.js: domain templates and versions, a send with one).
 //
 // Environment: SWERVE_URL, SDK_KEY, FROM. Prints one JSON object: each
 // step's name -> {"ok": true, "status", "body"} or {"ok": false,
@@ -34,13 +35,53 @@ async function pmStep(out, name, fn) {
   try {
     out[name] = { ok: true, body: await fn() };
   } catch (e) {
-    out[name] = { ok: false, status: e.statusCode, code: e.code,
-      message: e.message };
+    out[name] = { ok: false, status: e.statusCode || e.status, code: e.code,
+      message: e.message, details: e.details };
   }
   return out[name];
 }
 
 const scenarios = {
+  async mailgun() {
+    const Mailgun = M('mailgun.js');
+    const FormData = M('form-data');
+    const mg = new Mailgun(FormData).client({ username: 'api',
+      key: process.env.SDK_KEY, url: URL_ });
+    const D = 'mg.example.com';
+    const T = mg.domains.domainTemplates;
+    const out = {};
+    const st = (name, fn) => pmStep(out, name, fn);
+    await st('create', () => T.create(D, { name: 'Receipt',
+      description: 'the receipt', template: '<p>{{name}} v1</p>',
+      tag: 'v1', comment: 'first', engine: 'handlebars' }));
+    await st('createAgain', () => T.create(D, { name: 'receipt',
+      description: 'x', template: 'y' }));
+    await st('createBad', () => T.create(D, { name: 'broken',
+      description: 'd', template: '<p>\n{{#if x}}' }));
+    await st('v2', () => T.createVersion(D, 'receipt', {
+      template: '<p>{{name}} v2</p>', tag: 'v2', comment: 'second',
+      active: 'yes' }));
+    await st('v2again', () => T.createVersion(D, 'receipt', {
+      template: 'x', tag: 'v2' }));
+    await st('get', () => T.get(D, 'receipt', { active: 'yes' }));
+    await st('versions', () => T.listVersions(D, 'receipt'));
+    await st('getV1', () => T.getVersion(D, 'receipt', 'v1'));
+    await st('editV1', () => T.updateVersion(D, 'receipt', 'v1', {
+      template: '<p>{{name}} v1 edited</p>', comment: 'edited' }));
+    await st('getV1b', () => T.getVersion(D, 'receipt', 'v1'));
+    await st('update', () => T.update(D, 'receipt', {
+      description: 'receipts, all of them' }));
+    await st('list', () => T.list(D, { limit: 10 }));
+    await st('send', () => mg.messages.create(D, { from: FROM,
+      to: 'mgt1@example.net', subject: 'Your receipt', template: 'receipt',
+      't:variables': JSON.stringify({ name: '<Ida>' }) }));
+    await st('deleteV1', () => T.destroyVersion(D, 'receipt', 'v1'));
+    await st('getV1gone', () => T.getVersion(D, 'receipt', 'v1'));
+    await st('delete', () => T.destroy(D, 'receipt'));
+    await st('gone', () => T.get(D, 'receipt'));
+    return out;
+  },
+
   async postmark() {
     const postmark = M('postmark');
     const c = new postmark.ServerClient(process.env.SDK_KEY,

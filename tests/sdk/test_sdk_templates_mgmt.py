@@ -19,6 +19,12 @@ unchanged, and the template it uploads is what a send renders.
   ErrorCodes (1120 missing, 1122 invalid, 1123 not allowed, 1130/1131
   placeholder, 1132 type change, 1101 not found) and change nothing.
 
+- Mailgun (mailgun.js 14.0.1): domainTemplates create (with a first
+  version), createVersion (active: yes), get (?active=yes), listVersions,
+  getVersion, updateVersion, update (description), list, destroyVersion,
+  destroy; a send with `template` renders the active version. Malformed
+  forms answer Mailgun's {"message"} 400/404 and change nothing.
+
 The sdk_tmpl_mgmt.js helper makes the node calls; these tests judge
 the results.
 """
@@ -366,3 +372,93 @@ def test_postmark_refusals_change_nothing(lab):
     code, out = call("GET", "/templates/a/b")
     assert code == 404, out
     assert store() == before
+
+
+def test_mailgun_js_manages_templates_and_versions(lab, npm):
+    lab.start()
+    r = scenario(lab, "mailgun")
+    cr = r["create"]
+    assert cr["ok"], cr
+    # Mailgun lowercases names; the first version is the active one.
+    assert cr["body"]["name"] == "receipt"
+    assert cr["body"]["description"] == "the receipt"
+    assert cr["body"]["version"]["tag"] == "v1"
+    assert cr["body"]["version"]["active"] is True
+    assert r["createAgain"]["status"] == 400, r["createAgain"]
+    assert "already exists" in r["createAgain"]["details"]
+    bad = r["createBad"]
+    assert bad["status"] == 400 and "line 2" in bad["details"], bad
+    v2 = r["v2"]
+    assert v2["ok"] and v2["body"]["template"]["version"]["tag"] == "v2", v2
+    assert v2["body"]["template"]["version"]["active"] is True
+    assert r["v2again"]["status"] == 400, r["v2again"]
+    g = r["get"]["body"]
+    assert g["version"]["tag"] == "v2" and \
+        g["version"]["template"] == "<p>{{name}} v2</p>", g
+    vs = r["versions"]
+    assert vs["ok"], vs
+    assert [(v["tag"], v["active"]) for v in vs["body"]["template"]["versions"]] \
+        == [("v1", False), ("v2", True)], vs
+    assert r["getV1"]["body"]["version"]["template"] == "<p>{{name}} v1</p>"
+    assert r["editV1"]["ok"], r["editV1"]
+    v1b = r["getV1b"]["body"]["version"]
+    assert v1b["template"] == "<p>{{name}} v1 edited</p>", v1b
+    assert v1b["comment"] == "edited" and v1b["active"] is False
+    assert r["update"]["ok"], r["update"]
+    lst = r["list"]["body"]["items"]
+    assert [(t["name"], t["description"]) for t in lst] == \
+        [("receipt", "receipts, all of them")], lst
+    assert r["send"]["ok"], r["send"]
+    msgs = c.sh.wait_until(lambda: lab.mock.messages(), 20,
+                           what="the templated message")
+    m = email.message_from_bytes(lab.mock.raw(msgs[0]["id"]),
+                                 policy=email.policy.default)
+    assert str(m["Subject"]) == "Your receipt"
+    assert "<p>&lt;Ida&gt; v2</p>" in m.get_body(("html",)).get_content()
+    assert r["deleteV1"]["ok"], r["deleteV1"]
+    assert r["getV1gone"]["status"] == 404, r["getV1gone"]
+    assert r["delete"]["ok"], r["delete"]
+    assert r["gone"]["status"] == 404, r["gone"]
+
+
+def test_mailgun_refusals_change_nothing(lab):
+    lab.start()
+    import base64
+    auth = {"Authorization": "Basic " +
+            base64.b64encode(("api:" + c.KEY).encode()).decode(),
+            "Content-Type": "application/x-www-form-urlencoded"}
+    base = "/v3/mg.example.com/templates"
+
+    def form(method, path, body=None, headers=auth):
+        return call(lab, method, path,
+                    body.encode() if body is not None else None, headers)
+
+    code, _ = form("POST", base, "name=t1&template=<b>{{x}}</b>&tag=a")
+    assert code == 200
+    before = native_versions(lab, "sdkt", "t1")
+    for method, path, body, want in [
+        ("POST", base, "template=x", 400),
+        ("POST", base, "name=bad name&template=x", 400),
+        ("POST", base, "name=t2&template={{#if x}}", 400),
+        ("POST", base, "name=t2&template=x&engine=go", 400),
+        ("POST", base, "name=t2&template=x&tag=a b", 400),
+        ("POST", base + "/t1/versions", "template=y", 400),
+        ("POST", base + "/t1/versions", "template=y&tag=a", 400),
+        ("POST", base + "/t1/versions", "template={{/x}}&tag=b", 400),
+        ("POST", base + "/t1/versions", "template=y&tag=b&active=maybe", 400),
+        ("PUT", base + "/t1", "comment=x", 400),
+        ("PUT", base + "/t1/versions/a", "template={{#each}}", 400),
+        ("PUT", base + "/t1/versions/zz", "template=y", 404),
+        ("DELETE", base + "/t1/versions/a", None, 400),
+        ("GET", base + "/nosuch", None, 404),
+        ("GET", base + "?limit=0", None, 400),
+        ("PATCH", base + "/t1", "x=1", 405),
+        ("GET", base + "/t1/other", None, 404),
+    ]:
+        code, out = form(method, path, body)
+        assert code == want, (method, path, body, code, out)
+        assert out["message"], out
+    code, out, _ = c.sh.http_request(lab.url + base + "/t1", "GET", None,
+                                     {"Authorization": "Basic eA=="})
+    assert code == 401, out
+    assert native_versions(lab, "sdkt", "t1") == before
