@@ -10,7 +10,8 @@
 #   sizes.png     messages/s, MB/s and p99 vs message size 1 KiB..10 MiB,
 #                 8 sessions;
 #   rss.png       swerved's RSS vs messages queued (stored, nothing
-#                 delivering) up to RSS_MAX.
+#                 delivering) up to RSS_MAX (rss.dat: queued, RSS MB, and
+#                 the p99 and worst dot-to-250 ms of each fill step).
 # swerved and a stock Postfix 3.7 (Debian, accept and hold) are on the
 # same axes, measured in the same run by bench/ingest.sh (same client,
 # bench/smtp_lat.c; same disk; fresh spool per point; every point checks
@@ -127,7 +128,10 @@ while [ "$queued" -lt "$RSS_MAX" ]; do
 		break
 	}
 	queued=$((queued + step))
-	echo "$queued $(rss)" >>"$OUT/rss.dat"
+	# Also the fill's p99 and worst dot-to-250 (ms) at this queue size.
+	echo "$queued $(rss) $(tail -1 "$WORK/rss.client" | awk '{
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		printf "%.2f %.2f", v["p99_us"] / 1000, v["max_us"] / 1000 }')" >>"$OUT/rss.dat"
 done
 kill -TERM "$PID"
 wait "$PID" || true
