@@ -10,6 +10,7 @@
 
 #include <event2/event.h>
 
+#include "cluster/cluster_fwd.h"
 #include "cluster/cluster_idem.h"
 #include "cluster/cluster_incident.h"
 #include "cluster/cluster_int.h"
@@ -84,6 +85,8 @@ cluster_heartbeat(struct cluster *c)
 	m.version = c->version;
 	m.queue = cluster_queue(c);
 	m.inflight = ds.inflight;
+	m.number = c->cfg->cluster_node_number;
+	m.http = c->http[0] != '\0' ? c->http : NULL;
 	m.node = c->cfg->cluster_node_id;
 	m.at_ms = clock_wall_ms();
 	json = cluster_msg_encode(&m);
@@ -101,6 +104,7 @@ static void
 cluster_on_beat(evutil_socket_t fd, short what, void *arg)
 {
 	cluster_heartbeat(arg);
+	cluster_fwd_tick(arg);
 }
 
 /* cluster_share_open_circuits - tell the fleet of every circuit open
@@ -242,6 +246,12 @@ cluster_on_message(void *arg, const char *payload, size_t len)
 			n->queue = m.queue;
 			n->inflight = m.inflight;
 			n->seen_ms = clock_mono_ms();
+			n->number = (unsigned)m.number;
+			snprintf(n->http, sizeof(n->http), "%s",
+			         m.http != NULL &&
+			                 strlen(m.http) < sizeof(n->http)
+			             ? m.http
+			             : "");
 		}
 	} else if (strcmp(m.node, c->cfg->cluster_node_id) != 0) {
 		if (m.kind == CLUSTER_MSG_CIRCUIT)
@@ -344,6 +354,7 @@ cluster_new(const struct cluster_opts *o)
 	c->link = cluster_link_new(o->base, o->cfg, c->channel, &cbs);
 	cluster_idem_install(c);
 	cluster_probe_attach(c);
+	cluster_fwd_install(c);
 	return c;
 }
 
@@ -403,6 +414,10 @@ cluster_fleet_json(const struct cluster *c)
 		                    json_integer((json_int_t)cn->inflight));
 		json_object_set_new(n, "last_heartbeat_ms",
 		                    json_integer((json_int_t)ago));
+		json_object_set_new(n, "number", json_integer(cn->number));
+		json_object_set_new(n, "http",
+		                    cn->http[0] != '\0' ? json_string(cn->http)
+		                                        : json_null());
 		json_object_set_new(
 		    n, "alive",
 		    json_boolean(ago <= c->cfg->cluster_node_timeout_ms));
@@ -430,6 +445,7 @@ cluster_free(struct cluster *c)
 	cluster_link_free(c->link); /* claims waiting are answered: won */
 	cluster_probe_detach(c);
 	cluster_rate_free(c->rate); /* after the link: its asks end there */
+	cluster_fwd_uninstall(c);
 	cluster_suppress_unwrap(c);
 	cluster_tmpl_unwrap(c);
 	event_free(c->beat);

@@ -15,6 +15,7 @@ struct cluster_link;
 struct alerting;
 struct cluster_rate;
 struct cluster_status;
+struct cluster_fwd;
 struct cluster_supp;
 struct cluster_tmpl;
 struct feedback;
@@ -33,6 +34,8 @@ struct cluster_node {
 	char version[32];
 	uint64_t queue, inflight;
 	uint64_t seen_ms; /* monotonic: last heartbeat received */
+	unsigned number;  /* cluster.node_number in its ids (0: none) */
+	char http[64];    /* "IP:PORT" it takes forwarded requests on, or "" */
 };
 
 struct cluster {
@@ -58,6 +61,8 @@ struct cluster {
 	struct feedback *fb;
 	struct cluster_tmpl *tmpl;     /* the shared template store, or NULL */
 	struct cluster_status *status; /* incidents' faces, or NULL */
+	struct cluster_fwd *fwd;       /* forwarding (cluster_fwd.c) */
+	char http[64]; /* this node's advertised address, or "" */
 };
 
 /* cluster_publish - m on the fleet channel, from this node (nothing

@@ -53,6 +53,10 @@ cluster_msg_encode(const struct cluster_msg *m)
 		                    json_integer((json_int_t)m->queue));
 		json_object_set_new(o, "inflight",
 		                    json_integer((json_int_t)m->inflight));
+		if (m->number > 0)
+			json_object_set_new(
+			    o, "number", json_integer((json_int_t)m->number));
+		cluster_msg_put(o, "http", m->http);
 		break;
 	case CLUSTER_MSG_CIRCUIT:
 	case CLUSTER_MSG_OPERATOR:
@@ -182,7 +186,8 @@ cluster_msg_decode(const char *buf, size_t len, struct cluster_msg *out,
 	    cluster_msg_str(o, "tenant", &out->tenant) < 0 ||
 	    cluster_msg_str(o, "address", &out->address) < 0 ||
 	    cluster_msg_str(o, "diagnostic", &out->diagnostic) < 0 ||
-	    cluster_msg_str(o, "name", &out->name) < 0) {
+	    cluster_msg_str(o, "name", &out->name) < 0 ||
+	    cluster_msg_str(o, "http", &out->http) < 0) {
 		bad = "a text field is not a string (or too long)";
 		goto fail;
 	}
@@ -190,8 +195,13 @@ cluster_msg_decode(const char *buf, size_t len, struct cluster_msg *out,
 	    cluster_msg_uint(o, "inflight", &out->inflight) < 0 ||
 	    cluster_msg_uint(o, "for_ms", &out->for_ms) < 0 ||
 	    cluster_msg_uint(o, "created", &out->created_ms) < 0 ||
-	    cluster_msg_uint(o, "expires", &out->expires_ms) < 0) {
+	    cluster_msg_uint(o, "expires", &out->expires_ms) < 0 ||
+	    cluster_msg_uint(o, "number", &out->number) < 0) {
 		bad = "a count is not a non-negative integer";
+		goto fail;
+	}
+	if (out->number > 31) {
+		bad = "number is not a node number (0-31)";
 		goto fail;
 	}
 	if ((out->kind == CLUSTER_MSG_CIRCUIT ||
@@ -244,5 +254,6 @@ cluster_msg_fini(struct cluster_msg *m)
 	free(m->address);
 	free(m->diagnostic);
 	free(m->name);
+	free(m->http);
 	memset(m, 0, sizeof(*m));
 }

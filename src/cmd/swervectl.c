@@ -43,6 +43,7 @@
 #include "providers/supplist.h"
 #include "providers/tmpllist.h"
 #include "spool/spool.h"
+#include "spool/spool_export.h"
 #include "spool/spool_tool.h"
 #include "spool/suppress.h"
 #include "spool/suppress_csv.h"
@@ -132,6 +133,11 @@ swervectl_usage(FILE *f)
 	    "swerved\n            stopped or running; exit 1 if damaged)\n"
 	    "  spool backup FILE  a consistent copy of the spool into the "
 	    "new FILE\n"
+	    "  spool export FILE  every queued message of a stopped (or "
+	    "dead) node's spool,\n            ids kept, into the new FILE\n"
+	    "  spool import FILE  add FILE's messages to this (stopped) "
+	    "node's spool;\n            twice adds nothing "
+	    "(docs/cluster.md)\n"
 	    "            (spool commands read spool.dir from -c FILE, or "
 	    "--spool-dir DIR)\n"
 	    "  drill start PROVIDER FAULT [--for 5m] [--stream S] [--share "
@@ -1428,8 +1434,9 @@ out:
 }
 
 /*
- * swervectl_spool - `spool check` and `spool backup FILE`: on the files,
- * not through the daemon (see spool/spool_tool.h for why).
+ * swervectl_spool - `spool check`, `spool backup FILE`, `spool export
+ * FILE` and `spool import FILE`: on the files, not through the daemon
+ * (see spool/spool_tool.h and spool/spool_export.h for why).
  */
 static int
 swervectl_spool(const char *path, const char *dir, int argc, char **argv)
@@ -1451,6 +1458,10 @@ swervectl_spool(const char *path, const char *dir, int argc, char **argv)
 		rc = spool_tool_check(dir, stdout);
 	else if (argc == 2 && strcmp(argv[0], "backup") == 0)
 		rc = spool_tool_backup(dir, argv[1], stdout);
+	else if (argc == 2 && strcmp(argv[0], "export") == 0)
+		rc = spool_export_write(dir, argv[1], stdout);
+	else if (argc == 2 && strcmp(argv[0], "import") == 0)
+		rc = spool_export_import(dir, argv[1], stdout);
 	else
 		swervectl_usage(stderr);
 	config_free(cfg);

@@ -12,6 +12,8 @@
  *     heartbeat: 1s
  *     node_timeout: 5s                    silent this long: gone
  *     connect_timeout: 2s
+ *     node_number: 1                      in the ids this node makes
+ *     advertise_http: "10.0.0.11:2580"    where other nodes forward to
  *
  * Rules spanning keys: exactly one of redis and sentinel; sentinel needs
  * master and addresses; every address an IP literal (a name would be
@@ -49,6 +51,10 @@ const struct config_key config_keys_cluster[] = {
      .min = 500},
     {ROW("connect_timeout", KEY_DURATION, 0),
      FIELD(C, cluster_connect_timeout_ms), .min = 100},
+    {ROW("node_number", KEY_INT, 0), FIELD(C, cluster_node_number), .min = 0,
+     .max = 31},
+    {ROW("advertise_http", KEY_ADDRS, 0), FIELD(C, cluster_advertise_http),
+     COUNT(C, n_cluster_advertise_http)},
     {.name = NULL},
 };
 #undef C
@@ -199,6 +205,15 @@ config_cluster_check(struct config_ctx *x, const struct config_node *root,
 		    x, config_cluster_line(root, "node_timeout"),
 		    "cluster.node_timeout",
 		    "expected at least twice cluster.heartbeat");
+	if (c->n_cluster_advertise_http > 1 ||
+	    (c->n_cluster_advertise_http == 1 &&
+	     (!config_cluster_ip(c->cluster_advertise_http[0].host) ||
+	      c->cluster_advertise_http[0].port == 0)))
+		return config_error(
+		    x, config_cluster_line(root, "advertise_http"),
+		    "cluster.advertise_http",
+		    "expected one \"IP:PORT\" (a name would be resolved with "
+		    "a blocking call)");
 	c->cluster = c->cluster_redis != NULL || sentinel;
 	return 0;
 }
@@ -234,4 +249,6 @@ config_cluster_free(struct config *c)
 	config_addrs_free(c->cluster_sentinels, c->n_cluster_sentinels);
 	free(c->cluster_node_id);
 	free(c->cluster_key_prefix);
+	config_addrs_free(c->cluster_advertise_http,
+	                  c->n_cluster_advertise_http);
 }

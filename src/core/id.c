@@ -15,6 +15,25 @@ static const char id_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t id_last_ms;
 static uint64_t id_seq;
+static uint64_t id_node_bits; /* the node number << ID_SEQ_BITS */
+
+#define ID_SEQ_BITS 45 /* the counter below the node number */
+
+void
+id_set_node(unsigned n)
+{
+	pthread_mutex_lock(&id_lock);
+	id_node_bits = (uint64_t)(n & ID_NODE_MAX) << ID_SEQ_BITS;
+	pthread_mutex_unlock(&id_lock);
+}
+
+int
+id_node(const char *s)
+{
+	if (!id_valid(s))
+		return -1;
+	return (int)(strchr(id_alphabet, s[10]) - id_alphabet);
+}
 
 void
 id_make(char out[ID_SIZE], uint64_t ms, uint64_t seq)
@@ -46,13 +65,13 @@ id_new(char out[ID_SIZE])
 		/* Random start in the lower half leaves room to count up. */
 		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
 			r = clock_mono_us();
-		id_seq = r & ((1ULL << 49) - 1);
+		id_seq = r & ((1ULL << (ID_SEQ_BITS - 1)) - 1);
 	} else {
 		/* Clock went back or same ms: keep order by counting on. */
 		ms = id_last_ms;
 		id_seq++;
 	}
-	seq = id_seq;
+	seq = id_node_bits | (id_seq & ((1ULL << ID_SEQ_BITS) - 1));
 	pthread_mutex_unlock(&id_lock);
 	id_make(out, ms, seq);
 }

@@ -32,6 +32,7 @@
 #include <strings.h>
 #include <sys/queue.h>
 
+#include "cluster/cluster_fwd.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -137,6 +138,8 @@ feedback_publish(const char *provider, const struct feedback_event *ev,
 		}
 		events_emit(&e);
 	}
+	/* Events for another node's messages go there (cluster_fwd.h). */
+	cluster_fwd_events(ev, m, n);
 }
 
 /* ---- the route ------------------------------------------------------ */

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "cluster/cluster_fwd.h"
 #include "core/id.h"
 #include "core/xmalloc.h"
 #include "ingress/http_pending.h"
@@ -37,6 +38,7 @@ http_msg_json_send(struct evhttp_request *req, int code, json_t *obj)
 struct http_msg_read {
 	struct http_pending_watch w; /* the reader's request */
 	char *tenant; /* an API key's tenant: only its messages; NULL: any */
+	char id[ID_SIZE]; /* the message asked for ("" for a list) */
 };
 
 /* http_msg_wait - a watch on req while the spool reads (freed by
@@ -52,11 +54,19 @@ http_msg_wait(struct evhttp_request *req, const char *tenant)
 }
 
 /* http_msg_unwait - the request if its client is still there; frees rd
- * (after *tenant_ok says whether a message of tenant may be shown). */
+ * (after *tenant_ok says whether a message of tenant may be shown).
+ * With notfound, a message this spool does not have: a request about
+ * another node's message goes there (cluster_fwd.h), and NULL is
+ * returned as if the client had left. */
 static struct evhttp_request *
-http_msg_unwait(struct http_msg_read *rd, const char *tenant, bool *tenant_ok)
+http_msg_unwait_fwd(struct http_msg_read *rd, const char *tenant,
+                    bool *tenant_ok, bool notfound)
 {
 	struct evhttp_request *req = http_pending_watch_end(&rd->w);
+
+	if (req != NULL && notfound && rd->id[0] != '\0' &&
+	    cluster_fwd_http(req, rd->id))
+		req = NULL;
 
 	if (tenant_ok != NULL)
 		*tenant_ok =
@@ -65,6 +75,13 @@ http_msg_unwait(struct http_msg_read *rd, const char *tenant, bool *tenant_ok)
 	free(rd->tenant);
 	free(rd);
 	return req;
+}
+
+/* http_msg_unwait - http_msg_unwait_fwd without forwarding. */
+static struct evhttp_request *
+http_msg_unwait(struct http_msg_read *rd, const char *tenant, bool *tenant_ok)
+{
+	return http_msg_unwait_fwd(rd, tenant, tenant_ok, false);
 }
 
 static json_t *
@@ -235,7 +252,8 @@ http_msg_on_get(int status, struct spool_msg *m, void *arg)
 {
 	bool mine;
 	struct evhttp_request *req =
-	    http_msg_unwait(arg, m != NULL ? m->tenant : NULL, &mine);
+	    http_msg_unwait_fwd(arg, m != NULL ? m->tenant : NULL, &mine,
+	                        status == SPOOL_ERR_NOTFOUND);
 
 	if (req == NULL) {
 		spool_msg_free(m);
@@ -319,7 +337,8 @@ http_msg_list(struct evhttp_request *req, struct spool *sp, const char *tenant)
 static void
 http_msg_on_cancel(int status, struct spool_msg *m, void *arg)
 {
-	struct evhttp_request *req = http_msg_unwait(arg, NULL, NULL);
+	struct evhttp_request *req =
+	    http_msg_unwait_fwd(arg, NULL, NULL, status == SPOOL_ERR_NOTFOUND);
 	json_t *o;
 
 	if (req == NULL) {
@@ -365,6 +384,7 @@ http_msg_one(struct evhttp_request *req, struct spool *sp, const char *path,
 	/* A read checks the tenant in its answer; a cancel has the spool
 	 * check it with the state, in one step. */
 	rd = http_msg_wait(req, cancel ? NULL : tenant);
+	snprintf(rd->id, sizeof(rd->id), "%s", id);
 	rc = cancel ? spool_msg_cancel(sp, id, tenant, http_msg_on_cancel, rd)
 	            : spool_msg_get(sp, id, 0, http_msg_on_get, rd);
 	if (rc != 0) {

@@ -30,6 +30,7 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include "cluster/cluster_fwd.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/id.h"
@@ -320,6 +321,16 @@ ops_on_release_get(int status, struct spool_msg *m, void *arg)
 	struct ops_release *r = arg;
 	struct spool_outcome out;
 
+	if (status == SPOOL_ERR_NOTFOUND) {
+		/* Another node's message goes there (cluster_fwd.h). */
+		struct evhttp_request *req = http_pending_watch_end(&r->w);
+
+		if (req != NULL && !cluster_fwd_http(req, r->id))
+			http_reply_error(req, 404, "not_found",
+			                 "no such message");
+		free(r);
+		return;
+	}
 	if (status != SPOOL_OK) {
 		ops_release_fail(
 		    r, status == SPOOL_ERR_NOTFOUND ? 404 : 503,

@@ -75,6 +75,37 @@ each_kind_round_trips(void **state)
 	cluster_msg_fini(&out);
 }
 
+/* A heartbeat says where the node takes forwarded requests. */
+static void
+heartbeat_carries_number_and_http(void **state)
+{
+	struct cluster_msg in = {.kind = CLUSTER_MSG_HEARTBEAT,
+	                         .node = "mx2",
+	                         .version = "0.1.0",
+	                         .number = 2,
+	                         .http = "127.0.0.1:2580"};
+	struct cluster_msg out;
+	char err[128], *json;
+
+	json = cluster_msg_encode(&in);
+	assert_int_equal(
+	    cluster_msg_decode(json, strlen(json), &out, err, sizeof(err)), 0);
+	free(json);
+	assert_int_equal(out.number, 2);
+	assert_string_equal(out.http, "127.0.0.1:2580");
+	cluster_msg_fini(&out);
+	in.number = 0;
+	in.http = NULL;
+	json = cluster_msg_encode(&in);
+	assert_null(strstr(json, "number"));
+	assert_int_equal(
+	    cluster_msg_decode(json, strlen(json), &out, err, sizeof(err)), 0);
+	free(json);
+	assert_int_equal(out.number, 0);
+	assert_null(out.http);
+	cluster_msg_fini(&out);
+}
+
 static void
 suppress_round_trips(void **state)
 {
@@ -143,7 +174,10 @@ static void
 malformed_messages_are_refused(void **state)
 {
 	static const char *const bad[] = {
-	    "", "{", "[]", "\"heartbeat\"",
+	    "",
+	    "{",
+	    "[]",
+	    "\"heartbeat\"",
 	    "{\"kind\":\"heartbeat\",\"node\":\"n\"}",         /* no v */
 	    "{\"v\":2,\"kind\":\"heartbeat\",\"node\":\"n\"}", /* version */
 	    "{\"v\":\"1\",\"kind\":\"heartbeat\",\"node\":\"n\"}",
@@ -174,6 +208,10 @@ malformed_messages_are_refused(void **state)
 	    "{\"v\":1,\"kind\":\"template\",\"node\":\"n\",\"tenant\":\"t\","
 	    "\"name\":[]}",
 	    "{\"v\":1,\"kind\":\"incident\",\"node\":\"n\"}", /* no name */
+	    /* heartbeat: a node number out of 0-31, an address not text */
+	    "{\"v\":1,\"kind\":\"heartbeat\",\"node\":\"n\",\"number\":32}",
+	    "{\"v\":1,\"kind\":\"heartbeat\",\"node\":\"n\",\"number\":-1}",
+	    "{\"v\":1,\"kind\":\"heartbeat\",\"node\":\"n\",\"http\":80}",
 	};
 	struct cluster_msg out;
 	char err[128];
@@ -261,6 +299,7 @@ main(void)
 	    cmocka_unit_test(each_kind_round_trips),
 	    cmocka_unit_test(suppress_round_trips),
 	    cmocka_unit_test(template_round_trips),
+	    cmocka_unit_test(heartbeat_carries_number_and_http),
 	    cmocka_unit_test(unknown_kinds_and_fields_are_let_be),
 	    cmocka_unit_test(malformed_messages_are_refused),
 	    cmocka_unit_test(a_field_over_the_cap_is_refused),

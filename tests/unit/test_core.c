@@ -55,6 +55,39 @@ ids_sort_by_time(void **state)
 	assert_false(id_valid("0123456789ABCDEFGHIU")); /* U not in alphabet */
 }
 
+/* The node number rides in the 11th character: read back, kept in
+ * time order and alphabet, and 0 (none) outside a cluster. */
+static void
+ids_carry_their_node(void **state)
+{
+	char a[ID_SIZE], prev[ID_SIZE];
+	int i;
+
+	id_new(a);
+	assert_int_equal(id_node(a), 0);
+	id_set_node(7);
+	id_new(prev);
+	assert_true(id_valid(prev));
+	assert_int_equal(id_node(prev), 7);
+	for (i = 0; i < 10000; i++) {
+		id_new(a);
+		assert_int_equal(id_node(a), 7);
+		assert_true(strcmp(prev, a) < 0);
+		memcpy(prev, a, ID_SIZE);
+	}
+	id_set_node(31);
+	id_new(a);
+	assert_int_equal(id_node(a), 31);
+	assert_int_equal(strlen(a), ID_LEN);
+	id_make(a, 1000, (uint64_t)3 << 45 | 12345);
+	assert_int_equal(id_node(a), 3);
+	assert_int_equal(id_node("short"), -1);
+	assert_int_equal(id_node("0123456789ABCDEFGHIU"), -1);
+	id_set_node(0);
+	id_new(a);
+	assert_int_equal(id_node(a), 0);
+}
+
 int
 main(void)
 {
@@ -62,6 +95,7 @@ main(void)
 	    cmocka_unit_test(buf_grows_and_terminates),
 	    cmocka_unit_test(str_compares_without_case),
 	    cmocka_unit_test(ids_sort_by_time),
+	    cmocka_unit_test(ids_carry_their_node),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
