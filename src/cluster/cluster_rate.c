@@ -85,11 +85,14 @@ struct crate_prov {
 	double per_sec;                    /* fleet max_rate; 0: none */
 	uint64_t quota;                    /* fleet quota.daily; 0: none */
 	struct cluster_rate_lease rl, ql;
-	int64_t q_day;   /* UTC day of ql and q_used */
-	uint64_t q_used; /* the fleet's count, as last heard */
-	bool q_full;     /* the fleet's count reached quota on q_day */
-	uint64_t q_add;  /* sent alone, not yet added to the count */
-	bool alone;      /* the split applies */
+	int64_t q_day;      /* UTC day of ql and q_used */
+	uint64_t q_used;    /* the fleet's count, as last heard */
+	bool q_full;        /* the fleet's count reached quota on q_day */
+	uint64_t q_add;     /* sent alone, not yet added to the count */
+	bool alone;         /* the split applies */
+	size_t split_n;     /* ... over this many nodes */
+	bool err;           /* Redis refused a script: the split applies */
+	uint64_t err_until; /* ... and it is asked again from then */
 	uint64_t alone_gen;
 	struct tbucket alone_tb;
 	int64_t alone_day;
@@ -299,20 +302,31 @@ crate_on_reply(const struct redisReply *r, void *arg)
 	g = r != NULL ? crate_reply_int(r, 0) : -1;
 	x = r != NULL ? crate_reply_int(r, 1) : -1;
 	if (g < 0 || x < 0) {
-		if (r != NULL)
-			log_limited(LOG_LEVEL_WARN,
-			            "cluster: fleet %s lease for provider %s: "
-			            "unexpected answer from Redis",
-			            a->kind == CRATE_RATE ? "rate" : "quota",
-			            p->name);
+		/* Not counted, or perhaps counted: count it again (the
+		 * quota errs on the side of sending less). */
 		cluster_rate_lease_failed(l);
-		if (r != NULL)
-			l->retry_ms = now + CRATE_ERROR_RETRY_MS;
-		else
-			p->q_add += a->add; /* it may not have counted */
+		p->q_add += a->add;
+		if (r != NULL) {
+			/* Refused (ACL, out of memory, ...): this node goes
+			 * by its share meanwhile, as with Redis lost, rather
+			 * than hold mail until Redis changes its mind. */
+			log_limited(
+			    LOG_LEVEL_WARN,
+			    "cluster: Redis refused the fleet %s script "
+			    "for provider %s (%s): this node applies its "
+			    "1/%zu share of the limits until it is "
+			    "allowed (asked again every %d ms)",
+			    a->kind == CRATE_RATE ? "rate" : "quota", p->name,
+			    r->type == REDIS_REPLY_ERROR ? r->str
+			                                 : "unexpected answer",
+			    cluster_nodes_alive(cr->c), CRATE_ERROR_RETRY_MS);
+			p->err = true;
+			p->err_until = now + CRATE_ERROR_RETRY_MS;
+		}
 		free(a);
 		return;
 	}
+	p->err = false;
 	if (a->kind == CRATE_RATE) {
 		cluster_rate_lease_granted(l, (uint64_t)g, (uint64_t)x, now);
 	} else if (a->day != p->q_day) {
@@ -342,25 +356,27 @@ crate_quota_day(struct crate_prov *p, int64_t wall_ms)
 	cluster_rate_lease_drop(&p->ql);
 }
 
-/* crate_enter_alone - Redis is lost: p's split from now. */
+/* crate_enter_alone - Redis is lost (or refuses p's scripts): p's
+ * split over n nodes from now. */
 static void
 crate_enter_alone(struct cluster_rate *cr, struct crate_prov *p, uint64_t now,
-                  int64_t wall_ms)
+                  int64_t wall_ms, size_t n)
 {
 	int64_t day = crate_day(wall_ms);
 	bool today = p->q_day == day;
 
 	p->alone = true;
+	p->split_n = n > 0 ? n : 1;
 	p->alone_gen = cr->loss_gen;
 	p->alone_day = day;
 	if (p->per_sec > 0)
 		tbucket_init(
 		    &p->alone_tb,
-		    cluster_rate_lease_split_rate(p->per_sec, cr->split), 0,
+		    cluster_rate_lease_split_rate(p->per_sec, p->split_n), 0,
 		    now);
 	p->alone_held = today ? cluster_rate_lease_left(&p->ql, now) : 0;
 	p->alone_left = cluster_rate_lease_split_quota(
-	    p->quota, today ? p->q_used : 0, p->alone_held, cr->split);
+	    p->quota, today ? p->q_used : 0, p->alone_held, p->split_n);
 	p->alone_spent = 0;
 	cluster_rate_lease_drop(&p->rl);
 	cluster_rate_lease_failed(&p->rl);
@@ -383,33 +399,38 @@ crate_leave_alone(struct cluster_rate *cr, struct crate_prov *p, uint64_t now,
 		crate_ask(cr, p, CRATE_QUOTA, now, wall_ms);
 }
 
-/* crate_alone_allow - the split's answer for p. */
+/* crate_alone_allow - the split's answer for p (over nodes, when it
+ * begins now). */
 static bool
 crate_alone_allow(struct cluster_rate *cr, struct crate_prov *p, uint64_t now,
-                  int64_t wall_ms, uint64_t *wait_ms, char *why, size_t n)
+                  int64_t wall_ms, size_t nodes, uint64_t *wait_ms, char *why,
+                  size_t n)
 {
+	const char *cause =
+	    cluster_lost(cr->c) ? "Redis lost" : "Redis refuses the script";
 	uint64_t w;
 
 	if (!p->alone || p->alone_gen != cr->loss_gen ||
 	    p->alone_day != crate_day(wall_ms))
-		crate_enter_alone(cr, p, now, wall_ms);
+		crate_enter_alone(cr, p, now, wall_ms, nodes);
 	if (p->quota > 0 && p->alone_left == 0) {
 		snprintf(why, n,
-		         "Redis lost: this node's 1/%zu share of the fleet's "
-		         "daily quota used up",
-		         cr->split);
+		         "%s: this node's 1/%zu share of the fleet's daily "
+		         "quota used up",
+		         cause, p->split_n);
 		return false;
 	}
 	if (p->per_sec > 0 && (w = tbucket_wait_ms(&p->alone_tb, now)) > 0) {
 		snprintf(why, n,
-		         "Redis lost: fleet rate split 1/%zu = %.3g/s, next "
-		         "slot in %llu ms",
-		         cr->split, p->alone_tb.rate, (unsigned long long)w);
+		         "%s: fleet rate split 1/%zu = %.3g/s, next slot in "
+		         "%llu ms",
+		         cause, p->split_n, p->alone_tb.rate,
+		         (unsigned long long)w);
 		*wait_ms = w;
 		return false;
 	}
-	snprintf(why, n, "Redis lost: 1/%zu of the fleet's limits here",
-	         cr->split);
+	snprintf(why, n, "%s: 1/%zu of the fleet's limits here", cause,
+	         p->split_n);
 	return true;
 }
 
@@ -425,7 +446,20 @@ crate_allow(void *arg, const struct route_prov *rp, uint64_t now,
 	if (p == NULL)
 		return true;
 	if (cluster_lost(cr->c))
-		return crate_alone_allow(cr, p, now, wall_ms, wait_ms, why, n);
+		return crate_alone_allow(cr, p, now, wall_ms, cr->split,
+		                         wait_ms, why, n);
+	if (p->err) {
+		/* Until a script answers again: one ask a second. */
+		if (now >= p->err_until && !p->rl.pending && !p->ql.pending) {
+			p->err_until = now + CRATE_ERROR_RETRY_MS;
+			crate_ask(cr, p,
+			          p->per_sec > 0 ? CRATE_RATE : CRATE_QUOTA,
+			          now, wall_ms);
+		}
+		return crate_alone_allow(cr, p, now, wall_ms,
+		                         cluster_nodes_alive(cr->c), wait_ms,
+		                         why, n);
+	}
 	if (p->alone)
 		crate_leave_alone(cr, p, now, wall_ms);
 	if (p->quota > 0) {
@@ -575,7 +609,7 @@ cluster_rate_lost(struct cluster_rate *cr)
 	cr->loss_gen++;
 	for (i = 0; i < cr->n; i++) {
 		struct crate_prov *p = &cr->provs[i];
-		crate_enter_alone(cr, p, now, wall);
+		crate_enter_alone(cr, p, now, wall, cr->split);
 		if (p->per_sec > 0 && p->quota > 0)
 			log_warn("cluster: Redis lost: provider %s limited to "
 			         "1/%zu of the fleet's max_rate (%.3g/s of "
@@ -625,6 +659,9 @@ cluster_rate_json(const struct cluster_rate *cr)
 		json_object_set_new(
 		    j, "rate_here",
 		    json_real(p->alone ? p->alone_tb.rate : p->per_sec));
+		json_object_set_new(
+		    j, "split",
+		    json_integer(p->alone ? (json_int_t)p->split_n : 0));
 		json_object_set_new(j, "lease_tokens",
 		                    json_integer((json_int_t)p->rl.tokens));
 		json_object_set_new(

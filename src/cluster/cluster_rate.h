@@ -17,8 +17,12 @@
  * With Redis lost, each node enforces rate / n and its share of what was
  * left of the day's quota (n: the nodes known alive at the moment of
  * loss), logs which split is in force, and the route trace says it on
- * every pick. When Redis returns the shared counts are used again
- * (what was sent alone is added to the day's count).
+ * every pick. A script Redis refuses (an ACL, out of memory) puts that
+ * provider on the same split (n: the nodes alive now) until a script
+ * answers again (asked once a second): mail is never held because Redis
+ * will not count it. When Redis
+ * returns the shared counts are used again (what was sent alone is
+ * added to the day's count).
  *
  * It is a route_gate (route/route.h): deliver's routing asks it after the
  * provider's own limits. Loop thread only.
@@ -49,7 +53,7 @@ void cluster_rate_lost(struct cluster_rate *cr);
  * cluster_rate_json - the limits as this node applies them (in GET
  * /v1/fleet): {"mode":"shared"|"split","split":n,"script_reloads",
  * "lease_asks","messages","providers":[{"provider","max_rate",
- * "rate_here","lease_tokens","lease_size","quota","quota_used",
+ * "rate_here","split","lease_tokens","lease_size","quota","quota_used",
  * "quota_left_here","asks","granted","taken"}]}. New reference.
  */
 json_t *cluster_rate_json(const struct cluster_rate *cr);

@@ -10,7 +10,8 @@ with Debian's redis-server on loopback.
     at about R/3) and logs the split; Redis back: shared again (one node
     alone sends at about R), without a restart;
   - Redis forgets the scripts (SCRIPT FLUSH): the nodes send them again
-    (NOSCRIPT) and go on;
+    (NOSCRIPT) and go on; Redis refuses them (an ACL): the node goes by
+    its share, mail is not held, and shares again once they are allowed;
   - quota.daily Q on three nodes: the mock gets exactly Q, not 3Q, and
     the day's count in Redis says Q.
 """
@@ -193,6 +194,30 @@ def test_lost_scripts_are_sent_again(lab):
                   what="delivered after SCRIPT FLUSH")
     assert limits(n1)["script_reloads"] >= 1
     assert r.cmd("GET", "swerve:rate:m") != ""
+
+
+def test_refused_script_splits_instead_of_holding_mail(lab):
+    mock, r, nodes = three_nodes(lab, max_rate="%d/s" % R)
+    n1 = nodes[0]
+    # Redis answers, but refuses the scripts (as with an ACL or when out
+    # of memory): mail still goes, at this node's share.
+    assert r.cmd("ACL", "SETUSER", "default", "-evalsha", "-eval") == "OK"
+    submit_many(n1, "n1@example.com", 20)
+    sh.wait_until(lambda: len(mock.messages()) >= 20, 30,
+                  what="delivered while Redis refuses the scripts")
+    assert n1.wait_log(r"Redis refused the fleet rate script for provider "
+                       r"m \(NOPERM", 5)
+    rate = steady_rate([when(m) for m in mock.messages()], 7)
+    assert rate <= R / 3 * 1.35, rate
+    p = limits(n1)["providers"][0]
+    assert p["split"] == 3 and p["granted"] == 0, p
+    # Allowed again: shared again.
+    assert r.cmd("ACL", "SETUSER", "default", "+@all") == "OK"
+    time.sleep(1.2)
+    submit_many(n1, "n1@example.com", 10)
+    sh.wait_until(lambda: len(mock.messages()) >= 30, 30, what="delivered")
+    p = limits(n1)["providers"][0]
+    assert p["split"] == 0 and p["granted"] >= 1, p
 
 
 def test_fleet_daily_quota_is_shared(lab):
