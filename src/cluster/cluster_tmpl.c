@@ -59,6 +59,10 @@ cluster_tmpl_encode(const struct tmpl_store_entry *e)
 				json_object_set_new(o, part_keys[i],
 				                    json_string(e->v.part[i]));
 		json_object_set_new(o, "version", json_integer(e->v.version));
+		/* An ESP API's attributes (tmpl_store.h): SendGrid's
+		 * records and Postmark's aliases have no part, only this. */
+		if (e->v.meta != NULL)
+			json_object_set_new(o, "meta", json_string(e->v.meta));
 	}
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
@@ -122,6 +126,12 @@ cluster_tmpl_decode(const char *buf, size_t len, const char *tenant,
 			return -1;
 		}
 		out->part[i] = xstrdup(json_string_value(v));
+		n++;
+	}
+	v = json_object_get(o, "meta");
+	if (json_is_string(v) &&
+	    strlen(json_string_value(v)) == json_string_length(v)) {
+		out->meta = xstrdup(json_string_value(v));
 		n++;
 	}
 	json_decref(o);
@@ -340,13 +350,15 @@ tmpl_on_applied(int status, int version, void *arg)
 	free(op);
 }
 
-/* tmpl_same - is the local active version v's dialect and parts? */
+/* tmpl_same - is the local active version v's dialect, parts and meta? */
 static bool
 tmpl_same(const struct tmpl_store_entry *e, const struct tmpl_version *v)
 {
 	int i;
 
-	if (e == NULL || e->v.dialect != v->dialect)
+	if (e == NULL || e->v.dialect != v->dialect ||
+	    (e->v.meta == NULL) != (v->meta == NULL) ||
+	    (v->meta != NULL && strcmp(e->v.meta, v->meta) != 0))
 		return false;
 	for (i = 0; i < TMPL_PARTS; i++)
 		if ((e->v.part[i] == NULL) != (v->part[i] == NULL) ||

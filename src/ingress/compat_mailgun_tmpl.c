@@ -564,6 +564,7 @@ mgt_fields(struct compat *c, struct evhttp_request *req, struct mgt_req *r,
 	    "name",   "description", "template", "tag",
 	    "engine", "comment",     "active"};
 	const struct form_field *f;
+	json_t *t = NULL;
 	char *copy = NULL;
 	struct form fm;
 	int i, rc = 0;
@@ -582,6 +583,11 @@ mgt_fields(struct compat *c, struct evhttp_request *req, struct mgt_req *r,
 			                   "%s: NUL is not allowed", names[i]);
 		else
 			r->f[i] = xstrndup(f->value.p, f->value.len);
+		if (r->f[i] != NULL && (t = json_string(r->f[i])) == NULL)
+			rc = api_error_set(e, 400, "invalid_field", names[i],
+			                   "%s must be UTF-8", names[i]);
+		json_decref(t);
+		t = NULL;
 	}
 	form_fini(&fm);
 	free(copy);

@@ -217,6 +217,19 @@ mgt_tag_ok(const char *s)
 	return i > 0;
 }
 
+/* mgt_utf8 - is s (NULL: yes) UTF-8? */
+static int
+mgt_utf8(const char *s)
+{
+	json_t *j;
+
+	if (s == NULL)
+		return 1;
+	j = json_string(s);
+	json_decref(j);
+	return j != NULL;
+}
+
 int
 compat_mailgun_tmpl_version(const char *content, const char *tag,
                             const char *comment, const char *engine,
@@ -230,6 +243,14 @@ compat_mailgun_tmpl_version(const char *content, const char *tag,
 	enum tmpl_part bad;
 
 	memset(out, 0, sizeof(*out));
+	/* Form values are bytes: what is kept must be text. */
+	if (!mgt_utf8(content) || !mgt_utf8(tag) || !mgt_utf8(comment) ||
+	    !mgt_utf8(description)) {
+		json_decref(bm);
+		return api_error_set(e, 400, "invalid_field", "template",
+		                     "template, tag, comment and description "
+		                     "must be UTF-8");
+	}
 	if (content == NULL && base != NULL)
 		content = base->part[TMPL_PART_HTML];
 	if (comment == NULL)

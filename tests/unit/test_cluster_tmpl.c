@@ -44,6 +44,22 @@ active_version_round_trips(void **state)
 	assert_string_equal(out.part[TMPL_PART_SUBJECT], "Hi {{name}}");
 	assert_null(out.part[TMPL_PART_HTML]);
 	assert_string_equal(out.part[TMPL_PART_TEXT], "Hello\n\"{{name}}\"");
+	assert_null(out.meta);
+	tmpl_version_fini(&out);
+	free(json);
+	tmpl_store_entry_free(e);
+	/* An ESP API's meta travels, also on a version without parts (a
+	 * Postmark alias, a SendGrid template record). */
+	memset(v.part, 0, sizeof(v.part));
+	v.meta = "{\"postmark\":\"alias\",\"id\":\"4242\"}";
+	e = tmpl_store_entry_new(&v, &bad, &te);
+	json = cluster_tmpl_encode(e);
+	assert_int_equal(cluster_tmpl_decode(json, strlen(json), "webt",
+	                                     "welcome", &out, &removed, err,
+	                                     sizeof(err)),
+	                 0);
+	assert_string_equal(out.meta, v.meta);
+	assert_null(out.part[TMPL_PART_TEXT]);
 	tmpl_version_fini(&out);
 	free(json);
 	tmpl_store_entry_free(e);

@@ -69,6 +69,10 @@ versions(void **state)
 	assert_string_equal(version("x", "v", "mjml", NULL, &v), "engine");
 	assert_string_equal(version("a\n{{#if x}}", "v", NULL, NULL, &v),
 	                    "template");
+	/* Bytes that are not UTF-8 (a form may carry any). */
+	assert_string_equal(version("caf\xe9", "v", NULL, NULL, &v),
+	                    "template");
+	assert_string_equal(version("x", "v\xff", NULL, NULL, &v), "template");
 }
 
 static void
