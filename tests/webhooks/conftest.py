@@ -64,6 +64,11 @@ class Receiver:
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 n = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(n)
+                if len(body) < n:
+                    # cut short (the sender was killed mid-request): not
+                    # received; the sender sends it again after a restart
+                    self.close_connection = True
+                    return
                 mode = outer.mode
                 rec = {"path": self.path, "body": body, "at": time.time(),
                        "headers": {k.lower(): v
