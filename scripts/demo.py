@@ -16,8 +16,9 @@ PID, also on Ctrl-C. It ends with the incident the outage opened: its id,
 duration, detection time, time to failover, messages delayed, lost (0)
 and the path of its post-incident report, then an outage drill of the
 primary (the primary back up first): 5 s of simulated outage while mail
-flows, and the drill's report. Exit status 0 only if nothing was lost
-and the feedback, incident and drill sections held.
+flows, and the drill's report; last, the failover readiness matrix
+(`swervectl readiness --refresh`). Exit status 0 only if nothing was
+lost and the feedback, incident, drill and readiness sections held.
 """
 import argparse
 import json
@@ -386,6 +387,24 @@ def drill_section(args, logdir):
     return rep.get("state") == "ended" and rep["figures"].get("lost") == 0
 
 
+def readiness_section(args, logdir):
+    """Failover readiness (docs/readiness.md): every provider checked
+    for the sender domains the demo sent from, the matrix printed. The
+    demo's providers are SMTP relays (no verification API): each verdict
+    is "unknown" with that reason, and no DNS is asked. True when the
+    matrix lists the demo's sender domain."""
+    keyfile = os.path.join(logdir, "admin.key")
+    print()
+    print("  failover readiness (docs/readiness.md)")
+    out = swervectl(args, keyfile, "readiness", "--refresh")
+    lines = [ln for ln in out.splitlines() if ln.strip()]
+    for ln in lines[:4]:
+        print(f"    {ln}")
+    ok = any(ln.startswith("example.com ") for ln in lines)
+    print(f"    readiness matrix    {'ok' if ok else 'FAILED'}")
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=1000)
@@ -486,6 +505,7 @@ def main():
     fb_ok = status_page_section(args, logdir) and fb_ok
     fb_ok = incident_section(args, logdir) and fb_ok
     fb_ok = drill_section(args, logdir) and fb_ok
+    fb_ok = readiness_section(args, logdir) and fb_ok
     print(f"  logs in {os.path.relpath(logdir, ROOT)}/")
     return 0 if not lost and fb_ok else 1
 
