@@ -77,6 +77,7 @@ cluster_heartbeat(struct cluster *c)
 {
 	struct deliver_stats ds;
 	struct cluster_msg m = {.kind = CLUSTER_MSG_HEARTBEAT};
+	char health[CLUSTER_MSG_TEXT_MAX + 1];
 	char *json;
 
 	if (!cluster_link_up(c->link))
@@ -87,6 +88,8 @@ cluster_heartbeat(struct cluster *c)
 	m.inflight = ds.inflight;
 	m.number = c->cfg->cluster_node_number;
 	m.http = c->http[0] != '\0' ? c->http : NULL;
+	cluster_health_text(c->d, health, sizeof(health));
+	m.health = health[0] != '\0' ? health : NULL;
 	m.node = c->cfg->cluster_node_id;
 	m.at_ms = clock_wall_ms();
 	json = cluster_msg_encode(&m);
@@ -252,6 +255,11 @@ cluster_on_message(void *arg, const char *payload, size_t len)
 			                 strlen(m.http) < sizeof(n->http)
 			             ? m.http
 			             : "");
+			int k = m.health != NULL
+			            ? cluster_health_parse(m.health, n->health,
+			                                   CLUSTER_HEALTH_MAX)
+			            : 0;
+			n->n_health = k > 0 ? (size_t)k : 0;
 		}
 	} else if (strcmp(m.node, c->cfg->cluster_node_id) != 0) {
 		if (m.kind == CLUSTER_MSG_CIRCUIT)
@@ -428,6 +436,7 @@ cluster_fleet_json(const struct cluster *c)
 	}
 	json_object_set_new(o, "nodes", arr);
 	json_object_set_new(o, "limits", cluster_rate_json(c->rate));
+	json_object_set_new(o, "providers", cluster_health_json(c));
 	return o;
 }
 

@@ -68,7 +68,8 @@ uint64_t cluster_redis_commands(const struct cluster *c);
  * cluster_fleet_json - the fleet as this node sees it (GET /v1/fleet):
  * {"node","redis":"up"|"lost","master","nodes":[{"node","version",
  * "queue","inflight","last_heartbeat_ms","alive","self"}],"limits":
- * cluster_rate_json()}. New reference, the caller's.
+ * cluster_rate_json(),"providers":cluster_health_json()}. New
+ * reference, the caller's.
  */
 json_t *cluster_fleet_json(const struct cluster *c);
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cluster/cluster_health.h"
 #include "cluster/cluster_msg.h"
 
 struct cluster_link;
@@ -36,6 +37,8 @@ struct cluster_node {
 	uint64_t seen_ms; /* monotonic: last heartbeat received */
 	unsigned number;  /* cluster.node_number in its ids (0: none) */
 	char http[64];    /* "IP:PORT" it takes forwarded requests on, or "" */
+	struct cluster_health_sample health[CLUSTER_HEALTH_MAX];
+	size_t n_health; /* its providers' last samples */
 };
 
 struct cluster {

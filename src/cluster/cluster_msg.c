@@ -57,6 +57,7 @@ cluster_msg_encode(const struct cluster_msg *m)
 			json_object_set_new(
 			    o, "number", json_integer((json_int_t)m->number));
 		cluster_msg_put(o, "http", m->http);
+		cluster_msg_put(o, "health", m->health);
 		break;
 	case CLUSTER_MSG_CIRCUIT:
 	case CLUSTER_MSG_OPERATOR:
@@ -187,7 +188,8 @@ cluster_msg_decode(const char *buf, size_t len, struct cluster_msg *out,
 	    cluster_msg_str(o, "address", &out->address) < 0 ||
 	    cluster_msg_str(o, "diagnostic", &out->diagnostic) < 0 ||
 	    cluster_msg_str(o, "name", &out->name) < 0 ||
-	    cluster_msg_str(o, "http", &out->http) < 0) {
+	    cluster_msg_str(o, "http", &out->http) < 0 ||
+	    cluster_msg_str(o, "health", &out->health) < 0) {
 		bad = "a text field is not a string (or too long)";
 		goto fail;
 	}
@@ -255,5 +257,6 @@ cluster_msg_fini(struct cluster_msg *m)
 	free(m->diagnostic);
 	free(m->name);
 	free(m->http);
+	free(m->health);
 	memset(m, 0, sizeof(*m));
 }

@@ -164,6 +164,11 @@ def test_removal_while_cut_off_reaches_the_node_when_it_rejoins(lab):
               for i in (1, 2)]
     sh.wait_until(lambda: all(d.admin_json("/v1/fleet")[1]["nodes_alive"]
                               == 2 for d in (n1, n2)), 20, what="fleet")
+    # Health samples ride the heartbeats: the fleet's view of provider m.
+    sh.wait_until(lambda: [p for p in n1.admin_json("/v1/fleet")[1]
+                           ["providers"] if p["provider"] == "m" and
+                           p["nodes"] == 2 and p["success_ratio"] == 1.0],
+                  10, what="the fleet's health of m from both nodes")
     for a in ("gone@example.net", "stays@example.net"):
         code, obj = n1.admin_json("/v1/suppressions?tenant=", "POST",
                                   ('{"address": "%s"}' % a).encode())
