@@ -35,15 +35,41 @@ static void watch_on_probe_result(struct dprov *p,
                                   const struct adapter_probe_result *r,
                                   bool sim);
 
-/* watch_account - what the provider's API said about the account. */
+/* watch_account_resumed - after an answer: the provider said it would
+ * not send (was_paused) and now says it will. What kept the circuit
+ * open (a configuration failure's long cool-down, which a probe cannot
+ * end) is over; trials may go now. */
+static void
+watch_account_resumed(struct dprov *p, bool was_paused)
+{
+	if (!was_paused || p->account.paused ||
+	    p->rp.br.state != BREAKER_OPEN || p->rp.forced ||
+	    p->rp.status_major)
+		return;
+	p->rp.br.until_ms = clock_mono_ms();
+	deliver_unpark(-1, 0, p->d);
+}
+
+/* watch_account - what the provider's API said about the account (the
+ * SES probe, GetAccount): SHUTDOWN or sending disabled is paused. */
 static void
 watch_account(struct dprov *p, const struct adapter_probe_result *r)
 {
 	char why[160];
+	bool was_paused = p->account.known && p->account.paused;
+	bool changed = account_update(&p->account, r->enforcement, r->quota_max,
+	                              r->quota_left, clock_wall_ms(),
+	                              p->cfg->quota_reserve);
 
-	if (!account_update(&p->account, r->enforcement, r->quota_max,
-	                    r->quota_left, clock_wall_ms(),
-	                    p->cfg->quota_reserve))
+	p->account.paused =
+	    strcmp(r->enforcement, "SHUTDOWN") == 0 || !r->sending_enabled;
+	snprintf(p->account.paused_why, sizeof(p->account.paused_why), "%s",
+	         !p->account.paused ? ""
+	         : r->sending_enabled
+	             ? "the account is shut down (enforcement status SHUTDOWN)"
+	             : "sending is disabled for the account");
+	watch_account_resumed(p, was_paused);
+	if (!changed)
 		return;
 	if (account_spill(&p->account, p->cfg->quota_reserve, why, sizeof(why)))
 		log_warn("deliver: provider %s: %s; new mail goes elsewhere",
@@ -106,15 +132,8 @@ watch_on_account_poll(const struct account_reading *r, bool told,
 			         p->cfg->name, err);
 		account_failed(&p->account, err);
 	}
-	if (told && was_paused && !p->account.paused &&
-	    p->rp.br.state == BREAKER_OPEN && !p->rp.forced &&
-	    !p->rp.status_major) {
-		/* The provider says it sends again: what kept the circuit
-		 * open (a configuration failure's long cool-down, which a
-		 * probe cannot end) is over; trials may go now. */
-		p->rp.br.until_ms = clock_mono_ms();
-		deliver_unpark(-1, 0, p->d);
-	}
+	if (told)
+		watch_account_resumed(p, was_paused);
 	if (told && p->account.paused && !was_paused) {
 		/* The account will not send: a configuration failure now,
 		 * not at the next probe. */

@@ -144,4 +144,14 @@ def test_a_shut_down_account_opens_the_circuit(lab):
                     a.get("provider") == "ses"
                     for a in d.admin_json("/v1/alerts")[1]["alerts"]), 10,
         what="the provider_config alert")
-
+    acct = provider(d, "ses")["account"]
+    assert acct["paused"] and acct["note"] == \
+        "the account is shut down (enforcement status SHUTDOWN)"
+    # reinstated: the next GetAccount ends the configuration cool-down
+    # (10 minutes by default) and SES takes mail again at once
+    set_account(ses, enforcement="HEALTHY")
+    sh.wait_until(lambda: not provider(d, "ses")["account"]["paused"], 10,
+                  what="the next poll")
+    send(d, 1)
+    sh.wait_until(lambda: sh.http_json(ses.url + "/stats/api")[1]["ses"]
+                  ["accepted"] == 1, 15, what="ses takes mail again")
