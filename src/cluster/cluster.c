@@ -87,6 +87,7 @@ cluster_heartbeat(struct cluster *c)
 	m.queue = cluster_queue(c);
 	m.inflight = ds.inflight;
 	m.number = c->cfg->cluster_node_number;
+	m.adopt = c->cfg->cluster_adopt_number;
 	m.http = c->http[0] != '\0' ? c->http : NULL;
 	cluster_health_text(c->d, health, sizeof(health));
 	m.health = health[0] != '\0' ? health : NULL;
@@ -250,6 +251,7 @@ cluster_on_message(void *arg, const char *payload, size_t len)
 			n->inflight = m.inflight;
 			n->seen_ms = clock_mono_ms();
 			n->number = (unsigned)m.number;
+			n->adopt = (unsigned)m.adopt;
 			snprintf(n->http, sizeof(n->http), "%s",
 			         m.http != NULL &&
 			                 strlen(m.http) < sizeof(n->http)

@@ -40,7 +40,7 @@ struct fwd_pending {
 
 struct cluster_fwd {
 	struct cluster *c;
-	char list[160]; /* <prefix>:fwd:<number> of this node */
+	bool turn; /* the next pull: the adopted number's list */
 	struct fwd_pending *head, **tail;
 	size_t n_pending;
 	bool pulling;    /* a pull is between LRANGE and LTRIM */
@@ -50,6 +50,15 @@ struct cluster_fwd {
 
 /* The cluster of this process (one per swerved), or NULL. */
 static struct cluster *fwd_cluster;
+
+/* fwd_mine - does node number n name this node (its own number, or the
+ * dead node's it adopted)? */
+static bool
+fwd_mine(const struct config *cfg, int n)
+{
+	return n > 0 && ((uint64_t)n == cfg->cluster_node_number ||
+	                 (uint64_t)n == cfg->cluster_adopt_number);
+}
 
 /* ---- HTTP ------------------------------------------------------------ */
 
@@ -68,9 +77,11 @@ fwd_owner(const struct cluster *c, int n)
 	const struct cluster_node *best = NULL;
 	size_t i;
 
-	/* The most recently heard, should a number have changed hands. */
+	/* The most recently heard, should a number have changed hands; a
+	 * node that adopted a dead node's number answers for it. */
 	for (i = 0; i < c->n_nodes; i++)
-		if ((int)c->nodes[i].number == n &&
+		if (((int)c->nodes[i].number == n ||
+		     (int)c->nodes[i].adopt == n) &&
 		    strcmp(c->nodes[i].id, c->cfg->cluster_node_id) != 0 &&
 		    (best == NULL || c->nodes[i].seen_ms > best->seen_ms))
 			best = &c->nodes[i];
@@ -197,7 +208,7 @@ cluster_fwd_http(struct evhttp_request *req, const char *id)
 	uint16_t port;
 	int n = id_node(id);
 
-	if (c == NULL || n <= 0 || n == (int)c->cfg->cluster_node_number ||
+	if (c == NULL || n <= 0 || fwd_mine(c->cfg, n) ||
 	    evhttp_find_header(in, CLUSTER_FWD_HOP_HEADER) != NULL)
 		return false;
 	o = fwd_owner(c, n);
@@ -325,7 +336,7 @@ cluster_fwd_events(const struct feedback_event *ev,
 		if (!m[i].is_new || m[i].msg_id[0] != '\0')
 			continue;
 		num = id_node(ev[i].swerve_id);
-		if (num <= 0 || num == (int)c->cfg->cluster_node_number)
+		if (num <= 0 || fwd_mine(c->cfg, num))
 			continue;
 		json =
 		    cluster_fwd_event_encode(&ev[i], c->cfg->cluster_node_id);
@@ -344,25 +355,30 @@ cluster_fwd_events(const struct feedback_event *ev,
 /* A pull between LRANGE and LTRIM. */
 struct fwd_pull {
 	struct cluster_fwd *fw;
-	size_t taken; /* list entries read (valid or not) */
+	char list[160]; /* <prefix>:fwd:<number> */
+	size_t taken;   /* list entries read (valid or not) */
 };
 
-/* fwd_pull_end - the pull is over; frees fw if it was uninstalled. */
+/* fwd_pull_end - the pull is over: frees pl, and fw if it was
+ * uninstalled. */
 static void
-fwd_pull_end(struct cluster_fwd *fw)
+fwd_pull_end(struct fwd_pull *pl)
 {
+	struct cluster_fwd *fw = pl->fw;
+
+	free(pl);
 	fw->pulling = false;
 	if (fw->freed)
 		free(fw);
 }
 
-/* fwd_trim - drop the first taken entries of this node's list. */
+/* fwd_trim - drop the first pl->taken entries of pl's list. */
 static void
-fwd_trim(struct cluster_fwd *fw, size_t taken)
+fwd_trim(const struct fwd_pull *pl)
 {
-	if (!fw->freed && taken > 0)
-		cluster_link_command(fw->c->link, "LTRIM %s %llu -1", fw->list,
-		                     (unsigned long long)taken);
+	if (!pl->fw->freed && pl->taken > 0)
+		cluster_link_command(pl->fw->c->link, "LTRIM %s %llu -1",
+		                     pl->list, (unsigned long long)pl->taken);
 }
 
 /* fwd_on_stored - the pulled events are on disk: publish, trim. */
@@ -385,29 +401,28 @@ fwd_on_stored(int status, const struct feedback_event *ev,
 		log_info("cluster: %zu forwarded events stored, %zu on "
 		         "messages of this node",
 		         n, matched);
-		fwd_trim(fw, pl->taken);
+		fwd_trim(pl);
 	} else if (status != SPOOL_OK) {
 		log_warn("cluster: forwarded events could not be stored (%s); "
 		         "they stay in Redis",
 		         spool_status_name(status));
 	}
-	fwd_pull_end(fw);
-	free(pl);
+	fwd_pull_end(pl);
 }
 
 /* fwd_on_range - LRANGE's answer: store what parses. */
 static void
 fwd_on_range(const struct redisReply *r, void *arg)
 {
-	struct cluster_fwd *fw = arg;
+	struct fwd_pull *pl = arg;
+	struct cluster_fwd *fw = pl->fw;
 	struct feedback_event *ev;
-	struct fwd_pull *pl;
 	char err[200], from[CLUSTER_MSG_TEXT_MAX + 1];
 	size_t i, k = 0;
 
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements == 0 ||
 	    fw->freed) {
-		fwd_pull_end(fw);
+		fwd_pull_end(pl);
 		return;
 	}
 	ev = xcalloc(r->elements, sizeof(*ev));
@@ -420,26 +435,22 @@ fwd_on_range(const struct redisReply *r, void *arg)
 		                             sizeof(err)) < 0) {
 			log_limited(
 			    LOG_LEVEL_WARN,
-			    "cluster: %s: an entry is dropped: %s", fw->list,
+			    "cluster: %s: an entry is dropped: %s", pl->list,
 			    v->type == REDIS_REPLY_STRING ? err
 			                                  : "not a string");
 			continue;
 		}
 		k++;
 	}
-	pl = xcalloc(1, sizeof(*pl));
-	pl->fw = fw;
 	pl->taken = r->elements;
 	if (k == 0) {
 		free(ev);
-		fwd_trim(fw, pl->taken);
-		fwd_pull_end(fw);
-		free(pl);
+		fwd_trim(pl);
+		fwd_pull_end(pl);
 	} else if (spool_feedback_record(fw->c->sp, ev, k, clock_wall_ms(),
 	                                 fwd_on_stored, pl) != 0) {
 		/* Refused at once (the spool freed ev): kept in Redis. */
-		fwd_pull_end(fw);
-		free(pl);
+		fwd_pull_end(pl);
 	}
 }
 
@@ -448,6 +459,8 @@ cluster_fwd_tick(struct cluster *c)
 {
 	struct cluster_fwd *fw = c->fwd;
 	struct fwd_pending *p;
+	struct fwd_pull *pl;
+	uint64_t num;
 	size_t n;
 
 	if (fw == NULL || !cluster_link_up(c->link))
@@ -462,12 +475,23 @@ cluster_fwd_tick(struct cluster *c)
 		fw->n_pending--;
 		fwd_push(fw, p);
 	}
-	if (c->cfg->cluster_node_number == 0 || fw->pulling)
+	/* This node's list, and in turn the adopted number's. */
+	num = c->cfg->cluster_node_number;
+	if (fw->turn && c->cfg->cluster_adopt_number > 0)
+		num = c->cfg->cluster_adopt_number;
+	fw->turn = !fw->turn;
+	if (num == 0 || fw->pulling)
 		return;
+	pl = xcalloc(1, sizeof(*pl));
+	pl->fw = fw;
+	snprintf(pl->list, sizeof(pl->list), "%s:fwd:%llu",
+	         c->cfg->cluster_key_prefix, (unsigned long long)num);
 	fw->pulling = true;
-	if (cluster_link_command_cb(c->link, fwd_on_range, fw, "LRANGE %s 0 %d",
-	                            fw->list, FWD_PULL_MAX - 1) != 0)
+	if (cluster_link_command_cb(c->link, fwd_on_range, pl, "LRANGE %s 0 %d",
+	                            pl->list, FWD_PULL_MAX - 1) != 0) {
 		fw->pulling = false;
+		free(pl);
+	}
 }
 
 /* fwd_advertised - this node's address for others: advertise_http, else
@@ -501,9 +525,6 @@ cluster_fwd_install(struct cluster *c)
 
 	fw->c = c;
 	fw->tail = &fw->head;
-	snprintf(fw->list, sizeof(fw->list), "%s:fwd:%u",
-	         c->cfg->cluster_key_prefix,
-	         (unsigned)c->cfg->cluster_node_number);
 	c->fwd = fw;
 	fwd_advertised(c);
 	id_set_node((unsigned)c->cfg->cluster_node_number);

@@ -36,6 +36,7 @@ struct cluster_node {
 	uint64_t queue, inflight;
 	uint64_t seen_ms; /* monotonic: last heartbeat received */
 	unsigned number;  /* cluster.node_number in its ids (0: none) */
+	unsigned adopt;   /* cluster.adopt_number: a dead node's (0: none) */
 	char http[64];    /* "IP:PORT" it takes forwarded requests on, or "" */
 	struct cluster_health_sample health[CLUSTER_HEALTH_MAX];
 	size_t n_health; /* its providers' last samples */

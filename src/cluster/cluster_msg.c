@@ -56,6 +56,9 @@ cluster_msg_encode(const struct cluster_msg *m)
 		if (m->number > 0)
 			json_object_set_new(
 			    o, "number", json_integer((json_int_t)m->number));
+		if (m->adopt > 0)
+			json_object_set_new(o, "adopt",
+			                    json_integer((json_int_t)m->adopt));
 		cluster_msg_put(o, "http", m->http);
 		cluster_msg_put(o, "health", m->health);
 		break;
@@ -198,11 +201,12 @@ cluster_msg_decode(const char *buf, size_t len, struct cluster_msg *out,
 	    cluster_msg_uint(o, "for_ms", &out->for_ms) < 0 ||
 	    cluster_msg_uint(o, "created", &out->created_ms) < 0 ||
 	    cluster_msg_uint(o, "expires", &out->expires_ms) < 0 ||
-	    cluster_msg_uint(o, "number", &out->number) < 0) {
+	    cluster_msg_uint(o, "number", &out->number) < 0 ||
+	    cluster_msg_uint(o, "adopt", &out->adopt) < 0) {
 		bad = "a count is not a non-negative integer";
 		goto fail;
 	}
-	if (out->number > 31) {
+	if (out->number > 31 || out->adopt > 31) {
 		bad = "number is not a node number (0-31)";
 		goto fail;
 	}

@@ -5,10 +5,11 @@
  * One channel, "<key_prefix>:fleet"; one JSON object per message:
  *   {"v":1,"kind":"heartbeat","node":"mx1","at":<ms since the epoch>,
  *    "version":"0.1.0","queue":12,"inflight":3,"number":1,
- *    "http":"10.0.0.11:2580","health":"ses 998 120 5000 3;..."}
- *    (number: cluster.node_number, 0 or absent: none; http: where
- *    other nodes forward requests for the messages of this node,
- *    absent: nowhere; cluster_fwd.h; health: cluster_health.h)
+ *    "http":"10.0.0.11:2580","adopt":3,"health":"ses 998 120 5000 3;..."}
+ *    (number: cluster.node_number, 0 or absent: none; adopt:
+ *    cluster.adopt_number, likewise; http: where other nodes forward
+ *    requests for the messages of this node, absent: nowhere;
+ *    cluster_fwd.h; health: cluster_health.h)
  *   {"v":1,"kind":"circuit","node":"mx1","at":...,"provider":"ses",
  *    "state":"open","reason":"3 failures in a row","for_ms":5000}
  *   {"v":1,"kind":"operator","node":"mx1","at":...,"provider":"ses",
@@ -54,6 +55,7 @@ struct cluster_msg {
 	char *version;
 	uint64_t queue, inflight;
 	uint64_t number; /* heartbeat: the node number in its ids (0: none) */
+	uint64_t adopt;  /* heartbeat: a dead node's number it answers for */
 	char *http;      /* heartbeat: "IP:PORT" to forward to, or NULL */
 	char *health;    /* providers' samples (cluster_health.h), or NULL */
 	/* circuit, operator */

@@ -468,6 +468,7 @@ struct config {
 	uint64_t cluster_node_timeout_ms; /* cluster.node_timeout: 5s */
 	uint64_t cluster_connect_timeout_ms; /* cluster.connect_timeout: 2s */
 	uint64_t cluster_node_number; /* cluster.node_number: 0 (none), 1..31 */
+	uint64_t cluster_adopt_number; /* cluster.adopt_number: 0, 1..31 */
 	struct config_addr *cluster_advertise_http; /* cluster.advertise_http */
 	size_t n_cluster_advertise_http;            /* 0 or 1 */
 

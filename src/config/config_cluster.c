@@ -13,6 +13,7 @@
  *     node_timeout: 5s                    silent this long: gone
  *     connect_timeout: 2s
  *     node_number: 1                      in the ids this node makes
+ *     adopt_number: 3                     a dead node's, imported here
  *     advertise_http: "10.0.0.11:2580"    where other nodes forward to
  *
  * Rules spanning keys: exactly one of redis and sentinel; sentinel needs
@@ -52,6 +53,8 @@ const struct config_key config_keys_cluster[] = {
     {ROW("connect_timeout", KEY_DURATION, 0),
      FIELD(C, cluster_connect_timeout_ms), .min = 100},
     {ROW("node_number", KEY_INT, 0), FIELD(C, cluster_node_number), .min = 0,
+     .max = 31},
+    {ROW("adopt_number", KEY_INT, 0), FIELD(C, cluster_adopt_number), .min = 0,
      .max = 31},
     {ROW("advertise_http", KEY_ADDRS, 0), FIELD(C, cluster_advertise_http),
      COUNT(C, n_cluster_advertise_http)},
@@ -214,6 +217,13 @@ config_cluster_check(struct config_ctx *x, const struct config_node *root,
 		    "cluster.advertise_http",
 		    "expected one \"IP:PORT\" (a name would be resolved with "
 		    "a blocking call)");
+	if (c->cluster_adopt_number != 0 &&
+	    c->cluster_adopt_number == c->cluster_node_number)
+		return config_error(x,
+		                    config_cluster_line(root, "adopt_number"),
+		                    "cluster.adopt_number",
+		                    "expected another node's number than "
+		                    "cluster.node_number");
 	c->cluster = c->cluster_redis != NULL || sentinel;
 	return 0;
 }

@@ -107,6 +107,9 @@ def test_export_import_moves_a_dead_nodes_queue_once(lab):
     assert chk.returncode == 0, chk.stdout
 
     mock.set_mode("accept")
+    # Node 2 answers for node 1's number from now on (its ids and the
+    # events waiting for it in Redis).
+    n2.config["cluster"]["adopt_number"] = 1
     n2.start()
     want = set(queued.values()) | {"own@example.net", "done@example.net"}
 
@@ -125,4 +128,21 @@ def test_export_import_moves_a_dead_nodes_queue_once(lab):
         n2.http_url + "/v1/messages/" + some, "GET", None,
         {"Authorization": "Bearer " + WEB_KEY})
     assert code == 200 and hdrs.get("X-Swerve-Node") is None
+    # An id of node 1 that nobody has: node 2 answers 404 itself, not 503.
+    ghost = some[:19] + ("0" if some[19] != "0" else "1")
+    code, obj, hdrs = sh.http_request(
+        n2.http_url + "/v1/messages/" + ghost, "GET", None,
+        dict(sh.ADMIN_AUTH))
+    assert code == 404, obj
+    # An event another node forwarded to node 1 (its list in Redis) is
+    # taken by node 2 and lands on the imported message.
+    ev = {"v": 1, "from": "n3", "type": "hard_bounce", "provider": "m",
+          "event_id": "moved-1", "swerve_id": some,
+          "recipient": queued[some], "smtp_code": 550,
+          "enhanced": "5.1.1", "diagnostic": "no such user"}
+    assert r.cmd("RPUSH", "swerve:fwd:1", json.dumps(ev)) == "1"
+    sh.wait_until(lambda: api2.message(some)["rcpts"][0]["outcome"]
+                  == "bounced", 15, what="the event on the moved message")
+    sh.wait_until(lambda: r.cmd("LLEN", "swerve:fwd:1") == "0", 10,
+                  what="node 1's list emptied by node 2")
     shutil.rmtree(n1.spool_dir)  # never started again (docs/cluster.md)

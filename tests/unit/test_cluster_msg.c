@@ -83,6 +83,7 @@ heartbeat_carries_number_and_http(void **state)
 	                         .node = "mx2",
 	                         .version = "0.1.0",
 	                         .number = 2,
+	                         .adopt = 5,
 	                         .http = "127.0.0.1:2580"};
 	struct cluster_msg out;
 	char err[128], *json;
@@ -92,6 +93,7 @@ heartbeat_carries_number_and_http(void **state)
 	    cluster_msg_decode(json, strlen(json), &out, err, sizeof(err)), 0);
 	free(json);
 	assert_int_equal(out.number, 2);
+	assert_int_equal(out.adopt, 5);
 	assert_string_equal(out.http, "127.0.0.1:2580");
 	cluster_msg_fini(&out);
 	in.number = 0;
@@ -211,6 +213,7 @@ malformed_messages_are_refused(void **state)
 	    /* heartbeat: a node number out of 0-31, an address not text */
 	    "{\"v\":1,\"kind\":\"heartbeat\",\"node\":\"n\",\"number\":32}",
 	    "{\"v\":1,\"kind\":\"heartbeat\",\"node\":\"n\",\"number\":-1}",
+	    "{\"v\":1,\"kind\":\"heartbeat\",\"node\":\"n\",\"adopt\":32}",
 	    "{\"v\":1,\"kind\":\"heartbeat\",\"node\":\"n\",\"http\":80}",
 	};
 	struct cluster_msg out;
