@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "core/buf.h"
+#include "observe/metrics.h"
 #include "readiness/readiness.h"
 #include "readiness/readiness_model.h"
 #include "readiness/readiness_txt.h"
@@ -403,6 +405,72 @@ seen_domains_fill_the_matrix(void **state)
 	readiness_free(r);
 }
 
+/* set_verdict - provider x domain verified as v, DNS all yes. */
+static void
+set_verdict(struct readiness *r, const char *p, const char *d,
+            enum readiness_tri v)
+{
+	struct readiness_facts f;
+	int c;
+
+	readiness_facts_init(&f);
+	f.verified = v;
+	strcpy(f.verified_words, v == READINESS_NO ? "status pending" : "ok");
+	for (c = 0; c < READINESS_N_DNS; c++)
+		f.dns[c] = READINESS_YES;
+	assert_int_equal(readiness_set(r, p, d, &f), 0);
+}
+
+static void
+not_ready_and_capped_metrics(void **state)
+{
+	struct readiness *r = readiness_new();
+	struct readiness_seen *s = readiness_seen_of(r);
+	struct metrics_writer w;
+	struct buf out;
+	char note[400];
+
+	(void)state;
+	readiness_seen_add(s, "a.example", 1000);
+	readiness_seen_add(s, "b.example", 1000);
+	readiness_seen_add(s, "old.example", 10);
+	set_verdict(r, "backup", "a.example", READINESS_NO);
+	set_verdict(r, "backup", "b.example", READINESS_YES);
+	set_verdict(r, "backup", "old.example", READINESS_NO);
+	set_verdict(r, "primary", "a.example", READINESS_YES);
+	/* only domains sent since the time asked count */
+	assert_int_equal(
+	    readiness_not_ready(r, "backup", 500, note, sizeof(note)), 1);
+	assert_non_null(strstr(note, "a.example: not verified at the "
+	                             "provider: status pending"));
+	assert_null(strstr(note, "old.example"));
+	assert_int_equal(
+	    readiness_not_ready(r, "backup", 0, note, sizeof(note)), 2);
+	assert_int_equal(
+	    readiness_not_ready(r, "primary", 0, note, sizeof(note)), 0);
+	assert_string_equal(note, "");
+	assert_int_equal(
+	    readiness_not_ready(NULL, "primary", 0, note, sizeof(note)), 0);
+
+	/* metrics: one series per pair of a recent domain, at most cap */
+	buf_init(&out);
+	metrics_writer_text(&w, &out);
+	readiness_metrics_render(r, &w, 500, 2);
+	assert_non_null(strstr(buf_cstr(&out),
+	                       "swerve_readiness{provider=\"backup\",domain="
+	                       "\"a.example\",verdict=\"not_verified\"} 1"));
+	assert_null(strstr(buf_cstr(&out), "old.example"));
+	assert_non_null(
+	    strstr(buf_cstr(&out), "swerve_readiness_series_dropped 1"));
+	assert_non_null(strstr(buf_cstr(&out),
+	                       "swerve_readiness_pairs{verdict=\"ready\"} 2"));
+	assert_non_null(
+	    strstr(buf_cstr(&out),
+	           "swerve_readiness_pairs{verdict=\"not_verified\"} 1"));
+	buf_fini(&out);
+	readiness_free(r);
+}
+
 int
 main(void)
 {
@@ -416,6 +484,7 @@ main(void)
 	    cmocka_unit_test(sendgrid_domain_answers),
 	    cmocka_unit_test(routing_blocks_only_known_unverified),
 	    cmocka_unit_test(seen_domains_fill_the_matrix),
+	    cmocka_unit_test(not_ready_and_capped_metrics),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
