@@ -138,6 +138,7 @@ tmpl_prog_fini(struct tmpl_prog *p)
 		tmpl_prog_fini(&n->body);
 		tmpl_prog_fini(&n->inverse);
 		free(n->indent);
+		free(n->bps);
 	}
 	free(p->n);
 	memset(p, 0, sizeof(*p));

@@ -23,7 +23,7 @@ enum tmpl_node_kind {
 	TMPL_N_RAW,      /* {{{x}}} {{&x}}: not escaped */
 	TMPL_N_SECTION,  /* {{#x}}...{{else}}...{{/x}} */
 	TMPL_N_INVERTED, /* {{^x}}...{{/x}} */
-	TMPL_N_PARTIAL,  /* {{> name}} */
+	TMPL_N_PARTIAL,  /* {{> name}}; {{#> name}}body{{/name}} has_program */
 	TMPL_N_COMMENT,  /* {{! x}}: kept for the whitespace rules only */
 };
 
@@ -32,6 +32,11 @@ struct tmpl_path {
 	unsigned up;
 	unsigned char data;   /* @name */
 	unsigned char scoped; /* this. ./ or "." : never a helper */
+	/* Handlebars: the first segment names a block parameter: the
+	 * bp_index-th of the bp_depth-th enclosing block that declares
+	 * parameters (0: the innermost), resolved by the parser */
+	unsigned char bp;
+	unsigned bp_depth, bp_index;
 	size_t nseg;
 	struct str *seg; /* owned array; the views point into the source */
 };
@@ -93,6 +98,8 @@ struct tmpl_node {
 	struct tmpl_prog body, inverse;
 	int has_program; /* Handlebars: body exists ({{^x}} has none) */
 	int has_inverse; /* inverse exists ({{else}}, or {{^x}}'s body) */
+	struct str *bps; /* owned: block parameters (as |a b|), views */
+	size_t nbps;
 	struct tmpl_strip strip, open_strip, inv_strip, close_strip;
 	/* TMPL_N_PARTIAL */
 	int each;         /* Mustachio {{#each x}} */

@@ -11,9 +11,13 @@
  * its compiler's, case by case, so that the output matches byte for byte
  * (tests/tmpl runs both on thousands of generated templates).
  *
+ * Block parameters (as |a b|) on #each and #with are resolved here, at
+ * parse, to (depth, index) of the enclosing blocks that declare them, as
+ * handlebars.js's compiler does (tmpl_path.bp).
+ *
  * Not supported, refused with line and column: partial blocks {{#> }},
- * decorators, inline partials, raw blocks {{{{ }}}}, block parameters
- * (as |x|), dynamic partial names and partial hash arguments.
+ * decorators, inline partials, raw blocks {{{{ }}}}, dynamic partial
+ * names and partial hash arguments.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,13 @@ struct hbs {
 	/* position cursor: offsets mostly grow, so places cost O(n) */
 	size_t pos_off;
 	unsigned pos_line, pos_col;
+	/* block parameters in scope, innermost last (views of nodes' bps) */
+	struct hbs_scope {
+		const struct str *names;
+		size_t n;
+	} * scope;
+	size_t nscope, capscope;
+	size_t bp_at; /* where the last "as |...|" started */
 };
 
 /* hbs_where - line and column of off, from the cursor when it can. */
@@ -211,6 +222,29 @@ hbs_seg(struct hbs *h, struct str *seg, int *lit)
 	return 0;
 }
 
+/* hbs_bp_resolve - handlebars.js's blockParamIndex: does p's first
+ * segment name a block parameter in scope (innermost first)? */
+static void
+hbs_bp_resolve(const struct hbs *h, struct tmpl_path *p)
+{
+	size_t d, i;
+
+	for (d = 0; d < h->nscope; d++) {
+		const struct hbs_scope *sc = &h->scope[h->nscope - 1 - d];
+
+		for (i = 0; i < sc->n; i++) {
+			if (sc->names[i].len == p->seg[0].len &&
+			    memcmp(sc->names[i].p, p->seg[0].p,
+			           p->seg[0].len) == 0) {
+				p->bp = 1;
+				p->bp_depth = (unsigned)d;
+				p->bp_index = (unsigned)i;
+				return;
+			}
+		}
+	}
+}
+
 /* hbs_path - a path (this, .., a.b, a/b, @data); *orig gets its text. */
 static int
 hbs_path(struct hbs *h, struct tmpl_path *p, struct str *orig)
@@ -262,12 +296,14 @@ hbs_path(struct hbs *h, struct tmpl_path *p, struct str *orig)
 		return hbs_fail(h, lo, "@../ data paths are not supported");
 	if (p->up > 0)
 		p->scoped = 1;
+	if (!p->data && !p->scoped && p->nseg > 0)
+		hbs_bp_resolve(h, p);
 	*orig = (struct str){h->s + lo, h->pos - lo};
 	return 0;
 }
 
 static int hbs_expr(struct hbs *h, struct tmpl_expr *e, int sub, int triple,
-                    struct str *orig);
+                    struct str *orig, struct tmpl_node *bpn);
 
 /* hbs_literal_end - may a literal end here ([~}\s)])? */
 static int
@@ -291,7 +327,7 @@ hbs_param(struct hbs *h, struct tmpl_arg *a)
 		h->depth++;
 		a->kind = TMPL_A_SUB;
 		a->sub = xcalloc(1, sizeof(*a->sub));
-		if (hbs_expr(h, a->sub, 1, 0, &orig) != 0)
+		if (hbs_expr(h, a->sub, 1, 0, &orig, NULL) != 0)
 			return -1;
 		h->depth--;
 		return 0;
@@ -393,13 +429,71 @@ hbs_is_hash_key(const struct hbs *h, size_t *end)
 	return i < h->len && h->s[i] == '=';
 }
 
+/* hbs_at_bparams - "as", blanks, "|" start here (the lexer's
+ * OPEN_BLOCK_PARAMS). */
+static int
+hbs_at_bparams(const struct hbs *h)
+{
+	size_t i = h->pos + 2;
+
+	if (!hbs_at(h, h->pos, "as") || i >= h->len || !hbs_space(h->s[i]))
+		return 0;
+	while (i < h->len && hbs_space(h->s[i]))
+		i++;
+	return i < h->len && h->s[i] == '|';
+}
+
+/*
+ * hbs_bparams - "as |a b|" into n->bps (views of the source). Names are
+ * identifiers; at least one; the closing '|' must come.
+ */
+static int
+hbs_bparams(struct hbs *h, struct tmpl_node *n)
+{
+	size_t lo;
+
+	h->bp_at = h->pos;
+	h->pos += 2;
+	hbs_skip_ws(h);
+	h->pos++; /* '|' */
+	for (;;) {
+		hbs_skip_ws(h);
+		if (h->pos >= h->len)
+			return hbs_fail(h, h->bp_at,
+			                "block parameters are never closed "
+			                "with '|'");
+		if (h->s[h->pos] == '|')
+			break;
+		lo = h->pos;
+		while (h->pos < h->len && hbs_id_char(h->s[h->pos]))
+			h->pos++;
+		if (h->pos == lo)
+			return hbs_fail(h, lo,
+			                "expected a block parameter name");
+		n->bps = xreallocarray(n->bps, n->nbps + 1, sizeof(*n->bps));
+		n->bps[n->nbps++] = (struct str){h->s + lo, h->pos - lo};
+	}
+	if (n->nbps == 0)
+		return hbs_fail(h, h->bp_at, "empty block parameters: as ||");
+	h->pos++; /* '|' */
+	hbs_skip_ws(h);
+	if (!hbs_at_close(h, 0))
+		return hbs_fail(h, h->pos, "block parameters must end the tag");
+	if (n->expr.helper != TMPL_H_EACH && n->expr.helper != TMPL_H_WITH)
+		return hbs_fail(h, h->bp_at,
+		                "block parameters (as |x|) are only "
+		                "supported on #each and #with");
+	return 0;
+}
+
 /*
  * hbs_expr - name, arguments and hash up to the closing delimiter (or
- * ')' when sub). Literals cannot be called.
+ * ')' when sub). Literals cannot be called. bpn: the block whose tag
+ * this is (block parameters allowed, stored there), or NULL.
  */
 static int
 hbs_expr(struct hbs *h, struct tmpl_expr *e, int sub, int triple,
-         struct str *orig)
+         struct str *orig, struct tmpl_node *bpn)
 {
 	size_t lo, kend;
 	struct tmpl_arg *a;
@@ -414,7 +508,8 @@ hbs_expr(struct hbs *h, struct tmpl_expr *e, int sub, int triple,
 	if (hbs_path(h, &e->path, orig) != 0)
 		return -1;
 	/* only a bare identifier can name a helper */
-	if (e->path.nseg == 1 && !e->path.scoped && !e->path.data)
+	if (e->path.nseg == 1 && !e->path.scoped && !e->path.data &&
+	    !e->path.bp)
 		e->helper = (int)tmpl_helper_find(e->path.seg[0]);
 	for (;;) {
 		size_t before = h->pos;
@@ -428,10 +523,18 @@ hbs_expr(struct hbs *h, struct tmpl_expr *e, int sub, int triple,
 			return 0;
 		if (h->pos >= h->len)
 			return hbs_fail(h, lo, "unclosed tag");
-		if (hbs_at(h, h->pos, "as |") || hbs_at(h, h->pos, "as  |"))
-			return hbs_fail(h, h->pos,
-			                "block parameters (as |x|) are not "
-			                "supported");
+		if (!sub && hbs_at_bparams(h)) {
+			if (bpn == NULL)
+				return hbs_fail(h, h->pos,
+				                "block parameters (as |x|) "
+				                "outside a block tag");
+			if (h->pos > 0 && !hbs_space(h->s[h->pos - 1]))
+				return hbs_fail(h, h->pos,
+				                "unexpected character");
+			if (hbs_bparams(h, bpn) != 0)
+				return -1;
+			continue;
+		}
 		if (h->pos == before && !hbs_space(h->s[before - 1]) &&
 		    h->s[before - 1] != ')')
 			return hbs_fail(h, h->pos, "unexpected character");
@@ -540,7 +643,7 @@ hbs_partial(struct hbs *h, struct tmpl_prog *p, size_t lo)
 				return -1;
 		}
 	} else {
-		if (hbs_expr(h, &n->expr, 0, 0, &orig) != 0)
+		if (hbs_expr(h, &n->expr, 0, 0, &orig, NULL) != 0)
 			return -1;
 		n->pname = orig;
 	}
@@ -587,7 +690,19 @@ hbs_tail(struct hbs *h, struct tmpl_node *n, size_t lo, int chained)
 	int rc = 0;
 
 	n->has_program = 1;
+	if (n->nbps > 0) {
+		/* the parameters are in scope in the block's program only */
+		if (h->nscope == h->capscope) {
+			h->capscope = h->capscope ? h->capscope * 2 : 8;
+			h->scope = xreallocarray(h->scope, h->capscope,
+			                         sizeof(*h->scope));
+		}
+		h->scope[h->nscope++] =
+		    (struct hbs_scope){.names = n->bps, .n = n->nbps};
+	}
 	end = hbs_program(h, &n->body, &rc);
+	if (n->nbps > 0)
+		h->nscope--;
 	if (rc != 0)
 		return -1;
 	switch (end) {
@@ -621,7 +736,7 @@ hbs_tail(struct hbs *h, struct tmpl_node *n, size_t lo, int chained)
 	c->open_strip.open = hbs_open_strip(h);
 	hbs_skip_ws(h);
 	h->pos += 4; /* else */
-	if (hbs_expr(h, &c->expr, 0, 0, &cname) != 0 ||
+	if (hbs_expr(h, &c->expr, 0, 0, &cname, c) != 0 ||
 	    hbs_close(h, 0, &c->open_strip.close) != 0)
 		return -1;
 	n->inv_strip = c->open_strip;
@@ -651,9 +766,13 @@ hbs_block(struct hbs *h, struct tmpl_prog *p, size_t lo)
 	n->open_strip.open = hbs_open_strip(h);
 	inverted = h->s[h->pos] == '^';
 	h->pos++;
-	if (hbs_expr(h, &n->expr, 0, 0, &name) != 0 ||
+	if (hbs_expr(h, &n->expr, 0, 0, &name, n) != 0 ||
 	    hbs_close(h, 0, &n->open_strip.close) != 0)
 		return -1;
+	if (inverted && n->nbps > 0)
+		return hbs_fail(h, h->bp_at,
+		                "block parameters on an inverted block "
+		                "{{^x}}");
 	h->depth++;
 	if (hbs_tail(h, n, lo, 0) != 0)
 		return -1;
@@ -715,7 +834,7 @@ hbs_mustache(struct hbs *h, struct tmpl_prog *p, size_t lo)
 		n->kind = TMPL_N_RAW;
 		h->pos++;
 	}
-	if (hbs_expr(h, &n->expr, 0, triple, &name) != 0)
+	if (hbs_expr(h, &n->expr, 0, triple, &name, NULL) != 0)
 		return -1;
 	return hbs_close(h, triple, &n->strip.close);
 }
@@ -1149,6 +1268,7 @@ tmpl_hbs_parse(struct tmpl *t, struct tmpl_error *err)
 	h.len = t->len;
 	h.pos_line = h.pos_col = 1;
 	end = hbs_program(&h, &t->root, &rc);
+	free(h.scope);
 	if (rc != 0)
 		return -1;
 	if (end == HBS_END_CLOSE)

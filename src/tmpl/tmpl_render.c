@@ -31,6 +31,14 @@ struct rdata {
 	int first, last;
 };
 
+/* The block parameters of one {{#each x as |a b|}} / {{#with x as |a|}}
+ * iteration: a is the item (or the value), b its index or key. Frames
+ * live on the C stack and link outwards. */
+struct rbp {
+	json_t *v[2];
+	const struct rbp *up;
+};
+
 /* A parsed partial, kept for the rest of the render. */
 struct rpartial {
 	char *name;
@@ -62,7 +70,8 @@ struct rstate {
 	json_t *content; /* Mustachio's @content */
 	struct rpartial *pc;
 	size_t npc;
-	const char *where; /* the partial being rendered, or NULL */
+	const char *where;    /* the partial being rendered, or NULL */
+	const struct rbp *bp; /* the innermost block parameter frame */
 };
 
 static int r_prog(struct rstate *rs, const struct tmpl_prog *p);
@@ -252,6 +261,20 @@ r_data(struct rstate *rs, const struct tmpl_path *p)
 	return r_walk(rs, v, p, 1);
 }
 
+/* r_bparam - the value of a path that starts with a block parameter. */
+static json_t *
+r_bparam(struct rstate *rs, const struct tmpl_path *p)
+{
+	const struct rbp *f = rs->bp;
+	unsigned d;
+
+	for (d = 0; d < p->bp_depth && f != NULL; d++)
+		f = f->up;
+	if (f == NULL || p->bp_index >= 2)
+		return NULL;
+	return r_walk(rs, f->v[p->bp_index], p, 1);
+}
+
 /* r_lookup - the value a path names in the current scope (NULL: none). */
 static json_t *
 r_lookup(struct rstate *rs, const struct tmpl_path *p)
@@ -262,6 +285,8 @@ r_lookup(struct rstate *rs, const struct tmpl_path *p)
 
 	if (p->data)
 		return r_data(rs, p);
+	if (p->bp)
+		return r_bparam(rs, p);
 	if (rs->d == TMPL_MUSTACHE && p->up == 0) {
 		if (p->nseg == 0)
 			return r_top(rs);
@@ -357,6 +382,23 @@ r_hbs_with(struct rstate *rs, const struct tmpl_node *n,
 	if (r_same(v, r_top(rs)))
 		return r_prog(rs, p);
 	return r_with(rs, n, p, v);
+}
+
+/* r_bp_with - fn(v) with block parameters a = v, b = key when n
+ * declares any. */
+static int
+r_bp_with(struct rstate *rs, const struct tmpl_node *n,
+          const struct tmpl_prog *p, json_t *v, json_t *key)
+{
+	struct rbp f = {{v, key}, rs->bp};
+	int rc;
+
+	if (n->nbps == 0)
+		return r_hbs_with(rs, n, p, v);
+	rs->bp = &f;
+	rc = r_hbs_with(rs, n, p, v);
+	rs->bp = f.up;
+	return rc;
 }
 
 /* ---- Mustache and Mustachio ------------------------------------------ */
@@ -541,7 +583,8 @@ r_each(struct rstate *rs, const struct tmpl_node *n, json_t *v,
 			dat->key = dat->index;
 			dat->first = i == 0;
 			dat->last = i + 1 == cnt;
-			rc = r_hbs_with(rs, n, fn, json_array_get(v, i));
+			rc = r_bp_with(rs, n, fn, json_array_get(v, i),
+			               dat->key);
 			json_decref(rs->dv[slot].index);
 		}
 	} else {
@@ -554,7 +597,7 @@ r_each(struct rstate *rs, const struct tmpl_node *n, json_t *v,
 			dat->key = json_string(key);
 			dat->first = i == 0;
 			dat->last = i + 1 == cnt;
-			rc = r_hbs_with(rs, n, fn, m);
+			rc = r_bp_with(rs, n, fn, m, dat->key);
 			json_decref(rs->dv[slot].index);
 			json_decref(rs->dv[slot].key);
 			i++;
@@ -617,7 +660,7 @@ r_hbs_block(struct rstate *rs, const struct tmpl_node *n)
 		            : (inv ? r_prog(rs, inv) : 0);
 	case TMPL_H_WITH:
 		if (!tmpl_value_empty(v))
-			return r_hbs_with(rs, n, fn, v);
+			return r_bp_with(rs, n, fn, v, NULL);
 		return inv ? r_prog(rs, inv) : 0;
 	case TMPL_H_EACH:
 		return r_each(rs, n, v, fn, inv);

@@ -6,9 +6,9 @@
  * A walk over the parsed program: every name a tag looks up becomes a
  * member of the object in scope ("x": "x_Value"); a section over a name
  * makes it an object (or, for {{#each x}}, a list of one object) and
- * its body fills that. Names that climb (../), @data, helpers' own
- * names and partials are left out. Bounded by the parse's own nesting
- * limit; a member already there is kept.
+ * its body fills that. Names that climb (../), @data, block parameters,
+ * helpers' own names and partials are left out. Bounded by the parse's own
+ * nesting limit; a member already there is kept.
  */
 #include <stdio.h>
 #include <string.h>
@@ -33,7 +33,8 @@ suggest_path(json_t *scope, const struct tmpl_path *p, int leaf)
 	json_t *cur = scope, *next;
 	size_t i;
 
-	if (p->up != 0 || p->data || p->nseg == 0 || !json_is_object(scope))
+	if (p->up != 0 || p->data || p->bp || p->nseg == 0 ||
+	    !json_is_object(scope))
 		return NULL;
 	for (i = 0; i < p->nseg; i++) {
 		suggest_key(&p->seg[i], k, sizeof(k));

@@ -90,6 +90,13 @@ class Gen:
         scalars = [f for f in fields if KIND.get(f) in
                    ("str", "num", "bool", "null", "empty")]
         roll = r.random()
+        if self.d == "handlebars" and self.bp and r.random() < 0.3:
+            # a block parameter in scope (any depth), or a field of it
+            names = [(n, f) for frame in self.bp for n, f in frame]
+            n, fields = r.choice(names)
+            if fields and r.random() < 0.5:
+                return n + "." + r.choice(fields + ["missing"])
+            return n
         if self.d == "handlebars":
             if roll < 0.08:
                 return "this"
@@ -263,7 +270,21 @@ class Gen:
             self.stack.append(new)
             saved = self.in_each
             self.in_each = kind in ("each", "plain") or saved
+            params = ""
+            if kind != "plain" and r.random() < 0.4:
+                # as |a| / as |a b|: names that may shadow fields,
+                # helpers or outer parameters
+                pool = ["it", "i", "k", "s1", "n1", "length", "x", "v"]
+                names = r.sample(pool, r.choice([1, 2, 2, 3]))
+                params = " as |%s|" % " ".join(names)
+                # the item's fields when it is an object (a list's item
+                # or with's object); the second is the index or key
+                frame = [(names[0], list(new))] + [(n, []) for n in
+                                                   names[1:]]
+                self.bp.append(frame)
             body = self.seq(depth + 1, new)
+            if params:
+                self.bp.pop()
             self.in_each = saved
             tail = ""
             if r.random() < 0.3:
@@ -272,7 +293,8 @@ class Gen:
             if kind == "plain":
                 return (self.nl_tag("{{#%s}}" % name) + body + tail
                         + self.nl_tag("{{/%s}}" % name))
-            return (self.nl_tag("{{%s#%s %s%s}}" % (ws(), kind, name, ws()))
+            return (self.nl_tag("{{%s#%s %s%s%s}}" % (ws(), kind, name,
+                                                      params, ws()))
                     + body + tail
                     + self.nl_tag("{{%s/%s%s}}" % (ws(), kind, ws())))
         # inverse
@@ -286,6 +308,7 @@ class Gen:
         r = self.r
         self.stack = [ROOT_FIELDS]
         self.in_each = False
+        self.bp = []
         self.delims = ("{{", "}}")
         self.partials = {}
         out = self.seq(0, ROOT_FIELDS, r.choice([2, 3, 4, 6]))
@@ -299,6 +322,7 @@ class Gen:
         names = list(self.partials)
         for name in names:
             self.stack = [ROOT_FIELDS]
+            self.bp = []
             self.delims = ("{{", "}}")
             saved = self.partials
             self.partials = None  # no partials inside partials

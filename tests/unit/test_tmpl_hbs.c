@@ -172,8 +172,52 @@ static const struct hcase cases[] = {
      TMPL_ERR_SYNTAX, 2, 3},
     {"unclosed tag", "ab {{x", "{}", HTML, NULL, TMPL_ERR_SYNTAX, 1, 6},
     {"stray close", "x{{/if}}", "{}", HTML, NULL, TMPL_ERR_SYNTAX, 1, 2},
-    {"block params refused", "{{#each l as |i|}}{{/each}}", "{}", HTML, NULL,
+    /* block parameters (outputs checked against handlebars 4.7.8) */
+    {"each as |item i| over an array",
+     "{{#each l as |it i|}}{{i}}={{it.n}},{{/each}}",
+     "{\"l\":[{\"n\":1},{\"n\":2}]}", HTML, "0=1,1=2,", 0, 0, 0},
+    {"each as |v k| over an object",
+     "{{#each o as |v k|}}{{k}}:{{v}};{{/each}}", "{\"o\":{\"x\":1,\"y\":2}}",
+     HTML, "x:1;y:2;", 0, 0, 0},
+    {"an inner parameter shadows an outer one",
+     "{{#each l as |x|}}{{#each x.m as |x|}}{{x}}{{/each}}|{{x.n}}{{/each}}",
+     "{\"l\":[{\"n\":\"A\",\"m\":[\"p\",\"q\"]}]}", HTML, "pq|A", 0, 0, 0},
+    {"a parameter shadows a field; this. and ../ do not see it",
+     "{{#with o as |s|}}{{s.a}}{{this.s}}{{../s}}{{/with}}",
+     "{\"o\":{\"a\":\"1\",\"s\":\"2\"},\"s\":\"3\"}", HTML, "123", 0, 0, 0},
+    {"a parameter shadows a helper",
+     "{{#each l as |length|}}{{length}}{{/each}}", "{\"l\":[\"a\",\"b\"]}",
+     HTML, "ab", 0, 0, 0},
+    {"@index alongside", "{{#each l as |x|}}{{@index}}{{x}}{{/each}}",
+     "{\"l\":[\"a\",\"b\"]}", HTML, "0a1b", 0, 0, 0},
+    {"an outer parameter inside a block without any",
+     "{{#each l as |x i|}}{{#with ../o}}{{x}}{{i}}{{k}}{{/with}}{{/each}}",
+     "{\"l\":[\"a\"],\"o\":{\"k\":\"K\"}}", HTML, "a0K", 0, 0, 0},
+    {"with: a second parameter is undefined",
+     "{{#with o as |a b|}}{{a.k}}[{{b}}]{{/with}}", "{\"o\":{\"k\":1}}", HTML,
+     "1[]", 0, 0, 0},
+    {"else each chain with parameters",
+     "{{#if z}}{{else each l as |x|}}{{x}}{{/if}}", "{\"l\":[\"a\",\"b\"]}",
+     HTML, "ab", 0, 0, 0},
+    {"parameters are not in scope in {{else}}",
+     "{{#each e as |x|}}{{else}}[{{x}}]{{/each}}", "{\"e\":[],\"x\":\"X\"}",
+     HTML, "[X]", 0, 0, 0},
+    {"block params: empty", "{{#each l as ||}}{{/each}}", "{}", HTML, NULL,
      TMPL_ERR_SYNTAX, 1, 11},
+    {"block params: unclosed", "{{#each l as |a}}x", "{}", HTML, NULL,
+     TMPL_ERR_SYNTAX, 1, 16},
+    {"block params: never closed", "{{#each l as |a b", "{}", HTML, NULL,
+     TMPL_ERR_SYNTAX, 1, 11},
+    {"block params: a path is not a name", "{{#each l as |a.b|}}{{/each}}",
+     "{}", HTML, NULL, TMPL_ERR_SYNTAX, 1, 16},
+    {"block params: not last", "{{#each l as |a| x}}{{/each}}", "{}", HTML,
+     NULL, TMPL_ERR_SYNTAX, 1, 18},
+    {"block params: not in a mustache", "\n {{x as |a|}}", "{}", HTML, NULL,
+     TMPL_ERR_SYNTAX, 2, 6},
+    {"block params: only each and with", "{{#if x as |a|}}{{/if}}", "{}", HTML,
+     NULL, TMPL_ERR_SYNTAX, 1, 9},
+    {"block params: not on an inverted block", "{{^each l as |a|}}{{/each}}",
+     "{}", HTML, NULL, TMPL_ERR_SYNTAX, 1, 11},
     {"partial blocks refused", "{{#> p}}x{{/p}}", "{}", HTML, NULL,
      TMPL_ERR_SYNTAX, 1, 1},
     {"raw blocks refused", "{{{{raw}}}}x{{{{/raw}}}}", "{}", HTML, NULL,
@@ -360,6 +404,25 @@ hostile_templates_are_refused_or_bounded(void **state)
 	json_decref(data);
 }
 
+/* the suggested model leaves block parameters out: they are not data */
+static void
+suggested_model_skips_block_params(void **state)
+{
+	static const char src[] =
+	    "{{#each rows as |r i|}}{{r.c}}{{i}}{{q}}{{/each}}";
+	struct tmpl *t = tmpl_parse(TMPL_HANDLEBARS, src, strlen(src), NULL);
+	json_t *got = json_object(),
+	       *want = json_loads("{\"rows\":[{\"q\":\"q_Value\"}]}", 0, NULL);
+
+	(void)state;
+	assert_non_null(t);
+	tmpl_suggest_model(t, got);
+	tmpl_free(t);
+	assert_true(json_equal(got, want));
+	json_decref(got);
+	json_decref(want);
+}
+
 int
 main(void)
 {
@@ -368,6 +431,7 @@ main(void)
 	    cmocka_unit_test(partials_indent_and_take_a_context),
 	    cmocka_unit_test(strict_mode_in_handlebars),
 	    cmocka_unit_test(hostile_templates_are_refused_or_bounded),
+	    cmocka_unit_test(suggested_model_skips_block_params),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
