@@ -2333,7 +2333,9 @@ swervectl_tmpl_show(const char *base, const struct swervectl_tmpl *o,
 
 /*
  * swervectl_tmpl_import - import --from-provider NAME: NAME's own
- * templates (providers/tmpllist.h) stored as new versions, each active.
+ * templates (providers/tmpllist.h) stored as new versions, each active;
+ * one line per template (its version, or why it was skipped or failed)
+ * and a total. Exit 1 when any failed.
  */
 static int
 swervectl_tmpl_import(const char *base, const struct swervectl_tmpl *o,
@@ -2341,10 +2343,11 @@ swervectl_tmpl_import(const char *base, const struct swervectl_tmpl *o,
 {
 	static const char *const keys[] = {"subject", "html", "text"};
 	const struct config_provider *p = NULL;
-	struct tmpl_version *v = NULL;
+	struct tmpllist_result res;
+	struct tmpl_version *v;
 	struct config *cfg;
 	char err[2048], path[1500], *body;
-	size_t i, n = 0, done = 0;
+	size_t i, done = 0, skipped = 0, failed = 0;
 	json_t *req, *j;
 	int rc, k;
 
@@ -2366,48 +2369,62 @@ swervectl_tmpl_import(const char *base, const struct swervectl_tmpl *o,
 		config_free(cfg);
 		return 2;
 	}
-	rc = tmpllist_fetch(p, &v, &n, err, sizeof(err));
+	rc = tmpllist_fetch_result(p, &res, err, sizeof(err));
 	config_free(cfg);
 	if (rc != 0) {
 		fprintf(stderr, "swervectl: template import %s: %s%s\n", name,
 		        rc < 0 ? "nothing imported: " : "", err);
 		return rc < 0 ? 1 : 2;
 	}
-	for (i = 0; i < n; i++) {
-		if (v[i].part[TMPL_PART_HTML] == NULL &&
-		    v[i].part[TMPL_PART_TEXT] == NULL) {
+	for (i = 0; i < res.nnotes; i++) {
+		fprintf(stderr, "swervectl: %s: %s: %s\n", res.notes[i].name,
+		        res.notes[i].failed ? "failed, nothing stored"
+		                            : "skipped",
+		        res.notes[i].why);
+		if (res.notes[i].failed)
+			failed++;
+		else
+			skipped++;
+	}
+	for (i = 0; i < res.n; i++) {
+		v = &res.v[i];
+		if (v->part[TMPL_PART_HTML] == NULL &&
+		    v->part[TMPL_PART_TEXT] == NULL) {
 			fprintf(stderr,
-			        "swervectl: %s: no html or text, "
-			        "skipped\n",
-			        v[i].name);
+			        "swervectl: %s: skipped: no html or text\n",
+			        v->name);
+			skipped++;
 			continue;
 		}
-		req = json_pack("{s:s}", "dialect", "handlebars");
+		req = json_pack("{s:s}", "dialect",
+		                tmpl_dialect_name(v->dialect));
 		for (k = 0; k < TMPL_PARTS; k++)
-			if (v[i].part[k] != NULL)
+			if (v->part[k] != NULL)
 				json_object_set_new(req, keys[k],
-				                    json_string(v[i].part[k]));
+				                    json_string(v->part[k]));
+		if (v->meta != NULL)
+			json_object_set_new(req, "meta",
+			                    json_loads(v->meta, 0, NULL));
 		body = json_dumps(req, JSON_COMPACT);
 		json_decref(req);
-		swervectl_tmpl_path(o, v[i].name, NULL, NULL, path,
-		                    sizeof(path));
+		swervectl_tmpl_path(o, v->name, NULL, NULL, path, sizeof(path));
 		j = swervectl_tmpl_call(base, path, "POST", body);
 		free(body);
 		if (j != NULL) {
-			printf("%s: version %lld\n", v[i].name,
+			printf("%s: version %lld\n", v->name,
 			       (long long)json_integer_value(
 			           json_object_get(j, "version")));
 			done++;
 		} else {
-			rc = 1;
+			failed++;
 		}
 		json_decref(j);
 	}
-	for (i = 0; i < n; i++)
-		tmpl_version_fini(&v[i]);
-	free(v);
-	printf("imported %zu of %zu templates from %s\n", done, n, name);
-	return rc;
+	printf("imported %zu of %zu templates from %s (%zu skipped, %zu "
+	       "failed)\n",
+	       done, res.n + res.nnotes, name, skipped, failed);
+	tmpllist_result_fini(&res);
+	return failed > 0 ? 1 : 0;
 }
 
 static int swervectl_template_do(const char *base,

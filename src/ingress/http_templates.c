@@ -301,9 +301,9 @@ static void
 do_put(struct evhttp_request *req, struct tmpl_store *s, const char *tenant,
        const char *name)
 {
-	static const char *const keys[] = {"dialect", "subject",  "html",
-	                                   "text",    "activate", NULL};
-	json_t *root = body_json(req), *v;
+	static const char *const keys[] = {
+	    "dialect", "subject", "html", "text", "activate", "meta", NULL};
+	json_t *root = body_json(req), *v, *meta;
 	struct tmpl_version ver;
 	struct tmpl_store_entry *e;
 	struct tmpl_error err;
@@ -322,7 +322,7 @@ do_put(struct evhttp_request *req, struct tmpl_store *s, const char *tenant,
 			http_reply_error(
 			    req, 400, "unknown_field",
 			    "unknown field (dialect, subject, html, "
-			    "text, activate)");
+			    "text, activate, meta)");
 			goto out;
 		}
 	}
@@ -338,6 +338,12 @@ do_put(struct evhttp_request *req, struct tmpl_store *s, const char *tenant,
 		goto out;
 	}
 	activate = v == NULL || json_is_true(v);
+	meta = json_object_get(root, "meta");
+	if (meta != NULL && !json_is_object(meta)) {
+		http_reply_error(req, 400, "invalid_field",
+		                 "meta: expected an object");
+		goto out;
+	}
 	d = dialect != NULL ? tmpl_store_dialect_parse(dialect)
 	                    : TMPL_HANDLEBARS;
 	if (d < 0) {
@@ -357,7 +363,9 @@ do_put(struct evhttp_request *req, struct tmpl_store *s, const char *tenant,
 	ver.dialect = (enum tmpl_dialect)d;
 	for (i = 0; i < TMPL_PARTS; i++)
 		ver.part[i] = (char *)part[i];
+	ver.meta = meta != NULL ? json_dumps(meta, JSON_COMPACT) : NULL;
 	e = tmpl_store_entry_new(&ver, &bad, &err);
+	free(ver.meta);
 	if (e == NULL) {
 		syntax_reply(req, bad, &err, "template_syntax");
 		goto out;

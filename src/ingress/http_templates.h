@@ -18,7 +18,9 @@
  * summaries carry the subject only). POST NAME takes {"dialect"
  * (mustache | handlebars | mustachio, default handlebars), "subject",
  * "html", "text" (at least one of html and text), "activate" (default
- * true)}; a part that does not parse is refused with 400
+ * true), "meta" (an object kept beside the parts, as an ESP's template
+ * API keeps it: `swervectl template import` passes Postmark's)}; a part that
+ * does not parse is refused with 400
  * {"error": {"code": "template_syntax", "field": PART, "line", "column",
  * "message"}} and nothing is stored. Rendering escapes HTML in the html
  * part only; a variable that is missing renders empty.

@@ -33,6 +33,7 @@
 #include "mock/mock_api_int.h"
 #include "mock/mock_api_verify.h"
 #include "mock/mock_parse.h"
+#include "mock/mock_tmpl.h"
 #include "providers/sigv4.h"
 
 static const char *const mock_api_names[MOCK_API_COUNT] = {
@@ -198,6 +199,7 @@ mock_api_new(struct mock *m, struct mock_http *h, const struct mock_api_opts *o)
 	}
 	mock_api_ctl_register(api, h);
 	mock_api_supp_register(api, h);
+	mock_api_tmpl_register(api, h);
 	mock_api_account_register(api, h);
 	mock_api_verify_register(api, h);
 	return api;
@@ -244,6 +246,7 @@ mock_api_free(struct mock_api *api)
 	json_decref(api->supp);
 	json_decref(api->account);
 	json_decref(api->verify);
+	json_decref(api->tmpl);
 	free(api);
 }
 

@@ -58,6 +58,9 @@ struct mock_api {
 	/* Domain verification states set by PUT /verify/api:
 	 * {provider: {domain: {...}}}, owned (mock_api_verify.c). */
 	json_t *verify;
+	/* Templates loaded by POST /templates/api: {provider: [...]}, owned
+	 * (mock_api_tmpl.c). */
+	json_t *tmpl;
 };
 
 /* mock_api_dispatch - the route function of every provider endpoint. */
@@ -78,6 +81,17 @@ void mock_api_account_register(struct mock_api *api, struct mock_http *h);
 
 /* mock_api_account_cw_register - add CloudWatch's POST / to h. */
 void mock_api_account_cw_register(struct mock_api *api, struct mock_http *h);
+
+/* mock_api_json_load_fn - take a control POST's body j (NULL when not
+ * JSON) into api; 0, or -1 after replying. */
+typedef int mock_api_json_load_fn(struct mock_api *api,
+                                  struct evhttp_request *req, json_t *j);
+
+/* mock_api_json_ctl - a seeding control route on *slot: DELETE forgets
+ * it, POST loads the body through load, GET (and both, after) answers
+ * 200 with what *slot holds. */
+void mock_api_json_ctl(struct mock_api *api, struct evhttp_request *req,
+                       json_t **slot, mock_api_json_load_fn *load);
 
 /* mock_api_supp_register - add /suppressions/api to h. */
 void mock_api_supp_register(struct mock_api *api, struct mock_http *h);

@@ -26,24 +26,18 @@ mock_api_supp_get(const struct mock_api *api, const char *provider,
 	return json_is_array(a) ? a : NULL;
 }
 
-/* mock_api_supp_seed - append the body's addresses; 0, or -1 replied. */
+/* mock_api_supp_seed - append j's addresses; 0, or -1 replied. */
 static int
-mock_api_supp_seed(struct mock_api *api, struct evhttp_request *req)
+mock_api_supp_seed(struct mock_api *api, struct evhttp_request *req, json_t *j)
 {
-	struct buf body;
-	json_t *j, *addrs, *prov, *list;
+	json_t *addrs, *prov, *list;
 	const char *p, *l;
 	size_t i;
 
-	buf_init(&body);
-	mock_http_body(req, &body);
-	j = json_loadb(body.p ? body.p : "", body.len, 0, NULL);
-	buf_fini(&body);
 	p = json_string_value(json_object_get(j, "provider"));
 	l = json_string_value(json_object_get(j, "list"));
 	addrs = json_object_get(j, "addresses");
 	if (p == NULL || l == NULL || !json_is_array(addrs)) {
-		json_decref(j);
 		mock_http_error(req, 400, "bad_request",
 		                "want {provider, list, addresses: [...]}");
 		return -1;
@@ -63,8 +57,37 @@ mock_api_supp_seed(struct mock_api *api, struct evhttp_request *req)
 	for (i = 0; i < json_array_size(addrs); i++)
 		if (json_is_string(json_array_get(addrs, i)))
 			json_array_append(list, json_array_get(addrs, i));
-	json_decref(j);
 	return 0;
+}
+
+void
+mock_api_json_ctl(struct mock_api *api, struct evhttp_request *req,
+                  json_t **slot, mock_api_json_load_fn *load)
+{
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	struct buf body;
+	json_t *j;
+	int rc;
+
+	if (m == EVHTTP_REQ_DELETE) {
+		json_decref(*slot);
+		*slot = NULL;
+	} else if (m == EVHTTP_REQ_POST) {
+		buf_init(&body);
+		mock_http_body(req, &body);
+		j = json_loadb(body.p ? body.p : "", body.len, 0, NULL);
+		buf_fini(&body);
+		rc = load(api, req, j);
+		json_decref(j);
+		if (rc != 0)
+			return;
+	} else if (m != EVHTTP_REQ_GET) {
+		mock_http_error(req, 405, "method_not_allowed",
+		                "use GET, POST or DELETE");
+		return;
+	}
+	mock_http_json_send(req, 200,
+	                    *slot ? json_deep_copy(*slot) : json_object());
 }
 
 /* mock_api_supp_ctl - POST, GET or DELETE /suppressions/api. */
@@ -72,22 +95,9 @@ static void
 mock_api_supp_ctl(struct evhttp_request *req, const char *rest, void *arg)
 {
 	struct mock_api *api = arg;
-	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 
 	(void)rest;
-	if (m == EVHTTP_REQ_DELETE) {
-		json_decref(api->supp);
-		api->supp = NULL;
-	} else if (m == EVHTTP_REQ_POST) {
-		if (mock_api_supp_seed(api, req) != 0)
-			return;
-	} else if (m != EVHTTP_REQ_GET) {
-		mock_http_error(req, 405, "method_not_allowed",
-		                "use GET, POST or DELETE");
-		return;
-	}
-	mock_http_json_send(
-	    req, 200, api->supp ? json_deep_copy(api->supp) : json_object());
+	mock_api_json_ctl(api, req, &api->supp, mock_api_supp_seed);
 }
 
 void

@@ -10,8 +10,9 @@
  * {"message": ...}. The record's "request" holds domain, kind ("mime" or
  * "form") and options {"o:tag": [values], ...}. GET /v3/domains/{domain}
  * is the probe. With
- * --mailgun-domain only that domain exists (others: 404). Not done:
- * templates, batch recipient-variables, scheduled delivery.
+ * --mailgun-domain only that domain exists (others: 404). GET
+ * /v3/{domain}/templates[/NAME]: mock_mailgun_tmpl.c. Not done:
+ * template sends, batch recipient-variables, scheduled delivery.
  */
 #include <event2/http.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #include "mock/mock_api_verify.h"
 #include "mock/mock_http.h"
 #include "mock/mock_parse.h"
+#include "mock/mock_tmpl.h"
 
 #define MOCK_MG_BODY_MAX (25u * 1024 * 1024)
 #define MOCK_MG_RCPT_MAX 1000
@@ -477,10 +479,27 @@ mock_mg_supp(struct mock_api_req *r)
 	free(domain);
 }
 
-/* mock_mg_v3 - /v3/...: a GET is a suppression list, a POST a send. */
+/* mock_mg_v3 - /v3/...: a GET is a suppression list or a template
+ * (mock_tmpl.h), a POST a send. */
 static void
 mock_mg_v3(struct mock_api_req *r)
 {
+	const char *tail = "";
+	char *domain;
+
+	if (evhttp_request_get_command(r->req) == EVHTTP_REQ_GET &&
+	    strstr(r->rest, "/templates") != NULL &&
+	    strncmp(strchr(r->rest, '/'), "/templates", 10) == 0) {
+		if ((domain = mock_mg_domain(r, r->rest, &tail)) == NULL)
+			return;
+		tail += strlen("templates");
+		if (*tail == '\0' || *tail == '/')
+			mock_mg_tmpl(r, domain, tail);
+		else
+			mock_mg_msg(r, 404, "Not Found");
+		free(domain);
+		return;
+	}
 	if (evhttp_request_get_command(r->req) == EVHTTP_REQ_GET)
 		mock_mg_supp(r);
 	else

@@ -22,6 +22,7 @@
 #include "core/xmalloc.h"
 #include "mock/mock_api.h"
 #include "mock/mock_api_verify.h"
+#include "mock/mock_tmpl.h"
 
 #define MOCK_PM_RCPT_MAX 50
 #define MOCK_PM_BATCH_MAX 500
@@ -541,6 +542,8 @@ static const struct mock_api_endpoint mock_pm_endpoints[] = {
     {"/domains", false, EVHTTP_REQ_GET, mock_verify_postmark_list, true},
     {"/domains/", true, EVHTTP_REQ_GET, mock_verify_postmark_domain, true},
     {"/message-streams/", true, EVHTTP_REQ_GET, mock_pm_supp, true},
+    {"/templates", false, EVHTTP_REQ_GET, mock_pm_tmpl_list, true},
+    {"/templates/", true, EVHTTP_REQ_GET, mock_pm_tmpl_get, true},
 };
 
 const struct mock_api_provider mock_api_postmark = {

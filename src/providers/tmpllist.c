@@ -297,8 +297,8 @@ tmpllist_fetch(const struct config_provider *p, struct tmpl_version **out,
 		rc = fetch_ses(p, out, n, err, errlen);
 	else {
 		snprintf(err, errlen,
-		         "%s: importing templates is done for sendgrid and ses "
-		         "providers (type %s)",
+		         "%s: importing templates is done for sendgrid, ses, "
+		         "postmark and mailgun providers (type %s)",
 		         p->name, p->type ? p->type : "?");
 		return 1;
 	}
@@ -309,5 +309,56 @@ tmpllist_fetch(const struct config_provider *p, struct tmpl_version **out,
 		*out = NULL;
 		*n = 0;
 	}
+	return rc;
+}
+
+void
+tmpllist_result_add(struct tmpllist_result *r, int got, struct tmpl_version *v,
+                    const char *name, const char *why)
+{
+	struct tmpllist_note *nt;
+
+	if (got == 1) {
+		r->v = xreallocarray(r->v, r->n + 1, sizeof(*r->v));
+		r->v[r->n++] = *v;
+		memset(v, 0, sizeof(*v));
+		return;
+	}
+	r->notes = xreallocarray(r->notes, r->nnotes + 1, sizeof(*r->notes));
+	nt = &r->notes[r->nnotes++];
+	memset(nt, 0, sizeof(*nt));
+	snprintf(nt->name, sizeof(nt->name), "%s", name);
+	snprintf(nt->why, sizeof(nt->why), "%s", why);
+	nt->failed = got < 0;
+}
+
+void
+tmpllist_result_fini(struct tmpllist_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		tmpl_version_fini(&r->v[i]);
+	free(r->v);
+	free(r->notes);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+tmpllist_fetch_result(const struct config_provider *p,
+                      struct tmpllist_result *res, char *err, size_t errlen)
+{
+	const char *t = p->type != NULL ? p->type : "";
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (strcmp(t, "postmark") == 0)
+		rc = tmpllist_postmark_fetch(p, res, err, errlen);
+	else if (strcmp(t, "mailgun") == 0)
+		rc = tmpllist_mailgun_fetch(p, res, err, errlen);
+	else
+		return tmpllist_fetch(p, &res->v, &res->n, err, errlen);
+	if (rc != 0)
+		tmpllist_result_fini(res);
 	return rc;
 }
