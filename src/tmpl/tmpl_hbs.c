@@ -15,9 +15,12 @@
  * parse, to (depth, index) of the enclosing blocks that declare them, as
  * handlebars.js's compiler does (tmpl_path.bp).
  *
- * Not supported, refused with line and column: partial blocks {{#> }},
- * decorators, inline partials, raw blocks {{{{ }}}}, dynamic partial
- * names and partial hash arguments.
+ * Partial blocks {{#> name}}default{{/name}} are partial nodes with a
+ * program (whitespace: a block's rules).
+ *
+ * Not supported, refused with line and column: decorators, inline
+ * partials, raw blocks {{{{ }}}}, dynamic partial names and partial
+ * hash arguments.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -609,16 +612,14 @@ hbs_comment(struct hbs *h, struct tmpl_prog *p, size_t lo)
 	return 0;
 }
 
-/* hbs_partial - {{> name [context]}}. */
+/* hbs_partial_head - after '>': the partial's name and optional
+ * context, up to the tag's end. */
 static int
-hbs_partial(struct hbs *h, struct tmpl_prog *p, size_t lo)
+hbs_partial_head(struct hbs *h, struct tmpl_node *n)
 {
-	struct tmpl_node *n = hbs_node_at(h, p, TMPL_N_PARTIAL, lo);
 	struct str orig;
 	size_t nlo;
 
-	n->strip.open = hbs_open_strip(h);
-	h->pos++; /* '>' */
 	hbs_skip_ws(h);
 	nlo = h->pos;
 	if (hbs_at(h, h->pos, "("))
@@ -653,6 +654,19 @@ hbs_partial(struct hbs *h, struct tmpl_prog *p, size_t lo)
 		                "supported");
 	if (n->expr.nargs > 1)
 		return hbs_fail(h, nlo, "a partial takes at most one context");
+	return 0;
+}
+
+/* hbs_partial - {{> name [context]}}. */
+static int
+hbs_partial(struct hbs *h, struct tmpl_prog *p, size_t lo)
+{
+	struct tmpl_node *n = hbs_node_at(h, p, TMPL_N_PARTIAL, lo);
+
+	n->strip.open = hbs_open_strip(h);
+	h->pos++; /* '>' */
+	if (hbs_partial_head(h, n) != 0)
+		return -1;
 	return hbs_close(h, 0, &n->strip.close);
 }
 
@@ -752,14 +766,74 @@ hbs_tail(struct hbs *h, struct tmpl_node *n, size_t lo, int chained)
 	return 0;
 }
 
+/* hbs_end_tag - the closing tag {{/name}} of block n, whose name must
+ * be the opening tag's (as text, as handlebars.js compares them). */
+static int
+hbs_end_tag(struct hbs *h, struct tmpl_node *n, struct str name)
+{
+	size_t at = h->pos;
+	struct tmpl_path cpath;
+	struct str cname;
+	unsigned line, col;
+	int rc;
+
+	n->close_strip.open = hbs_open_strip(h);
+	h->pos++; /* '/' */
+	hbs_skip_ws(h);
+	rc = hbs_path(h, &cpath, &cname);
+	free(cpath.seg);
+	if (rc != 0)
+		return -1;
+	if (hbs_close(h, 0, &n->close_strip.close) != 0)
+		return -1;
+	if (hbs_same_name(name, cname))
+		return 0;
+	tmpl_pos(h->s, at, &line, &col);
+	tmpl_error_set(h->err, TMPL_ERR_SYNTAX, line, col,
+	               "%.*s doesn't match %.*s",
+	               (int)(name.len < 60 ? name.len : 60), name.p,
+	               (int)(cname.len < 60 ? cname.len : 60), cname.p);
+	return -1;
+}
+
+/*
+ * hbs_partial_block - {{#> name [context]}}default{{/name}}: a partial
+ * node with a program (no {{else}}: handlebars.js's grammar has none).
+ */
+static int
+hbs_partial_block(struct hbs *h, struct tmpl_prog *p, size_t lo)
+{
+	struct tmpl_node *n = hbs_node_at(h, p, TMPL_N_PARTIAL, lo);
+	enum hbs_end end;
+	int rc = 0;
+
+	if (h->depth >= TMPL_PARSE_MAX_DEPTH)
+		return hbs_fail(h, lo, "blocks nested too deep (limit 100)");
+	n->open_strip.open = hbs_open_strip(h);
+	h->pos += 2; /* '#>' */
+	if (hbs_partial_head(h, n) != 0 ||
+	    hbs_close(h, 0, &n->open_strip.close) != 0)
+		return -1;
+	h->depth++;
+	n->has_program = 1;
+	end = hbs_program(h, &n->body, &rc);
+	if (rc != 0)
+		return -1;
+	if (end == HBS_END_EOF)
+		return hbs_fail(h, lo, "partial block is never closed");
+	if (end != HBS_END_CLOSE)
+		return hbs_fail(h, h->pos, "{{else}} in a partial block");
+	h->depth--;
+	return hbs_end_tag(h, n, n->pname);
+}
+
 /* hbs_block - {{#x ...}} or {{^x}} through its closing tag. */
 static int
 hbs_block(struct hbs *h, struct tmpl_prog *p, size_t lo)
 {
 	struct tmpl_node *n = hbs_node_at(h, p, TMPL_N_SECTION, lo);
-	struct str name, cname;
-	struct tmpl_path cpath;
-	int inverted, rc;
+	struct str name;
+	int inverted;
 
 	if (h->depth >= TMPL_PARSE_MAX_DEPTH)
 		return hbs_fail(h, lo, "blocks nested too deep (limit 100)");
@@ -777,31 +851,8 @@ hbs_block(struct hbs *h, struct tmpl_prog *p, size_t lo)
 	if (hbs_tail(h, n, lo, 0) != 0)
 		return -1;
 	h->depth--;
-	/* the closing tag */
-	{
-		size_t at = h->pos;
-
-		n->close_strip.open = hbs_open_strip(h);
-		h->pos++; /* '/' */
-		hbs_skip_ws(h);
-		rc = hbs_path(h, &cpath, &cname);
-		free(cpath.seg);
-		if (rc != 0)
-			return -1;
-		if (hbs_close(h, 0, &n->close_strip.close) != 0)
-			return -1;
-		if (!hbs_same_name(name, cname)) {
-			unsigned line, col;
-
-			tmpl_pos(h->s, at, &line, &col);
-			tmpl_error_set(
-			    h->err, TMPL_ERR_SYNTAX, line, col,
-			    "%.*s doesn't match %.*s",
-			    (int)(name.len < 60 ? name.len : 60), name.p,
-			    (int)(cname.len < 60 ? cname.len : 60), cname.p);
-			return -1;
-		}
-	}
+	if (hbs_end_tag(h, n, name) != 0)
+		return -1;
 	if (n->inverse.chained)
 		n->inverse.n[0].close_strip = n->close_strip;
 	if (inverted) {
@@ -946,21 +997,21 @@ hbs_program(struct hbs *h, struct tmpl_prog *p, int *rc)
 		case '>':
 			*rc = hbs_partial(h, p, lo);
 			break;
-		case '#':
-			if (hbs_at(h, lo + 3, ">") || hbs_at(h, lo + 3, "*") ||
-			    hbs_at(h, lo + 4, ">") || hbs_at(h, lo + 4, "*")) {
-				size_t s = lo + 2 + (h->s[lo + 2] == '~');
+		case '#': {
+			size_t s = lo + 2 + (h->s[lo + 2] == '~');
 
-				if (h->s[s + 1] == '>' || h->s[s + 1] == '*') {
-					*rc = hbs_fail(
-					    h, lo,
-					    "partial blocks and decorators are "
-					    "not supported");
-					return HBS_END_EOF;
-				}
+			if (hbs_at(h, s + 1, "*")) {
+				*rc = hbs_fail(h, lo,
+				               "decorators and inline partials "
+				               "are not supported");
+				return HBS_END_EOF;
 			}
-			*rc = hbs_block(h, p, lo);
+			if (hbs_at(h, s + 1, ">"))
+				*rc = hbs_partial_block(h, p, lo);
+			else
+				*rc = hbs_block(h, p, lo);
 			break;
+		}
 		case '^':
 			*rc = hbs_block(h, p, lo);
 			break;
@@ -1209,8 +1260,16 @@ ws_program(struct hbs *h, struct tmpl_prog *p)
 			s.open = cur->strip.open;
 			s.close = cur->strip.close;
 			break;
-		case TMPL_N_COMMENT:
 		case TMPL_N_PARTIAL:
+			if (cur->has_program) {
+				/* a partial block: handlebars.js's
+				 * PartialBlockStatement is a block here */
+				s = ws_block(h, cur);
+				cur = &p->n[i];
+				break;
+			}
+			/* fall through */
+		case TMPL_N_COMMENT:
 			s.any = 1;
 			s.inline_standalone = 1;
 			s.open = cur->strip.open;

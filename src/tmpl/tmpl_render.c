@@ -39,6 +39,18 @@ struct rbp {
 	const struct rbp *up;
 };
 
+/* A partial block's program as its caller left it: rendered by
+ * {{> @partial-block}} inside the partial, or as the default when the
+ * partial does not exist. The caller's contexts are st[base..nst)
+ * (still below, untouched, while the partial runs). */
+struct rpblock {
+	const struct tmpl_prog *body;
+	const char *where;
+	size_t nst, base;
+	const struct rbp *bp;
+	const struct rpblock *up; /* the one in effect at the call */
+};
+
 /* A parsed partial, kept for the rest of the render. */
 struct rpartial {
 	char *name;
@@ -70,8 +82,9 @@ struct rstate {
 	json_t *content; /* Mustachio's @content */
 	struct rpartial *pc;
 	size_t npc;
-	const char *where;    /* the partial being rendered, or NULL */
-	const struct rbp *bp; /* the innermost block parameter frame */
+	const char *where;        /* the partial being rendered, or NULL */
+	const struct rbp *bp;     /* the innermost block parameter frame */
+	const struct rpblock *pb; /* what {{> @partial-block}} renders */
 };
 
 static int r_prog(struct rstate *rs, const struct tmpl_prog *p);
@@ -732,7 +745,8 @@ r_indent_out(struct buf *out, size_t start, const char *ind, size_t ilen)
 	buf_fini(&tmp);
 }
 
-/* r_partial_get - the parsed partial for n (cached), or NULL. */
+/* r_partial_get - the parsed partial for n (cached), or NULL (an error
+ * for Handlebars unless n is a partial block, which has a default). */
 static int
 r_partial_get(struct rstate *rs, const struct tmpl_node *n, struct str pn,
               struct tmpl **tp, const char **pname)
@@ -763,7 +777,7 @@ r_partial_get(struct rstate *rs, const struct tmpl_node *n, struct str pn,
 	    src == NULL) {
 		int rc = 0;
 
-		if (rs->d == TMPL_HANDLEBARS)
+		if (rs->d == TMPL_HANDLEBARS && !n->has_program)
 			rc = r_fail(rs, n, TMPL_ERR_PARTIAL,
 			            "the partial \"%.60s\" could not be found",
 			            name);
@@ -796,10 +810,65 @@ r_partial_get(struct rstate *rs, const struct tmpl_node *n, struct str pn,
 	return 0;
 }
 
-/* r_partial - {{> name}} (Handlebars: {{> name context}}). */
+/*
+ * r_pblock - render partial block b with context ctx as handlebars.js's
+ * partialBlockWrapper does: the caller's contexts (../ reaches them),
+ * ctx on top when it differs, the caller's block parameters, and the
+ * partial block that was in effect at the call. Counts as a partial
+ * level (the recursion limit).
+ */
+static int
+r_pblock(struct rstate *rs, const struct tmpl_node *n, const struct rpblock *b,
+         json_t *ctx)
+{
+	size_t saved_nst = rs->nst, saved_base = rs->base, i;
+	const struct rbp *saved_bp = rs->bp;
+	const struct rpblock *saved_pb = rs->pb;
+	const char *saved_where = rs->where;
+	int rc = 0;
+
+	if (rs->pdepth >= rs->lim.max_partial_depth)
+		return r_fail(rs, n, TMPL_ERR_LIMIT,
+		              "partials nested deeper than %u (recursion?)",
+		              rs->lim.max_partial_depth);
+	if (b->nst != rs->nst || b->base != rs->base) {
+		rs->base = rs->nst;
+		for (i = b->base; i < b->nst && rc == 0; i++)
+			rc = r_push(rs, n, rs->st[i]);
+	}
+	if (rc == 0 && !r_same(ctx, r_top(rs)))
+		rc = r_push(rs, n, ctx);
+	if (rc == 0) {
+		rs->bp = b->bp;
+		rs->pb = b->up;
+		rs->where = b->where;
+		rs->pdepth++;
+		rc = r_prog(rs, b->body);
+		rs->pdepth--;
+	}
+	rs->nst = saved_nst;
+	rs->base = saved_base;
+	rs->bp = saved_bp;
+	rs->pb = saved_pb;
+	rs->where = saved_where;
+	return rc;
+}
+
+/* r_is_pblock_name - is pn "@partial-block"? */
+static int
+r_is_pblock_name(const struct tmpl_node *n, struct str pn)
+{
+	return !n->dynamic && n->expr.path.data && pn.len == 14 &&
+	       memcmp(pn.p, "@partial-block", 14) == 0;
+}
+
+/* r_partial - {{> name}} (Handlebars: {{> name context}}, partial
+ * blocks {{#> name}}default{{/name}} and {{> @partial-block}}). */
 static int
 r_partial(struct rstate *rs, const struct tmpl_node *n)
 {
+	struct rpblock self = {0};
+	const struct rpblock *saved_pb = rs->pb;
 	struct tmpl *t;
 	const char *saved = rs->where, *pname = NULL;
 	size_t start = rs->out->len, saved_base;
@@ -817,8 +886,44 @@ r_partial(struct rstate *rs, const struct tmpl_node *n)
 			           */
 		pn = (struct str){json_string_value(v), json_string_length(v)};
 	}
-	if ((rc = r_partial_get(rs, n, pn, &t, &pname)) != 0 || t == NULL)
+	if (rs->d == TMPL_HANDLEBARS) {
+		self = (struct rpblock){.body = &n->body,
+		                        .where = rs->where,
+		                        .nst = rs->nst,
+		                        .base = rs->base,
+		                        .bp = rs->bp,
+		                        .up = rs->pb};
+		t = NULL;
+		if (r_is_pblock_name(n, pn)) {
+			if (rs->pb == NULL && !n->has_program)
+				return r_fail(rs, n, TMPL_ERR_PARTIAL,
+				              "the partial @partial-block "
+				              "could not be found (not inside "
+				              "a partial block)");
+		} else if ((rc = r_partial_get(rs, n, pn, &t, &pname)) != 0) {
+			return rc;
+		}
+		if (t == NULL) {
+			/* @partial-block, or a partial block's default */
+			ctx = r_top(rs);
+			if (n->expr.nargs == 1 &&
+			    (rc = r_arg(rs, n, &n->expr.args[0], &ctx)) != 0)
+				return rc;
+			rc = r_pblock(rs, n,
+			              rs->pb && r_is_pblock_name(n, pn) ? rs->pb
+			                                                : &self,
+			              ctx);
+			if (rc == 0 && n->indent != NULL) {
+				r_indent_out(rs->out, start, n->indent,
+				             n->indent_len);
+				rc = r_out_check(rs, n);
+			}
+			return rc;
+		}
+	} else if ((rc = r_partial_get(rs, n, pn, &t, &pname)) != 0 ||
+	           t == NULL) {
 		return rc;
+	}
 	if (rs->pdepth >= rs->lim.max_partial_depth)
 		return r_fail(rs, n, TMPL_ERR_LIMIT,
 		              "partials nested deeper than %u (recursion?)",
@@ -840,7 +945,10 @@ r_partial(struct rstate *rs, const struct tmpl_node *n)
 	rs->pdepth++;
 	rs->where = pname;
 	rs->tpl = t;
+	if (n->has_program)
+		rs->pb = &self;
 	rc = r_prog(rs, &t->root);
+	rs->pb = saved_pb;
 	rs->tpl = saved_tpl;
 	rs->base = saved_base;
 	rs->where = saved;

@@ -175,6 +175,8 @@ class Gen:
         if roll < 0.55:
             return self.comment()
         if roll < 0.60 and self.partials is not None:
+            if self.d == "handlebars" and r.random() < 0.4:
+                return self.partial_block(depth, scope)
             return self.partial()
         return self.block(depth, scope)
 
@@ -224,6 +226,18 @@ class Gen:
         else:
             t = self.mus_tag("> %s" % name)
         return self.nl_tag(t)
+
+    def partial_block(self, depth, scope):
+        """{{#> pb1}}default{{/pb1}}: pb1 exists and renders its
+        {{> @partial-block}}; pb0 never exists (the default renders)."""
+        r = self.r
+        name = r.choice(["pb1", "pb0"])
+        if name == "pb1":
+            self.partials.setdefault(name, None)
+        body = self.seq(depth + 1, scope)
+        ws = lambda: "~" if r.random() < 0.08 else ""  # noqa: E731
+        return (self.nl_tag("{{%s#> %s%s}}" % (ws(), name, ws())) + body
+                + self.nl_tag("{{%s/%s%s}}" % (ws(), name, ws())))
 
     def block(self, depth, scope):
         r = self.r
@@ -327,6 +341,16 @@ class Gen:
             saved = self.partials
             self.partials = None  # no partials inside partials
             src = self.seq(3, ROOT_FIELDS, r.choice([1, 2, 3]))
+            if name == "pb1":
+                # the caller's block, once or twice, maybe inside a
+                # block of the partial's own
+                pbt = self.nl_tag("{{> @partial-block}}")
+                if r.random() < 0.3:
+                    pbt = (self.nl_tag("{{#each l1}}") + pbt
+                           + self.nl_tag("{{/each}}"))
+                src += pbt + self.seq(3, ROOT_FIELDS, r.choice([0, 1]))
+                if r.random() < 0.2:
+                    src += pbt
             if r.random() < 0.5:
                 src += "\n"
             self.partials = saved

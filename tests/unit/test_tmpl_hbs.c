@@ -218,7 +218,7 @@ static const struct hcase cases[] = {
      NULL, TMPL_ERR_SYNTAX, 1, 9},
     {"block params: not on an inverted block", "{{^each l as |a|}}{{/each}}",
      "{}", HTML, NULL, TMPL_ERR_SYNTAX, 1, 11},
-    {"partial blocks refused", "{{#> p}}x{{/p}}", "{}", HTML, NULL,
+    {"decorators refused", "{{#*inline \"x\"}}y{{/inline}}", "{}", HTML, NULL,
      TMPL_ERR_SYNTAX, 1, 1},
     {"raw blocks refused", "{{{{raw}}}}x{{{{/raw}}}}", "{}", HTML, NULL,
      TMPL_ERR_SYNTAX, 1, 1},
@@ -404,6 +404,126 @@ hostile_templates_are_refused_or_bounded(void **state)
 	json_decref(data);
 }
 
+/* Partials for the partial block cases (name, source). */
+static const char *const pb_partials[][2] = {
+    {"layout", "<main>{{> @partial-block}}</main>"},
+    {"ctx", "[{{v}}|{{> @partial-block}}]"},
+    {"twice", "{{> @partial-block}}{{> @partial-block}}"},
+    {"inner", "{{#> layout}}I{{> @partial-block}}{{/layout}}"},
+    {"loop", "{{#each @root.m}}{{> @partial-block}}{{/each}}"},
+    {"rec", "{{#> rec}}{{> @partial-block}}{{/rec}}"},
+    {"indent", "a\n  {{> @partial-block}}\nb\n"},
+    {"plain", "<{{> @partial-block}}>"},
+    {"via", "{{> plain}}"},
+};
+
+/* pb_partial - look name up in pb_partials. */
+static int
+pb_partial(void *arg, const char *name, const char **src, size_t *len)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < sizeof(pb_partials) / sizeof(*pb_partials); i++) {
+		if (strcmp(name, pb_partials[i][0]) == 0) {
+			*src = pb_partials[i][1];
+			*len = strlen(*src);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Partial blocks; outputs are handlebars 4.7.8's for the same input. */
+static const struct hcase pb_cases[] = {
+    {"the partial renders the caller's block",
+     "{{#> layout}}hi {{x}}{{/layout}}", "{\"x\":\"X\"}", HTML,
+     "<main>hi X</main>", 0, 0, 0},
+    {"a missing partial: the default", "{{#> nope}}default {{x}}{{/nope}}",
+     "{\"x\":\"X\"}", HTML, "default X", 0, 0, 0},
+    {"the block sees the partial's context and ../ the caller's",
+     "{{#> ctx o}}{{v}}{{../x}}{{/ctx}}",
+     "{\"o\":{\"v\":1},\"x\":\"X\",\"v\":0}", HTML, "[1|1X]", 0, 0, 0},
+    {"the default with a context", "{{#> nope o}}{{v}}{{../v}}{{/nope}}",
+     "{\"o\":{\"v\":1},\"v\":2}", HTML, "12", 0, 0, 0},
+    {"rendered twice", "{{#> twice}}b{{/twice}}", "{}", HTML, "bb", 0, 0, 0},
+    {"nested: the inner block's @partial-block is the outer one",
+     "{{#> inner}}C{{/inner}}", "{}", HTML, "<main>IC</main>", 0, 0, 0},
+    {"block parameters of the caller, @index of the partial",
+     "{{#each l as |it|}}{{#> "
+     "loop}}{{it}}{{this}}{{@index}};{{/loop}}{{/each}}",
+     "{\"l\":[\"a\",\"b\"],\"m\":[1,2]}", HTML, "a10;a21;b10;b21;", 0, 0, 0},
+    {"a plain partial inside sees the same block", "{{#> via}}V{{/via}}", "{}",
+     HTML, "<V>", 0, 0, 0},
+    {"{{#> @partial-block}} outside a partial: its default",
+     "{{#> @partial-block}}F{{/@partial-block}}", "{}", HTML, "F", 0, 0, 0},
+    {"standalone indentation of {{> @partial-block}}",
+     "{{#> indent}}\nX\nY\n{{/indent}}\n", "{}", HTML, "a\n  X\n  Y\nb\n", 0, 0,
+     0},
+    {"standalone partial block tags",
+     "  {{#> layout}}  \n  X\n  {{/layout}}  \nafter", "{}", HTML,
+     "<main>  X\n</main>after", 0, 0, 0},
+    {"@partial-block outside a partial", "x\n {{> @partial-block}}", "{}", HTML,
+     NULL, TMPL_ERR_PARTIAL, 2, 2},
+    {"recursion through partial blocks is bounded", "{{#> rec}}x{{/rec}}", "{}",
+     HTML, NULL, TMPL_ERR_LIMIT, 1, 1},
+    {"{{else}} in a partial block", "{{#> p}}x{{else}}y{{/p}}", "{}", HTML,
+     NULL, TMPL_ERR_SYNTAX, 1, 10},
+    {"partial block: mismatched close", "{{#> p}}x{{/q}}", "{}", HTML, NULL,
+     TMPL_ERR_SYNTAX, 1, 10},
+    {"partial block: never closed", "a{{#> p}}x", "{}", HTML, NULL,
+     TMPL_ERR_SYNTAX, 1, 2},
+    {"partial block: dynamic name", "{{#> (p)}}x{{/p}}", "{}", HTML, NULL,
+     TMPL_ERR_SYNTAX, 1, 6},
+    {"partial block: hash arguments", "{{#> p a=1}}x{{/p}}", "{}", HTML, NULL,
+     TMPL_ERR_SYNTAX, 1, 6},
+};
+
+/* run_cases - render each case (partials from fn) and check it. */
+static void
+run_cases(const struct hcase *cs, size_t n, tmpl_partial_fn *fn)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct hcase *c = &cs[i];
+		struct tmpl_render_opts o = {0};
+		struct tmpl_error err = {0};
+		json_t *data = json_loads(c->data, 0, NULL);
+		struct tmpl *t;
+		struct buf out;
+		int rc = TMPL_ERR_SYNTAX;
+
+		assert_non_null(data);
+		o.escape = (enum tmpl_escape)c->esc;
+		o.partial = fn;
+		buf_init(&out);
+		t = tmpl_parse(TMPL_HANDLEBARS, c->src, strlen(c->src), &err);
+		if (t != NULL)
+			rc = tmpl_render(t, data, &o, &out, &err);
+		if (c->want != NULL &&
+		    (rc != 0 || strcmp(buf_cstr(&out), c->want) != 0))
+			fail_msg("%s: rc %d (%s) got [%s] want [%s]", c->name,
+			         rc, err.msg, buf_cstr(&out), c->want);
+		if (c->want == NULL &&
+		    (rc != (int)c->code || err.line != c->line ||
+		     err.col != c->col || out.len != 0))
+			fail_msg("%s: rc %d at %u:%u (%s), want %ld at %u:%u",
+			         c->name, rc, err.line, err.col, err.msg,
+			         c->code, c->line, c->col);
+		tmpl_free(t);
+		buf_fini(&out);
+		json_decref(data);
+	}
+}
+
+static void
+partial_blocks_behave(void **state)
+{
+	(void)state;
+	run_cases(pb_cases, sizeof(pb_cases) / sizeof(*pb_cases), pb_partial);
+}
+
 /* the suggested model leaves block parameters out: they are not data */
 static void
 suggested_model_skips_block_params(void **state)
@@ -432,6 +552,7 @@ main(void)
 	    cmocka_unit_test(strict_mode_in_handlebars),
 	    cmocka_unit_test(hostile_templates_are_refused_or_bounded),
 	    cmocka_unit_test(suggested_model_skips_block_params),
+	    cmocka_unit_test(partial_blocks_behave),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
