@@ -140,7 +140,10 @@ def test_labels_are_bounded_no_ids_or_addresses(outage):
                           "from", "to", "tenant", "ingress", "event", "le",
                           # the delivery ratios: window and kind from
                           # fixed lists, domain at most 50 (observe/rates.h)
-                          "window", "kind", "domain"}, labels
+                          "window", "kind", "domain",
+                          # readiness: one of four verdicts; its domain
+                          # series capped by readiness.max_metrics
+                          "verdict"}, sorted(labels)
 
 
 def test_prometheus_server_scraped_the_outage(outage):
