@@ -139,23 +139,9 @@ static void
 account_ctl(struct evhttp_request *req, const char *rest, void *arg)
 {
 	struct mock_api *api = arg;
-	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 
 	(void)rest;
-	if (m == EVHTTP_REQ_DELETE) {
-		json_decref(api->account);
-		api->account = NULL;
-	} else if (m == EVHTTP_REQ_PUT) {
-		if (account_put(api, req) != 0)
-			return;
-	} else if (m != EVHTTP_REQ_GET) {
-		mock_http_error(req, 405, "method_not_allowed",
-		                "use GET, PUT or DELETE");
-		return;
-	}
-	mock_http_json_send(req, 200,
-	                    api->account ? json_deep_copy(api->account)
-	                                 : json_object());
+	mock_api_state_ctl(api, req, &api->account, account_put);
 }
 
 void

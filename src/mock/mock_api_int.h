@@ -93,6 +93,16 @@ typedef int mock_api_json_load_fn(struct mock_api *api,
 void mock_api_json_ctl(struct mock_api *api, struct evhttp_request *req,
                        json_t **slot, mock_api_json_load_fn *load);
 
+/* mock_api_put_fn - apply a control PUT to api: 0, or -1 after
+ * replying (a refusal changes nothing). */
+typedef int mock_api_put_fn(struct mock_api *api, struct evhttp_request *req);
+
+/* mock_api_state_ctl - a settable-state control route on *slot: DELETE
+ * forgets it, PUT changes it through put, GET (and both, after) answers
+ * 200 with what *slot holds. */
+void mock_api_state_ctl(struct mock_api *api, struct evhttp_request *req,
+                        json_t **slot, mock_api_put_fn *put);
+
 /* mock_api_supp_register - add /suppressions/api to h. */
 void mock_api_supp_register(struct mock_api *api, struct mock_http *h);
 

@@ -90,6 +90,27 @@ mock_api_json_ctl(struct mock_api *api, struct evhttp_request *req,
 	                    *slot ? json_deep_copy(*slot) : json_object());
 }
 
+void
+mock_api_state_ctl(struct mock_api *api, struct evhttp_request *req,
+                   json_t **slot, mock_api_put_fn *put)
+{
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+
+	if (m == EVHTTP_REQ_DELETE) {
+		json_decref(*slot);
+		*slot = NULL;
+	} else if (m == EVHTTP_REQ_PUT) {
+		if (put(api, req) != 0)
+			return;
+	} else if (m != EVHTTP_REQ_GET) {
+		mock_http_error(req, 405, "method_not_allowed",
+		                "use GET, PUT or DELETE");
+		return;
+	}
+	mock_http_json_send(req, 200,
+	                    *slot ? json_deep_copy(*slot) : json_object());
+}
+
 /* mock_api_supp_ctl - POST, GET or DELETE /suppressions/api. */
 static void
 mock_api_supp_ctl(struct evhttp_request *req, const char *rest, void *arg)
